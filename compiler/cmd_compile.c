@@ -1,0 +1,25 @@
+/* cmd_compile.c — `quantc compile MODEL -o OUT.o`: the whole pipeline, then
+ * the LLVM backend. */
+#include "driver.h"
+
+int cmd_compile(const Options *o, Diag *d)
+{
+	Graph *g;
+	NpyArray calib;
+	int rc;
+
+	if (!o->out) {
+		diag_error(d, loc_none(), "compile: no output given (-o OUT.o)");
+		return EXIT_USAGE;
+	}
+	if ((rc = drv_load_and_run(o, &g, &calib, d)))
+		goto out;
+	TgtOptions t = o->tgt;
+	t.out_obj = o->out;
+	if (tgt_compile(g, &t, d))
+		rc = EXIT_INPUT;
+	ir_graph_free(g);
+out:
+	fe_npy_free(&calib);
+	return rc;
+}

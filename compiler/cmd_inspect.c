@@ -1,0 +1,67 @@
+/* cmd_inspect.c — `quantc inspect MODEL`: what the pipeline made of a model,
+ * layer by layer: output type, quantization, MACs, parameter bytes, arena
+ * placement; then the arena size beside its lower bound. */
+#include <string.h>
+
+#include "driver.h"
+
+static void qstr(const Value *v, char *buf, size_t n)
+{
+	if (!v->q.present)
+		snprintf(buf, n, "-");
+	else if (v->q.axis < 0)
+		snprintf(buf, n, "s=%.4g zp=%d", (double)v->q.scale[0], (int)v->q.zp);
+	else
+		snprintf(buf, n, "per-channel(%d)", v->q.n);
+}
+
+int cmd_inspect(const Options *o, Diag *d)
+{
+	Graph *g;
+	NpyArray calib;
+	int rc;
+	int64_t macs = 0, params = 0;
+	char b1[96], b2[64];
+
+	if ((rc = drv_load_and_run(o, &g, &calib, d)))
+		goto out;
+	printf("model %s: %d inputs, %d outputs, %d layers\n\n", g->name, g->ninput, g->noutput,
+	       g->nnode);
+	printf("%-3s %-10s %-10s %-6s %-3s %-16s %-22s %12s %10s %10s\n", "#", "value", "op", "act",
+	       "dt", "shape", "quantization", "MACs", "params B", "arena @");
+	for (int i = 0; i < g->ninput; i++) {
+		const Value *v = &g->vals[g->inputs[i]];
+		qstr(v, b2, sizeof b2);
+		printf("%-3s %-10s %-10s %-6s %-3s %-16s %-22s %12s %10s %10lld\n", "in", v->name,
+		       "input", "", ir_dtype_name(v->dt), ir_shape_str(&v->shape, b1, sizeof b1), b2,
+		       "", "", (long long)v->offset);
+	}
+	for (int n = 0; n < g->nnode; n++) {
+		const Node *nd = &g->nodes[n];
+		const Value *v = &g->vals[nd->out];
+		int64_t m = pass_node_macs(g, nd), p = 0;
+		for (int k = 1; k < nd->nin; k++)
+			if (g->vals[nd->in[k]].kind == VK_CONST)
+				p += ir_value_bytes(&g->vals[nd->in[k]]);
+		macs += m;
+		params += p;
+		qstr(v, b2, sizeof b2);
+		printf("%-3d %-10s %-10s %-6s %-3s %-16s %-22s %12lld %10lld %10lld\n", n, v->name,
+		       ir_ops[nd->op].name, ir_ops[nd->op].flags & OPF_ACT ? ir_act_name(nd->a.act) : "",
+		       ir_dtype_name(v->dt), ir_shape_str(&v->shape, b1, sizeof b1), b2, (long long)m,
+		       (long long)p, (long long)v->offset);
+	}
+	printf("\ntotal: %lld MACs, %lld parameter bytes\n", (long long)macs, (long long)params);
+	if (g->arena_size) {
+		int64_t lb = pass_arena_lower_bound(g);
+		printf("arena: %lld bytes (lower bound %lld bytes: the largest set of simultaneously "
+		       "live tensors; %.1f%% above it)\n",
+		       (long long)g->arena_size, (long long)lb,
+		       lb ? 100.0 * (double)(g->arena_size - lb) / (double)lb : 0.0);
+	} else
+		printf("arena: not planned (the pipeline has no plan-memory)\n");
+	ir_graph_free(g);
+out:
+	fe_npy_free(&calib);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* compiler/driver.h — the quantc command-line driver: options shared by the
+ * subcommands (options.c) and one file per subcommand (cmd_*.c). */
+#ifndef QUANTC_DRIVER_H
+#define QUANTC_DRIVER_H
+
+#include "../frontend/frontend.h"
+#include "../ir/ir.h"
+#include "../passes/passes.h"
+#include "../targets/targets.h"
+
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
+
+typedef struct {
+	const char *cmd;
+	const char *model;
+	const char *out;
+	const char *input;     /* run: --input */
+	const char *calib_path;
+	const char *config;
+	const char *passes;    /* NULL: the default pipeline */
+	const char *name;
+	Precision precision;
+	TgtOptions tgt;
+	PipelineOptions pipe;
+	int quiet, verbose;
+} Options;
+
+/* Parses argv[2..] of subcommand cmd into o.  Returns 0, or the exit status
+ * (a diagnostic or usage was printed). */
+int drv_parse_options(int argc, char **argv, Options *o, Diag *d);
+void drv_help(FILE *f, const char *cmd);
+
+/* Reads the model and the calibration data and runs the pipeline: the common
+ * front half of compile, run and inspect.  On success *g holds the graph and
+ * *calib must be released with drv_free_calib. */
+int drv_load_and_run(const Options *o, Graph **g, NpyArray *calib, Diag *d);
+
+int cmd_compile(const Options *o, Diag *d);
+int cmd_run(const Options *o, Diag *d);
+int cmd_inspect(const Options *o, Diag *d);
+int cmd_opt(const Options *o, Diag *d);
+
+#endif

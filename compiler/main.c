@@ -1,0 +1,55 @@
+/* main.c — the quantc command: dispatches to a subcommand and maps the
+ * outcome to the exit statuses of DESIGN section 3. */
+#include <string.h>
+
+#include <llvm-c/Core.h>
+
+#include "driver.h"
+
+static void version(void)
+{
+	unsigned major, minor, patch;
+	LLVMGetVersion(&major, &minor, &patch);
+	printf("quantc %s (LLVM %u.%u.%u)\n", QUANTC_VERSION, major, minor, patch);
+}
+
+int main(int argc, char **argv)
+{
+	Diag d = {0};
+	Options o = {0};
+	int rc;
+
+	if (argc < 2) {
+		drv_help(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		version();
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		drv_help(stdout, NULL);
+		return 0;
+	}
+	o.cmd = argv[1];
+	int (*fn)(const Options *, Diag *) = NULL;
+	if (strcmp(o.cmd, "compile") == 0)
+		fn = cmd_compile;
+	else if (strcmp(o.cmd, "run") == 0)
+		fn = cmd_run;
+	else if (strcmp(o.cmd, "inspect") == 0)
+		fn = cmd_inspect;
+	else if (strcmp(o.cmd, "opt") == 0)
+		fn = cmd_opt;
+	else {
+		fprintf(stderr, "quantc: unknown command '%s'\n", o.cmd);
+		drv_help(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	if ((rc = drv_parse_options(argc, argv, &o, &d)))
+		return rc;
+	rc = fn(&o, &d);
+	if (rc == 0 && d.nerrors)
+		rc = EXIT_INPUT;
+	return rc;
+}

@@ -1,0 +1,219 @@
+/* options.c — command-line parsing and --help texts (DESIGN section 3). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+
+static const char *usage =
+	"usage: quantc compile MODEL -o OUT.o [options]     compile to OUT.o and OUT.h\n"
+	"       quantc run MODEL --input X.npy -o Y.npy [options]\n"
+	"                                                  run the reference interpreter\n"
+	"       quantc inspect MODEL [options]             ops, parameters, MACs, arena\n"
+	"       quantc opt MODEL --passes P1,P2 [-o OUT.qg] run passes, print the IR\n"
+	"       quantc --version | --help | COMMAND --help\n";
+
+static const char *common_help =
+	"  --precision int8|int16|f32  int8 (default): per-channel int8 weights, int8 activations;\n"
+	"                              f32: no quantization\n"
+	"  --calib FILE.npy            calibration inputs, float32 [N, ...] (the input's shape\n"
+	"                              with the batch axis replaced by N)\n"
+	"  --config FILE.yaml          quantization and target settings\n"
+	"  --passes P1,P2{opt=v},...   run this pipeline instead of the default\n"
+	"  --print-after-all           print the IR after every pass (to stderr)\n"
+	"  --print-after PASS[,PASS]   print the IR after these passes\n"
+	"  --print-before PASS[,PASS]  print the IR before these passes\n"
+	"  --dump-dir DIR              write the IR before and after every pass, one numbered\n"
+	"                              file per pass (large constants as .npy beside them)\n"
+	"  --elide-constants           shorten large constants in printed IR (not parseable)\n"
+	"  --verify-each               run the IR verifier after every pass\n"
+	"  --time-passes               print the time each pass took\n"
+	"  -q, -v                      quieter, more verbose\n";
+
+static const char *compile_help =
+	"  -o OUT.o                    object to write; the header goes to OUT.h\n"
+	"  --target TRIPLE             target triple (default: the host); see --list-targets\n"
+	"  --mcpu CPU, --mattr +a,-b   as clang/llc\n"
+	"  --name NAME                 C prefix of generated symbols (default: the model name)\n"
+	"  -O0 .. -O3                  LLVM optimization level (default -O2)\n"
+	"  --emit obj,header,llvm,asm  what to write (default obj,header)\n"
+	"  --list-targets              print the supported targets\n";
+
+void drv_help(FILE *f, const char *cmd)
+{
+	fputs(usage, f);
+	if (!cmd)
+		return;
+	fprintf(f, "\noptions of quantc %s:\n", cmd);
+	if (strcmp(cmd, "compile") == 0)
+		fputs(compile_help, f);
+	if (strcmp(cmd, "run") == 0)
+		fputs("  --input X.npy               input samples, float32 [N, ...]\n"
+		      "  -o Y.npy                    outputs, float32 [N, ...]\n", f);
+	if (strcmp(cmd, "opt") == 0)
+		fputs("  -o OUT.qg                   write the IR there (large constants as .npy beside it)\n"
+		      "                              instead of standard output\n", f);
+	if (strcmp(cmd, "inspect") == 0)
+		fputs("  --target TRIPLE             (footprint figures are for this target)\n", f);
+	fputs(common_help, f);
+	fputs("\npasses:\n", f);
+	for (int i = 0; i < pass_count; i++)
+		fprintf(f, "  %-16s %s\n", pass_table[i].name, pass_table[i].help);
+}
+
+/* Takes the value of option argv[*i] ("--opt VALUE" or "--opt=VALUE"). */
+static const char *value(int argc, char **argv, int *i, const char *opt, Diag *d)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(opt);
+	if (strncmp(a, opt, n) == 0 && a[n] == '=')
+		return a + n + 1;
+	if (*i + 1 >= argc) {
+		diag_error(d, loc_none(), "option '%s' needs a value", opt);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int is_opt(const char *a, const char *opt)
+{
+	size_t n = strlen(opt);
+	return strncmp(a, opt, n) == 0 && (a[n] == 0 || a[n] == '=');
+}
+
+static int parse_emit(const char *s, unsigned *out, Diag *d)
+{
+	static const struct { const char *name; unsigned bit; } kinds[] = {
+		{"obj", TGT_EMIT_OBJ}, {"header", TGT_EMIT_HEADER},
+		{"llvm", TGT_EMIT_LLVM}, {"asm", TGT_EMIT_ASM},
+	};
+	unsigned bits = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		int found = 0;
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+			if (strlen(kinds[k].name) == n && strncmp(s, kinds[k].name, n) == 0) {
+				bits |= kinds[k].bit;
+				found = 1;
+			}
+		if (!found) {
+			diag_error(d, loc_none(), "--emit: unknown kind '%.*s' (obj, header, llvm, asm)", (int)n, s);
+			return -1;
+		}
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	if (!bits) {
+		diag_error(d, loc_none(), "--emit: nothing to emit");
+		return -1;
+	}
+	*out = bits;
+	return 0;
+}
+
+int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
+{
+	const char *v;
+
+	o->tgt.opt_level = 2;
+	o->tgt.emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER;
+	o->precision = PREC_INT8;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+#define VAL(opt) if (!(v = value(argc, argv, &i, opt, d))) return EXIT_INPUT
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			drv_help(stdout, o->cmd);
+			exit(0);
+		} else if (strcmp(a, "-o") == 0) {
+			VAL("-o");
+			o->out = v;
+		} else if (is_opt(a, "--input")) {
+			VAL("--input");
+			o->input = v;
+		} else if (is_opt(a, "--calib")) {
+			VAL("--calib");
+			o->calib_path = v;
+		} else if (is_opt(a, "--config")) {
+			VAL("--config");
+			o->config = v;
+		} else if (is_opt(a, "--passes")) {
+			VAL("--passes");
+			o->passes = v;
+		} else if (is_opt(a, "--name")) {
+			VAL("--name");
+			o->name = o->tgt.name = v;
+		} else if (is_opt(a, "--target")) {
+			VAL("--target");
+			o->tgt.triple = v;
+		} else if (is_opt(a, "--mcpu")) {
+			VAL("--mcpu");
+			o->tgt.cpu = v;
+		} else if (is_opt(a, "--mattr")) {
+			VAL("--mattr");
+			o->tgt.features = v;
+		} else if (is_opt(a, "--precision")) {
+			VAL("--precision");
+			if (strcmp(v, "int8") == 0)
+				o->precision = PREC_INT8;
+			else if (strcmp(v, "int16") == 0)
+				o->precision = PREC_INT16;
+			else if (strcmp(v, "f32") == 0)
+				o->precision = PREC_F32;
+			else {
+				diag_error(d, loc_none(), "--precision: unknown '%s' (int8, int16, f32)", v);
+				return EXIT_INPUT;
+			}
+		} else if (is_opt(a, "--emit")) {
+			VAL("--emit");
+			if (parse_emit(v, &o->tgt.emit, d))
+				return EXIT_INPUT;
+		} else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+			o->tgt.opt_level = a[2] - '0';
+		} else if (strcmp(a, "--print-after-all") == 0) {
+			o->pipe.print_after_all = 1;
+		} else if (is_opt(a, "--print-after")) {
+			VAL("--print-after");
+			o->pipe.print_after = v;
+		} else if (is_opt(a, "--print-before")) {
+			VAL("--print-before");
+			o->pipe.print_before = v;
+		} else if (is_opt(a, "--dump-dir")) {
+			VAL("--dump-dir");
+			o->pipe.dump_dir = v;
+		} else if (strcmp(a, "--verify-each") == 0) {
+			o->pipe.verify_each = 1;
+		} else if (strcmp(a, "--elide-constants") == 0) {
+			o->pipe.elide_constants = 1;
+		} else if (strcmp(a, "--time-passes") == 0) {
+			o->pipe.time_passes = 1;
+		} else if (strcmp(a, "--list-targets") == 0) {
+			tgt_list(stdout);
+			exit(0);
+		} else if (strcmp(a, "-q") == 0) {
+			o->quiet = 1;
+		} else if (strcmp(a, "-v") == 0) {
+			o->verbose = 1;
+		} else if (a[0] == '-' && a[1]) {
+			diag_error(d, loc_none(), "unknown option '%s' (see quantc %s --help)", a, o->cmd);
+			return EXIT_INPUT;
+		} else if (!o->model) {
+			o->model = a;
+		} else {
+			diag_error(d, loc_none(), "unexpected argument '%s' (the model is '%s')", a, o->model);
+			return EXIT_INPUT;
+		}
+#undef VAL
+	}
+	if (!o->model) {
+		fprintf(stderr, "quantc %s: no model given\n", o->cmd);
+		drv_help(stderr, NULL);
+		return EXIT_USAGE;
+	}
+	if (o->passes && pass_check_pipeline(o->passes, d))
+		return EXIT_INPUT;
+	if (o->pipe.print_after && pass_check_pipeline(o->pipe.print_after, d))
+		return EXIT_INPUT;
+	if (o->pipe.print_before && pass_check_pipeline(o->pipe.print_before, d))
+		return EXIT_INPUT;
+	return 0;
+}

@@ -1,0 +1,966 @@
+/* frontend/parse_util.c — the semantic half of the .qg reader.
+ *
+ * parser.y reads a statement into the small records of parse_util.h; the
+ * pu_* statement functions here check it against the op table and the types,
+ * report what is wrong (naming the value, at the offending token), and add
+ * what is right to the graph.  A statement with an error still defines its
+ * name, so one mistake does not cascade into "undefined name" everywhere;
+ * the graph of a file with errors is thrown away.  fe_parse_file and
+ * fe_parse_string at the end are the entry points.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "parse_util.h"
+
+enum {
+	MAX_FILE = 1 << 30,        /* bytes of .qg text we accept */
+};
+static const int64_t MAX_NUMEL = (int64_t)1 << 31; /* elements of one tensor */
+static const int64_t MAX_OFFSET = (int64_t)1 << 48;
+
+/* ---- scratch memory ------------------------------------------------------- */
+
+struct PChunk {
+	PChunk *next;
+	size_t used, size;
+	_Alignas(16) unsigned char data[];
+};
+
+void *pu_alloc(ParseCtx *pc, size_t n)
+{
+	PChunk *c = pc->mem;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!c || c->size - c->used < n) {
+		size_t sz = n > 65536 ? n : 65536;
+		c = ir_xmalloc(sizeof *c + sz);
+		c->size = sz;
+		c->used = 0;
+		c->next = pc->mem;
+		pc->mem = c;
+	}
+	void *p = c->data + c->used;
+	c->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *pu_strndup(ParseCtx *pc, const char *s, size_t n)
+{
+	char *p = pu_alloc(pc, n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+/* Makes room for element n of an array with *cap slots (old copies stay in
+ * the scratch arena; lists at most double the memory they need). */
+static void *grow(ParseCtx *pc, void *p, int n, int *cap, size_t sz)
+{
+	if (n < *cap)
+		return p;
+	int nc = *cap ? *cap * 2 : 8;
+	void *q = pu_alloc(pc, (size_t)nc * sz);
+	if (n)
+		memcpy(q, p, (size_t)n * sz);
+	*cap = nc;
+	return q;
+}
+
+static void err(ParseCtx *pc, Loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void err(ParseCtx *pc, Loc loc, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_error(pc->d, loc, "%s", msg);
+}
+
+/* ---- lexer support -------------------------------------------------------- */
+
+void pu_advance(ParseCtx *pc, int *line, int *col, const char *text, size_t n)
+{
+	(void)pc;
+	for (size_t i = 0; i < n; i++)
+		if (text[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else {
+			++*col;
+		}
+}
+
+void pu_lex_error(ParseCtx *pc, Loc loc, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	diag_error(pc->d, loc, "%s", msg);
+}
+
+/* The body of a string literal: \" and \\ are the only escapes. */
+char *pu_unescape(ParseCtx *pc, const char *text, size_t n, Loc loc)
+{
+	char *s = pu_alloc(pc, n + 1), *p = s;
+
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] == 0) {
+			err(pc, loc, "string contains a NUL byte");
+			break;
+		}
+		if (text[i] == '\\' && i + 1 < n) {
+			i++;
+			if (text[i] != '"' && text[i] != '\\')
+				err(pc, loc, "unknown escape '\\%c' in string (only \\\" and \\\\)",
+				    text[i]);
+		}
+		*p++ = text[i];
+	}
+	*p = 0;
+	return s;
+}
+
+/* ---- list builders --------------------------------------------------------- */
+
+NumList *pu_nums(ParseCtx *pc, NumList *l, Num x)
+{
+	if (!l)
+		l = pu_alloc(pc, sizeof *l);
+	l->v = grow(pc, l->v, l->n, &l->cap, sizeof *l->v);
+	l->v[l->n++] = x;
+	return l;
+}
+
+NameList *pu_names(ParseCtx *pc, NameList *l, Name x)
+{
+	if (!l)
+		l = pu_alloc(pc, sizeof *l);
+	l->v = grow(pc, l->v, l->n, &l->cap, sizeof *l->v);
+	l->v[l->n++] = x;
+	return l;
+}
+
+QAst *pu_qitem(ParseCtx *pc, QAst *q, QItem it)
+{
+	if (!q)
+		q = pu_alloc(pc, sizeof *q);
+	q->v = grow(pc, q->v, q->n, &q->cap, sizeof *q->v);
+	q->v[q->n++] = it;
+	return q;
+}
+
+AttrList *pu_attr(ParseCtx *pc, AttrList *l, AttrAst a)
+{
+	if (!l)
+		l = pu_alloc(pc, sizeof *l);
+	l->v = grow(pc, l->v, l->n, &l->cap, sizeof *l->v);
+	l->v[l->n++] = a;
+	return l;
+}
+
+TypeAst *pu_type(ParseCtx *pc, Name dtype, NumList *dims)
+{
+	TypeAst *t = pu_alloc(pc, sizeof *t);
+	t->dtype = dtype;
+	t->dims = dims;
+	return t;
+}
+
+TypeQ *pu_typeq(ParseCtx *pc, TypeAst *t, QAst *q)
+{
+	TypeQ *tq = pu_alloc(pc, sizeof *tq);
+	tq->type = t;
+	tq->q = q;
+	return tq;
+}
+
+Pair *pu_pair(ParseCtx *pc, Num lo, Num hi, Loc loc)
+{
+	Pair *p = pu_alloc(pc, sizeof *p);
+	p->lo = lo;
+	p->hi = hi;
+	p->loc = loc;
+	return p;
+}
+
+Num *pu_num(ParseCtx *pc, Num x)
+{
+	Num *p = pu_alloc(pc, sizeof *p);
+	*p = x;
+	return p;
+}
+
+Decor *pu_decor(ParseCtx *pc, Pair *range, Pair *calib, Num *offset)
+{
+	Decor *d = pu_alloc(pc, sizeof *d);
+	d->range = range;
+	d->calib = calib;
+	d->offset = offset;
+	return d;
+}
+
+InitAst *pu_init(ParseCtx *pc, Name *npy, NumList *vals)
+{
+	InitAst *in = pu_alloc(pc, sizeof *in);
+	if (npy)
+		in->npy = *npy;
+	in->vals = vals;
+	return in;
+}
+
+/* ---- numbers ----------------------------------------------------------------- */
+
+enum { NUM_OK, NUM_NOT_INT, NUM_RANGE };
+
+/* An integer literal (no '.', no exponent) that fits int64. */
+static int num_int(const Num *x, int64_t *out)
+{
+	char *end;
+
+	if (strpbrk(x->text, ".eE"))
+		return NUM_NOT_INT;
+	errno = 0;
+	long long v = strtoll(x->text, &end, 10);
+	if (errno == ERANGE || *end)
+		return NUM_RANGE;
+	*out = v;
+	return NUM_OK;
+}
+
+/* A float, read directly as f32 (reading a double first could round twice,
+ * and "%.9g" dumps must come back bit for bit).  Only overflow fails. */
+static int num_f32(const Num *x, float *out)
+{
+	float f = strtof(x->text, NULL);
+	if (isinf(f) || isnan(f))
+		return 0;
+	*out = f;
+	return 1;
+}
+
+/* The integers dt can hold (zero points of f32 values are i32 in range). */
+static void int_limits(DType dt, int64_t *lo, int64_t *hi)
+{
+	switch (dt) {
+	case DT_I8: *lo = INT8_MIN; *hi = INT8_MAX; break;
+	case DT_I16: *lo = INT16_MIN; *hi = INT16_MAX; break;
+	case DT_U8: *lo = 0; *hi = UINT8_MAX; break;
+	case DT_I64: *lo = INT64_MIN; *hi = INT64_MAX; break;
+	default: *lo = INT32_MIN; *hi = INT32_MAX; break;
+	}
+}
+
+/* Reads x as an integer in [lo, hi]; reports "vname: what ..." otherwise. */
+static int want_int(ParseCtx *pc, const Num *x, int64_t lo, int64_t hi, const char *vname,
+                    const char *what, int64_t *out)
+{
+	int r = num_int(x, out);
+
+	if (r == NUM_NOT_INT)
+		err(pc, x->loc, "%s: %s must be an integer, not '%s'", vname, what, x->text);
+	else if (r == NUM_RANGE || *out < lo || *out > hi)
+		err(pc, x->loc, "%s: %s %s is out of range [%lld, %lld]", vname, what, x->text,
+		    (long long)lo, (long long)hi);
+	else
+		return 1;
+	return 0;
+}
+
+static int want_f32(ParseCtx *pc, const Num *x, const char *vname, const char *what, float *out)
+{
+	if (num_f32(x, out))
+		return 1;
+	err(pc, x->loc, "%s: %s '%s' is not a finite f32", vname, what, x->text);
+	return 0;
+}
+
+/* ---- names ------------------------------------------------------------------- */
+
+static int is_broken(ParseCtx *pc, const char *s)
+{
+	for (int i = 0; i < pc->broken.n; i++)
+		if (strcmp(pc->broken.v[i].s, s) == 0)
+			return 1;
+	return 0;
+}
+
+static void mark_broken(ParseCtx *pc, Name n)
+{
+	if (!is_broken(pc, n.s))
+		pu_names(pc, &pc->broken, n);
+}
+
+/* A new value called n; -1 (reported) if the name is taken. */
+static int define(ParseCtx *pc, Name n, ValueKind k)
+{
+	int v = ir_value_find(pc->g, n.s);
+
+	if (v >= 0) {
+		err(pc, n.loc, "duplicate name '%s'", n.s);
+		diag_note(pc->d, pc->g->vals[v].loc, "'%s' was first defined here", n.s);
+		return -1;
+	}
+	return ir_value_new(pc->g, n.s, k, n.loc);
+}
+
+/* The value an operand or output names; -1 if there is none (reported,
+ * unless the name belongs to a statement that already had a syntax error). */
+static int use(ParseCtx *pc, Name n)
+{
+	int v = ir_value_find(pc->g, n.s);
+
+	if (v < 0 && !is_broken(pc, n.s))
+		err(pc, n.loc, "undefined name '%s'", n.s);
+	return v;
+}
+
+/* After a syntax error the parser resynchronizes on a name, which may be an
+ * operand in the middle of the broken statement: a "statement" that starts
+ * on the line of the error, after it or at it (unless the error was at the
+ * line's first token), is a fragment, not the user's. */
+static int fragment(ParseCtx *pc, Loc start, const Name *defines)
+{
+	Loc e = pc->err_loc;
+
+	pc->pending.s = NULL;
+	if (e.line && start.line == e.line &&
+	    (start.col > e.col || (start.col == e.col && !pc->err_bol))) {
+		if (defines)
+			mark_broken(pc, *defines);
+		return 1;
+	}
+	return 0;
+}
+
+void pu_pending(ParseCtx *pc, Name name)
+{
+	pc->pending = name;
+}
+
+void pu_syntax_error(ParseCtx *pc, Loc loc, const char *msg)
+{
+	err(pc, loc, "%s", msg);
+	pc->err_loc = loc;
+	pc->err_bol = pc->tok_bol;
+	if (pc->pending.s)
+		mark_broken(pc, pc->pending);
+	pc->pending.s = NULL;
+}
+
+/* ---- types, quantization, decorations ------------------------------------------ */
+
+/* type : IDENT '[' INT (',' INT)* ']' */
+static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *dt, Shape *sh)
+{
+	int rank = t->dims ? t->dims->n : 0, ok = 1, big = 0;
+	int64_t numel = 1;
+
+	*dt = ir_dtype_from_name(t->dtype.s);
+	if (*dt == DT_NONE) {
+		err(pc, t->dtype.loc, "%s: unknown dtype '%s' (expected f32, i8, i16, i32, i64 or u8)",
+		    vname, t->dtype.s);
+		ok = 0;
+	}
+	if (rank > IR_MAX_RANK) {
+		err(pc, t->dims->v[IR_MAX_RANK].loc, "%s: rank %d is more than %d", vname, rank,
+		    IR_MAX_RANK);
+		return 0;
+	}
+	memset(sh, 0, sizeof *sh);
+	sh->rank = rank;
+	for (int i = 0; i < rank; i++) {
+		const Num *x = &t->dims->v[i];
+		if (num_int(x, &sh->d[i]) != NUM_OK || sh->d[i] < 1) {
+			err(pc, x->loc, "%s: a dimension must be an integer >= 1, not '%s'", vname,
+			    x->text);
+			ok = 0;
+			continue;
+		}
+		if (!ir_mul_ok(numel, sh->d[i], &numel))
+			big = 1;
+	}
+	if (ok && (big || numel > MAX_NUMEL)) {
+		char buf[160];
+		err(pc, t->dtype.loc, "%s: shape %s has more than 2^31 elements", vname,
+		    ir_shape_str(sh, buf, sizeof buf));
+		ok = 0;
+	}
+	return ok;
+}
+
+/* qparams : 'q' '(' qitem (',' qitem)* ')'
+ * qitem   : scale = NUM | scale = '[' NUM, ... ']' | zp = INT | axis = INT */
+static int check_q(ParseCtx *pc, int v, const QAst *q)
+{
+	Value *val = &pc->g->vals[v];
+	const char *vname = val->name;
+	const QItem *scale = NULL, *zp = NULL, *axis = NULL;
+	int64_t z = 0, ax = -1, lo, hi;
+	int ok = 1;
+
+	for (int i = 0; i < q->n; i++) {
+		const QItem *it = &q->v[i];
+		const QItem **slot = strcmp(it->key.s, "scale") == 0 ? &scale
+		                   : strcmp(it->key.s, "zp") == 0   ? &zp
+		                   : strcmp(it->key.s, "axis") == 0 ? &axis : NULL;
+		if (!slot) {
+			err(pc, it->key.loc, "%s: unknown q parameter '%s' (expected scale, zp or axis)",
+			    vname, it->key.s);
+			ok = 0;
+		} else if (*slot) {
+			err(pc, it->key.loc, "%s: q parameter '%s' given twice", vname, it->key.s);
+			ok = 0;
+		} else if (slot != &scale && it->list) {
+			err(pc, it->list->loc, "%s: q parameter '%s' takes one integer", vname, it->key.s);
+			ok = 0;
+		} else {
+			*slot = it;
+		}
+	}
+	if (!ok)
+		return 0;
+	if (!scale) {
+		err(pc, q->loc, "%s: q(...) needs a scale", vname);
+		return 0;
+	}
+	int_limits(val->dt, &lo, &hi);
+	if (zp && !want_int(pc, &zp->num, lo > INT32_MIN ? lo : INT32_MIN,
+	                    hi < INT32_MAX ? hi : INT32_MAX, vname, "zero point", &z))
+		ok = 0;
+	if (axis && !want_int(pc, &axis->num, 0, val->shape.rank - 1, vname, "q axis", &ax))
+		return 0;
+	if (!axis && scale->list) {
+		err(pc, scale->list->loc, "%s: a list of scales needs an axis (per-channel "
+		    "quantization)", vname);
+		return 0;
+	}
+	if (axis && !scale->list) {
+		err(pc, scale->num.loc, "%s: per-channel quantization (axis=%lld) needs a list "
+		    "of scales", vname, (long long)ax);
+		return 0;
+	}
+	if (axis && z != 0) {
+		err(pc, zp->num.loc, "%s: per-channel quantization has zero point 0", vname);
+		return 0;
+	}
+	int n = scale->list ? scale->list->n : 1;
+	const Num *nums = scale->list ? scale->list->v : &scale->num;
+	if (axis && n != val->shape.d[ax]) {
+		char buf[160];
+		err(pc, scale->list->loc, "%s: %d scales given, but dimension %lld of %s is %lld",
+		    vname, n, (long long)ax, ir_shape_str(&val->shape, buf, sizeof buf),
+		    (long long)val->shape.d[ax]);
+		return 0;
+	}
+	float *s = pu_alloc(pc, (size_t)n * sizeof *s);
+	for (int i = 0; i < n && ok; i++)
+		if (!num_f32(&nums[i], &s[i]) || !(s[i] > 0)) {
+			err(pc, nums[i].loc, "%s: scale must be positive and finite, not '%s'", vname,
+			    nums[i].text);
+			ok = 0;
+		}
+	if (!ok)
+		return 0;
+	if (axis)
+		ir_set_qparams_axis(pc->g, v, (int)ax, n, s);
+	else
+		ir_set_qparams(pc->g, v, s[0], (int32_t)z);
+	return 1;
+}
+
+/* ':' type qparams? */
+static int apply_typeq(ParseCtx *pc, int v, const TypeQ *tq)
+{
+	DType dt;
+	Shape sh;
+
+	if (!check_type(pc, pc->g->vals[v].name, tq->type, &dt, &sh))
+		return 0;
+	Value *val = &pc->g->vals[v];
+	val->has_type = 1;
+	val->dt = dt;
+	val->shape = sh;
+	return tq->q ? check_q(pc, v, tq->q) : 1;
+}
+
+/* range / calib : '[' NUM ',' NUM ']' */
+static int check_pair(ParseCtx *pc, const char *vname, const Pair *p, const char *what,
+                      float out[2])
+{
+	if (!want_f32(pc, &p->lo, vname, what, &out[0]) ||
+	    !want_f32(pc, &p->hi, vname, what, &out[1]))
+		return 0;
+	if (out[0] > out[1]) {
+		err(pc, p->loc, "%s: %s [%s, %s] is empty (low bound above high bound)", vname,
+		    what, p->lo.text, p->hi.text);
+		return 0;
+	}
+	return 1;
+}
+
+/* range? calib? offset? */
+static int apply_decor(ParseCtx *pc, int v, const Decor *dc)
+{
+	Value *val = &pc->g->vals[v];
+	int ok = 1;
+
+	if (dc->range) {
+		if (check_pair(pc, val->name, dc->range, "range", val->range))
+			val->has_range = 1;
+		else
+			ok = 0;
+	}
+	if (dc->calib) {
+		if (check_pair(pc, val->name, dc->calib, "calib", val->calib))
+			val->has_calib = 1;
+		else
+			ok = 0;
+	}
+	if (dc->offset) {
+		if (!want_int(pc, dc->offset, 0, MAX_OFFSET, val->name, "offset", &val->offset)) {
+			val->offset = -1;
+			ok = 0;
+		} else if (!val->has_type) {
+			err(pc, dc->offset->loc, "%s: an @offset needs a type (': dtype[dims]')",
+			    val->name);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+/* ---- constant data ------------------------------------------------------------------ */
+
+/* init : '[' NUM (',' NUM)* ']' */
+static void *inline_data(ParseCtx *pc, const Value *val, const NumList *l)
+{
+	int64_t numel = ir_shape_numel(&val->shape), lo, hi;
+	char buf[160];
+
+	if (l->n != numel) {
+		err(pc, l->loc, "%s: %d value%s given, %s%s needs %lld", val->name, l->n,
+		    l->n == 1 ? "" : "s", ir_dtype_name(val->dt),
+		    ir_shape_str(&val->shape, buf, sizeof buf), (long long)numel);
+		return NULL;
+	}
+	unsigned char *data = ir_alloc(pc->g, (size_t)numel * (size_t)ir_dtype_size(val->dt));
+	int_limits(val->dt, &lo, &hi);
+	for (int64_t i = 0; i < numel; i++) {
+		const Num *x = &l->v[i];
+		float f;
+		int64_t k;
+		if (val->dt == DT_F32) {
+			if (!want_f32(pc, x, val->name, "value", &f))
+				return NULL;
+			memcpy(data + 4 * i, &f, 4);
+			continue;
+		}
+		if (!want_int(pc, x, lo, hi, val->name, ir_dtype_name(val->dt), &k))
+			return NULL;
+		switch (val->dt) {
+		case DT_I8: ((int8_t *)data)[i] = (int8_t)k; break;
+		case DT_U8: ((uint8_t *)data)[i] = (uint8_t)k; break;
+		case DT_I16: ((int16_t *)data)[i] = (int16_t)k; break;
+		case DT_I32: ((int32_t *)data)[i] = (int32_t)k; break;
+		case DT_I64: ((int64_t *)data)[i] = k; break;
+		default: ICE("dtype %d", val->dt);
+		}
+	}
+	return data;
+}
+
+/* init : 'npy' '(' STRING ')' — the path is relative to the .qg file */
+static void *npy_data(ParseCtx *pc, const Value *val, Name path)
+{
+	char *full = path.s;
+	NpyArray a;
+	char b1[160], b2[160];
+
+	if (path.s[0] != '/' && pc->dir[0]) {
+		size_t n = strlen(pc->dir);
+		full = pu_alloc(pc, n + strlen(path.s) + 2);
+		memcpy(full, pc->dir, n);
+		full[n] = '/';
+		strcpy(full + n + 1, path.s);
+	}
+	if (fe_npy_read(full, &a, pc->d, path.loc))
+		return NULL;
+	void *data = NULL;
+	if (a.dt != val->dt || !ir_shape_eq(&a.shape, &val->shape))
+		err(pc, path.loc, "%s: npy file has %s %s, declared %s%s", val->name,
+		    a.dt != val->dt ? "dtype" : "shape",
+		    a.dt != val->dt ? ir_dtype_name(a.dt) : ir_shape_str(&a.shape, b1, sizeof b1),
+		    ir_dtype_name(val->dt), ir_shape_str(&val->shape, b2, sizeof b2));
+	else
+		data = memcpy(ir_alloc(pc->g, (size_t)ir_value_bytes(val)), a.data,
+		              (size_t)ir_value_bytes(val));
+	fe_npy_free(&a);
+	return data;
+}
+
+/* ---- statements -------------------------------------------------------------------- */
+
+/* file : 'model' IDENT stmt* */
+void pu_model(ParseCtx *pc, Name name)
+{
+	pc->g->name = ir_strdup(pc->g, name.s);
+}
+
+void pu_no_model(ParseCtx *pc)
+{
+	if (pc->ntokens == 0)
+		err(pc, loc_file(pc->file), "empty file: expected 'model NAME'");
+	else
+		err(pc, pc->first_loc, "expected 'model NAME' before the first statement");
+}
+
+/* stmt : 'input' IDENT ':' type qparams? range? calib? offset? */
+void pu_input(ParseCtx *pc, Loc start, Name name, TypeQ *tq, Decor *dc)
+{
+	if (fragment(pc, start, &name))
+		return;
+	int v = define(pc, name, VK_INPUT);
+	if (v < 0)
+		return;
+	if (apply_typeq(pc, v, tq))
+		apply_decor(pc, v, dc);
+	ir_add_input(pc->g, v);
+}
+
+/* stmt : 'const' IDENT ':' type qparams? '=' init */
+void pu_const(ParseCtx *pc, Loc start, Name name, TypeQ *tq, InitAst *init)
+{
+	if (fragment(pc, start, &name))
+		return;
+	int v = define(pc, name, VK_CONST);
+	if (v < 0 || !apply_typeq(pc, v, tq))
+		return;
+	Value *val = &pc->g->vals[v];
+	void *data = init->npy.s ? npy_data(pc, val, init->npy) : inline_data(pc, val, init->vals);
+	pc->g->vals[v].data = data;
+}
+
+static int attr_index(const char *s)
+{
+	for (int i = 0; i < AI_COUNT; i++)
+		if (strcmp(ir_attrs[i].name, s) == 0)
+			return i;
+	return -1;
+}
+
+/* Where the integers of attribute ai live. */
+static int64_t *attr_ints(Attrs *a, int ai)
+{
+	switch (ai) {
+	case AI_STRIDE: return a->stride;
+	case AI_PAD: return a->pad;
+	case AI_DILATION: return a->dilation;
+	case AI_KERNEL: return a->kernel;
+	case AI_GROUPS: return &a->groups;
+	case AI_AXIS: return &a->axis;
+	case AI_SHAPE: return a->shape;
+	default: return NULL;
+	}
+}
+
+/* attrs : '{' IDENT '=' aval (',' IDENT '=' aval)* '}'
+ * aval  : INT | '[' INT (',' INT)* ']' | IDENT */
+static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const AttrList *l)
+{
+	const OpInfo *oi = &ir_ops[op];
+	unsigned seen = 0;
+	int ok = 1;
+
+	for (int i = 0; i < l->n; i++) {
+		const AttrAst *at = &l->v[i];
+		int ai = attr_index(at->key.s);
+		if (ai < 0 || !(oi->attrs & (1u << ai))) {
+			if (ai < 0)
+				err(pc, at->key.loc, "%s: unknown attribute '%s'", vname, at->key.s);
+			else
+				err(pc, at->key.loc, "%s: %s has no attribute '%s'", vname, oi->name,
+				    at->key.s);
+			ok = 0;
+			continue;
+		}
+		if (seen & (1u << ai)) {
+			err(pc, at->key.loc, "%s: attribute '%s' given twice", vname, at->key.s);
+			ok = 0;
+			continue;
+		}
+		seen |= 1u << ai;
+		int want = ir_attrs[ai].count;
+		if (want == 0) {
+			int act = at->kind == AV_IDENT ? ir_act_from_name(at->ident.s) : -1;
+			if (act < 0 || (act != ACT_NONE && !(oi->flags & OPF_ACT))) {
+				err(pc, at->key.loc, "%s: '%s' takes none, relu or relu6", vname, at->key.s);
+				ok = 0;
+			} else {
+				a->act = (Act)act;
+			}
+			continue;
+		}
+		if (at->kind == AV_IDENT) {
+			err(pc, at->ident.loc, "%s: '%s' takes integers, not a name", vname, at->key.s);
+			ok = 0;
+			continue;
+		}
+		int n = at->kind == AV_LIST ? at->list->n : 1;
+		const Num *nums = at->kind == AV_LIST ? at->list->v : &at->num;
+		if ((want > 0 && n != want) || (want < 0 && n > IR_MAX_RANK)) {
+			if (want > 0)
+				err(pc, at->key.loc, "%s: '%s' takes %d integer%s, got %d", vname,
+				    at->key.s, want, want == 1 ? "" : "s", n);
+			else
+				err(pc, at->key.loc, "%s: '%s' takes 1 to %d integers, got %d", vname,
+				    at->key.s, IR_MAX_RANK, n);
+			ok = 0;
+			continue;
+		}
+		int64_t *dst = attr_ints(a, ai);
+		for (int k = 0; k < n; k++)
+			if (!want_int(pc, &nums[k], INT64_MIN, INT64_MAX, vname, at->key.s, &dst[k])) {
+				ok = 0;
+				break;
+			}
+		if (ai == AI_SHAPE)
+			a->nshape = n;
+	}
+	return ok;
+}
+
+/* stmt : IDENT (':' type qparams?)? range? calib? offset?
+ *        '=' IDENT '(' IDENT (',' IDENT)* ')' attrs? */
+void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name opname, NameList *args,
+           AttrList *attrs)
+{
+	int in[IR_MAX_IN], ok = 1;
+	Attrs a;
+
+	if (fragment(pc, name.loc, &name))
+		return;
+	int v = define(pc, name, VK_TEMP);
+	if (v < 0)
+		return;
+	if (tq && !apply_typeq(pc, v, tq))
+		ok = 0;
+	if (ok && !apply_decor(pc, v, dc))
+		ok = 0;
+	Op op = ir_op_from_name(opname.s);
+	if (op == OP_NONE) {
+		err(pc, opname.loc, "%s: unknown op '%s'", name.s, opname.s);
+		ok = 0;
+	}
+	for (int i = 0; i < args->n; i++) {
+		int u = use(pc, args->v[i]);
+		if (u == v) {
+			err(pc, args->v[i].loc, "'%s' is used in its own definition", name.s);
+			u = -1;
+		}
+		if (u < 0)
+			ok = 0;
+		else if (i < IR_MAX_IN)
+			in[i] = u;
+	}
+	if (op != OP_NONE && (args->n < ir_ops[op].min_in || args->n > ir_ops[op].max_in)) {
+		const OpInfo *oi = &ir_ops[op];
+		if (oi->min_in == oi->max_in)
+			err(pc, opname.loc, "%s: %s takes %d operand%s, got %d", name.s, oi->name,
+			    oi->min_in, oi->min_in == 1 ? "" : "s", args->n);
+		else
+			err(pc, opname.loc, "%s: %s takes %d to %d operands, got %d", name.s, oi->name,
+			    oi->min_in, oi->max_in, args->n);
+		ok = 0;
+	}
+	ir_attrs_default(&a);
+	if (op != OP_NONE && attrs && !apply_attrs(pc, name.s, op, &a, attrs))
+		ok = 0;
+	if (!ok)
+		return;
+	int n = ir_node_new(pc->g, op, v, in, args->n, name.loc);
+	pc->g->nodes[n].a = a;
+}
+
+/* stmt : 'output' IDENT (',' IDENT)* */
+void pu_output(ParseCtx *pc, Loc start, NameList *names)
+{
+	if (fragment(pc, start, NULL))
+		return;
+	for (int i = 0; i < names->n; i++) {
+		int v = use(pc, names->v[i]);
+		if (v < 0)
+			continue;
+		if (pc->g->vals[v].is_output)
+			err(pc, names->v[i].loc, "'%s' is already an output", names->v[i].s);
+		else
+			ir_add_output(pc->g, v);
+	}
+}
+
+/* ---- the driver ---------------------------------------------------------------------- */
+
+void pu_ctx_init(ParseCtx *pc, Graph *g, Diag *d, const char *dir)
+{
+	memset(pc, 0, sizeof *pc);
+	pc->g = g;
+	pc->d = d;
+	pc->file = g->file;
+	pc->dir = dir ? dir : "";
+	pc->line = pc->col = 1;
+	pc->errors0 = d->nerrors; /* earlier errors (another file) are not ours */
+}
+
+void pu_ctx_free(ParseCtx *pc)
+{
+	for (PChunk *c = pc->mem, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	pc->mem = NULL;
+}
+
+int pu_finish(ParseCtx *pc)
+{
+	Graph *g = pc->g;
+	int64_t end = 0;
+
+	if (pc->ntokens > 0 && !pc->saw_output)
+		err(pc, loc_file(pc->file), "model '%s' has no 'output' statement", g->name);
+	if (pc->d->nerrors > pc->errors0)
+		return pc->d->nerrors - pc->errors0;
+	/* the arena a planned dump describes: every tensor, rounded to IR_ALIGN */
+	for (int v = 0; v < g->nval; v++) {
+		const Value *val = &g->vals[v];
+		if (val->offset < 0 || !val->has_type)
+			continue;
+		int64_t bytes = (ir_value_bytes(val) + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN;
+		if (val->offset + bytes > end)
+			end = val->offset + bytes;
+	}
+	if (end > 0)
+		g->arena_size = end;
+	return 0;
+}
+
+static Graph *parse(const char *name, const char *dir, char *text, size_t len, int in_place,
+                    Diag *d)
+{
+	Graph *g = ir_graph_new(NULL);
+	ParseCtx pc;
+
+	g->file = ir_strdup(g, name);
+	pu_ctx_init(&pc, g, d, dir);
+	if (pu_scan(&pc, text, len, in_place) != 0 && d->nerrors == pc.errors0)
+		err(&pc, loc_file(g->file), "cannot parse the file");
+	int failed = pu_finish(&pc) > 0;
+	pu_ctx_free(&pc);
+	if (!failed)
+		failed = ir_verify(g, d) > 0;
+	if (failed) {
+		ir_graph_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+Graph *fe_parse_string(const char *text, size_t len, const char *name, const char *dir,
+                       Diag *d)
+{
+	Diag local = {0};
+
+	if (!d)
+		d = &local;
+	if (!name)
+		name = "<string>";
+	if (len > MAX_FILE) {
+		diag_error(d, loc_file(name), "file is too large (%zu bytes; the limit is 1 GiB)", len);
+		return NULL;
+	}
+	return parse(name, dir, (char *)text, len, 0, d);
+}
+
+/* The folder part of path ("" for a bare name: npy paths are then used as
+ * given, relative to the working directory, like the file itself). */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	char *dir = ir_xmalloc(n + 2);
+
+	if (slash && n == 0)
+		n = 1; /* "/model.qg": the root */
+	memcpy(dir, path, n);
+	dir[n] = 0;
+	return dir;
+}
+
+Graph *fe_parse_file(const char *path, Diag *d)
+{
+	Diag local = {0};
+	struct stat st;
+	size_t len = 0, cap;
+	FILE *f;
+
+	if (!d)
+		d = &local;
+	f = fopen(path, "rb");
+	if (!f) {
+		diag_error(d, loc_file(path), "cannot read the model: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0)
+		memset(&st, 0, sizeof st);
+	if (S_ISDIR(st.st_mode)) {
+		diag_error(d, loc_file(path), "cannot read the model: it is a directory");
+		fclose(f);
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > MAX_FILE) {
+		diag_error(d, loc_file(path), "file is too large (%lld bytes; the limit is 1 GiB)",
+		           (long long)st.st_size);
+		fclose(f);
+		return NULL;
+	}
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 4096;
+	char *buf = ir_xmalloc(cap);
+	for (;;) {
+		if (len + 2 >= cap) {
+			cap *= 2;
+			buf = ir_xrealloc(buf, cap);
+		}
+		size_t got = fread(buf + len, 1, cap - 2 - len, f);
+		len += got;
+		if (len > MAX_FILE) {
+			diag_error(d, loc_file(path), "file is too large (the limit is 1 GiB)");
+			break;
+		}
+		if (got == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad)
+		diag_error(d, loc_file(path), "cannot read the model: read error");
+	if (bad || len > MAX_FILE) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = buf[len + 1] = 0;
+	char *dir = dir_of(path);
+	Graph *g = parse(path, dir, buf, len, 1, d);
+	free(dir);
+	free(buf);
+	return g;
+}

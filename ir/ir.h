@@ -1,0 +1,336 @@
+/* ir/ir.h — the graph IR shared by the frontend, the passes and the targets.
+ *
+ * A Graph owns arrays of Values and Nodes that refer to each other by index
+ * (never by pointer: the arrays grow).  Nodes are kept in topological order.
+ * Everything a graph allocates lives in its own arena and is released at once
+ * by ir_graph_free (QBE style: nothing is freed piece by piece).
+ *
+ * Sections follow the file that defines each export.
+ */
+#ifndef QUANTC_IR_H
+#define QUANTC_IR_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum {
+	IR_MAX_RANK = 6,
+	IR_MAX_IN = 4,
+	IR_ALIGN = 16, /* arena alignment of every tensor, bytes */
+};
+
+/* ---- diag.c: diagnostics ------------------------------------------------ */
+
+/* A source position.  line == 0 means "the file as a whole" (printed as
+ * "file: error: ..."); file == NULL means no file at all ("quantc: error:"). */
+typedef struct {
+	const char *file;
+	int line, col;
+} Loc;
+
+typedef struct {
+	int nerrors;
+	int nwarnings;
+	FILE *out; /* NULL: stderr */
+} Diag;
+
+/* file:line:col: error: message, then the source line and a caret. */
+void diag_error(Diag *d, Loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diag_warning(Diag *d, Loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diag_note(Diag *d, Loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diag_verror(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap);
+/* An internal bug: "quantc: internal error: file.c:88: ..." and exit(70). */
+_Noreturn void ir_ice(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define ICE(...) ir_ice(__FILE__, __LINE__, __VA_ARGS__)
+static inline Loc loc_none(void) { Loc l = {0, 0, 0}; return l; }
+static inline Loc loc_file(const char *f) { Loc l = {f, 0, 0}; return l; }
+
+/* ---- types.c: data types and shapes -------------------------------------- */
+
+/* DT(id, name, bytes) */
+#define IR_DTYPES(DT) \
+	DT(F32, "f32", 4) \
+	DT(I8,  "i8",  1) \
+	DT(I16, "i16", 2) \
+	DT(I32, "i32", 4) \
+	DT(I64, "i64", 8) \
+	DT(U8,  "u8",  1)
+
+typedef enum {
+	DT_NONE,
+#define DT(id, name, bytes) DT_##id,
+	IR_DTYPES(DT)
+#undef DT
+	DT_COUNT
+} DType;
+
+typedef struct {
+	int rank;
+	int64_t d[IR_MAX_RANK];
+} Shape;
+
+const char *ir_dtype_name(DType t);      /* "f32"; "?" for DT_NONE */
+int ir_dtype_size(DType t);              /* bytes per element */
+DType ir_dtype_from_name(const char *s); /* DT_NONE if unknown */
+int64_t ir_shape_numel(const Shape *s);  /* product of dims; 1 for rank 0 */
+int ir_shape_eq(const Shape *a, const Shape *b);
+/* "[1,64,28,28]" into buf; returns buf. */
+char *ir_shape_str(const Shape *s, char *buf, size_t n);
+
+/* ---- the op table (ops.def) ---------------------------------------------- */
+
+typedef enum {
+	OP_NONE, /* a deleted node; ir_graph_compact removes it */
+#define OP(id, name, mn, mx, attrs, flags, meaning) OP_##id,
+#include "ops.def"
+#undef OP
+	OP_COUNT
+} Op;
+
+/* Attributes.  AT(id, name, count): count is the number of integers it takes,
+ * 0 for an identifier (act), -1 for a variable-length list (shape). */
+#define IR_ATTRS(AT) \
+	AT(STRIDE,   "stride",   2) \
+	AT(PAD,      "pad",      4) /* top, left, bottom, right */ \
+	AT(DILATION, "dilation", 2) \
+	AT(KERNEL,   "kernel",   2) \
+	AT(GROUPS,   "groups",   1) \
+	AT(AXIS,     "axis",     1) \
+	AT(ACT,      "act",      0) \
+	AT(SHAPE,    "shape",   -1)
+
+enum {
+#define AT(id, name, n) AI_##id,
+	IR_ATTRS(AT)
+#undef AT
+	AI_COUNT
+};
+enum {
+#define AT(id, name, n) A_##id = 1 << AI_##id,
+	IR_ATTRS(AT)
+#undef AT
+};
+
+enum {
+	OPF_ACT = 1 << 0,
+	OPF_KEEPQ = 1 << 1,
+	OPF_WEIGHTS = 1 << 2,
+};
+
+typedef struct {
+	const char *name;
+	int min_in, max_in;
+	unsigned attrs; /* A_* */
+	unsigned flags; /* OPF_* */
+	const char *meaning;
+} OpInfo;
+
+typedef struct {
+	const char *name;
+	int count;
+} AttrInfo;
+
+extern const OpInfo ir_ops[OP_COUNT];
+extern const AttrInfo ir_attrs[AI_COUNT];
+Op ir_op_from_name(const char *s); /* OP_NONE if unknown */
+
+typedef enum { ACT_NONE, ACT_RELU, ACT_RELU6 } Act;
+const char *ir_act_name(Act a);      /* "none", "relu", "relu6" */
+int ir_act_from_name(const char *s); /* -1 if unknown */
+
+/* Every node carries every attribute; ir_attrs_default fills the defaults and
+ * the op's A_* mask says which ones are meaningful (and printed). */
+typedef struct {
+	int64_t stride[2];   /* default 1,1 */
+	int64_t pad[4];      /* top, left, bottom, right; default 0 */
+	int64_t dilation[2]; /* default 1,1 */
+	int64_t kernel[2];   /* maxpool window; default 1,1 */
+	int64_t groups;      /* default 1 */
+	int64_t axis;        /* default 1 */
+	Act act;             /* default ACT_NONE */
+	int nshape;          /* reshape target */
+	int64_t shape[IR_MAX_RANK];
+} Attrs;
+
+void ir_attrs_default(Attrs *a);
+
+/* ---- graph.c: values, nodes, graphs --------------------------------------- */
+
+/* Quantization parameters: real = scale * (q - zp).  Per tensor (axis = -1,
+ * n = 1) or per channel along axis (n = shape[axis], zp = 0). */
+typedef struct {
+	int present;
+	int axis;
+	int n;
+	float *scale;
+	int32_t zp;
+} QParams;
+
+typedef enum { VK_TEMP, VK_INPUT, VK_CONST } ValueKind;
+
+typedef struct {
+	char *name;
+	Loc loc;
+	ValueKind kind;
+	int has_type; /* dt and shape are known (given, or by infer-shapes) */
+	DType dt;
+	Shape shape;
+	QParams q;
+	int has_range; /* declared or proven interval, real units */
+	float range[2];
+	int has_calib; /* observed by calibrate, real units */
+	float calib[2];
+	void *data;     /* VK_CONST: numel * dtype_size bytes, host order, C order */
+	int64_t offset; /* arena byte offset from plan-memory; -1 = none */
+	int def;        /* index of the defining node; -1 for inputs and consts */
+	int is_output;
+} Value;
+
+typedef struct {
+	Op op;
+	int nin;
+	int in[IR_MAX_IN]; /* value indices */
+	int out;           /* value index */
+	Attrs a;
+	Loc loc;
+} Node;
+
+typedef struct ArenaChunk ArenaChunk;
+
+typedef struct {
+	char *name;   /* model name */
+	char *file;   /* source path (for diagnostics), may be NULL */
+	Value *vals;
+	int nval, capval;
+	Node *nodes;
+	int nnode, capnode;
+	int *inputs; /* value indices, in declaration order */
+	int ninput, capinput;
+	int *outputs;
+	int noutput, capoutput;
+	int64_t arena_size; /* set by plan-memory (and recomputed by the parser
+	                       from @offsets); 0 = not planned */
+	ArenaChunk *mem;
+	void *names; /* name -> value index hash table (graph.c) */
+} Graph;
+
+Graph *ir_graph_new(const char *name);
+void ir_graph_free(Graph *g);
+void *ir_alloc(Graph *g, size_t n); /* zeroed, 16-aligned, lives with g */
+char *ir_strdup(Graph *g, const char *s);
+/* Generic growable array: makes room for n+1 elements of size sz. */
+void ir_vgrow(void **p, int *cap, int n, size_t sz);
+
+/* New value named name (must not exist yet; returns -1 if it does). */
+int ir_value_new(Graph *g, const char *name, ValueKind k, Loc loc);
+/* A fresh value named after base ("t1.q", "t1.q1", ...). */
+int ir_value_new_unique(Graph *g, const char *base, ValueKind k, Loc loc);
+int ir_value_find(const Graph *g, const char *name); /* -1 if none */
+/* Appends a node; sets vals[out].def.  Returns the node index. */
+int ir_node_new(Graph *g, Op op, int out, const int *in, int nin, Loc loc);
+void ir_add_input(Graph *g, int v);
+void ir_add_output(Graph *g, int v);
+int64_t ir_value_bytes(const Value *v); /* numel * dtype size */
+/* Sets v's quantization to per-tensor (scale, zp). */
+void ir_set_qparams(Graph *g, int v, float scale, int32_t zp);
+/* Sets v's quantization to per-channel along axis (n scales, zp 0). */
+void ir_set_qparams_axis(Graph *g, int v, int axis, int n, const float *scale);
+/* Removes OP_NONE nodes and values that nothing refers to; renumbers. */
+void ir_graph_compact(Graph *g);
+/* Recomputes use counts: uses[v] = number of node operands reading v
+ * (+1 if v is an output).  uses must hold g->nval ints. */
+void ir_count_uses(const Graph *g, int *uses);
+
+/* ---- verify.c ------------------------------------------------------------ */
+
+/* Structural checks (operand counts, topological order, types present where
+ * required, constant data, quantization consistency).  Reports through d;
+ * returns the number of errors. */
+int ir_verify(Graph *g, Diag *d);
+
+/* ---- print.c / frontend parser: the text form ---------------------------- */
+
+typedef struct {
+	const char *heading;  /* printed as "# heading" first line, or NULL */
+	int elide_constants;  /* large constants printed as "..." (not parseable) */
+	const char *npy_dir;  /* write large constants as npy files here ... */
+	const char *npy_prefix; /* ... named <prefix><value>.npy, referenced
+	                           relative to the dump's folder */
+} PrintOptions;
+
+enum { IR_INLINE_MAX = 16 }; /* constants up to this many elements are inline */
+
+/* Prints g in .qg syntax.  Returns 0, or -1 if an npy file could not be
+ * written (reported through d). */
+int ir_print(FILE *f, Graph *g, const PrintOptions *po, Diag *d);
+
+/* ---- quant.c: integer arithmetic of DESIGN section 5 ---------------------- */
+
+/* TFLite QuantizeMultiplier: m = mult * 2^(shift - 31), mult in [2^30, 2^31). */
+void ir_quantize_multiplier(double m, int32_t *mult, int *shift);
+int32_t ir_srdhm(int32_t a, int32_t b);             /* SaturatingRoundingDoublingHighMul */
+int32_t ir_rdbpot(int32_t x, int exponent);         /* RoundingDivideByPOT, 0..31 */
+int32_t ir_mbqm(int32_t x, int32_t mult, int shift); /* MultiplyByQuantizedMultiplier */
+/* The int64-accumulator MultiplyByQuantizedMultiplier of TFLite's 16x8
+ * kernels (int16 activations with an int64 bias): multiplier rounded to 16
+ * bits, one rounding shift; x saturated to [-2^47, 2^47), result to int32. */
+int32_t ir_mbqm64(int64_t x, int32_t mult, int shift);
+/* Asymmetric per-tensor parameters for [lo, hi] (widened to contain 0) in
+ * storage type dt (DT_I8: asymmetric [-128,127]; DT_I16: symmetric). */
+void ir_choose_qparams(float lo, float hi, DType dt, float *scale, int32_t *zp);
+int32_t ir_qmin(DType dt);
+int32_t ir_qmax(DType dt);
+/* Clamp bounds of a quantized output with fused activation act. */
+void ir_act_bounds(Act act, DType dt, float scale, int32_t zp, int32_t *lo, int32_t *hi);
+/* Per-output-channel requantization of a weighted node (conv2d/dense) whose
+ * input, weights and output are quantized.  mult/shift hold OC entries. */
+void ir_node_requant(const Graph *g, const Node *n, int32_t *mult, int *shift);
+/* Round half away from zero of x / scale plus zp, saturated to dt's range;
+ * NaN gives zp.  Same arithmetic as the runtime's qrt_quantize_*. */
+int32_t ir_quantize_value(float x, float scale, int32_t zp, DType dt);
+
+/* ---- interp.c: the reference interpreter ---------------------------------- */
+
+typedef struct Interp Interp;
+/* Called after each value is produced (inputs first, then every node's
+ * output, in order), with the value index and its storage-type data. */
+typedef void (*InterpHook)(void *ctx, const Graph *g, int v, const void *data);
+
+Interp *ir_interp_new(Graph *g, Diag *d); /* NULL (diagnosed) on failure */
+void ir_interp_free(Interp *in);
+void ir_interp_set_hook(Interp *in, InterpHook fn, void *ctx);
+/* Runs one sample.  inputs[i] / outputs[i] are in the storage type of
+ * graph input / output i (float for f32 graphs, int8 for quantized ones). */
+int ir_interp_run(Interp *in, const void *const *inputs, void *const *outputs);
+/* Float edge: quantizes float inputs and dequantizes outputs exactly as the
+ * generated NAME_run does. */
+int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outputs);
+/* The buffer holding value v after a run (storage type). */
+const void *ir_interp_value(Interp *in, int v);
+
+/* ---- util.c -------------------------------------------------------------- */
+
+/* Writes a file atomically: data goes to a temporary file beside path that is
+ * renamed over it only when complete.  Open with ir_atomic_open, write to the
+ * FILE, then ir_atomic_commit (or ir_atomic_abort on failure). */
+typedef struct {
+	FILE *f;
+	char *path, *tmp;
+} AtomicFile;
+int ir_atomic_open(AtomicFile *af, const char *path, Diag *d);
+int ir_atomic_commit(AtomicFile *af, Diag *d);
+void ir_atomic_abort(AtomicFile *af);
+void *ir_xmalloc(size_t n);                 /* aborts (ICE) on exhaustion */
+void *ir_xcalloc(size_t n, size_t sz);
+void *ir_xrealloc(void *p, size_t n);
+char *ir_xstrdup(const char *s);
+/* Overflow-checked products; return 0 on overflow. */
+int ir_mul_ok(int64_t a, int64_t b, int64_t *out);
+
+#endif

@@ -1,0 +1,109 @@
+/* types.c — data types, shapes, the op and attribute tables. */
+#include <string.h>
+
+#include "ir.h"
+
+static const struct {
+	const char *name;
+	int bytes;
+} dtypes[DT_COUNT] = {
+	[DT_NONE] = {"?", 0},
+#define DT(id, name, bytes) [DT_##id] = {name, bytes},
+	IR_DTYPES(DT)
+#undef DT
+};
+
+const OpInfo ir_ops[OP_COUNT] = {
+	[OP_NONE] = {"<deleted>", 0, 0, 0, 0, "a deleted node"},
+#define OP(id, name, mn, mx, attrs, flags, meaning) [OP_##id] = {name, mn, mx, attrs, flags, meaning},
+#include "ops.def"
+#undef OP
+};
+
+const AttrInfo ir_attrs[AI_COUNT] = {
+#define AT(id, name, n) [AI_##id] = {name, n},
+	IR_ATTRS(AT)
+#undef AT
+};
+
+const char *ir_dtype_name(DType t)
+{
+	return t > DT_NONE && t < DT_COUNT ? dtypes[t].name : "?";
+}
+
+int ir_dtype_size(DType t)
+{
+	return t > DT_NONE && t < DT_COUNT ? dtypes[t].bytes : 0;
+}
+
+DType ir_dtype_from_name(const char *s)
+{
+	for (int t = DT_NONE + 1; t < DT_COUNT; t++)
+		if (strcmp(dtypes[t].name, s) == 0)
+			return (DType)t;
+	return DT_NONE;
+}
+
+int64_t ir_shape_numel(const Shape *s)
+{
+	int64_t n = 1;
+	for (int i = 0; i < s->rank; i++)
+		n *= s->d[i];
+	return n;
+}
+
+int ir_shape_eq(const Shape *a, const Shape *b)
+{
+	if (a->rank != b->rank)
+		return 0;
+	for (int i = 0; i < a->rank; i++)
+		if (a->d[i] != b->d[i])
+			return 0;
+	return 1;
+}
+
+char *ir_shape_str(const Shape *s, char *buf, size_t n)
+{
+	size_t k = 0;
+
+	k += (size_t)snprintf(buf + k, n - k, "[");
+	for (int i = 0; i < s->rank && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? "," : "", (long long)s->d[i]);
+	if (k < n)
+		snprintf(buf + k, n - k, "]");
+	return buf;
+}
+
+Op ir_op_from_name(const char *s)
+{
+	for (int o = OP_NONE + 1; o < OP_COUNT; o++)
+		if (strcmp(ir_ops[o].name, s) == 0)
+			return (Op)o;
+	return OP_NONE;
+}
+
+static const char *act_names[] = {"none", "relu", "relu6"};
+
+const char *ir_act_name(Act a)
+{
+	return (unsigned)a < 3 ? act_names[a] : "?";
+}
+
+int ir_act_from_name(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(act_names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+void ir_attrs_default(Attrs *a)
+{
+	memset(a, 0, sizeof *a);
+	a->stride[0] = a->stride[1] = 1;
+	a->dilation[0] = a->dilation[1] = 1;
+	a->kernel[0] = a->kernel[1] = 1;
+	a->groups = 1;
+	a->axis = 1;
+	a->act = ACT_NONE;
+}

@@ -1,0 +1,236 @@
+/* pipeline.c — runs a pipeline given as text ("infer-shapes,quantize{k=v}"),
+ * printing, dumping, verifying and timing around each pass as asked. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "passes.h"
+
+const char *pass_default_pipeline(Precision p)
+{
+	if (p == PREC_F32)
+		return "infer-shapes,fuse-activation,plan-memory";
+	return "infer-shapes,fuse-activation,calibrate,quantize,plan-memory";
+}
+
+typedef struct {
+	char name[64];
+	char *args; /* malloc'd, or NULL */
+} Step;
+
+/* pipeline := step (',' step)* ; step := NAME ('{' ARGS '}')? */
+static int split(const char *p, Step **out, int *n, Diag *d)
+{
+	Step *s = NULL;
+	int cap = 0, k = 0;
+
+	while (*p) {
+		const char *b = p;
+		while (*p && *p != ',' && *p != '{')
+			p++;
+		if ((size_t)(p - b) >= sizeof s->name || p == b) {
+			diag_error(d, loc_none(), "--passes: empty or overlong pass name near '%.20s'", b);
+			goto fail;
+		}
+		ir_vgrow((void **)&s, &cap, k, sizeof *s);
+		memcpy(s[k].name, b, (size_t)(p - b));
+		s[k].name[p - b] = 0;
+		s[k].args = NULL;
+		if (*p == '{') {
+			const char *a = ++p;
+			while (*p && *p != '}')
+				p++;
+			if (!*p) {
+				k++;
+				diag_error(d, loc_none(), "--passes: missing '}' after options of '%s'", s[k - 1].name);
+				goto fail;
+			}
+			s[k].args = ir_xmalloc((size_t)(p - a) + 1);
+			memcpy(s[k].args, a, (size_t)(p - a));
+			s[k].args[p - a] = 0;
+			p++;
+		}
+		k++;
+		if (*p == ',')
+			p++;
+		else if (*p) {
+			diag_error(d, loc_none(), "--passes: expected ',' after '%s'", s[k - 1].name);
+			goto fail;
+		}
+	}
+	*out = s;
+	*n = k;
+	return 0;
+fail:
+	for (int i = 0; i < k; i++)
+		free(s[i].args);
+	free(s);
+	return -1;
+}
+
+static void free_steps(Step *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(s[i].args);
+	free(s);
+}
+
+int pass_check_pipeline(const char *pipeline, Diag *d)
+{
+	Step *s;
+	int n, bad = 0;
+
+	if (split(pipeline, &s, &n, d))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (!pass_find(s[i].name)) {
+			diag_error(d, loc_none(), "unknown pass '%s'", s[i].name);
+			bad = 1;
+		}
+	if (bad) {
+		fprintf(d->out ? d->out : stderr, "quantc: note: passes are:");
+		for (int i = 0; i < pass_count; i++)
+			fprintf(d->out ? d->out : stderr, " %s", pass_table[i].name);
+		fprintf(d->out ? d->out : stderr, "\n");
+	}
+	free_steps(s, n);
+	return bad ? -1 : 0;
+}
+
+/* Is name in the comma list? */
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t k = e ? (size_t)(e - p) : strlen(p);
+		if (k == n && strncmp(p, name, n) == 0)
+			return 1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+static int print_to(FILE *f, Graph *g, const char *heading, const PipelineOptions *po,
+                    const char *npy_dir, const char *npy_prefix, Diag *d)
+{
+	PrintOptions pr = {heading, po->elide_constants, npy_dir, npy_prefix};
+	return ir_print(f, g, &pr, d);
+}
+
+static int dump_file(Graph *g, const char *dir, int idx, const char *what,
+                     const char *heading, const PipelineOptions *po, Diag *d)
+{
+	char path[4096], prefix[128];
+	AtomicFile af;
+
+	snprintf(prefix, sizeof prefix, "%02d-%s.", idx, what);
+	snprintf(path, sizeof path, "%s/%02d-%s.qg", dir, idx, what);
+	if (ir_atomic_open(&af, path, d))
+		return -1;
+	if (print_to(af.f, g, heading, po, dir, prefix, d)) {
+		ir_atomic_abort(&af);
+		return -1;
+	}
+	return ir_atomic_commit(&af, d);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int pass_run_pipeline(Graph *g, const char *pipeline, const PassContext *ctx,
+                      const PipelineOptions *po, Diag *d)
+{
+	Step *s;
+	int n, rc = 0;
+	char heading[160];
+	double *secs;
+
+	if (pass_check_pipeline(pipeline, d) || split(pipeline, &s, &n, d))
+		return -1;
+	secs = ir_xcalloc((size_t)n + 1, sizeof *secs);
+	if (po->dump_dir) {
+		if (mkdir(po->dump_dir, 0755) != 0 && errno != EEXIST) {
+			diag_error(d, loc_none(), "cannot create dump folder '%s': %s", po->dump_dir,
+			           strerror(errno));
+			rc = -1;
+			goto out;
+		}
+		snprintf(heading, sizeof heading, "quantc IR of %s before any pass", g->name);
+		if (dump_file(g, po->dump_dir, 0, "input", heading, po, d)) {
+			rc = -1;
+			goto out;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		const PassInfo *p = pass_find(s[i].name);
+		PassOptions o = {ctx, s[i].args};
+		if (po->print_before && listed(po->print_before, p->name)) {
+			snprintf(heading, sizeof heading, "quantc IR before pass %d %s", i + 1, p->name);
+			print_to(stderr, g, heading, po, NULL, NULL, d);
+		}
+		double t0 = now();
+		if (p->fn(g, &o, d) || d->nerrors) {
+			rc = -1;
+			goto out;
+		}
+		secs[i] = now() - t0;
+		if (po->verify_each) {
+			Diag vd = {0, 0, d->out};
+			if (ir_verify(g, &vd))
+				ICE("the IR does not verify after pass '%s'", p->name);
+		}
+		snprintf(heading, sizeof heading, "quantc IR after pass %d %s", i + 1, p->name);
+		if (po->print_after_all || (po->print_after && listed(po->print_after, p->name)))
+			print_to(stderr, g, heading, po, NULL, NULL, d);
+		if (po->dump_dir && dump_file(g, po->dump_dir, i + 1, p->name, heading, po, d)) {
+			rc = -1;
+			goto out;
+		}
+	}
+	if (po->time_passes) {
+		double total = 0;
+		fprintf(stderr, "quantc: pass timing\n");
+		for (int i = 0; i < n; i++) {
+			fprintf(stderr, "  %10.3f ms  %s\n", secs[i] * 1e3, s[i].name);
+			total += secs[i];
+		}
+		fprintf(stderr, "  %10.3f ms  total\n", total * 1e3);
+	}
+out:
+	free(secs);
+	free_steps(s, n);
+	return rc;
+}
+
+int pass_opt_double(const PassOptions *o, const char *key, double *out, Diag *d)
+{
+	size_t k = strlen(key);
+	for (const char *p = o->args; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len > k && strncmp(p, key, k) == 0 && p[k] == '=') {
+			char buf[64], *end;
+			size_t vl = len - k - 1;
+			if (vl == 0 || vl >= sizeof buf)
+				goto bad;
+			memcpy(buf, p + k + 1, vl);
+			buf[vl] = 0;
+			*out = strtod(buf, &end);
+			if (*end)
+				goto bad;
+			return 1;
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+bad:
+	diag_error(d, loc_none(), "pass option '%s' needs a number", key);
+	return -1;
+}

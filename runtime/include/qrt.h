@@ -1,0 +1,81 @@
+/* qrt.h — the quantc runtime: what a program that links a quantc-generated
+ * object needs.  Freestanding C99: no malloc, no libc beyond
+ * memcpy/memset/memmove.
+ *
+ * Conventions (as CMSIS-NN): every function documents the legal range of its
+ * parameters; errors are returned as qrt_status, never asserted.
+ */
+#ifndef QRT_H
+#define QRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+	QRT_OK = 0,
+	QRT_ERR_NULL = 1,      /* a required pointer argument is NULL */
+	QRT_ERR_ALIGN = 2,     /* the arena is not aligned to NAME_ARENA_ALIGN */
+	QRT_ERR_ARGUMENT = 3,  /* an argument is out of its documented range */
+} qrt_status;
+
+typedef enum {
+	QRT_F32 = 0,
+	QRT_I8 = 1,
+	QRT_I16 = 2,
+	QRT_I32 = 3,
+} qrt_dtype;
+
+/* One model input or output as the generated entry points see it. */
+typedef struct {
+	const char *name;
+	qrt_dtype dtype;          /* storage type at the interface of NAME_run_q */
+	uint32_t rank;            /* 1..6 */
+	const uint32_t *shape;    /* rank entries */
+	uint32_t size;            /* elements */
+	float scale;              /* real = scale * (q - zero_point); 0 for f32 */
+	int32_t zero_point;
+} qrt_tensor_info;
+
+/* Everything a host program may want to know about a compiled model. */
+typedef struct {
+	const char *name;
+	uint32_t num_inputs;
+	uint32_t num_outputs;
+	const qrt_tensor_info *inputs;
+	const qrt_tensor_info *outputs;
+	uint32_t arena_size;      /* bytes the caller provides */
+	uint32_t arena_align;     /* required alignment of the arena, bytes */
+} qrt_model;
+
+/* Quantizes n floats: q = clamp(round(x / scale) + zero_point), rounding half
+ * away from zero, NaN to zero_point.  scale > 0; int8 zero_point in
+ * [-128, 127]; int16 zero_point 0.  n may be 0. */
+void qrt_quantize_s8(const float *x, int8_t *q, uint32_t n, float scale, int32_t zero_point);
+void qrt_quantize_s16(const float *x, int16_t *q, uint32_t n, float scale, int32_t zero_point);
+/* Dequantizes n values: x = (float)(q - zero_point) * scale. */
+void qrt_dequantize_s8(const int8_t *q, float *x, uint32_t n, float scale, int32_t zero_point);
+void qrt_dequantize_s16(const int16_t *q, float *x, uint32_t n, float scale, int32_t zero_point);
+
+/* One value: the scalar behind qrt_quantize_s8/s16; qmin < qmax. */
+int32_t qrt_quantize_one(float x, float scale, int32_t zero_point, int32_t qmin, int32_t qmax);
+
+/* TFLite MultiplyByQuantizedMultiplier: acc * mult * 2^(shift - 31) with
+ * gemmlowp's SaturatingRoundingDoublingHighMul then RoundingDivideByPOT.
+ * mult in [2^30, 2^31) (or 0); shift in [-31, 30]. */
+int32_t qrt_requantize(int32_t acc, int32_t mult, int32_t shift);
+
+/* Index of the largest of n int8 values (first on ties); n >= 1. */
+uint32_t qrt_argmax_s8(const int8_t *x, uint32_t n);
+uint32_t qrt_argmax_f32(const float *x, uint32_t n);
+
+/* "1.0.0" */
+const char *qrt_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,386 @@
+/* module.c — the LLVM module of a compiled model (DESIGN section 4): the
+ * private body that runs the kernels in node order over the arena, the
+ * entry points NAME_run (float edge) and NAME_run_q (storage-type edge), and
+ * the constant NAME_model description with the exact layout of qrt_model.
+ * Also the checks that the graph is one the backend can compile.
+ *
+ * The module has no writable global and no undefined symbol besides the
+ * qrt_* edge helpers and what LLVM emits for llvm.memcpy/memmove.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets.h"
+
+int tgt_is_identifier(const char *s)
+{
+	if (!s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return 0;
+	for (s++; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+static int io_dtype_ok(const Value *v)
+{
+	if (v->dt == DT_F32)
+		return 1;
+	return (v->dt == DT_I8 || v->dt == DT_I16) && v->q.present && v->q.n == 1 && v->q.scale;
+}
+
+static int check_io(const Graph *g, int v, const char *what, Diag *d)
+{
+	const Value *val = &g->vals[v];
+
+	if (!io_dtype_ok(val)) {
+		diag_error(d, val->loc, "%s '%s' is %s%s; the generated interface takes f32, or i8/i16 "
+		           "quantized per tensor", what, val->name, ir_dtype_name(val->dt),
+		           val->dt == DT_F32 || val->q.present ? "" : " without quantization");
+		return 1;
+	}
+	if (val->shape.rank > IR_MAX_RANK || ir_shape_numel(&val->shape) > UINT32_MAX) {
+		diag_error(d, val->loc, "%s '%s' is too large", what, val->name);
+		return 1;
+	}
+	return 0;
+}
+
+int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d)
+{
+	int before = d->nerrors;
+	int64_t limit = ptr_bits == 32 ? INT32_MAX : UINT32_MAX;
+
+	if (g->arena_size <= 0 && g->nval > 0) {
+		diag_error(d, loc_file(g->file), "the graph has no memory plan (run plan-memory first)");
+		return 1;
+	}
+	if (g->arena_size > limit) {
+		diag_error(d, loc_file(g->file), "the arena needs %lld bytes, more than this target "
+		           "addresses (%lld)", (long long)g->arena_size, (long long)limit);
+		return 1;
+	}
+	for (int v = 0; v < g->nval; v++) {
+		const Value *val = &g->vals[v];
+		int64_t bytes;
+
+		if (!val->has_type) {
+			diag_error(d, val->loc, "'%s' has no type (run infer-shapes first)", val->name);
+			continue;
+		}
+		bytes = ir_value_bytes(val);
+		if (val->kind == VK_CONST) {
+			if (!val->data)
+				diag_error(d, val->loc, "constant '%s' has no data", val->name);
+			else if (bytes > limit)
+				diag_error(d, val->loc, "constant '%s' is too large for this target", val->name);
+			continue;
+		}
+		if (val->def < 0 && val->kind != VK_INPUT)
+			continue; /* unused; never touched */
+		if (val->offset < 0 || val->offset % IR_ALIGN || val->offset + bytes > g->arena_size)
+			diag_error(d, val->loc, "'%s' has no valid arena offset (offset %lld, %lld bytes, "
+			           "arena %lld)", val->name, (long long)val->offset, (long long)bytes,
+			           (long long)g->arena_size);
+	}
+	if (d->nerrors != before)
+		return d->nerrors - before;
+	for (int i = 0; i < g->ninput; i++)
+		check_io(g, g->inputs[i], "input", d);
+	for (int i = 0; i < g->noutput; i++)
+		check_io(g, g->outputs[i], "output", d);
+	return d->nerrors - before;
+}
+
+/* ---- the body ---------------------------------------------------------------- */
+
+static LLVMValueRef arena_ptr(Cg *c, LLVMValueRef arena, int v)
+{
+	return tgt_gep(c, c->ti8, arena, tgt_cidx(c, c->g->vals[v].offset));
+}
+
+static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
+{
+	char name[80];
+	LLVMTypeRef ft = LLVMFunctionType(c->tvoid, &c->tptr, 1, 0);
+	LLVMValueRef fn, arena;
+
+	snprintf(name, sizeof name, "%s_body", c->name);
+	fn = LLVMAddFunction(c->mod, name, ft);
+	LLVMSetLinkage(fn, LLVMPrivateLinkage);
+	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	tgt_add_attr(c, fn, 1, "noalias", 0);
+	tgt_add_attr(c, fn, 1, "nocapture", 0);
+	tgt_add_attr(c, fn, 1, "nonnull", 0);
+	tgt_add_attr(c, fn, 1, "align", IR_ALIGN);
+	arena = LLVMGetParam(fn, 0);
+	LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+	for (int n = 0; n < c->g->nnode; n++) {
+		const Node *nd = &c->g->nodes[n];
+		LLVMValueRef args[2];
+
+		if (!kernels[n])
+			continue;
+		args[0] = arena_ptr(c, arena, nd->in[0]);
+		args[1] = arena_ptr(c, arena, nd->out);
+		LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args, 2, "");
+	}
+	LLVMBuildRetVoid(c->b);
+	return fn;
+}
+
+/* ---- entry points -------------------------------------------------------------- */
+
+/* void qrt_{quantize,dequantize}_s{8,16}(ptr, ptr, uint32_t n, float scale,
+ * int32_t zp); RV64 passes 32-bit integers sign-extended. */
+static LLVMValueRef edge_fn(Cg *c, const char *name)
+{
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
+	LLVMTypeRef p[5] = {c->tptr, c->tptr, c->ti32, c->tf32, c->ti32};
+
+	if (fn)
+		return fn;
+	fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->tvoid, p, 5, 0));
+	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	if (c->tm->riscv && c->tm->ptr_bits == 64) {
+		tgt_add_attr(c, fn, 3, "signext", 0);
+		tgt_add_attr(c, fn, 5, "signext", 0);
+	}
+	return fn;
+}
+
+static void call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, const Value *v)
+{
+	LLVMValueRef fn = edge_fn(c, name);
+	LLVMValueRef args[5] = {
+		from, to, tgt_c32(c, ir_shape_numel(&v->shape)),
+		LLVMConstReal(c->tf32, v->q.scale[0]), tgt_c32(c, v->q.zp),
+	};
+	LLVMValueRef call = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, 5, "");
+
+	if (c->tm->riscv && c->tm->ptr_bits == 64) {
+		unsigned k = LLVMGetEnumAttributeKindForName("signext", 7);
+		LLVMAddCallSiteAttribute(call, 3, LLVMCreateEnumAttribute(c->ctx, k, 0));
+		LLVMAddCallSiteAttribute(call, 5, LLVMCreateEnumAttribute(c->ctx, k, 0));
+	}
+}
+
+static void copy_in_out(Cg *c, LLVMValueRef arena, const Value *v, LLVMValueRef user, int in)
+{
+	LLVMValueRef slot = tgt_gep(c, c->ti8, arena, tgt_cidx(c, v->offset));
+	unsigned ua = (unsigned)ir_dtype_size(v->dt);
+
+	if (in)
+		tgt_copy(c, slot, IR_ALIGN, user, ua, ir_value_bytes(v), 0);
+	else
+		tgt_copy(c, user, ua, slot, IR_ALIGN, ir_value_bytes(v), 0);
+}
+
+/* int NAME_run(in..., out..., arena), or NAME_run_q with storage types. */
+static void build_run(Cg *c, LLVMValueRef body, int storage)
+{
+	const Graph *g = c->g;
+	int np = g->ninput + g->noutput + 1;
+	LLVMTypeRef *pt = ir_xmalloc((size_t)np * sizeof *pt);
+	char name[80];
+	LLVMValueRef fn, arena, bad;
+	LLVMBasicBlockRef entry, fail_null, check_align, fail_align, go;
+	LLVMBuilderRef b = c->b;
+
+	for (int i = 0; i < np; i++)
+		pt[i] = c->tptr;
+	snprintf(name, sizeof name, "%s_%s", c->name, storage ? "run_q" : "run");
+	fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->ti32, pt, (unsigned)np, 0));
+	free(pt);
+	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	if (c->tm->riscv && c->tm->ptr_bits == 64)
+		tgt_add_attr(c, fn, LLVMAttributeReturnIndex, "signext", 0);
+	arena = LLVMGetParam(fn, (unsigned)np - 1);
+	entry = LLVMAppendBasicBlockInContext(c->ctx, fn, "entry");
+	fail_null = LLVMAppendBasicBlockInContext(c->ctx, fn, "null");
+	check_align = LLVMAppendBasicBlockInContext(c->ctx, fn, "check_align");
+	fail_align = LLVMAppendBasicBlockInContext(c->ctx, fn, "misaligned");
+	go = LLVMAppendBasicBlockInContext(c->ctx, fn, "go");
+
+	LLVMPositionBuilderAtEnd(b, entry);
+	bad = LLVMConstInt(c->ti1, 0, 0);
+	for (int i = 0; i < np; i++)
+		bad = LLVMBuildOr(b, bad, LLVMBuildIsNull(b, LLVMGetParam(fn, (unsigned)i), ""), "");
+	LLVMBuildCondBr(b, bad, fail_null, check_align);
+	LLVMPositionBuilderAtEnd(b, fail_null);
+	LLVMBuildRet(b, tgt_c32(c, 1)); /* QRT_ERR_NULL */
+	LLVMPositionBuilderAtEnd(b, check_align);
+	LLVMValueRef low = LLVMBuildAnd(b, LLVMBuildPtrToInt(b, arena, c->tidx, ""),
+	                                tgt_cidx(c, IR_ALIGN - 1), "");
+	LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, low, tgt_cidx(c, 0), ""), fail_align, go);
+	LLVMPositionBuilderAtEnd(b, fail_align);
+	LLVMBuildRet(b, tgt_c32(c, 2)); /* QRT_ERR_ALIGN */
+
+	LLVMPositionBuilderAtEnd(b, go);
+	for (int i = 0; i < g->ninput; i++) {
+		const Value *v = &g->vals[g->inputs[i]];
+		LLVMValueRef user = LLVMGetParam(fn, (unsigned)i);
+
+		if (storage || v->dt == DT_F32)
+			copy_in_out(c, arena, v, user, 1);
+		else
+			call_edge(c, v->dt == DT_I8 ? "qrt_quantize_s8" : "qrt_quantize_s16", user,
+			          arena_ptr(c, arena, g->inputs[i]), v);
+	}
+	LLVMBuildCall2(b, LLVMGlobalGetValueType(body), body, &arena, 1, "");
+	for (int i = 0; i < g->noutput; i++) {
+		const Value *v = &g->vals[g->outputs[i]];
+		LLVMValueRef user = LLVMGetParam(fn, (unsigned)(g->ninput + i));
+
+		if (storage || v->dt == DT_F32)
+			copy_in_out(c, arena, v, user, 0);
+		else
+			call_edge(c, v->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16",
+			          arena_ptr(c, arena, g->outputs[i]), user, v);
+	}
+	LLVMBuildRet(b, tgt_c32(c, 0));
+}
+
+/* ---- NAME_model ------------------------------------------------------------------ */
+
+static LLVMValueRef const_global(Cg *c, LLVMValueRef init, const char *name)
+{
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
+
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+	return gv;
+}
+
+static LLVMValueRef cstring(Cg *c, const char *s, const char *name)
+{
+	return const_global(c, LLVMConstStringInContext2(c->ctx, s, strlen(s), 0), name);
+}
+
+static int qrt_dtype_of(DType dt)
+{
+	switch (dt) {
+	case DT_F32: return 0;
+	case DT_I8: return 1;
+	case DT_I16: return 2;
+	case DT_I32: return 3;
+	default: ICE("no qrt_dtype for %s", ir_dtype_name(dt));
+	}
+}
+
+/* const qrt_tensor_info[n] for the values vs, or a null pointer if n == 0. */
+static LLVMValueRef tensor_infos(Cg *c, LLVMTypeRef tinfo, const int *vs, int n, const char *what)
+{
+	LLVMValueRef *elts, arr, gv;
+	char name[96];
+
+	if (n == 0)
+		return LLVMConstPointerNull(c->tptr);
+	elts = ir_xmalloc((size_t)n * sizeof *elts);
+	for (int i = 0; i < n; i++) {
+		const Value *v = &c->g->vals[vs[i]];
+		LLVMValueRef dims[IR_MAX_RANK], f[7], shape;
+		int quant = v->dt != DT_F32;
+
+		for (int k = 0; k < v->shape.rank; k++)
+			dims[k] = tgt_c32(c, v->shape.d[k]);
+		snprintf(name, sizeof name, "%s.%s%d.shape", c->name, what, i);
+		shape = v->shape.rank ? const_global(c, LLVMConstArray2(c->ti32, dims, (uint64_t)v->shape.rank), name)
+		                      : LLVMConstPointerNull(c->tptr);
+		snprintf(name, sizeof name, "%s.%s%d.name", c->name, what, i);
+		f[0] = cstring(c, v->name, name);
+		f[1] = tgt_c32(c, qrt_dtype_of(v->dt));
+		f[2] = tgt_c32(c, v->shape.rank);
+		f[3] = shape;
+		f[4] = tgt_c32(c, ir_shape_numel(&v->shape));
+		f[5] = LLVMConstReal(c->tf32, quant ? v->q.scale[0] : 0.0);
+		f[6] = tgt_c32(c, quant ? v->q.zp : 0);
+		elts[i] = LLVMConstNamedStruct(tinfo, f, 7);
+	}
+	arr = LLVMConstArray2(tinfo, elts, (uint64_t)n);
+	free(elts);
+	snprintf(name, sizeof name, "%s.%ss", c->name, what);
+	gv = const_global(c, arr, name);
+	return gv;
+}
+
+static void build_model_info(Cg *c)
+{
+	const Graph *g = c->g;
+	LLVMTypeRef tinfo = LLVMStructCreateNamed(c->ctx, "qrt_tensor_info");
+	LLVMTypeRef tmodel = LLVMStructCreateNamed(c->ctx, "qrt_model");
+	LLVMTypeRef fi[7] = {c->tptr, c->ti32, c->ti32, c->tptr, c->ti32, c->tf32, c->ti32};
+	LLVMTypeRef fm[7] = {c->tptr, c->ti32, c->ti32, c->tptr, c->tptr, c->ti32, c->ti32};
+	LLVMValueRef f[7], gv;
+	char name[80];
+
+	LLVMStructSetBody(tinfo, fi, 7, 0);
+	LLVMStructSetBody(tmodel, fm, 7, 0);
+	snprintf(name, sizeof name, "%s.name", c->name);
+	f[0] = cstring(c, c->name, name);
+	f[1] = tgt_c32(c, g->ninput);
+	f[2] = tgt_c32(c, g->noutput);
+	f[3] = tensor_infos(c, tinfo, g->inputs, g->ninput, "input");
+	f[4] = tensor_infos(c, tinfo, g->outputs, g->noutput, "output");
+	f[5] = tgt_c32(c, g->arena_size);
+	f[6] = tgt_c32(c, IR_ALIGN);
+	snprintf(name, sizeof name, "%s_model", c->name);
+	gv = LLVMAddGlobal(c->mod, tmodel, name);
+	LLVMSetInitializer(gv, LLVMConstNamedStruct(tmodel, f, 7));
+	LLVMSetGlobalConstant(gv, 1);
+}
+
+/* Every defined function carries the CPU and features, so a written .ll
+ * compiles with llc exactly as quantc compiled it. */
+static void mark_functions(Cg *c)
+{
+	for (LLVMValueRef fn = LLVMGetFirstFunction(c->mod); fn; fn = LLVMGetNextFunction(fn)) {
+		if (LLVMIsDeclaration(fn))
+			continue;
+		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+		                        LLVMCreateStringAttribute(c->ctx, "target-cpu", 10, c->tm->cpu,
+		                                                  (unsigned)strlen(c->tm->cpu)));
+		if (*c->tm->features)
+			LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+			                        LLVMCreateStringAttribute(c->ctx, "target-features", 15,
+			                                                  c->tm->features,
+			                                                  (unsigned)strlen(c->tm->features)));
+		/* no loop becomes a memcpy/memset call behind our back */
+		if (c->tm->plain_mem)
+			LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+			                        LLVMCreateStringAttribute(c->ctx, "no-builtins", 11, "", 0));
+	}
+}
+
+int tgt_build_module(Cg *c)
+{
+	const Graph *g = c->g;
+	LLVMValueRef *kernels = ir_xcalloc((size_t)g->nnode + 1, sizeof *kernels), body;
+	int bad = 0, storage = 0;
+
+	for (int n = 0; n < g->nnode; n++)
+		bad |= tgt_lower_node(c, n, &kernels[n]);
+	if (bad) {
+		free(kernels);
+		return 1;
+	}
+	body = build_body(c, kernels);
+	free(kernels);
+	for (int i = 0; i < g->ninput; i++)
+		storage |= g->vals[g->inputs[i]].dt != DT_F32;
+	for (int i = 0; i < g->noutput; i++)
+		storage |= g->vals[g->outputs[i]].dt != DT_F32;
+	build_run(c, body, 0);
+	if (storage)
+		build_run(c, body, 1);
+	build_model_info(c);
+	if (*c->tm->abi) {
+		LLVMMetadataRef abi = LLVMMDStringInContext2(c->ctx, c->tm->abi, strlen(c->tm->abi));
+		LLVMAddModuleFlag(c->mod, LLVMModuleFlagBehaviorError, "target-abi", 10, abi);
+	}
+	mark_functions(c);
+	return 0;
+}

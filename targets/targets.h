@@ -1,0 +1,189 @@
+/* targets/targets.h — the LLVM backend: turns a planned graph (every value
+ * typed, every activation at an arena offset) into an object file, a C
+ * header, and optionally LLVM IR or assembly, for one of the target triples
+ * of DESIGN section 6.  The generated ABI is DESIGN section 4; the integer
+ * arithmetic is DESIGN section 5, equal bit for bit to ir/interp.c.
+ *
+ * Sections follow the file that defines each export.
+ */
+#ifndef QUANTC_TARGETS_H
+#define QUANTC_TARGETS_H
+
+#include <stdio.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "ir.h"
+
+/* ---- the public interface ------------------------------------------------ */
+
+enum {
+	TGT_EMIT_OBJ = 1 << 0,
+	TGT_EMIT_HEADER = 1 << 1,
+	TGT_EMIT_LLVM = 1 << 2,
+	TGT_EMIT_ASM = 1 << 3,
+};
+
+typedef struct {
+	const char *triple;   /* NULL: host (LLVMGetDefaultTargetTriple) */
+	const char *cpu;      /* NULL: the target's default (host: LLVMGetHostCPUName) */
+	const char *features; /* "+a,-b" or NULL */
+	int opt_level;        /* 0..3 */
+	const char *name;     /* C prefix of symbols; NULL: g->name */
+	const char *out_obj;  /* path of OUT.o; header/ll/asm are derived: same basename .h/.ll/.s */
+	unsigned emit;        /* TGT_EMIT_OBJ|TGT_EMIT_HEADER|TGT_EMIT_LLVM|TGT_EMIT_ASM */
+} TgtOptions;
+
+/* Compiles g into the files o->emit asks for.  Returns 0, or 1 after
+ * reporting through d; on failure no file is written. */
+int tgt_compile(Graph *g, const TgtOptions *o, Diag *d);
+/* Prints the supported triples with their default CPU and features. */
+int tgt_list(FILE *f);
+
+/* ---- target.c: the target table and the TargetMachine ---------------------- */
+
+typedef struct {
+	char *triple;   /* normalized */
+	char *cpu;
+	char *features; /* what the TargetMachine gets: row defaults, then the user's */
+	const char *abi; /* "" when the triple decides */
+	int riscv;      /* RISC-V: i32 arguments travel sign-extended on RV64 */
+	int plain_mem;  /* copies call memcpy/memmove themselves and every
+	                   function is "no-builtins": LLVM would otherwise call
+	                   __aeabi_memcpy & co., which DESIGN section 4 excludes */
+	int ptr_bits;
+	LLVMTargetMachineRef tm;
+} TgtMachine;
+
+/* Resolves o's triple/cpu/features against the table and creates the
+ * TargetMachine.  Returns 0, or 1 after a diagnostic. */
+int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d);
+void tgt_machine_free(TgtMachine *m);
+
+/* ---- module.c: the LLVM module (globals, entry points, qrt_model) -------- */
+
+/* Code generation state shared by module.c and the lowering files. */
+typedef struct {
+	Graph *g;
+	Diag *d;
+	const char *name; /* C prefix */
+	const TgtMachine *tm;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMTargetDataRef td;
+	LLVMTypeRef tvoid, ti1, ti8, ti16, ti32, ti64, tf32, tptr;
+	LLVMTypeRef tidx;    /* index arithmetic: the pointer-sized integer */
+	LLVMValueRef fn;     /* the function being built */
+	LLVMBasicBlockRef entry; /* its first block: allocas only */
+	LLVMBasicBlockRef start; /* the block the entry branches to */
+} Cg;
+
+/* True when name is a C identifier ([A-Za-z_][A-Za-z0-9_]*). */
+int tgt_is_identifier(const char *name);
+/* Checks the graph is one the backend can compile (types, offsets, arena),
+ * reporting every problem.  Returns the number of errors. */
+int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d);
+/* Builds the whole module into c->mod (created by the caller).  Returns 0, or
+ * 1 after a diagnostic. */
+int tgt_build_module(Cg *c);
+
+/* ---- lower.c / lower_conv.c: op lowering -------------------------------- */
+
+/* Emits the kernel of node n as a private function void(ptr x, ptr y) that
+ * reads x (operand 0's tensor) and writes y (the output's tensor); constants
+ * come from globals.  *kernel is NULL when the node needs no code (a reshape
+ * in place).  Returns 0, or 1 after a diagnostic. */
+int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel);
+int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn);
+
+/* Builder helpers shared by the lowering files. */
+typedef struct {
+	LLVMValueRef i, hi;
+	LLVMBasicBlockRef body, exit;
+} Loop;
+typedef struct {
+	LLVMBasicBlockRef then, join;
+} If;
+
+LLVMValueRef tgt_cidx(Cg *c, int64_t v);
+LLVMValueRef tgt_c32(Cg *c, int64_t v);
+/* for (i = lo; i < hi; i++): returns i; the body follows until loop_close. */
+LLVMValueRef tgt_loop_open(Cg *c, Loop *l, LLVMValueRef lo, LLVMValueRef hi);
+void tgt_loop_close(Cg *c, Loop *l);
+void tgt_if_open(Cg *c, If *f, LLVMValueRef cond);
+void tgt_if_close(Cg *c, If *f);
+/* An element pointer: base + i elements of type t. */
+LLVMValueRef tgt_gep(Cg *c, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i);
+LLVMValueRef tgt_load(Cg *c, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i);
+void tgt_store(Cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i);
+/* A stack slot of n elements of t in the current function's entry block. */
+LLVMValueRef tgt_alloca(Cg *c, LLVMTypeRef t, int64_t n);
+/* A private constant global holding n bytes (little-endian data), align 16. */
+LLVMValueRef tgt_const_bytes(Cg *c, const char *name, const void *bytes, size_t n);
+/* A global holding constant value v named NAME.<tag><n>, elements permuted:
+ * element i of the global is element perm[i] of v (perm NULL: identity). */
+LLVMValueRef tgt_const_value(Cg *c, int v, const int64_t *perm, const char *tag, int n);
+/* Copies n bytes (memmove when move): llvm.memcpy, or a plain call where
+ * the target's libcall names differ from memcpy/memmove. */
+void tgt_copy(Cg *c, LLVMValueRef dst, unsigned dalign, LLVMValueRef src, unsigned salign,
+              int64_t n, int move);
+/* The storage LLVM type of a dtype. */
+LLVMTypeRef tgt_type(Cg *c, DType dt);
+/* A private nounwind function void(ptr, ptr) with its entry and start blocks;
+ * the builder is left in the start block. */
+LLVMValueRef tgt_kernel_begin(Cg *c, const char *name, int noalias);
+void tgt_kernel_end(Cg *c);
+void tgt_add_attr(Cg *c, LLVMValueRef fn, unsigned idx, const char *attr, uint64_t val);
+
+/* The requantization epilogue of DESIGN section 5 for an i32 accumulator:
+ * MultiplyByQuantizedMultiplier(acc, mult, shift) + zp clamped to [lo, hi],
+ * as i32.  mult and shift are i32 values; has_left says whether any shift of
+ * the layer is positive (otherwise the left shift is omitted). */
+typedef struct {
+	int has_left;
+	int32_t zp, lo, hi;
+} Requant;
+LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRef shift,
+                         const Requant *rq);
+/* The fused activation on an f32 accumulator: relu acc < 0 ? 0 : acc, relu6
+ * then acc > 6 ? 6 : acc (fcmp + select, so no libm call can appear). */
+LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act);
+
+/* The parameters of a weighted node's epilogue, with the constant globals
+ * holding per-channel requantization parameters (quantized case).  int16
+ * layers with an int64 bias accumulate in i64 and requantize as
+ * ir_mbqm64; every other integer layer accumulates in wrapping i32. */
+typedef struct {
+	int quant;           /* 0: f32 */
+	int acc64;
+	LLVMTypeRef tacc;    /* f32, i32 or i64 */
+	LLVMTypeRef tout;    /* the result's storage type */
+	LLVMValueRef mult, shift; /* [OC x i32] globals: mult/shift, or for
+	                             acc64 the 16-bit multiplier and 15 - shift */
+	int all_right;       /* acc64: every 15 - shift is positive */
+	Requant rq;
+	int32_t in_zp;
+	Act act;
+} Epilogue;
+int tgt_epilogue_init(Cg *c, int n, Epilogue *e);
+/* x - in_zp widened to the accumulator type (floats pass through). */
+LLVMValueRef tgt_widen_x(Cg *c, const Epilogue *e, LLVMValueRef x);
+/* acc + x * w in the accumulator type; x from tgt_widen_x, w in storage type. */
+LLVMValueRef tgt_mac(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueRef x, LLVMValueRef w);
+/* Epilogue of output channel oc (idx value) applied to acc; returns the value
+ * in the output's storage type. */
+LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueRef oc);
+
+/* ---- header.c ------------------------------------------------------------ */
+
+/* The C header of DESIGN section 4, malloc'd, NUL-terminated. */
+char *tgt_header(const Graph *g, const char *name, size_t *len);
+/* The C parameter names of the graph's inputs then outputs, unique and
+ * never "arena"; a NULL-terminated malloc'd array for tgt_free_names. */
+char **tgt_param_names(const Graph *g);
+void tgt_free_names(char **names);
+
+#endif

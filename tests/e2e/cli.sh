@@ -1,0 +1,76 @@
+# cli.sh — the command line of DESIGN section 3 and the generated ABI of
+# section 4: exit statuses, diagnostics for bad options, what --emit writes,
+# the header, the object's undefined symbols, determinism, inspect.
+. "$(dirname "$0")/lib.sh"
+calib=$QC_DATA/calib.npy
+q=$QUANTC
+
+expect() { # expect STATUS TEXT -- COMMAND...: exit status and a stderr substring
+	local want=$1 text=$2; shift 3
+	"$@" > /dev/null 2> "$work/err.txt"; local rc=$?
+	if [ $rc -eq "$want" ] && grep -qF -- "$text" "$work/err.txt"; then ok "'$*' exits $want saying '$text'"
+	else fail "'$*' exited $rc (want $want), stderr: $(head -c 300 "$work/err.txt")"; fi
+}
+
+check "--version names the LLVM version" sh -c "'$q' --version | grep -q 'LLVM 19'"
+check "--help lists the commands" sh -c "'$q' --help | grep -q 'quantc compile'"
+check "compile --help lists the passes" sh -c "'$q' compile --help | grep -q 'plan-memory'"
+expect 2 "usage" -- "$q"
+expect 2 "unknown command" -- "$q" frobnicate
+expect 1 "unknown option '--frob'" -- "$q" compile "$ex/cnn.qg" --frob -o "$work/x.o"
+expect 1 "--emit: unknown kind 'exe'" -- "$q" compile "$ex/cnn.qg" --emit exe -o "$work/x.o"
+expect 1 "--precision: unknown 'int4'" -- "$q" compile "$ex/cnn.qg" --precision int4 -o "$work/x.o"
+expect 1 "unknown pass 'fold-everything'" -- "$q" compile "$ex/cnn.qg" --passes infer-shapes,fold-everything -o "$work/x.o"
+expect 1 "no calibration data" -- "$q" compile "$ex/cnn.qg" -o "$work/x.o"
+expect 1 "nonexistent.npy" -- "$q" compile "$ex/cnn.qg" --calib "$work/nonexistent.npy" -o "$work/x.o"
+expect 1 "calibration data must be float32" -- "$q" compile "$ex/cnn.qg" --calib "$QC_DATA/test_y.npy" -o "$work/x.o"
+expect 1 "error" -- "$q" compile "$ex/mlp.qg" --calib "$ex/weights/mlp/fc1.bias.npy" -o "$work/x.o"
+expect 1 "No such file" -- "$q" compile "$work/none.qg" --precision f32 -o "$work/x.o"
+check "no output file after the failed compiles" test ! -e "$work/x.o" -a ! -e "$work/x.h"
+
+check "compile --emit obj,header,llvm,asm" "$q" compile "$ex/cnn.qg" --calib "$calib" --emit obj,header,llvm,asm -o "$work/cnn.o"
+for f in cnn.o cnn.h cnn.ll cnn.s; do check "wrote $f" test -s "$work/$f"; done
+mkdir -p "$work/only"
+check "--emit llvm writes only the .ll" sh -c "'$q' compile '$ex/mlp.qg' --precision f32 --emit llvm -o '$work/only/mlp.o' && test -s '$work/only/mlp.ll' -a ! -e '$work/only/mlp.o'"
+und=$(nm -u "$work/cnn.o" | awk '{print $2}' | grep -vE '^(memcpy|memset|memmove|qrt_[a-z0-9_]+)$' || true)
+check "the object's only undefined symbols are memcpy/memset/memmove/qrt_* (others: '${und}')" test -z "$und"
+check "weights are in read-only data" sh -c "readelf -SW '$work/cnn.o' | grep -q rodata && ! readelf -sW '$work/cnn.o' | awk '\$7 != \"UND\"' | grep -q ' OBJECT .* \\.data'"
+for pat in '#define CNN_ARENA_SIZE' '#define CNN_ARENA_ALIGN 16u' '#define CNN_INPUT0_SIZE 784u' \
+	'#define CNN_OUTPUT0_SIZE 10u' 'int cnn_run(const float *x, float *y, void *arena);' \
+	'int cnn_run_q(const int8_t *x, int8_t *y, void *arena);' 'extern const qrt_model cnn_model;' '#include "qrt.h"'; do
+	check "cnn.h has '$pat'" grep -qF -- "$pat" "$work/cnn.h"
+done
+"$q" compile "$ex/cnn.qg" --calib "$calib" -o "$work/again.o"
+check "the same compile twice gives a byte-identical .o" cmp -s "$work/cnn.o" "$work/again.o"
+check "--name renames the symbols" sh -c "'$q' compile '$ex/mlp.qg' --precision f32 --name fashion -o '$work/fashion.o' && grep -q 'int fashion_run(' '$work/fashion.h' && nm '$work/fashion.o' | grep -q ' T fashion_run$'"
+check "f32 header has no _run_q" sh -c "! grep -q run_q '$work/fashion.h'"
+
+# The entry points check their arguments.
+cat > "$work/abi.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include "cnn.h"
+int main(void) {
+	static float x[CNN_INPUT0_SIZE], y[CNN_OUTPUT0_SIZE];
+	char *mem = aligned_alloc(CNN_ARENA_ALIGN, CNN_ARENA_SIZE + 2 * CNN_ARENA_ALIGN);
+	int ok = 1;
+	ok &= cnn_run(NULL, y, mem) == QRT_ERR_NULL;
+	ok &= cnn_run(x, NULL, mem) == QRT_ERR_NULL;
+	ok &= cnn_run(x, y, NULL) == QRT_ERR_NULL;
+	ok &= cnn_run(x, y, mem + 1) == QRT_ERR_ALIGN;
+	ok &= cnn_run(x, y, mem) == QRT_OK;
+	ok &= cnn_model.arena_size == CNN_ARENA_SIZE && cnn_model.num_inputs == 1 &&
+	      cnn_model.inputs[0].size == 784 && cnn_model.inputs[0].dtype == QRT_I8 &&
+	      cnn_model.outputs[0].shape[1] == 10;
+	printf("abi checks %s\n", ok ? "passed" : "failed");
+	return !ok;
+}
+C
+check "abi.c links" "$CC" -std=c11 -I"$work" -I"$QRT_INCLUDE" "$work/abi.c" "$work/cnn.o" "$QRT_LIB" -o "$work/abi"
+check "NAME_run returns QRT_ERR_NULL / QRT_ERR_ALIGN / QRT_OK as documented; qrt_model is right" "$work/abi"
+
+"$q" inspect "$ex/cnn.qg" --calib "$calib" > "$work/inspect.txt"
+check "inspect prints the arena beside its lower bound" grep -q 'arena: [0-9]* bytes (lower bound [0-9]* bytes' "$work/inspect.txt"
+check "inspect prints per-layer MACs (conv 64->128: 14450688)" grep -q 14450688 "$work/inspect.txt"
+cat "$work/inspect.txt"
+finish

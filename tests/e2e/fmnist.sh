@@ -1,0 +1,33 @@
+# fmnist.sh MODEL PRECISION — end to end on Fashion-MNIST: compile the example
+# model, link it with the demo program, classify the test set, and compare
+# with the reference interpreter (bit for bit in int8, 1e-5 relative in f32)
+# and with the float accuracy PyTorch recorded when it trained the model.
+. "$(dirname "$0")/lib.sh"
+model=$1 prec=$2
+test_data
+calib=$QC_DATA/calib.npy
+
+check "$model $prec: compile" "$QUANTC" compile "$ex/$model.qg" --precision "$prec" --calib "$calib" -o "$work/$model.o"
+check "$model $prec: demo links against $model.o and the runtime" link_demo "$model" "$work/$model.o" "$work/demo"
+"$work/demo" "$tx" "$ty" "$work/obj.npy" | tee "$work/demo.txt"
+check "$model $prec: demo ran on $QC_TEST_IMAGES images" test -s "$work/obj.npy"
+check "$model $prec: interpreter ran" "$QUANTC" run "$ex/$model.qg" --precision "$prec" --calib "$calib" --input "$tx" -o "$work/interp.npy"
+if [ "$prec" = f32 ]; then
+	check "$model f32: .o outputs equal the interpreter's within 1e-5 relative" "$NPYTOOL" rtol 1e-5 "$work/obj.npy" "$work/interp.npy"
+else
+	check "$model $prec: .o outputs equal the interpreter's bit for bit" "$NPYTOOL" exact "$work/obj.npy" "$work/interp.npy"
+fi
+correct=$("$NPYTOOL" correct "$work/obj.npy" "$ty")
+ref=$(awk -v k="${model}_f32_correct" '$1 == k { print $2 }' "$ex/accuracy.txt")
+echo "$model $prec: $correct of $QC_TEST_IMAGES correct; PyTorch f32: $ref of 10000"
+if [ "$QC_TEST_IMAGES" -ge 10000 ]; then
+	if [ "$prec" = f32 ]; then
+		d=$((correct - ref)); d=${d#-}
+		check "$model f32: accuracy equals PyTorch's within 2 images (differs by $d)" test "$d" -le 2
+	else
+		# 0.5 percentage points of 10000 images = 50 images
+		d=$((ref - correct)); d=${d#-}
+		check "$model $prec: accuracy within 0.5 points of float (differs by $d images)" test "$d" -le 50
+	fi
+fi
+finish

@@ -1,0 +1,1017 @@
+/* test_backend_ops.c — the LLVM backend against the reference interpreter.
+ *
+ * For many small random configurations of every op (conv2d with strides,
+ * asymmetric pads, dilations, groups, depthwise, bias or not, fused
+ * activations; dense; maxpool with padding; relu; flatten; small chains and
+ * a two-output graph) in f32, int8 and int16 (16x8), the test builds a graph
+ * through the IR API, compiles it with tgt_compile for the host, links the
+ * object with a generated C driver (which includes the generated header) and
+ * the runtime library, runs it, and compares with ir_interp_run /
+ * ir_interp_run_f32: integer outputs byte for byte, float outputs within
+ * 1e-5 relative (and counts the bit-identical ones).  Also checked: the
+ * qrt_model description, the entry points' error codes, undefined symbols,
+ * deterministic objects, diagnostics for bad options, atomic outputs, and the
+ * ELF header of every cross target.
+ *
+ * Usage: test_backend_ops [QRT_LIB [QRT_INCLUDE_DIR]]  (or env QRT_LIB,
+ * QRT_INCLUDE).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ir.h"
+#include "passes.h"
+#include "qrt.h"
+#include "targets.h"
+
+static int npass, nfail;
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", ok ? "ok" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (ok)
+		npass++;
+	else
+		nfail++;
+}
+
+static uint64_t rng_state = 20240611;
+static uint32_t rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(rng_state >> 33);
+}
+static float rndf(void) /* [-1, 1) */
+{
+	return (float)((int32_t)(rnd() % 2000001) - 1000000) / 1000000.0f;
+}
+static int32_t rndi(int32_t lo, int32_t hi) /* [lo, hi] */
+{
+	return lo + (int32_t)(rnd() % (uint32_t)((int64_t)hi - lo + 1));
+}
+static float rndu(float lo, float hi)
+{
+	return lo + (hi - lo) * (float)(rnd() % 1000001) / 1000000.0f;
+}
+
+static const char *qrt_lib, *qrt_inc;
+static char dir[64];
+
+static char *path(const char *name)
+{
+	static char buf[4][256];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+	return buf[k];
+}
+
+/* ---- graph building -------------------------------------------------------- */
+
+static Shape shp(int rank, int64_t a, int64_t b, int64_t c, int64_t d)
+{
+	Shape s = {rank, {a, b, c, d}};
+	return s;
+}
+
+static int mkval(Graph *g, const char *name, ValueKind k, DType dt, Shape s)
+{
+	int v = ir_value_new_unique(g, name, k, loc_none());
+	Value *p = &g->vals[v];
+
+	p->has_type = 1;
+	p->dt = dt;
+	p->shape = s;
+	if (k == VK_CONST)
+		p->data = ir_alloc(g, (size_t)ir_value_bytes(p));
+	return v;
+}
+
+static int64_t numel(Graph *g, int v)
+{
+	return ir_shape_numel(&g->vals[v].shape);
+}
+
+/* Random per-tensor parameters of an activation. */
+static void act_q(Graph *g, int v)
+{
+	DType dt = g->vals[v].dt;
+
+	if (dt == DT_I8)
+		ir_set_qparams(g, v, rndu(0.005f, 0.05f), rndi(-128, 127));
+	else if (dt == DT_I16)
+		ir_set_qparams(g, v, rndu(0.0001f, 0.001f), 0);
+}
+
+static void copy_q(Graph *g, int to, int from)
+{
+	if (g->vals[from].q.present)
+		ir_set_qparams(g, to, g->vals[from].q.scale[0], g->vals[from].q.zp);
+}
+
+/* How a quantized layer's output scale is picked: spanning the range
+ * (ordinary), or small enough that the multiplier exceeds 1 (a positive
+ * shift, the left-shift path), or far beyond (int16: 15 - shift <= 0). */
+enum { SCALE_SPAN, SCALE_LEFT, SCALE_HUGE };
+
+typedef struct {
+	DType dt;  /* activations: DT_F32, DT_I8 or DT_I16 */
+	int b64;   /* int16 layers: an i64 bias */
+	int scale; /* SCALE_* */
+} Prec;
+
+/* Fills the weights (and bias) of a weighted layer with k taps per output
+ * and quantizes it; sets the output's parameters. */
+static void fill_weighted(Graph *g, int x, int w, int b, int y, int64_t k, const Prec *p)
+{
+	int64_t oc = g->vals[w].shape.d[0], nw = numel(g, w);
+
+	if (p->dt == DT_F32) {
+		float *wd = g->vals[w].data;
+		for (int64_t i = 0; i < nw; i++)
+			wd[i] = rndf();
+		if (b >= 0)
+			for (int64_t i = 0; i < oc; i++)
+				((float *)g->vals[b].data)[i] = rndf();
+		return;
+	}
+	int8_t *wd = g->vals[w].data;
+	float *sw = malloc((size_t)oc * sizeof *sw), swm = 0;
+	for (int64_t i = 0; i < nw; i++)
+		wd[i] = (int8_t)rndi(-127, 127);
+	for (int64_t i = 0; i < oc; i++) {
+		sw[i] = rndu(0.002f, 0.02f);
+		swm += sw[i] / (float)oc;
+	}
+	if (rnd() % 4 == 0) /* per tensor now and then */
+		ir_set_qparams_axis(g, w, 0, 1, sw);
+	else
+		ir_set_qparams_axis(g, w, 0, (int)oc, sw);
+	for (int64_t i = 0; b >= 0 && i < oc; i++) {
+		if (g->vals[b].dt == DT_I64) /* now and then beyond TFLite's 2^47 */
+			((int64_t *)g->vals[b].data)[i] = rnd() % 5 == 0 ? (int64_t)rndi(-1, 1) * ((int64_t)1 << 49)
+			                                                 : (int64_t)rndi(-1000000, 1000000);
+		else
+			((int32_t *)g->vals[b].data)[i] = rndi(-20000, 20000);
+	}
+	float sx = g->vals[x].q.scale[0], sy;
+	/* acc ~ 100 * 73 * sqrt(k) for int8, 19000 * 73 * sqrt(k) for int16 */
+	double spread = (p->dt == DT_I8 ? 170.0 : 128.0) * sqrt((double)k) * rndu(0.2f, 3.0f);
+	switch (p->scale) {
+	case SCALE_LEFT: sy = (float)(sx * swm / rndu(1.5f, 40.0f)); break;
+	case SCALE_HUGE: sy = (float)(sx * swm / rndu(20000.0f, 60000.0f)); break;
+	default: sy = (float)(sx * swm * spread); break;
+	}
+	ir_set_qparams(g, y, sy, p->dt == DT_I8 ? rndi(-128, 127) : 0);
+	free(sw);
+}
+
+typedef struct {
+	int64_t n, c, h, w, oc, kh, kw, g, sh, sw, pt, pl, pb, pr, dh, dw;
+	int bias;
+	Act act;
+} ConvCfg;
+
+static int64_t out_dim(int64_t in, int64_t k, int64_t s, int64_t p0, int64_t p1, int64_t d)
+{
+	return (in + p0 + p1 - d * (k - 1) - 1) / s + 1;
+}
+
+static int add_conv(Graph *g, int x, const ConvCfg *k, const Prec *p)
+{
+	int64_t oh = out_dim(k->h, k->kh, k->sh, k->pt, k->pb, k->dh);
+	int64_t ow = out_dim(k->w, k->kw, k->sw, k->pl, k->pr, k->dw);
+	DType bt = p->dt == DT_F32 ? DT_F32 : p->b64 ? DT_I64 : DT_I32;
+	int w = mkval(g, "w", VK_CONST, p->dt == DT_F32 ? DT_F32 : DT_I8,
+	              shp(4, k->oc, k->c / k->g, k->kh, k->kw));
+	int b = k->bias ? mkval(g, "b", VK_CONST, bt, shp(1, k->oc, 0, 0, 0)) : -1;
+	int y = mkval(g, "t", VK_TEMP, p->dt, shp(4, k->n, k->oc, oh, ow));
+	int in[3] = {x, w, b};
+	int n = ir_node_new(g, OP_CONV2D, y, in, k->bias ? 3 : 2, loc_none());
+	Attrs *a = &g->nodes[n].a;
+
+	a->stride[0] = k->sh, a->stride[1] = k->sw;
+	a->pad[0] = k->pt, a->pad[1] = k->pl, a->pad[2] = k->pb, a->pad[3] = k->pr;
+	a->dilation[0] = k->dh, a->dilation[1] = k->dw;
+	a->groups = k->g;
+	a->act = k->act;
+	fill_weighted(g, x, w, b, y, k->c / k->g * k->kh * k->kw, p);
+	return y;
+}
+
+static int add_dense(Graph *g, int x, int64_t o, int bias, Act act, const Prec *p)
+{
+	int64_t n = g->vals[x].shape.d[0], i = g->vals[x].shape.d[1];
+	DType bt = p->dt == DT_F32 ? DT_F32 : p->b64 ? DT_I64 : DT_I32;
+	int w = mkval(g, "w", VK_CONST, p->dt == DT_F32 ? DT_F32 : DT_I8, shp(2, o, i, 0, 0));
+	int b = bias ? mkval(g, "b", VK_CONST, bt, shp(1, o, 0, 0, 0)) : -1;
+	int y = mkval(g, "t", VK_TEMP, p->dt, shp(2, n, o, 0, 0));
+	int in[3] = {x, w, b};
+	int nd = ir_node_new(g, OP_DENSE, y, in, bias ? 3 : 2, loc_none());
+
+	g->nodes[nd].a.act = act;
+	fill_weighted(g, x, w, b, y, i, p);
+	return y;
+}
+
+static int add_unary(Graph *g, Op op, int x, Shape s)
+{
+	int y = mkval(g, "t", VK_TEMP, g->vals[x].dt, s);
+	int in[1] = {x};
+
+	ir_node_new(g, op, y, in, 1, loc_none());
+	copy_q(g, y, x);
+	return y;
+}
+
+static int add_maxpool(Graph *g, int x, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                       const int64_t pad[4])
+{
+	const Shape *s = &g->vals[x].shape;
+	int64_t oh = out_dim(s->d[2], kh, sh, pad[0], pad[2], 1);
+	int64_t ow = out_dim(s->d[3], kw, sw, pad[1], pad[3], 1);
+	int y = add_unary(g, OP_MAXPOOL2D, x, shp(4, s->d[0], s->d[1], oh, ow));
+	Attrs *a = &g->nodes[g->nnode - 1].a;
+
+	a->kernel[0] = kh, a->kernel[1] = kw;
+	a->stride[0] = sh, a->stride[1] = sw;
+	for (int i = 0; i < 4; i++)
+		a->pad[i] = pad[i];
+	return y;
+}
+
+static int add_flatten(Graph *g, int x)
+{
+	const Shape *s = &g->vals[x].shape;
+	int y = add_unary(g, OP_FLATTEN, x, shp(2, s->d[0], numel(g, x) / s->d[0], 0, 0));
+
+	g->nodes[g->nnode - 1].a.axis = 1;
+	return y;
+}
+
+static Graph *new_graph(const Prec *p, Shape xs, int *x)
+{
+	Graph *g = ir_graph_new("m");
+
+	*x = mkval(g, "x", VK_INPUT, p->dt, xs);
+	act_q(g, *x);
+	ir_add_input(g, *x);
+	return g;
+}
+
+/* Every activation gets its own 16-aligned slot, unless plan-memory packs
+ * them (reusing space as the compiler does). */
+static void place(Graph *g, int packed)
+{
+	int64_t off = 0;
+
+	if (packed) {
+		Diag d = {0, 0, NULL};
+		if (pass_plan_memory(g, NULL, &d))
+			printf("plan-memory failed\n");
+		return;
+	}
+	for (int v = 0; v < g->nval; v++) {
+		Value *val = &g->vals[v];
+		if (val->kind == VK_CONST)
+			continue;
+		val->offset = off;
+		off += (ir_value_bytes(val) + 15) / 16 * 16;
+	}
+	g->arena_size = off;
+}
+
+/* ---- compile, link, run ------------------------------------------------------- */
+
+static int is_quant(const Graph *g)
+{
+	return g->vals[g->inputs[0]].dt != DT_F32;
+}
+
+static const char *ctype(DType dt)
+{
+	return dt == DT_I8 ? "int8_t" : dt == DT_I16 ? "int16_t" : "float";
+}
+
+static int io_value(const Graph *g, int i)
+{
+	return i < g->ninput ? g->inputs[i] : g->outputs[i - g->ninput];
+}
+
+/* A C driver: reads the float (and storage) inputs, runs NAME_run_q and
+ * NAME_run on a garbage-filled arena, checks the error codes and the header
+ * macros, and writes the outputs and the qrt_model description. */
+static void write_driver(const Graph *g)
+{
+	FILE *f = fopen(path("driver.c"), "w");
+	int q = is_quant(g), nio = g->ninput + g->noutput;
+
+	fprintf(f, "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include \"m.h\"\n");
+	fprintf(f, "static void rd(FILE *f, void *p, size_t n) { if (fread(p, 1, n, f) != n) exit(3); }\n");
+	fprintf(f, "static void info(FILE *f, const qrt_tensor_info *t) {\n"
+	           "\tuint32_t n = (uint32_t)strlen(t->name), dt = (uint32_t)t->dtype;\n"
+	           "\tfwrite(&n, 4, 1, f); fwrite(t->name, 1, n, f); fwrite(&dt, 4, 1, f);\n"
+	           "\tfwrite(&t->rank, 4, 1, f); fwrite(t->shape, 4, t->rank, f);\n"
+	           "\tfwrite(&t->size, 4, 1, f); fwrite(&t->scale, 4, 1, f); fwrite(&t->zero_point, 4, 1, f);\n}\n");
+	fprintf(f, "int main(int argc, char **argv) {\n\tif (argc != 3) return 2;\n");
+	fprintf(f, "\tFILE *fi = fopen(argv[1], \"rb\"), *fo = fopen(argv[2], \"wb\");\n");
+	fprintf(f, "\tsize_t asz = (M_ARENA_SIZE + 15) / 16 * 16 + 16;\n");
+	fprintf(f, "\tunsigned char *arena = aligned_alloc(M_ARENA_ALIGN, asz);\n");
+	for (int i = 0; i < nio; i++) {
+		const Value *v = &g->vals[io_value(g, i)];
+		int in = i < g->ninput;
+		int k = in ? i : i - g->ninput;
+		const char *mac = in ? "INPUT" : "OUTPUT";
+		fprintf(f, "\tfloat *f%d = malloc(M_%s%d_SIZE * sizeof(float));\n", i, mac, k);
+		if (q)
+			fprintf(f, "\t%s *q%d = malloc(M_%s%d_SIZE * sizeof(%s));\n", ctype(v->dt), i, mac,
+			        k, ctype(v->dt));
+		if (in) {
+			fprintf(f, "\trd(fi, f%d, M_INPUT%d_SIZE * sizeof(float));\n", i, k);
+			if (q)
+				fprintf(f, "\trd(fi, q%d, M_INPUT%d_SIZE * sizeof(%s));\n", i, k, ctype(v->dt));
+		}
+	}
+	const char *fn[2] = {"m_run", "m_run_q"};
+	for (int pass = q ? 1 : 0; pass >= 0; pass--) {
+		char a = pass ? 'q' : 'f';
+		fprintf(f, "\tmemset(arena, %d, asz);\n", pass ? 0xA5 : 0x5A);
+		fprintf(f, "\tif (%s(", fn[pass]);
+		for (int i = 0; i < nio; i++)
+			fprintf(f, "%c%d, ", a, i);
+		fprintf(f, "arena) != QRT_OK) return 4;\n");
+		/* a NULL in each position, then a misaligned arena */
+		for (int k = 0; k <= nio; k++) {
+			fprintf(f, "\tif (%s(", fn[pass]);
+			for (int i = 0; i < nio; i++) {
+				if (i == k)
+					fprintf(f, "NULL, ");
+				else
+					fprintf(f, "%c%d, ", a, i);
+			}
+			fprintf(f, "%s) != QRT_ERR_NULL) return 5;\n", k == nio ? "NULL" : "arena");
+		}
+		fprintf(f, "\tif (%s(", fn[pass]);
+		for (int i = 0; i < nio; i++)
+			fprintf(f, "%c%d, ", a, i);
+		fprintf(f, "arena + 8) != QRT_ERR_ALIGN) return 6;\n");
+	}
+	for (int i = g->ninput; q && i < nio; i++)
+		fprintf(f, "\tfwrite(q%d, sizeof *q%d, M_OUTPUT%d_SIZE, fo);\n", i, i, i - g->ninput);
+	for (int i = g->ninput; i < nio; i++)
+		fprintf(f, "\tfwrite(f%d, sizeof *f%d, M_OUTPUT%d_SIZE, fo);\n", i, i, i - g->ninput);
+	fprintf(f, "\tuint32_t hdr[4] = {m_model.num_inputs, m_model.num_outputs, "
+	           "m_model.arena_size, m_model.arena_align};\n");
+	fprintf(f, "\tif (m_model.arena_size != M_ARENA_SIZE || strcmp(m_model.name, \"m\")) return 7;\n");
+	fprintf(f, "\tfwrite(hdr, 4, 4, fo);\n");
+	fprintf(f, "\tfor (uint32_t i = 0; i < m_model.num_inputs; i++) info(fo, &m_model.inputs[i]);\n");
+	fprintf(f, "\tfor (uint32_t i = 0; i < m_model.num_outputs; i++) info(fo, &m_model.outputs[i]);\n");
+	fprintf(f, "\treturn fclose(fo) != 0;\n}\n");
+	fclose(f);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void *slurp(const char *p, size_t *n)
+{
+	FILE *f = fopen(p, "rb");
+	char *buf;
+	long len;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)len + 1);
+	*n = fread(buf, 1, (size_t)len, f);
+	fclose(f);
+	return buf;
+}
+
+static int compile_graph(Graph *g, const char *cpu, int opt, Diag *d)
+{
+	TgtOptions o = {NULL, cpu, NULL, opt, "m", path("m.o"), TGT_EMIT_OBJ | TGT_EMIT_HEADER};
+	return tgt_compile(g, &o, d);
+}
+
+/* Reads and checks one qrt_tensor_info record written by the driver. */
+static int check_info(const unsigned char **p, const Value *v)
+{
+	uint32_t n, dt, rank, size, want_dt;
+	float scale;
+	int32_t zp;
+	int ok = 1;
+
+	memcpy(&n, *p, 4), *p += 4;
+	ok &= n == strlen(v->name) && memcmp(*p, v->name, n) == 0;
+	*p += n;
+	memcpy(&dt, *p, 4), *p += 4;
+	want_dt = v->dt == DT_F32 ? QRT_F32 : v->dt == DT_I8 ? QRT_I8 : QRT_I16;
+	ok &= dt == want_dt;
+	memcpy(&rank, *p, 4), *p += 4;
+	ok &= rank == (uint32_t)v->shape.rank;
+	for (uint32_t k = 0; k < rank && ok; k++) {
+		uint32_t e;
+		memcpy(&e, *p, 4), *p += 4;
+		ok &= e == (uint32_t)v->shape.d[k];
+	}
+	memcpy(&size, *p, 4), *p += 4;
+	memcpy(&scale, *p, 4), *p += 4;
+	memcpy(&zp, *p, 4), *p += 4;
+	ok &= size == (uint32_t)ir_shape_numel(&v->shape);
+	if (v->dt != DT_F32)
+		ok &= scale == v->q.scale[0] && zp == v->q.zp;
+	else
+		ok &= scale == 0 && zp == 0;
+	return ok;
+}
+
+static const char *prec_name(const Prec *p)
+{
+	if (p->dt == DT_F32)
+		return "f32";
+	if (p->dt == DT_I8)
+		return "int8";
+	return p->b64 ? "int16/i64 bias" : "int16";
+}
+
+static const char *cpus[] = {NULL, "x86-64", "x86-64-v3"};
+
+/* Compiles g, runs it through the driver, compares with the interpreter. */
+static void run_case(Graph *g, const char *desc)
+{
+	static int count;
+	int q = is_quant(g);
+	const char *cpu = cpus[count % 3];
+	int opt = count % 7 == 3 ? 0 : count % 7 == 5 ? 3 : count % 7 == 6 ? 1 : 2;
+	Diag d = {0, 0, NULL};
+	char what[400];
+	void **fin = calloc((size_t)g->ninput, sizeof *fin), **qin = calloc((size_t)g->ninput, sizeof *qin);
+	void **fout = calloc((size_t)g->noutput, sizeof *fout), **qout = calloc((size_t)g->noutput, sizeof *qout);
+	FILE *f;
+	int ok = 0;
+
+	count++;
+	snprintf(what, sizeof what, "%s [%s -O%d]", desc, cpu ? cpu : "host", opt);
+	unlink(path("m.o"));
+	if (compile_graph(g, cpu, opt, &d)) {
+		check(0, "%s: tgt_compile failed", what);
+		goto out;
+	}
+	write_driver(g);
+	f = fopen(path("in.bin"), "wb");
+	for (int i = 0; i < g->ninput; i++) {
+		const Value *v = &g->vals[g->inputs[i]];
+		int64_t n = ir_shape_numel(&v->shape);
+		float *x = fin[i] = malloc((size_t)n * sizeof(float));
+		float lo = -1.5f, hi = 1.5f;
+		if (q) { /* a little beyond the representable range */
+			lo = v->q.scale[0] * (float)(ir_qmin(v->dt) - v->q.zp) * 1.05f;
+			hi = v->q.scale[0] * (float)(ir_qmax(v->dt) - v->q.zp) * 1.05f;
+		}
+		for (int64_t k = 0; k < n; k++)
+			x[k] = rndu(lo, hi);
+		fwrite(x, sizeof(float), (size_t)n, f);
+		if (q) {
+			int sz = ir_dtype_size(v->dt);
+			unsigned char *s = qin[i] = malloc((size_t)(n * sz));
+			for (int64_t k = 0; k < n; k++) {
+				int32_t r = rndi(ir_qmin(v->dt), ir_qmax(v->dt));
+				if (sz == 1)
+					s[k] = (unsigned char)(int8_t)r;
+				else {
+					int16_t t = (int16_t)r;
+					memcpy(s + 2 * k, &t, 2);
+				}
+			}
+			fwrite(s, (size_t)sz, (size_t)n, f);
+		}
+	}
+	fclose(f);
+	if (sh("cc -std=c11 -O1 -Wall -Wextra -Werror -I%s -I%s %s %s %s -o %s 2>%s", dir, qrt_inc,
+	       path("driver.c"), path("m.o"), qrt_lib, path("drv"), path("cc.log"))) {
+		check(0, "%s: the driver does not build (see %s)", what, path("cc.log"));
+		exit(1); /* keep the folder for a look */
+	}
+	int rc = sh("%s %s %s", path("drv"), path("in.bin"), path("out.bin"));
+	if (rc) {
+		check(0, "%s: the driver failed with status %d", what, rc);
+		goto out;
+	}
+
+	/* the interpreter, storage edge and float edge */
+	Interp *in = ir_interp_new(g, &d);
+	if (!in) {
+		check(0, "%s: the interpreter refused the graph", what);
+		goto out;
+	}
+	for (int i = 0; i < g->noutput; i++) {
+		const Value *v = &g->vals[g->outputs[i]];
+		fout[i] = malloc((size_t)ir_shape_numel(&v->shape) * sizeof(float));
+		qout[i] = malloc((size_t)ir_value_bytes(v));
+	}
+	if (q)
+		ir_interp_run(in, (const void *const *)qin, qout);
+	ir_interp_run_f32(in, (const float *const *)fin, (float *const *)fout);
+	ir_interp_free(in);
+
+	size_t len;
+	const unsigned char *buf = slurp(path("out.bin"), &len), *p = buf;
+	int64_t same = 0, total = 0;
+	double worst = 0;
+	ok = 1;
+	for (int i = 0; q && i < g->noutput; i++) {
+		int64_t b = ir_value_bytes(&g->vals[g->outputs[i]]);
+		ok &= memcmp(p, qout[i], (size_t)b) == 0;
+		p += b;
+	}
+	for (int i = 0; i < g->noutput; i++) {
+		int64_t n = ir_shape_numel(&g->vals[g->outputs[i]].shape);
+		const float *want = fout[i];
+		for (int64_t k = 0; k < n; k++) {
+			float got;
+			memcpy(&got, p + 4 * k, 4);
+			double diff = fabs((double)got - want[k]);
+			double mag = fmax(fabs((double)got), fabs((double)want[k]));
+			if (memcmp(&got, &want[k], 4) == 0)
+				same++;
+			else if (q || !(diff <= 1e-5 * mag))
+				ok = 0;
+			if (mag > 0 && diff / mag > worst)
+				worst = diff / mag;
+			total++;
+		}
+		p += 4 * n;
+	}
+	uint32_t hdr[4];
+	memcpy(hdr, p, 16);
+	p += 16;
+	int info = hdr[0] == (uint32_t)g->ninput && hdr[1] == (uint32_t)g->noutput &&
+	           hdr[2] == (uint32_t)g->arena_size && hdr[3] == 16;
+	for (int i = 0; i < g->ninput + g->noutput && info; i++)
+		info = check_info(&p, &g->vals[io_value(g, i)]);
+	ok &= info;
+	if (q)
+		check(ok, "%s: run_q bytes and run floats equal the interpreter's%s", what,
+		      info ? "" : " (qrt_model differs)");
+	else
+		check(ok, "%s: %lld of %lld floats bit-identical to the interpreter, worst rel %.2g%s",
+		      what, (long long)same, (long long)total, worst, info ? "" : " (qrt_model differs)");
+	free((void *)buf);
+out:
+	for (int i = 0; i < g->ninput; i++)
+		free(fin[i]), free(qin[i]);
+	for (int i = 0; i < g->noutput; i++)
+		free(fout[i]), free(qout[i]);
+	free(fin), free(qin), free(fout), free(qout);
+}
+
+/* ---- configurations --------------------------------------------------------------- */
+
+static void conv_desc(char *buf, size_t n, const ConvCfg *k, const Prec *p)
+{
+	snprintf(buf, n, "conv2d %s x[%lld,%lld,%lld,%lld] oc %lld k %lldx%lld g %lld s %lld,%lld "
+	         "pad %lld,%lld,%lld,%lld dil %lld,%lld%s act %s%s",
+	         prec_name(p), (long long)k->n, (long long)k->c, (long long)k->h, (long long)k->w,
+	         (long long)k->oc, (long long)k->kh, (long long)k->kw, (long long)k->g,
+	         (long long)k->sh, (long long)k->sw, (long long)k->pt, (long long)k->pl,
+	         (long long)k->pb, (long long)k->pr, (long long)k->dh, (long long)k->dw,
+	         k->bias ? " bias" : "", ir_act_name(k->act),
+	         p->scale == SCALE_LEFT ? " (M > 1)" : p->scale == SCALE_HUGE ? " (M >= 2^14)" : "");
+}
+
+static void test_conv(const ConvCfg *k, const Prec *p)
+{
+	char desc[300];
+	int x;
+	Graph *g = new_graph(p, shp(4, k->n, k->c, k->h, k->w), &x);
+	int y = add_conv(g, x, k, p);
+
+	ir_add_output(g, y);
+	place(g, 0);
+	conv_desc(desc, sizeof desc, k, p);
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+static void random_conv(ConvCfg *k)
+{
+	static const int64_t ocgs[] = {1, 2, 3, 4, 5, 8, 13, 16, 33};
+	int r = (int)(rnd() % 4);
+
+	memset(k, 0, sizeof *k);
+	k->n = 1 + rnd() % 2;
+	k->g = r < 2 ? 1 : r == 2 ? 2 : 1 + rnd() % 4;
+	k->c = r == 3 ? k->g : k->g * (1 + rnd() % 3);
+	k->oc = k->g * ocgs[rnd() % 9];
+	do {
+		k->kh = 1 + rnd() % 3, k->kw = 1 + rnd() % 3;
+		k->sh = 1 + rnd() % 2, k->sw = 1 + rnd() % 2;
+		k->dh = 1 + rnd() % 2, k->dw = 1 + rnd() % 2;
+		k->pt = rnd() % 3, k->pl = rnd() % 3, k->pb = rnd() % 3, k->pr = rnd() % 3;
+		k->h = 2 + rnd() % 9, k->w = 2 + rnd() % 9;
+	} while (k->h + k->pt + k->pb - k->dh * (k->kh - 1) - 1 < 0 ||
+	         k->w + k->pl + k->pr - k->dw * (k->kw - 1) - 1 < 0);
+	k->bias = rnd() % 4 != 0;
+	k->act = (Act)(rnd() % 3);
+}
+
+static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const Prec *p)
+{
+	char desc[200];
+	int x;
+	Graph *g = new_graph(p, shp(2, n, i, 0, 0), &x);
+	int y = add_dense(g, x, o, bias, act, p);
+
+	ir_add_output(g, y);
+	place(g, 0);
+	snprintf(desc, sizeof desc, "dense %s x[%lld,%lld] o %lld%s act %s%s", prec_name(p),
+	         (long long)n, (long long)i, (long long)o, bias ? " bias" : "", ir_act_name(act),
+	         p->scale == SCALE_LEFT ? " (M > 1)" : p->scale == SCALE_HUGE ? " (M >= 2^14)" : "");
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+static void test_maxpool(const Prec *p)
+{
+	char desc[200];
+	int x;
+	int64_t kh = 1 + rnd() % 3, kw = 1 + rnd() % 3, s0 = 1 + rnd() % 3, s1 = 1 + rnd() % 3;
+	/* pads up to the kernel size: some windows lie wholly in the padding */
+	int64_t pad[4] = {rnd() % (kh + 1), rnd() % (kw + 1), rnd() % (kh + 1), rnd() % (kw + 1)};
+	int64_t n = 1 + rnd() % 2, c = 1 + rnd() % 4, h = kh + rnd() % 7, w = kw + rnd() % 7;
+	Graph *g = new_graph(p, shp(4, n, c, h, w), &x);
+	int y = add_maxpool(g, x, kh, kw, s0, s1, pad);
+
+	ir_add_output(g, y);
+	place(g, 0);
+	snprintf(desc, sizeof desc, "maxpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
+	         "pad %lld,%lld,%lld,%lld", prec_name(p), (long long)n, (long long)c, (long long)h,
+	         (long long)w, (long long)kh, (long long)kw, (long long)s0, (long long)s1,
+	         (long long)pad[0], (long long)pad[1], (long long)pad[2], (long long)pad[3]);
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+static void test_relu_flatten(const Prec *p)
+{
+	char desc[200];
+	int x;
+	int64_t n = 1 + rnd() % 2, c = 1 + rnd() % 5, h = 1 + rnd() % 9, w = 1 + rnd() % 9;
+	Graph *g = new_graph(p, shp(4, n, c, h, w), &x);
+	int y = add_unary(g, OP_RELU, x, g->vals[x].shape);
+
+	ir_add_output(g, y);
+	place(g, 0);
+	snprintf(desc, sizeof desc, "relu %s x[%lld,%lld,%lld,%lld]", prec_name(p), (long long)n,
+	         (long long)c, (long long)h, (long long)w);
+	run_case(g, desc);
+	ir_graph_free(g);
+
+	g = new_graph(p, shp(4, n, c, h, w), &x);
+	y = add_flatten(g, x);
+	ir_add_output(g, y);
+	place(g, 0);
+	snprintf(desc, sizeof desc, "flatten %s x[%lld,%lld,%lld,%lld]", prec_name(p), (long long)n,
+	         (long long)c, (long long)h, (long long)w);
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+/* conv -> relu -> maxpool -> flatten -> dense, either packed by plan-memory
+ * or with the flatten sharing its input's bytes. */
+static void test_chain(const Prec *p, int in_place)
+{
+	char desc[200];
+	int x;
+	ConvCfg k = {1, 2, 10, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_NONE};
+	Graph *g = new_graph(p, shp(4, k.n, k.c, k.h, k.w), &x);
+	int t1 = add_conv(g, x, &k, p);
+	int t2 = add_unary(g, OP_RELU, t1, g->vals[t1].shape);
+	int64_t pad[4] = {0, 0, 1, 0};
+	int t3 = add_maxpool(g, t2, 2, 2, 2, 2, pad);
+	int t4 = add_flatten(g, t3);
+	int y = add_dense(g, t4, 7, 1, ACT_RELU6, p);
+
+	ir_add_output(g, y);
+	place(g, in_place ? 0 : 1);
+	if (in_place)
+		g->vals[t4].offset = g->vals[t3].offset; /* flatten without a copy */
+	snprintf(desc, sizeof desc, "chain %s conv-relu-maxpool-flatten-dense, %s", prec_name(p),
+	         in_place ? "flatten in place" : "arena packed by plan-memory");
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+/* Two inputs and two outputs, to check the parameter order. */
+static void test_multi(const Prec *p)
+{
+	int x1, x2;
+	Graph *g = new_graph(p, shp(4, 1, 3, 6, 5), &x1);
+	ConvCfg k = {1, 3, 6, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_RELU};
+
+	x2 = mkval(g, "x.2", VK_INPUT, p->dt, shp(2, 2, 11, 0, 0));
+	act_q(g, x2);
+	ir_add_input(g, x2);
+	int y1 = add_conv(g, x1, &k, p);
+	int64_t pad[4] = {0, 0, 0, 0};
+	int y2 = add_maxpool(g, y1, 2, 2, 1, 1, pad);
+	int y3 = add_dense(g, x2, 3, 0, ACT_NONE, p);
+	ir_add_output(g, y3);
+	ir_add_output(g, y1);
+	ir_add_output(g, y2);
+	place(g, 1);
+	run_case(g, p->dt == DT_F32 ? "two inputs, three outputs f32" : "two inputs, three outputs int8");
+	ir_graph_free(g);
+}
+
+/* ---- properties of the object and of the options ------------------------------------ */
+
+static Graph *small_graph(DType dt)
+{
+	Prec p = {dt, 0, SCALE_SPAN};
+	ConvCfg k = {1, 2, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_RELU};
+	int x;
+	Graph *g = new_graph(&p, shp(4, 1, 2, 6, 6), &x);
+	int y = add_conv(g, x, &k, &p);
+
+	y = add_flatten(g, y);
+	y = add_dense(g, y, 5, 1, ACT_NONE, &p);
+	ir_add_output(g, y);
+	place(g, 1);
+	return g;
+}
+
+/* helpers: also the toolchain's support routines (soft float, ...) */
+static int only_allowed_undefined(const char *obj, int helpers)
+{
+	char line[256];
+	int ok = 1;
+	FILE *f;
+
+	if (sh("nm -u %s > %s", obj, path("nm.txt")))
+		return 0;
+	f = fopen(path("nm.txt"), "r");
+	while (fgets(line, sizeof line, f)) {
+		char *s = strrchr(line, ' ');
+		s = s ? s + 1 : line;
+		s[strcspn(s, "\n")] = 0;
+		if (strcmp(s, "memcpy") && strcmp(s, "memset") && strcmp(s, "memmove") &&
+		    strncmp(s, "qrt_", 4) && !(helpers && strncmp(s, "__", 2) == 0)) {
+			printf("  unexpected undefined symbol %s\n", s);
+			ok = 0;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+static void test_object_properties(void)
+{
+	Graph *g = small_graph(DT_I8);
+	Diag d = {0, 0, NULL};
+	size_t n1, n2;
+	char *a, *b, obj[256];
+	TgtOptions o = {NULL, "x86-64-v3", NULL, 2, "m", obj,
+	                TGT_EMIT_OBJ | TGT_EMIT_HEADER | TGT_EMIT_LLVM | TGT_EMIT_ASM};
+
+	strcpy(obj, path("m.o")); /* path()'s buffers get reused */
+
+	check(tgt_compile(g, &o, &d) == 0, "emit obj,header,llvm,asm succeeds");
+	a = slurp(path("m.o"), &n1);
+	check(a && access(path("m.h"), F_OK) == 0 && access(path("m.ll"), F_OK) == 0 &&
+	      access(path("m.s"), F_OK) == 0, "writes m.o, m.h, m.ll and m.s beside each other");
+	check(only_allowed_undefined(path("m.o"), 0),
+	      "int8 object: only memcpy/memset/memmove/qrt_* undefined");
+	o.emit = TGT_EMIT_OBJ;
+	tgt_compile(g, &o, &d);
+	b = slurp(path("m.o"), &n2);
+	check(a && b && n1 == n2 && memcmp(a, b, n1) == 0,
+	      "the object is byte-identical across compiles and --emit sets");
+	free(a);
+	free(b);
+	check(sh("grep -q 'vpmaddwd\\|vpmulld' %s", path("m.s")) == 0,
+	      "x86-64-v3: the int8 kernels are vectorized");
+	check(sh("grep -q 'writeonly\\|noalias' %s", path("m.ll")) == 0, "the .ll carries alias facts");
+
+	/* a failed compile leaves the old object and no header */
+	a = slurp(path("m.o"), &n1);
+	unlink(path("m.h"));
+	int keep = g->vals[g->inputs[0]].offset;
+	g->vals[g->inputs[0]].offset = -1;
+	d.out = tmpfile();
+	o.emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER;
+	int rc = tgt_compile(g, &o, &d);
+	b = slurp(path("m.o"), &n2);
+	check(rc == 1 && d.nerrors > 0 && n1 == n2 && memcmp(a, b, n1) == 0 &&
+	      access(path("m.h"), F_OK) != 0,
+	      "a value without an arena offset is an error that writes nothing");
+	check(sh("ls %s | grep -q tmp", dir) != 0, "no temporary file is left behind");
+	fclose(d.out);
+	free(a);
+	free(b);
+	g->vals[g->inputs[0]].offset = keep;
+
+	Graph *gf = small_graph(DT_F32);
+	d.out = NULL;
+	check(tgt_compile(gf, &o, &d) == 0 && only_allowed_undefined(path("m.o"), 0),
+	      "f32 object: only memcpy/memset/memmove/qrt_* undefined (no libm)");
+	check(sh("grep -q 'm_run_q' %s", path("m.h")) != 0, "an f32 model has no m_run_q");
+	ir_graph_free(gf);
+	ir_graph_free(g);
+}
+
+/* Runs tgt_compile with o and expects an error mentioning want. */
+static void expect_error(Graph *g, TgtOptions o, const char *want, const char *what)
+{
+	Diag d = {0, 0, tmpfile()};
+	char buf[4096] = "";
+	int rc;
+
+	o.out_obj = path("bad.o");
+	o.emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER;
+	rc = tgt_compile(g, &o, &d);
+	rewind(d.out);
+	size_t n = fread(buf, 1, sizeof buf - 1, d.out);
+	buf[n] = 0;
+	fclose(d.out);
+	check(rc == 1 && strstr(buf, want) && access(path("bad.o"), F_OK) != 0, "%s", what);
+	if (rc != 1 || !strstr(buf, want))
+		printf("  got: %s\n", buf);
+}
+
+static void test_bad_options(void)
+{
+	Graph *g = small_graph(DT_I8);
+	TgtOptions o = {NULL, NULL, NULL, 2, "m", NULL, 0};
+	TgtOptions t;
+
+	t = o, t.triple = "mips-linux-gnu";
+	expect_error(g, t, "riscv32-unknown-elf", "an unknown triple is an error listing the valid ones");
+	t = o, t.triple = "aarch64-linux-gnu", t.cpu = "pentium4";
+	expect_error(g, t, "cortex-a72", "an unknown CPU is an error listing the valid ones");
+	t = o, t.triple = "riscv64-linux-gnu", t.features = "+v,+avx2";
+	expect_error(g, t, "zba", "an unknown feature is an error listing the valid ones");
+	t = o, t.features = "sse4.2";
+	expect_error(g, t, "+name", "a feature without + or - is an error");
+	t = o, t.name = "9lives";
+	expect_error(g, t, "not a C identifier", "a model name that is not a C identifier is an error");
+	t = o, t.opt_level = 4;
+	expect_error(g, t, "0..3", "-O4 is an error");
+	ir_graph_free(g);
+}
+
+typedef struct {
+	const char *triple, *cpu;
+	int cls, machine;
+	uint32_t flags_mask, flags; /* e_flags bits that must be set */
+	int vfp_args;               /* ARM: floats travel in VFP registers */
+} CrossCase;
+
+static void test_cross(void)
+{
+	static const CrossCase cases[] = {
+		{"x86_64-linux-gnu", NULL, 2, 62, 0, 0, 0},
+		{"aarch64-linux-gnu", NULL, 2, 183, 0, 0, 0},
+		{"aarch64-linux-gnu", "cortex-a76", 2, 183, 0, 0, 0},
+		{"armv7-linux-gnueabihf", NULL, 1, 40, 0xff000000, 0x05000000, 1}, /* EABI5 */
+		{"thumbv7em-none-eabihf", NULL, 1, 40, 0xff000000, 0x05000000, 1},
+		{"thumbv7em-none-eabihf", "cortex-m7", 1, 40, 0xff000000, 0x05000000, 1},
+		{"riscv64-linux-gnu", NULL, 2, 243, 0x6, 0x4, 0},   /* double-float ABI */
+		{"riscv32-unknown-elf", NULL, 1, 243, 0x6, 0x0, 0}, /* soft-float ABI */
+	};
+	Graph *gq = small_graph(DT_I8), *gf = small_graph(DT_F32);
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const CrossCase *c = &cases[i];
+		for (int f = 0; f < 2; f++) {
+			Diag d = {0, 0, NULL};
+			TgtOptions o = {c->triple, c->cpu, NULL, 2, "m", path("x.o"), TGT_EMIT_OBJ};
+			size_t n = 0;
+			unsigned char *e;
+			uint16_t machine = 0;
+			uint32_t flags = 0;
+			int rc = tgt_compile(f ? gf : gq, &o, &d);
+
+			e = rc == 0 ? slurp(path("x.o"), &n) : NULL;
+			if (e && n > 52) {
+				memcpy(&machine, e + 18, 2);
+				memcpy(&flags, e + (e[4] == 2 ? 48 : 36), 4);
+			}
+			/* hard float shows in the build attributes, not in e_flags */
+			int vfp = !c->vfp_args ||
+			          sh("llvm-readelf-19 -A %s | grep -A1 ABI_VFP_args | grep -q 'AAPCS VFP'",
+			             path("x.o")) == 0;
+			check(rc == 0 && e && e[4] == c->cls && machine == c->machine && vfp &&
+			      (flags & c->flags_mask) == c->flags && only_allowed_undefined(path("x.o"), c->machine != 62),
+			      "%s %s (%s): ELF%d machine %d, flags 0x%x%s, only allowed undefined symbols",
+			      c->triple, f ? "f32" : "int8", c->cpu ? c->cpu : "default", c->cls * 32,
+			      c->machine, (unsigned)flags, c->vfp_args ? ", VFP argument passing" : "");
+			free(e);
+			unlink(path("x.o"));
+		}
+	}
+	ir_graph_free(gq);
+	ir_graph_free(gf);
+}
+
+int main(int argc, char **argv)
+{
+	static const Prec f32 = {DT_F32, 0, SCALE_SPAN};
+	ConvCfg k;
+
+	qrt_lib = argc > 1 ? argv[1] : getenv("QRT_LIB");
+	qrt_inc = argc > 2 ? argv[2] : getenv("QRT_INCLUDE");
+	if (!qrt_lib || !qrt_inc) {
+		fprintf(stderr, "usage: test_backend_ops QRT_LIB QRT_INCLUDE_DIR (or env QRT_LIB, QRT_INCLUDE)\n");
+		return 2;
+	}
+	strcpy(dir, "/tmp/qc_backend_XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+
+	/* the CNN's own layer shapes, scaled down */
+	ConvCfg cnn1 = {1, 1, 12, 12, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_RELU};
+	ConvCfg cnn2 = {1, 64, 6, 6, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_NONE};
+	Prec i8 = {DT_I8, 0, SCALE_SPAN};
+	test_conv(&cnn1, &f32);
+	test_conv(&cnn2, &f32);
+	test_conv(&cnn1, &i8);
+	test_conv(&cnn2, &i8);
+	for (int i = 0; i < 30; i++) {
+		random_conv(&k);
+		test_conv(&k, &f32);
+	}
+	for (int i = 0; i < 36; i++) {
+		Prec p = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
+		random_conv(&k);
+		test_conv(&k, &p);
+	}
+	for (int i = 0; i < 8; i++) {
+		Prec p = {DT_I16, i % 2, i == 6 ? SCALE_HUGE : i == 7 ? SCALE_LEFT : SCALE_SPAN};
+		random_conv(&k);
+		if (p.b64)
+			k.bias = 1;
+		test_conv(&k, &p);
+	}
+	for (int i = 0; i < 8; i++) {
+		int64_t n = 1 + rnd() % 3, in = 1 + rnd() % 60, o = 1 + rnd() % 20;
+		Prec p8 = {DT_I8, 0, i % 4 == 3 ? SCALE_LEFT : SCALE_SPAN};
+		Prec p16 = {DT_I16, i % 2, i == 5 ? SCALE_HUGE : SCALE_SPAN};
+		test_dense(n, in, o, rnd() % 4 != 0, (Act)(rnd() % 3), &f32);
+		test_dense(n, in, o, rnd() % 4 != 0, (Act)(rnd() % 3), &p8);
+		if (i < 4)
+			test_dense(n, in, o, p16.b64 || rnd() % 2, (Act)(rnd() % 3), &p16);
+	}
+	for (int i = 0; i < 8; i++) {
+		Prec p = {i % 3 == 0 ? DT_F32 : i % 3 == 1 ? DT_I8 : DT_I16, 0, SCALE_SPAN};
+		test_maxpool(&p);
+	}
+	for (int i = 0; i < 3; i++) {
+		Prec p = {i == 0 ? DT_F32 : i == 1 ? DT_I8 : DT_I16, 0, SCALE_SPAN};
+		test_relu_flatten(&p);
+	}
+	for (int i = 0; i < 2; i++) {
+		test_chain(&f32, i);
+		test_chain(&i8, i);
+	}
+	test_multi(&f32);
+	test_multi(&i8);
+
+	test_object_properties();
+	test_bad_options();
+	test_cross();
+
+	if (!nfail)
+		sh("rm -rf %s", dir);
+	else
+		printf("files kept in %s\n", dir);
+	printf("%d passed, %d failed\n", npass, nfail);
+	return nfail != 0;
+}
