@@ -6,10 +6,11 @@
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
+mkdir -p "$build"
 # shellcheck disable=SC2086
-if ! cmake -S "$root" -B "$build" -G Ninja ${QC_CMAKE_ARGS:-} > "$build.configure.log" 2>&1 ||
+if ! cmake -S "$root" -B "$build" -G Ninja ${QC_CMAKE_ARGS:-} > "$build/configure.log" 2>&1 ||
    ! cmake --build "$build"; then
-	cat "$build.configure.log"
+	cat "$build/configure.log"
 	echo "build failed"
 	echo "0 passed, 1 failed"
 	exit 1
