@@ -15,6 +15,23 @@ static void qstr(const Value *v, char *buf, size_t n)
 		snprintf(buf, n, "per-channel(%d)", v->q.n);
 }
 
+/* --dot: the graph the table describes, as a Graphviz picture. */
+static int write_dot(const Options *o, const Graph *g, Diag *d)
+{
+	char title[512];
+	AtomicFile af;
+
+	snprintf(title, sizeof title, "%s after %s", g->name,
+	         o->passes ? o->passes : pass_default_pipeline(o->precision));
+	if (ir_atomic_open(&af, o->dot, d))
+		return -1;
+	if (ir_print_dot(af.f, g, title)) {
+		ir_atomic_abort(&af);
+		return -1;
+	}
+	return ir_atomic_commit(&af, d);
+}
+
 int cmd_inspect(const Options *o, Diag *d)
 {
 	Graph *g;
@@ -25,6 +42,11 @@ int cmd_inspect(const Options *o, Diag *d)
 
 	if ((rc = drv_load_and_run(o, &g, &calib, d)))
 		goto out;
+	if (o->dot && write_dot(o, g, d)) {
+		rc = EXIT_INPUT;
+		ir_graph_free(g);
+		goto out;
+	}
 	printf("model %s: %d inputs, %d outputs, %d layers\n\n", g->name, g->ninput, g->noutput,
 	       g->nnode);
 	printf("%-3s %-10s %-10s %-6s %-3s %-16s %-22s %12s %10s %10s\n", "#", "value", "op", "act",
@@ -58,6 +80,15 @@ int cmd_inspect(const Options *o, Diag *d)
 		       "live tensors; %.1f%% above it)\n",
 		       (long long)g->arena_size, (long long)lb,
 		       lb ? 100.0 * (double)(g->arena_size - lb) / (double)lb : 0.0);
+		TgtFootprint fp;
+		if (tgt_footprint(g, &o->tgt, &fp, d) == 0)
+			printf("footprint on %s%s%s: code %lld bytes, read-only data %lld bytes (weights "
+			       "%lld), other data %lld bytes, arena %lld bytes\n",
+			       o->tgt.triple ? o->tgt.triple : "the host", o->tgt.cpu ? " " : "",
+			       o->tgt.cpu ? o->tgt.cpu : "", (long long)fp.code, (long long)fp.rodata,
+			       (long long)fp.weights, (long long)(fp.data + fp.bss), (long long)fp.arena);
+		else
+			rc = EXIT_INPUT;
 	} else
 		printf("arena: not planned (the pipeline has no plan-memory)\n");
 	ir_graph_free(g);

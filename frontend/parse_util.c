@@ -717,14 +717,14 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			ok = 0;
 			continue;
 		}
-		int n = at->kind == AV_LIST ? at->list->n : 1;
-		const Num *nums = at->kind == AV_LIST ? at->list->v : &at->num;
+		int n = at->kind != AV_LIST ? 1 : at->list ? at->list->n : 0;
+		const Num *nums = at->kind != AV_LIST ? &at->num : at->list ? at->list->v : NULL;
 		if ((want > 0 && n != want) || (want < 0 && n > IR_MAX_RANK)) {
 			if (want > 0)
 				err(pc, at->key.loc, "%s: '%s' takes %d integer%s, got %d", vname,
 				    at->key.s, want, want == 1 ? "" : "s", n);
 			else
-				err(pc, at->key.loc, "%s: '%s' takes 1 to %d integers, got %d", vname,
+				err(pc, at->key.loc, "%s: '%s' takes at most %d integers, got %d", vname,
 				    at->key.s, IR_MAX_RANK, n);
 			ok = 0;
 			continue;

@@ -80,7 +80,7 @@ typedef struct {
 	Name key;
 	int kind; /* AV_* */
 	Num num;
-	NumList *list;
+	NumList *list; /* AV_LIST: NULL for [] */
 	Name ident;
 } AttrAst;
 

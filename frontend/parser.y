@@ -5,6 +5,10 @@
  * after a syntax error the parser resynchronizes on the next token that can
  * start a statement (the `stmts error` rule) and goes on, reporting every
  * error of the file in one run.
+ *
+ * Keywords are not reserved: `name` accepts them where only a name can come,
+ * and the lexer turns a keyword that is followed by ':', '=' or a range into
+ * a plain name, so `output = dense(x, w)` defines a value called output.
  */
 %define api.pure full
 %define api.prefix {qg}
@@ -173,6 +177,8 @@ attr	: IDENT '=' NUM
 		{ $$ = (AttrAst){.key = $1, .kind = AV_LIST, .list = $4}; $4->loc = LOC(@3); }
 	| IDENT '=' IDENT
 		{ $$ = (AttrAst){.key = $1, .kind = AV_IDENT, .ident = $3}; }
+	| IDENT '=' '[' ']'		/* shape = []: reshape to a scalar */
+		{ $$ = (AttrAst){.key = $1, .kind = AV_LIST, .list = NULL}; }
 	;
 
 %%

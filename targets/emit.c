@@ -129,8 +129,8 @@ static int check_options(const Graph *g, const TgtOptions *o, const char *name, 
 		diag_error(d, loc_none(), "model name '%s' is not a C identifier (use --name)", name);
 		return 1;
 	}
-	if (strlen(name) > 40) {
-		diag_error(d, loc_none(), "model name '%s' is longer than 40 characters", name);
+	if (strlen(name) > 255) {
+		diag_error(d, loc_none(), "model name '%s' is longer than 255 characters", name);
 		return 1;
 	}
 	if (!o->out_obj || !*o->out_obj) {
@@ -226,6 +226,38 @@ int tgt_compile(Graph *g, const TgtOptions *o, Diag *d)
 		bad = build_and_emit(g, o, name, &m, out, &nout, d);
 	if (!bad)
 		bad = write_all(out, nout, d);
+	for (int i = 0; i < nout; i++) {
+		free(out[i].path);
+		free(out[i].data);
+	}
+	tgt_machine_free(&m);
+	return bad;
+}
+
+int tgt_compile_object(Graph *g, const TgtOptions *o, char **obj, size_t *len, Diag *d)
+{
+	TgtOptions oo = *o;
+	const char *name = o->name ? o->name : g->name;
+	TgtMachine m;
+	OutFile out[4];
+	int nout = 0, bad;
+
+	memset(out, 0, sizeof out);
+	oo.emit = TGT_EMIT_OBJ;
+	oo.out_obj = "memory.o";
+	if (check_options(g, &oo, name, d))
+		return 1;
+	LLVMInstallFatalErrorHandler(llvm_fatal);
+	if (tgt_machine_new(&m, &oo, d))
+		return 1;
+	bad = tgt_check_graph(g, m.ptr_bits, d) != 0;
+	if (!bad)
+		bad = build_and_emit(g, &oo, name, &m, out, &nout, d);
+	if (!bad) {
+		*obj = out[0].data;
+		*len = out[0].len;
+		out[0].data = NULL;
+	}
 	for (int i = 0; i < nout; i++) {
 		free(out[i].path);
 		free(out[i].data);

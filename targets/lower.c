@@ -57,6 +57,17 @@ void tgt_loop_close(Cg *c, Loop *l)
 	LLVMPositionBuilderAtEnd(c->b, l->exit);
 }
 
+LLVMValueRef tgt_upto(Cg *c, Loop *l, int64_t n)
+{
+	return tgt_loop_open(c, l, tgt_cidx(c, 0), tgt_cidx(c, n));
+}
+
+LLVMValueRef tgt_mad(Cg *c, LLVMValueRef a, int64_t k, LLVMValueRef b)
+{
+	LLVMValueRef p = LLVMBuildNSWMul(c->b, a, tgt_cidx(c, k), "");
+	return b ? LLVMBuildNSWAdd(c->b, p, b, "") : p;
+}
+
 void tgt_if_open(Cg *c, If *f, LLVMValueRef cond)
 {
 	f->then = new_block(c, "then");
@@ -134,7 +145,8 @@ void tgt_copy(Cg *c, LLVMValueRef dst, unsigned dalign, LLVMValueRef src, unsign
 	call = LLVMBuildCall2(c->b, ft, fn, args, 3, "");
 	/* not a builtin: stays a call to this very symbol */
 	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-	                         LLVMCreateEnumAttribute(c->ctx, LLVMGetEnumAttributeKindForName("nobuiltin", 9), 0));
+	                         LLVMCreateEnumAttribute(c->ctx,
+	                                                 LLVMGetEnumAttributeKindForName("nobuiltin", 9), 0));
 }
 
 LLVMTypeRef tgt_type(Cg *c, DType dt)
@@ -292,8 +304,8 @@ static LLVMValueRef requant64(Cg *c, LLVMValueRef acc, LLVMValueRef rm, LLVMValu
 	t = LLVMBuildSExt(b, total, c->ti64, "");
 	/* total > 0: one rounding (half up) right shift */
 	LLVMValueRef tp = smax(c, t, one);
-	rp = LLVMBuildAShr(b, LLVMBuildAdd(b, p, LLVMBuildShl(b, one, LLVMBuildSub(b, tp, one, ""), ""), ""),
-	                   tp, "");
+	LLVMValueRef half = LLVMBuildShl(b, one, LLVMBuildSub(b, tp, one, ""), "");
+	rp = LLVMBuildAShr(b, LLVMBuildAdd(b, p, half, ""), tp, "");
 	if (e->all_right)
 		r = rp;
 	else {
@@ -315,7 +327,7 @@ int tgt_epilogue_init(Cg *c, int n, Epilogue *e)
 	const Node *nd = &g->nodes[n];
 	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
 	int64_t oc = g->vals[nd->in[1]].shape.d[0];
-	char name[96];
+	char name[320];
 
 	memset(e, 0, sizeof *e);
 	e->act = nd->a.act;
@@ -417,7 +429,7 @@ LLVMValueRef tgt_const_value(Cg *c, int v, const int64_t *perm, const char *tag,
 	int64_t cnt = ir_shape_numel(&val->shape);
 	int sz = ir_dtype_size(val->dt);
 	unsigned char *buf = ir_xmalloc((size_t)(cnt * sz));
-	char name[64];
+	char name[320];
 	LLVMValueRef gv;
 
 	if (perm) {
@@ -456,8 +468,8 @@ static void lower_dense(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	if (nd->nin > 2)
 		bias = tgt_const_value(c, nd->in[2], NULL, "b", n);
 	slot = tgt_alloca(c, e.tacc, 1);
-	LLVMValueRef in = tgt_loop_open(c, &ln, tgt_cidx(c, 0), tgt_cidx(c, N));
-	LLVMValueRef io = tgt_loop_open(c, &lo, tgt_cidx(c, 0), tgt_cidx(c, O));
+	LLVMValueRef in = tgt_upto(c, &ln, N);
+	LLVMValueRef io = tgt_upto(c, &lo, O);
 	if (!bias)
 		init = LLVMConstNull(e.tacc);
 	else {
@@ -465,16 +477,16 @@ static void lower_dense(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		init = tgt_load(c, tgt_type(c, g->vals[nd->in[2]].dt), bias, io);
 	}
 	LLVMBuildStore(b, init, slot);
-	LLVMValueRef xrow = LLVMBuildNSWMul(b, in, tgt_cidx(c, I), "");
-	LLVMValueRef wrow = LLVMBuildNSWMul(b, io, tgt_cidx(c, I), "");
-	LLVMValueRef ii = tgt_loop_open(c, &li, tgt_cidx(c, 0), tgt_cidx(c, I));
+	LLVMValueRef xrow = tgt_mad(c, in, I, NULL);
+	LLVMValueRef wrow = tgt_mad(c, io, I, NULL);
+	LLVMValueRef ii = tgt_upto(c, &li, I);
 	LLVMValueRef xe = tgt_load(c, tgt_type(c, xv->dt), x, LLVMBuildNSWAdd(b, xrow, ii, ""));
 	LLVMValueRef we = tgt_load(c, tgt_type(c, wv->dt), w, LLVMBuildNSWAdd(b, wrow, ii, ""));
 	LLVMValueRef a = LLVMBuildLoad2(b, e.tacc, slot, "");
 	LLVMBuildStore(b, tgt_mac(c, &e, a, tgt_widen_x(c, &e, xe), we), slot);
 	tgt_loop_close(c, &li);
 	a = tgt_epilogue(c, &e, LLVMBuildLoad2(b, e.tacc, slot, ""), io);
-	tgt_store(c, a, y, LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, in, tgt_cidx(c, O), ""), io, ""));
+	tgt_store(c, a, y, tgt_mad(c, in, O, io));
 	tgt_loop_close(c, &lo);
 	tgt_loop_close(c, &ln);
 }
@@ -485,7 +497,7 @@ static void lower_relu(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	const Value *xv = &g->vals[g->nodes[n].in[0]];
 	LLVMTypeRef t = tgt_type(c, xv->dt);
 	Loop l;
-	LLVMValueRef i = tgt_loop_open(c, &l, tgt_cidx(c, 0), tgt_cidx(c, numel(xv)));
+	LLVMValueRef i = tgt_upto(c, &l, numel(xv));
 	LLVMValueRef v = tgt_load(c, t, x, i), lo, lt;
 
 	if (xv->dt == DT_F32) {
@@ -519,20 +531,19 @@ static void lower_maxpool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	Loop lnc, loy, lox, lky, lkx;
 	If fy, fx;
 
-	LLVMValueRef nc = tgt_loop_open(c, &lnc, tgt_cidx(c, 0), tgt_cidx(c, N * C));
-	LLVMValueRef plane = LLVMBuildNSWMul(b, nc, tgt_cidx(c, H * W), "");
-	LLVMValueRef oy = tgt_loop_open(c, &loy, tgt_cidx(c, 0), tgt_cidx(c, OH));
-	LLVMValueRef ox = tgt_loop_open(c, &lox, tgt_cidx(c, 0), tgt_cidx(c, OW));
+	LLVMValueRef nc = tgt_upto(c, &lnc, N * C);
+	LLVMValueRef plane = tgt_mad(c, nc, H * W, NULL);
+	LLVMValueRef oy = tgt_upto(c, &loy, OH);
+	LLVMValueRef ox = tgt_upto(c, &lox, OW);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), have);
 	LLVMBuildStore(b, empty, best);
-	LLVMValueRef ky = tgt_loop_open(c, &lky, tgt_cidx(c, 0), tgt_cidx(c, a->kernel[0]));
-	LLVMValueRef iy = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, oy, tgt_cidx(c, a->stride[0]), ""),
-	                                  LLVMBuildNSWSub(b, ky, tgt_cidx(c, a->pad[0]), ""), "");
+	/* iy = oy*sh - pt + ky, skipped unless 0 <= iy < H; ix likewise */
+	LLVMValueRef ky = tgt_upto(c, &lky, a->kernel[0]);
+	LLVMValueRef iy = tgt_mad(c, oy, a->stride[0], LLVMBuildNSWSub(b, ky, tgt_cidx(c, a->pad[0]), ""));
 	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, H), ""));
-	LLVMValueRef row = LLVMBuildNSWAdd(b, plane, LLVMBuildNSWMul(b, iy, tgt_cidx(c, W), ""), "");
-	LLVMValueRef kx = tgt_loop_open(c, &lkx, tgt_cidx(c, 0), tgt_cidx(c, a->kernel[1]));
-	LLVMValueRef ix = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, ox, tgt_cidx(c, a->stride[1]), ""),
-	                                  LLVMBuildNSWSub(b, kx, tgt_cidx(c, a->pad[1]), ""), "");
+	LLVMValueRef row = tgt_mad(c, iy, W, plane);
+	LLVMValueRef kx = tgt_upto(c, &lkx, a->kernel[1]);
+	LLVMValueRef ix = tgt_mad(c, ox, a->stride[1], LLVMBuildNSWSub(b, kx, tgt_cidx(c, a->pad[1]), ""));
 	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, W), ""));
 	LLVMValueRef v = tgt_load(c, t, x, LLVMBuildNSWAdd(b, row, ix, ""));
 	LLVMValueRef cur = LLVMBuildLoad2(b, t, best, "");
@@ -547,8 +558,7 @@ static void lower_maxpool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	tgt_if_close(c, &fy);
 	tgt_loop_close(c, &lky);
 	/* best still holds the empty value when nothing was in bounds */
-	LLVMValueRef out = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, nc, tgt_cidx(c, OH * OW), ""),
-	                                   LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, oy, tgt_cidx(c, OW), ""), ox, ""), "");
+	LLVMValueRef out = tgt_mad(c, nc, OH * OW, tgt_mad(c, oy, OW, ox));
 	tgt_store(c, LLVMBuildLoad2(b, t, best, ""), y, out);
 	tgt_loop_close(c, &lox);
 	tgt_loop_close(c, &loy);
@@ -562,7 +572,8 @@ static void lower_copy(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	const Value *yv = &g->vals[g->nodes[n].out];
 	int64_t bytes = ir_value_bytes(xv);
 
-	tgt_copy(c, y, 16, x, 16, bytes, yv->offset < xv->offset + bytes && xv->offset < yv->offset + bytes);
+	tgt_copy(c, y, 16, x, 16, bytes, xv->kind != VK_CONST && yv->offset < xv->offset + bytes &&
+	                                 xv->offset < yv->offset + bytes);
 }
 
 /* ---- checks and dispatch ---------------------------------------------------- */
@@ -700,16 +711,20 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];
 	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
-	char name[96];
+	char name[320];
 	LLVMValueRef fn;
-	int apart = !overlap(x, y);
+	int apart = x->kind == VK_CONST || !overlap(x, y); /* a constant is a global */
 
 	*kernel = NULL;
 	if (check_node(c, nd))
 		return 1;
-	if ((nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) && x->offset == y->offset)
-		return 0;
-	if (!apart && nd->op != OP_RELU && nd->op != OP_FLATTEN && nd->op != OP_RESHAPE) {
+	if ((nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) && x->kind != VK_CONST &&
+	    x->offset == y->offset)
+		return 0; /* already in place */
+	/* element-wise relu may run in place, copies use memmove; nothing else
+	 * may share bytes between input and output */
+	if (!apart && !(nd->op == OP_RELU && x->offset == y->offset) && nd->op != OP_FLATTEN &&
+	    nd->op != OP_RESHAPE) {
 		diag_error(c->d, nd->loc, "%s '%s': its input and output share arena bytes",
 		           ir_ops[nd->op].name, y->name);
 		return 1;

@@ -62,44 +62,41 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
 	tacc = e.tacc;
 	acc = tgt_alloca(c, tacc, d.OCg);
 
-	LLVMValueRef in = tgt_loop_open(c, &ln, tgt_cidx(c, 0), tgt_cidx(c, d.N));
-	LLVMValueRef ig = tgt_loop_open(c, &lg, tgt_cidx(c, 0), tgt_cidx(c, d.G));
-	LLVMValueRef oc0 = LLVMBuildNSWMul(b, ig, tgt_cidx(c, d.OCg), "");
-	LLVMValueRef oy = tgt_loop_open(c, &loy, tgt_cidx(c, 0), tgt_cidx(c, d.OH));
-	LLVMValueRef ox = tgt_loop_open(c, &lox, tgt_cidx(c, 0), tgt_cidx(c, d.OW));
+	LLVMValueRef in = tgt_upto(c, &ln, d.N);
+	LLVMValueRef ig = tgt_upto(c, &lg, d.G);
+	LLVMValueRef oc0 = tgt_mad(c, ig, d.OCg, NULL);
+	LLVMValueRef oy = tgt_upto(c, &loy, d.OH);
+	LLVMValueRef ox = tgt_upto(c, &lox, d.OW);
 
 	/* acc[j] = bias[oc0 + j] or 0 */
-	LLVMValueRef j = tgt_loop_open(c, &lj, tgt_cidx(c, 0), tgt_cidx(c, d.OCg));
+	LLVMValueRef j = tgt_upto(c, &lj, d.OCg);
 	LLVMValueRef init = bias ? tgt_load(c, tgt_type(c, g->vals[nd->in[2]].dt), bias,
 	                                    LLVMBuildNSWAdd(b, oc0, j, ""))
 	                         : LLVMConstNull(tacc);
 	tgt_store(c, init, acc, j);
 	tgt_loop_close(c, &lj);
 
-	LLVMValueRef ic = tgt_loop_open(c, &lic, tgt_cidx(c, 0), tgt_cidx(c, d.Cg));
-	/* x plane (n, g*Cg + ic) and the weights of (g, ic) */
-	LLVMValueRef ci = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, ig, tgt_cidx(c, d.Cg), ""), ic, "");
-	LLVMValueRef xplane = LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, in, tgt_cidx(c, d.C), ""), ci, ""),
-	                                      tgt_cidx(c, d.H), "");
-	LLVMValueRef wplane = LLVMBuildNSWMul(b, ci, tgt_cidx(c, d.KH), "");
-	LLVMValueRef ky = tgt_loop_open(c, &lky, tgt_cidx(c, 0), tgt_cidx(c, d.KH));
-	LLVMValueRef iy = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, oy, tgt_cidx(c, a->stride[0]), ""),
-	                                  LLVMBuildNSWSub(b, LLVMBuildNSWMul(b, ky, tgt_cidx(c, a->dilation[0]), ""),
-	                                                  tgt_cidx(c, a->pad[0]), ""), "");
+	/* input channel ci = g*Cg + ic: its x plane (n, ci) and weights (g, ic) */
+	LLVMValueRef ic = tgt_upto(c, &lic, d.Cg);
+	LLVMValueRef ci = tgt_mad(c, ig, d.Cg, ic);
+	LLVMValueRef xplane = tgt_mad(c, tgt_mad(c, in, d.C, ci), d.H, NULL);
+	LLVMValueRef wplane = tgt_mad(c, ci, d.KH, NULL);
+	LLVMValueRef ky = tgt_upto(c, &lky, d.KH);
+	/* iy = oy*sh - pt + ky*dh, skipped unless 0 <= iy < H */
+	LLVMValueRef iy = tgt_mad(c, oy, a->stride[0],
+	                          tgt_mad(c, ky, a->dilation[0], tgt_cidx(c, -a->pad[0])));
 	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d.H), ""));
-	LLVMValueRef xrow = LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, xplane, iy, ""), tgt_cidx(c, d.W), "");
-	LLVMValueRef wrow = LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, wplane, ky, ""), tgt_cidx(c, d.KW), "");
-	LLVMValueRef kx = tgt_loop_open(c, &lkx, tgt_cidx(c, 0), tgt_cidx(c, d.KW));
-	LLVMValueRef ix = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, ox, tgt_cidx(c, a->stride[1]), ""),
-	                                  LLVMBuildNSWSub(b, LLVMBuildNSWMul(b, kx, tgt_cidx(c, a->dilation[1]), ""),
-	                                                  tgt_cidx(c, a->pad[1]), ""), "");
+	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, xplane, iy, ""), d.W, NULL);
+	LLVMValueRef wrow = tgt_mad(c, LLVMBuildNSWAdd(b, wplane, ky, ""), d.KW, NULL);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d.KW);
+	LLVMValueRef ix = tgt_mad(c, ox, a->stride[1],
+	                          tgt_mad(c, kx, a->dilation[1], tgt_cidx(c, -a->pad[1])));
 	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d.W), ""));
 	LLVMValueRef xe = tgt_load(c, tgt_type(c, xv->dt), x, LLVMBuildNSWAdd(b, xrow, ix, ""));
 	xe = tgt_widen_x(c, &e, xe);
-	LLVMValueRef wtap = LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, wrow, kx, ""), tgt_cidx(c, d.OCg), "");
-	LLVMValueRef wp = tgt_gep(c, tw, w, wtap);
+	LLVMValueRef wp = tgt_gep(c, tw, w, tgt_mad(c, LLVMBuildNSWAdd(b, wrow, kx, ""), d.OCg, NULL));
 	/* the vectorizable loop: acc[t] += x * w[t] */
-	LLVMValueRef t = tgt_loop_open(c, &lt, tgt_cidx(c, 0), tgt_cidx(c, d.OCg));
+	LLVMValueRef t = tgt_upto(c, &lt, d.OCg);
 	LLVMValueRef we = tgt_load(c, tw, wp, t);
 	LLVMValueRef ap = tgt_gep(c, tacc, acc, t);
 	LLVMBuildStore(b, tgt_mac(c, &e, LLVMBuildLoad2(b, tacc, ap, ""), xe, we), ap);
@@ -111,13 +108,11 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
 	tgt_loop_close(c, &lic);
 
 	/* y[n, oc0 + j, oy, ox] = epilogue(acc[j]) */
-	LLVMValueRef pos = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, oy, tgt_cidx(c, d.OW), ""), ox, "");
-	LLVMValueRef jj = tgt_loop_open(c, &le, tgt_cidx(c, 0), tgt_cidx(c, d.OCg));
+	LLVMValueRef pos = tgt_mad(c, oy, d.OW, ox);
+	LLVMValueRef jj = tgt_upto(c, &le, d.OCg);
 	LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, jj, "");
 	LLVMValueRef r = tgt_epilogue(c, &e, tgt_load(c, tacc, acc, jj), oc);
-	LLVMValueRef yi = LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, LLVMBuildNSWAdd(b, LLVMBuildNSWMul(b, in, tgt_cidx(c, d.OC), ""), oc, ""),
-	                                                     tgt_cidx(c, d.OH * d.OW), ""), pos, "");
-	tgt_store(c, r, y, yi);
+	tgt_store(c, r, y, tgt_mad(c, tgt_mad(c, in, d.OC, oc), d.OH * d.OW, pos));
 	tgt_loop_close(c, &le);
 
 	tgt_loop_close(c, &lox);

@@ -5,8 +5,9 @@
  * Also the checks that the graph is one the backend can compile.
  *
  * The module has no writable global and no undefined symbol besides the
- * qrt_* edge helpers and what LLVM emits for llvm.memcpy/memmove.
+ * qrt_* edge helpers and memcpy/memmove (see tgt_copy).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,16 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d)
 			continue;
 		}
 		bytes = ir_value_bytes(val);
+		if (val->q.present && (val->dt == DT_I8 || val->dt == DT_I16)) {
+			int bad = !val->q.scale || val->q.n < 1 || val->q.zp < ir_qmin(val->dt) ||
+			          val->q.zp > ir_qmax(val->dt);
+			for (int i = 0; !bad && i < val->q.n; i++)
+				bad = !(val->q.scale[i] > 0) || isinf(val->q.scale[i]);
+			if (bad)
+				diag_error(d, val->loc, "'%s' has invalid quantization parameters (a scale "
+				           "that is not positive and finite, or a zero point outside %s)",
+				           val->name, ir_dtype_name(val->dt));
+		}
 		if (val->kind == VK_CONST) {
 			if (!val->data)
 				diag_error(d, val->loc, "constant '%s' has no data", val->name);
@@ -95,14 +106,21 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d)
 
 /* ---- the body ---------------------------------------------------------------- */
 
+/* Where value v lives: its arena slot, or for a constant (an output or
+ * an operand that no pass folded) a private global, made once. */
 static LLVMValueRef arena_ptr(Cg *c, LLVMValueRef arena, int v)
 {
+	if (c->g->vals[v].kind == VK_CONST) {
+		if (!c->cglob[v])
+			c->cglob[v] = tgt_const_value(c, v, NULL, "c", v);
+		return c->cglob[v];
+	}
 	return tgt_gep(c, c->ti8, arena, tgt_cidx(c, c->g->vals[v].offset));
 }
 
 static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 {
-	char name[80];
+	char name[320];
 	LLVMTypeRef ft = LLVMFunctionType(c->tvoid, &c->tptr, 1, 0);
 	LLVMValueRef fn, arena;
 
@@ -166,9 +184,10 @@ static void call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef t
 	}
 }
 
-static void copy_in_out(Cg *c, LLVMValueRef arena, const Value *v, LLVMValueRef user, int in)
+static void copy_in_out(Cg *c, LLVMValueRef arena, int vi, LLVMValueRef user, int in)
 {
-	LLVMValueRef slot = tgt_gep(c, c->ti8, arena, tgt_cidx(c, v->offset));
+	const Value *v = &c->g->vals[vi];
+	LLVMValueRef slot = arena_ptr(c, arena, vi);
 	unsigned ua = (unsigned)ir_dtype_size(v->dt);
 
 	if (in)
@@ -183,7 +202,7 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 	const Graph *g = c->g;
 	int np = g->ninput + g->noutput + 1;
 	LLVMTypeRef *pt = ir_xmalloc((size_t)np * sizeof *pt);
-	char name[80];
+	char name[320];
 	LLVMValueRef fn, arena, bad;
 	LLVMBasicBlockRef entry, fail_null, check_align, fail_align, go;
 	LLVMBuilderRef b = c->b;
@@ -223,7 +242,7 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		LLVMValueRef user = LLVMGetParam(fn, (unsigned)i);
 
 		if (storage || v->dt == DT_F32)
-			copy_in_out(c, arena, v, user, 1);
+			copy_in_out(c, arena, g->inputs[i], user, 1);
 		else
 			call_edge(c, v->dt == DT_I8 ? "qrt_quantize_s8" : "qrt_quantize_s16", user,
 			          arena_ptr(c, arena, g->inputs[i]), v);
@@ -234,7 +253,7 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		LLVMValueRef user = LLVMGetParam(fn, (unsigned)(g->ninput + i));
 
 		if (storage || v->dt == DT_F32)
-			copy_in_out(c, arena, v, user, 0);
+			copy_in_out(c, arena, g->outputs[i], user, 0);
 		else
 			call_edge(c, v->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16",
 			          arena_ptr(c, arena, g->outputs[i]), user, v);
@@ -275,7 +294,7 @@ static int qrt_dtype_of(DType dt)
 static LLVMValueRef tensor_infos(Cg *c, LLVMTypeRef tinfo, const int *vs, int n, const char *what)
 {
 	LLVMValueRef *elts, arr, gv;
-	char name[96];
+	char name[320];
 
 	if (n == 0)
 		return LLVMConstPointerNull(c->tptr);
@@ -288,8 +307,9 @@ static LLVMValueRef tensor_infos(Cg *c, LLVMTypeRef tinfo, const int *vs, int n,
 		for (int k = 0; k < v->shape.rank; k++)
 			dims[k] = tgt_c32(c, v->shape.d[k]);
 		snprintf(name, sizeof name, "%s.%s%d.shape", c->name, what, i);
-		shape = v->shape.rank ? const_global(c, LLVMConstArray2(c->ti32, dims, (uint64_t)v->shape.rank), name)
-		                      : LLVMConstPointerNull(c->tptr);
+		shape = LLVMConstPointerNull(c->tptr);
+		if (v->shape.rank)
+			shape = const_global(c, LLVMConstArray2(c->ti32, dims, (uint64_t)v->shape.rank), name);
 		snprintf(name, sizeof name, "%s.%s%d.name", c->name, what, i);
 		f[0] = cstring(c, v->name, name);
 		f[1] = tgt_c32(c, qrt_dtype_of(v->dt));
@@ -315,7 +335,7 @@ static void build_model_info(Cg *c)
 	LLVMTypeRef fi[7] = {c->tptr, c->ti32, c->ti32, c->tptr, c->ti32, c->tf32, c->ti32};
 	LLVMTypeRef fm[7] = {c->tptr, c->ti32, c->ti32, c->tptr, c->tptr, c->ti32, c->ti32};
 	LLVMValueRef f[7], gv;
-	char name[80];
+	char name[320];
 
 	LLVMStructSetBody(tinfo, fi, 7, 0);
 	LLVMStructSetBody(tmodel, fm, 7, 0);
@@ -361,10 +381,13 @@ int tgt_build_module(Cg *c)
 	LLVMValueRef *kernels = ir_xcalloc((size_t)g->nnode + 1, sizeof *kernels), body;
 	int bad = 0, storage = 0;
 
+	c->cglob = ir_xcalloc((size_t)g->nval + 1, sizeof *c->cglob);
+
 	for (int n = 0; n < g->nnode; n++)
 		bad |= tgt_lower_node(c, n, &kernels[n]);
 	if (bad) {
 		free(kernels);
+		free(c->cglob);
 		return 1;
 	}
 	body = build_body(c, kernels);
@@ -382,5 +405,6 @@ int tgt_build_module(Cg *c)
 		LLVMAddModuleFlag(c->mod, LLVMModuleFlagBehaviorError, "target-abi", 10, abi);
 	}
 	mark_functions(c);
+	free(c->cglob);
 	return 0;
 }

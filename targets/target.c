@@ -321,7 +321,7 @@ static LLVMCodeGenOptLevel cg_level(int o)
 int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d)
 {
 	const Row *r;
-	char *hostfs = NULL, *deftriple = NULL, *base, *err = NULL;
+	char *hostfs = NULL, *deftriple = NULL, *err = NULL;
 	const char *triple = o->triple;
 	LLVMTargetRef target;
 	LLVMTargetMachineOptionsRef mo;
@@ -362,9 +362,7 @@ int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d)
 		goto fail;
 	if (o->features && check_features(r, o->features, d))
 		goto fail;
-	base = hostfs ? hostfs : ir_xstrdup(r->features);
-	m->features = concat_features(base, o->features);
-	free(base);
+	m->features = concat_features(hostfs ? hostfs : r->features, o->features);
 	m->abi = r->abi ? riscv_abi(r, m->features) : "";
 
 	if (LLVMGetTargetFromTriple(m->triple, &target, &err)) {
@@ -386,8 +384,10 @@ int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d)
 		           m->triple, m->cpu);
 		goto fail;
 	}
+	free(hostfs);
 	return 0;
 fail:
+	free(hostfs);
 	tgt_machine_free(m);
 	return 1;
 }

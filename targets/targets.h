@@ -41,6 +41,21 @@ typedef struct {
 int tgt_compile(Graph *g, const TgtOptions *o, Diag *d);
 /* Prints the supported triples with their default CPU and features. */
 int tgt_list(FILE *f);
+/* Compiles g to an object file in memory (*obj malloc'd) without writing
+ * anything. Returns 0, or 1 after a diagnostic. */
+int tgt_compile_object(Graph *g, const TgtOptions *o, char **obj, size_t *len, Diag *d);
+
+/* What a compiled model costs on its target, from the object's sections. */
+typedef struct {
+	int64_t code;   /* executable sections (.text*) */
+	int64_t rodata; /* read-only data: weights, requantization tables, names */
+	int64_t data;   /* writable or relocated data (.data*, .data.rel.ro*: the
+	                   qrt_model tables on PIC targets) */
+	int64_t bss;    /* zero-initialized writable data (should be 0) */
+	int64_t weights; /* bytes of the graph's constants (part of rodata) */
+	int64_t arena;  /* the arena the caller provides (RAM) */
+} TgtFootprint;
+int tgt_footprint(Graph *g, const TgtOptions *o, TgtFootprint *fp, Diag *d);
 
 /* ---- target.c: the target table and the TargetMachine ---------------------- */
 
@@ -79,6 +94,7 @@ typedef struct {
 	LLVMValueRef fn;     /* the function being built */
 	LLVMBasicBlockRef entry; /* its first block: allocas only */
 	LLVMBasicBlockRef start; /* the block the entry branches to */
+	LLVMValueRef *cglob;     /* per value: its constant global, once made */
 } Cg;
 
 /* True when name is a C identifier ([A-Za-z_][A-Za-z0-9_]*). */
@@ -113,6 +129,10 @@ LLVMValueRef tgt_c32(Cg *c, int64_t v);
 /* for (i = lo; i < hi; i++): returns i; the body follows until loop_close. */
 LLVMValueRef tgt_loop_open(Cg *c, Loop *l, LLVMValueRef lo, LLVMValueRef hi);
 void tgt_loop_close(Cg *c, Loop *l);
+LLVMValueRef tgt_upto(Cg *c, Loop *l, int64_t n); /* for (i = 0; i < n; i++) */
+/* Index arithmetic a*k + b (b may be NULL), no wrap: every index of a
+ * tensor fits the pointer-sized integer (tgt_check_graph). */
+LLVMValueRef tgt_mad(Cg *c, LLVMValueRef a, int64_t k, LLVMValueRef b);
 void tgt_if_open(Cg *c, If *f, LLVMValueRef cond);
 void tgt_if_close(Cg *c, If *f);
 /* An element pointer: base + i elements of type t. */

@@ -21,6 +21,8 @@
 #     (code, holds the vector table), SSRAM2/3 0x20000000 4 MiB (data)
 #   virt (RV32): DRAM 0x80000000 (128 MiB by default); -bios none jumps to
 #     0x80000000, so code goes there and data 4 MiB above.
+# The stack grows down from the end of RAM (picolibc's __stack), far from
+# .bss on these 4 MiB RAMs.
 # printf goes through semihosting, which QEMU writes to its stderr.
 
 # the board table: FLASH FLASH_SIZE RAM RAM_SIZE
@@ -29,10 +31,10 @@ x_mem_virt="0x80000000 0x400000 0x80400000 0x400000"
 
 x_qemu_sys=(-nographic -monitor none -serial none -semihosting-config enable=on,target=native)
 
-# x_baremetal CC SPECS_DIR MEM: the picolibc part of x_cflags/x_ldflags
+# x_baremetal CC MEM: picolibc's part of x_cflags/x_ldflags for a board
 x_baremetal() {
 	local flash fsize ram rsize
-	read -r flash fsize ram rsize <<< "$3"
+	read -r flash fsize ram rsize <<< "$2"
 	x_os=none
 	x_cc=$1
 	x_cflags+=(--specs=picolibc.specs)  # also selects the link rules
@@ -41,7 +43,8 @@ x_baremetal() {
 		-DPICOLIBC_INTEGER_PRINTF_SCANF
 		"-Wl,--defsym=__flash=$flash" "-Wl,--defsym=__flash_size=$fsize"
 		"-Wl,--defsym=__ram=$ram" "-Wl,--defsym=__ram_size=$rsize"
-		"-Wl,--defsym=__stack_size=0x4000" -Wl,--gc-sections)
+		-Wl,--gc-sections
+		-Wl,--no-warn-execstack)  # picolibc's ARM memcmp.S lacks .note.GNU-stack
 	x_tools=("$x_cc")
 }
 
@@ -92,7 +95,7 @@ cross_target() {
 		*) echo "boards.sh: no QEMU board for $triple CPU $mcpu"; return 1 ;;
 		esac
 		x_cflags+=(-mthumb -mfloat-abi=hard)
-		x_baremetal arm-none-eabi-gcc arm-none-eabi "$x_mem_mps2"
+		x_baremetal arm-none-eabi-gcc "$x_mem_mps2"
 		x_run=(qemu-system-arm -M "$board" "${x_qemu_sys[@]}" -kernel)
 		x_tools+=(qemu-system-arm)
 		;;
@@ -110,7 +113,7 @@ cross_target() {
 	riscv32-unknown-elf | riscv32-none-elf)
 		x_label=$triple/${mcpu:-generic-rv32}
 		x_cflags=(-march=rv32imac -mabi=ilp32 -mcmodel=medany)
-		x_baremetal riscv64-unknown-elf-gcc riscv64-unknown-elf "$x_mem_virt"
+		x_baremetal riscv64-unknown-elf-gcc "$x_mem_virt"
 		# no F/D: the object is soft-float and must not touch the FPU
 		x_run=(qemu-system-riscv32 -M virt -bios none -cpu rv32,f=false,d=false
 			"${x_qemu_sys[@]}" -kernel)

@@ -66,9 +66,19 @@ int main(void) {
 	return !ok;
 }
 C
-check "abi.c links" "$CC" -std=c11 -I"$work" -I"$QRT_INCLUDE" "$work/abi.c" "$work/cnn.o" "$QRT_LIB" -o "$work/abi"
+check "abi.c links" "$CC" ${QC_CFLAGS:-} -std=c11 -I"$work" -I"$QRT_INCLUDE" "$work/abi.c" "$work/cnn.o" "$QRT_LIB" -o "$work/abi"
 check "NAME_run returns QRT_ERR_NULL / QRT_ERR_ALIGN / QRT_OK as documented; qrt_model is right" "$work/abi"
 
+expect 1 "unsupported target 'sparc-sun-solaris' (supported: x86_64-linux-gnu" -- "$q" compile "$ex/mlp.qg" --precision f32 --target sparc-sun-solaris -o "$work/x.o"
+expect 1 "unknown CPU 'cortex-m99' for thumbv7em-none-eabihf (valid: cortex-m4, cortex-m7)" -- "$q" compile "$ex/mlp.qg" --target thumbv7em-none-eabihf --mcpu cortex-m99 --calib "$calib" -o "$work/x.o"
+expect 1 "unknown feature '+bogus' for aarch64-linux-gnu" -- "$q" compile "$ex/mlp.qg" --target aarch64-linux-gnu --mattr +bogus --calib "$calib" -o "$work/x.o"
+check "--list-targets names every target of DESIGN section 6" sh -c "'$q' compile --list-targets | grep -c -E 'x86_64-linux-gnu|aarch64-linux-gnu|armv7-linux-gnueabihf|thumbv7em-none-eabihf|riscv64-linux-gnu|riscv32-unknown-elf' | grep -qx 6"
+for t in "thumbv7em-none-eabihf --mcpu cortex-m4" "riscv32-unknown-elf"; do
+	# shellcheck disable=SC2086
+	"$q" inspect "$ex/cnn.qg" --calib "$calib" --target $t > "$work/fp.txt"
+	check "inspect --target $t prints code, weight and arena bytes: $(grep footprint "$work/fp.txt")" \
+		grep -qE "^footprint on ${t%% *}.*: code [1-9][0-9]* bytes, read-only data [0-9]+ bytes \(weights 137832\), .* arena 62720 bytes" "$work/fp.txt"
+done
 "$q" inspect "$ex/cnn.qg" --calib "$calib" > "$work/inspect.txt"
 check "inspect prints the arena beside its lower bound" grep -q 'arena: [0-9]* bytes (lower bound [0-9]* bytes' "$work/inspect.txt"
 check "inspect prints per-layer MACs (conv 64->128: 14450688)" grep -q 14450688 "$work/inspect.txt"

@@ -4,7 +4,7 @@
 # and tests/cross/driver.c, links them, runs the result under QEMU on the
 # first K Fashion-MNIST test images, and compares every output with the
 # reference interpreter's, bit for bit (DESIGN sections 5 and 6).
-#   QC_CROSS_IMAGES     K (default 100)
+#   QC_CROSS_IMAGES     K (default 100, at most QC_TEST_IMAGES)
 #   QC_CROSS_PRECISION  quantc --precision (default int8)
 #   QC_CROSS_TIMEOUT    seconds QEMU may run (default 300)
 #   QC_CROSS_KEEP       a directory to copy the work files into when a check
@@ -13,6 +13,7 @@
 . "$QC_SRC/tests/cross/boards.sh"
 model=$1 triple=$2 mcpu=${3:-} mattr=${4:-}
 k=${QC_CROSS_IMAGES:-100}
+[ "$QC_TEST_IMAGES" -lt "$k" ] && k=$QC_TEST_IMAGES   # the sanitizer build runs fewer
 prec=${QC_CROSS_PRECISION:-int8}
 cross=$QC_SRC/tests/cross
 t0=$SECONDS
@@ -38,7 +39,7 @@ only_allowed_undefined() {
 	local extra
 	extra=$("${x_cc%gcc}nm" -u "$1" | awk '{ print $NF }' |
 		grep -vE '^(memcpy|memset|memmove|qrt_[A-Za-z0-9_]+|__[A-Za-z0-9_]+)$')
-	[ -z "$extra" ] || { echo "unexpected undefined symbols:" $extra; return 1; }
+	[ -z "$extra" ] || { echo "unexpected undefined symbols:" "${extra//$'\n'/ }"; return 1; }
 }
 
 build_runtime() {

@@ -27,6 +27,7 @@ test_data() {
 
 # link_demo MODEL OBJ OUT: the example program linked with a compiled model
 link_demo() {
-	"$CC" -std=c11 -O2 -Wall -Wextra -Werror -DMODEL="$1" -I"$(dirname "$2")" -I"$QRT_INCLUDE" \
+	# shellcheck disable=SC2086
+	"$CC" -std=c11 -O2 -Wall -Wextra -Werror ${QC_CFLAGS:-} -DMODEL="$1" -I"$(dirname "$2")" -I"$QRT_INCLUDE" \
 		"$ex/demo.c" "$2" "$QRT_LIB" -o "$3"
 }

@@ -461,6 +461,13 @@ static const char *prec_name(const Prec *p)
 
 static const char *cpus[] = {NULL, "x86-64", "x86-64-v3"};
 
+/* A sanitizer build's runtime library needs the sanitizers at link time. */
+#ifdef __SANITIZE_ADDRESS__
+#define DRIVER_FLAGS "-fsanitize=address,undefined"
+#else
+#define DRIVER_FLAGS ""
+#endif
+
 /* Compiles g, runs it through the driver, compares with the interpreter. */
 static void run_case(Graph *g, const char *desc)
 {
@@ -512,12 +519,13 @@ static void run_case(Graph *g, const char *desc)
 		}
 	}
 	fclose(f);
-	if (sh("cc -std=c11 -O1 -Wall -Wextra -Werror -I%s -I%s %s %s %s -o %s 2>%s", dir, qrt_inc,
-	       path("driver.c"), path("m.o"), qrt_lib, path("drv"), path("cc.log"))) {
+	if (sh("cc -std=c11 -O1 -Wall -Wextra -Werror " DRIVER_FLAGS " -I%s -I%s %s %s %s -o %s 2>%s",
+	       dir, qrt_inc, path("driver.c"), path("m.o"), qrt_lib, path("drv"), path("cc.log"))) {
 		check(0, "%s: the driver does not build (see %s)", what, path("cc.log"));
 		exit(1); /* keep the folder for a look */
 	}
-	int rc = sh("%s %s %s", path("drv"), path("in.bin"), path("out.bin"));
+	/* the driver never frees: no leak report from a sanitized one */
+	int rc = sh("ASAN_OPTIONS=detect_leaks=0 %s %s %s", path("drv"), path("in.bin"), path("out.bin"));
 	if (rc) {
 		check(0, "%s: the driver failed with status %d", what, rc);
 		goto out;
@@ -719,10 +727,12 @@ static void test_chain(const Prec *p, int in_place)
 
 	ir_add_output(g, y);
 	place(g, in_place ? 0 : 1);
-	if (in_place)
+	if (in_place) {
+		g->vals[t2].offset = g->vals[t1].offset; /* relu over its input */
 		g->vals[t4].offset = g->vals[t3].offset; /* flatten without a copy */
+	}
 	snprintf(desc, sizeof desc, "chain %s conv-relu-maxpool-flatten-dense, %s", prec_name(p),
-	         in_place ? "flatten in place" : "arena packed by plan-memory");
+	         in_place ? "relu and flatten in place" : "arena packed by plan-memory");
 	run_case(g, desc);
 	ir_graph_free(g);
 }
@@ -746,6 +756,33 @@ static void test_multi(const Prec *p)
 	ir_add_output(g, y2);
 	place(g, 1);
 	run_case(g, p->dt == DT_F32 ? "two inputs, three outputs f32" : "two inputs, three outputs int8");
+	ir_graph_free(g);
+}
+
+/* An output that is a constant (nothing computes it) and a flatten of a
+ * constant: both read from globals, not the arena. */
+static void test_const_output(const Prec *p)
+{
+	int x;
+	Graph *g = new_graph(p, shp(2, 1, 6, 0, 0), &x);
+	int y = add_unary(g, OP_RELU, x, g->vals[x].shape);
+	int c = mkval(g, "k", VK_CONST, p->dt, shp(2, 2, 3, 0, 0));
+	int f = add_unary(g, OP_FLATTEN, c, shp(2, 1, 6, 0, 0));
+
+	for (int i = 0; i < 6; i++) {
+		if (p->dt == DT_F32)
+			((float *)g->vals[c].data)[i] = rndf();
+		else
+			((int8_t *)g->vals[c].data)[i] = (int8_t)rndi(-128, 127);
+	}
+	act_q(g, c);
+	copy_q(g, f, c);
+	ir_add_output(g, y);
+	ir_add_output(g, c);
+	ir_add_output(g, f);
+	place(g, 0);
+	run_case(g, p->dt == DT_F32 ? "constant output and flatten of a constant f32"
+	                            : "constant output and flatten of a constant int8");
 	ir_graph_free(g);
 }
 
@@ -1003,6 +1040,8 @@ int main(int argc, char **argv)
 	}
 	test_multi(&f32);
 	test_multi(&i8);
+	test_const_output(&f32);
+	test_const_output(&i8);
 
 	test_object_properties();
 	test_bad_options();

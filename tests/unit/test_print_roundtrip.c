@@ -32,10 +32,24 @@ static void check(int ok, const char *fmt, ...)
 		nfail++;
 }
 
+/* Diagnostics of the cases that are meant to fail would only be noise. */
+static FILE *quiet(void)
+{
+	static FILE *null;
+	if (!null)
+		null = fopen("/dev/null", "w");
+	return null;
+}
+
 static Graph *parse(const char *text, const char *name)
 {
-	Diag d = {0};
-	return fe_parse_string(text, strlen(text), name, NULL, &d);
+	Diag d = {0, 0, quiet()};
+	Graph *g = fe_parse_string(text, strlen(text), name, NULL, &d);
+	if (!g && strcmp(name, "elided.qg") != 0) {
+		d.out = NULL; /* unexpected: show why */
+		ir_graph_free(fe_parse_string(text, strlen(text), name, NULL, &d));
+	}
+	return g;
 }
 
 /* ir_print into a malloc'd string */
@@ -44,7 +58,7 @@ static char *print(Graph *g, const PrintOptions *po, int *rc)
 	char *s;
 	size_t n;
 	FILE *f = open_memstream(&s, &n);
-	Diag d = {0};
+	Diag d = {0, 0, quiet()};
 	int r = ir_print(f, g, po, &d);
 
 	fclose(f);
