@@ -28,25 +28,9 @@
 #include "passes.h"
 #include "qrt.h"
 #include "targets.h"
+#include "check.h"
 
-static int npass, nfail;
 
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (ok)
-		npass++;
-	else
-		nfail++;
-}
 
 static uint64_t rng_state = 20240611;
 static uint32_t rnd(void)

@@ -11,24 +11,9 @@
 
 #include "ir.h"
 #include "qrt.h"
+#include "check.h"
 
-static int nfail, npass;
 
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (ok)
-		npass++;
-	else
-		nfail++;
-}
 
 static uint64_t rng_state = 12345;
 static uint32_t rnd(void)

@@ -10,27 +10,11 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "check.h"
 
-static int npass, nfail;
 static char dir[] = "/tmp/qc_npy_XXXXXX";
 static char path[1024];
 
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (ok)
-		npass++;
-	else
-		nfail++;
-}
 
 static const char *file(const char *name)
 {

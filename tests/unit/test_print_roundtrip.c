@@ -12,25 +12,9 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "check.h"
 
-static int npass, nfail;
 
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (ok)
-		npass++;
-	else
-		nfail++;
-}
 
 /* Diagnostics of the cases that are meant to fail would only be noise. */
 static FILE *quiet(void)
