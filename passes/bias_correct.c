@@ -1,0 +1,182 @@
+/* bias_correct.c — the bias-correct pass (--bias-correction): removes the mean
+ * error that weight quantization puts into each conv2d/dense output channel.
+ *
+ * Quantized weights W' = s_w[c] * q differ from the float W by dW = W - W'.
+ * For the same input x the layer's pre-activation output moves by dW x, whose
+ * mean over the calibration data is dW E[x] (the layer is linear; for conv2d
+ * the mean is also over output positions, padding reading zeros).  Adding
+ * that to the float bias makes E[W' x + b'] = E[W x + b] channel by channel;
+ * quantize then rounds b' to int32 as any bias.  E[x] comes from one run of
+ * the float interpreter over --calib, and W' from pass_quantize_channel, the
+ * rule quantize itself applies, so the pass sits between calibrate and
+ * quantize (it needs the float weights, which quantize replaces).  Only
+ * constants change: the interpreter and the object stay bit-exact.  Layers
+ * without a bias are left alone. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "passes.h"
+
+typedef struct {
+	double **sum; /* per value: elementwise sum over samples, or NULL */
+	int64_t *runs;
+} Sums;
+
+static void accumulate(void *ctx, const Graph *g, int v, const void *data)
+{
+	Sums *s = ctx;
+	const float *x = data;
+
+	if (!s->sum[v])
+		return;
+	int64_t n = ir_shape_numel(&g->vals[v].shape);
+	for (int64_t i = 0; i < n; i++)
+		s->sum[v][i] += x[i];
+	s->runs[v]++;
+}
+
+/* err[o] = mean over batch of sum_i dw[o,i] * x[b,i] */
+static void dense_error(const Graph *g, const Node *n, const double *dw, const double *mean,
+                        double *err)
+{
+	const Shape *xs = &g->vals[n->in[0]].shape, *ws = &g->vals[n->in[1]].shape;
+	int64_t oc = ws->d[0], in = ws->d[1], batch = ir_shape_numel(xs) / in;
+
+	for (int64_t o = 0; o < oc; o++) {
+		double e = 0;
+		for (int64_t b = 0; b < batch; b++)
+			for (int64_t i = 0; i < in; i++)
+				e += dw[o * in + i] * mean[b * in + i];
+		err[o] = e / (double)batch;
+	}
+}
+
+/* The mean over batch and output positions of conv2d(x, dw) per channel.
+ * Sums each input channel's tap (ky, kx) over the output positions first, so
+ * the cost is that of one conv2d output pixel per channel, not a full conv. */
+static void conv_error(const Graph *g, const Node *n, const double *dw, const double *mean,
+                       double *err)
+{
+	const Shape *xs = &g->vals[n->in[0]].shape, *ws = &g->vals[n->in[1]].shape;
+	const Shape *ys = &g->vals[n->out].shape;
+	const Attrs *a = &n->a;
+	int64_t batch = xs->d[0], c = xs->d[1], h = xs->d[2], w = xs->d[3];
+	int64_t oc = ws->d[0], cg = ws->d[1], kh = ws->d[2], kw = ws->d[3];
+	int64_t oh = ys->d[2], ow = ys->d[3], ocg = oc / a->groups;
+	double *tap = ir_xcalloc((size_t)(c * kh * kw), sizeof *tap);
+
+	for (int64_t b = 0; b < batch; b++)
+		for (int64_t ic = 0; ic < c; ic++)
+			for (int64_t ky = 0; ky < kh; ky++)
+				for (int64_t kx = 0; kx < kw; kx++) {
+					double s = 0;
+					for (int64_t oy = 0; oy < oh; oy++) {
+						int64_t iy = oy * a->stride[0] - a->pad[0] + ky * a->dilation[0];
+						if (iy < 0 || iy >= h)
+							continue;
+						for (int64_t ox = 0; ox < ow; ox++) {
+							int64_t ix = ox * a->stride[1] - a->pad[1] + kx * a->dilation[1];
+							if (ix >= 0 && ix < w)
+								s += mean[((b * c + ic) * h + iy) * w + ix];
+						}
+					}
+					tap[(ic * kh + ky) * kw + kx] += s;
+				}
+	for (int64_t o = 0; o < oc; o++) {
+		const double *t = tap + (o / ocg) * cg * kh * kw;
+		double e = 0;
+		for (int64_t k = 0; k < cg * kh * kw; k++)
+			e += dw[o * cg * kh * kw + k] * t[k];
+		err[o] = e / (double)(batch * oh * ow);
+	}
+	free(tap);
+}
+
+/* Folds the mean error of node n's weight quantization into its bias. */
+static void correct(Graph *g, const Node *n, const double *mean, Diag *d)
+{
+	Value *wv = &g->vals[n->in[1]], *bv = &g->vals[n->in[2]];
+	int64_t oc = wv->shape.d[0], per = ir_shape_numel(&wv->shape) / oc;
+	const float *w = wv->data, *b = bv->data;
+	double *dw = ir_xmalloc((size_t)(oc * per) * sizeof *dw);
+	double *err = ir_xmalloc((size_t)oc * sizeof *err);
+	int8_t *q = ir_xmalloc((size_t)per);
+
+	for (int64_t o = 0; o < oc; o++) {
+		double s = pass_quantize_channel(w + o * per, per, q);
+		for (int64_t i = 0; i < per; i++)
+			dw[o * per + i] = (double)w[o * per + i] - s * q[i];
+	}
+	switch (n->op) {
+	case OP_DENSE: dense_error(g, n, dw, mean, err); break;
+	case OP_CONV2D: conv_error(g, n, dw, mean, err); break;
+	default: ICE("bias-correct: no rule for %s", ir_ops[n->op].name);
+	}
+	float *nb = ir_alloc(g, (size_t)oc * sizeof *nb);
+	int ok = 1;
+	for (int64_t o = 0; o < oc; o++) {
+		nb[o] = (float)((double)b[o] + err[o]);
+		ok &= isfinite(nb[o]) != 0;
+	}
+	if (ok)
+		bv->data = nb;
+	else
+		diag_warning(d, bv->loc, "bias-correct: the corrected bias '%s' is not finite; "
+		             "left as it was", bv->name);
+	free(q);
+	free(err);
+	free(dw);
+}
+
+/* A layer the pass corrects: weights and bias still float, used only here
+ * (quantize rejects shared constants anyway). */
+static int eligible(const Graph *g, const Node *n, const int *uses)
+{
+	if (!(ir_ops[n->op].flags & OPF_WEIGHTS) || n->nin < 3)
+		return 0;
+	for (int k = 1; k < 3; k++) {
+		const Value *c = &g->vals[n->in[k]];
+		if (c->kind != VK_CONST || c->dt != DT_F32 || !c->data || uses[n->in[k]] != 1)
+			return 0;
+	}
+	return 1;
+}
+
+int pass_bias_correct(Graph *g, const PassOptions *o, Diag *d)
+{
+	size_t nv = (size_t)(g->nval ? g->nval : 1);
+	int *uses = ir_xmalloc(nv * sizeof *uses);
+	Sums s = {ir_xcalloc(nv, sizeof(double *)), ir_xcalloc(nv, sizeof(int64_t))};
+	int rc = 0;
+
+	if (o->ctx && o->ctx->precision == PREC_F32)
+		goto out; /* nothing will be quantized */
+	ir_count_uses(g, uses);
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = &g->nodes[i];
+		int x = n->in[0];
+		if (n->op != OP_NONE && eligible(g, n, uses) && !s.sum[x])
+			s.sum[x] = ir_xcalloc((size_t)ir_shape_numel(&g->vals[x].shape), sizeof(double));
+	}
+	if ((rc = pass_calib_run(g, o, "bias-correct", accumulate, &s, d)))
+		goto out;
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = &g->nodes[i];
+		int x = n->in[0];
+		if (n->op == OP_NONE || !eligible(g, n, uses) || !s.runs[x])
+			continue;
+		int64_t numel = ir_shape_numel(&g->vals[x].shape);
+		double *mean = ir_xmalloc((size_t)numel * sizeof *mean);
+		for (int64_t k = 0; k < numel; k++)
+			mean[k] = s.sum[x][k] / (double)s.runs[x];
+		correct(g, n, mean, d);
+		free(mean);
+	}
+out:
+	for (int v = 0; v < g->nval; v++)
+		free(s.sum[v]);
+	free(s.sum);
+	free(s.runs);
+	free(uses);
+	return rc;
+}

@@ -1,0 +1,337 @@
+/* propagate_ranges.c — the propagate-ranges pass: interval analysis of the
+ * float graph.  From the declared range of each input (`range [lo, hi]`) it
+ * computes, for every element of every value, an interval that contains
+ * that element for every input inside the declared ranges — in the float32
+ * arithmetic of the reference interpreter (and so of the compiled f32 code),
+ * not just in exact arithmetic — and stores each value's hull in
+ * Value.range.  quantize takes an activation's range from there when there
+ * is no calibration data.
+ *
+ * Intervals are kept per element (in double), so a flatten or reshape costs
+ * a copy and the border outputs of a padded convolution, which see fewer
+ * taps, are bounded as such.  The rules, per op:
+ *   conv2d, dense   lo = b + sum over the taps in bounds of w*lo_x (w > 0) or
+ *                   w*hi_x (w < 0), hi likewise; padded taps add nothing
+ *                   (the interpreter skips them), then widened by the float
+ *                   rounding error of the sum (float_error), then the fused
+ *                   activation
+ *   relu            [max(lo, 0), max(hi, 0)]; relu6 also min(., 6)
+ *   maxpool2d       [max of the window's lo, max of the window's hi] over
+ *                   the in-bound elements (padding never wins; a window is
+ *                   never empty: infer-shapes makes padding < kernel)
+ *   flatten, reshape   the same intervals, element for element
+ * An input without a declared range is unbounded, and so is everything it
+ * reaches until a clamp (relu6) bounds it again; a value whose hull is not
+ * finite gets no range.  The ranges of non-input values are recomputed
+ * every time (a dump read back gets the same ones). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes.h"
+
+typedef struct {
+	double *lo, *hi; /* numel entries each; NULL when not (or no longer) held */
+} Box;
+
+typedef struct {
+	Graph *g;
+	Box *box; /* per value */
+} Ctx;
+
+static Box *new_box(Ctx *c, int v)
+{
+	size_t n = (size_t)ir_shape_numel(&c->g->vals[v].shape);
+	Box *b = &c->box[v];
+	b->lo = ir_xmalloc((n ? n : 1) * sizeof *b->lo);
+	b->hi = ir_xmalloc((n ? n : 1) * sizeof *b->hi);
+	return b;
+}
+
+static void free_box(Box *b)
+{
+	free(b->lo);
+	free(b->hi);
+	b->lo = b->hi = NULL;
+}
+
+/* Bound on |fl(s) - s| for a float32 sum s of nterm terms (products rounded
+ * once, then added one by one in any order) whose magnitudes add up to at
+ * most mag: gamma_n * mag with gamma_n = n*u / (1 - n*u) (Higham, Accuracy
+ * and Stability of Numerical Algorithms, 3.1), plus half the smallest
+ * subnormal per operation for underflow.  u is float's unit roundoff 2^-24
+ * raised by 2^-50, which also covers the double rounding of our own lo, hi
+ * and mag (n ops at 2^-53 each, a few times over). */
+static double float_error(int64_t nterm, double mag)
+{
+	const double u = 0x1p-24 + 0x1p-50;
+	double nu = (double)nterm * u;
+
+	if (nu >= 0.5)
+		return INFINITY;
+	return nu / (1.0 - nu) * mag + (double)nterm * 0x1p-149;
+}
+
+static void apply_act(Act act, double *lo, double *hi)
+{
+	if (act == ACT_NONE)
+		return;
+	*lo = fmax(*lo, 0.0);
+	*hi = fmax(*hi, 0.0);
+	if (act == ACT_RELU6) {
+		*lo = fmin(*lo, 6.0);
+		*hi = fmin(*hi, 6.0);
+	}
+}
+
+/* One output element of conv2d or dense: the running sum of w*x over its
+ * taps; finish() turns it into an interval. */
+typedef struct {
+	double lo, hi, mag;
+	int64_t n;
+	int wild; /* a constant is not finite: the result can be anything, NaN too */
+} Sum;
+
+static void sum_start(Sum *s, const float *bias, int64_t oc)
+{
+	double b = bias ? bias[oc] : 0.0;
+	*s = (Sum){b, b, fabs(b), 1, !isfinite(b)};
+}
+
+static void sum_tap(Sum *s, double w, double xl, double xh)
+{
+	if (!isfinite(w))
+		s->wild = 1;
+	if (w == 0 || s->wild)
+		return; /* 0 * x is exactly 0 for every finite x */
+	if (w > 0) {
+		s->lo += w * xl;
+		s->hi += w * xh;
+	} else {
+		s->lo += w * xh;
+		s->hi += w * xl;
+	}
+	s->mag += fabs(w) * fmax(fabs(xl), fabs(xh));
+	s->n++;
+}
+
+static void sum_finish(const Sum *s, Act act, double *lo, double *hi)
+{
+	double e = float_error(s->n, s->mag);
+	*lo = s->lo - e;
+	*hi = s->hi + e;
+	if (s->wild) {
+		*lo = -INFINITY; /* no act either: it lets NaN through */
+		*hi = INFINITY;
+		return;
+	}
+	apply_act(act, lo, hi);
+}
+
+static const float *bias_of(Ctx *c, const Node *n)
+{
+	return n->nin > 2 ? c->g->vals[n->in[2]].data : NULL;
+}
+
+static void conv2d(Ctx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ws = &c->g->vals[n->in[1]].shape;
+	const Shape *ys = &c->g->vals[n->out].shape;
+	const float *w = c->g->vals[n->in[1]].data, *bias = bias_of(c, n);
+	const Box *x = &c->box[n->in[0]];
+	Box *y = new_box(c, n->out);
+	const Attrs *a = &n->a;
+	int64_t N = xs->d[0], C = xs->d[1], H = xs->d[2], W = xs->d[3];
+	int64_t OC = ys->d[1], OH = ys->d[2], OW = ys->d[3], KH = ws->d[2], KW = ws->d[3];
+	int64_t icg = C / a->groups, ocg = OC / a->groups;
+
+	for (int64_t b = 0; b < N; b++)
+		for (int64_t oc = 0; oc < OC; oc++)
+			for (int64_t oy = 0; oy < OH; oy++)
+				for (int64_t ox = 0; ox < OW; ox++) {
+					Sum s;
+					sum_start(&s, bias, oc);
+					for (int64_t ic = 0; ic < icg; ic++) {
+						int64_t cin = oc / ocg * icg + ic;
+						for (int64_t ky = 0; ky < KH; ky++) {
+							int64_t iy = oy * a->stride[0] - a->pad[0] + ky * a->dilation[0];
+							if (iy < 0 || iy >= H)
+								continue;
+							for (int64_t kx = 0; kx < KW; kx++) {
+								int64_t ix = ox * a->stride[1] - a->pad[1] + kx * a->dilation[1];
+								if (ix < 0 || ix >= W)
+									continue;
+								int64_t xi = ((b * C + cin) * H + iy) * W + ix;
+								sum_tap(&s, w[((oc * icg + ic) * KH + ky) * KW + kx],
+								        x->lo[xi], x->hi[xi]);
+							}
+						}
+					}
+					int64_t yi = ((b * OC + oc) * OH + oy) * OW + ox;
+					sum_finish(&s, a->act, &y->lo[yi], &y->hi[yi]);
+				}
+}
+
+static void dense(Ctx *c, const Node *n)
+{
+	const Shape *ws = &c->g->vals[n->in[1]].shape;
+	const float *w = c->g->vals[n->in[1]].data, *bias = bias_of(c, n);
+	const Box *x = &c->box[n->in[0]];
+	Box *y = new_box(c, n->out);
+	int64_t N = c->g->vals[n->in[0]].shape.d[0], O = ws->d[0], I = ws->d[1];
+
+	for (int64_t b = 0; b < N; b++)
+		for (int64_t o = 0; o < O; o++) {
+			Sum s;
+			sum_start(&s, bias, o);
+			for (int64_t i = 0; i < I; i++)
+				sum_tap(&s, w[o * I + i], x->lo[b * I + i], x->hi[b * I + i]);
+			sum_finish(&s, n->a.act, &y->lo[b * O + o], &y->hi[b * O + o]);
+		}
+}
+
+static void relu(Ctx *c, const Node *n)
+{
+	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
+	const Box *x = &c->box[n->in[0]];
+	Box *y = new_box(c, n->out);
+
+	for (int64_t i = 0; i < len; i++) {
+		y->lo[i] = x->lo[i];
+		y->hi[i] = x->hi[i];
+		apply_act(ACT_RELU, &y->lo[i], &y->hi[i]);
+	}
+}
+
+static void maxpool2d(Ctx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = new_box(c, n->out);
+	const Attrs *a = &n->a;
+	int64_t N = xs->d[0], C = xs->d[1], H = xs->d[2], W = xs->d[3], OH = ys->d[2], OW = ys->d[3];
+
+	for (int64_t b = 0; b < N; b++)
+		for (int64_t ch = 0; ch < C; ch++)
+			for (int64_t oy = 0; oy < OH; oy++)
+				for (int64_t ox = 0; ox < OW; ox++) {
+					double lo = -INFINITY, hi = -INFINITY;
+					for (int64_t ky = 0; ky < a->kernel[0]; ky++) {
+						int64_t iy = oy * a->stride[0] - a->pad[0] + ky;
+						for (int64_t kx = 0; kx < a->kernel[1]; kx++) {
+							int64_t ix = ox * a->stride[1] - a->pad[1] + kx;
+							if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+								continue;
+							int64_t xi = ((b * C + ch) * H + iy) * W + ix;
+							lo = fmax(lo, x->lo[xi]);
+							hi = fmax(hi, x->hi[xi]);
+						}
+					}
+					int64_t yi = ((b * C + ch) * OH + oy) * OW + ox;
+					y->lo[yi] = lo;
+					y->hi[yi] = hi;
+				}
+}
+
+static void same(Ctx *c, const Node *n)
+{
+	size_t len = (size_t)ir_shape_numel(&c->g->vals[n->out].shape);
+	Box *y = new_box(c, n->out);
+	memcpy(y->lo, c->box[n->in[0]].lo, len * sizeof *y->lo);
+	memcpy(y->hi, c->box[n->in[0]].hi, len * sizeof *y->hi);
+}
+
+/* The hull of v's intervals rounded outward to float, or no range at all
+ * if it is not finite. */
+static void store_hull(Ctx *c, int v)
+{
+	Value *val = &c->g->vals[v];
+	const Box *b = &c->box[v];
+	int64_t len = ir_shape_numel(&val->shape);
+	double lo = INFINITY, hi = -INFINITY;
+
+	for (int64_t i = 0; i < len; i++) {
+		lo = fmin(lo, b->lo[i]);
+		hi = fmax(hi, b->hi[i]);
+	}
+	val->has_range = 0;
+	if (!(lo >= -FLT_MAX && hi <= FLT_MAX && lo <= hi))
+		return;
+	float flo = (float)lo, fhi = (float)hi;
+	if ((double)flo > lo)
+		flo = nextafterf(flo, -INFINITY);
+	if ((double)fhi < hi)
+		fhi = nextafterf(fhi, INFINITY);
+	if (!(flo >= -FLT_MAX && fhi <= FLT_MAX))
+		return;
+	val->has_range = 1;
+	val->range[0] = flo == 0 ? 0.0f : flo; /* no "-0" in dumps */
+	val->range[1] = fhi == 0 ? 0.0f : fhi;
+}
+
+static int check_float(Graph *g, Diag *d)
+{
+	for (int v = 0; v < g->nval; v++) {
+		const Value *val = &g->vals[v];
+		if (!val->has_type) {
+			diag_error(d, val->loc, "propagate-ranges: '%s' has no type (run infer-shapes first)",
+			           val->name);
+			return -1;
+		}
+		if (val->dt != DT_F32) {
+			diag_error(d, val->loc, "propagate-ranges: '%s' is %s: the analysis runs on the "
+			           "float graph, before quantize", val->name, ir_dtype_name(val->dt));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int pass_propagate_ranges(Graph *g, const PassOptions *o, Diag *d)
+{
+	(void)o;
+	if (check_float(g, d))
+		return -1;
+
+	Ctx c = {g, ir_xcalloc((size_t)(g->nval ? g->nval : 1), sizeof(Box))};
+	int *last = ir_xmalloc((size_t)(g->nval ? g->nval : 1) * sizeof *last);
+	for (int v = 0; v < g->nval; v++)
+		last[v] = -1;
+	for (int i = 0; i < g->nnode; i++)
+		last[g->nodes[i].in[0]] = i;
+
+	for (int i = 0; i < g->ninput; i++) {
+		int v = g->inputs[i];
+		const Value *val = &g->vals[v];
+		int64_t len = ir_shape_numel(&val->shape);
+		Box *b = new_box(&c, v);
+		for (int64_t k = 0; k < len; k++) {
+			b->lo[k] = val->has_range ? val->range[0] : -INFINITY;
+			b->hi[k] = val->has_range ? val->range[1] : INFINITY;
+		}
+	}
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = &g->nodes[i];
+		/* every op needs a rule here (ir/ops.def says so) */
+		switch (n->op) {
+		case OP_CONV2D: conv2d(&c, n); break;
+		case OP_DENSE: dense(&c, n); break;
+		case OP_RELU: relu(&c, n); break;
+		case OP_MAXPOOL2D: maxpool2d(&c, n); break;
+		case OP_FLATTEN:
+		case OP_RESHAPE: same(&c, n); break;
+		default: ICE("propagate-ranges: no rule for %s", ir_ops[n->op].name);
+		}
+		store_hull(&c, n->out);
+		if (last[n->in[0]] == i)
+			free_box(&c.box[n->in[0]]);
+		if (last[n->out] < 0)
+			free_box(&c.box[n->out]);
+	}
+	for (int v = 0; v < g->nval; v++)
+		free_box(&c.box[v]);
+	free(c.box);
+	free(last);
+	return 0;
+}
