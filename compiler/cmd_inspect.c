@@ -22,7 +22,7 @@ static int write_dot(const Options *o, const Graph *g, Diag *d)
 	AtomicFile af;
 
 	snprintf(title, sizeof title, "%s after %s", g->name,
-	         o->passes ? o->passes : pass_default_pipeline(o->precision));
+	         drv_pipeline(o));
 	if (ir_atomic_open(&af, o->dot, d))
 		return -1;
 	if (ir_print_dot(af.f, g, title)) {
@@ -30,6 +30,45 @@ static int write_dot(const Options *o, const Graph *g, Diag *d)
 		return -1;
 	}
 	return ir_atomic_commit(&af, d);
+}
+
+static void range_str(int has, const float *r, char *buf, size_t n)
+{
+	if (has)
+		snprintf(buf, n, "[%.4g, %.4g]", (double)r[0], (double)r[1]);
+	else
+		snprintf(buf, n, "-");
+}
+
+/* The range each activation was observed in (calibrate) beside the one
+ * propagate-ranges proved, and how much wider the proof is. */
+static void print_ranges(const Graph *g)
+{
+	char b1[64], b2[64], b3[32];
+	int any = 0;
+
+	for (int v = 0; v < g->nval; v++)
+		any |= g->vals[v].kind != VK_CONST && (g->vals[v].has_calib || g->vals[v].has_range);
+	if (!any)
+		return;
+	printf("\nranges (real units): calib = from the --calib samples (calibrate), static = "
+	       "proven from the declared input ranges (propagate-ranges)\n");
+	printf("%-10s %-26s %-26s %s\n", "value", "calib [lo, hi]", "static [lo, hi]",
+	       "static/calib width");
+	for (int v = 0; v < g->nval; v++) {
+		const Value *val = &g->vals[v];
+		if (val->kind == VK_CONST)
+			continue;
+		double wc = (double)val->calib[1] - val->calib[0];
+		double ws = (double)val->range[1] - val->range[0];
+		range_str(val->has_calib, val->calib, b1, sizeof b1);
+		range_str(val->has_range, val->range, b2, sizeof b2);
+		if (val->has_calib && val->has_range && wc > 0)
+			snprintf(b3, sizeof b3, "%.3g", ws / wc);
+		else
+			snprintf(b3, sizeof b3, "-");
+		printf("%-10s %-26s %-26s %s\n", val->name, b1, b2, b3);
+	}
 }
 
 int cmd_inspect(const Options *o, Diag *d)
@@ -91,6 +130,7 @@ int cmd_inspect(const Options *o, Diag *d)
 			rc = EXIT_INPUT;
 	} else
 		printf("arena: not planned (the pipeline has no plan-memory)\n");
+	print_ranges(g);
 	ir_graph_free(g);
 out:
 	fe_npy_free(&calib);

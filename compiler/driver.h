@@ -15,11 +15,18 @@ typedef struct {
 	const char *model;
 	const char *out;
 	const char *input;     /* run: --input */
+	const char *trace;     /* trace-diff: the trace file (second argument) */
 	const char *calib_path;
 	const char *config;
 	const char *passes;    /* NULL: the default pipeline */
 	const char *name;
+	const char *dot;       /* inspect: --dot OUT.dot */
+	const char *format;    /* report: --format text|json (NULL: text) */
+	const char *svg;       /* report: --svg OUT.svg */
+	const char *quantized; /* report: --quantized DUMP.qg */
 	Precision precision;
+	CalibParams calib_params; /* --calibration, --percentile */
+	int bias_correction;      /* --bias-correction */
 	TgtOptions tgt;
 	PipelineOptions pipe;
 	int quiet, verbose;
@@ -34,10 +41,14 @@ void drv_help(FILE *f, const char *cmd);
  * front half of compile, run and inspect.  On success *g holds the graph and
  * *calib must be released with drv_free_calib. */
 int drv_load_and_run(const Options *o, Graph **g, NpyArray *calib, Diag *d);
+/* The pipeline it runs: --passes, or the default with or without --calib. */
+const char *drv_pipeline(const Options *o);
 
 int cmd_compile(const Options *o, Diag *d);
 int cmd_run(const Options *o, Diag *d);
 int cmd_inspect(const Options *o, Diag *d);
 int cmd_opt(const Options *o, Diag *d);
+int cmd_trace_diff(const Options *o, Diag *d);
+int cmd_report(const Options *o, Diag *d);
 
 #endif

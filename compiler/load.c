@@ -1,5 +1,6 @@
 /* load.c — the front half every subcommand shares: read the calibration
  * data and the model, then run the pass pipeline. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver.h"
@@ -25,11 +26,49 @@ static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
 	return 0;
 }
 
+const char *drv_pipeline(const Options *o)
+{
+	if (o->passes)
+		return o->passes;
+	return o->calib_path ? pass_default_pipeline(o->precision) : pass_static_pipeline(o->precision);
+}
+
+/* Where is step `name` in pipeline p?  NULL if it has none. */
+static const char *find_step(const char *p, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *s = p; (s = strstr(s, name)); s += n)
+		if ((s == p || s[-1] == ',') && (!s[n] || s[n] == ',' || s[n] == '{'))
+			return s;
+	return NULL;
+}
+
+/* --bias-correction: pipeline p with bias-correct just before its quantize
+ * (malloc'd), or NULL (diagnosed) when it quantizes nothing. */
+static char *with_bias_correct(const char *p, Diag *d)
+{
+	const char *q = find_step(p, "quantize");
+	char *s;
+
+	if (find_step(p, "bias-correct"))
+		return ir_xstrdup(p);
+	if (!q) {
+		diag_error(d, loc_none(), "--bias-correction: the pipeline has no quantize step "
+		           "('%s')", p);
+		return NULL;
+	}
+	s = ir_xmalloc(strlen(p) + sizeof "bias-correct,");
+	memcpy(s, p, (size_t)(q - p));
+	strcpy(s + (q - p), "bias-correct,");
+	strcat(s, q);
+	return s;
+}
+
 int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 {
 	CalibData cd;
 	PassContext ctx = {o->precision, NULL};
-	const char *pipeline = o->passes ? o->passes : pass_default_pipeline(o->precision);
+	const char *pipeline = drv_pipeline(o);
 
 	memset(calib, 0, sizeof *calib);
 	*out = NULL;
@@ -40,15 +79,21 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 	if (o->calib_path) {
 		if (load_calib(o->calib_path, calib, &cd, d))
 			return EXIT_INPUT;
+		cd.params = o->calib_params;
 		ctx.calib = &cd;
 	}
 	Graph *g = fe_parse_file(o->model, d);
 	if (!g)
 		return EXIT_INPUT;
-	if (pass_run_pipeline(g, pipeline, &ctx, &o->pipe, d)) {
+	char *bc = o->bias_correction ? with_bias_correct(pipeline, d) : NULL;
+	if (o->verbose && (bc || !o->bias_correction))
+		fprintf(stderr, "quantc: passes %s\n", bc ? bc : pipeline);
+	if ((o->bias_correction && !bc) || pass_run_pipeline(g, bc ? bc : pipeline, &ctx, &o->pipe, d)) {
+		free(bc);
 		ir_graph_free(g);
 		return EXIT_INPUT;
 	}
+	free(bc);
 	*out = g;
 	return 0;
 }

@@ -41,6 +41,10 @@ int main(int argc, char **argv)
 		fn = cmd_inspect;
 	else if (strcmp(o.cmd, "opt") == 0)
 		fn = cmd_opt;
+	else if (strcmp(o.cmd, "trace-diff") == 0)
+		fn = cmd_trace_diff;
+	else if (strcmp(o.cmd, "report") == 0)
+		fn = cmd_report;
 	else {
 		fprintf(stderr, "quantc: unknown command '%s'\n", o.cmd);
 		drv_help(stderr, NULL);

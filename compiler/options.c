@@ -10,20 +10,33 @@ static const char *usage =
 	"                                                  run the reference interpreter\n"
 	"       quantc inspect MODEL [options]             ops, parameters, MACs, arena\n"
 	"       quantc opt MODEL --passes P1,P2 [-o OUT.qg] run passes, print the IR\n"
+	"       quantc report MODEL --calib C.npy --input X.npy [-o OUT]\n"
+	"                                                  per-layer quantization error\n"
+	"       quantc trace-diff MODEL TRACE --input X.npy [options]\n"
+	"                                                  compare an --instrument trace with\n"
+	"                                                  the reference interpreter\n"
 	"       quantc --version | --help | COMMAND --help\n";
 
 static const char *common_help =
 	"  --precision int8|int16|f32  int8 (default): per-channel int8 weights, int8 activations;\n"
 	"                              f32: no quantization\n"
 	"  --calib FILE.npy            calibration inputs, float32 [N, ...] (the input's shape\n"
-	"                              with the batch axis replaced by N)\n"
+	"                              with the batch axis replaced by N); without it, int8/int16\n"
+	"                              ranges are proven from the inputs' declared `range [lo, hi]`\n"
+	"  --calibration METHOD        how observations become each activation's range:\n"
+	"                              minmax (default), percentile, entropy, mse\n"
+	"  --percentile P              the percentile of |x| kept by --calibration\n"
+	"                              percentile (default 99.99)\n"
+	"  --bias-correction           fold the mean error of weight quantization into\n"
+	"                              each bias (runs pass bias-correct before quantize)\n"
 	"  --config FILE.yaml          quantization and target settings\n"
 	"  --passes P1,P2{opt=v},...   run this pipeline instead of the default\n"
 	"  --print-after-all           print the IR after every pass (to stderr)\n"
 	"  --print-after PASS[,PASS]   print the IR after these passes\n"
 	"  --print-before PASS[,PASS]  print the IR before these passes\n"
 	"  --dump-dir DIR              write the IR before and after every pass, one numbered\n"
-	"                              file per pass (large constants as .npy beside them)\n"
+	"                              file per pass (large constants as .npy beside them),\n"
+	"                              each with a Graphviz picture NN-pass.dot beside it\n"
 	"  --elide-constants           shorten large constants in printed IR (not parseable)\n"
 	"  --verify-each               run the IR verifier after every pass\n"
 	"  --time-passes               print the time each pass took\n"
@@ -36,7 +49,9 @@ static const char *compile_help =
 	"  --name NAME                 C prefix of generated symbols (default: the model name)\n"
 	"  -O0 .. -O3                  LLVM optimization level (default -O2)\n"
 	"  --emit obj,header,llvm,asm  what to write (default obj,header)\n"
-	"  --list-targets              print the supported targets\n";
+	"  --list-targets              print the supported targets\n"
+	"  --instrument                call qrt_trace after every layer (the debug twin;\n"
+	"                              see quantc trace-diff)\n";
 
 void drv_help(FILE *f, const char *cmd)
 {
@@ -49,11 +64,25 @@ void drv_help(FILE *f, const char *cmd)
 	if (strcmp(cmd, "run") == 0)
 		fputs("  --input X.npy               input samples, float32 [N, ...]\n"
 		      "  -o Y.npy                    outputs, float32 [N, ...]\n", f);
+	if (strcmp(cmd, "trace-diff") == 0)
+		fputs("  TRACE                       the trace an --instrument object printed\n"
+		      "                              (docs/trace-format.md)\n"
+		      "  --input X.npy               the samples it ran, float32 [N, ...]; give the\n"
+		      "                              pipeline options the object was compiled with\n", f);
 	if (strcmp(cmd, "opt") == 0)
 		fputs("  -o OUT.qg                   write the IR there (large constants as .npy beside it)\n"
 		      "                              instead of standard output\n", f);
 	if (strcmp(cmd, "inspect") == 0)
-		fputs("  --target TRIPLE             (footprint figures are for this target)\n", f);
+		fputs("  --target TRIPLE             (footprint figures are for this target)\n"
+		      "  --dot OUT.dot               also draw the graph after the pipeline (Graphviz)\n", f);
+	if (strcmp(cmd, "report") == 0)
+		fputs("  --input X.npy               samples to compare on, float32 [N, ...]\n"
+		      "  --format text|json          the report's form (default text; docs/report-json.md)\n"
+		      "  -o OUT                      write the report there instead of standard output\n"
+		      "  --svg OUT.svg               also draw per-layer SQNR as a bar chart\n"
+		      "  --quantized DUMP.qg         compare MODEL against this already quantized graph\n"
+		      "                              (a dump, run through --passes, default none)\n"
+		      "                              instead of quantizing MODEL with --calib\n", f);
 	fputs(common_help, f);
 	fputs("\npasses:\n", f);
 	for (int i = 0; i < pass_count; i++)
@@ -133,12 +162,48 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		} else if (is_opt(a, "--calib")) {
 			VAL("--calib");
 			o->calib_path = v;
+		} else if (is_opt(a, "--calibration")) {
+			VAL("--calibration");
+			int m = calib_method_from_name(v);
+			if (m < 0) {
+				diag_error(d, loc_none(), "--calibration: unknown method '%s' (minmax, "
+				           "percentile, entropy, mse)", v);
+				return EXIT_INPUT;
+			}
+			o->calib_params.method = (CalibMethod)m;
+		} else if (is_opt(a, "--percentile")) {
+			char *end;
+			VAL("--percentile");
+			o->calib_params.percentile = strtod(v, &end);
+			if (*end || end == v || !(o->calib_params.percentile > 0) ||
+			    o->calib_params.percentile > 100) {
+				diag_error(d, loc_none(), "--percentile: '%s' is not a number in (0, 100]", v);
+				return EXIT_INPUT;
+			}
+		} else if (strcmp(a, "--bias-correction") == 0) {
+			o->bias_correction = 1;
 		} else if (is_opt(a, "--config")) {
 			VAL("--config");
 			o->config = v;
 		} else if (is_opt(a, "--passes")) {
 			VAL("--passes");
 			o->passes = v;
+		} else if (is_opt(a, "--dot")) {
+			VAL("--dot");
+			o->dot = v;
+		} else if (is_opt(a, "--svg")) {
+			VAL("--svg");
+			o->svg = v;
+		} else if (is_opt(a, "--quantized")) {
+			VAL("--quantized");
+			o->quantized = v;
+		} else if (is_opt(a, "--format")) {
+			VAL("--format");
+			if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+				diag_error(d, loc_none(), "--format: unknown '%s' (text, json)", v);
+				return EXIT_INPUT;
+			}
+			o->format = v;
 		} else if (is_opt(a, "--name")) {
 			VAL("--name");
 			o->name = o->tgt.name = v;
@@ -186,6 +251,8 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 			o->pipe.elide_constants = 1;
 		} else if (strcmp(a, "--time-passes") == 0) {
 			o->pipe.time_passes = 1;
+		} else if (strcmp(a, "--instrument") == 0) {
+			o->tgt.instrument = 1;
 		} else if (strcmp(a, "--list-targets") == 0) {
 			tgt_list(stdout);
 			exit(0);
@@ -198,6 +265,8 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 			return EXIT_INPUT;
 		} else if (!o->model) {
 			o->model = a;
+		} else if (!o->trace && strcmp(o->cmd, "trace-diff") == 0) {
+			o->trace = a;
 		} else {
 			diag_error(d, loc_none(), "unexpected argument '%s' (the model is '%s')", a, o->model);
 			return EXIT_INPUT;
@@ -208,6 +277,11 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		fprintf(stderr, "quantc %s: no model given\n", o->cmd);
 		drv_help(stderr, NULL);
 		return EXIT_USAGE;
+	}
+	if (o->calib_params.method != CALIB_MINMAX && !o->calib_path) {
+		diag_error(d, loc_none(), "--calibration %s needs calibration data (--calib FILE.npy)",
+		           calib_method_name(o->calib_params.method));
+		return EXIT_INPUT;
 	}
 	if (o->passes && pass_check_pipeline(o->passes, d))
 		return EXIT_INPUT;

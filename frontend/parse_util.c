@@ -202,11 +202,12 @@ Num *pu_num(ParseCtx *pc, Num x)
 	return p;
 }
 
-Decor *pu_decor(ParseCtx *pc, Pair *range, Pair *calib, Num *offset)
+Decor *pu_decor(ParseCtx *pc, Pair *range, Pair *calib, Pair *clip, Num *offset)
 {
 	Decor *d = pu_alloc(pc, sizeof *d);
 	d->range = range;
 	d->calib = calib;
+	d->clip = clip;
 	d->offset = offset;
 	return d;
 }
@@ -495,7 +496,7 @@ static int apply_typeq(ParseCtx *pc, int v, const TypeQ *tq)
 	return tq->q ? check_q(pc, v, tq->q) : 1;
 }
 
-/* range / calib : '[' NUM ',' NUM ']' */
+/* range / calib / clip : '[' NUM ',' NUM ']' */
 static int check_pair(ParseCtx *pc, const char *vname, const Pair *p, const char *what,
                       float out[2])
 {
@@ -510,7 +511,7 @@ static int check_pair(ParseCtx *pc, const char *vname, const Pair *p, const char
 	return 1;
 }
 
-/* range? calib? offset? */
+/* range? calib? clip? offset? */
 static int apply_decor(ParseCtx *pc, int v, const Decor *dc)
 {
 	Value *val = &pc->g->vals[v];
@@ -525,6 +526,12 @@ static int apply_decor(ParseCtx *pc, int v, const Decor *dc)
 	if (dc->calib) {
 		if (check_pair(pc, val->name, dc->calib, "calib", val->calib))
 			val->has_calib = 1;
+		else
+			ok = 0;
+	}
+	if (dc->clip) {
+		if (check_pair(pc, val->name, dc->clip, "clip", val->clip))
+			val->has_clip = 1;
 		else
 			ok = 0;
 	}
@@ -626,7 +633,7 @@ void pu_no_model(ParseCtx *pc)
 		err(pc, pc->first_loc, "expected 'model NAME' before the first statement");
 }
 
-/* stmt : 'input' IDENT ':' type qparams? range? calib? offset? */
+/* stmt : 'input' IDENT ':' type qparams? range? calib? clip? offset? */
 void pu_input(ParseCtx *pc, Loc start, Name name, TypeQ *tq, Decor *dc)
 {
 	if (fragment(pc, start, &name))
@@ -741,7 +748,7 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 	return ok;
 }
 
-/* stmt : IDENT (':' type qparams?)? range? calib? offset?
+/* stmt : IDENT (':' type qparams?)? range? calib? clip? offset?
  *        '=' IDENT '(' IDENT (',' IDENT)* ')' attrs? */
 void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name opname, NameList *args,
            AttrList *attrs)

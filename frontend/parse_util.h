@@ -63,14 +63,14 @@ typedef struct {
 	QAst *q; /* NULL: none */
 } TypeQ;
 
-/* range [a, b] / calib [a, b] */
+/* range [a, b] / calib [a, b] / clip [a, b] */
 typedef struct {
 	Num lo, hi;
 	Loc loc;
 } Pair;
 
 typedef struct {
-	Pair *range, *calib; /* NULL: absent */
+	Pair *range, *calib, *clip; /* NULL: absent */
 	Num *offset;         /* NULL: absent */
 } Decor;
 
@@ -135,7 +135,7 @@ TypeAst *pu_type(ParseCtx *pc, Name dtype, NumList *dims);
 TypeQ *pu_typeq(ParseCtx *pc, TypeAst *t, QAst *q);
 Pair *pu_pair(ParseCtx *pc, Num lo, Num hi, Loc loc);
 Num *pu_num(ParseCtx *pc, Num x);
-Decor *pu_decor(ParseCtx *pc, Pair *range, Pair *calib, Num *offset);
+Decor *pu_decor(ParseCtx *pc, Pair *range, Pair *calib, Pair *clip, Num *offset);
 InitAst *pu_init(ParseCtx *pc, Name *npy, NumList *vals);
 
 /* statements; start is the location of the statement's first token */

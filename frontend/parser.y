@@ -54,7 +54,7 @@ static Loc mkloc(ParseCtx *pc, QGLTYPE l)
 %token <num> NUM "number"
 %token <name> STRING "string"
 %token <name> MODEL "model" INPUT "input" CONST "const" OUTPUT "output"
-%token <name> Q "q" RANGE "range" CALIB "calib" NPY "npy"
+%token <name> Q "q" RANGE "range" CALIB "calib" CLIP "clip" NPY "npy"
 
 %type <name> defname declname name
 %type <nums> nums dims
@@ -63,7 +63,7 @@ static Loc mkloc(ParseCtx *pc, QGLTYPE l)
 %type <tq> typeq opttype
 %type <q> qparams qitems
 %type <qitem> qitem
-%type <pair> optrange optcalib
+%type <pair> optrange optcalib optclip
 %type <pnum> optoffset
 %type <decor> decor
 %type <attrs> optattrs attrs
@@ -102,7 +102,7 @@ declname
 	;
 
 /* a keyword is a name wherever a name is all that can come */
-name	: IDENT | MODEL | INPUT | CONST | OUTPUT | Q | RANGE | CALIB | NPY
+name	: IDENT | MODEL | INPUT | CONST | OUTPUT | Q | RANGE | CALIB | CLIP | NPY
 	;
 
 opttype	: %empty			{ $$ = NULL; }
@@ -132,7 +132,7 @@ qitem	: IDENT '=' NUM			{ $$ = (QItem){$1, $3, NULL}; }
 	| IDENT '=' '[' nums ']'	{ $$ = (QItem){$1, {0}, $4}; $4->loc = LOC(@3); }
 	;
 
-decor	: optrange optcalib optoffset	{ $$ = pu_decor(pc, $1, $2, $3); }
+decor	: optrange optcalib optclip optoffset	{ $$ = pu_decor(pc, $1, $2, $3, $4); }
 	;
 
 optrange
@@ -143,6 +143,11 @@ optrange
 optcalib
 	: %empty			{ $$ = NULL; }
 	| CALIB '[' NUM ',' NUM ']'	{ $$ = pu_pair(pc, $3, $5, LOC(@1)); }
+	;
+
+optclip
+	: %empty			{ $$ = NULL; }
+	| CLIP '[' NUM ',' NUM ']'	{ $$ = pu_pair(pc, $3, $5, LOC(@1)); }
 	;
 
 optoffset
@@ -195,7 +200,8 @@ static const char *spell(yysymbol_kind_t k, char *buf, size_t n)
 	case YYSYMBOL_STRING:
 		return "a string";
 	case YYSYMBOL_MODEL: case YYSYMBOL_INPUT: case YYSYMBOL_CONST: case YYSYMBOL_OUTPUT:
-	case YYSYMBOL_Q: case YYSYMBOL_RANGE: case YYSYMBOL_CALIB: case YYSYMBOL_NPY:
+	case YYSYMBOL_Q: case YYSYMBOL_RANGE: case YYSYMBOL_CALIB: case YYSYMBOL_CLIP:
+	case YYSYMBOL_NPY:
 		snprintf(buf, n, "'%s'", yysymbol_name(k));
 		return buf;
 	default:

@@ -186,6 +186,8 @@ typedef struct {
 	float range[2];
 	int has_calib; /* observed by calibrate, real units */
 	float calib[2];
+	int has_clip;  /* the range a calibration method chose inside calib */
+	float clip[2];
 	void *data;     /* VK_CONST: numel * dtype_size bytes, host order, C order */
 	int64_t offset; /* arena byte offset from plan-memory; -1 = none */
 	int def;        /* index of the defining node; -1 for inputs and consts */
@@ -269,6 +271,13 @@ enum { IR_INLINE_MAX = 16 }; /* constants up to this many elements are inline */
 /* Prints g in .qg syntax.  Returns 0, or -1 if an npy file could not be
  * written (reported through d). */
 int ir_print(FILE *f, Graph *g, const PrintOptions *po, Diag *d);
+
+/* ---- dot.c: the graph as a Graphviz picture ------------------------------- */
+
+/* Writes g as a dot digraph titled title (NULL: the model name): one box per
+ * op with its constants folded in, edges labelled with type and quantization,
+ * fill colours by storage type.  Deterministic.  Returns -1 on a write error. */
+int ir_print_dot(FILE *f, const Graph *g, const char *title);
 
 /* ---- quant.c: integer arithmetic of DESIGN section 5 ---------------------- */
 

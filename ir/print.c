@@ -54,7 +54,7 @@ static void ptype(FILE *f, const Value *v)
 	fputs("])", f);
 }
 
-/* range [lo, hi] calib [lo, hi] @offset, the parts that are set */
+/* range [lo, hi] calib [lo, hi] clip [lo, hi] @offset, the parts that are set */
 static void pdecor(FILE *f, const Value *v)
 {
 	if (v->has_range) {
@@ -69,6 +69,13 @@ static void pdecor(FILE *f, const Value *v)
 		pbound(f, v->calib[0]);
 		fputs(", ", f);
 		pbound(f, v->calib[1]);
+		fputc(']', f);
+	}
+	if (v->has_clip) {
+		fputs(" clip [", f);
+		pbound(f, v->clip[0]);
+		fputs(", ", f);
+		pbound(f, v->clip[1]);
 		fputc(']', f);
 	}
 	if (v->offset >= 0 && v->has_type)

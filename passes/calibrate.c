@@ -1,7 +1,14 @@
 /* calibrate.c — the calibrate pass: runs the float reference interpreter over
  * every calibration sample and records, for every value, the smallest and
  * largest number it took (Value.calib).  Those ranges are what quantize turns
- * into scales and zero points. */
+ * into scales and zero points.
+ *
+ * With a calibration method other than minmax (--calibration, or
+ * calibrate{method=entropy,percentile=99.9,bins=2048}) the same run also
+ * builds each value's |x| histogram (calib_methods.c), and the range the
+ * method picks from it is recorded as Value.clip, which quantize prefers.
+ * calib keeps what was seen, so a dump shows both.  With minmax no clip is
+ * written and the output is what it always was. */
 #include <float.h>
 #include <stdlib.h>
 
@@ -9,6 +16,7 @@
 
 typedef struct {
 	float *lo, *hi;
+	Hist *hist; /* per value; count == NULL where the method is minmax */
 } Stats;
 
 static void observe(void *ctx, const Graph *g, int v, const void *data)
@@ -26,26 +34,30 @@ static void observe(void *ctx, const Graph *g, int v, const void *data)
 	}
 	s->lo[v] = lo;
 	s->hi[v] = hi;
+	if (s->hist[v].count)
+		calib_hist_add(&s->hist[v], x, n);
 }
 
-int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
+int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook fn,
+                   void *ctx, Diag *d)
 {
 	const CalibData *cd = o->ctx ? o->ctx->calib : NULL;
 	char b1[96], b2[96];
 
 	if (!cd) {
-		diag_error(d, loc_none(), "calibrate: no calibration data (pass --calib FILE.npy, "
-		           "or --precision f32)");
+		diag_error(d, loc_none(), "%s: no calibration data (pass --calib FILE.npy, "
+		           "or --precision f32)", pass);
 		return -1;
 	}
 	if (g->ninput != 1) {
-		diag_error(d, loc_none(), "calibrate: --calib supports models with one input; '%s' has %d",
-		           g->name, g->ninput);
+		diag_error(d, loc_none(), "%s: --calib supports models with one input; '%s' has %d",
+		           pass, g->name, g->ninput);
 		return -1;
 	}
 	const Value *in = &g->vals[g->inputs[0]];
 	if (in->dt != DT_F32) {
-		diag_error(d, in->loc, "calibrate: input '%s' is already %s", in->name, ir_dtype_name(in->dt));
+		diag_error(d, in->loc, "%s: input '%s' is already %s", pass, in->name,
+		           ir_dtype_name(in->dt));
 		return -1;
 	}
 	if (!ir_shape_eq(&in->shape, &cd->sample)) {
@@ -56,18 +68,13 @@ int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST && g->vals[v].dt != DT_F32) {
-			diag_error(d, g->vals[v].loc, "calibrate: '%s' is not f32", g->vals[v].name);
+			diag_error(d, g->vals[v].loc, "%s: '%s' is not f32", pass, g->vals[v].name);
 			return -1;
 		}
 	Interp *it = ir_interp_new(g, d);
 	if (!it)
 		return -1;
-	Stats s = {ir_xmalloc((size_t)g->nval * sizeof(float)), ir_xmalloc((size_t)g->nval * sizeof(float))};
-	for (int v = 0; v < g->nval; v++) {
-		s.lo[v] = FLT_MAX;
-		s.hi[v] = -FLT_MAX;
-	}
-	ir_interp_set_hook(it, observe, &s);
+	ir_interp_set_hook(it, fn, ctx);
 	int64_t numel = ir_shape_numel(&cd->sample);
 	int rc = 0;
 	for (int64_t i = 0; i < cd->n && !rc; i++) {
@@ -75,13 +82,90 @@ int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 		void *outs[IR_MAX_IN] = {0};
 		float *tmp[8];
 		if (g->noutput > 8)
-			ICE("calibrate: more than 8 outputs");
+			ICE("%s: more than 8 outputs", pass);
 		for (int k = 0; k < g->noutput; k++)
 			outs[k] = tmp[k] = ir_xmalloc((size_t)ir_value_bytes(&g->vals[g->outputs[k]]));
 		rc = ir_interp_run(it, ins, outs);
 		for (int k = 0; k < g->noutput; k++)
 			free(tmp[k]);
 	}
+	ir_interp_free(it);
+	return rc ? -1 : 0;
+}
+
+/* The run's method (--calibration, --percentile), overridden by the pass's
+ * own options. */
+static int read_params(const PassOptions *o, CalibParams *p, Diag *d)
+{
+	char word[32];
+	double x;
+	int r;
+
+	if (o->ctx && o->ctx->calib)
+		*p = o->ctx->calib->params;
+	if ((r = pass_opt_str(o, "method", word, sizeof word, d)) < 0)
+		return -1;
+	if (r) {
+		int m = calib_method_from_name(word);
+		if (m < 0) {
+			diag_error(d, loc_none(), "calibrate: unknown method '%s' (minmax, percentile, "
+			           "entropy, mse)", word);
+			return -1;
+		}
+		p->method = (CalibMethod)m;
+	}
+	if ((r = pass_opt_double(o, "percentile", &x, d)) < 0)
+		return -1;
+	if (r)
+		p->percentile = x;
+	if (p->percentile == 0)
+		p->percentile = 99.99;
+	if (!(p->percentile > 0 && p->percentile <= 100)) {
+		diag_error(d, loc_none(), "calibrate: percentile %g is not in (0, 100]", p->percentile);
+		return -1;
+	}
+	if ((r = pass_opt_double(o, "bins", &x, d)) < 0)
+		return -1;
+	if (r)
+		p->bins = x >= 1 && x <= 65536 && x == (int)x ? (int)x : -1;
+	if (!p->bins)
+		p->bins = 2048;
+	if (p->bins < 256 || p->bins > 65536) {
+		diag_error(d, loc_none(), "calibrate: bins must be a whole number in [256, 65536]");
+		return -1;
+	}
+	return 0;
+}
+
+/* The outputs of relu, maxpool2d, flatten and reshape take their input's
+ * parameters: quantize never reads their range, so they get no histogram
+ * and no clip. */
+static int keeps_input_q(const Graph *g, int v)
+{
+	int def = g->vals[v].def;
+	return def >= 0 && (ir_ops[g->nodes[def].op].flags & OPF_KEEPQ);
+}
+
+int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
+{
+	CalibParams all = {CALIB_MINMAX, 0, 0};
+	DType grid = o->ctx && o->ctx->precision == PREC_INT16 ? DT_I16 : DT_I8;
+
+	if (read_params(o, &all, d))
+		return -1;
+	size_t nv = (size_t)(g->nval ? g->nval : 1);
+	Stats s = {ir_xmalloc(nv * sizeof(float)), ir_xmalloc(nv * sizeof(float)),
+	           ir_xcalloc(nv, sizeof(Hist))};
+	/* the method of each value: the one place a per-layer setting plugs in */
+	CalibParams *per = ir_xmalloc(nv * sizeof *per);
+	for (int v = 0; v < g->nval; v++) {
+		s.lo[v] = FLT_MAX;
+		s.hi[v] = -FLT_MAX;
+		per[v] = all;
+		if (g->vals[v].kind != VK_CONST && !keeps_input_q(g, v) && per[v].method != CALIB_MINMAX)
+			calib_hist_init(&s.hist[v], per[v].bins);
+	}
+	int rc = pass_calib_run(g, o, "calibrate", observe, &s, d);
 	for (int v = 0; v < g->nval && !rc; v++) {
 		Value *val = &g->vals[v];
 		if (val->kind == VK_CONST || s.lo[v] > s.hi[v])
@@ -89,9 +173,17 @@ int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 		val->has_calib = 1;
 		val->calib[0] = s.lo[v];
 		val->calib[1] = s.hi[v];
+		val->has_clip = 0;
+		if (s.hist[v].count && s.hist[v].n > 0) {
+			calib_choose_range(&s.hist[v], &per[v], grid, &val->clip[0], &val->clip[1]);
+			val->has_clip = 1;
+		}
 	}
+	for (int v = 0; v < g->nval; v++)
+		calib_hist_free(&s.hist[v]);
+	free(s.hist);
+	free(per);
 	free(s.lo);
 	free(s.hi);
-	ir_interp_free(it);
-	return rc ? -1 : 0;
+	return rc;
 }

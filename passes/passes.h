@@ -8,12 +8,23 @@
 
 typedef enum { PREC_INT8, PREC_INT16, PREC_F32 } Precision;
 
+/* How calibrate turns what it observed of a value into its clipping range
+ * (calib_methods.c; docs/quantization.md). */
+typedef enum { CALIB_MINMAX, CALIB_PERCENTILE, CALIB_ENTROPY, CALIB_MSE } CalibMethod;
+
+typedef struct {
+	CalibMethod method;
+	double percentile; /* CALIB_PERCENTILE: P of |x|, in (0, 100]; 0: 99.99 */
+	int bins;          /* histogram bins; 0: 2048 */
+} CalibParams;
+
 /* A calibration data set: N samples, each shaped like the model's input. */
 typedef struct {
 	const char *path;
 	int64_t n;            /* samples */
 	Shape sample;         /* shape of one sample (batch axis = 1) */
 	const float *data;    /* n * numel(sample) floats */
+	CalibParams params;   /* the method (--calibration, --percentile) */
 } CalibData;
 
 /* Settings shared by every pass of one run. */
@@ -59,6 +70,8 @@ typedef struct {
 
 /* The default pipeline for a precision, as a --passes string. */
 const char *pass_default_pipeline(Precision p);
+/* The default when there is no calibration data (ranges from the inputs'). */
+const char *pass_static_pipeline(Precision p);
 /* Checks a --passes string (names exist, options well formed); reports at the
  * command line.  Returns 0 if it is valid. */
 int pass_check_pipeline(const char *pipeline, Diag *d);
@@ -68,6 +81,8 @@ int pass_run_pipeline(Graph *g, const char *pipeline, const PassContext *ctx,
 /* Parses one integer/float option "key=value" from a pass's args; returns 1
  * and sets *out if present, 0 if absent, -1 (diagnosed) if malformed. */
 int pass_opt_double(const PassOptions *o, const char *key, double *out, Diag *d);
+/* The same for a word option "key=word": copies it to buf (n bytes). */
+int pass_opt_str(const PassOptions *o, const char *key, char *buf, size_t n, Diag *d);
 
 /* ---- plan_memory.c ------------------------------------------------------- */
 
@@ -83,5 +98,47 @@ int64_t pass_arena_lower_bound(const Graph *g);
 
 /* Multiply-accumulates of node n (0 for ops without weights). */
 int64_t pass_node_macs(const Graph *g, const Node *n);
+
+/* ---- calibrate.c ---------------------------------------------------------- */
+
+/* Runs the float interpreter over every calibration sample of o's context
+ * with hook fn watching every value (checks first that g is a float graph
+ * with one input shaped like the samples).  Returns 0, or -1 (diagnosed). */
+int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook fn,
+                   void *ctx, Diag *d);
+
+/* ---- calib_methods.c ------------------------------------------------------ */
+
+/* The histogram of |x| over everything one value took: nbins bins of width
+ * 2^exp, starting at 0; the width doubles (bins merge in pairs) whenever a
+ * value falls beyond the last bin, so it is built in one pass over data
+ * whose range nobody knows beforehand. */
+typedef struct {
+	int nbins;
+	int exp;          /* bin width 2^exp; set by the first nonzero |x| */
+	double *count;    /* nbins */
+	double zeros;     /* exact zeros (counted in bin 0 too) */
+	double n;         /* finite values seen */
+	float lo, hi;     /* smallest and largest finite value */
+} Hist;
+
+void calib_hist_init(Hist *h, int nbins);
+void calib_hist_free(Hist *h);
+/* Adds n values (non-finite ones are left out). */
+void calib_hist_add(Hist *h, const float *x, int64_t n);
+int calib_method_from_name(const char *s); /* a CalibMethod, or -1 */
+const char *calib_method_name(CalibMethod m);
+/* The clipping range method p picks for a value with histogram h whose
+ * quantized form will be of type grid (DT_I8 asymmetric, DT_I16 symmetric):
+ * [max(lo, -t), min(hi, t)] for a threshold t on |x|; [lo, hi] for minmax.
+ * h must hold at least one finite value (h->n > 0). */
+void calib_choose_range(const Hist *h, const CalibParams *p, DType grid, float *lo, float *hi);
+
+/* ---- quantize.c ------------------------------------------------------------ */
+
+/* Quantizes one output channel of weights the way quantize does: symmetric
+ * int8 in [-127, 127], scale max|w| / 127 (1 for an all-zero channel).
+ * Returns the scale. */
+float pass_quantize_channel(const float *w, int64_t n, int8_t *q);
 
 #endif

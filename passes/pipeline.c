@@ -12,7 +12,16 @@ const char *pass_default_pipeline(Precision p)
 {
 	if (p == PREC_F32)
 		return "infer-shapes,fuse-activation,plan-memory";
-	return "infer-shapes,fuse-activation,calibrate,quantize,plan-memory";
+	return "infer-shapes,fuse-activation,propagate-ranges,calibrate,quantize,check-overflow,plan-memory";
+}
+
+/* Without calibration data quantize takes every range from propagate-ranges
+ * (with it, the proven ranges are only shown beside the observed ones). */
+const char *pass_static_pipeline(Precision p)
+{
+	if (p == PREC_F32)
+		return pass_default_pipeline(p);
+	return "infer-shapes,fuse-activation,propagate-ranges,quantize,check-overflow,plan-memory";
 }
 
 typedef struct {
@@ -134,6 +143,16 @@ static int dump_file(Graph *g, const char *dir, int idx, const char *what,
 		ir_atomic_abort(&af);
 		return -1;
 	}
+	if (ir_atomic_commit(&af, d))
+		return -1;
+	/* the same graph as a picture, NN-pass.dot beside NN-pass.qg */
+	snprintf(path, sizeof path, "%s/%02d-%s.dot", dir, idx, what);
+	if (ir_atomic_open(&af, path, d))
+		return -1;
+	if (ir_print_dot(af.f, g, heading)) {
+		ir_atomic_abort(&af);
+		return -1;
+	}
 	return ir_atomic_commit(&af, d);
 }
 
@@ -233,4 +252,26 @@ int pass_opt_double(const PassOptions *o, const char *key, double *out, Diag *d)
 bad:
 	diag_error(d, loc_none(), "pass option '%s' needs a number", key);
 	return -1;
+}
+
+int pass_opt_str(const PassOptions *o, const char *key, char *buf, size_t n, Diag *d)
+{
+	size_t k = strlen(key);
+	for (const char *p = o->args; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len > k && strncmp(p, key, k) == 0 && p[k] == '=') {
+			size_t vl = len - k - 1;
+			if (vl == 0 || vl >= n) {
+				diag_error(d, loc_none(), "pass option '%s' needs a word of at most %zu "
+				           "characters", key, n - 1);
+				return -1;
+			}
+			memcpy(buf, p + k + 1, vl);
+			buf[vl] = 0;
+			return 1;
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
 }

@@ -1,7 +1,8 @@
 /* quantize.c — the quantize pass: turns a float graph into the fixed-point
  * graph of DESIGN section 5.
  *   activations: per-tensor int8 (asymmetric) or int16 (symmetric), from the
- *                calibrated range (or the declared range of an input);
+ *                clipping range a calibration method chose, else the
+ *                observed range (or the declared range of an input);
  *                ops flagged OPF_KEEPQ reuse their input's parameters
  *   weights:     int8, symmetric, one scale per output channel
  *   bias:        int32 at scale input_scale * weight_scale[c], zero point 0 */
@@ -13,6 +14,11 @@
 
 static int act_range(const Value *v, float *lo, float *hi)
 {
+	if (v->has_clip) {
+		*lo = v->clip[0];
+		*hi = v->clip[1];
+		return 0;
+	}
 	if (v->has_calib) {
 		*lo = v->calib[0];
 		*hi = v->calib[1];
@@ -26,6 +32,23 @@ static int act_range(const Value *v, float *lo, float *hi)
 	return -1;
 }
 
+float pass_quantize_channel(const float *w, int64_t n, int8_t *q)
+{
+	float m = 0, sc;
+
+	for (int64_t i = 0; i < n; i++)
+		if (fabsf(w[i]) > m)
+			m = fabsf(w[i]);
+	/* an all-zero channel gets scale 1: any scale represents it exactly */
+	sc = m > 0 ? (float)((double)m / 127.0) : 1.0f;
+	for (int64_t i = 0; i < n; i++) {
+		q[i] = (int8_t)ir_quantize_value(w[i], sc, 0, DT_I8);
+		if (q[i] < -127)
+			q[i] = -127;
+	}
+	return sc;
+}
+
 static int quantize_weights(Graph *g, int wv, float **scales, Diag *d)
 {
 	Value *w = &g->vals[wv];
@@ -34,26 +57,14 @@ static int quantize_weights(Graph *g, int wv, float **scales, Diag *d)
 	int8_t *q = ir_alloc(g, (size_t)(oc * per));
 	float *sc = ir_xmalloc((size_t)oc * sizeof *sc);
 
-	for (int64_t c = 0; c < oc; c++) {
-		float m = 0;
-		for (int64_t i = 0; i < per; i++) {
-			float a = fabsf(src[c * per + i]);
-			if (!isfinite(a)) {
-				diag_error(d, w->loc, "quantize: weight '%s' holds a non-finite value", w->name);
-				free(sc);
-				return -1;
-			}
-			if (a > m)
-				m = a;
+	for (int64_t i = 0; i < oc * per; i++)
+		if (!isfinite(src[i])) {
+			diag_error(d, w->loc, "quantize: weight '%s' holds a non-finite value", w->name);
+			free(sc);
+			return -1;
 		}
-		/* an all-zero channel gets scale 1: any scale represents it exactly */
-		sc[c] = m > 0 ? (float)((double)m / 127.0) : 1.0f;
-		for (int64_t i = 0; i < per; i++)
-			q[c * per + i] = (int8_t)ir_quantize_value(src[c * per + i], sc[c], 0, DT_I8);
-		for (int64_t i = 0; i < per; i++)
-			if (q[c * per + i] < -127)
-				q[c * per + i] = -127;
-	}
+	for (int64_t c = 0; c < oc; c++)
+		sc[c] = pass_quantize_channel(src + c * per, per, q + c * per);
 	w->data = q;
 	w->dt = DT_I8;
 	ir_set_qparams_axis(g, wv, 0, (int)oc, sc);
@@ -61,28 +72,34 @@ static int quantize_weights(Graph *g, int wv, float **scales, Diag *d)
 	return 0;
 }
 
-static int quantize_bias(Graph *g, int bv, float s_in, const float *s_w, Diag *d)
+/* The bias at scale s_in * s_w[c]: int32 for int8 layers; int64 for int16
+ * layers (TFLite's 16x8 scheme), whose accumulator then runs in 64 bits. */
+static int quantize_bias(Graph *g, int bv, float s_in, const float *s_w, DType bdt, Diag *d)
 {
 	Value *b = &g->vals[bv];
 	int64_t n = b->shape.d[0];
 	const float *src = b->data;
-	int32_t *q = ir_alloc(g, (size_t)n * sizeof *q);
+	void *q = ir_alloc(g, (size_t)n * (size_t)ir_dtype_size(bdt));
 	float *sc = ir_xmalloc((size_t)n * sizeof *sc);
+	double limit = bdt == DT_I64 ? 9.2e18 : 2147483647.0;
 
 	for (int64_t c = 0; c < n; c++) {
 		double s = (double)s_in * (double)s_w[c];
 		double r = round((double)src[c] / s);
-		if (!(fabs(r) <= 2147483647.0)) {
-			diag_error(d, b->loc, "quantize: bias '%s'[%lld] = %g does not fit int32 at scale %g",
-			           b->name, (long long)c, (double)src[c], s);
+		if (!(fabs(r) <= limit)) {
+			diag_error(d, b->loc, "quantize: bias '%s'[%lld] = %g does not fit %s at scale %g",
+			           b->name, (long long)c, (double)src[c], ir_dtype_name(bdt), s);
 			free(sc);
 			return -1;
 		}
-		q[c] = (int32_t)r;
+		if (bdt == DT_I64)
+			((int64_t *)q)[c] = (int64_t)r;
+		else
+			((int32_t *)q)[c] = (int32_t)r;
 		sc[c] = (float)s;
 	}
 	b->data = q;
-	b->dt = DT_I32;
+	b->dt = bdt;
 	ir_set_qparams_axis(g, bv, 0, (int)n, sc);
 	free(sc);
 	return 0;
@@ -148,7 +165,8 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 		float *sw;
 		if (quantize_weights(g, n->in[1], &sw, d))
 			goto out;
-		int brc = n->nin > 2 ? quantize_bias(g, n->in[2], x->q.scale[0], sw, d) : 0;
+		int brc = n->nin > 2 ? quantize_bias(g, n->in[2], x->q.scale[0], sw,
+		                                         adt == DT_I16 ? DT_I64 : DT_I32, d) : 0;
 		free(sw);
 		if (brc)
 			goto out;

@@ -161,6 +161,7 @@ static int build_and_emit(Graph *g, const TgtOptions *o, const char *name, const
 	c.d = d;
 	c.name = name;
 	c.tm = m;
+	c.instrument = o->instrument;
 	c.ctx = LLVMContextCreate();
 	c.mod = LLVMModuleCreateWithNameInContext(name, c.ctx);
 	LLVMSetSourceFileName(c.mod, name, strlen(name));
@@ -196,7 +197,7 @@ static int build_and_emit(Graph *g, const TgtOptions *o, const char *name, const
 	}
 	if (o->emit & TGT_EMIT_HEADER) {
 		out[*nout].path = derive(o->out_obj, ".h");
-		out[*nout].data = tgt_header(g, name, &out[*nout].len);
+		out[*nout].data = tgt_header(g, name, o->instrument, &out[*nout].len);
 		(*nout)++;
 	}
 	bad = 0;

@@ -1,6 +1,7 @@
 /* header.c — the C header of a compiled model (DESIGN section 4): arena and
  * tensor size macros, the entry point prototypes with parameters named after
- * the model's inputs and outputs, and the NAME_model declaration.
+ * the model's inputs and outputs, and the NAME_model declaration; for an
+ * instrumented object also the table of traced layers.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -110,7 +111,38 @@ static void prototype(FILE *f, const Graph *g, const char *name, const char *fn,
 	fprintf(f, "void *arena);\n");
 }
 
-char *tgt_header(const Graph *g, const char *name, size_t *len)
+/* The layer table of an instrumented object: a comment listing layer id ->
+ * value, then NAME_TRACE_LAYERS. */
+static void trace_layers(FILE *f, const Graph *g, const char *up)
+{
+	int *vals = ir_xmalloc(((size_t)g->ninput + (size_t)g->nnode + 1) * sizeof *vals);
+	int n = tgt_trace_layers(g, vals);
+	char shape[96];
+
+	fprintf(f, "\n/* Instrumented (quantc compile --instrument): every run calls\n"
+	           " * qrt_trace(layer_id, data, bytes) once per input after its quantization\n"
+	           " * and once after every layer, with the tensor in the arena (storage type,\n"
+	           " * C order); see qrt.h and docs/trace-format.md.  Layers:\n"
+	           " *    id  value        op         type                    bytes\n");
+	for (int id = 0; id < n; id++) {
+		const Value *v = &g->vals[vals[id]];
+		char type[112];
+		int pad = 12 - (int)strlen(v->name);
+
+		snprintf(type, sizeof type, "%s%s", ir_dtype_name(v->dt),
+		         ir_shape_str(&v->shape, shape, sizeof shape));
+		fprintf(f, " *  %4d  ", id);
+		comment_text(f, v->name);
+		fprintf(f, "%*s %-10s %-20s %8lld\n", pad > 0 ? pad : 0, "",
+		        v->def >= 0 ? ir_ops[g->nodes[v->def].op].name : "input", type,
+		        (long long)ir_value_bytes(v));
+	}
+	fprintf(f, " */\n#define %s_TRACE_LAYERS %du /* layer ids 0 .. %s_TRACE_LAYERS - 1 */\n",
+	        up, n, up);
+	free(vals);
+}
+
+char *tgt_header(const Graph *g, const char *name, int instrument, size_t *len)
 {
 	char *buf = NULL, *up = ir_xstrdup(name);
 	size_t n = 0;
@@ -144,6 +176,8 @@ char *tgt_header(const Graph *g, const char *name, size_t *len)
 		comment_text(f, v->name);
 		fprintf(f, ") */\n");
 	}
+	if (instrument)
+		trace_layers(f, g, up);
 	fprintf(f, "\n/* float in, float out: quantizes the inputs and dequantizes the outputs "
 	           "itself.\n * arena: %s_ARENA_SIZE bytes aligned to %s_ARENA_ALIGN.  Returns "
 	           "QRT_OK, QRT_ERR_NULL\n * (a NULL pointer) or QRT_ERR_ALIGN (a misaligned arena). */\n",

@@ -2,10 +2,13 @@
  * private body that runs the kernels in node order over the arena, the
  * entry points NAME_run (float edge) and NAME_run_q (storage-type edge), and
  * the constant NAME_model description with the exact layout of qrt_model.
- * Also the checks that the graph is one the backend can compile.
+ * Also the checks that the graph is one the backend can compile, and the
+ * instrumentation of the debug twin (--instrument: a qrt_trace call after
+ * every layer; without it the module is exactly what it would be otherwise).
  *
  * The module has no writable global and no undefined symbol besides the
- * qrt_* edge helpers and memcpy/memmove (see tgt_copy).
+ * qrt_* edge helpers (and qrt_trace when instrumented) and memcpy/memmove
+ * (see tgt_copy).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -118,11 +121,66 @@ static LLVMValueRef arena_ptr(Cg *c, LLVMValueRef arena, int v)
 	return tgt_gep(c, c->ti8, arena, tgt_cidx(c, c->g->vals[v].offset));
 }
 
+int tgt_trace_layers(const Graph *g, int *vals)
+{
+	int n = 0;
+
+	for (int i = 0; i < g->ninput; i++, n++)
+		if (vals)
+			vals[n] = g->inputs[i];
+	for (int i = 0; i < g->nnode; i++)
+		if (g->nodes[i].op != OP_NONE) {
+			if (vals)
+				vals[n] = g->nodes[i].out;
+			n++;
+		}
+	return n;
+}
+
+/* void qrt_trace(uint32_t layer_id, const void *data, uint32_t bytes).  Its
+ * contract (qrt.h) lets data be nocapture readonly: the arena stays noalias
+ * in the body. */
+static LLVMValueRef trace_fn(Cg *c)
+{
+	LLVMTypeRef p[3] = {c->ti32, c->tptr, c->ti32};
+	LLVMValueRef fn = LLVMAddFunction(c->mod, "qrt_trace", LLVMFunctionType(c->tvoid, p, 3, 0));
+
+	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	tgt_add_attr(c, fn, 2, "nocapture", 0);
+	tgt_add_attr(c, fn, 2, "readonly", 0);
+	if (c->tm->riscv && c->tm->ptr_bits == 64) {
+		tgt_add_attr(c, fn, 1, "signext", 0);
+		tgt_add_attr(c, fn, 3, "signext", 0);
+	}
+	return fn;
+}
+
+/* qrt_trace(id, v's bytes in the arena): the instrumented object's report
+ * that layer id, value v, is complete. */
+static void call_trace(Cg *c, LLVMValueRef fn, LLVMValueRef arena, int id, int v)
+{
+	LLVMValueRef args[3] = {
+		tgt_c32(c, id), arena_ptr(c, arena, v), tgt_c32(c, ir_value_bytes(&c->g->vals[v])),
+	};
+	LLVMValueRef call = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, 3, "");
+
+	if (c->tm->riscv && c->tm->ptr_bits == 64) {
+		unsigned k = LLVMGetEnumAttributeKindForName("signext", 7);
+		LLVMAddCallSiteAttribute(call, 1, LLVMCreateEnumAttribute(c->ctx, k, 0));
+		LLVMAddCallSiteAttribute(call, 3, LLVMCreateEnumAttribute(c->ctx, k, 0));
+	}
+}
+
+/* The kernels in node order.  Instrumented, the body first traces the
+ * inputs (the entry points have quantized them into the arena by then) and
+ * then every node's output right after its kernel, before a later kernel
+ * may reuse the bytes; the layer ids are those of tgt_trace_layers. */
 static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 {
 	char name[320];
 	LLVMTypeRef ft = LLVMFunctionType(c->tvoid, &c->tptr, 1, 0);
-	LLVMValueRef fn, arena;
+	LLVMValueRef fn, arena, trace = NULL;
+	int id = 0;
 
 	snprintf(name, sizeof name, "%s_body", c->name);
 	fn = LLVMAddFunction(c->mod, name, ft);
@@ -134,15 +192,22 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 	tgt_add_attr(c, fn, 1, "align", IR_ALIGN);
 	arena = LLVMGetParam(fn, 0);
 	LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+	if (c->instrument) {
+		trace = trace_fn(c);
+		for (int i = 0; i < c->g->ninput; i++)
+			call_trace(c, trace, arena, id++, c->g->inputs[i]);
+	}
 	for (int n = 0; n < c->g->nnode; n++) {
 		const Node *nd = &c->g->nodes[n];
 		LLVMValueRef args[2];
 
-		if (!kernels[n])
-			continue;
-		args[0] = arena_ptr(c, arena, nd->in[0]);
-		args[1] = arena_ptr(c, arena, nd->out);
-		LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args, 2, "");
+		if (kernels[n]) {
+			args[0] = arena_ptr(c, arena, nd->in[0]);
+			args[1] = arena_ptr(c, arena, nd->out);
+			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args, 2, "");
+		}
+		if (trace && nd->op != OP_NONE)
+			call_trace(c, trace, arena, id++, nd->out);
 	}
 	LLVMBuildRetVoid(c->b);
 	return fn;

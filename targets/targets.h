@@ -34,6 +34,7 @@ typedef struct {
 	const char *name;     /* C prefix of symbols; NULL: g->name */
 	const char *out_obj;  /* path of OUT.o; header/ll/asm are derived: same basename .h/.ll/.s */
 	unsigned emit;        /* TGT_EMIT_OBJ|TGT_EMIT_HEADER|TGT_EMIT_LLVM|TGT_EMIT_ASM */
+	int instrument;       /* call qrt_trace after every layer (the debug twin) */
 } TgtOptions;
 
 /* Compiles g into the files o->emit asks for.  Returns 0, or 1 after
@@ -95,6 +96,7 @@ typedef struct {
 	LLVMBasicBlockRef entry; /* its first block: allocas only */
 	LLVMBasicBlockRef start; /* the block the entry branches to */
 	LLVMValueRef *cglob;     /* per value: its constant global, once made */
+	int instrument;          /* TgtOptions.instrument */
 } Cg;
 
 /* True when name is a C identifier ([A-Za-z_][A-Za-z0-9_]*). */
@@ -105,6 +107,11 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d);
 /* Builds the whole module into c->mod (created by the caller).  Returns 0, or
  * 1 after a diagnostic. */
 int tgt_build_module(Cg *c);
+/* The layers an instrumented object traces, by layer id: the graph's inputs
+ * (ids 0 .. ninput-1), then every node's output in node order.  Fills
+ * vals[id] with the value index when vals is not NULL (it must hold
+ * ninput + nnode entries) and returns the number of layers. */
+int tgt_trace_layers(const Graph *g, int *vals);
 
 /* ---- lower.c / lower_conv.c: op lowering -------------------------------- */
 
@@ -199,8 +206,9 @@ LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueR
 
 /* ---- header.c ------------------------------------------------------------ */
 
-/* The C header of DESIGN section 4, malloc'd, NUL-terminated. */
-char *tgt_header(const Graph *g, const char *name, size_t *len);
+/* The C header of DESIGN section 4, malloc'd, NUL-terminated; instrumented,
+ * it also lists the traced layers and defines NAME_TRACE_LAYERS. */
+char *tgt_header(const Graph *g, const char *name, int instrument, size_t *len);
 /* The C parameter names of the graph's inputs then outputs, unique and
  * never "arena"; a NULL-terminated malloc'd array for tgt_free_names. */
 char **tgt_param_names(const Graph *g);

@@ -75,6 +75,25 @@ uint32_t qrt_argmax_f32(const float *x, uint32_t n);
 /* "1.0.0" */
 const char *qrt_version(void);
 
+/* The debug twin's hook.  An object compiled with `quantc compile
+ * --instrument` calls it during every NAME_run / NAME_run_q: first once per
+ * model input, after the float edge quantized it into the arena (layer ids
+ * 0 .. num_inputs - 1), then once after every layer of the model, in the
+ * order the layers run (the following ids, up to NAME_TRACE_LAYERS - 1; the
+ * generated header lists which value each id is).
+ *   layer_id  in [0, NAME_TRACE_LAYERS)
+ *   data      the layer's output tensor in the arena: storage type (int8_t,
+ *             int16_t, int32_t or float), the model's layout, C order, the
+ *             target's byte order; valid only during the call
+ *   bytes     its size in bytes, >= 1
+ * The function must only read data, not keep the pointer, return normally
+ * (no longjmp) and not run the same arena's model again; anything else (I/O,
+ * checksums, copying out) is fine.  The runtime's definition is weak and
+ * does nothing: define qrt_trace in the program to receive the tensors
+ * (docs/trace-format.md is a text form quantc trace-diff reads).
+ * Uninstrumented objects never call it. */
+void qrt_trace(uint32_t layer_id, const void *data, uint32_t bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,7 @@ expect 1 "unknown option '--frob'" -- "$q" compile "$ex/cnn.qg" --frob -o "$work
 expect 1 "--emit: unknown kind 'exe'" -- "$q" compile "$ex/cnn.qg" --emit exe -o "$work/x.o"
 expect 1 "--precision: unknown 'int4'" -- "$q" compile "$ex/cnn.qg" --precision int4 -o "$work/x.o"
 expect 1 "unknown pass 'fold-everything'" -- "$q" compile "$ex/cnn.qg" --passes infer-shapes,fold-everything -o "$work/x.o"
-expect 1 "no calibration data" -- "$q" compile "$ex/cnn.qg" -o "$work/x.o"
+expect 1 "no calibration data" -- "$q" compile "$ex/cnn.qg" --passes infer-shapes,calibrate,quantize -o "$work/x.o"
 expect 1 "nonexistent.npy" -- "$q" compile "$ex/cnn.qg" --calib "$work/nonexistent.npy" -o "$work/x.o"
 expect 1 "calibration data must be float32" -- "$q" compile "$ex/cnn.qg" --calib "$QC_DATA/test_y.npy" -o "$work/x.o"
 expect 1 "error" -- "$q" compile "$ex/mlp.qg" --calib "$ex/weights/mlp/fc1.bias.npy" -o "$work/x.o"

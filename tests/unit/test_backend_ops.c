@@ -398,7 +398,8 @@ static void *slurp(const char *p, size_t *n)
 
 static int compile_graph(Graph *g, const char *cpu, int opt, Diag *d)
 {
-	TgtOptions o = {NULL, cpu, NULL, opt, "m", path("m.o"), TGT_EMIT_OBJ | TGT_EMIT_HEADER};
+	TgtOptions o = {.cpu = cpu, .opt_level = opt, .name = "m", .out_obj = path("m.o"),
+	                .emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER};
 	return tgt_compile(g, &o, d);
 }
 
@@ -817,8 +818,8 @@ static void test_object_properties(void)
 	Diag d = {0, 0, NULL};
 	size_t n1, n2;
 	char *a, *b, obj[256];
-	TgtOptions o = {NULL, "x86-64-v3", NULL, 2, "m", obj,
-	                TGT_EMIT_OBJ | TGT_EMIT_HEADER | TGT_EMIT_LLVM | TGT_EMIT_ASM};
+	TgtOptions o = {.cpu = "x86-64-v3", .opt_level = 2, .name = "m", .out_obj = obj,
+	                .emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER | TGT_EMIT_LLVM | TGT_EMIT_ASM};
 
 	strcpy(obj, path("m.o")); /* path()'s buffers get reused */
 
@@ -888,7 +889,7 @@ static void expect_error(Graph *g, TgtOptions o, const char *want, const char *w
 static void test_bad_options(void)
 {
 	Graph *g = small_graph(DT_I8);
-	TgtOptions o = {NULL, NULL, NULL, 2, "m", NULL, 0};
+	TgtOptions o = {.opt_level = 2, .name = "m"};
 	TgtOptions t;
 
 	t = o, t.triple = "mips-linux-gnu";
@@ -931,7 +932,8 @@ static void test_cross(void)
 		const CrossCase *c = &cases[i];
 		for (int f = 0; f < 2; f++) {
 			Diag d = {0, 0, NULL};
-			TgtOptions o = {c->triple, c->cpu, NULL, 2, "m", path("x.o"), TGT_EMIT_OBJ};
+			TgtOptions o = {.triple = c->triple, .cpu = c->cpu, .opt_level = 2, .name = "m",
+			                .out_obj = path("x.o"), .emit = TGT_EMIT_OBJ};
 			size_t n = 0;
 			unsigned char *e;
 			uint16_t machine = 0;
