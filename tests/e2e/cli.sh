@@ -79,6 +79,12 @@ for t in "thumbv7em-none-eabihf --mcpu cortex-m4" "riscv32-unknown-elf"; do
 	check "inspect --target $t prints code, weight and arena bytes: $(grep footprint "$work/fp.txt")" \
 		grep -qE "^footprint on ${t%% *}.*: code [1-9][0-9]* bytes, read-only data [0-9]+ bytes \(weights 137832\), .* arena 62720 bytes" "$work/fp.txt"
 done
+"$q" compile "$ex/mlp.qg" --calib "$calib" --print-after quantize --elide-constants --time-passes -o "$work/el.o" 2> "$work/el.txt"
+check "--print-after quantize prints one dump headed by its pass" sh -c "grep -c '^# quantc IR after pass' '$work/el.txt' | grep -qx 1 && grep -q '^# quantc IR after pass [0-9]* quantize$' '$work/el.txt'"
+check "--elide-constants shortens the 128x784 weight to a count" grep -qF '... (100352 values)]' "$work/el.txt"
+for p in infer-shapes fuse-activation calibrate quantize plan-memory total; do
+	check "--time-passes reports '$p'" grep -qE "^ +[0-9.]+ ms  $p\$" "$work/el.txt"
+done
 "$q" inspect "$ex/cnn.qg" --calib "$calib" > "$work/inspect.txt"
 check "inspect prints the arena beside its lower bound" grep -q 'arena: [0-9]* bytes (lower bound [0-9]* bytes' "$work/inspect.txt"
 check "inspect prints per-layer MACs (conv 64->128: 14450688)" grep -q 14450688 "$work/inspect.txt"
