@@ -62,6 +62,7 @@ int main(void) {
 	ok &= cnn_model.arena_size == CNN_ARENA_SIZE && cnn_model.num_inputs == 1 &&
 	      cnn_model.inputs[0].size == 784 && cnn_model.inputs[0].dtype == QRT_I8 &&
 	      cnn_model.outputs[0].shape[1] == 10;
+	free(mem);
 	printf("abi checks %s\n", ok ? "passed" : "failed");
 	return !ok;
 }
