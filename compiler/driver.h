@@ -27,6 +27,9 @@ typedef struct {
 	Precision precision;
 	CalibParams calib_params; /* --calibration, --percentile */
 	int bias_correction;      /* --bias-correction */
+	/* given on the command line: they win over --config's */
+	int set_precision, set_method, set_percentile;
+	const FeConfig *cfg;      /* --config, read (drv_read_config) */
 	TgtOptions tgt;
 	PipelineOptions pipe;
 	int quiet, verbose;
@@ -41,6 +44,9 @@ void drv_help(FILE *f, const char *cmd);
  * front half of compile, run and inspect.  On success *g holds the graph and
  * *calib must be released with drv_free_calib. */
 int drv_load_and_run(const Options *o, Graph **g, NpyArray *calib, Diag *d);
+/* Reads --config into o->cfg and takes its settings where the command line
+ * gave none.  Returns 0, or -1 (diagnosed). */
+int drv_read_config(Options *o, Diag *d);
 /* The pipeline it runs: --passes, or the default with or without --calib. */
 const char *drv_pipeline(const Options *o);
 

@@ -26,6 +26,27 @@ static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
 	return 0;
 }
 
+/* The configuration read; owned here for the whole run. */
+static FeConfig *config;
+
+int drv_read_config(Options *o, Diag *d)
+{
+	fe_config_free(config);
+	if (!(o->cfg = config = fe_config_read(o->config, d)))
+		return -1;
+	if (config->has_precision && !o->set_precision)
+		o->precision = config->precision;
+	if ((config->calib_set & CALIB_SET_METHOD) && !o->set_method)
+		o->calib_params.method = config->calib.method;
+	if ((config->calib_set & CALIB_SET_PERCENTILE) && !o->set_percentile)
+		o->calib_params.percentile = config->calib.percentile;
+	if (config->calib_set & CALIB_SET_BINS)
+		o->calib_params.bins = config->calib.bins;
+	if (config->has_bias_correction && !o->bias_correction)
+		o->bias_correction = config->bias_correction;
+	return 0;
+}
+
 const char *drv_pipeline(const Options *o)
 {
 	if (o->passes)
@@ -72,19 +93,21 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 
 	memset(calib, 0, sizeof *calib);
 	*out = NULL;
-	if (o->config) {
-		diag_error(d, loc_file(o->config), "--config is not supported yet");
-		return EXIT_INPUT;
-	}
 	if (o->calib_path) {
 		if (load_calib(o->calib_path, calib, &cd, d))
 			return EXIT_INPUT;
 		cd.params = o->calib_params;
+		cd.layers = o->cfg ? o->cfg->layers : NULL;
+		cd.nlayer = o->cfg ? o->cfg->nlayer : 0;
 		ctx.calib = &cd;
 	}
 	Graph *g = fe_parse_file(o->model, d);
 	if (!g)
 		return EXIT_INPUT;
+	if (o->cfg && fe_config_apply(o->cfg, g, d)) {
+		ir_graph_free(g);
+		return EXIT_INPUT;
+	}
 	char *bc = o->bias_correction ? with_bias_correct(pipeline, d) : NULL;
 	if (o->verbose && (bc || !o->bias_correction))
 		fprintf(stderr, "quantc: passes %s\n", bc ? bc : pipeline);

@@ -29,7 +29,8 @@ static const char *common_help =
 	"                              percentile (default 99.99)\n"
 	"  --bias-correction           fold the mean error of weight quantization into\n"
 	"                              each bias (runs pass bias-correct before quantize)\n"
-	"  --config FILE.yaml          quantization and target settings\n"
+	"  --config FILE.yaml          quantization settings: method, input ranges, per-layer\n"
+	"                              methods (docs/configuration.md); flags win over it\n"
 	"  --passes P1,P2{opt=v},...   run this pipeline instead of the default\n"
 	"  --print-after-all           print the IR after every pass (to stderr)\n"
 	"  --print-after PASS[,PASS]   print the IR after these passes\n"
@@ -171,10 +172,12 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 				return EXIT_INPUT;
 			}
 			o->calib_params.method = (CalibMethod)m;
+			o->set_method = 1;
 		} else if (is_opt(a, "--percentile")) {
 			char *end;
 			VAL("--percentile");
 			o->calib_params.percentile = strtod(v, &end);
+			o->set_percentile = 1;
 			if (*end || end == v || !(o->calib_params.percentile > 0) ||
 			    o->calib_params.percentile > 100) {
 				diag_error(d, loc_none(), "--percentile: '%s' is not a number in (0, 100]", v);
@@ -218,6 +221,7 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 			o->tgt.features = v;
 		} else if (is_opt(a, "--precision")) {
 			VAL("--precision");
+			o->set_precision = 1;
 			if (strcmp(v, "int8") == 0)
 				o->precision = PREC_INT8;
 			else if (strcmp(v, "int16") == 0)
@@ -278,6 +282,8 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		drv_help(stderr, NULL);
 		return EXIT_USAGE;
 	}
+	if (o->config && drv_read_config(o, d))
+		return EXIT_INPUT;
 	if (o->calib_params.method != CALIB_MINMAX && !o->calib_path) {
 		diag_error(d, loc_none(), "--calibration %s needs calibration data (--calib FILE.npy)",
 		           calib_method_name(o->calib_params.method));

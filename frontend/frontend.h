@@ -4,6 +4,7 @@
 #define QUANTC_FRONTEND_H
 
 #include "../ir/ir.h"
+#include "../passes/passes.h"
 
 /* ---- parser.y ------------------------------------------------------------ */
 
@@ -29,5 +30,38 @@ typedef struct {
 int fe_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc);
 int fe_npy_write(const char *path, DType dt, const Shape *s, const void *data, Diag *d);
 void fe_npy_free(NpyArray *a);
+
+/* ---- config.c ------------------------------------------------------------ */
+
+/* A --config FILE.yaml (docs/configuration.md); the has_* flags say which
+ * settings the file gave.  Every Loc points into the file. */
+typedef struct {
+	char *name;
+	float range[2];
+	Loc loc;
+} FeConfigInput;
+
+typedef struct {
+	const char *path;
+	int has_precision, has_bias_correction;
+	Precision precision;
+	int bias_correction;
+	unsigned calib_set;     /* CALIB_SET_* bits of calib the file gave */
+	CalibParams calib;
+	FeConfigInput *inputs;
+	int ninput;
+	CalibOverride *layers;  /* layers:, in order (match strings owned) */
+	Loc *layer_locs;
+	int nlayer;
+} FeConfig;
+
+/* Reads and checks a configuration file.  NULL (diagnosed at the file's
+ * line and column) on any error; an empty file is an empty configuration. */
+FeConfig *fe_config_read(const char *path, Diag *d);
+/* Puts the declared input ranges into g's inputs (an unknown input is an
+ * error) and warns of layer patterns that match no value of g.  Returns 0,
+ * or -1 (diagnosed). */
+int fe_config_apply(const FeConfig *c, Graph *g, Diag *d);
+void fe_config_free(FeConfig *c);
 
 #endif

@@ -10,7 +10,9 @@
  * calib keeps what was seen, so a dump shows both.  With minmax no clip is
  * written and the output is what it always was. */
 #include <float.h>
+#include <fnmatch.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "passes.h"
 
@@ -146,6 +148,25 @@ static int keeps_input_q(const Graph *g, int v)
 	return def >= 0 && (ir_ops[g->nodes[def].op].flags & OPF_KEEPQ);
 }
 
+/* The first per-layer setting (--config) whose pattern matches value name. */
+static void override(const PassOptions *o, const char *name, CalibParams *p)
+{
+	const CalibData *cd = o->ctx ? o->ctx->calib : NULL;
+
+	for (int i = 0; cd && name && i < cd->nlayer; i++) {
+		const CalibOverride *l = &cd->layers[i];
+		if (strcmp(l->match, name) != 0 && fnmatch(l->match, name, 0) != 0)
+			continue;
+		if (l->set & CALIB_SET_METHOD)
+			p->method = l->params.method;
+		if (l->set & CALIB_SET_PERCENTILE)
+			p->percentile = l->params.percentile;
+		if (l->set & CALIB_SET_BINS)
+			p->bins = l->params.bins;
+		return;
+	}
+}
+
 int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 {
 	CalibParams all = {CALIB_MINMAX, 0, 0};
@@ -162,6 +183,7 @@ int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 		s.lo[v] = FLT_MAX;
 		s.hi[v] = -FLT_MAX;
 		per[v] = all;
+		override(o, g->vals[v].name, &per[v]);
 		if (g->vals[v].kind != VK_CONST && !keeps_input_q(g, v) && per[v].method != CALIB_MINMAX)
 			calib_hist_init(&s.hist[v], per[v].bins);
 	}

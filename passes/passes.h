@@ -18,6 +18,16 @@ typedef struct {
 	int bins;          /* histogram bins; 0: 2048 */
 } CalibParams;
 
+/* A per-layer calibration setting (--config's layers:): a value whose name
+ * is `match`, or matches it as an fnmatch glob, takes the fields of params
+ * flagged in `set`.  The first matching override wins. */
+enum { CALIB_SET_METHOD = 1, CALIB_SET_PERCENTILE = 2, CALIB_SET_BINS = 4 };
+typedef struct {
+	const char *match;
+	unsigned set;
+	CalibParams params;
+} CalibOverride;
+
 /* A calibration data set: N samples, each shaped like the model's input. */
 typedef struct {
 	const char *path;
@@ -25,6 +35,8 @@ typedef struct {
 	Shape sample;         /* shape of one sample (batch axis = 1) */
 	const float *data;    /* n * numel(sample) floats */
 	CalibParams params;   /* the method (--calibration, --percentile) */
+	const CalibOverride *layers; /* per-layer methods (--config), or NULL */
+	int nlayer;
 } CalibData;
 
 /* Settings shared by every pass of one run. */
