@@ -228,27 +228,39 @@ out:
 	return rc;
 }
 
-int pass_opt_double(const PassOptions *o, const char *key, double *out, Diag *d)
+/* The value of "key=value" in a pass's "k=v,k=v" options: *len bytes at the
+ * returned pointer, or NULL when the key is absent. */
+static const char *find_opt(const PassOptions *o, const char *key, size_t *len)
 {
 	size_t k = strlen(key);
 	for (const char *p = o->args; p && *p;) {
 		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len > k && strncmp(p, key, k) == 0 && p[k] == '=') {
-			char buf[64], *end;
-			size_t vl = len - k - 1;
-			if (vl == 0 || vl >= sizeof buf)
-				goto bad;
-			memcpy(buf, p + k + 1, vl);
-			buf[vl] = 0;
-			*out = strtod(buf, &end);
-			if (*end)
-				goto bad;
-			return 1;
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n > k && strncmp(p, key, k) == 0 && p[k] == '=') {
+			*len = n - k - 1;
+			return p + k + 1;
 		}
 		p = e ? e + 1 : NULL;
 	}
-	return 0;
+	return NULL;
+}
+
+int pass_opt_double(const PassOptions *o, const char *key, double *out, Diag *d)
+{
+	char buf[64], *end;
+	size_t vl;
+	const char *v = find_opt(o, key, &vl);
+
+	if (!v)
+		return 0;
+	if (vl == 0 || vl >= sizeof buf)
+		goto bad;
+	memcpy(buf, v, vl);
+	buf[vl] = 0;
+	*out = strtod(buf, &end);
+	if (*end)
+		goto bad;
+	return 1;
 bad:
 	diag_error(d, loc_none(), "pass option '%s' needs a number", key);
 	return -1;
@@ -256,22 +268,17 @@ bad:
 
 int pass_opt_str(const PassOptions *o, const char *key, char *buf, size_t n, Diag *d)
 {
-	size_t k = strlen(key);
-	for (const char *p = o->args; p && *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len > k && strncmp(p, key, k) == 0 && p[k] == '=') {
-			size_t vl = len - k - 1;
-			if (vl == 0 || vl >= n) {
-				diag_error(d, loc_none(), "pass option '%s' needs a word of at most %zu "
-				           "characters", key, n - 1);
-				return -1;
-			}
-			memcpy(buf, p + k + 1, vl);
-			buf[vl] = 0;
-			return 1;
-		}
-		p = e ? e + 1 : NULL;
+	size_t vl;
+	const char *v = find_opt(o, key, &vl);
+
+	if (!v)
+		return 0;
+	if (vl == 0 || vl >= n) {
+		diag_error(d, loc_none(), "pass option '%s' needs a word of at most %zu characters",
+		           key, n - 1);
+		return -1;
 	}
-	return 0;
+	memcpy(buf, v, vl);
+	buf[vl] = 0;
+	return 1;
 }
