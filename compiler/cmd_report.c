@@ -569,17 +569,22 @@ static int compare(Report *r, const NpyArray *x, Diag *d)
 		goto out;
 	ir_interp_set_hook(fi, float_hook, r);
 	ir_interp_set_hook(qi, quant_hook, r);
+	Progress pr;
+	progress_begin(&pr, d, "report", x->shape.d[0]);
 	for (int64_t i = 0; i < x->shape.d[0]; i++) {
 		const float *ins[1] = {(const float *)x->data + i * nin};
 		float *of[1] = {yf}, *oq[1] = {yq};
+		progress_step(&pr, i);
 		/* the float run first: the quantized hook compares with its results */
 		if (ir_interp_run_f32(fi, ins, of) || ir_interp_run_f32(qi, ins, oq)) {
+			progress_end(&pr);
 			diag_error(d, loc_none(), "report: the interpreter cannot take float samples for "
 			           "this graph's input or output types");
 			goto out;
 		}
 		r->agree += argmax(yf, nout) == argmax(yq, nout);
 	}
+	progress_end(&pr);
 	r->samples = x->shape.d[0];
 	rc = 0;
 out:

@@ -44,12 +44,18 @@ int cmd_run(const Options *o, Diag *d)
 		goto out;
 	int64_t n = x.shape.d[0], nin = ir_shape_numel(&in->shape), nout = ir_shape_numel(&ov->shape);
 	y = ir_xmalloc((size_t)(n * nout) * sizeof *y);
+	Progress pr;
+	progress_begin(&pr, d, "run", n);
 	for (int64_t i = 0; i < n; i++) {
 		const float *ins[1] = {(const float *)x.data + i * nin};
 		float *outs[1] = {y + i * nout};
-		if (ir_interp_run_f32(it, ins, outs))
+		progress_step(&pr, i);
+		if (ir_interp_run_f32(it, ins, outs)) {
+			progress_end(&pr);
 			goto out;
+		}
 	}
+	progress_end(&pr);
 	Shape ys = ov->shape;
 	ys.d[0] *= n;
 	if (ys.rank == 0)

@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 	}
 	if ((rc = drv_parse_options(argc, argv, &o, &d)))
 		return rc;
+	d.quiet = o.quiet;
 	rc = fn(&o, &d);
 	if (rc == 0 && d.nerrors)
 		rc = EXIT_INPUT;

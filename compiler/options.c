@@ -41,7 +41,7 @@ static const char *common_help =
 	"  --elide-constants           shorten large constants in printed IR (not parseable)\n"
 	"  --verify-each               run the IR verifier after every pass\n"
 	"  --time-passes               print the time each pass took\n"
-	"  -q, -v                      quieter, more verbose\n";
+	"  -q, -v                      -q: no warnings, no progress bar; -v: print the passes run\n";
 
 static const char *compile_help =
 	"  -o OUT.o                    object to write; the header goes to OUT.h\n"

@@ -64,6 +64,8 @@ void diag_error(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (d)
+		d->suppressed = 0;
 	va_start(ap, fmt);
 	diag_verror(d, loc, "error", fmt, ap);
 	va_end(ap);
@@ -75,17 +77,21 @@ void diag_warning(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (d)
+		d->nwarnings++;
+	if (d && (d->suppressed = d->quiet))
+		return;
 	va_start(ap, fmt);
 	diag_verror(d, loc, "warning", fmt, ap);
 	va_end(ap);
-	if (d)
-		d->nwarnings++;
 }
 
 void diag_note(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (d && d->suppressed)
+		return;
 	va_start(ap, fmt);
 	diag_verror(d, loc, "note", fmt, ap);
 	va_end(ap);

@@ -33,7 +33,9 @@ typedef struct {
 typedef struct {
 	int nerrors;
 	int nwarnings;
-	FILE *out; /* NULL: stderr */
+	FILE *out;     /* NULL: stderr */
+	int quiet;     /* -q: warnings (and their notes) and progress are not shown */
+	int suppressed; /* the last warning was not shown: neither are its notes */
 } Diag;
 
 /* file:line:col: error: message, then the source line and a caret. */
@@ -48,6 +50,19 @@ void diag_verror(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap
 _Noreturn void ir_ice(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define ICE(...) ir_ice(__FILE__, __LINE__, __VA_ARGS__)
+/* A progress bar on stderr for a step over `total` items ("calibrate
+ * 312/1000 [=====     ]"), drawn only when stderr is a terminal, the Diag is
+ * not quiet and the step has already taken half a second; erased at the end. */
+typedef struct {
+	const char *what;
+	int64_t total;
+	int on;        /* may draw at all */
+	int drawn;     /* something is on the terminal line */
+	double t0, last;
+} Progress;
+void progress_begin(Progress *p, const Diag *d, const char *what, int64_t total);
+void progress_step(Progress *p, int64_t done);
+void progress_end(Progress *p);
 static inline Loc loc_none(void) { Loc l = {0, 0, 0}; return l; }
 static inline Loc loc_file(const char *f) { Loc l = {f, 0, 0}; return l; }
 

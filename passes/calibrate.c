@@ -79,7 +79,10 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 	ir_interp_set_hook(it, fn, ctx);
 	int64_t numel = ir_shape_numel(&cd->sample);
 	int rc = 0;
+	Progress pr;
+	progress_begin(&pr, d, pass, cd->n);
 	for (int64_t i = 0; i < cd->n && !rc; i++) {
+		progress_step(&pr, i);
 		const void *ins[1] = {cd->data + i * numel};
 		void *outs[IR_MAX_IN] = {0};
 		float *tmp[8];
@@ -91,6 +94,7 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 		for (int k = 0; k < g->noutput; k++)
 			free(tmp[k]);
 	}
+	progress_end(&pr);
 	ir_interp_free(it);
 	return rc ? -1 : 0;
 }

@@ -201,7 +201,7 @@ int pass_run_pipeline(Graph *g, const char *pipeline, const PassContext *ctx,
 		}
 		secs[i] = now() - t0;
 		if (po->verify_each) {
-			Diag vd = {0, 0, d->out};
+			Diag vd = {.out = d->out};
 			if (ir_verify(g, &vd))
 				ICE("the IR does not verify after pass '%s'", p->name);
 		}

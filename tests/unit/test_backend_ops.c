@@ -263,7 +263,7 @@ static void place(Graph *g, int packed)
 	int64_t off = 0;
 
 	if (packed) {
-		Diag d = {0, 0, NULL};
+		Diag d = {.out = NULL};
 		if (pass_plan_memory(g, NULL, &d))
 			printf("plan-memory failed\n");
 		return;
@@ -460,7 +460,7 @@ static void run_case(Graph *g, const char *desc)
 	int q = is_quant(g);
 	const char *cpu = cpus[count % 3];
 	int opt = count % 7 == 3 ? 0 : count % 7 == 5 ? 3 : count % 7 == 6 ? 1 : 2;
-	Diag d = {0, 0, NULL};
+	Diag d = {.out = NULL};
 	char what[400];
 	void **fin = calloc((size_t)g->ninput, sizeof *fin), **qin = calloc((size_t)g->ninput, sizeof *qin);
 	void **fout = calloc((size_t)g->noutput, sizeof *fout), **qout = calloc((size_t)g->noutput, sizeof *qout);
@@ -815,7 +815,7 @@ static int only_allowed_undefined(const char *obj, int helpers)
 static void test_object_properties(void)
 {
 	Graph *g = small_graph(DT_I8);
-	Diag d = {0, 0, NULL};
+	Diag d = {.out = NULL};
 	size_t n1, n2;
 	char *a, *b, obj[256];
 	TgtOptions o = {.cpu = "x86-64-v3", .opt_level = 2, .name = "m", .out_obj = obj,
@@ -870,7 +870,7 @@ static void test_object_properties(void)
 /* Runs tgt_compile with o and expects an error mentioning want. */
 static void expect_error(Graph *g, TgtOptions o, const char *want, const char *what)
 {
-	Diag d = {0, 0, tmpfile()};
+	Diag d = {.out = tmpfile()};
 	char buf[4096] = "";
 	int rc;
 
@@ -931,7 +931,7 @@ static void test_cross(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const CrossCase *c = &cases[i];
 		for (int f = 0; f < 2; f++) {
-			Diag d = {0, 0, NULL};
+			Diag d = {.out = NULL};
 			TgtOptions o = {.triple = c->triple, .cpu = c->cpu, .opt_level = 2, .name = "m",
 			                .out_obj = path("x.o"), .emit = TGT_EMIT_OBJ};
 			size_t n = 0;

@@ -57,7 +57,7 @@ static void *vdata(Graph *g, int v)
 
 static Interp *interp_or_die(Graph *g)
 {
-	Diag d = {0, 0, NULL};
+	Diag d = {.out = NULL};
 	Interp *in = ir_interp_new(g, &d);
 
 	if (!in) {
@@ -864,7 +864,7 @@ static void test_cnn(int quant, int reps)
 static void test_errors(void)
 {
 	FILE *sink = fopen("/dev/null", "w");
-	Diag d = {0, 0, sink};
+	Diag d = {.out = sink};
 	int xv, yv;
 	Graph *g = unary_graph(OP_RELU, DT_F32, shp(1, 4, 0, 0, 0), shp(1, 4, 0, 0, 0), &xv, &yv);
 

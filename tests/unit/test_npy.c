@@ -61,7 +61,7 @@ static void expect_error(const char *what, const char *p, Loc loc, const char *e
 	char *msgs;
 	size_t len;
 	FILE *f = open_memstream(&msgs, &len);
-	Diag d = {0, 0, f};
+	Diag d = {.out = f};
 	NpyArray a;
 	int rc = fe_npy_read(p, &a, &d, loc);
 
@@ -247,7 +247,7 @@ static void test_write_fail(void)
 	char *msgs;
 	size_t len;
 	FILE *f = open_memstream(&msgs, &len);
-	Diag d = {0, 0, f};
+	Diag d = {.out = f};
 	Shape s = {1, {2}};
 	const float x[2] = {1, 2};
 	struct stat st;

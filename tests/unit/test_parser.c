@@ -28,7 +28,7 @@ static Graph *parse(const char *text, const char *dir, char **msgs, int *nerr)
 {
 	size_t n;
 	FILE *f = open_memstream(msgs, &n);
-	Diag d = {0, 0, f};
+	Diag d = {.out = f};
 	Graph *g = fe_parse_string(text, strlen(text), "t.qg", dir, &d);
 	fclose(f);
 	chomp(*msgs);
@@ -314,7 +314,7 @@ static void test_bad(void)
 		if (strcmp(bad[i].name, "NUL byte") == 0)
 			len++; /* the NUL itself */
 		FILE *f = open_memstream(&msgs, &(size_t){0});
-		Diag d = {0, 0, f};
+		Diag d = {.out = f};
 		Graph *g = fe_parse_string(bad[i].text, len, "t.qg", NULL, &d);
 		fclose(f);
 		chomp(msgs);
@@ -412,7 +412,7 @@ static void test_misc(void)
 	free(msgs);
 
 	/* earlier errors in the same Diag do not fail a good parse */
-	Diag d2 = {5, 0, NULL};
+	Diag d2 = {.nerrors = 5};
 	const char text[] = "model m\ninput x : f32[1]\noutput x\n";
 	g = fe_parse_string(text, strlen(text), "t.qg", NULL, &d2);
 	check(g != NULL && d2.nerrors == 5, "earlier errors in the Diag are not ours");

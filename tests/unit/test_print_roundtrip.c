@@ -27,7 +27,7 @@ static FILE *quiet(void)
 
 static Graph *parse(const char *text, const char *name)
 {
-	Diag d = {0, 0, quiet()};
+	Diag d = {.out = quiet()};
 	Graph *g = fe_parse_string(text, strlen(text), name, NULL, &d);
 	if (!g && strcmp(name, "elided.qg") != 0) {
 		d.out = NULL; /* unexpected: show why */
@@ -42,7 +42,7 @@ static char *print(Graph *g, const PrintOptions *po, int *rc)
 	char *s;
 	size_t n;
 	FILE *f = open_memstream(&s, &n);
-	Diag d = {0, 0, quiet()};
+	Diag d = {.out = quiet()};
 	int r = ir_print(f, g, po, &d);
 
 	fclose(f);
