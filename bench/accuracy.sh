@@ -30,13 +30,19 @@ configs=(
 	"int8 entropy|--calibration entropy"
 	"int8 mse|--calibration mse"
 	"int8 minmax + bias correction|--bias-correction"
+	"int8 range propagation only (no calibration data)|NOCALIB"
+	"int16 (16x8) minmax|--precision int16"
+	"auto mixed precision, min SQNR 45 dB|--precision auto --min-sqnr 45"
+	"auto mixed precision, min SQNR 46.5 dB|--precision auto --min-sqnr 46.5"
 )
 
 # accuracy MODEL OPTIONS...: percent correct of the compiled model
 accuracy() {
-	local model=$1
+	local model=$1 calib=(--calib "$data/calib.npy")
 	shift
-	"$quantc" compile "$ex/$model.qg" --calib "$data/calib.npy" "$@" -o "$work/$model.o"
+	# NOCALIB: ranges proven from the input's declared range alone
+	[ "${1:-}" = NOCALIB ] && { calib=(); shift; }
+	"$quantc" compile -q "$ex/$model.qg" "${calib[@]}" "$@" -o "$work/$model.o"
 	"$cc" -std=c11 -O2 -DMODEL="$model" -I"$work" -I"$root/runtime/include" \
 		"$ex/demo.c" "$work/$model.o" "$build/libqrt.a" -o "$work/demo"
 	"$work/demo" "$data/test_x.npy" "$data/test_y.npy" |

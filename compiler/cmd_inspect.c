@@ -71,13 +71,26 @@ static void print_ranges(const Graph *g)
 	}
 }
 
+/* The precision a layer computes in (its result's storage type); for a
+ * boundary the conversion, "i16>f32". */
+static const char *prec_str(const Graph *g, const Node *nd, char *buf, size_t n)
+{
+	DType x = g->vals[nd->in[0]].dt, y = g->vals[nd->out].dt;
+
+	if (nd->op == OP_QUANTIZE || nd->op == OP_DEQUANTIZE)
+		snprintf(buf, n, "%s>%s", ir_dtype_name(x), ir_dtype_name(y));
+	else
+		snprintf(buf, n, "%s", y == DT_I8 ? "int8" : y == DT_I16 ? "int16" : ir_dtype_name(y));
+	return buf;
+}
+
 int cmd_inspect(const Options *o, Diag *d)
 {
 	Graph *g;
 	NpyArray calib;
 	int rc;
 	int64_t macs = 0, params = 0;
-	char b1[96], b2[64];
+	char b1[96], b2[64], b3[16];
 
 	if ((rc = drv_load_and_run(o, &g, &calib, d)))
 		goto out;
@@ -88,13 +101,13 @@ int cmd_inspect(const Options *o, Diag *d)
 	}
 	printf("model %s: %d inputs, %d outputs, %d layers\n\n", g->name, g->ninput, g->noutput,
 	       g->nnode);
-	printf("%-3s %-10s %-10s %-6s %-3s %-16s %-22s %12s %10s %10s\n", "#", "value", "op", "act",
-	       "dt", "shape", "quantization", "MACs", "params B", "arena @");
+	printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10s\n", "#", "value", "op",
+	       "act", "prec", "dt", "shape", "quantization", "MACs", "params B", "arena @");
 	for (int i = 0; i < g->ninput; i++) {
 		const Value *v = &g->vals[g->inputs[i]];
 		qstr(v, b2, sizeof b2);
-		printf("%-3s %-10s %-10s %-6s %-3s %-16s %-22s %12s %10s %10lld\n", "in", v->name,
-		       "input", "", ir_dtype_name(v->dt), ir_shape_str(&v->shape, b1, sizeof b1), b2,
+		printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10lld\n", "in", v->name,
+		       "input", "", "", ir_dtype_name(v->dt), ir_shape_str(&v->shape, b1, sizeof b1), b2,
 		       "", "", (long long)v->offset);
 	}
 	for (int n = 0; n < g->nnode; n++) {
@@ -104,12 +117,15 @@ int cmd_inspect(const Options *o, Diag *d)
 		for (int k = 1; k < nd->nin; k++)
 			if (g->vals[nd->in[k]].kind == VK_CONST)
 				p += ir_value_bytes(&g->vals[nd->in[k]]);
-		macs += m;
-		params += p;
+		/* sizes come from the model: saturate rather than wrap */
+		if (__builtin_add_overflow(macs, m, &macs))
+			macs = INT64_MAX;
+		if (__builtin_add_overflow(params, p, &params))
+			params = INT64_MAX;
 		qstr(v, b2, sizeof b2);
-		printf("%-3d %-10s %-10s %-6s %-3s %-16s %-22s %12lld %10lld %10lld\n", n, v->name,
+		printf("%-3d %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12lld %10lld %10lld\n", n, v->name,
 		       ir_ops[nd->op].name, ir_ops[nd->op].flags & OPF_ACT ? ir_act_name(nd->a.act) : "",
-		       ir_dtype_name(v->dt), ir_shape_str(&v->shape, b1, sizeof b1), b2, (long long)m,
+		       prec_str(g, nd, b3, sizeof b3), ir_dtype_name(v->dt), ir_shape_str(&v->shape, b1, sizeof b1), b2, (long long)m,
 		       (long long)p, (long long)v->offset);
 	}
 	printf("\ntotal: %lld MACs, %lld parameter bytes\n", (long long)macs, (long long)params);

@@ -13,7 +13,7 @@ int cmd_opt(const Options *o, Diag *d)
 	NpyArray calib;
 	int rc;
 
-	if (!oo.passes)
+	if (!oo.passes && !o->auto_precision) /* auto needs quantize: the default */
 		oo.passes = "";
 	if ((rc = drv_load_and_run(&oo, &g, &calib, d)))
 		goto out;

@@ -512,9 +512,9 @@ static void write_svg(FILE *f, const Report *r)
 /* The float reference: the float pipeline up to where it would plan memory. */
 static Graph *float_graph(const Options *o, Diag *d)
 {
-	PassContext ctx = {PREC_F32, NULL};
+	PassContext ctx = {PREC_F32, NULL, NULL, 0, 0};
 	PipelineOptions po = {0};
-	Graph *g = fe_parse_file(o->model, d);
+	Graph *g = fe_read_model(o->model, &(FeReadOptions){o->input_shape}, d);
 
 	if (!g)
 		return NULL;
@@ -630,6 +630,8 @@ int cmd_report(const Options *o, Diag *d)
 		Options oq = *o;
 		oq.model = o->quantized;
 		oq.passes = o->passes ? o->passes : "";
+		if (!fe_is_onnx(oq.model)) /* the ONNX model's --input-shape is not the dump's */
+			oq.input_shape = NULL;
 		rc = drv_load_and_run(&oq, &r.qg, &calib, d);
 	} else
 		rc = drv_load_and_run(o, &r.qg, &calib, d);

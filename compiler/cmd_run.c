@@ -34,7 +34,9 @@ int cmd_run(const Options *o, Diag *d)
 		goto out;
 	}
 	sample.d[0] = 1;
-	if (!ir_shape_eq(&sample, &in->shape)) {
+	/* exactly the input's shape is one sample, whatever its first dimension */
+	int whole = ir_shape_eq(&x.shape, &in->shape);
+	if (!whole && !ir_shape_eq(&sample, &in->shape)) {
 		diag_error(d, loc_file(o->input), "run: samples are %s, input '%s' is %s",
 		           ir_shape_str(&x.shape, b1, sizeof b1), in->name,
 		           ir_shape_str(&in->shape, b2, sizeof b2));
@@ -42,7 +44,7 @@ int cmd_run(const Options *o, Diag *d)
 	}
 	if (!(it = ir_interp_new(g, d)))
 		goto out;
-	int64_t n = x.shape.d[0], nin = ir_shape_numel(&in->shape), nout = ir_shape_numel(&ov->shape);
+	int64_t n = whole ? 1 : x.shape.d[0], nin = ir_shape_numel(&in->shape), nout = ir_shape_numel(&ov->shape);
 	y = ir_xmalloc((size_t)(n * nout) * sizeof *y);
 	Progress pr;
 	progress_begin(&pr, d, "run", n);

@@ -383,16 +383,14 @@ static int tensor(TraceDiff *t, const char *line)
 /* Reads the whole trace; 0 when it is well formed. */
 static int read_trace(TraceDiff *t)
 {
-	FILE *f = fopen(t->path, "rb");
+	FILE *f = ir_open_input(t->path, "cannot open the trace", t->d, loc_file(t->path));
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int bad = 0;
 
-	if (!f) {
-		diag_error(t->d, loc_file(t->path), "cannot open the trace");
+	if (!f)
 		return 1;
-	}
 	while (!bad && (n = getline(&line, &cap, f)) >= 0) {
 		t->line++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))

@@ -21,12 +21,17 @@ typedef struct {
 	const char *passes;    /* NULL: the default pipeline */
 	const char *name;
 	const char *dot;       /* inspect: --dot OUT.dot */
+	const char *input_shape; /* --input-shape NAME=DxD..[,...] (ONNX models) */
 	const char *format;    /* report: --format text|json (NULL: text) */
 	const char *svg;       /* report: --svg OUT.svg */
 	const char *quantized; /* report: --quantized DUMP.qg */
 	Precision precision;
 	CalibParams calib_params; /* --calibration, --percentile */
 	int bias_correction;      /* --bias-correction */
+	int64_t max_memory;       /* --max-memory BYTES (0: none) */
+	int auto_precision;       /* --precision auto: int8/int16 per layer (auto_precision.c) */
+	double min_sqnr;          /* --min-sqnr DB: its target */
+	int set_min_sqnr;
 	/* given on the command line: they win over --config's */
 	int set_precision, set_method, set_percentile;
 	const FeConfig *cfg;      /* --config, read (drv_read_config) */

@@ -1,7 +1,9 @@
 /* load.c — the front half every subcommand shares: read the calibration
  * data and the model, then run the pass pipeline. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "driver.h"
 
@@ -18,11 +20,49 @@ static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
 		diag_error(d, loc_file(path), "calibration data needs at least one sample along axis 0");
 		return -1;
 	}
+	/* a NaN or an infinity has no place in a range; every method would
+	 * skip or be skewed by it, silently (docs/limits.md) */
+	int64_t n = ir_shape_numel(&a->shape), per = n / a->shape.d[0];
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(((const float *)a->data)[i])) {
+			diag_error(d, loc_file(path), "calibration sample %lld has %s at element %lld",
+			           (long long)(i / per), isnan(((const float *)a->data)[i]) ? "a NaN"
+			           : "an infinity", (long long)(i % per));
+			return -1;
+		}
 	cd->path = path;
 	cd->n = a->shape.d[0];
 	cd->sample = a->shape;
 	cd->sample.d[0] = 1;
 	cd->data = a->data;
+	return 0;
+}
+
+/* --calib DIR: the folder's images (docs/configuration.md), preprocessed
+ * as --config's calibration.images says into samples shaped like g's input;
+ * so it is read after the model. */
+static int load_calib_images(const Options *o, const Graph *g, NpyArray *a, CalibData *cd,
+                             Diag *d)
+{
+	FeImageOpts def;
+
+	fe_image_opts_init(&def);
+	if (g->ninput != 1) {
+		diag_error(d, loc_file(o->calib_path), "a calibration folder needs a model with one "
+		           "input; '%s' has %d", g->name, g->ninput);
+		return -1;
+	}
+	if (fe_images_read(o->calib_path, o->cfg && o->cfg->has_images ? &o->cfg->images : &def,
+	                   &g->vals[g->inputs[0]], a, d))
+		return -1;
+	cd->path = o->calib_path;
+	cd->n = a->shape.d[0];
+	cd->sample = a->shape;
+	cd->sample.d[0] = 1;
+	cd->data = a->data;
+	cd->params = o->calib_params;
+	cd->layers = o->cfg ? o->cfg->layers : NULL;
+	cd->nlayer = o->cfg ? o->cfg->nlayer : 0;
 	return 0;
 }
 
@@ -34,8 +74,15 @@ int drv_read_config(Options *o, Diag *d)
 	fe_config_free(config);
 	if (!(o->cfg = config = fe_config_read(o->config, d)))
 		return -1;
-	if (config->has_precision && !o->set_precision)
+	if (config->has_precision && !o->set_precision) {
 		o->precision = config->precision;
+		o->auto_precision = config->auto_precision;
+	}
+	/* only auto reads it: a command-line --precision int8 turns both off */
+	if (config->has_min_sqnr && !o->set_min_sqnr && o->auto_precision) {
+		o->min_sqnr = config->min_sqnr;
+		o->set_min_sqnr = 1;
+	}
 	if ((config->calib_set & CALIB_SET_METHOD) && !o->set_method)
 		o->calib_params.method = config->calib.method;
 	if ((config->calib_set & CALIB_SET_PERCENTILE) && !o->set_percentile)
@@ -44,14 +91,23 @@ int drv_read_config(Options *o, Diag *d)
 		o->calib_params.bins = config->calib.bins;
 	if (config->has_bias_correction && !o->bias_correction)
 		o->bias_correction = config->bias_correction;
+	if (config->has_images && o->calib_path && !fe_is_dir(o->calib_path) &&
+	    access(o->calib_path, F_OK) == 0)
+		diag_warning(d, config->images.where, "calibration.images is ignored: --calib %s is not "
+		             "a folder of images", o->calib_path);
 	return 0;
 }
 
 const char *drv_pipeline(const Options *o)
 {
+	/* an f32 model with integer layers (--config) still needs quantize */
+	PassContext ctx = {o->precision, NULL, o->cfg ? o->cfg->layer_prec : NULL,
+	                   o->cfg ? o->cfg->nlayer_prec : 0, 0};
+	Precision p = pass_pipeline_precision(&ctx);
+
 	if (o->passes)
 		return o->passes;
-	return o->calib_path ? pass_default_pipeline(o->precision) : pass_static_pipeline(o->precision);
+	return o->calib_path ? pass_default_pipeline(p) : pass_static_pipeline(p);
 }
 
 /* Where is step `name` in pipeline p?  NULL if it has none. */
@@ -85,15 +141,25 @@ static char *with_bias_correct(const char *p, Diag *d)
 	return s;
 }
 
+/* The pipeline; with --precision auto, the search that runs it once per
+ * candidate and then with its choice (it replaces *g). */
+static int run_passes(const Options *o, Graph **g, const char *p, const PassContext *ctx, Diag *d)
+{
+	if (o->auto_precision)
+		return pass_auto_precision(g, p, ctx, &o->pipe, o->min_sqnr, d);
+	return pass_run_pipeline(*g, p, ctx, &o->pipe, d);
+}
+
 int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 {
 	CalibData cd;
-	PassContext ctx = {o->precision, NULL};
+	PassContext ctx = {o->precision, NULL, o->cfg ? o->cfg->layer_prec : NULL,
+	                   o->cfg ? o->cfg->nlayer_prec : 0, o->max_memory};
 	const char *pipeline = drv_pipeline(o);
 
 	memset(calib, 0, sizeof *calib);
 	*out = NULL;
-	if (o->calib_path) {
+	if (o->calib_path && !fe_is_dir(o->calib_path)) {
 		if (load_calib(o->calib_path, calib, &cd, d))
 			return EXIT_INPUT;
 		cd.params = o->calib_params;
@@ -101,17 +167,24 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 		cd.nlayer = o->cfg ? o->cfg->nlayer : 0;
 		ctx.calib = &cd;
 	}
-	Graph *g = fe_parse_file(o->model, d);
+	Graph *g = fe_read_model(o->model, &(FeReadOptions){o->input_shape}, d);
 	if (!g)
 		return EXIT_INPUT;
 	if (o->cfg && fe_config_apply(o->cfg, g, d)) {
 		ir_graph_free(g);
 		return EXIT_INPUT;
 	}
+	if (o->calib_path && fe_is_dir(o->calib_path)) {
+		if (load_calib_images(o, g, calib, &cd, d)) {
+			ir_graph_free(g);
+			return EXIT_INPUT;
+		}
+		ctx.calib = &cd;
+	}
 	char *bc = o->bias_correction ? with_bias_correct(pipeline, d) : NULL;
 	if (o->verbose && (bc || !o->bias_correction))
 		fprintf(stderr, "quantc: passes %s\n", bc ? bc : pipeline);
-	if ((o->bias_correction && !bc) || pass_run_pipeline(g, bc ? bc : pipeline, &ctx, &o->pipe, d)) {
+	if ((o->bias_correction && !bc) || run_passes(o, &g, bc ? bc : pipeline, &ctx, d)) {
 		free(bc);
 		ir_graph_free(g);
 		return EXIT_INPUT;

@@ -32,6 +32,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	o.cmd = argv[1];
+	/* whatever it writes, quantc never replaces a file it has read */
+	ir_protect_inputs();
 	int (*fn)(const Options *, Diag *) = NULL;
 	if (strcmp(o.cmd, "compile") == 0)
 		fn = cmd_compile;

@@ -1,4 +1,6 @@
 /* options.c — command-line parsing and --help texts (DESIGN section 3). */
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +22,14 @@ static const char *usage =
 static const char *common_help =
 	"  --precision int8|int16|f32  int8 (default): per-channel int8 weights, int8 activations;\n"
 	"                              f32: no quantization\n"
-	"  --calib FILE.npy            calibration inputs, float32 [N, ...] (the input's shape\n"
-	"                              with the batch axis replaced by N); without it, int8/int16\n"
+	"  --precision auto --min-sqnr DB\n"
+	"                              int8 or int16 per layer, the fewest bytes for an output\n"
+	"                              SQNR of DB dB against f32 on the --calib samples;\n"
+	"                              prints the choice per layer (docs/quantization.md)\n"
+	"  --calib FILE.npy|DIR        calibration inputs, float32 [N, ...] (the input's shape\n"
+	"                              with the batch axis replaced by N), or a folder of PNG,\n"
+	"                              PGM or PPM images, one sample each, preprocessed as the\n"
+	"                              --config's calibration.images says; without it, int8/int16\n"
 	"                              ranges are proven from the inputs' declared `range [lo, hi]`\n"
 	"  --calibration METHOD        how observations become each activation's range:\n"
 	"                              minmax (default), percentile, entropy, mse\n"
@@ -31,6 +39,8 @@ static const char *common_help =
 	"                              each bias (runs pass bias-correct before quantize)\n"
 	"  --config FILE.yaml          quantization settings: method, input ranges, per-layer\n"
 	"                              methods (docs/configuration.md); flags win over it\n"
+	"  --input-shape NAME=DxDx..   ONNX models: the shape of input NAME (comma-separate\n"
+	"                              several); a symbolic batch dimension is otherwise 1\n"
 	"  --passes P1,P2{opt=v},...   run this pipeline instead of the default\n"
 	"  --print-after-all           print the IR after every pass (to stderr)\n"
 	"  --print-after PASS[,PASS]   print the IR after these passes\n"
@@ -40,6 +50,10 @@ static const char *common_help =
 	"                              each with a Graphviz picture NN-pass.dot beside it\n"
 	"  --elide-constants           shorten large constants in printed IR (not parseable)\n"
 	"  --verify-each               run the IR verifier after every pass\n"
+	"  --max-memory BYTES          the largest arena plan-memory may make (suffix K, M or\n"
+	"                              G: KiB, MiB, GiB; default and most 4G - 1; docs/limits.md)\n"
+	"  --allow-path DIR            the model may read files in DIR too (npy(...) paths\n"
+	"                              must otherwise stay in the model's folder); repeatable\n"
 	"  --time-passes               print the time each pass took\n"
 	"  -q, -v                      -q: no warnings, no progress bar; -v: print the passes run\n";
 
@@ -110,6 +124,29 @@ static int is_opt(const char *a, const char *opt)
 	return strncmp(a, opt, n) == 0 && (a[n] == 0 || a[n] == '=');
 }
 
+/* --max-memory BYTES: a positive integer, optionally followed by K, M or G
+ * (binary multiples). */
+static int parse_bytes(const char *s, int64_t *out, Diag *d)
+{
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	long long n = strtoll(s, &end, 10);
+	if (end != s && *end && !end[1]) {
+		const char *u = strchr("KMG", *end == 'k' ? 'K' : *end == 'm' ? 'M' : *end == 'g' ? 'G' : *end);
+		shift = u && *u ? 10 * (int)(u - "KMG" + 1) : -1;
+		end += shift > 0;
+	}
+	if (end == s || *end || errno || n < 1 || shift < 0 || n > (INT64_MAX >> shift)) {
+		diag_error(d, loc_none(), "--max-memory: '%s' is not a number of bytes (e.g. 65536, "
+		           "64K, 2M, 1G)", s);
+		return -1;
+	}
+	*out = (int64_t)n << shift;
+	return 0;
+}
+
 static int parse_emit(const char *s, unsigned *out, Diag *d)
 {
 	static const struct { const char *name; unsigned bit; } kinds[] = {
@@ -138,6 +175,26 @@ static int parse_emit(const char *s, unsigned *out, Diag *d)
 		return -1;
 	}
 	*out = bits;
+	return 0;
+}
+
+/* --precision auto and --min-sqnr go together, with calibration data. */
+static int check_auto(const Options *o, Diag *d)
+{
+	if (o->set_min_sqnr && !o->auto_precision) {
+		diag_error(d, loc_none(), "--min-sqnr (min_sqnr:) is the target of --precision auto; "
+		           "give both");
+		return -1;
+	}
+	if (o->auto_precision && !o->set_min_sqnr) {
+		diag_error(d, loc_none(), "--precision auto needs a target: --min-sqnr DB (or "
+		           "min_sqnr: in --config)");
+		return -1;
+	}
+	if (o->auto_precision && !o->calib_path) {
+		diag_error(d, loc_none(), "--precision auto needs calibration data (--calib FILE.npy)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -191,6 +248,9 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		} else if (is_opt(a, "--passes")) {
 			VAL("--passes");
 			o->passes = v;
+		} else if (is_opt(a, "--input-shape")) {
+			VAL("--input-shape");
+			o->input_shape = v;
 		} else if (is_opt(a, "--dot")) {
 			VAL("--dot");
 			o->dot = v;
@@ -222,14 +282,24 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		} else if (is_opt(a, "--precision")) {
 			VAL("--precision");
 			o->set_precision = 1;
-			if (strcmp(v, "int8") == 0)
+			o->auto_precision = strcmp(v, "auto") == 0;
+			if (strcmp(v, "int8") == 0 || o->auto_precision)
 				o->precision = PREC_INT8;
 			else if (strcmp(v, "int16") == 0)
 				o->precision = PREC_INT16;
 			else if (strcmp(v, "f32") == 0)
 				o->precision = PREC_F32;
 			else {
-				diag_error(d, loc_none(), "--precision: unknown '%s' (int8, int16, f32)", v);
+				diag_error(d, loc_none(), "--precision: unknown '%s' (int8, int16, f32, auto)", v);
+				return EXIT_INPUT;
+			}
+		} else if (is_opt(a, "--min-sqnr")) {
+			char *end;
+			VAL("--min-sqnr");
+			o->min_sqnr = strtod(v, &end);
+			o->set_min_sqnr = 1;
+			if (*end || end == v || !isfinite(o->min_sqnr)) {
+				diag_error(d, loc_none(), "--min-sqnr: '%s' is not a number (dB)", v);
 				return EXIT_INPUT;
 			}
 		} else if (is_opt(a, "--emit")) {
@@ -249,6 +319,14 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		} else if (is_opt(a, "--dump-dir")) {
 			VAL("--dump-dir");
 			o->pipe.dump_dir = v;
+		} else if (is_opt(a, "--max-memory")) {
+			VAL("--max-memory");
+			if (parse_bytes(v, &o->max_memory, d))
+				return EXIT_INPUT;
+		} else if (is_opt(a, "--allow-path")) {
+			VAL("--allow-path");
+			if (fe_allow_path(v, d))
+				return EXIT_INPUT;
 		} else if (strcmp(a, "--verify-each") == 0) {
 			o->pipe.verify_each = 1;
 		} else if (strcmp(a, "--elide-constants") == 0) {
@@ -289,6 +367,8 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		           calib_method_name(o->calib_params.method));
 		return EXIT_INPUT;
 	}
+	if (check_auto(o, d))
+		return EXIT_INPUT;
 	if (o->passes && pass_check_pipeline(o->passes, d))
 		return EXIT_INPUT;
 	if (o->pipe.print_after && pass_check_pipeline(o->pipe.print_after, d))

@@ -122,10 +122,179 @@ static int key_of(const Reader *r, const yaml_node_t *k, const char *const *name
 #define FOR_PAIRS(p, m) \
 	for (yaml_node_pair_t *p = (m)->data.mapping.pairs.start; p < (m)->data.mapping.pairs.top; p++)
 
-/* calibration: {method, percentile, bins}, into *p with *set saying which. */
+/* Which of names[] (n of them) scalar v, the value of `what`, is: into *i. */
+static int choice(const Reader *r, const yaml_node_t *v, const char *what,
+                  const char *const *names, int n, int *i)
+{
+	char list[80] = "";
+
+	if (want(r, v, YAML_SCALAR_NODE, what))
+		return -1;
+	for (*i = 0; *i < n; ++*i)
+		if (strcmp(text(v), names[*i]) == 0)
+			return 0;
+	for (int k = 0; k < n; k++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", names[k]);
+	diag_error(r->d, at(r, v), "unknown %s '%s' (%s)", what, text(v), list);
+	return -1;
+}
+
+static const char *digits(const char *s, long *out)
+{
+	long v = 0;
+
+	if (*s < '0' || *s > '9')
+		return NULL;
+	while (*s >= '0' && *s <= '9')
+		if ((v = v * 10 + (*s++ - '0')) > 1L << 20)
+			return NULL;
+	*out = v;
+	return s;
+}
+
+/* size := WIDTH "x" HEIGHT | N, each side in [1, 16384] (images.c's limit).
+ * N alone is N x N for crop, the shorter side (height 0) for resize. */
+static int read_size(const Reader *r, const yaml_node_t *v, const char *what, int wh[2])
+{
+	const char *s;
+	long w = 0, h = 0;
+
+	if (want(r, v, YAML_SCALAR_NODE, what))
+		return -1;
+	s = digits(text(v), &w);
+	int by = s && *s == 'x';
+	if (by)
+		s = digits(s + 1, &h);
+	else
+		h = strcmp(what, "crop") == 0 ? w : 0;
+	if (!s || *s || w < 1 || w > 16384 || h > 16384 || (by && h < 1)) {
+		diag_error(r->d, at(r, v), "%s must be WIDTHxHEIGHT (e.g. 28x28) or one whole number "
+		           "(%s), sides in [1, 16384], not '%s'", what, strcmp(what, "crop") == 0 ?
+		           "a square" : "the shorter side", text(v));
+		return -1;
+	}
+	wh[0] = (int)w;
+	wh[1] = (int)h;
+	return 0;
+}
+
+/* scale := number | number "/" number (1/255), finite and not 0 */
+static int read_scale(const Reader *r, const yaml_node_t *v, double *out)
+{
+	const char *s;
+	char *end;
+	double a, b = 1;
+
+	if (want(r, v, YAML_SCALAR_NODE, "scale"))
+		return -1;
+	s = text(v);
+	errno = 0;
+	a = strtod(s, &end);
+	int ok = end != s;
+	if (ok && *end == '/') {
+		s = end + 1;
+		b = strtod(s, &end);
+		ok = end != s;
+	}
+	*out = a / b;
+	if (quoted(v) || !ok || *end || errno || !isfinite(*out) || *out == 0) {
+		diag_error(r->d, at(r, v), "scale must be a number or a fraction other than 0 (e.g. "
+		           "0.00392156862745098 or 1/255), not '%s'", text(v));
+		return -1;
+	}
+	return 0;
+}
+
+/* mean, std := number | [number, ...] (1 to 3: one for every channel, or one
+ * each); std's must be positive. */
+static int read_per_channel(const Reader *r, const yaml_node_t *v, const char *what,
+                            double *x, int *n)
+{
+	yaml_node_item_t *it = NULL;
+	int pos = strcmp(what, "std") == 0;
+
+	*n = 1;
+	if (v->type != YAML_SCALAR_NODE) {
+		if (v->type != YAML_SEQUENCE_NODE) {
+			diag_error(r->d, at(r, v), "%s must be a number or a list, not %s", what,
+			           kind_name(v->type));
+			return -1;
+		}
+		it = v->data.sequence.items.start;
+		*n = (int)(v->data.sequence.items.top - it);
+		if (*n < 1 || *n > 3) {
+			diag_error(r->d, at(r, v), "%s must be a number or a list of 1 to 3 numbers (one "
+			           "per channel); this list has %d", what, *n);
+			return -1;
+		}
+	}
+	for (int i = 0; i < *n; i++) {
+		const yaml_node_t *e = it ? node(r, it[i]) : v;
+		if (number(r, e, what, &x[i]))
+			return -1;
+		if (pos && !(x[i] > 0)) {
+			diag_error(r->d, at(r, e), "std must be positive, not %s", text(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* calibration.images: {resize, crop, scale, mean, std, channels, layout},
+ * how the images of a folder given to --calib become samples (images.c). */
+static int read_images(const Reader *r, const yaml_node_t *m, FeImageOpts *o)
+{
+	static const char *const names[] = {"resize", "crop", "scale", "mean", "std", "channels",
+	                                    "layout"};
+	static const char *const chans[] = {"gray", "rgb", "bgr"}, *const lays[] = {"nchw", "nhwc"};
+	unsigned seen = 0;
+	int i = 0, rc = -1;
+
+	fe_image_opts_init(o);
+	if (want(r, m, YAML_MAPPING_NODE, "images"))
+		return -1;
+	FOR_PAIRS(pr, m) {
+		const yaml_node_t *v = node(r, pr->value);
+		int k = key_of(r, node(r, pr->key), names, FE_IMG_NKEYS, "images", &seen);
+		switch (k) {
+		case FE_IMG_RESIZE: rc = read_size(r, v, "resize", o->resize); break;
+		case FE_IMG_CROP: rc = read_size(r, v, "crop", o->crop); break;
+		case FE_IMG_SCALE: rc = read_scale(r, v, &o->scale); break;
+		case FE_IMG_MEAN: rc = read_per_channel(r, v, "mean", o->mean, &o->nmean); break;
+		case FE_IMG_STD: rc = read_per_channel(r, v, "std", o->std, &o->nstd); break;
+		case FE_IMG_CHANNELS:
+			rc = choice(r, v, "channels", chans, 3, &i);
+			o->channels = (FeChannels)(FE_CH_GRAY + i);
+			break;
+		case FE_IMG_LAYOUT:
+			rc = choice(r, v, "layout", lays, 2, &i);
+			o->layout = (FeLayout)i;
+			break;
+		default: return -1;
+		}
+		if (rc)
+			return -1;
+		o->loc[k] = at(r, v);
+	}
+	/* with the channels given, a mean or std of the wrong length is known now */
+	int nch = o->channels == FE_CH_GRAY ? 1 : 3;
+	for (int k = FE_IMG_MEAN; k <= FE_IMG_STD && o->channels != FE_CH_MODEL; k++) {
+		int n = k == FE_IMG_MEAN ? o->nmean : o->nstd;
+		if (n > 1 && n != nch) {
+			diag_error(r->d, o->loc[k], "%s has %d values; channels: %s has %d", names[k], n,
+			           chans[o->channels - FE_CH_GRAY], nch);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* calibration: {method, percentile, bins, images}, into *p with *set saying
+ * which; images only at the top (it is the run's, not a layer's). */
 static int read_calib(const Reader *r, const yaml_node_t *m, CalibParams *p, unsigned *set)
 {
-	static const char *const names[] = {"method", "percentile", "bins"};
+	static const char *const names[] = {"method", "percentile", "bins", "images"};
+	int top = p == &r->c->calib;
 	unsigned seen = 0;
 	double x;
 
@@ -134,7 +303,13 @@ static int read_calib(const Reader *r, const yaml_node_t *m, CalibParams *p, uns
 	FOR_PAIRS(pr, m) {
 		const yaml_node_t *v = node(r, pr->value);
 		int m2;
-		switch (key_of(r, node(r, pr->key), names, 3, "calibration", &seen)) {
+		switch (key_of(r, node(r, pr->key), names, top ? 4 : 3, "calibration", &seen)) {
+		case 3:
+			if (read_images(r, v, &r->c->images))
+				return -1;
+			r->c->has_images = 1;
+			r->c->images.where = at(r, node(r, pr->key));
+			break;
 		case 0:
 			if (want(r, v, YAML_SCALAR_NODE, "method"))
 				return -1;
@@ -216,6 +391,11 @@ static int read_inputs(const Reader *r, const yaml_node_t *m)
 				diag_error(r->d, at(r, s), "range [%g, %g] is empty (lo > hi)", lo, hi);
 				return -1;
 			}
+			/* ranges are kept as float: a double beyond it would become inf */
+			if (!isfinite((float)lo) || !isfinite((float)hi)) {
+				diag_error(r->d, at(r, s), "range [%g, %g] does not fit in float32", lo, hi);
+				return -1;
+			}
 		}
 		c->inputs = ir_xrealloc(c->inputs, (size_t)(c->ninput + 1) * sizeof *c->inputs);
 		c->inputs[c->ninput].name = ir_xstrdup(text(k));
@@ -226,10 +406,40 @@ static int read_inputs(const Reader *r, const yaml_node_t *m)
 	return 0;
 }
 
-/* layers: [{match: PATTERN, calibration: {...}}, ...] */
+/* One of int8, int16, f32 (the value of `what`), into *p. */
+static int read_precision(const Reader *r, const yaml_node_t *v, const char *what, Precision *p)
+{
+	static const char *const precs[] = {"int8", "int16", "f32"};
+
+	if (want(r, v, YAML_SCALAR_NODE, what))
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(text(v), precs[i]) == 0) {
+			*p = (Precision)i;
+			return 0;
+		}
+	diag_error(r->d, at(r, v), "unknown precision '%s' (int8, int16, f32)", text(v));
+	return -1;
+}
+
+/* A layer entry's precision goes to its own list: an entry that only sets a
+ * precision must not hide a later entry's calibration from the layers it
+ * matches (the first matching calibration override wins). */
+static void add_layer_precision(FeConfig *c, const char *match, Precision p, Loc loc)
+{
+	size_t n = (size_t)c->nlayer_prec + 1;
+
+	c->layer_prec = ir_xrealloc(c->layer_prec, n * sizeof *c->layer_prec);
+	c->layer_prec_locs = ir_xrealloc(c->layer_prec_locs, n * sizeof *c->layer_prec_locs);
+	c->layer_prec[c->nlayer_prec].match = ir_xstrdup(match);
+	c->layer_prec[c->nlayer_prec].precision = p;
+	c->layer_prec_locs[c->nlayer_prec++] = loc;
+}
+
+/* layers: [{match: PATTERN, calibration: {...}, precision: P}, ...] */
 static int read_layers(const Reader *r, const yaml_node_t *s)
 {
-	static const char *const names[] = {"match", "calibration"};
+	static const char *const names[] = {"match", "calibration", "precision"};
 	FeConfig *c = r->c;
 
 	if (want(r, s, YAML_SEQUENCE_NODE, "layers"))
@@ -239,12 +449,13 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 		CalibOverride l = {NULL, 0, {CALIB_MINMAX, 0, 0}};
 		unsigned seen = 0;
 		Loc loc = at(r, m);
+		Precision prec = PREC_INT8;
 
 		if (want(r, m, YAML_MAPPING_NODE, "a layer"))
 			return -1;
 		FOR_PAIRS(pr, m) {
 			const yaml_node_t *v = node(r, pr->value);
-			switch (key_of(r, node(r, pr->key), names, 2, "a layer", &seen)) {
+			switch (key_of(r, node(r, pr->key), names, 3, "a layer", &seen)) {
 			case 0:
 				if (want(r, v, YAML_SCALAR_NODE, "match"))
 					return -1;
@@ -259,6 +470,10 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 				if (read_calib(r, v, &l.params, &l.set))
 					return -1;
 				break;
+			case 2:
+				if (read_precision(r, v, "precision", &prec))
+					return -1;
+				break;
 			default:
 				return -1;
 			}
@@ -267,6 +482,10 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 			diag_error(r->d, at(r, m), "a layer needs 'match' (a value name or pattern)");
 			return -1;
 		}
+		if (seen & 4u)
+			add_layer_precision(c, l.match, prec, loc);
+		if ((seen & 6u) == 4u)
+			continue; /* a precision only */
 		l.match = ir_xstrdup(l.match);
 		c->layers = ir_xrealloc(c->layers, (size_t)(c->nlayer + 1) * sizeof *c->layers);
 		c->layer_locs = ir_xrealloc(c->layer_locs, (size_t)(c->nlayer + 1) * sizeof *c->layer_locs);
@@ -279,7 +498,7 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 static int read_top(const Reader *r, const yaml_node_t *m)
 {
 	static const char *const names[] = {"precision", "calibration", "bias_correction",
-	                                    "inputs", "layers"};
+	                                    "inputs", "layers", "min_sqnr"};
 	static const char *const precs[] = {"int8", "int16", "f32"};
 	FeConfig *c = r->c;
 	unsigned seen = 0;
@@ -289,7 +508,7 @@ static int read_top(const Reader *r, const yaml_node_t *m)
 	FOR_PAIRS(pr, m) {
 		const yaml_node_t *v = node(r, pr->value);
 		int rc = -1;
-		switch (key_of(r, node(r, pr->key), names, 5, "the configuration", &seen)) {
+		switch (key_of(r, node(r, pr->key), names, 6, "the configuration", &seen)) {
 		case 0:
 			if (want(r, v, YAML_SCALAR_NODE, "precision"))
 				return -1;
@@ -299,8 +518,18 @@ static int read_top(const Reader *r, const yaml_node_t *m)
 					c->has_precision = 1;
 					rc = 0;
 				}
+			if (strcmp(text(v), "auto") == 0) { /* int8/int16 per layer, for min_sqnr */
+				c->precision = PREC_INT8;
+				c->has_precision = c->auto_precision = 1;
+				rc = 0;
+			}
 			if (rc)
-				diag_error(r->d, at(r, v), "unknown precision '%s' (int8, int16, f32)", text(v));
+				diag_error(r->d, at(r, v), "unknown precision '%s' (int8, int16, f32, auto)",
+				           text(v));
+			break;
+		case 5:
+			rc = number(r, v, "min_sqnr", &c->min_sqnr);
+			c->has_min_sqnr = 1;
 			break;
 		case 1: rc = read_calib(r, v, &c->calib, &c->calib_set); break;
 		case 2:
@@ -317,6 +546,52 @@ static int read_top(const Reader *r, const yaml_node_t *m)
 	return 0;
 }
 
+enum { MAX_CONFIG = 1 << 20, MAX_NEST = 64 };
+
+/* A configuration is a few lines; libyaml takes time quadratic in the
+ * nesting of flow collections ("[[[[..."), so both the size and that
+ * nesting are bounded before it reads the file.  Brackets in quoted
+ * strings and comments do not count.  Leaves f at its start. */
+static int check_text(FILE *f, const char *path, Diag *d)
+{
+	int c, line = 1, col = 0, depth = 0, quote = 0, comment = 0, prev = '\n';
+	long n = 0;
+
+	while ((c = getc(f)) != EOF) {
+		if (++n > MAX_CONFIG) {
+			diag_error(d, loc_file(path), "the file is larger than %d bytes: not a "
+			           "configuration", MAX_CONFIG);
+			return -1;
+		}
+		col++;
+		if (c == '\n') {
+			line++;
+			col = 0;
+			comment = 0;
+		} else if (comment) {
+			continue; /* to the end of the line */
+		} else if (quote) {
+			if (c == quote)
+				quote = 0;
+			else if (c == '\\' && quote == '"' && getc(f) != EOF)
+				n++, col++;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+		} else if (c == '#' && (prev == ' ' || prev == '\t' || prev == '\n')) {
+			comment = 1;
+		} else if ((c == '[' || c == '{') && ++depth > MAX_NEST) {
+			Loc l = {path, line, col};
+			diag_error(d, l, "malformed YAML: collections nested more than %d deep", MAX_NEST);
+			return -1;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+		prev = c;
+	}
+	rewind(f);
+	return 0;
+}
+
 FeConfig *fe_config_read(const char *path, Diag *d)
 {
 	yaml_parser_t parser;
@@ -326,9 +601,13 @@ FeConfig *fe_config_read(const char *path, Diag *d)
 	int rc = 0;
 
 	c->path = path;
-	FILE *f = fopen(path, "rb");
+	FILE *f = ir_open_input(path, "cannot open", d, loc_file(path));
 	if (!f) {
-		diag_error(d, loc_file(path), "cannot open: %s", strerror(errno));
+		free(c);
+		return NULL;
+	}
+	if (check_text(f, path, d)) {
+		fclose(f);
 		free(c);
 		return NULL;
 	}
@@ -359,6 +638,15 @@ FeConfig *fe_config_read(const char *path, Diag *d)
 	return c;
 }
 
+static void warn_unmatched(const Graph *g, const char *p, Loc loc, Diag *d)
+{
+	for (int v = 0; v < g->nval; v++)
+		if (g->vals[v].kind != VK_CONST && g->vals[v].name &&
+		    (strcmp(p, g->vals[v].name) == 0 || fnmatch(p, g->vals[v].name, 0) == 0))
+			return;
+	diag_warning(d, loc, "layer pattern '%s' matches no value of '%s'", p, g->name);
+}
+
 int fe_config_apply(const FeConfig *c, Graph *g, Diag *d)
 {
 	int rc = 0;
@@ -380,16 +668,15 @@ int fe_config_apply(const FeConfig *c, Graph *g, Diag *d)
 			rc = -1;
 		}
 	}
-	for (int i = 0; i < c->nlayer; i++) {
-		const char *p = c->layers[i].match;
-		int n = 0;
-		for (int v = 0; v < g->nval; v++)
-			if (g->vals[v].kind != VK_CONST && g->vals[v].name &&
-			    (strcmp(p, g->vals[v].name) == 0 || fnmatch(p, g->vals[v].name, 0) == 0))
-				n++;
-		if (!n)
-			diag_warning(d, c->layer_locs[i], "layer pattern '%s' matches no value of '%s'",
-			             p, g->name);
+	for (int i = 0; i < c->nlayer; i++)
+		warn_unmatched(g, c->layers[i].match, c->layer_locs[i], d);
+	for (int i = 0; i < c->nlayer_prec; i++) {
+		int dup = 0; /* an entry with a calibration too was warned about above */
+		for (int k = 0; k < c->nlayer; k++)
+			dup |= c->layer_locs[k].line == c->layer_prec_locs[i].line &&
+			       c->layer_locs[k].col == c->layer_prec_locs[i].col;
+		if (!dup)
+			warn_unmatched(g, c->layer_prec[i].match, c->layer_prec_locs[i], d);
 	}
 	return rc;
 }
@@ -402,6 +689,10 @@ void fe_config_free(FeConfig *c)
 		free(c->inputs[i].name);
 	for (int i = 0; i < c->nlayer; i++)
 		free((char *)c->layers[i].match);
+	for (int i = 0; i < c->nlayer_prec; i++)
+		free((char *)c->layer_prec[i].match);
+	free(c->layer_prec);
+	free(c->layer_prec_locs);
 	free(c->inputs);
 	free(c->layers);
 	free(c->layer_locs);

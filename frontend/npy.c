@@ -272,17 +272,13 @@ int fe_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc)
 		r.loc = loc_file(path);
 		r.name_path = 0;
 	}
-	f = fopen(path, "rb");
-	if (!f) {
-		rerr(&r, "cannot read .npy file: %s", strerror(errno));
+	const char *why;
+	if (!(f = ir_fopen_input(path, &why))) {
+		rerr(&r, "cannot read .npy file: %s", why);
 		return -1;
 	}
 	if (fstat(fileno(f), &st) != 0)
 		memset(&st, 0, sizeof st);
-	if (S_ISDIR(st.st_mode)) {
-		rerr(&r, "cannot read .npy file: it is a directory");
-		goto fail;
-	}
 	size_t got = fread(pre, 1, 10, f);
 	if (got < 8 || memcmp(pre, "\x93NUMPY", 6) != 0) {
 		rerr(&r, "not a .npy file (bad magic)");

@@ -397,6 +397,12 @@ static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *
 		err(pc, t->dtype.loc, "%s: shape %s has more than 2^31 elements", vname,
 		    ir_shape_str(sh, buf, sizeof buf));
 		ok = 0;
+	} else if (ok && numel * ir_dtype_size(*dt) > IR_MAX_TENSOR_BYTES) {
+		char buf[160];
+		err(pc, t->dtype.loc, "%s: %s%s has %lld bytes, more than the 2 GiB a tensor may "
+		    "have (docs/limits.md)", vname, t->dtype.s, ir_shape_str(sh, buf, sizeof buf),
+		    (long long)(numel * ir_dtype_size(*dt)));
+		ok = 0;
 	}
 	return ok;
 }
@@ -591,18 +597,16 @@ static void *inline_data(ParseCtx *pc, const Value *val, const NumList *l)
 /* init : 'npy' '(' STRING ')' — the path is relative to the .qg file */
 static void *npy_data(ParseCtx *pc, const Value *val, Name path)
 {
-	char *full = path.s;
 	NpyArray a;
 	char b1[160], b2[160];
+	/* a bare file name is shown as written (the folder is then ".") */
+	char *full = fe_model_path(pc->dir, path.s, "npy path", pc->d, path.loc);
 
-	if (path.s[0] != '/' && pc->dir[0]) {
-		size_t n = strlen(pc->dir);
-		full = pu_alloc(pc, n + strlen(path.s) + 2);
-		memcpy(full, pc->dir, n);
-		full[n] = '/';
-		strcpy(full + n + 1, path.s);
-	}
-	if (fe_npy_read(full, &a, pc->d, path.loc))
+	if (!full)
+		return NULL;
+	int rc = fe_npy_read(pc->dir[0] || path.s[0] == '/' ? full : path.s, &a, pc->d, path.loc);
+	free(full);
+	if (rc)
 		return NULL;
 	void *data = NULL;
 	if (a.dt != val->dt || !ir_shape_eq(&a.shape, &val->shape))
@@ -678,8 +682,34 @@ static int64_t *attr_ints(Attrs *a, int ai)
 	case AI_GROUPS: return &a->groups;
 	case AI_AXIS: return &a->axis;
 	case AI_SHAPE: return a->shape;
+	case AI_COUNT_PAD: return &a->count_pad;
+	case AI_PERM: return a->perm;
+	case AI_PADS: return a->pads;
 	default: return NULL;
 	}
+}
+
+/* Where the f32 of attribute ai lives. */
+static float *attr_f32(Attrs *a, int ai)
+{
+	switch (ai) {
+	case AI_ALPHA: return &a->alpha;
+	case AI_BETA: return &a->beta;
+	case AI_MIN: return &a->min;
+	case AI_MAX: return &a->max;
+	case AI_VALUE: return &a->value;
+	default: ICE("attribute %d is not an f32", ai);
+	}
+}
+
+/* alpha = 0.2: one number, read as f32 exactly as the printer wrote it. */
+static int apply_f32_attr(ParseCtx *pc, const char *vname, Attrs *a, int ai, const AttrAst *at)
+{
+	if (at->kind != AV_NUM) {
+		err(pc, at->key.loc, "%s: '%s' takes one number", vname, at->key.s);
+		return 0;
+	}
+	return want_f32(pc, &at->num, vname, at->key.s, attr_f32(a, ai));
 }
 
 /* attrs : '{' IDENT '=' aval (',' IDENT '=' aval)* '}'
@@ -719,6 +749,11 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			}
 			continue;
 		}
+		if (want == IR_ATTR_F32) {
+			if (!apply_f32_attr(pc, vname, a, ai, at))
+				ok = 0;
+			continue;
+		}
 		if (at->kind == AV_IDENT) {
 			err(pc, at->ident.loc, "%s: '%s' takes integers, not a name", vname, at->key.s);
 			ok = 0;
@@ -726,13 +761,14 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 		}
 		int n = at->kind != AV_LIST ? 1 : at->list ? at->list->n : 0;
 		const Num *nums = at->kind != AV_LIST ? &at->num : at->list ? at->list->v : NULL;
-		if ((want > 0 && n != want) || (want < 0 && n > IR_MAX_RANK)) {
+		int most = ai == AI_PADS ? 2 * IR_MAX_RANK : IR_MAX_RANK; /* a list's longest */
+		if ((want > 0 && n != want) || (want < 0 && n > most)) {
 			if (want > 0)
 				err(pc, at->key.loc, "%s: '%s' takes %d integer%s, got %d", vname,
 				    at->key.s, want, want == 1 ? "" : "s", n);
 			else
 				err(pc, at->key.loc, "%s: '%s' takes at most %d integers, got %d", vname,
-				    at->key.s, IR_MAX_RANK, n);
+				    at->key.s, most, n);
 			ok = 0;
 			continue;
 		}
@@ -744,6 +780,10 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			}
 		if (ai == AI_SHAPE)
 			a->nshape = n;
+		if (ai == AI_PERM)
+			a->nperm = n;
+		if (ai == AI_PADS)
+			a->npads = n;
 	}
 	return ok;
 }
@@ -791,7 +831,7 @@ void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name opname, NameList 
 			    oi->min_in, oi->max_in, args->n);
 		ok = 0;
 	}
-	ir_attrs_default(&a);
+	ir_attrs_default_op(&a, op);
 	if (op != OP_NONE && attrs && !apply_attrs(pc, name.s, op, &a, attrs))
 		ok = 0;
 	if (!ok)
@@ -922,18 +962,10 @@ Graph *fe_parse_file(const char *path, Diag *d)
 
 	if (!d)
 		d = &local;
-	f = fopen(path, "rb");
-	if (!f) {
-		diag_error(d, loc_file(path), "cannot read the model: %s", strerror(errno));
+	if (!(f = ir_open_input(path, "cannot read the model", d, loc_file(path))))
 		return NULL;
-	}
 	if (fstat(fileno(f), &st) != 0)
 		memset(&st, 0, sizeof st);
-	if (S_ISDIR(st.st_mode)) {
-		diag_error(d, loc_file(path), "cannot read the model: it is a directory");
-		fclose(f);
-		return NULL;
-	}
 	if (S_ISREG(st.st_mode) && st.st_size > MAX_FILE) {
 		diag_error(d, loc_file(path), "file is too large (%lld bytes; the limit is 1 GiB)",
 		           (long long)st.st_size);

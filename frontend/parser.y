@@ -56,7 +56,7 @@ static Loc mkloc(ParseCtx *pc, QGLTYPE l)
 %token <name> MODEL "model" INPUT "input" CONST "const" OUTPUT "output"
 %token <name> Q "q" RANGE "range" CALIB "calib" CLIP "clip" NPY "npy"
 
-%type <name> defname declname name
+%type <name> defname declname name opname
 %type <nums> nums dims
 %type <names> names
 %type <type> type
@@ -88,9 +88,13 @@ stmts	: %empty
 stmt	: INPUT declname ':' typeq decor	{ pu_input(pc, LOC(@1), $2, $4, $5); }
 	| CONST declname ':' typeq '=' init
 					{ pu_const(pc, LOC(@1), $2, $4, $6); }
-	| defname opttype decor '=' IDENT '(' names ')' optattrs
+	| defname opttype decor '=' opname '(' names ')' optattrs
 					{ pu_op(pc, $1, $2, $3, $5, $7, $9); }
 	| OUTPUT names			{ pu_output(pc, LOC(@1), $2); }
+	;
+
+/* an op's name; clip is also the keyword of the clip decoration */
+opname	: IDENT | CLIP
 	;
 
 /* the name a statement defines, remembered in case the statement breaks */

@@ -12,7 +12,8 @@
  * nothing if the file cannot be read (a diagnostic about a missing file). */
 static void show_line(FILE *out, const char *file, int line, int col)
 {
-	FILE *f = fopen(file, "rb");
+	const char *why;
+	FILE *f = ir_fopen_input(file, &why);
 	char buf[512];
 	int cur = 1, c, n = 0;
 
@@ -43,27 +44,62 @@ static void show_line(FILE *out, const char *file, int line, int col)
 	fprintf(out, "^\n");
 }
 
+enum { MAX_MESSAGE = 16384 }; /* bytes of one message shown; the rest is "..." */
+
+/* Prints the message; its text may quote a model's strings, so control
+ * characters (a terminal's escape sequences) are shown as \xNN, and a name
+ * of a megabyte is cut short. */
+static void put_clean(FILE *out, const char *fmt, va_list ap)
+{
+	char *msg = ir_xmalloc(MAX_MESSAGE + 1);
+	int n = vsnprintf(msg, MAX_MESSAGE + 1, fmt, ap);
+
+	if (n < 0)
+		n = 0;
+	for (int i = 0; i < n && i < MAX_MESSAGE; i++) {
+		unsigned char c = (unsigned char)msg[i];
+		if ((c < 32 && c != '\n' && c != '\t') || c == 127)
+			fprintf(out, "\\x%02x", c);
+		else
+			putc(c, out);
+	}
+	if (n > MAX_MESSAGE)
+		fputs("...", out);
+	free(msg);
+}
+
 void diag_verror(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap)
 {
 	FILE *out = d && d->out ? d->out : stderr;
 
+	if (loc.file && !*loc.file) /* an empty name given on the command line */
+		loc.file = "''";
 	if (loc.file && loc.line > 0)
 		fprintf(out, "%s:%d:%d: %s: ", loc.file, loc.line, loc.col, kind);
 	else if (loc.file)
 		fprintf(out, "%s: %s: ", loc.file, kind);
 	else
 		fprintf(out, "quantc: %s: ", kind);
-	vfprintf(out, fmt, ap);
+	put_clean(out, fmt, ap);
 	fputc('\n', out);
 	if (loc.file && loc.line > 0)
 		show_line(out, loc.file, loc.line, loc.col);
 	fflush(out);
 }
 
+enum { MAX_ERRORS = 50 }; /* then one more line, and silence (as clang's -ferror-limit) */
+
 void diag_error(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (d && d->nerrors >= MAX_ERRORS) {
+		if (d->nerrors++ == MAX_ERRORS)
+			fprintf(d->out ? d->out : stderr,
+			        "quantc: error: too many errors (%d); stopping here\n", MAX_ERRORS);
+		d->suppressed = 1;
+		return;
+	}
 	if (d)
 		d->suppressed = 0;
 	va_start(ap, fmt);

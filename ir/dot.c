@@ -112,6 +112,30 @@ static void attrs_line(FILE *f, const Node *n)
 	if (mask & A_SHAPE) {
 		SEP(); fputs("shape ", f); ints(f, a->shape, a->nshape);
 	}
+	if ((mask & A_COUNT_PAD) && a->count_pad) {
+		SEP(); fputs("count_pad 1", f);
+	}
+	if (mask & A_PERM) {
+		SEP(); fputs("perm ", f); ints(f, a->perm, a->nperm);
+	}
+	if (mask & A_PADS) {
+		SEP(); fputs("pads ", f); ints(f, a->pads, a->npads);
+	}
+	if (mask & A_ALPHA) {
+		SEP(); fprintf(f, "alpha %g", (double)a->alpha);
+	}
+	if (mask & A_BETA) {
+		SEP(); fprintf(f, "beta %g", (double)a->beta);
+	}
+	if (mask & A_MIN) {
+		SEP(); fprintf(f, "min %g", (double)a->min);
+	}
+	if (mask & A_MAX) {
+		SEP(); fprintf(f, "max %g", (double)a->max);
+	}
+	if ((mask & A_VALUE) && a->value != 0) {
+		SEP(); fprintf(f, "value %g", (double)a->value);
+	}
 #undef SEP
 }
 

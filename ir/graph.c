@@ -131,6 +131,55 @@ void ir_graph_free(Graph *g)
 	free(g);
 }
 
+/* Copies n bytes at p into c's arena (NULL stays NULL). */
+static void *dup_into(Graph *c, const void *p, size_t n)
+{
+	return p ? memcpy(ir_alloc(c, n ? n : 1), p, n) : NULL;
+}
+
+/* Locations point at the graph's own file name; the copy's must point at
+ * the copy's, or they would dangle once the original is freed. */
+static Loc clone_loc(const Graph *g, Graph *c, Loc l)
+{
+	if (l.file && l.file == g->file)
+		l.file = c->file;
+	return l;
+}
+
+static void *dup_array(const void *p, int n, size_t sz)
+{
+	return n ? memcpy(ir_xmalloc((size_t)n * sz), p, (size_t)n * sz) : NULL;
+}
+
+Graph *ir_graph_clone(const Graph *g)
+{
+	Graph *c = ir_graph_new(g->name);
+
+	c->file = g->file ? ir_strdup(c, g->file) : NULL;
+	c->arena_size = g->arena_size;
+	c->vals = dup_array(g->vals, g->nval, sizeof *g->vals);
+	c->nval = c->capval = g->nval;
+	for (int v = 0; v < g->nval; v++) {
+		Value *x = &c->vals[v];
+		x->name = ir_strdup(c, x->name);
+		x->loc = clone_loc(g, c, x->loc);
+		if (x->kind == VK_CONST && x->data)
+			x->data = dup_into(c, x->data, (size_t)ir_value_bytes(x));
+		if (x->q.present)
+			x->q.scale = dup_into(c, x->q.scale, (size_t)x->q.n * sizeof *x->q.scale);
+	}
+	c->nodes = dup_array(g->nodes, g->nnode, sizeof *g->nodes);
+	c->nnode = c->capnode = g->nnode;
+	for (int n = 0; n < g->nnode; n++)
+		c->nodes[n].loc = clone_loc(g, c, c->nodes[n].loc);
+	c->inputs = dup_array(g->inputs, g->ninput, sizeof *g->inputs);
+	c->ninput = c->capinput = g->ninput;
+	c->outputs = dup_array(g->outputs, g->noutput, sizeof *g->outputs);
+	c->noutput = c->capoutput = g->noutput;
+	names_rebuild(c);
+	return c;
+}
+
 int ir_value_new(Graph *g, const char *name, ValueKind k, Loc loc)
 {
 	Names *t = g->names;
@@ -187,7 +236,7 @@ int ir_node_new(Graph *g, Op op, int out, const int *in, int nin, Loc loc)
 		nd->in[i] = in[i];
 	nd->out = out;
 	nd->loc = loc;
-	ir_attrs_default(&nd->a);
+	ir_attrs_default_op(&nd->a, op);
 	g->vals[out].def = n;
 	return n;
 }
@@ -207,7 +256,8 @@ void ir_add_output(Graph *g, int v)
 
 int64_t ir_value_bytes(const Value *v)
 {
-	return ir_shape_numel(&v->shape) * ir_dtype_size(v->dt);
+	int64_t b;
+	return ir_mul_ok(ir_shape_numel(&v->shape), ir_dtype_size(v->dt), &b) ? b : INT64_MAX;
 }
 
 void ir_set_qparams(Graph *g, int v, float scale, int32_t zp)

@@ -23,6 +23,12 @@
  *   maxpool the first in-bound element of the window (ky, then kx), then
  *           every later one that is > it; an empty window gives 0 / zp.
  *   flatten, reshape   the bytes, unchanged.
+ *   quantize   from f32 the float edge's qrt_quantize_*; from i8/i16
+ *           TFLite's Requantize: clamp(mbqm(x - zp_in, mult, shift) + zp_out)
+ *           to the result's storage range, M = s_in / s_out, the addition
+ *           wrapping like the weighted ops' epilogue.
+ *   dequantize   qrt_dequantize_*: (float)(x - zp) * scale.
+ *   avgpool2d, global_avgpool, pad, transpose   ir/interp_pool.c.
  *
  * For speed the convolution kernels put the output channels of a group in
  * the innermost loop (weights transposed once), so one input element updates
@@ -35,6 +41,9 @@
 #include <string.h>
 
 #include "ir.h"
+#include "interp_eltwise.h"
+#include "act.h"
+#include "interp_pool.h"
 #include "qrt.h"
 
 #ifdef __clang__
@@ -431,6 +440,45 @@ static void maxpool2d_s16(const Geom *gm, int32_t zp, const int16_t *x, int16_t 
 	}
 }
 
+/* ---- quantize, dequantize ---------------------------------------------------- */
+
+static int32_t load_int(DType dt, const void *p, int64_t i)
+{
+	return dt == DT_I8 ? ((const int8_t *)p)[i] : ((const int16_t *)p)[i];
+}
+
+static void quantize_any(const NodeRt *rt, const Value *x, const Value *o, const void *xb, void *ob)
+{
+	const uint32_t cnt = (uint32_t)ir_shape_numel(&x->shape);
+	const int32_t xzp = x->q.zp, ozp = o->q.zp;
+
+	if (x->dt == DT_F32) {
+		if (o->dt == DT_I8)
+			qrt_quantize_s8(xb, ob, cnt, o->q.scale[0], ozp);
+		else
+			qrt_quantize_s16(xb, ob, cnt, o->q.scale[0], ozp);
+		return;
+	}
+	for (uint32_t i = 0; i < cnt; i++) {
+		uint32_t acc = (uint32_t)(load_int(x->dt, xb, i) - xzp);
+		int32_t v = requant(acc, 0, rt->mult[0], rt->shift[0], ozp, rt->lo, rt->hi);
+		if (o->dt == DT_I8)
+			((int8_t *)ob)[i] = (int8_t)v;
+		else
+			((int16_t *)ob)[i] = (int16_t)v;
+	}
+}
+
+static void dequantize_any(const Value *x, const void *xb, float *ob)
+{
+	const uint32_t cnt = (uint32_t)ir_shape_numel(&x->shape);
+
+	if (x->dt == DT_I8)
+		qrt_dequantize_s8(xb, ob, cnt, x->q.scale[0], x->q.zp);
+	else
+		qrt_dequantize_s16(xb, ob, cnt, x->q.scale[0], x->q.zp);
+}
+
 /* ---- dispatch -------------------------------------------------------------- */
 
 static void geom(const Graph *g, const Node *n, Geom *gm)
@@ -515,6 +563,30 @@ static void run_node(Interp *in, int ni)
 	case OP_FLATTEN:
 	case OP_RESHAPE:
 		memcpy(ob, xb, (size_t)ir_value_bytes(x));
+		return;
+	case OP_ADD:
+	case OP_MUL:
+	case OP_CONCAT:
+		ir_interp_run_eltwise(g, n, in->buf);
+		return;
+	case OP_AVGPOOL2D:
+	case OP_GLOBAL_AVGPOOL: interp_avgpool(g, n, xb, ob); return;
+	case OP_PAD: interp_pad(g, n, xb, ob); return;
+	case OP_TRANSPOSE: interp_transpose(g, n, xb, ob); return;
+	case OP_CLIP:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH:
+	case OP_SOFTMAX:
+		ir_interp_run_act(g, n, in->buf);
+		return;
+	case OP_QUANTIZE:
+		quantize_any(rt, x, o, xb, ob);
+		return;
+	case OP_DEQUANTIZE:
+		dequantize_any(x, xb, ob);
 		return;
 	default:
 		break;
@@ -635,6 +707,35 @@ static int check_weighted(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 	return 0;
 }
 
+/* quantize: a per-tensor quantized i8/i16 result of any f32, i8 or i16
+ * input (quantized per tensor too); dequantize: such an input, f32 result. */
+static int check_convert(const Node *n, NodeRt *rt, const Value *x, const Value *o, Diag *d)
+{
+	const char *op = ir_ops[n->op].name;
+	int xint = x->dt == DT_I8 || x->dt == DT_I16, oint = o->dt == DT_I8 || o->dt == DT_I16;
+
+	if (ir_shape_numel(&o->shape) != ir_shape_numel(&x->shape) ||
+	    ir_shape_numel(&x->shape) > UINT32_MAX)
+		return BAD("%s: result and input differ in size", op);
+	if (n->op == OP_DEQUANTIZE) {
+		if (!xint || !per_tensor_q(x) || o->dt != DT_F32)
+			return BAD("dequantize: needs an i8/i16 input quantized per tensor and an f32 result");
+		return 0;
+	}
+	if (!oint || !per_tensor_q(o))
+		return BAD("quantize: the result '%s' must be i8 or i16 quantized per tensor", o->name);
+	if (xint && !per_tensor_q(x))
+		return BAD("quantize: input '%s' needs per-tensor parameters", x->name);
+	rt->lo = ir_qmin(o->dt);
+	rt->hi = ir_qmax(o->dt);
+	if (xint) {
+		rt->mult = ir_xcalloc(1, sizeof *rt->mult);
+		rt->shift = ir_xcalloc(1, sizeof *rt->shift);
+		ir_quantize_multiplier((double)x->q.scale[0] / (double)o->q.scale[0], rt->mult, rt->shift);
+	}
+	return 0;
+}
+
 static int check_node(Interp *in, int ni, Diag *d)
 {
 	Graph *g = in->g;
@@ -668,6 +769,28 @@ static int check_node(Interp *in, int ni, Diag *d)
 		if (ir_shape_numel(&o->shape) != ir_shape_numel(&x->shape))
 			return BAD("%s: result and input differ in size", op);
 		break;
+	case OP_ADD:
+	case OP_MUL:
+	case OP_CONCAT:
+		return ir_interp_check_eltwise(g, n, d);
+	case OP_AVGPOOL2D:
+	case OP_GLOBAL_AVGPOOL:
+	case OP_PAD:
+	case OP_TRANSPOSE:
+		if (interp_check_pool(g, n, d))
+			return -1;
+		break;
+	case OP_CLIP:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH:
+	case OP_SOFTMAX:
+		return ir_interp_check_act(g, n, d);
+	case OP_QUANTIZE:
+	case OP_DEQUANTIZE:
+		return check_convert(n, rt, x, o, d);
 	default:
 		return BAD("%s: the interpreter has no kernel for it", op);
 	}

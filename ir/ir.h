@@ -17,7 +17,7 @@
 
 enum {
 	IR_MAX_RANK = 6,
-	IR_MAX_IN = 4,
+	IR_MAX_IN = 8, /* concat's operands */
 	IR_ALIGN = 16, /* arena alignment of every tensor, bytes */
 };
 
@@ -93,7 +93,8 @@ typedef struct {
 const char *ir_dtype_name(DType t);      /* "f32"; "?" for DT_NONE */
 int ir_dtype_size(DType t);              /* bytes per element */
 DType ir_dtype_from_name(const char *s); /* DT_NONE if unknown */
-int64_t ir_shape_numel(const Shape *s);  /* product of dims; 1 for rank 0 */
+int64_t ir_shape_numel(const Shape *s);  /* product of dims; 1 for rank 0;
+                                            INT64_MAX if it overflows */
 int ir_shape_eq(const Shape *a, const Shape *b);
 /* "[1,64,28,28]" into buf; returns buf. */
 char *ir_shape_str(const Shape *s, char *buf, size_t n);
@@ -109,7 +110,9 @@ typedef enum {
 } Op;
 
 /* Attributes.  AT(id, name, count): count is the number of integers it takes,
- * 0 for an identifier (act), -1 for a variable-length list (shape). */
+ * 0 for an identifier (act), -1 for a variable-length list (shape),
+ * IR_ATTR_F32 for one f32 (printed "%.9g", so it reads back bit for bit). */
+#define IR_ATTR_F32 (-2)
 #define IR_ATTRS(AT) \
 	AT(STRIDE,   "stride",   2) \
 	AT(PAD,      "pad",      4) /* top, left, bottom, right */ \
@@ -118,7 +121,15 @@ typedef enum {
 	AT(GROUPS,   "groups",   1) \
 	AT(AXIS,     "axis",     1) \
 	AT(ACT,      "act",      0) \
-	AT(SHAPE,    "shape",   -1)
+	AT(SHAPE,    "shape",   -1) \
+	AT(ALPHA,    "alpha",   IR_ATTR_F32) \
+	AT(BETA,     "beta",    IR_ATTR_F32) \
+	AT(MIN,      "min",     IR_ATTR_F32) \
+	AT(MAX,      "max",     IR_ATTR_F32) \
+	AT(COUNT_PAD, "count_pad", 1) \
+	AT(PERM,     "perm",    -1) \
+	AT(PADS,     "pads",    -1) /* begin..., end...: up to 2 * IR_MAX_RANK */ \
+	AT(VALUE,    "value",   IR_ATTR_F32)
 
 enum {
 #define AT(id, name, n) AI_##id,
@@ -171,9 +182,21 @@ typedef struct {
 	Act act;             /* default ACT_NONE */
 	int nshape;          /* reshape target */
 	int64_t shape[IR_MAX_RANK];
+	float alpha, beta;   /* default 0.2, 0.5 (leaky_relu: alpha 0.01) */
+	float min, max;      /* clip bounds; default -FLT_MAX, FLT_MAX */
+	int64_t count_pad;   /* avgpool2d: 1 = padding counts in the divisor; default 0 */
+	int nperm;           /* transpose: out axis i is input axis perm[i] */
+	int64_t perm[IR_MAX_RANK];
+	int npads;           /* pad: begin per axis, then end per axis (4: the
+	                        last two axes, top, left, bottom, right) */
+	int64_t pads[2 * IR_MAX_RANK];
+	float value;         /* pad: the constant; default 0 */
 } Attrs;
 
 void ir_attrs_default(Attrs *a);
+/* The defaults of op's attributes where they differ by op (leaky_relu's
+ * alpha, softmax's axis = -1: the last); what the parser and importers use. */
+void ir_attrs_default_op(Attrs *a, Op op);
 
 /* ---- graph.c: values, nodes, graphs --------------------------------------- */
 
@@ -239,6 +262,9 @@ typedef struct {
 
 Graph *ir_graph_new(const char *name);
 void ir_graph_free(Graph *g);
+/* A deep copy of g (values, nodes, constant data, quantization parameters,
+ * names, memory plan) that lives and dies on its own. */
+Graph *ir_graph_clone(const Graph *g);
 void *ir_alloc(Graph *g, size_t n); /* zeroed, 16-aligned, lives with g */
 char *ir_strdup(Graph *g, const char *s);
 /* Generic growable array: makes room for n+1 elements of size sz. */
@@ -253,7 +279,7 @@ int ir_value_find(const Graph *g, const char *name); /* -1 if none */
 int ir_node_new(Graph *g, Op op, int out, const int *in, int nin, Loc loc);
 void ir_add_input(Graph *g, int v);
 void ir_add_output(Graph *g, int v);
-int64_t ir_value_bytes(const Value *v); /* numel * dtype size */
+int64_t ir_value_bytes(const Value *v); /* numel * dtype size; INT64_MAX on overflow */
 /* Sets v's quantization to per-tensor (scale, zp). */
 void ir_set_qparams(Graph *g, int v, float scale, int32_t zp);
 /* Sets v's quantization to per-channel along axis (n scales, zp 0). */
@@ -338,6 +364,16 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 /* The buffer holding value v after a run (storage type). */
 const void *ir_interp_value(Interp *in, int v);
 
+/* ---- interp_pool.c: the attributes of pad and transpose ------------------- */
+
+/* pad's amounts per axis of a rank-d operand from its 'pads' (2 x rank
+ * values, begin then end; or 4: the last two axes, top, left, bottom,
+ * right).  Returns -1 if they do not fit the rank or one is negative. */
+int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end);
+/* transpose's permutation (an empty 'perm': the axes reversed).  Returns -1
+ * unless it is a permutation of 0 .. rank-1. */
+int ir_transpose_perm(const Attrs *a, int rank, int *perm);
+
 /* ---- util.c -------------------------------------------------------------- */
 
 /* Writes a file atomically: data goes to a temporary file beside path that is
@@ -356,5 +392,21 @@ void *ir_xrealloc(void *p, size_t n);
 char *ir_xstrdup(const char *s);
 /* Overflow-checked products; return 0 on overflow. */
 int ir_mul_ok(int64_t a, int64_t b, int64_t *out);
+/* Opens an input file for reading.  Only a regular file is read: a
+ * directory, FIFO, device or socket could block, never end or be endless
+ * (it is opened with O_NONBLOCK, so even a FIFO without a writer does not
+ * hang).  Returns NULL with *why set to the reason ("it is a FIFO", an
+ * strerror text).  Every file quantc reads goes through here. */
+FILE *ir_fopen_input(const char *path, const char **why);
+/* The same, diagnosed at loc as "<fail>: <why>" (fail e.g. "cannot read the
+ * model"). */
+FILE *ir_open_input(const char *path, const char *fail, Diag *d, Loc loc);
+/* Once called (by the driver), ir_atomic_open refuses to replace a file
+ * that ir_fopen_input has opened: an output never overwrites an input. */
+void ir_protect_inputs(void);
+/* The limits of docs/limits.md: bytes of one tensor (2 GiB), and of the
+ * arena (4 GiB - 1, what qrt_model.arena_size holds; --max-memory lowers it). */
+#define IR_MAX_TENSOR_BYTES ((int64_t)1 << 31)
+#define IR_MAX_ARENA_BYTES ((int64_t)UINT32_MAX)
 
 #endif

@@ -197,6 +197,14 @@ static void pattrs(FILE *f, const Node *n)
 		case AI_AXIS: pints(f, &a->axis, 1, 0); break;
 		case AI_ACT: fputs(ir_act_name(a->act), f); break;
 		case AI_SHAPE: pints(f, a->shape, a->nshape, 1); break;
+		case AI_COUNT_PAD: pints(f, &a->count_pad, 1, 0); break;
+		case AI_PERM: pints(f, a->perm, a->nperm, 1); break;
+		case AI_PADS: pints(f, a->pads, a->npads, 1); break;
+		case AI_ALPHA: pfloat(f, a->alpha); break;
+		case AI_BETA: pfloat(f, a->beta); break;
+		case AI_MIN: pfloat(f, a->min); break;
+		case AI_MAX: pfloat(f, a->max); break;
+		case AI_VALUE: pfloat(f, a->value); break;
 		default: ICE("attribute %d has no printer", ai);
 		}
 	}

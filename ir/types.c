@@ -1,4 +1,5 @@
 /* types.c — data types, shapes, the op and attribute tables. */
+#include <float.h>
 #include <string.h>
 
 #include "ir.h"
@@ -47,8 +48,11 @@ DType ir_dtype_from_name(const char *s)
 int64_t ir_shape_numel(const Shape *s)
 {
 	int64_t n = 1;
+	/* shapes come from files: saturate rather than wrap, so that every size
+	 * check downstream sees "too large" */
 	for (int i = 0; i < s->rank; i++)
-		n *= s->d[i];
+		if (__builtin_mul_overflow(n, s->d[i], &n))
+			return INT64_MAX;
 	return n;
 }
 
@@ -106,4 +110,17 @@ void ir_attrs_default(Attrs *a)
 	a->groups = 1;
 	a->axis = 1;
 	a->act = ACT_NONE;
+	a->alpha = 0.2f;
+	a->beta = 0.5f;
+	a->min = -FLT_MAX;
+	a->max = FLT_MAX;
+}
+
+void ir_attrs_default_op(Attrs *a, Op op)
+{
+	ir_attrs_default(a);
+	if (op == OP_LEAKY_RELU)
+		a->alpha = 0.01f; /* ONNX LeakyRelu */
+	if (op == OP_SOFTMAX)
+		a->axis = -1;
 }

@@ -1,6 +1,8 @@
 /* util.c — memory helpers that never return NULL, overflow-checked sizes,
- * and atomic output files (a failed compile leaves nothing behind). */
+ * opening input files (regular files only), and atomic output files (a
+ * failed compile leaves nothing behind, and never replaces an input). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,6 +49,103 @@ int ir_mul_ok(int64_t a, int64_t b, int64_t *out)
 	return 1;
 }
 
+/* ---- input files ---------------------------------------------------------- */
+
+/* The files read so far (device and inode), when ir_protect_inputs is on. */
+static struct {
+	int on, n, cap;
+	struct { dev_t dev; ino_t ino; } *v;
+} inputs;
+
+void ir_protect_inputs(void)
+{
+	inputs.on = 1;
+}
+
+static void remember_input(const struct stat *st)
+{
+	if (!inputs.on)
+		return;
+	for (int i = 0; i < inputs.n; i++)
+		if (inputs.v[i].dev == st->st_dev && inputs.v[i].ino == st->st_ino)
+			return;
+	ir_vgrow((void **)&inputs.v, &inputs.cap, inputs.n, sizeof *inputs.v);
+	inputs.v[inputs.n].dev = st->st_dev;
+	inputs.v[inputs.n++].ino = st->st_ino;
+}
+
+static int is_input(const struct stat *st)
+{
+	for (int i = 0; i < inputs.n; i++)
+		if (inputs.v[i].dev == st->st_dev && inputs.v[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+static const char *not_regular(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "it is a directory";
+	if (S_ISFIFO(m))
+		return "it is a FIFO (named pipe), not a regular file";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "it is a device, not a regular file";
+	if (S_ISSOCK(m))
+		return "it is a socket, not a regular file";
+	return "it is not a regular file";
+}
+
+FILE *ir_fopen_input(const char *path, const char **why)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	/* a device is not even opened (opening some has effects); the mode is
+	 * checked again on the open descriptor, so it is the file that is read.
+	 * O_NONBLOCK: should a FIFO appear in between, opening it must not wait
+	 * for a writer. */
+	if (stat(path, &st) != 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = not_regular(st.st_mode);
+		return NULL;
+	}
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*why = "it is not a regular file";
+		close(fd);
+		return NULL;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl != -1)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if (!(f = fdopen(fd, "rb"))) {
+		*why = strerror(errno);
+		close(fd);
+		return NULL;
+	}
+	remember_input(&st);
+	return f;
+}
+
+FILE *ir_open_input(const char *path, const char *fail, Diag *d, Loc loc)
+{
+	const char *why = NULL;
+	FILE *f = ir_fopen_input(path, &why);
+
+	if (!f)
+		diag_error(d, loc, "%s: %s", fail, why);
+	return f;
+}
+
+/* ---- output files ---------------------------------------------------------- */
+
 int ir_atomic_open(AtomicFile *af, const char *path, Diag *d)
 {
 	struct stat st;
@@ -56,6 +155,11 @@ int ir_atomic_open(AtomicFile *af, const char *path, Diag *d)
 	memset(af, 0, sizeof *af);
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		diag_error(d, loc_none(), "cannot write '%s': not a regular file", path);
+		return -1;
+	}
+	if (inputs.on && stat(path, &st) == 0 && is_input(&st)) {
+		diag_error(d, loc_none(), "cannot write '%s': it is one of the input files; "
+		           "choose another output", path);
 		return -1;
 	}
 	af->path = ir_xstrdup(path);

@@ -129,10 +129,11 @@ static void correct(Graph *g, const Node *n, const double *mean, Diag *d)
 }
 
 /* A layer the pass corrects: weights and bias still float, used only here
- * (quantize rejects shared constants anyway). */
-static int eligible(const Graph *g, const Node *n, const int *uses)
+ * (quantize rejects shared constants anyway), and to be quantized (prec: its
+ * precision; an f32 layer keeps its weights exact). */
+static int eligible(const Graph *g, const Node *n, const int *uses, Precision prec)
 {
-	if (!(ir_ops[n->op].flags & OPF_WEIGHTS) || n->nin < 3)
+	if (!(ir_ops[n->op].flags & OPF_WEIGHTS) || n->nin < 3 || prec == PREC_F32)
 		return 0;
 	for (int k = 1; k < 3; k++) {
 		const Value *c = &g->vals[n->in[k]];
@@ -149,13 +150,19 @@ int pass_bias_correct(Graph *g, const PassOptions *o, Diag *d)
 	Sums s = {ir_xcalloc(nv, sizeof(double *)), ir_xcalloc(nv, sizeof(int64_t))};
 	int rc = 0;
 
-	if (o->ctx && o->ctx->precision == PREC_F32)
+	Precision *prec = ir_xmalloc((size_t)(g->nnode ? g->nnode : 1) * sizeof *prec);
+	int any = 0;
+
+	pass_node_precisions(g, o->ctx, prec);
+	for (int i = 0; i < g->nnode; i++)
+		any |= prec[i] != PREC_F32;
+	if (!any)
 		goto out; /* nothing will be quantized */
 	ir_count_uses(g, uses);
 	for (int i = 0; i < g->nnode; i++) {
 		const Node *n = &g->nodes[i];
 		int x = n->in[0];
-		if (n->op != OP_NONE && eligible(g, n, uses) && !s.sum[x])
+		if (n->op != OP_NONE && eligible(g, n, uses, prec[i]) && !s.sum[x])
 			s.sum[x] = ir_xcalloc((size_t)ir_shape_numel(&g->vals[x].shape), sizeof(double));
 	}
 	if ((rc = pass_calib_run(g, o, "bias-correct", accumulate, &s, d)))
@@ -163,7 +170,7 @@ int pass_bias_correct(Graph *g, const PassOptions *o, Diag *d)
 	for (int i = 0; i < g->nnode; i++) {
 		const Node *n = &g->nodes[i];
 		int x = n->in[0];
-		if (n->op == OP_NONE || !eligible(g, n, uses) || !s.runs[x])
+		if (n->op == OP_NONE || !eligible(g, n, uses, prec[i]) || !s.runs[x])
 			continue;
 		int64_t numel = ir_shape_numel(&g->vals[x].shape);
 		double *mean = ir_xmalloc((size_t)numel * sizeof *mean);
@@ -178,5 +185,6 @@ out:
 	free(s.sum);
 	free(s.runs);
 	free(uses);
+	free(prec);
 	return rc;
 }

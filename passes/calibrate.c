@@ -171,13 +171,31 @@ static void override(const PassOptions *o, const char *name, CalibParams *p)
 	}
 }
 
+/* The grid value v will be quantized to: that of the layer computing it (an
+ * input: of its first reader), per-layer precisions included. */
+static DType value_grid(const Graph *g, const Precision *prec, Precision global, int v)
+{
+	int def = g->vals[v].def, k = 0;
+	Precision p = global;
+
+	if (def >= 0 && def < g->nnode)
+		p = prec[def];
+	else {
+		while (k < g->nnode && g->nodes[k].in[0] != v)
+			k++;
+		if (k < g->nnode)
+			p = prec[k];
+	}
+	return p == PREC_INT16 ? DT_I16 : DT_I8;
+}
+
 int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 {
 	CalibParams all = {CALIB_MINMAX, 0, 0};
-	DType grid = o->ctx && o->ctx->precision == PREC_INT16 ? DT_I16 : DT_I8;
-
 	if (read_params(o, &all, d))
 		return -1;
+	Precision *prec = ir_xmalloc((size_t)(g->nnode ? g->nnode : 1) * sizeof *prec);
+	pass_node_precisions(g, o->ctx, prec);
 	size_t nv = (size_t)(g->nval ? g->nval : 1);
 	Stats s = {ir_xmalloc(nv * sizeof(float)), ir_xmalloc(nv * sizeof(float)),
 	           ir_xcalloc(nv, sizeof(Hist))};
@@ -201,7 +219,9 @@ int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 		val->calib[1] = s.hi[v];
 		val->has_clip = 0;
 		if (s.hist[v].count && s.hist[v].n > 0) {
-			calib_choose_range(&s.hist[v], &per[v], grid, &val->clip[0], &val->clip[1]);
+			calib_choose_range(&s.hist[v], &per[v],
+			                   value_grid(g, prec, o->ctx ? o->ctx->precision : PREC_INT8, v),
+			                   &val->clip[0], &val->clip[1]);
 			val->has_clip = 1;
 		}
 	}
@@ -209,6 +229,7 @@ int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 		calib_hist_free(&s.hist[v]);
 	free(s.hist);
 	free(per);
+	free(prec);
 	free(s.lo);
 	free(s.hi);
 	return rc;

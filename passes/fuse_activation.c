@@ -1,10 +1,26 @@
 /* fuse_activation.c — the fuse-activation pass: `t = conv2d(...); u = relu(t)`
- * becomes `u = conv2d(...) { act = relu }` when t has no other reader.  The
+ * becomes `u = conv2d(...) { act = relu }` when t has no other reader (and
+ * `clip(t) { min = 0, max = 6 }` becomes act = relu6).  The
  * activation then costs nothing: in fixed point it is the clamp that
  * requantization applies anyway. */
+#include <float.h>
 #include <stdlib.h>
 
 #include "passes.h"
+
+/* relu; clip 0..6 is relu6 (clip keeps its input's parameters and clamps
+ * to [quantize(0), quantize(6)] = [zp, quantize(6)], ir_act_bounds'
+ * relu6) and clip from 0 without a top is relu. */
+static Act fusable_act(const Node *n)
+{
+	if (n->op == OP_RELU)
+		return ACT_RELU;
+	if (n->op == OP_CLIP && n->a.min == 0.0f && n->a.max == 6.0f)
+		return ACT_RELU6;
+	if (n->op == OP_CLIP && n->a.min == 0.0f && n->a.max == FLT_MAX)
+		return ACT_RELU;
+	return ACT_NONE;
+}
 
 int pass_fuse_activation(Graph *g, const PassOptions *o, Diag *d)
 {
@@ -16,7 +32,8 @@ int pass_fuse_activation(Graph *g, const PassOptions *o, Diag *d)
 	ir_count_uses(g, uses);
 	for (int i = 0; i < g->nnode; i++) {
 		Node *n = &g->nodes[i];
-		if (n->op != OP_RELU)
+		Act act = fusable_act(n);
+		if (act == ACT_NONE)
 			continue;
 		int t = n->in[0], p = g->vals[t].def;
 		if (p < 0 || uses[t] != 1 || g->vals[t].is_output)
@@ -26,7 +43,7 @@ int pass_fuse_activation(Graph *g, const PassOptions *o, Diag *d)
 			continue;
 		/* in a quantized graph relu keeps its input's parameters, so the
 		 * fused clamp gives the same integers */
-		prod->a.act = ACT_RELU;
+		prod->a.act = act;
 		prod->out = n->out;
 		g->vals[n->out].def = p;
 		n->op = OP_NONE;

@@ -2,9 +2,12 @@
  * result from its operands and checks that operands fit the op.  A result
  * that already has a type (a dump read back) must agree with the inference.
  * Shape errors are diagnosed at the node's line. */
+#include <stdio.h>
 #include <string.h>
 
 #include "passes.h"
+#include "act_rules.h"
+#include "eltwise.h"
 
 typedef struct {
 	Graph *g;
@@ -176,16 +179,114 @@ static int reshape(Ctx *c, Shape *out)
 	return 0;
 }
 
-/* The dtype of a result: activations keep the input's storage type. */
+/* avgpool2d: maxpool2d's window rules, plus a window of fewer than 2^31 taps
+ * (the integer kernel divides in int32) and count_pad 0 or 1. */
+static int avgpool2d(Ctx *c, Shape *out)
+{
+	const Attrs *a = &c->n->a;
+	if (need_rank(c, 0, 4, "input") || window_attrs(c, 1))
+		return -1;
+	const Value *x = opnd(c, 0);
+	int64_t oh = out_dim(x->shape.d[2], a->kernel[0], a->stride[0], a->pad[0], a->pad[2], 1);
+	int64_t ow = out_dim(x->shape.d[3], a->kernel[1], a->stride[1], a->pad[1], a->pad[3], 1);
+	if (oh < 1 || ow < 1)
+		return ERR(c, "avgpool2d: the %lldx%lld window does not fit the padded input",
+		           (long long)a->kernel[0], (long long)a->kernel[1]);
+	if (a->pad[0] >= a->kernel[0] || a->pad[2] >= a->kernel[0] ||
+	    a->pad[1] >= a->kernel[1] || a->pad[3] >= a->kernel[1])
+		return ERR(c, "avgpool2d: padding must be smaller than the window");
+	if (a->kernel[0] * a->kernel[1] > INT32_MAX)
+		return ERR(c, "avgpool2d: the window must have fewer than 2^31 elements");
+	if (a->count_pad != 0 && a->count_pad != 1)
+		return ERR(c, "avgpool2d: count_pad must be 0 (divide by the elements inside the "
+		           "input) or 1 (by the whole window)");
+	*out = (Shape){4, {x->shape.d[0], x->shape.d[1], oh, ow}};
+	return 0;
+}
+
+static int global_avgpool(Ctx *c, Shape *out)
+{
+	if (need_rank(c, 0, 4, "input"))
+		return -1;
+	const Value *x = opnd(c, 0);
+	*out = (Shape){4, {x->shape.d[0], x->shape.d[1], 1, 1}};
+	return 0;
+}
+
+static int pad(Ctx *c, Shape *out)
+{
+	const Value *x = opnd(c, 0);
+	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
+
+	if (ir_pad_amounts(&c->n->a, x->shape.rank, begin, end))
+		return ERR(c, "pad: 'pads' must hold %d integers for the rank-%d input '%s' (begin "
+		           "per axis, then end per axis%s), each in [0, 2^31]", 2 * x->shape.rank,
+		           x->shape.rank, x->name, x->shape.rank >= 2 ? "; or 4: top, left, bottom, "
+		           "right of the last two axes" : "");
+	*out = x->shape;
+	for (int k = 0; k < x->shape.rank; k++)
+		out->d[k] += begin[k] + end[k];
+	return 0;
+}
+
+static int transpose(Ctx *c, Shape *out)
+{
+	const Value *x = opnd(c, 0);
+	int perm[IR_MAX_RANK];
+
+	if (ir_transpose_perm(&c->n->a, x->shape.rank, perm))
+		return ERR(c, "transpose: 'perm' must be a permutation of the %d axes of '%s' (or [] "
+		           "to reverse them)", x->shape.rank, x->name);
+	out->rank = x->shape.rank;
+	for (int k = 0; k < x->shape.rank; k++)
+		out->d[k] = x->shape.d[perm[k]];
+	return 0;
+}
+
+/* The dtype of a result: activations keep the input's storage type;
+ * dequantize gives f32; quantize gives its declared type (its whole
+ * meaning: check_convert_types has made sure there is one). */
 static DType result_dtype(Ctx *c)
 {
+	if (c->n->op == OP_DEQUANTIZE)
+		return DT_F32;
+	if (c->n->op == OP_QUANTIZE)
+		return c->g->vals[c->n->out].dt;
 	return opnd(c, 0)->dt;
+}
+
+static int is_int(DType t)
+{
+	return t == DT_I8 || t == DT_I16;
+}
+
+/* quantize: f32, i8 or i16 into a declared i8 or i16; dequantize: i8 or
+ * i16 into f32. */
+static int check_convert_types(Ctx *c)
+{
+	const Value *x = opnd(c, 0), *y = &c->g->vals[c->n->out];
+
+	if (c->n->op == OP_DEQUANTIZE) {
+		if (!is_int(x->dt))
+			return ERR(c, "dequantize: input '%s' is %s, not i8 or i16", x->name,
+			           ir_dtype_name(x->dt));
+		return 0;
+	}
+	if (x->dt != DT_F32 && !is_int(x->dt))
+		return ERR(c, "quantize: input '%s' is %s, not f32, i8 or i16", x->name,
+		           ir_dtype_name(x->dt));
+	if (!y->has_type || !is_int(y->dt) || !y->q.present)
+		return ERR(c, "quantize: declare the result's type, e.g. '%s : i8[...] q(scale=S, "
+		           "zp=Z) = quantize(%s)'", y->name, x->name);
+	return 0;
 }
 
 static int check_operand_types(Ctx *c)
 {
 	const Value *x = opnd(c, 0);
 	const char *op = ir_ops[c->n->op].name;
+	if (c->n->op == OP_QUANTIZE || c->n->op == OP_DEQUANTIZE)
+		return check_convert_types(c);
 	if (!(ir_ops[c->n->op].flags & OPF_WEIGHTS))
 		return 0;
 	const Value *w = opnd(c, 1);
@@ -227,19 +328,42 @@ int pass_infer_shapes(Graph *g, const PassOptions *o, Diag *d)
 		case OP_DENSE: rc = dense(&c, &s); break;
 		case OP_RELU: s = opnd(&c, 0)->shape; break;
 		case OP_MAXPOOL2D: rc = maxpool2d(&c, &s); break;
+		case OP_AVGPOOL2D: rc = avgpool2d(&c, &s); break;
+		case OP_GLOBAL_AVGPOOL: rc = global_avgpool(&c, &s); break;
+		case OP_PAD: rc = pad(&c, &s); break;
+		case OP_TRANSPOSE: rc = transpose(&c, &s); break;
 		case OP_FLATTEN: rc = flatten(&c, &s); break;
 		case OP_RESHAPE: rc = reshape(&c, &s); break;
+		case OP_ADD:
+		case OP_MUL:
+		case OP_CONCAT: rc = ir_eltwise_shape(g, n, &s, d); break;
+		case OP_CLIP:
+		case OP_LEAKY_RELU:
+		case OP_SIGMOID:
+		case OP_TANH:
+		case OP_HARD_SIGMOID:
+		case OP_HARD_SWISH:
+		case OP_SOFTMAX: rc = pass_act_infer(g, n, d, &s); break;
+		case OP_QUANTIZE:
+		case OP_DEQUANTIZE: s = opnd(&c, 0)->shape; break;
 		default: ICE("infer-shapes: no rule for %s", ir_ops[n->op].name);
 		}
 		if (rc)
 			continue;
-		int64_t bytes;
-		if (!ir_mul_ok(ir_shape_numel(&s), 16, &bytes) || bytes > (int64_t)1 << 33) {
-			diag_error(d, n->loc, "%s: result is too large", ir_ops[n->op].name);
-			continue;
-		}
 		Value *out = &g->vals[n->out];
 		DType dt = result_dtype(&c);
+		int64_t bytes;
+		if (!ir_mul_ok(ir_shape_numel(&s), ir_dtype_size(dt), &bytes) ||
+		    bytes > IR_MAX_TENSOR_BYTES) {
+			char b[96], nb[32] = "more than 2^63";
+			if (ir_shape_numel(&s) < INT64_MAX &&
+			    ir_mul_ok(ir_shape_numel(&s), ir_dtype_size(dt), &bytes))
+				snprintf(nb, sizeof nb, "%lld", (long long)bytes);
+			diag_error(d, n->loc, "%s: its result '%s' %s%s would have %s bytes, more than "
+			           "the 2 GiB a tensor may have (docs/limits.md)", ir_ops[n->op].name,
+			           out->name, ir_dtype_name(dt), ir_shape_str(&s, b, sizeof b), nb);
+			continue;
+		}
 		if (out->has_type) {
 			char b1[96], b2[96];
 			if (!ir_shape_eq(&out->shape, &s) || out->dt != dt)
@@ -258,13 +382,18 @@ int pass_infer_shapes(Graph *g, const PassOptions *o, Diag *d)
 int64_t pass_node_macs(const Graph *g, const Node *n)
 {
 	const Value *out = &g->vals[n->out];
+	int64_t m = 0;
+
 	if (!out->has_type)
 		return 0;
 	if (n->op == OP_CONV2D) {
 		const Shape *w = &g->vals[n->in[1]].shape;
-		return ir_shape_numel(&out->shape) * w->d[1] * w->d[2] * w->d[3];
+		if (!ir_mul_ok(ir_shape_numel(&out->shape), w->d[1], &m) || !ir_mul_ok(m, w->d[2], &m) ||
+		    !ir_mul_ok(m, w->d[3], &m))
+			return INT64_MAX;
 	}
-	if (n->op == OP_DENSE)
-		return ir_shape_numel(&out->shape) * g->vals[n->in[1]].shape.d[1];
-	return 0;
+	if (n->op == OP_DENSE && !ir_mul_ok(ir_shape_numel(&out->shape),
+	                                    g->vals[n->in[1]].shape.d[1], &m))
+		return INT64_MAX;
+	return m;
 }

@@ -39,10 +39,31 @@ typedef struct {
 	int nlayer;
 } CalibData;
 
+/* Per-layer precision (issue 5): --config's `layers: [{match: t5,
+ * precision: f32}]`, or a list --precision auto builds programmatically.
+ * A layer is named by its result value: entry i applies to the node whose
+ * output value's name equals `match` or matches it as an fnmatch(3) glob;
+ * the first matching entry wins.  A node no entry matches computes in
+ * PassContext.precision, except an OPF_KEEPQ op (relu, maxpool2d, flatten,
+ * reshape), which follows its input's precision.  quantize (quantize.c)
+ * honours the list: f32 layers keep float weights, bias and output; int16
+ * layers use the 16x8 scheme; it inserts quantize/dequantize nodes wherever
+ * an operand's dtype differs from what its consumer computes in.  Graph
+ * inputs take the precision of their first consumer.  See
+ * pass_node_precisions and pass_pipeline_precision below. */
+typedef struct {
+	const char *match;   /* value name or glob; not owned */
+	Precision precision;
+} LayerPrecision;
+
 /* Settings shared by every pass of one run. */
 typedef struct {
-	Precision precision;
+	Precision precision;    /* global (--precision): layers no entry names */
 	const CalibData *calib; /* NULL: none */
+	const LayerPrecision *layer_prec; /* per-layer precisions, or NULL */
+	int nlayer_prec;
+	int64_t max_memory;     /* --max-memory: arena bytes plan-memory may use
+	                           (0: IR_MAX_ARENA_BYTES; docs/limits.md) */
 } PassContext;
 
 /* What one pass sees: the run's context, and its own "k=v;k=v" options from
@@ -108,7 +129,8 @@ int64_t pass_arena_lower_bound(const Graph *g);
 
 /* ---- infer_shapes.c ------------------------------------------------------ */
 
-/* Multiply-accumulates of node n (0 for ops without weights). */
+/* Multiply-accumulates of node n (0 for ops without weights; INT64_MAX if
+ * the count overflows). */
 int64_t pass_node_macs(const Graph *g, const Node *n);
 
 /* ---- calibrate.c ---------------------------------------------------------- */
@@ -148,9 +170,30 @@ void calib_choose_range(const Hist *h, const CalibParams *p, DType grid, float *
 
 /* ---- quantize.c ------------------------------------------------------------ */
 
+/* The precision each node of g computes in under ctx (NULL: all int8), by
+ * the rules of LayerPrecision above: prec[i] for node i (g->nnode entries).
+ * Needs no types; nodes must be in topological order. */
+void pass_node_precisions(const Graph *g, const PassContext *ctx, Precision *prec);
+/* The precision to pick the default pipeline with: ctx->precision, except
+ * PREC_INT8 when that is f32 but some per-layer entry asks for an integer
+ * precision (the graph then needs calibrate and quantize). */
+Precision pass_pipeline_precision(const PassContext *ctx);
+
 /* Quantizes one output channel of weights the way quantize does: symmetric
  * int8 in [-127, 127], scale max|w| / 127 (1 for an all-zero channel).
  * Returns the scale. */
 float pass_quantize_channel(const float *w, int64_t n, int8_t *q);
+
+/* ---- auto_precision.c ------------------------------------------------------ */
+
+/* --precision auto (docs/quantization.md): runs `pipeline` over the float
+ * graph *g (taken over) choosing int8 or int16 for every layer that ctx's
+ * per-layer list does not pin, so that the output's SQNR against the float
+ * model on the first calibration samples (ctx->calib) reaches min_sqnr dB
+ * with the fewest arena plus constant bytes; prints the choice per layer to
+ * stderr unless d->quiet.  Returns 0 with *g the graph compiled with the
+ * choice, or -1 (diagnosed, *g NULL), also when no choice reaches it. */
+int pass_auto_precision(Graph **g, const char *pipeline, const PassContext *ctx,
+                        const PipelineOptions *po, double min_sqnr, Diag *d);
 
 #endif

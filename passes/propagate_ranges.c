@@ -20,6 +20,20 @@
  *                   the in-bound elements (padding never wins; a window is
  *                   never empty: infer-shapes makes padding < kernel)
  *   flatten, reshape   the same intervals, element for element
+ *   avgpool2d, global_avgpool   (sum of the window's bounds) / count, widened
+ *                   by the rounding of the float sum and division
+ *   pad             the pad value outside, the same intervals inside
+ *   transpose       the same intervals, permuted
+ *   dequantize      the same intervals (the real value does not change)
+ *   add             [a+c, b+d]; mul: the least and greatest of the four
+ *                   products; both widened by one float rounding, then the
+ *                   fused activation (broadcast operands read at the
+ *                   output's index; a constant operand is its own value)
+ *   concat          each operand's intervals where its elements go: the hull
+ *   quantize        widened by half a step of the result's scale (the
+ *                   rounding), then cut to what the result can represent
+ * (The last two only exist in quantized graphs, which check_float turns
+ * away; the rules say what their results mean all the same.)
  * An input without a declared range is unbounded, and so is everything it
  * reaches until a clamp (relu6) bounds it again; a value whose hull is not
  * finite gets no range.  The ranges of non-input values are recomputed
@@ -30,6 +44,8 @@
 #include <string.h>
 
 #include "passes.h"
+#include "act_rules.h"
+#include "eltwise.h"
 
 typedef struct {
 	double *lo, *hi; /* numel entries each; NULL when not (or no longer) held */
@@ -234,12 +250,233 @@ static void maxpool2d(Ctx *c, const Node *n)
 				}
 }
 
+/* avgpool2d, global_avgpool: per output element, (sum of the in-bound
+ * taps' bounds) / count, widened by the float rounding of the sum
+ * (float_error) and of the division (half an ulp, relative). */
+static void avgpool(Ctx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = new_box(c, n->out);
+	const Attrs *a = &n->a;
+	int glob = n->op == OP_GLOBAL_AVGPOOL;
+	int64_t NC = xs->d[0] * xs->d[1], H = xs->d[2], W = xs->d[3], OH = ys->d[2], OW = ys->d[3];
+	int64_t KH = glob ? H : a->kernel[0], KW = glob ? W : a->kernel[1];
+	int64_t sh = glob ? 1 : a->stride[0], sw = glob ? 1 : a->stride[1];
+	int64_t pt = glob ? 0 : a->pad[0], pl = glob ? 0 : a->pad[1];
+
+	for (int64_t nc = 0; nc < NC; nc++)
+		for (int64_t oy = 0; oy < OH; oy++)
+			for (int64_t ox = 0; ox < OW; ox++) {
+				double lo = 0, hi = 0, mag = 0;
+				int64_t taps = 0;
+				for (int64_t ky = 0; ky < KH; ky++) {
+					int64_t iy = oy * sh - pt + ky;
+					for (int64_t kx = 0; kx < KW && iy >= 0 && iy < H; kx++) {
+						int64_t ix = ox * sw - pl + kx;
+						if (ix < 0 || ix >= W)
+							continue;
+						int64_t xi = (nc * H + iy) * W + ix;
+						lo += x->lo[xi];
+						hi += x->hi[xi];
+						mag += fmax(fabs(x->lo[xi]), fabs(x->hi[xi]));
+						taps++;
+					}
+				}
+				double cnt = (double)(!glob && a->count_pad ? KH * KW : taps), e;
+				e = float_error(taps, mag);
+				lo = (lo - e) / cnt;
+				hi = (hi + e) / cnt;
+				int64_t yi = (nc * OH + oy) * OW + ox;
+				y->lo[yi] = lo - fabs(lo) * 0x1p-23 - 0x1p-149;
+				y->hi[yi] = hi + fabs(hi) * 0x1p-23 + 0x1p-149;
+			}
+}
+
+/* pad: the value where padding goes (NaN: anything), x's bounds inside. */
+static void pad(Ctx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = new_box(c, n->out);
+	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK], ost[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int64_t cnt = ir_shape_numel(xs), ocnt = ir_shape_numel(ys), m = 1;
+	double v = n->a.value;
+
+	ir_pad_amounts(&n->a, xs->rank, begin, end);
+	for (int k = ys->rank - 1; k >= 0; k--) {
+		ost[k] = m;
+		m *= ys->d[k];
+	}
+	for (int64_t i = 0; i < ocnt; i++) {
+		y->lo[i] = isnan(v) ? -INFINITY : v;
+		y->hi[i] = isnan(v) ? INFINITY : v;
+	}
+	for (int64_t i = 0; i < cnt; i++) {
+		int64_t o = 0;
+		for (int k = 0; k < xs->rank; k++)
+			o += (idx[k] + begin[k]) * ost[k];
+		y->lo[o] = x->lo[i];
+		y->hi[o] = x->hi[i];
+		for (int k = xs->rank - 1; k >= 0 && ++idx[k] == xs->d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
+/* transpose: the same intervals, moved as the elements are. */
+static void transpose(Ctx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = new_box(c, n->out);
+	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, cnt = ir_shape_numel(ys), m = 1;
+	int perm[IR_MAX_RANK];
+
+	ir_transpose_perm(&n->a, xs->rank, perm);
+	for (int k = xs->rank - 1; k >= 0; k--) {
+		xst[k] = m;
+		m *= xs->d[k];
+	}
+	for (int64_t i = 0; i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < ys->rank; k++)
+			j += idx[k] * xst[perm[k]];
+		y->lo[i] = x->lo[j];
+		y->hi[i] = x->hi[j];
+		for (int k = ys->rank - 1; k >= 0 && ++idx[k] == ys->d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
 static void same(Ctx *c, const Node *n)
 {
 	size_t len = (size_t)ir_shape_numel(&c->g->vals[n->out].shape);
 	Box *y = new_box(c, n->out);
 	memcpy(y->lo, c->box[n->in[0]].lo, len * sizeof *y->lo);
 	memcpy(y->hi, c->box[n->in[0]].hi, len * sizeof *y->hi);
+}
+
+/* the element-wise rule of act_rules.c, element by element */
+static void act(Ctx *c, const Node *n)
+{
+	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
+	const Box *x = &c->box[n->in[0]];
+	Box *y = new_box(c, n->out);
+
+	for (int64_t i = 0; i < len; i++) {
+		y->lo[i] = x->lo[i];
+		y->hi[i] = x->hi[i];
+		pass_act_interval(n, &y->lo[i], &y->hi[i]);
+	}
+}
+
+static void quantize(Ctx *c, const Node *n)
+{
+	const Value *yv = &c->g->vals[n->out];
+	size_t len = (size_t)ir_shape_numel(&yv->shape);
+	double s = yv->q.present ? yv->q.scale[0] : 0, lo = -INFINITY, hi = INFINITY;
+	Box *y = new_box(c, n->out);
+
+	if (yv->q.present && (yv->dt == DT_I8 || yv->dt == DT_I16)) {
+		lo = s * (ir_qmin(yv->dt) - yv->q.zp);
+		hi = s * (ir_qmax(yv->dt) - yv->q.zp);
+	}
+	for (size_t i = 0; i < len; i++) {
+		y->lo[i] = fmin(fmax(c->box[n->in[0]].lo[i] - s / 2, lo), hi);
+		y->hi[i] = fmax(fmin(c->box[n->in[0]].hi[i] + s / 2, hi), lo);
+	}
+}
+
+static void unbounded(Ctx *c, const Node *n)
+{
+	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
+	Box *y = new_box(c, n->out);
+
+	for (int64_t i = 0; i < len; i++) {
+		y->lo[i] = -INFINITY;
+		y->hi[i] = INFINITY;
+	}
+}
+
+/* Operand k's interval at element i: its box, or a constant's value. */
+static void opnd_at(Ctx *c, const Node *n, int k, int64_t i, double *lo, double *hi)
+{
+	const Value *v = &c->g->vals[n->in[k]];
+
+	if (v->kind == VK_CONST) {
+		*lo = *hi = ((const float *)v->data)[i];
+		return;
+	}
+	*lo = c->box[n->in[k]].lo[i];
+	*hi = c->box[n->in[k]].hi[i];
+}
+
+/* add [a+c, b+d], mul the least and greatest of the four products, each
+ * widened by one float rounding, then the fused activation; broadcast
+ * operands are read at the output's index.  NaN bounds (inf - inf, 0 * inf)
+ * mean the float result may be NaN: unbounded, no act (it lets NaN through). */
+static void binary(Ctx *c, const Node *n)
+{
+	const Shape *ys = &c->g->vals[n->out].shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], len = ir_shape_numel(ys);
+	Box *y = new_box(c, n->out);
+
+	ir_broadcast_strides(&c->g->vals[n->in[0]].shape, ys, sa);
+	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sb);
+	for (int64_t i = 0; i < len; i++) {
+		int64_t ia = 0, ib = 0, r = i;
+		double al, ah, bl, bh, lo, hi;
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += r % ys->d[k] * sa[k];
+			ib += r % ys->d[k] * sb[k];
+			r /= ys->d[k];
+		}
+		opnd_at(c, n, 0, ia, &al, &ah);
+		opnd_at(c, n, 1, ib, &bl, &bh);
+		if (n->op == OP_ADD) {
+			lo = al + bl;
+			hi = ah + bh;
+		} else {
+			double p[4] = {al * bl, al * bh, ah * bl, ah * bh};
+			lo = hi = p[0];
+			for (int k = 1; k < 4; k++) {
+				lo = isnan(p[k]) || isnan(lo) ? NAN : fmin(lo, p[k]);
+				hi = isnan(p[k]) || isnan(hi) ? NAN : fmax(hi, p[k]);
+			}
+		}
+		if (isnan(lo) || isnan(hi)) {
+			y->lo[i] = -INFINITY;
+			y->hi[i] = INFINITY;
+			continue;
+		}
+		y->lo[i] = lo - float_error(1, fabs(lo));
+		y->hi[i] = hi + float_error(1, fabs(hi));
+		apply_act(n->a.act, &y->lo[i], &y->hi[i]);
+	}
+}
+
+/* The operands' intervals, placed where concat puts their elements (so the
+ * result's hull is the hull of the operands'). */
+static void concat(Ctx *c, const Node *n)
+{
+	const Shape *ys = &c->g->vals[n->out].shape;
+	int ax = ir_concat_axis(n->a.axis, ys->rank);
+	int64_t outer = 1, inner = 1, off = 0;
+	Box *y = new_box(c, n->out);
+
+	for (int k = 0; k < ax; k++)
+		outer *= ys->d[k];
+	for (int k = ax + 1; k < ys->rank; k++)
+		inner *= ys->d[k];
+	for (int i = 0; i < n->nin; i++) {
+		int64_t xstep = c->g->vals[n->in[i]].shape.d[ax] * inner;
+		for (int64_t o = 0; o < outer; o++)
+			for (int64_t j = 0; j < xstep; j++) {
+				int64_t yi = o * ys->d[ax] * inner + off + j;
+				opnd_at(c, n, i, o * xstep + j, &y->lo[yi], &y->hi[yi]);
+			}
+		off += xstep;
+	}
 }
 
 /* The hull of v's intervals rounded outward to float, or no range at all
@@ -299,7 +536,8 @@ int pass_propagate_ranges(Graph *g, const PassOptions *o, Diag *d)
 	for (int v = 0; v < g->nval; v++)
 		last[v] = -1;
 	for (int i = 0; i < g->nnode; i++)
-		last[g->nodes[i].in[0]] = i;
+		for (int k = 0; k < g->nodes[i].nin; k++) /* add, mul, concat read several */
+			last[g->nodes[i].in[k]] = i;
 
 	for (int i = 0; i < g->ninput; i++) {
 		int v = g->inputs[i];
@@ -319,13 +557,37 @@ int pass_propagate_ranges(Graph *g, const PassOptions *o, Diag *d)
 		case OP_DENSE: dense(&c, n); break;
 		case OP_RELU: relu(&c, n); break;
 		case OP_MAXPOOL2D: maxpool2d(&c, n); break;
+		case OP_AVGPOOL2D:
+		case OP_GLOBAL_AVGPOOL: avgpool(&c, n); break;
+		case OP_PAD: pad(&c, n); break;
+		case OP_TRANSPOSE: transpose(&c, n); break;
 		case OP_FLATTEN:
-		case OP_RESHAPE: same(&c, n); break;
+		case OP_RESHAPE:
+		case OP_DEQUANTIZE: same(&c, n); break;
+		case OP_QUANTIZE: quantize(&c, n); break;
+		case OP_CLIP:
+		case OP_LEAKY_RELU:
+		case OP_SIGMOID:
+		case OP_TANH:
+		case OP_HARD_SIGMOID:
+		case OP_HARD_SWISH:
+		case OP_SOFTMAX: act(&c, n); break;
+		case OP_ADD:
+		case OP_MUL:
+		case OP_CONCAT:
+			if (!ir_eltwise_ok(g, n))
+				unbounded(&c, n); /* shapes infer-shapes would refuse */
+			else if (n->op == OP_CONCAT)
+				concat(&c, n);
+			else
+				binary(&c, n);
+			break;
 		default: ICE("propagate-ranges: no rule for %s", ir_ops[n->op].name);
 		}
 		store_hull(&c, n->out);
-		if (last[n->in[0]] == i)
-			free_box(&c.box[n->in[0]]);
+		for (int k = 0; k < n->nin; k++)
+			if (last[n->in[k]] == i)
+				free_box(&c.box[n->in[k]]);
 		if (last[n->out] < 0)
 			free_box(&c.box[n->out]);
 	}

@@ -1,16 +1,30 @@
 /* quantize.c — the quantize pass: turns a float graph into the fixed-point
- * graph of DESIGN section 5.
+ * graph of DESIGN section 5, layer by layer in the precision each layer
+ * computes in (PassContext: the global precision and per-layer entries,
+ * see LayerPrecision in passes.h).
  *   activations: per-tensor int8 (asymmetric) or int16 (symmetric), from the
  *                clipping range a calibration method chose, else the
  *                observed range (or the declared range of an input);
- *                ops flagged OPF_KEEPQ reuse their input's parameters
- *   weights:     int8, symmetric, one scale per output channel
- *   bias:        int32 at scale input_scale * weight_scale[c], zero point 0 */
+ *                ops flagged OPF_KEEPQ reuse their input's parameters;
+ *                f32 layers keep float results
+ *   weights:     int8, symmetric, one scale per output channel (f32 layers
+ *                keep float weights and bias)
+ *   bias:        int32 at scale input_scale * weight_scale[c], zero point 0
+ *                (int64 for int16 layers: TFLite's 16x8 scheme)
+ *   boundaries:  where a layer reads a value of another storage type than
+ *                its own, a quantize (f32 -> int, or i8 <-> i16
+ *                requantization) or dequantize (int -> f32) node is put
+ *                before it, one per value and type, whatever the number of
+ *                readers.  A graph input takes the precision of its first
+ *                reader; an output keeps its producer's. */
+#include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "passes.h"
+#include "act_rules.h"
+#include "../ir/act.h"
 
 static int act_range(const Value *v, float *lo, float *hi)
 {
@@ -105,74 +119,353 @@ static int quantize_bias(Graph *g, int bv, float s_in, const float *s_w, DType b
 	return 0;
 }
 
-int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
-{
-	Precision p = o->ctx ? o->ctx->precision : PREC_INT8;
-	DType adt = p == PREC_INT16 ? DT_I16 : DT_I8;
-	int *uses = ir_xmalloc((size_t)(g->nval ? g->nval : 1) * sizeof *uses);
-	int rc = -1;
+/* ---- which layer computes in which precision -------------------------- */
 
-	if (p == PREC_F32) {
-		free(uses);
+static int layer_match(const LayerPrecision *l, const char *name)
+{
+	return name && (strcmp(l->match, name) == 0 || fnmatch(l->match, name, 0) == 0);
+}
+
+/* The per-layer entry naming value name, or NULL. */
+static const LayerPrecision *find_layer(const PassContext *ctx, const char *name)
+{
+	for (int i = 0; ctx && i < ctx->nlayer_prec; i++)
+		if (layer_match(&ctx->layer_prec[i], name))
+			return &ctx->layer_prec[i];
+	return NULL;
+}
+
+void pass_node_precisions(const Graph *g, const PassContext *ctx, Precision *prec)
+{
+	Precision global = ctx ? ctx->precision : PREC_INT8;
+
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = &g->nodes[i];
+		const LayerPrecision *l = find_layer(ctx, g->vals[n->out].name);
+		int def = g->vals[n->in[0]].def;
+
+		if (l)
+			prec[i] = l->precision;
+		else if ((ir_ops[n->op].flags & OPF_KEEPQ) && def >= 0 && def < i)
+			prec[i] = prec[def];
+		else
+			prec[i] = global;
+	}
+}
+
+Precision pass_pipeline_precision(const PassContext *ctx)
+{
+	if (!ctx)
+		return PREC_INT8;
+	if (ctx->precision != PREC_F32)
+		return ctx->precision;
+	for (int i = 0; i < ctx->nlayer_prec; i++)
+		if (ctx->layer_prec[i].precision != PREC_F32)
+			return PREC_INT8;
+	return PREC_F32;
+}
+
+static DType prec_dtype(Precision p)
+{
+	return p == PREC_F32 ? DT_F32 : p == PREC_INT16 ? DT_I16 : DT_I8;
+}
+
+/* ---- the pass ----------------------------------------------------------- */
+
+typedef struct {
+	Graph *g;
+	Diag *d;
+	int nval0;   /* values before the pass: the ones that may be converted */
+	int *conv;   /* [nval0][3]: the value holding v as f32 / i8 / i16, or -1 */
+	int *uses;
+} Q;
+
+static int slot(DType dt)
+{
+	return dt == DT_F32 ? 0 : dt == DT_I8 ? 1 : 2;
+}
+
+/* The real interval value v stands for: its clipping, observed or declared
+ * range; for a quantized value without one, what its parameters represent. */
+static int value_range(const Value *v, float *lo, float *hi)
+{
+	if (!act_range(v, lo, hi))
+		return 0;
+	if (v->q.present && v->q.n == 1 && (v->dt == DT_I8 || v->dt == DT_I16)) {
+		*lo = v->q.scale[0] * (float)(ir_qmin(v->dt) - v->q.zp);
+		*hi = v->q.scale[0] * (float)(ir_qmax(v->dt) - v->q.zp);
 		return 0;
 	}
-	ir_count_uses(g, uses);
+	return -1;
+}
+
+/* v in storage type dt: v itself, or the result of a quantize / dequantize
+ * node appended now (once per value and type). */
+static int convert(Q *q, int v, DType dt, Loc at)
+{
+	Graph *g = q->g;
+	int *c;
+	float lo = 0, hi = 0, s;
+	int32_t zp;
+	char base[256];
+
+	if (g->vals[v].dt == dt)
+		return v;
+	if (v >= q->nval0)
+		ICE("quantize: converting '%s', a value the pass made", g->vals[v].name);
+	c = &q->conv[v * 3 + slot(dt)];
+	if (*c >= 0)
+		return *c;
+	if (dt != DT_F32 && value_range(&g->vals[v], &lo, &hi)) {
+		diag_error(q->d, g->vals[v].loc, "quantize: '%s' has no range to quantize it to %s "
+		           "with: run calibrate first", g->vals[v].name, ir_dtype_name(dt));
+		return -1;
+	}
+	snprintf(base, sizeof base, "%s.%s", g->vals[v].name, ir_dtype_name(dt));
+	int t = ir_value_new_unique(g, base, VK_TEMP, at);
+	Value *src = &g->vals[v], *dst = &g->vals[t]; /* after the value array grew */
+	dst->has_type = 1;
+	dst->dt = dt;
+	dst->shape = src->shape;
+	dst->has_range = src->has_range;
+	memcpy(dst->range, src->range, sizeof dst->range);
+	dst->has_calib = src->has_calib;
+	memcpy(dst->calib, src->calib, sizeof dst->calib);
+	if (dt != DT_F32) {
+		ir_choose_qparams(lo, hi, dt, &s, &zp);
+		ir_set_qparams(g, t, s, zp);
+	}
+	ir_node_new(g, dt == DT_F32 ? OP_DEQUANTIZE : OP_QUANTIZE, t, &v, 1, at);
+	*c = t;
+	return t;
+}
+
+/* ---- add, mul, concat: every operand in the layer's type -------------- */
+
+static int is_multi(Op op)
+{
+	return op == OP_ADD || op == OP_MUL || op == OP_CONCAT;
+}
+
+/* Constant operand v quantized per tensor to dt over its own [min, max]
+ * (widened to contain 0): in place when this is its only reader, else into
+ * a new constant made once per type.  Returns the value, or -1. */
+static int quantize_const(Q *q, int v, DType dt, Loc at)
+{
+	Graph *g = q->g;
+	int64_t cnt = ir_shape_numel(&g->vals[v].shape);
+	const float *src = g->vals[v].data;
+	float lo = 0, hi = 0, s;
+	int32_t zp;
+	int t = v;
+	char base[256];
+
+	if (q->conv[v * 3 + slot(dt)] >= 0)
+		return q->conv[v * 3 + slot(dt)];
+	for (int64_t i = 0; i < cnt; i++) {
+		if (!isfinite(src[i])) {
+			diag_error(q->d, g->vals[v].loc, "quantize: constant '%s' holds a non-finite value",
+			           g->vals[v].name);
+			return -1;
+		}
+		lo = fminf(lo, src[i]);
+		hi = fmaxf(hi, src[i]);
+	}
+	if (q->uses[v] != 1) {
+		snprintf(base, sizeof base, "%s.%s", g->vals[v].name, ir_dtype_name(dt));
+		t = ir_value_new_unique(g, base, VK_CONST, at);
+		g->vals[t].has_type = 1;
+		g->vals[t].shape = g->vals[v].shape;
+	}
+	void *data = ir_alloc(g, (size_t)(cnt ? cnt : 1) * (size_t)ir_dtype_size(dt));
+	ir_choose_qparams(lo, hi, dt, &s, &zp);
+	for (int64_t i = 0; i < cnt; i++) {
+		int32_t qv = ir_quantize_value(src[i], s, zp, dt);
+		if (dt == DT_I8)
+			((int8_t *)data)[i] = (int8_t)qv;
+		else
+			((int16_t *)data)[i] = (int16_t)qv;
+	}
+	g->vals[t].data = data;
+	g->vals[t].dt = dt;
+	ir_set_qparams(g, t, s, zp);
+	q->conv[v * 3 + slot(dt)] = t;
+	return t;
+}
+
+/* Every operand of add, mul and concat in dt: values converted, constants
+ * quantized. */
+static int convert_rest(Q *q, Node *n, DType dt)
+{
+	for (int k = 0; k < n->nin; k++) {
+		int v = n->in[k], x;
+		if (q->g->vals[v].kind == VK_CONST && v < q->nval0 && dt != DT_F32 &&
+		    q->g->vals[v].dt == DT_F32)
+			x = quantize_const(q, v, dt, n->loc);
+		else
+			x = convert(q, v, dt, n->loc);
+		if (x < 0)
+			return -1;
+		n->in[k] = x;
+	}
+	return 0;
+}
+
+/* pad keeps its input's parameters (TFLite): a value they cannot represent
+ * saturates, which the user should hear about. */
+static void warn_pad_value(Q *q, const Node *n)
+{
+	const Value *x = &q->g->vals[n->in[0]];
+	float s = x->q.scale[0], v = n->a.value;
+	float lo = s * (float)(ir_qmin(x->dt) - x->q.zp), hi = s * (float)(ir_qmax(x->dt) - x->q.zp);
+
+	if (v >= lo - s / 2 && v <= hi + s / 2)
+		return;
+	diag_warning(q->d, n->loc, "pad: value %g lies outside [%g, %g], what '%s' (whose "
+	             "quantization the result keeps) represents: it saturates to %g", (double)v,
+	             (double)lo, (double)hi, x->name,
+	             (double)(s * (float)(ir_quantize_value(v, s, x->q.zp, x->dt) - x->q.zp)));
+}
+
+/* The result of a layer computing in dt from x (already in dt). */
+static int quantize_result(Q *q, Node *n, DType dt)
+{
+	Graph *g = q->g;
+	Value *x = &g->vals[n->in[0]], *y = &g->vals[n->out];
+	float lo, hi, s;
+	int32_t zp;
+
+	y->dt = dt;
+	if (dt == DT_F32)
+		return 0; /* float weights and bias stay as they are */
+	if (ir_ops[n->op].flags & OPF_KEEPQ) {
+		ir_set_qparams(g, n->out, x->q.scale[0], x->q.zp);
+		if (n->op == OP_PAD)
+			warn_pad_value(q, n);
+		return 0;
+	}
+	if (ir_act_is_op(n->op))
+		return pass_quantize_act(g, n, dt, q->d);
+	if (act_range(y, &lo, &hi)) {
+		diag_error(q->d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
+		           y->name);
+		return -1;
+	}
+	ir_choose_qparams(lo, hi, dt, &s, &zp);
+	ir_set_qparams(g, n->out, s, zp);
+	if (is_multi(n->op))
+		return 0; /* operands converted by convert_rest */
+	if (!(ir_ops[n->op].flags & OPF_WEIGHTS))
+		ICE("quantize: no rule for %s", ir_ops[n->op].name);
+	for (int k = 1; k < n->nin; k++)
+		if (q->uses[n->in[k]] != 1) {
+			diag_error(q->d, n->loc, "quantize: constant '%s' is shared by several layers "
+			           "(not supported yet)", g->vals[n->in[k]].name);
+			return -1;
+		}
+	float *sw;
+	if (quantize_weights(g, n->in[1], &sw, q->d))
+		return -1;
+	int brc = n->nin > 2 ? quantize_bias(g, n->in[2], g->vals[n->in[0]].q.scale[0], sw,
+	                                     dt == DT_I16 ? DT_I64 : DT_I32, q->d) : 0;
+	free(sw);
+	return brc;
+}
+
+/* A graph input's type: that of the first layer reading it. */
+static int quantize_inputs(Q *q, const Precision *prec, Precision global)
+{
+	Graph *g = q->g;
+
+	for (int i = 0; i < g->ninput; i++) {
+		int v = g->inputs[i], k = 0;
+		Value *val = &g->vals[v];
+		float lo, hi, s;
+		int32_t zp;
+
+		while (k < g->nnode && g->nodes[k].in[0] != v)
+			k++;
+		DType dt = prec_dtype(k < g->nnode ? prec[k] : global);
+		if (dt == DT_F32)
+			continue;
+		if (act_range(val, &lo, &hi)) {
+			diag_error(q->d, val->loc, "quantize: input '%s' has no range: calibrate it "
+			           "(--calib) or declare one (range [lo, hi])", val->name);
+			return -1;
+		}
+		ir_choose_qparams(lo, hi, dt, &s, &zp);
+		val->dt = dt;
+		ir_set_qparams(g, v, s, zp);
+	}
+	return 0;
+}
+
+/* Appends the nodes again in order, each preceded by the conversions its
+ * first operand needs (nothing moves when no layer needs one). */
+static int rebuild(Q *q, const Precision *prec)
+{
+	Graph *g = q->g;
+	int nold = g->nnode, rc = 0;
+	Node *old = ir_xmalloc((size_t)(nold ? nold : 1) * sizeof *old);
+
+	memcpy(old, g->nodes, (size_t)nold * sizeof *old);
+	g->nnode = 0;
+	for (int i = 0; i < nold; i++) {
+		Node n = old[i];
+		DType dt = prec_dtype(prec[i]);
+		if (n.op != OP_NONE && rc == 0 && !is_multi(n.op)) {
+			int x = convert(q, n.in[0], dt, n.loc);
+			if (x < 0)
+				rc = -1;
+			else
+				n.in[0] = x;
+		}
+		if (n.op != OP_NONE && rc == 0 && is_multi(n.op) && convert_rest(q, &n, dt))
+			rc = -1;
+		int def = g->vals[n.out].def;
+		int k = ir_node_new(g, n.op, n.out, n.in, n.nin, n.loc);
+		g->nodes[k].a = n.a;
+		if (n.op == OP_NONE)
+			g->vals[n.out].def = def; /* a fused relu's result is its producer's */
+		if (n.op != OP_NONE && rc == 0 && quantize_result(q, &g->nodes[k], dt))
+			rc = -1;
+	}
+	free(old);
+	return rc;
+}
+
+int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
+{
+	const PassContext *ctx = o->ctx;
+	Precision global = ctx ? ctx->precision : PREC_INT8;
+	Precision *prec = ir_xmalloc((size_t)(g->nnode ? g->nnode : 1) * sizeof *prec);
+	int any = 0, rc = -1;
+	Q q = {g, d, g->nval, NULL, NULL};
+
+	pass_node_precisions(g, ctx, prec);
+	for (int i = 0; i < g->nnode; i++)
+		any |= prec[i] != PREC_F32;
+	if (!any && (global == PREC_F32 || g->nnode > 0)) {
+		free(prec);
+		return 0; /* nothing computes in integers */
+	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST && (!g->vals[v].has_type || g->vals[v].dt != DT_F32)) {
 			diag_error(d, g->vals[v].loc, "quantize: '%s' is not an f32 value (run infer-shapes "
 			           "on a float graph first)", g->vals[v].name);
 			goto out;
 		}
-	for (int i = 0; i < g->ninput; i++) {
-		Value *v = &g->vals[g->inputs[i]];
-		float lo, hi, s;
-		int32_t zp;
-		if (act_range(v, &lo, &hi)) {
-			diag_error(d, v->loc, "quantize: input '%s' has no range: calibrate it (--calib) "
-			           "or declare one (range [lo, hi])", v->name);
-			goto out;
-		}
-		ir_choose_qparams(lo, hi, adt, &s, &zp);
-		v->dt = adt;
-		ir_set_qparams(g, g->inputs[i], s, zp);
-	}
-	for (int i = 0; i < g->nnode; i++) {
-		Node *n = &g->nodes[i];
-		Value *x = &g->vals[n->in[0]], *y = &g->vals[n->out];
-		if (ir_ops[n->op].flags & OPF_KEEPQ) {
-			y->dt = x->dt;
-			ir_set_qparams(g, n->out, x->q.scale[0], x->q.zp);
-			continue;
-		}
-		float lo, hi, s;
-		int32_t zp;
-		if (act_range(y, &lo, &hi)) {
-			diag_error(d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
-			           y->name);
-			goto out;
-		}
-		ir_choose_qparams(lo, hi, adt, &s, &zp);
-		y->dt = adt;
-		ir_set_qparams(g, n->out, s, zp);
-		if (!(ir_ops[n->op].flags & OPF_WEIGHTS))
-			ICE("quantize: no rule for %s", ir_ops[n->op].name);
-		for (int k = 1; k < n->nin; k++)
-			if (uses[n->in[k]] != 1) {
-				diag_error(d, n->loc, "quantize: constant '%s' is shared by several layers "
-				           "(not supported yet)", g->vals[n->in[k]].name);
-				goto out;
-			}
-		float *sw;
-		if (quantize_weights(g, n->in[1], &sw, d))
-			goto out;
-		int brc = n->nin > 2 ? quantize_bias(g, n->in[2], x->q.scale[0], sw,
-		                                         adt == DT_I16 ? DT_I64 : DT_I32, d) : 0;
-		free(sw);
-		if (brc)
-			goto out;
-	}
+	q.uses = ir_xmalloc((size_t)(g->nval ? g->nval : 1) * sizeof *q.uses);
+	q.conv = ir_xmalloc((size_t)(g->nval ? g->nval : 1) * 3 * sizeof *q.conv);
+	for (int i = 0; i < g->nval * 3; i++)
+		q.conv[i] = -1;
+	ir_count_uses(g, q.uses);
+	if (quantize_inputs(&q, prec, global) || rebuild(&q, prec))
+		goto out;
 	rc = 0;
 out:
-	free(uses);
+	free(q.uses);
+	free(q.conv);
+	free(prec);
 	return rc;
 }

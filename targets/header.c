@@ -184,8 +184,8 @@ char *tgt_header(const Graph *g, const char *name, int instrument, size_t *len)
 	        up, up);
 	prototype(f, g, name, "run", 0);
 	if (storage) {
-		fprintf(f, "/* storage-type I/O (int8_t / int16_t), in the quantization of %s_model; "
-		           "same\n * arena and return values. */\n", name);
+		fprintf(f, "/* storage-type I/O (int8_t / int16_t; float for an f32 one), in the "
+		           "quantization\n * of %s_model; same arena and return values. */\n", name);
 		prototype(f, g, name, "run_q", 1);
 	}
 	fprintf(f, "/* names, shapes, dtypes, scales and zero points, arena size */\n");

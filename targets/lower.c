@@ -1,7 +1,8 @@
 /* lower.c — op lowering: builder helpers (counted loops, constants, stack
  * slots), the shared epilogues (fixed-point requantization, fused float
- * activations), and the kernels of dense, relu, maxpool2d, flatten and
- * reshape.  conv2d lives in lower_conv.c.
+ * activations), and the kernels of dense, relu, maxpool2d, flatten,
+ * reshape, quantize and dequantize.  conv2d lives in lower_conv.c; avgpool2d,
+ * global_avgpool, pad and transpose in lower_pool.c.
  *
  * Every kernel is a private function void(ptr x, ptr y) over the operand's
  * and the result's tensors in the arena; the body calls them in node order.
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "targets.h"
+#include "lower_act.h"
 
 /* ---- builder helpers ------------------------------------------------------ */
 
@@ -172,12 +174,22 @@ void tgt_add_attr(Cg *c, LLVMValueRef fn, unsigned idx, const char *attr, uint64
 
 LLVMValueRef tgt_kernel_begin(Cg *c, const char *name, int noalias)
 {
-	LLVMTypeRef params[2] = {c->tptr, c->tptr};
-	LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->tvoid, params, 2, 0));
+	return tgt_kernel_begin_n(c, name, noalias, 2);
+}
 
+/* noalias holds for several operand pointers to one tensor too: the kernel
+ * only reads them, and it writes y, which overlaps none of them. */
+LLVMValueRef tgt_kernel_begin_n(Cg *c, const char *name, int noalias, int nptr)
+{
+	LLVMTypeRef params[1 + IR_MAX_IN];
+	LLVMValueRef fn;
+
+	for (int i = 0; i < nptr; i++)
+		params[i] = c->tptr;
+	fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(c->tvoid, params, (unsigned)nptr, 0));
 	LLVMSetLinkage(fn, LLVMPrivateLinkage);
 	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
-	for (unsigned i = 1; i <= 2; i++) {
+	for (unsigned i = 1; i <= (unsigned)nptr; i++) {
 		tgt_add_attr(c, fn, i, "nocapture", 0);
 		tgt_add_attr(c, fn, i, "nonnull", 0);
 		if (noalias)
@@ -576,6 +588,42 @@ static void lower_copy(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	                                 xv->offset < yv->offset + bytes);
 }
 
+/* The boundaries of per-layer precision.  Between floats and integers they
+ * call the runtime's edge helpers, so they compute exactly what the
+ * interpreter (which calls the same functions) and NAME_run's edge do;
+ * i8 <-> i16 is TFLite's Requantize, inline and integer-only:
+ * clamp(mbqm(x - zp_in, M) + zp_out), M = s_in / s_out. */
+static void lower_convert(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
+	int32_t mult;
+	int shift;
+	Requant rq;
+	Loop l;
+
+	if (nd->op == OP_DEQUANTIZE) {
+		tgt_call_edge(c, xv->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16", x, y, xv);
+		return;
+	}
+	if (xv->dt == DT_F32) {
+		tgt_call_edge(c, yv->dt == DT_I8 ? "qrt_quantize_s8" : "qrt_quantize_s16", x, y, yv);
+		return;
+	}
+	ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0], &mult, &shift);
+	rq.has_left = shift > 0;
+	rq.zp = yv->q.zp;
+	rq.lo = ir_qmin(yv->dt);
+	rq.hi = ir_qmax(yv->dt);
+	LLVMValueRef i = tgt_upto(c, &l, numel(xv));
+	LLVMValueRef v = LLVMBuildSExt(c->b, tgt_load(c, tgt_type(c, xv->dt), x, i), c->ti32, "");
+	v = LLVMBuildSub(c->b, v, tgt_c32(c, xv->q.zp), "");
+	v = tgt_requant(c, v, tgt_c32(c, mult), tgt_c32(c, shift), &rq);
+	tgt_store(c, LLVMBuildTrunc(c->b, v, tgt_type(c, yv->dt), ""), y, i);
+	tgt_loop_close(c, &l);
+}
+
 /* ---- checks and dispatch ---------------------------------------------------- */
 
 static int bad_types(Cg *c, const Node *nd, const char *why)
@@ -596,6 +644,11 @@ static int bad_types(Cg *c, const Node *nd, const char *why)
 static int per_tensor(const Value *v)
 {
 	return v->q.present && v->q.n == 1 && v->q.scale;
+}
+
+static int is_int_q(const Value *v)
+{
+	return (v->dt == DT_I8 || v->dt == DT_I16) && per_tensor(v);
 }
 
 static int is_const(const Value *v, DType dt)
@@ -657,6 +710,19 @@ static int check_shapes(Cg *c, const Node *nd)
 		     y->shape.d[1] == x->shape.d[1] && a->stride[0] >= 1 && a->stride[1] >= 1 &&
 		     a->kernel[0] >= 1 && a->kernel[1] >= 1;
 		break;
+	case OP_QUANTIZE:
+	case OP_DEQUANTIZE:
+		ok = ir_shape_numel(&x->shape) == ir_shape_numel(&y->shape);
+		break;
+	case OP_ADD:
+	case OP_MUL:
+	case OP_CONCAT:
+		return tgt_check_eltwise(c, nd);
+	case OP_AVGPOOL2D:
+	case OP_GLOBAL_AVGPOOL:
+	case OP_PAD:
+	case OP_TRANSPOSE:
+		return tgt_check_pool(c, nd);
 	default:
 		ok = ir_value_bytes(x) == ir_value_bytes(y);
 		break;
@@ -694,6 +760,33 @@ static int check_node(Cg *c, const Node *nd)
 		if (x->dt != y->dt)
 			return bad_types(c, nd, "a change of type");
 		return 0;
+	case OP_ADD:
+	case OP_MUL:
+	case OP_CONCAT:
+		return 0; /* tgt_check_eltwise, from check_shapes */
+	case OP_AVGPOOL2D:
+	case OP_GLOBAL_AVGPOOL:
+	case OP_PAD:
+	case OP_TRANSPOSE:
+		return 0; /* tgt_check_pool, from check_shapes */
+	case OP_CLIP:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH:
+	case OP_SOFTMAX:
+		return tgt_check_act(c, nd);
+	case OP_QUANTIZE:
+		if (!is_int_q(y) || !(x->dt == DT_F32 || is_int_q(x)))
+			return bad_types(c, nd, "this conversion (expected f32, i8 or i16 into i8 or i16, "
+			                 "quantized per tensor)");
+		return 0;
+	case OP_DEQUANTIZE:
+		if (!is_int_q(x) || y->dt != DT_F32)
+			return bad_types(c, nd, "this conversion (expected i8 or i16 quantized per tensor "
+			                 "into f32)");
+		return 0;
 	default:
 		diag_error(c->d, nd->loc, "the backend cannot compile %s yet", ir_ops[nd->op].name);
 		return 1;
@@ -730,13 +823,32 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 		return 1;
 	}
 	snprintf(name, sizeof name, "%s.%s%d", c->name, ir_ops[nd->op].name, n);
-	fn = tgt_kernel_begin(c, name, apart);
+	if (nd->op == OP_ADD || nd->op == OP_MUL || nd->op == OP_CONCAT)
+		fn = tgt_kernel_begin_n(c, name, apart, nd->nin + 1);
+	else
+		fn = tgt_kernel_begin(c, name, apart);
 	LLVMValueRef px = LLVMGetParam(fn, 0), py = LLVMGetParam(fn, 1);
 	switch (nd->op) {
 	case OP_CONV2D: tgt_lower_conv2d(c, n, fn); break;
+	case OP_ADD:
+	case OP_MUL:
+	case OP_CONCAT: tgt_lower_eltwise(c, n, fn); break;
 	case OP_DENSE: lower_dense(c, n, px, py); break;
+	case OP_CLIP:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH:
+	case OP_SOFTMAX: tgt_lower_act(c, n, px, py); break;
 	case OP_RELU: lower_relu(c, n, px, py); break;
 	case OP_MAXPOOL2D: lower_maxpool(c, n, px, py); break;
+	case OP_AVGPOOL2D:
+	case OP_GLOBAL_AVGPOOL:
+	case OP_PAD:
+	case OP_TRANSPOSE: tgt_lower_pool(c, n, px, py); break;
+	case OP_QUANTIZE:
+	case OP_DEQUANTIZE: lower_convert(c, n, px, py); break;
 	default: lower_copy(c, n, px, py); break;
 	}
 	tgt_kernel_end(c);

@@ -2,7 +2,8 @@
  * private body that runs the kernels in node order over the arena, the
  * entry points NAME_run (float edge) and NAME_run_q (storage-type edge), and
  * the constant NAME_model description with the exact layout of qrt_model.
- * Also the checks that the graph is one the backend can compile, and the
+ * Also the checks that the graph is one the backend can compile (and that
+ * a quantized model keeps its layers integer on a target without an FPU), the
  * instrumentation of the debug twin (--instrument: a qrt_trace call after
  * every layer; without it the module is exactly what it would be otherwise).
  *
@@ -175,6 +176,9 @@ static void call_trace(Cg *c, LLVMValueRef fn, LLVMValueRef arena, int id, int v
  * inputs (the entry points have quantized them into the arena by then) and
  * then every node's output right after its kernel, before a later kernel
  * may reuse the bytes; the layer ids are those of tgt_trace_layers. */
+/* Graphs with more nodes keep their kernels out of line (build_body). */
+enum { TGT_INLINE_MAX_NODES = 64 };
+
 static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 {
 	char name[320];
@@ -199,12 +203,22 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 	}
 	for (int n = 0; n < c->g->nnode; n++) {
 		const Node *nd = &c->g->nodes[n];
-		LLVMValueRef args[2];
+		LLVMValueRef args[1 + IR_MAX_IN];
 
 		if (kernels[n]) {
+			/* inlined into one function, thousands of kernels make LLVM's
+			 * SLP vectorizer superlinear (a 10,000-layer model took hours);
+			 * kept apart, each is optimized on its own, in linear time */
+			if (c->g->nnode > TGT_INLINE_MAX_NODES)
+				tgt_add_attr(c, kernels[n], LLVMAttributeFunctionIndex, "noinline", 0);
+			/* operand 0, the result, then operands 1.. for a kernel that
+			 * takes them (add, mul, concat: lower_eltwise.c) */
+			unsigned np = LLVMCountParams(kernels[n]);
 			args[0] = arena_ptr(c, arena, nd->in[0]);
 			args[1] = arena_ptr(c, arena, nd->out);
-			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args, 2, "");
+			for (unsigned k = 2; k < np; k++)
+				args[k] = arena_ptr(c, arena, nd->in[k - 1]);
+			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args, np, "");
 		}
 		if (trace && nd->op != OP_NONE)
 			call_trace(c, trace, arena, id++, nd->out);
@@ -233,7 +247,7 @@ static LLVMValueRef edge_fn(Cg *c, const char *name)
 	return fn;
 }
 
-static void call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, const Value *v)
+void tgt_call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, const Value *v)
 {
 	LLVMValueRef fn = edge_fn(c, name);
 	LLVMValueRef args[5] = {
@@ -309,8 +323,8 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		if (storage || v->dt == DT_F32)
 			copy_in_out(c, arena, g->inputs[i], user, 1);
 		else
-			call_edge(c, v->dt == DT_I8 ? "qrt_quantize_s8" : "qrt_quantize_s16", user,
-			          arena_ptr(c, arena, g->inputs[i]), v);
+			tgt_call_edge(c, v->dt == DT_I8 ? "qrt_quantize_s8" : "qrt_quantize_s16", user,
+			              arena_ptr(c, arena, g->inputs[i]), v);
 	}
 	LLVMBuildCall2(b, LLVMGlobalGetValueType(body), body, &arena, 1, "");
 	for (int i = 0; i < g->noutput; i++) {
@@ -320,8 +334,8 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		if (storage || v->dt == DT_F32)
 			copy_in_out(c, arena, g->outputs[i], user, 0);
 		else
-			call_edge(c, v->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16",
-			          arena_ptr(c, arena, g->outputs[i]), user, v);
+			tgt_call_edge(c, v->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16",
+			              arena_ptr(c, arena, g->outputs[i]), user, v);
 	}
 	LLVMBuildRet(b, tgt_c32(c, 0));
 }
@@ -440,12 +454,46 @@ static void mark_functions(Cg *c)
 	}
 }
 
+/* An integer-only target (no FPU) runs a whole f32 model through the
+ * toolchain's soft-float helpers (DESIGN section 4), but a quantized model
+ * must stay integer-only there: an f32 layer inside one is refused, named
+ * (the first weighted one, else the first one). */
+static int check_integer_only(Cg *c)
+{
+	const Graph *g = c->g;
+	int quant = 0, f32 = -1;
+
+	if (c->tm->fpu)
+		return 0;
+	for (int n = 0; n < g->nnode; n++) {
+		const Node *nd = &g->nodes[n];
+		const Value *y = &g->vals[nd->out];
+		if (nd->op == OP_NONE)
+			continue;
+		if (y->dt == DT_I8 || y->dt == DT_I16)
+			quant = 1;
+		else if (y->dt == DT_F32 && (f32 < 0 || ((ir_ops[nd->op].flags & OPF_WEIGHTS) &&
+		                                         !(ir_ops[g->nodes[f32].op].flags & OPF_WEIGHTS))))
+			f32 = n;
+	}
+	if (!quant || f32 < 0)
+		return 0;
+	diag_error(c->d, g->nodes[f32].loc, "layer '%s' computes in f32 but target %s has no "
+	           "floating-point unit (integer-only); give it precision int8 or int16 (--config "
+	           "layers:), or compile the whole model with --precision f32 (soft float)",
+	           g->vals[g->nodes[f32].out].name, c->tm->row);
+	return 1;
+}
+
 int tgt_build_module(Cg *c)
 {
 	const Graph *g = c->g;
-	LLVMValueRef *kernels = ir_xcalloc((size_t)g->nnode + 1, sizeof *kernels), body;
+	LLVMValueRef *kernels, body;
 	int bad = 0, storage = 0;
 
+	if (check_integer_only(c))
+		return 1;
+	kernels = ir_xcalloc((size_t)g->nnode + 1, sizeof *kernels);
 	c->cglob = ir_xcalloc((size_t)g->nval + 1, sizeof *c->cglob);
 
 	for (int n = 0; n < g->nnode; n++)

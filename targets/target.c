@@ -308,6 +308,48 @@ static int pick_cpu(TgtMachine *m, const Row *r, const TgtOptions *o, int host, 
 	return 0;
 }
 
+/* The sign of the last +name / -name in features fs; dflt if none. */
+static int feature_on(const char *fs, const char *name, int dflt)
+{
+	size_t n = strlen(name);
+	int on = dflt;
+
+	for (const char *p = fs; *p;) {
+		const char *e = strchr(p, ',');
+		size_t k = e ? (size_t)(e - p) : strlen(p);
+		if (k == n + 1 && strncmp(p + 1, name, n) == 0)
+			on = p[0] == '+';
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return on;
+}
+
+/* Hardware floating point for row r with the final features fs: RISC-V
+ * with F (or D), the hard-float ARM triples (*hf), AArch64 unless its FP
+ * is turned off, x86-64 always.  A soft-float ARM triple counts as
+ * integer-only, like rv32imac. */
+static int has_fpu(const Row *r, const char *fs)
+{
+	Triple t;
+	int fpu;
+
+	if (r->abi) {
+		const char *abi = riscv_abi(r, fs);
+		return abi[strlen(abi) - 1] == 'f' || abi[strlen(abi) - 1] == 'd';
+	}
+	triple_split(&t, r->triple);
+	if (strcmp(t.part[0], "aarch64") == 0)
+		fpu = feature_on(fs, "fp-armv8", 1);
+	else if (strcmp(t.part[0], "x86_64") == 0)
+		fpu = 1;
+	else
+		fpu = strlen(t.part[3]) >= 2 && strcmp(t.part[3] + strlen(t.part[3]) - 2, "hf") == 0;
+	triple_free(&t);
+	return fpu;
+}
+
 static LLVMCodeGenOptLevel cg_level(int o)
 {
 	switch (o) {
@@ -364,6 +406,8 @@ int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d)
 		goto fail;
 	m->features = concat_features(hostfs ? hostfs : r->features, o->features);
 	m->abi = r->abi ? riscv_abi(r, m->features) : "";
+	m->row = r->triple;
+	m->fpu = has_fpu(r, m->features);
 
 	if (LLVMGetTargetFromTriple(m->triple, &target, &err)) {
 		diag_error(d, loc_none(), "LLVM has no backend for '%s': %s", m->triple, err);

@@ -70,6 +70,10 @@ typedef struct {
 	                   function is "no-builtins": LLVM would otherwise call
 	                   __aeabi_memcpy & co., which DESIGN section 4 excludes */
 	int ptr_bits;
+	const char *row;  /* the table's spelling of the triple, for messages */
+	int fpu;          /* hardware floating point: without it the target is
+	                     integer-only (a quantized model may hold no f32
+	                     layer; a whole f32 model uses soft-float helpers) */
 	LLVMTargetMachineRef tm;
 } TgtMachine;
 
@@ -107,6 +111,9 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d);
 /* Builds the whole module into c->mod (created by the caller).  Returns 0, or
  * 1 after a diagnostic. */
 int tgt_build_module(Cg *c);
+/* A call of the runtime's edge helper qrt_{quantize,dequantize}_s{8,16}
+ * (from, to, elements of v, v's scale and zero point). */
+void tgt_call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, const Value *v);
 /* The layers an instrumented object traces, by layer id: the graph's inputs
  * (ids 0 .. ninput-1), then every node's output in node order.  Fills
  * vals[id] with the value index when vals is not NULL (it must hold
@@ -121,6 +128,16 @@ int tgt_trace_layers(const Graph *g, int *vals);
  * in place).  Returns 0, or 1 after a diagnostic. */
 int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel);
 int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn);
+/* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
+ * type checks (1 after a diagnostic), and the kernel body over x and y. */
+int tgt_check_pool(Cg *c, const Node *nd);
+void tgt_lower_pool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
+/* add, mul and concat (lower_eltwise.c) read several tensors: their kernel
+ * is void(ptr in0, ptr y, ptr in1, ..., ptr in_{nin-1}), and the body
+ * passes one pointer per parameter.  tgt_check_eltwise returns 1 after a
+ * diagnostic if the node cannot be compiled. */
+int tgt_check_eltwise(Cg *c, const Node *nd);
+void tgt_lower_eltwise(Cg *c, int n, LLVMValueRef fn);
 
 /* Builder helpers shared by the lowering files. */
 typedef struct {
@@ -162,6 +179,8 @@ LLVMTypeRef tgt_type(Cg *c, DType dt);
 /* A private nounwind function void(ptr, ptr) with its entry and start blocks;
  * the builder is left in the start block. */
 LLVMValueRef tgt_kernel_begin(Cg *c, const char *name, int noalias);
+/* The same with nptr pointer parameters (a multi-operand kernel). */
+LLVMValueRef tgt_kernel_begin_n(Cg *c, const char *name, int noalias, int nptr);
 void tgt_kernel_end(Cg *c);
 void tgt_add_attr(Cg *c, LLVMValueRef fn, unsigned idx, const char *attr, uint64_t val);
 

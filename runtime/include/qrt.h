@@ -63,6 +63,12 @@ void qrt_dequantize_s16(const int16_t *q, float *x, uint32_t n, float scale, int
 /* One value: the scalar behind qrt_quantize_s8/s16; qmin < qmax. */
 int32_t qrt_quantize_one(float x, float scale, int32_t zero_point, int32_t qmin, int32_t qmax);
 
+/* exp, sigmoid and tanh of one float, without libm (act.c): what the f32
+ * kernels of sigmoid, tanh and softmax call, and the interpreter too. */
+float qrt_expf(float x);
+float qrt_sigmoidf(float x);
+float qrt_tanhf(float x);
+
 /* TFLite MultiplyByQuantizedMultiplier: acc * mult * 2^(shift - 31) with
  * gemmlowp's SaturatingRoundingDoublingHighMul then RoundingDivideByPOT.
  * mult in [2^30, 2^31) (or 0); shift in [-31, 30]. */

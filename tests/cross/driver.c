@@ -11,9 +11,15 @@
  * "DONE k".  A failed run or a write outside the arena or the output buffer
  * prints an "ERROR" line and makes the exit status 1.
  *
- * Before every run the arena and guard bytes around it are filled with 0xA5,
- * and checked afterwards.  Image 0 is run again at the end with the arena
- * filled with 0x5A: a model must not depend on what the arena held. */
+ * The arena the model gets is exactly NAME_ARENA_SIZE bytes inside a larger
+ * static buffer, with guard bytes on both sides (at least 64, filled with a
+ * pattern that differs from the arena's fill); the output buffer is guarded
+ * the same way.  The arena's address is a multiple of NAME_ARENA_ALIGN but
+ * not of twice that, so a model that silently needs more alignment than its
+ * header promises faults or computes garbage here.  The guards are checked
+ * after every run.  The arena is filled with 0xA5 before every run; image 0
+ * is run again at the end with it filled with 0x5A: a model must not depend
+ * on what the arena held. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,27 +35,87 @@
 #include "images.h"
 
 #define RUN CAT(MODEL, _run)
+#define INFO CAT(MODEL, _model)
 #define ARENA_SIZE CAT(MODEL_UC, _ARENA_SIZE)
+#define ARENA_ALIGN CAT(MODEL_UC, _ARENA_ALIGN)
 #define IN_SIZE CAT(MODEL_UC, _INPUT0_SIZE)
 #define OUT_SIZE CAT(MODEL_UC, _OUTPUT0_SIZE)
 
-#define GUARD 64u   /* guard bytes each side; a multiple of the arena alignment */
-#define FILL 0xA5
+#define GUARD 64u      /* guard bytes after a buffer; before it, GUARD or more */
+#define BUF_ALIGN 256u /* of the static buffers */
+#define FILL 0xA5      /* the arena's contents before a run */
 
 _Static_assert(IN_SIZE == IMAGE_PIXELS, "images.h does not match the model's input size");
-_Static_assert(GUARD % CAT(MODEL_UC, _ARENA_ALIGN) == 0, "arena alignment above 64 bytes");
+_Static_assert(ARENA_ALIGN > 0 && (ARENA_ALIGN & (ARENA_ALIGN - 1)) == 0,
+               "ARENA_ALIGN is not a power of two");
+_Static_assert(2 * ARENA_ALIGN <= BUF_ALIGN, "arena alignment above 128 bytes");
 
-static _Alignas(64) unsigned char arena[GUARD + ARENA_SIZE + GUARD];
-static _Alignas(64) unsigned char ybuf[GUARD + OUT_SIZE * sizeof(float) + GUARD];
+/* The arena starts LEAD bytes into its buffer: GUARD or more, a multiple of
+ * ARENA_ALIGN and an odd multiple of it, so aligned exactly as promised. */
+#define LEAD ((GUARD + 2 * ARENA_ALIGN - 1) / (2 * ARENA_ALIGN) * (2 * ARENA_ALIGN) + ARENA_ALIGN)
+#define OUT_BYTES (OUT_SIZE * sizeof(float))
+
+static _Alignas(BUF_ALIGN) unsigned char arena_buf[LEAD + ARENA_SIZE + GUARD];
+static _Alignas(BUF_ALIGN) unsigned char ybuf[GUARD + OUT_BYTES + GUARD];
 static float x[IN_SIZE];
 
-static int guards_intact(const unsigned char *p, size_t body)
+/* The guard pattern: byte i of a guard holds pattern(i), never FILL, 0x5A or 0 */
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)(0x11 + (i * 29u) % 61u);
+}
+
+static void guard_set(unsigned char *buf, size_t lead, size_t body)
 {
 	size_t i;
+	for (i = 0; i < lead; i++)
+		buf[i] = pattern(i);
 	for (i = 0; i < GUARD; i++)
-		if (p[i] != FILL || p[GUARD + body + i] != FILL)
-			return 0;
-	return 1;
+		buf[lead + body + i] = pattern(i);
+}
+
+/* 0 when the guards of buf (lead bytes before a body of `body` bytes, GUARD
+ * after it) hold their pattern; else 1 after naming the first damaged byte */
+static int guard_check(const unsigned char *buf, size_t lead, size_t body, uint32_t k,
+                       const char *what)
+{
+	size_t i;
+	for (i = 0; i < lead; i++)
+		if (buf[i] != pattern(i)) {
+			printf("ERROR image %lu: guard damaged: byte %lu before the %s's start was "
+			       "written (0x%02x, guard 0x%02x)\n", (unsigned long)k,
+			       (unsigned long)(lead - i), what, buf[i], pattern(i));
+			return 1;
+		}
+	for (i = 0; i < GUARD; i++)
+		if (buf[lead + body + i] != pattern(i)) {
+			printf("ERROR image %lu: guard damaged: byte %lu after the %s's end was "
+			       "written (0x%02x, guard 0x%02x)\n", (unsigned long)k,
+			       (unsigned long)i, what, buf[lead + body + i], pattern(i));
+			return 1;
+		}
+	return 0;
+}
+
+/* The arena is as the header describes it: checked once, before the runs. */
+static int arena_as_promised(void)
+{
+	const unsigned char *a = arena_buf + LEAD;
+	int bad = 0;
+
+	if (sizeof arena_buf - LEAD - GUARD != ARENA_SIZE || INFO.arena_size != ARENA_SIZE) {
+		printf("ERROR arena: %lu bytes given, header says %lu, model info %lu\n",
+		       (unsigned long)(sizeof arena_buf - LEAD - GUARD), (unsigned long)ARENA_SIZE,
+		       (unsigned long)INFO.arena_size);
+		bad = 1;
+	}
+	if ((uintptr_t)a % ARENA_ALIGN != 0 || INFO.arena_align != ARENA_ALIGN) {
+		printf("ERROR arena: at 0x%lx, not aligned to %lu (model info says %lu)\n",
+		       (unsigned long)(uintptr_t)a, (unsigned long)ARENA_ALIGN,
+		       (unsigned long)INFO.arena_align);
+		bad = 1;
+	}
+	return bad;
 }
 
 /* Runs image k with the arena body filled with `fill`; the outputs' bits go
@@ -57,28 +123,23 @@ static int guards_intact(const unsigned char *p, size_t body)
 static int run_one(uint32_t k, int fill, uint32_t *out)
 {
 	size_t i;
-	int rc;
+	int rc, bad = 0;
 
 	for (i = 0; i < IN_SIZE; i++)
 		x[i] = (float)images[k][i] / 255.0f;
-	memset(arena, FILL, sizeof arena);
-	memset(arena + GUARD, fill, ARENA_SIZE);
-	memset(ybuf, FILL, sizeof ybuf);
-	rc = RUN(x, (float *)(void *)(ybuf + GUARD), arena + GUARD);
-	memcpy(out, ybuf + GUARD, OUT_SIZE * sizeof(float));
+	guard_set(arena_buf, LEAD, ARENA_SIZE);
+	memset(arena_buf + LEAD, fill, ARENA_SIZE);
+	guard_set(ybuf, GUARD, OUT_BYTES);
+	memset(ybuf + GUARD, 0, OUT_BYTES);
+	rc = RUN(x, (float *)(void *)(ybuf + GUARD), arena_buf + LEAD);
+	memcpy(out, ybuf + GUARD, OUT_BYTES);
 	if (rc != 0) {
 		printf("ERROR image %lu: run returned %d\n", (unsigned long)k, rc);
-		return 1;
+		bad = 1;
 	}
-	if (!guards_intact(arena, ARENA_SIZE)) {
-		printf("ERROR image %lu: bytes outside the arena were written\n", (unsigned long)k);
-		return 1;
-	}
-	if (!guards_intact(ybuf, OUT_SIZE * sizeof(float))) {
-		printf("ERROR image %lu: bytes outside the output were written\n", (unsigned long)k);
-		return 1;
-	}
-	return 0;
+	bad |= guard_check(arena_buf, LEAD, ARENA_SIZE, k, "arena");
+	bad |= guard_check(ybuf, GUARD, OUT_BYTES, k, "output");
+	return bad;
 }
 
 int main(void)
@@ -87,9 +148,11 @@ int main(void)
 	uint32_t k, j;
 	int bad = 0;
 
-	printf("model %s: arena %lu bytes, %lu inputs, %lu outputs, %lu images\n", STR(MODEL),
-	       (unsigned long)ARENA_SIZE, (unsigned long)IN_SIZE, (unsigned long)OUT_SIZE,
-	       (unsigned long)IMAGES_COUNT);
+	printf("model %s: arena %lu bytes aligned to %lu (at +%lu of a %lu-aligned buffer), "
+	       "%lu inputs, %lu outputs, %lu images\n", STR(MODEL), (unsigned long)ARENA_SIZE,
+	       (unsigned long)ARENA_ALIGN, (unsigned long)LEAD, (unsigned long)BUF_ALIGN,
+	       (unsigned long)IN_SIZE, (unsigned long)OUT_SIZE, (unsigned long)IMAGES_COUNT);
+	bad |= arena_as_promised();
 	fflush(stdout);   /* what was printed survives a crash or a hang */
 	for (k = 0; k < IMAGES_COUNT; k++) {
 		bad |= run_one(k, FILL, y);

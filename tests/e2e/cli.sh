@@ -90,4 +90,13 @@ done
 check "inspect prints the arena beside its lower bound" grep -q 'arena: [0-9]* bytes (lower bound [0-9]* bytes' "$work/inspect.txt"
 check "inspect prints per-layer MACs (conv 64->128: 14450688)" grep -q 14450688 "$work/inspect.txt"
 cat "$work/inspect.txt"
+
+# 20,000 bad lines: errors stop at 50 (each one re-reads the file for its
+# source line, so an unbounded count would be quadratic)
+{ echo "model m"; echo "input x : f32[1,4]"
+  for i in $(seq 1 20000); do echo "t$i = frob(x)"; done; echo "output x"; } > "$work/many.qg"
+"$q" compile "$work/many.qg" --precision f32 -o "$work/many.o" 2> "$work/many.txt"
+rc=$? shown=$(grep -c ': unknown op' "$work/many.txt")
+check "20000 errors: exit $rc (want 1), $shown shown (want 50), then 'too many errors'" \
+	sh -c "[ $rc -eq 1 ] && [ $shown -eq 50 ] && grep -q 'too many errors (50)' '$work/many.txt'"
 finish

@@ -142,7 +142,7 @@ EOF
 bad bias '1:18: error: bias_correction must be true or false' <<'EOF'
 bias_correction: 1
 EOF
-bad layer_key '2:5: error: unknown key '\''name'\'' in a layer (match, calibration)' <<'EOF'
+bad layer_key '2:5: error: unknown key '\''name'\'' in a layer (match, calibration, precision)' <<'EOF'
 layers:
   - name: t3
     calibration: {method: mse}

@@ -6,6 +6,8 @@
 # reference interpreter's, bit for bit (DESIGN sections 5 and 6).
 #   QC_CROSS_IMAGES     K (default 100, at most QC_TEST_IMAGES)
 #   QC_CROSS_PRECISION  quantc --precision (default int8)
+#   QC_CROSS_CONFIG     a --config FILE.yaml for compile and interpreter
+#                       (per-layer precisions: tests/e2e/mixed_cnn.yaml)
 #   QC_CROSS_TIMEOUT    seconds QEMU may run (default 300)
 #   QC_CROSS_KEEP       a directory to copy the work files into when a check
 #                       fails (the object, firmware, outputs), for debugging
@@ -70,10 +72,17 @@ check "$t: host tool xtool builds" "$CC" -std=c11 -O2 -Wall -Wextra -Werror "$cr
 check "$t: images.h holds the first $k test images" \
 	"$work/xtool" images "$QC_DATA/test_x.npy" "$k" "$work/images.h" "$QC_DATA/test_y.npy"
 qopts=(--precision "$prec" --calib "$QC_DATA/calib.npy" --target "$triple")
+copts=()
+what=$prec
+if [ -n "${QC_CROSS_CONFIG:-}" ]; then
+	copts=(--config "$QC_CROSS_CONFIG")
+	what="$prec, $(basename "$QC_CROSS_CONFIG")"
+fi
+qopts+=("${copts[@]}")
 [ -n "$mcpu" ] && qopts+=(--mcpu "$mcpu")
 [ -n "$mattr" ] && qopts+=(--mattr "$mattr")
 echo "\$ quantc compile $model.qg ${qopts[*]} -o $model.o"
-check "$t: quantc compiles $model ($prec)" "$QUANTC" compile "$ex/$model.qg" "${qopts[@]}" -o "$work/$model.o"
+check "$t: quantc compiles $model ($what)" "$QUANTC" compile "$ex/$model.qg" "${qopts[@]}" -o "$work/$model.o"
 if [ ! -s "$work/$model.o" ]; then
 	finish
 	exit
@@ -95,11 +104,11 @@ if ! grep -q '^DONE' "$work/out.txt"; then
 fi
 check "$t: reference images cut" "$NPYTOOL" head "$k" "$QC_DATA/test_x.npy" "$work/x.npy"
 check "$t: interpreter ran" "$QUANTC" run "$ex/$model.qg" --precision "$prec" --calib "$QC_DATA/calib.npy" \
-	--input "$work/x.npy" -o "$work/ref.npy"
+	"${copts[@]}" --input "$work/x.npy" -o "$work/ref.npy"
 check "$t: $k images: outputs equal the interpreter's bit for bit" \
 	"$work/xtool" compare "$work/out.txt" "$work/ref.npy" "$QC_DATA/test_y.npy"
 if [ "$fails" -gt 0 ] && [ -n "${QC_CROSS_KEEP:-}" ]; then
 	mkdir -p "$QC_CROSS_KEEP" && cp -r "$work"/. "$QC_CROSS_KEEP"/ && echo "work files kept in $QC_CROSS_KEEP"
 fi
-echo "summary: $t $model $prec: $((checks - fails))/$checks checks passed, QEMU ${run_secs:-?}s, total $((SECONDS - t0))s"
+echo "summary: $t $model $what: $((checks - fails))/$checks checks passed, QEMU ${run_secs:-?}s, total $((SECONDS - t0))s"
 finish

@@ -108,6 +108,7 @@ host_tests() {
 	check "the instrumented object calls qrt_trace" grep -q ' U qrt_trace$' <(nm "$work/inst/$model.o")
 	check "the driver links with the instrumented object and libqrt" host_link inst traced
 	check "the traced program runs $k images and exits 0" run_to trace.txt "$work/traced"
+	grep '^ERROR' "$work/trace.txt"   # a failed run or a damaged arena guard
 	check "the trace holds $k samples of $n records" \
 		test "$(grep -c '^S ' "$work/trace.txt"):$(grep -c '^T ' "$work/trace.txt")" = "$k:$((k * n))"
 	trace_diff "$work/trace.txt" "${calib[@]}"
@@ -215,6 +216,7 @@ cross_tests() {
 	echo "\$ timeout ${QC_CROSS_TIMEOUT:-300} ${x_run[*]} fw.elf"
 	local t0=$SECONDS
 	check "$t: the firmware runs under QEMU and exits 0" run_qemu
+	grep '^ERROR' "$work/fw/trace.txt"   # a failed run or a damaged arena guard
 	echo "QEMU ran $((SECONDS - t0))s, printed $(wc -c < "$work/fw/trace.txt") bytes"
 	check "$t: the trace holds $k samples of $n records" \
 		test "$(grep -c '^S ' "$work/fw/trace.txt"):$(grep -c '^T ' "$work/fw/trace.txt")" = "$k:$((k * n))"

@@ -12,7 +12,9 @@
  * the output floats' bits, "class <k>: <c>") that a trace reader must skip;
  * at the end "DONE <images>".  With -DNO_TRACE the program defines no
  * qrt_trace (the runtime's weak no-op is used), which also builds with an
- * uninstrumented object: then only the program's own lines are printed. */
+ * uninstrumented object: then only the program's own lines are printed.
+ * A failed run, or a write outside the arena (caught by guard bytes around
+ * it), prints an "ERROR image <k>: ..." line and makes the exit status 1. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,7 +37,13 @@
 
 _Static_assert(IN_SIZE == IMAGE_PIXELS, "images.h does not match the model's input size");
 
-static _Alignas(64) unsigned char arena[ARENA_SIZE];
+/* The arena lies between two guards of GUARD bytes holding GUARD_BYTE,
+ * checked after every run: the model writes nowhere else. */
+#define GUARD 64u
+#define GUARD_BYTE 0x3c
+_Static_assert(GUARD % CAT(MODEL_UC, _ARENA_ALIGN) == 0, "arena alignment above 64 bytes");
+static _Alignas(64) unsigned char arena_buf[GUARD + ARENA_SIZE + GUARD];
+#define arena (arena_buf + GUARD)
 static float x[IN_SIZE], y[OUT_SIZE];
 
 #ifndef NO_TRACE
@@ -65,6 +73,16 @@ void qrt_trace(uint32_t layer_id, const void *data, uint32_t bytes)
 }
 #endif
 
+/* 1 when both guards still hold GUARD_BYTE */
+static int guards_intact(void)
+{
+	uint32_t i;
+	for (i = 0; i < GUARD; i++)
+		if (arena_buf[i] != GUARD_BYTE || arena_buf[GUARD + ARENA_SIZE + i] != GUARD_BYTE)
+			return 0;
+	return 1;
+}
+
 int main(void)
 {
 	uint32_t k, j, best;
@@ -79,8 +97,14 @@ int main(void)
 #ifndef NO_TRACE
 		printf("S %lu\n", (unsigned long)k);
 #endif
+		memset(arena_buf, GUARD_BYTE, sizeof arena_buf);
 		if (RUN(x, y, arena) != 0) {
 			printf("ERROR image %lu: run failed\n", (unsigned long)k);
+			bad = 1;
+		}
+		if (!guards_intact()) {
+			printf("ERROR image %lu: guard damaged: bytes outside the arena were written\n",
+			       (unsigned long)k);
 			bad = 1;
 		}
 		printf("y %lu:", (unsigned long)k);

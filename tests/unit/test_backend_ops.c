@@ -2,8 +2,9 @@
  *
  * For many small random configurations of every op (conv2d with strides,
  * asymmetric pads, dilations, groups, depthwise, bias or not, fused
- * activations; dense; maxpool with padding; relu; flatten; small chains and
- * a two-output graph) in f32, int8 and int16 (16x8), the test builds a graph
+ * activations; dense; maxpool with padding; relu; flatten; add and mul with
+ * broadcasting, concat of 1 to 8 operands; small chains and a two-output
+ * graph) in f32, int8 and int16 (16x8), the test builds a graph
  * through the IR API, compiles it with tgt_compile for the host, links the
  * object with a generated C driver (which includes the generated header) and
  * the runtime library, runs it, and compares with ir_interp_run /
@@ -29,6 +30,7 @@
 #include "qrt.h"
 #include "targets.h"
 #include "check.h"
+#include "eltwise.h"
 
 
 
@@ -771,6 +773,267 @@ static void test_const_output(const Prec *p)
 	ir_graph_free(g);
 }
 
+/* ---- avgpool2d, global_avgpool, pad, transpose (lower_pool.c) ------------------ */
+
+static int add_avgpool(Graph *g, int x, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                       const int64_t pad[4], int count_pad)
+{
+	int y = add_maxpool(g, x, kh, kw, sh, sw, pad);
+
+	g->nodes[g->nnode - 1].op = OP_AVGPOOL2D;
+	g->nodes[g->nnode - 1].a.count_pad = count_pad;
+	return y;
+}
+
+/* Pads below the kernel (infer-shapes' rule), both divisors; now and then a
+ * global average over the plane instead. */
+static void test_avgpool(const Prec *p, int global)
+{
+	char desc[200];
+	int x, y, cp = (int)(rnd() % 2);
+	int64_t kh = 1 + rnd() % 4, kw = 1 + rnd() % 4, s0 = 1 + rnd() % 3, s1 = 1 + rnd() % 3;
+	int64_t pad[4] = {rnd() % kh, rnd() % kw, rnd() % kh, rnd() % kw};
+	int64_t n = 1 + rnd() % 2, c = 1 + rnd() % 4, h = kh + rnd() % 7, w = kw + rnd() % 7;
+	Graph *g = new_graph(p, shp(4, n, c, h, w), &x);
+
+	if (global)
+		y = add_unary(g, OP_GLOBAL_AVGPOOL, x, shp(4, n, c, 1, 1));
+	else
+		y = add_avgpool(g, x, kh, kw, s0, s1, pad, cp);
+	ir_add_output(g, y);
+	place(g, rnd() % 2);
+	if (global)
+		snprintf(desc, sizeof desc, "global_avgpool %s x[%lld,%lld,%lld,%lld]", prec_name(p),
+		         (long long)n, (long long)c, (long long)h, (long long)w);
+	else
+		snprintf(desc, sizeof desc, "avgpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
+		         "pad %lld,%lld,%lld,%lld count_pad %d", prec_name(p), (long long)n,
+		         (long long)c, (long long)h, (long long)w, (long long)kh, (long long)kw,
+		         (long long)s0, (long long)s1, (long long)pad[0], (long long)pad[1],
+		         (long long)pad[2], (long long)pad[3], cp);
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+/* A random rank (1..4) and shape. */
+static Shape rnd_shape(void)
+{
+	Shape s = {1 + (int)(rnd() % 4), {0}};
+
+	for (int k = 0; k < s.rank; k++)
+		s.d[k] = 1 + rnd() % 5;
+	return s;
+}
+
+/* pad with 2 x rank amounts (or the 4-value form), a value that is 0, inside
+ * or outside the quantized range; then (chained, now and then) a transpose. */
+static void test_pad_transpose(const Prec *p)
+{
+	char desc[240], b1[64], b2[64];
+	Shape xs = rnd_shape(), ps = xs, ts;
+	int x, y, four = xs.rank >= 2 && rnd() % 3 == 0, perm[IR_MAX_RANK];
+	Graph *g = new_graph(p, xs, &x);
+	Attrs a;
+
+	ir_attrs_default(&a);
+	a.npads = four ? 4 : 2 * xs.rank;
+	for (int k = 0; k < a.npads; k++)
+		a.pads[k] = rnd() % 3;
+	a.value = rnd() % 3 == 0 ? 0.0f : rndu(-6.0f, 6.0f);
+	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
+	ir_pad_amounts(&a, xs.rank, begin, end);
+	for (int k = 0; k < xs.rank; k++)
+		ps.d[k] += begin[k] + end[k];
+	y = add_unary(g, OP_PAD, x, ps);
+	g->nodes[g->nnode - 1].a = a;
+	int chain = rnd() % 2;
+	if (chain) {
+		ir_attrs_default(&a);
+		/* a random permutation, or [] (reversed) */
+		a.nperm = rnd() % 4 == 0 ? 0 : ps.rank;
+		for (int k = 0; k < a.nperm; k++)
+			a.perm[k] = k;
+		for (int k = a.nperm - 1; k > 0; k--) {
+			int j = (int)(rnd() % (uint32_t)(k + 1));
+			int64_t t = a.perm[k];
+			a.perm[k] = a.perm[j], a.perm[j] = t;
+		}
+		ir_transpose_perm(&a, ps.rank, perm);
+		ts.rank = ps.rank;
+		for (int k = 0; k < ps.rank; k++)
+			ts.d[k] = ps.d[perm[k]];
+		y = add_unary(g, OP_TRANSPOSE, y, ts);
+		g->nodes[g->nnode - 1].a = a;
+	}
+	ir_add_output(g, y);
+	place(g, rnd() % 2);
+	snprintf(desc, sizeof desc, "pad%s %s x%s -> %s value %g", chain ? "+transpose" : "",
+	         prec_name(p), ir_shape_str(&xs, b1, sizeof b1),
+	         ir_shape_str(&g->vals[y].shape, b2, sizeof b2), (double)g->nodes[0].a.value);
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+/* The int8 average of random inputs (interpreter) is within half a step
+ * (plus rounding slack) of the float average of the dequantized inputs. */
+static void test_avgpool_accuracy(void)
+{
+	Prec p = {DT_I8, 0, SCALE_SPAN};
+	int x, bad = 0, cases = 0;
+
+	for (int t = 0; t < 20; t++) {
+		int cp = t % 2;
+		int64_t pad[4] = {1, 1, 1, 1};
+		Graph *g = new_graph(&p, shp(4, 1, 2, 5, 6), &x);
+		int y = t < 16 ? add_avgpool(g, x, 3, 3, 1 + t % 2, 2, pad, cp)
+		               : add_unary(g, OP_GLOBAL_AVGPOOL, x, shp(4, 1, 2, 1, 1));
+		ir_add_output(g, y);
+		Diag d = {.out = NULL};
+		Interp *in = ir_interp_new(g, &d);
+		int8_t xq[60], *yq = malloc((size_t)numel(g, y));
+		for (int i = 0; i < 60; i++)
+			xq[i] = (int8_t)rndi(-128, 127);
+		const void *ins[1] = {xq};
+		void *outs[1] = {yq};
+		ir_interp_run(in, ins, outs);
+		const Value *xv = &g->vals[x], *yv = &g->vals[y];
+		float s = xv->q.scale[0];
+		int32_t zp = xv->q.zp;
+		const Shape *os = &yv->shape;
+		const Attrs *a = &g->nodes[0].a;
+		int glob = g->nodes[0].op == OP_GLOBAL_AVGPOOL;
+		for (int64_t c = 0; c < 2; c++)
+			for (int64_t oy = 0; oy < os->d[2]; oy++)
+				for (int64_t ox = 0; ox < os->d[3]; ox++) {
+					double sum = 0;
+					int cnt = 0;
+					for (int64_t ky = 0; ky < (glob ? 5 : 3); ky++)
+						for (int64_t kx = 0; kx < (glob ? 6 : 3); kx++) {
+							int64_t iy = glob ? ky : oy * a->stride[0] - 1 + ky;
+							int64_t ix = glob ? kx : ox * a->stride[1] - 1 + kx;
+							if (iy < 0 || iy >= 5 || ix < 0 || ix >= 6)
+								continue;
+							sum += s * (xq[(c * 5 + iy) * 6 + ix] - zp);
+							cnt++;
+						}
+					double want = sum / (glob ? 30 : cp ? 9 : cnt);
+					double got = s * (yq[(c * os->d[2] + oy) * os->d[3] + ox] - zp);
+					cases++;
+					if (fabs(got - want) > 0.5 * s * 1.0001)
+						bad++;
+				}
+		ir_interp_free(in);
+		free(yq);
+		ir_graph_free(g);
+	}
+	check(bad == 0, "avgpool2d / global_avgpool int8: %d of %d results within half a step of "
+	      "the float average of the dequantized inputs", cases - bad, cases);
+}
+
+/* ---- add, mul, concat (lower_eltwise.c) ------------------------------------------ */
+
+static int add_node(Graph *g, Op op, const int *in, int nin, Shape s)
+{
+	int y = mkval(g, "t", VK_TEMP, g->vals[in[0]].dt, s);
+
+	ir_node_new(g, op, y, in, nin, loc_none());
+	act_q(g, y);
+	return y;
+}
+
+/* An input, or now and then a random constant, of shape s. */
+static int operand(Graph *g, DType dt, Shape s, int konst)
+{
+	int v = mkval(g, konst ? "k" : "x", konst ? VK_CONST : VK_INPUT, dt, s);
+	int64_t n = numel(g, v);
+
+	act_q(g, v);
+	if (!konst) {
+		ir_add_input(g, v);
+		return v;
+	}
+	for (int64_t i = 0; i < n; i++) {
+		if (dt == DT_F32)
+			((float *)g->vals[v].data)[i] = rndf();
+		else if (dt == DT_I8)
+			((int8_t *)g->vals[v].data)[i] = (int8_t)rndi(-128, 127);
+		else
+			((int16_t *)g->vals[v].data)[i] = (int16_t)rndi(-32768, 32767);
+	}
+	return v;
+}
+
+/* a (op) b with broadcasting: b's shape drops leading axes of a's and sets
+ * some to 1 (a's too, now and then), a fused act; b a constant 1 time in 3.
+ * mode 1: a tiny output scale (multipliers > 1, saturation). */
+static void test_binary(Op op, const Prec *p, int mode)
+{
+	int64_t d[4] = {1 + rnd() % 3, 1 + rnd() % 4, 1 + rnd() % 5, 1 + rnd() % 6};
+	Shape as = shp(4, d[0], d[1], d[2], d[3]), bs = as, ys = as;
+	char desc[200], b1[64], b2[64];
+	int drop = (int)(rnd() % 3);
+
+	for (int k = 0; k < 4; k++)
+		if (rnd() % 3 == 0)
+			bs.d[k] = 1;
+	if (rnd() % 3 == 0)
+		as.d[rnd() % 4] = 1;
+	bs.rank = 4 - drop;
+	memmove(bs.d, bs.d + drop, (size_t)bs.rank * sizeof bs.d[0]);
+	if (rnd() % 2) { /* swap: the broadcast operand first */
+		Shape t = as;
+		as = bs;
+		bs = t;
+	}
+	int x;
+	Graph *g = new_graph(p, as, &x);
+	int in[2] = {x, operand(g, p->dt, bs, rnd() % 3 == 0)};
+	ir_broadcast_shape(&as, &bs, &ys);
+	int y = add_node(g, op, in, 2, ys);
+	g->nodes[g->nnode - 1].a.act = (Act)(rnd() % 3);
+	if (mode == 1 && p->dt != DT_F32)
+		g->vals[y].q.scale[0] = g->vals[x].q.scale[0] * (op == OP_MUL ? g->vals[in[1]].q.scale[0] : 1) / 50;
+	ir_add_output(g, y);
+	place(g, 1);
+	snprintf(desc, sizeof desc, "%s %s %s by %s act %s%s", ir_ops[op].name, prec_name(p),
+	         ir_shape_str(&as, b1, sizeof b1), ir_shape_str(&bs, b2, sizeof b2),
+	         ir_act_name(g->nodes[g->nnode - 1].a.act), mode == 1 && p->dt != DT_F32 ? " (M > 1)" : "");
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+/* 1 to 8 operands along a random axis (negative now and then); some share
+ * the result's parameters (copied), some are constants. */
+static void test_concat(const Prec *p)
+{
+	int nin = 1 + (int)(rnd() % 8), ax = (int)(rnd() % 4), x;
+	Shape s = shp(4, 1 + rnd() % 2, 1 + rnd() % 3, 1 + rnd() % 4, 1 + rnd() % 5), ys = s;
+	int in[8];
+	char desc[200];
+
+	Graph *g = new_graph(p, s, &x);
+	in[0] = x;
+	ys.d[ax] = 0;
+	for (int i = 0; i < nin; i++) {
+		if (i > 0) {
+			s.d[ax] = 1 + rnd() % 3;
+			in[i] = operand(g, p->dt, s, rnd() % 4 == 0);
+		}
+		ys.d[ax] += g->vals[in[i]].shape.d[ax];
+	}
+	int y = add_node(g, OP_CONCAT, in, nin, ys);
+	g->nodes[g->nnode - 1].a.axis = rnd() % 3 == 0 ? ax - 4 : ax;
+	for (int i = 0; i < nin; i++)
+		if (rnd() % 3 == 0)
+			copy_q(g, in[i], y);
+	ir_add_output(g, y);
+	place(g, 1);
+	snprintf(desc, sizeof desc, "concat %s of %d operands, axis %lld", prec_name(p), nin,
+	         (long long)g->nodes[g->nnode - 1].a.axis);
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
 /* ---- properties of the object and of the options ------------------------------------ */
 
 static Graph *small_graph(DType dt)
@@ -1028,7 +1291,23 @@ int main(int argc, char **argv)
 	test_multi(&i8);
 	test_const_output(&f32);
 	test_const_output(&i8);
+	for (int i = 0; i < 12; i++) {
+		Prec p = {i % 3 == 0 ? DT_F32 : i % 3 == 1 ? DT_I8 : DT_I16, 0, SCALE_SPAN};
+		test_binary(OP_ADD, &p, i % 4 == 2);
+		test_binary(OP_MUL, &p, i % 4 == 1);
+		if (i < 9)
+			test_concat(&p);
+	}
 
+	for (int i = 0; i < 6; i++) {
+		static const Prec i16p = {DT_I16, 0, SCALE_SPAN};
+		const Prec *pp[3] = {&f32, &i8, &i16p};
+		test_avgpool(pp[i % 3], i >= 3);
+		test_avgpool(pp[(i + 1) % 3], 0);
+		test_pad_transpose(pp[i % 3]);
+		test_pad_transpose(pp[(i + 2) % 3]);
+	}
+	test_avgpool_accuracy();
 	test_object_properties();
 	test_bad_options();
 	test_cross();

@@ -1,0 +1,717 @@
+/* frontend/onnx_ops.c — ONNX operators on run-time tensors, mapped to IR
+ * nodes, and the op table (at the end) that the importer dispatches from.
+ *
+ * Adding an operator: write its handler here (read attributes with
+ * oi_attr_*, inputs with oi_runtime / oi_in, weights with oi_weight, emit
+ * with oi_emit) and add its row to the table; a folder for constant inputs
+ * goes in onnx_fold.c.  Some operators fold into the IR node that computes
+ * their input instead of adding one (BatchNormalization into Conv, a bias
+ * Add into MatMul, Clip [0, 6] into a fused relu6): oi_producer finds that
+ * node when nothing else reads its result, oi_retarget renames it. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onnx_import.h"
+
+/* ---- Conv, MaxPool ------------------------------------------------------- */
+
+/* Two values of a 2-D window attribute (strides, dilations), default 1. */
+static int pair(Imp *im, const char *name, int64_t *out)
+{
+	int64_t v[IR_MAX_RANK];
+	int n;
+	out[0] = out[1] = 1;
+	if (oi_attr_ints(im, name, v, IR_MAX_RANK, &n) < 0)
+		return -1;
+	if (n >= 0 && n != 2)
+		return oi_err(im, "attribute '%s' has %d values; 2-D windows take 2", name, n);
+	for (int i = 0; n == 2 && i < 2; i++) {
+		if (v[i] < 1 || v[i] > 1 << 16)
+			return oi_err(im, "attribute '%s' holds %lld", name, (long long)v[i]);
+		out[i] = v[i];
+	}
+	return 0;
+}
+
+/* Stride, dilation and padding of a 2-D window of size k over input x:
+ * auto_pad NOTSET takes the pads attribute ([top, left, bottom, right] in
+ * ONNX as in the IR), VALID none, SAME_UPPER / SAME_LOWER as much as keeps
+ * ceil(in / stride) outputs (the odd one at the end / the beginning). */
+static int window(Imp *im, const Shape *x, const int64_t *k, Attrs *a)
+{
+	char mode[32] = "NOTSET";
+	int64_t pads[IR_MAX_RANK];
+	int n;
+
+	if (pair(im, "strides", a->stride) || pair(im, "dilations", a->dilation) ||
+	    oi_attr_str(im, "auto_pad", mode, sizeof mode) < 0 ||
+	    oi_attr_ints(im, "pads", pads, IR_MAX_RANK, &n) < 0)
+		return -1;
+	if (strcmp(mode, "NOTSET") == 0) {
+		if (n >= 0 && n != 4)
+			return oi_err(im, "attribute 'pads' has %d values; 2-D windows take 4", n);
+		for (int i = 0; n == 4 && i < 4; i++) {
+			if (pads[i] < 0 || pads[i] > 1 << 16)
+				return oi_err(im, "attribute 'pads' holds %lld", (long long)pads[i]);
+			a->pad[i] = pads[i];
+		}
+		return 0;
+	}
+	if (strcmp(mode, "VALID") == 0)
+		return 0;
+	int upper = strcmp(mode, "SAME_UPPER") == 0;
+	if (!upper && strcmp(mode, "SAME_LOWER") != 0)
+		return oi_err(im, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER", mode);
+	for (int i = 0; i < 2; i++) {
+		int64_t in = x->d[2 + i], s = a->stride[i], out = (in + s - 1) / s;
+		int64_t total = (out - 1) * s + (k[i] - 1) * a->dilation[i] + 1 - in;
+		total = total > 0 ? total : 0;
+		a->pad[i] = upper ? total / 2 : total - total / 2;
+		a->pad[i + 2] = total - a->pad[i];
+	}
+	return 0;
+}
+
+static int lower_conv(Imp *im)
+{
+	OTensor *x, *w = oi_in(im, 1), *b = oi_in(im, 2);
+	int64_t ks[IR_MAX_RANK], group = 1;
+	int in[3], nin = 2, nk;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if (!w)
+		return oi_err(im, "the weight (input 1) is missing");
+	if (!w->isconst)
+		return oi_weight(im, w, "weight");
+	const Shape *xs = oi_shape(im, x);
+	if (w->shape.rank != 4 || xs->rank != 4)
+		return oi_err(im, "only 2-D convolutions are supported (input of rank %d, weight of "
+		              "rank %d; 4 and 4 expected)", xs->rank, w->shape.rank);
+	if (oi_attr_ints(im, "kernel_shape", ks, IR_MAX_RANK, &nk) < 0 ||
+	    oi_attr_int(im, "group", &group) < 0)
+		return -1;
+	if (nk >= 0 && (nk != 2 || ks[0] != w->shape.d[2] || ks[1] != w->shape.d[3]))
+		return oi_err(im, "kernel_shape disagrees with the weight '%s'", w->name);
+	if (window(im, xs, w->shape.d + 2, &a))
+		return -1;
+	a.groups = group;
+	if ((in[1] = oi_weight(im, w, "weight")) < 0)
+		return -1;
+	if (b && (in[nin++] = oi_weight(im, b, "bias")) < 0)
+		return -1;
+	return oi_emit(im, OP_CONV2D, in, nin, &a) < 0 ? -1 : 0;
+}
+
+/* ceil_mode: one more output where a last window starts inside the input
+ * (or its leading padding) but runs past the end; extra end padding gives it,
+ * as padding never wins a max. */
+static int ceil_pads(Imp *im, const Shape *x, Attrs *a)
+{
+	for (int i = 0; i < 2; i++) {
+		int64_t in = x->d[2 + i], k = a->kernel[i], s = a->stride[i];
+		int64_t span = in + a->pad[i] + a->pad[i + 2];
+		if (span < k)
+			continue;
+		int64_t out = (span - k + s - 1) / s + 1;
+		if ((out - 1) * s >= in + a->pad[i])
+			out--;
+		int64_t need = (out - 1) * s + k - span;
+		if (need > 0)
+			a->pad[i + 2] += need;
+		if (a->pad[i + 2] >= k)
+			return oi_err(im, "ceil_mode needs more padding than the window is wide");
+	}
+	return 0;
+}
+
+static int lower_maxpool(Imp *im)
+{
+	OTensor *x;
+	int64_t ceil_mode = 0;
+	int in[1], nk;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (xs->rank != 4)
+		return oi_err(im, "only 2-D pooling is supported (the input has rank %d)", xs->rank);
+	if (oi_attr_ints(im, "kernel_shape", a.kernel, 2, &nk) < 0 ||
+	    oi_attr_int(im, "ceil_mode", &ceil_mode) < 0)
+		return -1;
+	if (nk != 2)
+		return oi_err(im, "kernel_shape must give 2 values");
+	if (a.kernel[0] < 1 || a.kernel[1] < 1 || a.kernel[0] > 1 << 16 || a.kernel[1] > 1 << 16)
+		return oi_err(im, "bad kernel_shape");
+	if (window(im, xs, a.kernel, &a))
+		return -1;
+	if (a.dilation[0] != 1 || a.dilation[1] != 1)
+		return oi_err(im, "dilated pooling is not supported");
+	if (ceil_mode && ceil_pads(im, xs, &a))
+		return -1;
+	return oi_emit(im, OP_MAXPOOL2D, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* AveragePool: count_include_pad maps to count_pad; ceil_mode's extra end
+ * padding only works where padding is not counted. */
+static int lower_avgpool(Imp *im)
+{
+	OTensor *x;
+	int64_t ceil_mode = 0, cip = 0;
+	int in[1], nk;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (xs->rank != 4)
+		return oi_err(im, "only 2-D pooling is supported (the input has rank %d)", xs->rank);
+	if (oi_attr_ints(im, "kernel_shape", a.kernel, 2, &nk) < 0 ||
+	    oi_attr_int(im, "ceil_mode", &ceil_mode) < 0 ||
+	    oi_attr_int(im, "count_include_pad", &cip) < 0)
+		return -1;
+	if (nk != 2)
+		return oi_err(im, "kernel_shape must give 2 values");
+	if (a.kernel[0] < 1 || a.kernel[1] < 1 || a.kernel[0] > 1 << 16 || a.kernel[1] > 1 << 16)
+		return oi_err(im, "bad kernel_shape");
+	if (window(im, xs, a.kernel, &a))
+		return -1;
+	if (a.dilation[0] != 1 || a.dilation[1] != 1)
+		return oi_err(im, "dilated pooling is not supported");
+	a.count_pad = cip != 0;
+	if (ceil_mode && cip)
+		return oi_err(im, "ceil_mode with count_include_pad is not supported");
+	if (ceil_mode && ceil_pads(im, xs, &a))
+		return -1;
+	return oi_emit(im, OP_AVGPOOL2D, in, 1, &a) < 0 ? -1 : 0;
+}
+
+static int lower_global_avgpool(Imp *im)
+{
+	OTensor *x;
+	int in[1];
+
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if (oi_shape(im, x)->rank != 4)
+		return oi_err(im, "only 2-D pooling is supported (the input has rank %d)",
+		              oi_shape(im, x)->rank);
+	return oi_emit(im, OP_GLOBAL_AVGPOOL, in, 1, NULL) < 0 ? -1 : 0;
+}
+
+/* The conv2d or dense node computing x that the current node can fold
+ * into (x read by nothing else, no activation fused yet); else -1, and why
+ * not in why (n bytes). */
+static int foldable(Imp *im, const OTensor *x, char *why, size_t n)
+{
+	const Graph *g = im->g;
+	int p = x->isconst ? -1 : g->vals[x->v].def;
+
+	if (x->isconst)
+		snprintf(why, n, "'%s' is a constant", x->name);
+	else if (p < 0)
+		snprintf(why, n, "'%s' is a graph input", x->name);
+	else if (g->nodes[p].op != OP_CONV2D && g->nodes[p].op != OP_DENSE)
+		snprintf(why, n, "'%s' is computed by a %s", x->name, ir_ops[g->nodes[p].op].name);
+	else if (oi_producer(im, x) < 0)
+		snprintf(why, n, "other nodes read '%s' too", x->name);
+	else if (g->nodes[p].a.act != ACT_NONE)
+		snprintf(why, n, "'%s' already has a %s fused", x->name, ir_act_name(g->nodes[p].a.act));
+	else
+		return p;
+	return -1;
+}
+
+/* ---- Gemm, MatMul, and a bias Add ----------------------------------------- */
+
+/* c as a bias of n elements: a scalar or one value per output, along the
+ * last axis with every other dimension 1 ([n], [1, n]), or along axis
+ * `axis` of a rank-`rank` result ([1, C, 1, 1] for a convolution).  NULL
+ * (not diagnosed) if it is neither; malloc'd floats otherwise. */
+static float *bias_values(const OTensor *c, int64_t n, int rank, int axis)
+{
+	int64_t total = oi_numel(c);
+	int where = -1;
+
+	if (c->dt != DT_F32 || (total != 1 && total != n) || c->shape.rank > rank)
+		return NULL;
+	for (int i = 0; i < c->shape.rank; i++)
+		if (c->shape.d[i] != 1)
+			where = i + rank - c->shape.rank;
+	if (total == n && n > 1 && where != axis)
+		return NULL;
+	float *b = ir_xmalloc((size_t)n * sizeof *b);
+	for (int64_t i = 0; i < n; i++)
+		b[i] = ((const float *)c->data)[total == 1 ? 0 : i];
+	return b;
+}
+
+static int lower_gemm(Imp *im)
+{
+	OTensor *x, *w = oi_in(im, 1), *c = oi_in(im, 2);
+	int64_t ta = 0, tb = 0;
+	float alpha = 1, beta = 1;
+	int in[3], nin = 2;
+
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if (oi_attr_int(im, "transA", &ta) < 0 || oi_attr_int(im, "transB", &tb) < 0 ||
+	    oi_attr_float(im, "alpha", &alpha) < 0 || oi_attr_float(im, "beta", &beta) < 0)
+		return -1;
+	if (ta)
+		return oi_err(im, "transA = 1 is not supported");
+	if (!w || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
+		return oi_err(im, "B must be a constant float matrix (the weights)");
+	if (oi_shape(im, x)->rank != 2)
+		return oi_err(im, "A must be a matrix; it has rank %d", oi_shape(im, x)->rank);
+	int64_t N = tb ? w->shape.d[0] : w->shape.d[1], K = tb ? w->shape.d[1] : w->shape.d[0];
+	if (tb && alpha == 1)
+		in[1] = oi_weight(im, w, "weight"); /* already the IR's [N, K] */
+	else {
+		/* the IR's dense takes [N, K]: transpose B, and fold alpha in */
+		const float *src = w->data;
+		float *t = ir_xmalloc((size_t)(N * K) * sizeof *t);
+		Shape s = {2, {N, K}};
+		for (int64_t n = 0; n < N; n++)
+			for (int64_t k = 0; k < K; k++)
+				t[n * K + k] = alpha * (tb ? src[n * K + k] : src[k * N + n]);
+		in[1] = oi_new_const(im, w->name, &s, t);
+		free(t);
+	}
+	if (in[1] < 0)
+		return -1;
+	if (c && beta != 0) {
+		float *b = c->isconst ? bias_values(c, N, 2, 1) : NULL;
+		if (!b)
+			return oi_err(im, "C ('%s') must be a constant with 1 or %lld values along the "
+			              "output axis", c->name, (long long)N);
+		Shape s = {1, {N}};
+		if (beta != 1 || c->shape.rank != 1 || oi_numel(c) != N) {
+			for (int64_t n = 0; n < N; n++)
+				b[n] *= beta;
+			in[nin++] = oi_new_const(im, c->name, &s, b);
+		} else
+			in[nin++] = oi_weight(im, c, "bias");
+		free(b);
+		if (in[2] < 0)
+			return -1;
+	}
+	return oi_emit(im, OP_DENSE, in, nin, NULL) < 0 ? -1 : 0;
+}
+
+static int lower_matmul(Imp *im)
+{
+	OTensor *x, *w = oi_in(im, 1);
+	int in[2];
+
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if (!w || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
+		return oi_err(im, "only a product with a constant float matrix (the weights) is "
+		              "supported");
+	if (oi_shape(im, x)->rank != 2)
+		return oi_err(im, "the input must be a matrix; it has rank %d (flatten it first)",
+		              oi_shape(im, x)->rank);
+	int64_t K = w->shape.d[0], N = w->shape.d[1];
+	const float *src = w->data;
+	float *t = ir_xmalloc((size_t)(N * K) * sizeof *t);
+	Shape s = {2, {N, K}};
+	for (int64_t n = 0; n < N; n++)
+		for (int64_t k = 0; k < K; k++)
+			t[n * K + k] = src[k * N + n];
+	in[1] = oi_new_const(im, w->name, &s, t);
+	free(t);
+	return oi_emit(im, OP_DENSE, in, 2, NULL) < 0 ? -1 : 0;
+}
+
+/* ---- Add, Mul, Concat -------------------------------------------------------- */
+
+/* Operand k of an elementwise op or Concat: a run-time tensor's value, or a
+ * float constant made an IR constant. */
+static int operand_value(Imp *im, int k)
+{
+	OTensor *t = oi_in(im, k);
+
+	if (!t)
+		return oi_err(im, "input %d is missing", k);
+	return t->isconst ? oi_weight(im, t, "constant operand") : t->v;
+}
+
+/* IR add / mul with NumPy broadcasting (ONNX's multidirectional one). */
+static int lower_binary(Imp *im, Op op)
+{
+	int in[2];
+
+	for (int k = 0; k < 2; k++)
+		if ((in[k] = operand_value(im, k)) < 0)
+			return -1;
+	return oi_emit(im, op, in, 2, NULL) < 0 ? -1 : 0;
+}
+
+static int lower_mul(Imp *im)
+{
+	return lower_binary(im, OP_MUL);
+}
+
+static int lower_concat(Imp *im)
+{
+	int in[IR_MAX_IN], n = oi_nin(im);
+	int64_t axis;
+	Attrs a;
+
+	if (n < 1 || n > IR_MAX_IN)
+		return oi_err(im, "has %d inputs; quantc's concat takes 1 to %d", n, IR_MAX_IN);
+	if (oi_attr_int(im, "axis", &axis) != 1)
+		return oi_err(im, "needs its attribute 'axis'");
+	for (int k = 0; k < n; k++)
+		if ((in[k] = operand_value(im, k)) < 0)
+			return -1;
+	ir_attrs_default(&a);
+	a.axis = axis;
+	return oi_emit(im, OP_CONCAT, in, n, &a) < 0 ? -1 : 0;
+}
+
+/* Add of a constant to the result of a conv2d or dense that nothing else
+ * reads: the constant joins the bias.  Other Adds become an IR add. */
+static int lower_add(Imp *im)
+{
+	OTensor *a = oi_in(im, 0), *b = oi_in(im, 1);
+	if (!a || !b)
+		return oi_err(im, "needs two inputs");
+	OTensor *x = a->isconst ? b : a, *c = a->isconst ? a : b;
+	char why[300] = "both inputs are computed at run time";
+	int n = c->isconst ? foldable(im, x, why, sizeof why) : -1;
+	Graph *g = im->g;
+
+	if (n < 0)
+		return lower_binary(im, OP_ADD);
+	const Value *w = &g->vals[g->nodes[n].in[1]];
+	int64_t oc = w->shape.d[0];
+	float *bias = bias_values(c, oc, g->vals[g->nodes[n].out].shape.rank, 1);
+	if (!bias) /* not a per-channel bias: an elementwise add */
+		return lower_binary(im, OP_ADD);
+	if (g->nodes[n].nin > 2)
+		for (int64_t i = 0; i < oc; i++)
+			bias[i] += ((const float *)g->vals[g->nodes[n].in[2]].data)[i];
+	Shape s = {1, {oc}};
+	int bv = oi_new_const(im, c->name, &s, bias);
+	free(bias);
+	g->nodes[n].in[2] = bv;
+	g->nodes[n].nin = 3;
+	return oi_retarget(im, n);
+}
+
+/* ---- BatchNormalization ------------------------------------------------------ */
+
+/* Inference BatchNormalization after a conv2d or dense, folded into its
+ * weights and bias: with s = gamma / sqrt(var + eps) per channel,
+ * w' = w * s and b' = (b - mean) * s + beta (in double, rounded once). */
+static int lower_batchnorm(Imp *im)
+{
+	OTensor *x, *p[4];
+	float eps = 1e-5f;
+	int64_t training = 0;
+	Graph *g = im->g;
+	static const char *what[4] = {"scale", "bias", "mean", "var"};
+
+	if (oi_runtime(im, 0, &x) < 0 || oi_attr_float(im, "epsilon", &eps) < 0 ||
+	    oi_attr_int(im, "training_mode", &training) < 0)
+		return -1;
+	if (training)
+		return oi_err(im, "training_mode = 1 is not supported (export the model in eval mode)");
+	char why[300];
+	int n = foldable(im, x, why, sizeof why);
+	if (n < 0)
+		return oi_err(im, "can only be folded into the Conv, Gemm or MatMul that computes its "
+		              "input; %s", why);
+	Node *nd = &g->nodes[n];
+	const Value *w = &g->vals[nd->in[1]];
+	int64_t oc = w->shape.d[0], per = ir_shape_numel(&w->shape) / oc;
+	for (int i = 0; i < 4; i++) {
+		p[i] = oi_in(im, i + 1);
+		if (!p[i] || !p[i]->isconst || p[i]->dt != DT_F32 || oi_numel(p[i]) != oc)
+			return oi_err(im, "%s must be a constant of %lld floats", what[i], (long long)oc);
+	}
+	float *nw = ir_xmalloc((size_t)(oc * per) * sizeof *nw), *nb = ir_xmalloc((size_t)oc * sizeof *nb);
+	const float *ow = w->data, *ob = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
+	for (int64_t c = 0; c < oc; c++) {
+		double gam = oi_getf(p[0], c), beta = oi_getf(p[1], c), mean = oi_getf(p[2], c);
+		double s = gam / sqrt(oi_getf(p[3], c) + (double)eps);
+		for (int64_t i = 0; i < per; i++)
+			nw[c * per + i] = (float)(ow[c * per + i] * s);
+		nb[c] = (float)(((ob ? ob[c] : 0.0) - mean) * s + beta);
+	}
+	/* named after what they replace: "c1.weight_bn", "c1.bias_bn" */
+	Shape bs = {1, {oc}}, ws = w->shape;
+	size_t len = strlen(w->name) + (ob ? strlen(g->vals[nd->in[2]].name) : 0) + 16;
+	char *wname = ir_xmalloc(len), *bname = ir_xmalloc(len);
+	snprintf(wname, len, "%s_bn", w->name);
+	snprintf(bname, len, "%s_bn", ob ? g->vals[nd->in[2]].name : p[1]->name);
+	int wv = oi_new_const(im, wname, &ws, nw);
+	int bv = oi_new_const(im, bname, &bs, nb);
+	free(wname);
+	free(bname);
+	free(nw);
+	free(nb);
+	nd = &g->nodes[n];
+	nd->in[1] = wv;
+	nd->in[2] = bv;
+	nd->nin = 3;
+	return oi_retarget(im, n);
+}
+
+/* ---- activations and data movement --------------------------------------------- */
+
+static int lower_relu(Imp *im)
+{
+	OTensor *x;
+	int in[1];
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	return oi_emit(im, OP_RELU, in, 1, NULL) < 0 ? -1 : 0;
+}
+
+/* Clip to [0, inf) is a relu; to [0, 6] the relu6 activation of the
+ * Conv/Gemm/MatMul that computes its input when it can be folded; anything
+ * else a clip node. */
+static int lower_clip(Imp *im)
+{
+	OTensor *x, *lo = oi_in(im, 1), *hi = oi_in(im, 2);
+	double min = -INFINITY, max = INFINITY;
+	int in[1];
+
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if ((lo && (!lo->isconst || oi_numel(lo) != 1)) || (hi && (!hi->isconst || oi_numel(hi) != 1)))
+		return oi_err(im, "min and max must be constant scalars");
+	if (lo)
+		min = oi_getf(lo, 0);
+	if (hi)
+		max = oi_getf(hi, 0);
+	if (min == 0 && max == INFINITY)
+		return oi_emit(im, OP_RELU, in, 1, NULL) < 0 ? -1 : 0;
+	char why[300];
+	int n = min == 0 && max == 6 ? foldable(im, x, why, sizeof why) : -1;
+	if (n >= 0) {
+		im->g->nodes[n].a.act = ACT_RELU6;
+		return oi_retarget(im, n);
+	}
+	/* any other bounds: a clip node (an infinite bound is the largest float) */
+	Attrs a;
+	ir_attrs_default_op(&a, OP_CLIP);
+	if (min > -FLT_MAX)
+		a.min = (float)min;
+	if (max < FLT_MAX)
+		a.max = (float)max;
+	return oi_emit(im, OP_CLIP, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish: one run-time input and
+ * the float attributes alpha, beta (ONNX defaults = the IR's). */
+static int lower_act(Imp *im, Op op)
+{
+	OTensor *x;
+	Attrs a;
+	int in[1];
+
+	ir_attrs_default_op(&a, op);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_float(im, "alpha", &a.alpha) < 0 ||
+	    oi_attr_float(im, "beta", &a.beta) < 0)
+		return -1;
+	return oi_emit(im, op, in, 1, &a) < 0 ? -1 : 0;
+}
+
+static int lower_leaky_relu(Imp *im) { return lower_act(im, OP_LEAKY_RELU); }
+static int lower_sigmoid(Imp *im) { return lower_act(im, OP_SIGMOID); }
+static int lower_tanh(Imp *im) { return lower_act(im, OP_TANH); }
+static int lower_hard_sigmoid(Imp *im) { return lower_act(im, OP_HARD_SIGMOID); }
+static int lower_hard_swish(Imp *im) { return lower_act(im, OP_HARD_SWISH); }
+
+/* Softmax: along `axis` (default -1) from opset 13; before, over the dims
+ * from `axis` (default 1) on as one, which is the same only for the last. */
+static int lower_softmax(Imp *im)
+{
+	OTensor *x;
+	Attrs a;
+	int in[1];
+
+	ir_attrs_default_op(&a, OP_SOFTMAX);
+	if (im->opset < 13)
+		a.axis = 1;
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "axis", &a.axis) < 0)
+		return -1;
+	int64_t r = oi_shape(im, x)->rank;
+	if (a.axis < -r || a.axis >= r)
+		return oi_err(im, "axis %lld is out of range for rank %lld", (long long)a.axis,
+		              (long long)r);
+	if (im->opset < 13 && (a.axis < 0 ? a.axis + r : a.axis) != r - 1)
+		return oi_err(im, "Softmax before opset 13 is supported only over the last axis");
+	return oi_emit(im, OP_SOFTMAX, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* Identity, Dropout (inference): the same tensor under another name; when
+ * the input is a result only this node reads, the result takes the name. */
+static int lower_identity(Imp *im)
+{
+	OTensor *x = oi_in(im, 0);
+	if (!x)
+		return oi_err(im, "input 0 is missing");
+	int n = oi_producer(im, x);
+	return n >= 0 ? oi_retarget(im, n) : oi_def_alias(im, 0, x);
+}
+
+static int lower_cast(Imp *im)
+{
+	OTensor *x;
+	int64_t to = 0;
+	if (oi_runtime(im, 0, &x) < 0 || oi_attr_int(im, "to", &to) < 0)
+		return -1;
+	if (to != OT_FLOAT)
+		return oi_err(im, "casting a run-time tensor to data type %lld is not supported "
+		              "(only to FLOAT, which does nothing)", (long long)to);
+	return lower_identity(im);
+}
+
+static int lower_flatten(Imp *im)
+{
+	OTensor *x;
+	Shape s;
+	Attrs a;
+	int in[1];
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 ||
+	    oi_flatten_target(im, oi_shape(im, x), &s, &a.axis))
+		return -1;
+	return oi_emit(im, OP_FLATTEN, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* Reshape, Squeeze and Unsqueeze of a run-time tensor: an IR reshape to the
+ * shape their rules give (known now that every shape is). */
+static int emit_reshape(Imp *im, int (*target)(Imp *, const Shape *, Shape *))
+{
+	OTensor *x;
+	Shape s;
+	Attrs a;
+	int in[1];
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || target(im, oi_shape(im, x), &s))
+		return -1;
+	a.nshape = s.rank;
+	memcpy(a.shape, s.d, sizeof s.d);
+	return oi_emit(im, OP_RESHAPE, in, 1, &a) < 0 ? -1 : 0;
+}
+
+static int lower_reshape(Imp *im)
+{
+	return emit_reshape(im, oi_reshape_target);
+}
+
+static int lower_squeeze(Imp *im)
+{
+	return emit_reshape(im, oi_squeeze_target);
+}
+
+static int lower_unsqueeze(Imp *im)
+{
+	return emit_reshape(im, oi_unsqueeze_target);
+}
+
+/* Pad (opset 11+): pads and constant_value are constant inputs, in the IR's
+ * order (begin per axis, then end per axis); constant mode only. */
+static int lower_pad(Imp *im)
+{
+	OTensor *x, *cv = oi_in(im, 2);
+	char mode[32] = "constant";
+	int in[1], n;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_str(im, "mode", mode, sizeof mode) < 0)
+		return -1;
+	if (strcmp(mode, "constant") != 0)
+		return oi_err(im, "mode '%s' is not supported (only constant)", mode);
+	if (oi_in(im, 3))
+		return oi_err(im, "the axes input is not supported");
+	if (!oi_in(im, 1) || !oi_in(im, 1)->isconst)
+		return oi_err(im, "pads must be a constant");
+	if (oi_const_ints(im, oi_in(im, 1), "pads", a.pads, 2 * IR_MAX_RANK, &n) < 0)
+		return -1;
+	if (n != 2 * oi_shape(im, x)->rank)
+		return oi_err(im, "pads has %d values for an input of rank %d", n, oi_shape(im, x)->rank);
+	for (int k = 0; k < n; k++)
+		if (a.pads[k] < 0)
+			return oi_err(im, "negative pads (cropping) are not supported");
+	a.npads = n;
+	if (cv && (!cv->isconst || oi_numel(cv) != 1))
+		return oi_err(im, "constant_value must be a constant scalar");
+	if (cv)
+		a.value = (float)oi_getf(cv, 0);
+	return oi_emit(im, OP_PAD, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* Transpose of a run-time tensor; no perm reverses the axes, as the IR's []. */
+static int lower_transpose(Imp *im)
+{
+	OTensor *x;
+	int in[1], n;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 ||
+	    oi_attr_ints(im, "perm", a.perm, IR_MAX_RANK, &n) < 0)
+		return -1;
+	a.nperm = n < 0 ? 0 : n;
+	return oi_emit(im, OP_TRANSPOSE, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* ---- the table -------------------------------------------------------------------- */
+
+/* Sorted by op type; docs/onnx.md lists the same operators. */
+const OnnxOp oi_ops[] = {
+	/* op type              fold (constant inputs)      lower (run-time inputs) */
+	{"Add",                 oi_fold_binary,             lower_add},
+	{"AveragePool",         NULL,                       lower_avgpool},
+	{"BatchNormalization",  NULL,                       lower_batchnorm},
+	{"Cast",                oi_fold_cast,               lower_cast},
+	{"Clip",                NULL,                       lower_clip},
+	{"Concat",              oi_fold_concat,             lower_concat},
+	{"Constant",            oi_fold_constant,           NULL},
+	{"ConstantOfShape",     oi_fold_constant_of_shape,  NULL},
+	{"Conv",                NULL,                       lower_conv},
+	{"Div",                 oi_fold_binary,             NULL},
+	{"Dropout",             oi_fold_identity,           lower_identity},
+	{"Flatten",             oi_fold_flatten,            lower_flatten},
+	{"Gather",              oi_fold_gather,             NULL},
+	{"Gemm",                NULL,                       lower_gemm},
+	{"GlobalAveragePool",   NULL,                       lower_global_avgpool},
+	{"HardSigmoid",         NULL,                       lower_hard_sigmoid},
+	{"HardSwish",           NULL,                       lower_hard_swish},
+	{"Identity",            oi_fold_identity,           lower_identity},
+	{"LeakyRelu",           NULL,                       lower_leaky_relu},
+	{"MatMul",              NULL,                       lower_matmul},
+	{"MaxPool",             NULL,                       lower_maxpool},
+	{"Mul",                 oi_fold_binary,             lower_mul},
+	{"Pad",                 NULL,                       lower_pad},
+	{"Relu",                NULL,                       lower_relu},
+	{"Reshape",             oi_fold_reshape,            lower_reshape},
+	{"Shape",               oi_fold_shape,              oi_fold_shape},
+	{"Sigmoid",             NULL,                       lower_sigmoid},
+	{"Slice",               oi_fold_slice,              NULL},
+	{"Softmax",             NULL,                       lower_softmax},
+	{"Squeeze",             oi_fold_squeeze,            lower_squeeze},
+	{"Sub",                 oi_fold_binary,             NULL},
+	{"Tanh",                NULL,                       lower_tanh},
+	{"Transpose",           oi_fold_transpose,          lower_transpose},
+	{"Unsqueeze",           oi_fold_unsqueeze,          lower_unsqueeze},
+};
+const int oi_nops = sizeof oi_ops / sizeof oi_ops[0];

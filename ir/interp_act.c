@@ -1,0 +1,276 @@
+/* ir/interp_act.c — clip, leaky_relu, sigmoid, tanh, hard_sigmoid,
+ * hard_swish and softmax: their float arithmetic, the compile-time tables
+ * of their int8 forms, and the interpreter's kernels (ir/act.h).
+ *
+ * int8 element-wise ops other than clip read a 256-entry table the quantize
+ * pass stored as their second operand (so the backend indexes the very same
+ * bytes).  clip keeps its input's parameters and clamps in the quantized
+ * domain.  int8 softmax (one table of exp in fixed point, an int64 sum, one
+ * rounded division per element) is spelled out in ops.def. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "act.h"
+#include "qrt.h"
+
+int ir_act_is_table_op(Op op)
+{
+	return op == OP_LEAKY_RELU || op == OP_SIGMOID || op == OP_TANH || op == OP_HARD_SIGMOID ||
+	       op == OP_HARD_SWISH;
+}
+
+int ir_act_is_op(Op op)
+{
+	return op == OP_CLIP || op == OP_SOFTMAX || ir_act_is_table_op(op);
+}
+
+/* The backend emits these operations in this order (targets/lower_act.c). */
+float ir_act_f32(Op op, const Attrs *a, float x)
+{
+	float t;
+
+	switch (op) {
+	case OP_CLIP:
+		t = x < a->min ? a->min : x;
+		return t > a->max ? a->max : t;
+	case OP_LEAKY_RELU:
+		return x < 0.0f ? a->alpha * x : x;
+	case OP_SIGMOID:
+		return qrt_sigmoidf(x);
+	case OP_TANH:
+		return qrt_tanhf(x);
+	case OP_HARD_SIGMOID:
+		t = a->alpha * x + a->beta;
+		t = t < 0.0f ? 0.0f : t;
+		return t > 1.0f ? 1.0f : t;
+	case OP_HARD_SWISH:
+		t = x + 3.0f;
+		t = t < 0.0f ? 0.0f : t;
+		t = t > 6.0f ? 6.0f : t;
+		return x * t / 6.0f;
+	default:
+		ICE("act: %s is not element-wise", ir_ops[op].name);
+	}
+}
+
+/* The exact function, for the tables. */
+static double act_f64(Op op, const Attrs *a, double x)
+{
+	double t;
+
+	switch (op) {
+	case OP_LEAKY_RELU:
+		return x < 0 ? a->alpha * x : x;
+	case OP_SIGMOID:
+		return 1.0 / (1.0 + exp(-x));
+	case OP_TANH:
+		return tanh(x);
+	case OP_HARD_SIGMOID:
+		t = a->alpha * x + a->beta;
+		return t < 0 ? 0 : t > 1 ? 1 : t;
+	case OP_HARD_SWISH:
+		t = x + 3;
+		t = t < 0 ? 0 : t > 6 ? 6 : t;
+		return x * t / 6;
+	default:
+		ICE("act: %s has no table", ir_ops[op].name);
+	}
+}
+
+int ir_act_fixed_qparams(Op op, float *scale, int32_t *zp)
+{
+	switch (op) {
+	case OP_SIGMOID:
+	case OP_SOFTMAX:
+		*scale = 1.0f / 256;
+		*zp = -128;
+		return 1;
+	case OP_TANH:
+		*scale = 1.0f / 128;
+		*zp = 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy,
+                     int8_t *t)
+{
+	for (int i = 0; i < IR_ACT_TABLE_N; i++) {
+		double x = (double)sx * (double)(i - 128 - zx);
+		float y = (float)act_f64(op, a, x);
+		t[i] = (int8_t)ir_quantize_value(y, sy, zy, DT_I8);
+	}
+}
+
+void ir_softmax_table(float sx, int32_t *t)
+{
+	for (int d = 0; d < IR_ACT_TABLE_N; d++)
+		t[d] = (int32_t)lround(IR_SOFTMAX_ONE * exp(-(double)sx * d));
+}
+
+void ir_clip_bounds(const Attrs *a, DType dt, float scale, int32_t zp, int32_t *lo, int32_t *hi)
+{
+	*lo = ir_quantize_value(a->min, scale, zp, dt);
+	*hi = ir_quantize_value(a->max, scale, zp, dt);
+}
+
+void ir_softmax_dims(const Shape *s, int64_t axis, int64_t *outer, int64_t *len, int64_t *inner)
+{
+	if (axis < 0)
+		axis += s->rank;
+	*outer = *inner = 1;
+	*len = s->rank ? s->d[axis] : 1;
+	for (int i = 0; i < s->rank; i++) {
+		if (i < axis)
+			*outer *= s->d[i];
+		if (i > axis)
+			*inner *= s->d[i];
+	}
+}
+
+/* ---- checks ------------------------------------------------------------------ */
+
+#define BAD(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
+
+static int per_tensor(const Value *v)
+{
+	return v->q.present && v->q.n == 1 && v->q.scale && v->q.scale[0] > 0 &&
+	       v->q.scale[0] <= FLT_MAX;
+}
+
+static int check_table(const Graph *g, const Node *n, Diag *d)
+{
+	const char *op = ir_ops[n->op].name;
+	DType want = n->op == OP_SOFTMAX ? DT_I32 : DT_I8;
+
+	if (n->nin != 2)
+		return BAD("%s: an int8 %s needs its table operand (the quantize pass adds it)", op, op);
+	const Value *t = &g->vals[n->in[1]];
+	if (t->kind != VK_CONST || !t->data || t->dt != want || t->shape.rank != 1 ||
+	    t->shape.d[0] != IR_ACT_TABLE_N)
+		return BAD("%s: table '%s' must be a constant %s[256]", op, t->name, ir_dtype_name(want));
+	return 0;
+}
+
+int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
+	const char *op = ir_ops[n->op].name;
+
+	if (!ir_shape_eq(&x->shape, &o->shape) || o->dt != x->dt)
+		return BAD("%s: result and input differ in type or shape", op);
+	if (n->op == OP_SOFTMAX && (n->a.axis < -x->shape.rank || n->a.axis >= x->shape.rank ||
+	                            x->shape.rank == 0))
+		return BAD("%s: axis %lld is out of range", op, (long long)n->a.axis);
+	if (x->dt == DT_F32)
+		return n->nin == 1 ? 0 : BAD("%s: a float %s takes one operand", op, op);
+	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16)) {
+		if (!per_tensor(x) || !per_tensor(o) || x->q.zp != o->q.zp ||
+		    x->q.scale[0] != o->q.scale[0])
+			return BAD("%s: result '%s' must keep the quantization of '%s'", op, o->name,
+			           x->name);
+		return 0;
+	}
+	if (x->dt != DT_I8)
+		return BAD("%s: no kernel for %s input", op, ir_dtype_name(x->dt));
+	if (!per_tensor(x) || !per_tensor(o))
+		return BAD("%s: quantized operands need per-tensor parameters", op);
+	return check_table(g, n, d);
+}
+
+#undef BAD
+
+/* ---- kernels ------------------------------------------------------------------- */
+
+static void softmax_f32(const Shape *s, int64_t axis, const float *x, float *y)
+{
+	int64_t outer, len, inner;
+
+	ir_softmax_dims(s, axis, &outer, &len, &inner);
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t i = 0; i < inner; i++) {
+			const float *xr = x + o * len * inner + i;
+			float *yr = y + o * len * inner + i;
+			float m = xr[0], sum = 0.0f;
+			for (int64_t k = 1; k < len; k++)
+				m = xr[k * inner] > m ? xr[k * inner] : m;
+			for (int64_t k = 0; k < len; k++) {
+				yr[k * inner] = qrt_expf(xr[k * inner] - m);
+				sum += yr[k * inner];
+			}
+			for (int64_t k = 0; k < len; k++)
+				yr[k * inner] = yr[k * inner] / sum;
+		}
+}
+
+static void softmax_s8(const Shape *s, int64_t axis, const int8_t *x, const int32_t *t,
+                       int8_t *y)
+{
+	int64_t outer, len, inner;
+
+	ir_softmax_dims(s, axis, &outer, &len, &inner);
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t i = 0; i < inner; i++) {
+			const int8_t *xr = x + o * len * inner + i;
+			int8_t *yr = y + o * len * inner + i;
+			int32_t m = xr[0];
+			uint64_t sum = 0;
+			for (int64_t k = 1; k < len; k++)
+				m = xr[k * inner] > m ? xr[k * inner] : m;
+			for (int64_t k = 0; k < len; k++)
+				sum += (uint32_t)t[m - xr[k * inner]];
+			for (int64_t k = 0; k < len; k++) {
+				uint64_t e = (uint64_t)(uint32_t)t[m - xr[k * inner]];
+				int64_t q = (int64_t)((e * 256 + sum / 2) / sum) - 128;
+				yr[k * inner] = (int8_t)(q > 127 ? 127 : q);
+			}
+		}
+}
+
+static void clip_int(const Node *n, const Value *x, const void *xb, void *yb)
+{
+	int64_t cnt = ir_shape_numel(&x->shape);
+	int32_t lo, hi;
+
+	ir_clip_bounds(&n->a, x->dt, x->q.scale[0], x->q.zp, &lo, &hi);
+	for (int64_t i = 0; i < cnt; i++) {
+		int32_t v = x->dt == DT_I8 ? ((const int8_t *)xb)[i] : ((const int16_t *)xb)[i];
+		v = v < lo ? lo : v;
+		v = v > hi ? hi : v;
+		if (x->dt == DT_I8)
+			((int8_t *)yb)[i] = (int8_t)v;
+		else
+			((int16_t *)yb)[i] = (int16_t)v;
+	}
+}
+
+void ir_interp_run_act(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *x = &g->vals[n->in[0]];
+	const void *xb = buf[n->in[0]];
+	void *yb = buf[n->out];
+	int64_t cnt = ir_shape_numel(&x->shape);
+
+	if (n->op == OP_SOFTMAX) {
+		if (x->dt == DT_F32)
+			softmax_f32(&x->shape, n->a.axis, xb, yb);
+		else
+			softmax_s8(&x->shape, n->a.axis, xb, buf[n->in[1]], yb);
+		return;
+	}
+	if (x->dt == DT_F32) {
+		for (int64_t i = 0; i < cnt; i++)
+			((float *)yb)[i] = ir_act_f32(n->op, &n->a, ((const float *)xb)[i]);
+		return;
+	}
+	if (n->op == OP_CLIP) {
+		clip_int(n, x, xb, yb);
+		return;
+	}
+	const int8_t *t = buf[n->in[1]];
+	for (int64_t i = 0; i < cnt; i++)
+		((int8_t *)yb)[i] = t[((const int8_t *)xb)[i] + 128];
+}

@@ -1,0 +1,233 @@
+/* ir/interp_eltwise.c — the reference kernels of add, mul and concat, in
+ * f32 and in integers (int8, int16).  Their definitions, per output element
+ * (the fixed-point parameters are those of eltwise.c):
+ *   add, mul   broadcasting as NumPy: each operand element is read at the
+ *              output's index, broadcast axes fixed at 0.
+ *              f32: act(a + b), act(a * b) in float.
+ *              add int: a' = mbqm((a - zp_a) << left, M_a), b' likewise,
+ *              out = clamp(mbqm(a' + b', M_o) + zp_o) (TFLite's ADD);
+ *              mul int: out = clamp(mbqm((a - zp_a) * (b - zp_b), M_o) + zp_o).
+ *              Shifts, sums and products wrap in int32 like the weighted
+ *              ops' accumulators (check-overflow proves they never do for
+ *              int8), the clamp is that of the fused activation.
+ *   concat     the operands one after another along axis.  f32, or an
+ *              operand with the result's storage type, scale and zero point:
+ *              the elements unchanged; otherwise requantized as the quantize
+ *              op does: clamp(mbqm(x - zp_x, M) + zp_o), M = s_x / s_o.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "eltwise.h"
+#include "interp_eltwise.h"
+
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+static int32_t get(const void *p, DType dt, int64_t i)
+{
+	return dt == DT_I8 ? ((const int8_t *)p)[i] : ((const int16_t *)p)[i];
+}
+
+static void put(void *p, DType dt, int64_t i, int32_t v)
+{
+	if (dt == DT_I8)
+		((int8_t *)p)[i] = (int8_t)v;
+	else
+		((int16_t *)p)[i] = (int16_t)v;
+}
+
+static int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int32_t wadd(int32_t a, int32_t b)
+{
+	return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+static float act_f32(float v, Act act)
+{
+	if (act == ACT_NONE)
+		return v;
+	v = v < 0.0f ? 0.0f : v;
+	if (act == ACT_RELU6)
+		v = v > 6.0f ? 6.0f : v;
+	return v;
+}
+
+/* ---- add, mul ---------------------------------------------------------------- */
+
+static int32_t binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b)
+{
+	int32_t av = a - p->zp[0], bv = b - p->zp[1], r;
+
+	if (n->op == OP_MUL)
+		r = (int32_t)((uint32_t)av * (uint32_t)bv);
+	else {
+		int32_t sa = ir_mbqm((int32_t)((uint32_t)av << p->left), p->mult[0], p->shift[0]);
+		int32_t sb = ir_mbqm((int32_t)((uint32_t)bv << p->left), p->mult[1], p->shift[1]);
+		r = wadd(sa, sb);
+	}
+	return clamp32(wadd(ir_mbqm(r, p->out_mult, p->out_shift), p->out_zp), p->lo, p->hi);
+}
+
+static void run_binary(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	const Shape *ys = &y->shape;
+	const void *pa = buf[n->in[0]], *pb = buf[n->in[1]];
+	void *py = buf[n->out];
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int64_t total = ir_shape_numel(ys), ia = 0, ib = 0;
+	IrBinParams p;
+
+	ir_broadcast_strides(&a->shape, ys, sa);
+	ir_broadcast_strides(&b->shape, ys, sb);
+	if (y->dt != DT_F32)
+		ir_binary_params(g, n, &p);
+	for (int64_t i = 0; i < total; i++) {
+		if (y->dt == DT_F32) {
+			float x0 = ((const float *)pa)[ia], x1 = ((const float *)pb)[ib];
+			((float *)py)[i] = act_f32(n->op == OP_MUL ? x0 * x1 : x0 + x1, n->a.act);
+		} else
+			put(py, y->dt, i, binary_int(n, &p, get(pa, a->dt, ia), get(pb, b->dt, ib)));
+		/* the next output index, odometer style; operand offsets follow */
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += sa[k];
+			ib += sb[k];
+			if (++idx[k] < ys->d[k])
+				break;
+			ia -= sa[k] * idx[k];
+			ib -= sb[k] * idx[k];
+			idx[k] = 0;
+		}
+	}
+}
+
+/* ---- concat ------------------------------------------------------------------ */
+
+static int same_params(const Value *x, const Value *y)
+{
+	return x->dt == y->dt && (y->dt == DT_F32 ||
+	       (x->q.zp == y->q.zp && x->q.scale[0] == y->q.scale[0]));
+}
+
+static void run_concat(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *y = &g->vals[n->out];
+	int ax = ir_concat_axis(n->a.axis, y->shape.rank);
+	int64_t outer = 1, inner = 1, off = 0;
+	size_t es = (size_t)ir_dtype_size(y->dt);
+
+	for (int k = 0; k < ax; k++)
+		outer *= y->shape.d[k];
+	for (int k = ax + 1; k < y->shape.rank; k++)
+		inner *= y->shape.d[k];
+	const int64_t ystep = y->shape.d[ax] * inner;
+	for (int i = 0; i < n->nin; i++) {
+		const Value *x = &g->vals[n->in[i]];
+		const unsigned char *px = buf[n->in[i]];
+		unsigned char *py = buf[n->out];
+		const int64_t xstep = x->shape.d[ax] * inner;
+		int32_t mult = 0;
+		int shift = 0;
+		int copy = same_params(x, y);
+		if (!copy)
+			ir_quantize_multiplier((double)x->q.scale[0] / (double)y->q.scale[0], &mult, &shift);
+		for (int64_t o = 0; o < outer; o++) {
+			if (copy) {
+				memcpy(py + (size_t)(o * ystep + off) * es, px + (size_t)(o * xstep) * es,
+				       (size_t)xstep * es);
+				continue;
+			}
+			for (int64_t j = 0; j < xstep; j++) {
+				int32_t v = ir_mbqm(get(px, x->dt, o * xstep + j) - x->q.zp, mult, shift);
+				put(py, y->dt, o * ystep + off + j,
+				    clamp32(wadd(v, y->q.zp), ir_qmin(y->dt), ir_qmax(y->dt)));
+			}
+		}
+		off += xstep;
+	}
+}
+
+void ir_interp_run_eltwise(const Graph *g, const Node *n, void *const *buf)
+{
+	if (n->op == OP_CONCAT)
+		run_concat(g, n, buf);
+	else
+		run_binary(g, n, buf);
+}
+
+/* ---- checks ------------------------------------------------------------------ */
+
+#define BAD(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
+
+static int qok(const Value *v)
+{
+	return v->q.present && v->q.n == 1 && v->q.scale && v->q.scale[0] > 0 &&
+	       v->q.scale[0] <= FLT_MAX;
+}
+
+/* Every operand and the result: all f32, or all of one integer type with
+ * per-tensor parameters. */
+static int check_types(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *y = &g->vals[n->out];
+	const char *op = ir_ops[n->op].name;
+
+	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
+		return BAD("%s: the interpreter has no kernel for a %s result", op, ir_dtype_name(y->dt));
+	if (y->dt != DT_F32 && !qok(y))
+		return BAD("%s: result '%s' needs per-tensor quantization parameters", op, y->name);
+	for (int i = 0; i < n->nin; i++) {
+		const Value *x = &g->vals[n->in[i]];
+		if (x->dt != y->dt)
+			return BAD("%s: operand '%s' is %s, the result %s", op, x->name,
+			           ir_dtype_name(x->dt), ir_dtype_name(y->dt));
+		if (y->dt != DT_F32 && !qok(x))
+			return BAD("%s: operand '%s' needs per-tensor quantization parameters", op, x->name);
+	}
+	return 0;
+}
+
+static int check_concat_shapes(const Graph *g, const Node *n, Diag *d)
+{
+	const Shape *ys = &g->vals[n->out].shape;
+	int ax = ir_concat_axis(n->a.axis, ys->rank);
+	int64_t sum = 0;
+
+	if (ax < 0)
+		return BAD("concat: axis %lld is outside the result's rank %d", (long long)n->a.axis,
+		           ys->rank);
+	for (int i = 0; i < n->nin; i++) {
+		const Shape *xs = &g->vals[n->in[i]].shape;
+		if (xs->rank != ys->rank)
+			return BAD("concat: operands and result must have one rank");
+		for (int k = 0; k < ys->rank; k++)
+			if (k != ax && xs->d[k] != ys->d[k])
+				return BAD("concat: operand shapes differ off the axis");
+		sum += xs->d[ax];
+	}
+	if (sum != ys->d[ax])
+		return BAD("concat: the result's extent along the axis is not the operands' sum");
+	return 0;
+}
+
+int ir_interp_check_eltwise(const Graph *g, const Node *n, Diag *d)
+{
+	if (n->op == OP_CONCAT) {
+		if (check_concat_shapes(g, n, d))
+			return -1;
+	} else {
+		Shape s;
+		if (n->nin != 2 || ir_broadcast_shape(&g->vals[n->in[0]].shape,
+		                                      &g->vals[n->in[1]].shape, &s) ||
+		    !ir_shape_eq(&s, &g->vals[n->out].shape))
+			return BAD("%s: the result's shape is not the operands' broadcast shape",
+			           ir_ops[n->op].name);
+	}
+	return check_types(g, n, d);
+}

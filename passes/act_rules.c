@@ -1,0 +1,229 @@
+/* passes/act_rules.c — what infer-shapes, propagate-ranges, check-overflow
+ * and quantize do with clip, leaky_relu, sigmoid, tanh, hard_sigmoid,
+ * hard_swish and softmax (act_rules.h).  The arithmetic itself is in
+ * ir/interp_act.c.
+ *   shapes      the input's; softmax's axis must name one of its dims
+ *   ranges      monotone ops map [lo, hi] to [f(lo), f(hi)] (leaky_relu
+ *               and hard_sigmoid with a negative alpha swap them);
+ *               hard_swish has its minimum -0.375 at x = -1.5; softmax
+ *               is in [0, 1]; all widened by float rounding
+ *   quantize    clip is OPF_KEEPQ; sigmoid, tanh and softmax take TFLite's
+ *               fixed int8 parameters, the others their result's range;
+ *               each but clip gets its table as a second operand; int16
+ *               has no kernel (an error naming the op) */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../ir/act.h"
+#include "act_rules.h"
+
+/* ---- infer-shapes ------------------------------------------------------------- */
+
+#define ERR(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
+
+int pass_act_infer(Graph *g, Node *n, Diag *d, Shape *s)
+{
+	const Value *x = &g->vals[n->in[0]];
+	const char *op = ir_ops[n->op].name;
+
+	*s = x->shape;
+	if (n->op == OP_CLIP && !(n->a.min <= n->a.max))
+		return ERR("clip: min %.9g is above max %.9g", (double)n->a.min, (double)n->a.max);
+	if (n->op == OP_SOFTMAX) {
+		int64_t r = x->shape.rank;
+		if (r == 0 || n->a.axis < -r || n->a.axis >= r)
+			return ERR("softmax: axis %lld is out of range for '%s' of rank %lld",
+			           (long long)n->a.axis, x->name, (long long)r);
+		if (n->a.axis < 0)
+			n->a.axis += r;
+	}
+	if (x->dt == DT_F32) {
+		if (n->nin > 1)
+			return ERR("%s: a float %s takes one operand (the table is for int8)", op, op);
+		return 0;
+	}
+	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16))
+		return 0;
+	if (x->dt != DT_I8)
+		return ERR("%s: input '%s' is %s: %s computes in f32 or i8", op, x->name,
+		           ir_dtype_name(x->dt), op);
+	DType want = n->op == OP_SOFTMAX ? DT_I32 : DT_I8;
+	const Value *t = n->nin > 1 ? &g->vals[n->in[1]] : NULL;
+	if (!t || t->kind != VK_CONST || t->dt != want || t->shape.rank != 1 ||
+	    t->shape.d[0] != IR_ACT_TABLE_N)
+		return ERR("%s: an int8 %s needs a constant %s[256] table as its second operand (the "
+		           "quantize pass builds it)", op, op, ir_dtype_name(want));
+	return 0;
+}
+
+#undef ERR
+
+/* ---- propagate-ranges --------------------------------------------------------- */
+
+/* One float operation is within half an ulp, the runtime's exp within two
+ * and its tanh within 2^-23 absolute: 2^-20 relative plus 2^-22 covers
+ * them all with room. */
+static double widen(double v, int up)
+{
+	double e = fabs(v) * 0x1p-20 + 0x1p-22;
+	return up ? v + e : v - e;
+}
+
+static double clamp_d(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+void pass_act_interval(const Node *n, double *lo, double *hi)
+{
+	const Attrs *a = &n->a;
+	double l = *lo, h = *hi, t;
+
+	switch (n->op) {
+	case OP_CLIP: /* min and max are exact: no rounding */
+		*lo = clamp_d(l, a->min, a->max);
+		*hi = clamp_d(h, a->min, a->max);
+		return;
+	case OP_LEAKY_RELU:
+		l = l < 0 ? a->alpha * l : l;
+		h = h < 0 ? a->alpha * h : h;
+		if (a->alpha < 0) { /* not monotone: the extremes are at the ends or 0 */
+			t = fmax(l, h);
+			l = fmin(fmin(l, h), 0);
+			h = fmax(t, 0);
+		}
+		break;
+	case OP_SIGMOID:
+		l = 1 / (1 + exp(-l));
+		h = 1 / (1 + exp(-h));
+		break;
+	case OP_TANH:
+		l = tanh(l);
+		h = tanh(h);
+		break;
+	case OP_HARD_SIGMOID:
+		l = clamp_d(a->alpha * l + a->beta, 0, 1);
+		h = clamp_d(a->alpha * h + a->beta, 0, 1);
+		if (l > h) {
+			t = l;
+			l = h;
+			h = t;
+		}
+		break;
+	case OP_HARD_SWISH: {
+		double fl = l * clamp_d(l + 3, 0, 6) / 6, fh = h * clamp_d(h + 3, 0, 6) / 6;
+		/* decreasing below -1.5, increasing above */
+		l = l <= -1.5 && h >= -1.5 ? -0.375 : fmin(fl, fh);
+		h = fmax(fl, fh);
+		break;
+	}
+	case OP_SOFTMAX:
+		*lo = 0;
+		*hi = 1;
+		return;
+	default:
+		ICE("propagate-ranges: %s is not an activation", ir_ops[n->op].name);
+	}
+	l = widen(l, 0);
+	h = widen(h, 1);
+	if (n->op == OP_SIGMOID || n->op == OP_HARD_SIGMOID) {
+		l = clamp_d(l, 0, 1);
+		h = clamp_d(h, 0, 1);
+	} else if (n->op == OP_TANH) {
+		l = clamp_d(l, -1, 1);
+		h = clamp_d(h, -1, 1);
+	}
+	*lo = l;
+	*hi = h;
+}
+
+/* ---- check-overflow ------------------------------------------------------------ */
+
+void pass_act_qrange(const Graph *g, const Node *n, int32_t xlo, int32_t xhi, int32_t *lo,
+                     int32_t *hi)
+{
+	const Value *x = &g->vals[n->in[0]], *y = &g->vals[n->out];
+
+	*lo = ir_qmin(y->dt);
+	*hi = ir_qmax(y->dt);
+	if (n->op == OP_CLIP) {
+		int32_t cl, ch;
+		ir_clip_bounds(&n->a, x->dt, x->q.scale[0], x->q.zp, &cl, &ch);
+		*lo = xlo > cl ? (xlo < ch ? xlo : ch) : cl;
+		*hi = xhi < ch ? (xhi > cl ? xhi : cl) : ch;
+	}
+	/* the tables and the softmax division produce any int8; the softmax
+	 * sum is at most 2^20 per element in int64: no accumulator to prove */
+}
+
+/* ---- quantize ---------------------------------------------------------------------- */
+
+int pass_act_int8_only(Op op)
+{
+	return ir_act_is_op(op) && op != OP_CLIP;
+}
+
+/* The result's real interval: its clipping, observed or proven range (the
+ * order quantize.c uses). */
+static int result_range(const Value *v, float *lo, float *hi)
+{
+	const float *r = v->has_clip ? v->clip : v->has_calib ? v->calib : v->has_range ? v->range
+	                                                                              : NULL;
+	if (!r)
+		return -1;
+	*lo = r[0];
+	*hi = r[1];
+	return 0;
+}
+
+static int add_table(Graph *g, Node *n, DType dt, const void *data)
+{
+	char base[256];
+	snprintf(base, sizeof base, "%s.table", g->vals[n->out].name);
+	int t = ir_value_new_unique(g, base, VK_CONST, n->loc);
+	Value *tv = &g->vals[t];
+	size_t bytes = (size_t)IR_ACT_TABLE_N * (size_t)ir_dtype_size(dt);
+
+	tv->has_type = 1;
+	tv->dt = dt;
+	tv->shape.rank = 1;
+	tv->shape.d[0] = IR_ACT_TABLE_N;
+	tv->data = ir_alloc(g, bytes);
+	memcpy(tv->data, data, bytes);
+	n->in[1] = t;
+	n->nin = 2;
+	return 0;
+}
+
+int pass_quantize_act(Graph *g, Node *n, DType dt, Diag *d)
+{
+	const Value *x, *y = &g->vals[n->out];
+	float lo, hi, s;
+	int32_t zp;
+
+	if (dt != DT_I8) {
+		diag_error(d, n->loc, "quantize: op %s has no %s kernel (compute '%s' in int8 or f32)",
+		           ir_ops[n->op].name, ir_dtype_name(dt), y->name);
+		return -1;
+	}
+	if (!ir_act_fixed_qparams(n->op, &s, &zp)) {
+		if (result_range(y, &lo, &hi)) {
+			diag_error(d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
+			           y->name);
+			return -1;
+		}
+		ir_choose_qparams(lo, hi, dt, &s, &zp);
+	}
+	ir_set_qparams(g, n->out, s, zp);
+	x = &g->vals[n->in[0]];
+	if (n->op == OP_SOFTMAX) {
+		int32_t t[IR_ACT_TABLE_N];
+		ir_softmax_table(x->q.scale[0], t);
+		return add_table(g, n, DT_I32, t);
+	}
+	int8_t t[IR_ACT_TABLE_N];
+	ir_act_table_s8(n->op, &n->a, x->q.scale[0], x->q.zp, s, zp, t);
+	return add_table(g, n, DT_I8, t);
+}

@@ -1,0 +1,223 @@
+/* targets/lower_act.c — the kernels of clip, leaky_relu, sigmoid, tanh,
+ * hard_sigmoid, hard_swish and softmax.  Each emits the float operations of
+ * ir_act_f32 / the interpreter's softmax in the same order (sigmoid, tanh
+ * and exp are calls of the runtime's qrt_sigmoidf, qrt_tanhf, qrt_expf,
+ * which the interpreter calls too), and in int8 indexes the table operand
+ * the quantize pass built, so interpreter and object agree bit for bit. */
+#include "lower_act.h"
+#include "act.h"
+
+static LLVMValueRef f32c(Cg *c, float v)
+{
+	return LLVMConstReal(c->tf32, (double)v);
+}
+
+/* float qrt_<name>(float), declared once per module */
+static LLVMValueRef call_f32(Cg *c, const char *name, LLVMValueRef x)
+{
+	LLVMTypeRef ft = LLVMFunctionType(c->tf32, &c->tf32, 1, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
+
+	if (!fn) {
+		fn = LLVMAddFunction(c->mod, name, ft);
+		tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	}
+	return LLVMBuildCall2(c->b, ft, fn, &x, 1, "");
+}
+
+/* c ? a : b with the comparison of the C source: `x < k`, `x > k` */
+static LLVMValueRef sel_lt(Cg *c, LLVMValueRef x, LLVMValueRef k, LLVMValueRef a, LLVMValueRef b)
+{
+	return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, k, ""), a, b, "");
+}
+
+static LLVMValueRef sel_gt(Cg *c, LLVMValueRef x, LLVMValueRef k, LLVMValueRef a, LLVMValueRef b)
+{
+	return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOGT, x, k, ""), a, b, "");
+}
+
+/* ir_act_f32, operation for operation */
+static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
+{
+	const Attrs *a = &nd->a;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef t, zero = f32c(c, 0.0f), one = f32c(c, 1.0f), lo, hi;
+
+	switch (nd->op) {
+	case OP_CLIP:
+		lo = f32c(c, a->min);
+		hi = f32c(c, a->max);
+		t = sel_lt(c, x, lo, lo, x);
+		return sel_gt(c, t, hi, hi, t);
+	case OP_LEAKY_RELU:
+		return sel_lt(c, x, zero, LLVMBuildFMul(b, f32c(c, a->alpha), x, ""), x);
+	case OP_SIGMOID:
+		return call_f32(c, "qrt_sigmoidf", x);
+	case OP_TANH:
+		return call_f32(c, "qrt_tanhf", x);
+	case OP_HARD_SIGMOID:
+		t = LLVMBuildFAdd(b, LLVMBuildFMul(b, f32c(c, a->alpha), x, ""), f32c(c, a->beta), "");
+		t = sel_lt(c, t, zero, zero, t);
+		return sel_gt(c, t, one, one, t);
+	case OP_HARD_SWISH:
+		hi = f32c(c, 6.0f);
+		t = LLVMBuildFAdd(b, x, f32c(c, 3.0f), "");
+		t = sel_lt(c, t, zero, zero, t);
+		t = sel_gt(c, t, hi, hi, t);
+		return LLVMBuildFDiv(b, LLVMBuildFMul(b, x, t, ""), hi, "");
+	default:
+		ICE("lower_act: %s is not element-wise", ir_ops[nd->op].name);
+	}
+}
+
+/* clip of i8/i16: clamp to the quantized bounds */
+static LLVMValueRef elem_clip_int(Cg *c, const Node *nd, const Value *xv, LLVMValueRef x)
+{
+	int32_t lo, hi;
+	LLVMBuilderRef b = c->b;
+
+	ir_clip_bounds(&nd->a, xv->dt, xv->q.scale[0], xv->q.zp, &lo, &hi);
+	LLVMValueRef v = LLVMBuildSExt(b, x, c->ti32, "");
+	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, v, tgt_c32(c, lo), ""), tgt_c32(c, lo), v, "");
+	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, tgt_c32(c, hi), ""), tgt_c32(c, hi), v, "");
+	return LLVMBuildTrunc(b, v, LLVMTypeOf(x), "");
+}
+
+static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Node *nd = &c->g->nodes[n];
+	const Value *xv = &c->g->vals[nd->in[0]];
+	LLVMTypeRef t = tgt_type(c, xv->dt);
+	LLVMValueRef table = NULL;
+	Loop l;
+
+	if (xv->dt == DT_I8 && nd->op != OP_CLIP)
+		table = tgt_const_value(c, nd->in[1], NULL, "t", n);
+	LLVMValueRef i = tgt_upto(c, &l, ir_shape_numel(&xv->shape));
+	LLVMValueRef v = tgt_load(c, t, x, i);
+	if (xv->dt == DT_F32)
+		v = elem_f32(c, nd, v);
+	else if (nd->op == OP_CLIP)
+		v = elem_clip_int(c, nd, xv, v);
+	else {
+		LLVMValueRef k = LLVMBuildNSWAdd(c->b, LLVMBuildSExt(c->b, v, c->tidx, ""),
+		                                 tgt_cidx(c, 128), "");
+		v = tgt_load(c, c->ti8, table, k);
+	}
+	tgt_store(c, v, y, i);
+	tgt_loop_close(c, &l);
+}
+
+/* ---- softmax ------------------------------------------------------------------------ */
+
+/* One row: len elements inner apart from base.  The max by `v > m`, from
+ * the first element. */
+static LLVMValueRef row_max(Cg *c, LLVMTypeRef t, LLVMValueRef x, LLVMValueRef base, int64_t len,
+                            int64_t inner, int f32)
+{
+	LLVMValueRef slot = tgt_alloca(c, t, 1);
+	Loop l;
+
+	LLVMBuildStore(c->b, tgt_load(c, t, x, base), slot);
+	LLVMValueRef k = tgt_loop_open(c, &l, tgt_cidx(c, 1), tgt_cidx(c, len));
+	LLVMValueRef v = tgt_load(c, t, x, tgt_mad(c, k, inner, base));
+	LLVMValueRef m = LLVMBuildLoad2(c->b, t, slot, "");
+	LLVMValueRef gt = f32 ? LLVMBuildFCmp(c->b, LLVMRealOGT, v, m, "")
+	                      : LLVMBuildICmp(c->b, LLVMIntSGT, v, m, "");
+	LLVMBuildStore(c->b, LLVMBuildSelect(c->b, gt, v, m, ""), slot);
+	tgt_loop_close(c, &l);
+	return LLVMBuildLoad2(c->b, t, slot, "");
+}
+
+static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef base,
+                            int64_t len, int64_t inner)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef m = row_max(c, c->tf32, x, base, len, inner, 1);
+	LLVMValueRef sum = tgt_alloca(c, c->tf32, 1);
+	Loop l1, l2;
+
+	LLVMBuildStore(b, f32c(c, 0.0f), sum);
+	LLVMValueRef k = tgt_upto(c, &l1, len);
+	LLVMValueRef at = tgt_mad(c, k, inner, base);
+	LLVMValueRef e = call_f32(c, "qrt_expf", LLVMBuildFSub(b, tgt_load(c, c->tf32, x, at), m, ""));
+	tgt_store(c, e, y, at);
+	LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, c->tf32, sum, ""), e, ""), sum);
+	tgt_loop_close(c, &l1);
+	LLVMValueRef s = LLVMBuildLoad2(b, c->tf32, sum, "");
+	k = tgt_upto(c, &l2, len);
+	at = tgt_mad(c, k, inner, base);
+	tgt_store(c, LLVMBuildFDiv(b, tgt_load(c, c->tf32, y, at), s, ""), y, at);
+	tgt_loop_close(c, &l2);
+}
+
+/* T[m - x] as an unsigned 64-bit number */
+static LLVMValueRef table_at(Cg *c, LLVMValueRef table, LLVMValueRef m, LLVMValueRef xq)
+{
+	LLVMValueRef d = LLVMBuildNSWSub(c->b, m, LLVMBuildSExt(c->b, xq, c->ti32, ""), "");
+	LLVMValueRef t = tgt_load(c, c->ti32, table, LLVMBuildZExt(c->b, d, c->tidx, ""));
+	return LLVMBuildZExt(c->b, t, c->ti64, "");
+}
+
+/* S = sum T[m - x]; out = min((T[m - x] * 256 + S / 2) / S - 128, 127) */
+static void softmax_row_s8(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef table,
+                           LLVMValueRef base, int64_t len, int64_t inner)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, c->ti8, x, base, len, inner, 0), c->ti32, "");
+	LLVMValueRef sum = tgt_alloca(c, c->ti64, 1);
+	Loop l1, l2;
+
+	LLVMBuildStore(b, LLVMConstInt(c->ti64, 0, 0), sum);
+	LLVMValueRef k = tgt_upto(c, &l1, len);
+	LLVMValueRef e = table_at(c, table, m, tgt_load(c, c->ti8, x, tgt_mad(c, k, inner, base)));
+	LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti64, sum, ""), e, ""), sum);
+	tgt_loop_close(c, &l1);
+	LLVMValueRef s = LLVMBuildLoad2(b, c->ti64, sum, "");
+	LLVMValueRef half = LLVMBuildLShr(b, s, LLVMConstInt(c->ti64, 1, 0), "");
+	k = tgt_upto(c, &l2, len);
+	LLVMValueRef at = tgt_mad(c, k, inner, base);
+	e = table_at(c, table, m, tgt_load(c, c->ti8, x, at));
+	LLVMValueRef q = LLVMBuildShl(b, e, LLVMConstInt(c->ti64, 8, 0), "");
+	q = LLVMBuildUDiv(b, LLVMBuildAdd(b, q, half, ""), s, "");
+	q = LLVMBuildSub(b, q, LLVMConstInt(c->ti64, 128, 0), "");
+	LLVMValueRef top = LLVMConstInt(c->ti64, 127, 0);
+	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, q, top, ""), top, q, "");
+	tgt_store(c, LLVMBuildTrunc(b, q, c->ti8, ""), y, at);
+	tgt_loop_close(c, &l2);
+}
+
+static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Node *nd = &c->g->nodes[n];
+	const Value *xv = &c->g->vals[nd->in[0]];
+	int64_t outer, len, inner;
+	Loop lo, li;
+
+	ir_softmax_dims(&xv->shape, nd->a.axis, &outer, &len, &inner);
+	LLVMValueRef table = xv->dt == DT_I8 ? tgt_const_value(c, nd->in[1], NULL, "t", n) : NULL;
+	LLVMValueRef o = tgt_upto(c, &lo, outer);
+	LLVMValueRef i = tgt_upto(c, &li, inner);
+	LLVMValueRef base = tgt_mad(c, o, len * inner, i);
+	if (xv->dt == DT_F32)
+		softmax_row_f32(c, x, y, base, len, inner);
+	else
+		softmax_row_s8(c, x, y, table, base, len, inner);
+	tgt_loop_close(c, &li);
+	tgt_loop_close(c, &lo);
+}
+
+/* ---- entry points ---------------------------------------------------------------------- */
+
+int tgt_check_act(Cg *c, const Node *nd)
+{
+	return ir_interp_check_act(c->g, nd, c->d) ? 1 : 0;
+}
+
+void tgt_lower_act(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	if (c->g->nodes[n].op == OP_SOFTMAX)
+		lower_softmax(c, n, x, y);
+	else
+		lower_elementwise(c, n, x, y);
+}

@@ -1,0 +1,223 @@
+/* lower_eltwise.c — the kernels of add, mul and concat.  Unlike the other
+ * kernels they read several tensors: their function is void(ptr a, ptr y,
+ * ptr b, ...), operand 0 first, then the result, then operands 1.. in order
+ * (module.c passes one pointer per parameter).  The arithmetic is that of
+ * ir/interp_eltwise.c, step for step, with the fixed-point parameters of
+ * ir/eltwise.c: the same function computes them for both. */
+#include <string.h>
+
+#include "eltwise.h"
+#include "targets.h"
+
+/* The kernel parameter holding operand k. */
+static LLVMValueRef opnd_ptr(LLVMValueRef fn, int k)
+{
+	return LLVMGetParam(fn, k == 0 ? 0 : (unsigned)k + 1);
+}
+
+/* mbqm(v, mult, shift) + zp clamped to [lo, hi], as i32 (tgt_requant). */
+static LLVMValueRef rescale(Cg *c, LLVMValueRef v, int32_t mult, int shift, int32_t zp,
+                            int32_t lo, int32_t hi)
+{
+	Requant rq = {shift > 0, zp, lo, hi};
+
+	return tgt_requant(c, v, tgt_c32(c, mult), tgt_c32(c, shift), &rq);
+}
+
+/* x - zp widened to i32. */
+static LLVMValueRef centered(Cg *c, LLVMValueRef x, int32_t zp)
+{
+	return LLVMBuildSub(c->b, LLVMBuildSExt(c->b, x, c->ti32, ""), tgt_c32(c, zp), "");
+}
+
+static LLVMValueRef binary_int(Cg *c, const Node *nd, const IrBinParams *p, LLVMValueRef a,
+                               LLVMValueRef b)
+{
+	LLVMBuilderRef bd = c->b;
+	LLVMValueRef av = centered(c, a, p->zp[0]), bv = centered(c, b, p->zp[1]), r;
+
+	/* no nsw / nuw anywhere: the interpreter's int32 arithmetic wraps */
+	if (nd->op == OP_MUL)
+		r = LLVMBuildMul(bd, av, bv, "");
+	else {
+		LLVMValueRef sa = LLVMBuildShl(bd, av, tgt_c32(c, p->left), "");
+		LLVMValueRef sb = LLVMBuildShl(bd, bv, tgt_c32(c, p->left), "");
+		sa = rescale(c, sa, p->mult[0], p->shift[0], 0, INT32_MIN, INT32_MAX);
+		sb = rescale(c, sb, p->mult[1], p->shift[1], 0, INT32_MIN, INT32_MAX);
+		r = LLVMBuildAdd(bd, sa, sb, "");
+	}
+	return rescale(c, r, p->out_mult, p->out_shift, p->out_zp, p->lo, p->hi);
+}
+
+/* One loop per result axis; each operand's index advances by its broadcast
+ * stride (0 along a broadcast axis). */
+static void lower_binary(Cg *c, int n, LLVMValueRef fn)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *av = &g->vals[nd->in[0]], *bv = &g->vals[nd->in[1]], *yv = &g->vals[nd->out];
+	const Shape *ys = &yv->shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK];
+	LLVMValueRef oi = NULL, ai = NULL, bi = NULL;
+	Loop l[IR_MAX_RANK];
+	IrBinParams p;
+
+	ir_broadcast_strides(&av->shape, ys, sa);
+	ir_broadcast_strides(&bv->shape, ys, sb);
+	if (yv->dt != DT_F32)
+		ir_binary_params(g, nd, &p);
+	for (int k = 0; k < ys->rank; k++) {
+		LLVMValueRef i = tgt_upto(c, &l[k], ys->d[k]);
+		oi = oi ? tgt_mad(c, oi, ys->d[k], i) : i;
+		if (sa[k])
+			ai = tgt_mad(c, i, sa[k], ai);
+		if (sb[k])
+			bi = tgt_mad(c, i, sb[k], bi);
+	}
+	oi = oi ? oi : tgt_cidx(c, 0);
+	ai = ai ? ai : tgt_cidx(c, 0);
+	bi = bi ? bi : tgt_cidx(c, 0);
+	LLVMValueRef a = tgt_load(c, tgt_type(c, av->dt), opnd_ptr(fn, 0), ai);
+	LLVMValueRef b = tgt_load(c, tgt_type(c, bv->dt), opnd_ptr(fn, 1), bi), r;
+	if (yv->dt == DT_F32) {
+		r = nd->op == OP_MUL ? LLVMBuildFMul(c->b, a, b, "") : LLVMBuildFAdd(c->b, a, b, "");
+		r = tgt_act_f32(c, r, nd->a.act);
+	} else
+		r = LLVMBuildTrunc(c->b, binary_int(c, nd, &p, a, b), tgt_type(c, yv->dt), "");
+	tgt_store(c, r, LLVMGetParam(fn, 1), oi);
+	for (int k = ys->rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
+static int same_params(const Value *x, const Value *y)
+{
+	return x->dt == y->dt && (y->dt == DT_F32 ||
+	       (x->q.zp == y->q.zp && x->q.scale[0] == y->q.scale[0]));
+}
+
+/* Operand by operand: per outer index, its slab copied, or requantized
+ * element by element. */
+static void lower_concat(Cg *c, int n, LLVMValueRef fn)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *yv = &g->vals[nd->out];
+	int ax = ir_concat_axis(nd->a.axis, yv->shape.rank);
+	int64_t outer = 1, inner = 1, off = 0, es = ir_dtype_size(yv->dt);
+	LLVMTypeRef t = tgt_type(c, yv->dt);
+	LLVMValueRef y = LLVMGetParam(fn, 1);
+
+	for (int k = 0; k < ax; k++)
+		outer *= yv->shape.d[k];
+	for (int k = ax + 1; k < yv->shape.rank; k++)
+		inner *= yv->shape.d[k];
+	const int64_t ystep = yv->shape.d[ax] * inner;
+	for (int i = 0; i < nd->nin; i++) {
+		const Value *xv = &g->vals[nd->in[i]];
+		const int64_t xstep = xv->shape.d[ax] * inner;
+		LLVMValueRef x = opnd_ptr(fn, i);
+		Loop lo, lj;
+		if (xstep == 0)
+			continue;
+		LLVMValueRef o = tgt_upto(c, &lo, outer);
+		LLVMValueRef yb = tgt_mad(c, o, ystep, tgt_cidx(c, off));
+		LLVMValueRef xb = tgt_mad(c, o, xstep, NULL);
+		if (same_params(xv, yv))
+			tgt_copy(c, tgt_gep(c, t, y, yb), (unsigned)es, tgt_gep(c, t, x, xb), (unsigned)es,
+			         xstep * es, 0);
+		else {
+			int32_t mult;
+			int shift;
+			ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0], &mult, &shift);
+			LLVMValueRef j = tgt_upto(c, &lj, xstep);
+			LLVMValueRef v = centered(c, tgt_load(c, t, x, LLVMBuildNSWAdd(c->b, xb, j, "")),
+			                          xv->q.zp);
+			v = rescale(c, v, mult, shift, yv->q.zp, ir_qmin(yv->dt), ir_qmax(yv->dt));
+			tgt_store(c, LLVMBuildTrunc(c->b, v, t, ""), y, LLVMBuildNSWAdd(c->b, yb, j, ""));
+			tgt_loop_close(c, &lj);
+		}
+		tgt_loop_close(c, &lo);
+		off += xstep;
+	}
+}
+
+void tgt_lower_eltwise(Cg *c, int n, LLVMValueRef fn)
+{
+	if (c->g->nodes[n].op == OP_CONCAT)
+		lower_concat(c, n, fn);
+	else
+		lower_binary(c, n, fn);
+}
+
+/* ---- checks --------------------------------------------------------------- */
+
+static int bad(Cg *c, const Node *nd, const char *why)
+{
+	diag_error(c->d, nd->loc, "%s '%s': cannot compile %s", ir_ops[nd->op].name,
+	           c->g->vals[nd->out].name, why);
+	return 1;
+}
+
+static int per_tensor(const Value *v)
+{
+	return v->q.present && v->q.n == 1 && v->q.scale && v->q.scale[0] > 0;
+}
+
+static int overlap(const Value *a, const Value *b)
+{
+	return a->kind != VK_CONST && a->offset < b->offset + ir_value_bytes(b) &&
+	       b->offset < a->offset + ir_value_bytes(a);
+}
+
+static int check_concat(Cg *c, const Node *nd)
+{
+	const Shape *ys = &c->g->vals[nd->out].shape;
+	int ax = ir_concat_axis(nd->a.axis, ys->rank);
+	int64_t sum = 0;
+
+	if (ax < 0)
+		return bad(c, nd, "an axis outside the result's rank");
+	for (int i = 0; i < nd->nin; i++) {
+		const Shape *xs = &c->g->vals[nd->in[i]].shape;
+		if (xs->rank != ys->rank)
+			return bad(c, nd, "operands of another rank than the result");
+		for (int k = 0; k < ys->rank; k++)
+			if (k != ax && xs->d[k] != ys->d[k])
+				return bad(c, nd, "operand shapes that differ off the axis");
+		sum += xs->d[ax];
+	}
+	return sum != ys->d[ax] ? bad(c, nd, "a result that is not the operands joined") : 0;
+}
+
+int tgt_check_eltwise(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	const Value *y = &g->vals[nd->out];
+
+	if (nd->op == OP_CONCAT) {
+		if (check_concat(c, nd))
+			return 1;
+	} else {
+		Shape s;
+		if (nd->nin != 2 || ir_broadcast_shape(&g->vals[nd->in[0]].shape,
+		                                       &g->vals[nd->in[1]].shape, &s) ||
+		    !ir_shape_eq(&s, &y->shape))
+			return bad(c, nd, "a result that is not the operands' broadcast shape");
+	}
+	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
+		return bad(c, nd, "this result type (expected f32, i8 or i16)");
+	if (y->dt != DT_F32 && !per_tensor(y))
+		return bad(c, nd, "a result without per-tensor quantization");
+	for (int i = 0; i < nd->nin; i++) {
+		const Value *x = &g->vals[nd->in[i]];
+		if (x->dt != y->dt)
+			return bad(c, nd, "operands of another type than the result");
+		if (y->dt != DT_F32 && !per_tensor(x))
+			return bad(c, nd, "an operand without per-tensor quantization");
+		if (x->kind == VK_CONST && !x->data)
+			return bad(c, nd, "a constant without data");
+		if (overlap(x, y))
+			return bad(c, nd, "an operand that shares arena bytes with the result");
+	}
+	return 0;
+}
