@@ -38,6 +38,15 @@ build=$(dirname "$QUANTC")
 
 # --- the installed quantc every document shares --------------------------------
 home=$work/home
+# In a sanitizer build (QC_CFLAGS=-fsanitize=...) the installed libqrt.a is
+# instrumented too, so the host programs the documents build with `cc` must
+# link the sanitizer runtimes: a `cc` first on PATH adds QC_CFLAGS.
+ccwrap=$work/ccwrap
+mkdir -p "$ccwrap"
+if [ -n "${QC_CFLAGS:-}" ]; then
+	printf '#!/bin/sh\nexec /usr/bin/cc "$@" %s\n' "$QC_CFLAGS" > "$ccwrap/cc"
+	chmod +x "$ccwrap/cc"
+fi
 mkdir -p "$home"
 check "cmake --install $build --prefix <home>/.local" \
 	sh -c "cmake --install '$build' --prefix '$home/.local' > '$work/install.log' 2>&1"
@@ -114,7 +123,7 @@ run_doc() {
 			echo "echo '## $b'; _qc_t0=\$(date +%s); . '$dir/_blocks/$b'; echo \"## $b done in \$((\$(date +%s) - _qc_t0)) s\""
 		done
 	} > "$dir/all.sh"
-	(cd "$dir/run" && HOME=$home PATH=$home/.local/bin:$PATH \
+	(cd "$dir/run" && HOME=$home PATH=$home/.local/bin:$ccwrap:$PATH \
 		PKG_CONFIG_PATH=$home/.local/lib/pkgconfig timeout 600 bash "$dir/all.sh") \
 		> "$dir/log" 2>&1
 	local rc=$?
