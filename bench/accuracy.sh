@@ -3,11 +3,15 @@
 # each calibration method (docs/quantization.md has the table it prints).
 #
 #   bash bench/accuracy.sh [BUILD]     BUILD defaults to ./build
+#   MODELS="cnn mlp dscnn"              the columns (default: all three)
 #
 # Needs BUILD/quantc, BUILD/libqrt.a and the data of
-# examples/fashion_mnist/make_data.py in BUILD/data.  Every configuration is
-# compiled to an object, linked with examples/fashion_mnist/demo.c and run on
-# the whole test set (10,000 images); the table is Markdown.
+# examples/fashion_mnist/make_data.py in BUILD/data; the DSCNN is compiled
+# from BUILD/data/onnx/dscnn.onnx (export_onnx.py, run here if missing).
+# Every configuration is compiled to an object, linked with
+# examples/fashion_mnist/demo.c and run on the whole test set (10,000
+# images); the table is Markdown.  A configuration that does not compile
+# (e.g. an SQNR target the model cannot reach) shows "n/a".
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -21,6 +25,13 @@ trap 'rm -rf "$work"' EXIT
 for f in "$quantc" "$build/libqrt.a" "$data/calib.npy" "$data/test_x.npy" "$data/test_y.npy"; do
 	[ -e "$f" ] || { echo "accuracy.sh: missing $f (build, then make_data.py $data)" >&2; exit 1; }
 done
+# shellcheck disable=SC2206
+models=(${MODELS:-cnn mlp dscnn})
+if [[ " ${models[*]} " = *" dscnn "* && ! -e $data/onnx/dscnn.onnx ]]; then
+	/usr/bin/python3 "$ex/export_onnx.py" "$data/onnx" dscnn > /dev/null
+fi
+# an ONNX model declares no input range: range propagation alone needs it
+printf 'inputs:\n  x: {range: [0.0, 1.0]}\n' > "$work/range.yaml"
 
 configs=(
 	"f32|--precision f32"
@@ -38,11 +49,17 @@ configs=(
 
 # accuracy MODEL OPTIONS...: percent correct of the compiled model
 accuracy() {
-	local model=$1 calib=(--calib "$data/calib.npy")
+	local model=$1 calib=(--calib "$data/calib.npy") src=$ex/$1.qg
 	shift
+	[ "$model" = dscnn ] && src=$data/onnx/dscnn.onnx
 	# NOCALIB: ranges proven from the input's declared range alone
-	[ "${1:-}" = NOCALIB ] && { calib=(); shift; }
-	"$quantc" compile -q "$ex/$model.qg" "${calib[@]}" "$@" -o "$work/$model.o"
+	if [ "${1:-}" = NOCALIB ]; then
+		calib=()
+		shift
+		[ "$model" = dscnn ] && calib=(--config "$work/range.yaml")
+	fi
+	"$quantc" compile -q "$src" "${calib[@]}" "$@" -o "$work/$model.o" 2> /dev/null ||
+		{ printf 'n/a'; return; }
 	"$cc" -std=c11 -O2 -DMODEL="$model" -I"$work" -I"$root/runtime/include" \
 		"$ex/demo.c" "$work/$model.o" "$build/libqrt.a" -o "$work/demo"
 	"$work/demo" "$data/test_x.npy" "$data/test_y.npy" |
@@ -50,13 +67,18 @@ accuracy() {
 		awk '{ printf "%.2f", 100 * $1 / $2 }'
 }
 
-echo "| configuration | CNN | MLP |"
-echo "|---|---:|---:|"
+head="| configuration |" rule="|---|"
+for m in "${models[@]}"; do
+	head+=" ${m^^} |" rule+="---:|"
+done
+echo "$head"
+echo "$rule"
 for c in "${configs[@]}"; do
-	name=${c%%|*} opts=${c#*|}
-	# shellcheck disable=SC2086
-	cnn=$(accuracy cnn $opts)
-	# shellcheck disable=SC2086
-	mlp=$(accuracy mlp $opts)
-	echo "| $name | $cnn % | $mlp % |"
+	name=${c%%|*} opts=${c#*|} row="| $name |"
+	for m in "${models[@]}"; do
+		# shellcheck disable=SC2086
+		a=$(accuracy "$m" $opts)
+		[ "$a" = n/a ] && row+=" n/a |" || row+=" $a % |"
+	done
+	echo "$row"
 done

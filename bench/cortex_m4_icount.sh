@@ -1,0 +1,115 @@
+#!/bin/bash
+# bench/cortex_m4_icount.sh — Cortex-M evidence without a board (issue 9
+# item 4): the deterministic instruction count of one int8 inference of each
+# example model on a Cortex-M4, under QEMU (mps2-an386, -icount shift=0, the
+# board's timer read around the call; bench/m4_icount.c says how), and the
+# code bytes beside the weight bytes of the model's object, for the
+# Cortex-M4 and for the host.
+#
+#   bash bench/cortex_m4_icount.sh [BUILD]
+#
+# BUILD is a quantc build directory (default build-bench in the checkout,
+# configured and built if needed).  BENCH_MODELS picks the models (default
+# "cnn mlp dscnn"; one without a .qg or an ONNX export is skipped with a
+# line saying so).  Each firmware runs twice, on the first 3 test images;
+# the two runs must print the same counts (the script says whether they
+# do).  Nothing here asserts on the counts themselves.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+ex=$root/examples/fashion_mnist
+build=${1:-$root/build-bench}
+models=${BENCH_MODELS:-cnn mlp dscnn}
+py=/usr/bin/python3
+images=3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+. "$root/tests/cross/boards.sh"
+
+if [ ! -x "$build/quantc" ]; then
+	echo "== building quantc in $build" >&2
+	cmake -S "$root" -B "$build" -G Ninja > "$work/cmake.log" ||
+		{ cat "$work/cmake.log"; exit 1; }
+	cmake --build "$build" --target quantc qrt > "$work/build.log" ||
+		{ tail -40 "$work/build.log"; exit 1; }
+fi
+build=$(cd "$build" && pwd)
+quantc=$build/quantc
+data=$build/data
+if [ ! -s "$data/calib.npy" ] || [ ! -s "$data/test_x.npy" ]; then
+	$py "$ex/make_data.py" "$data" > /dev/null
+fi
+cross_target thumbv7em-none-eabihf cortex-m4
+cross_tools_present || exit 1
+xcc() { "$x_cc" "${x_cflags[@]}" "$@"; }
+
+cc -std=c11 -O2 "$root/tests/cross/xtool.c" -o "$work/xtool"
+"$work/xtool" images "$data/test_x.npy" "$images" "$work/images.h" "$data/test_y.npy"
+for s in "$root"/runtime/src/*.c; do
+	xcc -std=c99 -ffreestanding -O2 -I"$root/runtime/include" -c "$s" \
+		-o "$work/rt_$(basename "$s" .c).o"
+done
+# QEMU as the cross tests run it, with the instruction counter as the clock
+# shellcheck disable=SC2054
+qemu=("${x_run[@]:0:${#x_run[@]}-1}" -icount shift=0,align=off,sleep=off -kernel)
+
+# sizes OBJ: "text rodata" bytes of an object (llvm-size -A: .text* sections;
+# .rodata* and .data.rel.ro*, where the weights and the model tables go)
+sizes() {
+	llvm-size-19 -A "$1" | awk '$1 ~ /^\.text/ { t += $2 }
+		$1 ~ /^\.rodata/ || $1 ~ /^\.data\.rel\.ro/ { r += $2 } END { print t + 0, r + 0 }'
+}
+
+rows=()
+for m in $models; do
+	# the .qg twin, else the ONNX export of the committed weights
+	src=$ex/$m.qg
+	if [ ! -e "$src" ]; then
+		src=$work/$m.onnx
+		$py "$ex/export_onnx.py" "$work" "$m" > /dev/null 2>&1 || rm -f "$src"
+	fi
+	if [ ! -s "$src" ]; then
+		echo "skipped $m: no $ex/$m.qg, and export_onnx.py made no $m.onnx (no weights in $ex/weights/$m?)"
+		continue
+	fi
+	mkdir -p "$work/$m"
+	if ! "$quantc" compile -q "$src" --calib "$data/calib.npy" --name "$m" \
+		--target thumbv7em-none-eabihf --mcpu cortex-m4 -o "$work/$m/$m.o" ||
+		! "$quantc" compile -q "$src" --calib "$data/calib.npy" --name "$m" \
+			-o "$work/$m/host.o"; then
+		echo "skipped $m: quantc compile failed"
+		continue
+	fi
+	xcc -std=c11 -O2 -Wall -Wextra -DMODEL="$m" -I"$work/$m" -I"$work" -I"$root/runtime/include" \
+		-c "$root/bench/m4_icount.c" -o "$work/$m/main.o"
+	xcc "$work/$m/main.o" "$work/$m/$m.o" "$work"/rt_*.o "${x_ldflags[@]}" -o "$work/$m/fw.elf"
+	for r in 1 2; do
+		timeout 600 "${qemu[@]}" "$work/$m/fw.elf" > "$work/$m/run$r.txt" 2>&1 ||
+			{ echo "$m: QEMU run $r failed:"; cat "$work/$m/run$r.txt"; exit 1; }
+	done
+	same=no
+	cmp -s "$work/$m/run1.txt" "$work/$m/run2.txt" && same=yes
+	macs=$("$quantc" inspect -q "$src" --calib "$data/calib.npy" | sed -n 's/^total: \([0-9]*\) MACs, \([0-9]*\) parameter bytes.*/\1 \2/p')
+	read -r mtext mro <<< "$(sizes "$work/$m/$m.o")"
+	read -r htext hro <<< "$(sizes "$work/$m/host.o")"
+	echo "$m:"
+	sed 's/^/  /' "$work/$m/run1.txt"
+	rows+=("$(awk -v m="$m" -v same="$same" -v macs="${macs% *}" -v wb="${macs#* }" \
+		-v mt="$mtext" -v mr="$mro" -v ht="$htext" -v hr="$hro" '
+		/^calib/ { ipt = 2 * ($4 - $2) / ($5 - $3) }
+		/^empty/ { e = $2 }
+		/^image/ { n++; t = $4 - e; if (n == 1) t0 = lo = hi = t; lo = t < lo ? t : lo; hi = t > hi ? t : hi }
+		END {
+			ins = t0 * ipt
+			printf "| %s | %.0f | ±%.0f | %.0f | %s | %.2f | %d | %d | %d | %d | %d | %d |", m, ins, ipt,
+			       (hi - lo) * ipt, same, ins / macs, macs, mt, mr, ht, hr, wb
+		}' "$work/$m/run1.txt")")
+done
+
+echo
+echo "Cortex-M4 (thumbv7em-none-eabihf, cortex-m4), QEMU $(qemu-system-arm --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') -M mps2-an386 -icount shift=0; quantc $("$quantc" --version | sed 's/^quantc //'); $(date -u '+%Y-%m-%d')"
+echo "instructions: of NAME_run (float in, float out) on test image 0 = ticks of the CMSDK timer around the call x instructions per tick (measured by the firmware);"
+echo "spread: largest minus smallest count over test images 0..$((images - 1)); same in 2 runs: QEMU run twice, identical output"
+echo
+echo "| model | instructions per inference | resolution | spread over $images images | same in 2 runs | instructions per MAC | MACs | M4 .text B | M4 .rodata B | host .text B | host .rodata B | weights B |"
+echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+for r in "${rows[@]}"; do echo "$r"; done

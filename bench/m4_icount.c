@@ -1,0 +1,111 @@
+/* m4_icount.c — the firmware of bench/cortex_m4_icount.sh: counts the
+ * instructions one inference of a quantc-compiled model takes on the
+ * mps2-an386 board (Cortex-M4) that QEMU emulates with -icount shift=0.
+ *
+ *   arm-none-eabi-gcc <boards.sh flags> -DMODEL=cnn -I<dir of cnn.h, images.h>
+ *      -I<qrt.h dir> m4_icount.c cnn.o <runtime objects> -o fw.elf
+ *
+ * With -icount shift=0 QEMU's virtual clock advances exactly 1 ns per guest
+ * instruction, and the board's CMSDK APB timer 0 (0x40000000, a 32-bit down
+ * counter at the 25 MHz peripheral clock) runs on that virtual clock: each
+ * of its ticks is a fixed number of instructions (40 there).  The firmware
+ * measures that number itself, with a loop of known length (2 instructions
+ * per iteration, subs + bne), so that the result does not rest on the
+ * board's clock settings; then the ticks of MODEL_run on each image of
+ * images.h.  Output (semihosting, to QEMU's stderr):
+ *   calib ITERS1 TICKS1 ITERS2 TICKS2     the loop, at two lengths
+ *   empty TICKS                           two timer reads back to back
+ *   image K ticks TICKS class C           one inference, K = 0, 1, ...
+ *   DONE
+ * Instructions per tick = 2 (ITERS2 - ITERS1) / (TICKS2 - TICKS1); an
+ * inference's count is known to within one tick. */
+#include <stdint.h>
+#include <stdio.h>
+
+#if !defined(MODEL)
+#error "define MODEL, the model's C prefix"
+#endif
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#include STR(MODEL.h)
+#include "images.h"
+
+#define RUN CAT(MODEL, _run)
+#define INFO CAT(MODEL, _model)
+
+/* CMSDK APB timer 0 of the MPS2 boards: CTRL, VALUE, RELOAD (word offsets) */
+#define TIMER0 ((volatile uint32_t *)0x40000000u)
+#define T_CTRL 0
+#define T_VALUE 1
+#define T_RELOAD 2
+
+#define ITERS1 200000u
+#define ITERS2 1200000u
+
+static void timer_start(void)
+{
+	TIMER0[T_CTRL] = 0;
+	TIMER0[T_RELOAD] = 0xffffffffu;
+	TIMER0[T_VALUE] = 0xffffffffu;
+	TIMER0[T_CTRL] = 1; /* enable, no interrupt */
+}
+
+static uint32_t timer_now(void)
+{
+	return TIMER0[T_VALUE];
+}
+
+/* n iterations of two instructions, n >= 1 */
+static void __attribute__((noinline)) spin(uint32_t n)
+{
+	__asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
+}
+
+static uint32_t ticks_of_spin(uint32_t n)
+{
+	uint32_t a = timer_now();
+	spin(n);
+	return a - timer_now(); /* the timer counts down */
+}
+
+#define ARENA_MAX (1024u * 1024u) /* of the board's 4 MiB of RAM */
+static _Alignas(64) unsigned char arena[ARENA_MAX];
+static float x[IMAGE_PIXELS];
+static float y[16];
+
+int main(void)
+{
+	const qrt_model *m = &INFO;
+	uint32_t k, i;
+
+	if (m->outputs[0].size > sizeof y / sizeof y[0] || m->inputs[0].size != IMAGE_PIXELS ||
+	    m->arena_size > ARENA_MAX || m->arena_align > 64) {
+		printf("ERROR model %s: input %lu, output %lu elements, arena %lu bytes\n", m->name,
+		       (unsigned long)m->inputs[0].size, (unsigned long)m->outputs[0].size,
+		       (unsigned long)m->arena_size);
+		return 1;
+	}
+	timer_start();
+	uint32_t t1 = ticks_of_spin(ITERS1), t2 = ticks_of_spin(ITERS2);
+	printf("calib %lu %lu %lu %lu\n", (unsigned long)ITERS1, (unsigned long)t1,
+	       (unsigned long)ITERS2, (unsigned long)t2);
+	uint32_t a = timer_now(), b = timer_now();
+	printf("empty %lu\n", (unsigned long)(a - b));
+	for (k = 0; k < IMAGES_COUNT; k++) {
+		for (i = 0; i < IMAGE_PIXELS; i++)
+			x[i] = (float)images[k][i] / 255.0f;
+		a = timer_now();
+		int rc = RUN(x, y, arena);
+		b = timer_now();
+		if (rc != QRT_OK) {
+			printf("ERROR image %lu: run returned %d\n", (unsigned long)k, rc);
+			return 1;
+		}
+		printf("image %lu ticks %lu class %lu\n", (unsigned long)k, (unsigned long)(a - b),
+		       (unsigned long)qrt_argmax_f32(y, m->outputs[0].size));
+	}
+	printf("DONE\n");
+	return 0;
+}
