@@ -1,6 +1,8 @@
 /* cmd_inspect.c — `quantc inspect MODEL`: what the pipeline made of a model,
  * layer by layer: output type, quantization, MACs, parameter bytes, arena
- * placement; then the arena size beside its lower bound. */
+ * placement and the bytes live while the layer runs; then the arena size
+ * beside its lower bound and greedy by size, and the code and data bytes of
+ * the object compiled for the target. */
 #include <string.h>
 
 #include "driver.h"
@@ -84,6 +86,28 @@ static const char *prec_str(const Graph *g, const Node *nd, char *buf, size_t n)
 	return buf;
 }
 
+/* The arena beside its lower bound (with the in-place sharing plan-memory
+ * does) and TFLite's greedy by size, with and without that sharing; above
+ * the bound, where the gaps are. */
+static void print_arena(const Graph *g, const PassArenaStats *st)
+{
+	printf("arena: %lld bytes (lower bound %lld bytes: the largest set of simultaneously "
+	       "live tensors; %.1f%% above it)\n",
+	       (long long)st->arena, (long long)st->bound,
+	       st->bound ? 100.0 * (double)(st->arena - st->bound) / (double)st->bound : 0.0);
+	printf("arena baselines: greedy by size %lld bytes; without in-place ops greedy by size "
+	       "%lld bytes, lower bound %lld bytes\n", (long long)st->greedy,
+	       (long long)st->plain_greedy, (long long)st->plain_bound);
+	if (st->top < 0 || st->top_step < 0)
+		return;
+	const Value *v = &g->vals[st->top];
+	const char *at = st->top_step == 0 ? "the inputs"
+	               : st->top_step > g->nnode ? "the end" : g->vals[g->nodes[st->top_step - 1].out].name;
+	printf("arena above the bound: fragmentation; '%s' ends at byte %lld, but while it is live "
+	       "at most %lld bytes are (step %d, %s): the rest are gaps\n", v->name,
+	       (long long)st->arena, (long long)st->live[st->top_step], st->top_step, at);
+}
+
 int cmd_inspect(const Options *o, Diag *d)
 {
 	Graph *g;
@@ -91,6 +115,7 @@ int cmd_inspect(const Options *o, Diag *d)
 	int rc;
 	int64_t macs = 0, params = 0;
 	char b1[96], b2[64], b3[16];
+	PassArenaStats st;
 
 	if ((rc = drv_load_and_run(o, &g, &calib, d)))
 		goto out;
@@ -99,16 +124,18 @@ int cmd_inspect(const Options *o, Diag *d)
 		ir_graph_free(g);
 		goto out;
 	}
-	printf("model %s: %d inputs, %d outputs, %d layers\n\n", g->name, g->ninput, g->noutput,
-	       g->nnode);
-	printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10s\n", "#", "value", "op",
-	       "act", "prec", "dt", "shape", "quantization", "MACs", "params B", "arena @");
+	printf("model %s: %d inputs, %d outputs, %d layers%s\n\n", g->name, g->ninput, g->noutput,
+	       g->nnode, g->requant_float ? "; requantization: float (--requant float)" : "");
+	pass_arena_stats(g, &st);
+	printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10s %10s\n", "#", "value", "op",
+	       "act", "prec", "dt", "shape", "quantization", "MACs", "params B", "arena @", "live B");
 	for (int i = 0; i < g->ninput; i++) {
 		const Value *v = &g->vals[g->inputs[i]];
 		qstr(v, b2, sizeof b2);
-		printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10lld\n", "in", v->name,
-		       "input", "", "", ir_dtype_name(v->dt), ir_shape_str(&v->shape, b1, sizeof b1), b2,
-		       "", "", (long long)v->offset);
+		printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10lld %10lld\n", "in",
+		       v->name, "input", "", "", ir_dtype_name(v->dt),
+		       ir_shape_str(&v->shape, b1, sizeof b1), b2, "", "", (long long)v->offset,
+		       (long long)st.live[0]);
 	}
 	for (int n = 0; n < g->nnode; n++) {
 		const Node *nd = &g->nodes[n];
@@ -123,18 +150,16 @@ int cmd_inspect(const Options *o, Diag *d)
 		if (__builtin_add_overflow(params, p, &params))
 			params = INT64_MAX;
 		qstr(v, b2, sizeof b2);
-		printf("%-3d %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12lld %10lld %10lld\n", n, v->name,
-		       ir_ops[nd->op].name, ir_ops[nd->op].flags & OPF_ACT ? ir_act_name(nd->a.act) : "",
-		       prec_str(g, nd, b3, sizeof b3), ir_dtype_name(v->dt), ir_shape_str(&v->shape, b1, sizeof b1), b2, (long long)m,
-		       (long long)p, (long long)v->offset);
+		printf("%-3d %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12lld %10lld %10lld %10lld\n", n,
+		       v->name, ir_ops[nd->op].name,
+		       ir_ops[nd->op].flags & OPF_ACT ? ir_act_name(nd->a.act) : "",
+		       prec_str(g, nd, b3, sizeof b3), ir_dtype_name(v->dt),
+		       ir_shape_str(&v->shape, b1, sizeof b1), b2, (long long)m, (long long)p,
+		       (long long)v->offset, (long long)st.live[n + 1]);
 	}
 	printf("\ntotal: %lld MACs, %lld parameter bytes\n", (long long)macs, (long long)params);
 	if (g->arena_size) {
-		int64_t lb = pass_arena_lower_bound(g);
-		printf("arena: %lld bytes (lower bound %lld bytes: the largest set of simultaneously "
-		       "live tensors; %.1f%% above it)\n",
-		       (long long)g->arena_size, (long long)lb,
-		       lb ? 100.0 * (double)(g->arena_size - lb) / (double)lb : 0.0);
+		print_arena(g, &st);
 		TgtFootprint fp;
 		if (tgt_footprint(g, &o->tgt, &fp, d) == 0)
 			printf("footprint on %s%s%s: code %lld bytes, read-only data %lld bytes (weights "
@@ -147,6 +172,7 @@ int cmd_inspect(const Options *o, Diag *d)
 	} else
 		printf("arena: not planned (the pipeline has no plan-memory)\n");
 	print_ranges(g);
+	pass_arena_stats_free(&st);
 	ir_graph_free(g);
 out:
 	fe_npy_free(&calib);

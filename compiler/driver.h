@@ -9,12 +9,15 @@
 #include "../targets/targets.h"
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
+enum { DRV_MAX_IO = 32 }; /* run: the most --input / -o arguments */
 
 typedef struct {
 	const char *cmd;
 	const char *model;
 	const char *out;
-	const char *input;     /* run: --input */
+	const char *input;     /* run: --input (the last one given) */
+	const char *inputs[DRV_MAX_IO], *outs[DRV_MAX_IO]; /* run: every --input, -o */
+	int ninputs, nouts;
 	const char *trace;     /* trace-diff: the trace file (second argument) */
 	const char *calib_path;
 	const char *config;
@@ -26,6 +29,7 @@ typedef struct {
 	const char *svg;       /* report: --svg OUT.svg */
 	const char *quantized; /* report: --quantized DUMP.qg */
 	Precision precision;
+	int requant;              /* --requant: 1 float, 0 fixed, -1 the model's own */
 	CalibParams calib_params; /* --calibration, --percentile */
 	int bias_correction;      /* --bias-correction */
 	int64_t max_memory;       /* --max-memory BYTES (0: none) */

@@ -83,6 +83,8 @@ int drv_read_config(Options *o, Diag *d)
 		o->min_sqnr = config->min_sqnr;
 		o->set_min_sqnr = 1;
 	}
+	if (config->has_requant && o->requant < 0)
+		o->requant = config->requant;
 	if ((config->calib_set & CALIB_SET_METHOD) && !o->set_method)
 		o->calib_params.method = config->calib.method;
 	if ((config->calib_set & CALIB_SET_PERCENTILE) && !o->set_percentile)
@@ -170,6 +172,11 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 	Graph *g = fe_read_model(o->model, &(FeReadOptions){o->input_shape}, d);
 	if (!g)
 		return EXIT_INPUT;
+	if (o->requant >= 0)
+		g->requant_float = o->requant;
+	if (pass_pipeline_precision(&ctx) == PREC_F32 && !o->passes && pass_drop_pins(g))
+		diag_note(d, loc_file(o->model), "the model's quantization parameters "
+		          "(QuantizeLinear/DequantizeLinear or q(...)) are ignored: it computes in f32");
 	if (o->cfg && fe_config_apply(o->cfg, g, d)) {
 		ir_graph_free(g);
 		return EXIT_INPUT;

@@ -31,6 +31,10 @@ static const char *common_help =
 	"                              PGM or PPM images, one sample each, preprocessed as the\n"
 	"                              --config's calibration.images says; without it, int8/int16\n"
 	"                              ranges are proven from the inputs' declared `range [lo, hi]`\n"
+	"  --requant fixed|float       how int8 conv2d/dense requantize: fixed (default,\n"
+	"                              TFLite's fixed point, integer-only) or float\n"
+	"                              (onnxruntime's float32 multiply, round half to even;\n"
+	"                              needs an FPU; docs/requant.md)\n"
 	"  --calibration METHOD        how observations become each activation's range:\n"
 	"                              minmax (default), percentile, entropy, mse\n"
 	"  --percentile P              the percentile of |x| kept by --calibration\n"
@@ -77,8 +81,10 @@ void drv_help(FILE *f, const char *cmd)
 	if (strcmp(cmd, "compile") == 0)
 		fputs(compile_help, f);
 	if (strcmp(cmd, "run") == 0)
-		fputs("  --input X.npy               input samples, float32 [N, ...]\n"
-		      "  -o Y.npy                    outputs, float32 [N, ...]\n", f);
+		fputs("  --input X.npy               input samples, float32 [N, ...]; once per model\n"
+		      "                              input, in the model's order, or NAME=X.npy\n"
+		      "  -o Y.npy                    outputs, float32 [N, ...]; once per model output,\n"
+		      "                              in order, or NAME=Y.npy\n", f);
 	if (strcmp(cmd, "trace-diff") == 0)
 		fputs("  TRACE                       the trace an --instrument object printed\n"
 		      "                              (docs/trace-format.md)\n"
@@ -178,6 +184,17 @@ static int parse_emit(const char *s, unsigned *out, Diag *d)
 	return 0;
 }
 
+/* Keeps every --input / -o (quantc run takes one per model input/output). */
+static int add_io(const char **list, int *n, const char *opt, const char *v, Diag *d)
+{
+	if (*n >= DRV_MAX_IO) {
+		diag_error(d, loc_none(), "%s given more than %d times", opt, DRV_MAX_IO);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
 /* --precision auto and --min-sqnr go together, with calibration data. */
 static int check_auto(const Options *o, Diag *d)
 {
@@ -205,6 +222,7 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 	o->tgt.opt_level = 2;
 	o->tgt.emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER;
 	o->precision = PREC_INT8;
+	o->requant = -1;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 #define VAL(opt) if (!(v = value(argc, argv, &i, opt, d))) return EXIT_INPUT
@@ -214,9 +232,13 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		} else if (strcmp(a, "-o") == 0) {
 			VAL("-o");
 			o->out = v;
+			if (add_io(o->outs, &o->nouts, "-o", v, d))
+				return EXIT_INPUT;
 		} else if (is_opt(a, "--input")) {
 			VAL("--input");
 			o->input = v;
+			if (add_io(o->inputs, &o->ninputs, "--input", v, d))
+				return EXIT_INPUT;
 		} else if (is_opt(a, "--calib")) {
 			VAL("--calib");
 			o->calib_path = v;
@@ -293,6 +315,13 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 				diag_error(d, loc_none(), "--precision: unknown '%s' (int8, int16, f32, auto)", v);
 				return EXIT_INPUT;
 			}
+		} else if (is_opt(a, "--requant")) {
+			VAL("--requant");
+			if (strcmp(v, "fixed") != 0 && strcmp(v, "float") != 0) {
+				diag_error(d, loc_none(), "--requant: unknown '%s' (fixed, float)", v);
+				return EXIT_INPUT;
+			}
+			o->requant = strcmp(v, "float") == 0;
 		} else if (is_opt(a, "--min-sqnr")) {
 			char *end;
 			VAL("--min-sqnr");

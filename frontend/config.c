@@ -498,7 +498,7 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 static int read_top(const Reader *r, const yaml_node_t *m)
 {
 	static const char *const names[] = {"precision", "calibration", "bias_correction",
-	                                    "inputs", "layers", "min_sqnr"};
+	                                    "inputs", "layers", "min_sqnr", "requant"};
 	static const char *const precs[] = {"int8", "int16", "f32"};
 	FeConfig *c = r->c;
 	unsigned seen = 0;
@@ -508,7 +508,7 @@ static int read_top(const Reader *r, const yaml_node_t *m)
 	FOR_PAIRS(pr, m) {
 		const yaml_node_t *v = node(r, pr->value);
 		int rc = -1;
-		switch (key_of(r, node(r, pr->key), names, 6, "the configuration", &seen)) {
+		switch (key_of(r, node(r, pr->key), names, 7, "the configuration", &seen)) {
 		case 0:
 			if (want(r, v, YAML_SCALAR_NODE, "precision"))
 				return -1;
@@ -526,6 +526,15 @@ static int read_top(const Reader *r, const yaml_node_t *m)
 			if (rc)
 				diag_error(r->d, at(r, v), "unknown precision '%s' (int8, int16, f32, auto)",
 				           text(v));
+			break;
+		case 6: /* requant: fixed | float (--requant) */
+			if (want(r, v, YAML_SCALAR_NODE, "requant"))
+				return -1;
+			c->has_requant = strcmp(text(v), "fixed") == 0 || strcmp(text(v), "float") == 0;
+			c->requant = strcmp(text(v), "float") == 0;
+			rc = c->has_requant ? 0 : -1;
+			if (rc)
+				diag_error(r->d, at(r, v), "unknown requant '%s' (fixed, float)", text(v));
 			break;
 		case 5:
 			rc = number(r, v, "min_sqnr", &c->min_sqnr);

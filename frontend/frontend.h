@@ -122,6 +122,7 @@ typedef struct {
 	Precision precision;
 	int auto_precision;     /* precision: auto (precision is then int8) */
 	int has_min_sqnr;       /* min_sqnr: DB, the target of precision: auto */
+	int has_requant, requant; /* requant: fixed (0) | float (1) */
 	double min_sqnr;
 	int bias_correction;
 	unsigned calib_set;     /* CALIB_SET_* bits of calib the file gave */

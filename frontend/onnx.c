@@ -490,7 +490,9 @@ int oi_weight(Imp *im, OTensor *t, const char *what)
 		              otype_name(t->otype));
 	if (oi_numel(t) == 0)
 		return oi_err(im, "the %s ('%s') is empty", what, t->name);
-	return t->v = oi_new_const(im, t->name, &t->shape, t->data);
+	t->v = oi_new_const(im, t->name, &t->shape, t->data);
+	oi_qdq_pin_value(im, t, t->v);
+	return t->v;
 }
 
 int oi_runtime(Imp *im, int k, OTensor **t)
@@ -501,6 +503,10 @@ int oi_runtime(Imp *im, int k, OTensor **t)
 	if ((*t)->isconst)
 		return oi_err(im, "input '%s' is a constant; quantc computes %s only on tensors "
 		              "that depend on the model's inputs", (*t)->name, str(im->node->op_type));
+	if ((*t)->qpend && strcmp(str(im->node->op_type), "DequantizeLinear") != 0)
+		return oi_err(im, "input '%s' is the integer output of a QuantizeLinear; quantc "
+		              "supports a QuantizeLinear only when DequantizeLinear nodes alone read it",
+		              (*t)->name);
 	return (*t)->v;
 }
 
@@ -528,17 +534,37 @@ static int infer(Imp *im)
 	return cap.nerrors ? -1 : 0;
 }
 
-int oi_emit(Imp *im, Op op, const int *in, int nin, const Attrs *a)
+/* A new IR node of op; its result is named base (made unique). */
+static int emit_node(Imp *im, const char *base, Op op, const int *in, int nin, const Attrs *a)
 {
-	const char *out = im->node->n_output ? str(im->node->output[0]) : "";
-	int v = new_value(im, *out ? out : str(im->node->op_type), VK_TEMP);
+	int v = new_value(im, base, VK_TEMP);
 	int n = ir_node_new(im->g, op, v, in, nin, loc_file(im->file));
 
 	if (a)
 		im->g->nodes[n].a = *a;
-	if (infer(im) || oi_def_value(im, 0, v))
+	return infer(im) ? -1 : v;
+}
+
+int oi_emit(Imp *im, Op op, const int *in, int nin, const Attrs *a)
+{
+	const char *out = im->node->n_output ? str(im->node->output[0]) : "";
+	int v = emit_node(im, *out ? out : str(im->node->op_type), op, in, nin, a);
+
+	if (v < 0 || oi_def_value(im, 0, v))
 		return -1;
-	return n;
+	return im->g->vals[v].def;
+}
+
+int oi_emit_tmp(Imp *im, Op op, const int *in, int nin, const Attrs *a)
+{
+	const char *out = im->node->n_output ? str(im->node->output[0]) : "";
+	size_t len = strlen(out) + strlen(str(im->node->op_type)) + 32;
+	char *base = ir_xmalloc(len);
+	/* "y_reshape": after the ONNX output, which the last node's result takes */
+	snprintf(base, len, "%s_%s", *out ? out : str(im->node->op_type), ir_ops[op].name);
+	int v = emit_node(im, base, op, in, nin, a);
+	free(base);
+	return v;
 }
 
 int oi_producer(Imp *im, const OTensor *t)
@@ -559,6 +585,7 @@ int oi_retarget(Imp *im, int n)
 	nv->has_type = ov->has_type;
 	nv->dt = ov->dt;
 	nv->shape = ov->shape;
+	nv->q = ov->q; /* a pin (onnx_qdq.c) goes with the result */
 	nv->def = n;
 	ov->def = -1;
 	im->g->nodes[n].out = v;
@@ -723,6 +750,25 @@ static int graph_inputs(Imp *im, const Onnx__GraphProto *gp, const char *spec)
 	return rc;
 }
 
+/* A graph output that is a graph input (or an Identity of one) or another
+ * output: a reshape to its own shape copies it into a value of its own,
+ * as every output of a compiled model is a buffer of its own. */
+static int copy_output(Imp *im, OTensor *t, const char *name)
+{
+	const Shape *s = &im->g->vals[t->v].shape;
+	int in[1] = {t->v};
+	Attrs a;
+
+	ir_attrs_default(&a);
+	a.nshape = s->rank;
+	memcpy(a.shape, s->d, sizeof s->d);
+	int v = emit_node(im, name, OP_RESHAPE, in, 1, &a);
+	if (v < 0)
+		return -1;
+	t->v = v;
+	return 0;
+}
+
 static int graph_outputs(Imp *im, const Onnx__GraphProto *gp)
 {
 	for (size_t i = 0; i < gp->n_output; i++) {
@@ -733,10 +779,12 @@ static int graph_outputs(Imp *im, const Onnx__GraphProto *gp)
 		if (t->isconst)
 			return oi_err(im, "graph output '%s' is a constant: it does not depend on the "
 			              "inputs", name);
-		if (im->g->vals[t->v].kind != VK_TEMP)
-			return oi_err(im, "graph output '%s' is a graph input itself", name);
-		if (im->g->vals[t->v].is_output)
-			return oi_err(im, "graph output '%s' is the same tensor as another output", name);
+		if (t->qpend)
+			return oi_err(im, "graph output '%s' is the integer output of a QuantizeLinear; "
+			              "end the graph with its DequantizeLinear (a float output)", name);
+		if ((im->g->vals[t->v].kind != VK_TEMP || im->g->vals[t->v].is_output) &&
+		    copy_output(im, t, name))
+			return -1;
 		ir_add_output(im->g, t->v);
 	}
 	if (!gp->n_output)
@@ -998,6 +1046,7 @@ Graph *fe_onnx_read(const char *path, const FeReadOptions *o, Diag *d)
 	for (int i = 0; i < im.nt; i++) {
 		free(im.t[i].name);
 		free(im.t[i].data);
+		free(im.t[i].pin_scale);
 	}
 	free(im.t);
 	free(im.slot);

@@ -40,6 +40,13 @@ typedef struct {
 	void *data;   /* malloc'd, numel elements of dt */
 	/* a run-time tensor, or a constant made an IR value: */
 	int v;        /* -1: none yet */
+	/* QDQ (onnx_qdq.c): a pin is the int8 parameters a DequantizeLinear gave
+	 * a constant (pin_n scales along pin_axis, or 1), which its IR value
+	 * carries; qpend marks a QuantizeLinear's output, which only a
+	 * DequantizeLinear may read (qsrc: the quantized tensor's index) */
+	int pin_n, pin_axis, qpend, qsrc;
+	int32_t pin_zp;
+	float *pin_scale; /* malloc'd */
 } OTensor;
 
 typedef struct {
@@ -117,6 +124,9 @@ int oi_runtime(Imp *im, int k, OTensor **t);
  * it), infers its type (shape errors are reported against the ONNX node)
  * and defines output 0.  Returns the node index, or -1. */
 int oi_emit(Imp *im, Op op, const int *in, int nin, const Attrs *a);
+/* As oi_emit, but defines no ONNX tensor: an intermediate result of a node
+ * lowered to several IR nodes.  Returns the IR value, or -1. */
+int oi_emit_tmp(Imp *im, Op op, const int *in, int nin, const Attrs *a);
 /* The IR node that computes t, when t is a run-time tensor that the current
  * node alone reads (so the current node can be folded into it); else -1. */
 int oi_producer(Imp *im, const OTensor *t);
@@ -124,6 +134,15 @@ int oi_producer(Imp *im, const OTensor *t);
  * ONNX output (which nothing else reads): the node keeps its place, its
  * result takes the current node's output name.  Returns 0 or -1. */
 int oi_retarget(Imp *im, int n);
+
+/* ---- onnx_qdq.c: QuantizeLinear / DequantizeLinear ------------------------ */
+
+int oi_fold_quantize(Imp *im);
+int oi_lower_quantize(Imp *im);
+int oi_fold_dequantize(Imp *im);
+int oi_lower_dequantize(Imp *im);
+/* IR value v (made from constant t) takes t's pin, if it has one. */
+void oi_qdq_pin_value(Imp *im, const OTensor *t, int v);
 
 /* ---- onnx_fold.c: operators on constants -------------------------------- */
 

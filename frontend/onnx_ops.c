@@ -110,11 +110,12 @@ static int lower_conv(Imp *im)
 
 /* ceil_mode: one more output where a last window starts inside the input
  * (or its leading padding) but runs past the end; extra end padding gives it,
- * as padding never wins a max. */
+ * as padding never wins a max.  k is the window's span, (kernel - 1) *
+ * dilation + 1. */
 static int ceil_pads(Imp *im, const Shape *x, Attrs *a)
 {
 	for (int i = 0; i < 2; i++) {
-		int64_t in = x->d[2 + i], k = a->kernel[i], s = a->stride[i];
+		int64_t in = x->d[2 + i], k = (a->kernel[i] - 1) * a->dilation[i] + 1, s = a->stride[i];
 		int64_t span = in + a->pad[i] + a->pad[i + 2];
 		if (span < k)
 			continue;
@@ -130,6 +131,82 @@ static int ceil_pads(Imp *im, const Shape *x, Attrs *a)
 	return 0;
 }
 
+/* 1-D pooling (input [N, C, L]): the 2-D pool of [N, C, 1, L] with window
+ * [1, k], between two reshapes.  The 1-D attributes become the second axis
+ * of the 2-D ones (pads [b, e] -> [0, b, 0, e]). */
+static int pool1d_attrs(Imp *im, const Shape *x4, Attrs *a)
+{
+	char mode[32] = "NOTSET";
+	int64_t v[IR_MAX_RANK], pads[IR_MAX_RANK];
+	int nk, ns, nd, np;
+
+	if (oi_attr_ints(im, "kernel_shape", v, 1, &nk) < 0)
+		return -1;
+	if (nk != 1 || v[0] < 1 || v[0] > 1 << 16)
+		return oi_err(im, "1-D pooling needs a kernel_shape of 1 value");
+	a->kernel[1] = v[0];
+	if (oi_attr_ints(im, "strides", v, 1, &ns) < 0)
+		return -1;
+	if (ns == 1 && (v[0] < 1 || v[0] > 1 << 16))
+		return oi_err(im, "attribute 'strides' holds %lld", (long long)v[0]);
+	a->stride[1] = ns == 1 ? v[0] : 1;
+	if (oi_attr_ints(im, "dilations", v, 1, &nd) < 0)
+		return -1;
+	if (nd == 1 && (v[0] < 1 || v[0] > 1 << 16))
+		return oi_err(im, "attribute 'dilations' holds %lld", (long long)v[0]);
+	a->dilation[1] = nd == 1 ? v[0] : 1;
+	if (oi_attr_ints(im, "pads", pads, 2, &np) < 0 || oi_attr_str(im, "auto_pad", mode, sizeof mode) < 0)
+		return -1;
+	if (strcmp(mode, "NOTSET") == 0) {
+		if (np >= 0 && (np != 2 || pads[0] < 0 || pads[1] < 0 || pads[0] > 1 << 16 ||
+		                pads[1] > 1 << 16))
+			return oi_err(im, "1-D pooling needs pads of 2 values, not negative");
+		a->pad[1] = np == 2 ? pads[0] : 0;
+		a->pad[3] = np == 2 ? pads[1] : 0;
+	} else if (strcmp(mode, "SAME_UPPER") == 0 || strcmp(mode, "SAME_LOWER") == 0) {
+		int64_t in = x4->d[3], s = a->stride[1], out = (in + s - 1) / s;
+		int64_t total = (out - 1) * s + (a->kernel[1] - 1) * a->dilation[1] + 1 - in;
+		total = total > 0 ? total : 0;
+		a->pad[1] = mode[5] == 'U' ? total / 2 : total - total / 2;
+		a->pad[3] = total - a->pad[1];
+	} else if (strcmp(mode, "VALID") != 0)
+		return oi_err(im, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER", mode);
+	return 0;
+}
+
+static int lower_pool1d(Imp *im, Op op)
+{
+	OTensor *x;
+	int64_t ceil_mode = 0, cip = 0;
+	int in[1];
+	Attrs a, r;
+
+	ir_attrs_default(&a);
+	ir_attrs_default(&r);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "ceil_mode", &ceil_mode) < 0 ||
+	    oi_attr_int(im, "count_include_pad", &cip) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	Shape x4 = {4, {xs->d[0], xs->d[1], 1, xs->d[2]}};
+	if (pool1d_attrs(im, &x4, &a))
+		return -1;
+	if (op == OP_AVGPOOL2D && a.dilation[1] != 1)
+		return oi_err(im, "dilated average pooling is not supported");
+	if (op == OP_AVGPOOL2D && ceil_mode && cip)
+		return oi_err(im, "ceil_mode with count_include_pad is not supported");
+	a.count_pad = op == OP_AVGPOOL2D && cip;
+	if (ceil_mode && ceil_pads(im, &x4, &a))
+		return -1;
+	r.nshape = 4;
+	memcpy(r.shape, x4.d, 4 * sizeof *r.shape);
+	if ((in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0 ||
+	    (in[0] = oi_emit_tmp(im, op, in, 1, &a)) < 0)
+		return -1;
+	r.nshape = 3;
+	r.shape[2] = im->g->vals[in[0]].shape.d[3];
+	return oi_emit(im, OP_RESHAPE, in, 1, &r) < 0 ? -1 : 0;
+}
+
 static int lower_maxpool(Imp *im)
 {
 	OTensor *x;
@@ -141,8 +218,11 @@ static int lower_maxpool(Imp *im)
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
 		return -1;
 	const Shape *xs = oi_shape(im, x);
+	if (xs->rank == 3)
+		return lower_pool1d(im, OP_MAXPOOL2D);
 	if (xs->rank != 4)
-		return oi_err(im, "only 2-D pooling is supported (the input has rank %d)", xs->rank);
+		return oi_err(im, "only 1-D and 2-D pooling are supported (the input has rank %d)",
+		              xs->rank);
 	if (oi_attr_ints(im, "kernel_shape", a.kernel, 2, &nk) < 0 ||
 	    oi_attr_int(im, "ceil_mode", &ceil_mode) < 0)
 		return -1;
@@ -152,8 +232,6 @@ static int lower_maxpool(Imp *im)
 		return oi_err(im, "bad kernel_shape");
 	if (window(im, xs, a.kernel, &a))
 		return -1;
-	if (a.dilation[0] != 1 || a.dilation[1] != 1)
-		return oi_err(im, "dilated pooling is not supported");
 	if (ceil_mode && ceil_pads(im, xs, &a))
 		return -1;
 	return oi_emit(im, OP_MAXPOOL2D, in, 1, &a) < 0 ? -1 : 0;
@@ -172,8 +250,11 @@ static int lower_avgpool(Imp *im)
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
 		return -1;
 	const Shape *xs = oi_shape(im, x);
+	if (xs->rank == 3)
+		return lower_pool1d(im, OP_AVGPOOL2D);
 	if (xs->rank != 4)
-		return oi_err(im, "only 2-D pooling is supported (the input has rank %d)", xs->rank);
+		return oi_err(im, "only 1-D and 2-D pooling are supported (the input has rank %d)",
+		              xs->rank);
 	if (oi_attr_ints(im, "kernel_shape", a.kernel, 2, &nk) < 0 ||
 	    oi_attr_int(im, "ceil_mode", &ceil_mode) < 0 ||
 	    oi_attr_int(im, "count_include_pad", &cip) < 0)
@@ -254,6 +335,26 @@ static float *bias_values(const OTensor *c, int64_t n, int rank, int axis)
 	return b;
 }
 
+/* Gemm whose C is no per-output bias (an [M, N] matrix, say): dense without
+ * bias, then an add of beta * C (broadcast as ONNX's unidirectional rule,
+ * which NumPy's includes; the add's shape check rejects the rest). */
+static int gemm_matrix_bias(Imp *im, int *in, const OTensor *c, float beta)
+{
+	int64_t n = oi_numel(c);
+	float *cb = ir_xmalloc((size_t)(n ? n : 1) * sizeof *cb);
+
+	for (int64_t i = 0; i < n; i++)
+		cb[i] = beta * ((const float *)c->data)[i];
+	int cv = n ? oi_new_const(im, c->name, &c->shape, cb) : -1;
+	free(cb);
+	if (cv < 0)
+		return n ? -1 : oi_err(im, "C ('%s') is empty", c->name);
+	if ((in[0] = oi_emit_tmp(im, OP_DENSE, in, 2, NULL)) < 0)
+		return -1;
+	in[1] = cv;
+	return oi_emit(im, OP_ADD, in, 2, NULL) < 0 ? -1 : 0;
+}
+
 static int lower_gemm(Imp *im)
 {
 	OTensor *x, *w = oi_in(im, 1), *c = oi_in(im, 2);
@@ -266,12 +367,16 @@ static int lower_gemm(Imp *im)
 	if (oi_attr_int(im, "transA", &ta) < 0 || oi_attr_int(im, "transB", &tb) < 0 ||
 	    oi_attr_float(im, "alpha", &alpha) < 0 || oi_attr_float(im, "beta", &beta) < 0)
 		return -1;
-	if (ta)
-		return oi_err(im, "transA = 1 is not supported");
 	if (!w || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
 		return oi_err(im, "B must be a constant float matrix (the weights)");
 	if (oi_shape(im, x)->rank != 2)
 		return oi_err(im, "A must be a matrix; it has rank %d", oi_shape(im, x)->rank);
+	if (ta) { /* A is [K, M]: a transpose gives dense its [M, K] */
+		Attrs t;
+		ir_attrs_default(&t);
+		if ((in[0] = oi_emit_tmp(im, OP_TRANSPOSE, in, 1, &t)) < 0)
+			return -1;
+	}
 	int64_t N = tb ? w->shape.d[0] : w->shape.d[1], K = tb ? w->shape.d[1] : w->shape.d[0];
 	if (tb && alpha == 1)
 		in[1] = oi_weight(im, w, "weight"); /* already the IR's [N, K] */
@@ -290,6 +395,8 @@ static int lower_gemm(Imp *im)
 		return -1;
 	if (c && beta != 0) {
 		float *b = c->isconst ? bias_values(c, N, 2, 1) : NULL;
+		if (!b && c->isconst && c->dt == DT_F32)
+			return gemm_matrix_bias(im, in, c, beta);
 		if (!b)
 			return oi_err(im, "C ('%s') must be a constant with 1 or %lld values along the "
 			              "output axis", c->name, (long long)N);
@@ -361,6 +468,18 @@ static int lower_mul(Imp *im)
 	return lower_binary(im, OP_MUL);
 }
 
+/* Sub and Div of run-time tensors (all-constant ones fold).  A constant
+ * divisor stays a div: x * (1 / c) is not x / c bit for bit in general. */
+static int lower_sub(Imp *im)
+{
+	return lower_binary(im, OP_SUB);
+}
+
+static int lower_div(Imp *im)
+{
+	return lower_binary(im, OP_DIV);
+}
+
 static int lower_concat(Imp *im)
 {
 	int in[IR_MAX_IN], n = oi_nin(im);
@@ -411,6 +530,40 @@ static int lower_add(Imp *im)
 
 /* ---- BatchNormalization ------------------------------------------------------ */
 
+/* BatchNormalization that cannot be folded (on a graph input, after a
+ * Relu): x * s + t per channel (axis 1), s = gamma / sqrt(var + eps) and
+ * t = beta - mean * s, as an IR mul and add with [C, 1, ..] constants. */
+static int batchnorm_affine(Imp *im, OTensor *x, float eps)
+{
+	static const char *what[4] = {"scale", "bias", "mean", "var"};
+	const Shape *xs = oi_shape(im, x);
+	OTensor *p[4];
+
+	if (xs->rank < 2)
+		return oi_err(im, "the input has rank %d; BatchNormalization needs [N, C, ...]", xs->rank);
+	int64_t C = xs->d[1];
+	for (int i = 0; i < 4; i++) {
+		p[i] = oi_in(im, i + 1);
+		if (!p[i] || !p[i]->isconst || oi_numel(p[i]) != C)
+			return oi_err(im, "%s must be a constant of %lld values", what[i], (long long)C);
+	}
+	float *sc = ir_xmalloc((size_t)C * sizeof *sc), *sh = ir_xmalloc((size_t)C * sizeof *sh);
+	for (int64_t c = 0; c < C; c++) {
+		double s = oi_getf(p[0], c) / sqrt(oi_getf(p[3], c) + (double)eps);
+		sc[c] = (float)s;
+		sh[c] = (float)(oi_getf(p[1], c) - oi_getf(p[2], c) * s);
+	}
+	Shape cs = {xs->rank - 1, {C, 1, 1, 1, 1, 1}};
+	int in[2] = {x->v, oi_new_const(im, p[0]->name, &cs, sc)};
+	int tv = oi_new_const(im, p[1]->name, &cs, sh);
+	free(sc);
+	free(sh);
+	if (in[1] < 0 || tv < 0 || (in[0] = oi_emit_tmp(im, OP_MUL, in, 2, NULL)) < 0)
+		return -1;
+	in[1] = tv;
+	return oi_emit(im, OP_ADD, in, 2, NULL) < 0 ? -1 : 0;
+}
+
 /* Inference BatchNormalization after a conv2d or dense, folded into its
  * weights and bias: with s = gamma / sqrt(var + eps) per channel,
  * w' = w * s and b' = (b - mean) * s + beta (in double, rounded once). */
@@ -430,8 +583,7 @@ static int lower_batchnorm(Imp *im)
 	char why[300];
 	int n = foldable(im, x, why, sizeof why);
 	if (n < 0)
-		return oi_err(im, "can only be folded into the Conv, Gemm or MatMul that computes its "
-		              "input; %s", why);
+		return batchnorm_affine(im, x, eps);
 	Node *nd = &g->nodes[n];
 	const Value *w = &g->vals[nd->in[1]];
 	int64_t oc = w->shape.d[0], per = ir_shape_numel(&w->shape) / oc;
@@ -568,6 +720,19 @@ static int lower_identity(Imp *im)
 	return n >= 0 ? oi_retarget(im, n) : oi_def_alias(im, 0, x);
 }
 
+/* Dropout in training mode drops at random, unless its ratio is 0. */
+static int lower_dropout(Imp *im)
+{
+	OTensor *ratio = oi_in(im, 1), *train = oi_in(im, 2);
+
+	if (train && !train->isconst)
+		return oi_err(im, "training_mode must be a constant");
+	if (train && oi_numel(train) == 1 && oi_getf(train, 0) != 0 &&
+	    (!ratio || !ratio->isconst || oi_numel(ratio) != 1 || oi_getf(ratio, 0) != 0))
+		return oi_err(im, "training_mode = true (random dropout) is not supported");
+	return lower_identity(im);
+}
+
 static int lower_cast(Imp *im)
 {
 	OTensor *x;
@@ -688,8 +853,9 @@ const OnnxOp oi_ops[] = {
 	{"Constant",            oi_fold_constant,           NULL},
 	{"ConstantOfShape",     oi_fold_constant_of_shape,  NULL},
 	{"Conv",                NULL,                       lower_conv},
-	{"Div",                 oi_fold_binary,             NULL},
-	{"Dropout",             oi_fold_identity,           lower_identity},
+	{"DequantizeLinear",    oi_fold_dequantize,         oi_lower_dequantize},
+	{"Div",                 oi_fold_binary,             lower_div},
+	{"Dropout",             oi_fold_identity,           lower_dropout},
 	{"Flatten",             oi_fold_flatten,            lower_flatten},
 	{"Gather",              oi_fold_gather,             NULL},
 	{"Gemm",                NULL,                       lower_gemm},
@@ -702,6 +868,7 @@ const OnnxOp oi_ops[] = {
 	{"MaxPool",             NULL,                       lower_maxpool},
 	{"Mul",                 oi_fold_binary,             lower_mul},
 	{"Pad",                 NULL,                       lower_pad},
+	{"QuantizeLinear",      oi_fold_quantize,           oi_lower_quantize},
 	{"Relu",                NULL,                       lower_relu},
 	{"Reshape",             oi_fold_reshape,            lower_reshape},
 	{"Shape",               oi_fold_shape,              oi_fold_shape},
@@ -709,7 +876,7 @@ const OnnxOp oi_ops[] = {
 	{"Slice",               oi_fold_slice,              NULL},
 	{"Softmax",             NULL,                       lower_softmax},
 	{"Squeeze",             oi_fold_squeeze,            lower_squeeze},
-	{"Sub",                 oi_fold_binary,             NULL},
+	{"Sub",                 oi_fold_binary,             lower_sub},
 	{"Tanh",                NULL,                       lower_tanh},
 	{"Transpose",           oi_fold_transpose,          lower_transpose},
 	{"Unsqueeze",           oi_fold_unsqueeze,          lower_unsqueeze},

@@ -629,6 +629,16 @@ void pu_model(ParseCtx *pc, Name name)
 	pc->g->name = ir_strdup(pc->g, name.s);
 }
 
+void pu_model_opt(ParseCtx *pc, Name key, Name value)
+{
+	if (strcmp(key.s, "requant") != 0)
+		err(pc, key.loc, "unknown model setting '%s' (expected requant)", key.s);
+	else if (strcmp(value.s, "float") == 0 || strcmp(value.s, "fixed") == 0)
+		pc->g->requant_float = value.s[1] == 'l';
+	else
+		err(pc, value.loc, "requant must be fixed or float, not '%s'", value.s);
+}
+
 void pu_no_model(ParseCtx *pc)
 {
 	if (pc->ntokens == 0)

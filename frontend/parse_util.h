@@ -140,6 +140,8 @@ InitAst *pu_init(ParseCtx *pc, Name *npy, NumList *vals);
 
 /* statements; start is the location of the statement's first token */
 void pu_model(ParseCtx *pc, Name name);
+/* model NAME { key = value }: requant = fixed | float */
+void pu_model_opt(ParseCtx *pc, Name key, Name value);
 void pu_no_model(ParseCtx *pc);
 void pu_pending(ParseCtx *pc, Name name);
 void pu_input(ParseCtx *pc, Loc start, Name name, TypeQ *tq, Decor *dc);

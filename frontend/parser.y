@@ -76,6 +76,7 @@ file	: header stmts
 	;
 
 header	: MODEL name			{ pu_model(pc, $2); }
+	| MODEL name '{' IDENT '=' IDENT '}'	{ pu_model(pc, $2); pu_model_opt(pc, $4, $6); }
 	| MODEL error
 	| %empty			{ pu_no_model(pc); }
 	;

@@ -1,5 +1,5 @@
-/* ir/eltwise.c — broadcasting and the fixed-point parameters of add, mul
- * and concat (see eltwise.h). */
+/* ir/eltwise.c — broadcasting and the fixed-point parameters of add, sub,
+ * mul, div and concat (see eltwise.h). */
 #include "eltwise.h"
 
 int ir_broadcast_shape(const Shape *a, const Shape *b, Shape *out)
@@ -57,6 +57,8 @@ void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p)
 	p->left = a->dt == DT_I16 ? 15 : 20;
 	ir_quantize_multiplier(sa / m, &p->mult[0], &p->shift[0]);
 	ir_quantize_multiplier(sb / m, &p->mult[1], &p->shift[1]);
+	if (n->op == OP_SUB)
+		p->mult[1] = -p->mult[1]; /* TFLite's SUB: ADD of -b (mult is never INT32_MIN) */
 	ir_quantize_multiplier(m / ((double)(1 << p->left) * so), &p->out_mult, &p->out_shift);
 }
 

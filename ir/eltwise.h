@@ -1,4 +1,4 @@
-/* ir/eltwise.h — the arithmetic of add, mul and concat shared by
+/* ir/eltwise.h — the arithmetic of add, sub, mul, div and concat shared by
  * infer-shapes, propagate-ranges, check-overflow, the reference interpreter
  * (ir/interp_eltwise.c) and the backend (targets/lower_eltwise.c): the
  * broadcasting rule, and the fixed-point parameters of the quantized
@@ -20,7 +20,7 @@ void ir_broadcast_strides(const Shape *in, const Shape *out, int64_t st[IR_MAX_R
  * it is out of range. */
 int ir_concat_axis(int64_t axis, int rank);
 
-/* infer-shapes' rule for add, mul and concat: operands of one storage
+/* infer-shapes' rule for add, sub, mul, div and concat: operands of one storage
  * type; the broadcast shape, or the operands joined along axis.  Returns 0,
  * or -1 after a diagnostic at the node. */
 int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d);
@@ -30,12 +30,14 @@ int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d);
  * check it first. */
 int ir_eltwise_ok(const Graph *g, const Node *n);
 
-/* The quantized add / mul of node n (operands and result per tensor):
+/* The quantized add / sub / mul of node n (operands and result per tensor;
+ * div has no integer kernel):
  *   add (TFLite's ADD): with m = 2 * max(s_a, s_b),
  *       a' = mbqm((a - zp_a) << left, M_a, shift_a),   M_a = s_a / m
  *       b' = mbqm((b - zp_b) << left, M_b, shift_b),   M_b = s_b / m
  *       out = clamp(mbqm(a' + b', M_o, shift_o) + zp_o), M_o = m / (2^left * s_o)
  *     left = 20 for int8 inputs, 15 for int16 (TFLite's 16x8 general ADD).
+ *   sub (TFLite's SUB): add's parameters with M_b negated.
  *   mul: out = clamp(mbqm((a - zp_a) * (b - zp_b), M_o, shift_o) + zp_o),
  *       M_o = s_a * s_b / s_o.
  * lo, hi: the clamp (the result's storage range narrowed by a fused act). */

@@ -157,6 +157,7 @@ Graph *ir_graph_clone(const Graph *g)
 
 	c->file = g->file ? ir_strdup(c, g->file) : NULL;
 	c->arena_size = g->arena_size;
+	c->requant_float = g->requant_float;
 	c->vals = dup_array(g->vals, g->nval, sizeof *g->vals);
 	c->nval = c->capval = g->nval;
 	for (int v = 0; v < g->nval; v++) {

@@ -20,8 +20,9 @@
  *           in int64 (wrapping) and requantize with ir_mbqm64 (TFLite 16x8).
  *   dense   the same with one input row, i ascending.
  *   relu    f32 x < 0 ? 0 : x; int max(x, zp) (relu keeps its input's q).
- *   maxpool the first in-bound element of the window (ky, then kx), then
- *           every later one that is > it; an empty window gives 0 / zp.
+ *   maxpool the first in-bound element of the (dilated) window (ky, then
+ *           kx), then every later one that is > it; an empty window gives
+ *           0 / zp.
  *   flatten, reshape   the bytes, unchanged.
  *   quantize   from f32 the float edge's qrt_quantize_*; from i8/i16
  *           TFLite's Requantize: clamp(mbqm(x - zp_in, mult, shift) + zp_out)
@@ -61,6 +62,7 @@ typedef struct {
 	int acc64;       /* int16 layer with an int64 bias */
 	int32_t *mult;   /* per output channel (weighted ops) */
 	int *shift;
+	float *fm;       /* --requant float: per output channel (ir_requant_float) */
 	int32_t lo, hi;  /* clamp of the quantized result */
 	void *wt;        /* conv2d weights as [G][C/G][KH][KW][OC/G] */
 } NodeRt;
@@ -249,8 +251,9 @@ static void conv2d_s8(const Geom *gm, const NodeRt *rt, const int8_t *x, int32_t
 			}
 			for (int64_t j = 0; j < ocg; j++) {
 				const int64_t oc = g * ocg + j;
-				out[((b * OC + oc) * OH + oy) * OW + ox] = (int8_t)requant(acc[j], 0,
-					rt->mult[oc], rt->shift[oc], ozp, rt->lo, rt->hi);
+				out[((b * OC + oc) * OH + oy) * OW + ox] = (int8_t)(rt->fm
+					? ir_requant_float((int32_t)acc[j], rt->fm[oc], ozp, rt->lo, rt->hi)
+					: requant(acc[j], 0, rt->mult[oc], rt->shift[oc], ozp, rt->lo, rt->hi));
 			}
 		}
 	}
@@ -325,7 +328,9 @@ static void dense_s8(int64_t N, int64_t I, int64_t O, const NodeRt *rt, const in
 		uint32_t acc = bias ? (uint32_t)bias[o] : 0;
 		for (int64_t i = 0; i < I; i++)
 			acc += ((uint32_t)xr[i] - uzp) * (uint32_t)wr[i];
-		out[b * O + o] = (int8_t)requant(acc, 0, rt->mult[o], rt->shift[o], ozp, rt->lo, rt->hi);
+		out[b * O + o] = (int8_t)(rt->fm
+			? ir_requant_float((int32_t)acc, rt->fm[o], ozp, rt->lo, rt->hi)
+			: requant(acc, 0, rt->mult[o], rt->shift[o], ozp, rt->lo, rt->hi));
 	}
 }
 
@@ -373,6 +378,7 @@ static void maxpool2d_f32(const Geom *gm, const float *x, float *out)
 {
 	const int64_t NC = gm->n * gm->c, H = gm->h, W = gm->w, OH = gm->oh, OW = gm->ow;
 	const int64_t KH = gm->kh, KW = gm->kw, sh = gm->sh, sw = gm->sw, pt = gm->pt, pl = gm->pl;
+	const int64_t dh = gm->dh, dw = gm->dw;
 
 	for (int64_t nc = 0; nc < NC; nc++)
 	for (int64_t oy = 0; oy < OH; oy++)
@@ -381,11 +387,11 @@ static void maxpool2d_f32(const Geom *gm, const float *x, float *out)
 		int64_t ky0, ky1, kx0, kx1;
 		int first = 1;
 		float m = 0.0f;
-		tap_range(H, KH, 1, oy * sh - pt, &ky0, &ky1);
-		tap_range(W, KW, 1, ox * sw - pl, &kx0, &kx1);
+		tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1);
+		tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
 		for (int64_t ky = ky0; ky < ky1; ky++)
 			for (int64_t kx = kx0; kx < kx1; kx++) {
-				const float v = xc[(oy * sh - pt + ky) * W + ox * sw - pl + kx];
+				const float v = xc[(oy * sh - pt + ky * dh) * W + ox * sw - pl + kx * dw];
 				if (first || v > m)
 					m = v;
 				first = 0;
@@ -398,6 +404,7 @@ static void maxpool2d_s8(const Geom *gm, int32_t zp, const int8_t *x, int8_t *ou
 {
 	const int64_t NC = gm->n * gm->c, H = gm->h, W = gm->w, OH = gm->oh, OW = gm->ow;
 	const int64_t KH = gm->kh, KW = gm->kw, sh = gm->sh, sw = gm->sw, pt = gm->pt, pl = gm->pl;
+	const int64_t dh = gm->dh, dw = gm->dw;
 
 	for (int64_t nc = 0; nc < NC; nc++)
 	for (int64_t oy = 0; oy < OH; oy++)
@@ -405,11 +412,11 @@ static void maxpool2d_s8(const Geom *gm, int32_t zp, const int8_t *x, int8_t *ou
 		const int8_t *xc = x + nc * H * W;
 		int64_t ky0, ky1, kx0, kx1;
 		int32_t m = INT32_MIN;
-		tap_range(H, KH, 1, oy * sh - pt, &ky0, &ky1);
-		tap_range(W, KW, 1, ox * sw - pl, &kx0, &kx1);
+		tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1);
+		tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
 		for (int64_t ky = ky0; ky < ky1; ky++)
 			for (int64_t kx = kx0; kx < kx1; kx++) {
-				const int32_t v = xc[(oy * sh - pt + ky) * W + ox * sw - pl + kx];
+				const int32_t v = xc[(oy * sh - pt + ky * dh) * W + ox * sw - pl + kx * dw];
 				if (v > m)
 					m = v;
 			}
@@ -421,6 +428,7 @@ static void maxpool2d_s16(const Geom *gm, int32_t zp, const int16_t *x, int16_t 
 {
 	const int64_t NC = gm->n * gm->c, H = gm->h, W = gm->w, OH = gm->oh, OW = gm->ow;
 	const int64_t KH = gm->kh, KW = gm->kw, sh = gm->sh, sw = gm->sw, pt = gm->pt, pl = gm->pl;
+	const int64_t dh = gm->dh, dw = gm->dw;
 
 	for (int64_t nc = 0; nc < NC; nc++)
 	for (int64_t oy = 0; oy < OH; oy++)
@@ -428,11 +436,11 @@ static void maxpool2d_s16(const Geom *gm, int32_t zp, const int16_t *x, int16_t 
 		const int16_t *xc = x + nc * H * W;
 		int64_t ky0, ky1, kx0, kx1;
 		int32_t m = INT32_MIN;
-		tap_range(H, KH, 1, oy * sh - pt, &ky0, &ky1);
-		tap_range(W, KW, 1, ox * sw - pl, &kx0, &kx1);
+		tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1);
+		tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
 		for (int64_t ky = ky0; ky < ky1; ky++)
 			for (int64_t kx = kx0; kx < kx1; kx++) {
-				const int32_t v = xc[(oy * sh - pt + ky) * W + ox * sw - pl + kx];
+				const int32_t v = xc[(oy * sh - pt + ky * dh) * W + ox * sw - pl + kx * dw];
 				if (v > m)
 					m = v;
 			}
@@ -447,13 +455,16 @@ static int32_t load_int(DType dt, const void *p, int64_t i)
 	return dt == DT_I8 ? ((const int8_t *)p)[i] : ((const int16_t *)p)[i];
 }
 
-static void quantize_any(const NodeRt *rt, const Value *x, const Value *o, const void *xb, void *ob)
+static void quantize_any(const NodeRt *rt, int even, const Value *x, const Value *o,
+			 const void *xb, void *ob)
 {
 	const uint32_t cnt = (uint32_t)ir_shape_numel(&x->shape);
 	const int32_t xzp = x->q.zp, ozp = o->q.zp;
 
 	if (x->dt == DT_F32) {
-		if (o->dt == DT_I8)
+		if (o->dt == DT_I8 && even)
+			qrt_quantize_s8_even(xb, ob, cnt, o->q.scale[0], ozp);
+		else if (o->dt == DT_I8)
 			qrt_quantize_s8(xb, ob, cnt, o->q.scale[0], ozp);
 		else
 			qrt_quantize_s16(xb, ob, cnt, o->q.scale[0], ozp);
@@ -508,7 +519,8 @@ static void geom(const Graph *g, const Node *n, Geom *gm)
 		gm->kh = n->a.kernel[0];
 		gm->kw = n->a.kernel[1];
 		gm->icg = gm->ocg = 1;
-		gm->dh = gm->dw = 1;
+		gm->dh = n->a.dilation[0];
+		gm->dw = n->a.dilation[1];
 	}
 }
 
@@ -565,7 +577,9 @@ static void run_node(Interp *in, int ni)
 		memcpy(ob, xb, (size_t)ir_value_bytes(x));
 		return;
 	case OP_ADD:
+	case OP_SUB:
 	case OP_MUL:
+	case OP_DIV:
 	case OP_CONCAT:
 		ir_interp_run_eltwise(g, n, in->buf);
 		return;
@@ -583,7 +597,7 @@ static void run_node(Interp *in, int ni)
 		ir_interp_run_act(g, n, in->buf);
 		return;
 	case OP_QUANTIZE:
-		quantize_any(rt, x, o, xb, ob);
+		quantize_any(rt, g->requant_float, x, o, xb, ob);
 		return;
 	case OP_DEQUANTIZE:
 		dequantize_any(x, xb, ob);
@@ -644,12 +658,12 @@ static int check_geom(const Graph *g, const Node *n, Diag *d)
 			return BAD("conv2d: bias must have %lld elements", (long long)oc);
 		kh = w->d[2];
 		kw = w->d[3];
-		dh = n->a.dilation[0];
-		dw = n->a.dilation[1];
 	} else {
 		kh = n->a.kernel[0];
 		kw = n->a.kernel[1];
 	}
+	dh = n->a.dilation[0];
+	dw = n->a.dilation[1];
 	int64_t sh = x->d[2] + n->a.pad[0] + n->a.pad[2] - dh * (kh - 1) - 1;
 	int64_t sw = x->d[3] + n->a.pad[1] + n->a.pad[3] - dw * (kw - 1) - 1;
 	if (sh < 0 || sw < 0 || o->d[0] != x->d[0] || o->d[1] != oc ||
@@ -704,6 +718,12 @@ static int check_weighted(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 	rt->shift = ir_xcalloc((size_t)oc, sizeof *rt->shift);
 	ir_node_requant(g, n, rt->mult, rt->shift);
 	ir_act_bounds(n->a.act, o->dt, o->q.scale[0], o->q.zp, &rt->lo, &rt->hi);
+	if (g->requant_float && rt->prec == P_S8) {
+		rt->fm = ir_xcalloc((size_t)oc, sizeof *rt->fm);
+		for (int64_t c = 0; c < oc; c++)
+			rt->fm[c] = ir_requant_float_mult(x->q.scale[0],
+			                                  w->q.scale[w->q.n == 1 ? 0 : c], o->q.scale[0]);
+	}
 	return 0;
 }
 
@@ -770,7 +790,9 @@ static int check_node(Interp *in, int ni, Diag *d)
 			return BAD("%s: result and input differ in size", op);
 		break;
 	case OP_ADD:
+	case OP_SUB:
 	case OP_MUL:
+	case OP_DIV:
 	case OP_CONCAT:
 		return ir_interp_check_eltwise(g, n, d);
 	case OP_AVGPOOL2D:
@@ -838,6 +860,7 @@ void ir_interp_free(Interp *in)
 	for (int n = 0; n < in->g->nnode; n++) {
 		free(in->rt[n].mult);
 		free(in->rt[n].shift);
+		free(in->rt[n].fm);
 		free(in->rt[n].wt);
 	}
 	free(in->buf);
@@ -870,7 +893,7 @@ Interp *ir_interp_new(Graph *g, Diag *d)
 			bad = 1;
 		}
 	}
-	if (bad) {
+	if (bad || ir_check_requant_float(g, d)) {
 		ir_interp_free(in);
 		return NULL;
 	}
@@ -951,6 +974,8 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 		uint32_t cnt = (uint32_t)ir_shape_numel(&v->shape);
 		if (v->dt == DT_F32)
 			memcpy(b, inputs[i], (size_t)cnt * sizeof(float));
+		else if (v->dt == DT_I8 && per_tensor_q(v) && g->requant_float)
+			qrt_quantize_s8_even(inputs[i], b, cnt, v->q.scale[0], v->q.zp);
 		else if (v->dt == DT_I8 && per_tensor_q(v))
 			qrt_quantize_s8(inputs[i], b, cnt, v->q.scale[0], v->q.zp);
 		else if (v->dt == DT_I16 && per_tensor_q(v))

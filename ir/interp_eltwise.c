@@ -1,11 +1,14 @@
-/* ir/interp_eltwise.c — the reference kernels of add, mul and concat, in
- * f32 and in integers (int8, int16).  Their definitions, per output element
- * (the fixed-point parameters are those of eltwise.c):
- *   add, mul   broadcasting as NumPy: each operand element is read at the
- *              output's index, broadcast axes fixed at 0.
- *              f32: act(a + b), act(a * b) in float.
- *              add int: a' = mbqm((a - zp_a) << left, M_a), b' likewise,
- *              out = clamp(mbqm(a' + b', M_o) + zp_o) (TFLite's ADD);
+/* ir/interp_eltwise.c — the reference kernels of add, sub, mul, div and
+ * concat, in f32 and in integers (int8, int16; div f32 only).  Their
+ * definitions, per output element (the fixed-point parameters are those of
+ * eltwise.c):
+ *   add, sub, mul, div   broadcasting as NumPy: each operand element is
+ *              read at the output's index, broadcast axes fixed at 0.
+ *              f32: act(a + b), act(a - b), act(a * b), act(a / b) in
+ *              float (IEEE, no contraction).
+ *              add, sub int: a' = mbqm((a - zp_a) << left, M_a), b' likewise
+ *              (M_b negative for sub), out = clamp(mbqm(a' + b', M_o) + zp_o)
+ *              (TFLite's ADD and SUB);
  *              mul int: out = clamp(mbqm((a - zp_a) * (b - zp_b), M_o) + zp_o).
  *              Shifts, sums and products wrap in int32 like the weighted
  *              ops' accumulators (check-overflow proves they never do for
@@ -58,7 +61,17 @@ static float act_f32(float v, Act act)
 	return v;
 }
 
-/* ---- add, mul ---------------------------------------------------------------- */
+/* ---- add, sub, mul, div ------------------------------------------------------ */
+
+static float binary_f32(Op op, float a, float b)
+{
+	switch (op) {
+	case OP_SUB: return a - b;
+	case OP_MUL: return a * b;
+	case OP_DIV: return a / b;
+	default: return a + b;
+	}
+}
 
 static int32_t binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b)
 {
@@ -91,7 +104,7 @@ static void run_binary(const Graph *g, const Node *n, void *const *buf)
 	for (int64_t i = 0; i < total; i++) {
 		if (y->dt == DT_F32) {
 			float x0 = ((const float *)pa)[ia], x1 = ((const float *)pb)[ib];
-			((float *)py)[i] = act_f32(n->op == OP_MUL ? x0 * x1 : x0 + x1, n->a.act);
+			((float *)py)[i] = act_f32(binary_f32(n->op, x0, x1), n->a.act);
 		} else
 			put(py, y->dt, i, binary_int(n, &p, get(pa, a->dt, ia), get(pb, b->dt, ib)));
 		/* the next output index, odometer style; operand offsets follow */
@@ -180,6 +193,9 @@ static int check_types(const Graph *g, const Node *n, Diag *d)
 
 	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
 		return BAD("%s: the interpreter has no kernel for a %s result", op, ir_dtype_name(y->dt));
+	if (y->dt != DT_F32 && n->op == OP_DIV)
+		return BAD("div: the interpreter has no kernel for a %s result (div computes in f32 only)",
+		           ir_dtype_name(y->dt));
 	if (y->dt != DT_F32 && !qok(y))
 		return BAD("%s: result '%s' needs per-tensor quantization parameters", op, y->name);
 	for (int i = 0; i < n->nin; i++) {

@@ -1,5 +1,5 @@
-/* ir/interp_eltwise.h — the interpreter's add, mul and concat kernels
- * (ir/interp_eltwise.c), called from ir/interp.c's dispatch. */
+/* ir/interp_eltwise.h — the interpreter's add, sub, mul, div and concat
+ * kernels (ir/interp_eltwise.c), called from ir/interp.c's dispatch. */
 #ifndef QUANTC_INTERP_ELTWISE_H
 #define QUANTC_INTERP_ELTWISE_H
 

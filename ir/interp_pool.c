@@ -176,13 +176,39 @@ static void avgpool_int(const Pool *p, DType dt, int32_t zp, const void *x, void
 	}
 }
 
+/* --requant float: onnxruntime's QLinearGlobalAveragePool (MLAS, x86):
+ * v = (float)(sum - zp_in * N) * (s_in / (s_out * (float)N)), each step in
+ * float32, then ir_requant_float's clamp, round half to even and + zp. */
+float ir_gavg_float_mult(float s_in, float s_out, int64_t n)
+{
+	float den = s_out * (float)n;
+	return s_in / den;
+}
+
+static void gavg_float(const Pool *p, const Value *xv, const Value *ov, const int8_t *x,
+		       int8_t *out)
+{
+	const int64_t n = p->h * p->w;
+	const float m = ir_gavg_float_mult(xv->q.scale[0], ov->q.scale[0], n);
+
+	for (int64_t nc = 0; nc < p->nc; nc++) {
+		uint32_t acc = 0;
+		for (int64_t i = 0; i < n; i++)
+			acc += (uint32_t)(int32_t)x[nc * n + i];
+		acc -= (uint32_t)xv->q.zp * (uint32_t)n;
+		out[nc] = (int8_t)ir_requant_float((int32_t)acc, m, ov->q.zp, -128, 127);
+	}
+}
+
 void interp_avgpool(const Graph *g, const Node *n, const void *x, void *out)
 {
 	const Value *xv = &g->vals[n->in[0]];
 	Pool p;
 
 	pool_of(g, n, &p);
-	if (xv->dt == DT_F32)
+	if (g->requant_float && n->op == OP_GLOBAL_AVGPOOL && xv->dt == DT_I8)
+		gavg_float(&p, xv, &g->vals[n->out], x, out);
+	else if (xv->dt == DT_F32)
 		avgpool_f32(&p, x, out);
 	else
 		avgpool_int(&p, xv->dt, xv->q.zp, x, out);

@@ -258,6 +258,10 @@ typedef struct {
 	                       from @offsets); 0 = not planned */
 	ArenaChunk *mem;
 	void *names; /* name -> value index hash table (graph.c) */
+	int requant_float; /* --requant float: conv2d/dense requantize as
+	                      onnxruntime does (ir_requant_float), the float
+	                      edge rounds half to even; printed
+	                      "model NAME { requant = float }" */
 } Graph;
 
 Graph *ir_graph_new(const char *name);
@@ -344,6 +348,19 @@ void ir_node_requant(const Graph *g, const Node *n, int32_t *mult, int *shift);
 /* Round half away from zero of x / scale plus zp, saturated to dt's range;
  * NaN gives zp.  Same arithmetic as the runtime's qrt_quantize_*. */
 int32_t ir_quantize_value(float x, float scale, int32_t zp, DType dt);
+/* --requant float (docs/requant.md), onnxruntime's arithmetic: the float32
+ * multiplier (s_in * s_w) / s_out, two float32 roundings in that order ... */
+float ir_requant_float_mult(float s_in, float s_w, float s_out);
+/* ... applied to an int32 accumulator: v = (float)acc * m, clamped to
+ * [lo - zp, hi - zp], rounded half to even, + zp. */
+int32_t ir_requant_float(int32_t acc, float m, int32_t zp, int32_t lo, int32_t hi);
+/* A graph in float requantization mode holds only ops it defines
+ * (conv2d, dense, quantize from f32, and the ops that do not requantize);
+ * anything else is diagnosed.  Returns the number of errors. */
+int ir_check_requant_float(const Graph *g, Diag *d);
+/* global_avgpool's float multiplier over n pixels (interp_pool.c):
+ * s_in / (s_out * (float)n), two float32 roundings, as onnxruntime. */
+float ir_gavg_float_mult(float s_in, float s_out, int64_t n);
 
 /* ---- interp.c: the reference interpreter ---------------------------------- */
 

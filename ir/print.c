@@ -186,6 +186,10 @@ static void pattrs(FILE *f, const Node *n)
 	for (int ai = 0; ai < AI_COUNT; ai++) {
 		if (!(mask & (1u << ai)))
 			continue;
+		/* maxpool2d's dilation came later: dumps without one stay as they were */
+		if (ai == AI_DILATION && n->op == OP_MAXPOOL2D && a->dilation[0] == 1 &&
+		    a->dilation[1] == 1)
+			continue;
 		fprintf(f, "%s%s = ", first ? " { " : ", ", ir_attrs[ai].name);
 		first = 0;
 		switch (ai) {
@@ -245,7 +249,8 @@ int ir_print(FILE *f, Graph *g, const PrintOptions *po, Diag *d)
 		if (po->heading[0] == 0 || po->heading[strlen(po->heading) - 1] != '\n')
 			fputc('\n', f);
 	}
-	fprintf(f, "model %s\n", g->name ? g->name : "model");
+	fprintf(f, "model %s%s\n", g->name ? g->name : "model",
+	        g->requant_float ? " { requant = float }" : "");
 
 	if (g->ninput)
 		fputc('\n', f);

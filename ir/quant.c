@@ -259,3 +259,99 @@ void ir_node_requant(const Graph *g, const Node *n, int32_t *mult, int *shift)
 		ir_quantize_multiplier(s_in * s_w / s_out, &mult[c], &shift[c]);
 	}
 }
+
+/* ---- --requant float: onnxruntime's requantization ------------------------ */
+
+/* 1.5 * 2^23: for |v| < 2^22, (v + MAGIC) - MAGIC is v rounded to an integer
+ * in the current rounding mode (to nearest, ties to even), the trick MLAS
+ * uses too; no libm, and every target computes it the same way. */
+#define RQ_MAGIC 12582912.0f
+
+float ir_requant_float_mult(float s_in, float s_w, float s_out)
+{
+	float p = s_in * s_w; /* a float32 rounding here, then the division's */
+	return p / s_out;
+}
+
+int32_t ir_requant_float(int32_t acc, float m, int32_t zp, int32_t lo, int32_t hi)
+{
+	float v = (float)acc * m;
+	float flo = (float)(lo - zp), fhi = (float)(hi - zp);
+
+	/* MLAS clamps before rounding: max first, then min */
+	v = v > flo ? v : flo;
+	v = v < fhi ? v : fhi;
+	v = (v + RQ_MAGIC) - RQ_MAGIC;
+	return (int32_t)v + zp;
+}
+
+static int same_qp(const QParams *a, const QParams *b)
+{
+	return a->present && b->present && a->n == 1 && b->n == 1 && a->zp == b->zp &&
+	       a->scale[0] == b->scale[0];
+}
+
+/* Whether node n, whose first operand is an integer, computes without a
+ * requantization or with one that float mode defines. */
+static int float_mode_ok(const Graph *g, const Node *n)
+{
+	const Value *o = &g->vals[n->out];
+
+	switch (n->op) {
+	case OP_CONV2D:
+	case OP_DENSE:
+		return g->vals[n->in[0]].dt == DT_I8;
+	case OP_DEQUANTIZE:
+	case OP_RELU:
+	case OP_MAXPOOL2D:
+	case OP_FLATTEN:
+	case OP_RESHAPE:
+	case OP_CLIP:
+	case OP_PAD:
+	case OP_TRANSPOSE:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH:
+		return 1;
+	case OP_GLOBAL_AVGPOOL: /* onnxruntime's QLinearGlobalAveragePool */
+		return o->dt == DT_I8;
+	case OP_CONCAT:
+		for (int k = 0; k < n->nin; k++)
+			if (!same_qp(&g->vals[n->in[k]].q, &o->q))
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int ir_check_requant_float(const Graph *g, Diag *d)
+{
+	int bad = 0;
+
+	if (!g->requant_float)
+		return 0;
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = &g->nodes[i];
+		DType xt = g->vals[n->in[0]].dt, ot = g->vals[n->out].dt;
+		int ok;
+		if (n->op == OP_NONE)
+			continue;
+		if (xt == DT_F32)
+			ok = n->op != OP_QUANTIZE || ot == DT_I8;
+		else
+			ok = xt == DT_I8 && float_mode_ok(g, n);
+		if (ok)
+			continue;
+		diag_error(d, n->loc, "--requant float supports int8 conv2d, dense, quantize (from "
+		           "f32), dequantize and the ops that do not requantize (relu, maxpool2d, "
+		           "flatten, reshape, clip, pad, transpose, lookup tables, global_avgpool, "
+		           "concat of equal parameters); op '%s' ('%s', %s) has no float "
+		           "requantization",
+		           ir_ops[n->op].name, g->vals[n->out].name, ir_dtype_name(xt));
+		bad++;
+	}
+	return bad;
+}

@@ -48,8 +48,13 @@ static int check_type(Graph *g, int v, Diag *d)
 			return 1;
 		}
 	if (val->dt == DT_F32) {
-		diag_error(d, val->loc, "'%s': f32 values carry no quantization", val->name);
-		bad = 1;
+		/* a pin (pre-quantized models): the int8 parameters quantize
+		 * must use; per channel only with zero point 0 */
+		if (q->zp < -128 || q->zp > 127 || (q->n > 1 && q->zp != 0)) {
+			diag_error(d, val->loc, "'%s': pinned zero point %d is not an int8 one%s",
+			           val->name, (int)q->zp, q->n > 1 ? " of 0 (per channel)" : "");
+			bad = 1;
+		}
 	} else if ((val->dt == DT_I8 || val->dt == DT_I16) &&
 	           (q->zp < ir_qmin(val->dt) || q->zp > ir_qmax(val->dt))) {
 		diag_error(d, val->loc, "'%s': zero point %d outside %s", val->name, (int)q->zp,

@@ -202,7 +202,8 @@ static int check_binary(const Graph *g, const Node *n, const QRange *r, Diag *d)
 			           "(> 2^31-1)", op, out, k, p.left, (unsigned long long)sh);
 			return -1;
 		}
-		sum += (double)sh * ldexp((double)p.mult[k], p.shift[k] - 31) + 1.0;
+		/* sub's M_b is negative: its magnitude bounds the rescaled operand */
+		sum += (double)sh * ldexp(fabs((double)p.mult[k]), p.shift[k] - 31) + 1.0;
 	}
 	if (sum > (double)INT32_MAX) {
 		diag_error(d, n->loc, "%s '%s': the int32 sum of the rescaled operands can reach %.0f "
@@ -286,11 +287,13 @@ int pass_check_overflow(Graph *g, const PassOptions *o, Diag *d)
 			break;
 		}
 		case OP_ADD:
+		case OP_SUB:
 		case OP_MUL:
 			if (check_binary(g, n, r, d))
 				rc = -1;
 			ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &r[n->out].lo, &r[n->out].hi);
 			break;
+		case OP_DIV: /* f32 only: the kernels refuse an integer div */
 		case OP_CONCAT: /* copies and clamped requantizations */
 			r[n->out] = (QRange){ir_qmin(y->dt), ir_qmax(y->dt)};
 			break;

@@ -1,6 +1,7 @@
 /* fuse_activation.c — the fuse-activation pass: `t = conv2d(...); u = relu(t)`
  * becomes `u = conv2d(...) { act = relu }` when t has no other reader (and
- * `clip(t) { min = 0, max = 6 }` becomes act = relu6).  The
+ * `clip(t) { min = 0, max = 6 }` becomes act = relu6, also after a fused
+ * relu: PyTorch exports ReLU6 as Relu then Clip(0, 6)).  The
  * activation then costs nothing: in fixed point it is the clamp that
  * requantization applies anyway. */
 #include <float.h>
@@ -22,6 +23,17 @@ static Act fusable_act(const Node *n)
 	return ACT_NONE;
 }
 
+/* prod's activation `first` followed by `then`, as one activation; ACT_NONE
+ * when they do not make one.  relu then relu6 (or relu) is the second. */
+static Act compose(Act first, Act then)
+{
+	if (first == ACT_NONE)
+		return then;
+	if (first == ACT_RELU && (then == ACT_RELU || then == ACT_RELU6))
+		return then;
+	return ACT_NONE;
+}
+
 int pass_fuse_activation(Graph *g, const PassOptions *o, Diag *d)
 {
 	int *uses = ir_xmalloc((size_t)(g->nval ? g->nval : 1) * sizeof *uses);
@@ -39,7 +51,7 @@ int pass_fuse_activation(Graph *g, const PassOptions *o, Diag *d)
 		if (p < 0 || uses[t] != 1 || g->vals[t].is_output)
 			continue;
 		Node *prod = &g->nodes[p];
-		if (!(ir_ops[prod->op].flags & OPF_ACT) || prod->a.act != ACT_NONE)
+		if (!(ir_ops[prod->op].flags & OPF_ACT) || (act = compose(prod->a.act, act)) == ACT_NONE)
 			continue;
 		/* in a quantized graph relu keeps its input's parameters, so the
 		 * fused clamp gives the same integers */

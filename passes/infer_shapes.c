@@ -124,13 +124,16 @@ static int maxpool2d(Ctx *c, Shape *out)
 	if (need_rank(c, 0, 4, "input") || window_attrs(c, 1))
 		return -1;
 	const Value *x = opnd(c, 0);
-	int64_t oh = out_dim(x->shape.d[2], a->kernel[0], a->stride[0], a->pad[0], a->pad[2], 1);
-	int64_t ow = out_dim(x->shape.d[3], a->kernel[1], a->stride[1], a->pad[1], a->pad[3], 1);
+	int64_t oh = out_dim(x->shape.d[2], a->kernel[0], a->stride[0], a->pad[0], a->pad[2],
+	                     a->dilation[0]);
+	int64_t ow = out_dim(x->shape.d[3], a->kernel[1], a->stride[1], a->pad[1], a->pad[3],
+	                     a->dilation[1]);
+	/* the window's span: (k - 1) * dilation + 1 */
+	int64_t sh = (a->kernel[0] - 1) * a->dilation[0] + 1, sw = (a->kernel[1] - 1) * a->dilation[1] + 1;
 	if (oh < 1 || ow < 1)
 		return ERR(c, "maxpool2d: the %lldx%lld window does not fit the padded input",
-		           (long long)a->kernel[0], (long long)a->kernel[1]);
-	if (a->pad[0] >= a->kernel[0] || a->pad[2] >= a->kernel[0] ||
-	    a->pad[1] >= a->kernel[1] || a->pad[3] >= a->kernel[1])
+		           (long long)sh, (long long)sw);
+	if (a->pad[0] >= sh || a->pad[2] >= sh || a->pad[1] >= sw || a->pad[3] >= sw)
 		return ERR(c, "maxpool2d: padding must be smaller than the window");
 	*out = (Shape){4, {x->shape.d[0], x->shape.d[1], oh, ow}};
 	return 0;
@@ -335,7 +338,9 @@ int pass_infer_shapes(Graph *g, const PassOptions *o, Diag *d)
 		case OP_FLATTEN: rc = flatten(&c, &s); break;
 		case OP_RESHAPE: rc = reshape(&c, &s); break;
 		case OP_ADD:
+		case OP_SUB:
 		case OP_MUL:
+		case OP_DIV:
 		case OP_CONCAT: rc = ir_eltwise_shape(g, n, &s, d); break;
 		case OP_CLIP:
 		case OP_LEAKY_RELU:

@@ -117,15 +117,65 @@ int pass_opt_double(const PassOptions *o, const char *key, double *out, Diag *d)
 /* The same for a word option "key=word": copies it to buf (n bytes). */
 int pass_opt_str(const PassOptions *o, const char *key, char *buf, size_t n, Diag *d);
 
-/* ---- plan_memory.c ------------------------------------------------------- */
+/* ---- arena.c: what plan-memory plans -------------------------------------- */
 
 /* Live interval of every non-constant value in node time: inputs are born at
  * 0, node n's result at n + 1; a value dies after its last reader (outputs
  * live to the end).  first/last hold g->nval entries (-1 for constants). */
 void pass_lifetimes(const Graph *g, int *first, int *last);
-/* Largest total of 16-aligned sizes of values live at the same time: no
- * arena can be smaller. */
+
+/* One place in the arena: a value, or values whose bytes coincide (a
+ * reshape/flatten and its input; an element-wise op that keeps the storage
+ * type and the input it overwrites, the input dead after it). */
+typedef struct {
+	int64_t size;    /* 16-aligned bytes */
+	int first, last; /* steps it is live: the union of its values' lives */
+	int head;        /* its first value */
+} ArenaSlot;
+
+typedef struct {
+	ArenaSlot *slot;
+	int nslot, cap;
+	int *of;   /* per value: its slot; -1 for constants and values never touched */
+	int nstep; /* g->nnode + 2: step 0 the inputs, node n at n + 1, the end */
+} ArenaSlots;
+
+/* The slots of g; share = 0 gives every value its own (no in-place). */
+void pass_arena_slots(const Graph *g, int share, ArenaSlots *s);
+void pass_arena_slots_free(ArenaSlots *s);
+/* Bytes live at each step (nstep entries, malloc'd). */
+int64_t *pass_arena_live(const ArenaSlots *s);
+/* The most bytes live at one step: no placement of these slots is smaller. */
+int64_t pass_arena_bound(const ArenaSlots *s);
+/* The bound of g's slots with in-place sharing: no arena can be smaller. */
 int64_t pass_arena_lower_bound(const Graph *g);
+/* Places every slot (off: nslot offsets) with one of pass_arena_nstrategy
+ * heuristics; returns the arena's size.  Strategy 0 is greedy by size, first
+ * fit (TFLite's arena planner). */
+extern const int pass_arena_nstrategy;
+int64_t pass_arena_place(const ArenaSlots *s, int strategy, int64_t *off);
+const char *pass_arena_strategy_name(int strategy, char *buf, size_t n);
+/* What plan-memory places: every strategy until one reaches the bound, the
+ * smallest arena winning (the first on a tie); still above the bound, a
+ * local search over the winner's order (bounded work, fixed seed).  Returns
+ * the arena's size, *strategy the winner (pass_arena_nstrategy: the search). */
+int64_t pass_arena_plan(const ArenaSlots *s, int64_t *off, int *strategy);
+
+/* ---- plan_memory.c ------------------------------------------------------- */
+
+/* What inspect reports of a planned graph's arena. */
+typedef struct {
+	int64_t arena;        /* g->arena_size */
+	int64_t bound;        /* the lower bound, with in-place sharing */
+	int64_t greedy;       /* greedy by size over the same slots */
+	int64_t plain_bound;  /* the lower bound without in-place sharing */
+	int64_t plain_greedy; /* greedy by size, a slot per value (TFLite) */
+	int64_t *live;        /* bytes live at each step (g->nnode + 2), malloc'd */
+	int top;              /* arena > bound: the value ending at the arena's top */
+	int top_step;         /* ... and the step in its life with the most bytes live */
+} PassArenaStats;
+void pass_arena_stats(const Graph *g, PassArenaStats *st);
+void pass_arena_stats_free(PassArenaStats *st);
 
 /* ---- infer_shapes.c ------------------------------------------------------ */
 
@@ -195,5 +245,9 @@ float pass_quantize_channel(const float *w, int64_t n, int8_t *q);
  * choice, or -1 (diagnosed, *g NULL), also when no choice reaches it. */
 int pass_auto_precision(Graph **g, const char *pipeline, const PassContext *ctx,
                         const PipelineOptions *po, double min_sqnr, Diag *d);
+
+/* quantize.c: clears the pins (quantization parameters a pre-quantized
+ * model gave its f32 values) of every value still f32; returns how many. */
+int pass_drop_pins(Graph *g);
 
 #endif

@@ -17,16 +17,18 @@
  *                   activation
  *   relu            [max(lo, 0), max(hi, 0)]; relu6 also min(., 6)
  *   maxpool2d       [max of the window's lo, max of the window's hi] over
- *                   the in-bound elements (padding never wins; a window is
- *                   never empty: infer-shapes makes padding < kernel)
+ *                   the in-bound (dilated) taps (padding never wins; an
+ *                   empty window is [0, 0], the interpreter's 0)
  *   flatten, reshape   the same intervals, element for element
  *   avgpool2d, global_avgpool   (sum of the window's bounds) / count, widened
  *                   by the rounding of the float sum and division
  *   pad             the pad value outside, the same intervals inside
  *   transpose       the same intervals, permuted
  *   dequantize      the same intervals (the real value does not change)
- *   add             [a+c, b+d]; mul: the least and greatest of the four
- *                   products; both widened by one float rounding, then the
+ *   add             [a+c, b+d]; sub [a-d, b-c]; mul, div: the least and
+ *                   greatest of the four corners (div unbounded when the
+ *                   divisor's interval holds 0); all widened by one float
+ *                   rounding, then the
  *                   fused activation (broadcast operands read at the
  *                   output's index; a constant operand is its own value)
  *   concat          each operand's intervals where its elements go: the hull
@@ -233,18 +235,22 @@ static void maxpool2d(Ctx *c, const Node *n)
 			for (int64_t oy = 0; oy < OH; oy++)
 				for (int64_t ox = 0; ox < OW; ox++) {
 					double lo = -INFINITY, hi = -INFINITY;
+					int taps = 0;
 					for (int64_t ky = 0; ky < a->kernel[0]; ky++) {
-						int64_t iy = oy * a->stride[0] - a->pad[0] + ky;
+						int64_t iy = oy * a->stride[0] - a->pad[0] + ky * a->dilation[0];
 						for (int64_t kx = 0; kx < a->kernel[1]; kx++) {
-							int64_t ix = ox * a->stride[1] - a->pad[1] + kx;
+							int64_t ix = ox * a->stride[1] - a->pad[1] + kx * a->dilation[1];
 							if (iy < 0 || iy >= H || ix < 0 || ix >= W)
 								continue;
 							int64_t xi = ((b * C + ch) * H + iy) * W + ix;
 							lo = fmax(lo, x->lo[xi]);
 							hi = fmax(hi, x->hi[xi]);
+							taps = 1;
 						}
 					}
 					int64_t yi = ((b * C + ch) * OH + oy) * OW + ox;
+					if (!taps)
+						lo = hi = 0; /* no tap in bounds: the kernels give 0 */
 					y->lo[yi] = lo;
 					y->hi[yi] = hi;
 				}
@@ -411,10 +417,50 @@ static void opnd_at(Ctx *c, const Node *n, int k, int64_t i, double *lo, double 
 	*hi = c->box[n->in[k]].hi[i];
 }
 
-/* add [a+c, b+d], mul the least and greatest of the four products, each
- * widened by one float rounding, then the fused activation; broadcast
- * operands are read at the output's index.  NaN bounds (inf - inf, 0 * inf)
- * mean the float result may be NaN: unbounded, no act (it lets NaN through). */
+/* The least and greatest of the four corner results p[0..3] (NaN if any
+ * is NaN). */
+static void corners(const double *p, double *lo, double *hi)
+{
+	*lo = *hi = p[0];
+	for (int k = 1; k < 4; k++) {
+		*lo = isnan(p[k]) || isnan(*lo) ? NAN : fmin(*lo, p[k]);
+		*hi = isnan(p[k]) || isnan(*hi) ? NAN : fmax(*hi, p[k]);
+	}
+}
+
+/* [al, ah] op [bl, bh] before rounding: add [al+bl, ah+bh], sub [al-bh,
+ * ah-bl], mul and div the least and greatest corner (a quotient is monotonic
+ * in each operand while the divisor keeps its sign); a divisor interval
+ * holding 0 gives NaN: unbounded. */
+static void interval(Op op, double al, double ah, double bl, double bh, double *lo, double *hi)
+{
+	switch (op) {
+	case OP_ADD:
+		*lo = al + bl;
+		*hi = ah + bh;
+		return;
+	case OP_SUB:
+		*lo = al - bh;
+		*hi = ah - bl;
+		return;
+	case OP_DIV:
+		if (bl <= 0 && bh >= 0) {
+			*lo = *hi = NAN;
+			return;
+		}
+		corners((const double[4]){al / bl, al / bh, ah / bl, ah / bh}, lo, hi);
+		return;
+	default:
+		corners((const double[4]){al * bl, al * bh, ah * bl, ah * bh}, lo, hi);
+		return;
+	}
+}
+
+/* add, sub, mul, div: the interval of interval(), widened by one float
+ * rounding, then the fused activation; broadcast operands are read at the
+ * output's index.  NaN bounds (inf - inf, 0 * inf, inf / inf, a divisor
+ * that may be 0) mean the float result may be NaN or infinite: unbounded,
+ * no act (it lets NaN through). */
 static void binary(Ctx *c, const Node *n)
 {
 	const Shape *ys = &c->g->vals[n->out].shape;
@@ -433,17 +479,7 @@ static void binary(Ctx *c, const Node *n)
 		}
 		opnd_at(c, n, 0, ia, &al, &ah);
 		opnd_at(c, n, 1, ib, &bl, &bh);
-		if (n->op == OP_ADD) {
-			lo = al + bl;
-			hi = ah + bh;
-		} else {
-			double p[4] = {al * bl, al * bh, ah * bl, ah * bh};
-			lo = hi = p[0];
-			for (int k = 1; k < 4; k++) {
-				lo = isnan(p[k]) || isnan(lo) ? NAN : fmin(lo, p[k]);
-				hi = isnan(p[k]) || isnan(hi) ? NAN : fmax(hi, p[k]);
-			}
-		}
+		interval(n->op, al, ah, bl, bh, &lo, &hi);
 		if (isnan(lo) || isnan(hi)) {
 			y->lo[i] = -INFINITY;
 			y->hi[i] = INFINITY;
@@ -573,7 +609,9 @@ int pass_propagate_ranges(Graph *g, const PassOptions *o, Diag *d)
 		case OP_HARD_SWISH:
 		case OP_SOFTMAX: act(&c, n); break;
 		case OP_ADD:
+		case OP_SUB:
 		case OP_MUL:
+		case OP_DIV:
 		case OP_CONCAT:
 			if (!ir_eltwise_ok(g, n))
 				unbounded(&c, n); /* shapes infer-shapes would refuse */

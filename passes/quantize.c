@@ -16,7 +16,16 @@
  *                requantization) or dequantize (int -> f32) node is put
  *                before it, one per value and type, whatever the number of
  *                readers.  A graph input takes the precision of its first
- *                reader; an output keeps its producer's. */
+ *                reader; an output keeps its producer's.
+ *   pins:        a float value may carry the parameters it must get (a
+ *                pre-quantized ONNX model's QuantizeLinear/DequantizeLinear,
+ *                or q(...) on an f32 value in .qg): int8 activations take
+ *                them instead of a range (no calibration needed); weights
+ *                are quantized with their pinned per-channel scales and
+ *                must give back integers exactly; a bias keeps the integers
+ *                its pinned scale gives.  An OPF_KEEPQ op's pin must equal
+ *                its input's parameters.  int16 layers refuse pins; a
+ *                layer left in f32 drops them (docs/requant.md). */
 #include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
@@ -63,6 +72,44 @@ float pass_quantize_channel(const float *w, int64_t n, int8_t *q)
 	return sc;
 }
 
+/* Pinned weights: w[c][i] / s[c] must be an integer in [-128, 127] that
+ * gives back w exactly (w was dequantized as (float)q * s). */
+static int quantize_pinned_weights(Graph *g, int wv, float **scales, Diag *d)
+{
+	Value *w = &g->vals[wv];
+	int64_t oc = w->shape.d[0], per = ir_shape_numel(&w->shape) / oc;
+	const float *src = w->data;
+	int8_t *q = ir_alloc(g, (size_t)(oc * per));
+	float *sc = ir_xmalloc((size_t)oc * sizeof *sc);
+
+	if (w->q.zp != 0 || !(w->q.n == 1 || (w->q.n == oc && w->q.axis == 0))) {
+		diag_error(d, w->loc, "quantize: weight '%s' is pinned with a zero point or along an "
+		           "axis other than 0 (per-tensor or per-output-channel, zero point 0, expected)",
+		           w->name);
+		free(sc);
+		return -1;
+	}
+	for (int64_t c = 0; c < oc; c++) {
+		sc[c] = w->q.scale[w->q.n == 1 ? 0 : c];
+		for (int64_t i = 0; i < per; i++) {
+			float v = src[c * per + i], r = rintf(v / sc[c]);
+			if (!(r >= -128 && r <= 127) || r * sc[c] != v) {
+				diag_error(d, w->loc, "quantize: weight '%s'[%lld] = %g is not an int8 "
+				           "multiple of its pinned scale %g", w->name,
+				           (long long)(c * per + i), (double)v, (double)sc[c]);
+				free(sc);
+				return -1;
+			}
+			q[c * per + i] = (int8_t)r;
+		}
+	}
+	w->data = q;
+	w->dt = DT_I8;
+	ir_set_qparams_axis(g, wv, 0, (int)oc, sc);
+	*scales = sc;
+	return 0;
+}
+
 static int quantize_weights(Graph *g, int wv, float **scales, Diag *d)
 {
 	Value *w = &g->vals[wv];
@@ -96,9 +143,22 @@ static int quantize_bias(Graph *g, int bv, float s_in, const float *s_w, DType b
 	void *q = ir_alloc(g, (size_t)n * (size_t)ir_dtype_size(bdt));
 	float *sc = ir_xmalloc((size_t)n * sizeof *sc);
 	double limit = bdt == DT_I64 ? 9.2e18 : 2147483647.0;
+	int pinned = b->q.present, warned = 0;
 
 	for (int64_t c = 0; c < n; c++) {
 		double s = (double)s_in * (double)s_w[c];
+		if (pinned) {
+			/* the model's integers, whatever the scale it gave them: the
+			 * accumulator's is s_in * s_w[c] (as onnxruntime adds them) */
+			float ps = b->q.scale[b->q.n == 1 ? 0 : c];
+			if (!warned && fabs((double)ps - (double)(float)s) > 1e-6 * s) {
+				diag_warning(d, b->loc, "quantize: bias '%s' is pinned at scale %g, not "
+				             "input scale x weight scale = %g: its integers are used as given",
+				             b->name, (double)ps, s);
+				warned = 1;
+			}
+			s = ps;
+		}
 		double r = round((double)src[c] / s);
 		if (!(fabs(r) <= limit)) {
 			diag_error(d, b->loc, "quantize: bias '%s'[%lld] = %g does not fit %s at scale %g",
@@ -110,7 +170,7 @@ static int quantize_bias(Graph *g, int bv, float s_in, const float *s_w, DType b
 			((int64_t *)q)[c] = (int64_t)r;
 		else
 			((int32_t *)q)[c] = (int32_t)r;
-		sc[c] = (float)s;
+		sc[c] = (float)((double)s_in * (double)s_w[c]);
 	}
 	b->data = q;
 	b->dt = bdt;
@@ -189,6 +249,8 @@ static int slot(DType dt)
  * range; for a quantized value without one, what its parameters represent. */
 static int value_range(const Value *v, float *lo, float *hi)
 {
+	if (v->dt == DT_F32 && v->q.present)
+		return 1; /* pinned: convert takes its parameters */
 	if (!act_range(v, lo, hi))
 		return 0;
 	if (v->q.present && v->q.n == 1 && (v->dt == DT_I8 || v->dt == DT_I16)) {
@@ -197,6 +259,27 @@ static int value_range(const Value *v, float *lo, float *hi)
 		return 0;
 	}
 	return -1;
+}
+
+/* Why a div's result has no propagated range: its divisor's interval holds
+ * 0 (or is unknown), so the quotient is unbounded. */
+static void note_unbounded_div(const Graph *g, int v, Diag *d)
+{
+	int def = g->vals[v].def;
+
+	if (def < 0 || def >= g->nnode || g->nodes[def].op != OP_DIV)
+		return;
+	const Value *b = &g->vals[g->nodes[def].in[1]];
+	if (b->def >= 0 && b->def < g->nnode && g->nodes[b->def].op == OP_DEQUANTIZE)
+		b = &g->vals[g->nodes[b->def].in[0]]; /* name the value the user wrote */
+	if (b->has_range)
+		diag_note(d, g->nodes[def].loc, "the divisor '%s' may be 0 (its range [%g, %g] holds 0): "
+		          "the quotient is unbounded; calibrate it (--calib) or clip it", b->name,
+		          (double)b->range[0], (double)b->range[1]);
+	else
+		diag_note(d, g->nodes[def].loc, "the divisor '%s' has no range, so it may be 0: the "
+		          "quotient is unbounded; calibrate it (--calib) or declare its input's range",
+		          b->name);
 }
 
 /* v in storage type dt: v itself, or the result of a quantize / dequantize
@@ -216,9 +299,16 @@ static int convert(Q *q, int v, DType dt, Loc at)
 	c = &q->conv[v * 3 + slot(dt)];
 	if (*c >= 0)
 		return *c;
-	if (dt != DT_F32 && value_range(&g->vals[v], &lo, &hi)) {
+	const QParams pin = g->vals[v].dt == DT_F32 ? g->vals[v].q : (QParams){0};
+	if (pin.present && dt != DT_I8 && dt != DT_F32) {
+		diag_error(q->d, g->vals[v].loc, "quantize: '%s' is pinned to int8 parameters but "
+		           "read by a layer computing in %s", g->vals[v].name, ir_dtype_name(dt));
+		return -1;
+	}
+	if (dt != DT_F32 && !pin.present && value_range(&g->vals[v], &lo, &hi)) {
 		diag_error(q->d, g->vals[v].loc, "quantize: '%s' has no range to quantize it to %s "
 		           "with: run calibrate first", g->vals[v].name, ir_dtype_name(dt));
+		note_unbounded_div(g, v, q->d);
 		return -1;
 	}
 	snprintf(base, sizeof base, "%s.%s", g->vals[v].name, ir_dtype_name(dt));
@@ -231,7 +321,9 @@ static int convert(Q *q, int v, DType dt, Loc at)
 	memcpy(dst->range, src->range, sizeof dst->range);
 	dst->has_calib = src->has_calib;
 	memcpy(dst->calib, src->calib, sizeof dst->calib);
-	if (dt != DT_F32) {
+	if (pin.present && dt == DT_I8)
+		ir_set_qparams(g, t, pin.scale[0], pin.zp);
+	else if (dt != DT_F32) {
 		ir_choose_qparams(lo, hi, dt, &s, &zp);
 		ir_set_qparams(g, t, s, zp);
 	}
@@ -244,7 +336,7 @@ static int convert(Q *q, int v, DType dt, Loc at)
 
 static int is_multi(Op op)
 {
-	return op == OP_ADD || op == OP_MUL || op == OP_CONCAT;
+	return op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_DIV || op == OP_CONCAT;
 }
 
 /* Constant operand v quantized per tensor to dt over its own [min, max]
@@ -335,24 +427,46 @@ static int quantize_result(Q *q, Node *n, DType dt)
 	float lo, hi, s;
 	int32_t zp;
 
+	const QParams pin = y->q;
 	y->dt = dt;
 	if (dt == DT_F32)
 		return 0; /* float weights and bias stay as they are */
+	if (pin.present && (dt != DT_I8 || pin.n != 1)) {
+		diag_error(q->d, y->loc, "quantize: '%s' is pinned to int8 per-tensor parameters but "
+		           "computes in %s", y->name, ir_dtype_name(dt));
+		return -1;
+	}
 	if (ir_ops[n->op].flags & OPF_KEEPQ) {
+		if (pin.present && (pin.zp != x->q.zp || pin.scale[0] != x->q.scale[0])) {
+			diag_error(q->d, n->loc, "quantize: %s keeps its input's parameters (scale %g, "
+			           "zero point %d) but its result '%s' is pinned to scale %g, zero point %d",
+			           ir_ops[n->op].name, (double)x->q.scale[0], (int)x->q.zp, y->name,
+			           (double)pin.scale[0], (int)pin.zp);
+			return -1;
+		}
 		ir_set_qparams(g, n->out, x->q.scale[0], x->q.zp);
 		if (n->op == OP_PAD)
 			warn_pad_value(q, n);
 		return 0;
 	}
-	if (ir_act_is_op(n->op))
+	if (ir_act_is_op(n->op)) {
+		if (pin.present) {
+			diag_error(q->d, n->loc, "quantize: %s chooses its own result parameters; the pin "
+			           "on '%s' is not supported", ir_ops[n->op].name, y->name);
+			return -1;
+		}
 		return pass_quantize_act(g, n, dt, q->d);
-	if (act_range(y, &lo, &hi)) {
+	}
+	if (pin.present)
+		ir_set_qparams(g, n->out, pin.scale[0], pin.zp);
+	else if (act_range(y, &lo, &hi)) {
 		diag_error(q->d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
 		           y->name);
 		return -1;
+	} else {
+		ir_choose_qparams(lo, hi, dt, &s, &zp);
+		ir_set_qparams(g, n->out, s, zp);
 	}
-	ir_choose_qparams(lo, hi, dt, &s, &zp);
-	ir_set_qparams(g, n->out, s, zp);
 	if (is_multi(n->op))
 		return 0; /* operands converted by convert_rest */
 	if (!(ir_ops[n->op].flags & OPF_WEIGHTS))
@@ -364,7 +478,8 @@ static int quantize_result(Q *q, Node *n, DType dt)
 			return -1;
 		}
 	float *sw;
-	if (quantize_weights(g, n->in[1], &sw, q->d))
+	if ((g->vals[n->in[1]].q.present ? quantize_pinned_weights : quantize_weights)(g, n->in[1],
+	                                                                          &sw, q->d))
 		return -1;
 	int brc = n->nin > 2 ? quantize_bias(g, n->in[2], g->vals[n->in[0]].q.scale[0], sw,
 	                                     dt == DT_I16 ? DT_I64 : DT_I32, q->d) : 0;
@@ -388,6 +503,16 @@ static int quantize_inputs(Q *q, const Precision *prec, Precision global)
 		DType dt = prec_dtype(k < g->nnode ? prec[k] : global);
 		if (dt == DT_F32)
 			continue;
+		if (val->q.present) {
+			if (dt != DT_I8 || val->q.n != 1) {
+				diag_error(q->d, val->loc, "quantize: input '%s' is pinned to int8 "
+				           "per-tensor parameters but read by a layer computing in %s",
+				           val->name, ir_dtype_name(dt));
+				return -1;
+			}
+			val->dt = dt;
+			continue;
+		}
 		if (act_range(val, &lo, &hi)) {
 			diag_error(q->d, val->loc, "quantize: input '%s' has no range: calibrate it "
 			           "(--calib) or declare one (range [lo, hi])", val->name);
@@ -434,6 +559,20 @@ static int rebuild(Q *q, const Precision *prec)
 	return rc;
 }
 
+/* Values left in f32 drop their pins (they compute in float: a pin means
+ * nothing there); the number dropped. */
+int pass_drop_pins(Graph *g)
+{
+	int n = 0;
+
+	for (int v = 0; v < g->nval; v++)
+		if (g->vals[v].dt == DT_F32 && g->vals[v].q.present) {
+			g->vals[v].q.present = 0;
+			n++;
+		}
+	return n;
+}
+
 int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 {
 	const PassContext *ctx = o->ctx;
@@ -445,8 +584,20 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	pass_node_precisions(g, ctx, prec);
 	for (int i = 0; i < g->nnode; i++)
 		any |= prec[i] != PREC_F32;
+	/* TFLite has no int8 (nor int16) DIV: such a layer must compute in f32 */
+	for (int i = 0; i < g->nnode; i++)
+		if (g->nodes[i].op == OP_DIV && prec[i] != PREC_F32) {
+			diag_error(d, g->nodes[i].loc, "quantize: op div ('%s') has no %s kernel; give the "
+			           "layer precision: f32 in the config", g->vals[g->nodes[i].out].name,
+			           prec[i] == PREC_INT16 ? "int16" : "int8");
+			free(prec);
+			return -1;
+		}
 	if (!any && (global == PREC_F32 || g->nnode > 0)) {
 		free(prec);
+		if (pass_drop_pins(g))
+			diag_note(d, loc_file(g->file), "the model's quantization parameters "
+			          "(QuantizeLinear/DequantizeLinear or q(...)) are ignored: it computes in f32");
 		return 0; /* nothing computes in integers */
 	}
 	for (int v = 0; v < g->nval; v++)
@@ -462,6 +613,7 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	ir_count_uses(g, q.uses);
 	if (quantize_inputs(&q, prec, global) || rebuild(&q, prec))
 		goto out;
+	pass_drop_pins(g);
 	rc = 0;
 out:
 	free(q.uses);

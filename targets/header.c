@@ -166,6 +166,9 @@ char *tgt_header(const Graph *g, const char *name, int instrument, size_t *len)
 	fprintf(f, "#define %s_ARENA_SIZE %lldu /* bytes of scratch memory the caller provides */\n",
 	        up, (long long)g->arena_size);
 	fprintf(f, "#define %s_ARENA_ALIGN %du /* its required alignment, bytes */\n", up, IR_ALIGN);
+	if (g->requant_float)
+		fprintf(f, "#define %s_REQUANT_FLOAT 1 /* --requant float: layers requantize in "
+		           "float32, as onnxruntime */\n", up);
 	for (int i = 0; i < g->ninput + g->noutput; i++) {
 		const Value *v = &g->vals[io_value(g, i)];
 		int in = i < g->ninput;

@@ -267,6 +267,25 @@ LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRe
 	return smin(c, r, tgt_c32(c, rq->hi));
 }
 
+/* ir_requant_float: v = (float)acc * m (plain sitofp and fmul, no
+ * fast-math), clamped to [lo - zp, hi - zp] (ordered compares: the max
+ * first, then the min, as MLAS), rounded half to even by adding and
+ * subtracting 1.5 * 2^23 (no roundeven: targets without the instruction
+ * would call libm), converted back and + zp. */
+LLVMValueRef tgt_requant_float(Cg *c, LLVMValueRef acc, LLVMValueRef m, const Requant *rq)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef lo = LLVMConstReal(c->tf32, (double)(float)(rq->lo - rq->zp));
+	LLVMValueRef hi = LLVMConstReal(c->tf32, (double)(float)(rq->hi - rq->zp));
+	LLVMValueRef magic = LLVMConstReal(c->tf32, 12582912.0), v;
+
+	v = LLVMBuildFMul(b, LLVMBuildSIToFP(b, acc, c->tf32, ""), m, "");
+	v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, lo, ""), v, lo, "");
+	v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, hi, ""), v, hi, "");
+	v = LLVMBuildFSub(b, LLVMBuildFAdd(b, v, magic, ""), magic, "");
+	return LLVMBuildAdd(b, LLVMBuildFPToSI(b, v, c->ti32, ""), tgt_c32(c, rq->zp), "");
+}
+
 LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act)
 {
 	LLVMValueRef zero = LLVMConstReal(c->tf32, 0.0), six = LLVMConstReal(c->tf32, 6.0);
@@ -375,6 +394,19 @@ int tgt_epilogue_init(Cg *c, int n, Epilogue *e)
 				e->all_right = 0;
 		}
 	}
+	if (g->requant_float && !e->acc64) {
+		/* the float multipliers, stored as their bit patterns */
+		int32_t *bits = ir_xmalloc((size_t)oc * sizeof *bits);
+		const QParams *qw = &g->vals[nd->in[1]].q;
+		for (int64_t i = 0; i < oc; i++) {
+			float m = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
+			                                y->q.scale[0]);
+			memcpy(&bits[i], &m, sizeof m);
+		}
+		snprintf(name, sizeof name, "%s.fmult%d", c->name, n);
+		e->fm = i32_array(c, name, bits, oc);
+		free(bits);
+	}
 	snprintf(name, sizeof name, "%s.mult%d", c->name, n);
 	e->mult = i32_array(c, name, mult, oc);
 	snprintf(name, sizeof name, "%s.shift%d", c->name, n);
@@ -407,6 +439,10 @@ LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueR
 
 	if (!e->quant)
 		return tgt_act_f32(c, acc, e->act);
+	if (e->fm) {
+		r = tgt_requant_float(c, acc, tgt_load(c, c->tf32, e->fm, oc), &e->rq);
+		return LLVMBuildTrunc(c->b, r, e->tout, "");
+	}
 	mult = tgt_load(c, c->ti32, e->mult, oc);
 	shift = tgt_load(c, c->ti32, e->shift, oc);
 	r = e->acc64 ? requant64(c, acc, mult, shift, e) : tgt_requant(c, acc, mult, shift, &e->rq);
@@ -549,13 +585,15 @@ static void lower_maxpool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMValueRef ox = tgt_upto(c, &lox, OW);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), have);
 	LLVMBuildStore(b, empty, best);
-	/* iy = oy*sh - pt + ky, skipped unless 0 <= iy < H; ix likewise */
+	/* iy = oy*sh - pt + ky*dh, skipped unless 0 <= iy < H; ix likewise */
 	LLVMValueRef ky = tgt_upto(c, &lky, a->kernel[0]);
-	LLVMValueRef iy = tgt_mad(c, oy, a->stride[0], LLVMBuildNSWSub(b, ky, tgt_cidx(c, a->pad[0]), ""));
+	LLVMValueRef iy = tgt_mad(c, oy, a->stride[0],
+	                          tgt_mad(c, ky, a->dilation[0], tgt_cidx(c, -a->pad[0])));
 	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, H), ""));
 	LLVMValueRef row = tgt_mad(c, iy, W, plane);
 	LLVMValueRef kx = tgt_upto(c, &lkx, a->kernel[1]);
-	LLVMValueRef ix = tgt_mad(c, ox, a->stride[1], LLVMBuildNSWSub(b, kx, tgt_cidx(c, a->pad[1]), ""));
+	LLVMValueRef ix = tgt_mad(c, ox, a->stride[1],
+	                          tgt_mad(c, kx, a->dilation[1], tgt_cidx(c, -a->pad[1])));
 	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, W), ""));
 	LLVMValueRef v = tgt_load(c, t, x, LLVMBuildNSWAdd(b, row, ix, ""));
 	LLVMValueRef cur = LLVMBuildLoad2(b, t, best, "");
@@ -608,7 +646,8 @@ static void lower_convert(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		return;
 	}
 	if (xv->dt == DT_F32) {
-		tgt_call_edge(c, yv->dt == DT_I8 ? "qrt_quantize_s8" : "qrt_quantize_s16", x, y, yv);
+		tgt_call_edge(c, yv->dt == DT_I16 ? "qrt_quantize_s16" : g->requant_float
+		              ? "qrt_quantize_s8_even" : "qrt_quantize_s8", x, y, yv);
 		return;
 	}
 	ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0], &mult, &shift);
@@ -708,14 +747,17 @@ static int check_shapes(Cg *c, const Node *nd)
 	case OP_MAXPOOL2D:
 		ok = x->shape.rank == 4 && y->shape.rank == 4 && y->shape.d[0] == x->shape.d[0] &&
 		     y->shape.d[1] == x->shape.d[1] && a->stride[0] >= 1 && a->stride[1] >= 1 &&
-		     a->kernel[0] >= 1 && a->kernel[1] >= 1;
+		     a->kernel[0] >= 1 && a->kernel[1] >= 1 && a->dilation[0] >= 1 &&
+		     a->dilation[1] >= 1;
 		break;
 	case OP_QUANTIZE:
 	case OP_DEQUANTIZE:
 		ok = ir_shape_numel(&x->shape) == ir_shape_numel(&y->shape);
 		break;
 	case OP_ADD:
+	case OP_SUB:
 	case OP_MUL:
+	case OP_DIV:
 	case OP_CONCAT:
 		return tgt_check_eltwise(c, nd);
 	case OP_AVGPOOL2D:
@@ -761,7 +803,9 @@ static int check_node(Cg *c, const Node *nd)
 			return bad_types(c, nd, "a change of type");
 		return 0;
 	case OP_ADD:
+	case OP_SUB:
 	case OP_MUL:
+	case OP_DIV:
 	case OP_CONCAT:
 		return 0; /* tgt_check_eltwise, from check_shapes */
 	case OP_AVGPOOL2D:
@@ -793,6 +837,13 @@ static int check_node(Cg *c, const Node *nd)
 	}
 }
 
+/* The element-wise ops whose kernels may write over their input. */
+static int in_place_ok(Op op)
+{
+	return op == OP_RELU || op == OP_CLIP || op == OP_LEAKY_RELU || op == OP_SIGMOID ||
+	       op == OP_TANH || op == OP_HARD_SIGMOID || op == OP_HARD_SWISH;
+}
+
 /* Two tensors' arena ranges overlap. */
 static int overlap(const Value *a, const Value *b)
 {
@@ -814,16 +865,19 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	if ((nd->op == OP_FLATTEN || nd->op == OP_RESHAPE) && x->kind != VK_CONST &&
 	    x->offset == y->offset)
 		return 0; /* already in place */
-	/* element-wise relu may run in place, copies use memmove; nothing else
-	 * may share bytes between input and output */
-	if (!apart && !(nd->op == OP_RELU && x->offset == y->offset) && nd->op != OP_FLATTEN &&
-	    nd->op != OP_RESHAPE) {
+	/* element-wise ops that keep the storage type may run in place (each
+	 * element is read before it is written; plan-memory shares them,
+	 * passes/arena.c), copies use memmove; nothing else may share bytes
+	 * between input and output */
+	if (!apart && !(in_place_ok(nd->op) && x->offset == y->offset && x->dt == y->dt) &&
+	    nd->op != OP_FLATTEN && nd->op != OP_RESHAPE) {
 		diag_error(c->d, nd->loc, "%s '%s': its input and output share arena bytes",
 		           ir_ops[nd->op].name, y->name);
 		return 1;
 	}
 	snprintf(name, sizeof name, "%s.%s%d", c->name, ir_ops[nd->op].name, n);
-	if (nd->op == OP_ADD || nd->op == OP_MUL || nd->op == OP_CONCAT)
+	if (nd->op == OP_ADD || nd->op == OP_SUB || nd->op == OP_MUL || nd->op == OP_DIV ||
+	    nd->op == OP_CONCAT)
 		fn = tgt_kernel_begin_n(c, name, apart, nd->nin + 1);
 	else
 		fn = tgt_kernel_begin(c, name, apart);
@@ -831,7 +885,9 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	switch (nd->op) {
 	case OP_CONV2D: tgt_lower_conv2d(c, n, fn); break;
 	case OP_ADD:
+	case OP_SUB:
 	case OP_MUL:
+	case OP_DIV:
 	case OP_CONCAT: tgt_lower_eltwise(c, n, fn); break;
 	case OP_DENSE: lower_dense(c, n, px, py); break;
 	case OP_CLIP:

@@ -1,9 +1,10 @@
-/* lower_eltwise.c — the kernels of add, mul and concat.  Unlike the other
- * kernels they read several tensors: their function is void(ptr a, ptr y,
- * ptr b, ...), operand 0 first, then the result, then operands 1.. in order
- * (module.c passes one pointer per parameter).  The arithmetic is that of
- * ir/interp_eltwise.c, step for step, with the fixed-point parameters of
- * ir/eltwise.c: the same function computes them for both. */
+/* lower_eltwise.c — the kernels of add, sub, mul, div (f32 only) and
+ * concat.  Unlike the other kernels they read several tensors: their
+ * function is void(ptr a, ptr y, ptr b, ...), operand 0 first, then the
+ * result, then operands 1.. in order (module.c passes one pointer per
+ * parameter).  The arithmetic is that of ir/interp_eltwise.c, step for
+ * step, with the fixed-point parameters of ir/eltwise.c: the same function
+ * computes them for both. */
 #include <string.h>
 
 #include "eltwise.h"
@@ -49,6 +50,16 @@ static LLVMValueRef binary_int(Cg *c, const Node *nd, const IrBinParams *p, LLVM
 	return rescale(c, r, p->out_mult, p->out_shift, p->out_zp, p->lo, p->hi);
 }
 
+static LLVMValueRef binary_f32(Cg *c, Op op, LLVMValueRef a, LLVMValueRef b)
+{
+	switch (op) {
+	case OP_SUB: return LLVMBuildFSub(c->b, a, b, "");
+	case OP_MUL: return LLVMBuildFMul(c->b, a, b, "");
+	case OP_DIV: return LLVMBuildFDiv(c->b, a, b, "");
+	default: return LLVMBuildFAdd(c->b, a, b, "");
+	}
+}
+
 /* One loop per result axis; each operand's index advances by its broadcast
  * stride (0 along a broadcast axis). */
 static void lower_binary(Cg *c, int n, LLVMValueRef fn)
@@ -80,8 +91,7 @@ static void lower_binary(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef a = tgt_load(c, tgt_type(c, av->dt), opnd_ptr(fn, 0), ai);
 	LLVMValueRef b = tgt_load(c, tgt_type(c, bv->dt), opnd_ptr(fn, 1), bi), r;
 	if (yv->dt == DT_F32) {
-		r = nd->op == OP_MUL ? LLVMBuildFMul(c->b, a, b, "") : LLVMBuildFAdd(c->b, a, b, "");
-		r = tgt_act_f32(c, r, nd->a.act);
+		r = tgt_act_f32(c, binary_f32(c, nd->op, a, b), nd->a.act);
 	} else
 		r = LLVMBuildTrunc(c->b, binary_int(c, nd, &p, a, b), tgt_type(c, yv->dt), "");
 	tgt_store(c, r, LLVMGetParam(fn, 1), oi);
@@ -206,6 +216,8 @@ int tgt_check_eltwise(Cg *c, const Node *nd)
 	}
 	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
 		return bad(c, nd, "this result type (expected f32, i8 or i16)");
+	if (y->dt != DT_F32 && nd->op == OP_DIV)
+		return bad(c, nd, "an integer result (div computes in f32 only)");
 	if (y->dt != DT_F32 && !per_tensor(y))
 		return bad(c, nd, "a result without per-tensor quantization");
 	for (int i = 0; i < nd->nin; i++) {

@@ -28,6 +28,8 @@ static LLVMTypeRef elem_type(Cg *c, DType dt)
 typedef struct {
 	int64_t nc, h, w, oh, ow, kh, kw, sh, sw, pt, pl;
 	int count_pad;
+	float fm;      /* --requant float global_avgpool: its multiplier, else 0 */
+	int32_t fzp;   /* ... and the result's zero point */
 } Pool;
 
 static void pool_of(const Graph *g, const Node *nd, Pool *p)
@@ -47,6 +49,13 @@ static void pool_of(const Graph *g, const Node *nd, Pool *p)
 	p->pt = glob ? 0 : nd->a.pad[0];
 	p->pl = glob ? 0 : nd->a.pad[1];
 	p->count_pad = !glob && nd->a.count_pad;
+	p->fm = 0;
+	p->fzp = 0;
+	if (glob && g->requant_float && g->vals[nd->in[0]].dt == DT_I8) {
+		const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
+		p->fm = ir_gavg_float_mult(xv->q.scale[0], yv->q.scale[0], p->h * p->w);
+		p->fzp = yv->q.zp;
+	}
 }
 
 /* The average of one window from its sum acc and in-bound taps cnt (tidx). */
@@ -67,6 +76,14 @@ static LLVMValueRef average(Cg *c, const Pool *p, const Value *xv, LLVMValueRef 
 			div = LLVMBuildSIToFP(b, cnt, c->tf32, "");
 		}
 		return LLVMBuildFDiv(b, acc, div, "");
+	}
+	if (p->fm != 0) {
+		/* as interp_pool.c's gavg_float: (sum - zp * N) in wrapping i32 */
+		Requant rq = {0, p->fzp, -128, 127};
+		int32_t zn = (int32_t)((uint32_t)xv->q.zp * (uint32_t)(p->h * p->w));
+		acc = LLVMBuildSub(b, acc, tgt_c32(c, zn), "");
+		acc = tgt_requant_float(c, acc, LLVMConstReal(c->tf32, (double)p->fm), &rq);
+		return LLVMBuildTrunc(b, acc, tgt_type(c, xv->dt), "");
 	}
 	LLVMValueRef cnt32 = LLVMBuildIntCast2(b, cnt, c->ti32, 1, ""), n32, half, r;
 	if (p->count_pad) {

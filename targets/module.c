@@ -323,7 +323,8 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		if (storage || v->dt == DT_F32)
 			copy_in_out(c, arena, g->inputs[i], user, 1);
 		else
-			tgt_call_edge(c, v->dt == DT_I8 ? "qrt_quantize_s8" : "qrt_quantize_s16", user,
+			tgt_call_edge(c, v->dt == DT_I16 ? "qrt_quantize_s16" : g->requant_float
+			              ? "qrt_quantize_s8_even" : "qrt_quantize_s8", user,
 			              arena_ptr(c, arena, g->inputs[i]), v);
 	}
 	LLVMBuildCall2(b, LLVMGlobalGetValueType(body), body, &arena, 1, "");
@@ -491,8 +492,15 @@ int tgt_build_module(Cg *c)
 	LLVMValueRef *kernels, body;
 	int bad = 0, storage = 0;
 
-	if (check_integer_only(c))
+	if (check_integer_only(c) || ir_check_requant_float(g, c->d))
 		return 1;
+	if (g->requant_float && !c->tm->fpu) {
+		/* float requantization multiplies in float32 inside every layer:
+		 * the integer-only targets keep the fixed-point default */
+		diag_error(c->d, loc_none(), "--requant float needs a floating-point unit, which target "
+		           "%s lacks (integer-only): use the default --requant fixed", c->tm->row);
+		return 1;
+	}
 	kernels = ir_xcalloc((size_t)g->nnode + 1, sizeof *kernels);
 	c->cglob = ir_xcalloc((size_t)g->nval + 1, sizeof *c->cglob);
 

@@ -194,6 +194,8 @@ typedef struct {
 } Requant;
 LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRef shift,
                          const Requant *rq);
+/* --requant float's epilogue (ir_requant_float): acc i32, m f32, result i32. */
+LLVMValueRef tgt_requant_float(Cg *c, LLVMValueRef acc, LLVMValueRef m, const Requant *rq);
 /* The fused activation on an f32 accumulator: relu acc < 0 ? 0 : acc, relu6
  * then acc > 6 ? 6 : acc (fcmp + select, so no libm call can appear). */
 LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act);
@@ -210,6 +212,7 @@ typedef struct {
 	LLVMValueRef mult, shift; /* [OC x i32] globals: mult/shift, or for
 	                             acc64 the 16-bit multiplier and 15 - shift */
 	int all_right;       /* acc64: every 15 - shift is positive */
+	LLVMValueRef fm;     /* --requant float: [OC x float] multipliers, else NULL */
 	Requant rq;
 	int32_t in_zp;
 	Act act;

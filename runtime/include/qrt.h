@@ -56,6 +56,10 @@ typedef struct {
  * [-128, 127]; int16 zero_point 0.  n may be 0. */
 void qrt_quantize_s8(const float *x, int8_t *q, uint32_t n, float scale, int32_t zero_point);
 void qrt_quantize_s16(const float *x, int16_t *q, uint32_t n, float scale, int32_t zero_point);
+/* onnxruntime's QuantizeLinear (quantc --requant float): v = x / scale,
+ * clamped to [-128 - zero_point, 127 - zero_point] (NaN to the lower bound),
+ * rounded half to even, + zero_point. */
+void qrt_quantize_s8_even(const float *x, int8_t *q, uint32_t n, float scale, int32_t zero_point);
 /* Dequantizes n values: x = (float)(q - zero_point) * scale. */
 void qrt_dequantize_s8(const int8_t *q, float *x, uint32_t n, float scale, int32_t zero_point);
 void qrt_dequantize_s16(const int16_t *q, float *x, uint32_t n, float scale, int32_t zero_point);

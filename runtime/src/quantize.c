@@ -48,6 +48,21 @@ void qrt_quantize_s16(const float *x, int16_t *q, uint32_t n, float scale, int32
 		q[i] = (int16_t)qrt_quantize_one(x[i], scale, zero_point, -32768, 32767);
 }
 
+void qrt_quantize_s8_even(const float *x, int8_t *q, uint32_t n, float scale, int32_t zero_point)
+{
+	/* 1.5 * 2^23: (v + M) - M rounds |v| < 2^22 half to even */
+	const float magic = 12582912.0f;
+	const float lo = (float)(-128 - zero_point), hi = (float)(127 - zero_point);
+	uint32_t i;
+	for (i = 0; i < n; i++) {
+		float v = x[i] / scale;
+		v = v > lo ? v : lo;
+		v = v < hi ? v : hi;
+		v = (v + magic) - magic;
+		q[i] = (int8_t)((int32_t)v + zero_point);
+	}
+}
+
 void qrt_dequantize_s8(const int8_t *q, float *x, uint32_t n, float scale, int32_t zero_point)
 {
 	uint32_t i;

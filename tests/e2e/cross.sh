@@ -8,6 +8,8 @@
 #   QC_CROSS_PRECISION  quantc --precision (default int8)
 #   QC_CROSS_CONFIG     a --config FILE.yaml for compile and interpreter
 #                       (per-layer precisions: tests/e2e/mixed_cnn.yaml)
+#   QC_CROSS_REQUANT    quantc --requant for compile and interpreter (float:
+#                       onnxruntime's requantization, docs/requant.md)
 #   QC_CROSS_TIMEOUT    seconds QEMU may run (default 300)
 #   QC_CROSS_KEEP       a directory to copy the work files into when a check
 #                       fails (the object, firmware, outputs), for debugging
@@ -77,6 +79,10 @@ what=$prec
 if [ -n "${QC_CROSS_CONFIG:-}" ]; then
 	copts=(--config "$QC_CROSS_CONFIG")
 	what="$prec, $(basename "$QC_CROSS_CONFIG")"
+fi
+if [ -n "${QC_CROSS_REQUANT:-}" ]; then
+	copts+=(--requant "$QC_CROSS_REQUANT")
+	what="$what, --requant $QC_CROSS_REQUANT"
 fi
 qopts+=("${copts[@]}")
 [ -n "$mcpu" ] && qopts+=(--mcpu "$mcpu")

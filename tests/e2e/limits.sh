@@ -102,11 +102,11 @@ expect_error "a conv2d result padded to 1 TiB" "huge_result.qg:4:1: error: conv2
 cat > "$work/arena.qg" <<'EOF'
 model arena
 input x : f32[1,1,64,64] range [0, 1]
-y = relu(x)
+y = maxpool2d(x) { kernel = [1, 1] }
 z = relu(y)
 output z
 EOF
-# x and y are live together: 2 x 16384 bytes
+# x and y are live together: 2 x 16384 bytes (z is relu in place over y)
 expect_error "--max-memory 20K below the 32K arena" "arena.qg:3:1: error: plan-memory: 'y' (f32[1,1,64,64], 16384 bytes) does not fit in --max-memory of 20480 bytes" -- \
 	"$q" compile "$work/arena.qg" --precision f32 --max-memory 20K -o "$work/out/m.o"
 expect_error "--max-memory 1000 below one tensor" "does not fit in --max-memory of 1000 bytes" -- \

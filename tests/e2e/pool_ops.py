@@ -1,6 +1,6 @@
 """pool_ops.py OUT — an ONNX model using AveragePool (with and without
-count_include_pad, ceil_mode), GlobalAveragePool, Pad (constant) and
-Transpose, its input x.npy, calibration data calib.npy and the outputs PyTorch
+count_include_pad, ceil_mode), GlobalAveragePool, Pad (constant),
+Transpose and a dilated MaxPool (with ceil_mode), its input x.npy, calibration data calib.npy and the outputs PyTorch
 computes (y.npy for the float input), for tests/e2e/pool_ops.sh."""
 import os
 import sys
@@ -30,9 +30,12 @@ def main():
         helper.make_node('Transpose', ['p'], ['t'], name='tr', perm=[0, 3, 1, 2]),
         helper.make_node('Transpose', ['c'], ['r'], name='rev'),
         helper.make_node('Flatten', ['g'], ['y'], name='flat'),
+        helper.make_node('MaxPool', ['x'], ['m'], name='max_dil', kernel_shape=[2, 3],
+                         strides=[2, 1], pads=[1, 1, 1, 1], dilations=[2, 2], ceil_mode=1),
     ]
     # quantc run takes one output: one model per output, each with the nodes it needs
-    need = {'y': ['avg', 'gap', 'flat'], 't': ['avg_cip', 'pad', 'tr'], 'r': ['avg_ceil', 'rev']}
+    need = {'y': ['avg', 'gap', 'flat'], 't': ['avg_cip', 'pad', 'tr'], 'r': ['avg_ceil', 'rev'],
+            'm': ['max_dil']}
     for o, names in need.items():
         g = helper.make_graph([nd for nd in nodes if nd.name in names], 'pool_' + o,
                               [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 3, 7, 9])],
@@ -55,7 +58,8 @@ def main():
     p = F.pad(b, (2, 1, 1, 2), value=0.25)  # (left, right, top, bottom)
     t = p.permute(0, 3, 1, 2)
     r = c.permute(3, 2, 1, 0)
-    for name, v in (('y', gap), ('t', t), ('r', r)):
+    m = F.max_pool2d(tx, (2, 3), (2, 1), (1, 1), dilation=(2, 2), ceil_mode=True)
+    for name, v in (('y', gap), ('t', t), ('r', r), ('m', m)):
         np.save(os.path.join(out, 'ref_%s.npy' % name), v.numpy().astype(np.float32))
 
 

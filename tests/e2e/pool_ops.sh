@@ -1,6 +1,7 @@
-# pool_ops.sh — avgpool2d, global_avgpool, pad and transpose from ONNX
-# (AveragePool with count_include_pad and ceil_mode, GlobalAveragePool, Pad,
-# Transpose with and without perm; tests/e2e/pool_ops.py builds the models and
+# pool_ops.sh — avgpool2d, global_avgpool, pad, transpose and dilated
+# maxpool2d from ONNX (AveragePool with count_include_pad and ceil_mode,
+# GlobalAveragePool, Pad, Transpose with and without perm, MaxPool with
+# dilations and ceil_mode; tests/e2e/pool_ops.py builds the models and
 # PyTorch's outputs): the f32 interpreter gives PyTorch's results, the int8
 # one lies within one quantization step of them, and every model compiles,
 # int8 and f32, and round-trips through its dump.
@@ -14,7 +15,7 @@ within() {
 a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
 sys.exit(0 if a.shape == b.shape and np.abs(a - b).max() <= float(sys.argv[3]) else 1)' "$@"
 }
-for o in y t r; do
+for o in y t r m; do
 	m=$d/pool_$o.onnx
 	"$QUANTC" run "$m" --precision f32 --input "$d/x.npy" -o "$d/f_$o.npy"
 	check "pool_$o: f32 equals PyTorch (1e-6)" within "$d/f_$o.npy" "$d/ref_$o.npy" 1e-6

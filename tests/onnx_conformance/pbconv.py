@@ -6,10 +6,12 @@
       files to WORK/<test>/in_K.npy + in_K.raw (float32) and exp_K.npy (or
       write why not to data.err), and print "<test> <inputs> <outputs>"
       lines; the other tests are counted in WORK/not_counted.  Tests older
-      than opset 11 are up-converted to WORK/<test>/model.onnx.
-  pbconv.py report WORK TESTS...       compare what run.sh left in WORK/<test>
-      (status, run_0.npy, c_K.raw) with exp_K.npy and print one verdict line
-      per test and the total; exit 1 if any test failed.
+      than opset 11 are up-converted, and graph inputs that are compile-time
+      operands (COMPILE_TIME) made initializers, in WORK/<test>/model.onnx.
+  pbconv.py report WORK LIST TESTS...  compare what run.sh left in WORK/<test>
+      (status, run_K.npy, c_K.raw) with exp_K.npy and print one verdict line
+      per test and the total; exit 1 if any test failed, if one quantc
+      refused is not in LIST (unsupported.txt), or if one in LIST passed.
 """
 import os
 import sys
@@ -29,24 +31,83 @@ def load_pb(path):
 MIN_OPSET = 11  # the oldest opset quantc reads (frontend/onnx.c)
 
 
+# The operands quantc takes at compile time, by op type: input indices whose
+# values shape the computation (shapes, pads, axes, bounds) or are weights.
+# quantc is an ahead-of-time compiler, so it reads them from initializers or
+# Constant nodes; many node tests pass them as graph inputs instead, with
+# their values in test_data_set_0.  prepare() makes each graph input used
+# only at such positions an initializer holding the test's value (in
+# WORK/<test>/model.onnx); the other inputs stay the model's inputs.
+COMPILE_TIME = {
+    "BatchNormalization": (1, 2, 3, 4),  # scale, B, input_mean, input_var
+    "Clip": (1, 2),                      # min, max
+    "ConstantOfShape": (0,),             # the shape
+    "Conv": (1, 2),                      # W, B
+    "DequantizeLinear": (1, 2),          # scale, zero point
+    "Dropout": (1, 2),                   # ratio, training_mode
+    "Gather": (1,),                      # indices
+    "Gemm": (1, 2),                      # B, C
+    "MatMul": (1,),                      # B
+    "Pad": (1, 2, 3),                    # pads, constant_value, axes
+    "QuantizeLinear": (1, 2),            # scale, zero point
+    "Reshape": (1,),                     # shape
+    "Slice": (1, 2, 3, 4),               # starts, ends, axes, steps
+    "Squeeze": (1,),                     # axes
+    "Unsqueeze": (1,),                   # axes
+}
+
+
 def upgrade(model, out):
     """Node tests older than quantc's opsets (HardSigmoid's are opset 6, say)
     are converted to MIN_OPSET by ONNX's version converter, which rewrites
     the attributes whose meaning changed; run.sh then tests WORK/<test>/
-    model.onnx and says so."""
-    import onnx
+    model.onnx and says so.  Returns the model to test (converted or not)."""
     from onnx import version_converter
     old = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
     if not old or old[0] >= MIN_OPSET:
-        return
+        return model
     try:
         new = version_converter.convert_version(model, MIN_OPSET)
     except Exception:
-        return  # quantc then refuses the original's opset
+        return model  # quantc then refuses the original's opset
     os.makedirs(out, exist_ok=True)
-    onnx.save(new, os.path.join(out, "model.onnx"))
     with open(os.path.join(out, "converted"), "w") as f:
         f.write("converted from opset %d to %d\n" % (old[0], MIN_OPSET))
+    return new
+
+
+def compile_time_inputs(graph):
+    """Names of the graph inputs read only as COMPILE_TIME operands."""
+    inits = {t.name for t in graph.initializer}
+    ct, rt = set(), set()
+    for n in graph.node:
+        for k, name in enumerate(n.input):
+            (ct if k in COMPILE_TIME.get(n.op_type, ()) else rt).add(name)
+    rt |= {o.name for o in graph.output}
+    return {i.name for i in graph.input if i.name not in inits and i.name in ct - rt}
+
+
+def freeze(model, data, out):
+    """Makes the compile-time graph inputs initializers with test_data_set_0's
+    values; returns the indices (into input_K.pb) of the inputs that stay."""
+    import onnx
+    g = model.graph
+    inits = {t.name for t in g.initializer}
+    ins = [i for i in g.input if i.name not in inits]
+    ct = compile_time_inputs(g)
+    keep = [k for k, i in enumerate(ins) if i.name not in ct]
+    for k, i in enumerate(ins):
+        if i.name in ct:
+            with open(os.path.join(data, "input_%d.pb" % k), "rb") as f:
+                t = onnx.TensorProto.FromString(f.read())
+            t.name = i.name
+            g.initializer.append(t)
+    for name in ct:
+        g.input.remove(next(i for i in g.input if i.name == name))
+    if ct:
+        with open(os.path.join(out, "frozen"), "w") as f:
+            f.write("compile-time inputs: %s\n" % ", ".join(i.name for i in ins if i.name in ct))
+    return keep
 
 
 def prepare(nodedir, work, ops):
@@ -67,17 +128,24 @@ def prepare(nodedir, work, ops):
         if not types or not types <= ops:
             skipped += 1
             continue
-        upgrade(model, os.path.join(work, name))
-        files = sorted(os.listdir(data))
-        ins = [f for f in files if f.startswith("input_")]
-        outs = [f for f in files if f.startswith("output_")]
         out = os.path.join(work, name)
         os.makedirs(out, exist_ok=True)
+        new = upgrade(model, out)
+        files = sorted(os.listdir(data))
+        outs = [f for f in files if f.startswith("output_")]
+        ins = list(range(len([f for f in files if f.startswith("input_")])))
         try:
-            for k in range(len(ins)):
+            ins = freeze(new, data, out)
+        except Exception as e:
+            with open(os.path.join(out, "data.err"), "w") as f:
+                f.write("compile-time input: %s\n" % e)
+        if new is not model or os.path.exists(os.path.join(out, "frozen")):
+            onnx.save(new, os.path.join(out, "model.onnx"))
+        try:
+            for j, k in enumerate(ins):
                 a = load_pb(os.path.join(data, "input_%d.pb" % k))
-                np.save(os.path.join(out, "in_%d.npy" % k), a)
-                a.astype(np.float32).tofile(os.path.join(out, "in_%d.raw" % k))
+                np.save(os.path.join(out, "in_%d.npy" % j), a)
+                a.astype(np.float32).tofile(os.path.join(out, "in_%d.raw" % j))
             for k in range(len(outs)):
                 a = load_pb(os.path.join(data, "output_%d.pb" % k))
                 np.save(os.path.join(out, "exp_%d.npy" % k), a)
@@ -119,27 +187,46 @@ def verdict(d, nout):
         kind, _, msg = s.partition(" ")
         return kind, msg
     notes = []
-    if os.path.exists(os.path.join(d, "converted")):
-        notes.append(read(os.path.join(d, "converted")))
-    if os.path.exists(os.path.join(d, "run.skip")):  # run.sh says why
-        notes.append("run skipped: " + read(os.path.join(d, "run.skip")))
-    else:
-        why = mismatch(np.load(os.path.join(d, "run_0.npy")), np.load(os.path.join(d, "exp_0.npy")))
-        if why:
-            return "FAIL", "interpreter: " + why
+    for note in ("converted", "frozen"):
+        if os.path.exists(os.path.join(d, note)):
+            notes.append(read(os.path.join(d, note)))
     for k in range(nout):
+        exp = np.load(os.path.join(d, "exp_%d.npy" % k))
+        why = mismatch(np.load(os.path.join(d, "run_%d.npy" % k)), exp)
+        if why:
+            return "FAIL", "interpreter output %d: %s" % (k, why)
         got = np.fromfile(os.path.join(d, "c_%d.raw" % k), dtype=np.float32)
-        why = mismatch(got, np.load(os.path.join(d, "exp_%d.npy" % k)))
+        why = mismatch(got, exp)
         if why:
             return "FAIL", "compiled output %d: %s" % (k, why)
     return "PASS", "(%s)" % "; ".join(notes) if notes else ""
 
 
-def report(work, tests):
-    counts = {"PASS": 0, "FAIL": 0, "UNSUPPORTED": 0}
+def read_unsupported(path):
+    """unsupported.txt: test name, a tab, the feature quantc refuses."""
+    listed = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, _, why = line.rstrip("\n").partition("\t")
+                listed[name.strip()] = why.strip()
+    return listed
+
+
+def report(work, listfile, tests):
+    """One line per test and the total.  An UNSUPPORTED test must be listed
+    in listfile, with the feature it uses; a listed test must not pass."""
+    listed = read_unsupported(listfile)
+    counts = {"PASS": 0, "FAIL": 0, "UNSUPPORTED": 0, "UNLISTED": 0, "STALE": 0}
     for t in tests:
         name, _, nout = t.partition(":")
         kind, msg = verdict(os.path.join(work, name), int(nout))
+        if kind == "UNSUPPORTED" and name not in listed:
+            kind, msg = "UNLISTED", "quantc refuses it, and unsupported.txt does not list it: " + msg
+        elif kind == "UNSUPPORTED":
+            msg = "%s (quantc: %s)" % (listed[name], msg)
+        elif kind == "PASS" and name in listed:
+            kind, msg = "STALE", "passes, but unsupported.txt lists it (%s): remove the line" % listed[name]
         counts[kind] += 1
         if not msg:
             print(kind, name)
@@ -147,16 +234,18 @@ def report(work, tests):
             print(kind, name, msg)
         else:
             print("%s %s: %s" % (kind, name, msg))
-    print("conformance: %d passed, %d failed, %d unsupported (of the node tests of supported ops); "
+    print("conformance: %d passed, %d failed, %d unsupported (listed in unsupported.txt), "
+          "%d unsupported unlisted, %d stale entries (of the node tests of supported ops); "
           "%s node tests of other op types not counted" % (
-              counts["PASS"], counts["FAIL"], counts["UNSUPPORTED"], read(os.path.join(work, "not_counted"))))
-    return 1 if counts["FAIL"] else 0
+              counts["PASS"], counts["FAIL"], counts["UNSUPPORTED"], counts["UNLISTED"],
+              counts["STALE"], read(os.path.join(work, "not_counted"))))
+    return 1 if counts["FAIL"] or counts["UNLISTED"] or counts["STALE"] else 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "prepare":
         prepare(*sys.argv[2:])
-    elif len(sys.argv) >= 3 and sys.argv[1] == "report":
-        sys.exit(report(sys.argv[2], sys.argv[3:]))
+    elif len(sys.argv) >= 4 and sys.argv[1] == "report":
+        sys.exit(report(sys.argv[2], sys.argv[3], sys.argv[4:]))
     else:
         sys.exit(__doc__)

@@ -2,14 +2,16 @@
  *
  * For many small random configurations of every op (conv2d with strides,
  * asymmetric pads, dilations, groups, depthwise, bias or not, fused
- * activations; dense; maxpool with padding; relu; flatten; add and mul with
- * broadcasting, concat of 1 to 8 operands; small chains and a two-output
+ * activations; dense; maxpool with padding and dilations; relu; flatten; add,
+ * sub, mul and div (f32) with broadcasting, concat of 1 to 8 operands; small
+ * chains and a two-output
  * graph) in f32, int8 and int16 (16x8), the test builds a graph
  * through the IR API, compiles it with tgt_compile for the host, links the
  * object with a generated C driver (which includes the generated header) and
  * the runtime library, runs it, and compares with ir_interp_run /
  * ir_interp_run_f32: integer outputs byte for byte, float outputs within
- * 1e-5 relative (and counts the bit-identical ones).  Also checked: the
+ * 1e-5 relative (and counts the bit-identical ones; div's must all be).
+ * Also checked: the
  * qrt_model description, the entry points' error codes, undefined symbols,
  * deterministic objects, diagnostics for bad options, atomic outputs, and the
  * ELF header of every cross target.
@@ -55,6 +57,7 @@ static float rndu(float lo, float hi)
 
 static const char *qrt_lib, *qrt_inc;
 static char dir[64];
+static int exact_f32; /* run_case: every float must be bit-identical */
 
 static char *path(const char *name)
 {
@@ -223,20 +226,27 @@ static int add_unary(Graph *g, Op op, int x, Shape s)
 	return y;
 }
 
-static int add_maxpool(Graph *g, int x, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
-                       const int64_t pad[4])
+static int add_maxpool_d(Graph *g, int x, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                         const int64_t pad[4], int64_t dh, int64_t dw)
 {
 	const Shape *s = &g->vals[x].shape;
-	int64_t oh = out_dim(s->d[2], kh, sh, pad[0], pad[2], 1);
-	int64_t ow = out_dim(s->d[3], kw, sw, pad[1], pad[3], 1);
+	int64_t oh = out_dim(s->d[2], kh, sh, pad[0], pad[2], dh);
+	int64_t ow = out_dim(s->d[3], kw, sw, pad[1], pad[3], dw);
 	int y = add_unary(g, OP_MAXPOOL2D, x, shp(4, s->d[0], s->d[1], oh, ow));
 	Attrs *a = &g->nodes[g->nnode - 1].a;
 
 	a->kernel[0] = kh, a->kernel[1] = kw;
 	a->stride[0] = sh, a->stride[1] = sw;
+	a->dilation[0] = dh, a->dilation[1] = dw;
 	for (int i = 0; i < 4; i++)
 		a->pad[i] = pad[i];
 	return y;
+}
+
+static int add_maxpool(Graph *g, int x, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                       const int64_t pad[4])
+{
+	return add_maxpool_d(g, x, kh, kw, sh, sw, pad, 1, 1);
 }
 
 static int add_flatten(Graph *g, int x)
@@ -554,7 +564,7 @@ static void run_case(Graph *g, const char *desc)
 			double mag = fmax(fabs((double)got), fabs((double)want[k]));
 			if (memcmp(&got, &want[k], 4) == 0)
 				same++;
-			else if (q || !(diff <= 1e-5 * mag))
+			else if (q || exact_f32 || !(diff <= 1e-5 * mag))
 				ok = 0;
 			if (mag > 0 && diff / mag > worst)
 				worst = diff / mag;
@@ -668,6 +678,31 @@ static void test_maxpool(const Prec *p)
 	         "pad %lld,%lld,%lld,%lld", prec_name(p), (long long)n, (long long)c, (long long)h,
 	         (long long)w, (long long)kh, (long long)kw, (long long)s0, (long long)s1,
 	         (long long)pad[0], (long long)pad[1], (long long)pad[2], (long long)pad[3]);
+	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+/* Dilations 1 to 3, pads up to the window's span - 1: some windows have
+ * no in-bound tap (0 / zp). */
+static void test_maxpool_dilated(const Prec *p)
+{
+	char desc[200];
+	int x;
+	int64_t kh = 1 + rnd() % 3, kw = 1 + rnd() % 3, dh = 1 + rnd() % 3, dw = 1 + rnd() % 3;
+	int64_t s0 = 1 + rnd() % 3, s1 = 1 + rnd() % 3;
+	int64_t eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1;
+	int64_t pad[4] = {rnd() % eh, rnd() % ew, rnd() % eh, rnd() % ew};
+	int64_t n = 1 + rnd() % 2, c = 1 + rnd() % 3, h = eh + rnd() % 6, w = ew + rnd() % 6;
+	Graph *g = new_graph(p, shp(4, n, c, h, w), &x);
+	int y = add_maxpool_d(g, x, kh, kw, s0, s1, pad, dh, dw);
+
+	ir_add_output(g, y);
+	place(g, 0);
+	snprintf(desc, sizeof desc, "maxpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
+	         "dilation %lld,%lld pad %lld,%lld,%lld,%lld", prec_name(p), (long long)n,
+	         (long long)c, (long long)h, (long long)w, (long long)kh, (long long)kw,
+	         (long long)s0, (long long)s1, (long long)dh, (long long)dw, (long long)pad[0],
+	         (long long)pad[1], (long long)pad[2], (long long)pad[3]);
 	run_case(g, desc);
 	ir_graph_free(g);
 }
@@ -993,12 +1028,14 @@ static void test_binary(Op op, const Prec *p, int mode)
 	g->nodes[g->nnode - 1].a.act = (Act)(rnd() % 3);
 	if (mode == 1 && p->dt != DT_F32)
 		g->vals[y].q.scale[0] = g->vals[x].q.scale[0] * (op == OP_MUL ? g->vals[in[1]].q.scale[0] : 1) / 50;
+	exact_f32 = op == OP_DIV; /* IEEE division: one correctly rounded result */
 	ir_add_output(g, y);
 	place(g, 1);
 	snprintf(desc, sizeof desc, "%s %s %s by %s act %s%s", ir_ops[op].name, prec_name(p),
 	         ir_shape_str(&as, b1, sizeof b1), ir_shape_str(&bs, b2, sizeof b2),
 	         ir_act_name(g->nodes[g->nnode - 1].a.act), mode == 1 && p->dt != DT_F32 ? " (M > 1)" : "");
 	run_case(g, desc);
+	exact_f32 = 0;
 	ir_graph_free(g);
 }
 
@@ -1308,6 +1345,13 @@ int main(int argc, char **argv)
 		test_pad_transpose(pp[(i + 2) % 3]);
 	}
 	test_avgpool_accuracy();
+	for (int i = 0; i < 12; i++) {
+		Prec p = {i % 3 == 0 ? DT_F32 : i % 3 == 1 ? DT_I8 : DT_I16, 0, SCALE_SPAN};
+		test_binary(OP_SUB, &p, i % 4 == 2);
+		if (i % 3 == 0)
+			test_binary(OP_DIV, &p, 0);
+		test_maxpool_dilated(&p);
+	}
 	test_object_properties();
 	test_bad_options();
 	test_cross();

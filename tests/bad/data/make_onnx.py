@@ -35,12 +35,13 @@ with open('../onnx_garbage.onnx', 'wb') as f:
 save(model([conv], [w], opset=9), 'onnx_opset9')
 save(model([helper.make_node('Conv', ['x', 'w'], ['c'], name='conv0', pads=[1, 1, 1, 1]),
             helper.make_node('Det', ['c'], ['y'], name='det0')], [w]), 'onnx_unsupported_op')
-# a BatchNormalization after a Relu: nothing to fold it into
+# a BatchNormalization in training mode (batch statistics: nothing to fold)
 bn = [helper.make_tensor(n, TensorProto.FLOAT, [1], [v])
       for n, v in (('g', 1.0), ('b', 0.0), ('m', 0.0), ('v', 1.0))]
 save(model([helper.make_node('Relu', ['x'], ['r'], name='relu0'),
-            helper.make_node('BatchNormalization', ['r', 'g', 'b', 'm', 'v'], ['y'], name='bn0')],
-           bn), 'onnx_bn_unfoldable')
+            helper.make_node('BatchNormalization', ['r', 'g', 'b', 'm', 'v'], ['y'], name='bn0',
+                             training_mode=1)],
+           bn, opset=14), 'onnx_bn_training')
 # weights whose raw_data is shorter than their shape says
 short = TensorProto(name='w', data_type=TensorProto.FLOAT, dims=[2, 1, 3, 3],
                     raw_data=np.zeros(3, np.float32).tobytes())
