@@ -25,15 +25,8 @@
 #if !defined(MODEL)
 #error "define MODEL, the model's C prefix"
 #endif
-#define STR2(x) #x
-#define STR(x) STR2(x)
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#include STR(MODEL.h)
+#include "qrt_select.h"
 #include "images.h"
-
-#define RUN CAT(MODEL, _run)
-#define INFO CAT(MODEL, _model)
 
 /* CMSDK APB timer 0 of the MPS2 boards: CTRL, VALUE, RELOAD (word offsets) */
 #define TIMER0 ((volatile uint32_t *)0x40000000u)

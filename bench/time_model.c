@@ -42,14 +42,7 @@
 #ifndef MODEL
 #error "define MODEL, the model's C prefix (quantc compile --name)"
 #endif
-#define STR2(x) #x
-#define STR(x) STR2(x)
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#include STR(MODEL.h)
-
-#define RUN CAT(MODEL, _run)
-#define INFO CAT(MODEL, _model)
+#include "qrt_select.h"
 
 #define MAX_IDS 256       /* trace ids recorded per run */
 #define MIN_RUNS 50

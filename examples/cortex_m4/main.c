@@ -12,19 +12,8 @@
 #define MODEL cnn
 #define MODEL_UC CNN
 #endif
-#define STR2(x) #x
-#define STR(x) STR2(x)
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#include STR(MODEL.h)
+#include "qrt_select.h"
 #include "images.h"
-
-#define RUN CAT(MODEL, _run)
-#define INFO CAT(MODEL, _model)
-#define ARENA_SIZE CAT(MODEL_UC, _ARENA_SIZE)
-#define ARENA_ALIGN CAT(MODEL_UC, _ARENA_ALIGN)
-#define IN_SIZE CAT(MODEL_UC, _INPUT0_SIZE)
-#define OUT_SIZE CAT(MODEL_UC, _OUTPUT0_SIZE)
 
 _Static_assert(IN_SIZE == IMAGE_PIXELS, "images.h does not match the model's input");
 _Static_assert(OUT_SIZE == 10, "expected the ten Fashion-MNIST classes");

@@ -14,14 +14,7 @@
 #ifndef MODEL
 #define MODEL cnn
 #endif
-#define STR2(x) #x
-#define STR(x) STR2(x)
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#include STR(MODEL.h)
-
-#define RUN CAT(MODEL, _run)
-#define INFO CAT(MODEL, _model)
+#include "qrt_select.h"
 
 static const char *classes[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};

@@ -27,19 +27,8 @@
 #if !defined(MODEL) || !defined(MODEL_UC)
 #error "define MODEL (the symbol prefix, e.g. cnn) and MODEL_UC (the same in upper case)"
 #endif
-#define STR2(x) #x
-#define STR(x) STR2(x)
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#include STR(MODEL.h)
+#include "qrt_select.h"
 #include "images.h"
-
-#define RUN CAT(MODEL, _run)
-#define INFO CAT(MODEL, _model)
-#define ARENA_SIZE CAT(MODEL_UC, _ARENA_SIZE)
-#define ARENA_ALIGN CAT(MODEL_UC, _ARENA_ALIGN)
-#define IN_SIZE CAT(MODEL_UC, _INPUT0_SIZE)
-#define OUT_SIZE CAT(MODEL_UC, _OUTPUT0_SIZE)
 
 #define GUARD 64u      /* guard bytes after a buffer; before it, GUARD or more */
 #define BUF_ALIGN 256u /* of the static buffers */
@@ -149,7 +138,7 @@ int main(void)
 	int bad = 0;
 
 	printf("model %s: arena %lu bytes aligned to %lu (at +%lu of a %lu-aligned buffer), "
-	       "%lu inputs, %lu outputs, %lu images\n", STR(MODEL), (unsigned long)ARENA_SIZE,
+	       "%lu inputs, %lu outputs, %lu images\n", QRT_STR(MODEL), (unsigned long)ARENA_SIZE,
 	       (unsigned long)ARENA_ALIGN, (unsigned long)LEAD, (unsigned long)BUF_ALIGN,
 	       (unsigned long)IN_SIZE, (unsigned long)OUT_SIZE, (unsigned long)IMAGES_COUNT);
 	bad |= arena_as_promised();

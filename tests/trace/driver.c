@@ -22,18 +22,8 @@
 #if !defined(MODEL) || !defined(MODEL_UC)
 #error "define MODEL (the symbol prefix, e.g. cnn) and MODEL_UC (the same in upper case)"
 #endif
-#define STR2(x) #x
-#define STR(x) STR2(x)
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#include STR(MODEL.h)
+#include "qrt_select.h"
 #include "images.h"
-
-#define RUN CAT(MODEL, _run)
-#define INFO CAT(MODEL, _model)
-#define ARENA_SIZE CAT(MODEL_UC, _ARENA_SIZE)
-#define IN_SIZE CAT(MODEL_UC, _INPUT0_SIZE)
-#define OUT_SIZE CAT(MODEL_UC, _OUTPUT0_SIZE)
 
 _Static_assert(IN_SIZE == IMAGE_PIXELS, "images.h does not match the model's input size");
 
@@ -41,13 +31,13 @@ _Static_assert(IN_SIZE == IMAGE_PIXELS, "images.h does not match the model's inp
  * checked after every run: the model writes nowhere else. */
 #define GUARD 64u
 #define GUARD_BYTE 0x3c
-_Static_assert(GUARD % CAT(MODEL_UC, _ARENA_ALIGN) == 0, "arena alignment above 64 bytes");
+_Static_assert(GUARD % QRT_CAT(MODEL_UC, _ARENA_ALIGN) == 0, "arena alignment above 64 bytes");
 static _Alignas(64) unsigned char arena_buf[GUARD + ARENA_SIZE + GUARD];
 #define arena (arena_buf + GUARD)
 static float x[IN_SIZE], y[OUT_SIZE];
 
 #ifndef NO_TRACE
-_Static_assert(CAT(MODEL_UC, _TRACE_LAYERS) > 0, "compile the model with --instrument");
+_Static_assert(QRT_CAT(MODEL_UC, _TRACE_LAYERS) > 0, "compile the model with --instrument");
 
 /* "T <layer_id> <bytes> <hex>": the hex goes out in chunks, so that a slow
  * console gets few, long writes. */
@@ -89,7 +79,7 @@ int main(void)
 	int bad = 0;
 
 #ifndef NO_TRACE
-	printf("H %s %lu\n", INFO.name, (unsigned long)CAT(MODEL_UC, _TRACE_LAYERS));
+	printf("H %s %lu\n", INFO.name, (unsigned long)QRT_CAT(MODEL_UC, _TRACE_LAYERS));
 #endif
 	for (k = 0; k < IMAGES_COUNT; k++) {
 		for (j = 0; j < IN_SIZE; j++)

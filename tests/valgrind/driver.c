@@ -38,20 +38,8 @@
 #if !defined(MODEL) || !defined(MODEL_UC)
 #error "define MODEL (the symbol prefix, e.g. cnn) and MODEL_UC (the same in upper case)"
 #endif
-#define STR2(x) #x
-#define STR(x) STR2(x)
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#include STR(MODEL.h)
+#include "qrt_select.h"
 #include "images.h"
-
-#define RUN CAT(MODEL, _run)
-#define RUN_Q CAT(MODEL, _run_q)
-#define INFO CAT(MODEL, _model)
-#define ARENA_SIZE CAT(MODEL_UC, _ARENA_SIZE)
-#define ARENA_ALIGN CAT(MODEL_UC, _ARENA_ALIGN)
-#define IN_SIZE CAT(MODEL_UC, _INPUT0_SIZE)
-#define OUT_SIZE CAT(MODEL_UC, _OUTPUT0_SIZE)
 
 _Static_assert(IN_SIZE == IMAGE_PIXELS, "images.h does not match the model's input size");
 _Static_assert((ARENA_ALIGN & (ARENA_ALIGN - 1)) == 0, "ARENA_ALIGN is not a power of two");
@@ -103,11 +91,11 @@ static int run_float(const float *src, float *out)
 	memcpy(x, src, IN_SIZE * sizeof *x);
 	int rc = RUN(x, y, arena);
 	if (rc != 0) {
-		printf("ERROR image %lu: " STR(RUN) " returned %d\n", image, rc);
+		printf("ERROR image %lu: " QRT_STR(RUN) " returned %d\n", image, rc);
 		bad = 1;
 		goto out;
 	}
-	bad |= defined(y, OUT_SIZE * sizeof *y, STR(RUN) "'s output");
+	bad |= defined(y, OUT_SIZE * sizeof *y, QRT_STR(RUN) "'s output");
 	memcpy(out, y, OUT_SIZE * sizeof *y);
 out:
 	free(x);
@@ -138,11 +126,11 @@ static int run_quantized(const float *src, const float *want)
 	}
 	int rc = RUN_Q(x, y, arena);
 	if (rc != 0) {
-		printf("ERROR image %lu: " STR(RUN_Q) " returned %d\n", image, rc);
+		printf("ERROR image %lu: " QRT_STR(RUN_Q) " returned %d\n", image, rc);
 		bad = 1;
 		goto out;
 	}
-	if (defined(y, OUT_SIZE * sizeof *y, STR(RUN_Q) "'s output")) {
+	if (defined(y, OUT_SIZE * sizeof *y, QRT_STR(RUN_Q) "'s output")) {
 		bad = 1;
 		goto out;
 	}
@@ -151,7 +139,7 @@ static int run_quantized(const float *src, const float *want)
 	else
 		qrt_dequantize_s16((const int16_t *)(void *)y, got, OUT_SIZE, o->scale, o->zero_point);
 	if (memcmp(got, want, sizeof got))
-		bad = error(STR(RUN_Q) "'s outputs dequantized differ from " STR(RUN) "'s");
+		bad = error(QRT_STR(RUN_Q) "'s outputs dequantized differ from " QRT_STR(RUN) "'s");
 out:
 	free(x);
 	free(y);
@@ -165,10 +153,10 @@ static int info_matches(void)
 {
 	int bad = 0;
 	if (INFO.arena_size != ARENA_SIZE || INFO.arena_align != ARENA_ALIGN)
-		bad = error(STR(INFO) ".arena_size/arena_align differ from the header's macros");
+		bad = error(QRT_STR(INFO) ".arena_size/arena_align differ from the header's macros");
 	if (INFO.num_inputs != 1 || INFO.num_outputs != 1 || INFO.inputs[0].size != IN_SIZE ||
 	    INFO.outputs[0].size != OUT_SIZE)
-		bad = error(STR(INFO) "'s inputs/outputs differ from the header's macros");
+		bad = error(QRT_STR(INFO) "'s inputs/outputs differ from the header's macros");
 #ifdef QTYPE
 	if (INFO.inputs[0].dtype != (sizeof(QTYPE) == 1 ? QRT_I8 : QRT_I16))
 		bad = error("QTYPE is not the model's input storage type");
@@ -182,7 +170,7 @@ int main(void)
 	uint32_t k, j;
 	int bad = info_matches();
 
-	printf("model %s: arena %lu bytes aligned to %lu, %lu images%s\n", STR(MODEL),
+	printf("model %s: arena %lu bytes aligned to %lu, %lu images%s\n", QRT_STR(MODEL),
 	       (unsigned long)ARENA_SIZE, (unsigned long)ARENA_ALIGN, (unsigned long)IMAGES_COUNT,
 #ifdef QTYPE
 	       ", _run and _run_q"
