@@ -37,6 +37,9 @@ static int64_t *weight_perm(const ConvDims *d)
 
 int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
 {
+	if (tgt_conv2d_vnni(c, n, fn))
+		return 0; /* a target kernel (kernel_x86.c) */
+
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];
 	const Value *xv = &g->vals[nd->in[0]], *wv = &g->vals[nd->in[1]], *yv = &g->vals[nd->out];

@@ -457,6 +457,7 @@ static const char *prec_name(const Prec *p)
 }
 
 static const char *cpus[] = {NULL, "x86-64", "x86-64-v3"};
+static int host_only; /* run_case compiles for the host CPU alone */
 
 /* A sanitizer build's runtime library needs the sanitizers at link time. */
 #ifdef __SANITIZE_ADDRESS__
@@ -470,7 +471,7 @@ static void run_case(Graph *g, const char *desc)
 {
 	static int count;
 	int q = is_quant(g);
-	const char *cpu = cpus[count % 3];
+	const char *cpu = host_only ? NULL : cpus[count % 3];
 	int opt = count % 7 == 3 ? 0 : count % 7 == 5 ? 3 : count % 7 == 6 ? 1 : 2;
 	Diag d = {.out = NULL};
 	char what[400];
@@ -643,6 +644,50 @@ static void random_conv(ConvCfg *k)
 	         k->w + k->pl + k->pr - k->dw * (k->kw - 1) - 1 < 0);
 	k->bias = rnd() % 4 != 0;
 	k->act = (Act)(rnd() % 3);
+}
+
+/* The AVX-512 VNNI kernel (targets/kernel_x86.c) takes int8 convolutions
+ * with one group on a host that has it: channel counts that are not
+ * multiples of 4 and 16, more than 128 output channels (two tile widths),
+ * strides, pads, dilations, odd pixel counts, both requantizations. */
+static void test_conv_vnni(void)
+{
+	static const int64_t cs[] = {1, 3, 4, 5, 17, 64, 67};
+	static const int64_t ocs[] = {1, 5, 16, 17, 33, 128, 130, 200};
+	ConvCfg k;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx512vnni")) {
+		printf("skip: the host has no AVX-512 VNNI: its int8 conv2d kernel is not run\n");
+		return;
+	}
+#else
+	printf("skip: not an x86-64 host: the AVX-512 VNNI int8 conv2d kernel is not run\n");
+	return;
+#endif
+	host_only = 1;
+	for (int i = 0; i < 24; i++) {
+		Prec p = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
+		random_conv(&k);
+		k.g = 1;
+		k.c = cs[rnd() % 7];
+		k.oc = ocs[rnd() % 8];
+		char desc[340];
+		int x;
+		Graph *g = new_graph(&p, shp(4, k.n, k.c, k.h, k.w), &x);
+		g->requant_float = i % 4 == 3;
+		ir_add_output(g, add_conv(g, x, &k, &p));
+		place(g, 0);
+		conv_desc(desc, 300, &k, &p);
+		strcat(desc, g->requant_float ? " vnni, requant float" : " vnni");
+		run_case(g, desc);
+		ir_graph_free(g);
+	}
+	/* the last case's object: the kernel was the VNNI one */
+	check(sh("llvm-objdump-19 -d %s | grep -q vpdpbusd", path("m.o")) == 0,
+	      "the host's int8 conv2d object uses vpdpbusd");
+	host_only = 0;
 }
 
 static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const Prec *p)
@@ -1296,6 +1341,7 @@ int main(int argc, char **argv)
 		random_conv(&k);
 		test_conv(&k, &p);
 	}
+	test_conv_vnni();
 	for (int i = 0; i < 8; i++) {
 		Prec p = {DT_I16, i % 2, i == 6 ? SCALE_HUGE : i == 7 ? SCALE_LEFT : SCALE_SPAN};
 		random_conv(&k);

@@ -1,0 +1,371 @@
+/* kernel_x86.c — the int8 conv2d kernel for x86-64 with AVX-512 VNNI.
+ *
+ * LLVM's vectorizer never forms vpdpbusd from plain loops, so this file
+ * emits it itself (llvm.x86.avx512.vpdpbusd.512: 16 i32 lanes, each adds the
+ * products of 4 unsigned bytes of its second operand with 4 signed bytes of
+ * its third, without saturation, so the sum wraps exactly as the
+ * interpreter's i32 accumulator).  It takes int8 convolutions with one group
+ * and an i32 bias (or none); tgt_lower_conv2d falls back to its generic loop
+ * nest for everything else.
+ *
+ * The unsigned operand is the activation shifted: u = x + 128 (x xor 0x80).
+ * Then sum (x - zx) w = sum u w - (128 + zx) sum w, and the last term, per
+ * output channel, is folded into the bias at compile time (mod 2^32, like the
+ * accumulation).  A tap outside the input reads u = zx + 128, whose product
+ * cancels, so every tap is uniform: the input is first copied into a padded
+ * NHWC scratch buffer on the stack, [Hp][Wp][Cp] bytes (C rounded up to 4,
+ * borders and extra channels filled with zx + 128), so that the 4 channels of
+ * one tap are one 32-bit load, broadcast to the 16 lanes.
+ *
+ * Weights are repacked into [OC/16][KH][KW][Cp/4][16][4] bytes (zero for the
+ * padding channels and rows), one 64-byte vector per 16 output channels and
+ * 4 input channels of a tap.  A tile is 2 output pixels x up to 8 blocks of
+ * 16 output channels: 16 zmm accumulators, each weight vector feeding 2
+ * vpdpbusd.  The tile's accumulators go through a small stack buffer to the
+ * shared requantization epilogue (fixed point or --requant float), which
+ * writes the NCHW output.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets.h"
+
+enum {
+	NPIX = 2,              /* output pixels per tile */
+	NBLK = 8,              /* blocks of 16 output channels per tile */
+	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
+};
+
+/* The sign of the last "+name" or "-name" in the feature list fs: 1, 0, or
+ * -1 when it is not there. */
+static int feature_sign(const char *fs, const char *name)
+{
+	size_t n = strlen(name);
+	int sign = -1;
+
+	for (const char *p = fs; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n + 1 && (p[0] == '+' || p[0] == '-') && strncmp(p + 1, name, n) == 0)
+			sign = p[0] == '+';
+		p = e ? e + 1 : NULL;
+	}
+	return sign;
+}
+
+/* The CPUs LLVM 19 gives avx512vnni by default. */
+static int cpu_has_vnni(const char *cpu)
+{
+	static const char *const cpus[] = {
+		"cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake",
+		"rocketlake", "sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d",
+		"znver4", "znver5", NULL,
+	};
+
+	for (int i = 0; cpu && cpus[i]; i++)
+		if (strcmp(cpu, cpus[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int has_vnni(const TgtMachine *m)
+{
+	int s;
+
+	if (strncmp(m->triple, "x86_64", 6) != 0)
+		return 0;
+	if (feature_sign(m->features, "avx512f") == 0)
+		return 0;
+	s = feature_sign(m->features, "avx512vnni");
+	return s >= 0 ? s : cpu_has_vnni(m->cpu);
+}
+
+typedef struct {
+	int64_t N, C, H, W, OC, KH, KW, OH, OW;
+	int64_t sh, sw, dh, dw, pt, pl;
+	int64_t Cp, C4, Hp, Wp, OCB, P;
+} Geo;
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The shapes this kernel takes; fills d. */
+static int applies(Cg *c, const Node *nd, Geo *d)
+{
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
+	const Attrs *a = &nd->a;
+
+	if (!has_vnni(c->tm) || a->groups != 1 || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+		return 0;
+	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
+		return 0;
+	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
+		return 0;
+	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
+	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
+	d->OH = y->shape.d[2], d->OW = y->shape.d[3];
+	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
+	d->pt = a->pad[0], d->pl = a->pad[1];
+	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
+		return 0;
+	d->Cp = (d->C + 3) / 4 * 4, d->C4 = d->Cp / 4;
+	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
+	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
+	d->OCB = (d->OC + 15) / 16, d->P = d->OH * d->OW;
+	return d->Hp * d->Wp * d->Cp <= SCRATCH_MAX;
+}
+
+/* The repacked weights (see the header comment). */
+static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
+{
+	const int8_t *w = c->g->vals[nd->in[1]].data;
+	size_t len = (size_t)(d->OCB * d->KH * d->KW * d->C4 * 64);
+	unsigned char *buf = ir_xmalloc(len), *p = buf;
+	char name[320];
+	LLVMValueRef gv;
+
+	for (int64_t ob = 0; ob < d->OCB; ob++)
+		for (int64_t ky = 0; ky < d->KH; ky++)
+			for (int64_t kx = 0; kx < d->KW; kx++)
+				for (int64_t c4 = 0; c4 < d->C4; c4++)
+					for (int64_t l = 0; l < 16; l++)
+						for (int64_t q = 0; q < 4; q++) {
+							int64_t oc = ob * 16 + l, ci = c4 * 4 + q;
+							*p++ = oc < d->OC && ci < d->C
+							       ? (unsigned char)w[((oc * d->C + ci) * d->KH + ky) * d->KW + kx]
+							       : 0;
+						}
+	snprintf(name, sizeof name, "%s.wvnni%d", c->name, n);
+	gv = tgt_const_bytes(c, name, buf, len);
+	free(buf);
+	return gv;
+}
+
+/* bias[oc] - (128 + zx) * sum of w[oc], wrapping, padded to OCB*16 lanes. */
+static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, int n)
+{
+	const Graph *g = c->g;
+	const int8_t *w = g->vals[nd->in[1]].data;
+	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
+	int64_t per = d->C * d->KH * d->KW;
+	unsigned char *buf = ir_xcalloc((size_t)(d->OCB * 16), 4);
+	char name[320];
+	LLVMValueRef gv;
+
+	for (int64_t oc = 0; oc < d->OC; oc++) {
+		uint32_t s = 0, v;
+		for (int64_t k = 0; k < per; k++)
+			s += (uint32_t)(int32_t)w[oc * per + k];
+		v = (bias ? (uint32_t)bias[oc] : 0) - (uint32_t)(128 + zx) * s;
+		for (int k = 0; k < 4; k++)
+			buf[oc * 4 + k] = (unsigned char)(v >> (8 * k));
+	}
+	snprintf(name, sizeof name, "%s.bvnni%d", c->name, n);
+	gv = tgt_const_bytes(c, name, buf, (size_t)(d->OCB * 16 * 4));
+	free(buf);
+	return gv;
+}
+
+typedef struct {
+	const Geo *d;
+	Epilogue e;
+	LLVMTypeRef tv;      /* <16 x i32> */
+	LLVMValueRef dpbusd; /* the intrinsic */
+	LLVMTypeRef tdp;     /* its function type */
+	LLVMValueRef w, bias, s, y, tmp, nbase;
+	LLVMValueRef acc[NPIX][NBLK];
+} Kern;
+
+static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
+{
+	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
+	LLVMSetAlignment(v, align);
+	return v;
+}
+
+static void store_al(Cg *c, LLVMValueRef v, LLVMValueRef p, unsigned align)
+{
+	LLVMSetAlignment(LLVMBuildStore(c->b, v, p), align);
+}
+
+/* Byte offset into the scratch buffer of the first tap of pixel p. */
+static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
+{
+	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
+	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
+	LLVMValueRef row = tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
+	return tgt_mad(c, row, d->Cp, NULL);
+}
+
+/* The 4 bytes at s + off, broadcast to 16 lanes. */
+static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
+{
+	LLVMValueRef v = load_al(c, c->ti32, tgt_gep(c, c->ti8, k->s, off), 1);
+	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->tv), v, tgt_c32(c, 0), "");
+	return LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->tv), LLVMConstNull(k->tv), "");
+}
+
+/* The taps of one tile: for ky, kx, c4, the vpdpbusd of every accumulator. */
+static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
+{
+	const Geo *d = k->d;
+	Loop lky, lkx, lc;
+	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
+	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+	LLVMValueRef c4 = tgt_upto(c, &lc, d->C4);
+	LLVMValueRef coff = LLVMBuildNSWAdd(c->b, toff, tgt_mad(c, c4, 4, NULL), "");
+	LLVMValueRef u[NPIX];
+
+	for (int i = 0; i < NPIX; i++)
+		u[i] = bcast(c, k, LLVMBuildNSWAdd(c->b, base[i], coff, ""));
+	for (int b = 0; b < nb; b++) {
+		/* vector index ((ob0 + b) * KH*KW + tap) * C4 + c4 */
+		LLVMValueRef ob = LLVMBuildNSWAdd(c->b, ob0, tgt_cidx(c, b), "");
+		LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->KH * d->KW, tap), d->C4, c4);
+		LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
+		for (int i = 0; i < NPIX; i++) {
+			LLVMValueRef args[3] = {LLVMBuildLoad2(c->b, k->tv, k->acc[i][b], ""), u[i], wv};
+			LLVMBuildStore(c->b, LLVMBuildCall2(c->b, k->tdp, k->dpbusd, args, 3, ""), k->acc[i][b]);
+		}
+	}
+	tgt_loop_close(c, &lc);
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
+}
+
+/* One tile: pixels p0 and min(p0 + 1, P - 1) (the last one twice when P is
+ * odd: the same values are stored twice), blocks ob0 .. ob0 + nb - 1. */
+static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
+	Loop lj;
+
+	for (int i = 0; i < NPIX; i++) {
+		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), "");
+		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
+		base[i] = pixel_base(c, d, p[i]);
+	}
+	for (int j = 0; j < nb; j++) {
+		LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
+		                                             LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "")), 16);
+		for (int i = 0; i < NPIX; i++)
+			LLVMBuildStore(b, bv, k->acc[i][j]);
+	}
+	tile_taps(c, k, nb, ob0, base);
+
+	/* through tmp[NPIX][NBLK*16] to the epilogue, for the valid channels */
+	for (int i = 0; i < NPIX; i++)
+		for (int j = 0; j < nb; j++)
+			store_al(c, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""),
+			         tgt_gep(c, k->tv, k->tmp, tgt_cidx(c, i * NBLK + j)), 64);
+	LLVMValueRef oc0 = tgt_mad(c, ob0, 16, NULL);
+	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->OC), oc0, "");
+	LLVMValueRef cnt = tgt_cidx(c, nb * 16);
+	cnt = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, cnt, ""), left, cnt, "");
+	for (int i = 0; i < NPIX; i++) {
+		LLVMValueRef jj = tgt_loop_open(c, &lj, tgt_cidx(c, 0), cnt);
+		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, jj, "");
+		LLVMValueRef a = tgt_load(c, c->ti32, k->tmp, tgt_mad(c, tgt_cidx(c, i), NBLK * 16, jj));
+		LLVMValueRef r = tgt_epilogue(c, &k->e, a, oc);
+		tgt_store(c, r, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p[i]));
+		tgt_loop_close(c, &lj);
+	}
+}
+
+/* Every tile of nb blocks starting at block ob0, over all pixels. */
+static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
+{
+	Loop lp;
+	LLVMValueRef pp = tgt_upto(c, &lp, (k->d->P + NPIX - 1) / NPIX);
+
+	tile(c, k, nb, ob0, tgt_mad(c, pp, NPIX, NULL));
+	tgt_loop_close(c, &lp);
+}
+
+/* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
+ * then x xor 0x80 at the input's positions. */
+static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lc, lh, lw;
+
+	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
+	                tgt_cidx(c, d->Hp * d->Wp * d->Cp), 64);
+	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, ci), d->H, NULL);
+	LLVMValueRef h = tgt_upto(c, &lh, d->H);
+	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->W, NULL);
+	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->pt * d->Wp + d->pl));
+	LLVMValueRef w = tgt_upto(c, &lw, d->W);
+	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
+	v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
+	tgt_store(c, v, k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
+	tgt_loop_close(c, &lw);
+	tgt_loop_close(c, &lh);
+	tgt_loop_close(c, &lc);
+}
+
+static void declare_dpbusd(Cg *c, Kern *k)
+{
+	static const char name[] = "llvm.x86.avx512.vpdpbusd.512";
+	LLVMTypeRef ps[3] = {k->tv, k->tv, k->tv};
+
+	k->tdp = LLVMFunctionType(k->tv, ps, 3, 0);
+	k->dpbusd = LLVMGetNamedFunction(c->mod, name);
+	if (!k->dpbusd)
+		k->dpbusd = LLVMAddFunction(c->mod, name, k->tdp);
+}
+
+int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
+{
+	const Node *nd = &c->g->nodes[n];
+	LLVMContextRef ctx = c->ctx;
+	Geo d;
+	Kern k;
+	Loop ln, lg;
+
+	if (!applies(c, nd, &d))
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.d = &d;
+	tgt_epilogue_init(c, n, &k.e);
+	if (k.e.acc64)
+		ICE("an int8 convolution with a 64-bit accumulator");
+	k.tv = LLVMVectorType(c->ti32, 16);
+	declare_dpbusd(c, &k);
+	/* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+	                        LLVMCreateStringAttribute(ctx, "min-legal-vector-width", 22, "512", 3));
+	k.w = pack_weights(c, nd, &d, n);
+	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
+	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp);
+	LLVMSetAlignment(k.s, 64);
+	k.tmp = tgt_alloca(c, k.tv, NPIX * NBLK);
+	LLVMSetAlignment(k.tmp, 64);
+	for (int i = 0; i < NPIX; i++)
+		for (int j = 0; j < NBLK; j++)
+			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
+	k.y = LLVMGetParam(fn, 1);
+
+	LLVMValueRef in = tgt_upto(c, &ln, d.N);
+	k.nbase = tgt_mad(c, in, d.OC, NULL);
+	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
+	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
+	if (full) {
+		LLVMValueRef og = tgt_upto(c, &lg, full);
+		tiles(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL));
+		tgt_loop_close(c, &lg);
+	}
+	if (rest)
+		tiles(c, &k, (int)rest, tgt_cidx(c, full * NBLK));
+	tgt_loop_close(c, &ln);
+	return 1;
+}
