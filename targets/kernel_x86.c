@@ -21,9 +21,12 @@
  * padding channels and rows), one 64-byte vector per 16 output channels and
  * 4 input channels of a tap.  A tile is 2 output pixels x up to 8 blocks of
  * 16 output channels: 16 zmm accumulators, each weight vector feeding 2
- * vpdpbusd.  The tile's accumulators go through a small stack buffer to the
- * shared requantization epilogue (fixed point or --requant float), which
- * writes the NCHW output.
+ * vpdpbusd.  Each accumulator is requantized as a vector (tgt_requant and
+ * tgt_requant_float take vectors, with per-lane parameters padded to whole
+ * blocks) into a chunk of 16 pixels x 16 channels of bytes; a chunk is
+ * transposed in registers and stored as 16 masked 16-byte rows of the NCHW
+ * output (scattering single bytes cost more than the dot products did on the
+ * first layer).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -172,10 +175,12 @@ static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, i
 typedef struct {
 	const Geo *d;
 	Epilogue e;
-	LLVMTypeRef tv;      /* <16 x i32> */
-	LLVMValueRef dpbusd; /* the intrinsic */
-	LLVMTypeRef tdp;     /* its function type */
-	LLVMValueRef w, bias, s, y, tmp, nbase;
+	LLVMTypeRef tv, tb;  /* <16 x i32>, <16 x i8> */
+	LLVMValueRef dpbusd; /* the intrinsics and their types */
+	LLVMTypeRef tdp;
+	LLVMValueRef mstore;
+	LLVMTypeRef tms;
+	LLVMValueRef w, bias, mult, shift, fm, s, y, st, nbase;
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
 
@@ -184,11 +189,6 @@ static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align
 	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
 	LLVMSetAlignment(v, align);
 	return v;
-}
-
-static void store_al(Cg *c, LLVMValueRef v, LLVMValueRef p, unsigned align)
-{
-	LLVMSetAlignment(LLVMBuildStore(c->b, v, p), align);
 }
 
 /* Byte offset into the scratch buffer of the first tap of pixel p. */
@@ -238,17 +238,33 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	tgt_loop_close(c, &lky);
 }
 
-/* One tile: pixels p0 and min(p0 + 1, P - 1) (the last one twice when P is
- * odd: the same values are stored twice), blocks ob0 .. ob0 + nb - 1. */
-static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
+/* The requantized bytes of 16 channels of block ob from accumulator a. */
+static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
+{
+	LLVMValueRef r;
+
+	if (k->fm)
+		r = tgt_requant_float(c, a, load_al(c, LLVMVectorType(c->tf32, 16),
+		                                    tgt_gep(c, LLVMVectorType(c->tf32, 16), k->fm, ob), 16),
+		                      &k->e.rq);
+	else
+		r = tgt_requant(c, a, load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
+		                load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16), &k->e.rq);
+	return LLVMBuildTrunc(c->b, r, k->tb, "");
+}
+
+/* One tile: pixels p0 + t*NPIX + i (clamped to P - 1: the duplicates are
+ * never stored), blocks ob0 .. ob0 + nb - 1, requantized into rows
+ * t*NPIX + i of the chunk's [16 pixels][NBLK blocks] byte vectors. */
+static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
-	Loop lj;
+	LLVMValueRef row0 = tgt_mad(c, t, NPIX, NULL);
 
 	for (int i = 0; i < NPIX; i++) {
-		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), "");
+		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
 		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
 		base[i] = pixel_base(c, d, p[i]);
 	}
@@ -259,33 +275,79 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
 	tile_taps(c, k, nb, ob0, base);
-
-	/* through tmp[NPIX][NBLK*16] to the epilogue, for the valid channels */
 	for (int i = 0; i < NPIX; i++)
-		for (int j = 0; j < nb; j++)
-			store_al(c, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""),
-			         tgt_gep(c, k->tv, k->tmp, tgt_cidx(c, i * NBLK + j)), 64);
-	LLVMValueRef oc0 = tgt_mad(c, ob0, 16, NULL);
-	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->OC), oc0, "");
-	LLVMValueRef cnt = tgt_cidx(c, nb * 16);
-	cnt = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, cnt, ""), left, cnt, "");
-	for (int i = 0; i < NPIX; i++) {
-		LLVMValueRef jj = tgt_loop_open(c, &lj, tgt_cidx(c, 0), cnt);
-		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, jj, "");
-		LLVMValueRef a = tgt_load(c, c->ti32, k->tmp, tgt_mad(c, tgt_cidx(c, i), NBLK * 16, jj));
-		LLVMValueRef r = tgt_epilogue(c, &k->e, a, oc);
-		tgt_store(c, r, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p[i]));
-		tgt_loop_close(c, &lj);
+		for (int j = 0; j < nb; j++) {
+			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+			LLVMValueRef r = requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob);
+			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
+			LLVMBuildStore(b, r, tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
+		}
+}
+
+/* Transposes 16 vectors of 16 bytes in place: four rounds of interleaving
+ * v[i] with v[i + 8] (each rotates the 8 bits of an element's (vector,
+ * lane) index by one, so four swap vector and lane). */
+static void transpose16(Cg *c, LLVMValueRef v[16])
+{
+	LLVMValueRef lo[16], hi[16], nv[16];
+
+	for (int i = 0; i < 8; i++) {
+		lo[2 * i] = tgt_c32(c, i), lo[2 * i + 1] = tgt_c32(c, 16 + i);
+		hi[2 * i] = tgt_c32(c, 8 + i), hi[2 * i + 1] = tgt_c32(c, 24 + i);
+	}
+	LLVMValueRef mlo = LLVMConstVector(lo, 16), mhi = LLVMConstVector(hi, 16);
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 8; i++) {
+			nv[2 * i] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mlo, "");
+			nv[2 * i + 1] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mhi, "");
+		}
+		memcpy(v, nv, sizeof nv);
 	}
 }
 
-/* Every tile of nb blocks starting at block ob0, over all pixels. */
+/* The chunk's bytes of block ob0 + j, transposed to 16 channels x 16
+ * pixels, stored to y where the channel and the pixel exist. */
+static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef v[16], lanes[16];
+
+	for (int r = 0; r < 16; r++)
+		v[r] = LLVMBuildLoad2(b, k->tb, tgt_gep(c, k->tb, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK, j)), "");
+	transpose16(c, v);
+	for (int l = 0; l < 16; l++)
+		lanes[l] = tgt_c32(c, l);
+	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, ""), c->ti32, "");
+	LLVMValueRef splat = LLVMBuildShuffleVector(b, LLVMBuildInsertElement(b, LLVMGetUndef(LLVMVectorType(c->ti32, 16)), left, tgt_c32(c, 0), ""),
+	                                            LLVMGetUndef(LLVMVectorType(c->ti32, 16)), LLVMConstNull(LLVMVectorType(c->ti32, 16)), "");
+	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(lanes, 16), splat, "");
+	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), 16, NULL);
+	for (int r = 0; r < 16; r++) {
+		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
+		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->OC), "");
+		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)), "");
+		/* a channel past OC points nowhere useful: address channel 0 */
+		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
+		LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, row, ""), d->P, p0));
+		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, 1), m};
+		LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
+	}
+}
+
+/* Every chunk of 16 pixels for the nb blocks starting at block ob0. */
 static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
 {
-	Loop lp;
-	LLVMValueRef pp = tgt_upto(c, &lp, (k->d->P + NPIX - 1) / NPIX);
+	Loop lp, lt, lj;
+	LLVMValueRef q = tgt_upto(c, &lp, (k->d->P + 15) / 16);
+	LLVMValueRef p0 = tgt_mad(c, q, 16, NULL);
+	LLVMValueRef t = tgt_upto(c, &lt, 16 / NPIX);
 
-	tile(c, k, nb, ob0, tgt_mad(c, pp, NPIX, NULL));
+	tile(c, k, nb, ob0, p0, t);
+	tgt_loop_close(c, &lt);
+	LLVMValueRef j = tgt_upto(c, &lj, nb);
+	store_block(c, k, ob0, j, p0);
+	tgt_loop_close(c, &lj);
 	tgt_loop_close(c, &lp);
 }
 
@@ -313,15 +375,65 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	tgt_loop_close(c, &lc);
 }
 
-static void declare_dpbusd(Cg *c, Kern *k)
+static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
 {
-	static const char name[] = "llvm.x86.avx512.vpdpbusd.512";
+	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
+
+	return f ? f : LLVMAddFunction(c->mod, name, t);
+}
+
+static void declare_intrinsics(Cg *c, Kern *k)
+{
 	LLVMTypeRef ps[3] = {k->tv, k->tv, k->tv};
+	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
 
 	k->tdp = LLVMFunctionType(k->tv, ps, 3, 0);
-	k->dpbusd = LLVMGetNamedFunction(c->mod, name);
-	if (!k->dpbusd)
-		k->dpbusd = LLVMAddFunction(c->mod, name, k->tdp);
+	k->dpbusd = intrinsic(c, "llvm.x86.avx512.vpdpbusd.512", k->tdp);
+	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
+	k->mstore = intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
+}
+
+/* The per-channel requantization parameters, padded to OCB*16 lanes (the
+ * padding requantizes to bytes that are never stored): i32 multipliers and
+ * shifts, or the float multipliers of --requant float. */
+static void requant_tables(Cg *c, const Node *nd, Kern *k, int n)
+{
+	const Graph *g = c->g;
+	const Geo *d = k->d;
+	int64_t len = d->OCB * 16;
+	int32_t *mult = ir_xcalloc((size_t)len, sizeof *mult), *sh = ir_xcalloc((size_t)len, sizeof *sh);
+	int *shift = ir_xcalloc((size_t)len, sizeof *shift);
+	unsigned char *buf = ir_xmalloc((size_t)len * 4);
+	char name[320];
+
+	ir_node_requant(g, nd, mult, shift);
+	for (int64_t i = 0; i < d->OC; i++)
+		sh[i] = shift[i];
+	if (g->requant_float) {
+		const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+		const QParams *qw = &g->vals[nd->in[1]].q;
+		for (int64_t i = 0; i < d->OC; i++) {
+			float m = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
+			                                y->q.scale[0]);
+			memcpy(&mult[i], &m, sizeof m);
+		}
+	}
+	for (int pass = 0; pass < (g->requant_float ? 1 : 2); pass++) {
+		const int32_t *v = pass ? sh : mult;
+		for (int64_t i = 0; i < len; i++)
+			for (int b = 0; b < 4; b++)
+				buf[4 * i + b] = (unsigned char)((uint32_t)v[i] >> (8 * b));
+		snprintf(name, sizeof name, "%s.%svnni%d", c->name,
+		         g->requant_float ? "fm" : pass ? "sh" : "m", n);
+		LLVMValueRef gv = tgt_const_bytes(c, name, buf, (size_t)len * 4);
+		if (g->requant_float)
+			k->fm = gv;
+		else if (pass)
+			k->shift = gv;
+		else
+			k->mult = gv;
+	}
+	free(mult), free(sh), free(shift), free(buf);
 }
 
 int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
@@ -340,16 +452,18 @@ int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 	if (k.e.acc64)
 		ICE("an int8 convolution with a 64-bit accumulator");
 	k.tv = LLVMVectorType(c->ti32, 16);
-	declare_dpbusd(c, &k);
+	k.tb = LLVMVectorType(c->ti8, 16);
+	declare_intrinsics(c, &k);
 	/* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
 	                        LLVMCreateStringAttribute(ctx, "min-legal-vector-width", 22, "512", 3));
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
+	requant_tables(c, nd, &k, n);
 	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp);
 	LLVMSetAlignment(k.s, 64);
-	k.tmp = tgt_alloca(c, k.tv, NPIX * NBLK);
-	LLVMSetAlignment(k.tmp, 64);
+	k.st = tgt_alloca(c, k.tb, 16 * NBLK);
+	LLVMSetAlignment(k.st, 64);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);

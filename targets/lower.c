@@ -221,50 +221,79 @@ static LLVMValueRef smin(Cg *c, LLVMValueRef a, LLVMValueRef b)
 	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, a, b, ""), a, b, "");
 }
 
+/* Type t, or a vector of t as long as v when v is a vector (the epilogues
+ * take a scalar or a vector of lanes: kernel_x86.c). */
+static LLVMTypeRef like(LLVMValueRef v, LLVMTypeRef t)
+{
+	LLVMTypeRef vt = LLVMTypeOf(v);
+
+	return LLVMGetTypeKind(vt) == LLVMVectorTypeKind ? LLVMVectorType(t, LLVMGetVectorSize(vt)) : t;
+}
+
+/* Constant k of type t, splat like v. */
+static LLVMValueRef kof(LLVMValueRef v, LLVMTypeRef t, long long k)
+{
+	LLVMTypeRef lt = like(v, t);
+	LLVMValueRef s = LLVMGetTypeKind(t) == LLVMFloatTypeKind ? LLVMConstReal(t, (double)k)
+	                                                          : LLVMConstInt(t, (unsigned long long)k, 1);
+
+	if (lt == t)
+		return s;
+	unsigned n = LLVMGetVectorSize(lt);
+	LLVMValueRef *e = ir_xmalloc(n * sizeof *e);
+	for (unsigned i = 0; i < n; i++)
+		e[i] = s;
+	s = LLVMConstVector(e, n);
+	free(e);
+	return s;
+}
+
 /* MultiplyByQuantizedMultiplier as runtime/src/requantize.c, then + zp and
  * the clamp.  i64 intermediates keep every step exact on 32-bit targets too
- * (LLVM expands them inline; the division by 2^31 becomes shifts). */
+ * (LLVM expands them inline; the division by 2^31 becomes shifts).  acc,
+ * mult and shift may be vectors of equal length. */
 LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRef shift,
                          const Requant *rq)
 {
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef zero = tgt_c32(c, 0), x, right, ab, nudge, q, mask, rem, thr, r;
+	LLVMTypeRef t64 = like(acc, c->ti64), t32 = like(acc, c->ti32);
+	LLVMValueRef zero = kof(acc, c->ti32, 0), x, right, ab, nudge, q, mask, rem, thr, r;
 
 	x = acc;
 	if (rq->has_left) {
 		LLVMValueRef left = smax(c, shift, zero);
-		LLVMValueRef x64 = LLVMBuildShl(b, LLVMBuildSExt(b, acc, c->ti64, ""),
-		                                LLVMBuildZExt(b, left, c->ti64, ""), "");
-		x64 = smin(c, x64, LLVMConstInt(c->ti64, INT32_MAX, 1));
-		x64 = smax(c, x64, LLVMConstInt(c->ti64, (unsigned long long)(int64_t)INT32_MIN, 1));
-		x = LLVMBuildTrunc(b, x64, c->ti32, "");
+		LLVMValueRef x64 = LLVMBuildShl(b, LLVMBuildSExt(b, acc, t64, ""),
+		                                LLVMBuildZExt(b, left, t64, ""), "");
+		x64 = smin(c, x64, kof(acc, c->ti64, INT32_MAX));
+		x64 = smax(c, x64, kof(acc, c->ti64, INT32_MIN));
+		x = LLVMBuildTrunc(b, x64, t32, "");
 	}
 	right = smax(c, LLVMBuildNeg(b, shift, ""), zero);
 
 	/* SaturatingRoundingDoublingHighMul; mult is never INT32_MIN (it lies in
 	 * [2^30, 2^31) or is 0), so the one saturating case cannot occur */
-	ab = LLVMBuildMul(b, LLVMBuildSExt(b, x, c->ti64, ""), LLVMBuildSExt(b, mult, c->ti64, ""), "");
-	nudge = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGE, ab, LLVMConstInt(c->ti64, 0, 0), ""),
-	                        LLVMConstInt(c->ti64, 1 << 30, 1),
-	                        LLVMConstInt(c->ti64, (unsigned long long)(1 - (1LL << 30)), 1), "");
+	ab = LLVMBuildMul(b, LLVMBuildSExt(b, x, t64, ""), LLVMBuildSExt(b, mult, t64, ""), "");
+	nudge = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGE, ab, kof(acc, c->ti64, 0), ""),
+	                        kof(acc, c->ti64, 1 << 30),
+	                        kof(acc, c->ti64, 1 - (1LL << 30)), "");
 	/* truncating division, not a shift: they round negative values differently */
-	q = LLVMBuildSDiv(b, LLVMBuildAdd(b, ab, nudge, ""), LLVMConstInt(c->ti64, 1LL << 31, 1), "");
-	q = LLVMBuildTrunc(b, q, c->ti32, "");
+	q = LLVMBuildSDiv(b, LLVMBuildAdd(b, ab, nudge, ""), kof(acc, c->ti64, 1LL << 31), "");
+	q = LLVMBuildTrunc(b, q, t32, "");
 
 	/* RoundingDivideByPOT; the mask is built in i64 because right may be 31 */
-	mask = LLVMBuildSub(b, LLVMBuildShl(b, LLVMConstInt(c->ti64, 1, 0),
-	                                    LLVMBuildZExt(b, right, c->ti64, ""), ""),
-	                    LLVMConstInt(c->ti64, 1, 0), "");
-	mask = LLVMBuildTrunc(b, mask, c->ti32, "");
+	mask = LLVMBuildSub(b, LLVMBuildShl(b, kof(acc, c->ti64, 1),
+	                                    LLVMBuildZExt(b, right, t64, ""), ""),
+	                    kof(acc, c->ti64, 1), "");
+	mask = LLVMBuildTrunc(b, mask, t32, "");
 	rem = LLVMBuildAnd(b, q, mask, "");
-	thr = LLVMBuildAdd(b, LLVMBuildAShr(b, mask, tgt_c32(c, 1), ""),
-	                   LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLT, q, zero, ""), c->ti32, ""), "");
+	thr = LLVMBuildAdd(b, LLVMBuildAShr(b, mask, kof(acc, c->ti32, 1), ""),
+	                   LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLT, q, zero, ""), t32, ""), "");
 	r = LLVMBuildAdd(b, LLVMBuildAShr(b, q, right, ""),
-	                 LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSGT, rem, thr, ""), c->ti32, ""), "");
+	                 LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSGT, rem, thr, ""), t32, ""), "");
 
-	r = LLVMBuildAdd(b, r, tgt_c32(c, rq->zp), "");
-	r = smax(c, r, tgt_c32(c, rq->lo));
-	return smin(c, r, tgt_c32(c, rq->hi));
+	r = LLVMBuildAdd(b, r, kof(acc, c->ti32, rq->zp), "");
+	r = smax(c, r, kof(acc, c->ti32, rq->lo));
+	return smin(c, r, kof(acc, c->ti32, rq->hi));
 }
 
 /* ir_requant_float: v = (float)acc * m (plain sitofp and fmul, no
@@ -275,15 +304,15 @@ LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRe
 LLVMValueRef tgt_requant_float(Cg *c, LLVMValueRef acc, LLVMValueRef m, const Requant *rq)
 {
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef lo = LLVMConstReal(c->tf32, (double)(float)(rq->lo - rq->zp));
-	LLVMValueRef hi = LLVMConstReal(c->tf32, (double)(float)(rq->hi - rq->zp));
-	LLVMValueRef magic = LLVMConstReal(c->tf32, 12582912.0), v;
+	LLVMValueRef lo = kof(acc, c->tf32, rq->lo - rq->zp);
+	LLVMValueRef hi = kof(acc, c->tf32, rq->hi - rq->zp);
+	LLVMValueRef magic = kof(acc, c->tf32, 12582912), v;
 
-	v = LLVMBuildFMul(b, LLVMBuildSIToFP(b, acc, c->tf32, ""), m, "");
+	v = LLVMBuildFMul(b, LLVMBuildSIToFP(b, acc, like(acc, c->tf32), ""), m, "");
 	v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, lo, ""), v, lo, "");
 	v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, hi, ""), v, hi, "");
 	v = LLVMBuildFSub(b, LLVMBuildFAdd(b, v, magic, ""), magic, "");
-	return LLVMBuildAdd(b, LLVMBuildFPToSI(b, v, c->ti32, ""), tgt_c32(c, rq->zp), "");
+	return LLVMBuildAdd(b, LLVMBuildFPToSI(b, v, like(acc, c->ti32), ""), kof(acc, c->ti32, rq->zp), "");
 }
 
 LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act)
