@@ -5,8 +5,8 @@
  * products of 4 unsigned bytes of its second operand with 4 signed bytes of
  * its third, without saturation, so the sum wraps exactly as the
  * interpreter's i32 accumulator).  It takes int8 convolutions with one group
- * and an i32 bias (or none); tgt_lower_conv2d falls back to its generic loop
- * nest for everything else.
+ * or depthwise (below), with an i32 bias (or none); tgt_lower_conv2d falls
+ * back to its generic loop nest for everything else.
  *
  * The unsigned operand is the activation shifted: u = x + 128 (x xor 0x80).
  * Then sum (x - zx) w = sum u w - (128 + zx) sum w, and the last term, per
@@ -27,6 +27,12 @@
  * transposed in registers and stored as 16 masked 16-byte rows of the NCHW
  * output (scattering single bytes cost more than the dot products did on the
  * first layer).
+ *
+ * Depthwise convolutions (groups = C = OC) share the scratch copy, the
+ * folded bias, the tiles and the epilogue, with channels in lanes: the
+ * scratch rounds C up to 16, the weights are [OC/16][KH][KW][16] i32, and a
+ * tap is acc += zext(16 bytes of u) * w (vpmulld: no 4-deep sum to feed
+ * vpdpbusd with).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +93,7 @@ typedef struct {
 	int64_t N, C, H, W, OC, KH, KW, OH, OW;
 	int64_t sh, sw, dh, dw, pt, pl;
 	int64_t Cp, C4, Hp, Wp, OCB, P;
+	int depthwise; /* groups = C = OC: channels in lanes, no VNNI */
 } Geo;
 
 static int64_t max64(int64_t a, int64_t b)
@@ -101,7 +108,7 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
 	const Attrs *a = &nd->a;
 
-	if (!has_vnni(c->tm) || a->groups != 1 || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+	if (!has_vnni(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
 		return 0;
 	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
 		return 0;
@@ -114,11 +121,34 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	d->pt = a->pad[0], d->pl = a->pad[1];
 	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
 		return 0;
-	d->Cp = (d->C + 3) / 4 * 4, d->C4 = d->Cp / 4;
+	d->depthwise = a->groups > 1 && a->groups == d->C && d->OC == d->C;
+	if (a->groups != 1 && !d->depthwise)
+		return 0;
+	d->OCB = (d->OC + 15) / 16, d->P = d->OH * d->OW;
+	/* depthwise: a pixel's channels are whole 16-byte blocks */
+	d->Cp = d->depthwise ? d->OCB * 16 : (d->C + 3) / 4 * 4, d->C4 = d->Cp / 4;
 	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
 	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
-	d->OCB = (d->OC + 15) / 16, d->P = d->OH * d->OW;
 	return d->Hp * d->Wp * d->Cp <= SCRATCH_MAX;
+}
+
+/* The depthwise weights, [OCB][KH][KW][16] as i32: one vector per block of
+ * 16 channels and tap (zero for the padding channels). */
+static unsigned char *pack_depthwise(const int8_t *w, const Geo *d, size_t *len)
+{
+	int64_t taps = d->KH * d->KW;
+	unsigned char *buf;
+
+	*len = (size_t)(d->OCB * taps * 64);
+	buf = ir_xcalloc(*len, 1);
+	for (int64_t oc = 0; oc < d->OC; oc++)
+		for (int64_t t = 0; t < taps; t++) {
+			uint32_t v = (uint32_t)(int32_t)w[oc * taps + t];
+			unsigned char *q = buf + (((oc / 16) * taps + t) * 16 + oc % 16) * 4;
+			for (int b = 0; b < 4; b++)
+				q[b] = (unsigned char)(v >> (8 * b));
+		}
+	return buf;
 }
 
 /* The repacked weights (see the header comment). */
@@ -126,21 +156,26 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
 	size_t len = (size_t)(d->OCB * d->KH * d->KW * d->C4 * 64);
-	unsigned char *buf = ir_xmalloc(len), *p = buf;
+	unsigned char *buf, *p;
 	char name[320];
 	LLVMValueRef gv;
 
-	for (int64_t ob = 0; ob < d->OCB; ob++)
-		for (int64_t ky = 0; ky < d->KH; ky++)
-			for (int64_t kx = 0; kx < d->KW; kx++)
-				for (int64_t c4 = 0; c4 < d->C4; c4++)
-					for (int64_t l = 0; l < 16; l++)
-						for (int64_t q = 0; q < 4; q++) {
-							int64_t oc = ob * 16 + l, ci = c4 * 4 + q;
-							*p++ = oc < d->OC && ci < d->C
-							       ? (unsigned char)w[((oc * d->C + ci) * d->KH + ky) * d->KW + kx]
-							       : 0;
-						}
+	if (d->depthwise)
+		buf = pack_depthwise(w, d, &len);
+	else {
+		buf = p = ir_xmalloc(len);
+		for (int64_t ob = 0; ob < d->OCB; ob++)
+			for (int64_t ky = 0; ky < d->KH; ky++)
+				for (int64_t kx = 0; kx < d->KW; kx++)
+					for (int64_t c4 = 0; c4 < d->C4; c4++)
+						for (int64_t l = 0; l < 16; l++)
+							for (int64_t q = 0; q < 4; q++) {
+								int64_t oc = ob * 16 + l, ci = c4 * 4 + q;
+								*p++ = oc < d->OC && ci < d->C
+								       ? (unsigned char)w[((oc * d->C + ci) * d->KH + ky) * d->KW + kx]
+								       : 0;
+							}
+	}
 	snprintf(name, sizeof name, "%s.wvnni%d", c->name, n);
 	gv = tgt_const_bytes(c, name, buf, len);
 	free(buf);
@@ -153,7 +188,7 @@ static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, i
 	const Graph *g = c->g;
 	const int8_t *w = g->vals[nd->in[1]].data;
 	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
-	int64_t per = d->C * d->KH * d->KW;
+	int64_t per = (d->depthwise ? 1 : d->C) * d->KH * d->KW;
 	unsigned char *buf = ir_xcalloc((size_t)(d->OCB * 16), 4);
 	char name[320];
 	LLVMValueRef gv;
@@ -206,6 +241,34 @@ static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
 	LLVMValueRef v = load_al(c, c->ti32, tgt_gep(c, c->ti8, k->s, off), 1);
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->tv), v, tgt_c32(c, 0), "");
 	return LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->tv), LLVMConstNull(k->tv), "");
+}
+
+/* Depthwise taps: for ky, kx, acc += u * w lane by lane (16 channels). */
+static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lky, lkx;
+	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
+	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+
+	for (int j = 0; j < nb; j++) {
+		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+		LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, tgt_mad(c, ob, d->KH * d->KW, tap)), 16);
+		LLVMValueRef coff = tgt_mad(c, ob, 16, toff);
+		for (int i = 0; i < NPIX; i++) {
+			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
+			LLVMValueRef u = LLVMBuildZExt(b, load_al(c, k->tb, tgt_gep(c, c->ti8, k->s, off), 1), k->tv, "");
+			/* no nsw: the accumulation wraps */
+			LLVMValueRef a = LLVMBuildAdd(b, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""),
+			                              LLVMBuildMul(b, u, wv, ""), "");
+			LLVMBuildStore(b, a, k->acc[i][j]);
+		}
+	}
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
 }
 
 /* The taps of one tile: for ky, kx, c4, the vpdpbusd of every accumulator. */
@@ -274,7 +337,10 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 		for (int i = 0; i < NPIX; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
-	tile_taps(c, k, nb, ob0, base);
+	if (d->depthwise)
+		tile_taps_dw(c, k, nb, ob0, base);
+	else
+		tile_taps(c, k, nb, ob0, base);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");

@@ -647,7 +647,7 @@ static void random_conv(ConvCfg *k)
 }
 
 /* The AVX-512 VNNI kernel (targets/kernel_x86.c) takes int8 convolutions
- * with one group on a host that has it: channel counts that are not
+ * with one group (and its depthwise sibling) on a host that has it: channel counts that are not
  * multiples of 4 and 16, more than 128 output channels (two tile widths),
  * strides, pads, dilations, odd pixel counts, both requantizations. */
 static void test_conv_vnni(void)
@@ -667,12 +667,14 @@ static void test_conv_vnni(void)
 	return;
 #endif
 	host_only = 1;
-	for (int i = 0; i < 24; i++) {
+	for (int i = 0; i < 34; i++) {
 		Prec p = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
 		random_conv(&k);
 		k.g = 1;
 		k.c = cs[rnd() % 7];
 		k.oc = ocs[rnd() % 8];
+		if (i >= 24) /* depthwise: groups = C = OC */
+			k.g = k.oc = k.c = cs[1 + rnd() % 6];
 		char desc[340];
 		int x;
 		Graph *g = new_graph(&p, shp(4, k.n, k.c, k.h, k.w), &x);
@@ -683,10 +685,10 @@ static void test_conv_vnni(void)
 		strcat(desc, g->requant_float ? " vnni, requant float" : " vnni");
 		run_case(g, desc);
 		ir_graph_free(g);
+		if (i == 23) /* the last one-group case's object: the VNNI kernel */
+			check(sh("llvm-objdump-19 -d %s | grep -q vpdpbusd", path("m.o")) == 0,
+			      "the host's int8 conv2d object uses vpdpbusd");
 	}
-	/* the last case's object: the kernel was the VNNI one */
-	check(sh("llvm-objdump-19 -d %s | grep -q vpdpbusd", path("m.o")) == 0,
-	      "the host's int8 conv2d object uses vpdpbusd");
 	host_only = 0;
 }
 
