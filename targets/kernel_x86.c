@@ -19,9 +19,12 @@
  *
  * Weights are repacked into [OC/16][KH][KW][Cp/4][16][4] bytes (zero for the
  * padding channels and rows), one 64-byte vector per 16 output channels and
- * 4 input channels of a tap.  A tile is 2 output pixels x up to 8 blocks of
- * 16 output channels: 16 zmm accumulators, each weight vector feeding 2
- * vpdpbusd.  Each accumulator is requantized as a vector (tgt_requant and
+ * 4 input channels of a tap.  A tile is 4 output pixels x up to 4 blocks of
+ * 16 output channels: 16 zmm accumulators, each weight vector feeding 4
+ * vpdpbusd and each broadcast 4.  (Zen 5 retires about two vpdpbusd zmm a
+ * cycle; 2 pixels x 8 blocks, the first shape, streamed all 128 channels'
+ * weights per pixel pair from L2 and reached half of that: 77 us against
+ * 44 us for the CNN's 64->128 convolution.)  Each accumulator is requantized as a vector (tgt_requant and
  * tgt_requant_float take vectors, with per-lane parameters padded to whole
  * blocks) into a chunk of 16 pixels x 16 channels of bytes; a chunk is
  * transposed in registers and stored as 16 masked 16-byte rows of the NCHW
@@ -40,8 +43,8 @@
 #include "targets.h"
 
 enum {
-	NPIX = 2,              /* output pixels per tile */
-	NBLK = 8,              /* blocks of 16 output channels per tile */
+	NPIX = 4,              /* output pixels per tile */
+	NBLK = 4,              /* blocks of 16 output channels per tile */
 	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
