@@ -86,6 +86,8 @@ typedef struct {
 	int64_t Cp, Hp, Wp, OCB, P;
 	int64_t nkx, nq; /* kernel columns looped over, and taps per column */
 	int depthwise;   /* groups = C = OC: channels in lanes */
+	int pooled;      /* a fused max-pool: cp is its geometry */
+	ConvPool cp;
 } Geo;
 
 static int64_t max64(int64_t a, int64_t b)
@@ -102,15 +104,17 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 
 	if (!has_rvv(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
 		return 0;
-	if (ir_has_pool(nd))
-		return 0; /* a fused max-pool: the generic loop (lower_conv.c) */
 	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
 		return 0;
 	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
 		return 0;
 	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
 	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->OH = y->shape.d[2], d->OW = y->shape.d[3];
+	/* OH, OW: the convolution's own output, before a fused pool */
+	d->pooled = ir_conv_pool(g, nd, &d->cp);
+	if (d->pooled < 0)
+		return 0;
+	d->OH = d->cp.ch, d->OW = d->cp.cw;
 	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
 	d->pt = a->pad[0], d->pl = a->pad[1];
 	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
@@ -126,7 +130,8 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	d->nq = d->depthwise ? 1 : d->dw != 1 ? d->C : d->KW * d->C;
 	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
 	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
-	return d->Hp * d->Wp * d->Cp <= SCRATCH_MAX;
+	/* pooled: a block group's conv output is a stack buffer too */
+	return d->Hp * d->Wp * d->Cp <= SCRATCH_MAX && (!d->pooled || NBLK * LANES * d->P <= SCRATCH_MAX);
 }
 
 static void put_le(unsigned char *p, uint32_t v, int bytes)
@@ -189,6 +194,7 @@ typedef struct {
 	LLVMValueRef sstore;    /* llvm.experimental.vp.strided.store */
 	LLVMTypeRef tss;
 	LLVMValueRef w, bias, mult, shift, fm, s, y, nbase;
+	LLVMValueRef out, cbuf, best; /* pooled: y, the conv output buffer, a max */
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
 
@@ -350,6 +356,66 @@ static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
 	tgt_loop_close(c, &lt);
 }
 
+/* The fused max-pool of channels ob0*16 .. ob0*16 + nb*16 - 1 (those that
+ * exist) from the group's conv output in cbuf ([channel][P] bytes) into y
+ * (ir_conv_pool): the max over the window's in-bound taps, or the output
+ * zero point for an empty window.  -1000 marks "no tap yet": every tap is
+ * an int8. */
+static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in)
+{
+	const Geo *d = k->d;
+	const ConvPool *p = &d->cp;
+	LLVMBuilderRef b = c->b;
+	Loop lr, loy, lox, lky, lkx;
+	If fy, fx;
+	LLVMValueRef oc0 = tgt_mad(c, ob0, LANES, NULL);
+	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->OC), oc0, "");
+	LLVMValueRef all = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, nb * LANES), "");
+	LLVMValueRef r = tgt_loop_open(c, &lr, tgt_cidx(c, 0),
+	                               LLVMBuildSelect(b, all, left, tgt_cidx(c, nb * LANES), ""));
+	LLVMValueRef plane = tgt_mad(c, r, d->P, NULL);
+	LLVMValueRef oplane = tgt_mad(c, tgt_mad(c, in, d->OC, LLVMBuildNSWAdd(b, oc0, r, "")), p->oh * p->ow, NULL);
+	LLVMValueRef oy = tgt_upto(c, &loy, p->oh);
+	LLVMValueRef ox = tgt_upto(c, &lox, p->ow);
+
+	LLVMBuildStore(b, tgt_c32(c, -1000), k->best);
+	LLVMValueRef ky = tgt_upto(c, &lky, p->kh);
+	LLVMValueRef iy = tgt_mad(c, oy, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
+	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, p->ch), ""));
+	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
+	LLVMValueRef ix = tgt_mad(c, ox, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
+	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, p->cw), ""));
+	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->cbuf, tgt_mad(c, iy, p->cw, LLVMBuildNSWAdd(b, plane, ix, ""))), c->ti32, "");
+	LLVMValueRef m = LLVMBuildLoad2(b, c->ti32, k->best, "");
+	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, m, ""), v, m, ""), k->best);
+	tgt_if_close(c, &fx);
+	tgt_loop_close(c, &lkx);
+	tgt_if_close(c, &fy);
+	tgt_loop_close(c, &lky);
+	LLVMValueRef m2 = LLVMBuildLoad2(b, c->ti32, k->best, "");
+	LLVMValueRef none = LLVMBuildICmp(b, LLVMIntSLT, m2, tgt_c32(c, -128), "");
+	LLVMValueRef res = LLVMBuildSelect(b, none, tgt_c32(c, k->e.rq.zp), m2, "");
+	tgt_store(c, LLVMBuildTrunc(b, res, c->ti8, ""), k->out, tgt_mad(c, oy, p->ow, LLVMBuildNSWAdd(b, oplane, ox, "")));
+	tgt_loop_close(c, &lox);
+	tgt_loop_close(c, &loy);
+	tgt_loop_close(c, &lr);
+}
+
+/* The nb blocks from block ob0 of image in: every tile, straight into y,
+ * or through cbuf and the fused pool. */
+static void group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in)
+{
+	if (!k->d->pooled) {
+		k->y = k->out, k->nbase = tgt_mad(c, in, k->d->OC, NULL);
+		tiles(c, k, nb, ob0);
+		return;
+	}
+	/* channel oc of the group lands at cbuf + (oc - ob0*16) * P */
+	k->y = k->cbuf, k->nbase = tgt_mad(c, ob0, -LANES, NULL);
+	tiles(c, k, nb, ob0);
+	pool_group(c, k, nb, ob0, in);
+}
+
 /* The padded NHWC scratch copy of batch element in: zx everywhere, then x
  * at the input's positions. */
 static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
@@ -454,19 +520,22 @@ int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
-	k.y = LLVMGetParam(fn, 1);
+	k.out = LLVMGetParam(fn, 1);
+	if (d.pooled) {
+		k.cbuf = tgt_alloca(c, c->ti8, NBLK * LANES * d.P);
+		k.best = tgt_alloca(c, c->ti32, 1);
+	}
 
 	LLVMValueRef in = tgt_upto(c, &ln, d.N);
-	k.nbase = tgt_mad(c, in, d.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
 	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
 	if (full) {
 		LLVMValueRef og = tgt_upto(c, &lg, full);
-		tiles(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL));
+		group(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL), in);
 		tgt_loop_close(c, &lg);
 	}
 	if (rest)
-		tiles(c, &k, (int)rest, tgt_cidx(c, full * NBLK));
+		group(c, &k, (int)rest, tgt_cidx(c, full * NBLK), in);
 	tgt_loop_close(c, &ln);
 	return 1;
 }

@@ -39,4 +39,12 @@ output y
 QG
 check "$t +v: quantc compiles a depthwise conv" "$QUANTC" compile "$work/dw.qg" --target "$t" --mattr +v -o "$work/dw.o"
 check "$t +v: the depthwise conv uses vwmacc.vv (>= 9)" at_least 9 "$work/dw.o" 'vwmacc\.vv'
+
+# a one-group conv (the same 216 weights as 8x3x3x3) with a fused 2x2
+# max-pool stays in the kernel
+sed -e 's/groups = 24, act = relu/groups = 1, act = relu, pool = [2,2], pool_stride = [2,2]/' \
+	-e 's/f32\[24,1,3,3\]/f32[8,3,3,3]/' -e 's/f32\[1,24,9,9\]/f32[1,3,9,9]/' \
+	"$work/dw.qg" > "$work/pool.qg"
+check "$t +v: quantc compiles a conv with a fused max-pool" "$QUANTC" compile "$work/pool.qg" --target "$t" --mattr +v -o "$work/pool.o"
+check "$t +v: the fused-pool conv uses vwmacc.vx (>= 6)" at_least 6 "$work/pool.o" 'vwmacc\.vx'
 finish
