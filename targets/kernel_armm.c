@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <llvm-c/DebugInfo.h>
+
 #include "targets.h"
 
 enum {
@@ -158,6 +160,19 @@ static LLVMValueRef bias_table(Cg *c, const Node *nd, int64_t n, int fold, const
 	return gv;
 }
 
+/* Marks the back branch br llvm.loop.unroll.disable. */
+static void no_unroll(Cg *c, LLVMValueRef br)
+{
+	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+	LLVMMetadataRef dis = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
+	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &dis, 1)};
+	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
+
+	/* the loop id names itself (operand 0), as LoopInfo expects */
+	LLVMMetadataReplaceAllUsesWith(tmp, id);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9), LLVMMetadataAsValue(c->ctx, id));
+}
+
 /* ---- conv2d ---------------------------------------------------------------- */
 
 typedef struct {
@@ -209,12 +224,14 @@ typedef struct {
 	const Geo *d;
 	Dsp dsp;
 	Epilogue e;
-	LLVMValueRef x, y, w, bias, col[2], acc[2][2], xbase, ybase;
+	LLVMValueRef x, y, w, bias, col, acc[2][2], xbase, ybase;
 } Kern;
 
-/* The im2col column of output pixel p: col[(ci*KH + ky)*KW + kx] = x - zx,
- * or 0 for a tap outside the input (its load reads element 0 instead). */
-static void build_col(Cg *c, Kern *k, LLVMValueRef col, LLVMValueRef p)
+/* Column pix (0, 1) of output pixel p: element k = (ci*KH + ky)*KW + kx is
+ * x - zx, or 0 for a tap outside the input (its load reads element 0
+ * instead), at int16 index (k/4)*8 + pix*4 + k%4 of the shared buffer: the
+ * two pixels' words of one k/4 are adjacent, one pointer walks both. */
+static void build_col(Cg *c, Kern *k, int pix, LLVMValueRef p)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
@@ -234,44 +251,73 @@ static void build_col(Cg *c, Kern *k, LLVMValueRef col, LLVMValueRef p)
 	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->x, at), c->ti16, "");
 	v = LLVMBuildSub(b, v, LLVMConstInt(c->ti16, (unsigned long long)(int64_t)k->e.in_zp, 1), "");
 	v = LLVMBuildSelect(b, ok, v, LLVMConstNull(c->ti16), "");
-	tgt_store(c, v, col, tgt_mad(c, tgt_mad(c, ci, d->KH, ky), d->KW, kx));
+	LLVMValueRef kk = tgt_mad(c, tgt_mad(c, ci, d->KH, ky), d->KW, kx);
+	LLVMValueRef at4 = LLVMBuildAnd(b, kk, tgt_cidx(c, 3), "");
+	LLVMValueRef ci8 = tgt_mad(c, LLVMBuildLShr(b, kk, tgt_cidx(c, 2), ""), 8, tgt_cidx(c, pix * 4));
+	tgt_store(c, v, k->col, LLVMBuildAdd(b, ci8, at4, ""));
 	tgt_loop_close(c, &lx);
 	tgt_loop_close(c, &ly);
 	tgt_loop_close(c, &lc);
 }
 
+/* One step of a pointer phi: p + by bytes. */
+static LLVMValueRef step(Cg *c, LLVMValueRef p, int64_t by)
+{
+	LLVMValueRef off = tgt_cidx(c, by);
+
+	return LLVMBuildInBoundsGEP2(c->b, c->ti8, p, &off, 1, "");
+}
+
 /* The 2x2 tile of channel pair q over the two columns: acc[pixel][channel]
- * = bias + the SMLADs of every word of the column and the weights. */
+ * = bias + the SMLADs of every word of the column and the weights.  The
+ * loop walks two pointers, by 16 bytes over the columns' 4 words and by 8
+ * over the channel pair's 2 weight words, and counts down, K4 >= 1 times,
+ * not unrolled (unrolled, it needs more than the 13 registers and spills). */
 static void tile(Cg *c, Kern *k, LLVMValueRef q)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lk;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad.done");
+	LLVMValueRef p0[3], ph[3], nx[3];
 
 	for (int j = 0; j < 2; j++) {
 		LLVMValueRef bv = load_al(c, c->ti32, k->bias, tgt_mad(c, q, 2, tgt_cidx(c, j)), 4);
 		for (int i = 0; i < 2; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
-	LLVMValueRef k4 = tgt_upto(c, &lk, d->K4);
-	LLVMValueRef wi = tgt_mad(c, tgt_mad(c, q, d->K4, k4), 2, NULL);
-	LLVMValueRef wp[2][2], xp[2][2];
-	for (int j = 0; j < 2; j++) {
-		LLVMValueRef wv = load_al(c, c->ti32, k->w, LLVMBuildAdd(b, wi, tgt_cidx(c, j), ""), 4);
-		wp[j][0] = sxtb16(c, &k->dsp, wv, 0);
-		wp[j][1] = sxtb16(c, &k->dsp, wv, 1);
+	p0[0] = k->col;
+	p0[1] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * 8, NULL));
+	p0[2] = tgt_cidx(c, d->K4);
+	LLVMBuildBr(b, body);
+	LLVMPositionBuilderAtEnd(b, body);
+	for (int i = 0; i < 3; i++) {
+		ph[i] = LLVMBuildPhi(b, i < 2 ? c->tptr : c->tidx, "");
+		LLVMAddIncoming(ph[i], &p0[i], &pre, 1);
 	}
-	for (int i = 0; i < 2; i++)
-		for (int h = 0; h < 2; h++)
-			xp[i][h] = load_al(c, c->ti32, k->col[i], tgt_mad(c, k4, 2, tgt_cidx(c, h)), 4);
-	for (int i = 0; i < 2; i++)
-		for (int j = 0; j < 2; j++) {
-			LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
-			a = smlad(c, &k->dsp, xp[i][0], wp[j][0], a);
-			a = smlad(c, &k->dsp, xp[i][1], wp[j][1], a);
-			LLVMBuildStore(b, a, k->acc[i][j]);
-		}
-	tgt_loop_close(c, &lk);
+	/* halves h = 0, 1 of the words in turn, so that fewer values are live */
+	for (int h = 0; h < 2; h++) {
+		LLVMValueRef wp[2], xp[2];
+		for (int j = 0; j < 2; j++)
+			wp[j] = sxtb16(c, &k->dsp, load_al(c, c->ti32, ph[1], tgt_cidx(c, j), 4), h);
+		for (int i = 0; i < 2; i++)
+			xp[i] = load_al(c, c->ti32, ph[0], tgt_cidx(c, 2 * i + h), 4);
+		for (int i = 0; i < 2; i++)
+			for (int j = 0; j < 2; j++) {
+				LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
+				LLVMBuildStore(b, smlad(c, &k->dsp, xp[i], wp[j], a), k->acc[i][j]);
+			}
+	}
+	nx[0] = step(c, ph[0], 16);
+	nx[1] = step(c, ph[1], 8);
+	nx[2] = LLVMBuildNSWSub(b, ph[2], tgt_cidx(c, 1), "");
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+	for (int i = 0; i < 3; i++)
+		LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
+	LLVMValueRef br = LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, nx[2], tgt_cidx(c, 0), ""), body, done);
+	no_unroll(c, br);
+	LLVMPositionBuilderAtEnd(b, done);
 }
 
 /* y[n, oc, p] = epilogue(acc) for the tile's channels below OC. */
@@ -310,16 +356,14 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	dsp_init(c, &k.dsp);
 	k.w = conv_weights(c, nd, &d, n);
 	k.bias = bias_table(c, nd, d.OC2 * 2, 0, "bsmlad", n);
-	for (int i = 0; i < 2; i++) {
-		k.col[i] = tgt_alloca(c, c->ti16, d.K4 * 4);
-		LLVMSetAlignment(k.col[i], 4);
+	k.col = tgt_alloca(c, c->ti16, d.K4 * 8);
+	LLVMSetAlignment(k.col, 8);
+	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++)
 			k.acc[i][j] = tgt_alloca(c, c->ti32, 1);
-	}
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 	/* the columns' padding words stay 0 */
-	for (int i = 0; i < 2; i++)
-		LLVMBuildMemSet(c->b, k.col[i], LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, d.K4 * 8), 4);
+	LLVMBuildMemSet(c->b, k.col, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, d.K4 * 16), 8);
 
 	LLVMValueRef in = tgt_upto(c, &ln, d.N);
 	k.xbase = tgt_mad(c, in, d.C * d.H, NULL);
@@ -330,7 +374,7 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	p[1] = LLVMBuildAdd(c->b, p[0], tgt_cidx(c, 1), "");
 	p[1] = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, p[1], last, ""), p[1], last, "");
 	for (int i = 0; i < 2; i++)
-		build_col(c, &k, k.col[i], p[i]);
+		build_col(c, &k, i, p[i]);
 	LLVMValueRef q = tgt_upto(c, &lq, d.OC2);
 	tile(c, &k, q);
 	store_tile(c, &k, q, p);
