@@ -178,7 +178,10 @@ static void no_unroll(Cg *c, LLVMValueRef br)
 typedef struct {
 	int64_t N, C, H, W, OC, KH, KW, OH, OW;
 	int64_t sh, sw, dh, dw, pt, pl;
-	int64_t K, K4, OC2, P; /* K = C*KH*KW; K4 words of 4; OC2 channel pairs */
+	int64_t K, K4, OC2; /* K = C*KH*KW; K4 words of 4; OC2 channel pairs */
+	ConvPool pool;      /* the fused max-pool, or the identity (1x1) */
+	int pooled;
+	int64_t P;          /* result pixels: pool.oh * pool.ow */
 } Geo;
 
 static int conv_applies(Cg *c, const Node *nd, Geo *d)
@@ -191,11 +194,14 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d)
 		return 0;
 	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
 	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->OH = y->shape.d[2], d->OW = y->shape.d[3];
+	d->pooled = ir_conv_pool(g, nd, &d->pool);
+	if (d->pooled < 0 || y->shape.d[2] != d->pool.oh || y->shape.d[3] != d->pool.ow)
+		return 0;
+	d->OH = d->pool.ch, d->OW = d->pool.cw;
 	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
 	d->pt = a->pad[0], d->pl = a->pad[1];
 	d->K = d->C * d->KH * d->KW, d->K4 = (d->K + 3) / 4;
-	d->OC2 = (d->OC + 1) / 2, d->P = d->OH * d->OW;
+	d->OC2 = (d->OC + 1) / 2, d->P = d->pool.oh * d->pool.ow;
 	return d->P >= 1 && d->K4 * 16 <= COL_MAX;
 }
 
@@ -225,19 +231,21 @@ typedef struct {
 	Dsp dsp;
 	Epilogue e;
 	LLVMValueRef x, y, w, bias, col, acc[2][2], xbase, ybase;
+	LLVMValueRef have[2]; /* pooled: i1, a tap of pixel i was stored */
+	LLVMValueRef valid[2], first[2]; /* pooled: this tap is in the conv output; none before */
+	LLVMValueRef zp;      /* the output zero point, i8 */
 } Kern;
 
-/* Column pix (0, 1) of output pixel p: element k = (ci*KH + ky)*KW + kx is
+/* Column pix (0, 1) of conv output pixel (oy, ox), which may lie outside
+ * the output (a pool tap that is not used; every load stays in x): element k = (ci*KH + ky)*KW + kx is
  * x - zx, or 0 for a tap outside the input (its load reads element 0
  * instead), at int16 index (k/4)*8 + pix*4 + k%4 of the shared buffer: the
  * two pixels' words of one k/4 are adjacent, one pointer walks both. */
-static void build_col(Cg *c, Kern *k, int pix, LLVMValueRef p)
+static void build_col(Cg *c, Kern *k, int pix, LLVMValueRef oy, LLVMValueRef ox)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	Loop lc, ly, lx;
-	LLVMValueRef oy = LLVMBuildUDiv(b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef ox = LLVMBuildURem(b, p, tgt_cidx(c, d->OW), "");
 	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
 	LLVMValueRef plane = tgt_mad(c, ci, d->H, k->xbase);
 	LLVMValueRef ky = tgt_upto(c, &ly, d->KH);
@@ -320,7 +328,10 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 	LLVMPositionBuilderAtEnd(b, done);
 }
 
-/* y[n, oc, p] = epilogue(acc) for the tile's channels below OC. */
+/* y[n, oc, p] = epilogue(acc) for the tile's channels below OC; pooled,
+ * y[n, oc, p] takes the max with it when the tap is in the output (the
+ * first such tap stores it as is): the pooled output is its own running
+ * max, the order of the taps does not matter for an integer max. */
 static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 {
 	const Geo *d = k->d;
@@ -334,10 +345,63 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 			tgt_if_open(c, &f, LLVMBuildICmp(b, LLVMIntULT, oc, tgt_cidx(c, d->OC), ""));
 		for (int i = 0; i < 2; i++) {
 			LLVMValueRef r = tgt_epilogue(c, &k->e, LLVMBuildLoad2(b, c->ti32, k->acc[i][j], ""), oc);
-			tgt_store(c, r, k->y, tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]));
+			LLVMValueRef at = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]);
+			if (d->pooled) {
+				LLVMValueRef old = tgt_load(c, c->ti8, k->y, at);
+				LLVMValueRef gt = LLVMBuildOr(b, k->first[i], LLVMBuildICmp(b, LLVMIntSGT, r, old, ""), "");
+				r = LLVMBuildSelect(b, LLVMBuildAnd(b, k->valid[i], gt, ""), r, old, "");
+			}
+			tgt_store(c, r, k->y, at);
 		}
 		if (j == 1 && d->OC % 2)
 			tgt_if_close(c, &f);
+	}
+}
+
+/* The columns of the two conv pixels at window tap (ky, kx) of result
+ * pixels p (the identity pool: the pixels themselves), and every channel
+ * pair's tile and epilogue. */
+static void window_tap(Cg *c, Kern *k, LLVMValueRef p[2], LLVMValueRef ky, LLVMValueRef kx)
+{
+	const Geo *d = k->d;
+	const ConvPool *pl = &d->pool;
+	LLVMBuilderRef b = c->b;
+	Loop lq;
+
+	for (int i = 0; i < 2; i++) {
+		LLVMValueRef py = LLVMBuildUDiv(b, p[i], tgt_cidx(c, pl->ow), "");
+		LLVMValueRef px = LLVMBuildURem(b, p[i], tgt_cidx(c, pl->ow), "");
+		LLVMValueRef cy = tgt_mad(c, py, pl->sh, tgt_mad(c, ky, pl->dh, tgt_cidx(c, -pl->pt)));
+		LLVMValueRef cx = tgt_mad(c, px, pl->sw, tgt_mad(c, kx, pl->dw, tgt_cidx(c, -pl->pl)));
+		if (d->pooled) {
+			LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, k->have[i], "");
+			k->valid[i] = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->OH), ""),
+			                           LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->OW), ""), "");
+			k->first[i] = LLVMBuildNot(b, h, "");
+			LLVMBuildStore(b, LLVMBuildOr(b, h, k->valid[i], ""), k->have[i]);
+		}
+		build_col(c, k, i, cy, cx);
+	}
+	LLVMValueRef q = tgt_upto(c, &lq, d->OC2);
+	tile(c, k, q);
+	store_tile(c, k, q, p);
+	tgt_loop_close(c, &lq);
+}
+
+/* Pooled: a result pixel whose window held no conv pixel is the zero point
+ * (maxpool2d's empty window). */
+static void empty_windows(Cg *c, Kern *k, LLVMValueRef p[2])
+{
+	const Geo *d = k->d;
+
+	for (int i = 0; i < 2; i++) {
+		If f;
+		Loop lo;
+		tgt_if_open(c, &f, LLVMBuildNot(c->b, LLVMBuildLoad2(c->b, c->ti1, k->have[i], ""), ""));
+		LLVMValueRef oc = tgt_upto(c, &lo, d->OC);
+		tgt_store(c, k->zp, k->y, tgt_mad(c, LLVMBuildAdd(c->b, k->ybase, oc, ""), d->P, p[i]));
+		tgt_loop_close(c, &lo);
+		tgt_if_close(c, &f);
 	}
 }
 
@@ -346,7 +410,7 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
 	Kern k;
-	Loop ln, lp, lq;
+	Loop ln, lp, lky, lkx;
 
 	if (!conv_applies(c, nd, &d))
 		return 0;
@@ -361,6 +425,9 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++)
 			k.acc[i][j] = tgt_alloca(c, c->ti32, 1);
+	for (int i = 0; d.pooled && i < 2; i++)
+		k.have[i] = tgt_alloca(c, c->ti1, 1);
+	k.zp = LLVMConstInt(c->ti8, (unsigned long long)(int64_t)k.e.rq.zp, 1);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 	/* the columns' padding words stay 0 */
 	LLVMBuildMemSet(c->b, k.col, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, d.K4 * 16), 8);
@@ -373,12 +440,15 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	p[0] = tgt_mad(c, pp, 2, NULL);
 	p[1] = LLVMBuildAdd(c->b, p[0], tgt_cidx(c, 1), "");
 	p[1] = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, p[1], last, ""), p[1], last, "");
-	for (int i = 0; i < 2; i++)
-		build_col(c, &k, i, p[i]);
-	LLVMValueRef q = tgt_upto(c, &lq, d.OC2);
-	tile(c, &k, q);
-	store_tile(c, &k, q, p);
-	tgt_loop_close(c, &lq);
+	for (int i = 0; d.pooled && i < 2; i++)
+		LLVMBuildStore(c->b, LLVMConstInt(c->ti1, 0, 0), k.have[i]);
+	LLVMValueRef ky = tgt_upto(c, &lky, d.pool.kh);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d.pool.kw);
+	window_tap(c, &k, p, ky, kx);
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
+	if (d.pooled)
+		empty_windows(c, &k, p);
 	tgt_loop_close(c, &lp);
 	tgt_loop_close(c, &ln);
 	return 1;
