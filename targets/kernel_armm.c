@@ -29,9 +29,10 @@
  * int8, and -zx * sum of w[o] is folded into the bias at compile time
  * (mod 2^32).  One unaligned word of x (Cortex-M4/M7 LDR allows it) gives
  * (x0, x2) and (x1, x3) through sxtb16; the weight rows, stored in order and
- * padded to a multiple of 4 bytes, give (w0, w2) and (w1, w3) the same way.
- * Two output rows per loop share the x word; the I % 4 last inputs are a
- * scalar tail.  Every product is at most 2^14 in magnitude.
+ * padded to a multiple of 4 bytes (and O to a multiple of DR with zero rows,
+ * never stored), give (w0, w2) and (w1, w3) the same way.
+ * DR = 4 output rows per loop share the x word (its two sxtb16); the I % 4
+ * last inputs are a scalar tail.  Every product is at most 2^14 in magnitude.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 
 enum {
 	COL_MAX = 4096, /* bytes of stack the two im2col columns may take */
+	DR = 4,         /* dense: output rows per loop, sharing each x word */
 };
 
 /* Whether "+name" (1) or "-name" (0) comes last in the feature list fs;
@@ -456,13 +458,13 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 
 /* ---- dense ----------------------------------------------------------------- */
 
-/* Rows [O rounded up to 2][I rounded up to 4] bytes, zero-padded. */
-static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t O2, int64_t I4, int id)
+/* Rows [O rounded up to DR][I rounded up to 4] bytes, zero-padded. */
+static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t OR, int64_t I4, int id)
 {
 	const Value *wv = &c->g->vals[nd->in[1]];
 	const int8_t *w = wv->data;
 	int64_t O = wv->shape.d[0], I = wv->shape.d[1];
-	unsigned char *buf = ir_xcalloc((size_t)(O2 * 2 * I4 * 4), 1);
+	unsigned char *buf = ir_xcalloc((size_t)(OR * DR * I4 * 4), 1);
 	char name[320];
 	LLVMValueRef gv;
 
@@ -470,7 +472,7 @@ static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t O2, int64_t I4,
 		for (int64_t i = 0; i < I; i++)
 			buf[o * I4 * 4 + i] = (unsigned char)w[o * I + i];
 	snprintf(name, sizeof name, "%s.wsmlad%d", c->name, id);
-	gv = tgt_const_bytes(c, name, buf, (size_t)(O2 * 2 * I4 * 4));
+	gv = tgt_const_bytes(c, name, buf, (size_t)(OR * DR * I4 * 4));
 	free(buf);
 	return gv;
 }
@@ -483,25 +485,25 @@ int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	Dsp dsp;
 	Epilogue e;
 	Loop ln, lo, li, lt;
-	LLVMValueRef acc[2];
+	LLVMValueRef acc[DR];
 
 	if (!int8_layer(c, nd))
 		return 0;
 	int64_t N = xv->shape.d[0], I = xv->shape.d[1], O = c->g->vals[nd->in[1]].shape.d[0];
-	int64_t O2 = (O + 1) / 2, I4 = (I + 3) / 4, stride = I4 * 4;
+	int64_t OR = (O + DR - 1) / DR, I4 = (I + 3) / 4, stride = I4 * 4;
 	tgt_epilogue_init(c, n, &e);
 	dsp_init(c, &dsp);
-	LLVMValueRef w = dense_weights(c, nd, O2, I4, n);
-	LLVMValueRef bias = bias_table(c, nd, O2 * 2, 1, "bsmlad", n);
-	for (int j = 0; j < 2; j++)
+	LLVMValueRef w = dense_weights(c, nd, OR, I4, n);
+	LLVMValueRef bias = bias_table(c, nd, OR * DR, 1, "bsmlad", n);
+	for (int j = 0; j < DR; j++)
 		acc[j] = tgt_alloca(c, c->ti32, 1);
 
 	LLVMValueRef in = tgt_upto(c, &ln, N);
 	LLVMValueRef xrow = tgt_mad(c, in, I, NULL);
-	LLVMValueRef q = tgt_upto(c, &lo, O2);
-	LLVMValueRef wrow[2];
-	for (int j = 0; j < 2; j++) {
-		LLVMValueRef o = tgt_mad(c, q, 2, tgt_cidx(c, j));
+	LLVMValueRef q = tgt_upto(c, &lo, OR);
+	LLVMValueRef wrow[DR];
+	for (int j = 0; j < DR; j++) {
+		LLVMValueRef o = tgt_mad(c, q, DR, tgt_cidx(c, j));
 		wrow[j] = tgt_mad(c, o, stride, NULL);
 		LLVMBuildStore(b, load_al(c, c->ti32, bias, o, 4), acc[j]);
 	}
@@ -509,34 +511,36 @@ int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMValueRef i4 = tgt_upto(c, &li, I / 4);
 	LLVMValueRef xw = load_al(c, c->ti32, tgt_gep(c, c->ti8, x, xrow), i4, 1);
 	LLVMValueRef xe = sxtb16(c, &dsp, xw, 0), xo = sxtb16(c, &dsp, xw, 1);
-	for (int j = 0; j < 2; j++) {
+	for (int j = 0; j < DR; j++) {
 		LLVMValueRef ww = load_al(c, c->ti32, tgt_gep(c, c->ti8, w, wrow[j]), i4, 4);
 		LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, acc[j], "");
 		a = smlad(c, &dsp, xe, sxtb16(c, &dsp, ww, 0), a);
 		a = smlad(c, &dsp, xo, sxtb16(c, &dsp, ww, 1), a);
 		LLVMBuildStore(b, a, acc[j]);
 	}
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 	tgt_loop_close(c, &li);
+	no_unroll(c, LLVMGetBasicBlockTerminator(latch));
 	if (I % 4) {
 		/* the last I % 4 inputs, one by one */
 		LLVMValueRef t = tgt_upto(c, &lt, I % 4);
 		LLVMValueRef i = LLVMBuildAdd(b, t, tgt_cidx(c, I / 4 * 4), "");
 		LLVMValueRef xs = LLVMBuildSExt(b, tgt_load(c, c->ti8, x, LLVMBuildAdd(b, xrow, i, "")), c->ti32, "");
-		for (int j = 0; j < 2; j++) {
+		for (int j = 0; j < DR; j++) {
 			LLVMValueRef ws = tgt_load(c, c->ti8, w, LLVMBuildAdd(b, wrow[j], i, ""));
 			LLVMValueRef p = LLVMBuildMul(b, xs, LLVMBuildSExt(b, ws, c->ti32, ""), "");
 			LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti32, acc[j], ""), p, ""), acc[j]);
 		}
 		tgt_loop_close(c, &lt);
 	}
-	for (int j = 0; j < 2; j++) {
-		LLVMValueRef o = tgt_mad(c, q, 2, tgt_cidx(c, j));
+	for (int j = 0; j < DR; j++) {
+		LLVMValueRef o = tgt_mad(c, q, DR, tgt_cidx(c, j));
 		If f;
-		if (j == 1 && O % 2)
+		if (j >= O % DR && O % DR)
 			tgt_if_open(c, &f, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""));
 		LLVMValueRef r = tgt_epilogue(c, &e, LLVMBuildLoad2(b, c->ti32, acc[j], ""), o);
 		tgt_store(c, r, y, tgt_mad(c, in, O, o));
-		if (j == 1 && O % 2)
+		if (j >= O % DR && O % DR)
 			tgt_if_close(c, &f);
 	}
 	tgt_loop_close(c, &lo);
