@@ -29,8 +29,8 @@
  * int8, and -zx * sum of w[o] is folded into the bias at compile time
  * (mod 2^32).  One unaligned word of x (Cortex-M4/M7 LDR allows it) gives
  * (x0, x2) and (x1, x3) through sxtb16; the weight rows, stored in order and
- * padded to a multiple of 4 bytes (and O to a multiple of DR with zero rows,
- * never stored), give (w0, w2) and (w1, w3) the same way.
+ * padded to a multiple of 4 bytes (the last group of DR rows reads row O - 1
+ * again for the rows past O, whose sums are not stored), give (w0, w2) and (w1, w3) the same way.
  * DR = 4 output rows per loop share the x word (its two sxtb16); the I % 4
  * last inputs are a scalar tail.  Every product is at most 2^14 in magnitude.
  */
@@ -458,13 +458,13 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 
 /* ---- dense ----------------------------------------------------------------- */
 
-/* Rows [O rounded up to DR][I rounded up to 4] bytes, zero-padded. */
-static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t OR, int64_t I4, int id)
+/* Rows [O][I rounded up to 4] bytes, zero-padded. */
+static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t I4, int id)
 {
 	const Value *wv = &c->g->vals[nd->in[1]];
 	const int8_t *w = wv->data;
 	int64_t O = wv->shape.d[0], I = wv->shape.d[1];
-	unsigned char *buf = ir_xcalloc((size_t)(OR * DR * I4 * 4), 1);
+	unsigned char *buf = ir_xcalloc((size_t)(O * I4 * 4), 1);
 	char name[320];
 	LLVMValueRef gv;
 
@@ -472,7 +472,7 @@ static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t OR, int64_t I4,
 		for (int64_t i = 0; i < I; i++)
 			buf[o * I4 * 4 + i] = (unsigned char)w[o * I + i];
 	snprintf(name, sizeof name, "%s.wsmlad%d", c->name, id);
-	gv = tgt_const_bytes(c, name, buf, (size_t)(OR * DR * I4 * 4));
+	gv = tgt_const_bytes(c, name, buf, (size_t)(O * I4 * 4));
 	free(buf);
 	return gv;
 }
@@ -493,7 +493,7 @@ int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	int64_t OR = (O + DR - 1) / DR, I4 = (I + 3) / 4, stride = I4 * 4;
 	tgt_epilogue_init(c, n, &e);
 	dsp_init(c, &dsp);
-	LLVMValueRef w = dense_weights(c, nd, OR, I4, n);
+	LLVMValueRef w = dense_weights(c, nd, I4, n);
 	LLVMValueRef bias = bias_table(c, nd, OR * DR, 1, "bsmlad", n);
 	for (int j = 0; j < DR; j++)
 		acc[j] = tgt_alloca(c, c->ti32, 1);
@@ -504,7 +504,12 @@ int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMValueRef wrow[DR];
 	for (int j = 0; j < DR; j++) {
 		LLVMValueRef o = tgt_mad(c, q, DR, tgt_cidx(c, j));
-		wrow[j] = tgt_mad(c, o, stride, NULL);
+		/* a padding row (o >= O) reuses row O - 1: its sums are not stored */
+		LLVMValueRef ow = o;
+		if (j >= O % DR && O % DR)
+			ow = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""), o,
+			                     tgt_cidx(c, O - 1), "");
+		wrow[j] = tgt_mad(c, ow, stride, NULL);
 		LLVMBuildStore(b, load_al(c, c->ti32, bias, o, 4), acc[j]);
 	}
 	/* whole words of x: (x0, x2) and (x1, x3) against the same of w */
