@@ -15,24 +15,31 @@
  * [C][KH][KW] order (a tap outside the input is 0, the padding of K up to a
  * multiple of 4 too), so no zero point correction remains: |x - zx| <= 255,
  * |w| <= 128, one SMLAD adds at most 2 * 255 * 128 < 2^16 to the exact sum.
- * Weights are repacked at compile time per pair of output channels to
- * [OC/2][K/4][2 channels][4 bytes], the bytes of k .. k+3 stored as
- * w[k], w[k+2], w[k+1], w[k+3]: sxtb16 of the word gives (w[k], w[k+1]),
- * matching the column word (c[k], c[k+1]), and sxtb16 of it rotated gives
- * (w[k+2], w[k+3]).  The inner loop is a 2 channels x 2 pixels register
- * tile: 4 loads, 4 sxtb16, 8 SMLAD per 16 MACs.  An odd OC gets a zero
- * weight row whose result is not stored; an odd pixel count computes the
- * last pixel twice.  The two columns take 4 * roundup(K, 4) bytes of stack;
- * the kernel only runs when that is at most COL_MAX.
+ * The two columns share one buffer, [K/4][2 pixels][4 halves], so that one
+ * pointer walks both.  Weights are repacked at compile time per pair of
+ * output channels to [OC/2][K/4][2 channels][4 bytes], the bytes of
+ * k .. k+3 stored as w[k], w[k+2], w[k+1], w[k+3]: sxtb16 of the word gives
+ * (w[k], w[k+1]), matching the column word (c[k], c[k+1]), and sxtb16 of it
+ * rotated gives (w[k+2], w[k+3]).  The inner loop is a 2 channels x 2
+ * pixels register tile: 4 loads, 4 sxtb16, 8 SMLAD per 16 MACs.  An odd OC
+ * gets a zero weight row whose result is not stored; an odd pixel count
+ * computes the last pixel twice.  The columns take 4 * roundup(K, 4) bytes
+ * of stack; the kernel only runs when that is at most COL_MAX.
+ *
+ * A fused max-pool (ir_conv_pool) wraps the same steps: the pair of pooled
+ * pixels walks its window taps, each tap builds the columns of the two conv
+ * pixels and runs the tiles, and the pooled output itself holds the running
+ * max of the epilogues (without a pool, the window is 1x1).
  *
  * dense (int8): the activations are used as they are, x*w with x and w both
  * int8, and -zx * sum of w[o] is folded into the bias at compile time
- * (mod 2^32).  One unaligned word of x (Cortex-M4/M7 LDR allows it) gives
- * (x0, x2) and (x1, x3) through sxtb16; the weight rows, stored in order and
- * padded to a multiple of 4 bytes (the last group of DR rows reads row O - 1
- * again for the rows past O, whose sums are not stored), give (w0, w2) and (w1, w3) the same way.
- * DR = 4 output rows per loop share the x word (its two sxtb16); the I % 4
- * last inputs are a scalar tail.  Every product is at most 2^14 in magnitude.
+ * (mod 2^32).  One word of x, unaligned (Cortex-M4/M7 LDR allows it; with
+ * +strict-align LLVM splits the load), gives (x0, x2) and (x1, x3) through
+ * sxtb16; the weight rows, stored in order and padded to a multiple of 4
+ * bytes, give (w0, w2) and (w1, w3) the same way.  DR = 4 output rows per
+ * loop share the x word (its two sxtb16); in the last group the rows past O
+ * read row O - 1 again and are not stored.  The I % 4 last inputs are a
+ * scalar tail.  Every product is at most 2^14 in magnitude.
  */
 #include <stdlib.h>
 #include <string.h>
