@@ -758,8 +758,9 @@ static void *interp_out(Graph *g, void **in)
  * the pool into the conv (one node left), the interpreter must give the
  * fused graph's bits exactly the unfused pair's, and the compiled fused
  * graph the interpreter's (run_case).  vnni: int8 cases the AVX-512 VNNI
- * kernel takes (one group or depthwise), on the host. */
-static void test_conv_pool(const Prec *p, int vnni, int requant_float)
+ * kernel takes (one group or depthwise), on the host; fixed: this conv
+ * and the CNN's 2x2/2 pool instead of random ones. */
+static void test_conv_pool(const Prec *p, int vnni, int requant_float, const ConvCfg *fixed)
 {
 	static const int64_t cs[] = {1, 3, 4, 5, 17, 64, 67};
 	static const int64_t ocs[] = {1, 5, 16, 17, 33, 128, 130, 200};
@@ -772,7 +773,9 @@ static void test_conv_pool(const Prec *p, int vnni, int requant_float)
 	random_conv(&k);
 	if (p->b64)
 		k.bias = 1;
-	if (vnni) {
+	if (fixed)
+		k = *fixed;
+	else if (vnni) {
 		k.g = 1, k.c = cs[rnd() % 7], k.oc = ocs[rnd() % 8];
 		if (rnd() % 4 == 0)
 			k.g = k.oc = k.c = cs[1 + rnd() % 6];
@@ -782,6 +785,8 @@ static void test_conv_pool(const Prec *p, int vnni, int requant_float)
 	int t = add_conv(g, x, &k, p);
 	const Shape *ts = &g->vals[t].shape;
 	random_pool(ts->d[2], ts->d[3], pk, ps, pp, pd);
+	if (fixed)
+		pk[0] = pk[1] = ps[0] = ps[1] = 2, pd[0] = pd[1] = 1, pp[0] = pp[1] = pp[2] = pp[3] = 0;
 	int y = add_maxpool_d(g, t, pk[0], pk[1], ps[0], ps[1], pp, pd[0], pd[1]);
 	ir_add_output(g, y);
 
@@ -829,10 +834,10 @@ static void test_conv_pools(void)
 	for (int i = 0; i < 12; i++) {
 		Prec p8 = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
 		Prec p16 = {DT_I16, i % 2, SCALE_SPAN};
-		test_conv_pool(&f32, 0, 0);
-		test_conv_pool(&p8, 0, i % 4 == 3);
+		test_conv_pool(&f32, 0, 0, NULL);
+		test_conv_pool(&p8, 0, i % 4 == 3, NULL);
 		if (i < 6)
-			test_conv_pool(&p16, 0, 0);
+			test_conv_pool(&p16, 0, 0, NULL);
 	}
 	if (!has_vnni_host()) {
 		printf("skip: the host has no AVX-512 VNNI: its fused conv+pool kernel is not run\n");
@@ -840,8 +845,15 @@ static void test_conv_pools(void)
 	}
 	for (int i = 0; i < 16; i++) {
 		Prec p8 = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
-		test_conv_pool(&p8, 1, i % 4 == 3);
+		test_conv_pool(&p8, 1, i % 4 == 3, NULL);
 	}
+	/* the CNN's second layer, scaled down: the kernel pools in its tiles */
+	ConvCfg cnn2 = {1, 64, 8, 8, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_RELU};
+	Prec p8 = {DT_I8, 0, SCALE_SPAN};
+	test_conv_pool(&p8, 1, 0, &cnn2);
+	check(sh("llvm-objdump-19 -d %s | grep -q vpdpbusd", path("m.o")) == 0 &&
+	      sh("llvm-objdump-19 -d %s | grep -q vpmaxsb", path("m.o")) == 0,
+	      "the host's fused conv+pool object uses vpdpbusd and vpmaxsb");
 }
 
 static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const Prec *p)
