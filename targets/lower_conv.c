@@ -135,7 +135,7 @@ static void conv_pooled(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 	const ConvDims *d = &cv->d;
 	const Value *yv = &c->g->vals[cv->nd->out];
 	LLVMBuilderRef b = c->b;
-	LLVMTypeRef t = cv->e.tout;
+	LLVMTypeRef t = tgt_type(c, yv->dt);
 	int f32 = !cv->e.quant;
 	LLVMValueRef best = tgt_alloca(c, t, d->OCg), have = tgt_alloca(c, c->ti1, 1);
 	LLVMValueRef empty = f32 ? LLVMConstReal(c->tf32, 0.0)
@@ -191,6 +191,8 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
 		return 0; /* a target kernel (kernel_x86.c) */
 	if (tgt_conv2d_rvv(c, n, fn))
 		return 0; /* kernel_rvv.c */
+	if (tgt_conv2d_smlad(c, n, fn))
+		return 0; /* kernel_armm.c */
 
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];

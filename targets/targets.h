@@ -133,6 +133,10 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
 /* kernel_rvv.c: the RISC-V V (vwmacc) int8 conv2d, returning as tgt_conv2d_vnni. */
 int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
+/* kernel_armm.c: the Cortex-M DSP (SMLAD) int8 conv2d and dense, the same
+ * way: 1 when the kernel body was emitted, 0 when nothing was. */
+int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn);
+int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */
 int tgt_check_pool(Cg *c, const Node *nd);
