@@ -240,72 +240,91 @@ static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
 	return tgt_mad(c, row, d->Cp, NULL);
 }
 
-static void acc_add(Cg *c, Kern *k, int i, int j, LLVMValueRef a, LLVMValueRef b)
+/* Lane q of v, in every lane of a vector of n lanes. */
+static LLVMValueRef dup_lane(Cg *c, LLVMValueRef v, int q, unsigned n)
 {
-	LLVMValueRef args[3] = {LLVMBuildLoad2(c->b, k->tv, k->acc[i][j], ""), a, b};
+	LLVMValueRef m[8];
 
-	LLVMBuildStore(c->b, LLVMBuildCall2(c->b, k->tmac, k->mac, args, 3, ""), k->acc[i][j]);
+	for (unsigned i = 0; i < n; i++)
+		m[i] = tgt_c32(c, q);
+	return LLVMBuildShuffleVector(c->b, v, LLVMGetUndef(LLVMTypeOf(v)), LLVMConstVector(m, n), "");
 }
 
-/* sdot taps: for ky, kx, c4, the 4 input bytes of each pixel broadcast and
- * dotted with the 4 weight vectors of the step. */
-static void taps_dot(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
+/* acc[i][j] += the products of weight vector w and input vector u: sdot
+ * (4 bytes of w by the 4 bytes of u per lane) or smull (4 i16 by 4 i16)
+ * then a wrapping add, which LLVM fuses into smlal. */
+static void mac(Cg *c, Kern *k, int i, int j, LLVMValueRef w, LLVMValueRef u)
 {
-	const Geo *d = k->d;
-	int64_t C4 = d->Cp / 4;
-	Loop lky, lkx, lc;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef step = tgt_mad(c, tgt_mad(c, og, d->KH, ky), d->KW, kx);
-	LLVMValueRef c4 = tgt_upto(c, &lc, C4);
-	LLVMValueRef coff = LLVMBuildNSWAdd(c->b, toff, tgt_mad(c, c4, 4, NULL), "");
-	LLVMValueRef vi = tgt_mad(c, tgt_mad(c, step, C4, c4), NBLK, NULL);
-	LLVMValueRef u[NPIX], wv[NBLK];
+	LLVMValueRef a = LLVMBuildLoad2(c->b, k->tv, k->acc[i][j], "");
 
-	for (int i = 0; i < NPIX; i++) {
-		LLVMValueRef v = load_al(c, c->ti32, tgt_gep(c, c->ti8, k->s, LLVMBuildNSWAdd(c->b, base[i], coff, "")), 1);
-		u[i] = LLVMBuildBitCast(c->b, splat(c, v, k->tv), k->tb, "");
+	if (k->d->dot) {
+		LLVMValueRef args[3] = {a, w, u};
+		a = LLVMBuildCall2(c->b, k->tmac, k->mac, args, 3, "");
+	} else {
+		LLVMValueRef args[2] = {w, u};
+		/* no nsw: the accumulation wraps */
+		a = LLVMBuildAdd(c->b, a, LLVMBuildCall2(c->b, k->tmac, k->mac, args, 2, ""), "");
 	}
+	LLVMBuildStore(c->b, a, k->acc[i][j]);
+}
+
+/* One step of the reduction (4 input channels for sdot, 1 for smlal):
+ * weight vector index vi .. vi + NBLK - 1 against the input u[i] of each
+ * pixel. */
+static void step_macs(Cg *c, Kern *k, LLVMValueRef vi, LLVMValueRef u[NPIX])
+{
+	LLVMTypeRef tw = k->d->dot ? k->tb : k->th;
+	LLVMValueRef wv[NBLK];
+
 	for (int j = 0; j < NBLK; j++)
-		wv[j] = load_al(c, k->tb, tgt_gep(c, k->tb, k->w, LLVMBuildNSWAdd(c->b, vi, tgt_cidx(c, j), "")), 16);
+		wv[j] = load_al(c, tw, tgt_gep(c, tw, k->w, LLVMBuildNSWAdd(c->b, vi, tgt_cidx(c, j), "")),
+		                k->d->dot ? 16 : 8);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
-			acc_add(c, k, i, j, u[i], wv[j]);
-	tgt_loop_close(c, &lc);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+			mac(c, k, i, j, wv[j], u[i]);
 }
 
-/* smlal taps: for ky, kx, ci, the i16 x - zx of each pixel broadcast and
- * multiplied into the 4 weight vectors of 4 i16 (acc += smull(w, x)). */
-static void taps_smlal(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
+/* The taps: for ky, kx and each group of G reduction steps (G = 4 for
+ * sdot: 16 input channels; 8 for smlal: 8 input channels, when the
+ * channels divide so; otherwise G = 1), the input of each pixel for the
+ * group is one 16-byte load, and each step uses one of its lanes
+ * (the indexed forms sdot v.4s, v.16b, v.4b[q] and smlal v.4s, v.4h,
+ * v.h[q]); with G = 1, a broadcast load (ld1r). */
+static void taps(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 {
 	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	int64_t steps = d->dot ? d->Cp / 4 : d->C; /* per tap */
+	int64_t per = d->dot ? 4 : 1;              /* scratch elements per step */
+	int G = d->dot ? 4 : 8;
+	LLVMTypeRef te = d->dot ? c->ti32 : c->ti16; /* one step's input */
 	Loop lky, lkx, lc;
+
+	if (steps % G)
+		G = 1;
 	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
 	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef step = tgt_mad(c, tgt_mad(c, og, d->KH, ky), d->KW, kx);
-	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
-	LLVMValueRef coff = LLVMBuildNSWAdd(c->b, toff, ci, "");
-	LLVMValueRef vi = tgt_mad(c, tgt_mad(c, step, d->C, ci), NBLK, NULL);
-	LLVMValueRef u[NPIX], wv[NBLK];
+	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, og, d->KH, ky), d->KW, kx);
+	LLVMValueRef g = tgt_upto(c, &lc, steps / G);
+	LLVMValueRef coff = tgt_mad(c, g, G * per, toff);
+	LLVMValueRef st0 = tgt_mad(c, tap, steps, tgt_mad(c, g, G, NULL));
+	LLVMValueRef xv[NPIX], u[NPIX];
+	LLVMTypeRef tg = LLVMVectorType(te, (unsigned)G);
 
 	for (int i = 0; i < NPIX; i++) {
-		LLVMValueRef v = load_al(c, c->ti16, tgt_gep(c, c->ti16, k->s, LLVMBuildNSWAdd(c->b, base[i], coff, "")), 2);
-		u[i] = splat(c, v, k->th);
+		LLVMValueRef p = tgt_gep(c, d->dot ? c->ti8 : c->ti16, k->s, LLVMBuildNSWAdd(b, base[i], coff, ""));
+		xv[i] = load_al(c, G > 1 ? tg : te, p, 1);
 	}
-	for (int j = 0; j < NBLK; j++)
-		wv[j] = load_al(c, k->th, tgt_gep(c, k->th, k->w, LLVMBuildNSWAdd(c->b, vi, tgt_cidx(c, j), "")), 8);
-	for (int i = 0; i < NPIX; i++)
-		for (int j = 0; j < NBLK; j++) {
-			LLVMValueRef args[2] = {wv[j], u[i]};
-			LLVMValueRef p = LLVMBuildCall2(c->b, k->tmac, k->mac, args, 2, "");
-			/* no nsw: the accumulation wraps */
-			LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, k->tv, k->acc[i][j], ""), p, ""),
-			               k->acc[i][j]);
+	for (int q = 0; q < G; q++) {
+		for (int i = 0; i < NPIX; i++) {
+			u[i] = G > 1 ? dup_lane(c, xv[i], q, 4) : splat(c, xv[i], d->dot ? k->tv : k->th);
+			if (d->dot)
+				u[i] = LLVMBuildBitCast(b, u[i], k->tb, "");
 		}
+		LLVMValueRef vi = tgt_mad(c, LLVMBuildNSWAdd(b, st0, tgt_cidx(c, q), ""), NBLK, NULL);
+		step_macs(c, k, vi, u);
+	}
 	tgt_loop_close(c, &lc);
 	tgt_loop_close(c, &lkx);
 	tgt_loop_close(c, &lky);
@@ -407,10 +426,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 		for (int i = 0; i < NPIX; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
-	if (k->d->dot)
-		taps_dot(c, k, og, base);
-	else
-		taps_smlal(c, k, og, base);
+	taps(c, k, og, base);
 	store_tile(c, k, og, p0);
 }
 
