@@ -3,8 +3,9 @@
  *
  * LLVM vectorizes the generic loop nest (lower_conv.c) to smull/saddw at
  * best and never forms sdot, so this file emits the multiply-accumulates
- * itself.  It takes int8 convolutions with one group and an i32 bias (or
- * none); tgt_lower_conv2d falls back to its generic loops for the rest.
+ * itself.  It takes int8 convolutions with one group or depthwise (below)
+ * and an i32 bias (or none); tgt_lower_conv2d falls back to its generic
+ * loops for the rest.
  * Both variants share the structure of kernel_x86.c: a padded NHWC copy of
  * one batch element's input on the stack (at most SCRATCH_MAX bytes, larger
  * inputs are declined), weights repacked at compile time, register tiles of
@@ -31,6 +32,12 @@
  * which is exact for every i16 pair, and the following add (LLVM folds the
  * pair into smlal/smlal2) wraps mod 2^32 like the interpreter.  No bias
  * folding is needed.
+ *
+ * Depthwise convolutions (groups = C = OC) take the smlal variant on both
+ * targets (sdot has no 4-deep sum to reduce there), with channels in lanes:
+ * the i16 scratch rounds C up to 16, the weights are [OC/16][KH][KW][16]
+ * i16, and a tap is acc += (x - zx) * w for 4 vectors of 4 channels per
+ * pixel (smlal by vector); the tiles and the epilogue are shared.
  *
  * Tiles whose pixels would run past P = OH*OW are moved back to end at P
  * (they recompute pixels an earlier tile already stored, with the same
@@ -110,6 +117,7 @@ typedef struct {
 	int64_t sh, sw, dh, dw, pt, pl;
 	int64_t Cp, Hp, Wp, OG, P;
 	int dot; /* sdot (Cp = C rounded up to 4, bytes) or smlal (Cp = C, i16) */
+	int depthwise; /* groups = C = OC: smlal by vector, Cp = OG*16, i16 */
 } Geo;
 
 static int64_t max64(int64_t a, int64_t b)
@@ -125,13 +133,16 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	const Attrs *a = &nd->a;
 	int v = neon_variant(c->tm);
 
-	if (v < 0 || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8 || a->groups != 1)
+	if (v < 0 || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
 		return 0;
 	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
 		return 0;
 	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
 		return 0;
-	d->dot = v;
+	d->depthwise = a->groups > 1 && a->groups == x->shape.d[1] && w->shape.d[0] == a->groups;
+	if (a->groups != 1 && !d->depthwise)
+		return 0;
+	d->dot = v && !d->depthwise;
 	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
 	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
 	d->OH = y->shape.d[2], d->OW = y->shape.d[3];
@@ -141,7 +152,7 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1 || d->P < NPIX)
 		return 0;
 	d->OG = (d->OC + OCG - 1) / OCG;
-	d->Cp = d->dot ? (d->C + 3) / 4 * 4 : d->C;
+	d->Cp = d->depthwise ? d->OG * OCG : d->dot ? (d->C + 3) / 4 * 4 : d->C;
 	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
 	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
 	return d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) <= SCRATCH_MAX;
@@ -154,24 +165,25 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
 	int esz = d->dot ? 1 : 2;
-	size_t len = (size_t)(d->OG * d->KH * d->KW * d->Cp * OCG * esz);
+	size_t len = (size_t)(d->OG * d->KH * d->KW * (d->depthwise ? 1 : d->Cp) * OCG * esz);
 	unsigned char *buf = ir_xcalloc(len, 1);
 	char name[320];
 	LLVMValueRef gv;
 
 	for (int64_t oc = 0; oc < d->OC; oc++)
-		for (int64_t ci = 0; ci < d->C; ci++)
+		for (int64_t ci = 0; ci < (d->depthwise ? 1 : d->C); ci++)
 			for (int64_t ky = 0; ky < d->KH; ky++)
 				for (int64_t kx = 0; kx < d->KW; kx++) {
-					int8_t v = w[((oc * d->C + ci) * d->KH + ky) * d->KW + kx];
+					int8_t v = w[((oc * (d->depthwise ? 1 : d->C) + ci) * d->KH + ky) * d->KW + kx];
 					int64_t step = ((oc / OCG) * d->KH + ky) * d->KW + kx, l = oc % OCG;
 					if (d->dot) {
 						/* [step][C4][16 oc][4 ic] */
 						buf[((step * (d->Cp / 4) + ci / 4) * OCG + l) * 4 + ci % 4] = (unsigned char)v;
 					} else {
-						/* [step][C][16 oc] of little-endian i16 */
+						/* [step][C][16 oc] of little-endian i16
+						 * (depthwise: [step][16 oc]) */
 						uint16_t u = (uint16_t)(int16_t)v;
-						size_t at = (size_t)(((step * d->Cp + ci) * OCG + l) * 2);
+						size_t at = (size_t)(((step * (d->depthwise ? 1 : d->Cp) + ci) * OCG + l) * 2);
 						buf[at] = (unsigned char)u, buf[at + 1] = (unsigned char)(u >> 8);
 					}
 				}
@@ -188,7 +200,7 @@ static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, i
 	const Graph *g = c->g;
 	const int8_t *w = g->vals[nd->in[1]].data;
 	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
-	int64_t per = d->C * d->KH * d->KW;
+	int64_t per = (d->depthwise ? 1 : d->C) * d->KH * d->KW;
 	unsigned char *buf = ir_xcalloc((size_t)(d->OG * OCG), 4);
 	char name[320];
 	LLVMValueRef gv;
@@ -330,6 +342,30 @@ static void taps(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 	tgt_loop_close(c, &lky);
 }
 
+/* Depthwise taps: for ky, kx, acc += (x - zx) * w lane by lane, the 16
+ * channels of the tile in 4 vectors of 4 i16 per pixel (smlal by vector). */
+static void taps_dw(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lky, lkx;
+	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
+	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, og, d->KH, ky), d->KW, kx);
+	LLVMValueRef coff = tgt_mad(c, og, OCG, toff);
+
+	for (int j = 0; j < NBLK; j++) {
+		LLVMValueRef wv = load_al(c, k->th, tgt_gep(c, k->th, k->w, tgt_mad(c, tap, NBLK, tgt_cidx(c, j))), 8);
+		for (int i = 0; i < NPIX; i++) {
+			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], tgt_mad(c, tgt_cidx(c, j), 4, coff), "");
+			mac(c, k, i, j, wv, load_al(c, k->th, tgt_gep(c, c->ti16, k->s, off), 8));
+		}
+	}
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
+}
+
 /* The requantized 4 channels of block ob from accumulator a, as i32. */
 static LLVMValueRef requant4(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 {
@@ -426,7 +462,10 @@ static void tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 		for (int i = 0; i < NPIX; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
-	taps(c, k, og, base);
+	if (k->d->depthwise)
+		taps_dw(c, k, og, base);
+	else
+		taps(c, k, og, base);
 	store_tile(c, k, og, p0);
 }
 
