@@ -39,6 +39,12 @@
  * i16, and a tap is acc += (x - zx) * w for 4 vectors of 4 channels per
  * pixel (smlal by vector); the tiles and the epilogue are shared.
  *
+ * A fused max-pool (conv2d's pool attributes) sends the tiles' stores to
+ * a second stack buffer holding one batch element's whole convolution
+ * output [OC][OH][OW], which a scalar loop then pools into y exactly as
+ * maxpool2d (both buffers together within SCRATCH_MAX): the convolution,
+ * not the pool, is where the time goes.
+ *
  * Tiles whose pixels would run past P = OH*OW are moved back to end at P
  * (they recompute pixels an earlier tile already stored, with the same
  * bytes), so every store is a whole 32-bit word; outputs with fewer than
@@ -118,6 +124,9 @@ typedef struct {
 	int64_t Cp, Hp, Wp, OG, P;
 	int dot; /* sdot (Cp = C rounded up to 4, bytes) or smlal (Cp = C, i16) */
 	int depthwise; /* groups = C = OC: smlal by vector, Cp = OG*16, i16 */
+	int pool;      /* a fused max-pool (geometry cp): the convolution
+	                  goes to a stack buffer [OC][OH][OW] first */
+	ConvPool cp;
 } Geo;
 
 static int64_t max64(int64_t a, int64_t b)
@@ -145,7 +154,11 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	d->dot = v && !d->depthwise;
 	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
 	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->OH = y->shape.d[2], d->OW = y->shape.d[3];
+	d->pool = ir_conv_pool(g, nd, &d->cp);
+	if (d->pool < 0)
+		return 0;
+	d->OH = d->cp.ch, d->OW = d->cp.cw; /* the convolution's, before a pool */
+	(void)y;
 	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
 	d->pt = a->pad[0], d->pl = a->pad[1];
 	d->P = d->OH * d->OW;
@@ -155,7 +168,8 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	d->Cp = d->depthwise ? d->OG * OCG : d->dot ? (d->C + 3) / 4 * 4 : d->C;
 	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
 	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
-	return d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) <= SCRATCH_MAX;
+	/* both stack buffers within the cap */
+	return d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) + (d->pool ? d->OC * d->P : 0) <= SCRATCH_MAX;
 }
 
 /* The repacked weights (see the header comment): element (og, ky, kx, ci,
@@ -579,6 +593,47 @@ static void tiles(Cg *c, Kern *k)
 	tgt_loop_close(c, &lg);
 }
 
+/* The fused max-pool of batch element in, from the convolution's bytes in
+ * k->y to y, as maxpool2d: the max of the in-bound window taps, the output
+ * zero point for an empty window. */
+static void pool_out(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, int32_t zp)
+{
+	const Geo *d = k->d;
+	const ConvPool *p = &d->cp;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef m = tgt_alloca(c, c->ti8, 1), any = tgt_alloca(c, c->ti1, 1);
+	Loop lc, ly, lx, lky, lkx;
+	If fy, fx;
+
+	LLVMValueRef oc = tgt_upto(c, &lc, d->OC);
+	LLVMValueRef oy = tgt_upto(c, &ly, p->oh);
+	LLVMValueRef ox = tgt_upto(c, &lx, p->ow);
+	LLVMBuildStore(b, LLVMConstInt(c->ti8, (unsigned long long)-128, 1), m);
+	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), any);
+	LLVMValueRef ky = tgt_upto(c, &lky, p->kh);
+	LLVMValueRef iy = tgt_mad(c, oy, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
+	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, p->ch), ""));
+	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
+	LLVMValueRef ix = tgt_mad(c, ox, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
+	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, p->cw), ""));
+	LLVMValueRef v = tgt_load(c, c->ti8, k->y, tgt_mad(c, tgt_mad(c, oc, p->ch, iy), p->cw, ix));
+	LLVMValueRef old = LLVMBuildLoad2(b, c->ti8, m, "");
+	/* every byte is >= -128: starting there, the max of the taps is exact */
+	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, old, ""), v, old, ""), m);
+	LLVMBuildStore(b, LLVMConstInt(c->ti1, 1, 0), any);
+	tgt_if_close(c, &fx);
+	tgt_loop_close(c, &lkx);
+	tgt_if_close(c, &fy);
+	tgt_loop_close(c, &lky);
+	LLVMValueRef r = LLVMBuildSelect(b, LLVMBuildLoad2(b, c->ti1, any, ""), LLVMBuildLoad2(b, c->ti8, m, ""),
+	                                 LLVMConstInt(c->ti8, (unsigned long long)zp, 1), "");
+	LLVMValueRef at = tgt_mad(c, tgt_mad(c, LLVMBuildNSWAdd(b, tgt_mad(c, in, d->OC, NULL), oc, ""), p->oh, oy), p->ow, ox);
+	tgt_store(c, r, y, at);
+	tgt_loop_close(c, &lx);
+	tgt_loop_close(c, &ly);
+	tgt_loop_close(c, &lc);
+}
+
 int tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
@@ -607,11 +662,17 @@ int tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
 	k.y = LLVMGetParam(fn, 1);
+	if (d.pool) {
+		k.y = tgt_alloca(c, c->ti8, d.OC * d.P);
+		LLVMSetAlignment(k.y, 16);
+	}
 
 	LLVMValueRef in = tgt_upto(c, &ln, d.N);
-	k.nbase = tgt_mad(c, in, d.OC, NULL);
+	k.nbase = d.pool ? tgt_cidx(c, 0) : tgt_mad(c, in, d.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
 	tiles(c, &k);
+	if (d.pool)
+		pool_out(c, &k, LLVMGetParam(fn, 1), in, c->g->vals[nd->out].q.zp);
 	tgt_loop_close(c, &ln);
 	return 1;
 }
