@@ -23,15 +23,18 @@
  * channels past C read zx from the scratch copy (their x - zx is 0; the
  * padding channels also have zero weights).  Scratch [Hp][Wp][C4*4] bytes;
  * weights [OC/16][KH][KW][C4][16 oc][4 ic] bytes: one 64-byte step per 4
- * input channels of a tap, the 4 input bytes of a pixel broadcast to all
- * lanes (ld1r) and dotted with 4 weight vectors.
+ * input channels of a tap, dotted with the 4 input bytes of each pixel:
+ * when C4 is a multiple of 4, one 16-byte load per pixel serves 4 steps
+ * through the lane-indexed sdot v.4s, v.16b, v.4b[q]; otherwise the 4
+ * bytes are broadcast (ld1r).
  *
  * smlal (llvm.aarch64.neon.smull.v4i32 + add): the scratch copy holds
  * x - zx as i16 (in [-255, 255]; padding 0) and the weights are widened to
  * i16, [OC/16][KH][KW][C][16 oc].  smull multiplies i16 by i16 into i32,
  * which is exact for every i16 pair, and the following add (LLVM folds the
- * pair into smlal/smlal2) wraps mod 2^32 like the interpreter.  No bias
- * folding is needed.
+ * pair into smlal) wraps mod 2^32 like the interpreter.  No bias folding
+ * is needed.  When C is a multiple of 8, one 16-byte load per pixel serves
+ * 8 input channels through the lane-indexed smlal v.4s, v.4h, v.h[q].
  *
  * Depthwise convolutions (groups = C = OC) take the smlal variant on both
  * targets (sdot has no 4-deep sum to reduce there), with channels in lanes:
