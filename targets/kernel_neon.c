@@ -383,6 +383,59 @@ static void taps_dw(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 	tgt_loop_close(c, &lky);
 }
 
+/* A call of the <4 x i32> (<4 x i32>, <4 x i32>) intrinsic name. */
+static LLVMValueRef call2(Cg *c, Kern *k, const char *name, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMTypeRef ps[2] = {k->tv, k->tv};
+	LLVMTypeRef t = LLVMFunctionType(k->tv, ps, 2, 0);
+	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name), args[2] = {a, b};
+
+	if (!f)
+		f = LLVMAddFunction(c->mod, name, t);
+	return LLVMBuildCall2(c->b, t, f, args, 2, "");
+}
+
+static LLVMValueRef splat32(Cg *c, Kern *k, int32_t v)
+{
+	return splat(c, LLVMConstInt(c->ti32, (unsigned long long)(int64_t)v, 1), k->tv);
+}
+
+/* MultiplyByQuantizedMultiplier + zp, clamped (tgt_requant's result) in
+ * four NEON instructions instead of i64 arithmetic:
+ * - the left shift max(shift, 0) clamped to i32 is sqshl (saturating);
+ * - SaturatingRoundingDoublingHighMul(x, m) = trunc((x*m + nudge) / 2^31),
+ *   nudge 2^30 or 1 - 2^30 by the sign of x*m, is sqrdmulh, which gives
+ *   floor((x*m + 2^30) / 2^31): for x*m >= 0 the two agree, and for
+ *   x*m = -k < 0, trunc((1 - 2^30 - k) / 2^31) = -floor((k + 2^30 - 1) / 2^31)
+ *   = -ceil((k - 2^30) / 2^31) = floor((2^30 - k) / 2^31).  It saturates only
+ *   for x = m = INT32_MIN, and m is 0 or in [2^30, 2^31);
+ * - RoundingDivideByPOT(q, e), e = max(-shift, 0) (halves away from zero),
+ *   is srshl by -e (halves up, computed without overflow) of q - 1 for
+ *   negative q when e > 0: with q = 2^e * f + r, 0 <= r < 2^e, both give
+ *   f + (r > 2^(e-1)) for q < 0.  The -1 is a saturating add (sqadd), and
+ *   q = INT32_MIN, kept, still gives f = -2^(31-e), as the reference.
+ * This is gemmlowp's own NEON form of the same functions. */
+static LLVMValueRef requant_fixed(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRef shift)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef zero = LLVMConstNull(k->tv), x = acc, q, negr, fix, r;
+	const Requant *rq = &k->e.rq;
+
+	if (rq->has_left) {
+		LLVMValueRef left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, shift, zero, ""), shift, zero, "");
+		x = call2(c, k, "llvm.aarch64.neon.sqshl.v4i32", x, left);
+	}
+	q = call2(c, k, "llvm.aarch64.neon.sqrdmulh.v4i32", x, mult);
+	negr = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, shift, zero, ""), shift, zero, "");
+	/* -1 where q < 0 and e > 0 (both sign bits set), else 0 */
+	fix = LLVMBuildAShr(b, LLVMBuildAnd(b, q, negr, ""), splat32(c, k, 31), "");
+	q = call2(c, k, "llvm.aarch64.neon.sqadd.v4i32", q, fix);
+	r = call2(c, k, "llvm.aarch64.neon.srshl.v4i32", q, negr);
+	r = LLVMBuildAdd(b, r, splat32(c, k, rq->zp), "");
+	r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, splat32(c, k, rq->lo), ""), r, splat32(c, k, rq->lo), "");
+	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, r, splat32(c, k, rq->hi), ""), r, splat32(c, k, rq->hi), "");
+}
+
 /* The requantized 4 channels of block ob from accumulator a, as i32. */
 static LLVMValueRef requant4(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 {
@@ -390,8 +443,8 @@ static LLVMValueRef requant4(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 		return tgt_requant_float(c, a, load_al(c, LLVMVectorType(c->tf32, 4),
 		                                       tgt_gep(c, LLVMVectorType(c->tf32, 4), k->fm, ob), 16),
 		                         &k->e.rq);
-	return tgt_requant(c, a, load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
-	                   load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16), &k->e.rq);
+	return requant_fixed(c, k, a, load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
+	                     load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16));
 }
 
 /* A shuffle mask of n lanes from idx. */

@@ -68,7 +68,17 @@ check "+dotprod: lane-indexed sdot" has dot "$sdot"
 check "cortex-a76 (dotprod by default): lane-indexed sdot" has a76 "$sdot"
 check "cortex-a72 (no dotprod): lane-indexed smlal" has plain "$smlal"
 check "cortex-a72: no sdot" lacks plain 'sdot'
+check "the requantization is sqrdmulh and srshl" eval "has dot sqrdmulh && has plain srshl"
 check "cortex-a76 -dotprod: smlal and no sdot" eval "has a76nodot '$smlal' && lacks a76nodot sdot"
+# the requantization identity the kernel's epilogue uses (sqrdmulh & co.)
+if command -v aarch64-linux-gnu-gcc > /dev/null && command -v qemu-aarch64 > /dev/null; then
+	check "neon_requant.c builds for aarch64" aarch64-linux-gnu-gcc -std=c11 -O2 -Wall -Wextra -Werror -static \
+		"$QC_SRC/tests/cross/neon_requant.c" -o "$work/neon_requant"
+	check "sqshl/sqrdmulh/sqadd/srshl equal MultiplyByQuantizedMultiplier" \
+		qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/neon_requant"
+else
+	echo "skip: no aarch64 cross compiler or qemu-aarch64: the requantization identity is not checked"
+fi
 for v in dot:sdot plain:smlal; do
 	f=$work/${v%%:*}.o
 	[ -s "$f" ] && echo "${v%%:*}: densest inner loop: $(inner_loop "$f" "${v#*:}")"
