@@ -133,6 +133,8 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
 /* kernel_neon.c: the AArch64 NEON int8 conv2d (sdot or smlal), likewise. */
 int tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn);
+/* kernel_rvv.c: the RISC-V V (vwmacc) int8 conv2d, returning as tgt_conv2d_vnni. */
+int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */
 int tgt_check_pool(Cg *c, const Node *nd);
