@@ -72,9 +72,11 @@ cross_target() {
 	x_cflags=() x_ldflags=() x_run=() x_tools=()
 	case $triple in
 	aarch64-linux-gnu | aarch64-unknown-linux-gnu)
-		x_label=$triple/${mcpu:-cortex-a72}
+		x_label=$triple/${mcpu:-cortex-a72}${mattr:+/$mattr}
 		command -v qemu-aarch64 > /dev/null &&
 			cpu=$(x_user_cpu qemu-aarch64 "${mcpu:-cortex-a72}" max)
+		# features added with --mattr (+dotprod) may be beyond that CPU
+		[ -n "$mattr" ] && cpu=max
 		x_linux aarch64-linux-gnu qemu-aarch64 "${cpu:-max}"
 		;;
 	armv7-linux-gnueabihf | armv7-unknown-linux-gnueabihf)

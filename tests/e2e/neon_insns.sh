@@ -1,0 +1,86 @@
+#!/bin/bash
+# neon_insns.sh — the AArch64 int8 conv2d kernel (targets/kernel_neon.c)
+# emits the instructions it is built around: the example CNN compiled for
+# aarch64 disassembles (llvm-objdump-19) to lane-indexed sdot where the
+# target has the dot-product extension (--mattr +dotprod, or a CPU that has
+# it by default such as cortex-a76) and to lane-indexed smlal without it
+# (the default cortex-a72, or cortex-a76 with -dotprod).  Prints the
+# densest inner loop of each object: its instructions and multiply-
+# accumulates, the figures docs/targets.md quotes (no AArch64 hardware
+# here to time).  That the results are right is cross.sh's and
+# conv_kernels.sh's job.
+. "$(dirname "$0")/lib.sh"
+objdump=${QC_OBJDUMP:-llvm-objdump-19}
+
+if ! command -v "$objdump" > /dev/null; then
+	fail "$objdump installed"
+	finish
+	exit
+fi
+
+# inner_loop FILE MNEMONIC: "N instructions, M MNEMONIC" of the backward
+# branch's loop with the most MNEMONIC per instruction (at least 8)
+inner_loop() {
+	awk -v m="$2" '
+		function hex(s,  i, v) {
+			s = tolower(s); sub(/^0x/, "", s); v = 0
+			for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v
+		}
+		$1 ~ /^[0-9a-f]+:$/ {
+			a = hex(substr($1, 1, length($1) - 1))
+			addr[n] = a; op[n] = $2; n++
+			if ($2 !~ /^b\./ && $2 != "cbnz" && $2 != "cbz")
+				next
+			t = -1
+			for (i = 3; i <= NF; i++) if ($i ~ /^0x[0-9a-f]+$/) t = hex($i)
+			if (t < 0 || t >= a)
+				next
+			k = 0; c = 0
+			for (j = n - 1; j >= 0 && addr[j] >= t; j--) { k++; if (op[j] == m) c++ }
+			if (c >= 8 && c / k > best) { best = c / k; bk = k; bc = c }
+		}
+		END { if (bk) printf "%d instructions, %d %s\n", bk, bc, m; else exit 1 }
+	' <("$objdump" -d --no-show-raw-insn "$1")
+}
+
+# variant NAME OPTIONS...: compile the CNN for aarch64 with OPTIONS
+variant() {
+	local name=$1
+	shift
+	"$QUANTC" compile "$ex/cnn.qg" --calib "$QC_DATA/calib.npy" --target aarch64-linux-gnu "$@" \
+		-o "$work/$name.o" && "$objdump" -d --no-show-raw-insn "$work/$name.o" > "$work/$name.txt"
+}
+
+has() { grep -qE "$2" "$work/$1.txt"; }
+lacks() { ! grep -qE "$2" "$work/$1.txt"; }
+
+sdot='sdot[[:space:]]+v[0-9]+\.4s, v[0-9]+\.16b, v[0-9]+\.4b\['
+smlal='smlal[[:space:]]+v[0-9]+\.4s, v[0-9]+\.4h, v[0-9]+\.h\['
+
+for v in "dot:--mattr +dotprod" "a76:--mcpu cortex-a76" \
+	"plain:" "a76nodot:--mcpu cortex-a76 --mattr -dotprod"; do
+	name=${v%%:*} opts=${v#*:}
+	# shellcheck disable=SC2086
+	check "quantc compiles the CNN for aarch64 ${opts:-(default cortex-a72)}" variant "$name" $opts
+done
+check "+dotprod: lane-indexed sdot" has dot "$sdot"
+check "cortex-a76 (dotprod by default): lane-indexed sdot" has a76 "$sdot"
+check "cortex-a72 (no dotprod): lane-indexed smlal" has plain "$smlal"
+check "cortex-a72: no sdot" lacks plain 'sdot'
+check "the requantization is sqrdmulh and srshl" eval "has dot sqrdmulh && has plain srshl"
+check "cortex-a76 -dotprod: smlal and no sdot" eval "has a76nodot '$smlal' && lacks a76nodot sdot"
+# the requantization identity the kernel's epilogue uses (sqrdmulh & co.)
+if command -v aarch64-linux-gnu-gcc > /dev/null && command -v qemu-aarch64 > /dev/null; then
+	check "neon_requant.c builds for aarch64" aarch64-linux-gnu-gcc -std=c11 -O2 -Wall -Wextra -Werror -static \
+		"$QC_SRC/tests/cross/neon_requant.c" -o "$work/neon_requant"
+	check "sqshl/sqrdmulh/sqadd/srshl equal MultiplyByQuantizedMultiplier" \
+		qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/neon_requant"
+else
+	echo "skip: no aarch64 cross compiler or qemu-aarch64: the requantization identity is not checked"
+fi
+for v in dot:sdot plain:smlal; do
+	f=$work/${v%%:*}.o
+	[ -s "$f" ] && echo "${v%%:*}: densest inner loop: $(inner_loop "$f" "${v#*:}")"
+done
+finish
