@@ -131,6 +131,12 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn);
 /* kernel_x86.c: the AVX-512 VNNI int8 conv2d; returns 1 when it emitted the
  * kernel body, 0 (nothing emitted) when the node or target does not fit. */
 int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
+/* kernel_avx2.c: the AVX2 int8 conv2d (vpmaddubsw / vpmaddwd), for x86-64
+ * without VNNI; the same contract. */
+int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
+/* x86_isa.c: whether m is x86-64 with AVX-512 VNNI / with AVX2. */
+int tgt_x86_vnni(const TgtMachine *m);
+int tgt_x86_avx2(const TgtMachine *m);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */
 int tgt_check_pool(Cg *c, const Node *nd);
