@@ -696,8 +696,8 @@ static void test_conv_vnni(void)
 /* The AVX2 kernel (targets/kernel_avx2.c) for a CPU with AVX2 and no VNNI
  * (haswell), run on the host: path (a) (vpmaddubsw) with weights that cannot
  * saturate it, |w| <= 63 or every weight +-64 (the bound: 255 * 128), path
- * (b) (vpmaddwd on i16) with a pair of weights just past the bound, 127 and
- * -2, that would saturate it when u = 255; depthwise; odd channel counts,
+ * (b) (vpmaddwd on i16) with weights that would saturate vpmaddubsw (pairs
+ * of 127, or one pair 127 and 2 just past the bound); depthwise; odd channel counts,
  * strides, pads, dilations, batch 2 and both requantizations as above. */
 static void test_conv_avx2(void)
 {
@@ -737,8 +737,16 @@ static void test_conv_avx2(void)
 		int64_t nw = k.oc * (k.c / k.g) * k.kh * k.kw, taps = k.kh * k.kw;
 		for (int64_t j = 0; kind == 0 && j < nw; j++)
 			w[j] = i % 4 == 0 ? (int8_t)(j / (nw / k.oc) % 2 ? -64 : 64) : (int8_t)(w[j] / 2);
-		if (kind == 1) /* output channel 0, tap 0, input channels 0 and 1 */
-			w[0] = 127, w[taps] = -2;
+		/* (b): pairs of 127 (signs alternating from pair to pair, so that the
+		 * sums stay in range), 127 * (u_a + u_b) > 32767 for most inputs; or
+		 * one pair just past the bound, 127 and 2 (output channel 0, tap 0,
+		 * input channels 0 and 1) */
+		for (int64_t j = 0; kind == 1 && i % 4 == 1 && j < nw; j++) {
+			int64_t t = j % taps, ci = j / taps % k.c, oc = j / taps / k.c;
+			w[j] = (int8_t)((ci / 2 + t + oc) % 2 ? -127 : 127);
+		}
+		if (kind == 1 && i % 4 != 1)
+			w[0] = 127, w[taps] = 2;
 		ir_add_output(g, y);
 		place(g, 0);
 		conv_desc(desc, 300, &k, &p);
