@@ -137,6 +137,8 @@ int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
 /* x86_isa.c: whether m is x86-64 with AVX-512 VNNI / with AVX2. */
 int tgt_x86_vnni(const TgtMachine *m);
 int tgt_x86_avx2(const TgtMachine *m);
+/* kernel_rvv.c: the RISC-V V (vwmacc) int8 conv2d, returning as tgt_conv2d_vnni. */
+int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */
 int tgt_check_pool(Cg *c, const Node *nd);

@@ -111,12 +111,20 @@ cross_target() {
 		fi
 		;;
 	riscv32-unknown-elf | riscv32-none-elf)
-		x_label=$triple/${mcpu:-generic-rv32}
+		x_label=$triple/${mcpu:-generic-rv32}${mattr:+/$mattr}
 		x_cflags=(-march=rv32imac -mabi=ilp32 -mcmodel=medany)
 		x_baremetal riscv64-unknown-elf-gcc "$x_mem_virt"
 		# no F/D: the object is soft-float and must not touch the FPU
 		x_run=(qemu-system-riscv32 -M virt -bios none -cpu rv32,f=false,d=false
 			"${x_qemu_sys[@]}" -kernel)
+		if [[ ,$mattr, == *,+v,* ]]; then
+			# V implies F and D (LLVM and QEMU); the driver turns on
+			# mstatus.FS and .VS, which picolibc's startup leaves off
+			x_cflags+=(-DQC_RV_ENABLE_V)
+			x_run=(qemu-system-riscv32 -M virt -bios none
+				-cpu rv32,f=true,d=true,v=true,vlen=128,elen=64,vext_spec=v1.0
+				"${x_qemu_sys[@]}" -kernel)
+		fi
 		x_tools+=(qemu-system-riscv32)
 		;;
 	*)
