@@ -68,50 +68,6 @@ enum {
 	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
-/* The sign of the last "+name" or "-name" in the feature list fs: 1, 0, or
- * -1 when it is not there. */
-static int feature_sign(const char *fs, const char *name)
-{
-	size_t n = strlen(name);
-	int sign = -1;
-
-	for (const char *p = fs; p && *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n + 1 && (p[0] == '+' || p[0] == '-') && strncmp(p + 1, name, n) == 0)
-			sign = p[0] == '+';
-		p = e ? e + 1 : NULL;
-	}
-	return sign;
-}
-
-/* The CPUs LLVM 19 gives avx512vnni by default. */
-static int cpu_has_vnni(const char *cpu)
-{
-	static const char *const cpus[] = {
-		"cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake",
-		"rocketlake", "sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d",
-		"znver4", "znver5", NULL,
-	};
-
-	for (int i = 0; cpu && cpus[i]; i++)
-		if (strcmp(cpu, cpus[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int has_vnni(const TgtMachine *m)
-{
-	int s;
-
-	if (strncmp(m->triple, "x86_64", 6) != 0)
-		return 0;
-	if (feature_sign(m->features, "avx512f") == 0)
-		return 0;
-	s = feature_sign(m->features, "avx512vnni");
-	return s >= 0 ? s : cpu_has_vnni(m->cpu);
-}
-
 typedef struct {
 	int64_t N, C, H, W, OC, KH, KW, OH, OW;
 	int64_t sh, sw, dh, dw, pt, pl;
@@ -135,7 +91,7 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
 	const Attrs *a = &nd->a;
 
-	if (!has_vnni(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+	if (!tgt_x86_vnni(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
 		return 0;
 	ConvPool pl;
 	if (ir_conv_pool(g, nd, &pl) < 0 || pl.dh != 1 || pl.dw != 1)

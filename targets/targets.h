@@ -133,6 +133,12 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
 /* kernel_neon.c: the AArch64 NEON int8 conv2d (sdot or smlal), likewise. */
 int tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn);
+/* kernel_avx2.c: the AVX2 int8 conv2d (vpmaddubsw / vpmaddwd), for x86-64
+ * without VNNI; the same contract. */
+int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
+/* x86_isa.c: whether m is x86-64 with AVX-512 VNNI / with AVX2. */
+int tgt_x86_vnni(const TgtMachine *m);
+int tgt_x86_avx2(const TgtMachine *m);
 /* kernel_rvv.c: the RISC-V V (vwmacc) int8 conv2d, returning as tgt_conv2d_vnni. */
 int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
 /* kernel_armm.c: the Cortex-M DSP (SMLAD) int8 conv2d and dense, the same

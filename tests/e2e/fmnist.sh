@@ -1,13 +1,15 @@
-# fmnist.sh MODEL PRECISION — end to end on Fashion-MNIST: compile the example
+# fmnist.sh MODEL PRECISION [COMPILE OPTIONS...] — end to end on Fashion-MNIST: compile the example
 # model, link it with the demo program, classify the test set, and compare
 # with the reference interpreter (bit for bit in int8, 1e-5 relative in f32)
 # and with the float accuracy PyTorch recorded when it trained the model.
+# Extra options go to quantc compile (e.g. --mcpu haswell: the AVX2 kernels).
 . "$(dirname "$0")/lib.sh"
 model=$1 prec=$2
+shift 2
 test_data
 calib=$QC_DATA/calib.npy
 
-check "$model $prec: compile" "$QUANTC" compile "$ex/$model.qg" --precision "$prec" --calib "$calib" -o "$work/$model.o"
+check "$model $prec: compile" "$QUANTC" compile "$ex/$model.qg" --precision "$prec" --calib "$calib" "$@" -o "$work/$model.o"
 check "$model $prec: demo links against $model.o and the runtime" link_demo "$model" "$work/$model.o" "$work/demo"
 "$work/demo" "$tx" "$ty" "$work/obj.npy" | tee "$work/demo.txt"
 check "$model $prec: demo ran on $QC_TEST_IMAGES images" test -s "$work/obj.npy"

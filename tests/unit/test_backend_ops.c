@@ -458,6 +458,7 @@ static const char *prec_name(const Prec *p)
 
 static const char *cpus[] = {NULL, "x86-64", "x86-64-v3"};
 static int host_only; /* run_case compiles for the host CPU alone */
+static const char *force_cpu; /* run_case compiles for this CPU alone */
 
 /* A sanitizer build's runtime library needs the sanitizers at link time. */
 #ifdef __SANITIZE_ADDRESS__
@@ -471,7 +472,7 @@ static void run_case(Graph *g, const char *desc)
 {
 	static int count;
 	int q = is_quant(g);
-	const char *cpu = host_only ? NULL : cpus[count % 3];
+	const char *cpu = force_cpu ? force_cpu : host_only ? NULL : cpus[count % 3];
 	int opt = count % 7 == 3 ? 0 : count % 7 == 5 ? 3 : count % 7 == 6 ? 1 : 2;
 	Diag d = {.out = NULL};
 	char what[400];
@@ -864,6 +865,78 @@ static void test_conv_pools(void)
 	check(sh("llvm-objdump-19 -d %s | grep -q vpdpbusd", path("m.o")) == 0 &&
 	      sh("llvm-objdump-19 -d %s | grep -q vpmaxsb", path("m.o")) == 0,
 	      "the host's fused conv+pool object uses vpdpbusd and vpmaxsb");
+}
+
+/* The AVX2 kernel (targets/kernel_avx2.c) for a CPU with AVX2 and no VNNI
+ * (haswell), run on the host: path (a) (vpmaddubsw) with weights that cannot
+ * saturate it, |w| <= 63 or every weight +-64 (the bound: 255 * 128), path
+ * (b) (vpmaddwd on i16) with weights that would saturate vpmaddubsw (pairs
+ * of 127, or one pair 127 and 2 just past the bound); depthwise; odd channel counts,
+ * strides, pads, dilations, batch 2 and both requantizations as above. */
+static void test_conv_avx2(void)
+{
+	static const int64_t cs[] = {1, 2, 3, 5, 17, 64, 67};
+	static const int64_t ocs[] = {1, 5, 16, 17, 33, 128, 130};
+	/* depthwise: vpmaddwd where LLVM sees that the constant weights of a
+	 * fully unrolled tap loop fit 16 bits */
+	static const char *const want[] = {"vpmaddubsw", "vpmaddwd", "vpmulld\\|vpmaddwd"};
+	ConvCfg k;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2")) {
+		printf("skip: the host has no AVX2: its int8 conv2d kernel is not run\n");
+		return;
+	}
+#else
+	printf("skip: not an x86-64 host: the AVX2 int8 conv2d kernel is not run\n");
+	return;
+#endif
+	force_cpu = "haswell";
+	for (int i = 0; i < 30; i++) {
+		Prec p = {DT_I8, 0, i % 5 == 4 ? SCALE_LEFT : SCALE_SPAN};
+		int kind = i >= 24 ? 2 : i % 2; /* 0: (a), 1: (b), 2: depthwise */
+		random_conv(&k);
+		k.g = 1;
+		k.c = kind == 1 ? cs[1 + rnd() % 6] : cs[rnd() % 7];
+		k.oc = ocs[rnd() % 7];
+		if (kind == 2)
+			k.g = k.oc = k.c = cs[1 + rnd() % 6];
+		char desc[360];
+		int x;
+		Graph *g = new_graph(&p, shp(4, k.n, k.c, k.h, k.w), &x);
+		g->requant_float = i % 3 == 2;
+		int y = add_conv(g, x, &k, &p);
+		int8_t *w = g->vals[g->nodes[g->nnode - 1].in[1]].data;
+		int64_t nw = k.oc * (k.c / k.g) * k.kh * k.kw, taps = k.kh * k.kw;
+		for (int64_t j = 0; kind == 0 && j < nw; j++)
+			w[j] = i % 4 == 0 ? (int8_t)(j / (nw / k.oc) % 2 ? -64 : 64) : (int8_t)(w[j] / 2);
+		/* (b): pairs of 127 (signs alternating from pair to pair, so that the
+		 * sums stay in range), 127 * (u_a + u_b) > 32767 for most inputs; or
+		 * one pair just past the bound, 127 and 2 (output channel 0, tap 0,
+		 * input channels 0 and 1) */
+		for (int64_t j = 0; kind == 1 && i % 4 == 1 && j < nw; j++) {
+			int64_t t = j % taps, ci = j / taps % k.c, oc = j / taps / k.c;
+			w[j] = (int8_t)((ci / 2 + t + oc) % 2 ? -127 : 127);
+		}
+		if (kind == 1 && i % 4 != 1)
+			w[0] = 127, w[taps] = 2;
+		ir_add_output(g, y);
+		place(g, 0);
+		conv_desc(desc, 300, &k, &p);
+		strcat(desc, kind == 0 ? " avx2 (a)" : kind == 1 ? " avx2 (b)" : " avx2 depthwise");
+		strcat(desc, g->requant_float ? ", requant float" : "");
+		run_case(g, desc);
+		ir_graph_free(g);
+		if (kind == 1)
+			check(sh("llvm-objdump-19 -d %s | grep -q vpmaddwd && "
+			         "! llvm-objdump-19 -d %s | grep -q vpmaddubsw", path("m.o"), path("m.o")) == 0,
+			      "  its object uses vpmaddwd and no vpmaddubsw");
+		else
+			check(sh("llvm-objdump-19 -d %s | grep -q '%s'", path("m.o"), want[kind]) == 0,
+			      "  its object uses %s", want[kind]);
+	}
+	force_cpu = NULL;
 }
 
 static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const Prec *p)
@@ -1519,6 +1592,7 @@ int main(int argc, char **argv)
 	}
 	test_conv_vnni();
 	test_conv_pools();
+	test_conv_avx2();
 	for (int i = 0; i < 8; i++) {
 		Prec p = {DT_I16, i % 2, i == 6 ? SCALE_HUGE : i == 7 ? SCALE_LEFT : SCALE_SPAN};
 		random_conv(&k);

@@ -1,0 +1,583 @@
+/* kernel_avx2.c — the int8 conv2d kernel for x86-64 with AVX2 and without
+ * AVX-512 VNNI (kernel_x86.c is tried first and takes the node when it can).
+ *
+ * The scheme is kernel_x86.c's: the activation shifted to unsigned,
+ * u = x + 128, with (128 + zx) * sum w folded into the bias at compile time
+ * (mod 2^32); a padded NHWC scratch copy of the input on the stack whose
+ * border holds zx + 128 (its products cancel, so every tap is uniform);
+ * weights repacked at compile time; register tiles of output pixels x
+ * output channels; a vector requantization (tgt_requant / tgt_requant_float
+ * on 16 lanes) into chunks of 16 pixels x 16 channels, transposed in
+ * registers and stored as 16-byte rows of the NCHW output.  Vectors are
+ * 256 bits: a block of 16 output channels is two halves of 8 i32 lanes.
+ *
+ * AVX2 has no vpdpbusd.  Its byte dot product, vpmaddubsw
+ * (llvm.x86.avx2.pmadd.ub.sw: unsigned bytes of the first operand times
+ * signed bytes of the second, adjacent pairs added into an i16) SATURATES,
+ * and the interpreter's accumulator wraps, never saturates.  So the layer
+ * picks one of two paths at compile time from its actual weights:
+ *
+ *  (a) pmadd.ub.sw, when every pair of weights sharing an i16 lane (input
+ *      channels 2k, 2k+1 of one output channel and tap; a padding channel
+ *      weighs 0) has |w_a| + |w_b| <= 128.  Then, as 0 <= u <= 255,
+ *      |u_a w_a + u_b w_b| <= 255 (|w_a| + |w_b|) <= 255 * 128 = 32640
+ *      < 32767: the i16 sum is exact and saturation never happens.  A
+ *      vpmaddwd with ones (llvm.x86.avx2.pmadd.wd) adds adjacent i16 pairs
+ *      into i32 (|sum| <= 65280, exact), i.e. 4 input channels per i32 lane
+ *      as with VNNI, then a wrapping vpaddd into the accumulator.
+ *  (b) otherwise pmadd.wd on i16 operands: the scratch holds u as i16 and
+ *      the weights are stored widened to i16 at compile time; an i32 lane
+ *      adds u_a w_a + u_b w_b, with |u w| <= 255 * 128, so the sum (at most
+ *      65280 in magnitude) is exact; vpmaddwd's only wrapping case, all four
+ *      operands -32768, cannot occur.  2 input channels per i32 lane.
+ *
+ * First layers with one input channel always take (a) (the other weight of
+ * each pair is padding).  Trained layers with several channels usually take
+ * (b): per-channel scales put some weight of every output channel at +-127.
+ *
+ * Depthwise convolutions (groups = C = OC) keep channels in lanes, as in
+ * kernel_x86.c: acc += zext(8 bytes of u) * w, vpmulld, exact mod 2^32.
+ *
+ * AVX2 has no byte-masked store (llvm.masked.store of bytes is scalarized),
+ * so a row of a chunk whose 16 pixels all exist is a plain 16-byte store;
+ * only the last, partial chunk of a layer uses the masked store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets.h"
+
+enum {
+	NPIX = 4,              /* output pixels per tile */
+	NBLK = 1,              /* blocks of 16 output channels per tile */
+	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
+};
+
+typedef enum { PATH_UBSW, PATH_WD, PATH_DW } Path;
+
+typedef struct {
+	int64_t N, C, H, W, OC, KH, KW, OH, OW;
+	int64_t sh, sw, dh, dw, pt, pl;
+	int64_t Cp, Hp, Wp, OCB, P;
+	int64_t cs, steps; /* input channels per i32 lane (4 or 2), Cp / cs */
+	int64_t es;        /* bytes per scratch element: 2 for (b), else 1 */
+	Path path;
+} Geo;
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Path (a)'s condition (header comment): every i16 pair of weights has
+ * |w_a| + |w_b| <= 128. */
+static int pairs_fit(const int8_t *w, const Geo *d)
+{
+	int64_t taps = d->KH * d->KW;
+
+	for (int64_t oc = 0; oc < d->OC; oc++)
+		for (int64_t ci = 0; ci < d->C; ci += 2)
+			for (int64_t t = 0; t < taps; t++) {
+				int a = w[(oc * d->C + ci) * taps + t];
+				int b = ci + 1 < d->C ? w[(oc * d->C + ci + 1) * taps + t] : 0;
+				if (abs(a) + abs(b) > 128)
+					return 0;
+			}
+	return 1;
+}
+
+/* The shapes this kernel takes; fills d. */
+static int applies(Cg *c, const Node *nd, Geo *d)
+{
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
+	const Attrs *a = &nd->a;
+
+	if (!tgt_x86_avx2(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+		return 0;
+	if (ir_has_pool(nd))
+		return 0; /* a fused max-pool: the generic loop (lower_conv.c) */
+	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
+		return 0;
+	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
+		return 0;
+	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
+	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
+	d->OH = y->shape.d[2], d->OW = y->shape.d[3];
+	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
+	d->pt = a->pad[0], d->pl = a->pad[1];
+	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
+		return 0;
+	d->OCB = (d->OC + 15) / 16, d->P = d->OH * d->OW;
+	if (a->groups > 1 && a->groups == d->C && d->OC == d->C)
+		d->path = PATH_DW, d->Cp = d->OCB * 16, d->cs = 1, d->es = 1;
+	else if (a->groups != 1)
+		return 0;
+	else if (pairs_fit(w->data, d))
+		d->path = PATH_UBSW, d->Cp = (d->C + 3) / 4 * 4, d->cs = 4, d->es = 1;
+	else
+		d->path = PATH_WD, d->Cp = (d->C + 1) / 2 * 2, d->cs = 2, d->es = 2;
+	d->steps = d->Cp / d->cs;
+	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
+	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
+	return d->Hp * d->Wp * d->Cp * d->es <= SCRATCH_MAX;
+}
+
+static void put_le(unsigned char *p, uint32_t v, int64_t bytes)
+{
+	for (int64_t b = 0; b < bytes; b++)
+		p[b] = (unsigned char)(v >> (8 * b));
+}
+
+/* The repacked weights: [OCB][KH][KW][steps][16][cs] elements of es bytes
+ * (depthwise: [OCB][KH][KW][16] i32), zero for padding channels, so that
+ * each half block of 8 output channels is one 32-byte vector. */
+static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
+{
+	const int8_t *w = c->g->vals[nd->in[1]].data;
+	int64_t taps = d->KH * d->KW, es = d->path == PATH_DW ? 4 : d->es;
+	int64_t cs = d->path == PATH_DW ? 1 : d->cs, steps = d->path == PATH_DW ? 1 : d->steps;
+	size_t len = (size_t)(d->OCB * taps * steps * 16 * cs * es);
+	unsigned char *buf = ir_xcalloc(len, 1);
+	char name[320];
+	LLVMValueRef gv;
+
+	for (int64_t oc = 0; oc < d->OC; oc++)
+		for (int64_t t = 0; t < taps; t++)
+			for (int64_t ci = 0; ci < (d->path == PATH_DW ? 1 : d->C); ci++) {
+				int64_t s = ci / cs, q = ci % cs;
+				int64_t e = ((((oc / 16) * taps + t) * steps + s) * 16 + oc % 16) * cs + q;
+				int32_t v = w[(oc * (d->path == PATH_DW ? 1 : d->C) + ci) * taps + t];
+				put_le(buf + e * es, (uint32_t)v, es);
+			}
+	snprintf(name, sizeof name, "%s.wavx2%d", c->name, n);
+	gv = tgt_const_bytes(c, name, buf, len);
+	free(buf);
+	return gv;
+}
+
+/* bias[oc] - (128 + zx) * sum of w[oc], wrapping, padded to OCB*16 lanes. */
+static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, int n)
+{
+	const Graph *g = c->g;
+	const int8_t *w = g->vals[nd->in[1]].data;
+	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
+	int64_t per = (d->path == PATH_DW ? 1 : d->C) * d->KH * d->KW;
+	unsigned char *buf = ir_xcalloc((size_t)(d->OCB * 16), 4);
+	char name[320];
+	LLVMValueRef gv;
+
+	for (int64_t oc = 0; oc < d->OC; oc++) {
+		uint32_t s = 0;
+		for (int64_t k = 0; k < per; k++)
+			s += (uint32_t)(int32_t)w[oc * per + k];
+		put_le(buf + oc * 4, (bias ? (uint32_t)bias[oc] : 0) - (uint32_t)(128 + zx) * s, 4);
+	}
+	snprintf(name, sizeof name, "%s.bavx2%d", c->name, n);
+	gv = tgt_const_bytes(c, name, buf, (size_t)(d->OCB * 16 * 4));
+	free(buf);
+	return gv;
+}
+
+typedef struct {
+	const Geo *d;
+	Epilogue e;
+	LLVMTypeRef tv, tv16, tb, th; /* <8 x i32>, <16 x i32>, <16 x i8>, <8 x i8> */
+	LLVMTypeRef tu, tw;           /* the operands of the dot product: <32 x i8>
+	                                 (a) or <16 x i16> (b) */
+	LLVMValueRef ubsw, wd, mstore; /* the intrinsics and their types */
+	LLVMTypeRef tubsw, twd, tms;
+	LLVMValueRef ones;             /* <16 x i16> of 1 */
+	LLVMValueRef w, bias, mult, shift, fm, s, y, st, nbase;
+	LLVMValueRef acc[NPIX][NBLK][2];
+} Kern;
+
+static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
+{
+	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
+	LLVMSetAlignment(v, align);
+	return v;
+}
+
+/* Element offset into the scratch buffer of the first tap of pixel p. */
+static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
+{
+	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
+	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
+	LLVMValueRef row = tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
+	return tgt_mad(c, row, d->Cp, NULL);
+}
+
+/* The 4 bytes at element off of the scratch, broadcast to 8 lanes, as the
+ * dot product's unsigned operand. */
+static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
+{
+	LLVMValueRef p = tgt_gep(c, c->ti8, k->s, tgt_mad(c, off, k->d->es, NULL));
+	LLVMValueRef v = load_al(c, c->ti32, p, 1);
+	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->tv), v, tgt_c32(c, 0), "");
+	one = LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->tv), LLVMConstNull(k->tv), "");
+	return LLVMBuildBitCast(c->b, one, k->tu, "");
+}
+
+/* The i32 sums of u times one weight vector (header comment: (a) or (b)). */
+static LLVMValueRef dot(Cg *c, Kern *k, LLVMValueRef u, LLVMValueRef wv)
+{
+	LLVMValueRef args[2] = {u, wv};
+
+	if (k->d->path == PATH_WD)
+		return LLVMBuildCall2(c->b, k->twd, k->wd, args, 2, "");
+	args[0] = LLVMBuildCall2(c->b, k->tubsw, k->ubsw, args, 2, "");
+	args[1] = k->ones;
+	return LLVMBuildCall2(c->b, k->twd, k->wd, args, 2, "");
+}
+
+/* acc[i][j][h] += v, wrapping (no nsw: the accumulation wraps). */
+static void accumulate(Cg *c, Kern *k, int i, int j, int h, LLVMValueRef v)
+{
+	LLVMValueRef p = k->acc[i][j][h];
+
+	LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, k->tv, p, ""), v, ""), p);
+}
+
+/* Depthwise taps: for ky, kx, acc += u * w lane by lane (8 channels a half). */
+static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lky, lkx;
+	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
+	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+
+	for (int j = 0; j < nb; j++)
+		for (int h = 0; h < 2; h++) {
+			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->KH * d->KW, tap), 2, tgt_cidx(c, h));
+			LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
+			LLVMValueRef coff = tgt_mad(c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, 8 * h), ""));
+			for (int i = 0; i < NPIX; i++) {
+				LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
+				LLVMValueRef u = load_al(c, k->th, tgt_gep(c, c->ti8, k->s, off), 1);
+				accumulate(c, k, i, j, h, LLVMBuildMul(b, LLVMBuildZExt(b, u, k->tv, ""), wv, ""));
+			}
+		}
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
+}
+
+/* The taps of one tile: for ky, kx and each step of cs input channels, the
+ * dot products of every accumulator. */
+static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lky, lkx, ls;
+	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
+	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+	LLVMValueRef s = tgt_upto(c, &ls, d->steps);
+	LLVMValueRef coff = LLVMBuildNSWAdd(b, toff, tgt_mad(c, s, d->cs, NULL), "");
+	LLVMValueRef u[NPIX];
+
+	for (int i = 0; i < NPIX; i++)
+		u[i] = bcast(c, k, LLVMBuildNSWAdd(b, base[i], coff, ""));
+	for (int j = 0; j < nb; j++)
+		for (int h = 0; h < 2; h++) {
+			/* vector index (((ob0 + j) * KH*KW + tap) * steps + s) * 2 + h */
+			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->KH * d->KW, tap), d->steps, s);
+			LLVMValueRef wv = load_al(c, k->tw, tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, 2, tgt_cidx(c, h))), 16);
+			for (int i = 0; i < NPIX; i++)
+				accumulate(c, k, i, j, h, dot(c, k, u[i], wv));
+		}
+	tgt_loop_close(c, &ls);
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
+}
+
+/* The requantized bytes of the 16 channels of block ob from the halves lo
+ * and hi. */
+static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef ob)
+{
+	LLVMValueRef lanes[16], a, r;
+	LLVMTypeRef tf = LLVMVectorType(c->tf32, 16);
+
+	for (int l = 0; l < 16; l++)
+		lanes[l] = tgt_c32(c, l);
+	a = LLVMBuildShuffleVector(c->b, lo, hi, LLVMConstVector(lanes, 16), "");
+	if (k->fm)
+		r = tgt_requant_float(c, a, load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
+	else
+		r = tgt_requant(c, a, load_al(c, k->tv16, tgt_gep(c, k->tv16, k->mult, ob), 16),
+		                load_al(c, k->tv16, tgt_gep(c, k->tv16, k->shift, ob), 16), &k->e.rq);
+	return LLVMBuildTrunc(c->b, r, k->tb, "");
+}
+
+/* One tile: pixels p0 + t*NPIX + i (clamped to P - 1: the duplicates are
+ * never stored), blocks ob0 .. ob0 + nb - 1, requantized into rows
+ * t*NPIX + i of the chunk's [16 pixels][NBLK blocks] byte vectors. */
+static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef base[NPIX], last = tgt_cidx(c, d->P - 1);
+	LLVMValueRef row0 = tgt_mad(c, t, NPIX, NULL);
+
+	for (int i = 0; i < NPIX; i++) {
+		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
+		base[i] = pixel_base(c, d, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""),
+		                                           q, last, ""));
+	}
+	for (int j = 0; j < nb; j++)
+		for (int h = 0; h < 2; h++) {
+			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+			LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
+			                                             tgt_mad(c, ob, 2, tgt_cidx(c, h))), 16);
+			for (int i = 0; i < NPIX; i++)
+				LLVMBuildStore(b, bv, k->acc[i][j][h]);
+		}
+	if (d->path == PATH_DW)
+		tile_taps_dw(c, k, nb, ob0, base);
+	else
+		tile_taps(c, k, nb, ob0, base);
+	for (int i = 0; i < NPIX; i++)
+		for (int j = 0; j < nb; j++) {
+			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+			LLVMValueRef r = requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j][0], ""),
+			                           LLVMBuildLoad2(b, k->tv, k->acc[i][j][1], ""), ob);
+			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
+			LLVMBuildStore(b, r, tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
+		}
+}
+
+/* Transposes 16 vectors of 16 bytes in place: four rounds of interleaving
+ * v[i] with v[i + 8] (each rotates the 8 bits of an element's (vector,
+ * lane) index by one, so four swap vector and lane). */
+static void transpose16(Cg *c, LLVMValueRef v[16])
+{
+	LLVMValueRef lo[16], hi[16], nv[16];
+
+	for (int i = 0; i < 8; i++) {
+		lo[2 * i] = tgt_c32(c, i), lo[2 * i + 1] = tgt_c32(c, 16 + i);
+		hi[2 * i] = tgt_c32(c, 8 + i), hi[2 * i + 1] = tgt_c32(c, 24 + i);
+	}
+	LLVMValueRef mlo = LLVMConstVector(lo, 16), mhi = LLVMConstVector(hi, 16);
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 8; i++) {
+			nv[2 * i] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mlo, "");
+			nv[2 * i + 1] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mhi, "");
+		}
+		memcpy(v, nv, sizeof nv);
+	}
+}
+
+/* The mask of the first `left` of 16 lanes. */
+static LLVMValueRef first_lanes(Cg *c, LLVMValueRef left)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef t = LLVMVectorType(c->ti32, 16);
+	LLVMValueRef lanes[16];
+
+	for (int l = 0; l < 16; l++)
+		lanes[l] = tgt_c32(c, l);
+	left = LLVMBuildTrunc(b, left, c->ti32, "");
+	LLVMValueRef splat = LLVMBuildShuffleVector(b, LLVMBuildInsertElement(b, LLVMGetUndef(t), left, tgt_c32(c, 0), ""),
+	                                            LLVMGetUndef(t), LLVMConstNull(t), "");
+	return LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(lanes, 16), splat, "");
+}
+
+/* The chunk's bytes of block ob0 + j, transposed to 16 channels x 16
+ * pixels, stored to y where the channel exists: whole rows when the 16
+ * pixels exist, else masked. */
+static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef v[16];
+
+	for (int r = 0; r < 16; r++)
+		v[r] = LLVMBuildLoad2(b, k->tb, tgt_gep(c, k->tb, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK, j)), "");
+	transpose16(c, v);
+	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, "");
+	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGE, left, tgt_cidx(c, 16), "");
+	LLVMValueRef pmask = first_lanes(c, left);
+	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), 16, NULL);
+	for (int r = 0; r < 16; r++) {
+		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
+		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->OC), "");
+		If whole, part;
+		tgt_if_open(c, &whole, LLVMBuildAnd(b, ok, full, ""));
+		LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
+		LLVMSetAlignment(LLVMBuildStore(b, v[r], dst), 1);
+		tgt_if_close(c, &whole);
+		tgt_if_open(c, &part, LLVMBuildAnd(b, ok, LLVMBuildNot(b, full, ""), ""));
+		dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
+		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, 1), pmask};
+		LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
+		tgt_if_close(c, &part);
+	}
+}
+
+/* Every chunk of 16 pixels for the nb blocks starting at block ob0. */
+static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
+{
+	Loop lp, lt, lj;
+	LLVMValueRef q = tgt_upto(c, &lp, (k->d->P + 15) / 16);
+	LLVMValueRef p0 = tgt_mad(c, q, 16, NULL);
+	LLVMValueRef t = tgt_upto(c, &lt, 16 / NPIX);
+
+	tile(c, k, nb, ob0, p0, t);
+	tgt_loop_close(c, &lt);
+	LLVMValueRef j = tgt_upto(c, &lj, nb);
+	store_block(c, k, ob0, j, p0);
+	tgt_loop_close(c, &lj);
+	tgt_loop_close(c, &lp);
+}
+
+/* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
+ * then x xor 0x80 at the input's positions; as i16 for path (b). */
+static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef te = d->es == 2 ? c->ti16 : c->ti8;
+	Loop lf, lc, lh, lw;
+	int64_t n = d->Hp * d->Wp * d->Cp;
+
+	if (d->es == 1)
+		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
+		                tgt_cidx(c, n), 32);
+	else {
+		LLVMValueRef i = tgt_upto(c, &lf, n);
+		tgt_store(c, LLVMConstInt(te, (unsigned long long)(k->e.in_zp + 128), 0), k->s, i);
+		tgt_loop_close(c, &lf);
+	}
+	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, ci), d->H, NULL);
+	LLVMValueRef h = tgt_upto(c, &lh, d->H);
+	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->W, NULL);
+	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->pt * d->Wp + d->pl));
+	LLVMValueRef w = tgt_upto(c, &lw, d->W);
+	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
+	v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
+	tgt_store(c, LLVMBuildZExt(b, v, te, ""), k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
+	tgt_loop_close(c, &lw);
+	tgt_loop_close(c, &lh);
+	tgt_loop_close(c, &lc);
+}
+
+static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
+{
+	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
+
+	return f ? f : LLVMAddFunction(c->mod, name, t);
+}
+
+static void declare_intrinsics(Cg *c, Kern *k)
+{
+	LLVMTypeRef tb32 = LLVMVectorType(c->ti8, 32), th16 = LLVMVectorType(c->ti16, 16);
+	LLVMTypeRef pb[2] = {tb32, tb32}, ph[2] = {th16, th16};
+	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
+	LLVMValueRef one[16];
+
+	k->tubsw = LLVMFunctionType(th16, pb, 2, 0);
+	k->ubsw = intrinsic(c, "llvm.x86.avx2.pmadd.ub.sw", k->tubsw);
+	k->twd = LLVMFunctionType(k->tv, ph, 2, 0);
+	k->wd = intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->twd);
+	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
+	k->mstore = intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
+	for (int i = 0; i < 16; i++)
+		one[i] = LLVMConstInt(c->ti16, 1, 0);
+	k->ones = LLVMConstVector(one, 16);
+	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
+}
+
+/* The per-channel requantization parameters, padded to OCB*16 lanes (the
+ * padding requantizes to bytes that are never stored): i32 multipliers and
+ * shifts, or the float multipliers of --requant float. */
+static void requant_tables(Cg *c, const Node *nd, Kern *k, int n)
+{
+	const Graph *g = c->g;
+	int64_t len = k->d->OCB * 16, oc = k->d->OC;
+	int32_t *mult = ir_xcalloc((size_t)len, sizeof *mult), *sh = ir_xcalloc((size_t)len, sizeof *sh);
+	int *shift = ir_xcalloc((size_t)len, sizeof *shift);
+	unsigned char *buf = ir_xmalloc((size_t)len * 4);
+	char name[320];
+
+	ir_node_requant(g, nd, mult, shift);
+	for (int64_t i = 0; i < oc; i++)
+		sh[i] = shift[i];
+	if (g->requant_float) {
+		const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+		const QParams *qw = &g->vals[nd->in[1]].q;
+		for (int64_t i = 0; i < oc; i++) {
+			float m = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
+			                                y->q.scale[0]);
+			memcpy(&mult[i], &m, sizeof m);
+		}
+	}
+	for (int pass = 0; pass < (g->requant_float ? 1 : 2); pass++) {
+		const int32_t *v = pass ? sh : mult;
+		for (int64_t i = 0; i < len; i++)
+			put_le(buf + 4 * i, (uint32_t)v[i], 4);
+		snprintf(name, sizeof name, "%s.%savx2%d", c->name,
+		         g->requant_float ? "fm" : pass ? "sh" : "m", n);
+		LLVMValueRef gv = tgt_const_bytes(c, name, buf, (size_t)len * 4);
+		if (g->requant_float)
+			k->fm = gv;
+		else if (pass)
+			k->shift = gv;
+		else
+			k->mult = gv;
+	}
+	free(mult), free(sh), free(shift), free(buf);
+}
+
+int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
+{
+	const Node *nd = &c->g->nodes[n];
+	Geo d;
+	Kern k;
+	Loop ln, lg;
+
+	if (!applies(c, nd, &d))
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.d = &d;
+	tgt_epilogue_init(c, n, &k.e);
+	if (k.e.acc64)
+		ICE("an int8 convolution with a 64-bit accumulator");
+	k.tv = LLVMVectorType(c->ti32, 8);
+	k.tv16 = LLVMVectorType(c->ti32, 16);
+	k.tb = LLVMVectorType(c->ti8, 16);
+	k.th = LLVMVectorType(c->ti8, 8);
+	declare_intrinsics(c, &k);
+	k.w = pack_weights(c, nd, &d, n);
+	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
+	requant_tables(c, nd, &k, n);
+	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp * d.es);
+	LLVMSetAlignment(k.s, 32);
+	k.st = tgt_alloca(c, k.tb, 16 * NBLK);
+	LLVMSetAlignment(k.st, 32);
+	for (int i = 0; i < NPIX; i++)
+		for (int j = 0; j < NBLK; j++)
+			for (int h = 0; h < 2; h++)
+				k.acc[i][j][h] = tgt_alloca(c, k.tv, 1);
+	k.y = LLVMGetParam(fn, 1);
+
+	LLVMValueRef in = tgt_upto(c, &ln, d.N);
+	k.nbase = tgt_mad(c, in, d.OC, NULL);
+	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
+	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
+	if (full) {
+		LLVMValueRef og = tgt_upto(c, &lg, full);
+		tiles(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL));
+		tgt_loop_close(c, &lg);
+	}
+	if (rest)
+		tiles(c, &k, (int)rest, tgt_cidx(c, full * NBLK));
+	tgt_loop_close(c, &ln);
+	return 1;
+}
