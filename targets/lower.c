@@ -317,7 +317,7 @@ LLVMValueRef tgt_requant_float(Cg *c, LLVMValueRef acc, LLVMValueRef m, const Re
 
 LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act)
 {
-	LLVMValueRef zero = LLVMConstReal(c->tf32, 0.0), six = LLVMConstReal(c->tf32, 6.0);
+	LLVMValueRef zero = kof(acc, c->tf32, 0), six = kof(acc, c->tf32, 6);
 
 	if (act == ACT_NONE)
 		return acc;
