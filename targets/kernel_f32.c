@@ -64,9 +64,7 @@ static int in_list(const char *cpu, const char *const *list)
 	return 0;
 }
 
-/* The vector lanes the target's CPU gives f32 convolutions: 16 with
- * AVX-512F, 8 with AVX2, 0 otherwise (the generic loops). */
-static int lanes(const TgtMachine *m)
+int tgt_x86_f32_lanes(const TgtMachine *m)
 {
 	static const char *const avx512[] = {
 		"skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
@@ -130,7 +128,7 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
 	const Attrs *a = &nd->a;
 
-	d->L = lanes(c->tm);
+	d->L = tgt_x86_f32_lanes(c->tm);
 	if (!d->L || x->dt != DT_F32 || w->dt != DT_F32 || y->dt != DT_F32 || a->groups != 1)
 		return 0;
 	if (nd->nin > 2 && (g->vals[nd->in[2]].dt != DT_F32 || !g->vals[nd->in[2]].data))

@@ -918,7 +918,10 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	case OP_MUL:
 	case OP_DIV:
 	case OP_CONCAT: tgt_lower_eltwise(c, n, fn); break;
-	case OP_DENSE: lower_dense(c, n, px, py); break;
+	case OP_DENSE:
+		if (!tgt_dense_f32(c, n, px, py)) /* kernel_dense_f32.c */
+			lower_dense(c, n, px, py);
+		break;
 	case OP_CLIP:
 	case OP_LEAKY_RELU:
 	case OP_SIGMOID:

@@ -134,6 +134,12 @@ int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
 /* kernel_f32.c: the f32 conv2d for x86-64 with AVX-512F or AVX2, bit for
  * bit the interpreter's; the same contract. */
 int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
+/* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
+ * AVX2, 0 otherwise (not x86-64: the generic loops). */
+int tgt_x86_f32_lanes(const TgtMachine *m);
+/* kernel_dense_f32.c: the f32 dense over x and y; 1 when it emitted the
+ * body, 0 (nothing emitted) when the node or target does not fit. */
+int tgt_dense_f32(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */
 int tgt_check_pool(Cg *c, const Node *nd);
