@@ -126,6 +126,25 @@ cross_target() {
 	esac
 }
 
+# x_build_runtime DIR: the runtime's sources compiled freestanding with the
+# target's flags into DIR/rt_*.o
+x_build_runtime() {
+	local s
+	for s in "$QC_SRC"/runtime/src/*.c; do
+		"$x_cc" "${x_cflags[@]}" -std=c99 -ffreestanding -O2 -Wall -Wextra -Werror \
+			-I"$QRT_INCLUDE" -c "$s" -o "$1/rt_$(basename "$s" .c).o" || return 1
+	done
+}
+
+# x_link_driver MODEL DIR RTDIR: tests/cross/driver.c for DIR/MODEL.h and
+# DIR/images.h, linked with DIR/MODEL.o and RTDIR/rt_*.o into DIR/fw.elf
+x_link_driver() {
+	local m=$1 d=$2
+	"$x_cc" "${x_cflags[@]}" -std=c11 -O2 -Wall -Wextra -Werror -DMODEL="$m" -DMODEL_UC="${m^^}" \
+		-I"$d" -I"$QRT_INCLUDE" -c "$QC_SRC/tests/cross/driver.c" -o "$d/driver.o" &&
+		"$x_cc" "${x_cflags[@]}" "$d/driver.o" "$d/$m.o" "$3"/rt_*.o "${x_ldflags[@]}" -o "$d/fw.elf"
+}
+
 # cross_tools_present: every program the target needs is installed
 cross_tools_present() {
 	local t ok=0
