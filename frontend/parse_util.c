@@ -695,6 +695,10 @@ static int64_t *attr_ints(Attrs *a, int ai)
 	case AI_COUNT_PAD: return &a->count_pad;
 	case AI_PERM: return a->perm;
 	case AI_PADS: return a->pads;
+	case AI_POOL: return a->pool;
+	case AI_POOL_STRIDE: return a->pool_stride;
+	case AI_POOL_PAD: return a->pool_pad;
+	case AI_POOL_DILATION: return a->pool_dilation;
 	default: return NULL;
 	}
 }

@@ -136,6 +136,16 @@ static void attrs_line(FILE *f, const Node *n)
 	if ((mask & A_VALUE) && a->value != 0) {
 		SEP(); fprintf(f, "value %g", (double)a->value);
 	}
+	if ((mask & A_POOL) && ir_has_pool(n)) {
+		SEP(); fputs("maxpool ", f); ints(f, a->pool, 2);
+		fputs(" stride ", f); ints(f, a->pool_stride, 2);
+		if (memcmp(a->pool_pad, def.pool_pad, sizeof a->pool_pad)) {
+			fputs(" pad ", f); ints(f, a->pool_pad, 4);
+		}
+		if (memcmp(a->pool_dilation, def.pool_dilation, sizeof a->pool_dilation)) {
+			fputs(" dilation ", f); ints(f, a->pool_dilation, 2);
+		}
+	}
 #undef SEP
 }
 

@@ -23,6 +23,10 @@
  *   maxpool the first in-bound element of the (dilated) window (ky, then
  *           kx), then every later one that is > it; an empty window gives
  *           0 / zp.
+ *   conv2d with a fused max-pool (pool = [kh,kw], fuse-pool): the conv2d
+ *           above into a scratch tensor of the convolution's own shape,
+ *           then the maxpool above over it with the pool_* attributes;
+ *           exactly the unfused pair, so the bits cannot differ.
  *   flatten, reshape   the bytes, unchanged.
  *   quantize   from f32 the float edge's qrt_quantize_*; from i8/i16
  *           TFLite's Requantize: clamp(mbqm(x - zp_in, mult, shift) + zp_out)
@@ -65,6 +69,7 @@ typedef struct {
 	float *fm;       /* --requant float: per output channel (ir_requant_float) */
 	int32_t lo, hi;  /* clamp of the quantized result */
 	void *wt;        /* conv2d weights as [G][C/G][KH][KW][OC/G] */
+	void *pre;       /* conv2d with a fused pool: the unpooled output */
 } NodeRt;
 
 struct Interp {
@@ -503,6 +508,12 @@ static void geom(const Graph *g, const Node *n, Geom *gm)
 	gm->oc = o->d[1];
 	gm->oh = o->d[2];
 	gm->ow = o->d[3];
+	if (n->op == OP_CONV2D) {
+		ConvPool p;
+		ir_conv_pool(g, n, &p); /* checked by check_geom */
+		gm->oh = p.ch;
+		gm->ow = p.cw;
+	}
 	gm->sh = n->a.stride[0];
 	gm->sw = n->a.stride[1];
 	gm->pt = n->a.pad[0];
@@ -524,6 +535,44 @@ static void geom(const Graph *g, const Node *n, Geom *gm)
 	}
 }
 
+/* The maxpool geometry of a conv2d's fused pool over its unpooled output. */
+static void pool_geom(const Graph *g, const Node *n, Geom *gm)
+{
+	const Shape *o = &g->vals[n->out].shape;
+	ConvPool p;
+
+	ir_conv_pool(g, n, &p);
+	*gm = (Geom){.n = o->d[0], .c = o->d[1], .h = p.ch, .w = p.cw, .oc = o->d[1],
+	             .oh = p.oh, .ow = p.ow, .kh = p.kh, .kw = p.kw, .icg = 1, .ocg = 1,
+	             .sh = p.sh, .sw = p.sw, .pt = p.pt, .pl = p.pl, .dh = p.dh, .dw = p.dw};
+}
+
+/* conv2d with a fused max-pool: the convolution into rt->pre, then the
+ * maxpool over it, the unfused pair's kernels in the unfused order. */
+static void conv2d_pooled(const Graph *g, const Node *n, const NodeRt *rt, void *acc,
+			  const void *xb, const void *bb, void *ob)
+{
+	const int32_t xzp = g->vals[n->in[0]].q.zp, ozp = g->vals[n->out].q.zp;
+	Geom gm, pm;
+
+	geom(g, n, &gm);
+	pool_geom(g, n, &pm);
+	switch (rt->prec) {
+	case P_F32:
+		conv2d_f32(&gm, n->a.act, xb, rt->wt, bb, acc, rt->pre);
+		maxpool2d_f32(&pm, rt->pre, ob);
+		return;
+	case P_S8:
+		conv2d_s8(&gm, rt, xb, xzp, rt->wt, bb, ozp, acc, rt->pre);
+		maxpool2d_s8(&pm, ozp, rt->pre, ob);
+		return;
+	case P_S16:
+		conv2d_s16(&gm, rt, xb, xzp, rt->wt, bb, ozp, acc, rt->pre);
+		maxpool2d_s16(&pm, ozp, rt->pre, ob);
+		return;
+	}
+}
+
 static void run_node(Interp *in, int ni)
 {
 	const Graph *g = in->g;
@@ -539,6 +588,10 @@ static void run_node(Interp *in, int ni)
 
 	switch (n->op) {
 	case OP_CONV2D:
+		if (rt->pre) {
+			conv2d_pooled(g, n, rt, in->acc, xb, bb, ob);
+			return;
+		}
 		geom(g, n, &gm);
 		switch (rt->prec) {
 		case P_F32: conv2d_f32(&gm, n->a.act, xb, rt->wt, bb, in->acc, ob); return;
@@ -666,8 +719,17 @@ static int check_geom(const Graph *g, const Node *n, Diag *d)
 	dw = n->a.dilation[1];
 	int64_t sh = x->d[2] + n->a.pad[0] + n->a.pad[2] - dh * (kh - 1) - 1;
 	int64_t sw = x->d[3] + n->a.pad[1] + n->a.pad[3] - dw * (kw - 1) - 1;
-	if (sh < 0 || sw < 0 || o->d[0] != x->d[0] || o->d[1] != oc ||
-	    o->d[2] != sh / n->a.stride[0] + 1 || o->d[3] != sw / n->a.stride[1] + 1)
+	if (sh < 0 || sw < 0)
+		return BAD("%s: result shape does not match the operands", op);
+	int64_t eh = sh / n->a.stride[0] + 1, ew = sw / n->a.stride[1] + 1;
+	ConvPool p;
+	if (n->op == OP_CONV2D) {
+		if (ir_conv_pool(g, n, &p) < 0)
+			return BAD("conv2d: the fused max-pool's attributes do not fit");
+		eh = p.oh;
+		ew = p.ow;
+	}
+	if (o->d[0] != x->d[0] || o->d[1] != oc || o->d[2] != eh || o->d[3] != ew)
 		return BAD("%s: result shape does not match the operands", op);
 	return 0;
 }
@@ -862,6 +924,7 @@ void ir_interp_free(Interp *in)
 		free(in->rt[n].shift);
 		free(in->rt[n].fm);
 		free(in->rt[n].wt);
+		free(in->rt[n].pre);
 	}
 	free(in->buf);
 	free(in->rt);
@@ -913,6 +976,13 @@ Interp *ir_interp_new(Graph *g, Diag *d)
 			if (b > accbytes)
 				accbytes = b;
 			in->rt[i].wt = transpose_weights(g, n);
+			if (ir_has_pool(n)) {
+				ConvPool p;
+				const Value *o = &g->vals[n->out];
+				ir_conv_pool(g, n, &p);
+				in->rt[i].pre = ir_xmalloc((size_t)(o->shape.d[0] * o->shape.d[1] * p.ch *
+				                           p.cw * ir_dtype_size(o->dt)));
+			}
 		}
 	}
 	if (bad) {

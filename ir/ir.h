@@ -129,7 +129,11 @@ typedef enum {
 	AT(COUNT_PAD, "count_pad", 1) \
 	AT(PERM,     "perm",    -1) \
 	AT(PADS,     "pads",    -1) /* begin..., end...: up to 2 * IR_MAX_RANK */ \
-	AT(VALUE,    "value",   IR_ATTR_F32)
+	AT(VALUE,    "value",   IR_ATTR_F32) \
+	AT(POOL,     "pool",     2) /* conv2d: a fused max-pool window; 0,0 = none */ \
+	AT(POOL_STRIDE, "pool_stride", 2) \
+	AT(POOL_PAD, "pool_pad", 4) \
+	AT(POOL_DILATION, "pool_dilation", 2)
 
 enum {
 #define AT(id, name, n) AI_##id,
@@ -191,6 +195,15 @@ typedef struct {
 	                        last two axes, top, left, bottom, right) */
 	int64_t pads[2 * IR_MAX_RANK];
 	float value;         /* pad: the constant; default 0 */
+	/* conv2d's fused max-pool (the fuse-pool pass; ir_conv_pool reads
+	 * them): maxpool2d's kernel, stride, pad and dilation, applied to the
+	 * activated, requantized convolution output.  pool = 0,0 (the
+	 * default): none, and the other three keep their defaults (1,1;
+	 * 0,0,0,0; 1,1). */
+	int64_t pool[2];
+	int64_t pool_stride[2];
+	int64_t pool_pad[4];
+	int64_t pool_dilation[2];
 } Attrs;
 
 void ir_attrs_default(Attrs *a);
@@ -390,6 +403,37 @@ int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end);
 /* transpose's permutation (an empty 'perm': the axes reversed).  Returns -1
  * unless it is a permutation of 0 .. rank-1. */
 int ir_transpose_perm(const Attrs *a, int rank, int *perm);
+
+/* ---- interp_pool.c: conv2d's fused max-pool ------------------------------- */
+
+/* The geometry of a conv2d's fused max-pool.  The node's result (its value's
+ * shape) is the pooled tensor [N, OC, oh, ow]; the convolution's own output
+ * [N, OC, ch, cw] never exists as a value.  The pool reads that output
+ * exactly as maxpool2d reads its input: for each (n, oc, oy, ox) the max
+ * over the in-bound taps y = oy*sh - pt + ky*dh, x = ox*sw - pl + kx*dw
+ * (0 <= y < ch, 0 <= x < cw) of the activated, requantized conv output;
+ * an empty window gives 0 (f32) or the output zero point. */
+typedef struct {
+	int64_t ch, cw;           /* the convolution's output height and width */
+	int64_t kh, kw;           /* window */
+	int64_t sh, sw;           /* stride */
+	int64_t pt, pl, pb, pr;   /* padding: top, left, bottom, right */
+	int64_t dh, dw;           /* dilation */
+	int64_t oh, ow;           /* the pooled height and width (the result's) */
+} ConvPool;
+
+/* Whether conv2d node n carries a fused max-pool (pool != 0,0). */
+static inline int ir_has_pool(const Node *n)
+{
+	return n->a.pool[0] != 0 || n->a.pool[1] != 0;
+}
+/* Fills p for conv2d node n from its operands' shapes and attributes (the
+ * result's shape is not read: infer-shapes uses this too).  Without a
+ * fused pool p is the identity (1x1 window, stride 1, oh = ch, ow = cw).
+ * Returns 1 with a pool, 0 without, -1 if the geometry is invalid (a
+ * window that does not fit, padding not smaller than the window's span,
+ * a non-positive window, stride or dilation; conv dims < 1). */
+int ir_conv_pool(const Graph *g, const Node *n, ConvPool *p);
 
 /* ---- util.c -------------------------------------------------------------- */
 

@@ -190,6 +190,10 @@ static void pattrs(FILE *f, const Node *n)
 		if (ai == AI_DILATION && n->op == OP_MAXPOOL2D && a->dilation[0] == 1 &&
 		    a->dilation[1] == 1)
 			continue;
+		/* a conv2d without a fused pool prints as it always did */
+		if ((ai == AI_POOL || ai == AI_POOL_STRIDE || ai == AI_POOL_PAD ||
+		     ai == AI_POOL_DILATION) && !ir_has_pool(n))
+			continue;
 		fprintf(f, "%s%s = ", first ? " { " : ", ", ir_attrs[ai].name);
 		first = 0;
 		switch (ai) {
@@ -209,6 +213,10 @@ static void pattrs(FILE *f, const Node *n)
 		case AI_MIN: pfloat(f, a->min); break;
 		case AI_MAX: pfloat(f, a->max); break;
 		case AI_VALUE: pfloat(f, a->value); break;
+		case AI_POOL: pints(f, a->pool, 2, 1); break;
+		case AI_POOL_STRIDE: pints(f, a->pool_stride, 2, 1); break;
+		case AI_POOL_PAD: pints(f, a->pool_pad, 4, 1); break;
+		case AI_POOL_DILATION: pints(f, a->pool_dilation, 2, 1); break;
 		default: ICE("attribute %d has no printer", ai);
 		}
 	}

@@ -114,6 +114,8 @@ void ir_attrs_default(Attrs *a)
 	a->beta = 0.5f;
 	a->min = -FLT_MAX;
 	a->max = FLT_MAX;
+	a->pool_stride[0] = a->pool_stride[1] = 1;
+	a->pool_dilation[0] = a->pool_dilation[1] = 1;
 }
 
 void ir_attrs_default_op(Attrs *a, Op op)

@@ -58,11 +58,12 @@ static void conv_error(const Graph *g, const Node *n, const double *dw, const do
                        double *err)
 {
 	const Shape *xs = &g->vals[n->in[0]].shape, *ws = &g->vals[n->in[1]].shape;
-	const Shape *ys = &g->vals[n->out].shape;
 	const Attrs *a = &n->a;
 	int64_t batch = xs->d[0], c = xs->d[1], h = xs->d[2], w = xs->d[3];
 	int64_t oc = ws->d[0], cg = ws->d[1], kh = ws->d[2], kw = ws->d[3];
-	int64_t oh = ys->d[2], ow = ys->d[3], ocg = oc / a->groups;
+	ConvPool p;
+	ir_conv_pool(g, n, &p); /* a fused pool: the error is the convolution's */
+	int64_t oh = p.ch, ow = p.cw, ocg = oc / a->groups;
 	double *tap = ir_xcalloc((size_t)(c * kh * kw), sizeof *tap);
 
 	for (int64_t b = 0; b < batch; b++)

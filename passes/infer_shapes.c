@@ -90,7 +90,13 @@ static int conv2d(Ctx *c, Shape *out)
 		return ERR(c, "conv2d: the %lldx%lld kernel (dilated) does not fit the padded %lldx%lld input",
 		           (long long)w->shape.d[2], (long long)w->shape.d[3],
 		           (long long)x->shape.d[2], (long long)x->shape.d[3]);
-	*out = (Shape){4, {x->shape.d[0], OC, oh, ow}};
+	ConvPool p;
+	if (ir_conv_pool(c->g, c->n, &p) < 0)
+		return ERR(c, "conv2d: the fused max-pool (pool = [%lld,%lld]) needs windows, strides "
+		           "and dilations in [1, 65536], each pad smaller than the window's span, "
+		           "and a window that fits the padded %lldx%lld convolution output",
+		           (long long)a->pool[0], (long long)a->pool[1], (long long)oh, (long long)ow);
+	*out = (Shape){4, {x->shape.d[0], OC, p.oh, p.ow}};
 	return 0;
 }
 
@@ -393,7 +399,13 @@ int64_t pass_node_macs(const Graph *g, const Node *n)
 		return 0;
 	if (n->op == OP_CONV2D) {
 		const Shape *w = &g->vals[n->in[1]].shape;
-		if (!ir_mul_ok(ir_shape_numel(&out->shape), w->d[1], &m) || !ir_mul_ok(m, w->d[2], &m) ||
+		ConvPool p;
+		int64_t conv_out = ir_shape_numel(&out->shape);
+		/* a fused pool: the MACs of the convolution's own output */
+		if (ir_has_pool(n) && ir_conv_pool(g, n, &p) > 0 &&
+		    (!ir_mul_ok(conv_out / (p.oh * p.ow), p.ch * p.cw, &conv_out)))
+			return INT64_MAX;
+		if (!ir_mul_ok(conv_out, w->d[1], &m) || !ir_mul_ok(m, w->d[2], &m) ||
 		    !ir_mul_ok(m, w->d[3], &m))
 			return INT64_MAX;
 	}

@@ -152,16 +152,63 @@ static const float *bias_of(Ctx *c, const Node *n)
 	return n->nin > 2 ? c->g->vals[n->in[2]].data : NULL;
 }
 
+/* A max-pool window over box x [N, C, H, W] into y [N, C, OH, OW]:
+ * [max of the window's lo, max of the window's hi] over the in-bound taps. */
+typedef struct {
+	int64_t N, C, H, W, OH, OW;
+	const int64_t *kernel, *stride, *pad, *dilation;
+} Window;
+
+static void max_window(const Window *wn, const Box *x, Box *y)
+{
+	const int64_t N = wn->N, C = wn->C, H = wn->H, W = wn->W, OH = wn->OH, OW = wn->OW;
+
+	for (int64_t b = 0; b < N; b++)
+		for (int64_t ch = 0; ch < C; ch++)
+			for (int64_t oy = 0; oy < OH; oy++)
+				for (int64_t ox = 0; ox < OW; ox++) {
+					double lo = -INFINITY, hi = -INFINITY;
+					int taps = 0;
+					for (int64_t ky = 0; ky < wn->kernel[0]; ky++) {
+						int64_t iy = oy * wn->stride[0] - wn->pad[0] + ky * wn->dilation[0];
+						for (int64_t kx = 0; kx < wn->kernel[1]; kx++) {
+							int64_t ix = ox * wn->stride[1] - wn->pad[1] + kx * wn->dilation[1];
+							if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+								continue;
+							int64_t xi = ((b * C + ch) * H + iy) * W + ix;
+							lo = fmax(lo, x->lo[xi]);
+							hi = fmax(hi, x->hi[xi]);
+							taps = 1;
+						}
+					}
+					int64_t yi = ((b * C + ch) * OH + oy) * OW + ox;
+					if (!taps)
+						lo = hi = 0; /* no tap in bounds: the kernels give 0 */
+					y->lo[yi] = lo;
+					y->hi[yi] = hi;
+				}
+}
+
+/* A fused max-pool (pool = [kh,kw]): the convolution's intervals at its own
+ * shape, then maxpool2d's rule over them with the pool_* attributes. */
 static void conv2d(Ctx *c, const Node *n)
 {
 	const Shape *xs = &c->g->vals[n->in[0]].shape, *ws = &c->g->vals[n->in[1]].shape;
 	const Shape *ys = &c->g->vals[n->out].shape;
 	const float *w = c->g->vals[n->in[1]].data, *bias = bias_of(c, n);
 	const Box *x = &c->box[n->in[0]];
-	Box *y = new_box(c, n->out);
 	const Attrs *a = &n->a;
+	ConvPool p;
+	ir_conv_pool(c->g, n, &p);
 	int64_t N = xs->d[0], C = xs->d[1], H = xs->d[2], W = xs->d[3];
-	int64_t OC = ys->d[1], OH = ys->d[2], OW = ys->d[3], KH = ws->d[2], KW = ws->d[3];
+	int64_t OC = ys->d[1], OH = p.ch, OW = p.cw, KH = ws->d[2], KW = ws->d[3];
+	Box pre = {NULL, NULL}, *y = &pre;
+	if (ir_has_pool(n)) {
+		size_t len = (size_t)(N * OC * OH * OW);
+		pre.lo = ir_xmalloc(len * sizeof *pre.lo);
+		pre.hi = ir_xmalloc(len * sizeof *pre.hi);
+	} else
+		y = new_box(c, n->out);
 	int64_t icg = C / a->groups, ocg = OC / a->groups;
 
 	for (int64_t b = 0; b < N; b++)
@@ -189,6 +236,12 @@ static void conv2d(Ctx *c, const Node *n)
 					int64_t yi = ((b * OC + oc) * OH + oy) * OW + ox;
 					sum_finish(&s, a->act, &y->lo[yi], &y->hi[yi]);
 				}
+	if (ir_has_pool(n)) {
+		Window wn = {N, OC, OH, OW, p.oh, p.ow, a->pool, a->pool_stride, a->pool_pad,
+		             a->pool_dilation};
+		max_window(&wn, &pre, new_box(c, n->out));
+		free_box(&pre);
+	}
 }
 
 static void dense(Ctx *c, const Node *n)
@@ -225,35 +278,11 @@ static void relu(Ctx *c, const Node *n)
 static void maxpool2d(Ctx *c, const Node *n)
 {
 	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
-	const Box *x = &c->box[n->in[0]];
-	Box *y = new_box(c, n->out);
 	const Attrs *a = &n->a;
-	int64_t N = xs->d[0], C = xs->d[1], H = xs->d[2], W = xs->d[3], OH = ys->d[2], OW = ys->d[3];
+	Window wn = {xs->d[0], xs->d[1], xs->d[2], xs->d[3], ys->d[2], ys->d[3], a->kernel,
+	             a->stride, a->pad, a->dilation};
 
-	for (int64_t b = 0; b < N; b++)
-		for (int64_t ch = 0; ch < C; ch++)
-			for (int64_t oy = 0; oy < OH; oy++)
-				for (int64_t ox = 0; ox < OW; ox++) {
-					double lo = -INFINITY, hi = -INFINITY;
-					int taps = 0;
-					for (int64_t ky = 0; ky < a->kernel[0]; ky++) {
-						int64_t iy = oy * a->stride[0] - a->pad[0] + ky * a->dilation[0];
-						for (int64_t kx = 0; kx < a->kernel[1]; kx++) {
-							int64_t ix = ox * a->stride[1] - a->pad[1] + kx * a->dilation[1];
-							if (iy < 0 || iy >= H || ix < 0 || ix >= W)
-								continue;
-							int64_t xi = ((b * C + ch) * H + iy) * W + ix;
-							lo = fmax(lo, x->lo[xi]);
-							hi = fmax(hi, x->hi[xi]);
-							taps = 1;
-						}
-					}
-					int64_t yi = ((b * C + ch) * OH + oy) * OW + ox;
-					if (!taps)
-						lo = hi = 0; /* no tap in bounds: the kernels give 0 */
-					y->lo[yi] = lo;
-					y->hi[yi] = hi;
-				}
+	max_window(&wn, &c->box[n->in[0]], new_box(c, n->out));
 }
 
 /* avgpool2d, global_avgpool: per output element, (sum of the in-bound

@@ -110,6 +110,8 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 
 	if (!has_vnni(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
 		return 0;
+	if (ir_has_pool(nd))
+		return 0; /* a fused max-pool: the generic loop (lower_conv.c) */
 	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
 		return 0;
 	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
