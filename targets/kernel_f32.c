@@ -132,6 +132,8 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	d->L = tgt_x86_f32_lanes(c->tm);
 	if (!d->L || x->dt != DT_F32 || w->dt != DT_F32 || y->dt != DT_F32 || a->groups != 1)
 		return 0;
+	if (ir_has_pool(nd))
+		return 0; /* a fused max-pool: the generic loop (lower_conv.c) */
 	if (nd->nin > 2 && (g->vals[nd->in[2]].dt != DT_F32 || !g->vals[nd->in[2]].data))
 		return 0;
 	if (w->kind != VK_CONST || !w->data || !constants_ok(g, nd))
