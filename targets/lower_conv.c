@@ -135,7 +135,7 @@ static void conv_pooled(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 	const ConvDims *d = &cv->d;
 	const Value *yv = &c->g->vals[cv->nd->out];
 	LLVMBuilderRef b = c->b;
-	LLVMTypeRef t = cv->e.tout;
+	LLVMTypeRef t = tgt_type(c, yv->dt);
 	int f32 = !cv->e.quant;
 	LLVMValueRef best = tgt_alloca(c, t, d->OCg), have = tgt_alloca(c, c->ti1, 1);
 	LLVMValueRef empty = f32 ? LLVMConstReal(c->tf32, 0.0)

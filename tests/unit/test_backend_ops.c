@@ -755,6 +755,158 @@ static void test_conv_f32_kernel(void)
 	exact_f32 = 0;
 }
 
+/* ---- conv2d with a fused max-pool (fuse-pool) ------------------------------ */
+
+/* A random max-pool window over a conv output of ch x cw: windows of 1 to 3
+ * taps, strides 1 to 3 (overlapping windows and skipped pixels), dilations
+ * 1 to 2, pads up to the span - 1 (windows that run off the edge, some
+ * wholly in the padding); 1x1 when nothing fits. */
+static void random_pool(int64_t ch, int64_t cw, int64_t k[2], int64_t s[2], int64_t pad[4],
+			int64_t dil[2])
+{
+	for (int tries = 0; tries < 20; tries++) {
+		k[0] = 1 + rnd() % 3, k[1] = 1 + rnd() % 3;
+		s[0] = 1 + rnd() % 3, s[1] = 1 + rnd() % 3;
+		dil[0] = 1 + rnd() % 4 / 3, dil[1] = 1 + rnd() % 4 / 3;
+		int64_t eh = (k[0] - 1) * dil[0] + 1, ew = (k[1] - 1) * dil[1] + 1;
+		pad[0] = rnd() % eh, pad[1] = rnd() % ew, pad[2] = rnd() % eh, pad[3] = rnd() % ew;
+		if (rnd() % 3 == 0) /* the CNN's 2x2/2 without padding */
+			k[0] = k[1] = s[0] = s[1] = 2, dil[0] = dil[1] = 1, eh = ew = 2,
+			pad[0] = pad[1] = pad[2] = pad[3] = 0;
+		if (ch + pad[0] + pad[2] >= eh && cw + pad[1] + pad[3] >= ew)
+			return;
+	}
+	k[0] = k[1] = s[0] = s[1] = dil[0] = dil[1] = 1;
+	pad[0] = pad[1] = pad[2] = pad[3] = 0;
+}
+
+/* Random inputs of graph g in their storage types. */
+static void **random_inputs(const Graph *g)
+{
+	void **in = calloc((size_t)g->ninput, sizeof *in);
+
+	for (int i = 0; i < g->ninput; i++) {
+		const Value *v = &g->vals[g->inputs[i]];
+		int64_t n = ir_shape_numel(&v->shape);
+		in[i] = malloc((size_t)ir_value_bytes(v));
+		for (int64_t k = 0; k < n; k++) {
+			if (v->dt == DT_F32)
+				((float *)in[i])[k] = rndu(-1.5f, 1.5f);
+			else if (v->dt == DT_I8)
+				((int8_t *)in[i])[k] = (int8_t)rndi(-128, 127);
+			else
+				((int16_t *)in[i])[k] = (int16_t)rndi(-32768, 32767);
+		}
+	}
+	return in;
+}
+
+/* The interpreter's result of g's only output on inputs in (malloc'd). */
+static void *interp_out(Graph *g, void **in)
+{
+	Diag d = {.out = NULL};
+	Interp *it = ir_interp_new(g, &d);
+	void *out = malloc((size_t)ir_value_bytes(&g->vals[g->outputs[0]]));
+
+	if (!it) {
+		check(0, "the interpreter refused the graph");
+		return out;
+	}
+	ir_interp_run(it, (const void *const *)in, &out);
+	ir_interp_free(it);
+	return out;
+}
+
+/* conv2d then maxpool2d, then the fuse-pool pass on a copy: it must fold
+ * the pool into the conv (one node left), the interpreter must give the
+ * fused graph's bits exactly the unfused pair's, and the compiled fused
+ * graph the interpreter's (run_case).  vnni: int8 cases the AVX-512 VNNI
+ * kernel takes (one group or depthwise), on the host. */
+static void test_conv_pool(const Prec *p, int vnni, int requant_float)
+{
+	static const int64_t cs[] = {1, 3, 4, 5, 17, 64, 67};
+	static const int64_t ocs[] = {1, 5, 16, 17, 33, 128, 130, 200};
+	int64_t pk[2], ps[2], pp[4], pd[2];
+	ConvCfg k;
+	Diag d = {.out = NULL};
+	char desc[400];
+	int x;
+
+	random_conv(&k);
+	if (p->b64)
+		k.bias = 1;
+	if (vnni) {
+		k.g = 1, k.c = cs[rnd() % 7], k.oc = ocs[rnd() % 8];
+		if (rnd() % 4 == 0)
+			k.g = k.oc = k.c = cs[1 + rnd() % 6];
+	}
+	Graph *g = new_graph(p, shp(4, k.n, k.c, k.h, k.w), &x);
+	g->requant_float = requant_float;
+	int t = add_conv(g, x, &k, p);
+	const Shape *ts = &g->vals[t].shape;
+	random_pool(ts->d[2], ts->d[3], pk, ps, pp, pd);
+	int y = add_maxpool_d(g, t, pk[0], pk[1], ps[0], ps[1], pp, pd[0], pd[1]);
+	ir_add_output(g, y);
+
+	Graph *f = ir_graph_clone(g);
+	pass_fuse_pool(f, NULL, &d);
+	conv_desc(desc, 300, &k, p);
+	snprintf(desc + strlen(desc), sizeof desc - strlen(desc),
+	         " + maxpool k %lldx%lld s %lld,%lld pad %lld,%lld,%lld,%lld dil %lld,%lld%s%s",
+	         (long long)pk[0], (long long)pk[1], (long long)ps[0], (long long)ps[1],
+	         (long long)pp[0], (long long)pp[1], (long long)pp[2], (long long)pp[3],
+	         (long long)pd[0], (long long)pd[1], vnni ? " vnni" : "",
+	         requant_float ? " requant float" : "");
+	check(f->nnode == 1 && f->nodes[0].op == OP_CONV2D && ir_has_pool(&f->nodes[0]),
+	      "%s: fuse-pool folds the maxpool into the conv", desc);
+	void **in = random_inputs(g);
+	void *a = interp_out(g, in), *b = interp_out(f, in);
+	check(memcmp(a, b, (size_t)ir_value_bytes(&g->vals[y])) == 0,
+	      "%s: the interpreter's fused result is the unfused pair's, bit for bit", desc);
+	free(a), free(b);
+	for (int i = 0; i < g->ninput; i++)
+		free(in[i]);
+	free(in);
+	host_only = vnni;
+	place(f, 0);
+	run_case(f, desc);
+	host_only = 0;
+	ir_graph_free(f);
+	ir_graph_free(g);
+}
+
+static int has_vnni_host(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512vnni");
+#else
+	return 0;
+#endif
+}
+
+static void test_conv_pools(void)
+{
+	static const Prec f32 = {DT_F32, 0, SCALE_SPAN};
+
+	for (int i = 0; i < 12; i++) {
+		Prec p8 = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
+		Prec p16 = {DT_I16, i % 2, SCALE_SPAN};
+		test_conv_pool(&f32, 0, 0);
+		test_conv_pool(&p8, 0, i % 4 == 3);
+		if (i < 6)
+			test_conv_pool(&p16, 0, 0);
+	}
+	if (!has_vnni_host()) {
+		printf("skip: the host has no AVX-512 VNNI: its fused conv+pool kernel is not run\n");
+		return;
+	}
+	for (int i = 0; i < 16; i++) {
+		Prec p8 = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
+		test_conv_pool(&p8, 1, i % 4 == 3);
+	}
+}
+
 static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const Prec *p)
 {
 	char desc[200];
@@ -1408,6 +1560,7 @@ int main(int argc, char **argv)
 	}
 	test_conv_vnni();
 	test_conv_f32_kernel();
+	test_conv_pools();
 	for (int i = 0; i < 8; i++) {
 		Prec p = {DT_I16, i % 2, i == 6 ? SCALE_HUGE : i == 7 ? SCALE_LEFT : SCALE_SPAN};
 		random_conv(&k);
