@@ -26,6 +26,11 @@
  * with a -0 (or NaN) bias, and one with a non-finite weight (0 * inf is a
  * NaN); the generic loops take those.
  *
+ * A fused max-pool (fuse-pool) is computed per tile: for each pool tap the
+ * tile computes the convolution outputs its result pixels read and keeps
+ * maxpool2d's maximum (first in-bound value, then each later one greater);
+ * overlapping windows recompute their shared outputs, which need no buffer.
+ *
  * Epilogue: the fused activation on the vectors (tgt_act_f32), into a chunk
  * of L pixels x NBLK blocks on the stack; each L x L block is transposed in
  * registers and stored as L masked rows of L pixels of the NCHW output.
@@ -95,6 +100,7 @@ typedef struct {
 	int64_t sh, sw, dh, dw, pt, pl;
 	int64_t Hp, Wp, OCB, P;
 	int L, np, nb; /* lanes, tile pixels, tile blocks */
+	ConvPool pool; /* the fused max-pool; without one the 1x1 identity */
 } Geo;
 
 static int64_t max64(int64_t a, int64_t b)
@@ -132,20 +138,21 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	d->L = tgt_x86_f32_lanes(c->tm);
 	if (!d->L || x->dt != DT_F32 || w->dt != DT_F32 || y->dt != DT_F32 || a->groups != 1)
 		return 0;
-	if (ir_has_pool(nd))
-		return 0; /* a fused max-pool: the generic loop (lower_conv.c) */
+	if (ir_conv_pool(g, nd, &d->pool) < 0)
+		return 0;
 	if (nd->nin > 2 && (g->vals[nd->in[2]].dt != DT_F32 || !g->vals[nd->in[2]].data))
 		return 0;
 	if (w->kind != VK_CONST || !w->data || !constants_ok(g, nd))
 		return 0;
 	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
 	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->OH = y->shape.d[2], d->OW = y->shape.d[3];
+	d->OH = d->pool.ch, d->OW = d->pool.cw; /* the convolution's own output */
 	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
 	d->pt = a->pad[0], d->pl = a->pad[1];
 	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
 		return 0;
-	d->OCB = (d->OC + d->L - 1) / d->L, d->P = d->OH * d->OW;
+	/* P counts the result's (pooled) pixels */
+	d->OCB = (d->OC + d->L - 1) / d->L, d->P = y->shape.d[2] * y->shape.d[3];
 	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
 	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
 	/* AVX-512: 16 accumulators of 32 registers; 8 x 2 beat 4 x 4 (149 us
@@ -209,6 +216,7 @@ typedef struct {
 	LLVMTypeRef tms;
 	LLVMValueRef w, bias, s, st, y, nbase;
 	LLVMValueRef acc[NPIX_MAX][NBLK_MAX];
+	LLVMValueRef m[NPIX_MAX][NBLK_MAX], seen[NPIX_MAX]; /* the pool's maxima */
 } Kern;
 
 static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
@@ -227,12 +235,24 @@ static LLVMValueRef splat(Cg *c, LLVMTypeRef tv, LLVMValueRef v)
 	                              LLVMConstNull(LLVMVectorType(c->ti32, n)), "");
 }
 
-/* Float index into a scratch plane of the first tap of pixel p. */
-static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
+/* For result pixel q and pool tap (py, px): whether the convolution pixel
+ * it reads is inside the convolution's output (*inb), and the float index
+ * into a scratch plane of that pixel's first tap (of pixel 0 when not). */
+static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef q, LLVMValueRef py,
+                               LLVMValueRef px, LLVMValueRef *inb)
 {
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
-	return tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
+	LLVMBuilderRef b = c->b;
+	const ConvPool *p = &d->pool;
+	LLVMValueRef oy = LLVMBuildUDiv(b, q, tgt_cidx(c, p->ow), "");
+	LLVMValueRef ox = LLVMBuildURem(b, q, tgt_cidx(c, p->ow), "");
+	LLVMValueRef cy = tgt_mad(c, oy, p->sh, tgt_mad(c, py, p->dh, tgt_cidx(c, -p->pt)));
+	LLVMValueRef cx = tgt_mad(c, ox, p->sw, tgt_mad(c, px, p->dw, tgt_cidx(c, -p->pl)));
+
+	*inb = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->OH), ""),
+	                    LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->OW), ""), "");
+	cy = LLVMBuildSelect(b, *inb, cy, tgt_cidx(c, 0), "");
+	cx = LLVMBuildSelect(b, *inb, cx, tgt_cidx(c, 0), "");
+	return tgt_mad(c, cy, d->sh * d->Wp, tgt_mad(c, cx, d->sw, NULL));
 }
 
 /* The taps of one tile, in the interpreter's order ic, ky, kx. */
@@ -266,21 +286,17 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	tgt_loop_close(c, &lc);
 }
 
-/* One tile: pixels p0 + t*np + i (clamped to P - 1: the duplicates are
- * never stored), blocks ob0 .. ob0 + nb - 1, activated into rows t*np + i
- * of the chunk's [L pixels][NBLK blocks] vectors. */
-static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+/* Pool tap (py, px) of the tile's result pixels q[]: the convolution
+ * outputs it reads (bias, taps, activation), folded into the maxima. */
+static void conv_pool_tap(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef q[NPIX_MAX],
+                          LLVMValueRef py, LLVMValueRef px)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef base[NPIX_MAX], last = tgt_cidx(c, d->P - 1);
-	LLVMValueRef row0 = tgt_mad(c, t, d->np, NULL);
+	LLVMValueRef base[NPIX_MAX], inb[NPIX_MAX];
 
-	for (int i = 0; i < d->np; i++) {
-		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
-		q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
-		base[i] = pixel_base(c, d, q);
-	}
+	for (int i = 0; i < d->np; i++)
+		base[i] = pixel_base(c, d, q[i], py, px, &inb[i]);
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 		LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, ob), 16);
@@ -288,13 +304,58 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
 	tile_taps(c, k, nb, ob0, base);
+	for (int i = 0; i < d->np; i++) {
+		LLVMValueRef seen = LLVMBuildLoad2(b, c->ti1, k->seen[i], "");
+		LLVMTypeRef tm = LLVMVectorType(c->ti1, (unsigned)d->L);
+		/* take v where in bound and (first, or v > max) */
+		LLVMValueRef first = splat(c, tm, LLVMBuildAnd(b, inb[i], LLVMBuildNot(b, seen, ""), ""));
+		LLVMValueRef in = splat(c, tm, inb[i]);
+		for (int j = 0; j < nb; j++) {
+			LLVMValueRef v = tgt_act_f32(c, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), k->act);
+			LLVMValueRef m = LLVMBuildLoad2(b, k->tv, k->m[i][j], "");
+			LLVMValueRef gt = LLVMBuildAnd(b, in, LLVMBuildFCmp(b, LLVMRealOGT, v, m, ""), "");
+			LLVMValueRef take = LLVMBuildOr(b, first, gt, "");
+			LLVMBuildStore(b, LLVMBuildSelect(b, take, v, m, ""), k->m[i][j]);
+		}
+		LLVMBuildStore(b, LLVMBuildOr(b, seen, inb[i], ""), k->seen[i]);
+	}
+}
+
+/* One tile: result pixels p0 + t*np + i (clamped to P - 1: the duplicates
+ * are never stored), blocks ob0 .. ob0 + nb - 1, into rows t*np + i of the
+ * chunk's [L pixels][NBLK blocks] vectors.  Per pool tap (ky then kx; the
+ * 1x1 identity without a pool) the activated convolution outputs of the
+ * pixels it reads are computed and pooled as maxpool2d does: the first
+ * in-bound one, then each later one > the max so far (ordered compare,
+ * lane by lane); an empty window leaves +0. */
+static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef q[NPIX_MAX], last = tgt_cidx(c, d->P - 1);
+	LLVMValueRef row0 = tgt_mad(c, t, d->np, NULL);
+	Loop lt;
+
+	for (int i = 0; i < d->np; i++) {
+		q[i] = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
+		q[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q[i], last, ""), q[i], last, "");
+		LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), k->seen[i]);
+		for (int j = 0; j < nb; j++)
+			LLVMBuildStore(b, LLVMConstNull(k->tv), k->m[i][j]);
+	}
+	LLVMValueRef pt = tgt_upto(c, &lt, d->pool.kh * d->pool.kw);
+	LLVMValueRef py = LLVMBuildUDiv(b, pt, tgt_cidx(c, d->pool.kw), "");
+	LLVMValueRef px = LLVMBuildURem(b, pt, tgt_cidx(c, d->pool.kw), "");
+	conv_pool_tap(c, k, nb, ob0, q, py, px);
+	tgt_loop_close(c, &lt);
 	for (int i = 0; i < d->np; i++)
 		for (int j = 0; j < nb; j++) {
-			LLVMValueRef r = tgt_act_f32(c, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), k->act);
+			LLVMValueRef r = LLVMBuildLoad2(b, k->tv, k->m[i][j], "");
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
 			LLVMBuildStore(b, r, tgt_gep(c, k->tv, k->st, tgt_mad(c, row, NBLK_MAX, tgt_cidx(c, j))));
 		}
 }
+
 
 /* Transposes L vectors of L elements in place: log2 L rounds of
  * interleaving v[i] with v[i + L/2] (each rotates the bits of an element's
@@ -417,7 +478,9 @@ int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 	LLVMSetAlignment(k.st, 64);
 	for (int i = 0; i < d.np; i++)
 		for (int j = 0; j < d.nb; j++)
-			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
+			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.m[i][j] = tgt_alloca(c, k.tv, 1);
+	for (int i = 0; i < d.np; i++)
+		k.seen[i] = tgt_alloca(c, c->ti1, 1);
 	k.y = LLVMGetParam(fn, 1);
 
 	LLVMValueRef in = tgt_upto(c, &ln, d.N);
