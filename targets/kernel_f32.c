@@ -415,8 +415,13 @@ static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
 	LLVMValueRef q = tgt_upto(c, &lp, (d->P + d->L - 1) / d->L);
 	LLVMValueRef p0 = tgt_mad(c, q, d->L, NULL);
 	LLVMValueRef t = tgt_upto(c, &lt, d->L / d->np);
+	If live;
 
+	/* a tile wholly past P is skipped (its rows are never stored): the CNN's
+	 * pooled 7x7 would otherwise compute 64 pixels for 49 */
+	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, d->np, p0), tgt_cidx(c, d->P), ""));
 	tile(c, k, nb, ob0, p0, t);
+	tgt_if_close(c, &live);
 	tgt_loop_close(c, &lt);
 	LLVMValueRef j = tgt_upto(c, &lj, nb);
 	store_block(c, k, ob0, j, p0);
