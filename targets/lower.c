@@ -317,7 +317,7 @@ LLVMValueRef tgt_requant_float(Cg *c, LLVMValueRef acc, LLVMValueRef m, const Re
 
 LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act)
 {
-	LLVMValueRef zero = LLVMConstReal(c->tf32, 0.0), six = LLVMConstReal(c->tf32, 6.0);
+	LLVMValueRef zero = kof(acc, c->tf32, 0), six = kof(acc, c->tf32, 6);
 
 	if (act == ACT_NONE)
 		return acc;
@@ -919,7 +919,8 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	case OP_DIV:
 	case OP_CONCAT: tgt_lower_eltwise(c, n, fn); break;
 	case OP_DENSE:
-		if (!tgt_dense_smlad(c, n, px, py))
+		if (!tgt_dense_smlad(c, n, px, py) &&
+		    !tgt_dense_f32(c, n, px, py)) /* kernel_armm.c, kernel_dense_f32.c */
 			lower_dense(c, n, px, py);
 		break;
 	case OP_CLIP:

@@ -189,6 +189,8 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
 {
 	if (tgt_conv2d_vnni(c, n, fn) || tgt_conv2d_avx2(c, n, fn))
 		return 0; /* a target kernel (kernel_x86.c, kernel_avx2.c) */
+	if (tgt_conv2d_f32(c, n, fn))
+		return 0; /* kernel_f32.c */
 	if (tgt_conv2d_neon(c, n, fn))
 		return 0; /* kernel_neon.c */
 	if (tgt_conv2d_rvv(c, n, fn))

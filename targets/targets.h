@@ -145,6 +145,15 @@ int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
  * way: 1 when the kernel body was emitted, 0 when nothing was. */
 int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn);
 int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
+/* kernel_f32.c: the f32 conv2d for x86-64 with AVX-512F or AVX2, bit for
+ * bit the interpreter's; the same contract. */
+int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
+/* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
+ * AVX2, 0 otherwise (not x86-64: the generic loops). */
+int tgt_x86_f32_lanes(const TgtMachine *m);
+/* kernel_dense_f32.c: the f32 dense over x and y; 1 when it emitted the
+ * body, 0 (nothing emitted) when the node or target does not fit. */
+int tgt_dense_f32(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */
 int tgt_check_pool(Cg *c, const Node *nd);
@@ -213,8 +222,9 @@ LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRe
                          const Requant *rq);
 /* --requant float's epilogue (ir_requant_float): acc i32, m f32, result i32. */
 LLVMValueRef tgt_requant_float(Cg *c, LLVMValueRef acc, LLVMValueRef m, const Requant *rq);
-/* The fused activation on an f32 accumulator: relu acc < 0 ? 0 : acc, relu6
- * then acc > 6 ? 6 : acc (fcmp + select, so no libm call can appear). */
+/* The fused activation on an f32 accumulator (scalar or vector): relu
+ * acc < 0 ? 0 : acc, relu6 then acc > 6 ? 6 : acc (fcmp + select, so no
+ * libm call can appear). */
 LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act);
 
 /* The parameters of a weighted node's epilogue, with the constant globals

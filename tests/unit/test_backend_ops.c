@@ -703,6 +703,68 @@ static void test_conv_vnni(void)
 	host_only = 0;
 }
 
+/* The f32 conv2d kernel (targets/kernel_f32.c) takes one-group f32
+ * convolutions on x86-64 with AVX-512F (the host's CPU, 16 lanes) or AVX2
+ * (x86-64-v3, 8 lanes): every float bit-identical to the interpreter's, for
+ * odd channel counts, strides, pads, dilations, batch 2; with a -0 bias
+ * (the kernel declines: the generic loops must be exact too). */
+static void test_conv_f32_kernel(void)
+{
+	static const Prec f32 = {DT_F32, 0, SCALE_SPAN};
+	static const int64_t cs[] = {1, 2, 3, 5, 17, 64};
+	static const int64_t ocs[] = {1, 5, 8, 16, 17, 33, 64, 70};
+	ConvCfg k;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2")) {
+		printf("skip: the host has no AVX2: its f32 conv2d kernel is not run\n");
+		return;
+	}
+	int avx512 = __builtin_cpu_supports("avx512f");
+	if (!avx512)
+		printf("skip: the host has no AVX-512F: only the AVX2 f32 conv2d kernel is run\n");
+#else
+	printf("skip: not an x86-64 host: the f32 conv2d kernel is not run\n");
+	return;
+#endif
+	exact_f32 = 1;
+	for (int i = 0; i < 24; i++) {
+		char desc[340];
+		int x;
+		random_conv(&k);
+		k.g = 1;
+		k.c = cs[rnd() % 6];
+		k.oc = ocs[rnd() % 8];
+		force_cpu = i % 3 == 2 || !avx512 ? "x86-64-v3" : NULL;
+		if (force_cpu == NULL)
+			host_only = 1;
+		Graph *g = new_graph(&f32, shp(4, k.n, k.c, k.h, k.w), &x);
+		int y = add_conv(g, x, &k, &f32);
+		int nd = g->nnode - 1; /* the conv2d */
+		if (i % 8 == 7 && k.bias) { /* -0 biases, one channel with zero weights */
+			const Node *cn = &g->nodes[nd];
+			float *b = g->vals[cn->in[2]].data, *w = g->vals[cn->in[1]].data;
+			b[0] = -0.0f;
+			b[k.oc - 1] = -0.0f;
+			memset(w, 0, (size_t)(k.c * k.kh * k.kw) * sizeof *w);
+		}
+		ir_add_output(g, y);
+		place(g, 0);
+		conv_desc(desc, 300, &k, &f32);
+		strcat(desc, force_cpu ? " f32 kernel, avx2" : " f32 kernel, avx-512");
+		run_case(g, desc);
+		ir_graph_free(g);
+		host_only = 0, force_cpu = NULL;
+		if (i == 0)
+			check(sh("llvm-objdump-19 -d %s > %s", path("m.o"), path("m.dis")) == 0 &&
+			      sh("grep -q 'vmulps.*%%[yz]mm' %s", path("m.dis")) == 0 &&
+			      sh("grep -q vfmadd %s", path("m.dis")) != 0,
+			      "the host's f32 conv2d object has vmulps and no vfmadd");
+	}
+	exact_f32 = 0;
+}
+
 /* ---- conv2d with a fused max-pool (fuse-pool) ------------------------------ */
 
 /* A random max-pool window over a conv output of ch x cw: windows of 1 to 3
@@ -1591,6 +1653,7 @@ int main(int argc, char **argv)
 		test_conv(&k, &p);
 	}
 	test_conv_vnni();
+	test_conv_f32_kernel();
 	test_conv_pools();
 	test_conv_avx2();
 	for (int i = 0; i < 8; i++) {
