@@ -189,6 +189,8 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
 {
 	if (tgt_conv2d_vnni(c, n, fn))
 		return 0; /* a target kernel (kernel_x86.c) */
+	if (tgt_conv2d_rvv(c, n, fn))
+		return 0; /* kernel_rvv.c */
 
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];

@@ -131,6 +131,8 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn);
 /* kernel_x86.c: the AVX-512 VNNI int8 conv2d; returns 1 when it emitted the
  * kernel body, 0 (nothing emitted) when the node or target does not fit. */
 int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
+/* kernel_rvv.c: the RISC-V V (vwmacc) int8 conv2d, returning as tgt_conv2d_vnni. */
+int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */
 int tgt_check_pool(Cg *c, const Node *nd);

@@ -111,12 +111,20 @@ cross_target() {
 		fi
 		;;
 	riscv32-unknown-elf | riscv32-none-elf)
-		x_label=$triple/${mcpu:-generic-rv32}
+		x_label=$triple/${mcpu:-generic-rv32}${mattr:+/$mattr}
 		x_cflags=(-march=rv32imac -mabi=ilp32 -mcmodel=medany)
 		x_baremetal riscv64-unknown-elf-gcc "$x_mem_virt"
 		# no F/D: the object is soft-float and must not touch the FPU
 		x_run=(qemu-system-riscv32 -M virt -bios none -cpu rv32,f=false,d=false
 			"${x_qemu_sys[@]}" -kernel)
+		if [[ ,$mattr, == *,+v,* ]]; then
+			# V implies F and D (LLVM and QEMU); the driver turns on
+			# mstatus.FS and .VS, which picolibc's startup leaves off
+			x_cflags+=(-DQC_RV_ENABLE_V)
+			x_run=(qemu-system-riscv32 -M virt -bios none
+				-cpu rv32,f=true,d=true,v=true,vlen=128,elen=64,vext_spec=v1.0
+				"${x_qemu_sys[@]}" -kernel)
+		fi
 		x_tools+=(qemu-system-riscv32)
 		;;
 	*)
@@ -124,6 +132,25 @@ cross_target() {
 		return 1
 		;;
 	esac
+}
+
+# x_build_runtime DIR: the runtime's sources compiled freestanding with the
+# target's flags into DIR/rt_*.o
+x_build_runtime() {
+	local s
+	for s in "$QC_SRC"/runtime/src/*.c; do
+		"$x_cc" "${x_cflags[@]}" -std=c99 -ffreestanding -O2 -Wall -Wextra -Werror \
+			-I"$QRT_INCLUDE" -c "$s" -o "$1/rt_$(basename "$s" .c).o" || return 1
+	done
+}
+
+# x_link_driver MODEL DIR RTDIR: tests/cross/driver.c for DIR/MODEL.h and
+# DIR/images.h, linked with DIR/MODEL.o and RTDIR/rt_*.o into DIR/fw.elf
+x_link_driver() {
+	local m=$1 d=$2
+	"$x_cc" "${x_cflags[@]}" -std=c11 -O2 -Wall -Wextra -Werror -DMODEL="$m" -DMODEL_UC="${m^^}" \
+		-I"$d" -I"$QRT_INCLUDE" -c "$QC_SRC/tests/cross/driver.c" -o "$d/driver.o" &&
+		"$x_cc" "${x_cflags[@]}" "$d/driver.o" "$d/$m.o" "$3"/rt_*.o "${x_ldflags[@]}" -o "$d/fw.elf"
 }
 
 # cross_tools_present: every program the target needs is installed

@@ -137,6 +137,10 @@ int main(void)
 	uint32_t k, j;
 	int bad = 0;
 
+#ifdef QC_RV_ENABLE_V
+	/* bare metal: enable the FPU and the vector unit (mstatus.FS, mstatus.VS) */
+	__asm__ volatile(".insn i 0x73, 2, x0, %0, 0x300" : : "r"((1u << 13) | (1u << 9))); /* csrs mstatus */
+#endif
 	printf("model %s: arena %lu bytes aligned to %lu (at +%lu of a %lu-aligned buffer), "
 	       "%lu inputs, %lu outputs, %lu images\n", QRT_STR(MODEL), (unsigned long)ARENA_SIZE,
 	       (unsigned long)ARENA_ALIGN, (unsigned long)LEAD, (unsigned long)BUF_ALIGN,

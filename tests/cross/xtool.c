@@ -13,6 +13,7 @@
  * Host program, C11, no dependency on the compiler's library, so that it
  * keeps working when quantc itself is broken. Exit 0 when the property
  * holds, 1 when not, 2 on bad usage or unreadable files. */
+#define _POSIX_C_SOURCE 200809L /* getline */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,7 +214,8 @@ static int cmd_compare(const char *opath, const char *rpath, const char *ypath)
 {
 	static Npy r, y; /* static: the arrays live until exit (no leak to report) */
 	FILE *f;
-	char line[4096];
+	char *line = NULL;
+	size_t cap = 0;
 	long rows, m, row = 0, done = -1, bad_el = 0, bad_img = 0, correct = 0, shown = 0;
 	uint32_t *w;
 
@@ -227,7 +229,7 @@ static int cmd_compare(const char *opath, const char *rpath, const char *ypath)
 	f = fopen(opath, "r");
 	if (!w || !f)
 		return die(opath, "cannot open");
-	while (fgets(line, sizeof line, f)) {
+	while (getline(&line, &cap, f) >= 0) { /* lines of any length */
 		long n = hex_line(line, w, m), bad = 0, best = 0;
 		float got, top = 0;
 		if (sscanf(line, "DONE %ld", &done) == 1 || n <= 0)
@@ -266,6 +268,7 @@ static int cmd_compare(const char *opath, const char *rpath, const char *ypath)
 	}
 	fclose(f);
 	free(w);
+	free(line);
 	printf("%s: %ld images of %ld outputs printed (DONE %ld); interpreter: %ld images\n", opath,
 	       row, m, done, rows);
 	if (ypath)

@@ -34,9 +34,6 @@ if ! cross_tools_present; then
 	exit
 fi
 
-# xcc ARGS...: the cross compiler with the target's code generation flags
-xcc() { "$x_cc" "${x_cflags[@]}" "$@"; }
-
 # only_allowed_undefined OBJ: DESIGN section 4's list of undefined symbols,
 # plus the toolchain helpers (libgcc / compiler-rt, all named __*)
 only_allowed_undefined() {
@@ -44,20 +41,6 @@ only_allowed_undefined() {
 	extra=$("${x_cc%gcc}nm" -u "$1" | awk '{ print $NF }' |
 		grep -vE '^(memcpy|memset|memmove|qrt_[A-Za-z0-9_]+|__[A-Za-z0-9_]+)$')
 	[ -z "$extra" ] || { echo "unexpected undefined symbols:" "${extra//$'\n'/ }"; return 1; }
-}
-
-build_runtime() {
-	local s
-	for s in "$QC_SRC"/runtime/src/*.c; do
-		xcc -std=c99 -ffreestanding -O2 -Wall -Wextra -Werror -I"$QRT_INCLUDE" \
-			-c "$s" -o "$work/rt_$(basename "$s" .c).o" || return 1
-	done
-}
-
-link_firmware() {
-	xcc -std=c11 -O2 -Wall -Wextra -Werror -DMODEL="$model" -DMODEL_UC="${model^^}" \
-		-I"$work" -I"$QRT_INCLUDE" -c "$cross/driver.c" -o "$work/driver.o" &&
-		xcc "$work/driver.o" "$work/$model.o" "$work"/rt_*.o "${x_ldflags[@]}" -o "$work/fw.elf"
 }
 
 # run_qemu: runs fw.elf, output (semihosting writes to QEMU's stderr) in out.txt
@@ -94,8 +77,8 @@ if [ ! -s "$work/$model.o" ]; then
 	exit
 fi
 check "$t: $model.o has only the undefined symbols DESIGN section 4 allows" only_allowed_undefined "$work/$model.o"
-check "$t: runtime builds freestanding with $x_cc ${x_cflags[*]}" build_runtime
-check "$t: driver, $model.o and runtime link" link_firmware
+check "$t: runtime builds freestanding with $x_cc ${x_cflags[*]}" x_build_runtime "$work"
+check "$t: driver, $model.o and runtime link" x_link_driver "$model" "$work" "$work"
 if [ ! -s "$work/fw.elf" ]; then
 	finish
 	exit

@@ -649,7 +649,8 @@ static void random_conv(ConvCfg *k)
 /* The AVX-512 VNNI kernel (targets/kernel_x86.c) takes int8 convolutions
  * with one group (and its depthwise sibling) on a host that has it: channel counts that are not
  * multiples of 4 and 16, more than 128 output channels (two tile widths),
- * strides, pads, dilations, odd pixel counts, both requantizations. */
+ * strides, pads, dilations, odd pixel counts, both requantizations; and
+ * one input channel, where 4 taps of a row share a vpdpbusd group. */
 static void test_conv_vnni(void)
 {
 	static const int64_t cs[] = {1, 3, 4, 5, 17, 64, 67};
@@ -667,14 +668,20 @@ static void test_conv_vnni(void)
 	return;
 #endif
 	host_only = 1;
-	for (int i = 0; i < 34; i++) {
+	for (int i = 0; i < 42; i++) {
 		Prec p = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
 		random_conv(&k);
 		k.g = 1;
 		k.c = cs[rnd() % 7];
 		k.oc = ocs[rnd() % 8];
-		if (i >= 24) /* depthwise: groups = C = OC */
+		if (i >= 24 && i < 34) /* depthwise: groups = C = OC */
 			k.g = k.oc = k.c = cs[1 + rnd() % 6];
+		if (i >= 34 && i % 2 == 0) { /* one channel, dilation 1: row taps, 1 or 2 groups */
+			k.c = 1, k.dw = 1;
+			k.kw = 1 + rnd() % 7;
+			k.w = k.w > k.kw ? k.w : k.kw;
+		} else if (i >= 34) /* one channel, maybe dilated: the same or channel groups */
+			k.c = 1;
 		char desc[340];
 		int x;
 		Graph *g = new_graph(&p, shp(4, k.n, k.c, k.h, k.w), &x);
@@ -683,6 +690,9 @@ static void test_conv_vnni(void)
 		place(g, 0);
 		conv_desc(desc, 300, &k, &p);
 		strcat(desc, g->requant_float ? " vnni, requant float" : " vnni");
+		if (i == 41)
+			check(sh("llvm-objdump-19 -d %s | grep -q vpdpbusd", path("m.o")) == 0,
+			      "the one-channel int8 conv2d object uses vpdpbusd");
 		run_case(g, desc);
 		ir_graph_free(g);
 		if (i == 23) /* the last one-group case's object: the VNNI kernel */

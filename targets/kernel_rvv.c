@@ -1,0 +1,541 @@
+/* kernel_rvv.c — the int8 conv2d kernel for RISC-V with the V extension.
+ *
+ * It takes int8 convolutions with one group, or depthwise (groups = C = OC),
+ * with an i32 bias (or none), on a RISC-V target with V; tgt_lower_conv2d
+ * falls back to its generic loop nest for everything else.  The code is
+ * plain fixed-length LLVM vectors of 16 lanes: V guarantees VLEN >= 128
+ * (zvl128b), so <16 x i32> is one register group of LMUL 4 and the code is
+ * correct on every VLEN; LLVM lowers the pattern
+ *     acc + sext(<16 x i16> w) * sext(splat(i16 x))
+ * to one vwmacc.vx (16-bit operands, 32-bit accumulator).
+ *
+ * Exactness: x and w are int8, so x * w lies in [-16256, 16384] and the
+ * widening multiply-add computes it exactly; vwmacc's i32 sum wraps modulo
+ * 2^32 like the interpreter's accumulator (V's integer adds never
+ * saturate), and a wrapping sum does not depend on its order.
+ *
+ * Output channels are in lanes.  Weights are repacked at compile time to
+ * i16, [OC/16][KH][KW][C][16] (zero in the padding lanes), so that one tap
+ * of one input channel is one vle16 feeding a vwmacc.vx per pixel of the
+ * tile.  The input is first copied into a padded NHWC scratch buffer on the
+ * stack ([Hp][Wp][C] bytes, borders filled with zx), so every tap is uniform
+ * and x - zx needs no instruction: sum (x - zx) w = sum x w - zx sum w,
+ * whose last term is folded into the bias at compile time (mod 2^32), and a
+ * border tap reads zx, whose term cancels.  With dilation 1 in x, the taps
+ * of one kernel row are contiguous in both the scratch and the weights, so
+ * the innermost loop runs over KW*C of them at once.
+ *
+ * A tile is NPIX output pixels x NBLK blocks of 16 channels: 6 accumulator
+ * groups of 4 registers plus the weights stay in the 32 vector registers.
+ * Each accumulator is requantized as a vector (tgt_requant /
+ * tgt_requant_float) and stored with one strided byte store (vsse8) down
+ * the NCHW output's channel column, its length the channels that exist.
+ *
+ * Depthwise convolutions share the scratch (C rounded up to 16), the folded
+ * bias, the tiles and the epilogue with channels in lanes: weights
+ * [OC/16][KH][KW][16] i16, and a tap is acc += sext(16 bytes of x) * w
+ * (vector-vector widening).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets.h"
+
+enum {
+	LANES = 16,            /* output channels per vector */
+	NPIX = 3,              /* output pixels per tile */
+	NBLK = 2,              /* blocks of LANES output channels per tile */
+	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
+};
+
+/* 1 if the last "+name" / "-name" of the feature list fs is a "+", 0 if
+ * a "-", -1 if name is not there. */
+static int feature_on(const char *fs, const char *name)
+{
+	size_t n = strlen(name);
+	int on = -1;
+
+	while (fs && *fs) {
+		const char *e = strchr(fs, ',');
+		size_t len = e ? (size_t)(e - fs) : strlen(fs);
+		if (len == n + 1 && (*fs == '+' || *fs == '-') && strncmp(fs + 1, name, n) == 0)
+			on = *fs == '+';
+		fs = e ? e + 1 : NULL;
+	}
+	return on;
+}
+
+/* RISC-V with V: "+v", or one of the CPUs LLVM 19 gives V by default. */
+static int has_rvv(const TgtMachine *m)
+{
+	static const char *const cpus[] = {"sifive-x280", "sifive-p670", "spacemit-x60", NULL};
+	int on;
+
+	if (strncmp(m->triple, "riscv", 5) != 0)
+		return 0;
+	on = feature_on(m->features, "v");
+	for (int i = 0; on < 0 && cpus[i]; i++)
+		if (m->cpu && strcmp(m->cpu, cpus[i]) == 0)
+			on = 1;
+	return on > 0;
+}
+
+typedef struct {
+	int64_t N, C, H, W, OC, KH, KW, OH, OW;
+	int64_t sh, sw, dh, dw, pt, pl;
+	int64_t Cp, Hp, Wp, OCB, P;
+	int64_t nkx, nq; /* kernel columns looped over, and taps per column */
+	int depthwise;   /* groups = C = OC: channels in lanes */
+	int pooled;      /* a fused max-pool: cp is its geometry */
+	ConvPool cp;
+} Geo;
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The shapes this kernel takes; fills d. */
+static int applies(Cg *c, const Node *nd, Geo *d)
+{
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
+	const Attrs *a = &nd->a;
+
+	if (!has_rvv(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+		return 0;
+	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
+		return 0;
+	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
+		return 0;
+	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
+	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
+	/* OH, OW: the convolution's own output, before a fused pool */
+	d->pooled = ir_conv_pool(g, nd, &d->cp);
+	if (d->pooled < 0)
+		return 0;
+	d->OH = d->cp.ch, d->OW = d->cp.cw;
+	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
+	d->pt = a->pad[0], d->pl = a->pad[1];
+	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
+		return 0;
+	d->depthwise = a->groups > 1 && a->groups == d->C && d->OC == d->C;
+	if (a->groups != 1 && !d->depthwise)
+		return 0;
+	d->OCB = (d->OC + LANES - 1) / LANES, d->P = d->OH * d->OW;
+	/* depthwise: a pixel's channels are whole blocks of LANES bytes */
+	d->Cp = d->depthwise ? d->OCB * LANES : d->C;
+	/* one loop over a kernel row's KW*C contiguous taps where dw = 1 */
+	d->nkx = d->depthwise || d->dw != 1 ? d->KW : 1;
+	d->nq = d->depthwise ? 1 : d->dw != 1 ? d->C : d->KW * d->C;
+	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
+	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
+	/* pooled: a block group's conv output is a stack buffer too */
+	return d->Hp * d->Wp * d->Cp <= SCRATCH_MAX && (!d->pooled || NBLK * LANES * d->P <= SCRATCH_MAX);
+}
+
+static void put_le(unsigned char *p, uint32_t v, int bytes)
+{
+	for (int b = 0; b < bytes; b++)
+		p[b] = (unsigned char)(v >> (8 * b));
+}
+
+/* The weights as i16 (see the header comment), zero in padding lanes. */
+static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
+{
+	const int8_t *w = c->g->vals[nd->in[1]].data;
+	int64_t taps = d->KH * d->KW, per = d->depthwise ? 1 : d->C;
+	size_t len = (size_t)(d->OCB * taps * per * LANES * 2);
+	unsigned char *buf = ir_xcalloc(len, 1);
+	char name[320];
+	LLVMValueRef gv;
+
+	/* w is [OC][per][KH][KW]; the packed vector of (oc/16, tap, ci) */
+	for (int64_t oc = 0; oc < d->OC; oc++)
+		for (int64_t ci = 0; ci < per; ci++)
+			for (int64_t t = 0; t < taps; t++) {
+				int64_t v = ((oc / LANES) * taps + t) * per + ci;
+				put_le(buf + (v * LANES + oc % LANES) * 2,
+				       (uint32_t)(int32_t)w[(oc * per + ci) * taps + t], 2);
+			}
+	snprintf(name, sizeof name, "%s.wrvv%d", c->name, n);
+	gv = tgt_const_bytes(c, name, buf, len);
+	free(buf);
+	return gv;
+}
+
+/* bias[oc] - zx * sum of w[oc], wrapping, padded to OCB*16 lanes. */
+static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, int n)
+{
+	const Graph *g = c->g;
+	const int8_t *w = g->vals[nd->in[1]].data;
+	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
+	int64_t per = (d->depthwise ? 1 : d->C) * d->KH * d->KW;
+	unsigned char *buf = ir_xcalloc((size_t)(d->OCB * LANES), 4);
+	char name[320];
+	LLVMValueRef gv;
+
+	for (int64_t oc = 0; oc < d->OC; oc++) {
+		uint32_t s = 0;
+		for (int64_t k = 0; k < per; k++)
+			s += (uint32_t)(int32_t)w[oc * per + k];
+		put_le(buf + oc * 4, (bias ? (uint32_t)bias[oc] : 0) - (uint32_t)zx * s, 4);
+	}
+	snprintf(name, sizeof name, "%s.brvv%d", c->name, n);
+	gv = tgt_const_bytes(c, name, buf, (size_t)(d->OCB * LANES * 4));
+	free(buf);
+	return gv;
+}
+
+typedef struct {
+	const Geo *d;
+	Epilogue e;
+	LLVMTypeRef tv, th, tb; /* <16 x i32>, <16 x i16>, <16 x i8> */
+	LLVMValueRef sstore;    /* llvm.experimental.vp.strided.store */
+	LLVMTypeRef tss;
+	LLVMValueRef w, bias, mult, shift, fm, s, y, nbase;
+	LLVMValueRef out, cbuf, best; /* pooled: y, the conv output buffer, a max */
+	LLVMValueRef acc[NPIX][NBLK];
+} Kern;
+
+static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
+{
+	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
+	LLVMSetAlignment(v, align);
+	return v;
+}
+
+/* Byte offset into the scratch buffer of the first tap of pixel p. */
+static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
+{
+	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
+	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
+	LLVMValueRef row = tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
+	return tgt_mad(c, row, d->Cp, NULL);
+}
+
+/* The scratch byte at off as an i16 splat widened to <16 x i32>: the form
+ * LLVM matches as the scalar operand of vwmacc.vx. */
+static LLVMValueRef splat_x(Cg *c, Kern *k, LLVMValueRef off)
+{
+	LLVMValueRef x = LLVMBuildSExt(c->b, load_al(c, c->ti8, tgt_gep(c, c->ti8, k->s, off), 1), c->ti16, "");
+	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->th), x, tgt_c32(c, 0), "");
+	LLVMValueRef v = LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->th), LLVMConstNull(LLVMVectorType(c->ti32, LANES)), "");
+	return LLVMBuildSExt(c->b, v, k->tv, "");
+}
+
+/* acc += xe * sext(wv), wrapping (no nsw). */
+static void mac(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef xe, LLVMValueRef wv)
+{
+	LLVMValueRef we = LLVMBuildSExt(c->b, wv, k->tv, "");
+	LLVMValueRef a = LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, k->tv, acc, ""), LLVMBuildMul(c->b, xe, we, ""), "");
+	LLVMBuildStore(c->b, a, acc);
+}
+
+/* The taps of one tile: for ky, kx, q, the vwmacc.vx of every accumulator. */
+static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lky, lkx, lq;
+	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->nkx);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
+	/* vector index of (block, ky, kx, q): ((ob * KH + ky) * KW + kx) * C + q */
+	LLVMValueRef wtap = tgt_mad(c, tgt_mad(c, ky, d->KW, kx), d->C, NULL);
+	LLVMValueRef q = tgt_upto(c, &lq, d->nq);
+	LLVMValueRef coff = LLVMBuildNSWAdd(b, toff, q, "");
+	LLVMValueRef xe[NPIX];
+
+	for (int i = 0; i < NPIX; i++)
+		xe[i] = splat_x(c, k, LLVMBuildNSWAdd(b, base[i], coff, ""));
+	for (int j = 0; j < nb; j++) {
+		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+		LLVMValueRef vi = LLVMBuildNSWAdd(b, tgt_mad(c, ob, d->KH * d->KW * d->C, wtap), q, "");
+		LLVMValueRef wv = load_al(c, k->th, tgt_gep(c, k->th, k->w, vi), 2);
+		for (int i = 0; i < NPIX; i++)
+			mac(c, k, k->acc[i][j], xe[i], wv);
+	}
+	tgt_loop_close(c, &lq);
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
+}
+
+/* Depthwise taps: for ky, kx, acc += x * w lane by lane (16 channels). */
+static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lky, lkx;
+	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
+	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+
+	for (int j = 0; j < nb; j++) {
+		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+		LLVMValueRef wv = load_al(c, k->th, tgt_gep(c, k->th, k->w, tgt_mad(c, ob, d->KH * d->KW, tap)), 2);
+		LLVMValueRef coff = tgt_mad(c, ob, LANES, toff);
+		for (int i = 0; i < NPIX; i++) {
+			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
+			LLVMValueRef xv = load_al(c, k->tb, tgt_gep(c, c->ti8, k->s, off), 1);
+			mac(c, k, k->acc[i][j], LLVMBuildSExt(b, xv, k->tv, ""), wv);
+		}
+	}
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
+}
+
+/* The requantized bytes of the 16 channels of block ob from accumulator a. */
+static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
+{
+	LLVMValueRef r;
+
+	if (k->fm) {
+		LLVMTypeRef tf = LLVMVectorType(c->tf32, LANES);
+		r = tgt_requant_float(c, a, load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
+	} else
+		r = tgt_requant(c, a, load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
+		                load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16), &k->e.rq);
+	return LLVMBuildTrunc(c->b, r, k->tb, "");
+}
+
+/* Stores the bytes r of block ob at pixel p: a strided store down the
+ * channel column of y, as long as the block's channels exist. */
+static void store_column(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob, LLVMValueRef p)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef oc0 = tgt_mad(c, ob, LANES, NULL);
+	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->OC), oc0, "");
+	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, LANES), "");
+	LLVMValueRef evl = LLVMBuildTrunc(b, LLVMBuildSelect(b, full, left, tgt_cidx(c, LANES), ""), c->ti32, "");
+	LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc0, ""), d->P, p));
+	LLVMValueRef args[5] = {r, dst, tgt_cidx(c, d->P), LLVMConstAllOnes(LLVMVectorType(c->ti1, LANES)), evl};
+
+	LLVMBuildCall2(b, k->tss, k->sstore, args, 5, "");
+}
+
+/* One tile: pixels p0 + i (clamped to P - 1: a duplicate stores the same
+ * bytes again), blocks ob0 .. ob0 + nb - 1. */
+static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
+
+	for (int i = 0; i < NPIX; i++) {
+		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), "");
+		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
+		base[i] = pixel_base(c, d, p[i]);
+	}
+	for (int j = 0; j < nb; j++) {
+		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+		LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, ob), 16);
+		for (int i = 0; i < NPIX; i++)
+			LLVMBuildStore(b, bv, k->acc[i][j]);
+	}
+	if (d->depthwise)
+		tile_taps_dw(c, k, nb, ob0, base);
+	else
+		tile_taps(c, k, nb, ob0, base);
+	for (int j = 0; j < nb; j++) {
+		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+		for (int i = 0; i < NPIX; i++)
+			store_column(c, k, requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob), ob, p[i]);
+	}
+}
+
+/* Every tile of pixels for the nb blocks starting at block ob0. */
+static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
+{
+	Loop lt;
+	LLVMValueRef t = tgt_upto(c, &lt, (k->d->P + NPIX - 1) / NPIX);
+
+	tile(c, k, nb, ob0, tgt_mad(c, t, NPIX, NULL));
+	tgt_loop_close(c, &lt);
+}
+
+/* The fused max-pool of channels ob0*16 .. ob0*16 + nb*16 - 1 (those that
+ * exist) from the group's conv output in cbuf ([channel][P] bytes) into y
+ * (ir_conv_pool): the max over the window's in-bound taps, or the output
+ * zero point for an empty window.  -1000 marks "no tap yet": every tap is
+ * an int8. */
+static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in)
+{
+	const Geo *d = k->d;
+	const ConvPool *p = &d->cp;
+	LLVMBuilderRef b = c->b;
+	Loop lr, loy, lox, lky, lkx;
+	If fy, fx;
+	LLVMValueRef oc0 = tgt_mad(c, ob0, LANES, NULL);
+	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->OC), oc0, "");
+	LLVMValueRef all = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, nb * LANES), "");
+	LLVMValueRef r = tgt_loop_open(c, &lr, tgt_cidx(c, 0),
+	                               LLVMBuildSelect(b, all, left, tgt_cidx(c, nb * LANES), ""));
+	LLVMValueRef plane = tgt_mad(c, r, d->P, NULL);
+	LLVMValueRef oplane = tgt_mad(c, tgt_mad(c, in, d->OC, LLVMBuildNSWAdd(b, oc0, r, "")), p->oh * p->ow, NULL);
+	LLVMValueRef oy = tgt_upto(c, &loy, p->oh);
+	LLVMValueRef ox = tgt_upto(c, &lox, p->ow);
+
+	LLVMBuildStore(b, tgt_c32(c, -1000), k->best);
+	LLVMValueRef ky = tgt_upto(c, &lky, p->kh);
+	LLVMValueRef iy = tgt_mad(c, oy, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
+	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, p->ch), ""));
+	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
+	LLVMValueRef ix = tgt_mad(c, ox, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
+	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, p->cw), ""));
+	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->cbuf, tgt_mad(c, iy, p->cw, LLVMBuildNSWAdd(b, plane, ix, ""))), c->ti32, "");
+	LLVMValueRef m = LLVMBuildLoad2(b, c->ti32, k->best, "");
+	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, m, ""), v, m, ""), k->best);
+	tgt_if_close(c, &fx);
+	tgt_loop_close(c, &lkx);
+	tgt_if_close(c, &fy);
+	tgt_loop_close(c, &lky);
+	LLVMValueRef m2 = LLVMBuildLoad2(b, c->ti32, k->best, "");
+	LLVMValueRef none = LLVMBuildICmp(b, LLVMIntSLT, m2, tgt_c32(c, -128), "");
+	LLVMValueRef res = LLVMBuildSelect(b, none, tgt_c32(c, k->e.rq.zp), m2, "");
+	tgt_store(c, LLVMBuildTrunc(b, res, c->ti8, ""), k->out, tgt_mad(c, oy, p->ow, LLVMBuildNSWAdd(b, oplane, ox, "")));
+	tgt_loop_close(c, &lox);
+	tgt_loop_close(c, &loy);
+	tgt_loop_close(c, &lr);
+}
+
+/* The nb blocks from block ob0 of image in: every tile, straight into y,
+ * or through cbuf and the fused pool. */
+static void group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in)
+{
+	if (!k->d->pooled) {
+		k->y = k->out, k->nbase = tgt_mad(c, in, k->d->OC, NULL);
+		tiles(c, k, nb, ob0);
+		return;
+	}
+	/* channel oc of the group lands at cbuf + (oc - ob0*16) * P */
+	k->y = k->cbuf, k->nbase = tgt_mad(c, ob0, -LANES, NULL);
+	tiles(c, k, nb, ob0);
+	pool_group(c, k, nb, ob0, in);
+}
+
+/* The padded NHWC scratch copy of batch element in: zx everywhere, then x
+ * at the input's positions. */
+static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lc, lh, lw;
+
+	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 1),
+	                tgt_cidx(c, d->Hp * d->Wp * d->Cp), 16);
+	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, ci), d->H, NULL);
+	LLVMValueRef h = tgt_upto(c, &lh, d->H);
+	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->W, NULL);
+	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->pt * d->Wp + d->pl));
+	LLVMValueRef w = tgt_upto(c, &lw, d->W);
+	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
+	tgt_store(c, v, k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
+	tgt_loop_close(c, &lw);
+	tgt_loop_close(c, &lh);
+	tgt_loop_close(c, &lc);
+}
+
+static void declare_store(Cg *c, Kern *k)
+{
+	LLVMTypeRef ps[5] = {k->tb, c->tptr, c->tidx, LLVMVectorType(c->ti1, LANES), c->ti32};
+	const char *name = LLVMGetIntTypeWidth(c->tidx) == 64
+	                   ? "llvm.experimental.vp.strided.store.v16i8.p0.i64"
+	                   : "llvm.experimental.vp.strided.store.v16i8.p0.i32";
+
+	k->tss = LLVMFunctionType(c->tvoid, ps, 5, 0);
+	k->sstore = LLVMGetNamedFunction(c->mod, name);
+	if (!k->sstore)
+		k->sstore = LLVMAddFunction(c->mod, name, k->tss);
+}
+
+/* The per-channel requantization parameters, padded to OCB*16 lanes (the
+ * padding requantizes to bytes that are never stored): i32 multipliers and
+ * shifts, or the float multipliers of --requant float. */
+static void requant_tables(Cg *c, const Node *nd, Kern *k, int n)
+{
+	const Graph *g = c->g;
+	const Geo *d = k->d;
+	int64_t len = d->OCB * LANES;
+	int32_t *mult = ir_xcalloc((size_t)len, sizeof *mult), *sh = ir_xcalloc((size_t)len, sizeof *sh);
+	int *shift = ir_xcalloc((size_t)len, sizeof *shift);
+	unsigned char *buf = ir_xmalloc((size_t)len * 4);
+	char name[320];
+
+	ir_node_requant(g, nd, mult, shift);
+	for (int64_t i = 0; i < d->OC; i++)
+		sh[i] = shift[i];
+	if (g->requant_float) {
+		const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+		const QParams *qw = &g->vals[nd->in[1]].q;
+		for (int64_t i = 0; i < d->OC; i++) {
+			float m = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
+			                                y->q.scale[0]);
+			memcpy(&mult[i], &m, sizeof m);
+		}
+	}
+	for (int pass = 0; pass < (g->requant_float ? 1 : 2); pass++) {
+		const int32_t *v = pass ? sh : mult;
+		for (int64_t i = 0; i < len; i++)
+			put_le(buf + 4 * i, (uint32_t)v[i], 4);
+		snprintf(name, sizeof name, "%s.%srvv%d", c->name,
+		         g->requant_float ? "fm" : pass ? "sh" : "m", n);
+		LLVMValueRef gv = tgt_const_bytes(c, name, buf, (size_t)len * 4);
+		if (g->requant_float)
+			k->fm = gv;
+		else if (pass)
+			k->shift = gv;
+		else
+			k->mult = gv;
+	}
+	free(mult), free(sh), free(shift), free(buf);
+}
+
+int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
+{
+	const Node *nd = &c->g->nodes[n];
+	Geo d;
+	Kern k;
+	Loop ln, lg;
+
+	if (!applies(c, nd, &d))
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.d = &d;
+	tgt_epilogue_init(c, n, &k.e);
+	if (k.e.acc64)
+		ICE("an int8 convolution with a 64-bit accumulator");
+	k.tv = LLVMVectorType(c->ti32, LANES);
+	k.th = LLVMVectorType(c->ti16, LANES);
+	k.tb = LLVMVectorType(c->ti8, LANES);
+	declare_store(c, &k);
+	k.w = pack_weights(c, nd, &d, n);
+	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
+	requant_tables(c, nd, &k, n);
+	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp);
+	LLVMSetAlignment(k.s, 16);
+	for (int i = 0; i < NPIX; i++)
+		for (int j = 0; j < NBLK; j++)
+			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
+	k.out = LLVMGetParam(fn, 1);
+	if (d.pooled) {
+		k.cbuf = tgt_alloca(c, c->ti8, NBLK * LANES * d.P);
+		k.best = tgt_alloca(c, c->ti32, 1);
+	}
+
+	LLVMValueRef in = tgt_upto(c, &ln, d.N);
+	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
+	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
+	if (full) {
+		LLVMValueRef og = tgt_upto(c, &lg, full);
+		group(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL), in);
+		tgt_loop_close(c, &lg);
+	}
+	if (rest)
+		group(c, &k, (int)rest, tgt_cidx(c, full * NBLK), in);
+	tgt_loop_close(c, &ln);
+	return 1;
+}

@@ -1,0 +1,50 @@
+#!/bin/bash
+# rvv_kernel.sh — the RISC-V V int8 conv2d kernel (targets/kernel_rvv.c) is
+# the code that runs: compiled for riscv64-linux-gnu with +v, the CNN's two
+# convolutions and a depthwise one disassemble to vwmacc (widening
+# multiply-accumulate into i32) and strided byte stores of the requantized
+# channels; without +v no vector instruction appears.  Bit-exactness under
+# QEMU is cross_*_riscv64_v's and conv_kernels_riscv64_v's job.
+. "$(dirname "$0")/lib.sh"
+t=riscv64-linux-gnu
+objdump=$(command -v llvm-objdump-19 || command -v llvm-objdump || true)
+if [ -z "$objdump" ]; then
+	fail "llvm-objdump-19 installed"
+	finish
+	exit
+fi
+
+# count OBJ REGEX: how many instructions of OBJ's disassembly match REGEX
+count() { "$objdump" -d --mattr=+v "$1" | grep -cE "$2"; }
+# at_least N OBJ REGEX
+at_least() { local n; n=$(count "$2" "$3"); echo "  $(basename "$2"): $n x $3"; [ "$n" -ge "$1" ]; }
+
+# the declared input range, no calibration: the code, not the scales, is checked
+qopts=(--precision int8 --target "$t" --mcpu generic-rv64)
+check "$t +v: quantc compiles cnn" "$QUANTC" compile "$ex/cnn.qg" "${qopts[@]}" --mattr +v -o "$work/cnn_v.o"
+# a 3x2 tile per layer: 6 vwmacc.vx per tap, the tap loops partly unrolled
+check "$t +v: cnn's convolutions use vwmacc.vx (>= 12)" at_least 12 "$work/cnn_v.o" 'vwmacc\.vx'
+check "$t +v: cnn stores requantized channels with vsse8 (>= 12)" at_least 12 "$work/cnn_v.o" 'vsse8\.v'
+check "$t: quantc compiles cnn without V" "$QUANTC" compile "$ex/cnn.qg" "${qopts[@]}" -o "$work/cnn.o"
+check "$t: without V, no vector instruction" test "$(count "$work/cnn.o" '[[:space:]]v[a-z0-9]+\.[a-z]')" -eq 0
+
+# 216 weights in [-0.625, 0.625]
+wts=$(awk 'BEGIN { for (i = 0; i < 216; i++) printf "%s%g", i ? ", " : "", (i * 7 % 11 - 5) / 8 }')
+cat > "$work/dw.qg" << QG
+model dw
+input x : f32[1,24,9,9] range [0, 1]
+const w : f32[24,1,3,3] = [$wts]
+y = conv2d(x, w) { stride = [1,1], pad = [1,1,1,1], groups = 24, act = relu }
+output y
+QG
+check "$t +v: quantc compiles a depthwise conv" "$QUANTC" compile "$work/dw.qg" --target "$t" --mattr +v -o "$work/dw.o"
+check "$t +v: the depthwise conv uses vwmacc.vv (>= 9)" at_least 9 "$work/dw.o" 'vwmacc\.vv'
+
+# a one-group conv (the same 216 weights as 8x3x3x3) with a fused 2x2
+# max-pool stays in the kernel
+sed -e 's/groups = 24, act = relu/groups = 1, act = relu, pool = [2,2], pool_stride = [2,2]/' \
+	-e 's/f32\[24,1,3,3\]/f32[8,3,3,3]/' -e 's/f32\[1,24,9,9\]/f32[1,3,9,9]/' \
+	"$work/dw.qg" > "$work/pool.qg"
+check "$t +v: quantc compiles a conv with a fused max-pool" "$QUANTC" compile "$work/pool.qg" --target "$t" --mattr +v -o "$work/pool.o"
+check "$t +v: the fused-pool conv uses vwmacc.vx (>= 6)" at_least 6 "$work/pool.o" 'vwmacc\.vx'
+finish
