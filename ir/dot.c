@@ -136,8 +136,9 @@ static void attrs_line(FILE *f, const Node *n)
 	if ((mask & A_VALUE) && a->value != 0) {
 		SEP(); fprintf(f, "value %g", (double)a->value);
 	}
-	if ((mask & A_POOL) && ir_has_pool(n)) {
-		SEP(); fputs("maxpool ", f); ints(f, a->pool, 2);
+	if ((mask & A_POOL) && ir_has_pool(n)) { /* a line of its own: not the conv's stride */
+		fputs("\\nmaxpool ", f); ints(f, a->pool, 2);
+		any++;
 		fputs(" stride ", f); ints(f, a->pool_stride, 2);
 		if (memcmp(a->pool_pad, def.pool_pad, sizeof a->pool_pad)) {
 			fputs(" pad ", f); ints(f, a->pool_pad, 4);

@@ -39,7 +39,7 @@ check "every layer's cosine similarity >= 0.999 (others: '$bad')" test -z "$bad"
 agree=$(sed -n 's/^top-1 agreement: \([0-9.]*\) .*/\1/p' "$work/cnn.txt")
 check "top-1 agreement of float and int8 >= 0.95 ($agree)" awk -v a="$agree" 'BEGIN {exit !(a >= 0.95)}'
 check "the report says which layer has the lowest SQNR" grep -qE '^lowest SQNR: [a-z0-9_.]+ \([a-z0-9]+\) [0-9.]+ dB$' "$work/cnn.txt"
-check "scales and zero points are the quantized graph's (t2: zp -128)" test "$(field "$work/cnn.txt" t2 5)" = -128
+check "scales and zero points are the quantized graph's (t3: zp -128)" test "$(field "$work/cnn.txt" t3 5)" = -128
 
 # JSON: parses, documented keys in order, same figures as the text
 check "report --format json -o writes nothing to stdout" \
