@@ -106,7 +106,10 @@ LLVMValueRef tgt_alloca(Cg *c, LLVMTypeRef t, int64_t n)
 
 	LLVMPositionBuilderAtEnd(ab, c->entry);
 	p = LLVMBuildAlloca(ab, n == 1 ? t : LLVMArrayType2(t, (uint64_t)n), "");
-	LLVMSetAlignment(p, 16);
+	/* at least 16, and a vector's own alignment: its plain loads and stores
+	 * assume it (a 64-byte vmovaps at -O0, where the slot stays in memory) */
+	unsigned al = LLVMABIAlignmentOfType(c->td, t);
+	LLVMSetAlignment(p, al > 16 ? al : 16);
 	LLVMDisposeBuilder(ab);
 	return p;
 }
