@@ -505,8 +505,15 @@ static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
 	LLVMValueRef q = tgt_upto(c, &lp, (k->d->P + 15) / 16);
 	LLVMValueRef p0 = tgt_mad(c, q, 16, NULL);
 	LLVMValueRef t = tgt_upto(c, &lt, 16 / NPIX);
+	If live;
 
+	/* a tile wholly past the last pixel computes nothing that is stored
+	 * (its rows go to lanes the last chunk's masked store leaves out):
+	 * skip it; with a pool every pixel of it would cost a whole window */
+	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, NPIX, p0),
+	                                    tgt_cidx(c, k->d->P), ""));
 	tile(c, k, nb, ob0, p0, t);
+	tgt_if_close(c, &live);
 	tgt_loop_close(c, &lt);
 	LLVMValueRef j = tgt_upto(c, &lj, nb);
 	store_block(c, k, ob0, j, p0);
