@@ -41,6 +41,18 @@
  * AVX2 has no byte-masked store (llvm.masked.store of bytes is scalarized),
  * so a row of a chunk whose 16 pixels all exist is a plain 16-byte store;
  * only the last, partial chunk of a layer uses the masked store.
+ *
+ * A fused max-pool (pool = [kh,kw], fuse-pool) is taken as in kernel_x86.c:
+ * the chunks run over pooled output pixels; a tile loops over the window's
+ * taps, computes the conv pixels at that tap, requantizes them and takes
+ * the signed byte max (vpmaxsb, an AVX2 instruction on 16 bytes too) into
+ * the chunk's rows, which start at -128 (the identity of a max of int8s).
+ * A tap in the pool's padding is clamped to the nearest conv row or column;
+ * with pool dilation 1 that is another tap of the same window (every
+ * window's span holds a conv pixel: pads < span), and max(a, a) = a, so no
+ * tap needs a mask and the max is the interpreter's (a max of integers does
+ * not depend on its order).  Pool dilations > 1 fall back to the generic
+ * loop.  Overlapping windows recompute their shared conv pixels.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +74,8 @@ typedef struct {
 	int64_t cs, steps; /* input channels per i32 lane (4 or 2), Cp / cs */
 	int64_t es;        /* bytes per scratch element: 2 for (b), else 1 */
 	Path path;
+	int pooled;        /* a fused max-pool: P counts pooled pixels, PW wide */
+	int64_t pkh, pkw, psh, psw, ppt, ppl, PW;
 } Geo;
 
 static int64_t max64(int64_t a, int64_t b)
@@ -95,20 +109,24 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 
 	if (!tgt_x86_avx2(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
 		return 0;
-	if (ir_has_pool(nd))
-		return 0; /* a fused max-pool: the generic loop (lower_conv.c) */
+	ConvPool pl;
+	if (ir_conv_pool(g, nd, &pl) < 0 || pl.dh != 1 || pl.dw != 1)
+		return 0; /* pool dilations: the generic loop (lower_conv.c) */
 	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
 		return 0;
 	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
 		return 0;
 	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
 	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->OH = y->shape.d[2], d->OW = y->shape.d[3];
+	d->OH = pl.ch, d->OW = pl.cw; /* the convolution's own pixels */
 	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
 	d->pt = a->pad[0], d->pl = a->pad[1];
 	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
 		return 0;
-	d->OCB = (d->OC + 15) / 16, d->P = d->OH * d->OW;
+	d->OCB = (d->OC + 15) / 16, d->P = y->shape.d[2] * y->shape.d[3];
+	d->pooled = ir_has_pool(nd);
+	d->pkh = pl.kh, d->pkw = pl.kw, d->psh = pl.sh, d->psw = pl.sw;
+	d->ppt = pl.pt, d->ppl = pl.pl, d->PW = y->shape.d[3];
 	if (a->groups > 1 && a->groups == d->C && d->OC == d->C)
 		d->path = PATH_DW, d->Cp = d->OCB * 16, d->cs = 1, d->es = 1;
 	else if (a->groups != 1)
@@ -188,6 +206,7 @@ typedef struct {
 	LLVMValueRef ubsw, wd, mstore; /* the intrinsics and their types */
 	LLVMTypeRef tubsw, twd, tms;
 	LLVMValueRef ones;             /* <16 x i16> of 1 */
+	LLVMValueRef lowest;           /* <16 x i8> of -128 */
 	LLVMValueRef w, bias, mult, shift, fm, s, y, st, nbase;
 	LLVMValueRef acc[NPIX][NBLK][2];
 } Kern;
@@ -205,6 +224,29 @@ static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
 	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
 	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
 	LLVMValueRef row = tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
+	return tgt_mad(c, row, d->Cp, NULL);
+}
+
+static LLVMValueRef clamp_idx(Cg *c, LLVMValueRef v, int64_t hi)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef z = tgt_cidx(c, 0), h = tgt_cidx(c, hi);
+
+	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, v, z, ""), z, v, "");
+	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, h, ""), h, v, "");
+}
+
+/* The element offset of the first tap of the conv pixel at tap (ky, kx) of
+ * pooled pixel p's window, clamped into the conv output (header comment:
+ * with pool dilation 1 the clamped pixel is a tap of the same window). */
+static LLVMValueRef pool_base(Cg *c, const Geo *d, LLVMValueRef p, LLVMValueRef ky, LLVMValueRef kx)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef py = LLVMBuildUDiv(b, p, tgt_cidx(c, d->PW), "");
+	LLVMValueRef px = LLVMBuildURem(b, p, tgt_cidx(c, d->PW), "");
+	LLVMValueRef cy = clamp_idx(c, tgt_mad(c, py, d->psh, LLVMBuildAdd(b, ky, tgt_cidx(c, -d->ppt), "")), d->OH - 1);
+	LLVMValueRef cx = clamp_idx(c, tgt_mad(c, px, d->psw, LLVMBuildAdd(b, kx, tgt_cidx(c, -d->ppl), "")), d->OW - 1);
+	LLVMValueRef row = tgt_mad(c, cy, d->sh * d->Wp, tgt_mad(c, cx, d->sw, NULL));
 	return tgt_mad(c, row, d->Cp, NULL);
 }
 
@@ -315,21 +357,15 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef lo, LLVMValueRef hi, 
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
-/* One tile: pixels p0 + t*NPIX + i (clamped to P - 1: the duplicates are
- * never stored), blocks ob0 .. ob0 + nb - 1, requantized into rows
- * t*NPIX + i of the chunk's [16 pixels][NBLK blocks] byte vectors. */
-static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+/* The conv pixels at base[i] for blocks ob0 .. ob0 + nb - 1, requantized
+ * into rows row0 + i of the chunk's [16 pixels][NBLK blocks] byte vectors,
+ * or max-ed into them (a fused pool). */
+static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX],
+			LLVMValueRef row0)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef base[NPIX], last = tgt_cidx(c, d->P - 1);
-	LLVMValueRef row0 = tgt_mad(c, t, NPIX, NULL);
 
-	for (int i = 0; i < NPIX; i++) {
-		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
-		base[i] = pixel_base(c, d, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""),
-		                                           q, last, ""));
-	}
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < 2; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
@@ -348,8 +384,50 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 			LLVMValueRef r = requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j][0], ""),
 			                           LLVMBuildLoad2(b, k->tv, k->acc[i][j][1], ""), ob);
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
-			LLVMBuildStore(b, r, tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
+			LLVMValueRef dst = tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j)));
+			if (d->pooled) { /* vpmaxsb */
+				LLVMValueRef cur = LLVMBuildLoad2(b, k->tb, dst, "");
+				r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, cur, ""), r, cur, "");
+			}
+			LLVMBuildStore(b, r, dst);
 		}
+}
+
+/* One tile: pixels p0 + t*NPIX + i (clamped to P - 1: the duplicates are
+ * never stored), blocks ob0 .. ob0 + nb - 1, into rows t*NPIX + i of the
+ * chunk; with a fused pool, every tap of their windows, max-ed (header
+ * comment). */
+static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
+	LLVMValueRef row0 = tgt_mad(c, t, NPIX, NULL);
+	Loop lky, lkx;
+
+	for (int i = 0; i < NPIX; i++) {
+		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
+		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
+	}
+	if (!d->pooled) {
+		for (int i = 0; i < NPIX; i++)
+			base[i] = pixel_base(c, d, p[i]);
+		tile_pixels(c, k, nb, ob0, base, row0);
+		return;
+	}
+	/* the rows start at -128: max(-128, r) = r */
+	for (int i = 0; i < NPIX; i++)
+		for (int j = 0; j < nb; j++) {
+			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
+			LLVMBuildStore(b, k->lowest, tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
+		}
+	LLVMValueRef ky = tgt_upto(c, &lky, d->pkh);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->pkw);
+	for (int i = 0; i < NPIX; i++)
+		base[i] = pool_base(c, d, p[i], ky, kx);
+	tile_pixels(c, k, nb, ob0, base, row0);
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
 }
 
 /* Transposes 16 vectors of 16 bytes in place: four rounds of interleaving
@@ -427,8 +505,15 @@ static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
 	LLVMValueRef q = tgt_upto(c, &lp, (k->d->P + 15) / 16);
 	LLVMValueRef p0 = tgt_mad(c, q, 16, NULL);
 	LLVMValueRef t = tgt_upto(c, &lt, 16 / NPIX);
+	If live;
 
+	/* a tile wholly past the last pixel computes nothing that is stored
+	 * (its rows go to lanes the last chunk's masked store leaves out):
+	 * skip it; with a pool every pixel of it would cost a whole window */
+	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, NPIX, p0),
+	                                    tgt_cidx(c, k->d->P), ""));
 	tile(c, k, nb, ob0, p0, t);
+	tgt_if_close(c, &live);
 	tgt_loop_close(c, &lt);
 	LLVMValueRef j = tgt_upto(c, &lj, nb);
 	store_block(c, k, ob0, j, p0);
@@ -491,6 +576,9 @@ static void declare_intrinsics(Cg *c, Kern *k)
 	for (int i = 0; i < 16; i++)
 		one[i] = LLVMConstInt(c->ti16, 1, 0);
 	k->ones = LLVMConstVector(one, 16);
+	for (int i = 0; i < 16; i++)
+		one[i] = LLVMConstInt(c->ti8, 0x80, 0);
+	k->lowest = LLVMConstVector(one, 16);
 	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
 }
 

@@ -831,8 +831,10 @@ static void *interp_out(Graph *g, void **in)
  * the pool into the conv (one node left), the interpreter must give the
  * fused graph's bits exactly the unfused pair's, and the compiled fused
  * graph the interpreter's (run_case).  vnni: int8 cases the AVX-512 VNNI
- * kernel takes (one group or depthwise), on the host; fixed: this conv
- * and the CNN's 2x2/2 pool instead of random ones. */
+ * kernel takes (one group or depthwise), on the host (1), or the AVX2
+ * kernel, compiled for haswell (2; odd cases halve the weights: its
+ * vpmaddubsw path); fixed: this conv and the CNN's 2x2/2 pool instead of
+ * random ones. */
 static void test_conv_pool(const Prec *p, int vnni, int requant_float, const ConvCfg *fixed)
 {
 	static const int64_t cs[] = {1, 3, 4, 5, 17, 64, 67};
@@ -856,6 +858,12 @@ static void test_conv_pool(const Prec *p, int vnni, int requant_float, const Con
 	Graph *g = new_graph(p, shp(4, k.n, k.c, k.h, k.w), &x);
 	g->requant_float = requant_float;
 	int t = add_conv(g, x, &k, p);
+	int halve = vnni == 2 && rnd() % 2;
+	if (halve) {
+		int8_t *w = g->vals[g->nodes[g->nnode - 1].in[1]].data;
+		for (int64_t j = 0; j < k.oc * (k.c / k.g) * k.kh * k.kw; j++)
+			w[j] = (int8_t)(w[j] / 2);
+	}
 	const Shape *ts = &g->vals[t].shape;
 	random_pool(ts->d[2], ts->d[3], pk, ps, pp, pd);
 	if (fixed)
@@ -870,7 +878,8 @@ static void test_conv_pool(const Prec *p, int vnni, int requant_float, const Con
 	         " + maxpool k %lldx%lld s %lld,%lld pad %lld,%lld,%lld,%lld dil %lld,%lld%s%s",
 	         (long long)pk[0], (long long)pk[1], (long long)ps[0], (long long)ps[1],
 	         (long long)pp[0], (long long)pp[1], (long long)pp[2], (long long)pp[3],
-	         (long long)pd[0], (long long)pd[1], vnni ? " vnni" : "",
+	         (long long)pd[0], (long long)pd[1],
+	         vnni == 2 ? halve ? " avx2 (a)" : " avx2" : vnni ? " vnni" : "",
 	         requant_float ? " requant float" : "");
 	check(f->nnode == 1 && f->nodes[0].op == OP_CONV2D && ir_has_pool(&f->nodes[0]),
 	      "%s: fuse-pool folds the maxpool into the conv", desc);
@@ -882,10 +891,11 @@ static void test_conv_pool(const Prec *p, int vnni, int requant_float, const Con
 	for (int i = 0; i < g->ninput; i++)
 		free(in[i]);
 	free(in);
-	host_only = vnni;
+	host_only = vnni == 1;
+	force_cpu = vnni == 2 ? "haswell" : NULL;
 	place(f, 0);
 	run_case(f, desc);
-	host_only = 0;
+	host_only = 0, force_cpu = NULL;
 	ir_graph_free(f);
 	ir_graph_free(g);
 }
@@ -999,6 +1009,34 @@ static void test_conv_avx2(void)
 			      "  its object uses %s", want[kind]);
 	}
 	force_cpu = NULL;
+}
+
+/* The AVX2 kernel's fused conv+pool (it pools in its tiles as the VNNI one
+ * does), compiled for haswell and run on the host.  Called last: the cases
+ * before keep their CPUs and optimization levels (run_case's count) and
+ * their random numbers. */
+static void test_conv_pool_avx2(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2")) {
+		printf("skip: the host has no AVX2: its fused conv+pool kernel is not run\n");
+		return;
+	}
+#else
+	printf("skip: not an x86-64 host: the AVX2 fused conv+pool kernel is not run\n");
+	return;
+#endif
+	for (int i = 0; i < 12; i++) {
+		Prec p8 = {DT_I8, 0, i % 6 == 5 ? SCALE_LEFT : SCALE_SPAN};
+		test_conv_pool(&p8, 2, i % 4 == 3, NULL);
+	}
+	ConvCfg cnn2 = {1, 64, 8, 8, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_RELU};
+	Prec p8 = {DT_I8, 0, SCALE_SPAN};
+	test_conv_pool(&p8, 2, 0, &cnn2);
+	check(sh("llvm-objdump-19 -d %s | grep -q vpmaddwd", path("m.o")) == 0 &&
+	      sh("llvm-objdump-19 -d %s | grep -q vpmaxsb", path("m.o")) == 0,
+	      "the haswell fused conv+pool object uses vpmaddwd and vpmaxsb");
 }
 
 static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const Prec *p)
@@ -1715,6 +1753,7 @@ int main(int argc, char **argv)
 	test_object_properties();
 	test_bad_options();
 	test_cross();
+	test_conv_pool_avx2();
 
 	if (!nfail)
 		sh("rm -rf %s", dir);
