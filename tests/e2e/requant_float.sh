@@ -57,7 +57,7 @@ check "the dump's first line is 'model small_0 { requant = float }'" \
 	grep -q '^model small_0 { requant = float }$' "$work/q/f.qg"
 mkdir -p "$work/c"
 check "the quantized dump parses back and compiles to the same object" \
-	"$QUANTC" compile "$work/q/f.qg" --passes plan-memory --name m -o "$work/c/m.o"
+	"$QUANTC" compile "$work/q/f.qg" --passes fuse-pool,plan-memory --name m -o "$work/c/m.o"
 check "... byte for byte" cmp "$work/a/m.o" "$work/c/m.o"
 check "inspect names the mode" sh -c "'$QUANTC' inspect '$m/small_0.onnx' --requant float | grep -q 'requantization: float'"
 check "the header defines M_REQUANT_FLOAT" grep -q '^#define M_REQUANT_FLOAT 1' "$work/a/m.h"
