@@ -582,47 +582,6 @@ static void declare_intrinsics(Cg *c, Kern *k)
 	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
 }
 
-/* The per-channel requantization parameters, padded to OCB*16 lanes (the
- * padding requantizes to bytes that are never stored): i32 multipliers and
- * shifts, or the float multipliers of --requant float. */
-static void requant_tables(Cg *c, const Node *nd, Kern *k, int n)
-{
-	const Graph *g = c->g;
-	int64_t len = k->d->OCB * 16, oc = k->d->OC;
-	int32_t *mult = ir_xcalloc((size_t)len, sizeof *mult), *sh = ir_xcalloc((size_t)len, sizeof *sh);
-	int *shift = ir_xcalloc((size_t)len, sizeof *shift);
-	unsigned char *buf = ir_xmalloc((size_t)len * 4);
-	char name[320];
-
-	ir_node_requant(g, nd, mult, shift);
-	for (int64_t i = 0; i < oc; i++)
-		sh[i] = shift[i];
-	if (g->requant_float) {
-		const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
-		const QParams *qw = &g->vals[nd->in[1]].q;
-		for (int64_t i = 0; i < oc; i++) {
-			float m = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
-			                                y->q.scale[0]);
-			memcpy(&mult[i], &m, sizeof m);
-		}
-	}
-	for (int pass = 0; pass < (g->requant_float ? 1 : 2); pass++) {
-		const int32_t *v = pass ? sh : mult;
-		for (int64_t i = 0; i < len; i++)
-			put_le(buf + 4 * i, (uint32_t)v[i], 4);
-		snprintf(name, sizeof name, "%s.%savx2%d", c->name,
-		         g->requant_float ? "fm" : pass ? "sh" : "m", n);
-		LLVMValueRef gv = tgt_const_bytes(c, name, buf, (size_t)len * 4);
-		if (g->requant_float)
-			k->fm = gv;
-		else if (pass)
-			k->shift = gv;
-		else
-			k->mult = gv;
-	}
-	free(mult), free(sh), free(shift), free(buf);
-}
-
 int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
@@ -644,7 +603,7 @@ int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 	declare_intrinsics(c, &k);
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
-	requant_tables(c, nd, &k, n);
+	tgt_requant_tables(c, n, d.OC, d.OCB * 16, "avx2", &k.mult, &k.shift, &k.fm);
 	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp * d.es);
 	LLVMSetAlignment(k.s, 32);
 	k.st = tgt_alloca(c, k.tb, 16 * NBLK);

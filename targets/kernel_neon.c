@@ -588,49 +588,6 @@ static void declare_mac(Cg *c, Kern *k)
 	}
 }
 
-/* The per-channel requantization parameters, padded to OG*16 lanes (the
- * padding requantizes to bytes that are never stored): i32 multipliers and
- * shifts, or the float multipliers of --requant float. */
-static void requant_tables(Cg *c, const Node *nd, Kern *k, int n)
-{
-	const Graph *g = c->g;
-	const Geo *d = k->d;
-	int64_t len = d->OG * OCG;
-	int32_t *mult = ir_xcalloc((size_t)len, sizeof *mult), *sh = ir_xcalloc((size_t)len, sizeof *sh);
-	int *shift = ir_xcalloc((size_t)len, sizeof *shift);
-	unsigned char *buf = ir_xmalloc((size_t)len * 4);
-	char name[320];
-
-	ir_node_requant(g, nd, mult, shift);
-	for (int64_t i = 0; i < d->OC; i++)
-		sh[i] = shift[i];
-	if (g->requant_float) {
-		const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
-		const QParams *qw = &g->vals[nd->in[1]].q;
-		for (int64_t i = 0; i < d->OC; i++) {
-			float m = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
-			                                y->q.scale[0]);
-			memcpy(&mult[i], &m, sizeof m);
-		}
-	}
-	for (int pass = 0; pass < (g->requant_float ? 1 : 2); pass++) {
-		const int32_t *v = pass ? sh : mult;
-		for (int64_t i = 0; i < len; i++)
-			for (int b = 0; b < 4; b++)
-				buf[4 * i + b] = (unsigned char)((uint32_t)v[i] >> (8 * b));
-		snprintf(name, sizeof name, "%s.%sneon%d", c->name,
-		         g->requant_float ? "fm" : pass ? "sh" : "m", n);
-		LLVMValueRef gv = tgt_const_bytes(c, name, buf, (size_t)len * 4);
-		if (g->requant_float)
-			k->fm = gv;
-		else if (pass)
-			k->shift = gv;
-		else
-			k->mult = gv;
-	}
-	free(mult), free(sh), free(shift), free(buf);
-}
-
 /* Every tile of batch element in: channel groups outside, pixels inside
  * (the group's weights stay in cache while the input streams). */
 static void tiles(Cg *c, Kern *k)
@@ -710,7 +667,7 @@ int tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 	declare_mac(c, &k);
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
-	requant_tables(c, nd, &k, n);
+	tgt_requant_tables(c, n, d.OC, d.OG * OCG, "neon", &k.mult, &k.shift, &k.fm);
 	k.s = tgt_alloca(c, d.dot ? c->ti8 : c->ti16, d.Hp * d.Wp * d.Cp);
 	LLVMSetAlignment(k.s, 16);
 	k.dummy = tgt_alloca(c, c->ti32, 1);

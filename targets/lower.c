@@ -114,6 +114,41 @@ LLVMValueRef tgt_alloca(Cg *c, LLVMTypeRef t, int64_t n)
 	return p;
 }
 
+void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
+                        LLVMValueRef *mult, LLVMValueRef *shift, LLVMValueRef *fm)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	int32_t *m = ir_xcalloc((size_t)len, sizeof *m), *sh = ir_xcalloc((size_t)len, sizeof *sh);
+	int *shifts = ir_xcalloc((size_t)len, sizeof *shifts);
+	unsigned char *buf = ir_xmalloc((size_t)len * 4);
+	char name[320];
+
+	ir_node_requant(g, nd, m, shifts);
+	for (int64_t i = 0; i < oc; i++)
+		sh[i] = shifts[i];
+	if (g->requant_float) {
+		const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+		const QParams *qw = &g->vals[nd->in[1]].q;
+		for (int64_t i = 0; i < oc; i++) {
+			float f = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
+			                                y->q.scale[0]);
+			memcpy(&m[i], &f, sizeof f);
+		}
+	}
+	for (int pass = 0; pass < (g->requant_float ? 1 : 2); pass++) {
+		const int32_t *v = pass ? sh : m;
+		for (int64_t i = 0; i < len; i++)
+			for (int b = 0; b < 4; b++)
+				buf[4 * i + b] = (unsigned char)((uint32_t)v[i] >> (8 * b));
+		snprintf(name, sizeof name, "%s.%s%s%d", c->name,
+		         g->requant_float ? "fm" : pass ? "sh" : "m", tag, n);
+		LLVMValueRef gv = tgt_const_bytes(c, name, buf, (size_t)len * 4);
+		*(g->requant_float ? fm : pass ? shift : mult) = gv;
+	}
+	free(m), free(sh), free(shifts), free(buf);
+}
+
 LLVMValueRef tgt_const_bytes(Cg *c, const char *name, const void *bytes, size_t n)
 {
 	LLVMValueRef init = LLVMConstStringInContext2(c->ctx, bytes, n, 1);

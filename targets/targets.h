@@ -191,6 +191,12 @@ LLVMValueRef tgt_load(Cg *c, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i);
 void tgt_store(Cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i);
 /* A stack slot of n elements of t in the current function's entry block. */
 LLVMValueRef tgt_alloca(Cg *c, LLVMTypeRef t, int64_t n);
+/* A target kernel's per-channel requantization tables for conv node n (oc
+ * channels, zero-padded to len lanes: the padding requantizes to bytes that
+ * are never stored), as globals NAME.{m,sh,fm}<tag><n>: the i32 multipliers
+ * and shifts (*mult, *shift), or --requant float's f32 multipliers (*fm). */
+void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
+                        LLVMValueRef *mult, LLVMValueRef *shift, LLVMValueRef *fm);
 /* A private constant global holding n bytes (little-endian data), align 16. */
 LLVMValueRef tgt_const_bytes(Cg *c, const char *name, const void *bytes, size_t n);
 /* A global holding constant value v named NAME.<tag><n>, elements permuted:
