@@ -24,9 +24,14 @@
  * vpdpbusd and each broadcast 4.  (Zen 5 retires about two vpdpbusd zmm a
  * cycle; 2 pixels x 8 blocks, the first shape, streamed all 128 channels'
  * weights per pixel pair from L2 and reached half of that: 77 us against
- * 44 us for the CNN's 64->128 convolution.)  Each accumulator is requantized as a vector (tgt_requant and
+ * 44 us for the CNN's 64->128 convolution.)  Layers with several input
+ * channels take up to 8 pixels x 2 blocks instead (tile_shape: the pixel
+ * count that wastes fewest slots, 14 accumulators for the CNN's 7x7),
+ * and a chunk is then the whole tiles that fit in 16 pixels.
+ *
+ * Each accumulator is requantized as a vector (tgt_requant and
  * tgt_requant_float take vectors, with per-lane parameters padded to whole
- * blocks) into a chunk of 16 pixels x 16 channels of bytes; a chunk is
+ * blocks) into a chunk of up to 16 pixels x 16 channels of bytes; a chunk is
  * transposed in registers and stored as 16 masked 16-byte rows of the NCHW
  * output (scattering single bytes cost more than the dot products did on the
  * first layer).
@@ -71,8 +76,8 @@
 #include "targets.h"
 
 enum {
-	NPIX = 4,              /* output pixels per tile */
-	NBLK = 4,              /* blocks of 16 output channels per tile */
+	NPIX = 8,              /* most output pixels per tile */
+	NBLK = 4,              /* most blocks of 16 output channels per tile */
 	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
@@ -85,11 +90,33 @@ typedef struct {
 	int depthwise; /* groups = C = OC: channels in lanes, no VNNI */
 	int pooled;    /* a fused max-pool: P counts pooled pixels, PW wide */
 	int64_t pkh, pkw, psh, psw, ppt, ppl, PW;
+	int np, nb, ch; /* tile pixels and blocks; pixels per chunk (whole tiles) */
 } Geo;
 
 static int64_t max64(int64_t a, int64_t b)
 {
 	return a > b ? a : b;
+}
+
+/* The tile: np pixels x nb blocks, and ch = the pixels of a chunk (whole
+ * tiles, at most 16).  4 x 4 for row taps and depthwise; else 2 blocks and
+ * up to 8 pixels, as many as cover the P pixels with the fewest slots by
+ * the estimate tiles * (np + 1): 7 for the CNN's pooled 7x7, exactly 49,
+ * where 4 x 4 computed 64 (52 once tiles past P were skipped); the
+ * 64->128 conv + pool went from about 74 to 58 us (under load). */
+static void tile_shape(Geo *d)
+{
+	d->np = 4, d->nb = 4;
+	if (!d->rowtaps && !d->depthwise) {
+		int64_t best = -1;
+		d->nb = 2;
+		for (int np = NPIX; np > NPIX / 2; np--) {
+			int64_t cost = (d->P + np - 1) / np * (np + 1);
+			if (best < 0 || cost < best)
+				best = cost, d->np = np;
+		}
+	}
+	d->ch = d->np * (16 / d->np);
 }
 
 /* The shapes this kernel takes; fills d. */
@@ -134,6 +161,7 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 		d->Cp = 1, d->C4 = 1, d->KWt = (d->KW + 3) / 4, d->xstep = 4;
 	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
 	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
+	tile_shape(d);
 	return d->Hp * d->Wp * d->Cp <= SCRATCH_MAX;
 }
 
@@ -300,7 +328,7 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 		LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, tgt_mad(c, ob, d->KH * d->KW, tap)), 16);
 		LLVMValueRef coff = tgt_mad(c, ob, 16, toff);
-		for (int i = 0; i < NPIX; i++) {
+		for (int i = 0; i < d->np; i++) {
 			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
 			LLVMValueRef u = LLVMBuildZExt(b, load_al(c, k->tb, tgt_gep(c, c->ti8, k->s, off), 1), k->tv, "");
 			/* no nsw: the accumulation wraps */
@@ -326,14 +354,14 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	LLVMValueRef coff = LLVMBuildNSWAdd(c->b, toff, tgt_mad(c, c4, 4, NULL), "");
 	LLVMValueRef u[NPIX];
 
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < d->np; i++)
 		u[i] = bcast(c, k, LLVMBuildNSWAdd(c->b, base[i], coff, ""));
 	for (int b = 0; b < nb; b++) {
 		/* vector index ((ob0 + b) * KH*KWt + tap) * C4 + c4 */
 		LLVMValueRef ob = LLVMBuildNSWAdd(c->b, ob0, tgt_cidx(c, b), "");
 		LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->KH * d->KWt, tap), d->C4, c4);
 		LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
-		for (int i = 0; i < NPIX; i++) {
+		for (int i = 0; i < d->np; i++) {
 			LLVMValueRef args[3] = {LLVMBuildLoad2(c->b, k->tv, k->acc[i][b], ""), u[i], wv};
 			LLVMBuildStore(c->b, LLVMBuildCall2(c->b, k->tdp, k->dpbusd, args, 3, ""), k->acc[i][b]);
 		}
@@ -363,9 +391,10 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 static void store_rows(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef a[NPIX][NBLK],
                        LLVMValueRef row0)
 {
+	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < d->np; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 			LLVMValueRef r = requant16(c, k, LLVMBuildLoad2(b, k->tv, a[i][j], ""), ob);
@@ -375,7 +404,7 @@ static void store_rows(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef a[
 }
 
 /* The conv pixels at base[i] for blocks ob0 .. ob0 + nb - 1, requantized
- * into rows row0 + i of the chunk's [16 pixels][NBLK blocks] byte vectors,
+ * into rows row0 + i of the chunk's [ch pixels][NBLK blocks] byte vectors,
  * or max-ed into them (a fused pool). */
 static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX],
 			LLVMValueRef row0)
@@ -386,7 +415,7 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
 		                                             LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "")), 16);
-		for (int i = 0; i < NPIX; i++)
+		for (int i = 0; i < d->np; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
 	if (d->depthwise)
@@ -394,7 +423,7 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	else
 		tile_taps(c, k, nb, ob0, base);
 	if (d->pooled) { /* vpmaxsd into the window's max; requantized after it */
-		for (int i = 0; i < NPIX; i++)
+		for (int i = 0; i < d->np; i++)
 			for (int j = 0; j < nb; j++) {
 				LLVMValueRef a = LLVMBuildLoad2(b, k->tv, k->acc[i][j], "");
 				LLVMValueRef m = LLVMBuildLoad2(b, k->tv, k->mx[i][j], "");
@@ -406,7 +435,7 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	store_rows(c, k, nb, ob0, k->acc, row0);
 }
 
-/* One tile: pixels p0 + t*NPIX + i (clamped to P - 1: the duplicates are
+/* One tile: pixels p0 + t*np + i (clamped to P - 1: the duplicates are
  * never stored), blocks ob0 .. ob0 + nb - 1; with a fused pool, every tap
  * of their windows, max-ed (header comment). */
 static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
@@ -414,26 +443,26 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
-	LLVMValueRef row0 = tgt_mad(c, t, NPIX, NULL);
+	LLVMValueRef row0 = tgt_mad(c, t, d->np, NULL);
 	Loop lky, lkx;
 
-	for (int i = 0; i < NPIX; i++) {
+	for (int i = 0; i < d->np; i++) {
 		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
 		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
 	}
 	if (!d->pooled) {
-		for (int i = 0; i < NPIX; i++)
+		for (int i = 0; i < d->np; i++)
 			base[i] = pixel_base(c, d, p[i]);
 		tile_pixels(c, k, nb, ob0, base, row0);
 		return;
 	}
 	/* the max starts at INT32_MIN, the identity of a max of i32s */
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < d->np; i++)
 		for (int j = 0; j < nb; j++)
 			LLVMBuildStore(b, LLVMConstVector(k->imin, 16), k->mx[i][j]);
 	LLVMValueRef ky = tgt_upto(c, &lky, d->pkh);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->pkw);
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < d->np; i++)
 		base[i] = pool_base(c, d, p[i], ky, kx);
 	tile_pixels(c, k, nb, ob0, base, row0);
 	tgt_loop_close(c, &lkx);
@@ -476,6 +505,8 @@ static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMVa
 	for (int l = 0; l < 16; l++)
 		lanes[l] = tgt_c32(c, l);
 	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, ""), c->ti32, "");
+	/* the chunk's pixels: ch <= 16 of the transposed lanes */
+	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, d->ch), ""), left, tgt_c32(c, d->ch), "");
 	LLVMValueRef splat = LLVMBuildShuffleVector(b, LLVMBuildInsertElement(b, LLVMGetUndef(LLVMVectorType(c->ti32, 16)), left, tgt_c32(c, 0), ""),
 	                                            LLVMGetUndef(LLVMVectorType(c->ti32, 16)), LLVMConstNull(LLVMVectorType(c->ti32, 16)), "");
 	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(lanes, 16), splat, "");
@@ -492,15 +523,20 @@ static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMVa
 	}
 }
 
-/* Every chunk of 16 pixels for the nb blocks starting at block ob0. */
+/* Every chunk of ch pixels for the nb blocks starting at block ob0. */
 static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
 {
+	const Geo *d = k->d;
 	Loop lp, lt, lj;
-	LLVMValueRef q = tgt_upto(c, &lp, (k->d->P + 15) / 16);
-	LLVMValueRef p0 = tgt_mad(c, q, 16, NULL);
-	LLVMValueRef t = tgt_upto(c, &lt, 16 / NPIX);
+	LLVMValueRef q = tgt_upto(c, &lp, (d->P + d->ch - 1) / d->ch);
+	LLVMValueRef p0 = tgt_mad(c, q, d->ch, NULL);
+	LLVMValueRef t = tgt_upto(c, &lt, d->ch / d->np);
+	If live;
 
+	/* a tile wholly past P is skipped (its rows are never stored) */
+	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, d->np, p0), tgt_cidx(c, d->P), ""));
 	tile(c, k, nb, ob0, p0, t);
+	tgt_if_close(c, &live);
 	tgt_loop_close(c, &lt);
 	LLVMValueRef j = tgt_upto(c, &lj, nb);
 	store_block(c, k, ob0, j, p0);
@@ -581,6 +617,8 @@ int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 	LLVMSetAlignment(k.s, 64);
 	k.st = tgt_alloca(c, k.tb, 16 * NBLK);
 	LLVMSetAlignment(k.st, 64);
+	if (d.ch < 16) /* rows ch .. 15 are transposed, never stored: defined */
+		LLVMBuildMemSet(c->b, k.st, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, 16 * NBLK * 16), 64);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.mx[i][j] = tgt_alloca(c, k.tv, 1);
@@ -589,14 +627,14 @@ int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, d.N);
 	k.nbase = tgt_mad(c, in, d.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
+	int64_t full = d.OCB / d.nb, rest = d.OCB % d.nb;
 	if (full) {
 		LLVMValueRef og = tgt_upto(c, &lg, full);
-		tiles(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL));
+		tiles(c, &k, d.nb, tgt_mad(c, og, d.nb, NULL));
 		tgt_loop_close(c, &lg);
 	}
 	if (rest)
-		tiles(c, &k, (int)rest, tgt_cidx(c, full * NBLK));
+		tiles(c, &k, (int)rest, tgt_cidx(c, full * d.nb));
 	tgt_loop_close(c, &ln);
 	return 1;
 }
