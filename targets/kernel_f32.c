@@ -118,24 +118,6 @@ static int64_t max64(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
-/* Pixels per tile for P pixels, at most max: the fewest cycles by the
- * estimate tiles * (np + 1), a tile of np pixels taking about np + 1 units
- * (np products per weight vector and the tap's fixed work).  A tile past
- * the last pixel recomputes it, so np = 7 takes the CNN's pooled 7x7 (49)
- * and 14x14 (196) exactly, where 8 computed 56 and 200 pixels. */
-static int pick_np(int64_t P, int max)
-{
-	int best = max;
-	int64_t cost = -1;
-
-	for (int np = max; np > max / 2; np--) {
-		int64_t t = (P + np - 1) / np * (np + 1);
-		if (cost < 0 || t < cost)
-			best = np, cost = t;
-	}
-	return best;
-}
-
 /* Whether a pooled tile's maxima would crowd its accumulators out of the
  * registers where the tap loop is too short to hide the spills: with a
  * pool, np x nb maxima stay live beside np x nb accumulators.  The CNN's
@@ -196,7 +178,7 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	 * on the CNN's 64->128 layer), 2 x 8 (237) and 16 x 1 (252): fewer
 	 * weight vectors per product, streamed from L2 (295 KB of them).
 	 * AVX2 has 16 registers: 4 x 2, 8 accumulators. */
-	d->np = pick_np(d->P, d->L == 16 ? (short_taps(d) ? 4 : 8) : 4), d->nb = 2;
+	d->np = tgt_tile_pixels(d->P, d->L == 16 ? (short_taps(d) ? 4 : 8) : 4), d->nb = 2;
 	d->ch = d->np * (d->L / d->np);
 	d->inside = d->pool.pt == 0 && d->pool.pl == 0 &&
 	            (d->pool.oh - 1) * d->pool.sh + (d->pool.kh - 1) * d->pool.dh < d->OH &&

@@ -107,15 +107,8 @@ static int64_t max64(int64_t a, int64_t b)
 static void tile_shape(Geo *d)
 {
 	d->np = 4, d->nb = 4;
-	if (!d->rowtaps && !d->depthwise) {
-		int64_t best = -1;
-		d->nb = 2;
-		for (int np = NPIX; np > NPIX / 2; np--) {
-			int64_t cost = (d->P + np - 1) / np * (np + 1);
-			if (best < 0 || cost < best)
-				best = cost, d->np = np;
-		}
-	}
+	if (!d->rowtaps && !d->depthwise)
+		d->nb = 2, d->np = tgt_tile_pixels(d->P, NPIX);
 	d->ch = d->np * (16 / d->np);
 }
 

@@ -114,6 +114,19 @@ LLVMValueRef tgt_alloca(Cg *c, LLVMTypeRef t, int64_t n)
 	return p;
 }
 
+int tgt_tile_pixels(int64_t P, int max)
+{
+	int best = max;
+	int64_t cost = -1;
+
+	for (int np = max; np > max / 2; np--) {
+		int64_t t = (P + np - 1) / np * (np + 1);
+		if (cost < 0 || t < cost)
+			best = np, cost = t;
+	}
+	return best;
+}
+
 void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
                         LLVMValueRef *mult, LLVMValueRef *shift, LLVMValueRef *fm)
 {

@@ -197,6 +197,11 @@ LLVMValueRef tgt_alloca(Cg *c, LLVMTypeRef t, int64_t n);
  * and shifts (*mult, *shift), or --requant float's f32 multipliers (*fm). */
 void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
                         LLVMValueRef *mult, LLVMValueRef *shift, LLVMValueRef *fm);
+/* A kernel tile's pixel count, from max down to max/2 + 1, for P pixels:
+ * the fewest tiles * (np + 1), an estimate of the cycles (np products per
+ * loaded weight vector plus the tap's fixed work); a tile past the last
+ * pixel recomputes it, so 7 covers a 7x7 exactly where 8 computes 56. */
+int tgt_tile_pixels(int64_t P, int max);
 /* A private constant global holding n bytes (little-endian data), align 16. */
 LLVMValueRef tgt_const_bytes(Cg *c, const char *name, const void *bytes, size_t n);
 /* A global holding constant value v named NAME.<tag><n>, elements permuted:
