@@ -27,8 +27,10 @@
  * SMLAxy write the low 32 bits of the exact sum (an overflow only sets the
  * sticky Q flag, which nothing reads), so the i32 accumulator wraps exactly
  * as the interpreter's, whatever the order of the additions.  The scratch
- * (Cg planes with their padding) must fit SCR_MAX bytes, else the kernel
- * declines.
+ * holds, per plane, the input rows of a band of RB conv output rows, as
+ * many as SCR_MAX bytes allow (all of them when the planes fit; a band
+ * re-reads the (KH-1)*dh rows it shares with the previous one); a fused
+ * pool needs the whole plane, and the kernel declines what does not fit.
  *
  * Depthwise with a multiplier (OC = M*C) and grouped layers (Cg input
  * channels per group) fall out: each of the group's OC/G output channels
@@ -52,7 +54,8 @@ typedef struct {
 	int64_t R;       /* kernel rows per output channel: Cg*KH */
 	int64_t J;       /* words a pixel reads per kernel row: KW/4 rounded up */
 	int64_t JP;      /* words a stride-1 pair reads per row (KW + 1 bytes) */
-	int64_t HP, SW;  /* scratch rows per plane and bytes per row */
+	int64_t HP, SW;  /* scratch rows per plane (a band's) and bytes per row */
+	int64_t RB, NB;  /* conv output rows per band, bands */
 	ConvPool pool;
 	int pooled;
 } Dw;
@@ -92,15 +95,24 @@ static int dw_applies(Cg *c, const Node *nd, Dw *d)
 	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0];
 	d->pt = a->pad[0], d->pl = a->pad[1];
 	d->R = d->Cg * d->KH, d->J = (d->KW + 3) / 4, d->JP = d->KW / 4 + 1;
-	/* the rows and columns any pixel reads, and the copied planes */
-	int64_t rows = (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1;
+	/* the columns any pixel reads, and the copied rows */
 	int64_t cols = (d->OW - 1) * d->sw + 4 * d->J;
 	if (d->sw == 1 && d->OW >= 2 && d->OW - 2 + 4 * d->JP > cols)
 		cols = d->OW - 2 + 4 * d->JP;
-	d->HP = rows > d->pt + d->H ? rows : d->pt + d->H;
 	d->SW = cols > d->pl + d->W ? cols : d->pl + d->W;
 	d->SW = (d->SW + 3) / 4 * 4;
-	return d->R * d->JP <= ROWW_MAX && d->Cg * d->HP * d->SW <= SCR_MAX;
+	/* the most rows a band may read, and the conv rows they give */
+	int64_t fit = SCR_MAX / (d->Cg * d->SW), span = (d->KH - 1) * d->dh + 1;
+	if (d->R * d->JP > ROWW_MAX || fit < span)
+		return 0;
+	d->RB = (fit - span) / d->sh + 1;
+	if (d->RB >= d->OH)
+		d->RB = d->OH;
+	else if (d->pooled)
+		return 0;
+	d->HP = (d->RB - 1) * d->sh + span;
+	d->NB = (d->OH + d->RB - 1) / d->RB;
+	return 1;
 }
 
 /* int16 halves lo, hi as one i32 word. */
@@ -227,15 +239,16 @@ static void put(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef pos)
 	tgt_store(c, tgt_epilogue(c, &k->e, acc, k->oc), k->y, LLVMBuildAdd(c->b, k->ybase, pos, ""));
 }
 
-/* The conv output rows of this channel: pairs of pixels with stride 1 (an
- * odd last one alone), else single pixels. */
-static void plain(Cg *c, Kern *k)
+/* The band's nrows conv output rows from oy0 of this channel: pairs of
+ * pixels with stride 1 (an odd last one alone), else single pixels; oy
+ * below is the row in the band. */
+static void plain(Cg *c, Kern *k, LLVMValueRef oy0, LLVMValueRef nrows)
 {
 	const Dw *d = k->d;
 	Loop ly, lx;
 
-	LLVMValueRef oy = tgt_upto(c, &ly, d->OH);
-	LLVMValueRef row = tgt_mad(c, oy, d->OW, NULL);
+	LLVMValueRef oy = tgt_loop_open(c, &ly, tgt_cidx(c, 0), nrows);
+	LLVMValueRef row = tgt_mad(c, LLVMBuildAdd(c->b, oy0, oy, ""), d->OW, NULL);
 	if (d->sw == 1) {
 		LLVMValueRef acc[2];
 		LLVMValueRef ox = tgt_mad(c, tgt_upto(c, &lx, d->OW / 2), 2, NULL);
@@ -310,33 +323,60 @@ static void copy_bytes(Cg *c, LLVMValueRef dst, LLVMValueRef src, int64_t n)
 		tgt_store(c, tgt_load(c, c->ti8, src, tgt_cidx(c, t)), dst, tgt_cidx(c, t));
 }
 
-/* The group's Cg input planes of image in into the scratch's interiors. */
-static void copy_planes(Cg *c, Kern *k, LLVMValueRef in, LLVMValueRef ig)
-{
-	const Dw *d = k->d;
-	Loop li, ly;
-
-	LLVMValueRef ic = tgt_upto(c, &li, d->Cg);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, tgt_mad(c, ig, d->Cg, ic)), d->H, NULL);
-	LLVMValueRef iy = tgt_upto(c, &ly, d->H);
-	LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(c->b, plane, iy, ""), d->W, NULL));
-	LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW,
-	                          tgt_mad(c, iy, d->SW, tgt_cidx(c, d->pt * d->SW + d->pl)));
-	copy_bytes(c, tgt_gep(c, c->ti8, k->scr, to), src, d->W);
-	tgt_loop_close(c, &ly);
-	tgt_loop_close(c, &li);
-}
-
-/* Every scratch byte zx: the padding keeps it, the planes overwrite the rest. */
-static void fill_zx(Cg *c, Kern *k, int64_t bytes)
+/* words i32 words of zx from word w of the scratch on. */
+static void fill_zx(Cg *c, Kern *k, LLVMValueRef w, int64_t words)
 {
 	uint32_t z = (uint8_t)k->e.in_zp;
 	Loop l;
 
-	LLVMValueRef i = tgt_upto(c, &l, bytes / 4);
+	LLVMValueRef i = LLVMBuildAdd(c->b, w, tgt_upto(c, &l, words), "");
 	LLVMValueRef v = LLVMConstInt(c->ti32, z * 0x01010101u, 0);
 	LLVMSetAlignment(LLVMBuildStore(c->b, v, tgt_gep(c, c->ti32, k->scr, i)), 4);
 	tgt_loop_close(c, &l);
+}
+
+/* The input rows of the band from conv row oy0, of the group's Cg planes of
+ * image in, into the scratch: scratch row sr holds input row iy = oy0*sh -
+ * pt + sr between columns pl and pl + W, or zx throughout when iy is
+ * outside the input (the padding columns keep the zx written first). */
+static void copy_band(Cg *c, Kern *k, LLVMValueRef in, LLVMValueRef ig, LLVMValueRef oy0)
+{
+	const Dw *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop li, ly;
+
+	LLVMValueRef ic = tgt_upto(c, &li, d->Cg);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, tgt_mad(c, ig, d->Cg, ic)), d->H, NULL);
+	if (d->NB == 1) {
+		/* one band: the rows outside the input keep the first zx */
+		int64_t rows = d->HP - d->pt < d->H ? d->HP - d->pt : d->H;
+		LLVMValueRef iy = tgt_upto(c, &ly, rows);
+		LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->W, NULL));
+		LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW,
+		                          tgt_mad(c, iy, d->SW, tgt_cidx(c, d->pt * d->SW + d->pl)));
+		copy_bytes(c, tgt_gep(c, c->ti8, k->scr, to), src, d->W);
+		tgt_loop_close(c, &ly);
+		tgt_loop_close(c, &li);
+		return;
+	}
+	LLVMValueRef sr = tgt_upto(c, &ly, d->HP);
+	LLVMValueRef iy = tgt_mad(c, oy0, d->sh, LLVMBuildAdd(b, sr, tgt_cidx(c, -d->pt), ""));
+	LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW, tgt_mad(c, sr, d->SW, NULL));
+	LLVMValueRef in_x = LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->H), "");
+	LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "row");
+	LLVMBasicBlockRef pad = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "padrow");
+	LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "rowdone");
+	LLVMBuildCondBr(b, in_x, then, pad);
+	LLVMPositionBuilderAtEnd(b, then);
+	LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->W, NULL));
+	copy_bytes(c, tgt_gep(c, c->ti8, k->scr, LLVMBuildAdd(b, to, tgt_cidx(c, d->pl), "")), src, d->W);
+	LLVMBuildBr(b, join);
+	LLVMPositionBuilderAtEnd(b, pad);
+	fill_zx(c, k, LLVMBuildLShr(b, to, tgt_cidx(c, 2), ""), d->SW / 4);
+	LLVMBuildBr(b, join);
+	LLVMPositionBuilderAtEnd(b, join);
+	tgt_loop_close(c, &ly);
+	tgt_loop_close(c, &li);
 }
 
 int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
@@ -345,7 +385,7 @@ int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	LLVMBuilderRef b = c->b;
 	Dw d;
 	Kern k;
-	Loop ln, lg, lm;
+	Loop ln, lg, lb, lm;
 
 	if (!dw_applies(c, nd, &d))
 		return 0;
@@ -359,11 +399,16 @@ int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	k.zp = LLVMConstInt(c->ti8, (unsigned long long)(int64_t)k.e.rq.zp, 1);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 	k.wv = ir_xmalloc((size_t)(d.R * d.J * 2) * sizeof *k.wv);
-	fill_zx(c, &k, bytes);
+	fill_zx(c, &k, tgt_cidx(c, 0), bytes / 4);
 
 	LLVMValueRef in = tgt_upto(c, &ln, d.N);
 	LLVMValueRef ig = tgt_upto(c, &lg, d.G);
-	copy_planes(c, &k, in, ig);
+	LLVMValueRef band = tgt_upto(c, &lb, d.NB);
+	LLVMValueRef oy0 = tgt_mad(c, band, d.RB, NULL);
+	/* the last band may be shorter */
+	LLVMValueRef nrows = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, band, tgt_cidx(c, d.NB - 1), ""),
+	                                     tgt_cidx(c, d.OH - (d.NB - 1) * d.RB), tgt_cidx(c, d.RB), "");
+	copy_band(c, &k, in, ig, oy0);
 	LLVMValueRef m = tgt_upto(c, &lm, d.OCg);
 	k.oc = tgt_mad(c, ig, d.OCg, m);
 	k.ybase = tgt_mad(c, tgt_mad(c, in, d.OC, k.oc), d.pool.oh * d.pool.ow, NULL);
@@ -372,10 +417,11 @@ int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	for (int64_t i = 0; i < d.R * d.J * 2; i++)
 		k.wv[i] = tgt_load(c, c->ti32, k.wg, LLVMBuildAdd(b, wrow, tgt_cidx(c, i), ""));
 	if (d.pooled)
-		pooled(c, &k);
+		pooled(c, &k); /* one band: the whole plane */
 	else
-		plain(c, &k);
+		plain(c, &k, oy0, nrows);
 	tgt_loop_close(c, &lm);
+	tgt_loop_close(c, &lb);
 	tgt_loop_close(c, &lg);
 	tgt_loop_close(c, &ln);
 	free(k.wv);
