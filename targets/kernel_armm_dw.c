@@ -29,7 +29,7 @@
  * as the interpreter's, whatever the order of the additions.  The scratch
  * holds, per plane, the input rows of a band of RB conv output rows, as
  * many as SCR_MAX bytes allow (all of them when the planes fit; a band
- * re-reads the (KH-1)*dh rows it shares with the previous one); a fused
+ * copies again the input rows it shares with the previous one); a fused
  * pool needs the whole plane, and the kernel declines what does not fit.
  *
  * Depthwise with a multiplier (OC = M*C) and grouped layers (Cg input
@@ -153,8 +153,8 @@ typedef struct {
 	LLVMValueRef x, y, scr, wg, bias;
 	LLVMValueRef *wv;   /* this channel's [R][J][2] weight words */
 	LLVMValueRef b0;    /* this channel's folded bias */
-	LLVMValueRef oc;    /* this output channel, and its first output element */
-	LLVMValueRef ybase;
+	LLVMValueRef oc;    /* this output channel */
+	LLVMValueRef ybase; /* its first output element */
 	LLVMValueRef zp;    /* the output zero point, i8 */
 } Kern;
 
