@@ -559,3 +559,15 @@ int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	tgt_loop_close(c, &ln);
 	return 1;
 }
+
+/* ---- shared with kernel_armm_dw.c ---------------------------------------- */
+
+int tgt_armm_int8(Cg *c, const Node *nd)
+{
+	return int8_layer(c, nd);
+}
+
+LLVMValueRef tgt_armm_bias(Cg *c, const Node *nd, int64_t n, const char *tag, int id)
+{
+	return bias_table(c, nd, n, 1, tag, id);
+}

@@ -308,7 +308,7 @@ LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRe
 {
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef t64 = like(acc, c->ti64), t32 = like(acc, c->ti32);
-	LLVMValueRef zero = kof(acc, c->ti32, 0), x, right, ab, nudge, q, mask, rem, thr, r;
+	LLVMValueRef zero = kof(acc, c->ti32, 0), x, right, ab, q, mask, rem, thr, r;
 
 	x = acc;
 	if (rq->has_left) {
@@ -324,11 +324,12 @@ LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRe
 	/* SaturatingRoundingDoublingHighMul; mult is never INT32_MIN (it lies in
 	 * [2^30, 2^31) or is 0), so the one saturating case cannot occur */
 	ab = LLVMBuildMul(b, LLVMBuildSExt(b, x, t64, ""), LLVMBuildSExt(b, mult, t64, ""), "");
-	nudge = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGE, ab, kof(acc, c->ti64, 0), ""),
-	                        kof(acc, c->ti64, 1 << 30),
-	                        kof(acc, c->ti64, 1 - (1LL << 30)), "");
-	/* truncating division, not a shift: they round negative values differently */
-	q = LLVMBuildSDiv(b, LLVMBuildAdd(b, ab, nudge, ""), kof(acc, c->ti64, 1LL << 31), "");
+	/* (ab + nudge) / 2^31 truncating, nudge = ab >= 0 ? 2^30 : 1 - 2^30, is
+	 * floor((ab + 2^30) / 2^31) for either sign: for ab < 0 the numerator
+	 * n = ab + 1 - 2^30 is negative, so it rounds up, and ceil(n / 2^31) =
+	 * floor((n + 2^31 - 1) / 2^31) = floor((ab + 2^30) / 2^31).  One add
+	 * and an arithmetic shift, no compare, select or division fix-up. */
+	q = LLVMBuildAShr(b, LLVMBuildAdd(b, ab, kof(acc, c->ti64, 1 << 30), ""), kof(acc, c->ti64, 31), "");
 	q = LLVMBuildTrunc(b, q, t32, "");
 
 	/* RoundingDivideByPOT; the mask is built in i64 because right may be 31 */

@@ -197,6 +197,8 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
 		return 0; /* kernel_rvv.c */
 	if (tgt_conv2d_smlad(c, n, fn))
 		return 0; /* kernel_armm.c */
+	if (tgt_conv2d_smlad_dw(c, n, fn))
+		return 0; /* kernel_armm_dw.c */
 
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];

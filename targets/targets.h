@@ -145,6 +145,15 @@ int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
  * way: 1 when the kernel body was emitted, 0 when nothing was. */
 int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn);
 int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
+/* For kernel_armm_dw.c: whether node nd is an int8 layer the DSP kernels
+ * take (thumbv7em+dsp; int8 x, w, y; constant w; an i32 bias or none; zx
+ * an int8), and its bias padded to n entries minus zx * the sum of each
+ * output channel's weights (mod 2^32), a constant global NAME.<tag><id>. */
+int tgt_armm_int8(Cg *c, const Node *nd);
+LLVMValueRef tgt_armm_bias(Cg *c, const Node *nd, int64_t n, const char *tag, int id);
+/* kernel_armm_dw.c: the SMLAD depthwise and grouped int8 conv2d, the same
+ * contract as tgt_conv2d_smlad. */
+int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn);
 /* kernel_f32.c: the f32 conv2d for x86-64 with AVX-512F or AVX2, bit for
  * bit the interpreter's; the same contract. */
 int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);

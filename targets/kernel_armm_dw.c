@@ -1,0 +1,429 @@
+/* kernel_armm_dw.c — the int8 depthwise and grouped conv2d kernel for
+ * Cortex-M with the DSP extension (thumbv7em+dsp: cortex-m4, cortex-m7).
+ *
+ * kernel_armm.c's im2col kernel pairs input channels in each SMLAD; a
+ * depthwise layer has one input channel per output, so here the pairs are
+ * taps of one kernel row instead.  The planes are NCHW: the taps
+ * x[iy][ix .. ix+KW-1] of a row are adjacent bytes, and one unaligned word
+ * of them (Cortex-M4/M7 LDR allows it; with +strict-align LLVM splits the
+ * load) gives, through sxtb16, A = (x0, x2) and, of the word rotated, B =
+ * (x1, x3).  The weights of each kernel row are repacked at compile time per
+ * word j (taps 4j .. 4j+3, zero past KW) into two words of int16 halves, E =
+ * (w0, w2) and O = (w1, w3), so a pixel adds smlad(A, E) + smlad(B, O).
+ * With stride 1, the next pixel's taps are the same bytes shifted by one:
+ * it adds smlad(B, E) + x2*w1 (smlatb(A, O)) + x4*w3 (smlabt of the next
+ * word's A with O), so a pair of pixels shares the loads and sxtb16s: on a
+ * 3x3 kernel, per kernel row 1 LDR, 2 SXTB16 and 4 multiply-accumulates
+ * give 6 MACs.  Strides above 1 compute one pixel at a time.  Horizontal
+ * dilation is declined (the generic loops run); vertical dilation only
+ * moves the rows.
+ *
+ * The zero point: x is used as it is, and -zx * (the sum of the output
+ * channel's weights) is folded into its bias at compile time (mod 2^32).
+ * The group's input planes are copied into a stack scratch whose border
+ * holds zx, so a tap in the padding adds zx*w, which the fold cancels,
+ * exactly as the interpreter skips it; bytes read past a row's last tap
+ * meet zero weights.  Every product is at most 2^14 in magnitude; SMLAD and
+ * SMLAxy write the low 32 bits of the exact sum (an overflow only sets the
+ * sticky Q flag, which nothing reads), so the i32 accumulator wraps exactly
+ * as the interpreter's, whatever the order of the additions.  The scratch
+ * holds, per plane, the input rows of a band of RB conv output rows, as
+ * many as SCR_MAX bytes allow (all of them when the planes fit; a band
+ * copies again the input rows it shares with the previous one); a fused
+ * pool needs the whole plane, and the kernel declines what does not fit.
+ *
+ * Depthwise with a multiplier (OC = M*C) and grouped layers (Cg input
+ * channels per group) fall out: each of the group's OC/G output channels
+ * sums its Cg*KH kernel rows over the group's planes.  A fused max-pool
+ * (ir_conv_pool) computes each window tap's conv pixel alone and keeps the
+ * max of the epilogues, as kernel_armm.c does.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets.h"
+
+enum {
+	SCR_MAX = 4096, /* bytes of stack the padded input planes may take */
+	ROWW_MAX = 32,  /* kernel-row words per output channel (unrolled) */
+};
+
+typedef struct {
+	int64_t N, C, H, W, OC, Cg, OCg, G, KH, KW, OH, OW;
+	int64_t sh, sw, dh, pt, pl;
+	int64_t R;       /* kernel rows per output channel: Cg*KH */
+	int64_t J;       /* words a pixel reads per kernel row: KW/4 rounded up */
+	int64_t JP;      /* words a stride-1 pair reads per row (KW + 1 bytes) */
+	int64_t HP, SW;  /* scratch rows per plane (a band's) and bytes per row */
+	int64_t RB, NB;  /* conv output rows per band, bands */
+	ConvPool pool;
+	int pooled;
+} Dw;
+
+/* llvm.arm.NAME(a, b, acc) on i32: smlad, smlatb, smlabt (acc + the
+ * products of the named 16-bit halves), or sxtb16(a) when b is NULL. */
+static LLVMValueRef dsp(Cg *c, const char *name, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc)
+{
+	LLVMTypeRef a3[3] = {c->ti32, c->ti32, c->ti32};
+	LLVMValueRef args[3] = {a, b, acc};
+	unsigned n = b ? 3 : 1;
+	LLVMTypeRef ft = LLVMFunctionType(c->ti32, a3, n, 0);
+	char full[32];
+
+	snprintf(full, sizeof full, "llvm.arm.%s", name);
+	LLVMValueRef f = LLVMGetNamedFunction(c->mod, full);
+	if (!f)
+		f = LLVMAddFunction(c->mod, full, ft);
+	return LLVMBuildCall2(c->b, ft, f, args, n, "");
+}
+
+static int dw_applies(Cg *c, const Node *nd, Dw *d)
+{
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
+	const Attrs *a = &nd->a;
+
+	if (a->groups < 2 || !tgt_armm_int8(c, nd) || a->dilation[1] != 1)
+		return 0;
+	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
+	d->OC = w->shape.d[0], d->Cg = w->shape.d[1], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
+	d->G = a->groups, d->OCg = d->OC / d->G;
+	d->pooled = ir_conv_pool(g, nd, &d->pool);
+	if (d->pooled < 0 || y->shape.d[2] != d->pool.oh || y->shape.d[3] != d->pool.ow)
+		return 0;
+	d->OH = d->pool.ch, d->OW = d->pool.cw;
+	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0];
+	d->pt = a->pad[0], d->pl = a->pad[1];
+	d->R = d->Cg * d->KH, d->J = (d->KW + 3) / 4, d->JP = d->KW / 4 + 1;
+	/* the columns any pixel reads, and the copied rows */
+	int64_t cols = (d->OW - 1) * d->sw + 4 * d->J;
+	if (d->sw == 1 && d->OW >= 2 && d->OW - 2 + 4 * d->JP > cols)
+		cols = d->OW - 2 + 4 * d->JP;
+	d->SW = cols > d->pl + d->W ? cols : d->pl + d->W;
+	d->SW = (d->SW + 3) / 4 * 4;
+	/* the most rows a band may read, and the conv rows they give */
+	int64_t fit = SCR_MAX / (d->Cg * d->SW), span = (d->KH - 1) * d->dh + 1;
+	if (d->R * d->JP > ROWW_MAX || fit < span)
+		return 0;
+	d->RB = (fit - span) / d->sh + 1;
+	if (d->RB >= d->OH)
+		d->RB = d->OH;
+	else if (d->pooled)
+		return 0;
+	d->HP = (d->RB - 1) * d->sh + span;
+	d->NB = (d->OH + d->RB - 1) / d->RB;
+	return 1;
+}
+
+/* int16 halves lo, hi as one i32 word. */
+static uint32_t halves(int8_t lo, int8_t hi)
+{
+	return (uint16_t)(int16_t)lo | (uint32_t)(uint16_t)(int16_t)hi << 16;
+}
+
+/* [OC][R][J][E, O] words: E = (w[4j], w[4j+2]), O = (w[4j+1], w[4j+3]) of
+ * kernel row r, zero past KW. */
+static LLVMValueRef dw_weights(Cg *c, const Node *nd, const Dw *d, int id)
+{
+	const int8_t *w = c->g->vals[nd->in[1]].data;
+	size_t len = (size_t)(d->OC * d->R * d->J * 8);
+	unsigned char *buf = ir_xcalloc(len, 1);
+	char name[320];
+
+	for (int64_t oc = 0; oc < d->OC; oc++)
+		for (int64_t r = 0; r < d->R; r++)
+			for (int64_t j = 0; j < d->J; j++) {
+				int8_t t[4] = {0, 0, 0, 0};
+				for (int64_t k = 4 * j; k < 4 * j + 4 && k < d->KW; k++)
+					t[k - 4 * j] = w[(oc * d->R + r) * d->KW + k];
+				unsigned char *q = buf + ((oc * d->R + r) * d->J + j) * 8;
+				uint32_t e = halves(t[0], t[2]), o = halves(t[1], t[3]);
+				for (int b = 0; b < 4; b++)
+					q[b] = (unsigned char)(e >> (8 * b)), q[4 + b] = (unsigned char)(o >> (8 * b));
+			}
+	snprintf(name, sizeof name, "%s.wdw%d", c->name, id);
+	LLVMValueRef gv = tgt_const_bytes(c, name, buf, len);
+	free(buf);
+	return gv;
+}
+
+typedef struct {
+	const Dw *d;
+	Epilogue e;
+	LLVMValueRef x, y, scr, wg, bias;
+	LLVMValueRef *wv;   /* this channel's [R][J][2] weight words */
+	LLVMValueRef b0;    /* this channel's folded bias */
+	LLVMValueRef oc;    /* this output channel */
+	LLVMValueRef ybase; /* its first output element */
+	LLVMValueRef zp;    /* the output zero point, i8 */
+} Kern;
+
+/* An unaligned word of the scratch at byte base + off. */
+static LLVMValueRef word(Cg *c, Kern *k, LLVMValueRef base, int64_t off)
+{
+	LLVMValueRef p = tgt_gep(c, c->ti8, k->scr, LLVMBuildAdd(c->b, base, tgt_cidx(c, off), ""));
+	LLVMValueRef v = LLVMBuildLoad2(c->b, c->ti32, p, "");
+
+	LLVMSetAlignment(v, 1);
+	return v;
+}
+
+/* A = sxtb16(v) (bytes 0, 2), B = sxtb16(v ror 8) (bytes 1, 3; the rotation
+ * folds into the instruction). */
+static void split(Cg *c, LLVMValueRef v, LLVMValueRef *a, LLVMValueRef *b)
+{
+	LLVMValueRef r = LLVMBuildOr(c->b, LLVMBuildLShr(c->b, v, tgt_c32(c, 8), ""),
+	                             LLVMBuildShl(c->b, v, tgt_c32(c, 24), ""), "");
+
+	*a = dsp(c, "sxtb16", v, NULL, NULL);
+	*b = dsp(c, "sxtb16", r, NULL, NULL);
+}
+
+/* Byte offset of kernel row r (input channel ic, row ky) in the scratch. */
+static int64_t row_off(const Dw *d, int64_t r)
+{
+	return (r / d->KH) * d->HP * d->SW + (r % d->KH) * d->dh * d->SW;
+}
+
+/* The accumulator of the pixel whose window starts at scratch byte base. */
+static LLVMValueRef pixel(Cg *c, Kern *k, LLVMValueRef base)
+{
+	const Dw *d = k->d;
+	LLVMValueRef acc = k->b0;
+
+	for (int64_t r = 0; r < d->R; r++)
+		for (int64_t j = 0; j < d->J; j++) {
+			LLVMValueRef a, b, *w = &k->wv[(r * d->J + j) * 2];
+			split(c, word(c, k, base, row_off(d, r) + 4 * j), &a, &b);
+			acc = dsp(c, "smlad", a, w[0], acc);
+			if (4 * j + 1 < d->KW)
+				acc = dsp(c, "smlad", b, w[1], acc);
+		}
+	return acc;
+}
+
+/* The accumulators of the stride-1 pixels at base and base + 1 (file
+ * comment): P1 = sum of x[k+1] w[k] takes B with E, A's high half with
+ * O's low (x[4j+2] w[4j+1]), the next word's low half with O's high. */
+static void pair(Cg *c, Kern *k, LLVMValueRef base, LLVMValueRef acc[2])
+{
+	const Dw *d = k->d;
+	LLVMValueRef a[ROWW_MAX + 1], b[ROWW_MAX + 1];
+
+	acc[0] = acc[1] = k->b0;
+	for (int64_t r = 0; r < d->R; r++) {
+		for (int64_t j = 0; j < d->JP; j++)
+			split(c, word(c, k, base, row_off(d, r) + 4 * j), &a[j], &b[j]);
+		for (int64_t j = 0; j < d->J; j++) {
+			LLVMValueRef *w = &k->wv[(r * d->J + j) * 2];
+			acc[0] = dsp(c, "smlad", a[j], w[0], acc[0]);
+			acc[1] = dsp(c, "smlad", b[j], w[0], acc[1]);
+			if (4 * j + 1 < d->KW) {
+				acc[0] = dsp(c, "smlad", b[j], w[1], acc[0]);
+				acc[1] = dsp(c, "smlatb", a[j], w[1], acc[1]);
+			}
+			if (4 * j + 3 < d->KW)
+				acc[1] = dsp(c, "smlabt", a[j + 1], w[1], acc[1]);
+		}
+	}
+}
+
+/* Scratch byte where conv pixel (oy, ox)'s window starts. */
+static LLVMValueRef at(Cg *c, const Dw *d, LLVMValueRef oy, LLVMValueRef ox)
+{
+	return tgt_mad(c, oy, d->sh * d->SW, tgt_mad(c, ox, d->sw, NULL));
+}
+
+static void put(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef pos)
+{
+	tgt_store(c, tgt_epilogue(c, &k->e, acc, k->oc), k->y, LLVMBuildAdd(c->b, k->ybase, pos, ""));
+}
+
+/* The band's nrows conv output rows from oy0 of this channel: pairs of
+ * pixels with stride 1 (an odd last one alone), else single pixels; oy
+ * below is the row in the band. */
+static void plain(Cg *c, Kern *k, LLVMValueRef oy0, LLVMValueRef nrows)
+{
+	const Dw *d = k->d;
+	Loop ly, lx;
+
+	LLVMValueRef oy = tgt_loop_open(c, &ly, tgt_cidx(c, 0), nrows);
+	LLVMValueRef row = tgt_mad(c, LLVMBuildAdd(c->b, oy0, oy, ""), d->OW, NULL);
+	if (d->sw == 1) {
+		LLVMValueRef acc[2];
+		LLVMValueRef ox = tgt_mad(c, tgt_upto(c, &lx, d->OW / 2), 2, NULL);
+		pair(c, k, at(c, d, oy, ox), acc);
+		put(c, k, acc[0], LLVMBuildAdd(c->b, row, ox, ""));
+		put(c, k, acc[1], LLVMBuildAdd(c->b, row, LLVMBuildAdd(c->b, ox, tgt_cidx(c, 1), ""), ""));
+		tgt_loop_close(c, &lx);
+		if (d->OW % 2) {
+			LLVMValueRef last = tgt_cidx(c, d->OW - 1);
+			put(c, k, pixel(c, k, at(c, d, oy, last)), LLVMBuildAdd(c->b, row, last, ""));
+		}
+	} else {
+		LLVMValueRef ox = tgt_upto(c, &lx, d->OW);
+		put(c, k, pixel(c, k, at(c, d, oy, ox)), LLVMBuildAdd(c->b, row, ox, ""));
+		tgt_loop_close(c, &lx);
+	}
+	tgt_loop_close(c, &ly);
+}
+
+/* The fused max-pool: per pooled pixel, the max of the epilogues of the
+ * window's conv pixels (each computed alone), or the zero point when the
+ * window holds none (maxpool2d's empty window); the order of the taps does
+ * not matter for an integer max. */
+static void pooled(Cg *c, Kern *k)
+{
+	const Dw *d = k->d;
+	const ConvPool *p = &d->pool;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef best = tgt_alloca(c, c->ti8, 1);
+	Loop lp, lky, lkx;
+	If f;
+
+	LLVMValueRef pp = tgt_upto(c, &lp, p->oh * p->ow);
+	LLVMValueRef py = LLVMBuildUDiv(b, pp, tgt_cidx(c, p->ow), "");
+	LLVMValueRef px = LLVMBuildURem(b, pp, tgt_cidx(c, p->ow), "");
+	LLVMValueRef have = tgt_alloca(c, c->ti1, 1);
+	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), have);
+	LLVMBuildStore(b, k->zp, best);
+	LLVMValueRef ky = tgt_upto(c, &lky, p->kh);
+	LLVMValueRef cy = tgt_mad(c, py, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
+	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
+	LLVMValueRef cx = tgt_mad(c, px, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
+	LLVMValueRef ok = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->OH), ""),
+	                               LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->OW), ""), "");
+	tgt_if_open(c, &f, ok);
+	LLVMValueRef r = tgt_epilogue(c, &k->e, pixel(c, k, at(c, d, cy, cx)), k->oc);
+	LLVMValueRef old = LLVMBuildLoad2(b, c->ti8, best, "");
+	LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, have, "");
+	LLVMValueRef take = LLVMBuildOr(b, LLVMBuildNot(b, h, ""), LLVMBuildICmp(b, LLVMIntSGT, r, old, ""), "");
+	LLVMBuildStore(b, LLVMBuildSelect(b, take, r, old, ""), best);
+	LLVMBuildStore(b, LLVMConstInt(c->ti1, 1, 0), have);
+	tgt_if_close(c, &f);
+	tgt_loop_close(c, &lkx);
+	tgt_loop_close(c, &lky);
+	tgt_store(c, LLVMBuildLoad2(b, c->ti8, best, ""), k->y, LLVMBuildAdd(b, k->ybase, pp, ""));
+	tgt_loop_close(c, &lp);
+}
+
+/* n bytes from src to dst, a word at a time (both unaligned), then bytes. */
+static void copy_bytes(Cg *c, LLVMValueRef dst, LLVMValueRef src, int64_t n)
+{
+	Loop l;
+
+	if (n >= 4) {
+		LLVMValueRef i = tgt_mad(c, tgt_upto(c, &l, n / 4), 4, NULL);
+		LLVMValueRef v = LLVMBuildLoad2(c->b, c->ti32, tgt_gep(c, c->ti8, src, i), "");
+		LLVMSetAlignment(v, 1);
+		LLVMSetAlignment(LLVMBuildStore(c->b, v, tgt_gep(c, c->ti8, dst, i)), 1);
+		tgt_loop_close(c, &l);
+	}
+	for (int64_t t = n / 4 * 4; t < n; t++)
+		tgt_store(c, tgt_load(c, c->ti8, src, tgt_cidx(c, t)), dst, tgt_cidx(c, t));
+}
+
+/* words i32 words of zx from word w of the scratch on. */
+static void fill_zx(Cg *c, Kern *k, LLVMValueRef w, int64_t words)
+{
+	uint32_t z = (uint8_t)k->e.in_zp;
+	Loop l;
+
+	LLVMValueRef i = LLVMBuildAdd(c->b, w, tgt_upto(c, &l, words), "");
+	LLVMValueRef v = LLVMConstInt(c->ti32, z * 0x01010101u, 0);
+	LLVMSetAlignment(LLVMBuildStore(c->b, v, tgt_gep(c, c->ti32, k->scr, i)), 4);
+	tgt_loop_close(c, &l);
+}
+
+/* The input rows of the band from conv row oy0, of the group's Cg planes of
+ * image in, into the scratch: scratch row sr holds input row iy = oy0*sh -
+ * pt + sr between columns pl and pl + W, or zx throughout when iy is
+ * outside the input (the padding columns keep the zx written first). */
+static void copy_band(Cg *c, Kern *k, LLVMValueRef in, LLVMValueRef ig, LLVMValueRef oy0)
+{
+	const Dw *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop li, ly;
+
+	LLVMValueRef ic = tgt_upto(c, &li, d->Cg);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, tgt_mad(c, ig, d->Cg, ic)), d->H, NULL);
+	if (d->NB == 1) {
+		/* one band: the rows outside the input keep the first zx */
+		int64_t rows = d->HP - d->pt < d->H ? d->HP - d->pt : d->H;
+		LLVMValueRef iy = tgt_upto(c, &ly, rows);
+		LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->W, NULL));
+		LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW,
+		                          tgt_mad(c, iy, d->SW, tgt_cidx(c, d->pt * d->SW + d->pl)));
+		copy_bytes(c, tgt_gep(c, c->ti8, k->scr, to), src, d->W);
+		tgt_loop_close(c, &ly);
+		tgt_loop_close(c, &li);
+		return;
+	}
+	LLVMValueRef sr = tgt_upto(c, &ly, d->HP);
+	LLVMValueRef iy = tgt_mad(c, oy0, d->sh, LLVMBuildAdd(b, sr, tgt_cidx(c, -d->pt), ""));
+	LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW, tgt_mad(c, sr, d->SW, NULL));
+	LLVMValueRef in_x = LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->H), "");
+	LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "row");
+	LLVMBasicBlockRef pad = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "padrow");
+	LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "rowdone");
+	LLVMBuildCondBr(b, in_x, then, pad);
+	LLVMPositionBuilderAtEnd(b, then);
+	LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->W, NULL));
+	copy_bytes(c, tgt_gep(c, c->ti8, k->scr, LLVMBuildAdd(b, to, tgt_cidx(c, d->pl), "")), src, d->W);
+	LLVMBuildBr(b, join);
+	LLVMPositionBuilderAtEnd(b, pad);
+	fill_zx(c, k, LLVMBuildLShr(b, to, tgt_cidx(c, 2), ""), d->SW / 4);
+	LLVMBuildBr(b, join);
+	LLVMPositionBuilderAtEnd(b, join);
+	tgt_loop_close(c, &ly);
+	tgt_loop_close(c, &li);
+}
+
+int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
+{
+	const Node *nd = &c->g->nodes[n];
+	LLVMBuilderRef b = c->b;
+	Dw d;
+	Kern k;
+	Loop ln, lg, lb, lm;
+
+	if (!dw_applies(c, nd, &d))
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.d = &d;
+	tgt_epilogue_init(c, n, &k.e);
+	k.wg = dw_weights(c, nd, &d, n);
+	k.bias = tgt_armm_bias(c, nd, d.OC, "bdw", n);
+	int64_t bytes = d.Cg * d.HP * d.SW;
+	k.scr = tgt_alloca(c, c->ti32, bytes / 4);
+	k.zp = LLVMConstInt(c->ti8, (unsigned long long)(int64_t)k.e.rq.zp, 1);
+	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
+	k.wv = ir_xmalloc((size_t)(d.R * d.J * 2) * sizeof *k.wv);
+	fill_zx(c, &k, tgt_cidx(c, 0), bytes / 4);
+
+	LLVMValueRef in = tgt_upto(c, &ln, d.N);
+	LLVMValueRef ig = tgt_upto(c, &lg, d.G);
+	LLVMValueRef band = tgt_upto(c, &lb, d.NB);
+	LLVMValueRef oy0 = tgt_mad(c, band, d.RB, NULL);
+	/* the last band may be shorter */
+	LLVMValueRef nrows = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, band, tgt_cidx(c, d.NB - 1), ""),
+	                                     tgt_cidx(c, d.OH - (d.NB - 1) * d.RB), tgt_cidx(c, d.RB), "");
+	copy_band(c, &k, in, ig, oy0);
+	LLVMValueRef m = tgt_upto(c, &lm, d.OCg);
+	k.oc = tgt_mad(c, ig, d.OCg, m);
+	k.ybase = tgt_mad(c, tgt_mad(c, in, d.OC, k.oc), d.pool.oh * d.pool.ow, NULL);
+	k.b0 = tgt_load(c, c->ti32, k.bias, k.oc);
+	LLVMValueRef wrow = tgt_mad(c, k.oc, d.R * d.J * 2, NULL);
+	for (int64_t i = 0; i < d.R * d.J * 2; i++)
+		k.wv[i] = tgt_load(c, c->ti32, k.wg, LLVMBuildAdd(b, wrow, tgt_cidx(c, i), ""));
+	if (d.pooled)
+		pooled(c, &k); /* one band: the whole plane */
+	else
+		plain(c, &k, oy0, nrows);
+	tgt_loop_close(c, &lm);
+	tgt_loop_close(c, &lb);
+	tgt_loop_close(c, &lg);
+	tgt_loop_close(c, &ln);
+	free(k.wv);
+	return 1;
+}
