@@ -12,8 +12,10 @@
  * registers on NEON, scalars on Cortex-M and RISC-V.
  *
  * The weights are repacked at compile time into rows padded with +0 to a
- * multiple of 16; the last block of x is a masked load with +0 in the
- * lanes past I (never reading beyond x).  A padded lane adds +0 * +0 = +0
+ * multiple of 16, interleaved per group of outputs so that the kernel reads
+ * them as one sequential stream (8 row streams were about 1.5 us slower on
+ * the MLP's 784 -> 128 layer); the last block of x is a masked load with +0
+ * in the lanes past I (never reading beyond x).  A padded lane adds +0 * +0 = +0
  * to its partial, which starts at +0 and so is never -0 (a float sum is -0
  * only when both addends are): adding +0 leaves it unchanged, NaN and
  * infinities included.  G outputs share each x load and give G independent
@@ -30,6 +32,7 @@ enum { P = IR_DENSE_F32_PARTS, GMAX = 8 };
 typedef struct {
 	int64_t N, I, O, IB; /* IB: blocks of P inputs, the last maybe partial */
 	int64_t tail;        /* inputs in a partial last block, 0 when none */
+	int G;               /* outputs per group (group()) */
 	LLVMTypeRef tv;
 	LLVMValueRef w, bias, x, y;
 	LLVMValueRef acc[GMAX];
@@ -44,17 +47,23 @@ static void put_f32(unsigned char *p, float v)
 		p[b] = (unsigned char)(u >> (8 * b));
 }
 
-/* The weights as [O][IB * P], +0 past I. */
+/* The weights in the order the kernel reads them, one sequential stream:
+ * for each group of g outputs from o0, block after block, the g rows'
+ * blocks of P: element (o0 * IB + blk * g + j) * P + l is w[o0 + j][blk * P
+ * + l], +0 past I. */
 static void pack(Cg *c, const Node *nd, Dense *k, int n)
 {
 	const float *w = c->g->vals[nd->in[1]].data;
 	size_t len = (size_t)(k->O * k->IB * P * 4);
 	unsigned char *wb = ir_xcalloc(len ? len : 1, 1);
+	int64_t full = k->O / k->G * k->G;
 	char name[320];
 
-	for (int64_t o = 0; o < k->O; o++)
+	for (int64_t o = 0; o < k->O; o++) {
+		int64_t j = o < full ? o % k->G : o - full, g = o < full ? k->G : k->O - full;
 		for (int64_t i = 0; i < k->I; i++)
-			put_f32(wb + (o * k->IB * P + i) * 4, w[o * k->I + i]);
+			put_f32(wb + (((o - j) * k->IB + i / P * g + j) * P + i % P) * 4, w[o * k->I + i]);
+	}
 	snprintf(name, sizeof name, "%s.wdf32_%d", c->name, n);
 	k->w = tgt_const_bytes(c, name, wb, len ? len : 1);
 	LLVMSetAlignment(k->w, 64); /* rows of 64 bytes: aligned vector loads */
@@ -108,7 +117,7 @@ static void step(Cg *c, Dense *k, int g, LLVMValueRef o0, LLVMValueRef blk, LLVM
 	LLVMBuilderRef b = c->b;
 
 	for (int j = 0; j < g; j++) {
-		LLVMValueRef row = tgt_mad(c, LLVMBuildNSWAdd(b, o0, tgt_cidx(c, j), ""), k->IB, blk);
+		LLVMValueRef row = tgt_mad(c, o0, k->IB, tgt_mad(c, blk, g, tgt_cidx(c, j)));
 		LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, row), 64);
 		LLVMValueRef a = LLVMBuildFAdd(b, LLVMBuildLoad2(b, k->tv, k->acc[j], ""),
 		                               LLVMBuildFMul(b, xv, wv, ""), "");
@@ -182,10 +191,10 @@ int tgt_dense_f32(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	if (tgt_x86_f32_lanes(c->tm) == 16) /* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
 		LLVMAddAttributeAtIndex(c->fn, LLVMAttributeFunctionIndex,
 		                        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
+	int G = k.G = group(c->tm);
 	pack(c, nd, &k, n);
 	if (nd->nin > 2)
 		k.bias = tgt_const_value(c, nd->in[2], NULL, "bdf32_", n);
-	int G = group(c->tm);
 	for (int j = 0; j < G; j++)
 		k.acc[j] = tgt_alloca(c, k.tv, 1);
 
