@@ -13,7 +13,7 @@
  *
  * The weights are repacked at compile time into rows padded with +0 to a
  * multiple of 16, interleaved per group of outputs so that the kernel reads
- * them as one sequential stream (8 row streams were about 1.5 us slower on
+ * them as one sequential stream (8 row streams were about 1 us slower on
  * the MLP's 784 -> 128 layer); the last block of x is a masked load with +0
  * in the lanes past I (never reading beyond x).  A padded lane adds +0 * +0 = +0
  * to its partial, which starts at +0 and so is never -0 (a float sum is -0
