@@ -9,17 +9,23 @@
  * additions in the interpreter's order, and the tree is the same shuffles
  * and fadds (lanes s and s + h, the low half first).  LLVM legalizes the
  * vector for each target: one zmm with AVX-512, two ymm with AVX2, four q
- * registers on NEON, scalars on Cortex-M and RISC-V.
+ * registers on NEON, RVV registers with V, scalars on Cortex-M and other
+ * RISC-V.
  *
  * The weights are repacked at compile time into rows padded with +0 to a
- * multiple of 16, interleaved per group of outputs so that the kernel reads
- * them as one sequential stream (8 row streams were about 1 us slower on
- * the MLP's 784 -> 128 layer); the last block of x is a masked load with +0
- * in the lanes past I (never reading beyond x).  A padded lane adds +0 * +0 = +0
- * to its partial, which starts at +0 and so is never -0 (a float sum is -0
- * only when both addends are): adding +0 leaves it unchanged, NaN and
- * infinities included.  G outputs share each x load and give G independent
- * chains (fadd latency, not a chain of I additions, was the bound); G only
+ * multiple of 16, interleaved per group of outputs so that the kernel
+ * reads them as one sequential stream (8 row streams were about 1 us
+ * slower on the MLP's 784 -> 128 layer); the last block of x is a masked
+ * load with +0 in the lanes past I (never reading beyond x).  A padded
+ * lane adds +0 * +0 = +0 to its partial, which starts at +0 and so is
+ * never -0 (in round-to-nearest a sum is -0 only when both addends are):
+ * adding +0 leaves it unchanged, NaN and infinities included.  Where two
+ * different NaNs meet, which one comes out is not pinned down (LLVM may
+ * commute an fadd, as a C compiler may in the interpreter); every other
+ * bit is.
+ *
+ * G outputs share each x load and give G independent chains (the fadd
+ * latency, no longer a chain of I additions, is then hidden); G only
  * groups the outputs, it never changes any output's arithmetic.
  */
 #include <stdlib.h>

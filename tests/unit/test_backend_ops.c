@@ -1141,6 +1141,38 @@ static void test_dense_f32_exact(void)
 	exact_f32 = 0;
 }
 
+/* The f32 dense's vector fadd and fmul really appear on the cross targets
+ * (NEON .4s, FPv4 s registers, RVV), and no fused multiply-add. */
+static void test_dense_f32_insns(void)
+{
+	static const struct {
+		const char *triple, *cpu, *features, *mattr, *want, *never;
+	} t[] = {
+		{"aarch64-linux-gnu", NULL, NULL, "", "fadd[[:space:]]+v[0-9]+\\.4s", "fmla|fmadd"},
+		{"thumbv7em-none-eabihf", "cortex-m4", NULL, "", "vadd\\.f32", "vfma|vmla"},
+		{"riscv64-linux-gnu", "generic-rv64", "+v", "--mattr=+v", "vfadd\\.vv", "vfmacc|fmadd"},
+	};
+	static const Prec f32 = {DT_F32, 0, SCALE_SPAN};
+	int x;
+	Graph *g = new_graph(&f32, shp(2, 1, 40, 0, 0), &x);
+
+	ir_add_output(g, add_dense(g, x, 5, 1, ACT_RELU, &f32));
+	place(g, 0);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		Diag d = {.out = NULL};
+		TgtOptions o = {.triple = t[i].triple, .cpu = t[i].cpu, .features = t[i].features,
+		                .opt_level = 2, .name = "m", .out_obj = path("x.o"), .emit = TGT_EMIT_OBJ};
+		check(tgt_compile(g, &o, &d) == 0 &&
+		      sh("llvm-objdump-19 -d %s %s > %s", t[i].mattr, path("x.o"), path("x.dis")) == 0 &&
+		      sh("grep -Eq '%s' %s", t[i].want, path("x.dis")) == 0 &&
+		      sh("grep -Eq '%s' %s", t[i].never, path("x.dis")) != 0,
+		      "f32 dense for %s%s%s: %s, no %s", t[i].triple, t[i].features ? " " : "",
+		      t[i].features ? t[i].features : "", t[i].want, t[i].never);
+		unlink(path("x.o"));
+	}
+	ir_graph_free(g);
+}
+
 static void test_maxpool(const Prec *p)
 {
 	char desc[200];
@@ -1797,6 +1829,7 @@ int main(int argc, char **argv)
 			test_dense(n, in, o, p16.b64 || rnd() % 2, (Act)(rnd() % 3), &p16);
 	}
 	test_dense_f32_exact();
+	test_dense_f32_insns();
 	for (int i = 0; i < 8; i++) {
 		Prec p = {i % 3 == 0 ? DT_F32 : i % 3 == 1 ? DT_I8 : DT_I16, 0, SCALE_SPAN};
 		test_maxpool(&p);
