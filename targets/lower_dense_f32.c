@@ -17,10 +17,10 @@
  * reads them as one sequential stream (8 row streams took 4.0 us instead
  * of 3.0 on the MLP's 784 -> 128 layer, on a loaded machine); the last
  * block of x is a masked load with +0 in the lanes past I (never reading
- * beyond x).  A padded
- * lane adds +0 * +0 = +0 to its partial, which starts at +0 and so is
- * never -0 (in round-to-nearest a sum is -0 only when both addends are):
- * adding +0 leaves it unchanged, NaN and infinities included.  Where two
+ * beyond x).  A padded lane adds +0 * +0 = +0 to its partial, which
+ * starts at +0 and so is never -0 (in round-to-nearest a sum is -0 only
+ * when both addends are): adding +0 leaves it unchanged, NaN and
+ * infinities included.  Where two
  * different NaNs meet, which one comes out is not pinned down (LLVM may
  * commute an fadd, as a C compiler may in the interpreter); every other
  * bit is.
