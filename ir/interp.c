@@ -18,7 +18,18 @@
  *           like the accumulation (as TFLite's and CMSIS-NN's kernels do on
  *           real hardware).  int16 activations with an int64 bias accumulate
  *           in int64 (wrapping) and requantize with ir_mbqm64 (TFLite 16x8).
- *   dense   the same with one input row, i ascending.
+ *   dense   int: the same with one input row, i ascending.  f32 (not
+ *           one chain of I dependent additions, which would bound every
+ *           compiled dense by the fadd latency): 16 partial sums
+ *           p[0..15], each +0 at first; for i ascending
+ *             p[i % 16] = p[i % 16] + x[i]*w[o][i]   (fmul then fadd)
+ *           then the tree: for h = 8, 4, 2, 1, for s < h:
+ *             p[s] = p[s] + p[s + h];
+ *           acc = bias ? p[0] + bias[o] : p[0]; then relu / relu6 as
+ *           conv2d.  A partial starts at +0 and a float sum is -0 only
+ *           when both addends are, so no partial is ever -0: adding an
+ *           exact +0 (a zero x times a zero w) leaves it as it is, which
+ *           lets compiled code pad I to a multiple of 16 with zeros.
  *   relu    f32 x < 0 ? 0 : x; int max(x, zp) (relu keeps its input's q).
  *   maxpool the first in-bound element of the (dilated) window (ky, then
  *           kx), then every later one that is > it; an empty window gives
@@ -307,17 +318,34 @@ static void conv2d_s16(const Geom *gm, const NodeRt *rt, const int16_t *x, int32
 
 /* ---- dense ----------------------------------------------------------------- */
 
+/* The f32 sum of one output in IR_DENSE_F32_PARTS interleaved partial sums
+ * and a fixed tree (the definition in the header comment): a compiled
+ * target keeps the partials in vector lanes, so no chain of I dependent
+ * additions bounds it. */
+static float dense_f32_sum(int64_t I, const float *xr, const float *wr)
+{
+	float p[IR_DENSE_F32_PARTS];
+
+	for (int s = 0; s < IR_DENSE_F32_PARTS; s++)
+		p[s] = 0.0f;
+	for (int64_t i = 0; i < I; i++) {
+		const float t = xr[i] * wr[i];
+		p[i % IR_DENSE_F32_PARTS] = p[i % IR_DENSE_F32_PARTS] + t;
+	}
+	for (int h = IR_DENSE_F32_PARTS / 2; h >= 1; h /= 2)
+		for (int s = 0; s < h; s++)
+			p[s] = p[s] + p[s + h];
+	return p[0];
+}
+
 static void dense_f32(int64_t N, int64_t I, int64_t O, Act act, const float *x, const float *w,
 		      const float *bias, float *out)
 {
 	for (int64_t b = 0; b < N; b++)
 	for (int64_t o = 0; o < O; o++) {
-		const float *xr = x + b * I, *wr = w + o * I;
-		float acc = bias ? bias[o] : 0.0f;
-		for (int64_t i = 0; i < I; i++) {
-			const float p = xr[i] * wr[i];
-			acc = acc + p;
-		}
+		float acc = dense_f32_sum(I, x + b * I, w + o * I);
+		if (bias)
+			acc = acc + bias[o];
 		out[b * O + o] = act_f32(acc, act);
 	}
 }

@@ -579,9 +579,9 @@ static int64_t numel(const Value *v)
 	return ir_shape_numel(&v->shape);
 }
 
-/* out[n,o] = act(b[o] + sum_i x[n,i] * w[o,i]); the sum is a reduction over
- * i (the weight row is contiguous), which LLVM vectorizes for integers; a
- * float reduction stays in order. */
+/* out[n,o] = act(b[o] + sum_i x[n,i] * w[o,i]) in integers; the sum is a
+ * reduction over i (the weight row is contiguous), which LLVM vectorizes.
+ * Every f32 dense goes to lower_dense_f32.c (its own order of additions). */
 static void lower_dense(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Graph *g = c->g;
@@ -972,7 +972,7 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	case OP_CONCAT: tgt_lower_eltwise(c, n, fn); break;
 	case OP_DENSE:
 		if (!tgt_dense_smlad(c, n, px, py) &&
-		    !tgt_dense_f32(c, n, px, py)) /* kernel_armm.c, kernel_dense_f32.c */
+		    !tgt_dense_f32(c, n, px, py)) /* kernel_armm.c, lower_dense_f32.c */
 			lower_dense(c, n, px, py);
 		break;
 	case OP_CLIP:

@@ -160,8 +160,9 @@ int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
 /* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
  * AVX2, 0 otherwise (not x86-64: the generic loops). */
 int tgt_x86_f32_lanes(const TgtMachine *m);
-/* kernel_dense_f32.c: the f32 dense over x and y; 1 when it emitted the
- * body, 0 (nothing emitted) when the node or target does not fit. */
+/* lower_dense_f32.c: every f32 dense over x and y, on every target (the
+ * interpreter's 16 partial sums in a vector); 1 when it emitted the body,
+ * 0 (nothing emitted) for an integer dense. */
 int tgt_dense_f32(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */

@@ -64,7 +64,25 @@ def out_size(n, k, s, d, p0, p1):
     return (n + p0 + p1 - d * (k - 1) - 1) // s + 1
 
 
-def write_case(d, spec, rng):
+def dense_tail(d, lines, y, n, seed):
+    """An f32 case ends in flatten and a dense of I = OC*OH*OW inputs (rarely
+    a multiple of 16: the last partial block of lower_dense_f32.c) to 1..20
+    outputs, from its own generator so the other cases stay as they were."""
+    r = np.random.default_rng(1000 * seed + 17 * n + 1)
+    o = int(r.integers(1, 21))
+    lines.append(f"yf = flatten({y}) {{ axis = 1 }}")
+    np.save(os.path.join(d, "wd.npy"), r.normal(0, 0.1, size=(o, n)).astype(np.float32))
+    np.save(os.path.join(d, "bd.npy"), r.normal(0, 0.3, size=(o,)).astype(np.float32))
+    lines.insert(3, f"const wd : f32[{o},{n}] = npy(\"wd.npy\")")
+    lines.insert(4, f"const bd : f32[{o}] = npy(\"bd.npy\")")
+    if r.random() < 0.5:
+        lines.append("yd = dense(yf, wd, bd)")
+    else:
+        lines.append("yd = dense(yf, wd)")
+    return "yd", f" dense {n}->{o}"
+
+
+def write_case(d, spec, rng, dense=None):
     c, oc, g, k, stride, pad, dil, h, w, act, pool = spec
     oh = out_size(h, k, stride, dil, pad[0], pad[2])
     ow = out_size(w, k, stride, dil, pad[1], pad[3])
@@ -108,6 +126,13 @@ def write_case(d, spec, rng):
         lines.append(f"y2 = maxpool2d({y}) {{ kernel = [{pool[0]},{pool[0]}], "
                      f"stride = [{pool[1]},{pool[1]}] }}")
         y = "y2"
+    tail = ""
+    if dense is not None:
+        ph, pw = oh, ow
+        if pool:
+            ph = (oh - pool[0]) // pool[1] + 1
+            pw = (ow - pool[0]) // pool[1] + 1
+        y, tail = dense_tail(d, lines, y, oc * ph * pw, dense)
     lines.append(f"output {y}")
     with open(os.path.join(d, "model.qg"), "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -116,7 +141,7 @@ def write_case(d, spec, rng):
     np.save(os.path.join(d, "x.npy"), pix(3).astype(np.float32))
     what = (f"C={c} OC={oc} G={g} K={k} stride={stride} pad={pad} dil={dil} "
             f"in={h}x{w}{' pre-relu' if pre_relu else ''}{' ' + act if act else ''}"
-            f"{' maxpool%dx%d/%d' % (pool[0], pool[0], pool[1]) if pool else ''}")
+            f"{' maxpool%dx%d/%d' % (pool[0], pool[0], pool[1]) if pool else ''}{tail}")
     return what
 
 
@@ -129,13 +154,15 @@ def main():
         spec = FIXED[i] if i < len(FIXED) else pick(rng)
         i += 1
         name = "case%02d" % len(rows)
-        what = write_case(os.path.join(out, name), spec, rng)
-        if what is None:
-            continue
         # most cases int8 fixed point; every fourth float requantization,
-        # every seventh int16 and every fifth f32 (the generic and f32 paths)
+        # every seventh int16 and every fifth f32 (the generic and f32 paths;
+        # an f32 case ends in a dense)
         n = len(rows)
         prec = "f32" if n % 5 == 4 else "int16" if n % 7 == 6 else "int8"
+        what = write_case(os.path.join(out, name), spec, rng,
+                          seed * 100 + n if prec == "f32" else None)
+        if what is None:
+            continue
         req = "float" if prec == "int8" and n % 4 == 3 else "fixed"
         rows.append(f"{name} {prec} {req} {what}")
     with open(os.path.join(out, "cases.txt"), "w") as f:

@@ -58,6 +58,8 @@ static float rndu(float lo, float hi)
 static const char *qrt_lib, *qrt_inc;
 static char dir[64];
 static int exact_f32; /* run_case: every float must be bit-identical */
+/* run_case: when set, changes the random f32 input (index, elements) */
+static void (*special_x)(int i, float *x, int64_t n);
 
 static char *path(const char *name)
 {
@@ -501,6 +503,8 @@ static void run_case(Graph *g, const char *desc)
 		}
 		for (int64_t k = 0; k < n; k++)
 			x[k] = rndu(lo, hi);
+		if (special_x)
+			special_x(i, x, n);
 		fwrite(x, sizeof(float), (size_t)n, f);
 		if (q) {
 			int sz = ir_dtype_size(v->dt);
@@ -1052,6 +1056,120 @@ static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const
 	         (long long)n, (long long)i, (long long)o, bias ? " bias" : "", ir_act_name(act),
 	         p->scale == SCALE_LEFT ? " (M > 1)" : p->scale == SCALE_HUGE ? " (M >= 2^14)" : "");
 	run_case(g, desc);
+	ir_graph_free(g);
+}
+
+/* x with a quiet NaN at 3 (so every sum is that NaN: one NaN, so its bits
+ * cannot depend on the order) and -0 at 0 and 2 */
+static void nan_x(int i, float *x, int64_t n)
+{
+	(void)i;
+	x[0] = -0.0f;
+	if (n > 2)
+		x[2] = -0.0f;
+	if (n > 3)
+		x[3] = NAN;
+}
+
+static void negzero_x(int i, float *x, int64_t n)
+{
+	(void)i;
+	for (int64_t k = 0; k < n; k += 5)
+		x[k] = -0.0f;
+}
+
+/* The f32 dense (targets/lower_dense_f32.c: 16 partial sums in a vector,
+ * G outputs at a time) equals the interpreter bit for bit: I below, at
+ * and past multiples of 16 (the masked last block), O from 1 to 20 (full
+ * and partial groups), batch 2, relu/relu6, with and without a bias (one
+ * of -0), -0 in x and w, an infinity in w, a NaN in x; for the host
+ * (AVX-512 here), x86-64-v3 (AVX2) and plain x86-64 (SSE2), -O0 to -O3.
+ * The host's object has vaddps on zmm and no FMA. */
+static void test_dense_f32_exact(void)
+{
+	static const Prec f32 = {DT_F32, 0, SCALE_SPAN};
+	static const int64_t cases[][3] = {
+		{1, 1, 1}, {1, 15, 3}, {1, 16, 8}, {2, 17, 9}, {1, 33, 20}, {2, 100, 13},
+		{1, 7, 16}, {1, 48, 17}, {2, 31, 4}, {1, 300, 10}, {1, 64, 2}, {2, 5, 11},
+	};
+	static const char *const cpu[] = {NULL, "x86-64-v3", "x86-64"};
+	const int nc = (int)(sizeof cases / sizeof cases[0]);
+	int avx512 = 0;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	avx512 = __builtin_cpu_supports("avx512f");
+#endif
+	exact_f32 = 1;
+	for (int c = 0; c < 2 * nc; c++) {
+		int64_t n = cases[c % nc][0], in = cases[c % nc][1], o = cases[c % nc][2];
+		int bias = c % 4 != 1, x, special = c / nc; /* second round: special values */
+		Act act = (Act)(c % 3);
+		char desc[240];
+		Graph *g = new_graph(&f32, shp(2, n, in, 0, 0), &x);
+		int y = add_dense(g, x, o, bias, act, &f32);
+		const Node *nd = &g->nodes[g->nnode - 1];
+		float *w = g->vals[nd->in[1]].data;
+
+		if (special) {
+			w[0] = -0.0f;
+			/* (a -0 in x there makes the only NaN of the sum) */
+			w[in * o - 1] = c % 2 ? INFINITY : -INFINITY;
+			if (bias)
+				((float *)g->vals[nd->in[2]].data)[0] = -0.0f;
+			special_x = c % 2 && in > 3 ? nan_x : negzero_x;
+			if (special_x == nan_x)
+				w[in * o - 1] = 2.0f; /* no inf beside the NaN: one NaN only */
+		}
+		ir_add_output(g, y);
+		place(g, 0);
+		force_cpu = cpu[c % 3];
+		host_only = force_cpu == NULL;
+		snprintf(desc, sizeof desc, "dense f32 exact x[%lld,%lld] o %lld%s act %s%s",
+		         (long long)n, (long long)in, (long long)o, bias ? " bias" : "",
+		         ir_act_name(act), !special ? "" : special_x == nan_x ? ", NaN and -0 in x, -0 in w"
+		         : ", -0 in x and w, inf in w");
+		run_case(g, desc);
+		ir_graph_free(g);
+		special_x = NULL, force_cpu = NULL, host_only = 0;
+		if (c == 9 && avx512) /* the host */
+			check(sh("llvm-objdump-19 -d %s > %s", path("m.o"), path("m.dis")) == 0 &&
+			      sh("grep -q 'vaddps.*%%zmm' %s", path("m.dis")) == 0 &&
+			      sh("grep -q vfmadd %s", path("m.dis")) != 0,
+			      "the host's f32 dense object adds zmm vectors and has no vfmadd");
+	}
+	exact_f32 = 0;
+}
+
+/* The f32 dense's vector fadd and fmul really appear on the cross targets
+ * (NEON .4s, FPv4 s registers, RVV), and no fused multiply-add. */
+static void test_dense_f32_insns(void)
+{
+	static const struct {
+		const char *triple, *cpu, *features, *mattr, *want, *never;
+	} t[] = {
+		{"aarch64-linux-gnu", NULL, NULL, "", "fadd[[:space:]]+v[0-9]+\\.4s", "fmla|fmadd"},
+		{"thumbv7em-none-eabihf", "cortex-m4", NULL, "", "vadd\\.f32", "vfma|vmla"},
+		{"riscv64-linux-gnu", "generic-rv64", "+v", "--mattr=+v", "vfadd\\.vv", "vfmacc|fmadd"},
+	};
+	static const Prec f32 = {DT_F32, 0, SCALE_SPAN};
+	int x;
+	Graph *g = new_graph(&f32, shp(2, 1, 40, 0, 0), &x);
+
+	ir_add_output(g, add_dense(g, x, 5, 1, ACT_RELU, &f32));
+	place(g, 0);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		Diag d = {.out = NULL};
+		TgtOptions o = {.triple = t[i].triple, .cpu = t[i].cpu, .features = t[i].features,
+		                .opt_level = 2, .name = "m", .out_obj = path("x.o"), .emit = TGT_EMIT_OBJ};
+		check(tgt_compile(g, &o, &d) == 0 &&
+		      sh("llvm-objdump-19 -d %s %s > %s", t[i].mattr, path("x.o"), path("x.dis")) == 0 &&
+		      sh("grep -Eq '%s' %s", t[i].want, path("x.dis")) == 0 &&
+		      sh("grep -Eq '%s' %s", t[i].never, path("x.dis")) != 0,
+		      "f32 dense for %s%s%s: %s, no %s", t[i].triple, t[i].features ? " " : "",
+		      t[i].features ? t[i].features : "", t[i].want, t[i].never);
+		unlink(path("x.o"));
+	}
 	ir_graph_free(g);
 }
 
@@ -1710,6 +1828,8 @@ int main(int argc, char **argv)
 		if (i < 4)
 			test_dense(n, in, o, p16.b64 || rnd() % 2, (Act)(rnd() % 3), &p16);
 	}
+	test_dense_f32_exact();
+	test_dense_f32_insns();
 	for (int i = 0; i < 8; i++) {
 		Prec p = {i % 3 == 0 ? DT_F32 : i % 3 == 1 ? DT_I8 : DT_I16, 0, SCALE_SPAN};
 		test_maxpool(&p);
