@@ -12,6 +12,10 @@
 # models (tests/e2e/make_qdq.py), the compiled objects.  Nothing is
 # downloaded.  Settings from the environment:
 #   BENCH_SECONDS  timed seconds per measurement (default 1)
+#   BENCH_ROUNDS   rounds (default 1): every row is timed once per round,
+#                  the rows in turn, and reported by the median of its
+#                  rounds' medians and the least minimum, so that a slow
+#                  spell of the machine falls on every engine alike
 #   BENCH_CPU      the CPU every measurement is pinned to with taskset
 #                  (default the last one)
 #   BENCH_MODELS   the models (default "cnn mlp dscnn"; one without weights
@@ -26,6 +30,7 @@ bench=$root/bench
 ex=$root/examples/fashion_mnist
 build=${1:-$root/build-bench}
 secs=${BENCH_SECONDS:-1}
+rounds=${BENCH_ROUNDS:-1}
 models=${BENCH_MODELS:-cnn mlp dscnn}
 node_prefix=${QC_NODE_PREFIX:-/opt/quantc-node}
 py=/usr/bin/python3
@@ -118,23 +123,53 @@ compile() {
 			"$bench/time_model.c" "$dir/$name.o" "$build/libqrt.a" -o "$dir/time"
 }
 
-# record MODEL ENGINE PRECISION < "median_us M min_us m runs N class C":
-# files the measurement; without one, says why (the last line of $work/err)
-record() {
-	local line
-	read -r line || line=
-	case $line in
-	median_us*) echo "$1|$2|$3|$line" >> "$work/results" ;;
-	*) echo "skipped $1 $2 $3: no measurement: $(tail -1 "$work/err" 2> /dev/null)" ;;
-	esac
+# timed MODEL ENGINE PRECISION COMMAND...: a row of the table, whose
+# COMMAND prints "median_us M min_us m runs N class C"; time_rows runs them
+nrow=0
+timed() {
+	row_what[nrow]="$1|$2|$3"
+	shift 3
+	row_cmd[nrow]=$(printf '%q ' "$@")
+	nrow=$((nrow + 1))
 }
 
-# quantc_row MODEL TAG ENGINE PRECISION [OPTIONS]: compiles and times one object
+# time_rows: every row once per round, in turn, into $work/rounds ("I|line");
+# then $work/results, a row per line: "MODEL|ENGINE|PRECISION|median_us M
+# min_us m runs N class C" with the median of the rounds' medians (the
+# lower middle one for an even count), the least minimum, all the runs;
+# a row without a measurement says why (the last line of its stderr)
+time_rows() {
+	local r i line
+	: > "$work/rounds"
+	for ((r = 1; r <= rounds; r++)); do
+		for ((i = 0; i < nrow; i++)); do
+			line=$(eval "${row_cmd[i]}" 2> "$work/err" | head -1) || true
+			case $line in
+			median_us*) echo "$i|$line" >> "$work/rounds" ;;
+			*) echo "skipped ${row_what[i]//|/ } (round $r): no measurement: $(tail -1 "$work/err" 2> /dev/null)" ;;
+			esac
+		done
+	done
+	: > "$work/results"
+	for ((i = 0; i < nrow; i++)); do
+		awk -F'|' -v i="$i" -v what="${row_what[i]}" '
+			$1 == i { split($2, f, " "); n++; med[n] = f[2]; runs += f[6]; cls = f[8]
+			          if (n == 1 || f[4] < lo) lo = f[4] }
+			END {
+				if (!n) exit
+				for (a = 1; a <= n; a++) for (b = a + 1; b <= n; b++)
+					if (med[b] < med[a]) { t = med[a]; med[a] = med[b]; med[b] = t }
+				printf "%s|median_us %s min_us %s runs %d class %s\n", what, med[int((n + 1) / 2)], lo, runs, cls
+			}' "$work/rounds" >> "$work/results"
+	done
+}
+
+# quantc_row MODEL TAG ENGINE PRECISION [OPTIONS]: compiles one object, a row
 quantc_row() {
 	local model=$1 tag=$2 engine=$3 prec=$4
 	shift 4
 	if compile "$model" "$tag" "$model" "$@"; then
-		"${pin[@]}" "$work/$tag/time" -t "$secs" "$work/x.f32" 2> "$work/err" | record "$model" "$engine" "$prec"
+		timed "$model" "$engine" "$prec" "${pin[@]}" "$work/$tag/time" -t "$secs" "$work/x.f32"
 	else
 		echo "skipped $model $engine $prec: quantc compile $* failed"
 	fi
@@ -175,7 +210,6 @@ if [ -n "${fm:-}" ]; then
 fi
 
 # --- the measurements ---------------------------------------------------------
-: > "$work/results"
 for m in $models; do
 	if [ -z "$(src "$m")" ]; then
 		echo "skipped $m: no $ex/$m.qg, and export_onnx.py made no $m.onnx (no weights in $ex/weights/$m?)"
@@ -219,8 +253,8 @@ for m in $models; do
 				echo "skipped onnxruntime $p $m: no $(basename "$f") (export_onnx.py or tests/e2e/make_qdq.py failed)"
 				continue
 			fi
-			NODE_PATH=$node_prefix/node_modules "${pin[@]}" node "$bench/ort_time.js" \
-				"$f" "$work/x.f32" "$secs" 2> "$work/err" | record "$m" "onnxruntime $ort_version" "${p/int8/int8 QDQ}"
+			timed "$m" "onnxruntime $ort_version" "${p/int8/int8 QDQ}" env NODE_PATH="$node_prefix/node_modules" \
+				"${pin[@]}" node "$bench/ort_time.js" "$f" "$work/x.f32" "$secs"
 		done
 	fi
 	if [ $have_torch = 1 ]; then
@@ -229,11 +263,13 @@ for m in $models; do
 			[ $e = fp32 ] && p=fp32
 			what="PyTorch $torch_version"
 			[ $e != fp32 ] && what="$what $e"
-			"${pin[@]}" $py "$bench/torch_time.py" "$m" "$e" "$work/x.f32" "$data/calib.npy" \
-				"$secs" 2> "$work/err" | record "$m" "$what" "$p"
+			timed "$m" "$what" "$p" "${pin[@]}" $py "$bench/torch_time.py" "$m" "$e" "$work/x.f32" \
+				"$data/calib.npy" "$secs"
 		done
 	fi
 done
+say "timing $nrow rows, $rounds round(s)"
+time_rows
 
 # onnxruntime-node's own cost of a call: a model of one Relu on the same input
 ort_overhead=
@@ -255,7 +291,7 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 '^model name' /proc/cpuinfo |
 echo "clock: $(awk -v h="$clock_hz" 'BEGIN { printf "%.3f GHz", h / 1e9 }') from a $clock_how"
 echo "$("$quantc" --version 2>/dev/null | head -1), ${cc} $("$cc" -dumpfullversion 2>/dev/null), onnxruntime-node ${ort_version:-absent}, torch ${torch_version:-absent}, node $(node --version 2>/dev/null || echo absent)"
 echo "peak: $peak_how"
-echo "timed ${secs} s per row after warm-up; batch 1, one thread; MACs/cycle = MACs / (median s x clock Hz), against the peak of the row's precision ($peak int8, $fpeak f32)"
+echo "timed ${secs} s per row after warm-up, $rounds round(s) of every row in turn (a row: the median of its rounds' medians, the least minimum); batch 1, one thread; MACs/cycle = MACs / (median s x clock Hz), against the peak of the row's precision ($peak int8, $fpeak f32)"
 echo
 echo "| model | engine | precision | median µs | min µs | runs | vs quantc int8 | MACs/cycle (% of peak) |"
 echo "|---|---|---|---:|---:|---:|---:|---:|"
