@@ -164,9 +164,10 @@ time_rows() {
 	done
 }
 
-# quantc_row MODEL TAG ENGINE PRECISION [OPTIONS]: compiles one object, a row
+# quantc_row MODEL TAG ENGINE PRECISION [OPTIONS]: compiles one object into
+# $work/MODEL/TAG (its own: the rows are timed after every model compiled), a row
 quantc_row() {
-	local model=$1 tag=$2 engine=$3 prec=$4
+	local model=$1 tag=$1/$2 engine=$3 prec=$4
 	shift 4
 	if compile "$model" "$tag" "$model" "$@"; then
 		timed "$model" "$engine" "$prec" "${pin[@]}" "$work/$tag/time" -t "$secs" "$work/x.f32"
@@ -229,7 +230,7 @@ for m in $models; do
 
 	quantc_row "$m" i8 quantc int8
 	# --mcpu native: measured too when its object is not the default's
-	if compile "$m" nat "$m" --mcpu native && cmp -s "$work/nat/$m.o" "$work/i8/$m.o"; then
+	if compile "$m" nat "$m" --mcpu native && cmp -s "$work/nat/$m.o" "$work/$m/i8/$m.o"; then
 		echo "$m" >> "$work/native_same"
 	else
 		quantc_row "$m" nat "quantc --mcpu native" int8 --mcpu native
