@@ -55,8 +55,17 @@ int main(int argc, char **argv)
 	if ((rc = drv_parse_options(argc, argv, &o, &d)))
 		return rc;
 	d.quiet = o.quiet;
+	/* every file the command writes is renamed into place at the end, all
+	 * of them or (on any failure) none */
+	int mark = ir_outputs_begin();
 	rc = fn(&o, &d);
 	if (rc == 0 && d.nerrors)
 		rc = EXIT_INPUT;
+	if (rc == 0) {
+		if (ir_outputs_commit(mark, &d))
+			rc = EXIT_INPUT;
+	} else {
+		ir_outputs_abort(mark);
+	}
 	return rc;
 }

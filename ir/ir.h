@@ -437,16 +437,34 @@ int ir_conv_pool(const Graph *g, const Node *n, ConvPool *p);
 
 /* ---- util.c -------------------------------------------------------------- */
 
-/* Writes a file atomically: data goes to a temporary file beside path that is
- * renamed over it only when complete.  Open with ir_atomic_open, write to the
- * FILE, then ir_atomic_commit (or ir_atomic_abort on failure). */
+/* Output files (outputs.c).  Open with ir_atomic_open, write to the FILE,
+ * then ir_atomic_commit (or ir_atomic_abort on failure).  The data goes to a
+ * temporary beside path; the commit checks every write (ENOSPC, EFBIG) and
+ * renames it over path, or, inside a transaction, leaves that to
+ * ir_outputs_commit.  An output that is not a regular file, is an input, or
+ * is the same file as another output of the transaction is refused. */
 typedef struct {
 	FILE *f;
 	char *path, *tmp;
+	int slot;
 } AtomicFile;
 int ir_atomic_open(AtomicFile *af, const char *path, Diag *d);
 int ir_atomic_commit(AtomicFile *af, Diag *d);
 void ir_atomic_abort(AtomicFile *af);
+/* A transaction: the files committed after ir_outputs_begin (which returns
+ * its mark) are renamed into place by ir_outputs_commit(mark) all together,
+ * only when every one of them was written, or none is (the files they would
+ * replace stay as they were; a failure is diagnosed).  ir_outputs_abort(mark)
+ * removes them.  Transactions nest: an inner commit leaves its files to the
+ * enclosing transaction, while ir_outputs_publish renames them at once (the
+ * --dump-dir files, wanted even when the command later fails).  Temporaries
+ * left when the process exits or is killed by a signal are removed. */
+int ir_outputs_begin(void);
+int ir_outputs_commit(int mark, Diag *d);
+int ir_outputs_publish(int mark, Diag *d);
+void ir_outputs_abort(int mark);
+/* Whether path is a file ir_fopen_input has read (after ir_protect_inputs). */
+int ir_path_is_input(const char *path);
 void *ir_xmalloc(size_t n);                 /* aborts (ICE) on exhaustion */
 void *ir_xcalloc(size_t n, size_t sz);
 void *ir_xrealloc(void *p, size_t n);

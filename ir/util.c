@@ -1,6 +1,6 @@
 /* util.c — memory helpers that never return NULL, overflow-checked sizes,
- * opening input files (regular files only), and atomic output files (a
- * failed compile leaves nothing behind, and never replaces an input). */
+ * and opening input files (regular files only), which no output may then
+ * replace (outputs.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -144,74 +144,8 @@ FILE *ir_open_input(const char *path, const char *fail, Diag *d, Loc loc)
 	return f;
 }
 
-/* ---- output files ---------------------------------------------------------- */
-
-int ir_atomic_open(AtomicFile *af, const char *path, Diag *d)
+int ir_path_is_input(const char *path)
 {
 	struct stat st;
-	size_t n = strlen(path);
-	int fd;
-
-	memset(af, 0, sizeof *af);
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		diag_error(d, loc_none(), "cannot write '%s': not a regular file", path);
-		return -1;
-	}
-	if (inputs.on && stat(path, &st) == 0 && is_input(&st)) {
-		diag_error(d, loc_none(), "cannot write '%s': it is one of the input files; "
-		           "choose another output", path);
-		return -1;
-	}
-	af->path = ir_xstrdup(path);
-	af->tmp = ir_xmalloc(n + 16);
-	memcpy(af->tmp, path, n);
-	memcpy(af->tmp + n, ".tmp.XXXXXX", 12);
-	fd = mkstemp(af->tmp);
-	if (fd < 0) {
-		diag_error(d, loc_none(), "cannot write '%s': %s", path, strerror(errno));
-		free(af->path);
-		free(af->tmp);
-		memset(af, 0, sizeof *af);
-		return -1;
-	}
-	/* mkstemp makes 0600; outputs are ordinary files */
-	fchmod(fd, 0644);
-	af->f = fdopen(fd, "wb");
-	if (!af->f) {
-		close(fd);
-		ir_atomic_abort(af);
-		diag_error(d, loc_none(), "cannot write '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int ir_atomic_commit(AtomicFile *af, Diag *d)
-{
-	int bad = ferror(af->f);
-
-	if (fclose(af->f) != 0)
-		bad = 1;
-	af->f = NULL;
-	if (bad || rename(af->tmp, af->path) != 0) {
-		diag_error(d, loc_none(), "cannot write '%s': %s", af->path,
-		           bad ? "write failed" : strerror(errno));
-		ir_atomic_abort(af);
-		return -1;
-	}
-	free(af->path);
-	free(af->tmp);
-	memset(af, 0, sizeof *af);
-	return 0;
-}
-
-void ir_atomic_abort(AtomicFile *af)
-{
-	if (af->f)
-		fclose(af->f);
-	if (af->tmp)
-		unlink(af->tmp);
-	free(af->path);
-	free(af->tmp);
-	memset(af, 0, sizeof *af);
+	return inputs.on && stat(path, &st) == 0 && is_input(&st);
 }

@@ -129,31 +129,39 @@ static int print_to(FILE *f, Graph *g, const char *heading, const PipelineOption
 	return ir_print(f, g, &pr, d);
 }
 
+/* NN-pass.qg with its .npy side files and NN-pass.dot: renamed into place at
+ * once, together (they are wanted even when a later step fails). */
 static int dump_file(Graph *g, const char *dir, int idx, const char *what,
                      const char *heading, const PipelineOptions *po, Diag *d)
 {
 	char path[4096], prefix[128];
 	AtomicFile af;
+	int mark = ir_outputs_begin();
 
 	snprintf(prefix, sizeof prefix, "%02d-%s.", idx, what);
 	snprintf(path, sizeof path, "%s/%02d-%s.qg", dir, idx, what);
 	if (ir_atomic_open(&af, path, d))
-		return -1;
+		goto fail;
 	if (print_to(af.f, g, heading, po, dir, prefix, d)) {
 		ir_atomic_abort(&af);
-		return -1;
+		goto fail;
 	}
 	if (ir_atomic_commit(&af, d))
-		return -1;
+		goto fail;
 	/* the same graph as a picture, NN-pass.dot beside NN-pass.qg */
 	snprintf(path, sizeof path, "%s/%02d-%s.dot", dir, idx, what);
 	if (ir_atomic_open(&af, path, d))
-		return -1;
+		goto fail;
 	if (ir_print_dot(af.f, g, heading)) {
 		ir_atomic_abort(&af);
-		return -1;
+		goto fail;
 	}
-	return ir_atomic_commit(&af, d);
+	if (ir_atomic_commit(&af, d))
+		goto fail;
+	return ir_outputs_publish(mark, d);
+fail:
+	ir_outputs_abort(mark);
+	return -1;
 }
 
 static double now(void)

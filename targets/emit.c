@@ -94,33 +94,28 @@ static void init_types(Cg *c)
 	c->tidx = LLVMIntPtrTypeInContext(c->ctx, c->td);
 }
 
-/* Opens every file, writes it, and commits them only when all were written. */
+/* Writes every file; inside the driver's output transaction they are
+ * renamed into place together, only once all of them were written. */
 static int write_all(OutFile *f, int n, Diag *d)
 {
-	AtomicFile af[4];
-	int i, k, bad = 0;
+	int mark = ir_outputs_begin();
 
-	for (i = 0; i < n; i++) {
-		if (ir_atomic_open(&af[i], f[i].path, d)) {
-			bad = 1;
-			break;
+	for (int i = 0; i < n; i++) {
+		AtomicFile af;
+		if (ir_atomic_open(&af, f[i].path, d))
+			goto fail;
+		if (fwrite(f[i].data, 1, f[i].len, af.f) != f[i].len) {
+			diag_error(d, loc_none(), "cannot write '%s': out of memory", f[i].path);
+			ir_atomic_abort(&af);
+			goto fail;
 		}
-		if (fwrite(f[i].data, 1, f[i].len, af[i].f) != f[i].len || fflush(af[i].f)) {
-			diag_error(d, loc_none(), "cannot write '%s'", f[i].path);
-			ir_atomic_abort(&af[i]);
-			bad = 1;
-			break;
-		}
+		if (ir_atomic_commit(&af, d))
+			goto fail;
 	}
-	if (bad) {
-		for (k = 0; k < i; k++)
-			ir_atomic_abort(&af[k]);
-		return 1;
-	}
-	for (i = 0; i < n; i++)
-		if (ir_atomic_commit(&af[i], d))
-			bad = 1;
-	return bad;
+	return ir_outputs_commit(mark, d) ? 1 : 0;
+fail:
+	ir_outputs_abort(mark);
+	return 1;
 }
 
 static int check_options(const Graph *g, const TgtOptions *o, const char *name, Diag *d)
