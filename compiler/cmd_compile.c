@@ -12,6 +12,10 @@ int cmd_compile(const Options *o, Diag *d)
 		diag_error(d, loc_none(), "compile: no output given (-o OUT.o)");
 		return EXIT_USAGE;
 	}
+	/* what can be checked before the model is read */
+	if ((o->tgt.name && tgt_check_name(o->tgt.name, 1, d)) ||
+	    tgt_check_output(o->out, o->tgt.emit, d))
+		return EXIT_INPUT;
 	if ((rc = drv_load_and_run(o, &g, &calib, d)))
 		goto out;
 	TgtOptions t = o->tgt;

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/ErrorHandling.h>
@@ -118,20 +119,88 @@ fail:
 	return 1;
 }
 
-static int check_options(const Graph *g, const TgtOptions *o, const char *name, Diag *d)
+/* The C keywords of C89 to C23 (the reserved _Xxx ones are refused as
+ * reserved identifiers). */
+static const char *const c_keywords[] = {
+	"auto", "break", "case", "char", "const", "continue", "default", "do", "double",
+	"else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
+	"register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+	"switch", "typedef", "union", "unsigned", "void", "volatile", "while", "alignas",
+	"alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local",
+	"true", "typeof", "typeof_unqual", NULL};
+
+int tgt_check_name(const char *name, int given, Diag *d)
 {
+	const char *hint = given ? "" : " (use --name)";
+	char up[5] = {0};
+
 	if (!tgt_is_identifier(name)) {
-		diag_error(d, loc_none(), "model name '%s' is not a C identifier (use --name)", name);
-		return 1;
+		diag_error(d, loc_none(), "model name '%s' is not a C identifier%s", name, hint);
+		return -1;
 	}
 	if (strlen(name) > 255) {
 		diag_error(d, loc_none(), "model name '%s' is longer than 255 characters", name);
-		return 1;
+		return -1;
 	}
-	if (!o->out_obj || !*o->out_obj) {
+	for (const char *const *k = c_keywords; *k; k++)
+		if (strcmp(name, *k) == 0) {
+			diag_error(d, loc_none(), "model name '%s' is a C keyword%s", name, hint);
+			return -1;
+		}
+	if (name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z'))) {
+		diag_error(d, loc_none(), "model name '%s' is reserved in C (it begins with "
+		           "__ or _ and a capital letter)%s", name, hint);
+		return -1;
+	}
+	/* the runtime's names are qrt_* and its macros QRT_*; NAME_model,
+	 * NAME_run and NAME_ARENA_SIZE must not fall among them */
+	for (int i = 0; i < 4 && name[i]; i++)
+		up[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+	if (strncmp(up, "QRT", 3) == 0 && (up[3] == 0 || up[3] == '_')) {
+		if (strcmp(name, "qrt") == 0)
+			diag_error(d, loc_none(), "model name 'qrt' is reserved for the quantc runtime: "
+			           "its qrt_model would be the runtime's type qrt_model%s", hint);
+		else
+			diag_error(d, loc_none(), "model name '%s' is reserved for the quantc runtime: "
+			           "the names qrt, qrt_* and QRT_* are the runtime's%s", name, hint);
+		return -1;
+	}
+	return 0;
+}
+
+/* The file name of path (after the last '/'). */
+static const char *file_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+int tgt_check_output(const char *obj, unsigned emit, Diag *d)
+{
+	static const char *const runtime_headers[] = {"qrt.h", "qrt_select.h", NULL};
+
+	if (!obj || !*obj) {
 		diag_error(d, loc_none(), "no output file given");
-		return 1;
+		return -1;
 	}
+	if (!(emit & TGT_EMIT_HEADER))
+		return 0;
+	char *h = derive(obj, ".h");
+	for (const char *const *r = runtime_headers; *r; r++)
+		if (strcasecmp(file_name(h), *r) == 0) {
+			diag_error(d, loc_none(), "cannot write '%s': the header would shadow the "
+			           "runtime's %s, which it includes (choose another -o)", h, *r);
+			free(h);
+			return -1;
+		}
+	free(h);
+	return 0;
+}
+
+static int check_options(const Graph *g, const TgtOptions *o, const char *name, Diag *d)
+{
+	if (tgt_check_name(name, o->name != NULL, d) || tgt_check_output(o->out_obj, o->emit, d))
+		return 1;
 	if (o->opt_level < 0 || o->opt_level > 3) {
 		diag_error(d, loc_none(), "optimization level %d is not 0..3", o->opt_level);
 		return 1;
