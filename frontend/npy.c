@@ -226,7 +226,7 @@ static int read_header(Reader *r, NpyArray *out)
 		}
 	}
 	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' ||
-	                         *r->p == '\t' || *r->p == 0))
+	                         *r->p == '\t'))
 		r->p++;
 	if (r->p != r->end) {
 		rerr(r, "malformed .npy header: text after the dictionary");
@@ -313,8 +313,21 @@ int fe_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc)
 		r.show--;
 	if (r.show > 200)
 		r.show = 200;
+	/* numpy ends the header with '\n' and pads it with spaces; a NUL
+	 * anywhere in it is no part of the format */
+	const char *nul = memchr(hdr, 0, hlen);
+	if (nul) {
+		rerr(&r, "malformed .npy header: a NUL byte at byte %d of the header (file offset %d)",
+		     (int)(nul - hdr), (int)(nul - hdr) + 8 + lenbytes);
+		goto fail;
+	}
 	if (!read_header(&r, out))
 		goto fail;
+	if (hdr[hlen - 1] != '\n') {
+		rerr(&r, "malformed .npy header: it does not end with a newline (byte %u of the file)",
+		     (unsigned)(8 + lenbytes + hlen - 1));
+		goto fail;
+	}
 
 	int size = ir_dtype_size(out->dt);
 	int64_t numel = 1, bytes;
@@ -339,6 +352,18 @@ int fe_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc)
 		rerr(&r, "file has %zu bytes of data, shape %s of %s needs %lld", n,
 		     ir_shape_str(&out->shape, sbuf, sizeof sbuf), ir_dtype_name(out->dt),
 		     (long long)bytes);
+		goto fail;
+	}
+	if (fgetc(f) != EOF) {
+		long long extra = S_ISREG(st.st_mode) ? (long long)(st.st_size - start - bytes) : 0;
+		if (extra > 0)
+			rerr(&r, "%lld bytes of trailing data after the array (file offset %lld; shape "
+			     "%s of %s is %lld bytes)", extra, (long long)(start + bytes),
+			     ir_shape_str(&out->shape, sbuf, sizeof sbuf), ir_dtype_name(out->dt),
+			     (long long)bytes);
+		else
+			rerr(&r, "trailing data after the array's %lld bytes (file offset %lld)", (long long)bytes,
+			     (long long)(start + bytes));
 		goto fail;
 	}
 	if (host_is_big_endian() && size > 1)

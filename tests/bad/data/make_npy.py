@@ -50,6 +50,9 @@ open('empty.npy', 'wb').close()
 raw('trailing.npy', F23 + " garbage\n", body)
 raw('unicode.npy', "{'descr': '<U3', 'fortran_order': False, 'shape': (2, 3), }\n", body)
 raw('object.npy', "{'descr': '|O', 'fortran_order': False, 'shape': (2, 3), }\n", body)
+raw('data_trailing.npy', F23 + '\n', body + b'\0\0\0\0')  # 4 bytes after the array
+raw('nul_padding.npy', F23 + '\0\0\n', body)               # NULs in the padding
+raw('no_newline.npy', F23 + '   ', body)                    # the header ends in a space
 raw('fortran_bad.npy', "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 3), }\n", body)
 # calibration data for ok.qg (input f32[1,4]): right, wrong shape, wrong dtype,
 # a NaN, an infinity, no samples
