@@ -66,6 +66,19 @@ static int quoted(const yaml_node_t *n)
 	       n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 }
 
+/* YAML's null: a plain ~, null, Null or NULL. */
+static int is_null(const yaml_node_t *n)
+{
+	static const char *const nulls[] = {"~", "null", "Null", "NULL"};
+
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+		if (strcmp(text(n), nulls[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* A plain (unquoted) scalar that is a finite number. */
 static int number(const Reader *r, const yaml_node_t *n, const char *what, double *out)
 {
@@ -463,6 +476,11 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 					diag_error(r->d, at(r, v), "match must not be empty");
 					return -1;
 				}
+				if (is_null(v)) {
+					diag_error(r->d, at(r, v), "match must be a value name or pattern, "
+					           "not null ('%s'; quote it if it is a name)", text(v));
+					return -1;
+				}
 				l.match = text(v);
 				loc = at(r, v);
 				break;
@@ -601,6 +619,74 @@ static int check_text(FILE *f, const char *path, Diag *d)
 	return 0;
 }
 
+static void parse_error(const yaml_parser_t *p, const char *path, Diag *d)
+{
+	if (p->context)
+		diag_error(d, mark_loc(path, p->problem_mark), "malformed YAML: %s (%s)", p->problem,
+		           p->context);
+	else
+		diag_error(d, mark_loc(path, p->problem_mark), "malformed YAML: %s",
+		           p->problem ? p->problem : "cannot read");
+}
+
+/* The events of the file, before its document is loaded: a configuration is
+ * one document (a second one, or text after its end marker "...", would be
+ * dropped unread) and takes no tags (!!str, !foo: they would change nothing
+ * or be ignored).  Leaves f at its start. */
+static int check_events(FILE *f, const char *path, Diag *d)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	int docs = 0, rc = 0, end_explicit = 0;
+
+	if (!yaml_parser_initialize(&p))
+		ICE("libyaml: out of memory");
+	yaml_parser_set_input_file(&p, f);
+	for (;;) {
+		if (!yaml_parser_parse(&p, &e)) {
+			if (end_explicit) /* libyaml: "did not find expected <document start>" */
+				diag_error(d, mark_loc(path, p.problem_mark), "text after the end of the "
+				           "document ('...'): a configuration is one YAML document");
+			else
+				parse_error(&p, path, d);
+			rc = -1;
+			break;
+		}
+		const char *tag = NULL;
+		if (e.type == YAML_SCALAR_EVENT)
+			tag = (const char *)e.data.scalar.tag;
+		else if (e.type == YAML_SEQUENCE_START_EVENT)
+			tag = (const char *)e.data.sequence_start.tag;
+		else if (e.type == YAML_MAPPING_START_EVENT)
+			tag = (const char *)e.data.mapping_start.tag;
+		if (tag) {
+			const char *core = "tag:yaml.org,2002:";
+			int is_core = strncmp(tag, core, strlen(core)) == 0;
+			diag_error(d, mark_loc(path, e.start_mark), "YAML tags are not supported "
+			           "(found %s%s): write the plain value", is_core ? "!!" : "",
+			           is_core ? tag + strlen(core) : tag);
+			rc = -1;
+		} else if (e.type == YAML_DOCUMENT_START_EVENT && ++docs == 2) {
+			if (end_explicit)
+				diag_error(d, mark_loc(path, e.start_mark), "text after the end of the "
+				           "document ('...'): a configuration is one YAML document");
+			else
+				diag_error(d, mark_loc(path, e.start_mark), "a second YAML document: a "
+				           "configuration is one document");
+			rc = -1;
+		} else if (e.type == YAML_DOCUMENT_END_EVENT) {
+			end_explicit = !e.data.document_end.implicit;
+		}
+		int done = e.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&e);
+		if (done || rc)
+			break;
+	}
+	yaml_parser_delete(&p);
+	rewind(f);
+	return rc;
+}
+
 FeConfig *fe_config_read(const char *path, Diag *d)
 {
 	yaml_parser_t parser;
@@ -615,7 +701,7 @@ FeConfig *fe_config_read(const char *path, Diag *d)
 		free(c);
 		return NULL;
 	}
-	if (check_text(f, path, d)) {
+	if (check_text(f, path, d) || check_events(f, path, d)) {
 		fclose(f);
 		free(c);
 		return NULL;
@@ -624,12 +710,7 @@ FeConfig *fe_config_read(const char *path, Diag *d)
 		ICE("libyaml: out of memory");
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		if (parser.context)
-			diag_error(d, mark_loc(path, parser.problem_mark), "malformed YAML: %s (%s)",
-			           parser.problem, parser.context);
-		else
-			diag_error(d, mark_loc(path, parser.problem_mark), "malformed YAML: %s",
-			           parser.problem ? parser.problem : "cannot read");
+		parse_error(&parser, path, d);
 		rc = -1;
 	} else {
 		/* no root node: an empty file (or only comments) sets nothing */
