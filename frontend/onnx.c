@@ -415,6 +415,14 @@ int oi_tensor_read(Imp *im, const Onnx__TensorProto *tp, OTensor *t, const char 
 	t->otype = ot;
 	t->dt = ot == OT_FLOAT || ot == OT_DOUBLE ? DT_F32 : DT_I64;
 	t->data = ir_xmalloc((size_t)(n ? n : 1) * (size_t)ir_dtype_size(t->dt));
+	if (tp->has_raw_data) {
+		size_t typed = tp->n_float_data + tp->n_int32_data + tp->n_int64_data +
+		               tp->n_double_data;
+		if (typed)
+			return oi_err(im, "%s '%s' holds both raw_data and %zu typed values "
+			              "(float_data, int32_data, ...): a tensor has one or the other",
+			              what, name, typed);
+	}
 	if (!tp->has_raw_data)
 		return typed_data(im, tp, t, n, what);
 	if (tp->raw_data.len != (size_t)n * (size_t)es)
@@ -839,11 +847,62 @@ static int check_ops(Imp *im, const Onnx__GraphProto *gp)
 	return bad ? -1 : 0;
 }
 
+/* How many outputs op_type has at most (ONNX's operator specifications):
+ * one but for these. */
+static int max_outputs(const char *op_type)
+{
+	static const struct {
+		const char *op;
+		int n;
+	} multi[] = {{"BatchNormalization", 5}, {"Dropout", 2}, {"MaxPool", 2}};
+
+	for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++)
+		if (strcmp(multi[i].op, op_type) == 0)
+			return multi[i].n;
+	return 1;
+}
+
+/* What the specification forbids of any node and a reader could only guess
+ * about: an attribute given twice, more outputs than the operator has, a
+ * Constant with more than one value. */
+static int check_node(Imp *im)
+{
+	const Onnx__NodeProto *n = im->node;
+	static const char *const values[] = {"value", "value_float", "value_floats", "value_int",
+		"value_ints", "value_string", "value_strings", "sparse_value"};
+	const char *first = NULL;
+	int max = max_outputs(str(n->op_type));
+
+	for (size_t i = 0; i < n->n_attribute; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(str(n->attribute[i]->name), str(n->attribute[k]->name)) == 0)
+				return oi_err(im, "attribute '%s' is given twice (attributes %zu and %zu)",
+				              str(n->attribute[i]->name), k, i);
+	if ((int)n->n_output > max)
+		return oi_err(im, "%s has %d output%s, this node names %zu", str(n->op_type), max,
+		              max == 1 ? "" : "s", n->n_output);
+	if (strcmp(str(n->op_type), "Constant") != 0)
+		return 0;
+	for (size_t i = 0; i < n->n_attribute; i++)
+		for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+			if (strcmp(str(n->attribute[i]->name), values[v]) != 0)
+				continue;
+			if (first)
+				return oi_err(im, "a Constant has exactly one value; this one has both "
+				              "'%s' and '%s'", first, values[v]);
+			first = values[v];
+		}
+	return 0;
+}
+
 static int import_node(Imp *im, const OnnxOp *op)
 {
 	const Onnx__NodeProto *n = im->node;
 	int allconst = 1, rc;
 	OTensor *firstrt = NULL;
+
+	if (check_node(im))
+		return -1;
 
 	for (size_t k = 0; k < n->n_input; k++) {
 		if (!*str(n->input[k]))
@@ -903,6 +962,10 @@ static int check_opset(Imp *im, const Onnx__ModelProto *m)
 	int found = 0;
 	for (size_t i = 0; i < m->n_opset_import; i++)
 		if (std_domain(m->opset_import[i]->domain)) {
+			if (found)
+				return oi_err(im, "the model imports the standard operator set twice "
+				              "(opset_import: versions %lld and %lld); it must name one",
+				              (long long)im->opset, (long long)m->opset_import[i]->version);
 			found = 1;
 			im->opset = m->opset_import[i]->version > 1000 ? 1000 : (int)m->opset_import[i]->version;
 		}

@@ -55,3 +55,24 @@ save(model([conv], [ext]), 'onnx_external_data')
 save(model([conv], [w], shape=('N', 1, 'H', 4)), 'onnx_symbolic_dim')
 # a Conv whose weights expect 1 channel on a 3-channel input
 save(model([conv], [w], shape=(1, 3, 4, 4)), 'onnx_channels')
+# an attribute given twice (pads: which one?)
+dup = helper.make_node('Conv', ['x', 'w'], ['y'], name='conv0', pads=[1, 1, 1, 1])
+dup.attribute.extend([helper.make_attribute('pads', [0, 0, 0, 0])])
+save(model([dup], [w]), 'onnx_dup_attr')
+# weights with raw_data and float_data both
+both = TensorProto(name='w', data_type=TensorProto.FLOAT, dims=[2, 1, 3, 3],
+                   raw_data=np.zeros(18, np.float32).tobytes(), float_data=[0.5] * 18)
+save(model([conv], [both]), 'onnx_raw_and_typed')
+# a Constant with two values
+two = helper.make_node('Constant', [], ['w'], name='const0', value_float=1.0,
+                       value=helper.make_tensor('t', TensorProto.FLOAT, [2, 1, 3, 3],
+                                                np.ones(18, np.float32)))
+save(model([two, conv], []), 'onnx_constant_two_values')
+# a Relu (one output) with two
+save(model([helper.make_node('Conv', ['x', 'w'], ['c'], name='conv0', pads=[1, 1, 1, 1]),
+            helper.make_node('Relu', ['c'], ['y', 'y2'], name='relu0')], [w]),
+     'onnx_two_outputs')
+# the standard operator set imported twice, in two versions
+twice = model([conv], [w])
+twice.opset_import.extend([helper.make_opsetid('ai.onnx', 11)])
+save(twice, 'onnx_two_opsets')
