@@ -773,6 +773,13 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			ok = 0;
 			continue;
 		}
+		if (want == 1 && at->kind == AV_LIST && at->list && at->list->n == 1) {
+			/* [1] where 1 is meant (other lengths: the count below) */
+			err(pc, at->list->loc, "%s: '%s' takes one integer, not a list", vname,
+			    at->key.s);
+			ok = 0;
+			continue;
+		}
 		int n = at->kind != AV_LIST ? 1 : at->list ? at->list->n : 0;
 		const Num *nums = at->kind != AV_LIST ? &at->num : at->list ? at->list->v : NULL;
 		int most = ai == AI_PADS ? 2 * IR_MAX_RANK : IR_MAX_RANK; /* a list's longest */
