@@ -95,6 +95,14 @@ d=$work/npyin; mkdir "$d"; cp "$work/gen.w.npy" "$d/o.w.npy"
 fails 1 "cannot write './o.w.npy': it is one of the input files" "$d" "m.qg o.w.npy " -- \
 	sh -c "cd '$d' && exec '$q' opt m.qg -o o.qg"
 
+# --dump-dir: each pass's dump is written as the pass ends, and stays when
+# the command then fails (it is what one looks at); the outputs do not
+d=$work/dumpfail; mkdir -p "$d/out.h" "$d/dumps"
+fails 1 "cannot write '$d/out.h': not a regular file" "$d" "dumps out.h " -- \
+	"$q" compile "$m" --precision f32 --dump-dir "$d/dumps" -o "$d/out.o"
+check "the dumps of the failed compile are there, whole" sh -c \
+	"ls '$d/dumps' | grep -q '^01-.*\.qg\$' && ls '$d/dumps' | grep -q '\.npy\$' && '$q' opt \"\$(ls '$d'/dumps/01-*.qg)\" > /dev/null"
+
 # -- two outputs that are one file
 d=$work/same; mkdir "$d"
 fails 1 "cannot write '$d/x.h': it is also the output '$d/x.h'" "$d" "" -- \
