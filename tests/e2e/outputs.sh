@@ -4,6 +4,8 @@
 # would have replaced stay byte for byte, and no temporary is left; output
 # names up to NAME_MAX (255 bytes) work.
 . "$(dirname "$0")/lib.sh"
+# the mounts below go before the folder does, should a check stop half-way
+trap 'for p in "$work"/busy_*/out.? "$work/small"; do mountpoint -q "$p" 2> /dev/null && umount "$p"; done; rm -rf "$work"' EXIT
 q=$QUANTC
 m=$work/m.qg
 list() { seq -s, "$1" | sed 's/^/[/; s/$/]/'; }
@@ -67,6 +69,21 @@ if mount -t tmpfs -o size=64k tmpfs "$d" 2> /dev/null; then
 else
 	echo "skip: cannot mount a tmpfs here (not root?): no full-file-system case"
 fi
+
+# -- a rename that fails (EBUSY: a file mounted over the output) after
+# another output was renamed into place: that one is put back
+for busy in out.h out.o; do
+	d=$work/busy_$busy; mkdir "$d"; echo old > "$d/out.o"; echo old > "$d/out.h"; echo mounted > "$work/busy_src"
+	if mount --bind "$work/busy_src" "$d/$busy" 2> /dev/null; then
+		fails 1 "cannot write '$d/$busy': Device or resource busy" "$d" "out.h out.o " -- \
+			"$q" compile "$m" --precision f32 --emit obj,header,llvm -o "$d/out.o"
+		umount "$d/$busy"
+		check "with $busy busy, out.o and out.h hold what they held" sh -c \
+			"grep -qx old '$d/out.o' && grep -qx old '$d/out.h'"
+	else
+		echo "skip: cannot bind-mount here (not root?): no failed-rename case"
+	fi
+done
 
 # -- one output cannot be written after others were: none is left
 d=$work/hdir; mkdir -p "$d/out.h"; echo old > "$d/out.o"
