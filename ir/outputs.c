@@ -27,7 +27,12 @@
 #define NAME_MAX 255
 #endif
 
-enum { OUT_OPEN, OUT_STAGED, OUT_FAILED, OUT_DONE };
+/* OPEN: being written; STAGED: written, waiting for the commit; FAILED: its
+ * writing failed (diagnosed: the transaction fails); ABORTED: given up by its
+ * writer (ir_atomic_abort), as if never opened; DONE: renamed into place. */
+enum { OUT_OPEN, OUT_STAGED, OUT_FAILED, OUT_ABORTED, OUT_DONE };
+
+#define LIVE(o) ((o)->state == OUT_OPEN || (o)->state == OUT_STAGED)
 
 typedef struct {
 	char *path, *tmp;
@@ -58,7 +63,7 @@ static void remove_temporaries(void)
 {
 	Out *v = outs.v;
 	for (int i = 0; i < outs.n; i++) {
-		if (v[i].tmp && v[i].state != OUT_DONE)
+		if (v[i].tmp && LIVE(&v[i]))
 			unlink(v[i].tmp);
 		if (v[i].backup)
 			unlink(v[i].backup);
@@ -72,10 +77,10 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGABRT};
+
 static void hook(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
-
 	if (outs.hooked)
 		return;
 	outs.hooked = 1;
@@ -170,7 +175,7 @@ int ir_outputs_begin(void)
 void ir_outputs_abort(int mark)
 {
 	for (int i = mark; i < outs.n; i++)
-		if (outs.v[i].state != OUT_DONE && outs.v[i].tmp)
+		if (LIVE(&outs.v[i]))
 			unlink(outs.v[i].tmp);
 	truncate_to(mark);
 	if (outs.depth > 0)
@@ -207,25 +212,40 @@ static char *keep_old(const Out *o)
 	return NULL;
 }
 
+/* Whether every output from mark on was written (the failures were
+ * diagnosed where they happened); if not, they are all removed. */
+static int all_staged(int mark)
+{
+	for (int i = mark; i < outs.n; i++)
+		if (outs.v[i].state == OUT_OPEN || outs.v[i].state == OUT_FAILED) {
+			for (int k = mark; k < outs.n; k++)
+				if (LIVE(&outs.v[k]))
+					unlink(outs.v[k].tmp);
+			truncate_to(mark);
+			return 0;
+		}
+	return 1;
+}
+
 static int rename_all(int mark, Diag *d)
 {
 	int i, k, bad = 0;
+	sigset_t block, old;
 
-	for (i = mark; i < outs.n; i++)
-		if (outs.v[i].state != OUT_STAGED)
-			bad = 1;
-	if (bad) {
-		/* the failure was diagnosed where it happened */
-		for (i = mark; i < outs.n; i++)
-			if (outs.v[i].tmp)
-				unlink(outs.v[i].tmp);
-		truncate_to(mark);
+	if (!all_staged(mark))
 		return -1;
-	}
+	/* the renames (and putting back) are not interrupted half-way */
+	sigemptyset(&block);
+	for (size_t j = 0; j < sizeof sigs / sizeof sigs[0]; j++)
+		sigaddset(&block, sigs[j]);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	for (i = mark; i < outs.n; i++)
-		outs.v[i].backup = keep_old(&outs.v[i]);
+		if (outs.v[i].state == OUT_STAGED)
+			outs.v[i].backup = keep_old(&outs.v[i]);
 	for (i = mark; i < outs.n; i++) {
 		Out *o = &outs.v[i];
+		if (o->state != OUT_STAGED)
+			continue;
 		if (rename(o->tmp, o->path) != 0) {
 			diag_error(d, loc_none(), "cannot write '%s': %s", o->path, strerror(errno));
 			bad = 1;
@@ -237,6 +257,8 @@ static int rename_all(int mark, Diag *d)
 		/* put back what the renames so far replaced */
 		for (k = mark; k < i; k++) {
 			Out *o = &outs.v[k];
+			if (o->state != OUT_DONE)
+				continue;
 			if (o->backup) {
 				if (rename(o->backup, o->path) == 0) {
 					free(o->backup);
@@ -247,28 +269,15 @@ static int rename_all(int mark, Diag *d)
 			}
 		}
 		for (k = i; k < outs.n; k++)
-			unlink(outs.v[k].tmp);
+			if (LIVE(&outs.v[k]))
+				unlink(outs.v[k].tmp);
 	}
 	for (k = mark; k < outs.n; k++)
 		if (outs.v[k].backup)
 			unlink(outs.v[k].backup);
 	truncate_to(mark);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return bad ? -1 : 0;
-}
-
-/* Whether every output from mark on was written (the failures were
- * diagnosed where they happened); if not, they are all removed. */
-static int all_staged(int mark)
-{
-	for (int i = mark; i < outs.n; i++)
-		if (outs.v[i].state != OUT_STAGED) {
-			for (int k = mark; k < outs.n; k++)
-				if (outs.v[k].tmp)
-					unlink(outs.v[k].tmp);
-			truncate_to(mark);
-			return 0;
-		}
-	return 1;
 }
 
 int ir_outputs_commit(int mark, Diag *d)
@@ -326,7 +335,7 @@ int ir_atomic_open(AtomicFile *af, const char *path, Diag *d)
 	for (int i = 0; i < outs.n; i++) {
 		const Out *o = &outs.v[i];
 		const char *tb = o->tmp ? strrchr(o->tmp, '/') + 1 : "";
-		if (o->state == OUT_DONE || o->state == OUT_FAILED || o->dev != dst.st_dev || o->ino != dst.st_ino)
+		if (!LIVE(o) || o->dev != dst.st_dev || o->ino != dst.st_ino)
 			continue;
 		if (strcmp(o->base, base) == 0 || strcmp(tb, base) == 0) {
 			diag_error(d, loc_none(), "cannot write '%s': it is also the output '%s' "
@@ -441,8 +450,9 @@ void ir_atomic_abort(AtomicFile *af)
 		if (o->fd >= 0)
 			close(o->fd);
 		o->fd = -1;
-		unlink(o->tmp);
-		o->state = OUT_FAILED;
+		if (LIVE(o))
+			unlink(o->tmp);
+		o->state = OUT_ABORTED;
 		if (af->slot == outs.n - 1 && outs.depth == 0)
 			truncate_to(af->slot);
 	}
