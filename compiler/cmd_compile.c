@@ -13,11 +13,17 @@ int cmd_compile(const Options *o, Diag *d)
 		return EXIT_USAGE;
 	}
 	/* what can be checked before the model is read */
-	if ((o->tgt.name && tgt_check_name(o->tgt.name, 1, d)) ||
+	if ((o->tgt.name && tgt_check_name(o->tgt.name, 1, loc_none(), d)) ||
 	    tgt_check_output(o->out, o->tgt.emit, d))
 		return EXIT_INPUT;
 	if ((rc = drv_load_and_run(o, &g, &calib, d)))
 		goto out;
+	/* the model's own name, diagnosed at the model */
+	if (!o->tgt.name && tgt_check_name(g->name, 0, loc_file(o->model), d)) {
+		rc = EXIT_INPUT;
+		ir_graph_free(g);
+		goto out;
+	}
 	TgtOptions t = o->tgt;
 	t.out_obj = o->out;
 	if (tgt_compile(g, &t, d))

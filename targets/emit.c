@@ -129,26 +129,26 @@ static const char *const c_keywords[] = {
 	"alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local",
 	"true", "typeof", "typeof_unqual", NULL};
 
-int tgt_check_name(const char *name, int given, Diag *d)
+int tgt_check_name(const char *name, int given, Loc loc, Diag *d)
 {
 	const char *hint = given ? "" : " (use --name)";
 	char up[5] = {0};
 
 	if (!tgt_is_identifier(name)) {
-		diag_error(d, loc_none(), "model name '%s' is not a C identifier%s", name, hint);
+		diag_error(d, loc, "model name '%s' is not a C identifier%s", name, hint);
 		return -1;
 	}
 	if (strlen(name) > 255) {
-		diag_error(d, loc_none(), "model name '%s' is longer than 255 characters", name);
+		diag_error(d, loc, "model name '%s' is longer than 255 characters", name);
 		return -1;
 	}
 	for (const char *const *k = c_keywords; *k; k++)
 		if (strcmp(name, *k) == 0) {
-			diag_error(d, loc_none(), "model name '%s' is a C keyword%s", name, hint);
+			diag_error(d, loc, "model name '%s' is a C keyword%s", name, hint);
 			return -1;
 		}
 	if (name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z'))) {
-		diag_error(d, loc_none(), "model name '%s' is reserved in C (it begins with "
+		diag_error(d, loc, "model name '%s' is reserved in C (it begins with "
 		           "__ or _ and a capital letter)%s", name, hint);
 		return -1;
 	}
@@ -158,10 +158,10 @@ int tgt_check_name(const char *name, int given, Diag *d)
 		up[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
 	if (strncmp(up, "QRT", 3) == 0 && (up[3] == 0 || up[3] == '_')) {
 		if (strcmp(name, "qrt") == 0)
-			diag_error(d, loc_none(), "model name 'qrt' is reserved for the quantc runtime: "
+			diag_error(d, loc, "model name 'qrt' is reserved for the quantc runtime: "
 			           "its qrt_model would be the runtime's type qrt_model%s", hint);
 		else
-			diag_error(d, loc_none(), "model name '%s' is reserved for the quantc runtime: "
+			diag_error(d, loc, "model name '%s' is reserved for the quantc runtime: "
 			           "the names qrt, qrt_* and QRT_* are the runtime's%s", name, hint);
 		return -1;
 	}
@@ -199,7 +199,7 @@ int tgt_check_output(const char *obj, unsigned emit, Diag *d)
 
 static int check_options(const Graph *g, const TgtOptions *o, const char *name, Diag *d)
 {
-	if (tgt_check_name(name, o->name != NULL, d) || tgt_check_output(o->out_obj, o->emit, d))
+	if (tgt_check_name(name, o->name != NULL, loc_none(), d) || tgt_check_output(o->out_obj, o->emit, d))
 		return 1;
 	if (o->opt_level < 0 || o->opt_level > 3) {
 		diag_error(d, loc_none(), "optimization level %d is not 0..3", o->opt_level);

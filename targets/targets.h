@@ -108,8 +108,9 @@ int tgt_is_identifier(const char *name);
 /* Whether name can be the C prefix of a compiled model: an identifier of at
  * most 255 characters, not a C keyword or reserved identifier, not qrt or
  * qrt_* / QRT_* (the runtime's).  given: it is --name's (else the model's,
- * and the message suggests --name).  Returns 0, or -1 (diagnosed). */
-int tgt_check_name(const char *name, int given, Diag *d);
+ * and the message suggests --name); the diagnostic is at loc.  Returns 0, or
+ * -1 (diagnosed). */
+int tgt_check_name(const char *name, int given, Loc loc, Diag *d);
 /* Whether OUT.o can be the -o of a compile emitting emit (TGT_EMIT_*): its
  * header must not be named like a runtime header (qrt.h).  0 or -1. */
 int tgt_check_output(const char *obj, unsigned emit, Diag *d);
