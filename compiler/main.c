@@ -1,5 +1,6 @@
 /* main.c — the quantc command: dispatches to a subcommand and maps the
  * outcome to the exit statuses of DESIGN section 3. */
+#include <errno.h>
 #include <string.h>
 
 #include <llvm-c/Core.h>
@@ -59,6 +60,15 @@ int main(int argc, char **argv)
 	 * of them or (on any failure) none */
 	int mark = ir_outputs_begin();
 	rc = fn(&o, &d);
+	/* what went to the standard output (opt, inspect, report) must be
+	 * complete too: a full disk or /dev/full fails the command */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		diag_error(&d, loc_none(), "cannot write the standard output: %s",
+		           errno ? strerror(errno) : "write failed");
+		if (rc == 0)
+			rc = EXIT_INPUT;
+	}
 	if (rc == 0 && d.nerrors)
 		rc = EXIT_INPUT;
 	if (rc == 0) {

@@ -120,6 +120,14 @@ fails 1 "cannot write '$d/out.h': not a regular file" "$d" "dumps out.h " -- \
 check "the dumps of the failed compile are there, whole" sh -c \
 	"ls '$d/dumps' | grep -q '^01-.*\.qg\$' && ls '$d/dumps' | grep -q '\.npy\$' && '$q' opt \"\$(ls '$d'/dumps/01-*.qg)\" > /dev/null"
 
+# -- the standard output is an output too
+for c in "opt $m" "inspect $m --precision f32"; do
+	# shellcheck disable=SC2086
+	"$q" $c > /dev/full 2> "$work/err.txt"; rc=$?
+	check "$c > /dev/full exits 1 saying so (got $rc)" sh -c \
+		"test $rc -eq 1 && grep -q 'cannot write the standard output: No space left on device' '$work/err.txt'"
+done
+
 # -- two outputs that are one file
 d=$work/same; mkdir "$d"
 fails 1 "cannot write '$d/x.h': it is also the output '$d/x.h'" "$d" "" -- \
