@@ -461,9 +461,14 @@ static void print_table(const Search *S, const Choice *ch, double target, int ro
 			fprintf(f, "  %-*s %-9s %-9s %11s %9s %9s  %s\n", w, name, ir_ops[g->nodes[i].op].name,
 			        ch->a[k] == '1' ? "int16" : "int8", b1, b2, b3, reason);
 			k++;
-		} else
+		} else {
+			/* left out of the search: pinned by --config, or an op with
+			 * no int16 kernel, which stays int8 (find_layers) */
+			const LayerPrecision *p = pinned(S->ctx, name);
 			fprintf(f, "  %-*s %-9s %-9s %11s %9s %9s  %s\n", w, name, ir_ops[g->nodes[i].op].name,
-			        prec_name(pinned(S->ctx, name)->precision), "-", "-", "-", "set by --config");
+			        p ? prec_name(p->precision) : "int8", "-", "-", "-",
+			        p ? "set by --config" : "no int16 kernel: stays int8");
+		}
 	}
 	summary(f, "all int8", &ch->c8);
 	if (ch->has16)
