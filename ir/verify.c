@@ -84,11 +84,14 @@ static int shares_ok(const Graph *g, const Node *nd)
 	        nd->op == OP_HARD_SWISH) && x->offset == y->offset && x->dt == y->dt;
 }
 
-/* Every value typed, and some computed value in an integer type: a
- * quantized graph, which the interpreter's checks cover whole. */
-static int quantized(const Graph *g)
+/* Every value typed, and some computed value in an integer type (a
+ * quantized graph) or an arena plan (a float graph ready to compile): what
+ * `run` and `compile` take with no further pass, and what the
+ * interpreter's checks cover whole.  (A float graph without a plan is left
+ * to infer-shapes, whose messages say more.) */
+static int runnable(const Graph *g, int planned)
 {
-	int q = 0;
+	int q = planned;
 
 	for (int v = 0; v < g->nval; v++) {
 		const Value *val = &g->vals[v];
@@ -181,10 +184,10 @@ int ir_verify(Graph *g, Diag *d)
 				           (long long)x->offset);
 		}
 	}
-	/* a quantized dump runs (`run`) and compiles (`compile`) with no
-	 * further pass: its parameters, tables and node types are checked
-	 * here, by the interpreter's own rules, for both */
-	if (d->nerrors == before && quantized(g))
+	/* a quantized or planned dump runs (`run`) and compiles (`compile`)
+	 * with no further pass: its parameters, tables, node types and shapes
+	 * are checked here, by the interpreter's own rules, for both */
+	if (d->nerrors == before && runnable(g, any_offset))
 		ir_interp_check(g, d);
 	return d->nerrors - before;
 }

@@ -61,8 +61,35 @@ CASES = {
               (r"(\np : i8\[1,2,2,2\] q\(scale=)0.00390625", r"\g<1>0.0078125")),
 }
 
-for name, (what, *subs) in CASES.items():
-    text = BASE.replace("{what}", f"dump_{name}.qg: {what} (make_dumps.py)")
+# the same model in f32, planned (`--precision f32 --passes infer-shapes,
+# fuse-activation,plan-memory`)
+BASE_F32 = """# {what}
+# from: conv2d(x, w) -> sigmoid -> clip [0.25, 0.75] -> avgpool2d 2x2 -> flatten -> softmax
+model b
+
+input x : f32[1,1,4,4] range [-1, 1] @128
+
+const w : f32[2,1,1,1] = [0.5, -1]
+
+c : f32[1,2,4,4] @0 = conv2d(x, w) { stride = [1,1], pad = [0,0,0,0], dilation = [1,1], groups = 1, act = none }
+s : f32[1,2,4,4] @0 = sigmoid(c)
+k : f32[1,2,4,4] @0 = clip(s) { min = 0.25, max = 0.75 }
+p : f32[1,2,2,2] @128 = avgpool2d(k) { stride = [2,2], pad = [0,0,0,0], kernel = [2,2], count_pad = 0 }
+f : f32[1,8] @128 = flatten(p) { axis = 1 }
+y : f32[1,8] @0 = softmax(f) { axis = 1 }
+
+output y
+"""
+F32_CASES = {
+    "f32_shape": ("an f32 avgpool2d result of the wrong shape",
+                  (r"p : f32\[1,2,2,2\] @128", "p : f32[1,2,3,3] @128"),
+                  (r"f : f32\[1,8\] @128", "f : f32[1,18] @128"),
+                  (r"y : f32\[1,8\]", "y : f32[1,18]")),
+}
+
+for name, (what, *subs) in list(CASES.items()) + list(F32_CASES.items()):
+    base = BASE_F32 if name in F32_CASES else BASE
+    text = base.replace("{what}", f"dump_{name}.qg: {what} (make_dumps.py)")
     for pat, rep in subs:
         new = re.sub(pat, rep, text, count=1)
         assert new != text, (name, pat)
