@@ -532,6 +532,7 @@ static int check_finite_consts(const Graph *g, const Precision *prec, Diag *d)
 {
 	int bad = 0;
 	char b1[96];
+	char *seen = ir_xcalloc((size_t)g->nval + 1, 1);
 
 	for (int i = 0; i < g->nnode; i++) {
 		const Node *n = &g->nodes[i];
@@ -539,7 +540,7 @@ static int check_finite_consts(const Graph *g, const Precision *prec, Diag *d)
 			continue;
 		for (int k = 0; k < n->nin; k++) {
 			const Value *c = &g->vals[n->in[k]];
-			if (c->kind != VK_CONST || c->dt != DT_F32 || !c->data)
+			if (c->kind != VK_CONST || c->dt != DT_F32 || !c->data || seen[n->in[k]]++)
 				continue;
 			int64_t cnt = ir_shape_numel(&c->shape), nbad = 0, first = -1;
 			for (int64_t e = 0; e < cnt; e++)
@@ -558,6 +559,7 @@ static int check_finite_consts(const Graph *g, const Precision *prec, Diag *d)
 			bad = 1;
 		}
 	}
+	free(seen);
 	return bad ? -1 : 0;
 }
 
