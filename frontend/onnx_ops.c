@@ -813,9 +813,14 @@ static int lower_pad(Imp *im)
 		return -1;
 	if (n != 2 * oi_shape(im, x)->rank)
 		return oi_err(im, "pads has %d values for an input of rank %d", n, oi_shape(im, x)->rank);
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < n; k++) {
 		if (a.pads[k] < 0)
 			return oi_err(im, "negative pads (cropping) are not supported");
+		/* no padded tensor can be that large (ir_pad_amounts' bound) */
+		if (a.pads[k] > IR_MAX_TENSOR_BYTES)
+			return oi_err(im, "pads[%d] = %lld is out of range: a pad is at most 2^31",
+			              k, (long long)a.pads[k]);
+	}
 	a.npads = n;
 	if (cv && (!cv->isconst || oi_numel(cv) != 1))
 		return oi_err(im, "constant_value must be a constant scalar");

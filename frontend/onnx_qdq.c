@@ -74,9 +74,10 @@ static int read_params(Imp *im, const Shape *xs, QdqParams *p)
 		if (z)
 			p->zp[i] = oi_geti(z, i);
 		if (!(p->scale[i] > 0) || isinf(p->scale[i])) {
+			double bad = p->scale[i]; /* the message needs it after the free */
 			params_free(p);
 			return oi_err(im, "scale %lld is %g: it must be positive and finite", (long long)i,
-			              (double)p->scale[i]);
+			              bad);
 		}
 	}
 	return 0;

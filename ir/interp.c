@@ -1021,6 +1021,22 @@ Interp *ir_interp_new(Graph *g, Diag *d)
 	return in;
 }
 
+int ir_interp_check(Graph *g, Diag *d)
+{
+	Interp *in = ir_xcalloc(1, sizeof *in);
+	int before = d->nerrors;
+
+	in->g = g;
+	in->buf = ir_xcalloc((size_t)g->nval + 1, sizeof *in->buf);
+	in->rt = ir_xcalloc((size_t)g->nnode + 1, sizeof *in->rt);
+	if (!ir_check_requant_float(g, d))
+		for (int i = 0; i < g->nnode; i++)
+			if (g->nodes[i].op != OP_NONE)
+				check_node(in, i, d);
+	ir_interp_free(in);
+	return d->nerrors - before;
+}
+
 void ir_interp_set_hook(Interp *in, InterpHook fn, void *ctx)
 {
 	in->hook = fn;

@@ -152,6 +152,19 @@ static int check_table(const Graph *g, const Node *n, Diag *d)
 	if (t->kind != VK_CONST || !t->data || t->dt != want || t->shape.rank != 1 ||
 	    t->shape.d[0] != IR_ACT_TABLE_N)
 		return BAD("%s: table '%s' must be a constant %s[256]", op, t->name, ir_dtype_name(want));
+	if (n->op == OP_SOFTMAX) {
+		/* T[m - x] summed over a row is the divisor: T[0] (the row's
+		 * maximum's term) keeps it above 0, and the sum of at most 2^31
+		 * entries below 2^31 stays inside 64 bits */
+		const int32_t *tv = t->data;
+		for (int i = 0; i < IR_ACT_TABLE_N; i++)
+			if (tv[i] < 0 || (i == 0 && tv[i] == 0)) {
+				diag_error(d, t->loc, "%s: table '%s'[%d] is %d: a softmax table holds "
+				           "exp(-s x d) in fixed point, each entry in [0, 2^31) and entry 0 "
+				           "above 0 (it is in every row's divisor)", op, t->name, i, (int)tv[i]);
+				return -1;
+			}
+	}
 	return 0;
 }
 

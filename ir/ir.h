@@ -383,6 +383,11 @@ typedef struct Interp Interp;
 typedef void (*InterpHook)(void *ctx, const Graph *g, int v, const void *data);
 
 Interp *ir_interp_new(Graph *g, Diag *d); /* NULL (diagnosed) on failure */
+/* The checks of ir_interp_new alone (types, quantization, tables, geometry
+ * of every node), without allocating buffers: the number of errors.  The
+ * verifier runs them on quantized or planned graphs, so that `run` and
+ * `compile` accept the same dumps. */
+int ir_interp_check(Graph *g, Diag *d);
 void ir_interp_free(Interp *in);
 void ir_interp_set_hook(Interp *in, InterpHook fn, void *ctx);
 /* Runs one sample.  inputs[i] / outputs[i] are in the storage type of

@@ -64,6 +64,45 @@ static int check_type(Graph *g, int v, Diag *d)
 	return bad;
 }
 
+/* Two values' arena bytes overlap. */
+static int overlap(const Value *a, const Value *b)
+{
+	return a->offset < b->offset + ir_value_bytes(b) && b->offset < a->offset + ir_value_bytes(a);
+}
+
+/* The ops whose result may take its operand's place: those that move
+ * nothing, and the element-wise ones that keep the storage type (each
+ * element is read before it is written). */
+static int shares_ok(const Graph *g, const Node *nd)
+{
+	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+
+	if (nd->op == OP_FLATTEN || nd->op == OP_RESHAPE)
+		return x->offset == y->offset;
+	return (nd->op == OP_RELU || nd->op == OP_CLIP || nd->op == OP_LEAKY_RELU ||
+	        nd->op == OP_SIGMOID || nd->op == OP_TANH || nd->op == OP_HARD_SIGMOID ||
+	        nd->op == OP_HARD_SWISH) && x->offset == y->offset && x->dt == y->dt;
+}
+
+/* Every value typed, and some computed value in an integer type (a
+ * quantized graph) or an arena plan (a float graph ready to compile): what
+ * `run` and `compile` take with no further pass, and what the
+ * interpreter's checks cover whole.  (A float graph without a plan is left
+ * to infer-shapes, whose messages say more.) */
+static int runnable(const Graph *g, int planned)
+{
+	int q = planned;
+
+	for (int v = 0; v < g->nval; v++) {
+		const Value *val = &g->vals[v];
+		if (!val->has_type)
+			return 0;
+		if (val->kind != VK_CONST && (val->dt == DT_I8 || val->dt == DT_I16))
+			q = 1;
+	}
+	return q;
+}
+
 int ir_verify(Graph *g, Diag *d)
 {
 	int before = d->nerrors;
@@ -111,6 +150,9 @@ int ir_verify(Graph *g, Diag *d)
 		}
 		if (nd->a.act != ACT_NONE && !(oi->flags & OPF_ACT))
 			diag_error(d, nd->loc, "%s cannot carry a fused activation", oi->name);
+		if (nd->op == OP_CLIP && nd->a.min > nd->a.max)
+			diag_error(d, nd->loc, "clip: min %.9g is above max %.9g", (double)nd->a.min,
+			           (double)nd->a.max);
 	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind == VK_TEMP && (g->vals[v].def < 0 || g->vals[v].def >= g->nnode))
@@ -128,6 +170,24 @@ int ir_verify(Graph *g, Diag *d)
 				           "inside the %lld-byte arena", val->name, (long long)val->offset,
 				           IR_ALIGN, (long long)g->arena_size);
 		}
+		/* what the backend can compile: an operand and its result share
+		 * bytes only where the op allows it (a constant is not in the arena) */
+		for (int n = 0; n < g->nnode && d->nerrors == before; n++) {
+			const Node *nd = &g->nodes[n];
+			const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+			if (x->kind != VK_CONST && x->offset >= 0 && y->offset >= 0 && overlap(x, y) &&
+			    !shares_ok(g, nd))
+				diag_error(d, nd->loc, "%s '%s': its arena bytes @%lld overlap those of its "
+				           "operand '%s' @%lld (only flatten and reshape at the same offset, "
+				           "and relu, clip and the element-wise lookup ops in place, may share)",
+				           ir_ops[nd->op].name, y->name, (long long)y->offset, x->name,
+				           (long long)x->offset);
+		}
 	}
+	/* a quantized or planned dump runs (`run`) and compiles (`compile`)
+	 * with no further pass: its parameters, tables, node types and shapes
+	 * are checked here, by the interpreter's own rules, for both */
+	if (d->nerrors == before && runnable(g, any_offset))
+		ir_interp_check(g, d);
 	return d->nerrors - before;
 }

@@ -461,9 +461,14 @@ static void print_table(const Search *S, const Choice *ch, double target, int ro
 			fprintf(f, "  %-*s %-9s %-9s %11s %9s %9s  %s\n", w, name, ir_ops[g->nodes[i].op].name,
 			        ch->a[k] == '1' ? "int16" : "int8", b1, b2, b3, reason);
 			k++;
-		} else
+		} else {
+			/* left out of the search: pinned by --config, or an op with
+			 * no int16 kernel, which stays int8 (find_layers) */
+			const LayerPrecision *p = pinned(S->ctx, name);
 			fprintf(f, "  %-*s %-9s %-9s %11s %9s %9s  %s\n", w, name, ir_ops[g->nodes[i].op].name,
-			        prec_name(pinned(S->ctx, name)->precision), "-", "-", "-", "set by --config");
+			        p ? prec_name(p->precision) : "int8", "-", "-", "-",
+			        p ? "set by --config" : "no int16 kernel: stays int8");
+		}
 	}
 	summary(f, "all int8", &ch->c8);
 	if (ch->has16)
@@ -603,10 +608,18 @@ int pass_auto_precision(Graph **gp, const char *pipeline, const PassContext *ctx
 	if (!d->quiet)
 		print_table(&S, &ch, min_sqnr, found == 0, f);
 	if (found > 0) {
+		/* layers with no int16 kernel stayed int8 in every candidate */
+		int stay8 = 0;
+		for (int i = 0; i < S.pre->nnode; i++)
+			stay8 |= !(ir_ops[S.pre->nodes[i].op].flags & OPF_KEEPQ) &&
+			         !pinned(ctx, S.pre->vals[S.pre->nodes[i].out].name) &&
+			         pass_act_int8_only(S.pre->nodes[i].op);
 		diag_error(d, loc_none(), "--precision auto: no choice of precisions reaches %.2f dB "
 		           "SQNR; the best is %.2f dB (%s)", min_sqnr,
 		           ch.c16.sqnr > ch.c8.sqnr ? ch.c16.sqnr : ch.c8.sqnr,
-		           ch.c16.sqnr > ch.c8.sqnr ? "every layer int16" : "every layer int8");
+		           ch.c16.sqnr > ch.c8.sqnr ? (stay8 ? "every layer that has an int16 kernel "
+		                                               "int16" : "every layer int16")
+		                                    : "every layer int8");
 		goto out;
 	}
 	if (!(*gp = finish(&S, &ch, po, &fin, d)))

@@ -26,6 +26,7 @@
  *                its pinned scale gives.  An OPF_KEEPQ op's pin must equal
  *                its input's parameters.  int16 layers refuse pins; a
  *                layer left in f32 drops them (docs/requant.md). */
+#include <float.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
@@ -62,8 +63,13 @@ float pass_quantize_channel(const float *w, int64_t n, int8_t *q)
 	for (int64_t i = 0; i < n; i++)
 		if (fabsf(w[i]) > m)
 			m = fabsf(w[i]);
-	/* an all-zero channel gets scale 1: any scale represents it exactly */
+	/* an all-zero channel gets scale 1: any scale represents it exactly;
+	 * one whose scale would underflow (|w| < 127 x the smallest normal
+	 * float) gets that smallest normal, as activations do
+	 * (ir_choose_qparams): never a zero or subnormal scale */
 	sc = m > 0 ? (float)((double)m / 127.0) : 1.0f;
+	if (!(sc >= FLT_MIN))
+		sc = FLT_MIN;
 	for (int64_t i = 0; i < n; i++) {
 		q[i] = (int8_t)ir_quantize_value(w[i], sc, 0, DT_I8);
 		if (q[i] < -127)
@@ -135,7 +141,8 @@ static int quantize_weights(Graph *g, int wv, float **scales, Diag *d)
 
 /* The bias at scale s_in * s_w[c]: int32 for int8 layers; int64 for int16
  * layers (TFLite's 16x8 scheme), whose accumulator then runs in 64 bits. */
-static int quantize_bias(Graph *g, int bv, float s_in, const float *s_w, DType bdt, Diag *d)
+static int quantize_bias(Graph *g, int bv, int wv, float s_in, const float *s_w, DType bdt,
+                         Diag *d)
 {
 	Value *b = &g->vals[bv];
 	int64_t n = b->shape.d[0];
@@ -161,8 +168,19 @@ static int quantize_bias(Graph *g, int bv, float s_in, const float *s_w, DType b
 		}
 		double r = round((double)src[c] / s);
 		if (!(fabs(r) <= limit)) {
-			diag_error(d, b->loc, "quantize: bias '%s'[%lld] = %g does not fit %s at scale %g",
-			           b->name, (long long)c, (double)src[c], ir_dtype_name(bdt), s);
+			char why[320] = "";
+			if (!pinned && s_w[c] <= FLT_MIN)
+				snprintf(why, sizeof why, " = input scale %g x weight scale %.9g: the weights "
+				         "of '%s' channel %lld are all below 127 x %.9g in magnitude (subnormal "
+				         "or nearly), so their int8 scale underflows float32 and was raised to "
+				         "the smallest normal float", (double)s_in, (double)FLT_MIN,
+				         g->vals[wv].name, (long long)c, (double)FLT_MIN);
+			else if (!pinned)
+				snprintf(why, sizeof why, " = input scale %g x weight '%s' channel %lld's "
+				         "scale %g", (double)s_in, g->vals[wv].name, (long long)c,
+				         (double)s_w[c]);
+			diag_error(d, b->loc, "quantize: bias '%s'[%lld] = %g does not fit %s at scale %g%s",
+			           b->name, (long long)c, (double)src[c], ir_dtype_name(bdt), s, why);
 			free(sc);
 			return -1;
 		}
@@ -481,10 +499,68 @@ static int quantize_result(Q *q, Node *n, DType dt)
 	if ((g->vals[n->in[1]].q.present ? quantize_pinned_weights : quantize_weights)(g, n->in[1],
 	                                                                          &sw, q->d))
 		return -1;
-	int brc = n->nin > 2 ? quantize_bias(g, n->in[2], g->vals[n->in[0]].q.scale[0], sw,
+	int brc = n->nin > 2 ? quantize_bias(g, n->in[2], n->in[1], g->vals[n->in[0]].q.scale[0], sw,
 	                                     dt == DT_I16 ? DT_I64 : DT_I32, q->d) : 0;
 	free(sw);
 	return brc;
+}
+
+/* Element i of a tensor of shape s as "[a,b,c]". */
+static const char *index_str(const Shape *s, int64_t i, char *buf, size_t n)
+{
+	int64_t idx[IR_MAX_RANK];
+	size_t k = 0;
+
+	for (int a = s->rank - 1; a >= 0; a--) {
+		idx[a] = s->d[a] ? i % s->d[a] : 0;
+		i = s->d[a] ? i / s->d[a] : 0;
+	}
+	k += (size_t)snprintf(buf, n, "[");
+	for (int a = 0; a < s->rank && k < n; a++)
+		k += (size_t)snprintf(buf + k, n - k, "%s%lld", a ? "," : "", (long long)idx[a]);
+	if (k < n)
+		snprintf(buf + k, n - k, "]");
+	return buf;
+}
+
+/* Every float constant a layer computing in integers reads (weights,
+ * biases, constant operands) must be finite: a NaN or an infinity has no
+ * quantized form, and it would otherwise surface later as a range that
+ * cannot be observed or a bias that does not fit.  Checked before anything
+ * is quantized, so that this is the error the user sees. */
+static int check_finite_consts(const Graph *g, const Precision *prec, Diag *d)
+{
+	int bad = 0;
+	char b1[96];
+	char *seen = ir_xcalloc((size_t)g->nval + 1, 1);
+
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = &g->nodes[i];
+		if (n->op == OP_NONE || prec[i] == PREC_F32)
+			continue;
+		for (int k = 0; k < n->nin; k++) {
+			const Value *c = &g->vals[n->in[k]];
+			if (c->kind != VK_CONST || c->dt != DT_F32 || !c->data || seen[n->in[k]]++)
+				continue;
+			int64_t cnt = ir_shape_numel(&c->shape), nbad = 0, first = -1;
+			for (int64_t e = 0; e < cnt; e++)
+				if (!isfinite(((const float *)c->data)[e]) && nbad++ == 0)
+					first = e;
+			if (!nbad)
+				continue;
+			float v = ((const float *)c->data)[first];
+			diag_error(d, c->loc, "quantize: constant '%s' holds %s at element %s (%lld "
+			           "non-finite value%s): '%s' (%s) computes in %s, and a NaN or an "
+			           "infinity has no quantized form", c->name,
+			           isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf",
+			           index_str(&c->shape, first, b1, sizeof b1), (long long)nbad,
+			           nbad == 1 ? "" : "s", g->vals[n->out].name, ir_ops[n->op].name,
+			           prec[i] == PREC_INT16 ? "int16" : "int8");
+			bad = 1;
+		}
+	}
+	free(seen);
+	return bad ? -1 : 0;
 }
 
 /* A graph input's type: that of the first layer reading it. */
@@ -611,7 +687,7 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	for (int i = 0; i < g->nval * 3; i++)
 		q.conv[i] = -1;
 	ir_count_uses(g, q.uses);
-	if (quantize_inputs(&q, prec, global) || rebuild(&q, prec))
+	if (check_finite_consts(g, prec, d) || quantize_inputs(&q, prec, global) || rebuild(&q, prec))
 		goto out;
 	pass_drop_pins(g);
 	rc = 0;

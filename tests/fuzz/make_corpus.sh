@@ -7,8 +7,9 @@
 #   qg/    tests/golden, tests/bad, examples/fashion_mnist/*.qg (smaller)
 #   npy/   the .npy files under tests/ and examples/, and made ones
 #   yaml/  docs/configuration.md's examples and tests/e2e/config.sh's files
-#   onnx/  tests/bad/*.onnx, tests/e2e/onnx_models.py's models, and
-#          libonnx-testdata's models of the operators the importer knows
+#   onnx/  tests/bad/*.onnx, tests/e2e/onnx_models.py's models,
+#          tests/e2e/qdq_models.py's QDQ models, and libonnx-testdata's
+#          models of the operators the importer knows
 #   image/ PNG (colour types and depths), PGM and PPM made here
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -118,6 +119,14 @@ for m in bn mix view bad; do
 done
 for f in "$out"/onnx/tmp/*.onnx; do
 	[ "$(stat -c %s "$f")" -le 65536 ] && mv "$f" "$out/onnx/models_$(basename "$f")"
+done
+rm -rf "$out/onnx/tmp"
+# pre-quantized (QDQ) models, so that QuantizeLinear/DequantizeLinear
+# (frontend/onnx_qdq.c) are reached: tests/e2e/qdq_models.py's small ones
+# (int8, uint8, per-channel weights, int32 biases) and its bad ones
+/usr/bin/python3 "$root/tests/e2e/qdq_models.py" "$out/onnx/tmp" > /dev/null
+for f in "$out"/onnx/tmp/small_[0-4].onnx "$out"/onnx/tmp/bad_*.onnx; do
+	[ "$(stat -c %s "$f")" -le 65536 ] && mv "$f" "$out/onnx/qdq_$(basename "$f")"
 done
 rm -rf "$out/onnx/tmp"
 td=/usr/share/libonnx-testdata/data/node

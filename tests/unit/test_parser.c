@@ -55,7 +55,9 @@ static const char good[] =
 	"t2 : i8[1,2] q(scale=0.1, zp=0) @32 =\n"
 	"   relu(t1)\n"
 	"t3 : i8[2,1] q(scale=0.1, zp=0) @48 = reshape(t2) { shape = [2, -1] }\n"
-	"t4 : i8[1,2,1,1] q(scale=0.1, zp=0) @64 = conv2d(x, w) {stride=[2,2], groups = 3}\n"
+	"input z : i8[1,3,4,4] q(scale=0.5, zp=0) @96\n"
+	"const wz : i8[3,1,1,1] q(axis=0, scale=[1, 2, 4]) = [1, -1, 127]\n"
+	"t4 : i8[1,3,2,2] q(scale=0.1, zp=0) @64 = conv2d(z, wz) {stride=[2,2], groups = 3}\n"
 	"output t3, t4\n";
 
 static void test_good(void)
@@ -70,8 +72,8 @@ static void test_good(void)
 		return;
 	check(strcmp(g->name, "tiny") == 0, "model name");
 	check(g->file && strcmp(g->file, "t.qg") == 0, "file name");
-	check(g->ninput == 2 && g->inputs[0] == val(g, "x") && g->inputs[1] == val(g, "s"),
-	      "inputs in order");
+	check(g->ninput == 3 && g->inputs[0] == val(g, "x") && g->inputs[1] == val(g, "s") &&
+	      g->inputs[2] == val(g, "z"), "inputs in order");
 
 	const Value *x = &g->vals[val(g, "x")];
 	check(x->kind == VK_INPUT && x->has_type && x->dt == DT_I8 && x->shape.rank == 2 &&
@@ -128,7 +130,7 @@ static void test_good(void)
 	      "given attributes set, others default");
 	check(g->noutput == 2 && g->outputs[0] == val(g, "t3") && g->outputs[1] == val(g, "t4") &&
 	      g->vals[val(g, "t3")].is_output && !g->vals[val(g, "t1")].is_output, "outputs");
-	check(g->arena_size == 80 + 16, "arena size from offsets (%lld)",
+	check(g->arena_size == 96 + 48, "arena size from offsets (%lld)",
 	      (long long)g->arena_size);
 	ir_graph_free(g);
 }
