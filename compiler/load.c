@@ -188,15 +188,38 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 		}
 		ctx.calib = &cd;
 	}
-	char *bc = o->bias_correction ? with_bias_correct(pipeline, d) : NULL;
-	if (o->verbose && (bc || !o->bias_correction))
+	/* a dump read back resumes where it stands (not for --passes: as given) */
+	char *resumed = NULL;
+	if (!o->passes) {
+		char skipped[256];
+		resumed = pass_resume_pipeline(g, pipeline, skipped, sizeof skipped);
+		if (skipped[0]) {
+			pipeline = resumed;
+			GraphState st = pass_graph_state(g);
+			if (o->calib_path && (st.quantized || st.calibrated) &&
+			    !find_step(pipeline, "calibrate") &&
+			    !(o->bias_correction && !st.quantized))
+				diag_warning(d, loc_file(o->calib_path), "--calib is not used: '%s' is "
+				             "already %s", o->model, st.quantized ? "quantized"
+				             : "calibrated (its calib [lo, hi] ranges are kept)");
+			if (o->verbose)
+				fprintf(stderr, "quantc: %s already shows the work of %s: they do not run\n",
+				        o->model, skipped);
+		}
+	}
+	char *bc = o->bias_correction && !pass_graph_state(g).quantized
+	           ? with_bias_correct(pipeline, d) : NULL;
+	if (o->verbose && (bc || !o->bias_correction || pass_graph_state(g).quantized))
 		fprintf(stderr, "quantc: passes %s\n", bc ? bc : pipeline);
-	if ((o->bias_correction && !bc) || run_passes(o, &g, bc ? bc : pipeline, &ctx, d)) {
+	if ((o->bias_correction && !bc && !pass_graph_state(g).quantized) ||
+	    run_passes(o, &g, bc ? bc : pipeline, &ctx, d)) {
 		free(bc);
+		free(resumed);
 		ir_graph_free(g);
 		return EXIT_INPUT;
 	}
 	free(bc);
+	free(resumed);
 	*out = g;
 	return 0;
 }
