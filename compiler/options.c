@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "driver.h"
 
@@ -52,7 +53,11 @@ static const char *common_help =
 	"  --dump-dir DIR              write the IR before and after every pass, one numbered\n"
 	"                              file per pass (large constants as .npy beside them),\n"
 	"                              each with a Graphviz picture NN-pass.dot beside it\n"
-	"  --elide-constants           shorten large constants in printed IR (not parseable)\n"
+	"  --print-constants           print large constants and per-channel scale lists\n"
+	"                              whole in the IR printed to stderr or to a terminal\n"
+	"                              (shortened there by default; dumps are always whole)\n"
+	"  --elide-constants           shorten them in `quantc opt` output to a file or pipe too\n"
+	"                              (not parseable)\n"
 	"  --verify-each               run the IR verifier after every pass\n"
 	"  --max-memory BYTES          the largest arena plan-memory may make (suffix K, M or\n"
 	"                              G: KiB, MiB, GiB; default and most 4G - 1; docs/limits.md)\n"
@@ -360,6 +365,8 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 			o->pipe.verify_each = 1;
 		} else if (strcmp(a, "--elide-constants") == 0) {
 			o->pipe.elide_constants = 1;
+		} else if (strcmp(a, "--print-constants") == 0) {
+			o->pipe.print_constants = 1;
 		} else if (strcmp(a, "--time-passes") == 0) {
 			o->pipe.time_passes = 1;
 		} else if (strcmp(a, "--instrument") == 0) {
@@ -388,6 +395,14 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		fprintf(stderr, "quantc %s: no model given\n", o->cmd);
 		drv_help(stderr, NULL);
 		return EXIT_USAGE;
+	}
+	/* `quantc opt` on a terminal is for reading: shortened like stderr's IR */
+	if (strcmp(o->cmd, "opt") == 0 && !o->out && !o->pipe.print_constants &&
+	    isatty(STDOUT_FILENO))
+		o->pipe.elide_constants = 1;
+	if (o->pipe.elide_constants && o->pipe.print_constants) {
+		diag_error(d, loc_none(), "--elide-constants and --print-constants contradict each other");
+		return EXIT_INPUT;
 	}
 	if (o->config && drv_read_config(o, d))
 		return EXIT_INPUT;

@@ -318,7 +318,9 @@ int ir_verify(Graph *g, Diag *d);
 
 typedef struct {
 	const char *heading;  /* printed as "# heading" first line, or NULL */
-	int elide_constants;  /* large constants printed as "..." (not parseable) */
+	int elide_constants;  /* large constants and long per-channel scale lists
+	                         printed as "..." (not parseable); ignored with
+	                         npy_dir: a dump is always whole */
 	const char *npy_dir;  /* write large constants as npy files here ... */
 	const char *npy_prefix; /* ... named <prefix><value>.npy, referenced
 	                           relative to the dump's folder */

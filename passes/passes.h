@@ -98,6 +98,8 @@ typedef struct {
 	const char *dump_dir;     /* one numbered file per pass */
 	int verify_each;
 	int elide_constants;
+	int print_constants; /* --print-constants: the IR printed to stderr keeps
+	                        them whole (it is elided by default; dumps never are) */
 	int time_passes;
 } PipelineOptions;
 

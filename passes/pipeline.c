@@ -190,7 +190,8 @@ static int listed(const char *list, const char *name)
 static int print_to(FILE *f, Graph *g, const char *heading, const PipelineOptions *po,
                     const char *npy_dir, const char *npy_prefix, Diag *d)
 {
-	PrintOptions pr = {heading, po->elide_constants, npy_dir, npy_prefix};
+	PrintOptions pr = {heading, po->elide_constants || (!npy_dir && !po->print_constants),
+	                   npy_dir, npy_prefix};
 	return ir_print(f, g, &pr, d);
 }
 

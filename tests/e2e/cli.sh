@@ -86,6 +86,31 @@ check "--elide-constants shortens the 128x784 weight to a count" grep -qF '... (
 for p in infer-shapes fuse-activation calibrate quantize plan-memory total; do
 	check "--time-passes reports '$p'" grep -qE "^ +[0-9.]+ ms  $p\$" "$work/el.txt"
 done
+# printed IR is for reading: large constants and per-channel scale lists are
+# shortened by default, whole with --print-constants; dumps are always whole
+"$q" compile "$ex/cnn.qg" --calib "$calib" --print-after-all -o "$work/pa.o" 2> "$work/pa.txt"
+bytes=$(wc -c < "$work/pa.txt")
+check "--print-after-all on the CNN writes $bytes bytes to stderr (at most 64 KB)" test "$bytes" -le 65536
+check "... the 128x64x3x3 weight shows its count" grep -qF '... (73728 values)]' "$work/pa.txt"
+check "... and its 128 per-channel scales too" grep -qF '... (128 values)])' "$work/pa.txt"
+"$q" compile "$ex/cnn.qg" --calib "$calib" --print-after quantize --print-constants --dump-dir "$work/pd" \
+	-o "$work/pa.o" 2> "$work/pc.txt"
+bytes=$(wc -c < "$work/pc.txt")
+check "--print-after quantize --print-constants writes every weight ($bytes bytes, no '...')" \
+	sh -c "test $bytes -gt 200000 && ! grep -q '\.\.\.' '$work/pc.txt'"
+tail -n +2 "$work/pc.txt" > "$work/pc.qg"
+"$q" opt "$work/pc.qg" > "$work/pc2.qg" && "$q" opt "$work/pd/05-quantize.qg" > "$work/pd2.qg"
+check "... which parses back into the graph of the dump" cmp -s "$work/pc2.qg" "$work/pd2.qg"
+check "the dump beside it is whole (its weights in .npy files, no '...')" \
+	sh -c "grep -q 'npy(' '$work/pd/05-quantize.qg' && ! grep -q '\.\.\.' '$work/pd/05-quantize.qg'"
+script -qec "'$q' opt '$ex/cnn.qg' --passes infer-shapes" /dev/null > "$work/tty.txt" < /dev/null
+bytes=$(wc -c < "$work/tty.txt")
+check "quantc opt on a terminal shortens the weights ($bytes bytes)" \
+	sh -c "test $bytes -le 8192 && grep -qF '(73728 values)]' '$work/tty.txt'"
+"$q" opt "$ex/cnn.qg" --passes infer-shapes > "$work/pipe.qg"
+check "quantc opt into a pipe or file prints them whole ($(wc -c < "$work/pipe.qg") bytes)" \
+	sh -c "! grep -q '\.\.\.' '$work/pipe.qg' && '$q' opt '$work/pipe.qg' > /dev/null"
+expect 1 "--elide-constants and --print-constants contradict" -- "$q" opt "$ex/cnn.qg" --elide-constants --print-constants
 "$q" inspect "$ex/cnn.qg" --calib "$calib" > "$work/inspect.txt"
 check "inspect prints the arena beside its lower bound" grep -q 'arena: [0-9]* bytes (lower bound [0-9]* bytes' "$work/inspect.txt"
 check "inspect prints per-layer MACs (conv 64->128: 14450688)" grep -q 14450688 "$work/inspect.txt"
