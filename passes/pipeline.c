@@ -160,7 +160,15 @@ int pass_check_pipeline(const char *pipeline, Diag *d)
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (!pass_find(s[i].name)) {
-			diag_error(d, loc_none(), "unknown pass '%s'", s[i].name);
+			IrSuggest sg;
+			ir_suggest_init(&sg, s[i].name);
+			for (int k = 0; k < pass_count; k++)
+				ir_suggest_add(&sg, pass_table[k].name);
+			if (sg.best)
+				diag_error(d, loc_none(), "unknown pass '%s'; did you mean '%s'?", s[i].name,
+				           sg.best);
+			else
+				diag_error(d, loc_none(), "unknown pass '%s'", s[i].name);
 			bad = 1;
 		}
 	if (bad) {

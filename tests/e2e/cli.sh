@@ -86,6 +86,32 @@ check "--elide-constants shortens the 128x784 weight to a count" grep -qF '... (
 for p in infer-shapes fuse-activation calibrate quantize plan-memory total; do
 	check "--time-passes reports '$p'" grep -qE "^ +[0-9.]+ ms  $p\$" "$work/el.txt"
 done
+# warnings for likely mistakes (exit 0, the object written; -q hides them)
+"$q" compile "$ex/mlp.qg" -o "$work/nocal.o" 2> "$work/w1.txt"
+check "an int8 compile without --calib warns that ranges are proven, not measured: '$(head -c 120 "$work/w1.txt")...'" \
+	sh -c "grep -q 'warning: no --calib: the int8 ranges are proven from the inputs. declared ranges, not measured' '$work/w1.txt' && test -s '$work/nocal.o'"
+"$q" compile "$ex/mlp.qg" --precision f32 -o "$work/nocal.o" 2> "$work/w2.txt"
+check "... but not an f32 compile ($(wc -c < "$work/w2.txt") bytes on stderr)" test ! -s "$work/w2.txt"
+"$q" compile -q "$ex/mlp.qg" -o "$work/nocal.o" 2> "$work/w3.txt"
+check "... and not under -q" test ! -s "$work/w3.txt"
+"$NPYTOOL" head 20 "$calib" "$work/c20.npy"
+/usr/bin/python3 -c "import numpy as np; a = np.load('$work/c20.npy'); a[3] *= 255; np.save('$work/c255.npy', a)"
+"$q" compile "$ex/mlp.qg" --calib "$work/c255.npy" -o "$work/c255.o" 2> "$work/w4.txt"
+check "calibration samples outside the input's declared range: '$(head -1 "$work/w4.txt")'" \
+	grep -q "c255.npy: warning: 1 of 20 calibration samples leave input 'x''s declared range \[0, 1\] (they span \[0, 255\])" "$work/w4.txt"
+check "... with a note at the declaration" grep -q 'mlp.qg:[0-9]*:[0-9]*: note: the range of .x. is declared here' "$work/w4.txt"
+"$q" compile "$ex/mlp.qg" --calib "$work/c20.npy" -o "$work/c20.o" 2> "$work/w5.txt"
+check "in-range calibration samples: no warning ($(wc -c < "$work/w5.txt") bytes)" test ! -s "$work/w5.txt"
+"$q" compile "$ex/mlp.qg" --calib "$calib" -o "$work/model.bin" 2> "$work/w6.txt"
+check "-o with another suffix than .o/.obj warns: '$(head -1 "$work/w6.txt")'" \
+	sh -c "grep -q 'warning: -o .*model.bin: an object file.s name ends in .o or .obj (the object goes to .*model.bin, the header to .*model.h)' '$work/w6.txt' && test -s '$work/model.bin' -a -s '$work/model.h'"
+"$q" compile "$ex/mlp.qg" --calib "$calib" -o "$work/model.obj" 2> "$work/w7.txt"
+check "-o x.obj does not ($(wc -c < "$work/w7.txt") bytes)" test ! -s "$work/w7.txt"
+expect 2 "unknown command 'compil'; did you mean 'compile'?" -- "$q" compil "$ex/mlp.qg"
+expect 1 "unknown option '--precison'; did you mean '--precision'?" -- "$q" run "$ex/mlp.qg" --precison f32
+expect 1 "option '--input' is not used by quantc compile, only by run, report, trace-diff" -- "$q" compile "$ex/mlp.qg" --input "$calib" -o "$work/x.o"
+check "no output after the refused --input" test ! -e "$work/x.o"
+
 # printed IR is for reading: large constants and per-channel scale lists are
 # shortened by default, whole with --print-constants; dumps are always whole
 "$q" compile "$ex/cnn.qg" --calib "$calib" --print-after-all -o "$work/pa.o" 2> "$work/pa.txt"
