@@ -1,4 +1,4 @@
-/* options.c — command-line parsing and --help texts (DESIGN section 3). */
+/* options.c — command-line parsing and --help texts (docs/cli.md). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

@@ -339,7 +339,7 @@ int ir_print(FILE *f, Graph *g, const PrintOptions *po, Diag *d);
  * fill colours by storage type.  Deterministic.  Returns -1 on a write error. */
 int ir_print_dot(FILE *f, const Graph *g, const char *title);
 
-/* ---- quant.c: integer arithmetic of DESIGN section 5 ---------------------- */
+/* ---- quant.c: integer arithmetic of docs/requant.md ------------------------ */
 
 /* TFLite QuantizeMultiplier: m = mult * 2^(shift - 31), mult in [2^30, 2^31). */
 void ir_quantize_multiplier(double m, int32_t *mult, int *shift);
