@@ -92,4 +92,28 @@ extra=$(comm -13 <(echo "$keys") <(echo "$man_keys") | tr '\n' ' ')
 check "the man page documents every keyword of quantc_add_model (missing: ${missing:-none}) and no other (extra: ${extra:-none})" \
 	test -z "$missing$extra"
 check "getting-started.md sends the reader to the man page for them" grep -q 'man quantc. describes them' "$doc"
+
+# --- 4. examples/cortex_m4/run.sh finds quantc, or says how to give it ---------
+# a copy of the example in a checkout without build/, with no quantc on PATH
+t=$work/ck
+mkdir -p "$t/examples/cortex_m4" "$t/bin" "$t/elsewhere"
+cp "$QC_SRC/examples/cortex_m4/run.sh" "$t/examples/cortex_m4/"
+ln -s "$QUANTC" "$t/bin/quantc"
+nopath=$(echo "$PATH" | tr ':' '\n' | while read -r p; do [ -x "$p/quantc" ] || echo "$p"; done | paste -sd:)
+(cd "$t/elsewhere" && env -u QUANTC PATH="$nopath" bash "$t/examples/cortex_m4/run.sh") > "$work/m4.out" 2> "$work/m4.err"
+rc=$?
+check "run.sh without a build, \$QUANTC or quantc on PATH: exit $rc (want 1), '$(head -c 160 "$work/m4.err")...'" \
+	sh -c "test $rc -eq 1 && grep -q 'run.sh: no quantc found; pass quantc.s build folder (bash .* BUILD_DIR), set QUANTC=/path/to/quantc, or put quantc on PATH' '$work/m4.err' && ! grep -q 'cd:' '$work/m4.err'"
+(cd "$t/elsewhere" && env -u QUANTC PATH="$nopath" bash "$t/examples/cortex_m4/run.sh" "$t/nothere") > "$work/m4.out" 2> "$work/m4.err"
+rc=$?
+check "run.sh BUILD_DIR that does not exist: exit $rc, '$(head -c 60 "$work/m4.err")...'" \
+	sh -c "test $rc -eq 1 && grep -q \"run.sh: no folder '$t/nothere'; pass\" '$work/m4.err' && ! grep -q 'cd:' '$work/m4.err'"
+(cd "$t/elsewhere" && env -u QUANTC PATH="$nopath" bash "$t/examples/cortex_m4/run.sh" "$t/bin/..") > "$work/m4.out" 2> "$work/m4.err"
+check "run.sh BUILD_DIR without a quantc in it: '$(head -c 60 "$work/m4.err")...'" \
+	grep -q "holds no quantc (not a build folder of quantc, or not built yet)" "$work/m4.err"
+(cd "$t/elsewhere" && WHERE=1 env -u QUANTC PATH="$t/bin:$nopath" bash "$t/examples/cortex_m4/run.sh") > "$work/m4.out" 2>&1
+check "run.sh finds the quantc on PATH: $(tr '\n' ' ' < "$work/m4.out")" \
+	sh -c "grep -qx 'quantc: $t/bin/quantc' '$work/m4.out' && grep -qx 'work folder: $t/elsewhere/cortex_m4' '$work/m4.out'"
+(cd "$t/elsewhere" && WHERE=1 QUANTC=$QUANTC PATH="$nopath" bash "$t/examples/cortex_m4/run.sh") > "$work/m4.out" 2>&1
+check "run.sh takes \$QUANTC: $(tr '\n' ' ' < "$work/m4.out")" grep -qx "quantc: $QUANTC" "$work/m4.out"
 finish
