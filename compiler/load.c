@@ -251,7 +251,7 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 	}
 	if (!o->calib_path && !o->passes && strcmp(o->cmd, "compile") == 0 &&
 	    pass_pipeline_precision(&ctx) != PREC_F32 && !pass_graph_state(g).quantized &&
-	    !has_pins(g))
+	    !pass_graph_state(g).calibrated && !has_pins(g))
 		diag_warning(d, loc_file(o->model), "no --calib: the %s ranges are proven from the "
 		             "inputs' declared ranges, not measured; proven ranges are wider than "
 		             "the values that occur and can cost much accuracy (the example CNN: "

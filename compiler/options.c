@@ -187,7 +187,8 @@ static int check_out_suffix(const Options *o, Diag *d)
 	if (!dot || dot <= base)
 		dot = NULL;
 	for (size_t i = 0; dot && i < sizeof others / sizeof others[0]; i++)
-		if (strcmp(dot, others[i].ext) == 0 && (o->tgt.emit & others[i].emit)) {
+		if (strcmp(dot, others[i].ext) == 0 && (o->tgt.emit & others[i].emit) &&
+		    (o->tgt.emit & TGT_EMIT_OBJ)) {
 			diag_error(d, loc_none(), "-o %s: the object would be written where the %s file "
 			           "goes (OUT's name with %s); name the object OUT.o", o->out,
 			           others[i].ext, others[i].ext);

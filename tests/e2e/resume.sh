@@ -24,6 +24,7 @@ run_case() {
 		fail "$model $tag: the full compile with --dump-dir"
 		return
 	fi
+	cp "$work/full/$model.o" "$work/$tag.o"
 	for f in "$d"/*.qg; do
 		local opts=("$@") base
 		base=$(basename "$f" .qg)
@@ -60,6 +61,11 @@ run_case int8-calib --calib "$calib"
 run_case int8-proven
 run_case int8-bias --calib "$calib" --bias-correction
 run_case f32 --precision f32
+
+# a calibrated dump needs no --calib: its calib [lo, hi] ranges are kept
+"$QUANTC" compile "$work/int8-calib/04-calibrate.qg" -o "$work/cal.o" 2> "$work/err"
+check "the calibrated dump without --calib gives the calibrated object, no warning ($(wc -c < "$work/err") bytes on stderr)" \
+	sh -c "cmp -s '$work/cal.o' '$work/int8-calib.o' && test ! -s '$work/err'"
 
 # --passes runs as given: an unplanned graph says which passes to add
 "$QUANTC" compile "$ex/$model.qg" --passes '' -o "$work/e.o" 2> "$work/err"
