@@ -22,6 +22,7 @@
 # QUANTC_MCPU and QUANTC_MATTR (a cross toolchain file can set them), and
 # otherwise to quantc's own default, the host.  Relative paths are relative to
 # the current source folder.  Call it in the folder that defines <target>.
+# `man quantc` (section CMAKE) documents the same for users.
 include_guard(GLOBAL)
 
 # The runtime, compiled by the project's compiler: with a cross toolchain file

@@ -1,5 +1,6 @@
 /* main.c — the quantc command: dispatches to a subcommand and maps the
- * outcome to the exit statuses of DESIGN section 3. */
+ * outcome to the exit statuses of docs/cli.md (0, 1 bad input, 2 usage,
+ * 70 internal error). */
 #include <errno.h>
 #include <string.h>
 
@@ -49,7 +50,13 @@ int main(int argc, char **argv)
 	else if (strcmp(o.cmd, "report") == 0)
 		fn = cmd_report;
 	else {
-		fprintf(stderr, "quantc: unknown command '%s'\n", o.cmd);
+		static const char *const cmds[] = {"compile", "run", "inspect", "opt", "report",
+		                                   "trace-diff", "--version", "--help", NULL};
+		const char *near = ir_suggest(o.cmd, cmds);
+		if (near)
+			fprintf(stderr, "quantc: unknown command '%s'; did you mean '%s'?\n", o.cmd, near);
+		else
+			fprintf(stderr, "quantc: unknown command '%s'\n", o.cmd);
 		drv_help(stderr, NULL);
 		return EXIT_USAGE;
 	}

@@ -1,8 +1,9 @@
-/* options.c — command-line parsing and --help texts (DESIGN section 3). */
+/* options.c — command-line parsing and --help texts (docs/cli.md). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "driver.h"
 
@@ -52,7 +53,11 @@ static const char *common_help =
 	"  --dump-dir DIR              write the IR before and after every pass, one numbered\n"
 	"                              file per pass (large constants as .npy beside them),\n"
 	"                              each with a Graphviz picture NN-pass.dot beside it\n"
-	"  --elide-constants           shorten large constants in printed IR (not parseable)\n"
+	"  --print-constants           print large constants and per-channel scale lists\n"
+	"                              whole in the IR printed to stderr or to a terminal\n"
+	"                              (shortened there by default; dumps are always whole)\n"
+	"  --elide-constants           shorten them in `quantc opt` output to a file or pipe too\n"
+	"                              (not parseable)\n"
 	"  --verify-each               run the IR verifier after every pass\n"
 	"  --max-memory BYTES          the largest arena plan-memory may make (suffix K, M or\n"
 	"                              G: KiB, MiB, GiB; default and most 4G - 1; docs/limits.md)\n"
@@ -108,6 +113,139 @@ void drv_help(FILE *f, const char *cmd)
 	fputs("\npasses:\n", f);
 	for (int i = 0; i < pass_count; i++)
 		fprintf(f, "  %-16s %s\n", pass_table[i].name, pass_table[i].help);
+}
+
+/* The options only some subcommands use (the others, common_help's, every
+ * subcommand uses), and those subcommands: any other one refuses them, as
+ * it refuses an unknown option, rather than ignore them silently. */
+static const struct {
+	const char *name;
+	const char *cmds; /* space-separated */
+} cmd_opts[] = {
+	{"-o", "compile run opt report"},
+	{"--input", "run report trace-diff"},
+	{"--target", "compile inspect"},
+	{"--mcpu", "compile inspect"},
+	{"--mattr", "compile inspect"},
+	{"--name", "compile trace-diff"},
+	{"-O", "compile"},
+	{"--emit", "compile"},
+	{"--list-targets", "compile"},
+	{"--instrument", "compile"},
+	{"--dot", "inspect"},
+	{"--format", "report"},
+	{"--svg", "report"},
+	{"--quantized", "report"},
+};
+
+static int word_in(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = list; (p = strstr(p, w)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
+/* An option argument a (its name: up to '=', "-O" for -O0..-O3) that cmd
+ * does not use: diagnosed, returns -1. */
+static int check_used(const char *cmd, const char *a, Diag *d)
+{
+	char name[64];
+	size_t n = strcspn(a, "=");
+
+	if (a[0] == '-' && a[1] == 'O' && a[2])
+		n = 2;
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, a, n);
+	name[n] = 0;
+	for (size_t i = 0; i < sizeof cmd_opts / sizeof cmd_opts[0]; i++)
+		if (strcmp(cmd_opts[i].name, name) == 0 && !word_in(cmd_opts[i].cmds, cmd)) {
+			char users[64];
+			size_t at = 0;
+			for (const char *c = cmd_opts[i].cmds; *c && at + 3 < sizeof users; c++)
+				at += (size_t)snprintf(users + at, sizeof users - at, *c == ' ' ? ", " : "%c", *c);
+			diag_error(d, loc_none(), "option '%s' is not used by quantc %s, only by %s (see "
+			           "quantc %s --help)", name, cmd, users, cmd);
+			return -1;
+		}
+	return 0;
+}
+
+/* compile -o OUT: the header, .ll and .s take OUT's name with their own
+ * suffix, so OUT must not end in one of theirs (one file would replace the
+ * other); a suffix other than .o or .obj is probably a slip. */
+static int check_out_suffix(const Options *o, Diag *d)
+{
+	static const struct { const char *ext; unsigned emit; } others[] = {
+		{".h", TGT_EMIT_HEADER}, {".ll", TGT_EMIT_LLVM}, {".s", TGT_EMIT_ASM},
+	};
+	const char *slash = strrchr(o->out, '/'), *dot = strrchr(o->out, '.');
+	const char *base = slash ? slash + 1 : o->out;
+
+	if (!dot || dot <= base)
+		dot = NULL;
+	for (size_t i = 0; dot && i < sizeof others / sizeof others[0]; i++)
+		if (strcmp(dot, others[i].ext) == 0 && (o->tgt.emit & others[i].emit) &&
+		    (o->tgt.emit & TGT_EMIT_OBJ)) {
+			diag_error(d, loc_none(), "-o %s: the object would be written where the %s file "
+			           "goes (OUT's name with %s); name the object OUT.o", o->out,
+			           others[i].ext, others[i].ext);
+			return -1;
+		}
+	if (!(o->tgt.emit & TGT_EMIT_OBJ))
+		return 0;
+	if (!dot || (strcmp(dot, ".o") != 0 && strcmp(dot, ".obj") != 0)) {
+		int n = dot ? (int)(dot - o->out) : (int)strlen(o->out);
+		if (o->tgt.emit & TGT_EMIT_HEADER)
+			diag_warning(d, loc_none(), "-o %s: an object file's name ends in .o or .obj "
+			             "(the object goes to %s, the header to %.*s.h)", o->out, o->out, n,
+			             o->out);
+		else
+			diag_warning(d, loc_none(), "-o %s: an object file's name ends in .o or .obj",
+			             o->out);
+	}
+	return 0;
+}
+
+/* Every option --help documents, NULL-terminated, for "did you mean"
+ * (malloc'd, like the strings; the process ends soon after). */
+static const char **known_options(void)
+{
+	static const char *const cmds[] = {"compile", "run", "inspect", "opt", "report", "trace-diff"};
+	char *text = NULL;
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&text, &len);
+	const char **list;
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		drv_help(f, cmds[i]);
+	fclose(f);
+	list = ir_xcalloc(len / 2 + 4, sizeof *list);
+	list[n++] = "-o";
+	list[n++] = "-q";
+	list[n++] = "-v";
+	for (char *p = text; (p = strstr(p, "--"));) {
+		size_t k = 2;
+		while (p[k] == '-' || (p[k] >= 'a' && p[k] <= 'z'))
+			k++;
+		int dup = k <= 2 || p[k - 1] == '-';
+		char *w = ir_xmalloc(k + 1);
+		memcpy(w, p, k);
+		w[k] = 0;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = strcmp(list[j], w) == 0;
+		if (dup)
+			free(w);
+		else
+			list[n++] = w;
+		p += k;
+	}
+	free(text);
+	return list;
 }
 
 /* Takes the value of option argv[*i] ("--opt VALUE" or "--opt=VALUE"). */
@@ -226,6 +364,8 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 #define VAL(opt) if (!(v = value(argc, argv, &i, opt, d))) return EXIT_INPUT
+		if (a[0] == '-' && check_used(o->cmd, a, d))
+			return EXIT_INPUT;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			drv_help(stdout, o->cmd);
 			exit(0);
@@ -360,6 +500,8 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 			o->pipe.verify_each = 1;
 		} else if (strcmp(a, "--elide-constants") == 0) {
 			o->pipe.elide_constants = 1;
+		} else if (strcmp(a, "--print-constants") == 0) {
+			o->pipe.print_constants = 1;
 		} else if (strcmp(a, "--time-passes") == 0) {
 			o->pipe.time_passes = 1;
 		} else if (strcmp(a, "--instrument") == 0) {
@@ -372,7 +514,16 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		} else if (strcmp(a, "-v") == 0) {
 			o->verbose = 1;
 		} else if (a[0] == '-' && a[1]) {
-			diag_error(d, loc_none(), "unknown option '%s' (see quantc %s --help)", a, o->cmd);
+			char name[64];
+			snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+			const char **known = known_options();
+			const char *near = known ? ir_suggest(name, known) : NULL;
+			if (near)
+				diag_error(d, loc_none(), "unknown option '%s'; did you mean '%s'? (see quantc "
+				           "%s --help)", a, near, o->cmd);
+			else
+				diag_error(d, loc_none(), "unknown option '%s' (see quantc %s --help)", a,
+				           o->cmd);
 			return EXIT_INPUT;
 		} else if (!o->model) {
 			o->model = a;
@@ -388,6 +539,17 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		fprintf(stderr, "quantc %s: no model given\n", o->cmd);
 		drv_help(stderr, NULL);
 		return EXIT_USAGE;
+	}
+	d->quiet = o->quiet;
+	if (strcmp(o->cmd, "compile") == 0 && o->out && check_out_suffix(o, d))
+		return EXIT_INPUT;
+	/* `quantc opt` on a terminal is for reading: shortened like stderr's IR */
+	if (strcmp(o->cmd, "opt") == 0 && !o->out && !o->pipe.print_constants &&
+	    isatty(STDOUT_FILENO))
+		o->pipe.elide_constants = 1;
+	if (o->pipe.elide_constants && o->pipe.print_constants) {
+		diag_error(d, loc_none(), "--elide-constants and --print-constants contradict each other");
+		return EXIT_INPUT;
 	}
 	if (o->config && drv_read_config(o, d))
 		return EXIT_INPUT;

@@ -322,8 +322,16 @@ static int use(ParseCtx *pc, Name n)
 {
 	int v = ir_value_find(pc->g, n.s);
 
-	if (v < 0 && !is_broken(pc, n.s))
-		err(pc, n.loc, "undefined name '%s'", n.s);
+	if (v < 0 && !is_broken(pc, n.s)) {
+		IrSuggest sg;
+		ir_suggest_init(&sg, n.s);
+		for (int i = 0; i < pc->g->nval; i++)
+			ir_suggest_add(&sg, pc->g->vals[i].name);
+		if (sg.best)
+			err(pc, n.loc, "undefined name '%s'; did you mean '%s'?", n.s, sg.best);
+		else
+			err(pc, n.loc, "undefined name '%s'", n.s);
+	}
 	return v;
 }
 
@@ -738,11 +746,20 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 		const AttrAst *at = &l->v[i];
 		int ai = attr_index(at->key.s);
 		if (ai < 0 || !(oi->attrs & (1u << ai))) {
+			/* the nearest attribute this op has */
+			IrSuggest sg;
+			ir_suggest_init(&sg, at->key.s);
+			for (int k = 0; k < AI_COUNT; k++)
+				if (oi->attrs & (1u << k))
+					ir_suggest_add(&sg, ir_attrs[k].name);
+			char hint[96] = "";
+			if (sg.best)
+				snprintf(hint, sizeof hint, "; did you mean '%s'?", sg.best);
 			if (ai < 0)
-				err(pc, at->key.loc, "%s: unknown attribute '%s'", vname, at->key.s);
+				err(pc, at->key.loc, "%s: unknown attribute '%s'%s", vname, at->key.s, hint);
 			else
-				err(pc, at->key.loc, "%s: %s has no attribute '%s'", vname, oi->name,
-				    at->key.s);
+				err(pc, at->key.loc, "%s: %s has no attribute '%s'%s", vname, oi->name,
+				    at->key.s, hint);
 			ok = 0;
 			continue;
 		}
@@ -828,7 +845,15 @@ void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name opname, NameList 
 		ok = 0;
 	Op op = ir_op_from_name(opname.s);
 	if (op == OP_NONE) {
-		err(pc, opname.loc, "%s: unknown op '%s'", name.s, opname.s);
+		IrSuggest sg;
+		ir_suggest_init(&sg, opname.s);
+		for (int k = 1; k < OP_COUNT; k++)
+			ir_suggest_add(&sg, ir_ops[k].name);
+		if (sg.best)
+			err(pc, opname.loc, "%s: unknown op '%s'; did you mean '%s'?", name.s, opname.s,
+			    sg.best);
+		else
+			err(pc, opname.loc, "%s: unknown op '%s'", name.s, opname.s);
 		ok = 0;
 	}
 	for (int i = 0; i < args->n; i++) {

@@ -1,4 +1,4 @@
-/* frontend/parser.y — the grammar of the .qg language (DESIGN section 2).
+/* frontend/parser.y — the grammar of the .qg language (docs/language.md).
  *
  * The actions only collect what they read; parse_util.c checks and builds
  * the graph one statement at a time.  The language is not line-oriented, so

@@ -1,6 +1,6 @@
 /* ir/interp.c — the reference interpreter: runs a graph, float or quantized,
- * one node after another.  Its kernels ARE the semantics of the ops (DESIGN
- * section 5): the LLVM backend must reproduce every integer, and every float
+ * one node after another.  Its kernels ARE the semantics of the ops
+ * (docs/requant.md): the LLVM backend must reproduce every integer, and every float
  * of an f32 graph, bit for bit.
  *
  * Style of TFLM's reference kernels: one function per op and precision, plain

@@ -318,7 +318,9 @@ int ir_verify(Graph *g, Diag *d);
 
 typedef struct {
 	const char *heading;  /* printed as "# heading" first line, or NULL */
-	int elide_constants;  /* large constants printed as "..." (not parseable) */
+	int elide_constants;  /* large constants and long per-channel scale lists
+	                         printed as "..." (not parseable); ignored with
+	                         npy_dir: a dump is always whole */
 	const char *npy_dir;  /* write large constants as npy files here ... */
 	const char *npy_prefix; /* ... named <prefix><value>.npy, referenced
 	                           relative to the dump's folder */
@@ -337,7 +339,7 @@ int ir_print(FILE *f, Graph *g, const PrintOptions *po, Diag *d);
  * fill colours by storage type.  Deterministic.  Returns -1 on a write error. */
 int ir_print_dot(FILE *f, const Graph *g, const char *title);
 
-/* ---- quant.c: integer arithmetic of DESIGN section 5 ---------------------- */
+/* ---- quant.c: integer arithmetic of docs/requant.md ------------------------ */
 
 /* TFLite QuantizeMultiplier: m = mult * 2^(shift - 31), mult in [2^30, 2^31). */
 void ir_quantize_multiplier(double m, int32_t *mult, int *shift);
@@ -476,6 +478,22 @@ void *ir_xrealloc(void *p, size_t n);
 char *ir_xstrdup(const char *s);
 /* Overflow-checked products; return 0 on overflow. */
 int ir_mul_ok(int64_t a, int64_t b, int64_t *out);
+/* "Did you mean": the candidate closest to a mistyped word, by edit
+ * distance (insertions, deletions, substitutions and swaps of two
+ * neighbours, each 1), if it is close enough to be a typo: at most 1 for
+ * words of 2 or 3 characters, 2 up to 6, 3 beyond (none for one character).
+ * Feed the candidates one by one (the first of equally close ones wins),
+ * then read best (NULL: none is close, or the word itself is a candidate). */
+typedef struct {
+	const char *word;
+	const char *best;
+	int dist;
+} IrSuggest;
+void ir_suggest_init(IrSuggest *s, const char *word);
+void ir_suggest_add(IrSuggest *s, const char *candidate);
+/* The best of a NULL-terminated list, or NULL. */
+const char *ir_suggest(const char *word, const char *const *candidates);
+int ir_edit_distance(const char *a, const char *b);
 /* Opens an input file for reading.  Only a regular file is read: a
  * directory, FIFO, device or socket could block, never end or be endless
  * (it is opened with O_NONBLOCK, so even a FIFO without a writer does not

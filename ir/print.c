@@ -7,6 +7,11 @@
  * "%.9g", which reproduces every float32 exactly.  Large constants go to .npy
  * files beside the dump (fe_npy_write: the one call from ir/ into the
  * frontend, accepted because the dump format is the .qg language).
+ *
+ * IR printed for reading (--print-after and co. on stderr, `quantc opt` on a
+ * terminal) may be elided instead: a constant or a per-channel scale list of
+ * more than IR_INLINE_MAX elements shows its first three and its length.
+ * That form does not parse back; a dump is never elided.
  */
 #include <float.h>
 #include <math.h>
@@ -30,7 +35,13 @@ static void pbound(FILE *f, float x)
 	pfloat(f, x);
 }
 
-static void ptype(FILE *f, const Value *v)
+/* Shortened forms are for reading only: a dump (npy_dir set) is always whole. */
+static int eliding(const PrintOptions *po)
+{
+	return po->elide_constants && !po->npy_dir;
+}
+
+static void ptype(FILE *f, const Value *v, const PrintOptions *po)
 {
 	fprintf(f, " : %s[", ir_dtype_name(v->dt));
 	for (int i = 0; i < v->shape.rank; i++)
@@ -46,11 +57,14 @@ static void ptype(FILE *f, const Value *v)
 		return;
 	}
 	fprintf(f, " q(axis=%d, scale=[", q->axis);
-	for (int i = 0; i < q->n; i++) {
+	int shown = eliding(po) && q->n > IR_INLINE_MAX ? 3 : q->n;
+	for (int i = 0; i < shown; i++) {
 		if (i)
 			fputs(", ", f);
 		pfloat(f, q->scale[i]);
 	}
+	if (shown < q->n)
+		fprintf(f, ", ... (%d values)", q->n);
 	fputs("])", f);
 }
 
@@ -145,7 +159,7 @@ static int pdata(FILE *f, const Value *v, const PrintOptions *po, Diag *d)
 		fputs(" = <no data>", f);
 		return 0;
 	}
-	if (po->elide_constants && numel > IR_INLINE_MAX) {
+	if (eliding(po) && numel > IR_INLINE_MAX) {
 		fputs(" = [", f);
 		for (int i = 0; i < 3; i++) {
 			pelem(f, v->dt, v->data, i);
@@ -224,13 +238,13 @@ static void pattrs(FILE *f, const Node *n)
 		fputs(" }", f);
 }
 
-static void pnode(FILE *f, const Graph *g, const Node *n)
+static void pnode(FILE *f, const Graph *g, const Node *n, const PrintOptions *po)
 {
 	const Value *v = &g->vals[n->out];
 
 	fputs(v->name, f);
 	if (v->has_type)
-		ptype(f, v);
+		ptype(f, v, po);
 	pdecor(f, v);
 	fprintf(f, " = %s(", ir_ops[n->op].name);
 	for (int i = 0; i < n->nin; i++)
@@ -266,7 +280,7 @@ int ir_print(FILE *f, Graph *g, const PrintOptions *po, Diag *d)
 		const Value *v = &g->vals[g->inputs[i]];
 		fprintf(f, "input %s", v->name);
 		if (v->has_type)
-			ptype(f, v);
+			ptype(f, v, po);
 		pdecor(f, v);
 		fputc('\n', f);
 	}
@@ -280,7 +294,7 @@ int ir_print(FILE *f, Graph *g, const PrintOptions *po, Diag *d)
 			fputc('\n', f);
 		fprintf(f, "const %s", v->name);
 		if (v->has_type)
-			ptype(f, v);
+			ptype(f, v, po);
 		if (pdata(f, v, po, d))
 			rc = -1;
 		fputc('\n', f);
@@ -292,7 +306,7 @@ int ir_print(FILE *f, Graph *g, const PrintOptions *po, Diag *d)
 			continue;
 		if (!any++)
 			fputc('\n', f);
-		pnode(f, g, &g->nodes[i]);
+		pnode(f, g, &g->nodes[i], po);
 	}
 
 	if (g->noutput) {

@@ -1,4 +1,4 @@
-/* ir/quant.c — the integer arithmetic of DESIGN section 5: TFLite's
+/* ir/quant.c — the integer arithmetic of docs/requant.md: TFLite's
  * QuantizeMultiplier and MultiplyByQuantizedMultiplier (gemmlowp's
  * SaturatingRoundingDoublingHighMul + RoundingDivideByPOT), the choice of
  * per-tensor quantization parameters, activation clamp bounds, and the

@@ -149,3 +149,78 @@ int ir_path_is_input(const char *path)
 	struct stat st;
 	return inputs.on && stat(path, &st) == 0 && is_input(&st);
 }
+
+/* Optimal string alignment distance (Damerau-Levenshtein without repeated
+ * edits of one substring), two rows of the table plus the one before. */
+int ir_edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	int *prev2 = ir_xmalloc((m + 1) * sizeof *prev2), *prev = ir_xmalloc((m + 1) * sizeof *prev);
+	int *cur = ir_xmalloc((m + 1) * sizeof *cur), d;
+
+	for (size_t j = 0; j <= m; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= n; i++) {
+		cur[0] = (int)i;
+		for (size_t j = 1; j <= m; j++) {
+			int cost = a[i - 1] != b[j - 1];
+			int best = prev[j - 1] + cost;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
+			cur[j] = best;
+		}
+		int *t = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = t;
+	}
+	d = prev[m];
+	free(prev2);
+	free(prev);
+	free(cur);
+	return d;
+}
+
+void ir_suggest_init(IrSuggest *s, const char *word)
+{
+	size_t n = strlen(word);
+	s->word = word;
+	s->best = NULL;
+	/* the largest distance that still looks like a typo, plus one */
+	s->dist = (n <= 1 ? 0 : n <= 3 ? 1 : n <= 6 ? 2 : 3) + 1;
+}
+
+void ir_suggest_add(IrSuggest *s, const char *candidate)
+{
+	if (!candidate || !*candidate || s->dist == 0)
+		return;
+	if (strcmp(candidate, s->word) == 0) { /* the word is a candidate: no typo */
+		s->best = NULL;
+		s->dist = 0;
+		return;
+	}
+	/* a length difference alone already rules it out: skip the table */
+	size_t n = strlen(s->word), m = strlen(candidate);
+	if ((n > m ? n - m : m - n) >= (size_t)s->dist)
+		return;
+	int d = ir_edit_distance(s->word, candidate);
+	if (d < s->dist) {
+		s->dist = d;
+		s->best = candidate;
+	}
+}
+
+const char *ir_suggest(const char *word, const char *const *candidates)
+{
+	IrSuggest s;
+
+	ir_suggest_init(&s, word);
+	for (int i = 0; candidates[i]; i++)
+		ir_suggest_add(&s, candidates[i]);
+	return s.best;
+}

@@ -98,6 +98,8 @@ typedef struct {
 	const char *dump_dir;     /* one numbered file per pass */
 	int verify_each;
 	int elide_constants;
+	int print_constants; /* --print-constants: the IR printed to stderr keeps
+	                        them whole (it is elided by default; dumps never are) */
 	int time_passes;
 } PipelineOptions;
 
@@ -105,6 +107,21 @@ typedef struct {
 const char *pass_default_pipeline(Precision p);
 /* The default when there is no calibration data (ranges from the inputs'). */
 const char *pass_static_pipeline(Precision p);
+/* What a graph shows of the default pipeline's work (a dump read back). */
+typedef struct {
+	int calibrated; /* observed ranges (calib [lo, hi]) */
+	int quantized; /* integer values with quantization parameters */
+	int planned;   /* an arena plan (offsets) */
+} GraphState;
+GraphState pass_graph_state(const Graph *g);
+/* The default pipeline `pipeline` resumed where g stands: without the passes
+ * whose work g already shows (a calibrated graph: calibrate; a quantized
+ * one: propagate-ranges,
+ * calibrate, bias-correct, quantize; a planned one also fuse-activation,
+ * fuse-pool and plan-memory).  Malloc'd; the steps left out are written,
+ * comma-separated, to skipped (nskipped bytes; "" if none). */
+char *pass_resume_pipeline(const Graph *g, const char *pipeline, char *skipped,
+                           size_t nskipped);
 /* Checks a --passes string (names exist, options well formed); reports at the
  * command line.  Returns 0 if it is valid. */
 int pass_check_pipeline(const char *pipeline, Diag *d);

@@ -24,6 +24,71 @@ const char *pass_static_pipeline(Precision p)
 	return "infer-shapes,fuse-activation,propagate-ranges,quantize,check-overflow,fuse-pool,plan-memory";
 }
 
+/* What g already shows of the default pipeline's work: observed ranges
+ * (calibrate ran), integer values with quantization parameters (quantize
+ * ran), an arena plan (plan-memory ran). */
+GraphState pass_graph_state(const Graph *g)
+{
+	GraphState s = {0, 0, g->arena_size > 0};
+
+	for (int v = 0; v < g->nval; v++) {
+		const Value *val = &g->vals[v];
+		s.calibrated |= val->has_calib;
+		s.quantized |= val->kind != VK_CONST && val->has_type && val->q.present &&
+		               (val->dt == DT_I8 || val->dt == DT_I16 || val->dt == DT_U8);
+	}
+	return s;
+}
+
+/* Is step `name` (a whole pass name) the step at p? */
+static int step_is(const char *p, size_t n, const char *name)
+{
+	return strlen(name) == n && strncmp(p, name, n) == 0;
+}
+
+char *pass_resume_pipeline(const Graph *g, const char *pipeline, char *skipped, size_t nskipped)
+{
+	/* the passes whose work each state shows (a planned graph is also one
+	 * nothing may rewrite any more: the plan holds for these nodes only) */
+	static const char *const quantized[] = {"propagate-ranges", "calibrate", "bias-correct",
+	                                        "quantize", NULL};
+	static const char *const planned[] = {"fuse-activation", "fuse-pool", "plan-memory", NULL};
+	GraphState st = pass_graph_state(g);
+	char *out = ir_xmalloc(strlen(pipeline) + 1);
+	size_t at = 0, sk = 0;
+
+	if (nskipped)
+		skipped[0] = 0;
+	for (const char *p = pipeline; *p;) {
+		size_t n = strcspn(p, ",{"), len = strcspn(p, ",");
+		int drop = 0;
+		if (p[n] == '{') { /* options: the step runs to its '}' */
+			const char *e = strchr(p + n, '}');
+			len = e ? (size_t)(e - p) + 1 : strlen(p);
+		}
+		drop |= st.calibrated && step_is(p, n, "calibrate");
+		for (int i = 0; st.quantized && quantized[i]; i++)
+			drop |= step_is(p, n, quantized[i]);
+		for (int i = 0; st.planned && planned[i]; i++)
+			drop |= step_is(p, n, planned[i]);
+		if (drop) {
+			if (sk + n + 2 < nskipped)
+				sk += (size_t)snprintf(skipped + sk, nskipped - sk, "%s%.*s", sk ? "," : "",
+				                       (int)n, p);
+		} else {
+			if (at)
+				out[at++] = ',';
+			memcpy(out + at, p, len);
+			at += len;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	out[at] = 0;
+	return out;
+}
+
 typedef struct {
 	char name[64];
 	char *args; /* malloc'd, or NULL */
@@ -95,7 +160,15 @@ int pass_check_pipeline(const char *pipeline, Diag *d)
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (!pass_find(s[i].name)) {
-			diag_error(d, loc_none(), "unknown pass '%s'", s[i].name);
+			IrSuggest sg;
+			ir_suggest_init(&sg, s[i].name);
+			for (int k = 0; k < pass_count; k++)
+				ir_suggest_add(&sg, pass_table[k].name);
+			if (sg.best)
+				diag_error(d, loc_none(), "unknown pass '%s'; did you mean '%s'?", s[i].name,
+				           sg.best);
+			else
+				diag_error(d, loc_none(), "unknown pass '%s'", s[i].name);
 			bad = 1;
 		}
 	if (bad) {
@@ -125,7 +198,8 @@ static int listed(const char *list, const char *name)
 static int print_to(FILE *f, Graph *g, const char *heading, const PipelineOptions *po,
                     const char *npy_dir, const char *npy_prefix, Diag *d)
 {
-	PrintOptions pr = {heading, po->elide_constants, npy_dir, npy_prefix};
+	PrintOptions pr = {heading, po->elide_constants || (!npy_dir && !po->print_constants),
+	                   npy_dir, npy_prefix};
 	return ir_print(f, g, &pr, d);
 }
 

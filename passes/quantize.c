@@ -1,5 +1,5 @@
 /* quantize.c — the quantize pass: turns a float graph into the fixed-point
- * graph of DESIGN section 5, layer by layer in the precision each layer
+ * graph of docs/requant.md, layer by layer in the precision each layer
  * computes in (PassContext: the global precision and per-layer entries,
  * see LayerPrecision in passes.h).
  *   activations: per-tensor int8 (asymmetric) or int16 (symmetric), from the

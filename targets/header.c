@@ -1,4 +1,4 @@
-/* header.c — the C header of a compiled model (DESIGN section 4): arena and
+/* header.c — the C header of a compiled model (docs/abi.md): arena and
  * tensor size macros, the entry point prototypes with parameters named after
  * the model's inputs and outputs, and the NAME_model declaration; for an
  * instrumented object also the table of traced layers.

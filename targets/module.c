@@ -1,4 +1,4 @@
-/* module.c — the LLVM module of a compiled model (DESIGN section 4): the
+/* module.c — the LLVM module of a compiled model (docs/abi.md): the
  * private body that runs the kernels in node order over the arena, the
  * entry points NAME_run (float edge) and NAME_run_q (storage-type edge), and
  * the constant NAME_model description with the exact layout of qrt_model.
@@ -456,7 +456,7 @@ static void mark_functions(Cg *c)
 }
 
 /* An integer-only target (no FPU) runs a whole f32 model through the
- * toolchain's soft-float helpers (DESIGN section 4), but a quantized model
+ * toolchain's soft-float helpers (docs/abi.md), but a quantized model
  * must stay integer-only there: an f32 layer inside one is refused, named
  * (the first weighted one, else the first one). */
 static int check_integer_only(Cg *c)

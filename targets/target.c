@@ -1,4 +1,4 @@
-/* target.c — the target table of DESIGN section 6 (one row per supported
+/* target.c — the target table of docs/targets.md (one row per supported
  * triple: default CPU, features, ABI, relocation model, and the CPU and
  * feature names accepted for it), triple normalization, and creation of the
  * LLVM TargetMachine.

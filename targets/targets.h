@@ -1,8 +1,8 @@
 /* targets/targets.h — the LLVM backend: turns a planned graph (every value
  * typed, every activation at an arena offset) into an object file, a C
  * header, and optionally LLVM IR or assembly, for one of the target triples
- * of DESIGN section 6.  The generated ABI is DESIGN section 4; the integer
- * arithmetic is DESIGN section 5, equal bit for bit to ir/interp.c.
+ * of docs/targets.md.  The generated ABI is docs/abi.md; the integer
+ * arithmetic is docs/requant.md, equal bit for bit to ir/interp.c.
  *
  * Sections follow the file that defines each export.
  */
@@ -68,7 +68,7 @@ typedef struct {
 	int riscv;      /* RISC-V: i32 arguments travel sign-extended on RV64 */
 	int plain_mem;  /* copies call memcpy/memmove themselves and every
 	                   function is "no-builtins": LLVM would otherwise call
-	                   __aeabi_memcpy & co., which DESIGN section 4 excludes */
+	                   __aeabi_memcpy & co., which docs/abi.md excludes */
 	int ptr_bits;
 	const char *row;  /* the table's spelling of the triple, for messages */
 	int fpu;          /* hardware floating point: without it the target is
@@ -240,7 +240,7 @@ LLVMValueRef tgt_kernel_begin_n(Cg *c, const char *name, int noalias, int nptr);
 void tgt_kernel_end(Cg *c);
 void tgt_add_attr(Cg *c, LLVMValueRef fn, unsigned idx, const char *attr, uint64_t val);
 
-/* The requantization epilogue of DESIGN section 5 for an i32 accumulator:
+/* The requantization epilogue of docs/requant.md for an i32 accumulator:
  * MultiplyByQuantizedMultiplier(acc, mult, shift) + zp clamped to [lo, hi],
  * as i32.  mult and shift are i32 values; has_left says whether any shift of
  * the layer is positive (otherwise the left shift is omitted). */
@@ -285,7 +285,7 @@ LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueR
 
 /* ---- header.c ------------------------------------------------------------ */
 
-/* The C header of DESIGN section 4, malloc'd, NUL-terminated; instrumented,
+/* The C header of docs/abi.md, malloc'd, NUL-terminated; instrumented,
  * it also lists the traced layers and defines NAME_TRACE_LAYERS. */
 char *tgt_header(const Graph *g, const char *name, int instrument, size_t *len);
 /* The C parameter names of the graph's inputs then outputs, unique and

@@ -1,5 +1,5 @@
 /* act.c — exp, sigmoid and tanh in float for the f32 kernels of sigmoid,
- * tanh and softmax.  The generated code calls these (DESIGN section 4: no
+ * tanh and softmax.  The generated code calls these (docs/abi.md: no
  * libm) and the reference interpreter calls the same functions, so the two
  * agree bit for bit.  Plain float operations in a fixed order; within a few
  * ulps of the exact functions (tanh within 2^-23 absolute). */

@@ -1,4 +1,4 @@
-/* requantize.c — TFLite's fixed-point requantization (DESIGN section 5),
+/* requantize.c — TFLite's fixed-point requantization (docs/requant.md),
  * for programs that post-process int8 outputs themselves.  Generated code
  * emits the same arithmetic inline. */
 #include "qrt.h"

@@ -86,6 +86,57 @@ check "--elide-constants shortens the 128x784 weight to a count" grep -qF '... (
 for p in infer-shapes fuse-activation calibrate quantize plan-memory total; do
 	check "--time-passes reports '$p'" grep -qE "^ +[0-9.]+ ms  $p\$" "$work/el.txt"
 done
+# warnings for likely mistakes (exit 0, the object written; -q hides them)
+"$q" compile "$ex/mlp.qg" -o "$work/nocal.o" 2> "$work/w1.txt"
+check "an int8 compile without --calib warns that ranges are proven, not measured: '$(head -c 120 "$work/w1.txt")...'" \
+	sh -c "grep -q 'warning: no --calib: the int8 ranges are proven from the inputs. declared ranges, not measured' '$work/w1.txt' && test -s '$work/nocal.o'"
+"$q" compile "$ex/mlp.qg" --precision f32 -o "$work/nocal.o" 2> "$work/w2.txt"
+check "... but not an f32 compile ($(wc -c < "$work/w2.txt") bytes on stderr)" test ! -s "$work/w2.txt"
+"$q" compile -q "$ex/mlp.qg" -o "$work/nocal.o" 2> "$work/w3.txt"
+check "... and not under -q" test ! -s "$work/w3.txt"
+"$NPYTOOL" head 20 "$calib" "$work/c20.npy"
+/usr/bin/python3 -c "import numpy as np; a = np.load('$work/c20.npy'); a[3] *= 255; np.save('$work/c255.npy', a)"
+"$q" compile "$ex/mlp.qg" --calib "$work/c255.npy" -o "$work/c255.o" 2> "$work/w4.txt"
+check "calibration samples outside the input's declared range: '$(head -1 "$work/w4.txt")'" \
+	grep -q "c255.npy: warning: 1 of 20 calibration samples leave input 'x''s declared range \[0, 1\] (they span \[0, 255\])" "$work/w4.txt"
+check "... with a note at the declaration" grep -q 'mlp.qg:[0-9]*:[0-9]*: note: the range of .x. is declared here' "$work/w4.txt"
+"$q" compile "$ex/mlp.qg" --calib "$work/c20.npy" -o "$work/c20.o" 2> "$work/w5.txt"
+check "in-range calibration samples: no warning ($(wc -c < "$work/w5.txt") bytes)" test ! -s "$work/w5.txt"
+"$q" compile "$ex/mlp.qg" --calib "$calib" -o "$work/model.bin" 2> "$work/w6.txt"
+check "-o with another suffix than .o/.obj warns: '$(head -1 "$work/w6.txt")'" \
+	sh -c "grep -q 'warning: -o .*model.bin: an object file.s name ends in .o or .obj (the object goes to .*model.bin, the header to .*model.h)' '$work/w6.txt' && test -s '$work/model.bin' -a -s '$work/model.h'"
+"$q" compile "$ex/mlp.qg" --calib "$calib" -o "$work/model.obj" 2> "$work/w7.txt"
+check "-o x.obj does not ($(wc -c < "$work/w7.txt") bytes)" test ! -s "$work/w7.txt"
+expect 2 "unknown command 'compil'; did you mean 'compile'?" -- "$q" compil "$ex/mlp.qg"
+expect 1 "unknown option '--precison'; did you mean '--precision'?" -- "$q" run "$ex/mlp.qg" --precison f32
+expect 1 "option '--input' is not used by quantc compile, only by run, report, trace-diff" -- "$q" compile "$ex/mlp.qg" --input "$calib" -o "$work/x.o"
+check "no output after the refused --input" test ! -e "$work/x.o"
+
+# printed IR is for reading: large constants and per-channel scale lists are
+# shortened by default, whole with --print-constants; dumps are always whole
+"$q" compile "$ex/cnn.qg" --calib "$calib" --print-after-all -o "$work/pa.o" 2> "$work/pa.txt"
+bytes=$(wc -c < "$work/pa.txt")
+check "--print-after-all on the CNN writes $bytes bytes to stderr (at most 64 KB)" test "$bytes" -le 65536
+check "... the 128x64x3x3 weight shows its count" grep -qF '... (73728 values)]' "$work/pa.txt"
+check "... and its 128 per-channel scales too" grep -qF '... (128 values)])' "$work/pa.txt"
+"$q" compile "$ex/cnn.qg" --calib "$calib" --print-after quantize --print-constants --dump-dir "$work/pd" \
+	-o "$work/pa.o" 2> "$work/pc.txt"
+bytes=$(wc -c < "$work/pc.txt")
+check "--print-after quantize --print-constants writes every weight ($bytes bytes, no '...')" \
+	sh -c "test $bytes -gt 200000 && ! grep -q '\.\.\.' '$work/pc.txt'"
+tail -n +2 "$work/pc.txt" > "$work/pc.qg"
+"$q" opt "$work/pc.qg" > "$work/pc2.qg" && "$q" opt "$work/pd/05-quantize.qg" > "$work/pd2.qg"
+check "... which parses back into the graph of the dump" cmp -s "$work/pc2.qg" "$work/pd2.qg"
+check "the dump beside it is whole (its weights in .npy files, no '...')" \
+	sh -c "grep -q 'npy(' '$work/pd/05-quantize.qg' && ! grep -q '\.\.\.' '$work/pd/05-quantize.qg'"
+script -qec "'$q' opt '$ex/cnn.qg' --passes infer-shapes" /dev/null > "$work/tty.txt" < /dev/null
+bytes=$(wc -c < "$work/tty.txt")
+check "quantc opt on a terminal shortens the weights ($bytes bytes)" \
+	sh -c "test $bytes -le 8192 && grep -qF '(73728 values)]' '$work/tty.txt'"
+"$q" opt "$ex/cnn.qg" --passes infer-shapes > "$work/pipe.qg"
+check "quantc opt into a pipe or file prints them whole ($(wc -c < "$work/pipe.qg") bytes)" \
+	sh -c "! grep -q '\.\.\.' '$work/pipe.qg' && '$q' opt '$work/pipe.qg' > /dev/null"
+expect 1 "--elide-constants and --print-constants contradict" -- "$q" opt "$ex/cnn.qg" --elide-constants --print-constants
 "$q" inspect "$ex/cnn.qg" --calib "$calib" > "$work/inspect.txt"
 check "inspect prints the arena beside its lower bound" grep -q 'arena: [0-9]* bytes (lower bound [0-9]* bytes' "$work/inspect.txt"
 check "inspect prints per-layer MACs (conv 64->128: 14450688)" grep -q 14450688 "$work/inspect.txt"

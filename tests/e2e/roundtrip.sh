@@ -15,7 +15,7 @@ for prec in int8 f32; do
 	else passes=infer-shapes,fuse-activation,propagate-ranges,calibrate,quantize,check-overflow,fuse-pool,plan-memory; fi
 	check "$model $prec: compile with --dump-dir and --print-after-all" \
 		"$QUANTC" compile "$ex/$model.qg" --precision $prec --calib "$calib" \
-		--dump-dir "$d" --print-after-all --verify-each -o "$work/full.o" 2> "$work/after-all.txt"
+		--dump-dir "$d" --print-after-all --print-constants --verify-each -o "$work/full.o" 2> "$work/after-all.txt"
 	IFS=, read -ra list <<< "$passes"
 	k=0
 	for p in input "${list[@]}"; do
