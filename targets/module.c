@@ -144,7 +144,11 @@ int tgt_trace_layers(const Graph *g, int *vals)
 static LLVMValueRef trace_fn(Cg *c)
 {
 	LLVMTypeRef p[3] = {c->ti32, c->tptr, c->ti32};
-	LLVMValueRef fn = LLVMAddFunction(c->mod, "qrt_trace", LLVMFunctionType(c->tvoid, p, 3, 0));
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "qrt_trace");
+
+	if (fn) /* declared by an earlier level's body */
+		return fn;
+	fn = LLVMAddFunction(c->mod, "qrt_trace", LLVMFunctionType(c->tvoid, p, 3, 0));
 
 	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
 	tgt_add_attr(c, fn, 2, "nocapture", 0);

@@ -37,6 +37,12 @@ for p in int8 f32; do
 	check "cnn $p: a second compile gives the same bytes" sh -c "'$QUANTC' compile '$model' --precision $p \
 		--calib '$calib' -o '$work/$p/again.o' && cmp '$work/$p/cnn.o' '$work/$p/again.o'"
 done
+# the debug twin: every level's body traces, through one qrt_trace
+mkdir -p "$work/inst"
+check "cnn int8 --instrument: compiles" \
+	"$QUANTC" compile "$model" --calib "$calib" --instrument -o "$work/inst/cnn.o"
+check "cnn int8 --instrument: one undefined qrt_trace (have: $(nm -u "$work/inst/cnn.o" | grep -c qrt_trace))" \
+	test "$(nm -u "$work/inst/cnn.o" | awk '{print $2}' | grep -c '^qrt_trace')" = 1
 llvm-objdump-19 -d --no-show-raw-insn "$work/int8/cnn.o" > "$work/int8.dis"
 check "cnn int8: the object has the AVX-512 VNNI kernel (vpdpbusd on zmm)" grep -qE 'vpdpbusd.*zmm' "$work/int8.dis"
 check "cnn int8: the object has the AVX2 kernel (vpmaddwd or vpmaddubsw on ymm)" \
