@@ -85,14 +85,18 @@ int tgt_x86_avx2(const TgtMachine *m)
  * needs, which Cascade Lake, Ice Lake, Sapphire Rapids and Zen 4 have);
  * qrt_x86_level (runtime/src/cpu.c) checks exactly these features.  The
  * CPUs are LLVM's generic level names, so the object is the same whatever
- * machine compiles it. */
+ * machine compiles it.  x86-64-v4 tunes for 256-bit vectors (Skylake-SP's
+ * down-clocking): -prefer-256-bit lets LLVM vectorize the generic loops on
+ * 512 bits, as the VNNI kernel does anyway and as Zen 4 and later prefer
+ * (on 256 bits the MLP's int8 dense layers, generic loops, were clearly
+ * slower than --mcpu native's in bench/run.sh). */
 static const struct {
 	const char *tag, *cpu, *features;
 	int qrt_level; /* qrt.h's QRT_X86_V1, _V3, _V4_VNNI */
 } levels[] = {
 	{"v1", "x86-64", "", 1},
 	{"v3", "x86-64-v3", "", 3},
-	{"v4vnni", "x86-64-v4", "+avx512vnni", 5},
+	{"v4vnni", "x86-64-v4", "+avx512vnni,-prefer-256-bit", 5},
 };
 enum { NLEVELS = sizeof levels / sizeof levels[0] };
 
