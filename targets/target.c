@@ -14,7 +14,8 @@
 
 typedef struct {
 	const char *triple;   /* as users write it */
-	const char *cpu;      /* default; "host": the host CPU when on one */
+	const char *cpu;      /* default; "host": x86-64, whose default is the multi-ISA
+	                         object (pick_cpu), and --mattr alone the host CPU */
 	const char *features; /* default */
 	const char *abi;      /* RISC-V: ABI family prefix, completed from the
 	                         float features ("lp64" -> lp64d); else NULL */
