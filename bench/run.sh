@@ -228,15 +228,13 @@ for m in $models; do
 	macs=$(sed -n 's/^total: \([0-9]*\) MACs.*/\1/p' "$work/$m.inspect")
 	echo "$m $macs" >> "$work/totals"
 
+	# the default object (on x86-64: every level's kernels, one chosen at
+	# run time) beside --mcpu native (the host's ISA alone), int8 and f32
 	quantc_row "$m" i8 quantc int8
-	# --mcpu native: measured too when its object is not the default's
-	if compile "$m" nat "$m" --mcpu native && cmp -s "$work/nat/$m.o" "$work/$m/i8/$m.o"; then
-		echo "$m" >> "$work/native_same"
-	else
-		quantc_row "$m" nat "quantc --mcpu native" int8 --mcpu native
-	fi
+	quantc_row "$m" nat "quantc --mcpu native" int8 --mcpu native
 	quantc_row "$m" gen "quantc --mcpu x86-64" int8 --mcpu x86-64
 	quantc_row "$m" f32 quantc f32 --precision f32
+	quantc_row "$m" nat32 "quantc --mcpu native" f32 --precision f32 --mcpu native
 
 	# per layer: the instrumented object, a timestamp at every qrt_trace
 	if compile "$m" tr "$m" --instrument; then
@@ -315,8 +313,26 @@ awk -F'|' -v hz="$clock_hz" -v peak="$peak" -v fpeak="$fpeak" -v totals="$work/t
 			printf "| %s | %s%s | %s | %.1f | %.1f | %d | %s | %s |\n", m[i], e[i], note, p[i], med[i], lo[i], runs[i], r, mc
 		}
 	}' "$work/results"
-[ -e "$work/native_same" ] &&
-	echo "(quantc --mcpu native gives the default's code for: $(tr '\n' ' ' < "$work/native_same" | sed 's/ $//'): the default CPU is already the host's)"
+# the default object against --mcpu native, from the same rounds
+awk -F'|' '
+	{ split($4, f, " ") }
+	$2 == "quantc" { def[$1 "|" $3] = f[2]; dlo[$1 "|" $3] = f[4]; order[++n] = $1 "|" $3 }
+	$2 == "quantc --mcpu native" { nat[$1 "|" $3] = f[2]; nlo[$1 "|" $3] = f[4] }
+	END {
+		for (i = 1; i <= n; i++) {
+			k = order[i]
+			if (!(k in nat)) continue
+			if (!hdr++) {
+				print ""
+				print "default object (multi-ISA, chosen at run time) against --mcpu native (this CPU only), from the rows above:"
+				print ""
+				print "| model | precision | default median µs | native median µs | default / native | default min µs | native min µs |"
+				print "|---|---|---:|---:|---:|---:|---:|"
+			}
+			split(k, a, "|")
+			printf "| %s | %s | %.1f | %.1f | %.3f | %.1f | %.1f |\n", a[1], a[2], def[k], nat[k], def[k] / nat[k], dlo[k], nlo[k]
+		}
+	}' "$work/results"
 [ -n "$ort_overhead" ] &&
 	echo "(onnxruntime-node's cost of one call: $ort_overhead µs, the median latency of a model of one Relu on the same input; it is in every onnxruntime row)"
 [ -e "$work/totals" ] && echo "(MACs per inference, from quantc inspect: $(tr '\n' ',' < "$work/totals" | sed 's/,$//; s/,/, /g'))"

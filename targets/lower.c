@@ -162,8 +162,86 @@ void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
 	free(m), free(sh), free(shifts), free(buf);
 }
 
+/* The constants a multi-ISA object's levels share (Cg.share_consts): an
+ * open-addressing table of the globals tgt_const_bytes made, by a hash of
+ * their bytes. */
+struct TgtConst {
+	uint64_t hash;
+	size_t len;
+	LLVMValueRef gv; /* NULL: an empty slot */
+};
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3u;
+	return h;
+}
+
+/* gv holds exactly the n bytes (LLVM keeps an all-zero array as a
+ * zeroinitializer, which has no string form) */
+static int holds(LLVMValueRef gv, const unsigned char *bytes, size_t n)
+{
+	LLVMValueRef init = LLVMGetInitializer(gv);
+	const char *s;
+	size_t len;
+
+	if (LLVMIsAConstantAggregateZero(init)) {
+		for (size_t i = 0; i < n; i++)
+			if (bytes[i])
+				return 0;
+		return 1;
+	}
+	s = LLVMGetAsString(init, &len);
+	return len == n && memcmp(s, bytes, n) == 0;
+}
+
+/* The slot of the constant with these bytes, or the empty slot where it
+ * goes. */
+static struct TgtConst *const_slot(Cg *c, uint64_t h, const unsigned char *bytes, size_t n)
+{
+	size_t i = (size_t)h & (c->capconst - 1);
+
+	for (;; i = (i + 1) & (c->capconst - 1)) {
+		struct TgtConst *e = &c->consts[i];
+		if (!e->gv || (e->hash == h && e->len == n && holds(e->gv, bytes, n)))
+			return e;
+	}
+}
+
+static void const_grow(Cg *c)
+{
+	struct TgtConst *old = c->consts;
+	size_t oldcap = c->capconst;
+
+	c->capconst = oldcap ? 2 * oldcap : 256;
+	c->consts = ir_xcalloc(c->capconst, sizeof *c->consts);
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].gv) {
+			size_t k = (size_t)old[i].hash & (c->capconst - 1);
+			while (c->consts[k].gv)
+				k = (k + 1) & (c->capconst - 1);
+			c->consts[k] = old[i];
+		}
+	free(old);
+}
+
 LLVMValueRef tgt_const_bytes(Cg *c, const char *name, const void *bytes, size_t n)
 {
+	struct TgtConst *slot = NULL;
+	uint64_t h = 0;
+
+	if (c->share_consts) {
+		if (2 * (c->nconst + 1) > c->capconst)
+			const_grow(c);
+		h = fnv1a(bytes, n);
+		slot = const_slot(c, h, bytes, n);
+		if (slot->gv)
+			return slot->gv;
+	}
+
 	LLVMValueRef init = LLVMConstStringInContext2(c->ctx, bytes, n, 1);
 	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
 
@@ -172,6 +250,12 @@ LLVMValueRef tgt_const_bytes(Cg *c, const char *name, const void *bytes, size_t 
 	LLVMSetLinkage(gv, LLVMPrivateLinkage);
 	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
 	LLVMSetAlignment(gv, 16);
+	if (slot) {
+		slot->hash = h;
+		slot->len = n;
+		slot->gv = gv;
+		c->nconst++;
+	}
 	return gv;
 }
 

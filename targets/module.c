@@ -8,8 +8,8 @@
  * every layer; without it the module is exactly what it would be otherwise).
  *
  * The module has no writable global and no undefined symbol besides the
- * qrt_* edge helpers (and qrt_trace when instrumented) and memcpy/memmove
- * (see tgt_copy).
+ * qrt_* edge helpers (and qrt_trace when instrumented, qrt_x86_level in the
+ * multi-ISA x86-64 object: build_levels) and memcpy/memmove (see tgt_copy).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -144,7 +144,11 @@ int tgt_trace_layers(const Graph *g, int *vals)
 static LLVMValueRef trace_fn(Cg *c)
 {
 	LLVMTypeRef p[3] = {c->ti32, c->tptr, c->ti32};
-	LLVMValueRef fn = LLVMAddFunction(c->mod, "qrt_trace", LLVMFunctionType(c->tvoid, p, 3, 0));
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "qrt_trace");
+
+	if (fn) /* declared by an earlier level's body */
+		return fn;
+	fn = LLVMAddFunction(c->mod, "qrt_trace", LLVMFunctionType(c->tvoid, p, 3, 0));
 
 	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
 	tgt_add_attr(c, fn, 2, "nocapture", 0);
@@ -434,11 +438,14 @@ static void build_model_info(Cg *c)
 }
 
 /* Every defined function carries the CPU and features, so a written .ll
- * compiles with llc exactly as quantc compiled it. */
+ * compiles with llc exactly as quantc compiled it: those of c->tm, for the
+ * functions not marked yet (a multi-ISA object marks each level's as it
+ * builds them). */
 static void mark_functions(Cg *c)
 {
 	for (LLVMValueRef fn = LLVMGetFirstFunction(c->mod); fn; fn = LLVMGetNextFunction(fn)) {
-		if (LLVMIsDeclaration(fn))
+		if (LLVMIsDeclaration(fn) ||
+		    LLVMGetStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-cpu", 10))
 			continue;
 		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
 		                        LLVMCreateStringAttribute(c->ctx, "target-cpu", 10, c->tm->cpu,
@@ -486,10 +493,96 @@ static int check_integer_only(Cg *c)
 	return 1;
 }
 
+/* The kernels of every node and the body that runs them, for c->tm.
+ * Returns 0, or 1 after a diagnostic. */
+static int build_kernels(Cg *c, LLVMValueRef *body)
+{
+	const Graph *g = c->g;
+	LLVMValueRef *kernels = ir_xcalloc((size_t)g->nnode + 1, sizeof *kernels);
+	int bad = 0;
+
+	for (int n = 0; n < g->nnode; n++)
+		bad |= tgt_lower_node(c, n, &kernels[n]);
+	if (!bad)
+		*body = build_body(c, kernels);
+	free(kernels);
+	return bad;
+}
+
+/* The multi-ISA object (x86-64 without --mcpu or --mattr): the kernels and
+ * the body once per level of c->tm, each function marked with its level's
+ * CPU and features (LLVM then selects each for its own ISA and never
+ * inlines one level into another), private names NAME.<tag>.*, the
+ * constants that several levels make alike shared.  NAME_body, marked as
+ * the lowest level, asks the runtime's qrt_x86_level() which level the CPU
+ * has (CPUID on its first call, then a cached int) and calls the highest
+ * body it runs: a CPU that can run the machine code never sees an
+ * instruction it lacks.  Returns 0, or 1 after a diagnostic. */
+static int build_levels(Cg *c, LLVMValueRef *body)
+{
+	const TgtMachine *top = c->tm;
+	const char *name = c->name;
+	LLVMValueRef *bodies = ir_xcalloc((size_t)top->nlevels, sizeof *bodies);
+	char lname[320], bname[320];
+	int bad = 0;
+
+	c->share_consts = 1;
+	for (int k = 0; k < top->nlevels && !bad; k++) {
+		c->tm = &top->levels[k];
+		snprintf(lname, sizeof lname, "%s.%s", name, c->tm->tag);
+		c->name = lname;
+		bad = build_kernels(c, &bodies[k]);
+		mark_functions(c);
+	}
+	c->tm = top;
+	c->name = name;
+	if (bad) {
+		free(bodies);
+		return 1;
+	}
+
+	LLVMTypeRef ft = LLVMFunctionType(c->tvoid, &c->tptr, 1, 0);
+	LLVMTypeRef lt = LLVMFunctionType(c->ti32, NULL, 0, 0);
+	LLVMValueRef level = LLVMAddFunction(c->mod, "qrt_x86_level", lt), fn, arena, l;
+	LLVMBuilderRef b = c->b;
+
+	tgt_add_attr(c, level, LLVMAttributeFunctionIndex, "nounwind", 0);
+	snprintf(bname, sizeof bname, "%s_body", name);
+	fn = LLVMAddFunction(c->mod, bname, ft);
+	LLVMSetLinkage(fn, LLVMPrivateLinkage);
+	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	tgt_add_attr(c, fn, 1, "noalias", 0);
+	tgt_add_attr(c, fn, 1, "nocapture", 0);
+	tgt_add_attr(c, fn, 1, "nonnull", 0);
+	tgt_add_attr(c, fn, 1, "align", IR_ALIGN);
+	arena = LLVMGetParam(fn, 0);
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+	l = LLVMBuildCall2(b, lt, level, NULL, 0, "level");
+	for (int k = top->nlevels - 1; k >= 0; k--) {
+		LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(c->ctx, fn, top->levels[k].tag);
+		LLVMBasicBlockRef next = k ? LLVMAppendBasicBlockInContext(c->ctx, fn, "lower") : NULL;
+
+		if (k)
+			LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSGE, l,
+			                                 tgt_c32(c, top->levels[k].qrt_level), ""),
+			                run, next);
+		else
+			LLVMBuildBr(b, run);
+		LLVMPositionBuilderAtEnd(b, run);
+		LLVMBuildCall2(b, ft, bodies[k], &arena, 1, "");
+		LLVMBuildRetVoid(b);
+		if (next)
+			LLVMPositionBuilderAtEnd(b, next);
+	}
+	free(bodies);
+	*body = fn;
+	return 0;
+}
+
 int tgt_build_module(Cg *c)
 {
 	const Graph *g = c->g;
-	LLVMValueRef *kernels, body;
+	LLVMValueRef body;
 	int bad = 0, storage = 0;
 
 	if (check_integer_only(c) || ir_check_requant_float(g, c->d))
@@ -501,18 +594,15 @@ int tgt_build_module(Cg *c)
 		           "%s lacks (integer-only): use the default --requant fixed", c->tm->row);
 		return 1;
 	}
-	kernels = ir_xcalloc((size_t)g->nnode + 1, sizeof *kernels);
 	c->cglob = ir_xcalloc((size_t)g->nval + 1, sizeof *c->cglob);
-
-	for (int n = 0; n < g->nnode; n++)
-		bad |= tgt_lower_node(c, n, &kernels[n]);
+	bad = c->tm->nlevels ? build_levels(c, &body) : build_kernels(c, &body);
+	free(c->consts);
+	c->consts = NULL;
+	c->nconst = c->capconst = 0;
 	if (bad) {
-		free(kernels);
 		free(c->cglob);
 		return 1;
 	}
-	body = build_body(c, kernels);
-	free(kernels);
 	for (int i = 0; i < g->ninput; i++)
 		storage |= g->vals[g->inputs[i]].dt != DT_F32;
 	for (int i = 0; i < g->noutput; i++)

@@ -14,7 +14,8 @@
 
 typedef struct {
 	const char *triple;   /* as users write it */
-	const char *cpu;      /* default; "host": the host CPU when on one */
+	const char *cpu;      /* default; "host": x86-64, whose default is the multi-ISA
+	                         object (pick_cpu), and --mattr alone the host CPU */
 	const char *features; /* default */
 	const char *abi;      /* RISC-V: ABI family prefix, completed from the
 	                         float features ("lp64" -> lp64d); else NULL */
@@ -275,7 +276,7 @@ static int host_arch_is(const Row *r)
 }
 
 static int pick_cpu(TgtMachine *m, const Row *r, const TgtOptions *o, int host, char **hostfs,
-                    Diag *d)
+                    int *multi, Diag *d)
 {
 	const char *cpu = o->cpu;
 
@@ -286,6 +287,12 @@ static int pick_cpu(TgtMachine *m, const Row *r, const TgtOptions *o, int host, 
 			return 1;
 		}
 		host = 1, cpu = NULL;
+	} else if (!cpu && strcmp(r->cpu, "host") == 0 && !(o->features && *o->features)) {
+		/* x86-64 without --mcpu or --mattr: the multi-ISA object, from
+		 * any host (tgt_x86_levels at the end of tgt_machine_new) */
+		*multi = 1;
+		m->cpu = ir_xstrdup("x86-64");
+		return 0;
 	}
 	if (!cpu && (host || (strcmp(r->cpu, "host") == 0 && host_arch_is(r)))) {
 		char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
@@ -364,6 +371,7 @@ int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d)
 {
 	const Row *r;
 	char *hostfs = NULL, *deftriple = NULL, *err = NULL;
+	int multi = 0;
 	const char *triple = o->triple;
 	LLVMTargetRef target;
 	LLVMTargetMachineOptionsRef mo;
@@ -400,7 +408,7 @@ int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d)
 	m->ptr_bits = r->ptr_bits;
 	m->riscv = r->abi != NULL;
 	m->plain_mem = r->aeabi;
-	if (pick_cpu(m, r, o, o->triple == NULL, &hostfs, d))
+	if (pick_cpu(m, r, o, o->triple == NULL, &hostfs, &multi, d))
 		goto fail;
 	if (o->features && check_features(r, o->features, d))
 		goto fail;
@@ -428,6 +436,8 @@ int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d)
 		           m->triple, m->cpu);
 		goto fail;
 	}
+	if (multi)
+		tgt_x86_levels(m);
 	free(hostfs);
 	return 0;
 fail:
@@ -440,6 +450,11 @@ void tgt_machine_free(TgtMachine *m)
 {
 	if (m->tm)
 		LLVMDisposeTargetMachine(m->tm);
+	for (int i = 0; i < m->nlevels; i++) {
+		free(m->levels[i].cpu);
+		free(m->levels[i].features);
+	}
+	free(m->levels);
 	free(m->triple);
 	free(m->cpu);
 	free(m->features);
@@ -452,8 +467,11 @@ int tgt_list(FILE *f)
 		const Row *r = &rows[i];
 		const char *abi = r->abi ? riscv_abi(r, r->features) : NULL;
 
-		fprintf(f, "%-24s cpu=%s%s", r->triple, r->cpu,
-		        strcmp(r->cpu, "host") == 0 ? " (x86-64 when cross compiling)" : "");
+		if (strcmp(r->cpu, "host") == 0)
+			fprintf(f, "%-24s cpu=%s (each, chosen at run time)", r->triple,
+			        tgt_x86_levels_text);
+		else
+			fprintf(f, "%-24s cpu=%s", r->triple, r->cpu);
 		if (*r->features)
 			fprintf(f, " features=%s", r->features);
 		if (abi)

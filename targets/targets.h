@@ -60,7 +60,7 @@ int tgt_footprint(Graph *g, const TgtOptions *o, TgtFootprint *fp, Diag *d);
 
 /* ---- target.c: the target table and the TargetMachine ---------------------- */
 
-typedef struct {
+typedef struct TgtMachine {
 	char *triple;   /* normalized */
 	char *cpu;
 	char *features; /* what the TargetMachine gets: row defaults, then the user's */
@@ -75,6 +75,14 @@ typedef struct {
 	                     integer-only (a quantized model may hold no f32
 	                     layer; a whole f32 model uses soft-float helpers) */
 	LLVMTargetMachineRef tm;
+	/* x86-64's default object (no --mcpu, no --mattr) carries one body per
+	 * level and chooses at run time (module.c); the machine's own cpu and
+	 * features are then the lowest level's.  nlevels 0: one ISA. */
+	int nlevels;
+	struct TgtMachine *levels; /* ascending; each with its own cpu and
+	                              features, tm NULL, the rest the machine's */
+	int qrt_level;   /* a level: the least qrt_x86_level() that runs it */
+	const char *tag; /* a level: its part of the private symbols' names */
 } TgtMachine;
 
 /* Resolves o's triple/cpu/features against the table and creates the
@@ -100,6 +108,11 @@ typedef struct {
 	LLVMBasicBlockRef entry; /* its first block: allocas only */
 	LLVMBasicBlockRef start; /* the block the entry branches to */
 	LLVMValueRef *cglob;     /* per value: its constant global, once made */
+	/* tgt_const_bytes shares one global among equal contents when set (the
+	 * levels of a multi-ISA object): a hash table of the globals made */
+	int share_consts;
+	struct TgtConst *consts;
+	size_t nconst, capconst;
 	int instrument;          /* TgtOptions.instrument */
 } Cg;
 
@@ -148,6 +161,12 @@ int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
 /* x86_isa.c: whether m is x86-64 with AVX-512 VNNI / with AVX2. */
 int tgt_x86_vnni(const TgtMachine *m);
 int tgt_x86_avx2(const TgtMachine *m);
+/* x86_isa.c: makes m (an x86-64 machine, its other fields set) the default
+ * multi-ISA machine: its levels (x86-64, x86-64-v3, x86-64-v4 with
+ * AVX512_VNNI), the lowest as m's own cpu and features. */
+void tgt_x86_levels(TgtMachine *m);
+/* The levels' CPUs for messages: "x86-64, x86-64-v3, x86-64-v4+avx512vnni". */
+extern const char tgt_x86_levels_text[];
 /* kernel_rvv.c: the RISC-V V (vwmacc) int8 conv2d, returning as tgt_conv2d_vnni. */
 int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
 /* kernel_armm.c: the Cortex-M DSP (SMLAD) int8 conv2d and dense, the same

@@ -79,3 +79,42 @@ int tgt_x86_avx2(const TgtMachine *m)
 	s = feature_sign(m->features, "avx2");
 	return s >= 0 ? s : cpu_in(m->cpu, avx2_cpus);
 }
+
+/* The default x86-64 object's levels, ascending.  Each is a psABI level
+ * (the VNNI one x86-64-v4 plus AVX512_VNNI, the feature its int8 kernel
+ * needs, which Cascade Lake, Ice Lake, Sapphire Rapids and Zen 4 have);
+ * qrt_x86_level (runtime/src/cpu.c) checks exactly these features.  The
+ * CPUs are LLVM's generic level names, so the object is the same whatever
+ * machine compiles it.  x86-64-v4 tunes for 256-bit vectors (Skylake-SP's
+ * down-clocking): -prefer-256-bit lets LLVM vectorize the generic loops on
+ * 512 bits, as the VNNI kernel does anyway and as Zen 4 and later prefer
+ * (on 256 bits the MLP's int8 dense layers, generic loops, were clearly
+ * slower than --mcpu native's in bench/run.sh). */
+static const struct {
+	const char *tag, *cpu, *features;
+	int qrt_level; /* qrt.h's QRT_X86_V1, _V3, _V4_VNNI */
+} levels[] = {
+	{"v1", "x86-64", "", 1},
+	{"v3", "x86-64-v3", "", 3},
+	{"v4vnni", "x86-64-v4", "+avx512vnni,-prefer-256-bit", 5},
+};
+enum { NLEVELS = sizeof levels / sizeof levels[0] };
+
+const char tgt_x86_levels_text[] = "x86-64, x86-64-v3, x86-64-v4+avx512vnni";
+
+void tgt_x86_levels(TgtMachine *m)
+{
+	m->nlevels = NLEVELS;
+	m->levels = ir_xcalloc(NLEVELS, sizeof *m->levels);
+	for (int i = 0; i < NLEVELS; i++) {
+		TgtMachine *l = &m->levels[i];
+		*l = *m;
+		l->cpu = ir_xstrdup(levels[i].cpu);
+		l->features = ir_xstrdup(levels[i].features);
+		l->tm = NULL;
+		l->nlevels = 0;
+		l->levels = NULL;
+		l->qrt_level = levels[i].qrt_level;
+		l->tag = levels[i].tag;
+	}
+}

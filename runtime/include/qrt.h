@@ -82,6 +82,33 @@ int32_t qrt_requantize(int32_t acc, int32_t mult, int32_t shift);
 uint32_t qrt_argmax_s8(const int8_t *x, uint32_t n);
 uint32_t qrt_argmax_f32(const float *x, uint32_t n);
 
+/* The x86-64 microarchitecture level of the CPU running the program, from
+ * CPUID and, for the vector registers, XGETBV (the operating system must
+ * save them): each level has every feature of the levels below it.
+ *   QRT_X86_V1       x86-64: SSE2
+ *   QRT_X86_V2       x86-64-v2: + SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT,
+ *                    CMPXCHG16B, LAHF/SAHF
+ *   QRT_X86_V3       x86-64-v3: + AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT,
+ *                    MOVBE, XSAVE, with the OS saving the YMM registers
+ *   QRT_X86_V4       x86-64-v4: + AVX-512 F, BW, CD, DQ, VL, with the OS
+ *                    saving the opmask and ZMM registers
+ *   QRT_X86_V4_VNNI  x86-64-v4 + AVX512_VNNI (Cascade Lake, Ice Lake, Zen 4...)
+ * 0 (QRT_X86_NONE) on every other architecture.  The default x86-64 object
+ * of quantc calls it in every NAME_run / NAME_run_q to choose among the
+ * bodies it carries.  The first call executes CPUID (slow in a virtual
+ * machine: microseconds); the answer is kept in one int of the runtime, read
+ * and written with relaxed atomic accesses: threads racing on the first call
+ * all store the same value, so any number of threads may call it at once. */
+typedef enum {
+	QRT_X86_NONE = 0,
+	QRT_X86_V1 = 1,
+	QRT_X86_V2 = 2,
+	QRT_X86_V3 = 3,
+	QRT_X86_V4 = 4,
+	QRT_X86_V4_VNNI = 5,
+} qrt_x86_isa;
+int32_t qrt_x86_level(void);
+
 /* "1.0.0" */
 const char *qrt_version(void);
 
