@@ -56,6 +56,7 @@ int main(int argc, char **argv)
 		return rc;
 	d.quiet = o.quiet;
 	rc = fn(&o, &d);
+	diag_finish(&d);
 	if (rc == 0 && d.nerrors)
 		rc = EXIT_INPUT;
 	return rc;

@@ -36,6 +36,8 @@ typedef struct {
 	FILE *out;     /* NULL: stderr */
 	int quiet;     /* -q: warnings (and their notes) and progress are not shown */
 	int suppressed; /* the last warning was not shown: neither are its notes */
+	int nshown_warnings;  /* warnings shown: at most 50, like errors */
+	int nhidden_warnings; /* ... and those left out past that, for diag_finish */
 } Diag;
 
 /* file:line:col: error: message, then the source line and a caret. */
@@ -46,6 +48,9 @@ void diag_warning(Diag *d, Loc loc, const char *fmt, ...)
 void diag_note(Diag *d, Loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_verror(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap);
+/* At the end of a run: "quantc: note: N more warnings not shown" if the cap
+ * left some out. */
+void diag_finish(Diag *d);
 /* An internal bug: "quantc: internal error: file.c:88: ..." and exit(70). */
 _Noreturn void ir_ice(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
