@@ -473,6 +473,8 @@ void ir_protect_inputs(void);
 /* The limits of docs/limits.md: bytes of one tensor (2 GiB), and of the
  * arena (4 GiB - 1, what qrt_model.arena_size holds; --max-memory lowers it). */
 #define IR_MAX_TENSOR_BYTES ((int64_t)1 << 31)
+/* ... and of all the constants of a model together (2 GiB too). */
+#define IR_MAX_CONST_BYTES ((int64_t)1 << 31)
 #define IR_MAX_ARENA_BYTES ((int64_t)UINT32_MAX)
 /* The partial sums of an f32 dense (ir/interp.c's definition): a power of
  * two; the compiled kernels hold them in one <16 x float> vector. */
