@@ -1,6 +1,15 @@
 # scale.sh — bounded resources on large inputs (docs/limits.md):
 #   1. a config with 20,000 layer patterns that match nothing finishes,
 #      showing the first 50 warnings and a line counting the rest;
+#   2. constant subgraphs (nodes no input reaches: relu of a constant, a
+#      conv2d of constants, a model without inputs) fold and compile in
+#      int8, int16 and f32, with and without --calib; the object equals the
+#      interpreter bit for bit and the result is numpy's;
+#   3. a model of 512 MiB activations compiles with 2 GiB of address space
+#      (ulimit -v), in int8, int16 and f32;
+#   4. constants of 8 GiB in all are refused at the declaration that goes
+#      over 2 GiB, before any is read;
+#   5. a chain of 20,000 nodes compiles and computes what numpy does.
 . "$(dirname "$0")/lib.sh"
 q=$QUANTC
 
@@ -166,5 +175,70 @@ check "four 2 GiB constants: exit 1 ($rc)" test $rc -eq 1
 check "... at the second: \"big.qg:4:7: error: b: f32[1,536870912] brings the model's constants to 4294967296 bytes\"" \
 	grep -q "big.qg:4:7: error: b: f32\[1,536870912\] brings the model's constants to 4294967296 bytes, more than the 2 GiB" "$work/err"
 check "... and nothing written" test ! -e "$work/big.o"
+
+# ---- 5. a 20,000-node chain ---------------------------------------------------
+# dense (weights of four kinds), sigmoid, relu, over and over: it
+# compiles in int8 and f32, the int8 object equals the interpreter bit for
+# bit, the f32 one is numpy's (nothing is asserted on time)
+awk -v n=20000 'BEGIN {
+	print "model chain"
+	print "input x : f32[1,4] range [-1, 1]"
+	prev = "x"
+	for (i = 1; i <= n; i++) {
+		if (i % 3 == 1) {
+			k = int(i / 3) % 4
+			printf "const w%d : f32[4,4] = [", i
+			for (j = 0; j < 16; j++)
+				printf "%s%s", j ? ", " : "", ((j * 7 + k * 3) % 9 - 4) / 4.0
+			print "]"
+			printf "const b%d : f32[4] = [0.25, -0.5, 0.125, 0]\n", i
+			printf "v%d = dense(%s, w%d, b%d)\n", i, prev, i, i
+		} else if (i % 3 == 2)
+			printf "v%d = sigmoid(%s)\n", i, prev
+		else
+			printf "v%d = relu(%s)\n", i, prev
+		prev = "v" i
+	}
+	print "output " prev
+}' > "$work/chain.qg"
+"$py" - "$work" <<'PY'
+import sys, numpy as np
+d = sys.argv[1]
+x = np.random.default_rng(5).uniform(-1, 1, (8, 4)).astype(np.float32)
+np.save(d + "/chain_x.npy", x)
+np.save(d + "/chain_lab.npy", np.zeros(8, np.int32))
+w = [np.array([((j * 7 + k * 3) % 9 - 4) / 4.0 for j in range(16)], np.float32).reshape(4, 4)
+     for k in range(4)]
+b = np.array([0.25, -0.5, 0.125, 0], np.float32)
+v = x.astype(np.float64)
+for i in range(1, 20001):
+    if i % 3 == 1:
+        v = v @ w[(i // 3) % 4].T.astype(np.float64) + b
+    elif i % 3 == 2:
+        v = 1 / (1 + np.exp(-v))
+    else:
+        v = np.maximum(v, 0)
+np.save(d + "/chain_ref.npy", v.astype(np.float32))
+PY
+for prec in int8 f32; do
+	rm -f "$work/chain.o" "$work/obj.npy" "$work/interp.npy"
+	check "20,000-node chain, $prec: compiles" "$q" compile "$work/chain.qg" --precision $prec -o "$work/chain.o"
+	check "20,000-node chain, $prec: links" link_demo chain "$work/chain.o" "$work/chain_demo"
+	"$work/chain_demo" "$work/chain_x.npy" "$work/chain_lab.npy" "$work/obj.npy" > /dev/null
+	"$q" run "$work/chain.qg" --precision $prec --input "$work/chain_x.npy" -o "$work/interp.npy"
+	if [ $prec = int8 ]; then
+		check "20,000-node chain, int8: the object equals the interpreter bit for bit" \
+			"$NPYTOOL" exact "$work/obj.npy" "$work/interp.npy"
+		tol=0.05
+	else
+		tol=1e-4
+	fi
+	check "20,000-node chain, $prec: the result is numpy's (within $tol)" "$py" -c "
+import sys, numpy as np
+a, r = np.load(sys.argv[1]).reshape(-1), np.load(sys.argv[2]).reshape(-1)
+print('largest difference', np.abs(a - r).max(), 'outputs in', r.min(), r.max())
+sys.exit(0 if a.size == r.size and np.abs(a - r).max() <= float(sys.argv[3]) else 1)" \
+		"$work/obj.npy" "$work/chain_ref.npy" $tol
+done
 
 finish
