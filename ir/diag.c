@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "ir.h"
@@ -14,11 +15,14 @@
  * 50,000 rescans).  A file is read once, at its first diagnostic, and a
  * checkpoint (line number, byte offset) kept at the first line start after
  * every SPAN bytes: memory is 16 bytes per SPAN bytes of file, and showing a
- * line reads at most SPAN bytes before it. */
+ * line reads at most SPAN bytes before it.  A file that changed since (a
+ * harness rewriting one path) is indexed again: the entry remembers which
+ * file, of which size and time, it describes. */
 enum { SPAN = 1 << 16, MAX_FILES = 16 };
 
 typedef struct {
 	char *path;
+	struct stat st;      /* the file indexed */
 	int64_t *line, *off; /* checkpoints, ascending; line[0] = 1 at off 0 */
 	int n, cap;
 	int lines;           /* lines in the file */
@@ -37,30 +41,48 @@ static void add_mark(LineIndex *x, int64_t line, int64_t off)
 	x->off[x->n++] = off;
 }
 
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
 static const LineIndex *line_index(const char *path)
 {
-	LineIndex *x;
+	LineIndex *x = NULL;
 	const char *why;
+	struct stat st;
 	FILE *f;
 	int64_t line = 1, off = 0, next = SPAN;
 	int c;
 
-	for (int i = 0; i < lines_cache.n; i++)
-		if (strcmp(lines_cache.f[i].path, path) == 0)
-			return &lines_cache.f[i];
 	if (!(f = ir_fopen_input(path, &why)))
 		return NULL;
-	if (lines_cache.n < MAX_FILES)
+	if (fstat(fileno(f), &st) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	for (int i = 0; i < lines_cache.n; i++)
+		if (strcmp(lines_cache.f[i].path, path) == 0) {
+			x = &lines_cache.f[i];
+			if (same_file(&x->st, &st)) {
+				fclose(f);
+				return x;
+			}
+			break; /* changed: index it again in the same entry */
+		}
+	if (!x && lines_cache.n < MAX_FILES)
 		x = &lines_cache.f[lines_cache.n++];
-	else {
+	else if (!x) {
 		x = &lines_cache.f[lines_cache.next];
 		lines_cache.next = (lines_cache.next + 1) % MAX_FILES;
-		free(x->path);
-		free(x->line);
-		free(x->off);
 	}
+	free(x->path);
+	free(x->line);
+	free(x->off);
 	memset(x, 0, sizeof *x);
 	x->path = ir_xstrdup(path);
+	x->st = st;
 	add_mark(x, 1, 0);
 	while ((c = getc(f)) != EOF) {
 		off++;
