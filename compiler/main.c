@@ -84,5 +84,6 @@ int main(int argc, char **argv)
 	} else {
 		ir_outputs_abort(mark);
 	}
+	diag_finish(&d);
 	return rc;
 }

@@ -677,8 +677,24 @@ void pu_const(ParseCtx *pc, Loc start, Name name, TypeQ *tq, InitAst *init)
 	if (v < 0 || !apply_typeq(pc, v, tq))
 		return;
 	Value *val = &pc->g->vals[v];
-	void *data = init->npy.s ? npy_data(pc, val, init->npy) : inline_data(pc, val, init->vals);
-	pc->g->vals[v].data = data;
+	int64_t bytes = ir_value_bytes(val);
+	char b[160];
+	pc->const_bytes += bytes; /* each at most 2 GiB: no overflow */
+	if (pc->const_bytes > IR_MAX_CONST_BYTES && !pc->const_over) {
+		pc->const_over = 1;
+		err(pc, name.loc, "%s: %s%s brings the model's constants to %lld bytes, more than the "
+		    "2 GiB (%lld bytes) they may have together (docs/limits.md)", val->name,
+		    ir_dtype_name(val->dt), ir_shape_str(&val->shape, b, sizeof b),
+		    (long long)pc->const_bytes, (long long)IR_MAX_CONST_BYTES);
+	}
+	if (init->npy.s) {
+		ir_vgrow((void **)&pc->npy, &pc->capnpy, pc->nnpy, sizeof *pc->npy);
+		pc->npy[pc->nnpy].v = v;
+		pc->npy[pc->nnpy++].path = init->npy;
+		return;
+	}
+	if (!pc->const_over)
+		pc->g->vals[v].data = inline_data(pc, val, init->vals);
 }
 
 static int attr_index(const char *s)
@@ -922,6 +938,9 @@ void pu_ctx_free(ParseCtx *pc)
 		free(c);
 	}
 	pc->mem = NULL;
+	free(pc->npy);
+	pc->npy = NULL;
+	pc->nnpy = pc->capnpy = 0;
 }
 
 int pu_finish(ParseCtx *pc)
@@ -929,6 +948,12 @@ int pu_finish(ParseCtx *pc)
 	Graph *g = pc->g;
 	int64_t end = 0;
 
+	/* the npy constants, in order of declaration, unless there are too
+	 * many bytes of them */
+	for (int i = 0; i < pc->nnpy && !pc->const_over; i++) {
+		Value *val = &g->vals[pc->npy[i].v];
+		val->data = npy_data(pc, val, pc->npy[i].path);
+	}
 	if (pc->ntokens > 0 && !pc->saw_output)
 		err(pc, loc_file(pc->file), "model '%s' has no 'output' statement", g->name);
 	if (pc->d->nerrors > pc->errors0)

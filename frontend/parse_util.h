@@ -114,6 +114,13 @@ typedef struct {
 	int err_bol;      /* ... was at a token that starts a line */
 	Name pending;     /* value name of the statement being read */
 	NameList broken;  /* names whose statement had a syntax error */
+	/* npy("...") constants, read by pu_finish once every declaration is
+	 * known: constants over IR_MAX_CONST_BYTES in all are refused before
+	 * a byte of them is read */
+	struct PendingNpy { int v; Name path; } *npy;
+	int nnpy, capnpy;
+	int64_t const_bytes; /* declared so far */
+	int const_over;      /* ... over the limit (reported) */
 } ParseCtx;
 
 /* scratch memory, released with the parse */

@@ -5,20 +5,125 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "ir.h"
+
+/* Where the lines of a file start, so that a diagnostic does not rescan the
+ * file from its first byte (a config with 50,000 unmatched entries gave
+ * 50,000 rescans).  A file is read once, at its first diagnostic, and a
+ * checkpoint (line number, byte offset) kept at the first line start after
+ * every SPAN bytes: memory is 16 bytes per SPAN bytes of file, and showing a
+ * line reads at most SPAN bytes before it.  A file that changed since (a
+ * harness rewriting one path) is indexed again: the entry remembers which
+ * file, of which size and time, it describes. */
+enum { SPAN = 1 << 16, MAX_FILES = 16 };
+
+typedef struct {
+	char *path;
+	struct stat st;      /* the file indexed */
+	int64_t *line, *off; /* checkpoints, ascending; line[0] = 1 at off 0 */
+	int n, cap;
+	int lines;           /* lines in the file */
+} LineIndex;
+
+static struct {
+	LineIndex f[MAX_FILES];
+	int n, next; /* next: the entry to replace when all are taken */
+} lines_cache;
+
+static void add_mark(LineIndex *x, int64_t line, int64_t off)
+{
+	ir_vgrow((void **)&x->line, &x->cap, x->n, sizeof *x->line);
+	x->off = ir_xrealloc(x->off, (size_t)x->cap * sizeof *x->off);
+	x->line[x->n] = line;
+	x->off[x->n++] = off;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static const LineIndex *line_index(const char *path)
+{
+	LineIndex *x = NULL;
+	const char *why;
+	struct stat st;
+	FILE *f;
+	int64_t line = 1, off = 0, next = SPAN;
+	int c;
+
+	if (!(f = ir_fopen_input(path, &why)))
+		return NULL;
+	if (fstat(fileno(f), &st) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	for (int i = 0; i < lines_cache.n; i++)
+		if (strcmp(lines_cache.f[i].path, path) == 0) {
+			x = &lines_cache.f[i];
+			if (same_file(&x->st, &st)) {
+				fclose(f);
+				return x;
+			}
+			break; /* changed: index it again in the same entry */
+		}
+	if (!x && lines_cache.n < MAX_FILES)
+		x = &lines_cache.f[lines_cache.n++];
+	else if (!x) {
+		x = &lines_cache.f[lines_cache.next];
+		lines_cache.next = (lines_cache.next + 1) % MAX_FILES;
+	}
+	free(x->path);
+	free(x->line);
+	free(x->off);
+	memset(x, 0, sizeof *x);
+	x->path = ir_xstrdup(path);
+	x->st = st;
+	add_mark(x, 1, 0);
+	while ((c = getc(f)) != EOF) {
+		off++;
+		if (c != '\n')
+			continue;
+		line++;
+		if (off >= next) {
+			add_mark(x, line, off);
+			next = off + SPAN;
+		}
+	}
+	fclose(f);
+	x->lines = line > INT32_MAX ? INT32_MAX : (int)line;
+	return x;
+}
 
 /* Prints line `line` of file, and a caret under column col.  Silently does
  * nothing if the file cannot be read (a diagnostic about a missing file). */
 static void show_line(FILE *out, const char *file, int line, int col)
 {
+	const LineIndex *x = line_index(file);
 	const char *why;
-	FILE *f = ir_fopen_input(file, &why);
+	FILE *f;
 	char buf[512];
-	int cur = 1, c, n = 0;
+	int64_t cur;
+	int c, n = 0, lo = 0, hi;
 
-	if (!f)
+	if (!x || line > x->lines || !(f = ir_fopen_input(file, &why)))
 		return;
+	for (hi = x->n - 1; lo < hi;) { /* the last checkpoint at or before line */
+		int mid = (lo + hi + 1) / 2;
+		if (x->line[mid] <= line)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	cur = x->line[lo];
+	if (fseeko(f, (off_t)x->off[lo], SEEK_SET) != 0) {
+		fclose(f);
+		return;
+	}
 	while (cur < line && (c = getc(f)) != EOF)
 		if (c == '\n')
 			cur++;
@@ -109,6 +214,10 @@ void diag_error(Diag *d, Loc loc, const char *fmt, ...)
 		d->nerrors++;
 }
 
+/* Warnings have a cap too: past it they are counted, not shown, and
+ * diag_finish says how many were left out. */
+enum { MAX_WARNINGS = 50 };
+
 void diag_warning(Diag *d, Loc loc, const char *fmt, ...)
 {
 	va_list ap;
@@ -117,9 +226,26 @@ void diag_warning(Diag *d, Loc loc, const char *fmt, ...)
 		d->nwarnings++;
 	if (d && (d->suppressed = d->quiet))
 		return;
+	if (d && d->nshown_warnings >= MAX_WARNINGS) {
+		d->nhidden_warnings++;
+		d->suppressed = 1;
+		return;
+	}
+	if (d)
+		d->nshown_warnings++;
 	va_start(ap, fmt);
 	diag_verror(d, loc, "warning", fmt, ap);
 	va_end(ap);
+}
+
+void diag_finish(Diag *d)
+{
+	if (!d || !d->nhidden_warnings)
+		return;
+	fprintf(d->out ? d->out : stderr, "quantc: note: %d more warning%s not shown (only the "
+	        "first %d are)\n", d->nhidden_warnings, d->nhidden_warnings == 1 ? "" : "s",
+	        MAX_WARNINGS);
+	d->nhidden_warnings = 0;
 }
 
 void diag_note(Diag *d, Loc loc, const char *fmt, ...)

@@ -36,6 +36,8 @@ typedef struct {
 	FILE *out;     /* NULL: stderr */
 	int quiet;     /* -q: warnings (and their notes) and progress are not shown */
 	int suppressed; /* the last warning was not shown: neither are its notes */
+	int nshown_warnings;  /* warnings shown: at most 50, like errors */
+	int nhidden_warnings; /* ... and those left out past that, for diag_finish */
 } Diag;
 
 /* file:line:col: error: message, then the source line and a caret. */
@@ -46,6 +48,9 @@ void diag_warning(Diag *d, Loc loc, const char *fmt, ...)
 void diag_note(Diag *d, Loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_verror(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap);
+/* At the end of a run: "quantc: note: N more warnings not shown" if the cap
+ * left some out. */
+void diag_finish(Diag *d);
 /* An internal bug: "quantc: internal error: file.c:88: ..." and exit(70). */
 _Noreturn void ir_ice(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -509,6 +514,8 @@ void ir_protect_inputs(void);
 /* The limits of docs/limits.md: bytes of one tensor (2 GiB), and of the
  * arena (4 GiB - 1, what qrt_model.arena_size holds; --max-memory lowers it). */
 #define IR_MAX_TENSOR_BYTES ((int64_t)1 << 31)
+/* ... and of all the constants of a model together (2 GiB too). */
+#define IR_MAX_CONST_BYTES ((int64_t)1 << 31)
 #define IR_MAX_ARENA_BYTES ((int64_t)UINT32_MAX)
 /* The partial sums of an f32 dense (ir/interp.c's definition): a power of
  * two; the compiled kernels hold them in one <16 x float> vector. */

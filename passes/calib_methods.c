@@ -49,6 +49,61 @@
 
 enum { FIRST_CANDIDATE = 128 };
 
+/* Up to this many candidate thresholds are all tried (every one the
+ * default 2048 bins give).  With more bins (up to 65536) the search tries
+ * every step-th candidate, step = ceil(candidates / COARSE_CANDIDATES), and
+ * then every candidate within a step of the best of those: the cost is
+ * that of about COARSE_CANDIDATES + 2 * step candidates, not of all of
+ * them, so it grows linearly with the bins instead of quadratically (65536
+ * entropy bins on the MLP: 43 s before). */
+enum { MAX_EXHAUSTIVE = 2048, COARSE_CANDIDATES = 1024 };
+
+/* The candidate i in [first, last] with the least cost(ctx, i), the first
+ * on a tie (as trying them in order would); -1 if no cost is finite. */
+static int search(int first, int last, double (*cost)(void *, int), void *ctx)
+{
+	int n = last - first + 1, bi = -1, step;
+	double best = INFINITY;
+
+	if (n <= MAX_EXHAUSTIVE) {
+		for (int i = first; i <= last; i++) {
+			double v = cost(ctx, i);
+			if (v < best) {
+				best = v;
+				bi = i;
+			}
+		}
+		return bi;
+	}
+	step = (n + COARSE_CANDIDATES - 1) / COARSE_CANDIDATES;
+	for (int i = first;; i += step) {
+		if (i > last)
+			i = last; /* "no clipping" is always tried */
+		double v = cost(ctx, i);
+		if (v < best) {
+			best = v;
+			bi = i;
+		}
+		if (i == last)
+			break;
+	}
+	if (bi < 0)
+		return -1;
+	int lo = bi - step + 1 > first ? bi - step + 1 : first;
+	int hi = bi + step - 1 < last ? bi + step - 1 : last;
+	int coarse = bi;
+	for (int i = lo; i <= hi; i++) {
+		if (i == coarse)
+			continue;
+		double v = cost(ctx, i);
+		if (v < best || (v == best && i < bi)) {
+			best = v;
+			bi = i;
+		}
+	}
+	return bi;
+}
+
 static const char *const method_names[] = {"minmax", "percentile", "entropy", "mse"};
 
 int calib_method_from_name(const char *s)
@@ -156,15 +211,14 @@ static double pick_percentile(const Hist *h, double w, double pct)
 }
 
 /* KL(P || Q) for threshold bin i with nq grid levels on [0, t], over counts
- * c of nbins bins; p and q are scratch of i doubles. */
-static double divergence(const double *c, int nbins, int i, int nq, double *p, double *q)
+ * c; tail[i] is the sum of c[i..] (counts are whole numbers, so it is the
+ * same sum in any order); p and q are scratch of i doubles. */
+static double divergence(const double *c, const double *tail, int i, int nq, double *p, double *q)
 {
-	double outliers = 0, psum = 0, qsum = 0, kl = 0;
+	double outliers = tail[i], psum = 0, qsum = 0, kl = 0;
 	int empty = 0;
 	const double eps = 1e-4;
 
-	for (int k = i; k < nbins; k++)
-		outliers += c[k];
 	memcpy(p, c, (size_t)i * sizeof *p);
 	p[i - 1] += outliers;
 	if (nq > i)
@@ -199,53 +253,70 @@ static double divergence(const double *c, int nbins, int i, int nq, double *p, d
 	return kl;
 }
 
+typedef struct {
+	const double *c, *tail;
+	double *p, *q;
+	int levels;
+} EntropyCtx;
+
+static double entropy_cost(void *ctx, int i)
+{
+	EntropyCtx *e = ctx;
+	return divergence(e->c, e->tail, i, e->levels, e->p, e->q);
+}
+
 static double pick_entropy(const Hist *h, double w, double amax, int last, DType grid)
 {
 	double *p = ir_xmalloc((size_t)last * sizeof *p), *q = ir_xmalloc((size_t)last * sizeof *q);
 	double *c = ir_xmalloc((size_t)h->nbins * sizeof *c);
-	double best = INFINITY, bt = amax;
+	double *tail = ir_xmalloc(((size_t)h->nbins + 1) * sizeof *tail);
+	EntropyCtx e = {c, tail, p, q, grid == DT_I16 ? 32768 : 128};
 
 	/* exact zeros (ReLU's, mostly) sit on the grid whatever t is, and as a
 	 * spike in bin 0 they would outweigh the shape of the rest */
 	memcpy(c, h->count, (size_t)h->nbins * sizeof *c);
 	c[0] -= h->zeros;
+	tail[h->nbins] = 0;
+	for (int k = h->nbins - 1; k >= 0; k--)
+		tail[k] = tail[k + 1] + c[k];
 
-	for (int i = FIRST_CANDIDATE < last ? FIRST_CANDIDATE : last; i <= last; i++) {
-		double t = i * w < amax ? i * w : amax;
-		int levels = grid == DT_I16 ? 32768 : 128;
-		double kl = divergence(c, h->nbins, i, levels, p, q);
-		if (kl < best) {
-			best = kl;
-			bt = t;
-		}
-	}
+	int i = search(FIRST_CANDIDATE < last ? FIRST_CANDIDATE : last, last, entropy_cost, &e);
 	free(c);
 	free(p);
 	free(q);
-	return bt;
+	free(tail);
+	return i >= 0 && i * w < amax ? i * w : amax;
+}
+
+typedef struct {
+	const Hist *h;
+	double w, amax;
+	DType grid;
+} MseCtx;
+
+static double mse_cost(void *ctx, int i)
+{
+	const MseCtx *m = ctx;
+	const Hist *h = m->h;
+	double w = m->w, t = i * w < m->amax ? i * w : m->amax, s = grid_step(h, t, m->grid);
+	double inside = 0, err = 0;
+
+	for (int k = 0; k < i; k++)
+		inside += h->count[k];
+	inside -= h->zeros;
+	err = inside * s * s / 12;
+	for (int k = i; k < h->nbins; k++) {
+		double dx = (k + 0.5) * w - t;
+		err += h->count[k] * dx * dx;
+	}
+	return err;
 }
 
 static double pick_mse(const Hist *h, double w, double amax, int last, DType grid)
 {
-	double best = INFINITY, bt = amax;
-
-	for (int i = FIRST_CANDIDATE < last ? FIRST_CANDIDATE : last; i <= last; i++) {
-		double t = i * w < amax ? i * w : amax, s = grid_step(h, t, grid);
-		double inside = 0, err = 0;
-		for (int k = 0; k < i; k++)
-			inside += h->count[k];
-		inside -= h->zeros;
-		err = inside * s * s / 12;
-		for (int k = i; k < h->nbins; k++) {
-			double dx = (k + 0.5) * w - t;
-			err += h->count[k] * dx * dx;
-		}
-		if (err < best) {
-			best = err;
-			bt = t;
-		}
-	}
-	return bt;
+	MseCtx m = {h, w, amax, grid};
+	int i = search(FIRST_CANDIDATE < last ? FIRST_CANDIDATE : last, last, mse_cost, &m);
+	return i >= 0 && i * w < amax ? i * w : amax;
 }
 
 void calib_choose_range(const Hist *h, const CalibParams *p, DType grid, float *lo, float *hi)

@@ -88,7 +88,9 @@ int pass_plan_memory(Graph *g, const PassOptions *o, Diag *d)
 	else {
 		for (int v = 0; v < g->nval; v++)
 			g->vals[v].offset = s.of[v] >= 0 ? off[s.of[v]] : -1;
-		g->arena_size = arena;
+		/* a graph whose values are all constants (folded) still gets
+		 * an arena: 0 would read as "not planned" */
+		g->arena_size = arena > 0 ? arena : IR_ALIGN;
 	}
 	free(off);
 	pass_arena_slots_free(&s);

@@ -9,7 +9,13 @@
  *
  * Intervals are kept per element (in double), so a flatten or reshape costs
  * a copy and the border outputs of a padded convolution, which see fewer
- * taps, are bounded as such.  The rules, per op:
+ * taps, are bounded as such; but only for values of at most BOX_ELEMS
+ * elements while the per-element intervals live at once stay under
+ * BOX_BUDGET bytes.  Any other value keeps one interval for the whole
+ * tensor (a "coarse" box: the hull of what its elements would have), which
+ * every rule reads as the interval of each of its elements: still sound,
+ * and the memory of the analysis stays bounded whatever the tensors' sizes
+ * (docs/limits.md).  The rules, per op:
  *   conv2d, dense   lo = b + sum over the taps in bounds of w*lo_x (w > 0) or
  *                   w*hi_x (w < 0), hi likewise; padded taps add nothing
  *                   (the interpreter skips them), then widened by the float
@@ -49,29 +55,83 @@
 #include "act_rules.h"
 #include "eltwise.h"
 
+/* Per-element intervals for values of at most BOX_ELEMS elements (16 MiB of
+ * intervals), while those alive at once take at most BOX_BUDGET bytes. */
+enum { BOX_ELEMS = 1 << 20 };
+#define BOX_BUDGET ((int64_t)256 << 20)
+
 typedef struct {
-	double *lo, *hi; /* numel entries each; NULL when not (or no longer) held */
+	double *lo, *hi; /* numel entries each (one if coarse); NULL when not
+	                    (or no longer) held */
+	int coarse;      /* one interval, the hull, for every element */
+	int64_t bytes;   /* of per-element intervals */
 } Box;
 
 typedef struct {
 	Graph *g;
-	Box *box; /* per value */
+	Box *box;        /* per value */
+	int64_t live;    /* bytes of per-element intervals held */
 } Ctx;
+
+/* Makes b a box of n elements: per element if the limits allow, else
+ * coarse (starting empty: [+inf, -inf], widened by every put). */
+static void alloc_box(Ctx *c, Box *b, int64_t n)
+{
+	int64_t bytes = n * 2 * (int64_t)sizeof(double);
+
+	b->coarse = n > BOX_ELEMS || c->live + bytes > BOX_BUDGET;
+	if (b->coarse) {
+		b->lo = ir_xmalloc(sizeof *b->lo);
+		b->hi = ir_xmalloc(sizeof *b->hi);
+		b->lo[0] = INFINITY;
+		b->hi[0] = -INFINITY;
+		b->bytes = 0;
+		return;
+	}
+	b->lo = ir_xmalloc((size_t)(n ? n : 1) * sizeof *b->lo);
+	b->hi = ir_xmalloc((size_t)(n ? n : 1) * sizeof *b->hi);
+	b->bytes = bytes;
+	c->live += bytes;
+}
 
 static Box *new_box(Ctx *c, int v)
 {
-	size_t n = (size_t)ir_shape_numel(&c->g->vals[v].shape);
 	Box *b = &c->box[v];
-	b->lo = ir_xmalloc((n ? n : 1) * sizeof *b->lo);
-	b->hi = ir_xmalloc((n ? n : 1) * sizeof *b->hi);
+	alloc_box(c, b, ir_shape_numel(&c->g->vals[v].shape));
 	return b;
 }
 
-static void free_box(Box *b)
+static void free_box(Ctx *c, Box *b)
 {
 	free(b->lo);
 	free(b->hi);
 	b->lo = b->hi = NULL;
+	c->live -= b->bytes;
+	b->bytes = 0;
+}
+
+/* Element i's interval. */
+static inline double LO(const Box *b, int64_t i)
+{
+	return b->lo[b->coarse ? 0 : i];
+}
+
+static inline double HI(const Box *b, int64_t i)
+{
+	return b->hi[b->coarse ? 0 : i];
+}
+
+/* Sets element i's interval (a coarse box takes the hull; fmin and fmax
+ * drop a NaN bound as store_hull does). */
+static inline void put(Box *b, int64_t i, double lo, double hi)
+{
+	if (b->coarse) {
+		b->lo[0] = fmin(b->lo[0], lo);
+		b->hi[0] = fmax(b->hi[0], hi);
+		return;
+	}
+	b->lo[i] = lo;
+	b->hi[i] = hi;
 }
 
 /* Bound on |fl(s) - s| for a float32 sum s of nterm terms (products rounded
@@ -134,17 +194,16 @@ static void sum_tap(Sum *s, double w, double xl, double xh)
 	s->n++;
 }
 
-static void sum_finish(const Sum *s, Act act, double *lo, double *hi)
+static void sum_finish(const Sum *s, Act act, Box *y, int64_t i)
 {
 	double e = float_error(s->n, s->mag);
-	*lo = s->lo - e;
-	*hi = s->hi + e;
+	double lo = s->lo - e, hi = s->hi + e;
 	if (s->wild) {
-		*lo = -INFINITY; /* no act either: it lets NaN through */
-		*hi = INFINITY;
-		return;
-	}
-	apply_act(act, lo, hi);
+		lo = -INFINITY; /* no act either: it lets NaN through */
+		hi = INFINITY;
+	} else
+		apply_act(act, &lo, &hi);
+	put(y, i, lo, hi);
 }
 
 static const float *bias_of(Ctx *c, const Node *n)
@@ -176,16 +235,15 @@ static void max_window(const Window *wn, const Box *x, Box *y)
 							if (iy < 0 || iy >= H || ix < 0 || ix >= W)
 								continue;
 							int64_t xi = ((b * C + ch) * H + iy) * W + ix;
-							lo = fmax(lo, x->lo[xi]);
-							hi = fmax(hi, x->hi[xi]);
+							lo = fmax(lo, LO(x, xi));
+							hi = fmax(hi, HI(x, xi));
 							taps = 1;
 						}
 					}
 					int64_t yi = ((b * C + ch) * OH + oy) * OW + ox;
 					if (!taps)
 						lo = hi = 0; /* no tap in bounds: the kernels give 0 */
-					y->lo[yi] = lo;
-					y->hi[yi] = hi;
+					put(y, yi, lo, hi);
 				}
 }
 
@@ -202,12 +260,10 @@ static void conv2d(Ctx *c, const Node *n)
 	ir_conv_pool(c->g, n, &p);
 	int64_t N = xs->d[0], C = xs->d[1], H = xs->d[2], W = xs->d[3];
 	int64_t OC = ys->d[1], OH = p.ch, OW = p.cw, KH = ws->d[2], KW = ws->d[3];
-	Box pre = {NULL, NULL}, *y = &pre;
-	if (ir_has_pool(n)) {
-		size_t len = (size_t)(N * OC * OH * OW);
-		pre.lo = ir_xmalloc(len * sizeof *pre.lo);
-		pre.hi = ir_xmalloc(len * sizeof *pre.hi);
-	} else
+	Box pre = {0}, *y = &pre;
+	if (ir_has_pool(n))
+		alloc_box(c, &pre, N * OC * OH * OW);
+	else
 		y = new_box(c, n->out);
 	int64_t icg = C / a->groups, ocg = OC / a->groups;
 
@@ -229,18 +285,18 @@ static void conv2d(Ctx *c, const Node *n)
 									continue;
 								int64_t xi = ((b * C + cin) * H + iy) * W + ix;
 								sum_tap(&s, w[((oc * icg + ic) * KH + ky) * KW + kx],
-								        x->lo[xi], x->hi[xi]);
+								        LO(x, xi), HI(x, xi));
 							}
 						}
 					}
 					int64_t yi = ((b * OC + oc) * OH + oy) * OW + ox;
-					sum_finish(&s, a->act, &y->lo[yi], &y->hi[yi]);
+					sum_finish(&s, a->act, y, yi);
 				}
 	if (ir_has_pool(n)) {
 		Window wn = {N, OC, OH, OW, p.oh, p.ow, a->pool, a->pool_stride, a->pool_pad,
 		             a->pool_dilation};
 		max_window(&wn, &pre, new_box(c, n->out));
-		free_box(&pre);
+		free_box(c, &pre);
 	}
 }
 
@@ -257,8 +313,8 @@ static void dense(Ctx *c, const Node *n)
 			Sum s;
 			sum_start(&s, bias, o);
 			for (int64_t i = 0; i < I; i++)
-				sum_tap(&s, w[o * I + i], x->lo[b * I + i], x->hi[b * I + i]);
-			sum_finish(&s, n->a.act, &y->lo[b * O + o], &y->hi[b * O + o]);
+				sum_tap(&s, w[o * I + i], LO(x, b * I + i), HI(x, b * I + i));
+			sum_finish(&s, n->a.act, y, b * O + o);
 		}
 }
 
@@ -268,10 +324,12 @@ static void relu(Ctx *c, const Node *n)
 	const Box *x = &c->box[n->in[0]];
 	Box *y = new_box(c, n->out);
 
+	if (x->coarse && y->coarse)
+		len = 1;
 	for (int64_t i = 0; i < len; i++) {
-		y->lo[i] = x->lo[i];
-		y->hi[i] = x->hi[i];
-		apply_act(ACT_RELU, &y->lo[i], &y->hi[i]);
+		double lo = LO(x, i), hi = HI(x, i);
+		apply_act(ACT_RELU, &lo, &hi);
+		put(y, i, lo, hi);
 	}
 }
 
@@ -312,9 +370,9 @@ static void avgpool(Ctx *c, const Node *n)
 						if (ix < 0 || ix >= W)
 							continue;
 						int64_t xi = (nc * H + iy) * W + ix;
-						lo += x->lo[xi];
-						hi += x->hi[xi];
-						mag += fmax(fabs(x->lo[xi]), fabs(x->hi[xi]));
+						lo += LO(x, xi);
+						hi += HI(x, xi);
+						mag += fmax(fabs(LO(x, xi)), fabs(HI(x, xi)));
 						taps++;
 					}
 				}
@@ -323,8 +381,7 @@ static void avgpool(Ctx *c, const Node *n)
 				lo = (lo - e) / cnt;
 				hi = (hi + e) / cnt;
 				int64_t yi = (nc * OH + oy) * OW + ox;
-				y->lo[yi] = lo - fabs(lo) * 0x1p-23 - 0x1p-149;
-				y->hi[yi] = hi + fabs(hi) * 0x1p-23 + 0x1p-149;
+				put(y, yi, lo - fabs(lo) * 0x1p-23 - 0x1p-149, hi + fabs(hi) * 0x1p-23 + 0x1p-149);
 			}
 }
 
@@ -343,16 +400,14 @@ static void pad(Ctx *c, const Node *n)
 		ost[k] = m;
 		m *= ys->d[k];
 	}
-	for (int64_t i = 0; i < ocnt; i++) {
-		y->lo[i] = isnan(v) ? -INFINITY : v;
-		y->hi[i] = isnan(v) ? INFINITY : v;
-	}
+	/* a coarse result holds the pad value only if there is padding */
+	for (int64_t i = 0; i < (y->coarse ? ocnt > cnt : ocnt); i++)
+		put(y, i, isnan(v) ? -INFINITY : v, isnan(v) ? INFINITY : v);
 	for (int64_t i = 0; i < cnt; i++) {
 		int64_t o = 0;
 		for (int k = 0; k < xs->rank; k++)
 			o += (idx[k] + begin[k]) * ost[k];
-		y->lo[o] = x->lo[i];
-		y->hi[o] = x->hi[i];
+		put(y, o, LO(x, i), HI(x, i));
 		for (int k = xs->rank - 1; k >= 0 && ++idx[k] == xs->d[k]; k--)
 			idx[k] = 0;
 	}
@@ -376,8 +431,7 @@ static void transpose(Ctx *c, const Node *n)
 		int64_t j = 0;
 		for (int k = 0; k < ys->rank; k++)
 			j += idx[k] * xst[perm[k]];
-		y->lo[i] = x->lo[j];
-		y->hi[i] = x->hi[j];
+		put(y, i, LO(x, j), HI(x, j));
 		for (int k = ys->rank - 1; k >= 0 && ++idx[k] == ys->d[k]; k--)
 			idx[k] = 0;
 	}
@@ -385,10 +439,18 @@ static void transpose(Ctx *c, const Node *n)
 
 static void same(Ctx *c, const Node *n)
 {
-	size_t len = (size_t)ir_shape_numel(&c->g->vals[n->out].shape);
+	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
+	const Box *x = &c->box[n->in[0]];
 	Box *y = new_box(c, n->out);
-	memcpy(y->lo, c->box[n->in[0]].lo, len * sizeof *y->lo);
-	memcpy(y->hi, c->box[n->in[0]].hi, len * sizeof *y->hi);
+
+	if (x->coarse == y->coarse) {
+		size_t k = (size_t)(y->coarse ? 1 : len);
+		memcpy(y->lo, x->lo, k * sizeof *y->lo);
+		memcpy(y->hi, x->hi, k * sizeof *y->hi);
+		return;
+	}
+	for (int64_t i = 0; i < len; i++)
+		put(y, i, LO(x, i), HI(x, i));
 }
 
 /* the element-wise rule of act_rules.c, element by element */
@@ -398,10 +460,12 @@ static void act(Ctx *c, const Node *n)
 	const Box *x = &c->box[n->in[0]];
 	Box *y = new_box(c, n->out);
 
+	if (x->coarse && y->coarse)
+		len = 1;
 	for (int64_t i = 0; i < len; i++) {
-		y->lo[i] = x->lo[i];
-		y->hi[i] = x->hi[i];
-		pass_act_interval(n, &y->lo[i], &y->hi[i]);
+		double lo = LO(x, i), hi = HI(x, i);
+		pass_act_interval(n, &lo, &hi);
+		put(y, i, lo, hi);
 	}
 }
 
@@ -416,10 +480,12 @@ static void quantize(Ctx *c, const Node *n)
 		lo = s * (ir_qmin(yv->dt) - yv->q.zp);
 		hi = s * (ir_qmax(yv->dt) - yv->q.zp);
 	}
-	for (size_t i = 0; i < len; i++) {
-		y->lo[i] = fmin(fmax(c->box[n->in[0]].lo[i] - s / 2, lo), hi);
-		y->hi[i] = fmax(fmin(c->box[n->in[0]].hi[i] + s / 2, hi), lo);
-	}
+	const Box *x = &c->box[n->in[0]];
+	if (x->coarse && y->coarse)
+		len = 1;
+	for (size_t i = 0; i < len; i++)
+		put(y, (int64_t)i, fmin(fmax(LO(x, (int64_t)i) - s / 2, lo), hi),
+		    fmax(fmin(HI(x, (int64_t)i) + s / 2, hi), lo));
 }
 
 static void unbounded(Ctx *c, const Node *n)
@@ -427,10 +493,20 @@ static void unbounded(Ctx *c, const Node *n)
 	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
 	Box *y = new_box(c, n->out);
 
-	for (int64_t i = 0; i < len; i++) {
-		y->lo[i] = -INFINITY;
-		y->hi[i] = INFINITY;
-	}
+	for (int64_t i = 0; i < (y->coarse ? 1 : len); i++)
+		put(y, i, -INFINITY, INFINITY);
+}
+
+/* The box of constant v: its values. */
+static void const_box(Ctx *c, int v)
+{
+	const Value *val = &c->g->vals[v];
+	const float *x = val->data;
+	int64_t len = ir_shape_numel(&val->shape);
+	Box *b = new_box(c, v);
+
+	for (int64_t i = 0; i < len; i++)
+		put(b, i, x ? x[i] : -INFINITY, x ? x[i] : INFINITY);
 }
 
 /* Operand k's interval at element i: its box, or a constant's value. */
@@ -442,8 +518,8 @@ static void opnd_at(Ctx *c, const Node *n, int k, int64_t i, double *lo, double 
 		*lo = *hi = ((const float *)v->data)[i];
 		return;
 	}
-	*lo = c->box[n->in[k]].lo[i];
-	*hi = c->box[n->in[k]].hi[i];
+	*lo = LO(&c->box[n->in[k]], i);
+	*hi = HI(&c->box[n->in[k]], i);
 }
 
 /* The least and greatest of the four corner results p[0..3] (NaN if any
@@ -510,13 +586,13 @@ static void binary(Ctx *c, const Node *n)
 		opnd_at(c, n, 1, ib, &bl, &bh);
 		interval(n->op, al, ah, bl, bh, &lo, &hi);
 		if (isnan(lo) || isnan(hi)) {
-			y->lo[i] = -INFINITY;
-			y->hi[i] = INFINITY;
+			put(y, i, -INFINITY, INFINITY);
 			continue;
 		}
-		y->lo[i] = lo - float_error(1, fabs(lo));
-		y->hi[i] = hi + float_error(1, fabs(hi));
-		apply_act(n->a.act, &y->lo[i], &y->hi[i]);
+		lo -= float_error(1, fabs(lo));
+		hi += float_error(1, fabs(hi));
+		apply_act(n->a.act, &lo, &hi);
+		put(y, i, lo, hi);
 	}
 }
 
@@ -538,7 +614,9 @@ static void concat(Ctx *c, const Node *n)
 		for (int64_t o = 0; o < outer; o++)
 			for (int64_t j = 0; j < xstep; j++) {
 				int64_t yi = o * ys->d[ax] * inner + off + j;
-				opnd_at(c, n, i, o * xstep + j, &y->lo[yi], &y->hi[yi]);
+				double lo, hi;
+				opnd_at(c, n, i, o * xstep + j, &lo, &hi);
+				put(y, yi, lo, hi);
 			}
 		off += xstep;
 	}
@@ -553,6 +631,8 @@ static void store_hull(Ctx *c, int v)
 	int64_t len = ir_shape_numel(&val->shape);
 	double lo = INFINITY, hi = -INFINITY;
 
+	if (b->coarse)
+		len = 1;
 	for (int64_t i = 0; i < len; i++) {
 		lo = fmin(lo, b->lo[i]);
 		hi = fmax(hi, b->hi[i]);
@@ -596,7 +676,7 @@ int pass_propagate_ranges(Graph *g, const PassOptions *o, Diag *d)
 	if (check_float(g, d))
 		return -1;
 
-	Ctx c = {g, ir_xcalloc((size_t)(g->nval ? g->nval : 1), sizeof(Box))};
+	Ctx c = {g, ir_xcalloc((size_t)(g->nval ? g->nval : 1), sizeof(Box)), 0};
 	int *last = ir_xmalloc((size_t)(g->nval ? g->nval : 1) * sizeof *last);
 	for (int v = 0; v < g->nval; v++)
 		last[v] = -1;
@@ -609,13 +689,18 @@ int pass_propagate_ranges(Graph *g, const PassOptions *o, Diag *d)
 		const Value *val = &g->vals[v];
 		int64_t len = ir_shape_numel(&val->shape);
 		Box *b = new_box(&c, v);
-		for (int64_t k = 0; k < len; k++) {
-			b->lo[k] = val->has_range ? val->range[0] : -INFINITY;
-			b->hi[k] = val->has_range ? val->range[1] : INFINITY;
-		}
+		for (int64_t k = 0; k < (b->coarse ? 1 : len); k++)
+			put(b, k, val->has_range ? val->range[0] : -INFINITY,
+			    val->has_range ? val->range[1] : INFINITY);
 	}
 	for (int i = 0; i < g->nnode; i++) {
 		const Node *n = &g->nodes[i];
+		/* a constant first operand (fold-constants folds such nodes
+		 * when all their operands are constants, but it may not have
+		 * run): its data, element by element */
+		if (n->op != OP_NONE && n->nin > 0 && g->vals[n->in[0]].kind == VK_CONST &&
+		    !c.box[n->in[0]].lo)
+			const_box(&c, n->in[0]);
 		/* every op needs a rule here (ir/ops.def says so) */
 		switch (n->op) {
 		case OP_CONV2D: conv2d(&c, n); break;
@@ -654,12 +739,12 @@ int pass_propagate_ranges(Graph *g, const PassOptions *o, Diag *d)
 		store_hull(&c, n->out);
 		for (int k = 0; k < n->nin; k++)
 			if (last[n->in[k]] == i)
-				free_box(&c.box[n->in[k]]);
+				free_box(&c, &c.box[n->in[k]]);
 		if (last[n->out] < 0)
-			free_box(&c.box[n->out]);
+			free_box(&c, &c.box[n->out]);
 	}
 	for (int v = 0; v < g->nval; v++)
-		free_box(&c.box[v]);
+		free_box(&c, &c.box[v]);
 	free(c.box);
 	free(last);
 	return 0;

@@ -63,13 +63,20 @@ static int emit_code(LLVMTargetMachineRef tm, LLVMModuleRef mod, LLVMCodeGenFile
 	return 0;
 }
 
-static void optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level)
+/* merge: first fold identical private constants (a sigmoid's lookup table
+ * repeated by every layer with the same scales) and then identical
+ * functions (kernels that differ only by the buffers the body passes
+ * them): every later pass and the code generator work once per distinct
+ * kernel.  Only for graphs whose kernels are out of line: smaller ones
+ * compile exactly as without it. */
+static void optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, int merge)
 {
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-	char pipeline[32];
+	char pipeline[64];
 	LLVMErrorRef err;
 
-	snprintf(pipeline, sizeof pipeline, "default<O%d>", level);
+	snprintf(pipeline, sizeof pipeline, "%sdefault<O%d>", merge ? "constmerge,mergefunc," : "",
+	         level);
 	LLVMPassBuilderOptionsSetLoopVectorization(po, level >= 2);
 	LLVMPassBuilderOptionsSetSLPVectorization(po, level >= 2);
 	LLVMPassBuilderOptionsSetLoopInterleaving(po, level >= 2);
@@ -240,7 +247,7 @@ static int build_and_emit(Graph *g, const TgtOptions *o, const char *name, const
 	if (LLVMVerifyModule(c.mod, LLVMReturnStatusAction, &msg))
 		ICE("the generated LLVM module is invalid: %s", msg);
 	LLVMDisposeMessage(msg);
-	optimize(c.mod, m->tm, o->opt_level);
+	optimize(c.mod, m->tm, o->opt_level, g->nnode > TGT_INLINE_MAX_NODES);
 
 	if (o->emit & TGT_EMIT_OBJ) {
 		out[*nout].path = ir_xstrdup(o->out_obj);

@@ -176,32 +176,44 @@ static void call_trace(Cg *c, LLVMValueRef fn, LLVMValueRef arena, int id, int v
 	}
 }
 
-/* The kernels in node order.  Instrumented, the body first traces the
- * inputs (the entry points have quantized them into the arena by then) and
- * then every node's output right after its kernel, before a later kernel
- * may reuse the bytes; the layer ids are those of tgt_trace_layers. */
-/* Graphs with more nodes keep their kernels out of line (build_body). */
-enum { TGT_INLINE_MAX_NODES = 64 };
-
-static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
+/* A private void f(ptr arena) with the arena's attributes; the builder at
+ * its entry. */
+static LLVMValueRef body_fn(Cg *c, const char *name)
 {
-	char name[320];
 	LLVMTypeRef ft = LLVMFunctionType(c->tvoid, &c->tptr, 1, 0);
-	LLVMValueRef fn, arena, trace = NULL;
-	int id = 0;
+	LLVMValueRef fn = LLVMAddFunction(c->mod, name, ft);
 
-	snprintf(name, sizeof name, "%s_body", c->name);
-	fn = LLVMAddFunction(c->mod, name, ft);
 	LLVMSetLinkage(fn, LLVMPrivateLinkage);
 	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
 	tgt_add_attr(c, fn, 1, "noalias", 0);
 	tgt_add_attr(c, fn, 1, "nocapture", 0);
 	tgt_add_attr(c, fn, 1, "nonnull", 0);
 	tgt_add_attr(c, fn, 1, "align", IR_ALIGN);
-	arena = LLVMGetParam(fn, 0);
 	LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+	return fn;
+}
+
+/* A graph with more than TGT_INLINE_MAX_NODES nodes runs its kernels from
+ * parts of BODY_PART nodes each, which the body calls in order: one
+ * function of 100,000 calls made the code generator superlinear. */
+enum { BODY_PART = 256 };
+
+/* The kernels in node order.  Instrumented, the body first traces the
+ * inputs (the entry points have quantized them into the arena by then) and
+ * then every node's output right after its kernel, before a later kernel
+ * may reuse the bytes; the layer ids are those of tgt_trace_layers. */
+static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
+{
+	char name[320];
+	LLVMValueRef fn, part = NULL, arena, body_arena, trace = NULL;
+	int id = 0, split = c->g->nnode > TGT_INLINE_MAX_NODES;
+
+	snprintf(name, sizeof name, "%s_body", c->name);
+	fn = body_fn(c, name);
+	body_arena = arena = LLVMGetParam(fn, 0);
 	if (c->instrument) {
 		trace = trace_fn(c);
+		LLVMPositionBuilderAtEnd(c->b, LLVMGetEntryBasicBlock(fn));
 		for (int i = 0; i < c->g->ninput; i++)
 			call_trace(c, trace, arena, id++, c->g->inputs[i]);
 	}
@@ -209,11 +221,23 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 		const Node *nd = &c->g->nodes[n];
 		LLVMValueRef args[1 + IR_MAX_IN];
 
+		if (split && n % BODY_PART == 0) {
+			/* the previous part is complete; the body calls the next */
+			if (part)
+				LLVMBuildRetVoid(c->b);
+			snprintf(name, sizeof name, "%s_body.%d", c->name, n / BODY_PART);
+			part = body_fn(c, name);
+			tgt_add_attr(c, part, LLVMAttributeFunctionIndex, "noinline", 0);
+			LLVMPositionBuilderAtEnd(c->b, LLVMGetLastBasicBlock(fn));
+			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(part), part, &body_arena, 1, "");
+			LLVMPositionBuilderAtEnd(c->b, LLVMGetEntryBasicBlock(part));
+			arena = LLVMGetParam(part, 0);
+		}
 		if (kernels[n]) {
 			/* inlined into one function, thousands of kernels make LLVM's
 			 * SLP vectorizer superlinear (a 10,000-layer model took hours);
 			 * kept apart, each is optimized on its own, in linear time */
-			if (c->g->nnode > TGT_INLINE_MAX_NODES)
+			if (split)
 				tgt_add_attr(c, kernels[n], LLVMAttributeFunctionIndex, "noinline", 0);
 			/* operand 0, the result, then operands 1.. for a kernel that
 			 * takes them (add, mul, concat: lower_eltwise.c) */
@@ -227,6 +251,9 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 		if (trace && nd->op != OP_NONE)
 			call_trace(c, trace, arena, id++, nd->out);
 	}
+	if (part)
+		LLVMBuildRetVoid(c->b);
+	LLVMPositionBuilderAtEnd(c->b, LLVMGetLastBasicBlock(fn));
 	LLVMBuildRetVoid(c->b);
 	return fn;
 }

@@ -26,6 +26,12 @@ enum {
 	TGT_EMIT_ASM = 1 << 3,
 };
 
+/* Graphs with more nodes keep their kernels out of line (module.c's
+ * build_body), and emit.c merges the identical ones (constmerge,
+ * mergefunc) before optimizing: a chain of 100,000 layers of a few kinds
+ * is then optimized and compiled as a few functions, not 100,000. */
+enum { TGT_INLINE_MAX_NODES = 64 };
+
 typedef struct {
 	const char *triple;   /* NULL: host (LLVMGetDefaultTargetTriple) */
 	const char *cpu;      /* NULL: the target's default (host: LLVMGetHostCPUName) */
