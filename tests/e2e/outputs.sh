@@ -53,11 +53,11 @@ d=$work/fsize2; mkdir "$d"
 fails 1 "File too large" "$d" "" -- \
 	bash -c "ulimit -f 2; exec '$q' compile '$m' --precision f32 --emit header,obj,llvm,asm -o '$d/out.o'"
 
-# -- a full file system: a 64 KiB tmpfs, filled up to a few KiB
+# -- a full file system: a 1 MiB tmpfs, filled up to a few KiB
 d=$work/small; mkdir "$d"
-if mount -t tmpfs -o size=64k tmpfs "$d" 2> /dev/null; then
+if mount -t tmpfs -o size=1m tmpfs "$d" 2> /dev/null; then
 	echo old > "$d/out.o"
-	dd if=/dev/zero of="$d/fill" bs=1k count=60 2> /dev/null
+	dd if=/dev/zero of="$d/fill" bs=1k count=1016 2> /dev/null
 	fails 1 "No space left on device" "$d" "fill out.o " -- \
 		"$q" compile "$m" --precision f32 --emit obj,header,llvm -o "$d/out.o"
 	fails 1 "No space left on device" "$d" "fill out.o " -- \
@@ -130,11 +130,11 @@ done
 
 # -- two outputs that are one file
 d=$work/same; mkdir "$d"
-fails 1 "cannot write '$d/x.h': it is also the output '$d/x.h'" "$d" "" -- \
+fails 1 "-o $d/x.h: the object would be written where the .h file goes" "$d" "" -- \
 	"$q" compile "$m" --precision f32 -o "$d/x.h"
 fails 1 "it is also the output" "$d" "" -- \
 	"$q" run "$m" --precision f32 --input "$work/x.npy" -o "$d/a.npy" -o "$d/b.npy" -o "$d/../same/a.npy"
-fails 1 "it is also the output" "$d" "" -- \
+fails 1 "-o $d/x.ll: the object would be written where the .ll file goes" "$d" "" -- \
 	"$q" compile "$m" --precision f32 --emit obj,llvm -o "$d/x.ll"
 
 # -- long names: an output name of 255 bytes, a model name of 255
