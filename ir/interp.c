@@ -205,16 +205,44 @@ NO_SANITIZE LANES static void axpy_s8(uint32_t *restrict acc, int16_t xv, const 
 		acc[j] += (uint32_t)(int32_t)(int16_t)(xv * w[j]);
 }
 
-/* |xv| <= 65535 and |w| <= 128: the product fits in 32 bits. */
-NO_SANITIZE LANES static void axpy_s16(uint64_t *restrict acc, int32_t xv, const int8_t *restrict w, int64_t n)
+/* |xv| <= 65535 and |w| <= 128: the product fits in 24 bits, and a sum of
+ * up to S16_TAPS of them in 32, so the int16 conv sums its taps in 32-bit
+ * lanes (twice as many per vector as 64-bit ones) and widens every S16_TAPS
+ * taps into the 64-bit accumulator: the same sum, exactly. */
+enum { S16_TAPS = 255 }; /* 255 * 65535 * 128 < 2^31 */
+
+NO_SANITIZE LANES static void axpy_s16(uint32_t *restrict acc, int32_t xv, const int8_t *restrict w, int64_t n)
 {
 	int64_t j = 0;
 
 	for (; j + BLK <= n; j += BLK)
 		for (int k = 0; k < BLK; k++)
-			acc[j + k] += (uint64_t)(int64_t)(xv * w[j + k]);
+			acc[j + k] += (uint32_t)(xv * w[j + k]);
 	for (; j < n; j++)
-		acc[j] += (uint64_t)(int64_t)(xv * w[j]);
+		acc[j] += (uint32_t)(xv * w[j]);
+}
+
+/* The same for an xv that fits in 16 bits (always, with the symmetric int16
+ * activations quantc makes): a 16 x 16 -> 32-bit multiply, which vectorizes
+ * to cheaper instructions than a 32-bit one. */
+NO_SANITIZE LANES static void axpy_s16_narrow(uint32_t *restrict acc, int16_t xv, const int8_t *restrict w, int64_t n)
+{
+	int64_t j = 0;
+
+	for (; j + BLK <= n; j += BLK)
+		for (int k = 0; k < BLK; k++)
+			acc[j + k] += (uint32_t)((int32_t)xv * (int16_t)w[j + k]);
+	for (; j < n; j++)
+		acc[j] += (uint32_t)((int32_t)xv * (int16_t)w[j]);
+}
+
+/* acc += the signed 32-bit partial sums in part, which restart at 0. */
+static void widen_s16(uint64_t *acc, uint32_t *part, int64_t n)
+{
+	for (int64_t j = 0; j < n; j++) {
+		acc[j] += (uint64_t)(int64_t)(int32_t)part[j];
+		part[j] = 0;
+	}
 }
 
 static void conv2d_f32(const Geom *gm, Act act, const float *x, const float *wt,
@@ -287,10 +315,13 @@ static void conv2d_s8(const Geom *gm, const NodeRt *rt, const int8_t *x, int32_t
 
 /* int16 activations, int8 weights (TFLite 16x8).  The sum runs in 64 bits;
  * with an int32 bias (or none) only its low 32 bits count, which is exactly a
- * wrapping int32 accumulation. */
+ * wrapping int32 accumulation.  acc holds OC/G 64-bit sums followed by OC/G
+ * 32-bit partial sums (axpy_s16). */
 static void conv2d_s16(const Geom *gm, const NodeRt *rt, const int16_t *x, int32_t xzp,
 		       const int8_t *wt, const void *bias, int32_t ozp, uint64_t *acc, int16_t *out)
 {
+	uint32_t *part = (uint32_t *)(acc + gm->ocg);
+
 	const int64_t N = gm->n, C = gm->c, H = gm->h, W = gm->w;
 	const int64_t OC = gm->oc, OH = gm->oh, OW = gm->ow, KH = gm->kh, KW = gm->kw;
 	const int64_t icg = gm->icg, ocg = gm->ocg, G = OC / ocg;
@@ -303,20 +334,32 @@ static void conv2d_s16(const Geom *gm, const NodeRt *rt, const int16_t *x, int32
 		tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1);
 		tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
 		for (int64_t g = 0; g < G; g++) {
+			int taps = 0;
 			for (int64_t j = 0; j < ocg; j++) {
 				const int64_t oc = g * ocg + j;
 				acc[j] = !bias ? 0 : rt->acc64 ? (uint64_t)((const int64_t *)bias)[oc]
 				                               : (uint64_t)(int64_t)((const int32_t *)bias)[oc];
+				part[j] = 0;
 			}
 			for (int64_t ic = 0; ic < icg; ic++) {
 				const int16_t *xc = x + (b * C + g * icg + ic) * H * W;
 				for (int64_t ky = ky0; ky < ky1; ky++) {
 					const int16_t *xr = xc + (oy * sh - pt + ky * dh) * W;
-					for (int64_t kx = kx0; kx < kx1; kx++)
-						axpy_s16(acc, xr[ox * sw - pl + kx * dw] - xzp,
-						         wt + (((g * icg + ic) * KH + ky) * KW + kx) * ocg, ocg);
+					for (int64_t kx = kx0; kx < kx1; kx++) {
+						const int32_t xv = xr[ox * sw - pl + kx * dw] - xzp;
+						const int8_t *wk = wt + (((g * icg + ic) * KH + ky) * KW + kx) * ocg;
+						if (xv == (int16_t)xv)
+							axpy_s16_narrow(part, (int16_t)xv, wk, ocg);
+						else
+							axpy_s16(part, xv, wk, ocg);
+						if (++taps == S16_TAPS) {
+							widen_s16(acc, part, ocg);
+							taps = 0;
+						}
+					}
 				}
 			}
+			widen_s16(acc, part, ocg);
 			for (int64_t j = 0; j < ocg; j++) {
 				const int64_t oc = g * ocg + j;
 				out[((b * OC + oc) * OH + oy) * OW + ox] = (int16_t)requant(acc[j], rt->acc64,
@@ -1010,7 +1053,7 @@ Interp *ir_interp_new(Graph *g, Diag *d)
 			continue;
 		}
 		if (n->op == OP_CONV2D) {
-			int64_t b = g->vals[n->out].shape.d[1] * 8;
+			int64_t b = g->vals[n->out].shape.d[1] * 12; /* conv2d_s16's two sums */
 			if (b > accbytes)
 				accbytes = b;
 			in->rt[i].wt = transpose_weights(g, n);
