@@ -126,16 +126,6 @@ fail:
 	return 1;
 }
 
-/* The C keywords of C89 to C23 (the reserved _Xxx ones are refused as
- * reserved identifiers). */
-static const char *const c_keywords[] = {
-	"auto", "break", "case", "char", "const", "continue", "default", "do", "double",
-	"else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
-	"register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
-	"switch", "typedef", "union", "unsigned", "void", "volatile", "while", "alignas",
-	"alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local",
-	"true", "typeof", "typeof_unqual", NULL};
-
 int tgt_check_name(const char *name, int given, Loc loc, Diag *d)
 {
 	const char *hint = given ? "" : " (use --name)";
@@ -149,7 +139,7 @@ int tgt_check_name(const char *name, int given, Loc loc, Diag *d)
 		diag_error(d, loc, "model name '%s' is longer than 255 characters", name);
 		return -1;
 	}
-	for (const char *const *k = c_keywords; *k; k++)
+	for (const char *const *k = tgt_c_keywords; *k; k++)
 		if (strcmp(name, *k) == 0) {
 			diag_error(d, loc, "model name '%s' is a C keyword%s", name, hint);
 			return -1;

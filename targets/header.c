@@ -9,14 +9,28 @@
 
 #include "targets.h"
 
-static const char *const keywords[] = {
+/* The keywords of C89 to C23 (the reserved _Xxx ones aside). */
+const char *const tgt_c_keywords[] = {
 	"auto", "break", "case", "char", "const", "continue", "default", "do", "double",
 	"else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
 	"register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
-	"switch", "typedef", "union", "unsigned", "void", "volatile", "while", "bool",
-	"true", "false", "nullptr", "alignas", "alignof", "static_assert", "thread_local",
-	"typeof", "constexpr", "class", "new", "delete", "this", "template", "private",
-	"public", "protected", "virtual", "operator", "namespace", "arena", NULL};
+	"switch", "typedef", "union", "unsigned", "void", "volatile", "while", "alignas",
+	"alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local",
+	"true", "typeof", "typeof_unqual", NULL};
+
+/* What else a parameter name may not be: C++ keywords (the header is usable
+ * from C++) and the entry points' last parameter. */
+static const char *const cxx_and_params[] = {
+	"class", "new", "delete", "this", "template", "private", "public", "protected",
+	"virtual", "operator", "namespace", "arena", NULL};
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
 
 /* A C identifier spelling name: other characters become '_', a leading
  * digit gets a '_' before it, keywords (and "arena", the last parameter)
@@ -31,11 +45,8 @@ static char *sanitize(const char *name)
 	for (const char *q = name; *q; q++)
 		*p++ = isalnum((unsigned char)*q) && !((unsigned char)*q & 0x80) ? *q : '_';
 	*p = 0;
-	for (const char *const *k = keywords; *k; k++)
-		if (strcmp(s, *k) == 0) {
-			strcat(s, "_");
-			break;
-		}
+	if (in_list(s, tgt_c_keywords) || in_list(s, cxx_and_params))
+		strcat(s, "_");
 	return s;
 }
 

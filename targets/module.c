@@ -575,15 +575,8 @@ static int build_levels(Cg *c, LLVMValueRef *body)
 
 	tgt_add_attr(c, level, LLVMAttributeFunctionIndex, "nounwind", 0);
 	snprintf(bname, sizeof bname, "%s_body", name);
-	fn = LLVMAddFunction(c->mod, bname, ft);
-	LLVMSetLinkage(fn, LLVMPrivateLinkage);
-	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
-	tgt_add_attr(c, fn, 1, "noalias", 0);
-	tgt_add_attr(c, fn, 1, "nocapture", 0);
-	tgt_add_attr(c, fn, 1, "nonnull", 0);
-	tgt_add_attr(c, fn, 1, "align", IR_ALIGN);
+	fn = body_fn(c, bname);
 	arena = LLVMGetParam(fn, 0);
-	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
 	l = LLVMBuildCall2(b, lt, level, NULL, 0, "level");
 	for (int k = top->nlevels - 1; k >= 0; k--) {
 		LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(c->ctx, fn, top->levels[k].tag);

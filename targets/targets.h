@@ -124,6 +124,8 @@ typedef struct {
 
 /* True when name is a C identifier ([A-Za-z_][A-Za-z0-9_]*). */
 int tgt_is_identifier(const char *name);
+/* The keywords of C89 to C23, NULL-terminated (header.c). */
+extern const char *const tgt_c_keywords[];
 /* Whether name can be the C prefix of a compiled model: an identifier of at
  * most 255 characters, not a C keyword or reserved identifier, not qrt or
  * qrt_* / QRT_* (the runtime's).  given: it is --name's (else the model's,
