@@ -248,6 +248,16 @@ static const char **known_options(void)
 	return list;
 }
 
+/* Frees what known_options returned (its first three names are literals). */
+static void free_known_options(const char **list)
+{
+	if (!list)
+		return;
+	for (size_t i = 3; list[i]; i++)
+		free((char *)list[i]);
+	free(list);
+}
+
 /* Takes the value of option argv[*i] ("--opt VALUE" or "--opt=VALUE"). */
 static const char *value(int argc, char **argv, int *i, const char *opt, Diag *d)
 {
@@ -524,6 +534,7 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 			else
 				diag_error(d, loc_none(), "unknown option '%s' (see quantc %s --help)", a,
 				           o->cmd);
+			free_known_options(known);
 			return EXIT_INPUT;
 		} else if (!o->model) {
 			o->model = a;
