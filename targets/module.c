@@ -616,9 +616,10 @@ int tgt_build_module(Cg *c)
 	}
 	c->cglob = ir_xcalloc((size_t)g->nval + 1, sizeof *c->cglob);
 	bad = c->tm->nlevels ? build_levels(c, &body) : build_kernels(c, &body);
-	free(c->consts);
+	free(c->consts); /* the levels' shared constants: the entry points share none */
 	c->consts = NULL;
 	c->nconst = c->capconst = 0;
+	c->share_consts = 0;
 	if (bad) {
 		free(c->cglob);
 		return 1;
