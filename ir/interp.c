@@ -170,8 +170,9 @@ enum { BLK = 16 };
 /* On x86-64 the three loops are also compiled for AVX2 and the loader picks
  * that copy where the CPU has it (an ifunc): twice the lanes, the same
  * results, since every lane is its own accumulator and ISO C mode contracts
- * no multiply-add into an FMA (nor does plain AVX2 have one). */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+ * no multiply-add into an FMA (nor does plain AVX2 have one).  GCC only:
+ * clang refuses target_clones beside no_sanitize. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
 #define LANES __attribute__((target_clones("avx2", "default")))
 #else
 #define LANES
