@@ -9,6 +9,8 @@
 #
 #   BASE   the commit to compare with (default: HEAD~1)
 #   BUILD  this tree's build folder (default: build; built first)
+#   QC_BASE_QUANTC  the base's quantc when it is built already (BASE is then
+#          only named in the output)
 #
 # Models: the example CNN and MLP (examples/fashion_mnist), the DSCNN
 # exported from its weights to ONNX (when python3-torch is installed), and
@@ -30,14 +32,16 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/same_objects.XXXXXX")
 jobs=$(nproc)
 
 echo "same_objects: $(git -C "$root" rev-parse --short "$base") (base) against this tree"
-git -C "$root" worktree add --detach "$work/src" "$base" > /dev/null 2>&1 ||
-	{ echo "same_objects: cannot check out $base" >&2; exit 2; }
-cmake -S "$work/src" -B "$work/bbuild" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null &&
-	cmake --build "$work/bbuild" --target quantc > /dev/null ||
-	{ echo "same_objects: the base does not build" >&2; exit 2; }
+old=${QC_BASE_QUANTC:-$work/bbuild/quantc}
+if [ -z "${QC_BASE_QUANTC:-}" ]; then
+	git -C "$root" worktree add --detach "$work/src" "$base" > /dev/null 2>&1 ||
+		{ echo "same_objects: cannot check out $base" >&2; exit 2; }
+	cmake -S "$work/src" -B "$work/bbuild" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null &&
+		cmake --build "$work/bbuild" --target quantc > /dev/null ||
+		{ echo "same_objects: the base does not build" >&2; exit 2; }
+fi
 cmake --build "$build" --target quantc > /dev/null ||
 	{ echo "same_objects: this tree does not build" >&2; exit 2; }
-old=$work/bbuild/quantc
 new=$build/quantc
 
 # --- the models and their calibration data ----------------------------------------
