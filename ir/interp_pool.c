@@ -1,7 +1,7 @@
 /* ir/interp_pool.c — the reference kernels of avgpool2d, global_avgpool,
  * pad and transpose (ir/interp.c dispatches to them), the checks the
- * interpreter makes before running them, and the helpers that read pad's
- * and transpose's attributes the same way for every pass and the backend.
+ * interpreter makes before running them (pad's and transpose's attributes
+ * are read by ir/geometry.c, as every pass and the backend read them).
  *
  * The definitions, per output element (targets/lower_pool.c computes the
  * same bits):
@@ -24,115 +24,6 @@
 #include <string.h>
 
 #include "interp_pool.h"
-
-int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end)
-{
-	for (int k = 0; k < rank; k++)
-		begin[k] = end[k] = 0;
-	if (a->npads == 2 * rank) {
-		for (int k = 0; k < rank; k++) {
-			begin[k] = a->pads[k];
-			end[k] = a->pads[rank + k];
-		}
-	} else if (a->npads == 4 && rank >= 2) {
-		/* top, left, bottom, right of the last two axes, as conv2d's pad */
-		begin[rank - 2] = a->pads[0];
-		begin[rank - 1] = a->pads[1];
-		end[rank - 2] = a->pads[2];
-		end[rank - 1] = a->pads[3];
-	} else
-		return -1;
-	for (int k = 0; k < rank; k++)
-		if (begin[k] < 0 || end[k] < 0 || begin[k] > IR_MAX_TENSOR_BYTES ||
-		    end[k] > IR_MAX_TENSOR_BYTES)
-			return -1;
-	return 0;
-}
-
-int ir_transpose_perm(const Attrs *a, int rank, int *perm)
-{
-	int seen[IR_MAX_RANK] = {0};
-
-	if (a->nperm == 0) {
-		for (int k = 0; k < rank; k++)
-			perm[k] = rank - 1 - k;
-		return 0;
-	}
-	if (a->nperm != rank)
-		return -1;
-	for (int k = 0; k < rank; k++) {
-		if (a->perm[k] < 0 || a->perm[k] >= rank || seen[a->perm[k]])
-			return -1;
-		seen[a->perm[k]] = 1;
-		perm[k] = (int)a->perm[k];
-	}
-	return 0;
-}
-
-/* ---- conv2d's fused max-pool ----------------------------------------------- */
-
-/* A window's output extent along one axis (infer-shapes' rule, floor
- * division as maxpool2d's); -1 if the window does not fit. */
-static int64_t win_out(int64_t in, int64_t k, int64_t s, int64_t p0, int64_t p1, int64_t d)
-{
-	int64_t span = d * (k - 1) + 1;
-
-	if (in + p0 + p1 < span)
-		return -1;
-	return (in + p0 + p1 - span) / s + 1;
-}
-
-static int in_range(int64_t v, int64_t lo)
-{
-	return v >= lo && v <= 1 << 16;
-}
-
-int ir_conv_pool(const Graph *g, const Node *n, ConvPool *p)
-{
-	const Shape *x = &g->vals[n->in[0]].shape, *w = &g->vals[n->in[1]].shape;
-	const Attrs *a = &n->a;
-	static const int64_t one[2] = {1, 1}, zero[4] = {0, 0, 0, 0};
-
-	if (n->op != OP_CONV2D || x->rank != 4 || w->rank != 4 || a->stride[0] < 1 ||
-	    a->stride[1] < 1 || a->dilation[0] < 1 || a->dilation[1] < 1)
-		return -1;
-	p->ch = win_out(x->d[2], w->d[2], a->stride[0], a->pad[0], a->pad[2], a->dilation[0]);
-	p->cw = win_out(x->d[3], w->d[3], a->stride[1], a->pad[1], a->pad[3], a->dilation[1]);
-	if (!ir_has_pool(n)) {
-		*p = (ConvPool){p->ch, p->cw, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, p->ch, p->cw};
-		if (memcmp(a->pool_stride, one, sizeof one) || memcmp(a->pool_dilation, one, sizeof one) ||
-		    memcmp(a->pool_pad, zero, sizeof zero))
-			return -1; /* pool_* without a pool */
-		return p->ch < 1 || p->cw < 1 ? -1 : 0;
-	}
-	p->kh = a->pool[0];
-	p->kw = a->pool[1];
-	p->sh = a->pool_stride[0];
-	p->sw = a->pool_stride[1];
-	p->pt = a->pool_pad[0];
-	p->pl = a->pool_pad[1];
-	p->pb = a->pool_pad[2];
-	p->pr = a->pool_pad[3];
-	p->dh = a->pool_dilation[0];
-	p->dw = a->pool_dilation[1];
-	p->oh = p->ow = -1;
-	if (p->ch < 1 || p->cw < 1)
-		return -1;
-	for (int i = 0; i < 2; i++)
-		if (!in_range(a->pool[i], 1) || !in_range(a->pool_stride[i], 1) ||
-		    !in_range(a->pool_dilation[i], 1))
-			return -1;
-	for (int i = 0; i < 4; i++)
-		if (!in_range(a->pool_pad[i], 0))
-			return -1;
-	/* maxpool2d's rule: each pad smaller than the window's span */
-	int64_t spanh = (p->kh - 1) * p->dh + 1, spanw = (p->kw - 1) * p->dw + 1;
-	if (p->pt >= spanh || p->pb >= spanh || p->pl >= spanw || p->pr >= spanw)
-		return -1;
-	p->oh = win_out(p->ch, p->kh, p->sh, p->pt, p->pb, p->dh);
-	p->ow = win_out(p->cw, p->kw, p->sw, p->pl, p->pr, p->dw);
-	return p->oh < 1 || p->ow < 1 ? -1 : 1;
-}
 
 /* ---- avgpool2d, global_avgpool -------------------------------------------- */
 

@@ -108,7 +108,7 @@ char *ir_shape_str(const Shape *s, char *buf, size_t n);
 
 typedef enum {
 	OP_NONE, /* a deleted node; ir_graph_compact removes it */
-#define OP(id, name, mn, mx, attrs, flags, meaning) OP_##id,
+#define OP(id, name, mn, mx, attrs, flags, fam, precs, meaning) OP_##id,
 #include "ops.def"
 #undef OP
 	OP_COUNT
@@ -156,6 +156,34 @@ enum {
 	OPF_ACT = 1 << 0,
 	OPF_KEEPQ = 1 << 1,
 	OPF_WEIGHTS = 1 << 2,
+	OPF_INPLACE = 1 << 3,
+	OPF_VIEW = 1 << 4,
+};
+
+/* The op families (ops.def's family column).  Each family has one file per
+ * layer holding its ops' rules for that layer's stages. */
+#define IR_FAMILIES(F) \
+	F(WEIGHTED, "weighted")       /* conv2d, dense: weights per output channel */ \
+	F(ACTIVATION, "activation")   /* one element in, one out (and softmax) */ \
+	F(POOL, "pool")               /* windows over NCHW planes */ \
+	F(SHAPE, "shape")             /* moves elements: reshape, pad, transpose */ \
+	F(ELEMENTWISE, "elementwise") /* several operands, broadcast */ \
+	F(CONVERT, "convert")         /* quantize, dequantize */
+
+typedef enum {
+#define F(id, name) FAM_##id,
+	IR_FAMILIES(F)
+#undef F
+	FAM_COUNT
+} Family;
+extern const char *const ir_family_names[FAM_COUNT];
+
+/* The precisions an op has kernels in (ops.def's precs column). */
+enum {
+	PR_F32 = 1 << 0,
+	PR_I8 = 1 << 1,
+	PR_I16 = 1 << 2,
+	PR_ALL = PR_F32 | PR_I8 | PR_I16,
 };
 
 typedef struct {
@@ -163,6 +191,8 @@ typedef struct {
 	int min_in, max_in;
 	unsigned attrs; /* A_* */
 	unsigned flags; /* OPF_* */
+	Family family;
+	unsigned precs; /* PR_* */
 	const char *meaning;
 } OpInfo;
 
@@ -406,7 +436,7 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 /* The buffer holding value v after a run (storage type). */
 const void *ir_interp_value(Interp *in, int v);
 
-/* ---- interp_pool.c: the attributes of pad and transpose ------------------- */
+/* ---- geometry.c: window ops, pad and transpose ----------------------------- */
 
 /* pad's amounts per axis of a rank-d operand from its 'pads' (2 x rank
  * values, begin then end; or 4: the last two axes, top, left, bottom,
@@ -415,8 +445,6 @@ int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end);
 /* transpose's permutation (an empty 'perm': the axes reversed).  Returns -1
  * unless it is a permutation of 0 .. rank-1. */
 int ir_transpose_perm(const Attrs *a, int rank, int *perm);
-
-/* ---- interp_pool.c: conv2d's fused max-pool ------------------------------- */
 
 /* The geometry of a conv2d's fused max-pool.  The node's result (its value's
  * shape) is the pooled tensor [N, OC, oh, ow]; the convolution's own output
@@ -446,6 +474,32 @@ static inline int ir_has_pool(const Node *n)
  * window that does not fit, padding not smaller than the window's span,
  * a non-positive window, stride or dilation; conv dims < 1). */
 int ir_conv_pool(const Graph *g, const Node *n, ConvPool *p);
+
+/* A window's output extent along one axis: (in + p0 + p1 - span) / s + 1,
+ * span = d * (k - 1) + 1 (floor division, as ONNX without ceil_mode); -1 if
+ * the window does not fit the padded input. */
+int64_t ir_out_dim(int64_t in, int64_t k, int64_t s, int64_t p0, int64_t p1, int64_t d);
+/* The taps k in [*k0, *k1) (k < nk) whose input coordinate off + k*d lies
+ * in [0, n): the in-bound part of a window, so no tap needs a test. */
+void ir_tap_range(int64_t n, int64_t nk, int64_t d, int64_t off, int64_t *k0, int64_t *k1);
+
+/* The geometry of a window op (conv2d, maxpool2d, avgpool2d), NCHW: what
+ * every kernel of them reads.  Pools are a grouped convolution with one
+ * channel per group (G = C, Cg = OCg = 1) and their kernel as the window. */
+typedef struct {
+	int64_t N, C, H, W;      /* input */
+	int64_t OC, G, Cg, OCg;  /* output channels, groups, channels per group in and out */
+	int64_t KH, KW;          /* window: conv2d's weights' [KH, KW], a pool's kernel */
+	int64_t sh, sw;          /* stride */
+	int64_t dh, dw;          /* dilation */
+	int64_t pt, pl, pb, pr;  /* padding: top, left, bottom, right */
+	int64_t OH, OW;          /* the window op's own output (conv2d: before a fused pool) */
+	ConvPool pool;           /* conv2d's fused max-pool; the identity without one */
+} ConvGeo;
+/* Fills cg for node n from its operands' shapes and attributes (the
+ * result's shape is read only for its rank).  Returns 0, or -1 if the
+ * geometry is invalid (as ir_conv_pool). */
+int ir_conv_geo(const Graph *g, const Node *n, ConvGeo *cg);
 
 /* ---- util.c -------------------------------------------------------------- */
 

@@ -15,8 +15,9 @@ static const struct {
 };
 
 const OpInfo ir_ops[OP_COUNT] = {
-	[OP_NONE] = {"<deleted>", 0, 0, 0, 0, "a deleted node"},
-#define OP(id, name, mn, mx, attrs, flags, meaning) [OP_##id] = {name, mn, mx, attrs, flags, meaning},
+	[OP_NONE] = {.name = "<deleted>", .meaning = "a deleted node"},
+#define OP(id, name, mn, mx, attrs, flags, fam, precs, meaning) \
+	[OP_##id] = {name, mn, mx, attrs, flags, fam, precs, meaning},
 #include "ops.def"
 #undef OP
 };
@@ -126,3 +127,9 @@ void ir_attrs_default_op(Attrs *a, Op op)
 	if (op == OP_SOFTMAX)
 		a->axis = -1;
 }
+
+const char *const ir_family_names[FAM_COUNT] = {
+#define F(id, name) [FAM_##id] = name,
+	IR_FAMILIES(F)
+#undef F
+};

@@ -1,0 +1,167 @@
+/* ir/geometry.c — the geometry of window ops, in one place: the output
+ * extent of a window along an axis, conv2d's / maxpool2d's / avgpool2d's
+ * dimensions and attributes as one ConvGeo, the fused max-pool of a conv2d,
+ * the in-bound taps of a window, and how pad's and transpose's attributes
+ * read.  The interpreter, the passes and every target kernel use these, so
+ * that they agree on every shape by construction.
+ */
+#include <string.h>
+
+#include "ir.h"
+
+int64_t ir_out_dim(int64_t in, int64_t k, int64_t s, int64_t p0, int64_t p1, int64_t d)
+{
+	int64_t span = d * (k - 1) + 1;
+
+	if (in + p0 + p1 < span)
+		return -1;
+	return (in + p0 + p1 - span) / s + 1;
+}
+
+void ir_tap_range(int64_t n, int64_t nk, int64_t d, int64_t off, int64_t *k0, int64_t *k1)
+{
+	int64_t lo = off >= 0 ? 0 : (-off + d - 1) / d;
+	int64_t hi = n - 1 - off < 0 ? 0 : (n - 1 - off) / d + 1;
+
+	if (hi > nk)
+		hi = nk;
+	if (lo > hi)
+		lo = hi;
+	*k0 = lo;
+	*k1 = hi;
+}
+
+int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end)
+{
+	for (int k = 0; k < rank; k++)
+		begin[k] = end[k] = 0;
+	if (a->npads == 2 * rank) {
+		for (int k = 0; k < rank; k++) {
+			begin[k] = a->pads[k];
+			end[k] = a->pads[rank + k];
+		}
+	} else if (a->npads == 4 && rank >= 2) {
+		/* top, left, bottom, right of the last two axes, as conv2d's pad */
+		begin[rank - 2] = a->pads[0];
+		begin[rank - 1] = a->pads[1];
+		end[rank - 2] = a->pads[2];
+		end[rank - 1] = a->pads[3];
+	} else
+		return -1;
+	for (int k = 0; k < rank; k++)
+		if (begin[k] < 0 || end[k] < 0 || begin[k] > IR_MAX_TENSOR_BYTES ||
+		    end[k] > IR_MAX_TENSOR_BYTES)
+			return -1;
+	return 0;
+}
+
+int ir_transpose_perm(const Attrs *a, int rank, int *perm)
+{
+	int seen[IR_MAX_RANK] = {0};
+
+	if (a->nperm == 0) {
+		for (int k = 0; k < rank; k++)
+			perm[k] = rank - 1 - k;
+		return 0;
+	}
+	if (a->nperm != rank)
+		return -1;
+	for (int k = 0; k < rank; k++) {
+		if (a->perm[k] < 0 || a->perm[k] >= rank || seen[a->perm[k]])
+			return -1;
+		seen[a->perm[k]] = 1;
+		perm[k] = (int)a->perm[k];
+	}
+	return 0;
+}
+
+/* ---- conv2d's fused max-pool ----------------------------------------------- */
+
+static int in_range(int64_t v, int64_t lo)
+{
+	return v >= lo && v <= 1 << 16;
+}
+
+int ir_conv_pool(const Graph *g, const Node *n, ConvPool *p)
+{
+	const Shape *x = &g->vals[n->in[0]].shape, *w = &g->vals[n->in[1]].shape;
+	const Attrs *a = &n->a;
+	static const int64_t one[2] = {1, 1}, zero[4] = {0, 0, 0, 0};
+
+	if (n->op != OP_CONV2D || x->rank != 4 || w->rank != 4 || a->stride[0] < 1 ||
+	    a->stride[1] < 1 || a->dilation[0] < 1 || a->dilation[1] < 1)
+		return -1;
+	p->ch = ir_out_dim(x->d[2], w->d[2], a->stride[0], a->pad[0], a->pad[2], a->dilation[0]);
+	p->cw = ir_out_dim(x->d[3], w->d[3], a->stride[1], a->pad[1], a->pad[3], a->dilation[1]);
+	if (!ir_has_pool(n)) {
+		*p = (ConvPool){p->ch, p->cw, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, p->ch, p->cw};
+		if (memcmp(a->pool_stride, one, sizeof one) || memcmp(a->pool_dilation, one, sizeof one) ||
+		    memcmp(a->pool_pad, zero, sizeof zero))
+			return -1; /* pool_* without a pool */
+		return p->ch < 1 || p->cw < 1 ? -1 : 0;
+	}
+	p->kh = a->pool[0];
+	p->kw = a->pool[1];
+	p->sh = a->pool_stride[0];
+	p->sw = a->pool_stride[1];
+	p->pt = a->pool_pad[0];
+	p->pl = a->pool_pad[1];
+	p->pb = a->pool_pad[2];
+	p->pr = a->pool_pad[3];
+	p->dh = a->pool_dilation[0];
+	p->dw = a->pool_dilation[1];
+	p->oh = p->ow = -1;
+	if (p->ch < 1 || p->cw < 1)
+		return -1;
+	for (int i = 0; i < 2; i++)
+		if (!in_range(a->pool[i], 1) || !in_range(a->pool_stride[i], 1) ||
+		    !in_range(a->pool_dilation[i], 1))
+			return -1;
+	for (int i = 0; i < 4; i++)
+		if (!in_range(a->pool_pad[i], 0))
+			return -1;
+	/* maxpool2d's rule: each pad smaller than the window's span */
+	int64_t spanh = (p->kh - 1) * p->dh + 1, spanw = (p->kw - 1) * p->dw + 1;
+	if (p->pt >= spanh || p->pb >= spanh || p->pl >= spanw || p->pr >= spanw)
+		return -1;
+	p->oh = ir_out_dim(p->ch, p->kh, p->sh, p->pt, p->pb, p->dh);
+	p->ow = ir_out_dim(p->cw, p->kw, p->sw, p->pl, p->pr, p->dw);
+	return p->oh < 1 || p->ow < 1 ? -1 : 1;
+}
+
+int ir_conv_geo(const Graph *g, const Node *n, ConvGeo *cg)
+{
+	const Shape *x = &g->vals[n->in[0]].shape, *o = &g->vals[n->out].shape;
+	const Attrs *a = &n->a;
+	int conv = n->op == OP_CONV2D;
+
+	memset(cg, 0, sizeof *cg);
+	if (x->rank != 4 || o->rank != 4)
+		return -1;
+	cg->N = x->d[0], cg->C = x->d[1], cg->H = x->d[2], cg->W = x->d[3];
+	cg->sh = a->stride[0], cg->sw = a->stride[1];
+	cg->dh = a->dilation[0], cg->dw = a->dilation[1];
+	cg->pt = a->pad[0], cg->pl = a->pad[1], cg->pb = a->pad[2], cg->pr = a->pad[3];
+	if (conv) {
+		const Shape *w = &g->vals[n->in[1]].shape;
+		if (w->rank != 4 || a->groups < 1)
+			return -1;
+		cg->OC = w->d[0], cg->Cg = w->d[1], cg->KH = w->d[2], cg->KW = w->d[3];
+		cg->G = a->groups, cg->OCg = cg->OC / cg->G;
+		if (ir_conv_pool(g, n, &cg->pool) < 0)
+			return -1;
+		cg->OH = cg->pool.ch, cg->OW = cg->pool.cw;
+		return 0;
+	}
+	/* maxpool2d, avgpool2d (dilation 1): one channel per group */
+	cg->OC = cg->C, cg->G = cg->C, cg->Cg = cg->OCg = 1;
+	cg->KH = a->kernel[0], cg->KW = a->kernel[1];
+	if (n->op == OP_AVGPOOL2D)
+		cg->dh = cg->dw = 1;
+	if (cg->sh < 1 || cg->sw < 1 || cg->dh < 1 || cg->dw < 1)
+		return -1;
+	cg->OH = ir_out_dim(cg->H, cg->KH, cg->sh, cg->pt, cg->pb, cg->dh);
+	cg->OW = ir_out_dim(cg->W, cg->KW, cg->sw, cg->pl, cg->pr, cg->dw);
+	cg->pool = (ConvPool){cg->OH, cg->OW, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, cg->OH, cg->OW};
+	return cg->OH < 1 || cg->OW < 1 ? -1 : 0;
+}
