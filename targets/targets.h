@@ -150,7 +150,7 @@ void tgt_call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, 
  * ninput + nnode entries) and returns the number of layers. */
 int tgt_trace_layers(const Graph *g, int *vals);
 
-/* ---- lower.c, lower_conv.c, builder.c, epilogue.c: op lowering ---------- */ */
+/* ---- lower.c, lower_conv.c, builder.c, epilogue.c: op lowering ---------- */
 
 /* Emits the kernel of node n as a private function void(ptr x, ptr y) that
  * reads x (operand 0's tensor) and writes y (the output's tensor); constants
