@@ -1,10 +1,11 @@
 /* tests/fuzz/fuzz_yaml.c — libFuzzer harness of the --config reader
- * (config.c, over libyaml) and of what the settings it accepts reach.
+ * (compiler/config.c, over libyaml) and of what the settings it accepts
+ * reach.
  *
- * drv_config_read only reads files, so each input is written to a file first.
- * A configuration it accepts is applied (drv_config_apply) to a copy of a small
- * fixed model, which then goes through what quantc compile --config does
- * (compiler/load.c): once calibrated (the file's calibration settings and
+ * drv_config_read only reads files, so each input is written to a file
+ * first.  A configuration it accepts is applied (drv_config_apply) to a copy
+ * of a small fixed model, which then goes through what quantc compile
+ * --config does (compiler/load.c): once calibrated (the file's calibration settings and
  * per-layer overrides; with calibration.images, the samples are two small
  * images preprocessed as it says; precision: auto searches per-layer
  * precisions), once without calibration data (ranges from the inputs'
@@ -13,6 +14,7 @@
  * a finding.
  */
 #include "fuzz_util.h"
+#include "driver.h"
 
 /* flatten -> dense -> relu -> dense, with names the seeds' patterns match */
 static const char model[] =
