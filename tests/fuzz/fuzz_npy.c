@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_npy.c — libFuzzer harness of the .npy reader (npy.c).
+/* tests/fuzz/fuzz_npy.c — libFuzzer harness of the .npy reader (ir/npy.c).
  *
  * ir_npy_read only reads files, so each input is written to a file first.
  * An array it accepts must be whole (data for every element), and writing it

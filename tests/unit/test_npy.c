@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "frontend.h"
+#include "npy.h"
 #include "check.h"
 
 static char dir[] = "/tmp/qc_npy_XXXXXX";
