@@ -54,6 +54,6 @@ int cmd_compile(const Options *o, Diag *d)
 		rc = EXIT_INPUT;
 	ir_graph_free(g);
 out:
-	fe_npy_free(&calib);
+	ir_npy_free(&calib);
 	return rc;
 }

@@ -175,6 +175,6 @@ int cmd_inspect(const Options *o, Diag *d)
 	pass_arena_stats_free(&st);
 	ir_graph_free(g);
 out:
-	fe_npy_free(&calib);
+	ir_npy_free(&calib);
 	return rc;
 }

@@ -53,6 +53,6 @@ int cmd_opt(const Options *o, Diag *d)
 free:
 	ir_graph_free(g);
 out:
-	fe_npy_free(&calib);
+	ir_npy_free(&calib);
 	return rc;
 }

@@ -514,7 +514,7 @@ static Graph *float_graph(const Options *o, Diag *d)
 {
 	PassContext ctx = {PREC_F32, NULL, NULL, 0, 0};
 	PipelineOptions po = {0};
-	Graph *g = fe_read_model(o->model, &(FeReadOptions){o->input_shape}, d);
+	Graph *g = drv_read_model(o, d);
 
 	if (!g)
 		return NULL;
@@ -650,7 +650,7 @@ int cmd_report(const Options *o, Diag *d)
 		           "report: the quantized graph's output differs in size from the model's");
 		goto out;
 	}
-	if (fe_npy_read(o->input, &x, d, loc_file(o->input)) ||
+	if (ir_npy_read(o->input, &x, d, loc_file(o->input)) ||
 	    check_samples(&x, r.fg, o->input, d) || check_samples(&x, r.qg, o->input, d))
 		goto out;
 	match_layers(&r);
@@ -671,7 +671,7 @@ out:
 	free(r.of_qval);
 	ir_graph_free(r.fg);
 	ir_graph_free(r.qg);
-	fe_npy_free(&x);
-	fe_npy_free(&calib);
+	ir_npy_free(&x);
+	ir_npy_free(&calib);
 	return rc;
 }

@@ -77,7 +77,7 @@ static int read_input(const char *path, const Value *in, NpyArray *x, int64_t *n
 {
 	char b1[96], b2[96];
 
-	if (fe_npy_read(path, x, d, loc_file(path)))
+	if (ir_npy_read(path, x, d, loc_file(path)))
 		return -1;
 	Shape sample = x->shape;
 	if (x->dt != DT_F32 || sample.rank < 1) {
@@ -127,7 +127,7 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, const char **ofiles, Diag *
 		ys.d[0] *= n;
 		if (ys.rank == 0)
 			ys = (Shape){1, {n}};
-		if (fe_npy_write(ofiles[k], DT_F32, &ys, y[k], d))
+		if (ir_npy_write(ofiles[k], DT_F32, &ys, y[k], d))
 			goto out;
 	}
 	rc = 0;
@@ -176,8 +176,8 @@ int cmd_run(const Options *o, Diag *d)
 	rc = run_all(g, x, n, ofiles, d);
 out:
 	for (int k = 0; k < DRV_MAX_IO; k++)
-		fe_npy_free(&x[k]);
-	fe_npy_free(&calib);
+		ir_npy_free(&x[k]);
+	ir_npy_free(&calib);
 	ir_graph_free(g);
 	return rc;
 }

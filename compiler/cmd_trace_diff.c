@@ -463,7 +463,7 @@ static int setup(TraceDiff *t, NpyArray *x)
 		diag_error(t->d, loc_file(t->o->model), "trace-diff: models with one input only");
 		return 1;
 	}
-	if (fe_npy_read(t->o->input, x, t->d, loc_file(t->o->input)))
+	if (ir_npy_read(t->o->input, x, t->d, loc_file(t->o->input)))
 		return 1;
 	const Value *in = &g->vals[g->inputs[0]];
 	Shape s = x->shape;
@@ -543,8 +543,8 @@ out:
 	free(t.layer_of);
 	free(t.seen);
 	ir_interp_free(t.it);
-	fe_npy_free(&x);
-	fe_npy_free(&calib);
+	ir_npy_free(&x);
+	ir_npy_free(&calib);
 	ir_graph_free(t.g);
 	return rc;
 }

@@ -1,15 +1,61 @@
 /* compiler/driver.h — the quantc command-line driver: options shared by the
- * subcommands (options.c) and one file per subcommand (cmd_*.c). */
+ * subcommands (options.c), the --config reader (config.c) and one file per
+ * subcommand (cmd_*.c).  The top layer: it may include every other. */
 #ifndef QUANTC_DRIVER_H
 #define QUANTC_DRIVER_H
 
-#include "../frontend/frontend.h"
-#include "../ir/ir.h"
-#include "../passes/passes.h"
-#include "../targets/targets.h"
+#include "frontend.h"
+#include "ir.h"
+#include "npy.h"
+#include "passes.h"
+#include "targets.h"
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 70 };
 enum { DRV_MAX_IO = 32 }; /* run: the most --input / -o arguments */
+
+/* ---- config.c ------------------------------------------------------------ */
+
+/* A --config FILE.yaml (docs/configuration.md); the has_* flags say which
+ * settings the file gave.  Every Loc points into the file. */
+typedef struct {
+	char *name;
+	float range[2];
+	Loc loc;
+} DrvConfigInput;
+
+typedef struct {
+	const char *path;
+	int has_precision, has_bias_correction;
+	Precision precision;
+	int auto_precision;     /* precision: auto (precision is then int8) */
+	int has_min_sqnr;       /* min_sqnr: DB, the target of precision: auto */
+	int has_requant, requant; /* requant: fixed (0) | float (1) */
+	double min_sqnr;
+	int bias_correction;
+	unsigned calib_set;     /* CALIB_SET_* bits of calib the file gave */
+	CalibParams calib;
+	DrvConfigInput *inputs;
+	int ninput;
+	CalibOverride *layers;  /* layers: with a calibration (or nothing else), in
+	                           order (match strings owned) */
+	Loc *layer_locs;
+	int nlayer;
+	LayerPrecision *layer_prec; /* layers: with a precision, in order (match
+	                               strings owned); for PassContext */
+	Loc *layer_prec_locs;
+	int nlayer_prec;
+	int has_images;         /* calibration.images: for a folder given to --calib */
+	FeImageOpts images;
+} DrvConfig;
+
+/* Reads and checks a configuration file.  NULL (diagnosed at the file's
+ * line and column) on any error; an empty file is an empty configuration. */
+DrvConfig *drv_config_read(const char *path, Diag *d);
+/* Puts the declared input ranges into g's inputs (an unknown input is an
+ * error) and warns of layer patterns that match no value of g.  Returns 0,
+ * or -1 (diagnosed). */
+int drv_config_apply(const DrvConfig *c, Graph *g, Diag *d);
+void drv_config_free(DrvConfig *c);
 
 typedef struct {
 	const char *cmd;
@@ -38,7 +84,7 @@ typedef struct {
 	int set_min_sqnr;
 	/* given on the command line: they win over --config's */
 	int set_precision, set_method, set_percentile;
-	const FeConfig *cfg;      /* --config, read (drv_read_config) */
+	const DrvConfig *cfg;      /* --config, read (drv_read_config) */
 	TgtOptions tgt;
 	PipelineOptions pipe;
 	int quiet, verbose;
@@ -49,6 +95,9 @@ typedef struct {
 int drv_parse_options(int argc, char **argv, Options *o, Diag *d);
 void drv_help(FILE *f, const char *cmd);
 
+/* Reads o->model, a .qg or ONNX file (fe_read_model, with --input-shape).
+ * NULL (diagnosed) on any error. */
+Graph *drv_read_model(const Options *o, Diag *d);
 /* Reads the model and the calibration data and runs the pipeline: the common
  * front half of compile, run and inspect.  On success *g holds the graph and
  * *calib must be released with drv_free_calib. */

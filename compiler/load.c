@@ -9,7 +9,7 @@
 
 static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
 {
-	if (fe_npy_read(path, a, d, loc_file(path)))
+	if (ir_npy_read(path, a, d, loc_file(path)))
 		return -1;
 	if (a->dt != DT_F32) {
 		diag_error(d, loc_file(path), "calibration data must be float32, not %s",
@@ -107,13 +107,29 @@ static int has_pins(const Graph *g)
 	return 0;
 }
 
+/* The passes' infer-shapes for the ONNX importer (FeReadOptions). */
+static int infer_shapes(Graph *g, Diag *d)
+{
+	PassContext ctx = {.precision = PREC_F32};
+	PassOptions po = {&ctx, NULL};
+
+	return pass_infer_shapes(g, &po, d);
+}
+
+Graph *drv_read_model(const Options *o, Diag *d)
+{
+	FeReadOptions ro = {o->input_shape, infer_shapes};
+
+	return fe_read_model(o->model, &ro, d);
+}
+
 /* The configuration read; owned here for the whole run. */
-static FeConfig *config;
+static DrvConfig *config;
 
 int drv_read_config(Options *o, Diag *d)
 {
-	fe_config_free(config);
-	if (!(o->cfg = config = fe_config_read(o->config, d)))
+	drv_config_free(config);
+	if (!(o->cfg = config = drv_config_read(o->config, d)))
 		return -1;
 	if (config->has_precision && !o->set_precision) {
 		o->precision = config->precision;
@@ -210,7 +226,7 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 		cd.nlayer = o->cfg ? o->cfg->nlayer : 0;
 		ctx.calib = &cd;
 	}
-	Graph *g = fe_read_model(o->model, &(FeReadOptions){o->input_shape}, d);
+	Graph *g = drv_read_model(o, d);
 	if (!g)
 		return EXIT_INPUT;
 	if (o->requant >= 0)
@@ -218,7 +234,7 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 	if (pass_pipeline_precision(&ctx) == PREC_F32 && !o->passes && pass_drop_pins(g))
 		diag_note(d, loc_file(o->model), "the model's quantization parameters "
 		          "(QuantizeLinear/DequantizeLinear or q(...)) are ignored: it computes in f32");
-	if (o->cfg && fe_config_apply(o->cfg, g, d)) {
+	if (o->cfg && drv_config_apply(o->cfg, g, d)) {
 		ir_graph_free(g);
 		return EXIT_INPUT;
 	}

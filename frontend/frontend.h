@@ -1,11 +1,12 @@
 /* frontend/frontend.h — readers of the outside world's formats: the .qg
- * language (lexer.l, parser.y), numpy's .npy files (npy.c), folders of
- * images (images.c) and the YAML configuration (config.c). */
+ * language (lexer.l, parser.y), ONNX models (onnx*.c) and folders of
+ * images (images.c).  The layer above ir/, beside passes/ and targets/: it
+ * includes none of them. */
 #ifndef QUANTC_FRONTEND_H
 #define QUANTC_FRONTEND_H
 
-#include "../ir/ir.h"
-#include "../passes/passes.h"
+#include "ir.h"
+#include "npy.h"
 
 /* ---- parser.y ------------------------------------------------------------ */
 
@@ -22,6 +23,11 @@ Graph *fe_parse_string(const char *text, size_t len, const char *name,
 typedef struct {
 	/* --input-shape "NAME=1x3x224x224[,NAME=...]": ONNX input shapes, or NULL */
 	const char *input_shapes;
+	/* Types g's untyped node results, 0 or -1 (diagnosed in d): the ONNX
+	 * importer needs the shape of every node it adds.  Required for ONNX;
+	 * the caller gives the passes' infer-shapes, which the frontend, a layer
+	 * beside the passes, cannot call itself. */
+	int (*infer_shapes)(Graph *g, Diag *d);
 } FeReadOptions;
 
 /* Reads an ONNX model (opsets 11-17) into a new float graph: shape
@@ -31,7 +37,7 @@ typedef struct {
 Graph *fe_onnx_read(const char *path, const FeReadOptions *o, Diag *d);
 int fe_is_onnx(const char *path); /* the name ends in .onnx */
 /* A model file: ONNX for a .onnx name, else .qg (fe_parse_file).  o may be
- * NULL. */
+ * NULL for a .qg file. */
 Graph *fe_read_model(const char *path, const FeReadOptions *o, Diag *d);
 
 /* ---- paths.c: the files a model may name (docs/limits.md) ---------------- */
@@ -46,21 +52,6 @@ int fe_allow_path(const char *dir, Diag *d);
  * "<what> 'ref' is outside the model's folder ...", otherwise. */
 char *fe_model_path(const char *dir, const char *ref, const char *what, Diag *d, Loc loc);
 
-/* ---- npy.c --------------------------------------------------------------- */
-
-typedef struct {
-	DType dt;
-	Shape shape;
-	void *data; /* ir_xmalloc'd, numel * dtype size, host (little-endian) order */
-} NpyArray;
-
-/* Reads a version 1.0/2.0/3.0 .npy: dtypes <f4 (f32), |i1 (i8), <i2, <i4,
- * <i8, |u1; fortran_order False; little-endian.  Anything else is an error
- * reported at loc (or at the file when loc.line == 0). Returns 0 on success. */
-int fe_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc);
-int fe_npy_write(const char *path, DType dt, const Shape *s, const void *data, Diag *d);
-void fe_npy_free(NpyArray *a);
-
 /* ---- images.c ------------------------------------------------------------ */
 
 /* A folder of images as calibration data (--calib DIR): how each image
@@ -68,7 +59,7 @@ void fe_npy_free(NpyArray *a);
  * (docs/configuration.md, "Calibration images"). */
 typedef enum { FE_CH_MODEL, FE_CH_GRAY, FE_CH_RGB, FE_CH_BGR } FeChannels;
 typedef enum { FE_NCHW, FE_NHWC } FeLayout;
-/* calibration.images' keys, in the order config.c lists them */
+/* calibration.images' keys, in the order compiler/config.c lists them */
 enum { FE_IMG_RESIZE, FE_IMG_CROP, FE_IMG_SCALE, FE_IMG_MEAN, FE_IMG_STD, FE_IMG_CHANNELS,
        FE_IMG_LAYOUT, FE_IMG_NKEYS };
 typedef struct {
@@ -105,49 +96,5 @@ int fe_is_dir(const char *path);
  * *out is f32 [N, ...input's dims...].  Returns 0, or -1 (diagnosed). */
 int fe_images_read(const char *dir, const FeImageOpts *o, const Value *input,
                    NpyArray *out, Diag *d);
-
-/* ---- config.c ------------------------------------------------------------ */
-
-/* A --config FILE.yaml (docs/configuration.md); the has_* flags say which
- * settings the file gave.  Every Loc points into the file. */
-typedef struct {
-	char *name;
-	float range[2];
-	Loc loc;
-} FeConfigInput;
-
-typedef struct {
-	const char *path;
-	int has_precision, has_bias_correction;
-	Precision precision;
-	int auto_precision;     /* precision: auto (precision is then int8) */
-	int has_min_sqnr;       /* min_sqnr: DB, the target of precision: auto */
-	int has_requant, requant; /* requant: fixed (0) | float (1) */
-	double min_sqnr;
-	int bias_correction;
-	unsigned calib_set;     /* CALIB_SET_* bits of calib the file gave */
-	CalibParams calib;
-	FeConfigInput *inputs;
-	int ninput;
-	CalibOverride *layers;  /* layers: with a calibration (or nothing else), in
-	                           order (match strings owned) */
-	Loc *layer_locs;
-	int nlayer;
-	LayerPrecision *layer_prec; /* layers: with a precision, in order (match
-	                               strings owned); for PassContext */
-	Loc *layer_prec_locs;
-	int nlayer_prec;
-	int has_images;         /* calibration.images: for a folder given to --calib */
-	FeImageOpts images;
-} FeConfig;
-
-/* Reads and checks a configuration file.  NULL (diagnosed at the file's
- * line and column) on any error; an empty file is an empty configuration. */
-FeConfig *fe_config_read(const char *path, Diag *d);
-/* Puts the declared input ranges into g's inputs (an unknown input is an
- * error) and warns of layer patterns that match no value of g.  Returns 0,
- * or -1 (diagnosed). */
-int fe_config_apply(const FeConfig *c, Graph *g, Diag *d);
-void fe_config_free(FeConfig *c);
 
 #endif

@@ -518,7 +518,7 @@ int oi_runtime(Imp *im, int k, OTensor **t)
 	return (*t)->v;
 }
 
-/* Runs infer-shapes over the graph (the new node is the only one without a
+/* Runs infer-shapes (FeReadOptions' hook) over the graph (the new node is the only one without a
  * type) with its diagnostics captured, so that a shape error is reported
  * against the ONNX node rather than a line the file does not have. */
 static int infer(Imp *im)
@@ -526,11 +526,9 @@ static int infer(Imp *im)
 	Diag cap = {0};
 	char *buf = NULL;
 	size_t len = 0;
-	PassContext ctx = {.precision = PREC_F32};
-	PassOptions po = {&ctx, NULL};
 
 	cap.out = open_memstream(&buf, &len);
-	pass_infer_shapes(im->g, &po, &cap);
+	im->infer_shapes(im->g, &cap);
 	if (cap.out)
 		fclose(cap.out);
 	if (cap.nerrors) {
@@ -1081,6 +1079,8 @@ Graph *fe_onnx_read(const char *path, const FeReadOptions *o, Diag *d)
 	size_t len = 0;
 	Imp im = {0};
 
+	if (!o || !o->infer_shapes)
+		ICE("fe_onnx_read: no infer_shapes in the read options");
 	if (!d)
 		d = &local;
 	uint8_t *buf = read_file(path, &len, d);
@@ -1101,6 +1101,7 @@ Graph *fe_onnx_read(const char *path, const FeReadOptions *o, Diag *d)
 	char *name = model_name(path);
 	im.file = path;
 	im.d = d;
+	im.infer_shapes = o->infer_shapes;
 	im.g = ir_graph_new(name);
 	im.g->file = ir_strdup(im.g, path);
 	free(name);

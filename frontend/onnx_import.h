@@ -60,6 +60,7 @@ typedef struct {
 	unsigned cap;
 	const Onnx__NodeProto *node; /* the node being imported */
 	int node_index;
+	int (*infer_shapes)(Graph *g, Diag *d); /* FeReadOptions' */
 } Imp;
 
 /* One row of the op table (onnx_ops.c): fold runs when every input present

@@ -612,7 +612,7 @@ static void *npy_data(ParseCtx *pc, const Value *val, Name path)
 
 	if (!full)
 		return NULL;
-	int rc = fe_npy_read(pc->dir[0] || path.s[0] == '/' ? full : path.s, &a, pc->d, path.loc);
+	int rc = ir_npy_read(pc->dir[0] || path.s[0] == '/' ? full : path.s, &a, pc->d, path.loc);
 	free(full);
 	if (rc)
 		return NULL;
@@ -625,7 +625,7 @@ static void *npy_data(ParseCtx *pc, const Value *val, Name path)
 	else
 		data = memcpy(ir_alloc(pc->g, (size_t)ir_value_bytes(val)), a.data,
 		              (size_t)ir_value_bytes(val));
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	return data;
 }
 

@@ -5,8 +5,7 @@
  * printed even when it has its default value, statements come in a fixed
  * order (inputs, constants, nodes, outputs) and floats are printed with
  * "%.9g", which reproduces every float32 exactly.  Large constants go to .npy
- * files beside the dump (fe_npy_write: the one call from ir/ into the
- * frontend, accepted because the dump format is the .qg language).
+ * files beside the dump (npy.c).
  *
  * IR printed for reading (--print-after and co. on stderr, `quantc opt` on a
  * terminal) may be elided instead: a constant or a per-channel scale list of
@@ -19,7 +18,7 @@
 #include <string.h>
 
 #include "ir.h"
-#include "../frontend/frontend.h"
+#include "npy.h"
 
 static void pfloat(FILE *f, float x)
 {
@@ -139,7 +138,7 @@ static int pnpy(FILE *f, const Value *v, const PrintOptions *po, Diag *d)
 		base[np + i] = ok ? c : '_';
 	}
 	strcpy(base + np + nn, ".npy");
-	int rc = fe_npy_write(path, v->dt, &v->shape, v->data, d);
+	int rc = ir_npy_write(path, v->dt, &v->shape, v->data, d);
 	fputs(" = npy(\"", f);
 	for (const char *s = base; *s; s++) {
 		if (*s == '"' || *s == '\\')

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../ir/act.h"
+#include "act.h"
 #include "act_rules.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */

@@ -4,7 +4,7 @@
 #ifndef QUANTC_PASSES_H
 #define QUANTC_PASSES_H
 
-#include "../ir/ir.h"
+#include "ir.h"
 
 typedef enum { PREC_INT8, PREC_INT16, PREC_F32 } Precision;
 

@@ -34,7 +34,7 @@
 
 #include "passes.h"
 #include "act_rules.h"
-#include "../ir/act.h"
+#include "act.h"
 
 static int act_range(const Value *v, float *lo, float *hi)
 {

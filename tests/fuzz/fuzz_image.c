@@ -50,6 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int64_t i = 0; i < n; i++)
 		if (!isfinite(((const float *)a.data)[i]))
 			fz_fail("sample value %lld is not finite", (long long)i);
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	return 0;
 }

@@ -1,8 +1,8 @@
-/* tests/fuzz/fuzz_npy.c — libFuzzer harness of the .npy reader (npy.c).
+/* tests/fuzz/fuzz_npy.c — libFuzzer harness of the .npy reader (ir/npy.c).
  *
- * fe_npy_read only reads files, so each input is written to a file first.
+ * ir_npy_read only reads files, so each input is written to a file first.
  * An array it accepts must be whole (data for every element), and writing it
- * with fe_npy_write and reading that back must give the same dtype, shape and
+ * with ir_npy_write and reading that back must give the same dtype, shape and
  * bytes.  Any violation abort()s.
  */
 #include "fuzz_util.h"
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_path(out_path, sizeof out_path, fz_dir(), "out.npy");
 	}
 	fz_write(in_path, data, size);
-	if (fe_npy_read(in_path, &a, &d, where(size)) != 0) {
+	if (ir_npy_read(in_path, &a, &d, where(size)) != 0) {
 		if (a.data)
 			fz_fail("a failed read left data behind");
 		if (d.nerrors == 0)
@@ -37,14 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t bytes = ir_shape_numel(&a.shape) * ir_dtype_size(a.dt);
 	if (bytes < 0 || (uint64_t)bytes > size)
 		fz_fail("%lld bytes of data from a %zu-byte file", (long long)bytes, size);
-	if (fe_npy_write(out_path, a.dt, &a.shape, a.data, &d) != 0)
+	if (ir_npy_write(out_path, a.dt, &a.shape, a.data, &d) != 0)
 		fz_fail("cannot write back what was read");
-	if (fe_npy_read(out_path, &b, &d, loc_file(out_path)) != 0)
-		fz_fail("what fe_npy_write wrote does not read back");
+	if (ir_npy_read(out_path, &b, &d, loc_file(out_path)) != 0)
+		fz_fail("what ir_npy_write wrote does not read back");
 	if (b.dt != a.dt || !ir_shape_eq(&a.shape, &b.shape) ||
 	    (bytes && memcmp(a.data, b.data, (size_t)bytes) != 0))
 		fz_fail("the array read back differs from the one written");
-	fe_npy_free(&a);
-	fe_npy_free(&b);
+	ir_npy_free(&a);
+	ir_npy_free(&b);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "passes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -127,6 +128,15 @@ static inline Graph *fz_round_trip(Graph *g, const char *what, const char *out_d
 	free(t1);
 	free(t2);
 	return h;
+}
+
+/* infer-shapes as the driver gives it to the ONNX importer (FeReadOptions) */
+static inline int fz_infer_hook(Graph *g, Diag *d)
+{
+	PassContext ctx = {.precision = PREC_F32};
+	PassOptions o = {&ctx, NULL};
+
+	return pass_infer_shapes(g, &o, d);
 }
 
 /* infer-shapes on g: 0, or -1 (its diagnostics go nowhere) */

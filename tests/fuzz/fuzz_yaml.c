@@ -1,10 +1,11 @@
 /* tests/fuzz/fuzz_yaml.c — libFuzzer harness of the --config reader
- * (config.c, over libyaml) and of what the settings it accepts reach.
+ * (compiler/config.c, over libyaml) and of what the settings it accepts
+ * reach.
  *
- * fe_config_read only reads files, so each input is written to a file first.
- * A configuration it accepts is applied (fe_config_apply) to a copy of a small
- * fixed model, which then goes through what quantc compile --config does
- * (compiler/load.c): once calibrated (the file's calibration settings and
+ * drv_config_read only reads files, so each input is written to a file
+ * first.  A configuration it accepts is applied (drv_config_apply) to a copy
+ * of a small fixed model, which then goes through what quantc compile
+ * --config does (compiler/load.c): once calibrated (the file's calibration settings and
  * per-layer overrides; with calibration.images, the samples are two small
  * images preprocessed as it says; precision: auto searches per-layer
  * precisions), once without calibration data (ranges from the inputs'
@@ -13,6 +14,7 @@
  * a finding.
  */
 #include "fuzz_util.h"
+#include "driver.h"
 
 /* flatten -> dense -> relu -> dense, with names the seeds' patterns match */
 static const char model[] =
@@ -55,7 +57,7 @@ static void setup(void)
 /* The driver's pipeline (compiler/load.c), bias-correct inserted before
  * quantize when the file asks for it and there is calibration data (without,
  * the driver refuses: a diagnostic, nothing to fuzz). */
-static void pipeline(const FeConfig *c, const PassContext *ctx, char *buf, size_t n)
+static void pipeline(const DrvConfig *c, const PassContext *ctx, char *buf, size_t n)
 {
 	Precision p = pass_pipeline_precision(ctx);
 	const char *pl = ctx->calib ? pass_default_pipeline(p) : pass_static_pipeline(p);
@@ -69,7 +71,7 @@ static void pipeline(const FeConfig *c, const PassContext *ctx, char *buf, size_
 
 /* The passes over g, as the driver runs them: the search of precision:
  * auto (which needs calibration data and min_sqnr), or the pipeline. */
-static int run(const FeConfig *c, Graph **g, const char *pl, const PassContext *ctx, Diag *d)
+static int run(const DrvConfig *c, Graph **g, const char *pl, const PassContext *ctx, Diag *d)
 {
 	PipelineOptions po = {0};
 
@@ -82,7 +84,7 @@ static int run(const FeConfig *c, Graph **g, const char *pl, const PassContext *
 }
 
 /* A copy of the model with c applied, through the passes, calibrated or not. */
-static void compile(const FeConfig *c, int calibrated)
+static void compile(const DrvConfig *c, int calibrated)
 {
 	CalibData cd = {.path = "calib.npy", .n = 4, .sample = {4, {1, 1, 2, 2}}, .data = samples,
 	                .params = {CALIB_MINMAX, 0, 0}, .layers = c->layers, .nlayer = c->nlayer};
@@ -101,7 +103,7 @@ static void compile(const FeConfig *c, int calibrated)
 		cd.params.percentile = c->calib.percentile;
 	if (c->calib_set & CALIB_SET_BINS)
 		cd.params.bins = c->calib.bins;
-	if ((rc = fe_config_apply(c, g, &d)) == 0 && calibrated && c->has_images &&
+	if ((rc = drv_config_apply(c, g, &d)) == 0 && calibrated && c->has_images &&
 	    (rc = fe_images_read(img_dir, &c->images, &g->vals[g->inputs[0]], &imgs, &d)) == 0) {
 		cd.n = imgs.shape.d[0];
 		cd.sample = imgs.shape;
@@ -117,13 +119,13 @@ static void compile(const FeConfig *c, int calibrated)
 	}
 	if (rc != 0 && d.nerrors == 0)
 		fz_fail("%s failed without a diagnostic", c->auto_precision ? "auto precision" : pl);
-	fe_npy_free(&imgs);
+	ir_npy_free(&imgs);
 	ir_graph_free(g);
 }
 
 /* Calibration images resized to 5000 pixels a side are allowed, and slow:
  * the harness does not time that. */
-static int huge_images(const FeConfig *c)
+static int huge_images(const DrvConfig *c)
 {
 	return c->has_images && (c->images.resize[0] > 256 || c->images.resize[1] > 256);
 }
@@ -135,15 +137,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!base)
 		setup();
 	fz_write(cfg_path, data, size);
-	FeConfig *c = fe_config_read(cfg_path, &d);
+	DrvConfig *c = drv_config_read(cfg_path, &d);
 	if (!c) {
 		if (d.nerrors == 0)
-			fz_fail("fe_config_read failed without a diagnostic");
+			fz_fail("drv_config_read failed without a diagnostic");
 		return 0;
 	}
 	if (!huge_images(c))
 		compile(c, 1);
 	compile(c, 0);
-	fe_config_free(c);
+	drv_config_free(c);
 	return 0;
 }

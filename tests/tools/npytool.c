@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../frontend/frontend.h"
+#include "npy.h"
 
 static int load(const char *p, NpyArray *a)
 {
 	Diag d = {0};
-	return fe_npy_read(p, a, &d, loc_file(p));
+	return ir_npy_read(p, a, &d, loc_file(p));
 }
 
 static int head(int64_t rows, const char *in, const char *out, NpyArray *a)
@@ -24,7 +24,7 @@ static int head(int64_t rows, const char *in, const char *out, NpyArray *a)
 	if (load(in, a) || a->shape.rank < 1 || rows < 1 || rows > a->shape.d[0])
 		return 2;
 	a->shape.d[0] = rows;
-	return fe_npy_write(out, a->dt, &a->shape, a->data, &d) ? 2 : 0;
+	return ir_npy_write(out, a->dt, &a->shape, a->data, &d) ? 2 : 0;
 }
 
 static int correct(const NpyArray *a, const NpyArray *b)
@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 {
 	NpyArray a = {0}, b = {0};
 	int rc = run(argc, argv, &a, &b);
-	fe_npy_free(&a);
-	fe_npy_free(&b);
+	ir_npy_free(&a);
+	ir_npy_free(&b);
 	return rc;
 }

@@ -220,7 +220,7 @@ static void test_preprocess(void)
 	check(rc == 0 && a.shape.rank == 4 && a.shape.d[0] == 1 && a.shape.d[1] == 3 &&
 	      memcmp(a.data, want_chw, sizeof want_chw) == 0,
 	      "an RGB image into [1,3,2,2] (nchw, rgb by default): planes R, G, B %s", msg);
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 
 	/* bgr, nhwc, scale, per-channel mean and std: ((v * 0.5) - mean) / std */
 	in = input(4, nhwc);
@@ -239,7 +239,7 @@ static void test_preprocess(void)
 			ok &= ((float *)a.data)[px * 3 + c] == (float)((v * 0.5 - mean[c]) / std[c]);
 		}
 	check(ok, "bgr, nhwc, scale 0.5, mean [1,2,3], std [2,4,8]: (v scale - mean) / std %s", msg);
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 
 	/* gray by luma, into [1,H,W] */
 	const int64_t hw[3] = {1, 2, 2};
@@ -251,7 +251,7 @@ static void test_preprocess(void)
 		ok = ((float *)a.data)[px] ==
 		     (float)(0.299 * (10 * px) + 0.587 * (10 * px + 1) + 0.114 * (10 * px + 2));
 	check(ok, "an RGB image into [1,2,2]: its luma 0.299 R + 0.587 G + 0.114 B %s", msg);
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 
 	/* resizing: a 2x1 gray row [0, 100] enlarged to 4x1 is bilinear with
 	 * half-pixel centres, edges clamped: 0, 25, 75, 100 */
@@ -267,7 +267,7 @@ static void test_preprocess(void)
 	const float lin[4] = {0, 25, 75, 100};
 	check(rc == 0 && memcmp(a.data, lin, sizeof lin) == 0, "enlarging 2 -> 4 interpolates: "
 	      "0 25 75 100 %s", msg);
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 
 	/* shrinking 3 -> 2 averages what each output pixel covers:
 	 * [0, 30, 60] -> [(0 + 30/2) / 1.5, (30/2 + 60) / 1.5] = [10, 50] */
@@ -281,7 +281,7 @@ static void test_preprocess(void)
 	ok = rc == 0 && fabsf(((float *)a.data)[0] - 10) < 1e-5f &&
 	     fabsf(((float *)a.data)[1] - 50) < 1e-5f;
 	check(ok, "shrinking 3 -> 2 averages by area: 10 50 %s", msg);
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 
 	/* errors about the model or the folder */
 	const int64_t flat[2] = {1, 12};

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "frontend.h"
+#include "npy.h"
 #include "check.h"
 
 static char dir[] = "/tmp/qc_npy_XXXXXX";
@@ -63,7 +63,7 @@ static void expect_error(const char *what, const char *p, Loc loc, const char *e
 	FILE *f = open_memstream(&msgs, &len);
 	Diag d = {.out = f};
 	NpyArray a;
-	int rc = fe_npy_read(p, &a, &d, loc);
+	int rc = ir_npy_read(p, &a, &d, loc);
 
 	fclose(f);
 	int ok = rc != 0 && d.nerrors == 1 && a.data == NULL && strstr(msgs, e1) &&
@@ -85,7 +85,7 @@ static int has(const char *p, size_t n, const char *s, size_t k)
 static int read_ok(const char *p, NpyArray *a)
 {
 	Diag d = {0};
-	return fe_npy_read(p, a, &d, loc_file(p)) == 0 && d.nerrors == 0;
+	return ir_npy_read(p, a, &d, loc_file(p)) == 0 && d.nerrors == 0;
 }
 
 static void test_write_read(void)
@@ -120,14 +120,14 @@ static void test_write_read(void)
 		int64_t bytes = ir_shape_numel(&cases[i].s) * ir_dtype_size(cases[i].dt);
 		snprintf(buf, sizeof buf, "w%zu.npy", i);
 		const char *p = file(buf);
-		int rc = fe_npy_write(p, cases[i].dt, &cases[i].s, cases[i].data, &d);
+		int rc = ir_npy_write(p, cases[i].dt, &cases[i].s, cases[i].data, &d);
 		ir_shape_str(&cases[i].s, sb, sizeof sb);
 		check(rc == 0 && read_ok(p, &a) && a.dt == cases[i].dt &&
 		      ir_shape_eq(&a.shape, &cases[i].s) &&
 		      memcmp(a.data, cases[i].data, (size_t)bytes) == 0,
 		      "write then read %s%s", ir_dtype_name(cases[i].dt), sb);
-		fe_npy_free(&a);
-		check(a.data == NULL, "fe_npy_free clears the pointer");
+		ir_npy_free(&a);
+		check(a.data == NULL, "ir_npy_free clears the pointer");
 
 		/* the header as numpy writes it */
 		FILE *f = fopen(p, "rb");
@@ -159,33 +159,33 @@ static void test_read_forms(void)
 	make("v1.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", f6, 24);
 	check(read_ok(path, &a) && a.dt == DT_F32 && a.shape.rank == 2 && a.shape.d[0] == 2 &&
 	      a.shape.d[1] == 3 && memcmp(a.data, f6, 24) == 0, "version 1.0");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	make("v2.npy", 2, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", i3, 12);
 	check(read_ok(path, &a) && a.dt == DT_I32 && a.shape.rank == 1 && a.shape.d[0] == 3 &&
 	      memcmp(a.data, i3, 12) == 0, "version 2.0 (4-byte header length)");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	make("v3.npy", 3, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", i3, 12);
 	check(read_ok(path, &a) && a.dt == DT_I32, "version 3.0");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	make("order.npy", 1, "{\"shape\": (3,) ,'fortran_order':False,  'descr':'<i4'}", i3, 12);
 	check(read_ok(path, &a) && a.dt == DT_I32 && a.shape.d[0] == 3,
 	      "keys in any order, either quote, any spacing, no trailing comma");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	make("scalar.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", f6, 4);
 	check(read_ok(path, &a) && a.shape.rank == 0 && ((float *)a.data)[0] == 1,
 	      "0-d array, shape ()");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	make("long.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3L), }",
 	     f6, 24);
 	check(read_ok(path, &a) && a.shape.d[1] == 3, "Python 2 long dims (2L, 3L)");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	make("i1.npy", 1, "{'descr': '<i1', 'fortran_order': False, 'shape': (4,), }", f6, 4);
 	check(read_ok(path, &a) && a.dt == DT_I8, "<i1 read as i8");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 	make("u1.npy", 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, 4), }",
 	     f6, 4);
 	check(read_ok(path, &a) && a.dt == DT_U8 && a.shape.rank == 6, "|u1, rank 6");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 }
 
 static void test_errors(void)
@@ -253,7 +253,7 @@ static void test_write_fail(void)
 	const float x[2] = {1, 2};
 	struct stat st;
 
-	int rc = fe_npy_write(file("nodir/x.npy"), DT_F32, &s, x, &d);
+	int rc = ir_npy_write(file("nodir/x.npy"), DT_F32, &s, x, &d);
 	fclose(f);
 	check(rc != 0 && d.nerrors == 1 && strstr(msgs, "cannot write") &&
 	      stat(path, &st) != 0, "write into a missing folder fails cleanly: %s", msgs);
@@ -261,12 +261,12 @@ static void test_write_fail(void)
 
 	/* overwriting keeps the file whole and replaces it */
 	Diag d2 = {0};
-	fe_npy_write(file("ow.npy"), DT_F32, &s, x, &d2);
+	ir_npy_write(file("ow.npy"), DT_F32, &s, x, &d2);
 	s.d[0] = 1;
-	rc = fe_npy_write(path, DT_F32, &s, x, &d2);
+	rc = ir_npy_write(path, DT_F32, &s, x, &d2);
 	NpyArray a;
 	check(rc == 0 && read_ok(path, &a) && a.shape.d[0] == 1, "overwrite an existing .npy");
-	fe_npy_free(&a);
+	ir_npy_free(&a);
 }
 
 static void cleanup(void)
@@ -300,6 +300,6 @@ int main(void)
 
 /* Cross-check with numpy, run by hand (Debian's /usr/bin/python3):
  *   np.save of float32 [2,3], int8 [5], int32 [4], a 0-d and a 1-d array,
- *   int16, int64, uint8 -> fe_npy_read gives the same dtype, shape, bytes;
- *   files written by fe_npy_write -> np.load gives the same arrays, and the
+ *   int16, int64, uint8 -> ir_npy_read gives the same dtype, shape, bytes;
+ *   files written by ir_npy_write -> np.load gives the same arrays, and the
  *   header bytes equal numpy's own for the same array. */

@@ -173,7 +173,7 @@ static void test_npy_const(void)
 	snprintf(sub, sizeof sub, "%s/w", dir);
 	snprintf(path, sizeof path, "%s/w/a.npy", dir);
 	mkdir(sub, 0755);
-	check(fe_npy_write(path, DT_F32, &sh, data, &d) == 0, "write a.npy");
+	check(ir_npy_write(path, DT_F32, &sh, data, &d) == 0, "write a.npy");
 
 	snprintf(text, sizeof text, "model m\ninput x : f32[3]\n"
 	         "const a : f32[2,3] = npy(\"w/a.npy\")\ny = dense(x, a)\noutput y\n");

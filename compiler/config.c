@@ -1,7 +1,9 @@
-/* config.c — quantc's --config FILE.yaml (docs/configuration.md): reads the
- * file with libyaml's document API into an FeConfig, checking every key, type
- * and value and reporting each mistake at the file's line and column, and
- * applies the part that needs the model (declared input ranges). */
+/* compiler/config.c — quantc's --config FILE.yaml (docs/configuration.md):
+ * reads the file with libyaml's document API into a DrvConfig, checking every
+ * key, type and value and reporting each mistake at the file's line and
+ * column, and applies the part that needs the model (declared input ranges).
+ * It is the driver's: its settings are the passes' (precision, calibration),
+ * and the frontend may not include the passes. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
@@ -10,12 +12,12 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "frontend.h"
+#include "driver.h"
 
 typedef struct {
 	const char *path;
 	yaml_document_t *doc;
-	FeConfig *c;
+	DrvConfig *c;
 	Diag *d;
 } Reader;
 
@@ -365,7 +367,7 @@ static int read_calib(const Reader *r, const yaml_node_t *m, CalibParams *p, uns
 /* inputs: {NAME: {range: [lo, hi]}, ...} */
 static int read_inputs(const Reader *r, const yaml_node_t *m)
 {
-	FeConfig *c = r->c;
+	DrvConfig *c = r->c;
 
 	if (want(r, m, YAML_MAPPING_NODE, "inputs"))
 		return -1;
@@ -438,7 +440,7 @@ static int read_precision(const Reader *r, const yaml_node_t *v, const char *wha
 /* A layer entry's precision goes to its own list: an entry that only sets a
  * precision must not hide a later entry's calibration from the layers it
  * matches (the first matching calibration override wins). */
-static void add_layer_precision(FeConfig *c, const char *match, Precision p, Loc loc)
+static void add_layer_precision(DrvConfig *c, const char *match, Precision p, Loc loc)
 {
 	size_t n = (size_t)c->nlayer_prec + 1;
 
@@ -453,7 +455,7 @@ static void add_layer_precision(FeConfig *c, const char *match, Precision p, Loc
 static int read_layers(const Reader *r, const yaml_node_t *s)
 {
 	static const char *const names[] = {"match", "calibration", "precision"};
-	FeConfig *c = r->c;
+	DrvConfig *c = r->c;
 
 	if (want(r, s, YAML_SEQUENCE_NODE, "layers"))
 		return -1;
@@ -518,7 +520,7 @@ static int read_top(const Reader *r, const yaml_node_t *m)
 	static const char *const names[] = {"precision", "calibration", "bias_correction",
 	                                    "inputs", "layers", "min_sqnr", "requant"};
 	static const char *const precs[] = {"int8", "int16", "f32"};
-	FeConfig *c = r->c;
+	DrvConfig *c = r->c;
 	unsigned seen = 0;
 
 	if (want(r, m, YAML_MAPPING_NODE, "the configuration"))
@@ -687,11 +689,11 @@ static int check_events(FILE *f, const char *path, Diag *d)
 	return rc;
 }
 
-FeConfig *fe_config_read(const char *path, Diag *d)
+DrvConfig *drv_config_read(const char *path, Diag *d)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	FeConfig *c = ir_xcalloc(1, sizeof *c);
+	DrvConfig *c = ir_xcalloc(1, sizeof *c);
 	Reader r = {path, &doc, c, d};
 	int rc = 0;
 
@@ -722,7 +724,7 @@ FeConfig *fe_config_read(const char *path, Diag *d)
 	yaml_parser_delete(&parser);
 	fclose(f);
 	if (rc) {
-		fe_config_free(c);
+		drv_config_free(c);
 		return NULL;
 	}
 	return c;
@@ -737,12 +739,12 @@ static void warn_unmatched(const Graph *g, const char *p, Loc loc, Diag *d)
 	diag_warning(d, loc, "layer pattern '%s' matches no value of '%s'", p, g->name);
 }
 
-int fe_config_apply(const FeConfig *c, Graph *g, Diag *d)
+int drv_config_apply(const DrvConfig *c, Graph *g, Diag *d)
 {
 	int rc = 0;
 
 	for (int i = 0; i < c->ninput; i++) {
-		const FeConfigInput *in = &c->inputs[i];
+		const DrvConfigInput *in = &c->inputs[i];
 		int found = 0;
 		for (int k = 0; k < g->ninput; k++) {
 			Value *v = &g->vals[g->inputs[k]];
@@ -771,7 +773,7 @@ int fe_config_apply(const FeConfig *c, Graph *g, Diag *d)
 	return rc;
 }
 
-void fe_config_free(FeConfig *c)
+void drv_config_free(DrvConfig *c)
 {
 	if (!c)
 		return;

@@ -1,4 +1,4 @@
-/* frontend/npy.c — numpy's .npy files: weights referenced by npy("...") in a
+/* ir/npy.c — numpy's .npy files: weights referenced by npy("...") in a
  * .qg file, calibration data, and the inputs and outputs of `quantc run`.
  *
  * The format (numpy/lib/format.py): the magic "\x93NUMPY", a major and minor
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "frontend.h"
+#include "npy.h"
 
 enum {
 	MAX_HEADER = 1 << 16, /* numpy itself refuses headers over 10000 bytes */
@@ -258,7 +258,7 @@ static uint32_t le(const unsigned char *b, int n)
 	return v;
 }
 
-int fe_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc)
+int ir_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc)
 {
 	Reader r = {path, d, loc, 1, NULL, NULL, NULL, 0};
 	unsigned char pre[12];
@@ -374,12 +374,12 @@ int fe_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc)
 fail:
 	free(hdr);
 	fclose(f);
-	fe_npy_free(out);
+	ir_npy_free(out);
 	memset(out, 0, sizeof *out);
 	return -1;
 }
 
-void fe_npy_free(NpyArray *a)
+void ir_npy_free(NpyArray *a)
 {
 	free(a->data);
 	a->data = NULL;
@@ -387,7 +387,7 @@ void fe_npy_free(NpyArray *a)
 
 /* ---- writing ------------------------------------------------------------- */
 
-int fe_npy_write(const char *path, DType dt, const Shape *s, const void *data, Diag *d)
+int ir_npy_write(const char *path, DType dt, const Shape *s, const void *data, Diag *d)
 {
 	const char *descr = descr_of(dt);
 	char hdr[256];
@@ -396,7 +396,7 @@ int fe_npy_write(const char *path, DType dt, const Shape *s, const void *data, D
 	AtomicFile af;
 
 	if (!descr || s->rank < 0 || s->rank > IR_MAX_RANK)
-		ICE("fe_npy_write: dtype %d rank %d", dt, s->rank);
+		ICE("ir_npy_write: dtype %d rank %d", dt, s->rank);
 	n = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
 	for (int i = 0; i < s->rank; i++)
 		n += snprintf(hdr + n, sizeof hdr - (size_t)n, "%s%lld", i ? ", " : "",
