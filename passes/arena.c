@@ -59,7 +59,8 @@ static int may_share(const Graph *g, const ArenaSlots *s, int n)
 	for (int i = 1; i < nd->nin; i++) /* a table operand is a constant */
 		if (g->vals[nd->in[i]].kind != VK_CONST)
 			return 0;
-	return (ir_ops[nd->op].flags & OPF_INPLACE) && x->dt == y->dt && s->slot[s->of[nd->in[0]]].last == n + 1;
+	return (ir_ops[nd->op].flags & OPF_INPLACE) && x->dt == y->dt &&
+	       s->slot[s->of[nd->in[0]]].last == n + 1;
 }
 
 static int new_slot(ArenaSlots *s, int v, int64_t size, int first, int last)

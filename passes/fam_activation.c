@@ -245,10 +245,12 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 
 const PassRules pass_rules_activation = {
 	.infer = infer,
+	.macs = pass_no_macs,
 	.range = range,
 	.overflow = overflow,
 	.convert_all = 0,
 	.own_qparams = 1,
 	.quantize = quantize,
+	.why_no_range = pass_no_note,
 	.bias_error = NULL,
 };

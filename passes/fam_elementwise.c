@@ -242,12 +242,33 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 	return pass_result_qparams(q, n, dt);
 }
 
+/* A div's result has no propagated range when its divisor's interval holds
+ * 0 (or is unknown): the quotient is unbounded. */
+static void why_no_range(const Graph *g, const Node *n, Diag *d)
+{
+	if (n->op != OP_DIV)
+		return;
+	const Value *b = &g->vals[n->in[1]];
+	if (b->def >= 0 && b->def < g->nnode && g->nodes[b->def].op == OP_DEQUANTIZE)
+		b = &g->vals[g->nodes[b->def].in[0]]; /* name the value the user wrote */
+	if (b->has_range)
+		diag_note(d, n->loc, "the divisor '%s' may be 0 (its range [%g, %g] holds 0): "
+		          "the quotient is unbounded; calibrate it (--calib) or clip it", b->name,
+		          (double)b->range[0], (double)b->range[1]);
+	else
+		diag_note(d, n->loc, "the divisor '%s' has no range, so it may be 0: the "
+		          "quotient is unbounded; calibrate it (--calib) or declare its input's range",
+		          b->name);
+}
+
 const PassRules pass_rules_elementwise = {
 	.infer = infer,
+	.macs = pass_no_macs,
 	.range = range,
 	.overflow = overflow,
 	.convert_all = 1,
 	.own_qparams = 0,
 	.quantize = quantize,
+	.why_no_range = why_no_range,
 	.bias_error = NULL,
 };

@@ -27,9 +27,9 @@ static int maxpool2d(Graph *g, Node *n, Diag *d, Shape *out)
 		return -1;
 	const Value *x = &g->vals[n->in[0]];
 	int64_t oh = ir_out_dim(x->shape.d[2], a->kernel[0], a->stride[0], a->pad[0], a->pad[2],
-	                     a->dilation[0]);
+	                        a->dilation[0]);
 	int64_t ow = ir_out_dim(x->shape.d[3], a->kernel[1], a->stride[1], a->pad[1], a->pad[3],
-	                     a->dilation[1]);
+	                        a->dilation[1]);
 	/* the window's span: (k - 1) * dilation + 1 */
 	int64_t sh = (a->kernel[0] - 1) * a->dilation[0] + 1, sw = (a->kernel[1] - 1) * a->dilation[1] + 1;
 	if (oh < 1 || ow < 1)
@@ -147,7 +147,9 @@ static void range(RangeCtx *c, const Node *n)
 
 	window(c, n, &cg);
 	switch (n->op) {
-	case OP_MAXPOOL2D: pass_range_max_window(&cg, &c->box[n->in[0]], pass_box_new(c, n->out)); break;
+	case OP_MAXPOOL2D:
+		pass_range_max_window(&cg, &c->box[n->in[0]], pass_box_new(c, n->out));
+		break;
 	case OP_AVGPOOL2D:
 	case OP_GLOBAL_AVGPOOL: avgpool(c, n, &cg); break;
 	default: ICE("propagate-ranges: %s is not a pool", ir_ops[n->op].name);
@@ -202,10 +204,12 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 
 const PassRules pass_rules_pool = {
 	.infer = infer,
+	.macs = pass_no_macs,
 	.range = range,
 	.overflow = overflow,
 	.convert_all = 0,
 	.own_qparams = 0,
 	.quantize = quantize,
+	.why_no_range = pass_no_note,
 	.bias_error = NULL,
 };

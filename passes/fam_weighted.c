@@ -75,8 +75,10 @@ static int conv2d(Graph *g, Node *n, Diag *d, Shape *out)
 		if (b->shape.rank != 1 || b->shape.d[0] != OC)
 			return ERR("conv2d: bias '%s' %s must be [%lld]", b->name, sh(b, b1), (long long)OC);
 	}
-	int64_t oh = ir_out_dim(x->shape.d[2], w->shape.d[2], a->stride[0], a->pad[0], a->pad[2], a->dilation[0]);
-	int64_t ow = ir_out_dim(x->shape.d[3], w->shape.d[3], a->stride[1], a->pad[1], a->pad[3], a->dilation[1]);
+	int64_t oh = ir_out_dim(x->shape.d[2], w->shape.d[2], a->stride[0], a->pad[0], a->pad[2],
+	                        a->dilation[0]);
+	int64_t ow = ir_out_dim(x->shape.d[3], w->shape.d[3], a->stride[1], a->pad[1], a->pad[3],
+	                        a->dilation[1]);
 	if (oh < 1 || ow < 1)
 		return ERR("conv2d: the %lldx%lld kernel (dilated) does not fit the padded %lldx%lld input",
 		           (long long)w->shape.d[2], (long long)w->shape.d[3],
@@ -126,6 +128,34 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 }
 
 #undef ERR
+
+/* The multiply-accumulates of n; INT64_MAX if they overflow. */
+static int64_t macs(const Graph *g, const Node *n)
+{
+	const Value *out = &g->vals[n->out];
+	int64_t m = 0;
+
+	switch (n->op) {
+	case OP_CONV2D: {
+		const Shape *w = &g->vals[n->in[1]].shape;
+		ConvPool p;
+		int64_t conv_out = ir_shape_numel(&out->shape);
+		/* a fused pool: the MACs of the convolution's own output */
+		if (ir_has_pool(n) && ir_conv_pool(g, n, &p) > 0 &&
+		    (!ir_mul_ok(conv_out / (p.oh * p.ow), p.ch * p.cw, &conv_out)))
+			return INT64_MAX;
+		if (!ir_mul_ok(conv_out, w->d[1], &m) || !ir_mul_ok(m, w->d[2], &m) ||
+		    !ir_mul_ok(m, w->d[3], &m))
+			return INT64_MAX;
+		return m;
+	}
+	case OP_DENSE:
+		if (!ir_mul_ok(ir_shape_numel(&out->shape), g->vals[n->in[1]].shape.d[1], &m))
+			return INT64_MAX;
+		return m;
+	default: ICE("macs: %s is not a weighted op", ir_ops[n->op].name);
+	}
+}
 
 /* ---- propagate-ranges --------------------------------------------------------- */
 
@@ -583,10 +613,12 @@ static void bias_error(const Graph *g, const Node *n, const double *dw, const do
 
 const PassRules pass_rules_weighted = {
 	.infer = infer,
+	.macs = macs,
 	.range = range,
 	.overflow = overflow,
 	.convert_all = 0,
 	.own_qparams = 0,
 	.quantize = quantize,
+	.why_no_range = pass_no_note,
 	.bias_error = bias_error,
 };

@@ -90,25 +90,7 @@ int pass_infer_shapes(Graph *g, const PassOptions *o, Diag *d)
 
 int64_t pass_node_macs(const Graph *g, const Node *n)
 {
-	const Value *out = &g->vals[n->out];
-	int64_t m = 0;
-
-	if (!out->has_type)
+	if (n->op == OP_NONE || !g->vals[n->out].has_type)
 		return 0;
-	if (n->op == OP_CONV2D) {
-		const Shape *w = &g->vals[n->in[1]].shape;
-		ConvPool p;
-		int64_t conv_out = ir_shape_numel(&out->shape);
-		/* a fused pool: the MACs of the convolution's own output */
-		if (ir_has_pool(n) && ir_conv_pool(g, n, &p) > 0 &&
-		    (!ir_mul_ok(conv_out / (p.oh * p.ow), p.ch * p.cw, &conv_out)))
-			return INT64_MAX;
-		if (!ir_mul_ok(conv_out, w->d[1], &m) || !ir_mul_ok(m, w->d[2], &m) ||
-		    !ir_mul_ok(m, w->d[3], &m))
-			return INT64_MAX;
-	}
-	if (n->op == OP_DENSE && !ir_mul_ok(ir_shape_numel(&out->shape),
-	                                    g->vals[n->in[1]].shape.d[1], &m))
-		return INT64_MAX;
-	return m;
+	return pass_rules[ir_ops[n->op].family]->macs(g, n);
 }

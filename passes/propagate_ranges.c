@@ -20,8 +20,8 @@
  *   conv2d, dense   lo = b + sum over the taps in bounds of w*lo_x (w > 0) or
  *                   w*hi_x (w < 0), hi likewise; padded taps add nothing
  *                   (the interpreter skips them), then widened by the float
- *                   rounding error of the sum (pass_float_error), then the fused
- *                   activation
+ *                   rounding error of the sum (pass_float_error), then the
+ *                   fused activation
  *   relu            [max(lo, 0), max(hi, 0)]; relu6 also min(., 6)
  *   maxpool2d       [max of the window's lo, max of the window's hi] over
  *                   the in-bound (dilated) taps (padding never wins; an

@@ -157,25 +157,14 @@ static int value_range(const Value *v, float *lo, float *hi)
 	return -1;
 }
 
-/* Why a div's result has no propagated range: its divisor's interval holds
- * 0 (or is unknown), so the quotient is unbounded. */
-static void note_unbounded_div(const Graph *g, int v, Diag *d)
+/* Why v has no range, if its producer's family can say (a div's divisor
+ * may be 0). */
+static void note_no_range(const Graph *g, int v, Diag *d)
 {
 	int def = g->vals[v].def;
 
-	if (def < 0 || def >= g->nnode || g->nodes[def].op != OP_DIV)
-		return;
-	const Value *b = &g->vals[g->nodes[def].in[1]];
-	if (b->def >= 0 && b->def < g->nnode && g->nodes[b->def].op == OP_DEQUANTIZE)
-		b = &g->vals[g->nodes[b->def].in[0]]; /* name the value the user wrote */
-	if (b->has_range)
-		diag_note(d, g->nodes[def].loc, "the divisor '%s' may be 0 (its range [%g, %g] holds 0): "
-		          "the quotient is unbounded; calibrate it (--calib) or clip it", b->name,
-		          (double)b->range[0], (double)b->range[1]);
-	else
-		diag_note(d, g->nodes[def].loc, "the divisor '%s' has no range, so it may be 0: the "
-		          "quotient is unbounded; calibrate it (--calib) or declare its input's range",
-		          b->name);
+	if (def >= 0 && def < g->nnode && g->nodes[def].op != OP_NONE)
+		pass_rules[ir_ops[g->nodes[def].op].family]->why_no_range(g, &g->nodes[def], d);
 }
 
 /* v in storage type dt: v itself, or the result of a quantize / dequantize
@@ -204,7 +193,7 @@ static int convert(Q *q, int v, DType dt, Loc at)
 	if (dt != DT_F32 && !pin.present && value_range(&g->vals[v], &lo, &hi)) {
 		diag_error(q->d, g->vals[v].loc, "quantize: '%s' has no range to quantize it to %s "
 		           "with: run calibrate first", g->vals[v].name, ir_dtype_name(dt));
-		note_unbounded_div(g, v, q->d);
+		note_no_range(g, v, q->d);
 		return -1;
 	}
 	snprintf(base, sizeof base, "%s.%s", g->vals[v].name, ir_dtype_name(dt));

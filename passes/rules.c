@@ -1,6 +1,18 @@
 /* passes/rules.c — pass_rules[], the passes layer's op rules per family
- * (rules.h; each family's rules are in passes/fam_<family>.c). */
+ * (rules.h; each family's rules are in passes/fam_<family>.c), and the
+ * shared rules of families without MACs or notes. */
 #include "rules.h"
+
+int64_t pass_no_macs(const Graph *g, const Node *n)
+{
+	(void)g, (void)n;
+	return 0;
+}
+
+void pass_no_note(const Graph *g, const Node *n, Diag *d)
+{
+	(void)g, (void)n, (void)d;
+}
 
 const PassRules *const pass_rules[FAM_COUNT] = {
 	[FAM_WEIGHTED] = &pass_rules_weighted,

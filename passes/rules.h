@@ -123,6 +123,9 @@ typedef struct PassRules {
 	 * and *dt to its storage type (preset to operand 0's); 0, or -1
 	 * (diagnosed at n's line) */
 	int (*infer)(Graph *g, Node *n, Diag *d, Shape *s, DType *dt);
+	/* the multiply-accumulates of n (pass_node_macs; INT64_MAX if they
+	 * overflow; pass_no_macs: none) */
+	int64_t (*macs)(const Graph *g, const Node *n);
 
 	/* propagate-ranges */
 	/* fills the box of n's result (pass_box_new) from its operands' boxes:
@@ -142,10 +145,13 @@ typedef struct PassRules {
 	/* 1: the op chooses its result's parameters itself (a pin on it is an
 	 * error) */
 	int own_qparams;
-	/* quantizes n computing in dt (i8 or i16, one n's precs holds) once its
+	/* quantizes n computing in dt (i8 or i16, one of n's precs) once its
 	 * operands are converted: the result's parameters (an OPF_KEEPQ op's
 	 * are set already), tables, weights; 0 or -1 (diagnosed) */
 	int (*quantize)(QuantCtx *q, Node *n, DType dt);
+	/* notes at n why its result has no range to quantize it with, if the
+	 * op can say (pass_no_note: nothing to add) */
+	void (*why_no_range)(const Graph *g, const Node *n, Diag *d);
 
 	/* bias-correct (NULL in families without OPF_WEIGHTS ops) */
 	/* err[o]: the mean over the calibration data (mean: n's mean input) of
@@ -153,6 +159,10 @@ typedef struct PassRules {
 	void (*bias_error)(const Graph *g, const Node *n, const double *dw, const double *mean,
 	                   double *err);
 } PassRules;
+
+/* The rules of families whose ops have no MACs, nothing to note (rules.c). */
+int64_t pass_no_macs(const Graph *g, const Node *n);
+void pass_no_note(const Graph *g, const Node *n, Diag *d);
 
 extern const PassRules pass_rules_weighted, pass_rules_activation, pass_rules_pool,
 	pass_rules_shape, pass_rules_elementwise, pass_rules_convert;
