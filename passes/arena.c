@@ -3,9 +3,10 @@
  * can beat, and the placement heuristics plan-memory chooses among.
  *
  * A slot is one value, or several whose bytes may coincide:
- *   - reshape and flatten change no byte of contiguous data, so their result
- *     always is their input's bytes (the slot lives as long as either does);
- *   - an element-wise op that keeps the storage type (relu, clip, leaky_relu,
+ *   - an OPF_VIEW op (reshape, flatten) changes no byte of contiguous data,
+ *     so its result always is its input's bytes (the slot lives as long as
+ *     either does);
+ *   - an OPF_INPLACE op that keeps the storage type (relu, clip, leaky_relu,
  *     sigmoid, tanh, hard_sigmoid, hard_swish) writes each element after
  *     reading only that element, so it may write over its input when that
  *     input's slot is dead after it (no later reader, not a graph output).
@@ -45,20 +46,6 @@ void pass_lifetimes(const Graph *g, int *first, int *last)
 
 /* ---- slots ------------------------------------------------------------------ */
 
-static int elementwise(Op op)
-{
-	switch (op) {
-	case OP_RELU:
-	case OP_CLIP:
-	case OP_LEAKY_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_HARD_SIGMOID:
-	case OP_HARD_SWISH: return 1;
-	default: return 0;
-	}
-}
-
 /* Node n's result may take its first operand's slot. */
 static int may_share(const Graph *g, const ArenaSlots *s, int n)
 {
@@ -67,12 +54,13 @@ static int may_share(const Graph *g, const ArenaSlots *s, int n)
 
 	if (x->kind == VK_CONST || s->of[nd->in[0]] < 0 || ir_value_bytes(x) != ir_value_bytes(y))
 		return 0;
-	if (nd->op == OP_RESHAPE || nd->op == OP_FLATTEN)
+	if (ir_ops[nd->op].flags & OPF_VIEW)
 		return 1;
 	for (int i = 1; i < nd->nin; i++) /* a table operand is a constant */
 		if (g->vals[nd->in[i]].kind != VK_CONST)
 			return 0;
-	return elementwise(nd->op) && x->dt == y->dt && s->slot[s->of[nd->in[0]]].last == n + 1;
+	return (ir_ops[nd->op].flags & OPF_INPLACE) && x->dt == y->dt &&
+	       s->slot[s->of[nd->in[0]]].last == n + 1;
 }
 
 static int new_slot(ArenaSlots *s, int v, int64_t size, int first, int last)

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "passes.h"
-#include "act_rules.h"
 
 enum { AP_SAMPLES = 200 };
 
@@ -108,7 +107,7 @@ static void find_layers(Search *S)
 		const char *name = g->vals[g->nodes[i].out].name;
 		/* an op with no int16 kernel (sigmoid, softmax, ...) stays int8 */
 		if (!(ir_ops[g->nodes[i].op].flags & OPF_KEEPQ) && !pinned(S->ctx, name) &&
-		    !pass_act_int8_only(g->nodes[i].op)) {
+		    !pass_stays_int8(g->nodes[i].op)) {
 			S->match[S->nlayer] = literal_pattern(name);
 			S->node[S->nlayer++] = i;
 		}
@@ -613,7 +612,7 @@ int pass_auto_precision(Graph **gp, const char *pipeline, const PassContext *ctx
 		for (int i = 0; i < S.pre->nnode; i++)
 			stay8 |= !(ir_ops[S.pre->nodes[i].op].flags & OPF_KEEPQ) &&
 			         !pinned(ctx, S.pre->vals[S.pre->nodes[i].out].name) &&
-			         pass_act_int8_only(S.pre->nodes[i].op);
+			         pass_stays_int8(S.pre->nodes[i].op);
 		diag_error(d, loc_none(), "--precision auto: no choice of precisions reaches %.2f dB "
 		           "SQNR; the best is %.2f dB (%s)", min_sqnr,
 		           ch.c16.sqnr > ch.c8.sqnr ? ch.c16.sqnr : ch.c8.sqnr,

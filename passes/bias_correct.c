@@ -9,13 +9,14 @@
  * quantize then rounds b' to int32 as any bias.  E[x] comes from one run of
  * the float interpreter over --calib, and W' from pass_quantize_channel, the
  * rule quantize itself applies, so the pass sits between calibrate and
- * quantize (it needs the float weights, which quantize replaces).  Only
+ * quantize (it needs the float weights, which quantize replaces).  The
+ * mean error of each op is its family's bias_error hook (fam_weighted.c).  Only
  * constants change: the interpreter and the object stay bit-exact.  Layers
  * without a bias are left alone. */
 #include <math.h>
 #include <stdlib.h>
 
-#include "passes.h"
+#include "rules.h"
 
 typedef struct {
 	double **sum; /* per value: elementwise sum over samples, or NULL */
@@ -35,64 +36,6 @@ static void accumulate(void *ctx, const Graph *g, int v, const void *data)
 	s->runs[v]++;
 }
 
-/* err[o] = mean over batch of sum_i dw[o,i] * x[b,i] */
-static void dense_error(const Graph *g, const Node *n, const double *dw, const double *mean,
-                        double *err)
-{
-	const Shape *xs = &g->vals[n->in[0]].shape, *ws = &g->vals[n->in[1]].shape;
-	int64_t oc = ws->d[0], in = ws->d[1], batch = ir_shape_numel(xs) / in;
-
-	for (int64_t o = 0; o < oc; o++) {
-		double e = 0;
-		for (int64_t b = 0; b < batch; b++)
-			for (int64_t i = 0; i < in; i++)
-				e += dw[o * in + i] * mean[b * in + i];
-		err[o] = e / (double)batch;
-	}
-}
-
-/* The mean over batch and output positions of conv2d(x, dw) per channel.
- * Sums each input channel's tap (ky, kx) over the output positions first, so
- * the cost is that of one conv2d output pixel per channel, not a full conv. */
-static void conv_error(const Graph *g, const Node *n, const double *dw, const double *mean,
-                       double *err)
-{
-	const Shape *xs = &g->vals[n->in[0]].shape, *ws = &g->vals[n->in[1]].shape;
-	const Attrs *a = &n->a;
-	int64_t batch = xs->d[0], c = xs->d[1], h = xs->d[2], w = xs->d[3];
-	int64_t oc = ws->d[0], cg = ws->d[1], kh = ws->d[2], kw = ws->d[3];
-	ConvPool p;
-	ir_conv_pool(g, n, &p); /* a fused pool: the error is the convolution's */
-	int64_t oh = p.ch, ow = p.cw, ocg = oc / a->groups;
-	double *tap = ir_xcalloc((size_t)(c * kh * kw), sizeof *tap);
-
-	for (int64_t b = 0; b < batch; b++)
-		for (int64_t ic = 0; ic < c; ic++)
-			for (int64_t ky = 0; ky < kh; ky++)
-				for (int64_t kx = 0; kx < kw; kx++) {
-					double s = 0;
-					for (int64_t oy = 0; oy < oh; oy++) {
-						int64_t iy = oy * a->stride[0] - a->pad[0] + ky * a->dilation[0];
-						if (iy < 0 || iy >= h)
-							continue;
-						for (int64_t ox = 0; ox < ow; ox++) {
-							int64_t ix = ox * a->stride[1] - a->pad[1] + kx * a->dilation[1];
-							if (ix >= 0 && ix < w)
-								s += mean[((b * c + ic) * h + iy) * w + ix];
-						}
-					}
-					tap[(ic * kh + ky) * kw + kx] += s;
-				}
-	for (int64_t o = 0; o < oc; o++) {
-		const double *t = tap + (o / ocg) * cg * kh * kw;
-		double e = 0;
-		for (int64_t k = 0; k < cg * kh * kw; k++)
-			e += dw[o * cg * kh * kw + k] * t[k];
-		err[o] = e / (double)(batch * oh * ow);
-	}
-	free(tap);
-}
-
 /* Folds the mean error of node n's weight quantization into its bias. */
 static void correct(Graph *g, const Node *n, const double *mean, Diag *d)
 {
@@ -108,11 +51,7 @@ static void correct(Graph *g, const Node *n, const double *mean, Diag *d)
 		for (int64_t i = 0; i < per; i++)
 			dw[o * per + i] = (double)w[o * per + i] - s * q[i];
 	}
-	switch (n->op) {
-	case OP_DENSE: dense_error(g, n, dw, mean, err); break;
-	case OP_CONV2D: conv_error(g, n, dw, mean, err); break;
-	default: ICE("bias-correct: no rule for %s", ir_ops[n->op].name);
-	}
+	pass_rules[ir_ops[n->op].family]->bias_error(g, n, dw, mean, err);
 	float *nb = ir_alloc(g, (size_t)oc * sizeof *nb);
 	int ok = 1;
 	for (int64_t o = 0; o < oc; o++) {

@@ -17,7 +17,7 @@
 
 static int foldable(const Graph *g, const Node *n)
 {
-	if (n->op == OP_NONE || n->op == OP_QUANTIZE || n->op == OP_DEQUANTIZE)
+	if (n->op == OP_NONE || ir_ops[n->op].family == FAM_CONVERT)
 		return 0;
 	if (!g->vals[n->out].has_type || g->vals[n->out].dt != DT_F32)
 		return 0;

@@ -241,6 +241,9 @@ void calib_choose_range(const Hist *h, const CalibParams *p, DType grid, float *
  * the rules of LayerPrecision above: prec[i] for node i (g->nnode entries).
  * Needs no types; nodes must be in topological order. */
 void pass_node_precisions(const Graph *g, const PassContext *ctx, Precision *prec);
+/* Whether op has an int8 kernel but no int16 one (ops.def's precs):
+ * --precision auto leaves such a layer int8. */
+int pass_stays_int8(Op op);
 /* The precision to pick the default pipeline with: ctx->precision, except
  * PREC_INT8 when that is f32 but some per-layer entry asks for an integer
  * precision (the graph then needs calibrate and quantize). */

@@ -32,11 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "passes.h"
-#include "act_rules.h"
-#include "act.h"
+#include "rules.h"
 
-static int act_range(const Value *v, float *lo, float *hi)
+int pass_act_range(const Value *v, float *lo, float *hi)
 {
 	if (v->has_clip) {
 		*lo = v->clip[0];
@@ -78,125 +76,6 @@ float pass_quantize_channel(const float *w, int64_t n, int8_t *q)
 	return sc;
 }
 
-/* Pinned weights: w[c][i] / s[c] must be an integer in [-128, 127] that
- * gives back w exactly (w was dequantized as (float)q * s). */
-static int quantize_pinned_weights(Graph *g, int wv, float **scales, Diag *d)
-{
-	Value *w = &g->vals[wv];
-	int64_t oc = w->shape.d[0], per = ir_shape_numel(&w->shape) / oc;
-	const float *src = w->data;
-	int8_t *q = ir_alloc(g, (size_t)(oc * per));
-	float *sc = ir_xmalloc((size_t)oc * sizeof *sc);
-
-	if (w->q.zp != 0 || !(w->q.n == 1 || (w->q.n == oc && w->q.axis == 0))) {
-		diag_error(d, w->loc, "quantize: weight '%s' is pinned with a zero point or along an "
-		           "axis other than 0 (per-tensor or per-output-channel, zero point 0, expected)",
-		           w->name);
-		free(sc);
-		return -1;
-	}
-	for (int64_t c = 0; c < oc; c++) {
-		sc[c] = w->q.scale[w->q.n == 1 ? 0 : c];
-		for (int64_t i = 0; i < per; i++) {
-			float v = src[c * per + i], r = rintf(v / sc[c]);
-			if (!(r >= -128 && r <= 127) || r * sc[c] != v) {
-				diag_error(d, w->loc, "quantize: weight '%s'[%lld] = %g is not an int8 "
-				           "multiple of its pinned scale %g", w->name,
-				           (long long)(c * per + i), (double)v, (double)sc[c]);
-				free(sc);
-				return -1;
-			}
-			q[c * per + i] = (int8_t)r;
-		}
-	}
-	w->data = q;
-	w->dt = DT_I8;
-	ir_set_qparams_axis(g, wv, 0, (int)oc, sc);
-	*scales = sc;
-	return 0;
-}
-
-static int quantize_weights(Graph *g, int wv, float **scales, Diag *d)
-{
-	Value *w = &g->vals[wv];
-	int64_t oc = w->shape.d[0], per = ir_shape_numel(&w->shape) / oc;
-	const float *src = w->data;
-	int8_t *q = ir_alloc(g, (size_t)(oc * per));
-	float *sc = ir_xmalloc((size_t)oc * sizeof *sc);
-
-	for (int64_t i = 0; i < oc * per; i++)
-		if (!isfinite(src[i])) {
-			diag_error(d, w->loc, "quantize: weight '%s' holds a non-finite value", w->name);
-			free(sc);
-			return -1;
-		}
-	for (int64_t c = 0; c < oc; c++)
-		sc[c] = pass_quantize_channel(src + c * per, per, q + c * per);
-	w->data = q;
-	w->dt = DT_I8;
-	ir_set_qparams_axis(g, wv, 0, (int)oc, sc);
-	*scales = sc;
-	return 0;
-}
-
-/* The bias at scale s_in * s_w[c]: int32 for int8 layers; int64 for int16
- * layers (TFLite's 16x8 scheme), whose accumulator then runs in 64 bits. */
-static int quantize_bias(Graph *g, int bv, int wv, float s_in, const float *s_w, DType bdt,
-                         Diag *d)
-{
-	Value *b = &g->vals[bv];
-	int64_t n = b->shape.d[0];
-	const float *src = b->data;
-	void *q = ir_alloc(g, (size_t)n * (size_t)ir_dtype_size(bdt));
-	float *sc = ir_xmalloc((size_t)n * sizeof *sc);
-	double limit = bdt == DT_I64 ? 9.2e18 : 2147483647.0;
-	int pinned = b->q.present, warned = 0;
-
-	for (int64_t c = 0; c < n; c++) {
-		double s = (double)s_in * (double)s_w[c];
-		if (pinned) {
-			/* the model's integers, whatever the scale it gave them: the
-			 * accumulator's is s_in * s_w[c] (as onnxruntime adds them) */
-			float ps = b->q.scale[b->q.n == 1 ? 0 : c];
-			if (!warned && fabs((double)ps - (double)(float)s) > 1e-6 * s) {
-				diag_warning(d, b->loc, "quantize: bias '%s' is pinned at scale %g, not "
-				             "input scale x weight scale = %g: its integers are used as given",
-				             b->name, (double)ps, s);
-				warned = 1;
-			}
-			s = ps;
-		}
-		double r = round((double)src[c] / s);
-		if (!(fabs(r) <= limit)) {
-			char why[320] = "";
-			if (!pinned && s_w[c] <= FLT_MIN)
-				snprintf(why, sizeof why, " = input scale %g x weight scale %.9g: the weights "
-				         "of '%s' channel %lld are all below 127 x %.9g in magnitude (subnormal "
-				         "or nearly), so their int8 scale underflows float32 and was raised to "
-				         "the smallest normal float", (double)s_in, (double)FLT_MIN,
-				         g->vals[wv].name, (long long)c, (double)FLT_MIN);
-			else if (!pinned)
-				snprintf(why, sizeof why, " = input scale %g x weight '%s' channel %lld's "
-				         "scale %g", (double)s_in, g->vals[wv].name, (long long)c,
-				         (double)s_w[c]);
-			diag_error(d, b->loc, "quantize: bias '%s'[%lld] = %g does not fit %s at scale %g%s",
-			           b->name, (long long)c, (double)src[c], ir_dtype_name(bdt), s, why);
-			free(sc);
-			return -1;
-		}
-		if (bdt == DT_I64)
-			((int64_t *)q)[c] = (int64_t)r;
-		else
-			((int32_t *)q)[c] = (int32_t)r;
-		sc[c] = (float)((double)s_in * (double)s_w[c]);
-	}
-	b->data = q;
-	b->dt = bdt;
-	ir_set_qparams_axis(g, bv, 0, (int)n, sc);
-	free(sc);
-	return 0;
-}
-
 /* ---- which layer computes in which precision -------------------------- */
 
 static int layer_match(const LayerPrecision *l, const char *name)
@@ -231,6 +110,11 @@ void pass_node_precisions(const Graph *g, const PassContext *ctx, Precision *pre
 	}
 }
 
+int pass_stays_int8(Op op)
+{
+	return (ir_ops[op].precs & PR_I8) && !(ir_ops[op].precs & PR_I16);
+}
+
 Precision pass_pipeline_precision(const PassContext *ctx)
 {
 	if (!ctx)
@@ -250,13 +134,7 @@ static DType prec_dtype(Precision p)
 
 /* ---- the pass ----------------------------------------------------------- */
 
-typedef struct {
-	Graph *g;
-	Diag *d;
-	int nval0;   /* values before the pass: the ones that may be converted */
-	int *conv;   /* [nval0][3]: the value holding v as f32 / i8 / i16, or -1 */
-	int *uses;
-} Q;
+typedef QuantCtx Q;
 
 static int slot(DType dt)
 {
@@ -269,7 +147,7 @@ static int value_range(const Value *v, float *lo, float *hi)
 {
 	if (v->dt == DT_F32 && v->q.present)
 		return 1; /* pinned: convert takes its parameters */
-	if (!act_range(v, lo, hi))
+	if (!pass_act_range(v, lo, hi))
 		return 0;
 	if (v->q.present && v->q.n == 1 && (v->dt == DT_I8 || v->dt == DT_I16)) {
 		*lo = v->q.scale[0] * (float)(ir_qmin(v->dt) - v->q.zp);
@@ -279,25 +157,14 @@ static int value_range(const Value *v, float *lo, float *hi)
 	return -1;
 }
 
-/* Why a div's result has no propagated range: its divisor's interval holds
- * 0 (or is unknown), so the quotient is unbounded. */
-static void note_unbounded_div(const Graph *g, int v, Diag *d)
+/* Why v has no range, if its producer's family can say (a div's divisor
+ * may be 0). */
+static void note_no_range(const Graph *g, int v, Diag *d)
 {
 	int def = g->vals[v].def;
 
-	if (def < 0 || def >= g->nnode || g->nodes[def].op != OP_DIV)
-		return;
-	const Value *b = &g->vals[g->nodes[def].in[1]];
-	if (b->def >= 0 && b->def < g->nnode && g->nodes[b->def].op == OP_DEQUANTIZE)
-		b = &g->vals[g->nodes[b->def].in[0]]; /* name the value the user wrote */
-	if (b->has_range)
-		diag_note(d, g->nodes[def].loc, "the divisor '%s' may be 0 (its range [%g, %g] holds 0): "
-		          "the quotient is unbounded; calibrate it (--calib) or clip it", b->name,
-		          (double)b->range[0], (double)b->range[1]);
-	else
-		diag_note(d, g->nodes[def].loc, "the divisor '%s' has no range, so it may be 0: the "
-		          "quotient is unbounded; calibrate it (--calib) or declare its input's range",
-		          b->name);
+	if (def >= 0 && def < g->nnode && g->nodes[def].op != OP_NONE)
+		pass_rules[ir_ops[g->nodes[def].op].family]->why_no_range(g, &g->nodes[def], d);
 }
 
 /* v in storage type dt: v itself, or the result of a quantize / dequantize
@@ -326,7 +193,7 @@ static int convert(Q *q, int v, DType dt, Loc at)
 	if (dt != DT_F32 && !pin.present && value_range(&g->vals[v], &lo, &hi)) {
 		diag_error(q->d, g->vals[v].loc, "quantize: '%s' has no range to quantize it to %s "
 		           "with: run calibrate first", g->vals[v].name, ir_dtype_name(dt));
-		note_unbounded_div(g, v, q->d);
+		note_no_range(g, v, q->d);
 		return -1;
 	}
 	snprintf(base, sizeof base, "%s.%s", g->vals[v].name, ir_dtype_name(dt));
@@ -351,11 +218,6 @@ static int convert(Q *q, int v, DType dt, Loc at)
 }
 
 /* ---- add, mul, concat: every operand in the layer's type -------------- */
-
-static int is_multi(Op op)
-{
-	return op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_DIV || op == OP_CONCAT;
-}
 
 /* Constant operand v quantized per tensor to dt over its own [min, max]
  * (widened to contain 0): in place when this is its only reader, else into
@@ -421,29 +283,48 @@ static int convert_rest(Q *q, Node *n, DType dt)
 	return 0;
 }
 
-/* pad keeps its input's parameters (TFLite): a value they cannot represent
- * saturates, which the user should hear about. */
-static void warn_pad_value(Q *q, const Node *n)
+int pass_result_qparams(QuantCtx *q, Node *n, DType dt)
 {
-	const Value *x = &q->g->vals[n->in[0]];
-	float s = x->q.scale[0], v = n->a.value;
-	float lo = s * (float)(ir_qmin(x->dt) - x->q.zp), hi = s * (float)(ir_qmax(x->dt) - x->q.zp);
+	Value *y = &q->g->vals[n->out];
+	float lo, hi, s;
+	int32_t zp;
 
-	if (v >= lo - s / 2 && v <= hi + s / 2)
-		return;
-	diag_warning(q->d, n->loc, "pad: value %g lies outside [%g, %g], what '%s' (whose "
-	             "quantization the result keeps) represents: it saturates to %g", (double)v,
-	             (double)lo, (double)hi, x->name,
-	             (double)(s * (float)(ir_quantize_value(v, s, x->q.zp, x->dt) - x->q.zp)));
+	if (y->q.present) /* a pin (checked by quantize_result) */
+		ir_set_qparams(q->g, n->out, y->q.scale[0], y->q.zp);
+	else if (pass_act_range(y, &lo, &hi)) {
+		diag_error(q->d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
+		           y->name);
+		return -1;
+	} else {
+		ir_choose_qparams(lo, hi, dt, &s, &zp);
+		ir_set_qparams(q->g, n->out, s, zp);
+	}
+	return 0;
 }
 
-/* The result of a layer computing in dt from x (already in dt). */
+/* The op has no kernel in dt: "op X has no int16 kernel".  An op with no
+ * integer kernel at all is refused before the pass changes anything (see
+ * pass_quantize); one with another integer kernel here, when its layer
+ * comes. */
+static int no_kernel(Q *q, const Node *n, DType dt)
+{
+	diag_error(q->d, n->loc, "quantize: op %s has no %s kernel (compute '%s' in int8 or f32)",
+	           ir_ops[n->op].name, ir_dtype_name(dt), q->g->vals[n->out].name);
+	return -1;
+}
+
+static unsigned dtype_prec(DType dt)
+{
+	return dt == DT_F32 ? PR_F32 : dt == DT_I8 ? PR_I8 : PR_I16;
+}
+
+/* The result of a layer computing in dt from x (already in dt): what all
+ * ops share, then the family's rule. */
 static int quantize_result(Q *q, Node *n, DType dt)
 {
 	Graph *g = q->g;
 	Value *x = &g->vals[n->in[0]], *y = &g->vals[n->out];
-	float lo, hi, s;
-	int32_t zp;
+	const PassRules *r = pass_rules[ir_ops[n->op].family];
 
 	const QParams pin = y->q;
 	y->dt = dt;
@@ -463,46 +344,16 @@ static int quantize_result(Q *q, Node *n, DType dt)
 			return -1;
 		}
 		ir_set_qparams(g, n->out, x->q.scale[0], x->q.zp);
-		if (n->op == OP_PAD)
-			warn_pad_value(q, n);
-		return 0;
+		return r->quantize(q, n, dt);
 	}
-	if (ir_act_is_op(n->op)) {
-		if (pin.present) {
-			diag_error(q->d, n->loc, "quantize: %s chooses its own result parameters; the pin "
-			           "on '%s' is not supported", ir_ops[n->op].name, y->name);
-			return -1;
-		}
-		return pass_quantize_act(g, n, dt, q->d);
-	}
-	if (pin.present)
-		ir_set_qparams(g, n->out, pin.scale[0], pin.zp);
-	else if (act_range(y, &lo, &hi)) {
-		diag_error(q->d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
-		           y->name);
+	if (r->own_qparams && pin.present) {
+		diag_error(q->d, n->loc, "quantize: %s chooses its own result parameters; the pin "
+		           "on '%s' is not supported", ir_ops[n->op].name, y->name);
 		return -1;
-	} else {
-		ir_choose_qparams(lo, hi, dt, &s, &zp);
-		ir_set_qparams(g, n->out, s, zp);
 	}
-	if (is_multi(n->op))
-		return 0; /* operands converted by convert_rest */
-	if (!(ir_ops[n->op].flags & OPF_WEIGHTS))
-		ICE("quantize: no rule for %s", ir_ops[n->op].name);
-	for (int k = 1; k < n->nin; k++)
-		if (q->uses[n->in[k]] != 1) {
-			diag_error(q->d, n->loc, "quantize: constant '%s' is shared by several layers "
-			           "(not supported yet)", g->vals[n->in[k]].name);
-			return -1;
-		}
-	float *sw;
-	if ((g->vals[n->in[1]].q.present ? quantize_pinned_weights : quantize_weights)(g, n->in[1],
-	                                                                          &sw, q->d))
-		return -1;
-	int brc = n->nin > 2 ? quantize_bias(g, n->in[2], n->in[1], g->vals[n->in[0]].q.scale[0], sw,
-	                                     dt == DT_I16 ? DT_I64 : DT_I32, q->d) : 0;
-	free(sw);
-	return brc;
+	if (!(ir_ops[n->op].precs & dtype_prec(dt)))
+		return no_kernel(q, n, dt);
+	return r->quantize(q, n, dt);
 }
 
 /* Element i of a tensor of shape s as "[a,b,c]". */
@@ -589,7 +440,7 @@ static int quantize_inputs(Q *q, const Precision *prec, Precision global)
 			val->dt = dt;
 			continue;
 		}
-		if (act_range(val, &lo, &hi)) {
+		if (pass_act_range(val, &lo, &hi)) {
 			diag_error(q->d, val->loc, "quantize: input '%s' has no range: calibrate it "
 			           "(--calib) or declare one (range [lo, hi])", val->name);
 			return -1;
@@ -614,14 +465,15 @@ static int rebuild(Q *q, const Precision *prec)
 	for (int i = 0; i < nold; i++) {
 		Node n = old[i];
 		DType dt = prec_dtype(prec[i]);
-		if (n.op != OP_NONE && rc == 0 && !is_multi(n.op)) {
+		int all = n.op != OP_NONE && pass_rules[ir_ops[n.op].family]->convert_all;
+		if (n.op != OP_NONE && rc == 0 && !all) {
 			int x = convert(q, n.in[0], dt, n.loc);
 			if (x < 0)
 				rc = -1;
 			else
 				n.in[0] = x;
 		}
-		if (n.op != OP_NONE && rc == 0 && is_multi(n.op) && convert_rest(q, &n, dt))
+		if (n.op != OP_NONE && rc == 0 && all && convert_rest(q, &n, dt))
 			rc = -1;
 		int def = g->vals[n.out].def;
 		int k = ir_node_new(g, n.op, n.out, n.in, n.nin, n.loc);
@@ -660,15 +512,19 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	pass_node_precisions(g, ctx, prec);
 	for (int i = 0; i < g->nnode; i++)
 		any |= prec[i] != PREC_F32;
-	/* TFLite has no int8 (nor int16) DIV: such a layer must compute in f32 */
-	for (int i = 0; i < g->nnode; i++)
-		if (g->nodes[i].op == OP_DIV && prec[i] != PREC_F32) {
-			diag_error(d, g->nodes[i].loc, "quantize: op div ('%s') has no %s kernel; give the "
-			           "layer precision: f32 in the config", g->vals[g->nodes[i].out].name,
-			           prec[i] == PREC_INT16 ? "int16" : "int8");
+	/* an op with no integer kernel (div: TFLite has none) must compute in
+	 * f32: said before anything changes */
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = &g->nodes[i];
+		if (n->op != OP_NONE && prec[i] != PREC_F32 &&
+		    !(ir_ops[n->op].precs & (PR_I8 | PR_I16))) {
+			diag_error(d, n->loc, "quantize: op %s ('%s') has no %s kernel; give the "
+			           "layer precision: f32 in the config", ir_ops[n->op].name,
+			           g->vals[n->out].name, prec[i] == PREC_INT16 ? "int16" : "int8");
 			free(prec);
 			return -1;
 		}
+	}
 	if (!any && (global == PREC_F32 || g->nnode > 0)) {
 		free(prec);
 		if (pass_drop_pins(g))

@@ -1,34 +1,40 @@
-/* passes/act_rules.c — what infer-shapes, propagate-ranges, check-overflow
- * and quantize do with clip, leaky_relu, sigmoid, tanh, hard_sigmoid,
- * hard_swish and softmax (act_rules.h).  The arithmetic itself is in
- * ir/interp_act.c.
+/* passes/fam_activation.c — the activation family's pass rules (rules.h):
+ * what infer-shapes, propagate-ranges, check-overflow and quantize do with
+ * relu, clip, leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish and
+ * softmax.  The arithmetic itself is in ir/interp_act.c.
  *   shapes      the input's; softmax's axis must name one of its dims
- *   ranges      monotone ops map [lo, hi] to [f(lo), f(hi)] (leaky_relu
+ *   ranges      relu [max(lo, 0), max(hi, 0)];
+ *               monotone ops map [lo, hi] to [f(lo), f(hi)] (leaky_relu
  *               and hard_sigmoid with a negative alpha swap them);
  *               hard_swish has its minimum -0.375 at x = -1.5; softmax
  *               is in [0, 1]; all widened by float rounding
- *   quantize    clip is OPF_KEEPQ; sigmoid, tanh and softmax take TFLite's
- *               fixed int8 parameters, the others their result's range;
- *               each but clip gets its table as a second operand; int16
- *               has no kernel (an error naming the op) */
+ *   overflow    no accumulator: relu raises the floor to the zero point,
+ *               clip clamps, the tables give any int8
+ *   quantize    relu and clip are OPF_KEEPQ; sigmoid, tanh and softmax take
+ *               TFLite's fixed int8 parameters, the others their result's range;
+ *               each but relu and clip gets its table as a second operand;
+ *               int16 has no kernel (ops.def's precs: quantize.c says so) */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "act.h"
-#include "act_rules.h"
+#include "rules.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 
 #define ERR(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
 
-int pass_act_infer(Graph *g, Node *n, Diag *d, Shape *s)
+static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 {
 	const Value *x = &g->vals[n->in[0]];
 	const char *op = ir_ops[n->op].name;
 
+	(void)dt; /* the input's */
 	*s = x->shape;
+	if (n->op == OP_RELU)
+		return 0;
 	if (n->op == OP_CLIP && !(n->a.min <= n->a.max))
 		return ERR("clip: min %.9g is above max %.9g", (double)n->a.min, (double)n->a.max);
 	if (n->op == OP_SOFTMAX) {
@@ -76,12 +82,16 @@ static double clamp_d(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-void pass_act_interval(const Node *n, double *lo, double *hi)
+/* One element's interval from its input's [*lo, *hi]. */
+static void interval(const Node *n, double *lo, double *hi)
 {
 	const Attrs *a = &n->a;
 	double l = *lo, h = *hi, t;
 
 	switch (n->op) {
+	case OP_RELU:
+		pass_range_act(ACT_RELU, lo, hi);
+		return;
 	case OP_CLIP: /* min and max are exact: no rounding */
 		*lo = clamp_d(l, a->min, a->max);
 		*hi = clamp_d(h, a->min, a->max);
@@ -139,44 +149,47 @@ void pass_act_interval(const Node *n, double *lo, double *hi)
 	*hi = h;
 }
 
+static void range(RangeCtx *c, const Node *n)
+{
+	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+
+	if (x->coarse && y->coarse)
+		len = 1;
+	for (int64_t i = 0; i < len; i++) {
+		double lo = box_lo(x, i), hi = box_hi(x, i);
+		interval(n, &lo, &hi);
+		box_put(y, i, lo, hi);
+	}
+}
+
 /* ---- check-overflow ------------------------------------------------------------ */
 
-void pass_act_qrange(const Graph *g, const Node *n, int32_t xlo, int32_t xhi, int32_t *lo,
-                     int32_t *hi)
+static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 {
 	const Value *x = &g->vals[n->in[0]], *y = &g->vals[n->out];
+	QRange xr = r[n->in[0]], *out = &r[n->out];
 
-	*lo = ir_qmin(y->dt);
-	*hi = ir_qmax(y->dt);
+	(void)d;
+	if (n->op == OP_RELU) {
+		*out = (QRange){xr.lo > x->q.zp ? xr.lo : x->q.zp, xr.hi > x->q.zp ? xr.hi : x->q.zp};
+		return 0;
+	}
+	out->lo = ir_qmin(y->dt);
+	out->hi = ir_qmax(y->dt);
 	if (n->op == OP_CLIP) {
 		int32_t cl, ch;
 		ir_clip_bounds(&n->a, x->dt, x->q.scale[0], x->q.zp, &cl, &ch);
-		*lo = xlo > cl ? (xlo < ch ? xlo : ch) : cl;
-		*hi = xhi < ch ? (xhi > cl ? xhi : cl) : ch;
+		out->lo = xr.lo > cl ? (xr.lo < ch ? xr.lo : ch) : cl;
+		out->hi = xr.hi < ch ? (xr.hi > cl ? xr.hi : cl) : ch;
 	}
 	/* the tables and the softmax division produce any int8; the softmax
 	 * sum is at most 2^20 per element in int64: no accumulator to prove */
+	return 0;
 }
 
 /* ---- quantize ---------------------------------------------------------------------- */
-
-int pass_act_int8_only(Op op)
-{
-	return ir_act_is_op(op) && op != OP_CLIP;
-}
-
-/* The result's real interval: its clipping, observed or proven range (the
- * order quantize.c uses). */
-static int result_range(const Value *v, float *lo, float *hi)
-{
-	const float *r = v->has_clip ? v->clip : v->has_calib ? v->calib : v->has_range ? v->range
-	                                                                              : NULL;
-	if (!r)
-		return -1;
-	*lo = r[0];
-	*hi = r[1];
-	return 0;
-}
 
 static int add_table(Graph *g, Node *n, DType dt, const void *data)
 {
@@ -197,19 +210,21 @@ static int add_table(Graph *g, Node *n, DType dt, const void *data)
 	return 0;
 }
 
-int pass_quantize_act(Graph *g, Node *n, DType dt, Diag *d)
+/* relu and clip keep their input's parameters (OPF_KEEPQ, set by the
+ * caller); the others are int8 only (precs): their own parameters and
+ * table. */
+static int quantize(QuantCtx *q, Node *n, DType dt)
 {
+	Graph *g = q->g;
+	Diag *d = q->d;
 	const Value *x, *y = &g->vals[n->out];
 	float lo, hi, s;
 	int32_t zp;
 
-	if (dt != DT_I8) {
-		diag_error(d, n->loc, "quantize: op %s has no %s kernel (compute '%s' in int8 or f32)",
-		           ir_ops[n->op].name, ir_dtype_name(dt), y->name);
-		return -1;
-	}
+	if (ir_ops[n->op].flags & OPF_KEEPQ)
+		return 0;
 	if (!ir_act_fixed_qparams(n->op, &s, &zp)) {
-		if (result_range(y, &lo, &hi)) {
+		if (pass_act_range(y, &lo, &hi)) {
 			diag_error(d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
 			           y->name);
 			return -1;
@@ -227,3 +242,15 @@ int pass_quantize_act(Graph *g, Node *n, DType dt, Diag *d)
 	ir_act_table_s8(n->op, &n->a, x->q.scale[0], x->q.zp, s, zp, t);
 	return add_table(g, n, DT_I8, t);
 }
+
+const PassRules pass_rules_activation = {
+	.infer = infer,
+	.macs = pass_no_macs,
+	.range = range,
+	.overflow = overflow,
+	.convert_all = 0,
+	.own_qparams = 1,
+	.quantize = quantize,
+	.why_no_range = pass_no_note,
+	.bias_error = NULL,
+};

@@ -1,0 +1,274 @@
+/* passes/fam_elementwise.c — the elementwise family's pass rules
+ * (rules.h): what infer-shapes, propagate-ranges, check-overflow and
+ * quantize do with add, sub, mul, div (NumPy broadcasting) and concat.
+ *   shapes      ir_eltwise_shape (ir/eltwise.c)
+ *   ranges      add [a+c, b+d]; sub [a-d, b-c]; mul, div: the least and
+ *               greatest of the four corners (div unbounded when the
+ *               divisor's interval holds 0); all widened by one float
+ *               rounding, then the fused activation; concat: each
+ *               operand's intervals where its elements go
+ *   overflow    add, sub, mul: their int32 intermediates (check_binary);
+ *               div has no integer kernel; concat only copies and
+ *               requantizes
+ *   quantize    every operand in the layer's type; the result from its
+ *               range or pin */
+#include <math.h>
+
+#include "eltwise.h"
+#include "rules.h"
+
+/* ---- infer-shapes ------------------------------------------------------------- */
+
+static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
+{
+	(void)dt; /* the first operand's */
+	return ir_eltwise_shape(g, n, s, d);
+}
+
+/* ---- propagate-ranges --------------------------------------------------------- */
+
+static void unbounded(RangeCtx *c, const Node *n)
+{
+	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
+	Box *y = pass_box_new(c, n->out);
+
+	for (int64_t i = 0; i < (y->coarse ? 1 : len); i++)
+		box_put(y, i, -INFINITY, INFINITY);
+}
+
+/* The least and greatest of the four corner results p[0..3] (NaN if any
+ * is NaN). */
+static void corners(const double *p, double *lo, double *hi)
+{
+	*lo = *hi = p[0];
+	for (int k = 1; k < 4; k++) {
+		*lo = isnan(p[k]) || isnan(*lo) ? NAN : fmin(*lo, p[k]);
+		*hi = isnan(p[k]) || isnan(*hi) ? NAN : fmax(*hi, p[k]);
+	}
+}
+
+/* [al, ah] op [bl, bh] before rounding: add [al+bl, ah+bh], sub [al-bh,
+ * ah-bl], mul and div the least and greatest corner (a quotient is monotonic
+ * in each operand while the divisor keeps its sign); a divisor interval
+ * holding 0 gives NaN: unbounded. */
+static void interval(Op op, double al, double ah, double bl, double bh, double *lo, double *hi)
+{
+	switch (op) {
+	case OP_ADD:
+		*lo = al + bl;
+		*hi = ah + bh;
+		return;
+	case OP_SUB:
+		*lo = al - bh;
+		*hi = ah - bl;
+		return;
+	case OP_DIV:
+		if (bl <= 0 && bh >= 0) {
+			*lo = *hi = NAN;
+			return;
+		}
+		corners((const double[4]){al / bl, al / bh, ah / bl, ah / bh}, lo, hi);
+		return;
+	case OP_MUL:
+		corners((const double[4]){al * bl, al * bh, ah * bl, ah * bh}, lo, hi);
+		return;
+	default: ICE("propagate-ranges: %s is not a binary op", ir_ops[op].name);
+	}
+}
+
+/* add, sub, mul, div: the interval of interval(), widened by one float
+ * rounding, then the fused activation; broadcast operands are read at the
+ * output's index.  NaN bounds (inf - inf, 0 * inf, inf / inf, a divisor
+ * that may be 0) mean the float result may be NaN or infinite: unbounded,
+ * no act (it lets NaN through). */
+static void binary(RangeCtx *c, const Node *n)
+{
+	const Shape *ys = &c->g->vals[n->out].shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], len = ir_shape_numel(ys);
+	Box *y = pass_box_new(c, n->out);
+
+	ir_broadcast_strides(&c->g->vals[n->in[0]].shape, ys, sa);
+	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sb);
+	for (int64_t i = 0; i < len; i++) {
+		int64_t ia = 0, ib = 0, r = i;
+		double al, ah, bl, bh, lo, hi;
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += r % ys->d[k] * sa[k];
+			ib += r % ys->d[k] * sb[k];
+			r /= ys->d[k];
+		}
+		pass_range_opnd(c, n, 0, ia, &al, &ah);
+		pass_range_opnd(c, n, 1, ib, &bl, &bh);
+		interval(n->op, al, ah, bl, bh, &lo, &hi);
+		if (isnan(lo) || isnan(hi)) {
+			box_put(y, i, -INFINITY, INFINITY);
+			continue;
+		}
+		lo -= pass_float_error(1, fabs(lo));
+		hi += pass_float_error(1, fabs(hi));
+		pass_range_act(n->a.act, &lo, &hi);
+		box_put(y, i, lo, hi);
+	}
+}
+
+/* The operands' intervals, placed where concat puts their elements (so the
+ * result's hull is the hull of the operands'). */
+static void concat_range(RangeCtx *c, const Node *n)
+{
+	const Shape *ys = &c->g->vals[n->out].shape;
+	int ax = ir_concat_axis(n->a.axis, ys->rank);
+	int64_t outer = 1, inner = 1, off = 0;
+	Box *y = pass_box_new(c, n->out);
+
+	for (int k = 0; k < ax; k++)
+		outer *= ys->d[k];
+	for (int k = ax + 1; k < ys->rank; k++)
+		inner *= ys->d[k];
+	for (int i = 0; i < n->nin; i++) {
+		int64_t xstep = c->g->vals[n->in[i]].shape.d[ax] * inner;
+		for (int64_t o = 0; o < outer; o++)
+			for (int64_t j = 0; j < xstep; j++) {
+				int64_t yi = o * ys->d[ax] * inner + off + j;
+				double lo, hi;
+				pass_range_opnd(c, n, i, o * xstep + j, &lo, &hi);
+				box_put(y, yi, lo, hi);
+			}
+		off += xstep;
+	}
+}
+
+static void range(RangeCtx *c, const Node *n)
+{
+	if (!ir_eltwise_ok(c->g, n))
+		unbounded(c, n); /* shapes infer-shapes would refuse */
+	else if (n->op == OP_CONCAT)
+		concat_range(c, n);
+	else
+		binary(c, n);
+}
+
+/* ---- check-overflow ----------------------------------------------------------- */
+
+/* The largest |q - zp| of operand v: from its integer range, or for a
+ * constant from its data. */
+static uint64_t max_dev(const Value *v, QRange vr)
+{
+	int64_t lo = vr.lo, hi = vr.hi;
+
+	if (v->kind == VK_CONST) {
+		int64_t cnt = ir_shape_numel(&v->shape);
+		lo = hi = v->q.zp;
+		for (int64_t i = 0; i < cnt; i++) {
+			int64_t q = v->dt == DT_I8 ? ((const int8_t *)v->data)[i]
+			                           : ((const int16_t *)v->data)[i];
+			lo = q < lo ? q : lo;
+			hi = q > hi ? q : hi;
+		}
+	}
+	return (uint64_t)(hi - v->q.zp > v->q.zp - lo ? hi - v->q.zp : v->q.zp - lo);
+}
+
+/* add: (q - zp) << left must fit int32, and so must the sum of the two
+ * rescaled operands, each at most |(q - zp) << left| * M + 1 with M <= 1/2
+ * (a multiplier below one: one rounding adds at most 1).  For int8,
+ * |q - zp| <= 255 and 255 << 20 < 2^28, so neither can overflow; for int16,
+ * 65535 << 15 < 2^31 - 1 and the two halves add up to less than 2^31 too.
+ * mul: |(a - zp_a) * (b - zp_b)| must fit: 255 * 255 < 2^16 for int8, but
+ * an int16 operand with a zero point off 0 can exceed 2^31 - 1. */
+static int check_binary(const Graph *g, const Node *n, const QRange *r, Diag *d)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]];
+	uint64_t ma = max_dev(a, r[n->in[0]]), mb = max_dev(b, r[n->in[1]]);
+	const char *op = ir_ops[n->op].name, *out = g->vals[n->out].name;
+	IrBinParams p;
+
+	if (!b->q.present || b->q.n != 1 || b->dt != a->dt || !ir_eltwise_ok(g, n))
+		return 0; /* not a quantized add / mul the kernels accept: they say so */
+	ir_binary_params(g, n, &p);
+	if (n->op == OP_MUL) {
+		if (ma * mb > (uint64_t)INT32_MAX) {
+			diag_error(d, n->loc, "mul '%s': the int32 product (a - zp) * (b - zp) can reach "
+			           "%llu * %llu (> 2^31-1)", out, (unsigned long long)ma,
+			           (unsigned long long)mb);
+			return -1;
+		}
+		return 0;
+	}
+	double sum = 0;
+	for (int k = 0; k < 2; k++) {
+		uint64_t sh = (k ? mb : ma) << p.left;
+		if (sh > (uint64_t)INT32_MAX) {
+			diag_error(d, n->loc, "%s '%s': operand %d shifted left by %d can reach %llu "
+			           "(> 2^31-1)", op, out, k, p.left, (unsigned long long)sh);
+			return -1;
+		}
+		/* sub's M_b is negative: its magnitude bounds the rescaled operand */
+		sum += (double)sh * ldexp(fabs((double)p.mult[k]), p.shift[k] - 31) + 1.0;
+	}
+	if (sum > (double)INT32_MAX) {
+		diag_error(d, n->loc, "%s '%s': the int32 sum of the rescaled operands can reach %.0f "
+		           "(> 2^31-1)", op, out, sum);
+		return -1;
+	}
+	return 0;
+}
+
+static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
+{
+	const Value *y = &g->vals[n->out];
+	int rc = 0;
+
+	switch (n->op) {
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+		rc = check_binary(g, n, r, d);
+		ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &r[n->out].lo, &r[n->out].hi);
+		return rc;
+	case OP_DIV: /* f32 only: the kernels refuse an integer div */
+	case OP_CONCAT: /* copies and clamped requantizations */
+		r[n->out] = (QRange){ir_qmin(y->dt), ir_qmax(y->dt)};
+		return 0;
+	default: ICE("check-overflow: %s is not an elementwise op", ir_ops[n->op].name);
+	}
+}
+
+/* ---- quantize ------------------------------------------------------------------ */
+
+/* The operands are in dt already (convert_all); the result's parameters
+ * from its pin or range. */
+static int quantize(QuantCtx *q, Node *n, DType dt)
+{
+	return pass_result_qparams(q, n, dt);
+}
+
+/* A div's result has no propagated range when its divisor's interval holds
+ * 0 (or is unknown): the quotient is unbounded. */
+static void why_no_range(const Graph *g, const Node *n, Diag *d)
+{
+	if (n->op != OP_DIV)
+		return;
+	const Value *b = &g->vals[n->in[1]];
+	if (b->def >= 0 && b->def < g->nnode && g->nodes[b->def].op == OP_DEQUANTIZE)
+		b = &g->vals[g->nodes[b->def].in[0]]; /* name the value the user wrote */
+	if (b->has_range)
+		diag_note(d, n->loc, "the divisor '%s' may be 0 (its range [%g, %g] holds 0): "
+		          "the quotient is unbounded; calibrate it (--calib) or clip it", b->name,
+		          (double)b->range[0], (double)b->range[1]);
+	else
+		diag_note(d, n->loc, "the divisor '%s' has no range, so it may be 0: the "
+		          "quotient is unbounded; calibrate it (--calib) or declare its input's range",
+		          b->name);
+}
+
+const PassRules pass_rules_elementwise = {
+	.infer = infer,
+	.macs = pass_no_macs,
+	.range = range,
+	.overflow = overflow,
+	.convert_all = 1,
+	.own_qparams = 0,
+	.quantize = quantize,
+	.why_no_range = why_no_range,
+	.bias_error = NULL,
+};

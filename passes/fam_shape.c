@@ -1,0 +1,236 @@
+/* passes/fam_shape.c — the shape family's pass rules (rules.h): what
+ * infer-shapes, propagate-ranges, check-overflow and quantize do with
+ * flatten, reshape, pad and transpose, which move elements without
+ * computing (pad adds its value).
+ *   shapes      flatten, reshape: the same elements; pad, transpose: their
+ *               attributes as ir/geometry.c reads them
+ *   ranges      the same intervals where the elements go (pad: its value
+ *               outside)
+ *   overflow    the input's integers (pad: and its quantized value)
+ *   quantize    OPF_KEEPQ: the input's parameters; pad warns when its
+ *               value saturates in them */
+#include <math.h>
+#include <stdio.h>
+
+#include "rules.h"
+
+/* ---- infer-shapes ------------------------------------------------------------- */
+
+#define ERR(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
+
+static const char *sh(const Value *v, char *buf)
+{
+	return ir_shape_str(&v->shape, buf, 96);
+}
+
+static int flatten(Graph *g, Node *n, Diag *d, Shape *out)
+{
+	const Value *x = &g->vals[n->in[0]];
+	int64_t ax = n->a.axis, lo = 1, hi = 1;
+	if (ax < 0 || ax > x->shape.rank)
+		return ERR("flatten: axis %lld out of range [0, %d]", (long long)ax, x->shape.rank);
+	for (int i = 0; i < x->shape.rank; i++)
+		*(i < ax ? &lo : &hi) *= x->shape.d[i];
+	*out = (Shape){2, {lo, hi}};
+	return 0;
+}
+
+static int reshape(Graph *g, Node *n, Diag *d, Shape *out)
+{
+	const Attrs *a = &n->a;
+	const Value *x = &g->vals[n->in[0]];
+	int64_t known = 1, total = ir_shape_numel(&x->shape);
+	int infer = -1;
+	char b[96];
+
+	if (a->nshape < 1)
+		return ERR("reshape: needs a shape attribute");
+	out->rank = a->nshape;
+	for (int i = 0; i < a->nshape; i++) {
+		out->d[i] = a->shape[i];
+		if (a->shape[i] == -1 && infer < 0)
+			infer = i;
+		else if (a->shape[i] < 1)
+			return ERR("reshape: bad target dimension %lld", (long long)a->shape[i]);
+		else if (!ir_mul_ok(known, a->shape[i], &known))
+			return ERR("reshape: target shape overflows");
+	}
+	if (infer >= 0) {
+		if (total % known)
+			return ERR("reshape: cannot reshape %s into a shape with %lld-element blocks",
+			           sh(x, b), (long long)known);
+		out->d[infer] = total / known;
+	} else if (known != total)
+		return ERR("reshape: %s has %lld elements, the target shape %lld", sh(x, b),
+		           (long long)total, (long long)known);
+	return 0;
+}
+
+static int pad(Graph *g, Node *n, Diag *d, Shape *out)
+{
+	const Value *x = &g->vals[n->in[0]];
+	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
+
+	if (ir_pad_amounts(&n->a, x->shape.rank, begin, end))
+		return ERR("pad: 'pads' must hold %d integers for the rank-%d input '%s' (begin "
+		           "per axis, then end per axis%s), each in [0, 2^31]", 2 * x->shape.rank,
+		           x->shape.rank, x->name, x->shape.rank >= 2 ? "; or 4: top, left, bottom, "
+		           "right of the last two axes" : "");
+	*out = x->shape;
+	for (int k = 0; k < x->shape.rank; k++)
+		out->d[k] += begin[k] + end[k];
+	return 0;
+}
+
+static int transpose(Graph *g, Node *n, Diag *d, Shape *out)
+{
+	const Value *x = &g->vals[n->in[0]];
+	int perm[IR_MAX_RANK];
+
+	if (ir_transpose_perm(&n->a, x->shape.rank, perm))
+		return ERR("transpose: 'perm' must be a permutation of the %d axes of '%s' (or [] "
+		           "to reverse them)", x->shape.rank, x->name);
+	out->rank = x->shape.rank;
+	for (int k = 0; k < x->shape.rank; k++)
+		out->d[k] = x->shape.d[perm[k]];
+	return 0;
+}
+
+static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
+{
+	(void)dt; /* the input's */
+	switch (n->op) {
+	case OP_FLATTEN: return flatten(g, n, d, s);
+	case OP_RESHAPE: return reshape(g, n, d, s);
+	case OP_PAD: return pad(g, n, d, s);
+	case OP_TRANSPOSE: return transpose(g, n, d, s);
+	default: ICE("infer-shapes: %s is not a shape op", ir_ops[n->op].name);
+	}
+}
+
+#undef ERR
+
+/* ---- propagate-ranges --------------------------------------------------------- */
+
+/* pad: the value where padding goes (NaN: anything), x's bounds inside. */
+static void pad_range(RangeCtx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK], ost[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int64_t cnt = ir_shape_numel(xs), ocnt = ir_shape_numel(ys), m = 1;
+	double v = n->a.value;
+
+	ir_pad_amounts(&n->a, xs->rank, begin, end);
+	for (int k = ys->rank - 1; k >= 0; k--) {
+		ost[k] = m;
+		m *= ys->d[k];
+	}
+	/* a coarse result holds the pad value only if there is padding */
+	for (int64_t i = 0; i < (y->coarse ? ocnt > cnt : ocnt); i++)
+		box_put(y, i, isnan(v) ? -INFINITY : v, isnan(v) ? INFINITY : v);
+	for (int64_t i = 0; i < cnt; i++) {
+		int64_t o = 0;
+		for (int k = 0; k < xs->rank; k++)
+			o += (idx[k] + begin[k]) * ost[k];
+		box_put(y, o, box_lo(x, i), box_hi(x, i));
+		for (int k = xs->rank - 1; k >= 0 && ++idx[k] == xs->d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
+/* transpose: the same intervals, moved as the elements are. */
+static void transpose_range(RangeCtx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, cnt = ir_shape_numel(ys), m = 1;
+	int perm[IR_MAX_RANK];
+
+	ir_transpose_perm(&n->a, xs->rank, perm);
+	for (int k = xs->rank - 1; k >= 0; k--) {
+		xst[k] = m;
+		m *= xs->d[k];
+	}
+	for (int64_t i = 0; i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < ys->rank; k++)
+			j += idx[k] * xst[perm[k]];
+		box_put(y, i, box_lo(x, j), box_hi(x, j));
+		for (int k = ys->rank - 1; k >= 0 && ++idx[k] == ys->d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
+static void range(RangeCtx *c, const Node *n)
+{
+	switch (n->op) {
+	case OP_FLATTEN:
+	case OP_RESHAPE: pass_range_same(c, n); break;
+	case OP_PAD: pad_range(c, n); break;
+	case OP_TRANSPOSE: transpose_range(c, n); break;
+	default: ICE("propagate-ranges: %s is not a shape op", ir_ops[n->op].name);
+	}
+}
+
+/* ---- check-overflow ----------------------------------------------------------- */
+
+static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]];
+	QRange xr = r[n->in[0]];
+
+	(void)d;
+	switch (n->op) {
+	case OP_FLATTEN:
+	case OP_RESHAPE:
+	case OP_TRANSPOSE: r[n->out] = xr; return 0;
+	case OP_PAD: { /* x's integers and the quantized pad value */
+		int32_t v = ir_quantize_value(n->a.value, x->q.scale[0], x->q.zp, x->dt);
+		r[n->out] = (QRange){xr.lo < v ? xr.lo : v, xr.hi > v ? xr.hi : v};
+		return 0;
+	}
+	default: ICE("check-overflow: %s is not a shape op", ir_ops[n->op].name);
+	}
+}
+
+/* ---- quantize ------------------------------------------------------------------ */
+
+/* pad keeps its input's parameters (TFLite): a value they cannot represent
+ * saturates, which the user should hear about. */
+static void warn_pad_value(QuantCtx *q, const Node *n)
+{
+	const Value *x = &q->g->vals[n->in[0]];
+	float s = x->q.scale[0], v = n->a.value;
+	float lo = s * (float)(ir_qmin(x->dt) - x->q.zp), hi = s * (float)(ir_qmax(x->dt) - x->q.zp);
+
+	if (v >= lo - s / 2 && v <= hi + s / 2)
+		return;
+	diag_warning(q->d, n->loc, "pad: value %g lies outside [%g, %g], what '%s' (whose "
+	             "quantization the result keeps) represents: it saturates to %g", (double)v,
+	             (double)lo, (double)hi, x->name,
+	             (double)(s * (float)(ir_quantize_value(v, s, x->q.zp, x->dt) - x->q.zp)));
+}
+
+/* OPF_KEEPQ: the caller has given the result its input's parameters. */
+static int quantize(QuantCtx *q, Node *n, DType dt)
+{
+	(void)dt;
+	if (n->op == OP_PAD)
+		warn_pad_value(q, n);
+	return 0;
+}
+
+const PassRules pass_rules_shape = {
+	.infer = infer,
+	.macs = pass_no_macs,
+	.range = range,
+	.overflow = overflow,
+	.convert_all = 0,
+	.own_qparams = 0,
+	.quantize = quantize,
+	.why_no_range = pass_no_note,
+	.bias_error = NULL,
+};
