@@ -1,6 +1,8 @@
-/* options.c — command-line parsing and --help texts (docs/cli.md). */
+/* options.c — command-line parsing and --help texts (docs/cli.md): the
+ * options are the rows of options.def, parsed by one loop. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,159 +21,6 @@ static const char *usage =
 	"                                                  compare an --instrument trace with\n"
 	"                                                  the reference interpreter\n"
 	"       quantc --version | --help | COMMAND --help\n";
-
-static const char *common_help =
-	"  --precision int8|int16|f32  int8 (default): per-channel int8 weights, int8 activations;\n"
-	"                              f32: no quantization\n"
-	"  --precision auto --min-sqnr DB\n"
-	"                              int8 or int16 per layer, the fewest bytes for an output\n"
-	"                              SQNR of DB dB against f32 on the --calib samples;\n"
-	"                              prints the choice per layer (docs/quantization.md)\n"
-	"  --calib FILE.npy|DIR        calibration inputs, float32 [N, ...] (the input's shape\n"
-	"                              with the batch axis replaced by N), or a folder of PNG,\n"
-	"                              PGM or PPM images, one sample each, preprocessed as the\n"
-	"                              --config's calibration.images says; without it, int8/int16\n"
-	"                              ranges are proven from the inputs' declared `range [lo, hi]`\n"
-	"  --requant fixed|float       how int8 conv2d/dense requantize: fixed (default,\n"
-	"                              TFLite's fixed point, integer-only) or float\n"
-	"                              (onnxruntime's float32 multiply, round half to even;\n"
-	"                              needs an FPU; docs/requant.md)\n"
-	"  --calibration METHOD        how observations become each activation's range:\n"
-	"                              minmax (default), percentile, entropy, mse\n"
-	"  --percentile P              the percentile of |x| kept by --calibration\n"
-	"                              percentile (default 99.99)\n"
-	"  --bias-correction           fold the mean error of weight quantization into\n"
-	"                              each bias (runs pass bias-correct before quantize)\n"
-	"  --config FILE.yaml          quantization settings: method, input ranges, per-layer\n"
-	"                              methods (docs/configuration.md); flags win over it\n"
-	"  --input-shape NAME=DxDx..   ONNX models: the shape of input NAME (comma-separate\n"
-	"                              several); a symbolic batch dimension is otherwise 1\n"
-	"  --passes P1,P2{opt=v},...   run this pipeline instead of the default\n"
-	"  --print-after-all           print the IR after every pass (to stderr)\n"
-	"  --print-after PASS[,PASS]   print the IR after these passes\n"
-	"  --print-before PASS[,PASS]  print the IR before these passes\n"
-	"  --dump-dir DIR              write the IR before and after every pass, one numbered\n"
-	"                              file per pass (large constants as .npy beside them),\n"
-	"                              each with a Graphviz picture NN-pass.dot beside it\n"
-	"  --print-constants           print large constants and per-channel scale lists\n"
-	"                              whole in the IR printed to stderr or to a terminal\n"
-	"                              (shortened there by default; dumps are always whole)\n"
-	"  --elide-constants           shorten them in `quantc opt` output to a file or pipe too\n"
-	"                              (not parseable)\n"
-	"  --verify-each               run the IR verifier after every pass\n"
-	"  --max-memory BYTES          the largest arena plan-memory may make (suffix K, M or\n"
-	"                              G: KiB, MiB, GiB; default and most 4G - 1; docs/limits.md)\n"
-	"  --allow-path DIR            the model may read files in DIR too (npy(...) paths\n"
-	"                              must otherwise stay in the model's folder); repeatable\n"
-	"  --time-passes               print the time each pass took\n"
-	"  -q, -v                      -q: no warnings, no progress bar; -v: print the passes run\n";
-
-static const char *compile_help =
-	"  -o OUT.o                    object to write; the header goes to OUT.h\n"
-	"  --target TRIPLE             target triple (default: the host); see --list-targets\n"
-	"  --mcpu CPU, --mattr +a,-b   as clang/llc\n"
-	"  --name NAME                 C prefix of generated symbols (default: the model name)\n"
-	"  -O0 .. -O3                  LLVM optimization level (default -O2)\n"
-	"  --emit obj,header,llvm,asm  what to write (default obj,header)\n"
-	"  --list-targets              print the supported targets\n"
-	"  --instrument                call qrt_trace after every layer (the debug twin;\n"
-	"                              see quantc trace-diff)\n";
-
-void drv_help(FILE *f, const char *cmd)
-{
-	fputs(usage, f);
-	if (!cmd)
-		return;
-	fprintf(f, "\noptions of quantc %s:\n", cmd);
-	if (strcmp(cmd, "compile") == 0)
-		fputs(compile_help, f);
-	if (strcmp(cmd, "run") == 0)
-		fputs("  --input X.npy               input samples, float32 [N, ...]; once per model\n"
-		      "                              input, in the model's order, or NAME=X.npy\n"
-		      "  -o Y.npy                    outputs, float32 [N, ...]; once per model output,\n"
-		      "                              in order, or NAME=Y.npy\n", f);
-	if (strcmp(cmd, "trace-diff") == 0)
-		fputs("  TRACE                       the trace an --instrument object printed\n"
-		      "                              (docs/trace-format.md)\n"
-		      "  --input X.npy               the samples it ran, float32 [N, ...]; give the\n"
-		      "                              pipeline options the object was compiled with\n", f);
-	if (strcmp(cmd, "opt") == 0)
-		fputs("  -o OUT.qg                   write the IR there (large constants as .npy beside it)\n"
-		      "                              instead of standard output\n", f);
-	if (strcmp(cmd, "inspect") == 0)
-		fputs("  --target TRIPLE             (footprint figures are for this target)\n"
-		      "  --dot OUT.dot               also draw the graph after the pipeline (Graphviz)\n", f);
-	if (strcmp(cmd, "report") == 0)
-		fputs("  --input X.npy               samples to compare on, float32 [N, ...]\n"
-		      "  --format text|json          the report's form (default text; docs/report-json.md)\n"
-		      "  -o OUT                      write the report there instead of standard output\n"
-		      "  --svg OUT.svg               also draw per-layer SQNR as a bar chart\n"
-		      "  --quantized DUMP.qg         compare MODEL against this already quantized graph\n"
-		      "                              (a dump, run through --passes, default none)\n"
-		      "                              instead of quantizing MODEL with --calib\n", f);
-	fputs(common_help, f);
-	fputs("\npasses:\n", f);
-	for (int i = 0; i < pass_count; i++)
-		fprintf(f, "  %-16s %s\n", pass_table[i].name, pass_table[i].help);
-}
-
-/* The options only some subcommands use (the others, common_help's, every
- * subcommand uses), and those subcommands: any other one refuses them, as
- * it refuses an unknown option, rather than ignore them silently. */
-static const struct {
-	const char *name;
-	const char *cmds; /* space-separated */
-} cmd_opts[] = {
-	{"-o", "compile run opt report"},
-	{"--input", "run report trace-diff"},
-	{"--target", "compile inspect"},
-	{"--mcpu", "compile inspect"},
-	{"--mattr", "compile inspect"},
-	{"--name", "compile trace-diff"},
-	{"-O", "compile"},
-	{"--emit", "compile"},
-	{"--list-targets", "compile"},
-	{"--instrument", "compile"},
-	{"--dot", "inspect"},
-	{"--format", "report"},
-	{"--svg", "report"},
-	{"--quantized", "report"},
-};
-
-static int word_in(const char *list, const char *w)
-{
-	size_t n = strlen(w);
-	for (const char *p = list; (p = strstr(p, w)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
-			return 1;
-	return 0;
-}
-
-/* An option argument a (its name: up to '=', "-O" for -O0..-O3) that cmd
- * does not use: diagnosed, returns -1. */
-static int check_used(const char *cmd, const char *a, Diag *d)
-{
-	char name[64];
-	size_t n = strcspn(a, "=");
-
-	if (a[0] == '-' && a[1] == 'O' && a[2])
-		n = 2;
-	if (n >= sizeof name)
-		return 0;
-	memcpy(name, a, n);
-	name[n] = 0;
-	for (size_t i = 0; i < sizeof cmd_opts / sizeof cmd_opts[0]; i++)
-		if (strcmp(cmd_opts[i].name, name) == 0 && !word_in(cmd_opts[i].cmds, cmd)) {
-			char users[64];
-			size_t at = 0;
-			for (const char *c = cmd_opts[i].cmds; *c && at + 3 < sizeof users; c++)
-				at += (size_t)snprintf(users + at, sizeof users - at, *c == ' ' ? ", " : "%c", *c);
-			diag_error(d, loc_none(), "option '%s' is not used by quantc %s, only by %s (see "
-			           "quantc %s --help)", name, cmd, users, cmd);
-			return -1;
-		}
-	return 0;
-}
 
 /* compile -o OUT: the header, .ll and .s take OUT's name with their own
  * suffix, so OUT must not end in one of theirs (one file would replace the
@@ -272,12 +121,6 @@ static const char *value(int argc, char **argv, int *i, const char *opt, Diag *d
 	return argv[++*i];
 }
 
-static int is_opt(const char *a, const char *opt)
-{
-	size_t n = strlen(opt);
-	return strncmp(a, opt, n) == 0 && (a[n] == 0 || a[n] == '=');
-}
-
 /* --max-memory BYTES: a positive integer, optionally followed by K, M or G
  * (binary multiples). */
 static int parse_bytes(const char *s, int64_t *out, Diag *d)
@@ -363,166 +206,298 @@ static int check_auto(const Options *o, Diag *d)
 	return 0;
 }
 
+/* ---- the options (options.def) ---------------------------------------------- */
+
+/* The handlers of options.def: check and store an option's value (v: NULL
+ * for CALL, the whole argument for LEVEL); -1 once reported. */
+
+static int opt_out(Options *o, const char *v, Diag *d)
+{
+	o->out = v;
+	return add_io(o->outs, &o->nouts, "-o", v, d);
+}
+
+static int opt_input(Options *o, const char *v, Diag *d)
+{
+	o->input = v;
+	return add_io(o->inputs, &o->ninputs, "--input", v, d);
+}
+
+static int opt_name(Options *o, const char *v, Diag *d)
+{
+	(void)d;
+	o->name = o->tgt.name = v;
+	return 0;
+}
+
+static int opt_level(Options *o, const char *v, Diag *d)
+{
+	(void)d;
+	o->tgt.opt_level = v[2] - '0';
+	return 0;
+}
+
+static int opt_emit(Options *o, const char *v, Diag *d)
+{
+	return parse_emit(v, &o->tgt.emit, d);
+}
+
+static int opt_list_targets(Options *o, const char *v, Diag *d)
+{
+	(void)o, (void)v, (void)d;
+	tgt_list(stdout);
+	exit(0);
+}
+
+static int opt_help(Options *o, const char *v, Diag *d)
+{
+	(void)v, (void)d;
+	drv_help(stdout, o->cmd);
+	exit(0);
+}
+
+static int opt_format(Options *o, const char *v, Diag *d)
+{
+	if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+		diag_error(d, loc_none(), "--format: unknown '%s' (text, json)", v);
+		return -1;
+	}
+	o->format = v;
+	return 0;
+}
+
+static int opt_precision(Options *o, const char *v, Diag *d)
+{
+	o->set_precision = 1;
+	o->auto_precision = strcmp(v, "auto") == 0;
+	if (strcmp(v, "int8") == 0 || o->auto_precision)
+		o->precision = PREC_INT8;
+	else if (strcmp(v, "int16") == 0)
+		o->precision = PREC_INT16;
+	else if (strcmp(v, "f32") == 0)
+		o->precision = PREC_F32;
+	else {
+		diag_error(d, loc_none(), "--precision: unknown '%s' (int8, int16, f32, auto)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_min_sqnr(Options *o, const char *v, Diag *d)
+{
+	char *end;
+
+	o->min_sqnr = strtod(v, &end);
+	o->set_min_sqnr = 1;
+	if (*end || end == v || !isfinite(o->min_sqnr)) {
+		diag_error(d, loc_none(), "--min-sqnr: '%s' is not a number (dB)", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_requant(Options *o, const char *v, Diag *d)
+{
+	if (strcmp(v, "fixed") != 0 && strcmp(v, "float") != 0) {
+		diag_error(d, loc_none(), "--requant: unknown '%s' (fixed, float)", v);
+		return -1;
+	}
+	o->requant = strcmp(v, "float") == 0;
+	return 0;
+}
+
+static int opt_calibration(Options *o, const char *v, Diag *d)
+{
+	int m = calib_method_from_name(v);
+
+	if (m < 0) {
+		diag_error(d, loc_none(), "--calibration: unknown method '%s' (minmax, "
+		           "percentile, entropy, mse)", v);
+		return -1;
+	}
+	o->calib_params.method = (CalibMethod)m;
+	o->set_method = 1;
+	return 0;
+}
+
+static int opt_percentile(Options *o, const char *v, Diag *d)
+{
+	char *end;
+
+	o->calib_params.percentile = strtod(v, &end);
+	o->set_percentile = 1;
+	if (*end || end == v || !(o->calib_params.percentile > 0) ||
+	    o->calib_params.percentile > 100) {
+		diag_error(d, loc_none(), "--percentile: '%s' is not a number in (0, 100]", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_max_memory(Options *o, const char *v, Diag *d)
+{
+	return parse_bytes(v, &o->max_memory, d);
+}
+
+static int opt_allow_path(Options *o, const char *v, Diag *d)
+{
+	(void)o;
+	return fe_allow_path(v, d) ? -1 : 0;
+}
+
+/* Is w one of the space-separated words of list? */
+static int word_in(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = list; (p = strstr(p, w)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
+enum { ARG_FLAG, ARG_STR, ARG_VALUE, ARG_CALL, ARG_LEVEL };
+
+typedef struct {
+	const char *name; /* NULL: a line of help only */
+	int arg;          /* ARG_* */
+	const char *cmds; /* space-separated; NULL: every subcommand */
+	size_t field;     /* ARG_FLAG, ARG_STR: offset of the member of Options */
+	int (*handler)(Options *o, const char *v, Diag *d);
+	const char *help;
+} OptRow;
+
+static const OptRow options[] = {
+#define ALL NULL
+#define NONE 0
+#define FIELD(member) offsetof(Options, member)
+#define OPT(name, arg, cmds, field, handler, help) {name, ARG_##arg, cmds, field, handler, help},
+#include "options.def"
+#undef OPT
+#undef FIELD
+#undef NONE
+#undef ALL
+};
+enum { NOPTIONS = sizeof options / sizeof options[0] };
+
+void drv_help(FILE *f, const char *cmd)
+{
+	fputs(usage, f);
+	if (!cmd)
+		return;
+	fprintf(f, "\noptions of quantc %s:\n", cmd);
+	/* the subcommand's own options, then those of every subcommand */
+	for (int i = 0; i < NOPTIONS; i++)
+		if (options[i].help && options[i].cmds && word_in(options[i].cmds, cmd))
+			fputs(options[i].help, f);
+	for (int i = 0; i < NOPTIONS; i++)
+		if (options[i].help && !options[i].cmds)
+			fputs(options[i].help, f);
+	fputs("\npasses:\n", f);
+	for (int i = 0; i < pass_count; i++)
+		fprintf(f, "  %-16s %s\n", pass_table[i].name, pass_table[i].help);
+}
+
+/* An option argument a (its name: up to '=', "-O" for -O0..-O3) that cmd
+ * does not use: diagnosed, returns -1. */
+static int check_used(const char *cmd, const char *a, Diag *d)
+{
+	char name[64], cmds[64] = "", users[64];
+	size_t n = strcspn(a, "="), at = 0;
+	int known = 0, used = 0;
+
+	if (a[0] == '-' && a[1] == 'O' && a[2])
+		n = 2;
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, a, n);
+	name[n] = 0;
+	for (int i = 0; i < NOPTIONS; i++) {
+		const OptRow *r = &options[i];
+		if (!r->name || !r->cmds || strcmp(r->name, name) != 0)
+			continue;
+		known = 1;
+		used |= word_in(r->cmds, cmd);
+		if (strlen(cmds) + strlen(r->cmds) + 2 < sizeof cmds) {
+			if (cmds[0])
+				strcat(cmds, " ");
+			strcat(cmds, r->cmds);
+		}
+	}
+	if (!known || used)
+		return 0;
+	for (const char *c = cmds; *c && at + 3 < sizeof users; c++)
+		at += (size_t)snprintf(users + at, sizeof users - at, *c == ' ' ? ", " : "%c", *c);
+	diag_error(d, loc_none(), "option '%s' is not used by quantc %s, only by %s (see "
+	           "quantc %s --help)", name, cmd, users, cmd);
+	return -1;
+}
+
+/* The row of option argument a that cmd takes; NULL: none. */
+static const OptRow *find_option(const char *cmd, const char *a)
+{
+	for (int i = 0; i < NOPTIONS; i++) {
+		const OptRow *r = &options[i];
+		size_t n;
+		if (!r->name || (r->cmds && !word_in(r->cmds, cmd)))
+			continue;
+		switch (r->arg) {
+		case ARG_LEVEL:
+			if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3])
+				return r;
+			break;
+		case ARG_STR:
+		case ARG_VALUE:
+			/* --opt=V too */
+			n = strlen(r->name);
+			if (r->name[1] == '-' && strncmp(a, r->name, n) == 0 && a[n] == '=')
+				return r;
+			/* fall through */
+		default:
+			if (strcmp(a, r->name) == 0)
+				return r;
+		}
+	}
+	return NULL;
+}
+
+/* Does what row r says with argument argv[*i] (and its value); -1 once
+ * reported. */
+static int apply(const OptRow *r, int argc, char **argv, int *i, Options *o, Diag *d)
+{
+	const char *v = NULL;
+
+	switch (r->arg) {
+	case ARG_FLAG:
+		*(int *)((char *)o + r->field) = 1;
+		return 0;
+	case ARG_CALL:
+		return r->handler(o, NULL, d);
+	case ARG_LEVEL:
+		return r->handler(o, argv[*i], d);
+	}
+	if (!(v = value(argc, argv, i, r->name, d)))
+		return -1;
+	if (r->arg == ARG_STR) {
+		*(const char **)((char *)o + r->field) = v;
+		return 0;
+	}
+	return r->handler(o, v, d);
+}
+
 int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 {
-	const char *v;
-
 	o->tgt.opt_level = 2;
 	o->tgt.emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER;
 	o->precision = PREC_INT8;
 	o->requant = -1;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-#define VAL(opt) if (!(v = value(argc, argv, &i, opt, d))) return EXIT_INPUT
 		if (a[0] == '-' && check_used(o->cmd, a, d))
 			return EXIT_INPUT;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			drv_help(stdout, o->cmd);
-			exit(0);
-		} else if (strcmp(a, "-o") == 0) {
-			VAL("-o");
-			o->out = v;
-			if (add_io(o->outs, &o->nouts, "-o", v, d))
+		const OptRow *r = a[0] == '-' ? find_option(o->cmd, a) : NULL;
+		if (r) {
+			if (apply(r, argc, argv, &i, o, d))
 				return EXIT_INPUT;
-		} else if (is_opt(a, "--input")) {
-			VAL("--input");
-			o->input = v;
-			if (add_io(o->inputs, &o->ninputs, "--input", v, d))
-				return EXIT_INPUT;
-		} else if (is_opt(a, "--calib")) {
-			VAL("--calib");
-			o->calib_path = v;
-		} else if (is_opt(a, "--calibration")) {
-			VAL("--calibration");
-			int m = calib_method_from_name(v);
-			if (m < 0) {
-				diag_error(d, loc_none(), "--calibration: unknown method '%s' (minmax, "
-				           "percentile, entropy, mse)", v);
-				return EXIT_INPUT;
-			}
-			o->calib_params.method = (CalibMethod)m;
-			o->set_method = 1;
-		} else if (is_opt(a, "--percentile")) {
-			char *end;
-			VAL("--percentile");
-			o->calib_params.percentile = strtod(v, &end);
-			o->set_percentile = 1;
-			if (*end || end == v || !(o->calib_params.percentile > 0) ||
-			    o->calib_params.percentile > 100) {
-				diag_error(d, loc_none(), "--percentile: '%s' is not a number in (0, 100]", v);
-				return EXIT_INPUT;
-			}
-		} else if (strcmp(a, "--bias-correction") == 0) {
-			o->bias_correction = 1;
-		} else if (is_opt(a, "--config")) {
-			VAL("--config");
-			o->config = v;
-		} else if (is_opt(a, "--passes")) {
-			VAL("--passes");
-			o->passes = v;
-		} else if (is_opt(a, "--input-shape")) {
-			VAL("--input-shape");
-			o->input_shape = v;
-		} else if (is_opt(a, "--dot")) {
-			VAL("--dot");
-			o->dot = v;
-		} else if (is_opt(a, "--svg")) {
-			VAL("--svg");
-			o->svg = v;
-		} else if (is_opt(a, "--quantized")) {
-			VAL("--quantized");
-			o->quantized = v;
-		} else if (is_opt(a, "--format")) {
-			VAL("--format");
-			if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
-				diag_error(d, loc_none(), "--format: unknown '%s' (text, json)", v);
-				return EXIT_INPUT;
-			}
-			o->format = v;
-		} else if (is_opt(a, "--name")) {
-			VAL("--name");
-			o->name = o->tgt.name = v;
-		} else if (is_opt(a, "--target")) {
-			VAL("--target");
-			o->tgt.triple = v;
-		} else if (is_opt(a, "--mcpu")) {
-			VAL("--mcpu");
-			o->tgt.cpu = v;
-		} else if (is_opt(a, "--mattr")) {
-			VAL("--mattr");
-			o->tgt.features = v;
-		} else if (is_opt(a, "--precision")) {
-			VAL("--precision");
-			o->set_precision = 1;
-			o->auto_precision = strcmp(v, "auto") == 0;
-			if (strcmp(v, "int8") == 0 || o->auto_precision)
-				o->precision = PREC_INT8;
-			else if (strcmp(v, "int16") == 0)
-				o->precision = PREC_INT16;
-			else if (strcmp(v, "f32") == 0)
-				o->precision = PREC_F32;
-			else {
-				diag_error(d, loc_none(), "--precision: unknown '%s' (int8, int16, f32, auto)", v);
-				return EXIT_INPUT;
-			}
-		} else if (is_opt(a, "--requant")) {
-			VAL("--requant");
-			if (strcmp(v, "fixed") != 0 && strcmp(v, "float") != 0) {
-				diag_error(d, loc_none(), "--requant: unknown '%s' (fixed, float)", v);
-				return EXIT_INPUT;
-			}
-			o->requant = strcmp(v, "float") == 0;
-		} else if (is_opt(a, "--min-sqnr")) {
-			char *end;
-			VAL("--min-sqnr");
-			o->min_sqnr = strtod(v, &end);
-			o->set_min_sqnr = 1;
-			if (*end || end == v || !isfinite(o->min_sqnr)) {
-				diag_error(d, loc_none(), "--min-sqnr: '%s' is not a number (dB)", v);
-				return EXIT_INPUT;
-			}
-		} else if (is_opt(a, "--emit")) {
-			VAL("--emit");
-			if (parse_emit(v, &o->tgt.emit, d))
-				return EXIT_INPUT;
-		} else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
-			o->tgt.opt_level = a[2] - '0';
-		} else if (strcmp(a, "--print-after-all") == 0) {
-			o->pipe.print_after_all = 1;
-		} else if (is_opt(a, "--print-after")) {
-			VAL("--print-after");
-			o->pipe.print_after = v;
-		} else if (is_opt(a, "--print-before")) {
-			VAL("--print-before");
-			o->pipe.print_before = v;
-		} else if (is_opt(a, "--dump-dir")) {
-			VAL("--dump-dir");
-			o->pipe.dump_dir = v;
-		} else if (is_opt(a, "--max-memory")) {
-			VAL("--max-memory");
-			if (parse_bytes(v, &o->max_memory, d))
-				return EXIT_INPUT;
-		} else if (is_opt(a, "--allow-path")) {
-			VAL("--allow-path");
-			if (fe_allow_path(v, d))
-				return EXIT_INPUT;
-		} else if (strcmp(a, "--verify-each") == 0) {
-			o->pipe.verify_each = 1;
-		} else if (strcmp(a, "--elide-constants") == 0) {
-			o->pipe.elide_constants = 1;
-		} else if (strcmp(a, "--print-constants") == 0) {
-			o->pipe.print_constants = 1;
-		} else if (strcmp(a, "--time-passes") == 0) {
-			o->pipe.time_passes = 1;
-		} else if (strcmp(a, "--instrument") == 0) {
-			o->tgt.instrument = 1;
-		} else if (strcmp(a, "--list-targets") == 0) {
-			tgt_list(stdout);
-			exit(0);
-		} else if (strcmp(a, "-q") == 0) {
-			o->quiet = 1;
-		} else if (strcmp(a, "-v") == 0) {
-			o->verbose = 1;
 		} else if (a[0] == '-' && a[1]) {
 			char name[64];
 			snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
@@ -544,7 +519,6 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 			diag_error(d, loc_none(), "unexpected argument '%s' (the model is '%s')", a, o->model);
 			return EXIT_INPUT;
 		}
-#undef VAL
 	}
 	if (!o->model) {
 		fprintf(stderr, "quantc %s: no model given\n", o->cmd);

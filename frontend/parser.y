@@ -1,6 +1,6 @@
 /* frontend/parser.y — the grammar of the .qg language (docs/language.md).
  *
- * The actions only collect what they read; parse_util.c checks and builds
+ * The actions only collect what they read; qg_sema.c checks and builds
  * the graph one statement at a time.  The language is not line-oriented, so
  * after a syntax error the parser resynchronizes on the next token that can
  * start a statement (the `stmts error` rule) and goes on, reporting every
@@ -18,7 +18,7 @@
 %parse-param {yyscan_t scanner} {ParseCtx *pc}
 
 %code requires {
-#include "parse_util.h"
+#include "qg.h"
 }
 
 %code {
@@ -122,15 +122,15 @@ type	: IDENT '[' dims ']'		{ $$ = pu_type(pc, $1, $3); }
 	| IDENT '[' ']'			{ $$ = pu_type(pc, $1, NULL); }
 	;
 
-dims	: NUM				{ $$ = pu_nums(pc, NULL, $1); }
-	| dims ',' NUM			{ $$ = pu_nums(pc, $1, $3); }
+dims	: NUM				{ $$ = NULL; PU_APPEND(pc, $$, $1); }
+	| dims ',' NUM			{ $$ = $1; PU_APPEND(pc, $$, $3); }
 	;
 
 qparams	: Q '(' qitems ')'		{ $$ = $3; $$->loc = LOC(@1); }
 	;
 
-qitems	: qitem				{ $$ = pu_qitem(pc, NULL, $1); }
-	| qitems ',' qitem		{ $$ = pu_qitem(pc, $1, $3); }
+qitems	: qitem				{ $$ = NULL; PU_APPEND(pc, $$, $1); }
+	| qitems ',' qitem		{ $$ = $1; PU_APPEND(pc, $$, $3); }
 	;
 
 qitem	: IDENT '=' NUM			{ $$ = (QItem){$1, $3, NULL}; }
@@ -164,12 +164,12 @@ init	: NPY '(' STRING ')'		{ $$ = pu_init(pc, &$3, NULL); }
 	| '[' nums ']'			{ $2->loc = LOC(@1); $$ = pu_init(pc, NULL, $2); }
 	;
 
-nums	: NUM				{ $$ = pu_nums(pc, NULL, $1); }
-	| nums ',' NUM			{ $$ = pu_nums(pc, $1, $3); }
+nums	: NUM				{ $$ = NULL; PU_APPEND(pc, $$, $1); }
+	| nums ',' NUM			{ $$ = $1; PU_APPEND(pc, $$, $3); }
 	;
 
-names	: name				{ $$ = pu_names(pc, NULL, $1); }
-	| names ',' name		{ $$ = pu_names(pc, $1, $3); }
+names	: name				{ $$ = NULL; PU_APPEND(pc, $$, $1); }
+	| names ',' name		{ $$ = $1; PU_APPEND(pc, $$, $3); }
 	;
 
 optattrs
@@ -177,8 +177,8 @@ optattrs
 	| '{' attrs '}'			{ $$ = $2; }
 	;
 
-attrs	: attr				{ $$ = pu_attr(pc, NULL, $1); }
-	| attrs ',' attr		{ $$ = pu_attr(pc, $1, $3); }
+attrs	: attr				{ $$ = NULL; PU_APPEND(pc, $$, $1); }
+	| attrs ',' attr		{ $$ = $1; PU_APPEND(pc, $$, $3); }
 	;
 
 attr	: IDENT '=' NUM

@@ -200,9 +200,7 @@ static double sqnr(const Search *S)
 		double e = (double)S->ref[i] - (double)S->y[i];
 		err += e * e;
 	}
-	if (err == 0)
-		return INFINITY;
-	return S->energy > 0 ? 10 * log10(S->energy / err) : -INFINITY;
+	return pass_sqnr_db(S->energy, err);
 }
 
 /* Arena (planned, else its lower bound) and the bytes of the constants the

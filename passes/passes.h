@@ -266,6 +266,11 @@ float pass_quantize_channel(const float *w, int64_t n, int8_t *q);
 int pass_auto_precision(Graph **g, const char *pipeline, const PassContext *ctx,
                         const PipelineOptions *po, double min_sqnr, Diag *d);
 
+/* sqnr.c: 10 log10(signal / noise) in dB, from the energy (sum of squares)
+ * of the reference and of its error; inf without error, -inf when the
+ * reference is all zero (or not a number). */
+double pass_sqnr_db(double signal, double noise);
+
 /* quantize.c: clears the pins (quantization parameters a pre-quantized
  * model gave its f32 values) of every value still f32; returns how many. */
 int pass_drop_pins(Graph *g);

@@ -1,12 +1,17 @@
-/* frontend/parse_util.h — private to the .qg reader: the parse context shared
- * by lexer.l, parser.y and parse_util.c, the small syntax records the grammar
- * builds, and the helpers its actions call.
+/* frontend/qg.h — private to the .qg reader: the parse context shared by
+ * lexer.l, parser.y and the qg_*.c files, the small syntax records the
+ * grammar builds, and the pu_* helpers its actions call.
+ *
+ *   qg_ast.c   the records, their scratch memory and the parse context
+ *   qg_sema.c  the semantic checks, statement by statement, that build the graph
+ *   qg_read.c  the entry points (fe_parse_file, fe_parse_string), diagnostics
+ *              and the lexer's helpers
  *
  * The grammar only collects text (names, number spellings, locations); every
- * check and every conversion happens in parse_util.c, once a whole statement
+ * check and every conversion happens in qg_sema.c, once a whole statement
  * has been read, so that messages can name the value they are about. */
-#ifndef QUANTC_PARSE_UTIL_H
-#define QUANTC_PARSE_UTIL_H
+#ifndef QUANTC_QG_H
+#define QUANTC_QG_H
 
 #include "frontend.h"
 
@@ -127,17 +132,29 @@ typedef struct {
 void *pu_alloc(ParseCtx *pc, size_t n);
 char *pu_strndup(ParseCtx *pc, const char *s, size_t n);
 
+/* Makes room for element n of the array p with *cap slots; returns the
+ * array (a new one in the scratch memory when it grows). */
+void *pu_grow(ParseCtx *pc, void *p, int n, int *cap, size_t sz);
+
+/* Appends x to the list l: any record with the fields v, n and cap (NumList,
+ * NameList, QAst, AttrList).  l is an lvalue; when it is NULL, a new empty
+ * list is made first. */
+#define PU_APPEND(pc, l, x)                                                         \
+	do {                                                                        \
+		if (!(l))                                                           \
+			(l) = pu_alloc((pc), sizeof *(l));                          \
+		(l)->v = pu_grow((pc), (l)->v, (l)->n, &(l)->cap, sizeof *(l)->v);  \
+		(l)->v[(l)->n++] = (x);                                             \
+	} while (0)
+
+/* an error at loc (the one way the reader reports) */
+void pu_error(ParseCtx *pc, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* lexer support */
 void pu_advance(ParseCtx *pc, int *line, int *col, const char *text, size_t n);
-void pu_lex_error(ParseCtx *pc, Loc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 char *pu_unescape(ParseCtx *pc, const char *text, size_t n, Loc loc);
 
-/* list builders used by the grammar */
-NumList *pu_nums(ParseCtx *pc, NumList *l, Num x);
-NameList *pu_names(ParseCtx *pc, NameList *l, Name x);
-QAst *pu_qitem(ParseCtx *pc, QAst *q, QItem it);
-AttrList *pu_attr(ParseCtx *pc, AttrList *l, AttrAst a);
+/* record builders used by the grammar */
 TypeAst *pu_type(ParseCtx *pc, Name dtype, NumList *dims);
 TypeQ *pu_typeq(ParseCtx *pc, TypeAst *t, QAst *q);
 Pair *pu_pair(ParseCtx *pc, Num lo, Num hi, Loc loc);

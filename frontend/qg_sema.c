@@ -1,225 +1,21 @@
-/* frontend/parse_util.c — the semantic half of the .qg reader.
+/* frontend/qg_sema.c — the semantic half of the .qg reader.
  *
- * parser.y reads a statement into the small records of parse_util.h; the
- * pu_* statement functions here check it against the op table and the types,
- * report what is wrong (naming the value, at the offending token), and add
- * what is right to the graph.  A statement with an error still defines its
- * name, so one mistake does not cascade into "undefined name" everywhere;
- * the graph of a file with errors is thrown away.  fe_parse_file and
- * fe_parse_string at the end are the entry points.
+ * parser.y reads a statement into the records of qg.h; the pu_* statement
+ * functions here check it against the op table and the types, report what
+ * is wrong (naming the value, at the offending token), and add what is
+ * right to the graph.  A statement with an error still defines its name, so
+ * one mistake does not cascade into "undefined name" everywhere; the graph
+ * of a file with errors is thrown away (qg_read.c).
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "parse_util.h"
+#include "qg.h"
 
-enum {
-	MAX_FILE = 1 << 30,        /* bytes of .qg text we accept */
-};
 static const int64_t MAX_NUMEL = (int64_t)1 << 31; /* elements of one tensor */
 static const int64_t MAX_OFFSET = (int64_t)1 << 48;
-
-/* ---- scratch memory ------------------------------------------------------- */
-
-struct PChunk {
-	PChunk *next;
-	size_t used, size;
-	_Alignas(16) unsigned char data[];
-};
-
-void *pu_alloc(ParseCtx *pc, size_t n)
-{
-	PChunk *c = pc->mem;
-
-	n = (n + 15) & ~(size_t)15;
-	if (!c || c->size - c->used < n) {
-		size_t sz = n > 65536 ? n : 65536;
-		c = ir_xmalloc(sizeof *c + sz);
-		c->size = sz;
-		c->used = 0;
-		c->next = pc->mem;
-		pc->mem = c;
-	}
-	void *p = c->data + c->used;
-	c->used += n;
-	memset(p, 0, n);
-	return p;
-}
-
-char *pu_strndup(ParseCtx *pc, const char *s, size_t n)
-{
-	char *p = pu_alloc(pc, n + 1);
-	memcpy(p, s, n);
-	p[n] = 0;
-	return p;
-}
-
-/* Makes room for element n of an array with *cap slots (old copies stay in
- * the scratch arena; lists at most double the memory they need). */
-static void *grow(ParseCtx *pc, void *p, int n, int *cap, size_t sz)
-{
-	if (n < *cap)
-		return p;
-	int nc = *cap ? *cap * 2 : 8;
-	void *q = pu_alloc(pc, (size_t)nc * sz);
-	if (n)
-		memcpy(q, p, (size_t)n * sz);
-	*cap = nc;
-	return q;
-}
-
-static void err(ParseCtx *pc, Loc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void err(ParseCtx *pc, Loc loc, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	diag_error(pc->d, loc, "%s", msg);
-}
-
-/* ---- lexer support -------------------------------------------------------- */
-
-void pu_advance(ParseCtx *pc, int *line, int *col, const char *text, size_t n)
-{
-	(void)pc;
-	for (size_t i = 0; i < n; i++)
-		if (text[i] == '\n') {
-			++*line;
-			*col = 1;
-		} else {
-			++*col;
-		}
-}
-
-void pu_lex_error(ParseCtx *pc, Loc loc, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	diag_error(pc->d, loc, "%s", msg);
-}
-
-/* The body of a string literal: \" and \\ are the only escapes. */
-char *pu_unescape(ParseCtx *pc, const char *text, size_t n, Loc loc)
-{
-	char *s = pu_alloc(pc, n + 1), *p = s;
-
-	for (size_t i = 0; i < n; i++) {
-		if (text[i] == 0) {
-			err(pc, loc, "string contains a NUL byte");
-			break;
-		}
-		if (text[i] == '\\' && i + 1 < n) {
-			i++;
-			if (text[i] != '"' && text[i] != '\\')
-				err(pc, loc, "unknown escape '\\%c' in string (only \\\" and \\\\)",
-				    text[i]);
-		}
-		*p++ = text[i];
-	}
-	*p = 0;
-	return s;
-}
-
-/* ---- list builders --------------------------------------------------------- */
-
-NumList *pu_nums(ParseCtx *pc, NumList *l, Num x)
-{
-	if (!l)
-		l = pu_alloc(pc, sizeof *l);
-	l->v = grow(pc, l->v, l->n, &l->cap, sizeof *l->v);
-	l->v[l->n++] = x;
-	return l;
-}
-
-NameList *pu_names(ParseCtx *pc, NameList *l, Name x)
-{
-	if (!l)
-		l = pu_alloc(pc, sizeof *l);
-	l->v = grow(pc, l->v, l->n, &l->cap, sizeof *l->v);
-	l->v[l->n++] = x;
-	return l;
-}
-
-QAst *pu_qitem(ParseCtx *pc, QAst *q, QItem it)
-{
-	if (!q)
-		q = pu_alloc(pc, sizeof *q);
-	q->v = grow(pc, q->v, q->n, &q->cap, sizeof *q->v);
-	q->v[q->n++] = it;
-	return q;
-}
-
-AttrList *pu_attr(ParseCtx *pc, AttrList *l, AttrAst a)
-{
-	if (!l)
-		l = pu_alloc(pc, sizeof *l);
-	l->v = grow(pc, l->v, l->n, &l->cap, sizeof *l->v);
-	l->v[l->n++] = a;
-	return l;
-}
-
-TypeAst *pu_type(ParseCtx *pc, Name dtype, NumList *dims)
-{
-	TypeAst *t = pu_alloc(pc, sizeof *t);
-	t->dtype = dtype;
-	t->dims = dims;
-	return t;
-}
-
-TypeQ *pu_typeq(ParseCtx *pc, TypeAst *t, QAst *q)
-{
-	TypeQ *tq = pu_alloc(pc, sizeof *tq);
-	tq->type = t;
-	tq->q = q;
-	return tq;
-}
-
-Pair *pu_pair(ParseCtx *pc, Num lo, Num hi, Loc loc)
-{
-	Pair *p = pu_alloc(pc, sizeof *p);
-	p->lo = lo;
-	p->hi = hi;
-	p->loc = loc;
-	return p;
-}
-
-Num *pu_num(ParseCtx *pc, Num x)
-{
-	Num *p = pu_alloc(pc, sizeof *p);
-	*p = x;
-	return p;
-}
-
-Decor *pu_decor(ParseCtx *pc, Pair *range, Pair *calib, Pair *clip, Num *offset)
-{
-	Decor *d = pu_alloc(pc, sizeof *d);
-	d->range = range;
-	d->calib = calib;
-	d->clip = clip;
-	d->offset = offset;
-	return d;
-}
-
-InitAst *pu_init(ParseCtx *pc, Name *npy, NumList *vals)
-{
-	InitAst *in = pu_alloc(pc, sizeof *in);
-	if (npy)
-		in->npy = *npy;
-	in->vals = vals;
-	return in;
-}
 
 /* ---- numbers ----------------------------------------------------------------- */
 
@@ -270,10 +66,10 @@ static int want_int(ParseCtx *pc, const Num *x, int64_t lo, int64_t hi, const ch
 	int r = num_int(x, out);
 
 	if (r == NUM_NOT_INT)
-		err(pc, x->loc, "%s: %s must be an integer, not '%s'", vname, what, x->text);
+		pu_error(pc, x->loc, "%s: %s must be an integer, not '%s'", vname, what, x->text);
 	else if (r == NUM_RANGE || *out < lo || *out > hi)
-		err(pc, x->loc, "%s: %s %s is out of range [%lld, %lld]", vname, what, x->text,
-		    (long long)lo, (long long)hi);
+		pu_error(pc, x->loc, "%s: %s %s is out of range [%lld, %lld]", vname, what, x->text,
+		         (long long)lo, (long long)hi);
 	else
 		return 1;
 	return 0;
@@ -283,7 +79,7 @@ static int want_f32(ParseCtx *pc, const Num *x, const char *vname, const char *w
 {
 	if (num_f32(x, out))
 		return 1;
-	err(pc, x->loc, "%s: %s '%s' is not a finite f32", vname, what, x->text);
+	pu_error(pc, x->loc, "%s: %s '%s' is not a finite f32", vname, what, x->text);
 	return 0;
 }
 
@@ -299,8 +95,10 @@ static int is_broken(ParseCtx *pc, const char *s)
 
 static void mark_broken(ParseCtx *pc, Name n)
 {
+	NameList *broken = &pc->broken;
+
 	if (!is_broken(pc, n.s))
-		pu_names(pc, &pc->broken, n);
+		PU_APPEND(pc, broken, n);
 }
 
 /* A new value called n; -1 (reported) if the name is taken. */
@@ -309,7 +107,7 @@ static int define(ParseCtx *pc, Name n, ValueKind k)
 	int v = ir_value_find(pc->g, n.s);
 
 	if (v >= 0) {
-		err(pc, n.loc, "duplicate name '%s'", n.s);
+		pu_error(pc, n.loc, "duplicate name '%s'", n.s);
 		diag_note(pc->d, pc->g->vals[v].loc, "'%s' was first defined here", n.s);
 		return -1;
 	}
@@ -328,9 +126,9 @@ static int use(ParseCtx *pc, Name n)
 		for (int i = 0; i < pc->g->nval; i++)
 			ir_suggest_add(&sg, pc->g->vals[i].name);
 		if (sg.best)
-			err(pc, n.loc, "undefined name '%s'; did you mean '%s'?", n.s, sg.best);
+			pu_error(pc, n.loc, "undefined name '%s'; did you mean '%s'?", n.s, sg.best);
 		else
-			err(pc, n.loc, "undefined name '%s'", n.s);
+			pu_error(pc, n.loc, "undefined name '%s'", n.s);
 	}
 	return v;
 }
@@ -360,7 +158,7 @@ void pu_pending(ParseCtx *pc, Name name)
 
 void pu_syntax_error(ParseCtx *pc, Loc loc, const char *msg)
 {
-	err(pc, loc, "%s", msg);
+	pu_error(pc, loc, "%s", msg);
 	pc->err_loc = loc;
 	pc->err_bol = pc->tok_bol;
 	if (pc->pending.s)
@@ -378,13 +176,13 @@ static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *
 
 	*dt = ir_dtype_from_name(t->dtype.s);
 	if (*dt == DT_NONE) {
-		err(pc, t->dtype.loc, "%s: unknown dtype '%s' (expected f32, i8, i16, i32, i64 or u8)",
-		    vname, t->dtype.s);
+		pu_error(pc, t->dtype.loc, "%s: unknown dtype '%s' (expected f32, i8, i16, i32, i64 or u8)",
+		         vname, t->dtype.s);
 		ok = 0;
 	}
 	if (rank > IR_MAX_RANK) {
-		err(pc, t->dims->v[IR_MAX_RANK].loc, "%s: rank %d is more than %d", vname, rank,
-		    IR_MAX_RANK);
+		pu_error(pc, t->dims->v[IR_MAX_RANK].loc, "%s: rank %d is more than %d", vname, rank,
+		         IR_MAX_RANK);
 		return 0;
 	}
 	memset(sh, 0, sizeof *sh);
@@ -392,8 +190,8 @@ static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *
 	for (int i = 0; i < rank; i++) {
 		const Num *x = &t->dims->v[i];
 		if (num_int(x, &sh->d[i]) != NUM_OK || sh->d[i] < 1) {
-			err(pc, x->loc, "%s: a dimension must be an integer >= 1, not '%s'", vname,
-			    x->text);
+			pu_error(pc, x->loc, "%s: a dimension must be an integer >= 1, not '%s'", vname,
+			         x->text);
 			ok = 0;
 			continue;
 		}
@@ -402,14 +200,14 @@ static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *
 	}
 	if (ok && (big || numel > MAX_NUMEL)) {
 		char buf[160];
-		err(pc, t->dtype.loc, "%s: shape %s has more than 2^31 elements", vname,
-		    ir_shape_str(sh, buf, sizeof buf));
+		pu_error(pc, t->dtype.loc, "%s: shape %s has more than 2^31 elements", vname,
+		         ir_shape_str(sh, buf, sizeof buf));
 		ok = 0;
 	} else if (ok && numel * ir_dtype_size(*dt) > IR_MAX_TENSOR_BYTES) {
 		char buf[160];
-		err(pc, t->dtype.loc, "%s: %s%s has %lld bytes, more than the 2 GiB a tensor may "
-		    "have (docs/limits.md)", vname, t->dtype.s, ir_shape_str(sh, buf, sizeof buf),
-		    (long long)(numel * ir_dtype_size(*dt)));
+		pu_error(pc, t->dtype.loc, "%s: %s%s has %lld bytes, more than the 2 GiB a tensor may "
+		         "have (docs/limits.md)", vname, t->dtype.s, ir_shape_str(sh, buf, sizeof buf),
+		         (long long)(numel * ir_dtype_size(*dt)));
 		ok = 0;
 	}
 	return ok;
@@ -431,14 +229,14 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 		                   : strcmp(it->key.s, "zp") == 0   ? &zp
 		                   : strcmp(it->key.s, "axis") == 0 ? &axis : NULL;
 		if (!slot) {
-			err(pc, it->key.loc, "%s: unknown q parameter '%s' (expected scale, zp or axis)",
-			    vname, it->key.s);
+			pu_error(pc, it->key.loc, "%s: unknown q parameter '%s' (expected scale, zp or axis)",
+			         vname, it->key.s);
 			ok = 0;
 		} else if (*slot) {
-			err(pc, it->key.loc, "%s: q parameter '%s' given twice", vname, it->key.s);
+			pu_error(pc, it->key.loc, "%s: q parameter '%s' given twice", vname, it->key.s);
 			ok = 0;
 		} else if (slot != &scale && it->list) {
-			err(pc, it->list->loc, "%s: q parameter '%s' takes one integer", vname, it->key.s);
+			pu_error(pc, it->list->loc, "%s: q parameter '%s' takes one integer", vname, it->key.s);
 			ok = 0;
 		} else {
 			*slot = it;
@@ -447,7 +245,7 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 	if (!ok)
 		return 0;
 	if (!scale) {
-		err(pc, q->loc, "%s: q(...) needs a scale", vname);
+		pu_error(pc, q->loc, "%s: q(...) needs a scale", vname);
 		return 0;
 	}
 	int_limits(val->dt, &lo, &hi);
@@ -457,33 +255,33 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 	if (axis && !want_int(pc, &axis->num, 0, val->shape.rank - 1, vname, "q axis", &ax))
 		return 0;
 	if (!axis && scale->list) {
-		err(pc, scale->list->loc, "%s: a list of scales needs an axis (per-channel "
-		    "quantization)", vname);
+		pu_error(pc, scale->list->loc, "%s: a list of scales needs an axis (per-channel "
+		         "quantization)", vname);
 		return 0;
 	}
 	if (axis && !scale->list) {
-		err(pc, scale->num.loc, "%s: per-channel quantization (axis=%lld) needs a list "
-		    "of scales", vname, (long long)ax);
+		pu_error(pc, scale->num.loc, "%s: per-channel quantization (axis=%lld) needs a list "
+		         "of scales", vname, (long long)ax);
 		return 0;
 	}
 	if (axis && z != 0) {
-		err(pc, zp->num.loc, "%s: per-channel quantization has zero point 0", vname);
+		pu_error(pc, zp->num.loc, "%s: per-channel quantization has zero point 0", vname);
 		return 0;
 	}
 	int n = scale->list ? scale->list->n : 1;
 	const Num *nums = scale->list ? scale->list->v : &scale->num;
 	if (axis && n != val->shape.d[ax]) {
 		char buf[160];
-		err(pc, scale->list->loc, "%s: %d scales given, but dimension %lld of %s is %lld",
-		    vname, n, (long long)ax, ir_shape_str(&val->shape, buf, sizeof buf),
-		    (long long)val->shape.d[ax]);
+		pu_error(pc, scale->list->loc, "%s: %d scales given, but dimension %lld of %s is %lld",
+		         vname, n, (long long)ax, ir_shape_str(&val->shape, buf, sizeof buf),
+		         (long long)val->shape.d[ax]);
 		return 0;
 	}
 	float *s = pu_alloc(pc, (size_t)n * sizeof *s);
 	for (int i = 0; i < n && ok; i++)
 		if (!num_f32(&nums[i], &s[i]) || !(s[i] > 0)) {
-			err(pc, nums[i].loc, "%s: scale must be positive and finite, not '%s'", vname,
-			    nums[i].text);
+			pu_error(pc, nums[i].loc, "%s: scale must be positive and finite, not '%s'", vname,
+			         nums[i].text);
 			ok = 0;
 		}
 	if (!ok)
@@ -518,8 +316,8 @@ static int check_pair(ParseCtx *pc, const char *vname, const Pair *p, const char
 	    !want_f32(pc, &p->hi, vname, what, &out[1]))
 		return 0;
 	if (out[0] > out[1]) {
-		err(pc, p->loc, "%s: %s [%s, %s] is empty (low bound above high bound)", vname,
-		    what, p->lo.text, p->hi.text);
+		pu_error(pc, p->loc, "%s: %s [%s, %s] is empty (low bound above high bound)", vname,
+		         what, p->lo.text, p->hi.text);
 		return 0;
 	}
 	return 1;
@@ -554,8 +352,8 @@ static int apply_decor(ParseCtx *pc, int v, const Decor *dc)
 			val->offset = -1;
 			ok = 0;
 		} else if (!val->has_type) {
-			err(pc, dc->offset->loc, "%s: an @offset needs a type (': dtype[dims]')",
-			    val->name);
+			pu_error(pc, dc->offset->loc, "%s: an @offset needs a type (': dtype[dims]')",
+			         val->name);
 			ok = 0;
 		}
 	}
@@ -571,9 +369,9 @@ static void *inline_data(ParseCtx *pc, const Value *val, const NumList *l)
 	char buf[160];
 
 	if (l->n != numel) {
-		err(pc, l->loc, "%s: %d value%s given, %s%s needs %lld", val->name, l->n,
-		    l->n == 1 ? "" : "s", ir_dtype_name(val->dt),
-		    ir_shape_str(&val->shape, buf, sizeof buf), (long long)numel);
+		pu_error(pc, l->loc, "%s: %d value%s given, %s%s needs %lld", val->name, l->n,
+		         l->n == 1 ? "" : "s", ir_dtype_name(val->dt),
+		         ir_shape_str(&val->shape, buf, sizeof buf), (long long)numel);
 		return NULL;
 	}
 	unsigned char *data = ir_alloc(pc->g, (size_t)numel * (size_t)ir_dtype_size(val->dt));
@@ -618,10 +416,10 @@ static void *npy_data(ParseCtx *pc, const Value *val, Name path)
 		return NULL;
 	void *data = NULL;
 	if (a.dt != val->dt || !ir_shape_eq(&a.shape, &val->shape))
-		err(pc, path.loc, "%s: npy file has %s %s, declared %s%s", val->name,
-		    a.dt != val->dt ? "dtype" : "shape",
-		    a.dt != val->dt ? ir_dtype_name(a.dt) : ir_shape_str(&a.shape, b1, sizeof b1),
-		    ir_dtype_name(val->dt), ir_shape_str(&val->shape, b2, sizeof b2));
+		pu_error(pc, path.loc, "%s: npy file has %s %s, declared %s%s", val->name,
+		         a.dt != val->dt ? "dtype" : "shape",
+		         a.dt != val->dt ? ir_dtype_name(a.dt) : ir_shape_str(&a.shape, b1, sizeof b1),
+		         ir_dtype_name(val->dt), ir_shape_str(&val->shape, b2, sizeof b2));
 	else
 		data = memcpy(ir_alloc(pc->g, (size_t)ir_value_bytes(val)), a.data,
 		              (size_t)ir_value_bytes(val));
@@ -640,19 +438,19 @@ void pu_model(ParseCtx *pc, Name name)
 void pu_model_opt(ParseCtx *pc, Name key, Name value)
 {
 	if (strcmp(key.s, "requant") != 0)
-		err(pc, key.loc, "unknown model setting '%s' (expected requant)", key.s);
+		pu_error(pc, key.loc, "unknown model setting '%s' (expected requant)", key.s);
 	else if (strcmp(value.s, "float") == 0 || strcmp(value.s, "fixed") == 0)
 		pc->g->requant_float = value.s[1] == 'l';
 	else
-		err(pc, value.loc, "requant must be fixed or float, not '%s'", value.s);
+		pu_error(pc, value.loc, "requant must be fixed or float, not '%s'", value.s);
 }
 
 void pu_no_model(ParseCtx *pc)
 {
 	if (pc->ntokens == 0)
-		err(pc, loc_file(pc->file), "empty file: expected 'model NAME'");
+		pu_error(pc, loc_file(pc->file), "empty file: expected 'model NAME'");
 	else
-		err(pc, pc->first_loc, "expected 'model NAME' before the first statement");
+		pu_error(pc, pc->first_loc, "expected 'model NAME' before the first statement");
 }
 
 /* stmt : 'input' IDENT ':' type qparams? range? calib? clip? offset? */
@@ -682,10 +480,10 @@ void pu_const(ParseCtx *pc, Loc start, Name name, TypeQ *tq, InitAst *init)
 	pc->const_bytes += bytes; /* each at most 2 GiB: no overflow */
 	if (pc->const_bytes > IR_MAX_CONST_BYTES && !pc->const_over) {
 		pc->const_over = 1;
-		err(pc, name.loc, "%s: %s%s brings the model's constants to %lld bytes, more than the "
-		    "2 GiB (%lld bytes) they may have together (docs/limits.md)", val->name,
-		    ir_dtype_name(val->dt), ir_shape_str(&val->shape, b, sizeof b),
-		    (long long)pc->const_bytes, (long long)IR_MAX_CONST_BYTES);
+		pu_error(pc, name.loc, "%s: %s%s brings the model's constants to %lld bytes, more than the "
+		         "2 GiB (%lld bytes) they may have together (docs/limits.md)", val->name,
+		         ir_dtype_name(val->dt), ir_shape_str(&val->shape, b, sizeof b),
+		         (long long)pc->const_bytes, (long long)IR_MAX_CONST_BYTES);
 	}
 	if (init->npy.s) {
 		ir_vgrow((void **)&pc->npy, &pc->capnpy, pc->nnpy, sizeof *pc->npy);
@@ -744,7 +542,7 @@ static float *attr_f32(Attrs *a, int ai)
 static int apply_f32_attr(ParseCtx *pc, const char *vname, Attrs *a, int ai, const AttrAst *at)
 {
 	if (at->kind != AV_NUM) {
-		err(pc, at->key.loc, "%s: '%s' takes one number", vname, at->key.s);
+		pu_error(pc, at->key.loc, "%s: '%s' takes one number", vname, at->key.s);
 		return 0;
 	}
 	return want_f32(pc, &at->num, vname, at->key.s, attr_f32(a, ai));
@@ -772,15 +570,15 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			if (sg.best)
 				snprintf(hint, sizeof hint, "; did you mean '%s'?", sg.best);
 			if (ai < 0)
-				err(pc, at->key.loc, "%s: unknown attribute '%s'%s", vname, at->key.s, hint);
+				pu_error(pc, at->key.loc, "%s: unknown attribute '%s'%s", vname, at->key.s, hint);
 			else
-				err(pc, at->key.loc, "%s: %s has no attribute '%s'%s", vname, oi->name,
-				    at->key.s, hint);
+				pu_error(pc, at->key.loc, "%s: %s has no attribute '%s'%s", vname, oi->name,
+				         at->key.s, hint);
 			ok = 0;
 			continue;
 		}
 		if (seen & (1u << ai)) {
-			err(pc, at->key.loc, "%s: attribute '%s' given twice", vname, at->key.s);
+			pu_error(pc, at->key.loc, "%s: attribute '%s' given twice", vname, at->key.s);
 			ok = 0;
 			continue;
 		}
@@ -789,7 +587,7 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 		if (want == 0) {
 			int act = at->kind == AV_IDENT ? ir_act_from_name(at->ident.s) : -1;
 			if (act < 0 || (act != ACT_NONE && !(oi->flags & OPF_ACT))) {
-				err(pc, at->key.loc, "%s: '%s' takes none, relu or relu6", vname, at->key.s);
+				pu_error(pc, at->key.loc, "%s: '%s' takes none, relu or relu6", vname, at->key.s);
 				ok = 0;
 			} else {
 				a->act = (Act)act;
@@ -802,14 +600,14 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			continue;
 		}
 		if (at->kind == AV_IDENT) {
-			err(pc, at->ident.loc, "%s: '%s' takes integers, not a name", vname, at->key.s);
+			pu_error(pc, at->ident.loc, "%s: '%s' takes integers, not a name", vname, at->key.s);
 			ok = 0;
 			continue;
 		}
 		if (want == 1 && at->kind == AV_LIST && at->list && at->list->n == 1) {
 			/* [1] where 1 is meant (other lengths: the count below) */
-			err(pc, at->list->loc, "%s: '%s' takes one integer, not a list", vname,
-			    at->key.s);
+			pu_error(pc, at->list->loc, "%s: '%s' takes one integer, not a list", vname,
+			         at->key.s);
 			ok = 0;
 			continue;
 		}
@@ -818,11 +616,11 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 		int most = ai == AI_PADS ? 2 * IR_MAX_RANK : IR_MAX_RANK; /* a list's longest */
 		if ((want > 0 && n != want) || (want < 0 && n > most)) {
 			if (want > 0)
-				err(pc, at->key.loc, "%s: '%s' takes %d integer%s, got %d", vname,
-				    at->key.s, want, want == 1 ? "" : "s", n);
+				pu_error(pc, at->key.loc, "%s: '%s' takes %d integer%s, got %d", vname,
+				         at->key.s, want, want == 1 ? "" : "s", n);
 			else
-				err(pc, at->key.loc, "%s: '%s' takes at most %d integers, got %d", vname,
-				    at->key.s, most, n);
+				pu_error(pc, at->key.loc, "%s: '%s' takes at most %d integers, got %d", vname,
+				         at->key.s, most, n);
 			ok = 0;
 			continue;
 		}
@@ -866,16 +664,16 @@ void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name opname, NameList 
 		for (int k = 1; k < OP_COUNT; k++)
 			ir_suggest_add(&sg, ir_ops[k].name);
 		if (sg.best)
-			err(pc, opname.loc, "%s: unknown op '%s'; did you mean '%s'?", name.s, opname.s,
-			    sg.best);
+			pu_error(pc, opname.loc, "%s: unknown op '%s'; did you mean '%s'?", name.s, opname.s,
+			         sg.best);
 		else
-			err(pc, opname.loc, "%s: unknown op '%s'", name.s, opname.s);
+			pu_error(pc, opname.loc, "%s: unknown op '%s'", name.s, opname.s);
 		ok = 0;
 	}
 	for (int i = 0; i < args->n; i++) {
 		int u = use(pc, args->v[i]);
 		if (u == v) {
-			err(pc, args->v[i].loc, "'%s' is used in its own definition", name.s);
+			pu_error(pc, args->v[i].loc, "'%s' is used in its own definition", name.s);
 			u = -1;
 		}
 		if (u < 0)
@@ -886,11 +684,11 @@ void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name opname, NameList 
 	if (op != OP_NONE && (args->n < ir_ops[op].min_in || args->n > ir_ops[op].max_in)) {
 		const OpInfo *oi = &ir_ops[op];
 		if (oi->min_in == oi->max_in)
-			err(pc, opname.loc, "%s: %s takes %d operand%s, got %d", name.s, oi->name,
-			    oi->min_in, oi->min_in == 1 ? "" : "s", args->n);
+			pu_error(pc, opname.loc, "%s: %s takes %d operand%s, got %d", name.s, oi->name,
+			         oi->min_in, oi->min_in == 1 ? "" : "s", args->n);
 		else
-			err(pc, opname.loc, "%s: %s takes %d to %d operands, got %d", name.s, oi->name,
-			    oi->min_in, oi->max_in, args->n);
+			pu_error(pc, opname.loc, "%s: %s takes %d to %d operands, got %d", name.s, oi->name,
+			         oi->min_in, oi->max_in, args->n);
 		ok = 0;
 	}
 	ir_attrs_default_op(&a, op);
@@ -912,36 +710,13 @@ void pu_output(ParseCtx *pc, Loc start, NameList *names)
 		if (v < 0)
 			continue;
 		if (pc->g->vals[v].is_output)
-			err(pc, names->v[i].loc, "'%s' is already an output", names->v[i].s);
+			pu_error(pc, names->v[i].loc, "'%s' is already an output", names->v[i].s);
 		else
 			ir_add_output(pc->g, v);
 	}
 }
 
-/* ---- the driver ---------------------------------------------------------------------- */
-
-void pu_ctx_init(ParseCtx *pc, Graph *g, Diag *d, const char *dir)
-{
-	memset(pc, 0, sizeof *pc);
-	pc->g = g;
-	pc->d = d;
-	pc->file = g->file;
-	pc->dir = dir ? dir : "";
-	pc->line = pc->col = 1;
-	pc->errors0 = d->nerrors; /* earlier errors (another file) are not ours */
-}
-
-void pu_ctx_free(ParseCtx *pc)
-{
-	for (PChunk *c = pc->mem, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
-	pc->mem = NULL;
-	free(pc->npy);
-	pc->npy = NULL;
-	pc->nnpy = pc->capnpy = 0;
-}
+/* ---- checks of the whole file ----------------------------------------------------- */
 
 int pu_finish(ParseCtx *pc)
 {
@@ -955,7 +730,7 @@ int pu_finish(ParseCtx *pc)
 		val->data = npy_data(pc, val, pc->npy[i].path);
 	}
 	if (pc->ntokens > 0 && !pc->saw_output)
-		err(pc, loc_file(pc->file), "model '%s' has no 'output' statement", g->name);
+		pu_error(pc, loc_file(pc->file), "model '%s' has no 'output' statement", g->name);
 	if (pc->d->nerrors > pc->errors0)
 		return pc->d->nerrors - pc->errors0;
 	/* the arena a planned dump describes: every tensor, rounded to IR_ALIGN */
@@ -970,107 +745,4 @@ int pu_finish(ParseCtx *pc)
 	if (end > 0)
 		g->arena_size = end;
 	return 0;
-}
-
-static Graph *parse(const char *name, const char *dir, char *text, size_t len, int in_place,
-                    Diag *d)
-{
-	Graph *g = ir_graph_new(NULL);
-	ParseCtx pc;
-
-	g->file = ir_strdup(g, name);
-	pu_ctx_init(&pc, g, d, dir);
-	if (pu_scan(&pc, text, len, in_place) != 0 && d->nerrors == pc.errors0)
-		err(&pc, loc_file(g->file), "cannot parse the file");
-	int failed = pu_finish(&pc) > 0;
-	pu_ctx_free(&pc);
-	if (!failed)
-		failed = ir_verify(g, d) > 0;
-	if (failed) {
-		ir_graph_free(g);
-		return NULL;
-	}
-	return g;
-}
-
-Graph *fe_parse_string(const char *text, size_t len, const char *name, const char *dir,
-                       Diag *d)
-{
-	Diag local = {0};
-
-	if (!d)
-		d = &local;
-	if (!name)
-		name = "<string>";
-	if (len > MAX_FILE) {
-		diag_error(d, loc_file(name), "file is too large (%zu bytes; the limit is 1 GiB)", len);
-		return NULL;
-	}
-	return parse(name, dir, (char *)text, len, 0, d);
-}
-
-/* The folder part of path ("" for a bare name: npy paths are then used as
- * given, relative to the working directory, like the file itself). */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
-	char *dir = ir_xmalloc(n + 2);
-
-	if (slash && n == 0)
-		n = 1; /* "/model.qg": the root */
-	memcpy(dir, path, n);
-	dir[n] = 0;
-	return dir;
-}
-
-Graph *fe_parse_file(const char *path, Diag *d)
-{
-	Diag local = {0};
-	struct stat st;
-	size_t len = 0, cap;
-	FILE *f;
-
-	if (!d)
-		d = &local;
-	if (!(f = ir_open_input(path, "cannot read the model", d, loc_file(path))))
-		return NULL;
-	if (fstat(fileno(f), &st) != 0)
-		memset(&st, 0, sizeof st);
-	if (S_ISREG(st.st_mode) && st.st_size > MAX_FILE) {
-		diag_error(d, loc_file(path), "file is too large (%lld bytes; the limit is 1 GiB)",
-		           (long long)st.st_size);
-		fclose(f);
-		return NULL;
-	}
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 4096;
-	char *buf = ir_xmalloc(cap);
-	for (;;) {
-		if (len + 2 >= cap) {
-			cap *= 2;
-			buf = ir_xrealloc(buf, cap);
-		}
-		size_t got = fread(buf + len, 1, cap - 2 - len, f);
-		len += got;
-		if (len > MAX_FILE) {
-			diag_error(d, loc_file(path), "file is too large (the limit is 1 GiB)");
-			break;
-		}
-		if (got == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad)
-		diag_error(d, loc_file(path), "cannot read the model: read error");
-	if (bad || len > MAX_FILE) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = buf[len + 1] = 0;
-	char *dir = dir_of(path);
-	Graph *g = parse(path, dir, buf, len, 1, d);
-	free(dir);
-	free(buf);
-	return g;
 }
