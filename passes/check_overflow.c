@@ -26,8 +26,8 @@
  * to 32768, so long reductions cannot be proven in int32 — TFLite's 16x8
  * kernels accumulate in int64 (an int64 bias here) for that reason.
  *
- * add and mul have no accumulator but int32 intermediates (check_binary
- * says why they fit); concat only copies and requantizes.
+ * add and mul have no accumulator but int32 intermediates (check_binary in
+ * fam_elementwise.c says why they fit); concat only copies and requantizes.
  *
  * Where requantization multiplies by more than 1 (shift > 0), the
  * accumulator is first shifted left with saturation; that is noted, with

@@ -134,7 +134,7 @@ static DType prec_dtype(Precision p)
 
 /* ---- the pass ----------------------------------------------------------- */
 
-typedef QuantCtx Q;
+/* QuantCtx (rules.h): the graph, the conversions made so far, the uses. */
 
 static int slot(DType dt)
 {
@@ -169,7 +169,7 @@ static void note_no_range(const Graph *g, int v, Diag *d)
 
 /* v in storage type dt: v itself, or the result of a quantize / dequantize
  * node appended now (once per value and type). */
-static int convert(Q *q, int v, DType dt, Loc at)
+static int convert(QuantCtx *q, int v, DType dt, Loc at)
 {
 	Graph *g = q->g;
 	int *c;
@@ -222,7 +222,7 @@ static int convert(Q *q, int v, DType dt, Loc at)
 /* Constant operand v quantized per tensor to dt over its own [min, max]
  * (widened to contain 0): in place when this is its only reader, else into
  * a new constant made once per type.  Returns the value, or -1. */
-static int quantize_const(Q *q, int v, DType dt, Loc at)
+static int quantize_const(QuantCtx *q, int v, DType dt, Loc at)
 {
 	Graph *g = q->g;
 	int64_t cnt = ir_shape_numel(&g->vals[v].shape);
@@ -267,7 +267,7 @@ static int quantize_const(Q *q, int v, DType dt, Loc at)
 
 /* Every operand of add, mul and concat in dt: values converted, constants
  * quantized. */
-static int convert_rest(Q *q, Node *n, DType dt)
+static int convert_rest(QuantCtx *q, Node *n, DType dt)
 {
 	for (int k = 0; k < n->nin; k++) {
 		int v = n->in[k], x;
@@ -306,7 +306,7 @@ int pass_result_qparams(QuantCtx *q, Node *n, DType dt)
  * integer kernel at all is refused before the pass changes anything (see
  * pass_quantize); one with another integer kernel here, when its layer
  * comes. */
-static int no_kernel(Q *q, const Node *n, DType dt)
+static int no_kernel(QuantCtx *q, const Node *n, DType dt)
 {
 	diag_error(q->d, n->loc, "quantize: op %s has no %s kernel (compute '%s' in int8 or f32)",
 	           ir_ops[n->op].name, ir_dtype_name(dt), q->g->vals[n->out].name);
@@ -320,7 +320,7 @@ static unsigned dtype_prec(DType dt)
 
 /* The result of a layer computing in dt from x (already in dt): what all
  * ops share, then the family's rule. */
-static int quantize_result(Q *q, Node *n, DType dt)
+static int quantize_result(QuantCtx *q, Node *n, DType dt)
 {
 	Graph *g = q->g;
 	Value *x = &g->vals[n->in[0]], *y = &g->vals[n->out];
@@ -415,7 +415,7 @@ static int check_finite_consts(const Graph *g, const Precision *prec, Diag *d)
 }
 
 /* A graph input's type: that of the first layer reading it. */
-static int quantize_inputs(Q *q, const Precision *prec, Precision global)
+static int quantize_inputs(QuantCtx *q, const Precision *prec, Precision global)
 {
 	Graph *g = q->g;
 
@@ -454,7 +454,7 @@ static int quantize_inputs(Q *q, const Precision *prec, Precision global)
 
 /* Appends the nodes again in order, each preceded by the conversions its
  * first operand needs (nothing moves when no layer needs one). */
-static int rebuild(Q *q, const Precision *prec)
+static int rebuild(QuantCtx *q, const Precision *prec)
 {
 	Graph *g = q->g;
 	int nold = g->nnode, rc = 0;
@@ -507,7 +507,7 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	Precision global = ctx ? ctx->precision : PREC_INT8;
 	Precision *prec = ir_xmalloc((size_t)(g->nnode ? g->nnode : 1) * sizeof *prec);
 	int any = 0, rc = -1;
-	Q q = {g, d, g->nval, NULL, NULL};
+	QuantCtx q = {g, d, g->nval, NULL, NULL};
 
 	pass_node_precisions(g, ctx, prec);
 	for (int i = 0; i < g->nnode; i++)
