@@ -1,5 +1,6 @@
-/* ir/interp_eltwise.c — the reference kernels of add, sub, mul, div and
- * concat, in f32 and in integers (int8, int16; div f32 only).  Their
+/* ir/fam_elementwise.c — the elementwise family (add, sub, mul, div,
+ * concat) in the ir layer: the reference interpreter's checks and kernels,
+ * in f32 and in integers (int8, int16; div f32 only).  Their
  * definitions, per output element (the fixed-point parameters are those of
  * eltwise.c):
  *   add, sub, mul, div   broadcasting as NumPy: each operand element is
@@ -22,44 +23,11 @@
 #include <string.h>
 
 #include "eltwise.h"
-#include "interp_eltwise.h"
+#include "rules.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
 #endif
-
-static int32_t get(const void *p, DType dt, int64_t i)
-{
-	return dt == DT_I8 ? ((const int8_t *)p)[i] : ((const int16_t *)p)[i];
-}
-
-static void put(void *p, DType dt, int64_t i, int32_t v)
-{
-	if (dt == DT_I8)
-		((int8_t *)p)[i] = (int8_t)v;
-	else
-		((int16_t *)p)[i] = (int16_t)v;
-}
-
-static int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
-static int32_t wadd(int32_t a, int32_t b)
-{
-	return (int32_t)((uint32_t)a + (uint32_t)b);
-}
-
-static float act_f32(float v, Act act)
-{
-	if (act == ACT_NONE)
-		return v;
-	v = v < 0.0f ? 0.0f : v;
-	if (act == ACT_RELU6)
-		v = v > 6.0f ? 6.0f : v;
-	return v;
-}
 
 /* ---- add, sub, mul, div ------------------------------------------------------ */
 
@@ -69,7 +37,8 @@ static float binary_f32(Op op, float a, float b)
 	case OP_SUB: return a - b;
 	case OP_MUL: return a * b;
 	case OP_DIV: return a / b;
-	default: return a + b;
+	case OP_ADD: return a + b;
+	default: ICE("elementwise rules: %s", ir_ops[op].name);
 	}
 }
 
@@ -82,9 +51,9 @@ static int32_t binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_
 	else {
 		int32_t sa = ir_mbqm((int32_t)((uint32_t)av << p->left), p->mult[0], p->shift[0]);
 		int32_t sb = ir_mbqm((int32_t)((uint32_t)bv << p->left), p->mult[1], p->shift[1]);
-		r = wadd(sa, sb);
+		r = ir_wadd(sa, sb);
 	}
-	return clamp32(wadd(ir_mbqm(r, p->out_mult, p->out_shift), p->out_zp), p->lo, p->hi);
+	return ir_clamp32(ir_wadd(ir_mbqm(r, p->out_mult, p->out_shift), p->out_zp), p->lo, p->hi);
 }
 
 static void run_binary(const Graph *g, const Node *n, void *const *buf)
@@ -104,9 +73,10 @@ static void run_binary(const Graph *g, const Node *n, void *const *buf)
 	for (int64_t i = 0; i < total; i++) {
 		if (y->dt == DT_F32) {
 			float x0 = ((const float *)pa)[ia], x1 = ((const float *)pb)[ib];
-			((float *)py)[i] = act_f32(binary_f32(n->op, x0, x1), n->a.act);
+			((float *)py)[i] = ir_act_apply_f32(binary_f32(n->op, x0, x1), n->a.act);
 		} else
-			put(py, y->dt, i, binary_int(n, &p, get(pa, a->dt, ia), get(pb, b->dt, ib)));
+			ir_store_q(y->dt, py, i, binary_int(n, &p, ir_load_q(a->dt, pa, ia),
+			                                           ir_load_q(b->dt, pb, ib)));
 		/* the next output index, odometer style; operand offsets follow */
 		for (int k = ys->rank - 1; k >= 0; k--) {
 			ia += sa[k];
@@ -157,32 +127,32 @@ static void run_concat(const Graph *g, const Node *n, void *const *buf)
 				continue;
 			}
 			for (int64_t j = 0; j < xstep; j++) {
-				int32_t v = ir_mbqm(get(px, x->dt, o * xstep + j) - x->q.zp, mult, shift);
-				put(py, y->dt, o * ystep + off + j,
-				    clamp32(wadd(v, y->q.zp), ir_qmin(y->dt), ir_qmax(y->dt)));
+				int32_t v = ir_mbqm(ir_load_q(x->dt, px, o * xstep + j) - x->q.zp, mult, shift);
+				ir_store_q(y->dt, py, o * ystep + off + j,
+				    ir_clamp32(ir_wadd(v, y->q.zp), ir_qmin(y->dt), ir_qmax(y->dt)));
 			}
 		}
 		off += xstep;
 	}
 }
 
-void ir_interp_run_eltwise(const Graph *g, const Node *n, void *const *buf)
+static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
-	if (n->op == OP_CONCAT)
-		run_concat(g, n, buf);
-	else
-		run_binary(g, n, buf);
+	(void)rt;
+	(void)acc;
+	switch (n->op) {
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV: run_binary(g, n, buf); return;
+	case OP_CONCAT: run_concat(g, n, buf); return;
+	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
+	}
 }
 
 /* ---- checks ------------------------------------------------------------------ */
 
-#define BAD(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
-
-static int qok(const Value *v)
-{
-	return v->q.present && v->q.n == 1 && v->q.scale && v->q.scale[0] > 0 &&
-	       v->q.scale[0] <= FLT_MAX;
-}
+#define BAD IR_BAD
 
 /* Every operand and the result: all f32, or all of one integer type with
  * per-tensor parameters. */
@@ -196,14 +166,14 @@ static int check_types(const Graph *g, const Node *n, Diag *d)
 	if (y->dt != DT_F32 && n->op == OP_DIV)
 		return BAD("div: the interpreter has no kernel for a %s result (div computes in f32 only)",
 		           ir_dtype_name(y->dt));
-	if (y->dt != DT_F32 && !qok(y))
+	if (y->dt != DT_F32 && !ir_per_tensor_q(y))
 		return BAD("%s: result '%s' needs per-tensor quantization parameters", op, y->name);
 	for (int i = 0; i < n->nin; i++) {
 		const Value *x = &g->vals[n->in[i]];
 		if (x->dt != y->dt)
 			return BAD("%s: operand '%s' is %s, the result %s", op, x->name,
 			           ir_dtype_name(x->dt), ir_dtype_name(y->dt));
-		if (y->dt != DT_F32 && !qok(x))
+		if (y->dt != DT_F32 && !ir_per_tensor_q(x))
 			return BAD("%s: operand '%s' needs per-tensor quantization parameters", op, x->name);
 	}
 	return 0;
@@ -232,8 +202,9 @@ static int check_concat_shapes(const Graph *g, const Node *n, Diag *d)
 	return 0;
 }
 
-int ir_interp_check_eltwise(const Graph *g, const Node *n, Diag *d)
+static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 {
+	(void)rt;
 	if (n->op == OP_CONCAT) {
 		if (check_concat_shapes(g, n, d))
 			return -1;
@@ -247,3 +218,35 @@ int ir_interp_check_eltwise(const Graph *g, const Node *n, Diag *d)
 	}
 	return check_types(g, n, d);
 }
+
+#undef BAD
+
+/* concat of operands with the result's parameters copies bytes; add, sub,
+ * mul requantize in fixed point only. */
+static int requant_float_ok(const Graph *g, const Node *n)
+{
+	const Value *o = &g->vals[n->out];
+
+	if (g->vals[n->in[0]].dt == DT_F32)
+		return 1;
+	switch (n->op) {
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+		return 0;
+	case OP_CONCAT:
+		for (int k = 0; k < n->nin; k++)
+			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))
+				return 0;
+		return 1;
+	default:
+		ICE("elementwise rules: %s", ir_ops[n->op].name);
+	}
+}
+
+const IrRules ir_rules_elementwise = {
+	.check = check,
+	.run = run,
+	.requant_float_ok = requant_float_ok,
+};

@@ -1,11 +1,13 @@
-/* targets/lower_act.c — the kernels of clip, leaky_relu, sigmoid, tanh,
- * hard_sigmoid, hard_swish and softmax.  Each emits the float operations of
+/* targets/fam_activation.c — the activation family (relu, clip, leaky_relu,
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax) in the targets layer:
+ * their checks and kernels.  relu is max(x, 0) / max(x, zp) as a select.
+ * The others emit the float operations of
  * ir_act_f32 / the interpreter's softmax in the same order (sigmoid, tanh
  * and exp are calls of the runtime's qrt_sigmoidf, qrt_tanhf, qrt_expf,
  * which the interpreter calls too), and in int8 indexes the table operand
  * the quantize pass built, so interpreter and object agree bit for bit. */
-#include "lower_act.h"
 #include "act.h"
+#include "rules.h"
 
 static LLVMValueRef f32c(Cg *c, float v)
 {
@@ -207,17 +209,62 @@ static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	tgt_loop_close(c, &lo);
 }
 
-/* ---- entry points ---------------------------------------------------------------------- */
-
-int tgt_check_act(Cg *c, const Node *nd)
+static void lower_relu(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
-	return ir_interp_check_act(c->g, nd, c->d) ? 1 : 0;
+	const Graph *g = c->g;
+	const Value *xv = &g->vals[g->nodes[n].in[0]];
+	LLVMTypeRef t = tgt_type(c, xv->dt);
+	Loop l;
+	LLVMValueRef i = tgt_upto(c, &l, ir_shape_numel(&xv->shape));
+	LLVMValueRef v = tgt_load(c, t, x, i), lo, lt;
+
+	if (xv->dt == DT_F32) {
+		lo = LLVMConstReal(c->tf32, 0.0);
+		lt = LLVMBuildFCmp(c->b, LLVMRealOLT, v, lo, "");
+	} else {
+		lo = LLVMConstInt(t, (unsigned long long)xv->q.zp, 1);
+		lt = LLVMBuildICmp(c->b, LLVMIntSLT, v, lo, "");
+	}
+	tgt_store(c, LLVMBuildSelect(c->b, lt, lo, v, ""), y, i);
+	tgt_loop_close(c, &l);
 }
 
-void tgt_lower_act(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+/* ---- rules ------------------------------------------------------------------------------ */
+
+static int check(Cg *c, const Node *nd)
 {
-	if (c->g->nodes[n].op == OP_SOFTMAX)
-		lower_softmax(c, n, x, y);
-	else
-		lower_elementwise(c, n, x, y);
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+
+	if (tgt_check_fit(c, nd, ir_value_bytes(x) == ir_value_bytes(y)))
+		return 1;
+	if (nd->op != OP_RELU)
+		return ir_interp_check_act(c->g, nd, c->d) ? 1 : 0;
+	if (x->dt != y->dt || (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16))
+		return tgt_bad_types(c, nd, "these types");
+	if (x->dt != DT_F32 && !tgt_per_tensor(x))
+		return tgt_bad_types(c, nd, "an input without per-tensor quantization");
+	return 0;
 }
+
+static void lower(Cg *c, int n, LLVMValueRef fn)
+{
+	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
+
+	switch (c->g->nodes[n].op) {
+	case OP_RELU: lower_relu(c, n, x, y); break;
+	case OP_SOFTMAX: lower_softmax(c, n, x, y); break;
+	case OP_CLIP:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH: lower_elementwise(c, n, x, y); break;
+	default: ICE("activation rules: %s", ir_ops[c->g->nodes[n].op].name);
+	}
+}
+
+const TgtRules tgt_rules_activation = {
+	.check = check,
+	.lower = lower,
+};

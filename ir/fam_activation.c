@@ -1,7 +1,10 @@
-/* ir/interp_act.c — clip, leaky_relu, sigmoid, tanh, hard_sigmoid,
- * hard_swish and softmax: their float arithmetic, the compile-time tables
- * of their int8 forms, and the interpreter's kernels (ir/act.h).
+/* ir/fam_activation.c — the activation family (relu, clip, leaky_relu,
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax) in the ir layer: the
+ * float arithmetic and the compile-time int8 tables of all but relu
+ * (ir/act.h: the quantize pass and the backend use them too), and the
+ * reference interpreter's checks and kernels, every precision.
  *
+ * relu: f32 x < 0 ? 0 : x; int max(x, zp) (relu keeps its input's q).
  * int8 element-wise ops other than clip read a 256-entry table the quantize
  * pass stored as their second operand (so the backend indexes the very same
  * bytes).  clip keeps its input's parameters and clamps in the quantized
@@ -13,6 +16,7 @@
 
 #include "act.h"
 #include "qrt.h"
+#include "rules.h"
 
 int ir_act_is_table_op(Op op)
 {
@@ -131,15 +135,11 @@ void ir_softmax_dims(const Shape *s, int64_t axis, int64_t *outer, int64_t *len,
 	}
 }
 
+/* ---- the interpreter ------------------------------------------------------------ */
+
 /* ---- checks ------------------------------------------------------------------ */
 
-#define BAD(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
-
-static int per_tensor(const Value *v)
-{
-	return v->q.present && v->q.n == 1 && v->q.scale && v->q.scale[0] > 0 &&
-	       v->q.scale[0] <= FLT_MAX;
-}
+#define BAD IR_BAD
 
 static int check_table(const Graph *g, const Node *n, Diag *d)
 {
@@ -181,7 +181,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 	if (x->dt == DT_F32)
 		return n->nin == 1 ? 0 : BAD("%s: a float %s takes one operand", op, op);
 	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16)) {
-		if (!per_tensor(x) || !per_tensor(o) || x->q.zp != o->q.zp ||
+		if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o) || x->q.zp != o->q.zp ||
 		    x->q.scale[0] != o->q.scale[0])
 			return BAD("%s: result '%s' must keep the quantization of '%s'", op, o->name,
 			           x->name);
@@ -189,7 +189,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 	}
 	if (x->dt != DT_I8)
 		return BAD("%s: no kernel for %s input", op, ir_dtype_name(x->dt));
-	if (!per_tensor(x) || !per_tensor(o))
+	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
 		return BAD("%s: quantized operands need per-tensor parameters", op);
 	return check_table(g, n, d);
 }
@@ -260,19 +260,60 @@ static void clip_int(const Node *n, const Value *x, const void *xb, void *yb)
 	}
 }
 
-void ir_interp_run_act(const Graph *g, const Node *n, void *const *buf)
+/* relu: x < 0 ? 0 : x in f32, max(x, zp) in integers; one loop. */
+IR_INLINE void relu(Prec p, int64_t cnt, int32_t zp, const void *x, void *out)
+{
+	for (int64_t i = 0; i < cnt; i++)
+		switch (p) {
+		case P_F32: {
+			const float v = ((const float *)x)[i];
+			((float *)out)[i] = v < 0.0f ? 0.0f : v;
+			break;
+		}
+		case P_S8: {
+			const int8_t v = ((const int8_t *)x)[i];
+			((int8_t *)out)[i] = v < zp ? (int8_t)zp : v;
+			break;
+		}
+		case P_S16: {
+			const int16_t v = ((const int16_t *)x)[i];
+			((int16_t *)out)[i] = v < zp ? (int16_t)zp : v;
+			break;
+		}
+		}
+}
+
+static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
 	const Value *x = &g->vals[n->in[0]];
 	const void *xb = buf[n->in[0]];
 	void *yb = buf[n->out];
 	int64_t cnt = ir_shape_numel(&x->shape);
 
-	if (n->op == OP_SOFTMAX) {
+	(void)acc;
+	switch (n->op) {
+	case OP_RELU:
+		switch (rt->prec) {
+		case P_F32: relu(P_F32, cnt, x->q.zp, xb, yb); break;
+		case P_S8: relu(P_S8, cnt, x->q.zp, xb, yb); break;
+		case P_S16: relu(P_S16, cnt, x->q.zp, xb, yb); break;
+		}
+		return;
+	case OP_SOFTMAX:
 		if (x->dt == DT_F32)
 			softmax_f32(&x->shape, n->a.axis, xb, yb);
 		else
 			softmax_s8(&x->shape, n->a.axis, xb, buf[n->in[1]], yb);
 		return;
+	case OP_CLIP:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH:
+		break;
+	default:
+		ICE("activation rules: %s", ir_ops[n->op].name);
 	}
 	if (x->dt == DT_F32) {
 		for (int64_t i = 0; i < cnt; i++)
@@ -287,3 +328,36 @@ void ir_interp_run_act(const Graph *g, const Node *n, void *const *buf)
 	for (int64_t i = 0; i < cnt; i++)
 		((int8_t *)yb)[i] = t[((const int8_t *)xb)[i] + 128];
 }
+
+static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
+
+	if (n->op != OP_RELU)
+		return ir_interp_check_act(g, n, d);
+	if (ir_shape_numel(&o->shape) != ir_shape_numel(&x->shape))
+		return IR_BAD("relu: result and input differ in size");
+	return ir_interp_check_keepq(g, n, rt, d);
+}
+
+/* relu and clip keep their parameters, the int8 tables hold float mode's
+ * results already; softmax has no float mode. */
+static int requant_float_ok(const Graph *g, const Node *n)
+{
+	return n->op != OP_SOFTMAX || g->vals[n->in[0]].dt == DT_F32;
+}
+
+static void verify(const Graph *g, const Node *n, Diag *d)
+{
+	(void)g;
+	if (n->op == OP_CLIP && n->a.min > n->a.max)
+		diag_error(d, n->loc, "clip: min %.9g is above max %.9g", (double)n->a.min,
+		           (double)n->a.max);
+}
+
+const IrRules ir_rules_activation = {
+	.check = check,
+	.run = run,
+	.requant_float_ok = requant_float_ok,
+	.verify = verify,
+};
