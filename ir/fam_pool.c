@@ -382,8 +382,16 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	}
 }
 
+/* maxpool2d's dilation came later: dumps without one stay as they were. */
+static int print_attr(const Node *n, int ai)
+{
+	return !(ai == AI_DILATION && n->op == OP_MAXPOOL2D && n->a.dilation[0] == 1 &&
+	         n->a.dilation[1] == 1);
+}
+
 const IrRules ir_rules_pool = {
 	.check = check,
 	.run = run,
 	.requant_float_ok = requant_float_ok,
+	.print_attr = print_attr,
 };

@@ -526,9 +526,17 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	return 1;
 }
 
+/* A conv2d without a fused pool prints as it did before fuse-pool. */
+static int print_attr(const Node *n, int ai)
+{
+	return !((ai == AI_POOL || ai == AI_POOL_STRIDE || ai == AI_POOL_PAD ||
+	          ai == AI_POOL_DILATION) && !ir_has_pool(n));
+}
+
 const IrRules ir_rules_weighted = {
 	.check = check,
 	.prepare = prepare,
 	.run = run,
 	.requant_float_ok = requant_float_ok,
+	.print_attr = print_attr,
 };

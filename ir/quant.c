@@ -244,7 +244,7 @@ void ir_node_requant(const Graph *g, const Node *n, int32_t *mult, int *shift)
 	int64_t oc, c;
 	double s_in, s_w, s_out;
 
-	if (n->op != OP_CONV2D && n->op != OP_DENSE)
+	if (!(ir_ops[n->op].flags & OPF_WEIGHTS))
 		ICE("node_requant: %s has no weights", ir_ops[n->op].name);
 	qi = need_q(g, n, n->in[0], "input");
 	qw = need_q(g, n, n->in[1], "weight");

@@ -49,6 +49,11 @@ typedef struct IrRules {
 	 * requantization or with one that float mode defines. */
 	int (*requant_float_ok)(const Graph *g, const Node *n);
 
+	/* printer (ir/print.c) */
+	/* Whether attribute ai (AI_*, one the op's row accepts) prints: 0 for
+	 * one added later whose default older dumps omit.  NULL: all print. */
+	int (*print_attr)(const Node *n, int ai);
+
 	/* verifier (ir/verify.c) */
 	/* Checks of the attributes' values beyond their presence; diagnoses
 	 * into d.  NULL: none. */
