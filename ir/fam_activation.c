@@ -1,10 +1,14 @@
 /* ir/fam_activation.c — the activation family (relu, clip, leaky_relu,
- * sigmoid, tanh, hard_sigmoid, hard_swish, softmax) in the ir layer: the
- * float arithmetic and the compile-time int8 tables of all but relu
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs) in the ir layer:
+ * the float arithmetic and the compile-time int8 tables of all but relu and abs
  * (ir/act.h: the quantize pass and the backend use them too), and the
  * reference interpreter's checks and kernels, every precision.
  *
  * relu: f32 x < 0 ? 0 : x; int max(x, zp) (relu keeps its input's q).
+ * abs: f32 x with its sign bit cleared (NaN stays NaN); int
+ * clamp(zp_o + mbqm(|x - zp_x|, M)), M = s_x / s_o, at the result's own
+ * parameters (TFLite's Requantize, as quantize from i8/i16).
+ *
  * int8 element-wise ops other than clip read a 256-entry table the quantize
  * pass stored as their second operand (so the backend indexes the very same
  * bytes).  clip keeps its input's parameters and clamps in the quantized
@@ -283,6 +287,28 @@ IR_INLINE void relu(Prec p, int64_t cnt, int32_t zp, const void *x, void *out)
 		}
 }
 
+/* abs: f32 the sign bit cleared; int |x - zp_x| requantized to the
+ * result's parameters as quantize's i8/i16 Requantize. */
+static void run_abs(const NodeRt *rt, const Value *x, const Value *o, const void *xb, void *yb)
+{
+	const int64_t cnt = ir_shape_numel(&x->shape);
+
+	if (x->dt == DT_F32) {
+		for (int64_t i = 0; i < cnt; i++) {
+			uint32_t u;
+			memcpy(&u, (const float *)xb + i, 4);
+			u &= 0x7fffffffu;
+			memcpy((float *)yb + i, &u, 4);
+		}
+		return;
+	}
+	for (int64_t i = 0; i < cnt; i++) {
+		int32_t v = ir_load_q(x->dt, xb, i) - x->q.zp; /* |v| <= 65535 */
+		ir_store_q(o->dt, yb, i, ir_requant_acc((uint32_t)(v < 0 ? -v : v), 0, rt->mult[0],
+		                                        rt->shift[0], o->q.zp, rt->lo, rt->hi));
+	}
+}
+
 static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
 	const Value *x = &g->vals[n->in[0]];
@@ -298,6 +324,9 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 		case P_S8: relu(P_S8, cnt, x->q.zp, xb, yb); break;
 		case P_S16: relu(P_S16, cnt, x->q.zp, xb, yb); break;
 		}
+		return;
+	case OP_ABS:
+		run_abs(rt, x, &g->vals[n->out], xb, yb);
 		return;
 	case OP_SOFTMAX:
 		if (x->dt == DT_F32)
@@ -329,10 +358,32 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 		((int8_t *)yb)[i] = t[((const int8_t *)xb)[i] + 128];
 }
 
+/* abs: the input's shape and storage type; quantized, its own per-tensor
+ * parameters, the requantization's multiplier s_x / s_o in rt. */
+static int check_abs(const Graph *g, const Node *n, NodeRt *rt, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
+
+	if (!ir_shape_eq(&x->shape, &o->shape) || o->dt != x->dt)
+		return IR_BAD("abs: result and input differ in type or shape");
+	if (x->dt == DT_F32)
+		return 0;
+	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
+		return IR_BAD("abs: quantized operands need per-tensor parameters");
+	rt->lo = ir_qmin(o->dt);
+	rt->hi = ir_qmax(o->dt);
+	rt->mult = ir_xcalloc(1, sizeof *rt->mult);
+	rt->shift = ir_xcalloc(1, sizeof *rt->shift);
+	ir_quantize_multiplier((double)x->q.scale[0] / (double)o->q.scale[0], rt->mult, rt->shift);
+	return 0;
+}
+
 static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 {
 	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
 
+	if (n->op == OP_ABS)
+		return check_abs(g, n, rt, d);
 	if (n->op != OP_RELU)
 		return ir_interp_check_act(g, n, d);
 	if (ir_shape_numel(&o->shape) != ir_shape_numel(&x->shape))
@@ -341,10 +392,11 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 }
 
 /* relu and clip keep their parameters, the int8 tables hold float mode's
- * results already; softmax has no float mode. */
+ * results already; softmax and abs (a fixed-point requantization) have no
+ * float mode. */
 static int requant_float_ok(const Graph *g, const Node *n)
 {
-	return n->op != OP_SOFTMAX || g->vals[n->in[0]].dt == DT_F32;
+	return (n->op != OP_SOFTMAX && n->op != OP_ABS) || g->vals[n->in[0]].dt == DT_F32;
 }
 
 static void verify(const Graph *g, const Node *n, Diag *d)
