@@ -33,7 +33,7 @@ int ir_act_is_op(Op op)
 	return op == OP_CLIP || op == OP_SOFTMAX || ir_act_is_table_op(op);
 }
 
-/* The backend emits these operations in this order (targets/lower_act.c). */
+/* The backend emits these operations in this order (targets/fam_activation.c). */
 float ir_act_f32(Op op, const Attrs *a, float x)
 {
 	float t;

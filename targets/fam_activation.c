@@ -1,12 +1,12 @@
 /* targets/fam_activation.c — the activation family (relu, clip, leaky_relu,
  * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs) in the targets
  * layer: their checks and kernels.  relu is max(x, 0) / max(x, zp) as a
- * select; abs below.
- * The others emit the float operations of
- * ir_act_f32 / the interpreter's softmax in the same order (sigmoid, tanh
- * and exp are calls of the runtime's qrt_sigmoidf, qrt_tanhf, qrt_expf,
- * which the interpreter calls too), and in int8 indexes the table operand
- * the quantize pass built, so interpreter and object agree bit for bit. */
+ * select; abs is described at lower_abs.  The others emit the float
+ * operations of ir_act_f32 / the interpreter's softmax in the same order
+ * (sigmoid, tanh and exp are calls of the runtime's qrt_sigmoidf,
+ * qrt_tanhf, qrt_expf, which the interpreter calls too), and in int8 index
+ * the table operand the quantize pass built, so interpreter and object
+ * agree bit for bit. */
 #include "act.h"
 #include "rules.h"
 
@@ -69,7 +69,7 @@ static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
 		t = sel_gt(c, t, hi, hi, t);
 		return LLVMBuildFDiv(b, LLVMBuildFMul(b, x, t, ""), hi, "");
 	default:
-		ICE("lower_act: %s is not element-wise", ir_ops[nd->op].name);
+		ICE("activation rules: %s is not element-wise", ir_ops[nd->op].name);
 	}
 }
 

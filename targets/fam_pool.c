@@ -125,7 +125,7 @@ static LLVMValueRef average(Cg *c, const Pool *p, const Value *xv, LLVMValueRef 
 		return LLVMBuildFDiv(b, acc, div, "");
 	}
 	if (p->fm != 0) {
-		/* as interp_pool.c's gavg_float: (sum - zp * N) in wrapping i32 */
+		/* as ir/fam_pool.c's gavg_float: (sum - zp * N) in wrapping i32 */
 		Requant rq = {0, p->fzp, -128, 127};
 		int32_t zn = (int32_t)((uint32_t)xv->q.zp * (uint32_t)(p->h * p->w));
 		acc = LLVMBuildSub(b, acc, tgt_c32(c, zn), "");
