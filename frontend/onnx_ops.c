@@ -686,6 +686,7 @@ static int lower_sigmoid(Imp *im) { return lower_act(im, OP_SIGMOID); }
 static int lower_tanh(Imp *im) { return lower_act(im, OP_TANH); }
 static int lower_hard_sigmoid(Imp *im) { return lower_act(im, OP_HARD_SIGMOID); }
 static int lower_hard_swish(Imp *im) { return lower_act(im, OP_HARD_SWISH); }
+static int lower_abs(Imp *im) { return lower_act(im, OP_ABS); }
 
 /* Softmax: along `axis` (default -1) from opset 13; before, over the dims
  * from `axis` (default 1) on as one, which is the same only for the last. */
@@ -849,6 +850,7 @@ static int lower_transpose(Imp *im)
 /* Sorted by op type; docs/onnx.md lists the same operators. */
 const OnnxOp oi_ops[] = {
 	/* op type              fold (constant inputs)      lower (run-time inputs) */
+	{"Abs",                 NULL,                       lower_abs},
 	{"Add",                 oi_fold_binary,             lower_add},
 	{"AveragePool",         NULL,                       lower_avgpool},
 	{"BatchNormalization",  NULL,                       lower_batchnorm},

@@ -1,7 +1,7 @@
 /* ir/act.h — the activations and softmax (clip, leaky_relu, sigmoid, tanh,
  * hard_sigmoid, hard_swish, softmax): their float arithmetic, the int8
- * lookup tables the quantize pass builds, and the interpreter's kernels
- * (ir/interp_act.c).  The backend (targets/lower_act.c) emits the same
+ * lookup tables the quantize pass builds, and the interpreter's check
+ * (ir/fam_activation.c).  The backend (targets/fam_activation.c) emits the same
  * float operations in the same order and indexes the same tables, so the
  * two agree bit for bit. */
 #ifndef QUANTC_ACT_H
@@ -38,9 +38,8 @@ void ir_clip_bounds(const Attrs *a, DType dt, float scale, int32_t zp, int32_t *
 /* softmax's axis as [outer, len, inner] of x's shape (axis normalized). */
 void ir_softmax_dims(const Shape *s, int64_t axis, int64_t *outer, int64_t *len, int64_t *inner);
 
-/* The interpreter's kernels: check once (0, or -1 diagnosed), then run
- * with buf[v] the storage of value v. */
+/* The interpreter's check of one of these ops (0, or -1 diagnosed); the
+ * backend's too. */
 int ir_interp_check_act(const Graph *g, const Node *n, Diag *d);
-void ir_interp_run_act(const Graph *g, const Node *n, void *const *buf);
 
 #endif

@@ -1,6 +1,6 @@
 /* ir/eltwise.h — the arithmetic of add, sub, mul, div and concat shared by
  * infer-shapes, propagate-ranges, check-overflow, the reference interpreter
- * (ir/interp_eltwise.c) and the backend (targets/lower_eltwise.c): the
+ * (ir/fam_elementwise.c, where it lives) and the backend (targets/fam_elementwise.c): the
  * broadcasting rule, and the fixed-point parameters of the quantized
  * kernels, computed in one place so that interpreter and backend agree by
  * construction. */

@@ -19,6 +19,7 @@
 
 #include "ir.h"
 #include "npy.h"
+#include "rules.h"
 
 static void pfloat(FILE *f, float x)
 {
@@ -199,13 +200,8 @@ static void pattrs(FILE *f, const Node *n)
 	for (int ai = 0; ai < AI_COUNT; ai++) {
 		if (!(mask & (1u << ai)))
 			continue;
-		/* maxpool2d's dilation came later: dumps without one stay as they were */
-		if (ai == AI_DILATION && n->op == OP_MAXPOOL2D && a->dilation[0] == 1 &&
-		    a->dilation[1] == 1)
-			continue;
-		/* a conv2d without a fused pool prints as it always did */
-		if ((ai == AI_POOL || ai == AI_POOL_STRIDE || ai == AI_POOL_PAD ||
-		     ai == AI_POOL_DILATION) && !ir_has_pool(n))
+		/* attributes added later print only when set (the family's rule) */
+		if (ir_rules_of(n->op)->print_attr && !ir_rules_of(n->op)->print_attr(n, ai))
 			continue;
 		fprintf(f, "%s%s = ", first ? " { " : ", ", ir_attrs[ai].name);
 		first = 0;

@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "ir.h"
+#include "rules.h"
 #include "qrt.h"
 
 void ir_quantize_multiplier(double m, int32_t *mult, int *shift)
@@ -243,7 +244,7 @@ void ir_node_requant(const Graph *g, const Node *n, int32_t *mult, int *shift)
 	int64_t oc, c;
 	double s_in, s_w, s_out;
 
-	if (n->op != OP_CONV2D && n->op != OP_DENSE)
+	if (!(ir_ops[n->op].flags & OPF_WEIGHTS))
 		ICE("node_requant: %s has no weights", ir_ops[n->op].name);
 	qi = need_q(g, n, n->in[0], "input");
 	qw = need_q(g, n, n->in[1], "weight");
@@ -285,48 +286,6 @@ int32_t ir_requant_float(int32_t acc, float m, int32_t zp, int32_t lo, int32_t h
 	return (int32_t)v + zp;
 }
 
-static int same_qp(const QParams *a, const QParams *b)
-{
-	return a->present && b->present && a->n == 1 && b->n == 1 && a->zp == b->zp &&
-	       a->scale[0] == b->scale[0];
-}
-
-/* Whether node n, whose first operand is an integer, computes without a
- * requantization or with one that float mode defines. */
-static int float_mode_ok(const Graph *g, const Node *n)
-{
-	const Value *o = &g->vals[n->out];
-
-	switch (n->op) {
-	case OP_CONV2D:
-	case OP_DENSE:
-		return g->vals[n->in[0]].dt == DT_I8;
-	case OP_DEQUANTIZE:
-	case OP_RELU:
-	case OP_MAXPOOL2D:
-	case OP_FLATTEN:
-	case OP_RESHAPE:
-	case OP_CLIP:
-	case OP_PAD:
-	case OP_TRANSPOSE:
-	case OP_LEAKY_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_HARD_SIGMOID:
-	case OP_HARD_SWISH:
-		return 1;
-	case OP_GLOBAL_AVGPOOL: /* onnxruntime's QLinearGlobalAveragePool */
-		return o->dt == DT_I8;
-	case OP_CONCAT:
-		for (int k = 0; k < n->nin; k++)
-			if (!same_qp(&g->vals[n->in[k]].q, &o->q))
-				return 0;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 int ir_check_requant_float(const Graph *g, Diag *d)
 {
 	int bad = 0;
@@ -335,14 +294,13 @@ int ir_check_requant_float(const Graph *g, Diag *d)
 		return 0;
 	for (int i = 0; i < g->nnode; i++) {
 		const Node *n = &g->nodes[i];
-		DType xt = g->vals[n->in[0]].dt, ot = g->vals[n->out].dt;
+		DType xt = g->vals[n->in[0]].dt;
 		int ok;
 		if (n->op == OP_NONE)
 			continue;
-		if (xt == DT_F32)
-			ok = n->op != OP_QUANTIZE || ot == DT_I8;
-		else
-			ok = xt == DT_I8 && float_mode_ok(g, n);
+		/* whether it computes without a requantization or with one
+		 * that float mode defines: its family's rule */
+		ok = (xt == DT_F32 || xt == DT_I8) && ir_rules_of(n->op)->requant_float_ok(g, n);
 		if (ok)
 			continue;
 		diag_error(d, n->loc, "--requant float supports int8 conv2d, dense, quantize (from "

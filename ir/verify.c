@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "ir.h"
+#include "rules.h"
 
 static int check_type(Graph *g, int v, Diag *d)
 {
@@ -77,11 +78,9 @@ static int shares_ok(const Graph *g, const Node *nd)
 {
 	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
 
-	if (nd->op == OP_FLATTEN || nd->op == OP_RESHAPE)
+	if (ir_ops[nd->op].flags & OPF_VIEW)
 		return x->offset == y->offset;
-	return (nd->op == OP_RELU || nd->op == OP_CLIP || nd->op == OP_LEAKY_RELU ||
-	        nd->op == OP_SIGMOID || nd->op == OP_TANH || nd->op == OP_HARD_SIGMOID ||
-	        nd->op == OP_HARD_SWISH) && x->offset == y->offset && x->dt == y->dt;
+	return (ir_ops[nd->op].flags & OPF_INPLACE) && x->offset == y->offset && x->dt == y->dt;
 }
 
 /* Every value typed, and some computed value in an integer type (a
@@ -150,9 +149,8 @@ int ir_verify(Graph *g, Diag *d)
 		}
 		if (nd->a.act != ACT_NONE && !(oi->flags & OPF_ACT))
 			diag_error(d, nd->loc, "%s cannot carry a fused activation", oi->name);
-		if (nd->op == OP_CLIP && nd->a.min > nd->a.max)
-			diag_error(d, nd->loc, "clip: min %.9g is above max %.9g", (double)nd->a.min,
-			           (double)nd->a.max);
+		if (ir_rules_of(nd->op)->verify)
+			ir_rules_of(nd->op)->verify(g, nd, d);
 	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind == VK_TEMP && (g->vals[v].def < 0 || g->vals[v].def >= g->nnode))

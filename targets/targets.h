@@ -200,16 +200,8 @@ int tgt_x86_f32_lanes(const TgtMachine *m);
  * interpreter's 16 partial sums in a vector); 1 when it emitted the body,
  * 0 (nothing emitted) for an integer dense. */
 int tgt_dense_f32(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
-/* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
- * type checks (1 after a diagnostic), and the kernel body over x and y. */
-int tgt_check_pool(Cg *c, const Node *nd);
-void tgt_lower_pool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
-/* add, mul and concat (lower_eltwise.c) read several tensors: their kernel
- * is void(ptr in0, ptr y, ptr in1, ..., ptr in_{nin-1}), and the body
- * passes one pointer per parameter.  tgt_check_eltwise returns 1 after a
- * diagnostic if the node cannot be compiled. */
-int tgt_check_eltwise(Cg *c, const Node *nd);
-void tgt_lower_eltwise(Cg *c, int n, LLVMValueRef fn);
+/* The other ops' checks and kernels: their families' rules (rules.h,
+ * fam_<family>.c). */
 
 /* Builder helpers shared by the lowering files. */
 typedef struct {

@@ -1,11 +1,14 @@
-/* targets/lower_act.c — the kernels of clip, leaky_relu, sigmoid, tanh,
- * hard_sigmoid, hard_swish and softmax.  Each emits the float operations of
- * ir_act_f32 / the interpreter's softmax in the same order (sigmoid, tanh
- * and exp are calls of the runtime's qrt_sigmoidf, qrt_tanhf, qrt_expf,
- * which the interpreter calls too), and in int8 indexes the table operand
- * the quantize pass built, so interpreter and object agree bit for bit. */
-#include "lower_act.h"
+/* targets/fam_activation.c — the activation family (relu, clip, leaky_relu,
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs) in the targets
+ * layer: their checks and kernels.  relu is max(x, 0) / max(x, zp) as a
+ * select; abs is described at lower_abs.  The others emit the float
+ * operations of ir_act_f32 / the interpreter's softmax in the same order
+ * (sigmoid, tanh and exp are calls of the runtime's qrt_sigmoidf,
+ * qrt_tanhf, qrt_expf, which the interpreter calls too), and in int8 index
+ * the table operand the quantize pass built, so interpreter and object
+ * agree bit for bit. */
 #include "act.h"
+#include "rules.h"
 
 static LLVMValueRef f32c(Cg *c, float v)
 {
@@ -66,7 +69,7 @@ static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
 		t = sel_gt(c, t, hi, hi, t);
 		return LLVMBuildFDiv(b, LLVMBuildFMul(b, x, t, ""), hi, "");
 	default:
-		ICE("lower_act: %s is not element-wise", ir_ops[nd->op].name);
+		ICE("activation rules: %s is not element-wise", ir_ops[nd->op].name);
 	}
 }
 
@@ -207,17 +210,100 @@ static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	tgt_loop_close(c, &lo);
 }
 
-/* ---- entry points ---------------------------------------------------------------------- */
-
-int tgt_check_act(Cg *c, const Node *nd)
+static void lower_relu(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
-	return ir_interp_check_act(c->g, nd, c->d) ? 1 : 0;
+	const Graph *g = c->g;
+	const Value *xv = &g->vals[g->nodes[n].in[0]];
+	LLVMTypeRef t = tgt_type(c, xv->dt);
+	Loop l;
+	LLVMValueRef i = tgt_upto(c, &l, ir_shape_numel(&xv->shape));
+	LLVMValueRef v = tgt_load(c, t, x, i), lo, lt;
+
+	if (xv->dt == DT_F32) {
+		lo = LLVMConstReal(c->tf32, 0.0);
+		lt = LLVMBuildFCmp(c->b, LLVMRealOLT, v, lo, "");
+	} else {
+		lo = LLVMConstInt(t, (unsigned long long)xv->q.zp, 1);
+		lt = LLVMBuildICmp(c->b, LLVMIntSLT, v, lo, "");
+	}
+	tgt_store(c, LLVMBuildSelect(c->b, lt, lo, v, ""), y, i);
+	tgt_loop_close(c, &l);
 }
 
-void tgt_lower_act(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+/* abs: f32 the sign bit cleared by an integer and (NaN stays NaN, no libm,
+ * no FPU instruction needed); int |x - zp_x| requantized to the result's
+ * parameters as quantize's i8/i16 Requantize (fam_convert.c). */
+static void lower_abs(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
-	if (c->g->nodes[n].op == OP_SOFTMAX)
-		lower_softmax(c, n, x, y);
-	else
-		lower_elementwise(c, n, x, y);
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
+	LLVMBuilderRef b = c->b;
+	Loop l;
+
+	LLVMValueRef i = tgt_upto(c, &l, ir_shape_numel(&xv->shape));
+	if (xv->dt == DT_F32) {
+		LLVMValueRef v = LLVMBuildBitCast(b, tgt_load(c, c->tf32, x, i), c->ti32, "");
+		v = LLVMBuildAnd(b, v, tgt_c32(c, 0x7fffffff), "");
+		tgt_store(c, LLVMBuildBitCast(b, v, c->tf32, ""), y, i);
+	} else {
+		int32_t mult;
+		int shift;
+		Requant rq;
+		ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0], &mult, &shift);
+		rq.has_left = shift > 0;
+		rq.zp = yv->q.zp;
+		rq.lo = ir_qmin(yv->dt);
+		rq.hi = ir_qmax(yv->dt);
+		LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, tgt_type(c, xv->dt), x, i), c->ti32, "");
+		v = LLVMBuildSub(b, v, tgt_c32(c, xv->q.zp), "");
+		LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, v, tgt_c32(c, 0), "");
+		v = LLVMBuildSelect(b, neg, LLVMBuildSub(b, tgt_c32(c, 0), v, ""), v, "");
+		v = tgt_requant(c, v, tgt_c32(c, mult), tgt_c32(c, shift), &rq);
+		tgt_store(c, LLVMBuildTrunc(b, v, tgt_type(c, yv->dt), ""), y, i);
+	}
+	tgt_loop_close(c, &l);
 }
+
+/* ---- rules ------------------------------------------------------------------------------ */
+
+static int check(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+
+	if (tgt_check_fit(c, nd, ir_value_bytes(x) == ir_value_bytes(y)))
+		return 1;
+	if (nd->op != OP_RELU && nd->op != OP_ABS)
+		return ir_interp_check_act(c->g, nd, c->d) ? 1 : 0;
+	if (x->dt != y->dt || (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16))
+		return tgt_bad_types(c, nd, "these types");
+	if (x->dt != DT_F32 && !tgt_per_tensor(x))
+		return tgt_bad_types(c, nd, "an input without per-tensor quantization");
+	if (nd->op == OP_ABS && x->dt != DT_F32 && !tgt_per_tensor(y))
+		return tgt_bad_types(c, nd, "a result without per-tensor quantization");
+	return 0;
+}
+
+static void lower(Cg *c, int n, LLVMValueRef fn)
+{
+	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
+
+	switch (c->g->nodes[n].op) {
+	case OP_RELU: lower_relu(c, n, x, y); break;
+	case OP_ABS: lower_abs(c, n, x, y); break;
+	case OP_SOFTMAX: lower_softmax(c, n, x, y); break;
+	case OP_CLIP:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH: lower_elementwise(c, n, x, y); break;
+	default: ICE("activation rules: %s", ir_ops[c->g->nodes[n].op].name);
+	}
+}
+
+const TgtRules tgt_rules_activation = {
+	.check = check,
+	.lower = lower,
+};

@@ -1,6 +1,13 @@
-/* ir/interp_act.c — clip, leaky_relu, sigmoid, tanh, hard_sigmoid,
- * hard_swish and softmax: their float arithmetic, the compile-time tables
- * of their int8 forms, and the interpreter's kernels (ir/act.h).
+/* ir/fam_activation.c — the activation family (relu, clip, leaky_relu,
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs) in the ir layer:
+ * the float arithmetic and the compile-time int8 tables of all but relu and abs
+ * (ir/act.h: the quantize pass and the backend use them too), and the
+ * reference interpreter's checks and kernels, every precision.
+ *
+ * relu: f32 x < 0 ? 0 : x; int max(x, zp) (relu keeps its input's q).
+ * abs: f32 x with its sign bit cleared (NaN stays NaN); int
+ * clamp(zp_o + mbqm(|x - zp_x|, M)), M = s_x / s_o, at the result's own
+ * parameters (TFLite's Requantize, as quantize from i8/i16).
  *
  * int8 element-wise ops other than clip read a 256-entry table the quantize
  * pass stored as their second operand (so the backend indexes the very same
@@ -13,6 +20,7 @@
 
 #include "act.h"
 #include "qrt.h"
+#include "rules.h"
 
 int ir_act_is_table_op(Op op)
 {
@@ -25,7 +33,7 @@ int ir_act_is_op(Op op)
 	return op == OP_CLIP || op == OP_SOFTMAX || ir_act_is_table_op(op);
 }
 
-/* The backend emits these operations in this order (targets/lower_act.c). */
+/* The backend emits these operations in this order (targets/fam_activation.c). */
 float ir_act_f32(Op op, const Attrs *a, float x)
 {
 	float t;
@@ -131,15 +139,11 @@ void ir_softmax_dims(const Shape *s, int64_t axis, int64_t *outer, int64_t *len,
 	}
 }
 
+/* ---- the interpreter ------------------------------------------------------------ */
+
 /* ---- checks ------------------------------------------------------------------ */
 
-#define BAD(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
-
-static int per_tensor(const Value *v)
-{
-	return v->q.present && v->q.n == 1 && v->q.scale && v->q.scale[0] > 0 &&
-	       v->q.scale[0] <= FLT_MAX;
-}
+#define BAD IR_BAD
 
 static int check_table(const Graph *g, const Node *n, Diag *d)
 {
@@ -181,7 +185,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 	if (x->dt == DT_F32)
 		return n->nin == 1 ? 0 : BAD("%s: a float %s takes one operand", op, op);
 	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16)) {
-		if (!per_tensor(x) || !per_tensor(o) || x->q.zp != o->q.zp ||
+		if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o) || x->q.zp != o->q.zp ||
 		    x->q.scale[0] != o->q.scale[0])
 			return BAD("%s: result '%s' must keep the quantization of '%s'", op, o->name,
 			           x->name);
@@ -189,7 +193,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 	}
 	if (x->dt != DT_I8)
 		return BAD("%s: no kernel for %s input", op, ir_dtype_name(x->dt));
-	if (!per_tensor(x) || !per_tensor(o))
+	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
 		return BAD("%s: quantized operands need per-tensor parameters", op);
 	return check_table(g, n, d);
 }
@@ -260,19 +264,85 @@ static void clip_int(const Node *n, const Value *x, const void *xb, void *yb)
 	}
 }
 
-void ir_interp_run_act(const Graph *g, const Node *n, void *const *buf)
+/* relu: x < 0 ? 0 : x in f32, max(x, zp) in integers; one loop. */
+IR_INLINE void relu(Prec p, int64_t cnt, int32_t zp, const void *x, void *out)
+{
+	for (int64_t i = 0; i < cnt; i++)
+		switch (p) {
+		case P_F32: {
+			const float v = ((const float *)x)[i];
+			((float *)out)[i] = v < 0.0f ? 0.0f : v;
+			break;
+		}
+		case P_S8: {
+			const int8_t v = ((const int8_t *)x)[i];
+			((int8_t *)out)[i] = v < zp ? (int8_t)zp : v;
+			break;
+		}
+		case P_S16: {
+			const int16_t v = ((const int16_t *)x)[i];
+			((int16_t *)out)[i] = v < zp ? (int16_t)zp : v;
+			break;
+		}
+		}
+}
+
+/* abs: f32 the sign bit cleared; int |x - zp_x| requantized to the
+ * result's parameters as quantize's i8/i16 Requantize. */
+static void run_abs(const NodeRt *rt, const Value *x, const Value *o, const void *xb, void *yb)
+{
+	const int64_t cnt = ir_shape_numel(&x->shape);
+
+	if (x->dt == DT_F32) {
+		for (int64_t i = 0; i < cnt; i++) {
+			uint32_t u;
+			memcpy(&u, (const float *)xb + i, 4);
+			u &= 0x7fffffffu;
+			memcpy((float *)yb + i, &u, 4);
+		}
+		return;
+	}
+	for (int64_t i = 0; i < cnt; i++) {
+		int32_t v = ir_load_q(x->dt, xb, i) - x->q.zp; /* |v| <= 65535 */
+		ir_store_q(o->dt, yb, i, ir_requant_acc((uint32_t)(v < 0 ? -v : v), 0, rt->mult[0],
+		                                        rt->shift[0], o->q.zp, rt->lo, rt->hi));
+	}
+}
+
+static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
 	const Value *x = &g->vals[n->in[0]];
 	const void *xb = buf[n->in[0]];
 	void *yb = buf[n->out];
 	int64_t cnt = ir_shape_numel(&x->shape);
 
-	if (n->op == OP_SOFTMAX) {
+	(void)acc;
+	switch (n->op) {
+	case OP_RELU:
+		switch (rt->prec) {
+		case P_F32: relu(P_F32, cnt, x->q.zp, xb, yb); break;
+		case P_S8: relu(P_S8, cnt, x->q.zp, xb, yb); break;
+		case P_S16: relu(P_S16, cnt, x->q.zp, xb, yb); break;
+		}
+		return;
+	case OP_ABS:
+		run_abs(rt, x, &g->vals[n->out], xb, yb);
+		return;
+	case OP_SOFTMAX:
 		if (x->dt == DT_F32)
 			softmax_f32(&x->shape, n->a.axis, xb, yb);
 		else
 			softmax_s8(&x->shape, n->a.axis, xb, buf[n->in[1]], yb);
 		return;
+	case OP_CLIP:
+	case OP_LEAKY_RELU:
+	case OP_SIGMOID:
+	case OP_TANH:
+	case OP_HARD_SIGMOID:
+	case OP_HARD_SWISH:
+		break;
+	default:
+		ICE("activation rules: %s", ir_ops[n->op].name);
 	}
 	if (x->dt == DT_F32) {
 		for (int64_t i = 0; i < cnt; i++)
@@ -287,3 +357,59 @@ void ir_interp_run_act(const Graph *g, const Node *n, void *const *buf)
 	for (int64_t i = 0; i < cnt; i++)
 		((int8_t *)yb)[i] = t[((const int8_t *)xb)[i] + 128];
 }
+
+/* abs: the input's shape and storage type; quantized, its own per-tensor
+ * parameters, the requantization's multiplier s_x / s_o in rt. */
+static int check_abs(const Graph *g, const Node *n, NodeRt *rt, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
+
+	if (!ir_shape_eq(&x->shape, &o->shape) || o->dt != x->dt)
+		return IR_BAD("abs: result and input differ in type or shape");
+	if (x->dt == DT_F32)
+		return 0;
+	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
+		return IR_BAD("abs: quantized operands need per-tensor parameters");
+	rt->lo = ir_qmin(o->dt);
+	rt->hi = ir_qmax(o->dt);
+	rt->mult = ir_xcalloc(1, sizeof *rt->mult);
+	rt->shift = ir_xcalloc(1, sizeof *rt->shift);
+	ir_quantize_multiplier((double)x->q.scale[0] / (double)o->q.scale[0], rt->mult, rt->shift);
+	return 0;
+}
+
+static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
+
+	if (n->op == OP_ABS)
+		return check_abs(g, n, rt, d);
+	if (n->op != OP_RELU)
+		return ir_interp_check_act(g, n, d);
+	if (ir_shape_numel(&o->shape) != ir_shape_numel(&x->shape))
+		return IR_BAD("relu: result and input differ in size");
+	return ir_interp_check_keepq(g, n, rt, d);
+}
+
+/* relu and clip keep their parameters, the int8 tables hold float mode's
+ * results already; softmax and abs (a fixed-point requantization) have no
+ * float mode. */
+static int requant_float_ok(const Graph *g, const Node *n)
+{
+	return (n->op != OP_SOFTMAX && n->op != OP_ABS) || g->vals[n->in[0]].dt == DT_F32;
+}
+
+static void verify(const Graph *g, const Node *n, Diag *d)
+{
+	(void)g;
+	if (n->op == OP_CLIP && n->a.min > n->a.max)
+		diag_error(d, n->loc, "clip: min %.9g is above max %.9g", (double)n->a.min,
+		           (double)n->a.max);
+}
+
+const IrRules ir_rules_activation = {
+	.check = check,
+	.run = run,
+	.requant_float_ok = requant_float_ok,
+	.verify = verify,
+};

@@ -1,14 +1,15 @@
-/* lower_eltwise.c — the kernels of add, sub, mul, div (f32 only) and
- * concat.  Unlike the other kernels they read several tensors: their
- * function is void(ptr a, ptr y, ptr b, ...), operand 0 first, then the
- * result, then operands 1.. in order (module.c passes one pointer per
- * parameter).  The arithmetic is that of ir/interp_eltwise.c, step for
+/* targets/fam_elementwise.c — the elementwise family (add, sub, mul, div
+ * (f32 only), concat) in the targets layer: their checks and kernels.
+ * Unlike the other kernels they read several tensors: their function is
+ * void(ptr a, ptr y, ptr b, ...), operand 0 first, then the result, then
+ * operands 1.. in order (TgtRules.nary; module.c passes one pointer per
+ * parameter).  The arithmetic is that of ir/fam_elementwise.c, step for
  * step, with the fixed-point parameters of ir/eltwise.c: the same function
  * computes them for both. */
 #include <string.h>
 
 #include "eltwise.h"
-#include "targets.h"
+#include "rules.h"
 
 /* The kernel parameter holding operand k. */
 static LLVMValueRef opnd_ptr(LLVMValueRef fn, int k)
@@ -56,7 +57,8 @@ static LLVMValueRef binary_f32(Cg *c, Op op, LLVMValueRef a, LLVMValueRef b)
 	case OP_SUB: return LLVMBuildFSub(c->b, a, b, "");
 	case OP_MUL: return LLVMBuildFMul(c->b, a, b, "");
 	case OP_DIV: return LLVMBuildFDiv(c->b, a, b, "");
-	default: return LLVMBuildFAdd(c->b, a, b, "");
+	case OP_ADD: return LLVMBuildFAdd(c->b, a, b, "");
+	default: ICE("elementwise rules: %s", ir_ops[op].name);
 	}
 }
 
@@ -151,12 +153,16 @@ static void lower_concat(Cg *c, int n, LLVMValueRef fn)
 	}
 }
 
-void tgt_lower_eltwise(Cg *c, int n, LLVMValueRef fn)
+static void lower(Cg *c, int n, LLVMValueRef fn)
 {
-	if (c->g->nodes[n].op == OP_CONCAT)
-		lower_concat(c, n, fn);
-	else
-		lower_binary(c, n, fn);
+	switch (c->g->nodes[n].op) {
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV: lower_binary(c, n, fn); break;
+	case OP_CONCAT: lower_concat(c, n, fn); break;
+	default: ICE("elementwise rules: %s", ir_ops[c->g->nodes[n].op].name);
+	}
 }
 
 /* ---- checks --------------------------------------------------------------- */
@@ -199,7 +205,7 @@ static int check_concat(Cg *c, const Node *nd)
 	return sum != ys->d[ax] ? bad(c, nd, "a result that is not the operands joined") : 0;
 }
 
-int tgt_check_eltwise(Cg *c, const Node *nd)
+static int check(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
 	const Value *y = &g->vals[nd->out];
@@ -233,3 +239,9 @@ int tgt_check_eltwise(Cg *c, const Node *nd)
 	}
 	return 0;
 }
+
+const TgtRules tgt_rules_elementwise = {
+	.check = check,
+	.lower = lower,
+	.nary = 1,
+};

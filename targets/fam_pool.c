@@ -1,26 +1,73 @@
-/* lower_pool.c — lowering of avgpool2d, global_avgpool, pad and transpose.
+/* targets/fam_pool.c — the pool family (maxpool2d, avgpool2d,
+ * global_avgpool) in the targets layer: their checks and kernels.
  *
- * The arithmetic is ir/interp_pool.c's, step for step: the average sums the
+ * The arithmetic is ir/fam_pool.c's, step for step: maxpool2d keeps the
+ * first in-bound element and every later greater one; the average sums the
  * in-bound taps ky then kx (fadd from 0.0, or wrapping i32 add of the raw
  * integers plus the zero point per padded tap under count_pad), then divides
  * (fdiv by the count converted to f32, or TFLite's rounding
- * (acc +- count/2) sdiv count, clamped).  pad and transpose move elements as
- * integers of the element's size, so a float's bits (NaN payloads too) are
- * copied as they are.
+ * (acc +- count/2) sdiv count, clamped).
  */
 #include <string.h>
 
-#include "targets.h"
+#include "rules.h"
 
-/* The integer type as wide as one element of dt. */
-static LLVMTypeRef elem_type(Cg *c, DType dt)
+/* ---- maxpool2d ------------------------------------------------------------------ */
+
+/* The max over the in-bound window positions scanned ky then kx, starting
+ * from the first in-bound one (so a float NaN behaves as in the
+ * interpreter); an empty window gives 0 (f32) or the zero point. */
+static void lower_maxpool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
-	switch (ir_dtype_size(dt)) {
-	case 1: return c->ti8;
-	case 2: return c->ti16;
-	case 4: return c->ti32;
-	default: return c->ti64;
-	}
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
+	const Attrs *a = &nd->a;
+	int64_t N = xv->shape.d[0], C = xv->shape.d[1], H = xv->shape.d[2], W = xv->shape.d[3];
+	int64_t OH = yv->shape.d[2], OW = yv->shape.d[3];
+	int f32 = xv->dt == DT_F32;
+	LLVMTypeRef t = tgt_type(c, xv->dt);
+	LLVMValueRef best = tgt_alloca(c, t, 1), have = tgt_alloca(c, c->ti1, 1);
+	LLVMValueRef empty = f32 ? LLVMConstReal(c->tf32, 0.0)
+	                         : LLVMConstInt(t, (unsigned long long)xv->q.zp, 1);
+	LLVMBuilderRef b = c->b;
+	Loop lnc, loy, lox, lky, lkx;
+	If fy, fx;
+
+	LLVMValueRef nc = tgt_upto(c, &lnc, N * C);
+	LLVMValueRef plane = tgt_mad(c, nc, H * W, NULL);
+	LLVMValueRef oy = tgt_upto(c, &loy, OH);
+	LLVMValueRef ox = tgt_upto(c, &lox, OW);
+	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), have);
+	LLVMBuildStore(b, empty, best);
+	/* iy = oy*sh - pt + ky*dh, skipped unless 0 <= iy < H; ix likewise */
+	LLVMValueRef ky = tgt_upto(c, &lky, a->kernel[0]);
+	LLVMValueRef iy = tgt_mad(c, oy, a->stride[0],
+	                          tgt_mad(c, ky, a->dilation[0], tgt_cidx(c, -a->pad[0])));
+	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, H), ""));
+	LLVMValueRef row = tgt_mad(c, iy, W, plane);
+	LLVMValueRef kx = tgt_upto(c, &lkx, a->kernel[1]);
+	LLVMValueRef ix = tgt_mad(c, ox, a->stride[1],
+	                          tgt_mad(c, kx, a->dilation[1], tgt_cidx(c, -a->pad[1])));
+	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, W), ""));
+	LLVMValueRef v = tgt_load(c, t, x, LLVMBuildNSWAdd(b, row, ix, ""));
+	LLVMValueRef cur = LLVMBuildLoad2(b, t, best, "");
+	LLVMValueRef gt = f32 ? LLVMBuildFCmp(b, LLVMRealOGT, v, cur, "")
+	                      : LLVMBuildICmp(b, LLVMIntSGT, v, cur, "");
+	LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, have, "");
+	LLVMValueRef take = LLVMBuildOr(b, LLVMBuildNot(b, h, ""), gt, "");
+	LLVMBuildStore(b, LLVMBuildSelect(b, take, v, cur, ""), best);
+	LLVMBuildStore(b, LLVMConstInt(c->ti1, 1, 0), have);
+	tgt_if_close(c, &fx);
+	tgt_loop_close(c, &lkx);
+	tgt_if_close(c, &fy);
+	tgt_loop_close(c, &lky);
+	/* best still holds the empty value when nothing was in bounds */
+	LLVMValueRef out = tgt_mad(c, nc, OH * OW, tgt_mad(c, oy, OW, ox));
+	tgt_store(c, LLVMBuildLoad2(b, t, best, ""), y, out);
+	tgt_loop_close(c, &lox);
+	tgt_loop_close(c, &loy);
+	tgt_loop_close(c, &lnc);
 }
 
 /* ---- avgpool2d, global_avgpool --------------------------------------------- */
@@ -78,7 +125,7 @@ static LLVMValueRef average(Cg *c, const Pool *p, const Value *xv, LLVMValueRef 
 		return LLVMBuildFDiv(b, acc, div, "");
 	}
 	if (p->fm != 0) {
-		/* as interp_pool.c's gavg_float: (sum - zp * N) in wrapping i32 */
+		/* as ir/fam_pool.c's gavg_float: (sum - zp * N) in wrapping i32 */
 		Requant rq = {0, p->fzp, -128, 127};
 		int32_t zn = (int32_t)((uint32_t)xv->q.zp * (uint32_t)(p->h * p->w));
 		acc = LLVMBuildSub(b, acc, tgt_c32(c, zn), "");
@@ -151,85 +198,15 @@ static void lower_avgpool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	tgt_loop_close(c, &lnc);
 }
 
-/* ---- pad, transpose ---------------------------------------------------------- */
+/* ---- rules -------------------------------------------------------------------- */
 
-/* The bits of pad's value as one element of x's storage type. */
-static LLVMValueRef pad_element(Cg *c, const Value *xv, float value)
-{
-	uint32_t bits;
-
-	if (xv->dt == DT_F32) {
-		memcpy(&bits, &value, 4);
-		return LLVMConstInt(c->ti32, bits, 0);
-	}
-	int32_t q = ir_quantize_value(value, xv->q.scale[0], xv->q.zp, xv->dt);
-	return LLVMConstInt(elem_type(c, xv->dt), (unsigned long long)(int64_t)q, 1);
-}
-
-static void lower_pad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
-{
-	const Graph *g = c->g;
-	const Node *nd = &g->nodes[n];
-	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
-	const int rank = xv->shape.rank;
-	LLVMTypeRef te = elem_type(c, xv->dt);
-	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
-	Loop lf, l[IR_MAX_RANK];
-	LLVMValueRef in = tgt_cidx(c, 0), out = tgt_cidx(c, 0);
-
-	ir_pad_amounts(&nd->a, rank, begin, end);
-	LLVMValueRef i = tgt_upto(c, &lf, ir_shape_numel(&yv->shape));
-	tgt_store(c, pad_element(c, xv, nd->a.value), y, i);
-	tgt_loop_close(c, &lf);
-	/* one loop per axis of x; in and out are the running linear indices */
-	for (int k = 0; k < rank; k++) {
-		LLVMValueRef ik = tgt_upto(c, &l[k], xv->shape.d[k]);
-		in = tgt_mad(c, in, xv->shape.d[k], ik);
-		out = tgt_mad(c, out, yv->shape.d[k],
-		              LLVMBuildNSWAdd(c->b, ik, tgt_cidx(c, begin[k]), ""));
-	}
-	tgt_store(c, tgt_load(c, te, x, in), y, out);
-	for (int k = rank - 1; k >= 0; k--)
-		tgt_loop_close(c, &l[k]);
-}
-
-static void lower_transpose(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
-{
-	const Graph *g = c->g;
-	const Node *nd = &g->nodes[n];
-	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
-	const int rank = xv->shape.rank;
-	LLVMTypeRef te = elem_type(c, xv->dt);
-	int64_t xst[IR_MAX_RANK], m = 1;
-	int perm[IR_MAX_RANK];
-	Loop l[IR_MAX_RANK];
-	LLVMValueRef in = tgt_cidx(c, 0), out = tgt_cidx(c, 0);
-
-	ir_transpose_perm(&nd->a, rank, perm);
-	for (int k = rank - 1; k >= 0; k--) {
-		xst[k] = m;
-		m *= xv->shape.d[k];
-	}
-	/* one loop per axis of the result: out axis k walks x's axis perm[k] */
-	for (int k = 0; k < rank; k++) {
-		LLVMValueRef ik = tgt_upto(c, &l[k], yv->shape.d[k]);
-		in = tgt_mad(c, ik, xst[perm[k]], in);
-		out = tgt_mad(c, out, yv->shape.d[k], ik);
-	}
-	tgt_store(c, tgt_load(c, te, x, in), y, out);
-	for (int k = rank - 1; k >= 0; k--)
-		tgt_loop_close(c, &l[k]);
-}
-
-/* ---- checks and dispatch ------------------------------------------------------ */
-
-int tgt_check_pool(Cg *c, const Node *nd)
+/* avgpool2d, global_avgpool: their shapes and types. */
+static int check_avgpool(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
 	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
 	const Shape *xs = &x->shape, *ys = &y->shape;
-	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
-	int perm[IR_MAX_RANK], ok = ys->rank == xs->rank;
+	int ok = ys->rank == xs->rank;
 
 	switch (nd->op) {
 	case OP_AVGPOOL2D:
@@ -239,18 +216,8 @@ int tgt_check_pool(Cg *c, const Node *nd)
 		      (nd->a.stride[0] >= 1 && nd->a.stride[1] >= 1 && nd->a.kernel[0] >= 1 &&
 		       nd->a.kernel[1] >= 1 && nd->a.kernel[0] * nd->a.kernel[1] <= INT32_MAX));
 		break;
-	case OP_PAD:
-		ok = ok && !ir_pad_amounts(&nd->a, xs->rank, begin, end);
-		for (int k = 0; ok && k < xs->rank; k++)
-			ok = ys->d[k] == xs->d[k] + begin[k] + end[k];
-		break;
-	case OP_TRANSPOSE:
-		ok = ok && !ir_transpose_perm(&nd->a, xs->rank, perm);
-		for (int k = 0; ok && k < xs->rank; k++)
-			ok = ys->d[k] == xs->d[perm[k]];
-		break;
 	default:
-		ICE("tgt_check_pool: %s", ir_ops[nd->op].name);
+		ICE("pool rules: %s", ir_ops[nd->op].name);
 	}
 	if (!ok) {
 		diag_error(c->d, nd->loc, "%s '%s': operand shapes do not fit together",
@@ -267,13 +234,40 @@ int tgt_check_pool(Cg *c, const Node *nd)
 	return 0;
 }
 
-void tgt_lower_pool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+static int check(Cg *c, const Node *nd)
 {
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+	const Attrs *a = &nd->a;
+	int ok;
+
+	if (nd->op != OP_MAXPOOL2D)
+		return check_avgpool(c, nd);
+	ok = x->shape.rank == 4 && y->shape.rank == 4 && y->shape.d[0] == x->shape.d[0] &&
+	     y->shape.d[1] == x->shape.d[1] && a->stride[0] >= 1 && a->stride[1] >= 1 &&
+	     a->kernel[0] >= 1 && a->kernel[1] >= 1 && a->dilation[0] >= 1 && a->dilation[1] >= 1;
+	if (tgt_check_fit(c, nd, ok))
+		return 1;
+	if (x->dt != y->dt || (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16))
+		return tgt_bad_types(c, nd, "these types");
+	if (x->dt != DT_F32 && !tgt_per_tensor(x))
+		return tgt_bad_types(c, nd, "an input without per-tensor quantization");
+	return 0;
+}
+
+static void lower(Cg *c, int n, LLVMValueRef fn)
+{
+	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
+
 	switch (c->g->nodes[n].op) {
+	case OP_MAXPOOL2D: lower_maxpool(c, n, x, y); break;
 	case OP_AVGPOOL2D:
 	case OP_GLOBAL_AVGPOOL: lower_avgpool(c, n, x, y); break;
-	case OP_PAD: lower_pad(c, n, x, y); break;
-	case OP_TRANSPOSE: lower_transpose(c, n, x, y); break;
-	default: ICE("tgt_lower_pool: %s", ir_ops[c->g->nodes[n].op].name);
+	default: ICE("pool rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
 }
+
+const TgtRules tgt_rules_pool = {
+	.check = check,
+	.lower = lower,
+};

@@ -1,0 +1,388 @@
+/* ir/fam_elementwise.c — the elementwise family (add, sub, mul, div,
+ * concat) in the ir layer: broadcasting and the fixed-point parameters
+ * (eltwise.h: the passes and the backend use them too), and the reference
+ * interpreter's checks and kernels, in f32 and in integers (int8, int16;
+ * div f32 only).  Their definitions, per output element (the fixed-point
+ * parameters are ir_binary_params's below):
+ *   add, sub, mul, div   broadcasting as NumPy: each operand element is
+ *              read at the output's index, broadcast axes fixed at 0.
+ *              f32: act(a + b), act(a - b), act(a * b), act(a / b) in
+ *              float (IEEE, no contraction).
+ *              add, sub int: a' = mbqm((a - zp_a) << left, M_a), b' likewise
+ *              (M_b negative for sub), out = clamp(mbqm(a' + b', M_o) + zp_o)
+ *              (TFLite's ADD and SUB);
+ *              mul int: out = clamp(mbqm((a - zp_a) * (b - zp_b), M_o) + zp_o).
+ *              Shifts, sums and products wrap in int32 like the weighted
+ *              ops' accumulators (check-overflow proves they never do for
+ *              int8), the clamp is that of the fused activation.
+ *   concat     the operands one after another along axis.  f32, or an
+ *              operand with the result's storage type, scale and zero point:
+ *              the elements unchanged; otherwise requantized as the quantize
+ *              op does: clamp(mbqm(x - zp_x, M) + zp_o), M = s_x / s_o.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "eltwise.h"
+#include "rules.h"
+
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* ---- broadcasting, fixed-point parameters (eltwise.h) ------------------------ */
+
+int ir_broadcast_shape(const Shape *a, const Shape *b, Shape *out)
+{
+	int r = a->rank > b->rank ? a->rank : b->rank;
+
+	out->rank = r;
+	for (int i = 0; i < r; i++) {
+		/* axis i of the result counts from the front; operands align at the back */
+		int ia = i - (r - a->rank), ib = i - (r - b->rank);
+		int64_t da = ia >= 0 ? a->d[ia] : 1, db = ib >= 0 ? b->d[ib] : 1;
+		if (da != db && da != 1 && db != 1)
+			return -1;
+		out->d[i] = da == 1 ? db : da;
+	}
+	return 0;
+}
+
+void ir_broadcast_strides(const Shape *in, const Shape *out, int64_t st[IR_MAX_RANK])
+{
+	int64_t s = 1;
+
+	for (int i = out->rank - 1; i >= 0; i--) {
+		int k = i - (out->rank - in->rank);
+		int64_t d = k >= 0 ? in->d[k] : 1;
+		st[i] = d == 1 ? 0 : s;
+		s *= d;
+	}
+}
+
+int ir_concat_axis(int64_t axis, int rank)
+{
+	if (axis < 0)
+		axis += rank;
+	return axis >= 0 && axis < rank ? (int)axis : -1;
+}
+
+void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	double sa = a->q.scale[0], sb = b->q.scale[0], so = y->q.scale[0];
+
+	p->zp[0] = a->q.zp;
+	p->zp[1] = b->q.zp;
+	p->out_zp = y->q.zp;
+	ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &p->lo, &p->hi);
+	if (n->op == OP_MUL) {
+		p->left = 0;
+		p->mult[0] = p->mult[1] = 0;
+		p->shift[0] = p->shift[1] = 0;
+		ir_quantize_multiplier(sa * sb / so, &p->out_mult, &p->out_shift);
+		return;
+	}
+	double m = 2.0 * (sa > sb ? sa : sb);
+	p->left = a->dt == DT_I16 ? 15 : 20;
+	ir_quantize_multiplier(sa / m, &p->mult[0], &p->shift[0]);
+	ir_quantize_multiplier(sb / m, &p->mult[1], &p->shift[1]);
+	if (n->op == OP_SUB)
+		p->mult[1] = -p->mult[1]; /* TFLite's SUB: ADD of -b (mult is never INT32_MIN) */
+	ir_quantize_multiplier(m / ((double)(1 << p->left) * so), &p->out_mult, &p->out_shift);
+}
+
+#define BAD(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
+
+static int concat_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
+{
+	const Shape *s0 = &g->vals[n->in[0]].shape;
+	int ax = ir_concat_axis(n->a.axis, s0->rank);
+	char b0[96], b1[96];
+
+	if (ax < 0)
+		return BAD("concat: axis %lld is outside the operands' rank %d", (long long)n->a.axis,
+		           s0->rank);
+	*out = *s0;
+	for (int i = 1; i < n->nin; i++) {
+		const Value *x = &g->vals[n->in[i]];
+		int ok = x->shape.rank == s0->rank;
+		for (int k = 0; ok && k < s0->rank; k++)
+			ok = k == ax || x->shape.d[k] == s0->d[k];
+		if (!ok)
+			return BAD("concat: operand '%s' %s does not fit '%s' %s off axis %d", x->name,
+			           ir_shape_str(&x->shape, b1, sizeof b1), g->vals[n->in[0]].name,
+			           ir_shape_str(s0, b0, sizeof b0), ax);
+		out->d[ax] += x->shape.d[ax]; /* tensors are capped far below overflow */
+	}
+	return 0;
+}
+
+int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
+{
+	const char *op = ir_ops[n->op].name;
+	char b0[96], b1[96];
+
+	for (int i = 1; i < n->nin; i++) {
+		const Value *x = &g->vals[n->in[i]], *x0 = &g->vals[n->in[0]];
+		if (x->dt != x0->dt)
+			return BAD("%s: operand '%s' is %s, '%s' is %s", op, x->name, ir_dtype_name(x->dt),
+			           x0->name, ir_dtype_name(x0->dt));
+	}
+	if (n->op == OP_CONCAT)
+		return concat_shape(g, n, out, d);
+	const Shape *a = &g->vals[n->in[0]].shape, *b = &g->vals[n->in[1]].shape;
+	if (ir_broadcast_shape(a, b, out))
+		return BAD("%s: shapes %s and %s do not broadcast", op, ir_shape_str(a, b0, sizeof b0),
+		           ir_shape_str(b, b1, sizeof b1));
+	return 0;
+}
+
+#undef BAD
+
+int ir_eltwise_ok(const Graph *g, const Node *n)
+{
+	const Shape *ys = &g->vals[n->out].shape;
+	Shape s;
+	int64_t sum = 0;
+
+	if (n->op != OP_CONCAT)
+		return n->nin == 2 && !ir_broadcast_shape(&g->vals[n->in[0]].shape,
+		                                          &g->vals[n->in[1]].shape, &s) &&
+		       ir_shape_eq(&s, ys);
+	int ax = ir_concat_axis(n->a.axis, ys->rank);
+	if (ax < 0)
+		return 0;
+	for (int i = 0; i < n->nin; i++) {
+		const Shape *xs = &g->vals[n->in[i]].shape;
+		if (xs->rank != ys->rank)
+			return 0;
+		for (int k = 0; k < ys->rank; k++)
+			if (k != ax && xs->d[k] != ys->d[k])
+				return 0;
+		sum += xs->d[ax];
+	}
+	return sum == ys->d[ax];
+}
+
+/* ---- add, sub, mul, div ------------------------------------------------------ */
+
+static float binary_f32(Op op, float a, float b)
+{
+	switch (op) {
+	case OP_SUB: return a - b;
+	case OP_MUL: return a * b;
+	case OP_DIV: return a / b;
+	case OP_ADD: return a + b;
+	default: ICE("elementwise rules: %s", ir_ops[op].name);
+	}
+}
+
+static int32_t binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b)
+{
+	int32_t av = a - p->zp[0], bv = b - p->zp[1], r;
+
+	if (n->op == OP_MUL)
+		r = (int32_t)((uint32_t)av * (uint32_t)bv);
+	else {
+		int32_t sa = ir_mbqm((int32_t)((uint32_t)av << p->left), p->mult[0], p->shift[0]);
+		int32_t sb = ir_mbqm((int32_t)((uint32_t)bv << p->left), p->mult[1], p->shift[1]);
+		r = ir_wadd(sa, sb);
+	}
+	return ir_clamp32(ir_wadd(ir_mbqm(r, p->out_mult, p->out_shift), p->out_zp), p->lo, p->hi);
+}
+
+static void run_binary(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	const Shape *ys = &y->shape;
+	const void *pa = buf[n->in[0]], *pb = buf[n->in[1]];
+	void *py = buf[n->out];
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int64_t total = ir_shape_numel(ys), ia = 0, ib = 0;
+	IrBinParams p;
+
+	ir_broadcast_strides(&a->shape, ys, sa);
+	ir_broadcast_strides(&b->shape, ys, sb);
+	if (y->dt != DT_F32)
+		ir_binary_params(g, n, &p);
+	for (int64_t i = 0; i < total; i++) {
+		if (y->dt == DT_F32) {
+			float x0 = ((const float *)pa)[ia], x1 = ((const float *)pb)[ib];
+			((float *)py)[i] = ir_act_apply_f32(binary_f32(n->op, x0, x1), n->a.act);
+		} else
+			ir_store_q(y->dt, py, i, binary_int(n, &p, ir_load_q(a->dt, pa, ia),
+			                                           ir_load_q(b->dt, pb, ib)));
+		/* the next output index, odometer style; operand offsets follow */
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += sa[k];
+			ib += sb[k];
+			if (++idx[k] < ys->d[k])
+				break;
+			ia -= sa[k] * idx[k];
+			ib -= sb[k] * idx[k];
+			idx[k] = 0;
+		}
+	}
+}
+
+/* ---- concat ------------------------------------------------------------------ */
+
+static int same_params(const Value *x, const Value *y)
+{
+	return x->dt == y->dt && (y->dt == DT_F32 ||
+	       (x->q.zp == y->q.zp && x->q.scale[0] == y->q.scale[0]));
+}
+
+static void run_concat(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *y = &g->vals[n->out];
+	int ax = ir_concat_axis(n->a.axis, y->shape.rank);
+	int64_t outer = 1, inner = 1, off = 0;
+	size_t es = (size_t)ir_dtype_size(y->dt);
+
+	for (int k = 0; k < ax; k++)
+		outer *= y->shape.d[k];
+	for (int k = ax + 1; k < y->shape.rank; k++)
+		inner *= y->shape.d[k];
+	const int64_t ystep = y->shape.d[ax] * inner;
+	for (int i = 0; i < n->nin; i++) {
+		const Value *x = &g->vals[n->in[i]];
+		const unsigned char *px = buf[n->in[i]];
+		unsigned char *py = buf[n->out];
+		const int64_t xstep = x->shape.d[ax] * inner;
+		int32_t mult = 0;
+		int shift = 0;
+		int copy = same_params(x, y);
+		if (!copy)
+			ir_quantize_multiplier((double)x->q.scale[0] / (double)y->q.scale[0], &mult, &shift);
+		for (int64_t o = 0; o < outer; o++) {
+			if (copy) {
+				memcpy(py + (size_t)(o * ystep + off) * es, px + (size_t)(o * xstep) * es,
+				       (size_t)xstep * es);
+				continue;
+			}
+			for (int64_t j = 0; j < xstep; j++) {
+				int32_t v = ir_mbqm(ir_load_q(x->dt, px, o * xstep + j) - x->q.zp, mult, shift);
+				ir_store_q(y->dt, py, o * ystep + off + j,
+				    ir_clamp32(ir_wadd(v, y->q.zp), ir_qmin(y->dt), ir_qmax(y->dt)));
+			}
+		}
+		off += xstep;
+	}
+}
+
+static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
+{
+	(void)rt;
+	(void)acc;
+	switch (n->op) {
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV: run_binary(g, n, buf); return;
+	case OP_CONCAT: run_concat(g, n, buf); return;
+	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
+	}
+}
+
+/* ---- checks ------------------------------------------------------------------ */
+
+#define BAD IR_BAD
+
+/* Every operand and the result: all f32, or all of one integer type with
+ * per-tensor parameters. */
+static int check_types(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *y = &g->vals[n->out];
+	const char *op = ir_ops[n->op].name;
+
+	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
+		return BAD("%s: the interpreter has no kernel for a %s result", op, ir_dtype_name(y->dt));
+	if (y->dt != DT_F32 && n->op == OP_DIV)
+		return BAD("div: the interpreter has no kernel for a %s result (div computes in f32 only)",
+		           ir_dtype_name(y->dt));
+	if (y->dt != DT_F32 && !ir_per_tensor_q(y))
+		return BAD("%s: result '%s' needs per-tensor quantization parameters", op, y->name);
+	for (int i = 0; i < n->nin; i++) {
+		const Value *x = &g->vals[n->in[i]];
+		if (x->dt != y->dt)
+			return BAD("%s: operand '%s' is %s, the result %s", op, x->name,
+			           ir_dtype_name(x->dt), ir_dtype_name(y->dt));
+		if (y->dt != DT_F32 && !ir_per_tensor_q(x))
+			return BAD("%s: operand '%s' needs per-tensor quantization parameters", op, x->name);
+	}
+	return 0;
+}
+
+static int check_concat_shapes(const Graph *g, const Node *n, Diag *d)
+{
+	const Shape *ys = &g->vals[n->out].shape;
+	int ax = ir_concat_axis(n->a.axis, ys->rank);
+	int64_t sum = 0;
+
+	if (ax < 0)
+		return BAD("concat: axis %lld is outside the result's rank %d", (long long)n->a.axis,
+		           ys->rank);
+	for (int i = 0; i < n->nin; i++) {
+		const Shape *xs = &g->vals[n->in[i]].shape;
+		if (xs->rank != ys->rank)
+			return BAD("concat: operands and result must have one rank");
+		for (int k = 0; k < ys->rank; k++)
+			if (k != ax && xs->d[k] != ys->d[k])
+				return BAD("concat: operand shapes differ off the axis");
+		sum += xs->d[ax];
+	}
+	if (sum != ys->d[ax])
+		return BAD("concat: the result's extent along the axis is not the operands' sum");
+	return 0;
+}
+
+static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
+{
+	(void)rt;
+	if (n->op == OP_CONCAT) {
+		if (check_concat_shapes(g, n, d))
+			return -1;
+	} else {
+		Shape s;
+		if (n->nin != 2 || ir_broadcast_shape(&g->vals[n->in[0]].shape,
+		                                      &g->vals[n->in[1]].shape, &s) ||
+		    !ir_shape_eq(&s, &g->vals[n->out].shape))
+			return BAD("%s: the result's shape is not the operands' broadcast shape",
+			           ir_ops[n->op].name);
+	}
+	return check_types(g, n, d);
+}
+
+#undef BAD
+
+/* concat of operands with the result's parameters copies bytes; add, sub,
+ * mul requantize in fixed point only. */
+static int requant_float_ok(const Graph *g, const Node *n)
+{
+	const Value *o = &g->vals[n->out];
+
+	if (g->vals[n->in[0]].dt == DT_F32)
+		return 1;
+	switch (n->op) {
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+		return 0;
+	case OP_CONCAT:
+		for (int k = 0; k < n->nin; k++)
+			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))
+				return 0;
+		return 1;
+	default:
+		ICE("elementwise rules: %s", ir_ops[n->op].name);
+	}
+}
+
+const IrRules ir_rules_elementwise = {
+	.check = check,
+	.run = run,
+	.requant_float_ok = requant_float_ok,
+};

@@ -1,0 +1,181 @@
+/* targets/fam_shape.c — the shape family (flatten, reshape, pad,
+ * transpose) in the targets layer: their checks and kernels.  flatten and
+ * reshape are views (OPF_VIEW): no code when the result already is the
+ * operand's bytes, a copy otherwise.  pad and transpose move elements as
+ * integers of the element's size, so a float's bits (NaN payloads too) are
+ * copied as they are; ir/fam_shape.c's definitions.
+ */
+#include <string.h>
+
+#include "rules.h"
+
+/* The integer type as wide as one element of dt. */
+static LLVMTypeRef elem_type(Cg *c, DType dt)
+{
+	switch (ir_dtype_size(dt)) {
+	case 1: return c->ti8;
+	case 2: return c->ti16;
+	case 4: return c->ti32;
+	default: return c->ti64;
+	}
+}
+
+static void lower_copy(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Graph *g = c->g;
+	const Value *xv = &g->vals[g->nodes[n].in[0]];
+	const Value *yv = &g->vals[g->nodes[n].out];
+	int64_t bytes = ir_value_bytes(xv);
+
+	tgt_copy(c, y, 16, x, 16, bytes, xv->kind != VK_CONST && yv->offset < xv->offset + bytes &&
+	                                 xv->offset < yv->offset + bytes);
+}
+
+/* ---- pad, transpose ---------------------------------------------------------- */
+
+/* The bits of pad's value as one element of x's storage type. */
+static LLVMValueRef pad_element(Cg *c, const Value *xv, float value)
+{
+	uint32_t bits;
+
+	if (xv->dt == DT_F32) {
+		memcpy(&bits, &value, 4);
+		return LLVMConstInt(c->ti32, bits, 0);
+	}
+	int32_t q = ir_quantize_value(value, xv->q.scale[0], xv->q.zp, xv->dt);
+	return LLVMConstInt(elem_type(c, xv->dt), (unsigned long long)(int64_t)q, 1);
+}
+
+static void lower_pad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
+	const int rank = xv->shape.rank;
+	LLVMTypeRef te = elem_type(c, xv->dt);
+	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
+	Loop lf, l[IR_MAX_RANK];
+	LLVMValueRef in = tgt_cidx(c, 0), out = tgt_cidx(c, 0);
+
+	ir_pad_amounts(&nd->a, rank, begin, end);
+	LLVMValueRef i = tgt_upto(c, &lf, ir_shape_numel(&yv->shape));
+	tgt_store(c, pad_element(c, xv, nd->a.value), y, i);
+	tgt_loop_close(c, &lf);
+	/* one loop per axis of x; in and out are the running linear indices */
+	for (int k = 0; k < rank; k++) {
+		LLVMValueRef ik = tgt_upto(c, &l[k], xv->shape.d[k]);
+		in = tgt_mad(c, in, xv->shape.d[k], ik);
+		out = tgt_mad(c, out, yv->shape.d[k],
+		              LLVMBuildNSWAdd(c->b, ik, tgt_cidx(c, begin[k]), ""));
+	}
+	tgt_store(c, tgt_load(c, te, x, in), y, out);
+	for (int k = rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
+static void lower_transpose(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
+	const int rank = xv->shape.rank;
+	LLVMTypeRef te = elem_type(c, xv->dt);
+	int64_t xst[IR_MAX_RANK], m = 1;
+	int perm[IR_MAX_RANK];
+	Loop l[IR_MAX_RANK];
+	LLVMValueRef in = tgt_cidx(c, 0), out = tgt_cidx(c, 0);
+
+	ir_transpose_perm(&nd->a, rank, perm);
+	for (int k = rank - 1; k >= 0; k--) {
+		xst[k] = m;
+		m *= xv->shape.d[k];
+	}
+	/* one loop per axis of the result: out axis k walks x's axis perm[k] */
+	for (int k = 0; k < rank; k++) {
+		LLVMValueRef ik = tgt_upto(c, &l[k], yv->shape.d[k]);
+		in = tgt_mad(c, ik, xst[perm[k]], in);
+		out = tgt_mad(c, out, yv->shape.d[k], ik);
+	}
+	tgt_store(c, tgt_load(c, te, x, in), y, out);
+	for (int k = rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
+/* ---- rules -------------------------------------------------------------------- */
+
+/* pad, transpose: their shapes and types. */
+static int check_moves(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+	const Shape *xs = &x->shape, *ys = &y->shape;
+	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
+	int perm[IR_MAX_RANK], ok = ys->rank == xs->rank;
+
+	switch (nd->op) {
+	case OP_PAD:
+		ok = ok && !ir_pad_amounts(&nd->a, xs->rank, begin, end);
+		for (int k = 0; ok && k < xs->rank; k++)
+			ok = ys->d[k] == xs->d[k] + begin[k] + end[k];
+		break;
+	case OP_TRANSPOSE:
+		ok = ok && !ir_transpose_perm(&nd->a, xs->rank, perm);
+		for (int k = 0; ok && k < xs->rank; k++)
+			ok = ys->d[k] == xs->d[perm[k]];
+		break;
+	default:
+		ICE("shape rules: %s", ir_ops[nd->op].name);
+	}
+	if (!ok) {
+		diag_error(c->d, nd->loc, "%s '%s': operand shapes do not fit together",
+		           ir_ops[nd->op].name, y->name);
+		return 1;
+	}
+	if (x->dt != y->dt || (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16) ||
+	    (x->dt != DT_F32 && !(x->q.present && x->q.n == 1 && x->q.scale))) {
+		diag_error(c->d, nd->loc, "%s '%s': cannot compile %s (expected f32, or i8 or i16 "
+		           "quantized per tensor, kept by the result)", ir_ops[nd->op].name, y->name,
+		           ir_dtype_name(x->dt));
+		return 1;
+	}
+	return 0;
+}
+
+static int check(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
+
+	switch (nd->op) {
+	case OP_FLATTEN:
+	case OP_RESHAPE:
+		if (tgt_check_fit(c, nd, ir_value_bytes(x) == ir_value_bytes(y)))
+			return 1;
+		if (x->dt != y->dt)
+			return tgt_bad_types(c, nd, "a change of type");
+		return 0;
+	case OP_PAD:
+	case OP_TRANSPOSE:
+		return check_moves(c, nd);
+	default:
+		ICE("shape rules: %s", ir_ops[nd->op].name);
+	}
+}
+
+static void lower(Cg *c, int n, LLVMValueRef fn)
+{
+	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
+
+	switch (c->g->nodes[n].op) {
+	case OP_FLATTEN:
+	case OP_RESHAPE: lower_copy(c, n, x, y); break;
+	case OP_PAD: lower_pad(c, n, x, y); break;
+	case OP_TRANSPOSE: lower_transpose(c, n, x, y); break;
+	default: ICE("shape rules: %s", ir_ops[c->g->nodes[n].op].name);
+	}
+}
+
+const TgtRules tgt_rules_shape = {
+	.check = check,
+	.lower = lower,
+};
