@@ -68,83 +68,48 @@ enum {
 typedef enum { PATH_UBSW, PATH_WD, PATH_DW } Path;
 
 typedef struct {
-	int64_t N, C, H, W, OC, KH, KW, OH, OW;
-	int64_t sh, sw, dh, dw, pt, pl;
+	ConvGeo cg;
 	int64_t Cp, Hp, Wp, OCB, P;
 	int64_t cs, steps; /* input channels per i32 lane (4 or 2), Cp / cs */
 	int64_t es;        /* bytes per scratch element: 2 for (b), else 1 */
 	Path path;
-	int pooled;        /* a fused max-pool: P counts pooled pixels, PW wide */
-	int64_t pkh, pkw, psh, psw, ppt, ppl, PW;
+	int pooled;        /* a fused max-pool: P counts pooled pixels */
 } Geo;
-
-static int64_t max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
 
 /* Path (a)'s condition (header comment): every i16 pair of weights has
  * |w_a| + |w_b| <= 128. */
 static int pairs_fit(const int8_t *w, const Geo *d)
 {
-	int64_t taps = d->KH * d->KW;
+	int64_t taps = d->cg.KH * d->cg.KW;
 
-	for (int64_t oc = 0; oc < d->OC; oc++)
-		for (int64_t ci = 0; ci < d->C; ci += 2)
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
+		for (int64_t ci = 0; ci < d->cg.C; ci += 2)
 			for (int64_t t = 0; t < taps; t++) {
-				int a = w[(oc * d->C + ci) * taps + t];
-				int b = ci + 1 < d->C ? w[(oc * d->C + ci + 1) * taps + t] : 0;
+				int a = w[(oc * d->cg.C + ci) * taps + t];
+				int b = ci + 1 < d->cg.C ? w[(oc * d->cg.C + ci + 1) * taps + t] : 0;
 				if (abs(a) + abs(b) > 128)
 					return 0;
 			}
 	return 1;
 }
 
-/* The shapes this kernel takes; fills d. */
-static int applies(Cg *c, const Node *nd, Geo *d)
+/* The shapes this kernel takes beyond its registry row (kernels.c); fills d. */
+static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
-	const Graph *g = c->g;
-	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
-	const Attrs *a = &nd->a;
-
-	if (!tgt_x86_avx2(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	ConvPool pl;
-	if (ir_conv_pool(g, nd, &pl) < 0 || pl.dh != 1 || pl.dw != 1)
-		return 0; /* pool dilations: the generic loop (lower_conv.c) */
-	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
-		return 0;
-	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
-		return 0;
-	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
-	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->OH = pl.ch, d->OW = pl.cw; /* the convolution's own pixels */
-	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
-	d->pt = a->pad[0], d->pl = a->pad[1];
-	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
-		return 0;
-	d->OCB = (d->OC + 15) / 16, d->P = y->shape.d[2] * y->shape.d[3];
+	d->OCB = (d->cg.OC + 15) / 16, d->P = d->cg.pool.oh * d->cg.pool.ow;
 	d->pooled = ir_has_pool(nd);
-	d->pkh = pl.kh, d->pkw = pl.kw, d->psh = pl.sh, d->psw = pl.sw;
-	d->ppt = pl.pt, d->ppl = pl.pl, d->PW = y->shape.d[3];
-	if (a->groups > 1 && a->groups == d->C && d->OC == d->C)
+	if (d->cg.G > 1) /* depthwise */
 		d->path = PATH_DW, d->Cp = d->OCB * 16, d->cs = 1, d->es = 1;
-	else if (a->groups != 1)
-		return 0;
-	else if (pairs_fit(w->data, d))
-		d->path = PATH_UBSW, d->Cp = (d->C + 3) / 4 * 4, d->cs = 4, d->es = 1;
+	else if (pairs_fit(c->g->vals[nd->in[1]].data, d))
+		d->path = PATH_UBSW, d->Cp = (d->cg.C + 3) / 4 * 4, d->cs = 4, d->es = 1;
 	else
-		d->path = PATH_WD, d->Cp = (d->C + 1) / 2 * 2, d->cs = 2, d->es = 2;
+		d->path = PATH_WD, d->Cp = (d->cg.C + 1) / 2 * 2, d->cs = 2, d->es = 2;
 	d->steps = d->Cp / d->cs;
-	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
-	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
-	return d->Hp * d->Wp * d->Cp * d->es <= SCRATCH_MAX;
-}
-
-static void put_le(unsigned char *p, uint32_t v, int64_t bytes)
-{
-	for (int64_t b = 0; b < bytes; b++)
-		p[b] = (unsigned char)(v >> (8 * b));
+	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
+	return d->Hp * d->Wp * d->Cp * d->es <= SCRATCH_MAX ||
+	       tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
 /* The repacked weights: [OCB][KH][KW][steps][16][cs] elements of es bytes
@@ -153,48 +118,20 @@ static void put_le(unsigned char *p, uint32_t v, int64_t bytes)
 static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
-	int64_t taps = d->KH * d->KW, es = d->path == PATH_DW ? 4 : d->es;
+	int64_t taps = d->cg.KH * d->cg.KW, es = d->path == PATH_DW ? 4 : d->es;
 	int64_t cs = d->path == PATH_DW ? 1 : d->cs, steps = d->path == PATH_DW ? 1 : d->steps;
 	size_t len = (size_t)(d->OCB * taps * steps * 16 * cs * es);
 	unsigned char *buf = ir_xcalloc(len, 1);
-	char name[320];
-	LLVMValueRef gv;
 
-	for (int64_t oc = 0; oc < d->OC; oc++)
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t t = 0; t < taps; t++)
-			for (int64_t ci = 0; ci < (d->path == PATH_DW ? 1 : d->C); ci++) {
+			for (int64_t ci = 0; ci < (d->path == PATH_DW ? 1 : d->cg.C); ci++) {
 				int64_t s = ci / cs, q = ci % cs;
 				int64_t e = ((((oc / 16) * taps + t) * steps + s) * 16 + oc % 16) * cs + q;
-				int32_t v = w[(oc * (d->path == PATH_DW ? 1 : d->C) + ci) * taps + t];
-				put_le(buf + e * es, (uint32_t)v, es);
+				int32_t v = w[(oc * (d->path == PATH_DW ? 1 : d->cg.C) + ci) * taps + t];
+				tgt_put_le(buf + e * es, (uint32_t)v, (int)es);
 			}
-	snprintf(name, sizeof name, "%s.wavx2%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, len);
-	free(buf);
-	return gv;
-}
-
-/* bias[oc] - (128 + zx) * sum of w[oc], wrapping, padded to OCB*16 lanes. */
-static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, int n)
-{
-	const Graph *g = c->g;
-	const int8_t *w = g->vals[nd->in[1]].data;
-	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
-	int64_t per = (d->path == PATH_DW ? 1 : d->C) * d->KH * d->KW;
-	unsigned char *buf = ir_xcalloc((size_t)(d->OCB * 16), 4);
-	char name[320];
-	LLVMValueRef gv;
-
-	for (int64_t oc = 0; oc < d->OC; oc++) {
-		uint32_t s = 0;
-		for (int64_t k = 0; k < per; k++)
-			s += (uint32_t)(int32_t)w[oc * per + k];
-		put_le(buf + oc * 4, (bias ? (uint32_t)bias[oc] : 0) - (uint32_t)(128 + zx) * s, 4);
-	}
-	snprintf(name, sizeof name, "%s.bavx2%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, (size_t)(d->OCB * 16 * 4));
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "wavx2", n, buf, len);
 }
 
 typedef struct {
@@ -211,19 +148,12 @@ typedef struct {
 	LLVMValueRef acc[NPIX][NBLK][2];
 } Kern;
 
-static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
-{
-	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
-	LLVMSetAlignment(v, align);
-	return v;
-}
-
 /* Element offset into the scratch buffer of the first tap of pixel p. */
 static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
 {
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef row = tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
+	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->cg.OW), "");
+	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->cg.OW), "");
+	LLVMValueRef row = tgt_mad(c, oy, d->cg.sh * d->Wp, tgt_mad(c, ox, d->cg.sw, NULL));
 	return tgt_mad(c, row, d->Cp, NULL);
 }
 
@@ -242,11 +172,11 @@ static LLVMValueRef clamp_idx(Cg *c, LLVMValueRef v, int64_t hi)
 static LLVMValueRef pool_base(Cg *c, const Geo *d, LLVMValueRef p, LLVMValueRef ky, LLVMValueRef kx)
 {
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef py = LLVMBuildUDiv(b, p, tgt_cidx(c, d->PW), "");
-	LLVMValueRef px = LLVMBuildURem(b, p, tgt_cidx(c, d->PW), "");
-	LLVMValueRef cy = clamp_idx(c, tgt_mad(c, py, d->psh, LLVMBuildAdd(b, ky, tgt_cidx(c, -d->ppt), "")), d->OH - 1);
-	LLVMValueRef cx = clamp_idx(c, tgt_mad(c, px, d->psw, LLVMBuildAdd(b, kx, tgt_cidx(c, -d->ppl), "")), d->OW - 1);
-	LLVMValueRef row = tgt_mad(c, cy, d->sh * d->Wp, tgt_mad(c, cx, d->sw, NULL));
+	LLVMValueRef py = LLVMBuildUDiv(b, p, tgt_cidx(c, d->cg.pool.ow), "");
+	LLVMValueRef px = LLVMBuildURem(b, p, tgt_cidx(c, d->cg.pool.ow), "");
+	LLVMValueRef cy = clamp_idx(c, tgt_mad(c, py, d->cg.pool.sh, LLVMBuildAdd(b, ky, tgt_cidx(c, -d->cg.pool.pt), "")), d->cg.OH - 1);
+	LLVMValueRef cx = clamp_idx(c, tgt_mad(c, px, d->cg.pool.sw, LLVMBuildAdd(b, kx, tgt_cidx(c, -d->cg.pool.pl), "")), d->cg.OW - 1);
+	LLVMValueRef row = tgt_mad(c, cy, d->cg.sh * d->Wp, tgt_mad(c, cx, d->cg.sw, NULL));
 	return tgt_mad(c, row, d->Cp, NULL);
 }
 
@@ -255,7 +185,7 @@ static LLVMValueRef pool_base(Cg *c, const Geo *d, LLVMValueRef p, LLVMValueRef 
 static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
 {
 	LLVMValueRef p = tgt_gep(c, c->ti8, k->s, tgt_mad(c, off, k->d->es, NULL));
-	LLVMValueRef v = load_al(c, c->ti32, p, 1);
+	LLVMValueRef v = tgt_load_al(c, c->ti32, p, 1);
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->tv), v, tgt_c32(c, 0), "");
 	one = LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->tv), LLVMConstNull(k->tv), "");
 	return LLVMBuildBitCast(c->b, one, k->tu, "");
@@ -287,20 +217,20 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	Loop lky, lkx;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < 2; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->KH * d->KW, tap), 2, tgt_cidx(c, h));
-			LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap), 2, tgt_cidx(c, h));
+			LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
 			LLVMValueRef coff = tgt_mad(c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, 8 * h), ""));
 			for (int i = 0; i < NPIX; i++) {
 				LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
-				LLVMValueRef u = load_al(c, k->th, tgt_gep(c, c->ti8, k->s, off), 1);
+				LLVMValueRef u = tgt_load_al(c, k->th, tgt_gep(c, c->ti8, k->s, off), 1);
 				accumulate(c, k, i, j, h, LLVMBuildMul(b, LLVMBuildZExt(b, u, k->tv, ""), wv, ""));
 			}
 		}
@@ -315,10 +245,10 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	Loop lky, lkx, ls;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
+	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 	LLVMValueRef s = tgt_upto(c, &ls, d->steps);
 	LLVMValueRef coff = LLVMBuildNSWAdd(b, toff, tgt_mad(c, s, d->cs, NULL), "");
 	LLVMValueRef u[NPIX];
@@ -329,8 +259,8 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 		for (int h = 0; h < 2; h++) {
 			/* vector index (((ob0 + j) * KH*KW + tap) * steps + s) * 2 + h */
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->KH * d->KW, tap), d->steps, s);
-			LLVMValueRef wv = load_al(c, k->tw, tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, 2, tgt_cidx(c, h))), 16);
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap), d->steps, s);
+			LLVMValueRef wv = tgt_load_al(c, k->tw, tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, 2, tgt_cidx(c, h))), 16);
 			for (int i = 0; i < NPIX; i++)
 				accumulate(c, k, i, j, h, dot(c, k, u[i], wv));
 		}
@@ -350,10 +280,10 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef lo, LLVMValueRef hi, 
 		lanes[l] = tgt_c32(c, l);
 	a = LLVMBuildShuffleVector(c->b, lo, hi, LLVMConstVector(lanes, 16), "");
 	if (k->fm)
-		r = tgt_requant_float(c, a, load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
+		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
 	else
-		r = tgt_requant(c, a, load_al(c, k->tv16, tgt_gep(c, k->tv16, k->mult, ob), 16),
-		                load_al(c, k->tv16, tgt_gep(c, k->tv16, k->shift, ob), 16), &k->e.rq);
+		r = tgt_requant(c, a, tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->mult, ob), 16),
+		                tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->shift, ob), 16), &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -369,7 +299,7 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < 2; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
+			LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
 			                                             tgt_mad(c, ob, 2, tgt_cidx(c, h))), 16);
 			for (int i = 0; i < NPIX; i++)
 				LLVMBuildStore(b, bv, k->acc[i][j][h]);
@@ -421,8 +351,8 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
 			LLVMBuildStore(b, k->lowest, tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
 		}
-	LLVMValueRef ky = tgt_upto(c, &lky, d->pkh);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->pkw);
+	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.pool.kh);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.pool.kw);
 	for (int i = 0; i < NPIX; i++)
 		base[i] = pool_base(c, d, p[i], ky, kx);
 	tile_pixels(c, k, nb, ob0, base, row0);
@@ -484,7 +414,7 @@ static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMVa
 	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), 16, NULL);
 	for (int r = 0; r < 16; r++) {
 		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
-		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->OC), "");
+		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), "");
 		If whole, part;
 		tgt_if_open(c, &whole, LLVMBuildAnd(b, ok, full, ""));
 		LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
@@ -539,12 +469,12 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 		tgt_store(c, LLVMConstInt(te, (unsigned long long)(k->e.in_zp + 128), 0), k->s, i);
 		tgt_loop_close(c, &lf);
 	}
-	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, ci), d->H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->W, NULL);
-	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->pt * d->Wp + d->pl));
-	LLVMValueRef w = tgt_upto(c, &lw, d->W);
+	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, ci), d->cg.H, NULL);
+	LLVMValueRef h = tgt_upto(c, &lh, d->cg.H);
+	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->cg.W, NULL);
+	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->cg.pt * d->Wp + d->cg.pl));
+	LLVMValueRef w = tgt_upto(c, &lw, d->cg.W);
 	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
 	v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
 	tgt_store(c, LLVMBuildZExt(b, v, te, ""), k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
@@ -582,15 +512,21 @@ static void declare_intrinsics(Cg *c, Kern *k)
 	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
 }
 
-int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
+int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
+}
+
+void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
 	Kern k;
 	Loop ln, lg;
 
-	if (!applies(c, nd, &d))
-		return 0;
+	applies(c, nd, &d, NULL); /* the chooser took the node */
 	memset(&k, 0, sizeof k);
 	k.d = &d;
 	tgt_epilogue_init(c, n, &k.e);
@@ -602,8 +538,8 @@ int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 	k.th = LLVMVectorType(c->ti8, 8);
 	declare_intrinsics(c, &k);
 	k.w = pack_weights(c, nd, &d, n);
-	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
-	tgt_requant_tables(c, n, d.OC, d.OCB * 16, "avx2", &k.mult, &k.shift, &k.fm);
+	k.bias = tgt_fold_bias(c, nd, d.OCB * 16, 128 + k.e.in_zp, "bavx2", n);
+	tgt_requant_tables(c, n, d.cg.OC, d.OCB * 16, "avx2", &k.mult, &k.shift, &k.fm);
 	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp * d.es);
 	LLVMSetAlignment(k.s, 32);
 	k.st = tgt_alloca(c, k.tb, 16 * NBLK);
@@ -614,8 +550,8 @@ int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 				k.acc[i][j][h] = tgt_alloca(c, k.tv, 1);
 	k.y = LLVMGetParam(fn, 1);
 
-	LLVMValueRef in = tgt_upto(c, &ln, d.N);
-	k.nbase = tgt_mad(c, in, d.OC, NULL);
+	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
+	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
 	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
 	if (full) {
@@ -626,5 +562,4 @@ int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 	if (rest)
 		tiles(c, &k, (int)rest, tgt_cidx(c, full * NBLK));
 	tgt_loop_close(c, &ln);
-	return 1;
 }

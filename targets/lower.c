@@ -23,47 +23,6 @@ static int64_t numel(const Value *v)
 	return ir_shape_numel(&v->shape);
 }
 
-/* out[n,o] = act(b[o] + sum_i x[n,i] * w[o,i]) in integers; the sum is a
- * reduction over i (the weight row is contiguous), which LLVM vectorizes.
- * Every f32 dense goes to lower_dense_f32.c (its own order of additions). */
-static void lower_dense(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
-{
-	const Graph *g = c->g;
-	const Node *nd = &g->nodes[n];
-	const Value *xv = &g->vals[nd->in[0]], *wv = &g->vals[nd->in[1]];
-	int64_t N = xv->shape.d[0], I = xv->shape.d[1], O = wv->shape.d[0];
-	LLVMValueRef w = tgt_const_value(c, nd->in[1], NULL, "w", n), bias = NULL, slot, init;
-	LLVMBuilderRef b = c->b;
-	Epilogue e;
-	Loop ln, lo, li;
-
-	tgt_epilogue_init(c, n, &e);
-	if (nd->nin > 2)
-		bias = tgt_const_value(c, nd->in[2], NULL, "b", n);
-	slot = tgt_alloca(c, e.tacc, 1);
-	LLVMValueRef in = tgt_upto(c, &ln, N);
-	LLVMValueRef io = tgt_upto(c, &lo, O);
-	if (!bias)
-		init = LLVMConstNull(e.tacc);
-	else {
-		/* an i32 bias of an int16 layer starts the i32 accumulator as is */
-		init = tgt_load(c, tgt_type(c, g->vals[nd->in[2]].dt), bias, io);
-	}
-	LLVMBuildStore(b, init, slot);
-	LLVMValueRef xrow = tgt_mad(c, in, I, NULL);
-	LLVMValueRef wrow = tgt_mad(c, io, I, NULL);
-	LLVMValueRef ii = tgt_upto(c, &li, I);
-	LLVMValueRef xe = tgt_load(c, tgt_type(c, xv->dt), x, LLVMBuildNSWAdd(b, xrow, ii, ""));
-	LLVMValueRef we = tgt_load(c, tgt_type(c, wv->dt), w, LLVMBuildNSWAdd(b, wrow, ii, ""));
-	LLVMValueRef a = LLVMBuildLoad2(b, e.tacc, slot, "");
-	LLVMBuildStore(b, tgt_mac(c, &e, a, tgt_widen_x(c, &e, xe), we), slot);
-	tgt_loop_close(c, &li);
-	a = tgt_epilogue(c, &e, LLVMBuildLoad2(b, e.tacc, slot, ""), io);
-	tgt_store(c, a, y, tgt_mad(c, in, O, io));
-	tgt_loop_close(c, &lo);
-	tgt_loop_close(c, &ln);
-}
-
 static void lower_relu(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Graph *g = c->g;
@@ -408,17 +367,13 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 		fn = tgt_kernel_begin(c, name, apart);
 	LLVMValueRef px = LLVMGetParam(fn, 0), py = LLVMGetParam(fn, 1);
 	switch (nd->op) {
-	case OP_CONV2D: tgt_lower_conv2d(c, n, fn); break;
+	case OP_CONV2D: tgt_lower_weighted(c, n, fn); break;
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:
 	case OP_DIV:
 	case OP_CONCAT: tgt_lower_eltwise(c, n, fn); break;
-	case OP_DENSE:
-		if (!tgt_dense_smlad(c, n, px, py) &&
-		    !tgt_dense_f32(c, n, px, py)) /* kernel_armm.c, lower_dense_f32.c */
-			lower_dense(c, n, px, py);
-		break;
+	case OP_DENSE: tgt_lower_weighted(c, n, fn); break;
 	case OP_CLIP:
 	case OP_LEAKY_RELU:
 	case OP_SIGMOID:
