@@ -61,11 +61,15 @@ int tgt_armm_zx_ok(Cg *c, const Node *nd, const char **why)
 	return (zx >= -128 && zx <= 127) || tgt_decline(why, "x zero point not int8");
 }
 
-static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
+int tgt_armm_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why)
 {
-	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
+	const Value *y = &c->g->vals[nd->out];
 
-	return f ? f : LLVMAddFunction(c->mod, name, t);
+	if (!tgt_armm_zx_ok(c, nd, why))
+		return 0;
+	if (ir_conv_geo(c->g, nd, g) < 0 || y->shape.d[2] != g->pool.oh || y->shape.d[3] != g->pool.ow)
+		return tgt_decline(why, "invalid geometry");
+	return 1;
 }
 
 typedef struct {
@@ -78,9 +82,9 @@ static void dsp_init(Cg *c, Dsp *p)
 	LLVMTypeRef a3[3] = {c->ti32, c->ti32, c->ti32};
 
 	p->tsmlad = LLVMFunctionType(c->ti32, a3, 3, 0);
-	p->smlad = intrinsic(c, "llvm.arm.smlad", p->tsmlad);
+	p->smlad = tgt_intrinsic(c, "llvm.arm.smlad", p->tsmlad);
 	p->tsxtb16 = LLVMFunctionType(c->ti32, a3, 1, 0);
-	p->sxtb16 = intrinsic(c, "llvm.arm.sxtb16", p->tsxtb16);
+	p->sxtb16 = tgt_intrinsic(c, "llvm.arm.sxtb16", p->tsxtb16);
 }
 
 /* acc + lo(a)*lo(b) + hi(a)*hi(b), wrapping. */
@@ -133,13 +137,8 @@ typedef struct {
  * fills d. */
 static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
-	const Value *y = &c->g->vals[nd->out];
-
-	if (!tgt_armm_zx_ok(c, nd, why))
+	if (!tgt_armm_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	if (ir_conv_geo(c->g, nd, &d->cg) < 0 || y->shape.d[2] != d->cg.pool.oh ||
-	    y->shape.d[3] != d->cg.pool.ow)
-		return tgt_decline(why, "invalid geometry");
 	d->pooled = ir_has_pool(nd);
 	d->K = d->cg.C * d->cg.KH * d->cg.KW, d->K4 = (d->K + 3) / 4;
 	d->OC2 = (d->cg.OC + 1) / 2, d->P = d->cg.pool.oh * d->cg.pool.ow;
@@ -354,12 +353,10 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
+	Kern k = {.d = &d};
 	Loop ln, lp, lky, lkx;
 
 	conv_applies(c, nd, &d, NULL); /* the chooser took the node */
-	memset(&k, 0, sizeof k);
-	k.d = &d;
 	tgt_epilogue_init(c, n, &k.e);
 	dsp_init(c, &k.dsp);
 	k.w = conv_weights(c, nd, &d, n);

@@ -78,13 +78,8 @@ static LLVMValueRef dsp(Cg *c, const char *name, LLVMValueRef a, LLVMValueRef b,
 /* The shapes this kernel takes beyond its registry row (kernels.c); fills d. */
 static int dw_applies(Cg *c, const Node *nd, Dw *d, const char **why)
 {
-	const Value *y = &c->g->vals[nd->out];
-
-	if (!tgt_armm_zx_ok(c, nd, why))
+	if (!tgt_armm_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	if (ir_conv_geo(c->g, nd, &d->cg) < 0 || y->shape.d[2] != d->cg.pool.oh ||
-	    y->shape.d[3] != d->cg.pool.ow)
-		return tgt_decline(why, "invalid geometry");
 	d->pooled = ir_has_pool(nd);
 	d->R = d->cg.Cg * d->cg.KH, d->J = (d->cg.KW + 3) / 4, d->JP = d->cg.KW / 4 + 1;
 	/* the columns any pixel reads, and the copied rows */
@@ -369,24 +364,15 @@ static void copy_band(Cg *c, Kern *k, LLVMValueRef in, LLVMValueRef ig, LLVMValu
 	tgt_loop_close(c, &li);
 }
 
-int tgt_conv2d_smlad_dw_applies(Cg *c, const Node *nd, const char **why)
-{
-	Dw d;
-
-	return dw_applies(c, nd, &d, why);
-}
-
 void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	LLVMBuilderRef b = c->b;
 	Dw d;
-	Kern k;
+	Kern k = {.d = &d};
 	Loop ln, lg, lb, lm;
 
 	dw_applies(c, nd, &d, NULL); /* the chooser took the node */
-	memset(&k, 0, sizeof k);
-	k.d = &d;
 	tgt_epilogue_init(c, n, &k.e);
 	k.wg = dw_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.cg.OC, c->g->vals[nd->in[0]].q.zp, "bdw", n);
@@ -421,4 +407,11 @@ void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	tgt_loop_close(c, &lg);
 	tgt_loop_close(c, &ln);
 	free(k.wv);
+}
+
+int tgt_conv2d_smlad_dw_applies(Cg *c, const Node *nd, const char **why)
+{
+	Dw d;
+
+	return dw_applies(c, nd, &d, why);
 }

@@ -148,38 +148,6 @@ typedef struct {
 	LLVMValueRef acc[NPIX][NBLK][2];
 } Kern;
 
-/* Element offset into the scratch buffer of the first tap of pixel p. */
-static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
-{
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->cg.OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->cg.OW), "");
-	LLVMValueRef row = tgt_mad(c, oy, d->cg.sh * d->Wp, tgt_mad(c, ox, d->cg.sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
-
-static LLVMValueRef clamp_idx(Cg *c, LLVMValueRef v, int64_t hi)
-{
-	LLVMBuilderRef b = c->b;
-	LLVMValueRef z = tgt_cidx(c, 0), h = tgt_cidx(c, hi);
-
-	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, v, z, ""), z, v, "");
-	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, h, ""), h, v, "");
-}
-
-/* The element offset of the first tap of the conv pixel at tap (ky, kx) of
- * pooled pixel p's window, clamped into the conv output (header comment:
- * with pool dilation 1 the clamped pixel is a tap of the same window). */
-static LLVMValueRef pool_base(Cg *c, const Geo *d, LLVMValueRef p, LLVMValueRef ky, LLVMValueRef kx)
-{
-	LLVMBuilderRef b = c->b;
-	LLVMValueRef py = LLVMBuildUDiv(b, p, tgt_cidx(c, d->cg.pool.ow), "");
-	LLVMValueRef px = LLVMBuildURem(b, p, tgt_cidx(c, d->cg.pool.ow), "");
-	LLVMValueRef cy = clamp_idx(c, tgt_mad(c, py, d->cg.pool.sh, LLVMBuildAdd(b, ky, tgt_cidx(c, -d->cg.pool.pt), "")), d->cg.OH - 1);
-	LLVMValueRef cx = clamp_idx(c, tgt_mad(c, px, d->cg.pool.sw, LLVMBuildAdd(b, kx, tgt_cidx(c, -d->cg.pool.pl), "")), d->cg.OW - 1);
-	LLVMValueRef row = tgt_mad(c, cy, d->cg.sh * d->Wp, tgt_mad(c, cx, d->cg.sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
-
 /* The 4 bytes at element off of the scratch, broadcast to 8 lanes, as the
  * dot product's unsigned operand. */
 static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
@@ -216,10 +184,9 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
 	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 
 	for (int j = 0; j < nb; j++)
@@ -234,8 +201,7 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 				accumulate(c, k, i, j, h, LLVMBuildMul(b, LLVMBuildZExt(b, u, k->tv, ""), wv, ""));
 			}
 		}
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* The taps of one tile: for ky, kx and each step of cs input channels, the
@@ -244,10 +210,10 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx, ls;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	Loop ls;
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
 	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 	LLVMValueRef s = tgt_upto(c, &ls, d->steps);
 	LLVMValueRef coff = LLVMBuildNSWAdd(b, toff, tgt_mad(c, s, d->cs, NULL), "");
@@ -265,8 +231,7 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 				accumulate(c, k, i, j, h, dot(c, k, u[i], wv));
 		}
 	tgt_loop_close(c, &ls);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* The requantized bytes of the 16 channels of block ob from the halves lo
@@ -327,8 +292,9 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
  * never stored), blocks ob0 .. ob0 + nb - 1, into rows t*NPIX + i of the
  * chunk; with a fused pool, every tap of their windows, max-ed (header
  * comment). */
-static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
@@ -341,7 +307,7 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 	}
 	if (!d->pooled) {
 		for (int i = 0; i < NPIX; i++)
-			base[i] = pixel_base(c, d, p[i]);
+			base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cp, p[i]);
 		tile_pixels(c, k, nb, ob0, base, row0);
 		return;
 	}
@@ -354,31 +320,10 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.pool.kh);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.pool.kw);
 	for (int i = 0; i < NPIX; i++)
-		base[i] = pool_base(c, d, p[i], ky, kx);
+		base[i] = tgt_scratch_pool_pixel(c, &d->cg, d->Wp, d->Cp, p[i], ky, kx);
 	tile_pixels(c, k, nb, ob0, base, row0);
 	tgt_loop_close(c, &lkx);
 	tgt_loop_close(c, &lky);
-}
-
-/* Transposes 16 vectors of 16 bytes in place: four rounds of interleaving
- * v[i] with v[i + 8] (each rotates the 8 bits of an element's (vector,
- * lane) index by one, so four swap vector and lane). */
-static void transpose16(Cg *c, LLVMValueRef v[16])
-{
-	LLVMValueRef lo[16], hi[16], nv[16];
-
-	for (int i = 0; i < 8; i++) {
-		lo[2 * i] = tgt_c32(c, i), lo[2 * i + 1] = tgt_c32(c, 16 + i);
-		hi[2 * i] = tgt_c32(c, 8 + i), hi[2 * i + 1] = tgt_c32(c, 24 + i);
-	}
-	LLVMValueRef mlo = LLVMConstVector(lo, 16), mhi = LLVMConstVector(hi, 16);
-	for (int round = 0; round < 4; round++) {
-		for (int i = 0; i < 8; i++) {
-			nv[2 * i] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mlo, "");
-			nv[2 * i + 1] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mhi, "");
-		}
-		memcpy(v, nv, sizeof nv);
-	}
 }
 
 /* The mask of the first `left` of 16 lanes. */
@@ -399,15 +344,16 @@ static LLVMValueRef first_lanes(Cg *c, LLVMValueRef left)
 /* The chunk's bytes of block ob0 + j, transposed to 16 channels x 16
  * pixels, stored to y where the channel exists: whole rows when the 16
  * pixels exist, else masked. */
-static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
+static void store_block(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef v[16];
 
 	for (int r = 0; r < 16; r++)
 		v[r] = LLVMBuildLoad2(b, k->tb, tgt_gep(c, k->tb, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK, j)), "");
-	transpose16(c, v);
+	tgt_transpose16(c, v);
 	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, "");
 	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGE, left, tgt_cidx(c, 16), "");
 	LLVMValueRef pmask = first_lanes(c, left);
@@ -429,26 +375,11 @@ static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMVa
 }
 
 /* Every chunk of 16 pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
+static void tiles(Cg *c, void *k, int nb, LLVMValueRef ob0)
 {
-	Loop lp, lt, lj;
-	LLVMValueRef q = tgt_upto(c, &lp, (k->d->P + 15) / 16);
-	LLVMValueRef p0 = tgt_mad(c, q, 16, NULL);
-	LLVMValueRef t = tgt_upto(c, &lt, 16 / NPIX);
-	If live;
+	const Geo *d = ((Kern *)k)->d;
 
-	/* a tile wholly past the last pixel computes nothing that is stored
-	 * (its rows go to lanes the last chunk's masked store leaves out):
-	 * skip it; with a pool every pixel of it would cost a whole window */
-	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, NPIX, p0),
-	                                    tgt_cidx(c, k->d->P), ""));
-	tile(c, k, nb, ob0, p0, t);
-	tgt_if_close(c, &live);
-	tgt_loop_close(c, &lt);
-	LLVMValueRef j = tgt_upto(c, &lj, nb);
-	store_block(c, k, ob0, j, p0);
-	tgt_loop_close(c, &lj);
-	tgt_loop_close(c, &lp);
+	tgt_chunks(c, k, nb, ob0, d->P, 16, NPIX, tile, store_block, NULL);
 }
 
 /* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
@@ -458,7 +389,8 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef te = d->es == 2 ? c->ti16 : c->ti8;
-	Loop lf, lc, lh, lw;
+	Loop lf;
+	ScratchCopy sc;
 	int64_t n = d->Hp * d->Wp * d->Cp;
 
 	if (d->es == 1)
@@ -469,25 +401,10 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 		tgt_store(c, LLVMConstInt(te, (unsigned long long)(k->e.in_zp + 128), 0), k->s, i);
 		tgt_loop_close(c, &lf);
 	}
-	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, ci), d->cg.H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->cg.H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->cg.W, NULL);
-	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->cg.pt * d->Wp + d->cg.pl));
-	LLVMValueRef w = tgt_upto(c, &lw, d->cg.W);
-	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
 	v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
-	tgt_store(c, LLVMBuildZExt(b, v, te, ""), k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
-	tgt_loop_close(c, &lw);
-	tgt_loop_close(c, &lh);
-	tgt_loop_close(c, &lc);
-}
-
-static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
-{
-	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
-
-	return f ? f : LLVMAddFunction(c->mod, name, t);
+	tgt_store(c, LLVMBuildZExt(b, v, te, ""), k->s, tgt_scratch_at(c, &sc, d->Cp));
+	tgt_scratch_close(c, &sc);
 }
 
 static void declare_intrinsics(Cg *c, Kern *k)
@@ -498,11 +415,11 @@ static void declare_intrinsics(Cg *c, Kern *k)
 	LLVMValueRef one[16];
 
 	k->tubsw = LLVMFunctionType(th16, pb, 2, 0);
-	k->ubsw = intrinsic(c, "llvm.x86.avx2.pmadd.ub.sw", k->tubsw);
+	k->ubsw = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.ub.sw", k->tubsw);
 	k->twd = LLVMFunctionType(k->tv, ph, 2, 0);
-	k->wd = intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->twd);
+	k->wd = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->twd);
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
-	k->mstore = intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
+	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
 	for (int i = 0; i < 16; i++)
 		one[i] = LLVMConstInt(c->ti16, 1, 0);
 	k->ones = LLVMConstVector(one, 16);
@@ -512,26 +429,15 @@ static void declare_intrinsics(Cg *c, Kern *k)
 	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
 }
 
-int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
-}
-
 void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
-	Loop ln, lg;
+	Kern k = {.d = &d};
+	Loop ln;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
-	memset(&k, 0, sizeof k);
-	k.d = &d;
-	tgt_epilogue_init(c, n, &k.e);
-	if (k.e.acc64)
-		ICE("an int8 convolution with a 64-bit accumulator");
+	tgt_int8_epilogue(c, n, &k.e);
 	k.tv = LLVMVectorType(c->ti32, 8);
 	k.tv16 = LLVMVectorType(c->ti32, 16);
 	k.tb = LLVMVectorType(c->ti8, 16);
@@ -553,13 +459,13 @@ void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
-	if (full) {
-		LLVMValueRef og = tgt_upto(c, &lg, full);
-		tiles(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL));
-		tgt_loop_close(c, &lg);
-	}
-	if (rest)
-		tiles(c, &k, (int)rest, tgt_cidx(c, full * NBLK));
+	tgt_block_groups(c, d.OCB, NBLK, tiles, &k);
 	tgt_loop_close(c, &ln);
+}
+
+int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

@@ -280,8 +280,9 @@ static void conv_pool_tap(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef
  * in-bound one, then each later one > the max so far (ordered compare,
  * lane by lane); an empty window leaves +0.  When every tap is in bound
  * the first is peeled off the loop and no bounds are computed. */
-static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef q[NPIX_MAX], last = tgt_cidx(c, d->P - 1);
@@ -337,56 +338,15 @@ static void transpose(Cg *c, LLVMValueRef *v, int L)
 	}
 }
 
-/* The chunk's vectors of block ob0 + j, transposed to L channels x L
- * pixels, stored to y where the channel and the pixel exist. */
-static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
-{
-	const Geo *d = k->d;
-	LLVMBuilderRef b = c->b;
-	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)d->L);
-	LLVMValueRef v[16], idx[16];
-
-	for (int r = 0; r < d->L; r++)
-		v[r] = LLVMBuildLoad2(b, k->tv, tgt_gep(c, k->tv, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK_MAX, j)), "");
-	transpose(c, v, d->L);
-	for (int l = 0; l < d->L; l++)
-		idx[l] = tgt_c32(c, l);
-	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, ""), c->ti32, "");
-	/* the chunk's pixels: ch <= L of the transposed lanes */
-	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, d->ch), ""), left, tgt_c32(c, d->ch), "");
-	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)d->L), splat(c, ti, left), "");
-	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), d->L, NULL);
-	for (int r = 0; r < d->L; r++) {
-		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
-		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), "");
-		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)), "");
-		/* a channel past OC points nowhere useful: address channel 0 */
-		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
-		LLVMValueRef dst = tgt_gep(c, c->tf32, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, row, ""), d->P, p0));
-		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, 4), m};
-		LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
-	}
-}
-
 /* Every chunk of L pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
+static void tiles(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
-	Loop lp, lt, lj;
-	LLVMValueRef q = tgt_upto(c, &lp, (d->P + d->ch - 1) / d->ch);
-	LLVMValueRef p0 = tgt_mad(c, q, d->ch, NULL);
-	LLVMValueRef t = tgt_upto(c, &lt, d->ch / d->np);
-	If live;
+	RowStore rs = {d->L, d->P, d->ch, d->cg.OC, c->tf32, k->tms, k->tv, k->mstore, k->y,
+	               k->nbase, k->st, 4, NBLK_MAX, transpose};
 
-	/* a tile wholly past P is skipped (its rows are never stored) */
-	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, d->np, p0), tgt_cidx(c, d->P), ""));
-	tile(c, k, nb, ob0, p0, t);
-	tgt_if_close(c, &live);
-	tgt_loop_close(c, &lt);
-	LLVMValueRef j = tgt_upto(c, &lj, nb);
-	store_block(c, k, ob0, j, p0);
-	tgt_loop_close(c, &lj);
-	tgt_loop_close(c, &lp);
+	tgt_chunks(c, k, nb, ob0, d->P, d->ch, d->np, tile, NULL, &rs);
 }
 
 /* The zero-padded [C][Hp][Wp] copy of batch element in. */
@@ -413,28 +373,17 @@ static void declare_mstore(Cg *c, Kern *k)
 	const char *name = k->d->L == 16 ? "llvm.masked.store.v16f32.p0" : "llvm.masked.store.v8f32.p0";
 
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
-	k->mstore = LLVMGetNamedFunction(c->mod, name);
-	if (!k->mstore)
-		k->mstore = LLVMAddFunction(c->mod, name, k->tms);
-}
-
-int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
+	k->mstore = tgt_intrinsic(c, name, k->tms);
 }
 
 void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
-	Loop ln, lg;
+	Kern k = {.d = &d};
+	Loop ln;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
-	memset(&k, 0, sizeof k);
-	k.d = &d;
 	k.act = nd->a.act;
 	k.tv = LLVMVectorType(c->tf32, (unsigned)d.L);
 	declare_mstore(c, &k);
@@ -460,13 +409,13 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	int64_t full = d.OCB / d.nb, rest = d.OCB % d.nb;
-	if (full) {
-		LLVMValueRef og = tgt_upto(c, &lg, full);
-		tiles(c, &k, d.nb, tgt_mad(c, og, d.nb, NULL));
-		tgt_loop_close(c, &lg);
-	}
-	if (rest)
-		tiles(c, &k, (int)rest, tgt_cidx(c, full * d.nb));
+	tgt_block_groups(c, d.OCB, d.nb, tiles, &k);
 	tgt_loop_close(c, &ln);
+}
+
+int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

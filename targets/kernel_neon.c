@@ -141,15 +141,6 @@ static LLVMValueRef splat(Cg *c, LLVMValueRef v, LLVMTypeRef tvec)
 	                              LLVMConstNull(LLVMVectorType(c->ti32, LLVMGetVectorSize(tvec))), "");
 }
 
-/* Scratch element offset of the first tap of pixel p. */
-static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
-{
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->cg.OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->cg.OW), "");
-	LLVMValueRef row = tgt_mad(c, oy, d->cg.sh * d->Wp, tgt_mad(c, ox, d->cg.sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
-
 /* Lane q of v, in every lane of a vector of n lanes. */
 static LLVMValueRef dup_lane(Cg *c, LLVMValueRef v, int q, unsigned n)
 {
@@ -208,13 +199,13 @@ static void taps(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 	int64_t per = d->dot ? 4 : 1;              /* scratch elements per step */
 	int G = d->dot ? 4 : 8;
 	LLVMTypeRef te = d->dot ? c->ti32 : c->ti16; /* one step's input */
-	Loop lky, lkx, lc;
+	Loop lc;
+	Taps tp;
 
 	if (steps % G)
 		G = 1;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
 	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, og, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef g = tgt_upto(c, &lc, steps / G);
 	LLVMValueRef coff = tgt_mad(c, g, G * per, toff);
@@ -236,8 +227,7 @@ static void taps(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 		step_macs(c, k, vi, u);
 	}
 	tgt_loop_close(c, &lc);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* Depthwise taps: for ky, kx, acc += (x - zx) * w lane by lane, the 16
@@ -246,10 +236,9 @@ static void taps_dw(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
 	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, og, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef coff = tgt_mad(c, og, OCG, toff);
 
@@ -260,8 +249,7 @@ static void taps_dw(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 			mac(c, k, i, j, wv, tgt_load_al(c, k->th, tgt_gep(c, c->ti16, k->s, off), 8));
 		}
 	}
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* A call of the <4 x i32> (<4 x i32>, <4 x i32>) intrinsic name. */
@@ -407,7 +395,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 	LLVMValueRef base[NPIX];
 
 	for (int i = 0; i < NPIX; i++)
-		base[i] = pixel_base(c, k->d, LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), ""));
+		base[i] = tgt_scratch_pixel(c, &k->d->cg, k->d->Wp, k->d->Cp, LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), ""));
 	for (int j = 0; j < NBLK; j++) {
 		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, tgt_mad(c, og, NBLK, tgt_cidx(c, j))), 16);
 		for (int i = 0; i < NPIX; i++)
@@ -427,33 +415,18 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	int64_t n = d->Hp * d->Wp * d->Cp;
-	Loop lc, lh, lw;
+	ScratchCopy sc;
 
 	if (d->dot)
 		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 0), tgt_cidx(c, n), 16);
 	else
 		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, 2 * n), 16);
-	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, ci), d->cg.H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->cg.H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->cg.W, NULL);
-	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->cg.pt * d->Wp + d->cg.pl));
-	LLVMValueRef w = tgt_upto(c, &lw, d->cg.W);
-	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
 	if (!d->dot) /* x - zx lies in [-255, 255]: exact in i16 */
 		v = LLVMBuildNSWSub(b, LLVMBuildSExt(b, v, c->ti16, ""),
 		                    LLVMConstInt(c->ti16, (unsigned long long)k->e.in_zp, 1), "");
-	tgt_store(c, v, k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
-	tgt_loop_close(c, &lw);
-	tgt_loop_close(c, &lh);
-	tgt_loop_close(c, &lc);
-}
-
-static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
-{
-	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
-
-	return f ? f : LLVMAddFunction(c->mod, name, t);
+	tgt_store(c, v, k->s, tgt_scratch_at(c, &sc, d->Cp));
+	tgt_scratch_close(c, &sc);
 }
 
 static void declare_mac(Cg *c, Kern *k)
@@ -461,11 +434,11 @@ static void declare_mac(Cg *c, Kern *k)
 	if (k->d->dot) {
 		LLVMTypeRef ps[3] = {k->tv, k->tb, k->tb};
 		k->tmac = LLVMFunctionType(k->tv, ps, 3, 0);
-		k->mac = intrinsic(c, "llvm.aarch64.neon.sdot.v4i32.v16i8", k->tmac);
+		k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.sdot.v4i32.v16i8", k->tmac);
 	} else {
 		LLVMTypeRef ps[2] = {k->th, k->th};
 		k->tmac = LLVMFunctionType(k->tv, ps, 2, 0);
-		k->mac = intrinsic(c, "llvm.aarch64.neon.smull.v4i32", k->tmac);
+		k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.smull.v4i32", k->tmac);
 	}
 }
 
@@ -528,26 +501,15 @@ static void pool_out(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, int32_t zp
 	tgt_loop_close(c, &lc);
 }
 
-int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
-}
-
 void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
+	Kern k = {.d = &d};
 	Loop ln;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
-	memset(&k, 0, sizeof k);
-	k.d = &d;
-	tgt_epilogue_init(c, n, &k.e);
-	if (k.e.acc64)
-		ICE("an int8 convolution with a 64-bit accumulator");
+	tgt_int8_epilogue(c, n, &k.e);
 	k.tv = LLVMVectorType(c->ti32, 4);
 	k.tb = LLVMVectorType(c->ti8, 16);
 	k.th = LLVMVectorType(c->ti16, 4);
@@ -574,4 +536,11 @@ void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 	if (d.pool)
 		pool_out(c, &k, LLVMGetParam(fn, 1), in, c->g->vals[nd->out].q.zp);
 	tgt_loop_close(c, &ln);
+}
+
+int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

@@ -104,17 +104,9 @@ typedef struct {
 	LLVMTypeRef tss;
 	LLVMValueRef w, bias, mult, shift, fm, s, y, nbase;
 	LLVMValueRef out, cbuf, best; /* pooled: y, the conv output buffer, a max */
+	LLVMValueRef in;               /* the batch element */
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
-
-/* Byte offset into the scratch buffer of the first tap of pixel p. */
-static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
-{
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->cg.OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->cg.OW), "");
-	LLVMValueRef row = tgt_mad(c, oy, d->cg.sh * d->Wp, tgt_mad(c, ox, d->cg.sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
 
 /* The scratch byte at off as an i16 splat widened to <16 x i32>: the form
  * LLVM matches as the scalar operand of vwmacc.vx. */
@@ -139,10 +131,10 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx, lq;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->nkx);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	Loop lq;
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->nkx, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
 	/* vector index of (block, ky, kx, q): ((ob * KH + ky) * KW + kx) * C + q */
 	LLVMValueRef wtap = tgt_mad(c, tgt_mad(c, ky, d->cg.KW, kx), d->cg.C, NULL);
 	LLVMValueRef q = tgt_upto(c, &lq, d->nq);
@@ -159,8 +151,7 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 			mac(c, k, k->acc[i][j], xe[i], wv);
 	}
 	tgt_loop_close(c, &lq);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* Depthwise taps: for ky, kx, acc += x * w lane by lane (16 channels). */
@@ -168,10 +159,9 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
 	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 
 	for (int j = 0; j < nb; j++) {
@@ -184,8 +174,7 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 			mac(c, k, k->acc[i][j], LLVMBuildSExt(b, xv, k->tv, ""), wv);
 		}
 	}
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* The requantized bytes of the 16 channels of block ob from accumulator a. */
@@ -229,7 +218,7 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 	for (int i = 0; i < NPIX; i++) {
 		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), "");
 		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
-		base[i] = pixel_base(c, d, p[i]);
+		base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cp, p[i]);
 	}
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
@@ -305,8 +294,11 @@ static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in
 
 /* The nb blocks from block ob0 of image in: every tile, straight into y,
  * or through cbuf and the fused pool. */
-static void group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in)
+static void group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 {
+	Kern *k = kv;
+	LLVMValueRef in = k->in;
+
 	if (!k->d->pooled) {
 		k->y = k->out, k->nbase = tgt_mad(c, in, k->d->cg.OC, NULL);
 		tiles(c, k, nb, ob0);
@@ -324,21 +316,13 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lc, lh, lw;
+	ScratchCopy sc;
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 1),
 	                tgt_cidx(c, d->Hp * d->Wp * d->Cp), 16);
-	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, ci), d->cg.H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->cg.H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->cg.W, NULL);
-	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->cg.pt * d->Wp + d->cg.pl));
-	LLVMValueRef w = tgt_upto(c, &lw, d->cg.W);
-	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
-	tgt_store(c, v, k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
-	tgt_loop_close(c, &lw);
-	tgt_loop_close(c, &lh);
-	tgt_loop_close(c, &lc);
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
+	tgt_store(c, v, k->s, tgt_scratch_at(c, &sc, d->Cp));
+	tgt_scratch_close(c, &sc);
 }
 
 static void declare_store(Cg *c, Kern *k)
@@ -349,31 +333,18 @@ static void declare_store(Cg *c, Kern *k)
 	                   : "llvm.experimental.vp.strided.store.v16i8.p0.i32";
 
 	k->tss = LLVMFunctionType(c->tvoid, ps, 5, 0);
-	k->sstore = LLVMGetNamedFunction(c->mod, name);
-	if (!k->sstore)
-		k->sstore = LLVMAddFunction(c->mod, name, k->tss);
-}
-
-int tgt_conv2d_rvv_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
+	k->sstore = tgt_intrinsic(c, name, k->tss);
 }
 
 void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
-	Loop ln, lg;
+	Kern k = {.d = &d};
+	Loop ln;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
-	memset(&k, 0, sizeof k);
-	k.d = &d;
-	tgt_epilogue_init(c, n, &k.e);
-	if (k.e.acc64)
-		ICE("an int8 convolution with a 64-bit accumulator");
+	tgt_int8_epilogue(c, n, &k.e);
 	k.tv = LLVMVectorType(c->ti32, LANES);
 	k.th = LLVMVectorType(c->ti16, LANES);
 	k.tb = LLVMVectorType(c->ti8, LANES);
@@ -394,13 +365,14 @@ void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
-	if (full) {
-		LLVMValueRef og = tgt_upto(c, &lg, full);
-		group(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL), in);
-		tgt_loop_close(c, &lg);
-	}
-	if (rest)
-		group(c, &k, (int)rest, tgt_cidx(c, full * NBLK), in);
+	k.in = in;
+	tgt_block_groups(c, d.OCB, NBLK, group, &k);
 	tgt_loop_close(c, &ln);
+}
+
+int tgt_conv2d_rvv_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

@@ -198,37 +198,6 @@ typedef struct {
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
 
-/* Byte offset into the scratch buffer of the first tap of pixel p. */
-static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
-{
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->cg.OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->cg.OW), "");
-	LLVMValueRef row = tgt_mad(c, oy, d->cg.sh * d->Wp, tgt_mad(c, ox, d->cg.sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
-
-static LLVMValueRef clamp_idx(Cg *c, LLVMValueRef v, int64_t hi)
-{
-	LLVMBuilderRef b = c->b;
-	LLVMValueRef z = tgt_cidx(c, 0), h = tgt_cidx(c, hi);
-
-	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, v, z, ""), z, v, "");
-	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, h, ""), h, v, "");
-}
-
-/* The scratch offset of the conv pixel at tap (ky, kx) of pooled pixel p's
- * window, clamped into the conv output (header comment: with pool
- * dilation 1 the clamped pixel is a tap of the same window). */
-static LLVMValueRef pool_base(Cg *c, const Geo *d, LLVMValueRef p, LLVMValueRef ky, LLVMValueRef kx)
-{
-	LLVMValueRef py = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->cg.pool.ow), "");
-	LLVMValueRef px = LLVMBuildURem(c->b, p, tgt_cidx(c, d->cg.pool.ow), "");
-	LLVMValueRef cy = clamp_idx(c, tgt_mad(c, py, d->cg.pool.sh, LLVMBuildAdd(c->b, ky, tgt_cidx(c, -d->cg.pool.pt), "")), d->cg.OH - 1);
-	LLVMValueRef cx = clamp_idx(c, tgt_mad(c, px, d->cg.pool.sw, LLVMBuildAdd(c->b, kx, tgt_cidx(c, -d->cg.pool.pl), "")), d->cg.OW - 1);
-	LLVMValueRef row = tgt_mad(c, cy, d->cg.sh * d->Wp, tgt_mad(c, cx, d->cg.sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
-
 /* The 4 bytes at s + off, broadcast to 16 lanes. */
 static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
 {
@@ -242,10 +211,9 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)), d->Cp, NULL);
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
 	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 
 	for (int j = 0; j < nb; j++) {
@@ -261,8 +229,7 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 			LLVMBuildStore(b, a, k->acc[i][j]);
 		}
 	}
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* The taps of one tile: for ky, kx, c4, the vpdpbusd of every accumulator. */
@@ -362,8 +329,9 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 /* One tile: pixels p0 + t*np + i (clamped to P - 1: the duplicates are
  * never stored), blocks ob0 .. ob0 + nb - 1; with a fused pool, every tap
  * of their windows, max-ed (header comment). */
-static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
@@ -376,7 +344,7 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 	}
 	if (!d->pooled) {
 		for (int i = 0; i < d->np; i++)
-			base[i] = pixel_base(c, d, p[i]);
+			base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cp, p[i]);
 		tile_pixels(c, k, nb, ob0, base, row0);
 		return;
 	}
@@ -387,85 +355,22 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.pool.kh);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.pool.kw);
 	for (int i = 0; i < d->np; i++)
-		base[i] = pool_base(c, d, p[i], ky, kx);
+		base[i] = tgt_scratch_pool_pixel(c, &d->cg, d->Wp, d->Cp, p[i], ky, kx);
 	tile_pixels(c, k, nb, ob0, base, row0);
 	tgt_loop_close(c, &lkx);
 	tgt_loop_close(c, &lky);
 	store_rows(c, k, nb, ob0, k->mx, row0);
 }
 
-/* Transposes 16 vectors of 16 bytes in place: four rounds of interleaving
- * v[i] with v[i + 8] (each rotates the 8 bits of an element's (vector,
- * lane) index by one, so four swap vector and lane). */
-static void transpose16(Cg *c, LLVMValueRef v[16])
-{
-	LLVMValueRef lo[16], hi[16], nv[16];
-
-	for (int i = 0; i < 8; i++) {
-		lo[2 * i] = tgt_c32(c, i), lo[2 * i + 1] = tgt_c32(c, 16 + i);
-		hi[2 * i] = tgt_c32(c, 8 + i), hi[2 * i + 1] = tgt_c32(c, 24 + i);
-	}
-	LLVMValueRef mlo = LLVMConstVector(lo, 16), mhi = LLVMConstVector(hi, 16);
-	for (int round = 0; round < 4; round++) {
-		for (int i = 0; i < 8; i++) {
-			nv[2 * i] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mlo, "");
-			nv[2 * i + 1] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mhi, "");
-		}
-		memcpy(v, nv, sizeof nv);
-	}
-}
-
-/* The chunk's bytes of block ob0 + j, transposed to 16 channels x 16
- * pixels, stored to y where the channel and the pixel exist. */
-static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
-{
-	const Geo *d = k->d;
-	LLVMBuilderRef b = c->b;
-	LLVMValueRef v[16], lanes[16];
-
-	for (int r = 0; r < 16; r++)
-		v[r] = LLVMBuildLoad2(b, k->tb, tgt_gep(c, k->tb, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK, j)), "");
-	transpose16(c, v);
-	for (int l = 0; l < 16; l++)
-		lanes[l] = tgt_c32(c, l);
-	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, ""), c->ti32, "");
-	/* the chunk's pixels: ch <= 16 of the transposed lanes */
-	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, d->ch), ""), left, tgt_c32(c, d->ch), "");
-	LLVMValueRef splat = LLVMBuildShuffleVector(b, LLVMBuildInsertElement(b, LLVMGetUndef(LLVMVectorType(c->ti32, 16)), left, tgt_c32(c, 0), ""),
-	                                            LLVMGetUndef(LLVMVectorType(c->ti32, 16)), LLVMConstNull(LLVMVectorType(c->ti32, 16)), "");
-	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(lanes, 16), splat, "");
-	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), 16, NULL);
-	for (int r = 0; r < 16; r++) {
-		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
-		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), "");
-		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)), "");
-		/* a channel past OC points nowhere useful: address channel 0 */
-		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
-		LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, row, ""), d->P, p0));
-		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, 1), m};
-		LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
-	}
-}
-
 /* Every chunk of ch pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
+static void tiles(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
-	Loop lp, lt, lj;
-	LLVMValueRef q = tgt_upto(c, &lp, (d->P + d->ch - 1) / d->ch);
-	LLVMValueRef p0 = tgt_mad(c, q, d->ch, NULL);
-	LLVMValueRef t = tgt_upto(c, &lt, d->ch / d->np);
-	If live;
+	RowStore rs = {16, d->P, d->ch, d->cg.OC, c->ti8, k->tms, k->tb, k->mstore, k->y,
+	               k->nbase, k->st, 1, NBLK, NULL};
 
-	/* a tile wholly past P is skipped (its rows are never stored) */
-	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, d->np, p0), tgt_cidx(c, d->P), ""));
-	tile(c, k, nb, ob0, p0, t);
-	tgt_if_close(c, &live);
-	tgt_loop_close(c, &lt);
-	LLVMValueRef j = tgt_upto(c, &lj, nb);
-	store_block(c, k, ob0, j, p0);
-	tgt_loop_close(c, &lj);
-	tgt_loop_close(c, &lp);
+	tgt_chunks(c, k, nb, ob0, d->P, d->ch, d->np, tile, NULL, &rs);
 }
 
 /* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
@@ -474,29 +379,14 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lc, lh, lw;
+	ScratchCopy sc;
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
 	                tgt_cidx(c, d->Hp * d->Wp * d->Cp + 4), 64);
-	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, ci), d->cg.H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->cg.H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->cg.W, NULL);
-	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->cg.pt * d->Wp + d->cg.pl));
-	LLVMValueRef w = tgt_upto(c, &lw, d->cg.W);
-	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
 	v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
-	tgt_store(c, v, k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
-	tgt_loop_close(c, &lw);
-	tgt_loop_close(c, &lh);
-	tgt_loop_close(c, &lc);
-}
-
-static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
-{
-	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
-
-	return f ? f : LLVMAddFunction(c->mod, name, t);
+	tgt_store(c, v, k->s, tgt_scratch_at(c, &sc, d->Cp));
+	tgt_scratch_close(c, &sc);
 }
 
 static void declare_intrinsics(Cg *c, Kern *k)
@@ -505,16 +395,9 @@ static void declare_intrinsics(Cg *c, Kern *k)
 	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
 
 	k->tdp = LLVMFunctionType(k->tv, ps, 3, 0);
-	k->dpbusd = intrinsic(c, "llvm.x86.avx512.vpdpbusd.512", k->tdp);
+	k->dpbusd = tgt_intrinsic(c, "llvm.x86.avx512.vpdpbusd.512", k->tdp);
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
-	k->mstore = intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
-}
-
-int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
+	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
 }
 
 void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
@@ -522,15 +405,11 @@ void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 	const Node *nd = &c->g->nodes[n];
 	LLVMContextRef ctx = c->ctx;
 	Geo d;
-	Kern k;
-	Loop ln, lg;
+	Kern k = {.d = &d};
+	Loop ln;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
-	memset(&k, 0, sizeof k);
-	k.d = &d;
-	tgt_epilogue_init(c, n, &k.e);
-	if (k.e.acc64)
-		ICE("an int8 convolution with a 64-bit accumulator");
+	tgt_int8_epilogue(c, n, &k.e);
 	k.tv = LLVMVectorType(c->ti32, 16);
 	k.tb = LLVMVectorType(c->ti8, 16);
 	for (int i = 0; i < 16; i++)
@@ -557,13 +436,13 @@ void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	int64_t full = d.OCB / d.nb, rest = d.OCB % d.nb;
-	if (full) {
-		LLVMValueRef og = tgt_upto(c, &lg, full);
-		tiles(c, &k, d.nb, tgt_mad(c, og, d.nb, NULL));
-		tgt_loop_close(c, &lg);
-	}
-	if (rest)
-		tiles(c, &k, (int)rest, tgt_cidx(c, full * d.nb));
+	tgt_block_groups(c, d.OCB, d.nb, tiles, &k);
 	tgt_loop_close(c, &ln);
+}
+
+int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

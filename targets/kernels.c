@@ -121,8 +121,8 @@ static const char *data_declines(const TgtKernel *k, const TgtMachine *m, const 
 	int depthwise = cg.G > 1 && cg.G == cg.C && cg.OC == cg.C;
 	unsigned cls = cg.G == 1 ? TK_PLAIN : depthwise ? TK_DEPTHWISE : TK_GROUPED;
 	if (!(k->shapes & cls))
-		return cg.G == 1 ? "takes no groups = 1"
-		     : depthwise ? "takes no depthwise"
+		return cg.G == 1 ? "groups 1 (takes groups > 1 only)"
+		     : depthwise ? "depthwise (takes groups 1 only)"
 		     : say(buf, n, "groups %lld not 1 or depthwise", (long long)cg.G);
 	if ((cg.pool.dh != 1 || cg.pool.dw != 1) && !(k->shapes & TK_POOL_DIL))
 		return "pool dilation not 1";
@@ -131,11 +131,22 @@ static const char *data_declines(const TgtKernel *k, const TgtMachine *m, const 
 	return NULL;
 }
 
+/* Appends "name: reason" to why (whylen bytes; "; " between entries). */
+static void note(char *why, size_t whylen, size_t *used, const char *name, const char *r)
+{
+	if (!why || *used >= whylen)
+		return;
+	int k = snprintf(why + *used, whylen - *used, "%s%s: %s", *used ? "; " : "", name, r);
+	*used += k > 0 ? (size_t)k : 0;
+}
+
 /* The chooser: the first kernel of c->tm's list that takes node nd, or NULL
- * (the generic loop).  why, when not NULL, receives the declines. */
+ * (the generic loop).  why, when not NULL, receives each other kernel of
+ * the op with the reason it declined, or "also fits, ranked lower". */
 static const TgtKernel *choose(Cg *c, const Node *nd, char *why, size_t whylen)
 {
 	const TgtKernel *const *ks = c->tm->kernels;
+	const TgtKernel *pick = NULL;
 	size_t used = 0;
 	char buf[96];
 
@@ -147,13 +158,18 @@ static const TgtKernel *choose(Cg *c, const Node *nd, char *why, size_t whylen)
 		if (k->op != nd->op)
 			continue;
 		r = data_declines(k, c->tm, c->g, nd, buf, sizeof buf);
-		if (!r && (!k->applies_more || k->applies_more(c, nd, &r)))
-			return k;
-		if (why && used < whylen)
-			used += (size_t)snprintf(why + used, whylen - used, "%s%s: %s", used ? "; " : "",
-			                         k->name, r ? r : "declines");
+		if (!r && (!k->applies_more || k->applies_more(c, nd, &r))) {
+			if (!pick)
+				pick = k;
+			else
+				note(why, whylen, &used, k->name, "also fits, ranked lower");
+			if (!why)
+				break;
+			continue;
+		}
+		note(why, whylen, &used, k->name, r ? r : "declines");
 	}
-	return NULL;
+	return pick;
 }
 
 int tgt_lower_weighted(Cg *c, int n, LLVMValueRef fn)

@@ -167,122 +167,6 @@ int tgt_lower_weighted(Cg *c, int n, LLVMValueRef fn);
 void tgt_conv2d_generic(Cg *c, int n, LLVMValueRef fn);
 void tgt_dense_generic(Cg *c, int n, LLVMValueRef fn);
 
-/* ---- kernels.c: the kernel registry and the chooser ------------------------ */
-
-/* The shape classes of a conv2d a kernel takes (TgtKernel.shapes). */
-enum {
-	TK_PLAIN = 1 << 0,     /* groups = 1 */
-	TK_DEPTHWISE = 1 << 1, /* groups = C = OC > 1 */
-	TK_GROUPED = 1 << 2,   /* any other groups > 1 */
-	TK_POOL_DIL = 1 << 3,  /* a fused max-pool with dilation > 1 */
-	TK_DIL_X = 1 << 4,     /* dilation > 1 along x */
-	TK_CONST = 1 << 5,     /* (any op) the weights and bias need constant data */
-};
-
-/* A target kernel, as data: what it takes, and its code.  The chooser
- * (tgt_lower_weighted) checks the data, then applies_more (may be NULL: the
- * conditions data cannot state), then calls emit. */
-typedef struct TgtKernel {
-	const char *name;    /* "x86.vnni.conv2d": ISA, variant, op */
-	Op op;               /* OP_CONV2D or OP_DENSE */
-	DType x, w, y, bias; /* DT_NONE: any; bias: what a bias must be (none is fine) */
-	unsigned shapes;     /* TK_* (conv2d); a fused pool of dilation 1 is always fine */
-	const char *feature; /* what the CPU needs (tgt_has_feature), NULL: nothing */
-	/* 1 when the node fits; else 0 and *why (when why is not NULL) a
-	 * short reason, e.g. "scratch exceeds 64 KiB" */
-	int (*applies_more)(Cg *c, const Node *nd, const char **why);
-	void (*emit)(Cg *c, int n, LLVMValueRef fn);
-} TgtKernel;
-
-/* For applies_more: declines with reason r. */
-static inline int tgt_decline(const char **why, const char *r)
-{
-	if (why)
-		*why = r;
-	return 0;
-}
-
-/* Every kernel; target.c's rows list theirs by these, in order of preference. */
-extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, tgt_k_neon_conv2d,
-	tgt_k_rvv_conv2d, tgt_k_smlad_conv2d, tgt_k_smlad_dw_conv2d, tgt_k_smlad_dense,
-	tgt_k_f32_dense;
-
-/* Whether m has the CPU feature name: "avx512vnni", "avx2", "avx2|avx512f"
- * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
-int tgt_has_feature(const TgtMachine *m, const char *name);
-/* The kernel node n of g gets on m (a machine of one ISA: a level of a
- * multi-ISA one), without building code: its name, or "generic.conv2d" /
- * "generic.dense" (the generic loop); NULL for any other op.  why (whylen
- * bytes, may be NULL) receives each declined kernel with its reason,
- * "x86.vnni.conv2d: needs avx512vnni; ...", or "" when none declined. */
-const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *why, size_t whylen);
-
-/* The kernels (kernel_*.c, lower_dense_f32.c): applies and emit of each. */
-int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why);
-void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
-int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why);
-void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
-int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why);
-void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
-int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why);
-void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn);
-int tgt_conv2d_rvv_applies(Cg *c, const Node *nd, const char **why);
-void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
-int tgt_conv2d_smlad_applies(Cg *c, const Node *nd, const char **why);
-void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn);
-int tgt_conv2d_smlad_dw_applies(Cg *c, const Node *nd, const char **why);
-void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn);
-int tgt_dense_smlad_applies(Cg *c, const Node *nd, const char **why);
-void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn);
-void tgt_dense_f32(Cg *c, int n, LLVMValueRef fn);
-
-/* ---- conv_common.c: what the conv2d kernels share ------------------------ */
-
-/* Fills g for conv2d node nd (ir_conv_geo).  Returns 0, or 1 (declined:
- * *why says why, when why is not NULL) for an invalid geometry or a
- * negative pad. */
-int tgt_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why);
-/* The rows and columns of the input copied with its padding into a scratch
- * buffer so that every tap of every output pixel lies inside it. */
-void tgt_conv_padded(const ConvGeo *g, int64_t *Hp, int64_t *Wp);
-/* A constant global NAME.<tag><n> of the len bytes of buf (malloc'd; freed). */
-LLVMValueRef tgt_const_packed(Cg *c, const char *tag, int n, unsigned char *buf, size_t len);
-/* v's low bytes, little-endian, at p. */
-void tgt_put_le(unsigned char *p, uint32_t v, int bytes);
-/* An int8 weighted node's i32 bias (or 0) minus k times the sum of each
- * output channel's weights, wrapping (mod 2^32 like the accumulation),
- * zero-padded to lanes entries: the constant global NAME.<tag><n>.  k is
- * what a kernel adds to every x (the zero point's opposite, + 128 for an
- * unsigned operand), 0 for the bias alone. */
-LLVMValueRef tgt_fold_bias(Cg *c, const Node *nd, int64_t lanes, int64_t k, const char *tag, int n);
-/* A load of t at p with the given alignment. */
-LLVMValueRef tgt_load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align);
-
-/* x86_isa.c: the sign of the last "+name" or "-name" in the feature list fs:
- * 1, 0, or -1 when it is not there. */
-int tgt_feature_sign(const char *fs, const char *name);
-/* Whether cpu is one of the NULL-terminated list. */
-int tgt_cpu_in(const char *cpu, const char *const *list);
-/* Whether m is x86-64 with AVX-512 VNNI / with AVX2. */
-int tgt_x86_vnni(const TgtMachine *m);
-int tgt_x86_avx2(const TgtMachine *m);
-/* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
- * AVX2, 0 otherwise (not x86-64: the generic loops). */
-int tgt_x86_f32_lanes(const TgtMachine *m);
-/* AArch64: 1 with sdot (dotprod), 0 with NEON only (smlal), -1 without NEON. */
-int tgt_neon_variant(const TgtMachine *m);
-/* RISC-V with V; thumbv7em with the DSP extension. */
-int tgt_rvv(const TgtMachine *m);
-int tgt_armm_dsp(const TgtMachine *m);
-/* Makes m (an x86-64 machine, its other fields set) the default
- * multi-ISA machine: its levels (x86-64, x86-64-v3, x86-64-v4 with
- * AVX512_VNNI), the lowest as m's own cpu and features. */
-void tgt_x86_levels(TgtMachine *m);
-/* The levels' CPUs for messages: "x86-64, x86-64-v3, x86-64-v4+avx512vnni". */
-extern const char tgt_x86_levels_text[];
-/* kernel_armm.c, for the DSP kernels' applies_more: whether x - zx fits an
- * int16 half (1), else 0 with *why. */
-int tgt_armm_zx_ok(Cg *c, const Node *nd, const char **why);
 /* avgpool2d, global_avgpool, pad and transpose (lower_pool.c): the shape and
  * type checks (1 after a diagnostic), and the kernel body over x and y. */
 int tgt_check_pool(Cg *c, const Node *nd);
@@ -393,6 +277,196 @@ LLVMValueRef tgt_mac(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueRef x,
  * in the output's storage type. */
 LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueRef oc);
 
+/* ---- kernels.c: the kernel registry and the chooser ------------------------ */
+
+/* The shape classes of a conv2d a kernel takes (TgtKernel.shapes). */
+enum {
+	TK_PLAIN = 1 << 0,     /* groups = 1 */
+	TK_DEPTHWISE = 1 << 1, /* groups = C = OC > 1 */
+	TK_GROUPED = 1 << 2,   /* any other groups > 1 */
+	TK_POOL_DIL = 1 << 3,  /* a fused max-pool with dilation > 1 */
+	TK_DIL_X = 1 << 4,     /* dilation > 1 along x */
+	TK_CONST = 1 << 5,     /* (any op) the weights and bias need constant data */
+};
+
+/* A target kernel, as data: what it takes, and its code.  The chooser
+ * (tgt_lower_weighted) checks the data, then applies_more (may be NULL: the
+ * conditions data cannot state), then calls emit. */
+typedef struct TgtKernel {
+	const char *name;    /* "x86.vnni.conv2d": ISA, variant, op */
+	Op op;               /* OP_CONV2D or OP_DENSE */
+	DType x, w, y, bias; /* DT_NONE: any; bias: what a bias must be (none is fine) */
+	unsigned shapes;     /* TK_* (conv2d); a fused pool of dilation 1 is always fine */
+	const char *feature; /* what the CPU needs (tgt_has_feature), NULL: nothing */
+	/* 1 when the node fits; else 0 and *why (when why is not NULL) a
+	 * short reason, e.g. "scratch exceeds 64 KiB" */
+	int (*applies_more)(Cg *c, const Node *nd, const char **why);
+	void (*emit)(Cg *c, int n, LLVMValueRef fn);
+} TgtKernel;
+
+/* For applies_more: declines with reason r. */
+static inline int tgt_decline(const char **why, const char *r)
+{
+	if (why)
+		*why = r;
+	return 0;
+}
+
+/* Every kernel; target.c's rows list theirs by these, in order of preference. */
+extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, tgt_k_neon_conv2d,
+	tgt_k_rvv_conv2d, tgt_k_smlad_conv2d, tgt_k_smlad_dw_conv2d, tgt_k_smlad_dense,
+	tgt_k_f32_dense;
+
+/* Whether m has the CPU feature name: "avx512vnni", "avx2", "avx2|avx512f"
+ * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
+int tgt_has_feature(const TgtMachine *m, const char *name);
+/* The kernel node n of g gets on m (a machine of one ISA: a level of a
+ * multi-ISA one), without building code: its name, or "generic.conv2d" /
+ * "generic.dense" (the generic loop); NULL for any other op.  why (whylen
+ * bytes, may be NULL) receives every other kernel of m's list for the op
+ * with its reason, "x86.vnni.conv2d: needs avx512vnni; x86.f32.conv2d: x
+ * i8 not f32", or "also fits, ranked lower" after the chosen one; "" when
+ * there is none. */
+const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *why, size_t whylen);
+
+/* The kernels (kernel_*.c, lower_dense_f32.c): applies and emit of each. */
+int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_rvv_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_smlad_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_smlad_dw_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn);
+int tgt_dense_smlad_applies(Cg *c, const Node *nd, const char **why);
+void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn);
+void tgt_dense_f32(Cg *c, int n, LLVMValueRef fn);
+
+/* ---- conv_common.c: what the conv2d kernels share ------------------------ */
+
+/* Fills g for conv2d node nd (ir_conv_geo).  Returns 0, or 1 (declined:
+ * *why says why, when why is not NULL) for an invalid geometry or a
+ * negative pad. */
+int tgt_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why);
+/* The rows and columns of the input copied with its padding into a scratch
+ * buffer so that every tap of every output pixel lies inside it. */
+void tgt_conv_padded(const ConvGeo *g, int64_t *Hp, int64_t *Wp);
+/* A constant global NAME.<tag><n> of the len bytes of buf (malloc'd; freed). */
+LLVMValueRef tgt_const_packed(Cg *c, const char *tag, int n, unsigned char *buf, size_t len);
+/* v's low bytes, little-endian, at p. */
+void tgt_put_le(unsigned char *p, uint32_t v, int bytes);
+/* An int8 weighted node's i32 bias (or 0) minus k times the sum of each
+ * output channel's weights, wrapping (mod 2^32 like the accumulation),
+ * zero-padded to lanes entries: the constant global NAME.<tag><n>.  A
+ * kernel that multiplies x + k' instead of x - zx passes k = zx + k' (zx for
+ * x as it is, 128 + zx for x xor 0x80); 0 gives the bias alone. */
+LLVMValueRef tgt_fold_bias(Cg *c, const Node *nd, int64_t lanes, int64_t k, const char *tag, int n);
+/* A load of t at p with the given alignment. */
+LLVMValueRef tgt_load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align);
+
+/* The copy of batch element in of x (int8 NCHW) into a padded NHWC scratch
+ * of Wp columns: tgt_scratch_open opens the loops over channel ci, row h
+ * and column w and returns x[in, ci, h, w] (i8); the kernel converts it and
+ * stores it at tgt_scratch_at (Cp elements a pixel); tgt_scratch_close. */
+typedef struct {
+	Loop lc, lh, lw;
+	LLVMValueRef ci, srow, w;
+} ScratchCopy;
+LLVMValueRef tgt_scratch_open(Cg *c, ScratchCopy *s, const ConvGeo *g, int64_t Wp, LLVMValueRef x,
+                              LLVMValueRef in);
+LLVMValueRef tgt_scratch_at(Cg *c, const ScratchCopy *s, int64_t Cp);
+void tgt_scratch_close(Cg *c, ScratchCopy *s);
+/* The scratch element offset of the first tap of conv output pixel p. */
+LLVMValueRef tgt_scratch_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t Cp, LLVMValueRef p);
+/* The same for the conv pixel at tap (ky, kx) of pooled pixel p's window,
+ * clamped into the conv output (with pool dilation 1 the clamped pixel is
+ * a tap of the same window, so a max needs no mask). */
+LLVMValueRef tgt_scratch_pool_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t Cp, LLVMValueRef p,
+                                    LLVMValueRef ky, LLVMValueRef kx);
+/* A chunk's stored rows: the L rows of block j (L lanes, the chunk's
+ * pixels) at st[r * nblk + j] (type tv), transposed in registers
+ * (transpose, NULL: tgt_transpose16) to L channels of L pixels, and stored
+ * to y[nbase + channel][P] from pixel p0 through a masked store (mstore,
+ * its type tms, elements te aligned to align): lanes past P or past the
+ * chunk's ch pixels and channels past OC are masked off. */
+typedef struct {
+	int L;
+	int64_t P, ch, OC;
+	LLVMTypeRef te, tms, tv;
+	LLVMValueRef mstore, y, nbase, st;
+	unsigned align;
+	int nblk;
+	void (*transpose)(Cg *c, LLVMValueRef *v, int L);
+} RowStore;
+/* The chunks of ch pixels (whole tiles of np) of P for the nb blocks from
+ * ob0: for q, p0 = q*ch: tile(c, k, nb, ob0, p0, t) for each tile t of the
+ * chunk that starts before P, then for each block j < nb store(c, k, ob0,
+ * j, p0), or with store NULL rs's rows. */
+typedef void (*TgtTile)(Cg *c, void *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t);
+typedef void (*TgtStore)(Cg *c, void *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0);
+void tgt_chunks(Cg *c, void *k, int nb, LLVMValueRef ob0, int64_t P, int64_t ch, int64_t np,
+                TgtTile tile, TgtStore store, const RowStore *rs);
+
+
+/* The tap loops: for ky < KH, kx < nkx; returns the scratch offset of tap
+ * (ky, kx), (ky*dh*Wp + kx*dw) * Cp; the taps' code follows until
+ * tgt_taps_close. */
+typedef struct {
+	Loop lky, lkx;
+	LLVMValueRef ky, kx;
+} Taps;
+LLVMValueRef tgt_taps_open(Cg *c, Taps *t, const ConvGeo *g, int64_t nkx, int64_t Wp, int64_t Cp);
+void tgt_taps_close(Cg *c, Taps *t);
+
+/* The output channel blocks OCB in groups of nb: f(c, k, nb, ob0) inside a
+ * loop over the whole groups, then f(c, k, OCB % nb, ...) for the rest. */
+void tgt_block_groups(Cg *c, int64_t OCB, int nb, void (*f)(Cg *c, void *k, int nb, LLVMValueRef ob0),
+                      void *k);
+
+/* tgt_epilogue_init for an int8 kernel, whose accumulator is i32. */
+void tgt_int8_epilogue(Cg *c, int n, Epilogue *e);
+/* The function name of type t in the module, declared if not yet (an
+ * intrinsic). */
+LLVMValueRef tgt_intrinsic(Cg *c, const char *name, LLVMTypeRef t);
+/* Transposes 16 vectors of 16 elements in place (shuffles). */
+void tgt_transpose16(Cg *c, LLVMValueRef v[16]);
+
+/* ---- x86_isa.c: the instruction sets the kernels need -------------------- */
+
+/* The sign of the last "+name" or "-name" in the feature list fs: 1, 0, or
+ * -1 when it is not there. */
+int tgt_feature_sign(const char *fs, const char *name);
+/* Whether cpu is one of the NULL-terminated list. */
+int tgt_cpu_in(const char *cpu, const char *const *list);
+/* Whether m is x86-64 with AVX-512 VNNI / with AVX2. */
+int tgt_x86_vnni(const TgtMachine *m);
+int tgt_x86_avx2(const TgtMachine *m);
+/* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
+ * AVX2, 0 otherwise (not x86-64: the generic loops). */
+int tgt_x86_f32_lanes(const TgtMachine *m);
+/* AArch64: 1 with sdot (dotprod), 0 with NEON only (smlal), -1 without NEON. */
+int tgt_neon_variant(const TgtMachine *m);
+/* RISC-V with V; thumbv7em with the DSP extension. */
+int tgt_rvv(const TgtMachine *m);
+int tgt_armm_dsp(const TgtMachine *m);
+/* Makes m (an x86-64 machine, its other fields set) the default
+ * multi-ISA machine: its levels (x86-64, x86-64-v3, x86-64-v4 with
+ * AVX512_VNNI), the lowest as m's own cpu and features. */
+void tgt_x86_levels(TgtMachine *m);
+/* The levels' CPUs for messages: "x86-64, x86-64-v3, x86-64-v4+avx512vnni". */
+extern const char tgt_x86_levels_text[];
+/* kernel_armm.c, for the DSP kernels' applies_more: whether x - zx fits an
+ * int16 half (1), else 0 with *why. */
+int tgt_armm_zx_ok(Cg *c, const Node *nd, const char **why);
+/* The same, then fills g (ir_conv_geo) for conv2d node nd: 1, or 0 with
+ * *why for an invalid geometry. */
+int tgt_armm_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why);
 /* ---- header.c ------------------------------------------------------------ */
 
 /* The C header of docs/abi.md, malloc'd, NUL-terminated; instrumented,
