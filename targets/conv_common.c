@@ -257,3 +257,25 @@ void tgt_int8_epilogue(Cg *c, int n, Epilogue *e)
 	if (e->acc64)
 		ICE("an int8 convolution with a 64-bit accumulator");
 }
+
+void tgt_taps_dw(Cg *c, const DwTaps *t, int nb, LLVMValueRef ob0, const LLVMValueRef *base, int np,
+                 TgtDwMac mac, void *k)
+{
+	const ConvGeo *g = t->g;
+	LLVMBuilderRef b = c->b;
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, g, g->KW, t->Wp, t->Cp);
+	LLVMValueRef tap = tgt_mad(c, tp.ky, g->KW, tp.kx);
+
+	for (int j = 0; j < nb; j++) {
+		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+		LLVMValueRef wv = tgt_load_al(c, t->tw, tgt_gep(c, t->tw, t->w, tgt_mad(c, ob, g->KH * g->KW, tap)),
+		                              t->walign);
+		LLVMValueRef coff = tgt_mad(c, ob, t->lanes, toff);
+		for (int i = 0; i < np; i++) {
+			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
+			mac(c, k, i, j, tgt_load_al(c, t->tx, tgt_gep(c, c->ti8, t->s, off), 1), wv);
+		}
+	}
+	tgt_taps_close(c, &tp);
+}

@@ -154,27 +154,21 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	tgt_taps_close(c, &tp);
 }
 
+/* A depthwise tap of pixel i, block j: acc += x * w lane by lane. */
+static void mac_dw(Cg *c, void *kv, int i, int j, LLVMValueRef x, LLVMValueRef wv)
+{
+	Kern *k = kv;
+
+	mac(c, k, k->acc[i][j], LLVMBuildSExt(c->b, x, k->tv, ""), wv);
+}
+
 /* Depthwise taps: for ky, kx, acc += x * w lane by lane (16 channels). */
 static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
 {
 	const Geo *d = k->d;
-	LLVMBuilderRef b = c->b;
-	Taps tp;
-	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
-	LLVMValueRef ky = tp.ky, kx = tp.kx;
-	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
+	DwTaps t = {&d->cg, d->Wp, d->Cp, LANES, k->th, k->tb, 2, k->w, k->s};
 
-	for (int j = 0; j < nb; j++) {
-		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef wv = tgt_load_al(c, k->th, tgt_gep(c, k->th, k->w, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap)), 2);
-		LLVMValueRef coff = tgt_mad(c, ob, LANES, toff);
-		for (int i = 0; i < NPIX; i++) {
-			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
-			LLVMValueRef xv = tgt_load_al(c, k->tb, tgt_gep(c, c->ti8, k->s, off), 1);
-			mac(c, k, k->acc[i][j], LLVMBuildSExt(b, xv, k->tv, ""), wv);
-		}
-	}
-	tgt_taps_close(c, &tp);
+	tgt_taps_dw(c, &t, nb, ob0, base, NPIX, mac_dw, k);
 }
 
 /* The requantized bytes of the 16 channels of block ob from accumulator a. */

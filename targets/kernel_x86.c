@@ -206,30 +206,26 @@ static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
 	return LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->tv), LLVMConstNull(k->tv), "");
 }
 
+/* A depthwise tap of pixel i, block j: acc += u * w lane by lane. */
+static void mac_dw(Cg *c, void *kv, int i, int j, LLVMValueRef x, LLVMValueRef wv)
+{
+	Kern *k = kv;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef u = LLVMBuildZExt(b, x, k->tv, "");
+	/* no nsw: the accumulation wraps */
+	LLVMValueRef a = LLVMBuildAdd(b, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""),
+	                              LLVMBuildMul(b, u, wv, ""), "");
+
+	LLVMBuildStore(b, a, k->acc[i][j]);
+}
+
 /* Depthwise taps: for ky, kx, acc += u * w lane by lane (16 channels). */
 static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
 {
 	const Geo *d = k->d;
-	LLVMBuilderRef b = c->b;
-	Taps tp;
-	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
-	LLVMValueRef ky = tp.ky, kx = tp.kx;
-	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
+	DwTaps t = {&d->cg, d->Wp, d->Cp, 16, k->tv, k->tb, 16, k->w, k->s};
 
-	for (int j = 0; j < nb; j++) {
-		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap)), 16);
-		LLVMValueRef coff = tgt_mad(c, ob, 16, toff);
-		for (int i = 0; i < d->np; i++) {
-			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
-			LLVMValueRef u = LLVMBuildZExt(b, tgt_load_al(c, k->tb, tgt_gep(c, c->ti8, k->s, off), 1), k->tv, "");
-			/* no nsw: the accumulation wraps */
-			LLVMValueRef a = LLVMBuildAdd(b, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""),
-			                              LLVMBuildMul(b, u, wv, ""), "");
-			LLVMBuildStore(b, a, k->acc[i][j]);
-		}
-	}
-	tgt_taps_close(c, &tp);
+	tgt_taps_dw(c, &t, nb, ob0, base, d->np, mac_dw, k);
 }
 
 /* The taps of one tile: for ky, kx, c4, the vpdpbusd of every accumulator. */

@@ -424,6 +424,21 @@ typedef struct {
 LLVMValueRef tgt_taps_open(Cg *c, Taps *t, const ConvGeo *g, int64_t nkx, int64_t Wp, int64_t Cp);
 void tgt_taps_close(Cg *c, Taps *t);
 
+/* Depthwise taps (channels in lanes): for ky, kx and each block j < nb
+ * from ob0, wv = the block's weight vector at the tap (type tw, aligned to
+ * walign, at w[(ob * KH * KW + tap)]), then for each pixel i < np the
+ * scratch vector (type tx) at base[i] + the tap's and block's offset, and
+ * mac(c, k, i, j, x, wv) accumulates. */
+typedef void (*TgtDwMac)(Cg *c, void *k, int i, int j, LLVMValueRef x, LLVMValueRef w);
+typedef struct {
+	const ConvGeo *g;
+	int64_t Wp, Cp, lanes;
+	LLVMTypeRef tw, tx;
+	unsigned walign;
+	LLVMValueRef w, s;
+} DwTaps;
+void tgt_taps_dw(Cg *c, const DwTaps *t, int nb, LLVMValueRef ob0, const LLVMValueRef *base, int np,
+                 TgtDwMac mac, void *k);
 /* The output channel blocks OCB in groups of nb: f(c, k, nb, ob0) inside a
  * loop over the whole groups, then f(c, k, OCB % nb, ...) for the rest. */
 void tgt_block_groups(Cg *c, int64_t OCB, int nb, void (*f)(Cg *c, void *k, int nb, LLVMValueRef ob0),
