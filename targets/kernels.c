@@ -105,8 +105,12 @@ static const char *data_declines(const TgtKernel *k, const TgtMachine *m, const 
 		{"bias", k->bias, b ? b->dt : k->bias},
 	};
 
-	if (k->feature && !tgt_has_feature(m, k->feature))
+	if (k->feature && !tgt_has_feature(m, k->feature)) {
+		const char *alt = strchr(k->feature, '|'); /* "a|b": either */
+		if (alt)
+			return say(buf, n, "needs %.*s or %s", (int)(alt - k->feature), k->feature, alt + 1);
 		return say(buf, n, "needs %s", k->feature);
+	}
 	for (size_t i = 0; i < sizeof dts / sizeof dts[0]; i++)
 		if (dts[i].want != DT_NONE && dts[i].have != dts[i].want)
 			return say(buf, n, "%s %s not %s", dts[i].what, ir_dtype_name(dts[i].have),
