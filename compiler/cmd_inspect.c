@@ -1,8 +1,10 @@
 /* cmd_inspect.c — `quantc inspect MODEL`: what the pipeline made of a model,
  * layer by layer: output type, quantization, MACs, parameter bytes, arena
  * placement and the bytes live while the layer runs; then the arena size
- * beside its lower bound and greedy by size, and the code and data bytes of
- * the object compiled for the target. */
+ * beside its lower bound and greedy by size, the code and data bytes of
+ * the object compiled for the target, and the kernel each conv2d and dense
+ * layer gets there (targets/kernels.c's chooser) with why the others
+ * declined. */
 #include <string.h>
 
 #include "driver.h"
@@ -108,6 +110,50 @@ static void print_arena(const Graph *g, const PassArenaStats *st)
 	       (long long)st->arena, (long long)st->live[st->top_step], st->top_step, at);
 }
 
+/* The kernels of one machine (one ISA level). */
+static void print_kernels_of(const TgtMachine *m, const Graph *g)
+{
+	char why[1024];
+
+	for (int n = 0; n < g->nnode; n++) {
+		const char *k = tgt_choose_kernel(m, g, n, why, sizeof why);
+		if (!k)
+			continue;
+		printf("%-3d %-10s %-10s %s\n", n, g->vals[g->nodes[n].out].name,
+		       ir_ops[g->nodes[n].op].name, k);
+		for (char *p = why, *e; *p; p = e) {
+			e = strstr(p, "; ");
+			int len = e ? (int)(e - p) : (int)strlen(p);
+			printf("      %.*s\n", len, p);
+			e = e ? e + 2 : p + len;
+		}
+	}
+}
+
+/* Which kernel each conv2d and dense layer gets on the target, and why the
+ * others of the target's list declined; per level of a multi-ISA object. */
+static int print_kernels(const Options *o, const Graph *g, Diag *d)
+{
+	TgtMachine m;
+	int any = 0;
+
+	for (int n = 0; n < g->nnode; n++)
+		any |= g->nodes[n].op == OP_CONV2D || g->nodes[n].op == OP_DENSE;
+	if (!any)
+		return 0;
+	if (tgt_machine_new(&m, &o->tgt, d))
+		return -1;
+	for (int l = 0; l < (m.nlevels ? m.nlevels : 1); l++) {
+		const TgtMachine *lm = m.nlevels ? &m.levels[l] : &m;
+		printf("\nkernels on %s, cpu %s%s%s (first of the target's list that takes the layer, "
+		       "else the generic loop; below it, the others):\n", m.row, lm->cpu,
+		       *lm->features ? " " : "", lm->features);
+		print_kernels_of(lm, g);
+	}
+	tgt_machine_free(&m);
+	return 0;
+}
+
 int cmd_inspect(const Options *o, Diag *d)
 {
 	Graph *g;
@@ -168,6 +214,8 @@ int cmd_inspect(const Options *o, Diag *d)
 			       o->tgt.cpu ? o->tgt.cpu : "", (long long)fp.code, (long long)fp.rodata,
 			       (long long)fp.weights, (long long)(fp.data + fp.bss), (long long)fp.arena);
 		else
+			rc = EXIT_INPUT;
+		if (rc == 0 && print_kernels(o, g, d))
 			rc = EXIT_INPUT;
 	} else
 		printf("arena: not planned (the pipeline has no plan-memory)\n");

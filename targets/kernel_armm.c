@@ -53,48 +53,23 @@ enum {
 	DR = 4,         /* dense: output rows per loop, sharing each x word */
 };
 
-/* Whether "+name" (1) or "-name" (0) comes last in the feature list fs;
- * dflt when neither is there. */
-static int has_feature(const char *fs, const char *name, int dflt)
+int tgt_armm_zx_ok(Cg *c, const Node *nd, const char **why)
 {
-	size_t n = strlen(name);
-	int on = dflt;
+	int32_t zx = c->g->vals[nd->in[0]].q.zp;
 
-	for (const char *p = fs; p && *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n + 1 && (p[0] == '+' || p[0] == '-') && strncmp(p + 1, name, n) == 0)
-			on = p[0] == '+';
-		p = e ? e + 1 : NULL;
-	}
-	return on;
-}
-
-/* thumbv7em with the DSP extension (the table's default for that row). */
-static int has_dsp(const TgtMachine *m)
-{
-	return strncmp(m->triple, "thumbv7em", 9) == 0 && has_feature(m->features, "dsp", 0);
-}
-
-/* int8 activations and weights, an i32 bias or none, constant weights. */
-static int int8_layer(Cg *c, const Node *nd)
-{
-	const Graph *g = c->g;
-	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
-
-	if (!has_dsp(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
-		return 0;
-	if (nd->nin > 2 && (g->vals[nd->in[2]].dt != DT_I32 || !g->vals[nd->in[2]].data))
-		return 0;
 	/* x - zx must fit an int16 half */
-	return w->kind == VK_CONST && w->data && x->q.zp >= -128 && x->q.zp <= 127;
+	return (zx >= -128 && zx <= 127) || tgt_decline(why, "x zero point not int8");
 }
 
-static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
+int tgt_armm_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why)
 {
-	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
+	const Value *y = &c->g->vals[nd->out];
 
-	return f ? f : LLVMAddFunction(c->mod, name, t);
+	if (!tgt_armm_zx_ok(c, nd, why))
+		return 0;
+	if (ir_conv_geo(c->g, nd, g) < 0 || y->shape.d[2] != g->pool.oh || y->shape.d[3] != g->pool.ow)
+		return tgt_decline(why, "invalid geometry");
+	return 1;
 }
 
 typedef struct {
@@ -107,9 +82,9 @@ static void dsp_init(Cg *c, Dsp *p)
 	LLVMTypeRef a3[3] = {c->ti32, c->ti32, c->ti32};
 
 	p->tsmlad = LLVMFunctionType(c->ti32, a3, 3, 0);
-	p->smlad = intrinsic(c, "llvm.arm.smlad", p->tsmlad);
+	p->smlad = tgt_intrinsic(c, "llvm.arm.smlad", p->tsmlad);
 	p->tsxtb16 = LLVMFunctionType(c->ti32, a3, 1, 0);
-	p->sxtb16 = intrinsic(c, "llvm.arm.sxtb16", p->tsxtb16);
+	p->sxtb16 = tgt_intrinsic(c, "llvm.arm.sxtb16", p->tsxtb16);
 }
 
 /* acc + lo(a)*lo(b) + hi(a)*hi(b), wrapping. */
@@ -130,43 +105,10 @@ static LLVMValueRef sxtb16(Cg *c, const Dsp *p, LLVMValueRef v, int odd)
 	return LLVMBuildCall2(c->b, p->tsxtb16, p->sxtb16, &v, 1, "");
 }
 
-static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i, unsigned al)
+/* t at element i of base, aligned to al. */
+static LLVMValueRef load_at(Cg *c, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i, unsigned al)
 {
-	LLVMValueRef v = LLVMBuildLoad2(c->b, t, tgt_gep(c, t, base, i), "");
-
-	LLVMSetAlignment(v, al);
-	return v;
-}
-
-static void put32(unsigned char *q, uint32_t v)
-{
-	for (int b = 0; b < 4; b++)
-		q[b] = (unsigned char)(v >> (8 * b));
-}
-
-/* The bias padded to n entries, minus zx * sum of w[o] (wrapping) when fold. */
-static LLVMValueRef bias_table(Cg *c, const Node *nd, int64_t n, int fold, const char *tag, int id)
-{
-	const Graph *g = c->g;
-	const Value *wv = &g->vals[nd->in[1]];
-	const int8_t *w = wv->data;
-	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
-	int64_t O = wv->shape.d[0], per = ir_shape_numel(&wv->shape) / O;
-	int32_t zx = g->vals[nd->in[0]].q.zp;
-	unsigned char *buf = ir_xcalloc((size_t)n, 4);
-	char name[320];
-	LLVMValueRef gv;
-
-	for (int64_t o = 0; o < O; o++) {
-		uint32_t s = 0;
-		for (int64_t k = 0; fold && k < per; k++)
-			s += (uint32_t)(int32_t)w[o * per + k];
-		put32(buf + 4 * o, (bias ? (uint32_t)bias[o] : 0) - (uint32_t)zx * s);
-	}
-	snprintf(name, sizeof name, "%s.%s%d", c->name, tag, id);
-	gv = tgt_const_bytes(c, name, buf, (size_t)n * 4);
-	free(buf);
-	return gv;
+	return tgt_load_al(c, t, tgt_gep(c, t, base, i), al);
 }
 
 /* Marks the back branch br llvm.loop.unroll.disable. */
@@ -185,33 +127,31 @@ static void no_unroll(Cg *c, LLVMValueRef br)
 /* ---- conv2d ---------------------------------------------------------------- */
 
 typedef struct {
-	int64_t N, C, H, W, OC, KH, KW, OH, OW;
-	int64_t sh, sw, dh, dw, pt, pl;
+	ConvGeo cg;         /* with the fused max-pool, or the identity (1x1) */
 	int64_t K, K4, OC2; /* K = C*KH*KW; K4 words of 4; OC2 channel pairs */
-	ConvPool pool;      /* the fused max-pool, or the identity (1x1) */
 	int pooled;
 	int64_t P;          /* result pixels: pool.oh * pool.ow */
 } Geo;
 
-static int conv_applies(Cg *c, const Node *nd, Geo *d)
+/* The shapes the im2col kernel takes beyond its registry row (kernels.c);
+ * fills d. */
+static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
-	const Graph *g = c->g;
-	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
-	const Attrs *a = &nd->a;
+	if (!tgt_armm_conv_geo(c, nd, &d->cg, why))
+		return 0;
+	d->pooled = ir_has_pool(nd);
+	d->K = d->cg.C * d->cg.KH * d->cg.KW, d->K4 = (d->K + 3) / 4;
+	d->OC2 = (d->cg.OC + 1) / 2, d->P = d->cg.pool.oh * d->cg.pool.ow;
+	if (d->P < 1)
+		return tgt_decline(why, "no pixels");
+	return d->K4 * 16 <= COL_MAX || tgt_decline(why, "im2col columns exceed 4 KiB");
+}
 
-	if (!int8_layer(c, nd) || a->groups != 1)
-		return 0;
-	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
-	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->pooled = ir_conv_pool(g, nd, &d->pool);
-	if (d->pooled < 0 || y->shape.d[2] != d->pool.oh || y->shape.d[3] != d->pool.ow)
-		return 0;
-	d->OH = d->pool.ch, d->OW = d->pool.cw;
-	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
-	d->pt = a->pad[0], d->pl = a->pad[1];
-	d->K = d->C * d->KH * d->KW, d->K4 = (d->K + 3) / 4;
-	d->OC2 = (d->OC + 1) / 2, d->P = d->pool.oh * d->pool.ow;
-	return d->P >= 1 && d->K4 * 16 <= COL_MAX;
+int tgt_conv2d_smlad_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return conv_applies(c, nd, &d, why);
 }
 
 /* [OC2][K4][2][4] bytes, each word's bytes in the order k, k+2, k+1, k+3. */
@@ -221,18 +161,13 @@ static LLVMValueRef conv_weights(Cg *c, const Node *nd, const Geo *d, int id)
 	size_t len = (size_t)(d->OC2 * d->K4 * 8);
 	unsigned char *buf = ir_xcalloc(len, 1);
 	static const int slot[4] = {0, 2, 1, 3};
-	char name[320];
-	LLVMValueRef gv;
 
-	for (int64_t oc = 0; oc < d->OC; oc++)
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t k = 0; k < d->K; k++) {
 			int64_t word = ((oc / 2) * d->K4 + k / 4) * 2 + oc % 2;
 			buf[word * 4 + slot[k % 4]] = (unsigned char)w[oc * d->K + k];
 		}
-	snprintf(name, sizeof name, "%s.wsmlad%d", c->name, id);
-	gv = tgt_const_bytes(c, name, buf, len);
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "wsmlad", id, buf, len);
 }
 
 typedef struct {
@@ -255,20 +190,20 @@ static void build_col(Cg *c, Kern *k, int pix, LLVMValueRef oy, LLVMValueRef ox)
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	Loop lc, ly, lx;
-	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
-	LLVMValueRef plane = tgt_mad(c, ci, d->H, k->xbase);
-	LLVMValueRef ky = tgt_upto(c, &ly, d->KH);
-	LLVMValueRef iy = tgt_mad(c, oy, d->sh, tgt_mad(c, ky, d->dh, tgt_cidx(c, -d->pt)));
-	LLVMValueRef oky = LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->H), "");
-	LLVMValueRef row = tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->W, NULL);
-	LLVMValueRef kx = tgt_upto(c, &lx, d->KW);
-	LLVMValueRef ix = tgt_mad(c, ox, d->sw, tgt_mad(c, kx, d->dw, tgt_cidx(c, -d->pl)));
-	LLVMValueRef ok = LLVMBuildAnd(b, oky, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d->W), ""), "");
+	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
+	LLVMValueRef plane = tgt_mad(c, ci, d->cg.H, k->xbase);
+	LLVMValueRef ky = tgt_upto(c, &ly, d->cg.KH);
+	LLVMValueRef iy = tgt_mad(c, oy, d->cg.sh, tgt_mad(c, ky, d->cg.dh, tgt_cidx(c, -d->cg.pt)));
+	LLVMValueRef oky = LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->cg.H), "");
+	LLVMValueRef row = tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->cg.W, NULL);
+	LLVMValueRef kx = tgt_upto(c, &lx, d->cg.KW);
+	LLVMValueRef ix = tgt_mad(c, ox, d->cg.sw, tgt_mad(c, kx, d->cg.dw, tgt_cidx(c, -d->cg.pl)));
+	LLVMValueRef ok = LLVMBuildAnd(b, oky, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d->cg.W), ""), "");
 	LLVMValueRef at = LLVMBuildSelect(b, ok, LLVMBuildAdd(b, row, ix, ""), tgt_cidx(c, 0), "");
 	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->x, at), c->ti16, "");
 	v = LLVMBuildSub(b, v, LLVMConstInt(c->ti16, (unsigned long long)(int64_t)k->e.in_zp, 1), "");
 	v = LLVMBuildSelect(b, ok, v, LLVMConstNull(c->ti16), "");
-	LLVMValueRef kk = tgt_mad(c, tgt_mad(c, ci, d->KH, ky), d->KW, kx);
+	LLVMValueRef kk = tgt_mad(c, tgt_mad(c, ci, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef at4 = LLVMBuildAnd(b, kk, tgt_cidx(c, 3), "");
 	LLVMValueRef ci8 = tgt_mad(c, LLVMBuildLShr(b, kk, tgt_cidx(c, 2), ""), 8, tgt_cidx(c, pix * 4));
 	tgt_store(c, v, k->col, LLVMBuildAdd(b, ci8, at4, ""));
@@ -300,7 +235,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 	LLVMValueRef p0[3], ph[3], nx[3];
 
 	for (int j = 0; j < 2; j++) {
-		LLVMValueRef bv = load_al(c, c->ti32, k->bias, tgt_mad(c, q, 2, tgt_cidx(c, j)), 4);
+		LLVMValueRef bv = load_at(c, c->ti32, k->bias, tgt_mad(c, q, 2, tgt_cidx(c, j)), 4);
 		for (int i = 0; i < 2; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
@@ -317,9 +252,9 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 	for (int h = 0; h < 2; h++) {
 		LLVMValueRef wp[2], xp[2];
 		for (int j = 0; j < 2; j++)
-			wp[j] = sxtb16(c, &k->dsp, load_al(c, c->ti32, ph[1], tgt_cidx(c, j), 4), h);
+			wp[j] = sxtb16(c, &k->dsp, load_at(c, c->ti32, ph[1], tgt_cidx(c, j), 4), h);
 		for (int i = 0; i < 2; i++)
-			xp[i] = load_al(c, c->ti32, ph[0], tgt_cidx(c, 2 * i + h), 4);
+			xp[i] = load_at(c, c->ti32, ph[0], tgt_cidx(c, 2 * i + h), 4);
 		for (int i = 0; i < 2; i++)
 			for (int j = 0; j < 2; j++) {
 				LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
@@ -350,8 +285,8 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 		LLVMValueRef oc = tgt_mad(c, q, 2, tgt_cidx(c, j));
 		If f;
 		/* only the last pair of an odd OC has a channel to skip */
-		if (j == 1 && d->OC % 2)
-			tgt_if_open(c, &f, LLVMBuildICmp(b, LLVMIntULT, oc, tgt_cidx(c, d->OC), ""));
+		if (j == 1 && d->cg.OC % 2)
+			tgt_if_open(c, &f, LLVMBuildICmp(b, LLVMIntULT, oc, tgt_cidx(c, d->cg.OC), ""));
 		for (int i = 0; i < 2; i++) {
 			LLVMValueRef r = tgt_epilogue(c, &k->e, LLVMBuildLoad2(b, c->ti32, k->acc[i][j], ""), oc);
 			LLVMValueRef at = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]);
@@ -362,7 +297,7 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 			}
 			tgt_store(c, r, k->y, at);
 		}
-		if (j == 1 && d->OC % 2)
+		if (j == 1 && d->cg.OC % 2)
 			tgt_if_close(c, &f);
 	}
 }
@@ -373,7 +308,7 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 static void window_tap(Cg *c, Kern *k, LLVMValueRef p[2], LLVMValueRef ky, LLVMValueRef kx)
 {
 	const Geo *d = k->d;
-	const ConvPool *pl = &d->pool;
+	const ConvPool *pl = &d->cg.pool;
 	LLVMBuilderRef b = c->b;
 	Loop lq;
 
@@ -384,8 +319,8 @@ static void window_tap(Cg *c, Kern *k, LLVMValueRef p[2], LLVMValueRef ky, LLVMV
 		LLVMValueRef cx = tgt_mad(c, px, pl->sw, tgt_mad(c, kx, pl->dw, tgt_cidx(c, -pl->pl)));
 		if (d->pooled) {
 			LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, k->have[i], "");
-			k->valid[i] = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->OH), ""),
-			                           LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->OW), ""), "");
+			k->valid[i] = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
+			                           LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
 			k->first[i] = LLVMBuildNot(b, h, "");
 			LLVMBuildStore(b, LLVMBuildOr(b, h, k->valid[i], ""), k->have[i]);
 		}
@@ -407,28 +342,25 @@ static void empty_windows(Cg *c, Kern *k, LLVMValueRef p[2])
 		If f;
 		Loop lo;
 		tgt_if_open(c, &f, LLVMBuildNot(c->b, LLVMBuildLoad2(c->b, c->ti1, k->have[i], ""), ""));
-		LLVMValueRef oc = tgt_upto(c, &lo, d->OC);
+		LLVMValueRef oc = tgt_upto(c, &lo, d->cg.OC);
 		tgt_store(c, k->zp, k->y, tgt_mad(c, LLVMBuildAdd(c->b, k->ybase, oc, ""), d->P, p[i]));
 		tgt_loop_close(c, &lo);
 		tgt_if_close(c, &f);
 	}
 }
 
-int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
+void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
+	Kern k = {.d = &d};
 	Loop ln, lp, lky, lkx;
 
-	if (!conv_applies(c, nd, &d))
-		return 0;
-	memset(&k, 0, sizeof k);
-	k.d = &d;
+	conv_applies(c, nd, &d, NULL); /* the chooser took the node */
 	tgt_epilogue_init(c, n, &k.e);
 	dsp_init(c, &k.dsp);
 	k.w = conv_weights(c, nd, &d, n);
-	k.bias = bias_table(c, nd, d.OC2 * 2, 0, "bsmlad", n);
+	k.bias = tgt_fold_bias(c, nd, d.OC2 * 2, 0, "bsmlad", n);
 	k.col = tgt_alloca(c, c->ti16, d.K4 * 8);
 	LLVMSetAlignment(k.col, 8);
 	for (int i = 0; i < 2; i++)
@@ -441,9 +373,9 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	/* the columns' padding words stay 0 */
 	LLVMBuildMemSet(c->b, k.col, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, d.K4 * 16), 8);
 
-	LLVMValueRef in = tgt_upto(c, &ln, d.N);
-	k.xbase = tgt_mad(c, in, d.C * d.H, NULL);
-	k.ybase = tgt_mad(c, in, d.OC, NULL);
+	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
+	k.xbase = tgt_mad(c, in, d.cg.C * d.cg.H, NULL);
+	k.ybase = tgt_mad(c, in, d.cg.OC, NULL);
 	LLVMValueRef pp = tgt_upto(c, &lp, (d.P + 1) / 2);
 	LLVMValueRef p[2], last = tgt_cidx(c, d.P - 1);
 	p[0] = tgt_mad(c, pp, 2, NULL);
@@ -451,8 +383,8 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	p[1] = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, p[1], last, ""), p[1], last, "");
 	for (int i = 0; d.pooled && i < 2; i++)
 		LLVMBuildStore(c->b, LLVMConstInt(c->ti1, 0, 0), k.have[i]);
-	LLVMValueRef ky = tgt_upto(c, &lky, d.pool.kh);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d.pool.kw);
+	LLVMValueRef ky = tgt_upto(c, &lky, d.cg.pool.kh);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d.cg.pool.kw);
 	window_tap(c, &k, p, ky, kx);
 	tgt_loop_close(c, &lkx);
 	tgt_loop_close(c, &lky);
@@ -460,7 +392,6 @@ int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 		empty_windows(c, &k, p);
 	tgt_loop_close(c, &lp);
 	tgt_loop_close(c, &ln);
-	return 1;
 }
 
 /* ---- dense ----------------------------------------------------------------- */
@@ -472,20 +403,21 @@ static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t I4, int id)
 	const int8_t *w = wv->data;
 	int64_t O = wv->shape.d[0], I = wv->shape.d[1];
 	unsigned char *buf = ir_xcalloc((size_t)(O * I4 * 4), 1);
-	char name[320];
-	LLVMValueRef gv;
 
 	for (int64_t o = 0; o < O; o++)
 		for (int64_t i = 0; i < I; i++)
 			buf[o * I4 * 4 + i] = (unsigned char)w[o * I + i];
-	snprintf(name, sizeof name, "%s.wsmlad%d", c->name, id);
-	gv = tgt_const_bytes(c, name, buf, (size_t)(O * I4 * 4));
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "wsmlad", id, buf, (size_t)(O * I4 * 4));
 }
 
-int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+int tgt_dense_smlad_applies(Cg *c, const Node *nd, const char **why)
 {
+	return tgt_armm_zx_ok(c, nd, why);
+}
+
+void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
+{
+	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
 	const Node *nd = &c->g->nodes[n];
 	const Value *xv = &c->g->vals[nd->in[0]];
 	LLVMBuilderRef b = c->b;
@@ -494,14 +426,12 @@ int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	Loop ln, lo, li, lt;
 	LLVMValueRef acc[DR];
 
-	if (!int8_layer(c, nd))
-		return 0;
 	int64_t N = xv->shape.d[0], I = xv->shape.d[1], O = c->g->vals[nd->in[1]].shape.d[0];
 	int64_t OR = (O + DR - 1) / DR, I4 = (I + 3) / 4, stride = I4 * 4;
 	tgt_epilogue_init(c, n, &e);
 	dsp_init(c, &dsp);
 	LLVMValueRef w = dense_weights(c, nd, I4, n);
-	LLVMValueRef bias = bias_table(c, nd, OR * DR, 1, "bsmlad", n);
+	LLVMValueRef bias = tgt_fold_bias(c, nd, OR * DR, xv->q.zp, "bsmlad", n);
 	for (int j = 0; j < DR; j++)
 		acc[j] = tgt_alloca(c, c->ti32, 1);
 
@@ -517,14 +447,14 @@ int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 			ow = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""), o,
 			                     tgt_cidx(c, O - 1), "");
 		wrow[j] = tgt_mad(c, ow, stride, NULL);
-		LLVMBuildStore(b, load_al(c, c->ti32, bias, o, 4), acc[j]);
+		LLVMBuildStore(b, load_at(c, c->ti32, bias, o, 4), acc[j]);
 	}
 	/* whole words of x: (x0, x2) and (x1, x3) against the same of w */
 	LLVMValueRef i4 = tgt_upto(c, &li, I / 4);
-	LLVMValueRef xw = load_al(c, c->ti32, tgt_gep(c, c->ti8, x, xrow), i4, 1);
+	LLVMValueRef xw = load_at(c, c->ti32, tgt_gep(c, c->ti8, x, xrow), i4, 1);
 	LLVMValueRef xe = sxtb16(c, &dsp, xw, 0), xo = sxtb16(c, &dsp, xw, 1);
 	for (int j = 0; j < DR; j++) {
-		LLVMValueRef ww = load_al(c, c->ti32, tgt_gep(c, c->ti8, w, wrow[j]), i4, 4);
+		LLVMValueRef ww = load_at(c, c->ti32, tgt_gep(c, c->ti8, w, wrow[j]), i4, 4);
 		LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, acc[j], "");
 		a = smlad(c, &dsp, xe, sxtb16(c, &dsp, ww, 0), a);
 		a = smlad(c, &dsp, xo, sxtb16(c, &dsp, ww, 1), a);
@@ -557,17 +487,4 @@ int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	}
 	tgt_loop_close(c, &lo);
 	tgt_loop_close(c, &ln);
-	return 1;
-}
-
-/* ---- shared with kernel_armm_dw.c ---------------------------------------- */
-
-int tgt_armm_int8(Cg *c, const Node *nd)
-{
-	return int8_layer(c, nd);
-}
-
-LLVMValueRef tgt_armm_bias(Cg *c, const Node *nd, int64_t n, const char *tag, int id)
-{
-	return bias_table(c, nd, n, 1, tag, id);
 }

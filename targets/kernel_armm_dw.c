@@ -49,14 +49,12 @@ enum {
 };
 
 typedef struct {
-	int64_t N, C, H, W, OC, Cg, OCg, G, KH, KW, OH, OW;
-	int64_t sh, sw, dh, pt, pl;
+	ConvGeo cg;      /* with the fused max-pool, or the identity (1x1) */
 	int64_t R;       /* kernel rows per output channel: Cg*KH */
 	int64_t J;       /* words a pixel reads per kernel row: KW/4 rounded up */
 	int64_t JP;      /* words a stride-1 pair reads per row (KW + 1 bytes) */
 	int64_t HP, SW;  /* scratch rows per plane (a band's) and bytes per row */
 	int64_t RB, NB;  /* conv output rows per band, bands */
-	ConvPool pool;
 	int pooled;
 } Dw;
 
@@ -77,41 +75,32 @@ static LLVMValueRef dsp(Cg *c, const char *name, LLVMValueRef a, LLVMValueRef b,
 	return LLVMBuildCall2(c->b, ft, f, args, n, "");
 }
 
-static int dw_applies(Cg *c, const Node *nd, Dw *d)
+/* The shapes this kernel takes beyond its registry row (kernels.c); fills d. */
+static int dw_applies(Cg *c, const Node *nd, Dw *d, const char **why)
 {
-	const Graph *g = c->g;
-	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
-	const Attrs *a = &nd->a;
-
-	if (a->groups < 2 || !tgt_armm_int8(c, nd) || a->dilation[1] != 1)
+	if (!tgt_armm_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
-	d->OC = w->shape.d[0], d->Cg = w->shape.d[1], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->G = a->groups, d->OCg = d->OC / d->G;
-	d->pooled = ir_conv_pool(g, nd, &d->pool);
-	if (d->pooled < 0 || y->shape.d[2] != d->pool.oh || y->shape.d[3] != d->pool.ow)
-		return 0;
-	d->OH = d->pool.ch, d->OW = d->pool.cw;
-	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0];
-	d->pt = a->pad[0], d->pl = a->pad[1];
-	d->R = d->Cg * d->KH, d->J = (d->KW + 3) / 4, d->JP = d->KW / 4 + 1;
+	d->pooled = ir_has_pool(nd);
+	d->R = d->cg.Cg * d->cg.KH, d->J = (d->cg.KW + 3) / 4, d->JP = d->cg.KW / 4 + 1;
 	/* the columns any pixel reads, and the copied rows */
-	int64_t cols = (d->OW - 1) * d->sw + 4 * d->J;
-	if (d->sw == 1 && d->OW >= 2 && d->OW - 2 + 4 * d->JP > cols)
-		cols = d->OW - 2 + 4 * d->JP;
-	d->SW = cols > d->pl + d->W ? cols : d->pl + d->W;
+	int64_t cols = (d->cg.OW - 1) * d->cg.sw + 4 * d->J;
+	if (d->cg.sw == 1 && d->cg.OW >= 2 && d->cg.OW - 2 + 4 * d->JP > cols)
+		cols = d->cg.OW - 2 + 4 * d->JP;
+	d->SW = cols > d->cg.pl + d->cg.W ? cols : d->cg.pl + d->cg.W;
 	d->SW = (d->SW + 3) / 4 * 4;
 	/* the most rows a band may read, and the conv rows they give */
-	int64_t fit = SCR_MAX / (d->Cg * d->SW), span = (d->KH - 1) * d->dh + 1;
-	if (d->R * d->JP > ROWW_MAX || fit < span)
-		return 0;
-	d->RB = (fit - span) / d->sh + 1;
-	if (d->RB >= d->OH)
-		d->RB = d->OH;
+	int64_t fit = SCR_MAX / (d->cg.Cg * d->SW), span = (d->cg.KH - 1) * d->cg.dh + 1;
+	if (d->R * d->JP > ROWW_MAX)
+		return tgt_decline(why, "kernel rows exceed 32 words");
+	if (fit < span)
+		return tgt_decline(why, "a band's rows exceed the scratch");
+	d->RB = (fit - span) / d->cg.sh + 1;
+	if (d->RB >= d->cg.OH)
+		d->RB = d->cg.OH;
 	else if (d->pooled)
-		return 0;
-	d->HP = (d->RB - 1) * d->sh + span;
-	d->NB = (d->OH + d->RB - 1) / d->RB;
+		return tgt_decline(why, "pooled planes exceed the scratch");
+	d->HP = (d->RB - 1) * d->cg.sh + span;
+	d->NB = (d->cg.OH + d->RB - 1) / d->RB;
 	return 1;
 }
 
@@ -126,25 +115,21 @@ static uint32_t halves(int8_t lo, int8_t hi)
 static LLVMValueRef dw_weights(Cg *c, const Node *nd, const Dw *d, int id)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
-	size_t len = (size_t)(d->OC * d->R * d->J * 8);
+	size_t len = (size_t)(d->cg.OC * d->R * d->J * 8);
 	unsigned char *buf = ir_xcalloc(len, 1);
-	char name[320];
 
-	for (int64_t oc = 0; oc < d->OC; oc++)
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t r = 0; r < d->R; r++)
 			for (int64_t j = 0; j < d->J; j++) {
 				int8_t t[4] = {0, 0, 0, 0};
-				for (int64_t k = 4 * j; k < 4 * j + 4 && k < d->KW; k++)
-					t[k - 4 * j] = w[(oc * d->R + r) * d->KW + k];
+				for (int64_t k = 4 * j; k < 4 * j + 4 && k < d->cg.KW; k++)
+					t[k - 4 * j] = w[(oc * d->R + r) * d->cg.KW + k];
 				unsigned char *q = buf + ((oc * d->R + r) * d->J + j) * 8;
 				uint32_t e = halves(t[0], t[2]), o = halves(t[1], t[3]);
 				for (int b = 0; b < 4; b++)
 					q[b] = (unsigned char)(e >> (8 * b)), q[4 + b] = (unsigned char)(o >> (8 * b));
 			}
-	snprintf(name, sizeof name, "%s.wdw%d", c->name, id);
-	LLVMValueRef gv = tgt_const_bytes(c, name, buf, len);
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "wdw", id, buf, len);
 }
 
 typedef struct {
@@ -182,7 +167,7 @@ static void split(Cg *c, LLVMValueRef v, LLVMValueRef *a, LLVMValueRef *b)
 /* Byte offset of kernel row r (input channel ic, row ky) in the scratch. */
 static int64_t row_off(const Dw *d, int64_t r)
 {
-	return (r / d->KH) * d->HP * d->SW + (r % d->KH) * d->dh * d->SW;
+	return (r / d->cg.KH) * d->HP * d->SW + (r % d->cg.KH) * d->cg.dh * d->SW;
 }
 
 /* The accumulator of the pixel whose window starts at scratch byte base. */
@@ -196,7 +181,7 @@ static LLVMValueRef pixel(Cg *c, Kern *k, LLVMValueRef base)
 			LLVMValueRef a, b, *w = &k->wv[(r * d->J + j) * 2];
 			split(c, word(c, k, base, row_off(d, r) + 4 * j), &a, &b);
 			acc = dsp(c, "smlad", a, w[0], acc);
-			if (4 * j + 1 < d->KW)
+			if (4 * j + 1 < d->cg.KW)
 				acc = dsp(c, "smlad", b, w[1], acc);
 		}
 	return acc;
@@ -218,11 +203,11 @@ static void pair(Cg *c, Kern *k, LLVMValueRef base, LLVMValueRef acc[2])
 			LLVMValueRef *w = &k->wv[(r * d->J + j) * 2];
 			acc[0] = dsp(c, "smlad", a[j], w[0], acc[0]);
 			acc[1] = dsp(c, "smlad", b[j], w[0], acc[1]);
-			if (4 * j + 1 < d->KW) {
+			if (4 * j + 1 < d->cg.KW) {
 				acc[0] = dsp(c, "smlad", b[j], w[1], acc[0]);
 				acc[1] = dsp(c, "smlatb", a[j], w[1], acc[1]);
 			}
-			if (4 * j + 3 < d->KW)
+			if (4 * j + 3 < d->cg.KW)
 				acc[1] = dsp(c, "smlabt", a[j + 1], w[1], acc[1]);
 		}
 	}
@@ -231,7 +216,7 @@ static void pair(Cg *c, Kern *k, LLVMValueRef base, LLVMValueRef acc[2])
 /* Scratch byte where conv pixel (oy, ox)'s window starts. */
 static LLVMValueRef at(Cg *c, const Dw *d, LLVMValueRef oy, LLVMValueRef ox)
 {
-	return tgt_mad(c, oy, d->sh * d->SW, tgt_mad(c, ox, d->sw, NULL));
+	return tgt_mad(c, oy, d->cg.sh * d->SW, tgt_mad(c, ox, d->cg.sw, NULL));
 }
 
 static void put(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef pos)
@@ -248,20 +233,20 @@ static void plain(Cg *c, Kern *k, LLVMValueRef oy0, LLVMValueRef nrows)
 	Loop ly, lx;
 
 	LLVMValueRef oy = tgt_loop_open(c, &ly, tgt_cidx(c, 0), nrows);
-	LLVMValueRef row = tgt_mad(c, LLVMBuildAdd(c->b, oy0, oy, ""), d->OW, NULL);
-	if (d->sw == 1) {
+	LLVMValueRef row = tgt_mad(c, LLVMBuildAdd(c->b, oy0, oy, ""), d->cg.OW, NULL);
+	if (d->cg.sw == 1) {
 		LLVMValueRef acc[2];
-		LLVMValueRef ox = tgt_mad(c, tgt_upto(c, &lx, d->OW / 2), 2, NULL);
+		LLVMValueRef ox = tgt_mad(c, tgt_upto(c, &lx, d->cg.OW / 2), 2, NULL);
 		pair(c, k, at(c, d, oy, ox), acc);
 		put(c, k, acc[0], LLVMBuildAdd(c->b, row, ox, ""));
 		put(c, k, acc[1], LLVMBuildAdd(c->b, row, LLVMBuildAdd(c->b, ox, tgt_cidx(c, 1), ""), ""));
 		tgt_loop_close(c, &lx);
-		if (d->OW % 2) {
-			LLVMValueRef last = tgt_cidx(c, d->OW - 1);
+		if (d->cg.OW % 2) {
+			LLVMValueRef last = tgt_cidx(c, d->cg.OW - 1);
 			put(c, k, pixel(c, k, at(c, d, oy, last)), LLVMBuildAdd(c->b, row, last, ""));
 		}
 	} else {
-		LLVMValueRef ox = tgt_upto(c, &lx, d->OW);
+		LLVMValueRef ox = tgt_upto(c, &lx, d->cg.OW);
 		put(c, k, pixel(c, k, at(c, d, oy, ox)), LLVMBuildAdd(c->b, row, ox, ""));
 		tgt_loop_close(c, &lx);
 	}
@@ -275,7 +260,7 @@ static void plain(Cg *c, Kern *k, LLVMValueRef oy0, LLVMValueRef nrows)
 static void pooled(Cg *c, Kern *k)
 {
 	const Dw *d = k->d;
-	const ConvPool *p = &d->pool;
+	const ConvPool *p = &d->cg.pool;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef best = tgt_alloca(c, c->ti8, 1);
 	Loop lp, lky, lkx;
@@ -291,8 +276,8 @@ static void pooled(Cg *c, Kern *k)
 	LLVMValueRef cy = tgt_mad(c, py, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
 	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
 	LLVMValueRef cx = tgt_mad(c, px, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
-	LLVMValueRef ok = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->OH), ""),
-	                               LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->OW), ""), "");
+	LLVMValueRef ok = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
+	                               LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
 	tgt_if_open(c, &f, ok);
 	LLVMValueRef r = tgt_epilogue(c, &k->e, pixel(c, k, at(c, d, cy, cx)), k->oc);
 	LLVMValueRef old = LLVMBuildLoad2(b, c->ti8, best, "");
@@ -345,31 +330,31 @@ static void copy_band(Cg *c, Kern *k, LLVMValueRef in, LLVMValueRef ig, LLVMValu
 	LLVMBuilderRef b = c->b;
 	Loop li, ly;
 
-	LLVMValueRef ic = tgt_upto(c, &li, d->Cg);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, tgt_mad(c, ig, d->Cg, ic)), d->H, NULL);
+	LLVMValueRef ic = tgt_upto(c, &li, d->cg.Cg);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, tgt_mad(c, ig, d->cg.Cg, ic)), d->cg.H, NULL);
 	if (d->NB == 1) {
 		/* one band: the rows outside the input keep the first zx */
-		int64_t rows = d->HP - d->pt < d->H ? d->HP - d->pt : d->H;
+		int64_t rows = d->HP - d->cg.pt < d->cg.H ? d->HP - d->cg.pt : d->cg.H;
 		LLVMValueRef iy = tgt_upto(c, &ly, rows);
-		LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->W, NULL));
+		LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->cg.W, NULL));
 		LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW,
-		                          tgt_mad(c, iy, d->SW, tgt_cidx(c, d->pt * d->SW + d->pl)));
-		copy_bytes(c, tgt_gep(c, c->ti8, k->scr, to), src, d->W);
+		                          tgt_mad(c, iy, d->SW, tgt_cidx(c, d->cg.pt * d->SW + d->cg.pl)));
+		copy_bytes(c, tgt_gep(c, c->ti8, k->scr, to), src, d->cg.W);
 		tgt_loop_close(c, &ly);
 		tgt_loop_close(c, &li);
 		return;
 	}
 	LLVMValueRef sr = tgt_upto(c, &ly, d->HP);
-	LLVMValueRef iy = tgt_mad(c, oy0, d->sh, LLVMBuildAdd(b, sr, tgt_cidx(c, -d->pt), ""));
+	LLVMValueRef iy = tgt_mad(c, oy0, d->cg.sh, LLVMBuildAdd(b, sr, tgt_cidx(c, -d->cg.pt), ""));
 	LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW, tgt_mad(c, sr, d->SW, NULL));
-	LLVMValueRef in_x = LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->H), "");
+	LLVMValueRef in_x = LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->cg.H), "");
 	LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "row");
 	LLVMBasicBlockRef pad = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "padrow");
 	LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "rowdone");
 	LLVMBuildCondBr(b, in_x, then, pad);
 	LLVMPositionBuilderAtEnd(b, then);
-	LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->W, NULL));
-	copy_bytes(c, tgt_gep(c, c->ti8, k->scr, LLVMBuildAdd(b, to, tgt_cidx(c, d->pl), "")), src, d->W);
+	LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->cg.W, NULL));
+	copy_bytes(c, tgt_gep(c, c->ti8, k->scr, LLVMBuildAdd(b, to, tgt_cidx(c, d->cg.pl), "")), src, d->cg.W);
 	LLVMBuildBr(b, join);
 	LLVMPositionBuilderAtEnd(b, pad);
 	fill_zx(c, k, LLVMBuildLShr(b, to, tgt_cidx(c, 2), ""), d->SW / 4);
@@ -379,39 +364,36 @@ static void copy_band(Cg *c, Kern *k, LLVMValueRef in, LLVMValueRef ig, LLVMValu
 	tgt_loop_close(c, &li);
 }
 
-int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
+void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	LLVMBuilderRef b = c->b;
 	Dw d;
-	Kern k;
+	Kern k = {.d = &d};
 	Loop ln, lg, lb, lm;
 
-	if (!dw_applies(c, nd, &d))
-		return 0;
-	memset(&k, 0, sizeof k);
-	k.d = &d;
+	dw_applies(c, nd, &d, NULL); /* the chooser took the node */
 	tgt_epilogue_init(c, n, &k.e);
 	k.wg = dw_weights(c, nd, &d, n);
-	k.bias = tgt_armm_bias(c, nd, d.OC, "bdw", n);
-	int64_t bytes = d.Cg * d.HP * d.SW;
+	k.bias = tgt_fold_bias(c, nd, d.cg.OC, c->g->vals[nd->in[0]].q.zp, "bdw", n);
+	int64_t bytes = d.cg.Cg * d.HP * d.SW;
 	k.scr = tgt_alloca(c, c->ti32, bytes / 4);
 	k.zp = LLVMConstInt(c->ti8, (unsigned long long)(int64_t)k.e.rq.zp, 1);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 	k.wv = ir_xmalloc((size_t)(d.R * d.J * 2) * sizeof *k.wv);
 	fill_zx(c, &k, tgt_cidx(c, 0), bytes / 4);
 
-	LLVMValueRef in = tgt_upto(c, &ln, d.N);
-	LLVMValueRef ig = tgt_upto(c, &lg, d.G);
+	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
+	LLVMValueRef ig = tgt_upto(c, &lg, d.cg.G);
 	LLVMValueRef band = tgt_upto(c, &lb, d.NB);
 	LLVMValueRef oy0 = tgt_mad(c, band, d.RB, NULL);
 	/* the last band may be shorter */
 	LLVMValueRef nrows = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, band, tgt_cidx(c, d.NB - 1), ""),
-	                                     tgt_cidx(c, d.OH - (d.NB - 1) * d.RB), tgt_cidx(c, d.RB), "");
+	                                     tgt_cidx(c, d.cg.OH - (d.NB - 1) * d.RB), tgt_cidx(c, d.RB), "");
 	copy_band(c, &k, in, ig, oy0);
-	LLVMValueRef m = tgt_upto(c, &lm, d.OCg);
-	k.oc = tgt_mad(c, ig, d.OCg, m);
-	k.ybase = tgt_mad(c, tgt_mad(c, in, d.OC, k.oc), d.pool.oh * d.pool.ow, NULL);
+	LLVMValueRef m = tgt_upto(c, &lm, d.cg.OCg);
+	k.oc = tgt_mad(c, ig, d.cg.OCg, m);
+	k.ybase = tgt_mad(c, tgt_mad(c, in, d.cg.OC, k.oc), d.cg.pool.oh * d.cg.pool.ow, NULL);
 	k.b0 = tgt_load(c, c->ti32, k.bias, k.oc);
 	LLVMValueRef wrow = tgt_mad(c, k.oc, d.R * d.J * 2, NULL);
 	for (int64_t i = 0; i < d.R * d.J * 2; i++)
@@ -425,5 +407,11 @@ int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	tgt_loop_close(c, &lg);
 	tgt_loop_close(c, &ln);
 	free(k.wv);
-	return 1;
+}
+
+int tgt_conv2d_smlad_dw_applies(Cg *c, const Node *nd, const char **why)
+{
+	Dw d;
+
+	return dw_applies(c, nd, &d, why);
 }

@@ -68,83 +68,48 @@ enum {
 typedef enum { PATH_UBSW, PATH_WD, PATH_DW } Path;
 
 typedef struct {
-	int64_t N, C, H, W, OC, KH, KW, OH, OW;
-	int64_t sh, sw, dh, dw, pt, pl;
+	ConvGeo cg;
 	int64_t Cp, Hp, Wp, OCB, P;
 	int64_t cs, steps; /* input channels per i32 lane (4 or 2), Cp / cs */
 	int64_t es;        /* bytes per scratch element: 2 for (b), else 1 */
 	Path path;
-	int pooled;        /* a fused max-pool: P counts pooled pixels, PW wide */
-	int64_t pkh, pkw, psh, psw, ppt, ppl, PW;
+	int pooled;        /* a fused max-pool: P counts pooled pixels */
 } Geo;
-
-static int64_t max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
 
 /* Path (a)'s condition (header comment): every i16 pair of weights has
  * |w_a| + |w_b| <= 128. */
 static int pairs_fit(const int8_t *w, const Geo *d)
 {
-	int64_t taps = d->KH * d->KW;
+	int64_t taps = d->cg.KH * d->cg.KW;
 
-	for (int64_t oc = 0; oc < d->OC; oc++)
-		for (int64_t ci = 0; ci < d->C; ci += 2)
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
+		for (int64_t ci = 0; ci < d->cg.C; ci += 2)
 			for (int64_t t = 0; t < taps; t++) {
-				int a = w[(oc * d->C + ci) * taps + t];
-				int b = ci + 1 < d->C ? w[(oc * d->C + ci + 1) * taps + t] : 0;
+				int a = w[(oc * d->cg.C + ci) * taps + t];
+				int b = ci + 1 < d->cg.C ? w[(oc * d->cg.C + ci + 1) * taps + t] : 0;
 				if (abs(a) + abs(b) > 128)
 					return 0;
 			}
 	return 1;
 }
 
-/* The shapes this kernel takes; fills d. */
-static int applies(Cg *c, const Node *nd, Geo *d)
+/* The shapes this kernel takes beyond its registry row (kernels.c); fills d. */
+static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
-	const Graph *g = c->g;
-	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
-	const Attrs *a = &nd->a;
-
-	if (!tgt_x86_avx2(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	ConvPool pl;
-	if (ir_conv_pool(g, nd, &pl) < 0 || pl.dh != 1 || pl.dw != 1)
-		return 0; /* pool dilations: the generic loop (lower_conv.c) */
-	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
-		return 0;
-	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
-		return 0;
-	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
-	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->OH = pl.ch, d->OW = pl.cw; /* the convolution's own pixels */
-	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
-	d->pt = a->pad[0], d->pl = a->pad[1];
-	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
-		return 0;
-	d->OCB = (d->OC + 15) / 16, d->P = y->shape.d[2] * y->shape.d[3];
+	d->OCB = (d->cg.OC + 15) / 16, d->P = d->cg.pool.oh * d->cg.pool.ow;
 	d->pooled = ir_has_pool(nd);
-	d->pkh = pl.kh, d->pkw = pl.kw, d->psh = pl.sh, d->psw = pl.sw;
-	d->ppt = pl.pt, d->ppl = pl.pl, d->PW = y->shape.d[3];
-	if (a->groups > 1 && a->groups == d->C && d->OC == d->C)
+	if (d->cg.G > 1) /* depthwise */
 		d->path = PATH_DW, d->Cp = d->OCB * 16, d->cs = 1, d->es = 1;
-	else if (a->groups != 1)
-		return 0;
-	else if (pairs_fit(w->data, d))
-		d->path = PATH_UBSW, d->Cp = (d->C + 3) / 4 * 4, d->cs = 4, d->es = 1;
+	else if (pairs_fit(c->g->vals[nd->in[1]].data, d))
+		d->path = PATH_UBSW, d->Cp = (d->cg.C + 3) / 4 * 4, d->cs = 4, d->es = 1;
 	else
-		d->path = PATH_WD, d->Cp = (d->C + 1) / 2 * 2, d->cs = 2, d->es = 2;
+		d->path = PATH_WD, d->Cp = (d->cg.C + 1) / 2 * 2, d->cs = 2, d->es = 2;
 	d->steps = d->Cp / d->cs;
-	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
-	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
-	return d->Hp * d->Wp * d->Cp * d->es <= SCRATCH_MAX;
-}
-
-static void put_le(unsigned char *p, uint32_t v, int64_t bytes)
-{
-	for (int64_t b = 0; b < bytes; b++)
-		p[b] = (unsigned char)(v >> (8 * b));
+	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
+	return d->Hp * d->Wp * d->Cp * d->es <= SCRATCH_MAX ||
+	       tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
 /* The repacked weights: [OCB][KH][KW][steps][16][cs] elements of es bytes
@@ -153,48 +118,20 @@ static void put_le(unsigned char *p, uint32_t v, int64_t bytes)
 static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
-	int64_t taps = d->KH * d->KW, es = d->path == PATH_DW ? 4 : d->es;
+	int64_t taps = d->cg.KH * d->cg.KW, es = d->path == PATH_DW ? 4 : d->es;
 	int64_t cs = d->path == PATH_DW ? 1 : d->cs, steps = d->path == PATH_DW ? 1 : d->steps;
 	size_t len = (size_t)(d->OCB * taps * steps * 16 * cs * es);
 	unsigned char *buf = ir_xcalloc(len, 1);
-	char name[320];
-	LLVMValueRef gv;
 
-	for (int64_t oc = 0; oc < d->OC; oc++)
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t t = 0; t < taps; t++)
-			for (int64_t ci = 0; ci < (d->path == PATH_DW ? 1 : d->C); ci++) {
+			for (int64_t ci = 0; ci < (d->path == PATH_DW ? 1 : d->cg.C); ci++) {
 				int64_t s = ci / cs, q = ci % cs;
 				int64_t e = ((((oc / 16) * taps + t) * steps + s) * 16 + oc % 16) * cs + q;
-				int32_t v = w[(oc * (d->path == PATH_DW ? 1 : d->C) + ci) * taps + t];
-				put_le(buf + e * es, (uint32_t)v, es);
+				int32_t v = w[(oc * (d->path == PATH_DW ? 1 : d->cg.C) + ci) * taps + t];
+				tgt_put_le(buf + e * es, (uint32_t)v, (int)es);
 			}
-	snprintf(name, sizeof name, "%s.wavx2%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, len);
-	free(buf);
-	return gv;
-}
-
-/* bias[oc] - (128 + zx) * sum of w[oc], wrapping, padded to OCB*16 lanes. */
-static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, int n)
-{
-	const Graph *g = c->g;
-	const int8_t *w = g->vals[nd->in[1]].data;
-	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
-	int64_t per = (d->path == PATH_DW ? 1 : d->C) * d->KH * d->KW;
-	unsigned char *buf = ir_xcalloc((size_t)(d->OCB * 16), 4);
-	char name[320];
-	LLVMValueRef gv;
-
-	for (int64_t oc = 0; oc < d->OC; oc++) {
-		uint32_t s = 0;
-		for (int64_t k = 0; k < per; k++)
-			s += (uint32_t)(int32_t)w[oc * per + k];
-		put_le(buf + oc * 4, (bias ? (uint32_t)bias[oc] : 0) - (uint32_t)(128 + zx) * s, 4);
-	}
-	snprintf(name, sizeof name, "%s.bavx2%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, (size_t)(d->OCB * 16 * 4));
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "wavx2", n, buf, len);
 }
 
 typedef struct {
@@ -211,51 +148,12 @@ typedef struct {
 	LLVMValueRef acc[NPIX][NBLK][2];
 } Kern;
 
-static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
-{
-	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
-	LLVMSetAlignment(v, align);
-	return v;
-}
-
-/* Element offset into the scratch buffer of the first tap of pixel p. */
-static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
-{
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef row = tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
-
-static LLVMValueRef clamp_idx(Cg *c, LLVMValueRef v, int64_t hi)
-{
-	LLVMBuilderRef b = c->b;
-	LLVMValueRef z = tgt_cidx(c, 0), h = tgt_cidx(c, hi);
-
-	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, v, z, ""), z, v, "");
-	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, h, ""), h, v, "");
-}
-
-/* The element offset of the first tap of the conv pixel at tap (ky, kx) of
- * pooled pixel p's window, clamped into the conv output (header comment:
- * with pool dilation 1 the clamped pixel is a tap of the same window). */
-static LLVMValueRef pool_base(Cg *c, const Geo *d, LLVMValueRef p, LLVMValueRef ky, LLVMValueRef kx)
-{
-	LLVMBuilderRef b = c->b;
-	LLVMValueRef py = LLVMBuildUDiv(b, p, tgt_cidx(c, d->PW), "");
-	LLVMValueRef px = LLVMBuildURem(b, p, tgt_cidx(c, d->PW), "");
-	LLVMValueRef cy = clamp_idx(c, tgt_mad(c, py, d->psh, LLVMBuildAdd(b, ky, tgt_cidx(c, -d->ppt), "")), d->OH - 1);
-	LLVMValueRef cx = clamp_idx(c, tgt_mad(c, px, d->psw, LLVMBuildAdd(b, kx, tgt_cidx(c, -d->ppl), "")), d->OW - 1);
-	LLVMValueRef row = tgt_mad(c, cy, d->sh * d->Wp, tgt_mad(c, cx, d->sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
-
 /* The 4 bytes at element off of the scratch, broadcast to 8 lanes, as the
  * dot product's unsigned operand. */
 static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
 {
 	LLVMValueRef p = tgt_gep(c, c->ti8, k->s, tgt_mad(c, off, k->d->es, NULL));
-	LLVMValueRef v = load_al(c, c->ti32, p, 1);
+	LLVMValueRef v = tgt_load_al(c, c->ti32, p, 1);
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->tv), v, tgt_c32(c, 0), "");
 	one = LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->tv), LLVMConstNull(k->tv), "");
 	return LLVMBuildBitCast(c->b, one, k->tu, "");
@@ -286,26 +184,24 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
+	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < 2; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->KH * d->KW, tap), 2, tgt_cidx(c, h));
-			LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap), 2, tgt_cidx(c, h));
+			LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
 			LLVMValueRef coff = tgt_mad(c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, 8 * h), ""));
 			for (int i = 0; i < NPIX; i++) {
 				LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
-				LLVMValueRef u = load_al(c, k->th, tgt_gep(c, c->ti8, k->s, off), 1);
+				LLVMValueRef u = tgt_load_al(c, k->th, tgt_gep(c, c->ti8, k->s, off), 1);
 				accumulate(c, k, i, j, h, LLVMBuildMul(b, LLVMBuildZExt(b, u, k->tv, ""), wv, ""));
 			}
 		}
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* The taps of one tile: for ky, kx and each step of cs input channels, the
@@ -314,11 +210,11 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx, ls;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+	Loop ls;
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
+	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 	LLVMValueRef s = tgt_upto(c, &ls, d->steps);
 	LLVMValueRef coff = LLVMBuildNSWAdd(b, toff, tgt_mad(c, s, d->cs, NULL), "");
 	LLVMValueRef u[NPIX];
@@ -329,14 +225,13 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 		for (int h = 0; h < 2; h++) {
 			/* vector index (((ob0 + j) * KH*KW + tap) * steps + s) * 2 + h */
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->KH * d->KW, tap), d->steps, s);
-			LLVMValueRef wv = load_al(c, k->tw, tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, 2, tgt_cidx(c, h))), 16);
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap), d->steps, s);
+			LLVMValueRef wv = tgt_load_al(c, k->tw, tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, 2, tgt_cidx(c, h))), 16);
 			for (int i = 0; i < NPIX; i++)
 				accumulate(c, k, i, j, h, dot(c, k, u[i], wv));
 		}
 	tgt_loop_close(c, &ls);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* The requantized bytes of the 16 channels of block ob from the halves lo
@@ -350,10 +245,10 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef lo, LLVMValueRef hi, 
 		lanes[l] = tgt_c32(c, l);
 	a = LLVMBuildShuffleVector(c->b, lo, hi, LLVMConstVector(lanes, 16), "");
 	if (k->fm)
-		r = tgt_requant_float(c, a, load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
+		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
 	else
-		r = tgt_requant(c, a, load_al(c, k->tv16, tgt_gep(c, k->tv16, k->mult, ob), 16),
-		                load_al(c, k->tv16, tgt_gep(c, k->tv16, k->shift, ob), 16), &k->e.rq);
+		r = tgt_requant(c, a, tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->mult, ob), 16),
+		                tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->shift, ob), 16), &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -369,7 +264,7 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < 2; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
+			LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
 			                                             tgt_mad(c, ob, 2, tgt_cidx(c, h))), 16);
 			for (int i = 0; i < NPIX; i++)
 				LLVMBuildStore(b, bv, k->acc[i][j][h]);
@@ -397,8 +292,9 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
  * never stored), blocks ob0 .. ob0 + nb - 1, into rows t*NPIX + i of the
  * chunk; with a fused pool, every tap of their windows, max-ed (header
  * comment). */
-static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
@@ -411,7 +307,7 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 	}
 	if (!d->pooled) {
 		for (int i = 0; i < NPIX; i++)
-			base[i] = pixel_base(c, d, p[i]);
+			base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cp, p[i]);
 		tile_pixels(c, k, nb, ob0, base, row0);
 		return;
 	}
@@ -421,34 +317,13 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
 			LLVMBuildStore(b, k->lowest, tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
 		}
-	LLVMValueRef ky = tgt_upto(c, &lky, d->pkh);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->pkw);
+	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.pool.kh);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.pool.kw);
 	for (int i = 0; i < NPIX; i++)
-		base[i] = pool_base(c, d, p[i], ky, kx);
+		base[i] = tgt_scratch_pool_pixel(c, &d->cg, d->Wp, d->Cp, p[i], ky, kx);
 	tile_pixels(c, k, nb, ob0, base, row0);
 	tgt_loop_close(c, &lkx);
 	tgt_loop_close(c, &lky);
-}
-
-/* Transposes 16 vectors of 16 bytes in place: four rounds of interleaving
- * v[i] with v[i + 8] (each rotates the 8 bits of an element's (vector,
- * lane) index by one, so four swap vector and lane). */
-static void transpose16(Cg *c, LLVMValueRef v[16])
-{
-	LLVMValueRef lo[16], hi[16], nv[16];
-
-	for (int i = 0; i < 8; i++) {
-		lo[2 * i] = tgt_c32(c, i), lo[2 * i + 1] = tgt_c32(c, 16 + i);
-		hi[2 * i] = tgt_c32(c, 8 + i), hi[2 * i + 1] = tgt_c32(c, 24 + i);
-	}
-	LLVMValueRef mlo = LLVMConstVector(lo, 16), mhi = LLVMConstVector(hi, 16);
-	for (int round = 0; round < 4; round++) {
-		for (int i = 0; i < 8; i++) {
-			nv[2 * i] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mlo, "");
-			nv[2 * i + 1] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mhi, "");
-		}
-		memcpy(v, nv, sizeof nv);
-	}
 }
 
 /* The mask of the first `left` of 16 lanes. */
@@ -469,22 +344,23 @@ static LLVMValueRef first_lanes(Cg *c, LLVMValueRef left)
 /* The chunk's bytes of block ob0 + j, transposed to 16 channels x 16
  * pixels, stored to y where the channel exists: whole rows when the 16
  * pixels exist, else masked. */
-static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
+static void store_block(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef v[16];
 
 	for (int r = 0; r < 16; r++)
 		v[r] = LLVMBuildLoad2(b, k->tb, tgt_gep(c, k->tb, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK, j)), "");
-	transpose16(c, v);
+	tgt_transpose16(c, v);
 	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, "");
 	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGE, left, tgt_cidx(c, 16), "");
 	LLVMValueRef pmask = first_lanes(c, left);
 	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), 16, NULL);
 	for (int r = 0; r < 16; r++) {
 		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
-		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->OC), "");
+		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), "");
 		If whole, part;
 		tgt_if_open(c, &whole, LLVMBuildAnd(b, ok, full, ""));
 		LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
@@ -499,26 +375,11 @@ static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMVa
 }
 
 /* Every chunk of 16 pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
+static void tiles(Cg *c, void *k, int nb, LLVMValueRef ob0)
 {
-	Loop lp, lt, lj;
-	LLVMValueRef q = tgt_upto(c, &lp, (k->d->P + 15) / 16);
-	LLVMValueRef p0 = tgt_mad(c, q, 16, NULL);
-	LLVMValueRef t = tgt_upto(c, &lt, 16 / NPIX);
-	If live;
+	const Geo *d = ((Kern *)k)->d;
 
-	/* a tile wholly past the last pixel computes nothing that is stored
-	 * (its rows go to lanes the last chunk's masked store leaves out):
-	 * skip it; with a pool every pixel of it would cost a whole window */
-	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, NPIX, p0),
-	                                    tgt_cidx(c, k->d->P), ""));
-	tile(c, k, nb, ob0, p0, t);
-	tgt_if_close(c, &live);
-	tgt_loop_close(c, &lt);
-	LLVMValueRef j = tgt_upto(c, &lj, nb);
-	store_block(c, k, ob0, j, p0);
-	tgt_loop_close(c, &lj);
-	tgt_loop_close(c, &lp);
+	tgt_chunks(c, k, nb, ob0, d->P, 16, NPIX, tile, store_block, NULL);
 }
 
 /* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
@@ -528,7 +389,8 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef te = d->es == 2 ? c->ti16 : c->ti8;
-	Loop lf, lc, lh, lw;
+	Loop lf;
+	ScratchCopy sc;
 	int64_t n = d->Hp * d->Wp * d->Cp;
 
 	if (d->es == 1)
@@ -539,25 +401,10 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 		tgt_store(c, LLVMConstInt(te, (unsigned long long)(k->e.in_zp + 128), 0), k->s, i);
 		tgt_loop_close(c, &lf);
 	}
-	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, ci), d->H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->W, NULL);
-	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->pt * d->Wp + d->pl));
-	LLVMValueRef w = tgt_upto(c, &lw, d->W);
-	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
 	v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
-	tgt_store(c, LLVMBuildZExt(b, v, te, ""), k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
-	tgt_loop_close(c, &lw);
-	tgt_loop_close(c, &lh);
-	tgt_loop_close(c, &lc);
-}
-
-static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
-{
-	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
-
-	return f ? f : LLVMAddFunction(c->mod, name, t);
+	tgt_store(c, LLVMBuildZExt(b, v, te, ""), k->s, tgt_scratch_at(c, &sc, d->Cp));
+	tgt_scratch_close(c, &sc);
 }
 
 static void declare_intrinsics(Cg *c, Kern *k)
@@ -568,11 +415,11 @@ static void declare_intrinsics(Cg *c, Kern *k)
 	LLVMValueRef one[16];
 
 	k->tubsw = LLVMFunctionType(th16, pb, 2, 0);
-	k->ubsw = intrinsic(c, "llvm.x86.avx2.pmadd.ub.sw", k->tubsw);
+	k->ubsw = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.ub.sw", k->tubsw);
 	k->twd = LLVMFunctionType(k->tv, ph, 2, 0);
-	k->wd = intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->twd);
+	k->wd = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->twd);
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
-	k->mstore = intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
+	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
 	for (int i = 0; i < 16; i++)
 		one[i] = LLVMConstInt(c->ti16, 1, 0);
 	k->ones = LLVMConstVector(one, 16);
@@ -582,28 +429,23 @@ static void declare_intrinsics(Cg *c, Kern *k)
 	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
 }
 
-int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
+void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
-	Loop ln, lg;
+	Kern k = {.d = &d};
+	Loop ln;
 
-	if (!applies(c, nd, &d))
-		return 0;
-	memset(&k, 0, sizeof k);
-	k.d = &d;
-	tgt_epilogue_init(c, n, &k.e);
-	if (k.e.acc64)
-		ICE("an int8 convolution with a 64-bit accumulator");
+	applies(c, nd, &d, NULL); /* the chooser took the node */
+	tgt_int8_epilogue(c, n, &k.e);
 	k.tv = LLVMVectorType(c->ti32, 8);
 	k.tv16 = LLVMVectorType(c->ti32, 16);
 	k.tb = LLVMVectorType(c->ti8, 16);
 	k.th = LLVMVectorType(c->ti8, 8);
 	declare_intrinsics(c, &k);
 	k.w = pack_weights(c, nd, &d, n);
-	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
-	tgt_requant_tables(c, n, d.OC, d.OCB * 16, "avx2", &k.mult, &k.shift, &k.fm);
+	k.bias = tgt_fold_bias(c, nd, d.OCB * 16, 128 + k.e.in_zp, "bavx2", n);
+	tgt_requant_tables(c, n, d.cg.OC, d.OCB * 16, "avx2", &k.mult, &k.shift, &k.fm);
 	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp * d.es);
 	LLVMSetAlignment(k.s, 32);
 	k.st = tgt_alloca(c, k.tb, 16 * NBLK);
@@ -614,17 +456,16 @@ int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 				k.acc[i][j][h] = tgt_alloca(c, k.tv, 1);
 	k.y = LLVMGetParam(fn, 1);
 
-	LLVMValueRef in = tgt_upto(c, &ln, d.N);
-	k.nbase = tgt_mad(c, in, d.OC, NULL);
+	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
+	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
-	if (full) {
-		LLVMValueRef og = tgt_upto(c, &lg, full);
-		tiles(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL));
-		tgt_loop_close(c, &lg);
-	}
-	if (rest)
-		tiles(c, &k, (int)rest, tgt_cidx(c, full * NBLK));
+	tgt_block_groups(c, d.OCB, NBLK, tiles, &k);
 	tgt_loop_close(c, &ln);
-	return 1;
+}
+
+int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

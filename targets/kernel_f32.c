@@ -55,68 +55,13 @@ enum {
 	SCRATCH_MAX = 1 << 16,  /* largest padded input copied to the stack (bytes) */
 };
 
-/* "+name" or "-name" last in the feature list fs: 1 or 0; absent: -1. */
-static int feature(const char *fs, const char *name)
-{
-	size_t n = strlen(name);
-	int r = -1;
-
-	while (fs && *fs) {
-		size_t len = strcspn(fs, ",");
-		if (len == n + 1 && strncmp(fs + 1, name, n) == 0)
-			r = fs[0] == '+' ? 1 : fs[0] == '-' ? 0 : r;
-		fs += len + (fs[len] == ',');
-	}
-	return r;
-}
-
-static int in_list(const char *cpu, const char *const *list)
-{
-	for (int i = 0; cpu && list[i]; i++)
-		if (strcmp(cpu, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int tgt_x86_f32_lanes(const TgtMachine *m)
-{
-	static const char *const avx512[] = {
-		"skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
-		"icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
-		"graniterapids", "graniterapids-d", "znver4", "znver5", "x86-64-v4", NULL,
-	};
-	static const char *const avx2[] = {
-		"haswell", "broadwell", "skylake", "alderlake", "raptorlake", "meteorlake",
-		"arrowlake", "arrowlake-s", "lunarlake", "gracemont", "sierraforest", "grandridge",
-		"znver1", "znver2", "znver3", "x86-64-v3", NULL,
-	};
-	int f;
-
-	if (strncmp(m->triple, "x86_64", 6) != 0)
-		return 0;
-	f = feature(m->features, "avx512f");
-	if (f == 1 || (f < 0 && in_list(m->cpu, avx512)))
-		return 16;
-	f = feature(m->features, "avx2");
-	if (f == 1 || (f < 0 && (in_list(m->cpu, avx2) || in_list(m->cpu, avx512))))
-		return 8;
-	return 0;
-}
-
 typedef struct {
-	int64_t N, C, H, W, OC, KH, KW, OH, OW;
-	int64_t sh, sw, dh, dw, pt, pl;
+	ConvGeo cg;    /* with the fused max-pool; without one the 1x1 identity */
 	int64_t Hp, Wp, OCB, P;
 	int L, np, nb; /* lanes, tile pixels, tile blocks */
 	int ch;        /* pixels per chunk: the most whole tiles within L */
 	int inside;    /* every pool tap of every result pixel is in bound */
-	ConvPool pool; /* the fused max-pool; without one the 1x1 identity */
 } Geo;
-
-static int64_t max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
 
 /* Whether a pooled tile's maxima would crowd its accumulators out of the
  * registers where the tap loop is too short to hide the spills: with a
@@ -124,7 +69,7 @@ static int64_t max64(int64_t a, int64_t b)
  * 1->64 layer (9 taps, 2x2 pool): 7.2 us at 7 x 2, 6.1 at 4 x 2. */
 static int short_taps(const Geo *d)
 {
-	return d->pool.kh * d->pool.kw > 1 && d->C * d->KH * d->KW < 64;
+	return d->cg.pool.kh * d->cg.pool.kw > 1 && d->cg.C * d->cg.KH * d->cg.KW < 64;
 }
 
 /* The constants keep acc off -0 (header comment). */
@@ -147,43 +92,27 @@ static int constants_ok(const Graph *g, const Node *nd)
 	return 1;
 }
 
-/* The layers this kernel takes; fills d. */
-static int applies(Cg *c, const Node *nd, Geo *d)
+/* The layers this kernel takes beyond its registry row (kernels.c); fills d. */
+static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
-	const Graph *g = c->g;
-	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
-	const Attrs *a = &nd->a;
-
 	d->L = tgt_x86_f32_lanes(c->tm);
-	if (!d->L || x->dt != DT_F32 || w->dt != DT_F32 || y->dt != DT_F32 || a->groups != 1)
+	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	if (ir_conv_pool(g, nd, &d->pool) < 0)
-		return 0;
-	if (nd->nin > 2 && (g->vals[nd->in[2]].dt != DT_F32 || !g->vals[nd->in[2]].data))
-		return 0;
-	if (w->kind != VK_CONST || !w->data || !constants_ok(g, nd))
-		return 0;
-	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
-	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->OH = d->pool.ch, d->OW = d->pool.cw; /* the convolution's own output */
-	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
-	d->pt = a->pad[0], d->pl = a->pad[1];
-	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
-		return 0;
+	if (!constants_ok(c->g, nd))
+		return tgt_decline(why, "weights not finite or bias -0 or NaN");
 	/* P counts the result's (pooled) pixels */
-	d->OCB = (d->OC + d->L - 1) / d->L, d->P = y->shape.d[2] * y->shape.d[3];
-	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
-	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
+	d->OCB = (d->cg.OC + d->L - 1) / d->L, d->P = d->cg.pool.oh * d->cg.pool.ow;
+	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
 	/* AVX-512: 16 accumulators of 32 registers; 8 x 2 beat 4 x 4 (149 us
 	 * on the CNN's 64->128 layer), 2 x 8 (237) and 16 x 1 (252): fewer
 	 * weight vectors per product, streamed from L2 (295 KB of them).
 	 * AVX2 has 16 registers: 4 x 2, 8 accumulators. */
 	d->np = tgt_tile_pixels(d->P, d->L == 16 ? (short_taps(d) ? 4 : 8) : 4), d->nb = 2;
 	d->ch = d->np * (d->L / d->np);
-	d->inside = d->pool.pt == 0 && d->pool.pl == 0 &&
-	            (d->pool.oh - 1) * d->pool.sh + (d->pool.kh - 1) * d->pool.dh < d->OH &&
-	            (d->pool.ow - 1) * d->pool.sw + (d->pool.kw - 1) * d->pool.dw < d->OW;
-	return d->C * d->Hp * d->Wp * 4 <= SCRATCH_MAX;
+	d->inside = d->cg.pool.pt == 0 && d->cg.pool.pl == 0 &&
+	            (d->cg.pool.oh - 1) * d->cg.pool.sh + (d->cg.pool.kh - 1) * d->cg.pool.dh < d->cg.OH &&
+	            (d->cg.pool.ow - 1) * d->cg.pool.sw + (d->cg.pool.kw - 1) * d->cg.pool.dw < d->cg.OW;
+	return d->cg.C * d->Hp * d->Wp * 4 <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
 static void put_f32(unsigned char *p, float v)
@@ -199,19 +128,14 @@ static void put_f32(unsigned char *p, float v)
 static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const float *w = c->g->vals[nd->in[1]].data;
-	int64_t per = d->C * d->KH * d->KW;
+	int64_t per = d->cg.C * d->cg.KH * d->cg.KW;
 	size_t len = (size_t)(d->OCB * per * d->L * 4);
 	unsigned char *buf = ir_xcalloc(len, 1);
-	char name[320];
-	LLVMValueRef gv;
 
-	for (int64_t oc = 0; oc < d->OC; oc++)
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t k = 0; k < per; k++) /* k = (ic * KH + ky) * KW + kx */
 			put_f32(buf + (((oc / d->L) * per + k) * d->L + oc % d->L) * 4, w[oc * per + k]);
-	snprintf(name, sizeof name, "%s.wf32k%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, len);
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "wf32k", n, buf, len);
 }
 
 /* The bias padded to OCB*L lanes with +0 (no bias: all +0). */
@@ -220,15 +144,10 @@ static LLVMValueRef pack_bias(Cg *c, const Node *nd, const Geo *d, int n)
 	const float *b = nd->nin > 2 ? c->g->vals[nd->in[2]].data : NULL;
 	size_t len = (size_t)(d->OCB * d->L * 4);
 	unsigned char *buf = ir_xcalloc(len, 1);
-	char name[320];
-	LLVMValueRef gv;
 
-	for (int64_t oc = 0; b && oc < d->OC; oc++)
+	for (int64_t oc = 0; b && oc < d->cg.OC; oc++)
 		put_f32(buf + oc * 4, b[oc]);
-	snprintf(name, sizeof name, "%s.bf32k%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, len);
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "bf32k", n, buf, len);
 }
 
 typedef struct {
@@ -241,13 +160,6 @@ typedef struct {
 	LLVMValueRef acc[NPIX_MAX][NBLK_MAX];
 	LLVMValueRef m[NPIX_MAX][NBLK_MAX], seen[NPIX_MAX]; /* the pool's maxima */
 } Kern;
-
-static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
-{
-	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
-	LLVMSetAlignment(v, align);
-	return v;
-}
 
 static LLVMValueRef splat(Cg *c, LLVMTypeRef tv, LLVMValueRef v)
 {
@@ -265,7 +177,7 @@ static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef q, LLVMValueRef
                                LLVMValueRef px, LLVMValueRef *inb)
 {
 	LLVMBuilderRef b = c->b;
-	const ConvPool *p = &d->pool;
+	const ConvPool *p = &d->cg.pool;
 	LLVMValueRef oy = LLVMBuildUDiv(b, q, tgt_cidx(c, p->ow), "");
 	LLVMValueRef ox = LLVMBuildURem(b, q, tgt_cidx(c, p->ow), "");
 	LLVMValueRef cy = tgt_mad(c, oy, p->sh, tgt_mad(c, py, p->dh, tgt_cidx(c, -p->pt)));
@@ -273,13 +185,13 @@ static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef q, LLVMValueRef
 
 	if (d->inside) {
 		*inb = LLVMConstInt(c->ti1, 1, 0);
-		return tgt_mad(c, cy, d->sh * d->Wp, tgt_mad(c, cx, d->sw, NULL));
+		return tgt_mad(c, cy, d->cg.sh * d->Wp, tgt_mad(c, cx, d->cg.sw, NULL));
 	}
-	*inb = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->OH), ""),
-	                    LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->OW), ""), "");
+	*inb = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
+	                    LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
 	cy = LLVMBuildSelect(b, *inb, cy, tgt_cidx(c, 0), "");
 	cx = LLVMBuildSelect(b, *inb, cx, tgt_cidx(c, 0), "");
-	return tgt_mad(c, cy, d->sh * d->Wp, tgt_mad(c, cx, d->sw, NULL));
+	return tgt_mad(c, cy, d->cg.sh * d->Wp, tgt_mad(c, cx, d->cg.sw, NULL));
 }
 
 /* The taps of one tile, in the interpreter's order ic, ky, kx. */
@@ -288,18 +200,18 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	Loop lc, lky, lkx;
-	LLVMValueRef ic = tgt_upto(c, &lc, d->C);
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, ic, d->Hp * d->Wp, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)));
-	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, ic, d->KH, ky), d->KW, kx);
+	LLVMValueRef ic = tgt_upto(c, &lc, d->cg.C);
+	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
+	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
+	LLVMValueRef toff = tgt_mad(c, ic, d->Hp * d->Wp, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)));
+	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, ic, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef xs[NPIX_MAX], wv[NBLK_MAX];
 
 	for (int i = 0; i < d->np; i++)
-		xs[i] = splat(c, k->tv, load_al(c, c->tf32, tgt_gep(c, c->tf32, k->s, LLVMBuildNSWAdd(b, base[i], toff, "")), 4));
+		xs[i] = splat(c, k->tv, tgt_load_al(c, c->tf32, tgt_gep(c, c->tf32, k->s, LLVMBuildNSWAdd(b, base[i], toff, "")), 4));
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		wv[j] = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, tgt_mad(c, ob, d->C * d->KH * d->KW, tap)), 16);
+		wv[j] = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, tgt_mad(c, ob, d->cg.C * d->cg.KH * d->cg.KW, tap)), 16);
 	}
 	for (int i = 0; i < d->np; i++)
 		for (int j = 0; j < nb; j++) {
@@ -329,7 +241,7 @@ static void conv_pool_tap(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef
 		base[i] = pixel_base(c, d, q[i], py, px, &inb[i]);
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, ob), 16);
+		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, ob), 16);
 		for (int i = 0; i < d->np; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
@@ -368,13 +280,14 @@ static void conv_pool_tap(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef
  * in-bound one, then each later one > the max so far (ordered compare,
  * lane by lane); an empty window leaves +0.  When every tap is in bound
  * the first is peeled off the loop and no bounds are computed. */
-static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
+static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef q[NPIX_MAX], last = tgt_cidx(c, d->P - 1);
 	LLVMValueRef row0 = tgt_mad(c, t, d->np, NULL);
-	int64_t taps = d->pool.kh * d->pool.kw, from = d->inside;
+	int64_t taps = d->cg.pool.kh * d->cg.pool.kw, from = d->inside;
 	Loop lt;
 
 	for (int i = 0; i < d->np; i++) {
@@ -390,8 +303,8 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVM
 		conv_pool_tap(c, k, nb, ob0, q, tgt_cidx(c, 0), tgt_cidx(c, 0), 1);
 	if (taps > from) {
 		LLVMValueRef pt = LLVMBuildNSWAdd(b, tgt_upto(c, &lt, taps - from), tgt_cidx(c, from), "");
-		LLVMValueRef py = LLVMBuildUDiv(b, pt, tgt_cidx(c, d->pool.kw), "");
-		LLVMValueRef px = LLVMBuildURem(b, pt, tgt_cidx(c, d->pool.kw), "");
+		LLVMValueRef py = LLVMBuildUDiv(b, pt, tgt_cidx(c, d->cg.pool.kw), "");
+		LLVMValueRef px = LLVMBuildURem(b, pt, tgt_cidx(c, d->cg.pool.kw), "");
 		conv_pool_tap(c, k, nb, ob0, q, py, px, 0);
 		tgt_loop_close(c, &lt);
 	}
@@ -425,56 +338,15 @@ static void transpose(Cg *c, LLVMValueRef *v, int L)
 	}
 }
 
-/* The chunk's vectors of block ob0 + j, transposed to L channels x L
- * pixels, stored to y where the channel and the pixel exist. */
-static void store_block(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
-{
-	const Geo *d = k->d;
-	LLVMBuilderRef b = c->b;
-	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)d->L);
-	LLVMValueRef v[16], idx[16];
-
-	for (int r = 0; r < d->L; r++)
-		v[r] = LLVMBuildLoad2(b, k->tv, tgt_gep(c, k->tv, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK_MAX, j)), "");
-	transpose(c, v, d->L);
-	for (int l = 0; l < d->L; l++)
-		idx[l] = tgt_c32(c, l);
-	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, ""), c->ti32, "");
-	/* the chunk's pixels: ch <= L of the transposed lanes */
-	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, d->ch), ""), left, tgt_c32(c, d->ch), "");
-	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)d->L), splat(c, ti, left), "");
-	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), d->L, NULL);
-	for (int r = 0; r < d->L; r++) {
-		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
-		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->OC), "");
-		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)), "");
-		/* a channel past OC points nowhere useful: address channel 0 */
-		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
-		LLVMValueRef dst = tgt_gep(c, c->tf32, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, row, ""), d->P, p0));
-		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, 4), m};
-		LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
-	}
-}
-
 /* Every chunk of L pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
+static void tiles(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
-	Loop lp, lt, lj;
-	LLVMValueRef q = tgt_upto(c, &lp, (d->P + d->ch - 1) / d->ch);
-	LLVMValueRef p0 = tgt_mad(c, q, d->ch, NULL);
-	LLVMValueRef t = tgt_upto(c, &lt, d->ch / d->np);
-	If live;
+	RowStore rs = {d->L, d->P, d->ch, d->cg.OC, c->tf32, k->tms, k->tv, k->mstore, k->y,
+	               k->nbase, k->st, 4, NBLK_MAX, transpose};
 
-	/* a tile wholly past P is skipped (its rows are never stored) */
-	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, d->np, p0), tgt_cidx(c, d->P), ""));
-	tile(c, k, nb, ob0, p0, t);
-	tgt_if_close(c, &live);
-	tgt_loop_close(c, &lt);
-	LLVMValueRef j = tgt_upto(c, &lj, nb);
-	store_block(c, k, ob0, j, p0);
-	tgt_loop_close(c, &lj);
-	tgt_loop_close(c, &lp);
+	tgt_chunks(c, k, nb, ob0, d->P, d->ch, d->np, tile, NULL, &rs);
 }
 
 /* The zero-padded [C][Hp][Wp] copy of batch element in. */
@@ -484,13 +356,13 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	LLVMBuilderRef b = c->b;
 	Loop lc, lh;
 
-	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, d->C * d->Hp * d->Wp * 4), 64);
-	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, ci), d->H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->H);
-	LLVMValueRef src = tgt_gep(c, c->tf32, x, tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->W, NULL));
-	LLVMValueRef srow = tgt_mad(c, ci, d->Hp * d->Wp, tgt_mad(c, h, d->Wp, tgt_cidx(c, d->pt * d->Wp + d->pl)));
-	tgt_copy(c, tgt_gep(c, c->tf32, k->s, srow), 4, src, 4, d->W * 4, 0);
+	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, d->cg.C * d->Hp * d->Wp * 4), 64);
+	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, ci), d->cg.H, NULL);
+	LLVMValueRef h = tgt_upto(c, &lh, d->cg.H);
+	LLVMValueRef src = tgt_gep(c, c->tf32, x, tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->cg.W, NULL));
+	LLVMValueRef srow = tgt_mad(c, ci, d->Hp * d->Wp, tgt_mad(c, h, d->Wp, tgt_cidx(c, d->cg.pt * d->Wp + d->cg.pl)));
+	tgt_copy(c, tgt_gep(c, c->tf32, k->s, srow), 4, src, 4, d->cg.W * 4, 0);
 	tgt_loop_close(c, &lh);
 	tgt_loop_close(c, &lc);
 }
@@ -501,22 +373,17 @@ static void declare_mstore(Cg *c, Kern *k)
 	const char *name = k->d->L == 16 ? "llvm.masked.store.v16f32.p0" : "llvm.masked.store.v8f32.p0";
 
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
-	k->mstore = LLVMGetNamedFunction(c->mod, name);
-	if (!k->mstore)
-		k->mstore = LLVMAddFunction(c->mod, name, k->tms);
+	k->mstore = tgt_intrinsic(c, name, k->tms);
 }
 
-int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
+void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
-	Loop ln, lg;
+	Kern k = {.d = &d};
+	Loop ln;
 
-	if (!applies(c, nd, &d))
-		return 0;
-	memset(&k, 0, sizeof k);
-	k.d = &d;
+	applies(c, nd, &d, NULL); /* the chooser took the node */
 	k.act = nd->a.act;
 	k.tv = LLVMVectorType(c->tf32, (unsigned)d.L);
 	declare_mstore(c, &k);
@@ -525,7 +392,7 @@ int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 		                        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = pack_bias(c, nd, &d, n);
-	k.s = tgt_alloca(c, c->tf32, d.C * d.Hp * d.Wp);
+	k.s = tgt_alloca(c, c->tf32, d.cg.C * d.Hp * d.Wp);
 	LLVMSetAlignment(k.s, 64);
 	k.st = tgt_alloca(c, k.tv, d.L * NBLK_MAX);
 	LLVMSetAlignment(k.st, 64);
@@ -539,17 +406,16 @@ int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 		k.seen[i] = tgt_alloca(c, c->ti1, 1);
 	k.y = LLVMGetParam(fn, 1);
 
-	LLVMValueRef in = tgt_upto(c, &ln, d.N);
-	k.nbase = tgt_mad(c, in, d.OC, NULL);
+	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
+	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	int64_t full = d.OCB / d.nb, rest = d.OCB % d.nb;
-	if (full) {
-		LLVMValueRef og = tgt_upto(c, &lg, full);
-		tiles(c, &k, d.nb, tgt_mad(c, og, d.nb, NULL));
-		tgt_loop_close(c, &lg);
-	}
-	if (rest)
-		tiles(c, &k, (int)rest, tgt_cidx(c, full * d.nb));
+	tgt_block_groups(c, d.OCB, d.nb, tiles, &k);
 	tgt_loop_close(c, &ln);
-	return 1;
+}
+
+int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

@@ -66,113 +66,32 @@ enum {
 	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
-/* The sign of the last "+name" or "-name" in the feature list fs: 1, 0, or
- * -1 when it is not there. */
-static int feat(const char *fs, const char *name)
-{
-	size_t n = strlen(name);
-	int sign = -1;
-
-	for (const char *p = fs; p && *p;) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n + 1 && (p[0] == '+' || p[0] == '-') && strncmp(p + 1, name, n) == 0)
-			sign = p[0] == '+';
-		p = e ? e + 1 : NULL;
-	}
-	return sign;
-}
-
-/* The CPUs of target.c's list that LLVM 19 gives dotprod by default
- * (checked with llvm-mc-19 -mcpu=... on an sdot). */
-static int cpu_has_dotprod(const char *cpu)
-{
-	static const char *const cpus[] = {
-		"cortex-a55", "cortex-a75", "cortex-a76", "cortex-a77", "cortex-a78",
-		"cortex-a510", "cortex-a520", "cortex-a710", "cortex-a715", "cortex-a720",
-		"cortex-x1", "cortex-x2", "cortex-x3", "cortex-x4", "neoverse-e1",
-		"neoverse-n1", "neoverse-n2", "neoverse-n3", "neoverse-v1", "neoverse-v2",
-		"neoverse-v3", "ampere1", "ampere1a", "ampere1b", "apple-a14", "apple-m4",
-		"tsv110", "oryon-1", NULL,
-	};
-
-	for (int i = 0; cpu && cpus[i]; i++)
-		if (strcmp(cpu, cpus[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* 1: sdot, 0: smlal, -1: no NEON kernel (not AArch64, or NEON turned off). */
-static int neon_variant(const TgtMachine *m)
-{
-	static const char *const v84[] = {"v8.4a", "v8.5a", "v8.6a", "v9a", NULL};
-	int s;
-
-	if (strncmp(m->triple, "aarch64", 7) != 0)
-		return -1;
-	if (feat(m->features, "neon") == 0 || feat(m->features, "fp-armv8") == 0)
-		return -1;
-	s = feat(m->features, "dotprod");
-	if (s >= 0)
-		return s;
-	for (int i = 0; v84[i]; i++)
-		if (feat(m->features, v84[i]) == 1)
-			return 1;
-	return cpu_has_dotprod(m->cpu);
-}
-
 typedef struct {
-	int64_t N, C, H, W, OC, KH, KW, OH, OW;
-	int64_t sh, sw, dh, dw, pt, pl;
+	ConvGeo cg;
 	int64_t Cp, Hp, Wp, OG, P;
 	int dot; /* sdot (Cp = C rounded up to 4, bytes) or smlal (Cp = C, i16) */
 	int depthwise; /* groups = C = OC: smlal by vector, Cp = OG*16, i16 */
-	int pool;      /* a fused max-pool (geometry cp): the convolution
+	int pool;      /* a fused max-pool (geometry cg.pool): the convolution
 	                  goes to a stack buffer [OC][OH][OW] first */
-	ConvPool cp;
 } Geo;
 
-static int64_t max64(int64_t a, int64_t b)
+/* The shapes this kernel takes beyond its registry row (kernels.c); fills d. */
+static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
-	return a > b ? a : b;
-}
-
-/* The shapes this kernel takes; fills d. */
-static int applies(Cg *c, const Node *nd, Geo *d)
-{
-	const Graph *g = c->g;
-	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
-	const Attrs *a = &nd->a;
-	int v = neon_variant(c->tm);
-
-	if (v < 0 || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
-		return 0;
-	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
-		return 0;
-	d->depthwise = a->groups > 1 && a->groups == x->shape.d[1] && w->shape.d[0] == a->groups;
-	if (a->groups != 1 && !d->depthwise)
-		return 0;
-	d->dot = v && !d->depthwise;
-	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
-	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
-	d->pool = ir_conv_pool(g, nd, &d->cp);
-	if (d->pool < 0)
-		return 0;
-	d->OH = d->cp.ch, d->OW = d->cp.cw; /* the convolution's, before a pool */
-	(void)y;
-	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
-	d->pt = a->pad[0], d->pl = a->pad[1];
-	d->P = d->OH * d->OW;
-	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1 || d->P < NPIX)
-		return 0;
-	d->OG = (d->OC + OCG - 1) / OCG;
-	d->Cp = d->depthwise ? d->OG * OCG : d->dot ? (d->C + 3) / 4 * 4 : d->C;
-	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
-	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
+	d->depthwise = d->cg.G > 1;
+	d->dot = tgt_neon_variant(c->tm) == 1 && !d->depthwise; /* sdot */
+	d->pool = ir_has_pool(nd);
+	d->P = d->cg.OH * d->cg.OW;
+	if (d->P < NPIX)
+		return tgt_decline(why, "fewer than 4 pixels");
+	d->OG = (d->cg.OC + OCG - 1) / OCG;
+	d->Cp = d->depthwise ? d->OG * OCG : d->dot ? (d->cg.C + 3) / 4 * 4 : d->cg.C;
+	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
 	/* both stack buffers within the cap */
-	return d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) + (d->pool ? d->OC * d->P : 0) <= SCRATCH_MAX;
+	return d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) + (d->pool ? d->cg.OC * d->P : 0) <= SCRATCH_MAX ||
+	       tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
 /* The repacked weights (see the header comment): element (og, ky, kx, ci,
@@ -182,17 +101,15 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
 	int esz = d->dot ? 1 : 2;
-	size_t len = (size_t)(d->OG * d->KH * d->KW * (d->depthwise ? 1 : d->Cp) * OCG * esz);
+	size_t len = (size_t)(d->OG * d->cg.KH * d->cg.KW * (d->depthwise ? 1 : d->Cp) * OCG * esz);
 	unsigned char *buf = ir_xcalloc(len, 1);
-	char name[320];
-	LLVMValueRef gv;
 
-	for (int64_t oc = 0; oc < d->OC; oc++)
-		for (int64_t ci = 0; ci < (d->depthwise ? 1 : d->C); ci++)
-			for (int64_t ky = 0; ky < d->KH; ky++)
-				for (int64_t kx = 0; kx < d->KW; kx++) {
-					int8_t v = w[((oc * (d->depthwise ? 1 : d->C) + ci) * d->KH + ky) * d->KW + kx];
-					int64_t step = ((oc / OCG) * d->KH + ky) * d->KW + kx, l = oc % OCG;
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
+		for (int64_t ci = 0; ci < (d->depthwise ? 1 : d->cg.C); ci++)
+			for (int64_t ky = 0; ky < d->cg.KH; ky++)
+				for (int64_t kx = 0; kx < d->cg.KW; kx++) {
+					int8_t v = w[((oc * (d->depthwise ? 1 : d->cg.C) + ci) * d->cg.KH + ky) * d->cg.KW + kx];
+					int64_t step = ((oc / OCG) * d->cg.KH + ky) * d->cg.KW + kx, l = oc % OCG;
 					if (d->dot) {
 						/* [step][C4][16 oc][4 ic] */
 						buf[((step * (d->Cp / 4) + ci / 4) * OCG + l) * 4 + ci % 4] = (unsigned char)v;
@@ -204,36 +121,7 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 						buf[at] = (unsigned char)u, buf[at + 1] = (unsigned char)(u >> 8);
 					}
 				}
-	snprintf(name, sizeof name, "%s.wneon%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, len);
-	free(buf);
-	return gv;
-}
-
-/* The accumulators' start, per output channel padded to OG*16 lanes: the
- * bias, minus zx * sum of w[oc] for sdot (wrapping, as the accumulation). */
-static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, int n)
-{
-	const Graph *g = c->g;
-	const int8_t *w = g->vals[nd->in[1]].data;
-	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
-	int64_t per = (d->depthwise ? 1 : d->C) * d->KH * d->KW;
-	unsigned char *buf = ir_xcalloc((size_t)(d->OG * OCG), 4);
-	char name[320];
-	LLVMValueRef gv;
-
-	for (int64_t oc = 0; oc < d->OC; oc++) {
-		uint32_t s = 0, v;
-		for (int64_t k = 0; k < per; k++)
-			s += (uint32_t)(int32_t)w[oc * per + k];
-		v = (bias ? (uint32_t)bias[oc] : 0) - (d->dot ? (uint32_t)zx * s : 0);
-		for (int k = 0; k < 4; k++)
-			buf[oc * 4 + k] = (unsigned char)(v >> (8 * k));
-	}
-	snprintf(name, sizeof name, "%s.bneon%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, (size_t)(d->OG * OCG * 4));
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "wneon", n, buf, len);
 }
 
 typedef struct {
@@ -246,27 +134,11 @@ typedef struct {
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
 
-static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
-{
-	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
-	LLVMSetAlignment(v, align);
-	return v;
-}
-
 static LLVMValueRef splat(Cg *c, LLVMValueRef v, LLVMTypeRef tvec)
 {
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(tvec), v, tgt_c32(c, 0), "");
 	return LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(tvec),
 	                              LLVMConstNull(LLVMVectorType(c->ti32, LLVMGetVectorSize(tvec))), "");
-}
-
-/* Scratch element offset of the first tap of pixel p. */
-static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
-{
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef row = tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
 }
 
 /* Lane q of v, in every lane of a vector of n lanes. */
@@ -306,7 +178,7 @@ static void step_macs(Cg *c, Kern *k, LLVMValueRef vi, LLVMValueRef u[NPIX])
 	LLVMValueRef wv[NBLK];
 
 	for (int j = 0; j < NBLK; j++)
-		wv[j] = load_al(c, tw, tgt_gep(c, tw, k->w, LLVMBuildNSWAdd(c->b, vi, tgt_cidx(c, j), "")),
+		wv[j] = tgt_load_al(c, tw, tgt_gep(c, tw, k->w, LLVMBuildNSWAdd(c->b, vi, tgt_cidx(c, j), "")),
 		                k->d->dot ? 16 : 8);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
@@ -323,18 +195,18 @@ static void taps(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	int64_t steps = d->dot ? d->Cp / 4 : d->C; /* per tap */
+	int64_t steps = d->dot ? d->Cp / 4 : d->cg.C; /* per tap */
 	int64_t per = d->dot ? 4 : 1;              /* scratch elements per step */
 	int G = d->dot ? 4 : 8;
 	LLVMTypeRef te = d->dot ? c->ti32 : c->ti16; /* one step's input */
-	Loop lky, lkx, lc;
+	Loop lc;
+	Taps tp;
 
 	if (steps % G)
 		G = 1;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, og, d->KH, ky), d->KW, kx);
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
+	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, og, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef g = tgt_upto(c, &lc, steps / G);
 	LLVMValueRef coff = tgt_mad(c, g, G * per, toff);
 	LLVMValueRef st0 = tgt_mad(c, tap, steps, tgt_mad(c, g, G, NULL));
@@ -343,7 +215,7 @@ static void taps(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 
 	for (int i = 0; i < NPIX; i++) {
 		LLVMValueRef p = tgt_gep(c, d->dot ? c->ti8 : c->ti16, k->s, LLVMBuildNSWAdd(b, base[i], coff, ""));
-		xv[i] = load_al(c, G > 1 ? tg : te, p, 1);
+		xv[i] = tgt_load_al(c, G > 1 ? tg : te, p, 1);
 	}
 	for (int q = 0; q < G; q++) {
 		for (int i = 0; i < NPIX; i++) {
@@ -355,8 +227,7 @@ static void taps(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 		step_macs(c, k, vi, u);
 	}
 	tgt_loop_close(c, &lc);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* Depthwise taps: for ky, kx, acc += (x - zx) * w lane by lane, the 16
@@ -365,22 +236,20 @@ static void taps_dw(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, og, d->KH, ky), d->KW, kx);
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->cg.KW, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
+	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, og, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef coff = tgt_mad(c, og, OCG, toff);
 
 	for (int j = 0; j < NBLK; j++) {
-		LLVMValueRef wv = load_al(c, k->th, tgt_gep(c, k->th, k->w, tgt_mad(c, tap, NBLK, tgt_cidx(c, j))), 8);
+		LLVMValueRef wv = tgt_load_al(c, k->th, tgt_gep(c, k->th, k->w, tgt_mad(c, tap, NBLK, tgt_cidx(c, j))), 8);
 		for (int i = 0; i < NPIX; i++) {
 			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], tgt_mad(c, tgt_cidx(c, j), 4, coff), "");
-			mac(c, k, i, j, wv, load_al(c, k->th, tgt_gep(c, c->ti16, k->s, off), 8));
+			mac(c, k, i, j, wv, tgt_load_al(c, k->th, tgt_gep(c, c->ti16, k->s, off), 8));
 		}
 	}
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
 }
 
 /* A call of the <4 x i32> (<4 x i32>, <4 x i32>) intrinsic name. */
@@ -440,11 +309,11 @@ static LLVMValueRef requant_fixed(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef
 static LLVMValueRef requant4(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 {
 	if (k->fm)
-		return tgt_requant_float(c, a, load_al(c, LLVMVectorType(c->tf32, 4),
+		return tgt_requant_float(c, a, tgt_load_al(c, LLVMVectorType(c->tf32, 4),
 		                                       tgt_gep(c, LLVMVectorType(c->tf32, 4), k->fm, ob), 16),
 		                         &k->e.rq);
-	return requant_fixed(c, k, a, load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
-	                     load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16));
+	return requant_fixed(c, k, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
+	                     tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16));
 }
 
 /* A shuffle mask of n lanes from idx. */
@@ -510,8 +379,8 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 			LLVMValueRef oc = tgt_mad(c, og, OCG, tgt_cidx(c, 4 * v + l));
 			LLVMValueRef dst = tgt_gep(c, c->ti8, k->y,
 			                           tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
-			if ((d->OC % OCG) != 0)
-				dst = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->OC), ""),
+			if ((d->cg.OC % OCG) != 0)
+				dst = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), ""),
 				                      dst, k->dummy, "");
 			LLVMValueRef st = LLVMBuildStore(b, LLVMBuildExtractElement(b, words, tgt_c32(c, l), ""), dst);
 			LLVMSetAlignment(st, 1);
@@ -526,9 +395,9 @@ static void tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 	LLVMValueRef base[NPIX];
 
 	for (int i = 0; i < NPIX; i++)
-		base[i] = pixel_base(c, k->d, LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), ""));
+		base[i] = tgt_scratch_pixel(c, &k->d->cg, k->d->Wp, k->d->Cp, LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), ""));
 	for (int j = 0; j < NBLK; j++) {
-		LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, tgt_mad(c, og, NBLK, tgt_cidx(c, j))), 16);
+		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, tgt_mad(c, og, NBLK, tgt_cidx(c, j))), 16);
 		for (int i = 0; i < NPIX; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
@@ -546,33 +415,18 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	int64_t n = d->Hp * d->Wp * d->Cp;
-	Loop lc, lh, lw;
+	ScratchCopy sc;
 
 	if (d->dot)
 		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 0), tgt_cidx(c, n), 16);
 	else
 		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, 2 * n), 16);
-	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, ci), d->H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->W, NULL);
-	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->pt * d->Wp + d->pl));
-	LLVMValueRef w = tgt_upto(c, &lw, d->W);
-	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
 	if (!d->dot) /* x - zx lies in [-255, 255]: exact in i16 */
 		v = LLVMBuildNSWSub(b, LLVMBuildSExt(b, v, c->ti16, ""),
 		                    LLVMConstInt(c->ti16, (unsigned long long)k->e.in_zp, 1), "");
-	tgt_store(c, v, k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
-	tgt_loop_close(c, &lw);
-	tgt_loop_close(c, &lh);
-	tgt_loop_close(c, &lc);
-}
-
-static LLVMValueRef intrinsic(Cg *c, const char *name, LLVMTypeRef t)
-{
-	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
-
-	return f ? f : LLVMAddFunction(c->mod, name, t);
+	tgt_store(c, v, k->s, tgt_scratch_at(c, &sc, d->Cp));
+	tgt_scratch_close(c, &sc);
 }
 
 static void declare_mac(Cg *c, Kern *k)
@@ -580,11 +434,11 @@ static void declare_mac(Cg *c, Kern *k)
 	if (k->d->dot) {
 		LLVMTypeRef ps[3] = {k->tv, k->tb, k->tb};
 		k->tmac = LLVMFunctionType(k->tv, ps, 3, 0);
-		k->mac = intrinsic(c, "llvm.aarch64.neon.sdot.v4i32.v16i8", k->tmac);
+		k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.sdot.v4i32.v16i8", k->tmac);
 	} else {
 		LLVMTypeRef ps[2] = {k->th, k->th};
 		k->tmac = LLVMFunctionType(k->tv, ps, 2, 0);
-		k->mac = intrinsic(c, "llvm.aarch64.neon.smull.v4i32", k->tmac);
+		k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.smull.v4i32", k->tmac);
 	}
 }
 
@@ -612,13 +466,13 @@ static void tiles(Cg *c, Kern *k)
 static void pool_out(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, int32_t zp)
 {
 	const Geo *d = k->d;
-	const ConvPool *p = &d->cp;
+	const ConvPool *p = &d->cg.pool;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef m = tgt_alloca(c, c->ti8, 1), any = tgt_alloca(c, c->ti1, 1);
 	Loop lc, ly, lx, lky, lkx;
 	If fy, fx;
 
-	LLVMValueRef oc = tgt_upto(c, &lc, d->OC);
+	LLVMValueRef oc = tgt_upto(c, &lc, d->cg.OC);
 	LLVMValueRef oy = tgt_upto(c, &ly, p->oh);
 	LLVMValueRef ox = tgt_upto(c, &lx, p->ow);
 	LLVMBuildStore(b, LLVMConstInt(c->ti8, (unsigned long long)-128, 1), m);
@@ -640,34 +494,29 @@ static void pool_out(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, int32_t zp
 	tgt_loop_close(c, &lky);
 	LLVMValueRef r = LLVMBuildSelect(b, LLVMBuildLoad2(b, c->ti1, any, ""), LLVMBuildLoad2(b, c->ti8, m, ""),
 	                                 LLVMConstInt(c->ti8, (unsigned long long)zp, 1), "");
-	LLVMValueRef at = tgt_mad(c, tgt_mad(c, LLVMBuildNSWAdd(b, tgt_mad(c, in, d->OC, NULL), oc, ""), p->oh, oy), p->ow, ox);
+	LLVMValueRef at = tgt_mad(c, tgt_mad(c, LLVMBuildNSWAdd(b, tgt_mad(c, in, d->cg.OC, NULL), oc, ""), p->oh, oy), p->ow, ox);
 	tgt_store(c, r, y, at);
 	tgt_loop_close(c, &lx);
 	tgt_loop_close(c, &ly);
 	tgt_loop_close(c, &lc);
 }
 
-int tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
+void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
+	Kern k = {.d = &d};
 	Loop ln;
 
-	if (!applies(c, nd, &d))
-		return 0;
-	memset(&k, 0, sizeof k);
-	k.d = &d;
-	tgt_epilogue_init(c, n, &k.e);
-	if (k.e.acc64)
-		ICE("an int8 convolution with a 64-bit accumulator");
+	applies(c, nd, &d, NULL); /* the chooser took the node */
+	tgt_int8_epilogue(c, n, &k.e);
 	k.tv = LLVMVectorType(c->ti32, 4);
 	k.tb = LLVMVectorType(c->ti8, 16);
 	k.th = LLVMVectorType(c->ti16, 4);
 	declare_mac(c, &k);
 	k.w = pack_weights(c, nd, &d, n);
-	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
-	tgt_requant_tables(c, n, d.OC, d.OG * OCG, "neon", &k.mult, &k.shift, &k.fm);
+	k.bias = tgt_fold_bias(c, nd, d.OG * OCG, d.dot ? k.e.in_zp : 0, "bneon", n);
+	tgt_requant_tables(c, n, d.cg.OC, d.OG * OCG, "neon", &k.mult, &k.shift, &k.fm);
 	k.s = tgt_alloca(c, d.dot ? c->ti8 : c->ti16, d.Hp * d.Wp * d.Cp);
 	LLVMSetAlignment(k.s, 16);
 	k.dummy = tgt_alloca(c, c->ti32, 1);
@@ -676,16 +525,22 @@ int tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
 	k.y = LLVMGetParam(fn, 1);
 	if (d.pool) {
-		k.y = tgt_alloca(c, c->ti8, d.OC * d.P);
+		k.y = tgt_alloca(c, c->ti8, d.cg.OC * d.P);
 		LLVMSetAlignment(k.y, 16);
 	}
 
-	LLVMValueRef in = tgt_upto(c, &ln, d.N);
-	k.nbase = d.pool ? tgt_cidx(c, 0) : tgt_mad(c, in, d.OC, NULL);
+	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
+	k.nbase = d.pool ? tgt_cidx(c, 0) : tgt_mad(c, in, d.cg.OC, NULL);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
 	tiles(c, &k);
 	if (d.pool)
 		pool_out(c, &k, LLVMGetParam(fn, 1), in, c->g->vals[nd->out].q.zp);
 	tgt_loop_close(c, &ln);
-	return 1;
+}
+
+int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

@@ -48,143 +48,52 @@ enum {
 	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
-/* 1 if the last "+name" / "-name" of the feature list fs is a "+", 0 if
- * a "-", -1 if name is not there. */
-static int feature_on(const char *fs, const char *name)
-{
-	size_t n = strlen(name);
-	int on = -1;
-
-	while (fs && *fs) {
-		const char *e = strchr(fs, ',');
-		size_t len = e ? (size_t)(e - fs) : strlen(fs);
-		if (len == n + 1 && (*fs == '+' || *fs == '-') && strncmp(fs + 1, name, n) == 0)
-			on = *fs == '+';
-		fs = e ? e + 1 : NULL;
-	}
-	return on;
-}
-
-/* RISC-V with V: "+v", or one of the CPUs LLVM 19 gives V by default. */
-static int has_rvv(const TgtMachine *m)
-{
-	static const char *const cpus[] = {"sifive-x280", "sifive-p670", "spacemit-x60", NULL};
-	int on;
-
-	if (strncmp(m->triple, "riscv", 5) != 0)
-		return 0;
-	on = feature_on(m->features, "v");
-	for (int i = 0; on < 0 && cpus[i]; i++)
-		if (m->cpu && strcmp(m->cpu, cpus[i]) == 0)
-			on = 1;
-	return on > 0;
-}
-
 typedef struct {
-	int64_t N, C, H, W, OC, KH, KW, OH, OW;
-	int64_t sh, sw, dh, dw, pt, pl;
+	ConvGeo cg;
 	int64_t Cp, Hp, Wp, OCB, P;
 	int64_t nkx, nq; /* kernel columns looped over, and taps per column */
 	int depthwise;   /* groups = C = OC: channels in lanes */
-	int pooled;      /* a fused max-pool: cp is its geometry */
-	ConvPool cp;
+	int pooled;      /* a fused max-pool: cg.pool is its geometry */
 } Geo;
 
-static int64_t max64(int64_t a, int64_t b)
+/* The shapes this kernel takes beyond its registry row (kernels.c); fills d. */
+static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
-	return a > b ? a : b;
-}
-
-/* The shapes this kernel takes; fills d. */
-static int applies(Cg *c, const Node *nd, Geo *d)
-{
-	const Graph *g = c->g;
-	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
-	const Attrs *a = &nd->a;
-
-	if (!has_rvv(c->tm) || x->dt != DT_I8 || w->dt != DT_I8 || y->dt != DT_I8)
+	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	if (nd->nin > 2 && g->vals[nd->in[2]].dt != DT_I32)
-		return 0;
-	if (w->kind != VK_CONST || !w->data || (nd->nin > 2 && !g->vals[nd->in[2]].data))
-		return 0;
-	d->N = x->shape.d[0], d->C = x->shape.d[1], d->H = x->shape.d[2], d->W = x->shape.d[3];
-	d->OC = w->shape.d[0], d->KH = w->shape.d[2], d->KW = w->shape.d[3];
 	/* OH, OW: the convolution's own output, before a fused pool */
-	d->pooled = ir_conv_pool(g, nd, &d->cp);
-	if (d->pooled < 0)
-		return 0;
-	d->OH = d->cp.ch, d->OW = d->cp.cw;
-	d->sh = a->stride[0], d->sw = a->stride[1], d->dh = a->dilation[0], d->dw = a->dilation[1];
-	d->pt = a->pad[0], d->pl = a->pad[1];
-	if (d->pt < 0 || d->pl < 0 || d->OH < 1 || d->OW < 1)
-		return 0;
-	d->depthwise = a->groups > 1 && a->groups == d->C && d->OC == d->C;
-	if (a->groups != 1 && !d->depthwise)
-		return 0;
-	d->OCB = (d->OC + LANES - 1) / LANES, d->P = d->OH * d->OW;
+	d->pooled = ir_has_pool(nd);
+	d->depthwise = d->cg.G > 1;
+	d->OCB = (d->cg.OC + LANES - 1) / LANES, d->P = d->cg.OH * d->cg.OW;
 	/* depthwise: a pixel's channels are whole blocks of LANES bytes */
-	d->Cp = d->depthwise ? d->OCB * LANES : d->C;
+	d->Cp = d->depthwise ? d->OCB * LANES : d->cg.C;
 	/* one loop over a kernel row's KW*C contiguous taps where dw = 1 */
-	d->nkx = d->depthwise || d->dw != 1 ? d->KW : 1;
-	d->nq = d->depthwise ? 1 : d->dw != 1 ? d->C : d->KW * d->C;
-	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
-	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
+	d->nkx = d->depthwise || d->cg.dw != 1 ? d->cg.KW : 1;
+	d->nq = d->depthwise ? 1 : d->cg.dw != 1 ? d->cg.C : d->cg.KW * d->cg.C;
+	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
 	/* pooled: a block group's conv output is a stack buffer too */
-	return d->Hp * d->Wp * d->Cp <= SCRATCH_MAX && (!d->pooled || NBLK * LANES * d->P <= SCRATCH_MAX);
-}
-
-static void put_le(unsigned char *p, uint32_t v, int bytes)
-{
-	for (int b = 0; b < bytes; b++)
-		p[b] = (unsigned char)(v >> (8 * b));
+	return (d->Hp * d->Wp * d->Cp <= SCRATCH_MAX &&
+	        (!d->pooled || NBLK * LANES * d->P <= SCRATCH_MAX)) ||
+	       tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
 /* The weights as i16 (see the header comment), zero in padding lanes. */
 static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
-	int64_t taps = d->KH * d->KW, per = d->depthwise ? 1 : d->C;
+	int64_t taps = d->cg.KH * d->cg.KW, per = d->depthwise ? 1 : d->cg.C;
 	size_t len = (size_t)(d->OCB * taps * per * LANES * 2);
 	unsigned char *buf = ir_xcalloc(len, 1);
-	char name[320];
-	LLVMValueRef gv;
 
 	/* w is [OC][per][KH][KW]; the packed vector of (oc/16, tap, ci) */
-	for (int64_t oc = 0; oc < d->OC; oc++)
+	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t ci = 0; ci < per; ci++)
 			for (int64_t t = 0; t < taps; t++) {
 				int64_t v = ((oc / LANES) * taps + t) * per + ci;
-				put_le(buf + (v * LANES + oc % LANES) * 2,
+				tgt_put_le(buf + (v * LANES + oc % LANES) * 2,
 				       (uint32_t)(int32_t)w[(oc * per + ci) * taps + t], 2);
 			}
-	snprintf(name, sizeof name, "%s.wrvv%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, len);
-	free(buf);
-	return gv;
-}
-
-/* bias[oc] - zx * sum of w[oc], wrapping, padded to OCB*16 lanes. */
-static LLVMValueRef fold_bias(Cg *c, const Node *nd, const Geo *d, int32_t zx, int n)
-{
-	const Graph *g = c->g;
-	const int8_t *w = g->vals[nd->in[1]].data;
-	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
-	int64_t per = (d->depthwise ? 1 : d->C) * d->KH * d->KW;
-	unsigned char *buf = ir_xcalloc((size_t)(d->OCB * LANES), 4);
-	char name[320];
-	LLVMValueRef gv;
-
-	for (int64_t oc = 0; oc < d->OC; oc++) {
-		uint32_t s = 0;
-		for (int64_t k = 0; k < per; k++)
-			s += (uint32_t)(int32_t)w[oc * per + k];
-		put_le(buf + oc * 4, (bias ? (uint32_t)bias[oc] : 0) - (uint32_t)zx * s, 4);
-	}
-	snprintf(name, sizeof name, "%s.brvv%d", c->name, n);
-	gv = tgt_const_bytes(c, name, buf, (size_t)(d->OCB * LANES * 4));
-	free(buf);
-	return gv;
+	return tgt_const_packed(c, "wrvv", n, buf, len);
 }
 
 typedef struct {
@@ -195,30 +104,15 @@ typedef struct {
 	LLVMTypeRef tss;
 	LLVMValueRef w, bias, mult, shift, fm, s, y, nbase;
 	LLVMValueRef out, cbuf, best; /* pooled: y, the conv output buffer, a max */
+	LLVMValueRef in;               /* the batch element */
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
-
-static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
-{
-	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
-	LLVMSetAlignment(v, align);
-	return v;
-}
-
-/* Byte offset into the scratch buffer of the first tap of pixel p. */
-static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef p)
-{
-	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, d->OW), "");
-	LLVMValueRef row = tgt_mad(c, oy, d->sh * d->Wp, tgt_mad(c, ox, d->sw, NULL));
-	return tgt_mad(c, row, d->Cp, NULL);
-}
 
 /* The scratch byte at off as an i16 splat widened to <16 x i32>: the form
  * LLVM matches as the scalar operand of vwmacc.vx. */
 static LLVMValueRef splat_x(Cg *c, Kern *k, LLVMValueRef off)
 {
-	LLVMValueRef x = LLVMBuildSExt(c->b, load_al(c, c->ti8, tgt_gep(c, c->ti8, k->s, off), 1), c->ti16, "");
+	LLVMValueRef x = LLVMBuildSExt(c->b, tgt_load_al(c, c->ti8, tgt_gep(c, c->ti8, k->s, off), 1), c->ti16, "");
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->th), x, tgt_c32(c, 0), "");
 	LLVMValueRef v = LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->th), LLVMConstNull(LLVMVectorType(c->ti32, LANES)), "");
 	return LLVMBuildSExt(c->b, v, k->tv, "");
@@ -237,12 +131,12 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lky, lkx, lq;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->nkx);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
+	Loop lq;
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, &d->cg, d->nkx, d->Wp, d->Cp);
+	LLVMValueRef ky = tp.ky, kx = tp.kx;
 	/* vector index of (block, ky, kx, q): ((ob * KH + ky) * KW + kx) * C + q */
-	LLVMValueRef wtap = tgt_mad(c, tgt_mad(c, ky, d->KW, kx), d->C, NULL);
+	LLVMValueRef wtap = tgt_mad(c, tgt_mad(c, ky, d->cg.KW, kx), d->cg.C, NULL);
 	LLVMValueRef q = tgt_upto(c, &lq, d->nq);
 	LLVMValueRef coff = LLVMBuildNSWAdd(b, toff, q, "");
 	LLVMValueRef xe[NPIX];
@@ -251,39 +145,30 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 		xe[i] = splat_x(c, k, LLVMBuildNSWAdd(b, base[i], coff, ""));
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef vi = LLVMBuildNSWAdd(b, tgt_mad(c, ob, d->KH * d->KW * d->C, wtap), q, "");
-		LLVMValueRef wv = load_al(c, k->th, tgt_gep(c, k->th, k->w, vi), 2);
+		LLVMValueRef vi = LLVMBuildNSWAdd(b, tgt_mad(c, ob, d->cg.KH * d->cg.KW * d->cg.C, wtap), q, "");
+		LLVMValueRef wv = tgt_load_al(c, k->th, tgt_gep(c, k->th, k->w, vi), 2);
 		for (int i = 0; i < NPIX; i++)
 			mac(c, k, k->acc[i][j], xe[i], wv);
 	}
 	tgt_loop_close(c, &lq);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_close(c, &tp);
+}
+
+/* A depthwise tap of pixel i, block j: acc += x * w lane by lane. */
+static void mac_dw(Cg *c, void *kv, int i, int j, LLVMValueRef x, LLVMValueRef wv)
+{
+	Kern *k = kv;
+
+	mac(c, k, k->acc[i][j], LLVMBuildSExt(c->b, x, k->tv, ""), wv);
 }
 
 /* Depthwise taps: for ky, kx, acc += x * w lane by lane (16 channels). */
 static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
 {
 	const Geo *d = k->d;
-	LLVMBuilderRef b = c->b;
-	Loop lky, lkx;
-	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef toff = tgt_mad(c, tgt_mad(c, ky, d->dh * d->Wp, tgt_mad(c, kx, d->dw, NULL)), d->Cp, NULL);
-	LLVMValueRef tap = tgt_mad(c, ky, d->KW, kx);
+	DwTaps t = {&d->cg, d->Wp, d->Cp, LANES, k->th, k->tb, 2, k->w, k->s};
 
-	for (int j = 0; j < nb; j++) {
-		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef wv = load_al(c, k->th, tgt_gep(c, k->th, k->w, tgt_mad(c, ob, d->KH * d->KW, tap)), 2);
-		LLVMValueRef coff = tgt_mad(c, ob, LANES, toff);
-		for (int i = 0; i < NPIX; i++) {
-			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
-			LLVMValueRef xv = load_al(c, k->tb, tgt_gep(c, c->ti8, k->s, off), 1);
-			mac(c, k, k->acc[i][j], LLVMBuildSExt(b, xv, k->tv, ""), wv);
-		}
-	}
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
+	tgt_taps_dw(c, &t, nb, ob0, base, NPIX, mac_dw, k);
 }
 
 /* The requantized bytes of the 16 channels of block ob from accumulator a. */
@@ -293,10 +178,10 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 
 	if (k->fm) {
 		LLVMTypeRef tf = LLVMVectorType(c->tf32, LANES);
-		r = tgt_requant_float(c, a, load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
+		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
 	} else
-		r = tgt_requant(c, a, load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
-		                load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16), &k->e.rq);
+		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
+		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16), &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -307,7 +192,7 @@ static void store_column(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob, LLVMVa
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef oc0 = tgt_mad(c, ob, LANES, NULL);
-	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->OC), oc0, "");
+	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->cg.OC), oc0, "");
 	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, LANES), "");
 	LLVMValueRef evl = LLVMBuildTrunc(b, LLVMBuildSelect(b, full, left, tgt_cidx(c, LANES), ""), c->ti32, "");
 	LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc0, ""), d->P, p));
@@ -327,11 +212,11 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 	for (int i = 0; i < NPIX; i++) {
 		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), "");
 		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
-		base[i] = pixel_base(c, d, p[i]);
+		base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cp, p[i]);
 	}
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef bv = load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, ob), 16);
+		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, ob), 16);
 		for (int i = 0; i < NPIX; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
@@ -364,17 +249,17 @@ static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
 static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in)
 {
 	const Geo *d = k->d;
-	const ConvPool *p = &d->cp;
+	const ConvPool *p = &d->cg.pool;
 	LLVMBuilderRef b = c->b;
 	Loop lr, loy, lox, lky, lkx;
 	If fy, fx;
 	LLVMValueRef oc0 = tgt_mad(c, ob0, LANES, NULL);
-	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->OC), oc0, "");
+	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->cg.OC), oc0, "");
 	LLVMValueRef all = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, nb * LANES), "");
 	LLVMValueRef r = tgt_loop_open(c, &lr, tgt_cidx(c, 0),
 	                               LLVMBuildSelect(b, all, left, tgt_cidx(c, nb * LANES), ""));
 	LLVMValueRef plane = tgt_mad(c, r, d->P, NULL);
-	LLVMValueRef oplane = tgt_mad(c, tgt_mad(c, in, d->OC, LLVMBuildNSWAdd(b, oc0, r, "")), p->oh * p->ow, NULL);
+	LLVMValueRef oplane = tgt_mad(c, tgt_mad(c, in, d->cg.OC, LLVMBuildNSWAdd(b, oc0, r, "")), p->oh * p->ow, NULL);
 	LLVMValueRef oy = tgt_upto(c, &loy, p->oh);
 	LLVMValueRef ox = tgt_upto(c, &lox, p->ow);
 
@@ -403,10 +288,13 @@ static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in
 
 /* The nb blocks from block ob0 of image in: every tile, straight into y,
  * or through cbuf and the fused pool. */
-static void group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in)
+static void group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 {
+	Kern *k = kv;
+	LLVMValueRef in = k->in;
+
 	if (!k->d->pooled) {
-		k->y = k->out, k->nbase = tgt_mad(c, in, k->d->OC, NULL);
+		k->y = k->out, k->nbase = tgt_mad(c, in, k->d->cg.OC, NULL);
 		tiles(c, k, nb, ob0);
 		return;
 	}
@@ -422,21 +310,13 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	Loop lc, lh, lw;
+	ScratchCopy sc;
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 1),
 	                tgt_cidx(c, d->Hp * d->Wp * d->Cp), 16);
-	LLVMValueRef ci = tgt_upto(c, &lc, d->C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->C, ci), d->H, NULL);
-	LLVMValueRef h = tgt_upto(c, &lh, d->H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->W, NULL);
-	LLVMValueRef srow = tgt_mad(c, h, d->Wp, tgt_cidx(c, d->pt * d->Wp + d->pl));
-	LLVMValueRef w = tgt_upto(c, &lw, d->W);
-	LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, w, ""));
-	tgt_store(c, v, k->s, tgt_mad(c, LLVMBuildNSWAdd(b, srow, w, ""), d->Cp, ci));
-	tgt_loop_close(c, &lw);
-	tgt_loop_close(c, &lh);
-	tgt_loop_close(c, &lc);
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
+	tgt_store(c, v, k->s, tgt_scratch_at(c, &sc, d->Cp));
+	tgt_scratch_close(c, &sc);
 }
 
 static void declare_store(Cg *c, Kern *k)
@@ -447,32 +327,25 @@ static void declare_store(Cg *c, Kern *k)
 	                   : "llvm.experimental.vp.strided.store.v16i8.p0.i32";
 
 	k->tss = LLVMFunctionType(c->tvoid, ps, 5, 0);
-	k->sstore = LLVMGetNamedFunction(c->mod, name);
-	if (!k->sstore)
-		k->sstore = LLVMAddFunction(c->mod, name, k->tss);
+	k->sstore = tgt_intrinsic(c, name, k->tss);
 }
 
-int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
+void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k;
-	Loop ln, lg;
+	Kern k = {.d = &d};
+	Loop ln;
 
-	if (!applies(c, nd, &d))
-		return 0;
-	memset(&k, 0, sizeof k);
-	k.d = &d;
-	tgt_epilogue_init(c, n, &k.e);
-	if (k.e.acc64)
-		ICE("an int8 convolution with a 64-bit accumulator");
+	applies(c, nd, &d, NULL); /* the chooser took the node */
+	tgt_int8_epilogue(c, n, &k.e);
 	k.tv = LLVMVectorType(c->ti32, LANES);
 	k.th = LLVMVectorType(c->ti16, LANES);
 	k.tb = LLVMVectorType(c->ti8, LANES);
 	declare_store(c, &k);
 	k.w = pack_weights(c, nd, &d, n);
-	k.bias = fold_bias(c, nd, &d, k.e.in_zp, n);
-	tgt_requant_tables(c, n, d.OC, d.OCB * LANES, "rvv", &k.mult, &k.shift, &k.fm);
+	k.bias = tgt_fold_bias(c, nd, d.OCB * LANES, k.e.in_zp, "brvv", n);
+	tgt_requant_tables(c, n, d.cg.OC, d.OCB * LANES, "rvv", &k.mult, &k.shift, &k.fm);
 	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp);
 	LLVMSetAlignment(k.s, 16);
 	for (int i = 0; i < NPIX; i++)
@@ -484,16 +357,16 @@ int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 		k.best = tgt_alloca(c, c->ti32, 1);
 	}
 
-	LLVMValueRef in = tgt_upto(c, &ln, d.N);
+	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	int64_t full = d.OCB / NBLK, rest = d.OCB % NBLK;
-	if (full) {
-		LLVMValueRef og = tgt_upto(c, &lg, full);
-		group(c, &k, NBLK, tgt_mad(c, og, NBLK, NULL), in);
-		tgt_loop_close(c, &lg);
-	}
-	if (rest)
-		group(c, &k, (int)rest, tgt_cidx(c, full * NBLK), in);
+	k.in = in;
+	tgt_block_groups(c, d.OCB, NBLK, group, &k);
 	tgt_loop_close(c, &ln);
-	return 1;
+}
+
+int tgt_conv2d_rvv_applies(Cg *c, const Node *nd, const char **why)
+{
+	Geo d;
+
+	return applies(c, nd, &d, why);
 }

@@ -1,8 +1,8 @@
 /* lower.c — op lowering: the generic checks of a node and its dispatch to
- * its family's rules (targets/rules.h, targets/fam_<family>.c), and the
- * generic integer dense loop.  conv2d's kernels live in lower_conv.c and
- * kernel_*.c, f32 dense in lower_dense_f32.c, the builder helpers in
- * builder.c, the epilogues in epilogue.c.
+ * its family's rules (targets/rules.h, targets/fam_<family>.c).  conv2d and
+ * dense go through the kernel registry (kernels.c: the target kernels
+ * kernel_*.c, the generic loops lower_conv.c and lower_dense.c); the
+ * builder helpers are in builder.c, the epilogues in epilogue.c.
  *
  * Every kernel is a private function void(ptr x, ptr y) over the operand's
  * and the result's tensors in the arena (the elementwise family's take one
@@ -15,49 +15,6 @@
 #include <string.h>
 
 #include "rules.h"
-
-/* ---- kernels --------------------------------------------------------------- */
-
-/* out[n,o] = act(b[o] + sum_i x[n,i] * w[o,i]) in integers; the sum is a
- * reduction over i (the weight row is contiguous), which LLVM vectorizes.
- * Every f32 dense goes to lower_dense_f32.c (its own order of additions). */
-static void lower_dense(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
-{
-	const Graph *g = c->g;
-	const Node *nd = &g->nodes[n];
-	const Value *xv = &g->vals[nd->in[0]], *wv = &g->vals[nd->in[1]];
-	int64_t N = xv->shape.d[0], I = xv->shape.d[1], O = wv->shape.d[0];
-	LLVMValueRef w = tgt_const_value(c, nd->in[1], NULL, "w", n), bias = NULL, slot, init;
-	LLVMBuilderRef b = c->b;
-	Epilogue e;
-	Loop ln, lo, li;
-
-	tgt_epilogue_init(c, n, &e);
-	if (nd->nin > 2)
-		bias = tgt_const_value(c, nd->in[2], NULL, "b", n);
-	slot = tgt_alloca(c, e.tacc, 1);
-	LLVMValueRef in = tgt_upto(c, &ln, N);
-	LLVMValueRef io = tgt_upto(c, &lo, O);
-	if (!bias)
-		init = LLVMConstNull(e.tacc);
-	else {
-		/* an i32 bias of an int16 layer starts the i32 accumulator as is */
-		init = tgt_load(c, tgt_type(c, g->vals[nd->in[2]].dt), bias, io);
-	}
-	LLVMBuildStore(b, init, slot);
-	LLVMValueRef xrow = tgt_mad(c, in, I, NULL);
-	LLVMValueRef wrow = tgt_mad(c, io, I, NULL);
-	LLVMValueRef ii = tgt_upto(c, &li, I);
-	LLVMValueRef xe = tgt_load(c, tgt_type(c, xv->dt), x, LLVMBuildNSWAdd(b, xrow, ii, ""));
-	LLVMValueRef we = tgt_load(c, tgt_type(c, wv->dt), w, LLVMBuildNSWAdd(b, wrow, ii, ""));
-	LLVMValueRef a = LLVMBuildLoad2(b, e.tacc, slot, "");
-	LLVMBuildStore(b, tgt_mac(c, &e, a, tgt_widen_x(c, &e, xe), we), slot);
-	tgt_loop_close(c, &li);
-	a = tgt_epilogue(c, &e, LLVMBuildLoad2(b, e.tacc, slot, ""), io);
-	tgt_store(c, a, y, tgt_mad(c, in, O, io));
-	tgt_loop_close(c, &lo);
-	tgt_loop_close(c, &ln);
-}
 
 /* ---- checks shared by the families -------------------------------------------- */
 
@@ -153,18 +110,5 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	r->lower(c, n, fn);
 	tgt_kernel_end(c);
 	*kernel = fn;
-	return 0;
-}
-
-/* TEMPORARY until wip/kernels is merged */
-int tgt_lower_weighted(Cg *c, int n, LLVMValueRef fn)
-{
-	LLVMValueRef px = LLVMGetParam(fn, 0), py = LLVMGetParam(fn, 1);
-
-	if (c->g->nodes[n].op == OP_CONV2D)
-		return tgt_lower_conv2d(c, n, fn);
-	if (!tgt_dense_smlad(c, n, px, py) &&
-	    !tgt_dense_f32(c, n, px, py)) /* kernel_armm.c, lower_dense_f32.c */
-		lower_dense(c, n, px, py);
 	return 0;
 }

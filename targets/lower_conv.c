@@ -18,22 +18,16 @@
  * it is, then every later one that is greater: a float NaN behaves as in
  * the interpreter's unfused pair); the row is stored once.  Overlapping
  * windows recompute conv pixels: the generic loop is for correctness, the
- * target kernels for speed.
+ * target kernels (kernels.c chooses) for speed.
  */
 #include <stdlib.h>
 
 #include "targets.h"
 
-typedef struct {
-	int64_t N, C, H, W;    /* input */
-	int64_t OC, Cg, KH, KW; /* weights */
-	int64_t G, OCg, OH, OW; /* OH, OW: the convolution's, before any pool */
-} ConvDims;
-
 /* What the loops share: the node, its dims, the weights, the epilogue. */
 typedef struct {
 	const Node *nd;
-	ConvDims d;
+	ConvGeo d; /* OH, OW: the convolution's, before any pool */
 	DType xdt;
 	LLVMTypeRef tw;
 	LLVMValueRef x, y, w, bias, acc;
@@ -42,7 +36,7 @@ typedef struct {
 
 /* perm[i]: source index in [OC][Cg][KH][KW] of element i of the transposed
  * [G][Cg][KH][KW][OCg] weights. */
-static int64_t *weight_perm(const ConvDims *d)
+static int64_t *weight_perm(const ConvGeo *d)
 {
 	int64_t *perm = ir_xmalloc((size_t)(d->OC * d->Cg * d->KH * d->KW) * sizeof *perm);
 	int64_t i = 0, taps = d->KH * d->KW;
@@ -60,8 +54,7 @@ static int64_t *weight_perm(const ConvDims *d)
 static void conv_pixel(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 		       LLVMValueRef oc0, LLVMValueRef oy, LLVMValueRef ox)
 {
-	const ConvDims *d = &cv->d;
-	const Attrs *a = &cv->nd->a;
+	const ConvGeo *d = &cv->d;
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef tacc = cv->e.tacc;
 	Loop lj, lic, lky, lkx, lt;
@@ -82,14 +75,12 @@ static void conv_pixel(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 	LLVMValueRef wplane = tgt_mad(c, ci, d->KH, NULL);
 	LLVMValueRef ky = tgt_upto(c, &lky, d->KH);
 	/* iy = oy*sh - pt + ky*dh, skipped unless 0 <= iy < H */
-	LLVMValueRef iy = tgt_mad(c, oy, a->stride[0],
-	                          tgt_mad(c, ky, a->dilation[0], tgt_cidx(c, -a->pad[0])));
+	LLVMValueRef iy = tgt_mad(c, oy, d->sh, tgt_mad(c, ky, d->dh, tgt_cidx(c, -d->pt)));
 	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->H), ""));
 	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, xplane, iy, ""), d->W, NULL);
 	LLVMValueRef wrow = tgt_mad(c, LLVMBuildNSWAdd(b, wplane, ky, ""), d->KW, NULL);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
-	LLVMValueRef ix = tgt_mad(c, ox, a->stride[1],
-	                          tgt_mad(c, kx, a->dilation[1], tgt_cidx(c, -a->pad[1])));
+	LLVMValueRef ix = tgt_mad(c, ox, d->sw, tgt_mad(c, kx, d->dw, tgt_cidx(c, -d->pl)));
 	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d->W), ""));
 	LLVMValueRef xe = tgt_load(c, tgt_type(c, cv->xdt), cv->x, LLVMBuildNSWAdd(b, xrow, ix, ""));
 	xe = tgt_widen_x(c, &cv->e, xe);
@@ -111,7 +102,7 @@ static void conv_pixel(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 /* y[n, oc0 + j, oy, ox] = epilogue(acc[j]), over the conv's own pixels. */
 static void conv_plain(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig, LLVMValueRef oc0)
 {
-	const ConvDims *d = &cv->d;
+	const ConvGeo *d = &cv->d;
 	LLVMBuilderRef b = c->b;
 	Loop loy, lox, le;
 
@@ -132,7 +123,7 @@ static void conv_plain(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig, 
  * output pixels of their epilogues, in maxpool2d's order (file comment). */
 static void conv_pooled(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig, LLVMValueRef oc0)
 {
-	const ConvDims *d = &cv->d;
+	const ConvGeo *d = &cv->d;
 	const Value *yv = &c->g->vals[cv->nd->out];
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef t = tgt_type(c, yv->dt);
@@ -142,9 +133,8 @@ static void conv_pooled(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 	                         : LLVMConstInt(t, (unsigned long long)yv->q.zp, 1);
 	Loop lpy, lpx, lb, lky, lkx, lm, ls;
 	If fy, fx;
-	ConvPool p;
+	const ConvPool p = d->pool;
 
-	ir_conv_pool(c->g, cv->nd, &p);
 	LLVMValueRef py = tgt_upto(c, &lpy, p.oh);
 	LLVMValueRef px = tgt_upto(c, &lpx, p.ow);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), have);
@@ -185,33 +175,16 @@ static void conv_pooled(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 	tgt_loop_close(c, &lpy);
 }
 
-int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
+void tgt_conv2d_generic(Cg *c, int n, LLVMValueRef fn)
 {
-	if (tgt_conv2d_vnni(c, n, fn) || tgt_conv2d_avx2(c, n, fn))
-		return 0; /* a target kernel (kernel_x86.c, kernel_avx2.c) */
-	if (tgt_conv2d_f32(c, n, fn))
-		return 0; /* kernel_f32.c */
-	if (tgt_conv2d_neon(c, n, fn))
-		return 0; /* kernel_neon.c */
-	if (tgt_conv2d_rvv(c, n, fn))
-		return 0; /* kernel_rvv.c */
-	if (tgt_conv2d_smlad(c, n, fn))
-		return 0; /* kernel_armm.c */
-	if (tgt_conv2d_smlad_dw(c, n, fn))
-		return 0; /* kernel_armm_dw.c */
-
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];
 	const Value *xv = &g->vals[nd->in[0]], *wv = &g->vals[nd->in[1]];
 	Conv cv = {.nd = nd, .xdt = xv->dt, .tw = tgt_type(c, wv->dt)};
-	ConvDims *d = &cv.d;
-	ConvPool p;
+	ConvGeo *d = &cv.d;
 	Loop ln, lg;
 
-	ir_conv_pool(g, nd, &p);
-	d->N = xv->shape.d[0], d->C = xv->shape.d[1], d->H = xv->shape.d[2], d->W = xv->shape.d[3];
-	d->OC = wv->shape.d[0], d->Cg = wv->shape.d[1], d->KH = wv->shape.d[2], d->KW = wv->shape.d[3];
-	d->G = nd->a.groups, d->OCg = d->OC / d->G, d->OH = p.ch, d->OW = p.cw;
+	ir_conv_geo(g, nd, d);
 
 	int64_t *perm = weight_perm(d);
 	cv.w = tgt_const_value(c, nd->in[1], perm, "w", n);
@@ -232,5 +205,4 @@ int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn)
 		conv_plain(c, &cv, in, ig, oc0);
 	tgt_loop_close(c, &lg);
 	tgt_loop_close(c, &ln);
-	return 0;
 }

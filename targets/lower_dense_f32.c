@@ -91,14 +91,6 @@ static int group(const TgtMachine *m)
 	return 1; /* 32-bit targets: one accumulator fills the FP registers */
 }
 
-static LLVMValueRef load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
-{
-	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
-
-	LLVMSetAlignment(v, align);
-	return v;
-}
-
 /* x[row + P*blk ..] with +0 past the first `live` lanes (live < P): a masked
  * load, so no byte past x is read. */
 static LLVMValueRef load_tail(Cg *c, Dense *k, LLVMValueRef at, int64_t live)
@@ -125,7 +117,7 @@ static void step(Cg *c, Dense *k, int g, LLVMValueRef o0, LLVMValueRef blk, LLVM
 
 	for (int j = 0; j < g; j++) {
 		LLVMValueRef row = tgt_mad(c, o0, k->IB, tgt_mad(c, blk, g, tgt_cidx(c, j)));
-		LLVMValueRef wv = load_al(c, k->tv, tgt_gep(c, k->tv, k->w, row), 64);
+		LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, row), 64);
 		LLVMValueRef a = LLVMBuildFAdd(b, LLVMBuildLoad2(b, k->tv, k->acc[j], ""),
 		                               LLVMBuildFMul(b, xv, wv, ""), "");
 		LLVMBuildStore(b, a, k->acc[j]);
@@ -164,7 +156,7 @@ static void outputs(Cg *c, Dense *k, Act act, int g, LLVMValueRef in, LLVMValueR
 	if (full) {
 		LLVMValueRef blk = tgt_upto(c, &lb, full);
 		LLVMValueRef at = tgt_gep(c, c->tf32, k->x, tgt_mad(c, blk, P, xrow));
-		step(c, k, g, o0, blk, load_al(c, k->tv, at, 4));
+		step(c, k, g, o0, blk, tgt_load_al(c, k->tv, at, 4));
 		tgt_loop_close(c, &lb);
 	}
 	if (k->tail) {
@@ -180,16 +172,15 @@ static void outputs(Cg *c, Dense *k, Act act, int g, LLVMValueRef in, LLVMValueR
 	}
 }
 
-int tgt_dense_f32(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+void tgt_dense_f32(Cg *c, int n, LLVMValueRef fn)
 {
+	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];
 	const Value *xv = &g->vals[nd->in[0]], *wv = &g->vals[nd->in[1]];
 	Dense k;
 	Loop ln, lg;
 
-	if (xv->dt != DT_F32)
-		return 0;
 	memset(&k, 0, sizeof k);
 	k.N = xv->shape.d[0], k.I = xv->shape.d[1], k.O = wv->shape.d[0];
 	k.IB = (k.I + P - 1) / P, k.tail = k.I % P;
@@ -215,5 +206,4 @@ int tgt_dense_f32(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	if (rest)
 		outputs(c, &k, nd->a.act, (int)rest, in, tgt_cidx(c, full * G));
 	tgt_loop_close(c, &ln);
-	return 1;
 }

@@ -24,6 +24,8 @@ typedef struct {
 	int ptr_bits;
 	const char *const *cpus;  /* accepted --mcpu values */
 	const char *const *feats; /* accepted --mattr names */
+	const TgtKernel *const *kernels; /* conv2d and dense, in order of preference
+	                                    (kernels.c's chooser) */
 } Row;
 
 static const char *const x86_cpus[] = {
@@ -78,13 +80,22 @@ static const char *const rv_feats[] = {
 	"zvfh", "zve32x", "zve32f", "zve64x", "zve64f", "zve64d", "zvl128b", "zvl256b",
 	"zvl512b", "zicsr", "zifencei", "zicond", "zmmul", "zca", "zcb", "relax", NULL};
 
+/* The kernels each row offers; a kernel checks the CPU features it needs. */
+static const TgtKernel *const x86_kernels[] = {
+	&tgt_k_vnni_conv2d, &tgt_k_avx2_conv2d, &tgt_k_f32_conv2d, &tgt_k_f32_dense, NULL};
+static const TgtKernel *const a64_kernels[] = {&tgt_k_neon_conv2d, &tgt_k_f32_dense, NULL};
+static const TgtKernel *const armm_kernels[] = {
+	&tgt_k_smlad_conv2d, &tgt_k_smlad_dw_conv2d, &tgt_k_smlad_dense, &tgt_k_f32_dense, NULL};
+static const TgtKernel *const rv_kernels[] = {&tgt_k_rvv_conv2d, &tgt_k_f32_dense, NULL};
+static const TgtKernel *const plain_kernels[] = {&tgt_k_f32_dense, NULL};
+
 static const Row rows[] = {
-	{"x86_64-linux-gnu", "host", "", NULL, 1, 0, 64, x86_cpus, x86_feats},
-	{"aarch64-linux-gnu", "cortex-a72", "+neon", NULL, 1, 0, 64, a64_cpus, a64_feats},
-	{"armv7-linux-gnueabihf", "generic", "+neon", NULL, 1, 0, 32, armv7_cpus, arm_feats},
-	{"thumbv7em-none-eabihf", "cortex-m4", "+dsp", NULL, 0, 1, 32, armm_cpus, arm_feats},
-	{"riscv64-linux-gnu", "generic-rv64", "+m,+a,+f,+d,+c", "lp64", 1, 0, 64, rv64_cpus, rv_feats},
-	{"riscv32-unknown-elf", "generic-rv32", "+m,+a,+c", "ilp32", 0, 0, 32, rv32_cpus, rv_feats},
+	{"x86_64-linux-gnu", "host", "", NULL, 1, 0, 64, x86_cpus, x86_feats, x86_kernels},
+	{"aarch64-linux-gnu", "cortex-a72", "+neon", NULL, 1, 0, 64, a64_cpus, a64_feats, a64_kernels},
+	{"armv7-linux-gnueabihf", "generic", "+neon", NULL, 1, 0, 32, armv7_cpus, arm_feats, plain_kernels},
+	{"thumbv7em-none-eabihf", "cortex-m4", "+dsp", NULL, 0, 1, 32, armm_cpus, arm_feats, armm_kernels},
+	{"riscv64-linux-gnu", "generic-rv64", "+m,+a,+f,+d,+c", "lp64", 1, 0, 64, rv64_cpus, rv_feats, rv_kernels},
+	{"riscv32-unknown-elf", "generic-rv32", "+m,+a,+c", "ilp32", 0, 0, 32, rv32_cpus, rv_feats, rv_kernels},
 };
 enum { NROWS = sizeof rows / sizeof rows[0] };
 
@@ -415,6 +426,7 @@ int tgt_machine_new(TgtMachine *m, const TgtOptions *o, Diag *d)
 	m->features = concat_features(hostfs ? hostfs : r->features, o->features);
 	m->abi = r->abi ? riscv_abi(r, m->features) : "";
 	m->row = r->triple;
+	m->kernels = r->kernels;
 	m->fpu = has_fpu(r, m->features);
 
 	if (LLVMGetTargetFromTriple(m->triple, &target, &err)) {

@@ -89,6 +89,8 @@ typedef struct TgtMachine {
 	                              features, tm NULL, the rest the machine's */
 	int qrt_level;   /* a level: the least qrt_x86_level() that runs it */
 	const char *tag; /* a level: its part of the private symbols' names */
+	/* the row's kernels in order of preference, NULL-terminated (kernels.c) */
+	const struct TgtKernel *const *kernels;
 } TgtMachine;
 
 /* Resolves o's triple/cpu/features against the table and creates the
@@ -150,56 +152,21 @@ void tgt_call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, 
  * ninput + nnode entries) and returns the number of layers. */
 int tgt_trace_layers(const Graph *g, int *vals);
 
-/* ---- lower.c, lower_conv.c, builder.c, epilogue.c: op lowering ---------- */
+/* ---- lower.c, lower_conv.c, lower_dense.c, builder.c, epilogue.c: op lowering */
 
 /* Emits the kernel of node n as a private function void(ptr x, ptr y) that
  * reads x (operand 0's tensor) and writes y (the output's tensor); constants
  * come from globals.  *kernel is NULL when the node needs no code (a reshape
  * in place).  Returns 0, or 1 after a diagnostic. */
 int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel);
-int tgt_lower_conv2d(Cg *c, int n, LLVMValueRef fn);
-/* kernel_x86.c: the AVX-512 VNNI int8 conv2d; returns 1 when it emitted the
- * kernel body, 0 (nothing emitted) when the node or target does not fit. */
-int tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
-/* kernel_neon.c: the AArch64 NEON int8 conv2d (sdot or smlal), likewise. */
-int tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn);
-/* kernel_avx2.c: the AVX2 int8 conv2d (vpmaddubsw / vpmaddwd), for x86-64
- * without VNNI; the same contract. */
-int tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
-/* x86_isa.c: whether m is x86-64 with AVX-512 VNNI / with AVX2. */
-int tgt_x86_vnni(const TgtMachine *m);
-int tgt_x86_avx2(const TgtMachine *m);
-/* x86_isa.c: makes m (an x86-64 machine, its other fields set) the default
- * multi-ISA machine: its levels (x86-64, x86-64-v3, x86-64-v4 with
- * AVX512_VNNI), the lowest as m's own cpu and features. */
-void tgt_x86_levels(TgtMachine *m);
-/* The levels' CPUs for messages: "x86-64, x86-64-v3, x86-64-v4+avx512vnni". */
-extern const char tgt_x86_levels_text[];
-/* kernel_rvv.c: the RISC-V V (vwmacc) int8 conv2d, returning as tgt_conv2d_vnni. */
-int tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
-/* kernel_armm.c: the Cortex-M DSP (SMLAD) int8 conv2d and dense, the same
- * way: 1 when the kernel body was emitted, 0 when nothing was. */
-int tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn);
-int tgt_dense_smlad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
-/* For kernel_armm_dw.c: whether node nd is an int8 layer the DSP kernels
- * take (thumbv7em+dsp; int8 x, w, y; constant w; an i32 bias or none; zx
- * an int8), and its bias padded to n entries minus zx * the sum of each
- * output channel's weights (mod 2^32), a constant global NAME.<tag><id>. */
-int tgt_armm_int8(Cg *c, const Node *nd);
-LLVMValueRef tgt_armm_bias(Cg *c, const Node *nd, int64_t n, const char *tag, int id);
-/* kernel_armm_dw.c: the SMLAD depthwise and grouped int8 conv2d, the same
- * contract as tgt_conv2d_smlad. */
-int tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn);
-/* kernel_f32.c: the f32 conv2d for x86-64 with AVX-512F or AVX2, bit for
- * bit the interpreter's; the same contract. */
-int tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
-/* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
- * AVX2, 0 otherwise (not x86-64: the generic loops). */
-int tgt_x86_f32_lanes(const TgtMachine *m);
-/* lower_dense_f32.c: every f32 dense over x and y, on every target (the
- * interpreter's 16 partial sums in a vector); 1 when it emitted the body,
- * 0 (nothing emitted) for an integer dense. */
-int tgt_dense_f32(Cg *c, int n, LLVMValueRef x, LLVMValueRef y);
+/* conv2d and dense: the kernel the chooser picks (kernels.c), else the
+ * generic loop (lower_conv.c's, lower_dense.c's) over the parameters of fn
+ * (x, y).  Returns 0. */
+int tgt_lower_weighted(Cg *c, int n, LLVMValueRef fn);
+/* lower_conv.c, lower_dense.c: the generic loops, for any type and target. */
+void tgt_conv2d_generic(Cg *c, int n, LLVMValueRef fn);
+void tgt_dense_generic(Cg *c, int n, LLVMValueRef fn);
+
 /* The other ops' checks and kernels: their families' rules (rules.h,
  * fam_<family>.c). */
 
@@ -302,6 +269,211 @@ LLVMValueRef tgt_mac(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueRef x,
  * in the output's storage type. */
 LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueRef oc);
 
+/* ---- kernels.c: the kernel registry and the chooser ------------------------ */
+
+/* The shape classes of a conv2d a kernel takes (TgtKernel.shapes). */
+enum {
+	TK_PLAIN = 1 << 0,     /* groups = 1 */
+	TK_DEPTHWISE = 1 << 1, /* groups = C = OC > 1 */
+	TK_GROUPED = 1 << 2,   /* any other groups > 1 */
+	TK_POOL_DIL = 1 << 3,  /* a fused max-pool with dilation > 1 */
+	TK_DIL_X = 1 << 4,     /* dilation > 1 along x */
+	TK_CONST = 1 << 5,     /* (any op) the weights and bias need constant data */
+};
+
+/* A target kernel, as data: what it takes, and its code.  The chooser
+ * (tgt_lower_weighted) checks the data, then applies_more (may be NULL: the
+ * conditions data cannot state), then calls emit. */
+typedef struct TgtKernel {
+	const char *name;    /* "x86.vnni.conv2d": ISA, variant, op */
+	Op op;               /* OP_CONV2D or OP_DENSE */
+	DType x, w, y, bias; /* DT_NONE: any; bias: what a bias must be (none is fine) */
+	unsigned shapes;     /* TK_* (conv2d); a fused pool of dilation 1 is always fine */
+	const char *feature; /* what the CPU needs (tgt_has_feature), NULL: nothing */
+	/* 1 when the node fits; else 0 and *why (when why is not NULL) a
+	 * short reason, e.g. "scratch exceeds 64 KiB" */
+	int (*applies_more)(Cg *c, const Node *nd, const char **why);
+	void (*emit)(Cg *c, int n, LLVMValueRef fn);
+} TgtKernel;
+
+/* For applies_more: declines with reason r. */
+static inline int tgt_decline(const char **why, const char *r)
+{
+	if (why)
+		*why = r;
+	return 0;
+}
+
+/* Every kernel; target.c's rows list theirs by these, in order of preference. */
+extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, tgt_k_neon_conv2d,
+	tgt_k_rvv_conv2d, tgt_k_smlad_conv2d, tgt_k_smlad_dw_conv2d, tgt_k_smlad_dense,
+	tgt_k_f32_dense;
+
+/* Whether m has the CPU feature name: "avx512vnni", "avx2", "avx2|avx512f"
+ * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
+int tgt_has_feature(const TgtMachine *m, const char *name);
+/* The kernel node n of g gets on m (a machine of one ISA: a level of a
+ * multi-ISA one), without building code: its name, or "generic.conv2d" /
+ * "generic.dense" (the generic loop); NULL for any other op.  why (whylen
+ * bytes, may be NULL) receives every other kernel of m's list for the op
+ * with its reason, "x86.vnni.conv2d: needs avx512vnni; x86.f32.conv2d: x
+ * i8 not f32", or "also fits, ranked lower" after the chosen one; "" when
+ * there is none. */
+const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *why, size_t whylen);
+
+/* The kernels (kernel_*.c, lower_dense_f32.c): applies and emit of each. */
+int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_rvv_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_smlad_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_smlad_dw_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn);
+int tgt_dense_smlad_applies(Cg *c, const Node *nd, const char **why);
+void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn);
+void tgt_dense_f32(Cg *c, int n, LLVMValueRef fn);
+
+/* ---- conv_common.c: what the conv2d kernels share ------------------------ */
+
+/* Fills g for conv2d node nd (ir_conv_geo).  Returns 0, or 1 (declined:
+ * *why says why, when why is not NULL) for an invalid geometry or a
+ * negative pad. */
+int tgt_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why);
+/* The rows and columns of the input copied with its padding into a scratch
+ * buffer so that every tap of every output pixel lies inside it. */
+void tgt_conv_padded(const ConvGeo *g, int64_t *Hp, int64_t *Wp);
+/* A constant global NAME.<tag><n> of the len bytes of buf (malloc'd; freed). */
+LLVMValueRef tgt_const_packed(Cg *c, const char *tag, int n, unsigned char *buf, size_t len);
+/* v's low bytes, little-endian, at p. */
+void tgt_put_le(unsigned char *p, uint32_t v, int bytes);
+/* An int8 weighted node's i32 bias (or 0) minus k times the sum of each
+ * output channel's weights, wrapping (mod 2^32 like the accumulation),
+ * zero-padded to lanes entries: the constant global NAME.<tag><n>.  A
+ * kernel that multiplies x + k' instead of x - zx passes k = zx + k' (zx for
+ * x as it is, 128 + zx for x xor 0x80); 0 gives the bias alone. */
+LLVMValueRef tgt_fold_bias(Cg *c, const Node *nd, int64_t lanes, int64_t k, const char *tag, int n);
+/* A load of t at p with the given alignment. */
+LLVMValueRef tgt_load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align);
+
+/* The copy of batch element in of x (int8 NCHW) into a padded NHWC scratch
+ * of Wp columns: tgt_scratch_open opens the loops over channel ci, row h
+ * and column w and returns x[in, ci, h, w] (i8); the kernel converts it and
+ * stores it at tgt_scratch_at (Cp elements a pixel); tgt_scratch_close. */
+typedef struct {
+	Loop lc, lh, lw;
+	LLVMValueRef ci, srow, w;
+} ScratchCopy;
+LLVMValueRef tgt_scratch_open(Cg *c, ScratchCopy *s, const ConvGeo *g, int64_t Wp, LLVMValueRef x,
+                              LLVMValueRef in);
+LLVMValueRef tgt_scratch_at(Cg *c, const ScratchCopy *s, int64_t Cp);
+void tgt_scratch_close(Cg *c, ScratchCopy *s);
+/* The scratch element offset of the first tap of conv output pixel p. */
+LLVMValueRef tgt_scratch_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t Cp, LLVMValueRef p);
+/* The same for the conv pixel at tap (ky, kx) of pooled pixel p's window,
+ * clamped into the conv output (with pool dilation 1 the clamped pixel is
+ * a tap of the same window, so a max needs no mask). */
+LLVMValueRef tgt_scratch_pool_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t Cp, LLVMValueRef p,
+                                    LLVMValueRef ky, LLVMValueRef kx);
+/* A chunk's stored rows: the L rows of block j (L lanes, the chunk's
+ * pixels) at st[r * nblk + j] (type tv), transposed in registers
+ * (transpose, NULL: tgt_transpose16) to L channels of L pixels, and stored
+ * to y[nbase + channel][P] from pixel p0 through a masked store (mstore,
+ * its type tms, elements te aligned to align): lanes past P or past the
+ * chunk's ch pixels and channels past OC are masked off. */
+typedef struct {
+	int L;
+	int64_t P, ch, OC;
+	LLVMTypeRef te, tms, tv;
+	LLVMValueRef mstore, y, nbase, st;
+	unsigned align;
+	int nblk;
+	void (*transpose)(Cg *c, LLVMValueRef *v, int L);
+} RowStore;
+/* The chunks of ch pixels (whole tiles of np) of P for the nb blocks from
+ * ob0: for q, p0 = q*ch: tile(c, k, nb, ob0, p0, t) for each tile t of the
+ * chunk that starts before P, then for each block j < nb store(c, k, ob0,
+ * j, p0), or with store NULL rs's rows. */
+typedef void (*TgtTile)(Cg *c, void *k, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t);
+typedef void (*TgtStore)(Cg *c, void *k, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0);
+void tgt_chunks(Cg *c, void *k, int nb, LLVMValueRef ob0, int64_t P, int64_t ch, int64_t np,
+                TgtTile tile, TgtStore store, const RowStore *rs);
+
+
+/* The tap loops: for ky < KH, kx < nkx; returns the scratch offset of tap
+ * (ky, kx), (ky*dh*Wp + kx*dw) * Cp; the taps' code follows until
+ * tgt_taps_close. */
+typedef struct {
+	Loop lky, lkx;
+	LLVMValueRef ky, kx;
+} Taps;
+LLVMValueRef tgt_taps_open(Cg *c, Taps *t, const ConvGeo *g, int64_t nkx, int64_t Wp, int64_t Cp);
+void tgt_taps_close(Cg *c, Taps *t);
+
+/* Depthwise taps (channels in lanes): for ky, kx and each block j < nb
+ * from ob0, wv = the block's weight vector at the tap (type tw, aligned to
+ * walign, at w[(ob * KH * KW + tap)]), then for each pixel i < np the
+ * scratch vector (type tx) at base[i] + the tap's and block's offset, and
+ * mac(c, k, i, j, x, wv) accumulates. */
+typedef void (*TgtDwMac)(Cg *c, void *k, int i, int j, LLVMValueRef x, LLVMValueRef w);
+typedef struct {
+	const ConvGeo *g;
+	int64_t Wp, Cp, lanes;
+	LLVMTypeRef tw, tx;
+	unsigned walign;
+	LLVMValueRef w, s;
+} DwTaps;
+void tgt_taps_dw(Cg *c, const DwTaps *t, int nb, LLVMValueRef ob0, const LLVMValueRef *base, int np,
+                 TgtDwMac mac, void *k);
+/* The output channel blocks OCB in groups of nb: f(c, k, nb, ob0) inside a
+ * loop over the whole groups, then f(c, k, OCB % nb, ...) for the rest. */
+void tgt_block_groups(Cg *c, int64_t OCB, int nb, void (*f)(Cg *c, void *k, int nb, LLVMValueRef ob0),
+                      void *k);
+
+/* tgt_epilogue_init for an int8 kernel, whose accumulator is i32. */
+void tgt_int8_epilogue(Cg *c, int n, Epilogue *e);
+/* The function name of type t in the module, declared if not yet (an
+ * intrinsic). */
+LLVMValueRef tgt_intrinsic(Cg *c, const char *name, LLVMTypeRef t);
+/* Transposes 16 vectors of 16 elements in place (shuffles). */
+void tgt_transpose16(Cg *c, LLVMValueRef v[16]);
+
+/* ---- x86_isa.c: the instruction sets the kernels need -------------------- */
+
+/* The sign of the last "+name" or "-name" in the feature list fs: 1, 0, or
+ * -1 when it is not there. */
+int tgt_feature_sign(const char *fs, const char *name);
+/* Whether cpu is one of the NULL-terminated list. */
+int tgt_cpu_in(const char *cpu, const char *const *list);
+/* Whether m is x86-64 with AVX-512 VNNI / with AVX2. */
+int tgt_x86_vnni(const TgtMachine *m);
+int tgt_x86_avx2(const TgtMachine *m);
+/* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
+ * AVX2, 0 otherwise (not x86-64: the generic loops). */
+int tgt_x86_f32_lanes(const TgtMachine *m);
+/* AArch64: 1 with sdot (dotprod), 0 with NEON only (smlal), -1 without NEON. */
+int tgt_neon_variant(const TgtMachine *m);
+/* RISC-V with V; thumbv7em with the DSP extension. */
+int tgt_rvv(const TgtMachine *m);
+int tgt_armm_dsp(const TgtMachine *m);
+/* Makes m (an x86-64 machine, its other fields set) the default
+ * multi-ISA machine: its levels (x86-64, x86-64-v3, x86-64-v4 with
+ * AVX512_VNNI), the lowest as m's own cpu and features. */
+void tgt_x86_levels(TgtMachine *m);
+/* The levels' CPUs for messages: "x86-64, x86-64-v3, x86-64-v4+avx512vnni". */
+extern const char tgt_x86_levels_text[];
+/* kernel_armm.c, for the DSP kernels' applies_more: whether x - zx fits an
+ * int16 half (1), else 0 with *why. */
+int tgt_armm_zx_ok(Cg *c, const Node *nd, const char **why);
+/* The same, then fills g (ir_conv_geo) for conv2d node nd: 1, or 0 with
+ * *why for an invalid geometry. */
+int tgt_armm_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why);
 /* ---- header.c ------------------------------------------------------------ */
 
 /* The C header of docs/abi.md, malloc'd, NUL-terminated; instrumented,

@@ -1,5 +1,7 @@
-/* x86_isa.c — which x86-64 instruction sets a TgtMachine has, for the
- * target kernels (kernel_x86.c: AVX-512 VNNI, kernel_avx2.c: AVX2).
+/* x86_isa.c — which instruction sets a TgtMachine has, for the target
+ * kernels: x86-64's AVX-512 VNNI, AVX2 and f32 vector lanes, AArch64's NEON
+ * and dotprod, RISC-V's V, Armv7E-M's DSP; and the levels of the default
+ * multi-ISA x86-64 object.
  *
  * The C API cannot ask LLVM which features a CPU implies, so a CPU's
  * defaults come from hand-written lists (LLVM 19's), and the feature string
@@ -11,9 +13,7 @@
 
 #include "targets.h"
 
-/* The sign of the last "+name" or "-name" in the feature list fs: 1, 0, or
- * -1 when it is not there. */
-static int feature_sign(const char *fs, const char *name)
+int tgt_feature_sign(const char *fs, const char *name)
 {
 	size_t n = strlen(name);
 	int sign = -1;
@@ -28,7 +28,7 @@ static int feature_sign(const char *fs, const char *name)
 	return sign;
 }
 
-static int cpu_in(const char *cpu, const char *const *list)
+int tgt_cpu_in(const char *cpu, const char *const *list)
 {
 	for (int i = 0; cpu && list[i]; i++)
 		if (strcmp(cpu, list[i]) == 0)
@@ -63,10 +63,10 @@ int tgt_x86_vnni(const TgtMachine *m)
 {
 	int s;
 
-	if (!is_x86_64(m) || feature_sign(m->features, "avx512f") == 0)
+	if (!is_x86_64(m) || tgt_feature_sign(m->features, "avx512f") == 0)
 		return 0;
-	s = feature_sign(m->features, "avx512vnni");
-	return s >= 0 ? s : cpu_in(m->cpu, vnni_cpus);
+	s = tgt_feature_sign(m->features, "avx512vnni");
+	return s >= 0 ? s : tgt_cpu_in(m->cpu, vnni_cpus);
 }
 
 int tgt_x86_avx2(const TgtMachine *m)
@@ -74,10 +74,10 @@ int tgt_x86_avx2(const TgtMachine *m)
 	int s;
 
 	/* -avx takes avx2 with it */
-	if (!is_x86_64(m) || feature_sign(m->features, "avx") == 0)
+	if (!is_x86_64(m) || tgt_feature_sign(m->features, "avx") == 0)
 		return 0;
-	s = feature_sign(m->features, "avx2");
-	return s >= 0 ? s : cpu_in(m->cpu, avx2_cpus);
+	s = tgt_feature_sign(m->features, "avx2");
+	return s >= 0 ? s : tgt_cpu_in(m->cpu, avx2_cpus);
 }
 
 /* The default x86-64 object's levels, ascending.  Each is a psABI level
@@ -117,4 +117,78 @@ void tgt_x86_levels(TgtMachine *m)
 		l->qrt_level = levels[i].qrt_level;
 		l->tag = levels[i].tag;
 	}
+}
+
+int tgt_x86_f32_lanes(const TgtMachine *m)
+{
+	static const char *const avx512[] = {
+		"skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
+		"icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
+		"graniterapids", "graniterapids-d", "znver4", "znver5", "x86-64-v4", NULL,
+	};
+	static const char *const avx2[] = {
+		"haswell", "broadwell", "skylake", "alderlake", "raptorlake", "meteorlake",
+		"arrowlake", "arrowlake-s", "lunarlake", "gracemont", "sierraforest", "grandridge",
+		"znver1", "znver2", "znver3", "x86-64-v3", NULL,
+	};
+	int f;
+
+	if (!is_x86_64(m))
+		return 0;
+	f = tgt_feature_sign(m->features, "avx512f");
+	if (f == 1 || (f < 0 && tgt_cpu_in(m->cpu, avx512)))
+		return 16;
+	f = tgt_feature_sign(m->features, "avx2");
+	if (f == 1 || (f < 0 && (tgt_cpu_in(m->cpu, avx2) || tgt_cpu_in(m->cpu, avx512))))
+		return 8;
+	return 0;
+}
+
+/* ---- AArch64, RISC-V, Armv7E-M --------------------------------------------- */
+
+/* The CPUs of target.c's list that LLVM 19 gives dotprod by default
+ * (checked with llvm-mc-19 -mcpu=... on an sdot). */
+static const char *const dotprod_cpus[] = {
+	"cortex-a55", "cortex-a75", "cortex-a76", "cortex-a77", "cortex-a78",
+	"cortex-a510", "cortex-a520", "cortex-a710", "cortex-a715", "cortex-a720",
+	"cortex-x1", "cortex-x2", "cortex-x3", "cortex-x4", "neoverse-e1",
+	"neoverse-n1", "neoverse-n2", "neoverse-n3", "neoverse-v1", "neoverse-v2",
+	"neoverse-v3", "ampere1", "ampere1a", "ampere1b", "apple-a14", "apple-m4",
+	"tsv110", "oryon-1", NULL,
+};
+
+int tgt_neon_variant(const TgtMachine *m)
+{
+	static const char *const v84[] = {"v8.4a", "v8.5a", "v8.6a", "v9a", NULL};
+	int s;
+
+	if (strncmp(m->triple, "aarch64", 7) != 0)
+		return -1;
+	if (tgt_feature_sign(m->features, "neon") == 0 || tgt_feature_sign(m->features, "fp-armv8") == 0)
+		return -1;
+	s = tgt_feature_sign(m->features, "dotprod");
+	if (s >= 0)
+		return s;
+	for (int i = 0; v84[i]; i++)
+		if (tgt_feature_sign(m->features, v84[i]) == 1)
+			return 1;
+	return tgt_cpu_in(m->cpu, dotprod_cpus);
+}
+
+/* "+v", or one of the CPUs LLVM 19 gives V by default. */
+int tgt_rvv(const TgtMachine *m)
+{
+	static const char *const cpus[] = {"sifive-x280", "sifive-p670", "spacemit-x60", NULL};
+	int on;
+
+	if (strncmp(m->triple, "riscv", 5) != 0)
+		return 0;
+	on = tgt_feature_sign(m->features, "v");
+	return on >= 0 ? on : tgt_cpu_in(m->cpu, cpus);
+}
+
+/* "+dsp" (the table's default for that row) and not "-dsp" after it. */
+int tgt_armm_dsp(const TgtMachine *m)
+{
+	return strncmp(m->triple, "thumbv7em", 9) == 0 && tgt_feature_sign(m->features, "dsp") == 1;
 }

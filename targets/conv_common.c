@@ -1,0 +1,281 @@
+/* conv_common.c — what the target conv2d kernels (kernel_*.c) share: the
+ * geometry checks, the padded scratch (its size, the copy of the input, a
+ * pixel's offset in it), the folded bias, the packed constant globals, the
+ * tap loops, the chunks of pixels with their transposed masked row stores,
+ * the groups of output channel blocks, and small builders (aligned loads,
+ * intrinsics, a 16 x 16 transpose).  Each kernel keeps its own tile and
+ * inner loop.  Every helper emits the instructions, in the order, that the
+ * kernels emitted before they shared it: the objects stay the same.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets.h"
+
+int tgt_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why)
+{
+	if (ir_conv_geo(c->g, nd, g) < 0)
+		return !tgt_decline(why, "invalid geometry");
+	if (g->pt < 0 || g->pl < 0)
+		return !tgt_decline(why, "negative padding");
+	return 0;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+void tgt_conv_padded(const ConvGeo *g, int64_t *Hp, int64_t *Wp)
+{
+	*Hp = max64(g->pt + g->H, (g->OH - 1) * g->sh + (g->KH - 1) * g->dh + 1);
+	*Wp = max64(g->pl + g->W, (g->OW - 1) * g->sw + (g->KW - 1) * g->dw + 1);
+}
+
+LLVMValueRef tgt_const_packed(Cg *c, const char *tag, int n, unsigned char *buf, size_t len)
+{
+	char name[320];
+	LLVMValueRef gv;
+
+	snprintf(name, sizeof name, "%s.%s%d", c->name, tag, n);
+	gv = tgt_const_bytes(c, name, buf, len);
+	free(buf);
+	return gv;
+}
+
+void tgt_put_le(unsigned char *p, uint32_t v, int bytes)
+{
+	for (int b = 0; b < bytes; b++)
+		p[b] = (unsigned char)(v >> (8 * b));
+}
+
+LLVMValueRef tgt_fold_bias(Cg *c, const Node *nd, int64_t lanes, int64_t k, const char *tag, int n)
+{
+	const Graph *g = c->g;
+	const Value *wv = &g->vals[nd->in[1]];
+	const int8_t *w = wv->data;
+	const int32_t *bias = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
+	int64_t O = wv->shape.d[0], per = ir_shape_numel(&wv->shape) / O;
+	unsigned char *buf = ir_xcalloc((size_t)lanes, 4);
+
+	for (int64_t o = 0; o < O; o++) {
+		uint32_t s = 0;
+		for (int64_t i = 0; k && i < per; i++)
+			s += (uint32_t)(int32_t)w[o * per + i];
+		tgt_put_le(buf + 4 * o, (bias ? (uint32_t)bias[o] : 0) - (uint32_t)k * s, 4);
+	}
+	return tgt_const_packed(c, tag, n, buf, (size_t)lanes * 4);
+}
+
+LLVMValueRef tgt_load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
+{
+	LLVMValueRef v = LLVMBuildLoad2(c->b, t, p, "");
+
+	LLVMSetAlignment(v, align);
+	return v;
+}
+
+/* ---- the padded NHWC scratch --------------------------------------------- */
+
+LLVMValueRef tgt_scratch_open(Cg *c, ScratchCopy *s, const ConvGeo *g, int64_t Wp, LLVMValueRef x,
+                              LLVMValueRef in)
+{
+	LLVMBuilderRef b = c->b;
+
+	s->ci = tgt_upto(c, &s->lc, g->C);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, g->C, s->ci), g->H, NULL);
+	LLVMValueRef h = tgt_upto(c, &s->lh, g->H);
+	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), g->W, NULL);
+	s->srow = tgt_mad(c, h, Wp, tgt_cidx(c, g->pt * Wp + g->pl));
+	s->w = tgt_upto(c, &s->lw, g->W);
+	return tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, s->w, ""));
+}
+
+LLVMValueRef tgt_scratch_at(Cg *c, const ScratchCopy *s, int64_t Cp)
+{
+	return tgt_mad(c, LLVMBuildNSWAdd(c->b, s->srow, s->w, ""), Cp, s->ci);
+}
+
+void tgt_scratch_close(Cg *c, ScratchCopy *s)
+{
+	tgt_loop_close(c, &s->lw);
+	tgt_loop_close(c, &s->lh);
+	tgt_loop_close(c, &s->lc);
+}
+
+LLVMValueRef tgt_scratch_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t Cp, LLVMValueRef p)
+{
+	LLVMValueRef oy = LLVMBuildUDiv(c->b, p, tgt_cidx(c, g->OW), "");
+	LLVMValueRef ox = LLVMBuildURem(c->b, p, tgt_cidx(c, g->OW), "");
+	LLVMValueRef row = tgt_mad(c, oy, g->sh * Wp, tgt_mad(c, ox, g->sw, NULL));
+	return tgt_mad(c, row, Cp, NULL);
+}
+
+static LLVMValueRef clamp_idx(Cg *c, LLVMValueRef v, int64_t hi)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef z = tgt_cidx(c, 0), h = tgt_cidx(c, hi);
+
+	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, v, z, ""), z, v, "");
+	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, h, ""), h, v, "");
+}
+
+LLVMValueRef tgt_scratch_pool_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t Cp, LLVMValueRef p,
+                                    LLVMValueRef ky, LLVMValueRef kx)
+{
+	LLVMBuilderRef b = c->b;
+	const ConvPool *pl = &g->pool;
+	LLVMValueRef py = LLVMBuildUDiv(b, p, tgt_cidx(c, pl->ow), "");
+	LLVMValueRef px = LLVMBuildURem(b, p, tgt_cidx(c, pl->ow), "");
+	LLVMValueRef cy = clamp_idx(c, tgt_mad(c, py, pl->sh, LLVMBuildAdd(b, ky, tgt_cidx(c, -pl->pt), "")), g->OH - 1);
+	LLVMValueRef cx = clamp_idx(c, tgt_mad(c, px, pl->sw, LLVMBuildAdd(b, kx, tgt_cidx(c, -pl->pl), "")), g->OW - 1);
+	LLVMValueRef row = tgt_mad(c, cy, g->sh * Wp, tgt_mad(c, cx, g->sw, NULL));
+	return tgt_mad(c, row, Cp, NULL);
+}
+
+/* ---- chunks of pixels ----------------------------------------------------- */
+
+/* The chunk's rows of block j (RowStore) transposed and stored. */
+static void store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)s->L);
+	LLVMValueRef v[16], idx[16];
+
+	for (int r = 0; r < s->L; r++)
+		v[r] = LLVMBuildLoad2(b, s->tv, tgt_gep(c, s->tv, s->st, tgt_mad(c, tgt_cidx(c, r), s->nblk, j)), "");
+	if (s->transpose)
+		s->transpose(c, v, s->L);
+	else
+		tgt_transpose16(c, v);
+	for (int l = 0; l < s->L; l++)
+		idx[l] = tgt_c32(c, l);
+	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, s->P), p0, ""), c->ti32, "");
+	/* the chunk's pixels: ch <= L of the transposed lanes */
+	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, s->ch), ""), left,
+	                       tgt_c32(c, s->ch), "");
+	LLVMValueRef one = LLVMBuildInsertElement(b, LLVMGetUndef(ti), left, tgt_c32(c, 0), "");
+	LLVMValueRef splat = LLVMBuildShuffleVector(b, one, LLVMGetUndef(ti), LLVMConstNull(ti), "");
+	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)s->L), splat, "");
+	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), s->L, NULL);
+	for (int r = 0; r < s->L; r++) {
+		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
+		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, s->OC), "");
+		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)), "");
+		/* a channel past OC points nowhere useful: address channel 0 */
+		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
+		LLVMValueRef dst = tgt_gep(c, s->te, s->y, tgt_mad(c, LLVMBuildNSWAdd(b, s->nbase, row, ""), s->P, p0));
+		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, (int64_t)s->align), m};
+		LLVMBuildCall2(b, s->tms, s->mstore, args, 4, "");
+	}
+}
+
+void tgt_chunks(Cg *c, void *k, int nb, LLVMValueRef ob0, int64_t P, int64_t ch, int64_t np,
+                TgtTile tile, TgtStore store, const RowStore *rs)
+{
+	Loop lp, lt, lj;
+	If live;
+	LLVMValueRef q = tgt_upto(c, &lp, (P + ch - 1) / ch);
+	LLVMValueRef p0 = tgt_mad(c, q, ch, NULL);
+	LLVMValueRef t = tgt_upto(c, &lt, ch / np);
+
+	/* a tile wholly past the last pixel computes nothing that is stored
+	 * (its rows go to lanes the last chunk's masked store leaves out):
+	 * skip it; with a pool every pixel of it would cost a whole window */
+	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, np, p0), tgt_cidx(c, P), ""));
+	tile(c, k, nb, ob0, p0, t);
+	tgt_if_close(c, &live);
+	tgt_loop_close(c, &lt);
+	LLVMValueRef j = tgt_upto(c, &lj, nb);
+	if (store)
+		store(c, k, ob0, j, p0);
+	else
+		store_rows(c, rs, ob0, j, p0);
+	tgt_loop_close(c, &lj);
+	tgt_loop_close(c, &lp);
+}
+
+LLVMValueRef tgt_taps_open(Cg *c, Taps *t, const ConvGeo *g, int64_t nkx, int64_t Wp, int64_t Cp)
+{
+	t->ky = tgt_upto(c, &t->lky, g->KH);
+	t->kx = tgt_upto(c, &t->lkx, nkx);
+	return tgt_mad(c, tgt_mad(c, t->ky, g->dh * Wp, tgt_mad(c, t->kx, g->dw, NULL)), Cp, NULL);
+}
+
+void tgt_taps_close(Cg *c, Taps *t)
+{
+	tgt_loop_close(c, &t->lkx);
+	tgt_loop_close(c, &t->lky);
+}
+
+void tgt_block_groups(Cg *c, int64_t OCB, int nb, void (*f)(Cg *c, void *k, int nb, LLVMValueRef ob0),
+                      void *k)
+{
+	Loop lg;
+	int64_t full = OCB / nb, rest = OCB % nb;
+
+	if (full) {
+		LLVMValueRef og = tgt_upto(c, &lg, full);
+		f(c, k, nb, tgt_mad(c, og, nb, NULL));
+		tgt_loop_close(c, &lg);
+	}
+	if (rest)
+		f(c, k, (int)rest, tgt_cidx(c, full * nb));
+}
+
+LLVMValueRef tgt_intrinsic(Cg *c, const char *name, LLVMTypeRef t)
+{
+	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
+
+	return f ? f : LLVMAddFunction(c->mod, name, t);
+}
+
+/* Four rounds of interleaving v[i] with v[i + 8]: each rotates the 8 bits
+ * of an element's (vector, lane) index by one, so four swap vector and
+ * lane. */
+void tgt_transpose16(Cg *c, LLVMValueRef v[16])
+{
+	LLVMValueRef lo[16], hi[16], nv[16];
+
+	for (int i = 0; i < 8; i++) {
+		lo[2 * i] = tgt_c32(c, i), lo[2 * i + 1] = tgt_c32(c, 16 + i);
+		hi[2 * i] = tgt_c32(c, 8 + i), hi[2 * i + 1] = tgt_c32(c, 24 + i);
+	}
+	LLVMValueRef mlo = LLVMConstVector(lo, 16), mhi = LLVMConstVector(hi, 16);
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 8; i++) {
+			nv[2 * i] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mlo, "");
+			nv[2 * i + 1] = LLVMBuildShuffleVector(c->b, v[i], v[i + 8], mhi, "");
+		}
+		memcpy(v, nv, sizeof nv);
+	}
+}
+
+void tgt_int8_epilogue(Cg *c, int n, Epilogue *e)
+{
+	tgt_epilogue_init(c, n, e);
+	if (e->acc64)
+		ICE("an int8 convolution with a 64-bit accumulator");
+}
+
+void tgt_taps_dw(Cg *c, const DwTaps *t, int nb, LLVMValueRef ob0, const LLVMValueRef *base, int np,
+                 TgtDwMac mac, void *k)
+{
+	const ConvGeo *g = t->g;
+	LLVMBuilderRef b = c->b;
+	Taps tp;
+	LLVMValueRef toff = tgt_taps_open(c, &tp, g, g->KW, t->Wp, t->Cp);
+	LLVMValueRef tap = tgt_mad(c, tp.ky, g->KW, tp.kx);
+
+	for (int j = 0; j < nb; j++) {
+		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
+		LLVMValueRef wv = tgt_load_al(c, t->tw, tgt_gep(c, t->tw, t->w, tgt_mad(c, ob, g->KH * g->KW, tap)),
+		                              t->walign);
+		LLVMValueRef coff = tgt_mad(c, ob, t->lanes, toff);
+		for (int i = 0; i < np; i++) {
+			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
+			mac(c, k, i, j, tgt_load_al(c, t->tx, tgt_gep(c, c->ti8, t->s, off), 1), wv);
+		}
+	}
+	tgt_taps_close(c, &tp);
+}

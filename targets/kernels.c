@@ -1,0 +1,208 @@
+/* kernels.c — the kernel registry and the one chooser of conv2d and dense.
+ *
+ * A kernel is a row of data (TgtKernel): the op it takes, the dtypes of x,
+ * w, y and the bias, the conv2d shape classes (groups = 1, depthwise,
+ * grouped; a pool dilation, a dilation along x), whether the constants
+ * need data, the CPU feature it needs, and two functions: applies_more for
+ * what data cannot say (a scratch buffer that must fit the stack, ...) and
+ * emit.  Each row of target.c lists its kernels in order of preference; the
+ * chooser takes the first whose data and applies_more accept the node, else
+ * the generic loop (lower_conv.c, lower_dense.c), and can say why each
+ * kernel before it declined (quantc inspect).
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "targets.h"
+
+const TgtKernel tgt_k_vnni_conv2d = {
+	"x86.vnni.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
+	TK_PLAIN | TK_DEPTHWISE | TK_DIL_X | TK_CONST, "avx512vnni",
+	tgt_conv2d_vnni_applies, tgt_conv2d_vnni,
+};
+const TgtKernel tgt_k_avx2_conv2d = {
+	"x86.avx2.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
+	TK_PLAIN | TK_DEPTHWISE | TK_DIL_X | TK_CONST, "avx2",
+	tgt_conv2d_avx2_applies, tgt_conv2d_avx2,
+};
+const TgtKernel tgt_k_f32_conv2d = {
+	"x86.f32.conv2d", OP_CONV2D, DT_F32, DT_F32, DT_F32, DT_F32,
+	TK_PLAIN | TK_POOL_DIL | TK_DIL_X | TK_CONST, "avx2|avx512f",
+	tgt_conv2d_f32_applies, tgt_conv2d_f32,
+};
+const TgtKernel tgt_k_neon_conv2d = {
+	"arm64.neon.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
+	TK_PLAIN | TK_DEPTHWISE | TK_POOL_DIL | TK_DIL_X | TK_CONST, "neon",
+	tgt_conv2d_neon_applies, tgt_conv2d_neon,
+};
+const TgtKernel tgt_k_rvv_conv2d = {
+	"riscv.rvv.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
+	TK_PLAIN | TK_DEPTHWISE | TK_POOL_DIL | TK_DIL_X | TK_CONST, "v",
+	tgt_conv2d_rvv_applies, tgt_conv2d_rvv,
+};
+const TgtKernel tgt_k_smlad_conv2d = {
+	"armm.smlad.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
+	TK_PLAIN | TK_POOL_DIL | TK_DIL_X | TK_CONST, "dsp",
+	tgt_conv2d_smlad_applies, tgt_conv2d_smlad,
+};
+const TgtKernel tgt_k_smlad_dw_conv2d = {
+	"armm.smlad_dw.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
+	TK_DEPTHWISE | TK_GROUPED | TK_POOL_DIL | TK_CONST, "dsp",
+	tgt_conv2d_smlad_dw_applies, tgt_conv2d_smlad_dw,
+};
+const TgtKernel tgt_k_smlad_dense = {
+	"armm.smlad.dense", OP_DENSE, DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "dsp",
+	tgt_dense_smlad_applies, tgt_dense_smlad,
+};
+/* every target's: the interpreter's order of f32 additions, vectorized */
+const TgtKernel tgt_k_f32_dense = {
+	"any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL,
+	NULL, tgt_dense_f32,
+};
+
+int tgt_has_feature(const TgtMachine *m, const char *name)
+{
+	if (strcmp(name, "avx512vnni") == 0)
+		return tgt_x86_vnni(m);
+	if (strcmp(name, "avx2") == 0)
+		return tgt_x86_avx2(m);
+	if (strcmp(name, "avx2|avx512f") == 0)
+		return tgt_x86_f32_lanes(m) > 0;
+	if (strcmp(name, "neon") == 0)
+		return tgt_neon_variant(m) >= 0;
+	if (strcmp(name, "v") == 0)
+		return tgt_rvv(m);
+	if (strcmp(name, "dsp") == 0)
+		return tgt_armm_dsp(m);
+	return 0;
+}
+
+/* Formats a reason into buf; returns buf. */
+static const char *say(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+static int has_data(const Value *v)
+{
+	return v->kind == VK_CONST && v->data;
+}
+
+/* What k's data says of node nd on m: NULL when it takes it, else the
+ * reason (in buf or a literal). */
+static const char *data_declines(const TgtKernel *k, const TgtMachine *m, const Graph *g,
+                                 const Node *nd, char *buf, size_t n)
+{
+	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
+	const Value *b = nd->nin > 2 ? &g->vals[nd->in[2]] : NULL;
+	const struct { const char *what; DType want, have; } dts[] = {
+		{"x", k->x, x->dt}, {"weights", k->w, w->dt}, {"y", k->y, y->dt},
+		{"bias", k->bias, b ? b->dt : k->bias},
+	};
+
+	if (k->feature && !tgt_has_feature(m, k->feature)) {
+		const char *alt = strchr(k->feature, '|'); /* "a|b": either */
+		if (alt)
+			return say(buf, n, "needs %.*s or %s", (int)(alt - k->feature), k->feature, alt + 1);
+		return say(buf, n, "needs %s", k->feature);
+	}
+	for (size_t i = 0; i < sizeof dts / sizeof dts[0]; i++)
+		if (dts[i].want != DT_NONE && dts[i].have != dts[i].want)
+			return say(buf, n, "%s %s not %s", dts[i].what, ir_dtype_name(dts[i].have),
+			           ir_dtype_name(dts[i].want));
+	if ((k->shapes & TK_CONST) && (!has_data(w) || (b && !b->data)))
+		return "constants without data";
+	if (nd->op != OP_CONV2D)
+		return NULL;
+	ConvGeo cg;
+	if (ir_conv_geo(g, nd, &cg) < 0)
+		return "invalid geometry";
+	int depthwise = cg.G > 1 && cg.G == cg.C && cg.OC == cg.C;
+	unsigned cls = cg.G == 1 ? TK_PLAIN : depthwise ? TK_DEPTHWISE : TK_GROUPED;
+	if (!(k->shapes & cls))
+		return cg.G == 1 ? "groups 1 (takes groups > 1 only)"
+		     : depthwise ? "depthwise (takes groups 1 only)"
+		     : say(buf, n, "groups %lld not 1 or depthwise", (long long)cg.G);
+	if ((cg.pool.dh != 1 || cg.pool.dw != 1) && !(k->shapes & TK_POOL_DIL))
+		return "pool dilation not 1";
+	if (cg.dw != 1 && !(k->shapes & TK_DIL_X))
+		return say(buf, n, "dilation %lld along x not 1", (long long)cg.dw);
+	return NULL;
+}
+
+/* Appends "name: reason" to why (whylen bytes; "; " between entries). */
+static void note(char *why, size_t whylen, size_t *used, const char *name, const char *r)
+{
+	if (!why || *used >= whylen)
+		return;
+	int k = snprintf(why + *used, whylen - *used, "%s%s: %s", *used ? "; " : "", name, r);
+	*used += k > 0 ? (size_t)k : 0;
+}
+
+/* The chooser: the first kernel of c->tm's list that takes node nd, or NULL
+ * (the generic loop).  why, when not NULL, receives each other kernel of
+ * the op with the reason it declined, or "also fits, ranked lower". */
+static const TgtKernel *choose(Cg *c, const Node *nd, char *why, size_t whylen)
+{
+	const TgtKernel *const *ks = c->tm->kernels;
+	const TgtKernel *pick = NULL;
+	size_t used = 0;
+	char buf[96];
+
+	if (why && whylen)
+		why[0] = 0;
+	for (int i = 0; ks && ks[i]; i++) {
+		const TgtKernel *k = ks[i];
+		const char *r;
+		if (k->op != nd->op)
+			continue;
+		r = data_declines(k, c->tm, c->g, nd, buf, sizeof buf);
+		if (!r && (!k->applies_more || k->applies_more(c, nd, &r))) {
+			if (!pick)
+				pick = k;
+			else
+				note(why, whylen, &used, k->name, "also fits, ranked lower");
+			if (!why)
+				break;
+			continue;
+		}
+		note(why, whylen, &used, k->name, r ? r : "declines");
+	}
+	return pick;
+}
+
+int tgt_lower_weighted(Cg *c, int n, LLVMValueRef fn)
+{
+	const Node *nd = &c->g->nodes[n];
+	const TgtKernel *k = choose(c, nd, NULL, 0);
+
+	if (k)
+		k->emit(c, n, fn);
+	else if (nd->op == OP_CONV2D)
+		tgt_conv2d_generic(c, n, fn);
+	else
+		tgt_dense_generic(c, n, fn);
+	return 0;
+}
+
+const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *why, size_t whylen)
+{
+	const Node *nd = &g->nodes[n];
+	Cg c;
+
+	if (why && whylen)
+		why[0] = 0;
+	if (nd->op != OP_CONV2D && nd->op != OP_DENSE)
+		return NULL;
+	/* applies_more reads only the graph and the machine */
+	memset(&c, 0, sizeof c);
+	c.g = (Graph *)g;
+	c.tm = m;
+	const TgtKernel *k = choose(&c, nd, why, whylen);
+	return k ? k->name : nd->op == OP_CONV2D ? "generic.conv2d" : "generic.dense";
+}
