@@ -20,7 +20,7 @@
 
 #include "act.h"
 #include "qrt.h"
-#include "rules.h"
+#include "ir_rules.h"
 
 int ir_act_is_table_op(Op op)
 {

@@ -9,7 +9,7 @@
  *   dequantize   qrt_dequantize_*: (float)(x - zp) * scale.
  */
 #include "qrt.h"
-#include "rules.h"
+#include "ir_rules.h"
 
 static void quantize_any(const NodeRt *rt, int even, const Value *x, const Value *o,
 			 const void *xb, void *ob)

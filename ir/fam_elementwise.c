@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "eltwise.h"
-#include "rules.h"
+#include "ir_rules.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF

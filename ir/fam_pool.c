@@ -1,7 +1,7 @@
 /* ir/fam_pool.c — the pool family (maxpool2d, avgpool2d, global_avgpool)
  * in the ir layer: the reference interpreter's checks and kernels, every
  * precision, and the window check and maxpool kernel conv2d shares
- * (ir/fam_weighted.c: its fused pool; ir/rules.h).
+ * (ir/fam_weighted.c: its fused pool; ir/ir_rules.h).
  *
  * The definitions, per output element (targets/fam_pool.c computes the
  * same bits):
@@ -25,7 +25,7 @@
  */
 #include <string.h>
 
-#include "rules.h"
+#include "ir_rules.h"
 
 /* ---- maxpool2d ------------------------------------------------------------- */
 

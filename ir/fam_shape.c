@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "rules.h"
+#include "ir_rules.h"
 
 /* ---- pad, transpose ------------------------------------------------------- */
 

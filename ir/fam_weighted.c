@@ -46,7 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "ir_rules.h"
 
 #ifdef __clang__
 /* acc + x*w must not become a fused multiply-add (GCC does not contract in

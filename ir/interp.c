@@ -1,7 +1,7 @@
 /* ir/interp.c — the reference interpreter's driver: runs a graph, float or
  * quantized, one node after another.  It holds the buffers, the per-node
  * state, the hooks and the float edge; each op's check and kernel, every
- * precision, are its family's rules (ir/rules.h, ir/fam_<family>.c).  Those
+ * precision, are its family's rules (ir/ir_rules.h, ir/fam_<family>.c).  Those
  * kernels ARE the semantics of the ops (docs/requant.md): the LLVM backend
  * must reproduce every integer, and every float of an f32 graph, bit for bit.
  *
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "qrt.h"
-#include "rules.h"
+#include "ir_rules.h"
 
 struct Interp {
 	Graph *g;

@@ -19,7 +19,7 @@
 
 #include "ir.h"
 #include "npy.h"
-#include "rules.h"
+#include "ir_rules.h"
 
 static void pfloat(FILE *f, float x)
 {

@@ -12,7 +12,7 @@
 #include <math.h>
 
 #include "ir.h"
-#include "rules.h"
+#include "ir_rules.h"
 #include "qrt.h"
 
 void ir_quantize_multiplier(double m, int32_t *mult, int *shift)

@@ -1,6 +1,6 @@
-/* ir/rules.c — the ir layer's table of family rules (ir/rules.h), indexed
+/* ir/rules.c — the ir layer's table of family rules (ir/ir_rules.h), indexed
  * by ir_ops[op].family. */
-#include "rules.h"
+#include "ir_rules.h"
 
 const IrRules *const ir_rules[FAM_COUNT] = {
 	[FAM_WEIGHTED] = &ir_rules_weighted,

@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "ir.h"
-#include "rules.h"
+#include "ir_rules.h"
 
 static int check_type(Graph *g, int v, Diag *d)
 {

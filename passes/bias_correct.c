@@ -16,7 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 typedef struct {
 	double **sum; /* per value: elementwise sum over samples, or NULL */

@@ -37,7 +37,7 @@
  * the proof, and the integers of the result. */
 #include <stdlib.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 static int is_int(DType t)
 {

@@ -1,4 +1,4 @@
-/* passes/fam_activation.c — the activation family's pass rules (rules.h):
+/* passes/fam_activation.c — the activation family's pass rules (pass_rules.h):
  * what infer-shapes, propagate-ranges, check-overflow and quantize do with
  * relu, clip, leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish and
  * softmax.  The arithmetic itself is in ir/interp_act.c.
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "act.h"
-#include "rules.h"
+#include "pass_rules.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 
@@ -33,8 +33,8 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 
 	(void)dt; /* the input's */
 	*s = x->shape;
-	if (n->op == OP_RELU)
-		return 0;
+	if (n->op == OP_RELU || n->op == OP_ABS)
+		return 0; /* any storage type: no table */
 	if (n->op == OP_CLIP && !(n->a.min <= n->a.max))
 		return ERR("clip: min %.9g is above max %.9g", (double)n->a.min, (double)n->a.max);
 	if (n->op == OP_SOFTMAX) {
@@ -133,6 +133,17 @@ static void interval(const Node *n, double *lo, double *hi)
 		*lo = 0;
 		*hi = 1;
 		return;
+	case OP_ABS: /* exact: no rounding; a NaN (unbounded) bound stays */
+		if (l >= 0)
+			return;
+		if (h <= 0) {
+			*lo = -h;
+			*hi = -l;
+		} else if (l < 0 && h > 0) {
+			*lo = 0;
+			*hi = fmax(-l, h);
+		}
+		return;
 	default:
 		ICE("propagate-ranges: %s is not an activation", ir_ops[n->op].name);
 	}
@@ -211,8 +222,8 @@ static int add_table(Graph *g, Node *n, DType dt, const void *data)
 }
 
 /* relu and clip keep their input's parameters (OPF_KEEPQ, set by the
- * caller); the others are int8 only (precs): their own parameters and
- * table. */
+ * caller); abs takes its own from its range; the others are int8 only
+ * (precs): their own parameters and table. */
 static int quantize(QuantCtx *q, Node *n, DType dt)
 {
 	Graph *g = q->g;
@@ -232,6 +243,8 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 		ir_choose_qparams(lo, hi, dt, &s, &zp);
 	}
 	ir_set_qparams(g, n->out, s, zp);
+	if (n->op == OP_ABS)
+		return 0; /* requantizes |x - zp_x|: no table */
 	x = &g->vals[n->in[0]];
 	if (n->op == OP_SOFTMAX) {
 		int32_t t[IR_ACT_TABLE_N];

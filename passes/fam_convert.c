@@ -1,4 +1,4 @@
-/* passes/fam_convert.c — the convert family's pass rules (rules.h): what
+/* passes/fam_convert.c — the convert family's pass rules (pass_rules.h): what
  * infer-shapes, propagate-ranges, check-overflow and quantize do with
  * quantize and dequantize, the boundaries between precisions (the
  * quantize pass inserts them; a dump read back has them).
@@ -13,7 +13,7 @@
  *   quantize    never reached: the pass runs on float graphs */
 #include <math.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 

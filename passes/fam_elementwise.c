@@ -1,5 +1,5 @@
 /* passes/fam_elementwise.c — the elementwise family's pass rules
- * (rules.h): what infer-shapes, propagate-ranges, check-overflow and
+ * (pass_rules.h): what infer-shapes, propagate-ranges, check-overflow and
  * quantize do with add, sub, mul, div (NumPy broadcasting) and concat.
  *   shapes      ir_eltwise_shape (ir/eltwise.c)
  *   ranges      add [a+c, b+d]; sub [a-d, b-c]; mul, div: the least and
@@ -15,7 +15,7 @@
 #include <math.h>
 
 #include "eltwise.h"
-#include "rules.h"
+#include "pass_rules.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* passes/fam_pool.c — the pool family's pass rules (rules.h): what
+/* passes/fam_pool.c — the pool family's pass rules (pass_rules.h): what
  * infer-shapes, propagate-ranges, check-overflow and quantize do with
  * maxpool2d, avgpool2d and global_avgpool (windows over NCHW planes, the
  * geometry of ir/geometry.c).
@@ -14,7 +14,7 @@
  *   quantize    OPF_KEEPQ: the input's parameters */
 #include <math.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 

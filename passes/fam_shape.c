@@ -1,4 +1,4 @@
-/* passes/fam_shape.c — the shape family's pass rules (rules.h): what
+/* passes/fam_shape.c — the shape family's pass rules (pass_rules.h): what
  * infer-shapes, propagate-ranges, check-overflow and quantize do with
  * flatten, reshape, pad and transpose, which move elements without
  * computing (pad adds its value).
@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* passes/fam_weighted.c — the weighted family's pass rules (rules.h): what
+/* passes/fam_weighted.c — the weighted family's pass rules (pass_rules.h): what
  * infer-shapes, propagate-ranges, check-overflow, quantize and bias-correct
  * do with conv2d and dense, whose operand 1 is a weight tensor (one row per
  * output channel) and operand 2 an optional bias.
@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 static const char *sh(const Value *v, char *buf)
 {

@@ -52,7 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 /* Per-element intervals for values of at most BOX_ELEMS elements (16 MiB of
  * intervals), while those alive at once take at most BOX_BUDGET bytes. */

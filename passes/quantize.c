@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "pass_rules.h"
 
 int pass_act_range(const Value *v, float *lo, float *hi)
 {
@@ -134,7 +134,7 @@ static DType prec_dtype(Precision p)
 
 /* ---- the pass ----------------------------------------------------------- */
 
-/* QuantCtx (rules.h): the graph, the conversions made so far, the uses. */
+/* QuantCtx (pass_rules.h): the graph, the conversions made so far, the uses. */
 
 static int slot(DType dt)
 {

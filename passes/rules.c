@@ -1,7 +1,7 @@
 /* passes/rules.c — pass_rules[], the passes layer's op rules per family
- * (rules.h; each family's rules are in passes/fam_<family>.c), and the
+ * (pass_rules.h; each family's rules are in passes/fam_<family>.c), and the
  * shared rules of families without MACs or notes. */
-#include "rules.h"
+#include "pass_rules.h"
 
 int64_t pass_no_macs(const Graph *g, const Node *n)
 {

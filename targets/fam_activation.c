@@ -8,7 +8,7 @@
  * the table operand the quantize pass built, so interpreter and object
  * agree bit for bit. */
 #include "act.h"
-#include "rules.h"
+#include "tgt_rules.h"
 
 static LLVMValueRef f32c(Cg *c, float v)
 {

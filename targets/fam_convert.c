@@ -1,7 +1,7 @@
 /* targets/fam_convert.c — the convert family (quantize, dequantize) in the
  * targets layer: their checks and kernels.
  */
-#include "rules.h"
+#include "tgt_rules.h"
 
 /* The boundaries of per-layer precision.  Between floats and integers they
  * call the runtime's edge helpers, so they compute exactly what the

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "eltwise.h"
-#include "rules.h"
+#include "tgt_rules.h"
 
 /* The kernel parameter holding operand k. */
 static LLVMValueRef opnd_ptr(LLVMValueRef fn, int k)

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "rules.h"
+#include "tgt_rules.h"
 
 /* ---- maxpool2d ------------------------------------------------------------------ */
 

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "rules.h"
+#include "tgt_rules.h"
 
 /* The integer type as wide as one element of dt. */
 static LLVMTypeRef elem_type(Cg *c, DType dt)

@@ -3,7 +3,7 @@
  * the lowering, which the kernel registry's chooser does
  * (tgt_lower_weighted: the kernel of the node's target and types).
  */
-#include "rules.h"
+#include "tgt_rules.h"
 
 static int is_const(const Value *v, DType dt)
 {

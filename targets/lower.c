@@ -1,5 +1,5 @@
 /* lower.c — op lowering: the generic checks of a node and its dispatch to
- * its family's rules (targets/rules.h, targets/fam_<family>.c).  conv2d and
+ * its family's rules (targets/tgt_rules.h, targets/fam_<family>.c).  conv2d and
  * dense go through the kernel registry (kernels.c: the target kernels
  * kernel_*.c, the generic loops lower_conv.c and lower_dense.c); the
  * builder helpers are in builder.c, the epilogues in epilogue.c.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "tgt_rules.h"
 
 /* ---- checks shared by the families -------------------------------------------- */
 

@@ -167,7 +167,7 @@ int tgt_lower_weighted(Cg *c, int n, LLVMValueRef fn);
 void tgt_conv2d_generic(Cg *c, int n, LLVMValueRef fn);
 void tgt_dense_generic(Cg *c, int n, LLVMValueRef fn);
 
-/* The other ops' checks and kernels: their families' rules (rules.h,
+/* The other ops' checks and kernels: their families' rules (tgt_rules.h,
  * fam_<family>.c). */
 
 /* Builder helpers shared by the lowering files. */

@@ -1,4 +1,4 @@
-/* passes/rules.h — the op rules of the passes layer: one PassRules per op
+/* passes/pass_rules.h — the op rules of the passes layer: one PassRules per op
  * family (ir/ops.def's family column), each in passes/fam_<family>.c, and
  * the table pass_rules[] (passes/rules.c) the passes look them up in:
  *     pass_rules[ir_ops[n->op].family]->infer(...)

@@ -1,4 +1,4 @@
-/* ir/rules.h — the ir layer's rules of the op families: one IrRules per
+/* ir/ir_rules.h — the ir layer's rules of the op families: one IrRules per
  * family (ir/fam_<family>.c), found through ir_rules[ir_ops[op].family].
  * They hold the reference interpreter's check and run of every op, each
  * precision (ir/interp.c is the driver: buffers, hooks, the node loop, the

@@ -1,4 +1,4 @@
-/* targets/rules.h — the targets layer's rules of the op families: one
+/* targets/tgt_rules.h — the targets layer's rules of the op families: one
  * TgtRules per family (targets/fam_<family>.c), found through
  * tgt_rules[ir_ops[op].family].  tgt_lower_node (lower.c) is the generic
  * caller: it checks the node with the family's check, settles whether the
