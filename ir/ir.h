@@ -408,7 +408,7 @@ int32_t ir_requant_float(int32_t acc, float m, int32_t zp, int32_t lo, int32_t h
  * (conv2d, dense, quantize from f32, and the ops that do not requantize);
  * anything else is diagnosed.  Returns the number of errors. */
 int ir_check_requant_float(const Graph *g, Diag *d);
-/* global_avgpool's float multiplier over n pixels (interp_pool.c):
+/* global_avgpool's float multiplier over n pixels (fam_pool.c):
  * s_in / (s_out * (float)n), two float32 roundings, as onnxruntime. */
 float ir_gavg_float_mult(float s_in, float s_out, int64_t n);
 

@@ -1,7 +1,7 @@
 /* passes/fam_activation.c — the activation family's pass rules (pass_rules.h):
  * what infer-shapes, propagate-ranges, check-overflow and quantize do with
  * relu, clip, leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish and
- * softmax.  The arithmetic itself is in ir/interp_act.c.
+ * softmax.  The arithmetic itself is in ir/fam_activation.c.
  *   shapes      the input's; softmax's axis must name one of its dims
  *   ranges      relu [max(lo, 0), max(hi, 0)];
  *               monotone ops map [lo, hi] to [f(lo), f(hi)] (leaky_relu

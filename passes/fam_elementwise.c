@@ -1,7 +1,7 @@
 /* passes/fam_elementwise.c — the elementwise family's pass rules
  * (pass_rules.h): what infer-shapes, propagate-ranges, check-overflow and
  * quantize do with add, sub, mul, div (NumPy broadcasting) and concat.
- *   shapes      ir_eltwise_shape (ir/eltwise.c)
+ *   shapes      ir_eltwise_shape (ir/fam_elementwise.c)
  *   ranges      add [a+c, b+d]; sub [a-d, b-c]; mul, div: the least and
  *               greatest of the four corners (div unbounded when the
  *               divisor's interval holds 0); all widened by one float

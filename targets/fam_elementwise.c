@@ -4,7 +4,7 @@
  * void(ptr a, ptr y, ptr b, ...), operand 0 first, then the result, then
  * operands 1.. in order (TgtRules.nary; module.c passes one pointer per
  * parameter).  The arithmetic is that of ir/fam_elementwise.c, step for
- * step, with the fixed-point parameters of ir/eltwise.c: the same function
+ * step, with the fixed-point parameters of ir/fam_elementwise.c: the same function
  * computes them for both. */
 #include <string.h>
 

@@ -240,7 +240,7 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 			if (split)
 				tgt_add_attr(c, kernels[n], LLVMAttributeFunctionIndex, "noinline", 0);
 			/* operand 0, the result, then operands 1.. for a kernel that
-			 * takes them (add, mul, concat: lower_eltwise.c) */
+			 * takes them (add, mul, concat: fam_elementwise.c) */
 			unsigned np = LLVMCountParams(kernels[n]);
 			args[0] = arena_ptr(c, arena, nd->in[0]);
 			args[1] = arena_ptr(c, arena, nd->out);

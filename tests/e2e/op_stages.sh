@@ -9,6 +9,8 @@
 #      compile` lowers it for x86-64, AArch64, Cortex-M4 and RISC-V 64;
 #   3. for each precision it lacks: both commands exit 1 with an error that
 #      names the op ("op sigmoid has no int16 kernel") and write nothing.
+#   4. no stage dispatches on the op itself: outside the family files
+#      (ir/, passes/, targets/ fam_<family>.c) no source has a `case OP_`.
 # quantize and dequantize are the boundaries the quantize pass makes: their
 # models hold them explicitly and run in every precision.
 . "$(dirname "$0")/lib.sh"
@@ -74,5 +76,9 @@ EOF
 		fi
 	done
 done < "$work/rows"
+# --- 4. dispatch only through the families' tables ------------------------------
+outside=$(cd "$QC_SRC" && grep -ln 'case OP_' ir/*.c passes/*.c targets/*.c frontend/*.c compiler/*.c |
+	grep -v '/fam_[a-z]*\.c$' | tr '\n' ' ')
+check "no 'case OP_' outside the family files (found in: ${outside:-none})" test -z "$outside"
 echo "$nrows ops x 3 precisions x (run + $(echo $targets | wc -w) targets)"
 finish

@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_qg.c — libFuzzer harness of the .qg reader (lexer.l,
- * parser.y, parse_util.c) and of what runs on every graph it accepts.
+ * parser.y, qg_*.c) and of what runs on every graph it accepts.
  *
  * Each input is parsed twice, from memory (fe_parse_string) and from a file
  * (fe_parse_file, which scans in place), and both must agree.  An accepted

@@ -1320,7 +1320,7 @@ static void test_const_output(const Prec *p)
 	ir_graph_free(g);
 }
 
-/* ---- avgpool2d, global_avgpool, pad, transpose (lower_pool.c) ------------------ */
+/* ---- avgpool2d, global_avgpool, pad, transpose (targets/fam_pool.c, fam_shape.c) ------------------ */
 
 static int add_avgpool(Graph *g, int x, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
                        const int64_t pad[4], int count_pad)
@@ -1477,7 +1477,7 @@ static void test_avgpool_accuracy(void)
 	      "the float average of the dequantized inputs", cases - bad, cases);
 }
 
-/* ---- add, mul, concat (lower_eltwise.c) ------------------------------------------ */
+/* ---- add, mul, concat (targets/fam_elementwise.c) ------------------------------------------ */
 
 static int add_node(Graph *g, Op op, const int *in, int nin, Shape s)
 {
