@@ -36,7 +36,7 @@
  *
  * When every pool window lies inside the convolution's output (no pool
  * padding), the first tap sets the maxima and the bounds are never
- * computed: the CNN's 1->64 layer 9.7 -> 7.2 us.
+ * computed.
  *
  * Epilogue: the fused activation on the vectors (tgt_act_f32), into a chunk
  * of ch <= L pixels (whole tiles) x NBLK blocks on the stack; each L x L
@@ -120,8 +120,8 @@ static int64_t max64(int64_t a, int64_t b)
 
 /* Whether a pooled tile's maxima would crowd its accumulators out of the
  * registers where the tap loop is too short to hide the spills: with a
- * pool, np x nb maxima stay live beside np x nb accumulators.  The CNN's
- * 1->64 layer (9 taps, 2x2 pool): 7.2 us at 7 x 2, 6.1 at 4 x 2. */
+ * pool, np x nb maxima stay live beside np x nb accumulators (the CNN's
+ * 1->64 layer: 9 taps, a 2x2 pool). */
 static int short_taps(const Geo *d)
 {
 	return d->pool.kh * d->pool.kw > 1 && d->C * d->KH * d->KW < 64;
@@ -174,9 +174,9 @@ static int applies(Cg *c, const Node *nd, Geo *d)
 	d->OCB = (d->OC + d->L - 1) / d->L, d->P = y->shape.d[2] * y->shape.d[3];
 	d->Hp = max64(d->pt + d->H, (d->OH - 1) * d->sh + (d->KH - 1) * d->dh + 1);
 	d->Wp = max64(d->pl + d->W, (d->OW - 1) * d->sw + (d->KW - 1) * d->dw + 1);
-	/* AVX-512: 16 accumulators of 32 registers; 8 x 2 beat 4 x 4 (149 us
-	 * on the CNN's 64->128 layer), 2 x 8 (237) and 16 x 1 (252): fewer
-	 * weight vectors per product, streamed from L2 (295 KB of them).
+	/* AVX-512: 16 accumulators of 32 registers; 8 x 2 rather than 4 x 4,
+	 * 2 x 8 or 16 x 1: fewer weight vectors per product, streamed from L2
+	 * (295 KB of them on the CNN's 64->128 layer).
 	 * AVX2 has 16 registers: 4 x 2, 8 accumulators. */
 	d->np = tgt_tile_pixels(d->P, d->L == 16 ? (short_taps(d) ? 4 : 8) : 4), d->nb = 2;
 	d->ch = d->np * (d->L / d->np);
