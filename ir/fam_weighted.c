@@ -66,7 +66,7 @@
 enum { BLK = 16 };
 
 /* Sanitizer checks inside these loops keep GCC from vectorizing them,
- * which made sanitized test runs (the seed CNN over 10,000 images) ten times
+ * which made sanitized test runs (the seed CNN over 10,000 images) far
  * slower.  They touch only the interpreter's own buffers, sized together
  * from the same shapes: the accumulators and the transposed weights.  Every
  * read of a graph value stays in the checked callers. */

@@ -54,8 +54,7 @@ enum { FIRST_CANDIDATE = 128 };
  * every step-th candidate, step = ceil(candidates / COARSE_CANDIDATES), and
  * then every candidate within a step of the best of those: the cost is
  * that of about COARSE_CANDIDATES + 2 * step candidates, not of all of
- * them, so it grows linearly with the bins instead of quadratically (65536
- * entropy bins on the MLP: 43 s before). */
+ * them, so it grows linearly with the bins instead of quadratically. */
 enum { MAX_EXHAUSTIVE = 2048, COARSE_CANDIDATES = 1024 };
 
 /* The candidate i in [first, last] with the least cost(ctx, i), the first

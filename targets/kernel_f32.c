@@ -36,7 +36,7 @@
  *
  * When every pool window lies inside the convolution's output (no pool
  * padding), the first tap sets the maxima and the bounds are never
- * computed: the CNN's 1->64 layer 9.7 -> 7.2 us.
+ * computed.
  *
  * Epilogue: the fused activation on the vectors (tgt_act_f32), into a chunk
  * of ch <= L pixels (whole tiles) x NBLK blocks on the stack; each L x L
@@ -65,8 +65,8 @@ typedef struct {
 
 /* Whether a pooled tile's maxima would crowd its accumulators out of the
  * registers where the tap loop is too short to hide the spills: with a
- * pool, np x nb maxima stay live beside np x nb accumulators.  The CNN's
- * 1->64 layer (9 taps, 2x2 pool): 7.2 us at 7 x 2, 6.1 at 4 x 2. */
+ * pool, np x nb maxima stay live beside np x nb accumulators (the CNN's
+ * 1->64 layer: 9 taps, a 2x2 pool). */
 static int short_taps(const Geo *d)
 {
 	return d->cg.pool.kh * d->cg.pool.kw > 1 && d->cg.C * d->cg.KH * d->cg.KW < 64;
@@ -103,9 +103,9 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	/* P counts the result's (pooled) pixels */
 	d->OCB = (d->cg.OC + d->L - 1) / d->L, d->P = d->cg.pool.oh * d->cg.pool.ow;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
-	/* AVX-512: 16 accumulators of 32 registers; 8 x 2 beat 4 x 4 (149 us
-	 * on the CNN's 64->128 layer), 2 x 8 (237) and 16 x 1 (252): fewer
-	 * weight vectors per product, streamed from L2 (295 KB of them).
+	/* AVX-512: 16 accumulators of 32 registers; 8 x 2 rather than 4 x 4,
+	 * 2 x 8 or 16 x 1: fewer weight vectors per product, streamed from L2
+	 * (295 KB of them on the CNN's 64->128 layer).
 	 * AVX2 has 16 registers: 4 x 2, 8 accumulators. */
 	d->np = tgt_tile_pixels(d->P, d->L == 16 ? (short_taps(d) ? 4 : 8) : 4), d->nb = 2;
 	d->ch = d->np * (d->L / d->np);

@@ -21,10 +21,9 @@
  * padding channels and rows), one 64-byte vector per 16 output channels and
  * 4 input channels of a tap.  A tile is 4 output pixels x up to 4 blocks of
  * 16 output channels: 16 zmm accumulators, each weight vector feeding 4
- * vpdpbusd and each broadcast 4.  (Zen 5 retires about two vpdpbusd zmm a
- * cycle; 2 pixels x 8 blocks, the first shape, streamed all 128 channels'
- * weights per pixel pair from L2 and reached half of that: 77 us against
- * 44 us for the CNN's 64->128 convolution.)  Layers with several input
+ * vpdpbusd and each broadcast 4.  (2 pixels x 8 blocks, the first shape,
+ * streamed all 128 channels' weights per pixel pair from L2 and could not
+ * keep the core's vpdpbusd units busy.)  Layers with several input
  * channels take up to 8 pixels x 2 blocks instead (tile_shape: the pixel
  * count that wastes fewest slots, 14 accumulators for the CNN's 7x7),
  * and a chunk is then the whole tiles that fit in 16 pixels.
@@ -40,7 +39,7 @@
  * the 4 bytes of a group zero; with dilation 1 along x, 4 neighbouring taps
  * of a row are adjacent bytes of a one-channel scratch row, so they make
  * the group instead (weights [OC/16][KH][(KW+3)/4][16][4], the taps past KW
- * zero): the CNN's 1->64 conv went from 18 to 12 us.
+ * zero).
  *
  * Depthwise convolutions (groups = C = OC) share the scratch copy, the
  * folded bias, the tiles and the epilogue, with channels in lanes: the
@@ -60,7 +59,7 @@
  * range all are; --requant float's float(acc) * m (m >= 0), clamp and
  * round half to even too.  (The first version requantized every tap and
  * took the byte max: one requantization per conv pixel, not per pooled
- * one; the CNN's 64->128 conv + pool went from about 54 to 46 us.)  A
+ * one.)  A
  * tap in the pool's padding is clamped to the nearest conv row or column:
  * with pool dilation 1 that is another tap of the same window (every
  * window's span holds a conv pixel: pads < span), and max(a, a) = a, so
@@ -95,8 +94,7 @@ typedef struct {
  * tiles, at most 16).  4 x 4 for row taps and depthwise; else 2 blocks and
  * up to 8 pixels, as many as cover the P pixels with the fewest slots by
  * the estimate tiles * (np + 1): 7 for the CNN's pooled 7x7, exactly 49,
- * where 4 x 4 computed 64 (52 once tiles past P were skipped); the
- * 64->128 conv + pool went from about 74 to 58 us (under load). */
+ * where 4 x 4 computed 64 (52 once tiles past P were skipped). */
 static void tile_shape(Geo *d)
 {
 	d->np = 4, d->nb = 4;

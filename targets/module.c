@@ -235,7 +235,7 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 		}
 		if (kernels[n]) {
 			/* inlined into one function, thousands of kernels make LLVM's
-			 * SLP vectorizer superlinear (a 10,000-layer model took hours);
+			 * SLP vectorizer superlinear in their number;
 			 * kept apart, each is optimized on its own, in linear time */
 			if (split)
 				tgt_add_attr(c, kernels[n], LLVMAttributeFunctionIndex, "noinline", 0);
