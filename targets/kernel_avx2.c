@@ -149,16 +149,12 @@ typedef struct {
 	LLVMValueRef acc[NPIX][NBLK][2];
 } Kern;
 
-/* tgt_int8_open's weights: the kernel's vector types and intrinsics, then
- * its packed weights. */
+/* tgt_int8_open's weights: the kernel's intrinsics, then its packed
+ * weights. */
 static void prepare(Cg *c, void *kv, int n)
 {
 	Kern *k = kv;
 
-	k->tv = LLVMVectorType(c->ti32, 8);
-	k->tv16 = LLVMVectorType(c->ti32, 16);
-	k->tb = LLVMVectorType(c->ti8, 16);
-	k->th = LLVMVectorType(c->ti8, 8);
 	LLVMTypeRef tb32 = LLVMVectorType(c->ti8, 32), th16 = LLVMVectorType(c->ti16, 16);
 	LLVMTypeRef pb[2] = {tb32, tb32}, ph[2] = {th16, th16};
 	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
@@ -443,7 +439,11 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 {
 	Geo d;
-	Kern k = {.d = &d};
+	Kern k = {.d = &d,
+	          .tv = LLVMVectorType(c->ti32, 8),
+	          .tv16 = LLVMVectorType(c->ti32, 16),
+	          .tb = LLVMVectorType(c->ti8, 16),
+	          .th = LLVMVectorType(c->ti8, 8)};
 
 	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
 	/* x xor 0x80 is x + 128 unsigned: the bias folds zx + 128 */

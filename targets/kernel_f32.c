@@ -156,7 +156,7 @@ typedef struct {
 	LLVMTypeRef tv;     /* <L x float> */
 	LLVMValueRef mstore; /* llvm.masked.store of tv */
 	LLVMTypeRef tms;
-	LLVMValueRef w, bias, s, st, y, nbase;
+	LLVMValueRef w, bias, s, st;
 	LLVMValueRef acc[NPIX_MAX][NBLK_MAX];
 	LLVMValueRef m[NPIX_MAX][NBLK_MAX], seen[NPIX_MAX]; /* the pool's maxima */
 } Kern;
@@ -338,17 +338,6 @@ static void transpose(Cg *c, LLVMValueRef *v, int L)
 	}
 }
 
-/* Every chunk of L pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, void *kv, int nb, LLVMValueRef ob0)
-{
-	Kern *k = kv;
-	const Geo *d = k->d;
-	RowStore rs = {d->L, d->P, d->ch, d->cg.OC, c->tf32, k->tms, k->tv, k->mstore, k->y,
-	               k->nbase, k->st, 4, NBLK_MAX, transpose};
-
-	tgt_chunks(c, k, nb, ob0, d->P, d->ch, d->np, tile, NULL, &rs);
-}
-
 /* The zero-padded [C][Hp][Wp] copy of batch element in. */
 static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 {
@@ -402,8 +391,10 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.m[i][j] = tgt_alloca(c, k.tv, 1);
 	for (int i = 0; i < d.np; i++)
 		k.seen[i] = tgt_alloca(c, c->ti1, 1);
-	k.y = LLVMGetParam(fn, 1);
-	tgt_conv_batches(c, fn, &d.cg, &k.nbase, fill_scratch, d.OCB, d.nb, tiles, &k);
+	/* the chunks of ch pixels: their L rows stored from registers */
+	RowStore rs = {d.L, d.P, d.ch, d.cg.OC, c->tf32, k.tms, k.tv, k.mstore, LLVMGetParam(fn, 1),
+	               NULL, k.st, 4, NBLK_MAX, transpose};
+	tgt_conv_rows(c, fn, &d.cg, fill_scratch, d.OCB, d.nb, d.np, tile, &rs, &k);
 }
 
 TGT_APPLIES(tgt_conv2d_f32_applies, Geo, applies)

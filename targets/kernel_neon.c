@@ -135,15 +135,12 @@ typedef struct {
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
 
-/* tgt_int8_open's weights: the kernel's vector types and intrinsics, then
- * its packed weights. */
+/* tgt_int8_open's weights: the kernel's intrinsics, then its packed
+ * weights. */
 static void prepare(Cg *c, void *kv, int n)
 {
 	Kern *k = kv;
 
-	k->tv = LLVMVectorType(c->ti32, 4);
-	k->tb = LLVMVectorType(c->ti8, 16);
-	k->th = LLVMVectorType(c->ti16, 4);
 	if (k->d->dot) {
 		LLVMTypeRef ps[3] = {k->tv, k->tb, k->tb};
 		k->tmac = LLVMFunctionType(k->tv, ps, 3, 0);
@@ -478,29 +475,21 @@ static void pool_out(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, int32_t zp
 	const ConvPool *p = &d->cg.pool;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef m = tgt_alloca(c, c->ti8, 1), any = tgt_alloca(c, c->ti1, 1);
-	Loop lc, ly, lx, lky, lkx;
-	If fy, fx;
+	Loop lc, ly, lx;
+	PoolTaps t;
 
 	LLVMValueRef oc = tgt_upto(c, &lc, d->cg.OC);
 	LLVMValueRef oy = tgt_upto(c, &ly, p->oh);
 	LLVMValueRef ox = tgt_upto(c, &lx, p->ow);
 	LLVMBuildStore(b, LLVMConstInt(c->ti8, (unsigned long long)-128, 1), m);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), any);
-	LLVMValueRef ky = tgt_upto(c, &lky, p->kh);
-	LLVMValueRef iy = tgt_mad(c, oy, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
-	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, p->ch), ""));
-	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
-	LLVMValueRef ix = tgt_mad(c, ox, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
-	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, p->cw), ""));
-	LLVMValueRef v = tgt_load(c, c->ti8, k->y, tgt_mad(c, tgt_mad(c, oc, p->ch, iy), p->cw, ix));
+	tgt_pool_taps_open(c, &t, p, oy, ox);
+	LLVMValueRef v = tgt_load(c, c->ti8, k->y, tgt_mad(c, tgt_mad(c, oc, p->ch, t.iy), p->cw, t.ix));
 	LLVMValueRef old = LLVMBuildLoad2(b, c->ti8, m, "");
 	/* every byte is >= -128: starting there, the max of the taps is exact */
 	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, old, ""), v, old, ""), m);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 1, 0), any);
-	tgt_if_close(c, &fx);
-	tgt_loop_close(c, &lkx);
-	tgt_if_close(c, &fy);
-	tgt_loop_close(c, &lky);
+	tgt_pool_taps_close(c, &t);
 	LLVMValueRef r = LLVMBuildSelect(b, LLVMBuildLoad2(b, c->ti1, any, ""), LLVMBuildLoad2(b, c->ti8, m, ""),
 	                                 LLVMConstInt(c->ti8, (unsigned long long)zp, 1), "");
 	LLVMValueRef at = tgt_mad(c, tgt_mad(c, LLVMBuildNSWAdd(b, tgt_mad(c, in, d->cg.OC, NULL), oc, ""), p->oh, oy), p->ow, ox);
@@ -514,7 +503,10 @@ void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k = {.d = &d};
+	Kern k = {.d = &d,
+	          .tv = LLVMVectorType(c->ti32, 4),
+	          .tb = LLVMVectorType(c->ti8, 16),
+	          .th = LLVMVectorType(c->ti16, 4)};
 	Loop ln;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */

@@ -109,15 +109,12 @@ typedef struct {
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
 
-/* tgt_int8_open's weights: the kernel's vector types and intrinsics, then
- * its packed weights. */
+/* tgt_int8_open's weights: the kernel's intrinsics, then its packed
+ * weights. */
 static void prepare(Cg *c, void *kv, int n)
 {
 	Kern *k = kv;
 
-	k->tv = LLVMVectorType(c->ti32, LANES);
-	k->th = LLVMVectorType(c->ti16, LANES);
-	k->tb = LLVMVectorType(c->ti8, LANES);
 	LLVMTypeRef ps[5] = {k->tb, c->tptr, c->tidx, LLVMVectorType(c->ti1, LANES), c->ti32};
 	const char *name = LLVMGetIntTypeWidth(c->tidx) == 64
 	                   ? "llvm.experimental.vp.strided.store.v16i8.p0.i64"
@@ -271,8 +268,8 @@ static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in
 	const Geo *d = k->d;
 	const ConvPool *p = &d->cg.pool;
 	LLVMBuilderRef b = c->b;
-	Loop lr, loy, lox, lky, lkx;
-	If fy, fx;
+	Loop lr, loy, lox;
+	PoolTaps t;
 	LLVMValueRef oc0 = tgt_mad(c, ob0, LANES, NULL);
 	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->cg.OC), oc0, "");
 	LLVMValueRef all = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, nb * LANES), "");
@@ -284,19 +281,11 @@ static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in
 	LLVMValueRef ox = tgt_upto(c, &lox, p->ow);
 
 	LLVMBuildStore(b, tgt_c32(c, -1000), k->best);
-	LLVMValueRef ky = tgt_upto(c, &lky, p->kh);
-	LLVMValueRef iy = tgt_mad(c, oy, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
-	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, p->ch), ""));
-	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
-	LLVMValueRef ix = tgt_mad(c, ox, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
-	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, p->cw), ""));
-	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->cbuf, tgt_mad(c, iy, p->cw, LLVMBuildNSWAdd(b, plane, ix, ""))), c->ti32, "");
+	tgt_pool_taps_open(c, &t, p, oy, ox);
+	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->cbuf, tgt_mad(c, t.iy, p->cw, LLVMBuildNSWAdd(b, plane, t.ix, ""))), c->ti32, "");
 	LLVMValueRef m = LLVMBuildLoad2(b, c->ti32, k->best, "");
 	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, m, ""), v, m, ""), k->best);
-	tgt_if_close(c, &fx);
-	tgt_loop_close(c, &lkx);
-	tgt_if_close(c, &fy);
-	tgt_loop_close(c, &lky);
+	tgt_pool_taps_close(c, &t);
 	LLVMValueRef m2 = LLVMBuildLoad2(b, c->ti32, k->best, "");
 	LLVMValueRef none = LLVMBuildICmp(b, LLVMIntSLT, m2, tgt_c32(c, -128), "");
 	LLVMValueRef res = LLVMBuildSelect(b, none, tgt_c32(c, k->e.rq.zp), m2, "");
@@ -345,9 +334,13 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 {
 	Geo d;
-	Kern k = {.d = &d};
+	Kern k = {.d = &d,
+	          .tv = LLVMVectorType(c->ti32, LANES),
+	          .th = LLVMVectorType(c->ti16, LANES),
+	          .tb = LLVMVectorType(c->ti8, LANES)};
 
 	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
+	/* the kernel multiplies x itself: the bias folds zx */
 	Int8Open o = {"rvv", d.OCB * LANES, 1, 0, prepare, c->ti8, d.Hp * d.Wp * d.Cp, 16};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	for (int i = 0; i < NPIX; i++)

@@ -193,20 +193,18 @@ typedef struct {
 	LLVMValueRef mstore;
 	LLVMTypeRef tms;
 	Int8Consts q;
-	LLVMValueRef w, s, y, st, nbase;
+	LLVMValueRef w, s, st;
 	LLVMValueRef mx[NPIX][NBLK]; /* a fused pool: the window's max accumulators */
 	LLVMValueRef imin[16];       /* 16 x INT32_MIN */
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
 
-/* tgt_int8_open's weights: the kernel's vector types and intrinsics, then
- * its packed weights. */
+/* tgt_int8_open's weights: the kernel's constants and intrinsics, then its
+ * packed weights. */
 static void prepare(Cg *c, void *kv, int n)
 {
 	Kern *k = kv;
 
-	k->tv = LLVMVectorType(c->ti32, 16);
-	k->tb = LLVMVectorType(c->ti8, 16);
 	for (int i = 0; i < 16; i++)
 		k->imin[i] = LLVMConstInt(c->ti32, (unsigned long long)(uint32_t)INT32_MIN, 1);
 	LLVMTypeRef ps[3] = {k->tv, k->tv, k->tv};
@@ -379,17 +377,6 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	store_rows(c, k, nb, ob0, k->mx, row0);
 }
 
-/* Every chunk of ch pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, void *kv, int nb, LLVMValueRef ob0)
-{
-	Kern *k = kv;
-	const Geo *d = k->d;
-	RowStore rs = {16, d->P, d->ch, d->cg.OC, c->ti8, k->tms, k->tb, k->mstore, k->y,
-	               k->nbase, k->st, 1, NBLK, NULL};
-
-	tgt_chunks(c, k, nb, ob0, d->P, d->ch, d->np, tile, NULL, &rs);
-}
-
 /* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
  * then x xor 0x80 at the input's positions. */
 static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
@@ -410,7 +397,9 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 {
 	Geo d;
-	Kern k = {.d = &d};
+	Kern k = {.d = &d,
+	          .tv = LLVMVectorType(c->ti32, 16),
+	          .tb = LLVMVectorType(c->ti8, 16)};
 
 	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
 	/* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
@@ -426,8 +415,10 @@ void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.mx[i][j] = tgt_alloca(c, k.tv, 1);
-	k.y = LLVMGetParam(fn, 1);
-	tgt_conv_batches(c, fn, &d.cg, &k.nbase, fill_scratch, d.OCB, d.nb, tiles, &k);
+	/* the chunks of ch pixels: their 16 rows stored from registers */
+	RowStore rs = {16, d.P, d.ch, d.cg.OC, c->ti8, k.tms, k.tb, k.mstore, LLVMGetParam(fn, 1),
+	               NULL, k.st, 1, NBLK, NULL};
+	tgt_conv_rows(c, fn, &d.cg, fill_scratch, d.OCB, d.nb, d.np, tile, &rs, &k);
 }
 
 TGT_APPLIES(tgt_conv2d_vnni_applies, Geo, applies)

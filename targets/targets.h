@@ -424,6 +424,17 @@ typedef struct {
 } Taps;
 LLVMValueRef tgt_taps_open(Cg *c, Taps *t, const ConvGeo *g, int64_t nkx, int64_t Wp, int64_t Cp);
 void tgt_taps_close(Cg *c, Taps *t);
+/* The in-bound taps of a fused pool's window at pooled pixel (oy, ox): the
+ * loops over ky < kh, kx < kw with the conv output pixel (iy, ix) of the
+ * tap, inside it (ch x cw) only; the tap's code follows until
+ * tgt_pool_taps_close. */
+typedef struct {
+	Loop lky, lkx;
+	If fy, fx;
+	LLVMValueRef iy, ix;
+} PoolTaps;
+void tgt_pool_taps_open(Cg *c, PoolTaps *t, const ConvPool *p, LLVMValueRef oy, LLVMValueRef ox);
+void tgt_pool_taps_close(Cg *c, PoolTaps *t);
 
 /* Depthwise taps (channels in lanes): for ky, kx and each block j < nb
  * from ob0, wv = the block's weight vector at the tap (type tw, aligned to
@@ -452,13 +463,18 @@ void tgt_block_groups(Cg *c, int64_t OCB, int nb, TgtGroup f, void *k);
 typedef void (*TgtFill)(Cg *c, void *k, LLVMValueRef x, LLVMValueRef in);
 void tgt_conv_batches(Cg *c, LLVMValueRef fn, const ConvGeo *g, LLVMValueRef *nbase, TgtFill fill,
                       int64_t OCB, int nb, TgtGroup group, void *k);
+/* The same for a kernel whose groups are tgt_chunks of rs->ch of the
+ * rs->P pixels, tiles of np, that store rs's rows (store NULL); rs->nbase
+ * is set for each batch element. */
+void tgt_conv_rows(Cg *c, LLVMValueRef fn, const ConvGeo *g, TgtFill fill, int64_t OCB, int nb, int64_t np,
+                   TgtTile tile, RowStore *rs, void *k);
 
 /* tgt_epilogue_init for an int8 kernel, whose accumulator is i32. */
 void tgt_int8_epilogue(Cg *c, int n, Epilogue *e);
 /* The opening the int8 kernels (kernel_avx2, _x86, _neon, _rvv.c) share,
  * in the order of the globals it makes: the epilogue e of node n
- * (tgt_int8_epilogue), weights(c, k, n) (the kernel's own types,
- * intrinsics and packed weights), then q: the folded bias NAME.b<tag><n>
+ * (tgt_int8_epilogue), weights(c, k, n) (the kernel's own intrinsics
+ * and packed weights), then q: the folded bias NAME.b<tag><n>
  * (tgt_fold_bias with k = x's zero point when fold_zx, plus fold_add) and
  * the requant tables of tag (tgt_requant_tables), lanes entries each (the
  * output channels padded to whole blocks).  Returns the padded scratch:
