@@ -1,11 +1,13 @@
 /* conv_common.c — what the target conv2d kernels (kernel_*.c) share: the
  * geometry checks, the padded scratch (its size, the copy of the input, a
- * pixel's offset in it), the folded bias, the packed constant globals, the
- * tap loops, the chunks of pixels with their transposed masked row stores,
- * the groups of output channel blocks, and small builders (aligned loads,
- * intrinsics, a 16 x 16 transpose).  Each kernel keeps its own tile and
- * inner loop.  Every helper emits the instructions, in the order, that the
- * kernels emitted before they shared it: the objects stay the same.
+ * pixel's offset in it), the int8 kernels' opening (epilogue, folded bias,
+ * requant tables, scratch), the packed constant globals, the batch loop,
+ * the tap loops (a fused pool's too), the chunks of pixels with their
+ * transposed masked row stores, the groups of output channel blocks, and
+ * small builders (aligned loads and stack slots, intrinsics, a 16 x 16
+ * transpose).  Each kernel keeps its own tile and inner loop.  Every helper
+ * emits the instructions, in the order, that the kernels emitted before
+ * they shared it: the objects stay the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -208,8 +210,27 @@ void tgt_taps_close(Cg *c, Taps *t)
 	tgt_loop_close(c, &t->lky);
 }
 
-void tgt_block_groups(Cg *c, int64_t OCB, int nb, void (*f)(Cg *c, void *k, int nb, LLVMValueRef ob0),
-                      void *k)
+void tgt_pool_taps_open(Cg *c, PoolTaps *t, const ConvPool *p, LLVMValueRef oy, LLVMValueRef ox)
+{
+	LLVMBuilderRef b = c->b;
+
+	LLVMValueRef ky = tgt_upto(c, &t->lky, p->kh);
+	t->iy = tgt_mad(c, oy, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
+	tgt_if_open(c, &t->fy, LLVMBuildICmp(b, LLVMIntULT, t->iy, tgt_cidx(c, p->ch), ""));
+	LLVMValueRef kx = tgt_upto(c, &t->lkx, p->kw);
+	t->ix = tgt_mad(c, ox, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
+	tgt_if_open(c, &t->fx, LLVMBuildICmp(b, LLVMIntULT, t->ix, tgt_cidx(c, p->cw), ""));
+}
+
+void tgt_pool_taps_close(Cg *c, PoolTaps *t)
+{
+	tgt_if_close(c, &t->fx);
+	tgt_loop_close(c, &t->lkx);
+	tgt_if_close(c, &t->fy);
+	tgt_loop_close(c, &t->lky);
+}
+
+void tgt_block_groups(Cg *c, int64_t OCB, int nb, TgtGroup f, void *k)
 {
 	Loop lg;
 	int64_t full = OCB / nb, rest = OCB % nb;
@@ -256,6 +277,71 @@ void tgt_int8_epilogue(Cg *c, int n, Epilogue *e)
 	tgt_epilogue_init(c, n, e);
 	if (e->acc64)
 		ICE("an int8 convolution with a 64-bit accumulator");
+}
+
+LLVMValueRef tgt_int8_open(Cg *c, int n, const Int8Open *o, Epilogue *e, Int8Consts *q, void *k)
+{
+	const Node *nd = &c->g->nodes[n];
+	char btag[32];
+
+	tgt_int8_epilogue(c, n, e);
+	o->weights(c, k, n);
+	snprintf(btag, sizeof btag, "b%s", o->tag);
+	q->bias = tgt_fold_bias(c, nd, o->lanes, (o->fold_zx ? e->in_zp : 0) + o->fold_add, btag, n);
+	tgt_requant_tables(c, n, c->g->vals[nd->in[1]].shape.d[0], o->lanes, o->tag, &q->mult, &q->shift,
+	                   &q->fm);
+	return tgt_alloca_al(c, o->scratch_t, o->scratch_n, o->scratch_align);
+}
+
+LLVMValueRef tgt_alloca_al(Cg *c, LLVMTypeRef t, int64_t n, unsigned align)
+{
+	LLVMValueRef p = tgt_alloca(c, t, n);
+
+	LLVMSetAlignment(p, align);
+	return p;
+}
+
+/* tgt_conv_batches with the groups' own state gk (the fill's is k). */
+static void batches(Cg *c, LLVMValueRef fn, const ConvGeo *g, LLVMValueRef *nbase, TgtFill fill,
+                    void *k, int64_t OCB, int nb, TgtGroup group, void *gk)
+{
+	Loop ln;
+	LLVMValueRef in = tgt_upto(c, &ln, g->N);
+
+	if (nbase)
+		*nbase = tgt_mad(c, in, g->OC, NULL);
+	fill(c, k, LLVMGetParam(fn, 0), in);
+	tgt_block_groups(c, OCB, nb, group, gk);
+	tgt_loop_close(c, &ln);
+}
+
+void tgt_conv_batches(Cg *c, LLVMValueRef fn, const ConvGeo *g, LLVMValueRef *nbase, TgtFill fill,
+                      int64_t OCB, int nb, TgtGroup group, void *k)
+{
+	batches(c, fn, g, nbase, fill, k, OCB, nb, group, k);
+}
+
+/* The group of tgt_conv_rows: its chunks with rs's stores. */
+typedef struct {
+	void *k;
+	int64_t np;
+	TgtTile tile;
+	const RowStore *rs;
+} RowGroups;
+
+static void row_group(Cg *c, void *v, int nb, LLVMValueRef ob0)
+{
+	const RowGroups *r = v;
+
+	tgt_chunks(c, r->k, nb, ob0, r->rs->P, r->rs->ch, r->np, r->tile, NULL, r->rs);
+}
+
+void tgt_conv_rows(Cg *c, LLVMValueRef fn, const ConvGeo *g, TgtFill fill, int64_t OCB, int nb, int64_t np,
+                   TgtTile tile, RowStore *rs, void *k)
+{
+	RowGroups r = {k, np, tile, rs};
+
+	batches(c, fn, g, &rs->nbase, fill, k, OCB, nb, row_group, &r);
 }
 
 void tgt_taps_dw(Cg *c, const DwTaps *t, int nb, LLVMValueRef ob0, const LLVMValueRef *base, int np,

@@ -147,12 +147,7 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	return d->K4 * 16 <= COL_MAX || tgt_decline(why, "im2col columns exceed 4 KiB");
 }
 
-int tgt_conv2d_smlad_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return conv_applies(c, nd, &d, why);
-}
+TGT_APPLIES(tgt_conv2d_smlad_applies, Geo, conv_applies)
 
 /* [OC2][K4][2][4] bytes, each word's bytes in the order k, k+2, k+1, k+3. */
 static LLVMValueRef conv_weights(Cg *c, const Node *nd, const Geo *d, int id)

@@ -409,9 +409,4 @@ void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	free(k.wv);
 }
 
-int tgt_conv2d_smlad_dw_applies(Cg *c, const Node *nd, const char **why)
-{
-	Dw d;
-
-	return dw_applies(c, nd, &d, why);
-}
+TGT_APPLIES(tgt_conv2d_smlad_dw_applies, Dw, dw_applies)

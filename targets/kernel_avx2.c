@@ -144,9 +144,37 @@ typedef struct {
 	LLVMTypeRef tubsw, twd, tms;
 	LLVMValueRef ones;             /* <16 x i16> of 1 */
 	LLVMValueRef lowest;           /* <16 x i8> of -128 */
-	LLVMValueRef w, bias, mult, shift, fm, s, y, st, nbase;
+	Int8Consts q;
+	LLVMValueRef w, s, y, st, nbase;
 	LLVMValueRef acc[NPIX][NBLK][2];
 } Kern;
+
+/* tgt_int8_open's weights: the kernel's intrinsics, then its packed
+ * weights. */
+static void prepare(Cg *c, void *kv, int n)
+{
+	Kern *k = kv;
+
+	LLVMTypeRef tb32 = LLVMVectorType(c->ti8, 32), th16 = LLVMVectorType(c->ti16, 16);
+	LLVMTypeRef pb[2] = {tb32, tb32}, ph[2] = {th16, th16};
+	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
+	LLVMValueRef one[16];
+
+	k->tubsw = LLVMFunctionType(th16, pb, 2, 0);
+	k->ubsw = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.ub.sw", k->tubsw);
+	k->twd = LLVMFunctionType(k->tv, ph, 2, 0);
+	k->wd = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->twd);
+	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
+	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
+	for (int i = 0; i < 16; i++)
+		one[i] = LLVMConstInt(c->ti16, 1, 0);
+	k->ones = LLVMConstVector(one, 16);
+	for (int i = 0; i < 16; i++)
+		one[i] = LLVMConstInt(c->ti8, 0x80, 0);
+	k->lowest = LLVMConstVector(one, 16);
+	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
+	k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
+}
 
 /* The 4 bytes at element off of the scratch, broadcast to 8 lanes, as the
  * dot product's unsigned operand. */
@@ -244,11 +272,11 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef lo, LLVMValueRef hi, 
 	for (int l = 0; l < 16; l++)
 		lanes[l] = tgt_c32(c, l);
 	a = LLVMBuildShuffleVector(c->b, lo, hi, LLVMConstVector(lanes, 16), "");
-	if (k->fm)
-		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
+	if (k->q.fm)
+		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16), &k->e.rq);
 	else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->mult, ob), 16),
-		                tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->shift, ob), 16), &k->e.rq);
+		r = tgt_requant(c, a, tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->q.mult, ob), 16),
+		                tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->q.shift, ob), 16), &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -264,7 +292,7 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < 2; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
+			LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias,
 			                                             tgt_mad(c, ob, 2, tgt_cidx(c, h))), 16);
 			for (int i = 0; i < NPIX; i++)
 				LLVMBuildStore(b, bv, k->acc[i][j][h]);
@@ -384,8 +412,9 @@ static void tiles(Cg *c, void *k, int nb, LLVMValueRef ob0)
 
 /* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
  * then x xor 0x80 at the input's positions; as i16 for path (b). */
-static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
+static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef te = d->es == 2 ? c->ti16 : c->ti8;
@@ -407,65 +436,26 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	tgt_scratch_close(c, &sc);
 }
 
-static void declare_intrinsics(Cg *c, Kern *k)
-{
-	LLVMTypeRef tb32 = LLVMVectorType(c->ti8, 32), th16 = LLVMVectorType(c->ti16, 16);
-	LLVMTypeRef pb[2] = {tb32, tb32}, ph[2] = {th16, th16};
-	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
-	LLVMValueRef one[16];
-
-	k->tubsw = LLVMFunctionType(th16, pb, 2, 0);
-	k->ubsw = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.ub.sw", k->tubsw);
-	k->twd = LLVMFunctionType(k->tv, ph, 2, 0);
-	k->wd = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->twd);
-	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
-	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
-	for (int i = 0; i < 16; i++)
-		one[i] = LLVMConstInt(c->ti16, 1, 0);
-	k->ones = LLVMConstVector(one, 16);
-	for (int i = 0; i < 16; i++)
-		one[i] = LLVMConstInt(c->ti8, 0x80, 0);
-	k->lowest = LLVMConstVector(one, 16);
-	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
-}
-
 void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 {
-	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k = {.d = &d};
-	Loop ln;
+	Kern k = {.d = &d,
+	          .tv = LLVMVectorType(c->ti32, 8),
+	          .tv16 = LLVMVectorType(c->ti32, 16),
+	          .tb = LLVMVectorType(c->ti8, 16),
+	          .th = LLVMVectorType(c->ti8, 8)};
 
-	applies(c, nd, &d, NULL); /* the chooser took the node */
-	tgt_int8_epilogue(c, n, &k.e);
-	k.tv = LLVMVectorType(c->ti32, 8);
-	k.tv16 = LLVMVectorType(c->ti32, 16);
-	k.tb = LLVMVectorType(c->ti8, 16);
-	k.th = LLVMVectorType(c->ti8, 8);
-	declare_intrinsics(c, &k);
-	k.w = pack_weights(c, nd, &d, n);
-	k.bias = tgt_fold_bias(c, nd, d.OCB * 16, 128 + k.e.in_zp, "bavx2", n);
-	tgt_requant_tables(c, n, d.cg.OC, d.OCB * 16, "avx2", &k.mult, &k.shift, &k.fm);
-	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp * d.es);
-	LLVMSetAlignment(k.s, 32);
-	k.st = tgt_alloca(c, k.tb, 16 * NBLK);
-	LLVMSetAlignment(k.st, 32);
+	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
+	/* x xor 0x80 is x + 128 unsigned: the bias folds zx + 128 */
+	Int8Open o = {"avx2", d.OCB * 16, 1, 128, prepare, c->ti8, d.Hp * d.Wp * d.Cp * d.es, 32};
+	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
+	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 32);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			for (int h = 0; h < 2; h++)
 				k.acc[i][j][h] = tgt_alloca(c, k.tv, 1);
 	k.y = LLVMGetParam(fn, 1);
-
-	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
-	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
-	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	tgt_block_groups(c, d.OCB, NBLK, tiles, &k);
-	tgt_loop_close(c, &ln);
+	tgt_conv_batches(c, fn, &d.cg, &k.nbase, fill_scratch, d.OCB, NBLK, tiles, &k);
 }
 
-int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
-}
+TGT_APPLIES(tgt_conv2d_avx2_applies, Geo, applies)

@@ -156,7 +156,7 @@ typedef struct {
 	LLVMTypeRef tv;     /* <L x float> */
 	LLVMValueRef mstore; /* llvm.masked.store of tv */
 	LLVMTypeRef tms;
-	LLVMValueRef w, bias, s, st, y, nbase;
+	LLVMValueRef w, bias, s, st;
 	LLVMValueRef acc[NPIX_MAX][NBLK_MAX];
 	LLVMValueRef m[NPIX_MAX][NBLK_MAX], seen[NPIX_MAX]; /* the pool's maxima */
 } Kern;
@@ -338,20 +338,10 @@ static void transpose(Cg *c, LLVMValueRef *v, int L)
 	}
 }
 
-/* Every chunk of L pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, void *kv, int nb, LLVMValueRef ob0)
+/* The zero-padded [C][Hp][Wp] copy of batch element in. */
+static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 {
 	Kern *k = kv;
-	const Geo *d = k->d;
-	RowStore rs = {d->L, d->P, d->ch, d->cg.OC, c->tf32, k->tms, k->tv, k->mstore, k->y,
-	               k->nbase, k->st, 4, NBLK_MAX, transpose};
-
-	tgt_chunks(c, k, nb, ob0, d->P, d->ch, d->np, tile, NULL, &rs);
-}
-
-/* The zero-padded [C][Hp][Wp] copy of batch element in. */
-static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
-{
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	Loop lc, lh;
@@ -367,8 +357,10 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	tgt_loop_close(c, &lc);
 }
 
+/* The kernel's vector type and its masked store. */
 static void declare_mstore(Cg *c, Kern *k)
 {
+	k->tv = LLVMVectorType(c->tf32, (unsigned)k->d->L);
 	LLVMTypeRef ms[4] = {k->tv, c->tptr, c->ti32, LLVMVectorType(c->ti1, (unsigned)k->d->L)};
 	const char *name = k->d->L == 16 ? "llvm.masked.store.v16f32.p0" : "llvm.masked.store.v8f32.p0";
 
@@ -380,22 +372,17 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k = {.d = &d};
-	Loop ln;
+	Kern k = {.d = &d, .act = nd->a.act};
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
-	k.act = nd->a.act;
-	k.tv = LLVMVectorType(c->tf32, (unsigned)d.L);
 	declare_mstore(c, &k);
 	if (d.L == 16) /* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
 		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
 		                        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = pack_bias(c, nd, &d, n);
-	k.s = tgt_alloca(c, c->tf32, d.cg.C * d.Hp * d.Wp);
-	LLVMSetAlignment(k.s, 64);
-	k.st = tgt_alloca(c, k.tv, d.L * NBLK_MAX);
-	LLVMSetAlignment(k.st, 64);
+	k.s = tgt_alloca_al(c, c->tf32, d.cg.C * d.Hp * d.Wp, 64);
+	k.st = tgt_alloca_al(c, k.tv, d.L * NBLK_MAX, 64);
 	if (d.ch < d.L) /* rows ch .. L-1 are transposed, never stored: defined */
 		LLVMBuildMemSet(c->b, k.st, LLVMConstInt(c->ti8, 0, 0),
 		                tgt_cidx(c, (int64_t)d.L * NBLK_MAX * d.L * 4), 64);
@@ -404,18 +391,10 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.m[i][j] = tgt_alloca(c, k.tv, 1);
 	for (int i = 0; i < d.np; i++)
 		k.seen[i] = tgt_alloca(c, c->ti1, 1);
-	k.y = LLVMGetParam(fn, 1);
-
-	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
-	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
-	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	tgt_block_groups(c, d.OCB, d.nb, tiles, &k);
-	tgt_loop_close(c, &ln);
+	/* the chunks of ch pixels: their L rows stored from registers */
+	RowStore rs = {d.L, d.P, d.ch, d.cg.OC, c->tf32, k.tms, k.tv, k.mstore, LLVMGetParam(fn, 1),
+	               NULL, k.st, 4, NBLK_MAX, transpose};
+	tgt_conv_rows(c, fn, &d.cg, fill_scratch, d.OCB, d.nb, d.np, tile, &rs, &k);
 }
 
-int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
-}
+TGT_APPLIES(tgt_conv2d_f32_applies, Geo, applies)

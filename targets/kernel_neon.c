@@ -130,9 +130,28 @@ typedef struct {
 	LLVMTypeRef tv, tb, th; /* <4 x i32>, <16 x i8>, <4 x i16> */
 	LLVMValueRef mac;       /* sdot or smull */
 	LLVMTypeRef tmac;
-	LLVMValueRef w, bias, mult, shift, fm, s, y, dummy, nbase;
+	Int8Consts q;
+	LLVMValueRef w, s, y, dummy, nbase;
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
+
+/* tgt_int8_open's weights: the kernel's intrinsics, then its packed
+ * weights. */
+static void prepare(Cg *c, void *kv, int n)
+{
+	Kern *k = kv;
+
+	if (k->d->dot) {
+		LLVMTypeRef ps[3] = {k->tv, k->tb, k->tb};
+		k->tmac = LLVMFunctionType(k->tv, ps, 3, 0);
+		k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.sdot.v4i32.v16i8", k->tmac);
+	} else {
+		LLVMTypeRef ps[2] = {k->th, k->th};
+		k->tmac = LLVMFunctionType(k->tv, ps, 2, 0);
+		k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.smull.v4i32", k->tmac);
+	}
+	k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
+}
 
 static LLVMValueRef splat(Cg *c, LLVMValueRef v, LLVMTypeRef tvec)
 {
@@ -308,12 +327,12 @@ static LLVMValueRef requant_fixed(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef
 /* The requantized 4 channels of block ob from accumulator a, as i32. */
 static LLVMValueRef requant4(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 {
-	if (k->fm)
+	if (k->q.fm)
 		return tgt_requant_float(c, a, tgt_load_al(c, LLVMVectorType(c->tf32, 4),
-		                                       tgt_gep(c, LLVMVectorType(c->tf32, 4), k->fm, ob), 16),
+		                                       tgt_gep(c, LLVMVectorType(c->tf32, 4), k->q.fm, ob), 16),
 		                         &k->e.rq);
-	return requant_fixed(c, k, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
-	                     tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16));
+	return requant_fixed(c, k, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
+	                     tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16));
 }
 
 /* A shuffle mask of n lanes from idx. */
@@ -397,7 +416,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 	for (int i = 0; i < NPIX; i++)
 		base[i] = tgt_scratch_pixel(c, &k->d->cg, k->d->Wp, k->d->Cp, LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), ""));
 	for (int j = 0; j < NBLK; j++) {
-		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, tgt_mad(c, og, NBLK, tgt_cidx(c, j))), 16);
+		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias, tgt_mad(c, og, NBLK, tgt_cidx(c, j))), 16);
 		for (int i = 0; i < NPIX; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
@@ -429,19 +448,6 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	tgt_scratch_close(c, &sc);
 }
 
-static void declare_mac(Cg *c, Kern *k)
-{
-	if (k->d->dot) {
-		LLVMTypeRef ps[3] = {k->tv, k->tb, k->tb};
-		k->tmac = LLVMFunctionType(k->tv, ps, 3, 0);
-		k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.sdot.v4i32.v16i8", k->tmac);
-	} else {
-		LLVMTypeRef ps[2] = {k->th, k->th};
-		k->tmac = LLVMFunctionType(k->tv, ps, 2, 0);
-		k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.smull.v4i32", k->tmac);
-	}
-}
-
 /* Every tile of batch element in: channel groups outside, pixels inside
  * (the group's weights stay in cache while the input streams). */
 static void tiles(Cg *c, Kern *k)
@@ -469,29 +475,21 @@ static void pool_out(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, int32_t zp
 	const ConvPool *p = &d->cg.pool;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef m = tgt_alloca(c, c->ti8, 1), any = tgt_alloca(c, c->ti1, 1);
-	Loop lc, ly, lx, lky, lkx;
-	If fy, fx;
+	Loop lc, ly, lx;
+	PoolTaps t;
 
 	LLVMValueRef oc = tgt_upto(c, &lc, d->cg.OC);
 	LLVMValueRef oy = tgt_upto(c, &ly, p->oh);
 	LLVMValueRef ox = tgt_upto(c, &lx, p->ow);
 	LLVMBuildStore(b, LLVMConstInt(c->ti8, (unsigned long long)-128, 1), m);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), any);
-	LLVMValueRef ky = tgt_upto(c, &lky, p->kh);
-	LLVMValueRef iy = tgt_mad(c, oy, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
-	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, p->ch), ""));
-	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
-	LLVMValueRef ix = tgt_mad(c, ox, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
-	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, p->cw), ""));
-	LLVMValueRef v = tgt_load(c, c->ti8, k->y, tgt_mad(c, tgt_mad(c, oc, p->ch, iy), p->cw, ix));
+	tgt_pool_taps_open(c, &t, p, oy, ox);
+	LLVMValueRef v = tgt_load(c, c->ti8, k->y, tgt_mad(c, tgt_mad(c, oc, p->ch, t.iy), p->cw, t.ix));
 	LLVMValueRef old = LLVMBuildLoad2(b, c->ti8, m, "");
 	/* every byte is >= -128: starting there, the max of the taps is exact */
 	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, old, ""), v, old, ""), m);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 1, 0), any);
-	tgt_if_close(c, &fx);
-	tgt_loop_close(c, &lkx);
-	tgt_if_close(c, &fy);
-	tgt_loop_close(c, &lky);
+	tgt_pool_taps_close(c, &t);
 	LLVMValueRef r = LLVMBuildSelect(b, LLVMBuildLoad2(b, c->ti1, any, ""), LLVMBuildLoad2(b, c->ti8, m, ""),
 	                                 LLVMConstInt(c->ti8, (unsigned long long)zp, 1), "");
 	LLVMValueRef at = tgt_mad(c, tgt_mad(c, LLVMBuildNSWAdd(b, tgt_mad(c, in, d->cg.OC, NULL), oc, ""), p->oh, oy), p->ow, ox);
@@ -505,29 +503,23 @@ void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k = {.d = &d};
+	Kern k = {.d = &d,
+	          .tv = LLVMVectorType(c->ti32, 4),
+	          .tb = LLVMVectorType(c->ti8, 16),
+	          .th = LLVMVectorType(c->ti16, 4)};
 	Loop ln;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
-	tgt_int8_epilogue(c, n, &k.e);
-	k.tv = LLVMVectorType(c->ti32, 4);
-	k.tb = LLVMVectorType(c->ti8, 16);
-	k.th = LLVMVectorType(c->ti16, 4);
-	declare_mac(c, &k);
-	k.w = pack_weights(c, nd, &d, n);
-	k.bias = tgt_fold_bias(c, nd, d.OG * OCG, d.dot ? k.e.in_zp : 0, "bneon", n);
-	tgt_requant_tables(c, n, d.cg.OC, d.OG * OCG, "neon", &k.mult, &k.shift, &k.fm);
-	k.s = tgt_alloca(c, d.dot ? c->ti8 : c->ti16, d.Hp * d.Wp * d.Cp);
-	LLVMSetAlignment(k.s, 16);
+	/* sdot multiplies x itself (the bias folds zx), smlal x - zx */
+	Int8Open o = {"neon", d.OG * OCG, d.dot, 0, prepare, d.dot ? c->ti8 : c->ti16, d.Hp * d.Wp * d.Cp, 16};
+	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	k.dummy = tgt_alloca(c, c->ti32, 1);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
 	k.y = LLVMGetParam(fn, 1);
-	if (d.pool) {
-		k.y = tgt_alloca(c, c->ti8, d.cg.OC * d.P);
-		LLVMSetAlignment(k.y, 16);
-	}
+	if (d.pool)
+		k.y = tgt_alloca_al(c, c->ti8, d.cg.OC * d.P, 16);
 
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	k.nbase = d.pool ? tgt_cidx(c, 0) : tgt_mad(c, in, d.cg.OC, NULL);
@@ -538,9 +530,4 @@ void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 	tgt_loop_close(c, &ln);
 }
 
-int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
-}
+TGT_APPLIES(tgt_conv2d_neon_applies, Geo, applies)

@@ -102,11 +102,28 @@ typedef struct {
 	LLVMTypeRef tv, th, tb; /* <16 x i32>, <16 x i16>, <16 x i8> */
 	LLVMValueRef sstore;    /* llvm.experimental.vp.strided.store */
 	LLVMTypeRef tss;
-	LLVMValueRef w, bias, mult, shift, fm, s, y, nbase;
+	Int8Consts q;
+	LLVMValueRef w, s, y, nbase;
 	LLVMValueRef out, cbuf, best; /* pooled: y, the conv output buffer, a max */
 	LLVMValueRef in;               /* the batch element */
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
+
+/* tgt_int8_open's weights: the kernel's intrinsics, then its packed
+ * weights. */
+static void prepare(Cg *c, void *kv, int n)
+{
+	Kern *k = kv;
+
+	LLVMTypeRef ps[5] = {k->tb, c->tptr, c->tidx, LLVMVectorType(c->ti1, LANES), c->ti32};
+	const char *name = LLVMGetIntTypeWidth(c->tidx) == 64
+	                   ? "llvm.experimental.vp.strided.store.v16i8.p0.i64"
+	                   : "llvm.experimental.vp.strided.store.v16i8.p0.i32";
+
+	k->tss = LLVMFunctionType(c->tvoid, ps, 5, 0);
+	k->sstore = tgt_intrinsic(c, name, k->tss);
+	k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
+}
 
 /* The scratch byte at off as an i16 splat widened to <16 x i32>: the form
  * LLVM matches as the scalar operand of vwmacc.vx. */
@@ -176,12 +193,12 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 {
 	LLVMValueRef r;
 
-	if (k->fm) {
+	if (k->q.fm) {
 		LLVMTypeRef tf = LLVMVectorType(c->tf32, LANES);
-		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->fm, ob), 16), &k->e.rq);
+		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16), &k->e.rq);
 	} else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16), &k->e.rq);
+		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
+		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16), &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -216,7 +233,7 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 	}
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, ob), 16);
+		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias, ob), 16);
 		for (int i = 0; i < NPIX; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
@@ -251,8 +268,8 @@ static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in
 	const Geo *d = k->d;
 	const ConvPool *p = &d->cg.pool;
 	LLVMBuilderRef b = c->b;
-	Loop lr, loy, lox, lky, lkx;
-	If fy, fx;
+	Loop lr, loy, lox;
+	PoolTaps t;
 	LLVMValueRef oc0 = tgt_mad(c, ob0, LANES, NULL);
 	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->cg.OC), oc0, "");
 	LLVMValueRef all = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, nb * LANES), "");
@@ -264,19 +281,11 @@ static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in
 	LLVMValueRef ox = tgt_upto(c, &lox, p->ow);
 
 	LLVMBuildStore(b, tgt_c32(c, -1000), k->best);
-	LLVMValueRef ky = tgt_upto(c, &lky, p->kh);
-	LLVMValueRef iy = tgt_mad(c, oy, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
-	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, p->ch), ""));
-	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
-	LLVMValueRef ix = tgt_mad(c, ox, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
-	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, p->cw), ""));
-	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->cbuf, tgt_mad(c, iy, p->cw, LLVMBuildNSWAdd(b, plane, ix, ""))), c->ti32, "");
+	tgt_pool_taps_open(c, &t, p, oy, ox);
+	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->cbuf, tgt_mad(c, t.iy, p->cw, LLVMBuildNSWAdd(b, plane, t.ix, ""))), c->ti32, "");
 	LLVMValueRef m = LLVMBuildLoad2(b, c->ti32, k->best, "");
 	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, m, ""), v, m, ""), k->best);
-	tgt_if_close(c, &fx);
-	tgt_loop_close(c, &lkx);
-	tgt_if_close(c, &fy);
-	tgt_loop_close(c, &lky);
+	tgt_pool_taps_close(c, &t);
 	LLVMValueRef m2 = LLVMBuildLoad2(b, c->ti32, k->best, "");
 	LLVMValueRef none = LLVMBuildICmp(b, LLVMIntSLT, m2, tgt_c32(c, -128), "");
 	LLVMValueRef res = LLVMBuildSelect(b, none, tgt_c32(c, k->e.rq.zp), m2, "");
@@ -306,11 +315,14 @@ static void group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 
 /* The padded NHWC scratch copy of batch element in: zx everywhere, then x
  * at the input's positions. */
-static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
+static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	ScratchCopy sc;
+
+	k->in = in; /* for group */
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 1),
 	                tgt_cidx(c, d->Hp * d->Wp * d->Cp), 16);
@@ -319,35 +331,18 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	tgt_scratch_close(c, &sc);
 }
 
-static void declare_store(Cg *c, Kern *k)
-{
-	LLVMTypeRef ps[5] = {k->tb, c->tptr, c->tidx, LLVMVectorType(c->ti1, LANES), c->ti32};
-	const char *name = LLVMGetIntTypeWidth(c->tidx) == 64
-	                   ? "llvm.experimental.vp.strided.store.v16i8.p0.i64"
-	                   : "llvm.experimental.vp.strided.store.v16i8.p0.i32";
-
-	k->tss = LLVMFunctionType(c->tvoid, ps, 5, 0);
-	k->sstore = tgt_intrinsic(c, name, k->tss);
-}
-
 void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 {
-	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k = {.d = &d};
-	Loop ln;
+	Kern k = {.d = &d,
+	          .tv = LLVMVectorType(c->ti32, LANES),
+	          .th = LLVMVectorType(c->ti16, LANES),
+	          .tb = LLVMVectorType(c->ti8, LANES)};
 
-	applies(c, nd, &d, NULL); /* the chooser took the node */
-	tgt_int8_epilogue(c, n, &k.e);
-	k.tv = LLVMVectorType(c->ti32, LANES);
-	k.th = LLVMVectorType(c->ti16, LANES);
-	k.tb = LLVMVectorType(c->ti8, LANES);
-	declare_store(c, &k);
-	k.w = pack_weights(c, nd, &d, n);
-	k.bias = tgt_fold_bias(c, nd, d.OCB * LANES, k.e.in_zp, "brvv", n);
-	tgt_requant_tables(c, n, d.cg.OC, d.OCB * LANES, "rvv", &k.mult, &k.shift, &k.fm);
-	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp);
-	LLVMSetAlignment(k.s, 16);
+	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
+	/* the kernel multiplies x itself: the bias folds zx */
+	Int8Open o = {"rvv", d.OCB * LANES, 1, 0, prepare, c->ti8, d.Hp * d.Wp * d.Cp, 16};
+	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
@@ -356,17 +351,7 @@ void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 		k.cbuf = tgt_alloca(c, c->ti8, NBLK * LANES * d.P);
 		k.best = tgt_alloca(c, c->ti32, 1);
 	}
-
-	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
-	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	k.in = in;
-	tgt_block_groups(c, d.OCB, NBLK, group, &k);
-	tgt_loop_close(c, &ln);
+	tgt_conv_batches(c, fn, &d.cg, NULL, fill_scratch, d.OCB, NBLK, group, &k);
 }
 
-int tgt_conv2d_rvv_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
-}
+TGT_APPLIES(tgt_conv2d_rvv_applies, Geo, applies)

@@ -190,11 +190,30 @@ typedef struct {
 	LLVMTypeRef tdp;
 	LLVMValueRef mstore;
 	LLVMTypeRef tms;
-	LLVMValueRef w, bias, mult, shift, fm, s, y, st, nbase;
+	Int8Consts q;
+	LLVMValueRef w, s, st;
 	LLVMValueRef mx[NPIX][NBLK]; /* a fused pool: the window's max accumulators */
 	LLVMValueRef imin[16];       /* 16 x INT32_MIN */
 	LLVMValueRef acc[NPIX][NBLK];
 } Kern;
+
+/* tgt_int8_open's weights: the kernel's constants and intrinsics, then its
+ * packed weights. */
+static void prepare(Cg *c, void *kv, int n)
+{
+	Kern *k = kv;
+
+	for (int i = 0; i < 16; i++)
+		k->imin[i] = LLVMConstInt(c->ti32, (unsigned long long)(uint32_t)INT32_MIN, 1);
+	LLVMTypeRef ps[3] = {k->tv, k->tv, k->tv};
+	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
+
+	k->tdp = LLVMFunctionType(k->tv, ps, 3, 0);
+	k->dpbusd = tgt_intrinsic(c, "llvm.x86.avx512.vpdpbusd.512", k->tdp);
+	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
+	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
+	k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
+}
 
 /* The 4 bytes at s + off, broadcast to 16 lanes. */
 static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
@@ -261,13 +280,13 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 {
 	LLVMValueRef r;
 
-	if (k->fm)
+	if (k->q.fm)
 		r = tgt_requant_float(c, a, tgt_load_al(c, LLVMVectorType(c->tf32, 16),
-		                                    tgt_gep(c, LLVMVectorType(c->tf32, 16), k->fm, ob), 16),
+		                                    tgt_gep(c, LLVMVectorType(c->tf32, 16), k->q.fm, ob), 16),
 		                      &k->e.rq);
 	else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->mult, ob), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->shift, ob), 16), &k->e.rq);
+		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
+		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16), &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -298,7 +317,7 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	LLVMBuilderRef b = c->b;
 
 	for (int j = 0; j < nb; j++) {
-		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias,
+		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias,
 		                                             LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "")), 16);
 		for (int i = 0; i < d->np; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
@@ -356,21 +375,11 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	store_rows(c, k, nb, ob0, k->mx, row0);
 }
 
-/* Every chunk of ch pixels for the nb blocks starting at block ob0. */
-static void tiles(Cg *c, void *kv, int nb, LLVMValueRef ob0)
-{
-	Kern *k = kv;
-	const Geo *d = k->d;
-	RowStore rs = {16, d->P, d->ch, d->cg.OC, c->ti8, k->tms, k->tb, k->mstore, k->y,
-	               k->nbase, k->st, 1, NBLK, NULL};
-
-	tgt_chunks(c, k, nb, ob0, d->P, d->ch, d->np, tile, NULL, &rs);
-}
-
 /* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
  * then x xor 0x80 at the input's positions. */
-static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
+static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 {
+	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	ScratchCopy sc;
@@ -383,60 +392,31 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	tgt_scratch_close(c, &sc);
 }
 
-static void declare_intrinsics(Cg *c, Kern *k)
-{
-	LLVMTypeRef ps[3] = {k->tv, k->tv, k->tv};
-	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
-
-	k->tdp = LLVMFunctionType(k->tv, ps, 3, 0);
-	k->dpbusd = tgt_intrinsic(c, "llvm.x86.avx512.vpdpbusd.512", k->tdp);
-	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
-	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
-}
-
 void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 {
-	const Node *nd = &c->g->nodes[n];
-	LLVMContextRef ctx = c->ctx;
 	Geo d;
-	Kern k = {.d = &d};
-	Loop ln;
+	Kern k = {.d = &d,
+	          .tv = LLVMVectorType(c->ti32, 16),
+	          .tb = LLVMVectorType(c->ti8, 16)};
 
-	applies(c, nd, &d, NULL); /* the chooser took the node */
-	tgt_int8_epilogue(c, n, &k.e);
-	k.tv = LLVMVectorType(c->ti32, 16);
-	k.tb = LLVMVectorType(c->ti8, 16);
-	for (int i = 0; i < 16; i++)
-		k.imin[i] = LLVMConstInt(c->ti32, (unsigned long long)(uint32_t)INT32_MIN, 1);
-	declare_intrinsics(c, &k);
+	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
 	/* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-	                        LLVMCreateStringAttribute(ctx, "min-legal-vector-width", 22, "512", 3));
-	k.w = pack_weights(c, nd, &d, n);
-	k.bias = tgt_fold_bias(c, nd, d.OCB * 16, 128 + k.e.in_zp, "bvnni", n);
-	tgt_requant_tables(c, n, d.cg.OC, d.OCB * 16, "vnni", &k.mult, &k.shift, &k.fm);
-	/* + 4: a row-taps group may read up to 3 bytes past the last row */
-	k.s = tgt_alloca(c, c->ti8, d.Hp * d.Wp * d.Cp + 4);
-	LLVMSetAlignment(k.s, 64);
-	k.st = tgt_alloca(c, k.tb, 16 * NBLK);
-	LLVMSetAlignment(k.st, 64);
+	                        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
+	/* x xor 0x80 is x + 128 unsigned: the bias folds zx + 128; + 4 in the
+	 * scratch: a row-taps group may read up to 3 bytes past the last row */
+	Int8Open o = {"vnni", d.OCB * 16, 1, 128, prepare, c->ti8, d.Hp * d.Wp * d.Cp + 4, 64};
+	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
+	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 64);
 	if (d.ch < 16) /* rows ch .. 15 are transposed, never stored: defined */
 		LLVMBuildMemSet(c->b, k.st, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, 16 * NBLK * 16), 64);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.mx[i][j] = tgt_alloca(c, k.tv, 1);
-	k.y = LLVMGetParam(fn, 1);
-
-	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
-	k.nbase = tgt_mad(c, in, d.cg.OC, NULL);
-	fill_scratch(c, &k, LLVMGetParam(fn, 0), in);
-	tgt_block_groups(c, d.OCB, d.nb, tiles, &k);
-	tgt_loop_close(c, &ln);
+	/* the chunks of ch pixels: their 16 rows stored from registers */
+	RowStore rs = {16, d.P, d.ch, d.cg.OC, c->ti8, k.tms, k.tb, k.mstore, LLVMGetParam(fn, 1),
+	               NULL, k.st, 1, NBLK, NULL};
+	tgt_conv_rows(c, fn, &d.cg, fill_scratch, d.OCB, d.nb, d.np, tile, &rs, &k);
 }
 
-int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why)
-{
-	Geo d;
-
-	return applies(c, nd, &d, why);
-}
+TGT_APPLIES(tgt_conv2d_vnni_applies, Geo, applies)

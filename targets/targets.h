@@ -296,6 +296,15 @@ typedef struct TgtKernel {
 	void (*emit)(Cg *c, int n, LLVMValueRef fn);
 } TgtKernel;
 
+/* A kernel's exported applies_more, name, from its static applies(c, nd,
+ * &geo, why) that fills a Geo (its own geometry type) the chooser drops. */
+#define TGT_APPLIES(name, Geo, applies) \
+	int name(Cg *c, const Node *nd, const char **why) \
+	{ \
+		Geo d; \
+		return applies(c, nd, &d, why); \
+	}
+
 /* For applies_more: declines with reason r. */
 static inline int tgt_decline(const char **why, const char *r)
 {
@@ -415,6 +424,17 @@ typedef struct {
 } Taps;
 LLVMValueRef tgt_taps_open(Cg *c, Taps *t, const ConvGeo *g, int64_t nkx, int64_t Wp, int64_t Cp);
 void tgt_taps_close(Cg *c, Taps *t);
+/* The in-bound taps of a fused pool's window at pooled pixel (oy, ox): the
+ * loops over ky < kh, kx < kw with the conv output pixel (iy, ix) of the
+ * tap, inside it (ch x cw) only; the tap's code follows until
+ * tgt_pool_taps_close. */
+typedef struct {
+	Loop lky, lkx;
+	If fy, fx;
+	LLVMValueRef iy, ix;
+} PoolTaps;
+void tgt_pool_taps_open(Cg *c, PoolTaps *t, const ConvPool *p, LLVMValueRef oy, LLVMValueRef ox);
+void tgt_pool_taps_close(Cg *c, PoolTaps *t);
 
 /* Depthwise taps (channels in lanes): for ky, kx and each block j < nb
  * from ob0, wv = the block's weight vector at the tap (type tw, aligned to
@@ -433,11 +453,48 @@ void tgt_taps_dw(Cg *c, const DwTaps *t, int nb, LLVMValueRef ob0, const LLVMVal
                  TgtDwMac mac, void *k);
 /* The output channel blocks OCB in groups of nb: f(c, k, nb, ob0) inside a
  * loop over the whole groups, then f(c, k, OCB % nb, ...) for the rest. */
-void tgt_block_groups(Cg *c, int64_t OCB, int nb, void (*f)(Cg *c, void *k, int nb, LLVMValueRef ob0),
-                      void *k);
+typedef void (*TgtGroup)(Cg *c, void *k, int nb, LLVMValueRef ob0);
+void tgt_block_groups(Cg *c, int64_t OCB, int nb, TgtGroup f, void *k);
+/* A conv kernel's batch loop, the end of its emit: for each batch element
+ * in of g->N, *nbase = in * g->OC (when nbase is not NULL: the first output
+ * channel's row), fill(c, k, x, in) copies it from x (fn's parameter 0) into
+ * the kernel's scratch, then the blocks of tgt_block_groups(OCB, nb, group).
+ * k is the kernel's state. */
+typedef void (*TgtFill)(Cg *c, void *k, LLVMValueRef x, LLVMValueRef in);
+void tgt_conv_batches(Cg *c, LLVMValueRef fn, const ConvGeo *g, LLVMValueRef *nbase, TgtFill fill,
+                      int64_t OCB, int nb, TgtGroup group, void *k);
+/* The same for a kernel whose groups are tgt_chunks of rs->ch of the
+ * rs->P pixels, tiles of np, that store rs's rows (store NULL); rs->nbase
+ * is set for each batch element. */
+void tgt_conv_rows(Cg *c, LLVMValueRef fn, const ConvGeo *g, TgtFill fill, int64_t OCB, int nb, int64_t np,
+                   TgtTile tile, RowStore *rs, void *k);
 
 /* tgt_epilogue_init for an int8 kernel, whose accumulator is i32. */
 void tgt_int8_epilogue(Cg *c, int n, Epilogue *e);
+/* The opening the int8 kernels (kernel_avx2, _x86, _neon, _rvv.c) share,
+ * in the order of the globals it makes: the epilogue e of node n
+ * (tgt_int8_epilogue), weights(c, k, n) (the kernel's own intrinsics
+ * and packed weights), then q: the folded bias NAME.b<tag><n>
+ * (tgt_fold_bias with k = x's zero point when fold_zx, plus fold_add) and
+ * the requant tables of tag (tgt_requant_tables), lanes entries each (the
+ * output channels padded to whole blocks).  Returns the padded scratch:
+ * scratch_n elements of scratch_t aligned to scratch_align.  k is the
+ * kernel's state. */
+typedef struct {
+	LLVMValueRef bias, mult, shift, fm;
+} Int8Consts;
+typedef struct {
+	const char *tag; /* "avx2": NAME.bavx2<n>, NAME.mavx2<n>, ... */
+	int64_t lanes;
+	int fold_zx, fold_add;
+	void (*weights)(Cg *c, void *k, int n);
+	LLVMTypeRef scratch_t;
+	int64_t scratch_n;
+	unsigned scratch_align;
+} Int8Open;
+LLVMValueRef tgt_int8_open(Cg *c, int n, const Int8Open *o, Epilogue *e, Int8Consts *q, void *k);
+/* tgt_alloca aligned to align (a scratch buffer). */
+LLVMValueRef tgt_alloca_al(Cg *c, LLVMTypeRef t, int64_t n, unsigned align);
 /* The function name of type t in the module, declared if not yet (an
  * intrinsic). */
 LLVMValueRef tgt_intrinsic(Cg *c, const char *name, LLVMTypeRef t);
