@@ -4,8 +4,8 @@
  * LLVM vectorizes the generic loop nest (lower_conv.c) to smull/saddw at
  * best and never forms sdot, so this file emits the multiply-accumulates
  * itself.  It takes int8 convolutions with one group or depthwise (below)
- * and an i32 bias (or none); tgt_lower_conv2d falls back to its generic
- * loops for the rest.
+ * and an i32 bias (or none); the chooser (kernels.c) falls back
+ * to the generic loops for the rest.
  * Both variants share the structure of kernel_x86.c: a padded NHWC copy of
  * one batch element's input on the stack (at most SCRATCH_MAX bytes, larger
  * inputs are declined), weights repacked at compile time, register tiles of

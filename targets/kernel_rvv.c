@@ -1,8 +1,8 @@
 /* kernel_rvv.c — the int8 conv2d kernel for RISC-V with the V extension.
  *
  * It takes int8 convolutions with one group, or depthwise (groups = C = OC),
- * with an i32 bias (or none), on a RISC-V target with V; tgt_lower_conv2d
- * falls back to its generic loop nest for everything else.  The code is
+ * with an i32 bias (or none), on a RISC-V target with V; the chooser
+ * (kernels.c) falls back to the generic loop nest for everything else.  The code is
  * plain fixed-length LLVM vectors of 16 lanes: V guarantees VLEN >= 128
  * (zvl128b), so <16 x i32> is one register group of LMUL 4 and the code is
  * correct on every VLEN; LLVM lowers the pattern

@@ -5,8 +5,8 @@
  * products of 4 unsigned bytes of its second operand with 4 signed bytes of
  * its third, without saturation, so the sum wraps exactly as the
  * interpreter's i32 accumulator).  It takes int8 convolutions with one group
- * or depthwise (below), with an i32 bias (or none); tgt_lower_conv2d falls
- * back to its generic loop nest for everything else.
+ * or depthwise (below), with an i32 bias (or none); the chooser (kernels.c)
+ * falls back to the generic loop nest for everything else.
  *
  * The unsigned operand is the activation shifted: u = x + 128 (x xor 0x80).
  * Then sum (x - zx) w = sum u w - (128 + zx) sum w, and the last term, per
