@@ -219,19 +219,7 @@ static int check_avgpool(Cg *c, const Node *nd)
 	default:
 		ICE("pool rules: %s", ir_ops[nd->op].name);
 	}
-	if (!ok) {
-		diag_error(c->d, nd->loc, "%s '%s': operand shapes do not fit together",
-		           ir_ops[nd->op].name, y->name);
-		return 1;
-	}
-	if (x->dt != y->dt || (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16) ||
-	    (x->dt != DT_F32 && !(x->q.present && x->q.n == 1 && x->q.scale))) {
-		diag_error(c->d, nd->loc, "%s '%s': cannot compile %s (expected f32, or i8 or i16 "
-		           "quantized per tensor, kept by the result)", ir_ops[nd->op].name, y->name,
-		           ir_dtype_name(x->dt));
-		return 1;
-	}
-	return 0;
+	return tgt_check_keepq(c, nd, ok);
 }
 
 static int check(Cg *c, const Node *nd)

@@ -59,6 +59,28 @@ int tgt_check_fit(Cg *c, const Node *nd, int ok)
 	return !ok;
 }
 
+/* The end of the check of an op whose result keeps its input's storage
+ * type and quantization (avgpool2d, pad, transpose): the op's shape rule
+ * ok, then f32, or i8 or i16 quantized per tensor, the same on both sides. */
+int tgt_check_keepq(Cg *c, const Node *nd, int ok)
+{
+	const Value *x = &c->g->vals[nd->in[0]], *y = &c->g->vals[nd->out];
+
+	if (!ok) {
+		diag_error(c->d, nd->loc, "%s '%s': operand shapes do not fit together",
+		           ir_ops[nd->op].name, y->name);
+		return 1;
+	}
+	if (x->dt != y->dt || (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16) ||
+	    (x->dt != DT_F32 && !(x->q.present && x->q.n == 1 && x->q.scale))) {
+		diag_error(c->d, nd->loc, "%s '%s': cannot compile %s (expected f32, or i8 or i16 "
+		           "quantized per tensor, kept by the result)", ir_ops[nd->op].name, y->name,
+		           ir_dtype_name(x->dt));
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- dispatch ---------------------------------------------------------------- */
 
 const TgtRules *const tgt_rules[FAM_COUNT] = {

@@ -41,6 +41,10 @@ int tgt_bad_types(Cg *c, const Node *nd, const char *why);
  * rank >= 1 and a bias of one element per row of it; diagnoses "operand
  * shapes do not fit together" and returns 1 when that fails. */
 int tgt_check_fit(Cg *c, const Node *nd, int ok);
+/* The end of the shape family's and avgpool's checks: ok (the op's shape
+ * rule), then an f32 or a per-tensor i8/i16 operand whose type and
+ * quantization the result keeps; 0, or 1 after a diagnostic. */
+int tgt_check_keepq(Cg *c, const Node *nd, int ok);
 /* v quantized with one scale and zero point. */
 int tgt_per_tensor(const Value *v);
 /* v is i8 or i16, quantized per tensor. */
