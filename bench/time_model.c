@@ -271,21 +271,24 @@ __attribute__((target("avx512f,avx512vnni"))) static double vec_s(long reps, int
 			                 "vmulps %0, %0, %%zmm\\r\n\t"
 			                 "vaddps %0, %%zmm2\\r, %%zmm2\\r\n\t"
 			                 ".endr\n\t.endr"
-			                 : : "v"(one)
-			                 : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-			                   "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16",
-			                   "xmm17", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25",
-			                   "xmm26", "xmm27");
+			                 :
+			                 : "v"(one)
+			                 : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+			                   "xmm7", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",
+			                   "xmm15", "xmm16", "xmm17", "xmm20", "xmm21", "xmm22",
+			                   "xmm23", "xmm24", "xmm25", "xmm26", "xmm27");
 		else
-			__asm__ volatile(".rept 10\n\t"
-			                 ".irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23\n\t"
-			                 "vpdpbusd %0, %0, %%zmm\\r\n\t"
-			                 ".endr\n\t.endr"
-			                 : : "v"(one)
-			                 : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-			                   "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",
-			                   "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21",
-			                   "xmm22", "xmm23");
+			__asm__ volatile(
+			        ".rept 10\n\t"
+			        ".irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23\n\t"
+			        "vpdpbusd %0, %0, %%zmm\\r\n\t"
+			        ".endr\n\t.endr"
+			        :
+			        : "v"(one)
+			        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+			          "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",
+			          "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21",
+			          "xmm22", "xmm23");
 	}
 	return cpu_s() - t0;
 }
@@ -307,7 +310,8 @@ static int peak_rate(void)
 		dp = b > dp ? b : dp;
 		fm = c > fm ? c : fm;
 	}
-	printf("peak_vpdpbusd_per_cycle %.3f peak_mulps_addps_per_cycle %.3f\n", dp / add, fm / add);
+	printf("peak_vpdpbusd_per_cycle %.3f peak_mulps_addps_per_cycle %.3f\n", dp / add,
+	       fm / add);
 	return 0;
 }
 #else

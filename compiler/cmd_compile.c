@@ -20,8 +20,10 @@ static int drv_check_planned(const Options *o, const Graph *g, Diag *d)
 	if (!o->passes[0])
 		diag_error(d, loc_file(o->model), "the graph has %s: add --passes %s", lacks, need);
 	else
-		diag_error(d, loc_file(o->model), "the graph has %s: add %s to --passes "
-		           "(--passes %s,%s)", lacks, need, o->passes, need);
+		diag_error(d, loc_file(o->model),
+		           "the graph has %s: add %s to --passes "
+		           "(--passes %s,%s)",
+		           lacks, need, o->passes, need);
 	return -1;
 }
 

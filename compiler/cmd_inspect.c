@@ -25,8 +25,7 @@ static int write_dot(const Options *o, const Graph *g, Diag *d)
 	char title[512];
 	AtomicFile af;
 
-	snprintf(title, sizeof title, "%s after %s", g->name,
-	         drv_pipeline(o));
+	snprintf(title, sizeof title, "%s after %s", g->name, drv_pipeline(o));
 	if (ir_atomic_open(&af, o->dot, d))
 		return -1;
 	if (ir_print_dot(af.f, g, title)) {
@@ -52,7 +51,8 @@ static void print_ranges(const Graph *g)
 	int any = 0;
 
 	for (int v = 0; v < g->nval; v++)
-		any |= g->vals[v].kind != VK_CONST && (g->vals[v].has_calib || g->vals[v].has_range);
+		any |= g->vals[v].kind != VK_CONST &&
+		       (g->vals[v].has_calib || g->vals[v].has_range);
 	if (!any)
 		return;
 	printf("\nranges (real units): calib = from the --calib samples (calibrate), static = "
@@ -84,7 +84,10 @@ static const char *prec_str(const Graph *g, const Node *nd, char *buf, size_t n)
 	if (nd->op == OP_QUANTIZE || nd->op == OP_DEQUANTIZE)
 		snprintf(buf, n, "%s>%s", ir_dtype_name(x), ir_dtype_name(y));
 	else
-		snprintf(buf, n, "%s", y == DT_I8 ? "int8" : y == DT_I16 ? "int16" : ir_dtype_name(y));
+		snprintf(buf, n, "%s",
+		         y == DT_I8    ? "int8"
+		         : y == DT_I16 ? "int16"
+		                       : ir_dtype_name(y));
 	return buf;
 }
 
@@ -98,16 +101,17 @@ static void print_arena(const Graph *g, const PassArenaStats *st)
 	       (long long)st->arena, (long long)st->bound,
 	       st->bound ? 100.0 * (double)(st->arena - st->bound) / (double)st->bound : 0.0);
 	printf("arena baselines: greedy by size %lld bytes; without in-place ops greedy by size "
-	       "%lld bytes, lower bound %lld bytes\n", (long long)st->greedy,
-	       (long long)st->plain_greedy, (long long)st->plain_bound);
+	       "%lld bytes, lower bound %lld bytes\n",
+	       (long long)st->greedy, (long long)st->plain_greedy, (long long)st->plain_bound);
 	if (st->top < 0 || st->top_step < 0)
 		return;
 	const Value *v = &g->vals[st->top];
-	const char *at = st->top_step == 0 ? "the inputs"
-	               : st->top_step > g->nnode ? "the end" : g->vals[g->nodes[st->top_step - 1].out].name;
+	const char *at = st->top_step == 0         ? "the inputs"
+	                 : st->top_step > g->nnode ? "the end"
+	                                           : g->vals[g->nodes[st->top_step - 1].out].name;
 	printf("arena above the bound: fragmentation; '%s' ends at byte %lld, but while it is live "
-	       "at most %lld bytes are (step %d, %s): the rest are gaps\n", v->name,
-	       (long long)st->arena, (long long)st->live[st->top_step], st->top_step, at);
+	       "at most %lld bytes are (step %d, %s): the rest are gaps\n",
+	       v->name, (long long)st->arena, (long long)st->live[st->top_step], st->top_step, at);
 }
 
 /* The kernels of one machine (one ISA level). */
@@ -146,8 +150,8 @@ static int print_kernels(const Options *o, const Graph *g, Diag *d)
 	for (int l = 0; l < (m.nlevels ? m.nlevels : 1); l++) {
 		const TgtMachine *lm = m.nlevels ? &m.levels[l] : &m;
 		printf("\nkernels on %s, cpu %s%s%s (first of the target's list that takes the layer, "
-		       "else the generic loop; below it, the others):\n", m.row, lm->cpu,
-		       *lm->features ? " " : "", lm->features);
+		       "else the generic loop; below it, the others):\n",
+		       m.row, lm->cpu, *lm->features ? " " : "", lm->features);
 		print_kernels_of(lm, g);
 	}
 	tgt_machine_free(&m);
@@ -173,13 +177,14 @@ int cmd_inspect(const Options *o, Diag *d)
 	printf("model %s: %d inputs, %d outputs, %d layers%s\n\n", g->name, g->ninput, g->noutput,
 	       g->nnode, g->requant_float ? "; requantization: float (--requant float)" : "");
 	pass_arena_stats(g, &st);
-	printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10s %10s\n", "#", "value", "op",
-	       "act", "prec", "dt", "shape", "quantization", "MACs", "params B", "arena @", "live B");
+	printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10s %10s\n", "#", "value",
+	       "op", "act", "prec", "dt", "shape", "quantization", "MACs", "params B", "arena @",
+	       "live B");
 	for (int i = 0; i < g->ninput; i++) {
 		const Value *v = &g->vals[g->inputs[i]];
 		qstr(v, b2, sizeof b2);
-		printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10lld %10lld\n", "in",
-		       v->name, "input", "", "", ir_dtype_name(v->dt),
+		printf("%-3s %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12s %10s %10lld %10lld\n",
+		       "in", v->name, "input", "", "", ir_dtype_name(v->dt),
 		       ir_shape_str(&v->shape, b1, sizeof b1), b2, "", "", (long long)v->offset,
 		       (long long)st.live[0]);
 	}
@@ -196,8 +201,8 @@ int cmd_inspect(const Options *o, Diag *d)
 		if (__builtin_add_overflow(params, p, &params))
 			params = INT64_MAX;
 		qstr(v, b2, sizeof b2);
-		printf("%-3d %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12lld %10lld %10lld %10lld\n", n,
-		       v->name, ir_ops[nd->op].name,
+		printf("%-3d %-10s %-10s %-6s %-7s %-3s %-16s %-22s %12lld %10lld %10lld %10lld\n",
+		       n, v->name, ir_ops[nd->op].name,
 		       ir_ops[nd->op].flags & OPF_ACT ? ir_act_name(nd->a.act) : "",
 		       prec_str(g, nd, b3, sizeof b3), ir_dtype_name(v->dt),
 		       ir_shape_str(&v->shape, b1, sizeof b1), b2, (long long)m, (long long)p,
@@ -211,8 +216,9 @@ int cmd_inspect(const Options *o, Diag *d)
 			printf("footprint on %s%s%s: code %lld bytes, read-only data %lld bytes (weights "
 			       "%lld), other data %lld bytes, arena %lld bytes\n",
 			       o->tgt.triple ? o->tgt.triple : "the host", o->tgt.cpu ? " " : "",
-			       o->tgt.cpu ? o->tgt.cpu : "", (long long)fp.code, (long long)fp.rodata,
-			       (long long)fp.weights, (long long)(fp.data + fp.bss), (long long)fp.arena);
+			       o->tgt.cpu ? o->tgt.cpu : "", (long long)fp.code,
+			       (long long)fp.rodata, (long long)fp.weights,
+			       (long long)(fp.data + fp.bss), (long long)fp.arena);
 		else
 			rc = EXIT_INPUT;
 		if (rc == 0 && print_kernels(o, g, d))

@@ -28,8 +28,9 @@ static Graph *float_graph(const Options *o, Diag *d)
 	}
 	for (int i = 0; i < g->ninput; i++)
 		if (g->vals[g->inputs[i]].dt != DT_F32) {
-			diag_error(d, loc_file(o->model), "report: '%s' is not a float model (input '%s' is %s)",
-			           o->model, g->vals[g->inputs[i]].name,
+			diag_error(d, loc_file(o->model),
+			           "report: '%s' is not a float model (input '%s' is %s)", o->model,
+			           g->vals[g->inputs[i]].name,
 			           ir_dtype_name(g->vals[g->inputs[i]].dt));
 			ir_graph_free(g);
 			return NULL;
@@ -45,7 +46,8 @@ static int check_samples(const NpyArray *x, const Graph *g, const char *path, Di
 	Shape s = x->shape;
 
 	if (x->dt != DT_F32 || s.rank < 1 || s.d[0] < 1) {
-		diag_error(d, loc_file(path), "report: samples must be float32 [N, ...] with N >= 1");
+		diag_error(d, loc_file(path),
+		           "report: samples must be float32 [N, ...] with N >= 1");
 		return -1;
 	}
 	s.d[0] = 1;
@@ -81,11 +83,13 @@ int cmd_report(const Options *o, Diag *d)
 	int rc;
 
 	if (!o->input) {
-		diag_error(d, loc_none(), "report: needs --input X.npy (the samples to compare on)");
+		diag_error(d, loc_none(),
+		           "report: needs --input X.npy (the samples to compare on)");
 		return EXIT_INPUT;
 	}
 	if (!o->calib_path && !o->quantized && o->precision != PREC_F32) {
-		diag_error(d, loc_none(), "report: needs --calib CALIB.npy to quantize the model "
+		diag_error(d, loc_none(),
+		           "report: needs --calib CALIB.npy to quantize the model "
 		           "(or --quantized DUMP.qg, a graph already quantized)");
 		return EXIT_INPUT;
 	}
@@ -104,7 +108,8 @@ int cmd_report(const Options *o, Diag *d)
 	if (!(r.fg = float_graph(o, d)))
 		goto out;
 	if (r.qg->ninput != 1 || r.qg->noutput != 1 || r.fg->ninput != 1 || r.fg->noutput != 1) {
-		diag_error(d, loc_file(o->model), "report: models with one input and one output only");
+		diag_error(d, loc_file(o->model),
+		           "report: models with one input and one output only");
 		goto out;
 	}
 	if (ir_shape_numel(&r.qg->vals[r.qg->outputs[0]].shape) !=
@@ -121,8 +126,9 @@ int cmd_report(const Options *o, Diag *d)
 		goto out;
 	r.prec = drv_report_precision(r.qg);
 	r.input = o->input;
-	if (emit(o->out, o->format && strcmp(o->format, "json") == 0 ? drv_report_json : drv_report_text, &r,
-	         d))
+	if (emit(o->out,
+	         o->format && strcmp(o->format, "json") == 0 ? drv_report_json : drv_report_text,
+	         &r, d))
 		goto out;
 	if (o->svg && emit(o->svg, drv_report_svg, &r, d))
 		goto out;

@@ -18,7 +18,8 @@ static int named_slot(const Graph *g, const int *vals, int n, const char *arg)
 		return -1;
 	for (int k = 0; k < n; k++) {
 		const char *name = g->vals[vals[k]].name;
-		if (strlen(name) == (size_t)(eq - arg) && strncmp(name, arg, (size_t)(eq - arg)) == 0)
+		if (strlen(name) == (size_t)(eq - arg) &&
+		    strncmp(name, arg, (size_t)(eq - arg)) == 0)
 			return k;
 	}
 	return -1;
@@ -30,7 +31,8 @@ static void names(const Graph *g, const int *vals, int n, char *buf, size_t len)
 	size_t at = 0;
 	buf[0] = 0;
 	for (int k = 0; k < n && at < len; k++)
-		at += (size_t)snprintf(buf + at, len - at, "%s'%s'", k ? ", " : "", g->vals[vals[k]].name);
+		at += (size_t)snprintf(buf + at, len - at, "%s'%s'", k ? ", " : "",
+		                       g->vals[vals[k]].name);
 }
 
 /* Binds the nargs files given with option opt to the n values vals (the
@@ -44,8 +46,10 @@ static int bind(const Options *o, const char *opt, const char *const *args, int 
 
 	names(g, vals, n, list, sizeof list);
 	if (nargs != n) {
-		diag_error(d, loc_file(o->model), "run: %d %s file%s given; the model has %d (%s), one "
-		           "%s each", nargs, opt, nargs == 1 ? "" : "s", n, list, opt);
+		diag_error(d, loc_file(o->model),
+		           "run: %d %s file%s given; the model has %d (%s), one "
+		           "%s each",
+		           nargs, opt, nargs == 1 ? "" : "s", n, list, opt);
 		return -1;
 	}
 	for (int k = 0; k < n; k++)
@@ -55,7 +59,8 @@ static int bind(const Options *o, const char *opt, const char *const *args, int 
 		if (k < 0)
 			continue;
 		if (files[k]) {
-			diag_error(d, loc_file(o->model), "run: %s '%s' given twice", opt, g->vals[vals[k]].name);
+			diag_error(d, loc_file(o->model), "run: %s '%s' given twice", opt,
+			           g->vals[vals[k]].name);
 			return -1;
 		}
 		files[k] = strchr(args[i], '=') + 1;
@@ -108,11 +113,13 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, const char **ofiles, Diag *
 	if (!it)
 		return EXIT_INPUT;
 	for (int k = 0; k < g->noutput; k++)
-		y[k] = ir_xmalloc((size_t)(n * ir_shape_numel(&g->vals[g->outputs[k]].shape)) * sizeof **y);
+		y[k] = ir_xmalloc((size_t)(n * ir_shape_numel(&g->vals[g->outputs[k]].shape)) *
+		                  sizeof **y);
 	progress_begin(&pr, d, "run", n);
 	for (int64_t i = 0; i < n; i++) {
 		for (int k = 0; k < g->ninput; k++)
-			ins[k] = (const float *)x[k].data + i * ir_shape_numel(&g->vals[g->inputs[k]].shape);
+			ins[k] = (const float *)x[k].data +
+			         i * ir_shape_numel(&g->vals[g->inputs[k]].shape);
 		for (int k = 0; k < g->noutput; k++)
 			outs[k] = y[k] + i * ir_shape_numel(&g->vals[g->outputs[k]].shape);
 		progress_step(&pr, i);

@@ -17,7 +17,7 @@
 #include "driver.h"
 
 typedef struct {
-	int v;               /* the traced value */
+	int v;        /* the traced value */
 	int64_t bytes;
 	unsigned char *ref;  /* the interpreter's bytes for the current sample */
 	unsigned char *got;  /* the trace's */
@@ -222,12 +222,15 @@ static int header(TraceDiff *t, const char *line)
 		return 1;
 	}
 	if (len != strlen(t->name) || strncmp(p, t->name, len) != 0) {
-		diag_error(t->d, at(t, line, p), "the trace is of model '%.*s', not '%s' (give --name "
-		           "if the object was compiled with it)", (int)len, p, t->name);
+		diag_error(t->d, at(t, line, p),
+		           "the trace is of model '%.*s', not '%s' (give --name "
+		           "if the object was compiled with it)",
+		           (int)len, p, t->name);
 		return 1;
 	}
 	if (n != (uint64_t)t->nl) {
-		diag_error(t->d, at(t, line, p + len), "the trace has %llu layers, %s has %d after this "
+		diag_error(t->d, at(t, line, p + len),
+		           "the trace has %llu layers, %s has %d after this "
 		           "pipeline (compile and trace-diff need the same pipeline options)",
 		           (unsigned long long)n, t->name, t->nl);
 		return 1;
@@ -241,9 +244,10 @@ static int end_sample(TraceDiff *t, const char *line, const char *p)
 {
 	if (t->sample < 0 || t->next == t->nl)
 		return 0;
-	diag_error(t->d, line ? at(t, line, p) : loc_file(t->path),
-	           "sample %lld ends after %d of its %d layers (the next record would be layer %d, %s)",
-	           (long long)t->sample, t->next, t->nl, t->next, t->g->vals[t->l[t->next].v].name);
+	diag_error(
+	        t->d, line ? at(t, line, p) : loc_file(t->path),
+	        "sample %lld ends after %d of its %d layers (the next record would be layer %d, %s)",
+	        (long long)t->sample, t->next, t->nl, t->next, t->g->vals[t->l[t->next].v].name);
 	return 1;
 }
 
@@ -256,13 +260,15 @@ static int run_sample(TraceDiff *t, int64_t k)
 	int rc;
 
 	for (int i = 0; i < g->noutput; i++)
-		out[i] = ir_xmalloc((size_t)ir_shape_numel(&g->vals[g->outputs[i]].shape) * sizeof **out);
+		out[i] = ir_xmalloc((size_t)ir_shape_numel(&g->vals[g->outputs[i]].shape) *
+		                    sizeof **out);
 	rc = ir_interp_run_f32(t->it, in, out);
 	for (int i = 0; i < g->noutput; i++)
 		free(out[i]);
 	free(out);
 	if (rc)
-		diag_error(t->d, loc_file(t->o->model), "the float edge cannot convert this model's "
+		diag_error(t->d, loc_file(t->o->model),
+		           "the float edge cannot convert this model's "
 		           "inputs or outputs (f32, or i8/i16 quantized per tensor)");
 	return rc != 0;
 }
@@ -274,7 +280,8 @@ static int sample(TraceDiff *t, const char *line)
 	uint64_t k;
 
 	if (!t->header) {
-		diag_error(t->d, at(t, line, line), "sample before the header line 'H <model> <layers>'");
+		diag_error(t->d, at(t, line, line),
+		           "sample before the header line 'H <model> <layers>'");
 		return 1;
 	}
 	if (end_sample(t, line, line))
@@ -289,7 +296,8 @@ static int sample(TraceDiff *t, const char *line)
 		return 1;
 	}
 	if (t->seen[k]) {
-		diag_error(t->d, at(t, line, p), "sample %llu appears twice", (unsigned long long)k);
+		diag_error(t->d, at(t, line, p), "sample %llu appears twice",
+		           (unsigned long long)k);
 		return 1;
 	}
 	t->seen[k] = 1;
@@ -318,13 +326,14 @@ static int hexbytes(TraceDiff *t, const char *line, const char *p, Layer *l)
 		else if (*p >= 'A' && *p <= 'F')
 			h = *p - 'A' + 10;
 		else {
-			diag_error(t->d, at(t, line, p), "'%c' in the bytes of layer %d: hex digits expected",
-			           *p, t->next);
+			diag_error(t->d, at(t, line, p),
+			           "'%c' in the bytes of layer %d: hex digits expected", *p,
+			           t->next);
 			return 1;
 		}
 		if (nd == want) {
-			diag_error(t->d, at(t, line, p), "layer %d holds more than its %lld bytes", t->next,
-			           (long long)l->bytes);
+			diag_error(t->d, at(t, line, p), "layer %d holds more than its %lld bytes",
+			           t->next, (long long)l->bytes);
 			return 1;
 		}
 		if (nd % 2 == 0)
@@ -335,8 +344,8 @@ static int hexbytes(TraceDiff *t, const char *line, const char *p, Layer *l)
 	}
 	if (nd != want) {
 		diag_error(t->d, at(t, line, start),
-		           "layer %d has %lld hex digits, its %lld bytes need %lld",
-		           t->next, (long long)nd, (long long)l->bytes, (long long)want);
+		           "layer %d has %lld hex digits, its %lld bytes need %lld", t->next,
+		           (long long)nd, (long long)l->bytes, (long long)want);
 		return 1;
 	}
 	return 0;
@@ -355,14 +364,16 @@ static int tensor(TraceDiff *t, const char *line)
 		return 1;
 	}
 	if (!(q = number(p, &id)) || !(r = number(q, &bytes))) {
-		diag_error(t->d, at(t, line, p), "malformed tensor record: expected "
+		diag_error(t->d, at(t, line, p),
+		           "malformed tensor record: expected "
 		           "'T <layer_id> <bytes> <hex bytes>'");
 		return 1;
 	}
 	if (id != (uint64_t)t->next) {
-		diag_error(t->d, at(t, line, p), "sample %lld: layer %llu where layer %d was expected "
-		           "(records come in layer order, each once)", (long long)t->sample,
-		           (unsigned long long)id, t->next);
+		diag_error(t->d, at(t, line, p),
+		           "sample %lld: layer %llu where layer %d was expected "
+		           "(records come in layer order, each once)",
+		           (long long)t->sample, (unsigned long long)id, t->next);
 		return 1;
 	}
 	l = &t->l[id];
@@ -414,16 +425,20 @@ static int read_trace(TraceDiff *t)
 	if (bad || end_sample(t, NULL, NULL))
 		return 1;
 	if (!t->header || !t->nsamples) {
-		diag_error(t->d, loc_file(t->path), "no %s: an --instrument object's trace starts with "
-		           "'H <model> <layers>', then 'S <index>' and 'T' records (docs/trace-format.md)",
-		           t->header ? "samples" : "header line");
+		diag_error(
+		        t->d, loc_file(t->path),
+		        "no %s: an --instrument object's trace starts with "
+		        "'H <model> <layers>', then 'S <index>' and 'T' records (docs/trace-format.md)",
+		        t->header ? "samples" : "header line");
 		return 1;
 	}
 	for (int64_t k = 0; k < t->nx; k++)
 		if (!t->seen[k]) {
-			diag_error(t->d, loc_file(t->path), "the trace holds %lld of the %lld samples of %s "
-			           "(sample %lld is missing)", (long long)t->nsamples, (long long)t->nx,
-			           t->o->input, (long long)k);
+			diag_error(t->d, loc_file(t->path),
+			           "the trace holds %lld of the %lld samples of %s "
+			           "(sample %lld is missing)",
+			           (long long)t->nsamples, (long long)t->nx, t->o->input,
+			           (long long)k);
 			return 1;
 		}
 	return 0;
@@ -445,8 +460,8 @@ static void summary(const TraceDiff *t)
 		snprintf(type, sizeof type, "%s%s", ir_dtype_name(v->dt),
 		         ir_shape_str(&v->shape, shape, sizeof shape));
 		printf("  %-3d %-12s %-10s %-20s %9lld %10lld %10.4g %6lld\n", id, v->name,
-		       op_of(t->g, v), type, (long long)l->nsamples, (long long)l->nelems, l->maxdiff,
-		       (long long)l->nfirst);
+		       op_of(t->g, v), type, (long long)l->nsamples, (long long)l->nelems,
+		       l->maxdiff, (long long)l->nfirst);
 	}
 	printf("(samples: in how many samples the layer differs; elements: how many differ in "
 	       "all; first: in how many\n samples it is the first layer to differ, while its "
@@ -474,7 +489,8 @@ static int setup(TraceDiff *t, NpyArray *x)
 	}
 	s.d[0] = 1;
 	if (!ir_shape_eq(&s, &in->shape)) {
-		diag_error(t->d, loc_file(t->o->input), "trace-diff: samples are %s, input '%s' is %s",
+		diag_error(t->d, loc_file(t->o->input),
+		           "trace-diff: samples are %s, input '%s' is %s",
 		           ir_shape_str(&x->shape, b1, sizeof b1), in->name,
 		           ir_shape_str(&in->shape, b2, sizeof b2));
 		return 1;

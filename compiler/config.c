@@ -129,17 +129,19 @@ static int key_of(const Reader *r, const yaml_node_t *k, const char *const *name
 		return i;
 	}
 	for (int i = 0; i < n; i++)
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+		         names[i]);
 	diag_error(r->d, at(r, k), "unknown key '%s' in %s (%s)", text(k), where, list);
 	return -1;
 }
 
-#define FOR_PAIRS(p, m) \
-	for (yaml_node_pair_t *p = (m)->data.mapping.pairs.start; p < (m)->data.mapping.pairs.top; p++)
+#define FOR_PAIRS(p, m)                                                                            \
+	for (yaml_node_pair_t *p = (m)->data.mapping.pairs.start; p < (m)->data.mapping.pairs.top; \
+	     p++)
 
 /* Which of names[] (n of them) scalar v, the value of `what`, is: into *i. */
-static int choice(const Reader *r, const yaml_node_t *v, const char *what,
-                  const char *const *names, int n, int *i)
+static int choice(const Reader *r, const yaml_node_t *v, const char *what, const char *const *names,
+                  int n, int *i)
 {
 	char list[80] = "";
 
@@ -149,7 +151,8 @@ static int choice(const Reader *r, const yaml_node_t *v, const char *what,
 		if (strcmp(text(v), names[*i]) == 0)
 			return 0;
 	for (int k = 0; k < n; k++)
-		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", names[k]);
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+		         names[k]);
 	diag_error(r->d, at(r, v), "unknown %s '%s' (%s)", what, text(v), list);
 	return -1;
 }
@@ -183,9 +186,11 @@ static int read_size(const Reader *r, const yaml_node_t *v, const char *what, in
 	else
 		h = strcmp(what, "crop") == 0 ? w : 0;
 	if (!s || *s || w < 1 || w > 16384 || h > 16384 || (by && h < 1)) {
-		diag_error(r->d, at(r, v), "%s must be WIDTHxHEIGHT (e.g. 28x28) or one whole number "
-		           "(%s), sides in [1, 16384], not '%s'", what, strcmp(what, "crop") == 0 ?
-		           "a square" : "the shorter side", text(v));
+		diag_error(r->d, at(r, v),
+		           "%s must be WIDTHxHEIGHT (e.g. 28x28) or one whole number "
+		           "(%s), sides in [1, 16384], not '%s'",
+		           what, strcmp(what, "crop") == 0 ? "a square" : "the shorter side",
+		           text(v));
 		return -1;
 	}
 	wh[0] = (int)w;
@@ -213,8 +218,10 @@ static int read_scale(const Reader *r, const yaml_node_t *v, double *out)
 	}
 	*out = a / b;
 	if (quoted(v) || !ok || *end || errno || !isfinite(*out) || *out == 0) {
-		diag_error(r->d, at(r, v), "scale must be a number or a fraction other than 0 (e.g. "
-		           "0.00392156862745098 or 1/255), not '%s'", text(v));
+		diag_error(r->d, at(r, v),
+		           "scale must be a number or a fraction other than 0 (e.g. "
+		           "0.00392156862745098 or 1/255), not '%s'",
+		           text(v));
 		return -1;
 	}
 	return 0;
@@ -222,8 +229,8 @@ static int read_scale(const Reader *r, const yaml_node_t *v, double *out)
 
 /* mean, std := number | [number, ...] (1 to 3: one for every channel, or one
  * each); std's must be positive. */
-static int read_per_channel(const Reader *r, const yaml_node_t *v, const char *what,
-                            double *x, int *n)
+static int read_per_channel(const Reader *r, const yaml_node_t *v, const char *what, double *x,
+                            int *n)
 {
 	yaml_node_item_t *it = NULL;
 	int pos = strcmp(what, "std") == 0;
@@ -238,8 +245,10 @@ static int read_per_channel(const Reader *r, const yaml_node_t *v, const char *w
 		it = v->data.sequence.items.start;
 		*n = (int)(v->data.sequence.items.top - it);
 		if (*n < 1 || *n > 3) {
-			diag_error(r->d, at(r, v), "%s must be a number or a list of 1 to 3 numbers (one "
-			           "per channel); this list has %d", what, *n);
+			diag_error(r->d, at(r, v),
+			           "%s must be a number or a list of 1 to 3 numbers (one "
+			           "per channel); this list has %d",
+			           what, *n);
 			return -1;
 		}
 	}
@@ -259,8 +268,8 @@ static int read_per_channel(const Reader *r, const yaml_node_t *v, const char *w
  * how the images of a folder given to --calib become samples (images.c). */
 static int read_images(const Reader *r, const yaml_node_t *m, FeImageOpts *o)
 {
-	static const char *const names[] = {"resize", "crop", "scale", "mean", "std", "channels",
-	                                    "layout"};
+	static const char *const names[] = {"resize", "crop",     "scale", "mean",
+	                                    "std",    "channels", "layout"};
 	static const char *const chans[] = {"gray", "rgb", "bgr"}, *const lays[] = {"nchw", "nhwc"};
 	unsigned seen = 0;
 	int i = 0, rc = -1;
@@ -268,7 +277,8 @@ static int read_images(const Reader *r, const yaml_node_t *m, FeImageOpts *o)
 	fe_image_opts_init(o);
 	if (want(r, m, YAML_MAPPING_NODE, "images"))
 		return -1;
-	FOR_PAIRS(pr, m) {
+	FOR_PAIRS(pr, m)
+	{
 		const yaml_node_t *v = node(r, pr->value);
 		int k = key_of(r, node(r, pr->key), names, FE_IMG_NKEYS, "images", &seen);
 		switch (k) {
@@ -296,8 +306,8 @@ static int read_images(const Reader *r, const yaml_node_t *m, FeImageOpts *o)
 	for (int k = FE_IMG_MEAN; k <= FE_IMG_STD && o->channels != FE_CH_MODEL; k++) {
 		int n = k == FE_IMG_MEAN ? o->nmean : o->nstd;
 		if (n > 1 && n != nch) {
-			diag_error(r->d, o->loc[k], "%s has %d values; channels: %s has %d", names[k], n,
-			           chans[o->channels - FE_CH_GRAY], nch);
+			diag_error(r->d, o->loc[k], "%s has %d values; channels: %s has %d",
+			           names[k], n, chans[o->channels - FE_CH_GRAY], nch);
 			return -1;
 		}
 	}
@@ -315,7 +325,8 @@ static int read_calib(const Reader *r, const yaml_node_t *m, CalibParams *p, uns
 
 	if (want(r, m, YAML_MAPPING_NODE, "calibration"))
 		return -1;
-	FOR_PAIRS(pr, m) {
+	FOR_PAIRS(pr, m)
+	{
 		const yaml_node_t *v = node(r, pr->value);
 		int m2;
 		switch (key_of(r, node(r, pr->key), names, top ? 4 : 3, "calibration", &seen)) {
@@ -329,8 +340,10 @@ static int read_calib(const Reader *r, const yaml_node_t *m, CalibParams *p, uns
 			if (want(r, v, YAML_SCALAR_NODE, "method"))
 				return -1;
 			if ((m2 = calib_method_from_name(text(v))) < 0) {
-				diag_error(r->d, at(r, v), "unknown calibration method '%s' (minmax, "
-				           "percentile, entropy, mse)", text(v));
+				diag_error(r->d, at(r, v),
+				           "unknown calibration method '%s' (minmax, "
+				           "percentile, entropy, mse)",
+				           text(v));
 				return -1;
 			}
 			p->method = (CalibMethod)m2;
@@ -340,7 +353,8 @@ static int read_calib(const Reader *r, const yaml_node_t *m, CalibParams *p, uns
 			if (number(r, v, "percentile", &x))
 				return -1;
 			if (!(x > 0 && x <= 100)) {
-				diag_error(r->d, at(r, v), "percentile %s is not in (0, 100]", text(v));
+				diag_error(r->d, at(r, v), "percentile %s is not in (0, 100]",
+				           text(v));
 				return -1;
 			}
 			p->percentile = x;
@@ -350,15 +364,16 @@ static int read_calib(const Reader *r, const yaml_node_t *m, CalibParams *p, uns
 			if (number(r, v, "bins", &x))
 				return -1;
 			if (!(x >= 256 && x <= 65536 && x == floor(x))) {
-				diag_error(r->d, at(r, v), "bins must be a whole number in [256, 65536], "
-				           "not %s", text(v));
+				diag_error(r->d, at(r, v),
+				           "bins must be a whole number in [256, 65536], "
+				           "not %s",
+				           text(v));
 				return -1;
 			}
 			p->bins = (int)x;
 			*set |= CALIB_SET_BINS;
 			break;
-		default:
-			return -1;
+		default: return -1;
 		}
 	}
 	return 0;
@@ -371,7 +386,8 @@ static int read_inputs(const Reader *r, const yaml_node_t *m)
 
 	if (want(r, m, YAML_MAPPING_NODE, "inputs"))
 		return -1;
-	FOR_PAIRS(pr, m) {
+	FOR_PAIRS(pr, m)
+	{
 		const yaml_node_t *k = node(r, pr->key), *v = node(r, pr->value);
 		static const char *const names[] = {"range"};
 		unsigned seen = 0;
@@ -390,7 +406,8 @@ static int read_inputs(const Reader *r, const yaml_node_t *m)
 			diag_error(r->d, at(r, v), "input '%s' needs a range", text(k));
 			return -1;
 		}
-		FOR_PAIRS(q, v) {
+		FOR_PAIRS(q, v)
+		{
 			const yaml_node_t *s = node(r, q->value);
 			if (key_of(r, node(r, q->key), names, 1, "an input", &seen) < 0 ||
 			    want(r, s, YAML_SEQUENCE_NODE, "range"))
@@ -400,15 +417,18 @@ static int read_inputs(const Reader *r, const yaml_node_t *m)
 				diag_error(r->d, at(r, s), "range must be [lo, hi]");
 				return -1;
 			}
-			if (number(r, node(r, it[0]), "lo", &lo) || number(r, node(r, it[1]), "hi", &hi))
+			if (number(r, node(r, it[0]), "lo", &lo) ||
+			    number(r, node(r, it[1]), "hi", &hi))
 				return -1;
 			if (lo > hi) {
-				diag_error(r->d, at(r, s), "range [%g, %g] is empty (lo > hi)", lo, hi);
+				diag_error(r->d, at(r, s), "range [%g, %g] is empty (lo > hi)", lo,
+				           hi);
 				return -1;
 			}
 			/* ranges are kept as float: a double beyond it would become inf */
 			if (!isfinite((float)lo) || !isfinite((float)hi)) {
-				diag_error(r->d, at(r, s), "range [%g, %g] does not fit in float32", lo, hi);
+				diag_error(r->d, at(r, s), "range [%g, %g] does not fit in float32",
+				           lo, hi);
 				return -1;
 			}
 		}
@@ -459,7 +479,8 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 
 	if (want(r, s, YAML_SEQUENCE_NODE, "layers"))
 		return -1;
-	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top; it++) {
+	for (yaml_node_item_t *it = s->data.sequence.items.start; it < s->data.sequence.items.top;
+	     it++) {
 		const yaml_node_t *m = node(r, *it);
 		CalibOverride l = {NULL, 0, {CALIB_MINMAX, 0, 0}};
 		unsigned seen = 0;
@@ -468,7 +489,8 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 
 		if (want(r, m, YAML_MAPPING_NODE, "a layer"))
 			return -1;
-		FOR_PAIRS(pr, m) {
+		FOR_PAIRS(pr, m)
+		{
 			const yaml_node_t *v = node(r, pr->value);
 			switch (key_of(r, node(r, pr->key), names, 3, "a layer", &seen)) {
 			case 0:
@@ -479,8 +501,10 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 					return -1;
 				}
 				if (is_null(v)) {
-					diag_error(r->d, at(r, v), "match must be a value name or pattern, "
-					           "not null ('%s'; quote it if it is a name)", text(v));
+					diag_error(r->d, at(r, v),
+					           "match must be a value name or pattern, "
+					           "not null ('%s'; quote it if it is a name)",
+					           text(v));
 					return -1;
 				}
 				l.match = text(v);
@@ -494,12 +518,12 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 				if (read_precision(r, v, "precision", &prec))
 					return -1;
 				break;
-			default:
-				return -1;
+			default: return -1;
 			}
 		}
 		if (!l.match) {
-			diag_error(r->d, at(r, m), "a layer needs 'match' (a value name or pattern)");
+			diag_error(r->d, at(r, m),
+			           "a layer needs 'match' (a value name or pattern)");
 			return -1;
 		}
 		if (seen & 4u)
@@ -508,7 +532,8 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 			continue; /* a precision only */
 		l.match = ir_xstrdup(l.match);
 		c->layers = ir_xrealloc(c->layers, (size_t)(c->nlayer + 1) * sizeof *c->layers);
-		c->layer_locs = ir_xrealloc(c->layer_locs, (size_t)(c->nlayer + 1) * sizeof *c->layer_locs);
+		c->layer_locs = ir_xrealloc(c->layer_locs,
+		                            (size_t)(c->nlayer + 1) * sizeof *c->layer_locs);
 		c->layers[c->nlayer] = l;
 		c->layer_locs[c->nlayer++] = loc;
 	}
@@ -517,15 +542,16 @@ static int read_layers(const Reader *r, const yaml_node_t *s)
 
 static int read_top(const Reader *r, const yaml_node_t *m)
 {
-	static const char *const names[] = {"precision", "calibration", "bias_correction",
-	                                    "inputs", "layers", "min_sqnr", "requant"};
+	static const char *const names[] = {"precision", "calibration", "bias_correction", "inputs",
+	                                    "layers",    "min_sqnr",    "requant"};
 	static const char *const precs[] = {"int8", "int16", "f32"};
 	DrvConfig *c = r->c;
 	unsigned seen = 0;
 
 	if (want(r, m, YAML_MAPPING_NODE, "the configuration"))
 		return -1;
-	FOR_PAIRS(pr, m) {
+	FOR_PAIRS(pr, m)
+	{
 		const yaml_node_t *v = node(r, pr->value);
 		int rc = -1;
 		switch (key_of(r, node(r, pr->key), names, 7, "the configuration", &seen)) {
@@ -544,17 +570,20 @@ static int read_top(const Reader *r, const yaml_node_t *m)
 				rc = 0;
 			}
 			if (rc)
-				diag_error(r->d, at(r, v), "unknown precision '%s' (int8, int16, f32, auto)",
+				diag_error(r->d, at(r, v),
+				           "unknown precision '%s' (int8, int16, f32, auto)",
 				           text(v));
 			break;
 		case 6: /* requant: fixed | float (--requant) */
 			if (want(r, v, YAML_SCALAR_NODE, "requant"))
 				return -1;
-			c->has_requant = strcmp(text(v), "fixed") == 0 || strcmp(text(v), "float") == 0;
+			c->has_requant = strcmp(text(v), "fixed") == 0 ||
+			                 strcmp(text(v), "float") == 0;
 			c->requant = strcmp(text(v), "float") == 0;
 			rc = c->has_requant ? 0 : -1;
 			if (rc)
-				diag_error(r->d, at(r, v), "unknown requant '%s' (fixed, float)", text(v));
+				diag_error(r->d, at(r, v), "unknown requant '%s' (fixed, float)",
+				           text(v));
 			break;
 		case 5:
 			rc = number(r, v, "min_sqnr", &c->min_sqnr);
@@ -588,8 +617,10 @@ static int check_text(FILE *f, const char *path, Diag *d)
 
 	while ((c = getc(f)) != EOF) {
 		if (++n > MAX_CONFIG) {
-			diag_error(d, loc_file(path), "the file is larger than %d bytes: not a "
-			           "configuration", MAX_CONFIG);
+			diag_error(d, loc_file(path),
+			           "the file is larger than %d bytes: not a "
+			           "configuration",
+			           MAX_CONFIG);
 			return -1;
 		}
 		col++;
@@ -610,7 +641,8 @@ static int check_text(FILE *f, const char *path, Diag *d)
 			comment = 1;
 		} else if ((c == '[' || c == '{') && ++depth > MAX_NEST) {
 			Loc l = {path, line, col};
-			diag_error(d, l, "malformed YAML: collections nested more than %d deep", MAX_NEST);
+			diag_error(d, l, "malformed YAML: collections nested more than %d deep",
+			           MAX_NEST);
 			return -1;
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
@@ -624,8 +656,8 @@ static int check_text(FILE *f, const char *path, Diag *d)
 static void parse_error(const yaml_parser_t *p, const char *path, Diag *d)
 {
 	if (p->context)
-		diag_error(d, mark_loc(path, p->problem_mark), "malformed YAML: %s (%s)", p->problem,
-		           p->context);
+		diag_error(d, mark_loc(path, p->problem_mark), "malformed YAML: %s (%s)",
+		           p->problem, p->context);
 	else
 		diag_error(d, mark_loc(path, p->problem_mark), "malformed YAML: %s",
 		           p->problem ? p->problem : "cannot read");
@@ -647,8 +679,10 @@ static int check_events(FILE *f, const char *path, Diag *d)
 	for (;;) {
 		if (!yaml_parser_parse(&p, &e)) {
 			if (end_explicit) /* libyaml: "did not find expected <document start>" */
-				diag_error(d, mark_loc(path, p.problem_mark), "text after the end of the "
-				           "document ('...'): a configuration is one YAML document");
+				diag_error(
+				        d, mark_loc(path, p.problem_mark),
+				        "text after the end of the "
+				        "document ('...'): a configuration is one YAML document");
 			else
 				parse_error(&p, path, d);
 			rc = -1;
@@ -664,16 +698,20 @@ static int check_events(FILE *f, const char *path, Diag *d)
 		if (tag) {
 			const char *core = "tag:yaml.org,2002:";
 			int is_core = strncmp(tag, core, strlen(core)) == 0;
-			diag_error(d, mark_loc(path, e.start_mark), "YAML tags are not supported "
-			           "(found %s%s): write the plain value", is_core ? "!!" : "",
-			           is_core ? tag + strlen(core) : tag);
+			diag_error(d, mark_loc(path, e.start_mark),
+			           "YAML tags are not supported "
+			           "(found %s%s): write the plain value",
+			           is_core ? "!!" : "", is_core ? tag + strlen(core) : tag);
 			rc = -1;
 		} else if (e.type == YAML_DOCUMENT_START_EVENT && ++docs == 2) {
 			if (end_explicit)
-				diag_error(d, mark_loc(path, e.start_mark), "text after the end of the "
-				           "document ('...'): a configuration is one YAML document");
+				diag_error(
+				        d, mark_loc(path, e.start_mark),
+				        "text after the end of the "
+				        "document ('...'): a configuration is one YAML document");
 			else
-				diag_error(d, mark_loc(path, e.start_mark), "a second YAML document: a "
+				diag_error(d, mark_loc(path, e.start_mark),
+				           "a second YAML document: a "
 				           "configuration is one document");
 			rc = -1;
 		} else if (e.type == YAML_DOCUMENT_END_EVENT) {

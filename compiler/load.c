@@ -17,7 +17,8 @@ static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
 		return -1;
 	}
 	if (a->shape.rank < 1 || a->shape.d[0] < 1) {
-		diag_error(d, loc_file(path), "calibration data needs at least one sample along axis 0");
+		diag_error(d, loc_file(path),
+		           "calibration data needs at least one sample along axis 0");
 		return -1;
 	}
 	/* a NaN or an infinity has no place in a range; every method would
@@ -25,9 +26,11 @@ static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
 	int64_t n = ir_shape_numel(&a->shape), per = n / a->shape.d[0];
 	for (int64_t i = 0; i < n; i++)
 		if (!isfinite(((const float *)a->data)[i])) {
-			diag_error(d, loc_file(path), "calibration sample %lld has %s at element %lld",
-			           (long long)(i / per), isnan(((const float *)a->data)[i]) ? "a NaN"
-			           : "an infinity", (long long)(i % per));
+			diag_error(d, loc_file(path),
+			           "calibration sample %lld has %s at element %lld",
+			           (long long)(i / per),
+			           isnan(((const float *)a->data)[i]) ? "a NaN" : "an infinity",
+			           (long long)(i % per));
 			return -1;
 		}
 	cd->path = path;
@@ -41,15 +44,16 @@ static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
 /* --calib DIR: the folder's images (docs/configuration.md), preprocessed
  * as --config's calibration.images says into samples shaped like g's input;
  * so it is read after the model. */
-static int load_calib_images(const Options *o, const Graph *g, NpyArray *a, CalibData *cd,
-                             Diag *d)
+static int load_calib_images(const Options *o, const Graph *g, NpyArray *a, CalibData *cd, Diag *d)
 {
 	FeImageOpts def;
 
 	fe_image_opts_init(&def);
 	if (g->ninput != 1) {
-		diag_error(d, loc_file(o->calib_path), "a calibration folder needs a model with one "
-		           "input; '%s' has %d", g->name, g->ninput);
+		diag_error(d, loc_file(o->calib_path),
+		           "a calibration folder needs a model with one "
+		           "input; '%s' has %d",
+		           g->name, g->ninput);
 		return -1;
 	}
 	if (fe_images_read(o->calib_path, o->cfg && o->cfg->has_images ? &o->cfg->images : &def,
@@ -90,10 +94,12 @@ static void check_calib_range(const Graph *g, const CalibData *cd, Diag *d)
 	}
 	if (!bad)
 		return;
-	diag_warning(d, loc_file(cd->path), "%lld of %lld calibration samples leave input '%s''s "
+	diag_warning(d, loc_file(cd->path),
+	             "%lld of %lld calibration samples leave input '%s''s "
 	             "declared range [%g, %g] (they span [%g, %g]): are they preprocessed as the "
-	             "model expects?", (long long)bad, (long long)cd->n, in->name,
-	             (double)in->range[0], (double)in->range[1], (double)lo, (double)hi);
+	             "model expects?",
+	             (long long)bad, (long long)cd->n, in->name, (double)in->range[0],
+	             (double)in->range[1], (double)lo, (double)hi);
 	diag_note(d, in->loc, "the range of '%s' is declared here", in->name);
 }
 
@@ -152,8 +158,10 @@ int drv_read_config(Options *o, Diag *d)
 		o->bias_correction = config->bias_correction;
 	if (config->has_images && o->calib_path && !fe_is_dir(o->calib_path) &&
 	    access(o->calib_path, F_OK) == 0)
-		diag_warning(d, config->images.where, "calibration.images is ignored: --calib %s is not "
-		             "a folder of images", o->calib_path);
+		diag_warning(d, config->images.where,
+		             "calibration.images is ignored: --calib %s is not "
+		             "a folder of images",
+		             o->calib_path);
 	return 0;
 }
 
@@ -189,8 +197,10 @@ static char *with_bias_correct(const char *p, Diag *d)
 	if (find_step(p, "bias-correct"))
 		return ir_xstrdup(p);
 	if (!q) {
-		diag_error(d, loc_none(), "--bias-correction: the pipeline has no quantize step "
-		           "('%s')", p);
+		diag_error(d, loc_none(),
+		           "--bias-correction: the pipeline has no quantize step "
+		           "('%s')",
+		           p);
 		return NULL;
 	}
 	s = ir_xmalloc(strlen(p) + sizeof "bias-correct,");
@@ -232,8 +242,10 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 	if (o->requant >= 0)
 		g->requant_float = o->requant;
 	if (pass_pipeline_precision(&ctx) == PREC_F32 && !o->passes && pass_drop_pins(g))
-		diag_note(d, loc_file(o->model), "the model's quantization parameters "
-		          "(QuantizeLinear/DequantizeLinear or q(...)) are ignored: it computes in f32");
+		diag_note(
+		        d, loc_file(o->model),
+		        "the model's quantization parameters "
+		        "(QuantizeLinear/DequantizeLinear or q(...)) are ignored: it computes in f32");
 	if (o->cfg && drv_config_apply(o->cfg, g, d)) {
 		ir_graph_free(g);
 		return EXIT_INPUT;
@@ -257,24 +269,32 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 			if (o->calib_path && (st.quantized || st.calibrated) &&
 			    !find_step(pipeline, "calibrate") &&
 			    !(o->bias_correction && !st.quantized))
-				diag_warning(d, loc_file(o->calib_path), "--calib is not used: '%s' is "
-				             "already %s", o->model, st.quantized ? "quantized"
-				             : "calibrated (its calib [lo, hi] ranges are kept)");
+				diag_warning(
+				        d, loc_file(o->calib_path),
+				        "--calib is not used: '%s' is "
+				        "already %s",
+				        o->model,
+				        st.quantized
+				                ? "quantized"
+				                : "calibrated (its calib [lo, hi] ranges are kept)");
 			if (o->verbose)
-				fprintf(stderr, "quantc: %s already shows the work of %s: they do not run\n",
+				fprintf(stderr,
+				        "quantc: %s already shows the work of %s: they do not run\n",
 				        o->model, skipped);
 		}
 	}
 	if (!o->calib_path && !o->passes && strcmp(o->cmd, "compile") == 0 &&
 	    pass_pipeline_precision(&ctx) != PREC_F32 && !pass_graph_state(g).quantized &&
 	    !pass_graph_state(g).calibrated && !has_pins(g))
-		diag_warning(d, loc_file(o->model), "no --calib: the %s ranges are proven from the "
+		diag_warning(d, loc_file(o->model),
+		             "no --calib: the %s ranges are proven from the "
 		             "inputs' declared ranges, not measured; proven ranges are wider than "
 		             "the values that occur and can cost much accuracy (the example CNN: "
 		             "68.57%% instead of 91.63%%, docs/quantization.md)",
 		             pass_pipeline_precision(&ctx) == PREC_INT16 ? "int16" : "int8");
 	char *bc = o->bias_correction && !pass_graph_state(g).quantized
-	           ? with_bias_correct(pipeline, d) : NULL;
+	                   ? with_bias_correct(pipeline, d)
+	                   : NULL;
 	if (o->verbose && (bc || !o->bias_correction || pass_graph_state(g).quantized))
 		fprintf(stderr, "quantc: passes %s\n", bc ? bc : pipeline);
 	if ((o->bias_correction && !bc && !pass_graph_state(g).quantized) ||

@@ -50,11 +50,13 @@ int main(int argc, char **argv)
 	else if (strcmp(o.cmd, "report") == 0)
 		fn = cmd_report;
 	else {
-		static const char *const cmds[] = {"compile", "run", "inspect", "opt", "report",
-		                                   "trace-diff", "--version", "--help", NULL};
+		static const char *const cmds[] = {"compile",   "run",    "inspect",
+		                                   "opt",       "report", "trace-diff",
+		                                   "--version", "--help", NULL};
 		const char *near = ir_suggest(o.cmd, cmds);
 		if (near)
-			fprintf(stderr, "quantc: unknown command '%s'; did you mean '%s'?\n", o.cmd, near);
+			fprintf(stderr, "quantc: unknown command '%s'; did you mean '%s'?\n", o.cmd,
+			        near);
 		else
 			fprintf(stderr, "quantc: unknown command '%s'\n", o.cmd);
 		drv_help(stderr, NULL);

@@ -10,25 +10,30 @@
 #include "driver.h"
 
 static const char *usage =
-	"usage: quantc compile MODEL -o OUT.o [options]     compile to OUT.o and OUT.h\n"
-	"       quantc run MODEL --input X.npy -o Y.npy [options]\n"
-	"                                                  run the reference interpreter\n"
-	"       quantc inspect MODEL [options]             ops, parameters, MACs, arena\n"
-	"       quantc opt MODEL --passes P1,P2 [-o OUT.qg] run passes, print the IR\n"
-	"       quantc report MODEL --calib C.npy --input X.npy [-o OUT]\n"
-	"                                                  per-layer quantization error\n"
-	"       quantc trace-diff MODEL TRACE --input X.npy [options]\n"
-	"                                                  compare an --instrument trace with\n"
-	"                                                  the reference interpreter\n"
-	"       quantc --version | --help | COMMAND --help\n";
+        "usage: quantc compile MODEL -o OUT.o [options]     compile to OUT.o and OUT.h\n"
+        "       quantc run MODEL --input X.npy -o Y.npy [options]\n"
+        "                                                  run the reference interpreter\n"
+        "       quantc inspect MODEL [options]             ops, parameters, MACs, arena\n"
+        "       quantc opt MODEL --passes P1,P2 [-o OUT.qg] run passes, print the IR\n"
+        "       quantc report MODEL --calib C.npy --input X.npy [-o OUT]\n"
+        "                                                  per-layer quantization error\n"
+        "       quantc trace-diff MODEL TRACE --input X.npy [options]\n"
+        "                                                  compare an --instrument trace with\n"
+        "                                                  the reference interpreter\n"
+        "       quantc --version | --help | COMMAND --help\n";
 
 /* compile -o OUT: the header, .ll and .s take OUT's name with their own
  * suffix, so OUT must not end in one of theirs (one file would replace the
  * other); a suffix other than .o or .obj is probably a slip. */
 static int check_out_suffix(const Options *o, Diag *d)
 {
-	static const struct { const char *ext; unsigned emit; } others[] = {
-		{".h", TGT_EMIT_HEADER}, {".ll", TGT_EMIT_LLVM}, {".s", TGT_EMIT_ASM},
+	static const struct {
+		const char *ext;
+		unsigned emit;
+	} others[] = {
+	        {".h", TGT_EMIT_HEADER},
+	        {".ll", TGT_EMIT_LLVM},
+	        {".s", TGT_EMIT_ASM},
 	};
 	const char *slash = strrchr(o->out, '/'), *dot = strrchr(o->out, '.');
 	const char *base = slash ? slash + 1 : o->out;
@@ -38,9 +43,10 @@ static int check_out_suffix(const Options *o, Diag *d)
 	for (size_t i = 0; dot && i < sizeof others / sizeof others[0]; i++)
 		if (strcmp(dot, others[i].ext) == 0 && (o->tgt.emit & others[i].emit) &&
 		    (o->tgt.emit & TGT_EMIT_OBJ)) {
-			diag_error(d, loc_none(), "-o %s: the object would be written where the %s file "
-			           "goes (OUT's name with %s); name the object OUT.o", o->out,
-			           others[i].ext, others[i].ext);
+			diag_error(d, loc_none(),
+			           "-o %s: the object would be written where the %s file "
+			           "goes (OUT's name with %s); name the object OUT.o",
+			           o->out, others[i].ext, others[i].ext);
 			return -1;
 		}
 	if (!(o->tgt.emit & TGT_EMIT_OBJ))
@@ -48,12 +54,13 @@ static int check_out_suffix(const Options *o, Diag *d)
 	if (!dot || (strcmp(dot, ".o") != 0 && strcmp(dot, ".obj") != 0)) {
 		int n = dot ? (int)(dot - o->out) : (int)strlen(o->out);
 		if (o->tgt.emit & TGT_EMIT_HEADER)
-			diag_warning(d, loc_none(), "-o %s: an object file's name ends in .o or .obj "
-			             "(the object goes to %s, the header to %.*s.h)", o->out, o->out, n,
-			             o->out);
+			diag_warning(d, loc_none(),
+			             "-o %s: an object file's name ends in .o or .obj "
+			             "(the object goes to %s, the header to %.*s.h)",
+			             o->out, o->out, n, o->out);
 		else
-			diag_warning(d, loc_none(), "-o %s: an object file's name ends in .o or .obj",
-			             o->out);
+			diag_warning(d, loc_none(),
+			             "-o %s: an object file's name ends in .o or .obj", o->out);
 	}
 	return 0;
 }
@@ -62,7 +69,8 @@ static int check_out_suffix(const Options *o, Diag *d)
  * (malloc'd, like the strings; the process ends soon after). */
 static const char **known_options(void)
 {
-	static const char *const cmds[] = {"compile", "run", "inspect", "opt", "report", "trace-diff"};
+	static const char *const cmds[] = {"compile", "run",    "inspect",
+	                                   "opt",     "report", "trace-diff"};
 	char *text = NULL;
 	size_t len = 0, n = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -131,13 +139,18 @@ static int parse_bytes(const char *s, int64_t *out, Diag *d)
 	errno = 0;
 	long long n = strtoll(s, &end, 10);
 	if (end != s && *end && !end[1]) {
-		const char *u = strchr("KMG", *end == 'k' ? 'K' : *end == 'm' ? 'M' : *end == 'g' ? 'G' : *end);
+		const char *u = strchr("KMG", *end == 'k'   ? 'K'
+		                              : *end == 'm' ? 'M'
+		                              : *end == 'g' ? 'G'
+		                                            : *end);
 		shift = u && *u ? 10 * (int)(u - "KMG" + 1) : -1;
 		end += shift > 0;
 	}
 	if (end == s || *end || errno || n < 1 || shift < 0 || n > (INT64_MAX >> shift)) {
-		diag_error(d, loc_none(), "--max-memory: '%s' is not a number of bytes (e.g. 65536, "
-		           "64K, 2M, 1G)", s);
+		diag_error(d, loc_none(),
+		           "--max-memory: '%s' is not a number of bytes (e.g. 65536, "
+		           "64K, 2M, 1G)",
+		           s);
 		return -1;
 	}
 	*out = (int64_t)n << shift;
@@ -146,9 +159,14 @@ static int parse_bytes(const char *s, int64_t *out, Diag *d)
 
 static int parse_emit(const char *s, unsigned *out, Diag *d)
 {
-	static const struct { const char *name; unsigned bit; } kinds[] = {
-		{"obj", TGT_EMIT_OBJ}, {"header", TGT_EMIT_HEADER},
-		{"llvm", TGT_EMIT_LLVM}, {"asm", TGT_EMIT_ASM},
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} kinds[] = {
+	        {"obj", TGT_EMIT_OBJ},
+	        {"header", TGT_EMIT_HEADER},
+	        {"llvm", TGT_EMIT_LLVM},
+	        {"asm", TGT_EMIT_ASM},
 	};
 	unsigned bits = 0;
 	while (*s) {
@@ -160,7 +178,9 @@ static int parse_emit(const char *s, unsigned *out, Diag *d)
 				found = 1;
 			}
 		if (!found) {
-			diag_error(d, loc_none(), "--emit: unknown kind '%.*s' (obj, header, llvm, asm)", (int)n, s);
+			diag_error(d, loc_none(),
+			           "--emit: unknown kind '%.*s' (obj, header, llvm, asm)", (int)n,
+			           s);
 			return -1;
 		}
 		s += n;
@@ -190,17 +210,20 @@ static int add_io(const char **list, int *n, const char *opt, const char *v, Dia
 static int check_auto(const Options *o, Diag *d)
 {
 	if (o->set_min_sqnr && !o->auto_precision) {
-		diag_error(d, loc_none(), "--min-sqnr (min_sqnr:) is the target of --precision auto; "
+		diag_error(d, loc_none(),
+		           "--min-sqnr (min_sqnr:) is the target of --precision auto; "
 		           "give both");
 		return -1;
 	}
 	if (o->auto_precision && !o->set_min_sqnr) {
-		diag_error(d, loc_none(), "--precision auto needs a target: --min-sqnr DB (or "
+		diag_error(d, loc_none(),
+		           "--precision auto needs a target: --min-sqnr DB (or "
 		           "min_sqnr: in --config)");
 		return -1;
 	}
 	if (o->auto_precision && !o->calib_path) {
-		diag_error(d, loc_none(), "--precision auto needs calibration data (--calib FILE.npy)");
+		diag_error(d, loc_none(),
+		           "--precision auto needs calibration data (--calib FILE.npy)");
 		return -1;
 	}
 	return 0;
@@ -311,8 +334,10 @@ static int opt_calibration(Options *o, const char *v, Diag *d)
 	int m = calib_method_from_name(v);
 
 	if (m < 0) {
-		diag_error(d, loc_none(), "--calibration: unknown method '%s' (minmax, "
-		           "percentile, entropy, mse)", v);
+		diag_error(d, loc_none(),
+		           "--calibration: unknown method '%s' (minmax, "
+		           "percentile, entropy, mse)",
+		           v);
 		return -1;
 	}
 	o->calib_params.method = (CalibMethod)m;
@@ -427,8 +452,10 @@ static int check_used(const char *cmd, const char *a, Diag *d)
 		return 0;
 	for (const char *c = cmds; *c && at + 3 < sizeof users; c++)
 		at += (size_t)snprintf(users + at, sizeof users - at, *c == ' ' ? ", " : "%c", *c);
-	diag_error(d, loc_none(), "option '%s' is not used by quantc %s, only by %s (see "
-	           "quantc %s --help)", name, cmd, users, cmd);
+	diag_error(d, loc_none(),
+	           "option '%s' is not used by quantc %s, only by %s (see "
+	           "quantc %s --help)",
+	           name, cmd, users, cmd);
 	return -1;
 }
 
@@ -467,13 +494,9 @@ static int apply(const OptRow *r, int argc, char **argv, int *i, Options *o, Dia
 	const char *v = NULL;
 
 	switch (r->arg) {
-	case ARG_FLAG:
-		*(int *)((char *)o + r->field) = 1;
-		return 0;
-	case ARG_CALL:
-		return r->handler(o, NULL, d);
-	case ARG_LEVEL:
-		return r->handler(o, argv[*i], d);
+	case ARG_FLAG: *(int *)((char *)o + r->field) = 1; return 0;
+	case ARG_CALL: return r->handler(o, NULL, d);
+	case ARG_LEVEL: return r->handler(o, argv[*i], d);
 	}
 	if (!(v = value(argc, argv, i, r->name, d)))
 		return -1;
@@ -504,11 +527,13 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 			const char **known = known_options();
 			const char *near = known ? ir_suggest(name, known) : NULL;
 			if (near)
-				diag_error(d, loc_none(), "unknown option '%s'; did you mean '%s'? (see quantc "
-				           "%s --help)", a, near, o->cmd);
+				diag_error(d, loc_none(),
+				           "unknown option '%s'; did you mean '%s'? (see quantc "
+				           "%s --help)",
+				           a, near, o->cmd);
 			else
-				diag_error(d, loc_none(), "unknown option '%s' (see quantc %s --help)", a,
-				           o->cmd);
+				diag_error(d, loc_none(),
+				           "unknown option '%s' (see quantc %s --help)", a, o->cmd);
 			free_known_options(known);
 			return EXIT_INPUT;
 		} else if (!o->model) {
@@ -516,7 +541,8 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 		} else if (!o->trace && strcmp(o->cmd, "trace-diff") == 0) {
 			o->trace = a;
 		} else {
-			diag_error(d, loc_none(), "unexpected argument '%s' (the model is '%s')", a, o->model);
+			diag_error(d, loc_none(), "unexpected argument '%s' (the model is '%s')", a,
+			           o->model);
 			return EXIT_INPUT;
 		}
 	}
@@ -533,13 +559,15 @@ int drv_parse_options(int argc, char **argv, Options *o, Diag *d)
 	    isatty(STDOUT_FILENO))
 		o->pipe.elide_constants = 1;
 	if (o->pipe.elide_constants && o->pipe.print_constants) {
-		diag_error(d, loc_none(), "--elide-constants and --print-constants contradict each other");
+		diag_error(d, loc_none(),
+		           "--elide-constants and --print-constants contradict each other");
 		return EXIT_INPUT;
 	}
 	if (o->config && drv_read_config(o, d))
 		return EXIT_INPUT;
 	if (o->calib_params.method != CALIB_MINMAX && !o->calib_path) {
-		diag_error(d, loc_none(), "--calibration %s needs calibration data (--calib FILE.npy)",
+		diag_error(d, loc_none(),
+		           "--calibration %s needs calibration data (--calib FILE.npy)",
 		           calib_method_name(o->calib_params.method));
 		return EXIT_INPUT;
 	}

@@ -32,12 +32,12 @@ static double real_at(const Value *v, const void *data, int64_t i, int64_t inner
 	double q;
 	switch (v->dt) {
 	case DT_F32: return ((const float *)data)[i];
-	case DT_I8:  q = ((const int8_t *)data)[i]; break;
+	case DT_I8: q = ((const int8_t *)data)[i]; break;
 	case DT_I16: q = ((const int16_t *)data)[i]; break;
 	case DT_I32: q = ((const int32_t *)data)[i]; break;
 	case DT_I64: q = (double)((const int64_t *)data)[i]; break;
-	case DT_U8:  q = ((const uint8_t *)data)[i]; break;
-	default:     return 0;
+	case DT_U8: q = ((const uint8_t *)data)[i]; break;
+	default: return 0;
 	}
 	if (!v->q.present)
 		return q;
@@ -171,7 +171,8 @@ void drv_report_match(Report *r)
 			continue;
 		int fv = ir_value_find(fg, qg->vals[qv].name);
 		/* a float constant never reaches the hook: it is no counterpart */
-		if (fv < 0 || fg->vals[fv].kind == VK_CONST || fg->vals[fv].dt != DT_F32 || r->of_qval[qv] >= 0 ||
+		if (fv < 0 || fg->vals[fv].kind == VK_CONST || fg->vals[fv].dt != DT_F32 ||
+		    r->of_qval[qv] >= 0 ||
 		    ir_shape_numel(&fg->vals[fv].shape) != ir_shape_numel(&qg->vals[qv].shape))
 			continue;
 		ir_vgrow((void **)&r->l, &cap, r->n, sizeof *r->l);
@@ -214,7 +215,8 @@ int drv_report_compare(Report *r, const NpyArray *x, Diag *d)
 	const Value *fo = &r->fg->vals[r->fg->outputs[0]];
 	int64_t nin = ir_shape_numel(&r->fg->vals[r->fg->inputs[0]].shape);
 	int64_t nout = ir_shape_numel(&fo->shape);
-	float *yf = ir_xmalloc((size_t)nout * sizeof *yf), *yq = ir_xmalloc((size_t)nout * sizeof *yq);
+	float *yf = ir_xmalloc((size_t)nout * sizeof *yf),
+	      *yq = ir_xmalloc((size_t)nout * sizeof *yq);
 	int rc = -1;
 
 	r->agree = 0;
@@ -231,7 +233,8 @@ int drv_report_compare(Report *r, const NpyArray *x, Diag *d)
 		/* the float run first: the quantized hook compares with its results */
 		if (ir_interp_run_f32(fi, ins, of) || ir_interp_run_f32(qi, ins, oq)) {
 			progress_end(&pr);
-			diag_error(d, loc_none(), "report: the interpreter cannot take float samples for "
+			diag_error(d, loc_none(),
+			           "report: the interpreter cannot take float samples for "
 			           "this graph's input or output types");
 			goto out;
 		}

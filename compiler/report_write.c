@@ -37,10 +37,11 @@ void drv_report_text(FILE *f, const Report *r)
 		nw = a > nw ? a : nw;
 		ow = b > ow ? b : ow;
 	}
-	fprintf(f, "quantization error of %s (%s) over %lld samples of %s\n\n", r->qg->name, r->prec,
-	        (long long)n, r->input);
-	fprintf(f, "%-*s  %-*s  %-5s  %-11s  %6s  %8s  %11s  %12s  %8s  %9s\n", nw, "layer", ow, "op",
-	        "dtype", "scale", "zp", "SQNR dB", "max abs err", "mean abs err", "cosine", "clipped %");
+	fprintf(f, "quantization error of %s (%s) over %lld samples of %s\n\n", r->qg->name,
+	        r->prec, (long long)n, r->input);
+	fprintf(f, "%-*s  %-*s  %-5s  %-11s  %6s  %8s  %11s  %12s  %8s  %9s\n", nw, "layer", ow,
+	        "op", "dtype", "scale", "zp", "SQNR dB", "max abs err", "mean abs err", "cosine",
+	        "clipped %");
 	for (int i = 0; i < r->n; i++) {
 		const Layer *l = &r->l[i];
 		const Value *v = &r->qg->vals[l->qv];
@@ -50,9 +51,10 @@ void drv_report_text(FILE *f, const Report *r)
 			snprintf(zp, sizeof zp, "%d", (int)v->q.zp);
 		else
 			snprintf(zp, sizeof zp, "-");
-		fprintf(f, "%-*s  %-*s  %-5s  %-11s  %6s  %8s  %11.4g  %12.4g  %8.6f  %9.4f\n", nw, v->name,
-		        ow, drv_layer_op(r->qg, l->qv), ir_dtype_name(v->dt), sc, zp, sq, l->max_abs,
-		        drv_layer_mean_abs(l), drv_layer_cosine(l), 100 * drv_layer_clipped(l));
+		fprintf(f, "%-*s  %-*s  %-5s  %-11s  %6s  %8s  %11.4g  %12.4g  %8.6f  %9.4f\n", nw,
+		        v->name, ow, drv_layer_op(r->qg, l->qv), ir_dtype_name(v->dt), sc, zp, sq,
+		        l->max_abs, drv_layer_mean_abs(l), drv_layer_cosine(l),
+		        100 * drv_layer_clipped(l));
 	}
 	const Value *out = &r->qg->vals[r->qg->outputs[0]];
 	fprintf(f, "\ntop-1 agreement: %.4f (%lld of %lld samples: same argmax of %s)\n",
@@ -62,8 +64,8 @@ void drv_report_text(FILE *f, const Report *r)
 	if (low >= 0) {
 		const Value *v = &r->qg->vals[r->l[low].qv];
 		fmt_sqnr(drv_layer_sqnr(&r->l[low]), sq, sizeof sq);
-		fprintf(f, "lowest SQNR: %s (%s) %s dB\n", v->name, drv_layer_op(r->qg, r->l[low].qv),
-		        sq);
+		fprintf(f, "lowest SQNR: %s (%s) %s dB\n", v->name,
+		        drv_layer_op(r->qg, r->l[low].qv), sq);
 	}
 	if (clip >= 0) {
 		const Value *v = &r->qg->vals[r->l[clip].qv];
@@ -81,7 +83,10 @@ void drv_report_text(FILE *f, const Report *r)
 	for (int k = 0; k < r->qg->ninput + r->qg->nnode; k++) {
 		int v = drv_report_candidate(r->qg, k);
 		if (v >= 0 && r->of_qval[v] < 0)
-			fprintf(f, "%s %s", missing++ ? "" : "not compared (no float value of the same name and size):",
+			fprintf(f, "%s %s",
+			        missing++
+			                ? ""
+			                : "not compared (no float value of the same name and size):",
 			        r->qg->vals[v].name);
 	}
 	if (missing)
@@ -175,7 +180,7 @@ static void xml_text(FILE *f, const char *s)
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
-		default:  fputc(*s, f);
+		default: fputc(*s, f);
 		}
 }
 
@@ -219,18 +224,21 @@ void drv_report_svg(FILE *f, const Report *r)
 	char sq[32];
 
 	for (int i = 0; i < r->n; i++) {
-		int w = (int)(strlen(r->qg->vals[r->l[i].qv].name) + strlen(drv_layer_op(r->qg, r->l[i].qv)) + 1);
+		int w = (int)(strlen(r->qg->vals[r->l[i].qv].name) +
+		              strlen(drv_layer_op(r->qg, r->l[i].qv)) + 1);
 		namew = w > namew ? w : namew;
 	}
 	int left = 16 + namew * CHARW, bottom = TOP + r->n * ROW;
 	char title[256];
-	snprintf(title, sizeof title, "SQNR per layer: %s %s, top-1 agreement %.1f%% over %lld samples",
-	         r->qg->name, r->prec, n ? 100.0 * (double)agree / (double)n : 0.0, (long long)n);
+	snprintf(title, sizeof title,
+	         "SQNR per layer: %s %s, top-1 agreement %.1f%% over %lld samples", r->qg->name,
+	         r->prec, n ? 100.0 * (double)agree / (double)n : 0.0, (long long)n);
 	/* wide enough for the bars and for the bold title (about 9 px a letter) */
 	int width = left + BARW + 80, height = bottom + 34;
 	if (width < 20 + 9 * (int)strlen(title))
 		width = 20 + 9 * (int)strlen(title);
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	fprintf(f,
+	        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 	        "viewBox=\"0 0 %d %d\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n",
 	        width, height, width, height);
@@ -238,7 +246,8 @@ void drv_report_svg(FILE *f, const Report *r)
 	fputs("<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", f);
 	xml_text(f, title);
 	fputs("</text>\n", f);
-	fprintf(f, "<text x=\"10\" y=\"42\" fill=\"#555555\">dB, longer is better: "
+	fprintf(f,
+	        "<text x=\"10\" y=\"42\" fill=\"#555555\">dB, longer is better: "
 	        "<tspan fill=\"%s\">&#8805; 30</tspan>, <tspan fill=\"%s\">20&#8211;30</tspan>, "
 	        "<tspan fill=\"%s\">&lt; 20</tspan>; inf: no error at all</text>\n",
 	        bar_color(30), bar_color(20), bar_color(0));
@@ -246,13 +255,17 @@ void drv_report_svg(FILE *f, const Report *r)
 	double step = max > 100 ? 20 : 10;
 	for (double g = 0; g <= max + 1e-9; g += step) {
 		int x = left + (int)(g / max * BARW + 0.5);
-		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>\n", x,
-		        TOP - 4, x, bottom);
-		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#555555\" font-size=\"10\" "
-		        "text-anchor=\"middle\">%g</text>\n", x, bottom + 14, g);
+		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>\n",
+		        x, TOP - 4, x, bottom);
+		fprintf(f,
+		        "<text x=\"%d\" y=\"%d\" fill=\"#555555\" font-size=\"10\" "
+		        "text-anchor=\"middle\">%g</text>\n",
+		        x, bottom + 14, g);
 	}
-	fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#555555\" font-size=\"10\" "
-	        "text-anchor=\"middle\">SQNR dB</text>\n", left + BARW / 2, bottom + 28);
+	fprintf(f,
+	        "<text x=\"%d\" y=\"%d\" fill=\"#555555\" font-size=\"10\" "
+	        "text-anchor=\"middle\">SQNR dB</text>\n",
+	        left + BARW / 2, bottom + 28);
 	for (int i = 0; i < r->n; i++) {
 		const Layer *l = &r->l[i];
 		const Value *v = &r->qg->vals[l->qv];
@@ -268,12 +281,14 @@ void drv_report_svg(FILE *f, const Report *r)
 		fputs(" <tspan fill=\"#777777\">", f);
 		xml_text(f, drv_layer_op(r->qg, l->qv));
 		fputs("</tspan></text>\n", f);
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", left, y,
-		        w, BAR, isinf(s) && s > 0 ? "#8fb8de" : bar_color(s));
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n",
+		        left, y, w, BAR, isinf(s) && s > 0 ? "#8fb8de" : bar_color(s));
 		if (cut) /* a white slash: the bar is longer than drawn */
-			fprintf(f, "<path d=\"M%d %d l6 -%d\" stroke=\"white\" stroke-width=\"3\"/>\n",
+			fprintf(f,
+			        "<path d=\"M%d %d l6 -%d\" stroke=\"white\" stroke-width=\"3\"/>\n",
 			        left + BARW - 24, y + BAR, BAR);
-		fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text></g>\n", left + w + 6, y + BAR - 4, sq);
+		fprintf(f, "<text x=\"%d\" y=\"%d\">%s</text></g>\n", left + w + 6, y + BAR - 4,
+		        sq);
 	}
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333333\"/>\n", left,
 	        TOP - 4, left, bottom);

@@ -15,8 +15,7 @@
  * The result is verified (ir_verify). */
 Graph *fe_parse_file(const char *path, Diag *d);
 /* Same for text in memory; name is used in diagnostics, dir resolves npy(). */
-Graph *fe_parse_string(const char *text, size_t len, const char *name,
-                       const char *dir, Diag *d);
+Graph *fe_parse_string(const char *text, size_t len, const char *name, const char *dir, Diag *d);
 
 /* ---- onnx.c: the ONNX importer (docs/onnx.md) ------------------------------ */
 
@@ -60,8 +59,16 @@ char *fe_model_path(const char *dir, const char *ref, const char *what, Diag *d,
 typedef enum { FE_CH_MODEL, FE_CH_GRAY, FE_CH_RGB, FE_CH_BGR } FeChannels;
 typedef enum { FE_NCHW, FE_NHWC } FeLayout;
 /* calibration.images' keys, in the order compiler/config.c lists them */
-enum { FE_IMG_RESIZE, FE_IMG_CROP, FE_IMG_SCALE, FE_IMG_MEAN, FE_IMG_STD, FE_IMG_CHANNELS,
-       FE_IMG_LAYOUT, FE_IMG_NKEYS };
+enum {
+	FE_IMG_RESIZE,
+	FE_IMG_CROP,
+	FE_IMG_SCALE,
+	FE_IMG_MEAN,
+	FE_IMG_STD,
+	FE_IMG_CHANNELS,
+	FE_IMG_LAYOUT,
+	FE_IMG_NKEYS
+};
 typedef struct {
 	int resize[2];        /* width, height; height 0: shorter side to width; 0: none */
 	int crop[2];          /* width, height of the centre crop; 0: none */
@@ -94,7 +101,7 @@ int fe_is_dir(const char *path);
 /* Reads every image of folder dir, in byte order of the names (hidden
  * files skipped), as samples shaped like input (batch 1) preprocessed by o:
  * *out is f32 [N, ...input's dims...].  Returns 0, or -1 (diagnosed). */
-int fe_images_read(const char *dir, const FeImageOpts *o, const Value *input,
-                   NpyArray *out, Diag *d);
+int fe_images_read(const char *dir, const FeImageOpts *o, const Value *input, NpyArray *out,
+                   Diag *d);
 
 #endif

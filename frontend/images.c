@@ -44,8 +44,10 @@ int fe_is_dir(const char *path)
 static int size_ok(const char *path, long w, long h, Diag *d)
 {
 	if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE || w * h > MAX_PIXELS) {
-		diag_error(d, loc_file(path), "image size %ldx%ld is not supported (1 to %d pixels a "
-		           "side, %d in all)", w, h, MAX_SIDE, MAX_PIXELS);
+		diag_error(d, loc_file(path),
+		           "image size %ldx%ld is not supported (1 to %d pixels a "
+		           "side, %d in all)",
+		           w, h, MAX_SIDE, MAX_PIXELS);
 		return -1;
 	}
 	return 0;
@@ -97,22 +99,25 @@ static int pnm_raster(FILE *f, const char *path, const char *fmt, int ascii, lon
 		long v;
 		if (ascii) {
 			if (pnm_number(f, &v)) {
-				diag_error(d, loc_file(path), "corrupt %s: sample %zu of %zu is missing or "
-				           "not a number", fmt, i + 1, n);
+				diag_error(d, loc_file(path),
+				           "corrupt %s: sample %zu of %zu is missing or "
+				           "not a number",
+				           fmt, i + 1, n);
 				return -1;
 			}
 		} else {
 			int hi = maxval > 255 ? getc(f) : 0, lo = getc(f);
 			if (hi == EOF || lo == EOF) {
-				diag_error(d, loc_file(path), "corrupt %s: truncated after %zu of %zu samples",
-				           fmt, i, n);
+				diag_error(d, loc_file(path),
+				           "corrupt %s: truncated after %zu of %zu samples", fmt, i,
+				           n);
 				return -1;
 			}
 			v = hi << 8 | lo;
 		}
 		if (v > maxval) {
-			diag_error(d, loc_file(path), "corrupt %s: sample %ld is above maxval %ld", fmt, v,
-			           maxval);
+			diag_error(d, loc_file(path), "corrupt %s: sample %ld is above maxval %ld",
+			           fmt, v, maxval);
 			return -1;
 		}
 		im->px[i] = (double)v;
@@ -127,12 +132,13 @@ static int read_pnm(FILE *f, const char *path, int kind, FeImage *im, Diag *d)
 	long w, h, maxval;
 
 	if (pnm_number(f, &w) || pnm_number(f, &h) || pnm_number(f, &maxval)) {
-		diag_error(d, loc_file(path), "corrupt %s: bad header (P%c WIDTH HEIGHT MAXVAL)", fmt,
-		           kind);
+		diag_error(d, loc_file(path), "corrupt %s: bad header (P%c WIDTH HEIGHT MAXVAL)",
+		           fmt, kind);
 		return -1;
 	}
 	if (maxval < 1 || maxval > 65535) {
-		diag_error(d, loc_file(path), "corrupt %s: maxval %ld is not in [1, 65535]", fmt, maxval);
+		diag_error(d, loc_file(path), "corrupt %s: maxval %ld is not in [1, 65535]", fmt,
+		           maxval);
 		return -1;
 	}
 	if (size_ok(path, w, h, d))
@@ -237,7 +243,8 @@ static int read_png(FILE *f, const char *path, FeImage *im, Diag *d)
 		im->c = s->c;
 		im->px = ir_xmalloc(n * sizeof *im->px);
 		for (size_t i = 0; i < n; i++)
-			im->px[i] = s->depth == 16 ? s->buf[2 * i] << 8 | s->buf[2 * i + 1] : s->buf[i];
+			im->px[i] = s->depth == 16 ? s->buf[2 * i] << 8 | s->buf[2 * i + 1]
+			                           : s->buf[i];
 	}
 	png_destroy_read_struct(&png, &info, NULL);
 	free(s->buf);
@@ -264,7 +271,8 @@ int fe_image_read(const char *path, FeImage *im, Diag *d)
 		fseek(f, 2, SEEK_SET);
 		rc = read_pnm(f, path, magic[1], im, d);
 	} else
-		diag_error(d, loc_file(path), "not an image: calibration folders hold PNG, PGM (P2, "
+		diag_error(d, loc_file(path),
+		           "not an image: calibration folders hold PNG, PGM (P2, "
 		           "P5) and PPM (P3, P6) files");
 	fclose(f);
 	return rc;
@@ -361,13 +369,16 @@ static void resize(FeImage *im, int w, int h)
 		for (int x = 0; x < w; x++)
 			for (int k = 0; k < tx.count[x]; k++)
 				for (int ch = 0; ch < c; ch++)
-					mid[((size_t)y * w + x) * c + ch] += tx.w[(size_t)x * tx.maxk + k] *
-						im->px[((size_t)y * im->w + tx.first[x] + k) * c + ch];
+					mid[((size_t)y * w + x) * c + ch] +=
+					        tx.w[(size_t)x * tx.maxk + k] *
+					        im->px[((size_t)y * im->w + tx.first[x] + k) * c +
+					               ch];
 	for (int y = 0; y < h; y++)
 		for (int k = 0; k < ty.count[y]; k++)
 			for (size_t i = 0; i < (size_t)w * c; i++)
-				out[(size_t)y * w * c + i] += ty.w[(size_t)y * ty.maxk + k] *
-					mid[(size_t)(ty.first[y] + k) * w * c + i];
+				out[(size_t)y * w * c + i] +=
+				        ty.w[(size_t)y * ty.maxk + k] *
+				        mid[(size_t)(ty.first[y] + k) * w * c + i];
 	taps_free(&tx);
 	taps_free(&ty);
 	free(mid);
@@ -414,8 +425,10 @@ static int check_count(const Want *t, const Value *in, int k, int n, const char 
 {
 	if (n == 0 || n == 1 || n == t->c)
 		return 0;
-	diag_error(d, key_loc(t, k, in), "%s has %d values; input '%s' has %d channel%s: give one "
-	           "value%s", what, n, in->name, t->c, t->c == 1 ? "" : "s",
+	diag_error(d, key_loc(t, k, in),
+	           "%s has %d values; input '%s' has %d channel%s: give one "
+	           "value%s",
+	           what, n, in->name, t->c, t->c == 1 ? "" : "s",
 	           t->c == 1 ? "" : ", or one per channel");
 	return -1;
 }
@@ -428,8 +441,10 @@ static int want_of(const FeImageOpts *o, const Value *in, Want *t, Diag *d)
 	char b[96];
 
 	if ((s->rank != 3 && s->rank != 4) || s->d[0] != 1) {
-		diag_error(d, in->loc, "calibration images need an input shaped [1,C,H,W], [1,H,W,C] "
-		           "or [1,H,W]; '%s' is %s", in->name, ir_shape_str(s, b, sizeof b));
+		diag_error(d, in->loc,
+		           "calibration images need an input shaped [1,C,H,W], [1,H,W,C] "
+		           "or [1,H,W]; '%s' is %s",
+		           in->name, ir_shape_str(s, b, sizeof b));
 		return -1;
 	}
 	int nhwc = s->rank == 4 && o->layout == FE_NHWC;
@@ -437,16 +452,22 @@ static int want_of(const FeImageOpts *o, const Value *in, Want *t, Diag *d)
 	t->h = (int)s->d[nhwc || s->rank == 3 ? 1 : 2];
 	t->w = (int)s->d[nhwc || s->rank == 3 ? 2 : 3];
 	if (t->c != 1 && t->c != 3) {
-		diag_error(d, key_loc(t, FE_IMG_LAYOUT, in), "layout %s: input '%s' %s has %d "
-		           "channels; images give 1 (gray) or 3 (rgb, bgr)", nhwc ? "nhwc" : "nchw",
-		           in->name, ir_shape_str(s, b, sizeof b), t->c);
+		diag_error(d, key_loc(t, FE_IMG_LAYOUT, in),
+		           "layout %s: input '%s' %s has %d "
+		           "channels; images give 1 (gray) or 3 (rgb, bgr)",
+		           nhwc ? "nhwc" : "nchw", in->name, ir_shape_str(s, b, sizeof b), t->c);
 		return -1;
 	}
 	t->ch = o->channels != FE_CH_MODEL ? o->channels : t->c == 1 ? FE_CH_GRAY : FE_CH_RGB;
 	if ((t->ch == FE_CH_GRAY) != (t->c == 1)) {
-		diag_error(d, key_loc(t, FE_IMG_CHANNELS, in), "channels: %s gives %d channel%s; input "
-		           "'%s' has %d", t->ch == FE_CH_GRAY ? "gray" : t->ch == FE_CH_RGB ? "rgb" : "bgr",
-		           t->ch == FE_CH_GRAY ? 1 : 3, t->ch == FE_CH_GRAY ? "" : "s", in->name, t->c);
+		diag_error(d, key_loc(t, FE_IMG_CHANNELS, in),
+		           "channels: %s gives %d channel%s; input "
+		           "'%s' has %d",
+		           t->ch == FE_CH_GRAY  ? "gray"
+		           : t->ch == FE_CH_RGB ? "rgb"
+		                                : "bgr",
+		           t->ch == FE_CH_GRAY ? 1 : 3, t->ch == FE_CH_GRAY ? "" : "s", in->name,
+		           t->c);
 		return -1;
 	}
 	if (check_count(t, in, FE_IMG_MEAN, o->nmean, "mean", d) ||
@@ -456,9 +477,11 @@ static int want_of(const FeImageOpts *o, const Value *in, Want *t, Diag *d)
 	int k = o->crop[0] ? FE_IMG_CROP : FE_IMG_RESIZE;
 	const int *fix = o->crop[0] ? o->crop : o->resize[1] ? o->resize : NULL;
 	if (fix && (fix[0] != t->w || fix[1] != t->h)) {
-		diag_error(d, key_loc(t, k, in), "%s %dx%d: input '%s' takes %dx%d images (width x "
-		           "height)", k == FE_IMG_CROP ? "crop" : "resize", fix[0], fix[1], in->name,
-		           t->w, t->h);
+		diag_error(d, key_loc(t, k, in),
+		           "%s %dx%d: input '%s' takes %dx%d images (width x "
+		           "height)",
+		           k == FE_IMG_CROP ? "crop" : "resize", fix[0], fix[1], in->name, t->w,
+		           t->h);
 		return -1;
 	}
 	return 0;
@@ -488,16 +511,18 @@ static int fit(const Want *t, const char *path, FeImage *im, Diag *d)
 			char after[48] = "";
 			if (o->resize[0])
 				snprintf(after, sizeof after, ", %dx%d after resize", im->w, im->h);
-			diag_error(d, loc_file(path), "image is %dx%d%s, smaller than crop %dx%d", w0, h0,
-			           after, o->crop[0], o->crop[1]);
+			diag_error(d, loc_file(path), "image is %dx%d%s, smaller than crop %dx%d",
+			           w0, h0, after, o->crop[0], o->crop[1]);
 			return -1;
 		}
 		crop(im, o->crop[0], o->crop[1]);
 	}
 	if (im->w != t->w || im->h != t->h) {
-		diag_error(d, loc_file(path), "image is %dx%d (width x height), the model's input takes "
-		           "%dx%d; give calibration.images a resize or crop (docs/configuration.md)",
-		           im->w, im->h, t->w, t->h);
+		diag_error(
+		        d, loc_file(path),
+		        "image is %dx%d (width x height), the model's input takes "
+		        "%dx%d; give calibration.images a resize or crop (docs/configuration.md)",
+		        im->w, im->h, t->w, t->h);
 		return -1;
 	}
 	return 0;

@@ -75,7 +75,8 @@ static void rehash(Imp *im)
 static OTensor *lookup(Imp *im, const char *name, int create)
 {
 	if (im->cap)
-		for (unsigned i = hash(name) & (im->cap - 1); im->slot[i]; i = (i + 1) & (im->cap - 1))
+		for (unsigned i = hash(name) & (im->cap - 1); im->slot[i];
+		     i = (i + 1) & (im->cap - 1))
 			if (strcmp(im->t[im->slot[i] - 1].name, name) == 0)
 				return &im->t[im->slot[i] - 1];
 	if (!create)
@@ -316,20 +317,29 @@ int oi_def_alias(Imp *im, int k, OTensor *src)
 
 static const char *otype_name(int ot)
 {
-	static const char *names[] = {"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16",
-	                              "INT32", "INT64", "STRING", "BOOL", "FLOAT16", "DOUBLE",
-	                              "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};
-	return ot >= 0 && ot < (int)(sizeof names / sizeof names[0]) ? names[ot] : "an unknown type";
+	static const char *names[] = {"UNDEFINED",  "FLOAT",   "UINT8",  "INT8",   "UINT16",
+	                              "INT16",      "INT32",   "INT64",  "STRING", "BOOL",
+	                              "FLOAT16",    "DOUBLE",  "UINT32", "UINT64", "COMPLEX64",
+	                              "COMPLEX128", "BFLOAT16"};
+	return ot >= 0 && ot < (int)(sizeof names / sizeof names[0]) ? names[ot]
+	                                                             : "an unknown type";
 }
 
 /* Bytes per element in raw_data; 0 for types the importer does not read. */
 static int raw_size(int ot)
 {
 	switch (ot) {
-	case OT_UINT8: case OT_INT8: case OT_BOOL: return 1;
-	case OT_UINT16: case OT_INT16: return 2;
-	case OT_FLOAT: case OT_INT32: case OT_UINT32: return 4;
-	case OT_INT64: case OT_DOUBLE: case OT_UINT64: return 8;
+	case OT_UINT8:
+	case OT_INT8:
+	case OT_BOOL: return 1;
+	case OT_UINT16:
+	case OT_INT16: return 2;
+	case OT_FLOAT:
+	case OT_INT32:
+	case OT_UINT32: return 4;
+	case OT_INT64:
+	case OT_DOUBLE:
+	case OT_UINT64: return 8;
 	default: return 0;
 	}
 }
@@ -361,20 +371,20 @@ static void put_raw(OTensor *t, int64_t i, int ot, const uint8_t *p)
 	}
 }
 
-static int typed_data(Imp *im, const Onnx__TensorProto *tp, OTensor *t, int64_t n,
-                      const char *what)
+static int typed_data(Imp *im, const Onnx__TensorProto *tp, OTensor *t, int64_t n, const char *what)
 {
 	size_t have;
 	switch (tp->data_type) {
 	case OT_FLOAT: have = tp->n_float_data; break;
 	case OT_DOUBLE: have = tp->n_double_data; break;
 	case OT_INT64: have = tp->n_int64_data; break;
-	case OT_UINT32: case OT_UINT64: have = 0; break;
+	case OT_UINT32:
+	case OT_UINT64: have = 0; break;
 	default: have = tp->n_int32_data; break;
 	}
 	if (have != (size_t)n)
-		return oi_err(im, "%s '%s' [%s, %lld elements] holds %zu values", what, str(tp->name),
-		              otype_name(tp->data_type), (long long)n, have);
+		return oi_err(im, "%s '%s' [%s, %lld elements] holds %zu values", what,
+		              str(tp->name), otype_name(tp->data_type), (long long)n, have);
 	for (int64_t i = 0; i < n; i++)
 		switch (tp->data_type) {
 		case OT_FLOAT: ((float *)t->data)[i] = tp->float_data[i]; break;
@@ -396,19 +406,22 @@ int oi_tensor_read(Imp *im, const Onnx__TensorProto *tp, OTensor *t, const char 
 		for (size_t i = 0; i < tp->n_external_data; i++)
 			if (strcmp(str(tp->external_data[i]->key), "location") == 0)
 				loc = str(tp->external_data[i]->value);
-		return oi_err(im, "%s '%s' keeps its data in another file ('%s'); quantc reads "
-		              "self-contained models only (save without external data)", what, name, loc);
+		return oi_err(im,
+		              "%s '%s' keeps its data in another file ('%s'); quantc reads "
+		              "self-contained models only (save without external data)",
+		              what, name, loc);
 	}
 	if (!es)
 		return oi_err(im, "%s '%s' is of type %s, which quantc does not read", what, name,
 		              otype_name(ot));
 	if (tp->n_dims > IR_MAX_RANK)
-		return oi_err(im, "%s '%s' has rank %zu (at most %d)", what, name, tp->n_dims, IR_MAX_RANK);
+		return oi_err(im, "%s '%s' has rank %zu (at most %d)", what, name, tp->n_dims,
+		              IR_MAX_RANK);
 	t->shape.rank = (int)tp->n_dims;
 	for (size_t i = 0; i < tp->n_dims; i++) {
 		if (tp->dims[i] < 0 || !ir_mul_ok(n, tp->dims[i], &n) || n > OI_MAX_ELEMS)
-			return oi_err(im, "%s '%s' has a bad or too large dimension %lld", what, name,
-			              (long long)tp->dims[i]);
+			return oi_err(im, "%s '%s' has a bad or too large dimension %lld", what,
+			              name, (long long)tp->dims[i]);
 		t->shape.d[i] = tp->dims[i];
 	}
 	t->isconst = 1;
@@ -419,15 +432,18 @@ int oi_tensor_read(Imp *im, const Onnx__TensorProto *tp, OTensor *t, const char 
 		size_t typed = tp->n_float_data + tp->n_int32_data + tp->n_int64_data +
 		               tp->n_double_data;
 		if (typed)
-			return oi_err(im, "%s '%s' holds both raw_data and %zu typed values "
-			              "(float_data, int32_data, ...): a tensor has one or the other",
-			              what, name, typed);
+			return oi_err(
+			        im,
+			        "%s '%s' holds both raw_data and %zu typed values "
+			        "(float_data, int32_data, ...): a tensor has one or the other",
+			        what, name, typed);
 	}
 	if (!tp->has_raw_data)
 		return typed_data(im, tp, t, n, what);
 	if (tp->raw_data.len != (size_t)n * (size_t)es)
-		return oi_err(im, "%s '%s' [%s, %lld elements] has %zu bytes of data, not %lld", what,
-		              name, otype_name(ot), (long long)n, tp->raw_data.len, (long long)(n * es));
+		return oi_err(im, "%s '%s' [%s, %lld elements] has %zu bytes of data, not %lld",
+		              what, name, otype_name(ot), (long long)n, tp->raw_data.len,
+		              (long long)(n * es));
 	for (int64_t i = 0; i < n; i++)
 		put_raw(t, i, ot, tp->raw_data.data + i * es);
 	return 0;
@@ -435,12 +451,14 @@ int oi_tensor_read(Imp *im, const Onnx__TensorProto *tp, OTensor *t, const char 
 
 double oi_getf(const OTensor *t, int64_t i)
 {
-	return t->dt == DT_F32 ? (double)((const float *)t->data)[i] : (double)((const int64_t *)t->data)[i];
+	return t->dt == DT_F32 ? (double)((const float *)t->data)[i]
+	                       : (double)((const int64_t *)t->data)[i];
 }
 
 int64_t oi_geti(const OTensor *t, int64_t i)
 {
-	return t->dt == DT_I64 ? ((const int64_t *)t->data)[i] : (int64_t)((const float *)t->data)[i];
+	return t->dt == DT_I64 ? ((const int64_t *)t->data)[i]
+	                       : (int64_t)((const float *)t->data)[i];
 }
 
 int oi_const_ints(Imp *im, OTensor *t, const char *what, int64_t *out, int max, int *n)
@@ -454,8 +472,8 @@ int oi_const_ints(Imp *im, OTensor *t, const char *what, int64_t *out, int max, 
 	if (t->dt != DT_I64 || t->shape.rank > 1)
 		return oi_err(im, "%s ('%s') must be a list of integers", what, t->name);
 	if (oi_numel(t) > max)
-		return oi_err(im, "%s ('%s') has %lld values, at most %d are supported", what, t->name,
-		              (long long)oi_numel(t), max);
+		return oi_err(im, "%s ('%s') has %lld values, at most %d are supported", what,
+		              t->name, (long long)oi_numel(t), max);
 	*n = (int)oi_numel(t);
 	memcpy(out, t->data, (size_t)*n * sizeof *out);
 	return 0;
@@ -489,8 +507,10 @@ int oi_weight(Imp *im, OTensor *t, const char *what)
 {
 	/* first: a run-time tensor has a value too, which is no weight */
 	if (!t->isconst)
-		return oi_err(im, "the %s ('%s') must be a constant (an initializer); here it is "
-		              "computed at run time", what, t->name);
+		return oi_err(im,
+		              "the %s ('%s') must be a constant (an initializer); here it is "
+		              "computed at run time",
+		              what, t->name);
 	if (t->v >= 0)
 		return t->v;
 	if (t->dt != DT_F32)
@@ -509,12 +529,16 @@ int oi_runtime(Imp *im, int k, OTensor **t)
 	if (!*t)
 		return oi_err(im, "input %d is missing", k);
 	if ((*t)->isconst)
-		return oi_err(im, "input '%s' is a constant; quantc computes %s only on tensors "
-		              "that depend on the model's inputs", (*t)->name, str(im->node->op_type));
+		return oi_err(im,
+		              "input '%s' is a constant; quantc computes %s only on tensors "
+		              "that depend on the model's inputs",
+		              (*t)->name, str(im->node->op_type));
 	if ((*t)->qpend && strcmp(str(im->node->op_type), "DequantizeLinear") != 0)
-		return oi_err(im, "input '%s' is the integer output of a QuantizeLinear; quantc "
-		              "supports a QuantizeLinear only when DequantizeLinear nodes alone read it",
-		              (*t)->name);
+		return oi_err(
+		        im,
+		        "input '%s' is the integer output of a QuantizeLinear; quantc "
+		        "supports a QuantizeLinear only when DequantizeLinear nodes alone read it",
+		        (*t)->name);
 	return (*t)->v;
 }
 
@@ -642,8 +666,10 @@ static int parse_input_shapes(const char *spec, ShapeOpt **out, int *n, Diag *d)
 	bad:
 		if (eq)
 			*eq = '=';
-		diag_error(d, loc_none(), "--input-shape: '%s' is not NAME=DIMS (e.g. x=1x3x224x224, "
-		           "each dimension in [1, 2^30], at most %d)", item, IR_MAX_RANK);
+		diag_error(d, loc_none(),
+		           "--input-shape: '%s' is not NAME=DIMS (e.g. x=1x3x224x224, "
+		           "each dimension in [1, 2^30], at most %d)",
+		           item, IR_MAX_RANK);
 		free(copy);
 		return -1;
 	}
@@ -666,36 +692,50 @@ static int input_shape(Imp *im, const Onnx__ValueInfoProto *vi, ShapeOpt *so, Sh
 		return oi_err(im, "input '%s' is %s; quantc's models take float inputs", name,
 		              otype_name(tt->elem_type));
 	if (ts && ts->n_dim > IR_MAX_RANK)
-		return oi_err(im, "input '%s' has rank %zu (at most %d)", name, ts->n_dim, IR_MAX_RANK);
+		return oi_err(im, "input '%s' has rank %zu (at most %d)", name, ts->n_dim,
+		              IR_MAX_RANK);
 	if (so) {
 		if (ts && (int)ts->n_dim != so->s.rank)
-			return oi_err(im, "--input-shape %s: the input has rank %zu, not %d", so->name,
-			              ts->n_dim, so->s.rank);
+			return oi_err(im, "--input-shape %s: the input has rank %zu, not %d",
+			              so->name, ts->n_dim, so->s.rank);
 		for (int i = 0; ts && i < so->s.rank; i++) {
 			const Onnx__TensorShapeProto__Dimension *dm = ts->dim[i];
-			if (dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+			if (dm->value_case ==
+			            ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
 			    dm->dim_value != so->s.d[i])
-				return oi_err(im, "--input-shape %s: dimension %d of input '%s' is %lld in "
-				              "the model, not %lld", so->name, i, name,
-				              (long long)dm->dim_value, (long long)so->s.d[i]);
+				return oi_err(
+				        im,
+				        "--input-shape %s: dimension %d of input '%s' is %lld in "
+				        "the model, not %lld",
+				        so->name, i, name, (long long)dm->dim_value,
+				        (long long)so->s.d[i]);
 		}
 		*s = so->s;
 		return 0;
 	}
 	if (!ts)
-		return oi_err(im, "input '%s' has no shape in the model; give it with --input-shape "
-		              "%s=DxDx...", name, name);
+		return oi_err(im,
+		              "input '%s' has no shape in the model; give it with --input-shape "
+		              "%s=DxDx...",
+		              name, name);
 	s->rank = (int)ts->n_dim;
 	for (int i = 0; i < s->rank; i++) {
 		const Onnx__TensorShapeProto__Dimension *dm = ts->dim[i];
 		int fixed = dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
 		if (fixed && (dm->dim_value < 1 || dm->dim_value > 1 << 30))
-			return oi_err(im, "input '%s': dimension %d is %lld", name, i, (long long)dm->dim_value);
+			return oi_err(im, "input '%s': dimension %d is %lld", name, i,
+			              (long long)dm->dim_value);
 		if (!fixed && i > 0)
-			return oi_err(im, "input '%s': dimension %d is symbolic ('%s'); give the shape "
-			              "with --input-shape %s=DxDx...", name, i,
-			              dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ?
-			              str(dm->dim_param) : "?", name);
+			return oi_err(
+			        im,
+			        "input '%s': dimension %d is symbolic ('%s'); give the shape "
+			        "with --input-shape %s=DxDx...",
+			        name, i,
+			        dm->value_case ==
+			                        ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+			                ? str(dm->dim_param)
+			                : "?",
+			        name);
 		/* the batch: quantc's models run one sample at a time */
 		s->d[i] = fixed ? dm->dim_value : 1;
 	}
@@ -728,7 +768,8 @@ static int graph_inputs(Imp *im, const Onnx__GraphProto *gp, const char *spec)
 	}
 	for (int i = 0; i < nso && !rc; i++)
 		if (!so[i].used)
-			rc = oi_err(im, "--input-shape: the model has no input named '%s'", so[i].name);
+			rc = oi_err(im, "--input-shape: the model has no input named '%s'",
+			            so[i].name);
 	for (size_t i = 0; i < gp->n_input && !rc; i++) {
 		const Onnx__ValueInfoProto *vi = gp->input[i];
 		OTensor *t = lookup(im, str(vi->name), 1);
@@ -783,11 +824,16 @@ static int graph_outputs(Imp *im, const Onnx__GraphProto *gp)
 		if (!t)
 			return oi_err(im, "graph output '%s' is computed by no node", name);
 		if (t->isconst)
-			return oi_err(im, "graph output '%s' is a constant: it does not depend on the "
-			              "inputs", name);
+			return oi_err(im,
+			              "graph output '%s' is a constant: it does not depend on the "
+			              "inputs",
+			              name);
 		if (t->qpend)
-			return oi_err(im, "graph output '%s' is the integer output of a QuantizeLinear; "
-			              "end the graph with its DequantizeLinear (a float output)", name);
+			return oi_err(
+			        im,
+			        "graph output '%s' is the integer output of a QuantizeLinear; "
+			        "end the graph with its DequantizeLinear (a float output)",
+			        name);
 		if ((im->g->vals[t->v].kind != VK_TEMP || im->g->vals[t->v].is_output) &&
 		    copy_output(im, t, name))
 			return -1;
@@ -837,8 +883,9 @@ static int check_ops(Imp *im, const Onnx__GraphProto *gp)
 		if (!std_domain(n->domain))
 			oi_err(im, "operators of domain '%s' are not supported", n->domain);
 		else
-			oi_err(im, "unsupported operator %s%s (docs/onnx.md lists the supported ones)", op,
-			       count > 1 ? " (and other nodes of this type)" : "");
+			oi_err(im,
+			       "unsupported operator %s%s (docs/onnx.md lists the supported ones)",
+			       op, count > 1 ? " (and other nodes of this type)" : "");
 		bad++;
 	}
 	im->node = NULL;
@@ -866,16 +913,19 @@ static int max_outputs(const char *op_type)
 static int check_node(Imp *im)
 {
 	const Onnx__NodeProto *n = im->node;
-	static const char *const values[] = {"value", "value_float", "value_floats", "value_int",
-		"value_ints", "value_string", "value_strings", "sparse_value"};
+	static const char *const values[] = {"value",         "value_float", "value_floats",
+	                                     "value_int",     "value_ints",  "value_string",
+	                                     "value_strings", "sparse_value"};
 	const char *first = NULL;
 	int max = max_outputs(str(n->op_type));
 
 	for (size_t i = 0; i < n->n_attribute; i++)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(str(n->attribute[i]->name), str(n->attribute[k]->name)) == 0)
-				return oi_err(im, "attribute '%s' is given twice (attributes %zu and %zu)",
-				              str(n->attribute[i]->name), k, i);
+				return oi_err(
+				        im,
+				        "attribute '%s' is given twice (attributes %zu and %zu)",
+				        str(n->attribute[i]->name), k, i);
 	if ((int)n->n_output > max)
 		return oi_err(im, "%s has %d output%s, this node names %zu", str(n->op_type), max,
 		              max == 1 ? "" : "s", n->n_output);
@@ -886,8 +936,10 @@ static int check_node(Imp *im)
 			if (strcmp(str(n->attribute[i]->name), values[v]) != 0)
 				continue;
 			if (first)
-				return oi_err(im, "a Constant has exactly one value; this one has both "
-				              "'%s' and '%s'", first, values[v]);
+				return oi_err(im,
+				              "a Constant has exactly one value; this one has both "
+				              "'%s' and '%s'",
+				              first, values[v]);
 			first = values[v];
 		}
 	return 0;
@@ -907,8 +959,10 @@ static int import_node(Imp *im, const OnnxOp *op)
 			continue;
 		OTensor *t = oi_find(im, n->input[k]);
 		if (!t)
-			return oi_err(im, "input '%s' is computed by no earlier node, and is no "
-			              "initializer and no graph input", n->input[k]);
+			return oi_err(im,
+			              "input '%s' is computed by no earlier node, and is no "
+			              "initializer and no graph input",
+			              n->input[k]);
 		if (!t->isconst && !firstrt)
 			firstrt = t;
 		allconst &= t->isconst;
@@ -918,15 +972,18 @@ static int import_node(Imp *im, const OnnxOp *op)
 	else if (op->lower)
 		rc = op->lower(im);
 	else
-		return oi_err(im, "supported only on constants (it is evaluated at import time); "
-		              "input '%s' depends on the model's inputs", firstrt ? firstrt->name : "?");
+		return oi_err(im,
+		              "supported only on constants (it is evaluated at import time); "
+		              "input '%s' depends on the model's inputs",
+		              firstrt ? firstrt->name : "?");
 	if (rc)
 		return -1;
 	for (size_t k = 0; k < n->n_output; k++) {
 		OTensor *t = *str(n->output[k]) ? lookup(im, n->output[k], 1) : NULL;
 		if (t && !t->defined && t->uses)
-			return oi_err(im, "output %zu ('%s') is not supported (only its first output)", k,
-			              t->name);
+			return oi_err(im,
+			              "output %zu ('%s') is not supported (only its first output)",
+			              k, t->name);
 	}
 	return 0;
 }
@@ -961,17 +1018,26 @@ static int check_opset(Imp *im, const Onnx__ModelProto *m)
 	for (size_t i = 0; i < m->n_opset_import; i++)
 		if (std_domain(m->opset_import[i]->domain)) {
 			if (found)
-				return oi_err(im, "the model imports the standard operator set twice "
-				              "(opset_import: versions %lld and %lld); it must name one",
-				              (long long)im->opset, (long long)m->opset_import[i]->version);
+				return oi_err(
+				        im,
+				        "the model imports the standard operator set twice "
+				        "(opset_import: versions %lld and %lld); it must name one",
+				        (long long)im->opset,
+				        (long long)m->opset_import[i]->version);
 			found = 1;
-			im->opset = m->opset_import[i]->version > 1000 ? 1000 : (int)m->opset_import[i]->version;
+			im->opset = m->opset_import[i]->version > 1000
+			                    ? 1000
+			                    : (int)m->opset_import[i]->version;
 		}
 	if (!found)
-		return oi_err(im, "the model names no version of the standard operator set (opset_import)");
+		return oi_err(
+		        im,
+		        "the model names no version of the standard operator set (opset_import)");
 	if (im->opset < 11 || im->opset > 17)
-		return oi_err(im, "the model uses opset %d; quantc reads opsets 11 to 17 (re-export "
-		              "it, e.g. torch.onnx.export(..., opset_version=13))", im->opset);
+		return oi_err(im,
+		              "the model uses opset %d; quantc reads opsets 11 to 17 (re-export "
+		              "it, e.g. torch.onnx.export(..., opset_version=13))",
+		              im->opset);
 	return 0;
 }
 
@@ -1094,7 +1160,8 @@ Graph *fe_onnx_read(const char *path, const FeReadOptions *o, Diag *d)
 	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
 	free(buf);
 	if (!m) {
-		diag_error(d, loc_file(path), "not an ONNX model: the protobuf data is malformed or "
+		diag_error(d, loc_file(path),
+		           "not an ONNX model: the protobuf data is malformed or "
 		           "truncated");
 		return NULL;
 	}
@@ -1132,8 +1199,10 @@ Graph *fe_read_model(const char *path, const FeReadOptions *o, Diag *d)
 	if (fe_is_onnx(path))
 		return fe_onnx_read(path, o, d);
 	if (o && o->input_shapes) {
-		diag_error(d, loc_none(), "--input-shape applies to ONNX models only (%s is read as .qg, "
-		           "whose inputs declare their shapes)", path);
+		diag_error(d, loc_none(),
+		           "--input-shape applies to ONNX models only (%s is read as .qg, "
+		           "whose inputs declare their shapes)",
+		           path);
 		return NULL;
 	}
 	return fe_parse_file(path, d);

@@ -106,7 +106,8 @@ int oi_fold_constant(Imp *im)
 			memcpy(d, a->ints, (size_t)n * sizeof *d);
 		return oi_def_const(im, 0, DT_I64, OT_INT64, &s, d);
 	}
-	return oi_err(im, "only the attributes value, value_float(s) and value_int(s) are supported");
+	return oi_err(im,
+	              "only the attributes value, value_float(s) and value_int(s) are supported");
 }
 
 int oi_fold_identity(Imp *im)
@@ -152,8 +153,11 @@ int oi_reshape_target(Imp *im, const Shape *in, Shape *out)
 		int64_t v = want[i];
 		if (v == 0 && !allowzero) {
 			if (i >= in->rank)
-				return oi_err(im, "target dimension %d is 0 (copy the input's), but the input "
-				              "has rank %d", i, in->rank);
+				return oi_err(
+				        im,
+				        "target dimension %d is 0 (copy the input's), but the input "
+				        "has rank %d",
+				        i, in->rank);
 			v = in->d[i];
 		}
 		if (v == -1) {
@@ -195,7 +199,8 @@ int oi_unsqueeze_target(Imp *im, const Shape *in, Shape *out)
 	if (n < 0)
 		return oi_err(im, "the axes are missing");
 	if (in->rank + n > IR_MAX_RANK)
-		return oi_err(im, "the result would have rank %d (at most %d)", in->rank + n, IR_MAX_RANK);
+		return oi_err(im, "the result would have rank %d (at most %d)", in->rank + n,
+		              IR_MAX_RANK);
 	out->rank = in->rank + n;
 	for (int i = 0; i < n; i++) {
 		int a = norm_axis(im, axes[i], out->rank, "axis");
@@ -238,7 +243,8 @@ int oi_flatten_target(Imp *im, const Shape *in, Shape *out, int64_t *axis)
 	if (oi_attr_int(im, "axis", axis) < 0)
 		return -1;
 	if (*axis < -in->rank || *axis > in->rank)
-		return oi_err(im, "axis %lld is out of range for rank %d", (long long)*axis, in->rank);
+		return oi_err(im, "axis %lld is out of range for rank %d", (long long)*axis,
+		              in->rank);
 	if (*axis < 0)
 		*axis += in->rank;
 	for (int i = 0; i < in->rank; i++)
@@ -338,11 +344,12 @@ int oi_fold_gather(Imp *im)
 			int64_t k = oi_geti(ix, j);
 			if (k < -n || k >= n) {
 				free(out);
-				return oi_err(im, "index %lld is out of range [%lld, %lld)", (long long)k,
-				              (long long)-n, (long long)n);
+				return oi_err(im, "index %lld is out of range [%lld, %lld)",
+				              (long long)k, (long long)-n, (long long)n);
 			}
 			k = k < 0 ? k + n : k;
-			memcpy(p, (char *)x->data + ((o * n + k) * inner) * (int64_t)es, (size_t)inner * es);
+			memcpy(p, (char *)x->data + ((o * n + k) * inner) * (int64_t)es,
+			       (size_t)inner * es);
 			p += inner * (int64_t)es;
 		}
 	return oi_def_const(im, 0, x->dt, x->otype, &s, out);
@@ -368,10 +375,12 @@ int oi_fold_concat(Imp *im)
 		if (!x)
 			return oi_err(im, "input %d is missing", k);
 		if (x->dt != x0->dt || x->shape.rank != s.rank)
-			return oi_err(im, "input '%s' differs from input 0 in type or rank", x->name);
+			return oi_err(im, "input '%s' differs from input 0 in type or rank",
+			              x->name);
 		for (int i = 0; i < s.rank; i++)
 			if (i != a && x->shape.d[i] != s.d[i])
-				return oi_err(im, "input '%s' differs from input 0 in dimension %d", x->name, i);
+				return oi_err(im, "input '%s' differs from input 0 in dimension %d",
+				              x->name, i);
 		s.d[a] += x->shape.d[a];
 	}
 	if (check_size(im, &s))
@@ -611,7 +620,8 @@ static int int_op(Imp *im, char op, int64_t a, int64_t b, int64_t *r)
 	case '*': *r = (int64_t)(ua * ub); return 0;
 	default:
 		if (b == 0 || (a == INT64_MIN && b == -1))
-			return oi_err(im, "integer division %lld / %lld", (long long)a, (long long)b);
+			return oi_err(im, "integer division %lld / %lld", (long long)a,
+			              (long long)b);
 		*r = a / b;
 		return 0;
 	}
@@ -621,8 +631,10 @@ int oi_fold_binary(Imp *im)
 {
 	OTensor *a = oi_in(im, 0), *b = oi_in(im, 1);
 	const char *type = im->node->op_type;
-	char op = strcmp(type, "Add") == 0 ? '+' : strcmp(type, "Sub") == 0 ? '-' :
-	          strcmp(type, "Mul") == 0 ? '*' : '/';
+	char op = strcmp(type, "Add") == 0   ? '+'
+	          : strcmp(type, "Sub") == 0 ? '-'
+	          : strcmp(type, "Mul") == 0 ? '*'
+	                                     : '/';
 	int64_t idx[IR_MAX_RANK] = {0};
 	Shape s;
 
@@ -637,10 +649,14 @@ int oi_fold_binary(Imp *im)
 	int64_t n = ir_shape_numel(&s);
 	void *out = elems(n, a->dt);
 	for (int64_t j = 0; j < n; j++, next_index(&s, idx)) {
-		int64_t ia = bcast_offset(&a->shape, &s, idx), ib = bcast_offset(&b->shape, &s, idx);
+		int64_t ia = bcast_offset(&a->shape, &s, idx),
+		        ib = bcast_offset(&b->shape, &s, idx);
 		if (a->dt == DT_F32) {
 			float x = ((float *)a->data)[ia], y = ((float *)b->data)[ib];
-			((float *)out)[j] = op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : x / y;
+			((float *)out)[j] = op == '+'   ? x + y
+			                    : op == '-' ? x - y
+			                    : op == '*' ? x * y
+			                                : x / y;
 		} else if (int_op(im, op, oi_geti(a, ia), oi_geti(b, ib), (int64_t *)out + j)) {
 			free(out);
 			return -1;

@@ -16,9 +16,19 @@
 
 /* ONNX TensorProto data types the importer knows by name */
 enum {
-	OT_FLOAT = 1, OT_UINT8 = 2, OT_INT8 = 3, OT_UINT16 = 4, OT_INT16 = 5,
-	OT_INT32 = 6, OT_INT64 = 7, OT_STRING = 8, OT_BOOL = 9, OT_FLOAT16 = 10,
-	OT_DOUBLE = 11, OT_UINT32 = 12, OT_UINT64 = 13,
+	OT_FLOAT = 1,
+	OT_UINT8 = 2,
+	OT_INT8 = 3,
+	OT_UINT16 = 4,
+	OT_INT16 = 5,
+	OT_INT32 = 6,
+	OT_INT64 = 7,
+	OT_STRING = 8,
+	OT_BOOL = 9,
+	OT_FLOAT16 = 10,
+	OT_DOUBLE = 11,
+	OT_UINT32 = 12,
+	OT_UINT64 = 13,
 };
 
 /* AttributeProto types */

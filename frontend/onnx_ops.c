@@ -55,7 +55,8 @@ static int window(Imp *im, const Shape *x, const int64_t *k, Attrs *a)
 			return oi_err(im, "attribute 'pads' has %d values; 2-D windows take 4", n);
 		for (int i = 0; n == 4 && i < 4; i++) {
 			if (pads[i] < 0 || pads[i] > 1 << 16)
-				return oi_err(im, "attribute 'pads' holds %lld", (long long)pads[i]);
+				return oi_err(im, "attribute 'pads' holds %lld",
+				              (long long)pads[i]);
 			a->pad[i] = pads[i];
 		}
 		return 0;
@@ -64,7 +65,8 @@ static int window(Imp *im, const Shape *x, const int64_t *k, Attrs *a)
 		return 0;
 	int upper = strcmp(mode, "SAME_UPPER") == 0;
 	if (!upper && strcmp(mode, "SAME_LOWER") != 0)
-		return oi_err(im, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER", mode);
+		return oi_err(im, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER",
+		              mode);
 	for (int i = 0; i < 2; i++) {
 		int64_t in = x->d[2 + i], s = a->stride[i], out = (in + s - 1) / s;
 		int64_t total = (out - 1) * s + (k[i] - 1) * a->dilation[i] + 1 - in;
@@ -91,8 +93,10 @@ static int lower_conv(Imp *im)
 		return oi_weight(im, w, "weight");
 	const Shape *xs = oi_shape(im, x);
 	if (w->shape.rank != 4 || xs->rank != 4)
-		return oi_err(im, "only 2-D convolutions are supported (input of rank %d, weight of "
-		              "rank %d; 4 and 4 expected)", xs->rank, w->shape.rank);
+		return oi_err(im,
+		              "only 2-D convolutions are supported (input of rank %d, weight of "
+		              "rank %d; 4 and 4 expected)",
+		              xs->rank, w->shape.rank);
 	if (oi_attr_ints(im, "kernel_shape", ks, IR_MAX_RANK, &nk) < 0 ||
 	    oi_attr_int(im, "group", &group) < 0)
 		return -1;
@@ -115,7 +119,8 @@ static int lower_conv(Imp *im)
 static int ceil_pads(Imp *im, const Shape *x, Attrs *a)
 {
 	for (int i = 0; i < 2; i++) {
-		int64_t in = x->d[2 + i], k = (a->kernel[i] - 1) * a->dilation[i] + 1, s = a->stride[i];
+		int64_t in = x->d[2 + i], k = (a->kernel[i] - 1) * a->dilation[i] + 1,
+		        s = a->stride[i];
 		int64_t span = in + a->pad[i] + a->pad[i + 2];
 		if (span < k)
 			continue;
@@ -155,7 +160,8 @@ static int pool1d_attrs(Imp *im, const Shape *x4, Attrs *a)
 	if (nd == 1 && (v[0] < 1 || v[0] > 1 << 16))
 		return oi_err(im, "attribute 'dilations' holds %lld", (long long)v[0]);
 	a->dilation[1] = nd == 1 ? v[0] : 1;
-	if (oi_attr_ints(im, "pads", pads, 2, &np) < 0 || oi_attr_str(im, "auto_pad", mode, sizeof mode) < 0)
+	if (oi_attr_ints(im, "pads", pads, 2, &np) < 0 ||
+	    oi_attr_str(im, "auto_pad", mode, sizeof mode) < 0)
 		return -1;
 	if (strcmp(mode, "NOTSET") == 0) {
 		if (np >= 0 && (np != 2 || pads[0] < 0 || pads[1] < 0 || pads[0] > 1 << 16 ||
@@ -170,7 +176,8 @@ static int pool1d_attrs(Imp *im, const Shape *x4, Attrs *a)
 		a->pad[1] = mode[5] == 'U' ? total / 2 : total - total / 2;
 		a->pad[3] = total - a->pad[1];
 	} else if (strcmp(mode, "VALID") != 0)
-		return oi_err(im, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER", mode);
+		return oi_err(im, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER",
+		              mode);
 	return 0;
 }
 
@@ -305,7 +312,8 @@ static int foldable(Imp *im, const OTensor *x, char *why, size_t n)
 	else if (oi_producer(im, x) < 0)
 		snprintf(why, n, "other nodes read '%s' too", x->name);
 	else if (g->nodes[p].a.act != ACT_NONE)
-		snprintf(why, n, "'%s' already has a %s fused", x->name, ir_act_name(g->nodes[p].a.act));
+		snprintf(why, n, "'%s' already has a %s fused", x->name,
+		         ir_act_name(g->nodes[p].a.act));
 	else
 		return p;
 	return -1;
@@ -398,8 +406,10 @@ static int lower_gemm(Imp *im)
 		if (!b && c->isconst && c->dt == DT_F32)
 			return gemm_matrix_bias(im, in, c, beta);
 		if (!b)
-			return oi_err(im, "C ('%s') must be a constant with 1 or %lld values along the "
-			              "output axis", c->name, (long long)N);
+			return oi_err(im,
+			              "C ('%s') must be a constant with 1 or %lld values along the "
+			              "output axis",
+			              c->name, (long long)N);
 		Shape s = {1, {N}};
 		if (beta != 1 || c->shape.rank != 1 || oi_numel(c) != N) {
 			for (int64_t n = 0; n < N; n++)
@@ -423,7 +433,7 @@ static int lower_matmul(Imp *im)
 		return -1;
 	if (!w || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
 		return oi_err(im, "only a product with a constant float matrix (the weights) is "
-		              "supported");
+		                  "supported");
 	if (oi_shape(im, x)->rank != 2)
 		return oi_err(im, "the input must be a matrix; it has rank %d (flatten it first)",
 		              oi_shape(im, x)->rank);
@@ -540,12 +550,14 @@ static int batchnorm_affine(Imp *im, OTensor *x, float eps)
 	OTensor *p[4];
 
 	if (xs->rank < 2)
-		return oi_err(im, "the input has rank %d; BatchNormalization needs [N, C, ...]", xs->rank);
+		return oi_err(im, "the input has rank %d; BatchNormalization needs [N, C, ...]",
+		              xs->rank);
 	int64_t C = xs->d[1];
 	for (int i = 0; i < 4; i++) {
 		p[i] = oi_in(im, i + 1);
 		if (!p[i] || !p[i]->isconst || oi_numel(p[i]) != C)
-			return oi_err(im, "%s must be a constant of %lld values", what[i], (long long)C);
+			return oi_err(im, "%s must be a constant of %lld values", what[i],
+			              (long long)C);
 	}
 	float *sc = ir_xmalloc((size_t)C * sizeof *sc), *sh = ir_xmalloc((size_t)C * sizeof *sh);
 	for (int64_t c = 0; c < C; c++) {
@@ -579,7 +591,8 @@ static int lower_batchnorm(Imp *im)
 	    oi_attr_int(im, "training_mode", &training) < 0)
 		return -1;
 	if (training)
-		return oi_err(im, "training_mode = 1 is not supported (export the model in eval mode)");
+		return oi_err(im,
+		              "training_mode = 1 is not supported (export the model in eval mode)");
 	char why[300];
 	int n = foldable(im, x, why, sizeof why);
 	if (n < 0)
@@ -590,9 +603,11 @@ static int lower_batchnorm(Imp *im)
 	for (int i = 0; i < 4; i++) {
 		p[i] = oi_in(im, i + 1);
 		if (!p[i] || !p[i]->isconst || p[i]->dt != DT_F32 || oi_numel(p[i]) != oc)
-			return oi_err(im, "%s must be a constant of %lld floats", what[i], (long long)oc);
+			return oi_err(im, "%s must be a constant of %lld floats", what[i],
+			              (long long)oc);
 	}
-	float *nw = ir_xmalloc((size_t)(oc * per) * sizeof *nw), *nb = ir_xmalloc((size_t)oc * sizeof *nb);
+	float *nw = ir_xmalloc((size_t)(oc * per) * sizeof *nw),
+	      *nb = ir_xmalloc((size_t)oc * sizeof *nb);
 	const float *ow = w->data, *ob = nd->nin > 2 ? g->vals[nd->in[2]].data : NULL;
 	for (int64_t c = 0; c < oc; c++) {
 		double gam = oi_getf(p[0], c), beta = oi_getf(p[1], c), mean = oi_getf(p[2], c);
@@ -642,7 +657,8 @@ static int lower_clip(Imp *im)
 
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
 		return -1;
-	if ((lo && (!lo->isconst || oi_numel(lo) != 1)) || (hi && (!hi->isconst || oi_numel(hi) != 1)))
+	if ((lo && (!lo->isconst || oi_numel(lo) != 1)) ||
+	    (hi && (!hi->isconst || oi_numel(hi) != 1)))
 		return oi_err(im, "min and max must be constant scalars");
 	if (lo)
 		min = oi_getf(lo, 0);
@@ -681,12 +697,30 @@ static int lower_act(Imp *im, Op op)
 	return oi_emit(im, op, in, 1, &a) < 0 ? -1 : 0;
 }
 
-static int lower_leaky_relu(Imp *im) { return lower_act(im, OP_LEAKY_RELU); }
-static int lower_sigmoid(Imp *im) { return lower_act(im, OP_SIGMOID); }
-static int lower_tanh(Imp *im) { return lower_act(im, OP_TANH); }
-static int lower_hard_sigmoid(Imp *im) { return lower_act(im, OP_HARD_SIGMOID); }
-static int lower_hard_swish(Imp *im) { return lower_act(im, OP_HARD_SWISH); }
-static int lower_abs(Imp *im) { return lower_act(im, OP_ABS); }
+static int lower_leaky_relu(Imp *im)
+{
+	return lower_act(im, OP_LEAKY_RELU);
+}
+static int lower_sigmoid(Imp *im)
+{
+	return lower_act(im, OP_SIGMOID);
+}
+static int lower_tanh(Imp *im)
+{
+	return lower_act(im, OP_TANH);
+}
+static int lower_hard_sigmoid(Imp *im)
+{
+	return lower_act(im, OP_HARD_SIGMOID);
+}
+static int lower_hard_swish(Imp *im)
+{
+	return lower_act(im, OP_HARD_SWISH);
+}
+static int lower_abs(Imp *im)
+{
+	return lower_act(im, OP_ABS);
+}
 
 /* Softmax: along `axis` (default -1) from opset 13; before, over the dims
  * from `axis` (default 1) on as one, which is the same only for the last. */
@@ -741,8 +775,10 @@ static int lower_cast(Imp *im)
 	if (oi_runtime(im, 0, &x) < 0 || oi_attr_int(im, "to", &to) < 0)
 		return -1;
 	if (to != OT_FLOAT)
-		return oi_err(im, "casting a run-time tensor to data type %lld is not supported "
-		              "(only to FLOAT, which does nothing)", (long long)to);
+		return oi_err(im,
+		              "casting a run-time tensor to data type %lld is not supported "
+		              "(only to FLOAT, which does nothing)",
+		              (long long)to);
 	return lower_identity(im);
 }
 
@@ -813,7 +849,8 @@ static int lower_pad(Imp *im)
 	if (oi_const_ints(im, oi_in(im, 1), "pads", a.pads, 2 * IR_MAX_RANK, &n) < 0)
 		return -1;
 	if (n != 2 * oi_shape(im, x)->rank)
-		return oi_err(im, "pads has %d values for an input of rank %d", n, oi_shape(im, x)->rank);
+		return oi_err(im, "pads has %d values for an input of rank %d", n,
+		              oi_shape(im, x)->rank);
 	for (int k = 0; k < n; k++) {
 		if (a.pads[k] < 0)
 			return oi_err(im, "negative pads (cropping) are not supported");
@@ -849,43 +886,43 @@ static int lower_transpose(Imp *im)
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
 const OnnxOp oi_ops[] = {
-	/* op type              fold (constant inputs)      lower (run-time inputs) */
-	{"Abs",                 NULL,                       lower_abs},
-	{"Add",                 oi_fold_binary,             lower_add},
-	{"AveragePool",         NULL,                       lower_avgpool},
-	{"BatchNormalization",  NULL,                       lower_batchnorm},
-	{"Cast",                oi_fold_cast,               lower_cast},
-	{"Clip",                NULL,                       lower_clip},
-	{"Concat",              oi_fold_concat,             lower_concat},
-	{"Constant",            oi_fold_constant,           NULL},
-	{"ConstantOfShape",     oi_fold_constant_of_shape,  NULL},
-	{"Conv",                NULL,                       lower_conv},
-	{"DequantizeLinear",    oi_fold_dequantize,         oi_lower_dequantize},
-	{"Div",                 oi_fold_binary,             lower_div},
-	{"Dropout",             oi_fold_identity,           lower_dropout},
-	{"Flatten",             oi_fold_flatten,            lower_flatten},
-	{"Gather",              oi_fold_gather,             NULL},
-	{"Gemm",                NULL,                       lower_gemm},
-	{"GlobalAveragePool",   NULL,                       lower_global_avgpool},
-	{"HardSigmoid",         NULL,                       lower_hard_sigmoid},
-	{"HardSwish",           NULL,                       lower_hard_swish},
-	{"Identity",            oi_fold_identity,           lower_identity},
-	{"LeakyRelu",           NULL,                       lower_leaky_relu},
-	{"MatMul",              NULL,                       lower_matmul},
-	{"MaxPool",             NULL,                       lower_maxpool},
-	{"Mul",                 oi_fold_binary,             lower_mul},
-	{"Pad",                 NULL,                       lower_pad},
-	{"QuantizeLinear",      oi_fold_quantize,           oi_lower_quantize},
-	{"Relu",                NULL,                       lower_relu},
-	{"Reshape",             oi_fold_reshape,            lower_reshape},
-	{"Shape",               oi_fold_shape,              oi_fold_shape},
-	{"Sigmoid",             NULL,                       lower_sigmoid},
-	{"Slice",               oi_fold_slice,              NULL},
-	{"Softmax",             NULL,                       lower_softmax},
-	{"Squeeze",             oi_fold_squeeze,            lower_squeeze},
-	{"Sub",                 oi_fold_binary,             lower_sub},
-	{"Tanh",                NULL,                       lower_tanh},
-	{"Transpose",           oi_fold_transpose,          lower_transpose},
-	{"Unsqueeze",           oi_fold_unsqueeze,          lower_unsqueeze},
+        /* op type              fold (constant inputs)      lower (run-time inputs) */
+        {"Abs", NULL, lower_abs},
+        {"Add", oi_fold_binary, lower_add},
+        {"AveragePool", NULL, lower_avgpool},
+        {"BatchNormalization", NULL, lower_batchnorm},
+        {"Cast", oi_fold_cast, lower_cast},
+        {"Clip", NULL, lower_clip},
+        {"Concat", oi_fold_concat, lower_concat},
+        {"Constant", oi_fold_constant, NULL},
+        {"ConstantOfShape", oi_fold_constant_of_shape, NULL},
+        {"Conv", NULL, lower_conv},
+        {"DequantizeLinear", oi_fold_dequantize, oi_lower_dequantize},
+        {"Div", oi_fold_binary, lower_div},
+        {"Dropout", oi_fold_identity, lower_dropout},
+        {"Flatten", oi_fold_flatten, lower_flatten},
+        {"Gather", oi_fold_gather, NULL},
+        {"Gemm", NULL, lower_gemm},
+        {"GlobalAveragePool", NULL, lower_global_avgpool},
+        {"HardSigmoid", NULL, lower_hard_sigmoid},
+        {"HardSwish", NULL, lower_hard_swish},
+        {"Identity", oi_fold_identity, lower_identity},
+        {"LeakyRelu", NULL, lower_leaky_relu},
+        {"MatMul", NULL, lower_matmul},
+        {"MaxPool", NULL, lower_maxpool},
+        {"Mul", oi_fold_binary, lower_mul},
+        {"Pad", NULL, lower_pad},
+        {"QuantizeLinear", oi_fold_quantize, oi_lower_quantize},
+        {"Relu", NULL, lower_relu},
+        {"Reshape", oi_fold_reshape, lower_reshape},
+        {"Shape", oi_fold_shape, oi_fold_shape},
+        {"Sigmoid", NULL, lower_sigmoid},
+        {"Slice", oi_fold_slice, NULL},
+        {"Softmax", NULL, lower_softmax},
+        {"Squeeze", oi_fold_squeeze, lower_squeeze},
+        {"Sub", oi_fold_binary, lower_sub},
+        {"Tanh", NULL, lower_tanh},
+        {"Transpose", oi_fold_transpose, lower_transpose},
+        {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze},
 };
 const int oi_nops = sizeof oi_ops / sizeof oi_ops[0];

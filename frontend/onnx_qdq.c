@@ -54,14 +54,16 @@ static int read_params(Imp *im, const Shape *xs, QdqParams *p)
 		return -1;
 	int64_t n = oi_numel(s);
 	if (s->shape.rank > 1 || n < 1 || (z && oi_numel(z) != n))
-		return oi_err(im, "scale and zero point must be scalars or 1-D tensors of one size");
+		return oi_err(im,
+		              "scale and zero point must be scalars or 1-D tensors of one size");
 	p->n = (int)n;
 	p->axis = -1;
 	if (s->shape.rank == 1 && (n > 1 || xs->rank > 0)) {
 		if (axis < 0)
 			axis += xs->rank;
 		if (axis < 0 || axis >= xs->rank || (n > 1 && xs->d[axis] != n))
-			return oi_err(im, "axis %lld does not fit %lld scales and an input of rank %d",
+			return oi_err(im,
+			              "axis %lld does not fit %lld scales and an input of rank %d",
 			              (long long)axis, (long long)n, xs->rank);
 		if (n > 1)
 			p->axis = (int)axis;
@@ -76,8 +78,8 @@ static int read_params(Imp *im, const Shape *xs, QdqParams *p)
 		if (!(p->scale[i] > 0) || isinf(p->scale[i])) {
 			double bad = p->scale[i]; /* the message needs it after the free */
 			params_free(p);
-			return oi_err(im, "scale %lld is %g: it must be positive and finite", (long long)i,
-			              bad);
+			return oi_err(im, "scale %lld is %g: it must be positive and finite",
+			              (long long)i, bad);
 		}
 	}
 	return 0;
@@ -140,7 +142,7 @@ int oi_fold_quantize(Imp *im)
 	for (int64_t i = 0; i < n; i++) {
 		int64_t c = channel(&p, &x->shape, i);
 		float v = rintf((float)oi_getf(x, i) / p.scale[c]) + (float)p.zp[c];
-		q[i] = v != v ? lo : v < (float)lo ? lo : v > (float)hi ? hi : (int64_t)v;
+		q[i] = v != v ? lo : v<(float)lo ? lo : v>(float) hi ? hi : (int64_t)v;
 	}
 	int otype = p.otype;
 	Shape s = x->shape;
@@ -159,7 +161,7 @@ int oi_lower_quantize(Imp *im)
 	if (p.n != 1 || (p.otype != OT_INT8 && p.otype != OT_UINT8)) {
 		params_free(&p);
 		return oi_err(im, "quantc supports QuantizeLinear of a run-time tensor per tensor "
-		              "into int8 or uint8 only");
+		                  "into int8 or uint8 only");
 	}
 	float s = p.scale[0];
 	int32_t zp = zp_int8(p.otype, p.zp[0]);
@@ -216,8 +218,11 @@ int oi_fold_dequantize(Imp *im)
 		if (otype == OT_INT32 && !(d > -(1 << 23) && d < (1 << 23))) {
 			free(f);
 			params_free(&p);
-			return oi_err(im, "element %lld (%lld) is too large for quantc to carry exactly "
-			              "(|q - zero point| < 2^23 needed)", (long long)i, (long long)d);
+			return oi_err(
+			        im,
+			        "element %lld (%lld) is too large for quantc to carry exactly "
+			        "(|q - zero point| < 2^23 needed)",
+			        (long long)i, (long long)d);
 		}
 		f[i] = (float)(int32_t)d * p.scale[c];
 	}
@@ -247,9 +252,11 @@ static int pin(Imp *im, int v, float s, int32_t zp)
 	Value *val = &im->g->vals[v];
 
 	if (val->q.present && (val->q.n != 1 || val->q.scale[0] != s || val->q.zp != zp))
-		return oi_err(im, "'%s' is quantized twice, with scale %g, zero point %d and with "
-		              "scale %g, zero point %d: quantc keeps one", val->name,
-		              (double)val->q.scale[0], (int)val->q.zp, (double)s, (int)zp);
+		return oi_err(im,
+		              "'%s' is quantized twice, with scale %g, zero point %d and with "
+		              "scale %g, zero point %d: quantc keeps one",
+		              val->name, (double)val->q.scale[0], (int)val->q.zp, (double)s,
+		              (int)zp);
 	ir_set_qparams(im->g, v, s, zp);
 	return 0;
 }
@@ -262,16 +269,20 @@ int oi_lower_dequantize(Imp *im)
 	if (oi_runtime(im, 0, &q) < 0)
 		return -1;
 	if (!q->qpend)
-		return oi_err(im, "input '%s' is a run-time integer tensor; quantc dequantizes only "
-		              "constants and the output of a QuantizeLinear", q->name);
+		return oi_err(im,
+		              "input '%s' is a run-time integer tensor; quantc dequantizes only "
+		              "constants and the output of a QuantizeLinear",
+		              q->name);
 	if (read_params(im, oi_shape(im, q), &p))
 		return -1;
 	int same = p.n == 1 && p.scale[0] == q->pin_scale[0] &&
 	           zp_int8(p.otype, p.zp[0]) == q->pin_zp && p.otype != OT_INT32;
 	params_free(&p);
 	if (!same)
-		return oi_err(im, "its scale and zero point differ from those of the QuantizeLinear "
-		              "computing '%s' (quantc needs them equal)", q->name);
+		return oi_err(im,
+		              "its scale and zero point differ from those of the QuantizeLinear "
+		              "computing '%s' (quantc needs them equal)",
+		              q->name);
 	float s = q->pin_scale[0];
 	int32_t zp = q->pin_zp;
 	int xuses = im->t[q->qsrc].uses, v = q->v, n = im->g->vals[v].def;

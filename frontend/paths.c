@@ -96,11 +96,13 @@ char *fe_model_path(const char *dir, const char *ref, const char *what, Diag *d,
 		free(root);
 		return full;
 	}
-	diag_error(d, loc, "%s '%s' is outside the model's folder%s%s%s (%s); "
-	           "--allow-path DIR lets a model read the files in DIR", what, ref,
-	           root ? " '" : "", root ? root : "", root ? "'" : "",
-	           ref[0] == '/' ? "an absolute path" : has_dotdot(ref) ? "'..' leads out of it"
-	           : "a symbolic link leads out of it");
+	diag_error(d, loc,
+	           "%s '%s' is outside the model's folder%s%s%s (%s); "
+	           "--allow-path DIR lets a model read the files in DIR",
+	           what, ref, root ? " '" : "", root ? root : "", root ? "'" : "",
+	           ref[0] == '/'     ? "an absolute path"
+	           : has_dotdot(ref) ? "'..' leads out of it"
+	                             : "a symbolic link leads out of it");
 	free(real);
 	free(root);
 	free(full);

@@ -122,7 +122,10 @@ typedef struct {
 	/* npy("...") constants, read by pu_finish once every declaration is
 	 * known: constants over IR_MAX_CONST_BYTES in all are refused before
 	 * a byte of them is read */
-	struct PendingNpy { int v; Name path; } *npy;
+	struct PendingNpy {
+		int v;
+		Name path;
+	} *npy;
 	int nnpy, capnpy;
 	int64_t const_bytes; /* declared so far */
 	int const_over;      /* ... over the limit (reported) */
@@ -139,12 +142,12 @@ void *pu_grow(ParseCtx *pc, void *p, int n, int *cap, size_t sz);
 /* Appends x to the list l: any record with the fields v, n and cap (NumList,
  * NameList, QAst, AttrList).  l is an lvalue; when it is NULL, a new empty
  * list is made first. */
-#define PU_APPEND(pc, l, x)                                                         \
-	do {                                                                        \
-		if (!(l))                                                           \
-			(l) = pu_alloc((pc), sizeof *(l));                          \
-		(l)->v = pu_grow((pc), (l)->v, (l)->n, &(l)->cap, sizeof *(l)->v);  \
-		(l)->v[(l)->n++] = (x);                                             \
+#define PU_APPEND(pc, l, x)                                                        \
+	do {                                                                       \
+		if (!(l))                                                          \
+			(l) = pu_alloc((pc), sizeof *(l));                         \
+		(l)->v = pu_grow((pc), (l)->v, (l)->n, &(l)->cap, sizeof *(l)->v); \
+		(l)->v[(l)->n++] = (x);                                            \
 	} while (0)
 
 /* an error at loc (the one way the reader reports) */
@@ -170,8 +173,7 @@ void pu_no_model(ParseCtx *pc);
 void pu_pending(ParseCtx *pc, Name name);
 void pu_input(ParseCtx *pc, Loc start, Name name, TypeQ *tq, Decor *dc);
 void pu_const(ParseCtx *pc, Loc start, Name name, TypeQ *tq, InitAst *init);
-void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name op, NameList *args,
-           AttrList *attrs);
+void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name op, NameList *args, AttrList *attrs);
 void pu_output(ParseCtx *pc, Loc start, NameList *names);
 void pu_syntax_error(ParseCtx *pc, Loc loc, const char *msg);
 

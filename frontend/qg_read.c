@@ -54,7 +54,8 @@ char *pu_unescape(ParseCtx *pc, const char *text, size_t n, Loc loc)
 		if (text[i] == '\\' && i + 1 < n) {
 			i++;
 			if (text[i] != '"' && text[i] != '\\')
-				pu_error(pc, loc, "unknown escape '\\%c' in string (only \\\" and \\\\)",
+				pu_error(pc, loc,
+				         "unknown escape '\\%c' in string (only \\\" and \\\\)",
 				         text[i]);
 		}
 		*p++ = text[i];
@@ -86,8 +87,7 @@ static Graph *parse(const char *name, const char *dir, char *text, size_t len, i
 	return g;
 }
 
-Graph *fe_parse_string(const char *text, size_t len, const char *name, const char *dir,
-                       Diag *d)
+Graph *fe_parse_string(const char *text, size_t len, const char *name, const char *dir, Diag *d)
 {
 	Diag local = {0};
 
@@ -96,7 +96,8 @@ Graph *fe_parse_string(const char *text, size_t len, const char *name, const cha
 	if (!name)
 		name = "<string>";
 	if (len > MAX_FILE) {
-		diag_error(d, loc_file(name), "file is too large (%zu bytes; the limit is 1 GiB)", len);
+		diag_error(d, loc_file(name), "file is too large (%zu bytes; the limit is 1 GiB)",
+		           len);
 		return NULL;
 	}
 	return parse(name, dir, (char *)text, len, 0, d);

@@ -51,11 +51,26 @@ static int num_f32(const Num *x, float *out)
 static void int_limits(DType dt, int64_t *lo, int64_t *hi)
 {
 	switch (dt) {
-	case DT_I8: *lo = INT8_MIN; *hi = INT8_MAX; break;
-	case DT_I16: *lo = INT16_MIN; *hi = INT16_MAX; break;
-	case DT_U8: *lo = 0; *hi = UINT8_MAX; break;
-	case DT_I64: *lo = INT64_MIN; *hi = INT64_MAX; break;
-	default: *lo = INT32_MIN; *hi = INT32_MAX; break;
+	case DT_I8:
+		*lo = INT8_MIN;
+		*hi = INT8_MAX;
+		break;
+	case DT_I16:
+		*lo = INT16_MIN;
+		*hi = INT16_MAX;
+		break;
+	case DT_U8:
+		*lo = 0;
+		*hi = UINT8_MAX;
+		break;
+	case DT_I64:
+		*lo = INT64_MIN;
+		*hi = INT64_MAX;
+		break;
+	default:
+		*lo = INT32_MIN;
+		*hi = INT32_MAX;
+		break;
 	}
 }
 
@@ -126,7 +141,8 @@ static int use(ParseCtx *pc, Name n)
 		for (int i = 0; i < pc->g->nval; i++)
 			ir_suggest_add(&sg, pc->g->vals[i].name);
 		if (sg.best)
-			pu_error(pc, n.loc, "undefined name '%s'; did you mean '%s'?", n.s, sg.best);
+			pu_error(pc, n.loc, "undefined name '%s'; did you mean '%s'?", n.s,
+			         sg.best);
 		else
 			pu_error(pc, n.loc, "undefined name '%s'", n.s);
 	}
@@ -176,13 +192,14 @@ static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *
 
 	*dt = ir_dtype_from_name(t->dtype.s);
 	if (*dt == DT_NONE) {
-		pu_error(pc, t->dtype.loc, "%s: unknown dtype '%s' (expected f32, i8, i16, i32, i64 or u8)",
-		         vname, t->dtype.s);
+		pu_error(pc, t->dtype.loc,
+		         "%s: unknown dtype '%s' (expected f32, i8, i16, i32, i64 or u8)", vname,
+		         t->dtype.s);
 		ok = 0;
 	}
 	if (rank > IR_MAX_RANK) {
-		pu_error(pc, t->dims->v[IR_MAX_RANK].loc, "%s: rank %d is more than %d", vname, rank,
-		         IR_MAX_RANK);
+		pu_error(pc, t->dims->v[IR_MAX_RANK].loc, "%s: rank %d is more than %d", vname,
+		         rank, IR_MAX_RANK);
 		return 0;
 	}
 	memset(sh, 0, sizeof *sh);
@@ -190,8 +207,8 @@ static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *
 	for (int i = 0; i < rank; i++) {
 		const Num *x = &t->dims->v[i];
 		if (num_int(x, &sh->d[i]) != NUM_OK || sh->d[i] < 1) {
-			pu_error(pc, x->loc, "%s: a dimension must be an integer >= 1, not '%s'", vname,
-			         x->text);
+			pu_error(pc, x->loc, "%s: a dimension must be an integer >= 1, not '%s'",
+			         vname, x->text);
 			ok = 0;
 			continue;
 		}
@@ -205,8 +222,10 @@ static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *
 		ok = 0;
 	} else if (ok && numel * ir_dtype_size(*dt) > IR_MAX_TENSOR_BYTES) {
 		char buf[160];
-		pu_error(pc, t->dtype.loc, "%s: %s%s has %lld bytes, more than the 2 GiB a tensor may "
-		         "have (docs/limits.md)", vname, t->dtype.s, ir_shape_str(sh, buf, sizeof buf),
+		pu_error(pc, t->dtype.loc,
+		         "%s: %s%s has %lld bytes, more than the 2 GiB a tensor may "
+		         "have (docs/limits.md)",
+		         vname, t->dtype.s, ir_shape_str(sh, buf, sizeof buf),
 		         (long long)(numel * ir_dtype_size(*dt)));
 		ok = 0;
 	}
@@ -225,18 +244,22 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 
 	for (int i = 0; i < q->n; i++) {
 		const QItem *it = &q->v[i];
-		const QItem **slot = strcmp(it->key.s, "scale") == 0 ? &scale
-		                   : strcmp(it->key.s, "zp") == 0   ? &zp
-		                   : strcmp(it->key.s, "axis") == 0 ? &axis : NULL;
+		const QItem **slot = strcmp(it->key.s, "scale") == 0  ? &scale
+		                     : strcmp(it->key.s, "zp") == 0   ? &zp
+		                     : strcmp(it->key.s, "axis") == 0 ? &axis
+		                                                      : NULL;
 		if (!slot) {
-			pu_error(pc, it->key.loc, "%s: unknown q parameter '%s' (expected scale, zp or axis)",
-			         vname, it->key.s);
+			pu_error(pc, it->key.loc,
+			         "%s: unknown q parameter '%s' (expected scale, zp or axis)", vname,
+			         it->key.s);
 			ok = 0;
 		} else if (*slot) {
-			pu_error(pc, it->key.loc, "%s: q parameter '%s' given twice", vname, it->key.s);
+			pu_error(pc, it->key.loc, "%s: q parameter '%s' given twice", vname,
+			         it->key.s);
 			ok = 0;
 		} else if (slot != &scale && it->list) {
-			pu_error(pc, it->list->loc, "%s: q parameter '%s' takes one integer", vname, it->key.s);
+			pu_error(pc, it->list->loc, "%s: q parameter '%s' takes one integer", vname,
+			         it->key.s);
 			ok = 0;
 		} else {
 			*slot = it;
@@ -255,13 +278,17 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 	if (axis && !want_int(pc, &axis->num, 0, val->shape.rank - 1, vname, "q axis", &ax))
 		return 0;
 	if (!axis && scale->list) {
-		pu_error(pc, scale->list->loc, "%s: a list of scales needs an axis (per-channel "
-		         "quantization)", vname);
+		pu_error(pc, scale->list->loc,
+		         "%s: a list of scales needs an axis (per-channel "
+		         "quantization)",
+		         vname);
 		return 0;
 	}
 	if (axis && !scale->list) {
-		pu_error(pc, scale->num.loc, "%s: per-channel quantization (axis=%lld) needs a list "
-		         "of scales", vname, (long long)ax);
+		pu_error(pc, scale->num.loc,
+		         "%s: per-channel quantization (axis=%lld) needs a list "
+		         "of scales",
+		         vname, (long long)ax);
 		return 0;
 	}
 	if (axis && z != 0) {
@@ -272,16 +299,17 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 	const Num *nums = scale->list ? scale->list->v : &scale->num;
 	if (axis && n != val->shape.d[ax]) {
 		char buf[160];
-		pu_error(pc, scale->list->loc, "%s: %d scales given, but dimension %lld of %s is %lld",
-		         vname, n, (long long)ax, ir_shape_str(&val->shape, buf, sizeof buf),
+		pu_error(pc, scale->list->loc,
+		         "%s: %d scales given, but dimension %lld of %s is %lld", vname, n,
+		         (long long)ax, ir_shape_str(&val->shape, buf, sizeof buf),
 		         (long long)val->shape.d[ax]);
 		return 0;
 	}
 	float *s = pu_alloc(pc, (size_t)n * sizeof *s);
 	for (int i = 0; i < n && ok; i++)
 		if (!num_f32(&nums[i], &s[i]) || !(s[i] > 0)) {
-			pu_error(pc, nums[i].loc, "%s: scale must be positive and finite, not '%s'", vname,
-			         nums[i].text);
+			pu_error(pc, nums[i].loc, "%s: scale must be positive and finite, not '%s'",
+			         vname, nums[i].text);
 			ok = 0;
 		}
 	if (!ok)
@@ -352,8 +380,8 @@ static int apply_decor(ParseCtx *pc, int v, const Decor *dc)
 			val->offset = -1;
 			ok = 0;
 		} else if (!val->has_type) {
-			pu_error(pc, dc->offset->loc, "%s: an @offset needs a type (': dtype[dims]')",
-			         val->name);
+			pu_error(pc, dc->offset->loc,
+			         "%s: an @offset needs a type (': dtype[dims]')", val->name);
 			ok = 0;
 		}
 	}
@@ -418,7 +446,8 @@ static void *npy_data(ParseCtx *pc, const Value *val, Name path)
 	if (a.dt != val->dt || !ir_shape_eq(&a.shape, &val->shape))
 		pu_error(pc, path.loc, "%s: npy file has %s %s, declared %s%s", val->name,
 		         a.dt != val->dt ? "dtype" : "shape",
-		         a.dt != val->dt ? ir_dtype_name(a.dt) : ir_shape_str(&a.shape, b1, sizeof b1),
+		         a.dt != val->dt ? ir_dtype_name(a.dt)
+		                         : ir_shape_str(&a.shape, b1, sizeof b1),
 		         ir_dtype_name(val->dt), ir_shape_str(&val->shape, b2, sizeof b2));
 	else
 		data = memcpy(ir_alloc(pc->g, (size_t)ir_value_bytes(val)), a.data,
@@ -480,9 +509,10 @@ void pu_const(ParseCtx *pc, Loc start, Name name, TypeQ *tq, InitAst *init)
 	pc->const_bytes += bytes; /* each at most 2 GiB: no overflow */
 	if (pc->const_bytes > IR_MAX_CONST_BYTES && !pc->const_over) {
 		pc->const_over = 1;
-		pu_error(pc, name.loc, "%s: %s%s brings the model's constants to %lld bytes, more than the "
-		         "2 GiB (%lld bytes) they may have together (docs/limits.md)", val->name,
-		         ir_dtype_name(val->dt), ir_shape_str(&val->shape, b, sizeof b),
+		pu_error(pc, name.loc,
+		         "%s: %s%s brings the model's constants to %lld bytes, more than the "
+		         "2 GiB (%lld bytes) they may have together (docs/limits.md)",
+		         val->name, ir_dtype_name(val->dt), ir_shape_str(&val->shape, b, sizeof b),
 		         (long long)pc->const_bytes, (long long)IR_MAX_CONST_BYTES);
 	}
 	if (init->npy.s) {
@@ -570,15 +600,17 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			if (sg.best)
 				snprintf(hint, sizeof hint, "; did you mean '%s'?", sg.best);
 			if (ai < 0)
-				pu_error(pc, at->key.loc, "%s: unknown attribute '%s'%s", vname, at->key.s, hint);
-			else
-				pu_error(pc, at->key.loc, "%s: %s has no attribute '%s'%s", vname, oi->name,
+				pu_error(pc, at->key.loc, "%s: unknown attribute '%s'%s", vname,
 				         at->key.s, hint);
+			else
+				pu_error(pc, at->key.loc, "%s: %s has no attribute '%s'%s", vname,
+				         oi->name, at->key.s, hint);
 			ok = 0;
 			continue;
 		}
 		if (seen & (1u << ai)) {
-			pu_error(pc, at->key.loc, "%s: attribute '%s' given twice", vname, at->key.s);
+			pu_error(pc, at->key.loc, "%s: attribute '%s' given twice", vname,
+			         at->key.s);
 			ok = 0;
 			continue;
 		}
@@ -587,7 +619,8 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 		if (want == 0) {
 			int act = at->kind == AV_IDENT ? ir_act_from_name(at->ident.s) : -1;
 			if (act < 0 || (act != ACT_NONE && !(oi->flags & OPF_ACT))) {
-				pu_error(pc, at->key.loc, "%s: '%s' takes none, relu or relu6", vname, at->key.s);
+				pu_error(pc, at->key.loc, "%s: '%s' takes none, relu or relu6",
+				         vname, at->key.s);
 				ok = 0;
 			} else {
 				a->act = (Act)act;
@@ -600,7 +633,8 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			continue;
 		}
 		if (at->kind == AV_IDENT) {
-			pu_error(pc, at->ident.loc, "%s: '%s' takes integers, not a name", vname, at->key.s);
+			pu_error(pc, at->ident.loc, "%s: '%s' takes integers, not a name", vname,
+			         at->key.s);
 			ok = 0;
 			continue;
 		}
@@ -616,17 +650,19 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 		int most = ai == AI_PADS ? 2 * IR_MAX_RANK : IR_MAX_RANK; /* a list's longest */
 		if ((want > 0 && n != want) || (want < 0 && n > most)) {
 			if (want > 0)
-				pu_error(pc, at->key.loc, "%s: '%s' takes %d integer%s, got %d", vname,
-				         at->key.s, want, want == 1 ? "" : "s", n);
+				pu_error(pc, at->key.loc, "%s: '%s' takes %d integer%s, got %d",
+				         vname, at->key.s, want, want == 1 ? "" : "s", n);
 			else
-				pu_error(pc, at->key.loc, "%s: '%s' takes at most %d integers, got %d", vname,
+				pu_error(pc, at->key.loc,
+				         "%s: '%s' takes at most %d integers, got %d", vname,
 				         at->key.s, most, n);
 			ok = 0;
 			continue;
 		}
 		int64_t *dst = attr_ints(a, ai);
 		for (int k = 0; k < n; k++)
-			if (!want_int(pc, &nums[k], INT64_MIN, INT64_MAX, vname, at->key.s, &dst[k])) {
+			if (!want_int(pc, &nums[k], INT64_MIN, INT64_MAX, vname, at->key.s,
+			              &dst[k])) {
 				ok = 0;
 				break;
 			}
@@ -664,8 +700,8 @@ void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name opname, NameList 
 		for (int k = 1; k < OP_COUNT; k++)
 			ir_suggest_add(&sg, ir_ops[k].name);
 		if (sg.best)
-			pu_error(pc, opname.loc, "%s: unknown op '%s'; did you mean '%s'?", name.s, opname.s,
-			         sg.best);
+			pu_error(pc, opname.loc, "%s: unknown op '%s'; did you mean '%s'?", name.s,
+			         opname.s, sg.best);
 		else
 			pu_error(pc, opname.loc, "%s: unknown op '%s'", name.s, opname.s);
 		ok = 0;
@@ -684,11 +720,11 @@ void pu_op(ParseCtx *pc, Name name, TypeQ *tq, Decor *dc, Name opname, NameList 
 	if (op != OP_NONE && (args->n < ir_ops[op].min_in || args->n > ir_ops[op].max_in)) {
 		const OpInfo *oi = &ir_ops[op];
 		if (oi->min_in == oi->max_in)
-			pu_error(pc, opname.loc, "%s: %s takes %d operand%s, got %d", name.s, oi->name,
-			         oi->min_in, oi->min_in == 1 ? "" : "s", args->n);
+			pu_error(pc, opname.loc, "%s: %s takes %d operand%s, got %d", name.s,
+			         oi->name, oi->min_in, oi->min_in == 1 ? "" : "s", args->n);
 		else
-			pu_error(pc, opname.loc, "%s: %s takes %d to %d operands, got %d", name.s, oi->name,
-			         oi->min_in, oi->max_in, args->n);
+			pu_error(pc, opname.loc, "%s: %s takes %d to %d operands, got %d", name.s,
+			         oi->name, oi->min_in, oi->max_in, args->n);
 		ok = 0;
 	}
 	ir_attrs_default_op(&a, op);

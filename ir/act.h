@@ -28,8 +28,7 @@ float ir_act_f32(Op op, const Attrs *a, float x);
 int ir_act_fixed_qparams(Op op, float *scale, int32_t *zp);
 /* The i8[256] table of an element-wise op: t[q + 128] = quantize(f(s_x *
  * (q - zp_x))) at the result's parameters, f in double. */
-void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy,
-                     int8_t *t);
+void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy, int8_t *t);
 /* The i32[256] softmax table: t[d] = round(2^20 * exp(-s_x * d)). */
 void ir_softmax_table(float sx, int32_t *t);
 /* clip in the quantized domain: [quantize(min), quantize(max)] at the

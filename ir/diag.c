@@ -242,9 +242,10 @@ void diag_finish(Diag *d)
 {
 	if (!d || !d->nhidden_warnings)
 		return;
-	fprintf(d->out ? d->out : stderr, "quantc: note: %d more warning%s not shown (only the "
-	        "first %d are)\n", d->nhidden_warnings, d->nhidden_warnings == 1 ? "" : "s",
-	        MAX_WARNINGS);
+	fprintf(d->out ? d->out : stderr,
+	        "quantc: note: %d more warning%s not shown (only the "
+	        "first %d are)\n",
+	        d->nhidden_warnings, d->nhidden_warnings == 1 ? "" : "s", MAX_WARNINGS);
 	d->nhidden_warnings = 0;
 }
 

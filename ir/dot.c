@@ -24,10 +24,10 @@ static const char *dt_color(int typed, DType dt)
 		return "#e0e0e0";
 	switch (dt) {
 	case DT_F32: return "#cfe2f3";
-	case DT_I8:  return "#fde3c3";
+	case DT_I8: return "#fde3c3";
 	case DT_I16: return "#d5ecc8";
 	case DT_I32: return "#e8cfe0";
-	default:     return "#eeeeee";
+	default: return "#eeeeee";
 	}
 }
 
@@ -48,7 +48,8 @@ static void type_str(const Value *v, char *buf, size_t n)
 	if (!v->has_type)
 		snprintf(buf, n, "?");
 	else
-		snprintf(buf, n, "%s%s", ir_dtype_name(v->dt), ir_shape_str(&v->shape, sh, sizeof sh));
+		snprintf(buf, n, "%s%s", ir_dtype_name(v->dt),
+		         ir_shape_str(&v->shape, sh, sizeof sh));
 }
 
 /* "s=0.00598 zp=-128", "per-channel", or "" when not quantized. */
@@ -89,62 +90,89 @@ static void attrs_line(FILE *f, const Node *n)
 	ir_attrs_default(&def);
 #define SEP() fputs(any++ ? " " : "\\n", f)
 	if ((mask & A_KERNEL) && memcmp(a->kernel, def.kernel, sizeof a->kernel)) {
-		SEP(); fputs("kernel ", f); ints(f, a->kernel, 2);
+		SEP();
+		fputs("kernel ", f);
+		ints(f, a->kernel, 2);
 	}
 	if ((mask & A_STRIDE) && memcmp(a->stride, def.stride, sizeof a->stride)) {
-		SEP(); fputs("stride ", f); ints(f, a->stride, 2);
+		SEP();
+		fputs("stride ", f);
+		ints(f, a->stride, 2);
 	}
 	if ((mask & A_PAD) && memcmp(a->pad, def.pad, sizeof a->pad)) {
-		SEP(); fputs("pad ", f); ints(f, a->pad, 4);
+		SEP();
+		fputs("pad ", f);
+		ints(f, a->pad, 4);
 	}
 	if ((mask & A_DILATION) && memcmp(a->dilation, def.dilation, sizeof a->dilation)) {
-		SEP(); fputs("dilation ", f); ints(f, a->dilation, 2);
+		SEP();
+		fputs("dilation ", f);
+		ints(f, a->dilation, 2);
 	}
 	if ((mask & A_GROUPS) && a->groups != def.groups) {
-		SEP(); fprintf(f, "groups %lld", (long long)a->groups);
+		SEP();
+		fprintf(f, "groups %lld", (long long)a->groups);
 	}
 	if ((mask & A_AXIS) && a->axis != def.axis) {
-		SEP(); fprintf(f, "axis %lld", (long long)a->axis);
+		SEP();
+		fprintf(f, "axis %lld", (long long)a->axis);
 	}
 	if ((mask & A_ACT) && a->act != ACT_NONE) {
-		SEP(); fprintf(f, "act %s", ir_act_name(a->act));
+		SEP();
+		fprintf(f, "act %s", ir_act_name(a->act));
 	}
 	if (mask & A_SHAPE) {
-		SEP(); fputs("shape ", f); ints(f, a->shape, a->nshape);
+		SEP();
+		fputs("shape ", f);
+		ints(f, a->shape, a->nshape);
 	}
 	if ((mask & A_COUNT_PAD) && a->count_pad) {
-		SEP(); fputs("count_pad 1", f);
+		SEP();
+		fputs("count_pad 1", f);
 	}
 	if (mask & A_PERM) {
-		SEP(); fputs("perm ", f); ints(f, a->perm, a->nperm);
+		SEP();
+		fputs("perm ", f);
+		ints(f, a->perm, a->nperm);
 	}
 	if (mask & A_PADS) {
-		SEP(); fputs("pads ", f); ints(f, a->pads, a->npads);
+		SEP();
+		fputs("pads ", f);
+		ints(f, a->pads, a->npads);
 	}
 	if (mask & A_ALPHA) {
-		SEP(); fprintf(f, "alpha %g", (double)a->alpha);
+		SEP();
+		fprintf(f, "alpha %g", (double)a->alpha);
 	}
 	if (mask & A_BETA) {
-		SEP(); fprintf(f, "beta %g", (double)a->beta);
+		SEP();
+		fprintf(f, "beta %g", (double)a->beta);
 	}
 	if (mask & A_MIN) {
-		SEP(); fprintf(f, "min %g", (double)a->min);
+		SEP();
+		fprintf(f, "min %g", (double)a->min);
 	}
 	if (mask & A_MAX) {
-		SEP(); fprintf(f, "max %g", (double)a->max);
+		SEP();
+		fprintf(f, "max %g", (double)a->max);
 	}
 	if ((mask & A_VALUE) && a->value != 0) {
-		SEP(); fprintf(f, "value %g", (double)a->value);
+		SEP();
+		fprintf(f, "value %g", (double)a->value);
 	}
 	if ((mask & A_POOL) && ir_has_pool(n)) { /* a line of its own: not the conv's stride */
-		fputs("\\nmaxpool ", f); ints(f, a->pool, 2);
+		fputs("\\nmaxpool ", f);
+		ints(f, a->pool, 2);
 		any++;
-		fputs(" stride ", f); ints(f, a->pool_stride, 2);
+		fputs(" stride ", f);
+		ints(f, a->pool_stride, 2);
 		if (memcmp(a->pool_pad, def.pool_pad, sizeof a->pool_pad)) {
-			fputs(" pad ", f); ints(f, a->pool_pad, 4);
+			fputs(" pad ", f);
+			ints(f, a->pool_pad, 4);
 		}
 		if (memcmp(a->pool_dilation, def.pool_dilation, sizeof a->pool_dilation)) {
-			fputs(" dilation ", f); ints(f, a->pool_dilation, 2);
+			fputs(" dilation ", f);
+			ints(f, a->pool_dilation, 2);
 		}
 	}
 #undef SEP
@@ -199,13 +227,15 @@ static void legend(FILE *f, const Graph *g)
 	 * the anonymous subgraph inside it does not */
 	fputs("\tsubgraph cluster_legend {\n"
 	      "\t\tlabel=\"storage type\"; style=dashed; color=\"#999999\";\n"
-	      "\t\t{ rank=same;\n", f);
+	      "\t\t{ rank=same;\n",
+	      f);
 	const char *prev = NULL;
 	for (int t = DT_NONE + 1; t < DT_COUNT; t++) {
 		if (!used[t])
 			continue;
 		const char *name = ir_dtype_name((DType)t);
-		fprintf(f, "\t\tlegend_%s [label=\"%s\", shape=box, style=\"rounded,filled\", fillcolor=\"%s\"];\n",
+		fprintf(f,
+		        "\t\tlegend_%s [label=\"%s\", shape=box, style=\"rounded,filled\", fillcolor=\"%s\"];\n",
 		        name, name, dt_color(1, (DType)t));
 		/* invisible edges keep the swatches in type order */
 		if (prev)
@@ -214,7 +244,8 @@ static void legend(FILE *f, const Graph *g)
 	}
 	if (untyped) {
 		fputs("\t\tlegend_untyped [label=\"no type yet\", shape=box, style=\"rounded,filled\", "
-		      "fillcolor=\"#e0e0e0\"];\n", f);
+		      "fillcolor=\"#e0e0e0\"];\n",
+		      f);
 		fprintf(f, "\t\tlegend_%s -> legend_untyped [style=invis];\n", prev);
 	}
 	fputs("\t\t}\n\t}\n", f);
@@ -235,12 +266,13 @@ int ir_print_dot(FILE *f, const Graph *g, const char *title)
 		char t[128], q[64];
 		type_str(v, t, sizeof t);
 		q_str(v, q, sizeof q);
-		fprintf(f, "\tin%d [shape=invhouse, style=filled, fillcolor=\"%s\", label=\"input ", i,
-		        dt_color(v->has_type, v->dt));
+		fprintf(f, "\tin%d [shape=invhouse, style=filled, fillcolor=\"%s\", label=\"input ",
+		        i, dt_color(v->has_type, v->dt));
 		esc(f, v->name);
 		fprintf(f, "\\n%s%s%s", t, q[0] ? " " : "", q);
 		if (v->has_range)
-			fprintf(f, "\\nrange [%.4g, %.4g]", (double)v->range[0], (double)v->range[1]);
+			fprintf(f, "\\nrange [%.4g, %.4g]", (double)v->range[0],
+			        (double)v->range[1]);
 		fputs("\"];\n", f);
 	}
 	for (int n = 0; n < g->nnode; n++) {
@@ -248,7 +280,8 @@ int ir_print_dot(FILE *f, const Graph *g, const char *title)
 		if (nd->op == OP_NONE)
 			continue;
 		const Value *out = &g->vals[nd->out];
-		fprintf(f, "\tn%d [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"%s ",
+		fprintf(f,
+		        "\tn%d [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", label=\"%s ",
 		        n, dt_color(out->has_type, out->dt), ir_ops[nd->op].name);
 		esc(f, out->name);
 		attrs_line(f, nd);
@@ -263,8 +296,8 @@ int ir_print_dot(FILE *f, const Graph *g, const char *title)
 	}
 	for (int i = 0; i < g->noutput; i++) {
 		const Value *v = &g->vals[g->outputs[i]];
-		fprintf(f, "\tout%d [shape=house, style=filled, fillcolor=\"%s\", label=\"output ", i,
-		        dt_color(v->has_type, v->dt));
+		fprintf(f, "\tout%d [shape=house, style=filled, fillcolor=\"%s\", label=\"output ",
+		        i, dt_color(v->has_type, v->dt));
 		esc(f, v->name);
 		fputs("\"];\n", f);
 	}

@@ -39,15 +39,10 @@ float ir_act_f32(Op op, const Attrs *a, float x)
 	float t;
 
 	switch (op) {
-	case OP_CLIP:
-		t = x < a->min ? a->min : x;
-		return t > a->max ? a->max : t;
-	case OP_LEAKY_RELU:
-		return x < 0.0f ? a->alpha * x : x;
-	case OP_SIGMOID:
-		return qrt_sigmoidf(x);
-	case OP_TANH:
-		return qrt_tanhf(x);
+	case OP_CLIP: t = x < a->min ? a->min : x; return t > a->max ? a->max : t;
+	case OP_LEAKY_RELU: return x < 0.0f ? a->alpha * x : x;
+	case OP_SIGMOID: return qrt_sigmoidf(x);
+	case OP_TANH: return qrt_tanhf(x);
 	case OP_HARD_SIGMOID:
 		t = a->alpha * x + a->beta;
 		t = t < 0.0f ? 0.0f : t;
@@ -57,8 +52,7 @@ float ir_act_f32(Op op, const Attrs *a, float x)
 		t = t < 0.0f ? 0.0f : t;
 		t = t > 6.0f ? 6.0f : t;
 		return x * t / 6.0f;
-	default:
-		ICE("act: %s is not element-wise", ir_ops[op].name);
+	default: ICE("act: %s is not element-wise", ir_ops[op].name);
 	}
 }
 
@@ -68,21 +62,15 @@ static double act_f64(Op op, const Attrs *a, double x)
 	double t;
 
 	switch (op) {
-	case OP_LEAKY_RELU:
-		return x < 0 ? a->alpha * x : x;
-	case OP_SIGMOID:
-		return 1.0 / (1.0 + exp(-x));
-	case OP_TANH:
-		return tanh(x);
-	case OP_HARD_SIGMOID:
-		t = a->alpha * x + a->beta;
-		return t < 0 ? 0 : t > 1 ? 1 : t;
+	case OP_LEAKY_RELU: return x < 0 ? a->alpha * x : x;
+	case OP_SIGMOID: return 1.0 / (1.0 + exp(-x));
+	case OP_TANH: return tanh(x);
+	case OP_HARD_SIGMOID: t = a->alpha * x + a->beta; return t < 0 ? 0 : t > 1 ? 1 : t;
 	case OP_HARD_SWISH:
 		t = x + 3;
 		t = t < 0 ? 0 : t > 6 ? 6 : t;
 		return x * t / 6;
-	default:
-		ICE("act: %s has no table", ir_ops[op].name);
+	default: ICE("act: %s has no table", ir_ops[op].name);
 	}
 }
 
@@ -98,13 +86,11 @@ int ir_act_fixed_qparams(Op op, float *scale, int32_t *zp)
 		*scale = 1.0f / 128;
 		*zp = 0;
 		return 1;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
-void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy,
-                     int8_t *t)
+void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy, int8_t *t)
 {
 	for (int i = 0; i < IR_ACT_TABLE_N; i++) {
 		double x = (double)sx * (double)(i - 128 - zx);
@@ -151,11 +137,13 @@ static int check_table(const Graph *g, const Node *n, Diag *d)
 	DType want = n->op == OP_SOFTMAX ? DT_I32 : DT_I8;
 
 	if (n->nin != 2)
-		return BAD("%s: an int8 %s needs its table operand (the quantize pass adds it)", op, op);
+		return BAD("%s: an int8 %s needs its table operand (the quantize pass adds it)", op,
+		           op);
 	const Value *t = &g->vals[n->in[1]];
 	if (t->kind != VK_CONST || !t->data || t->dt != want || t->shape.rank != 1 ||
 	    t->shape.d[0] != IR_ACT_TABLE_N)
-		return BAD("%s: table '%s' must be a constant %s[256]", op, t->name, ir_dtype_name(want));
+		return BAD("%s: table '%s' must be a constant %s[256]", op, t->name,
+		           ir_dtype_name(want));
 	if (n->op == OP_SOFTMAX) {
 		/* T[m - x] summed over a row is the divisor: T[0] (the row's
 		 * maximum's term) keeps it above 0, and the sum of at most 2^31
@@ -163,9 +151,12 @@ static int check_table(const Graph *g, const Node *n, Diag *d)
 		const int32_t *tv = t->data;
 		for (int i = 0; i < IR_ACT_TABLE_N; i++)
 			if (tv[i] < 0 || (i == 0 && tv[i] == 0)) {
-				diag_error(d, t->loc, "%s: table '%s'[%d] is %d: a softmax table holds "
-				           "exp(-s x d) in fixed point, each entry in [0, 2^31) and entry 0 "
-				           "above 0 (it is in every row's divisor)", op, t->name, i, (int)tv[i]);
+				diag_error(
+				        d, t->loc,
+				        "%s: table '%s'[%d] is %d: a softmax table holds "
+				        "exp(-s x d) in fixed point, each entry in [0, 2^31) and entry 0 "
+				        "above 0 (it is in every row's divisor)",
+				        op, t->name, i, (int)tv[i]);
 				return -1;
 			}
 	}
@@ -179,16 +170,16 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 
 	if (!ir_shape_eq(&x->shape, &o->shape) || o->dt != x->dt)
 		return BAD("%s: result and input differ in type or shape", op);
-	if (n->op == OP_SOFTMAX && (n->a.axis < -x->shape.rank || n->a.axis >= x->shape.rank ||
-	                            x->shape.rank == 0))
+	if (n->op == OP_SOFTMAX &&
+	    (n->a.axis < -x->shape.rank || n->a.axis >= x->shape.rank || x->shape.rank == 0))
 		return BAD("%s: axis %lld is out of range", op, (long long)n->a.axis);
 	if (x->dt == DT_F32)
 		return n->nin == 1 ? 0 : BAD("%s: a float %s takes one operand", op, op);
 	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16)) {
 		if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o) || x->q.zp != o->q.zp ||
 		    x->q.scale[0] != o->q.scale[0])
-			return BAD("%s: result '%s' must keep the quantization of '%s'", op, o->name,
-			           x->name);
+			return BAD("%s: result '%s' must keep the quantization of '%s'", op,
+			           o->name, x->name);
 		return 0;
 	}
 	if (x->dt != DT_I8)
@@ -223,8 +214,7 @@ static void softmax_f32(const Shape *s, int64_t axis, const float *x, float *y)
 		}
 }
 
-static void softmax_s8(const Shape *s, int64_t axis, const int8_t *x, const int32_t *t,
-                       int8_t *y)
+static void softmax_s8(const Shape *s, int64_t axis, const int8_t *x, const int32_t *t, int8_t *y)
 {
 	int64_t outer, len, inner;
 
@@ -304,8 +294,9 @@ static void run_abs(const NodeRt *rt, const Value *x, const Value *o, const void
 	}
 	for (int64_t i = 0; i < cnt; i++) {
 		int32_t v = ir_load_q(x->dt, xb, i) - x->q.zp; /* |v| <= 65535 */
-		ir_store_q(o->dt, yb, i, ir_requant_acc((uint32_t)(v < 0 ? -v : v), 0, rt->mult[0],
-		                                        rt->shift[0], o->q.zp, rt->lo, rt->hi));
+		ir_store_q(o->dt, yb, i,
+		           ir_requant_acc((uint32_t)(v < 0 ? -v : v), 0, rt->mult[0], rt->shift[0],
+		                          o->q.zp, rt->lo, rt->hi));
 	}
 }
 
@@ -325,9 +316,7 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 		case P_S16: relu(P_S16, cnt, x->q.zp, xb, yb); break;
 		}
 		return;
-	case OP_ABS:
-		run_abs(rt, x, &g->vals[n->out], xb, yb);
-		return;
+	case OP_ABS: run_abs(rt, x, &g->vals[n->out], xb, yb); return;
 	case OP_SOFTMAX:
 		if (x->dt == DT_F32)
 			softmax_f32(&x->shape, n->a.axis, xb, yb);
@@ -339,10 +328,8 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_SIGMOID:
 	case OP_TANH:
 	case OP_HARD_SIGMOID:
-	case OP_HARD_SWISH:
-		break;
-	default:
-		ICE("activation rules: %s", ir_ops[n->op].name);
+	case OP_HARD_SWISH: break;
+	default: ICE("activation rules: %s", ir_ops[n->op].name);
 	}
 	if (x->dt == DT_F32) {
 		for (int64_t i = 0; i < cnt; i++)
@@ -408,8 +395,8 @@ static void verify(const Graph *g, const Node *n, Diag *d)
 }
 
 const IrRules ir_rules_activation = {
-	.check = check,
-	.run = run,
-	.requant_float_ok = requant_float_ok,
-	.verify = verify,
+        .check = check,
+        .run = run,
+        .requant_float_ok = requant_float_ok,
+        .verify = verify,
 };

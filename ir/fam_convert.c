@@ -11,8 +11,8 @@
 #include "qrt.h"
 #include "ir_rules.h"
 
-static void quantize_any(const NodeRt *rt, int even, const Value *x, const Value *o,
-			 const void *xb, void *ob)
+static void quantize_any(const NodeRt *rt, int even, const Value *x, const Value *o, const void *xb,
+                         void *ob)
 {
 	const uint32_t cnt = (uint32_t)ir_shape_numel(&x->shape);
 	const int32_t xzp = x->q.zp, ozp = o->q.zp;
@@ -28,8 +28,8 @@ static void quantize_any(const NodeRt *rt, int even, const Value *x, const Value
 	}
 	for (uint32_t i = 0; i < cnt; i++) {
 		uint32_t acc = (uint32_t)(ir_load_q(x->dt, xb, i) - xzp);
-		ir_store_q(o->dt, ob, i, ir_requant_acc(acc, 0, rt->mult[0], rt->shift[0], ozp, rt->lo,
-		                                        rt->hi));
+		ir_store_q(o->dt, ob, i,
+		           ir_requant_acc(acc, 0, rt->mult[0], rt->shift[0], ozp, rt->lo, rt->hi));
 	}
 }
 
@@ -49,7 +49,9 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 
 	(void)acc;
 	switch (n->op) {
-	case OP_QUANTIZE: quantize_any(rt, g->requant_float, x, o, buf[n->in[0]], buf[n->out]); return;
+	case OP_QUANTIZE:
+		quantize_any(rt, g->requant_float, x, o, buf[n->in[0]], buf[n->out]);
+		return;
 	case OP_DEQUANTIZE: dequantize_any(x, buf[n->in[0]], buf[n->out]); return;
 	default: ICE("convert rules: %s", ir_ops[n->op].name);
 	}
@@ -71,15 +73,15 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 	switch (n->op) {
 	case OP_DEQUANTIZE:
 		if (!xint || !ir_per_tensor_q(x) || o->dt != DT_F32)
-			return BAD("dequantize: needs an i8/i16 input quantized per tensor and an f32 result");
+			return BAD(
+			        "dequantize: needs an i8/i16 input quantized per tensor and an f32 result");
 		return 0;
-	case OP_QUANTIZE:
-		break;
-	default:
-		ICE("convert rules: %s", ir_ops[n->op].name);
+	case OP_QUANTIZE: break;
+	default: ICE("convert rules: %s", ir_ops[n->op].name);
 	}
 	if (!oint || !ir_per_tensor_q(o))
-		return BAD("quantize: the result '%s' must be i8 or i16 quantized per tensor", o->name);
+		return BAD("quantize: the result '%s' must be i8 or i16 quantized per tensor",
+		           o->name);
 	if (xint && !ir_per_tensor_q(x))
 		return BAD("quantize: input '%s' needs per-tensor parameters", x->name);
 	rt->lo = ir_qmin(o->dt);
@@ -87,7 +89,8 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 	if (xint) {
 		rt->mult = ir_xcalloc(1, sizeof *rt->mult);
 		rt->shift = ir_xcalloc(1, sizeof *rt->shift);
-		ir_quantize_multiplier((double)x->q.scale[0] / (double)o->q.scale[0], rt->mult, rt->shift);
+		ir_quantize_multiplier((double)x->q.scale[0] / (double)o->q.scale[0], rt->mult,
+		                       rt->shift);
 	}
 	return 0;
 }
@@ -106,7 +109,7 @@ static int requant_float_ok(const Graph *g, const Node *n)
 }
 
 const IrRules ir_rules_convert = {
-	.check = check,
-	.run = run,
-	.requant_float_ok = requant_float_ok,
+        .check = check,
+        .run = run,
+        .requant_float_ok = requant_float_ok,
 };

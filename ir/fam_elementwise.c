@@ -101,8 +101,8 @@ static int concat_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 	char b0[96], b1[96];
 
 	if (ax < 0)
-		return BAD("concat: axis %lld is outside the operands' rank %d", (long long)n->a.axis,
-		           s0->rank);
+		return BAD("concat: axis %lld is outside the operands' rank %d",
+		           (long long)n->a.axis, s0->rank);
 	*out = *s0;
 	for (int i = 1; i < n->nin; i++) {
 		const Value *x = &g->vals[n->in[i]];
@@ -110,9 +110,9 @@ static int concat_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 		for (int k = 0; ok && k < s0->rank; k++)
 			ok = k == ax || x->shape.d[k] == s0->d[k];
 		if (!ok)
-			return BAD("concat: operand '%s' %s does not fit '%s' %s off axis %d", x->name,
-			           ir_shape_str(&x->shape, b1, sizeof b1), g->vals[n->in[0]].name,
-			           ir_shape_str(s0, b0, sizeof b0), ax);
+			return BAD("concat: operand '%s' %s does not fit '%s' %s off axis %d",
+			           x->name, ir_shape_str(&x->shape, b1, sizeof b1),
+			           g->vals[n->in[0]].name, ir_shape_str(s0, b0, sizeof b0), ax);
 		out->d[ax] += x->shape.d[ax]; /* tensors are capped far below overflow */
 	}
 	return 0;
@@ -126,15 +126,15 @@ int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 	for (int i = 1; i < n->nin; i++) {
 		const Value *x = &g->vals[n->in[i]], *x0 = &g->vals[n->in[0]];
 		if (x->dt != x0->dt)
-			return BAD("%s: operand '%s' is %s, '%s' is %s", op, x->name, ir_dtype_name(x->dt),
-			           x0->name, ir_dtype_name(x0->dt));
+			return BAD("%s: operand '%s' is %s, '%s' is %s", op, x->name,
+			           ir_dtype_name(x->dt), x0->name, ir_dtype_name(x0->dt));
 	}
 	if (n->op == OP_CONCAT)
 		return concat_shape(g, n, out, d);
 	const Shape *a = &g->vals[n->in[0]].shape, *b = &g->vals[n->in[1]].shape;
 	if (ir_broadcast_shape(a, b, out))
-		return BAD("%s: shapes %s and %s do not broadcast", op, ir_shape_str(a, b0, sizeof b0),
-		           ir_shape_str(b, b1, sizeof b1));
+		return BAD("%s: shapes %s and %s do not broadcast", op,
+		           ir_shape_str(a, b0, sizeof b0), ir_shape_str(b, b1, sizeof b1));
 	return 0;
 }
 
@@ -147,8 +147,9 @@ int ir_eltwise_ok(const Graph *g, const Node *n)
 	int64_t sum = 0;
 
 	if (n->op != OP_CONCAT)
-		return n->nin == 2 && !ir_broadcast_shape(&g->vals[n->in[0]].shape,
-		                                          &g->vals[n->in[1]].shape, &s) &&
+		return n->nin == 2 &&
+		       !ir_broadcast_shape(&g->vals[n->in[0]].shape, &g->vals[n->in[1]].shape,
+		                           &s) &&
 		       ir_shape_eq(&s, ys);
 	int ax = ir_concat_axis(n->a.axis, ys->rank);
 	if (ax < 0)
@@ -211,8 +212,9 @@ static void run_binary(const Graph *g, const Node *n, void *const *buf)
 			float x0 = ((const float *)pa)[ia], x1 = ((const float *)pb)[ib];
 			((float *)py)[i] = ir_act_apply_f32(binary_f32(n->op, x0, x1), n->a.act);
 		} else
-			ir_store_q(y->dt, py, i, binary_int(n, &p, ir_load_q(a->dt, pa, ia),
-			                                           ir_load_q(b->dt, pb, ib)));
+			ir_store_q(y->dt, py, i,
+			           binary_int(n, &p, ir_load_q(a->dt, pa, ia),
+			                      ir_load_q(b->dt, pb, ib)));
 		/* the next output index, odometer style; operand offsets follow */
 		for (int k = ys->rank - 1; k >= 0; k--) {
 			ia += sa[k];
@@ -230,8 +232,8 @@ static void run_binary(const Graph *g, const Node *n, void *const *buf)
 
 static int same_params(const Value *x, const Value *y)
 {
-	return x->dt == y->dt && (y->dt == DT_F32 ||
-	       (x->q.zp == y->q.zp && x->q.scale[0] == y->q.scale[0]));
+	return x->dt == y->dt &&
+	       (y->dt == DT_F32 || (x->q.zp == y->q.zp && x->q.scale[0] == y->q.scale[0]));
 }
 
 static void run_concat(const Graph *g, const Node *n, void *const *buf)
@@ -255,17 +257,20 @@ static void run_concat(const Graph *g, const Node *n, void *const *buf)
 		int shift = 0;
 		int copy = same_params(x, y);
 		if (!copy)
-			ir_quantize_multiplier((double)x->q.scale[0] / (double)y->q.scale[0], &mult, &shift);
+			ir_quantize_multiplier((double)x->q.scale[0] / (double)y->q.scale[0], &mult,
+			                       &shift);
 		for (int64_t o = 0; o < outer; o++) {
 			if (copy) {
-				memcpy(py + (size_t)(o * ystep + off) * es, px + (size_t)(o * xstep) * es,
-				       (size_t)xstep * es);
+				memcpy(py + (size_t)(o * ystep + off) * es,
+				       px + (size_t)(o * xstep) * es, (size_t)xstep * es);
 				continue;
 			}
 			for (int64_t j = 0; j < xstep; j++) {
-				int32_t v = ir_mbqm(ir_load_q(x->dt, px, o * xstep + j) - x->q.zp, mult, shift);
+				int32_t v = ir_mbqm(ir_load_q(x->dt, px, o * xstep + j) - x->q.zp,
+				                    mult, shift);
 				ir_store_q(y->dt, py, o * ystep + off + j,
-				    ir_clamp32(ir_wadd(v, y->q.zp), ir_qmin(y->dt), ir_qmax(y->dt)));
+				           ir_clamp32(ir_wadd(v, y->q.zp), ir_qmin(y->dt),
+				                      ir_qmax(y->dt)));
 			}
 		}
 		off += xstep;
@@ -298,10 +303,12 @@ static int check_types(const Graph *g, const Node *n, Diag *d)
 	const char *op = ir_ops[n->op].name;
 
 	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
-		return BAD("%s: the interpreter has no kernel for a %s result", op, ir_dtype_name(y->dt));
-	if (y->dt != DT_F32 && n->op == OP_DIV)
-		return BAD("div: the interpreter has no kernel for a %s result (div computes in f32 only)",
+		return BAD("%s: the interpreter has no kernel for a %s result", op,
 		           ir_dtype_name(y->dt));
+	if (y->dt != DT_F32 && n->op == OP_DIV)
+		return BAD(
+		        "div: the interpreter has no kernel for a %s result (div computes in f32 only)",
+		        ir_dtype_name(y->dt));
 	if (y->dt != DT_F32 && !ir_per_tensor_q(y))
 		return BAD("%s: result '%s' needs per-tensor quantization parameters", op, y->name);
 	for (int i = 0; i < n->nin; i++) {
@@ -310,7 +317,8 @@ static int check_types(const Graph *g, const Node *n, Diag *d)
 			return BAD("%s: operand '%s' is %s, the result %s", op, x->name,
 			           ir_dtype_name(x->dt), ir_dtype_name(y->dt));
 		if (y->dt != DT_F32 && !ir_per_tensor_q(x))
-			return BAD("%s: operand '%s' needs per-tensor quantization parameters", op, x->name);
+			return BAD("%s: operand '%s' needs per-tensor quantization parameters", op,
+			           x->name);
 	}
 	return 0;
 }
@@ -322,8 +330,8 @@ static int check_concat_shapes(const Graph *g, const Node *n, Diag *d)
 	int64_t sum = 0;
 
 	if (ax < 0)
-		return BAD("concat: axis %lld is outside the result's rank %d", (long long)n->a.axis,
-		           ys->rank);
+		return BAD("concat: axis %lld is outside the result's rank %d",
+		           (long long)n->a.axis, ys->rank);
 	for (int i = 0; i < n->nin; i++) {
 		const Shape *xs = &g->vals[n->in[i]].shape;
 		if (xs->rank != ys->rank)
@@ -346,8 +354,8 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 			return -1;
 	} else {
 		Shape s;
-		if (n->nin != 2 || ir_broadcast_shape(&g->vals[n->in[0]].shape,
-		                                      &g->vals[n->in[1]].shape, &s) ||
+		if (n->nin != 2 ||
+		    ir_broadcast_shape(&g->vals[n->in[0]].shape, &g->vals[n->in[1]].shape, &s) ||
 		    !ir_shape_eq(&s, &g->vals[n->out].shape))
 			return BAD("%s: the result's shape is not the operands' broadcast shape",
 			           ir_ops[n->op].name);
@@ -369,20 +377,18 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:
-	case OP_DIV:
-		return 0;
+	case OP_DIV: return 0;
 	case OP_CONCAT:
 		for (int k = 0; k < n->nin; k++)
 			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))
 				return 0;
 		return 1;
-	default:
-		ICE("elementwise rules: %s", ir_ops[n->op].name);
+	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
 	}
 }
 
 const IrRules ir_rules_elementwise = {
-	.check = check,
-	.run = run,
-	.requant_float_ok = requant_float_ok,
+        .check = check,
+        .run = run,
+        .requant_float_ok = requant_float_ok,
 };

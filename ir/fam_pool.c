@@ -76,26 +76,27 @@ IR_INLINE void maxpool(Prec p, const ConvGeo *cg, int32_t zp, const void *x, voi
 	else
 		empty.i = zp;
 	for (int64_t nc = 0; nc < NC; nc++)
-	for (int64_t oy = 0; oy < OH; oy++) {
-		int64_t ky0, ky1;
-		ir_tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1);
-		for (int64_t ox = 0; ox < OW; ox++) {
-			int64_t kx0, kx1;
-			int have = 0;
-			Elem m = empty;
-			ir_tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
-			for (int64_t ky = ky0; ky < ky1; ky++) {
-				const int64_t row = (nc * H + oy * sh - pt + ky * dh) * W + ox * sw - pl;
-				for (int64_t kx = kx0; kx < kx1; kx++) {
-					const Elem v = elem_load(p, x, row + kx * dw);
-					if (!have || elem_gt(p, v, m))
-						m = v;
-					have = 1;
+		for (int64_t oy = 0; oy < OH; oy++) {
+			int64_t ky0, ky1;
+			ir_tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1);
+			for (int64_t ox = 0; ox < OW; ox++) {
+				int64_t kx0, kx1;
+				int have = 0;
+				Elem m = empty;
+				ir_tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
+				for (int64_t ky = ky0; ky < ky1; ky++) {
+					const int64_t row = (nc * H + oy * sh - pt + ky * dh) * W +
+					                    ox * sw - pl;
+					for (int64_t kx = kx0; kx < kx1; kx++) {
+						const Elem v = elem_load(p, x, row + kx * dw);
+						if (!have || elem_gt(p, v, m))
+							m = v;
+						have = 1;
+					}
 				}
+				elem_store(p, out, (nc * OH + oy) * OW + ox, m);
 			}
-			elem_store(p, out, (nc * OH + oy) * OW + ox, m);
 		}
-	}
 }
 
 void ir_interp_maxpool(const ConvGeo *cg, Prec prec, int32_t zp, const void *x, void *out)
@@ -167,7 +168,7 @@ IR_INLINE void avg_add(Prec p, AvgAcc *acc, const void *x, int64_t i)
 
 /* The average of `taps` in-bound elements of a kh*kw window. */
 IR_INLINE void avg_store(Prec p, const Pool *pl, AvgAcc acc, int64_t taps, int32_t zp, void *out,
-			 int64_t o)
+                         int64_t o)
 {
 	const int64_t full = pl->kh * pl->kw;
 
@@ -188,22 +189,25 @@ IR_INLINE void avg_store(Prec p, const Pool *pl, AvgAcc acc, int64_t taps, int32
 IR_INLINE void avgpool(Prec p, const Pool *pl, int32_t zp, const void *x, void *out)
 {
 	for (int64_t nc = 0; nc < pl->nc; nc++)
-	for (int64_t oy = 0; oy < pl->oh; oy++)
-	for (int64_t ox = 0; ox < pl->ow; ox++) {
-		const int64_t iy0 = oy * pl->sh - pl->pt, ix0 = ox * pl->sw - pl->pl;
-		int64_t ky0, ky1, kx0, kx1;
-		AvgAcc acc;
-		if (p == P_F32)
-			acc.f = 0.0f;
-		else
-			acc.u = 0;
-		ir_tap_range(pl->h, pl->kh, 1, iy0, &ky0, &ky1);
-		ir_tap_range(pl->w, pl->kw, 1, ix0, &kx0, &kx1);
-		for (int64_t ky = ky0; ky < ky1; ky++)
-			for (int64_t kx = kx0; kx < kx1; kx++)
-				avg_add(p, &acc, x, (nc * pl->h + iy0 + ky) * pl->w + ix0 + kx);
-		avg_store(p, pl, acc, (ky1 - ky0) * (kx1 - kx0), zp, out, (nc * pl->oh + oy) * pl->ow + ox);
-	}
+		for (int64_t oy = 0; oy < pl->oh; oy++)
+			for (int64_t ox = 0; ox < pl->ow; ox++) {
+				const int64_t iy0 = oy * pl->sh - pl->pt,
+				              ix0 = ox * pl->sw - pl->pl;
+				int64_t ky0, ky1, kx0, kx1;
+				AvgAcc acc;
+				if (p == P_F32)
+					acc.f = 0.0f;
+				else
+					acc.u = 0;
+				ir_tap_range(pl->h, pl->kh, 1, iy0, &ky0, &ky1);
+				ir_tap_range(pl->w, pl->kw, 1, ix0, &kx0, &kx1);
+				for (int64_t ky = ky0; ky < ky1; ky++)
+					for (int64_t kx = kx0; kx < kx1; kx++)
+						avg_add(p, &acc, x,
+						        (nc * pl->h + iy0 + ky) * pl->w + ix0 + kx);
+				avg_store(p, pl, acc, (ky1 - ky0) * (kx1 - kx0), zp, out,
+				          (nc * pl->oh + oy) * pl->ow + ox);
+			}
 }
 
 /* --requant float: onnxruntime's QLinearGlobalAveragePool (MLAS, x86):
@@ -216,7 +220,7 @@ float ir_gavg_float_mult(float s_in, float s_out, int64_t n)
 }
 
 static void gavg_float(const Pool *p, const Value *xv, const Value *ov, const int8_t *x,
-		       int8_t *out)
+                       int8_t *out)
 {
 	const int64_t n = p->h * p->w;
 	const float m = ir_gavg_float_mult(xv->q.scale[0], ov->q.scale[0], n);
@@ -254,15 +258,13 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_MAXPOOL2D: {
 		ConvGeo cg;
 		ir_conv_geo(g, n, &cg); /* checked by ir_interp_check_window */
-		ir_interp_maxpool(&cg, rt->prec, g->vals[n->in[0]].q.zp, buf[n->in[0]], buf[n->out]);
+		ir_interp_maxpool(&cg, rt->prec, g->vals[n->in[0]].q.zp, buf[n->in[0]],
+		                  buf[n->out]);
 		return;
 	}
 	case OP_AVGPOOL2D:
-	case OP_GLOBAL_AVGPOOL:
-		run_avgpool(g, n, rt, buf[n->in[0]], buf[n->out]);
-		return;
-	default:
-		ICE("pool rules: %s", ir_ops[n->op].name);
+	case OP_GLOBAL_AVGPOOL: run_avgpool(g, n, rt, buf[n->in[0]], buf[n->out]); return;
+	default: ICE("pool rules: %s", ir_ops[n->op].name);
 	}
 }
 
@@ -290,10 +292,12 @@ static int check_avgpool(const Graph *g, const Node *n, Diag *d)
 		if (a->pad[i] < 0 || a->pad[i] >= a->kernel[i % 2])
 			return BAD("avgpool2d: padding must be in [0, kernel)");
 	if (a->kernel[0] * a->kernel[1] > INT32_MAX || (a->count_pad != 0 && a->count_pad != 1))
-		return BAD("avgpool2d: the window must have fewer than 2^31 taps, count_pad be 0 or 1");
+		return BAD(
+		        "avgpool2d: the window must have fewer than 2^31 taps, count_pad be 0 or 1");
 	int64_t sh = x->d[2] + a->pad[0] + a->pad[2] - a->kernel[0];
 	int64_t sw = x->d[3] + a->pad[1] + a->pad[3] - a->kernel[1];
-	if (sh < 0 || sw < 0 || o->d[2] != sh / a->stride[0] + 1 || o->d[3] != sw / a->stride[1] + 1)
+	if (sh < 0 || sw < 0 || o->d[2] != sh / a->stride[0] + 1 ||
+	    o->d[3] != sw / a->stride[1] + 1)
 		return BAD("avgpool2d: result shape does not match the operands");
 	return 0;
 }
@@ -360,8 +364,7 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 		if (check_avgpool(g, n, d))
 			return -1;
 		break;
-	default:
-		ICE("pool rules: %s", ir_ops[n->op].name);
+	default: ICE("pool rules: %s", ir_ops[n->op].name);
 	}
 	return ir_interp_check_keepq(g, n, rt, d);
 }
@@ -390,8 +393,8 @@ static int print_attr(const Node *n, int ai)
 }
 
 const IrRules ir_rules_pool = {
-	.check = check,
-	.run = run,
-	.requant_float_ok = requant_float_ok,
-	.print_attr = print_attr,
+        .check = check,
+        .run = run,
+        .requant_float_ok = requant_float_ok,
+        .print_attr = print_attr,
 };

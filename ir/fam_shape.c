@@ -62,7 +62,8 @@ static void run_pad(const Graph *g, const Node *n, const void *x, void *out)
 		int64_t o = 0;
 		for (int k = 0; k < rank; k++)
 			o += (idx[k] + begin[k]) * ost[k];
-		memcpy((unsigned char *)out + (size_t)o * es, (const unsigned char *)x + (size_t)i * es, es);
+		memcpy((unsigned char *)out + (size_t)o * es,
+		       (const unsigned char *)x + (size_t)i * es, es);
 		for (int k = rank - 1; k >= 0 && ++idx[k] == xv->shape.d[k]; k--)
 			idx[k] = 0;
 	}
@@ -84,7 +85,8 @@ static void run_transpose(const Graph *g, const Node *n, const void *x, void *ou
 		int64_t j = 0;
 		for (int k = 0; k < rank; k++)
 			j += idx[k] * xst[perm[k]];
-		memcpy((unsigned char *)out + (size_t)i * es, (const unsigned char *)x + (size_t)j * es, es);
+		memcpy((unsigned char *)out + (size_t)i * es,
+		       (const unsigned char *)x + (size_t)j * es, es);
 		for (int k = rank - 1; k >= 0 && ++idx[k] == ov->shape.d[k]; k--)
 			idx[k] = 0;
 	}
@@ -99,9 +101,7 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	(void)acc;
 	switch (n->op) {
 	case OP_FLATTEN:
-	case OP_RESHAPE:
-		memcpy(out, x, (size_t)ir_value_bytes(&g->vals[n->in[0]]));
-		return;
+	case OP_RESHAPE: memcpy(out, x, (size_t)ir_value_bytes(&g->vals[n->in[0]])); return;
 	case OP_PAD: run_pad(g, n, x, out); return;
 	case OP_TRANSPOSE: run_transpose(g, n, x, out); return;
 	default: ICE("shape rules: %s", ir_ops[n->op].name);
@@ -138,8 +138,7 @@ static int check_shape(const Graph *g, const Node *n, Diag *d)
 			if (o->d[k] != x->d[perm[k]])
 				return BAD("transpose: result shape does not match the operand");
 		return 0;
-	default:
-		ICE("shape rules: %s", ir_ops[n->op].name);
+	default: ICE("shape rules: %s", ir_ops[n->op].name);
 	}
 }
 
@@ -161,7 +160,7 @@ static int requant_float_ok(const Graph *g, const Node *n)
 }
 
 const IrRules ir_rules_shape = {
-	.check = check,
-	.run = run,
-	.requant_float_ok = requant_float_ok,
+        .check = check,
+        .run = run,
+        .requant_float_ok = requant_float_ok,
 };

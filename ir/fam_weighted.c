@@ -87,7 +87,8 @@ enum { BLK = 16 };
 #define LANES
 #endif
 
-NO_SANITIZE LANES static void axpy_f32(float *restrict acc, float xv, const float *restrict w, int64_t n)
+NO_SANITIZE LANES static void axpy_f32(float *restrict acc, float xv, const float *restrict w,
+                                       int64_t n)
 {
 	int64_t j = 0;
 
@@ -104,7 +105,8 @@ NO_SANITIZE LANES static void axpy_f32(float *restrict acc, float xv, const floa
 
 /* |xv| <= 255 (an int8 minus an int8 zero point) and |w| <= 128, so every
  * product fits in 16 bits, which lets the vectorizer multiply in 16-bit lanes. */
-NO_SANITIZE LANES static void axpy_s8(uint32_t *restrict acc, int16_t xv, const int8_t *restrict w, int64_t n)
+NO_SANITIZE LANES static void axpy_s8(uint32_t *restrict acc, int16_t xv, const int8_t *restrict w,
+                                      int64_t n)
 {
 	int64_t j = 0;
 
@@ -121,7 +123,8 @@ NO_SANITIZE LANES static void axpy_s8(uint32_t *restrict acc, int16_t xv, const 
  * taps into the 64-bit accumulator: the same sum, exactly. */
 enum { S16_TAPS = 255 }; /* 255 * 65535 * 128 < 2^31 */
 
-NO_SANITIZE LANES static void axpy_s16(uint32_t *restrict acc, int32_t xv, const int8_t *restrict w, int64_t n)
+NO_SANITIZE LANES static void axpy_s16(uint32_t *restrict acc, int32_t xv, const int8_t *restrict w,
+                                       int64_t n)
 {
 	int64_t j = 0;
 
@@ -135,7 +138,8 @@ NO_SANITIZE LANES static void axpy_s16(uint32_t *restrict acc, int32_t xv, const
 /* The same for an xv that fits in 16 bits (always, with the symmetric int16
  * activations quantc makes): a 16 x 16 -> 32-bit multiply, which vectorizes
  * to cheaper instructions than a 32-bit one. */
-NO_SANITIZE LANES static void axpy_s16_narrow(uint32_t *restrict acc, int16_t xv, const int8_t *restrict w, int64_t n)
+NO_SANITIZE LANES static void axpy_s16_narrow(uint32_t *restrict acc, int16_t xv,
+                                              const int8_t *restrict w, int64_t n)
 {
 	int64_t j = 0;
 
@@ -163,21 +167,20 @@ static void widen_s16(uint64_t *acc, uint32_t *part, int64_t n)
  * int32 bias (or none) only its low 32 bits count, which is exactly a
  * wrapping int32 accumulation. */
 IR_INLINE void conv_init(Prec p, void *acc, int64_t ocg, const NodeRt *rt, const void *bias,
-			 int64_t oc0)
+                         int64_t oc0)
 {
 	for (int64_t j = 0; j < ocg; j++) {
 		const int64_t oc = oc0 + j;
 		switch (p) {
-		case P_F32:
-			((float *)acc)[j] = bias ? ((const float *)bias)[oc] : 0.0f;
-			break;
+		case P_F32: ((float *)acc)[j] = bias ? ((const float *)bias)[oc] : 0.0f; break;
 		case P_S8:
 			((uint32_t *)acc)[j] = bias ? (uint32_t)((const int32_t *)bias)[oc] : 0;
 			break;
 		case P_S16:
-			((uint64_t *)acc)[j] = !bias ? 0 : rt->acc64
-				? (uint64_t)((const int64_t *)bias)[oc]
-				: (uint64_t)(int64_t)((const int32_t *)bias)[oc];
+			((uint64_t *)acc)[j] = !bias       ? 0
+			                       : rt->acc64 ? (uint64_t)((const int64_t *)bias)[oc]
+			                                   : (uint64_t)(int64_t)((
+			                                             const int32_t *)bias)[oc];
 			((uint32_t *)((uint64_t *)acc + ocg))[j] = 0;
 			break;
 		}
@@ -186,14 +189,13 @@ IR_INLINE void conv_init(Prec p, void *acc, int64_t ocg, const NodeRt *rt, const
 
 /* acc += (x[xi] - zp) * the tap's OCg weights at wt + wi. */
 IR_INLINE void conv_tap(Prec p, void *acc, int64_t ocg, const void *x, int64_t xi, int32_t xzp,
-			const void *wt, int64_t wi, int *taps)
+                        const void *wt, int64_t wi, int *taps)
 {
 	switch (p) {
-	case P_F32:
-		axpy_f32(acc, ((const float *)x)[xi], (const float *)wt + wi, ocg);
-		break;
+	case P_F32: axpy_f32(acc, ((const float *)x)[xi], (const float *)wt + wi, ocg); break;
 	case P_S8:
-		axpy_s8(acc, (int16_t)(((const int8_t *)x)[xi] - xzp), (const int8_t *)wt + wi, ocg);
+		axpy_s8(acc, (int16_t)(((const int8_t *)x)[xi] - xzp), (const int8_t *)wt + wi,
+		        ocg);
 		break;
 	case P_S16: {
 		uint32_t *part = (uint32_t *)((uint64_t *)acc + ocg);
@@ -214,33 +216,35 @@ IR_INLINE void conv_tap(Prec p, void *acc, int64_t ocg, const void *x, int64_t x
 
 /* The OCg results of one group at out[o0 + j * ostep]. */
 IR_INLINE void conv_store(Prec p, void *acc, int64_t ocg, const NodeRt *rt, Act act, int32_t ozp,
-			  int64_t oc0, void *out, int64_t o0, int64_t ostep)
+                          int64_t oc0, void *out, int64_t o0, int64_t ostep)
 {
 	if (p == P_S16)
 		widen_s16(acc, (uint32_t *)((uint64_t *)acc + ocg), ocg);
 	for (int64_t j = 0; j < ocg; j++) {
 		const int64_t oc = oc0 + j, o = o0 + j * ostep;
 		switch (p) {
-		case P_F32:
-			((float *)out)[o] = ir_act_apply_f32(((float *)acc)[j], act);
-			break;
+		case P_F32: ((float *)out)[o] = ir_act_apply_f32(((float *)acc)[j], act); break;
 		case P_S8: {
 			const uint32_t a = ((uint32_t *)acc)[j];
-			((int8_t *)out)[o] = (int8_t)(rt->fm
-				? ir_requant_float((int32_t)a, rt->fm[oc], ozp, rt->lo, rt->hi)
-				: ir_requant_acc(a, 0, rt->mult[oc], rt->shift[oc], ozp, rt->lo, rt->hi));
+			((int8_t *)out)[o] = (int8_t)(rt->fm ? ir_requant_float((int32_t)a,
+			                                                        rt->fm[oc], ozp,
+			                                                        rt->lo, rt->hi)
+			                                     : ir_requant_acc(a, 0, rt->mult[oc],
+			                                                      rt->shift[oc], ozp,
+			                                                      rt->lo, rt->hi));
 			break;
 		}
 		case P_S16:
-			((int16_t *)out)[o] = (int16_t)ir_requant_acc(((uint64_t *)acc)[j], rt->acc64,
-				rt->mult[oc], rt->shift[oc], ozp, rt->lo, rt->hi);
+			((int16_t *)out)[o] = (int16_t)ir_requant_acc(
+			        ((uint64_t *)acc)[j], rt->acc64, rt->mult[oc], rt->shift[oc], ozp,
+			        rt->lo, rt->hi);
 			break;
 		}
 	}
 }
 
 IR_INLINE void conv2d(Prec p, const ConvGeo *cg, const NodeRt *rt, Act act, const void *x,
-		      int32_t xzp, const void *bias, int32_t ozp, void *acc, void *out)
+                      int32_t xzp, const void *bias, int32_t ozp, void *acc, void *out)
 {
 	const int64_t N = cg->N, C = cg->C, H = cg->H, W = cg->W;
 	const int64_t OC = cg->OC, OH = cg->OH, OW = cg->OW, KH = cg->KH, KW = cg->KW;
@@ -248,30 +252,36 @@ IR_INLINE void conv2d(Prec p, const ConvGeo *cg, const NodeRt *rt, Act act, cons
 	const int64_t sh = cg->sh, sw = cg->sw, pt = cg->pt, pl = cg->pl, dh = cg->dh, dw = cg->dw;
 
 	for (int64_t b = 0; b < N; b++)
-	for (int64_t oy = 0; oy < OH; oy++) {
-		int64_t ky0, ky1;
-		ir_tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1); /* the in-bound taps */
-		for (int64_t ox = 0; ox < OW; ox++) {
-			int64_t kx0, kx1;
-			ir_tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
-			for (int64_t g = 0; g < G; g++) {
-				int taps = 0;
-				conv_init(p, acc, ocg, rt, bias, g * ocg);
-				for (int64_t ic = 0; ic < icg; ic++) {
-					const int64_t xc = (b * C + g * icg + ic) * H * W;
-					for (int64_t ky = ky0; ky < ky1; ky++) {
-						const int64_t xr = xc + (oy * sh - pt + ky * dh) * W + ox * sw - pl;
-						const int64_t wr = ((g * icg + ic) * KH + ky) * KW;
-						for (int64_t kx = kx0; kx < kx1; kx++)
-							conv_tap(p, acc, ocg, x, xr + kx * dw, xzp, rt->wt,
-							         (wr + kx) * ocg, &taps);
+		for (int64_t oy = 0; oy < OH; oy++) {
+			int64_t ky0, ky1;
+			ir_tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1); /* the in-bound taps */
+			for (int64_t ox = 0; ox < OW; ox++) {
+				int64_t kx0, kx1;
+				ir_tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
+				for (int64_t g = 0; g < G; g++) {
+					int taps = 0;
+					conv_init(p, acc, ocg, rt, bias, g * ocg);
+					for (int64_t ic = 0; ic < icg; ic++) {
+						const int64_t xc = (b * C + g * icg + ic) * H * W;
+						for (int64_t ky = ky0; ky < ky1; ky++) {
+							const int64_t xr =
+							        xc + (oy * sh - pt + ky * dh) * W +
+							        ox * sw - pl;
+							const int64_t wr = ((g * icg + ic) * KH +
+							                    ky) *
+							                   KW;
+							for (int64_t kx = kx0; kx < kx1; kx++)
+								conv_tap(p, acc, ocg, x,
+								         xr + kx * dw, xzp, rt->wt,
+								         (wr + kx) * ocg, &taps);
+						}
 					}
+					conv_store(p, acc, ocg, rt, act, ozp, g * ocg, out,
+					           ((b * OC + g * ocg) * OH + oy) * OW + ox,
+					           OH * OW);
 				}
-				conv_store(p, acc, ocg, rt, act, ozp, g * ocg, out,
-				           ((b * OC + g * ocg) * OH + oy) * OW + ox, OH * OW);
 			}
 		}
-	}
 }
 
 /* ---- dense ----------------------------------------------------------------- */
@@ -298,8 +308,8 @@ static float dense_f32_sum(int64_t I, const float *xr, const float *wr)
 
 /* Output o of row b: the sum, the bias, the epilogue. */
 IR_INLINE void dense_out(Prec p, int64_t I, int64_t O, int64_t b, int64_t o, const NodeRt *rt,
-			 Act act, const void *x, int32_t xzp, const void *w, const void *bias,
-			 int32_t ozp, void *out)
+                         Act act, const void *x, int32_t xzp, const void *w, const void *bias,
+                         int32_t ozp, void *out)
 {
 	switch (p) {
 	case P_F32: {
@@ -315,9 +325,12 @@ IR_INLINE void dense_out(Prec p, int64_t I, int64_t O, int64_t b, int64_t o, con
 		uint32_t acc = bias ? (uint32_t)((const int32_t *)bias)[o] : 0;
 		for (int64_t i = 0; i < I; i++)
 			acc += ((uint32_t)xr[i] - uzp) * (uint32_t)wr[i];
-		((int8_t *)out)[b * O + o] = (int8_t)(rt->fm
-			? ir_requant_float((int32_t)acc, rt->fm[o], ozp, rt->lo, rt->hi)
-			: ir_requant_acc(acc, 0, rt->mult[o], rt->shift[o], ozp, rt->lo, rt->hi));
+		((int8_t *)out)[b * O + o] = (int8_t)(rt->fm ? ir_requant_float((int32_t)acc,
+		                                                                rt->fm[o], ozp,
+		                                                                rt->lo, rt->hi)
+		                                             : ir_requant_acc(acc, 0, rt->mult[o],
+		                                                              rt->shift[o], ozp,
+		                                                              rt->lo, rt->hi));
 		return;
 	}
 	case P_S16: {
@@ -330,16 +343,16 @@ IR_INLINE void dense_out(Prec p, int64_t I, int64_t O, int64_t b, int64_t o, con
 			                : (uint64_t)(int64_t)((const int32_t *)bias)[o];
 		for (int64_t i = 0; i < I; i++)
 			acc += ((uint64_t)(int64_t)xr[i] - uzp) * (uint64_t)(int64_t)wr[i];
-		((int16_t *)out)[b * O + o] = (int16_t)ir_requant_acc(acc, rt->acc64, rt->mult[o],
-		                                                      rt->shift[o], ozp, rt->lo, rt->hi);
+		((int16_t *)out)[b * O + o] = (int16_t)ir_requant_acc(
+		        acc, rt->acc64, rt->mult[o], rt->shift[o], ozp, rt->lo, rt->hi);
 		return;
 	}
 	}
 }
 
 IR_INLINE void dense(Prec p, int64_t N, int64_t I, int64_t O, const NodeRt *rt, Act act,
-		     const void *x, int32_t xzp, const void *w, const void *bias, int32_t ozp,
-		     void *out)
+                     const void *x, int32_t xzp, const void *w, const void *bias, int32_t ozp,
+                     void *out)
 {
 	for (int64_t b = 0; b < N; b++)
 		for (int64_t o = 0; o < O; o++)
@@ -353,10 +366,26 @@ static void pool_geo(const ConvGeo *cg, ConvGeo *pm)
 {
 	const ConvPool *p = &cg->pool;
 
-	*pm = (ConvGeo){.N = cg->N, .C = cg->OC, .H = p->ch, .W = p->cw, .OC = cg->OC, .G = cg->OC,
-	                .Cg = 1, .OCg = 1, .KH = p->kh, .KW = p->kw, .sh = p->sh, .sw = p->sw,
-	                .dh = p->dh, .dw = p->dw, .pt = p->pt, .pl = p->pl, .pb = p->pb, .pr = p->pr,
-	                .OH = p->oh, .OW = p->ow};
+	*pm = (ConvGeo){.N = cg->N,
+	                .C = cg->OC,
+	                .H = p->ch,
+	                .W = p->cw,
+	                .OC = cg->OC,
+	                .G = cg->OC,
+	                .Cg = 1,
+	                .OCg = 1,
+	                .KH = p->kh,
+	                .KW = p->kw,
+	                .sh = p->sh,
+	                .sw = p->sw,
+	                .dh = p->dh,
+	                .dw = p->dw,
+	                .pt = p->pt,
+	                .pl = p->pl,
+	                .pb = p->pb,
+	                .pr = p->pr,
+	                .OH = p->oh,
+	                .OW = p->ow};
 	pm->pool = (ConvPool){pm->OH, pm->OW, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, pm->OH, pm->OW};
 }
 
@@ -438,19 +467,23 @@ static int check_types(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 		return 0;
 	}
 	if (w->dt != DT_I8 || o->dt != x->dt)
-		return BAD("%s: a quantized layer needs i8 weights and a result of the input's type", op);
+		return BAD(
+		        "%s: a quantized layer needs i8 weights and a result of the input's type",
+		        op);
 	if (b && b->dt != DT_I32 && !(rt->prec == P_S16 && b->dt == DT_I64))
-		return BAD("%s: bias '%s' must be i32%s", op, b->name, rt->prec == P_S16 ? " or i64" : "");
+		return BAD("%s: bias '%s' must be i32%s", op, b->name,
+		           rt->prec == P_S16 ? " or i64" : "");
 	rt->acc64 = b && b->dt == DT_I64;
 	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
 		return BAD("%s: input and result need per-tensor quantization parameters", op);
-	if (!w->q.present || w->q.zp != 0 ||
-	    !(w->q.n == 1 || (w->q.n == oc && w->q.axis == 0)))
+	if (!w->q.present || w->q.zp != 0 || !(w->q.n == 1 || (w->q.n == oc && w->q.axis == 0)))
 		return BAD("%s: weight '%s' needs symmetric per-tensor or axis-0 per-channel "
-		           "quantization", op, w->name);
+		           "quantization",
+		           op, w->name);
 	for (int i = 0; i < w->q.n; i++)
 		if (!ir_good_scale(w->q.scale[i]))
-			return BAD("%s: weight '%s' has a scale that is not positive and finite", op, w->name);
+			return BAD("%s: weight '%s' has a scale that is not positive and finite",
+			           op, w->name);
 	rt->mult = ir_xcalloc((size_t)oc, sizeof *rt->mult);
 	rt->shift = ir_xcalloc((size_t)oc, sizeof *rt->shift);
 	ir_node_requant(g, n, rt->mult, rt->shift);
@@ -458,8 +491,8 @@ static int check_types(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 	if (g->requant_float && rt->prec == P_S8) {
 		rt->fm = ir_xcalloc((size_t)oc, sizeof *rt->fm);
 		for (int64_t c = 0; c < oc; c++)
-			rt->fm[c] = ir_requant_float_mult(x->q.scale[0],
-			                                  w->q.scale[w->q.n == 1 ? 0 : c], o->q.scale[0]);
+			rt->fm[c] = ir_requant_float_mult(
+			        x->q.scale[0], w->q.scale[w->q.n == 1 ? 0 : c], o->q.scale[0]);
 	}
 	return 0;
 }
@@ -475,8 +508,7 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 		if (n->nin < 2 || check_dense(g, n, d))
 			return -1;
 		return check_types(g, n, rt, d);
-	default:
-		ICE("weighted rules: %s", ir_ops[n->op].name);
+	default: ICE("weighted rules: %s", ir_ops[n->op].name);
 	}
 }
 
@@ -487,7 +519,8 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 static void *transpose_weights(const Graph *g, const Node *n)
 {
 	const Value *w = &g->vals[n->in[1]];
-	const int64_t OC = w->shape.d[0], icg = w->shape.d[1], KH = w->shape.d[2], KW = w->shape.d[3];
+	const int64_t OC = w->shape.d[0], icg = w->shape.d[1], KH = w->shape.d[2],
+	              KW = w->shape.d[3];
 	const int64_t ocg = OC / n->a.groups, taps = icg * KH * KW;
 	const size_t es = (size_t)ir_dtype_size(w->dt);
 	const unsigned char *src = w->data;
@@ -496,7 +529,8 @@ static void *transpose_weights(const Graph *g, const Node *n)
 	for (int64_t oc = 0; oc < OC; oc++)
 		for (int64_t t = 0; t < taps; t++) {
 			int64_t grp = oc / ocg, j = oc % ocg;
-			memcpy(dst + ((grp * taps + t) * ocg + j) * es, src + (oc * taps + t) * es, es);
+			memcpy(dst + ((grp * taps + t) * ocg + j) * es, src + (oc * taps + t) * es,
+			       es);
 		}
 	return dst;
 }
@@ -530,13 +564,14 @@ static int requant_float_ok(const Graph *g, const Node *n)
 static int print_attr(const Node *n, int ai)
 {
 	return !((ai == AI_POOL || ai == AI_POOL_STRIDE || ai == AI_POOL_PAD ||
-	          ai == AI_POOL_DILATION) && !ir_has_pool(n));
+	          ai == AI_POOL_DILATION) &&
+	         !ir_has_pool(n));
 }
 
 const IrRules ir_rules_weighted = {
-	.check = check,
-	.prepare = prepare,
-	.run = run,
-	.requant_float_ok = requant_float_ok,
-	.print_attr = print_attr,
+        .check = check,
+        .prepare = prepare,
+        .run = run,
+        .requant_float_ok = requant_float_ok,
+        .print_attr = print_attr,
 };

@@ -95,7 +95,8 @@ int ir_conv_pool(const Graph *g, const Node *n, ConvPool *p)
 	p->cw = ir_out_dim(x->d[3], w->d[3], a->stride[1], a->pad[1], a->pad[3], a->dilation[1]);
 	if (!ir_has_pool(n)) {
 		*p = (ConvPool){p->ch, p->cw, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, p->ch, p->cw};
-		if (memcmp(a->pool_stride, one, sizeof one) || memcmp(a->pool_dilation, one, sizeof one) ||
+		if (memcmp(a->pool_stride, one, sizeof one) ||
+		    memcmp(a->pool_dilation, one, sizeof one) ||
 		    memcmp(a->pool_pad, zero, sizeof zero))
 			return -1; /* pool_* without a pool */
 		return p->ch < 1 || p->cw < 1 ? -1 : 0;

@@ -41,7 +41,8 @@ int ir_interp_check_keepq(const Graph *g, const Node *n, const NodeRt *rt, Diag 
 	if (rt->prec != P_F32 && !(ir_ops[n->op].flags & OPF_VIEW) && !ir_per_tensor_q(x))
 		return IR_BAD("%s: quantized input '%s' needs per-tensor parameters", op, x->name);
 	if (rt->prec != P_F32 && (x->q.present || o->q.present) && !ir_same_q(&x->q, &o->q))
-		return IR_BAD("%s: result '%s' must keep the quantization of '%s'", op, o->name, x->name);
+		return IR_BAD("%s: result '%s' must keep the quantization of '%s'", op, o->name,
+		              x->name);
 	return 0;
 }
 
@@ -97,7 +98,8 @@ Interp *ir_interp_new(Graph *g, Diag *d)
 	for (int v = 0; v < g->nval; v++) {
 		Value *val = &g->vals[v];
 		if (!val->has_type) {
-			diag_error(d, val->loc, "'%s' has no type (run infer-shapes first)", val->name);
+			diag_error(d, val->loc, "'%s' has no type (run infer-shapes first)",
+			           val->name);
 			bad = 1;
 		} else if (val->kind == VK_CONST && !val->data) {
 			diag_error(d, val->loc, "constant '%s' has no data", val->name);
@@ -114,8 +116,9 @@ Interp *ir_interp_new(Graph *g, Diag *d)
 		return NULL;
 	}
 	for (int v = 0; v < g->nval; v++)
-		in->buf[v] = g->vals[v].kind == VK_CONST ? g->vals[v].data
-		           : ir_xcalloc(1, (size_t)ir_value_bytes(&g->vals[v]));
+		in->buf[v] = g->vals[v].kind == VK_CONST
+		                     ? g->vals[v].data
+		                     : ir_xcalloc(1, (size_t)ir_value_bytes(&g->vals[v]));
 	for (int i = 0; i < g->nnode; i++) {
 		const Node *n = &g->nodes[i];
 		if (n->op == OP_NONE)
@@ -217,7 +220,8 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 	}
 	for (int i = 0; i < g->noutput; i++) {
 		const Value *v = &g->vals[g->outputs[i]];
-		if (!(v->dt == DT_F32 || ((v->dt == DT_I8 || v->dt == DT_I16) && ir_per_tensor_q(v))))
+		if (!(v->dt == DT_F32 ||
+		      ((v->dt == DT_I8 || v->dt == DT_I16) && ir_per_tensor_q(v))))
 			return -1;
 	}
 	run_nodes(in);

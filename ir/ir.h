@@ -41,19 +41,16 @@ typedef struct {
 } Diag;
 
 /* file:line:col: error: message, then the source line and a caret. */
-void diag_error(Diag *d, Loc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void diag_warning(Diag *d, Loc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void diag_note(Diag *d, Loc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void diag_error(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_warning(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_note(Diag *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_verror(Diag *d, Loc loc, const char *kind, const char *fmt, va_list ap);
 /* At the end of a run: "quantc: note: N more warnings not shown" if the cap
  * left some out. */
 void diag_finish(Diag *d);
 /* An internal bug: "quantc: internal error: file.c:88: ..." and exit(70). */
 _Noreturn void ir_ice(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 #define ICE(...) ir_ice(__FILE__, __LINE__, __VA_ARGS__)
 /* A progress bar on stderr for a step over `total` items ("calibrate
  * 312/1000 [=====     ]"), drawn only when stderr is a terminal, the Diag is
@@ -68,26 +65,34 @@ typedef struct {
 void progress_begin(Progress *p, const Diag *d, const char *what, int64_t total);
 void progress_step(Progress *p, int64_t done);
 void progress_end(Progress *p);
-static inline Loc loc_none(void) { Loc l = {0, 0, 0}; return l; }
-static inline Loc loc_file(const char *f) { Loc l = {f, 0, 0}; return l; }
+static inline Loc loc_none(void)
+{
+	Loc l = {0, 0, 0};
+	return l;
+}
+static inline Loc loc_file(const char *f)
+{
+	Loc l = {f, 0, 0};
+	return l;
+}
 
 /* ---- types.c: data types and shapes -------------------------------------- */
 
 /* DT(id, name, bytes) */
-#define IR_DTYPES(DT) \
+#define IR_DTYPES(DT)     \
 	DT(F32, "f32", 4) \
-	DT(I8,  "i8",  1) \
+	DT(I8, "i8", 1)   \
 	DT(I16, "i16", 2) \
 	DT(I32, "i32", 4) \
 	DT(I64, "i64", 8) \
-	DT(U8,  "u8",  1)
+	DT(U8, "u8", 1)
 
 typedef enum {
 	DT_NONE,
 #define DT(id, name, bytes) DT_##id,
 	IR_DTYPES(DT)
 #undef DT
-	DT_COUNT
+	        DT_COUNT
 } DType;
 
 typedef struct {
@@ -118,33 +123,33 @@ typedef enum {
  * 0 for an identifier (act), -1 for a variable-length list (shape),
  * IR_ATTR_F32 for one f32 (printed "%.9g", so it reads back bit for bit). */
 #define IR_ATTR_F32 (-2)
-#define IR_ATTRS(AT) \
-	AT(STRIDE,   "stride",   2) \
-	AT(PAD,      "pad",      4) /* top, left, bottom, right */ \
-	AT(DILATION, "dilation", 2) \
-	AT(KERNEL,   "kernel",   2) \
-	AT(GROUPS,   "groups",   1) \
-	AT(AXIS,     "axis",     1) \
-	AT(ACT,      "act",      0) \
-	AT(SHAPE,    "shape",   -1) \
-	AT(ALPHA,    "alpha",   IR_ATTR_F32) \
-	AT(BETA,     "beta",    IR_ATTR_F32) \
-	AT(MIN,      "min",     IR_ATTR_F32) \
-	AT(MAX,      "max",     IR_ATTR_F32) \
-	AT(COUNT_PAD, "count_pad", 1) \
-	AT(PERM,     "perm",    -1) \
-	AT(PADS,     "pads",    -1) /* begin..., end...: up to 2 * IR_MAX_RANK */ \
-	AT(VALUE,    "value",   IR_ATTR_F32) \
-	AT(POOL,     "pool",     2) /* conv2d: a fused max-pool window; 0,0 = none */ \
-	AT(POOL_STRIDE, "pool_stride", 2) \
-	AT(POOL_PAD, "pool_pad", 4) \
+#define IR_ATTRS(AT)                                                          \
+	AT(STRIDE, "stride", 2)                                               \
+	AT(PAD, "pad", 4) /* top, left, bottom, right */                      \
+	AT(DILATION, "dilation", 2)                                           \
+	AT(KERNEL, "kernel", 2)                                               \
+	AT(GROUPS, "groups", 1)                                               \
+	AT(AXIS, "axis", 1)                                                   \
+	AT(ACT, "act", 0)                                                     \
+	AT(SHAPE, "shape", -1)                                                \
+	AT(ALPHA, "alpha", IR_ATTR_F32)                                       \
+	AT(BETA, "beta", IR_ATTR_F32)                                         \
+	AT(MIN, "min", IR_ATTR_F32)                                           \
+	AT(MAX, "max", IR_ATTR_F32)                                           \
+	AT(COUNT_PAD, "count_pad", 1)                                         \
+	AT(PERM, "perm", -1)                                                  \
+	AT(PADS, "pads", -1) /* begin..., end...: up to 2 * IR_MAX_RANK */    \
+	AT(VALUE, "value", IR_ATTR_F32)                                       \
+	AT(POOL, "pool", 2) /* conv2d: a fused max-pool window; 0,0 = none */ \
+	AT(POOL_STRIDE, "pool_stride", 2)                                     \
+	AT(POOL_PAD, "pool_pad", 4)                                           \
 	AT(POOL_DILATION, "pool_dilation", 2)
 
 enum {
 #define AT(id, name, n) AI_##id,
 	IR_ATTRS(AT)
 #undef AT
-	AI_COUNT
+	        AI_COUNT
 };
 enum {
 #define AT(id, name, n) A_##id = 1 << AI_##id,
@@ -162,19 +167,19 @@ enum {
 
 /* The op families (ops.def's family column).  Each family has one file per
  * layer holding its ops' rules for that layer's stages. */
-#define IR_FAMILIES(F) \
+#define IR_FAMILIES(F)                                                          \
 	F(WEIGHTED, "weighted")       /* conv2d, dense: weights per output channel */ \
 	F(ACTIVATION, "activation")   /* one element in, one out (and softmax) */ \
-	F(POOL, "pool")               /* windows over NCHW planes */ \
-	F(SHAPE, "shape")             /* moves elements: reshape, pad, transpose */ \
-	F(ELEMENTWISE, "elementwise") /* several operands, broadcast */ \
+	F(POOL, "pool")               /* windows over NCHW planes */                          \
+	F(SHAPE, "shape")             /* moves elements: reshape, pad, transpose */         \
+	F(ELEMENTWISE, "elementwise") /* several operands, broadcast */         \
 	F(CONVERT, "convert")         /* quantize, dequantize */
 
 typedef enum {
 #define F(id, name) FAM_##id,
 	IR_FAMILIES(F)
 #undef F
-	FAM_COUNT
+	        FAM_COUNT
 } Family;
 extern const char *const ir_family_names[FAM_COUNT];
 

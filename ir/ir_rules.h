@@ -61,7 +61,7 @@ typedef struct IrRules {
 } IrRules;
 
 extern const IrRules ir_rules_weighted, ir_rules_activation, ir_rules_pool, ir_rules_shape,
-	ir_rules_elementwise, ir_rules_convert;
+        ir_rules_elementwise, ir_rules_convert;
 extern const IrRules *const ir_rules[FAM_COUNT];
 
 static inline const IrRules *ir_rules_of(Op op)
@@ -135,7 +135,7 @@ static inline float ir_act_apply_f32(float v, Act act)
 /* The shared epilogue of quantized weighted ops and of i8/i16 quantize:
  * wrapping accumulator in, clamped output integer out. */
 static inline int32_t ir_requant_acc(uint64_t acc, int acc64, int32_t mult, int shift, int32_t zp,
-				     int32_t lo, int32_t hi)
+                                     int32_t lo, int32_t hi)
 {
 	int32_t v;
 

@@ -25,8 +25,8 @@ static const struct {
 	const char *descr;
 	DType dt;
 } descrs[] = {
-	{"<f4", DT_F32}, {"|i1", DT_I8}, {"<i1", DT_I8}, {"<i2", DT_I16},
-	{"<i4", DT_I32}, {"<i8", DT_I64}, {"|u1", DT_U8}, {"<u1", DT_U8},
+        {"<f4", DT_F32}, {"|i1", DT_I8},  {"<i1", DT_I8}, {"<i2", DT_I16},
+        {"<i4", DT_I32}, {"<i8", DT_I64}, {"|u1", DT_U8}, {"<u1", DT_U8},
 };
 
 static const char supported[] = "supported: <f4, |i1, <i2, <i4, <i8, |u1";
@@ -192,7 +192,8 @@ static int read_header(Reader *r, NpyArray *out)
 		skip_space(r);
 		if (strcmp(key, "descr") == 0) {
 			if (!read_str(r, descr, sizeof descr)) {
-				rerr(r, "unsupported dtype: structured arrays are not supported (%s)",
+				rerr(r,
+				     "unsupported dtype: structured arrays are not supported (%s)",
 				     supported);
 				return 0;
 			}
@@ -202,10 +203,11 @@ static int read_header(Reader *r, NpyArray *out)
 				r->p += 5;
 			} else if (r->end - r->p >= 4 && memcmp(r->p, "True", 4) == 0) {
 				rerr(r, "array is in Fortran order; only C order is supported "
-				     "(save np.ascontiguousarray(a))");
+				        "(save np.ascontiguousarray(a))");
 				return 0;
 			} else {
-				rerr(r, "malformed .npy header: fortran_order is not True or False");
+				rerr(r,
+				     "malformed .npy header: fortran_order is not True or False");
 				return 0;
 			}
 			have_order = 1;
@@ -225,8 +227,7 @@ static int read_header(Reader *r, NpyArray *out)
 			return 0;
 		}
 	}
-	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' ||
-	                         *r->p == '\t'))
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
 		r->p++;
 	if (r->p != r->end) {
 		rerr(r, "malformed .npy header: text after the dictionary");
@@ -234,7 +235,9 @@ static int read_header(Reader *r, NpyArray *out)
 	}
 	if (!have_descr || !have_order || !have_shape) {
 		rerr(r, "malformed .npy header: no '%s' key",
-		     !have_descr ? "descr" : !have_order ? "fortran_order" : "shape");
+		     !have_descr   ? "descr"
+		     : !have_order ? "fortran_order"
+		                   : "shape");
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof descrs / sizeof descrs[0]; i++)
@@ -243,8 +246,10 @@ static int read_header(Reader *r, NpyArray *out)
 			return 1;
 		}
 	if (descr[0] == '>')
-		rerr(r, "big-endian dtype '%s' is not supported (%s; save with "
-		     "a.astype(a.dtype.newbyteorder('<')))", descr, supported);
+		rerr(r,
+		     "big-endian dtype '%s' is not supported (%s; save with "
+		     "a.astype(a.dtype.newbyteorder('<')))",
+		     descr, supported);
 	else
 		rerr(r, "unsupported dtype '%s' (%s)", descr, supported);
 	return 0;
@@ -317,14 +322,16 @@ int ir_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc)
 	 * anywhere in it is no part of the format */
 	const char *nul = memchr(hdr, 0, hlen);
 	if (nul) {
-		rerr(&r, "malformed .npy header: a NUL byte at byte %d of the header (file offset %d)",
+		rerr(&r,
+		     "malformed .npy header: a NUL byte at byte %d of the header (file offset %d)",
 		     (int)(nul - hdr), (int)(nul - hdr) + 8 + lenbytes);
 		goto fail;
 	}
 	if (!read_header(&r, out))
 		goto fail;
 	if (hdr[hlen - 1] != '\n') {
-		rerr(&r, "malformed .npy header: it does not end with a newline (byte %u of the file)",
+		rerr(&r,
+		     "malformed .npy header: it does not end with a newline (byte %u of the file)",
 		     (unsigned)(8 + lenbytes + hlen - 1));
 		goto fail;
 	}
@@ -357,13 +364,15 @@ int ir_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc)
 	if (fgetc(f) != EOF) {
 		long long extra = S_ISREG(st.st_mode) ? (long long)(st.st_size - start - bytes) : 0;
 		if (extra > 0)
-			rerr(&r, "%lld bytes of trailing data after the array (file offset %lld; shape "
-			     "%s of %s is %lld bytes)", extra, (long long)(start + bytes),
+			rerr(&r,
+			     "%lld bytes of trailing data after the array (file offset %lld; shape "
+			     "%s of %s is %lld bytes)",
+			     extra, (long long)(start + bytes),
 			     ir_shape_str(&out->shape, sbuf, sizeof sbuf), ir_dtype_name(out->dt),
 			     (long long)bytes);
 		else
-			rerr(&r, "trailing data after the array's %lld bytes (file offset %lld)", (long long)bytes,
-			     (long long)(start + bytes));
+			rerr(&r, "trailing data after the array's %lld bytes (file offset %lld)",
+			     (long long)bytes, (long long)(start + bytes));
 		goto fail;
 	}
 	if (host_is_big_endian() && size > 1)
@@ -410,8 +419,16 @@ int ir_npy_write(const char *path, DType dt, const Shape *s, const void *data, D
 
 	if (ir_atomic_open(&af, path, d))
 		return -1;
-	unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-	                         (unsigned char)(n & 0xff), (unsigned char)(n >> 8)};
+	unsigned char pre[10] = {0x93,
+	                         'N',
+	                         'U',
+	                         'M',
+	                         'P',
+	                         'Y',
+	                         1,
+	                         0,
+	                         (unsigned char)(n & 0xff),
+	                         (unsigned char)(n >> 8)};
 	fwrite(pre, 1, sizeof pre, af.f);
 	fwrite(hdr, 1, (size_t)n, af.f);
 	if (host_is_big_endian() && size > 1) {

@@ -247,7 +247,8 @@ static int rename_all(int mark, Diag *d)
 		if (o->state != OUT_STAGED)
 			continue;
 		if (rename(o->tmp, o->path) != 0) {
-			diag_error(d, loc_none(), "cannot write '%s': %s", o->path, strerror(errno));
+			diag_error(d, loc_none(), "cannot write '%s': %s", o->path,
+			           strerror(errno));
 			bad = 1;
 			break;
 		}
@@ -310,8 +311,10 @@ int ir_atomic_open(AtomicFile *af, const char *path, Diag *d)
 		return -1;
 	}
 	if (ir_path_is_input(path)) {
-		diag_error(d, loc_none(), "cannot write '%s': it is one of the input files; "
-		           "choose another output", path);
+		diag_error(d, loc_none(),
+		           "cannot write '%s': it is one of the input files; "
+		           "choose another output",
+		           path);
 		return -1;
 	}
 	dir = folder_of(path, &base);
@@ -321,8 +324,9 @@ int ir_atomic_open(AtomicFile *af, const char *path, Diag *d)
 		return -1;
 	}
 	if (strlen(base) > NAME_MAX) {
-		diag_error(d, loc_none(), "cannot write '%s': %s (the name has %zu bytes, at most %d)",
-		           path, strerror(ENAMETOOLONG), strlen(base), NAME_MAX);
+		diag_error(d, loc_none(),
+		           "cannot write '%s': %s (the name has %zu bytes, at most %d)", path,
+		           strerror(ENAMETOOLONG), strlen(base), NAME_MAX);
 		free(dir);
 		return -1;
 	}
@@ -338,8 +342,10 @@ int ir_atomic_open(AtomicFile *af, const char *path, Diag *d)
 		if (!LIVE(o) || o->dev != dst.st_dev || o->ino != dst.st_ino)
 			continue;
 		if (strcmp(o->base, base) == 0 || strcmp(tb, base) == 0) {
-			diag_error(d, loc_none(), "cannot write '%s': it is also the output '%s' "
-			           "(two outputs would be one file)", path, o->path);
+			diag_error(d, loc_none(),
+			           "cannot write '%s': it is also the output '%s' "
+			           "(two outputs would be one file)",
+			           path, o->path);
 			free(dir);
 			return -1;
 		}

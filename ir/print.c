@@ -134,8 +134,8 @@ static int pnpy(FILE *f, const Value *v, const PrintOptions *po, Diag *d)
 	/* value names are identifiers already; keep file names tame regardless */
 	for (size_t i = 0; i < nn; i++) {
 		char c = v->name[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		         c == '_' || c == '.' || c == '-';
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 		base[np + i] = ok ? c : '_';
 	}
 	strcpy(base + np + nn, ".npy");

@@ -51,8 +51,8 @@ void progress_step(Progress *p, int64_t done)
 	memset(bar, '=', (size_t)fill);
 	memset(bar + fill, ' ', (size_t)(BAR - fill));
 	bar[BAR] = 0;
-	fprintf(stderr, "\r%s %lld/%lld [%s] %3d%%", p->what, (long long)done,
-	        (long long)p->total, bar, (int)(100 * done / p->total));
+	fprintf(stderr, "\r%s %lld/%lld [%s] %3d%%", p->what, (long long)done, (long long)p->total,
+	        bar, (int)(100 * done / p->total));
 	fflush(stderr);
 	p->drawn = 1;
 	p->last = t;

@@ -196,8 +196,7 @@ void ir_choose_qparams(float lo, float hi, DType dt, float *scale, int32_t *zp)
 		*scale = s;
 		*zp = 0;
 		return;
-	default:
-		ICE("choose_qparams: cannot quantize to %s", ir_dtype_name(dt));
+	default: ICE("choose_qparams: cannot quantize to %s", ir_dtype_name(dt));
 	}
 }
 
@@ -213,8 +212,7 @@ void ir_act_bounds(Act act, DType dt, float scale, int32_t zp, int32_t *lo, int3
 	*lo = qmin;
 	*hi = qmax;
 	switch (act) {
-	case ACT_NONE:
-		return;
+	case ACT_NONE: return;
 	case ACT_RELU6:
 		six = ir_quantize_value(6.0f, scale, zp, dt);
 		if (six < *hi)
@@ -233,8 +231,8 @@ static const QParams *need_q(const Graph *g, const Node *n, int v, const char *w
 	const QParams *q = &g->vals[v].q;
 
 	if (!q->present || q->n < 1 || !q->scale)
-		ICE("%s: %s %s has no quantization parameters",
-		    ir_ops[n->op].name, what, g->vals[v].name);
+		ICE("%s: %s %s has no quantization parameters", ir_ops[n->op].name, what,
+		    g->vals[v].name);
 	return q;
 }
 
@@ -303,7 +301,8 @@ int ir_check_requant_float(const Graph *g, Diag *d)
 		ok = (xt == DT_F32 || xt == DT_I8) && ir_rules_of(n->op)->requant_float_ok(g, n);
 		if (ok)
 			continue;
-		diag_error(d, n->loc, "--requant float supports int8 conv2d, dense, quantize (from "
+		diag_error(d, n->loc,
+		           "--requant float supports int8 conv2d, dense, quantize (from "
 		           "f32), dequantize and the ops that do not requantize (relu, maxpool2d, "
 		           "flatten, reshape, clip, pad, transpose, lookup tables, global_avgpool, "
 		           "concat of equal parameters); op '%s' ('%s', %s) has no float "

@@ -3,10 +3,10 @@
 #include "ir_rules.h"
 
 const IrRules *const ir_rules[FAM_COUNT] = {
-	[FAM_WEIGHTED] = &ir_rules_weighted,
-	[FAM_ACTIVATION] = &ir_rules_activation,
-	[FAM_POOL] = &ir_rules_pool,
-	[FAM_SHAPE] = &ir_rules_shape,
-	[FAM_ELEMENTWISE] = &ir_rules_elementwise,
-	[FAM_CONVERT] = &ir_rules_convert,
+        [FAM_WEIGHTED] = &ir_rules_weighted,
+        [FAM_ACTIVATION] = &ir_rules_activation,
+        [FAM_POOL] = &ir_rules_pool,
+        [FAM_SHAPE] = &ir_rules_shape,
+        [FAM_ELEMENTWISE] = &ir_rules_elementwise,
+        [FAM_CONVERT] = &ir_rules_convert,
 };

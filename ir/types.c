@@ -7,15 +7,14 @@
 static const struct {
 	const char *name;
 	int bytes;
-} dtypes[DT_COUNT] = {
-	[DT_NONE] = {"?", 0},
+} dtypes[DT_COUNT] = {[DT_NONE] = {"?", 0},
 #define DT(id, name, bytes) [DT_##id] = {name, bytes},
-	IR_DTYPES(DT)
+                      IR_DTYPES(DT)
 #undef DT
 };
 
 const OpInfo ir_ops[OP_COUNT] = {
-	[OP_NONE] = {.name = "<deleted>", .meaning = "a deleted node"},
+        [OP_NONE] = {.name = "<deleted>", .meaning = "a deleted node"},
 #define OP(id, name, mn, mx, attrs, flags, fam, precs, meaning) \
 	[OP_##id] = {name, mn, mx, attrs, flags, fam, precs, meaning},
 #include "ops.def"
@@ -24,7 +23,7 @@ const OpInfo ir_ops[OP_COUNT] = {
 
 const AttrInfo ir_attrs[AI_COUNT] = {
 #define AT(id, name, n) [AI_##id] = {name, n},
-	IR_ATTRS(AT)
+        IR_ATTRS(AT)
 #undef AT
 };
 
@@ -130,6 +129,6 @@ void ir_attrs_default_op(Attrs *a, Op op)
 
 const char *const ir_family_names[FAM_COUNT] = {
 #define F(id, name) [FAM_##id] = name,
-	IR_FAMILIES(F)
+        IR_FAMILIES(F)
 #undef F
 };

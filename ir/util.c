@@ -54,7 +54,10 @@ int ir_mul_ok(int64_t a, int64_t b, int64_t *out)
 /* The files read so far (device and inode), when ir_protect_inputs is on. */
 static struct {
 	int on, n, cap;
-	struct { dev_t dev; ino_t ino; } *v;
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} *v;
 } inputs;
 
 void ir_protect_inputs(void)
@@ -155,7 +158,8 @@ int ir_path_is_input(const char *path)
 int ir_edit_distance(const char *a, const char *b)
 {
 	size_t n = strlen(a), m = strlen(b);
-	int *prev2 = ir_xmalloc((m + 1) * sizeof *prev2), *prev = ir_xmalloc((m + 1) * sizeof *prev);
+	int *prev2 = ir_xmalloc((m + 1) * sizeof *prev2),
+	    *prev = ir_xmalloc((m + 1) * sizeof *prev);
 	int *cur = ir_xmalloc((m + 1) * sizeof *cur), d;
 
 	for (size_t j = 0; j <= m; j++)

@@ -18,8 +18,8 @@ static int check_type(Graph *g, int v, Diag *d)
 		return 1;
 	}
 	if (val->shape.rank < 0 || val->shape.rank > IR_MAX_RANK) {
-		diag_error(d, val->loc, "'%s' has rank %d (at most %d)", val->name,
-		           val->shape.rank, IR_MAX_RANK);
+		diag_error(d, val->loc, "'%s' has rank %d (at most %d)", val->name, val->shape.rank,
+		           IR_MAX_RANK);
 		return 1;
 	}
 	for (int i = 0; i < val->shape.rank; i++)
@@ -44,8 +44,9 @@ static int check_type(Graph *g, int v, Diag *d)
 	}
 	for (int i = 0; i < q->n; i++)
 		if (!(q->scale[i] > 0) || !isfinite(q->scale[i])) {
-			diag_error(d, val->loc, "'%s': scale %d is %g (must be positive and finite)",
-			           val->name, i, (double)q->scale[i]);
+			diag_error(d, val->loc,
+			           "'%s': scale %d is %g (must be positive and finite)", val->name,
+			           i, (double)q->scale[i]);
 			return 1;
 		}
 	if (val->dt == DT_F32) {
@@ -68,7 +69,8 @@ static int check_type(Graph *g, int v, Diag *d)
 /* Two values' arena bytes overlap. */
 static int overlap(const Value *a, const Value *b)
 {
-	return a->offset < b->offset + ir_value_bytes(b) && b->offset < a->offset + ir_value_bytes(a);
+	return a->offset < b->offset + ir_value_bytes(b) &&
+	       b->offset < a->offset + ir_value_bytes(a);
 }
 
 /* The ops whose result may take its operand's place: those that move
@@ -141,11 +143,14 @@ int ir_verify(Graph *g, Diag *d)
 		for (int i = 0; i < nd->nin; i++) {
 			int v = nd->in[i];
 			if (v < 0 || v >= g->nval) {
-				diag_error(d, nd->loc, "%s: operand %d is not a value", oi->name, i);
+				diag_error(d, nd->loc, "%s: operand %d is not a value", oi->name,
+				           i);
 				continue;
 			}
-			if (g->vals[v].kind == VK_TEMP && !(g->vals[v].def >= 0 && g->vals[v].def < n))
-				diag_error(d, nd->loc, "'%s' is used before it is defined", g->vals[v].name);
+			if (g->vals[v].kind == VK_TEMP &&
+			    !(g->vals[v].def >= 0 && g->vals[v].def < n))
+				diag_error(d, nd->loc, "'%s' is used before it is defined",
+				           g->vals[v].name);
 		}
 		if (nd->a.act != ACT_NONE && !(oi->flags & OPF_ACT))
 			diag_error(d, nd->loc, "%s cannot carry a fused activation", oi->name);
@@ -153,7 +158,8 @@ int ir_verify(Graph *g, Diag *d)
 			ir_rules_of(nd->op)->verify(g, nd, d);
 	}
 	for (int v = 0; v < g->nval; v++)
-		if (g->vals[v].kind == VK_TEMP && (g->vals[v].def < 0 || g->vals[v].def >= g->nnode))
+		if (g->vals[v].kind == VK_TEMP &&
+		    (g->vals[v].def < 0 || g->vals[v].def >= g->nnode))
 			diag_error(d, g->vals[v].loc, "'%s' is never defined", g->vals[v].name);
 	if (g->noutput == 0)
 		diag_error(d, loc_file(g->file), "model '%s' has no output", g->name);
@@ -164,22 +170,26 @@ int ir_verify(Graph *g, Diag *d)
 				continue;
 			if (val->offset < 0 || val->offset % IR_ALIGN ||
 			    val->offset + ir_value_bytes(val) > g->arena_size)
-				diag_error(d, val->loc, "'%s': arena offset %lld is not a %d-aligned place "
-				           "inside the %lld-byte arena", val->name, (long long)val->offset,
-				           IR_ALIGN, (long long)g->arena_size);
+				diag_error(d, val->loc,
+				           "'%s': arena offset %lld is not a %d-aligned place "
+				           "inside the %lld-byte arena",
+				           val->name, (long long)val->offset, IR_ALIGN,
+				           (long long)g->arena_size);
 		}
 		/* what the backend can compile: an operand and its result share
 		 * bytes only where the op allows it (a constant is not in the arena) */
 		for (int n = 0; n < g->nnode && d->nerrors == before; n++) {
 			const Node *nd = &g->nodes[n];
 			const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
-			if (x->kind != VK_CONST && x->offset >= 0 && y->offset >= 0 && overlap(x, y) &&
-			    !shares_ok(g, nd))
-				diag_error(d, nd->loc, "%s '%s': its arena bytes @%lld overlap those of its "
-				           "operand '%s' @%lld (only flatten and reshape at the same offset, "
-				           "and relu, clip and the element-wise lookup ops in place, may share)",
-				           ir_ops[nd->op].name, y->name, (long long)y->offset, x->name,
-				           (long long)x->offset);
+			if (x->kind != VK_CONST && x->offset >= 0 && y->offset >= 0 &&
+			    overlap(x, y) && !shares_ok(g, nd))
+				diag_error(
+				        d, nd->loc,
+				        "%s '%s': its arena bytes @%lld overlap those of its "
+				        "operand '%s' @%lld (only flatten and reshape at the same offset, "
+				        "and relu, clip and the element-wise lookup ops in place, may share)",
+				        ir_ops[nd->op].name, y->name, (long long)y->offset, x->name,
+				        (long long)x->offset);
 		}
 	}
 	/* a quantized or planned dump runs (`run`) and compiles (`compile`)

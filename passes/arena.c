@@ -122,7 +122,8 @@ int64_t *pass_arena_live(const ArenaSlots *s)
 	/* a difference array over the steps, then its running sum; a size
 	 * beyond any arena counts as 2^36 so that no sum can overflow */
 	for (int k = 0; k < s->nslot; k++) {
-		int64_t size = s->slot[k].size < ((int64_t)1 << 36) ? s->slot[k].size : (int64_t)1 << 36;
+		int64_t size = s->slot[k].size < ((int64_t)1 << 36) ? s->slot[k].size
+		                                                    : (int64_t)1 << 36;
 		d[s->slot[k].first] += size;
 		d[s->slot[k].last + 1] -= size;
 	}
@@ -277,7 +278,8 @@ static void breadth_order(const ArenaSlots *s, int *order)
 		for (int j = 0; j < l->n; j++)
 			if (!done[l->v[j]]) {
 				done[l->v[j]] = 1;
-				keys[m++] = (Key){l->v[j], s->slot[l->v[j]].size, -s->slot[l->v[j]].first};
+				keys[m++] = (Key){l->v[j], s->slot[l->v[j]].size,
+				                  -s->slot[l->v[j]].first};
 			}
 		if (m > 1)
 			qsort(keys, (size_t)m, sizeof *keys, by_keys);
@@ -295,11 +297,17 @@ static void breadth_order(const ArenaSlots *s, int *order)
 
 /* The orders the strategies try; ARENA_BY_SIZE first fit is TFLite's greedy
  * by size, the baseline. */
-enum { ARENA_BY_SIZE, ARENA_BY_LENGTH, ARENA_BY_AREA, ARENA_BY_START, ARENA_BY_BREADTH,
-       ARENA_NORDER };
+enum {
+	ARENA_BY_SIZE,
+	ARENA_BY_LENGTH,
+	ARENA_BY_AREA,
+	ARENA_BY_START,
+	ARENA_BY_BREADTH,
+	ARENA_NORDER
+};
 
-static const char *const order_name[ARENA_NORDER] = {"size", "lifetime", "size x lifetime",
-                                                     "start", "breadth"};
+static const char *const order_name[ARENA_NORDER] = {"size", "lifetime", "size x lifetime", "start",
+                                                     "breadth"};
 
 static void make_order(const ArenaSlots *s, int how, int *order)
 {
@@ -315,7 +323,8 @@ static void make_order(const ArenaSlots *s, int how, int *order)
 		case ARENA_BY_SIZE: keys[k] = (Key){k, sl->size, -sl->first}; break;
 		case ARENA_BY_LENGTH: keys[k] = (Key){k, len, sl->size}; break;
 		case ARENA_BY_AREA:
-			keys[k] = (Key){k, sl->size > INT64_MAX / len ? INT64_MAX : sl->size * len, sl->size};
+			keys[k] = (Key){k, sl->size > INT64_MAX / len ? INT64_MAX : sl->size * len,
+			                sl->size};
 			break;
 		default: keys[k] = (Key){k, -sl->first, sl->size}; break;
 		}
@@ -341,8 +350,14 @@ const char *pass_arena_strategy_name(int strategy, char *buf, size_t n)
 
 static void placer_init(Placer *p, const ArenaSlots *s, int64_t *off)
 {
-	*p = (Placer){s, off, ir_xcalloc((size_t)s->nstep, sizeof *p->at),
-	              ir_xmalloc((size_t)(s->nslot + 1) * sizeof *p->stamp), NULL, 0, 0, 0};
+	*p = (Placer){s,
+	              off,
+	              ir_xcalloc((size_t)s->nstep, sizeof *p->at),
+	              ir_xmalloc((size_t)(s->nslot + 1) * sizeof *p->stamp),
+	              NULL,
+	              0,
+	              0,
+	              0};
 }
 
 static void placer_free(Placer *p)

@@ -159,7 +159,8 @@ static PassContext cand_ctx(Search *S, const char *a)
 		S->ents[n++] = (LayerPrecision){S->match[k], a[k] == '1' ? PREC_INT16 : PREC_INT8};
 	for (int i = 0; i < S->nnode; i++)
 		if (S->lead[i] >= 0)
-			S->ents[n++] = (LayerPrecision){S->lead_match[i], node_prec(S, a, S->lead[i])};
+			S->ents[n++] = (LayerPrecision){S->lead_match[i],
+			                                node_prec(S, a, S->lead[i])};
 	c.layer_prec = S->ents;
 	c.nlayer_prec = n;
 	return c;
@@ -184,8 +185,10 @@ static int run_samples(Search *S, Graph *g, float *dst)
 			o += ir_shape_numel(&g->vals[g->outputs[k]].shape);
 		}
 		if ((rc = ir_interp_run_f32(it, ins, (float *const *)outs)))
-			diag_error(S->d, loc_file(g->file), "--precision auto: the interpreter cannot "
-			           "run '%s' with float inputs and outputs", g->name);
+			diag_error(S->d, loc_file(g->file),
+			           "--precision auto: the interpreter cannot "
+			           "run '%s' with float inputs and outputs",
+			           g->name);
 	}
 	ir_interp_free(it);
 	free(outs);
@@ -389,8 +392,11 @@ static const char *prec_name(Precision p)
 
 static const char *ordinal(int n, char *buf, size_t sz)
 {
-	const char *suf = n % 100 / 10 == 1 ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" :
-	                  n % 10 == 3 ? "rd" : "th";
+	const char *suf = n % 100 / 10 == 1 ? "th"
+	                  : n % 10 == 1     ? "st"
+	                  : n % 10 == 2     ? "nd"
+	                  : n % 10 == 3     ? "rd"
+	                                    : "th";
 	snprintf(buf, sz, "%d%s", n, suf);
 	return buf;
 }
@@ -406,7 +412,8 @@ static void why(const Choice *ch, int k, char *buf, size_t n)
 		snprintf(buf, n, "promoted %s, given back: the target holds without it",
 		         ordinal(l->step, o, sizeof o));
 	else if (l->step && l->sens.sqnr > ch->c8.sqnr)
-		snprintf(buf, n, "promoted %s: the most dB per byte left", ordinal(l->step, o, sizeof o));
+		snprintf(buf, n, "promoted %s: the most dB per byte left",
+		         ordinal(l->step, o, sizeof o));
 	else if (l->step)
 		snprintf(buf, n, "promoted %s: no gain alone, but the target needs it",
 		         ordinal(l->step, o, sizeof o));
@@ -428,9 +435,10 @@ static void print_table(const Search *S, const Choice *ch, double target, int ro
 	int w = 5, k = 0;
 	char b1[32], b2[32], b3[32], reason[160];
 
-	fprintf(f, "quantc: --precision auto: target %.2f dB SQNR (output against f32 on the first "
-	        "%lld of %lld calibration samples)\n", target, (long long)S->ns,
-	        (long long)S->ctx->calib->n);
+	fprintf(f,
+	        "quantc: --precision auto: target %.2f dB SQNR (output against f32 on the first "
+	        "%lld of %lld calibration samples)\n",
+	        target, (long long)S->ns, (long long)S->ctx->calib->n);
 	for (int i = 0; i < g->nnode; i++)
 		if (!(ir_ops[g->nodes[i].op].flags & OPF_KEEPQ) &&
 		    (int)strlen(g->vals[g->nodes[i].out].name) > w)
@@ -452,18 +460,21 @@ static void print_table(const Search *S, const Choice *ch, double target, int ro
 				/* no "-0.00" for a layer that changes nothing */
 				double gain = round((l->sens.sqnr - ch->c8.sqnr) * 100) / 100;
 				snprintf(b2, sizeof b2, "%+.2f dB", gain == 0 ? 0.0 : gain);
-				snprintf(b3, sizeof b3, "%+lld", (long long)(bytes(&l->sens) - bytes(&ch->c8)));
+				snprintf(b3, sizeof b3, "%+lld",
+				         (long long)(bytes(&l->sens) - bytes(&ch->c8)));
 			}
 			why(ch, k, reason, sizeof reason);
-			fprintf(f, "  %-*s %-9s %-9s %11s %9s %9s  %s\n", w, name, ir_ops[g->nodes[i].op].name,
-			        ch->a[k] == '1' ? "int16" : "int8", b1, b2, b3, reason);
+			fprintf(f, "  %-*s %-9s %-9s %11s %9s %9s  %s\n", w, name,
+			        ir_ops[g->nodes[i].op].name, ch->a[k] == '1' ? "int16" : "int8", b1,
+			        b2, b3, reason);
 			k++;
 		} else {
 			/* left out of the search: pinned by --config, or an op with
 			 * no int16 kernel, which stays int8 (find_layers) */
 			const LayerPrecision *p = pinned(S->ctx, name);
-			fprintf(f, "  %-*s %-9s %-9s %11s %9s %9s  %s\n", w, name, ir_ops[g->nodes[i].op].name,
-			        p ? prec_name(p->precision) : "int8", "-", "-", "-",
+			fprintf(f, "  %-*s %-9s %-9s %11s %9s %9s  %s\n", w, name,
+			        ir_ops[g->nodes[i].op].name, p ? prec_name(p->precision) : "int8",
+			        "-", "-", "-",
 			        p ? "set by --config" : "no int16 kernel: stays int8");
 		}
 	}
@@ -493,7 +504,8 @@ static int prepare(Search *S, const PipelineOptions *po, Diag *d)
 	char b1[96], b2[96];
 
 	if (!q) {
-		diag_error(d, loc_none(), "--precision auto: the pipeline has no quantize step ('%s')",
+		diag_error(d, loc_none(),
+		           "--precision auto: the pipeline has no quantize step ('%s')",
 		           S->pipeline);
 		return -1;
 	}
@@ -514,7 +526,8 @@ static int prepare(Search *S, const PipelineOptions *po, Diag *d)
 	const Graph *g = S->pre;
 	if (g->ninput != 1 || !g->vals[g->inputs[0]].has_type ||
 	    !ir_shape_eq(&g->vals[g->inputs[0]].shape, &cd->sample)) {
-		diag_error(d, loc_file(cd->path), "--precision auto: the calibration samples are %s; "
+		diag_error(d, loc_file(cd->path),
+		           "--precision auto: the calibration samples are %s; "
 		           "the model needs one input shaped so (its input '%s' is %s)",
 		           ir_shape_str(&cd->sample, b1, sizeof b1), g->vals[g->inputs[0]].name,
 		           ir_shape_str(&g->vals[g->inputs[0]].shape, b2, sizeof b2));
@@ -593,7 +606,8 @@ int pass_auto_precision(Graph **gp, const char *pipeline, const PassContext *ctx
 	*gp = NULL;
 	S.po.verify_each = po->verify_each;
 	if (!ctx->calib) {
-		diag_error(d, loc_none(), "--precision auto needs calibration data (--calib FILE.npy)");
+		diag_error(d, loc_none(),
+		           "--precision auto needs calibration data (--calib FILE.npy)");
 		goto out;
 	}
 	if (prepare(&S, po, d))
@@ -611,12 +625,15 @@ int pass_auto_precision(Graph **gp, const char *pipeline, const PassContext *ctx
 			stay8 |= !(ir_ops[S.pre->nodes[i].op].flags & OPF_KEEPQ) &&
 			         !pinned(ctx, S.pre->vals[S.pre->nodes[i].out].name) &&
 			         pass_stays_int8(S.pre->nodes[i].op);
-		diag_error(d, loc_none(), "--precision auto: no choice of precisions reaches %.2f dB "
-		           "SQNR; the best is %.2f dB (%s)", min_sqnr,
-		           ch.c16.sqnr > ch.c8.sqnr ? ch.c16.sqnr : ch.c8.sqnr,
-		           ch.c16.sqnr > ch.c8.sqnr ? (stay8 ? "every layer that has an int16 kernel "
-		                                               "int16" : "every layer int16")
-		                                    : "every layer int8");
+		diag_error(d, loc_none(),
+		           "--precision auto: no choice of precisions reaches %.2f dB "
+		           "SQNR; the best is %.2f dB (%s)",
+		           min_sqnr, ch.c16.sqnr > ch.c8.sqnr ? ch.c16.sqnr : ch.c8.sqnr,
+		           ch.c16.sqnr > ch.c8.sqnr
+		                   ? (stay8 ? "every layer that has an int16 kernel "
+		                              "int16"
+		                            : "every layer int16")
+		                   : "every layer int8");
 		goto out;
 	}
 	if (!(*gp = finish(&S, &ch, po, &fin, d)))
@@ -625,10 +642,11 @@ int pass_auto_precision(Graph **gp, const char *pipeline, const PassContext *ctx
 		int n16 = 0;
 		for (int k = 0; k < L; k++)
 			n16 += ch.a[k] == '1';
-		fprintf(f, "  chosen: %d of %d layers int16, %.2f dB >= %.2f dB, %lld bytes (arena %lld + "
-		        "constants %lld), %+lld over all int8\n", n16, L, fin.sqnr, min_sqnr,
-		        (long long)bytes(&fin), (long long)fin.arena, (long long)fin.consts,
-		        (long long)(bytes(&fin) - bytes(&ch.c8)));
+		fprintf(f,
+		        "  chosen: %d of %d layers int16, %.2f dB >= %.2f dB, %lld bytes (arena %lld + "
+		        "constants %lld), %+lld over all int8\n",
+		        n16, L, fin.sqnr, min_sqnr, (long long)bytes(&fin), (long long)fin.arena,
+		        (long long)fin.consts, (long long)(bytes(&fin) - bytes(&ch.c8)));
 	}
 	rc = 0;
 out:

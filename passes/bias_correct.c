@@ -61,8 +61,10 @@ static void correct(Graph *g, const Node *n, const double *mean, Diag *d)
 	if (ok)
 		bv->data = nb;
 	else
-		diag_warning(d, bv->loc, "bias-correct: the corrected bias '%s' is not finite; "
-		             "left as it was", bv->name);
+		diag_warning(d, bv->loc,
+		             "bias-correct: the corrected bias '%s' is not finite; "
+		             "left as it was",
+		             bv->name);
 	free(q);
 	free(err);
 	free(dw);
@@ -103,7 +105,8 @@ int pass_bias_correct(Graph *g, const PassOptions *o, Diag *d)
 		const Node *n = &g->nodes[i];
 		int x = n->in[0];
 		if (n->op != OP_NONE && eligible(g, n, uses, prec[i]) && !s.sum[x])
-			s.sum[x] = ir_xcalloc((size_t)ir_shape_numel(&g->vals[x].shape), sizeof(double));
+			s.sum[x] = ir_xcalloc((size_t)ir_shape_numel(&g->vals[x].shape),
+			                      sizeof(double));
 	}
 	if ((rc = pass_calib_run(g, o, "bias-correct", accumulate, &s, d)))
 		goto out;

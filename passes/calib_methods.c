@@ -334,7 +334,9 @@ void calib_choose_range(const Hist *h, const CalibParams *p, DType grid, float *
 	if (last > h->nbins)
 		last = h->nbins;
 	switch (p->method) {
-	case CALIB_PERCENTILE: t = pick_percentile(h, w, p->percentile > 0 ? p->percentile : 99.99); break;
+	case CALIB_PERCENTILE:
+		t = pick_percentile(h, w, p->percentile > 0 ? p->percentile : 99.99);
+		break;
 	case CALIB_ENTROPY: t = pick_entropy(h, w, amax, last, grid); break;
 	case CALIB_MSE: t = pick_mse(h, w, amax, last, grid); break;
 	default: ICE("calibration method %d has no rule", (int)p->method);

@@ -40,15 +40,17 @@ static void observe(void *ctx, const Graph *g, int v, const void *data)
 		calib_hist_add(&s->hist[v], x, n);
 }
 
-int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook fn,
-                   void *ctx, Diag *d)
+int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook fn, void *ctx,
+                   Diag *d)
 {
 	const CalibData *cd = o->ctx ? o->ctx->calib : NULL;
 	char b1[96], b2[96];
 
 	if (!cd) {
-		diag_error(d, loc_none(), "%s: no calibration data (pass --calib FILE.npy, "
-		           "or --precision f32)", pass);
+		diag_error(d, loc_none(),
+		           "%s: no calibration data (pass --calib FILE.npy, "
+		           "or --precision f32)",
+		           pass);
 		return -1;
 	}
 	if (g->ninput != 1) {
@@ -89,7 +91,8 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 		if (g->noutput > 8)
 			ICE("%s: more than 8 outputs", pass);
 		for (int k = 0; k < g->noutput; k++)
-			outs[k] = tmp[k] = ir_xmalloc((size_t)ir_value_bytes(&g->vals[g->outputs[k]]));
+			outs[k] = tmp[k] = ir_xmalloc(
+			        (size_t)ir_value_bytes(&g->vals[g->outputs[k]]));
 		rc = ir_interp_run(it, ins, outs);
 		for (int k = 0; k < g->noutput; k++)
 			free(tmp[k]);
@@ -114,8 +117,10 @@ static int read_params(const PassOptions *o, CalibParams *p, Diag *d)
 	if (r) {
 		int m = calib_method_from_name(word);
 		if (m < 0) {
-			diag_error(d, loc_none(), "calibrate: unknown method '%s' (minmax, percentile, "
-			           "entropy, mse)", word);
+			diag_error(d, loc_none(),
+			           "calibrate: unknown method '%s' (minmax, percentile, "
+			           "entropy, mse)",
+			           word);
 			return -1;
 		}
 		p->method = (CalibMethod)m;
@@ -127,7 +132,8 @@ static int read_params(const PassOptions *o, CalibParams *p, Diag *d)
 	if (p->percentile == 0)
 		p->percentile = 99.99;
 	if (!(p->percentile > 0 && p->percentile <= 100)) {
-		diag_error(d, loc_none(), "calibrate: percentile %g is not in (0, 100]", p->percentile);
+		diag_error(d, loc_none(), "calibrate: percentile %g is not in (0, 100]",
+		           p->percentile);
 		return -1;
 	}
 	if ((r = pass_opt_double(o, "bins", &x, d)) < 0)
@@ -206,7 +212,8 @@ int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 		s.hi[v] = -FLT_MAX;
 		per[v] = all;
 		override(o, g->vals[v].name, &per[v]);
-		if (g->vals[v].kind != VK_CONST && !keeps_input_q(g, v) && per[v].method != CALIB_MINMAX)
+		if (g->vals[v].kind != VK_CONST && !keeps_input_q(g, v) &&
+		    per[v].method != CALIB_MINMAX)
 			calib_hist_init(&s.hist[v], per[v].bins);
 	}
 	int rc = pass_calib_run(g, o, "calibrate", observe, &s, d);
@@ -219,9 +226,10 @@ int pass_calibrate(Graph *g, const PassOptions *o, Diag *d)
 		val->calib[1] = s.hi[v];
 		val->has_clip = 0;
 		if (s.hist[v].count && s.hist[v].n > 0) {
-			calib_choose_range(&s.hist[v], &per[v],
-			                   value_grid(g, prec, o->ctx ? o->ctx->precision : PREC_INT8, v),
-			                   &val->clip[0], &val->clip[1]);
+			calib_choose_range(
+			        &s.hist[v], &per[v],
+			        value_grid(g, prec, o->ctx ? o->ctx->precision : PREC_INT8, v),
+			        &val->clip[0], &val->clip[1]);
 			val->has_clip = 1;
 		}
 	}

@@ -47,7 +47,8 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	}
 	if (x->dt == DT_F32) {
 		if (n->nin > 1)
-			return ERR("%s: a float %s takes one operand (the table is for int8)", op, op);
+			return ERR("%s: a float %s takes one operand (the table is for int8)", op,
+			           op);
 		return 0;
 	}
 	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16))
@@ -59,8 +60,10 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	const Value *t = n->nin > 1 ? &g->vals[n->in[1]] : NULL;
 	if (!t || t->kind != VK_CONST || t->dt != want || t->shape.rank != 1 ||
 	    t->shape.d[0] != IR_ACT_TABLE_N)
-		return ERR("%s: an int8 %s needs a constant %s[256] table as its second operand (the "
-		           "quantize pass builds it)", op, op, ir_dtype_name(want));
+		return ERR(
+		        "%s: an int8 %s needs a constant %s[256] table as its second operand (the "
+		        "quantize pass builds it)",
+		        op, op, ir_dtype_name(want));
 	return 0;
 }
 
@@ -89,9 +92,7 @@ static void interval(const Node *n, double *lo, double *hi)
 	double l = *lo, h = *hi, t;
 
 	switch (n->op) {
-	case OP_RELU:
-		pass_range_act(ACT_RELU, lo, hi);
-		return;
+	case OP_RELU: pass_range_act(ACT_RELU, lo, hi); return;
 	case OP_CLIP: /* min and max are exact: no rounding */
 		*lo = clamp_d(l, a->min, a->max);
 		*hi = clamp_d(h, a->min, a->max);
@@ -144,8 +145,7 @@ static void interval(const Node *n, double *lo, double *hi)
 			*hi = fmax(-l, h);
 		}
 		return;
-	default:
-		ICE("propagate-ranges: %s is not an activation", ir_ops[n->op].name);
+	default: ICE("propagate-ranges: %s is not an activation", ir_ops[n->op].name);
 	}
 	l = widen(l, 0);
 	h = widen(h, 1);
@@ -184,7 +184,8 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 
 	(void)d;
 	if (n->op == OP_RELU) {
-		*out = (QRange){xr.lo > x->q.zp ? xr.lo : x->q.zp, xr.hi > x->q.zp ? xr.hi : x->q.zp};
+		*out = (QRange){xr.lo > x->q.zp ? xr.lo : x->q.zp,
+		                xr.hi > x->q.zp ? xr.hi : x->q.zp};
 		return 0;
 	}
 	out->lo = ir_qmin(y->dt);
@@ -236,7 +237,8 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 		return 0;
 	if (!ir_act_fixed_qparams(n->op, &s, &zp)) {
 		if (pass_act_range(y, &lo, &hi)) {
-			diag_error(d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
+			diag_error(d, y->loc,
+			           "quantize: '%s' has no observed range: run calibrate first",
 			           y->name);
 			return -1;
 		}
@@ -257,13 +259,13 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 }
 
 const PassRules pass_rules_activation = {
-	.infer = infer,
-	.macs = pass_no_macs,
-	.range = range,
-	.overflow = overflow,
-	.convert_all = 0,
-	.own_qparams = 1,
-	.quantize = quantize,
-	.why_no_range = pass_no_note,
-	.bias_error = NULL,
+        .infer = infer,
+        .macs = pass_no_macs,
+        .range = range,
+        .overflow = overflow,
+        .convert_all = 0,
+        .own_qparams = 1,
+        .quantize = quantize,
+        .why_no_range = pass_no_note,
+        .bias_error = NULL,
 };

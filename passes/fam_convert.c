@@ -41,7 +41,8 @@ static int check_types(Graph *g, Node *n, Diag *d)
 		           ir_dtype_name(x->dt));
 	if (!y->has_type || !is_int(y->dt) || !y->q.present)
 		return ERR("quantize: declare the result's type, e.g. '%s : i8[...] q(scale=S, "
-		           "zp=Z) = quantize(%s)'", y->name, x->name);
+		           "zp=Z) = quantize(%s)'",
+		           y->name, x->name);
 	return 0;
 }
 
@@ -79,7 +80,7 @@ static void quantize_range(RangeCtx *c, const Node *n)
 		len = 1;
 	for (size_t i = 0; i < len; i++)
 		box_put(y, (int64_t)i, fmin(fmax(box_lo(x, (int64_t)i) - s / 2, lo), hi),
-		    fmax(fmin(box_hi(x, (int64_t)i) + s / 2, hi), lo));
+		        fmax(fmin(box_hi(x, (int64_t)i) + s / 2, hi), lo));
 }
 
 static void range(RangeCtx *c, const Node *n)
@@ -102,8 +103,7 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_QUANTIZE: /* clamped to the result's storage range: nothing to prove */
 		r[n->out] = (QRange){ir_qmin(y->dt), ir_qmax(y->dt)};
 		return 0;
-	case OP_DEQUANTIZE: /* a float result (never reached: y has no q) */
-		return 0;
+	case OP_DEQUANTIZE: /* a float result (never reached: y has no q) */ return 0;
 	default: ICE("check-overflow: %s is not a conversion", ir_ops[n->op].name);
 	}
 }
@@ -119,13 +119,13 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 }
 
 const PassRules pass_rules_convert = {
-	.infer = infer,
-	.macs = pass_no_macs,
-	.range = range,
-	.overflow = overflow,
-	.convert_all = 0,
-	.own_qparams = 0,
-	.quantize = quantize,
-	.why_no_range = pass_no_note,
-	.bias_error = NULL,
+        .infer = infer,
+        .macs = pass_no_macs,
+        .range = range,
+        .overflow = overflow,
+        .convert_all = 0,
+        .own_qparams = 0,
+        .quantize = quantize,
+        .why_no_range = pass_no_note,
+        .bias_error = NULL,
 };

@@ -69,9 +69,7 @@ static void interval(Op op, double al, double ah, double bl, double bh, double *
 		}
 		corners((const double[4]){al / bl, al / bh, ah / bl, ah / bh}, lo, hi);
 		return;
-	case OP_MUL:
-		corners((const double[4]){al * bl, al * bh, ah * bl, ah * bh}, lo, hi);
-		return;
+	case OP_MUL: corners((const double[4]){al * bl, al * bh, ah * bl, ah * bh}, lo, hi); return;
 	default: ICE("propagate-ranges: %s is not a binary op", ir_ops[op].name);
 	}
 }
@@ -187,9 +185,10 @@ static int check_binary(const Graph *g, const Node *n, const QRange *r, Diag *d)
 	ir_binary_params(g, n, &p);
 	if (n->op == OP_MUL) {
 		if (ma * mb > (uint64_t)INT32_MAX) {
-			diag_error(d, n->loc, "mul '%s': the int32 product (a - zp) * (b - zp) can reach "
-			           "%llu * %llu (> 2^31-1)", out, (unsigned long long)ma,
-			           (unsigned long long)mb);
+			diag_error(d, n->loc,
+			           "mul '%s': the int32 product (a - zp) * (b - zp) can reach "
+			           "%llu * %llu (> 2^31-1)",
+			           out, (unsigned long long)ma, (unsigned long long)mb);
 			return -1;
 		}
 		return 0;
@@ -198,16 +197,20 @@ static int check_binary(const Graph *g, const Node *n, const QRange *r, Diag *d)
 	for (int k = 0; k < 2; k++) {
 		uint64_t sh = (k ? mb : ma) << p.left;
 		if (sh > (uint64_t)INT32_MAX) {
-			diag_error(d, n->loc, "%s '%s': operand %d shifted left by %d can reach %llu "
-			           "(> 2^31-1)", op, out, k, p.left, (unsigned long long)sh);
+			diag_error(d, n->loc,
+			           "%s '%s': operand %d shifted left by %d can reach %llu "
+			           "(> 2^31-1)",
+			           op, out, k, p.left, (unsigned long long)sh);
 			return -1;
 		}
 		/* sub's M_b is negative: its magnitude bounds the rescaled operand */
 		sum += (double)sh * ldexp(fabs((double)p.mult[k]), p.shift[k] - 31) + 1.0;
 	}
 	if (sum > (double)INT32_MAX) {
-		diag_error(d, n->loc, "%s '%s': the int32 sum of the rescaled operands can reach %.0f "
-		           "(> 2^31-1)", op, out, sum);
+		diag_error(d, n->loc,
+		           "%s '%s': the int32 sum of the rescaled operands can reach %.0f "
+		           "(> 2^31-1)",
+		           op, out, sum);
 		return -1;
 	}
 	return 0;
@@ -223,7 +226,8 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_SUB:
 	case OP_MUL:
 		rc = check_binary(g, n, r, d);
-		ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &r[n->out].lo, &r[n->out].hi);
+		ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &r[n->out].lo,
+		              &r[n->out].hi);
 		return rc;
 	case OP_DIV: /* f32 only: the kernels refuse an integer div */
 	case OP_CONCAT: /* copies and clamped requantizations */
@@ -252,23 +256,26 @@ static void why_no_range(const Graph *g, const Node *n, Diag *d)
 	if (b->def >= 0 && b->def < g->nnode && g->nodes[b->def].op == OP_DEQUANTIZE)
 		b = &g->vals[g->nodes[b->def].in[0]]; /* name the value the user wrote */
 	if (b->has_range)
-		diag_note(d, n->loc, "the divisor '%s' may be 0 (its range [%g, %g] holds 0): "
-		          "the quotient is unbounded; calibrate it (--calib) or clip it", b->name,
-		          (double)b->range[0], (double)b->range[1]);
+		diag_note(d, n->loc,
+		          "the divisor '%s' may be 0 (its range [%g, %g] holds 0): "
+		          "the quotient is unbounded; calibrate it (--calib) or clip it",
+		          b->name, (double)b->range[0], (double)b->range[1]);
 	else
-		diag_note(d, n->loc, "the divisor '%s' has no range, so it may be 0: the "
-		          "quotient is unbounded; calibrate it (--calib) or declare its input's range",
-		          b->name);
+		diag_note(
+		        d, n->loc,
+		        "the divisor '%s' has no range, so it may be 0: the "
+		        "quotient is unbounded; calibrate it (--calib) or declare its input's range",
+		        b->name);
 }
 
 const PassRules pass_rules_elementwise = {
-	.infer = infer,
-	.macs = pass_no_macs,
-	.range = range,
-	.overflow = overflow,
-	.convert_all = 1,
-	.own_qparams = 0,
-	.quantize = quantize,
-	.why_no_range = why_no_range,
-	.bias_error = NULL,
+        .infer = infer,
+        .macs = pass_no_macs,
+        .range = range,
+        .overflow = overflow,
+        .convert_all = 1,
+        .own_qparams = 0,
+        .quantize = quantize,
+        .why_no_range = why_no_range,
+        .bias_error = NULL,
 };

@@ -31,7 +31,8 @@ static int maxpool2d(Graph *g, Node *n, Diag *d, Shape *out)
 	int64_t ow = ir_out_dim(x->shape.d[3], a->kernel[1], a->stride[1], a->pad[1], a->pad[3],
 	                        a->dilation[1]);
 	/* the window's span: (k - 1) * dilation + 1 */
-	int64_t sh = (a->kernel[0] - 1) * a->dilation[0] + 1, sw = (a->kernel[1] - 1) * a->dilation[1] + 1;
+	int64_t sh = (a->kernel[0] - 1) * a->dilation[0] + 1,
+	        sw = (a->kernel[1] - 1) * a->dilation[1] + 1;
 	if (oh < 1 || ow < 1)
 		return ERR("maxpool2d: the %lldx%lld window does not fit the padded input",
 		           (long long)sh, (long long)sw);
@@ -54,8 +55,8 @@ static int avgpool2d(Graph *g, Node *n, Diag *d, Shape *out)
 	if (oh < 1 || ow < 1)
 		return ERR("avgpool2d: the %lldx%lld window does not fit the padded input",
 		           (long long)a->kernel[0], (long long)a->kernel[1]);
-	if (a->pad[0] >= a->kernel[0] || a->pad[2] >= a->kernel[0] ||
-	    a->pad[1] >= a->kernel[1] || a->pad[3] >= a->kernel[1])
+	if (a->pad[0] >= a->kernel[0] || a->pad[2] >= a->kernel[0] || a->pad[1] >= a->kernel[1] ||
+	    a->pad[3] >= a->kernel[1])
 		return ERR("avgpool2d: padding must be smaller than the window");
 	if (a->kernel[0] * a->kernel[1] > INT32_MAX)
 		return ERR("avgpool2d: the window must have fewer than 2^31 elements");
@@ -101,9 +102,18 @@ static void window(const RangeCtx *c, const Node *n, ConvGeo *cg)
 		return;
 	}
 	const Shape *xs = &c->g->vals[n->in[0]].shape;
-	*cg = (ConvGeo){.N = xs->d[0], .C = xs->d[1], .H = xs->d[2], .W = xs->d[3],
-	                .KH = xs->d[2], .KW = xs->d[3], .sh = 1, .sw = 1, .dh = 1, .dw = 1,
-	                .OH = 1, .OW = 1};
+	*cg = (ConvGeo){.N = xs->d[0],
+	                .C = xs->d[1],
+	                .H = xs->d[2],
+	                .W = xs->d[3],
+	                .KH = xs->d[2],
+	                .KW = xs->d[3],
+	                .sh = 1,
+	                .sw = 1,
+	                .dh = 1,
+	                .dw = 1,
+	                .OH = 1,
+	                .OW = 1};
 }
 
 /* avgpool2d, global_avgpool: per output element, (sum of the in-bound
@@ -120,7 +130,8 @@ static void avgpool(RangeCtx *c, const Node *n, const ConvGeo *cg)
 		for (int64_t oy = 0; oy < OH; oy++)
 			for (int64_t ox = 0; ox < OW; ox++) {
 				double lo = 0, hi = 0, mag = 0;
-				int64_t y0 = oy * cg->sh - cg->pt, x0 = ox * cg->sw - cg->pl, ky0, ky1, kx0, kx1;
+				int64_t y0 = oy * cg->sh - cg->pt, x0 = ox * cg->sw - cg->pl, ky0,
+				        ky1, kx0, kx1;
 				ir_tap_range(H, cg->KH, 1, y0, &ky0, &ky1);
 				ir_tap_range(W, cg->KW, 1, x0, &kx0, &kx1);
 				for (int64_t ky = ky0; ky < ky1; ky++)
@@ -128,10 +139,13 @@ static void avgpool(RangeCtx *c, const Node *n, const ConvGeo *cg)
 						int64_t xi = (nc * H + y0 + ky) * W + x0 + kx;
 						lo += box_lo(x, xi);
 						hi += box_hi(x, xi);
-						mag += fmax(fabs(box_lo(x, xi)), fabs(box_hi(x, xi)));
+						mag += fmax(fabs(box_lo(x, xi)),
+						            fabs(box_hi(x, xi)));
 					}
 				int64_t taps = (ky1 - ky0) * (kx1 - kx0);
-				double cnt = (double)(!glob && n->a.count_pad ? cg->KH * cg->KW : taps), e;
+				double cnt = (double)(!glob && n->a.count_pad ? cg->KH * cg->KW
+				                                              : taps),
+				       e;
 				e = pass_float_error(taps, mag);
 				lo = (lo - e) / cnt;
 				hi = (hi + e) / cnt;
@@ -177,9 +191,11 @@ static int avgpool_overflow(const Graph *g, const Node *n, QRange xr, QRange *ou
 	*out = (QRange){(int32_t)lo, (int32_t)hi};
 	if (m * count + count / 2 <= INT32_MAX)
 		return 0;
-	diag_error(d, n->loc, "%s '%s': the int32 sum of its %lld-element window can reach %lld "
-	           "(> 2^31-1): use a smaller window", ir_ops[n->op].name, g->vals[n->out].name,
-	           (long long)count, (long long)(m * count + count / 2));
+	diag_error(d, n->loc,
+	           "%s '%s': the int32 sum of its %lld-element window can reach %lld "
+	           "(> 2^31-1): use a smaller window",
+	           ir_ops[n->op].name, g->vals[n->out].name, (long long)count,
+	           (long long)(m * count + count / 2));
 	return -1;
 }
 
@@ -203,13 +219,13 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 }
 
 const PassRules pass_rules_pool = {
-	.infer = infer,
-	.macs = pass_no_macs,
-	.range = range,
-	.overflow = overflow,
-	.convert_all = 0,
-	.own_qparams = 0,
-	.quantize = quantize,
-	.why_no_range = pass_no_note,
-	.bias_error = NULL,
+        .infer = infer,
+        .macs = pass_no_macs,
+        .range = range,
+        .overflow = overflow,
+        .convert_all = 0,
+        .own_qparams = 0,
+        .quantize = quantize,
+        .why_no_range = pass_no_note,
+        .bias_error = NULL,
 };

@@ -57,8 +57,9 @@ static int reshape(Graph *g, Node *n, Diag *d, Shape *out)
 	}
 	if (infer >= 0) {
 		if (total % known)
-			return ERR("reshape: cannot reshape %s into a shape with %lld-element blocks",
-			           sh(x, b), (long long)known);
+			return ERR(
+			        "reshape: cannot reshape %s into a shape with %lld-element blocks",
+			        sh(x, b), (long long)known);
 		out->d[infer] = total / known;
 	} else if (known != total)
 		return ERR("reshape: %s has %lld elements, the target shape %lld", sh(x, b),
@@ -73,9 +74,11 @@ static int pad(Graph *g, Node *n, Diag *d, Shape *out)
 
 	if (ir_pad_amounts(&n->a, x->shape.rank, begin, end))
 		return ERR("pad: 'pads' must hold %d integers for the rank-%d input '%s' (begin "
-		           "per axis, then end per axis%s), each in [0, 2^31]", 2 * x->shape.rank,
-		           x->shape.rank, x->name, x->shape.rank >= 2 ? "; or 4: top, left, bottom, "
-		           "right of the last two axes" : "");
+		           "per axis, then end per axis%s), each in [0, 2^31]",
+		           2 * x->shape.rank, x->shape.rank, x->name,
+		           x->shape.rank >= 2 ? "; or 4: top, left, bottom, "
+		                                "right of the last two axes"
+		                              : "");
 	*out = x->shape;
 	for (int k = 0; k < x->shape.rank; k++)
 		out->d[k] += begin[k] + end[k];
@@ -89,7 +92,8 @@ static int transpose(Graph *g, Node *n, Diag *d, Shape *out)
 
 	if (ir_transpose_perm(&n->a, x->shape.rank, perm))
 		return ERR("transpose: 'perm' must be a permutation of the %d axes of '%s' (or [] "
-		           "to reverse them)", x->shape.rank, x->name);
+		           "to reverse them)",
+		           x->shape.rank, x->name);
 	out->rank = x->shape.rank;
 	for (int k = 0; k < x->shape.rank; k++)
 		out->d[k] = x->shape.d[perm[k]];
@@ -204,13 +208,15 @@ static void warn_pad_value(QuantCtx *q, const Node *n)
 {
 	const Value *x = &q->g->vals[n->in[0]];
 	float s = x->q.scale[0], v = n->a.value;
-	float lo = s * (float)(ir_qmin(x->dt) - x->q.zp), hi = s * (float)(ir_qmax(x->dt) - x->q.zp);
+	float lo = s * (float)(ir_qmin(x->dt) - x->q.zp),
+	      hi = s * (float)(ir_qmax(x->dt) - x->q.zp);
 
 	if (v >= lo - s / 2 && v <= hi + s / 2)
 		return;
-	diag_warning(q->d, n->loc, "pad: value %g lies outside [%g, %g], what '%s' (whose "
-	             "quantization the result keeps) represents: it saturates to %g", (double)v,
-	             (double)lo, (double)hi, x->name,
+	diag_warning(q->d, n->loc,
+	             "pad: value %g lies outside [%g, %g], what '%s' (whose "
+	             "quantization the result keeps) represents: it saturates to %g",
+	             (double)v, (double)lo, (double)hi, x->name,
 	             (double)(s * (float)(ir_quantize_value(v, s, x->q.zp, x->dt) - x->q.zp)));
 }
 
@@ -224,13 +230,13 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 }
 
 const PassRules pass_rules_shape = {
-	.infer = infer,
-	.macs = pass_no_macs,
-	.range = range,
-	.overflow = overflow,
-	.convert_all = 0,
-	.own_qparams = 0,
-	.quantize = quantize,
-	.why_no_range = pass_no_note,
-	.bias_error = NULL,
+        .infer = infer,
+        .macs = pass_no_macs,
+        .range = range,
+        .overflow = overflow,
+        .convert_all = 0,
+        .own_qparams = 0,
+        .quantize = quantize,
+        .why_no_range = pass_no_note,
+        .bias_error = NULL,
 };

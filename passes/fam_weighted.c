@@ -43,7 +43,8 @@ static int operand_types(Graph *g, Node *n, Diag *d)
 	if (x->dt == DT_F32) {
 		for (int i = 1; i < n->nin; i++)
 			if (g->vals[n->in[i]].dt != DT_F32)
-				return ERR("%s: '%s' is %s in a float layer", op, g->vals[n->in[i]].name,
+				return ERR("%s: '%s' is %s in a float layer", op,
+				           g->vals[n->in[i]].name,
 				           ir_dtype_name(g->vals[n->in[i]].dt));
 	} else if (x->dt == DT_I8 || x->dt == DT_I16) {
 		if (w->dt != DT_I8 || (b && b->dt != DT_I32 && b->dt != DT_I64))
@@ -65,7 +66,8 @@ static int conv2d(Graph *g, Node *n, Diag *d, Shape *out)
 	int64_t C = x->shape.d[1], OC = w->shape.d[0], G = a->groups;
 	if (G < 1 || C % G || OC % G)
 		return ERR("conv2d: groups = %lld must divide the input channels (%lld) and the "
-		           "output channels (%lld)", (long long)G, (long long)C, (long long)OC);
+		           "output channels (%lld)",
+		           (long long)G, (long long)C, (long long)OC);
 	if (w->shape.d[1] != C / G)
 		return ERR("conv2d: input '%s' %s has %lld channels%s, weight '%s' %s expects %lld",
 		           x->name, sh(x, b1), (long long)C, G > 1 ? " (per group: fewer)" : "",
@@ -73,22 +75,25 @@ static int conv2d(Graph *g, Node *n, Diag *d, Shape *out)
 	if (n->nin > 2) {
 		const Value *b = &g->vals[n->in[2]];
 		if (b->shape.rank != 1 || b->shape.d[0] != OC)
-			return ERR("conv2d: bias '%s' %s must be [%lld]", b->name, sh(b, b1), (long long)OC);
+			return ERR("conv2d: bias '%s' %s must be [%lld]", b->name, sh(b, b1),
+			           (long long)OC);
 	}
 	int64_t oh = ir_out_dim(x->shape.d[2], w->shape.d[2], a->stride[0], a->pad[0], a->pad[2],
 	                        a->dilation[0]);
 	int64_t ow = ir_out_dim(x->shape.d[3], w->shape.d[3], a->stride[1], a->pad[1], a->pad[3],
 	                        a->dilation[1]);
 	if (oh < 1 || ow < 1)
-		return ERR("conv2d: the %lldx%lld kernel (dilated) does not fit the padded %lldx%lld input",
-		           (long long)w->shape.d[2], (long long)w->shape.d[3],
-		           (long long)x->shape.d[2], (long long)x->shape.d[3]);
+		return ERR(
+		        "conv2d: the %lldx%lld kernel (dilated) does not fit the padded %lldx%lld input",
+		        (long long)w->shape.d[2], (long long)w->shape.d[3],
+		        (long long)x->shape.d[2], (long long)x->shape.d[3]);
 	ConvPool p;
 	if (ir_conv_pool(g, n, &p) < 0)
 		return ERR("conv2d: the fused max-pool (pool = [%lld,%lld]) needs windows, strides "
 		           "and dilations in [1, 65536], each pad smaller than the window's span, "
 		           "and a window that fits the padded %lldx%lld convolution output",
-		           (long long)a->pool[0], (long long)a->pool[1], (long long)oh, (long long)ow);
+		           (long long)a->pool[0], (long long)a->pool[1], (long long)oh,
+		           (long long)ow);
 	*out = (Shape){4, {x->shape.d[0], OC, p.oh, p.ow}};
 	return 0;
 }
@@ -99,8 +104,8 @@ static int dense(Graph *g, Node *n, Diag *d, Shape *out)
 	const Value *x = &g->vals[n->in[0]], *w = &g->vals[n->in[1]];
 
 	if (x->shape.rank != 2)
-		return ERR("dense: input '%s' must be [N, I], it is %s (flatten it first)",
-		           x->name, sh(x, b1));
+		return ERR("dense: input '%s' must be [N, I], it is %s (flatten it first)", x->name,
+		           sh(x, b1));
 	if (pass_need_rank(g, n, 1, 2, "weight", d))
 		return -1;
 	if (w->shape.d[1] != x->shape.d[1])
@@ -217,7 +222,8 @@ static void conv2d_range(RangeCtx *c, const Node *n)
 	const Box *x = &c->box[n->in[0]];
 	ConvGeo cg;
 	if (ir_conv_geo(c->g, n, &cg))
-		ICE("propagate-ranges: conv2d '%s' has an invalid geometry", c->g->vals[n->out].name);
+		ICE("propagate-ranges: conv2d '%s' has an invalid geometry",
+		    c->g->vals[n->out].name);
 	const int64_t N = cg.N, C = cg.C, H = cg.H, W = cg.W, OC = cg.OC, OH = cg.OH, OW = cg.OW;
 	const int64_t KH = cg.KH, KW = cg.KW, icg = cg.Cg, ocg = cg.OCg;
 	Box pre = {0}, *y = &pre;
@@ -230,7 +236,8 @@ static void conv2d_range(RangeCtx *c, const Node *n)
 		for (int64_t oc = 0; oc < OC; oc++)
 			for (int64_t oy = 0; oy < OH; oy++)
 				for (int64_t ox = 0; ox < OW; ox++) {
-					int64_t y0 = oy * cg.sh - cg.pt, x0 = ox * cg.sw - cg.pl, ky0, ky1, kx0, kx1;
+					int64_t y0 = oy * cg.sh - cg.pt, x0 = ox * cg.sw - cg.pl,
+					        ky0, ky1, kx0, kx1;
 					ir_tap_range(H, KH, cg.dh, y0, &ky0, &ky1);
 					ir_tap_range(W, KW, cg.dw, x0, &kx0, &kx1);
 					Sum s;
@@ -239,10 +246,16 @@ static void conv2d_range(RangeCtx *c, const Node *n)
 						int64_t cin = oc / ocg * icg + ic;
 						for (int64_t ky = ky0; ky < ky1; ky++)
 							for (int64_t kx = kx0; kx < kx1; kx++) {
-								int64_t xi = ((b * C + cin) * H + y0 + ky * cg.dh) * W + x0 +
-								             kx * cg.dw;
-								sum_tap(&s, w[((oc * icg + ic) * KH + ky) * KW + kx],
-								        box_lo(x, xi), box_hi(x, xi));
+								int64_t xi = ((b * C + cin) * H +
+								              y0 + ky * cg.dh) *
+								                     W +
+								             x0 + kx * cg.dw;
+								sum_tap(&s,
+								        w[((oc * icg + ic) * KH +
+								           ky) * KW +
+								          kx],
+								        box_lo(x, xi),
+								        box_hi(x, xi));
 							}
 					}
 					int64_t yi = ((b * OC + oc) * OH + oy) * OW + ox;
@@ -250,9 +263,22 @@ static void conv2d_range(RangeCtx *c, const Node *n)
 				}
 	if (ir_has_pool(n)) {
 		const ConvPool *p = &cg.pool;
-		ConvGeo pg = {.N = N, .C = OC, .H = OH, .W = OW, .KH = p->kh, .KW = p->kw,
-		              .sh = p->sh, .sw = p->sw, .dh = p->dh, .dw = p->dw, .pt = p->pt,
-		              .pl = p->pl, .pb = p->pb, .pr = p->pr, .OH = p->oh, .OW = p->ow};
+		ConvGeo pg = {.N = N,
+		              .C = OC,
+		              .H = OH,
+		              .W = OW,
+		              .KH = p->kh,
+		              .KW = p->kw,
+		              .sh = p->sh,
+		              .sw = p->sw,
+		              .dh = p->dh,
+		              .dw = p->dw,
+		              .pt = p->pt,
+		              .pl = p->pl,
+		              .pb = p->pb,
+		              .pr = p->pr,
+		              .OH = p->oh,
+		              .OW = p->ow};
 		pass_range_max_window(&pg, &pre, pass_box_new(c, n->out));
 		pass_box_free(c, &pre);
 	}
@@ -271,7 +297,8 @@ static void dense_range(RangeCtx *c, const Node *n)
 			Sum s;
 			sum_start(&s, bias, o);
 			for (int64_t i = 0; i < I; i++)
-				sum_tap(&s, w[o * I + i], box_lo(x, b * I + i), box_hi(x, b * I + i));
+				sum_tap(&s, w[o * I + i], box_lo(x, b * I + i),
+				        box_hi(x, b * I + i));
 			sum_finish(&s, n->a.act, y, b * O + o);
 		}
 }
@@ -316,7 +343,8 @@ static Bound channel_bound(const Value *w, const Value *b, int64_t c, int64_t k,
 }
 
 /* Notes the channels whose requantization shifts left (multiplier > 1). */
-static void note_left_shift(const Graph *g, const Node *n, const uint64_t *bound, int acc64, Diag *d)
+static void note_left_shift(const Graph *g, const Node *n, const uint64_t *bound, int acc64,
+                            Diag *d)
 {
 	int64_t oc = g->vals[n->in[1]].shape.d[0], nshift = 0, sat = -1;
 	int32_t *mult = ir_xmalloc((size_t)oc * sizeof *mult);
@@ -334,15 +362,20 @@ static void note_left_shift(const Graph *g, const Node *n, const uint64_t *bound
 			sat = c;
 	}
 	if (!acc64 && sat < 0)
-		snprintf(why, sizeof why, "; the accumulator bound proves that the saturating left "
+		snprintf(why, sizeof why,
+		         "; the accumulator bound proves that the saturating left "
 		         "shift never saturates");
 	else if (!acc64)
-		snprintf(why, sizeof why, "; for output channel %lld the bound does not rule out that "
-		         "the saturating left shift saturates", (long long)sat);
+		snprintf(why, sizeof why,
+		         "; for output channel %lld the bound does not rule out that "
+		         "the saturating left shift saturates",
+		         (long long)sat);
 	if (nshift)
-		diag_note(d, n->loc, "%s '%s': %lld of %lld output channels requantize with a "
-		          "multiplier > 1 (shift up to %d)%s", ir_ops[n->op].name, g->vals[n->out].name,
-		          (long long)nshift, (long long)oc, maxs, why);
+		diag_note(d, n->loc,
+		          "%s '%s': %lld of %lld output channels requantize with a "
+		          "multiplier > 1 (shift up to %d)%s",
+		          ir_ops[n->op].name, g->vals[n->out].name, (long long)nshift,
+		          (long long)oc, maxs, why);
 	free(mult);
 	free(shift);
 }
@@ -359,7 +392,8 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	int acc64 = b && b->dt == DT_I64;
 	uint64_t limit = acc64 ? (uint64_t)INT64_MAX : (uint64_t)INT32_MAX;
 	uint64_t m = (uint64_t)((int64_t)xr.hi - x->q.zp > (int64_t)x->q.zp - xr.lo
-	                        ? (int64_t)xr.hi - x->q.zp : (int64_t)x->q.zp - xr.lo);
+	                                ? (int64_t)xr.hi - x->q.zp
+	                                : (int64_t)x->q.zp - xr.lo);
 	uint64_t *bound = ir_xmalloc((size_t)oc * sizeof *bound);
 	Bound wb = {0, 0, 0};
 
@@ -379,14 +413,17 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	int rc = 0, warn = x->dt == DT_I16 && !acc64;
 	if (wb.total > limit) {
 		char msg[512];
-		snprintf(msg, sizeof msg, "%s '%s': the %s accumulator can reach %.3g (> %s) for output "
-		         "channel %lld; it adds %lld products (x - zp) * w with |x - zp| <= %llu and "
-		         "sum |w| = %llu to |bias| = %llu: %s", ir_ops[n->op].name,
-		         g->vals[n->out].name, acc64 ? "int64" : "int32", (double)wb.total,
-		         acc64 ? "2^63-1" : "2^31-1", (long long)worst, (long long)k,
-		         (unsigned long long)m, (unsigned long long)wb.sumw, (unsigned long long)wb.bias,
-		         warn ? "an int16 layer needs an int64 bias to be safe"
-		              : "split the layer or narrow its input's range");
+		snprintf(
+		        msg, sizeof msg,
+		        "%s '%s': the %s accumulator can reach %.3g (> %s) for output "
+		        "channel %lld; it adds %lld products (x - zp) * w with |x - zp| <= %llu and "
+		        "sum |w| = %llu to |bias| = %llu: %s",
+		        ir_ops[n->op].name, g->vals[n->out].name, acc64 ? "int64" : "int32",
+		        (double)wb.total, acc64 ? "2^63-1" : "2^31-1", (long long)worst,
+		        (long long)k, (unsigned long long)m, (unsigned long long)wb.sumw,
+		        (unsigned long long)wb.bias,
+		        warn ? "an int16 layer needs an int64 bias to be safe"
+		             : "split the layer or narrow its input's range");
 		if (warn)
 			diag_warning(d, n->loc, "%s", msg);
 		else
@@ -411,9 +448,11 @@ static int quantize_pinned_weights(Graph *g, int wv, float **scales, Diag *d)
 	float *sc = ir_xmalloc((size_t)oc * sizeof *sc);
 
 	if (w->q.zp != 0 || !(w->q.n == 1 || (w->q.n == oc && w->q.axis == 0))) {
-		diag_error(d, w->loc, "quantize: weight '%s' is pinned with a zero point or along an "
-		           "axis other than 0 (per-tensor or per-output-channel, zero point 0, expected)",
-		           w->name);
+		diag_error(
+		        d, w->loc,
+		        "quantize: weight '%s' is pinned with a zero point or along an "
+		        "axis other than 0 (per-tensor or per-output-channel, zero point 0, expected)",
+		        w->name);
 		free(sc);
 		return -1;
 	}
@@ -422,9 +461,11 @@ static int quantize_pinned_weights(Graph *g, int wv, float **scales, Diag *d)
 		for (int64_t i = 0; i < per; i++) {
 			float v = src[c * per + i], r = rintf(v / sc[c]);
 			if (!(r >= -128 && r <= 127) || r * sc[c] != v) {
-				diag_error(d, w->loc, "quantize: weight '%s'[%lld] = %g is not an int8 "
-				           "multiple of its pinned scale %g", w->name,
-				           (long long)(c * per + i), (double)v, (double)sc[c]);
+				diag_error(d, w->loc,
+				           "quantize: weight '%s'[%lld] = %g is not an int8 "
+				           "multiple of its pinned scale %g",
+				           w->name, (long long)(c * per + i), (double)v,
+				           (double)sc[c]);
 				free(sc);
 				return -1;
 			}
@@ -448,7 +489,8 @@ static int quantize_weights(Graph *g, int wv, float **scales, Diag *d)
 
 	for (int64_t i = 0; i < oc * per; i++)
 		if (!isfinite(src[i])) {
-			diag_error(d, w->loc, "quantize: weight '%s' holds a non-finite value", w->name);
+			diag_error(d, w->loc, "quantize: weight '%s' holds a non-finite value",
+			           w->name);
 			free(sc);
 			return -1;
 		}
@@ -463,8 +505,7 @@ static int quantize_weights(Graph *g, int wv, float **scales, Diag *d)
 
 /* The bias at scale s_in * s_w[c]: int32 for int8 layers; int64 for int16
  * layers (TFLite's 16x8 scheme), whose accumulator then runs in 64 bits. */
-static int quantize_bias(Graph *g, int bv, int wv, float s_in, const float *s_w, DType bdt,
-                         Diag *d)
+static int quantize_bias(Graph *g, int bv, int wv, float s_in, const float *s_w, DType bdt, Diag *d)
 {
 	Value *b = &g->vals[bv];
 	int64_t n = b->shape.d[0];
@@ -481,9 +522,11 @@ static int quantize_bias(Graph *g, int bv, int wv, float s_in, const float *s_w,
 			 * accumulator's is s_in * s_w[c] (as onnxruntime adds them) */
 			float ps = b->q.scale[b->q.n == 1 ? 0 : c];
 			if (!warned && fabs((double)ps - (double)(float)s) > 1e-6 * s) {
-				diag_warning(d, b->loc, "quantize: bias '%s' is pinned at scale %g, not "
-				             "input scale x weight scale = %g: its integers are used as given",
-				             b->name, (double)ps, s);
+				diag_warning(
+				        d, b->loc,
+				        "quantize: bias '%s' is pinned at scale %g, not "
+				        "input scale x weight scale = %g: its integers are used as given",
+				        b->name, (double)ps, s);
 				warned = 1;
 			}
 			s = ps;
@@ -492,17 +535,24 @@ static int quantize_bias(Graph *g, int bv, int wv, float s_in, const float *s_w,
 		if (!(fabs(r) <= limit)) {
 			char why[320] = "";
 			if (!pinned && s_w[c] <= FLT_MIN)
-				snprintf(why, sizeof why, " = input scale %g x weight scale %.9g: the weights "
-				         "of '%s' channel %lld are all below 127 x %.9g in magnitude (subnormal "
-				         "or nearly), so their int8 scale underflows float32 and was raised to "
-				         "the smallest normal float", (double)s_in, (double)FLT_MIN,
-				         g->vals[wv].name, (long long)c, (double)FLT_MIN);
+				snprintf(
+				        why, sizeof why,
+				        " = input scale %g x weight scale %.9g: the weights "
+				        "of '%s' channel %lld are all below 127 x %.9g in magnitude (subnormal "
+				        "or nearly), so their int8 scale underflows float32 and was raised to "
+				        "the smallest normal float",
+				        (double)s_in, (double)FLT_MIN, g->vals[wv].name,
+				        (long long)c, (double)FLT_MIN);
 			else if (!pinned)
-				snprintf(why, sizeof why, " = input scale %g x weight '%s' channel %lld's "
-				         "scale %g", (double)s_in, g->vals[wv].name, (long long)c,
+				snprintf(why, sizeof why,
+				         " = input scale %g x weight '%s' channel %lld's "
+				         "scale %g",
+				         (double)s_in, g->vals[wv].name, (long long)c,
 				         (double)s_w[c]);
-			diag_error(d, b->loc, "quantize: bias '%s'[%lld] = %g does not fit %s at scale %g%s",
-			           b->name, (long long)c, (double)src[c], ir_dtype_name(bdt), s, why);
+			diag_error(d, b->loc,
+			           "quantize: bias '%s'[%lld] = %g does not fit %s at scale %g%s",
+			           b->name, (long long)c, (double)src[c], ir_dtype_name(bdt), s,
+			           why);
 			free(sc);
 			return -1;
 		}
@@ -530,16 +580,19 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 		return -1;
 	for (int k = 1; k < n->nin; k++)
 		if (q->uses[n->in[k]] != 1) {
-			diag_error(q->d, n->loc, "quantize: constant '%s' is shared by several layers "
-			           "(not supported yet)", g->vals[n->in[k]].name);
+			diag_error(q->d, n->loc,
+			           "quantize: constant '%s' is shared by several layers "
+			           "(not supported yet)",
+			           g->vals[n->in[k]].name);
 			return -1;
 		}
 	float *sw;
 	if ((g->vals[n->in[1]].q.present ? quantize_pinned_weights : quantize_weights)(g, n->in[1],
-	                                                                          &sw, q->d))
+	                                                                               &sw, q->d))
 		return -1;
-	int brc = n->nin > 2 ? quantize_bias(g, n->in[2], n->in[1], g->vals[n->in[0]].q.scale[0], sw,
-	                                     dt == DT_I16 ? DT_I64 : DT_I32, q->d) : 0;
+	int brc = n->nin > 2 ? quantize_bias(g, n->in[2], n->in[1], g->vals[n->in[0]].q.scale[0],
+	                                     sw, dt == DT_I16 ? DT_I64 : DT_I32, q->d)
+	                     : 0;
 	free(sw);
 	return brc;
 }
@@ -581,14 +634,17 @@ static void conv_error(const Graph *g, const Node *n, const double *dw, const do
 			for (int64_t ky = 0; ky < kh; ky++)
 				for (int64_t kx = 0; kx < kw; kx++) {
 					/* the output positions whose tap (ky, kx) is in bounds */
-					int64_t y0 = ky * cg.dh - cg.pt, x0 = kx * cg.dw - cg.pl, oy0, oy1, ox0, ox1;
+					int64_t y0 = ky * cg.dh - cg.pt, x0 = kx * cg.dw - cg.pl,
+					        oy0, oy1, ox0, ox1;
 					double s = 0;
 					ir_tap_range(h, oh, cg.sh, y0, &oy0, &oy1);
 					ir_tap_range(w, ow, cg.sw, x0, &ox0, &ox1);
 					for (int64_t oy = oy0; oy < oy1; oy++)
 						for (int64_t ox = ox0; ox < ox1; ox++)
-							s += mean[((b * c + ic) * h + y0 + oy * cg.sh) * w + x0 +
-							          ox * cg.sw];
+							s += mean[((b * c + ic) * h + y0 +
+							           oy * cg.sh) *
+							                  w +
+							          x0 + ox * cg.sw];
 					tap[(ic * kh + ky) * kw + kx] += s;
 				}
 	for (int64_t o = 0; o < oc; o++) {
@@ -612,13 +668,13 @@ static void bias_error(const Graph *g, const Node *n, const double *dw, const do
 }
 
 const PassRules pass_rules_weighted = {
-	.infer = infer,
-	.macs = macs,
-	.range = range,
-	.overflow = overflow,
-	.convert_all = 0,
-	.own_qparams = 0,
-	.quantize = quantize,
-	.why_no_range = pass_no_note,
-	.bias_error = bias_error,
+        .infer = infer,
+        .macs = macs,
+        .range = range,
+        .overflow = overflow,
+        .convert_all = 0,
+        .own_qparams = 0,
+        .quantize = quantize,
+        .why_no_range = pass_no_note,
+        .bias_error = bias_error,
 };

@@ -91,10 +91,13 @@ int pass_fold_constants(Graph *g, const PassOptions *o, Diag *d)
 		 * until then) */
 		total += ir_value_bytes(&g->vals[n->out]);
 		if (total > IR_MAX_CONST_BYTES) {
-			diag_error(d, n->loc, "fold-constants: the constant result '%s' would bring the "
-			           "model's constants to %lld bytes, more than the 2 GiB (%lld bytes) they "
-			           "may have together (docs/limits.md)", g->vals[n->out].name,
-			           (long long)total, (long long)IR_MAX_CONST_BYTES);
+			diag_error(
+			        d, n->loc,
+			        "fold-constants: the constant result '%s' would bring the "
+			        "model's constants to %lld bytes, more than the 2 GiB (%lld bytes) they "
+			        "may have together (docs/limits.md)",
+			        g->vals[n->out].name, (long long)total,
+			        (long long)IR_MAX_CONST_BYTES);
 			return -1;
 		}
 		void *data = evaluate(g, n, d);

@@ -51,7 +51,8 @@ int pass_fuse_activation(Graph *g, const PassOptions *o, Diag *d)
 		if (p < 0 || uses[t] != 1 || g->vals[t].is_output)
 			continue;
 		Node *prod = &g->nodes[p];
-		if (!(ir_ops[prod->op].flags & OPF_ACT) || (act = compose(prod->a.act, act)) == ACT_NONE)
+		if (!(ir_ops[prod->op].flags & OPF_ACT) ||
+		    (act = compose(prod->a.act, act)) == ACT_NONE)
 			continue;
 		/* in a quantized graph relu keeps its input's parameters, so the
 		 * fused clamp gives the same integers */

@@ -20,8 +20,8 @@ int pass_need_rank(const Graph *g, const Node *n, int i, int rank, const char *w
 	char b[96];
 	const Value *v = &g->vals[n->in[i]];
 	if (v->shape.rank != rank)
-		return ERR("%s: %s '%s' must have rank %d, it is %s %s", ir_ops[n->op].name,
-		           what, v->name, rank, ir_dtype_name(v->dt), sh(v, b));
+		return ERR("%s: %s '%s' must have rank %d, it is %s %s", ir_ops[n->op].name, what,
+		           v->name, rank, ir_dtype_name(v->dt), sh(v, b));
 	return 0;
 }
 
@@ -68,17 +68,21 @@ int pass_infer_shapes(Graph *g, const PassOptions *o, Diag *d)
 			if (ir_shape_numel(&s) < INT64_MAX &&
 			    ir_mul_ok(ir_shape_numel(&s), ir_dtype_size(dt), &bytes))
 				snprintf(nb, sizeof nb, "%lld", (long long)bytes);
-			diag_error(d, n->loc, "%s: its result '%s' %s%s would have %s bytes, more than "
-			           "the 2 GiB a tensor may have (docs/limits.md)", ir_ops[n->op].name,
-			           out->name, ir_dtype_name(dt), ir_shape_str(&s, b, sizeof b), nb);
+			diag_error(d, n->loc,
+			           "%s: its result '%s' %s%s would have %s bytes, more than "
+			           "the 2 GiB a tensor may have (docs/limits.md)",
+			           ir_ops[n->op].name, out->name, ir_dtype_name(dt),
+			           ir_shape_str(&s, b, sizeof b), nb);
 			continue;
 		}
 		if (out->has_type) {
 			char b1[96], b2[96];
 			if (!ir_shape_eq(&out->shape, &s) || out->dt != dt)
-				diag_error(d, out->loc, "'%s' is declared %s%s but %s gives %s%s", out->name,
-				           ir_dtype_name(out->dt), ir_shape_str(&out->shape, b1, sizeof b1),
-				           ir_ops[n->op].name, ir_dtype_name(dt), ir_shape_str(&s, b2, sizeof b2));
+				diag_error(d, out->loc, "'%s' is declared %s%s but %s gives %s%s",
+				           out->name, ir_dtype_name(out->dt),
+				           ir_shape_str(&out->shape, b1, sizeof b1),
+				           ir_ops[n->op].name, ir_dtype_name(dt),
+				           ir_shape_str(&s, b2, sizeof b2));
 			continue;
 		}
 		out->has_type = 1;

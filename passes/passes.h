@@ -120,8 +120,7 @@ GraphState pass_graph_state(const Graph *g);
  * calibrate, bias-correct, quantize; a planned one also fuse-activation,
  * fuse-pool and plan-memory).  Malloc'd; the steps left out are written,
  * comma-separated, to skipped (nskipped bytes; "" if none). */
-char *pass_resume_pipeline(const Graph *g, const char *pipeline, char *skipped,
-                           size_t nskipped);
+char *pass_resume_pipeline(const Graph *g, const char *pipeline, char *skipped, size_t nskipped);
 /* Checks a --passes string (names exist, options well formed); reports at the
  * command line.  Returns 0 if it is valid. */
 int pass_check_pipeline(const char *pipeline, Diag *d);
@@ -205,8 +204,8 @@ int64_t pass_node_macs(const Graph *g, const Node *n);
 /* Runs the float interpreter over every calibration sample of o's context
  * with hook fn watching every value (checks first that g is a float graph
  * with one input shaped like the samples).  Returns 0, or -1 (diagnosed). */
-int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook fn,
-                   void *ctx, Diag *d);
+int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook fn, void *ctx,
+                   Diag *d);
 
 /* ---- calib_methods.c ------------------------------------------------------ */
 

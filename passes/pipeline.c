@@ -73,8 +73,8 @@ char *pass_resume_pipeline(const Graph *g, const char *pipeline, char *skipped, 
 			drop |= step_is(p, n, planned[i]);
 		if (drop) {
 			if (sk + n + 2 < nskipped)
-				sk += (size_t)snprintf(skipped + sk, nskipped - sk, "%s%.*s", sk ? "," : "",
-				                       (int)n, p);
+				sk += (size_t)snprintf(skipped + sk, nskipped - sk, "%s%.*s",
+				                       sk ? "," : "", (int)n, p);
 		} else {
 			if (at)
 				out[at++] = ',';
@@ -105,7 +105,8 @@ static int split(const char *p, Step **out, int *n, Diag *d)
 		while (*p && *p != ',' && *p != '{')
 			p++;
 		if ((size_t)(p - b) >= sizeof s->name || p == b) {
-			diag_error(d, loc_none(), "--passes: empty or overlong pass name near '%.20s'", b);
+			diag_error(d, loc_none(),
+			           "--passes: empty or overlong pass name near '%.20s'", b);
 			goto fail;
 		}
 		ir_vgrow((void **)&s, &cap, k, sizeof *s);
@@ -118,7 +119,9 @@ static int split(const char *p, Step **out, int *n, Diag *d)
 				p++;
 			if (!*p) {
 				k++;
-				diag_error(d, loc_none(), "--passes: missing '}' after options of '%s'", s[k - 1].name);
+				diag_error(d, loc_none(),
+				           "--passes: missing '}' after options of '%s'",
+				           s[k - 1].name);
 				goto fail;
 			}
 			s[k].args = ir_xmalloc((size_t)(p - a) + 1);
@@ -130,7 +133,8 @@ static int split(const char *p, Step **out, int *n, Diag *d)
 		if (*p == ',')
 			p++;
 		else if (*p) {
-			diag_error(d, loc_none(), "--passes: expected ',' after '%s'", s[k - 1].name);
+			diag_error(d, loc_none(), "--passes: expected ',' after '%s'",
+			           s[k - 1].name);
 			goto fail;
 		}
 	}
@@ -165,8 +169,8 @@ int pass_check_pipeline(const char *pipeline, Diag *d)
 			for (int k = 0; k < pass_count; k++)
 				ir_suggest_add(&sg, pass_table[k].name);
 			if (sg.best)
-				diag_error(d, loc_none(), "unknown pass '%s'; did you mean '%s'?", s[i].name,
-				           sg.best);
+				diag_error(d, loc_none(), "unknown pass '%s'; did you mean '%s'?",
+				           s[i].name, sg.best);
 			else
 				diag_error(d, loc_none(), "unknown pass '%s'", s[i].name);
 			bad = 1;
@@ -205,8 +209,8 @@ static int print_to(FILE *f, Graph *g, const char *heading, const PipelineOption
 
 /* NN-pass.qg with its .npy side files and NN-pass.dot: renamed into place at
  * once, together (they are wanted even when a later step fails). */
-static int dump_file(Graph *g, const char *dir, int idx, const char *what,
-                     const char *heading, const PipelineOptions *po, Diag *d)
+static int dump_file(Graph *g, const char *dir, int idx, const char *what, const char *heading,
+                     const PipelineOptions *po, Diag *d)
 {
 	char path[4096], prefix[128];
 	AtomicFile af;
@@ -258,8 +262,8 @@ int pass_run_pipeline(Graph *g, const char *pipeline, const PassContext *ctx,
 	secs = ir_xcalloc((size_t)n + 1, sizeof *secs);
 	if (po->dump_dir) {
 		if (mkdir(po->dump_dir, 0755) != 0 && errno != EEXIST) {
-			diag_error(d, loc_none(), "cannot create dump folder '%s': %s", po->dump_dir,
-			           strerror(errno));
+			diag_error(d, loc_none(), "cannot create dump folder '%s': %s",
+			           po->dump_dir, strerror(errno));
 			rc = -1;
 			goto out;
 		}
@@ -273,7 +277,8 @@ int pass_run_pipeline(Graph *g, const char *pipeline, const PassContext *ctx,
 		const PassInfo *p = pass_find(s[i].name);
 		PassOptions o = {ctx, s[i].args};
 		if (po->print_before && listed(po->print_before, p->name)) {
-			snprintf(heading, sizeof heading, "quantc IR before pass %d %s", i + 1, p->name);
+			snprintf(heading, sizeof heading, "quantc IR before pass %d %s", i + 1,
+			         p->name);
 			print_to(stderr, g, heading, po, NULL, NULL, d);
 		}
 		double t0 = now();

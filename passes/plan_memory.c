@@ -27,10 +27,12 @@ static void too_large(const Graph *g, const PassOptions *o, int v, int64_t off, 
 	                      o->ctx->max_memory < IR_MAX_ARENA_BYTES;
 	char b[96];
 
-	diag_error(d, g->vals[v].loc, "plan-memory: '%s' (%s%s, %lld bytes) does not fit in "
+	diag_error(d, g->vals[v].loc,
+	           "plan-memory: '%s' (%s%s, %lld bytes) does not fit in "
 	           "%s of %lld bytes: it would end at byte %lld of the arena (docs/limits.md)",
 	           g->vals[v].name, ir_dtype_name(g->vals[v].dt),
-	           ir_shape_str(&g->vals[v].shape, b, sizeof b), (long long)ir_value_bytes(&g->vals[v]),
+	           ir_shape_str(&g->vals[v].shape, b, sizeof b),
+	           (long long)ir_value_bytes(&g->vals[v]),
 	           by_option ? "--max-memory" : "the largest arena", (long long)limit,
 	           (long long)(off + size));
 	diag_note(d, loc_file(g->file), "at least %lld bytes of tensors are live at the same time",
@@ -76,7 +78,8 @@ int pass_plan_memory(Graph *g, const PassOptions *o, Diag *d)
 
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST && !g->vals[v].has_type) {
-			diag_error(d, g->vals[v].loc, "plan-memory: '%s' has no type (run infer-shapes first)",
+			diag_error(d, g->vals[v].loc,
+			           "plan-memory: '%s' has no type (run infer-shapes first)",
 			           g->vals[v].name);
 			return -1;
 		}

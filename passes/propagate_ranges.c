@@ -134,20 +134,23 @@ void pass_range_max_window(const ConvGeo *cg, const Box *x, Box *y)
 			for (int64_t oy = 0; oy < OH; oy++)
 				for (int64_t ox = 0; ox < OW; ox++) {
 					double lo = -INFINITY, hi = -INFINITY;
-					int64_t y0 = oy * cg->sh - cg->pt, x0 = ox * cg->sw - cg->pl, ky0, ky1,
-						kx0, kx1;
+					int64_t y0 = oy * cg->sh - cg->pt,
+					        x0 = ox * cg->sw - cg->pl, ky0, ky1, kx0, kx1;
 					ir_tap_range(H, cg->KH, cg->dh, y0, &ky0, &ky1);
 					ir_tap_range(W, cg->KW, cg->dw, x0, &kx0, &kx1);
 					for (int64_t ky = ky0; ky < ky1; ky++)
 						for (int64_t kx = kx0; kx < kx1; kx++) {
-							int64_t xi = ((b * C + ch) * H + y0 + ky * cg->dh) * W + x0 +
-							             kx * cg->dw;
+							int64_t xi = ((b * C + ch) * H + y0 +
+							              ky * cg->dh) *
+							                     W +
+							             x0 + kx * cg->dw;
 							lo = fmax(lo, box_lo(x, xi));
 							hi = fmax(hi, box_hi(x, xi));
 						}
 					int64_t yi = ((b * C + ch) * OH + oy) * OW + ox;
 					if (ky0 == ky1 || kx0 == kx1)
-						lo = hi = 0; /* no tap in bounds: the kernels give 0 */
+						lo = hi =
+						        0; /* no tap in bounds: the kernels give 0 */
 					box_put(y, yi, lo, hi);
 				}
 }
@@ -229,13 +232,16 @@ static int check_float(Graph *g, Diag *d)
 	for (int v = 0; v < g->nval; v++) {
 		const Value *val = &g->vals[v];
 		if (!val->has_type) {
-			diag_error(d, val->loc, "propagate-ranges: '%s' has no type (run infer-shapes first)",
+			diag_error(d, val->loc,
+			           "propagate-ranges: '%s' has no type (run infer-shapes first)",
 			           val->name);
 			return -1;
 		}
 		if (val->dt != DT_F32) {
-			diag_error(d, val->loc, "propagate-ranges: '%s' is %s: the analysis runs on the "
-			           "float graph, before quantize", val->name, ir_dtype_name(val->dt));
+			diag_error(d, val->loc,
+			           "propagate-ranges: '%s' is %s: the analysis runs on the "
+			           "float graph, before quantize",
+			           val->name, ir_dtype_name(val->dt));
 			return -1;
 		}
 	}

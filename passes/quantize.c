@@ -186,13 +186,17 @@ static int convert(QuantCtx *q, int v, DType dt, Loc at)
 		return *c;
 	const QParams pin = g->vals[v].dt == DT_F32 ? g->vals[v].q : (QParams){0};
 	if (pin.present && dt != DT_I8 && dt != DT_F32) {
-		diag_error(q->d, g->vals[v].loc, "quantize: '%s' is pinned to int8 parameters but "
-		           "read by a layer computing in %s", g->vals[v].name, ir_dtype_name(dt));
+		diag_error(q->d, g->vals[v].loc,
+		           "quantize: '%s' is pinned to int8 parameters but "
+		           "read by a layer computing in %s",
+		           g->vals[v].name, ir_dtype_name(dt));
 		return -1;
 	}
 	if (dt != DT_F32 && !pin.present && value_range(&g->vals[v], &lo, &hi)) {
-		diag_error(q->d, g->vals[v].loc, "quantize: '%s' has no range to quantize it to %s "
-		           "with: run calibrate first", g->vals[v].name, ir_dtype_name(dt));
+		diag_error(q->d, g->vals[v].loc,
+		           "quantize: '%s' has no range to quantize it to %s "
+		           "with: run calibrate first",
+		           g->vals[v].name, ir_dtype_name(dt));
 		note_no_range(g, v, q->d);
 		return -1;
 	}
@@ -236,7 +240,8 @@ static int quantize_const(QuantCtx *q, int v, DType dt, Loc at)
 		return q->conv[v * 3 + slot(dt)];
 	for (int64_t i = 0; i < cnt; i++) {
 		if (!isfinite(src[i])) {
-			diag_error(q->d, g->vals[v].loc, "quantize: constant '%s' holds a non-finite value",
+			diag_error(q->d, g->vals[v].loc,
+			           "quantize: constant '%s' holds a non-finite value",
 			           g->vals[v].name);
 			return -1;
 		}
@@ -292,8 +297,8 @@ int pass_result_qparams(QuantCtx *q, Node *n, DType dt)
 	if (y->q.present) /* a pin (checked by quantize_result) */
 		ir_set_qparams(q->g, n->out, y->q.scale[0], y->q.zp);
 	else if (pass_act_range(y, &lo, &hi)) {
-		diag_error(q->d, y->loc, "quantize: '%s' has no observed range: run calibrate first",
-		           y->name);
+		diag_error(q->d, y->loc,
+		           "quantize: '%s' has no observed range: run calibrate first", y->name);
 		return -1;
 	} else {
 		ir_choose_qparams(lo, hi, dt, &s, &zp);
@@ -331,24 +336,30 @@ static int quantize_result(QuantCtx *q, Node *n, DType dt)
 	if (dt == DT_F32)
 		return 0; /* float weights and bias stay as they are */
 	if (pin.present && (dt != DT_I8 || pin.n != 1)) {
-		diag_error(q->d, y->loc, "quantize: '%s' is pinned to int8 per-tensor parameters but "
-		           "computes in %s", y->name, ir_dtype_name(dt));
+		diag_error(q->d, y->loc,
+		           "quantize: '%s' is pinned to int8 per-tensor parameters but "
+		           "computes in %s",
+		           y->name, ir_dtype_name(dt));
 		return -1;
 	}
 	if (ir_ops[n->op].flags & OPF_KEEPQ) {
 		if (pin.present && (pin.zp != x->q.zp || pin.scale[0] != x->q.scale[0])) {
-			diag_error(q->d, n->loc, "quantize: %s keeps its input's parameters (scale %g, "
-			           "zero point %d) but its result '%s' is pinned to scale %g, zero point %d",
-			           ir_ops[n->op].name, (double)x->q.scale[0], (int)x->q.zp, y->name,
-			           (double)pin.scale[0], (int)pin.zp);
+			diag_error(
+			        q->d, n->loc,
+			        "quantize: %s keeps its input's parameters (scale %g, "
+			        "zero point %d) but its result '%s' is pinned to scale %g, zero point %d",
+			        ir_ops[n->op].name, (double)x->q.scale[0], (int)x->q.zp, y->name,
+			        (double)pin.scale[0], (int)pin.zp);
 			return -1;
 		}
 		ir_set_qparams(g, n->out, x->q.scale[0], x->q.zp);
 		return r->quantize(q, n, dt);
 	}
 	if (r->own_qparams && pin.present) {
-		diag_error(q->d, n->loc, "quantize: %s chooses its own result parameters; the pin "
-		           "on '%s' is not supported", ir_ops[n->op].name, y->name);
+		diag_error(q->d, n->loc,
+		           "quantize: %s chooses its own result parameters; the pin "
+		           "on '%s' is not supported",
+		           ir_ops[n->op].name, y->name);
 		return -1;
 	}
 	if (!(ir_ops[n->op].precs & dtype_prec(dt)))
@@ -400,10 +411,14 @@ static int check_finite_consts(const Graph *g, const Precision *prec, Diag *d)
 			if (!nbad)
 				continue;
 			float v = ((const float *)c->data)[first];
-			diag_error(d, c->loc, "quantize: constant '%s' holds %s at element %s (%lld "
+			diag_error(d, c->loc,
+			           "quantize: constant '%s' holds %s at element %s (%lld "
 			           "non-finite value%s): '%s' (%s) computes in %s, and a NaN or an "
-			           "infinity has no quantized form", c->name,
-			           isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf",
+			           "infinity has no quantized form",
+			           c->name,
+			           isnan(v) ? "NaN"
+			           : v > 0  ? "+inf"
+			                    : "-inf",
 			           index_str(&c->shape, first, b1, sizeof b1), (long long)nbad,
 			           nbad == 1 ? "" : "s", g->vals[n->out].name, ir_ops[n->op].name,
 			           prec[i] == PREC_INT16 ? "int16" : "int8");
@@ -432,17 +447,21 @@ static int quantize_inputs(QuantCtx *q, const Precision *prec, Precision global)
 			continue;
 		if (val->q.present) {
 			if (dt != DT_I8 || val->q.n != 1) {
-				diag_error(q->d, val->loc, "quantize: input '%s' is pinned to int8 "
-				           "per-tensor parameters but read by a layer computing in %s",
-				           val->name, ir_dtype_name(dt));
+				diag_error(
+				        q->d, val->loc,
+				        "quantize: input '%s' is pinned to int8 "
+				        "per-tensor parameters but read by a layer computing in %s",
+				        val->name, ir_dtype_name(dt));
 				return -1;
 			}
 			val->dt = dt;
 			continue;
 		}
 		if (pass_act_range(val, &lo, &hi)) {
-			diag_error(q->d, val->loc, "quantize: input '%s' has no range: calibrate it "
-			           "(--calib) or declare one (range [lo, hi])", val->name);
+			diag_error(q->d, val->loc,
+			           "quantize: input '%s' has no range: calibrate it "
+			           "(--calib) or declare one (range [lo, hi])",
+			           val->name);
 			return -1;
 		}
 		ir_choose_qparams(lo, hi, dt, &s, &zp);
@@ -518,9 +537,11 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 		const Node *n = &g->nodes[i];
 		if (n->op != OP_NONE && prec[i] != PREC_F32 &&
 		    !(ir_ops[n->op].precs & (PR_I8 | PR_I16))) {
-			diag_error(d, n->loc, "quantize: op %s ('%s') has no %s kernel; give the "
-			           "layer precision: f32 in the config", ir_ops[n->op].name,
-			           g->vals[n->out].name, prec[i] == PREC_INT16 ? "int16" : "int8");
+			diag_error(d, n->loc,
+			           "quantize: op %s ('%s') has no %s kernel; give the "
+			           "layer precision: f32 in the config",
+			           ir_ops[n->op].name, g->vals[n->out].name,
+			           prec[i] == PREC_INT16 ? "int16" : "int8");
 			free(prec);
 			return -1;
 		}
@@ -528,14 +549,19 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	if (!any && (global == PREC_F32 || g->nnode > 0)) {
 		free(prec);
 		if (pass_drop_pins(g))
-			diag_note(d, loc_file(g->file), "the model's quantization parameters "
-			          "(QuantizeLinear/DequantizeLinear or q(...)) are ignored: it computes in f32");
+			diag_note(
+			        d, loc_file(g->file),
+			        "the model's quantization parameters "
+			        "(QuantizeLinear/DequantizeLinear or q(...)) are ignored: it computes in f32");
 		return 0; /* nothing computes in integers */
 	}
 	for (int v = 0; v < g->nval; v++)
-		if (g->vals[v].kind != VK_CONST && (!g->vals[v].has_type || g->vals[v].dt != DT_F32)) {
-			diag_error(d, g->vals[v].loc, "quantize: '%s' is not an f32 value (run infer-shapes "
-			           "on a float graph first)", g->vals[v].name);
+		if (g->vals[v].kind != VK_CONST &&
+		    (!g->vals[v].has_type || g->vals[v].dt != DT_F32)) {
+			diag_error(d, g->vals[v].loc,
+			           "quantize: '%s' is not an f32 value (run infer-shapes "
+			           "on a float graph first)",
+			           g->vals[v].name);
 			goto out;
 		}
 	q.uses = ir_xmalloc((size_t)(g->nval ? g->nval : 1) * sizeof *q.uses);
@@ -543,7 +569,8 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	for (int i = 0; i < g->nval * 3; i++)
 		q.conv[i] = -1;
 	ir_count_uses(g, q.uses);
-	if (check_finite_consts(g, prec, d) || quantize_inputs(&q, prec, global) || rebuild(&q, prec))
+	if (check_finite_consts(g, prec, d) || quantize_inputs(&q, prec, global) ||
+	    rebuild(&q, prec))
 		goto out;
 	pass_drop_pins(g);
 	rc = 0;

@@ -15,10 +15,10 @@ void pass_no_note(const Graph *g, const Node *n, Diag *d)
 }
 
 const PassRules *const pass_rules[FAM_COUNT] = {
-	[FAM_WEIGHTED] = &pass_rules_weighted,
-	[FAM_ACTIVATION] = &pass_rules_activation,
-	[FAM_POOL] = &pass_rules_pool,
-	[FAM_SHAPE] = &pass_rules_shape,
-	[FAM_ELEMENTWISE] = &pass_rules_elementwise,
-	[FAM_CONVERT] = &pass_rules_convert,
+        [FAM_WEIGHTED] = &pass_rules_weighted,
+        [FAM_ACTIVATION] = &pass_rules_activation,
+        [FAM_POOL] = &pass_rules_pool,
+        [FAM_SHAPE] = &pass_rules_shape,
+        [FAM_ELEMENTWISE] = &pass_rules_elementwise,
+        [FAM_CONVERT] = &pass_rules_convert,
 };

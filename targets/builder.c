@@ -119,8 +119,8 @@ int tgt_tile_pixels(int64_t P, int max)
 	return best;
 }
 
-void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
-                        LLVMValueRef *mult, LLVMValueRef *shift, LLVMValueRef *fm)
+void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag, LLVMValueRef *mult,
+                        LLVMValueRef *shift, LLVMValueRef *fm)
 {
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];
@@ -136,8 +136,8 @@ void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
 		const Value *x = &g->vals[nd->in[0]], *y = &g->vals[nd->out];
 		const QParams *qw = &g->vals[nd->in[1]].q;
 		for (int64_t i = 0; i < oc; i++) {
-			float f = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
-			                                y->q.scale[0]);
+			float f = ir_requant_float_mult(
+			        x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i], y->q.scale[0]);
 			memcpy(&m[i], &f, sizeof f);
 		}
 	}
@@ -147,7 +147,10 @@ void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
 			for (int b = 0; b < 4; b++)
 				buf[4 * i + b] = (unsigned char)((uint32_t)v[i] >> (8 * b));
 		snprintf(name, sizeof name, "%s.%s%s%d", c->name,
-		         g->requant_float ? "fm" : pass ? "sh" : "m", tag, n);
+		         g->requant_float ? "fm"
+		         : pass           ? "sh"
+		                          : "m",
+		         tag, n);
 		LLVMValueRef gv = tgt_const_bytes(c, name, buf, (size_t)len * 4);
 		*(g->requant_float ? fm : pass ? shift : mult) = gv;
 	}
@@ -273,16 +276,18 @@ void tgt_copy(Cg *c, LLVMValueRef dst, unsigned dalign, LLVMValueRef src, unsign
 	}
 	call = LLVMBuildCall2(c->b, ft, fn, args, 3, "");
 	/* not a builtin: stays a call to this very symbol */
-	LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-	                         LLVMCreateEnumAttribute(c->ctx,
-	                                                 LLVMGetEnumAttributeKindForName("nobuiltin", 9), 0));
+	LLVMAddCallSiteAttribute(
+	        call, LLVMAttributeFunctionIndex,
+	        LLVMCreateEnumAttribute(c->ctx, LLVMGetEnumAttributeKindForName("nobuiltin", 9),
+	                                0));
 }
 
 LLVMTypeRef tgt_type(Cg *c, DType dt)
 {
 	switch (dt) {
 	case DT_F32: return c->tf32;
-	case DT_I8: case DT_U8: return c->ti8;
+	case DT_I8:
+	case DT_U8: return c->ti8;
 	case DT_I16: return c->ti16;
 	case DT_I32: return c->ti32;
 	case DT_I64: return c->ti64;
@@ -349,8 +354,18 @@ static void put_le(unsigned char *dst, const void *src, DType dt, int64_t n)
 
 		switch (sz) {
 		case 1: v = s[0]; break;
-		case 2: { uint16_t t; memcpy(&t, s, 2); v = t; break; }
-		case 4: { uint32_t t; memcpy(&t, s, 4); v = t; break; }
+		case 2: {
+			uint16_t t;
+			memcpy(&t, s, 2);
+			v = t;
+			break;
+		}
+		case 4: {
+			uint32_t t;
+			memcpy(&t, s, 4);
+			v = t;
+			break;
+		}
 		case 8: memcpy(&v, s, 8); break;
 		}
 		for (int k = 0; k < sz; k++)
@@ -369,7 +384,8 @@ LLVMValueRef tgt_const_value(Cg *c, int v, const int64_t *perm, const char *tag,
 
 	if (perm) {
 		for (int64_t i = 0; i < cnt; i++)
-			put_le(buf + i * sz, (const unsigned char *)val->data + perm[i] * sz, val->dt, 1);
+			put_le(buf + i * sz, (const unsigned char *)val->data + perm[i] * sz,
+			       val->dt, 1);
 	} else
 		put_le(buf, val->data, val->dt, cnt);
 	snprintf(name, sizeof name, "%s.%s%d", c->name, tag, n);
@@ -377,4 +393,3 @@ LLVMValueRef tgt_const_value(Cg *c, int v, const int64_t *perm, const char *tag,
 	free(buf);
 	return gv;
 }
-

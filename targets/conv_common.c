@@ -129,8 +129,12 @@ LLVMValueRef tgt_scratch_pool_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t
 	const ConvPool *pl = &g->pool;
 	LLVMValueRef py = LLVMBuildUDiv(b, p, tgt_cidx(c, pl->ow), "");
 	LLVMValueRef px = LLVMBuildURem(b, p, tgt_cidx(c, pl->ow), "");
-	LLVMValueRef cy = clamp_idx(c, tgt_mad(c, py, pl->sh, LLVMBuildAdd(b, ky, tgt_cidx(c, -pl->pt), "")), g->OH - 1);
-	LLVMValueRef cx = clamp_idx(c, tgt_mad(c, px, pl->sw, LLVMBuildAdd(b, kx, tgt_cidx(c, -pl->pl), "")), g->OW - 1);
+	LLVMValueRef cy = clamp_idx(
+	        c, tgt_mad(c, py, pl->sh, LLVMBuildAdd(b, ky, tgt_cidx(c, -pl->pt), "")),
+	        g->OH - 1);
+	LLVMValueRef cx = clamp_idx(
+	        c, tgt_mad(c, px, pl->sw, LLVMBuildAdd(b, kx, tgt_cidx(c, -pl->pl), "")),
+	        g->OW - 1);
 	LLVMValueRef row = tgt_mad(c, cy, g->sh * Wp, tgt_mad(c, cx, g->sw, NULL));
 	return tgt_mad(c, row, Cp, NULL);
 }
@@ -145,28 +149,36 @@ static void store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef 
 	LLVMValueRef v[16], idx[16];
 
 	for (int r = 0; r < s->L; r++)
-		v[r] = LLVMBuildLoad2(b, s->tv, tgt_gep(c, s->tv, s->st, tgt_mad(c, tgt_cidx(c, r), s->nblk, j)), "");
+		v[r] = LLVMBuildLoad2(
+		        b, s->tv, tgt_gep(c, s->tv, s->st, tgt_mad(c, tgt_cidx(c, r), s->nblk, j)),
+		        "");
 	if (s->transpose)
 		s->transpose(c, v, s->L);
 	else
 		tgt_transpose16(c, v);
 	for (int l = 0; l < s->L; l++)
 		idx[l] = tgt_c32(c, l);
-	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, s->P), p0, ""), c->ti32, "");
+	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, s->P), p0, ""),
+	                                   c->ti32, "");
 	/* the chunk's pixels: ch <= L of the transposed lanes */
 	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, s->ch), ""), left,
 	                       tgt_c32(c, s->ch), "");
 	LLVMValueRef one = LLVMBuildInsertElement(b, LLVMGetUndef(ti), left, tgt_c32(c, 0), "");
-	LLVMValueRef splat = LLVMBuildShuffleVector(b, one, LLVMGetUndef(ti), LLVMConstNull(ti), "");
-	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)s->L), splat, "");
+	LLVMValueRef splat = LLVMBuildShuffleVector(b, one, LLVMGetUndef(ti), LLVMConstNull(ti),
+	                                            "");
+	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)s->L),
+	                                   splat, "");
 	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), s->L, NULL);
 	for (int r = 0; r < s->L; r++) {
 		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
 		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, s->OC), "");
-		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)), "");
+		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)),
+		                                 "");
 		/* a channel past OC points nowhere useful: address channel 0 */
 		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
-		LLVMValueRef dst = tgt_gep(c, s->te, s->y, tgt_mad(c, LLVMBuildNSWAdd(b, s->nbase, row, ""), s->P, p0));
+		LLVMValueRef dst = tgt_gep(
+		        c, s->te, s->y,
+		        tgt_mad(c, LLVMBuildNSWAdd(b, s->nbase, row, ""), s->P, p0));
 		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, (int64_t)s->align), m};
 		LLVMBuildCall2(b, s->tms, s->mstore, args, 4, "");
 	}
@@ -184,7 +196,8 @@ void tgt_chunks(Cg *c, void *k, int nb, LLVMValueRef ob0, int64_t P, int64_t ch,
 	/* a tile wholly past the last pixel computes nothing that is stored
 	 * (its rows go to lanes the last chunk's masked store leaves out):
 	 * skip it; with a pool every pixel of it would cost a whole window */
-	tgt_if_open(c, &live, LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, np, p0), tgt_cidx(c, P), ""));
+	tgt_if_open(c, &live,
+	            LLVMBuildICmp(c->b, LLVMIntSLT, tgt_mad(c, t, np, p0), tgt_cidx(c, P), ""));
 	tile(c, k, nb, ob0, p0, t);
 	tgt_if_close(c, &live);
 	tgt_loop_close(c, &lt);
@@ -287,9 +300,10 @@ LLVMValueRef tgt_int8_open(Cg *c, int n, const Int8Open *o, Epilogue *e, Int8Con
 	tgt_int8_epilogue(c, n, e);
 	o->weights(c, k, n);
 	snprintf(btag, sizeof btag, "b%s", o->tag);
-	q->bias = tgt_fold_bias(c, nd, o->lanes, (o->fold_zx ? e->in_zp : 0) + o->fold_add, btag, n);
-	tgt_requant_tables(c, n, c->g->vals[nd->in[1]].shape.d[0], o->lanes, o->tag, &q->mult, &q->shift,
-	                   &q->fm);
+	q->bias = tgt_fold_bias(c, nd, o->lanes, (o->fold_zx ? e->in_zp : 0) + o->fold_add, btag,
+	                        n);
+	tgt_requant_tables(c, n, c->g->vals[nd->in[1]].shape.d[0], o->lanes, o->tag, &q->mult,
+	                   &q->shift, &q->fm);
 	return tgt_alloca_al(c, o->scratch_t, o->scratch_n, o->scratch_align);
 }
 
@@ -336,8 +350,8 @@ static void row_group(Cg *c, void *v, int nb, LLVMValueRef ob0)
 	tgt_chunks(c, r->k, nb, ob0, r->rs->P, r->rs->ch, r->np, r->tile, NULL, r->rs);
 }
 
-void tgt_conv_rows(Cg *c, LLVMValueRef fn, const ConvGeo *g, TgtFill fill, int64_t OCB, int nb, int64_t np,
-                   TgtTile tile, RowStore *rs, void *k)
+void tgt_conv_rows(Cg *c, LLVMValueRef fn, const ConvGeo *g, TgtFill fill, int64_t OCB, int nb,
+                   int64_t np, TgtTile tile, RowStore *rs, void *k)
 {
 	RowGroups r = {k, np, tile, rs};
 
@@ -355,12 +369,14 @@ void tgt_taps_dw(Cg *c, const DwTaps *t, int nb, LLVMValueRef ob0, const LLVMVal
 
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef wv = tgt_load_al(c, t->tw, tgt_gep(c, t->tw, t->w, tgt_mad(c, ob, g->KH * g->KW, tap)),
-		                              t->walign);
+		LLVMValueRef wv = tgt_load_al(
+		        c, t->tw, tgt_gep(c, t->tw, t->w, tgt_mad(c, ob, g->KH * g->KW, tap)),
+		        t->walign);
 		LLVMValueRef coff = tgt_mad(c, ob, t->lanes, toff);
 		for (int i = 0; i < np; i++) {
 			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
-			mac(c, k, i, j, tgt_load_al(c, t->tx, tgt_gep(c, c->ti8, t->s, off), 1), wv);
+			mac(c, k, i, j, tgt_load_al(c, t->tx, tgt_gep(c, c->ti8, t->s, off), 1),
+			    wv);
 		}
 	}
 	tgt_taps_close(c, &tp);

@@ -145,8 +145,10 @@ int tgt_check_name(const char *name, int given, Loc loc, Diag *d)
 			return -1;
 		}
 	if (name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z'))) {
-		diag_error(d, loc, "model name '%s' is reserved in C (it begins with "
-		           "__ or _ and a capital letter)%s", name, hint);
+		diag_error(d, loc,
+		           "model name '%s' is reserved in C (it begins with "
+		           "__ or _ and a capital letter)%s",
+		           name, hint);
 		return -1;
 	}
 	/* the runtime's names are qrt_* and its macros QRT_*; NAME_model,
@@ -155,11 +157,15 @@ int tgt_check_name(const char *name, int given, Loc loc, Diag *d)
 		up[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
 	if (strncmp(up, "QRT", 3) == 0 && (up[3] == 0 || up[3] == '_')) {
 		if (strcmp(name, "qrt") == 0)
-			diag_error(d, loc, "model name 'qrt' is reserved for the quantc runtime: "
-			           "its qrt_model would be the runtime's type qrt_model%s", hint);
+			diag_error(d, loc,
+			           "model name 'qrt' is reserved for the quantc runtime: "
+			           "its qrt_model would be the runtime's type qrt_model%s",
+			           hint);
 		else
-			diag_error(d, loc, "model name '%s' is reserved for the quantc runtime: "
-			           "the names qrt, qrt_* and QRT_* are the runtime's%s", name, hint);
+			diag_error(d, loc,
+			           "model name '%s' is reserved for the quantc runtime: "
+			           "the names qrt, qrt_* and QRT_* are the runtime's%s",
+			           name, hint);
 		return -1;
 	}
 	return 0;
@@ -185,8 +191,10 @@ int tgt_check_output(const char *obj, unsigned emit, Diag *d)
 	char *h = derive(obj, ".h");
 	for (const char *const *r = runtime_headers; *r; r++)
 		if (strcasecmp(file_name(h), *r) == 0) {
-			diag_error(d, loc_none(), "cannot write '%s': the header would shadow the "
-			           "runtime's %s, which it includes (choose another -o)", h, *r);
+			diag_error(d, loc_none(),
+			           "cannot write '%s': the header would shadow the "
+			           "runtime's %s, which it includes (choose another -o)",
+			           h, *r);
 			free(h);
 			return -1;
 		}
@@ -196,7 +204,8 @@ int tgt_check_output(const char *obj, unsigned emit, Diag *d)
 
 static int check_options(const Graph *g, const TgtOptions *o, const char *name, Diag *d)
 {
-	if (tgt_check_name(name, o->name != NULL, loc_none(), d) || tgt_check_output(o->out_obj, o->emit, d))
+	if (tgt_check_name(name, o->name != NULL, loc_none(), d) ||
+	    tgt_check_output(o->out_obj, o->emit, d))
 		return 1;
 	if (o->opt_level < 0 || o->opt_level > 3) {
 		diag_error(d, loc_none(), "optimization level %d is not 0..3", o->opt_level);

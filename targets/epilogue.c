@@ -27,15 +27,17 @@ static LLVMTypeRef like(LLVMValueRef v, LLVMTypeRef t)
 {
 	LLVMTypeRef vt = LLVMTypeOf(v);
 
-	return LLVMGetTypeKind(vt) == LLVMVectorTypeKind ? LLVMVectorType(t, LLVMGetVectorSize(vt)) : t;
+	return LLVMGetTypeKind(vt) == LLVMVectorTypeKind ? LLVMVectorType(t, LLVMGetVectorSize(vt))
+	                                                 : t;
 }
 
 /* Constant k of type t, splat like v. */
 static LLVMValueRef kof(LLVMValueRef v, LLVMTypeRef t, long long k)
 {
 	LLVMTypeRef lt = like(v, t);
-	LLVMValueRef s = LLVMGetTypeKind(t) == LLVMFloatTypeKind ? LLVMConstReal(t, (double)k)
-	                                                          : LLVMConstInt(t, (unsigned long long)k, 1);
+	LLVMValueRef s = LLVMGetTypeKind(t) == LLVMFloatTypeKind
+	                         ? LLVMConstReal(t, (double)k)
+	                         : LLVMConstInt(t, (unsigned long long)k, 1);
 
 	if (lt == t)
 		return s;
@@ -78,17 +80,19 @@ LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRe
 	 * n = ab + 1 - 2^30 is negative, so it rounds up, and ceil(n / 2^31) =
 	 * floor((n + 2^31 - 1) / 2^31) = floor((ab + 2^30) / 2^31).  One add
 	 * and an arithmetic shift, no compare, select or division fix-up. */
-	q = LLVMBuildAShr(b, LLVMBuildAdd(b, ab, kof(acc, c->ti64, 1 << 30), ""), kof(acc, c->ti64, 31), "");
+	q = LLVMBuildAShr(b, LLVMBuildAdd(b, ab, kof(acc, c->ti64, 1 << 30), ""),
+	                  kof(acc, c->ti64, 31), "");
 	q = LLVMBuildTrunc(b, q, t32, "");
 
 	/* RoundingDivideByPOT; the mask is built in i64 because right may be 31 */
-	mask = LLVMBuildSub(b, LLVMBuildShl(b, kof(acc, c->ti64, 1),
-	                                    LLVMBuildZExt(b, right, t64, ""), ""),
-	                    kof(acc, c->ti64, 1), "");
+	mask = LLVMBuildSub(
+	        b, LLVMBuildShl(b, kof(acc, c->ti64, 1), LLVMBuildZExt(b, right, t64, ""), ""),
+	        kof(acc, c->ti64, 1), "");
 	mask = LLVMBuildTrunc(b, mask, t32, "");
 	rem = LLVMBuildAnd(b, q, mask, "");
 	thr = LLVMBuildAdd(b, LLVMBuildAShr(b, mask, kof(acc, c->ti32, 1), ""),
-	                   LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLT, q, zero, ""), t32, ""), "");
+	                   LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLT, q, zero, ""), t32, ""),
+	                   "");
 	r = LLVMBuildAdd(b, LLVMBuildAShr(b, q, right, ""),
 	                 LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSGT, rem, thr, ""), t32, ""), "");
 
@@ -113,7 +117,8 @@ LLVMValueRef tgt_requant_float(Cg *c, LLVMValueRef acc, LLVMValueRef m, const Re
 	v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, v, lo, ""), v, lo, "");
 	v = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, v, hi, ""), v, hi, "");
 	v = LLVMBuildFSub(b, LLVMBuildFAdd(b, v, magic, ""), magic, "");
-	return LLVMBuildAdd(b, LLVMBuildFPToSI(b, v, like(acc, c->ti32), ""), kof(acc, c->ti32, rq->zp), "");
+	return LLVMBuildAdd(b, LLVMBuildFPToSI(b, v, like(acc, c->ti32), ""),
+	                    kof(acc, c->ti32, rq->zp), "");
 }
 
 LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act)
@@ -124,7 +129,8 @@ LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act)
 		return acc;
 	acc = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, acc, zero, ""), zero, acc, "");
 	if (act == ACT_RELU6)
-		acc = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOGT, acc, six, ""), six, acc, "");
+		acc = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOGT, acc, six, ""), six,
+		                      acc, "");
 	return acc;
 }
 
@@ -173,8 +179,9 @@ static LLVMValueRef requant64(Cg *c, LLVMValueRef acc, LLVMValueRef rm, LLVMValu
 		/* total <= 0: saturate, then an exact left shift of at most 15 */
 		LLVMValueRef k = smax(c, LLVMBuildNeg(b, t, ""), LLVMConstInt(c->ti64, 0, 0));
 		LLVMValueRef rn = LLVMBuildShl(b, smax(c, smin(c, p, i32max), i32min), k, "");
-		r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, t, LLVMConstInt(c->ti64, 0, 0), ""),
-		                    rp, rn, "");
+		r = LLVMBuildSelect(
+		        b, LLVMBuildICmp(b, LLVMIntSGT, t, LLVMConstInt(c->ti64, 0, 0), ""), rp, rn,
+		        "");
 	}
 	r = smax(c, smin(c, r, i32max), i32min);
 	r = LLVMBuildAdd(b, LLVMBuildTrunc(b, r, c->ti32, ""), tgt_c32(c, e->rq.zp), "");
@@ -218,7 +225,9 @@ int tgt_epilogue_init(Cg *c, int n, Epilogue *e)
 			if (mult[i] < 0)
 				ICE("negative multiplier %d", (int)mult[i]);
 			/* as ir_mbqm64: the multiplier rounded to 16 bits */
-			mult[i] = mult[i] < 0x7FFF0000 ? (int32_t)(((int64_t)mult[i] + (1 << 15)) >> 16) : 0x7FFF;
+			mult[i] = mult[i] < 0x7FFF0000
+			                  ? (int32_t)(((int64_t)mult[i] + (1 << 15)) >> 16)
+			                  : 0x7FFF;
 			sh32[i] = 15 - shift[i];
 			if (sh32[i] <= 0)
 				e->all_right = 0;
@@ -229,8 +238,8 @@ int tgt_epilogue_init(Cg *c, int n, Epilogue *e)
 		int32_t *bits = ir_xmalloc((size_t)oc * sizeof *bits);
 		const QParams *qw = &g->vals[nd->in[1]].q;
 		for (int64_t i = 0; i < oc; i++) {
-			float m = ir_requant_float_mult(x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i],
-			                                y->q.scale[0]);
+			float m = ir_requant_float_mult(
+			        x->q.scale[0], qw->scale[qw->n == 1 ? 0 : i], y->q.scale[0]);
 			memcpy(&bits[i], &m, sizeof m);
 		}
 		snprintf(name, sizeof name, "%s.fmult%d", c->name, n);
@@ -260,7 +269,8 @@ LLVMValueRef tgt_mac(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueRef x,
 	if (!e->quant)
 		return LLVMBuildFAdd(c->b, acc, LLVMBuildFMul(c->b, x, w, ""), "");
 	/* no nsw: the accumulation wraps */
-	return LLVMBuildAdd(c->b, acc, LLVMBuildMul(c->b, x, LLVMBuildSExt(c->b, w, e->tacc, ""), ""), "");
+	return LLVMBuildAdd(c->b, acc,
+	                    LLVMBuildMul(c->b, x, LLVMBuildSExt(c->b, w, e->tacc, ""), ""), "");
 }
 
 LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueRef oc)
@@ -278,4 +288,3 @@ LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueR
 	r = e->acc64 ? requant64(c, acc, mult, shift, e) : tgt_requant(c, acc, mult, shift, &e->rq);
 	return LLVMBuildTrunc(c->b, r, e->tout, "");
 }
-

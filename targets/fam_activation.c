@@ -54,12 +54,11 @@ static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
 		return sel_gt(c, t, hi, hi, t);
 	case OP_LEAKY_RELU:
 		return sel_lt(c, x, zero, LLVMBuildFMul(b, f32c(c, a->alpha), x, ""), x);
-	case OP_SIGMOID:
-		return call_f32(c, "qrt_sigmoidf", x);
-	case OP_TANH:
-		return call_f32(c, "qrt_tanhf", x);
+	case OP_SIGMOID: return call_f32(c, "qrt_sigmoidf", x);
+	case OP_TANH: return call_f32(c, "qrt_tanhf", x);
 	case OP_HARD_SIGMOID:
-		t = LLVMBuildFAdd(b, LLVMBuildFMul(b, f32c(c, a->alpha), x, ""), f32c(c, a->beta), "");
+		t = LLVMBuildFAdd(b, LLVMBuildFMul(b, f32c(c, a->alpha), x, ""), f32c(c, a->beta),
+		                  "");
 		t = sel_lt(c, t, zero, zero, t);
 		return sel_gt(c, t, one, one, t);
 	case OP_HARD_SWISH:
@@ -68,8 +67,7 @@ static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
 		t = sel_lt(c, t, zero, zero, t);
 		t = sel_gt(c, t, hi, hi, t);
 		return LLVMBuildFDiv(b, LLVMBuildFMul(b, x, t, ""), hi, "");
-	default:
-		ICE("activation rules: %s is not element-wise", ir_ops[nd->op].name);
+	default: ICE("activation rules: %s is not element-wise", ir_ops[nd->op].name);
 	}
 }
 
@@ -81,8 +79,10 @@ static LLVMValueRef elem_clip_int(Cg *c, const Node *nd, const Value *xv, LLVMVa
 
 	ir_clip_bounds(&nd->a, xv->dt, xv->q.scale[0], xv->q.zp, &lo, &hi);
 	LLVMValueRef v = LLVMBuildSExt(b, x, c->ti32, "");
-	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, v, tgt_c32(c, lo), ""), tgt_c32(c, lo), v, "");
-	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, tgt_c32(c, hi), ""), tgt_c32(c, hi), v, "");
+	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, v, tgt_c32(c, lo), ""), tgt_c32(c, lo),
+	                    v, "");
+	v = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, tgt_c32(c, hi), ""), tgt_c32(c, hi),
+	                    v, "");
 	return LLVMBuildTrunc(b, v, LLVMTypeOf(x), "");
 }
 
@@ -132,8 +132,8 @@ static LLVMValueRef row_max(Cg *c, LLVMTypeRef t, LLVMValueRef x, LLVMValueRef b
 	return LLVMBuildLoad2(c->b, t, slot, "");
 }
 
-static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef base,
-                            int64_t len, int64_t inner)
+static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef base, int64_t len,
+                            int64_t inner)
 {
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef m = row_max(c, c->tf32, x, base, len, inner, 1);
@@ -143,7 +143,8 @@ static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef 
 	LLVMBuildStore(b, f32c(c, 0.0f), sum);
 	LLVMValueRef k = tgt_upto(c, &l1, len);
 	LLVMValueRef at = tgt_mad(c, k, inner, base);
-	LLVMValueRef e = call_f32(c, "qrt_expf", LLVMBuildFSub(b, tgt_load(c, c->tf32, x, at), m, ""));
+	LLVMValueRef e = call_f32(c, "qrt_expf",
+	                          LLVMBuildFSub(b, tgt_load(c, c->tf32, x, at), m, ""));
 	tgt_store(c, e, y, at);
 	LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, c->tf32, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);
@@ -250,12 +251,14 @@ static void lower_abs(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		int32_t mult;
 		int shift;
 		Requant rq;
-		ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0], &mult, &shift);
+		ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0], &mult,
+		                       &shift);
 		rq.has_left = shift > 0;
 		rq.zp = yv->q.zp;
 		rq.lo = ir_qmin(yv->dt);
 		rq.hi = ir_qmax(yv->dt);
-		LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, tgt_type(c, xv->dt), x, i), c->ti32, "");
+		LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, tgt_type(c, xv->dt), x, i), c->ti32,
+		                               "");
 		v = LLVMBuildSub(b, v, tgt_c32(c, xv->q.zp), "");
 		LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, v, tgt_c32(c, 0), "");
 		v = LLVMBuildSelect(b, neg, LLVMBuildSub(b, tgt_c32(c, 0), v, ""), v, "");
@@ -304,6 +307,6 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 }
 
 const TgtRules tgt_rules_activation = {
-	.check = check,
-	.lower = lower,
+        .check = check,
+        .lower = lower,
 };

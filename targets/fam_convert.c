@@ -19,12 +19,16 @@ static void lower_convert(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	Loop l;
 
 	if (nd->op == OP_DEQUANTIZE) {
-		tgt_call_edge(c, xv->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16", x, y, xv);
+		tgt_call_edge(c, xv->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16", x, y,
+		              xv);
 		return;
 	}
 	if (xv->dt == DT_F32) {
-		tgt_call_edge(c, yv->dt == DT_I16 ? "qrt_quantize_s16" : g->requant_float
-		              ? "qrt_quantize_s8_even" : "qrt_quantize_s8", x, y, yv);
+		tgt_call_edge(c,
+		              yv->dt == DT_I16   ? "qrt_quantize_s16"
+		              : g->requant_float ? "qrt_quantize_s8_even"
+		                                 : "qrt_quantize_s8",
+		              x, y, yv);
 		return;
 	}
 	ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0], &mult, &shift);
@@ -50,16 +54,19 @@ static int check(Cg *c, const Node *nd)
 	switch (nd->op) {
 	case OP_QUANTIZE:
 		if (!tgt_is_int_q(y) || !(x->dt == DT_F32 || tgt_is_int_q(x)))
-			return tgt_bad_types(c, nd, "this conversion (expected f32, i8 or i16 into i8 or i16, "
-			                     "quantized per tensor)");
+			return tgt_bad_types(
+			        c, nd,
+			        "this conversion (expected f32, i8 or i16 into i8 or i16, "
+			        "quantized per tensor)");
 		return 0;
 	case OP_DEQUANTIZE:
 		if (!tgt_is_int_q(x) || y->dt != DT_F32)
-			return tgt_bad_types(c, nd, "this conversion (expected i8 or i16 quantized per tensor "
-			                     "into f32)");
+			return tgt_bad_types(
+			        c, nd,
+			        "this conversion (expected i8 or i16 quantized per tensor "
+			        "into f32)");
 		return 0;
-	default:
-		ICE("convert rules: %s", ir_ops[nd->op].name);
+	default: ICE("convert rules: %s", ir_ops[nd->op].name);
 	}
 }
 
@@ -69,6 +76,6 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 }
 
 const TgtRules tgt_rules_convert = {
-	.check = check,
-	.lower = lower,
+        .check = check,
+        .lower = lower,
 };

@@ -18,8 +18,8 @@ static LLVMValueRef opnd_ptr(LLVMValueRef fn, int k)
 }
 
 /* mbqm(v, mult, shift) + zp clamped to [lo, hi], as i32 (tgt_requant). */
-static LLVMValueRef rescale(Cg *c, LLVMValueRef v, int32_t mult, int shift, int32_t zp,
-                            int32_t lo, int32_t hi)
+static LLVMValueRef rescale(Cg *c, LLVMValueRef v, int32_t mult, int shift, int32_t zp, int32_t lo,
+                            int32_t hi)
 {
 	Requant rq = {shift > 0, zp, lo, hi};
 
@@ -103,8 +103,8 @@ static void lower_binary(Cg *c, int n, LLVMValueRef fn)
 
 static int same_params(const Value *x, const Value *y)
 {
-	return x->dt == y->dt && (y->dt == DT_F32 ||
-	       (x->q.zp == y->q.zp && x->q.scale[0] == y->q.scale[0]));
+	return x->dt == y->dt &&
+	       (y->dt == DT_F32 || (x->q.zp == y->q.zp && x->q.scale[0] == y->q.scale[0]));
 }
 
 /* Operand by operand: per outer index, its slab copied, or requantized
@@ -135,17 +135,19 @@ static void lower_concat(Cg *c, int n, LLVMValueRef fn)
 		LLVMValueRef yb = tgt_mad(c, o, ystep, tgt_cidx(c, off));
 		LLVMValueRef xb = tgt_mad(c, o, xstep, NULL);
 		if (same_params(xv, yv))
-			tgt_copy(c, tgt_gep(c, t, y, yb), (unsigned)es, tgt_gep(c, t, x, xb), (unsigned)es,
-			         xstep * es, 0);
+			tgt_copy(c, tgt_gep(c, t, y, yb), (unsigned)es, tgt_gep(c, t, x, xb),
+			         (unsigned)es, xstep * es, 0);
 		else {
 			int32_t mult;
 			int shift;
-			ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0], &mult, &shift);
+			ir_quantize_multiplier((double)xv->q.scale[0] / (double)yv->q.scale[0],
+			                       &mult, &shift);
 			LLVMValueRef j = tgt_upto(c, &lj, xstep);
-			LLVMValueRef v = centered(c, tgt_load(c, t, x, LLVMBuildNSWAdd(c->b, xb, j, "")),
-			                          xv->q.zp);
+			LLVMValueRef v = centered(
+			        c, tgt_load(c, t, x, LLVMBuildNSWAdd(c->b, xb, j, "")), xv->q.zp);
 			v = rescale(c, v, mult, shift, yv->q.zp, ir_qmin(yv->dt), ir_qmax(yv->dt));
-			tgt_store(c, LLVMBuildTrunc(c->b, v, t, ""), y, LLVMBuildNSWAdd(c->b, yb, j, ""));
+			tgt_store(c, LLVMBuildTrunc(c->b, v, t, ""), y,
+			          LLVMBuildNSWAdd(c->b, yb, j, ""));
 			tgt_loop_close(c, &lj);
 		}
 		tgt_loop_close(c, &lo);
@@ -215,8 +217,8 @@ static int check(Cg *c, const Node *nd)
 			return 1;
 	} else {
 		Shape s;
-		if (nd->nin != 2 || ir_broadcast_shape(&g->vals[nd->in[0]].shape,
-		                                       &g->vals[nd->in[1]].shape, &s) ||
+		if (nd->nin != 2 ||
+		    ir_broadcast_shape(&g->vals[nd->in[0]].shape, &g->vals[nd->in[1]].shape, &s) ||
 		    !ir_shape_eq(&s, &y->shape))
 			return bad(c, nd, "a result that is not the operands' broadcast shape");
 	}
@@ -241,7 +243,7 @@ static int check(Cg *c, const Node *nd)
 }
 
 const TgtRules tgt_rules_elementwise = {
-	.check = check,
-	.lower = lower,
-	.nary = 1,
+        .check = check,
+        .lower = lower,
+        .nary = 1,
 };

@@ -183,16 +183,21 @@ static void lower_avgpool(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMValueRef v = tgt_load(c, t, x, LLVMBuildNSWAdd(b, row, ix, ""));
 	LLVMValueRef a = LLVMBuildLoad2(b, tacc, acc, "");
 	/* no nsw on the integer sum: it wraps as the interpreter's */
-	a = f32 ? LLVMBuildFAdd(b, a, v, "") : LLVMBuildAdd(b, a, LLVMBuildSExt(b, v, c->ti32, ""), "");
+	a = f32 ? LLVMBuildFAdd(b, a, v, "")
+	        : LLVMBuildAdd(b, a, LLVMBuildSExt(b, v, c->ti32, ""), "");
 	LLVMBuildStore(b, a, acc);
-	LLVMBuildStore(b, LLVMBuildNSWAdd(b, LLVMBuildLoad2(b, c->tidx, cnt, ""), tgt_cidx(c, 1), ""), cnt);
+	LLVMBuildStore(b,
+	               LLVMBuildNSWAdd(b, LLVMBuildLoad2(b, c->tidx, cnt, ""), tgt_cidx(c, 1), ""),
+	               cnt);
 	tgt_if_close(c, &fx);
 	tgt_loop_close(c, &lkx);
 	tgt_if_close(c, &fy);
 	tgt_loop_close(c, &lky);
 	LLVMValueRef out = tgt_mad(c, nc, p.oh * p.ow, tgt_mad(c, oy, p.ow, ox));
-	tgt_store(c, average(c, &p, xv, LLVMBuildLoad2(b, tacc, acc, ""),
-	                     LLVMBuildLoad2(b, c->tidx, cnt, "")), y, out);
+	tgt_store(c,
+	          average(c, &p, xv, LLVMBuildLoad2(b, tacc, acc, ""),
+	                  LLVMBuildLoad2(b, c->tidx, cnt, "")),
+	          y, out);
 	tgt_loop_close(c, &lox);
 	tgt_loop_close(c, &loy);
 	tgt_loop_close(c, &lnc);
@@ -216,8 +221,7 @@ static int check_avgpool(Cg *c, const Node *nd)
 		      (nd->a.stride[0] >= 1 && nd->a.stride[1] >= 1 && nd->a.kernel[0] >= 1 &&
 		       nd->a.kernel[1] >= 1 && nd->a.kernel[0] * nd->a.kernel[1] <= INT32_MAX));
 		break;
-	default:
-		ICE("pool rules: %s", ir_ops[nd->op].name);
+	default: ICE("pool rules: %s", ir_ops[nd->op].name);
 	}
 	return tgt_check_keepq(c, nd, ok);
 }
@@ -256,6 +260,6 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 }
 
 const TgtRules tgt_rules_pool = {
-	.check = check,
-	.lower = lower,
+        .check = check,
+        .lower = lower,
 };

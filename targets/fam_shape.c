@@ -27,8 +27,9 @@ static void lower_copy(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	const Value *yv = &g->vals[g->nodes[n].out];
 	int64_t bytes = ir_value_bytes(xv);
 
-	tgt_copy(c, y, 16, x, 16, bytes, xv->kind != VK_CONST && yv->offset < xv->offset + bytes &&
-	                                 xv->offset < yv->offset + bytes);
+	tgt_copy(c, y, 16, x, 16, bytes,
+	         xv->kind != VK_CONST && yv->offset < xv->offset + bytes &&
+	                 xv->offset < yv->offset + bytes);
 }
 
 /* ---- pad, transpose ---------------------------------------------------------- */
@@ -123,8 +124,7 @@ static int check_moves(Cg *c, const Node *nd)
 		for (int k = 0; ok && k < xs->rank; k++)
 			ok = ys->d[k] == xs->d[perm[k]];
 		break;
-	default:
-		ICE("shape rules: %s", ir_ops[nd->op].name);
+	default: ICE("shape rules: %s", ir_ops[nd->op].name);
 	}
 	return tgt_check_keepq(c, nd, ok);
 }
@@ -143,10 +143,8 @@ static int check(Cg *c, const Node *nd)
 			return tgt_bad_types(c, nd, "a change of type");
 		return 0;
 	case OP_PAD:
-	case OP_TRANSPOSE:
-		return check_moves(c, nd);
-	default:
-		ICE("shape rules: %s", ir_ops[nd->op].name);
+	case OP_TRANSPOSE: return check_moves(c, nd);
+	default: ICE("shape rules: %s", ir_ops[nd->op].name);
 	}
 }
 
@@ -164,6 +162,6 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 }
 
 const TgtRules tgt_rules_shape = {
-	.check = check,
-	.lower = lower,
+        .check = check,
+        .lower = lower,
 };

@@ -30,10 +30,12 @@ int tgt_footprint(Graph *g, const TgtOptions *o, TgtFootprint *fp, Diag *d)
 	for (; !LLVMObjectFileIsSectionIteratorAtEnd(bin, it); LLVMMoveToNextSection(it)) {
 		const char *name = LLVMGetSectionName(it);
 		int64_t size = (int64_t)LLVMGetSectionSize(it);
-		if (!name || starts(name, ".rel") || starts(name, ".note") || starts(name, ".comment") ||
-		    starts(name, ".ARM.attributes") || starts(name, ".riscv.attributes") ||
-		    starts(name, ".llvm") || starts(name, ".symtab") || starts(name, ".strtab") ||
-		    starts(name, ".shstrtab") || starts(name, ".eh_frame") || starts(name, ".ARM.ex"))
+		if (!name || starts(name, ".rel") || starts(name, ".note") ||
+		    starts(name, ".comment") || starts(name, ".ARM.attributes") ||
+		    starts(name, ".riscv.attributes") || starts(name, ".llvm") ||
+		    starts(name, ".symtab") || starts(name, ".strtab") ||
+		    starts(name, ".shstrtab") || starts(name, ".eh_frame") ||
+		    starts(name, ".ARM.ex"))
 			continue;
 		if (starts(name, ".text"))
 			fp->code += size;

@@ -11,18 +11,19 @@
 
 /* The keywords of C89 to C23 (the reserved _Xxx ones aside). */
 const char *const tgt_c_keywords[] = {
-	"auto", "break", "case", "char", "const", "continue", "default", "do", "double",
-	"else", "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long",
-	"register", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
-	"switch", "typedef", "union", "unsigned", "void", "volatile", "while", "alignas",
-	"alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local",
-	"true", "typeof", "typeof_unqual", NULL};
+        "auto",    "break",  "case",          "char",   "const",    "continue",      "default",
+        "do",      "double", "else",          "enum",   "extern",   "float",         "for",
+        "goto",    "if",     "inline",        "int",    "long",     "register",      "restrict",
+        "return",  "short",  "signed",        "sizeof", "static",   "struct",        "switch",
+        "typedef", "union",  "unsigned",      "void",   "volatile", "while",         "alignas",
+        "alignof", "bool",   "constexpr",     "false",  "nullptr",  "static_assert", "thread_local",
+        "true",    "typeof", "typeof_unqual", NULL};
 
 /* What else a parameter name may not be: C++ keywords (the header is usable
  * from C++) and the entry points' last parameter. */
 static const char *const cxx_and_params[] = {
-	"class", "new", "delete", "this", "template", "private", "public", "protected",
-	"virtual", "operator", "namespace", "arena", NULL};
+        "class",     "new",     "delete",   "this",      "template", "private", "public",
+        "protected", "virtual", "operator", "namespace", "arena",    NULL};
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -174,32 +175,40 @@ char *tgt_header(const Graph *g, const char *name, int instrument, size_t *len)
 	fprintf(f, "#ifndef %s_QUANTC_H\n#define %s_QUANTC_H\n\n", up, up);
 	fprintf(f, "#include \"qrt.h\"\n#include <stdint.h>\n\n");
 	fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-	fprintf(f, "#define %s_ARENA_SIZE %lldu /* bytes of scratch memory the caller provides */\n",
+	fprintf(f,
+	        "#define %s_ARENA_SIZE %lldu /* bytes of scratch memory the caller provides */\n",
 	        up, (long long)g->arena_size);
-	fprintf(f, "#define %s_ARENA_ALIGN %du /* its required alignment, bytes */\n", up, IR_ALIGN);
+	fprintf(f, "#define %s_ARENA_ALIGN %du /* its required alignment, bytes */\n", up,
+	        IR_ALIGN);
 	if (g->requant_float)
-		fprintf(f, "#define %s_REQUANT_FLOAT 1 /* --requant float: layers requantize in "
-		           "float32, as onnxruntime */\n", up);
+		fprintf(f,
+		        "#define %s_REQUANT_FLOAT 1 /* --requant float: layers requantize in "
+		        "float32, as onnxruntime */\n",
+		        up);
 	for (int i = 0; i < g->ninput + g->noutput; i++) {
 		const Value *v = &g->vals[io_value(g, i)];
 		int in = i < g->ninput;
 
-		fprintf(f, "#define %s_%s%d_SIZE %lldu /* elements of %s %d (", up, in ? "INPUT" : "OUTPUT",
-		        in ? i : i - g->ninput, (long long)ir_shape_numel(&v->shape),
-		        in ? "input" : "output", in ? i : i - g->ninput);
+		fprintf(f, "#define %s_%s%d_SIZE %lldu /* elements of %s %d (", up,
+		        in ? "INPUT" : "OUTPUT", in ? i : i - g->ninput,
+		        (long long)ir_shape_numel(&v->shape), in ? "input" : "output",
+		        in ? i : i - g->ninput);
 		comment_text(f, v->name);
 		fprintf(f, ") */\n");
 	}
 	if (instrument)
 		trace_layers(f, g, up);
-	fprintf(f, "\n/* float in, float out: quantizes the inputs and dequantizes the outputs "
-	           "itself.\n * arena: %s_ARENA_SIZE bytes aligned to %s_ARENA_ALIGN.  Returns "
-	           "QRT_OK, QRT_ERR_NULL\n * (a NULL pointer) or QRT_ERR_ALIGN (a misaligned arena). */\n",
+	fprintf(f,
+	        "\n/* float in, float out: quantizes the inputs and dequantizes the outputs "
+	        "itself.\n * arena: %s_ARENA_SIZE bytes aligned to %s_ARENA_ALIGN.  Returns "
+	        "QRT_OK, QRT_ERR_NULL\n * (a NULL pointer) or QRT_ERR_ALIGN (a misaligned arena). */\n",
 	        up, up);
 	prototype(f, g, name, "run", 0);
 	if (storage) {
-		fprintf(f, "/* storage-type I/O (int8_t / int16_t; float for an f32 one), in the "
-		           "quantization\n * of %s_model; same arena and return values. */\n", name);
+		fprintf(f,
+		        "/* storage-type I/O (int8_t / int16_t; float for an f32 one), in the "
+		        "quantization\n * of %s_model; same arena and return values. */\n",
+		        name);
 		prototype(f, g, name, "run_q", 1);
 	}
 	fprintf(f, "/* names, shapes, dtypes, scales and zero points, arena size */\n");

@@ -67,7 +67,8 @@ int tgt_armm_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why)
 
 	if (!tgt_armm_zx_ok(c, nd, why))
 		return 0;
-	if (ir_conv_geo(c->g, nd, g) < 0 || y->shape.d[2] != g->pool.oh || y->shape.d[3] != g->pool.ow)
+	if (ir_conv_geo(c->g, nd, g) < 0 || y->shape.d[2] != g->pool.oh ||
+	    y->shape.d[3] != g->pool.ow)
 		return tgt_decline(why, "invalid geometry");
 	return 1;
 }
@@ -121,7 +122,8 @@ static void no_unroll(Cg *c, LLVMValueRef br)
 
 	/* the loop id names itself (operand 0), as LoopInfo expects */
 	LLVMMetadataReplaceAllUsesWith(tmp, id);
-	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9), LLVMMetadataAsValue(c->ctx, id));
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+	                LLVMMetadataAsValue(c->ctx, id));
 }
 
 /* ---- conv2d ---------------------------------------------------------------- */
@@ -188,19 +190,24 @@ static void build_col(Cg *c, Kern *k, int pix, LLVMValueRef oy, LLVMValueRef ox)
 	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
 	LLVMValueRef plane = tgt_mad(c, ci, d->cg.H, k->xbase);
 	LLVMValueRef ky = tgt_upto(c, &ly, d->cg.KH);
-	LLVMValueRef iy = tgt_mad(c, oy, d->cg.sh, tgt_mad(c, ky, d->cg.dh, tgt_cidx(c, -d->cg.pt)));
+	LLVMValueRef iy = tgt_mad(c, oy, d->cg.sh,
+	                          tgt_mad(c, ky, d->cg.dh, tgt_cidx(c, -d->cg.pt)));
 	LLVMValueRef oky = LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->cg.H), "");
 	LLVMValueRef row = tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->cg.W, NULL);
 	LLVMValueRef kx = tgt_upto(c, &lx, d->cg.KW);
-	LLVMValueRef ix = tgt_mad(c, ox, d->cg.sw, tgt_mad(c, kx, d->cg.dw, tgt_cidx(c, -d->cg.pl)));
-	LLVMValueRef ok = LLVMBuildAnd(b, oky, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d->cg.W), ""), "");
+	LLVMValueRef ix = tgt_mad(c, ox, d->cg.sw,
+	                          tgt_mad(c, kx, d->cg.dw, tgt_cidx(c, -d->cg.pl)));
+	LLVMValueRef ok = LLVMBuildAnd(
+	        b, oky, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d->cg.W), ""), "");
 	LLVMValueRef at = LLVMBuildSelect(b, ok, LLVMBuildAdd(b, row, ix, ""), tgt_cidx(c, 0), "");
 	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->x, at), c->ti16, "");
-	v = LLVMBuildSub(b, v, LLVMConstInt(c->ti16, (unsigned long long)(int64_t)k->e.in_zp, 1), "");
+	v = LLVMBuildSub(b, v, LLVMConstInt(c->ti16, (unsigned long long)(int64_t)k->e.in_zp, 1),
+	                 "");
 	v = LLVMBuildSelect(b, ok, v, LLVMConstNull(c->ti16), "");
 	LLVMValueRef kk = tgt_mad(c, tgt_mad(c, ci, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef at4 = LLVMBuildAnd(b, kk, tgt_cidx(c, 3), "");
-	LLVMValueRef ci8 = tgt_mad(c, LLVMBuildLShr(b, kk, tgt_cidx(c, 2), ""), 8, tgt_cidx(c, pix * 4));
+	LLVMValueRef ci8 = tgt_mad(c, LLVMBuildLShr(b, kk, tgt_cidx(c, 2), ""), 8,
+	                           tgt_cidx(c, pix * 4));
 	tgt_store(c, v, k->col, LLVMBuildAdd(b, ci8, at4, ""));
 	tgt_loop_close(c, &lx);
 	tgt_loop_close(c, &ly);
@@ -247,7 +254,8 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 	for (int h = 0; h < 2; h++) {
 		LLVMValueRef wp[2], xp[2];
 		for (int j = 0; j < 2; j++)
-			wp[j] = sxtb16(c, &k->dsp, load_at(c, c->ti32, ph[1], tgt_cidx(c, j), 4), h);
+			wp[j] = sxtb16(c, &k->dsp, load_at(c, c->ti32, ph[1], tgt_cidx(c, j), 4),
+			               h);
 		for (int i = 0; i < 2; i++)
 			xp[i] = load_at(c, c->ti32, ph[0], tgt_cidx(c, 2 * i + h), 4);
 		for (int i = 0; i < 2; i++)
@@ -262,7 +270,8 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 	for (int i = 0; i < 3; i++)
 		LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
-	LLVMValueRef br = LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, nx[2], tgt_cidx(c, 0), ""), body, done);
+	LLVMValueRef br = LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, nx[2], tgt_cidx(c, 0), ""),
+	                                  body, done);
 	no_unroll(c, br);
 	LLVMPositionBuilderAtEnd(b, done);
 }
@@ -281,14 +290,19 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 		If f;
 		/* only the last pair of an odd OC has a channel to skip */
 		if (j == 1 && d->cg.OC % 2)
-			tgt_if_open(c, &f, LLVMBuildICmp(b, LLVMIntULT, oc, tgt_cidx(c, d->cg.OC), ""));
+			tgt_if_open(c, &f,
+			            LLVMBuildICmp(b, LLVMIntULT, oc, tgt_cidx(c, d->cg.OC), ""));
 		for (int i = 0; i < 2; i++) {
-			LLVMValueRef r = tgt_epilogue(c, &k->e, LLVMBuildLoad2(b, c->ti32, k->acc[i][j], ""), oc);
+			LLVMValueRef r = tgt_epilogue(
+			        c, &k->e, LLVMBuildLoad2(b, c->ti32, k->acc[i][j], ""), oc);
 			LLVMValueRef at = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]);
 			if (d->pooled) {
 				LLVMValueRef old = tgt_load(c, c->ti8, k->y, at);
-				LLVMValueRef gt = LLVMBuildOr(b, k->first[i], LLVMBuildICmp(b, LLVMIntSGT, r, old, ""), "");
-				r = LLVMBuildSelect(b, LLVMBuildAnd(b, k->valid[i], gt, ""), r, old, "");
+				LLVMValueRef gt = LLVMBuildOr(
+				        b, k->first[i], LLVMBuildICmp(b, LLVMIntSGT, r, old, ""),
+				        "");
+				r = LLVMBuildSelect(b, LLVMBuildAnd(b, k->valid[i], gt, ""), r, old,
+				                    "");
 			}
 			tgt_store(c, r, k->y, at);
 		}
@@ -310,12 +324,15 @@ static void window_tap(Cg *c, Kern *k, LLVMValueRef p[2], LLVMValueRef ky, LLVMV
 	for (int i = 0; i < 2; i++) {
 		LLVMValueRef py = LLVMBuildUDiv(b, p[i], tgt_cidx(c, pl->ow), "");
 		LLVMValueRef px = LLVMBuildURem(b, p[i], tgt_cidx(c, pl->ow), "");
-		LLVMValueRef cy = tgt_mad(c, py, pl->sh, tgt_mad(c, ky, pl->dh, tgt_cidx(c, -pl->pt)));
-		LLVMValueRef cx = tgt_mad(c, px, pl->sw, tgt_mad(c, kx, pl->dw, tgt_cidx(c, -pl->pl)));
+		LLVMValueRef cy = tgt_mad(c, py, pl->sh,
+		                          tgt_mad(c, ky, pl->dh, tgt_cidx(c, -pl->pt)));
+		LLVMValueRef cx = tgt_mad(c, px, pl->sw,
+		                          tgt_mad(c, kx, pl->dw, tgt_cidx(c, -pl->pl)));
 		if (d->pooled) {
 			LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, k->have[i], "");
-			k->valid[i] = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
-			                           LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
+			k->valid[i] = LLVMBuildAnd(
+			        b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
+			        LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
 			k->first[i] = LLVMBuildNot(b, h, "");
 			LLVMBuildStore(b, LLVMBuildOr(b, h, k->valid[i], ""), k->have[i]);
 		}
@@ -336,9 +353,11 @@ static void empty_windows(Cg *c, Kern *k, LLVMValueRef p[2])
 	for (int i = 0; i < 2; i++) {
 		If f;
 		Loop lo;
-		tgt_if_open(c, &f, LLVMBuildNot(c->b, LLVMBuildLoad2(c->b, c->ti1, k->have[i], ""), ""));
+		tgt_if_open(c, &f,
+		            LLVMBuildNot(c->b, LLVMBuildLoad2(c->b, c->ti1, k->have[i], ""), ""));
 		LLVMValueRef oc = tgt_upto(c, &lo, d->cg.OC);
-		tgt_store(c, k->zp, k->y, tgt_mad(c, LLVMBuildAdd(c->b, k->ybase, oc, ""), d->P, p[i]));
+		tgt_store(c, k->zp, k->y,
+		          tgt_mad(c, LLVMBuildAdd(c->b, k->ybase, oc, ""), d->P, p[i]));
 		tgt_loop_close(c, &lo);
 		tgt_if_close(c, &f);
 	}
@@ -375,7 +394,8 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef p[2], last = tgt_cidx(c, d.P - 1);
 	p[0] = tgt_mad(c, pp, 2, NULL);
 	p[1] = LLVMBuildAdd(c->b, p[0], tgt_cidx(c, 1), "");
-	p[1] = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, p[1], last, ""), p[1], last, "");
+	p[1] = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, p[1], last, ""), p[1], last,
+	                       "");
 	for (int i = 0; d.pooled && i < 2; i++)
 		LLVMBuildStore(c->b, LLVMConstInt(c->ti1, 0, 0), k.have[i]);
 	LLVMValueRef ky = tgt_upto(c, &lky, d.cg.pool.kh);
@@ -439,8 +459,8 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 		/* a padding row (o >= O) reuses row O - 1: its sums are not stored */
 		LLVMValueRef ow = o;
 		if (j >= O % DR && O % DR)
-			ow = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""), o,
-			                     tgt_cidx(c, O - 1), "");
+			ow = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""),
+			                     o, tgt_cidx(c, O - 1), "");
 		wrow[j] = tgt_mad(c, ow, stride, NULL);
 		LLVMBuildStore(b, load_at(c, c->ti32, bias, o, 4), acc[j]);
 	}
@@ -462,11 +482,14 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 		/* the last I % 4 inputs, one by one */
 		LLVMValueRef t = tgt_upto(c, &lt, I % 4);
 		LLVMValueRef i = LLVMBuildAdd(b, t, tgt_cidx(c, I / 4 * 4), "");
-		LLVMValueRef xs = LLVMBuildSExt(b, tgt_load(c, c->ti8, x, LLVMBuildAdd(b, xrow, i, "")), c->ti32, "");
+		LLVMValueRef xs = LLVMBuildSExt(
+		        b, tgt_load(c, c->ti8, x, LLVMBuildAdd(b, xrow, i, "")), c->ti32, "");
 		for (int j = 0; j < DR; j++) {
 			LLVMValueRef ws = tgt_load(c, c->ti8, w, LLVMBuildAdd(b, wrow[j], i, ""));
 			LLVMValueRef p = LLVMBuildMul(b, xs, LLVMBuildSExt(b, ws, c->ti32, ""), "");
-			LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti32, acc[j], ""), p, ""), acc[j]);
+			LLVMBuildStore(
+			        b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti32, acc[j], ""), p, ""),
+			        acc[j]);
 		}
 		tgt_loop_close(c, &lt);
 	}

@@ -127,7 +127,8 @@ static LLVMValueRef dw_weights(Cg *c, const Node *nd, const Dw *d, int id)
 				unsigned char *q = buf + ((oc * d->R + r) * d->J + j) * 8;
 				uint32_t e = halves(t[0], t[2]), o = halves(t[1], t[3]);
 				for (int b = 0; b < 4; b++)
-					q[b] = (unsigned char)(e >> (8 * b)), q[4 + b] = (unsigned char)(o >> (8 * b));
+					q[b] = (unsigned char)(e >> (8 * b)),
+					q[4 + b] = (unsigned char)(o >> (8 * b));
 			}
 	return tgt_const_packed(c, "wdw", id, buf, len);
 }
@@ -221,7 +222,8 @@ static LLVMValueRef at(Cg *c, const Dw *d, LLVMValueRef oy, LLVMValueRef ox)
 
 static void put(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef pos)
 {
-	tgt_store(c, tgt_epilogue(c, &k->e, acc, k->oc), k->y, LLVMBuildAdd(c->b, k->ybase, pos, ""));
+	tgt_store(c, tgt_epilogue(c, &k->e, acc, k->oc), k->y,
+	          LLVMBuildAdd(c->b, k->ybase, pos, ""));
 }
 
 /* The band's nrows conv output rows from oy0 of this channel: pairs of
@@ -239,11 +241,13 @@ static void plain(Cg *c, Kern *k, LLVMValueRef oy0, LLVMValueRef nrows)
 		LLVMValueRef ox = tgt_mad(c, tgt_upto(c, &lx, d->cg.OW / 2), 2, NULL);
 		pair(c, k, at(c, d, oy, ox), acc);
 		put(c, k, acc[0], LLVMBuildAdd(c->b, row, ox, ""));
-		put(c, k, acc[1], LLVMBuildAdd(c->b, row, LLVMBuildAdd(c->b, ox, tgt_cidx(c, 1), ""), ""));
+		put(c, k, acc[1],
+		    LLVMBuildAdd(c->b, row, LLVMBuildAdd(c->b, ox, tgt_cidx(c, 1), ""), ""));
 		tgt_loop_close(c, &lx);
 		if (d->cg.OW % 2) {
 			LLVMValueRef last = tgt_cidx(c, d->cg.OW - 1);
-			put(c, k, pixel(c, k, at(c, d, oy, last)), LLVMBuildAdd(c->b, row, last, ""));
+			put(c, k, pixel(c, k, at(c, d, oy, last)),
+			    LLVMBuildAdd(c->b, row, last, ""));
 		}
 	} else {
 		LLVMValueRef ox = tgt_upto(c, &lx, d->cg.OW);
@@ -276,13 +280,15 @@ static void pooled(Cg *c, Kern *k)
 	LLVMValueRef cy = tgt_mad(c, py, p->sh, tgt_mad(c, ky, p->dh, tgt_cidx(c, -p->pt)));
 	LLVMValueRef kx = tgt_upto(c, &lkx, p->kw);
 	LLVMValueRef cx = tgt_mad(c, px, p->sw, tgt_mad(c, kx, p->dw, tgt_cidx(c, -p->pl)));
-	LLVMValueRef ok = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
-	                               LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
+	LLVMValueRef ok = LLVMBuildAnd(
+	        b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
+	        LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
 	tgt_if_open(c, &f, ok);
 	LLVMValueRef r = tgt_epilogue(c, &k->e, pixel(c, k, at(c, d, cy, cx)), k->oc);
 	LLVMValueRef old = LLVMBuildLoad2(b, c->ti8, best, "");
 	LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, have, "");
-	LLVMValueRef take = LLVMBuildOr(b, LLVMBuildNot(b, h, ""), LLVMBuildICmp(b, LLVMIntSGT, r, old, ""), "");
+	LLVMValueRef take = LLVMBuildOr(b, LLVMBuildNot(b, h, ""),
+	                                LLVMBuildICmp(b, LLVMIntSGT, r, old, ""), "");
 	LLVMBuildStore(b, LLVMBuildSelect(b, take, r, old, ""), best);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 1, 0), have);
 	tgt_if_close(c, &f);
@@ -331,21 +337,25 @@ static void copy_band(Cg *c, Kern *k, LLVMValueRef in, LLVMValueRef ig, LLVMValu
 	Loop li, ly;
 
 	LLVMValueRef ic = tgt_upto(c, &li, d->cg.Cg);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, tgt_mad(c, ig, d->cg.Cg, ic)), d->cg.H, NULL);
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, tgt_mad(c, ig, d->cg.Cg, ic)),
+	                             d->cg.H, NULL);
 	if (d->NB == 1) {
 		/* one band: the rows outside the input keep the first zx */
 		int64_t rows = d->HP - d->cg.pt < d->cg.H ? d->HP - d->cg.pt : d->cg.H;
 		LLVMValueRef iy = tgt_upto(c, &ly, rows);
-		LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->cg.W, NULL));
-		LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW,
-		                          tgt_mad(c, iy, d->SW, tgt_cidx(c, d->cg.pt * d->SW + d->cg.pl)));
+		LLVMValueRef src = tgt_gep(
+		        c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->cg.W, NULL));
+		LLVMValueRef to = tgt_mad(
+		        c, ic, d->HP * d->SW,
+		        tgt_mad(c, iy, d->SW, tgt_cidx(c, d->cg.pt * d->SW + d->cg.pl)));
 		copy_bytes(c, tgt_gep(c, c->ti8, k->scr, to), src, d->cg.W);
 		tgt_loop_close(c, &ly);
 		tgt_loop_close(c, &li);
 		return;
 	}
 	LLVMValueRef sr = tgt_upto(c, &ly, d->HP);
-	LLVMValueRef iy = tgt_mad(c, oy0, d->cg.sh, LLVMBuildAdd(b, sr, tgt_cidx(c, -d->cg.pt), ""));
+	LLVMValueRef iy = tgt_mad(c, oy0, d->cg.sh,
+	                          LLVMBuildAdd(b, sr, tgt_cidx(c, -d->cg.pt), ""));
 	LLVMValueRef to = tgt_mad(c, ic, d->HP * d->SW, tgt_mad(c, sr, d->SW, NULL));
 	LLVMValueRef in_x = LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->cg.H), "");
 	LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "row");
@@ -353,8 +363,10 @@ static void copy_band(Cg *c, Kern *k, LLVMValueRef in, LLVMValueRef ig, LLVMValu
 	LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "rowdone");
 	LLVMBuildCondBr(b, in_x, then, pad);
 	LLVMPositionBuilderAtEnd(b, then);
-	LLVMValueRef src = tgt_gep(c, c->ti8, k->x, tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->cg.W, NULL));
-	copy_bytes(c, tgt_gep(c, c->ti8, k->scr, LLVMBuildAdd(b, to, tgt_cidx(c, d->cg.pl), "")), src, d->cg.W);
+	LLVMValueRef src = tgt_gep(c, c->ti8, k->x,
+	                           tgt_mad(c, LLVMBuildAdd(b, plane, iy, ""), d->cg.W, NULL));
+	copy_bytes(c, tgt_gep(c, c->ti8, k->scr, LLVMBuildAdd(b, to, tgt_cidx(c, d->cg.pl), "")),
+	           src, d->cg.W);
 	LLVMBuildBr(b, join);
 	LLVMPositionBuilderAtEnd(b, pad);
 	fill_zx(c, k, LLVMBuildLShr(b, to, tgt_cidx(c, 2), ""), d->SW / 4);
@@ -388,8 +400,9 @@ void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef band = tgt_upto(c, &lb, d.NB);
 	LLVMValueRef oy0 = tgt_mad(c, band, d.RB, NULL);
 	/* the last band may be shorter */
-	LLVMValueRef nrows = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, band, tgt_cidx(c, d.NB - 1), ""),
-	                                     tgt_cidx(c, d.cg.OH - (d.NB - 1) * d.RB), tgt_cidx(c, d.RB), "");
+	LLVMValueRef nrows = LLVMBuildSelect(
+	        b, LLVMBuildICmp(b, LLVMIntEQ, band, tgt_cidx(c, d.NB - 1), ""),
+	        tgt_cidx(c, d.cg.OH - (d.NB - 1) * d.RB), tgt_cidx(c, d.RB), "");
 	copy_band(c, &k, in, ig, oy0);
 	LLVMValueRef m = tgt_upto(c, &lm, d.cg.OCg);
 	k.oc = tgt_mad(c, ig, d.cg.OCg, m);

@@ -86,7 +86,8 @@ static int pairs_fit(const int8_t *w, const Geo *d)
 		for (int64_t ci = 0; ci < d->cg.C; ci += 2)
 			for (int64_t t = 0; t < taps; t++) {
 				int a = w[(oc * d->cg.C + ci) * taps + t];
-				int b = ci + 1 < d->cg.C ? w[(oc * d->cg.C + ci + 1) * taps + t] : 0;
+				int b = ci + 1 < d->cg.C ? w[(oc * d->cg.C + ci + 1) * taps + t]
+				                         : 0;
 				if (abs(a) + abs(b) > 128)
 					return 0;
 			}
@@ -127,8 +128,11 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 		for (int64_t t = 0; t < taps; t++)
 			for (int64_t ci = 0; ci < (d->path == PATH_DW ? 1 : d->cg.C); ci++) {
 				int64_t s = ci / cs, q = ci % cs;
-				int64_t e = ((((oc / 16) * taps + t) * steps + s) * 16 + oc % 16) * cs + q;
-				int32_t v = w[(oc * (d->path == PATH_DW ? 1 : d->cg.C) + ci) * taps + t];
+				int64_t e = ((((oc / 16) * taps + t) * steps + s) * 16 + oc % 16) *
+				                    cs +
+				            q;
+				int32_t v =
+				        w[(oc * (d->path == PATH_DW ? 1 : d->cg.C) + ci) * taps + t];
 				tgt_put_le(buf + e * es, (uint32_t)v, (int)es);
 			}
 	return tgt_const_packed(c, "wavx2", n, buf, len);
@@ -220,13 +224,17 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < 2; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap), 2, tgt_cidx(c, h));
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap), 2,
+			                          tgt_cidx(c, h));
 			LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
-			LLVMValueRef coff = tgt_mad(c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, 8 * h), ""));
+			LLVMValueRef coff = tgt_mad(
+			        c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, 8 * h), ""));
 			for (int i = 0; i < NPIX; i++) {
 				LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
-				LLVMValueRef u = tgt_load_al(c, k->th, tgt_gep(c, c->ti8, k->s, off), 1);
-				accumulate(c, k, i, j, h, LLVMBuildMul(b, LLVMBuildZExt(b, u, k->tv, ""), wv, ""));
+				LLVMValueRef u = tgt_load_al(c, k->th,
+				                             tgt_gep(c, c->ti8, k->s, off), 1);
+				accumulate(c, k, i, j, h,
+				           LLVMBuildMul(b, LLVMBuildZExt(b, u, k->tv, ""), wv, ""));
 			}
 		}
 	tgt_taps_close(c, &tp);
@@ -253,8 +261,11 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 		for (int h = 0; h < 2; h++) {
 			/* vector index (((ob0 + j) * KH*KW + tap) * steps + s) * 2 + h */
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap), d->steps, s);
-			LLVMValueRef wv = tgt_load_al(c, k->tw, tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, 2, tgt_cidx(c, h))), 16);
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap),
+			                          d->steps, s);
+			LLVMValueRef wv = tgt_load_al(
+			        c, k->tw,
+			        tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, 2, tgt_cidx(c, h))), 16);
 			for (int i = 0; i < NPIX; i++)
 				accumulate(c, k, i, j, h, dot(c, k, u[i], wv));
 		}
@@ -273,10 +284,12 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef lo, LLVMValueRef hi, 
 		lanes[l] = tgt_c32(c, l);
 	a = LLVMBuildShuffleVector(c->b, lo, hi, LLVMConstVector(lanes, 16), "");
 	if (k->q.fm)
-		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16), &k->e.rq);
+		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
+		                      &k->e.rq);
 	else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->q.mult, ob), 16),
-		                tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->q.shift, ob), 16), &k->e.rq);
+		r = tgt_requant(
+		        c, a, tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->q.mult, ob), 16),
+		        tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->q.shift, ob), 16), &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -284,7 +297,7 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef lo, LLVMValueRef hi, 
  * into rows row0 + i of the chunk's [16 pixels][NBLK blocks] byte vectors,
  * or max-ed into them (a fused pool). */
 static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX],
-			LLVMValueRef row0)
+                        LLVMValueRef row0)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
@@ -292,8 +305,10 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < 2; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias,
-			                                             tgt_mad(c, ob, 2, tgt_cidx(c, h))), 16);
+			LLVMValueRef bv = tgt_load_al(
+			        c, k->tv,
+			        tgt_gep(c, k->tv, k->q.bias, tgt_mad(c, ob, 2, tgt_cidx(c, h))),
+			        16);
 			for (int i = 0; i < NPIX; i++)
 				LLVMBuildStore(b, bv, k->acc[i][j][h]);
 		}
@@ -304,13 +319,16 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef r = requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j][0], ""),
-			                           LLVMBuildLoad2(b, k->tv, k->acc[i][j][1], ""), ob);
+			LLVMValueRef r = requant16(
+			        c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j][0], ""),
+			        LLVMBuildLoad2(b, k->tv, k->acc[i][j][1], ""), ob);
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
-			LLVMValueRef dst = tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j)));
+			LLVMValueRef dst = tgt_gep(c, k->tb, k->st,
+			                           tgt_mad(c, row, NBLK, tgt_cidx(c, j)));
 			if (d->pooled) { /* vpmaxsb */
 				LLVMValueRef cur = LLVMBuildLoad2(b, k->tb, dst, "");
-				r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, cur, ""), r, cur, "");
+				r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, cur, ""), r,
+				                    cur, "");
 			}
 			LLVMBuildStore(b, r, dst);
 		}
@@ -330,7 +348,8 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	Loop lky, lkx;
 
 	for (int i = 0; i < NPIX; i++) {
-		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
+		LLVMValueRef q = LLVMBuildNSWAdd(b, p0,
+		                                 LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
 		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
 	}
 	if (!d->pooled) {
@@ -343,7 +362,9 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
-			LLVMBuildStore(b, k->lowest, tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
+			LLVMBuildStore(
+			        b, k->lowest,
+			        tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
 		}
 	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.pool.kh);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.pool.kw);
@@ -364,8 +385,9 @@ static LLVMValueRef first_lanes(Cg *c, LLVMValueRef left)
 	for (int l = 0; l < 16; l++)
 		lanes[l] = tgt_c32(c, l);
 	left = LLVMBuildTrunc(b, left, c->ti32, "");
-	LLVMValueRef splat = LLVMBuildShuffleVector(b, LLVMBuildInsertElement(b, LLVMGetUndef(t), left, tgt_c32(c, 0), ""),
-	                                            LLVMGetUndef(t), LLVMConstNull(t), "");
+	LLVMValueRef splat = LLVMBuildShuffleVector(
+	        b, LLVMBuildInsertElement(b, LLVMGetUndef(t), left, tgt_c32(c, 0), ""),
+	        LLVMGetUndef(t), LLVMConstNull(t), "");
 	return LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(lanes, 16), splat, "");
 }
 
@@ -380,7 +402,9 @@ static void store_block(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMV
 	LLVMValueRef v[16];
 
 	for (int r = 0; r < 16; r++)
-		v[r] = LLVMBuildLoad2(b, k->tb, tgt_gep(c, k->tb, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK, j)), "");
+		v[r] = LLVMBuildLoad2(b, k->tb,
+		                      tgt_gep(c, k->tb, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK, j)),
+		                      "");
 	tgt_transpose16(c, v);
 	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->P), p0, "");
 	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGE, left, tgt_cidx(c, 16), "");
@@ -391,11 +415,14 @@ static void store_block(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMV
 		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), "");
 		If whole, part;
 		tgt_if_open(c, &whole, LLVMBuildAnd(b, ok, full, ""));
-		LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
+		LLVMValueRef dst = tgt_gep(
+		        c, c->ti8, k->y,
+		        tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
 		LLVMSetAlignment(LLVMBuildStore(b, v[r], dst), 1);
 		tgt_if_close(c, &whole);
 		tgt_if_open(c, &part, LLVMBuildAnd(b, ok, LLVMBuildNot(b, full, ""), ""));
-		dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
+		dst = tgt_gep(c, c->ti8, k->y,
+		              tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
 		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, 1), pmask};
 		LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
 		tgt_if_close(c, &part);
@@ -423,7 +450,8 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	int64_t n = d->Hp * d->Wp * d->Cp;
 
 	if (d->es == 1)
-		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
+		LLVMBuildMemSet(b, k->s,
+		                LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
 		                tgt_cidx(c, n), 32);
 	else {
 		LLVMValueRef i = tgt_upto(c, &lf, n);

@@ -110,9 +110,12 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->np = tgt_tile_pixels(d->P, d->L == 16 ? (short_taps(d) ? 4 : 8) : 4), d->nb = 2;
 	d->ch = d->np * (d->L / d->np);
 	d->inside = d->cg.pool.pt == 0 && d->cg.pool.pl == 0 &&
-	            (d->cg.pool.oh - 1) * d->cg.pool.sh + (d->cg.pool.kh - 1) * d->cg.pool.dh < d->cg.OH &&
-	            (d->cg.pool.ow - 1) * d->cg.pool.sw + (d->cg.pool.kw - 1) * d->cg.pool.dw < d->cg.OW;
-	return d->cg.C * d->Hp * d->Wp * 4 <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
+	            (d->cg.pool.oh - 1) * d->cg.pool.sh + (d->cg.pool.kh - 1) * d->cg.pool.dh <
+	                    d->cg.OH &&
+	            (d->cg.pool.ow - 1) * d->cg.pool.sw + (d->cg.pool.kw - 1) * d->cg.pool.dw <
+	                    d->cg.OW;
+	return d->cg.C * d->Hp * d->Wp * 4 <= SCRATCH_MAX ||
+	       tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
 static void put_f32(unsigned char *p, float v)
@@ -134,7 +137,8 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 
 	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t k = 0; k < per; k++) /* k = (ic * KH + ky) * KW + kx */
-			put_f32(buf + (((oc / d->L) * per + k) * d->L + oc % d->L) * 4, w[oc * per + k]);
+			put_f32(buf + (((oc / d->L) * per + k) * d->L + oc % d->L) * 4,
+			        w[oc * per + k]);
 	return tgt_const_packed(c, "wf32k", n, buf, len);
 }
 
@@ -203,21 +207,31 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	LLVMValueRef ic = tgt_upto(c, &lc, d->cg.C);
 	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
-	LLVMValueRef toff = tgt_mad(c, ic, d->Hp * d->Wp, tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)));
+	LLVMValueRef toff = tgt_mad(
+	        c, ic, d->Hp * d->Wp,
+	        tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)));
 	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, ic, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef xs[NPIX_MAX], wv[NBLK_MAX];
 
 	for (int i = 0; i < d->np; i++)
-		xs[i] = splat(c, k->tv, tgt_load_al(c, c->tf32, tgt_gep(c, c->tf32, k->s, LLVMBuildNSWAdd(b, base[i], toff, "")), 4));
+		xs[i] = splat(c, k->tv,
+		              tgt_load_al(c, c->tf32,
+		                          tgt_gep(c, c->tf32, k->s,
+		                                  LLVMBuildNSWAdd(b, base[i], toff, "")),
+		                          4));
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		wv[j] = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, tgt_mad(c, ob, d->cg.C * d->cg.KH * d->cg.KW, tap)), 16);
+		wv[j] = tgt_load_al(
+		        c, k->tv,
+		        tgt_gep(c, k->tv, k->w, tgt_mad(c, ob, d->cg.C * d->cg.KH * d->cg.KW, tap)),
+		        16);
 	}
 	for (int i = 0; i < d->np; i++)
 		for (int j = 0; j < nb; j++) {
 			/* acc = acc + x * w: separate fmul and fadd, acc first */
 			LLVMValueRef p = LLVMBuildFMul(b, xs[i], wv[j], "");
-			LLVMValueRef a = LLVMBuildFAdd(b, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), p, "");
+			LLVMValueRef a = LLVMBuildFAdd(
+			        b, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), p, "");
 			LLVMBuildStore(b, a, k->acc[i][j]);
 		}
 	tgt_loop_close(c, &lkx);
@@ -252,11 +266,13 @@ static void conv_pool_tap(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef
 		if (!d->inside) {
 			/* take v where in bound and (first, or v > max) */
 			seen = LLVMBuildLoad2(b, c->ti1, k->seen[i], "");
-			take0 = splat(c, tm, LLVMBuildAnd(b, inb[i], LLVMBuildNot(b, seen, ""), ""));
+			take0 = splat(c, tm,
+			              LLVMBuildAnd(b, inb[i], LLVMBuildNot(b, seen, ""), ""));
 			in = splat(c, tm, inb[i]);
 		}
 		for (int j = 0; j < nb; j++) {
-			LLVMValueRef v = tgt_act_f32(c, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), k->act);
+			LLVMValueRef v = tgt_act_f32(c, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""),
+			                             k->act);
 			if (d->inside && first) {
 				LLVMBuildStore(b, v, k->m[i][j]);
 				continue;
@@ -292,7 +308,8 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 
 	for (int i = 0; i < d->np; i++) {
 		q[i] = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
-		q[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q[i], last, ""), q[i], last, "");
+		q[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q[i], last, ""), q[i], last,
+		                       "");
 		if (d->inside)
 			continue;
 		LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), k->seen[i]);
@@ -302,7 +319,8 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	if (d->inside)
 		conv_pool_tap(c, k, nb, ob0, q, tgt_cidx(c, 0), tgt_cidx(c, 0), 1);
 	if (taps > from) {
-		LLVMValueRef pt = LLVMBuildNSWAdd(b, tgt_upto(c, &lt, taps - from), tgt_cidx(c, from), "");
+		LLVMValueRef pt = LLVMBuildNSWAdd(b, tgt_upto(c, &lt, taps - from),
+		                                  tgt_cidx(c, from), "");
 		LLVMValueRef py = LLVMBuildUDiv(b, pt, tgt_cidx(c, d->cg.pool.kw), "");
 		LLVMValueRef px = LLVMBuildURem(b, pt, tgt_cidx(c, d->cg.pool.kw), "");
 		conv_pool_tap(c, k, nb, ob0, q, py, px, 0);
@@ -312,10 +330,11 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef r = LLVMBuildLoad2(b, k->tv, k->m[i][j], "");
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
-			LLVMBuildStore(b, r, tgt_gep(c, k->tv, k->st, tgt_mad(c, row, NBLK_MAX, tgt_cidx(c, j))));
+			LLVMBuildStore(b, r,
+			               tgt_gep(c, k->tv, k->st,
+			                       tgt_mad(c, row, NBLK_MAX, tgt_cidx(c, j))));
 		}
 }
-
 
 /* Transposes L vectors of L elements in place: log2 L rounds of
  * interleaving v[i] with v[i + L/2] (each rotates the bits of an element's
@@ -346,12 +365,15 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	LLVMBuilderRef b = c->b;
 	Loop lc, lh;
 
-	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, d->cg.C * d->Hp * d->Wp * 4), 64);
+	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0),
+	                tgt_cidx(c, d->cg.C * d->Hp * d->Wp * 4), 64);
 	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
 	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, d->cg.C, ci), d->cg.H, NULL);
 	LLVMValueRef h = tgt_upto(c, &lh, d->cg.H);
-	LLVMValueRef src = tgt_gep(c, c->tf32, x, tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->cg.W, NULL));
-	LLVMValueRef srow = tgt_mad(c, ci, d->Hp * d->Wp, tgt_mad(c, h, d->Wp, tgt_cidx(c, d->cg.pt * d->Wp + d->cg.pl)));
+	LLVMValueRef src = tgt_gep(c, c->tf32, x,
+	                           tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), d->cg.W, NULL));
+	LLVMValueRef srow = tgt_mad(c, ci, d->Hp * d->Wp,
+	                            tgt_mad(c, h, d->Wp, tgt_cidx(c, d->cg.pt * d->Wp + d->cg.pl)));
 	tgt_copy(c, tgt_gep(c, c->tf32, k->s, srow), 4, src, 4, d->cg.W * 4, 0);
 	tgt_loop_close(c, &lh);
 	tgt_loop_close(c, &lc);
@@ -362,7 +384,8 @@ static void declare_mstore(Cg *c, Kern *k)
 {
 	k->tv = LLVMVectorType(c->tf32, (unsigned)k->d->L);
 	LLVMTypeRef ms[4] = {k->tv, c->tptr, c->ti32, LLVMVectorType(c->ti1, (unsigned)k->d->L)};
-	const char *name = k->d->L == 16 ? "llvm.masked.store.v16f32.p0" : "llvm.masked.store.v8f32.p0";
+	const char *name = k->d->L == 16 ? "llvm.masked.store.v16f32.p0"
+	                                 : "llvm.masked.store.v8f32.p0";
 
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
 	k->mstore = tgt_intrinsic(c, name, k->tms);
@@ -377,8 +400,9 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 	applies(c, nd, &d, NULL); /* the chooser took the node */
 	declare_mstore(c, &k);
 	if (d.L == 16) /* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
-		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-		                        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
+		LLVMAddAttributeAtIndex(
+		        fn, LLVMAttributeFunctionIndex,
+		        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = pack_bias(c, nd, &d, n);
 	k.s = tgt_alloca_al(c, c->tf32, d.cg.C * d.Hp * d.Wp, 64);
@@ -392,8 +416,9 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 	for (int i = 0; i < d.np; i++)
 		k.seen[i] = tgt_alloca(c, c->ti1, 1);
 	/* the chunks of ch pixels: their L rows stored from registers */
-	RowStore rs = {d.L, d.P, d.ch, d.cg.OC, c->tf32, k.tms, k.tv, k.mstore, LLVMGetParam(fn, 1),
-	               NULL, k.st, 4, NBLK_MAX, transpose};
+	RowStore rs = {
+	        d.L,  d.P,  d.ch, d.cg.OC,  c->tf32,  k.tms, k.tv, k.mstore, LLVMGetParam(fn, 1),
+	        NULL, k.st, 4,    NBLK_MAX, transpose};
 	tgt_conv_rows(c, fn, &d.cg, fill_scratch, d.OCB, d.nb, d.np, tile, &rs, &k);
 }
 

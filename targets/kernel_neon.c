@@ -90,7 +90,8 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->Cp = d->depthwise ? d->OG * OCG : d->dot ? (d->cg.C + 3) / 4 * 4 : d->cg.C;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
 	/* both stack buffers within the cap */
-	return d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) + (d->pool ? d->cg.OC * d->P : 0) <= SCRATCH_MAX ||
+	return d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) + (d->pool ? d->cg.OC * d->P : 0) <=
+	               SCRATCH_MAX ||
 	       tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
@@ -108,17 +109,28 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 		for (int64_t ci = 0; ci < (d->depthwise ? 1 : d->cg.C); ci++)
 			for (int64_t ky = 0; ky < d->cg.KH; ky++)
 				for (int64_t kx = 0; kx < d->cg.KW; kx++) {
-					int8_t v = w[((oc * (d->depthwise ? 1 : d->cg.C) + ci) * d->cg.KH + ky) * d->cg.KW + kx];
-					int64_t step = ((oc / OCG) * d->cg.KH + ky) * d->cg.KW + kx, l = oc % OCG;
+					int8_t v = w[((oc * (d->depthwise ? 1 : d->cg.C) + ci) *
+					                      d->cg.KH +
+					              ky) * d->cg.KW +
+					             kx];
+					int64_t step = ((oc / OCG) * d->cg.KH + ky) * d->cg.KW + kx,
+					        l = oc % OCG;
 					if (d->dot) {
 						/* [step][C4][16 oc][4 ic] */
-						buf[((step * (d->Cp / 4) + ci / 4) * OCG + l) * 4 + ci % 4] = (unsigned char)v;
+						buf[((step * (d->Cp / 4) + ci / 4) * OCG + l) * 4 +
+						    ci % 4] = (unsigned char)v;
 					} else {
 						/* [step][C][16 oc] of little-endian i16
 						 * (depthwise: [step][16 oc]) */
 						uint16_t u = (uint16_t)(int16_t)v;
-						size_t at = (size_t)(((step * (d->depthwise ? 1 : d->Cp) + ci) * OCG + l) * 2);
-						buf[at] = (unsigned char)u, buf[at + 1] = (unsigned char)(u >> 8);
+						size_t at = (size_t)(((step * (d->depthwise
+						                                       ? 1
+						                                       : d->Cp) +
+						                       ci) * OCG +
+						                      l) *
+						                     2);
+						buf[at] = (unsigned char)u,
+						buf[at + 1] = (unsigned char)(u >> 8);
 					}
 				}
 	return tgt_const_packed(c, "wneon", n, buf, len);
@@ -156,8 +168,9 @@ static void prepare(Cg *c, void *kv, int n)
 static LLVMValueRef splat(Cg *c, LLVMValueRef v, LLVMTypeRef tvec)
 {
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(tvec), v, tgt_c32(c, 0), "");
-	return LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(tvec),
-	                              LLVMConstNull(LLVMVectorType(c->ti32, LLVMGetVectorSize(tvec))), "");
+	return LLVMBuildShuffleVector(
+	        c->b, one, LLVMGetUndef(tvec),
+	        LLVMConstNull(LLVMVectorType(c->ti32, LLVMGetVectorSize(tvec))), "");
 }
 
 /* Lane q of v, in every lane of a vector of n lanes. */
@@ -167,7 +180,8 @@ static LLVMValueRef dup_lane(Cg *c, LLVMValueRef v, int q, unsigned n)
 
 	for (unsigned i = 0; i < n; i++)
 		m[i] = tgt_c32(c, q);
-	return LLVMBuildShuffleVector(c->b, v, LLVMGetUndef(LLVMTypeOf(v)), LLVMConstVector(m, n), "");
+	return LLVMBuildShuffleVector(c->b, v, LLVMGetUndef(LLVMTypeOf(v)), LLVMConstVector(m, n),
+	                              "");
 }
 
 /* acc[i][j] += the products of weight vector w and input vector u: sdot
@@ -197,8 +211,9 @@ static void step_macs(Cg *c, Kern *k, LLVMValueRef vi, LLVMValueRef u[NPIX])
 	LLVMValueRef wv[NBLK];
 
 	for (int j = 0; j < NBLK; j++)
-		wv[j] = tgt_load_al(c, tw, tgt_gep(c, tw, k->w, LLVMBuildNSWAdd(c->b, vi, tgt_cidx(c, j), "")),
-		                k->d->dot ? 16 : 8);
+		wv[j] = tgt_load_al(
+		        c, tw, tgt_gep(c, tw, k->w, LLVMBuildNSWAdd(c->b, vi, tgt_cidx(c, j), "")),
+		        k->d->dot ? 16 : 8);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			mac(c, k, i, j, wv[j], u[i]);
@@ -233,16 +248,19 @@ static void taps(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 	LLVMTypeRef tg = LLVMVectorType(te, (unsigned)G);
 
 	for (int i = 0; i < NPIX; i++) {
-		LLVMValueRef p = tgt_gep(c, d->dot ? c->ti8 : c->ti16, k->s, LLVMBuildNSWAdd(b, base[i], coff, ""));
+		LLVMValueRef p = tgt_gep(c, d->dot ? c->ti8 : c->ti16, k->s,
+		                         LLVMBuildNSWAdd(b, base[i], coff, ""));
 		xv[i] = tgt_load_al(c, G > 1 ? tg : te, p, 1);
 	}
 	for (int q = 0; q < G; q++) {
 		for (int i = 0; i < NPIX; i++) {
-			u[i] = G > 1 ? dup_lane(c, xv[i], q, 4) : splat(c, xv[i], d->dot ? k->tv : k->th);
+			u[i] = G > 1 ? dup_lane(c, xv[i], q, 4)
+			             : splat(c, xv[i], d->dot ? k->tv : k->th);
 			if (d->dot)
 				u[i] = LLVMBuildBitCast(b, u[i], k->tb, "");
 		}
-		LLVMValueRef vi = tgt_mad(c, LLVMBuildNSWAdd(b, st0, tgt_cidx(c, q), ""), NBLK, NULL);
+		LLVMValueRef vi = tgt_mad(c, LLVMBuildNSWAdd(b, st0, tgt_cidx(c, q), ""), NBLK,
+		                          NULL);
 		step_macs(c, k, vi, u);
 	}
 	tgt_loop_close(c, &lc);
@@ -262,10 +280,14 @@ static void taps_dw(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef base[NPIX])
 	LLVMValueRef coff = tgt_mad(c, og, OCG, toff);
 
 	for (int j = 0; j < NBLK; j++) {
-		LLVMValueRef wv = tgt_load_al(c, k->th, tgt_gep(c, k->th, k->w, tgt_mad(c, tap, NBLK, tgt_cidx(c, j))), 8);
+		LLVMValueRef wv = tgt_load_al(
+		        c, k->th, tgt_gep(c, k->th, k->w, tgt_mad(c, tap, NBLK, tgt_cidx(c, j))),
+		        8);
 		for (int i = 0; i < NPIX; i++) {
-			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], tgt_mad(c, tgt_cidx(c, j), 4, coff), "");
-			mac(c, k, i, j, wv, tgt_load_al(c, k->th, tgt_gep(c, c->ti16, k->s, off), 8));
+			LLVMValueRef off = LLVMBuildNSWAdd(b, base[i],
+			                                   tgt_mad(c, tgt_cidx(c, j), 4, coff), "");
+			mac(c, k, i, j, wv,
+			    tgt_load_al(c, k->th, tgt_gep(c, c->ti16, k->s, off), 8));
 		}
 	}
 	tgt_taps_close(c, &tp);
@@ -303,14 +325,16 @@ static LLVMValueRef splat32(Cg *c, Kern *k, int32_t v)
  *   f + (r > 2^(e-1)) for q < 0.  The -1 is a saturating add (sqadd), and
  *   q = INT32_MIN, kept, still gives f = -2^(31-e), as the reference.
  * This is gemmlowp's own NEON form of the same functions. */
-static LLVMValueRef requant_fixed(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRef shift)
+static LLVMValueRef requant_fixed(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef mult,
+                                  LLVMValueRef shift)
 {
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef zero = LLVMConstNull(k->tv), x = acc, q, negr, fix, r;
 	const Requant *rq = &k->e.rq;
 
 	if (rq->has_left) {
-		LLVMValueRef left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, shift, zero, ""), shift, zero, "");
+		LLVMValueRef left = LLVMBuildSelect(
+		        b, LLVMBuildICmp(b, LLVMIntSGT, shift, zero, ""), shift, zero, "");
 		x = call2(c, k, "llvm.aarch64.neon.sqshl.v4i32", x, left);
 	}
 	q = call2(c, k, "llvm.aarch64.neon.sqrdmulh.v4i32", x, mult);
@@ -320,17 +344,21 @@ static LLVMValueRef requant_fixed(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef
 	q = call2(c, k, "llvm.aarch64.neon.sqadd.v4i32", q, fix);
 	r = call2(c, k, "llvm.aarch64.neon.srshl.v4i32", q, negr);
 	r = LLVMBuildAdd(b, r, splat32(c, k, rq->zp), "");
-	r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, splat32(c, k, rq->lo), ""), r, splat32(c, k, rq->lo), "");
-	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, r, splat32(c, k, rq->hi), ""), r, splat32(c, k, rq->hi), "");
+	r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, splat32(c, k, rq->lo), ""), r,
+	                    splat32(c, k, rq->lo), "");
+	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, r, splat32(c, k, rq->hi), ""), r,
+	                       splat32(c, k, rq->hi), "");
 }
 
 /* The requantized 4 channels of block ob from accumulator a, as i32. */
 static LLVMValueRef requant4(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 {
 	if (k->q.fm)
-		return tgt_requant_float(c, a, tgt_load_al(c, LLVMVectorType(c->tf32, 4),
-		                                       tgt_gep(c, LLVMVectorType(c->tf32, 4), k->q.fm, ob), 16),
-		                         &k->e.rq);
+		return tgt_requant_float(
+		        c, a,
+		        tgt_load_al(c, LLVMVectorType(c->tf32, 4),
+		                    tgt_gep(c, LLVMVectorType(c->tf32, 4), k->q.fm, ob), 16),
+		        &k->e.rq);
 	return requant_fixed(c, k, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
 	                     tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16));
 }
@@ -384,8 +412,10 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 	for (int i = 0; i < NPIX; i++) {
 		LLVMValueRef v[NBLK];
 		for (int j = 0; j < NBLK; j++)
-			v[j] = LLVMBuildTrunc(b, requant4(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob[j]),
-			                      LLVMVectorType(c->ti8, 4), "");
+			v[j] = LLVMBuildTrunc(
+			        b,
+			        requant4(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob[j]),
+			        LLVMVectorType(c->ti8, 4), "");
 		int c8[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 		LLVMValueRef a = LLVMBuildShuffleVector(b, v[0], v[1], mask(c, c8, 8), "");
 		LLVMValueRef z = LLVMBuildShuffleVector(b, v[2], v[3], mask(c, c8, 8), "");
@@ -396,12 +426,16 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 		LLVMValueRef words = LLVMBuildBitCast(b, q[v], k->tv, "");
 		for (int l = 0; l < 4; l++) {
 			LLVMValueRef oc = tgt_mad(c, og, OCG, tgt_cidx(c, 4 * v + l));
-			LLVMValueRef dst = tgt_gep(c, c->ti8, k->y,
-			                           tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
+			LLVMValueRef dst = tgt_gep(
+			        c, c->ti8, k->y,
+			        tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc, ""), d->P, p0));
 			if ((d->cg.OC % OCG) != 0)
-				dst = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), ""),
-				                      dst, k->dummy, "");
-			LLVMValueRef st = LLVMBuildStore(b, LLVMBuildExtractElement(b, words, tgt_c32(c, l), ""), dst);
+				dst = LLVMBuildSelect(
+				        b,
+				        LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), ""),
+				        dst, k->dummy, "");
+			LLVMValueRef st = LLVMBuildStore(
+			        b, LLVMBuildExtractElement(b, words, tgt_c32(c, l), ""), dst);
 			LLVMSetAlignment(st, 1);
 		}
 	}
@@ -414,9 +448,12 @@ static void tile(Cg *c, Kern *k, LLVMValueRef og, LLVMValueRef p0)
 	LLVMValueRef base[NPIX];
 
 	for (int i = 0; i < NPIX; i++)
-		base[i] = tgt_scratch_pixel(c, &k->d->cg, k->d->Wp, k->d->Cp, LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), ""));
+		base[i] = tgt_scratch_pixel(c, &k->d->cg, k->d->Wp, k->d->Cp,
+		                            LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), ""));
 	for (int j = 0; j < NBLK; j++) {
-		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias, tgt_mad(c, og, NBLK, tgt_cidx(c, j))), 16);
+		LLVMValueRef bv = tgt_load_al(
+		        c, k->tv,
+		        tgt_gep(c, k->tv, k->q.bias, tgt_mad(c, og, NBLK, tgt_cidx(c, j))), 16);
 		for (int i = 0; i < NPIX; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
@@ -437,7 +474,8 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 	ScratchCopy sc;
 
 	if (d->dot)
-		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 0), tgt_cidx(c, n), 16);
+		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 0),
+		                tgt_cidx(c, n), 16);
 	else
 		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, 2 * n), 16);
 	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
@@ -484,15 +522,21 @@ static void pool_out(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, int32_t zp
 	LLVMBuildStore(b, LLVMConstInt(c->ti8, (unsigned long long)-128, 1), m);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), any);
 	tgt_pool_taps_open(c, &t, p, oy, ox);
-	LLVMValueRef v = tgt_load(c, c->ti8, k->y, tgt_mad(c, tgt_mad(c, oc, p->ch, t.iy), p->cw, t.ix));
+	LLVMValueRef v = tgt_load(c, c->ti8, k->y,
+	                          tgt_mad(c, tgt_mad(c, oc, p->ch, t.iy), p->cw, t.ix));
 	LLVMValueRef old = LLVMBuildLoad2(b, c->ti8, m, "");
 	/* every byte is >= -128: starting there, the max of the taps is exact */
-	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, old, ""), v, old, ""), m);
+	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, old, ""), v, old, ""),
+	               m);
 	LLVMBuildStore(b, LLVMConstInt(c->ti1, 1, 0), any);
 	tgt_pool_taps_close(c, &t);
-	LLVMValueRef r = LLVMBuildSelect(b, LLVMBuildLoad2(b, c->ti1, any, ""), LLVMBuildLoad2(b, c->ti8, m, ""),
+	LLVMValueRef r = LLVMBuildSelect(b, LLVMBuildLoad2(b, c->ti1, any, ""),
+	                                 LLVMBuildLoad2(b, c->ti8, m, ""),
 	                                 LLVMConstInt(c->ti8, (unsigned long long)zp, 1), "");
-	LLVMValueRef at = tgt_mad(c, tgt_mad(c, LLVMBuildNSWAdd(b, tgt_mad(c, in, d->cg.OC, NULL), oc, ""), p->oh, oy), p->ow, ox);
+	LLVMValueRef at = tgt_mad(
+	        c,
+	        tgt_mad(c, LLVMBuildNSWAdd(b, tgt_mad(c, in, d->cg.OC, NULL), oc, ""), p->oh, oy),
+	        p->ow, ox);
 	tgt_store(c, r, y, at);
 	tgt_loop_close(c, &lx);
 	tgt_loop_close(c, &ly);
@@ -511,7 +555,9 @@ void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
 	/* sdot multiplies x itself (the bias folds zx), smlal x - zx */
-	Int8Open o = {"neon", d.OG * OCG, d.dot, 0, prepare, d.dot ? c->ti8 : c->ti16, d.Hp * d.Wp * d.Cp, 16};
+	Int8Open o = {
+	        "neon", d.OG * OCG, d.dot, 0, prepare, d.dot ? c->ti8 : c->ti16, d.Hp * d.Wp * d.Cp,
+	        16};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	k.dummy = tgt_alloca(c, c->ti32, 1);
 	for (int i = 0; i < NPIX; i++)

@@ -91,7 +91,7 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 			for (int64_t t = 0; t < taps; t++) {
 				int64_t v = ((oc / LANES) * taps + t) * per + ci;
 				tgt_put_le(buf + (v * LANES + oc % LANES) * 2,
-				       (uint32_t)(int32_t)w[(oc * per + ci) * taps + t], 2);
+				           (uint32_t)(int32_t)w[(oc * per + ci) * taps + t], 2);
 			}
 	return tgt_const_packed(c, "wrvv", n, buf, len);
 }
@@ -117,8 +117,8 @@ static void prepare(Cg *c, void *kv, int n)
 
 	LLVMTypeRef ps[5] = {k->tb, c->tptr, c->tidx, LLVMVectorType(c->ti1, LANES), c->ti32};
 	const char *name = LLVMGetIntTypeWidth(c->tidx) == 64
-	                   ? "llvm.experimental.vp.strided.store.v16i8.p0.i64"
-	                   : "llvm.experimental.vp.strided.store.v16i8.p0.i32";
+	                           ? "llvm.experimental.vp.strided.store.v16i8.p0.i64"
+	                           : "llvm.experimental.vp.strided.store.v16i8.p0.i32";
 
 	k->tss = LLVMFunctionType(c->tvoid, ps, 5, 0);
 	k->sstore = tgt_intrinsic(c, name, k->tss);
@@ -129,9 +129,11 @@ static void prepare(Cg *c, void *kv, int n)
  * LLVM matches as the scalar operand of vwmacc.vx. */
 static LLVMValueRef splat_x(Cg *c, Kern *k, LLVMValueRef off)
 {
-	LLVMValueRef x = LLVMBuildSExt(c->b, tgt_load_al(c, c->ti8, tgt_gep(c, c->ti8, k->s, off), 1), c->ti16, "");
+	LLVMValueRef x = LLVMBuildSExt(
+	        c->b, tgt_load_al(c, c->ti8, tgt_gep(c, c->ti8, k->s, off), 1), c->ti16, "");
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->th), x, tgt_c32(c, 0), "");
-	LLVMValueRef v = LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->th), LLVMConstNull(LLVMVectorType(c->ti32, LANES)), "");
+	LLVMValueRef v = LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->th),
+	                                        LLVMConstNull(LLVMVectorType(c->ti32, LANES)), "");
 	return LLVMBuildSExt(c->b, v, k->tv, "");
 }
 
@@ -139,7 +141,8 @@ static LLVMValueRef splat_x(Cg *c, Kern *k, LLVMValueRef off)
 static void mac(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef xe, LLVMValueRef wv)
 {
 	LLVMValueRef we = LLVMBuildSExt(c->b, wv, k->tv, "");
-	LLVMValueRef a = LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, k->tv, acc, ""), LLVMBuildMul(c->b, xe, we, ""), "");
+	LLVMValueRef a = LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, k->tv, acc, ""),
+	                              LLVMBuildMul(c->b, xe, we, ""), "");
 	LLVMBuildStore(c->b, a, acc);
 }
 
@@ -162,7 +165,8 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 		xe[i] = splat_x(c, k, LLVMBuildNSWAdd(b, base[i], coff, ""));
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		LLVMValueRef vi = LLVMBuildNSWAdd(b, tgt_mad(c, ob, d->cg.KH * d->cg.KW * d->cg.C, wtap), q, "");
+		LLVMValueRef vi = LLVMBuildNSWAdd(
+		        b, tgt_mad(c, ob, d->cg.KH * d->cg.KW * d->cg.C, wtap), q, "");
 		LLVMValueRef wv = tgt_load_al(c, k->th, tgt_gep(c, k->th, k->w, vi), 2);
 		for (int i = 0; i < NPIX; i++)
 			mac(c, k, k->acc[i][j], xe[i], wv);
@@ -195,10 +199,12 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 
 	if (k->q.fm) {
 		LLVMTypeRef tf = LLVMVectorType(c->tf32, LANES);
-		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16), &k->e.rq);
+		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
+		                      &k->e.rq);
 	} else
 		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16), &k->e.rq);
+		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16),
+		                &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -211,9 +217,12 @@ static void store_column(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob, LLVMVa
 	LLVMValueRef oc0 = tgt_mad(c, ob, LANES, NULL);
 	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->cg.OC), oc0, "");
 	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, LANES), "");
-	LLVMValueRef evl = LLVMBuildTrunc(b, LLVMBuildSelect(b, full, left, tgt_cidx(c, LANES), ""), c->ti32, "");
-	LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc0, ""), d->P, p));
-	LLVMValueRef args[5] = {r, dst, tgt_cidx(c, d->P), LLVMConstAllOnes(LLVMVectorType(c->ti1, LANES)), evl};
+	LLVMValueRef evl = LLVMBuildTrunc(b, LLVMBuildSelect(b, full, left, tgt_cidx(c, LANES), ""),
+	                                  c->ti32, "");
+	LLVMValueRef dst = tgt_gep(c, c->ti8, k->y,
+	                           tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, oc0, ""), d->P, p));
+	LLVMValueRef args[5] = {r, dst, tgt_cidx(c, d->P),
+	                        LLVMConstAllOnes(LLVMVectorType(c->ti1, LANES)), evl};
 
 	LLVMBuildCall2(b, k->tss, k->sstore, args, 5, "");
 }
@@ -244,7 +253,10 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 		for (int i = 0; i < NPIX; i++)
-			store_column(c, k, requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob), ob, p[i]);
+			store_column(
+			        c, k,
+			        requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob), ob,
+			        p[i]);
 	}
 }
 
@@ -276,20 +288,27 @@ static void pool_group(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef in
 	LLVMValueRef r = tgt_loop_open(c, &lr, tgt_cidx(c, 0),
 	                               LLVMBuildSelect(b, all, left, tgt_cidx(c, nb * LANES), ""));
 	LLVMValueRef plane = tgt_mad(c, r, d->P, NULL);
-	LLVMValueRef oplane = tgt_mad(c, tgt_mad(c, in, d->cg.OC, LLVMBuildNSWAdd(b, oc0, r, "")), p->oh * p->ow, NULL);
+	LLVMValueRef oplane = tgt_mad(c, tgt_mad(c, in, d->cg.OC, LLVMBuildNSWAdd(b, oc0, r, "")),
+	                              p->oh * p->ow, NULL);
 	LLVMValueRef oy = tgt_upto(c, &loy, p->oh);
 	LLVMValueRef ox = tgt_upto(c, &lox, p->ow);
 
 	LLVMBuildStore(b, tgt_c32(c, -1000), k->best);
 	tgt_pool_taps_open(c, &t, p, oy, ox);
-	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->cbuf, tgt_mad(c, t.iy, p->cw, LLVMBuildNSWAdd(b, plane, t.ix, ""))), c->ti32, "");
+	LLVMValueRef v = LLVMBuildSExt(
+	        b,
+	        tgt_load(c, c->ti8, k->cbuf,
+	                 tgt_mad(c, t.iy, p->cw, LLVMBuildNSWAdd(b, plane, t.ix, ""))),
+	        c->ti32, "");
 	LLVMValueRef m = LLVMBuildLoad2(b, c->ti32, k->best, "");
-	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, m, ""), v, m, ""), k->best);
+	LLVMBuildStore(b, LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, v, m, ""), v, m, ""),
+	               k->best);
 	tgt_pool_taps_close(c, &t);
 	LLVMValueRef m2 = LLVMBuildLoad2(b, c->ti32, k->best, "");
 	LLVMValueRef none = LLVMBuildICmp(b, LLVMIntSLT, m2, tgt_c32(c, -128), "");
 	LLVMValueRef res = LLVMBuildSelect(b, none, tgt_c32(c, k->e.rq.zp), m2, "");
-	tgt_store(c, LLVMBuildTrunc(b, res, c->ti8, ""), k->out, tgt_mad(c, oy, p->ow, LLVMBuildNSWAdd(b, oplane, ox, "")));
+	tgt_store(c, LLVMBuildTrunc(b, res, c->ti8, ""), k->out,
+	          tgt_mad(c, oy, p->ow, LLVMBuildNSWAdd(b, oplane, ox, "")));
 	tgt_loop_close(c, &lox);
 	tgt_loop_close(c, &loy);
 	tgt_loop_close(c, &lr);

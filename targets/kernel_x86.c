@@ -162,8 +162,11 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 						for (int64_t q = 0; q < 4; q++) {
 							int64_t oc = ob * 16 + l, kx = g * 4 + q;
 							*p++ = oc < d->cg.OC && kx < d->cg.KW
-							       ? (unsigned char)w[(oc * d->cg.KH + ky) * d->cg.KW + kx]
-							       : 0;
+							               ? (unsigned char)
+							                         w[(oc * d->cg.KH +
+							                            ky) * d->cg.KW +
+							                           kx]
+							               : 0;
 						}
 	} else {
 		buf = p = ir_xmalloc(len);
@@ -173,10 +176,17 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 					for (int64_t c4 = 0; c4 < d->C4; c4++)
 						for (int64_t l = 0; l < 16; l++)
 							for (int64_t q = 0; q < 4; q++) {
-								int64_t oc = ob * 16 + l, ci = c4 * 4 + q;
+								int64_t oc = ob * 16 + l,
+								        ci = c4 * 4 + q;
 								*p++ = oc < d->cg.OC && ci < d->cg.C
-								       ? (unsigned char)w[((oc * d->cg.C + ci) * d->cg.KH + ky) * d->cg.KW + kx]
-								       : 0;
+								               ? (unsigned char)w
+								                         [((oc * d->cg.C +
+								                            ci) *
+								                                   d->cg.KH +
+								                           ky) *
+								                                  d->cg.KW +
+								                          kx]
+								               : 0;
 							}
 	}
 	return tgt_const_packed(c, "wvnni", n, buf, len);
@@ -252,7 +262,8 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	Loop lky, lkx, lc;
 	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->KWt);
-	LLVMValueRef toff = tgt_mad(c, ky, d->cg.dh * d->Wp * d->Cp, tgt_mad(c, kx, d->xstep, NULL));
+	LLVMValueRef toff = tgt_mad(c, ky, d->cg.dh * d->Wp * d->Cp,
+	                            tgt_mad(c, kx, d->xstep, NULL));
 	LLVMValueRef tap = tgt_mad(c, ky, d->KWt, kx);
 	LLVMValueRef c4 = tgt_upto(c, &lc, d->C4);
 	LLVMValueRef coff = LLVMBuildNSWAdd(c->b, toff, tgt_mad(c, c4, 4, NULL), "");
@@ -266,8 +277,10 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 		LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->KWt, tap), d->C4, c4);
 		LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
 		for (int i = 0; i < d->np; i++) {
-			LLVMValueRef args[3] = {LLVMBuildLoad2(c->b, k->tv, k->acc[i][b], ""), u[i], wv};
-			LLVMBuildStore(c->b, LLVMBuildCall2(c->b, k->tdp, k->dpbusd, args, 3, ""), k->acc[i][b]);
+			LLVMValueRef args[3] = {LLVMBuildLoad2(c->b, k->tv, k->acc[i][b], ""), u[i],
+			                        wv};
+			LLVMBuildStore(c->b, LLVMBuildCall2(c->b, k->tdp, k->dpbusd, args, 3, ""),
+			               k->acc[i][b]);
 		}
 	}
 	tgt_loop_close(c, &lc);
@@ -281,12 +294,15 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 	LLVMValueRef r;
 
 	if (k->q.fm)
-		r = tgt_requant_float(c, a, tgt_load_al(c, LLVMVectorType(c->tf32, 16),
-		                                    tgt_gep(c, LLVMVectorType(c->tf32, 16), k->q.fm, ob), 16),
-		                      &k->e.rq);
+		r = tgt_requant_float(
+		        c, a,
+		        tgt_load_al(c, LLVMVectorType(c->tf32, 16),
+		                    tgt_gep(c, LLVMVectorType(c->tf32, 16), k->q.fm, ob), 16),
+		        &k->e.rq);
 	else
 		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16), &k->e.rq);
+		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16),
+		                &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
@@ -303,7 +319,9 @@ static void store_rows(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef a[
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 			LLVMValueRef r = requant16(c, k, LLVMBuildLoad2(b, k->tv, a[i][j], ""), ob);
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
-			LLVMBuildStore(b, r, tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
+			LLVMBuildStore(
+			        b, r,
+			        tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
 		}
 }
 
@@ -311,14 +329,16 @@ static void store_rows(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef a[
  * into rows row0 + i of the chunk's [ch pixels][NBLK blocks] byte vectors,
  * or max-ed into them (a fused pool). */
 static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX],
-			LLVMValueRef row0)
+                        LLVMValueRef row0)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 
 	for (int j = 0; j < nb; j++) {
-		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias,
-		                                             LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "")), 16);
+		LLVMValueRef bv = tgt_load_al(
+		        c, k->tv,
+		        tgt_gep(c, k->tv, k->q.bias, LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "")),
+		        16);
 		for (int i = 0; i < d->np; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
@@ -331,7 +351,8 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 			for (int j = 0; j < nb; j++) {
 				LLVMValueRef a = LLVMBuildLoad2(b, k->tv, k->acc[i][j], "");
 				LLVMValueRef m = LLVMBuildLoad2(b, k->tv, k->mx[i][j], "");
-				a = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, a, m, ""), a, m, "");
+				a = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, a, m, ""), a, m,
+				                    "");
 				LLVMBuildStore(b, a, k->mx[i][j]);
 			}
 		return;
@@ -352,7 +373,8 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	Loop lky, lkx;
 
 	for (int i = 0; i < d->np; i++) {
-		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
+		LLVMValueRef q = LLVMBuildNSWAdd(b, p0,
+		                                 LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
 		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
 	}
 	if (!d->pooled) {
@@ -395,27 +417,28 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 {
 	Geo d;
-	Kern k = {.d = &d,
-	          .tv = LLVMVectorType(c->ti32, 16),
-	          .tb = LLVMVectorType(c->ti8, 16)};
+	Kern k = {.d = &d, .tv = LLVMVectorType(c->ti32, 16), .tb = LLVMVectorType(c->ti8, 16)};
 
 	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
 	/* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
-	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-	                        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
+	LLVMAddAttributeAtIndex(
+	        fn, LLVMAttributeFunctionIndex,
+	        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	/* x xor 0x80 is x + 128 unsigned: the bias folds zx + 128; + 4 in the
 	 * scratch: a row-taps group may read up to 3 bytes past the last row */
 	Int8Open o = {"vnni", d.OCB * 16, 1, 128, prepare, c->ti8, d.Hp * d.Wp * d.Cp + 4, 64};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 64);
 	if (d.ch < 16) /* rows ch .. 15 are transposed, never stored: defined */
-		LLVMBuildMemSet(c->b, k.st, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, 16 * NBLK * 16), 64);
+		LLVMBuildMemSet(c->b, k.st, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, 16 * NBLK * 16),
+		                64);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.mx[i][j] = tgt_alloca(c, k.tv, 1);
 	/* the chunks of ch pixels: their 16 rows stored from registers */
-	RowStore rs = {16, d.P, d.ch, d.cg.OC, c->ti8, k.tms, k.tb, k.mstore, LLVMGetParam(fn, 1),
-	               NULL, k.st, 1, NBLK, NULL};
+	RowStore rs = {
+	        16,   d.P,  d.ch, d.cg.OC, c->ti8, k.tms, k.tb, k.mstore, LLVMGetParam(fn, 1),
+	        NULL, k.st, 1,    NBLK,    NULL};
 	tgt_conv_rows(c, fn, &d.cg, fill_scratch, d.OCB, d.nb, d.np, tile, &rs, &k);
 }
 

@@ -16,48 +16,96 @@
 #include "targets.h"
 
 const TgtKernel tgt_k_vnni_conv2d = {
-	"x86.vnni.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
-	TK_PLAIN | TK_DEPTHWISE | TK_DIL_X | TK_CONST, "avx512vnni",
-	tgt_conv2d_vnni_applies, tgt_conv2d_vnni,
+        "x86.vnni.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_DEPTHWISE | TK_DIL_X | TK_CONST,
+        "avx512vnni",
+        tgt_conv2d_vnni_applies,
+        tgt_conv2d_vnni,
 };
 const TgtKernel tgt_k_avx2_conv2d = {
-	"x86.avx2.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
-	TK_PLAIN | TK_DEPTHWISE | TK_DIL_X | TK_CONST, "avx2",
-	tgt_conv2d_avx2_applies, tgt_conv2d_avx2,
+        "x86.avx2.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_DEPTHWISE | TK_DIL_X | TK_CONST,
+        "avx2",
+        tgt_conv2d_avx2_applies,
+        tgt_conv2d_avx2,
 };
 const TgtKernel tgt_k_f32_conv2d = {
-	"x86.f32.conv2d", OP_CONV2D, DT_F32, DT_F32, DT_F32, DT_F32,
-	TK_PLAIN | TK_POOL_DIL | TK_DIL_X | TK_CONST, "avx2|avx512f",
-	tgt_conv2d_f32_applies, tgt_conv2d_f32,
+        "x86.f32.conv2d",
+        OP_CONV2D,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        TK_PLAIN | TK_POOL_DIL | TK_DIL_X | TK_CONST,
+        "avx2|avx512f",
+        tgt_conv2d_f32_applies,
+        tgt_conv2d_f32,
 };
 const TgtKernel tgt_k_neon_conv2d = {
-	"arm64.neon.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
-	TK_PLAIN | TK_DEPTHWISE | TK_POOL_DIL | TK_DIL_X | TK_CONST, "neon",
-	tgt_conv2d_neon_applies, tgt_conv2d_neon,
+        "arm64.neon.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_DEPTHWISE | TK_POOL_DIL | TK_DIL_X | TK_CONST,
+        "neon",
+        tgt_conv2d_neon_applies,
+        tgt_conv2d_neon,
 };
 const TgtKernel tgt_k_rvv_conv2d = {
-	"riscv.rvv.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
-	TK_PLAIN | TK_DEPTHWISE | TK_POOL_DIL | TK_DIL_X | TK_CONST, "v",
-	tgt_conv2d_rvv_applies, tgt_conv2d_rvv,
+        "riscv.rvv.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_DEPTHWISE | TK_POOL_DIL | TK_DIL_X | TK_CONST,
+        "v",
+        tgt_conv2d_rvv_applies,
+        tgt_conv2d_rvv,
 };
 const TgtKernel tgt_k_smlad_conv2d = {
-	"armm.smlad.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
-	TK_PLAIN | TK_POOL_DIL | TK_DIL_X | TK_CONST, "dsp",
-	tgt_conv2d_smlad_applies, tgt_conv2d_smlad,
+        "armm.smlad.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_POOL_DIL | TK_DIL_X | TK_CONST,
+        "dsp",
+        tgt_conv2d_smlad_applies,
+        tgt_conv2d_smlad,
 };
 const TgtKernel tgt_k_smlad_dw_conv2d = {
-	"armm.smlad_dw.conv2d", OP_CONV2D, DT_I8, DT_I8, DT_I8, DT_I32,
-	TK_DEPTHWISE | TK_GROUPED | TK_POOL_DIL | TK_CONST, "dsp",
-	tgt_conv2d_smlad_dw_applies, tgt_conv2d_smlad_dw,
+        "armm.smlad_dw.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_DEPTHWISE | TK_GROUPED | TK_POOL_DIL | TK_CONST,
+        "dsp",
+        tgt_conv2d_smlad_dw_applies,
+        tgt_conv2d_smlad_dw,
 };
 const TgtKernel tgt_k_smlad_dense = {
-	"armm.smlad.dense", OP_DENSE, DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "dsp",
-	tgt_dense_smlad_applies, tgt_dense_smlad,
+        "armm.smlad.dense",      OP_DENSE,        DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "dsp",
+        tgt_dense_smlad_applies, tgt_dense_smlad,
 };
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
-	"any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL,
-	NULL, tgt_dense_f32,
+        "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL, tgt_dense_f32,
 };
 
 int tgt_has_feature(const TgtMachine *m, const char *name)
@@ -100,15 +148,21 @@ static const char *data_declines(const TgtKernel *k, const TgtMachine *m, const 
 {
 	const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]], *y = &g->vals[nd->out];
 	const Value *b = nd->nin > 2 ? &g->vals[nd->in[2]] : NULL;
-	const struct { const char *what; DType want, have; } dts[] = {
-		{"x", k->x, x->dt}, {"weights", k->w, w->dt}, {"y", k->y, y->dt},
-		{"bias", k->bias, b ? b->dt : k->bias},
+	const struct {
+		const char *what;
+		DType want, have;
+	} dts[] = {
+	        {"x", k->x, x->dt},
+	        {"weights", k->w, w->dt},
+	        {"y", k->y, y->dt},
+	        {"bias", k->bias, b ? b->dt : k->bias},
 	};
 
 	if (k->feature && !tgt_has_feature(m, k->feature)) {
 		const char *alt = strchr(k->feature, '|'); /* "a|b": either */
 		if (alt)
-			return say(buf, n, "needs %.*s or %s", (int)(alt - k->feature), k->feature, alt + 1);
+			return say(buf, n, "needs %.*s or %s", (int)(alt - k->feature), k->feature,
+			           alt + 1);
 		return say(buf, n, "needs %s", k->feature);
 	}
 	for (size_t i = 0; i < sizeof dts / sizeof dts[0]; i++)
@@ -125,9 +179,9 @@ static const char *data_declines(const TgtKernel *k, const TgtMachine *m, const 
 	int depthwise = cg.G > 1 && cg.G == cg.C && cg.OC == cg.C;
 	unsigned cls = cg.G == 1 ? TK_PLAIN : depthwise ? TK_DEPTHWISE : TK_GROUPED;
 	if (!(k->shapes & cls))
-		return cg.G == 1 ? "groups 1 (takes groups > 1 only)"
-		     : depthwise ? "depthwise (takes groups 1 only)"
-		     : say(buf, n, "groups %lld not 1 or depthwise", (long long)cg.G);
+		return cg.G == 1   ? "groups 1 (takes groups > 1 only)"
+		       : depthwise ? "depthwise (takes groups 1 only)"
+		                   : say(buf, n, "groups %lld not 1 or depthwise", (long long)cg.G);
 	if ((cg.pool.dh != 1 || cg.pool.dw != 1) && !(k->shapes & TK_POOL_DIL))
 		return "pool dilation not 1";
 	if (cg.dw != 1 && !(k->shapes & TK_DIL_X))

@@ -26,7 +26,8 @@ int tgt_bad_types(Cg *c, const Node *nd, const char *why)
 
 	for (int i = 0; i < nd->nin && k < sizeof buf; i++)
 		k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s:%s", i ? ", " : "",
-		                      g->vals[nd->in[i]].name, ir_dtype_name(g->vals[nd->in[i]].dt));
+		                      g->vals[nd->in[i]].name,
+		                      ir_dtype_name(g->vals[nd->in[i]].dt));
 	diag_error(c->d, nd->loc, "%s '%s': cannot compile %s (operands %s; result %s)",
 	           ir_ops[nd->op].name, g->vals[nd->out].name, why, buf,
 	           ir_dtype_name(g->vals[nd->out].dt));
@@ -73,9 +74,10 @@ int tgt_check_keepq(Cg *c, const Node *nd, int ok)
 	}
 	if (x->dt != y->dt || (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16) ||
 	    (x->dt != DT_F32 && !(x->q.present && x->q.n == 1 && x->q.scale))) {
-		diag_error(c->d, nd->loc, "%s '%s': cannot compile %s (expected f32, or i8 or i16 "
-		           "quantized per tensor, kept by the result)", ir_ops[nd->op].name, y->name,
-		           ir_dtype_name(x->dt));
+		diag_error(c->d, nd->loc,
+		           "%s '%s': cannot compile %s (expected f32, or i8 or i16 "
+		           "quantized per tensor, kept by the result)",
+		           ir_ops[nd->op].name, y->name, ir_dtype_name(x->dt));
 		return 1;
 	}
 	return 0;
@@ -84,18 +86,19 @@ int tgt_check_keepq(Cg *c, const Node *nd, int ok)
 /* ---- dispatch ---------------------------------------------------------------- */
 
 const TgtRules *const tgt_rules[FAM_COUNT] = {
-	[FAM_WEIGHTED] = &tgt_rules_weighted,
-	[FAM_ACTIVATION] = &tgt_rules_activation,
-	[FAM_POOL] = &tgt_rules_pool,
-	[FAM_SHAPE] = &tgt_rules_shape,
-	[FAM_ELEMENTWISE] = &tgt_rules_elementwise,
-	[FAM_CONVERT] = &tgt_rules_convert,
+        [FAM_WEIGHTED] = &tgt_rules_weighted,
+        [FAM_ACTIVATION] = &tgt_rules_activation,
+        [FAM_POOL] = &tgt_rules_pool,
+        [FAM_SHAPE] = &tgt_rules_shape,
+        [FAM_ELEMENTWISE] = &tgt_rules_elementwise,
+        [FAM_CONVERT] = &tgt_rules_convert,
 };
 
 /* Two tensors' arena ranges overlap. */
 static int overlap(const Value *a, const Value *b)
 {
-	return a->offset < b->offset + ir_value_bytes(b) && b->offset < a->offset + ir_value_bytes(a);
+	return a->offset < b->offset + ir_value_bytes(b) &&
+	       b->offset < a->offset + ir_value_bytes(a);
 }
 
 int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)

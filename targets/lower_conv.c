@@ -51,8 +51,8 @@ static int64_t *weight_perm(const ConvGeo *d)
 
 /* acc[j] = the accumulator of output channel oc0 + j at conv output pixel
  * (oy, ox) of image in: bias, then x*w over ic, ky, kx ascending. */
-static void conv_pixel(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
-		       LLVMValueRef oc0, LLVMValueRef oy, LLVMValueRef ox)
+static void conv_pixel(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig, LLVMValueRef oc0,
+                       LLVMValueRef oy, LLVMValueRef ox)
 {
 	const ConvGeo *d = &cv->d;
 	LLVMBuilderRef b = c->b;
@@ -62,8 +62,8 @@ static void conv_pixel(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 
 	/* acc[j] = bias[oc0 + j] or 0 */
 	LLVMValueRef j = tgt_upto(c, &lj, d->OCg);
-	LLVMValueRef init = cv->bias ? tgt_load(c, tgt_type(c, c->g->vals[cv->nd->in[2]].dt), cv->bias,
-	                                        LLVMBuildNSWAdd(b, oc0, j, ""))
+	LLVMValueRef init = cv->bias ? tgt_load(c, tgt_type(c, c->g->vals[cv->nd->in[2]].dt),
+	                                        cv->bias, LLVMBuildNSWAdd(b, oc0, j, ""))
 	                             : LLVMConstNull(tacc);
 	tgt_store(c, init, cv->acc, j);
 	tgt_loop_close(c, &lj);
@@ -82,7 +82,8 @@ static void conv_pixel(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->KW);
 	LLVMValueRef ix = tgt_mad(c, ox, d->sw, tgt_mad(c, kx, d->dw, tgt_cidx(c, -d->pl)));
 	tgt_if_open(c, &fx, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d->W), ""));
-	LLVMValueRef xe = tgt_load(c, tgt_type(c, cv->xdt), cv->x, LLVMBuildNSWAdd(b, xrow, ix, ""));
+	LLVMValueRef xe = tgt_load(c, tgt_type(c, cv->xdt), cv->x,
+	                           LLVMBuildNSWAdd(b, xrow, ix, ""));
 	xe = tgt_widen_x(c, &cv->e, xe);
 	LLVMValueRef wp = tgt_gep(c, cv->tw, cv->w,
 	                          tgt_mad(c, LLVMBuildNSWAdd(b, wrow, kx, ""), d->OCg, NULL));

@@ -38,7 +38,7 @@ enum { P = IR_DENSE_F32_PARTS, GMAX = 8 };
 typedef struct {
 	int64_t N, I, O, IB; /* IB: blocks of P inputs, the last maybe partial */
 	int64_t tail;        /* inputs in a partial last block, 0 when none */
-	int G;               /* outputs per group (group()) */
+	int G;        /* outputs per group (group()) */
 	LLVMTypeRef tv;
 	LLVMValueRef w, bias, x, y;
 	LLVMValueRef acc[GMAX];
@@ -68,7 +68,8 @@ static void pack(Cg *c, const Node *nd, Dense *k, int n)
 	for (int64_t o = 0; o < k->O; o++) {
 		int64_t j = o < full ? o % k->G : o - full, g = o < full ? k->G : k->O - full;
 		for (int64_t i = 0; i < k->I; i++)
-			put_f32(wb + (((o - j) * k->IB + i / P * g + j) * P + i % P) * 4, w[o * k->I + i]);
+			put_f32(wb + (((o - j) * k->IB + i / P * g + j) * P + i % P) * 4,
+			        w[o * k->I + i]);
 	}
 	snprintf(name, sizeof name, "%s.wdf32_%d", c->name, n);
 	k->w = tgt_const_bytes(c, name, wb, len ? len : 1);
@@ -159,7 +160,8 @@ static void outputs(Cg *c, Dense *k, Act act, int g, LLVMValueRef in, LLVMValueR
 		tgt_loop_close(c, &lb);
 	}
 	if (k->tail) {
-		LLVMValueRef at = tgt_gep(c, c->tf32, k->x, LLVMBuildNSWAdd(b, xrow, tgt_cidx(c, full * P), ""));
+		LLVMValueRef at = tgt_gep(c, c->tf32, k->x,
+		                          LLVMBuildNSWAdd(b, xrow, tgt_cidx(c, full * P), ""));
 		step(c, k, g, o0, tgt_cidx(c, full), load_tail(c, k, at, k->tail));
 	}
 	for (int j = 0; j < g; j++) {
@@ -185,9 +187,11 @@ void tgt_dense_f32(Cg *c, int n, LLVMValueRef fn)
 	k.IB = (k.I + P - 1) / P, k.tail = k.I % P;
 	k.x = x, k.y = y;
 	k.tv = LLVMVectorType(c->tf32, P);
-	if (tgt_x86_f32_lanes(c->tm) == 16) /* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
-		LLVMAddAttributeAtIndex(c->fn, LLVMAttributeFunctionIndex,
-		                        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
+	if (tgt_x86_f32_lanes(c->tm) ==
+	    16) /* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
+		LLVMAddAttributeAtIndex(
+		        c->fn, LLVMAttributeFunctionIndex,
+		        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	int G = k.G = group(c->tm);
 	pack(c, nd, &k, n);
 	if (nd->nin > 2)

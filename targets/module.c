@@ -40,8 +40,10 @@ static int check_io(const Graph *g, int v, const char *what, Diag *d)
 	const Value *val = &g->vals[v];
 
 	if (!io_dtype_ok(val)) {
-		diag_error(d, val->loc, "%s '%s' is %s%s; the generated interface takes f32, or i8/i16 "
-		           "quantized per tensor", what, val->name, ir_dtype_name(val->dt),
+		diag_error(d, val->loc,
+		           "%s '%s' is %s%s; the generated interface takes f32, or i8/i16 "
+		           "quantized per tensor",
+		           what, val->name, ir_dtype_name(val->dt),
 		           val->dt == DT_F32 || val->q.present ? "" : " without quantization");
 		return 1;
 	}
@@ -58,12 +60,15 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d)
 	int64_t limit = ptr_bits == 32 ? INT32_MAX : UINT32_MAX;
 
 	if (g->arena_size <= 0 && g->nval > 0) {
-		diag_error(d, loc_file(g->file), "the graph has no memory plan (run plan-memory first)");
+		diag_error(d, loc_file(g->file),
+		           "the graph has no memory plan (run plan-memory first)");
 		return 1;
 	}
 	if (g->arena_size > limit) {
-		diag_error(d, loc_file(g->file), "the arena needs %lld bytes, more than this target "
-		           "addresses (%lld)", (long long)g->arena_size, (long long)limit);
+		diag_error(d, loc_file(g->file),
+		           "the arena needs %lld bytes, more than this target "
+		           "addresses (%lld)",
+		           (long long)g->arena_size, (long long)limit);
 		return 1;
 	}
 	for (int v = 0; v < g->nval; v++) {
@@ -71,7 +76,8 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d)
 		int64_t bytes;
 
 		if (!val->has_type) {
-			diag_error(d, val->loc, "'%s' has no type (run infer-shapes first)", val->name);
+			diag_error(d, val->loc, "'%s' has no type (run infer-shapes first)",
+			           val->name);
 			continue;
 		}
 		bytes = ir_value_bytes(val);
@@ -81,22 +87,28 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d)
 			for (int i = 0; !bad && i < val->q.n; i++)
 				bad = !(val->q.scale[i] > 0) || isinf(val->q.scale[i]);
 			if (bad)
-				diag_error(d, val->loc, "'%s' has invalid quantization parameters (a scale "
-				           "that is not positive and finite, or a zero point outside %s)",
-				           val->name, ir_dtype_name(val->dt));
+				diag_error(
+				        d, val->loc,
+				        "'%s' has invalid quantization parameters (a scale "
+				        "that is not positive and finite, or a zero point outside %s)",
+				        val->name, ir_dtype_name(val->dt));
 		}
 		if (val->kind == VK_CONST) {
 			if (!val->data)
 				diag_error(d, val->loc, "constant '%s' has no data", val->name);
 			else if (bytes > limit)
-				diag_error(d, val->loc, "constant '%s' is too large for this target", val->name);
+				diag_error(d, val->loc,
+				           "constant '%s' is too large for this target", val->name);
 			continue;
 		}
 		if (val->def < 0 && val->kind != VK_INPUT)
 			continue; /* unused; never touched */
-		if (val->offset < 0 || val->offset % IR_ALIGN || val->offset + bytes > g->arena_size)
-			diag_error(d, val->loc, "'%s' has no valid arena offset (offset %lld, %lld bytes, "
-			           "arena %lld)", val->name, (long long)val->offset, (long long)bytes,
+		if (val->offset < 0 || val->offset % IR_ALIGN ||
+		    val->offset + bytes > g->arena_size)
+			diag_error(d, val->loc,
+			           "'%s' has no valid arena offset (offset %lld, %lld bytes, "
+			           "arena %lld)",
+			           val->name, (long long)val->offset, (long long)bytes,
 			           (long long)g->arena_size);
 	}
 	if (d->nerrors != before)
@@ -165,7 +177,9 @@ static LLVMValueRef trace_fn(Cg *c)
 static void call_trace(Cg *c, LLVMValueRef fn, LLVMValueRef arena, int id, int v)
 {
 	LLVMValueRef args[3] = {
-		tgt_c32(c, id), arena_ptr(c, arena, v), tgt_c32(c, ir_value_bytes(&c->g->vals[v])),
+	        tgt_c32(c, id),
+	        arena_ptr(c, arena, v),
+	        tgt_c32(c, ir_value_bytes(&c->g->vals[v])),
 	};
 	LLVMValueRef call = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, 3, "");
 
@@ -229,7 +243,8 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 			part = body_fn(c, name);
 			tgt_add_attr(c, part, LLVMAttributeFunctionIndex, "noinline", 0);
 			LLVMPositionBuilderAtEnd(c->b, LLVMGetLastBasicBlock(fn));
-			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(part), part, &body_arena, 1, "");
+			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(part), part, &body_arena, 1,
+			               "");
 			LLVMPositionBuilderAtEnd(c->b, LLVMGetEntryBasicBlock(part));
 			arena = LLVMGetParam(part, 0);
 		}
@@ -238,7 +253,8 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 			 * SLP vectorizer superlinear in their number;
 			 * kept apart, each is optimized on its own, in linear time */
 			if (split)
-				tgt_add_attr(c, kernels[n], LLVMAttributeFunctionIndex, "noinline", 0);
+				tgt_add_attr(c, kernels[n], LLVMAttributeFunctionIndex, "noinline",
+				             0);
 			/* operand 0, the result, then operands 1.. for a kernel that
 			 * takes them (add, mul, concat: fam_elementwise.c) */
 			unsigned np = LLVMCountParams(kernels[n]);
@@ -246,7 +262,8 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 			args[1] = arena_ptr(c, arena, nd->out);
 			for (unsigned k = 2; k < np; k++)
 				args[k] = arena_ptr(c, arena, nd->in[k - 1]);
-			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args, np, "");
+			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args,
+			               np, "");
 		}
 		if (trace && nd->op != OP_NONE)
 			call_trace(c, trace, arena, id++, nd->out);
@@ -282,8 +299,11 @@ void tgt_call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, 
 {
 	LLVMValueRef fn = edge_fn(c, name);
 	LLVMValueRef args[5] = {
-		from, to, tgt_c32(c, ir_shape_numel(&v->shape)),
-		LLVMConstReal(c->tf32, v->q.scale[0]), tgt_c32(c, v->q.zp),
+	        from,
+	        to,
+	        tgt_c32(c, ir_shape_numel(&v->shape)),
+	        LLVMConstReal(c->tf32, v->q.scale[0]),
+	        tgt_c32(c, v->q.zp),
 	};
 	LLVMValueRef call = LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, 5, "");
 
@@ -335,7 +355,8 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 	LLVMPositionBuilderAtEnd(b, entry);
 	bad = LLVMConstInt(c->ti1, 0, 0);
 	for (int i = 0; i < np; i++)
-		bad = LLVMBuildOr(b, bad, LLVMBuildIsNull(b, LLVMGetParam(fn, (unsigned)i), ""), "");
+		bad = LLVMBuildOr(b, bad, LLVMBuildIsNull(b, LLVMGetParam(fn, (unsigned)i), ""),
+		                  "");
 	LLVMBuildCondBr(b, bad, fail_null, check_align);
 	LLVMPositionBuilderAtEnd(b, fail_null);
 	LLVMBuildRet(b, tgt_c32(c, 1)); /* QRT_ERR_NULL */
@@ -354,9 +375,11 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		if (storage || v->dt == DT_F32)
 			copy_in_out(c, arena, g->inputs[i], user, 1);
 		else
-			tgt_call_edge(c, v->dt == DT_I16 ? "qrt_quantize_s16" : g->requant_float
-			              ? "qrt_quantize_s8_even" : "qrt_quantize_s8", user,
-			              arena_ptr(c, arena, g->inputs[i]), v);
+			tgt_call_edge(c,
+			              v->dt == DT_I16    ? "qrt_quantize_s16"
+			              : g->requant_float ? "qrt_quantize_s8_even"
+			                                 : "qrt_quantize_s8",
+			              user, arena_ptr(c, arena, g->inputs[i]), v);
 	}
 	LLVMBuildCall2(b, LLVMGlobalGetValueType(body), body, &arena, 1, "");
 	for (int i = 0; i < g->noutput; i++) {
@@ -366,7 +389,8 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		if (storage || v->dt == DT_F32)
 			copy_in_out(c, arena, g->outputs[i], user, 0);
 		else
-			tgt_call_edge(c, v->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16",
+			tgt_call_edge(c,
+			              v->dt == DT_I8 ? "qrt_dequantize_s8" : "qrt_dequantize_s16",
 			              arena_ptr(c, arena, g->outputs[i]), user, v);
 	}
 	LLVMBuildRet(b, tgt_c32(c, 0));
@@ -420,7 +444,8 @@ static LLVMValueRef tensor_infos(Cg *c, LLVMTypeRef tinfo, const int *vs, int n,
 		snprintf(name, sizeof name, "%s.%s%d.shape", c->name, what, i);
 		shape = LLVMConstPointerNull(c->tptr);
 		if (v->shape.rank)
-			shape = const_global(c, LLVMConstArray2(c->ti32, dims, (uint64_t)v->shape.rank), name);
+			shape = const_global(
+			        c, LLVMConstArray2(c->ti32, dims, (uint64_t)v->shape.rank), name);
 		snprintf(name, sizeof name, "%s.%s%d.name", c->name, what, i);
 		f[0] = cstring(c, v->name, name);
 		f[1] = tgt_c32(c, qrt_dtype_of(v->dt));
@@ -475,17 +500,20 @@ static void mark_functions(Cg *c)
 		    LLVMGetStringAttributeAtIndex(fn, LLVMAttributeFunctionIndex, "target-cpu", 10))
 			continue;
 		LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-		                        LLVMCreateStringAttribute(c->ctx, "target-cpu", 10, c->tm->cpu,
+		                        LLVMCreateStringAttribute(c->ctx, "target-cpu", 10,
+		                                                  c->tm->cpu,
 		                                                  (unsigned)strlen(c->tm->cpu)));
 		if (*c->tm->features)
-			LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-			                        LLVMCreateStringAttribute(c->ctx, "target-features", 15,
-			                                                  c->tm->features,
-			                                                  (unsigned)strlen(c->tm->features)));
+			LLVMAddAttributeAtIndex(
+			        fn, LLVMAttributeFunctionIndex,
+			        LLVMCreateStringAttribute(c->ctx, "target-features", 15,
+			                                  c->tm->features,
+			                                  (unsigned)strlen(c->tm->features)));
 		/* no loop becomes a memcpy/memset call behind our back */
 		if (c->tm->plain_mem)
-			LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-			                        LLVMCreateStringAttribute(c->ctx, "no-builtins", 11, "", 0));
+			LLVMAddAttributeAtIndex(
+			        fn, LLVMAttributeFunctionIndex,
+			        LLVMCreateStringAttribute(c->ctx, "no-builtins", 11, "", 0));
 	}
 }
 
@@ -507,13 +535,15 @@ static int check_integer_only(Cg *c)
 			continue;
 		if (y->dt == DT_I8 || y->dt == DT_I16)
 			quant = 1;
-		else if (y->dt == DT_F32 && (f32 < 0 || ((ir_ops[nd->op].flags & OPF_WEIGHTS) &&
-		                                         !(ir_ops[g->nodes[f32].op].flags & OPF_WEIGHTS))))
+		else if (y->dt == DT_F32 &&
+		         (f32 < 0 || ((ir_ops[nd->op].flags & OPF_WEIGHTS) &&
+		                      !(ir_ops[g->nodes[f32].op].flags & OPF_WEIGHTS))))
 			f32 = n;
 	}
 	if (!quant || f32 < 0)
 		return 0;
-	diag_error(c->d, g->nodes[f32].loc, "layer '%s' computes in f32 but target %s has no "
+	diag_error(c->d, g->nodes[f32].loc,
+	           "layer '%s' computes in f32 but target %s has no "
 	           "floating-point unit (integer-only); give it precision int8 or int16 (--config "
 	           "layers:), or compile the whole model with --precision f32 (soft float)",
 	           g->vals[g->nodes[f32].out].name, c->tm->row);
@@ -579,12 +609,15 @@ static int build_levels(Cg *c, LLVMValueRef *body)
 	arena = LLVMGetParam(fn, 0);
 	l = LLVMBuildCall2(b, lt, level, NULL, 0, "level");
 	for (int k = top->nlevels - 1; k >= 0; k--) {
-		LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(c->ctx, fn, top->levels[k].tag);
-		LLVMBasicBlockRef next = k ? LLVMAppendBasicBlockInContext(c->ctx, fn, "lower") : NULL;
+		LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(c->ctx, fn,
+		                                                      top->levels[k].tag);
+		LLVMBasicBlockRef next = k ? LLVMAppendBasicBlockInContext(c->ctx, fn, "lower")
+		                           : NULL;
 
 		if (k)
-			LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSGE, l,
-			                                 tgt_c32(c, top->levels[k].qrt_level), ""),
+			LLVMBuildCondBr(b,
+			                LLVMBuildICmp(b, LLVMIntSGE, l,
+			                              tgt_c32(c, top->levels[k].qrt_level), ""),
 			                run, next);
 		else
 			LLVMBuildBr(b, run);
@@ -610,8 +643,10 @@ int tgt_build_module(Cg *c)
 	if (g->requant_float && !c->tm->fpu) {
 		/* float requantization multiplies in float32 inside every layer:
 		 * the integer-only targets keep the fixed-point default */
-		diag_error(c->d, loc_none(), "--requant float needs a floating-point unit, which target "
-		           "%s lacks (integer-only): use the default --requant fixed", c->tm->row);
+		diag_error(c->d, loc_none(),
+		           "--requant float needs a floating-point unit, which target "
+		           "%s lacks (integer-only): use the default --requant fixed",
+		           c->tm->row);
 		return 1;
 	}
 	c->cglob = ir_xcalloc((size_t)g->nval + 1, sizeof *c->cglob);
@@ -633,7 +668,8 @@ int tgt_build_module(Cg *c)
 		build_run(c, body, 1);
 	build_model_info(c);
 	if (*c->tm->abi) {
-		LLVMMetadataRef abi = LLVMMDStringInContext2(c->ctx, c->tm->abi, strlen(c->tm->abi));
+		LLVMMetadataRef abi = LLVMMDStringInContext2(c->ctx, c->tm->abi,
+		                                             strlen(c->tm->abi));
 		LLVMAddModuleFlag(c->mod, LLVMModuleFlagBehaviorError, "target-abi", 10, abi);
 	}
 	mark_functions(c);

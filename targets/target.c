@@ -29,73 +29,120 @@ typedef struct {
 } Row;
 
 static const char *const x86_cpus[] = {
-	"x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4", "generic", "core2", "nehalem",
-	"westmere", "sandybridge", "ivybridge", "haswell", "broadwell", "skylake",
-	"skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
-	"icelake-server", "tigerlake", "rocketlake", "alderlake", "raptorlake",
-	"meteorlake", "arrowlake", "lunarlake", "sapphirerapids", "emeraldrapids",
-	"graniterapids", "sierraforest", "grandridge", "goldmont", "goldmont-plus",
-	"tremont", "knl", "btver2", "bdver1", "bdver2", "bdver3", "bdver4", "znver1",
-	"znver2", "znver3", "znver4", "znver5", NULL};
-static const char *const x86_feats[] = {
-	"sse2", "sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "avx", "avx2", "fma",
-	"f16c", "bmi", "bmi2", "lzcnt", "movbe", "avx512f", "avx512cd", "avx512bw",
-	"avx512dq", "avx512vl", "avx512vnni", "avx512bf16", "avx512fp16", "avx512vbmi",
-	"avx512vbmi2", "avx512ifma", "avx512bitalg", "avx512vpopcntdq", "evex512",
-	"avxvnni", "avxvnniint8", "avxvnniint16", "avxifma", "amx-tile", "amx-int8",
-	"amx-bf16", "prefer-256-bit", NULL};
+        "x86-64",     "x86-64-v2",      "x86-64-v3",      "x86-64-v4",      "generic",
+        "core2",      "nehalem",        "westmere",       "sandybridge",    "ivybridge",
+        "haswell",    "broadwell",      "skylake",        "skylake-avx512", "cascadelake",
+        "cooperlake", "cannonlake",     "icelake-client", "icelake-server", "tigerlake",
+        "rocketlake", "alderlake",      "raptorlake",     "meteorlake",     "arrowlake",
+        "lunarlake",  "sapphirerapids", "emeraldrapids",  "graniterapids",  "sierraforest",
+        "grandridge", "goldmont",       "goldmont-plus",  "tremont",        "knl",
+        "btver2",     "bdver1",         "bdver2",         "bdver3",         "bdver4",
+        "znver1",     "znver2",         "znver3",         "znver4",         "znver5",
+        NULL};
+static const char *const x86_feats[] = {"sse2",
+                                        "sse3",
+                                        "ssse3",
+                                        "sse4.1",
+                                        "sse4.2",
+                                        "popcnt",
+                                        "avx",
+                                        "avx2",
+                                        "fma",
+                                        "f16c",
+                                        "bmi",
+                                        "bmi2",
+                                        "lzcnt",
+                                        "movbe",
+                                        "avx512f",
+                                        "avx512cd",
+                                        "avx512bw",
+                                        "avx512dq",
+                                        "avx512vl",
+                                        "avx512vnni",
+                                        "avx512bf16",
+                                        "avx512fp16",
+                                        "avx512vbmi",
+                                        "avx512vbmi2",
+                                        "avx512ifma",
+                                        "avx512bitalg",
+                                        "avx512vpopcntdq",
+                                        "evex512",
+                                        "avxvnni",
+                                        "avxvnniint8",
+                                        "avxvnniint16",
+                                        "avxifma",
+                                        "amx-tile",
+                                        "amx-int8",
+                                        "amx-bf16",
+                                        "prefer-256-bit",
+                                        NULL};
 static const char *const a64_cpus[] = {
-	"generic", "cortex-a35", "cortex-a53", "cortex-a55", "cortex-a57", "cortex-a72",
-	"cortex-a73", "cortex-a75", "cortex-a76", "cortex-a77", "cortex-a78",
-	"cortex-a510", "cortex-a520", "cortex-a710", "cortex-a715", "cortex-a720",
-	"cortex-x1", "cortex-x2", "cortex-x3", "cortex-x4", "neoverse-e1", "neoverse-n1",
-	"neoverse-n2", "neoverse-n3", "neoverse-v1", "neoverse-v2", "neoverse-v3",
-	"ampere1", "ampere1a", "ampere1b", "apple-a14", "apple-m4", "a64fx", "carmel",
-	"thunderx2t99", "tsv110", "oryon-1", NULL};
+        "generic",     "cortex-a35",  "cortex-a53",  "cortex-a55",  "cortex-a57",   "cortex-a72",
+        "cortex-a73",  "cortex-a75",  "cortex-a76",  "cortex-a77",  "cortex-a78",   "cortex-a510",
+        "cortex-a520", "cortex-a710", "cortex-a715", "cortex-a720", "cortex-x1",    "cortex-x2",
+        "cortex-x3",   "cortex-x4",   "neoverse-e1", "neoverse-n1", "neoverse-n2",  "neoverse-n3",
+        "neoverse-v1", "neoverse-v2", "neoverse-v3", "ampere1",     "ampere1a",     "ampere1b",
+        "apple-a14",   "apple-m4",    "a64fx",       "carmel",      "thunderx2t99", "tsv110",
+        "oryon-1",     NULL};
 static const char *const a64_feats[] = {
-	"neon", "fp-armv8", "crc", "crypto", "aes", "sha2", "sha3", "dotprod",
-	"fullfp16", "fp16fml", "i8mm", "bf16", "sve", "sve2", "sme", "rcpc", "lse",
-	"rdm", "v8.1a", "v8.2a", "v8.3a", "v8.4a", "v8.5a", "v8.6a", "v9a", NULL};
-static const char *const armv7_cpus[] = {
-	"generic", "cortex-a5", "cortex-a7", "cortex-a8", "cortex-a9", "cortex-a12",
-	"cortex-a15", "cortex-a17", "cortex-a32", "cortex-a35", "cortex-a53",
-	"cortex-a55", "cortex-a57", "cortex-a72", "krait", NULL};
+        "neon",    "fp-armv8", "crc",   "crypto", "aes",   "sha2",  "sha3", "dotprod", "fullfp16",
+        "fp16fml", "i8mm",     "bf16",  "sve",    "sve2",  "sme",   "rcpc", "lse",     "rdm",
+        "v8.1a",   "v8.2a",    "v8.3a", "v8.4a",  "v8.5a", "v8.6a", "v9a",  NULL};
+static const char *const armv7_cpus[] = {"generic",    "cortex-a5",  "cortex-a7",  "cortex-a8",
+                                         "cortex-a9",  "cortex-a12", "cortex-a15", "cortex-a17",
+                                         "cortex-a32", "cortex-a35", "cortex-a53", "cortex-a55",
+                                         "cortex-a57", "cortex-a72", "krait",      NULL};
 static const char *const armm_cpus[] = {"cortex-m4", "cortex-m7", NULL};
 static const char *const arm_feats[] = {
-	"neon", "vfp2", "vfp3", "vfp4", "vfp3d16", "vfp4d16", "vfp4d16sp", "fp-armv8",
-	"fp-armv8d16", "fp-armv8d16sp", "d32", "fp16", "fullfp16", "fp64", "dsp",
-	"hwdiv", "hwdiv-arm", "crc", "crypto", "aes", "sha2", "dotprod", "i8mm",
-	"strict-align", NULL};
+        "neon",     "vfp2",        "vfp3",          "vfp4", "vfp3d16", "vfp4d16",  "vfp4d16sp",
+        "fp-armv8", "fp-armv8d16", "fp-armv8d16sp", "d32",  "fp16",    "fullfp16", "fp64",
+        "dsp",      "hwdiv",       "hwdiv-arm",     "crc",  "crypto",  "aes",      "sha2",
+        "dotprod",  "i8mm",        "strict-align",  NULL};
 static const char *const rv64_cpus[] = {
-	"generic-rv64", "generic", "rocket-rv64", "sifive-s51", "sifive-s54",
-	"sifive-s76", "sifive-u54", "sifive-u74", "sifive-x280", "sifive-p450",
-	"sifive-p670", "spacemit-x60", "veyron-v1", "xiangshan-nanhu",
-	"syntacore-scr3-rv64", NULL};
-static const char *const rv32_cpus[] = {
-	"generic-rv32", "generic", "rocket-rv32", "sifive-e20", "sifive-e21",
-	"sifive-e24", "sifive-e31", "sifive-e34", "sifive-e76", "syntacore-scr1-base",
-	"syntacore-scr1-max", "syntacore-scr3-rv32", NULL};
+        "generic-rv64", "generic",         "rocket-rv64",         "sifive-s51",
+        "sifive-s54",   "sifive-s76",      "sifive-u54",          "sifive-u74",
+        "sifive-x280",  "sifive-p450",     "sifive-p670",         "spacemit-x60",
+        "veyron-v1",    "xiangshan-nanhu", "syntacore-scr3-rv64", NULL};
+static const char *const rv32_cpus[] = {"generic-rv32",
+                                        "generic",
+                                        "rocket-rv32",
+                                        "sifive-e20",
+                                        "sifive-e21",
+                                        "sifive-e24",
+                                        "sifive-e31",
+                                        "sifive-e34",
+                                        "sifive-e76",
+                                        "syntacore-scr1-base",
+                                        "syntacore-scr1-max",
+                                        "syntacore-scr3-rv32",
+                                        NULL};
 static const char *const rv_feats[] = {
-	"m", "a", "f", "d", "c", "v", "zba", "zbb", "zbc", "zbs", "zfh", "zfhmin",
-	"zvfh", "zve32x", "zve32f", "zve64x", "zve64f", "zve64d", "zvl128b", "zvl256b",
-	"zvl512b", "zicsr", "zifencei", "zicond", "zmmul", "zca", "zcb", "relax", NULL};
+        "m",      "a",      "f",       "d",       "c",       "v",      "zba",      "zbb",
+        "zbc",    "zbs",    "zfh",     "zfhmin",  "zvfh",    "zve32x", "zve32f",   "zve64x",
+        "zve64f", "zve64d", "zvl128b", "zvl256b", "zvl512b", "zicsr",  "zifencei", "zicond",
+        "zmmul",  "zca",    "zcb",     "relax",   NULL};
 
 /* The kernels each row offers; a kernel checks the CPU features it needs. */
-static const TgtKernel *const x86_kernels[] = {
-	&tgt_k_vnni_conv2d, &tgt_k_avx2_conv2d, &tgt_k_f32_conv2d, &tgt_k_f32_dense, NULL};
+static const TgtKernel *const x86_kernels[] = {&tgt_k_vnni_conv2d, &tgt_k_avx2_conv2d,
+                                               &tgt_k_f32_conv2d, &tgt_k_f32_dense, NULL};
 static const TgtKernel *const a64_kernels[] = {&tgt_k_neon_conv2d, &tgt_k_f32_dense, NULL};
-static const TgtKernel *const armm_kernels[] = {
-	&tgt_k_smlad_conv2d, &tgt_k_smlad_dw_conv2d, &tgt_k_smlad_dense, &tgt_k_f32_dense, NULL};
+static const TgtKernel *const armm_kernels[] = {&tgt_k_smlad_conv2d, &tgt_k_smlad_dw_conv2d,
+                                                &tgt_k_smlad_dense, &tgt_k_f32_dense, NULL};
 static const TgtKernel *const rv_kernels[] = {&tgt_k_rvv_conv2d, &tgt_k_f32_dense, NULL};
 static const TgtKernel *const plain_kernels[] = {&tgt_k_f32_dense, NULL};
 
 static const Row rows[] = {
-	{"x86_64-linux-gnu", "host", "", NULL, 1, 0, 64, x86_cpus, x86_feats, x86_kernels},
-	{"aarch64-linux-gnu", "cortex-a72", "+neon", NULL, 1, 0, 64, a64_cpus, a64_feats, a64_kernels},
-	{"armv7-linux-gnueabihf", "generic", "+neon", NULL, 1, 0, 32, armv7_cpus, arm_feats, plain_kernels},
-	{"thumbv7em-none-eabihf", "cortex-m4", "+dsp", NULL, 0, 1, 32, armm_cpus, arm_feats, armm_kernels},
-	{"riscv64-linux-gnu", "generic-rv64", "+m,+a,+f,+d,+c", "lp64", 1, 0, 64, rv64_cpus, rv_feats, rv_kernels},
-	{"riscv32-unknown-elf", "generic-rv32", "+m,+a,+c", "ilp32", 0, 0, 32, rv32_cpus, rv_feats, rv_kernels},
+        {"x86_64-linux-gnu", "host", "", NULL, 1, 0, 64, x86_cpus, x86_feats, x86_kernels},
+        {"aarch64-linux-gnu", "cortex-a72", "+neon", NULL, 1, 0, 64, a64_cpus, a64_feats,
+         a64_kernels},
+        {"armv7-linux-gnueabihf", "generic", "+neon", NULL, 1, 0, 32, armv7_cpus, arm_feats,
+         plain_kernels},
+        {"thumbv7em-none-eabihf", "cortex-m4", "+dsp", NULL, 0, 1, 32, armm_cpus, arm_feats,
+         armm_kernels},
+        {"riscv64-linux-gnu", "generic-rv64", "+m,+a,+f,+d,+c", "lp64", 1, 0, 64, rv64_cpus,
+         rv_feats, rv_kernels},
+        {"riscv32-unknown-elf", "generic-rv32", "+m,+a,+c", "ilp32", 0, 0, 32, rv32_cpus, rv_feats,
+         rv_kernels},
 };
 enum { NROWS = sizeof rows / sizeof rows[0] };
 
@@ -215,9 +262,10 @@ static int check_features(const Row *r, const char *fs, Diag *d)
 
 		if (n == 0 || (p[0] != '+' && p[0] != '-') || !in_list(r->feats, p + 1, n - 1)) {
 			char *valid = join(r->feats);
-			diag_error(d, loc_none(),
-			           "unknown feature '%.*s' for %s (write +name or -name; valid names: %s)",
-			           (int)n, p, r->triple, valid);
+			diag_error(
+			        d, loc_none(),
+			        "unknown feature '%.*s' for %s (write +name or -name; valid names: %s)",
+			        (int)n, p, r->triple, valid);
 			free(valid);
 			bad = 1;
 		}
@@ -294,7 +342,8 @@ static int pick_cpu(TgtMachine *m, const Row *r, const TgtOptions *o, int host, 
 	*hostfs = NULL;
 	if (cpu && strcmp(cpu, "native") == 0) {
 		if (!host_arch_is(r)) {
-			diag_error(d, loc_none(), "--mcpu native: the host cannot run %s code", r->triple);
+			diag_error(d, loc_none(), "--mcpu native: the host cannot run %s code",
+			           r->triple);
 			return 1;
 		}
 		host = 1, cpu = NULL;
@@ -363,7 +412,8 @@ static int has_fpu(const Row *r, const char *fs)
 	else if (strcmp(t.part[0], "x86_64") == 0)
 		fpu = 1;
 	else
-		fpu = strlen(t.part[3]) >= 2 && strcmp(t.part[3] + strlen(t.part[3]) - 2, "hf") == 0;
+		fpu = strlen(t.part[3]) >= 2 &&
+		      strcmp(t.part[3] + strlen(t.part[3]) - 2, "hf") == 0;
 	triple_free(&t);
 	return fpu;
 }

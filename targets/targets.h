@@ -38,9 +38,9 @@ typedef struct {
 	const char *features; /* "+a,-b" or NULL */
 	int opt_level;        /* 0..3 */
 	const char *name;     /* C prefix of symbols; NULL: g->name */
-	const char *out_obj;  /* path of OUT.o; header/ll/asm are derived: same basename .h/.ll/.s */
-	unsigned emit;        /* TGT_EMIT_OBJ|TGT_EMIT_HEADER|TGT_EMIT_LLVM|TGT_EMIT_ASM */
-	int instrument;       /* call qrt_trace after every layer (the debug twin) */
+	const char *out_obj; /* path of OUT.o; header/ll/asm are derived: same basename .h/.ll/.s */
+	unsigned emit; /* TGT_EMIT_OBJ|TGT_EMIT_HEADER|TGT_EMIT_LLVM|TGT_EMIT_ASM */
+	int instrument; /* call qrt_trace after every layer (the debug twin) */
 } TgtOptions;
 
 /* Compiles g into the files o->emit asks for.  Returns 0, or 1 after
@@ -54,30 +54,30 @@ int tgt_compile_object(Graph *g, const TgtOptions *o, char **obj, size_t *len, D
 
 /* What a compiled model costs on its target, from the object's sections. */
 typedef struct {
-	int64_t code;   /* executable sections (.text*) */
+	int64_t code; /* executable sections (.text*) */
 	int64_t rodata; /* read-only data: weights, requantization tables, names */
-	int64_t data;   /* writable or relocated data (.data*, .data.rel.ro*: the
+	int64_t data; /* writable or relocated data (.data*, .data.rel.ro*: the
 	                   qrt_model tables on PIC targets) */
-	int64_t bss;    /* zero-initialized writable data (should be 0) */
+	int64_t bss; /* zero-initialized writable data (should be 0) */
 	int64_t weights; /* bytes of the graph's constants (part of rodata) */
-	int64_t arena;  /* the arena the caller provides (RAM) */
+	int64_t arena; /* the arena the caller provides (RAM) */
 } TgtFootprint;
 int tgt_footprint(Graph *g, const TgtOptions *o, TgtFootprint *fp, Diag *d);
 
 /* ---- target.c: the target table and the TargetMachine ---------------------- */
 
 typedef struct TgtMachine {
-	char *triple;   /* normalized */
+	char *triple; /* normalized */
 	char *cpu;
 	char *features; /* what the TargetMachine gets: row defaults, then the user's */
 	const char *abi; /* "" when the triple decides */
-	int riscv;      /* RISC-V: i32 arguments travel sign-extended on RV64 */
-	int plain_mem;  /* copies call memcpy/memmove themselves and every
+	int riscv; /* RISC-V: i32 arguments travel sign-extended on RV64 */
+	int plain_mem; /* copies call memcpy/memmove themselves and every
 	                   function is "no-builtins": LLVM would otherwise call
 	                   __aeabi_memcpy & co., which docs/abi.md excludes */
 	int ptr_bits;
-	const char *row;  /* the table's spelling of the triple, for messages */
-	int fpu;          /* hardware floating point: without it the target is
+	const char *row; /* the table's spelling of the triple, for messages */
+	int fpu; /* hardware floating point: without it the target is
 	                     integer-only (a quantized model may hold no f32
 	                     layer; a whole f32 model uses soft-float helpers) */
 	LLVMTargetMachineRef tm;
@@ -87,7 +87,7 @@ typedef struct TgtMachine {
 	int nlevels;
 	struct TgtMachine *levels; /* ascending; each with its own cpu and
 	                              features, tm NULL, the rest the machine's */
-	int qrt_level;   /* a level: the least qrt_x86_level() that runs it */
+	int qrt_level; /* a level: the least qrt_x86_level() that runs it */
 	const char *tag; /* a level: its part of the private symbols' names */
 	/* the row's kernels in order of preference, NULL-terminated (kernels.c) */
 	const struct TgtKernel *const *kernels;
@@ -111,17 +111,17 @@ typedef struct {
 	LLVMBuilderRef b;
 	LLVMTargetDataRef td;
 	LLVMTypeRef tvoid, ti1, ti8, ti16, ti32, ti64, tf32, tptr;
-	LLVMTypeRef tidx;    /* index arithmetic: the pointer-sized integer */
-	LLVMValueRef fn;     /* the function being built */
+	LLVMTypeRef tidx; /* index arithmetic: the pointer-sized integer */
+	LLVMValueRef fn; /* the function being built */
 	LLVMBasicBlockRef entry; /* its first block: allocas only */
 	LLVMBasicBlockRef start; /* the block the entry branches to */
-	LLVMValueRef *cglob;     /* per value: its constant global, once made */
+	LLVMValueRef *cglob; /* per value: its constant global, once made */
 	/* tgt_const_bytes shares one global among equal contents when set (the
 	 * levels of a multi-ISA object): a hash table of the globals made */
 	int share_consts;
 	struct TgtConst *consts;
 	size_t nconst, capconst;
-	int instrument;          /* TgtOptions.instrument */
+	int instrument; /* TgtOptions.instrument */
 } Cg;
 
 /* True when name is a C identifier ([A-Za-z_][A-Za-z0-9_]*). */
@@ -200,8 +200,8 @@ LLVMValueRef tgt_alloca(Cg *c, LLVMTypeRef t, int64_t n);
  * channels, zero-padded to len lanes: the padding requantizes to bytes that
  * are never stored), as globals NAME.{m,sh,fm}<tag><n>: the i32 multipliers
  * and shifts (*mult, *shift), or --requant float's f32 multipliers (*fm). */
-void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag,
-                        LLVMValueRef *mult, LLVMValueRef *shift, LLVMValueRef *fm);
+void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag, LLVMValueRef *mult,
+                        LLVMValueRef *shift, LLVMValueRef *fm);
 /* A kernel tile's pixel count, from max down to max/2 + 1, for P pixels:
  * the fewest tiles * (np + 1), an estimate of the cycles (np products per
  * loaded weight vector plus the tap's fixed work); a tile past the last
@@ -248,14 +248,14 @@ LLVMValueRef tgt_act_f32(Cg *c, LLVMValueRef acc, Act act);
  * layers with an int64 bias accumulate in i64 and requantize as
  * ir_mbqm64; every other integer layer accumulates in wrapping i32. */
 typedef struct {
-	int quant;           /* 0: f32 */
+	int quant; /* 0: f32 */
 	int acc64;
-	LLVMTypeRef tacc;    /* f32, i32 or i64 */
-	LLVMTypeRef tout;    /* the result's storage type */
+	LLVMTypeRef tacc; /* f32, i32 or i64 */
+	LLVMTypeRef tout; /* the result's storage type */
 	LLVMValueRef mult, shift; /* [OC x i32] globals: mult/shift, or for
 	                             acc64 the 16-bit multiplier and 15 - shift */
-	int all_right;       /* acc64: every 15 - shift is positive */
-	LLVMValueRef fm;     /* --requant float: [OC x float] multipliers, else NULL */
+	int all_right; /* acc64: every 15 - shift is positive */
+	LLVMValueRef fm; /* --requant float: [OC x float] multipliers, else NULL */
 	Requant rq;
 	int32_t in_zp;
 	Act act;
@@ -273,22 +273,22 @@ LLVMValueRef tgt_epilogue(Cg *c, const Epilogue *e, LLVMValueRef acc, LLVMValueR
 
 /* The shape classes of a conv2d a kernel takes (TgtKernel.shapes). */
 enum {
-	TK_PLAIN = 1 << 0,     /* groups = 1 */
+	TK_PLAIN = 1 << 0, /* groups = 1 */
 	TK_DEPTHWISE = 1 << 1, /* groups = C = OC > 1 */
-	TK_GROUPED = 1 << 2,   /* any other groups > 1 */
-	TK_POOL_DIL = 1 << 3,  /* a fused max-pool with dilation > 1 */
-	TK_DIL_X = 1 << 4,     /* dilation > 1 along x */
-	TK_CONST = 1 << 5,     /* (any op) the weights and bias need constant data */
+	TK_GROUPED = 1 << 2, /* any other groups > 1 */
+	TK_POOL_DIL = 1 << 3, /* a fused max-pool with dilation > 1 */
+	TK_DIL_X = 1 << 4, /* dilation > 1 along x */
+	TK_CONST = 1 << 5, /* (any op) the weights and bias need constant data */
 };
 
 /* A target kernel, as data: what it takes, and its code.  The chooser
  * (tgt_lower_weighted) checks the data, then applies_more (may be NULL: the
  * conditions data cannot state), then calls emit. */
 typedef struct TgtKernel {
-	const char *name;    /* "x86.vnni.conv2d": ISA, variant, op */
-	Op op;               /* OP_CONV2D or OP_DENSE */
+	const char *name; /* "x86.vnni.conv2d": ISA, variant, op */
+	Op op; /* OP_CONV2D or OP_DENSE */
 	DType x, w, y, bias; /* DT_NONE: any; bias: what a bias must be (none is fine) */
-	unsigned shapes;     /* TK_* (conv2d); a fused pool of dilation 1 is always fine */
+	unsigned shapes; /* TK_* (conv2d); a fused pool of dilation 1 is always fine */
 	const char *feature; /* what the CPU needs (tgt_has_feature), NULL: nothing */
 	/* 1 when the node fits; else 0 and *why (when why is not NULL) a
 	 * short reason, e.g. "scratch exceeds 64 KiB" */
@@ -298,11 +298,11 @@ typedef struct TgtKernel {
 
 /* A kernel's exported applies_more, name, from its static applies(c, nd,
  * &geo, why) that fills a Geo (its own geometry type) the chooser drops. */
-#define TGT_APPLIES(name, Geo, applies) \
+#define TGT_APPLIES(name, Geo, applies)                   \
 	int name(Cg *c, const Node *nd, const char **why) \
-	{ \
-		Geo d; \
-		return applies(c, nd, &d, why); \
+	{                                                 \
+		Geo d;                                    \
+		return applies(c, nd, &d, why);           \
 	}
 
 /* For applies_more: declines with reason r. */
@@ -315,8 +315,8 @@ static inline int tgt_decline(const char **why, const char *r)
 
 /* Every kernel; target.c's rows list theirs by these, in order of preference. */
 extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, tgt_k_neon_conv2d,
-	tgt_k_rvv_conv2d, tgt_k_smlad_conv2d, tgt_k_smlad_dw_conv2d, tgt_k_smlad_dense,
-	tgt_k_f32_dense;
+        tgt_k_rvv_conv2d, tgt_k_smlad_conv2d, tgt_k_smlad_dw_conv2d, tgt_k_smlad_dense,
+        tgt_k_f32_dense;
 
 /* Whether m has the CPU feature name: "avx512vnni", "avx2", "avx2|avx512f"
  * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
@@ -414,7 +414,6 @@ typedef void (*TgtStore)(Cg *c, void *k, LLVMValueRef ob0, LLVMValueRef j, LLVMV
 void tgt_chunks(Cg *c, void *k, int nb, LLVMValueRef ob0, int64_t P, int64_t ch, int64_t np,
                 TgtTile tile, TgtStore store, const RowStore *rs);
 
-
 /* The tap loops: for ky < KH, kx < nkx; returns the scratch offset of tap
  * (ky, kx), (ky*dh*Wp + kx*dw) * Cp; the taps' code follows until
  * tgt_taps_close. */
@@ -466,8 +465,8 @@ void tgt_conv_batches(Cg *c, LLVMValueRef fn, const ConvGeo *g, LLVMValueRef *nb
 /* The same for a kernel whose groups are tgt_chunks of rs->ch of the
  * rs->P pixels, tiles of np, that store rs's rows (store NULL); rs->nbase
  * is set for each batch element. */
-void tgt_conv_rows(Cg *c, LLVMValueRef fn, const ConvGeo *g, TgtFill fill, int64_t OCB, int nb, int64_t np,
-                   TgtTile tile, RowStore *rs, void *k);
+void tgt_conv_rows(Cg *c, LLVMValueRef fn, const ConvGeo *g, TgtFill fill, int64_t OCB, int nb,
+                   int64_t np, TgtTile tile, RowStore *rs, void *k);
 
 /* tgt_epilogue_init for an int8 kernel, whose accumulator is i32. */
 void tgt_int8_epilogue(Cg *c, int n, Epilogue *e);

@@ -38,20 +38,32 @@ int tgt_cpu_in(const char *cpu, const char *const *list)
 
 /* The CPUs LLVM 19 gives avx512vnni by default. */
 static const char *const vnni_cpus[] = {
-	"cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake",
-	"rocketlake", "sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d",
-	"znver4", "znver5", NULL,
+        "cascadelake",
+        "cooperlake",
+        "icelake-client",
+        "icelake-server",
+        "tigerlake",
+        "rocketlake",
+        "sapphirerapids",
+        "emeraldrapids",
+        "graniterapids",
+        "graniterapids-d",
+        "znver4",
+        "znver5",
+        NULL,
 };
 
 /* The CPUs LLVM 19 gives avx2 by default (checked with llc-19: each one
  * selects llvm.x86.avx2.pmadd.ub.sw). */
 static const char *const avx2_cpus[] = {
-	"x86-64-v3", "x86-64-v4", "haswell", "broadwell", "skylake", "skylake-avx512",
-	"cascadelake", "cooperlake", "cannonlake", "icelake-client", "icelake-server",
-	"tigerlake", "rocketlake", "alderlake", "raptorlake", "meteorlake", "arrowlake",
-	"lunarlake", "sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d",
-	"sierraforest", "grandridge", "knl", "bdver4", "znver1", "znver2", "znver3",
-	"znver4", "znver5", NULL,
+        "x86-64-v3",     "x86-64-v4",       "haswell",        "broadwell",
+        "skylake",       "skylake-avx512",  "cascadelake",    "cooperlake",
+        "cannonlake",    "icelake-client",  "icelake-server", "tigerlake",
+        "rocketlake",    "alderlake",       "raptorlake",     "meteorlake",
+        "arrowlake",     "lunarlake",       "sapphirerapids", "emeraldrapids",
+        "graniterapids", "graniterapids-d", "sierraforest",   "grandridge",
+        "knl",           "bdver4",          "znver1",         "znver2",
+        "znver3",        "znver4",          "znver5",         NULL,
 };
 
 static int is_x86_64(const TgtMachine *m)
@@ -94,9 +106,9 @@ static const struct {
 	const char *tag, *cpu, *features;
 	int qrt_level; /* qrt.h's QRT_X86_V1, _V3, _V4_VNNI */
 } levels[] = {
-	{"v1", "x86-64", "", 1},
-	{"v3", "x86-64-v3", "", 3},
-	{"v4vnni", "x86-64-v4", "+avx512vnni,-prefer-256-bit", 5},
+        {"v1", "x86-64", "", 1},
+        {"v3", "x86-64-v3", "", 3},
+        {"v4vnni", "x86-64-v4", "+avx512vnni,-prefer-256-bit", 5},
 };
 enum { NLEVELS = sizeof levels / sizeof levels[0] };
 
@@ -122,14 +134,15 @@ void tgt_x86_levels(TgtMachine *m)
 int tgt_x86_f32_lanes(const TgtMachine *m)
 {
 	static const char *const avx512[] = {
-		"skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
-		"icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
-		"graniterapids", "graniterapids-d", "znver4", "znver5", "x86-64-v4", NULL,
+	        "skylake-avx512", "cascadelake",    "cooperlake",    "cannonlake",
+	        "icelake-client", "icelake-server", "tigerlake",     "rocketlake",
+	        "sapphirerapids", "emeraldrapids",  "graniterapids", "graniterapids-d",
+	        "znver4",         "znver5",         "x86-64-v4",     NULL,
 	};
 	static const char *const avx2[] = {
-		"haswell", "broadwell", "skylake", "alderlake", "raptorlake", "meteorlake",
-		"arrowlake", "arrowlake-s", "lunarlake", "gracemont", "sierraforest", "grandridge",
-		"znver1", "znver2", "znver3", "x86-64-v3", NULL,
+	        "haswell",   "broadwell",   "skylake",   "alderlake", "raptorlake",   "meteorlake",
+	        "arrowlake", "arrowlake-s", "lunarlake", "gracemont", "sierraforest", "grandridge",
+	        "znver1",    "znver2",      "znver3",    "x86-64-v3", NULL,
 	};
 	int f;
 
@@ -149,12 +162,11 @@ int tgt_x86_f32_lanes(const TgtMachine *m)
 /* The CPUs of target.c's list that LLVM 19 gives dotprod by default
  * (checked with llvm-mc-19 -mcpu=... on an sdot). */
 static const char *const dotprod_cpus[] = {
-	"cortex-a55", "cortex-a75", "cortex-a76", "cortex-a77", "cortex-a78",
-	"cortex-a510", "cortex-a520", "cortex-a710", "cortex-a715", "cortex-a720",
-	"cortex-x1", "cortex-x2", "cortex-x3", "cortex-x4", "neoverse-e1",
-	"neoverse-n1", "neoverse-n2", "neoverse-n3", "neoverse-v1", "neoverse-v2",
-	"neoverse-v3", "ampere1", "ampere1a", "ampere1b", "apple-a14", "apple-m4",
-	"tsv110", "oryon-1", NULL,
+        "cortex-a55",  "cortex-a75",  "cortex-a76",  "cortex-a77",  "cortex-a78",  "cortex-a510",
+        "cortex-a520", "cortex-a710", "cortex-a715", "cortex-a720", "cortex-x1",   "cortex-x2",
+        "cortex-x3",   "cortex-x4",   "neoverse-e1", "neoverse-n1", "neoverse-n2", "neoverse-n3",
+        "neoverse-v1", "neoverse-v2", "neoverse-v3", "ampere1",     "ampere1a",    "ampere1b",
+        "apple-a14",   "apple-m4",    "tsv110",      "oryon-1",     NULL,
 };
 
 int tgt_neon_variant(const TgtMachine *m)
@@ -164,7 +176,8 @@ int tgt_neon_variant(const TgtMachine *m)
 
 	if (strncmp(m->triple, "aarch64", 7) != 0)
 		return -1;
-	if (tgt_feature_sign(m->features, "neon") == 0 || tgt_feature_sign(m->features, "fp-armv8") == 0)
+	if (tgt_feature_sign(m->features, "neon") == 0 ||
+	    tgt_feature_sign(m->features, "fp-armv8") == 0)
 		return -1;
 	s = tgt_feature_sign(m->features, "dotprod");
 	if (s >= 0)

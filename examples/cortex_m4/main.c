@@ -18,8 +18,9 @@
 _Static_assert(IN_SIZE == IMAGE_PIXELS, "images.h does not match the model's input");
 _Static_assert(OUT_SIZE == 10, "expected the ten Fashion-MNIST classes");
 
-static const char *const classes[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+static const char *const classes[10] = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                        "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                        "Bag",         "Ankle boot"};
 
 static _Alignas(ARENA_ALIGN) uint8_t arena[ARENA_SIZE];
 static float x[IN_SIZE], y[OUT_SIZE];
@@ -63,7 +64,8 @@ int main(void)
 		if (stack_used(top) > stack)
 			stack = stack_used(top);
 		if (rc != QRT_OK) {
-			printf("image %lu: %s_run failed with status %d\n", (unsigned long)k, INFO.name, rc);
+			printf("image %lu: %s_run failed with status %d\n", (unsigned long)k,
+			       INFO.name, rc);
 			return 1;
 		}
 		uint32_t pred = qrt_argmax_f32(y, OUT_SIZE), label = image_labels[k];

@@ -17,7 +17,7 @@
 #include "qrt_select.h"
 
 static const char *classes[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+                                  "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
 /* Reads a little-endian .npy of the given descr ("<f4", "<i4"); returns the
  * element count of axis 0 in *rows and all elements in *count. */
@@ -67,13 +67,23 @@ static void write_npy(const char *path, const float *y, long rows, long cols)
 	FILE *f = fopen(path, "wb");
 	char hdr[128];
 	int len = snprintf(hdr, sizeof hdr,
-	                   "{'descr': '<f4', 'fortran_order': False, 'shape': (%ld, %ld), }", rows, cols);
+	                   "{'descr': '<f4', 'fortran_order': False, 'shape': (%ld, %ld), }", rows,
+	                   cols);
 	int total = (10 + len + 1 + 63) / 64 * 64;
 	memset(hdr + len, ' ', (size_t)(total - 10 - len));
 	hdr[total - 11] = '\n';
-	unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-	                         (unsigned char)((total - 10) & 255), (unsigned char)((total - 10) >> 8)};
-	if (!f || fwrite(pre, 1, 10, f) != 10 || fwrite(hdr, 1, (size_t)(total - 10), f) != (size_t)(total - 10) ||
+	unsigned char pre[10] = {0x93,
+	                         'N',
+	                         'U',
+	                         'M',
+	                         'P',
+	                         'Y',
+	                         1,
+	                         0,
+	                         (unsigned char)((total - 10) & 255),
+	                         (unsigned char)((total - 10) >> 8)};
+	if (!f || fwrite(pre, 1, 10, f) != 10 ||
+	    fwrite(hdr, 1, (size_t)(total - 10), f) != (size_t)(total - 10) ||
 	    fwrite(y, 4, (size_t)(rows * cols), f) != (size_t)(rows * cols) || fclose(f)) {
 		fprintf(stderr, "%s: cannot write\n", path);
 		exit(1);
@@ -99,7 +109,7 @@ int main(int argc, char **argv)
 	}
 	/* the arena: any memory with the advertised size and alignment */
 	void *arena = aligned_alloc(m->arena_align, (m->arena_size + m->arena_align - 1) /
-	                                                m->arena_align * m->arena_align);
+	                                                    m->arena_align * m->arena_align);
 	float *y = malloc((size_t)n * out_size * sizeof *y);
 	long correct = 0;
 
@@ -112,8 +122,8 @@ int main(int argc, char **argv)
 		uint32_t best = qrt_argmax_f32(y + i * out_size, out_size);
 		correct += (int32_t)best == labels[i];
 		if (i < 5)
-			printf("image %ld: predicted %-11s (class %u), label %s\n", i, classes[best % 10],
-			       best, classes[labels[i] % 10]);
+			printf("image %ld: predicted %-11s (class %u), label %s\n", i,
+			       classes[best % 10], best, classes[labels[i] % 10]);
 	}
 	printf("%s: %ld of %ld test images correct, accuracy %.2f%% (arena %u bytes)\n", m->name,
 	       correct, n, 100.0 * (double)correct / (double)n, m->arena_size);

@@ -10,7 +10,8 @@
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+	__asm__ volatile("cpuid"
+	                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
 	                 : "a"(leaf), "c"(sub));
 }
 
@@ -44,7 +45,8 @@ static int32_t detect(void)
 	}
 	/* SSE3 0, SSSE3 9, CMPXCHG16B 13, SSE4.1 19, SSE4.2 20, POPCNT 23;
 	 * LAHF/SAHF: leaf 0x80000001 ECX 0 */
-	if (!all(ecx1, BIT(0) | BIT(9) | BIT(13) | BIT(19) | BIT(20) | BIT(23)) || !all(ecx81, BIT(0)))
+	if (!all(ecx1, BIT(0) | BIT(9) | BIT(13) | BIT(19) | BIT(20) | BIT(23)) ||
+	    !all(ecx81, BIT(0)))
 		return level;
 	level = QRT_X86_V2;
 	/* FMA 12, MOVBE 22, XSAVE 26, OSXSAVE 27, AVX 28, F16C 29; leaf 7 EBX:

@@ -38,6 +38,7 @@ int main(void)
 		       (unsigned long)m, (unsigned long)image_labels[k]);
 	}
 	printf("%s: %lu of %lu correct\n", cnn_model.name, cnn_ok, (unsigned long)IMAGES_COUNT);
-	printf("%s: %lu of %lu correct\n", fashion_mlp_model.name, mlp_ok, (unsigned long)IMAGES_COUNT);
+	printf("%s: %lu of %lu correct\n", fashion_mlp_model.name, mlp_ok,
+	       (unsigned long)IMAGES_COUNT);
 	return 0;
 }

@@ -72,15 +72,17 @@ static int guard_check(const unsigned char *buf, size_t lead, size_t body, uint3
 	for (i = 0; i < lead; i++)
 		if (buf[i] != pattern(i)) {
 			printf("ERROR image %lu: guard damaged: byte %lu before the %s's start was "
-			       "written (0x%02x, guard 0x%02x)\n", (unsigned long)k,
-			       (unsigned long)(lead - i), what, buf[i], pattern(i));
+			       "written (0x%02x, guard 0x%02x)\n",
+			       (unsigned long)k, (unsigned long)(lead - i), what, buf[i],
+			       pattern(i));
 			return 1;
 		}
 	for (i = 0; i < GUARD; i++)
 		if (buf[lead + body + i] != pattern(i)) {
 			printf("ERROR image %lu: guard damaged: byte %lu after the %s's end was "
-			       "written (0x%02x, guard 0x%02x)\n", (unsigned long)k,
-			       (unsigned long)i, what, buf[lead + body + i], pattern(i));
+			       "written (0x%02x, guard 0x%02x)\n",
+			       (unsigned long)k, (unsigned long)i, what, buf[lead + body + i],
+			       pattern(i));
 			return 1;
 		}
 	return 0;
@@ -139,12 +141,15 @@ int main(void)
 
 #ifdef QC_RV_ENABLE_V
 	/* bare metal: enable the FPU and the vector unit (mstatus.FS, mstatus.VS) */
-	__asm__ volatile(".insn i 0x73, 2, x0, %0, 0x300" : : "r"((1u << 13) | (1u << 9))); /* csrs mstatus */
+	__asm__ volatile(".insn i 0x73, 2, x0, %0, 0x300"
+	                 :
+	                 : "r"((1u << 13) | (1u << 9))); /* csrs mstatus */
 #endif
 	printf("model %s: arena %lu bytes aligned to %lu (at +%lu of a %lu-aligned buffer), "
-	       "%lu inputs, %lu outputs, %lu images\n", QRT_STR(MODEL), (unsigned long)ARENA_SIZE,
-	       (unsigned long)ARENA_ALIGN, (unsigned long)LEAD, (unsigned long)BUF_ALIGN,
-	       (unsigned long)IN_SIZE, (unsigned long)OUT_SIZE, (unsigned long)IMAGES_COUNT);
+	       "%lu inputs, %lu outputs, %lu images\n",
+	       QRT_STR(MODEL), (unsigned long)ARENA_SIZE, (unsigned long)ARENA_ALIGN,
+	       (unsigned long)LEAD, (unsigned long)BUF_ALIGN, (unsigned long)IN_SIZE,
+	       (unsigned long)OUT_SIZE, (unsigned long)IMAGES_COUNT);
 	bad |= arena_as_promised();
 	fflush(stdout);   /* what was printed survives a crash or a hang */
 	for (k = 0; k < IMAGES_COUNT; k++) {

@@ -41,7 +41,8 @@ static void put_npy(const char *rel, const char *descr, const char *order, const
 	buf[9] = (unsigned char)(n >> 8);
 	memcpy(buf + 10, hdr, (size_t)n);
 	for (size_t i = 0; i < nbytes; i++) /* small positive floats, or the data given */
-		buf[10 + n + i] = data ? ((const unsigned char *)data)[i] : (unsigned char)(i * 7 % 61);
+		buf[10 + n + i] = data ? ((const unsigned char *)data)[i]
+		                       : (unsigned char)(i * 7 % 61);
 	fz_write(fz_path(path, sizeof path, in_dir, rel), buf, 10 + (size_t)n + nbytes);
 	free(buf);
 }

@@ -18,21 +18,21 @@
 
 /* flatten -> dense -> relu -> dense, with names the seeds' patterns match */
 static const char model[] =
-	"model fz\n"
-	"input x : f32[1,1,2,2] range [0, 1]\n"
-	"const w1 : f32[3,4] = [0.5, -0.25, 1, 0, 0.1, 0.2, -0.3, 0.4, -1, 2, 0, 0.5]\n"
-	"const b1 : f32[3] = [0.1, 0, -0.2]\n"
-	"const w2 : f32[2,3] = [1, -1, 0.5, 0.25, 0, -2]\n"
-	"const b2 : f32[2] = [0, 0.5]\n"
-	"t0 = flatten(x) { axis = 1 }\n"
-	"t1 = dense(t0, w1, b1)\n"
-	"t2 = relu(t1)\n"
-	"y = dense(t2, w2, b2)\n"
-	"output y\n";
+        "model fz\n"
+        "input x : f32[1,1,2,2] range [0, 1]\n"
+        "const w1 : f32[3,4] = [0.5, -0.25, 1, 0, 0.1, 0.2, -0.3, 0.4, -1, 2, 0, 0.5]\n"
+        "const b1 : f32[3] = [0.1, 0, -0.2]\n"
+        "const w2 : f32[2,3] = [1, -1, 0.5, 0.25, 0, -2]\n"
+        "const b2 : f32[2] = [0, 0.5]\n"
+        "t0 = flatten(x) { axis = 1 }\n"
+        "t1 = dense(t0, w1, b1)\n"
+        "t2 = relu(t1)\n"
+        "y = dense(t2, w2, b2)\n"
+        "output y\n";
 
 /* four samples of x */
 static const float samples[16] = {
-	0, 0.5f, 1, 0.25f, 0.9f, 0.1f, 0.3f, 0.7f, 1, 1, 0, 0, 0.01f, 0.99f, 0.5f, 0.5f,
+        0, 0.5f, 1, 0.25f, 0.9f, 0.1f, 0.3f, 0.7f, 1, 1, 0, 0, 0.01f, 0.99f, 0.5f, 0.5f,
 };
 
 static Graph *base;
@@ -86,10 +86,16 @@ static int run(const DrvConfig *c, Graph **g, const char *pl, const PassContext 
 /* A copy of the model with c applied, through the passes, calibrated or not. */
 static void compile(const DrvConfig *c, int calibrated)
 {
-	CalibData cd = {.path = "calib.npy", .n = 4, .sample = {4, {1, 1, 2, 2}}, .data = samples,
-	                .params = {CALIB_MINMAX, 0, 0}, .layers = c->layers, .nlayer = c->nlayer};
+	CalibData cd = {.path = "calib.npy",
+	                .n = 4,
+	                .sample = {4, {1, 1, 2, 2}},
+	                .data = samples,
+	                .params = {CALIB_MINMAX, 0, 0},
+	                .layers = c->layers,
+	                .nlayer = c->nlayer};
 	PassContext ctx = {.precision = c->has_precision ? c->precision : PREC_INT8,
-	                   .calib = calibrated ? &cd : NULL, .layer_prec = c->layer_prec,
+	                   .calib = calibrated ? &cd : NULL,
+	                   .layer_prec = c->layer_prec,
 	                   .nlayer_prec = c->nlayer_prec};
 	Graph *g = ir_graph_clone(base);
 	Diag d = fz_diag();
@@ -114,11 +120,13 @@ static void compile(const DrvConfig *c, int calibrated)
 		pipeline(c, &ctx, pl, sizeof pl);
 		rc = run(c, &g, pl, &ctx, &d);
 		if (getenv("QC_FUZZ_VERBOSE"))
-			fprintf(stderr, "fuzz: %s%s: %s\n", c->auto_precision ? "auto precision over " : "",
-			        pl, rc ? "failed" : "ok");
+			fprintf(stderr, "fuzz: %s%s: %s\n",
+			        c->auto_precision ? "auto precision over " : "", pl,
+			        rc ? "failed" : "ok");
 	}
 	if (rc != 0 && d.nerrors == 0)
-		fz_fail("%s failed without a diagnostic", c->auto_precision ? "auto precision" : pl);
+		fz_fail("%s failed without a diagnostic",
+		        c->auto_precision ? "auto precision" : pl);
 	ir_npy_free(&imgs);
 	ir_graph_free(g);
 }

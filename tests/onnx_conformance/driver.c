@@ -32,7 +32,8 @@ static int read_raw(const char *path, float *buf, uint32_t n)
 	len = ftell(f);
 	rewind(f);
 	if (len != (long)n * 4 || fread(buf, 4, n, f) != n) {
-		fprintf(stderr, "driver: %s has %ld bytes, the model wants %u floats\n", path, len, n);
+		fprintf(stderr, "driver: %s has %ld bytes, the model wants %u floats\n", path, len,
+		        n);
 		fclose(f);
 		return -1;
 	}
@@ -61,7 +62,9 @@ static int call(int ni, int no, In *x, Out *y, void *a)
 	case 21: return ((int (*)(In, In, Out, void *))model_run)(x[0], x[1], y[0], a);
 	case 22: return ((int (*)(In, In, Out, Out, void *))model_run)(x[0], x[1], y[0], y[1], a);
 	case 31: return ((int (*)(In, In, In, Out, void *))model_run)(x[0], x[1], x[2], y[0], a);
-	case 41: return ((int (*)(In, In, In, In, Out, void *))model_run)(x[0], x[1], x[2], x[3], y[0], a);
+	case 41:
+		return ((int (*)(In, In, In, In, Out, void *))model_run)(x[0], x[1], x[2], x[3],
+		                                                         y[0], a);
 	}
 	fprintf(stderr, "driver: %d inputs and %d outputs are not handled\n", ni, no);
 	return -1;

@@ -51,7 +51,8 @@ static int exact(const NpyArray *a, const NpyArray *b)
 	size_t es = (size_t)ir_dtype_size(a->dt);
 	for (int64_t i = 0; i < n; i++)
 		if (memcmp((char *)a->data + i * es, (char *)b->data + i * es, es)) {
-			printf("differ: first at element %lld of %lld\n", (long long)i, (long long)n);
+			printf("differ: first at element %lld of %lld\n", (long long)i,
+			       (long long)n);
 			return 1;
 		}
 	printf("identical: %lld elements of %s%s\n", (long long)n, ir_dtype_name(a->dt),
@@ -89,8 +90,9 @@ static int run(int argc, char **argv, NpyArray *a, NpyArray *b)
 	if (strcmp(mode, "correct") == 0)
 		return correct(a, b);
 	if (a->dt != b->dt || !ir_shape_eq(&a->shape, &b->shape)) {
-		printf("differ: %s%s vs %s%s\n", ir_dtype_name(a->dt), ir_shape_str(&a->shape, s1, 96),
-		       ir_dtype_name(b->dt), ir_shape_str(&b->shape, s2, 96));
+		printf("differ: %s%s vs %s%s\n", ir_dtype_name(a->dt),
+		       ir_shape_str(&a->shape, s1, 96), ir_dtype_name(b->dt),
+		       ir_shape_str(&b->shape, s2, 96));
 		return 1;
 	}
 	if (strcmp(mode, "exact") == 0)

@@ -77,8 +77,10 @@ static Graph *build(const Case *c, Diag *d)
 	PassContext ctx = {.precision = c->prec};
 	PipelineOptions po = {0};
 
-	snprintf(text, sizeof text, "model m\ninput x : f32[%s] range [%.9g, %.9g]\n"
-	         "y = %s(x)%s\noutput y\n", c->shape, (double)c->lo, (double)c->hi, c->op, c->attrs);
+	snprintf(text, sizeof text,
+	         "model m\ninput x : f32[%s] range [%.9g, %.9g]\n"
+	         "y = %s(x)%s\noutput y\n",
+	         c->shape, (double)c->lo, (double)c->hi, c->op, c->attrs);
 	Graph *g = fe_parse_string(text, strlen(text), "case.qg", NULL, d);
 	if (!g)
 		return NULL;
@@ -102,7 +104,10 @@ static double ref1(const Node *n, double x)
 	case OP_SIGMOID: return 1 / (1 + exp(-x));
 	case OP_TANH: return tanh(x);
 	case OP_HARD_SIGMOID: t = a->alpha * x + a->beta; return t < 0 ? 0 : t > 1 ? 1 : t;
-	case OP_HARD_SWISH: t = x + 3; t = t < 0 ? 0 : t > 6 ? 6 : t; return x * t / 6;
+	case OP_HARD_SWISH:
+		t = x + 3;
+		t = t < 0 ? 0 : t > 6 ? 6 : t;
+		return x * t / 6;
 	default: return NAN;
 	}
 }
@@ -145,15 +150,16 @@ static void write_driver(const Value *x, const Value *y)
 	FILE *f = fopen(path("driver.c"), "w");
 	int q = x->dt != DT_F32;
 
-	fprintf(f, "#include <stdio.h>\n#include <stdlib.h>\n#include \"m.h\"\n"
-	           "int main(int argc, char **argv) {\n"
-	           "\tstatic %s x[M_INPUT0_SIZE], y[M_OUTPUT0_SIZE];\n"
-	           "\tvoid *arena = aligned_alloc(16, (M_ARENA_SIZE + 15) / 16 * 16);\n"
-	           "\tFILE *fi = fopen(argv[1], \"rb\"), *fo = fopen(argv[2], \"wb\");\n"
-	           "\tif (argc != 3 || !fi || !fo || !arena) return 2;\n"
-	           "\tif (fread(x, sizeof x, 1, fi) != 1) return 3;\n"
-	           "\tif (%s(x, y, arena) != QRT_OK) return 4;\n"
-	           "\tfwrite(y, sizeof y, 1, fo);\n\treturn fclose(fo) != 0;\n}\n",
+	fprintf(f,
+	        "#include <stdio.h>\n#include <stdlib.h>\n#include \"m.h\"\n"
+	        "int main(int argc, char **argv) {\n"
+	        "\tstatic %s x[M_INPUT0_SIZE], y[M_OUTPUT0_SIZE];\n"
+	        "\tvoid *arena = aligned_alloc(16, (M_ARENA_SIZE + 15) / 16 * 16);\n"
+	        "\tFILE *fi = fopen(argv[1], \"rb\"), *fo = fopen(argv[2], \"wb\");\n"
+	        "\tif (argc != 3 || !fi || !fo || !arena) return 2;\n"
+	        "\tif (fread(x, sizeof x, 1, fi) != 1) return 3;\n"
+	        "\tif (%s(x, y, arena) != QRT_OK) return 4;\n"
+	        "\tfwrite(y, sizeof y, 1, fo);\n\treturn fclose(fo) != 0;\n}\n",
 	        ctype(x->dt), q ? "m_run_q" : "m_run");
 	(void)y;
 	fclose(f);
@@ -173,7 +179,8 @@ static void fill_input(const Value *x, const Case *c, void *buf)
 			float u = (float)(rnd() % 1000001) / 1000000.0f, v;
 			v = c->lo + (c->hi - c->lo) * (u * 1.4f - 0.2f);
 			if (rnd() % 16 == 0)
-				v = (rnd() % 2 ? 1 : -1) * (float)(rnd() % 200); /* exp's far ends */
+				v = (rnd() % 2 ? 1 : -1) *
+				    (float)(rnd() % 200); /* exp's far ends */
 			((float *)buf)[i] = v;
 		}
 	}
@@ -204,7 +211,8 @@ static double accuracy(const Node *n, const Value *x, const Value *y, const void
 			allow = 1e-6 + 1e-5 * fabs(r);
 		else {
 			double s = y->q.scale[0];
-			double lo = s * (ir_qmin(y->dt) - y->q.zp), hi = s * (ir_qmax(y->dt) - y->q.zp);
+			double lo = s * (ir_qmin(y->dt) - y->q.zp),
+			       hi = s * (ir_qmax(y->dt) - y->q.zp);
 			r = r < lo ? lo : r > hi ? hi : r;
 			allow = s * (1 + 1e-6);
 		}
@@ -220,7 +228,9 @@ static double accuracy(const Node *n, const Value *x, const Value *y, const void
 static int compile(Graph *g)
 {
 	Diag d = {.out = NULL};
-	TgtOptions o = {.opt_level = 2, .name = "m", .out_obj = path("m.o"),
+	TgtOptions o = {.opt_level = 2,
+	                .name = "m",
+	                .out_obj = path("m.o"),
 	                .emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER};
 	return tgt_compile(g, &o, &d);
 }
@@ -228,7 +238,8 @@ static int compile(Graph *g)
 static int only_allowed_undefined(void)
 {
 	return sh("nm -u %s | awk '{print $NF}' | grep -v '^\\(memcpy\\|memset\\|memmove\\|qrt_.*\\)$' "
-	          ">/dev/null", path("m.o")) != 0;
+	          ">/dev/null",
+	          path("m.o")) != 0;
 }
 
 static void run_case(const Case *c)
@@ -237,7 +248,10 @@ static void run_case(const Case *c)
 	Diag d = {.out = NULL};
 
 	snprintf(what, sizeof what, "%s%s %s[%s]", c->op, c->attrs,
-	         c->prec == PREC_F32 ? "f32" : c->prec == PREC_INT16 ? "i16" : "i8", c->shape);
+	         c->prec == PREC_F32     ? "f32"
+	         : c->prec == PREC_INT16 ? "i16"
+	                                 : "i8",
+	         c->shape);
 	Graph *g = build(c, &d);
 	if (!g) {
 		check(0, "%s: the pipeline fails", what);
@@ -254,8 +268,8 @@ static void run_case(const Case *c)
 		goto out;
 	}
 	write_driver(x, y);
-	if (sh("cc -std=c11 -O1 -Wall -Wextra -Werror %s -I%s -I%s %s %s %s -o %s 2>%s", cflags, dir,
-	       qrt_inc, path("driver.c"), path("m.o"), qrt_lib, path("drv"), path("cc.log"))) {
+	if (sh("cc -std=c11 -O1 -Wall -Wextra -Werror %s -I%s -I%s %s %s %s -o %s 2>%s", cflags,
+	       dir, qrt_inc, path("driver.c"), path("m.o"), qrt_lib, path("drv"), path("cc.log"))) {
 		check(0, "%s: the driver does not build (see %s)", what, path("cc.log"));
 		exit(1);
 	}
@@ -282,13 +296,14 @@ static void run_case(const Case *c)
 		}
 		ir_interp_free(in);
 		if (r != ybytes || memcmp(got, want, ybytes)) {
-			check(0, "%s: round %d: the object's output differs from the interpreter's", what,
-			      round);
+			check(0, "%s: round %d: the object's output differs from the interpreter's",
+			      what, round);
 			goto out;
 		}
 		double e = accuracy(n, x, y, xb, want);
 		if (!(e <= 1)) {
-			check(0, "%s: round %d: off the function by %.3g allowances", what, round, e);
+			check(0, "%s: round %d: off the function by %.3g allowances", what, round,
+			      e);
 			goto out;
 		}
 	}
@@ -305,28 +320,28 @@ out:
 /* ---- the cases ---------------------------------------------------------------------------- */
 
 static const Case cases[] = {
-	{"clip", " { min = -1.5, max = 2.25 }", "2,33", -4, 4, PREC_F32},
-	{"clip", " { min = -1.5, max = 2.25 }", "2,33", -4, 4, PREC_INT8},
-	{"clip", " { min = 0, max = 6 }", "3,40", -8, 9, PREC_INT8},
-	{"clip", " { min = -0.5, max = 0.5 }", "3,40", -2, 2, PREC_INT16},
-	{"leaky_relu", "", "4,31", -3, 5, PREC_F32},
-	{"leaky_relu", " { alpha = 0.2 }", "4,31", -3, 5, PREC_INT8},
-	{"sigmoid", "", "5,37", -6, 6, PREC_F32},
-	{"sigmoid", "", "5,37", -6, 6, PREC_INT8},
-	{"sigmoid", "", "64", -20, 3, PREC_INT8},
-	{"tanh", "", "5,37", -3, 3, PREC_F32},
-	{"tanh", "", "5,37", -3, 3, PREC_INT8},
-	{"hard_sigmoid", "", "2,45", -4, 4, PREC_F32},
-	{"hard_sigmoid", " { alpha = 0.166666672, beta = 0.5 }", "2,45", -4, 4, PREC_INT8},
-	{"hard_swish", "", "2,45", -5, 5, PREC_F32},
-	{"hard_swish", "", "2,45", -5, 5, PREC_INT8},
-	{"softmax", "", "3,10", -5, 5, PREC_F32},
-	{"softmax", "", "3,10", -5, 5, PREC_INT8},
-	{"softmax", " { axis = 1 }", "2,3,4,5", -3, 3, PREC_F32},
-	{"softmax", " { axis = 1 }", "2,3,4,5", -3, 3, PREC_INT8},
-	{"softmax", " { axis = 0 }", "7,6", -10, 10, PREC_INT8},
-	{"softmax", "", "2,300", -1, 1, PREC_INT8},
-	{"softmax", "", "1,1000", -20, 20, PREC_F32},
+        {"clip", " { min = -1.5, max = 2.25 }", "2,33", -4, 4, PREC_F32},
+        {"clip", " { min = -1.5, max = 2.25 }", "2,33", -4, 4, PREC_INT8},
+        {"clip", " { min = 0, max = 6 }", "3,40", -8, 9, PREC_INT8},
+        {"clip", " { min = -0.5, max = 0.5 }", "3,40", -2, 2, PREC_INT16},
+        {"leaky_relu", "", "4,31", -3, 5, PREC_F32},
+        {"leaky_relu", " { alpha = 0.2 }", "4,31", -3, 5, PREC_INT8},
+        {"sigmoid", "", "5,37", -6, 6, PREC_F32},
+        {"sigmoid", "", "5,37", -6, 6, PREC_INT8},
+        {"sigmoid", "", "64", -20, 3, PREC_INT8},
+        {"tanh", "", "5,37", -3, 3, PREC_F32},
+        {"tanh", "", "5,37", -3, 3, PREC_INT8},
+        {"hard_sigmoid", "", "2,45", -4, 4, PREC_F32},
+        {"hard_sigmoid", " { alpha = 0.166666672, beta = 0.5 }", "2,45", -4, 4, PREC_INT8},
+        {"hard_swish", "", "2,45", -5, 5, PREC_F32},
+        {"hard_swish", "", "2,45", -5, 5, PREC_INT8},
+        {"softmax", "", "3,10", -5, 5, PREC_F32},
+        {"softmax", "", "3,10", -5, 5, PREC_INT8},
+        {"softmax", " { axis = 1 }", "2,3,4,5", -3, 3, PREC_F32},
+        {"softmax", " { axis = 1 }", "2,3,4,5", -3, 3, PREC_INT8},
+        {"softmax", " { axis = 0 }", "7,6", -10, 10, PREC_INT8},
+        {"softmax", "", "2,300", -1, 1, PREC_INT8},
+        {"softmax", "", "1,1000", -20, 20, PREC_F32},
 };
 
 /* an int16 table op is refused by quantize with a clear message */
@@ -354,7 +369,7 @@ static void test_symbols(void)
 	Graph *g = build(&c, &d);
 
 	check(g && compile(g) == 0 && only_allowed_undefined() &&
-	      sh("nm -u %s | grep -q qrt_tanhf", path("m.o")) == 0,
+	              sh("nm -u %s | grep -q qrt_tanhf", path("m.o")) == 0,
 	      "f32 tanh: the object calls qrt_tanhf; only memcpy/memset/memmove/qrt_* undefined");
 	ir_graph_free(g);
 }

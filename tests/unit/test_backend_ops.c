@@ -34,8 +34,6 @@
 #include "check.h"
 #include "eltwise.h"
 
-
-
 static uint64_t rng_state = 20240611;
 static uint32_t rnd(void)
 {
@@ -153,8 +151,11 @@ static void fill_weighted(Graph *g, int x, int w, int b, int y, int64_t k, const
 		ir_set_qparams_axis(g, w, 0, (int)oc, sw);
 	for (int64_t i = 0; b >= 0 && i < oc; i++) {
 		if (g->vals[b].dt == DT_I64) /* now and then beyond TFLite's 2^47 */
-			((int64_t *)g->vals[b].data)[i] = rnd() % 5 == 0 ? (int64_t)rndi(-1, 1) * ((int64_t)1 << 49)
-			                                                 : (int64_t)rndi(-1000000, 1000000);
+			((int64_t *)g->vals[b].data)[i] = rnd() % 5 == 0
+			                                          ? (int64_t)rndi(-1, 1) *
+			                                                    ((int64_t)1 << 49)
+			                                          : (int64_t)rndi(-1000000,
+			                                                          1000000);
 		else
 			((int32_t *)g->vals[b].data)[i] = rndi(-20000, 20000);
 	}
@@ -317,13 +318,16 @@ static void write_driver(const Graph *g)
 	FILE *f = fopen(path("driver.c"), "w");
 	int q = is_quant(g), nio = g->ninput + g->noutput;
 
-	fprintf(f, "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include \"m.h\"\n");
-	fprintf(f, "static void rd(FILE *f, void *p, size_t n) { if (fread(p, 1, n, f) != n) exit(3); }\n");
-	fprintf(f, "static void info(FILE *f, const qrt_tensor_info *t) {\n"
-	           "\tuint32_t n = (uint32_t)strlen(t->name), dt = (uint32_t)t->dtype;\n"
-	           "\tfwrite(&n, 4, 1, f); fwrite(t->name, 1, n, f); fwrite(&dt, 4, 1, f);\n"
-	           "\tfwrite(&t->rank, 4, 1, f); fwrite(t->shape, 4, t->rank, f);\n"
-	           "\tfwrite(&t->size, 4, 1, f); fwrite(&t->scale, 4, 1, f); fwrite(&t->zero_point, 4, 1, f);\n}\n");
+	fprintf(f,
+	        "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include \"m.h\"\n");
+	fprintf(f,
+	        "static void rd(FILE *f, void *p, size_t n) { if (fread(p, 1, n, f) != n) exit(3); }\n");
+	fprintf(f,
+	        "static void info(FILE *f, const qrt_tensor_info *t) {\n"
+	        "\tuint32_t n = (uint32_t)strlen(t->name), dt = (uint32_t)t->dtype;\n"
+	        "\tfwrite(&n, 4, 1, f); fwrite(t->name, 1, n, f); fwrite(&dt, 4, 1, f);\n"
+	        "\tfwrite(&t->rank, 4, 1, f); fwrite(t->shape, 4, t->rank, f);\n"
+	        "\tfwrite(&t->size, 4, 1, f); fwrite(&t->scale, 4, 1, f); fwrite(&t->zero_point, 4, 1, f);\n}\n");
 	fprintf(f, "int main(int argc, char **argv) {\n\tif (argc != 3) return 2;\n");
 	fprintf(f, "\tFILE *fi = fopen(argv[1], \"rb\"), *fo = fopen(argv[2], \"wb\");\n");
 	fprintf(f, "\tsize_t asz = (M_ARENA_SIZE + 15) / 16 * 16 + 16;\n");
@@ -335,12 +339,13 @@ static void write_driver(const Graph *g)
 		const char *mac = in ? "INPUT" : "OUTPUT";
 		fprintf(f, "\tfloat *f%d = malloc(M_%s%d_SIZE * sizeof(float));\n", i, mac, k);
 		if (q)
-			fprintf(f, "\t%s *q%d = malloc(M_%s%d_SIZE * sizeof(%s));\n", ctype(v->dt), i, mac,
-			        k, ctype(v->dt));
+			fprintf(f, "\t%s *q%d = malloc(M_%s%d_SIZE * sizeof(%s));\n", ctype(v->dt),
+			        i, mac, k, ctype(v->dt));
 		if (in) {
 			fprintf(f, "\trd(fi, f%d, M_INPUT%d_SIZE * sizeof(float));\n", i, k);
 			if (q)
-				fprintf(f, "\trd(fi, q%d, M_INPUT%d_SIZE * sizeof(%s));\n", i, k, ctype(v->dt));
+				fprintf(f, "\trd(fi, q%d, M_INPUT%d_SIZE * sizeof(%s));\n", i, k,
+				        ctype(v->dt));
 		}
 	}
 	const char *fn[2] = {"m_run", "m_run_q"};
@@ -368,15 +373,20 @@ static void write_driver(const Graph *g)
 		fprintf(f, "arena + 8) != QRT_ERR_ALIGN) return 6;\n");
 	}
 	for (int i = g->ninput; q && i < nio; i++)
-		fprintf(f, "\tfwrite(q%d, sizeof *q%d, M_OUTPUT%d_SIZE, fo);\n", i, i, i - g->ninput);
+		fprintf(f, "\tfwrite(q%d, sizeof *q%d, M_OUTPUT%d_SIZE, fo);\n", i, i,
+		        i - g->ninput);
 	for (int i = g->ninput; i < nio; i++)
-		fprintf(f, "\tfwrite(f%d, sizeof *f%d, M_OUTPUT%d_SIZE, fo);\n", i, i, i - g->ninput);
+		fprintf(f, "\tfwrite(f%d, sizeof *f%d, M_OUTPUT%d_SIZE, fo);\n", i, i,
+		        i - g->ninput);
 	fprintf(f, "\tuint32_t hdr[4] = {m_model.num_inputs, m_model.num_outputs, "
 	           "m_model.arena_size, m_model.arena_align};\n");
-	fprintf(f, "\tif (m_model.arena_size != M_ARENA_SIZE || strcmp(m_model.name, \"m\")) return 7;\n");
+	fprintf(f,
+	        "\tif (m_model.arena_size != M_ARENA_SIZE || strcmp(m_model.name, \"m\")) return 7;\n");
 	fprintf(f, "\tfwrite(hdr, 4, 4, fo);\n");
-	fprintf(f, "\tfor (uint32_t i = 0; i < m_model.num_inputs; i++) info(fo, &m_model.inputs[i]);\n");
-	fprintf(f, "\tfor (uint32_t i = 0; i < m_model.num_outputs; i++) info(fo, &m_model.outputs[i]);\n");
+	fprintf(f,
+	        "\tfor (uint32_t i = 0; i < m_model.num_inputs; i++) info(fo, &m_model.inputs[i]);\n");
+	fprintf(f,
+	        "\tfor (uint32_t i = 0; i < m_model.num_outputs; i++) info(fo, &m_model.outputs[i]);\n");
 	fprintf(f, "\treturn fclose(fo) != 0;\n}\n");
 	fclose(f);
 }
@@ -412,7 +422,10 @@ static void *slurp(const char *p, size_t *n)
 
 static int compile_graph(Graph *g, const char *cpu, int opt, Diag *d)
 {
-	TgtOptions o = {.cpu = cpu, .opt_level = opt, .name = "m", .out_obj = path("m.o"),
+	TgtOptions o = {.cpu = cpu,
+	                .opt_level = opt,
+	                .name = "m",
+	                .out_obj = path("m.o"),
 	                .emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER};
 	return tgt_compile(g, &o, d);
 }
@@ -478,8 +491,10 @@ static void run_case(Graph *g, const char *desc)
 	int opt = count % 7 == 3 ? 0 : count % 7 == 5 ? 3 : count % 7 == 6 ? 1 : 2;
 	Diag d = {.out = NULL};
 	char what[400];
-	void **fin = calloc((size_t)g->ninput, sizeof *fin), **qin = calloc((size_t)g->ninput, sizeof *qin);
-	void **fout = calloc((size_t)g->noutput, sizeof *fout), **qout = calloc((size_t)g->noutput, sizeof *qout);
+	void **fin = calloc((size_t)g->ninput, sizeof *fin),
+	     **qin = calloc((size_t)g->ninput, sizeof *qin);
+	void **fout = calloc((size_t)g->noutput, sizeof *fout),
+	     **qout = calloc((size_t)g->noutput, sizeof *qout);
 	FILE *f;
 	int ok = 0;
 
@@ -522,13 +537,15 @@ static void run_case(Graph *g, const char *desc)
 		}
 	}
 	fclose(f);
-	if (sh("cc -std=c11 -O1 -Wall -Wextra -Werror " DRIVER_FLAGS " -I%s -I%s %s %s %s -o %s 2>%s",
+	if (sh("cc -std=c11 -O1 -Wall -Wextra -Werror " DRIVER_FLAGS
+	       " -I%s -I%s %s %s %s -o %s 2>%s",
 	       dir, qrt_inc, path("driver.c"), path("m.o"), qrt_lib, path("drv"), path("cc.log"))) {
 		check(0, "%s: the driver does not build (see %s)", what, path("cc.log"));
 		exit(1); /* keep the folder for a look */
 	}
 	/* the driver never frees: no leak report from a sanitized one */
-	int rc = sh("ASAN_OPTIONS=detect_leaks=0 %s %s %s", path("drv"), path("in.bin"), path("out.bin"));
+	int rc = sh("ASAN_OPTIONS=detect_leaks=0 %s %s %s", path("drv"), path("in.bin"),
+	            path("out.bin"));
 	if (rc) {
 		check(0, "%s: the driver failed with status %d", what, rc);
 		goto out;
@@ -590,8 +607,10 @@ static void run_case(Graph *g, const char *desc)
 		check(ok, "%s: run_q bytes and run floats equal the interpreter's%s", what,
 		      info ? "" : " (qrt_model differs)");
 	else
-		check(ok, "%s: %lld of %lld floats bit-identical to the interpreter, worst rel %.2g%s",
-		      what, (long long)same, (long long)total, worst, info ? "" : " (qrt_model differs)");
+		check(ok,
+		      "%s: %lld of %lld floats bit-identical to the interpreter, worst rel %.2g%s",
+		      what, (long long)same, (long long)total, worst,
+		      info ? "" : " (qrt_model differs)");
 	free((void *)buf);
 out:
 	for (int i = 0; i < g->ninput; i++)
@@ -605,14 +624,17 @@ out:
 
 static void conv_desc(char *buf, size_t n, const ConvCfg *k, const Prec *p)
 {
-	snprintf(buf, n, "conv2d %s x[%lld,%lld,%lld,%lld] oc %lld k %lldx%lld g %lld s %lld,%lld "
+	snprintf(buf, n,
+	         "conv2d %s x[%lld,%lld,%lld,%lld] oc %lld k %lldx%lld g %lld s %lld,%lld "
 	         "pad %lld,%lld,%lld,%lld dil %lld,%lld%s act %s%s",
 	         prec_name(p), (long long)k->n, (long long)k->c, (long long)k->h, (long long)k->w,
 	         (long long)k->oc, (long long)k->kh, (long long)k->kw, (long long)k->g,
 	         (long long)k->sh, (long long)k->sw, (long long)k->pt, (long long)k->pl,
 	         (long long)k->pb, (long long)k->pr, (long long)k->dh, (long long)k->dw,
 	         k->bias ? " bias" : "", ir_act_name(k->act),
-	         p->scale == SCALE_LEFT ? " (M > 1)" : p->scale == SCALE_HUGE ? " (M >= 2^14)" : "");
+	         p->scale == SCALE_LEFT   ? " (M > 1)"
+	         : p->scale == SCALE_HUGE ? " (M >= 2^14)"
+	                                  : "");
 }
 
 static void test_conv(const ConvCfg *k, const Prec *p)
@@ -762,8 +784,8 @@ static void test_conv_f32_kernel(void)
 		host_only = 0, force_cpu = NULL;
 		if (i == 0)
 			check(sh("llvm-objdump-19 -d %s > %s", path("m.o"), path("m.dis")) == 0 &&
-			      sh("grep -q 'vmulps.*%%[yz]mm' %s", path("m.dis")) == 0 &&
-			      sh("grep -q vfmadd %s", path("m.dis")) != 0,
+			              sh("grep -q 'vmulps.*%%[yz]mm' %s", path("m.dis")) == 0 &&
+			              sh("grep -q vfmadd %s", path("m.dis")) != 0,
 			      "the host's f32 conv2d object has vmulps and no vfmadd");
 	}
 	exact_f32 = 0;
@@ -776,7 +798,7 @@ static void test_conv_f32_kernel(void)
  * 1 to 2, pads up to the span - 1 (windows that run off the edge, some
  * wholly in the padding); 1x1 when nothing fits. */
 static void random_pool(int64_t ch, int64_t cw, int64_t k[2], int64_t s[2], int64_t pad[4],
-			int64_t dil[2])
+                        int64_t dil[2])
 {
 	for (int tries = 0; tries < 20; tries++) {
 		k[0] = 1 + rnd() % 3, k[1] = 1 + rnd() % 3;
@@ -871,7 +893,8 @@ static void test_conv_pool(const Prec *p, int vnni, int requant_float, const Con
 	const Shape *ts = &g->vals[t].shape;
 	random_pool(ts->d[2], ts->d[3], pk, ps, pp, pd);
 	if (fixed)
-		pk[0] = pk[1] = ps[0] = ps[1] = 2, pd[0] = pd[1] = 1, pp[0] = pp[1] = pp[2] = pp[3] = 0;
+		pk[0] = pk[1] = ps[0] = ps[1] = 2, pd[0] = pd[1] = 1,
+		pp[0] = pp[1] = pp[2] = pp[3] = 0;
 	int y = add_maxpool_d(g, t, pk[0], pk[1], ps[0], ps[1], pp, pd[0], pd[1]);
 	ir_add_output(g, y);
 
@@ -883,7 +906,9 @@ static void test_conv_pool(const Prec *p, int vnni, int requant_float, const Con
 	         (long long)pk[0], (long long)pk[1], (long long)ps[0], (long long)ps[1],
 	         (long long)pp[0], (long long)pp[1], (long long)pp[2], (long long)pp[3],
 	         (long long)pd[0], (long long)pd[1],
-	         vnni == 2 ? halve ? " avx2 (a)" : " avx2" : vnni ? " vnni" : "",
+	         vnni == 2 ? halve ? " avx2 (a)" : " avx2"
+	         : vnni    ? " vnni"
+	                   : "",
 	         requant_float ? " requant float" : "");
 	check(f->nnode == 1 && f->nodes[0].op == OP_CONV2D && ir_has_pool(&f->nodes[0]),
 	      "%s: fuse-pool folds the maxpool into the conv", desc);
@@ -939,7 +964,7 @@ static void test_conv_pools(void)
 	Prec p8 = {DT_I8, 0, SCALE_SPAN};
 	test_conv_pool(&p8, 1, 0, &cnn2);
 	check(sh("llvm-objdump-19 -d %s | grep -q vpdpbusd", path("m.o")) == 0 &&
-	      sh("llvm-objdump-19 -d %s | grep -q vpmaxsd", path("m.o")) == 0,
+	              sh("llvm-objdump-19 -d %s | grep -q vpmaxsd", path("m.o")) == 0,
 	      "the host's fused conv+pool object uses vpdpbusd and vpmaxsd");
 }
 
@@ -986,7 +1011,8 @@ static void test_conv_avx2(void)
 		int8_t *w = g->vals[g->nodes[g->nnode - 1].in[1]].data;
 		int64_t nw = k.oc * (k.c / k.g) * k.kh * k.kw, taps = k.kh * k.kw;
 		for (int64_t j = 0; kind == 0 && j < nw; j++)
-			w[j] = i % 4 == 0 ? (int8_t)(j / (nw / k.oc) % 2 ? -64 : 64) : (int8_t)(w[j] / 2);
+			w[j] = i % 4 == 0 ? (int8_t)(j / (nw / k.oc) % 2 ? -64 : 64)
+			                  : (int8_t)(w[j] / 2);
 		/* (b): pairs of 127 (signs alternating from pair to pair, so that the
 		 * sums stay in range), 127 * (u_a + u_b) > 32767 for most inputs; or
 		 * one pair just past the bound, 127 and 2 (output channel 0, tap 0,
@@ -1006,10 +1032,12 @@ static void test_conv_avx2(void)
 		ir_graph_free(g);
 		if (kind == 1)
 			check(sh("llvm-objdump-19 -d %s | grep -q vpmaddwd && "
-			         "! llvm-objdump-19 -d %s | grep -q vpmaddubsw", path("m.o"), path("m.o")) == 0,
+			         "! llvm-objdump-19 -d %s | grep -q vpmaddubsw",
+			         path("m.o"), path("m.o")) == 0,
 			      "  its object uses vpmaddwd and no vpmaddubsw");
 		else
-			check(sh("llvm-objdump-19 -d %s | grep -q '%s'", path("m.o"), want[kind]) == 0,
+			check(sh("llvm-objdump-19 -d %s | grep -q '%s'", path("m.o"), want[kind]) ==
+			              0,
 			      "  its object uses %s", want[kind]);
 	}
 	force_cpu = NULL;
@@ -1039,7 +1067,7 @@ static void test_conv_pool_avx2(void)
 	Prec p8 = {DT_I8, 0, SCALE_SPAN};
 	test_conv_pool(&p8, 2, 0, &cnn2);
 	check(sh("llvm-objdump-19 -d %s | grep -q vpmaddwd", path("m.o")) == 0 &&
-	      sh("llvm-objdump-19 -d %s | grep -q vpmaxsb", path("m.o")) == 0,
+	              sh("llvm-objdump-19 -d %s | grep -q vpmaxsb", path("m.o")) == 0,
 	      "the haswell fused conv+pool object uses vpmaddwd and vpmaxsb");
 }
 
@@ -1054,7 +1082,9 @@ static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const
 	place(g, 0);
 	snprintf(desc, sizeof desc, "dense %s x[%lld,%lld] o %lld%s act %s%s", prec_name(p),
 	         (long long)n, (long long)i, (long long)o, bias ? " bias" : "", ir_act_name(act),
-	         p->scale == SCALE_LEFT ? " (M > 1)" : p->scale == SCALE_HUGE ? " (M >= 2^14)" : "");
+	         p->scale == SCALE_LEFT   ? " (M > 1)"
+	         : p->scale == SCALE_HUGE ? " (M >= 2^14)"
+	                                  : "");
 	run_case(g, desc);
 	ir_graph_free(g);
 }
@@ -1089,8 +1119,8 @@ static void test_dense_f32_exact(void)
 {
 	static const Prec f32 = {DT_F32, 0, SCALE_SPAN};
 	static const int64_t cases[][3] = {
-		{1, 1, 1}, {1, 15, 3}, {1, 16, 8}, {2, 17, 9}, {1, 33, 20}, {2, 100, 13},
-		{1, 7, 16}, {1, 48, 17}, {2, 31, 4}, {1, 300, 10}, {1, 64, 2}, {2, 5, 11},
+	        {1, 1, 1},  {1, 15, 3},  {1, 16, 8}, {2, 17, 9},   {1, 33, 20}, {2, 100, 13},
+	        {1, 7, 16}, {1, 48, 17}, {2, 31, 4}, {1, 300, 10}, {1, 64, 2},  {2, 5, 11},
 	};
 	static const char *const cpu[] = {NULL, "x86-64-v3", "x86-64"};
 	const int nc = (int)(sizeof cases / sizeof cases[0]);
@@ -1127,15 +1157,17 @@ static void test_dense_f32_exact(void)
 		host_only = force_cpu == NULL;
 		snprintf(desc, sizeof desc, "dense f32 exact x[%lld,%lld] o %lld%s act %s%s",
 		         (long long)n, (long long)in, (long long)o, bias ? " bias" : "",
-		         ir_act_name(act), !special ? "" : special_x == nan_x ? ", NaN and -0 in x, -0 in w"
-		         : ", -0 in x and w, inf in w");
+		         ir_act_name(act),
+		         !special             ? ""
+		         : special_x == nan_x ? ", NaN and -0 in x, -0 in w"
+		                              : ", -0 in x and w, inf in w");
 		run_case(g, desc);
 		ir_graph_free(g);
 		special_x = NULL, force_cpu = NULL, host_only = 0;
 		if (c == 9 && avx512) /* the host */
 			check(sh("llvm-objdump-19 -d %s > %s", path("m.o"), path("m.dis")) == 0 &&
-			      sh("grep -q 'vaddps.*%%zmm' %s", path("m.dis")) == 0 &&
-			      sh("grep -q vfmadd %s", path("m.dis")) != 0,
+			              sh("grep -q 'vaddps.*%%zmm' %s", path("m.dis")) == 0 &&
+			              sh("grep -q vfmadd %s", path("m.dis")) != 0,
 			      "the host's f32 dense object adds zmm vectors and has no vfmadd");
 	}
 	exact_f32 = 0;
@@ -1148,9 +1180,10 @@ static void test_dense_f32_insns(void)
 	static const struct {
 		const char *triple, *cpu, *features, *mattr, *want, *never;
 	} t[] = {
-		{"aarch64-linux-gnu", NULL, NULL, "", "fadd[[:space:]]+v[0-9]+\\.4s", "fmla|fmadd"},
-		{"thumbv7em-none-eabihf", "cortex-m4", NULL, "", "vadd\\.f32", "vfma|vmla"},
-		{"riscv64-linux-gnu", "generic-rv64", "+v", "--mattr=+v", "vfadd\\.vv", "vfmacc|fmadd"},
+	        {"aarch64-linux-gnu", NULL, NULL, "", "fadd[[:space:]]+v[0-9]+\\.4s", "fmla|fmadd"},
+	        {"thumbv7em-none-eabihf", "cortex-m4", NULL, "", "vadd\\.f32", "vfma|vmla"},
+	        {"riscv64-linux-gnu", "generic-rv64", "+v", "--mattr=+v", "vfadd\\.vv",
+	         "vfmacc|fmadd"},
 	};
 	static const Prec f32 = {DT_F32, 0, SCALE_SPAN};
 	int x;
@@ -1160,12 +1193,18 @@ static void test_dense_f32_insns(void)
 	place(g, 0);
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		Diag d = {.out = NULL};
-		TgtOptions o = {.triple = t[i].triple, .cpu = t[i].cpu, .features = t[i].features,
-		                .opt_level = 2, .name = "m", .out_obj = path("x.o"), .emit = TGT_EMIT_OBJ};
+		TgtOptions o = {.triple = t[i].triple,
+		                .cpu = t[i].cpu,
+		                .features = t[i].features,
+		                .opt_level = 2,
+		                .name = "m",
+		                .out_obj = path("x.o"),
+		                .emit = TGT_EMIT_OBJ};
 		check(tgt_compile(g, &o, &d) == 0 &&
-		      sh("llvm-objdump-19 -d %s %s > %s", t[i].mattr, path("x.o"), path("x.dis")) == 0 &&
-		      sh("grep -Eq '%s' %s", t[i].want, path("x.dis")) == 0 &&
-		      sh("grep -Eq '%s' %s", t[i].never, path("x.dis")) != 0,
+		              sh("llvm-objdump-19 -d %s %s > %s", t[i].mattr, path("x.o"),
+		                 path("x.dis")) == 0 &&
+		              sh("grep -Eq '%s' %s", t[i].want, path("x.dis")) == 0 &&
+		              sh("grep -Eq '%s' %s", t[i].never, path("x.dis")) != 0,
 		      "f32 dense for %s%s%s: %s, no %s", t[i].triple, t[i].features ? " " : "",
 		      t[i].features ? t[i].features : "", t[i].want, t[i].never);
 		unlink(path("x.o"));
@@ -1186,10 +1225,12 @@ static void test_maxpool(const Prec *p)
 
 	ir_add_output(g, y);
 	place(g, 0);
-	snprintf(desc, sizeof desc, "maxpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
-	         "pad %lld,%lld,%lld,%lld", prec_name(p), (long long)n, (long long)c, (long long)h,
-	         (long long)w, (long long)kh, (long long)kw, (long long)s0, (long long)s1,
-	         (long long)pad[0], (long long)pad[1], (long long)pad[2], (long long)pad[3]);
+	snprintf(desc, sizeof desc,
+	         "maxpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
+	         "pad %lld,%lld,%lld,%lld",
+	         prec_name(p), (long long)n, (long long)c, (long long)h, (long long)w,
+	         (long long)kh, (long long)kw, (long long)s0, (long long)s1, (long long)pad[0],
+	         (long long)pad[1], (long long)pad[2], (long long)pad[3]);
 	run_case(g, desc);
 	ir_graph_free(g);
 }
@@ -1210,11 +1251,13 @@ static void test_maxpool_dilated(const Prec *p)
 
 	ir_add_output(g, y);
 	place(g, 0);
-	snprintf(desc, sizeof desc, "maxpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
-	         "dilation %lld,%lld pad %lld,%lld,%lld,%lld", prec_name(p), (long long)n,
-	         (long long)c, (long long)h, (long long)w, (long long)kh, (long long)kw,
-	         (long long)s0, (long long)s1, (long long)dh, (long long)dw, (long long)pad[0],
-	         (long long)pad[1], (long long)pad[2], (long long)pad[3]);
+	snprintf(desc, sizeof desc,
+	         "maxpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
+	         "dilation %lld,%lld pad %lld,%lld,%lld,%lld",
+	         prec_name(p), (long long)n, (long long)c, (long long)h, (long long)w,
+	         (long long)kh, (long long)kw, (long long)s0, (long long)s1, (long long)dh,
+	         (long long)dw, (long long)pad[0], (long long)pad[1], (long long)pad[2],
+	         (long long)pad[3]);
 	run_case(g, desc);
 	ir_graph_free(g);
 }
@@ -1289,7 +1332,8 @@ static void test_multi(const Prec *p)
 	ir_add_output(g, y1);
 	ir_add_output(g, y2);
 	place(g, 1);
-	run_case(g, p->dt == DT_F32 ? "two inputs, three outputs f32" : "two inputs, three outputs int8");
+	run_case(g, p->dt == DT_F32 ? "two inputs, three outputs f32"
+	                            : "two inputs, three outputs int8");
 	ir_graph_free(g);
 }
 
@@ -1350,14 +1394,16 @@ static void test_avgpool(const Prec *p, int global)
 	ir_add_output(g, y);
 	place(g, rnd() % 2);
 	if (global)
-		snprintf(desc, sizeof desc, "global_avgpool %s x[%lld,%lld,%lld,%lld]", prec_name(p),
-		         (long long)n, (long long)c, (long long)h, (long long)w);
+		snprintf(desc, sizeof desc, "global_avgpool %s x[%lld,%lld,%lld,%lld]",
+		         prec_name(p), (long long)n, (long long)c, (long long)h, (long long)w);
 	else
-		snprintf(desc, sizeof desc, "avgpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
-		         "pad %lld,%lld,%lld,%lld count_pad %d", prec_name(p), (long long)n,
-		         (long long)c, (long long)h, (long long)w, (long long)kh, (long long)kw,
-		         (long long)s0, (long long)s1, (long long)pad[0], (long long)pad[1],
-		         (long long)pad[2], (long long)pad[3], cp);
+		snprintf(desc, sizeof desc,
+		         "avgpool2d %s x[%lld,%lld,%lld,%lld] k %lldx%lld s %lld,%lld "
+		         "pad %lld,%lld,%lld,%lld count_pad %d",
+		         prec_name(p), (long long)n, (long long)c, (long long)h, (long long)w,
+		         (long long)kh, (long long)kw, (long long)s0, (long long)s1,
+		         (long long)pad[0], (long long)pad[1], (long long)pad[2], (long long)pad[3],
+		         cp);
 	run_case(g, desc);
 	ir_graph_free(g);
 }
@@ -1456,15 +1502,20 @@ static void test_avgpool_accuracy(void)
 					int cnt = 0;
 					for (int64_t ky = 0; ky < (glob ? 5 : 3); ky++)
 						for (int64_t kx = 0; kx < (glob ? 6 : 3); kx++) {
-							int64_t iy = glob ? ky : oy * a->stride[0] - 1 + ky;
-							int64_t ix = glob ? kx : ox * a->stride[1] - 1 + kx;
+							int64_t iy = glob ? ky
+							                  : oy * a->stride[0] - 1 +
+							                             ky;
+							int64_t ix = glob ? kx
+							                  : ox * a->stride[1] - 1 +
+							                             kx;
 							if (iy < 0 || iy >= 5 || ix < 0 || ix >= 6)
 								continue;
 							sum += s * (xq[(c * 5 + iy) * 6 + ix] - zp);
 							cnt++;
 						}
 					double want = sum / (glob ? 30 : cp ? 9 : cnt);
-					double got = s * (yq[(c * os->d[2] + oy) * os->d[3] + ox] - zp);
+					double got = s *
+					             (yq[(c * os->d[2] + oy) * os->d[3] + ox] - zp);
 					cases++;
 					if (fabs(got - want) > 0.5 * s * 1.0001)
 						bad++;
@@ -1473,8 +1524,10 @@ static void test_avgpool_accuracy(void)
 		free(yq);
 		ir_graph_free(g);
 	}
-	check(bad == 0, "avgpool2d / global_avgpool int8: %d of %d results within half a step of "
-	      "the float average of the dequantized inputs", cases - bad, cases);
+	check(bad == 0,
+	      "avgpool2d / global_avgpool int8: %d of %d results within half a step of "
+	      "the float average of the dequantized inputs",
+	      cases - bad, cases);
 }
 
 /* ---- add, mul, concat (targets/fam_elementwise.c) ------------------------------------------ */
@@ -1539,13 +1592,15 @@ static void test_binary(Op op, const Prec *p, int mode)
 	int y = add_node(g, op, in, 2, ys);
 	g->nodes[g->nnode - 1].a.act = (Act)(rnd() % 3);
 	if (mode == 1 && p->dt != DT_F32)
-		g->vals[y].q.scale[0] = g->vals[x].q.scale[0] * (op == OP_MUL ? g->vals[in[1]].q.scale[0] : 1) / 50;
+		g->vals[y].q.scale[0] = g->vals[x].q.scale[0] *
+		                        (op == OP_MUL ? g->vals[in[1]].q.scale[0] : 1) / 50;
 	exact_f32 = op == OP_DIV; /* IEEE division: one correctly rounded result */
 	ir_add_output(g, y);
 	place(g, 1);
 	snprintf(desc, sizeof desc, "%s %s %s by %s act %s%s", ir_ops[op].name, prec_name(p),
 	         ir_shape_str(&as, b1, sizeof b1), ir_shape_str(&bs, b2, sizeof b2),
-	         ir_act_name(g->nodes[g->nnode - 1].a.act), mode == 1 && p->dt != DT_F32 ? " (M > 1)" : "");
+	         ir_act_name(g->nodes[g->nnode - 1].a.act),
+	         mode == 1 && p->dt != DT_F32 ? " (M > 1)" : "");
 	run_case(g, desc);
 	exact_f32 = 0;
 	ir_graph_free(g);
@@ -1630,7 +1685,10 @@ static void test_object_properties(void)
 	Diag d = {.out = NULL};
 	size_t n1, n2;
 	char *a, *b, obj[256];
-	TgtOptions o = {.cpu = "x86-64-v3", .opt_level = 2, .name = "m", .out_obj = obj,
+	TgtOptions o = {.cpu = "x86-64-v3",
+	                .opt_level = 2,
+	                .name = "m",
+	                .out_obj = obj,
 	                .emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER | TGT_EMIT_LLVM | TGT_EMIT_ASM};
 
 	strcpy(obj, path("m.o")); /* path()'s buffers get reused */
@@ -1638,7 +1696,8 @@ static void test_object_properties(void)
 	check(tgt_compile(g, &o, &d) == 0, "emit obj,header,llvm,asm succeeds");
 	a = slurp(path("m.o"), &n1);
 	check(a && access(path("m.h"), F_OK) == 0 && access(path("m.ll"), F_OK) == 0 &&
-	      access(path("m.s"), F_OK) == 0, "writes m.o, m.h, m.ll and m.s beside each other");
+	              access(path("m.s"), F_OK) == 0,
+	      "writes m.o, m.h, m.ll and m.s beside each other");
 	check(only_allowed_undefined(path("m.o"), 0),
 	      "int8 object: only memcpy/memset/memmove/qrt_* undefined");
 	o.emit = TGT_EMIT_OBJ;
@@ -1650,7 +1709,8 @@ static void test_object_properties(void)
 	free(b);
 	check(sh("grep -q 'vpmaddwd\\|vpmulld' %s", path("m.s")) == 0,
 	      "x86-64-v3: the int8 kernels are vectorized");
-	check(sh("grep -q 'writeonly\\|noalias' %s", path("m.ll")) == 0, "the .ll carries alias facts");
+	check(sh("grep -q 'writeonly\\|noalias' %s", path("m.ll")) == 0,
+	      "the .ll carries alias facts");
 
 	/* a failed compile leaves the old object and no header */
 	a = slurp(path("m.o"), &n1);
@@ -1662,7 +1722,7 @@ static void test_object_properties(void)
 	int rc = tgt_compile(g, &o, &d);
 	b = slurp(path("m.o"), &n2);
 	check(rc == 1 && d.nerrors > 0 && n1 == n2 && memcmp(a, b, n1) == 0 &&
-	      access(path("m.h"), F_OK) != 0,
+	              access(path("m.h"), F_OK) != 0,
 	      "a value without an arena offset is an error that writes nothing");
 	check(sh("ls %s | grep -q tmp", dir) != 0, "no temporary file is left behind");
 	fclose(d.out);
@@ -1705,7 +1765,8 @@ static void test_bad_options(void)
 	TgtOptions t;
 
 	t = o, t.triple = "mips-linux-gnu";
-	expect_error(g, t, "riscv32-unknown-elf", "an unknown triple is an error listing the valid ones");
+	expect_error(g, t, "riscv32-unknown-elf",
+	             "an unknown triple is an error listing the valid ones");
 	t = o, t.triple = "aarch64-linux-gnu", t.cpu = "pentium4";
 	expect_error(g, t, "cortex-a72", "an unknown CPU is an error listing the valid ones");
 	t = o, t.triple = "riscv64-linux-gnu", t.features = "+v,+avx2";
@@ -1713,7 +1774,8 @@ static void test_bad_options(void)
 	t = o, t.features = "sse4.2";
 	expect_error(g, t, "+name", "a feature without + or - is an error");
 	t = o, t.name = "9lives";
-	expect_error(g, t, "not a C identifier", "a model name that is not a C identifier is an error");
+	expect_error(g, t, "not a C identifier",
+	             "a model name that is not a C identifier is an error");
 	t = o, t.opt_level = 4;
 	expect_error(g, t, "0..3", "-O4 is an error");
 	ir_graph_free(g);
@@ -1723,20 +1785,20 @@ typedef struct {
 	const char *triple, *cpu;
 	int cls, machine;
 	uint32_t flags_mask, flags; /* e_flags bits that must be set */
-	int vfp_args;               /* ARM: floats travel in VFP registers */
+	int vfp_args; /* ARM: floats travel in VFP registers */
 } CrossCase;
 
 static void test_cross(void)
 {
 	static const CrossCase cases[] = {
-		{"x86_64-linux-gnu", NULL, 2, 62, 0, 0, 0},
-		{"aarch64-linux-gnu", NULL, 2, 183, 0, 0, 0},
-		{"aarch64-linux-gnu", "cortex-a76", 2, 183, 0, 0, 0},
-		{"armv7-linux-gnueabihf", NULL, 1, 40, 0xff000000, 0x05000000, 1}, /* EABI5 */
-		{"thumbv7em-none-eabihf", NULL, 1, 40, 0xff000000, 0x05000000, 1},
-		{"thumbv7em-none-eabihf", "cortex-m7", 1, 40, 0xff000000, 0x05000000, 1},
-		{"riscv64-linux-gnu", NULL, 2, 243, 0x6, 0x4, 0},   /* double-float ABI */
-		{"riscv32-unknown-elf", NULL, 1, 243, 0x6, 0x0, 0}, /* soft-float ABI */
+	        {"x86_64-linux-gnu", NULL, 2, 62, 0, 0, 0},
+	        {"aarch64-linux-gnu", NULL, 2, 183, 0, 0, 0},
+	        {"aarch64-linux-gnu", "cortex-a76", 2, 183, 0, 0, 0},
+	        {"armv7-linux-gnueabihf", NULL, 1, 40, 0xff000000, 0x05000000, 1}, /* EABI5 */
+	        {"thumbv7em-none-eabihf", NULL, 1, 40, 0xff000000, 0x05000000, 1},
+	        {"thumbv7em-none-eabihf", "cortex-m7", 1, 40, 0xff000000, 0x05000000, 1},
+	        {"riscv64-linux-gnu", NULL, 2, 243, 0x6, 0x4, 0}, /* double-float ABI */
+	        {"riscv32-unknown-elf", NULL, 1, 243, 0x6, 0x0, 0}, /* soft-float ABI */
 	};
 	Graph *gq = small_graph(DT_I8), *gf = small_graph(DT_F32);
 
@@ -1744,8 +1806,12 @@ static void test_cross(void)
 		const CrossCase *c = &cases[i];
 		for (int f = 0; f < 2; f++) {
 			Diag d = {.out = NULL};
-			TgtOptions o = {.triple = c->triple, .cpu = c->cpu, .opt_level = 2, .name = "m",
-			                .out_obj = path("x.o"), .emit = TGT_EMIT_OBJ};
+			TgtOptions o = {.triple = c->triple,
+			                .cpu = c->cpu,
+			                .opt_level = 2,
+			                .name = "m",
+			                .out_obj = path("x.o"),
+			                .emit = TGT_EMIT_OBJ};
 			size_t n = 0;
 			unsigned char *e;
 			uint16_t machine = 0;
@@ -1758,14 +1824,17 @@ static void test_cross(void)
 				memcpy(&flags, e + (e[4] == 2 ? 48 : 36), 4);
 			}
 			/* hard float shows in the build attributes, not in e_flags */
-			int vfp = !c->vfp_args ||
-			          sh("llvm-readelf-19 -A %s | grep -A1 ABI_VFP_args | grep -q 'AAPCS VFP'",
-			             path("x.o")) == 0;
+			int vfp =
+			        !c->vfp_args ||
+			        sh("llvm-readelf-19 -A %s | grep -A1 ABI_VFP_args | grep -q 'AAPCS VFP'",
+			           path("x.o")) == 0;
 			check(rc == 0 && e && e[4] == c->cls && machine == c->machine && vfp &&
-			      (flags & c->flags_mask) == c->flags && only_allowed_undefined(path("x.o"), c->machine != 62),
+			              (flags & c->flags_mask) == c->flags &&
+			              only_allowed_undefined(path("x.o"), c->machine != 62),
 			      "%s %s (%s): ELF%d machine %d, flags 0x%x%s, only allowed undefined symbols",
-			      c->triple, f ? "f32" : "int8", c->cpu ? c->cpu : "default", c->cls * 32,
-			      c->machine, (unsigned)flags, c->vfp_args ? ", VFP argument passing" : "");
+			      c->triple, f ? "f32" : "int8", c->cpu ? c->cpu : "default",
+			      c->cls * 32, c->machine, (unsigned)flags,
+			      c->vfp_args ? ", VFP argument passing" : "");
 			free(e);
 			unlink(path("x.o"));
 		}
@@ -1782,7 +1851,8 @@ int main(int argc, char **argv)
 	qrt_lib = argc > 1 ? argv[1] : getenv("QRT_LIB");
 	qrt_inc = argc > 2 ? argv[2] : getenv("QRT_INCLUDE");
 	if (!qrt_lib || !qrt_inc) {
-		fprintf(stderr, "usage: test_backend_ops QRT_LIB QRT_INCLUDE_DIR (or env QRT_LIB, QRT_INCLUDE)\n");
+		fprintf(stderr,
+		        "usage: test_backend_ops QRT_LIB QRT_INCLUDE_DIR (or env QRT_LIB, QRT_INCLUDE)\n");
 		return 2;
 	}
 	strcpy(dir, "/tmp/qc_backend_XXXXXX");

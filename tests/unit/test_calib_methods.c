@@ -133,7 +133,8 @@ static void outliers(void)
 	gaussian(&h, x, N, 60, 0);
 	lo = range_of(CALIB_ENTROPY, 0, &h, DT_I8, &hi);
 	check(hi > 2.5f && hi < 10 && lo == -hi,
-	      "entropy clips outliers at 60 to a symmetric range beyond 2.5 sigma (got [%g, %g])", lo, hi);
+	      "entropy clips outliers at 60 to a symmetric range beyond 2.5 sigma (got [%g, %g])",
+	      lo, hi);
 	lo = range_of(CALIB_MSE, 0, &h, DT_I8, &hi);
 	check(hi > 20 && hi < 54 && lo == -hi,
 	      "mse clips outliers at 60 only partly (got [%g, %g])", lo, hi);
@@ -145,15 +146,18 @@ static void outliers(void)
 	gaussian(&h, x, N, 10, 0);
 	lo = range_of(CALIB_MSE, 0, &h, DT_I8, &hi);
 	check(hi > 2.5f && hi < 9 && lo == -hi,
-	      "mse clips outliers at 10 to a symmetric range beyond 2.5 sigma (got [%g, %g])", lo, hi);
+	      "mse clips outliers at 10 to a symmetric range beyond 2.5 sigma (got [%g, %g])", lo,
+	      hi);
 	calib_hist_free(&h);
 
 	/* post-ReLU: half exact zeros; the range starts at 0 */
 	gaussian(&h, x, N, 10, 1);
 	lo = range_of(CALIB_ENTROPY, 0, &h, DT_I8, &hi);
-	check(lo == 0 && hi > 2.5f && hi < 9, "entropy on a post-ReLU tensor gives [0, t] (t = %g)", hi);
+	check(lo == 0 && hi > 2.5f && hi < 9, "entropy on a post-ReLU tensor gives [0, t] (t = %g)",
+	      hi);
 	lo = range_of(CALIB_MSE, 0, &h, DT_I8, &hi);
-	check(lo == 0 && hi > 2.5f && hi < 10, "mse on a post-ReLU tensor gives [0, t] (t = %g)", hi);
+	check(lo == 0 && hi > 2.5f && hi < 10, "mse on a post-ReLU tensor gives [0, t] (t = %g)",
+	      hi);
 	lo = range_of(CALIB_PERCENTILE, 99.99, &h, DT_I8, &hi);
 	check(lo == 0 && hi > 3 && hi < 9, "percentile 99.99 on it gives [0, t] (t = %g)", hi);
 	calib_hist_free(&h);

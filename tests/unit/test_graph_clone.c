@@ -31,7 +31,8 @@ static Graph *clone_and_free(Graph *g, const char *what)
 	Graph *c = ir_graph_clone(g);
 	char *b = print(c);
 
-	check(strcmp(a, b) == 0, "%s: the clone prints as the original (%zu bytes)", what, strlen(a));
+	check(strcmp(a, b) == 0, "%s: the clone prints as the original (%zu bytes)", what,
+	      strlen(a));
 	check(c->nval == g->nval && c->nnode == g->nnode && c->arena_size == g->arena_size,
 	      "%s: same values (%d), nodes (%d), arena (%lld)", what, c->nval, c->nnode,
 	      (long long)c->arena_size);
@@ -49,7 +50,8 @@ int main(int argc, char **argv)
 	char path[4096];
 	Diag d = {0};
 
-	snprintf(path, sizeof path, "%s/../examples/fashion_mnist/cnn.qg", argc > 3 ? argv[3] : "tests");
+	snprintf(path, sizeof path, "%s/../examples/fashion_mnist/cnn.qg",
+	         argc > 3 ? argv[3] : "tests");
 	Graph *g = fe_parse_file(path, &d);
 	check(g != NULL, "parse %s", path);
 	if (!g)
@@ -66,7 +68,8 @@ int main(int argc, char **argv)
 	Graph *c = ir_graph_clone(g);
 	char *before = print(g);
 	int w = ir_value_find(c, "w1");
-	check(w >= 0 && c->vals[w].q.present && c->vals[w].kind == VK_CONST, "the copy has w1, quantized");
+	check(w >= 0 && c->vals[w].q.present && c->vals[w].kind == VK_CONST,
+	      "the copy has w1, quantized");
 	if (w >= 0) {
 		((int8_t *)c->vals[w].data)[0] ^= 1;
 		c->vals[w].q.scale[0] *= 2;
@@ -76,7 +79,7 @@ int main(int argc, char **argv)
 	      "a value added to the copy is not in the original");
 	char *after = print(g);
 	check(strcmp(before, after) == 0, "the original is unchanged by edits of the copy's data, "
-	      "scales and names");
+	                                  "scales and names");
 	check(ir_value_find(g, "w1") >= 0 && ir_value_find(c, "extra") >= 0,
 	      "each graph's name table finds its own values");
 	free(before);
@@ -86,7 +89,8 @@ int main(int argc, char **argv)
 
 	Graph *e = ir_graph_new("empty");
 	Graph *ec = ir_graph_clone(e);
-	check(ec->nval == 0 && ec->nnode == 0 && strcmp(ec->name, "empty") == 0, "an empty graph clones");
+	check(ec->nval == 0 && ec->nnode == 0 && strcmp(ec->name, "empty") == 0,
+	      "an empty graph clones");
 	ir_graph_free(e);
 	ir_graph_free(ec);
 	return check_report();

@@ -39,8 +39,10 @@ static const char *write_png(const char *name, int w, int h, int ct, int bd, int
 	FILE *f = fopen(file(name), "wb");
 	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
 	png_infop info = png_create_info_struct(png);
-	int ch = ct == PNG_COLOR_TYPE_RGB ? 3 : ct == PNG_COLOR_TYPE_RGBA ? 4 :
-	         ct == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : 1;
+	int ch = ct == PNG_COLOR_TYPE_RGB          ? 3
+	         : ct == PNG_COLOR_TYPE_RGBA       ? 4
+	         : ct == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
+	                                           : 1;
 	size_t rowbytes = ((size_t)w * ch * bd + 7) / 8;
 	png_bytep *rows = malloc(h * sizeof *rows);
 
@@ -97,8 +99,8 @@ static void test_png(void)
 {
 	const unsigned char gray[6] = {0, 1, 127, 128, 254, 255};
 	const double g6[6] = {0, 1, 127, 128, 254, 255};
-	expect("8-bit gray PNG", write_png("g8.png", 3, 2, PNG_COLOR_TYPE_GRAY, 8, 0, gray, NULL, 0),
-	       3, 2, 1, g6);
+	expect("8-bit gray PNG",
+	       write_png("g8.png", 3, 2, PNG_COLOR_TYPE_GRAY, 8, 0, gray, NULL, 0), 3, 2, 1, g6);
 	expect("interlaced (Adam7) gray PNG",
 	       write_png("gi.png", 3, 2, PNG_COLOR_TYPE_GRAY, 8, 1, gray, NULL, 0), 3, 2, 1, g6);
 
@@ -115,17 +117,20 @@ static void test_png(void)
 	const unsigned char ga[4] = {10, 0, 20, 255};
 	const double wga[2] = {10, 20};
 	expect("gray+alpha PNG, alpha dropped",
-	       write_png("ga.png", 2, 1, PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0, ga, NULL, 0), 2, 1, 1, wga);
+	       write_png("ga.png", 2, 1, PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0, ga, NULL, 0), 2, 1, 1,
+	       wga);
 
 	const unsigned char rgba[8] = {1, 2, 3, 0, 4, 5, 6, 99};
 	const double wrgb[6] = {1, 2, 3, 4, 5, 6};
 	expect("RGBA PNG, alpha dropped",
-	       write_png("rgba.png", 2, 1, PNG_COLOR_TYPE_RGBA, 8, 0, rgba, NULL, 0), 2, 1, 3, wrgb);
+	       write_png("rgba.png", 2, 1, PNG_COLOR_TYPE_RGBA, 8, 0, rgba, NULL, 0), 2, 1, 3,
+	       wrgb);
 
 	const png_color pal[2] = {{1, 2, 3}, {4, 5, 6}};
 	const unsigned char idx[2] = {0, 1};
 	expect("palette PNG, expanded to RGB",
-	       write_png("pal.png", 2, 1, PNG_COLOR_TYPE_PALETTE, 8, 0, idx, pal, 2), 2, 1, 3, wrgb);
+	       write_png("pal.png", 2, 1, PNG_COLOR_TYPE_PALETTE, 8, 0, idx, pal, 2), 2, 1, 3,
+	       wrgb);
 
 	/* the same file cut short, and with its IHDR's CRC broken */
 	FILE *f = fopen(file("g8.png"), "rb");
@@ -135,7 +140,8 @@ static void test_png(void)
 	expect_error("a PNG cut in its IDAT", write_bytes("cut.png", b, n - 20),
 	             "corrupt PNG: the file ends too early");
 	b[29] ^= 1;
-	expect_error("a PNG whose IHDR's CRC is wrong", write_bytes("crc.png", b, n), "corrupt PNG: ");
+	expect_error("a PNG whose IHDR's CRC is wrong", write_bytes("crc.png", b, n),
+	             "corrupt PNG: ");
 	expect_error("the PNG signature alone", write_bytes("sig.png", b, 8), "corrupt PNG: ");
 }
 
@@ -193,8 +199,8 @@ static Value input(int rank, const int64_t *dims)
 	return v;
 }
 
-static int run(const char *name, const FeImageOpts *o, const Value *in, NpyArray *out,
-               char *msg, size_t n)
+static int run(const char *name, const FeImageOpts *o, const Value *in, NpyArray *out, char *msg,
+               size_t n)
 {
 	char sub[1100];
 	FILE *f = fmemopen(msg, n, "w");
@@ -218,7 +224,7 @@ static void test_preprocess(void)
 	int rc = run("rgb", &o, &in, &a, msg, sizeof msg);
 	const float want_chw[12] = {0, 10, 20, 30, 1, 11, 21, 31, 2, 12, 22, 32};
 	check(rc == 0 && a.shape.rank == 4 && a.shape.d[0] == 1 && a.shape.d[1] == 3 &&
-	      memcmp(a.data, want_chw, sizeof want_chw) == 0,
+	              memcmp(a.data, want_chw, sizeof want_chw) == 0,
 	      "an RGB image into [1,3,2,2] (nchw, rgb by default): planes R, G, B %s", msg);
 	ir_npy_free(&a);
 
@@ -236,9 +242,11 @@ static void test_preprocess(void)
 	for (int px = 0; ok && px < 4; px++)
 		for (int c = 0; c < 3; c++) {
 			double v = 10 * px + (2 - c); /* bgr: channel 0 is blue */
-			ok &= ((float *)a.data)[px * 3 + c] == (float)((v * 0.5 - mean[c]) / std[c]);
+			ok &= ((float *)a.data)[px * 3 + c] ==
+			      (float)((v * 0.5 - mean[c]) / std[c]);
 		}
-	check(ok, "bgr, nhwc, scale 0.5, mean [1,2,3], std [2,4,8]: (v scale - mean) / std %s", msg);
+	check(ok, "bgr, nhwc, scale 0.5, mean [1,2,3], std [2,4,8]: (v scale - mean) / std %s",
+	      msg);
 	ir_npy_free(&a);
 
 	/* gray by luma, into [1,H,W] */
@@ -265,8 +273,10 @@ static void test_preprocess(void)
 	o.resize[1] = 1;
 	rc = run("row", &o, &in, &a, msg, sizeof msg);
 	const float lin[4] = {0, 25, 75, 100};
-	check(rc == 0 && memcmp(a.data, lin, sizeof lin) == 0, "enlarging 2 -> 4 interpolates: "
-	      "0 25 75 100 %s", msg);
+	check(rc == 0 && memcmp(a.data, lin, sizeof lin) == 0,
+	      "enlarging 2 -> 4 interpolates: "
+	      "0 25 75 100 %s",
+	      msg);
 	ir_npy_free(&a);
 
 	/* shrinking 3 -> 2 averages what each output pixel covers:
@@ -289,13 +299,17 @@ static void test_preprocess(void)
 	fe_image_opts_init(&o);
 	msg[0] = 0;
 	rc = run("rgb", &o, &in, &a, msg, sizeof msg);
-	check(rc && !a.data && strstr(msg, "need an input shaped [1,C,H,W]"), "rejects a [1,12] "
-	      "input: %.*s", (int)strcspn(msg, "\n"), msg);
+	check(rc && !a.data && strstr(msg, "need an input shaped [1,C,H,W]"),
+	      "rejects a [1,12] "
+	      "input: %.*s",
+	      (int)strcspn(msg, "\n"), msg);
 	in = input(4, nchw);
 	o.nmean = 2;
 	rc = run("rgb", &o, &in, &a, msg, sizeof msg);
-	check(rc && strstr(msg, "mean has 2 values; input 'x' has 3 channels"), "rejects 2 means "
-	      "for 3 channels: %.*s", (int)strcspn(msg, "\n"), msg);
+	check(rc && strstr(msg, "mean has 2 values; input 'x' has 3 channels"),
+	      "rejects 2 means "
+	      "for 3 channels: %.*s",
+	      (int)strcspn(msg, "\n"), msg);
 	o.nmean = 0;
 	rc = run("nothere", &o, &in, &a, msg, sizeof msg);
 	check(rc && strstr(msg, "cannot open folder"), "a missing folder: %.*s",

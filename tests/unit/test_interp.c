@@ -13,8 +13,6 @@
 #include "qrt.h"
 #include "check.h"
 
-
-
 static uint64_t rng_state = 12345;
 static uint32_t rnd(void)
 {
@@ -77,17 +75,23 @@ typedef struct {
 } ConvCase;
 
 static const ConvCase conv_cases[] = {
-	{"3x3 pad 1 (the CNN's)", 1, 3, 9, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_NONE},
-	{"stride 2, asymmetric padding", 1, 2, 11, 10, 3, 3, 3, 1, 2, 2, 1, 0, 2, 1, 1, 1, 1, ACT_NONE},
-	{"stride (2,1), 2x3 kernel, pad (0,2,1,0)", 1, 2, 7, 9, 3, 2, 3, 1, 2, 1, 0, 2, 1, 0, 1, 1, 1, ACT_RELU},
-	{"dilation 2", 1, 2, 10, 9, 3, 3, 3, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1, ACT_NONE},
-	{"dilation (2,3), stride 3, odd padding", 1, 2, 13, 14, 2, 3, 2, 1, 3, 3, 1, 3, 0, 2, 2, 3, 1, ACT_RELU6},
-	{"groups 2", 2, 4, 6, 7, 6, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_RELU},
-	{"depthwise (groups = C = OC)", 1, 5, 8, 8, 5, 3, 3, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_NONE},
-	{"depthwise multiplier 2, stride 2", 1, 3, 9, 9, 6, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, ACT_NONE},
-	{"batch 3, no bias, relu6", 3, 3, 5, 6, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, ACT_RELU6},
-	{"kernel larger than the input, padded", 1, 1, 2, 3, 2, 5, 5, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, ACT_NONE},
-	{"1x1, stride 2", 1, 4, 6, 6, 3, 1, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, ACT_NONE},
+        {"3x3 pad 1 (the CNN's)", 1, 3, 9, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_NONE},
+        {"stride 2, asymmetric padding", 1, 2, 11, 10, 3, 3, 3, 1, 2, 2, 1, 0, 2, 1, 1, 1, 1,
+         ACT_NONE},
+        {"stride (2,1), 2x3 kernel, pad (0,2,1,0)", 1, 2, 7, 9, 3, 2, 3, 1, 2, 1, 0, 2, 1, 0, 1, 1,
+         1, ACT_RELU},
+        {"dilation 2", 1, 2, 10, 9, 3, 3, 3, 1, 1, 1, 2, 2, 2, 2, 2, 2, 1, ACT_NONE},
+        {"dilation (2,3), stride 3, odd padding", 1, 2, 13, 14, 2, 3, 2, 1, 3, 3, 1, 3, 0, 2, 2, 3,
+         1, ACT_RELU6},
+        {"groups 2", 2, 4, 6, 7, 6, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, ACT_RELU},
+        {"depthwise (groups = C = OC)", 1, 5, 8, 8, 5, 3, 3, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+         ACT_NONE},
+        {"depthwise multiplier 2, stride 2", 1, 3, 9, 9, 6, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0,
+         ACT_NONE},
+        {"batch 3, no bias, relu6", 3, 3, 5, 6, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, ACT_RELU6},
+        {"kernel larger than the input, padded", 1, 1, 2, 3, 2, 5, 5, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1,
+         ACT_NONE},
+        {"1x1, stride 2", 1, 4, 6, 6, 3, 1, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, ACT_NONE},
 };
 
 static int64_t out_dim(int64_t in, int64_t k, int64_t s, int64_t p0, int64_t p1, int64_t d)
@@ -96,8 +100,8 @@ static int64_t out_dim(int64_t in, int64_t k, int64_t s, int64_t p0, int64_t p1,
 }
 
 /* Builds y = conv2d(x, w[, b]) with storage types xt (activations), wt, bt. */
-static Graph *conv_graph(const ConvCase *k, DType xt, DType wt, DType bt, int *xv, int *wv,
-			 int *bv, int *yv)
+static Graph *conv_graph(const ConvCase *k, DType xt, DType wt, DType bt, int *xv, int *wv, int *bv,
+                         int *yv)
 {
 	Graph *g = ir_graph_new("conv");
 	int64_t oh = out_dim(k->h, k->kh, k->sh, k->pt, k->pb, k->dh);
@@ -144,23 +148,33 @@ static void naive_conv(const ConvCase *k, const Visit *vis)
 	int64_t icg = k->c / k->g, ocg = k->oc / k->g;
 
 	for (int64_t b = 0; b < k->n; b++)
-	for (int64_t oc = 0; oc < k->oc; oc++)
-	for (int64_t oy = 0; oy < oh; oy++)
-	for (int64_t ox = 0; ox < ow; ox++) {
-		int64_t grp = oc / ocg;
-		vis->start(vis->ctx, oc);
-		for (int64_t ic = 0; ic < icg; ic++)
-		for (int64_t ky = 0; ky < k->kh; ky++)
-		for (int64_t kx = 0; kx < k->kw; kx++) {
-			int64_t iy = oy * k->sh - k->pt + ky * k->dh;
-			int64_t ix = ox * k->sw - k->pl + kx * k->dw;
-			if (iy < 0 || iy >= k->h || ix < 0 || ix >= k->w)
-				continue;
-			vis->tap(vis->ctx, ((b * k->c + grp * icg + ic) * k->h + iy) * k->w + ix,
-			         ((oc * icg + ic) * k->kh + ky) * k->kw + kx);
-		}
-		vis->done(vis->ctx, ((b * k->oc + oc) * oh + oy) * ow + ox, oc);
-	}
+		for (int64_t oc = 0; oc < k->oc; oc++)
+			for (int64_t oy = 0; oy < oh; oy++)
+				for (int64_t ox = 0; ox < ow; ox++) {
+					int64_t grp = oc / ocg;
+					vis->start(vis->ctx, oc);
+					for (int64_t ic = 0; ic < icg; ic++)
+						for (int64_t ky = 0; ky < k->kh; ky++)
+							for (int64_t kx = 0; kx < k->kw; kx++) {
+								int64_t iy = oy * k->sh - k->pt +
+								             ky * k->dh;
+								int64_t ix = ox * k->sw - k->pl +
+								             kx * k->dw;
+								if (iy < 0 || iy >= k->h ||
+								    ix < 0 || ix >= k->w)
+									continue;
+								vis->tap(vis->ctx,
+								         ((b * k->c + grp * icg +
+								           ic) * k->h +
+								          iy) * k->w +
+								                 ix,
+								         ((oc * icg + ic) * k->kh +
+								          ky) * k->kw +
+								                 kx);
+							}
+					vis->done(vis->ctx, ((b * k->oc + oc) * oh + oy) * ow + ox,
+					          oc);
+				}
 }
 
 typedef struct {
@@ -218,7 +232,8 @@ static void test_conv_f32(const ConvCase *k)
 	void *outs[1] = {y};
 	ir_interp_run(in, ins, outs);
 	check(memcmp(y, want, (size_t)ny * sizeof *y) == 0,
-	      "conv2d f32 %s: bit-identical to the naive loop (%lld outputs)", k->name, (long long)ny);
+	      "conv2d f32 %s: bit-identical to the naive loop (%lld outputs)", k->name,
+	      (long long)ny);
 	ir_interp_free(in);
 	ir_graph_free(g);
 	free(x);
@@ -338,14 +353,15 @@ static void test_conv_q(const ConvCase *k, DType xt, DType bt)
 		int32_t e = q_exact(accs[i], b64, m, yzp, lo, hi);
 		int32_t dbl = q_double(accs[i], m, yzp, lo, hi);
 		if (got != e && exact)
-			printf("  output %lld: %d, expected %d (acc %lld)\n", (long long)i, (int)got,
-			       (int)e, (long long)accs[i]);
+			printf("  output %lld: %d, expected %d (acc %lld)\n", (long long)i,
+			       (int)got, (int)e, (long long)accs[i]);
 		exact = exact && got == e;
 		near = near && abs(got - dbl) <= (b64 ? 2 : 1);
 		clamped += got == lo || got == hi;
 	}
 	const char *kind = x16 ? (b64 ? "16x8/i64 bias" : "16x8/i32 bias") : "int8";
-	check(exact, "conv2d %s %s: equals the naive loop with TFLite requantization", kind, k->name);
+	check(exact, "conv2d %s %s: equals the naive loop with TFLite requantization", kind,
+	      k->name);
 	check(near, "conv2d %s %s: within %d of round(acc * M) in double (%lld of %lld clamped)",
 	      kind, k->name, b64 ? 2 : 1, (long long)clamped, (long long)ny);
 	ir_interp_free(in);
@@ -385,18 +401,24 @@ static int hand_conv(float sy, int32_t yzp, Act act, int32_t bias, int32_t xzp)
 
 static void test_conv_hand(void)
 {
-	check(hand_conv(1.0f, 0, ACT_NONE, 0, 0) == 10, "conv2d int8 by hand: 1+2+3+4 = 10 with M = 1");
-	check(hand_conv(1.0f, 0, ACT_NONE, 0, -7) == 10, "conv2d int8 by hand: the input zero point (-7) is subtracted");
+	check(hand_conv(1.0f, 0, ACT_NONE, 0, 0) == 10,
+	      "conv2d int8 by hand: 1+2+3+4 = 10 with M = 1");
+	check(hand_conv(1.0f, 0, ACT_NONE, 0, -7) == 10,
+	      "conv2d int8 by hand: the input zero point (-7) is subtracted");
 	check(hand_conv(4.0f, 0, ACT_NONE, 0, 0) == 3,
 	      "conv2d int8 by hand: 10 * 0.25 = 2.5 rounds to 3 (srdhm 5, then rdbpot 2.5 away from 0)");
 	check(hand_conv(4.0f, 0, ACT_NONE, -20, 0) == -3,
 	      "conv2d int8 by hand: (10 - 20) * 0.25 = -2.5 rounds to -3");
-	check(hand_conv(4.0f, -100, ACT_NONE, 0, 0) == -97, "conv2d int8 by hand: output zero point -100 is added");
+	check(hand_conv(4.0f, -100, ACT_NONE, 0, 0) == -97,
+	      "conv2d int8 by hand: output zero point -100 is added");
 	check(hand_conv(0.1f, 0, ACT_RELU6, 0, 0) == 60,
 	      "conv2d int8 by hand: 10 / 0.1 = 100 clamped by relu6 to q(6.0) = 60");
-	check(hand_conv(0.1f, 0, ACT_NONE, 0, 0) == 100, "conv2d int8 by hand: 10 / 0.1 = 100 without relu6");
-	check(hand_conv(1.0f, 5, ACT_RELU, -100, 0) == 5, "conv2d int8 by hand: relu clamps -90 to the zero point 5");
-	check(hand_conv(1.0f, 0, ACT_NONE, -1000, 0) == -128, "conv2d int8 by hand: -990 saturates to -128");
+	check(hand_conv(0.1f, 0, ACT_NONE, 0, 0) == 100,
+	      "conv2d int8 by hand: 10 / 0.1 = 100 without relu6");
+	check(hand_conv(1.0f, 5, ACT_RELU, -100, 0) == 5,
+	      "conv2d int8 by hand: relu clamps -90 to the zero point 5");
+	check(hand_conv(1.0f, 0, ACT_NONE, -1000, 0) == -128,
+	      "conv2d int8 by hand: -990 saturates to -128");
 	/* INT32_MAX - 5 + 10 wraps to INT32_MIN + 4: the accumulator is modular */
 	check(hand_conv(ldexpf(1.0f, 24), 0, ACT_NONE, INT32_MAX - 5, 0) == -128,
 	      "conv2d int8 by hand: the int32 accumulator wraps (INT32_MAX - 5 + 10 -> -2^31 + 4 -> -128)");
@@ -405,7 +427,7 @@ static void test_conv_hand(void)
 /* ---- dense ------------------------------------------------------------------ */
 
 static Graph *dense_graph(int64_t n, int64_t i, int64_t o, DType xt, DType wt, DType bt, int bias,
-			  Act act, int *xv, int *wv, int *bv, int *yv)
+                          Act act, int *xv, int *wv, int *bv, int *yv)
 {
 	Graph *g = ir_graph_new("dense");
 	int in[3];
@@ -431,7 +453,8 @@ static void test_dense(void)
 
 	for (int pass = 0; pass < 3; pass++) {
 		Act act = pass == 0 ? ACT_NONE : pass == 1 ? ACT_RELU : ACT_RELU6;
-		Graph *g = dense_graph(N, I, O, DT_F32, DT_F32, DT_F32, pass != 2, act, &xv, &wv, &bv, &yv);
+		Graph *g = dense_graph(N, I, O, DT_F32, DT_F32, DT_F32, pass != 2, act, &xv, &wv,
+		                       &bv, &yv);
 		float x[N * I], y[N * O], want[N * O], *w = vdata(g, wv);
 		float *b = bv >= 0 ? vdata(g, bv) : NULL;
 		for (int i = 0; i < N * I; i++)
@@ -462,7 +485,8 @@ static void test_dense(void)
 		const void *ins[1] = {x};
 		void *outs[1] = {y};
 		ir_interp_run(in, ins, outs);
-		check(memcmp(y, want, sizeof y) == 0, "dense f32 (%s, %s): bit-identical to the 16-partial definition",
+		check(memcmp(y, want, sizeof y) == 0,
+		      "dense f32 (%s, %s): bit-identical to the 16-partial definition",
 		      ir_act_name(act), b ? "bias" : "no bias");
 		ir_interp_free(in);
 		ir_graph_free(g);
@@ -508,11 +532,15 @@ static void test_dense(void)
 					acc += (int64_t)(x[n * I + i] - xzp) * w[o * I + i];
 				int32_t got = xt == DT_I8 ? y8[n * O + o] : y[n * O + o];
 				exact = exact && got == q_exact(acc, bt == DT_I64, m, yzp, lo, hi);
-				near = near && abs(got - q_double(acc, m, yzp, lo, hi)) <= (bt == DT_I64 ? 2 : 1);
+				near = near && abs(got - q_double(acc, m, yzp, lo, hi)) <=
+				                       (bt == DT_I64 ? 2 : 1);
 			}
-		const char *kind = pass == 0 ? "int8" : pass == 1 ? "16x8/i32 bias, relu" : "16x8/i64 bias";
+		const char *kind = pass == 0   ? "int8"
+		                   : pass == 1 ? "16x8/i32 bias, relu"
+		                               : "16x8/i64 bias";
 		check(exact, "dense %s: equals the naive sum with TFLite requantization", kind);
-		check(near, "dense %s: within %d of round(acc * M) in double", kind, bt == DT_I64 ? 2 : 1);
+		check(near, "dense %s: within %d of round(acc * M) in double", kind,
+		      bt == DT_I64 ? 2 : 1);
 		ir_interp_free(in);
 		ir_graph_free(g);
 	}
@@ -540,10 +568,10 @@ typedef struct {
 static void test_maxpool(void)
 {
 	static const PoolCase cases[] = {
-		{"2x2 stride 2 (the CNN's)", 2, 2, 2, 2, 0, 0, 0, 0},
-		{"3x3 stride 2 pad 1", 3, 3, 2, 2, 1, 1, 1, 1},
-		{"3x2 stride (1,2), pad (2,0,1,1)", 3, 2, 1, 2, 2, 0, 1, 1},
-		{"2x2 stride 1", 2, 2, 1, 1, 0, 0, 0, 0},
+	        {"2x2 stride 2 (the CNN's)", 2, 2, 2, 2, 0, 0, 0, 0},
+	        {"3x3 stride 2 pad 1", 3, 3, 2, 2, 1, 1, 1, 1},
+	        {"3x2 stride (1,2), pad (2,0,1,1)", 3, 2, 1, 2, 2, 0, 1, 1},
+	        {"2x2 stride 1", 2, 2, 1, 1, 0, 0, 0, 0},
 	};
 	enum { N = 2, C = 3, H = 7, W = 8 };
 
@@ -554,7 +582,8 @@ static void test_maxpool(void)
 		for (int prec = 0; prec < 3; prec++) {
 			DType dt = prec == 0 ? DT_F32 : prec == 1 ? DT_I8 : DT_I16;
 			int xv, yv, ok = 1;
-			Graph *g = unary_graph(OP_MAXPOOL2D, dt, shp(4, N, C, H, W), shp(4, N, C, oh, ow), &xv, &yv);
+			Graph *g = unary_graph(OP_MAXPOOL2D, dt, shp(4, N, C, H, W),
+			                       shp(4, N, C, oh, ow), &xv, &yv);
 			Attrs *a = &g->nodes[0].a;
 			float xf[N * C * H * W], yf[N * C * 32 * 32];
 			int8_t x8[N * C * H * W], y8[N * C * 32 * 32];
@@ -578,27 +607,40 @@ static void test_maxpool(void)
 				x16[i] = (int16_t)rndi(-32768, 39);
 			}
 			Interp *in = interp_or_die(g);
-			const void *ins[1] = {dt == DT_F32 ? (void *)xf : dt == DT_I8 ? (void *)x8 : (void *)x16};
-			void *outs[1] = {dt == DT_F32 ? (void *)yf : dt == DT_I8 ? (void *)y8 : (void *)y16};
+			const void *ins[1] = {dt == DT_F32  ? (void *)xf
+			                      : dt == DT_I8 ? (void *)x8
+			                                    : (void *)x16};
+			void *outs[1] = {dt == DT_F32  ? (void *)yf
+			                 : dt == DT_I8 ? (void *)y8
+			                               : (void *)y16};
 			ir_interp_run(in, ins, outs);
 			for (int64_t nc = 0; nc < N * C; nc++)
-			for (int64_t oy = 0; oy < oh; oy++)
-			for (int64_t ox = 0; ox < ow; ox++) {
-				double m = -INFINITY;
-				for (int64_t ky = 0; ky < k->kh; ky++)
-				for (int64_t kx = 0; kx < k->kw; kx++) {
-					int64_t iy = oy * k->sh - k->pt + ky, ix = ox * k->sw - k->pl + kx;
-					if (iy < 0 || iy >= H || ix < 0 || ix >= W)
-						continue;
-					int64_t xi = (nc * H + iy) * W + ix;
-					double v = dt == DT_F32 ? xf[xi] : dt == DT_I8 ? x8[xi] : x16[xi];
-					m = v > m ? v : m;
-				}
-				int64_t yi = (nc * oh + oy) * ow + ox;
-				double got = dt == DT_F32 ? yf[yi] : dt == DT_I8 ? y8[yi] : y16[yi];
-				ok = ok && got == m;
-			}
-			check(ok, "maxpool2d %s %s: the max of the in-bound elements (padding never wins)",
+				for (int64_t oy = 0; oy < oh; oy++)
+					for (int64_t ox = 0; ox < ow; ox++) {
+						double m = -INFINITY;
+						for (int64_t ky = 0; ky < k->kh; ky++)
+							for (int64_t kx = 0; kx < k->kw; kx++) {
+								int64_t iy = oy * k->sh - k->pt +
+								             ky,
+								        ix = ox * k->sw - k->pl +
+								             kx;
+								if (iy < 0 || iy >= H || ix < 0 ||
+								    ix >= W)
+									continue;
+								int64_t xi = (nc * H + iy) * W + ix;
+								double v = dt == DT_F32  ? xf[xi]
+								           : dt == DT_I8 ? x8[xi]
+								                         : x16[xi];
+								m = v > m ? v : m;
+							}
+						int64_t yi = (nc * oh + oy) * ow + ox;
+						double got = dt == DT_F32  ? yf[yi]
+						             : dt == DT_I8 ? y8[yi]
+						                           : y16[yi];
+						ok = ok && got == m;
+					}
+			check(ok,
+			      "maxpool2d %s %s: the max of the in-bound elements (padding never wins)",
 			      ir_dtype_name(dt), k->name);
 			ir_interp_free(in);
 			ir_graph_free(g);
@@ -611,7 +653,8 @@ static void test_maxpool(void)
 static void test_maxpool_special(void)
 {
 	int xv, yv;
-	Graph *g = unary_graph(OP_MAXPOOL2D, DT_F32, shp(4, 1, 4, 1, 2), shp(4, 1, 4, 1, 1), &xv, &yv);
+	Graph *g = unary_graph(OP_MAXPOOL2D, DT_F32, shp(4, 1, 4, 1, 2), shp(4, 1, 4, 1, 1), &xv,
+	                       &yv);
 	Attrs *a = &g->nodes[0].a;
 	float x[8] = {0.0f, -0.0f, -0.0f, 0.0f, NAN, 5.0f, -1.0f, NAN}, y[4];
 
@@ -624,7 +667,8 @@ static void test_maxpool_special(void)
 	ir_interp_run(in, ins, outs);
 	check(y[0] == 0 && !signbit(y[0]) && y[1] == 0 && signbit(y[1]),
 	      "maxpool2d f32: of +0 and -0 the first one wins (comparison is >)");
-	check(isnan(y[2]) && y[3] == -1.0f, "maxpool2d f32: a leading NaN wins, a later NaN never does");
+	check(isnan(y[2]) && y[3] == -1.0f,
+	      "maxpool2d f32: a leading NaN wins, a later NaN never does");
 	ir_interp_free(in);
 	ir_graph_free(g);
 }
@@ -639,8 +683,9 @@ static void test_relu_flatten(void)
 	void *outs[1] = {y};
 
 	ir_interp_run(in, ins, outs);
-	check(y[0] == 0 && !signbit(y[0]) && y[1] == 0 && signbit(y[2]) && y[3] == 2.5f && isnan(y[4]) &&
-	      y[5] == 0, "relu f32 is x < 0 ? 0 : x (-0.0 and NaN pass through)");
+	check(y[0] == 0 && !signbit(y[0]) && y[1] == 0 && signbit(y[2]) && y[3] == 2.5f &&
+	              isnan(y[4]) && y[5] == 0,
+	      "relu f32 is x < 0 ? 0 : x (-0.0 and NaN pass through)");
 	ir_interp_free(in);
 	ir_graph_free(g);
 
@@ -652,7 +697,8 @@ static void test_relu_flatten(void)
 	ins[0] = x8;
 	outs[0] = y8;
 	ir_interp_run(in, ins, outs);
-	check(y8[0] == -3 && y8[1] == -3 && y8[2] == -3 && y8[3] == -2 && y8[4] == 0 && y8[5] == 127,
+	check(y8[0] == -3 && y8[1] == -3 && y8[2] == -3 && y8[3] == -2 && y8[4] == 0 &&
+	              y8[5] == 127,
 	      "relu int8 is max(x, zp) with zp -3");
 	ir_interp_free(in);
 	ir_graph_free(g);
@@ -665,7 +711,8 @@ static void test_relu_flatten(void)
 	ins[0] = x16;
 	outs[0] = y16;
 	ir_interp_run(in, ins, outs);
-	check(y16[0] == 0 && y16[1] == 0 && y16[2] == 0 && y16[3] == 32767, "relu int16 is max(x, 0)");
+	check(y16[0] == 0 && y16[1] == 0 && y16[2] == 0 && y16[3] == 32767,
+	      "relu int16 is max(x, 0)");
 	ir_interp_free(in);
 	ir_graph_free(g);
 
@@ -718,7 +765,8 @@ static void hook(void *ctx, const Graph *g, int v, const void *data)
 static Graph *cnn_graph(int quant, int *vals)
 {
 	Graph *g = ir_graph_new("cnn");
-	DType at = quant ? DT_I8 : DT_F32, wt = quant ? DT_I8 : DT_F32, bt = quant ? DT_I32 : DT_F32;
+	DType at = quant ? DT_I8 : DT_F32, wt = quant ? DT_I8 : DT_F32,
+	      bt = quant ? DT_I32 : DT_F32;
 	int x = mkval(g, "x", VK_INPUT, at, shp(4, 1, 1, 28, 28));
 	int w1 = mkval(g, "w1", VK_CONST, wt, shp(4, 64, 1, 3, 3));
 	int b1 = mkval(g, "b1", VK_CONST, bt, shp(1, 64, 0, 0, 0));
@@ -737,13 +785,15 @@ static Graph *cnn_graph(int quant, int *vals)
 	const int c1[3] = {x, w1, b1}, p1[1] = {t1}, c2[3] = {t3, w2, b2}, p2[1] = {t4};
 	const int fl[1] = {t6}, de[3] = {t7, wf, bf};
 	n = ir_node_new(g, OP_CONV2D, t1, c1, 3, loc_none());
-	g->nodes[n].a.pad[0] = g->nodes[n].a.pad[1] = g->nodes[n].a.pad[2] = g->nodes[n].a.pad[3] = 1;
+	g->nodes[n].a.pad[0] = g->nodes[n].a.pad[1] = g->nodes[n].a.pad[2] = g->nodes[n].a.pad[3] =
+	        1;
 	g->nodes[n].a.act = ACT_RELU;
 	n = ir_node_new(g, OP_MAXPOOL2D, t3, p1, 1, loc_none());
 	g->nodes[n].a.kernel[0] = g->nodes[n].a.kernel[1] = 2;
 	g->nodes[n].a.stride[0] = g->nodes[n].a.stride[1] = 2;
 	n = ir_node_new(g, OP_CONV2D, t4, c2, 3, loc_none());
-	g->nodes[n].a.pad[0] = g->nodes[n].a.pad[1] = g->nodes[n].a.pad[2] = g->nodes[n].a.pad[3] = 1;
+	g->nodes[n].a.pad[0] = g->nodes[n].a.pad[1] = g->nodes[n].a.pad[2] = g->nodes[n].a.pad[3] =
+	        1;
 	g->nodes[n].a.act = ACT_RELU;
 	n = ir_node_new(g, OP_MAXPOOL2D, t6, p2, 1, loc_none());
 	g->nodes[n].a.kernel[0] = g->nodes[n].a.kernel[1] = 2;
@@ -823,7 +873,8 @@ static void test_cnn(int quant, int reps)
 	               log.last == ir_interp_value(in, vals[1]);
 	for (int i = 1; i < 7 && order_ok; i++)
 		order_ok = log.order[i] == g->nodes[i - 1].out;
-	check(rc == 0 && order_ok, "cnn %s: the hook sees the input, then each node's result in order", kind);
+	check(rc == 0 && order_ok,
+	      "cnn %s: the hook sees the input, then each node's result in order", kind);
 
 	/* the float edge is quantize -> run -> dequantize */
 	if (quant) {
@@ -843,7 +894,8 @@ static void test_cnn(int quant, int reps)
 		int lo = 127;
 		for (int i = 0; i < 128 * 14 * 14; i++)
 			lo = t4[i] < lo ? t4[i] : lo;
-		check(lo >= -128, "cnn int8: ir_interp_value reads an intermediate (t4 min %d)", lo);
+		check(lo >= -128, "cnn int8: ir_interp_value reads an intermediate (t4 min %d)",
+		      lo);
 	} else {
 		const void *qin[1] = {x};
 		void *qout[1] = {y2};
@@ -859,7 +911,8 @@ static void test_cnn(int quant, int reps)
 		ir_interp_run_f32(in, fin, fout);
 	}
 	double ms = (now() - t0) * 1e3 / reps;
-	printf("info: cnn %s: %.2f ms CPU per image (%d images, 15.0 M MACs each)\n", kind, ms, reps);
+	printf("info: cnn %s: %.2f ms CPU per image (%d images, 15.0 M MACs each)\n", kind, ms,
+	       reps);
 	ir_interp_free(in);
 	ir_graph_free(g);
 }
@@ -874,7 +927,8 @@ static void test_errors(void)
 	Graph *g = unary_graph(OP_RELU, DT_F32, shp(1, 4, 0, 0, 0), shp(1, 4, 0, 0, 0), &xv, &yv);
 
 	g->vals[yv].has_type = 0;
-	check(ir_interp_new(g, &d) == NULL && d.nerrors == 1, "interp_new diagnoses a value without a type");
+	check(ir_interp_new(g, &d) == NULL && d.nerrors == 1,
+	      "interp_new diagnoses a value without a type");
 	ir_graph_free(g);
 
 	d.nerrors = 0;
@@ -905,7 +959,8 @@ static void test_errors(void)
 	d.nerrors = 0;
 	g = conv_graph(&k, DT_F32, DT_F32, DT_F32, &xv, &wv, &bv, &yv);
 	g->vals[wv].data = NULL;
-	check(ir_interp_new(g, &d) == NULL && d.nerrors == 1, "interp_new diagnoses a constant without data");
+	check(ir_interp_new(g, &d) == NULL && d.nerrors == 1,
+	      "interp_new diagnoses a constant without data");
 	ir_graph_free(g);
 	fclose(sink);
 }

@@ -15,7 +15,6 @@
 static char dir[] = "/tmp/qc_npy_XXXXXX";
 static char path[1024];
 
-
 static const char *file(const char *name)
 {
 	snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -24,8 +23,7 @@ static const char *file(const char *name)
 
 /* A .npy of the given version whose header is hdr (padded like numpy's),
  * followed by n bytes of data. */
-static const char *make(const char *name, int major, const char *hdr, const void *data,
-                        size_t n)
+static const char *make(const char *name, int major, const char *hdr, const void *data, size_t n)
 {
 	int lenbytes = major == 1 ? 2 : 4;
 	size_t h = strlen(hdr), pre = 8 + (size_t)lenbytes, pad = 64 - (pre + h + 1) % 64;
@@ -55,8 +53,7 @@ static const char *make_bytes(const char *name, const void *bytes, size_t n)
 }
 
 /* Reads p, expecting failure with every expect[] string in the message. */
-static void expect_error(const char *what, const char *p, Loc loc, const char *e1,
-                         const char *e2)
+static void expect_error(const char *what, const char *p, Loc loc, const char *e1, const char *e2)
 {
 	char *msgs;
 	size_t len;
@@ -103,13 +100,13 @@ static void test_write_read(void)
 		const void *data;
 		const char *descr;
 	} cases[] = {
-		{DT_F32, {2, {2, 3}}, f, "'descr': '<f4'"},
-		{DT_I8, {1, {5}}, i8, "'descr': '|i1'"},
-		{DT_I16, {3, {1, 3, 1}}, i16, "'descr': '<i2'"},
-		{DT_I32, {4, {1, 2, 2, 1}}, i32, "'descr': '<i4'"},
-		{DT_I64, {1, {2}}, i64, "'descr': '<i8'"},
-		{DT_U8, {2, {1, 2}}, u8, "'descr': '|u1'"},
-		{DT_F32, {0, {0}}, &scalar, "'shape': ()"},
+	        {DT_F32, {2, {2, 3}}, f, "'descr': '<f4'"},
+	        {DT_I8, {1, {5}}, i8, "'descr': '|i1'"},
+	        {DT_I16, {3, {1, 3, 1}}, i16, "'descr': '<i2'"},
+	        {DT_I32, {4, {1, 2, 2, 1}}, i32, "'descr': '<i4'"},
+	        {DT_I64, {1, {2}}, i64, "'descr': '<i8'"},
+	        {DT_U8, {2, {1, 2}}, u8, "'descr': '|u1'"},
+	        {DT_F32, {0, {0}}, &scalar, "'shape': ()"},
 	};
 	char buf[512];
 	Diag d = {0};
@@ -123,8 +120,8 @@ static void test_write_read(void)
 		int rc = ir_npy_write(p, cases[i].dt, &cases[i].s, cases[i].data, &d);
 		ir_shape_str(&cases[i].s, sb, sizeof sb);
 		check(rc == 0 && read_ok(p, &a) && a.dt == cases[i].dt &&
-		      ir_shape_eq(&a.shape, &cases[i].s) &&
-		      memcmp(a.data, cases[i].data, (size_t)bytes) == 0,
+		              ir_shape_eq(&a.shape, &cases[i].s) &&
+		              memcmp(a.data, cases[i].data, (size_t)bytes) == 0,
 		      "write then read %s%s", ir_dtype_name(cases[i].dt), sb);
 		ir_npy_free(&a);
 		check(a.data == NULL, "ir_npy_free clears the pointer");
@@ -135,10 +132,10 @@ static void test_write_read(void)
 		fclose(f);
 		unsigned hl = (unsigned char)buf[8] | (unsigned char)buf[9] << 8;
 		check(n >= 10 && memcmp(buf, "\x93NUMPY\x01\x00", 8) == 0 && (10 + hl) % 64 == 0 &&
-		      buf[10 + hl - 1] == '\n' && has(buf, 10 + hl, cases[i].descr,
-		                                        strlen(cases[i].descr)) &&
-		      has(buf, 10 + hl, "'fortran_order': False", 22) &&
-		      (size_t)(10 + hl + bytes) == (size_t)n,
+		              buf[10 + hl - 1] == '\n' &&
+		              has(buf, 10 + hl, cases[i].descr, strlen(cases[i].descr)) &&
+		              has(buf, 10 + hl, "'fortran_order': False", 22) &&
+		              (size_t)(10 + hl + bytes) == (size_t)n,
 		      "header of %s%s: version 1.0, 64-byte aligned, %s, ends in newline",
 		      ir_dtype_name(cases[i].dt), sb, cases[i].descr);
 	}
@@ -158,11 +155,13 @@ static void test_read_forms(void)
 
 	make("v1.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", f6, 24);
 	check(read_ok(path, &a) && a.dt == DT_F32 && a.shape.rank == 2 && a.shape.d[0] == 2 &&
-	      a.shape.d[1] == 3 && memcmp(a.data, f6, 24) == 0, "version 1.0");
+	              a.shape.d[1] == 3 && memcmp(a.data, f6, 24) == 0,
+	      "version 1.0");
 	ir_npy_free(&a);
 	make("v2.npy", 2, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", i3, 12);
 	check(read_ok(path, &a) && a.dt == DT_I32 && a.shape.rank == 1 && a.shape.d[0] == 3 &&
-	      memcmp(a.data, i3, 12) == 0, "version 2.0 (4-byte header length)");
+	              memcmp(a.data, i3, 12) == 0,
+	      "version 2.0 (4-byte header length)");
 	ir_npy_free(&a);
 	make("v3.npy", 3, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", i3, 12);
 	check(read_ok(path, &a) && a.dt == DT_I32, "version 3.0");
@@ -175,8 +174,8 @@ static void test_read_forms(void)
 	check(read_ok(path, &a) && a.shape.rank == 0 && ((float *)a.data)[0] == 1,
 	      "0-d array, shape ()");
 	ir_npy_free(&a);
-	make("long.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3L), }",
-	     f6, 24);
+	make("long.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3L), }", f6,
+	     24);
 	check(read_ok(path, &a) && a.shape.d[1] == 3, "Python 2 long dims (2L, 3L)");
 	ir_npy_free(&a);
 	make("i1.npy", 1, "{'descr': '<i1', 'fortran_order': False, 'shape': (4,), }", f6, 4);
@@ -195,41 +194,81 @@ static void test_errors(void)
 	Loc at = {"m.qg", 7, 31};
 
 	expect_error("trailing bytes after the data",
-	             make("extra.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }",
-	                  f, 24),
+	             make("extra.npy", 1,
+	                  "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", f, 24),
 	             none, "4 bytes of trailing data after the array (file offset 148", NULL);
-	expect_error("big-endian", make("be.npy", 1, "{'descr': '>f4', 'fortran_order': False, "
-	             "'shape': (2,), }", f, 8), none, "big-endian dtype '>f4'", "supported: <f4");
-	expect_error("fortran order", make("fo.npy", 1, "{'descr': '<f4', 'fortran_order': True, "
-	             "'shape': (2, 2), }", f, 16), none, "Fortran order", NULL);
-	expect_error("float64", make("f8.npy", 1, "{'descr': '<f8', 'fortran_order': False, "
-	             "'shape': (2,), }", f, 16), none, "unsupported dtype '<f8'", "supported:");
-	expect_error("object arrays", make("obj.npy", 1, "{'descr': '|O', 'fortran_order': False, "
-	             "'shape': (2,), }", f, 16), none, "unsupported dtype '|O'", NULL);
-	expect_error("structured dtypes", make("st.npy", 1, "{'descr': [('a', '<f4')], "
-	             "'fortran_order': False, 'shape': (2,), }", f, 16), none, "structured", NULL);
-	expect_error("truncated data", make("tr.npy", 1, "{'descr': '<f4', 'fortran_order': False, "
-	             "'shape': (10, 3), }", f, 100), none,
-	             "file has 100 bytes of data, shape [10,3] of f32 needs 120", NULL);
-	expect_error("rank 7", make("r7.npy", 1, "{'descr': '<f4', 'fortran_order': False, "
-	             "'shape': (1, 1, 1, 1, 1, 1, 1), }", f, 4), none, "more than 6 dimensions", NULL);
+	expect_error("big-endian",
+	             make("be.npy", 1,
+	                  "{'descr': '>f4', 'fortran_order': False, "
+	                  "'shape': (2,), }",
+	                  f, 8),
+	             none, "big-endian dtype '>f4'", "supported: <f4");
+	expect_error("fortran order",
+	             make("fo.npy", 1,
+	                  "{'descr': '<f4', 'fortran_order': True, "
+	                  "'shape': (2, 2), }",
+	                  f, 16),
+	             none, "Fortran order", NULL);
+	expect_error("float64",
+	             make("f8.npy", 1,
+	                  "{'descr': '<f8', 'fortran_order': False, "
+	                  "'shape': (2,), }",
+	                  f, 16),
+	             none, "unsupported dtype '<f8'", "supported:");
+	expect_error("object arrays",
+	             make("obj.npy", 1,
+	                  "{'descr': '|O', 'fortran_order': False, "
+	                  "'shape': (2,), }",
+	                  f, 16),
+	             none, "unsupported dtype '|O'", NULL);
+	expect_error("structured dtypes",
+	             make("st.npy", 1,
+	                  "{'descr': [('a', '<f4')], "
+	                  "'fortran_order': False, 'shape': (2,), }",
+	                  f, 16),
+	             none, "structured", NULL);
+	expect_error("truncated data",
+	             make("tr.npy", 1,
+	                  "{'descr': '<f4', 'fortran_order': False, "
+	                  "'shape': (10, 3), }",
+	                  f, 100),
+	             none, "file has 100 bytes of data, shape [10,3] of f32 needs 120", NULL);
+	expect_error("rank 7",
+	             make("r7.npy", 1,
+	                  "{'descr': '<f4', 'fortran_order': False, "
+	                  "'shape': (1, 1, 1, 1, 1, 1, 1), }",
+	                  f, 4),
+	             none, "more than 6 dimensions", NULL);
 	expect_error("missing key", make("mk.npy", 1, "{'descr': '<f4', 'shape': (1,), }", f, 4),
 	             none, "no 'fortran_order' key", NULL);
-	expect_error("unknown key", make("uk.npy", 1, "{'descr': '<f4', 'fortran_order': False, "
-	             "'shape': (1,), 'x': 1}", f, 4), none, "unexpected key 'x'", NULL);
-	expect_error("malformed shape", make("ms.npy", 1, "{'descr': '<f4', 'fortran_order': False, "
-	             "'shape': (1 2), }", f, 8), none, "bad shape tuple", NULL);
-	expect_error("text after the dict", make("ta.npy", 1, "{'descr': '<f4', 'fortran_order': "
-	             "False, 'shape': (1,), } x", f, 4), none, "text after the dictionary", NULL);
+	expect_error("unknown key",
+	             make("uk.npy", 1,
+	                  "{'descr': '<f4', 'fortran_order': False, "
+	                  "'shape': (1,), 'x': 1}",
+	                  f, 4),
+	             none, "unexpected key 'x'", NULL);
+	expect_error("malformed shape",
+	             make("ms.npy", 1,
+	                  "{'descr': '<f4', 'fortran_order': False, "
+	                  "'shape': (1 2), }",
+	                  f, 8),
+	             none, "bad shape tuple", NULL);
+	expect_error("text after the dict",
+	             make("ta.npy", 1,
+	                  "{'descr': '<f4', 'fortran_order': "
+	                  "False, 'shape': (1,), } x",
+	                  f, 4),
+	             none, "text after the dictionary", NULL);
 	expect_error("bad magic", make_bytes("bm.npy", "\x93NUMPX\x01\x00\x00\x00", 10), none,
 	             "not a .npy file (bad magic)", NULL);
 	expect_error("empty file", make_bytes("ef.npy", "", 0), none, "bad magic", NULL);
 	expect_error("version 4.0", make_bytes("v4.npy", "\x93NUMPY\x04\x00\x10\x00", 10), none,
 	             "unsupported .npy version 4.0", NULL);
-	expect_error("header too long", make_bytes("hl.npy", "\x93NUMPY\x02\x00\x00\x00\x00\x10",
-	             12), none, "header too long", NULL);
-	expect_error("truncated header", make_bytes("th.npy", "\x93NUMPY\x01\x00\x40\x00{'de",
-	             14), none, "truncated .npy header", NULL);
+	expect_error("header too long",
+	             make_bytes("hl.npy", "\x93NUMPY\x02\x00\x00\x00\x00\x10", 12), none,
+	             "header too long", NULL);
+	expect_error("truncated header", make_bytes("th.npy", "\x93NUMPY\x01\x00\x40\x00{'de", 14),
+	             none, "truncated .npy header", NULL);
 	expect_error("a directory", dir, none, "it is a directory", NULL);
 	expect_error("a missing file", file("nothere.npy"), none, "No such file", NULL);
 
@@ -255,8 +294,8 @@ static void test_write_fail(void)
 
 	int rc = ir_npy_write(file("nodir/x.npy"), DT_F32, &s, x, &d);
 	fclose(f);
-	check(rc != 0 && d.nerrors == 1 && strstr(msgs, "cannot write") &&
-	      stat(path, &st) != 0, "write into a missing folder fails cleanly: %s", msgs);
+	check(rc != 0 && d.nerrors == 1 && strstr(msgs, "cannot write") && stat(path, &st) != 0,
+	      "write into a missing folder fails cleanly: %s", msgs);
 	free(msgs);
 
 	/* overwriting keeps the file whole and replaces it */
@@ -272,11 +311,11 @@ static void test_write_fail(void)
 static void cleanup(void)
 {
 	static const char *names[] = {
-		"w0.npy", "w1.npy", "w2.npy", "w3.npy", "w4.npy", "w5.npy", "w6.npy", "v1.npy",
-		"v2.npy", "v3.npy", "order.npy", "scalar.npy", "long.npy", "i1.npy", "u1.npy",
-		"extra.npy", "be.npy", "fo.npy", "f8.npy", "obj.npy", "st.npy", "tr.npy", "r7.npy",
-		"mk.npy", "uk.npy", "ms.npy", "ta.npy", "bm.npy", "ef.npy", "v4.npy", "hl.npy",
-		"th.npy", "loc.npy", "ow.npy",
+	        "w0.npy", "w1.npy",    "w2.npy", "w3.npy",    "w4.npy",     "w5.npy",   "w6.npy",
+	        "v1.npy", "v2.npy",    "v3.npy", "order.npy", "scalar.npy", "long.npy", "i1.npy",
+	        "u1.npy", "extra.npy", "be.npy", "fo.npy",    "f8.npy",     "obj.npy",  "st.npy",
+	        "tr.npy", "r7.npy",    "mk.npy", "uk.npy",    "ms.npy",     "ta.npy",   "bm.npy",
+	        "ef.npy", "v4.npy",    "hl.npy", "th.npy",    "loc.npy",    "ow.npy",
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		unlink(file(names[i]));

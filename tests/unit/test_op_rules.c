@@ -36,7 +36,8 @@ int main(void)
 		int integer = (oi->precs & (PR_I8 | PR_I16)) != 0;
 
 		if (f < 0 || f >= FAM_COUNT || !ir_rules[f] || !pass_rules[f] || !tgt_rules[f]) {
-			check(0, "%s: family %d is a family with rules in every layer", oi->name, f);
+			check(0, "%s: family %d is a family with rules in every layer", oi->name,
+			      f);
 			continue;
 		}
 		used[f] = 1;
@@ -47,16 +48,17 @@ int main(void)
 			const char *stage;
 			int needed, present;
 		} st[] = {
-			{"ir: interpreter check", 1, ir->check != NULL},
-			{"ir: interpreter run", 1, ir->run != NULL},
-			{"ir: --requant float rule", 1, ir->requant_float_ok != NULL},
-			{"passes: infer-shapes", 1, pr->infer != NULL},
-			{"passes: propagate-ranges", 1, pr->range != NULL},
-			{"passes: check-overflow", integer, pr->overflow != NULL},
-			{"passes: quantize", integer, pr->quantize != NULL},
-			{"passes: bias-correct", (oi->flags & OPF_WEIGHTS) != 0, pr->bias_error != NULL},
-			{"targets: lowering check", 1, tr->check != NULL},
-			{"targets: lowering", 1, tr->lower != NULL},
+		        {"ir: interpreter check", 1, ir->check != NULL},
+		        {"ir: interpreter run", 1, ir->run != NULL},
+		        {"ir: --requant float rule", 1, ir->requant_float_ok != NULL},
+		        {"passes: infer-shapes", 1, pr->infer != NULL},
+		        {"passes: propagate-ranges", 1, pr->range != NULL},
+		        {"passes: check-overflow", integer, pr->overflow != NULL},
+		        {"passes: quantize", integer, pr->quantize != NULL},
+		        {"passes: bias-correct", (oi->flags & OPF_WEIGHTS) != 0,
+		         pr->bias_error != NULL},
+		        {"targets: lowering check", 1, tr->check != NULL},
+		        {"targets: lowering", 1, tr->lower != NULL},
 		};
 		int missing = 0;
 		char which[512] = "";
@@ -66,8 +68,8 @@ int main(void)
 			nstage++;
 			if (!st[i].present) {
 				missing++;
-				snprintf(which + strlen(which), sizeof which - strlen(which), "%s%s",
-				         *which ? ", " : "", st[i].stage);
+				snprintf(which + strlen(which), sizeof which - strlen(which),
+				         "%s%s", *which ? ", " : "", st[i].stage);
 			}
 		}
 		check(!missing, "%s (%s, precisions%s%s%s): every stage has its rule%s%s", oi->name,

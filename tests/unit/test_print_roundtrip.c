@@ -14,8 +14,6 @@
 #include "frontend.h"
 #include "check.h"
 
-
-
 /* Diagnostics of the cases that are meant to fail would only be noise. */
 static FILE *quiet(void)
 {
@@ -52,52 +50,52 @@ static char *print(Graph *g, const PrintOptions *po, int *rc)
 }
 
 static const char float_model[] =
-	"# a float model as a user writes it\n"
-	"model cnn\n"
-	"input x : f32[1,1,4,4] range [0, 1]\n"
-	"const w1 : f32[2,1,3,3] = [0.1, -0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,\n"
-	"                           1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
-	"const b1 : f32[2] = [0.5, -0.5]\n"
-	"const wf : f32[3,8] = [1,2,3,4,5,6,7,8, 1,2,3,4,5,6,7,8, 1,2,3,4,5,6,7,8]\n"
-	"t1 = conv2d(x, w1, b1)   { stride = [1,1], pad = [1,1,1,1] }\n"
-	"t2 = relu(t1)\n"
-	"t3 = maxpool2d(t2)       { kernel = [2,2], stride = [2,2] }\n"
-	"t4 = flatten(t3)         { axis = 1 }\n"
-	"t5 = reshape(t4)         { shape = [1, -1] }\n"
-	"y  = dense(t5, wf)\n"
-	"output y\n";
+        "# a float model as a user writes it\n"
+        "model cnn\n"
+        "input x : f32[1,1,4,4] range [0, 1]\n"
+        "const w1 : f32[2,1,3,3] = [0.1, -0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,\n"
+        "                           1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
+        "const b1 : f32[2] = [0.5, -0.5]\n"
+        "const wf : f32[3,8] = [1,2,3,4,5,6,7,8, 1,2,3,4,5,6,7,8, 1,2,3,4,5,6,7,8]\n"
+        "t1 = conv2d(x, w1, b1)   { stride = [1,1], pad = [1,1,1,1] }\n"
+        "t2 = relu(t1)\n"
+        "t3 = maxpool2d(t2)       { kernel = [2,2], stride = [2,2] }\n"
+        "t4 = flatten(t3)         { axis = 1 }\n"
+        "t5 = reshape(t4)         { shape = [1, -1] }\n"
+        "y  = dense(t5, wf)\n"
+        "output y\n";
 
 static const char quant_model[] =
-	"model q\n"
-	"input x : i8[1,1,4,4] q(scale=0.00392156886, zp=-128) range [0, 1] calib [0, 1] @0\n"
-	"const w1 : i8[2,1,3,3] q(axis=0, scale=[0.0123, 0.0456]) = "
-	"[1,-5,3,4,5,6,7,8,9,-1,-2,-3,-4,-5,-6,-7,-8,-127]\n"
-	"const b1 : i32[2] q(axis=0, scale=[4.8235e-05, 0.000178823]) = [1000, -70000]\n"
-	"t1 : i8[1,2,4,4] q(scale=0.0235, zp=-128) calib [0, 6.01] @32 = conv2d(x, w1, b1) "
-	"{ stride = [1,1], pad = [1,1,1,1], act = relu6 }\n"
-	"t2 : i8[1,2,2,2] q(scale=0.0235, zp=-128) @64 = maxpool2d(t1) { kernel = [2,2], stride = [2,2] }\n"
-	"y : i8[1,8] q(scale=0.0235, zp=-128) range [-1e+30, 3.40282347e+38] @80 = flatten(t2)\n"
-	"output y, t2\n";
+        "model q\n"
+        "input x : i8[1,1,4,4] q(scale=0.00392156886, zp=-128) range [0, 1] calib [0, 1] @0\n"
+        "const w1 : i8[2,1,3,3] q(axis=0, scale=[0.0123, 0.0456]) = "
+        "[1,-5,3,4,5,6,7,8,9,-1,-2,-3,-4,-5,-6,-7,-8,-127]\n"
+        "const b1 : i32[2] q(axis=0, scale=[4.8235e-05, 0.000178823]) = [1000, -70000]\n"
+        "t1 : i8[1,2,4,4] q(scale=0.0235, zp=-128) calib [0, 6.01] @32 = conv2d(x, w1, b1) "
+        "{ stride = [1,1], pad = [1,1,1,1], act = relu6 }\n"
+        "t2 : i8[1,2,2,2] q(scale=0.0235, zp=-128) @64 = maxpool2d(t1) { kernel = [2,2], stride = [2,2] }\n"
+        "y : i8[1,8] q(scale=0.0235, zp=-128) range [-1e+30, 3.40282347e+38] @80 = flatten(t2)\n"
+        "output y, t2\n";
 
 /* the canonical text of quant_model */
 static const char quant_canon[] =
-	"model q\n"
-	"\n"
-	"input x : i8[1,1,4,4] q(scale=0.00392156886, zp=-128) range [0, 1] calib [0, 1] @0\n"
-	"\n"
-	"const w1 : i8[2,1,3,3] q(axis=0, scale=[0.0122999996, 0.0456000008]) = "
-	"[1, -5, 3, 4, 5, 6, 7, 8, 9, -1, -2, -3, -4, -5, -6, -7, -8, -127]\n"
-	"const b1 : i32[2] q(axis=0, scale=[4.82350006e-05, 0.000178823]) = [1000, -70000]\n"
-	"\n"
-	"t1 : i8[1,2,4,4] q(scale=0.0234999992, zp=-128) calib [0, 6.01000023] @32 = "
-	"conv2d(x, w1, b1) { stride = [1,1], pad = [1,1,1,1], dilation = [1,1], groups = 1, "
-	"act = relu6 }\n"
-	"t2 : i8[1,2,2,2] q(scale=0.0234999992, zp=-128) @64 = maxpool2d(t1) "
-	"{ stride = [2,2], pad = [0,0,0,0], kernel = [2,2] }\n"
-	"y : i8[1,8] q(scale=0.0234999992, zp=-128) range [-1.00000002e+30, 3.40282347e+38] @80 "
-	"= flatten(t2) { axis = 1 }\n"
-	"\n"
-	"output y, t2\n";
+        "model q\n"
+        "\n"
+        "input x : i8[1,1,4,4] q(scale=0.00392156886, zp=-128) range [0, 1] calib [0, 1] @0\n"
+        "\n"
+        "const w1 : i8[2,1,3,3] q(axis=0, scale=[0.0122999996, 0.0456000008]) = "
+        "[1, -5, 3, 4, 5, 6, 7, 8, 9, -1, -2, -3, -4, -5, -6, -7, -8, -127]\n"
+        "const b1 : i32[2] q(axis=0, scale=[4.82350006e-05, 0.000178823]) = [1000, -70000]\n"
+        "\n"
+        "t1 : i8[1,2,4,4] q(scale=0.0234999992, zp=-128) calib [0, 6.01000023] @32 = "
+        "conv2d(x, w1, b1) { stride = [1,1], pad = [1,1,1,1], dilation = [1,1], groups = 1, "
+        "act = relu6 }\n"
+        "t2 : i8[1,2,2,2] q(scale=0.0234999992, zp=-128) @64 = maxpool2d(t1) "
+        "{ stride = [2,2], pad = [0,0,0,0], kernel = [2,2] }\n"
+        "y : i8[1,8] q(scale=0.0234999992, zp=-128) range [-1.00000002e+30, 3.40282347e+38] @80 "
+        "= flatten(t2) { axis = 1 }\n"
+        "\n"
+        "output y, t2\n";
 
 static void roundtrip(const char *what, const char *text)
 {
@@ -139,8 +137,8 @@ static void test_canonical(void)
 	g = parse(float_model, "f.qg");
 	s = print(g, NULL, NULL);
 	check(strstr(s, "\nt2 = relu(t1)\n") && strstr(s, "\ny = dense(t5, wf) { act = none }\n") &&
-	      strstr(s, "input x : f32[1,1,4,4] range [0, 1]\n") &&
-	      strstr(s, "t5 = reshape(t4) { shape = [1,-1] }\n"),
+	              strstr(s, "input x : f32[1,1,4,4] range [0, 1]\n") &&
+	              strstr(s, "t5 = reshape(t4) { shape = [1,-1] }\n"),
 	      "untyped results, every attribute printed");
 	check(strstr(s, "const wf : f32[3,8] = [1, 2, 3, 4, 5, 6, 7, 8, 1,") != NULL,
 	      "constants over the inline limit stay inline without npy_dir");
@@ -149,7 +147,7 @@ static void test_canonical(void)
 	po = (PrintOptions){.elide_constants = 1};
 	s = print(g, &po, NULL);
 	check(strstr(s, "const wf : f32[3,8] = [1, 2, 3, ... (24 values)]\n") &&
-	      strstr(s, "const b1 : f32[2] = [0.5, -0.5]\n"),
+	              strstr(s, "const b1 : f32[2] = [0.5, -0.5]\n"),
 	      "elide_constants shortens only big constants");
 	check(parse(s, "elided.qg") == NULL, "an elided dump does not parse");
 	free(s);
@@ -238,8 +236,8 @@ static void test_npy_dir(void)
 	char *s1 = slurp(p1);
 	snprintf(npy, sizeof npy, "%s/cnn.w1.npy", d1);
 	check(rc == 0 && strstr(s1, "const w1 : f32[2,1,3,3] = npy(\"cnn.w1.npy\")\n") &&
-	      strstr(s1, "const wf : f32[3,8] = npy(\"cnn.wf.npy\")\n") &&
-	      strstr(s1, "const b1 : f32[2] = [0.5, -0.5]\n") && access(npy, R_OK) == 0,
+	              strstr(s1, "const wf : f32[3,8] = npy(\"cnn.wf.npy\")\n") &&
+	              strstr(s1, "const b1 : f32[2] = [0.5, -0.5]\n") && access(npy, R_OK) == 0,
 	      "npy_dir: big constants written as <prefix><name>.npy, small ones inline");
 
 	/* from another working folder: the dump finds its .npy beside itself */
@@ -283,14 +281,17 @@ int main(void)
 {
 	roundtrip("float model", float_model);
 	roundtrip("quantized model", quant_model);
-	roundtrip("keywords as names", "model q\ninput input : f32[1,4] range [0, 1]\n"
+	roundtrip("keywords as names",
+	          "model q\ninput input : f32[1,4] range [0, 1]\n"
 	          "const const : f32[4,4] = [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]\n"
 	          "range = dense(input, const) output : f32[1,4] = relu(range)\n"
 	          "npy = relu(output) q range [0, 1] = relu(npy) model calib [-1, 1] = relu(q)\n"
 	          "calib range [0, 1] calib [0, 2] = relu(model)\n"
 	          "output output, calib, range\n");
-	roundtrip("no nodes", "model m input a : i16[2,2] q(scale=1e-3, zp=0) @16 "
-	          "const k : u8[] = [7] const e : i64[2] = [-1, 9223372036854775807] output a, k, e");
+	roundtrip(
+	        "no nodes",
+	        "model m input a : i16[2,2] q(scale=1e-3, zp=0) @16 "
+	        "const k : u8[] = [7] const e : i64[2] = [-1, 9223372036854775807] output a, k, e");
 	test_canonical();
 	test_float_bits();
 	test_npy_dir();

@@ -23,12 +23,14 @@ int main(void)
 
 	s = channel(0.5f, q);
 	check(s == (float)(0.5 / 127.0) && q[0] == 127 && q[1] == -64,
-	      "max|w| 0.5: scale 0.5/127 (%g), q[0] 127, q[1] -64 (got %d, %d)", (double)s, q[0], q[1]);
+	      "max|w| 0.5: scale 0.5/127 (%g), q[0] 127, q[1] -64 (got %d, %d)", (double)s, q[0],
+	      q[1]);
 	s = channel(0, q);
 	check(s == 1.0f && q[0] == 0, "an all-zero channel: scale 1 (got %g)", (double)s);
 	s = channel(127 * FLT_MIN, q);
 	check(s == FLT_MIN && q[0] == 127,
-	      "max|w| 127 x FLT_MIN: scale FLT_MIN exactly (got %g), q[0] 127 (got %d)", (double)s, q[0]);
+	      "max|w| 127 x FLT_MIN: scale FLT_MIN exactly (got %g), q[0] 127 (got %d)", (double)s,
+	      q[0]);
 	const float tiny[] = {1e-37f, 1e-38f, 1e-40f, 1e-43f, 1e-45f};
 	for (int i = 0; i < (int)(sizeof tiny / sizeof *tiny); i++) {
 		s = channel(tiny[i], q);

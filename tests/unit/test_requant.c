@@ -94,9 +94,12 @@ static void test_srdhm(void)
 {
 	int ok;
 
-	check(ir_srdhm(INT32_MIN, INT32_MIN) == INT32_MAX, "srdhm(INT32_MIN, INT32_MIN) saturates to INT32_MAX");
-	check(ir_srdhm(INT32_MIN, INT32_MAX) == -INT32_MAX, "srdhm(INT32_MIN, INT32_MAX) = -INT32_MAX");
-	check(ir_srdhm(INT32_MAX, INT32_MAX) == INT32_MAX - 1, "srdhm(INT32_MAX, INT32_MAX) = INT32_MAX - 1");
+	check(ir_srdhm(INT32_MIN, INT32_MIN) == INT32_MAX,
+	      "srdhm(INT32_MIN, INT32_MIN) saturates to INT32_MAX");
+	check(ir_srdhm(INT32_MIN, INT32_MAX) == -INT32_MAX,
+	      "srdhm(INT32_MIN, INT32_MAX) = -INT32_MAX");
+	check(ir_srdhm(INT32_MAX, INT32_MAX) == INT32_MAX - 1,
+	      "srdhm(INT32_MAX, INT32_MAX) = INT32_MAX - 1");
 	/* a*b = +-2^30 is exactly half of the output unit */
 	check(ir_srdhm(1 << 15, 1 << 15) == 1, "srdhm rounds the tie +0.5 up to 1");
 	check(ir_srdhm(-(1 << 15), 1 << 15) == 0, "srdhm rounds the tie -0.5 up to 0");
@@ -121,16 +124,18 @@ static void test_rdbpot(void)
 {
 	int ok;
 
-	check(ir_rdbpot(-3, 1) == -2 && ir_rdbpot(3, 1) == 2, "rdbpot(+-3, 1) = +-2 (ties away from zero)");
+	check(ir_rdbpot(-3, 1) == -2 && ir_rdbpot(3, 1) == 2,
+	      "rdbpot(+-3, 1) = +-2 (ties away from zero)");
 	check(ir_rdbpot(-1, 1) == -1 && ir_rdbpot(1, 1) == 1, "rdbpot(+-1, 1) = +-1");
 	check(ir_rdbpot(-5, 2) == -1 && ir_rdbpot(5, 2) == 1, "rdbpot(+-5, 2) = +-1 (1.25)");
 	check(ir_rdbpot(-6, 2) == -2 && ir_rdbpot(6, 2) == 2, "rdbpot(+-6, 2) = +-2 (tie 1.5)");
 	check(ir_rdbpot(-7, 2) == -2 && ir_rdbpot(7, 2) == 2, "rdbpot(+-7, 2) = +-2 (1.75)");
 	check(ir_rdbpot(12345, 0) == 12345 && ir_rdbpot(INT32_MIN, 0) == INT32_MIN &&
-	      ir_rdbpot(INT32_MAX, 0) == INT32_MAX, "rdbpot with exponent 0 is the identity");
+	              ir_rdbpot(INT32_MAX, 0) == INT32_MAX,
+	      "rdbpot with exponent 0 is the identity");
 	check(ir_rdbpot(INT32_MIN, 31) == -1 && ir_rdbpot(INT32_MAX, 31) == 1 &&
-	      ir_rdbpot(1 << 30, 31) == 1 && ir_rdbpot(-(1 << 30), 31) == -1 &&
-	      ir_rdbpot((1 << 30) - 1, 31) == 0 && ir_rdbpot(-(1 << 30) + 1, 31) == 0,
+	              ir_rdbpot(1 << 30, 31) == 1 && ir_rdbpot(-(1 << 30), 31) == -1 &&
+	              ir_rdbpot((1 << 30) - 1, 31) == 0 && ir_rdbpot(-(1 << 30) + 1, 31) == 0,
 	      "rdbpot with exponent 31 (extremes and the +-0.5 ties)");
 	ok = 1;
 	for (int i = 0; i < 1000000 && ok; i++) {
@@ -150,18 +155,23 @@ static void test_mbqm(void)
 
 	check(ir_mbqm(100, 1 << 30, 0) == 50, "mbqm(100, 2^30, 0) = 50 (M = 0.5)");
 	check(ir_mbqm(-3, 1 << 30, 0) == -1, "mbqm(-3, 2^30, 0): -1.5 -> srdhm rounds up to -1");
-	check(ir_mbqm(-3, 1 << 30, -1) == -1, "mbqm(-3, 2^30, -1) = -1 (double rounding: -1.5 -> -1 -> -0.5 -> -1)");
-	check(ir_mbqm(5, 1 << 30, -1) == 2, "mbqm(5, 2^30, -1) = 2: double rounding 2.5 -> 3 -> 1.5 -> 2 (x*M = 1.25)");
+	check(ir_mbqm(-3, 1 << 30, -1) == -1,
+	      "mbqm(-3, 2^30, -1) = -1 (double rounding: -1.5 -> -1 -> -0.5 -> -1)");
+	check(ir_mbqm(5, 1 << 30, -1) == 2,
+	      "mbqm(5, 2^30, -1) = 2: double rounding 2.5 -> 3 -> 1.5 -> 2 (x*M = 1.25)");
 	check(ir_mbqm(7, 1 << 30, 2) == 14, "mbqm(7, 2^30, 2) = 14 (left shift, M = 2)");
 	check(ir_mbqm(INT32_MAX, 1 << 30, 1) == 1 << 30,
 	      "mbqm left shift saturates: INT32_MAX << 1 -> INT32_MAX, then * 0.5");
 	check(ir_mbqm(INT32_MIN, INT32_MAX, 30) == -INT32_MAX,
 	      "mbqm left shift saturates negatively: INT32_MIN << 30 -> INT32_MIN");
-	check(ir_mbqm(1 << 20, INT32_MAX, 30) == INT32_MAX - 1, "mbqm with shift 30 saturates large inputs (then srdhm(MAX, MAX))");
+	check(ir_mbqm(1 << 20, INT32_MAX, 30) == INT32_MAX - 1,
+	      "mbqm with shift 30 saturates large inputs (then srdhm(MAX, MAX))");
 	check(ir_mbqm(INT32_MAX, 1 << 30, -31) == 1 && ir_mbqm(INT32_MIN, 1 << 30, -31) == -1 &&
-	      ir_mbqm(INT32_MIN, INT32_MAX, -31) == -1 && ir_mbqm(1 << 29, 1 << 30, -31) == 0,
+	              ir_mbqm(INT32_MIN, INT32_MAX, -31) == -1 &&
+	              ir_mbqm(1 << 29, 1 << 30, -31) == 0,
 	      "mbqm with shift -31 (the largest right shift)");
-	check(ir_mbqm(123456, 0, 0) == 0 && ir_mbqm(-123456, 0, -31) == 0, "mbqm with multiplier 0 gives 0");
+	check(ir_mbqm(123456, 0, 0) == 0 && ir_mbqm(-123456, 0, -31) == 0,
+	      "mbqm with multiplier 0 gives 0");
 	ok = ok2 = ok3 = 1;
 	for (int i = 0; i < 1000000 && ok && ok2 && ok3; i++) {
 		int32_t x = rnd_i32();
@@ -186,7 +196,8 @@ static void test_mbqm(void)
 				       (int)mult, shift, (int)got, (long long)single);
 		}
 	}
-	check(ok, "mbqm equals rdbpot(srdhm(sat(x << left), m), right) on 10^6 random triples (128-bit reference)");
+	check(ok,
+	      "mbqm equals rdbpot(srdhm(sat(x << left), m), right) on 10^6 random triples (128-bit reference)");
 	check(ok2, "ir_mbqm equals the runtime's qrt_requantize on the same triples");
 	check(ok3, "mbqm is within 1 of round(x * M) wherever nothing saturates");
 }
@@ -213,10 +224,13 @@ static void test_mbqm64(void)
 	check(ir_mbqm64(-3, 1 << 30, 0) == -1 && ir_mbqm64(3, 1 << 30, 0) == 2,
 	      "mbqm64 rounds ties up (-1.5 -> -1, 1.5 -> 2), as TFLite's 16x8 kernels");
 	check(ir_mbqm64((int64_t)1 << 40, 1 << 30, 0) == INT32_MAX &&
-	      ir_mbqm64(-((int64_t)1 << 40), 1 << 30, 0) == INT32_MIN, "mbqm64 saturates the result to int32");
-	check(ir_mbqm64(INT64_MAX, 1 << 30, -31) == 32768 && ir_mbqm64(INT64_MIN, 1 << 30, -31) == -32768,
+	              ir_mbqm64(-((int64_t)1 << 40), 1 << 30, 0) == INT32_MIN,
+	      "mbqm64 saturates the result to int32");
+	check(ir_mbqm64(INT64_MAX, 1 << 30, -31) == 32768 &&
+	              ir_mbqm64(INT64_MIN, 1 << 30, -31) == -32768,
 	      "mbqm64 saturates x to [-2^47, 2^47) before scaling");
-	check(ir_mbqm64(3, 1 << 30, 20) == 3 << 19, "mbqm64 with shift > 14 is an exact left shift");
+	check(ir_mbqm64(3, 1 << 30, 20) == 3 << 19,
+	      "mbqm64 with shift > 14 is an exact left shift");
 	check(ir_mbqm64(0x7FFFFFFF, 0x7FFFFFFF, 0) == 2147418111,
 	      "mbqm64 reduces a multiplier >= 0x7FFF0000 to 0x7FFF");
 	for (int i = 0; i < 1000000 && ok; i++) {
@@ -225,8 +239,9 @@ static void test_mbqm64(void)
 		int shift = (int)(rnd() % 62) - 31;
 		ok = ir_mbqm64(x, mult, shift) == ref_mbqm64(x, mult, shift);
 		if (!ok)
-			printf("  mbqm64(%lld, %d, %d) = %d, expected %d\n", (long long)x, (int)mult,
-			       shift, (int)ir_mbqm64(x, mult, shift), (int)ref_mbqm64(x, mult, shift));
+			printf("  mbqm64(%lld, %d, %d) = %d, expected %d\n", (long long)x,
+			       (int)mult, shift, (int)ir_mbqm64(x, mult, shift),
+			       (int)ref_mbqm64(x, mult, shift));
 	}
 	check(ok, "mbqm64 equals TFLite's formula on 10^6 random triples (128-bit reference)");
 }
@@ -249,7 +264,8 @@ static void test_quantize_multiplier(void)
 	check(qm_is(0.0, 0, 0), "quantize_multiplier(0) = (0, 0)");
 	check(qm_is(ldexp(1, -33), 0, 0) && qm_is(ldexp(1.9, -34), 0, 0),
 	      "quantize_multiplier below 2^-32 flushes to (0, 0)");
-	check(qm_is(ldexp(1, -32), 1 << 30, -31), "quantize_multiplier(2^-32) = (2^30, -31), the smallest kept");
+	check(qm_is(ldexp(1, -32), 1 << 30, -31),
+	      "quantize_multiplier(2^-32) = (2^30, -31), the smallest kept");
 	check(qm_is(0.5, 1 << 30, 0), "quantize_multiplier(0.5) = (2^30, 0)");
 	check(qm_is(1.0, 1 << 30, 1), "quantize_multiplier(1.0) = (2^30, 1)");
 	check(qm_is(1.5, 1610612736, 1), "quantize_multiplier(1.5) = (3*2^29, 1)");
@@ -259,12 +275,14 @@ static void test_quantize_multiplier(void)
 	      "quantize_multiplier(1 - 2^-31) = (2^31 - 1, 0), no carry");
 	check(qm_is(ldexp(1, 31), 2147483647, 30) && qm_is(1e30, 2147483647, 30),
 	      "quantize_multiplier saturates above 2^30 to (2^31 - 1, 30)");
-	check(qm_is(ldexp(0.75, 30), 1610612736, 30), "quantize_multiplier(0.75 * 2^30) = (3*2^29, 30)");
+	check(qm_is(ldexp(0.75, 30), 1610612736, 30),
+	      "quantize_multiplier(0.75 * 2^30) = (3*2^29, 30)");
 	/* 2^-31 * (2^30 + 0.5) is a tie in the last bit: rounds away from zero */
 	check(qm_is(ldexp((1 << 30) + 0.5, -31), (1 << 30) + 1, 0),
 	      "quantize_multiplier rounds a half-unit tie away from zero");
 	for (int i = 0; i < 100000 && ok; i++) {
-		double m = ldexp((double)(rnd() >> 11) / 9007199254740992.0 + 0.5, (int)(rnd() % 50) - 30);
+		double m = ldexp((double)(rnd() >> 11) / 9007199254740992.0 + 0.5,
+		                 (int)(rnd() % 50) - 30);
 		int32_t mult;
 		int shift;
 		ir_quantize_multiplier(m, &mult, &shift);
@@ -272,9 +290,11 @@ static void test_quantize_multiplier(void)
 		ok = mult >= (1 << 30) && shift >= -31 && shift <= 30 &&
 		     fabs(back - m) <= ldexp(m, -31) * 1.0000001;
 		if (!ok)
-			printf("  quantize_multiplier(%.17g) = (%d, %d) = %.17g\n", m, (int)mult, shift, back);
+			printf("  quantize_multiplier(%.17g) = (%d, %d) = %.17g\n", m, (int)mult,
+			       shift, back);
 	}
-	check(ok, "quantize_multiplier: mult in [2^30, 2^31) and mult*2^(shift-31) within 2^-31 relative of m (10^5 random m)");
+	check(ok,
+	      "quantize_multiplier: mult in [2^30, 2^31) and mult*2^(shift-31) within 2^-31 relative of m (10^5 random m)");
 }
 
 static void test_qparams(void)
@@ -300,11 +320,14 @@ static void test_qparams(void)
 	ir_choose_qparams(0.0f, 1e-44f, DT_I8, &s, &z);
 	check(s == FLT_MIN && z == -128, "choose_qparams: an underflowing scale becomes FLT_MIN");
 	ir_choose_qparams(NAN, INFINITY, DT_I8, &s, &z);
-	check(isfinite(s) && s > 0 && z == -128, "choose_qparams: NaN low and infinite high give a finite scale");
+	check(isfinite(s) && s > 0 && z == -128,
+	      "choose_qparams: NaN low and infinite high give a finite scale");
 	ir_choose_qparams(-INFINITY, INFINITY, DT_I8, &s, &z);
-	check(isfinite(s) && s > 0 && z >= -128 && z <= 127, "choose_qparams: (-inf, inf) gives a finite scale");
+	check(isfinite(s) && s > 0 && z >= -128 && z <= 127,
+	      "choose_qparams: (-inf, inf) gives a finite scale");
 	ir_choose_qparams(-3.0f, 2.0f, DT_I16, &s, &z);
-	check(s == (float)(3.0 / 32767) && z == 0, "choose_qparams i16 [-3, 2] = (3/32767, 0), symmetric");
+	check(s == (float)(3.0 / 32767) && z == 0,
+	      "choose_qparams i16 [-3, 2] = (3/32767, 0), symmetric");
 	ir_choose_qparams(-1.0f, 4.0f, DT_I16, &s, &z);
 	check(s == (float)(4.0 / 32767) && z == 0, "choose_qparams i16 [-1, 4] = (4/32767, 0)");
 	for (int i = 0; i < 100000 && ok; i++) {
@@ -327,21 +350,23 @@ static void test_qparams(void)
 		}
 		qlo = ir_quantize_value(lo, s, z, dt);
 		qhi = ir_quantize_value(hi, s, z, dt);
-		ok = s > 0 && isfinite(s) && z >= ir_qmin(dt) && z <= ir_qmax(dt) &&
-		     q0 == z && back0 == 0.0f &&
+		ok = s > 0 && isfinite(s) && z >= ir_qmin(dt) && z <= ir_qmax(dt) && q0 == z &&
+		     back0 == 0.0f &&
 		     (dt == DT_I16 || ((lo == 0 || qlo <= ir_qmin(dt) + 1) &&
 		                       (hi == 0 || qhi >= ir_qmax(dt) - 1))) &&
-		     (dt == DT_I8 || lo == hi || -qlo >= ir_qmax(dt) - 1 || qhi >= ir_qmax(dt) - 1) &&
+		     (dt == DT_I8 || lo == hi || -qlo >= ir_qmax(dt) - 1 ||
+		      qhi >= ir_qmax(dt) - 1) &&
 		     (lo == hi || (double)(qhi - qlo) * s >= (double)(hi - lo) * 0.99);
 		if (dt == DT_I16)
 			ok = ok && z == 0;
 		if (!ok)
 			printf("  choose_qparams(%g, %g, %s) = (%g, %d): q(0) = %d, q(lo) = %d, q(hi) = %d\n",
-			       (double)lo, (double)hi, ir_dtype_name(dt), (double)s, (int)z, (int)q0,
-			       (int)qlo, (int)qhi);
+			       (double)lo, (double)hi, ir_dtype_name(dt), (double)s, (int)z,
+			       (int)q0, (int)qlo, (int)qhi);
 	}
-	check(ok, "choose_qparams on 10^5 random ranges: 0.0 quantizes to zp, zp dequantizes to exactly 0, "
-	          "lo and hi reach the ends of the integer range");
+	check(ok,
+	      "choose_qparams on 10^5 random ranges: 0.0 quantizes to zp, zp dequantizes to exactly 0, "
+	      "lo and hi reach the ends of the integer range");
 }
 
 static void test_bounds(void)
@@ -349,7 +374,8 @@ static void test_bounds(void)
 	int32_t lo, hi;
 
 	check(ir_qmin(DT_I8) == -128 && ir_qmax(DT_I8) == 127 && ir_qmin(DT_I16) == -32768 &&
-	      ir_qmax(DT_I16) == 32767 && ir_qmin(DT_I32) == INT32_MIN && ir_qmax(DT_I32) == INT32_MAX,
+	              ir_qmax(DT_I16) == 32767 && ir_qmin(DT_I32) == INT32_MIN &&
+	              ir_qmax(DT_I32) == INT32_MAX,
 	      "qmin/qmax of i8, i16, i32");
 	ir_act_bounds(ACT_NONE, DT_I8, 0.1f, 3, &lo, &hi);
 	check(lo == -128 && hi == 127, "act_bounds none i8 = [-128, 127]");
@@ -364,15 +390,18 @@ static void test_bounds(void)
 	ir_act_bounds(ACT_RELU6, DT_I8, 0.01f, -128, &lo, &hi);
 	check(lo == -128 && hi == 127, "act_bounds relu6 with 6 beyond the range clamps to qmax");
 	ir_act_bounds(ACT_RELU6, DT_I8, 0.05f, 10, &lo, &hi);
-	check(lo == 10 && hi == 127, "act_bounds relu6 i8 scale 0.05 zp 10: 6.0 -> 130 clamps to 127");
+	check(lo == 10 && hi == 127,
+	      "act_bounds relu6 i8 scale 0.05 zp 10: 6.0 -> 130 clamps to 127");
 	ir_act_bounds(ACT_RELU6, DT_I16, 0.001f, 0, &lo, &hi);
 	check(lo == 0 && hi == 6000, "act_bounds relu6 i16 scale 0.001 = [0, 6000]");
 	ir_act_bounds(ACT_NONE, DT_I16, 0.001f, 0, &lo, &hi);
 	check(lo == -32768 && hi == 32767, "act_bounds none i16 = [-32768, 32767]");
-	check(ir_quantize_value(0.25f, 0.5f, 3, DT_I8) == 4 && ir_quantize_value(-0.25f, 0.5f, 3, DT_I8) == 2,
+	check(ir_quantize_value(0.25f, 0.5f, 3, DT_I8) == 4 &&
+	              ir_quantize_value(-0.25f, 0.5f, 3, DT_I8) == 2,
 	      "quantize_value rounds half away from zero");
 	check(ir_quantize_value(NAN, 0.5f, 3, DT_I8) == 3, "quantize_value(NaN) = zp");
-	check(ir_quantize_value(1e30f, 0.5f, 3, DT_I8) == 127 && ir_quantize_value(-INFINITY, 0.5f, 3, DT_I16) == -32768,
+	check(ir_quantize_value(1e30f, 0.5f, 3, DT_I8) == 127 &&
+	              ir_quantize_value(-INFINITY, 0.5f, 3, DT_I16) == -32768,
 	      "quantize_value saturates to the storage range");
 }
 

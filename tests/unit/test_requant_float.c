@@ -42,27 +42,33 @@ static int32_t ref_quantize(float x, float s, int32_t zp)
 
 static void test_ties(void)
 {
-	static const struct { int32_t acc; float m; int32_t want; } t[] = {
-		{3, 0.5f, 2}, {5, 0.5f, 2}, {7, 0.5f, 4}, {-3, 0.5f, -2}, {-5, 0.5f, -2},
-		{1, 0.5f, 0}, {-1, 0.5f, 0}, {9, 0.25f, 2}, {10, 0.25f, 2}, {-10, 0.25f, -2},
-		{253, 0.5f, 126}, {255, 0.5f, 127}, {1000, 1.0f, 127}, {-1000, 1.0f, -128},
+	static const struct {
+		int32_t acc;
+		float m;
+		int32_t want;
+	} t[] = {
+	        {3, 0.5f, 2},      {5, 0.5f, 2},        {7, 0.5f, 4},     {-3, 0.5f, -2},
+	        {-5, 0.5f, -2},    {1, 0.5f, 0},        {-1, 0.5f, 0},    {9, 0.25f, 2},
+	        {10, 0.25f, 2},    {-10, 0.25f, -2},    {253, 0.5f, 126}, {255, 0.5f, 127},
+	        {1000, 1.0f, 127}, {-1000, 1.0f, -128},
 	};
 	int ok = 1;
 
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		int32_t r = ir_requant_float(t[i].acc, t[i].m, 0, -128, 127);
 		if (r != t[i].want) {
-			printf("  acc %d * %g: %d, expected %d\n", (int)t[i].acc, (double)t[i].m, (int)r,
-			       (int)t[i].want);
+			printf("  acc %d * %g: %d, expected %d\n", (int)t[i].acc, (double)t[i].m,
+			       (int)r, (int)t[i].want);
 			ok = 0;
 		}
 	}
 	check(ok, "ir_requant_float: halves round to even, results saturate to int8");
 	check(ir_requant_float(5, 0.5f, -128, -128, 127) == -126 &&
-	      ir_requant_float(-7, 0.5f, -128, -128, 127) == -128 &&
-	      ir_requant_float(600, 0.5f, -128, -128, 127) == 127,
+	              ir_requant_float(-7, 0.5f, -128, -128, 127) == -128 &&
+	              ir_requant_float(600, 0.5f, -128, -128, 127) == 127,
 	      "ir_requant_float: zero point -128 (relu) clamps at both ends, ties to even before + zp");
-	check(ir_requant_float(3, 0.5f, 3, 3, 127) == 5 && ir_requant_float(-9, 1.0f, 3, 3, 127) == 3,
+	check(ir_requant_float(3, 0.5f, 3, 3, 127) == 5 &&
+	              ir_requant_float(-9, 1.0f, 3, 3, 127) == 3,
 	      "ir_requant_float: a fused activation's bounds (lo = zp) clamp");
 }
 
@@ -82,17 +88,20 @@ static void test_random(void)
 			acc = (int32_t)(rnd() % 41) - 20, m = 0.5f; /* ties */
 		if (i % 4 != 0 && m != p / s_out)
 			bad++;
-		else if (ir_requant_float(acc, m, zp, -128, 127) != ref_requant(acc, m, zp, -128, 127))
+		else if (ir_requant_float(acc, m, zp, -128, 127) !=
+		         ref_requant(acc, m, zp, -128, 127))
 			bad++;
 	}
-	check(bad == 0, "ir_requant_float_mult and ir_requant_float equal the float32 reference on "
-	      "%d random cases (%d differ)", n, bad);
+	check(bad == 0,
+	      "ir_requant_float_mult and ir_requant_float equal the float32 reference on "
+	      "%d random cases (%d differ)",
+	      n, bad);
 }
 
 static void test_quantize(void)
 {
-	float x[] = {2.5f, -2.5f, 3.5f, 0.5f, -0.5f, 1.5f, 127.5f, 300.0f, -300.0f, NAN, INFINITY,
-	             -INFINITY, 0.0f};
+	float x[] = {2.5f,   -2.5f,   3.5f, 0.5f,     -0.5f,     1.5f, 127.5f,
+	             300.0f, -300.0f, NAN,  INFINITY, -INFINITY, 0.0f};
 	int8_t want[] = {2, -2, 4, 0, 0, 2, 127, 127, -128, -128, 127, -128, 0};
 	int8_t q[13];
 	int ok = 1, bad = 0, n = 1000000;
@@ -111,8 +120,10 @@ static void test_quantize(void)
 		qrt_quantize_s8_even(&v, &r, 1, s, zp);
 		bad += r != ref_quantize(v, s, zp);
 	}
-	check(bad == 0, "qrt_quantize_s8_even equals x / s rounded half to even on %d random values "
-	      "(%d differ)", n, bad);
+	check(bad == 0,
+	      "qrt_quantize_s8_even equals x / s rounded half to even on %d random values "
+	      "(%d differ)",
+	      n, bad);
 }
 
 int main(void)

@@ -135,9 +135,11 @@ static int run_quantized(const float *src, const float *want)
 		goto out;
 	}
 	if (sizeof(QTYPE) == 1)
-		qrt_dequantize_s8((const int8_t *)(void *)y, got, OUT_SIZE, o->scale, o->zero_point);
+		qrt_dequantize_s8((const int8_t *)(void *)y, got, OUT_SIZE, o->scale,
+		                  o->zero_point);
 	else
-		qrt_dequantize_s16((const int16_t *)(void *)y, got, OUT_SIZE, o->scale, o->zero_point);
+		qrt_dequantize_s16((const int16_t *)(void *)y, got, OUT_SIZE, o->scale,
+		                   o->zero_point);
 	if (memcmp(got, want, sizeof got))
 		bad = error(QRT_STR(RUN_Q) "'s outputs dequantized differ from " QRT_STR(RUN) "'s");
 out:
@@ -153,7 +155,8 @@ static int info_matches(void)
 {
 	int bad = 0;
 	if (INFO.arena_size != ARENA_SIZE || INFO.arena_align != ARENA_ALIGN)
-		bad = error(QRT_STR(INFO) ".arena_size/arena_align differ from the header's macros");
+		bad = error(
+		        QRT_STR(INFO) ".arena_size/arena_align differ from the header's macros");
 	if (INFO.num_inputs != 1 || INFO.num_outputs != 1 || INFO.inputs[0].size != IN_SIZE ||
 	    INFO.outputs[0].size != OUT_SIZE)
 		bad = error(QRT_STR(INFO) "'s inputs/outputs differ from the header's macros");
