@@ -3,9 +3,14 @@
 # with the reference interpreter (bit for bit in int8, 1e-5 relative in f32)
 # and with the float accuracy PyTorch recorded when it trained the model.
 # Extra options go to quantc compile (e.g. --mcpu haswell: the AVX2 kernels).
+# QC_MAX_IMAGES caps QC_TEST_IMAGES (a variant that checks a kernel, not the
+# accuracy).
 . "$(dirname "$0")/lib.sh"
 model=$1 prec=$2
 shift 2
+if [ -n "${QC_MAX_IMAGES:-}" ] && [ "$QC_TEST_IMAGES" -gt "$QC_MAX_IMAGES" ]; then
+	QC_TEST_IMAGES=$QC_MAX_IMAGES
+fi
 test_data
 calib=$QC_DATA/calib.npy
 
