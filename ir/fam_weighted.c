@@ -361,34 +361,6 @@ IR_INLINE void dense(Prec p, int64_t N, int64_t I, int64_t O, const NodeRt *rt, 
 
 /* ---- run ------------------------------------------------------------------- */
 
-/* The maxpool geometry of a conv2d's fused pool over its unpooled output. */
-static void pool_geo(const ConvGeo *cg, ConvGeo *pm)
-{
-	const ConvPool *p = &cg->pool;
-
-	*pm = (ConvGeo){.N = cg->N,
-	                .C = cg->OC,
-	                .H = p->ch,
-	                .W = p->cw,
-	                .OC = cg->OC,
-	                .G = cg->OC,
-	                .Cg = 1,
-	                .OCg = 1,
-	                .KH = p->kh,
-	                .KW = p->kw,
-	                .sh = p->sh,
-	                .sw = p->sw,
-	                .dh = p->dh,
-	                .dw = p->dw,
-	                .pt = p->pt,
-	                .pl = p->pl,
-	                .pb = p->pb,
-	                .pr = p->pr,
-	                .OH = p->oh,
-	                .OW = p->ow};
-	pm->pool = (ConvPool){pm->OH, pm->OW, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, pm->OH, pm->OW};
-}
-
 static void run_conv2d(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
 	const int32_t xzp = g->vals[n->in[0]].q.zp, ozp = g->vals[n->out].q.zp;
@@ -405,7 +377,7 @@ static void run_conv2d(const Graph *g, const Node *n, const NodeRt *rt, void *co
 	if (rt->pre) {
 		/* the fused max-pool: the unfused pair's kernels in the unfused order */
 		ConvGeo pm;
-		pool_geo(&cg, &pm);
+		ir_conv_pool_geo(&cg, &pm);
 		ir_interp_maxpool(&pm, rt->prec, ozp, rt->pre, ob);
 	}
 }

@@ -166,3 +166,30 @@ int ir_conv_geo(const Graph *g, const Node *n, ConvGeo *cg)
 	cg->pool = (ConvPool){cg->OH, cg->OW, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, cg->OH, cg->OW};
 	return cg->OH < 1 || cg->OW < 1 ? -1 : 0;
 }
+
+void ir_conv_pool_geo(const ConvGeo *cg, ConvGeo *pm)
+{
+	const ConvPool *p = &cg->pool;
+
+	*pm = (ConvGeo){.N = cg->N,
+	                .C = cg->OC,
+	                .H = p->ch,
+	                .W = p->cw,
+	                .OC = cg->OC,
+	                .G = cg->OC,
+	                .Cg = 1,
+	                .OCg = 1,
+	                .KH = p->kh,
+	                .KW = p->kw,
+	                .sh = p->sh,
+	                .sw = p->sw,
+	                .dh = p->dh,
+	                .dw = p->dw,
+	                .pt = p->pt,
+	                .pl = p->pl,
+	                .pb = p->pb,
+	                .pr = p->pr,
+	                .OH = p->oh,
+	                .OW = p->ow};
+	pm->pool = (ConvPool){pm->OH, pm->OW, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, pm->OH, pm->OW};
+}

@@ -505,6 +505,9 @@ typedef struct {
  * result's shape is read only for its rank).  Returns 0, or -1 if the
  * geometry is invalid (as ir_conv_pool). */
 int ir_conv_geo(const Graph *g, const Node *n, ConvGeo *cg);
+/* The geometry of conv2d's fused max-pool (cg->pool) as a maxpool2d over
+ * the convolution's own output [N, OC, ch, cw]: one channel per group. */
+void ir_conv_pool_geo(const ConvGeo *cg, ConvGeo *pm);
 
 /* ---- util.c -------------------------------------------------------------- */
 

@@ -262,23 +262,8 @@ static void conv2d_range(RangeCtx *c, const Node *n)
 					sum_finish(&s, n->a.act, y, yi);
 				}
 	if (ir_has_pool(n)) {
-		const ConvPool *p = &cg.pool;
-		ConvGeo pg = {.N = N,
-		              .C = OC,
-		              .H = OH,
-		              .W = OW,
-		              .KH = p->kh,
-		              .KW = p->kw,
-		              .sh = p->sh,
-		              .sw = p->sw,
-		              .dh = p->dh,
-		              .dw = p->dw,
-		              .pt = p->pt,
-		              .pl = p->pl,
-		              .pb = p->pb,
-		              .pr = p->pr,
-		              .OH = p->oh,
-		              .OW = p->ow};
+		ConvGeo pg;
+		ir_conv_pool_geo(&cg, &pg);
 		pass_range_max_window(&pg, &pre, pass_box_new(c, n->out));
 		pass_box_free(c, &pre);
 	}
