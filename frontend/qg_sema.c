@@ -551,6 +551,8 @@ static int64_t *attr_ints(Attrs *a, int ai)
 	case AI_POOL_STRIDE: return a->pool_stride;
 	case AI_POOL_PAD: return a->pool_pad;
 	case AI_POOL_DILATION: return a->pool_dilation;
+	case AI_AXES: return a->axes;
+	case AI_KEEPDIMS: return &a->keepdims;
 	default: return NULL;
 	}
 }
@@ -672,6 +674,8 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			a->nperm = n;
 		if (ai == AI_PADS)
 			a->npads = n;
+		if (ai == AI_AXES)
+			a->naxes = n;
 	}
 	return ok;
 }

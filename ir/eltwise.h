@@ -1,4 +1,5 @@
-/* ir/eltwise.h — the arithmetic of add, sub, mul, div and concat shared by
+/* ir/eltwise.h — the arithmetic of add, sub, mul, div, max, min, prelu and
+ * concat, and the geometry and parameters of the reduce family, shared by
  * infer-shapes, propagate-ranges, check-overflow, the reference interpreter
  * (ir/fam_elementwise.c, where it lives) and the backend (targets/fam_elementwise.c): the
  * broadcasting rule, and the fixed-point parameters of the quantized
@@ -30,8 +31,7 @@ int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d);
  * check it first. */
 int ir_eltwise_ok(const Graph *g, const Node *n);
 
-/* The quantized add / sub / mul of node n (operands and result per tensor;
- * div has no integer kernel):
+/* The quantized binary ops of node n (operands and result per tensor):
  *   add (TFLite's ADD): with m = 2 * max(s_a, s_b),
  *       a' = mbqm((a - zp_a) << left, M_a, shift_a),   M_a = s_a / m
  *       b' = mbqm((b - zp_b) << left, M_b, shift_b),   M_b = s_b / m
@@ -40,6 +40,12 @@ int ir_eltwise_ok(const Graph *g, const Node *n);
  *   sub (TFLite's SUB): add's parameters with M_b negated.
  *   mul: out = clamp(mbqm((a - zp_a) * (b - zp_b), M_o, shift_o) + zp_o),
  *       M_o = s_a * s_b / s_o.
+ *   div: left = k (16 for int8, 15 for int16), M_o = s_a / (s_b * s_o * 2^k)
+ *       (ops.def has the rest).
+ *   max, min: mult/shift[i] = s_i / s_o, each operand requantized to the
+ *       result's parameters (out_mult unused).
+ *   prelu: mult/shift[0] = M1 = s_x / s_o, out_mult/out_shift = M2 =
+ *       s_x * s_slope / s_o.
  * lo, hi: the clamp (the result's storage range narrowed by a fused act). */
 typedef struct {
 	int left;
@@ -51,5 +57,33 @@ typedef struct {
 	int32_t lo, hi;
 } IrBinParams;
 void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p);
+/* One quantized element of binary node n (every op above): the clamped
+ * result integer from operand integers a and b, as the interpreter
+ * computes it (the backend emits the same steps). */
+int32_t ir_binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b);
+
+/* ---- the reduce family (ir/fam_reduce.c) ---- */
+
+/* A reduction of an input of shape x over the axes of attributes a: the
+ * kept axes (extents kd, input element strides ks, in order) and the
+ * reduced ones (rd, rs); output element o (row-major over the kept axes)
+ * reduces the count elements base(o) + sum r_k * rs[k], taken in
+ * increasing input index. */
+typedef struct {
+	int nk, nr;
+	int64_t kd[IR_MAX_RANK], ks[IR_MAX_RANK];
+	int64_t rd[IR_MAX_RANK], rs[IR_MAX_RANK];
+	int64_t count, nout;
+} IrReduceGeo;
+/* Fills rg and the result's shape out; -1 when an axis is out of range or
+ * repeated. */
+int ir_reduce_geo(const Shape *x, const Attrs *a, IrReduceGeo *rg, Shape *out);
+/* The input offset of the first element of output o. */
+int64_t ir_reduce_base(const IrReduceGeo *rg, int64_t o);
+/* The requantization of a quantized reduce_sum / mean / l2 (M) or
+ * reduce_prod (C) node, per ops.def. */
+void ir_reduce_params(const Graph *g, const Node *n, int32_t *mult, int *shift);
+/* The rounded integer square root of ops.def's reduce_l2. */
+uint32_t ir_isqrt_round(uint64_t v);
 
 #endif

@@ -1,9 +1,10 @@
-/* ir/fam_elementwise.c — the elementwise family (add, sub, mul, div,
- * concat) in the ir layer: broadcasting and the fixed-point parameters
- * (eltwise.h: the passes and the backend use them too), and the reference
- * interpreter's checks and kernels, in f32 and in integers (int8, int16;
- * div f32 only).  Their definitions, per output element (the fixed-point
- * parameters are ir_binary_params's below):
+/* ir/fam_elementwise.c — the elementwise family (add, sub, mul, div, max,
+ * min, prelu, concat) in the ir layer: broadcasting and the fixed-point
+ * parameters (eltwise.h: the passes and the backend use them too), and the
+ * reference interpreter's checks and kernels, in f32 and in integers (int8,
+ * int16).  Their definitions, per output element (the fixed-point
+ * parameters are ir_binary_params's below; max, min, prelu and integer div
+ * as their ops.def rows say):
  *   add, sub, mul, div   broadcasting as NumPy: each operand element is
  *              read at the output's index, broadcast axes fixed at 0.
  *              f32: act(a + b), act(a - b), act(a * b), act(a / b) in
@@ -76,6 +77,26 @@ void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p)
 	p->zp[1] = b->q.zp;
 	p->out_zp = y->q.zp;
 	ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &p->lo, &p->hi);
+	p->left = 0;
+	p->mult[0] = p->mult[1] = p->out_mult = 0;
+	p->shift[0] = p->shift[1] = p->out_shift = 0;
+	switch (n->op) {
+	case OP_DIV:
+		p->left = a->dt == DT_I16 ? 15 : 16;
+		ir_quantize_multiplier(sa / (sb * so * (double)(1 << p->left)), &p->out_mult,
+		                       &p->out_shift);
+		return;
+	case OP_MAX:
+	case OP_MIN:
+		ir_quantize_multiplier(sa / so, &p->mult[0], &p->shift[0]);
+		ir_quantize_multiplier(sb / so, &p->mult[1], &p->shift[1]);
+		return;
+	case OP_PRELU:
+		ir_quantize_multiplier(sa / so, &p->mult[0], &p->shift[0]);
+		ir_quantize_multiplier(sa * sb / so, &p->out_mult, &p->out_shift);
+		return;
+	default: break;
+	}
 	if (n->op == OP_MUL) {
 		p->left = 0;
 		p->mult[0] = p->mult[1] = 0;
@@ -175,14 +196,49 @@ static float binary_f32(Op op, float a, float b)
 	case OP_MUL: return a * b;
 	case OP_DIV: return a / b;
 	case OP_ADD: return a + b;
+	case OP_MAX: return a != a || a > b ? a : b;
+	case OP_MIN: return a != a || a < b ? a : b;
+	case OP_PRELU: return a < 0 ? b * a : a;
 	default: ICE("elementwise rules: %s", ir_ops[op].name);
 	}
 }
 
-static int32_t binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b)
+/* integer div's quotient and its division by zero (ops.def) */
+static int32_t div_int(const IrBinParams *p, int32_t av, int32_t bv)
+{
+	int64_t num = (int64_t)av * ((int64_t)1 << p->left), ad = bv < 0 ? -(int64_t)bv : bv;
+
+	if (bv == 0)
+		return num > 0 ? p->hi : num < 0 ? p->lo : ir_clamp32(p->out_zp, p->lo, p->hi);
+	/* |num| + |d|/2 < 2^32: k keeps |q| <= |num| < 2^31 */
+	int64_t q = ((num < 0 ? -num : num) + ad / 2) / ad;
+	if ((num < 0) != (bv < 0))
+		q = -q;
+	return ir_clamp32(ir_wadd(ir_mbqm((int32_t)q, p->out_mult, p->out_shift), p->out_zp), p->lo,
+	                  p->hi);
+}
+
+int32_t ir_binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b)
 {
 	int32_t av = a - p->zp[0], bv = b - p->zp[1], r;
 
+	switch (n->op) {
+	case OP_DIV: return div_int(p, av, bv);
+	case OP_MAX:
+	case OP_MIN: {
+		int32_t ra = ir_clamp32(ir_wadd(ir_mbqm(av, p->mult[0], p->shift[0]), p->out_zp),
+		                        p->lo, p->hi);
+		int32_t rb = ir_clamp32(ir_wadd(ir_mbqm(bv, p->mult[1], p->shift[1]), p->out_zp),
+		                        p->lo, p->hi);
+		return n->op == OP_MAX ? (ra > rb ? ra : rb) : (ra < rb ? ra : rb);
+	}
+	case OP_PRELU:
+		r = av >= 0 ? ir_mbqm(av, p->mult[0], p->shift[0])
+		            : ir_mbqm((int32_t)((uint32_t)av * (uint32_t)bv), p->out_mult,
+		                      p->out_shift);
+		return ir_clamp32(ir_wadd(r, p->out_zp), p->lo, p->hi);
+	default: break;
+	}
 	if (n->op == OP_MUL)
 		r = (int32_t)((uint32_t)av * (uint32_t)bv);
 	else {
@@ -213,8 +269,8 @@ static void run_binary(const Graph *g, const Node *n, void *const *buf)
 			((float *)py)[i] = ir_act_apply_f32(binary_f32(n->op, x0, x1), n->a.act);
 		} else
 			ir_store_q(y->dt, py, i,
-			           binary_int(n, &p, ir_load_q(a->dt, pa, ia),
-			                      ir_load_q(b->dt, pb, ib)));
+			           ir_binary_int(n, &p, ir_load_q(a->dt, pa, ia),
+			                         ir_load_q(b->dt, pb, ib)));
 		/* the next output index, odometer style; operand offsets follow */
 		for (int k = ys->rank - 1; k >= 0; k--) {
 			ia += sa[k];
@@ -285,7 +341,10 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:
-	case OP_DIV: run_binary(g, n, buf); return;
+	case OP_DIV:
+	case OP_MAX:
+	case OP_MIN:
+	case OP_PRELU: run_binary(g, n, buf); return;
 	case OP_CONCAT: run_concat(g, n, buf); return;
 	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
 	}
@@ -305,10 +364,6 @@ static int check_types(const Graph *g, const Node *n, Diag *d)
 	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
 		return BAD("%s: the interpreter has no kernel for a %s result", op,
 		           ir_dtype_name(y->dt));
-	if (y->dt != DT_F32 && n->op == OP_DIV)
-		return BAD(
-		        "div: the interpreter has no kernel for a %s result (div computes in f32 only)",
-		        ir_dtype_name(y->dt));
 	if (y->dt != DT_F32 && !ir_per_tensor_q(y))
 		return BAD("%s: result '%s' needs per-tensor quantization parameters", op, y->name);
 	for (int i = 0; i < n->nin; i++) {
@@ -377,7 +432,10 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:
-	case OP_DIV: return 0;
+	case OP_DIV:
+	case OP_MAX:
+	case OP_MIN:
+	case OP_PRELU: return 0;
 	case OP_CONCAT:
 		for (int k = 0; k < n->nin; k++)
 			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))

@@ -143,7 +143,9 @@ typedef enum {
 	AT(POOL, "pool", 2) /* conv2d: a fused max-pool window; 0,0 = none */ \
 	AT(POOL_STRIDE, "pool_stride", 2)                                     \
 	AT(POOL_PAD, "pool_pad", 4)                                           \
-	AT(POOL_DILATION, "pool_dilation", 2)
+	AT(POOL_DILATION, "pool_dilation", 2)                                 \
+	AT(AXES, "axes", -1) /* reduce_*: the reduced axes; []: all */        \
+	AT(KEEPDIMS, "keepdims", 1)
 
 enum {
 #define AT(id, name, n) AI_##id,
@@ -173,7 +175,8 @@ enum {
 	F(POOL, "pool")               /* windows over NCHW planes */                          \
 	F(SHAPE, "shape")             /* moves elements: reshape, pad, transpose */         \
 	F(ELEMENTWISE, "elementwise") /* several operands, broadcast */         \
-	F(CONVERT, "convert")         /* quantize, dequantize */
+	F(CONVERT, "convert")         /* quantize, dequantize */                        \
+	F(REDUCE, "reduce")           /* reduce_*: over a set of axes */
 
 typedef enum {
 #define F(id, name) FAM_##id,
@@ -244,6 +247,11 @@ typedef struct {
 	int64_t pool_stride[2];
 	int64_t pool_pad[4];
 	int64_t pool_dilation[2];
+	/* reduce_*: the reduced axes (negative: from the end; none: all) and
+	 * whether the result keeps them as extent 1; default [], 1 */
+	int naxes;
+	int64_t axes[IR_MAX_RANK];
+	int64_t keepdims;
 } Attrs;
 
 void ir_attrs_default(Attrs *a);

@@ -116,6 +116,7 @@ void ir_attrs_default(Attrs *a)
 	a->max = FLT_MAX;
 	a->pool_stride[0] = a->pool_stride[1] = 1;
 	a->pool_dilation[0] = a->pool_dilation[1] = 1;
+	a->keepdims = 1;
 }
 
 void ir_attrs_default_op(Attrs *a, Op op)

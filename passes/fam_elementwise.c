@@ -1,15 +1,20 @@
 /* passes/fam_elementwise.c — the elementwise family's pass rules
  * (pass_rules.h): what infer-shapes, propagate-ranges, check-overflow and
- * quantize do with add, sub, mul, div (NumPy broadcasting) and concat.
+ * quantize do with add, sub, mul, div, max, min, prelu (NumPy
+ * broadcasting) and concat.
  *   shapes      ir_eltwise_shape (ir/fam_elementwise.c)
  *   ranges      add [a+c, b+d]; sub [a-d, b-c]; mul, div: the least and
  *               greatest of the four corners (div unbounded when the
- *               divisor's interval holds 0); all widened by one float
- *               rounding, then the fused activation; concat: each
+ *               divisor's interval holds 0); max [max(a,c), max(b,d)],
+ *               min [min(a,c), min(b,d)]; prelu the hull of [max(a,0), b]
+ *               (b >= 0) and the corners of [a, min(b,0)] * slope (a < 0);
+ *               all widened by one float rounding, then the fused
+ *               activation; concat: each
  *               operand's intervals where its elements go
- *   overflow    add, sub, mul: their int32 intermediates (check_binary);
- *               div has no integer kernel; concat only copies and
- *               requantizes
+ *   overflow    add, sub, mul, prelu: their int32 intermediates
+ *               (check_binary); div: |(a - zp) * 2^k| < 2^31 by the
+ *               choice of k, nothing to prove; max, min and concat only
+ *               requantize and copy
  *   quantize    every operand in the layer's type; the result from its
  *               range or pin */
 #include <math.h>
@@ -70,6 +75,31 @@ static void interval(Op op, double al, double ah, double bl, double bh, double *
 		corners((const double[4]){al / bl, al / bh, ah / bl, ah / bh}, lo, hi);
 		return;
 	case OP_MUL: corners((const double[4]){al * bl, al * bh, ah * bl, ah * bh}, lo, hi); return;
+	case OP_MAX:
+		*lo = fmax(al, bl);
+		*hi = fmax(ah, bh);
+		return;
+	case OP_MIN:
+		*lo = fmin(al, bl);
+		*hi = fmin(ah, bh);
+		return;
+	case OP_PRELU: {
+		/* x >= 0 keeps x; x < 0 is scaled by the slope */
+		double nl, nh;
+		*lo = INFINITY;
+		*hi = -INFINITY;
+		if (ah >= 0) {
+			*lo = fmax(al, 0);
+			*hi = ah;
+		}
+		if (al < 0) {
+			double xh = fmin(ah, 0);
+			corners((const double[4]){al * bl, al * bh, xh * bl, xh * bh}, &nl, &nh);
+			*lo = isnan(nl) ? NAN : fmin(*lo, nl);
+			*hi = isnan(nh) ? NAN : fmax(*hi, nh);
+		}
+		return;
+	}
 	default: ICE("propagate-ranges: %s is not a binary op", ir_ops[op].name);
 	}
 }
@@ -183,12 +213,12 @@ static int check_binary(const Graph *g, const Node *n, const QRange *r, Diag *d)
 	if (!b->q.present || b->q.n != 1 || b->dt != a->dt || !ir_eltwise_ok(g, n))
 		return 0; /* not a quantized add / mul the kernels accept: they say so */
 	ir_binary_params(g, n, &p);
-	if (n->op == OP_MUL) {
+	if (n->op == OP_MUL || n->op == OP_PRELU) {
 		if (ma * mb > (uint64_t)INT32_MAX) {
 			diag_error(d, n->loc,
-			           "mul '%s': the int32 product (a - zp) * (b - zp) can reach "
+			           "%s '%s': the int32 product (a - zp) * (b - zp) can reach "
 			           "%llu * %llu (> 2^31-1)",
-			           out, (unsigned long long)ma, (unsigned long long)mb);
+			           op, out, (unsigned long long)ma, (unsigned long long)mb);
 			return -1;
 		}
 		return 0;
@@ -225,11 +255,14 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:
-		rc = check_binary(g, n, r, d);
+	case OP_PRELU:
+	case OP_DIV: /* div: |(a - zp) * 2^k| < 2^31 by the choice of k */
+		rc = n->op == OP_DIV ? 0 : check_binary(g, n, r, d);
 		ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &r[n->out].lo,
 		              &r[n->out].hi);
 		return rc;
-	case OP_DIV: /* f32 only: the kernels refuse an integer div */
+	case OP_MAX:
+	case OP_MIN:
 	case OP_CONCAT: /* copies and clamped requantizations */
 		r[n->out] = (QRange){ir_qmin(y->dt), ir_qmax(y->dt)};
 		return 0;

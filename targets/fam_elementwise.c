@@ -1,5 +1,5 @@
-/* targets/fam_elementwise.c — the elementwise family (add, sub, mul, div
- * (f32 only), concat) in the targets layer: their checks and kernels.
+/* targets/fam_elementwise.c — the elementwise family (add, sub, mul, div,
+ * max, min, prelu, concat) in the targets layer: their checks and kernels.
  * Unlike the other kernels they read several tensors: their function is
  * void(ptr a, ptr y, ptr b, ...), operand 0 first, then the result, then
  * operands 1.. in order (TgtRules.nary; module.c passes one pointer per
@@ -32,11 +32,58 @@ static LLVMValueRef centered(Cg *c, LLVMValueRef x, int32_t zp)
 	return LLVMBuildSub(c->b, LLVMBuildSExt(c->b, x, c->ti32, ""), tgt_c32(c, zp), "");
 }
 
+/* ir/fam_elementwise.c's div_int: |n| + |d|/2 < 2^31 (k's choice), so
+ * the quotient is an unsigned i32 division (no 64-bit division, which
+ * 32-bit targets would call a library for). */
+static LLVMValueRef div_int(Cg *c, const IrBinParams *p, LLVMValueRef av, LLVMValueRef bv)
+{
+	LLVMBuilderRef bd = c->b;
+	LLVMValueRef zero = tgt_c32(c, 0);
+	LLVMValueRef num = LLVMBuildShl(bd, av, tgt_c32(c, p->left), "");
+	LLVMValueRef nneg = LLVMBuildICmp(bd, LLVMIntSLT, num, zero, "");
+	LLVMValueRef dneg = LLVMBuildICmp(bd, LLVMIntSLT, bv, zero, "");
+	LLVMValueRef dz = LLVMBuildICmp(bd, LLVMIntEQ, bv, zero, "");
+	LLVMValueRef an = LLVMBuildSelect(bd, nneg, LLVMBuildNeg(bd, num, ""), num, "");
+	LLVMValueRef ad = LLVMBuildSelect(bd, dneg, LLVMBuildNeg(bd, bv, ""), bv, "");
+	LLVMValueRef ad1 = LLVMBuildSelect(bd, dz, tgt_c32(c, 1), ad, "");
+	LLVMValueRef q = LLVMBuildUDiv(
+	        bd, LLVMBuildAdd(bd, an, LLVMBuildLShr(bd, ad, tgt_c32(c, 1), ""), ""), ad1, "");
+	q = LLVMBuildSelect(bd, LLVMBuildXor(bd, nneg, dneg, ""), LLVMBuildNeg(bd, q, ""), q, "");
+	LLVMValueRef r = rescale(c, q, p->out_mult, p->out_shift, p->out_zp, p->lo, p->hi);
+	int32_t z = p->out_zp < p->lo ? p->lo : p->out_zp > p->hi ? p->hi : p->out_zp;
+	LLVMValueRef sat = LLVMBuildSelect(
+	        bd, nneg, tgt_c32(c, p->lo),
+	        LLVMBuildSelect(bd, LLVMBuildICmp(bd, LLVMIntSGT, num, zero, ""), tgt_c32(c, p->hi),
+	                        tgt_c32(c, z), ""),
+	        "");
+	return LLVMBuildSelect(bd, dz, sat, r, "");
+}
+
 static LLVMValueRef binary_int(Cg *c, const Node *nd, const IrBinParams *p, LLVMValueRef a,
                                LLVMValueRef b)
 {
 	LLVMBuilderRef bd = c->b;
 	LLVMValueRef av = centered(c, a, p->zp[0]), bv = centered(c, b, p->zp[1]), r;
+
+	switch (nd->op) {
+	case OP_DIV: return div_int(c, p, av, bv);
+	case OP_MAX:
+	case OP_MIN: {
+		LLVMValueRef ra = rescale(c, av, p->mult[0], p->shift[0], p->out_zp, p->lo, p->hi);
+		LLVMValueRef rb = rescale(c, bv, p->mult[1], p->shift[1], p->out_zp, p->lo, p->hi);
+		LLVMValueRef gt = LLVMBuildICmp(bd, nd->op == OP_MAX ? LLVMIntSGT : LLVMIntSLT, ra,
+		                                rb, "");
+		return LLVMBuildSelect(bd, gt, ra, rb, "");
+	}
+	case OP_PRELU: {
+		LLVMValueRef pos = rescale(c, av, p->mult[0], p->shift[0], p->out_zp, p->lo, p->hi);
+		LLVMValueRef neg = rescale(c, LLVMBuildMul(bd, av, bv, ""), p->out_mult,
+		                           p->out_shift, p->out_zp, p->lo, p->hi);
+		return LLVMBuildSelect(bd, LLVMBuildICmp(bd, LLVMIntSGE, av, tgt_c32(c, 0), ""),
+		                       pos, neg, "");
+	}
+	default: break;
+	}
 
 	/* no nsw / nuw anywhere: the interpreter's int32 arithmetic wraps */
 	if (nd->op == OP_MUL)
@@ -58,6 +105,18 @@ static LLVMValueRef binary_f32(Cg *c, Op op, LLVMValueRef a, LLVMValueRef b)
 	case OP_MUL: return LLVMBuildFMul(c->b, a, b, "");
 	case OP_DIV: return LLVMBuildFDiv(c->b, a, b, "");
 	case OP_ADD: return LLVMBuildFAdd(c->b, a, b, "");
+	case OP_MAX:
+	case OP_MIN: {
+		/* isnan(a) || a > b ? a : b (< for min) */
+		LLVMValueRef nan = LLVMBuildFCmp(c->b, LLVMRealUNO, a, a, "");
+		LLVMValueRef cmp = LLVMBuildFCmp(c->b, op == OP_MAX ? LLVMRealOGT : LLVMRealOLT, a,
+		                                 b, "");
+		return LLVMBuildSelect(c->b, LLVMBuildOr(c->b, nan, cmp, ""), a, b, "");
+	}
+	case OP_PRELU:
+		return LLVMBuildSelect(
+		        c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, a, LLVMConstReal(c->tf32, 0.0), ""),
+		        LLVMBuildFMul(c->b, b, a, ""), a, "");
 	default: ICE("elementwise rules: %s", ir_ops[op].name);
 	}
 }
@@ -161,7 +220,10 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:
-	case OP_DIV: lower_binary(c, n, fn); break;
+	case OP_DIV:
+	case OP_MAX:
+	case OP_MIN:
+	case OP_PRELU: lower_binary(c, n, fn); break;
 	case OP_CONCAT: lower_concat(c, n, fn); break;
 	default: ICE("elementwise rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
@@ -224,8 +286,6 @@ static int check(Cg *c, const Node *nd)
 	}
 	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
 		return bad(c, nd, "this result type (expected f32, i8 or i16)");
-	if (y->dt != DT_F32 && nd->op == OP_DIV)
-		return bad(c, nd, "an integer result (div computes in f32 only)");
 	if (y->dt != DT_F32 && !per_tensor(y))
 		return bad(c, nd, "a result without per-tensor quantization");
 	for (int i = 0; i < nd->nin; i++) {

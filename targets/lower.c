@@ -92,6 +92,7 @@ const TgtRules *const tgt_rules[FAM_COUNT] = {
         [FAM_SHAPE] = &tgt_rules_shape,
         [FAM_ELEMENTWISE] = &tgt_rules_elementwise,
         [FAM_CONVERT] = &tgt_rules_convert,
+        [FAM_REDUCE] = &tgt_rules_reduce,
 };
 
 /* Two tensors' arena ranges overlap. */
