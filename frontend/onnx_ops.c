@@ -882,6 +882,162 @@ static int lower_transpose(Imp *im)
 	return oi_emit(im, OP_TRANSPOSE, in, 1, &a) < 0 ? -1 : 0;
 }
 
+/* ---- elementwise and reductions ---- */
+
+/* Max, Min, Sum, Mean of 1 to n inputs (NumPy broadcasting): a chain of
+ * binary max / min / add from the left; Mean multiplies the sum by 1/n.
+ * One input is that input. */
+static int lower_variadic(Imp *im, Op op, int mean)
+{
+	int n = oi_nin(im), acc, in[2];
+
+	if (n < 1)
+		return oi_err(im, "needs at least one input");
+	if ((acc = operand_value(im, 0)) < 0)
+		return -1;
+	if (n == 1)
+		return oi_def_alias(im, 0, oi_in(im, 0));
+	for (int k = 1; k < n; k++) {
+		in[0] = acc;
+		if ((in[1] = operand_value(im, k)) < 0)
+			return -1;
+		if (k == n - 1 && !mean)
+			return oi_emit(im, op, in, 2, NULL) < 0 ? -1 : 0;
+		if ((acc = oi_emit_tmp(im, op, in, 2, NULL)) < 0)
+			return -1;
+	}
+	float inv = 1.0f / (float)n;
+	Shape s = {0, {0}};
+	in[0] = acc;
+	if ((in[1] = oi_new_const(im, "mean_scale", &s, &inv)) < 0)
+		return -1;
+	return oi_emit(im, OP_MUL, in, 2, NULL) < 0 ? -1 : 0;
+}
+
+static int lower_max(Imp *im)
+{
+	return lower_variadic(im, OP_MAX, 0);
+}
+static int lower_min(Imp *im)
+{
+	return lower_variadic(im, OP_MIN, 0);
+}
+static int lower_sum(Imp *im)
+{
+	return lower_variadic(im, OP_ADD, 0);
+}
+static int lower_mean(Imp *im)
+{
+	return lower_variadic(im, OP_ADD, 1);
+}
+
+/* PRelu: the slope (a constant, or a run-time tensor) broadcast against x. */
+static int lower_prelu(Imp *im)
+{
+	OTensor *x;
+	int in[2];
+
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || (in[1] = operand_value(im, 1)) < 0)
+		return -1;
+	return oi_emit(im, OP_PRELU, in, 2, NULL) < 0 ? -1 : 0;
+}
+
+/* Reduce*: axes from the attribute (older opsets) or the constant input 1
+ * (ReduceSum from opset 13, the others from 18); keepdims (default 1); no
+ * axes reduce every axis, unless noop_with_empty_axes = 1: then the input
+ * itself.  pre: an op applied to x first (ReduceSumSquare: x * x,
+ * ReduceL1: |x|), OP_NONE for none. */
+static int lower_reduce(Imp *im, Op op, Op pre)
+{
+	OTensor *x;
+	int in[2], n = -1, got;
+	int64_t noop = 0;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 ||
+	    (got = oi_attr_ints(im, "axes", a.axes, IR_MAX_RANK, &n)) < 0 ||
+	    oi_attr_int(im, "keepdims", &a.keepdims) < 0 ||
+	    oi_attr_int(im, "noop_with_empty_axes", &noop) < 0)
+		return -1;
+	if (!got && oi_in(im, 1)) {
+		if (!oi_in(im, 1)->isconst)
+			return oi_err(im, "axes computed at run time are not supported (only a "
+			                  "constant)");
+		if (oi_const_ints(im, oi_in(im, 1), "axes", a.axes, IR_MAX_RANK, &n) < 0)
+			return -1;
+	}
+	a.naxes = n < 0 ? 0 : n;
+	if (a.keepdims != 0 && a.keepdims != 1)
+		return oi_err(im, "keepdims is %lld; it must be 0 or 1", (long long)a.keepdims);
+	int rank = oi_shape(im, x)->rank;
+	for (int k = 0; k < a.naxes; k++)
+		if (a.axes[k] < -rank || a.axes[k] >= rank)
+			return oi_err(im, "axis %lld is out of range for rank %d",
+			              (long long)a.axes[k], rank);
+	if (a.naxes == 0 && noop)
+		return oi_def_alias(im, 0, x);
+	if (pre == OP_MUL) {
+		int sq[2] = {in[0], in[0]};
+		if ((in[0] = oi_emit_tmp(im, OP_MUL, sq, 2, NULL)) < 0)
+			return -1;
+	} else if (pre != OP_NONE && (in[0] = oi_emit_tmp(im, pre, in, 1, NULL)) < 0)
+		return -1;
+	return oi_emit(im, op, in, 1, &a) < 0 ? -1 : 0;
+}
+
+static int lower_reduce_mean(Imp *im)
+{
+	return lower_reduce(im, OP_REDUCE_MEAN, OP_NONE);
+}
+static int lower_reduce_sum(Imp *im)
+{
+	return lower_reduce(im, OP_REDUCE_SUM, OP_NONE);
+}
+static int lower_reduce_max(Imp *im)
+{
+	return lower_reduce(im, OP_REDUCE_MAX, OP_NONE);
+}
+static int lower_reduce_min(Imp *im)
+{
+	return lower_reduce(im, OP_REDUCE_MIN, OP_NONE);
+}
+static int lower_reduce_prod(Imp *im)
+{
+	return lower_reduce(im, OP_REDUCE_PROD, OP_NONE);
+}
+static int lower_reduce_l2(Imp *im)
+{
+	return lower_reduce(im, OP_REDUCE_L2, OP_NONE);
+}
+static int lower_reduce_l1(Imp *im)
+{
+	return lower_reduce(im, OP_REDUCE_SUM, OP_ABS);
+}
+static int lower_reduce_sum_square(Imp *im)
+{
+	return lower_reduce(im, OP_REDUCE_SUM, OP_MUL);
+}
+
+/* GlobalMaxPool: reduce_max over every axis after the channels, kept. */
+static int lower_global_maxpool(Imp *im)
+{
+	OTensor *x;
+	int in[1];
+	Attrs a;
+
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	int rank = oi_shape(im, x)->rank;
+	if (rank < 3)
+		return oi_err(im, "needs an input of rank 3 or more (N, C, spatial...), not %d",
+		              rank);
+	ir_attrs_default(&a);
+	for (int k = 2; k < rank; k++)
+		a.axes[a.naxes++] = k;
+	return oi_emit(im, OP_REDUCE_MAX, in, 1, &a) < 0 ? -1 : 0;
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
@@ -904,15 +1060,28 @@ const OnnxOp oi_ops[] = {
         {"Gather", oi_fold_gather, NULL},
         {"Gemm", NULL, lower_gemm},
         {"GlobalAveragePool", NULL, lower_global_avgpool},
+        {"GlobalMaxPool", NULL, lower_global_maxpool},
         {"HardSigmoid", NULL, lower_hard_sigmoid},
         {"HardSwish", NULL, lower_hard_swish},
         {"Identity", oi_fold_identity, lower_identity},
         {"LeakyRelu", NULL, lower_leaky_relu},
         {"MatMul", NULL, lower_matmul},
+        {"Max", NULL, lower_max},
         {"MaxPool", NULL, lower_maxpool},
+        {"Mean", NULL, lower_mean},
+        {"Min", NULL, lower_min},
         {"Mul", oi_fold_binary, lower_mul},
+        {"PRelu", NULL, lower_prelu},
         {"Pad", NULL, lower_pad},
         {"QuantizeLinear", oi_fold_quantize, oi_lower_quantize},
+        {"ReduceL1", NULL, lower_reduce_l1},
+        {"ReduceL2", NULL, lower_reduce_l2},
+        {"ReduceMax", NULL, lower_reduce_max},
+        {"ReduceMean", NULL, lower_reduce_mean},
+        {"ReduceMin", NULL, lower_reduce_min},
+        {"ReduceProd", NULL, lower_reduce_prod},
+        {"ReduceSum", NULL, lower_reduce_sum},
+        {"ReduceSumSquare", NULL, lower_reduce_sum_square},
         {"Relu", NULL, lower_relu},
         {"Reshape", oi_fold_reshape, lower_reshape},
         {"Shape", oi_fold_shape, oi_fold_shape},
@@ -921,6 +1090,7 @@ const OnnxOp oi_ops[] = {
         {"Softmax", NULL, lower_softmax},
         {"Squeeze", oi_fold_squeeze, lower_squeeze},
         {"Sub", oi_fold_binary, lower_sub},
+        {"Sum", NULL, lower_sum},
         {"Tanh", NULL, lower_tanh},
         {"Transpose", oi_fold_transpose, lower_transpose},
         {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze},

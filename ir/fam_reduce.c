@@ -141,10 +141,7 @@ static int32_t reduce_int(const Node *n, DType dt, const void *x, int64_t base,
 {
 	const Op op = n->op;
 	int64_t idx[IR_MAX_RANK] = {0}, off = base;
-	int32_t acc = op == OP_REDUCE_PROD  ? 1
-	              : op == OP_REDUCE_MAX ? ir_qmin(dt)
-	              : op == OP_REDUCE_MIN ? ir_qmax(dt)
-	                                    : 0;
+	int32_t acc = op == OP_REDUCE_MAX ? ir_qmin(dt) : op == OP_REDUCE_MIN ? ir_qmax(dt) : 0;
 	uint64_t sq = 0;
 
 	for (int64_t i = 0; i < rg->count; i++) {
@@ -153,7 +150,8 @@ static int32_t reduce_int(const Node *n, DType dt, const void *x, int64_t base,
 		case OP_REDUCE_SUM:
 		case OP_REDUCE_MEAN: acc = ir_wadd(acc, d); break;
 		case OP_REDUCE_PROD:
-			acc = ir_mbqm((int32_t)((uint32_t)acc * (uint32_t)d), mult, shift);
+			/* the first element unscaled, each further one rescaled by C */
+			acc = i == 0 ? d : ir_mbqm64((int64_t)acc * d, mult, shift);
 			break;
 		case OP_REDUCE_L2: sq += (uint64_t)((int64_t)d * d); break;
 		case OP_REDUCE_MAX: acc = q > acc ? q : acc; break;
@@ -171,7 +169,6 @@ static int32_t reduce_int(const Node *n, DType dt, const void *x, int64_t base,
 	switch (op) {
 	case OP_REDUCE_MAX:
 	case OP_REDUCE_MIN: return acc;
-	case OP_REDUCE_PROD: return ir_clamp32(ir_wadd(acc, ozp), ir_qmin(dt), ir_qmax(dt));
 	case OP_REDUCE_L2: acc = (int32_t)ir_isqrt_round(sq); break;
 	default: break;
 	}

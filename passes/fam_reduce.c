@@ -11,8 +11,10 @@
  *               rounding of the float arithmetic
  *   overflow    sum, mean: count * max|x - zp| fits int32; l2: the rounded
  *               square root of count * max|x - zp|^2 fits int32; prod: the
- *               int32 product acc * (x - zp) at every step, acc bounded
- *               step by step (|acc'| <= |acc| * m * C + 1); max, min keep
+ *               int64 product acc * (x - zp) below 2^47 (where ir_mbqm64
+ *               would saturate) at every step, acc bounded
+ *               step by step (|acc_0| <= m, |acc'| <= |acc| * m * C + 1,
+ *               m = max|x - zp|); max, min keep
  *               the input's integers
  *   quantize    max, min keep the input's parameters (OPF_KEEPQ); the
  *               others from their range or pin */
@@ -178,19 +180,20 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_REDUCE_PROD: {
 		int32_t mult;
 		int shift;
-		double acc = 1, cm;
+		double acc = (double)m, cm;
 		ir_reduce_params(g, n, &mult, &shift);
 		cm = ldexp((double)mult, shift - 31);
-		for (int64_t i = 0; i < rg.count; i++) {
-			if (acc * (double)m > INT32_MAX) {
+		for (int64_t i = 1; i < rg.count; i++) {
+			if (acc * (double)m >= 0x1p47) {
 				diag_error(d, n->loc,
-				           "%s '%s': the int32 product acc * (x - zp) at element "
-				           "%lld of %lld can reach %.0f (> 2^31-1)",
+				           "%s '%s': the product acc * (x - zp) at element "
+				           "%lld of %lld can reach %.0f (>= 2^47)",
 				           op, y->name, (long long)i + 1, (long long)rg.count,
 				           acc * (double)m);
 				return -1;
 			}
-			acc = floor(acc * (double)m * cm) + 1;
+			/* mbqm64's 16-bit multiplier is at most 2^-15 above C */
+			acc = fmin(floor(acc * (double)m * cm * (1 + 0x1p-15)) + 1, INT32_MAX);
 		}
 		return 0;
 	}

@@ -14,6 +14,37 @@ static LLVMValueRef f32c(Cg *c, double v)
 	return LLVMConstReal(c->tf32, v);
 }
 
+static LLVMValueRef clamp64(Cg *c, LLVMValueRef v, int64_t lo, int64_t hi)
+{
+	LLVMValueRef l = LLVMConstInt(c->ti64, (uint64_t)lo, 1),
+	             h = LLVMConstInt(c->ti64, (uint64_t)hi, 1);
+
+	v = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, v, l, ""), l, v, "");
+	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, v, h, ""), h, v, "");
+}
+
+/* ir_mbqm64(x, mult, shift) of the i64 x, mult and shift known: an i32 */
+static LLVMValueRef mbqm64(Cg *c, LLVMValueRef x, int32_t mult, int shift)
+{
+	LLVMBuilderRef b = c->b;
+	int64_t rm = mult < 0x7FFF0000 ? ((int64_t)mult + (1 << 15)) >> 16 : 0x7FFF;
+	int total = 15 - shift;
+	LLVMValueRef p, r;
+
+	x = clamp64(c, x, -((int64_t)1 << 47), ((int64_t)1 << 47) - 1);
+	p = LLVMBuildMul(b, x, LLVMConstInt(c->ti64, (uint64_t)rm, 1), "");
+	if (total > 0)
+		r = LLVMBuildAShr(b,
+		                  LLVMBuildAdd(b, p,
+		                               LLVMConstInt(c->ti64, (uint64_t)1 << (total - 1), 0),
+		                               ""),
+		                  LLVMConstInt(c->ti64, (uint64_t)total, 0), "");
+	else
+		r = LLVMBuildShl(b, clamp64(c, p, INT32_MIN, INT32_MAX),
+		                 LLVMConstInt(c->ti64, (uint64_t)-total, 0), "");
+	return LLVMBuildTrunc(b, clamp64(c, r, INT32_MIN, INT32_MAX), c->ti32, "");
+}
+
 /* ir_isqrt_round of the i64 v, bit by bit over 32 rounds; an i32 result */
 static LLVMValueRef isqrt_round(Cg *c, LLVMValueRef v)
 {
@@ -54,6 +85,7 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
 	LLVMTypeRef t = tgt_type(c, xv->dt), tacc = f32 ? c->tf32 : c->ti32;
 	LLVMValueRef acc = tgt_alloca(c, tacc, 1), sq = tgt_alloca(c, c->ti64, 1);
+	LLVMValueRef first = tgt_alloca(c, c->ti1, 1);
 	LLVMValueRef base = NULL, oi = NULL, off;
 	Loop lk[IR_MAX_RANK], lr[IR_MAX_RANK];
 	int32_t mult = 0;
@@ -73,13 +105,14 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	off = base ? base : tgt_cidx(c, 0);
 	LLVMValueRef init;
 	switch (op) {
-	case OP_REDUCE_PROD: init = f32 ? f32c(c, 1.0) : tgt_c32(c, 1); break;
+	case OP_REDUCE_PROD: init = f32 ? f32c(c, 1.0) : tgt_c32(c, 0); break;
 	case OP_REDUCE_MAX: init = f32 ? f32c(c, -INFINITY) : tgt_c32(c, ir_qmin(yv->dt)); break;
 	case OP_REDUCE_MIN: init = f32 ? f32c(c, INFINITY) : tgt_c32(c, ir_qmax(yv->dt)); break;
 	default: init = LLVMConstNull(tacc); break;
 	}
 	LLVMBuildStore(b, init, acc);
 	LLVMBuildStore(b, LLVMConstInt(c->ti64, 0, 0), sq);
+	LLVMBuildStore(b, LLVMConstInt(c->ti1, 1, 0), first);
 	for (int k = 0; k < rg.nr; k++) {
 		LLVMValueRef r = tgt_upto(c, &lr[k], rg.rd[k]);
 		off = tgt_mad(c, r, rg.rs[k], off);
@@ -105,14 +138,18 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	} else {
 		LLVMValueRef q = LLVMBuildSExt(b, v, c->ti32, "");
 		LLVMValueRef d = LLVMBuildSub(b, q, tgt_c32(c, xv->q.zp), "");
-		Requant rq = {shift > 0, 0, INT32_MIN, INT32_MAX};
 		/* no nsw anywhere: the interpreter's int32 arithmetic wraps */
 		switch (op) {
 		case OP_REDUCE_SUM:
 		case OP_REDUCE_MEAN: r = LLVMBuildAdd(b, a, d, ""); break;
 		case OP_REDUCE_PROD:
-			r = tgt_requant(c, LLVMBuildMul(b, a, d, ""), tgt_c32(c, mult),
-			                tgt_c32(c, shift), &rq);
+			/* the first element unscaled, each further one rescaled by C */
+			r = mbqm64(c,
+			           LLVMBuildMul(b, LLVMBuildSExt(b, a, c->ti64, ""),
+			                        LLVMBuildSExt(b, d, c->ti64, ""), ""),
+			           mult, shift);
+			r = LLVMBuildSelect(b, LLVMBuildLoad2(b, c->ti1, first, ""), d, r, "");
+			LLVMBuildStore(b, LLVMConstInt(c->ti1, 0, 0), first);
 			break;
 		case OP_REDUCE_L2: {
 			/* |d| <= 65535: d * d fits an unsigned i32 */
@@ -151,13 +188,6 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 		switch (op) {
 		case OP_REDUCE_MAX:
 		case OP_REDUCE_MIN: break;
-		case OP_REDUCE_PROD: {
-			LLVMValueRef lo = tgt_c32(c, rq.lo), hi = tgt_c32(c, rq.hi);
-			a = LLVMBuildAdd(b, a, tgt_c32(c, rq.zp), "");
-			a = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, a, lo, ""), lo, a, "");
-			a = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, a, hi, ""), hi, a, "");
-			break;
-		}
 		default: a = tgt_requant(c, a, tgt_c32(c, mult), tgt_c32(c, shift), &rq); break;
 		}
 		a = LLVMBuildTrunc(b, a, t, "");
