@@ -1,6 +1,6 @@
 # reduce.sh — the reduce family (reduce_sum, reduce_mean, reduce_max,
 # reduce_min, reduce_prod, reduce_l2) and the binary max, min, div and prelu
-# of issue 18, in f32, int8 and int16 (about 10 s of CPU):
+# of issue 18, in f32, int8 and int16 (about 15 s of CPU):
 #   1. three models (reductions over several axes sets, with and without
 #      keepdims, down to a scalar; max / min / div / prelu with NumPy
 #      broadcasting, prelu with a per-channel slope) quantize from their
