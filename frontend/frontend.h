@@ -29,7 +29,7 @@ typedef struct {
 	int (*infer_shapes)(Graph *g, Diag *d);
 } FeReadOptions;
 
-/* Reads an ONNX model (opsets 11-17) into a new float graph: shape
+/* Reads an ONNX model (opsets 1-21) into a new float graph: shape
  * subgraphs folded, BatchNormalization folded into its Conv, names kept (made
  * .qg identifiers).  Diagnoses "model.onnx: error: node 'N' (Op): ..." and
  * returns NULL on any error.  The result is verified. */

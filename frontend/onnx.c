@@ -622,6 +622,27 @@ int oi_retarget(Imp *im, int n)
 	return oi_def_value(im, 0, v);
 }
 
+const char *oi_const_input(Imp *im, const char *base, DType dt, int otype, const Shape *s,
+                           void *data)
+{
+	size_t len = strlen(base) + 24;
+	char *name = ir_xmalloc(len);
+
+	snprintf(name, len, "%s", base);
+	for (int k = 1; lookup(im, name, 0); k++)
+		snprintf(name, len, "%s_%d", base, k);
+	OTensor *t = lookup(im, name, 1);
+	free(name);
+	t->defined = 1;
+	t->uses = 1;
+	t->isconst = 1;
+	t->dt = dt;
+	t->otype = otype;
+	t->shape = *s;
+	t->data = data;
+	return t->name;
+}
+
 /* ---- graph inputs and outputs ------------------------------------------------ */
 
 typedef struct {
@@ -868,7 +889,7 @@ static int check_ops(Imp *im, const Onnx__GraphProto *gp)
 		const Onnx__NodeProto *n = gp->node[i];
 		const char *op = str(n->op_type);
 		int seen = 0, count = 0;
-		if (std_domain(n->domain) && find_op(op))
+		if (std_domain(n->domain) && find_op(oi_opset_type(op)))
 			continue;
 		for (size_t j = 0; j < gp->n_node; j++)
 			if (strcmp(str(gp->node[j]->op_type), op) == 0 &&
@@ -951,9 +972,6 @@ static int import_node(Imp *im, const OnnxOp *op)
 	int allconst = 1, rc;
 	OTensor *firstrt = NULL;
 
-	if (check_node(im))
-		return -1;
-
 	for (size_t k = 0; k < n->n_input; k++) {
 		if (!*str(n->input[k]))
 			continue;
@@ -1033,10 +1051,10 @@ static int check_opset(Imp *im, const Onnx__ModelProto *m)
 		return oi_err(
 		        im,
 		        "the model names no version of the standard operator set (opset_import)");
-	if (im->opset < 11 || im->opset > 17)
+	if (im->opset < 1 || im->opset > 21)
 		return oi_err(im,
-		              "the model uses opset %d; quantc reads opsets 11 to 17 (re-export "
-		              "it, e.g. torch.onnx.export(..., opset_version=13))",
+		              "the model uses opset %d; quantc reads opsets 1 to 21 (re-export "
+		              "it, e.g. torch.onnx.export(..., opset_version=17))",
 		              im->opset);
 	return 0;
 }
@@ -1080,9 +1098,15 @@ static int import_graph(Imp *im, const Onnx__ModelProto *m, const FeReadOptions 
 	    graph_inputs(im, gp, o ? o->input_shapes : NULL))
 		return -1;
 	for (size_t i = 0; i < gp->n_node; i++) {
+		OiEdit e;
 		im->node = gp->node[i];
 		im->node_index = (int)i;
-		if (import_node(im, find_op(str(im->node->op_type))))
+		if (check_node(im))
+			return -1;
+		/* the node in the form of the newest opset (onnx_opset.c) */
+		int rc = oi_translate(im, &e) || import_node(im, find_op(e.type));
+		oi_edit_free(&e);
+		if (rc)
 			return -1;
 	}
 	im->node = NULL;

@@ -145,6 +145,11 @@ int oi_producer(Imp *im, const OTensor *t);
  * ONNX output (which nothing else reads): the node keeps its place, its
  * result takes the current node's output name.  Returns 0 or -1. */
 int oi_retarget(Imp *im, int n);
+/* A new constant tensor (takes data) under a name made from base that the
+ * model does not use; returns the name (owned by the tensor table).  For
+ * an attribute of an old opset that is an input now (onnx_opset.c). */
+const char *oi_const_input(Imp *im, const char *base, DType dt, int otype, const Shape *s,
+                           void *data);
 
 /* ---- onnx_qdq.c: QuantizeLinear / DequantizeLinear ------------------------ */
 
@@ -179,5 +184,29 @@ int oi_reshape_target(Imp *im, const Shape *in, Shape *out);
 int oi_unsqueeze_target(Imp *im, const Shape *in, Shape *out);
 int oi_squeeze_target(Imp *im, const Shape *in, Shape *out);
 int oi_flatten_target(Imp *im, const Shape *in, Shape *out, int64_t *axis);
+
+/* ---- onnx_opset.c: older opsets ------------------------------------------ */
+
+enum { OI_EDIT_INPUTS = 8, OI_EDIT_ATTRS = 4 };
+
+/* A node rewritten into the form of the newest opset (see onnx_opset.c):
+ * a shallow copy of the file's node with its own input and attribute
+ * arrays. */
+typedef struct {
+	Onnx__NodeProto n;
+	char **in;
+	Onnx__AttributeProto **attr;
+	Onnx__AttributeProto add[OI_EDIT_ATTRS]; /* new attributes */
+	int nadd;
+	const char *type; /* the op type whose row imports it ("Resize" for Upsample) */
+} OiEdit;
+
+/* Rewrites the current node for the model's opset into e and makes it the
+ * current node; returns 0, or -1 (diagnosed: what the node's old form
+ * means that quantc cannot read).  oi_edit_free after either. */
+int oi_translate(Imp *im, OiEdit *e);
+void oi_edit_free(OiEdit *e);
+/* The op type an operator is imported as, in any opset. */
+const char *oi_opset_type(const char *op_type);
 
 #endif

@@ -722,8 +722,8 @@ static int lower_abs(Imp *im)
 	return lower_act(im, OP_ABS);
 }
 
-/* Softmax: along `axis` (default -1) from opset 13; before, over the dims
- * from `axis` (default 1) on as one, which is the same only for the last. */
+/* Softmax: along `axis` (default -1), opset 13's meaning (onnx_opset.c
+ * rewrites older nodes into it, or refuses them). */
 static int lower_softmax(Imp *im)
 {
 	OTensor *x;
@@ -731,16 +731,12 @@ static int lower_softmax(Imp *im)
 	int in[1];
 
 	ir_attrs_default_op(&a, OP_SOFTMAX);
-	if (im->opset < 13)
-		a.axis = 1;
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "axis", &a.axis) < 0)
 		return -1;
 	int64_t r = oi_shape(im, x)->rank;
 	if (a.axis < -r || a.axis >= r)
 		return oi_err(im, "axis %lld is out of range for rank %lld", (long long)a.axis,
 		              (long long)r);
-	if (im->opset < 13 && (a.axis < 0 ? a.axis + r : a.axis) != r - 1)
-		return oi_err(im, "Softmax before opset 13 is supported only over the last axis");
 	return oi_emit(im, OP_SOFTMAX, in, 1, &a) < 0 ? -1 : 0;
 }
 

@@ -130,7 +130,7 @@ def bad(out):
     save_model(out, 'unsupported', [conv, helper.make_node('Det', ['c'], ['y'], name='det0')],
                w, [1, 1, 4, 4])
     conv.output[0] = 'y'
-    save_model(out, 'opset9', [conv], w, [1, 1, 4, 4], opset=9)
+    save_model(out, 'opset22', [conv], w, [1, 1, 4, 4], opset=22)
 
 
 def mutate(src, out, n):

@@ -1,17 +1,18 @@
 #!/usr/bin/python3
 """pbconv.py — the ONNX conformance runner's data side (run.sh owns the flow).
 
-  pbconv.py prepare NODEDIR WORK OPS   for every node test whose nodes all have
-      op types in OPS (comma-separated), convert test_data_set_0's TensorProto
-      files to WORK/<test>/in_K.npy + in_K.raw (float32) and exp_K.npy (or
-      write why not to data.err), and print "<test> <inputs> <outputs>"
-      lines; the other tests are counted in WORK/not_counted.  Tests older
-      than opset 11 are up-converted, and graph inputs that are compile-time
-      operands (COMPILE_TIME) made initializers, in WORK/<test>/model.onnx.
-  pbconv.py report WORK LIST TESTS...  compare what run.sh left in WORK/<test>
-      (status, run_K.npy, c_K.raw) with exp_K.npy and print one verdict line
-      per test and the total; exit 1 if any test failed, if one quantc
-      refused is not in LIST (unsupported.txt), or if one in LIST passed.
+  pbconv.py prepare DIR WORK OPS   for every test in DIR whose nodes all have
+      op types in OPS (comma-separated; Upsample counts as Resize), convert
+      test_data_set_0's TensorProto files to WORK/<test>/in_K.npy + in_K.raw
+      (float32) and exp_K.npy (or write why not to data.err), and print
+      "<test> <inputs> <outputs>" lines; the other tests are counted in
+      WORK/not_counted.  Graph inputs that are compile-time operands
+      (COMPILE_TIME) are made initializers, in WORK/<test>/model.onnx.
+      OPS "*": every test, its model as shipped (the model sets).
+  pbconv.py report WORK LIST SET TESTS...  compare what run.sh left in
+      WORK/<test> (status, run_K.npy, c_K.raw) with exp_K.npy and print one
+      verdict line per test and SET's totals; exit 1 if any test failed, if
+      one quantc refused is not in LIST, or if one in LIST passed.
 """
 import os
 import sys
@@ -28,7 +29,8 @@ def load_pb(path):
         return numpy_helper.to_array(onnx.TensorProto.FromString(f.read()))
 
 
-MIN_OPSET = 11  # the oldest opset quantc reads (frontend/onnx.c)
+# Operators the importer reads as another (frontend/onnx_opset.c).
+RENAMED = {"Upsample": "Resize"}
 
 
 # The operands quantc takes at compile time, by op type: input indices whose
@@ -45,35 +47,24 @@ COMPILE_TIME = {
     "Conv": (1, 2),                      # W, B
     "DequantizeLinear": (1, 2),          # scale, zero point
     "Dropout": (1, 2),                   # ratio, training_mode
+    "Expand": (1,),                      # shape
     "Gather": (1,),                      # indices
     "Gemm": (1, 2),                      # B, C
     "MatMul": (1,),                      # B
     "Pad": (1, 2, 3),                    # pads, constant_value, axes
     "QuantizeLinear": (1, 2),            # scale, zero point
     "Reshape": (1,),                     # shape
+    "Resize": (1, 2, 3),                 # roi, scales, sizes
     "Slice": (1, 2, 3, 4),               # starts, ends, axes, steps
+    "Split": (1,),                       # split
     "Squeeze": (1,),                     # axes
+    "Tile": (1,),                        # repeats
     "Unsqueeze": (1,),                   # axes
+    "Upsample": (1,),                    # scales
 }
-
-
-def upgrade(model, out):
-    """Node tests older than quantc's opsets (HardSigmoid's are opset 6, say)
-    are converted to MIN_OPSET by ONNX's version converter, which rewrites
-    the attributes whose meaning changed; run.sh then tests WORK/<test>/
-    model.onnx and says so.  Returns the model to test (converted or not)."""
-    from onnx import version_converter
-    old = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
-    if not old or old[0] >= MIN_OPSET:
-        return model
-    try:
-        new = version_converter.convert_version(model, MIN_OPSET)
-    except Exception:
-        return model  # quantc then refuses the original's opset
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "converted"), "w") as f:
-        f.write("converted from opset %d to %d\n" % (old[0], MIN_OPSET))
-    return new
+for _op in ("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
+            "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare"):
+    COMPILE_TIME[_op] = (1,)             # axes
 
 
 def compile_time_inputs(graph):
@@ -112,6 +103,7 @@ def freeze(model, data, out):
 
 def prepare(nodedir, work, ops):
     import onnx
+    every = ops == "*"
     ops = set(ops.split(","))
     skipped = 0
     for name in sorted(os.listdir(nodedir)):
@@ -124,23 +116,23 @@ def prepare(nodedir, work, ops):
         except Exception:
             skipped += 1
             continue
-        types = {n.op_type for n in model.graph.node}
-        if not types or not types <= ops:
+        types = {RENAMED.get(n.op_type, n.op_type) for n in model.graph.node}
+        if not every and (not types or not types <= ops):
             skipped += 1
             continue
         out = os.path.join(work, name)
         os.makedirs(out, exist_ok=True)
-        new = upgrade(model, out)
         files = sorted(os.listdir(data))
         outs = [f for f in files if f.startswith("output_")]
         ins = list(range(len([f for f in files if f.startswith("input_")])))
         try:
-            ins = freeze(new, data, out)
+            if not every:
+                ins = freeze(model, data, out)
         except Exception as e:
             with open(os.path.join(out, "data.err"), "w") as f:
                 f.write("compile-time input: %s\n" % e)
-        if new is not model or os.path.exists(os.path.join(out, "frozen")):
-            onnx.save(new, os.path.join(out, "model.onnx"))
+        if os.path.exists(os.path.join(out, "frozen")):
+            onnx.save(model, os.path.join(out, "model.onnx"))
         try:
             for j, k in enumerate(ins):
                 a = load_pb(os.path.join(data, "input_%d.pb" % k))
@@ -187,7 +179,7 @@ def verdict(d, nout):
         kind, _, msg = s.partition(" ")
         return kind, msg
     notes = []
-    for note in ("converted", "frozen"):
+    for note in ("frozen",):
         if os.path.exists(os.path.join(d, note)):
             notes.append(read(os.path.join(d, note)))
     for k in range(nout):
@@ -213,17 +205,22 @@ def read_unsupported(path):
     return listed
 
 
-def report(work, listfile, tests):
-    """One line per test and the total.  An UNSUPPORTED test must be listed
-    in listfile, with the feature it uses; a listed test must not pass."""
+def report(work, listfile, tset, tests):
+    """One line per test and the set's totals.  An UNSUPPORTED test must be
+    listed in listfile, with the feature it uses; a listed test must not
+    pass."""
     listed = read_unsupported(listfile)
+    pending = opened = 0
     counts = {"PASS": 0, "FAIL": 0, "UNSUPPORTED": 0, "UNLISTED": 0, "STALE": 0}
     for t in tests:
         name, _, nout = t.partition(":")
         kind, msg = verdict(os.path.join(work, name), int(nout))
         if kind == "UNSUPPORTED" and name not in listed:
-            kind, msg = "UNLISTED", "quantc refuses it, and unsupported.txt does not list it: " + msg
+            kind, msg = "UNLISTED", "quantc refuses it, and %s does not list it: %s" % (
+                os.path.basename(listfile), msg)
         elif kind == "UNSUPPORTED":
+            pending += listed[name].startswith("pending:")
+            opened += listed[name].startswith("open:")
             msg = "%s (quantc: %s)" % (listed[name], msg)
         elif kind == "PASS" and name in listed:
             kind, msg = "STALE", "passes, but unsupported.txt lists it (%s): remove the line" % listed[name]
@@ -234,18 +231,22 @@ def report(work, listfile, tests):
             print(kind, name, msg)
         else:
             print("%s %s: %s" % (kind, name, msg))
-    print("conformance: %d passed, %d failed, %d unsupported (listed in unsupported.txt), "
-          "%d unsupported unlisted, %d stale entries (of the node tests of supported ops); "
-          "%s node tests of other op types not counted" % (
-              counts["PASS"], counts["FAIL"], counts["UNSUPPORTED"], counts["UNLISTED"],
-              counts["STALE"], read(os.path.join(work, "not_counted"))))
+    print("conformance %s: %d passed, %d failed, %d unsupported (listed in %s), "
+          "%d unsupported unlisted, %d stale entries; %s tests of other op types "
+          "not counted" % (
+              tset, counts["PASS"], counts["FAIL"], counts["UNSUPPORTED"],
+              os.path.basename(listfile), counts["UNLISTED"], counts["STALE"],
+              read(os.path.join(work, "not_counted"))))
+    print("counts %s: %d accepted and matching / %d refused by name (%d pending: another "
+          "branch adds what they need; %d open) / %d total" % (
+              tset, counts["PASS"], counts["UNSUPPORTED"], pending, opened, len(tests)))
     return 1 if counts["FAIL"] or counts["UNLISTED"] or counts["STALE"] else 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "prepare":
         prepare(*sys.argv[2:])
-    elif len(sys.argv) >= 4 and sys.argv[1] == "report":
-        sys.exit(report(sys.argv[2], sys.argv[3], sys.argv[4:]))
+    elif len(sys.argv) >= 5 and sys.argv[1] == "report":
+        sys.exit(report(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]))
     else:
         sys.exit(__doc__)

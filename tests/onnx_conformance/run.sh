@@ -1,17 +1,26 @@
 #!/bin/bash
-# run.sh — the ONNX conformance runner: every node test of Debian's
-# libonnx-testdata whose op types all appear in the importer's table
-# (frontend/onnx_ops.c) goes through `quantc run` (the reference interpreter)
-# and through `quantc compile` linked with driver.c, both in f32, and is
-# compared with the test's expected output (pbconv.py; rtol 1e-3, atol 1e-5).
-# Graph inputs that quantc takes at compile time (pads, shapes, weights: the
-# COMPILE_TIME table in pbconv.py) become initializers first.
-# Prints PASS / FAIL / UNSUPPORTED per test and a total; exits 1 if any test
-# computed wrong numbers (or crashed), if quantc refused a test that
-# unsupported.txt does not list (with the feature it uses), or if a listed
+# run.sh [SET...] — the ONNX conformance runner over Debian's libonnx-testdata
+# (/usr/share/libonnx-testdata/data/SET).  Each test goes through `quantc run`
+# (the reference interpreter) and through `quantc compile` linked with
+# driver.c, both in f32, and is compared with the test's expected output
+# (pbconv.py; rtol 1e-3, atol 1e-5).  Models are read as shipped, in the
+# opset they were saved in (quantc reads opsets 1 to 21).
+#   node (the default): every node test whose op types all appear in the
+#     importer's table (frontend/onnx_ops.c; Upsample counts as Resize).
+#     Graph inputs that quantc takes at compile time (pads, shapes, weights:
+#     the COMPILE_TIME table in pbconv.py) become initializers first.
+#     Refusals are listed in unsupported.txt.
+#   pytorch-converted, pytorch-operator, simple: every case, as shipped (no
+#     input made an initializer); refusals are listed in
+#     unsupported-SET.txt.  A reason starting "pending:" marks a case that
+#     waits for an operator or input type being added on another branch.
+# Prints PASS / FAIL / UNSUPPORTED per test and per set a total and the
+# counts "accepted and matching / refused by name / total"; exits 1 if any
+# test computed wrong numbers (or crashed), if quantc refused a test that
+# the set's list does not name (with the feature it uses), or if a listed
 # test now passes (a stale entry).
 #   env: QUANTC (required), QRT_LIB, QRT_INCLUDE, CC, QC_CFLAGS,
-#        ONNX_NODE_DIR (default /usr/share/libonnx-testdata/data/node),
+#        ONNX_DATA_DIR (default /usr/share/libonnx-testdata/data),
 #        ONNX_TESTS (a grep -E pattern to run a subset)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,14 +29,12 @@ src=$(cd "$here/../.." && pwd)
 : "${QRT_LIB:=$(dirname "$QUANTC")/libqrt.a}"
 : "${QRT_INCLUDE:=$src/runtime/include}"
 : "${CC:=cc}"
-: "${ONNX_NODE_DIR:=/usr/share/libonnx-testdata/data/node}"
+: "${ONNX_DATA_DIR:=/usr/share/libonnx-testdata/data}"
 : "${ONNX_TESTS:=.}"
 py=/usr/bin/python3
+sets=("$@")
+[ ${#sets[@]} -gt 0 ] || sets=(node)
 
-if [ ! -d "$ONNX_NODE_DIR" ]; then
-	echo "FAIL: no ONNX node tests in $ONNX_NODE_DIR (apt-get install libonnx-testdata)"
-	exit 1
-fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -40,7 +47,6 @@ if [ -z "$ops" ]; then
 fi
 # shellcheck disable=SC2086
 "$CC" -std=c11 -O1 ${QC_CFLAGS:-} -I"$QRT_INCLUDE" -c "$here/driver.c" -o "$work/driver.o" || exit 1
-"$py" "$here/pbconv.py" prepare "$ONNX_NODE_DIR" "$work" "$ops" >"$work/list" || exit 1
 
 # The first error quantc printed, without its file:line:col prefix.
 first_error() { grep -m1 'error:' "$1" | sed 's/^.*error: //'; }
@@ -48,11 +54,11 @@ first_error() { grep -m1 'error:' "$1" | sed 's/^.*error: //'; }
 # verdict KIND MESSAGE: what pbconv.py report prints for this test
 verdict() { echo "$1 $2" >"$d/status"; }
 
-# one_test NAME INPUTS OUTPUTS: leaves run_0.npy and c_K.raw (or status) in $d
+# one_test DIR NAME INPUTS OUTPUTS: leaves run_K.npy and c_K.raw (or status) in $d
 one_test() {
-	local name=$1 nin=$2 nout=$3 model=$ONNX_NODE_DIR/$1/model.onnx rc k
+	local name=$2 nin=$3 nout=$4 model=$1/$2/model.onnx rc k
 	local ins=() outs=() rins=() routs=()
-	# pbconv.py's up-conversion of a test older than the opsets quantc reads
+	# pbconv.py's copy with compile-time inputs made initializers
 	[ -e "$d/model.onnx" ] && model=$d/model.onnx
 	"$QUANTC" compile "$model" --precision f32 --name model -o "$d/m.o" 2>"$d/err"
 	rc=$?
@@ -86,11 +92,30 @@ one_test() {
 	fi
 }
 
-tests=()
-while read -r name nin nout; do
-	echo "$name" | grep -Eq -- "$ONNX_TESTS" || continue
-	d=$work/$name
-	tests+=("$name:$nout")
-	[ -e "$d/status" ] || one_test "$name" "$nin" "$nout"
-done <"$work/list"
-"$py" "$here/pbconv.py" report "$work" "$here/unsupported.txt" "${tests[@]}"
+status=0
+for set in "${sets[@]}"; do
+	dir=$ONNX_DATA_DIR/$set
+	list=$here/unsupported-$set.txt
+	filter=$ops
+	if [ "$set" = node ]; then
+		list=$here/unsupported.txt
+	else
+		filter='*' # every case of a model set counts
+	fi
+	if [ ! -d "$dir" ] || [ ! -e "$list" ]; then
+		echo "FAIL: no test set $dir (apt-get install libonnx-testdata) or no list $list"
+		status=1
+		continue
+	fi
+	mkdir -p "$work/$set"
+	"$py" "$here/pbconv.py" prepare "$dir" "$work/$set" "$filter" >"$work/$set.list" || exit 1
+	tests=()
+	while read -r name nin nout; do
+		echo "$name" | grep -Eq -- "$ONNX_TESTS" || continue
+		d=$work/$set/$name
+		tests+=("$name:$nout")
+		[ -e "$d/status" ] || one_test "$dir" "$name" "$nin" "$nout"
+	done <"$work/$set.list"
+	"$py" "$here/pbconv.py" report "$work/$set" "$list" "$set" "${tests[@]}" || status=1
+done
+exit $status

@@ -32,7 +32,7 @@ with open('../onnx_truncated.onnx', 'wb') as f:
 rng = random.Random(6)
 with open('../onnx_garbage.onnx', 'wb') as f:
     f.write(b'\x00\x07' + bytes(rng.randrange(256) for _ in range(512)))
-save(model([conv], [w], opset=9), 'onnx_opset9')
+save(model([conv], [w], opset=22), 'onnx_opset22')
 save(model([helper.make_node('Conv', ['x', 'w'], ['c'], name='conv0', pads=[1, 1, 1, 1]),
             helper.make_node('Det', ['c'], ['y'], name='det0')], [w]), 'onnx_unsupported_op')
 # a BatchNormalization in training mode (batch statistics: nothing to fold)
