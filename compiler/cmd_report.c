@@ -38,24 +38,35 @@ static Graph *float_graph(const Options *o, Diag *d)
 	return g;
 }
 
-/* Checks that the samples fit input 0 of g. */
-static int check_samples(const NpyArray *x, const Graph *g, const char *path, Diag *d)
+/* Checks that the samples fit input 0 of g (ir_npy_samples), and gives x the
+ * shape [S, ...input] the comparison steps through. */
+static int check_samples(NpyArray *x, const Graph *g, const char *path, Diag *d)
 {
 	char b1[96], b2[96];
 	const Value *in = &g->vals[g->inputs[0]];
-	Shape s = x->shape;
+	int stacked;
+	int64_t n;
 
-	if (x->dt != DT_F32 || s.rank < 1 || s.d[0] < 1) {
+	if (x->dt != DT_F32 || x->shape.rank < 1 || x->shape.d[0] < 1) {
 		diag_error(d, loc_file(path),
 		           "report: samples must be float32 [N, ...] with N >= 1");
 		return -1;
 	}
-	s.d[0] = 1;
-	if (!ir_shape_eq(&s, &in->shape)) {
-		diag_error(d, loc_file(path), "report: samples are %s, input '%s' is %s",
+	n = ir_npy_samples(&x->shape, &in->shape, &stacked);
+	if (n < 1) {
+		diag_error(d, loc_file(path),
+		           "report: samples are %s, input '%s' is %s (give [S, ...its shape] "
+		           "for S samples)",
 		           ir_shape_str(&x->shape, b1, sizeof b1), in->name,
 		           ir_shape_str(&in->shape, b2, sizeof b2));
 		return -1;
+	}
+	if (in->shape.rank < IR_MAX_RANK) {
+		x->shape.rank = in->shape.rank + 1;
+		x->shape.d[0] = n;
+		memcpy(x->shape.d + 1, in->shape.d, (size_t)in->shape.rank * sizeof *x->shape.d);
+	} else {
+		x->shape.d[0] = n; /* S steps of the input's numel all the same */
 	}
 	return 0;
 }
