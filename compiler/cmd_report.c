@@ -38,12 +38,12 @@ static Graph *float_graph(const Options *o, Diag *d)
 	return g;
 }
 
-/* Checks that the samples fit input 0 of g (ir_npy_samples), and gives x the
+/* Checks that the samples fit input k of g (ir_npy_samples), and gives x the
  * shape [S, ...input] the comparison steps through. */
-static int check_samples(NpyArray *x, const Graph *g, const char *path, Diag *d)
+static int check_samples(NpyArray *x, const Graph *g, int k, const char *path, Diag *d)
 {
 	char b1[96], b2[96];
-	const Value *in = &g->vals[g->inputs[0]];
+	const Value *in = &g->vals[g->inputs[k]];
 	int stacked;
 	int64_t n;
 
@@ -90,8 +90,11 @@ static int emit(const char *path, Writer w, const Report *r, Diag *d)
 int cmd_report(const Options *o, Diag *d)
 {
 	Report r = {0};
-	NpyArray calib = {0}, x = {0};
+	NpyArray calib = {0}, x[DRV_MAX_IO];
+	const char *files[DRV_MAX_IO];
 	int rc;
+
+	memset(x, 0, sizeof x);
 
 	if (!o->input) {
 		diag_error(d, loc_none(),
@@ -118,9 +121,11 @@ int cmd_report(const Options *o, Diag *d)
 	rc = EXIT_INPUT;
 	if (!(r.fg = float_graph(o, d)))
 		goto out;
-	if (r.qg->ninput != 1 || r.qg->noutput != 1 || r.fg->ninput != 1 || r.fg->noutput != 1) {
+	if (r.qg->noutput != 1 || r.fg->noutput != 1 || r.qg->ninput != r.fg->ninput ||
+	    r.fg->ninput > IR_MAX_IN) {
 		diag_error(d, loc_file(o->model),
-		           "report: models with one input and one output only");
+		           "report: models with one output (and at most %d inputs) only",
+		           IR_MAX_IN);
 		goto out;
 	}
 	if (ir_shape_numel(&r.qg->vals[r.qg->outputs[0]].shape) !=
@@ -129,14 +134,27 @@ int cmd_report(const Options *o, Diag *d)
 		           "report: the quantized graph's output differs in size from the model's");
 		goto out;
 	}
-	if (ir_npy_read(o->input, &x, d, loc_file(o->input)) ||
-	    check_samples(&x, r.fg, o->input, d) || check_samples(&x, r.qg, o->input, d))
+	/* one --input per model input, as quantc run takes them */
+	if (drv_bind_files(o, "--input", o->inputs, o->ninputs, r.fg->inputs, r.fg->ninput, files,
+	                   r.fg, d))
 		goto out;
+	for (int k = 0; k < r.fg->ninput; k++) {
+		if (ir_npy_read(files[k], &x[k], d, loc_file(files[k])) ||
+		    check_samples(&x[k], r.fg, k, files[k], d) ||
+		    check_samples(&x[k], r.qg, k, files[k], d))
+			goto out;
+		if (k && x[k].shape.d[0] != x[0].shape.d[0]) {
+			diag_error(d, loc_file(files[k]), "report: %lld samples, but %s has %lld",
+			           (long long)x[k].shape.d[0], files[0],
+			           (long long)x[0].shape.d[0]);
+			goto out;
+		}
+	}
 	drv_report_match(&r);
-	if (drv_report_compare(&r, &x, d))
+	if (drv_report_compare(&r, x, d))
 		goto out;
 	r.prec = drv_report_precision(r.qg);
-	r.input = o->input;
+	r.input = files[0];
 	if (emit(o->out,
 	         o->format && strcmp(o->format, "json") == 0 ? drv_report_json : drv_report_text,
 	         &r, d))
@@ -152,7 +170,8 @@ out:
 	free(r.of_qval);
 	ir_graph_free(r.fg);
 	ir_graph_free(r.qg);
-	ir_npy_free(&x);
+	for (int k = 0; k < DRV_MAX_IO; k++)
+		ir_npy_free(&x[k]);
 	ir_npy_free(&calib);
 	return rc;
 }

@@ -7,7 +7,8 @@
 #      [S,3,7,5] and takes [S,1,3,7,5] too;
 #   2. models of 2 and 3 inputs (.qg and ONNX): one --calib per input, in the
 #      model's order or NAME=FILE (the ONNX name too), run, --precision auto,
-#      the object equal to the interpreter bit for bit; mistakes refused;
+#      report, the object equal to the interpreter bit for bit; mistakes
+#      refused;
 #   3. int64 index inputs: an ONNX INT64 graph input is an i64 IR input that
 #      prints as i64[1,4] in a dump, takes an int64 .npy in `quantc run`, is
 #      `const int64_t *` in the generated entry point, and is refused by name
@@ -233,6 +234,8 @@ for m in two.onnx three.qg; do
 		bit_equal "$work/$name.out" "$work/$name.y.npy"
 	check "$m: --precision auto calibrates and measures on every input" \
 		sh -c "'$QUANTC' compile '$work/$m' --precision auto --min-sqnr 20 ${cal[*]} -o '$work/$name.a.o' 2>&1 | grep -q 'chosen:'"
+	check "$m: report compares on one --input per input" \
+		sh -c "'$QUANTC' report '$work/$m' ${cal[*]} ${in[*]} | grep -q 'over 5 samples'"
 done
 Q compile "$work/two.onnx" --precision int8 --calib "x:0=$work/ca.npy" --calib "/in/y=$work/cb.npy" \
 	-o "$work/two_named.o"
