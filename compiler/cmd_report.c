@@ -38,24 +38,35 @@ static Graph *float_graph(const Options *o, Diag *d)
 	return g;
 }
 
-/* Checks that the samples fit input 0 of g. */
-static int check_samples(const NpyArray *x, const Graph *g, const char *path, Diag *d)
+/* Checks that the samples fit input k of g (ir_npy_samples), and gives x the
+ * shape [S, ...input] the comparison steps through. */
+static int check_samples(NpyArray *x, const Graph *g, int k, const char *path, Diag *d)
 {
 	char b1[96], b2[96];
-	const Value *in = &g->vals[g->inputs[0]];
-	Shape s = x->shape;
+	const Value *in = &g->vals[g->inputs[k]];
+	int stacked;
+	int64_t n;
 
-	if (x->dt != DT_F32 || s.rank < 1 || s.d[0] < 1) {
+	if (x->dt != DT_F32 || x->shape.rank < 1 || x->shape.d[0] < 1) {
 		diag_error(d, loc_file(path),
 		           "report: samples must be float32 [N, ...] with N >= 1");
 		return -1;
 	}
-	s.d[0] = 1;
-	if (!ir_shape_eq(&s, &in->shape)) {
-		diag_error(d, loc_file(path), "report: samples are %s, input '%s' is %s",
+	n = ir_npy_samples(&x->shape, &in->shape, &stacked);
+	if (n < 1) {
+		diag_error(d, loc_file(path),
+		           "report: samples are %s, input '%s' is %s (give [S, ...its shape] "
+		           "for S samples)",
 		           ir_shape_str(&x->shape, b1, sizeof b1), in->name,
 		           ir_shape_str(&in->shape, b2, sizeof b2));
 		return -1;
+	}
+	if (in->shape.rank < IR_MAX_RANK) {
+		x->shape.rank = in->shape.rank + 1;
+		x->shape.d[0] = n;
+		memcpy(x->shape.d + 1, in->shape.d, (size_t)in->shape.rank * sizeof *x->shape.d);
+	} else {
+		x->shape.d[0] = n; /* S steps of the input's numel all the same */
 	}
 	return 0;
 }
@@ -79,8 +90,11 @@ static int emit(const char *path, Writer w, const Report *r, Diag *d)
 int cmd_report(const Options *o, Diag *d)
 {
 	Report r = {0};
-	NpyArray calib = {0}, x = {0};
+	NpyArray calib = {0}, x[DRV_MAX_IO];
+	const char *files[DRV_MAX_IO];
 	int rc;
+
+	memset(x, 0, sizeof x);
 
 	if (!o->input) {
 		diag_error(d, loc_none(),
@@ -107,9 +121,11 @@ int cmd_report(const Options *o, Diag *d)
 	rc = EXIT_INPUT;
 	if (!(r.fg = float_graph(o, d)))
 		goto out;
-	if (r.qg->ninput != 1 || r.qg->noutput != 1 || r.fg->ninput != 1 || r.fg->noutput != 1) {
+	if (r.qg->noutput != 1 || r.fg->noutput != 1 || r.qg->ninput != r.fg->ninput ||
+	    r.fg->ninput > IR_MAX_IN) {
 		diag_error(d, loc_file(o->model),
-		           "report: models with one input and one output only");
+		           "report: models with one output (and at most %d inputs) only",
+		           IR_MAX_IN);
 		goto out;
 	}
 	if (ir_shape_numel(&r.qg->vals[r.qg->outputs[0]].shape) !=
@@ -118,14 +134,27 @@ int cmd_report(const Options *o, Diag *d)
 		           "report: the quantized graph's output differs in size from the model's");
 		goto out;
 	}
-	if (ir_npy_read(o->input, &x, d, loc_file(o->input)) ||
-	    check_samples(&x, r.fg, o->input, d) || check_samples(&x, r.qg, o->input, d))
+	/* one --input per model input, as quantc run takes them */
+	if (drv_bind_files(o, "--input", o->inputs, o->ninputs, r.fg->inputs, r.fg->ninput, files,
+	                   r.fg, d))
 		goto out;
+	for (int k = 0; k < r.fg->ninput; k++) {
+		if (ir_npy_read(files[k], &x[k], d, loc_file(files[k])) ||
+		    check_samples(&x[k], r.fg, k, files[k], d) ||
+		    check_samples(&x[k], r.qg, k, files[k], d))
+			goto out;
+		if (k && x[k].shape.d[0] != x[0].shape.d[0]) {
+			diag_error(d, loc_file(files[k]), "report: %lld samples, but %s has %lld",
+			           (long long)x[k].shape.d[0], files[0],
+			           (long long)x[0].shape.d[0]);
+			goto out;
+		}
+	}
 	drv_report_match(&r);
-	if (drv_report_compare(&r, &x, d))
+	if (drv_report_compare(&r, x, d))
 		goto out;
 	r.prec = drv_report_precision(r.qg);
-	r.input = o->input;
+	r.input = files[0];
 	if (emit(o->out,
 	         o->format && strcmp(o->format, "json") == 0 ? drv_report_json : drv_report_text,
 	         &r, d))
@@ -141,7 +170,8 @@ out:
 	free(r.of_qval);
 	ir_graph_free(r.fg);
 	ir_graph_free(r.qg);
-	ir_npy_free(&x);
+	for (int k = 0; k < DRV_MAX_IO; k++)
+		ir_npy_free(&x[k]);
 	ir_npy_free(&calib);
 	return rc;
 }

@@ -481,22 +481,23 @@ static int setup(TraceDiff *t, NpyArray *x)
 	if (ir_npy_read(t->o->input, x, t->d, loc_file(t->o->input)))
 		return 1;
 	const Value *in = &g->vals[g->inputs[0]];
-	Shape s = x->shape;
-	if (x->dt != DT_F32 || s.rank < 1) {
+	int stacked;
+	if (x->dt != DT_F32 || x->shape.rank < 1) {
 		diag_error(t->d, loc_file(t->o->input),
 		           "trace-diff: input samples must be float32 [N, ...]");
 		return 1;
 	}
-	s.d[0] = 1;
-	if (!ir_shape_eq(&s, &in->shape)) {
+	/* the samples as quantc run takes them (ir_npy_samples) */
+	t->nx = ir_npy_samples(&x->shape, &in->shape, &stacked);
+	if (t->nx < 1) {
 		diag_error(t->d, loc_file(t->o->input),
-		           "trace-diff: samples are %s, input '%s' is %s",
+		           "trace-diff: samples are %s, input '%s' is %s (give [S, ...its shape] "
+		           "for S samples)",
 		           ir_shape_str(&x->shape, b1, sizeof b1), in->name,
 		           ir_shape_str(&in->shape, b2, sizeof b2));
 		return 1;
 	}
 	t->x = x->data;
-	t->nx = x->shape.d[0];
 	t->nin = ir_shape_numel(&in->shape);
 	t->seen = ir_xcalloc((size_t)t->nx + 1, 1);
 	if (!(t->it = ir_interp_new(t->g, t->d)))

@@ -768,16 +768,34 @@ DrvConfig *drv_config_read(const char *path, Diag *d)
 	return c;
 }
 
-static void warn_unmatched(const Graph *g, const char *p, Loc loc, Diag *d)
+static int matches_some(const Graph *g, const char *p)
 {
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST && g->vals[v].name &&
 		    (strcmp(p, g->vals[v].name) == 0 || fnmatch(p, g->vals[v].name, 0) == 0))
-			return;
-	diag_warning(d, loc, "layer pattern '%s' matches no value of '%s'", p, g->name);
+			return 1;
+	return 0;
 }
 
-int drv_config_apply(const DrvConfig *c, Graph *g, Diag *d)
+/* A layers: pattern that matches no value but names one as the ONNX model
+ * spells it (`/c1/Conv_output_0`, fe_onnx_name_is) becomes that value's
+ * name, so the passes match it as usual.  Then a warning if nothing does. */
+static void resolve_pattern(const Graph *g, const char **p, Loc loc, Diag *d)
+{
+	if (matches_some(g, *p))
+		return;
+	for (int v = 0; v < g->nval; v++)
+		if (g->vals[v].kind != VK_CONST && g->vals[v].name &&
+		    fe_onnx_name_is(g->vals[v].name, *p)) {
+			free((char *)*p);
+			*p = ir_xstrdup(g->vals[v].name);
+			return;
+		}
+	if (d)
+		diag_warning(d, loc, "layer pattern '%s' matches no value of '%s'", *p, g->name);
+}
+
+int drv_config_apply(DrvConfig *c, Graph *g, Diag *d)
 {
 	int rc = 0;
 
@@ -786,7 +804,7 @@ int drv_config_apply(const DrvConfig *c, Graph *g, Diag *d)
 		int found = 0;
 		for (int k = 0; k < g->ninput; k++) {
 			Value *v = &g->vals[g->inputs[k]];
-			if (strcmp(v->name, in->name) != 0)
+			if (!fe_onnx_name_is(v->name, in->name))
 				continue;
 			v->has_range = 1;
 			v->range[0] = in->range[0];
@@ -799,14 +817,16 @@ int drv_config_apply(const DrvConfig *c, Graph *g, Diag *d)
 		}
 	}
 	for (int i = 0; i < c->nlayer; i++)
-		warn_unmatched(g, c->layers[i].match, c->layer_locs[i], d);
+		resolve_pattern(g, &c->layers[i].match, c->layer_locs[i], d);
 	for (int i = 0; i < c->nlayer_prec; i++) {
 		int dup = 0; /* an entry with a calibration too was warned about above */
 		for (int k = 0; k < c->nlayer; k++)
 			dup |= c->layer_locs[k].line == c->layer_prec_locs[i].line &&
 			       c->layer_locs[k].col == c->layer_prec_locs[i].col;
 		if (!dup)
-			warn_unmatched(g, c->layer_prec[i].match, c->layer_prec_locs[i], d);
+			resolve_pattern(g, &c->layer_prec[i].match, c->layer_prec_locs[i], d);
+		else
+			resolve_pattern(g, &c->layer_prec[i].match, c->layer_prec_locs[i], NULL);
 	}
 	return rc;
 }

@@ -52,9 +52,10 @@ typedef struct {
  * line and column) on any error; an empty file is an empty configuration. */
 DrvConfig *drv_config_read(const char *path, Diag *d);
 /* Puts the declared input ranges into g's inputs (an unknown input is an
- * error) and warns of layer patterns that match no value of g.  Returns 0,
- * or -1 (diagnosed). */
-int drv_config_apply(const DrvConfig *c, Graph *g, Diag *d);
+ * error) and warns of layer patterns that match no value of g.  An input or
+ * a layer may be named as the ONNX model spells it (fe_onnx_name_is); such a
+ * pattern is rewritten to the value's name.  Returns 0, or -1 (diagnosed). */
+int drv_config_apply(DrvConfig *c, Graph *g, Diag *d);
 void drv_config_free(DrvConfig *c);
 
 typedef struct {
@@ -65,7 +66,9 @@ typedef struct {
 	const char *inputs[DRV_MAX_IO], *outs[DRV_MAX_IO]; /* run: every --input, -o */
 	int ninputs, nouts;
 	const char *trace;     /* trace-diff: the trace file (second argument) */
-	const char *calib_path;
+	const char *calib_path;  /* the first --calib's file */
+	const char *calibs[DRV_MAX_IO]; /* every --calib, as given (NAME=FILE or FILE) */
+	int ncalib;
 	const char *config;
 	const char *passes;    /* NULL: the default pipeline */
 	const char *name;
@@ -95,6 +98,14 @@ typedef struct {
 int drv_parse_options(int argc, char **argv, Options *o, Diag *d);
 void drv_help(FILE *f, const char *cmd);
 
+/* Binds the nargs files given with option opt (run's --input and -o, every
+ * command's --calib) to the n values vals (the model's inputs or outputs):
+ * files[k] for value k.  A file is given as NAME=FILE for the value NAME
+ * (fe_onnx_name_is: as quantc or the ONNX model spells it), or bare; bare
+ * files fill the slots no NAME=FILE took, in order.  Returns 0, or -1
+ * (diagnosed against the model). */
+int drv_bind_files(const Options *o, const char *opt, const char *const *args, int nargs,
+                   const int *vals, int n, const char **files, const Graph *g, Diag *d);
 /* Reads o->model, a .qg or ONNX file (fe_read_model, with --input-shape).
  * NULL (diagnosed) on any error. */
 Graph *drv_read_model(const Options *o, Diag *d);

@@ -7,7 +7,75 @@
 
 #include "driver.h"
 
-static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
+/* The slot of the value named by arg's "NAME=" prefix, or -1 (a bare file). */
+static int named_slot(const Graph *g, const int *vals, int n, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq)
+		return -1;
+	for (int k = 0; k < n; k++) {
+		const char *name = g->vals[vals[k]].name;
+		char given[256];
+		snprintf(given, sizeof given, "%.*s", (int)(eq - arg), arg);
+		if (fe_onnx_name_is(name, given))
+			return k;
+	}
+	return -1;
+}
+
+/* The model's value names, comma-separated, for messages. */
+static void names(const Graph *g, const int *vals, int n, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = 0;
+	for (int k = 0; k < n && at < len; k++)
+		at += (size_t)snprintf(buf + at, len - at, "%s'%s'", k ? ", " : "",
+		                       g->vals[vals[k]].name);
+}
+
+/* Binds the nargs files given with option opt to the n values vals (the
+ * model's inputs or outputs): files[k] for value k.  Returns 0, or -1
+ * (diagnosed against the model). */
+int drv_bind_files(const Options *o, const char *opt, const char *const *args, int nargs,
+                   const int *vals, int n, const char **files, const Graph *g, Diag *d)
+{
+	char list[512];
+	int next = 0;
+
+	names(g, vals, n, list, sizeof list);
+	if (nargs != n) {
+		diag_error(d, loc_file(o->model),
+		           "%s: %d %s file%s given; the model has %d (%s), one "
+		           "%s each",
+		           o->cmd, nargs, opt, nargs == 1 ? "" : "s", n, list, opt);
+		return -1;
+	}
+	for (int k = 0; k < n; k++)
+		files[k] = NULL;
+	for (int i = 0; i < nargs; i++) {
+		int k = named_slot(g, vals, n, args[i]);
+		if (k < 0)
+			continue;
+		if (files[k]) {
+			diag_error(d, loc_file(o->model), "%s: %s '%s' given twice", o->cmd, opt,
+			           g->vals[vals[k]].name);
+			return -1;
+		}
+		files[k] = strchr(args[i], '=') + 1;
+	}
+	for (int i = 0; i < nargs; i++) {
+		if (named_slot(g, vals, n, args[i]) >= 0)
+			continue;
+		while (next < n && files[next])
+			next++;
+		files[next] = args[i]; /* nargs == n: a slot is left for every bare file */
+	}
+	return 0;
+}
+
+/* Reads one --calib file: float32, at least one sample, every number
+ * finite.  Returns 0, or -1 (diagnosed). */
+static int load_calib(const char *path, NpyArray *a, Diag *d)
 {
 	if (ir_npy_read(path, a, d, loc_file(path)))
 		return -1;
@@ -33,11 +101,84 @@ static int load_calib(const char *path, NpyArray *a, CalibData *cd, Diag *d)
 			           (long long)(i % per));
 			return -1;
 		}
-	cd->path = path;
-	cd->n = a->shape.d[0];
-	cd->sample = a->shape;
-	cd->sample.d[0] = 1;
-	cd->data = a->data;
+	return 0;
+}
+
+/* The file part of --calib argument i (NAME=FILE or FILE, as opt_calib). */
+static const char *calib_file(const Options *o, int i)
+{
+	const char *eq = strchr(o->calibs[i], '=');
+	return eq && access(o->calibs[i], F_OK) != 0 ? eq + 1 : o->calibs[i];
+}
+
+/* Once the model is read: binds the --calib arrays a[] (in the order given)
+ * to g's inputs and counts the samples (ir_npy_samples: [S, ...input] for
+ * any batch size, or [S, ...] along a batch of 1).  One file for a model
+ * with one input: shapes that do not fit keep the file's own first axis,
+ * and calibrate says so if it runs.  Several: each must fit, now. */
+static int fit_calib(const Options *o, const Graph *g, const NpyArray *a, CalibData *cd, Diag *d)
+{
+	const char *files[DRV_MAX_IO];
+	char b1[96], b2[96];
+	int stacked;
+
+	cd->nin = 1;
+	cd->paths[0] = cd->path = calib_file(o, 0);
+	cd->data[0] = a[0].data;
+	cd->n = a[0].shape.d[0];
+	cd->sample[0] = a[0].shape;
+	cd->sample[0].d[0] = 1;
+	if (o->ncalib == 1 && g->ninput == 1 && !strchr(o->calibs[0], '=')) {
+		int64_t n = g->vals[g->inputs[0]].has_type
+		                    ? ir_npy_samples(&a[0].shape, &g->vals[g->inputs[0]].shape,
+		                                     &stacked)
+		                    : 0;
+		if (n >= 1) {
+			cd->n = n;
+			cd->sample[0] = g->vals[g->inputs[0]].shape;
+		}
+		return 0;
+	}
+	if (g->ninput > IR_MAX_IN) {
+		diag_error(d, loc_file(o->model), "--calib: models with at most %d inputs",
+		           IR_MAX_IN);
+		return -1;
+	}
+	if (drv_bind_files(o, "--calib", o->calibs, o->ncalib, g->inputs, g->ninput, files, g, d))
+		return -1;
+	cd->nin = g->ninput;
+	for (int k = 0; k < g->ninput; k++) {
+		const Value *in = &g->vals[g->inputs[k]];
+		int i = 0; /* the argument files[k] points into */
+		while (i < o->ncalib && !(files[k] >= o->calibs[i] &&
+		                          files[k] <= o->calibs[i] + strlen(o->calibs[i])))
+			i++;
+		if (i == o->ncalib)
+			ICE("--calib file %s is none of those given", files[k]);
+		files[k] = calib_file(o, i);
+		int64_t n = in->has_type ? ir_npy_samples(&a[i].shape, &in->shape, &stacked) : 0;
+		if (n < 1) {
+			diag_error(
+			        d, loc_file(files[k]),
+			        "calibration samples are %s, input '%s' is %s (a calibration file "
+			        "holds [S, ...the input's shape] for S samples)",
+			        ir_shape_str(&a[i].shape, b1, sizeof b1), in->name,
+			        ir_shape_str(&in->shape, b2, sizeof b2));
+			return -1;
+		}
+		if (k && n != cd->n) {
+			diag_error(d, loc_file(files[k]),
+			           "%lld calibration samples for input '%s', but %lld for '%s'",
+			           (long long)n, in->name, (long long)cd->n,
+			           g->vals[g->inputs[0]].name);
+			return -1;
+		}
+		cd->n = n;
+		cd->paths[k] = files[k];
+		cd->sample[k] = in->shape;
+		cd->data[k] = a[i].data;
+	}
+	cd->path = cd->paths[0];
 	return 0;
 }
 
@@ -59,11 +200,12 @@ static int load_calib_images(const Options *o, const Graph *g, NpyArray *a, Cali
 	if (fe_images_read(o->calib_path, o->cfg && o->cfg->has_images ? &o->cfg->images : &def,
 	                   &g->vals[g->inputs[0]], a, d))
 		return -1;
-	cd->path = o->calib_path;
+	cd->path = cd->paths[0] = o->calib_path;
+	cd->nin = 1;
 	cd->n = a->shape.d[0];
-	cd->sample = a->shape;
-	cd->sample.d[0] = 1;
-	cd->data = a->data;
+	cd->sample[0] = a->shape;
+	cd->sample[0].d[0] = 1;
+	cd->data[0] = a->data;
 	cd->params = o->calib_params;
 	cd->layers = o->cfg ? o->cfg->layers : NULL;
 	cd->nlayer = o->cfg ? o->cfg->nlayer : 0;
@@ -75,15 +217,15 @@ static int load_calib_images(const Options *o, const Graph *g, NpyArray *a, Cali
  * a warning with the extremes and how many samples stray. */
 static void check_calib_range(const Graph *g, const CalibData *cd, Diag *d)
 {
-	if (g->ninput != 1 || !cd || !cd->data)
+	if (g->ninput != 1 || !cd || cd->nin != 1 || !cd->data[0])
 		return;
 	const Value *in = &g->vals[g->inputs[0]];
-	int64_t per = ir_shape_numel(&cd->sample), bad = 0;
+	int64_t per = ir_shape_numel(&cd->sample[0]), bad = 0;
 	float lo = INFINITY, hi = -INFINITY;
 	if (!in->has_range || per <= 0)
 		return;
 	for (int64_t k = 0; k < cd->n; k++) {
-		const float *x = (const float *)cd->data + k * per;
+		const float *x = cd->data[0] + k * per;
 		int out = 0;
 		for (int64_t i = 0; i < per; i++) {
 			lo = fminf(lo, x[i]);
@@ -128,6 +270,10 @@ Graph *drv_read_model(const Options *o, Diag *d)
 
 	return fe_read_model(o->model, &ro, d);
 }
+
+/* The calibration arrays of a second and further --calib (several inputs;
+ * slot 0 is unused: the caller owns the first); owned here, as config. */
+static NpyArray more_calib[DRV_MAX_IO];
 
 /* The configuration read; owned here for the whole run. */
 static DrvConfig *config;
@@ -228,9 +374,12 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 
 	memset(calib, 0, sizeof *calib);
 	*out = NULL;
+	for (int i = 0; i < DRV_MAX_IO; i++)
+		ir_npy_free(&more_calib[i]);
 	if (o->calib_path && !fe_is_dir(o->calib_path)) {
-		if (load_calib(o->calib_path, calib, &cd, d))
-			return EXIT_INPUT;
+		for (int i = 0; i < o->ncalib; i++)
+			if (load_calib(calib_file(o, i), i ? &more_calib[i] : calib, d))
+				return EXIT_INPUT;
 		cd.params = o->calib_params;
 		cd.layers = o->cfg ? o->cfg->layers : NULL;
 		cd.nlayer = o->cfg ? o->cfg->nlayer : 0;
@@ -246,9 +395,18 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 		        d, loc_file(o->model),
 		        "the model's quantization parameters "
 		        "(QuantizeLinear/DequantizeLinear or q(...)) are ignored: it computes in f32");
-	if (o->cfg && drv_config_apply(o->cfg, g, d)) {
+	if (o->cfg && drv_config_apply(config, g, d)) {
 		ir_graph_free(g);
 		return EXIT_INPUT;
+	}
+	if (ctx.calib) {
+		more_calib[0] = *calib; /* the arrays in the order given */
+		int rc = fit_calib(o, g, more_calib, &cd, d);
+		memset(&more_calib[0], 0, sizeof more_calib[0]);
+		if (rc) {
+			ir_graph_free(g);
+			return EXIT_INPUT;
+		}
 	}
 	if (o->calib_path && fe_is_dir(o->calib_path)) {
 		if (load_calib_images(o, g, calib, &cd, d)) {

@@ -246,6 +246,18 @@ static int opt_input(Options *o, const char *v, Diag *d)
 	return add_io(o->inputs, &o->ninputs, "--input", v, d);
 }
 
+/* --calib FILE, or NAME=FILE for input NAME; once per input (load.c binds
+ * them).  calib_path is the first one's file, which the rest of the driver
+ * reads (a folder of images, a pipeline with calibrate). */
+static int opt_calib(Options *o, const char *v, Diag *d)
+{
+	const char *eq = strchr(v, '=');
+
+	if (!o->ncalib)
+		o->calib_path = eq && access(v, F_OK) != 0 ? eq + 1 : v;
+	return add_io(o->calibs, &o->ncalib, "--calib", v, d);
+}
+
 static int opt_name(Options *o, const char *v, Diag *d)
 {
 	(void)d;

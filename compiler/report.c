@@ -213,7 +213,6 @@ int drv_report_compare(Report *r, const NpyArray *x, Diag *d)
 {
 	Interp *fi = ir_interp_new(r->fg, d), *qi = fi ? ir_interp_new(r->qg, d) : NULL;
 	const Value *fo = &r->fg->vals[r->fg->outputs[0]];
-	int64_t nin = ir_shape_numel(&r->fg->vals[r->fg->inputs[0]].shape);
 	int64_t nout = ir_shape_numel(&fo->shape);
 	float *yf = ir_xmalloc((size_t)nout * sizeof *yf),
 	      *yq = ir_xmalloc((size_t)nout * sizeof *yq);
@@ -227,7 +226,10 @@ int drv_report_compare(Report *r, const NpyArray *x, Diag *d)
 	Progress pr;
 	progress_begin(&pr, d, "report", x->shape.d[0]);
 	for (int64_t i = 0; i < x->shape.d[0]; i++) {
-		const float *ins[1] = {(const float *)x->data + i * nin};
+		const float *ins[IR_MAX_IN]; /* x[k]: input k's samples, [S, ...its shape] */
+		for (int k = 0; k < r->fg->ninput; k++)
+			ins[k] = (const float *)x[k].data +
+			         i * ir_shape_numel(&r->fg->vals[r->fg->inputs[k]].shape);
 		float *of[1] = {yf}, *oq[1] = {yq};
 		progress_step(&pr, i);
 		/* the float run first: the quantized hook compares with its results */

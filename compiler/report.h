@@ -30,8 +30,9 @@ typedef struct {
 /* Layers in the quantized graph's order: inputs, then node results, each
  * with a float counterpart of the same name and size. */
 void drv_report_match(Report *r);
-/* Runs both graphs over every sample of x, accumulating each layer's error
- * and counting equal argmaxes; -1 once reported. */
+/* Runs both graphs over every sample of x (x[k]: input k's samples, shaped
+ * [S, ...input]), accumulating each layer's error and counting equal
+ * argmaxes; -1 once reported. */
 int drv_report_compare(Report *r, const NpyArray *x, Diag *d);
 /* "int16", "int8" or "f32": what the quantized graph really is. */
 const char *drv_report_precision(const Graph *g);

@@ -35,6 +35,11 @@ typedef struct {
  * returns NULL on any error.  The result is verified. */
 Graph *fe_onnx_read(const char *path, const FeReadOptions *o, Diag *d);
 int fe_is_onnx(const char *path); /* the name ends in .onnx */
+/* Does the value named `name` answer to `given`: the same, or `given` is an
+ * ONNX name that quantc's sanitizing makes `name` (docs/onnx.md, "Names":
+ * `x:0` for x_0, `/a/b` for a_b)?  --input-shape, --config's inputs: and
+ * layers:, and run's NAME=FILE look names up through it. */
+int fe_onnx_name_is(const char *name, const char *given);
 /* A model file: ONNX for a .onnx name, else .qg (fe_parse_file).  o may be
  * NULL for a .qg file. */
 Graph *fe_read_model(const char *path, const FeReadOptions *o, Diag *d);

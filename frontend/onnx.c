@@ -709,9 +709,12 @@ static int input_shape(Imp *im, const Onnx__ValueInfoProto *vi, ShapeOpt *so, Sh
 
 	if (!tt)
 		return oi_err(im, "input '%s' is not a tensor", name);
-	if (!tt->has_elem_type || tt->elem_type != OT_FLOAT)
-		return oi_err(im, "input '%s' is %s; quantc's models take float inputs", name,
-		              otype_name(tt->elem_type));
+	if (!tt->has_elem_type ||
+	    (tt->elem_type != OT_FLOAT && tt->elem_type != OT_INT64 && tt->elem_type != OT_INT32))
+		return oi_err(im,
+		              "input '%s' is %s; quantc's models take float inputs, or int64/int32 "
+		              "indices",
+		              name, otype_name(tt->elem_type));
 	if (ts && ts->n_dim > IR_MAX_RANK)
 		return oi_err(im, "input '%s' has rank %zu (at most %d)", name, ts->n_dim,
 		              IR_MAX_RANK);
@@ -763,11 +766,22 @@ static int input_shape(Imp *im, const Onnx__ValueInfoProto *vi, ShapeOpt *so, Sh
 	return 0;
 }
 
+int fe_onnx_name_is(const char *name, const char *given)
+{
+	if (strcmp(name, given) == 0)
+		return 1;
+	char *id = ident(given, 0);
+	int hit = strcmp(name, id) == 0;
+	free(id);
+	return hit;
+}
+
 static ShapeOpt *find_shape_opt(ShapeOpt *so, int n, const char *name)
 {
 	for (int i = 0; i < n; i++) {
 		char *id = ident(name, 0);
-		int hit = strcmp(so[i].name, name) == 0 || strcmp(so[i].name, id) == 0;
+		/* the model's spelling or quantc's (fe_onnx_name_is, as its value) */
+		int hit = strcmp(so[i].name, name) == 0 || fe_onnx_name_is(id, so[i].name);
 		free(id);
 		if (hit)
 			return &so[i];
@@ -802,8 +816,10 @@ static int graph_inputs(Imp *im, const Onnx__GraphProto *gp, const char *spec)
 		else if (!(rc = input_shape(im, vi, find_shape_opt(so, nso, vi->name), &s))) {
 			int v = new_value(im, vi->name, VK_INPUT);
 			Value *val = &im->g->vals[v];
+			int et = vi->type->tensor_type->elem_type;
 			val->has_type = 1;
-			val->dt = DT_F32;
+			/* indices (Gather, embedding ids) stay integers: never quantized */
+			val->dt = et == OT_INT64 ? DT_I64 : et == OT_INT32 ? DT_I32 : DT_F32;
 			val->shape = s;
 			ir_add_input(im->g, v);
 			t->defined = 1;

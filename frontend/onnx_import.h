@@ -80,6 +80,11 @@ typedef int (*OiFn)(Imp *im);
 typedef struct {
 	const char *op;
 	OiFn fold, lower;
+	/* the IR ops it becomes, comma-separated ("dense, transpose, add"), or
+	 * "" when it leaves no node (folded at import); docs/onnx.md's operator
+	 * table is generated from it (tests/tools/onnx_table.c), which refuses a
+	 * row without it */
+	const char *ir;
 } OnnxOp;
 
 extern const OnnxOp oi_ops[];

@@ -198,7 +198,8 @@ int ir_interp_run(Interp *in, const void *const *inputs, void *const *outputs)
 }
 
 /* Returns -1 if an input or output has a storage type the float edge does not
- * convert (anything but f32, i8, i16). */
+ * convert (anything but f32, i8, i16; an i32 or i64 index input is copied as
+ * it is, so inputs[i] then points at that type's elements). */
 int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outputs)
 {
 	const Graph *g = in->g;
@@ -215,6 +216,8 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 			qrt_quantize_s8(inputs[i], b, cnt, v->q.scale[0], v->q.zp);
 		else if (v->dt == DT_I16 && ir_per_tensor_q(v))
 			qrt_quantize_s16(inputs[i], b, cnt, v->q.scale[0], v->q.zp);
+		else if (v->dt == DT_I64 || v->dt == DT_I32) /* indices: as given */
+			memcpy(b, inputs[i], (size_t)ir_value_bytes(v));
 		else
 			return -1;
 	}

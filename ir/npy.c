@@ -444,3 +444,26 @@ int ir_npy_write(const char *path, DType dt, const Shape *s, const void *data, D
 	}
 	return ir_atomic_commit(&af, d);
 }
+
+int64_t ir_npy_samples(const Shape *data, const Shape *in, int *stacked)
+{
+	int rest = 1; /* data's dimensions after the first are in's after the first */
+
+	*stacked = 0;
+	if (data->rank == in->rank + 1 && data->d[0] >= 1) {
+		for (int i = 0; i < in->rank; i++)
+			if (data->d[i + 1] != in->d[i])
+				return 0;
+		*stacked = 1;
+		return data->d[0];
+	}
+	if (data->rank != in->rank || data->rank < 1 || data->d[0] < 1)
+		return 0;
+	for (int i = 1; i < in->rank; i++)
+		rest &= data->d[i] == in->d[i];
+	if (!rest)
+		return 0;
+	if (data->d[0] == in->d[0])
+		return 1;
+	return in->d[0] == 1 ? data->d[0] : 0;
+}

@@ -20,4 +20,14 @@ int ir_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc);
 int ir_npy_write(const char *path, DType dt, const Shape *s, const void *data, Diag *d);
 void ir_npy_free(NpyArray *a);
 
+/* Samples for a model input: how many samples an array shaped `data` holds
+ * for an input shaped `in` (docs/onnx.md, "The batch dimension"):
+ *   - [S, ...in]: S samples, each the model's whole input (any batch size);
+ *   - exactly `in`: one sample;
+ *   - `in` with its first dimension 1 and the array's first dimension S
+ *     ([S,3,7,5] for [1,3,7,5]): S samples, one along the batch axis.
+ * Returns S >= 1 and sets *stacked to 1 for the first form (the outputs then
+ * stack the same way: [S, ...out]), or returns 0 when the shapes do not fit. */
+int64_t ir_npy_samples(const Shape *data, const Shape *in, int *stacked);
+
 #endif

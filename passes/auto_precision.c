@@ -42,8 +42,7 @@ typedef struct {
 	char **lead_match;
 	LayerPrecision *ents;    /* scratch list for one candidate */
 	/* the reference: float outputs of the first ns samples */
-	int64_t ns, in_numel, out_numel;
-	const float *x;
+	int64_t ns, out_numel;
 	float *ref, *y;
 	double energy;
 	Cand *cache;
@@ -178,7 +177,10 @@ static int run_samples(Search *S, Graph *g, float *dst)
 		return -1;
 	}
 	for (int64_t s = 0; s < S->ns && !rc; s++) {
-		const float *ins[1] = {S->x + s * S->in_numel};
+		const float *ins[IR_MAX_IN];
+		for (int k = 0; k < S->ctx->calib->nin; k++)
+			ins[k] = S->ctx->calib->data[k] +
+			         s * ir_shape_numel(&S->ctx->calib->sample[k]);
 		float *o = dst + s * S->out_numel;
 		for (int k = 0; k < g->noutput; k++) {
 			outs[k] = o;
@@ -524,20 +526,21 @@ static int prepare(Search *S, const PipelineOptions *po, Diag *d)
 	if (rc || qd.nerrors)
 		return -1;
 	const Graph *g = S->pre;
-	if (g->ninput != 1 || !g->vals[g->inputs[0]].has_type ||
-	    !ir_shape_eq(&g->vals[g->inputs[0]].shape, &cd->sample)) {
-		diag_error(d, loc_file(cd->path),
-		           "--precision auto: the calibration samples are %s; "
-		           "the model needs one input shaped so (its input '%s' is %s)",
-		           ir_shape_str(&cd->sample, b1, sizeof b1), g->vals[g->inputs[0]].name,
-		           ir_shape_str(&g->vals[g->inputs[0]].shape, b2, sizeof b2));
-		return -1;
-	}
+	/* the samples were fitted to the model's inputs (load.c); check it */
+	for (int k = 0; k < g->ninput; k++)
+		if (g->ninput != cd->nin || !g->vals[g->inputs[k]].has_type ||
+		    !ir_shape_eq(&g->vals[g->inputs[k]].shape, &cd->sample[k])) {
+			diag_error(d, loc_file(cd->path),
+			           "--precision auto: the calibration samples are %s; "
+			           "the model needs %d input%s, and input '%s' is %s",
+			           ir_shape_str(&cd->sample[k < cd->nin ? k : 0], b1, sizeof b1),
+			           g->ninput, g->ninput == 1 ? "" : "s", g->vals[g->inputs[k]].name,
+			           ir_shape_str(&g->vals[g->inputs[k]].shape, b2, sizeof b2));
+			return -1;
+		}
 	for (int v = 0; v < g->nval; v++)
 		S->recal |= g->vals[v].has_clip;
 	S->ns = cd->n < AP_SAMPLES ? cd->n : AP_SAMPLES;
-	S->x = cd->data;
-	S->in_numel = ir_shape_numel(&cd->sample);
 	for (int k = 0; k < g->noutput; k++)
 		S->out_numel += ir_shape_numel(&g->vals[g->outputs[k]].shape);
 	S->ref = ir_xmalloc((size_t)(S->ns * S->out_numel + 1) * sizeof *S->ref);

@@ -53,22 +53,29 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 		           pass);
 		return -1;
 	}
-	if (g->ninput != 1) {
-		diag_error(d, loc_none(), "%s: --calib supports models with one input; '%s' has %d",
-		           pass, g->name, g->ninput);
+	if (g->ninput != cd->nin) {
+		diag_error(d, loc_file(cd->path),
+		           "%s: %d calibration file%s for '%s', which has %d inputs (one --calib "
+		           "each)",
+		           pass, cd->nin, cd->nin == 1 ? "" : "s", g->name, g->ninput);
 		return -1;
 	}
-	const Value *in = &g->vals[g->inputs[0]];
-	if (in->dt != DT_F32) {
-		diag_error(d, in->loc, "%s: input '%s' is already %s", pass, in->name,
-		           ir_dtype_name(in->dt));
-		return -1;
-	}
-	if (!ir_shape_eq(&in->shape, &cd->sample)) {
-		diag_error(d, loc_file(cd->path), "calibration samples are %s, input '%s' is %s",
-		           ir_shape_str(&cd->sample, b1, sizeof b1), in->name,
-		           ir_shape_str(&in->shape, b2, sizeof b2));
-		return -1;
+	for (int k = 0; k < g->ninput; k++) {
+		const Value *in = &g->vals[g->inputs[k]];
+		if (in->dt != DT_F32) {
+			diag_error(d, in->loc, "%s: input '%s' is already %s", pass, in->name,
+			           ir_dtype_name(in->dt));
+			return -1;
+		}
+		if (!ir_shape_eq(&in->shape, &cd->sample[k])) {
+			diag_error(
+			        d, loc_file(cd->paths[k]),
+			        "calibration samples are %s, input '%s' is %s (a calibration file "
+			        "holds [S, ...the input's shape] for S samples)",
+			        ir_shape_str(&cd->sample[k], b1, sizeof b1), in->name,
+			        ir_shape_str(&in->shape, b2, sizeof b2));
+			return -1;
+		}
 	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST && g->vals[v].dt != DT_F32) {
@@ -79,13 +86,14 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 	if (!it)
 		return -1;
 	ir_interp_set_hook(it, fn, ctx);
-	int64_t numel = ir_shape_numel(&cd->sample);
 	int rc = 0;
 	Progress pr;
 	progress_begin(&pr, d, pass, cd->n);
 	for (int64_t i = 0; i < cd->n && !rc; i++) {
 		progress_step(&pr, i);
-		const void *ins[1] = {cd->data + i * numel};
+		const void *ins[IR_MAX_IN];
+		for (int k = 0; k < cd->nin; k++)
+			ins[k] = cd->data[k] + i * ir_shape_numel(&cd->sample[k]);
 		void *outs[IR_MAX_IN] = {0};
 		float *tmp[8];
 		if (g->noutput > 8)

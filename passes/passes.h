@@ -28,12 +28,15 @@ typedef struct {
 	CalibParams params;
 } CalibOverride;
 
-/* A calibration data set: N samples, each shaped like the model's input. */
+/* A calibration data set: n samples, each the model's whole input: one
+ * array per model input (nin of them, in the model's input order). */
 typedef struct {
-	const char *path;
+	const char *path;     /* input 0's file, for messages */
 	int64_t n;            /* samples */
-	Shape sample;         /* shape of one sample (batch axis = 1) */
-	const float *data;    /* n * numel(sample) floats */
+	int nin;              /* arrays: the model's inputs (1 until bound) */
+	Shape sample[IR_MAX_IN];       /* shape of one sample of input k */
+	const float *data[IR_MAX_IN];  /* n * numel(sample[k]) floats */
+	const char *paths[IR_MAX_IN];  /* input k's file */
 	CalibParams params;   /* the method (--calibration, --percentile) */
 	const CalibOverride *layers; /* per-layer methods (--config), or NULL */
 	int nlayer;

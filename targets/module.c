@@ -28,9 +28,16 @@ int tgt_is_identifier(const char *s)
 	return 1;
 }
 
+/* An index input (i32, i64: embedding ids, Gather indices) is never
+ * quantized: both entry points take it as it is (docs/abi.md). */
+static int index_input(const Value *v)
+{
+	return v->kind == VK_INPUT && (v->dt == DT_I64 || v->dt == DT_I32);
+}
+
 static int io_dtype_ok(const Value *v)
 {
-	if (v->dt == DT_F32)
+	if (v->dt == DT_F32 || index_input(v))
 		return 1;
 	return (v->dt == DT_I8 || v->dt == DT_I16) && v->q.present && v->q.n == 1 && v->q.scale;
 }
@@ -42,9 +49,10 @@ static int check_io(const Graph *g, int v, const char *what, Diag *d)
 	if (!io_dtype_ok(val)) {
 		diag_error(d, val->loc,
 		           "%s '%s' is %s%s; the generated interface takes f32, or i8/i16 "
-		           "quantized per tensor",
+		           "quantized per tensor%s",
 		           what, val->name, ir_dtype_name(val->dt),
-		           val->dt == DT_F32 || val->q.present ? "" : " without quantization");
+		           val->dt == DT_F32 || val->q.present ? "" : " without quantization",
+		           val->kind == VK_INPUT ? " (or i32/i64 indices)" : "");
 		return 1;
 	}
 	if (val->shape.rank > IR_MAX_RANK || ir_shape_numel(&val->shape) > UINT32_MAX) {
@@ -372,7 +380,7 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		const Value *v = &g->vals[g->inputs[i]];
 		LLVMValueRef user = LLVMGetParam(fn, (unsigned)i);
 
-		if (storage || v->dt == DT_F32)
+		if (storage || v->dt == DT_F32 || index_input(v))
 			copy_in_out(c, arena, g->inputs[i], user, 1);
 		else
 			tgt_call_edge(c,
@@ -421,6 +429,7 @@ static int qrt_dtype_of(DType dt)
 	case DT_I8: return 1;
 	case DT_I16: return 2;
 	case DT_I32: return 3;
+	case DT_I64: return 4;
 	default: ICE("no qrt_dtype for %s", ir_dtype_name(dt));
 	}
 }
@@ -437,7 +446,7 @@ static LLVMValueRef tensor_infos(Cg *c, LLVMTypeRef tinfo, const int *vs, int n,
 	for (int i = 0; i < n; i++) {
 		const Value *v = &c->g->vals[vs[i]];
 		LLVMValueRef dims[IR_MAX_RANK], f[7], shape;
-		int quant = v->dt != DT_F32;
+		int quant = v->dt != DT_F32 && !index_input(v);
 
 		for (int k = 0; k < v->shape.rank; k++)
 			dims[k] = tgt_c32(c, v->shape.d[k]);
@@ -659,8 +668,9 @@ int tgt_build_module(Cg *c)
 		free(c->cglob);
 		return 1;
 	}
-	for (int i = 0; i < g->ninput; i++)
-		storage |= g->vals[g->inputs[i]].dt != DT_F32;
+	for (int i = 0; i < g->ninput; i++) /* an index input is the same in both */
+		storage |= g->vals[g->inputs[i]].dt != DT_F32 &&
+		           !index_input(&g->vals[g->inputs[i]]);
 	for (int i = 0; i < g->noutput; i++)
 		storage |= g->vals[g->outputs[i]].dt != DT_F32;
 	build_run(c, body, 0);

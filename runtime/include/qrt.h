@@ -27,6 +27,7 @@ typedef enum {
 	QRT_I8 = 1,
 	QRT_I16 = 2,
 	QRT_I32 = 3,
+	QRT_I64 = 4, /* an index input (embedding ids, Gather indices): as given */
 } qrt_dtype;
 
 /* One model input or output as the generated entry points see it. */
