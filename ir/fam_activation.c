@@ -1,8 +1,10 @@
 /* ir/fam_activation.c — the activation family (relu, clip, leaky_relu,
- * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs) in the ir layer:
- * the float arithmetic and the compile-time int8 tables of all but relu and abs
- * (ir/act.h: the quantize pass and the backend use them too), and the
- * reference interpreter's checks and kernels, every precision.
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs and the unary math
+ * ops neg ... round of ops.def's last section) in the ir layer: the float
+ * arithmetic and the compile-time int8 and int16 tables of all but relu,
+ * clip, abs and softmax (ir/act.h: the quantize pass and the backend use
+ * them too), and the reference interpreter's checks and kernels, every
+ * precision.
  *
  * relu: f32 x < 0 ? 0 : x; int max(x, zp) (relu keeps its input's q).
  * abs: f32 x with its sign bit cleared (NaN stays NaN); int
@@ -11,7 +13,9 @@
  *
  * int8 element-wise ops other than clip read a 256-entry table the quantize
  * pass stored as their second operand (so the backend indexes the very same
- * bytes).  clip keeps its input's parameters and clamps in the quantized
+ * bytes); int16 ones a 513-entry table, looked up with TFLite's linear
+ * interpolation (ir_act_lut16).  The unary math ops compute f32 by the
+ * runtime's qrt_unaryf, which the generated code calls too.  clip keeps its input's parameters and clamps in the quantized
  * domain.  int8 softmax (one table of exp in fixed point, an int64 sum, one
  * rounded division per element) is spelled out in ops.def. */
 #include <float.h>
@@ -22,10 +26,37 @@
 #include "qrt.h"
 #include "ir_rules.h"
 
+int ir_act_unary_fn(Op op)
+{
+	switch (op) {
+	case OP_NEG: return QRT_U_NEG;
+	case OP_SQRT: return QRT_U_SQRT;
+	case OP_EXP: return QRT_U_EXP;
+	case OP_LOG: return QRT_U_LOG;
+	case OP_RECIPROCAL: return QRT_U_RECIPROCAL;
+	case OP_SIGN: return QRT_U_SIGN;
+	case OP_ELU: return QRT_U_ELU;
+	case OP_SELU: return QRT_U_SELU;
+	case OP_SOFTPLUS: return QRT_U_SOFTPLUS;
+	case OP_SOFTSIGN: return QRT_U_SOFTSIGN;
+	case OP_MISH: return QRT_U_MISH;
+	case OP_GELU: return QRT_U_GELU;
+	case OP_ERF: return QRT_U_ERF;
+	case OP_POW: return QRT_U_POW;
+	case OP_SHRINK: return QRT_U_SHRINK;
+	case OP_CELU: return QRT_U_CELU;
+	case OP_THRESHOLDED_RELU: return QRT_U_THRESHOLDED_RELU;
+	case OP_FLOOR: return QRT_U_FLOOR;
+	case OP_CEIL: return QRT_U_CEIL;
+	case OP_ROUND: return QRT_U_ROUND;
+	default: return -1;
+	}
+}
+
 int ir_act_is_table_op(Op op)
 {
 	return op == OP_LEAKY_RELU || op == OP_SIGMOID || op == OP_TANH || op == OP_HARD_SIGMOID ||
-	       op == OP_HARD_SWISH;
+	       op == OP_HARD_SWISH || ir_act_unary_fn(op) >= 0;
 }
 
 int ir_act_is_op(Op op)
@@ -38,6 +69,8 @@ float ir_act_f32(Op op, const Attrs *a, float x)
 {
 	float t;
 
+	if (ir_act_unary_fn(op) >= 0)
+		return qrt_unaryf(ir_act_unary_fn(op), x, a->alpha, a->beta);
 	switch (op) {
 	case OP_CLIP: t = x < a->min ? a->min : x; return t > a->max ? a->max : t;
 	case OP_LEAKY_RELU: return x < 0.0f ? a->alpha * x : x;
@@ -61,6 +94,8 @@ static double act_f64(Op op, const Attrs *a, double x)
 {
 	double t;
 
+	if (ir_act_unary_fn(op) >= 0)
+		return qrt_unary(ir_act_unary_fn(op), x, a->alpha, a->beta);
 	switch (op) {
 	case OP_LEAKY_RELU: return x < 0 ? a->alpha * x : x;
 	case OP_SIGMOID: return 1.0 / (1.0 + exp(-x));
@@ -74,8 +109,15 @@ static double act_f64(Op op, const Attrs *a, double x)
 	}
 }
 
-int ir_act_fixed_qparams(Op op, float *scale, int32_t *zp)
+int ir_act_fixed_qparams(Op op, DType dt, float *scale, int32_t *zp)
 {
+	if (dt == DT_I16) {
+		if (op != OP_SIGMOID && op != OP_TANH)
+			return 0;
+		*scale = 1.0f / 32768; /* TFLite's int16 LOGISTIC and TANH */
+		*zp = 0;
+		return 1;
+	}
 	switch (op) {
 	case OP_SIGMOID:
 	case OP_SOFTMAX:
@@ -96,6 +138,33 @@ void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int3
 		double x = (double)sx * (double)(i - 128 - zx);
 		float y = (float)act_f64(op, a, x);
 		t[i] = (int8_t)ir_quantize_value(y, sy, zy, DT_I8);
+	}
+}
+
+/* f / s_o with NaN as 0 (the zero point, as quantize) and infinities
+ * bounded, so the rounding below stays finite */
+static double lut_val(Op op, const Attrs *a, double x, double inv)
+{
+	double v = act_f64(op, a, x) * inv;
+	return v != v ? 0.0 : v > 1e9 ? 1e9 : v < -1e9 ? -1e9 : v;
+}
+
+void ir_act_table_s16(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy, int16_t *t)
+{
+	const double inv = 1.0 / (double)sy, step = 128.0 * (double)sx;
+
+	for (int i = 0; i < IR_ACT_LUT16_N; i++) {
+		double x = (double)sx * (double)(-32768 + 128 * i - zx);
+		double v = round(lut_val(op, a, x, inv));
+		if (i < IR_ACT_LUT16_N - 1) {
+			/* TFLite's gen_lut: split the error of the interpolated
+			 * midpoint between the two ends */
+			double next = lut_val(op, a, x + step, inv);
+			double mid = round(lut_val(op, a, x + step / 2, inv));
+			v -= round((round((next + v) / 2) - mid) / 2);
+		}
+		v += zy;
+		t[i] = (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
 	}
 }
 
@@ -134,16 +203,18 @@ void ir_softmax_dims(const Shape *s, int64_t axis, int64_t *outer, int64_t *len,
 static int check_table(const Graph *g, const Node *n, Diag *d)
 {
 	const char *op = ir_ops[n->op].name;
-	DType want = n->op == OP_SOFTMAX ? DT_I32 : DT_I8;
+	DType xdt = g->vals[n->in[0]].dt;
+	DType want = n->op == OP_SOFTMAX ? DT_I32 : xdt;
+	int64_t len = ir_act_table_len(xdt);
 
 	if (n->nin != 2)
-		return BAD("%s: an int8 %s needs its table operand (the quantize pass adds it)", op,
-		           op);
+		return BAD("%s: a quantized %s needs its table operand (the quantize pass adds it)",
+		           op, op);
 	const Value *t = &g->vals[n->in[1]];
 	if (t->kind != VK_CONST || !t->data || t->dt != want || t->shape.rank != 1 ||
-	    t->shape.d[0] != IR_ACT_TABLE_N)
-		return BAD("%s: table '%s' must be a constant %s[256]", op, t->name,
-		           ir_dtype_name(want));
+	    t->shape.d[0] != len)
+		return BAD("%s: table '%s' must be a constant %s[%lld]", op, t->name,
+		           ir_dtype_name(want), (long long)len);
 	if (n->op == OP_SOFTMAX) {
 		/* T[m - x] summed over a row is the divisor: T[0] (the row's
 		 * maximum's term) keeps it above 0, and the sum of at most 2^31
@@ -182,7 +253,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 			           o->name, x->name);
 		return 0;
 	}
-	if (x->dt != DT_I8)
+	if (x->dt != DT_I8 && !(x->dt == DT_I16 && ir_act_is_table_op(n->op)))
 		return BAD("%s: no kernel for %s input", op, ir_dtype_name(x->dt));
 	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
 		return BAD("%s: quantized operands need per-tensor parameters", op);
@@ -329,7 +400,9 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_TANH:
 	case OP_HARD_SIGMOID:
 	case OP_HARD_SWISH: break;
-	default: ICE("activation rules: %s", ir_ops[n->op].name);
+	default:
+		if (ir_act_unary_fn(n->op) < 0)
+			ICE("activation rules: %s", ir_ops[n->op].name);
 	}
 	if (x->dt == DT_F32) {
 		for (int64_t i = 0; i < cnt; i++)
@@ -338,6 +411,12 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	}
 	if (n->op == OP_CLIP) {
 		clip_int(n, x, xb, yb);
+		return;
+	}
+	if (x->dt == DT_I16) {
+		const int16_t *t16 = buf[n->in[1]];
+		for (int64_t i = 0; i < cnt; i++)
+			((int16_t *)yb)[i] = (int16_t)ir_act_lut16(t16, ((const int16_t *)xb)[i]);
 		return;
 	}
 	const int8_t *t = buf[n->in[1]];

@@ -1,12 +1,13 @@
 /* targets/fam_activation.c — the activation family (relu, clip, leaky_relu,
- * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs) in the targets
- * layer: their checks and kernels.  relu is max(x, 0) / max(x, zp) as a
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs and the unary math
+ * ops neg ... round) in the targets layer: their checks and kernels.  relu is max(x, 0) / max(x, zp) as a
  * select; abs is described at lower_abs.  The others emit the float
  * operations of ir_act_f32 / the interpreter's softmax in the same order
  * (sigmoid, tanh and exp are calls of the runtime's qrt_sigmoidf,
- * qrt_tanhf, qrt_expf, which the interpreter calls too), and in int8 index
- * the table operand the quantize pass built, so interpreter and object
- * agree bit for bit. */
+ * qrt_tanhf, qrt_expf, which the interpreter calls too; the unary math ops
+ * one call of qrt_unaryf per element), and in int8 index the table operand
+ * the quantize pass built (int16: TFLite's interpolated lookup, as
+ * ir_act_lut16), so interpreter and object agree bit for bit. */
 #include "act.h"
 #include "tgt_rules.h"
 
@@ -28,6 +29,22 @@ static LLVMValueRef call_f32(Cg *c, const char *name, LLVMValueRef x)
 	return LLVMBuildCall2(c->b, ft, fn, &x, 1, "");
 }
 
+/* qrt_unaryf(fn, x, alpha, beta): a unary math op's f32 element */
+static LLVMValueRef call_unary(Cg *c, const Node *nd, LLVMValueRef x)
+{
+	LLVMTypeRef ps[4] = {c->ti32, c->tf32, c->tf32, c->tf32};
+	LLVMTypeRef ft = LLVMFunctionType(c->tf32, ps, 4, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "qrt_unaryf");
+	LLVMValueRef args[4] = {tgt_c32(c, ir_act_unary_fn(nd->op)), x, f32c(c, nd->a.alpha),
+	                        f32c(c, nd->a.beta)};
+
+	if (!fn) {
+		fn = LLVMAddFunction(c->mod, "qrt_unaryf", ft);
+		tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	}
+	return LLVMBuildCall2(c->b, ft, fn, args, 4, "");
+}
+
 /* c ? a : b with the comparison of the C source: `x < k`, `x > k` */
 static LLVMValueRef sel_lt(Cg *c, LLVMValueRef x, LLVMValueRef k, LLVMValueRef a, LLVMValueRef b)
 {
@@ -46,6 +63,8 @@ static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef t, zero = f32c(c, 0.0f), one = f32c(c, 1.0f), lo, hi;
 
+	if (ir_act_unary_fn(nd->op) >= 0)
+		return call_unary(c, nd, x);
 	switch (nd->op) {
 	case OP_CLIP:
 		lo = f32c(c, a->min);
@@ -86,6 +105,22 @@ static LLVMValueRef elem_clip_int(Cg *c, const Node *nd, const Value *xv, LLVMVa
 	return LLVMBuildTrunc(b, v, LLVMTypeOf(x), "");
 }
 
+/* ir_act_lut16: u = x + 32768, j = u >> 7, t[j] + ((t[j + 1] - t[j]) *
+ * (u & 127) + 64) >> 7 (arithmetic: the floor), in i32 */
+static LLVMValueRef elem_lut16(Cg *c, LLVMValueRef table, LLVMValueRef x)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef u = LLVMBuildAdd(b, LLVMBuildSExt(b, x, c->ti32, ""), tgt_c32(c, 32768), "");
+	LLVMValueRef j = LLVMBuildZExt(b, LLVMBuildLShr(b, u, tgt_c32(c, 7), ""), c->tidx, "");
+	LLVMValueRef j1 = LLVMBuildAdd(b, j, tgt_cidx(c, 1), "");
+	LLVMValueRef t0 = LLVMBuildSExt(b, tgt_load(c, c->ti16, table, j), c->ti32, "");
+	LLVMValueRef t1 = LLVMBuildSExt(b, tgt_load(c, c->ti16, table, j1), c->ti32, "");
+	LLVMValueRef d = LLVMBuildMul(b, LLVMBuildSub(b, t1, t0, ""),
+	                              LLVMBuildAnd(b, u, tgt_c32(c, 127), ""), "");
+	d = LLVMBuildAShr(b, LLVMBuildAdd(b, d, tgt_c32(c, 64), ""), tgt_c32(c, 7), "");
+	return LLVMBuildTrunc(b, LLVMBuildAdd(b, t0, d, ""), c->ti16, "");
+}
+
 static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Node *nd = &c->g->nodes[n];
@@ -94,7 +129,7 @@ static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMValueRef table = NULL;
 	Loop l;
 
-	if (xv->dt == DT_I8 && nd->op != OP_CLIP)
+	if ((xv->dt == DT_I8 || xv->dt == DT_I16) && nd->op != OP_CLIP)
 		table = tgt_const_value(c, nd->in[1], NULL, "t", n);
 	LLVMValueRef i = tgt_upto(c, &l, ir_shape_numel(&xv->shape));
 	LLVMValueRef v = tgt_load(c, t, x, i);
@@ -102,6 +137,8 @@ static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		v = elem_f32(c, nd, v);
 	else if (nd->op == OP_CLIP)
 		v = elem_clip_int(c, nd, xv, v);
+	else if (xv->dt == DT_I16)
+		v = elem_lut16(c, table, v);
 	else {
 		LLVMValueRef k = LLVMBuildNSWAdd(c->b, LLVMBuildSExt(c->b, v, c->tidx, ""),
 		                                 tgt_cidx(c, 128), "");
@@ -302,7 +339,10 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_TANH:
 	case OP_HARD_SIGMOID:
 	case OP_HARD_SWISH: lower_elementwise(c, n, x, y); break;
-	default: ICE("activation rules: %s", ir_ops[c->g->nodes[n].op].name);
+	default:
+		if (ir_act_unary_fn(c->g->nodes[n].op) < 0)
+			ICE("activation rules: %s", ir_ops[c->g->nodes[n].op].name);
+		lower_elementwise(c, n, x, y);
 	}
 }
 
