@@ -151,14 +151,19 @@ static double lut_val(Op op, const Attrs *a, double x, double inv)
 
 void ir_act_table_s16(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy, int16_t *t)
 {
+	/* TFLite's gen_lut, with steps of exactly 128 input values as the
+	 * lookup indexes them (TFLite's steps of 65535/512 drift by up to one
+	 * input value at the top); the last point, 32768, is one past the
+	 * input's range */
 	const double inv = 1.0 / (double)sy, step = 128.0 * (double)sx;
+	const double x0 = (double)sx * (double)(-32768 - zx);
 
 	for (int i = 0; i < IR_ACT_LUT16_N; i++) {
-		double x = (double)sx * (double)(-32768 + 128 * i - zx);
+		double x = x0 + step * i;
 		double v = round(lut_val(op, a, x, inv));
 		if (i < IR_ACT_LUT16_N - 1) {
-			/* TFLite's gen_lut: split the error of the interpolated
-			 * midpoint between the two ends */
+			/* split the error of the interpolated midpoint between the
+			 * two ends */
 			double next = lut_val(op, a, x + step, inv);
 			double mid = round(lut_val(op, a, x + step / 2, inv));
 			v -= round((round((next + v) / 2) - mid) / 2);
