@@ -965,6 +965,29 @@ static int lower_pow(Imp *im)
 	return oi_emit(im, OP_POW, in, 1, &a) < 0 ? -1 : 0;
 }
 
+/* LogSoftmax: as Softmax, along `axis` (default -1) from opset 13; before,
+ * only over the last axis (where the old flattening meaning agrees). */
+static int lower_log_softmax(Imp *im)
+{
+	OTensor *x;
+	Attrs a;
+	int in[1];
+
+	ir_attrs_default_op(&a, OP_LOG_SOFTMAX);
+	if (im->opset < 13)
+		a.axis = 1;
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "axis", &a.axis) < 0)
+		return -1;
+	int64_t r = oi_shape(im, x)->rank;
+	if (a.axis < -r || a.axis >= r)
+		return oi_err(im, "axis %lld is out of range for rank %lld", (long long)a.axis,
+		              (long long)r);
+	if (im->opset < 13 && (a.axis < 0 ? a.axis + r : a.axis) != r - 1)
+		return oi_err(im,
+		              "LogSoftmax before opset 13 is supported only over the last axis");
+	return oi_emit(im, OP_LOG_SOFTMAX, in, 1, &a) < 0 ? -1 : 0;
+}
+
 /* Value v is a run-time tensor that exactly one ONNX node reads (and no
  * graph output), so the node computing it may be dropped or rewritten. */
 static int read_once(Imp *im, int v)
@@ -1123,6 +1146,7 @@ const OnnxOp oi_ops[] = {
         {"Identity", oi_fold_identity, lower_identity},
         {"LeakyRelu", NULL, lower_leaky_relu},
         {"Log", NULL, lower_log},
+        {"LogSoftmax", NULL, lower_log_softmax},
         {"MatMul", NULL, lower_matmul},
         {"MaxPool", NULL, lower_maxpool},
         {"Mish", NULL, lower_mish},

@@ -12,9 +12,27 @@
 enum {
 	IR_ACT_TABLE_N = 256,      /* one entry per int8 input, index q + 128 */
 	IR_ACT_LUT16_N = 513,      /* int16: every 128th input, and the end */
+	IR_LSM_LN_N = 257,         /* log_softmax: ln(1 + i/256), i = 0..256 */
+	IR_LSM_K_N = 44,           /* log_softmax: k ln 2, k = 0..43 */
 	IR_SOFTMAX_ONE = 1 << 20,  /* softmax table: exp(0) in fixed point */
 };
 
+/* softmax or log_softmax */
+int ir_act_is_softmax(Op op);
+/* The length of the i32 table of an int8 / int16 softmax or log_softmax:
+ * the exp part (int8 256, int16 512), then log_softmax's ln part, k ln 2
+ * part and the multiplier s_x / s_o 2^24 (ops.def). */
+int64_t ir_softmax_table_len(Op op, DType dt);
+/* Builds that table; -1 when a log_softmax entry would not fit in int32
+ * (s_x / s_o of 128 or more). */
+int ir_softmax_table_int(Op op, DType dt, float sx, float so, int32_t *t);
+/* exp(-s_x d) * 2^20 for d = m - x >= 0 from the exp part: int8 t[d];
+ * int16 (A[d >> 8] * B[d & 255] + 2^19) >> 20. */
+uint64_t ir_softmax_exp(DType dt, const int32_t *t, int32_t d);
+/* log_softmax: ln(s / 2^20) in units of s_o / 256 from the ln and k ln 2
+ * parts (ln points at the ln part), s >= 2^20: k = floor(log2 s), the 8
+ * bits after the leading one index ln, the next 8 interpolate. */
+int64_t ir_log_softmax_sum(const int32_t *ln, uint64_t s);
 /* One of the ops this file owns but relu and abs. */
 int ir_act_is_op(Op op);
 /* leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish and the unary math

@@ -53,6 +53,11 @@ int ir_act_unary_fn(Op op)
 	}
 }
 
+int ir_act_is_softmax(Op op)
+{
+	return op == OP_SOFTMAX || op == OP_LOG_SOFTMAX;
+}
+
 int ir_act_is_table_op(Op op)
 {
 	return op == OP_LEAKY_RELU || op == OP_SIGMOID || op == OP_TANH || op == OP_HARD_SIGMOID ||
@@ -61,7 +66,7 @@ int ir_act_is_table_op(Op op)
 
 int ir_act_is_op(Op op)
 {
-	return op == OP_CLIP || op == OP_SOFTMAX || ir_act_is_table_op(op);
+	return op == OP_CLIP || ir_act_is_softmax(op) || ir_act_is_table_op(op);
 }
 
 /* The backend emits these operations in this order (targets/fam_activation.c). */
@@ -111,10 +116,15 @@ static double act_f64(Op op, const Attrs *a, double x)
 
 int ir_act_fixed_qparams(Op op, DType dt, float *scale, int32_t *zp)
 {
+	if (op == OP_LOG_SOFTMAX) { /* TFLite's int8 LOG_SOFTMAX: [-16, 0) */
+		*scale = dt == DT_I16 ? 1.0f / 2048 : 16.0f / 256;
+		*zp = dt == DT_I16 ? 0 : 127;
+		return 1;
+	}
 	if (dt == DT_I16) {
-		if (op != OP_SIGMOID && op != OP_TANH)
+		if (op != OP_SIGMOID && op != OP_TANH && op != OP_SOFTMAX)
 			return 0;
-		*scale = 1.0f / 32768; /* TFLite's int16 LOGISTIC and TANH */
+		*scale = 1.0f / 32768; /* TFLite's int16 LOGISTIC, TANH, SOFTMAX */
 		*zp = 0;
 		return 1;
 	}
@@ -185,6 +195,65 @@ void ir_clip_bounds(const Attrs *a, DType dt, float scale, int32_t zp, int32_t *
 	*hi = ir_quantize_value(a->max, scale, zp, dt);
 }
 
+int64_t ir_softmax_table_len(Op op, DType dt)
+{
+	int64_t e = dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+	return op == OP_LOG_SOFTMAX ? e + IR_LSM_LN_N + IR_LSM_K_N + 1 : e;
+}
+
+int ir_softmax_table_int(Op op, DType dt, float sx, float so, int32_t *t)
+{
+	int64_t e = dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+
+	if (dt == DT_I16) { /* A[k] = exp(-s_x 256 k), B[r] = exp(-s_x r) */
+		ir_softmax_table(256.0f * sx, t);
+		ir_softmax_table(sx, t + IR_ACT_TABLE_N);
+		/* 256 s_x in float may round: B's step is what is exact; A
+		 * from it in double */
+		for (int k = 0; k < IR_ACT_TABLE_N; k++)
+			t[k] = (int32_t)lround(IR_SOFTMAX_ONE * exp(-(double)sx * 256.0 * k));
+	} else {
+		ir_softmax_table(sx, t);
+	}
+	if (op != OP_LOG_SOFTMAX)
+		return 0;
+	/* ln(1 + i/256) and k ln 2 in units of s_o / 256; s_x / s_o * 2^24 */
+	int32_t *ln = t + e, *kt = ln + IR_LSM_LN_N;
+	for (int i = 0; i < IR_LSM_LN_N; i++)
+		ln[i] = (int32_t)lround(log1p(i / 256.0) / so * 256.0);
+	for (int k = 0; k < IR_LSM_K_N; k++) {
+		double v = k * 0.69314718055994531 / so * 256.0;
+		if (v >= 2147483647.0)
+			return -1;
+		kt[k] = (int32_t)lround(v);
+	}
+	double p = (double)sx / so * 16777216.0;
+	if (p >= 2147483647.0)
+		return -1;
+	kt[IR_LSM_K_N] = (int32_t)lround(p);
+	return 0;
+}
+
+uint64_t ir_softmax_exp(DType dt, const int32_t *t, int32_t d)
+{
+	if (dt != DT_I16)
+		return (uint32_t)t[d];
+	uint64_t a = (uint32_t)t[d >> 8], b = (uint32_t)t[IR_ACT_TABLE_N + (d & 255)];
+	return (a * b + (1u << 19)) >> 20;
+}
+
+int64_t ir_log_softmax_sum(const int32_t *ln, uint64_t s)
+{
+	int k = 63;
+	while (!(s >> k)) /* s >= 2^20: the loop ends */
+		k--;
+	uint64_t f = s << (63 - k);
+	int i = (int)((f >> 55) & 255), r = (int)((f >> 47) & 255);
+	int64_t lo = ln[i], d = (int64_t)ln[i + 1] - lo;
+	/* ln[] rises: d >= 0 */
+	return (int64_t)ln[IR_LSM_LN_N + k - 20] + lo + ((d * r + 128) >> 8);
+}
+
 void ir_softmax_dims(const Shape *s, int64_t axis, int64_t *outer, int64_t *len, int64_t *inner)
 {
 	if (axis < 0)
@@ -209,8 +278,9 @@ static int check_table(const Graph *g, const Node *n, Diag *d)
 {
 	const char *op = ir_ops[n->op].name;
 	DType xdt = g->vals[n->in[0]].dt;
-	DType want = n->op == OP_SOFTMAX ? DT_I32 : xdt;
-	int64_t len = ir_act_table_len(xdt);
+	DType want = ir_act_is_softmax(n->op) ? DT_I32 : xdt;
+	int64_t len = ir_act_is_softmax(n->op) ? ir_softmax_table_len(n->op, xdt)
+	                                       : ir_act_table_len(xdt);
 
 	if (n->nin != 2)
 		return BAD("%s: a quantized %s needs its table operand (the quantize pass adds it)",
@@ -220,21 +290,32 @@ static int check_table(const Graph *g, const Node *n, Diag *d)
 	    t->shape.d[0] != len)
 		return BAD("%s: table '%s' must be a constant %s[%lld]", op, t->name,
 		           ir_dtype_name(want), (long long)len);
-	if (n->op == OP_SOFTMAX) {
-		/* T[m - x] summed over a row is the divisor: T[0] (the row's
-		 * maximum's term) keeps it above 0, and the sum of at most 2^31
-		 * entries below 2^31 stays inside 64 bits */
+	if (ir_act_is_softmax(n->op)) {
+		/* the exp entries are in [0, 2^20] and exp(0)'s is above 0 (it is
+		 * in every row's divisor): a row's sum of at most 2^31 stays
+		 * below 2^51, each term times 2^15 below 2^35; log_softmax's ln
+		 * entries are non-negative and rising, its k ln 2 ones too, so
+		 * every sum stays non-negative and inside 64 bits */
 		const int32_t *tv = t->data;
-		for (int i = 0; i < IR_ACT_TABLE_N; i++)
-			if (tv[i] < 0 || (i == 0 && tv[i] == 0)) {
-				diag_error(
-				        d, t->loc,
-				        "%s: table '%s'[%d] is %d: a softmax table holds "
-				        "exp(-s x d) in fixed point, each entry in [0, 2^31) and entry 0 "
-				        "above 0 (it is in every row's divisor)",
-				        op, t->name, i, (int)tv[i]);
+		int64_t ne = xdt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+		for (int64_t i = 0; i < len; i++) {
+			int bad = tv[i] < 0 || (i < ne && tv[i] > IR_SOFTMAX_ONE);
+			if (i > ne && i < ne + IR_LSM_LN_N)
+				bad |= tv[i] < tv[i - 1];
+			if (bad) {
+				diag_error(d, t->loc,
+				           "%s: table '%s'[%lld] is %d: out of its range (ops.def)",
+				           op, t->name, (long long)i, (int)tv[i]);
 				return -1;
 			}
+		}
+		/* log_softmax's ln of the sum reads k ln 2 from 2^20 up */
+		uint64_t e0 = ir_softmax_exp(xdt, tv, 0);
+		if (e0 == 0 || (n->op == OP_LOG_SOFTMAX && e0 != IR_SOFTMAX_ONE)) {
+			diag_error(d, t->loc, "%s: table '%s' gives exp(0) = %llu", op, t->name,
+			           (unsigned long long)e0);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -246,7 +327,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 
 	if (!ir_shape_eq(&x->shape, &o->shape) || o->dt != x->dt)
 		return BAD("%s: result and input differ in type or shape", op);
-	if (n->op == OP_SOFTMAX &&
+	if (ir_act_is_softmax(n->op) &&
 	    (n->a.axis < -x->shape.rank || n->a.axis >= x->shape.rank || x->shape.rank == 0))
 		return BAD("%s: axis %lld is out of range", op, (long long)n->a.axis);
 	if (x->dt == DT_F32)
@@ -258,7 +339,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 			           o->name, x->name);
 		return 0;
 	}
-	if (x->dt != DT_I8 && !(x->dt == DT_I16 && ir_act_is_table_op(n->op)))
+	if (x->dt != DT_I8 && x->dt != DT_I16)
 		return BAD("%s: no kernel for %s input", op, ir_dtype_name(x->dt));
 	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
 		return BAD("%s: quantized operands need per-tensor parameters", op);
@@ -269,7 +350,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 
 /* ---- kernels ------------------------------------------------------------------- */
 
-static void softmax_f32(const Shape *s, int64_t axis, const float *x, float *y)
+static void softmax_f32(const Shape *s, int64_t axis, int lg, const float *x, float *y)
 {
 	int64_t outer, len, inner;
 
@@ -285,30 +366,55 @@ static void softmax_f32(const Shape *s, int64_t axis, const float *x, float *y)
 				yr[k * inner] = qrt_expf(xr[k * inner] - m);
 				sum += yr[k * inner];
 			}
+			if (lg) { /* (x - m) - log(sum) */
+				float l = qrt_unaryf(QRT_U_LOG, sum, 0.0f, 0.0f);
+				for (int64_t k = 0; k < len; k++)
+					yr[k * inner] = (xr[k * inner] - m) - l;
+				continue;
+			}
 			for (int64_t k = 0; k < len; k++)
 				yr[k * inner] = yr[k * inner] / sum;
 		}
 }
 
-static void softmax_s8(const Shape *s, int64_t axis, const int8_t *x, const int32_t *t, int8_t *y)
+/* int8 and int16 softmax and log_softmax (ops.def) */
+static void softmax_int(const Node *n, const Value *x, const Value *o, const void *xb,
+                        const int32_t *t, void *yb)
 {
 	int64_t outer, len, inner;
+	const int lg = n->op == OP_LOG_SOFTMAX;
+	const int64_t ne = x->dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+	const int64_t p = lg ? t[ne + IR_LSM_LN_N + IR_LSM_K_N] : 0; /* s_x / s_o 2^24 */
+	const int32_t qmin = ir_qmin(o->dt), qmax = ir_qmax(o->dt);
 
-	ir_softmax_dims(s, axis, &outer, &len, &inner);
-	for (int64_t o = 0; o < outer; o++)
+	ir_softmax_dims(&x->shape, n->a.axis, &outer, &len, &inner);
+	for (int64_t r = 0; r < outer; r++)
 		for (int64_t i = 0; i < inner; i++) {
-			const int8_t *xr = x + o * len * inner + i;
-			int8_t *yr = y + o * len * inner + i;
-			int32_t m = xr[0];
+			int64_t base = r * len * inner + i;
+			int32_t m = ir_load_q(x->dt, xb, base);
 			uint64_t sum = 0;
-			for (int64_t k = 1; k < len; k++)
-				m = xr[k * inner] > m ? xr[k * inner] : m;
+			for (int64_t k = 1; k < len; k++) {
+				int32_t v = ir_load_q(x->dt, xb, base + k * inner);
+				m = v > m ? v : m;
+			}
 			for (int64_t k = 0; k < len; k++)
-				sum += (uint32_t)t[m - xr[k * inner]];
+				sum += ir_softmax_exp(x->dt, t,
+				                      m - ir_load_q(x->dt, xb, base + k * inner));
+			int64_t l = lg ? ir_log_softmax_sum(t + ne, sum) : 0;
 			for (int64_t k = 0; k < len; k++) {
-				uint64_t e = (uint64_t)(uint32_t)t[m - xr[k * inner]];
-				int64_t q = (int64_t)((e * 256 + sum / 2) / sum) - 128;
-				yr[k * inner] = (int8_t)(q > 127 ? 127 : q);
+				int32_t dd = m - ir_load_q(x->dt, xb, base + k * inner);
+				int64_t q;
+				if (lg) {
+					int64_t v = (((int64_t)dd * p) >> 16) + l;
+					q = o->q.zp - ((v + 128) >> 8);
+				} else {
+					uint64_t e = ir_softmax_exp(x->dt, t, dd);
+					int64_t one = x->dt == DT_I16 ? 32768 : 256;
+					q = (int64_t)((e * (uint64_t)one + sum / 2) / sum) +
+					    o->q.zp;
+				}
+				q = q < qmin ? qmin : q > qmax ? qmax : q;
+				ir_store_q(o->dt, yb, base + k * inner, (int32_t)q);
 			}
 		}
 }
@@ -394,10 +500,11 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 		return;
 	case OP_ABS: run_abs(rt, x, &g->vals[n->out], xb, yb); return;
 	case OP_SOFTMAX:
+	case OP_LOG_SOFTMAX:
 		if (x->dt == DT_F32)
-			softmax_f32(&x->shape, n->a.axis, xb, yb);
+			softmax_f32(&x->shape, n->a.axis, n->op == OP_LOG_SOFTMAX, xb, yb);
 		else
-			softmax_s8(&x->shape, n->a.axis, xb, buf[n->in[1]], yb);
+			softmax_int(n, x, &g->vals[n->out], xb, buf[n->in[1]], yb);
 		return;
 	case OP_CLIP:
 	case OP_LEAKY_RELU:
@@ -467,7 +574,7 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
  * float mode. */
 static int requant_float_ok(const Graph *g, const Node *n)
 {
-	return (n->op != OP_SOFTMAX && n->op != OP_ABS) || g->vals[n->in[0]].dt == DT_F32;
+	return (!ir_act_is_softmax(n->op) && n->op != OP_ABS) || g->vals[n->in[0]].dt == DT_F32;
 }
 
 static void verify(const Graph *g, const Node *n, Diag *d)

@@ -123,7 +123,7 @@ void ir_attrs_default_op(Attrs *a, Op op)
 	ir_attrs_default(a);
 	if (op == OP_LEAKY_RELU)
 		a->alpha = 0.01f; /* ONNX LeakyRelu */
-	if (op == OP_SOFTMAX)
+	if (op == OP_SOFTMAX || op == OP_LOG_SOFTMAX)
 		a->axis = -1;
 	/* the unary math ops: ONNX's defaults (selu's gamma in beta, shrink's
 	 * lambd and bias in alpha and beta, pow's exponent in alpha) */

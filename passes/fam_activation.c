@@ -7,18 +7,20 @@
  *               monotone ops map [lo, hi] to [f(lo), f(hi)] (leaky_relu
  *               and hard_sigmoid with a negative alpha swap them);
  *               hard_swish has its minimum -0.375 at x = -1.5; softmax
- *               is in [0, 1]; the unary math ops: f at the ends and at
+ *               is in [0, 1], log_softmax in [lo - hi - log(len), 0]; the unary math ops: f at the ends and at
  *               the interior extremes and jumps (unary_interval); all
  *               widened by float rounding
- *   overflow    no accumulator: relu raises the floor to the zero point,
+ *   overflow    (the softmax sums: ir/fam_activation.c's check_table)
+ *               no accumulator: relu raises the floor to the zero point,
  *               clip clamps, the tables give any int8; the int16 lookup's
  *               slope * offset is below 65535 * 127 < 2^23 in int32
  *   quantize    relu and clip are OPF_KEEPQ; sigmoid, tanh and softmax take
  *               TFLite's fixed int8 parameters, the others their result's range;
  *               each but relu and clip gets its table as a second operand
- *               (int16: the i16[513] interpolated table; int16 sigmoid and
- *               tanh at TFLite's 1/32768, 0); int16 softmax has no kernel
- *               (ops.def's precs: quantize.c says so) */
+ *               (int16: the i16[513] interpolated table; int16 sigmoid,
+ *               tanh and softmax at TFLite's 1/32768, 0); softmax and
+ *               log_softmax an i32 table of exp (and ln) in fixed point,
+ *               log_softmax at TFLite's 16/256, 127 (int16 2^-11, 0) */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -43,10 +45,10 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 		return 0; /* any storage type: no table */
 	if (n->op == OP_CLIP && !(n->a.min <= n->a.max))
 		return ERR("clip: min %.9g is above max %.9g", (double)n->a.min, (double)n->a.max);
-	if (n->op == OP_SOFTMAX) {
+	if (ir_act_is_softmax(n->op)) {
 		int64_t r = x->shape.rank;
 		if (r == 0 || n->a.axis < -r || n->a.axis >= r)
-			return ERR("softmax: axis %lld is out of range for '%s' of rank %lld",
+			return ERR("%s: axis %lld is out of range for '%s' of rank %lld", op,
 			           (long long)n->a.axis, x->name, (long long)r);
 		if (n->a.axis < 0)
 			n->a.axis += r;
@@ -59,12 +61,12 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	}
 	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16))
 		return 0;
-	int i16 = x->dt == DT_I16 && ir_act_is_table_op(n->op);
-	if (x->dt != DT_I8 && !i16)
-		return ERR("%s: input '%s' is %s: %s computes in f32 or i8%s", op, x->name,
-		           ir_dtype_name(x->dt), op, ir_act_is_table_op(n->op) ? " or i16" : "");
-	DType want = n->op == OP_SOFTMAX ? DT_I32 : x->dt;
-	int64_t len = ir_act_table_len(x->dt);
+	if (x->dt != DT_I8 && x->dt != DT_I16)
+		return ERR("%s: input '%s' is %s: %s computes in f32, i8 or i16", op, x->name,
+		           ir_dtype_name(x->dt), op);
+	DType want = ir_act_is_softmax(n->op) ? DT_I32 : x->dt;
+	int64_t len = ir_act_is_softmax(n->op) ? ir_softmax_table_len(n->op, x->dt)
+	                                       : ir_act_table_len(x->dt);
 	const Value *t = n->nin > 1 ? &g->vals[n->in[1]] : NULL;
 	if (!t || t->kind != VK_CONST || t->dt != want || t->shape.rank != 1 ||
 	    t->shape.d[0] != len)
@@ -249,11 +251,37 @@ static void interval(const Node *n, double *lo, double *hi)
 	*hi = h;
 }
 
+/* log_softmax: x - m - log(sum exp(x - m)) is at most 0 and at least
+ * lo - hi - log(len) over the whole input */
+static void range_log_softmax(RangeCtx *c, const Node *n)
+{
+	const Value *xv = &c->g->vals[n->in[0]];
+	int64_t cnt = ir_shape_numel(&xv->shape), outer, len, inner;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	double lo = INFINITY, hi = -INFINITY;
+
+	for (int64_t i = 0; i < (x->coarse ? 1 : cnt); i++) {
+		lo = fmin(lo, box_lo(x, i));
+		hi = fmax(hi, box_hi(x, i));
+	}
+	ir_softmax_dims(&xv->shape, n->a.axis, &outer, &len, &inner);
+	lo = widen(lo - hi - log((double)len), 0);
+	for (int64_t i = 0; i < (y->coarse ? 1 : cnt); i++)
+		box_put(y, i, lo, 0);
+}
+
 static void range(RangeCtx *c, const Node *n)
 {
 	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
 	const Box *x = &c->box[n->in[0]];
-	Box *y = pass_box_new(c, n->out);
+	Box *y;
+
+	if (n->op == OP_LOG_SOFTMAX) {
+		range_log_softmax(c, n);
+		return;
+	}
+	y = pass_box_new(c, n->out);
 
 	if (x->coarse && y->coarse)
 		len = 1;
@@ -292,13 +320,12 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 
 /* ---- quantize ---------------------------------------------------------------------- */
 
-static int add_table(Graph *g, Node *n, DType dt, const void *data)
+static int add_table(Graph *g, Node *n, DType dt, int64_t len, const void *data)
 {
 	char base[256];
 	snprintf(base, sizeof base, "%s.table", g->vals[n->out].name);
 	int t = ir_value_new_unique(g, base, VK_CONST, n->loc);
 	Value *tv = &g->vals[t];
-	int64_t len = dt == DT_I32 ? IR_ACT_TABLE_N : ir_act_table_len(dt);
 	size_t bytes = (size_t)len * (size_t)ir_dtype_size(dt);
 
 	tv->has_type = 1;
@@ -338,19 +365,25 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 	if (n->op == OP_ABS)
 		return 0; /* requantizes |x - zp_x|: no table */
 	x = &g->vals[n->in[0]];
-	if (n->op == OP_SOFTMAX) {
-		int32_t t[IR_ACT_TABLE_N];
-		ir_softmax_table(x->q.scale[0], t);
-		return add_table(g, n, DT_I32, t);
+	if (ir_act_is_softmax(n->op)) {
+		int32_t t[4 * IR_ACT_TABLE_N];
+		if (ir_softmax_table_int(n->op, dt, x->q.scale[0], s, t)) {
+			diag_error(d, n->loc,
+			           "quantize: %s '%s': the input's scale %.9g is 128 or more times "
+			           "the result's %.9g: calibrate the input's range tighter",
+			           ir_ops[n->op].name, y->name, (double)x->q.scale[0], (double)s);
+			return -1;
+		}
+		return add_table(g, n, DT_I32, ir_softmax_table_len(n->op, dt), t);
 	}
 	if (dt == DT_I16) {
 		int16_t t16[IR_ACT_LUT16_N];
 		ir_act_table_s16(n->op, &n->a, x->q.scale[0], x->q.zp, s, zp, t16);
-		return add_table(g, n, DT_I16, t16);
+		return add_table(g, n, DT_I16, IR_ACT_LUT16_N, t16);
 	}
 	int8_t t[IR_ACT_TABLE_N];
 	ir_act_table_s8(n->op, &n->a, x->q.scale[0], x->q.zp, s, zp, t);
-	return add_table(g, n, DT_I8, t);
+	return add_table(g, n, DT_I8, IR_ACT_TABLE_N, t);
 }
 
 const PassRules pass_rules_activation = {

@@ -170,7 +170,7 @@ static LLVMValueRef row_max(Cg *c, LLVMTypeRef t, LLVMValueRef x, LLVMValueRef b
 }
 
 static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef base, int64_t len,
-                            int64_t inner)
+                            int64_t inner, int lg)
 {
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef m = row_max(c, c->tf32, x, base, len, inner, 1);
@@ -186,45 +186,131 @@ static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef 
 	LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, c->tf32, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);
 	LLVMValueRef s = LLVMBuildLoad2(b, c->tf32, sum, "");
+	if (lg) { /* (x - m) - qrt_unaryf(log, sum) */
+		LLVMTypeRef ps[4] = {c->ti32, c->tf32, c->tf32, c->tf32};
+		LLVMTypeRef ft = LLVMFunctionType(c->tf32, ps, 4, 0);
+		LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "qrt_unaryf");
+		LLVMValueRef args[4] = {tgt_c32(c, ir_act_unary_fn(OP_LOG)), s, f32c(c, 0.0f),
+		                        f32c(c, 0.0f)};
+		if (!fn) {
+			fn = LLVMAddFunction(c->mod, "qrt_unaryf", ft);
+			tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+		}
+		LLVMValueRef lv = LLVMBuildCall2(b, ft, fn, args, 4, "");
+		k = tgt_upto(c, &l2, len);
+		at = tgt_mad(c, k, inner, base);
+		LLVMValueRef v = LLVMBuildFSub(b, tgt_load(c, c->tf32, x, at), m, "");
+		tgt_store(c, LLVMBuildFSub(b, v, lv, ""), y, at);
+		tgt_loop_close(c, &l2);
+		return;
+	}
 	k = tgt_upto(c, &l2, len);
 	at = tgt_mad(c, k, inner, base);
 	tgt_store(c, LLVMBuildFDiv(b, tgt_load(c, c->tf32, y, at), s, ""), y, at);
 	tgt_loop_close(c, &l2);
 }
 
-/* T[m - x] as an unsigned 64-bit number */
-static LLVMValueRef table_at(Cg *c, LLVMValueRef table, LLVMValueRef m, LLVMValueRef xq)
+static LLVMValueRef c64(Cg *c, int64_t v)
 {
-	LLVMValueRef d = LLVMBuildNSWSub(c->b, m, LLVMBuildSExt(c->b, xq, c->ti32, ""), "");
-	LLVMValueRef t = tgt_load(c, c->ti32, table, LLVMBuildZExt(c->b, d, c->tidx, ""));
-	return LLVMBuildZExt(c->b, t, c->ti64, "");
+	return LLVMConstInt(c->ti64, (unsigned long long)v, 1);
 }
 
-/* S = sum T[m - x]; out = min((T[m - x] * 256 + S / 2) / S - 128, 127) */
-static void softmax_row_s8(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef table,
-                           LLVMValueRef base, int64_t len, int64_t inner)
+/* ir_softmax_exp(m - x) as an unsigned 64-bit number */
+static LLVMValueRef exp_at(Cg *c, DType dt, LLVMValueRef table, LLVMValueRef m, LLVMValueRef xq)
 {
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, c->ti8, x, base, len, inner, 0), c->ti32, "");
+	LLVMValueRef d = LLVMBuildNSWSub(b, m, LLVMBuildSExt(b, xq, c->ti32, ""), "");
+	if (dt != DT_I16) {
+		LLVMValueRef t = tgt_load(c, c->ti32, table, LLVMBuildZExt(b, d, c->tidx, ""));
+		return LLVMBuildZExt(b, t, c->ti64, "");
+	}
+	LLVMValueRef hi = LLVMBuildZExt(b, LLVMBuildLShr(b, d, tgt_c32(c, 8), ""), c->tidx, "");
+	LLVMValueRef lo = LLVMBuildAdd(
+	        b, LLVMBuildZExt(b, LLVMBuildAnd(b, d, tgt_c32(c, 255), ""), c->tidx, ""),
+	        tgt_cidx(c, IR_ACT_TABLE_N), "");
+	LLVMValueRef ta = LLVMBuildZExt(b, tgt_load(c, c->ti32, table, hi), c->ti64, "");
+	LLVMValueRef tb = LLVMBuildZExt(b, tgt_load(c, c->ti32, table, lo), c->ti64, "");
+	LLVMValueRef p = LLVMBuildAdd(b, LLVMBuildMul(b, ta, tb, ""), c64(c, 1 << 19), "");
+	return LLVMBuildLShr(b, p, c64(c, 20), "");
+}
+
+/* sext(t[i]) as i64, i an index of any integer type */
+static LLVMValueRef t64(Cg *c, LLVMValueRef table, LLVMValueRef i)
+{
+	i = LLVMBuildIntCast2(c->b, i, c->tidx, 0, "");
+	return LLVMBuildSExt(c->b, tgt_load(c, c->ti32, table, i), c->ti64, "");
+}
+
+/* ir_log_softmax_sum: k = 63 - ctlz(s), the bits after the leading one
+ * index ln and interpolate */
+static LLVMValueRef log_sum(Cg *c, LLVMValueRef ln, LLVMValueRef s)
+{
+	LLVMBuilderRef b = c->b;
+	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
+	LLVMTypeRef ty = c->ti64;
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(c->ctx, id, &ty, 1);
+	LLVMValueRef args[2] = {s, LLVMConstInt(c->ti1, 0, 0)};
+	LLVMValueRef z = LLVMBuildCall2(b, ft, fn, args, 2, "");
+	LLVMValueRef f = LLVMBuildShl(b, s, z, "");
+	LLVMValueRef i = LLVMBuildAnd(b, LLVMBuildLShr(b, f, c64(c, 55), ""), c64(c, 255), "");
+	LLVMValueRef r = LLVMBuildAnd(b, LLVMBuildLShr(b, f, c64(c, 47), ""), c64(c, 255), "");
+	/* K[k - 20] = ln[IR_LSM_LN_N + 43 - ctlz] */
+	LLVMValueRef ki = LLVMBuildSub(b, c64(c, IR_LSM_LN_N + 63 - 20), z, "");
+	LLVMValueRef lo = t64(c, ln, i);
+	LLVMValueRef d = LLVMBuildSub(b, t64(c, ln, LLVMBuildAdd(b, i, c64(c, 1), "")), lo, "");
+	d = LLVMBuildAShr(b, LLVMBuildAdd(b, LLVMBuildMul(b, d, r, ""), c64(c, 128), ""), c64(c, 8),
+	                  "");
+	return LLVMBuildAdd(b, LLVMBuildAdd(b, t64(c, ln, ki), lo, ""), d, "");
+}
+
+/* int8 / int16 softmax and log_softmax of one row, as the interpreter's
+ * softmax_int */
+static void softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef y,
+                            LLVMValueRef table, LLVMValueRef base, int64_t len, int64_t inner)
+{
+	LLVMBuilderRef b = c->b;
+	const Value *xv = &c->g->vals[nd->in[0]], *yv = &c->g->vals[nd->out];
+	const int lg = nd->op == OP_LOG_SOFTMAX;
+	const int64_t ne = xv->dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+	LLVMTypeRef tx = tgt_type(c, xv->dt);
+	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, tx, x, base, len, inner, 0), c->ti32, "");
 	LLVMValueRef sum = tgt_alloca(c, c->ti64, 1);
 	Loop l1, l2;
 
-	LLVMBuildStore(b, LLVMConstInt(c->ti64, 0, 0), sum);
+	LLVMBuildStore(b, c64(c, 0), sum);
 	LLVMValueRef k = tgt_upto(c, &l1, len);
-	LLVMValueRef e = table_at(c, table, m, tgt_load(c, c->ti8, x, tgt_mad(c, k, inner, base)));
+	LLVMValueRef e = exp_at(c, xv->dt, table, m,
+	                        tgt_load(c, tx, x, tgt_mad(c, k, inner, base)));
 	LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti64, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);
 	LLVMValueRef s = LLVMBuildLoad2(b, c->ti64, sum, "");
-	LLVMValueRef half = LLVMBuildLShr(b, s, LLVMConstInt(c->ti64, 1, 0), "");
+	LLVMValueRef half = LLVMBuildLShr(b, s, c64(c, 1), ""), lsum = NULL, p = NULL;
+	if (lg) {
+		LLVMValueRef ln = LLVMBuildGEP2(b, c->ti32, table,
+		                                (LLVMValueRef[]){tgt_cidx(c, ne)}, 1, "");
+		lsum = log_sum(c, ln, s);
+		p = t64(c, table, tgt_cidx(c, ne + IR_LSM_LN_N + IR_LSM_K_N));
+	}
 	k = tgt_upto(c, &l2, len);
 	LLVMValueRef at = tgt_mad(c, k, inner, base);
-	e = table_at(c, table, m, tgt_load(c, c->ti8, x, at));
-	LLVMValueRef q = LLVMBuildShl(b, e, LLVMConstInt(c->ti64, 8, 0), "");
-	q = LLVMBuildUDiv(b, LLVMBuildAdd(b, q, half, ""), s, "");
-	q = LLVMBuildSub(b, q, LLVMConstInt(c->ti64, 128, 0), "");
-	LLVMValueRef top = LLVMConstInt(c->ti64, 127, 0);
-	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, q, top, ""), top, q, "");
-	tgt_store(c, LLVMBuildTrunc(b, q, c->ti8, ""), y, at);
+	LLVMValueRef xq = tgt_load(c, tx, x, at), q;
+	if (lg) { /* zp - ((((d * P) >> 16) + L + 128) >> 8) */
+		LLVMValueRef d = LLVMBuildSub(b, m, LLVMBuildSExt(b, xq, c->ti32, ""), "");
+		LLVMValueRef v = LLVMBuildMul(b, LLVMBuildSExt(b, d, c->ti64, ""), p, "");
+		v = LLVMBuildAdd(b, LLVMBuildAShr(b, v, c64(c, 16), ""), lsum, "");
+		v = LLVMBuildAShr(b, LLVMBuildAdd(b, v, c64(c, 128), ""), c64(c, 8), "");
+		q = LLVMBuildSub(b, c64(c, yv->q.zp), v, "");
+	} else { /* (E * one + S / 2) / S + zp */
+		e = exp_at(c, xv->dt, table, m, xq);
+		q = LLVMBuildMul(b, e, c64(c, xv->dt == DT_I16 ? 32768 : 256), "");
+		q = LLVMBuildUDiv(b, LLVMBuildAdd(b, q, half, ""), s, "");
+		q = LLVMBuildAdd(b, q, c64(c, yv->q.zp), "");
+	}
+	LLVMValueRef lo = c64(c, ir_qmin(yv->dt)), hi = c64(c, ir_qmax(yv->dt));
+	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, lo, ""), lo, q, "");
+	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, q, hi, ""), hi, q, "");
+	tgt_store(c, LLVMBuildTrunc(b, q, tgt_type(c, yv->dt), ""), y, at);
 	tgt_loop_close(c, &l2);
 }
 
@@ -236,14 +322,14 @@ static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	Loop lo, li;
 
 	ir_softmax_dims(&xv->shape, nd->a.axis, &outer, &len, &inner);
-	LLVMValueRef table = xv->dt == DT_I8 ? tgt_const_value(c, nd->in[1], NULL, "t", n) : NULL;
+	LLVMValueRef table = xv->dt != DT_F32 ? tgt_const_value(c, nd->in[1], NULL, "t", n) : NULL;
 	LLVMValueRef o = tgt_upto(c, &lo, outer);
 	LLVMValueRef i = tgt_upto(c, &li, inner);
 	LLVMValueRef base = tgt_mad(c, o, len * inner, i);
 	if (xv->dt == DT_F32)
-		softmax_row_f32(c, x, y, base, len, inner);
+		softmax_row_f32(c, x, y, base, len, inner, nd->op == OP_LOG_SOFTMAX);
 	else
-		softmax_row_s8(c, x, y, table, base, len, inner);
+		softmax_row_int(c, nd, x, y, table, base, len, inner);
 	tgt_loop_close(c, &li);
 	tgt_loop_close(c, &lo);
 }
@@ -332,7 +418,8 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	switch (c->g->nodes[n].op) {
 	case OP_RELU: lower_relu(c, n, x, y); break;
 	case OP_ABS: lower_abs(c, n, x, y); break;
-	case OP_SOFTMAX: lower_softmax(c, n, x, y); break;
+	case OP_SOFTMAX:
+	case OP_LOG_SOFTMAX: lower_softmax(c, n, x, y); break;
 	case OP_CLIP:
 	case OP_LEAKY_RELU:
 	case OP_SIGMOID:

@@ -55,11 +55,28 @@ OPS = {
     "hard_sigmoid": ("", (-4, 4), lambda x: min(1, max(0, f32(0.2) * x + f32(0.5))), []),
     "hard_swish": ("", (-5, 5), lambda x: x * min(6, max(0, x + 3)) / 6, []),
 }
+
+
+
+def softmax(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def log_softmax(x):
+    m = x.max(-1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(-1, keepdims=True))
+
+
+# softmax and log_softmax along the last axis: (input range, f of a [.., W] array)
+ROW = {"softmax": ((-6, 6), softmax), "log_softmax": ((-6, 6), log_softmax)}
 N = 64  # samples
 W = 16  # elements per sample
 
 
 def ref(op, x):
+    if op in ROW:
+        return ROW[op][1](x.astype(np.float64))
     f = OPS[op][2]
     return np.vectorize(lambda v: float(f(float(v))))(x.astype(np.float64))
 
@@ -71,6 +88,10 @@ def models(d):
         open(f"{d}/{op}.qg", "w").write(
             f"model u_{op}\ninput x : f32[1,{W}] range [{lo}, {hi}]\n{body}\noutput y\n")
         np.save(f"{d}/{op}.x.npy", rng.uniform(lo, hi, (N, W)).astype(np.float32))
+    for op, ((lo, hi), _) in ROW.items():
+        open(f"{d}/{op}.qg", "w").write(
+            f"model u_{op}\ninput x : f32[1,{W}] range [{lo}, {hi}]\ny = {op}(x)\noutput y\n")
+        np.save(f"{d}/{op}.x.npy", rng.uniform(lo, hi, (N, W)).astype(np.float32))
     # every op in one model, for the compiled objects: the ops that need
     # x > 0 read |x| + 0.25; the results joined, 8 per concat
     lines = ["model all", f"input x : f32[1,{W}] range [-4, 4]", "const c : f32[1] = [0.25]",
@@ -79,6 +100,9 @@ def models(d):
     for op, (attrs, (lo, hi), _, _) in OPS.items():
         src = "p" if lo > 0 else "x"
         lines.append(f"r_{op} = {op}({src})" + (f" {{ {attrs} }}" if attrs else ""))
+        names.append(f"r_{op}")
+    for op in ROW:
+        lines.append(f"r_{op} = {op}(x)")
         names.append(f"r_{op}")
     groups = [names[i:i + 8] for i in range(0, len(names), 8)]
     for i, g in enumerate(groups):
@@ -93,6 +117,14 @@ def models(d):
 
 def check_f32(d):
     bad = 0
+    for op in ROW:
+        x = np.load(f"{d}/{op}.x.npy")
+        y = np.load(f"{d}/{op}.y.f32.npy").reshape(x.shape).astype(np.float64)
+        # qrt_expf's few ulps, a float sum of 16 terms and (log_softmax) a log
+        err = np.abs(y - ref(op, x)).max()
+        ok = err <= 2e-6
+        bad += not ok
+        print(f"f32 {op}: max |y - f(x)| {err:.3g} (bound 2e-6){'' if ok else '  FAIL'}")
     for op in OPS:
         x = np.load(f"{d}/{op}.x.npy")
         y = np.load(f"{d}/{op}.y.f32.npy").reshape(x.shape).astype(np.float64)
@@ -118,6 +150,21 @@ def qparams(path, name):
 def check_int(d, prec):
     bad = 0
     qmin, qmax = (-128, 127) if prec == "int8" else (-32768, 32767)
+    for op in ROW:
+        x = np.load(f"{d}/{op}.x.npy")
+        y = np.load(f"{d}/{op}.y.{prec}.npy").reshape(x.shape).astype(np.float64)
+        sx, zx = qparams(f"{d}/{op}.{prec}.ir", "x")
+        sy, zy = qparams(f"{d}/{op}.{prec}.ir", "y")
+        t = (x / np.float32(sx)).astype(np.float64)
+        xq = np.clip(np.sign(t) * np.floor(np.abs(t) + 0.5) + zx, qmin, qmax)
+        r = np.clip(ref(op, (xq - zx) * sx), sy * (qmin - zy), sy * (qmax - zy))
+        # half a step for the rounding, the rest for exp's 2^-20 fixed point
+        # and (log_softmax) the interpolated ln: one step
+        err = np.abs(y - r).max()
+        ok = err <= sy * 1.0001
+        bad += not ok
+        print(f"{prec} {op}: max |q - f(x_q)| = {err:.3g} = {err / sy:.2f} output steps, "
+              f"bound 1.00{'' if ok else '  FAIL'}")
     for op, (_, (lo, hi), _, jumps) in OPS.items():
         x = np.load(f"{d}/{op}.x.npy")
         y = np.load(f"{d}/{op}.y.{prec}.npy").reshape(x.shape).astype(np.float64)
@@ -174,7 +221,8 @@ ONNX = [("Neg", {}, "neg"), ("Sqrt", {}, "sqrt"), ("Exp", {}, "exp"), ("Log", {}
         ("Mish", {}, "mish"), ("Gelu", {}, "gelu"), ("Erf", {}, "erf"),
         ("Shrink", {"lambd": 1.0, "bias": 0.25}, "shrink"), ("Celu", {"alpha": 2.0}, "celu"),
         ("ThresholdedRelu", {"alpha": 0.5}, "thresholded_relu"), ("Floor", {}, "floor"),
-        ("Ceil", {}, "ceil"), ("Round", {}, "round"), ("Pow", {}, "pow")]
+        ("Ceil", {}, "ceil"), ("Round", {}, "round"), ("Pow", {}, "pow"),
+        ("LogSoftmax", {}, "log_softmax")]
 
 
 def onnx_models(d):
@@ -234,14 +282,16 @@ def onnx_models(d):
 def onnx_check(d):
     bad = 0
     for name, _, op in ONNX:
-        lo, hi = OPS[op][1]
         x = np.load(f"{d}/{op}.x.npy")
         y = np.load(f"{d}/o_{op}.y.npy").reshape(x.shape).astype(np.float64)
         r = ref(op, x)
-        err = (np.abs(y - r) / np.maximum(np.abs(r), 2.0 ** -126)).max()
-        ok = err <= 2.0 ** -20
+        if op in ROW:  # absolute, as check_f32
+            err, tol = np.abs(y - r).max(), 2e-6
+        else:
+            err, tol = (np.abs(y - r) / np.maximum(np.abs(r), 2.0 ** -126)).max(), 2.0 ** -20
+        ok = err <= tol
         bad += not ok
-        print(f"ONNX {name}: max relative error {err:.3g} against the reference{'' if ok else '  FAIL'}")
+        print(f"ONNX {name}: max {'absolute' if op in ROW else 'relative'} error {err:.3g} against the reference{'' if ok else '  FAIL'}")
     return bad
 
 

@@ -1,7 +1,8 @@
 # unary.sh — the unary math ops (neg, sqrt, exp, log, reciprocal, sign, elu,
 # selu, softplus, softsign, mish, gelu, erf, pow, shrink, celu,
-# thresholded_relu, floor, ceil, round) and the table activations
-# (leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish), end to end
+# thresholded_relu, floor, ceil, round), the table activations
+# (leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish), softmax and
+# log_softmax, end to end
 # (tests/e2e/unary.py holds the models and the references):
 #   1. f32: each op's interpreter result within 2^-20 relative of the
 #      function in double (Python's math) on 64 x 16 random inputs;
@@ -9,6 +10,8 @@
 #      int16: within 1.5 steps plus the interpolation bound h^2/8 max|f''|
 #      (h = 128 input steps; away from the jumps of sign, floor, ceil,
 #      round, shrink, thresholded_relu, which the table interpolates across);
+#      softmax and log_softmax within one output step of f(x_q) (f32 within
+#      2e-6);
 #   3. one model holding every op compiles in f32, int8 and int16, and the
 #      host object computes what the interpreter does, bit for bit; int16
 #      compiles for every target of --list-targets;
