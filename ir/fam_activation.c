@@ -583,6 +583,8 @@ static void verify(const Graph *g, const Node *n, Diag *d)
 	if (n->op == OP_CLIP && n->a.min > n->a.max)
 		diag_error(d, n->loc, "clip: min %.9g is above max %.9g", (double)n->a.min,
 		           (double)n->a.max);
+	if (n->op == OP_CELU && n->a.alpha == 0)
+		diag_error(d, n->loc, "celu: alpha is 0 (celu divides by it)");
 }
 
 const IrRules ir_rules_activation = {
