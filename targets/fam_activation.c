@@ -305,10 +305,11 @@ static void softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef 
 		e = exp_at(c, xv->dt, table, m, xq);
 		q = LLVMBuildMul(b, e, c64(c, xv->dt == DT_I16 ? 32768 : 256), "");
 		q = LLVMBuildUDiv(b, LLVMBuildAdd(b, q, half, ""), s, "");
-		q = LLVMBuildAdd(b, q, c64(c, yv->q.zp), "");
+		q = LLVMBuildSub(b, q, c64(c, -yv->q.zp), "");
 	}
 	LLVMValueRef lo = c64(c, ir_qmin(yv->dt)), hi = c64(c, ir_qmax(yv->dt));
-	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, lo, ""), lo, q, "");
+	if (lg) /* softmax's quotient is at least 0: no lower bound to clamp */
+		q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, lo, ""), lo, q, "");
 	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, q, hi, ""), hi, q, "");
 	tgt_store(c, LLVMBuildTrunc(b, q, tgt_type(c, yv->dt), ""), y, at);
 	tgt_loop_close(c, &l2);
