@@ -70,6 +70,10 @@ def log_softmax(x):
 
 # softmax and log_softmax along the last axis: (input range, f of a [.., W] array)
 ROW = {"softmax": ((-6, 6), softmax), "log_softmax": ((-6, 6), log_softmax)}
+# where f' jumps (kinks): the interpolation error there is at most
+# h |f'(k+) - f'(k-)| / 4, not h^2/8 max|f''|
+KINKS = {"leaky_relu": [0], "elu": [0], "selu": [0], "hard_sigmoid": [-2.5, 2.5],
+         "hard_swish": [-3, 3], "thresholded_relu": [0.5], "shrink": [-1, 1]}
 N = 64  # samples
 W = 16  # elements per sample
 
@@ -165,6 +169,15 @@ def check_int(d, prec):
         bad += not ok
         print(f"{prec} {op}: max |q - f(x_q)| = {err:.3g} = {err / sy:.2f} output steps, "
               f"bound 1.00{'' if ok else '  FAIL'}")
+        # against f32 on the raw input: plus half an input step times the
+        # sum over a row of |d out / d x| (softmax 1/2, log_softmax 2)
+        fr = np.clip(np.load(f"{d}/{op}.y.f32.npy").reshape(x.shape).astype(np.float64),
+                     sy * (qmin - zy), sy * (qmax - zy))
+        e2 = np.abs(y - fr).max()
+        b2 = sy * 1.0001 + 0.5 * sx * (0.5 if op == "softmax" else 2) + 2e-6
+        ok = e2 <= b2
+        bad += not ok
+        print(f"{prec} {op}: max |q - f32| = {e2:.3g}, bound {b2:.3g}{'' if ok else '  FAIL'}")
     for op, (_, (lo, hi), _, jumps) in OPS.items():
         x = np.load(f"{d}/{op}.x.npy")
         y = np.load(f"{d}/{op}.y.{prec}.npy").reshape(x.shape).astype(np.float64)
@@ -178,6 +191,14 @@ def check_int(d, prec):
         # f(x_q), clamped to what the result's type holds (tanh's 1/128)
         r = np.clip(ref(op, xd), sy * (qmin - zy), sy * (qmax - zy))
         keep = np.ones(x.shape, bool)
+        g = np.linspace(lo, hi, 4001)
+        fg = ref(op, g)
+        f1 = np.abs(np.diff(fg)) / (g[1] - g[0])
+        far = np.ones(f1.shape, bool)  # grid intervals away from the jumps
+        keep2 = np.ones(x.shape, bool)  # elements whose x and x_q are on one side
+        for j in jumps:
+            far &= np.abs(g[:-1] - j) > 2 * (g[1] - g[0]) + sx
+            keep2 &= np.abs(x - j) > sx
         if prec == "int8":
             # table[q] = quantize(f(q)): half an output step
             bound = 0.5 * sy * 1.001
@@ -188,28 +209,44 @@ def check_int(d, prec):
             # of a jump the table interpolates across it and the midpoint
             # bias of the entry at its end is off (excluded)
             h = 128 * sx
-            g = np.linspace(lo, hi, 4001)
-            fg = ref(op, g)
             f2 = np.abs(np.diff(fg, 2)) / (g[1] - g[0]) ** 2
-            if jumps:
-                near = np.zeros(g.shape[0] - 2, bool)
-                for j in jumps:
-                    near |= np.abs(g[1:-1] - j) < 2 * (g[1] - g[0]) + 2 * h
-                    keep &= np.abs(xd - j) > 2 * h
-                f2 = f2[~near]
+            near = np.zeros(g.shape[0] - 2, bool)
+            for j in jumps:
+                near |= np.abs(g[1:-1] - j) < 2 * (g[1] - g[0]) + 2 * h
+                keep &= np.abs(xd - j) > 2 * h
+            kink = 0.0
+            for k in KINKS.get(op, []):
+                near |= np.abs(g[1:-1] - k) < 2 * (g[1] - g[0])
+                e = 1e-4
+                fk = ref(op, np.array([k - 2 * e, k - e, k + e, k + 2 * e]))
+                kink = max(kink, abs((fk[3] - fk[2]) - (fk[1] - fk[0])) / e)
+            f2 = f2[~near]
             # and the last entry (at 32768, one input value past the range)
             # clamped: up to one input step times max|f'| in the last interval
-            f1 = np.abs(np.diff(fg)) / (g[1] - g[0])
             top = np.abs(xd - sx * (32767 - zx)) <= h
-            end = sx * f1.max() if top.any() else 0
+            end = sx * f1[far].max() if top.any() else 0
             bound = 1.5 * sy + h * h / 8 * (f2.max() if f2.size else 0) * 1.05 + end
-            why = f"1.5 steps + h^2/8 max|f''|" + (" + s_x max|f'|" if end else "") + (
+            bound = max(bound, 1.5 * sy + h * kink / 4 * 1.05 + end)
+            why = f"1.5 steps + h^2/8 max|f''|" + (" or h/4 |kink|" if kink else "") + (
+                " + s_x max|f'|" if end else "") + (
                 ", away from jumps" if jumps else "")
         err = np.abs(y - r)[keep].max()
         ok = err <= bound
         bad += not ok
         print(f"{prec} {op}: max |q - f(x_q)| = {err:.3g} = {err / sy:.2f} output steps, "
               f"bound {bound / sy:.2f} ({why}), {keep.sum()} of {keep.size} elements"
+              f"{'' if ok else '  FAIL'}")
+        # against f32 on the raw input (clamped to the result's type): plus
+        # half an input step times max|f'| (away from jumps) and f32's error
+        fr = np.clip(np.load(f"{d}/{op}.y.f32.npy").reshape(x.shape).astype(np.float64),
+                     sy * (qmin - zy), sy * (qmax - zy))
+        k2 = keep & keep2
+        e2 = np.abs(y - fr)[k2].max()
+        b2 = bound + 0.5 * sx * f1[far].max() * 1.01 + 2.0 ** -20 * np.abs(fr).max()
+        ok = e2 <= b2
+        bad += not ok
+        print(f"{prec} {op}: max |q - f32| = {e2:.3g} = {e2 / sy:.2f} output steps, bound "
+              f"{b2 / sy:.2f} (+ s_x/2 max|f'|), {k2.sum()} of {k2.size} elements"
               f"{'' if ok else '  FAIL'}")
     return bad
 

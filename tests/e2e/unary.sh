@@ -8,8 +8,10 @@
 #      function in double (Python's math) on 64 x 16 random inputs;
 #   2. int8: within half an output step of f(x_q) (the 256-entry table);
 #      int16: within 1.5 steps plus the interpolation bound h^2/8 max|f''|
-#      (h = 128 input steps; away from the jumps of sign, floor, ceil,
-#      round, shrink, thresholded_relu, which the table interpolates across);
+#      (h = 128 input steps; h/4 times the jump of f' at a kink; away from
+#      the jumps of sign, floor, ceil, round, shrink, thresholded_relu, which
+#      the table interpolates across); and against f32 on the raw input,
+#      that bound plus half an input step times max|f'|;
 #      softmax and log_softmax within one output step of f(x_q) (f32 within
 #      2e-6);
 #   3. one model holding every op compiles in f32, int8 and int16, and the
