@@ -1032,28 +1032,263 @@ static int lower_global_maxpool(Imp *im)
 	for (int k = 2; k < rank; k++)
 		a.axes[a.naxes++] = k;
 	return oi_emit(im, OP_REDUCE_MAX, in, 1, &a) < 0 ? -1 : 0;
+/* ---- unary math ---------------------------------------------------------------- */
+
+/* Neg, Sqrt, Exp, Log, Reciprocal, Sign, Elu, Selu, Softplus, Softsign,
+ * Mish, Gelu, Erf, Shrink, Celu, ThresholdedRelu, Floor, Ceil, Round: one
+ * run-time input; the IR keeps selu's gamma and shrink's bias in beta,
+ * shrink's lambd in alpha (ops.def). */
+static int lower_unary(Imp *im, Op op)
+{
+	OTensor *x;
+	Attrs a;
+	int in[1];
+
+	ir_attrs_default_op(&a, op);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if ((op == OP_ELU || op == OP_SELU || op == OP_CELU || op == OP_THRESHOLDED_RELU) &&
+	    oi_attr_float(im, "alpha", &a.alpha) < 0)
+		return -1;
+	if (op == OP_SELU && oi_attr_float(im, "gamma", &a.beta) < 0)
+		return -1;
+	if (op == OP_SHRINK &&
+	    (oi_attr_float(im, "lambd", &a.alpha) < 0 || oi_attr_float(im, "bias", &a.beta) < 0))
+		return -1;
+	if (op == OP_CELU && a.alpha == 0)
+		return oi_err(im, "alpha = 0: Celu divides by alpha");
+	if (op == OP_GELU) {
+		char mode[16] = "none";
+		if (oi_attr_str(im, "approximate", mode, sizeof mode) < 0)
+			return -1;
+		if (strcmp(mode, "none") != 0)
+			return oi_err(
+			        im,
+			        "approximate = '%s' is not supported (only 'none', the erf form)",
+			        mode);
+	}
+	return oi_emit(im, op, in, 1, &a) < 0 ? -1 : 0;
+}
+
+#define UNARY(fn, op)                       \
+	static int fn(Imp *im)              \
+	{                                   \
+		return lower_unary(im, op); \
+	}
+UNARY(lower_neg, OP_NEG)
+UNARY(lower_sqrt, OP_SQRT)
+UNARY(lower_exp, OP_EXP)
+UNARY(lower_log, OP_LOG)
+UNARY(lower_reciprocal, OP_RECIPROCAL)
+UNARY(lower_sign, OP_SIGN)
+UNARY(lower_elu, OP_ELU)
+UNARY(lower_selu, OP_SELU)
+UNARY(lower_softplus, OP_SOFTPLUS)
+UNARY(lower_softsign, OP_SOFTSIGN)
+UNARY(lower_mish, OP_MISH)
+UNARY(lower_gelu, OP_GELU)
+UNARY(lower_erf, OP_ERF)
+UNARY(lower_shrink, OP_SHRINK)
+UNARY(lower_celu, OP_CELU)
+UNARY(lower_thresholded_relu, OP_THRESHOLDED_RELU)
+UNARY(lower_floor, OP_FLOOR)
+UNARY(lower_ceil, OP_CEIL)
+UNARY(lower_round, OP_ROUND)
+#undef UNARY
+
+/* Pow with a constant scalar exponent: pow { alpha = exponent }. */
+static int lower_pow(Imp *im)
+{
+	OTensor *x, *e = oi_in(im, 1);
+	Attrs a;
+	int in[1];
+
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if (!e || !e->isconst || oi_numel(e) != 1)
+		return oi_err(im, "the exponent must be a constant scalar (a run-time or "
+		                  "per-element exponent is not supported)");
+	ir_attrs_default_op(&a, OP_POW);
+	a.alpha = (float)oi_getf(e, 0);
+	if ((double)a.alpha != oi_getf(e, 0))
+		return oi_err(im, "the exponent %.17g is not a float", oi_getf(e, 0));
+	return oi_emit(im, OP_POW, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* LogSoftmax: as Softmax, along `axis` (default -1) from opset 13; before,
+ * only over the last axis (where the old flattening meaning agrees). */
+static int lower_log_softmax(Imp *im)
+{
+	OTensor *x;
+	Attrs a;
+	int in[1];
+
+	ir_attrs_default_op(&a, OP_LOG_SOFTMAX);
+	if (im->opset < 13)
+		a.axis = 1;
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "axis", &a.axis) < 0)
+		return -1;
+	int64_t r = oi_shape(im, x)->rank;
+	if (a.axis < -r || a.axis >= r)
+		return oi_err(im, "axis %lld is out of range for rank %lld", (long long)a.axis,
+		              (long long)r);
+	if (im->opset < 13 && (a.axis < 0 ? a.axis + r : a.axis) != r - 1)
+		return oi_err(im,
+		              "LogSoftmax before opset 13 is supported only over the last axis");
+	return oi_emit(im, OP_LOG_SOFTMAX, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* Value v is a run-time tensor that exactly one ONNX node reads (and no
+ * graph output), so the node computing it may be dropped or rewritten. */
+static int read_once(Imp *im, int v)
+{
+	int found = 0;
+
+	for (int i = 0; i < im->nt; i++)
+		if (!im->t[i].isconst && im->t[i].defined && im->t[i].v == v) {
+			if (im->t[i].uses != 1)
+				return 0;
+			found = 1;
+		}
+	return found;
+}
+
+/* The node computing v when it is op (no fused activation) and read once;
+ * else -1. */
+static int made_by(Imp *im, int v, Op op)
+{
+	int n = v >= 0 ? im->g->vals[v].def : -1;
+
+	if (n < 0 || im->g->nodes[n].op != op || im->g->nodes[n].a.act != ACT_NONE ||
+	    !read_once(im, v))
+		return -1;
+	return n;
+}
+
+/* Value v is a constant scalar equal to k (f32, any rank of one element). */
+static int const_is(const Graph *g, int v, float k)
+{
+	const Value *c = &g->vals[v];
+	return c->kind == VK_CONST && c->data && c->dt == DT_F32 &&
+	       ir_shape_numel(&c->shape) == 1 && ((const float *)c->data)[0] == k;
+}
+
+/* r = clip(add(x, 3), 0, 6) (either add order): x, else -1 */
+static int relu6_x_plus_3(Imp *im, int r)
+{
+	const Graph *g = im->g;
+	int c = made_by(im, r, OP_CLIP), ad;
+
+	if (c < 0 || g->nodes[c].a.min != 0 || g->nodes[c].a.max != 6 ||
+	    (ad = made_by(im, g->nodes[c].in[0], OP_ADD)) < 0)
+		return -1;
+	for (int k = 0; k < 2; k++)
+		if (const_is(g, g->nodes[ad].in[1 - k], 3.0f) &&
+		    ir_shape_eq(&g->vals[g->nodes[ad].in[k]].shape, &g->vals[r].shape))
+			return g->nodes[ad].in[k];
+	return -1;
+}
+
+/* h = x / 6 + 1/2 clamped to [0, 1], as hard_sigmoid{alpha = 1/6} (what
+ * PyTorch exports for Hardsigmoid) or relu6(x + 3) / 6: x, else -1 */
+static int hard_sigmoid_of(Imp *im, int h)
+{
+	const Graph *g = im->g;
+	int n = made_by(im, h, OP_HARD_SIGMOID);
+
+	if (n >= 0)
+		return g->nodes[n].a.alpha == 1.0f / 6 && g->nodes[n].a.beta == 0.5f
+		               ? g->nodes[n].in[0]
+		               : -1;
+	n = made_by(im, h, OP_DIV);
+	if (n >= 0 && const_is(g, g->nodes[n].in[1], 6.0f))
+		return relu6_x_plus_3(im, g->nodes[n].in[0]);
+	return -1;
+}
+
+/* The node n computing the current node's output becomes hard_swish(x). */
+static int to_hard_swish(Imp *im, int n, int x)
+{
+	Node *nd = &im->g->nodes[n];
+
+	nd->op = OP_HARD_SWISH;
+	ir_attrs_default_op(&nd->a, OP_HARD_SWISH);
+	nd->in[0] = x;
+	nd->nin = 1;
+	return oi_retarget(im, n); /* what computed the old inputs is dead now */
+}
+
+/* Mul: x * hard_sigmoid(x) (either order; hard_sigmoid as PyTorch exports
+ * it for nn.Hardswish below opset 14, or as relu6(x + 3) / 6) is one
+ * hard_swish node; any other Mul an IR mul. */
+static int lower_mul_pattern(Imp *im)
+{
+	OTensor *a = oi_in(im, 0), *b = oi_in(im, 1);
+
+	for (int k = 0; a && b && !a->isconst && !b->isconst && k < 2; k++) {
+		OTensor *x = k ? b : a, *h = k ? a : b;
+		if (hard_sigmoid_of(im, h->v) == x->v &&
+		    ir_shape_eq(oi_shape(im, x), oi_shape(im, h)))
+			return to_hard_swish(im, im->g->vals[h->v].def, x->v);
+	}
+	return lower_mul(im);
+}
+
+/* Div: (x * relu6(x + 3)) / 6 (either order in both) is one hard_swish
+ * node; a division by a constant scalar power of two is a mul by its
+ * reciprocal (exact: both round the same real quotient); others a div. */
+static int lower_div_pattern(Imp *im)
+{
+	OTensor *num = oi_in(im, 0), *den = oi_in(im, 1);
+	const Graph *g = im->g;
+
+	if (!num || !den || num->isconst || !den->isconst || oi_numel(den) != 1)
+		return lower_div(im);
+	double c = oi_getf(den, 0);
+	int m = c == 6 ? made_by(im, num->v, OP_MUL) : -1;
+	for (int k = 0; m >= 0 && k < 2; k++) {
+		int x = g->nodes[m].in[k], r = g->nodes[m].in[1 - k];
+		if (relu6_x_plus_3(im, r) == x && ir_shape_eq(&g->vals[x].shape, &g->vals[r].shape))
+			return to_hard_swish(im, m, x);
+	}
+	int e;
+	double f = frexp(c, &e);
+	if ((f == 0.5 || f == -0.5) && e - 1 > -126 && e - 1 < 127) {
+		Shape s = {0, {0}};
+		float r = (float)(1.0 / c);
+		int in[2] = {num->v, oi_new_const(im, den->name, &s, &r)};
+		return oi_emit(im, OP_MUL, in, 2, NULL) < 0 ? -1 : 0;
+	}
+	return lower_div(im);
 }
 
 /* ---- the table -------------------------------------------------------------------- */
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
 const OnnxOp oi_ops[] = {
-        /* op type              fold (constant inputs)      lower (run-time inputs)  IR ops */
+        /* op type              fold (constant inputs)      lower (run-time inputs) */
         {"Abs", NULL, lower_abs, "abs"},
         {"Add", oi_fold_binary, lower_add, "add"},
         {"AveragePool", NULL, lower_avgpool, "avgpool2d, reshape"},
         {"BatchNormalization", NULL, lower_batchnorm, "mul, add"},
         {"Cast", oi_fold_cast, lower_cast, ""},
+        {"Ceil", NULL, lower_ceil},
+        {"Celu", NULL, lower_celu},
         {"Clip", NULL, lower_clip, "relu, clip"},
         {"Concat", oi_fold_concat, lower_concat, "concat"},
         {"Constant", oi_fold_constant, NULL, ""},
         {"ConstantOfShape", oi_fold_constant_of_shape, NULL, ""},
         {"Conv", NULL, lower_conv, "conv2d"},
         {"DequantizeLinear", oi_fold_dequantize, oi_lower_dequantize, ""},
-        {"Div", oi_fold_binary, lower_div, "div"},
+        {"Div", oi_fold_binary, lower_div_pattern, "div"},
         {"Dropout", oi_fold_identity, lower_dropout, ""},
+        {"Elu", NULL, lower_elu},
+        {"Erf", NULL, lower_erf},
+        {"Exp", NULL, lower_exp},
         {"Flatten", oi_fold_flatten, lower_flatten, "flatten"},
+        {"Floor", NULL, lower_floor},
         {"Gather", oi_fold_gather, NULL, ""},
+        {"Gelu", NULL, lower_gelu},
         {"Gemm", NULL, lower_gemm, "dense, transpose, add"},
         {"GlobalAveragePool", NULL, lower_global_avgpool, "global_avgpool"},
         {"GlobalMaxPool", NULL, lower_global_maxpool},
@@ -1061,15 +1296,21 @@ const OnnxOp oi_ops[] = {
         {"HardSwish", NULL, lower_hard_swish, "hard_swish"},
         {"Identity", oi_fold_identity, lower_identity, ""},
         {"LeakyRelu", NULL, lower_leaky_relu, "leaky_relu"},
+        {"Log", NULL, lower_log},
+        {"LogSoftmax", NULL, lower_log_softmax},
         {"MatMul", NULL, lower_matmul, "dense"},
         {"Max", NULL, lower_max},
         {"MaxPool", NULL, lower_maxpool, "maxpool2d, reshape"},
         {"Mean", NULL, lower_mean},
         {"Min", NULL, lower_min},
-        {"Mul", oi_fold_binary, lower_mul, "mul"},
+        {"Mish", NULL, lower_mish},
+        {"Mul", oi_fold_binary, lower_mul_pattern, "mul"},
+        {"Neg", NULL, lower_neg},
         {"PRelu", NULL, lower_prelu},
         {"Pad", NULL, lower_pad, "pad"},
+        {"Pow", NULL, lower_pow},
         {"QuantizeLinear", oi_fold_quantize, oi_lower_quantize, ""},
+        {"Reciprocal", NULL, lower_reciprocal},
         {"ReduceL1", NULL, lower_reduce_l1},
         {"ReduceL2", NULL, lower_reduce_l2},
         {"ReduceMax", NULL, lower_reduce_max},
@@ -1080,14 +1321,22 @@ const OnnxOp oi_ops[] = {
         {"ReduceSumSquare", NULL, lower_reduce_sum_square},
         {"Relu", NULL, lower_relu, "relu"},
         {"Reshape", oi_fold_reshape, lower_reshape, "reshape"},
+        {"Round", NULL, lower_round},
+        {"Selu", NULL, lower_selu},
         {"Shape", oi_fold_shape, oi_fold_shape, ""},
+        {"Shrink", NULL, lower_shrink},
         {"Sigmoid", NULL, lower_sigmoid, "sigmoid"},
+        {"Sign", NULL, lower_sign},
         {"Slice", oi_fold_slice, NULL, ""},
         {"Softmax", NULL, lower_softmax, "softmax"},
+        {"Softplus", NULL, lower_softplus},
+        {"Softsign", NULL, lower_softsign},
+        {"Sqrt", NULL, lower_sqrt},
         {"Squeeze", oi_fold_squeeze, lower_squeeze, "reshape"},
         {"Sub", oi_fold_binary, lower_sub, "sub"},
         {"Sum", NULL, lower_sum},
         {"Tanh", NULL, lower_tanh, "tanh"},
+        {"ThresholdedRelu", NULL, lower_thresholded_relu},
         {"Transpose", oi_fold_transpose, lower_transpose, "transpose"},
         {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze, "reshape"},
 };

@@ -1,8 +1,10 @@
 /* ir/fam_activation.c — the activation family (relu, clip, leaky_relu,
- * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs) in the ir layer:
- * the float arithmetic and the compile-time int8 tables of all but relu and abs
- * (ir/act.h: the quantize pass and the backend use them too), and the
- * reference interpreter's checks and kernels, every precision.
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs and the unary math
+ * ops neg ... round of ops.def's last section) in the ir layer: the float
+ * arithmetic and the compile-time int8 and int16 tables of all but relu,
+ * clip, abs and softmax (ir/act.h: the quantize pass and the backend use
+ * them too), and the reference interpreter's checks and kernels, every
+ * precision.
  *
  * relu: f32 x < 0 ? 0 : x; int max(x, zp) (relu keeps its input's q).
  * abs: f32 x with its sign bit cleared (NaN stays NaN); int
@@ -11,7 +13,9 @@
  *
  * int8 element-wise ops other than clip read a 256-entry table the quantize
  * pass stored as their second operand (so the backend indexes the very same
- * bytes).  clip keeps its input's parameters and clamps in the quantized
+ * bytes); int16 ones a 513-entry table, looked up with TFLite's linear
+ * interpolation (ir_act_lut16).  The unary math ops compute f32 by the
+ * runtime's qrt_unaryf, which the generated code calls too.  clip keeps its input's parameters and clamps in the quantized
  * domain.  int8 softmax (one table of exp in fixed point, an int64 sum, one
  * rounded division per element) is spelled out in ops.def. */
 #include <float.h>
@@ -22,15 +26,47 @@
 #include "qrt.h"
 #include "ir_rules.h"
 
+int ir_act_unary_fn(Op op)
+{
+	switch (op) {
+	case OP_NEG: return QRT_U_NEG;
+	case OP_SQRT: return QRT_U_SQRT;
+	case OP_EXP: return QRT_U_EXP;
+	case OP_LOG: return QRT_U_LOG;
+	case OP_RECIPROCAL: return QRT_U_RECIPROCAL;
+	case OP_SIGN: return QRT_U_SIGN;
+	case OP_ELU: return QRT_U_ELU;
+	case OP_SELU: return QRT_U_SELU;
+	case OP_SOFTPLUS: return QRT_U_SOFTPLUS;
+	case OP_SOFTSIGN: return QRT_U_SOFTSIGN;
+	case OP_MISH: return QRT_U_MISH;
+	case OP_GELU: return QRT_U_GELU;
+	case OP_ERF: return QRT_U_ERF;
+	case OP_POW: return QRT_U_POW;
+	case OP_SHRINK: return QRT_U_SHRINK;
+	case OP_CELU: return QRT_U_CELU;
+	case OP_THRESHOLDED_RELU: return QRT_U_THRESHOLDED_RELU;
+	case OP_FLOOR: return QRT_U_FLOOR;
+	case OP_CEIL: return QRT_U_CEIL;
+	case OP_ROUND: return QRT_U_ROUND;
+	default: return -1;
+	}
+}
+
+int ir_act_is_softmax(Op op)
+{
+	return op == OP_SOFTMAX || op == OP_LOG_SOFTMAX;
+}
+
 int ir_act_is_table_op(Op op)
 {
 	return op == OP_LEAKY_RELU || op == OP_SIGMOID || op == OP_TANH || op == OP_HARD_SIGMOID ||
-	       op == OP_HARD_SWISH;
+	       op == OP_HARD_SWISH || ir_act_unary_fn(op) >= 0;
 }
 
 int ir_act_is_op(Op op)
 {
-	return op == OP_CLIP || op == OP_SOFTMAX || ir_act_is_table_op(op);
+	return op == OP_CLIP || ir_act_is_softmax(op) || ir_act_is_table_op(op);
 }
 
 /* The backend emits these operations in this order (targets/fam_activation.c). */
@@ -38,6 +74,8 @@ float ir_act_f32(Op op, const Attrs *a, float x)
 {
 	float t;
 
+	if (ir_act_unary_fn(op) >= 0)
+		return qrt_unaryf(ir_act_unary_fn(op), x, a->alpha, a->beta);
 	switch (op) {
 	case OP_CLIP: t = x < a->min ? a->min : x; return t > a->max ? a->max : t;
 	case OP_LEAKY_RELU: return x < 0.0f ? a->alpha * x : x;
@@ -61,6 +99,8 @@ static double act_f64(Op op, const Attrs *a, double x)
 {
 	double t;
 
+	if (ir_act_unary_fn(op) >= 0)
+		return qrt_unary(ir_act_unary_fn(op), x, a->alpha, a->beta);
 	switch (op) {
 	case OP_LEAKY_RELU: return x < 0 ? a->alpha * x : x;
 	case OP_SIGMOID: return 1.0 / (1.0 + exp(-x));
@@ -74,8 +114,20 @@ static double act_f64(Op op, const Attrs *a, double x)
 	}
 }
 
-int ir_act_fixed_qparams(Op op, float *scale, int32_t *zp)
+int ir_act_fixed_qparams(Op op, DType dt, float *scale, int32_t *zp)
 {
+	if (op == OP_LOG_SOFTMAX) { /* TFLite's int8 LOG_SOFTMAX: [-16, 0) */
+		*scale = dt == DT_I16 ? 1.0f / 2048 : 16.0f / 256;
+		*zp = dt == DT_I16 ? 0 : 127;
+		return 1;
+	}
+	if (dt == DT_I16) {
+		if (op != OP_SIGMOID && op != OP_TANH && op != OP_SOFTMAX)
+			return 0;
+		*scale = 1.0f / 32768; /* TFLite's int16 LOGISTIC, TANH, SOFTMAX */
+		*zp = 0;
+		return 1;
+	}
 	switch (op) {
 	case OP_SIGMOID:
 	case OP_SOFTMAX:
@@ -99,6 +151,38 @@ void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int3
 	}
 }
 
+/* f / s_o with NaN as 0 (the zero point, as quantize) and infinities
+ * bounded, so the rounding below stays finite */
+static double lut_val(Op op, const Attrs *a, double x, double inv)
+{
+	double v = act_f64(op, a, x) * inv;
+	return v != v ? 0.0 : v > 1e9 ? 1e9 : v < -1e9 ? -1e9 : v;
+}
+
+void ir_act_table_s16(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy, int16_t *t)
+{
+	/* TFLite's gen_lut, with steps of exactly 128 input values as the
+	 * lookup indexes them (TFLite's steps of 65535/512 drift by up to one
+	 * input value at the top); the last point, 32768, is one past the
+	 * input's range */
+	const double inv = 1.0 / (double)sy, step = 128.0 * (double)sx;
+	const double x0 = (double)sx * (double)(-32768 - zx);
+
+	for (int i = 0; i < IR_ACT_LUT16_N; i++) {
+		double x = x0 + step * i;
+		double v = round(lut_val(op, a, x, inv));
+		if (i < IR_ACT_LUT16_N - 1) {
+			/* split the error of the interpolated midpoint between the
+			 * two ends */
+			double next = lut_val(op, a, x + step, inv);
+			double mid = round(lut_val(op, a, x + step / 2, inv));
+			v -= round((round((next + v) / 2) - mid) / 2);
+		}
+		v += zy;
+		t[i] = (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+	}
+}
+
 void ir_softmax_table(float sx, int32_t *t)
 {
 	for (int d = 0; d < IR_ACT_TABLE_N; d++)
@@ -109,6 +193,65 @@ void ir_clip_bounds(const Attrs *a, DType dt, float scale, int32_t zp, int32_t *
 {
 	*lo = ir_quantize_value(a->min, scale, zp, dt);
 	*hi = ir_quantize_value(a->max, scale, zp, dt);
+}
+
+int64_t ir_softmax_table_len(Op op, DType dt)
+{
+	int64_t e = dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+	return op == OP_LOG_SOFTMAX ? e + IR_LSM_LN_N + IR_LSM_K_N + 1 : e;
+}
+
+int ir_softmax_table_int(Op op, DType dt, float sx, float so, int32_t *t)
+{
+	int64_t e = dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+
+	if (dt == DT_I16) { /* A[k] = exp(-s_x 256 k), B[r] = exp(-s_x r) */
+		ir_softmax_table(256.0f * sx, t);
+		ir_softmax_table(sx, t + IR_ACT_TABLE_N);
+		/* 256 s_x in float may round: B's step is what is exact; A
+		 * from it in double */
+		for (int k = 0; k < IR_ACT_TABLE_N; k++)
+			t[k] = (int32_t)lround(IR_SOFTMAX_ONE * exp(-(double)sx * 256.0 * k));
+	} else {
+		ir_softmax_table(sx, t);
+	}
+	if (op != OP_LOG_SOFTMAX)
+		return 0;
+	/* ln(1 + i/256) and k ln 2 in units of s_o / 256; s_x / s_o * 2^24 */
+	int32_t *ln = t + e, *kt = ln + IR_LSM_LN_N;
+	for (int i = 0; i < IR_LSM_LN_N; i++)
+		ln[i] = (int32_t)lround(log1p(i / 256.0) / so * 256.0);
+	for (int k = 0; k < IR_LSM_K_N; k++) {
+		double v = k * 0.69314718055994531 / so * 256.0;
+		if (v >= 2147483647.0)
+			return -1;
+		kt[k] = (int32_t)lround(v);
+	}
+	double p = (double)sx / so * 16777216.0;
+	if (p >= 2147483647.0)
+		return -1;
+	kt[IR_LSM_K_N] = (int32_t)lround(p);
+	return 0;
+}
+
+uint64_t ir_softmax_exp(DType dt, const int32_t *t, int32_t d)
+{
+	if (dt != DT_I16)
+		return (uint32_t)t[d];
+	uint64_t a = (uint32_t)t[d >> 8], b = (uint32_t)t[IR_ACT_TABLE_N + (d & 255)];
+	return (a * b + (1u << 19)) >> 20;
+}
+
+int64_t ir_log_softmax_sum(const int32_t *ln, uint64_t s)
+{
+	int k = 63;
+	while (!(s >> k)) /* s >= 2^20: the loop ends */
+		k--;
+	uint64_t f = s << (63 - k);
+	int i = (int)((f >> 55) & 255), r = (int)((f >> 47) & 255);
+	int64_t lo = ln[i], d = (int64_t)ln[i + 1] - lo;
+	/* ln[] rises: d >= 0 */
+	return (int64_t)ln[IR_LSM_LN_N + k - 20] + lo + ((d * r + 128) >> 8);
 }
 
 void ir_softmax_dims(const Shape *s, int64_t axis, int64_t *outer, int64_t *len, int64_t *inner)
@@ -134,31 +277,45 @@ void ir_softmax_dims(const Shape *s, int64_t axis, int64_t *outer, int64_t *len,
 static int check_table(const Graph *g, const Node *n, Diag *d)
 {
 	const char *op = ir_ops[n->op].name;
-	DType want = n->op == OP_SOFTMAX ? DT_I32 : DT_I8;
+	DType xdt = g->vals[n->in[0]].dt;
+	DType want = ir_act_is_softmax(n->op) ? DT_I32 : xdt;
+	int64_t len = ir_act_is_softmax(n->op) ? ir_softmax_table_len(n->op, xdt)
+	                                       : ir_act_table_len(xdt);
 
 	if (n->nin != 2)
-		return BAD("%s: an int8 %s needs its table operand (the quantize pass adds it)", op,
-		           op);
+		return BAD("%s: a quantized %s needs its table operand (the quantize pass adds it)",
+		           op, op);
 	const Value *t = &g->vals[n->in[1]];
 	if (t->kind != VK_CONST || !t->data || t->dt != want || t->shape.rank != 1 ||
-	    t->shape.d[0] != IR_ACT_TABLE_N)
-		return BAD("%s: table '%s' must be a constant %s[256]", op, t->name,
-		           ir_dtype_name(want));
-	if (n->op == OP_SOFTMAX) {
-		/* T[m - x] summed over a row is the divisor: T[0] (the row's
-		 * maximum's term) keeps it above 0, and the sum of at most 2^31
-		 * entries below 2^31 stays inside 64 bits */
+	    t->shape.d[0] != len)
+		return BAD("%s: table '%s' must be a constant %s[%lld]", op, t->name,
+		           ir_dtype_name(want), (long long)len);
+	if (ir_act_is_softmax(n->op)) {
+		/* the exp entries are in [0, 2^20] and exp(0)'s is above 0 (it is
+		 * in every row's divisor): a row's sum of at most 2^31 stays
+		 * below 2^51, each term times 2^15 below 2^35; log_softmax's ln
+		 * entries are non-negative and rising, its k ln 2 ones too, so
+		 * every sum stays non-negative and inside 64 bits */
 		const int32_t *tv = t->data;
-		for (int i = 0; i < IR_ACT_TABLE_N; i++)
-			if (tv[i] < 0 || (i == 0 && tv[i] == 0)) {
-				diag_error(
-				        d, t->loc,
-				        "%s: table '%s'[%d] is %d: a softmax table holds "
-				        "exp(-s x d) in fixed point, each entry in [0, 2^31) and entry 0 "
-				        "above 0 (it is in every row's divisor)",
-				        op, t->name, i, (int)tv[i]);
+		int64_t ne = xdt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+		for (int64_t i = 0; i < len; i++) {
+			int bad = tv[i] < 0 || (i < ne && tv[i] > IR_SOFTMAX_ONE);
+			if (i > ne && i < ne + IR_LSM_LN_N)
+				bad |= tv[i] < tv[i - 1];
+			if (bad) {
+				diag_error(d, t->loc,
+				           "%s: table '%s'[%lld] is %d: out of its range (ops.def)",
+				           op, t->name, (long long)i, (int)tv[i]);
 				return -1;
 			}
+		}
+		/* log_softmax's ln of the sum reads k ln 2 from 2^20 up */
+		uint64_t e0 = ir_softmax_exp(xdt, tv, 0);
+		if (e0 == 0 || (n->op == OP_LOG_SOFTMAX && e0 != IR_SOFTMAX_ONE)) {
+			diag_error(d, t->loc, "%s: table '%s' gives exp(0) = %llu", op, t->name,
+			           (unsigned long long)e0);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -170,7 +327,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 
 	if (!ir_shape_eq(&x->shape, &o->shape) || o->dt != x->dt)
 		return BAD("%s: result and input differ in type or shape", op);
-	if (n->op == OP_SOFTMAX &&
+	if (ir_act_is_softmax(n->op) &&
 	    (n->a.axis < -x->shape.rank || n->a.axis >= x->shape.rank || x->shape.rank == 0))
 		return BAD("%s: axis %lld is out of range", op, (long long)n->a.axis);
 	if (x->dt == DT_F32)
@@ -182,7 +339,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 			           o->name, x->name);
 		return 0;
 	}
-	if (x->dt != DT_I8)
+	if (x->dt != DT_I8 && x->dt != DT_I16)
 		return BAD("%s: no kernel for %s input", op, ir_dtype_name(x->dt));
 	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
 		return BAD("%s: quantized operands need per-tensor parameters", op);
@@ -193,7 +350,7 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 
 /* ---- kernels ------------------------------------------------------------------- */
 
-static void softmax_f32(const Shape *s, int64_t axis, const float *x, float *y)
+static void softmax_f32(const Shape *s, int64_t axis, int lg, const float *x, float *y)
 {
 	int64_t outer, len, inner;
 
@@ -209,30 +366,55 @@ static void softmax_f32(const Shape *s, int64_t axis, const float *x, float *y)
 				yr[k * inner] = qrt_expf(xr[k * inner] - m);
 				sum += yr[k * inner];
 			}
+			if (lg) { /* (x - m) - log(sum) */
+				float l = qrt_unaryf(QRT_U_LOG, sum, 0.0f, 0.0f);
+				for (int64_t k = 0; k < len; k++)
+					yr[k * inner] = (xr[k * inner] - m) - l;
+				continue;
+			}
 			for (int64_t k = 0; k < len; k++)
 				yr[k * inner] = yr[k * inner] / sum;
 		}
 }
 
-static void softmax_s8(const Shape *s, int64_t axis, const int8_t *x, const int32_t *t, int8_t *y)
+/* int8 and int16 softmax and log_softmax (ops.def) */
+static void softmax_int(const Node *n, const Value *x, const Value *o, const void *xb,
+                        const int32_t *t, void *yb)
 {
 	int64_t outer, len, inner;
+	const int lg = n->op == OP_LOG_SOFTMAX;
+	const int64_t ne = x->dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+	const int64_t p = lg ? t[ne + IR_LSM_LN_N + IR_LSM_K_N] : 0; /* s_x / s_o 2^24 */
+	const int32_t qmin = ir_qmin(o->dt), qmax = ir_qmax(o->dt);
 
-	ir_softmax_dims(s, axis, &outer, &len, &inner);
-	for (int64_t o = 0; o < outer; o++)
+	ir_softmax_dims(&x->shape, n->a.axis, &outer, &len, &inner);
+	for (int64_t r = 0; r < outer; r++)
 		for (int64_t i = 0; i < inner; i++) {
-			const int8_t *xr = x + o * len * inner + i;
-			int8_t *yr = y + o * len * inner + i;
-			int32_t m = xr[0];
+			int64_t base = r * len * inner + i;
+			int32_t m = ir_load_q(x->dt, xb, base);
 			uint64_t sum = 0;
-			for (int64_t k = 1; k < len; k++)
-				m = xr[k * inner] > m ? xr[k * inner] : m;
+			for (int64_t k = 1; k < len; k++) {
+				int32_t v = ir_load_q(x->dt, xb, base + k * inner);
+				m = v > m ? v : m;
+			}
 			for (int64_t k = 0; k < len; k++)
-				sum += (uint32_t)t[m - xr[k * inner]];
+				sum += ir_softmax_exp(x->dt, t,
+				                      m - ir_load_q(x->dt, xb, base + k * inner));
+			int64_t l = lg ? ir_log_softmax_sum(t + ne, sum) : 0;
 			for (int64_t k = 0; k < len; k++) {
-				uint64_t e = (uint64_t)(uint32_t)t[m - xr[k * inner]];
-				int64_t q = (int64_t)((e * 256 + sum / 2) / sum) - 128;
-				yr[k * inner] = (int8_t)(q > 127 ? 127 : q);
+				int32_t dd = m - ir_load_q(x->dt, xb, base + k * inner);
+				int64_t q;
+				if (lg) {
+					int64_t v = (((int64_t)dd * p) >> 16) + l;
+					q = o->q.zp - ((v + 128) >> 8);
+				} else {
+					uint64_t e = ir_softmax_exp(x->dt, t, dd);
+					int64_t one = x->dt == DT_I16 ? 32768 : 256;
+					q = (int64_t)((e * (uint64_t)one + sum / 2) / sum) +
+					    o->q.zp;
+				}
+				q = q < qmin ? qmin : q > qmax ? qmax : q;
+				ir_store_q(o->dt, yb, base + k * inner, (int32_t)q);
 			}
 		}
 }
@@ -318,10 +500,11 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 		return;
 	case OP_ABS: run_abs(rt, x, &g->vals[n->out], xb, yb); return;
 	case OP_SOFTMAX:
+	case OP_LOG_SOFTMAX:
 		if (x->dt == DT_F32)
-			softmax_f32(&x->shape, n->a.axis, xb, yb);
+			softmax_f32(&x->shape, n->a.axis, n->op == OP_LOG_SOFTMAX, xb, yb);
 		else
-			softmax_s8(&x->shape, n->a.axis, xb, buf[n->in[1]], yb);
+			softmax_int(n, x, &g->vals[n->out], xb, buf[n->in[1]], yb);
 		return;
 	case OP_CLIP:
 	case OP_LEAKY_RELU:
@@ -329,7 +512,9 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_TANH:
 	case OP_HARD_SIGMOID:
 	case OP_HARD_SWISH: break;
-	default: ICE("activation rules: %s", ir_ops[n->op].name);
+	default:
+		if (ir_act_unary_fn(n->op) < 0)
+			ICE("activation rules: %s", ir_ops[n->op].name);
 	}
 	if (x->dt == DT_F32) {
 		for (int64_t i = 0; i < cnt; i++)
@@ -338,6 +523,12 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	}
 	if (n->op == OP_CLIP) {
 		clip_int(n, x, xb, yb);
+		return;
+	}
+	if (x->dt == DT_I16) {
+		const int16_t *t16 = buf[n->in[1]];
+		for (int64_t i = 0; i < cnt; i++)
+			((int16_t *)yb)[i] = (int16_t)ir_act_lut16(t16, ((const int16_t *)xb)[i]);
 		return;
 	}
 	const int8_t *t = buf[n->in[1]];
@@ -383,7 +574,7 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
  * float mode. */
 static int requant_float_ok(const Graph *g, const Node *n)
 {
-	return (n->op != OP_SOFTMAX && n->op != OP_ABS) || g->vals[n->in[0]].dt == DT_F32;
+	return (!ir_act_is_softmax(n->op) && n->op != OP_ABS) || g->vals[n->in[0]].dt == DT_F32;
 }
 
 static void verify(const Graph *g, const Node *n, Diag *d)
@@ -392,6 +583,8 @@ static void verify(const Graph *g, const Node *n, Diag *d)
 	if (n->op == OP_CLIP && n->a.min > n->a.max)
 		diag_error(d, n->loc, "clip: min %.9g is above max %.9g", (double)n->a.min,
 		           (double)n->a.max);
+	if (n->op == OP_CELU && n->a.alpha == 0)
+		diag_error(d, n->loc, "celu: alpha is 0 (celu divides by it)");
 }
 
 const IrRules ir_rules_activation = {

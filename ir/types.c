@@ -124,8 +124,20 @@ void ir_attrs_default_op(Attrs *a, Op op)
 	ir_attrs_default(a);
 	if (op == OP_LEAKY_RELU)
 		a->alpha = 0.01f; /* ONNX LeakyRelu */
-	if (op == OP_SOFTMAX)
+	if (op == OP_SOFTMAX || op == OP_LOG_SOFTMAX)
 		a->axis = -1;
+	/* the unary math ops: ONNX's defaults (selu's gamma in beta, shrink's
+	 * lambd and bias in alpha and beta, pow's exponent in alpha) */
+	if (op == OP_ELU || op == OP_CELU || op == OP_THRESHOLDED_RELU || op == OP_POW)
+		a->alpha = 1.0f;
+	if (op == OP_SELU) {
+		a->alpha = 1.67326319f;
+		a->beta = 1.05070102f;
+	}
+	if (op == OP_SHRINK) {
+		a->alpha = 0.5f;
+		a->beta = 0.0f;
+	}
 }
 
 const char *const ir_family_names[FAM_COUNT] = {

@@ -1,19 +1,26 @@
 /* passes/fam_activation.c — the activation family's pass rules (pass_rules.h):
  * what infer-shapes, propagate-ranges, check-overflow and quantize do with
- * relu, clip, leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish and
- * softmax.  The arithmetic itself is in ir/fam_activation.c.
+ * relu, clip, leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish,
+ * softmax, abs and the unary math ops (neg ... round).  The arithmetic itself is in ir/fam_activation.c.
  *   shapes      the input's; softmax's axis must name one of its dims
  *   ranges      relu [max(lo, 0), max(hi, 0)];
  *               monotone ops map [lo, hi] to [f(lo), f(hi)] (leaky_relu
  *               and hard_sigmoid with a negative alpha swap them);
  *               hard_swish has its minimum -0.375 at x = -1.5; softmax
- *               is in [0, 1]; all widened by float rounding
- *   overflow    no accumulator: relu raises the floor to the zero point,
- *               clip clamps, the tables give any int8
+ *               is in [0, 1], log_softmax in [lo - hi - log(len), 0]; the unary math ops: f at the ends and at
+ *               the interior extremes and jumps (unary_interval); all
+ *               widened by float rounding
+ *   overflow    (the softmax sums: ir/fam_activation.c's check_table)
+ *               no accumulator: relu raises the floor to the zero point,
+ *               clip clamps, the tables give any int8; the int16 lookup's
+ *               slope * offset is below 65535 * 127 < 2^23 in int32
  *   quantize    relu and clip are OPF_KEEPQ; sigmoid, tanh and softmax take
  *               TFLite's fixed int8 parameters, the others their result's range;
- *               each but relu and clip gets its table as a second operand;
- *               int16 has no kernel (ops.def's precs: quantize.c says so) */
+ *               each but relu and clip gets its table as a second operand
+ *               (int16: the i16[513] interpolated table; int16 sigmoid,
+ *               tanh and softmax at TFLite's 1/32768, 0); softmax and
+ *               log_softmax an i32 table of exp (and ln) in fixed point,
+ *               log_softmax at TFLite's 16/256, 127 (int16 2^-11, 0) */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +28,7 @@
 
 #include "act.h"
 #include "pass_rules.h"
+#include "qrt.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 
@@ -37,10 +45,10 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 		return 0; /* any storage type: no table */
 	if (n->op == OP_CLIP && !(n->a.min <= n->a.max))
 		return ERR("clip: min %.9g is above max %.9g", (double)n->a.min, (double)n->a.max);
-	if (n->op == OP_SOFTMAX) {
+	if (ir_act_is_softmax(n->op)) {
 		int64_t r = x->shape.rank;
 		if (r == 0 || n->a.axis < -r || n->a.axis >= r)
-			return ERR("softmax: axis %lld is out of range for '%s' of rank %lld",
+			return ERR("%s: axis %lld is out of range for '%s' of rank %lld", op,
 			           (long long)n->a.axis, x->name, (long long)r);
 		if (n->a.axis < 0)
 			n->a.axis += r;
@@ -53,17 +61,18 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	}
 	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16))
 		return 0;
-	if (x->dt != DT_I8)
-		return ERR("%s: input '%s' is %s: %s computes in f32 or i8", op, x->name,
+	if (x->dt != DT_I8 && x->dt != DT_I16)
+		return ERR("%s: input '%s' is %s: %s computes in f32, i8 or i16", op, x->name,
 		           ir_dtype_name(x->dt), op);
-	DType want = n->op == OP_SOFTMAX ? DT_I32 : DT_I8;
+	DType want = ir_act_is_softmax(n->op) ? DT_I32 : x->dt;
+	int64_t len = ir_act_is_softmax(n->op) ? ir_softmax_table_len(n->op, x->dt)
+	                                       : ir_act_table_len(x->dt);
 	const Value *t = n->nin > 1 ? &g->vals[n->in[1]] : NULL;
 	if (!t || t->kind != VK_CONST || t->dt != want || t->shape.rank != 1 ||
-	    t->shape.d[0] != IR_ACT_TABLE_N)
-		return ERR(
-		        "%s: an int8 %s needs a constant %s[256] table as its second operand (the "
-		        "quantize pass builds it)",
-		        op, op, ir_dtype_name(want));
+	    t->shape.d[0] != len)
+		return ERR("%s: a quantized %s needs a constant %s[%lld] table as its second "
+		           "operand (the quantize pass builds it)",
+		           op, op, ir_dtype_name(want), (long long)len);
 	return 0;
 }
 
@@ -85,12 +94,94 @@ static double clamp_d(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* A unary math op's interval: f at both ends and at the points inside
+ * where it has an extreme or a jump (the value on either side); NaN
+ * results (log, sqrt below 0) are left out, a pole (reciprocal, log,
+ * negative powers at 0) gives an unbounded side. */
+static void unary_interval(const Node *n, double *lo, double *hi)
+{
+	const Attrs *a = &n->a;
+	int fn = ir_act_unary_fn(n->op);
+	double l = *lo, h = *hi, cand[8];
+	int nc = 0;
+
+#define F(x) qrt_unary(fn, (x), a->alpha, a->beta)
+#define INSIDE(x) ((x) > l && (x) < h)
+	cand[nc++] = F(l);
+	cand[nc++] = F(h);
+	switch (n->op) {
+	case OP_MISH: /* minimum -0.3088 at -1.1924 */
+	case OP_GELU: /* minimum -0.1700 at -0.7518 */
+		if (INSIDE(n->op == OP_MISH ? -1.19237 : -0.751791))
+			cand[nc++] = n->op == OP_MISH ? -0.308840 : -0.169972;
+		break;
+	case OP_SQRT:
+	case OP_LOG:
+		if (l < 0)
+			cand[0] = F(0.0);
+		break;
+	case OP_RECIPROCAL:
+		if (l <= 0 && h >= 0)
+			cand[nc++] = -INFINITY, cand[nc++] = INFINITY;
+		break;
+	case OP_POW:
+		if (l < 0 && h > 0)
+			cand[nc++] = F(0.0);
+		if (a->alpha < 0 && l <= 0 && h >= 0)
+			cand[nc++] = -INFINITY, cand[nc++] = INFINITY;
+		if (l < 0 && a->alpha != floorf(a->alpha)) /* NaN below 0 */
+			cand[0] = F(0.0);
+		break;
+	case OP_SIGN:
+		if (INSIDE(0.0))
+			cand[nc++] = 0;
+		break;
+	case OP_SHRINK: /* jumps at -lambd and lambd */
+		if (l <= a->alpha && h >= -a->alpha)
+			cand[nc++] = 0;
+		if (l < -a->alpha && h >= -a->alpha)
+			cand[nc++] = -a->alpha + a->beta;
+		if (l <= a->alpha && h > a->alpha)
+			cand[nc++] = a->alpha - a->beta;
+		break;
+	case OP_THRESHOLDED_RELU: /* a jump at alpha */
+		if (l <= a->alpha && h > a->alpha)
+			cand[nc++] = a->alpha, cand[nc++] = 0;
+		break;
+	case OP_ELU: /* monotone for alpha >= 0; else a maximum at 0 */
+	case OP_CELU:
+	case OP_SELU:
+		if (INSIDE(0.0))
+			cand[nc++] = 0;
+		break;
+	default: break; /* monotone */
+	}
+#undef F
+#undef INSIDE
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (int i = 0; i < nc; i++)
+		if (cand[i] == cand[i]) {
+			*lo = fmin(*lo, cand[i]);
+			*hi = fmax(*hi, cand[i]);
+		}
+	if (*lo > *hi) /* all NaN */
+		*lo = *hi = 0;
+	/* neg and floor-like results are exact; the others within an ulp */
+	*lo = widen(*lo, 0);
+	*hi = widen(*hi, 1);
+}
+
 /* One element's interval from its input's [*lo, *hi]. */
 static void interval(const Node *n, double *lo, double *hi)
 {
 	const Attrs *a = &n->a;
 	double l = *lo, h = *hi, t;
 
+	if (ir_act_unary_fn(n->op) >= 0) {
+		unary_interval(n, lo, hi);
+		return;
+	}
 	switch (n->op) {
 	case OP_RELU: pass_range_act(ACT_RELU, lo, hi); return;
 	case OP_CLIP: /* min and max are exact: no rounding */
@@ -160,11 +251,37 @@ static void interval(const Node *n, double *lo, double *hi)
 	*hi = h;
 }
 
+/* log_softmax: x - m - log(sum exp(x - m)) is at most 0 and at least
+ * lo - hi - log(len) over the whole input */
+static void range_log_softmax(RangeCtx *c, const Node *n)
+{
+	const Value *xv = &c->g->vals[n->in[0]];
+	int64_t cnt = ir_shape_numel(&xv->shape), outer, len, inner;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	double lo = INFINITY, hi = -INFINITY;
+
+	for (int64_t i = 0; i < (x->coarse ? 1 : cnt); i++) {
+		lo = fmin(lo, box_lo(x, i));
+		hi = fmax(hi, box_hi(x, i));
+	}
+	ir_softmax_dims(&xv->shape, n->a.axis, &outer, &len, &inner);
+	lo = widen(lo - hi - log((double)len), 0);
+	for (int64_t i = 0; i < (y->coarse ? 1 : cnt); i++)
+		box_put(y, i, lo, 0);
+}
+
 static void range(RangeCtx *c, const Node *n)
 {
 	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
 	const Box *x = &c->box[n->in[0]];
-	Box *y = pass_box_new(c, n->out);
+	Box *y;
+
+	if (n->op == OP_LOG_SOFTMAX) {
+		range_log_softmax(c, n);
+		return;
+	}
+	y = pass_box_new(c, n->out);
 
 	if (x->coarse && y->coarse)
 		len = 1;
@@ -203,18 +320,18 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 
 /* ---- quantize ---------------------------------------------------------------------- */
 
-static int add_table(Graph *g, Node *n, DType dt, const void *data)
+static int add_table(Graph *g, Node *n, DType dt, int64_t len, const void *data)
 {
 	char base[256];
 	snprintf(base, sizeof base, "%s.table", g->vals[n->out].name);
 	int t = ir_value_new_unique(g, base, VK_CONST, n->loc);
 	Value *tv = &g->vals[t];
-	size_t bytes = (size_t)IR_ACT_TABLE_N * (size_t)ir_dtype_size(dt);
+	size_t bytes = (size_t)len * (size_t)ir_dtype_size(dt);
 
 	tv->has_type = 1;
 	tv->dt = dt;
 	tv->shape.rank = 1;
-	tv->shape.d[0] = IR_ACT_TABLE_N;
+	tv->shape.d[0] = len;
 	tv->data = ir_alloc(g, bytes);
 	memcpy(tv->data, data, bytes);
 	n->in[1] = t;
@@ -223,8 +340,8 @@ static int add_table(Graph *g, Node *n, DType dt, const void *data)
 }
 
 /* relu and clip keep their input's parameters (OPF_KEEPQ, set by the
- * caller); abs takes its own from its range; the others are int8 only
- * (precs): their own parameters and table. */
+ * caller); abs takes its own from its range; the others their own
+ * parameters and table (softmax int8 only: precs). */
 static int quantize(QuantCtx *q, Node *n, DType dt)
 {
 	Graph *g = q->g;
@@ -235,7 +352,7 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 
 	if (ir_ops[n->op].flags & OPF_KEEPQ)
 		return 0;
-	if (!ir_act_fixed_qparams(n->op, &s, &zp)) {
+	if (!ir_act_fixed_qparams(n->op, dt, &s, &zp)) {
 		if (pass_act_range(y, &lo, &hi)) {
 			diag_error(d, y->loc,
 			           "quantize: '%s' has no observed range: run calibrate first",
@@ -248,14 +365,25 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 	if (n->op == OP_ABS)
 		return 0; /* requantizes |x - zp_x|: no table */
 	x = &g->vals[n->in[0]];
-	if (n->op == OP_SOFTMAX) {
-		int32_t t[IR_ACT_TABLE_N];
-		ir_softmax_table(x->q.scale[0], t);
-		return add_table(g, n, DT_I32, t);
+	if (ir_act_is_softmax(n->op)) {
+		int32_t t[4 * IR_ACT_TABLE_N];
+		if (ir_softmax_table_int(n->op, dt, x->q.scale[0], s, t)) {
+			diag_error(d, n->loc,
+			           "quantize: %s '%s': the input's scale %.9g is 128 or more times "
+			           "the result's %.9g: calibrate the input's range tighter",
+			           ir_ops[n->op].name, y->name, (double)x->q.scale[0], (double)s);
+			return -1;
+		}
+		return add_table(g, n, DT_I32, ir_softmax_table_len(n->op, dt), t);
+	}
+	if (dt == DT_I16) {
+		int16_t t16[IR_ACT_LUT16_N];
+		ir_act_table_s16(n->op, &n->a, x->q.scale[0], x->q.zp, s, zp, t16);
+		return add_table(g, n, DT_I16, IR_ACT_LUT16_N, t16);
 	}
 	int8_t t[IR_ACT_TABLE_N];
 	ir_act_table_s8(n->op, &n->a, x->q.scale[0], x->q.zp, s, zp, t);
-	return add_table(g, n, DT_I8, t);
+	return add_table(g, n, DT_I8, IR_ACT_TABLE_N, t);
 }
 
 const PassRules pass_rules_activation = {

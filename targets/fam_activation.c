@@ -1,12 +1,13 @@
 /* targets/fam_activation.c — the activation family (relu, clip, leaky_relu,
- * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs) in the targets
- * layer: their checks and kernels.  relu is max(x, 0) / max(x, zp) as a
+ * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs and the unary math
+ * ops neg ... round) in the targets layer: their checks and kernels.  relu is max(x, 0) / max(x, zp) as a
  * select; abs is described at lower_abs.  The others emit the float
  * operations of ir_act_f32 / the interpreter's softmax in the same order
  * (sigmoid, tanh and exp are calls of the runtime's qrt_sigmoidf,
- * qrt_tanhf, qrt_expf, which the interpreter calls too), and in int8 index
- * the table operand the quantize pass built, so interpreter and object
- * agree bit for bit. */
+ * qrt_tanhf, qrt_expf, which the interpreter calls too; the unary math ops
+ * one call of qrt_unaryf per element), and in int8 index the table operand
+ * the quantize pass built (int16: TFLite's interpolated lookup, as
+ * ir_act_lut16), so interpreter and object agree bit for bit. */
 #include "act.h"
 #include "tgt_rules.h"
 
@@ -28,6 +29,22 @@ static LLVMValueRef call_f32(Cg *c, const char *name, LLVMValueRef x)
 	return LLVMBuildCall2(c->b, ft, fn, &x, 1, "");
 }
 
+/* qrt_unaryf(fn, x, alpha, beta): a unary math op's f32 element */
+static LLVMValueRef call_unary(Cg *c, const Node *nd, LLVMValueRef x)
+{
+	LLVMTypeRef ps[4] = {c->ti32, c->tf32, c->tf32, c->tf32};
+	LLVMTypeRef ft = LLVMFunctionType(c->tf32, ps, 4, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "qrt_unaryf");
+	LLVMValueRef args[4] = {tgt_c32(c, ir_act_unary_fn(nd->op)), x, f32c(c, nd->a.alpha),
+	                        f32c(c, nd->a.beta)};
+
+	if (!fn) {
+		fn = LLVMAddFunction(c->mod, "qrt_unaryf", ft);
+		tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	}
+	return LLVMBuildCall2(c->b, ft, fn, args, 4, "");
+}
+
 /* c ? a : b with the comparison of the C source: `x < k`, `x > k` */
 static LLVMValueRef sel_lt(Cg *c, LLVMValueRef x, LLVMValueRef k, LLVMValueRef a, LLVMValueRef b)
 {
@@ -46,6 +63,8 @@ static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef t, zero = f32c(c, 0.0f), one = f32c(c, 1.0f), lo, hi;
 
+	if (ir_act_unary_fn(nd->op) >= 0)
+		return call_unary(c, nd, x);
 	switch (nd->op) {
 	case OP_CLIP:
 		lo = f32c(c, a->min);
@@ -86,6 +105,22 @@ static LLVMValueRef elem_clip_int(Cg *c, const Node *nd, const Value *xv, LLVMVa
 	return LLVMBuildTrunc(b, v, LLVMTypeOf(x), "");
 }
 
+/* ir_act_lut16: u = x + 32768, j = u >> 7, t[j] + ((t[j + 1] - t[j]) *
+ * (u & 127) + 64) >> 7 (arithmetic: the floor), in i32 */
+static LLVMValueRef elem_lut16(Cg *c, LLVMValueRef table, LLVMValueRef x)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef u = LLVMBuildAdd(b, LLVMBuildSExt(b, x, c->ti32, ""), tgt_c32(c, 32768), "");
+	LLVMValueRef j = LLVMBuildZExt(b, LLVMBuildLShr(b, u, tgt_c32(c, 7), ""), c->tidx, "");
+	LLVMValueRef j1 = LLVMBuildAdd(b, j, tgt_cidx(c, 1), "");
+	LLVMValueRef t0 = LLVMBuildSExt(b, tgt_load(c, c->ti16, table, j), c->ti32, "");
+	LLVMValueRef t1 = LLVMBuildSExt(b, tgt_load(c, c->ti16, table, j1), c->ti32, "");
+	LLVMValueRef d = LLVMBuildMul(b, LLVMBuildSub(b, t1, t0, ""),
+	                              LLVMBuildAnd(b, u, tgt_c32(c, 127), ""), "");
+	d = LLVMBuildAShr(b, LLVMBuildAdd(b, d, tgt_c32(c, 64), ""), tgt_c32(c, 7), "");
+	return LLVMBuildTrunc(b, LLVMBuildAdd(b, t0, d, ""), c->ti16, "");
+}
+
 static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Node *nd = &c->g->nodes[n];
@@ -94,7 +129,7 @@ static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMValueRef table = NULL;
 	Loop l;
 
-	if (xv->dt == DT_I8 && nd->op != OP_CLIP)
+	if ((xv->dt == DT_I8 || xv->dt == DT_I16) && nd->op != OP_CLIP)
 		table = tgt_const_value(c, nd->in[1], NULL, "t", n);
 	LLVMValueRef i = tgt_upto(c, &l, ir_shape_numel(&xv->shape));
 	LLVMValueRef v = tgt_load(c, t, x, i);
@@ -102,6 +137,8 @@ static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		v = elem_f32(c, nd, v);
 	else if (nd->op == OP_CLIP)
 		v = elem_clip_int(c, nd, xv, v);
+	else if (xv->dt == DT_I16)
+		v = elem_lut16(c, table, v);
 	else {
 		LLVMValueRef k = LLVMBuildNSWAdd(c->b, LLVMBuildSExt(c->b, v, c->tidx, ""),
 		                                 tgt_cidx(c, 128), "");
@@ -133,7 +170,7 @@ static LLVMValueRef row_max(Cg *c, LLVMTypeRef t, LLVMValueRef x, LLVMValueRef b
 }
 
 static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef base, int64_t len,
-                            int64_t inner)
+                            int64_t inner, int lg)
 {
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef m = row_max(c, c->tf32, x, base, len, inner, 1);
@@ -149,45 +186,132 @@ static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef 
 	LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, c->tf32, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);
 	LLVMValueRef s = LLVMBuildLoad2(b, c->tf32, sum, "");
+	if (lg) { /* (x - m) - qrt_unaryf(log, sum) */
+		LLVMTypeRef ps[4] = {c->ti32, c->tf32, c->tf32, c->tf32};
+		LLVMTypeRef ft = LLVMFunctionType(c->tf32, ps, 4, 0);
+		LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "qrt_unaryf");
+		LLVMValueRef args[4] = {tgt_c32(c, ir_act_unary_fn(OP_LOG)), s, f32c(c, 0.0f),
+		                        f32c(c, 0.0f)};
+		if (!fn) {
+			fn = LLVMAddFunction(c->mod, "qrt_unaryf", ft);
+			tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+		}
+		LLVMValueRef lv = LLVMBuildCall2(b, ft, fn, args, 4, "");
+		k = tgt_upto(c, &l2, len);
+		at = tgt_mad(c, k, inner, base);
+		LLVMValueRef v = LLVMBuildFSub(b, tgt_load(c, c->tf32, x, at), m, "");
+		tgt_store(c, LLVMBuildFSub(b, v, lv, ""), y, at);
+		tgt_loop_close(c, &l2);
+		return;
+	}
 	k = tgt_upto(c, &l2, len);
 	at = tgt_mad(c, k, inner, base);
 	tgt_store(c, LLVMBuildFDiv(b, tgt_load(c, c->tf32, y, at), s, ""), y, at);
 	tgt_loop_close(c, &l2);
 }
 
-/* T[m - x] as an unsigned 64-bit number */
-static LLVMValueRef table_at(Cg *c, LLVMValueRef table, LLVMValueRef m, LLVMValueRef xq)
+static LLVMValueRef c64(Cg *c, int64_t v)
 {
-	LLVMValueRef d = LLVMBuildNSWSub(c->b, m, LLVMBuildSExt(c->b, xq, c->ti32, ""), "");
-	LLVMValueRef t = tgt_load(c, c->ti32, table, LLVMBuildZExt(c->b, d, c->tidx, ""));
-	return LLVMBuildZExt(c->b, t, c->ti64, "");
+	return LLVMConstInt(c->ti64, (unsigned long long)v, 1);
 }
 
-/* S = sum T[m - x]; out = min((T[m - x] * 256 + S / 2) / S - 128, 127) */
-static void softmax_row_s8(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef table,
-                           LLVMValueRef base, int64_t len, int64_t inner)
+/* ir_softmax_exp(m - x) as an unsigned 64-bit number */
+static LLVMValueRef exp_at(Cg *c, DType dt, LLVMValueRef table, LLVMValueRef m, LLVMValueRef xq)
 {
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, c->ti8, x, base, len, inner, 0), c->ti32, "");
+	LLVMValueRef d = LLVMBuildNSWSub(b, m, LLVMBuildSExt(b, xq, c->ti32, ""), "");
+	if (dt != DT_I16) {
+		LLVMValueRef t = tgt_load(c, c->ti32, table, LLVMBuildZExt(b, d, c->tidx, ""));
+		return LLVMBuildZExt(b, t, c->ti64, "");
+	}
+	LLVMValueRef hi = LLVMBuildZExt(b, LLVMBuildLShr(b, d, tgt_c32(c, 8), ""), c->tidx, "");
+	LLVMValueRef lo = LLVMBuildAdd(
+	        b, LLVMBuildZExt(b, LLVMBuildAnd(b, d, tgt_c32(c, 255), ""), c->tidx, ""),
+	        tgt_cidx(c, IR_ACT_TABLE_N), "");
+	LLVMValueRef ta = LLVMBuildZExt(b, tgt_load(c, c->ti32, table, hi), c->ti64, "");
+	LLVMValueRef tb = LLVMBuildZExt(b, tgt_load(c, c->ti32, table, lo), c->ti64, "");
+	LLVMValueRef p = LLVMBuildAdd(b, LLVMBuildMul(b, ta, tb, ""), c64(c, 1 << 19), "");
+	return LLVMBuildLShr(b, p, c64(c, 20), "");
+}
+
+/* sext(t[i]) as i64, i an index of any integer type */
+static LLVMValueRef t64(Cg *c, LLVMValueRef table, LLVMValueRef i)
+{
+	i = LLVMBuildIntCast2(c->b, i, c->tidx, 0, "");
+	return LLVMBuildSExt(c->b, tgt_load(c, c->ti32, table, i), c->ti64, "");
+}
+
+/* ir_log_softmax_sum: k = 63 - ctlz(s), the bits after the leading one
+ * index ln and interpolate */
+static LLVMValueRef log_sum(Cg *c, LLVMValueRef ln, LLVMValueRef s)
+{
+	LLVMBuilderRef b = c->b;
+	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
+	LLVMTypeRef ty = c->ti64;
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(c->ctx, id, &ty, 1);
+	LLVMValueRef args[2] = {s, LLVMConstInt(c->ti1, 0, 0)};
+	LLVMValueRef z = LLVMBuildCall2(b, ft, fn, args, 2, "");
+	LLVMValueRef f = LLVMBuildShl(b, s, z, "");
+	LLVMValueRef i = LLVMBuildAnd(b, LLVMBuildLShr(b, f, c64(c, 55), ""), c64(c, 255), "");
+	LLVMValueRef r = LLVMBuildAnd(b, LLVMBuildLShr(b, f, c64(c, 47), ""), c64(c, 255), "");
+	/* K[k - 20] = ln[IR_LSM_LN_N + 43 - ctlz] */
+	LLVMValueRef ki = LLVMBuildSub(b, c64(c, IR_LSM_LN_N + 63 - 20), z, "");
+	LLVMValueRef lo = t64(c, ln, i);
+	LLVMValueRef d = LLVMBuildSub(b, t64(c, ln, LLVMBuildAdd(b, i, c64(c, 1), "")), lo, "");
+	d = LLVMBuildAShr(b, LLVMBuildAdd(b, LLVMBuildMul(b, d, r, ""), c64(c, 128), ""), c64(c, 8),
+	                  "");
+	return LLVMBuildAdd(b, LLVMBuildAdd(b, t64(c, ln, ki), lo, ""), d, "");
+}
+
+/* int8 / int16 softmax and log_softmax of one row, as the interpreter's
+ * softmax_int */
+static void softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef y,
+                            LLVMValueRef table, LLVMValueRef base, int64_t len, int64_t inner)
+{
+	LLVMBuilderRef b = c->b;
+	const Value *xv = &c->g->vals[nd->in[0]], *yv = &c->g->vals[nd->out];
+	const int lg = nd->op == OP_LOG_SOFTMAX;
+	const int64_t ne = xv->dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
+	LLVMTypeRef tx = tgt_type(c, xv->dt);
+	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, tx, x, base, len, inner, 0), c->ti32, "");
 	LLVMValueRef sum = tgt_alloca(c, c->ti64, 1);
 	Loop l1, l2;
 
-	LLVMBuildStore(b, LLVMConstInt(c->ti64, 0, 0), sum);
+	LLVMBuildStore(b, c64(c, 0), sum);
 	LLVMValueRef k = tgt_upto(c, &l1, len);
-	LLVMValueRef e = table_at(c, table, m, tgt_load(c, c->ti8, x, tgt_mad(c, k, inner, base)));
+	LLVMValueRef e = exp_at(c, xv->dt, table, m,
+	                        tgt_load(c, tx, x, tgt_mad(c, k, inner, base)));
 	LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti64, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);
 	LLVMValueRef s = LLVMBuildLoad2(b, c->ti64, sum, "");
-	LLVMValueRef half = LLVMBuildLShr(b, s, LLVMConstInt(c->ti64, 1, 0), "");
+	LLVMValueRef half = LLVMBuildLShr(b, s, c64(c, 1), ""), lsum = NULL, p = NULL;
+	if (lg) {
+		LLVMValueRef ln = LLVMBuildGEP2(b, c->ti32, table,
+		                                (LLVMValueRef[]){tgt_cidx(c, ne)}, 1, "");
+		lsum = log_sum(c, ln, s);
+		p = t64(c, table, tgt_cidx(c, ne + IR_LSM_LN_N + IR_LSM_K_N));
+	}
 	k = tgt_upto(c, &l2, len);
 	LLVMValueRef at = tgt_mad(c, k, inner, base);
-	e = table_at(c, table, m, tgt_load(c, c->ti8, x, at));
-	LLVMValueRef q = LLVMBuildShl(b, e, LLVMConstInt(c->ti64, 8, 0), "");
-	q = LLVMBuildUDiv(b, LLVMBuildAdd(b, q, half, ""), s, "");
-	q = LLVMBuildSub(b, q, LLVMConstInt(c->ti64, 128, 0), "");
-	LLVMValueRef top = LLVMConstInt(c->ti64, 127, 0);
-	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, q, top, ""), top, q, "");
-	tgt_store(c, LLVMBuildTrunc(b, q, c->ti8, ""), y, at);
+	LLVMValueRef xq = tgt_load(c, tx, x, at), q;
+	if (lg) { /* zp - ((((d * P) >> 16) + L + 128) >> 8) */
+		LLVMValueRef d = LLVMBuildSub(b, m, LLVMBuildSExt(b, xq, c->ti32, ""), "");
+		LLVMValueRef v = LLVMBuildMul(b, LLVMBuildSExt(b, d, c->ti64, ""), p, "");
+		v = LLVMBuildAdd(b, LLVMBuildAShr(b, v, c64(c, 16), ""), lsum, "");
+		v = LLVMBuildAShr(b, LLVMBuildAdd(b, v, c64(c, 128), ""), c64(c, 8), "");
+		q = LLVMBuildSub(b, c64(c, yv->q.zp), v, "");
+	} else { /* (E * one + S / 2) / S + zp */
+		e = exp_at(c, xv->dt, table, m, xq);
+		q = LLVMBuildMul(b, e, c64(c, xv->dt == DT_I16 ? 32768 : 256), "");
+		q = LLVMBuildUDiv(b, LLVMBuildAdd(b, q, half, ""), s, "");
+		q = LLVMBuildSub(b, q, c64(c, -yv->q.zp), "");
+	}
+	LLVMValueRef lo = c64(c, ir_qmin(yv->dt)), hi = c64(c, ir_qmax(yv->dt));
+	if (lg) /* softmax's quotient is at least 0: no lower bound to clamp */
+		q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, lo, ""), lo, q, "");
+	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, q, hi, ""), hi, q, "");
+	tgt_store(c, LLVMBuildTrunc(b, q, tgt_type(c, yv->dt), ""), y, at);
 	tgt_loop_close(c, &l2);
 }
 
@@ -199,14 +323,14 @@ static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	Loop lo, li;
 
 	ir_softmax_dims(&xv->shape, nd->a.axis, &outer, &len, &inner);
-	LLVMValueRef table = xv->dt == DT_I8 ? tgt_const_value(c, nd->in[1], NULL, "t", n) : NULL;
+	LLVMValueRef table = xv->dt != DT_F32 ? tgt_const_value(c, nd->in[1], NULL, "t", n) : NULL;
 	LLVMValueRef o = tgt_upto(c, &lo, outer);
 	LLVMValueRef i = tgt_upto(c, &li, inner);
 	LLVMValueRef base = tgt_mad(c, o, len * inner, i);
 	if (xv->dt == DT_F32)
-		softmax_row_f32(c, x, y, base, len, inner);
+		softmax_row_f32(c, x, y, base, len, inner, nd->op == OP_LOG_SOFTMAX);
 	else
-		softmax_row_s8(c, x, y, table, base, len, inner);
+		softmax_row_int(c, nd, x, y, table, base, len, inner);
 	tgt_loop_close(c, &li);
 	tgt_loop_close(c, &lo);
 }
@@ -295,14 +419,18 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	switch (c->g->nodes[n].op) {
 	case OP_RELU: lower_relu(c, n, x, y); break;
 	case OP_ABS: lower_abs(c, n, x, y); break;
-	case OP_SOFTMAX: lower_softmax(c, n, x, y); break;
+	case OP_SOFTMAX:
+	case OP_LOG_SOFTMAX: lower_softmax(c, n, x, y); break;
 	case OP_CLIP:
 	case OP_LEAKY_RELU:
 	case OP_SIGMOID:
 	case OP_TANH:
 	case OP_HARD_SIGMOID:
 	case OP_HARD_SWISH: lower_elementwise(c, n, x, y); break;
-	default: ICE("activation rules: %s", ir_ops[c->g->nodes[n].op].name);
+	default:
+		if (ir_act_unary_fn(c->g->nodes[n].op) < 0)
+			ICE("activation rules: %s", ir_ops[c->g->nodes[n].op].name);
+		lower_elementwise(c, n, x, y);
 	}
 }
 

@@ -74,6 +74,37 @@ float qrt_expf(float x);
 float qrt_sigmoidf(float x);
 float qrt_tanhf(float x);
 
+/* The unary math functions (unary.c) by number: QRT_U_* is part of the
+ * ABI, generated code passes it.  qrt_unaryf(fn, x, a, b) is the f32
+ * kernel of each (a, b: the op's alpha and beta: elu, celu alpha; selu
+ * alpha, gamma; pow the exponent; shrink lambd, bias; thresholded_relu
+ * alpha); qrt_unary the same function in double (the quantize pass's
+ * lookup tables).  An unknown fn gives NaN. */
+enum {
+	QRT_U_NEG = 0,
+	QRT_U_SQRT = 1,
+	QRT_U_EXP = 2,
+	QRT_U_LOG = 3,
+	QRT_U_RECIPROCAL = 4,
+	QRT_U_SIGN = 5,
+	QRT_U_ELU = 6,
+	QRT_U_SELU = 7,
+	QRT_U_SOFTPLUS = 8,
+	QRT_U_SOFTSIGN = 9,
+	QRT_U_MISH = 10,
+	QRT_U_GELU = 11,
+	QRT_U_ERF = 12,
+	QRT_U_POW = 13,
+	QRT_U_SHRINK = 14,
+	QRT_U_CELU = 15,
+	QRT_U_THRESHOLDED_RELU = 16,
+	QRT_U_FLOOR = 17,
+	QRT_U_CEIL = 18,
+	QRT_U_ROUND = 19,
+};
+float qrt_unaryf(int32_t fn, float x, float a, float b);
+double qrt_unary(int32_t fn, double x, double a, double b);
+
 /* TFLite MultiplyByQuantizedMultiplier: acc * mult * 2^(shift - 31) with
  * gemmlowp's SaturatingRoundingDoublingHighMul then RoundingDivideByPOT.
  * mult in [2^30, 2^31) (or 0); shift in [-31, 30]. */

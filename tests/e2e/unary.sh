@@ -1,0 +1,78 @@
+# unary.sh — the unary math ops (neg, sqrt, exp, log, reciprocal, sign, elu,
+# selu, softplus, softsign, mish, gelu, erf, pow, shrink, celu,
+# thresholded_relu, floor, ceil, round), the table activations
+# (leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish), softmax and
+# log_softmax, end to end
+# (tests/e2e/unary.py holds the models and the references):
+#   1. f32: each op's interpreter result within 2^-20 relative of the
+#      function in double (Python's math) on 64 x 16 random inputs;
+#   2. int8: within half an output step of f(x_q) (the 256-entry table);
+#      int16: within 1.5 steps plus the interpolation bound h^2/8 max|f''|
+#      (h = 128 input steps; h/4 times the jump of f' at a kink; away from
+#      the jumps of sign, floor, ceil, round, shrink, thresholded_relu, which
+#      the table interpolates across); and against f32 on the raw input,
+#      that bound plus half an input step times max|f'|;
+#      softmax and log_softmax within one output step of f(x_q) (f32 within
+#      2e-6);
+#   3. one model holding every op compiles in f32, int8 and int16, and the
+#      host object computes what the interpreter does, bit for bit (every
+#      op compiles for four targets in each precision in op_stages.sh);
+#   4. ONNX: each operator imports and computes the reference; Pow with a
+#      run-time exponent is refused by name; x * relu6(x + 3) / 6 (both
+#      operand orders) and PyTorch's nn.Hardswish at opsets 11, 13 and 14
+#      import as one hard_swish node; Div by 4 is a mul by 0.25, Div by 3
+#      stays a div.
+# Cost: about 8 s of CPU on this machine (81 interpreter runs, 3 compiles
+# and links, the ONNX models and a PyTorch export).
+. "$(dirname "$0")/lib.sh"
+py=/usr/bin/python3
+u="$py $QC_SRC/tests/e2e/unary.py"
+
+check "the models and inputs" $u models "$work"
+ops=$(cd "$work" && ls ./*.x.npy | sed 's|^\./||; s|\.x\.npy$||' | grep -v '^all$')
+for op in $ops; do
+	for p in f32 int8 int16; do
+		"$QUANTC" run "$work/$op.qg" --precision $p --input "$work/$op.x.npy" \
+			-o "$work/$op.y.$p.npy" --print-after quantize 2> "$work/$op.$p.ir" ||
+			fail "$op: quantc run --precision $p"
+	done
+done
+check "f32: every op within 2^-20 of the function in double" $u f32 "$work"
+check "int8: every op within half an output step of f(x_q)" $u int "$work" int8
+check "int16: every op within its interpolation bound" $u int "$work" int16
+
+for p in f32 int8 int16; do
+	mkdir -p "$work/$p"
+	"$QUANTC" run "$work/all.qg" --precision $p --input "$work/all.x.npy" -o "$work/all.$p.npy"
+	check "$p: the all-ops model compiles" "$QUANTC" compile "$work/all.qg" --precision $p \
+		-o "$work/$p/all.o"
+	link_demo all "$work/$p/all.o" "$work/$p/demo" &&
+		"$work/$p/demo" "$work/all.x.npy" "$work/lab.npy" "$work/obj.$p.npy" > /dev/null
+	check "$p: the host object equals the interpreter bit for bit (every op)" "$py" -c "
+import numpy as np, sys
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+print(f'{b.size} values compared')
+sys.exit(0 if a.size == b.size and np.array_equal(a.reshape(b.shape).view(np.uint32), b.view(np.uint32)) else 1)" \
+		"$work/obj.$p.npy" "$work/all.$p.npy"
+done
+
+check "the ONNX models" $u onnx "$work"
+for f in "$work"/o_*.onnx; do
+	op=$(basename "$f" .onnx)
+	"$QUANTC" run "$f" --precision f32 --input "$work/${op#o_}.x.npy" -o "$work/$op.y.npy" ||
+		fail "$op: quantc run"
+done
+check "ONNX: every operator computes the reference" $u onnx-check "$work"
+"$QUANTC" opt "$work/pow_rt.onnx" > /dev/null 2> "$work/pow_rt.err"
+check "ONNX Pow with a run-time exponent is refused with a reason" \
+	grep -q "error: node .*(Pow): the exponent must be a constant scalar" "$work/pow_rt.err"
+for m in hs1 hs2 torch_hs11 torch_hs13 torch_hs14; do
+	"$QUANTC" opt "$work/$m.onnx" > "$work/$m.qg" 2>&1
+	check "$m: imports as conv2d then one hard_swish and nothing else" \
+		test "$(grep -oE '= [a-z_0-9]+\(' "$work/$m.qg" | tr '\n' ' ')" = "= conv2d( = hard_swish( "
+done
+"$QUANTC" opt "$work/div4.onnx" > "$work/div4.qg" 2>&1
+check "Div by 4 imports as a mul by 0.25" grep -q "= mul(x, " "$work/div4.qg"
+"$QUANTC" opt "$work/div3.onnx" > "$work/div3.qg" 2>&1
+check "Div by 3 stays a div" grep -q "= div(x, " "$work/div3.qg"
+finish
