@@ -1032,6 +1032,8 @@ static int lower_global_maxpool(Imp *im)
 	for (int k = 2; k < rank; k++)
 		a.axes[a.naxes++] = k;
 	return oi_emit(im, OP_REDUCE_MAX, in, 1, &a) < 0 ? -1 : 0;
+}
+
 /* ---- unary math ---------------------------------------------------------------- */
 
 /* Neg, Sqrt, Exp, Log, Reciprocal, Sign, Elu, Selu, Softplus, Softsign,
