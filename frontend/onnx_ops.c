@@ -882,6 +882,31 @@ static int lower_transpose(Imp *im)
 	return oi_emit(im, OP_TRANSPOSE, in, 1, &a) < 0 ? -1 : 0;
 }
 
+/* ---- shape ops on run-time tensors ---- */
+
+/* Slice (opset 10+) of a run-time tensor: starts, ends, axes and steps are
+ * constant inputs, kept as they are (the IR's slice clamps as ONNX does). */
+static int lower_slice(Imp *im)
+{
+	OTensor *x;
+	int in[1];
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if (oi_const_ints(im, oi_in(im, 1), "starts", a.starts, IR_MAX_RANK, &a.nstarts) ||
+	    oi_const_ints(im, oi_in(im, 2), "ends", a.ends, IR_MAX_RANK, &a.nends) ||
+	    oi_const_ints(im, oi_in(im, 3), "axes", a.axes, IR_MAX_RANK, &a.naxes) ||
+	    oi_const_ints(im, oi_in(im, 4), "steps", a.steps, IR_MAX_RANK, &a.nsteps))
+		return -1;
+	if (a.nstarts < 0 || a.nends < 0)
+		return oi_err(im, "starts and ends are required");
+	a.naxes = a.naxes < 0 ? 0 : a.naxes;
+	a.nsteps = a.nsteps < 0 ? 0 : a.nsteps;
+	return oi_emit(im, OP_SLICE, in, 1, &a) < 0 ? -1 : 0;
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
@@ -917,7 +942,7 @@ const OnnxOp oi_ops[] = {
         {"Reshape", oi_fold_reshape, lower_reshape},
         {"Shape", oi_fold_shape, oi_fold_shape},
         {"Sigmoid", NULL, lower_sigmoid},
-        {"Slice", oi_fold_slice, NULL},
+        {"Slice", oi_fold_slice, lower_slice},
         {"Softmax", NULL, lower_softmax},
         {"Squeeze", oi_fold_squeeze, lower_squeeze},
         {"Sub", oi_fold_binary, lower_sub},

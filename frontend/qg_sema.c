@@ -551,6 +551,10 @@ static int64_t *attr_ints(Attrs *a, int ai)
 	case AI_POOL_STRIDE: return a->pool_stride;
 	case AI_POOL_PAD: return a->pool_pad;
 	case AI_POOL_DILATION: return a->pool_dilation;
+	case AI_STARTS: return a->starts;
+	case AI_ENDS: return a->ends;
+	case AI_AXES: return a->axes;
+	case AI_STEPS: return a->steps;
 	default: return NULL;
 	}
 }
@@ -672,6 +676,14 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			a->nperm = n;
 		if (ai == AI_PADS)
 			a->npads = n;
+		if (ai == AI_STARTS)
+			a->nstarts = n;
+		if (ai == AI_ENDS)
+			a->nends = n;
+		if (ai == AI_AXES)
+			a->naxes = n;
+		if (ai == AI_STEPS)
+			a->nsteps = n;
 	}
 	return ok;
 }

@@ -160,6 +160,21 @@ static void attrs_line(FILE *f, const Node *n)
 		SEP();
 		fprintf(f, "value %g", (double)a->value);
 	}
+	if (mask & A_STARTS) { /* slice: [starts, ends) by steps on axes */
+		SEP();
+		fputs("slice ", f);
+		ints(f, a->starts, a->nstarts);
+		fputs(" to ", f);
+		ints(f, a->ends, a->nends);
+		if (a->naxes) {
+			fputs(" axes ", f);
+			ints(f, a->axes, a->naxes);
+		}
+		if (a->nsteps) {
+			fputs(" steps ", f);
+			ints(f, a->steps, a->nsteps);
+		}
+	}
 	if ((mask & A_POOL) && ir_has_pool(n)) { /* a line of its own: not the conv's stride */
 		fputs("\\nmaxpool ", f);
 		ints(f, a->pool, 2);

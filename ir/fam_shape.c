@@ -1,8 +1,9 @@
-/* ir/fam_shape.c — the shape family (flatten, reshape, pad, transpose) in
- * the ir layer: the reference interpreter's checks and kernels, every
+/* ir/fam_shape.c — the shape family (flatten, reshape, pad, transpose,
+ * slice) in the ir layer: the reference interpreter's checks and kernels, every
  * precision at once (they move bytes: a quantized result keeps its input's
- * scale and zero point, OPF_KEEPQ).  pad's and transpose's attributes are
- * read by ir/geometry.c, as every pass and the backend read them.
+ * scale and zero point, OPF_KEEPQ).  pad's, transpose's and slice's
+ * attributes are read by ir/geometry.c, as every pass and the backend read
+ * them.
  *
  * The definitions, per output element (targets/fam_shape.c computes the
  * same bits):
@@ -11,6 +12,8 @@
  *              parameters, saturating: ir_quantize_value), then x copied to
  *              offset begin.
  *   transpose  out[i0..ik] = x[j] with j's axis perm[k] index = ik.
+ *   slice      out[i0..ik] = x[first0 + i0*step0, ..., firstk + ik*stepk]
+ *              (ir_slice_geo).
  */
 #include <string.h>
 
@@ -92,6 +95,28 @@ static void run_transpose(const Graph *g, const Node *n, const void *x, void *ou
 	}
 }
 
+static void run_slice(const Graph *g, const Node *n, const void *x, void *out)
+{
+	const Value *xv = &g->vals[n->in[0]];
+	const int rank = xv->shape.rank;
+	const size_t es = (size_t)ir_dtype_size(xv->dt);
+	int64_t xst[IR_MAX_RANK], first[IR_MAX_RANK], step[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	Shape os;
+
+	ir_slice_geo(&n->a, &xv->shape, first, step, &os);
+	strides(&xv->shape, xst);
+	/* idx walks out in C order */
+	for (int64_t i = 0, cnt = ir_shape_numel(&os); i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < rank; k++)
+			j += (first[k] + idx[k] * step[k]) * xst[k];
+		memcpy((unsigned char *)out + (size_t)i * es,
+		       (const unsigned char *)x + (size_t)j * es, es);
+		for (int k = rank - 1; k >= 0 && ++idx[k] == os.d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
 static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
 	const void *x = buf[n->in[0]];
@@ -104,6 +129,7 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_RESHAPE: memcpy(out, x, (size_t)ir_value_bytes(&g->vals[n->in[0]])); return;
 	case OP_PAD: run_pad(g, n, x, out); return;
 	case OP_TRANSPOSE: run_transpose(g, n, x, out); return;
+	case OP_SLICE: run_slice(g, n, x, out); return;
 	default: ICE("shape rules: %s", ir_ops[n->op].name);
 	}
 }
@@ -117,6 +143,7 @@ static int check_shape(const Graph *g, const Node *n, Diag *d)
 	const Shape *x = &g->vals[n->in[0]].shape, *o = &g->vals[n->out].shape;
 	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
 	int perm[IR_MAX_RANK];
+	Shape s;
 
 	switch (n->op) {
 	case OP_FLATTEN:
@@ -137,6 +164,13 @@ static int check_shape(const Graph *g, const Node *n, Diag *d)
 		for (int k = 0; k < x->rank; k++)
 			if (o->d[k] != x->d[perm[k]])
 				return BAD("transpose: result shape does not match the operand");
+		return 0;
+	case OP_SLICE:
+		if (ir_slice_geo(&n->a, x, begin, end, &s))
+			return BAD(
+			        "slice: 'starts', 'ends', 'axes' and 'steps' do not fit the operand");
+		if (!ir_shape_eq(o, &s))
+			return BAD("slice: result shape does not match the operand");
 		return 0;
 	default: ICE("shape rules: %s", ir_ops[n->op].name);
 	}
@@ -159,8 +193,15 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	return 1;
 }
 
+/* slice's optional lists print only when given. */
+static int print_attr(const Node *n, int ai)
+{
+	return !(ai == AI_AXES && !n->a.naxes) && !(ai == AI_STEPS && !n->a.nsteps);
+}
+
 const IrRules ir_rules_shape = {
         .check = check,
         .run = run,
         .requant_float_ok = requant_float_ok,
+        .print_attr = print_attr,
 };

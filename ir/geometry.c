@@ -1,8 +1,8 @@
 /* ir/geometry.c — the geometry of window ops, in one place: the output
  * extent of a window along an axis, conv2d's / maxpool2d's / avgpool2d's
  * dimensions and attributes as one ConvGeo, the fused max-pool of a conv2d,
- * the in-bound taps of a window, and how pad's and transpose's attributes
- * read.  The interpreter, the passes and every target kernel use these, so
+ * the in-bound taps of a window, and how pad's, transpose's and slice's
+ * attributes read.  The interpreter, the passes and every target kernel use these, so
  * that they agree on every shape by construction.
  */
 #include <string.h>
@@ -71,6 +71,50 @@ int ir_transpose_perm(const Attrs *a, int rank, int *perm)
 			return -1;
 		seen[a->perm[k]] = 1;
 		perm[k] = (int)a->perm[k];
+	}
+	return 0;
+}
+
+/* One sliced axis of size dim: the first index and the count (ONNX Slice's
+ * clamping). */
+static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *first,
+                       int64_t *count)
+{
+	start = start < 0 ? start + dim : start; /* no overflow: dim > 0 */
+	end = end < 0 ? end + dim : end;
+	if (step > 0) {
+		start = start < 0 ? 0 : start > dim ? dim : start;
+		end = end < 0 ? 0 : end > dim ? dim : end;
+		*count = end > start ? (end - start - 1) / step + 1 : 0;
+	} else {
+		start = start < 0 ? 0 : start > dim - 1 ? dim - 1 : start;
+		end = end < -1 ? -1 : end > dim - 1 ? dim - 1 : end;
+		*count = start > end ? (start - end - 1) / -step + 1 : 0;
+	}
+	*first = start;
+}
+
+int ir_slice_geo(const Attrs *a, const Shape *x, int64_t *first, int64_t *step, Shape *out)
+{
+	int seen[IR_MAX_RANK] = {0};
+
+	*out = *x;
+	for (int k = 0; k < x->rank; k++) {
+		first[k] = 0;
+		step[k] = 1;
+	}
+	if (a->nends != a->nstarts || a->nstarts > x->rank ||
+	    (a->naxes && a->naxes != a->nstarts) || (a->nsteps && a->nsteps != a->nstarts))
+		return -1;
+	for (int i = 0; i < a->nstarts; i++) {
+		int64_t ax = a->naxes ? a->axes[i] : i, sp = a->nsteps ? a->steps[i] : 1;
+		if (ax < -x->rank || ax >= x->rank)
+			return -1;
+		int k = (int)(ax < 0 ? ax + x->rank : ax);
+		if (seen[k]++ || sp == 0)
+			return -1;
+		slice_axis(x->d[k], a->starts[i], a->ends[i], sp, &first[k], &out->d[k]);
+		step[k] = sp;
 	}
 	return 0;
 }

@@ -143,7 +143,11 @@ typedef enum {
 	AT(POOL, "pool", 2) /* conv2d: a fused max-pool window; 0,0 = none */ \
 	AT(POOL_STRIDE, "pool_stride", 2)                                     \
 	AT(POOL_PAD, "pool_pad", 4)                                           \
-	AT(POOL_DILATION, "pool_dilation", 2)
+	AT(POOL_DILATION, "pool_dilation", 2)                                 \
+	AT(STARTS, "starts", -1) /* slice: per sliced axis */                 \
+	AT(ENDS, "ends", -1)                                                  \
+	AT(AXES, "axes", -1)                                                  \
+	AT(STEPS, "steps", -1)
 
 enum {
 #define AT(id, name, n) AI_##id,
@@ -244,6 +248,10 @@ typedef struct {
 	int64_t pool_stride[2];
 	int64_t pool_pad[4];
 	int64_t pool_dilation[2];
+	/* slice (ONNX Slice, ir_slice_geo reads them): starts, ends, and the
+	 * axes they apply to (none: 0, 1, ...) with their steps (none: 1) */
+	int nstarts, nends, naxes, nsteps;
+	int64_t starts[IR_MAX_RANK], ends[IR_MAX_RANK], axes[IR_MAX_RANK], steps[IR_MAX_RANK];
 } Attrs;
 
 void ir_attrs_default(Attrs *a);
@@ -450,6 +458,15 @@ int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end);
 /* transpose's permutation (an empty 'perm': the axes reversed).  Returns -1
  * unless it is a permutation of 0 .. rank-1. */
 int ir_transpose_perm(const Attrs *a, int rank, int *perm);
+
+/* slice's element walk of a rank-d operand of shape x (ONNX Slice: each
+ * sliced axis's negative start / end counts from the end; both are then
+ * clamped, to [0, dim] for a positive step, to [0, dim-1] and [-1, dim-1]
+ * for a negative one).  Per axis of the result: out->d[k] elements, the
+ * first at index first[k] of x, then every step[k] (negative: backwards);
+ * axes not sliced are whole.  Returns -1 if the attributes do not fit x
+ * (lengths differ, an axis out of range or repeated, a step of 0). */
+int ir_slice_geo(const Attrs *a, const Shape *x, int64_t *first, int64_t *step, Shape *out);
 
 /* The geometry of a conv2d's fused max-pool.  The node's result (its value's
  * shape) is the pooled tensor [N, OC, oh, ow]; the convolution's own output

@@ -1,9 +1,9 @@
 /* passes/fam_shape.c — the shape family's pass rules (pass_rules.h): what
  * infer-shapes, propagate-ranges, check-overflow and quantize do with
- * flatten, reshape, pad and transpose, which move elements without
+ * flatten, reshape, pad, transpose and slice, which move elements without
  * computing (pad adds its value).
- *   shapes      flatten, reshape: the same elements; pad, transpose: their
- *               attributes as ir/geometry.c reads them
+ *   shapes      flatten, reshape: the same elements; pad, transpose, slice:
+ *               their attributes as ir/geometry.c reads them
  *   ranges      the same intervals where the elements go (pad: its value
  *               outside)
  *   overflow    the input's integers (pad: and its quantized value)
@@ -100,6 +100,24 @@ static int transpose(Graph *g, Node *n, Diag *d, Shape *out)
 	return 0;
 }
 
+static int slice(Graph *g, Node *n, Diag *d, Shape *out)
+{
+	const Value *x = &g->vals[n->in[0]];
+	int64_t first[IR_MAX_RANK], step[IR_MAX_RANK];
+	char b[96];
+
+	if (ir_slice_geo(&n->a, &x->shape, first, step, out))
+		return ERR("slice: 'starts' and 'ends' (and 'axes', 'steps' if given) must have "
+		           "the same length, at most the rank %d of '%s', name each axis once "
+		           "and have no step 0",
+		           x->shape.rank, x->name);
+	for (int k = 0; k < out->rank; k++)
+		if (out->d[k] == 0)
+			return ERR("slice: axis %d of %s '%s' keeps no element (an empty result)",
+			           k, sh(x, b), x->name);
+	return 0;
+}
+
 static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 {
 	(void)dt; /* the input's */
@@ -108,6 +126,7 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	case OP_RESHAPE: return reshape(g, n, d, s);
 	case OP_PAD: return pad(g, n, d, s);
 	case OP_TRANSPOSE: return transpose(g, n, d, s);
+	case OP_SLICE: return slice(g, n, d, s);
 	default: ICE("infer-shapes: %s is not a shape op", ir_ops[n->op].name);
 	}
 }
@@ -168,6 +187,31 @@ static void transpose_range(RangeCtx *c, const Node *n)
 	}
 }
 
+/* slice: the intervals of the elements it keeps. */
+static void slice_range(RangeCtx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	int64_t xst[IR_MAX_RANK], first[IR_MAX_RANK], step[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int64_t m = 1;
+	Shape ys;
+
+	ir_slice_geo(&n->a, xs, first, step, &ys);
+	for (int k = xs->rank - 1; k >= 0; k--) {
+		xst[k] = m;
+		m *= xs->d[k];
+	}
+	for (int64_t i = 0, cnt = ir_shape_numel(&ys); i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < ys.rank; k++)
+			j += (first[k] + idx[k] * step[k]) * xst[k];
+		box_put(y, i, box_lo(x, j), box_hi(x, j));
+		for (int k = ys.rank - 1; k >= 0 && ++idx[k] == ys.d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
 static void range(RangeCtx *c, const Node *n)
 {
 	switch (n->op) {
@@ -175,6 +219,7 @@ static void range(RangeCtx *c, const Node *n)
 	case OP_RESHAPE: pass_range_same(c, n); break;
 	case OP_PAD: pad_range(c, n); break;
 	case OP_TRANSPOSE: transpose_range(c, n); break;
+	case OP_SLICE: slice_range(c, n); break;
 	default: ICE("propagate-ranges: %s is not a shape op", ir_ops[n->op].name);
 	}
 }
@@ -190,7 +235,8 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	switch (n->op) {
 	case OP_FLATTEN:
 	case OP_RESHAPE:
-	case OP_TRANSPOSE: r[n->out] = xr; return 0;
+	case OP_TRANSPOSE:
+	case OP_SLICE: r[n->out] = xr; return 0;
 	case OP_PAD: { /* x's integers and the quantized pad value */
 		int32_t v = ir_quantize_value(n->a.value, x->q.scale[0], x->q.zp, x->dt);
 		r[n->out] = (QRange){xr.lo < v ? xr.lo : v, xr.hi > v ? xr.hi : v};

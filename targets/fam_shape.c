@@ -1,7 +1,7 @@
 /* targets/fam_shape.c — the shape family (flatten, reshape, pad,
- * transpose) in the targets layer: their checks and kernels.  flatten and
+ * transpose, slice) in the targets layer: their checks and kernels.  flatten and
  * reshape are views (OPF_VIEW): no code when the result already is the
- * operand's bytes, a copy otherwise.  pad and transpose move elements as
+ * operand's bytes, a copy otherwise.  pad, transpose and slice move elements as
  * integers of the element's size, so a float's bits (NaN payloads too) are
  * copied as they are; ir/fam_shape.c's definitions.
  */
@@ -102,9 +102,38 @@ static void lower_transpose(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		tgt_loop_close(c, &l[k]);
 }
 
+static void lower_slice(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]];
+	const int rank = xv->shape.rank;
+	LLVMTypeRef te = elem_type(c, xv->dt);
+	int64_t xst[IR_MAX_RANK], first[IR_MAX_RANK], step[IR_MAX_RANK], base = 0, m = 1;
+	Loop l[IR_MAX_RANK];
+	Shape ys;
+
+	ir_slice_geo(&nd->a, &xv->shape, first, step, &ys);
+	for (int k = rank - 1; k >= 0; k--) {
+		xst[k] = m;
+		m *= xv->shape.d[k];
+		base += first[k] * xst[k];
+	}
+	LLVMValueRef in = tgt_cidx(c, base), out = tgt_cidx(c, 0);
+	/* one loop per axis of the result, stepping through x by step[k] */
+	for (int k = 0; k < rank; k++) {
+		LLVMValueRef ik = tgt_upto(c, &l[k], ys.d[k]);
+		in = tgt_mad(c, ik, step[k] * xst[k], in);
+		out = tgt_mad(c, out, ys.d[k], ik);
+	}
+	tgt_store(c, tgt_load(c, te, x, in), y, out);
+	for (int k = rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
 /* ---- rules -------------------------------------------------------------------- */
 
-/* pad, transpose: their shapes and types. */
+/* pad, transpose, slice: their shapes and types. */
 static int check_moves(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
@@ -112,6 +141,7 @@ static int check_moves(Cg *c, const Node *nd)
 	const Shape *xs = &x->shape, *ys = &y->shape;
 	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
 	int perm[IR_MAX_RANK], ok = ys->rank == xs->rank;
+	Shape s;
 
 	switch (nd->op) {
 	case OP_PAD:
@@ -123,6 +153,9 @@ static int check_moves(Cg *c, const Node *nd)
 		ok = ok && !ir_transpose_perm(&nd->a, xs->rank, perm);
 		for (int k = 0; ok && k < xs->rank; k++)
 			ok = ys->d[k] == xs->d[perm[k]];
+		break;
+	case OP_SLICE:
+		ok = ok && !ir_slice_geo(&nd->a, xs, begin, end, &s) && ir_shape_eq(&s, ys);
 		break;
 	default: ICE("shape rules: %s", ir_ops[nd->op].name);
 	}
@@ -143,7 +176,8 @@ static int check(Cg *c, const Node *nd)
 			return tgt_bad_types(c, nd, "a change of type");
 		return 0;
 	case OP_PAD:
-	case OP_TRANSPOSE: return check_moves(c, nd);
+	case OP_TRANSPOSE:
+	case OP_SLICE: return check_moves(c, nd);
 	default: ICE("shape rules: %s", ir_ops[nd->op].name);
 	}
 }
@@ -157,6 +191,7 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_RESHAPE: lower_copy(c, n, x, y); break;
 	case OP_PAD: lower_pad(c, n, x, y); break;
 	case OP_TRANSPOSE: lower_transpose(c, n, x, y); break;
+	case OP_SLICE: lower_slice(c, n, x, y); break;
 	default: ICE("shape rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
 }
