@@ -907,6 +907,264 @@ static int lower_slice(Imp *im)
 	return oi_emit(im, OP_SLICE, in, 1, &a) < 0 ? -1 : 0;
 }
 
+/* A slice of x (IR value v) on one axis: [start, start + len). */
+static int emit_axis_slice(Imp *im, int k, int v, int axis, int64_t start, int64_t len)
+{
+	Attrs a;
+
+	ir_attrs_default(&a);
+	a.nstarts = a.nends = a.naxes = 1;
+	a.starts[0] = start;
+	a.ends[0] = start + len;
+	a.axes[0] = axis;
+	return oi_emit_out(im, k, OP_SLICE, &v, 1, &a) < 0 ? -1 : 0;
+}
+
+/* Split: one slice per output.  The sizes are input 1 (opset 13+), the
+ * attribute 'split' (before), or equal parts: num_outputs of them (opset
+ * 18: the last one smaller when the axis does not divide), else one per
+ * output (the axis must divide). */
+static int lower_split(Imp *im)
+{
+	OTensor *x;
+	int64_t axis = 0, sizes[IR_MAX_IN * 8], nparts = 0, off = 0;
+	int v, n = -1, nout = oi_nout(im);
+
+	if ((v = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "axis", &axis) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (axis < -xs->rank || axis >= xs->rank)
+		return oi_err(im, "axis %lld is out of range for rank %d", (long long)axis,
+		              xs->rank);
+	int ax = (int)(axis < 0 ? axis + xs->rank : axis);
+	int64_t d = xs->d[ax];
+	if (nout > (int)(sizeof sizes / sizeof *sizes))
+		return oi_err(im, "has %d outputs; at most %d are supported", nout,
+		              (int)(sizeof sizes / sizeof *sizes));
+	if (oi_in(im, 1)) {
+		if (oi_const_ints(im, oi_in(im, 1), "split", sizes, nout, &n))
+			return -1;
+	} else if (oi_attr_ints(im, "split", sizes, nout, &n) < 0)
+		return -1;
+	if (n < 0) {
+		if (oi_attr_int(im, "num_outputs", &nparts) < 0)
+			return -1;
+		if (nparts && nparts != nout)
+			return oi_err(im, "num_outputs is %lld but the node has %d outputs",
+			              (long long)nparts, nout);
+		int64_t part = nparts ? (d + nout - 1) / nout : d / nout;
+		if (!nparts && d % nout)
+			return oi_err(im, "axis %d (size %lld) does not split into %d equal parts",
+			              ax, (long long)d, nout);
+		for (int k = 0; k < nout; k++)
+			sizes[k] = k < nout - 1 ? part : d - part * (nout - 1);
+		n = nout;
+	}
+	if (n != nout)
+		return oi_err(im, "split has %d sizes for %d outputs", n, nout);
+	for (int k = 0; k < nout; k++) {
+		if (sizes[k] < 0 || sizes[k] > d - off)
+			return oi_err(im, "the sizes of split do not add up to axis %d's %lld", ax,
+			              (long long)d);
+		off += sizes[k];
+	}
+	if (off != d)
+		return oi_err(im, "the sizes of split add up to %lld, not axis %d's %lld",
+		              (long long)off, ax, (long long)d);
+	off = 0;
+	for (int k = 0; k < nout; off += sizes[k++]) {
+		const char *name = im->node->output[k];
+		OTensor *t = name && *name ? oi_find(im, name) : NULL;
+		if (!t || !t->uses)
+			continue; /* nothing reads it */
+		if (!sizes[k])
+			return oi_err(im, "output %d ('%s') is empty", k, name);
+		if (emit_axis_slice(im, k, v, ax, off, sizes[k]))
+			return -1;
+	}
+	return 0;
+}
+
+/* Gather of a run-time tensor: constant indices become an i64 IR constant;
+ * run-time ones must be i64 values (the targets refuse them for now). */
+static int lower_gather(Imp *im)
+{
+	OTensor *x = oi_in(im, 0), *ix = oi_in(im, 1);
+	int in[2];
+	Attrs a;
+
+	ir_attrs_default_op(&a, OP_GATHER);
+	if (!x || !ix)
+		return oi_err(im, "needs data and indices");
+	if (x->isconst)
+		return oi_err(im, "gathering from a constant with indices computed at run time is "
+		                  "not supported");
+	if (oi_attr_int(im, "axis", &a.axis) < 0)
+		return -1;
+	in[0] = x->v;
+	if (ix->isconst) {
+		if (ix->dt != DT_I64)
+			return oi_err(im, "the indices must be integers");
+		if (oi_numel(ix) < 1)
+			return oi_err(im, "the indices are empty");
+		in[1] = oi_new_const_i64(im, ix->name, &ix->shape, ix->data);
+	} else {
+		in[1] = ix->v;
+		if (im->g->vals[in[1]].dt != DT_I64)
+			return oi_err(im, "the indices '%s' must be int64", ix->name);
+	}
+	return oi_emit(im, OP_GATHER, in, 2, &a) < 0 ? -1 : 0;
+}
+
+/* Expand: shape and x broadcast both ways (ONNX); the IR's expand takes the
+ * result's shape.  Expanding to x's own shape is x. */
+static int lower_expand(Imp *im)
+{
+	OTensor *x;
+	int64_t shape[IR_MAX_RANK];
+	int in[1], n;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 ||
+	    oi_const_ints(im, oi_in(im, 1), "shape", shape, IR_MAX_RANK, &n))
+		return -1;
+	if (n < 0)
+		return oi_err(im, "input 1 (shape) is missing");
+	const Shape *xs = oi_shape(im, x);
+	a.nshape = n > xs->rank ? n : xs->rank;
+	for (int k = 0; k < a.nshape; k++) {
+		int i = k - (a.nshape - xs->rank), j = k - (a.nshape - n);
+		int64_t dx = i >= 0 ? xs->d[i] : 1, ds = j >= 0 ? shape[j] : 1;
+		if (dx != ds && dx != 1 && ds != 1)
+			return oi_err(
+			        im,
+			        "dimension %lld of the input and %lld of shape do not broadcast",
+			        (long long)dx, (long long)ds);
+		if (ds < 1 && dx != 1)
+			return oi_err(im, "shape holds %lld", (long long)ds);
+		a.shape[k] = dx == 1 ? ds : dx;
+		if (a.shape[k] < 1)
+			return oi_err(im, "the result would be empty");
+	}
+	Shape s = {a.nshape, {0}};
+	memcpy(s.d, a.shape, sizeof s.d);
+	if (ir_shape_eq(&s, xs))
+		return lower_identity(im);
+	return oi_emit(im, OP_EXPAND, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* Tile: each repeated axis of size d gets an axis of 1 before it, which an
+ * expand makes the repeat count, and a reshape merges the pair:
+ * [d] -> [1, d] -> [r, d] -> [r * d]. */
+static int lower_tile(Imp *im)
+{
+	OTensor *x;
+	int64_t rep[IR_MAX_RANK];
+	int v, n;
+	Attrs a, e;
+
+	ir_attrs_default(&a);
+	ir_attrs_default(&e);
+	if ((v = oi_runtime(im, 0, &x)) < 0 ||
+	    oi_const_ints(im, oi_in(im, 1), "repeats", rep, IR_MAX_RANK, &n))
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (n != xs->rank)
+		return oi_err(im, "repeats has %d values for an input of rank %d", n, xs->rank);
+	Shape out = *xs;
+	for (int k = 0; k < n; k++) {
+		if (rep[k] < 1)
+			return oi_err(im, "repeats[%d] = %lld; it must be at least 1", k,
+			              (long long)rep[k]);
+		if (rep[k] > 1) {
+			if (a.nshape == IR_MAX_RANK)
+				return oi_err(im, "repeating this many axes needs a rank above %d",
+				              IR_MAX_RANK);
+			a.shape[a.nshape] = 1;
+			e.shape[a.nshape++] = rep[k];
+		}
+		if (a.nshape == IR_MAX_RANK)
+			return oi_err(im, "repeating this many axes needs a rank above %d",
+			              IR_MAX_RANK);
+		a.shape[a.nshape] = e.shape[a.nshape] = xs->d[k];
+		a.nshape++;
+		if (!ir_mul_ok(out.d[k], rep[k], &out.d[k]))
+			return oi_err(im, "the result would be too large");
+	}
+	if (a.nshape == xs->rank)
+		return lower_identity(im); /* every repeat is 1 */
+	e.nshape = a.nshape;
+	if ((v = oi_emit_tmp(im, OP_RESHAPE, &v, 1, &a)) < 0 ||
+	    (v = oi_emit_tmp(im, OP_EXPAND, &v, 1, &e)) < 0)
+		return -1;
+	a.nshape = out.rank;
+	memcpy(a.shape, out.d, sizeof out.d);
+	return oi_emit(im, OP_RESHAPE, &v, 1, &a) < 0 ? -1 : 0;
+}
+
+/* DepthToSpace and SpaceToDepth (NCHW, blocksize b): a reshape, a
+ * transpose and a reshape, as the ONNX specification defines them. */
+static int lower_space_depth(Imp *im, int to_space)
+{
+	OTensor *x;
+	int64_t b = 0;
+	char mode[16] = "DCR";
+	int v;
+	Attrs r, t;
+
+	ir_attrs_default(&r);
+	ir_attrs_default(&t);
+	if ((v = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "blocksize", &b) < 0 ||
+	    oi_attr_str(im, "mode", mode, sizeof mode) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (xs->rank != 4)
+		return oi_err(im, "the input must have rank 4 (NCHW), not %d", xs->rank);
+	int64_t N = xs->d[0], C = xs->d[1], H = xs->d[2], W = xs->d[3];
+	if (b < 1)
+		return oi_err(im, "blocksize must be at least 1");
+	int crd = to_space && strcmp(mode, "CRD") == 0;
+	if (to_space && !crd && strcmp(mode, "DCR") != 0)
+		return oi_err(im, "mode '%s' is not DCR or CRD", mode);
+	r.nshape = t.nperm = 6;
+	if (to_space) {
+		if (C % (b * b))
+			return oi_err(im, "%lld channels do not divide by blocksize^2 = %lld",
+			              (long long)C, (long long)(b * b));
+		int64_t c = C / (b * b);
+		const int64_t dcr[6] = {N, b, b, c, H, W}, crs[6] = {N, c, b, b, H, W};
+		const int64_t pdcr[6] = {0, 3, 4, 1, 5, 2}, pcrd[6] = {0, 1, 4, 2, 5, 3};
+		memcpy(r.shape, crd ? crs : dcr, sizeof dcr);
+		memcpy(t.perm, crd ? pcrd : pdcr, sizeof pdcr);
+	} else {
+		if (H % b || W % b)
+			return oi_err(im,
+			              "height %lld and width %lld must divide by blocksize %lld",
+			              (long long)H, (long long)W, (long long)b);
+		const int64_t sh[6] = {N, C, H / b, b, W / b, b}, p[6] = {0, 3, 5, 1, 2, 4};
+		memcpy(r.shape, sh, sizeof sh);
+		memcpy(t.perm, p, sizeof p);
+	}
+	if ((v = oi_emit_tmp(im, OP_RESHAPE, &v, 1, &r)) < 0 ||
+	    (v = oi_emit_tmp(im, OP_TRANSPOSE, &v, 1, &t)) < 0)
+		return -1;
+	r.nshape = 4;
+	const int64_t sp[4] = {N, C / (b * b), H * b, W * b}, dp[4] = {N, C * b * b, H / b, W / b};
+	memcpy(r.shape, to_space ? sp : dp, sizeof sp);
+	return oi_emit(im, OP_RESHAPE, &v, 1, &r) < 0 ? -1 : 0;
+}
+
+static int lower_depth_to_space(Imp *im)
+{
+	return lower_space_depth(im, 1);
+}
+
+static int lower_space_to_depth(Imp *im)
+{
+	return lower_space_depth(im, 0);
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
@@ -922,11 +1180,13 @@ const OnnxOp oi_ops[] = {
         {"Constant", oi_fold_constant, NULL},
         {"ConstantOfShape", oi_fold_constant_of_shape, NULL},
         {"Conv", NULL, lower_conv},
+        {"DepthToSpace", NULL, lower_depth_to_space},
         {"DequantizeLinear", oi_fold_dequantize, oi_lower_dequantize},
         {"Div", oi_fold_binary, lower_div},
         {"Dropout", oi_fold_identity, lower_dropout},
+        {"Expand", NULL, lower_expand},
         {"Flatten", oi_fold_flatten, lower_flatten},
-        {"Gather", oi_fold_gather, NULL},
+        {"Gather", oi_fold_gather, lower_gather},
         {"Gemm", NULL, lower_gemm},
         {"GlobalAveragePool", NULL, lower_global_avgpool},
         {"HardSigmoid", NULL, lower_hard_sigmoid},
@@ -944,9 +1204,12 @@ const OnnxOp oi_ops[] = {
         {"Sigmoid", NULL, lower_sigmoid},
         {"Slice", oi_fold_slice, lower_slice},
         {"Softmax", NULL, lower_softmax},
+        {"SpaceToDepth", NULL, lower_space_to_depth},
+        {"Split", NULL, lower_split},
         {"Squeeze", oi_fold_squeeze, lower_squeeze},
         {"Sub", oi_fold_binary, lower_sub},
         {"Tanh", NULL, lower_tanh},
+        {"Tile", NULL, lower_tile},
         {"Transpose", oi_fold_transpose, lower_transpose},
         {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze},
 };

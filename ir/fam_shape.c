@@ -1,9 +1,8 @@
 /* ir/fam_shape.c — the shape family (flatten, reshape, pad, transpose,
- * slice) in the ir layer: the reference interpreter's checks and kernels, every
+ * slice, gather, expand) in the ir layer: the reference interpreter's checks and kernels, every
  * precision at once (they move bytes: a quantized result keeps its input's
- * scale and zero point, OPF_KEEPQ).  pad's, transpose's and slice's
- * attributes are read by ir/geometry.c, as every pass and the backend read
- * them.
+ * scale and zero point, OPF_KEEPQ).  Their attributes are read by
+ * ir/geometry.c, as every pass and the backend read them.
  *
  * The definitions, per output element (targets/fam_shape.c computes the
  * same bits):
@@ -14,6 +13,11 @@
  *   transpose  out[i0..ik] = x[j] with j's axis perm[k] index = ik.
  *   slice      out[i0..ik] = x[first0 + i0*step0, ..., firstk + ik*stepk]
  *              (ir_slice_geo).
+ *   gather     x as [outer, n, inner], out as [outer, ni, inner]:
+ *              out[o, j, i] = x[o, k(idx[j]), i], k(v) = v < 0 ? v + n : v
+ *              (a run-time index is clamped to [0, n-1] then).
+ *   expand     out[i] = x[sum ik * xst[k]] (ir_expand_strides: 0 where x
+ *              is broadcast).
  */
 #include <string.h>
 
@@ -117,6 +121,50 @@ static void run_slice(const Graph *g, const Node *n, const void *x, void *out)
 	}
 }
 
+/* A gather index made an index of an axis of size n (clamped: a run-time
+ * index may be anything; a constant one was checked). */
+static int64_t gather_index(int64_t v, int64_t n)
+{
+	v = v < 0 ? v + n : v;
+	return v < 0 ? 0 : v >= n ? n - 1 : v;
+}
+
+static void run_gather(const Graph *g, const Node *nd, const void *x, const int64_t *idx, void *out)
+{
+	const Value *xv = &g->vals[nd->in[0]], *iv = &g->vals[nd->in[1]];
+	const size_t es = (size_t)ir_dtype_size(xv->dt);
+	const int64_t ni = ir_shape_numel(&iv->shape);
+	int64_t outer, n, inner;
+	Shape os;
+
+	ir_gather_geo(&xv->shape, &iv->shape, nd->a.axis, &outer, &n, &inner, &os);
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t j = 0; j < ni; j++)
+			memcpy((unsigned char *)out + (size_t)((o * ni + j) * inner) * es,
+			       (const unsigned char *)x +
+			               (size_t)((o * n + gather_index(idx[j], n)) * inner) * es,
+			       (size_t)inner * es);
+}
+
+static void run_expand(const Graph *g, const Node *n, const void *x, void *out)
+{
+	const Value *xv = &g->vals[n->in[0]], *ov = &g->vals[n->out];
+	const size_t es = (size_t)ir_dtype_size(xv->dt);
+	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	const int rank = ov->shape.rank;
+
+	ir_expand_strides(&xv->shape, &ov->shape, xst);
+	for (int64_t i = 0, cnt = ir_shape_numel(&ov->shape); i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < rank; k++)
+			j += idx[k] * xst[k];
+		memcpy((unsigned char *)out + (size_t)i * es,
+		       (const unsigned char *)x + (size_t)j * es, es);
+		for (int k = rank - 1; k >= 0 && ++idx[k] == ov->shape.d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
 static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
 	const void *x = buf[n->in[0]];
@@ -130,6 +178,8 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_PAD: run_pad(g, n, x, out); return;
 	case OP_TRANSPOSE: run_transpose(g, n, x, out); return;
 	case OP_SLICE: run_slice(g, n, x, out); return;
+	case OP_GATHER: run_gather(g, n, x, buf[n->in[1]], out); return;
+	case OP_EXPAND: run_expand(g, n, x, out); return;
 	default: ICE("shape rules: %s", ir_ops[n->op].name);
 	}
 }
@@ -137,6 +187,32 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 /* ---- checks ---------------------------------------------------------------- */
 
 #define BAD IR_BAD
+
+static int check_gather(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]], *iv = &g->vals[n->in[1]];
+	int64_t outer, m, inner;
+	Shape s;
+
+	if (iv->dt != DT_I64)
+		return BAD("gather: the indices '%s' must be i64", iv->name);
+	if (ir_gather_geo(&x->shape, &iv->shape, n->a.axis, &outer, &m, &inner, &s) < 0)
+		return BAD("gather: axis %lld does not fit the operand (or the result's rank "
+		           "exceeds %d)",
+		           (long long)n->a.axis, IR_MAX_RANK);
+	if (!ir_shape_eq(&g->vals[n->out].shape, &s))
+		return BAD("gather: result shape does not match the operands");
+	if (iv->kind == VK_CONST && iv->data)
+		for (int64_t j = 0, ni = ir_shape_numel(&iv->shape); j < ni; j++) {
+			int64_t v = ((const int64_t *)iv->data)[j];
+			if (v < -m || v >= m)
+				return BAD("gather: index %lld (element %lld of '%s') is out of "
+				           "range [%lld, %lld)",
+				           (long long)v, (long long)j, iv->name, (long long)-m,
+				           (long long)m);
+		}
+	return 0;
+}
 
 static int check_shape(const Graph *g, const Node *n, Diag *d)
 {
@@ -171,6 +247,11 @@ static int check_shape(const Graph *g, const Node *n, Diag *d)
 			        "slice: 'starts', 'ends', 'axes' and 'steps' do not fit the operand");
 		if (!ir_shape_eq(o, &s))
 			return BAD("slice: result shape does not match the operand");
+		return 0;
+	case OP_GATHER: return check_gather(g, n, d);
+	case OP_EXPAND:
+		if (ir_expand_strides(x, o, begin))
+			return BAD("expand: the operand does not broadcast to the result's shape");
 		return 0;
 	default: ICE("shape rules: %s", ir_ops[n->op].name);
 	}

@@ -1,8 +1,8 @@
 /* ir/geometry.c — the geometry of window ops, in one place: the output
  * extent of a window along an axis, conv2d's / maxpool2d's / avgpool2d's
  * dimensions and attributes as one ConvGeo, the fused max-pool of a conv2d,
- * the in-bound taps of a window, and how pad's, transpose's and slice's
- * attributes read.  The interpreter, the passes and every target kernel use these, so
+ * the in-bound taps of a window, and how pad's, transpose's, slice's,
+ * gather's and expand's attributes and operands read.  The interpreter, the passes and every target kernel use these, so
  * that they agree on every shape by construction.
  */
 #include <string.h>
@@ -115,6 +115,48 @@ int ir_slice_geo(const Attrs *a, const Shape *x, int64_t *first, int64_t *step, 
 			return -1;
 		slice_axis(x->d[k], a->starts[i], a->ends[i], sp, &first[k], &out->d[k]);
 		step[k] = sp;
+	}
+	return 0;
+}
+
+int ir_gather_geo(const Shape *x, const Shape *idx, int64_t axis, int64_t *outer, int64_t *n,
+                  int64_t *inner, Shape *out)
+{
+	if (axis < -x->rank || axis >= x->rank || x->rank - 1 + idx->rank > IR_MAX_RANK)
+		return -1;
+	int a = (int)(axis < 0 ? axis + x->rank : axis);
+	*outer = *inner = 1;
+	out->rank = 0;
+	for (int k = 0; k < a; k++) {
+		*outer *= x->d[k];
+		out->d[out->rank++] = x->d[k];
+	}
+	for (int k = 0; k < idx->rank; k++)
+		out->d[out->rank++] = idx->d[k];
+	for (int k = a + 1; k < x->rank; k++) {
+		*inner *= x->d[k];
+		out->d[out->rank++] = x->d[k];
+	}
+	*n = x->d[a];
+	return a;
+}
+
+int ir_expand_strides(const Shape *x, const Shape *out, int64_t *xst)
+{
+	int64_t m = 1;
+
+	if (x->rank > out->rank)
+		return -1;
+	for (int k = out->rank - 1; k >= 0; k--) {
+		int j = k - (out->rank - x->rank); /* x's axis, aligned at the end */
+		if (j < 0) {
+			xst[k] = 0;
+			continue;
+		}
+		if (x->d[j] != 1 && x->d[j] != out->d[k])
+			return -1;
+		xst[k] = x->d[j] == 1 ? 0 : m;
+		m *= x->d[j];
 	}
 	return 0;
 }

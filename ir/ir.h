@@ -468,6 +468,19 @@ int ir_transpose_perm(const Attrs *a, int rank, int *perm);
  * (lengths differ, an axis out of range or repeated, a step of 0). */
 int ir_slice_geo(const Attrs *a, const Shape *x, int64_t *first, int64_t *step, Shape *out);
 
+/* gather's walk: x of shape x gathered along axis (negative: from the end)
+ * by indices of shape idx is [outer, n, inner] read as [outer, ni, inner]
+ * (ni = numel(idx)); *out is the result's shape.  Returns the axis made
+ * non-negative, or -1 if it is out of range or the result's rank exceeds
+ * IR_MAX_RANK. */
+int ir_gather_geo(const Shape *x, const Shape *idx, int64_t axis, int64_t *outer, int64_t *n,
+                  int64_t *inner, Shape *out);
+/* expand's walk: per axis k of the result out, the stride xst[k] (in
+ * elements) of the x element it reads; 0 where x is broadcast.  Returns -1
+ * unless x broadcasts to out (x's rank at most out's, each of x's axes,
+ * aligned at the end, of size 1 or out's). */
+int ir_expand_strides(const Shape *x, const Shape *out, int64_t *xst);
+
 /* The geometry of a conv2d's fused max-pool.  The node's result (its value's
  * shape) is the pooled tensor [N, OC, oh, ow]; the convolution's own output
  * [N, OC, ch, cw] never exists as a value.  The pool reads that output

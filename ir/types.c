@@ -125,6 +125,8 @@ void ir_attrs_default_op(Attrs *a, Op op)
 		a->alpha = 0.01f; /* ONNX LeakyRelu */
 	if (op == OP_SOFTMAX)
 		a->axis = -1;
+	if (op == OP_GATHER)
+		a->axis = 0; /* ONNX Gather */
 }
 
 const char *const ir_family_names[FAM_COUNT] = {

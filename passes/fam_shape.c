@@ -1,9 +1,9 @@
 /* passes/fam_shape.c — the shape family's pass rules (pass_rules.h): what
  * infer-shapes, propagate-ranges, check-overflow and quantize do with
- * flatten, reshape, pad, transpose and slice, which move elements without
- * computing (pad adds its value).
- *   shapes      flatten, reshape: the same elements; pad, transpose, slice:
- *               their attributes as ir/geometry.c reads them
+ * flatten, reshape, pad, transpose, slice, gather and expand, which move
+ * elements without computing (pad adds its value).
+ *   shapes      flatten, reshape: the same elements; the others: their
+ *               attributes as ir/geometry.c reads them
  *   ranges      the same intervals where the elements go (pad: its value
  *               outside)
  *   overflow    the input's integers (pad: and its quantized value)
@@ -118,6 +118,50 @@ static int slice(Graph *g, Node *n, Diag *d, Shape *out)
 	return 0;
 }
 
+static int gather(Graph *g, Node *n, Diag *d, Shape *out)
+{
+	const Value *x = &g->vals[n->in[0]], *iv = &g->vals[n->in[1]];
+	int64_t outer, m, inner;
+	char b[96];
+
+	if (iv->dt != DT_I64)
+		return ERR("gather: the indices '%s' are %s; they must be i64", iv->name,
+		           ir_dtype_name(iv->dt));
+	if (ir_gather_geo(&x->shape, &iv->shape, n->a.axis, &outer, &m, &inner, out) < 0)
+		return ERR("gather: axis %lld is out of range for %s '%s' (or the result's rank "
+		           "would exceed %d)",
+		           (long long)n->a.axis, sh(x, b), x->name, IR_MAX_RANK);
+	if (iv->kind == VK_CONST && iv->data)
+		for (int64_t j = 0, ni = ir_shape_numel(&iv->shape); j < ni; j++) {
+			int64_t v = ((const int64_t *)iv->data)[j];
+			if (v < -m || v >= m)
+				return ERR(
+				        "gather: index %lld of '%s' is out of range [%lld, %lld) "
+				        "for axis %lld of %s",
+				        (long long)v, iv->name, (long long)-m, (long long)m,
+				        (long long)n->a.axis, sh(x, b));
+		}
+	return 0;
+}
+
+static int expand(Graph *g, Node *n, Diag *d, Shape *out)
+{
+	const Value *x = &g->vals[n->in[0]];
+	int64_t xst[IR_MAX_RANK];
+	char b[96];
+
+	out->rank = n->a.nshape;
+	for (int k = 0; k < n->a.nshape; k++) {
+		out->d[k] = n->a.shape[k];
+		if (out->d[k] < 1)
+			return ERR("expand: bad target dimension %lld", (long long)out->d[k]);
+	}
+	if (ir_expand_strides(&x->shape, out, xst))
+		return ERR("expand: %s '%s' does not broadcast to the shape %s", sh(x, b), x->name,
+		           ir_shape_str(out, (char[96]){0}, 96));
+	return 0;
+}
+
 static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 {
 	(void)dt; /* the input's */
@@ -127,6 +171,8 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	case OP_PAD: return pad(g, n, d, s);
 	case OP_TRANSPOSE: return transpose(g, n, d, s);
 	case OP_SLICE: return slice(g, n, d, s);
+	case OP_GATHER: return gather(g, n, d, s);
+	case OP_EXPAND: return expand(g, n, d, s);
 	default: ICE("infer-shapes: %s is not a shape op", ir_ops[n->op].name);
 	}
 }
@@ -212,6 +258,59 @@ static void slice_range(RangeCtx *c, const Node *n)
 	}
 }
 
+/* gather: with constant indices the intervals of the elements they pick;
+ * else the hull of x everywhere. */
+static void gather_range(RangeCtx *c, const Node *n)
+{
+	const Value *xv = &c->g->vals[n->in[0]], *iv = &c->g->vals[n->in[1]];
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	int64_t outer, m, inner, ni = ir_shape_numel(&iv->shape);
+	Shape ys;
+
+	ir_gather_geo(&xv->shape, &iv->shape, n->a.axis, &outer, &m, &inner, &ys);
+	if (iv->kind != VK_CONST || !iv->data) {
+		double lo = INFINITY, hi = -INFINITY;
+		for (int64_t i = 0, cnt = x->coarse ? 1 : ir_shape_numel(&xv->shape); i < cnt;
+		     i++) {
+			lo = fmin(lo, box_lo(x, i));
+			hi = fmax(hi, box_hi(x, i));
+		}
+		for (int64_t i = 0, cnt = y->coarse ? 1 : ir_shape_numel(&ys); i < cnt; i++)
+			box_put(y, i, lo, hi);
+		return;
+	}
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t j = 0; j < ni; j++) {
+			int64_t k = ((const int64_t *)iv->data)[j];
+			k = k < 0 ? k + m : k;
+			for (int64_t i = 0; i < inner; i++) {
+				int64_t src = (o * m + k) * inner + i;
+				box_put(y, (o * ni + j) * inner + i, box_lo(x, src),
+				        box_hi(x, src));
+			}
+		}
+}
+
+/* expand: each element's interval where it is copied. */
+static void expand_range(RangeCtx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+
+	ir_expand_strides(xs, ys, xst);
+	for (int64_t i = 0, cnt = ir_shape_numel(ys); i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < ys->rank; k++)
+			j += idx[k] * xst[k];
+		box_put(y, i, box_lo(x, j), box_hi(x, j));
+		for (int k = ys->rank - 1; k >= 0 && ++idx[k] == ys->d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
 static void range(RangeCtx *c, const Node *n)
 {
 	switch (n->op) {
@@ -220,6 +319,8 @@ static void range(RangeCtx *c, const Node *n)
 	case OP_PAD: pad_range(c, n); break;
 	case OP_TRANSPOSE: transpose_range(c, n); break;
 	case OP_SLICE: slice_range(c, n); break;
+	case OP_GATHER: gather_range(c, n); break;
+	case OP_EXPAND: expand_range(c, n); break;
 	default: ICE("propagate-ranges: %s is not a shape op", ir_ops[n->op].name);
 	}
 }
@@ -236,7 +337,9 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_FLATTEN:
 	case OP_RESHAPE:
 	case OP_TRANSPOSE:
-	case OP_SLICE: r[n->out] = xr; return 0;
+	case OP_SLICE:
+	case OP_GATHER:
+	case OP_EXPAND: r[n->out] = xr; return 0;
 	case OP_PAD: { /* x's integers and the quantized pad value */
 		int32_t v = ir_quantize_value(n->a.value, x->q.scale[0], x->q.zp, x->dt);
 		r[n->out] = (QRange){xr.lo < v ? xr.lo : v, xr.hi > v ? xr.hi : v};

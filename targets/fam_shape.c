@@ -1,10 +1,11 @@
 /* targets/fam_shape.c — the shape family (flatten, reshape, pad,
- * transpose, slice) in the targets layer: their checks and kernels.  flatten and
+ * transpose, slice, gather, expand) in the targets layer: their checks and kernels.  flatten and
  * reshape are views (OPF_VIEW): no code when the result already is the
- * operand's bytes, a copy otherwise.  pad, transpose and slice move elements as
+ * operand's bytes, a copy otherwise.  The others move elements as
  * integers of the element's size, so a float's bits (NaN payloads too) are
  * copied as they are; ir/fam_shape.c's definitions.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tgt_rules.h"
@@ -131,9 +132,69 @@ static void lower_slice(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		tgt_loop_close(c, &l[k]);
 }
 
+/* gather with constant indices: a table of the source offsets on the axis
+ * (idx[j] made non-negative, times inner) drives the copy. */
+static void lower_gather(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *iv = &g->vals[nd->in[1]];
+	LLVMTypeRef te = elem_type(c, xv->dt);
+	const int64_t ni = ir_shape_numel(&iv->shape);
+	int64_t outer, m, inner;
+	char name[320];
+	Loop lo, lj, li;
+	Shape ys;
+
+	ir_gather_geo(&xv->shape, &iv->shape, nd->a.axis, &outer, &m, &inner, &ys);
+	int64_t *off = ir_xmalloc((size_t)ni * sizeof *off);
+	for (int64_t j = 0; j < ni; j++) {
+		int64_t k = ((const int64_t *)iv->data)[j];
+		off[j] = (k < 0 ? k + m : k) * inner;
+	}
+	snprintf(name, sizeof name, "%s.gather%d.off", c->name, n);
+	LLVMValueRef tab = tgt_const_bytes(c, name, off, (size_t)ni * sizeof *off);
+	free(off);
+	LLVMValueRef o = tgt_upto(c, &lo, outer);
+	LLVMValueRef j = tgt_upto(c, &lj, ni);
+	LLVMValueRef src = LLVMBuildNSWAdd(c->b, tgt_mad(c, o, m * inner, NULL),
+	                                   tgt_load(c, c->ti64, tab, j), "");
+	LLVMValueRef dst = tgt_mad(c, tgt_mad(c, o, ni, j), inner, NULL);
+	LLVMValueRef i = tgt_upto(c, &li, inner);
+	tgt_store(c, tgt_load(c, te, x, LLVMBuildNSWAdd(c->b, src, i, "")), y,
+	          LLVMBuildNSWAdd(c->b, dst, i, ""));
+	tgt_loop_close(c, &li);
+	tgt_loop_close(c, &lj);
+	tgt_loop_close(c, &lo);
+}
+
+static void lower_expand(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
+	const int rank = yv->shape.rank;
+	LLVMTypeRef te = elem_type(c, xv->dt);
+	int64_t xst[IR_MAX_RANK];
+	Loop l[IR_MAX_RANK];
+	LLVMValueRef in = tgt_cidx(c, 0), out = tgt_cidx(c, 0);
+
+	ir_expand_strides(&xv->shape, &yv->shape, xst);
+	/* one loop per axis of the result; a broadcast axis does not move in x */
+	for (int k = 0; k < rank; k++) {
+		LLVMValueRef ik = tgt_upto(c, &l[k], yv->shape.d[k]);
+		if (xst[k])
+			in = tgt_mad(c, ik, xst[k], in);
+		out = tgt_mad(c, out, yv->shape.d[k], ik);
+	}
+	tgt_store(c, tgt_load(c, te, x, in), y, out);
+	for (int k = rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
 /* ---- rules -------------------------------------------------------------------- */
 
-/* pad, transpose, slice: their shapes and types. */
+/* pad, transpose, slice, gather, expand: their shapes and types. */
 static int check_moves(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
@@ -157,6 +218,17 @@ static int check_moves(Cg *c, const Node *nd)
 	case OP_SLICE:
 		ok = ok && !ir_slice_geo(&nd->a, xs, begin, end, &s) && ir_shape_eq(&s, ys);
 		break;
+	case OP_GATHER: {
+		const Value *iv = &g->vals[nd->in[1]];
+		int64_t m, inner;
+		if (iv->kind != VK_CONST || !iv->data)
+			return tgt_bad_types(c, nd, "indices computed at run time");
+		ok = iv->dt == DT_I64 &&
+		     ir_gather_geo(xs, &iv->shape, nd->a.axis, begin, &m, &inner, &s) >= 0 &&
+		     ir_shape_eq(&s, ys);
+		break;
+	}
+	case OP_EXPAND: ok = !ir_expand_strides(xs, ys, begin); break;
 	default: ICE("shape rules: %s", ir_ops[nd->op].name);
 	}
 	return tgt_check_keepq(c, nd, ok);
@@ -177,7 +249,9 @@ static int check(Cg *c, const Node *nd)
 		return 0;
 	case OP_PAD:
 	case OP_TRANSPOSE:
-	case OP_SLICE: return check_moves(c, nd);
+	case OP_SLICE:
+	case OP_GATHER:
+	case OP_EXPAND: return check_moves(c, nd);
 	default: ICE("shape rules: %s", ir_ops[nd->op].name);
 	}
 }
@@ -192,6 +266,8 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_PAD: lower_pad(c, n, x, y); break;
 	case OP_TRANSPOSE: lower_transpose(c, n, x, y); break;
 	case OP_SLICE: lower_slice(c, n, x, y); break;
+	case OP_GATHER: lower_gather(c, n, x, y); break;
+	case OP_EXPAND: lower_expand(c, n, x, y); break;
 	default: ICE("shape rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
 }
