@@ -256,6 +256,12 @@ static OTensor *out_tensor(Imp *im, int k)
 	return lookup(im, im->node->output[k], 1);
 }
 
+int oi_out_used(Imp *im, int k)
+{
+	OTensor *t = out_tensor(im, k);
+	return t && t->uses > 0;
+}
+
 static int define(Imp *im, OTensor *t)
 {
 	if (t->defined)
@@ -922,7 +928,10 @@ static int max_outputs(const char *op_type)
 	static const struct {
 		const char *op;
 		int n;
-	} multi[] = {{"BatchNormalization", 5}, {"Dropout", 2}, {"MaxPool", 2}};
+	} multi[] = {{"BatchNormalization", 5},
+	             {"Dropout", 2},
+	             {"MaxPool", 2},
+	             {"Split", 1 << 20} /* variadic; lower_split says its limit */};
 
 	for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++)
 		if (strcmp(multi[i].op, op_type) == 0)

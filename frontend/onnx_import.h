@@ -112,6 +112,8 @@ int oi_attr_str(Imp *im, const char *name, char *buf, size_t n);
  * value v.  Returns 0, or -1 (diagnosed). */
 int oi_def_const(Imp *im, int k, DType dt, int otype, const Shape *s, void *data);
 int oi_def_value(Imp *im, int k, int v);
+/* Whether a later node or the graph's outputs read output k. */
+int oi_out_used(Imp *im, int k);
 /* Output k as the same tensor as src (Identity, Dropout, Cast to itself). */
 int oi_def_alias(Imp *im, int k, OTensor *src);
 

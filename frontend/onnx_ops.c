@@ -973,12 +973,10 @@ static int lower_split(Imp *im)
 		              (long long)off, ax, (long long)d);
 	off = 0;
 	for (int k = 0; k < nout; off += sizes[k++]) {
-		const char *name = im->node->output[k];
-		OTensor *t = name && *name ? oi_find(im, name) : NULL;
-		if (!t || !t->uses)
+		if (!oi_out_used(im, k))
 			continue; /* nothing reads it */
 		if (!sizes[k])
-			return oi_err(im, "output %d ('%s') is empty", k, name);
+			return oi_err(im, "output %d ('%s') is empty", k, im->node->output[k]);
 		if (emit_axis_slice(im, k, v, ax, off, sizes[k]))
 			return -1;
 	}
@@ -1165,6 +1163,96 @@ static int lower_space_to_depth(Imp *im)
 	return lower_space_depth(im, 0);
 }
 
+/* Index of word in a NULL-terminated list, or -1. */
+static int word_index(const char *const *list, const char *word)
+{
+	for (int k = 0; list[k]; k++)
+		if (strcmp(list[k], word) == 0)
+			return k;
+	return -1;
+}
+
+/* Resize (opset 11+: X, roi, scales, sizes; scales or sizes constant):
+ * nearest and linear; the IR's resize takes the scales as an f32 constant
+ * and the result's shape (from sizes, or floor(n * scale) as f32). */
+static int lower_resize(Imp *im)
+{
+	OTensor *x, *sc = oi_in(im, 2), *sz = oi_in(im, 3);
+	char mode[32] = "nearest", coord[32] = "half_pixel", nearest[32] = "round_prefer_floor";
+	int64_t sizes[IR_MAX_RANK], iv;
+	float scales[IR_MAX_RANK];
+	int in[2], ns = -1;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_str(im, "mode", mode, sizeof mode) < 0 ||
+	    oi_attr_str(im, "coordinate_transformation_mode", coord, sizeof coord) < 0 ||
+	    oi_attr_str(im, "nearest_mode", nearest, sizeof nearest) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (strcmp(mode, "cubic") == 0)
+		return oi_err(im, "mode 'cubic' is not supported (only nearest and linear)");
+	if (strcmp(mode, "nearest") != 0 && strcmp(mode, "linear") != 0)
+		return oi_err(im, "mode '%s' is not nearest, linear or cubic", mode);
+	if (strcmp(coord, "tf_crop_and_resize") == 0)
+		return oi_err(im, "coordinate_transformation_mode 'tf_crop_and_resize' is not "
+		                  "supported");
+	if ((a.coord = word_index(ir_attr_words(AI_COORD), coord)) < 0)
+		return oi_err(im, "coordinate_transformation_mode '%s' is unknown", coord);
+	static const char *const rounding[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
+	                                       "ceil", NULL};
+	int r = word_index(rounding, nearest);
+	if (r < 0)
+		return oi_err(im, "nearest_mode '%s' is unknown", nearest);
+	/* IR_RESIZE_NEAREST.. are the roundings in ONNX's order */
+	a.mode = strcmp(mode, "linear") == 0 ? IR_RESIZE_LINEAR : r;
+	if ((oi_attr_int(im, "antialias", &iv) > 0 && iv) || oi_attr(im, "axes") ||
+	    (oi_attr(im, "keep_aspect_ratio_policy") &&
+	     oi_attr_str(im, "keep_aspect_ratio_policy", nearest, sizeof nearest) >= 0 &&
+	     strcmp(nearest, "stretch") != 0))
+		return oi_err(im, "the attributes antialias, axes and keep_aspect_ratio_policy are "
+		                  "not supported");
+	if (sc && sc->isconst && oi_numel(sc) == 0)
+		sc = NULL; /* an empty scales: the sizes count */
+	if (sz && sz->isconst && oi_numel(sz) == 0)
+		sz = NULL;
+	if (!sc == !sz)
+		return oi_err(im, "exactly one of scales and sizes must be given");
+	if (sz) {
+		if (oi_const_ints(im, sz, "sizes", sizes, IR_MAX_RANK, &ns))
+			return -1;
+	} else {
+		if (!sc->isconst)
+			return oi_err(im, "scales ('%s') must be a constant", sc->name);
+		if (sc->dt != DT_F32 || sc->shape.rank != 1)
+			return oi_err(im, "scales ('%s') must be a list of floats", sc->name);
+		ns = (int)oi_numel(sc);
+	}
+	if (ns != xs->rank)
+		return oi_err(im, "%s has %d values for an input of rank %d",
+		              sz ? "sizes" : "scales", ns, xs->rank);
+	a.nshape = xs->rank;
+	for (int k = 0; k < xs->rank; k++) {
+		if (sz) {
+			if (sizes[k] < 1)
+				return oi_err(im, "sizes[%d] = %lld", k, (long long)sizes[k]);
+			a.shape[k] = sizes[k];
+			scales[k] = (float)sizes[k] / (float)xs->d[k];
+		} else {
+			scales[k] = (float)oi_getf(sc, k);
+			if (!(scales[k] > 0 && scales[k] <= 65536))
+				return oi_err(im, "scales[%d] = %g", k, (double)scales[k]);
+			a.shape[k] = (int64_t)floorf(scales[k] * (float)xs->d[k]);
+			if (a.shape[k] < 1)
+				return oi_err(im, "scales[%d] = %g gives an empty result", k,
+				              (double)scales[k]);
+		}
+	}
+	Shape s1 = {1, {xs->rank}};
+	in[1] = oi_new_const(im, "scales", &s1, scales);
+	return oi_emit(im, OP_RESIZE, in, 2, &a) < 0 ? -1 : 0;
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
@@ -1200,6 +1288,7 @@ const OnnxOp oi_ops[] = {
         {"QuantizeLinear", oi_fold_quantize, oi_lower_quantize},
         {"Relu", NULL, lower_relu},
         {"Reshape", oi_fold_reshape, lower_reshape},
+        {"Resize", NULL, lower_resize},
         {"Shape", oi_fold_shape, oi_fold_shape},
         {"Sigmoid", NULL, lower_sigmoid},
         {"Slice", oi_fold_slice, lower_slice},

@@ -555,6 +555,8 @@ static int64_t *attr_ints(Attrs *a, int ai)
 	case AI_ENDS: return a->ends;
 	case AI_AXES: return a->axes;
 	case AI_STEPS: return a->steps;
+	case AI_MODE: return &a->mode;
+	case AI_COORD: return &a->coord;
 	default: return NULL;
 	}
 }
@@ -629,6 +631,23 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			} else {
 				a->act = (Act)act;
 			}
+			continue;
+		}
+		if (want == IR_ATTR_WORD) {
+			const char *const *w = ir_attr_words(ai);
+			int k = 0;
+			while (w[k] && !(at->kind == AV_IDENT && strcmp(w[k], at->ident.s) == 0))
+				k++;
+			if (!w[k]) {
+				char list[256] = "";
+				for (int j = 0; w[j]; j++)
+					snprintf(list + strlen(list), sizeof list - strlen(list),
+					         "%s%s", j ? ", " : "", w[j]);
+				pu_error(pc, at->key.loc, "%s: '%s' takes one of %s", vname,
+				         at->key.s, list);
+				ok = 0;
+			} else
+				*attr_ints(a, ai) = k;
 			continue;
 		}
 		if (want == IR_ATTR_F32) {

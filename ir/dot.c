@@ -175,6 +175,11 @@ static void attrs_line(FILE *f, const Node *n)
 			ints(f, a->steps, a->nsteps);
 		}
 	}
+	if (mask & A_MODE) { /* resize */
+		SEP();
+		fprintf(f, "%s %s", ir_attr_words(AI_MODE)[a->mode],
+		        ir_attr_words(AI_COORD)[a->coord]);
+	}
 	if ((mask & A_POOL) && ir_has_pool(n)) { /* a line of its own: not the conv's stride */
 		fputs("\\nmaxpool ", f);
 		ints(f, a->pool, 2);

@@ -1,5 +1,5 @@
 /* ir/fam_shape.c — the shape family (flatten, reshape, pad, transpose,
- * slice, gather, expand) in the ir layer: the reference interpreter's checks and kernels, every
+ * slice, gather, expand, resize) in the ir layer: the reference interpreter's checks and kernels, every
  * precision at once (they move bytes: a quantized result keeps its input's
  * scale and zero point, OPF_KEEPQ).  Their attributes are read by
  * ir/geometry.c, as every pass and the backend read them.
@@ -18,6 +18,10 @@
  *              (a run-time index is clamped to [0, n-1] then).
  *   expand     out[i] = x[sum ik * xst[k]] (ir_expand_strides: 0 where x
  *              is broadcast).
+ *   resize     nearest: per axis the source index of ir_resize_nearest;
+ *              linear: ir_resize_linear's (f32) or ir_resize_linear_q's
+ *              (int) indices and weights on the last two axes, combined as
+ *              ops.def's row says.
  */
 #include <string.h>
 
@@ -165,12 +169,90 @@ static void run_expand(const Graph *g, const Node *n, const void *x, void *out)
 	}
 }
 
+static void run_resize_nearest(const Graph *g, const Node *n, const void *x, void *out)
+{
+	const Value *xv = &g->vals[n->in[0]], *ov = &g->vals[n->out];
+	const float *s = g->vals[n->in[1]].data;
+	const size_t es = (size_t)ir_dtype_size(xv->dt);
+	const int rank = xv->shape.rank;
+	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+
+	strides(&xv->shape, xst);
+	for (int64_t i = 0, cnt = ir_shape_numel(&ov->shape); i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < rank; k++)
+			j += ir_resize_nearest(&n->a, idx[k], xv->shape.d[k], ov->shape.d[k],
+			                       s[k]) *
+			     xst[k];
+		memcpy((unsigned char *)out + (size_t)i * es,
+		       (const unsigned char *)x + (size_t)j * es, es);
+		for (int k = rank - 1; k >= 0 && ++idx[k] == ov->shape.d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
+/* The four source elements of one result element: offsets in a plane. */
+typedef struct {
+	int64_t o00, o01, o10, o11;
+} Taps4;
+
+static void run_resize_linear(const Graph *g, const Node *n, Prec prec, const void *x, void *out)
+{
+	const Value *xv = &g->vals[n->in[0]], *ov = &g->vals[n->out];
+	const float *s = g->vals[n->in[1]].data;
+	const int r = xv->shape.rank;
+	const int64_t H = xv->shape.d[r - 2], W = xv->shape.d[r - 1];
+	const int64_t OH = ov->shape.d[r - 2], OW = ov->shape.d[r - 1];
+	const int64_t planes = ir_shape_numel(&xv->shape) / (H * W);
+
+	for (int64_t p = 0; p < planes; p++)
+		for (int64_t oy = 0; oy < OH; oy++)
+			for (int64_t ox = 0; ox < OW; ox++) {
+				int64_t y0, y1, x0, x1, o = (p * OH + oy) * OW + ox;
+				if (prec == P_F32) {
+					const float *xp = (const float *)x + p * H * W;
+					float wy0, wy1, wx0, wx1;
+					ir_resize_linear(&n->a, oy, H, OH, s[r - 2], &y0, &y1, &wy0,
+					                 &wy1);
+					ir_resize_linear(&n->a, ox, W, OW, s[r - 1], &x0, &x1, &wx0,
+					                 &wx1);
+					((float *)out)[o] = wx0 * wy0 * xp[y0 * W + x0] +
+					                    wx1 * wy0 * xp[y0 * W + x1] +
+					                    wx0 * wy1 * xp[y1 * W + x0] +
+					                    wx1 * wy1 * xp[y1 * W + x1];
+					continue;
+				}
+				int32_t wy0, wy1, wx0, wx1;
+				ir_resize_linear_q(&n->a, oy, H, OH, s[r - 2], &y0, &y1, &wy0,
+				                   &wy1);
+				ir_resize_linear_q(&n->a, ox, W, OW, s[r - 1], &x0, &x1, &wx0,
+				                   &wx1);
+				Taps4 t = {y0 * W + x0, y0 * W + x1, y1 * W + x0, y1 * W + x1};
+				int64_t q00, q01, q10, q11;
+				if (prec == P_S8) {
+					const int8_t *xp = (const int8_t *)x + p * H * W;
+					q00 = xp[t.o00], q01 = xp[t.o01], q10 = xp[t.o10],
+					q11 = xp[t.o11];
+				} else {
+					const int16_t *xp = (const int16_t *)x + p * H * W;
+					q00 = xp[t.o00], q01 = xp[t.o01], q10 = xp[t.o10],
+					q11 = xp[t.o11];
+				}
+				int64_t acc = q00 * wy0 * wx0 + q01 * wy0 * wx1 + q10 * wy1 * wx0 +
+				              q11 * wy1 * wx1;
+				int64_t v = (acc + (acc > 0 ? 1 << 19 : -(1 << 19))) / (1 << 20);
+				if (prec == P_S8)
+					((int8_t *)out)[o] = (int8_t)v;
+				else
+					((int16_t *)out)[o] = (int16_t)v;
+			}
+}
+
 static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
 	const void *x = buf[n->in[0]];
 	void *out = buf[n->out];
 
-	(void)rt;
 	(void)acc;
 	switch (n->op) {
 	case OP_FLATTEN:
@@ -180,6 +262,12 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_SLICE: run_slice(g, n, x, out); return;
 	case OP_GATHER: run_gather(g, n, x, buf[n->in[1]], out); return;
 	case OP_EXPAND: run_expand(g, n, x, out); return;
+	case OP_RESIZE:
+		if (n->a.mode == IR_RESIZE_LINEAR)
+			run_resize_linear(g, n, rt->prec, x, out);
+		else
+			run_resize_nearest(g, n, x, out);
+		return;
 	default: ICE("shape rules: %s", ir_ops[n->op].name);
 	}
 }
@@ -249,6 +337,15 @@ static int check_shape(const Graph *g, const Node *n, Diag *d)
 			return BAD("slice: result shape does not match the operand");
 		return 0;
 	case OP_GATHER: return check_gather(g, n, d);
+	case OP_RESIZE: {
+		const char *why = ir_resize_bad(&n->a, x, o, &g->vals[n->in[1]]);
+		if (why)
+			return BAD("resize: %s", why);
+		for (int k = 0; k < n->a.nshape || k < o->rank; k++)
+			if (k >= n->a.nshape || n->a.shape[k] != o->d[k])
+				return BAD("resize: the result's shape is not 'shape'");
+		return 0;
+	}
 	case OP_EXPAND:
 		if (ir_expand_strides(x, o, begin))
 			return BAD("expand: the operand does not broadcast to the result's shape");

@@ -2,9 +2,10 @@
  * extent of a window along an axis, conv2d's / maxpool2d's / avgpool2d's
  * dimensions and attributes as one ConvGeo, the fused max-pool of a conv2d,
  * the in-bound taps of a window, and how pad's, transpose's, slice's,
- * gather's and expand's attributes and operands read.  The interpreter, the passes and every target kernel use these, so
+ * gather's, expand's and resize's attributes and operands read.  The interpreter, the passes and every target kernel use these, so
  * that they agree on every shape by construction.
  */
+#include <math.h>
 #include <string.h>
 
 #include "ir.h"
@@ -159,6 +160,104 @@ int ir_expand_strides(const Shape *x, const Shape *out, int64_t *xst)
 		m *= x->d[j];
 	}
 	return 0;
+}
+
+/* ---- resize ------------------------------------------------------------------ */
+
+const char *ir_resize_bad(const Attrs *a, const Shape *x, const Shape *out, const Value *s)
+{
+	const int r = x->rank;
+
+	if (a->mode < 0 || a->mode > IR_RESIZE_LINEAR || a->coord < 0 ||
+	    a->coord > IR_COORD_TF_HALF_PIXEL_FOR_NN)
+		return "its mode or coord is out of range";
+	if (s->kind != VK_CONST || !s->data || s->dt != DT_F32 || s->shape.rank != 1 ||
+	    s->shape.d[0] != r)
+		return "operand 1 must be a constant f32 tensor of one scale per axis";
+	if (out->rank != r)
+		return "'shape' must give the result's size on every axis";
+	for (int k = 0; k < r; k++) {
+		float sk = ((const float *)s->data)[k];
+		if (!(sk >= 1.0f / 65536 && sk <= 65536))
+			return "a scale lies outside [2^-16, 2^16]";
+		if (out->d[k] < 1)
+			return "the result would be empty";
+	}
+	if (a->mode != IR_RESIZE_LINEAR)
+		return NULL;
+	if (r < 2)
+		return "linear interpolates the last two axes: the input needs rank 2 or more";
+	if (a->coord == IR_COORD_TF_HALF_PIXEL_FOR_NN)
+		return "coord tf_half_pixel_for_nn is for nearest only";
+	for (int k = 0; k < r - 2; k++)
+		if (out->d[k] != x->d[k] || ((const float *)s->data)[k] != 1)
+			return "linear interpolates the last two axes only: the others must keep "
+			       "their size at scale 1";
+	return NULL;
+}
+
+float ir_resize_coord(const Attrs *a, int64_t i, int64_t n, int64_t m, float s)
+{
+	const float fi = (float)i;
+
+	switch (a->coord) {
+	case IR_COORD_ASYMMETRIC: return fi / s;
+	case IR_COORD_ALIGN_CORNERS: return m == 1 ? 0.0f : fi * (float)(n - 1) / (float)(m - 1);
+	case IR_COORD_PYTORCH_HALF_PIXEL: return m > 1 ? (fi + 0.5f) / s - 0.5f : 0.0f;
+	case IR_COORD_TF_HALF_PIXEL_FOR_NN: return (fi + 0.5f) / s;
+	default: return (fi + 0.5f) / s - 0.5f; /* half_pixel */
+	}
+}
+
+int64_t ir_resize_nearest(const Attrs *a, int64_t i, int64_t n, int64_t m, float s)
+{
+	float c = ir_resize_coord(a, i, n, m, s), f = floorf(c), r;
+
+	switch (a->mode) {
+	case IR_RESIZE_NEAREST_FLOOR: r = f; break;
+	case IR_RESIZE_NEAREST_CEIL: r = ceilf(c); break;
+	case IR_RESIZE_NEAREST_PREFER_CEIL: r = c - f >= 0.5f ? f + 1 : f; break;
+	default: r = c - f > 0.5f ? f + 1 : f; break; /* halves down */
+	}
+	return r<0 ? 0 : r>(float)(n - 1) ? n - 1 : (int64_t)r;
+}
+
+void ir_resize_linear(const Attrs *a, int64_t i, int64_t n, int64_t m, float s, int64_t *i0,
+                      int64_t *i1, float *w0, float *w1)
+{
+	float c = ir_resize_coord(a, i, n, m, s);
+
+	c = c<0 ? 0.0f : c>(float)(n - 1) ? (float)(n - 1) : c;
+	*i0 = (int64_t)c;
+	*i1 = *i0 + 1 < n ? *i0 + 1 : n - 1;
+	if (*i0 == *i1) {
+		*w0 = *w1 = 0.5f;
+		return;
+	}
+	*w1 = fabsf(c - (float)*i0);
+	*w0 = fabsf(c - (float)*i1);
+}
+
+void ir_resize_linear_q(const Attrs *a, int64_t i, int64_t n, int64_t m, float s, int64_t *i0,
+                        int64_t *i1, int32_t *w0, int32_t *w1)
+{
+	int64_t S, v;
+
+	if (a->coord == IR_COORD_ALIGN_CORNERS && m > 1)
+		S = (1024 * (n - 1) + (m - 1) / 2) / (m - 1);
+	else if ((float)m / (float)n == s)
+		S = (1024 * n + m / 2) / m;
+	else
+		S = (int64_t)floor(1024.0 / (double)s + 0.5);
+	v = i * S;
+	if (a->coord == IR_COORD_HALF_PIXEL || a->coord == IR_COORD_PYTORCH_HALF_PIXEL)
+		v += S / 2 - 512;
+	if (a->coord == IR_COORD_PYTORCH_HALF_PIXEL && m == 1)
+		v = 0;
+	*i0 = v / 1024 < 0 ? 0 : v / 1024 > n - 1 ? n - 1 : v / 1024;
+	*i1 = (v + 1023) / 1024 < n - 1 ? (v + 1023) / 1024 : n - 1;
+	*w1 = (int32_t)(v - 1024 * *i0);
+	*w0 = 1024 - *w1;
 }
 
 /* ---- conv2d's fused max-pool ----------------------------------------------- */

@@ -230,6 +230,8 @@ static void pattrs(FILE *f, const Node *n)
 		case AI_ENDS: pints(f, a->ends, a->nends, 1); break;
 		case AI_AXES: pints(f, a->axes, a->naxes, 1); break;
 		case AI_STEPS: pints(f, a->steps, a->nsteps, 1); break;
+		case AI_MODE: fputs(ir_attr_words(ai)[a->mode], f); break;
+		case AI_COORD: fputs(ir_attr_words(ai)[a->coord], f); break;
 		default: ICE("attribute %d has no printer", ai);
 		}
 	}

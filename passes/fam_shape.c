@@ -1,16 +1,19 @@
 /* passes/fam_shape.c — the shape family's pass rules (pass_rules.h): what
  * infer-shapes, propagate-ranges, check-overflow and quantize do with
- * flatten, reshape, pad, transpose, slice, gather and expand, which move
- * elements without computing (pad adds its value).
+ * flatten, reshape, pad, transpose, slice, gather, expand and resize,
+ * which move elements (pad adds its value; resize's linear mode computes
+ * between its inputs).
  *   shapes      flatten, reshape: the same elements; the others: their
  *               attributes as ir/geometry.c reads them
  *   ranges      the same intervals where the elements go (pad: its value
- *               outside)
+ *               outside; linear resize: the hull of its four inputs,
+ *               widened by the f32 rounding)
  *   overflow    the input's integers (pad: and its quantized value)
  *   quantize    OPF_KEEPQ: the input's parameters; pad warns when its
  *               value saturates in them */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "pass_rules.h"
 
@@ -162,6 +165,20 @@ static int expand(Graph *g, Node *n, Diag *d, Shape *out)
 	return 0;
 }
 
+static int resize(Graph *g, Node *n, Diag *d, Shape *out)
+{
+	const Value *x = &g->vals[n->in[0]];
+	char b[96];
+
+	out->rank = n->a.nshape;
+	memcpy(out->d, n->a.shape, sizeof out->d);
+	const char *why = ir_resize_bad(&n->a, &x->shape, out, &g->vals[n->in[1]]);
+	if (why)
+		return ERR("resize of %s '%s' to %s: %s", sh(x, b), x->name,
+		           ir_shape_str(out, (char[96]){0}, 96), why);
+	return 0;
+}
+
 static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 {
 	(void)dt; /* the input's */
@@ -173,6 +190,7 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	case OP_SLICE: return slice(g, n, d, s);
 	case OP_GATHER: return gather(g, n, d, s);
 	case OP_EXPAND: return expand(g, n, d, s);
+	case OP_RESIZE: return resize(g, n, d, s);
 	default: ICE("infer-shapes: %s is not a shape op", ir_ops[n->op].name);
 	}
 }
@@ -311,6 +329,54 @@ static void expand_range(RangeCtx *c, const Node *n)
 	}
 }
 
+/* resize: nearest moves the intervals; linear's f32 result lies in the
+ * hull of its four inputs up to the rounding of the weights (each within
+ * an ulp of its exact value, summing to 1) and of three sums: 2^-19 of the
+ * largest magnitude bounds it.  Its integer result lies in the hull. */
+static void resize_range(RangeCtx *c, const Node *n)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const float *s = c->g->vals[n->in[1]].data;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, m = 1;
+	const int r = xs->rank;
+
+	for (int k = r - 1; k >= 0; k--) {
+		xst[k] = m;
+		m *= xs->d[k];
+	}
+	for (int64_t i = 0, cnt = ir_shape_numel(ys); i < cnt; i++) {
+		int64_t j = 0;
+		if (n->a.mode != IR_RESIZE_LINEAR) {
+			for (int k = 0; k < r; k++)
+				j += ir_resize_nearest(&n->a, idx[k], xs->d[k], ys->d[k], s[k]) *
+				     xst[k];
+			box_put(y, i, box_lo(x, j), box_hi(x, j));
+		} else {
+			int64_t y0, y1, x0, x1;
+			float w[4];
+			for (int k = 0; k < r - 2; k++)
+				j += idx[k] * xst[k];
+			ir_resize_linear(&n->a, idx[r - 2], xs->d[r - 2], ys->d[r - 2], s[r - 2],
+			                 &y0, &y1, &w[0], &w[1]);
+			ir_resize_linear(&n->a, idx[r - 1], xs->d[r - 1], ys->d[r - 1], s[r - 1],
+			                 &x0, &x1, &w[2], &w[3]);
+			const int64_t t[4] = {y0 * xst[r - 2] + x0, y0 * xst[r - 2] + x1,
+			                      y1 * xst[r - 2] + x0, y1 * xst[r - 2] + x1};
+			double lo = INFINITY, hi = -INFINITY;
+			for (int q = 0; q < 4; q++) {
+				lo = fmin(lo, box_lo(x, j + t[q]));
+				hi = fmax(hi, box_hi(x, j + t[q]));
+			}
+			double e = fmax(fabs(lo), fabs(hi)) * 0x1p-19;
+			box_put(y, i, lo - e, hi + e);
+		}
+		for (int k = r - 1; k >= 0 && ++idx[k] == ys->d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
 static void range(RangeCtx *c, const Node *n)
 {
 	switch (n->op) {
@@ -321,6 +387,7 @@ static void range(RangeCtx *c, const Node *n)
 	case OP_SLICE: slice_range(c, n); break;
 	case OP_GATHER: gather_range(c, n); break;
 	case OP_EXPAND: expand_range(c, n); break;
+	case OP_RESIZE: resize_range(c, n); break;
 	default: ICE("propagate-ranges: %s is not a shape op", ir_ops[n->op].name);
 	}
 }
@@ -339,7 +406,8 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_TRANSPOSE:
 	case OP_SLICE:
 	case OP_GATHER:
-	case OP_EXPAND: r[n->out] = xr; return 0;
+	case OP_EXPAND:
+	case OP_RESIZE: r[n->out] = xr; return 0; /* linear: within its inputs */
 	case OP_PAD: { /* x's integers and the quantized pad value */
 		int32_t v = ir_quantize_value(n->a.value, x->q.scale[0], x->q.zp, x->dt);
 		r[n->out] = (QRange){xr.lo < v ? xr.lo : v, xr.hi > v ? xr.hi : v};
