@@ -24,6 +24,30 @@ static LLVMTypeRef elem_type(Cg *c, DType dt)
 	}
 }
 
+/* A constant table of cnt elements of size es (host order) named after
+ * node n and tag. */
+static LLVMValueRef table(Cg *c, int n, const char *tag, const void *data, int64_t cnt, size_t es)
+{
+	char name[320];
+
+	snprintf(name, sizeof name, "%s.%s%d.%s", c->name, ir_ops[c->g->nodes[n].op].name, n, tag);
+	return tgt_const_bytes(c, name, data, (size_t)cnt * es);
+}
+
+/* A table of cnt element offsets in the target's index type (c->tidx: 32
+ * bits on 32-bit targets, where every offset fits). */
+static LLVMValueRef index_table(Cg *c, int n, const char *tag, const int64_t *off, int64_t cnt)
+{
+	if (LLVMGetIntTypeWidth(c->tidx) == 64)
+		return table(c, n, tag, off, cnt, 8);
+	int32_t *o32 = ir_xmalloc((size_t)cnt * 4);
+	for (int64_t i = 0; i < cnt; i++)
+		o32[i] = (int32_t)off[i];
+	LLVMValueRef t = table(c, n, tag, o32, cnt, 4);
+	free(o32);
+	return t;
+}
+
 static void lower_copy(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Graph *g = c->g;
@@ -145,7 +169,6 @@ static void lower_gather(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMTypeRef te = elem_type(c, xv->dt);
 	const int64_t ni = ir_shape_numel(&iv->shape);
 	int64_t outer, m, inner;
-	char name[320];
 	Loop lo, lj, li;
 	Shape ys;
 
@@ -155,13 +178,12 @@ static void lower_gather(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		int64_t k = ((const int64_t *)iv->data)[j];
 		off[j] = (k < 0 ? k + m : k) * inner;
 	}
-	snprintf(name, sizeof name, "%s.gather%d.off", c->name, n);
-	LLVMValueRef tab = tgt_const_bytes(c, name, off, (size_t)ni * sizeof *off);
+	LLVMValueRef tab = index_table(c, n, "off", off, ni);
 	free(off);
 	LLVMValueRef o = tgt_upto(c, &lo, outer);
 	LLVMValueRef j = tgt_upto(c, &lj, ni);
 	LLVMValueRef src = LLVMBuildNSWAdd(c->b, tgt_mad(c, o, m * inner, NULL),
-	                                   tgt_load(c, c->ti64, tab, j), "");
+	                                   tgt_load(c, c->tidx, tab, j), "");
 	LLVMValueRef dst = tgt_mad(c, tgt_mad(c, o, ni, j), inner, NULL);
 	LLVMValueRef i = tgt_upto(c, &li, inner);
 	tgt_store(c, tgt_load(c, te, x, LLVMBuildNSWAdd(c->b, src, i, "")), y,
@@ -195,16 +217,6 @@ static void lower_expand(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		tgt_loop_close(c, &l[k]);
 }
 
-/* A constant table of n elements of size es (host order) named after
- * node n and tag. */
-static LLVMValueRef table(Cg *c, int n, const char *tag, const void *data, int64_t cnt, size_t es)
-{
-	char name[320];
-
-	snprintf(name, sizeof name, "%s.%s%d.%s", c->name, ir_ops[c->g->nodes[n].op].name, n, tag);
-	return tgt_const_bytes(c, name, data, (size_t)cnt * es);
-}
-
 /* nearest: per result axis, x's offset along it from a table (none where
  * the axis is copied as it is). */
 static void lower_resize_nearest(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
@@ -232,12 +244,12 @@ static void lower_resize_nearest(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		}
 		char tag[16];
 		snprintf(tag, sizeof tag, "axis%d", k);
-		tab[k] = same ? NULL : table(c, n, tag, off, len, sizeof *off);
+		tab[k] = same ? NULL : index_table(c, n, tag, off, len);
 		free(off);
 	}
 	for (int k = 0; k < rank; k++) {
 		LLVMValueRef ik = tgt_upto(c, &l[k], yv->shape.d[k]);
-		in = tab[k] ? LLVMBuildNSWAdd(c->b, in, tgt_load(c, c->ti64, tab[k], ik), "")
+		in = tab[k] ? LLVMBuildNSWAdd(c->b, in, tgt_load(c, c->tidx, tab[k], ik), "")
 		            : tgt_mad(c, ik, xst[k], in);
 		out = tgt_mad(c, out, yv->shape.d[k], ik);
 	}
@@ -271,9 +283,9 @@ static LinAxis linear_axis(Cg *c, int n, int quant, int64_t in, int64_t len, flo
 		o1[i] *= stride;
 	}
 	snprintf(name, sizeof name, "%s.off0", tag);
-	r.off0 = table(c, n, name, o0, len, 8);
+	r.off0 = index_table(c, n, name, o0, len);
 	snprintf(name, sizeof name, "%s.off1", tag);
-	r.off1 = table(c, n, name, o1, len, 8);
+	r.off1 = index_table(c, n, name, o1, len);
 	snprintf(name, sizeof name, "%s.w0", tag);
 	r.w0 = table(c, n, name, quant ? (void *)q0 : (void *)f0, len, 4);
 	snprintf(name, sizeof name, "%s.w1", tag);
@@ -306,11 +318,11 @@ static void lower_resize_linear(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMValueRef p = tgt_upto(c, &lp, ir_shape_numel(&xv->shape) / (H * W));
 	LLVMValueRef base = tgt_mad(c, p, H * W, NULL);
 	LLVMValueRef oy = tgt_upto(c, &ly, OH);
-	LLVMValueRef ry0 = LLVMBuildNSWAdd(c->b, base, tgt_load(c, c->ti64, ay.off0, oy), "");
-	LLVMValueRef ry1 = LLVMBuildNSWAdd(c->b, base, tgt_load(c, c->ti64, ay.off1, oy), "");
+	LLVMValueRef ry0 = LLVMBuildNSWAdd(c->b, base, tgt_load(c, c->tidx, ay.off0, oy), "");
+	LLVMValueRef ry1 = LLVMBuildNSWAdd(c->b, base, tgt_load(c, c->tidx, ay.off1, oy), "");
 	LLVMValueRef wy0 = tgt_load(c, tw, ay.w0, oy), wy1 = tgt_load(c, tw, ay.w1, oy);
 	LLVMValueRef ox = tgt_upto(c, &lx, OW);
-	LLVMValueRef x0 = tgt_load(c, c->ti64, ax.off0, ox), x1 = tgt_load(c, c->ti64, ax.off1, ox);
+	LLVMValueRef x0 = tgt_load(c, c->tidx, ax.off0, ox), x1 = tgt_load(c, c->tidx, ax.off1, ox);
 	LLVMValueRef wx0 = tgt_load(c, tw, ax.w0, ox), wx1 = tgt_load(c, tw, ax.w1, ox);
 	LLVMValueRef q[4] = {
 	        tgt_load(c, te, x, LLVMBuildNSWAdd(c->b, ry0, x0, "")),
