@@ -1052,14 +1052,44 @@ static int lower_expand(Imp *im)
 	return oi_emit(im, OP_EXPAND, in, 1, &a) < 0 ? -1 : 0;
 }
 
+/* Tile along one axis k of cur (of rank r): cur as [A, d*B] (A the axes
+ * before k, d axis k's size, B those after) reshaped to [A, 1, d*B],
+ * expanded to [A, rep, d*B] and reshaped to cur with axis k times rep.  The
+ * last step (last) defines the node's output. */
+static int tile_axis(Imp *im, int *v, Shape *cur, int k, int64_t rep, int last)
+{
+	int64_t A = 1, dB = 1;
+	Attrs a, e;
+
+	for (int j = 0; j < cur->rank; j++)
+		*(j < k ? &A : &dB) *= cur->d[j];
+	ir_attrs_default(&a);
+	ir_attrs_default(&e);
+	a.nshape = e.nshape = 3;
+	a.shape[0] = e.shape[0] = A;
+	a.shape[1] = 1;
+	e.shape[1] = rep;
+	a.shape[2] = e.shape[2] = dB;
+	if ((*v = oi_emit_tmp(im, OP_RESHAPE, v, 1, &a)) < 0 ||
+	    (*v = oi_emit_tmp(im, OP_EXPAND, v, 1, &e)) < 0)
+		return -1;
+	cur->d[k] *= rep;
+	a.nshape = cur->rank;
+	memcpy(a.shape, cur->d, sizeof cur->d);
+	if (last)
+		return oi_emit(im, OP_RESHAPE, v, 1, &a) < 0 ? -1 : 0;
+	return (*v = oi_emit_tmp(im, OP_RESHAPE, v, 1, &a)) < 0 ? -1 : 0;
+}
+
 /* Tile: each repeated axis of size d gets an axis of 1 before it, which an
  * expand makes the repeat count, and a reshape merges the pair:
- * [d] -> [1, d] -> [r, d] -> [r * d]. */
+ * [d] -> [1, d] -> [r, d] -> [r * d].  When those axes would exceed the
+ * IR's rank, one axis at a time (tile_axis). */
 static int lower_tile(Imp *im)
 {
 	OTensor *x;
 	int64_t rep[IR_MAX_RANK];
-	int v, n;
+	int v, n, nrep = 0;
 	Attrs a, e;
 
 	ir_attrs_default(&a);
@@ -1075,23 +1105,27 @@ static int lower_tile(Imp *im)
 		if (rep[k] < 1)
 			return oi_err(im, "repeats[%d] = %lld; it must be at least 1", k,
 			              (long long)rep[k]);
+		if (!ir_mul_ok(out.d[k], rep[k], &out.d[k]) || ir_shape_numel(&out) > OI_MAX_ELEMS)
+			return oi_err(im, "the result would be too large");
+		nrep += rep[k] > 1;
+	}
+	if (!nrep)
+		return lower_identity(im); /* every repeat is 1 */
+	if (n + nrep > IR_MAX_RANK) {
+		Shape cur = *xs;
+		for (int k = 0, done = 0; k < n; k++)
+			if (rep[k] > 1 && tile_axis(im, &v, &cur, k, rep[k], ++done == nrep))
+				return -1;
+		return 0;
+	}
+	for (int k = 0; k < n; k++) {
 		if (rep[k] > 1) {
-			if (a.nshape == IR_MAX_RANK)
-				return oi_err(im, "repeating this many axes needs a rank above %d",
-				              IR_MAX_RANK);
 			a.shape[a.nshape] = 1;
 			e.shape[a.nshape++] = rep[k];
 		}
-		if (a.nshape == IR_MAX_RANK)
-			return oi_err(im, "repeating this many axes needs a rank above %d",
-			              IR_MAX_RANK);
 		a.shape[a.nshape] = e.shape[a.nshape] = xs->d[k];
 		a.nshape++;
-		if (!ir_mul_ok(out.d[k], rep[k], &out.d[k]))
-			return oi_err(im, "the result would be too large");
 	}
-	if (a.nshape == xs->rank)
-		return lower_identity(im); /* every repeat is 1 */
 	e.nshape = a.nshape;
 	if ((v = oi_emit_tmp(im, OP_RESHAPE, &v, 1, &a)) < 0 ||
 	    (v = oi_emit_tmp(im, OP_EXPAND, &v, 1, &e)) < 0)

@@ -199,11 +199,13 @@ const char *ir_resize_bad(const Attrs *a, const Shape *x, const Shape *out, cons
 float ir_resize_coord(const Attrs *a, int64_t i, int64_t n, int64_t m, float s)
 {
 	const float fi = (float)i;
+	/* the resized length: ONNX's n * s, which is m when s came from m */
+	const float len = (float)m / (float)n == s ? (float)m : (float)n * s;
 
 	switch (a->coord) {
 	case IR_COORD_ASYMMETRIC: return fi / s;
-	case IR_COORD_ALIGN_CORNERS: return m == 1 ? 0.0f : fi * (float)(n - 1) / (float)(m - 1);
-	case IR_COORD_PYTORCH_HALF_PIXEL: return m > 1 ? (fi + 0.5f) / s - 0.5f : 0.0f;
+	case IR_COORD_ALIGN_CORNERS: return len == 1 ? 0.0f : fi * (float)(n - 1) / (len - 1);
+	case IR_COORD_PYTORCH_HALF_PIXEL: return len == 1 ? 0.0f : (fi + 0.5f) / s - 0.5f;
 	case IR_COORD_TF_HALF_PIXEL_FOR_NN: return (fi + 0.5f) / s;
 	default: return (fi + 0.5f) / s - 0.5f; /* half_pixel */
 	}

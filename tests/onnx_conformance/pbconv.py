@@ -45,14 +45,18 @@ COMPILE_TIME = {
     "Conv": (1, 2),                      # W, B
     "DequantizeLinear": (1, 2),          # scale, zero point
     "Dropout": (1, 2),                   # ratio, training_mode
+    "Expand": (1,),                      # shape
     "Gather": (1,),                      # indices
     "Gemm": (1, 2),                      # B, C
     "MatMul": (1,),                      # B
     "Pad": (1, 2, 3),                    # pads, constant_value, axes
     "QuantizeLinear": (1, 2),            # scale, zero point
     "Reshape": (1,),                     # shape
+    "Resize": (1, 2, 3),                 # roi, scales, sizes
     "Slice": (1, 2, 3, 4),               # starts, ends, axes, steps
+    "Split": (1,),                       # split
     "Squeeze": (1,),                     # axes
+    "Tile": (1,),                        # repeats
     "Unsqueeze": (1,),                   # axes
 }
 
