@@ -256,6 +256,12 @@ static OTensor *out_tensor(Imp *im, int k)
 	return lookup(im, im->node->output[k], 1);
 }
 
+int oi_out_used(Imp *im, int k)
+{
+	OTensor *t = out_tensor(im, k);
+	return t && t->uses > 0;
+}
+
 static int define(Imp *im, OTensor *t)
 {
 	if (t->defined)
@@ -503,6 +509,19 @@ int oi_new_const(Imp *im, const char *base, const Shape *s, const float *data)
 	return v;
 }
 
+int oi_new_const_i64(Imp *im, const char *base, const Shape *s, const int64_t *data)
+{
+	int v = oi_new_const(im, base, &(Shape){0, {0}}, (const float[1]){0});
+	Value *val = &im->g->vals[v];
+	size_t bytes = (size_t)ir_shape_numel(s) * sizeof(int64_t);
+
+	val->dt = DT_I64;
+	val->shape = *s;
+	val->data = ir_alloc(im->g, bytes);
+	memcpy(val->data, data, bytes);
+	return v;
+}
+
 int oi_weight(Imp *im, OTensor *t, const char *what)
 {
 	/* first: a run-time tensor has a value too, which is no weight */
@@ -581,6 +600,16 @@ int oi_emit(Imp *im, Op op, const int *in, int nin, const Attrs *a)
 	int v = emit_node(im, *out ? out : str(im->node->op_type), op, in, nin, a);
 
 	if (v < 0 || oi_def_value(im, 0, v))
+		return -1;
+	return im->g->vals[v].def;
+}
+
+int oi_emit_out(Imp *im, int k, Op op, const int *in, int nin, const Attrs *a)
+{
+	const char *out = (size_t)k < im->node->n_output ? str(im->node->output[k]) : "";
+	int v = emit_node(im, *out ? out : str(im->node->op_type), op, in, nin, a);
+
+	if (v < 0 || oi_def_value(im, k, v))
 		return -1;
 	return im->g->vals[v].def;
 }
@@ -936,7 +965,10 @@ static int max_outputs(const char *op_type)
 	static const struct {
 		const char *op;
 		int n;
-	} multi[] = {{"BatchNormalization", 5}, {"Dropout", 2}, {"MaxPool", 2}};
+	} multi[] = {{"BatchNormalization", 5},
+	             {"Dropout", 2},
+	             {"MaxPool", 2},
+	             {"Split", 1 << 20} /* variadic; lower_split says its limit */};
 
 	for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++)
 		if (strcmp(multi[i].op, op_type) == 0)

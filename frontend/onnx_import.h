@@ -117,6 +117,8 @@ int oi_attr_str(Imp *im, const char *name, char *buf, size_t n);
  * value v.  Returns 0, or -1 (diagnosed). */
 int oi_def_const(Imp *im, int k, DType dt, int otype, const Shape *s, void *data);
 int oi_def_value(Imp *im, int k, int v);
+/* Whether a later node or the graph's outputs read output k. */
+int oi_out_used(Imp *im, int k);
 /* Output k as the same tensor as src (Identity, Dropout, Cast to itself). */
 int oi_def_alias(Imp *im, int k, OTensor *src);
 
@@ -134,12 +136,16 @@ int64_t oi_geti(const OTensor *t, int64_t i);
 int oi_weight(Imp *im, OTensor *t, const char *what);
 /* A new f32 IR constant named after base, holding a copy of data. */
 int oi_new_const(Imp *im, const char *base, const Shape *s, const float *data);
+/* The same with int64 elements (gather's indices). */
+int oi_new_const_i64(Imp *im, const char *base, const Shape *s, const int64_t *data);
 /* A run-time input k, or -1 (diagnosed) if it is absent or a constant. */
 int oi_runtime(Imp *im, int k, OTensor **t);
 /* Appends an IR node computing output 0 of the current node (named after
  * it), infers its type (shape errors are reported against the ONNX node)
  * and defines output 0.  Returns the node index, or -1. */
 int oi_emit(Imp *im, Op op, const int *in, int nin, const Attrs *a);
+/* As oi_emit, for output k (Split's outputs). */
+int oi_emit_out(Imp *im, int k, Op op, const int *in, int nin, const Attrs *a);
 /* As oi_emit, but defines no ONNX tensor: an intermediate result of a node
  * lowered to several IR nodes.  Returns the IR value, or -1. */
 int oi_emit_tmp(Imp *im, Op op, const int *in, int nin, const Attrs *a);

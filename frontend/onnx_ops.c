@@ -1264,6 +1264,411 @@ static int lower_div_pattern(Imp *im)
 	return lower_div(im);
 }
 
+/* ---- shape ops on run-time tensors ---- */
+
+/* Slice (opset 10+) of a run-time tensor: starts, ends, axes and steps are
+ * constant inputs, kept as they are (the IR's slice clamps as ONNX does). */
+static int lower_slice(Imp *im)
+{
+	OTensor *x;
+	int in[1];
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if (oi_const_ints(im, oi_in(im, 1), "starts", a.starts, IR_MAX_RANK, &a.nstarts) ||
+	    oi_const_ints(im, oi_in(im, 2), "ends", a.ends, IR_MAX_RANK, &a.nends) ||
+	    oi_const_ints(im, oi_in(im, 3), "axes", a.axes, IR_MAX_RANK, &a.naxes) ||
+	    oi_const_ints(im, oi_in(im, 4), "steps", a.steps, IR_MAX_RANK, &a.nsteps))
+		return -1;
+	if (a.nstarts < 0 || a.nends < 0)
+		return oi_err(im, "starts and ends are required");
+	a.naxes = a.naxes < 0 ? 0 : a.naxes;
+	a.nsteps = a.nsteps < 0 ? 0 : a.nsteps;
+	return oi_emit(im, OP_SLICE, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* A slice of x (IR value v) on one axis: [start, start + len). */
+static int emit_axis_slice(Imp *im, int k, int v, int axis, int64_t start, int64_t len)
+{
+	Attrs a;
+
+	ir_attrs_default(&a);
+	a.nstarts = a.nends = a.naxes = 1;
+	a.starts[0] = start;
+	a.ends[0] = start + len;
+	a.axes[0] = axis;
+	return oi_emit_out(im, k, OP_SLICE, &v, 1, &a) < 0 ? -1 : 0;
+}
+
+/* Split: one slice per output.  The sizes are input 1 (opset 13+), the
+ * attribute 'split' (before), or equal parts: num_outputs of them (opset
+ * 18: the last one smaller when the axis does not divide), else one per
+ * output (the axis must divide). */
+static int lower_split(Imp *im)
+{
+	OTensor *x;
+	int64_t axis = 0, sizes[IR_MAX_IN * 8], nparts = 0, off = 0;
+	int v, n = -1, nout = oi_nout(im);
+
+	if ((v = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "axis", &axis) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (axis < -xs->rank || axis >= xs->rank)
+		return oi_err(im, "axis %lld is out of range for rank %d", (long long)axis,
+		              xs->rank);
+	int ax = (int)(axis < 0 ? axis + xs->rank : axis);
+	int64_t d = xs->d[ax];
+	if (nout > (int)(sizeof sizes / sizeof *sizes))
+		return oi_err(im, "has %d outputs; at most %d are supported", nout,
+		              (int)(sizeof sizes / sizeof *sizes));
+	if (oi_in(im, 1)) {
+		if (oi_const_ints(im, oi_in(im, 1), "split", sizes, nout, &n))
+			return -1;
+	} else if (oi_attr_ints(im, "split", sizes, nout, &n) < 0)
+		return -1;
+	if (n < 0) {
+		if (oi_attr_int(im, "num_outputs", &nparts) < 0)
+			return -1;
+		if (nparts && nparts != nout)
+			return oi_err(im, "num_outputs is %lld but the node has %d outputs",
+			              (long long)nparts, nout);
+		int64_t part = nparts ? (d + nout - 1) / nout : d / nout;
+		if (!nparts && d % nout)
+			return oi_err(im, "axis %d (size %lld) does not split into %d equal parts",
+			              ax, (long long)d, nout);
+		for (int k = 0; k < nout; k++)
+			sizes[k] = k < nout - 1 ? part : d - part * (nout - 1);
+		n = nout;
+	}
+	if (n != nout)
+		return oi_err(im, "split has %d sizes for %d outputs", n, nout);
+	for (int k = 0; k < nout; k++) {
+		if (sizes[k] < 0 || sizes[k] > d - off)
+			return oi_err(im, "the sizes of split do not add up to axis %d's %lld", ax,
+			              (long long)d);
+		off += sizes[k];
+	}
+	if (off != d)
+		return oi_err(im, "the sizes of split add up to %lld, not axis %d's %lld",
+		              (long long)off, ax, (long long)d);
+	off = 0;
+	for (int k = 0; k < nout; off += sizes[k++]) {
+		if (!oi_out_used(im, k))
+			continue; /* nothing reads it */
+		if (!sizes[k])
+			return oi_err(im, "output %d ('%s') is empty", k, im->node->output[k]);
+		if (emit_axis_slice(im, k, v, ax, off, sizes[k]))
+			return -1;
+	}
+	return 0;
+}
+
+/* Gather of a run-time tensor: constant indices become an i64 IR constant;
+ * run-time ones must be i64 values (the targets refuse them for now). */
+static int lower_gather(Imp *im)
+{
+	OTensor *x = oi_in(im, 0), *ix = oi_in(im, 1);
+	int in[2];
+	Attrs a;
+
+	ir_attrs_default_op(&a, OP_GATHER);
+	if (!x || !ix)
+		return oi_err(im, "needs data and indices");
+	if (x->isconst)
+		return oi_err(im, "gathering from a constant with indices computed at run time is "
+		                  "not supported");
+	if (oi_attr_int(im, "axis", &a.axis) < 0)
+		return -1;
+	in[0] = x->v;
+	if (ix->isconst) {
+		if (ix->dt != DT_I64)
+			return oi_err(im, "the indices must be integers");
+		if (oi_numel(ix) < 1)
+			return oi_err(im, "the indices are empty");
+		in[1] = oi_new_const_i64(im, ix->name, &ix->shape, ix->data);
+	} else {
+		in[1] = ix->v;
+		if (im->g->vals[in[1]].dt != DT_I64)
+			return oi_err(im, "the indices '%s' must be int64", ix->name);
+	}
+	return oi_emit(im, OP_GATHER, in, 2, &a) < 0 ? -1 : 0;
+}
+
+/* Expand: shape and x broadcast both ways (ONNX); the IR's expand takes the
+ * result's shape.  Expanding to x's own shape is x. */
+static int lower_expand(Imp *im)
+{
+	OTensor *x;
+	int64_t shape[IR_MAX_RANK];
+	int in[1], n;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 ||
+	    oi_const_ints(im, oi_in(im, 1), "shape", shape, IR_MAX_RANK, &n))
+		return -1;
+	if (n < 0)
+		return oi_err(im, "input 1 (shape) is missing");
+	const Shape *xs = oi_shape(im, x);
+	a.nshape = n > xs->rank ? n : xs->rank;
+	for (int k = 0; k < a.nshape; k++) {
+		int i = k - (a.nshape - xs->rank), j = k - (a.nshape - n);
+		int64_t dx = i >= 0 ? xs->d[i] : 1, ds = j >= 0 ? shape[j] : 1;
+		if (dx != ds && dx != 1 && ds != 1)
+			return oi_err(
+			        im,
+			        "dimension %lld of the input and %lld of shape do not broadcast",
+			        (long long)dx, (long long)ds);
+		if (ds < 1 && dx != 1)
+			return oi_err(im, "shape holds %lld", (long long)ds);
+		a.shape[k] = dx == 1 ? ds : dx;
+		if (a.shape[k] < 1)
+			return oi_err(im, "the result would be empty");
+	}
+	Shape s = {a.nshape, {0}};
+	memcpy(s.d, a.shape, sizeof s.d);
+	if (ir_shape_eq(&s, xs))
+		return lower_identity(im);
+	return oi_emit(im, OP_EXPAND, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* Tile along one axis k of cur (of rank r): cur as [A, d*B] (A the axes
+ * before k, d axis k's size, B those after) reshaped to [A, 1, d*B],
+ * expanded to [A, rep, d*B] and reshaped to cur with axis k times rep.  The
+ * last step (last) defines the node's output. */
+static int tile_axis(Imp *im, int *v, Shape *cur, int k, int64_t rep, int last)
+{
+	int64_t A = 1, dB = 1;
+	Attrs a, e;
+
+	for (int j = 0; j < cur->rank; j++)
+		*(j < k ? &A : &dB) *= cur->d[j];
+	ir_attrs_default(&a);
+	ir_attrs_default(&e);
+	a.nshape = e.nshape = 3;
+	a.shape[0] = e.shape[0] = A;
+	a.shape[1] = 1;
+	e.shape[1] = rep;
+	a.shape[2] = e.shape[2] = dB;
+	if ((*v = oi_emit_tmp(im, OP_RESHAPE, v, 1, &a)) < 0 ||
+	    (*v = oi_emit_tmp(im, OP_EXPAND, v, 1, &e)) < 0)
+		return -1;
+	cur->d[k] *= rep;
+	a.nshape = cur->rank;
+	memcpy(a.shape, cur->d, sizeof cur->d);
+	if (last)
+		return oi_emit(im, OP_RESHAPE, v, 1, &a) < 0 ? -1 : 0;
+	return (*v = oi_emit_tmp(im, OP_RESHAPE, v, 1, &a)) < 0 ? -1 : 0;
+}
+
+/* Tile: each repeated axis of size d gets an axis of 1 before it, which an
+ * expand makes the repeat count, and a reshape merges the pair:
+ * [d] -> [1, d] -> [r, d] -> [r * d].  When those axes would exceed the
+ * IR's rank, one axis at a time (tile_axis). */
+static int lower_tile(Imp *im)
+{
+	OTensor *x;
+	int64_t rep[IR_MAX_RANK];
+	int v, n, nrep = 0;
+	Attrs a, e;
+
+	ir_attrs_default(&a);
+	ir_attrs_default(&e);
+	if ((v = oi_runtime(im, 0, &x)) < 0 ||
+	    oi_const_ints(im, oi_in(im, 1), "repeats", rep, IR_MAX_RANK, &n))
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (n != xs->rank)
+		return oi_err(im, "repeats has %d values for an input of rank %d", n, xs->rank);
+	Shape out = *xs;
+	for (int k = 0; k < n; k++) {
+		if (rep[k] < 1)
+			return oi_err(im, "repeats[%d] = %lld; it must be at least 1", k,
+			              (long long)rep[k]);
+		if (!ir_mul_ok(out.d[k], rep[k], &out.d[k]) || ir_shape_numel(&out) > OI_MAX_ELEMS)
+			return oi_err(im, "the result would be too large");
+		nrep += rep[k] > 1;
+	}
+	if (!nrep)
+		return lower_identity(im); /* every repeat is 1 */
+	if (n + nrep > IR_MAX_RANK) {
+		Shape cur = *xs;
+		for (int k = 0, done = 0; k < n; k++)
+			if (rep[k] > 1 && tile_axis(im, &v, &cur, k, rep[k], ++done == nrep))
+				return -1;
+		return 0;
+	}
+	for (int k = 0; k < n; k++) {
+		if (rep[k] > 1) {
+			a.shape[a.nshape] = 1;
+			e.shape[a.nshape++] = rep[k];
+		}
+		a.shape[a.nshape] = e.shape[a.nshape] = xs->d[k];
+		a.nshape++;
+	}
+	e.nshape = a.nshape;
+	if ((v = oi_emit_tmp(im, OP_RESHAPE, &v, 1, &a)) < 0 ||
+	    (v = oi_emit_tmp(im, OP_EXPAND, &v, 1, &e)) < 0)
+		return -1;
+	a.nshape = out.rank;
+	memcpy(a.shape, out.d, sizeof out.d);
+	return oi_emit(im, OP_RESHAPE, &v, 1, &a) < 0 ? -1 : 0;
+}
+
+/* DepthToSpace and SpaceToDepth (NCHW, blocksize b): a reshape, a
+ * transpose and a reshape, as the ONNX specification defines them. */
+static int lower_space_depth(Imp *im, int to_space)
+{
+	OTensor *x;
+	int64_t b = 0;
+	char mode[16] = "DCR";
+	int v;
+	Attrs r, t;
+
+	ir_attrs_default(&r);
+	ir_attrs_default(&t);
+	if ((v = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "blocksize", &b) < 0 ||
+	    oi_attr_str(im, "mode", mode, sizeof mode) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (xs->rank != 4)
+		return oi_err(im, "the input must have rank 4 (NCHW), not %d", xs->rank);
+	int64_t N = xs->d[0], C = xs->d[1], H = xs->d[2], W = xs->d[3];
+	if (b < 1)
+		return oi_err(im, "blocksize must be at least 1");
+	int crd = to_space && strcmp(mode, "CRD") == 0;
+	if (to_space && !crd && strcmp(mode, "DCR") != 0)
+		return oi_err(im, "mode '%s' is not DCR or CRD", mode);
+	r.nshape = t.nperm = 6;
+	if (to_space) {
+		if (C % (b * b))
+			return oi_err(im, "%lld channels do not divide by blocksize^2 = %lld",
+			              (long long)C, (long long)(b * b));
+		int64_t c = C / (b * b);
+		const int64_t dcr[6] = {N, b, b, c, H, W}, crs[6] = {N, c, b, b, H, W};
+		const int64_t pdcr[6] = {0, 3, 4, 1, 5, 2}, pcrd[6] = {0, 1, 4, 2, 5, 3};
+		memcpy(r.shape, crd ? crs : dcr, sizeof dcr);
+		memcpy(t.perm, crd ? pcrd : pdcr, sizeof pdcr);
+	} else {
+		if (H % b || W % b)
+			return oi_err(im,
+			              "height %lld and width %lld must divide by blocksize %lld",
+			              (long long)H, (long long)W, (long long)b);
+		const int64_t sh[6] = {N, C, H / b, b, W / b, b}, p[6] = {0, 3, 5, 1, 2, 4};
+		memcpy(r.shape, sh, sizeof sh);
+		memcpy(t.perm, p, sizeof p);
+	}
+	if ((v = oi_emit_tmp(im, OP_RESHAPE, &v, 1, &r)) < 0 ||
+	    (v = oi_emit_tmp(im, OP_TRANSPOSE, &v, 1, &t)) < 0)
+		return -1;
+	r.nshape = 4;
+	const int64_t sp[4] = {N, C / (b * b), H * b, W * b}, dp[4] = {N, C * b * b, H / b, W / b};
+	memcpy(r.shape, to_space ? sp : dp, sizeof sp);
+	return oi_emit(im, OP_RESHAPE, &v, 1, &r) < 0 ? -1 : 0;
+}
+
+static int lower_depth_to_space(Imp *im)
+{
+	return lower_space_depth(im, 1);
+}
+
+static int lower_space_to_depth(Imp *im)
+{
+	return lower_space_depth(im, 0);
+}
+
+/* Index of word in a NULL-terminated list, or -1. */
+static int word_index(const char *const *list, const char *word)
+{
+	for (int k = 0; list[k]; k++)
+		if (strcmp(list[k], word) == 0)
+			return k;
+	return -1;
+}
+
+/* Resize (opset 11+: X, roi, scales, sizes; scales or sizes constant):
+ * nearest and linear; the IR's resize takes the scales as an f32 constant
+ * and the result's shape (from sizes, or floor(n * scale) as f32). */
+static int lower_resize(Imp *im)
+{
+	OTensor *x, *sc = oi_in(im, 2), *sz = oi_in(im, 3);
+	char mode[32] = "nearest", coord[32] = "half_pixel", nearest[32] = "round_prefer_floor";
+	int64_t sizes[IR_MAX_RANK], iv;
+	float scales[IR_MAX_RANK];
+	int in[2], ns = -1;
+	Attrs a;
+
+	ir_attrs_default(&a);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_str(im, "mode", mode, sizeof mode) < 0 ||
+	    oi_attr_str(im, "coordinate_transformation_mode", coord, sizeof coord) < 0 ||
+	    oi_attr_str(im, "nearest_mode", nearest, sizeof nearest) < 0)
+		return -1;
+	const Shape *xs = oi_shape(im, x);
+	if (strcmp(mode, "cubic") == 0)
+		return oi_err(im, "mode 'cubic' is not supported (only nearest and linear)");
+	if (strcmp(mode, "nearest") != 0 && strcmp(mode, "linear") != 0)
+		return oi_err(im, "mode '%s' is not nearest, linear or cubic", mode);
+	if (strcmp(coord, "tf_crop_and_resize") == 0)
+		return oi_err(im, "coordinate_transformation_mode 'tf_crop_and_resize' is not "
+		                  "supported");
+	if ((a.coord = word_index(ir_attr_words(AI_COORD), coord)) < 0)
+		return oi_err(im, "coordinate_transformation_mode '%s' is unknown", coord);
+	static const char *const rounding[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
+	                                       "ceil", NULL};
+	int r = word_index(rounding, nearest);
+	if (r < 0)
+		return oi_err(im, "nearest_mode '%s' is unknown", nearest);
+	/* IR_RESIZE_NEAREST.. are the roundings in ONNX's order */
+	a.mode = strcmp(mode, "linear") == 0 ? IR_RESIZE_LINEAR : r;
+	if ((oi_attr_int(im, "antialias", &iv) > 0 && iv) || oi_attr(im, "axes") ||
+	    (oi_attr(im, "keep_aspect_ratio_policy") &&
+	     oi_attr_str(im, "keep_aspect_ratio_policy", nearest, sizeof nearest) >= 0 &&
+	     strcmp(nearest, "stretch") != 0))
+		return oi_err(im, "the attributes antialias, axes and keep_aspect_ratio_policy are "
+		                  "not supported");
+	if (sc && sc->isconst && oi_numel(sc) == 0)
+		sc = NULL; /* an empty scales: the sizes count */
+	if (sz && sz->isconst && oi_numel(sz) == 0)
+		sz = NULL;
+	if (!sc == !sz)
+		return oi_err(im, "exactly one of scales and sizes must be given");
+	if (sz) {
+		if (oi_const_ints(im, sz, "sizes", sizes, IR_MAX_RANK, &ns))
+			return -1;
+	} else {
+		if (!sc->isconst)
+			return oi_err(im, "scales ('%s') must be a constant", sc->name);
+		if (sc->dt != DT_F32 || sc->shape.rank != 1)
+			return oi_err(im, "scales ('%s') must be a list of floats", sc->name);
+		ns = (int)oi_numel(sc);
+	}
+	if (ns != xs->rank)
+		return oi_err(im, "%s has %d values for an input of rank %d",
+		              sz ? "sizes" : "scales", ns, xs->rank);
+	a.nshape = xs->rank;
+	for (int k = 0; k < xs->rank; k++) {
+		if (sz) {
+			if (sizes[k] < 1)
+				return oi_err(im, "sizes[%d] = %lld", k, (long long)sizes[k]);
+			a.shape[k] = sizes[k];
+			scales[k] = (float)sizes[k] / (float)xs->d[k];
+		} else {
+			scales[k] = (float)oi_getf(sc, k);
+			if (!(scales[k] > 0 && scales[k] <= 65536))
+				return oi_err(im, "scales[%d] = %g", k, (double)scales[k]);
+			a.shape[k] = (int64_t)floorf(scales[k] * (float)xs->d[k]);
+			if (a.shape[k] < 1)
+				return oi_err(im, "scales[%d] = %g gives an empty result", k,
+				              (double)scales[k]);
+		}
+	}
+	Shape s1 = {1, {xs->rank}};
+	in[1] = oi_new_const(im, "scales", &s1, scales);
+	return oi_emit(im, OP_RESIZE, in, 2, &a) < 0 ? -1 : 0;
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
@@ -1281,15 +1686,17 @@ const OnnxOp oi_ops[] = {
         {"Constant", oi_fold_constant, NULL, ""},
         {"ConstantOfShape", oi_fold_constant_of_shape, NULL, ""},
         {"Conv", NULL, lower_conv, "conv2d"},
+        {"DepthToSpace", NULL, lower_depth_to_space},
         {"DequantizeLinear", oi_fold_dequantize, oi_lower_dequantize, ""},
         {"Div", oi_fold_binary, lower_div_pattern, "div"},
         {"Dropout", oi_fold_identity, lower_dropout, ""},
         {"Elu", NULL, lower_elu},
         {"Erf", NULL, lower_erf},
         {"Exp", NULL, lower_exp},
+        {"Expand", NULL, lower_expand},
         {"Flatten", oi_fold_flatten, lower_flatten, "flatten"},
         {"Floor", NULL, lower_floor},
-        {"Gather", oi_fold_gather, NULL, ""},
+        {"Gather", oi_fold_gather, lower_gather, "gather"},
         {"Gelu", NULL, lower_gelu},
         {"Gemm", NULL, lower_gemm, "dense, transpose, add"},
         {"GlobalAveragePool", NULL, lower_global_avgpool, "global_avgpool"},
@@ -1323,22 +1730,26 @@ const OnnxOp oi_ops[] = {
         {"ReduceSumSquare", NULL, lower_reduce_sum_square},
         {"Relu", NULL, lower_relu, "relu"},
         {"Reshape", oi_fold_reshape, lower_reshape, "reshape"},
+        {"Resize", NULL, lower_resize},
         {"Round", NULL, lower_round},
         {"Selu", NULL, lower_selu},
         {"Shape", oi_fold_shape, oi_fold_shape, ""},
         {"Shrink", NULL, lower_shrink},
         {"Sigmoid", NULL, lower_sigmoid, "sigmoid"},
         {"Sign", NULL, lower_sign},
-        {"Slice", oi_fold_slice, NULL, ""},
+        {"Slice", oi_fold_slice, lower_slice, "slice"},
         {"Softmax", NULL, lower_softmax, "softmax"},
         {"Softplus", NULL, lower_softplus},
         {"Softsign", NULL, lower_softsign},
+        {"SpaceToDepth", NULL, lower_space_to_depth},
+        {"Split", NULL, lower_split},
         {"Sqrt", NULL, lower_sqrt},
         {"Squeeze", oi_fold_squeeze, lower_squeeze, "reshape"},
         {"Sub", oi_fold_binary, lower_sub, "sub"},
         {"Sum", NULL, lower_sum},
         {"Tanh", NULL, lower_tanh, "tanh"},
         {"ThresholdedRelu", NULL, lower_thresholded_relu},
+        {"Tile", NULL, lower_tile},
         {"Transpose", oi_fold_transpose, lower_transpose, "transpose"},
         {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze, "reshape"},
 };

@@ -551,7 +551,12 @@ static int64_t *attr_ints(Attrs *a, int ai)
 	case AI_POOL_STRIDE: return a->pool_stride;
 	case AI_POOL_PAD: return a->pool_pad;
 	case AI_POOL_DILATION: return a->pool_dilation;
+	case AI_STARTS: return a->starts;
+	case AI_ENDS: return a->ends;
 	case AI_AXES: return a->axes;
+	case AI_STEPS: return a->steps;
+	case AI_MODE: return &a->mode;
+	case AI_COORD: return &a->coord;
 	case AI_KEEPDIMS: return &a->keepdims;
 	default: return NULL;
 	}
@@ -629,6 +634,23 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			}
 			continue;
 		}
+		if (want == IR_ATTR_WORD) {
+			const char *const *w = ir_attr_words(ai);
+			int k = 0;
+			while (w[k] && !(at->kind == AV_IDENT && strcmp(w[k], at->ident.s) == 0))
+				k++;
+			if (!w[k]) {
+				char list[256] = "";
+				for (int j = 0; w[j]; j++)
+					snprintf(list + strlen(list), sizeof list - strlen(list),
+					         "%s%s", j ? ", " : "", w[j]);
+				pu_error(pc, at->key.loc, "%s: '%s' takes one of %s", vname,
+				         at->key.s, list);
+				ok = 0;
+			} else
+				*attr_ints(a, ai) = k;
+			continue;
+		}
 		if (want == IR_ATTR_F32) {
 			if (!apply_f32_attr(pc, vname, a, ai, at))
 				ok = 0;
@@ -674,8 +696,14 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 			a->nperm = n;
 		if (ai == AI_PADS)
 			a->npads = n;
+		if (ai == AI_STARTS)
+			a->nstarts = n;
+		if (ai == AI_ENDS)
+			a->nends = n;
 		if (ai == AI_AXES)
 			a->naxes = n;
+		if (ai == AI_STEPS)
+			a->nsteps = n;
 	}
 	return ok;
 }

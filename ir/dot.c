@@ -160,6 +160,26 @@ static void attrs_line(FILE *f, const Node *n)
 		SEP();
 		fprintf(f, "value %g", (double)a->value);
 	}
+	if (mask & A_STARTS) { /* slice: [starts, ends) by steps on axes */
+		SEP();
+		fputs("slice ", f);
+		ints(f, a->starts, a->nstarts);
+		fputs(" to ", f);
+		ints(f, a->ends, a->nends);
+		if (a->naxes) {
+			fputs(" axes ", f);
+			ints(f, a->axes, a->naxes);
+		}
+		if (a->nsteps) {
+			fputs(" steps ", f);
+			ints(f, a->steps, a->nsteps);
+		}
+	}
+	if (mask & A_MODE) { /* resize */
+		SEP();
+		fprintf(f, "%s %s", ir_attr_words(AI_MODE)[a->mode],
+		        ir_attr_words(AI_COORD)[a->coord]);
+	}
 	if ((mask & A_POOL) && ir_has_pool(n)) { /* a line of its own: not the conv's stride */
 		fputs("\\nmaxpool ", f);
 		ints(f, a->pool, 2);

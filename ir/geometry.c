@@ -1,10 +1,11 @@
 /* ir/geometry.c — the geometry of window ops, in one place: the output
  * extent of a window along an axis, conv2d's / maxpool2d's / avgpool2d's
  * dimensions and attributes as one ConvGeo, the fused max-pool of a conv2d,
- * the in-bound taps of a window, and how pad's and transpose's attributes
- * read.  The interpreter, the passes and every target kernel use these, so
+ * the in-bound taps of a window, and how pad's, transpose's, slice's,
+ * gather's, expand's and resize's attributes and operands read.  The interpreter, the passes and every target kernel use these, so
  * that they agree on every shape by construction.
  */
+#include <math.h>
 #include <string.h>
 
 #include "ir.h"
@@ -73,6 +74,192 @@ int ir_transpose_perm(const Attrs *a, int rank, int *perm)
 		perm[k] = (int)a->perm[k];
 	}
 	return 0;
+}
+
+/* One sliced axis of size dim: the first index and the count (ONNX Slice's
+ * clamping). */
+static void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *first,
+                       int64_t *count)
+{
+	start = start < 0 ? start + dim : start; /* no overflow: dim > 0 */
+	end = end < 0 ? end + dim : end;
+	if (step > 0) {
+		start = start < 0 ? 0 : start > dim ? dim : start;
+		end = end < 0 ? 0 : end > dim ? dim : end;
+		*count = end > start ? (end - start - 1) / step + 1 : 0;
+	} else {
+		start = start < 0 ? 0 : start > dim - 1 ? dim - 1 : start;
+		end = end < -1 ? -1 : end > dim - 1 ? dim - 1 : end;
+		*count = start > end ? (start - end - 1) / -step + 1 : 0;
+	}
+	*first = start;
+}
+
+int ir_slice_geo(const Attrs *a, const Shape *x, int64_t *first, int64_t *step, Shape *out)
+{
+	int seen[IR_MAX_RANK] = {0};
+
+	*out = *x;
+	for (int k = 0; k < x->rank; k++) {
+		first[k] = 0;
+		step[k] = 1;
+	}
+	if (a->nends != a->nstarts || a->nstarts > x->rank ||
+	    (a->naxes && a->naxes != a->nstarts) || (a->nsteps && a->nsteps != a->nstarts))
+		return -1;
+	for (int i = 0; i < a->nstarts; i++) {
+		int64_t ax = a->naxes ? a->axes[i] : i, sp = a->nsteps ? a->steps[i] : 1;
+		if (ax < -x->rank || ax >= x->rank)
+			return -1;
+		int k = (int)(ax < 0 ? ax + x->rank : ax);
+		if (seen[k]++ || sp == 0)
+			return -1;
+		slice_axis(x->d[k], a->starts[i], a->ends[i], sp, &first[k], &out->d[k]);
+		step[k] = sp;
+	}
+	return 0;
+}
+
+int ir_gather_geo(const Shape *x, const Shape *idx, int64_t axis, int64_t *outer, int64_t *n,
+                  int64_t *inner, Shape *out)
+{
+	if (axis < -x->rank || axis >= x->rank || x->rank - 1 + idx->rank > IR_MAX_RANK)
+		return -1;
+	int a = (int)(axis < 0 ? axis + x->rank : axis);
+	*outer = *inner = 1;
+	out->rank = 0;
+	for (int k = 0; k < a; k++) {
+		*outer *= x->d[k];
+		out->d[out->rank++] = x->d[k];
+	}
+	for (int k = 0; k < idx->rank; k++)
+		out->d[out->rank++] = idx->d[k];
+	for (int k = a + 1; k < x->rank; k++) {
+		*inner *= x->d[k];
+		out->d[out->rank++] = x->d[k];
+	}
+	*n = x->d[a];
+	return a;
+}
+
+int ir_expand_strides(const Shape *x, const Shape *out, int64_t *xst)
+{
+	int64_t m = 1;
+
+	if (x->rank > out->rank)
+		return -1;
+	for (int k = out->rank - 1; k >= 0; k--) {
+		int j = k - (out->rank - x->rank); /* x's axis, aligned at the end */
+		if (j < 0) {
+			xst[k] = 0;
+			continue;
+		}
+		if (x->d[j] != 1 && x->d[j] != out->d[k])
+			return -1;
+		xst[k] = x->d[j] == 1 ? 0 : m;
+		m *= x->d[j];
+	}
+	return 0;
+}
+
+/* ---- resize ------------------------------------------------------------------ */
+
+const char *ir_resize_bad(const Attrs *a, const Shape *x, const Shape *out, const Value *s)
+{
+	const int r = x->rank;
+
+	if (a->mode < 0 || a->mode > IR_RESIZE_LINEAR || a->coord < 0 ||
+	    a->coord > IR_COORD_TF_HALF_PIXEL_FOR_NN)
+		return "its mode or coord is out of range";
+	if (s->kind != VK_CONST || !s->data || s->dt != DT_F32 || s->shape.rank != 1 ||
+	    s->shape.d[0] != r)
+		return "operand 1 must be a constant f32 tensor of one scale per axis";
+	if (out->rank != r)
+		return "'shape' must give the result's size on every axis";
+	for (int k = 0; k < r; k++) {
+		float sk = ((const float *)s->data)[k];
+		if (!(sk >= 1.0f / 65536 && sk <= 65536))
+			return "a scale lies outside [2^-16, 2^16]";
+		if (out->d[k] < 1)
+			return "the result would be empty";
+	}
+	if (a->mode != IR_RESIZE_LINEAR)
+		return NULL;
+	if (r < 2)
+		return "linear interpolates the last two axes: the input needs rank 2 or more";
+	if (a->coord == IR_COORD_TF_HALF_PIXEL_FOR_NN)
+		return "coord tf_half_pixel_for_nn is for nearest only";
+	for (int k = 0; k < r - 2; k++)
+		if (out->d[k] != x->d[k] || ((const float *)s->data)[k] != 1)
+			return "linear interpolates the last two axes only: the others must keep "
+			       "their size at scale 1";
+	return NULL;
+}
+
+float ir_resize_coord(const Attrs *a, int64_t i, int64_t n, int64_t m, float s)
+{
+	const float fi = (float)i;
+	/* the resized length: ONNX's n * s, which is m when s came from m */
+	const float len = (float)m / (float)n == s ? (float)m : (float)n * s;
+
+	switch (a->coord) {
+	case IR_COORD_ASYMMETRIC: return fi / s;
+	case IR_COORD_ALIGN_CORNERS: return len == 1 ? 0.0f : fi * (float)(n - 1) / (len - 1);
+	case IR_COORD_PYTORCH_HALF_PIXEL: return len == 1 ? 0.0f : (fi + 0.5f) / s - 0.5f;
+	case IR_COORD_TF_HALF_PIXEL_FOR_NN: return (fi + 0.5f) / s;
+	default: return (fi + 0.5f) / s - 0.5f; /* half_pixel */
+	}
+}
+
+int64_t ir_resize_nearest(const Attrs *a, int64_t i, int64_t n, int64_t m, float s)
+{
+	float c = ir_resize_coord(a, i, n, m, s), f = floorf(c), r;
+
+	switch (a->mode) {
+	case IR_RESIZE_NEAREST_FLOOR: r = f; break;
+	case IR_RESIZE_NEAREST_CEIL: r = ceilf(c); break;
+	case IR_RESIZE_NEAREST_PREFER_CEIL: r = c - f >= 0.5f ? f + 1 : f; break;
+	default: r = c - f > 0.5f ? f + 1 : f; break; /* halves down */
+	}
+	return r<0 ? 0 : r>(float)(n - 1) ? n - 1 : (int64_t)r;
+}
+
+void ir_resize_linear(const Attrs *a, int64_t i, int64_t n, int64_t m, float s, int64_t *i0,
+                      int64_t *i1, float *w0, float *w1)
+{
+	float c = ir_resize_coord(a, i, n, m, s);
+
+	c = c<0 ? 0.0f : c>(float)(n - 1) ? (float)(n - 1) : c;
+	*i0 = (int64_t)c;
+	*i1 = *i0 + 1 < n ? *i0 + 1 : n - 1;
+	if (*i0 == *i1) {
+		*w0 = *w1 = 0.5f;
+		return;
+	}
+	*w1 = fabsf(c - (float)*i0);
+	*w0 = fabsf(c - (float)*i1);
+}
+
+void ir_resize_linear_q(const Attrs *a, int64_t i, int64_t n, int64_t m, float s, int64_t *i0,
+                        int64_t *i1, int32_t *w0, int32_t *w1)
+{
+	int64_t S, v;
+
+	if (a->coord == IR_COORD_ALIGN_CORNERS && m > 1)
+		S = (1024 * (n - 1) + (m - 1) / 2) / (m - 1);
+	else if ((float)m / (float)n == s)
+		S = (1024 * n + m / 2) / m;
+	else
+		S = (int64_t)floor(1024.0 / (double)s + 0.5);
+	v = i * S;
+	if (a->coord == IR_COORD_HALF_PIXEL || a->coord == IR_COORD_PYTORCH_HALF_PIXEL)
+		v += S / 2 - 512;
+	if (a->coord == IR_COORD_PYTORCH_HALF_PIXEL && m == 1)
+		v = 0;
+	*i0 = v / 1024 < 0 ? 0 : v / 1024 > n - 1 ? n - 1 : v / 1024;
+	*i1 = (v + 1023) / 1024 < n - 1 ? (v + 1023) / 1024 : n - 1;
+	*w1 = (int32_t)(v - 1024 * *i0);
+	*w0 = 1024 - *w1;
 }
 
 /* ---- conv2d's fused max-pool ----------------------------------------------- */

@@ -121,8 +121,11 @@ typedef enum {
 
 /* Attributes.  AT(id, name, count): count is the number of integers it takes,
  * 0 for an identifier (act), -1 for a variable-length list (shape),
- * IR_ATTR_F32 for one f32 (printed "%.9g", so it reads back bit for bit). */
+ * IR_ATTR_F32 for one f32 (printed "%.9g", so it reads back bit for bit),
+ * IR_ATTR_WORD for one of a list of words. */
 #define IR_ATTR_F32 (-2)
+/* IR_ATTR_WORD: one word of a list (ir_attr_words), stored as its index. */
+#define IR_ATTR_WORD (-3)
 #define IR_ATTRS(AT)                                                          \
 	AT(STRIDE, "stride", 2)                                               \
 	AT(PAD, "pad", 4) /* top, left, bottom, right */                      \
@@ -144,8 +147,13 @@ typedef enum {
 	AT(POOL_STRIDE, "pool_stride", 2)                                     \
 	AT(POOL_PAD, "pool_pad", 4)                                           \
 	AT(POOL_DILATION, "pool_dilation", 2)                                 \
-	AT(AXES, "axes", -1) /* reduce_*: the reduced axes; []: all */        \
-	AT(KEEPDIMS, "keepdims", 1)
+	AT(STARTS, "starts", -1) /* slice: per sliced axis */                 \
+	AT(ENDS, "ends", -1)                                                  \
+	AT(AXES, "axes", -1) /* slice, reduce_*: the axes ([]: all) */       \
+	AT(STEPS, "steps", -1)                                                \
+	AT(MODE, "mode", IR_ATTR_WORD) /* resize */                           \
+	AT(COORD, "coord", IR_ATTR_WORD)                                      \
+	AT(KEEPDIMS, "keepdims", 1) /* reduce_* */
 
 enum {
 #define AT(id, name, n) AI_##id,
@@ -247,12 +255,38 @@ typedef struct {
 	int64_t pool_stride[2];
 	int64_t pool_pad[4];
 	int64_t pool_dilation[2];
-	/* reduce_*: the reduced axes (negative: from the end; none: all) and
-	 * whether the result keeps them as extent 1; default [], 1 */
-	int naxes;
-	int64_t axes[IR_MAX_RANK];
+	/* slice (ONNX Slice, ir_slice_geo reads them): starts, ends, and the
+	 * axes they apply to (none: 0, 1, ...) with their steps (none: 1) */
+	int nstarts, nends, naxes, nsteps;
+	int64_t starts[IR_MAX_RANK], ends[IR_MAX_RANK], axes[IR_MAX_RANK], steps[IR_MAX_RANK];
+	/* resize: the interpolation (IR_RESIZE_*) and the coordinate
+	 * transformation (IR_COORD_*); default nearest, half_pixel */
+	int64_t mode, coord;
+	/* reduce_*: whether the result keeps the reduced axes (axes above)
+	 * as extent 1; default 1 */
 	int64_t keepdims;
 } Attrs;
+
+/* resize's mode: linear, or nearest with ONNX's rounding of the source
+ * coordinate (round_prefer_floor, round_prefer_ceil, floor, ceil) */
+enum {
+	IR_RESIZE_NEAREST,
+	IR_RESIZE_NEAREST_PREFER_CEIL,
+	IR_RESIZE_NEAREST_FLOOR,
+	IR_RESIZE_NEAREST_CEIL,
+	IR_RESIZE_LINEAR
+};
+/* resize's coordinate transformations (ONNX's names) */
+enum {
+	IR_COORD_HALF_PIXEL,
+	IR_COORD_ASYMMETRIC,
+	IR_COORD_ALIGN_CORNERS,
+	IR_COORD_PYTORCH_HALF_PIXEL,
+	IR_COORD_TF_HALF_PIXEL_FOR_NN
+};
+/* The words of an IR_ATTR_WORD attribute, NULL-terminated, in the order of
+ * their values. */
+const char *const *ir_attr_words(int ai);
 
 void ir_attrs_default(Attrs *a);
 /* The defaults of op's attributes where they differ by op (leaky_relu's
@@ -458,6 +492,45 @@ int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end);
 /* transpose's permutation (an empty 'perm': the axes reversed).  Returns -1
  * unless it is a permutation of 0 .. rank-1. */
 int ir_transpose_perm(const Attrs *a, int rank, int *perm);
+
+/* slice's element walk of a rank-d operand of shape x (ONNX Slice: each
+ * sliced axis's negative start / end counts from the end; both are then
+ * clamped, to [0, dim] for a positive step, to [0, dim-1] and [-1, dim-1]
+ * for a negative one).  Per axis of the result: out->d[k] elements, the
+ * first at index first[k] of x, then every step[k] (negative: backwards);
+ * axes not sliced are whole.  Returns -1 if the attributes do not fit x
+ * (lengths differ, an axis out of range or repeated, a step of 0). */
+int ir_slice_geo(const Attrs *a, const Shape *x, int64_t *first, int64_t *step, Shape *out);
+
+/* gather's walk: x of shape x gathered along axis (negative: from the end)
+ * by indices of shape idx is [outer, n, inner] read as [outer, ni, inner]
+ * (ni = numel(idx)); *out is the result's shape.  Returns the axis made
+ * non-negative, or -1 if it is out of range or the result's rank exceeds
+ * IR_MAX_RANK. */
+int ir_gather_geo(const Shape *x, const Shape *idx, int64_t axis, int64_t *outer, int64_t *n,
+                  int64_t *inner, Shape *out);
+/* expand's walk: per axis k of the result out, the stride xst[k] (in
+ * elements) of the x element it reads; 0 where x is broadcast.  Returns -1
+ * unless x broadcasts to out (x's rank at most out's, each of x's axes,
+ * aligned at the end, of size 1 or out's). */
+int ir_expand_strides(const Shape *x, const Shape *out, int64_t *xst);
+
+/* resize (ops.def's row says what they compute), along one axis of input
+ * size n and output size m at scale s, for output index i: */
+/* ... the reason a resize of x to out with scales s (operand 1, which must
+ * be an f32 constant of rank(x) positive scales) is invalid, or NULL */
+const char *ir_resize_bad(const Attrs *a, const Shape *x, const Shape *out, const Value *s);
+/* ... the source coordinate (f32 arithmetic) */
+float ir_resize_coord(const Attrs *a, int64_t i, int64_t n, int64_t m, float s);
+/* ... nearest: the source index */
+int64_t ir_resize_nearest(const Attrs *a, int64_t i, int64_t n, int64_t m, float s);
+/* ... linear in f32: the two source indices and their weights */
+void ir_resize_linear(const Attrs *a, int64_t i, int64_t n, int64_t m, float s, int64_t *i0,
+                      int64_t *i1, float *w0, float *w1);
+/* ... linear on integers (TFLite RESIZE_BILINEAR): indices and weights in
+ * 1/1024 */
+void ir_resize_linear_q(const Attrs *a, int64_t i, int64_t n, int64_t m, float s, int64_t *i0,
+                        int64_t *i1, int32_t *w0, int32_t *w1);
 
 /* The geometry of a conv2d's fused max-pool.  The node's result (its value's
  * shape) is the pooled tensor [N, OC, oh, ow]; the convolution's own output

@@ -226,7 +226,12 @@ static void pattrs(FILE *f, const Node *n)
 		case AI_POOL_STRIDE: pints(f, a->pool_stride, 2, 1); break;
 		case AI_POOL_PAD: pints(f, a->pool_pad, 4, 1); break;
 		case AI_POOL_DILATION: pints(f, a->pool_dilation, 2, 1); break;
+		case AI_STARTS: pints(f, a->starts, a->nstarts, 1); break;
+		case AI_ENDS: pints(f, a->ends, a->nends, 1); break;
 		case AI_AXES: pints(f, a->axes, a->naxes, 1); break;
+		case AI_STEPS: pints(f, a->steps, a->nsteps, 1); break;
+		case AI_MODE: fputs(ir_attr_words(ai)[a->mode], f); break;
+		case AI_COORD: fputs(ir_attr_words(ai)[a->coord], f); break;
 		case AI_KEEPDIMS: pints(f, &a->keepdims, 1, 0); break;
 		default: ICE("attribute %d has no printer", ai);
 		}

@@ -88,6 +88,20 @@ Op ir_op_from_name(const char *s)
 
 static const char *act_names[] = {"none", "relu", "relu6"};
 
+const char *const *ir_attr_words(int ai)
+{
+	static const char *const mode[] = {
+	        "nearest", "nearest_prefer_ceil", "nearest_floor", "nearest_ceil", "linear", NULL};
+	static const char *const coord[] = {"half_pixel",           "asymmetric",
+	                                    "align_corners",        "pytorch_half_pixel",
+	                                    "tf_half_pixel_for_nn", NULL};
+	switch (ai) {
+	case AI_MODE: return mode;
+	case AI_COORD: return coord;
+	default: ICE("attribute %d takes no word", ai);
+	}
+}
+
 const char *ir_act_name(Act a)
 {
 	return (unsigned)a < 3 ? act_names[a] : "?";
@@ -138,6 +152,8 @@ void ir_attrs_default_op(Attrs *a, Op op)
 		a->alpha = 0.5f;
 		a->beta = 0.0f;
 	}
+	if (op == OP_GATHER)
+		a->axis = 0; /* ONNX Gather */
 }
 
 const char *const ir_family_names[FAM_COUNT] = {

@@ -237,7 +237,8 @@ static int check_float(Graph *g, Diag *d)
 			           val->name);
 			return -1;
 		}
-		if (val->dt != DT_F32) {
+		/* i64: indices (gather's), which are not quantized */
+		if (val->dt != DT_F32 && val->dt != DT_I64) {
 			diag_error(d, val->loc,
 			           "propagate-ranges: '%s' is %s: the analysis runs on the "
 			           "float graph, before quantize",
