@@ -899,7 +899,12 @@ static int max_outputs(const char *op_type)
 	static const struct {
 		const char *op;
 		int n;
-	} multi[] = {{"BatchNormalization", 5}, {"Dropout", 2}, {"MaxPool", 2}};
+	} multi[] = {{"BatchNormalization", 5},
+	             {"Dropout", 2},
+	             {"MaxPool", 2},
+	             {"GRU", 2},
+	             {"LSTM", 3},
+	             {"RNN", 2}};
 
 	for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++)
 		if (strcmp(multi[i].op, op_type) == 0)

@@ -180,4 +180,10 @@ int oi_unsqueeze_target(Imp *im, const Shape *in, Shape *out);
 int oi_squeeze_target(Imp *im, const Shape *in, Shape *out);
 int oi_flatten_target(Imp *im, const Shape *in, Shape *out, int64_t *axis);
 
+/* ---- onnx_rnn.c: RNN, GRU, LSTM unrolled over their time steps ------------ */
+
+int oi_lower_rnn(Imp *im);
+int oi_lower_gru(Imp *im);
+int oi_lower_lstm(Imp *im);
+
 #endif
