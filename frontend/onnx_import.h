@@ -185,5 +185,7 @@ int oi_flatten_target(Imp *im, const Shape *in, Shape *out, int64_t *axis);
 int oi_lower_rnn(Imp *im);
 int oi_lower_gru(Imp *im);
 int oi_lower_lstm(Imp *im);
+/* onnx_fold.c: Expand of a constant (PyTorch's zero initial state) */
+int oi_fold_expand(Imp *im);
 
 #endif

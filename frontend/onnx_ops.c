@@ -925,6 +925,7 @@ const OnnxOp oi_ops[] = {
         {"DequantizeLinear", oi_fold_dequantize, oi_lower_dequantize},
         {"Div", oi_fold_binary, lower_div},
         {"Dropout", oi_fold_identity, lower_dropout},
+        {"Expand", oi_fold_expand, NULL},
         {"Flatten", oi_fold_flatten, lower_flatten},
         {"Gather", oi_fold_gather, NULL},
         {"Gemm", NULL, lower_gemm},

@@ -353,25 +353,45 @@ static int initial_state(Rnn *r, OTensor *t, int dir, int *err)
 
 /* ---- one direction ------------------------------------------------------- */
 
-/* The per-direction constants: W_d [G*H, I], its bias (the biases outside
- * the gate products), R_d's gates [H, H], and GRU's Rb_h when it multiplies
- * with r (linear_before_reset). */
+/* The per-direction constants: W_d [G*H, I] and its bias (the biases outside
+ * the gate products) go into one dense over all steps; R_d's gates [H, H]
+ * and GRU's Rb_h (linear_before_reset: it multiplies with r) are used once
+ * per step.  Each step gets its own IR constants of them: the quantize pass
+ * takes a weight that one layer alone uses. */
 typedef struct {
-	int xw;        /* dense(X, W_d, bias): [T*B, G*H] */
-	int rg[4];     /* R_d gate g: [H, H] */
-	int rbh;       /* GRU linear_before_reset: Rb_h [H] (or -1: zero) */
+	int xw;           /* dense(X, W_d, bias): [T*B, G*H] */
+	const float *rg;  /* R_d: gate g at rg + g*H*H */
+	const float *rbh; /* Rb_h, or NULL (no bias, or all zero) */
+	const char *rname, *bname, *base;
 } Dir;
 
-static int direction_consts(Rnn *r, int dir, Dir *o)
+/* A step's copy of R_d's gate g, or of Rb_h (g = -1; -1 if it is zero) */
+static int rconst(Rnn *r, const Dir *o, int g)
+{
+	int64_t d[2] = {r->H, r->H};
+	char what[64];
+
+	if (g < 0 && !o->rbh)
+		return -1;
+	snprintf(what, sizeof what, "%s_%s", o->base, g < 0 ? "rbh" : "0");
+	if (g >= 0)
+		what[strlen(what) - 1] = (char)('0' + g);
+	return g < 0 ? const_of(r->im, o->bname, what, 1, d, o->rbh)
+	             : const_of(r->im, o->rname, what, 2, d, o->rg + g * r->H * r->H);
+}
+
+static int direction_consts(Rnn *r, int dir, Dir *o, float *rbh)
 {
 	Imp *im = r->im;
 	int64_t GH = r->G * r->H, H = r->H;
 	const float *w = (const float *)r->W->data + dir * GH * r->I;
-	const float *rw = (const float *)r->R->data + dir * GH * H;
 	float *bias = ir_xcalloc((size_t)GH, sizeof *bias);
-	float *rbh = ir_xcalloc((size_t)H, sizeof *rbh);
 	int has_rbh = 0;
 
+	o->base = dir ? "reverse" : "forward";
+	o->rname = r->R->name;
+	o->bname = r->Bi ? r->Bi->name : "";
+	o->rg = (const float *)r->R->data + dir * GH * H;
 	if (r->Bi) {
 		const float *wb = (const float *)r->Bi->data + dir * 2 * GH, *rb = wb + GH;
 		for (int64_t i = 0; i < GH; i++) {
@@ -384,19 +404,13 @@ static int direction_consts(Rnn *r, int dir, Dir *o)
 				bias[i] = wb[i] + rb[i];
 		}
 	}
-	const char *base = dir ? "reverse" : "forward";
+	o->rbh = has_rbh ? rbh : NULL;
 	char what[64];
-	int64_t dw[2] = {GH, r->I}, db[1] = {GH}, dr[2] = {H, H}, dh[1] = {H};
-	snprintf(what, sizeof what, "%s_bias", base);
-	int wv = const_of(im, r->W->name, base, 2, dw, w);
+	int64_t dw[2] = {GH, r->I}, db[1] = {GH};
+	snprintf(what, sizeof what, "%s_bias", o->base);
+	int wv = const_of(im, r->W->name, o->base, 2, dw, w);
 	int bv = r->Bi ? const_of(im, r->Bi->name, what, 1, db, bias) : -1;
-	o->rbh = has_rbh ? const_of(im, r->Bi->name, "rbh", 1, dh, rbh) : -1;
 	free(bias);
-	free(rbh);
-	for (int g = 0; g < r->G; g++) {
-		snprintf(what, sizeof what, "%s_%d", base, g);
-		o->rg[g] = const_of(im, r->R->name, what, 2, dr, rw + g * H * H);
-	}
 	o->xw = dense(im, r->xs, wv, bv);
 	return o->xw < 0 ? -1 : 0;
 }
@@ -405,7 +419,7 @@ static int direction_consts(Rnn *r, int dir, Dir *o)
 static int gate(Rnn *r, const Dir *o, int g, int64_t t, int h)
 {
 	int x = slice2(r->im, o->xw, t * r->B, (t + 1) * r->B, g * r->H, (g + 1) * r->H);
-	return h < 0 ? x : binary(r->im, OP_ADD, x, dense(r->im, h, o->rg[g], -1));
+	return h < 0 ? x : binary(r->im, OP_ADD, x, dense(r->im, h, rconst(r, o, g), -1));
 }
 
 /* One GRU step: z = σ(.), r = σ(.), n = tanh(x_h + r * (h R_h^T + Rb_h))
@@ -418,12 +432,13 @@ static int gru_step(Rnn *r, const Dir *o, int64_t t, int h)
 	int rs = unary(im, OP_SIGMOID, gate(r, o, 1, t, h));
 	int xh = slice2(im, o->xw, t * r->B, (t + 1) * r->B, 2 * r->H, 3 * r->H);
 	int inner = -1;
-	if (r->lbr && (h >= 0 || o->rbh >= 0)) {
-		int hr = h >= 0 ? dense(im, h, o->rg[2], o->rbh) : o->rbh;
+	if (r->lbr && (h >= 0 || o->rbh)) {
+		int hr = h >= 0 ? dense(im, h, rconst(r, o, 2), rconst(r, o, -1))
+		                : rconst(r, o, -1);
 		if ((inner = binary(im, OP_MUL, rs, hr)) < 0)
 			return -1;
 	} else if (!r->lbr && h >= 0) {
-		if ((inner = dense(im, binary(im, OP_MUL, rs, h), o->rg[2], -1)) < 0)
+		if ((inner = dense(im, binary(im, OP_MUL, rs, h), rconst(r, o, 2), -1)) < 0)
 			return -1;
 	}
 	int n = unary(im, OP_TANH, inner >= 0 ? binary(im, OP_ADD, xh, inner) : xh);
@@ -454,10 +469,11 @@ static int run_direction(Rnn *r, int dir, int *hs, int *hl, int *cl)
 	int err = 0;
 	int h = initial_state(r, r->h0, dir, &err);
 	int c = initial_state(r, r->c0, dir, &err);
-	int back = r->reverse || dir == 1;
+	int back = r->reverse || dir == 1, rc = -1;
+	float *rbh = ir_xcalloc((size_t)r->H, sizeof *rbh);
 
-	if (err || direction_consts(r, dir, &o))
-		return -1;
+	if (err || direction_consts(r, dir, &o, rbh))
+		goto out;
 	for (int64_t s = 0; s < r->T; s++) {
 		int64_t t = back ? r->T - 1 - s : s;
 		if (r->cell == CELL_GRU)
@@ -467,12 +483,15 @@ static int run_direction(Rnn *r, int dir, int *hs, int *hl, int *cl)
 		else
 			h = unary(r->im, OP_TANH, gate(r, &o, 0, t, h));
 		if (h < 0)
-			return -1;
+			goto out;
 		hs[t] = h;
 	}
 	*hl = h;
 	*cl = c;
-	return 0;
+	rc = 0;
+out:
+	free(rbh);
+	return rc;
 }
 
 /* ---- outputs ------------------------------------------------------------- */

@@ -42,10 +42,8 @@ class KwsGru(torch.nn.Module):
         self.fc = torch.nn.Linear(H, K)
 
     def forward(self, x):
-        # an explicit zero state: without it the export computes one with
-        # Expand from the input's shape
-        _, h = self.rnn(x, torch.zeros(1, 1, H))
-        return self.fc(h[0])
+        _, h = self.rnn(x)
+        return self.fc(h.squeeze(0))
 
 
 class KwsLstm(torch.nn.Module):
@@ -55,9 +53,8 @@ class KwsLstm(torch.nn.Module):
         self.fc = torch.nn.Linear(2 * H, K)
 
     def forward(self, x):
-        z = torch.zeros(2, 1, H)
-        _, (h, _) = self.rnn(x, (z, z))
-        return self.fc(torch.cat([h[0], h[1]], dim=1))
+        _, (h, _) = self.rnn(x)
+        return self.fc(h.transpose(0, 1).reshape(1, 2 * H))
 
 
 class M5(torch.nn.Module):
