@@ -1,11 +1,13 @@
-# audio_models.py OUT — the models of tests/e2e/audio.sh, with fixed seeds:
+# audio_models.py OUT [--m5] [--T N] — the models of tests/e2e/audio.sh, with fixed seeds:
 #   OUT/NAME_opV.onnx   keyword-spotting-style models exported by PyTorch at
 #                       opset V (11, 13): kws_gru (nn.GRU, batch_first, one
-#                       layer, last hidden state -> Linear), kws_lstm (nn.LSTM,
-#                       bidirectional, both last hidden states -> Linear), and
+#                       layer, bidirectional, both last hidden states ->
+#                       Linear), kws_lstm (nn.LSTM, batch_first, one layer,
+#                       the last hidden state -> Linear), and
 #                       with --m5 the M5-style 1-D CNN on a raw waveform
 #                       (Conv1d with stride, BatchNorm1d, ReLU, MaxPool1d,
-#                       mean over time, Linear); random weights
+#                       an average pooling over time, Linear); random weights
+#                       (input [1, T, 10], T = 8 unless --T; H = 16)
 #   OUT/NAME.calib.npy  50 random inputs (calibration), OUT/NAME.x.npy 20 more
 #   OUT/cases/C.onnx    single RNN / GRU / LSTM nodes built with onnx.helper,
 #                       one per attribute combination the importer handles
@@ -18,6 +20,7 @@
 #                       between transposes: the reference
 #   OUT/bad/C.onnx      nodes the importer must refuse, C.err the message part
 import os
+import warnings
 import sys
 
 import numpy as np
@@ -25,36 +28,39 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+warnings.filterwarnings("ignore")  # the exporter's advice on batch sizes
+
 out = sys.argv[1]
 with_m5 = "--m5" in sys.argv
+T = int(sys.argv[sys.argv.index("--T") + 1]) if "--T" in sys.argv else 8
 os.makedirs(out + "/cases", exist_ok=True)
 os.makedirs(out + "/bad", exist_ok=True)
 torch.manual_seed(0)
 rng = np.random.default_rng(0)
 
-T, F, H, K = 25, 10, 24, 6  # time steps, MFCC features, hidden size, keywords
+F, H, K = 10, 16, 6  # MFCC features, hidden size, keywords
 
 
 class KwsGru(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.rnn = torch.nn.GRU(F, H, num_layers=1, batch_first=True)
-        self.fc = torch.nn.Linear(H, K)
+        self.rnn = torch.nn.GRU(F, H, num_layers=1, batch_first=True, bidirectional=True)
+        self.fc = torch.nn.Linear(2 * H, K)
 
     def forward(self, x):
         _, h = self.rnn(x)
-        return self.fc(h.squeeze(0))
+        return self.fc(h.transpose(0, 1).reshape(1, 2 * H))
 
 
 class KwsLstm(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.rnn = torch.nn.LSTM(F, H, num_layers=1, batch_first=True, bidirectional=True)
-        self.fc = torch.nn.Linear(2 * H, K)
+        self.rnn = torch.nn.LSTM(F, H, num_layers=1, batch_first=True)
+        self.fc = torch.nn.Linear(H, K)
 
     def forward(self, x):
         _, (h, _) = self.rnn(x)
-        return self.fc(h.transpose(0, 1).reshape(1, 2 * H))
+        return self.fc(h.squeeze(0))
 
 
 class M5(torch.nn.Module):
@@ -69,13 +75,16 @@ class M5(torch.nn.Module):
         self.p2 = torch.nn.MaxPool1d(4)
         self.c3 = torch.nn.Conv1d(n, 2 * n, kernel_size=3)
         self.b3 = torch.nn.BatchNorm1d(2 * n)
+        # the mean over time: an AveragePool over the whole length (2000
+        # samples: 246 after c1, 61, 59, 14, 12 after c3)
+        self.avg = torch.nn.AvgPool1d(12)
         self.fc = torch.nn.Linear(2 * n, K)
 
     def forward(self, x):
         x = self.p1(torch.relu(self.b1(self.c1(x))))
         x = self.p2(torch.relu(self.b2(self.c2(x))))
         x = torch.relu(self.b3(self.c3(x)))
-        return self.fc(x.mean(-1))
+        return self.fc(self.avg(x).flatten(1))
 
 
 def randomize_bn(m):
