@@ -139,11 +139,27 @@ def node_graph(path, op, t, b, i, h, direction, layout, bias, init_h, init_c, ou
     ins.append("B" if bias else "")
     ins.append("")  # sequence_lens
     st = [b, nd, h] if layout else [nd, b, h]
+    pre = []  # on = "rt": the state computed from X, a run-time tensor
     for k, on in ((5, init_h), (6, init_c)):
         if k == 6 and op != "LSTM":
             break
-        if on:
-            nm = "h0" if k == 5 else "c0"
+        nm = "h0" if k == 5 else "c0"
+        if on == "rt":
+            # X's first nd steps times a constant [I, H] (layout 1: axis 1)
+            inits += [numpy_helper.from_array(rng.uniform(-0.5, 0.5, (i, h)).astype(np.float32), nm + "_m"),
+                      numpy_helper.from_array(np.array([0], np.int64), nm + "_s"),
+                      numpy_helper.from_array(np.array([nd], np.int64), nm + "_e"),
+                      numpy_helper.from_array(np.array([layout], np.int64), nm + "_a"),
+                      numpy_helper.from_array(np.array([nd * b, i], np.int64), nm + "_2"),
+                      numpy_helper.from_array(np.array(st, np.int64), nm + "_3")]
+            pre += [helper.make_node("Slice", ["xr", nm + "_s", nm + "_e", nm + "_a"], [nm + "_x"]),
+                    helper.make_node("Reshape", [nm + "_x", nm + "_2"], [nm + "_r"]),
+                    helper.make_node("MatMul", [nm + "_r", nm + "_m"], [nm + "_p"]),
+                    helper.make_node("Reshape", [nm + "_p", nm + "_3"], [nm + "_l" if twin else nm])]
+            if twin:
+                pre.append(helper.make_node("Transpose", [nm + "_l"], [nm], perm=[1, 0, 2]))
+            ins.append(nm)
+        elif on:
             inits.append(numpy_helper.from_array(rng.uniform(-0.5, 0.5, st).astype(np.float32), nm))
             ins.append(nm)
         else:
@@ -154,7 +170,7 @@ def node_graph(path, op, t, b, i, h, direction, layout, bias, init_h, init_c, ou
     inits.append(numpy_helper.from_array(np.array(xshape, np.int64), "xshape"))
     if twin:
         for k, nm in ((5, "h0"), (6, "c0")):
-            if nm in ins:
+            if nm in ins and not pre:
                 src = [x for x in inits if x.name == nm][0]
                 inits.remove(src)
                 inits.append(numpy_helper.from_array(
@@ -167,7 +183,7 @@ def node_graph(path, op, t, b, i, h, direction, layout, bias, init_h, init_c, ou
     if layout and not twin:
         a["layout"] = 1
     a.update(attrs or {})
-    nodes = [helper.make_node("Reshape", ["x", "xshape"], ["xr"])]
+    nodes = [helper.make_node("Reshape", ["x", "xshape"], ["xr"])] + pre
     if twin:
         nodes.append(helper.make_node("Transpose", ["xr"], ["xt"], perm=[1, 0, 2]))
         ins[0] = "xt"
@@ -212,6 +228,11 @@ cases = {
     "lstm_nobias_yc": dict(op="LSTM", bias=False, outputs=(0, 2)),
     "rnn_fwd": dict(op="RNN"),
     "rnn_bi_h0": dict(op="RNN", direction="bidirectional", init_h=True),
+    "gru_bi_rt_h0": dict(op="GRU", direction="bidirectional", init_h="rt", b=2,
+                         attrs=dict(linear_before_reset=1)),
+    "lstm_bi_rt_hc": dict(op="LSTM", direction="bidirectional", init_h="rt", init_c="rt"),
+    "lstm_layout1_rt": dict(op="LSTM", layout=1, b=2, init_h="rt", init_c="rt",
+                            direction="bidirectional"),
     "rnn_layout1_b2": dict(op="RNN", layout=1, b=2, direction="reverse"),
 }
 for c, kw in cases.items():
