@@ -17,7 +17,7 @@
 #      (int8) equals `quantc run` bit for bit on 20 samples; `--precision
 #      auto` compiles for aarch64-linux-gnu and the object, run under
 #      qemu-aarch64, equals `quantc run --precision auto` bit for bit.
-# Cost: about 25 s of CPU (the unrolled steps make a few hundred nodes per
+# Cost: about 15 s of CPU (the unrolled steps make a few hundred nodes per
 # recurrent model, and the int8 compiles dominate). QC_AUDIO_T=25 gives
 # longer sequences (slower; not in ctest).
 . "$(dirname "$0")/lib.sh"
