@@ -968,7 +968,10 @@ static int max_outputs(const char *op_type)
 	} multi[] = {{"BatchNormalization", 5},
 	             {"Dropout", 2},
 	             {"MaxPool", 2},
-	             {"Split", 1 << 20} /* variadic; lower_split says its limit */};
+	             {"Split", 1 << 20}, /* variadic; lower_split says its limit */
+	             {"GRU", 2},
+	             {"LSTM", 3},
+	             {"RNN", 2}};
 
 	for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++)
 		if (strcmp(multi[i].op, op_type) == 0)

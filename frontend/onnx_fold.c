@@ -664,3 +664,38 @@ int oi_fold_binary(Imp *im)
 	}
 	return oi_def_const(im, 0, a->dt, a->otype, &s, out);
 }
+
+/* Expand of a constant (the zero initial state PyTorch computes for a GRU or
+ * LSTM from the input's shape): ONNX's bidirectional broadcast of the input
+ * to the constant shape. */
+int oi_fold_expand(Imp *im)
+{
+	OTensor *x = oi_in(im, 0);
+	int64_t dims[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int n;
+	Shape to, s;
+
+	if (!x)
+		return oi_err(im, "input 0 is missing");
+	if (oi_const_ints(im, oi_in(im, 1), "shape", dims, IR_MAX_RANK, &n) < 0)
+		return -1;
+	if (n < 0)
+		return oi_err(im, "the shape (input 1) is missing");
+	to.rank = n;
+	for (int i = 0; i < n; i++) {
+		if (dims[i] < 0)
+			return oi_err(im, "shape[%d] = %lld is negative", i, (long long)dims[i]);
+		to.d[i] = dims[i];
+	}
+	if (broadcast(&x->shape, &to, &s))
+		return oi_err(im, "the input's shape does not broadcast to the shape");
+	if (check_size(im, &s))
+		return -1;
+	int64_t total = ir_shape_numel(&s);
+	size_t es = (size_t)ir_dtype_size(x->dt);
+	char *out = elems(total, x->dt);
+	for (int64_t j = 0; j < total; j++, next_index(&s, idx))
+		memcpy(out + (size_t)j * es,
+		       (const char *)x->data + (size_t)bcast_offset(&x->shape, &s, idx) * es, es);
+	return oi_def_const(im, 0, x->dt, x->otype, &s, out);
+}

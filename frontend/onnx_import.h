@@ -220,4 +220,12 @@ void oi_edit_free(OiEdit *e);
 /* The op type an operator is imported as, in any opset. */
 const char *oi_opset_type(const char *op_type);
 
+/* ---- onnx_rnn.c: RNN, GRU, LSTM unrolled over their time steps ------------ */
+
+int oi_lower_rnn(Imp *im);
+int oi_lower_gru(Imp *im);
+int oi_lower_lstm(Imp *im);
+/* onnx_fold.c: Expand of a constant (PyTorch's zero initial state) */
+int oi_fold_expand(Imp *im);
+
 #endif

@@ -77,6 +77,89 @@ static int window(Imp *im, const Shape *x, const int64_t *k, Attrs *a)
 	return 0;
 }
 
+/* A 1-D window (Conv1d, ConvTranspose1d) as the second axis of a 2-D one:
+ * strides, dilations and pads ([b, e] -> [0, b, 0, e]) of 1 value each;
+ * auto_pad SAME_* pads an input of length in for a window of k taps. */
+static int window1d(Imp *im, int64_t in, int64_t k, Attrs *a)
+{
+	char mode[32] = "NOTSET";
+	int64_t v[IR_MAX_RANK], pads[IR_MAX_RANK];
+	int ns, nd, np;
+
+	if (oi_attr_ints(im, "strides", v, 1, &ns) < 0)
+		return -1;
+	if (ns == 1 && (v[0] < 1 || v[0] > 1 << 16))
+		return oi_err(im, "attribute 'strides' holds %lld", (long long)v[0]);
+	a->stride[1] = ns == 1 ? v[0] : 1;
+	if (oi_attr_ints(im, "dilations", v, 1, &nd) < 0)
+		return -1;
+	if (nd == 1 && (v[0] < 1 || v[0] > 1 << 16))
+		return oi_err(im, "attribute 'dilations' holds %lld", (long long)v[0]);
+	a->dilation[1] = nd == 1 ? v[0] : 1;
+	if (oi_attr_ints(im, "pads", pads, 2, &np) < 0 ||
+	    oi_attr_str(im, "auto_pad", mode, sizeof mode) < 0)
+		return -1;
+	if (strcmp(mode, "NOTSET") == 0) {
+		if (np >= 0 && (np != 2 || pads[0] < 0 || pads[1] < 0 || pads[0] > 1 << 16 ||
+		                pads[1] > 1 << 16))
+			return oi_err(im, "a 1-D window needs pads of 2 values, not negative");
+		a->pad[1] = np == 2 ? pads[0] : 0;
+		a->pad[3] = np == 2 ? pads[1] : 0;
+	} else if (strcmp(mode, "SAME_UPPER") == 0 || strcmp(mode, "SAME_LOWER") == 0) {
+		int64_t s = a->stride[1], out = (in + s - 1) / s;
+		int64_t total = (out - 1) * s + (k - 1) * a->dilation[1] + 1 - in;
+		total = total > 0 ? total : 0;
+		a->pad[1] = mode[5] == 'U' ? total / 2 : total - total / 2;
+		a->pad[3] = total - a->pad[1];
+	} else if (strcmp(mode, "VALID") != 0)
+		return oi_err(im, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER",
+		              mode);
+	return 0;
+}
+
+/* A constant [A, B, K] weight as the IR value [A, B, 1, K] (same bytes; a
+ * QDQ pin along axis 0 or 1 stays where it is). */
+static int weight1d(Imp *im, OTensor *w)
+{
+	OTensor w4 = *w;
+
+	w4.v = -1;
+	w4.shape = (Shape){4, {w->shape.d[0], w->shape.d[1], 1, w->shape.d[2]}};
+	return oi_weight(im, &w4, "weight");
+}
+
+/* 1-D Conv (input [N, C, L], weight [OC, C/G, K]): the conv2d of
+ * [N, C, 1, L] with a [1, K] window, between two reshapes, as 1-D pooling. */
+static int lower_conv1d(Imp *im, int x, const Shape *xs, OTensor *w, OTensor *b)
+{
+	int64_t ks[IR_MAX_RANK], group = 1;
+	int in[3], nin = 2, nk;
+	Attrs a, r;
+
+	ir_attrs_default(&a);
+	ir_attrs_default(&r);
+	if (oi_attr_ints(im, "kernel_shape", ks, IR_MAX_RANK, &nk) < 0 ||
+	    oi_attr_int(im, "group", &group) < 0)
+		return -1;
+	if (nk >= 0 && (nk != 1 || ks[0] != w->shape.d[2]))
+		return oi_err(im, "kernel_shape disagrees with the weight '%s'", w->name);
+	if (window1d(im, xs->d[2], w->shape.d[2], &a))
+		return -1;
+	a.groups = group;
+	r.nshape = 4;
+	memcpy(r.shape, (int64_t[4]){xs->d[0], xs->d[1], 1, xs->d[2]}, 4 * sizeof *r.shape);
+	in[0] = x;
+	if ((in[1] = weight1d(im, w)) < 0 || (b && (in[nin++] = oi_weight(im, b, "bias")) < 0))
+		return -1;
+	if ((in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0 ||
+	    (in[0] = oi_emit_tmp(im, OP_CONV2D, in, nin, &a)) < 0)
+		return -1;
+	const Shape *ys = &im->g->vals[in[0]].shape;
+	r.nshape = 3;
+	memcpy(r.shape, (int64_t[3]){ys->d[0], ys->d[1], ys->d[3]}, 3 * sizeof *r.shape);
+	return oi_emit(im, OP_RESHAPE, in, 1, &r) < 0 ? -1 : 0;
+}
+
 static int lower_conv(Imp *im)
 {
 	OTensor *x, *w = oi_in(im, 1), *b = oi_in(im, 2);
@@ -92,10 +175,14 @@ static int lower_conv(Imp *im)
 	if (!w->isconst)
 		return oi_weight(im, w, "weight");
 	const Shape *xs = oi_shape(im, x);
+	if (xs->rank == 5)
+		return oi_err(im, "3-D convolution (rank-5 input) is not supported");
+	if (xs->rank == 3 && w->shape.rank == 3)
+		return lower_conv1d(im, in[0], xs, w, b);
 	if (w->shape.rank != 4 || xs->rank != 4)
 		return oi_err(im,
-		              "only 2-D convolutions are supported (input of rank %d, weight of "
-		              "rank %d; 4 and 4 expected)",
+		              "only 1-D and 2-D convolutions are supported (input of rank %d, "
+		              "weight of rank %d; 3 and 3, or 4 and 4 expected)",
 		              xs->rank, w->shape.rank);
 	if (oi_attr_ints(im, "kernel_shape", ks, IR_MAX_RANK, &nk) < 0 ||
 	    oi_attr_int(im, "group", &group) < 0)
@@ -1693,9 +1780,10 @@ const OnnxOp oi_ops[] = {
         {"Elu", NULL, lower_elu},
         {"Erf", NULL, lower_erf},
         {"Exp", NULL, lower_exp},
-        {"Expand", NULL, lower_expand},
+        {"Expand", oi_fold_expand, lower_expand, "expand"},
         {"Flatten", oi_fold_flatten, lower_flatten, "flatten"},
         {"Floor", NULL, lower_floor},
+        {"GRU", NULL, oi_lower_gru},
         {"Gather", oi_fold_gather, lower_gather, "gather"},
         {"Gelu", NULL, lower_gelu},
         {"Gemm", NULL, lower_gemm, "dense, transpose, add"},
@@ -1704,6 +1792,7 @@ const OnnxOp oi_ops[] = {
         {"HardSigmoid", NULL, lower_hard_sigmoid, "hard_sigmoid"},
         {"HardSwish", NULL, lower_hard_swish, "hard_swish"},
         {"Identity", oi_fold_identity, lower_identity, ""},
+        {"LSTM", NULL, oi_lower_lstm},
         {"LeakyRelu", NULL, lower_leaky_relu, "leaky_relu"},
         {"Log", NULL, lower_log},
         {"LogSoftmax", NULL, lower_log_softmax},
@@ -1719,6 +1808,7 @@ const OnnxOp oi_ops[] = {
         {"Pad", NULL, lower_pad, "pad"},
         {"Pow", NULL, lower_pow},
         {"QuantizeLinear", oi_fold_quantize, oi_lower_quantize, ""},
+        {"RNN", NULL, oi_lower_rnn},
         {"Reciprocal", NULL, lower_reciprocal},
         {"ReduceL1", NULL, lower_reduce_l1},
         {"ReduceL2", NULL, lower_reduce_l2},

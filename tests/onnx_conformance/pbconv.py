@@ -50,10 +50,13 @@ COMPILE_TIME = {
     "Expand": (1,),                      # shape
     "Gather": (1,),                      # indices
     "Gemm": (1, 2),                      # B, C
+    "GRU": (1, 2, 3, 4),                 # W, R, B, sequence_lens
+    "LSTM": (1, 2, 3, 4, 7),             # W, R, B, sequence_lens, P
     "MatMul": (1,),                      # B
     "Pad": (1, 2, 3),                    # pads, constant_value, axes
     "QuantizeLinear": (1, 2),            # scale, zero point
     "Reshape": (1,),                     # shape
+    "RNN": (1, 2, 3, 4),                 # W, R, B, sequence_lens
     "Resize": (1, 2, 3),                 # roi, scales, sizes
     "Slice": (1, 2, 3, 4),               # starts, ends, axes, steps
     "Split": (1,),                       # split
