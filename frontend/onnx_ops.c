@@ -215,19 +215,19 @@ typedef struct {
 
 /* The padding of one axis: from pads, or from output_shape / auto_pad
  * (ONNX: total = s * (in - 1) + op + (k - 1) * d + 1 - out, SAME_UPPER puts
- * total / 2 first, the others put it last). */
+ * floor(total / 2) first, the others put it last). */
 static int tconv_pads(Imp *im, TAxis *t, const char *mode, int64_t out_shape)
 {
 	if (out_shape < 0 && strcmp(mode, "SAME_UPPER") && strcmp(mode, "SAME_LOWER"))
 		return 0; /* pads as given (VALID: none) */
 	int64_t want = out_shape >= 0 ? out_shape : t->in * t->s;
 	int64_t total = t->s * (t->in - 1) + t->op + (t->k - 1) * t->d + 1 - want;
-	if (total < 0)
-		return oi_err(im,
-		              "output_shape %lld is larger than the transposed convolution gives",
-		              (long long)want);
-	int upper = strcmp(mode, "SAME_UPPER") == 0;
-	t->pb = upper ? total / 2 : total - total / 2;
+	/* floor(total / 2), as ONNX's reference; a negative total (an
+	 * output_shape beyond the last tap) pads with outputs no tap reaches */
+	int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
+	if (want < 1 || want > 1 << 24)
+		return oi_err(im, "output_shape holds %lld", (long long)want);
+	t->pb = strcmp(mode, "SAME_UPPER") == 0 ? half : total - half;
 	t->pe = total - t->pb;
 	return 0;
 }
@@ -663,6 +663,58 @@ static int gemm_matrix_bias(Imp *im, int *in, const OTensor *c, float beta)
 	return oi_emit(im, OP_ADD, in, 2, NULL) < 0 ? -1 : 0;
 }
 
+static int emit_matmul(Imp *im, int a, const Shape *as, int b, const Shape *bs, int last);
+
+/* Gemm with a run-time B: alpha * A' B' + beta * C as matmul (A' and B' the
+ * transposes where transA / transB say), then a mul by alpha unless it is 1,
+ * then an add of beta * C (a constant; a run-time C when beta is 1). */
+static int gemm_runtime(Imp *im, int a, int64_t ta, int64_t tb, float alpha, float beta)
+{
+	OTensor *bt = oi_in(im, 1), *c = oi_in(im, 2);
+	int in[2] = {a, bt->v};
+	Attrs t;
+
+	ir_attrs_default(&t);
+	if (oi_shape(im, bt)->rank != 2 || im->g->vals[a].shape.rank != 2)
+		return oi_err(im, "A and B must be matrices; they have rank %d and %d",
+		              im->g->vals[a].shape.rank, oi_shape(im, bt)->rank);
+	if (c && beta == 0)
+		c = NULL;
+	if (c && !c->isconst && beta != 1)
+		return oi_err(im, "a run-time C with beta = %g is not supported", (double)beta);
+	if (ta && (in[0] = oi_emit_tmp(im, OP_TRANSPOSE, in, 1, &t)) < 0)
+		return -1;
+	if (tb && (in[1] = oi_emit_tmp(im, OP_TRANSPOSE, in + 1, 1, &t)) < 0)
+		return -1;
+	int more = alpha != 1 || c;
+	const Shape as = im->g->vals[in[0]].shape, bs = im->g->vals[in[1]].shape;
+	if ((in[0] = emit_matmul(im, in[0], &as, in[1], &bs, !more)) < 0 || !more)
+		return in[0] < 0 ? -1 : 0;
+	if (alpha != 1) {
+		Shape one = {1, {1}};
+		if ((in[1] = oi_new_const(im, "alpha", &one, &alpha)) < 0)
+			return -1;
+		if (!c)
+			return oi_emit(im, OP_MUL, in, 2, NULL) < 0 ? -1 : 0;
+		if ((in[0] = oi_emit_tmp(im, OP_MUL, in, 2, NULL)) < 0)
+			return -1;
+	}
+	if (!c->isconst)
+		in[1] = c->v;
+	else {
+		int64_t n = oi_numel(c);
+		if (c->dt != DT_F32 || !n)
+			return oi_err(im, "C ('%s') must be a float constant or a run-time tensor",
+			              c->name);
+		float *cb = ir_xmalloc((size_t)n * sizeof *cb);
+		for (int64_t i = 0; i < n; i++)
+			cb[i] = beta * ((const float *)c->data)[i];
+		in[1] = oi_new_const(im, c->name, &c->shape, cb);
+		free(cb);
+	}
+	return in[1] < 0 || oi_emit(im, OP_ADD, in, 2, NULL) < 0 ? -1 : 0;
+}
+
 static int lower_gemm(Imp *im)
 {
 	OTensor *x, *w = oi_in(im, 1), *c = oi_in(im, 2);
@@ -675,8 +727,10 @@ static int lower_gemm(Imp *im)
 	if (oi_attr_int(im, "transA", &ta) < 0 || oi_attr_int(im, "transB", &tb) < 0 ||
 	    oi_attr_float(im, "alpha", &alpha) < 0 || oi_attr_float(im, "beta", &beta) < 0)
 		return -1;
-	if (!w || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
-		return oi_err(im, "B must be a constant float matrix (the weights)");
+	if (w && !w->isconst)
+		return gemm_runtime(im, in[0], ta, tb, alpha, beta);
+	if (!w || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
+		return oi_err(im, "B must be a float matrix");
 	if (oi_shape(im, x)->rank != 2)
 		return oi_err(im, "A must be a matrix; it has rank %d", oi_shape(im, x)->rank);
 	if (ta) { /* A is [K, M]: a transpose gives dense its [M, K] */
@@ -724,19 +778,91 @@ static int lower_gemm(Imp *im)
 	return oi_emit(im, OP_DENSE, in, nin, NULL) < 0 ? -1 : 0;
 }
 
+/* The IR value of a matrix product's operand: a run-time tensor's, or a
+ * float constant made an IR constant. */
+static int mm_operand(Imp *im, OTensor *t)
+{
+	return t->isconst ? oi_weight(im, t, "constant operand") : t->v;
+}
+
+/* IR values a (shape as) times b (shape bs) as ONNX MatMul (NumPy's
+ * matmul): the IR matmul of rank 2 and more, a 1-D a taken as [1, K] and a
+ * 1-D b as [K, 1], the axis they gained dropped from the result.  Defines
+ * output 0 when last, else returns the result as a temporary. */
+static int emit_matmul(Imp *im, int a, const Shape *as, int b, const Shape *bs, int last)
+{
+	Attrs r;
+	int in[2] = {a, b};
+
+	if (as->rank < 1 || bs->rank < 1 || as->rank > IR_MAX_RANK || bs->rank > IR_MAX_RANK)
+		return oi_err(im, "MatMul takes operands of rank 1 to %d (here %d and %d)",
+		              IR_MAX_RANK, as->rank, bs->rank);
+	ir_attrs_default(&r);
+	if (as->rank == 1) {
+		r.nshape = 2;
+		memcpy(r.shape, (int64_t[2]){1, as->d[0]}, sizeof(int64_t[2]));
+		if ((in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0)
+			return -1;
+	}
+	if (bs->rank == 1) {
+		r.nshape = 2;
+		memcpy(r.shape, (int64_t[2]){bs->d[0], 1}, sizeof(int64_t[2]));
+		if ((in[1] = oi_emit_tmp(im, OP_RESHAPE, in + 1, 1, &r)) < 0)
+			return -1;
+	}
+	if (as->rank > 1 && bs->rank > 1)
+		return last ? oi_emit(im, OP_MATMUL, in, 2, NULL)
+		            : oi_emit_tmp(im, OP_MATMUL, in, 2, NULL);
+	if ((in[0] = oi_emit_tmp(im, OP_MATMUL, in, 2, NULL)) < 0)
+		return -1;
+	const Shape *ys = &im->g->vals[in[0]].shape;
+	r.nshape = 0;
+	for (int i = 0; i < ys->rank; i++)
+		if (!((as->rank == 1 && i == ys->rank - 2) || (bs->rank == 1 && i == ys->rank - 1)))
+			r.shape[r.nshape++] = ys->d[i];
+	return last ? oi_emit(im, OP_RESHAPE, in, 1, &r) : oi_emit_tmp(im, OP_RESHAPE, in, 1, &r);
+}
+
+/* x [.., K] (rank 1, or above 2) times a constant [K, N]: dense over the
+ * rows [prod(..), K], between two reshapes. */
+static int matmul_rows(Imp *im, int x, const Shape *xs, int w)
+{
+	Attrs r;
+	int in[2] = {x, w};
+	int64_t rows = 1, K = xs->d[xs->rank - 1];
+
+	ir_attrs_default(&r);
+	for (int i = 0; i < xs->rank - 1; i++)
+		rows *= xs->d[i];
+	r.nshape = 2;
+	memcpy(r.shape, (int64_t[2]){rows, K}, sizeof(int64_t[2]));
+	if ((in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0 ||
+	    (in[0] = oi_emit_tmp(im, OP_DENSE, in, 2, NULL)) < 0)
+		return -1;
+	r.nshape = xs->rank;
+	memcpy(r.shape, xs->d, (size_t)xs->rank * sizeof *r.shape);
+	r.shape[xs->rank - 1] = im->g->vals[in[0]].shape.d[1];
+	return oi_emit(im, OP_RESHAPE, in, 1, &r) < 0 ? -1 : 0;
+}
+
+/* MatMul: times a constant float [K, N] matrix, dense (its weights [N, K]);
+ * any other product (a run-time or a batched second operand), matmul. */
 static int lower_matmul(Imp *im)
 {
-	OTensor *x, *w = oi_in(im, 1);
+	OTensor *x = oi_in(im, 0), *w = oi_in(im, 1);
 	int in[2];
 
-	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
-		return -1;
-	if (!w || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
-		return oi_err(im, "only a product with a constant float matrix (the weights) is "
-		                  "supported");
-	if (oi_shape(im, x)->rank != 2)
-		return oi_err(im, "the input must be a matrix; it has rank %d (flatten it first)",
-		              oi_shape(im, x)->rank);
+	if (!x || !w)
+		return oi_err(im, "needs two inputs");
+	if (x->isconst && w->isconst)
+		return oi_err(im, "both inputs are constants");
+	const Shape *xs = oi_shape(im, x), *ws = oi_shape(im, w);
+	if (x->isconst || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w)) {
+		if ((in[0] = mm_operand(im, x)) < 0 || (in[1] = mm_operand(im, w)) < 0)
+			return -1;
+		return emit_matmul(im, in[0], xs, in[1], ws, 1) < 0 ? -1 : 0;
+	}
+	in[0] = x->v;
 	int64_t K = w->shape.d[0], N = w->shape.d[1];
 	const float *src = w->data;
 	float *t = ir_xmalloc((size_t)(N * K) * sizeof *t);
@@ -746,6 +872,8 @@ static int lower_matmul(Imp *im)
 			t[n * K + k] = src[k * N + n];
 	in[1] = oi_new_const(im, w->name, &s, t);
 	free(t);
+	if (xs->rank != 2)
+		return matmul_rows(im, in[0], xs, in[1]);
 	return oi_emit(im, OP_DENSE, in, 2, NULL) < 0 ? -1 : 0;
 }
 

@@ -173,7 +173,8 @@ enum {
 	F(POOL, "pool")               /* windows over NCHW planes */                          \
 	F(SHAPE, "shape")             /* moves elements: reshape, pad, transpose */         \
 	F(ELEMENTWISE, "elementwise") /* several operands, broadcast */         \
-	F(CONVERT, "convert")         /* quantize, dequantize */
+	F(CONVERT, "convert")         /* quantize, dequantize */                        \
+	F(MATMUL, "matmul")           /* two run-time operands contracted: matmul */
 
 typedef enum {
 #define F(id, name) FAM_##id,

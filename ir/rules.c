@@ -9,4 +9,5 @@ const IrRules *const ir_rules[FAM_COUNT] = {
         [FAM_SHAPE] = &ir_rules_shape,
         [FAM_ELEMENTWISE] = &ir_rules_elementwise,
         [FAM_CONVERT] = &ir_rules_convert,
+        [FAM_MATMUL] = &ir_rules_matmul,
 };

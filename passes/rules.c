@@ -21,4 +21,5 @@ const PassRules *const pass_rules[FAM_COUNT] = {
         [FAM_SHAPE] = &pass_rules_shape,
         [FAM_ELEMENTWISE] = &pass_rules_elementwise,
         [FAM_CONVERT] = &pass_rules_convert,
+        [FAM_MATMUL] = &pass_rules_matmul,
 };

@@ -92,6 +92,7 @@ const TgtRules *const tgt_rules[FAM_COUNT] = {
         [FAM_SHAPE] = &tgt_rules_shape,
         [FAM_ELEMENTWISE] = &tgt_rules_elementwise,
         [FAM_CONVERT] = &tgt_rules_convert,
+        [FAM_MATMUL] = &tgt_rules_matmul,
 };
 
 /* Two tensors' arena ranges overlap. */
