@@ -797,6 +797,9 @@ static int emit_matmul(Imp *im, int a, const Shape *as, int b, const Shape *bs, 
 	if (as->rank < 1 || bs->rank < 1 || as->rank > IR_MAX_RANK || bs->rank > IR_MAX_RANK)
 		return oi_err(im, "MatMul takes operands of rank 1 to %d (here %d and %d)",
 		              IR_MAX_RANK, as->rank, bs->rank);
+	if (as->rank == 1 && bs->rank == 1)
+		return oi_err(im, "the product of two vectors is a scalar (rank 0), which quantc's "
+		                  "tensors cannot be");
 	ir_attrs_default(&r);
 	if (as->rank == 1) {
 		r.nshape = 2;
