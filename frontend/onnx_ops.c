@@ -199,6 +199,219 @@ static int lower_conv(Imp *im)
 	return oi_emit(im, OP_CONV2D, in, nin, &a) < 0 ? -1 : 0;
 }
 
+/* ConvTranspose, 1-D and 2-D, as conv2d over the input with s - 1 zeros
+ * between its elements (along each axis of stride s) and the weight flipped:
+ * out[oy] = sum_ky x[iy] * w[ky] over oy = iy * s - pb + ky * d is the
+ * stride-1 convolution, at dilation d, of that stretched input padded by
+ * d * (k - 1) - pb at the start with the window reversed.  The same taps
+ * meet the same weights, so every precision sums exactly what a direct
+ * transposed convolution would (the inserted zeros are the input's zero
+ * point: they add nothing).  The zeros come from a pad of the input viewed
+ * as [N, C, H, 1, W, 1]: `a` before each element and s - 1 - a after it,
+ * `a` chosen so that the convolution's own padding is not negative. */
+typedef struct {
+	int64_t in, k, s, d, op, pb, pe, out; /* per spatial axis */
+} TAxis;
+
+/* The padding of one axis: from pads, or from output_shape / auto_pad
+ * (ONNX: total = s * (in - 1) + op + (k - 1) * d + 1 - out, SAME_UPPER puts
+ * floor(total / 2) first, the others put it last). */
+static int tconv_pads(Imp *im, TAxis *t, const char *mode, int64_t out_shape)
+{
+	if (out_shape < 0 && strcmp(mode, "SAME_UPPER") && strcmp(mode, "SAME_LOWER"))
+		return 0; /* pads as given (VALID: none) */
+	int64_t want = out_shape >= 0 ? out_shape : t->in * t->s;
+	int64_t total = t->s * (t->in - 1) + t->op + (t->k - 1) * t->d + 1 - want;
+	/* floor(total / 2), as ONNX's reference; a negative total (an
+	 * output_shape beyond the last tap) pads with outputs no tap reaches */
+	int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
+	if (want < 1 || want > 1 << 24)
+		return oi_err(im, "output_shape holds %lld", (long long)want);
+	t->pb = strcmp(mode, "SAME_UPPER") == 0 ? half : total - half;
+	t->pe = total - t->pb;
+	return 0;
+}
+
+/* Reads the attributes of a ConvTranspose with r (1 or 2) spatial axes into
+ * ax[2 - r ..] (a 1-D one leaves ax[0] a window of 1). */
+static int tconv_attrs(Imp *im, int r, const Shape *xs, const Shape *ws, TAxis *ax, int64_t *group)
+{
+	char mode[32] = "NOTSET";
+	static const char *names[4] = {"strides", "dilations", "output_padding", "output_shape"};
+	int64_t v[4][IR_MAX_RANK], pads[2 * IR_MAX_RANK], ks[IR_MAX_RANK];
+	int n[4], np, nk;
+
+	if (oi_attr_str(im, "auto_pad", mode, sizeof mode) < 0 ||
+	    oi_attr_ints(im, "pads", pads, 2 * IR_MAX_RANK, &np) < 0 ||
+	    oi_attr_ints(im, "kernel_shape", ks, IR_MAX_RANK, &nk) < 0 ||
+	    oi_attr_int(im, "group", group) < 0)
+		return -1;
+	if (strcmp(mode, "NOTSET") && strcmp(mode, "VALID") && strcmp(mode, "SAME_UPPER") &&
+	    strcmp(mode, "SAME_LOWER"))
+		return oi_err(im, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER",
+		              mode);
+	if (np >= 0 && np != 2 * r)
+		return oi_err(im, "attribute 'pads' has %d values; %d expected", np, 2 * r);
+	for (int i = 0; i < 4; i++) {
+		if (oi_attr_ints(im, names[i], v[i], IR_MAX_RANK, &n[i]) < 0)
+			return -1;
+		if (i == 3 && n[i] == r + 2) /* the whole [N, OC, ...] shape */
+			memmove(v[i], v[i] + 2, (size_t)r * sizeof **v);
+		else if (n[i] >= 0 && n[i] != r)
+			return oi_err(im, "attribute '%s' has %d values; %d expected", names[i],
+			              n[i], r);
+	}
+	for (int i = 0; i < 2; i++)
+		ax[i] = (TAxis){1, 1, 1, 1, 0, 0, 0, 0};
+	for (int i = 0; i < r; i++) {
+		TAxis *t = &ax[2 - r + i];
+		t->in = xs->d[2 + i];
+		t->k = ws->d[4 - r + i];
+		t->s = n[0] >= 0 ? v[0][i] : 1;
+		t->d = n[1] >= 0 ? v[1][i] : 1;
+		t->op = n[2] >= 0 ? v[2][i] : 0;
+		t->pb = np >= 0 ? pads[i] : 0;
+		t->pe = np >= 0 ? pads[r + i] : 0;
+		if (nk >= 0 && (nk != r || ks[i] != t->k))
+			return oi_err(im, "kernel_shape disagrees with the weight");
+		if (t->s < 1 || t->s > 1 << 16 || t->d < 1 || t->d > 1 << 16)
+			return oi_err(im, "strides and dilations must be 1 to 65536");
+		if (t->op < 0 || (t->op >= t->s && t->op >= t->d))
+			return oi_err(
+			        im, "output_padding %lld must be below the stride or the dilation",
+			        (long long)t->op);
+		if (t->pb < 0 || t->pe < 0 || t->pb > 1 << 16 || t->pe > 1 << 16)
+			return oi_err(im, "attribute 'pads' holds a negative or huge value");
+		if (tconv_pads(im, t, mode, n[3] >= 0 ? v[3][i] : -1))
+			return -1;
+		t->out = (t->in - 1) * t->s + t->op + (t->k - 1) * t->d + 1 - t->pb - t->pe;
+		if (t->out < 1)
+			return oi_err(im, "the padding leaves no output");
+	}
+	return 0;
+}
+
+/* The conv2d weight [OC, C/G, KH, KW] of ONNX's [C, OC/G, KH, KW] (k1 = 1,
+ * rank 3, for 1-D): channels regrouped, the window reversed. */
+static int tconv_weight(Imp *im, OTensor *w, int64_t G, int64_t kh, int64_t kw)
+{
+	int64_t C = w->shape.d[0], OCg = w->shape.d[1], Cg = C / G, OC = OCg * G;
+	const float *src = w->data;
+	float *t = ir_xmalloc((size_t)(OC * Cg * kh * kw) * sizeof *t);
+	Shape s = {4, {OC, Cg, kh, kw}};
+
+	for (int64_t g = 0; g < G; g++)
+		for (int64_t o = 0; o < OCg; o++)
+			for (int64_t ic = 0; ic < Cg; ic++)
+				for (int64_t y = 0; y < kh; y++)
+					for (int64_t x = 0; x < kw; x++)
+						t[(((g * OCg + o) * Cg + ic) * kh + y) * kw + x] =
+						        src[(((g * Cg + ic) * OCg + o) * kh + kh - 1 -
+						             y) * kw +
+						            kw - 1 - x];
+	int v = oi_new_const(im, w->name, &s, t);
+	free(t);
+	if (v >= 0 && w->pin_n == 1) /* QDQ per-tensor parameters stay valid */
+		oi_qdq_pin_value(im, w, v);
+	return v;
+}
+
+static int lower_conv_transpose(Imp *im)
+{
+	OTensor *x, *w = oi_in(im, 1), *b = oi_in(im, 2);
+	int64_t group = 1;
+	int in[3], nin = 2;
+	TAxis ax[2];
+	Attrs a, r;
+
+	ir_attrs_default(&a);
+	ir_attrs_default(&r);
+	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
+		return -1;
+	if (!w)
+		return oi_err(im, "the weight (input 1) is missing");
+	if (!w->isconst)
+		return oi_weight(im, w, "weight");
+	const Shape *xs = oi_shape(im, x);
+	if (xs->rank == 5)
+		return oi_err(im, "3-D transposed convolution (rank-5 input) is not supported");
+	if ((xs->rank != 3 && xs->rank != 4) || w->shape.rank != xs->rank)
+		return oi_err(im,
+		              "only 1-D and 2-D transposed convolutions are supported (input of "
+		              "rank %d, weight of rank %d)",
+		              xs->rank, w->shape.rank);
+	if (w->dt != DT_F32 || !oi_numel(w))
+		return oi_weight(im, w, "weight");
+	int rk = xs->rank - 2;
+	Shape ws = w->shape;
+	if (rk == 1)
+		ws = (Shape){4, {w->shape.d[0], w->shape.d[1], 1, w->shape.d[2]}};
+	if (tconv_attrs(im, rk, xs, &ws, ax, &group))
+		return -1;
+	if (group < 1 || ws.d[0] % group || xs->d[1] != ws.d[0])
+		return oi_err(
+		        im,
+		        "the input's %lld channels do not match the weight [%lld, ...] in %lld groups",
+		        (long long)xs->d[1], (long long)ws.d[0], (long long)group);
+	if (w->pin_n > 1)
+		return oi_err(im, "a per-channel quantized ConvTranspose weight is not supported");
+	if (b && b->isconst && oi_numel(b) != ws.d[1] * group)
+		return oi_err(im, "the bias must have %lld values", (long long)(ws.d[1] * group));
+	/* the view [N, C, H, 1, W, 1], padded to [N, C, H, sh, W, sw] */
+	int64_t H = ax[0].in, W = ax[1].in;
+	r.nshape = 4;
+	memcpy(r.shape, (int64_t[4]){xs->d[0], xs->d[1], H, W}, sizeof(int64_t[4]));
+	if (rk == 1 && (in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0)
+		return -1;
+	int64_t lead[2];
+	for (int i = 0; i < 2; i++) {
+		TAxis *t = &ax[i];
+		int64_t reach = (t->k - 1) * t->d;
+		lead[i] = reach - t->pb < t->s - 1 ? reach - t->pb : t->s - 1;
+		lead[i] = lead[i] > 0 ? lead[i] : 0;
+		a.pad[i] = reach - t->pb - lead[i];
+		a.pad[i + 2] = reach - t->pe + t->op - (t->s - 1 - lead[i]);
+		if (a.pad[i] < 0 || a.pad[i + 2] < 0)
+			return oi_err(
+			        im,
+			        "pads [%lld, %lld] reach past the window (%lld taps, dilation "
+			        "%lld, stride %lld): not supported",
+			        (long long)t->pb, (long long)t->pe, (long long)t->k,
+			        (long long)t->d, (long long)t->s);
+		a.dilation[i] = t->d;
+	}
+	if (ax[0].s > 1 || ax[1].s > 1) {
+		Attrs p;
+		ir_attrs_default(&p);
+		r.nshape = 6;
+		memcpy(r.shape, (int64_t[6]){xs->d[0], xs->d[1], H, 1, W, 1}, sizeof(int64_t[6]));
+		p.npads = 12;
+		p.pads[3] = lead[0];
+		p.pads[5] = lead[1];
+		p.pads[9] = ax[0].s - 1 - lead[0];
+		p.pads[11] = ax[1].s - 1 - lead[1];
+		if ((in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0 ||
+		    (in[0] = oi_emit_tmp(im, OP_PAD, in, 1, &p)) < 0)
+			return -1;
+		r.nshape = 4;
+		memcpy(r.shape, (int64_t[4]){xs->d[0], xs->d[1], H * ax[0].s, W * ax[1].s},
+		       sizeof(int64_t[4]));
+		if ((in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0)
+			return -1;
+	}
+	a.groups = group;
+	if ((in[1] = tconv_weight(im, w, group, ws.d[2], ws.d[3])) < 0 ||
+	    (b && (in[nin++] = oi_weight(im, b, "bias")) < 0))
+		return -1;
+	if (rk == 2)
+		return oi_emit(im, OP_CONV2D, in, nin, &a) < 0 ? -1 : 0;
+	if ((in[0] = oi_emit_tmp(im, OP_CONV2D, in, nin, &a)) < 0)
+		return -1;
+	r.nshape = 3;
+	memcpy(r.shape, (int64_t[3]){xs->d[0], ws.d[1] * group, ax[1].out}, sizeof(int64_t[3]));
+	return oi_emit(im, OP_RESHAPE, in, 1, &r) < 0 ? -1 : 0;
+}
+
 /* ceil_mode: one more output where a last window starts inside the input
  * (or its leading padding) but runs past the end; extra end padding gives it,
  * as padding never wins a max.  k is the window's span, (kernel - 1) *
@@ -450,6 +663,58 @@ static int gemm_matrix_bias(Imp *im, int *in, const OTensor *c, float beta)
 	return oi_emit(im, OP_ADD, in, 2, NULL) < 0 ? -1 : 0;
 }
 
+static int emit_matmul(Imp *im, int a, const Shape *as, int b, const Shape *bs, int last);
+
+/* Gemm with a run-time B: alpha * A' B' + beta * C as matmul (A' and B' the
+ * transposes where transA / transB say), then a mul by alpha unless it is 1,
+ * then an add of beta * C (a constant; a run-time C when beta is 1). */
+static int gemm_runtime(Imp *im, int a, int64_t ta, int64_t tb, float alpha, float beta)
+{
+	OTensor *bt = oi_in(im, 1), *c = oi_in(im, 2);
+	int in[2] = {a, bt->v};
+	Attrs t;
+
+	ir_attrs_default(&t);
+	if (oi_shape(im, bt)->rank != 2 || im->g->vals[a].shape.rank != 2)
+		return oi_err(im, "A and B must be matrices; they have rank %d and %d",
+		              im->g->vals[a].shape.rank, oi_shape(im, bt)->rank);
+	if (c && beta == 0)
+		c = NULL;
+	if (c && !c->isconst && beta != 1)
+		return oi_err(im, "a run-time C with beta = %g is not supported", (double)beta);
+	if (ta && (in[0] = oi_emit_tmp(im, OP_TRANSPOSE, in, 1, &t)) < 0)
+		return -1;
+	if (tb && (in[1] = oi_emit_tmp(im, OP_TRANSPOSE, in + 1, 1, &t)) < 0)
+		return -1;
+	int more = alpha != 1 || c;
+	const Shape as = im->g->vals[in[0]].shape, bs = im->g->vals[in[1]].shape;
+	if ((in[0] = emit_matmul(im, in[0], &as, in[1], &bs, !more)) < 0 || !more)
+		return in[0] < 0 ? -1 : 0;
+	if (alpha != 1) {
+		Shape one = {1, {1}};
+		if ((in[1] = oi_new_const(im, "alpha", &one, &alpha)) < 0)
+			return -1;
+		if (!c)
+			return oi_emit(im, OP_MUL, in, 2, NULL) < 0 ? -1 : 0;
+		if ((in[0] = oi_emit_tmp(im, OP_MUL, in, 2, NULL)) < 0)
+			return -1;
+	}
+	if (!c->isconst)
+		in[1] = c->v;
+	else {
+		int64_t n = oi_numel(c);
+		if (c->dt != DT_F32 || !n)
+			return oi_err(im, "C ('%s') must be a float constant or a run-time tensor",
+			              c->name);
+		float *cb = ir_xmalloc((size_t)n * sizeof *cb);
+		for (int64_t i = 0; i < n; i++)
+			cb[i] = beta * ((const float *)c->data)[i];
+		in[1] = oi_new_const(im, c->name, &c->shape, cb);
+		free(cb);
+	}
+	return in[1] < 0 || oi_emit(im, OP_ADD, in, 2, NULL) < 0 ? -1 : 0;
+}
+
 static int lower_gemm(Imp *im)
 {
 	OTensor *x, *w = oi_in(im, 1), *c = oi_in(im, 2);
@@ -462,8 +727,10 @@ static int lower_gemm(Imp *im)
 	if (oi_attr_int(im, "transA", &ta) < 0 || oi_attr_int(im, "transB", &tb) < 0 ||
 	    oi_attr_float(im, "alpha", &alpha) < 0 || oi_attr_float(im, "beta", &beta) < 0)
 		return -1;
-	if (!w || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
-		return oi_err(im, "B must be a constant float matrix (the weights)");
+	if (w && !w->isconst)
+		return gemm_runtime(im, in[0], ta, tb, alpha, beta);
+	if (!w || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
+		return oi_err(im, "B must be a float matrix");
 	if (oi_shape(im, x)->rank != 2)
 		return oi_err(im, "A must be a matrix; it has rank %d", oi_shape(im, x)->rank);
 	if (ta) { /* A is [K, M]: a transpose gives dense its [M, K] */
@@ -511,19 +778,94 @@ static int lower_gemm(Imp *im)
 	return oi_emit(im, OP_DENSE, in, nin, NULL) < 0 ? -1 : 0;
 }
 
+/* The IR value of a matrix product's operand: a run-time tensor's, or a
+ * float constant made an IR constant. */
+static int mm_operand(Imp *im, OTensor *t)
+{
+	return t->isconst ? oi_weight(im, t, "constant operand") : t->v;
+}
+
+/* IR values a (shape as) times b (shape bs) as ONNX MatMul (NumPy's
+ * matmul): the IR matmul of rank 2 and more, a 1-D a taken as [1, K] and a
+ * 1-D b as [K, 1], the axis they gained dropped from the result.  Defines
+ * output 0 when last, else returns the result as a temporary. */
+static int emit_matmul(Imp *im, int a, const Shape *as, int b, const Shape *bs, int last)
+{
+	Attrs r;
+	int in[2] = {a, b};
+
+	if (as->rank < 1 || bs->rank < 1 || as->rank > IR_MAX_RANK || bs->rank > IR_MAX_RANK)
+		return oi_err(im, "MatMul takes operands of rank 1 to %d (here %d and %d)",
+		              IR_MAX_RANK, as->rank, bs->rank);
+	if (as->rank == 1 && bs->rank == 1)
+		return oi_err(im, "the product of two vectors is a scalar (rank 0), which quantc's "
+		                  "tensors cannot be");
+	ir_attrs_default(&r);
+	if (as->rank == 1) {
+		r.nshape = 2;
+		memcpy(r.shape, (int64_t[2]){1, as->d[0]}, sizeof(int64_t[2]));
+		if ((in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0)
+			return -1;
+	}
+	if (bs->rank == 1) {
+		r.nshape = 2;
+		memcpy(r.shape, (int64_t[2]){bs->d[0], 1}, sizeof(int64_t[2]));
+		if ((in[1] = oi_emit_tmp(im, OP_RESHAPE, in + 1, 1, &r)) < 0)
+			return -1;
+	}
+	if (as->rank > 1 && bs->rank > 1)
+		return last ? oi_emit(im, OP_MATMUL, in, 2, NULL)
+		            : oi_emit_tmp(im, OP_MATMUL, in, 2, NULL);
+	if ((in[0] = oi_emit_tmp(im, OP_MATMUL, in, 2, NULL)) < 0)
+		return -1;
+	const Shape *ys = &im->g->vals[in[0]].shape;
+	r.nshape = 0;
+	for (int i = 0; i < ys->rank; i++)
+		if (!((as->rank == 1 && i == ys->rank - 2) || (bs->rank == 1 && i == ys->rank - 1)))
+			r.shape[r.nshape++] = ys->d[i];
+	return last ? oi_emit(im, OP_RESHAPE, in, 1, &r) : oi_emit_tmp(im, OP_RESHAPE, in, 1, &r);
+}
+
+/* x [.., K] (rank 1, or above 2) times a constant [K, N]: dense over the
+ * rows [prod(..), K], between two reshapes. */
+static int matmul_rows(Imp *im, int x, const Shape *xs, int w)
+{
+	Attrs r;
+	int in[2] = {x, w};
+	int64_t rows = 1, K = xs->d[xs->rank - 1];
+
+	ir_attrs_default(&r);
+	for (int i = 0; i < xs->rank - 1; i++)
+		rows *= xs->d[i];
+	r.nshape = 2;
+	memcpy(r.shape, (int64_t[2]){rows, K}, sizeof(int64_t[2]));
+	if ((in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0 ||
+	    (in[0] = oi_emit_tmp(im, OP_DENSE, in, 2, NULL)) < 0)
+		return -1;
+	r.nshape = xs->rank;
+	memcpy(r.shape, xs->d, (size_t)xs->rank * sizeof *r.shape);
+	r.shape[xs->rank - 1] = im->g->vals[in[0]].shape.d[1];
+	return oi_emit(im, OP_RESHAPE, in, 1, &r) < 0 ? -1 : 0;
+}
+
+/* MatMul: times a constant float [K, N] matrix, dense (its weights [N, K]);
+ * any other product (a run-time or a batched second operand), matmul. */
 static int lower_matmul(Imp *im)
 {
-	OTensor *x, *w = oi_in(im, 1);
+	OTensor *x = oi_in(im, 0), *w = oi_in(im, 1);
 	int in[2];
 
-	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
-		return -1;
-	if (!w || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w))
-		return oi_err(im, "only a product with a constant float matrix (the weights) is "
-		                  "supported");
-	if (oi_shape(im, x)->rank != 2)
-		return oi_err(im, "the input must be a matrix; it has rank %d (flatten it first)",
-		              oi_shape(im, x)->rank);
+	if (!x || !w)
+		return oi_err(im, "needs two inputs");
+	if (x->isconst && w->isconst)
+		return oi_err(im, "both inputs are constants");
+	const Shape *xs = oi_shape(im, x), *ws = oi_shape(im, w);
+	if (x->isconst || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w)) {
+		if ((in[0] = mm_operand(im, x)) < 0 || (in[1] = mm_operand(im, w)) < 0)
+			return -1;
+		return emit_matmul(im, in[0], xs, in[1], ws, 1) < 0 ? -1 : 0;
+	}
+	in[0] = x->v;
 	int64_t K = w->shape.d[0], N = w->shape.d[1];
 	const float *src = w->data;
 	float *t = ir_xmalloc((size_t)(N * K) * sizeof *t);
@@ -533,6 +875,8 @@ static int lower_matmul(Imp *im)
 			t[n * K + k] = src[k * N + n];
 	in[1] = oi_new_const(im, w->name, &s, t);
 	free(t);
+	if (xs->rank != 2)
+		return matmul_rows(im, in[0], xs, in[1]);
 	return oi_emit(im, OP_DENSE, in, 2, NULL) < 0 ? -1 : 0;
 }
 
@@ -1773,6 +2117,7 @@ const OnnxOp oi_ops[] = {
         {"Constant", oi_fold_constant, NULL, ""},
         {"ConstantOfShape", oi_fold_constant_of_shape, NULL, ""},
         {"Conv", NULL, lower_conv, "conv2d"},
+        {"ConvTranspose", NULL, lower_conv_transpose},
         {"DepthToSpace", NULL, lower_depth_to_space},
         {"DequantizeLinear", oi_fold_dequantize, oi_lower_dequantize, ""},
         {"Div", oi_fold_binary, lower_div_pattern, "div"},

@@ -184,7 +184,8 @@ enum {
 	F(SHAPE, "shape")             /* moves elements: reshape, pad, transpose */         \
 	F(ELEMENTWISE, "elementwise") /* several operands, broadcast */         \
 	F(CONVERT, "convert")         /* quantize, dequantize */                        \
-	F(REDUCE, "reduce")           /* reduce_*: over a set of axes */
+	F(REDUCE, "reduce")           /* reduce_*: over a set of axes */         \
+	F(MATMUL, "matmul")           /* two run-time operands contracted: matmul */
 
 typedef enum {
 #define F(id, name) FAM_##id,

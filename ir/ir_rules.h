@@ -61,7 +61,7 @@ typedef struct IrRules {
 } IrRules;
 
 extern const IrRules ir_rules_weighted, ir_rules_activation, ir_rules_pool, ir_rules_shape,
-        ir_rules_elementwise, ir_rules_convert, ir_rules_reduce;
+        ir_rules_elementwise, ir_rules_convert, ir_rules_reduce, ir_rules_matmul;
 extern const IrRules *const ir_rules[FAM_COUNT];
 
 static inline const IrRules *ir_rules_of(Op op)

@@ -10,4 +10,5 @@ const IrRules *const ir_rules[FAM_COUNT] = {
         [FAM_ELEMENTWISE] = &ir_rules_elementwise,
         [FAM_CONVERT] = &ir_rules_convert,
         [FAM_REDUCE] = &ir_rules_reduce,
+        [FAM_MATMUL] = &ir_rules_matmul,
 };

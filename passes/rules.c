@@ -22,4 +22,5 @@ const PassRules *const pass_rules[FAM_COUNT] = {
         [FAM_ELEMENTWISE] = &pass_rules_elementwise,
         [FAM_CONVERT] = &pass_rules_convert,
         [FAM_REDUCE] = &pass_rules_reduce,
+        [FAM_MATMUL] = &pass_rules_matmul,
 };

@@ -93,6 +93,7 @@ const TgtRules *const tgt_rules[FAM_COUNT] = {
         [FAM_ELEMENTWISE] = &tgt_rules_elementwise,
         [FAM_CONVERT] = &tgt_rules_convert,
         [FAM_REDUCE] = &tgt_rules_reduce,
+        [FAM_MATMUL] = &tgt_rules_matmul,
 };
 
 /* Two tensors' arena ranges overlap. */

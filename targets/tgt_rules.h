@@ -25,7 +25,7 @@ typedef struct TgtRules {
 } TgtRules;
 
 extern const TgtRules tgt_rules_weighted, tgt_rules_activation, tgt_rules_pool, tgt_rules_shape,
-        tgt_rules_elementwise, tgt_rules_convert, tgt_rules_reduce;
+        tgt_rules_elementwise, tgt_rules_convert, tgt_rules_reduce, tgt_rules_matmul;
 extern const TgtRules *const tgt_rules[FAM_COUNT];
 
 /* conv2d or dense: the chosen kernel's body in fn (the kernel registry;

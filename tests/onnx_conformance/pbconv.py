@@ -45,6 +45,7 @@ COMPILE_TIME = {
     "Clip": (1, 2),                      # min, max
     "ConstantOfShape": (0,),             # the shape
     "Conv": (1, 2),                      # W, B
+    "ConvTranspose": (1, 2),             # W, B
     "DequantizeLinear": (1, 2),          # scale, zero point
     "Dropout": (1, 2),                   # ratio, training_mode
     "Expand": (1,),                      # shape
