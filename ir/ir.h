@@ -149,7 +149,7 @@ typedef enum {
 	AT(POOL_DILATION, "pool_dilation", 2)                                 \
 	AT(STARTS, "starts", -1) /* slice: per sliced axis */                 \
 	AT(ENDS, "ends", -1)                                                  \
-	AT(AXES, "axes", -1) /* slice, reduce_*: the axes ([]: all) */       \
+	AT(AXES, "axes", -1) /* slice, reduce_*: the axes ([]: all) */        \
 	AT(STEPS, "steps", -1)                                                \
 	AT(MODE, "mode", IR_ATTR_WORD) /* resize */                           \
 	AT(COORD, "coord", IR_ATTR_WORD)                                      \
@@ -184,7 +184,7 @@ enum {
 	F(SHAPE, "shape")             /* moves elements: reshape, pad, transpose */         \
 	F(ELEMENTWISE, "elementwise") /* several operands, broadcast */         \
 	F(CONVERT, "convert")         /* quantize, dequantize */                        \
-	F(REDUCE, "reduce")           /* reduce_*: over a set of axes */         \
+	F(REDUCE, "reduce")           /* reduce_*: over a set of axes */                  \
 	F(MATMUL, "matmul")           /* two run-time operands contracted: matmul */
 
 typedef enum {

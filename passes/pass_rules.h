@@ -165,7 +165,8 @@ int64_t pass_no_macs(const Graph *g, const Node *n);
 void pass_no_note(const Graph *g, const Node *n, Diag *d);
 
 extern const PassRules pass_rules_weighted, pass_rules_activation, pass_rules_pool,
-        pass_rules_shape, pass_rules_elementwise, pass_rules_convert, pass_rules_reduce, pass_rules_matmul;
+        pass_rules_shape, pass_rules_elementwise, pass_rules_convert, pass_rules_reduce,
+        pass_rules_matmul;
 extern const PassRules *const pass_rules[FAM_COUNT];
 
 #endif
