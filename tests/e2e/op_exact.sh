@@ -9,7 +9,7 @@
 # Each model is compiled once per precision and target, two ops at a time.
 # Cost: about 15 s of CPU for 25 ops (most of it quantc compile and the
 # static AArch64 links); QC_OP_EXACT_JOBS sets the parallelism (default 2).
-# shellcheck source=lib.sh
+# shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=../cross/boards.sh
 . "$QC_SRC/tests/cross/boards.sh"

@@ -6,7 +6,7 @@
  * Each IN file holds N samples of the input, float32, sample after sample;
  * each OUT file gets N samples of the output. The sizes come from
  * model_model, so the generated header is not needed; the entry point's
- * arity is chosen at run time. */
+ * arity is chosen at run time (at most 4 inputs and 4 outputs). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,24 +18,28 @@ extern const qrt_model model_model;
 /* Declared without a prototype: its parameter count depends on the model. */
 int model_run();
 
-typedef const float *In;
-typedef float *Out;
+typedef void *P;
 
-/* Calls model_run on one sample (the cases are inputs * 10 + outputs). */
-static int run_one(int ni, int no, In *x, Out *y, void *a)
+/* Calls model_run on one sample: its parameters are the inputs, the outputs
+ * and the arena, all pointers, so the call is chosen by their count alone. */
+static int run_one(int n, P *a)
 {
-	switch (ni * 10 + no) {
-	case 11: return ((int (*)(In, Out, void *))model_run)(x[0], y[0], a);
-	case 12: return ((int (*)(In, Out, Out, void *))model_run)(x[0], y[0], y[1], a);
-	case 13: return ((int (*)(In, Out, Out, Out, void *))model_run)(x[0], y[0], y[1], y[2], a);
-	case 21: return ((int (*)(In, In, Out, void *))model_run)(x[0], x[1], y[0], a);
-	case 22: return ((int (*)(In, In, Out, Out, void *))model_run)(x[0], x[1], y[0], y[1], a);
-	case 31: return ((int (*)(In, In, In, Out, void *))model_run)(x[0], x[1], x[2], y[0], a);
-	case 41:
-		return ((int (*)(In, In, In, In, Out, void *))model_run)(x[0], x[1], x[2], x[3],
-		                                                         y[0], a);
+	switch (n) {
+	case 3: return ((int (*)(P, P, P))model_run)(a[0], a[1], a[2]);
+	case 4: return ((int (*)(P, P, P, P))model_run)(a[0], a[1], a[2], a[3]);
+	case 5: return ((int (*)(P, P, P, P, P))model_run)(a[0], a[1], a[2], a[3], a[4]);
+	case 6: return ((int (*)(P, P, P, P, P, P))model_run)(a[0], a[1], a[2], a[3], a[4], a[5]);
+	case 7:
+		return ((int (*)(P, P, P, P, P, P, P))model_run)(a[0], a[1], a[2], a[3], a[4], a[5],
+		                                                 a[6]);
+	case 8:
+		return ((int (*)(P, P, P, P, P, P, P, P))model_run)(a[0], a[1], a[2], a[3], a[4],
+		                                                    a[5], a[6], a[7]);
+	case 9:
+		return ((int (*)(P, P, P, P, P, P, P, P, P))model_run)(a[0], a[1], a[2], a[3], a[4],
+		                                                       a[5], a[6], a[7], a[8]);
 	}
-	fprintf(stderr, "driver: %d inputs and %d outputs are not handled\n", ni, no);
+	fprintf(stderr, "driver: %d parameters are not handled\n", n);
 	return -1;
 }
 
@@ -83,10 +87,13 @@ int main(int argc, char **argv)
 	if (!(arena = aligned_alloc(align, asz)))
 		goto done;
 	for (long s = 0; s < n; s++) {
-		In xs[MAXIO];
+		P a[2 * MAXIO + 1];
 		for (int k = 0; k < ni; k++)
-			xs[k] = x[k] + (size_t)s * m->inputs[k].size;
-		int st = run_one(ni, no, xs, y, arena);
+			a[k] = x[k] + (size_t)s * m->inputs[k].size;
+		for (int k = 0; k < no; k++)
+			a[ni + k] = y[k];
+		a[ni + no] = arena;
+		int st = run_one(ni + no + 1, a);
 		if (st != QRT_OK) {
 			fprintf(stderr, "driver: model_run returned %d on sample %ld\n", st, s);
 			goto done;
