@@ -7,7 +7,7 @@
 #     `quantc run`'s on 16 random samples inside each input's declared range;
 #   - f32: the host object, the same way.
 # Each model is compiled once per precision and target, two ops at a time.
-# Cost: about 15 s of CPU for 25 ops (most of it quantc compile and the
+# Cost: about 13 s of CPU for 25 ops (most of it quantc compile and the
 # static AArch64 links); QC_OP_EXACT_JOBS sets the parallelism (default 2).
 # shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
