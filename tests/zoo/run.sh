@@ -93,7 +93,7 @@ done
 q() {
 	"$QUANTC" "$@" > "$d/log" 2>&1
 	rc=$?
-	why=$(grep -m1 'error' "$d/log" | sed -E 's/^[^ ]*(\.onnx|\.npy)[^ ]*: //')
+	why=$(grep -m1 'error:' "$d/log" | sed -E 's/^[^ ]*(\.onnx|\.npy)[^ ]*: //')
 	[ -n "$why" ] || why=$(head -c 300 "$d/log" | tr '\n' ' ')
 }
 
