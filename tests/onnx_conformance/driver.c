@@ -59,12 +59,39 @@ static int call(int ni, int no, In *x, Out *y, void *a)
 	case 11: return ((int (*)(In, Out, void *))model_run)(x[0], y[0], a);
 	case 12: return ((int (*)(In, Out, Out, void *))model_run)(x[0], y[0], y[1], a);
 	case 13: return ((int (*)(In, Out, Out, Out, void *))model_run)(x[0], y[0], y[1], y[2], a);
+	case 14:
+		return ((int (*)(In, Out, Out, Out, Out, void *))model_run)(x[0], y[0], y[1], y[2],
+		                                                            y[3], a);
 	case 21: return ((int (*)(In, In, Out, void *))model_run)(x[0], x[1], y[0], a);
 	case 22: return ((int (*)(In, In, Out, Out, void *))model_run)(x[0], x[1], y[0], y[1], a);
+	case 23:
+		return ((int (*)(In, In, Out, Out, Out, void *))model_run)(x[0], x[1], y[0], y[1],
+		                                                           y[2], a);
+	case 24:
+		return ((int (*)(In, In, Out, Out, Out, Out, void *))model_run)(
+		        x[0], x[1], y[0], y[1], y[2], y[3], a);
 	case 31: return ((int (*)(In, In, In, Out, void *))model_run)(x[0], x[1], x[2], y[0], a);
+	case 32:
+		return ((int (*)(In, In, In, Out, Out, void *))model_run)(x[0], x[1], x[2], y[0],
+		                                                          y[1], a);
+	case 33:
+		return ((int (*)(In, In, In, Out, Out, Out, void *))model_run)(x[0], x[1], x[2],
+		                                                               y[0], y[1], y[2], a);
+	case 34:
+		return ((int (*)(In, In, In, Out, Out, Out, Out, void *))model_run)(
+		        x[0], x[1], x[2], y[0], y[1], y[2], y[3], a);
 	case 41:
 		return ((int (*)(In, In, In, In, Out, void *))model_run)(x[0], x[1], x[2], x[3],
 		                                                         y[0], a);
+	case 42:
+		return ((int (*)(In, In, In, In, Out, Out, void *))model_run)(x[0], x[1], x[2],
+		                                                              x[3], y[0], y[1], a);
+	case 43:
+		return ((int (*)(In, In, In, In, Out, Out, Out, void *))model_run)(
+		        x[0], x[1], x[2], x[3], y[0], y[1], y[2], a);
+	case 44:
+		return ((int (*)(In, In, In, In, Out, Out, Out, Out, void *))model_run)(
+		        x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3], a);
 	}
 	fprintf(stderr, "driver: %d inputs and %d outputs are not handled\n", ni, no);
 	return -1;
