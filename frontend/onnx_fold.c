@@ -6,7 +6,7 @@
  * onnx_ops.c shares when the data is a run-time tensor.
  *
  * Constants hold float32 (DT_F32) or int64 (DT_I64) elements; every rule
- * here follows the ONNX operator specification of opsets 11 to 17. */
+ * here follows the ONNX operator specification of the opsets it reads (the rewrites of onnx_opset.c bring older forms to the newest). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

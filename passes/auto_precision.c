@@ -104,7 +104,7 @@ static void find_layers(Search *S)
 	S->lead_match = ir_xcalloc((size_t)g->nnode + 1, sizeof *S->lead_match);
 	for (int i = 0; i < g->nnode; i++) {
 		const char *name = g->vals[g->nodes[i].out].name;
-		/* an op with no int16 kernel (sigmoid, softmax, ...) stays int8 */
+		/* an op with no int16 kernel (none today: ops.def's precs) stays int8 */
 		if (!(ir_ops[g->nodes[i].op].flags & OPF_KEEPQ) && !pinned(S->ctx, name) &&
 		    !pass_stays_int8(g->nodes[i].op)) {
 			S->match[S->nlayer] = literal_pattern(name);
