@@ -971,7 +971,8 @@ static int max_outputs(const char *op_type)
 	             {"Split", 1 << 20}, /* variadic; lower_split says its limit */
 	             {"GRU", 2},
 	             {"LSTM", 3},
-	             {"RNN", 2}};
+	             {"RNN", 2},
+	             {"LayerNormalization", 3}};
 
 	for (size_t i = 0; i < sizeof multi / sizeof multi[0]; i++)
 		if (strcmp(multi[i].op, op_type) == 0)

@@ -228,4 +228,10 @@ int oi_lower_lstm(Imp *im);
 /* onnx_fold.c: Expand of a constant (PyTorch's zero initial state) */
 int oi_fold_expand(Imp *im);
 
+/* ---- onnx_norm.c: Instance-, Layer-, GroupNormalization as IR ops -------- */
+
+int oi_lower_instance_norm(Imp *im);
+int oi_lower_layer_norm(Imp *im);
+int oi_lower_group_norm(Imp *im);
+
 #endif

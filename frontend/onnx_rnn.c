@@ -22,6 +22,9 @@
 typedef enum { CELL_RNN, CELL_GRU, CELL_LSTM } Cell;
 
 enum { RNN_MAX_T = 4096 }; /* unrolled steps: each adds 4 to 20 nodes per direction */
+/* concat_all joins at most 8 values per concat node: the grouping RNN models
+ * were compiled with before concat took more operands (same objects) */
+enum { RNN_CONCAT_GROUP = 8 };
 
 typedef struct {
 	Imp *im;
@@ -90,7 +93,7 @@ static int dense(Imp *im, int x, int w, int b)
 	return x < 0 ? -1 : oi_emit_tmp(im, OP_DENSE, in, b < 0 ? 2 : 3, NULL);
 }
 
-/* vals[0..n) joined along axis, in groups of IR_MAX_IN (concat's limit) */
+/* vals[0..n) joined along axis, in groups of RNN_CONCAT_GROUP */
 static int concat_all(Imp *im, int *vals, int n, int axis)
 {
 	Attrs a;
@@ -98,8 +101,8 @@ static int concat_all(Imp *im, int *vals, int n, int axis)
 	a.axis = axis;
 	while (n > 1) {
 		int m = 0;
-		for (int i = 0; i < n; i += IR_MAX_IN) {
-			int k = n - i < IR_MAX_IN ? n - i : IR_MAX_IN;
+		for (int i = 0; i < n; i += RNN_CONCAT_GROUP) {
+			int k = n - i < RNN_CONCAT_GROUP ? n - i : RNN_CONCAT_GROUP;
 			vals[m] = k == 1 ? vals[i] : oi_emit_tmp(im, OP_CONCAT, vals + i, k, &a);
 			if (vals[m++] < 0)
 				return -1;

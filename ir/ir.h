@@ -17,7 +17,7 @@
 
 enum {
 	IR_MAX_RANK = 6,
-	IR_MAX_IN = 8, /* concat's operands */
+	IR_MAX_IN = 64, /* concat's operands (DenseNet blocks join up to ~64) */
 	IR_ALIGN = 16, /* arena alignment of every tensor, bytes */
 };
 

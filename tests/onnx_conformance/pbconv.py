@@ -50,8 +50,11 @@ COMPILE_TIME = {
     "Dropout": (1, 2),                   # ratio, training_mode
     "Expand": (1,),                      # shape
     "Gather": (1,),                      # indices
+    "GroupNormalization": (1, 2),        # scale, bias
     "Gemm": (1, 2),                      # B, C
     "GRU": (1, 2, 3, 4),                 # W, R, B, sequence_lens
+    "InstanceNormalization": (1, 2),     # scale, B
+    "LayerNormalization": (1, 2),        # Scale, B
     "LSTM": (1, 2, 3, 4, 7),             # W, R, B, sequence_lens, P
     "MatMul": (1,),                      # B
     "Pad": (1, 2, 3),                    # pads, constant_value, axes
