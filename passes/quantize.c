@@ -440,6 +440,8 @@ static int quantize_inputs(QuantCtx *q, const Precision *prec, Precision global)
 		float lo, hi, s;
 		int32_t zp;
 
+		if (val->dt == DT_I64)
+			continue; /* an index input (gather's): never quantized */
 		while (k < g->nnode && g->nodes[k].in[0] != v)
 			k++;
 		DType dt = prec_dtype(k < g->nnode ? prec[k] : global);
@@ -557,7 +559,8 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST &&
-		    (!g->vals[v].has_type || g->vals[v].dt != DT_F32)) {
+		    (!g->vals[v].has_type ||
+		     (g->vals[v].dt != DT_F32 && g->vals[v].dt != DT_I64))) {
 			diag_error(d, g->vals[v].loc,
 			           "quantize: '%s' is not an f32 value (run infer-shapes "
 			           "on a float graph first)",
