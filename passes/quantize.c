@@ -488,7 +488,13 @@ static int rebuild(QuantCtx *q, const Precision *prec)
 		DType dt = prec_dtype(prec[i]);
 		int all = n.op != OP_NONE && pass_rules[ir_ops[n.op].family]->convert_all;
 		if (n.op != OP_NONE && rc == 0 && !all) {
-			int x = convert(q, n.in[0], dt, n.loc);
+			/* a constant a data move reads (gather's embedding table) is
+			 * quantized per tensor like a weight; the result keeps its
+			 * parameters */
+			int x = g->vals[n.in[0]].kind == VK_CONST &&
+			                        (ir_ops[n.op].flags & OPF_KEEPQ) && dt != DT_F32
+			                ? quantize_const(q, n.in[0], dt, n.loc)
+			                : convert(q, n.in[0], dt, n.loc);
 			if (x < 0)
 				rc = -1;
 			else
