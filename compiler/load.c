@@ -79,8 +79,9 @@ static int load_calib(const char *path, NpyArray *a, Diag *d)
 {
 	if (ir_npy_read(path, a, d, loc_file(path)))
 		return -1;
-	if (a->dt != DT_F32) {
-		diag_error(d, loc_file(path), "calibration data must be float32, not %s",
+	if (a->dt != DT_F32 && a->dt != DT_I64) {
+		diag_error(d, loc_file(path),
+		           "calibration data must be float32 (int64 for an index input), not %s",
 		           ir_dtype_name(a->dt));
 		return -1;
 	}
@@ -92,7 +93,7 @@ static int load_calib(const char *path, NpyArray *a, Diag *d)
 	/* a NaN or an infinity has no place in a range; every method would
 	 * skip or be skewed by it, silently (docs/limits.md) */
 	int64_t n = ir_shape_numel(&a->shape), per = n / a->shape.d[0];
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = 0; i < n && a->dt == DT_F32; i++)
 		if (!isfinite(((const float *)a->data)[i])) {
 			diag_error(d, loc_file(path),
 			           "calibration sample %lld has %s at element %lld",
@@ -102,6 +103,18 @@ static int load_calib(const char *path, NpyArray *a, Diag *d)
 			return -1;
 		}
 	return 0;
+}
+
+/* A calibration file's numbers are of input in's type: float32 for a float
+ * input, int64 for an index one.  Returns 0, or -1 (diagnosed). */
+static int calib_type_ok(const char *path, const NpyArray *a, const Value *in, Diag *d)
+{
+	if (a->dt == in->dt || !in->has_type)
+		return 0;
+	diag_error(d, loc_file(path), "calibration data for input '%s' (%s) must be %s, not %s",
+	           in->name, ir_dtype_name(in->dt), in->dt == DT_I64 ? "int64" : "float32",
+	           ir_dtype_name(a->dt));
+	return -1;
 }
 
 /* The file part of --calib argument i (NAME=FILE or FILE, as opt_calib). */
@@ -129,6 +142,8 @@ static int fit_calib(const Options *o, const Graph *g, const NpyArray *a, CalibD
 	cd->sample[0] = a[0].shape;
 	cd->sample[0].d[0] = 1;
 	if (o->ncalib == 1 && g->ninput == 1 && !strchr(o->calibs[0], '=')) {
+		if (calib_type_ok(cd->path, &a[0], &g->vals[g->inputs[0]], d))
+			return -1;
 		int64_t n = g->vals[g->inputs[0]].has_type
 		                    ? ir_npy_samples(&a[0].shape, &g->vals[g->inputs[0]].shape,
 		                                     &stacked)
@@ -156,6 +171,8 @@ static int fit_calib(const Options *o, const Graph *g, const NpyArray *a, CalibD
 		if (i == o->ncalib)
 			ICE("--calib file %s is none of those given", files[k]);
 		files[k] = calib_file(o, i);
+		if (calib_type_ok(files[k], &a[i], in, d))
+			return -1;
 		int64_t n = in->has_type ? ir_npy_samples(&a[i].shape, &in->shape, &stacked) : 0;
 		if (n < 1) {
 			diag_error(
@@ -222,7 +239,7 @@ static void check_calib_range(const Graph *g, const CalibData *cd, Diag *d)
 	const Value *in = &g->vals[g->inputs[0]];
 	int64_t per = ir_shape_numel(&cd->sample[0]), bad = 0;
 	float lo = INFINITY, hi = -INFINITY;
-	if (!in->has_range || per <= 0)
+	if (!in->has_range || per <= 0 || in->dt != DT_F32)
 		return;
 	for (int64_t k = 0; k < cd->n; k++) {
 		const float *x = cd->data[0] + k * per;

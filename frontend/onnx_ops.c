@@ -1796,8 +1796,9 @@ static int lower_split(Imp *im)
 	return 0;
 }
 
-/* Gather of a run-time tensor: constant indices become an i64 IR constant;
- * run-time ones must be i64 values (the targets refuse them for now). */
+/* Gather: constant indices become an i64 IR constant, run-time ones must be
+ * i64 values; a constant table (an embedding) becomes an f32 IR constant,
+ * which quantize makes an integer constant per tensor like a weight. */
 static int lower_gather(Imp *im)
 {
 	OTensor *x = oi_in(im, 0), *ix = oi_in(im, 1);
@@ -1807,12 +1808,15 @@ static int lower_gather(Imp *im)
 	ir_attrs_default_op(&a, OP_GATHER);
 	if (!x || !ix)
 		return oi_err(im, "needs data and indices");
-	if (x->isconst)
-		return oi_err(im, "gathering from a constant with indices computed at run time is "
-		                  "not supported");
 	if (oi_attr_int(im, "axis", &a.axis) < 0)
 		return -1;
 	in[0] = x->v;
+	if (x->isconst) { /* an embedding table: an f32 IR constant */
+		if (x->dt != DT_F32)
+			return oi_err(im, "gathering from a constant of %s is not supported",
+			              ir_dtype_name(x->dt));
+		in[0] = oi_new_const(im, x->name, &x->shape, x->data);
+	}
 	if (ix->isconst) {
 		if (ix->dt != DT_I64)
 			return oi_err(im, "the indices must be integers");

@@ -40,6 +40,21 @@ static void observe(void *ctx, const Graph *g, int v, const void *data)
 		calib_hist_add(&s->hist[v], x, n);
 }
 
+/* The hook of pass_calib_run's caller, called for f32 values only: an index
+ * value (i64: an index input, never quantized) has no range to record. */
+typedef struct {
+	InterpHook fn;
+	void *ctx;
+} F32Hook;
+
+static void f32_only(void *ctx, const Graph *g, int v, const void *data)
+{
+	const F32Hook *h = ctx;
+
+	if (g->vals[v].dt == DT_F32)
+		h->fn(h->ctx, g, v, data);
+}
+
 int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook fn, void *ctx,
                    Diag *d)
 {
@@ -62,7 +77,7 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 	}
 	for (int k = 0; k < g->ninput; k++) {
 		const Value *in = &g->vals[g->inputs[k]];
-		if (in->dt != DT_F32) {
+		if (in->dt != DT_F32 && in->dt != DT_I64) {
 			diag_error(d, in->loc, "%s: input '%s' is already %s", pass, in->name,
 			           ir_dtype_name(in->dt));
 			return -1;
@@ -78,14 +93,16 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 		}
 	}
 	for (int v = 0; v < g->nval; v++)
-		if (g->vals[v].kind != VK_CONST && g->vals[v].dt != DT_F32) {
+		if (g->vals[v].kind != VK_CONST && g->vals[v].dt != DT_F32 &&
+		    g->vals[v].dt != DT_I64) {
 			diag_error(d, g->vals[v].loc, "%s: '%s' is not f32", pass, g->vals[v].name);
 			return -1;
 		}
 	Interp *it = ir_interp_new(g, d);
 	if (!it)
 		return -1;
-	ir_interp_set_hook(it, fn, ctx);
+	F32Hook hook = {fn, ctx};
+	ir_interp_set_hook(it, f32_only, &hook);
 	int rc = 0;
 	Progress pr;
 	progress_begin(&pr, d, pass, cd->n);
@@ -93,7 +110,8 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 		progress_step(&pr, i);
 		const void *ins[IR_MAX_IN];
 		for (int k = 0; k < cd->nin; k++)
-			ins[k] = cd->data[k] + i * ir_shape_numel(&cd->sample[k]);
+			ins[k] = (const char *)cd->data[k] +
+			         i * ir_value_bytes(&g->vals[g->inputs[k]]); /* f32 or i64 */
 		void *outs[IR_MAX_IN] = {0};
 		float *tmp[8];
 		if (g->noutput > 8)

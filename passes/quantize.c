@@ -440,6 +440,8 @@ static int quantize_inputs(QuantCtx *q, const Precision *prec, Precision global)
 		float lo, hi, s;
 		int32_t zp;
 
+		if (val->dt == DT_I64)
+			continue; /* an index input (gather's): never quantized */
 		while (k < g->nnode && g->nodes[k].in[0] != v)
 			k++;
 		DType dt = prec_dtype(k < g->nnode ? prec[k] : global);
@@ -486,7 +488,13 @@ static int rebuild(QuantCtx *q, const Precision *prec)
 		DType dt = prec_dtype(prec[i]);
 		int all = n.op != OP_NONE && pass_rules[ir_ops[n.op].family]->convert_all;
 		if (n.op != OP_NONE && rc == 0 && !all) {
-			int x = convert(q, n.in[0], dt, n.loc);
+			/* a constant a data move reads (gather's embedding table) is
+			 * quantized per tensor like a weight; the result keeps its
+			 * parameters */
+			int x = g->vals[n.in[0]].kind == VK_CONST &&
+			                        (ir_ops[n.op].flags & OPF_KEEPQ) && dt != DT_F32
+			                ? quantize_const(q, n.in[0], dt, n.loc)
+			                : convert(q, n.in[0], dt, n.loc);
 			if (x < 0)
 				rc = -1;
 			else
@@ -557,7 +565,8 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST &&
-		    (!g->vals[v].has_type || g->vals[v].dt != DT_F32)) {
+		    (!g->vals[v].has_type ||
+		     (g->vals[v].dt != DT_F32 && g->vals[v].dt != DT_I64))) {
 			diag_error(d, g->vals[v].loc,
 			           "quantize: '%s' is not an f32 value (run infer-shapes "
 			           "on a float graph first)",

@@ -193,6 +193,41 @@ static void lower_gather(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	tgt_loop_close(c, &lo);
 }
 
+/* gather with run-time indices (fn's third parameter, i64): each index is
+ * made an index of the axis as the interpreter does (d added to a negative
+ * one, then clamped to [0, d-1]) before it drives the copy. */
+static void lower_gather_rt(Cg *c, int n, LLVMValueRef x, LLVMValueRef y, LLVMValueRef idx)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *iv = &g->vals[nd->in[1]];
+	LLVMTypeRef te = elem_type(c, xv->dt);
+	const int64_t ni = ir_shape_numel(&iv->shape);
+	int64_t outer, m, inner;
+	Loop lo, lj, li;
+	Shape ys;
+
+	ir_gather_geo(&xv->shape, &iv->shape, nd->a.axis, &outer, &m, &inner, &ys);
+	LLVMValueRef o = tgt_upto(c, &lo, outer);
+	LLVMValueRef j = tgt_upto(c, &lj, ni);
+	LLVMValueRef k = tgt_load(c, c->ti64, idx, j), zero = LLVMConstInt(c->ti64, 0, 0);
+	LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, k, zero, "");
+	k = LLVMBuildSelect(
+	        c->b, neg, LLVMBuildAdd(c->b, k, LLVMConstInt(c->ti64, (uint64_t)m, 0), ""), k, "");
+	k = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, k, zero, ""), zero, k, "");
+	LLVMValueRef top = LLVMConstInt(c->ti64, (uint64_t)(m - 1), 0);
+	k = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, k, top, ""), top, k, "");
+	k = LLVMBuildIntCast2(c->b, k, c->tidx, 1, "");
+	LLVMValueRef src = tgt_mad(c, o, m * inner, tgt_mad(c, k, inner, NULL));
+	LLVMValueRef dst = tgt_mad(c, tgt_mad(c, o, ni, j), inner, NULL);
+	LLVMValueRef i = tgt_upto(c, &li, inner);
+	tgt_store(c, tgt_load(c, te, x, LLVMBuildNSWAdd(c->b, src, i, "")), y,
+	          LLVMBuildNSWAdd(c->b, dst, i, ""));
+	tgt_loop_close(c, &li);
+	tgt_loop_close(c, &lj);
+	tgt_loop_close(c, &lo);
+}
+
 static void lower_expand(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Graph *g = c->g;
@@ -394,9 +429,7 @@ static int check_moves(Cg *c, const Node *nd)
 	case OP_GATHER: {
 		const Value *iv = &g->vals[nd->in[1]];
 		int64_t m, inner;
-		if (iv->kind != VK_CONST || !iv->data)
-			return tgt_bad_types(c, nd, "indices computed at run time");
-		ok = iv->dt == DT_I64 &&
+		ok = (iv->kind != VK_CONST || iv->data) && iv->dt == DT_I64 &&
 		     ir_gather_geo(xs, &iv->shape, nd->a.axis, begin, &m, &inner, &s) >= 0 &&
 		     ir_shape_eq(&s, ys);
 		break;
@@ -441,7 +474,12 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_PAD: lower_pad(c, n, x, y); break;
 	case OP_TRANSPOSE: lower_transpose(c, n, x, y); break;
 	case OP_SLICE: lower_slice(c, n, x, y); break;
-	case OP_GATHER: lower_gather(c, n, x, y); break;
+	case OP_GATHER:
+		if (c->g->vals[c->g->nodes[n].in[1]].kind == VK_CONST)
+			lower_gather(c, n, x, y);
+		else /* its indices are fn's third parameter (nary_runtime) */
+			lower_gather_rt(c, n, x, y, LLVMGetParam(fn, 2));
+		break;
 	case OP_EXPAND: lower_expand(c, n, x, y); break;
 	case OP_RESIZE:
 		if (c->g->nodes[n].a.mode == IR_RESIZE_LINEAR)
@@ -456,4 +494,5 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 const TgtRules tgt_rules_shape = {
         .check = check,
         .lower = lower,
+        .nary_runtime = 1,
 };

@@ -130,7 +130,10 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 		return 1;
 	}
 	snprintf(name, sizeof name, "%s.%s%d", c->name, ir_ops[nd->op].name, n);
-	if (r->nary)
+	int nary = r->nary;
+	for (int i = 1; i < nd->nin && r->nary_runtime; i++)
+		nary |= g->vals[nd->in[i]].kind != VK_CONST;
+	if (nary)
 		fn = tgt_kernel_begin_n(c, name, apart, nd->nin + 1);
 	else
 		fn = tgt_kernel_begin(c, name, apart);

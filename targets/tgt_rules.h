@@ -22,6 +22,9 @@ typedef struct TgtRules {
 	/* The kernel reads several tensors: one pointer parameter per operand
 	 * plus the result's (tgt_kernel_begin_n), not just x and y. */
 	int nary;
+	/* As nary, for a node one of whose operands past the first is computed
+	 * at run time (gather's run-time indices); else void(ptr x, ptr y). */
+	int nary_runtime;
 } TgtRules;
 
 extern const TgtRules tgt_rules_weighted, tgt_rules_activation, tgt_rules_pool, tgt_rules_shape,

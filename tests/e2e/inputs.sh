@@ -276,7 +276,7 @@ Q compile "$work/idx.onnx" --precision f32 -o "$work/idx.o"
 check "the entry point takes const int64_t * for it" \
 	grep -q "int idx_run(const int64_t \*ids, const float \*x, float \*y, void \*arena);" "$work/idx.h"
 check "the header says it is indices" grep -q "IDX_INPUT0_SIZE 4u .*int64_t indices, never quantized" "$work/idx.h"
-for m in relu64 gather; do
+for m in relu64; do # gather.onnx (an embedding) compiles now: tests/e2e/index_inputs.sh
 	Q compile "$work/$m.onnx" --precision f32 -o "$work/bad.o" 2> "$work/err"
 	rc=$?
 	check "$m.onnx: refused with exit 1 and an error, no crash: $(grep -m1 error: "$work/err")" \
