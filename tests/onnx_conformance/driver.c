@@ -19,7 +19,9 @@ int model_run();
 typedef const float *In;
 typedef float *Out;
 
-static int read_raw(const char *path, float *buf, uint32_t n)
+/* Reads n elements of esz bytes (index inputs are int64 or int32, the others
+ * float32). */
+static int read_raw(const char *path, void *buf, uint32_t n, uint32_t esz)
 {
 	FILE *f = fopen(path, "rb");
 	long len;
@@ -31,9 +33,9 @@ static int read_raw(const char *path, float *buf, uint32_t n)
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
-	if (len != (long)n * 4 || fread(buf, 4, n, f) != n) {
-		fprintf(stderr, "driver: %s has %ld bytes, the model wants %u floats\n", path, len,
-		        n);
+	if (len != (long)n * esz || fread(buf, esz, n, f) != n) {
+		fprintf(stderr, "driver: %s has %ld bytes, the model wants %u elements of %u\n",
+		        path, len, n, esz);
 		fclose(f);
 		return -1;
 	}
@@ -109,10 +111,12 @@ int main(int argc, char **argv)
 		        ni, no, argc - 1);
 		return 2;
 	}
-	for (int k = 0; k < ni; k++)
-		if (!(x[k] = malloc(m->inputs[k].size * 4 + 4)) ||
-		    read_raw(argv[1 + k], x[k], m->inputs[k].size))
+	for (int k = 0; k < ni; k++) {
+		uint32_t esz = m->inputs[k].dtype == QRT_I64 ? 8 : 4;
+		if (!(x[k] = malloc(m->inputs[k].size * esz + 8)) ||
+		    read_raw(argv[1 + k], x[k], m->inputs[k].size, esz))
 			goto out;
+	}
 	for (int k = 0; k < no; k++)
 		if (!(y[k] = calloc(m->outputs[k].size + 1, 4)))
 			goto out;

@@ -144,7 +144,10 @@ def prepare(nodedir, work, ops):
             for j, k in enumerate(ins):
                 a = load_pb(os.path.join(data, "input_%d.pb" % k))
                 np.save(os.path.join(out, "in_%d.npy" % j), a)
-                a.astype(np.float32).tofile(os.path.join(out, "in_%d.raw" % j))
+                # index inputs keep their integer type (the object takes
+                # int64_t / int32_t for them), the others are float32
+                raw = a if a.dtype in (np.int64, np.int32) else a.astype(np.float32)
+                raw.tofile(os.path.join(out, "in_%d.raw" % j))
             for k in range(len(outs)):
                 a = load_pb(os.path.join(data, "output_%d.pb" % k))
                 np.save(os.path.join(out, "exp_%d.npy" % k), a)
