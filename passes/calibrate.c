@@ -40,9 +40,25 @@ static void observe(void *ctx, const Graph *g, int v, const void *data)
 		calib_hist_add(&s->hist[v], x, n);
 }
 
+/* The observer's hook, shown only the f32 values: a u8 mask (a comparison's
+ * result) is 0 or 1 and needs no calibration. */
+typedef struct {
+	InterpHook fn;
+	void *ctx;
+} FloatHook;
+
+static void float_only(void *ctx, const Graph *g, int v, const void *data)
+{
+	const FloatHook *h = ctx;
+
+	if (g->vals[v].dt == DT_F32)
+		h->fn(h->ctx, g, v, data);
+}
+
 int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook fn, void *ctx,
                    Diag *d)
 {
+	FloatHook fh = {fn, ctx};
 	const CalibData *cd = o->ctx ? o->ctx->calib : NULL;
 	char b1[96], b2[96];
 
@@ -78,14 +94,15 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 		}
 	}
 	for (int v = 0; v < g->nval; v++)
-		if (g->vals[v].kind != VK_CONST && g->vals[v].dt != DT_F32) {
+		if (g->vals[v].kind != VK_CONST && g->vals[v].dt != DT_F32 &&
+		    g->vals[v].dt != DT_U8) {
 			diag_error(d, g->vals[v].loc, "%s: '%s' is not f32", pass, g->vals[v].name);
 			return -1;
 		}
 	Interp *it = ir_interp_new(g, d);
 	if (!it)
 		return -1;
-	ir_interp_set_hook(it, fn, ctx);
+	ir_interp_set_hook(it, float_only, &fh);
 	int rc = 0;
 	Progress pr;
 	progress_begin(&pr, d, pass, cd->n);
