@@ -1195,12 +1195,16 @@ static int lower_dropout(Imp *im)
 	return lower_identity(im);
 }
 
+static int lower_mask_to_float(Imp *im, int m); /* comparisons and masks, below */
+
 static int lower_cast(Imp *im)
 {
 	OTensor *x;
 	int64_t to = 0;
 	if (oi_runtime(im, 0, &x) < 0 || oi_attr_int(im, "to", &to) < 0)
 		return -1;
+	if (to == OT_FLOAT && im->g->vals[x->v].dt == DT_U8)
+		return lower_mask_to_float(im, x->v); /* a comparison's mask */
 	if (to != OT_FLOAT)
 		return oi_err(im,
 		              "casting a run-time tensor to data type %lld is not supported "
@@ -2104,6 +2108,56 @@ static int lower_resize(Imp *im)
 	return oi_emit(im, OP_RESIZE, in, 2, &a) < 0 ? -1 : 0;
 }
 
+/* ---- comparisons and masks ------------------------------------------------ */
+
+/* Equal, Less, Greater, LessOrEqual, GreaterOrEqual: a u8 mask (ONNX's
+ * bool) from two float operands that broadcast. */
+static int lower_equal(Imp *im)
+{
+	return lower_binary(im, OP_EQUAL);
+}
+static int lower_less(Imp *im)
+{
+	return lower_binary(im, OP_LESS);
+}
+static int lower_greater(Imp *im)
+{
+	return lower_binary(im, OP_GREATER);
+}
+static int lower_less_equal(Imp *im)
+{
+	return lower_binary(im, OP_LESS_EQUAL);
+}
+static int lower_greater_equal(Imp *im)
+{
+	return lower_binary(im, OP_GREATER_EQUAL);
+}
+
+/* Where(cond, a, b): cond must be a mask a comparison made; a and b float
+ * tensors or constants. */
+static int lower_where(Imp *im)
+{
+	int in[3];
+
+	for (int k = 0; k < 3; k++)
+		if ((in[k] = operand_value(im, k)) < 0)
+			return -1;
+	if (im->g->vals[in[0]].dt != DT_U8)
+		return oi_err(im, "the condition must be a comparison's result (a bool mask "
+		                  "computed at run time)");
+	return oi_emit(im, OP_WHERE, in, 3, NULL) < 0 ? -1 : 0;
+}
+
+/* Cast of a mask to FLOAT: where(m, 1, 0). */
+static int lower_mask_to_float(Imp *im, int m)
+{
+	Shape s0 = {0, {0}};
+	int in[3] = {m, oi_new_const(im, "one", &s0, (const float[1]){1.0f}),
+	             oi_new_const(im, "zero", &s0, (const float[1]){0.0f})};
+
+	return oi_emit(im, OP_WHERE, in, 3, NULL) < 0 ? -1 : 0;
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
@@ -2113,7 +2167,7 @@ const OnnxOp oi_ops[] = {
         {"Add", oi_fold_binary, lower_add, "add"},
         {"AveragePool", NULL, lower_avgpool, "avgpool2d, reshape"},
         {"BatchNormalization", NULL, lower_batchnorm, "mul, add"},
-        {"Cast", oi_fold_cast, lower_cast, ""},
+        {"Cast", oi_fold_cast, lower_cast, "where"},
         {"Ceil", NULL, lower_ceil, "ceil"},
         {"Celu", NULL, lower_celu, "celu"},
         {"Clip", NULL, lower_clip, "relu, clip"},
@@ -2127,30 +2181,30 @@ const OnnxOp oi_ops[] = {
         {"Div", oi_fold_binary, lower_div_pattern, "div, mul, hard_swish"},
         {"Dropout", oi_fold_identity, lower_dropout, ""},
         {"Elu", NULL, lower_elu, "elu"},
+        {"Equal", NULL, lower_equal, "equal"},
         {"Erf", NULL, lower_erf, "erf"},
         {"Exp", NULL, lower_exp, "exp"},
         {"Expand", oi_fold_expand, lower_expand, "expand"},
         {"Flatten", oi_fold_flatten, lower_flatten, "flatten"},
         {"Floor", NULL, lower_floor, "floor"},
         {"GRU", NULL, oi_lower_gru,
-         "dense, slice, add, sub, mul, sigmoid, tanh, concat, reshape, transpose"},
         {"Gather", oi_fold_gather, lower_gather, "gather"},
         {"Gelu", NULL, lower_gelu, "gelu"},
         {"Gemm", NULL, lower_gemm, "dense, matmul, transpose, mul, add"},
         {"GlobalAveragePool", NULL, lower_global_avgpool, "global_avgpool"},
         {"GlobalMaxPool", NULL, lower_global_maxpool, "reduce_max"},
+        {"Greater", NULL, lower_greater, "greater"},
+        {"GreaterOrEqual", NULL, lower_greater_equal, "greater_equal"},
         {"GroupNormalization", NULL, oi_lower_group_norm,
-         "reshape, reduce_mean, sub, mul, add, sqrt, reciprocal"},
         {"HardSigmoid", NULL, lower_hard_sigmoid, "hard_sigmoid"},
         {"HardSwish", NULL, lower_hard_swish, "hard_swish"},
         {"Identity", oi_fold_identity, lower_identity, ""},
         {"InstanceNormalization", NULL, oi_lower_instance_norm,
-         "reduce_mean, sub, mul, add, sqrt, reciprocal"},
         {"LSTM", NULL, oi_lower_lstm,
-         "dense, slice, add, mul, sigmoid, tanh, concat, reshape, transpose"},
         {"LayerNormalization", NULL, oi_lower_layer_norm,
-         "reduce_mean, sub, mul, add, sqrt, reciprocal"},
         {"LeakyRelu", NULL, lower_leaky_relu, "leaky_relu"},
+        {"Less", NULL, lower_less, "less"},
+        {"LessOrEqual", NULL, lower_less_equal, "less_equal"},
         {"Log", NULL, lower_log, "log"},
         {"LogSoftmax", NULL, lower_log_softmax, "log_softmax"},
         {"MatMul", NULL, lower_matmul, "dense, matmul, reshape"},
@@ -2199,5 +2253,6 @@ const OnnxOp oi_ops[] = {
         {"Tile", NULL, lower_tile, "reshape, expand"},
         {"Transpose", oi_fold_transpose, lower_transpose, "transpose"},
         {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze, "reshape"},
+        {"Where", NULL, lower_where, "where"},
 };
 const int oi_nops = sizeof oi_ops / sizeof oi_ops[0];

@@ -1,5 +1,5 @@
-/* ir/eltwise.h — the arithmetic of add, sub, mul, div, max, min, prelu and
- * concat, and the geometry and parameters of the reduce family, shared by
+/* ir/eltwise.h — the arithmetic of add, sub, mul, div, max, min, prelu,
+ * the comparisons, where and concat, and the geometry and parameters of the reduce family, shared by
  * infer-shapes, propagate-ranges, check-overflow, the reference interpreter
  * (ir/fam_elementwise.c, where it lives) and the backend (targets/fam_elementwise.c): the
  * broadcasting rule, and the fixed-point parameters of the quantized
@@ -17,6 +17,10 @@ int ir_broadcast_shape(const Shape *a, const Shape *b, Shape *out);
 /* The element strides of operand shape in, aligned to the result shape out
  * (rank out->rank): 0 along the axes in broadcasts (extent 1 or missing). */
 void ir_broadcast_strides(const Shape *in, const Shape *out, int64_t st[IR_MAX_RANK]);
+/* equal, less, greater, less_equal, greater_equal: a u8 mask result. */
+int ir_is_compare(Op op);
+/* where's result shape: its three operands broadcast; -1 if they do not. */
+int ir_where_shape(const Graph *g, const Node *n, Shape *out);
 /* concat's axis in [0, rank): a negative axis counts from the end.  -1 if
  * it is out of range. */
 int ir_concat_axis(int64_t axis, int rank);

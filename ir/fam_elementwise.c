@@ -20,6 +20,10 @@
  *              operand with the result's storage type, scale and zero point:
  *              the elements unchanged; otherwise requantized as the quantize
  *              op does: clamp(mbqm(x - zp_x, M) + zp_o), M = s_x / s_o.
+ *   equal, less, greater, less_equal, greater_equal   a u8 mask (0 or 1):
+ *              f32 compares the floats; int compares add's a' and b'.
+ *   where      cond != 0 ? a : b, the three broadcast; int: the chosen
+ *              operand requantized to the result's parameters.
  */
 #include <float.h>
 #include <string.h>
@@ -70,13 +74,20 @@ int ir_concat_axis(int64_t axis, int rank)
 
 void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p)
 {
-	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
-	double sa = a->q.scale[0], sb = b->q.scale[0], so = y->q.scale[0];
+	/* where's operands 1 and 2 take the places of a and b */
+	const int w = n->op == OP_WHERE;
+	const Value *a = &g->vals[n->in[w]], *b = &g->vals[n->in[w + 1]], *y = &g->vals[n->out];
+	/* a comparison's mask result has no parameters: add's common scale */
+	double sa = a->q.scale[0], sb = b->q.scale[0],
+	       so = ir_is_compare(n->op) ? 1 : y->q.scale[0];
 
 	p->zp[0] = a->q.zp;
 	p->zp[1] = b->q.zp;
 	p->out_zp = y->q.zp;
-	ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &p->lo, &p->hi);
+	if (ir_is_compare(n->op))
+		p->out_zp = 0, p->lo = 0, p->hi = 1;
+	else
+		ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &p->lo, &p->hi);
 	p->left = 0;
 	p->mult[0] = p->mult[1] = p->out_mult = 0;
 	p->shift[0] = p->shift[1] = p->out_shift = 0;
@@ -86,6 +97,7 @@ void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p)
 		ir_quantize_multiplier(sa / (sb * so * (double)(1 << p->left)), &p->out_mult,
 		                       &p->out_shift);
 		return;
+	case OP_WHERE:
 	case OP_MAX:
 	case OP_MIN:
 		ir_quantize_multiplier(sa / so, &p->mult[0], &p->shift[0]);
@@ -111,6 +123,27 @@ void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p)
 	if (n->op == OP_SUB)
 		p->mult[1] = -p->mult[1]; /* TFLite's SUB: ADD of -b (mult is never INT32_MIN) */
 	ir_quantize_multiplier(m / ((double)(1 << p->left) * so), &p->out_mult, &p->out_shift);
+}
+
+int ir_is_compare(Op op)
+{
+	switch (op) {
+	case OP_EQUAL:
+	case OP_LESS:
+	case OP_GREATER:
+	case OP_LESS_EQUAL:
+	case OP_GREATER_EQUAL: return 1;
+	default: return 0;
+	}
+}
+
+int ir_where_shape(const Graph *g, const Node *n, Shape *out)
+{
+	Shape t;
+
+	return n->nin != 3 ||
+	       ir_broadcast_shape(&g->vals[n->in[0]].shape, &g->vals[n->in[1]].shape, &t) ||
+	       ir_broadcast_shape(&t, &g->vals[n->in[2]].shape, out);
 }
 
 #define BAD(...) (diag_error(d, n->loc, __VA_ARGS__), -1)
@@ -139,11 +172,33 @@ static int concat_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 	return 0;
 }
 
+/* where: a u8 mask, then two operands of one type; the three broadcast. */
+static int where_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
+{
+	const Value *c = &g->vals[n->in[0]], *a = &g->vals[n->in[1]], *b = &g->vals[n->in[2]];
+	char b0[96], b1[96], b2[96];
+
+	if (c->dt != DT_U8)
+		return BAD("where: the condition '%s' is %s, not a u8 mask", c->name,
+		           ir_dtype_name(c->dt));
+	if (a->dt != b->dt)
+		return BAD("where: operand '%s' is %s, '%s' is %s", a->name, ir_dtype_name(a->dt),
+		           b->name, ir_dtype_name(b->dt));
+	if (ir_where_shape(g, n, out))
+		return BAD("where: shapes %s, %s and %s do not broadcast",
+		           ir_shape_str(&c->shape, b0, sizeof b0),
+		           ir_shape_str(&a->shape, b1, sizeof b1),
+		           ir_shape_str(&b->shape, b2, sizeof b2));
+	return 0;
+}
+
 int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 {
 	const char *op = ir_ops[n->op].name;
 	char b0[96], b1[96];
 
+	if (n->op == OP_WHERE)
+		return where_shape(g, n, out, d);
 	for (int i = 1; i < n->nin; i++) {
 		const Value *x = &g->vals[n->in[i]], *x0 = &g->vals[n->in[0]];
 		if (x->dt != x0->dt)
@@ -167,6 +222,8 @@ int ir_eltwise_ok(const Graph *g, const Node *n)
 	Shape s;
 	int64_t sum = 0;
 
+	if (n->op == OP_WHERE)
+		return !ir_where_shape(g, n, &s) && ir_shape_eq(&s, ys);
 	if (n->op != OP_CONCAT)
 		return n->nin == 2 &&
 		       !ir_broadcast_shape(&g->vals[n->in[0]].shape, &g->vals[n->in[1]].shape,
@@ -199,7 +256,24 @@ static float binary_f32(Op op, float a, float b)
 	case OP_MAX: return a != a || a > b ? a : b;
 	case OP_MIN: return a != a || a < b ? a : b;
 	case OP_PRELU: return a < 0 ? b * a : a;
+	case OP_EQUAL: return a == b;
+	case OP_LESS: return a < b;
+	case OP_GREATER: return a > b;
+	case OP_LESS_EQUAL: return a <= b;
+	case OP_GREATER_EQUAL: return a >= b;
 	default: ICE("elementwise rules: %s", ir_ops[op].name);
+	}
+}
+
+/* a comparison of two integers on one scale: 1 or 0 */
+static int32_t compare_int(Op op, int32_t a, int32_t b)
+{
+	switch (op) {
+	case OP_EQUAL: return a == b;
+	case OP_LESS: return a < b;
+	case OP_GREATER: return a > b;
+	case OP_LESS_EQUAL: return a <= b;
+	default: return a >= b; /* greater_equal */
 	}
 }
 
@@ -244,6 +318,8 @@ int32_t ir_binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b)
 	else {
 		int32_t sa = ir_mbqm((int32_t)((uint32_t)av << p->left), p->mult[0], p->shift[0]);
 		int32_t sb = ir_mbqm((int32_t)((uint32_t)bv << p->left), p->mult[1], p->shift[1]);
+		if (ir_is_compare(n->op))
+			return compare_int(n->op, sa, sb);
 		r = ir_wadd(sa, sb);
 	}
 	return ir_clamp32(ir_wadd(ir_mbqm(r, p->out_mult, p->out_shift), p->out_zp), p->lo, p->hi);
@@ -261,10 +337,17 @@ static void run_binary(const Graph *g, const Node *n, void *const *buf)
 
 	ir_broadcast_strides(&a->shape, ys, sa);
 	ir_broadcast_strides(&b->shape, ys, sb);
-	if (y->dt != DT_F32)
+	if (a->dt != DT_F32)
 		ir_binary_params(g, n, &p);
 	for (int64_t i = 0; i < total; i++) {
-		if (y->dt == DT_F32) {
+		if (ir_is_compare(n->op))
+			((uint8_t *)py)[i] =
+			        (uint8_t)(a->dt == DT_F32
+			                          ? binary_f32(n->op, ((const float *)pa)[ia],
+			                                       ((const float *)pb)[ib]) != 0
+			                          : ir_binary_int(n, &p, ir_load_q(a->dt, pa, ia),
+			                                          ir_load_q(b->dt, pb, ib)));
+		else if (y->dt == DT_F32) {
 			float x0 = ((const float *)pa)[ia], x1 = ((const float *)pb)[ib];
 			((float *)py)[i] = ir_act_apply_f32(binary_f32(n->op, x0, x1), n->a.act);
 		} else
@@ -280,6 +363,44 @@ static void run_binary(const Graph *g, const Node *n, void *const *buf)
 			ia -= sa[k] * idx[k];
 			ib -= sb[k] * idx[k];
 			idx[k] = 0;
+		}
+	}
+}
+
+/* ---- where -------------------------------------------------------------------- */
+
+static void run_where(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *y = &g->vals[n->out];
+	const Shape *ys = &y->shape;
+	const uint8_t *pc = buf[n->in[0]];
+	int64_t st[3][IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, off[3] = {0};
+	int64_t total = ir_shape_numel(ys);
+	IrBinParams p;
+
+	for (int k = 0; k < 3; k++)
+		ir_broadcast_strides(&g->vals[n->in[k]].shape, ys, st[k]);
+	if (y->dt != DT_F32)
+		ir_binary_params(g, n, &p);
+	for (int64_t i = 0; i < total; i++) {
+		int k = pc[off[0]] ? 1 : 2; /* the chosen operand */
+		const Value *x = &g->vals[n->in[k]];
+		if (y->dt == DT_F32)
+			((float *)buf[n->out])[i] = ((const float *)buf[n->in[k]])[off[k]];
+		else {
+			int32_t v = ir_mbqm(ir_load_q(x->dt, buf[n->in[k]], off[k]) - p.zp[k - 1],
+			                    p.mult[k - 1], p.shift[k - 1]);
+			ir_store_q(y->dt, buf[n->out], i,
+			           ir_clamp32(ir_wadd(v, p.out_zp), p.lo, p.hi));
+		}
+		for (int r = ys->rank - 1; r >= 0; r--) {
+			for (int j = 0; j < 3; j++)
+				off[j] += st[j][r];
+			if (++idx[r] < ys->d[r])
+				break;
+			for (int j = 0; j < 3; j++)
+				off[j] -= st[j][r] * idx[r];
+			idx[r] = 0;
 		}
 	}
 }
@@ -344,7 +465,13 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_DIV:
 	case OP_MAX:
 	case OP_MIN:
-	case OP_PRELU: run_binary(g, n, buf); return;
+	case OP_PRELU:
+	case OP_EQUAL:
+	case OP_LESS:
+	case OP_GREATER:
+	case OP_LESS_EQUAL:
+	case OP_GREATER_EQUAL: run_binary(g, n, buf); return;
+	case OP_WHERE: run_where(g, n, buf); return;
 	case OP_CONCAT: run_concat(g, n, buf); return;
 	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
 	}
@@ -361,12 +488,27 @@ static int check_types(const Graph *g, const Node *n, Diag *d)
 	const Value *y = &g->vals[n->out];
 	const char *op = ir_ops[n->op].name;
 
+	if (ir_is_compare(n->op)) {
+		const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]];
+		if (y->dt != DT_U8)
+			return BAD("%s: the result '%s' must be a u8 mask", op, y->name);
+		if (a->dt != b->dt || (a->dt != DT_F32 && a->dt != DT_I8 && a->dt != DT_I16))
+			return BAD(
+			        "%s: operands '%s' (%s) and '%s' (%s) must be both f32, i8 or i16",
+			        op, a->name, ir_dtype_name(a->dt), b->name, ir_dtype_name(b->dt));
+		if (a->dt != DT_F32 && (!ir_per_tensor_q(a) || !ir_per_tensor_q(b)))
+			return BAD("%s: its operands need per-tensor quantization parameters", op);
+		return 0;
+	}
+	if (n->op == OP_WHERE && g->vals[n->in[0]].dt != DT_U8)
+		return BAD("where: the condition '%s' must be a u8 mask", g->vals[n->in[0]].name);
+
 	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
 		return BAD("%s: the interpreter has no kernel for a %s result", op,
 		           ir_dtype_name(y->dt));
 	if (y->dt != DT_F32 && !ir_per_tensor_q(y))
 		return BAD("%s: result '%s' needs per-tensor quantization parameters", op, y->name);
-	for (int i = 0; i < n->nin; i++) {
+	for (int i = n->op == OP_WHERE; i < n->nin; i++) {
 		const Value *x = &g->vals[n->in[i]];
 		if (x->dt != y->dt)
 			return BAD("%s: operand '%s' is %s, the result %s", op, x->name,
@@ -407,6 +549,11 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 	if (n->op == OP_CONCAT) {
 		if (check_concat_shapes(g, n, d))
 			return -1;
+	} else if (n->op == OP_WHERE) {
+		Shape s;
+		if (ir_where_shape(g, n, &s) || !ir_shape_eq(&s, &g->vals[n->out].shape))
+			return BAD(
+			        "where: the result's shape is not the operands' broadcast shape");
 	} else {
 		Shape s;
 		if (n->nin != 2 ||
@@ -426,7 +573,7 @@ static int requant_float_ok(const Graph *g, const Node *n)
 {
 	const Value *o = &g->vals[n->out];
 
-	if (g->vals[n->in[0]].dt == DT_F32)
+	if (g->vals[n->in[n->op == OP_WHERE]].dt == DT_F32)
 		return 1;
 	switch (n->op) {
 	case OP_ADD:
@@ -435,7 +582,13 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	case OP_DIV:
 	case OP_MAX:
 	case OP_MIN:
-	case OP_PRELU: return 0;
+	case OP_PRELU:
+	case OP_EQUAL:
+	case OP_LESS:
+	case OP_GREATER:
+	case OP_LESS_EQUAL:
+	case OP_GREATER_EQUAL:
+	case OP_WHERE: return 0;
 	case OP_CONCAT:
 		for (int k = 0; k < n->nin; k++)
 			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))

@@ -53,6 +53,8 @@ static int check_node(Interp *in, int ni, Diag *d)
 	NodeRt *rt = &in->rt[ni];
 	const Value *x = &g->vals[n->in[0]];
 
+	if (x->dt == DT_U8 && n->nin > 1)
+		x = &g->vals[n->in[1]]; /* where: the mask, then the data */
 	switch (x->dt) {
 	case DT_F32: rt->prec = P_F32; break;
 	case DT_I8: rt->prec = P_S8; break;

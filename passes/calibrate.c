@@ -41,7 +41,8 @@ static void observe(void *ctx, const Graph *g, int v, const void *data)
 }
 
 /* The hook of pass_calib_run's caller, called for f32 values only: an index
- * value (i64: an index input, never quantized) has no range to record. */
+ * value (i64: an index input, never quantized) has no range to record, and a
+ * u8 mask (a comparison's result) is 0 or 1. */
 typedef struct {
 	InterpHook fn;
 	void *ctx;
@@ -94,7 +95,7 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST && g->vals[v].dt != DT_F32 &&
-		    g->vals[v].dt != DT_I64) {
+		    g->vals[v].dt != DT_I64 && g->vals[v].dt != DT_U8) {
 			diag_error(d, g->vals[v].loc, "%s: '%s' is not f32", pass, g->vals[v].name);
 			return -1;
 		}

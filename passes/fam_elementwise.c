@@ -1,7 +1,7 @@
 /* passes/fam_elementwise.c — the elementwise family's pass rules
  * (pass_rules.h): what infer-shapes, propagate-ranges, check-overflow and
- * quantize do with add, sub, mul, div, max, min, prelu (NumPy
- * broadcasting) and concat.
+ * quantize do with add, sub, mul, div, max, min, prelu, the comparisons,
+ * where (NumPy broadcasting) and concat.
  *   shapes      ir_eltwise_shape (ir/fam_elementwise.c)
  *   ranges      add [a+c, b+d]; sub [a-d, b-c]; mul, div: the least and
  *               greatest of the four corners (div unbounded when the
@@ -15,8 +15,12 @@
  *               (check_binary); div: |(a - zp) * 2^k| < 2^31 by the
  *               choice of k, nothing to prove; max, min and concat only
  *               requantize and copy
- *   quantize    every operand in the layer's type; the result from its
- *               range or pin */
+ *   quantize    every operand in the layer's type (a u8 mask stays u8);
+ *               the result from its range or pin (a comparison's mask:
+ *               none)
+ *   masks       a comparison's result is [0, 1] (no calibration), where's
+ *               the hull of its two operands'; its overflow: add's shifted
+ *               operands */
 #include <math.h>
 
 #include "eltwise.h"
@@ -26,7 +30,10 @@
 
 static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 {
-	(void)dt; /* the first operand's */
+	if (ir_is_compare(n->op))
+		*dt = DT_U8; /* a mask */
+	else if (n->op == OP_WHERE)
+		*dt = g->vals[n->in[1]].dt; /* the operands' (operand 0 is the mask) */
 	return ir_eltwise_shape(g, n, s, d);
 }
 
@@ -165,10 +172,48 @@ static void concat_range(RangeCtx *c, const Node *n)
 	}
 }
 
+/* A mask is 0 or 1: no calibration. */
+static void mask_range(RangeCtx *c, const Node *n)
+{
+	int64_t len = ir_shape_numel(&c->g->vals[n->out].shape);
+	Box *y = pass_box_new(c, n->out);
+
+	for (int64_t i = 0; i < (y->coarse ? 1 : len); i++)
+		box_put(y, i, 0, 1);
+}
+
+/* where: each element is one of its two operands' elements, so the hull of
+ * their intervals there. */
+static void where_range(RangeCtx *c, const Node *n)
+{
+	const Shape *ys = &c->g->vals[n->out].shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], len = ir_shape_numel(ys);
+	Box *y = pass_box_new(c, n->out);
+
+	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sa);
+	ir_broadcast_strides(&c->g->vals[n->in[2]].shape, ys, sb);
+	for (int64_t i = 0; i < len; i++) {
+		int64_t ia = 0, ib = 0, r = i;
+		double al, ah, bl, bh;
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += r % ys->d[k] * sa[k];
+			ib += r % ys->d[k] * sb[k];
+			r /= ys->d[k];
+		}
+		pass_range_opnd(c, n, 1, ia, &al, &ah);
+		pass_range_opnd(c, n, 2, ib, &bl, &bh);
+		box_put(y, i, fmin(al, bl), fmax(ah, bh));
+	}
+}
+
 static void range(RangeCtx *c, const Node *n)
 {
 	if (!ir_eltwise_ok(c->g, n))
 		unbounded(c, n); /* shapes infer-shapes would refuse */
+	else if (ir_is_compare(n->op))
+		mask_range(c, n);
+	else if (n->op == OP_WHERE)
+		where_range(c, n);
 	else if (n->op == OP_CONCAT)
 		concat_range(c, n);
 	else
@@ -261,6 +306,15 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 		ir_act_bounds(n->a.act, y->dt, y->q.scale[0], y->q.zp, &r[n->out].lo,
 		              &r[n->out].hi);
 		return rc;
+	case OP_EQUAL:
+	case OP_LESS:
+	case OP_GREATER:
+	case OP_LESS_EQUAL:
+	case OP_GREATER_EQUAL: /* add's shifted operands, without the sum */
+		rc = check_binary(g, n, r, d);
+		r[n->out] = (QRange){0, 1};
+		return rc;
+	case OP_WHERE:
 	case OP_MAX:
 	case OP_MIN:
 	case OP_CONCAT: /* copies and clamped requantizations */
@@ -276,6 +330,11 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
  * from its pin or range. */
 static int quantize(QuantCtx *q, Node *n, DType dt)
 {
+	if (ir_is_compare(n->op)) { /* a mask stays u8, unquantized */
+		q->g->vals[n->out].dt = DT_U8;
+		q->g->vals[n->out].q.present = 0;
+		return 0;
+	}
 	return pass_result_qparams(q, n, dt);
 }
 

@@ -237,8 +237,9 @@ static int check_float(Graph *g, Diag *d)
 			           val->name);
 			return -1;
 		}
-		/* i64: indices (gather's), which are not quantized */
-		if (val->dt != DT_F32 && val->dt != DT_I64) {
+		/* i64: indices (gather's), u8: masks (a comparison's), which are
+		 * not quantized */
+		if (val->dt != DT_F32 && val->dt != DT_I64 && val->dt != DT_U8) {
 			diag_error(d, val->loc,
 			           "propagate-ranges: '%s' is %s: the analysis runs on the "
 			           "float graph, before quantize",

@@ -177,8 +177,8 @@ static int convert(QuantCtx *q, int v, DType dt, Loc at)
 	int32_t zp;
 	char base[256];
 
-	if (g->vals[v].dt == dt)
-		return v;
+	if (g->vals[v].dt == dt || g->vals[v].dt == DT_U8)
+		return v; /* a u8 mask is never quantized */
 	if (v >= q->nval0)
 		ICE("quantize: converting '%s', a value the pass made", g->vals[v].name);
 	c = &q->conv[v * 3 + slot(dt)];
@@ -565,8 +565,8 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	}
 	for (int v = 0; v < g->nval; v++)
 		if (g->vals[v].kind != VK_CONST &&
-		    (!g->vals[v].has_type ||
-		     (g->vals[v].dt != DT_F32 && g->vals[v].dt != DT_I64))) {
+		    (!g->vals[v].has_type || (g->vals[v].dt != DT_F32 && g->vals[v].dt != DT_I64 &&
+		                              g->vals[v].dt != DT_U8))) {
 			diag_error(d, g->vals[v].loc,
 			           "quantize: '%s' is not an f32 value (run infer-shapes "
 			           "on a float graph first)",

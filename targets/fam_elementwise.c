@@ -1,5 +1,5 @@
 /* targets/fam_elementwise.c — the elementwise family (add, sub, mul, div,
- * max, min, prelu, concat) in the targets layer: their checks and kernels.
+ * max, min, prelu, the comparisons, where, concat) in the targets layer: their checks and kernels.
  * Unlike the other kernels they read several tensors: their function is
  * void(ptr a, ptr y, ptr b, ...), operand 0 first, then the result, then
  * operands 1.. in order (TgtRules.nary; module.c passes one pointer per
@@ -160,6 +160,94 @@ static void lower_binary(Cg *c, int n, LLVMValueRef fn)
 		tgt_loop_close(c, &l[k]);
 }
 
+/* A comparison's predicate: ordered float (NaN compares false, as C), and
+ * signed integer. */
+static LLVMRealPredicate cmp_real(Op op)
+{
+	switch (op) {
+	case OP_EQUAL: return LLVMRealOEQ;
+	case OP_LESS: return LLVMRealOLT;
+	case OP_GREATER: return LLVMRealOGT;
+	case OP_LESS_EQUAL: return LLVMRealOLE;
+	default: return LLVMRealOGE;
+	}
+}
+
+static LLVMIntPredicate cmp_int(Op op)
+{
+	switch (op) {
+	case OP_EQUAL: return LLVMIntEQ;
+	case OP_LESS: return LLVMIntSLT;
+	case OP_GREATER: return LLVMIntSGT;
+	case OP_LESS_EQUAL: return LLVMIntSLE;
+	default: return LLVMIntSGE;
+	}
+}
+
+/* The comparisons (a u8 mask) and where (operand 0 the mask): one loop per
+ * result axis as lower_binary, each operand at its broadcast stride. */
+static void lower_mask(Cg *c, int n, LLVMValueRef fn)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *yv = &g->vals[nd->out];
+	const Shape *ys = &yv->shape;
+	const int w = nd->op == OP_WHERE;
+	int64_t st[3][IR_MAX_RANK];
+	LLVMValueRef oi = NULL, xi[3] = {NULL, NULL, NULL}, x[3], r;
+	LLVMBuilderRef bd = c->b;
+	Loop l[IR_MAX_RANK];
+	IrBinParams p;
+
+	for (int j = 0; j < nd->nin; j++)
+		ir_broadcast_strides(&g->vals[nd->in[j]].shape, ys, st[j]);
+	const DType xdt = g->vals[nd->in[w]].dt; /* the compared or chosen operands' */
+	if (xdt != DT_F32)
+		ir_binary_params(g, nd, &p);
+	for (int k = 0; k < ys->rank; k++) {
+		LLVMValueRef i = tgt_upto(c, &l[k], ys->d[k]);
+		oi = oi ? tgt_mad(c, oi, ys->d[k], i) : i;
+		for (int j = 0; j < nd->nin; j++)
+			if (st[j][k])
+				xi[j] = tgt_mad(c, i, st[j][k], xi[j]);
+	}
+	oi = oi ? oi : tgt_cidx(c, 0);
+	for (int j = 0; j < nd->nin; j++)
+		x[j] = tgt_load(c, tgt_type(c, g->vals[nd->in[j]].dt), opnd_ptr(fn, j),
+		                xi[j] ? xi[j] : tgt_cidx(c, 0));
+	if (w) {
+		LLVMValueRef a = x[1], b = x[2];
+		if (xdt != DT_F32) {
+			a = LLVMBuildTrunc(bd,
+			                   rescale(c, centered(c, a, p.zp[0]), p.mult[0],
+			                           p.shift[0], p.out_zp, p.lo, p.hi),
+			                   tgt_type(c, yv->dt), "");
+			b = LLVMBuildTrunc(bd,
+			                   rescale(c, centered(c, b, p.zp[1]), p.mult[1],
+			                           p.shift[1], p.out_zp, p.lo, p.hi),
+			                   tgt_type(c, yv->dt), "");
+		}
+		LLVMValueRef cond = LLVMBuildICmp(bd, LLVMIntNE, x[0], LLVMConstInt(c->ti8, 0, 0),
+		                                  "");
+		r = LLVMBuildSelect(bd, cond, a, b, "");
+	} else if (xdt == DT_F32) {
+		r = LLVMBuildZExt(bd, LLVMBuildFCmp(bd, cmp_real(nd->op), x[0], x[1], ""), c->ti8,
+		                  "");
+	} else {
+		/* add's common scale, as ir_binary_int */
+		LLVMValueRef sa = LLVMBuildShl(bd, centered(c, x[0], p.zp[0]), tgt_c32(c, p.left),
+		                               "");
+		LLVMValueRef sb = LLVMBuildShl(bd, centered(c, x[1], p.zp[1]), tgt_c32(c, p.left),
+		                               "");
+		sa = rescale(c, sa, p.mult[0], p.shift[0], 0, INT32_MIN, INT32_MAX);
+		sb = rescale(c, sb, p.mult[1], p.shift[1], 0, INT32_MIN, INT32_MAX);
+		r = LLVMBuildZExt(bd, LLVMBuildICmp(bd, cmp_int(nd->op), sa, sb, ""), c->ti8, "");
+	}
+	tgt_store(c, r, LLVMGetParam(fn, 1), oi);
+	for (int k = ys->rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
 static int same_params(const Value *x, const Value *y)
 {
 	return x->dt == y->dt &&
@@ -224,6 +312,12 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_MAX:
 	case OP_MIN:
 	case OP_PRELU: lower_binary(c, n, fn); break;
+	case OP_EQUAL:
+	case OP_LESS:
+	case OP_GREATER:
+	case OP_LESS_EQUAL:
+	case OP_GREATER_EQUAL:
+	case OP_WHERE: lower_mask(c, n, fn); break;
 	case OP_CONCAT: lower_concat(c, n, fn); break;
 	default: ICE("elementwise rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
@@ -269,6 +363,41 @@ static int check_concat(Cg *c, const Node *nd)
 	return sum != ys->d[ax] ? bad(c, nd, "a result that is not the operands joined") : 0;
 }
 
+/* The comparisons: two f32, i8 or i16 operands of one type and a u8 mask;
+ * where: a u8 mask, then operands of the result's type. */
+static int check_mask(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	const Value *y = &g->vals[nd->out];
+	const int w = nd->op == OP_WHERE;
+	const Value *a = &g->vals[nd->in[w]];
+	Shape s;
+
+	if (w ? ir_where_shape(g, nd, &s)
+	      : ir_broadcast_shape(&a->shape, &g->vals[nd->in[1]].shape, &s))
+		return bad(c, nd, "operands that do not broadcast");
+	if (!ir_shape_eq(&s, &y->shape))
+		return bad(c, nd, "a result that is not the operands' broadcast shape");
+	if (w && g->vals[nd->in[0]].dt != DT_U8)
+		return bad(c, nd, "a condition that is not a u8 mask");
+	if (!w && y->dt != DT_U8)
+		return bad(c, nd, "a result that is not a u8 mask");
+	if (a->dt != DT_F32 && a->dt != DT_I8 && a->dt != DT_I16)
+		return bad(c, nd, "these operand types (expected f32, i8 or i16)");
+	if (w && (y->dt != a->dt || (a->dt != DT_F32 && !per_tensor(y))))
+		return bad(c, nd, "a result of another type than the operands, or unquantized");
+	for (int i = 0; i < nd->nin; i++) {
+		const Value *x = &g->vals[nd->in[i]];
+		if (i >= w && (x->dt != a->dt || (a->dt != DT_F32 && !per_tensor(x))))
+			return bad(c, nd, "operands of two types, or unquantized");
+		if (x->kind == VK_CONST && !x->data)
+			return bad(c, nd, "a constant without data");
+		if (overlap(x, y))
+			return bad(c, nd, "an operand that shares arena bytes with the result");
+	}
+	return 0;
+}
+
 static int check(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
@@ -277,7 +406,9 @@ static int check(Cg *c, const Node *nd)
 	if (nd->op == OP_CONCAT) {
 		if (check_concat(c, nd))
 			return 1;
-	} else {
+	} else if (nd->op == OP_WHERE || ir_is_compare(nd->op))
+		return check_mask(c, nd);
+	else {
 		Shape s;
 		if (nd->nin != 2 ||
 		    ir_broadcast_shape(&g->vals[nd->in[0]].shape, &g->vals[nd->in[1]].shape, &s) ||
