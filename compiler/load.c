@@ -109,10 +109,19 @@ static int load_calib(const char *path, NpyArray *a, Diag *d)
  * input, int64 for an index one.  Returns 0, or -1 (diagnosed). */
 static int calib_type_ok(const char *path, const NpyArray *a, const Value *in, Diag *d)
 {
-	if (a->dt == in->dt || !in->has_type)
+	/* an index input takes its own integer type; any other input float32
+	 * samples, also one a quantized dump holds (calibrate then warns that
+	 * it has nothing to do) */
+	int index = in->dt == DT_I64 || in->dt == DT_I32;
+	DType want = index ? in->dt : DT_F32;
+
+	if (!in->has_type || a->dt == want)
 		return 0;
 	diag_error(d, loc_file(path), "calibration data for input '%s' (%s) must be %s, not %s",
-	           in->name, ir_dtype_name(in->dt), in->dt == DT_I64 ? "int64" : "float32",
+	           in->name, ir_dtype_name(in->dt),
+	           !index             ? "float32"
+	           : in->dt == DT_I64 ? "int64"
+	                              : "int32",
 	           ir_dtype_name(a->dt));
 	return -1;
 }
