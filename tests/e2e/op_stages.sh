@@ -6,7 +6,7 @@
 #   2. for each precision the op has kernels in: `quantc run` (shape
 #      inference, ranges, quantization, overflow check, memory plan, the
 #      interpreter) computes finite outputs of the right count, and `quantc
-#      compile` lowers it for Cortex-M4 and RISC-V 64 (op_exact.sh
+#      compile` lowers it for Cortex-M4 (op_exact.sh
 #      compiles, links and runs it for x86-64 and AArch64);
 #   3. for each precision it lacks: both commands exit 1 with an error that
 #      names the op ("op sigmoid has no int16 kernel") and write nothing.
@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 ops=$QC_SRC/tests/e2e/ops
-targets="thumbv7em-none-eabihf riscv64-linux-gnu"
+targets="thumbv7em-none-eabihf"
 
 # the rows of ops.def: NAME PRECS
 sed -nE 's/^OP\([A-Z0-9_]+, *"([a-z0-9_]+)",.*(FAM_[A-Z]+), *([A-Z0-9_|]+),$/\1 \3/p' \
