@@ -332,7 +332,8 @@ static int lower_conv_transpose(Imp *im)
 		return oi_err(im, "the weight (input 1) is missing");
 	if (!w->isconst)
 		return oi_weight(im, w, "weight");
-	const Shape *xs = oi_shape(im, x);
+	/* a copy: emitting nodes below grows the value array oi_shape points into */
+	const Shape xshape = *oi_shape(im, x), *xs = &xshape;
 	if (xs->rank == 5)
 		return oi_err(im, "3-D transposed convolution (rank-5 input) is not supported");
 	if ((xs->rank != 3 && xs->rank != 4) || w->shape.rank != xs->rank)

@@ -247,6 +247,8 @@ int main(int argc, char **argv)
 	if (!b || !e) {
 		fprintf(stderr, "onnx_table: error: %s has no '%s' ... '%s' markers\n", argv[2],
 		        BEGIN, END);
+		free(want);
+		free(doc);
 		return 2;
 	}
 	e += strlen(END) + (e[strlen(END)] == '\n');
@@ -258,6 +260,8 @@ int main(int argc, char **argv)
 		       argv[2], oi_nops, ntarget, same ? "is" : "is NOT");
 		if (!same)
 			printf("update it with: %s %s %s --update\n", argv[0], argv[1], argv[2]);
+		free(want);
+		free(doc);
 		return same ? 0 : 1;
 	}
 	FILE *f = fopen(argv[2], "wb");
@@ -269,5 +273,7 @@ int main(int argc, char **argv)
 	if (fclose(f))
 		die(argv[2]);
 	printf("%s: wrote the operator table (%d ONNX operators)\n", argv[2], oi_nops);
+	free(want);
+	free(doc);
 	return 0;
 }
