@@ -88,8 +88,10 @@ static void compile(const DrvConfig *c, int calibrated)
 {
 	CalibData cd = {.path = "calib.npy",
 	                .n = 4,
-	                .sample = {4, {1, 1, 2, 2}},
-	                .data = samples,
+	                .nin = 1,
+	                .sample = {{4, {1, 1, 2, 2}}},
+	                .data = {samples},
+	                .paths = {"calib.npy"},
 	                .params = {CALIB_MINMAX, 0, 0},
 	                .layers = c->layers,
 	                .nlayer = c->nlayer};
@@ -112,9 +114,9 @@ static void compile(const DrvConfig *c, int calibrated)
 	if ((rc = drv_config_apply(c, g, &d)) == 0 && calibrated && c->has_images &&
 	    (rc = fe_images_read(img_dir, &c->images, &g->vals[g->inputs[0]], &imgs, &d)) == 0) {
 		cd.n = imgs.shape.d[0];
-		cd.sample = imgs.shape;
-		cd.sample.d[0] = 1;
-		cd.data = imgs.data;
+		cd.sample[0] = imgs.shape;
+		cd.sample[0].d[0] = 1;
+		cd.data[0] = imgs.data;
 	}
 	if (rc == 0) {
 		pipeline(c, &ctx, pl, sizeof pl);
