@@ -1261,40 +1261,70 @@ static int lower_unsqueeze(Imp *im)
 }
 
 /* Pad (opset 11+): pads and constant_value are constant inputs, in the IR's
- * order (begin per axis, then end per axis); constant mode only. */
+ * order (begin per axis, then end per axis); mode constant, reflect, edge or
+ * wrap (pad's pad_mode).  Negative pads crop: a slice before the pad, as
+ * onnxruntime crops first (wrap, edge and reflect read the cropped tensor). */
 static int lower_pad(Imp *im)
 {
 	OTensor *x, *cv = oi_in(im, 2);
 	char mode[32] = "constant";
-	int in[1], n;
-	Attrs a;
+	const char *const *w = ir_attr_words(AI_PAD_MODE);
+	int in[1], n, r, crop = 0, grow = 0;
+	Attrs a, sl;
 
 	ir_attrs_default(&a);
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_str(im, "mode", mode, sizeof mode) < 0)
 		return -1;
-	if (strcmp(mode, "constant") != 0)
-		return oi_err(im, "mode '%s' is not supported (only constant)", mode);
+	/* ONNX's modes are pad_mode's words but symmetric (TFLite's) */
+	while (w[a.pad_mode] &&
+	       (strcmp(w[a.pad_mode], mode) != 0 || a.pad_mode == IR_PAD_SYMMETRIC))
+		a.pad_mode++;
+	if (!w[a.pad_mode])
+		return oi_err(im, "mode '%s' is not constant, reflect, edge or wrap", mode);
 	if (oi_in(im, 3))
 		return oi_err(im, "the axes input is not supported");
 	if (!oi_in(im, 1) || !oi_in(im, 1)->isconst)
 		return oi_err(im, "pads must be a constant");
 	if (oi_const_ints(im, oi_in(im, 1), "pads", a.pads, 2 * IR_MAX_RANK, &n) < 0)
 		return -1;
-	if (n != 2 * oi_shape(im, x)->rank)
-		return oi_err(im, "pads has %d values for an input of rank %d", n,
-		              oi_shape(im, x)->rank);
+	r = oi_shape(im, x)->rank;
+	if (n != 2 * r)
+		return oi_err(im, "pads has %d values for an input of rank %d", n, r);
+	ir_attrs_default(&sl);
 	for (int k = 0; k < n; k++) {
-		if (a.pads[k] < 0)
-			return oi_err(im, "negative pads (cropping) are not supported");
 		/* no padded tensor can be that large (ir_pad_amounts' bound) */
-		if (a.pads[k] > IR_MAX_TENSOR_BYTES)
+		if (a.pads[k] > IR_MAX_TENSOR_BYTES || a.pads[k] < -IR_MAX_TENSOR_BYTES)
 			return oi_err(im, "pads[%d] = %lld is out of range: a pad is at most 2^31",
 			              k, (long long)a.pads[k]);
+		crop |= a.pads[k] < 0;
+		grow |= a.pads[k] > 0;
+	}
+	if (crop) { /* the slice [-begin, d + end) of each cropped axis */
+		const Shape *xs = oi_shape(im, x);
+		for (int k = 0; k < r; k++) {
+			int64_t b = a.pads[k] < 0 ? -a.pads[k] : 0,
+			        e = a.pads[r + k] < 0 ? a.pads[r + k] : 0;
+			if (b == 0 && e == 0)
+				continue;
+			if (b - e >= xs->d[k])
+				return oi_err(im, "pads crop all %lld elements of axis %d",
+				              (long long)xs->d[k], k);
+			sl.axes[sl.naxes++] = k;
+			sl.starts[sl.nstarts++] = b;
+			sl.ends[sl.nends++] = xs->d[k] + e;
+		}
+		for (int k = 0; k < n; k++)
+			a.pads[k] = a.pads[k] < 0 ? 0 : a.pads[k];
+		if (!grow)
+			return oi_emit(im, OP_SLICE, in, 1, &sl) < 0 ? -1 : 0;
+		if ((in[0] = oi_emit_tmp(im, OP_SLICE, in, 1, &sl)) < 0)
+			return -1;
 	}
 	a.npads = n;
 	if (cv && (!cv->isconst || oi_numel(cv) != 1))
 		return oi_err(im, "constant_value must be a constant scalar");
-	if (cv)
+	/* the other modes take no value (onnxruntime ignores it) */
+	if (cv && a.pad_mode == IR_PAD_CONSTANT)
 		a.value = (float)oi_getf(cv, 0);
 	return oi_emit(im, OP_PAD, in, 1, &a) < 0 ? -1 : 0;
 }

@@ -558,6 +558,7 @@ static int64_t *attr_ints(Attrs *a, int ai)
 	case AI_MODE: return &a->mode;
 	case AI_COORD: return &a->coord;
 	case AI_KEEPDIMS: return &a->keepdims;
+	case AI_PAD_MODE: return &a->pad_mode;
 	default: return NULL;
 	}
 }

@@ -139,6 +139,8 @@ static void attrs_line(FILE *f, const Node *n)
 		SEP();
 		fputs("pads ", f);
 		ints(f, a->pads, a->npads);
+		if (a->pad_mode != IR_PAD_CONSTANT)
+			fprintf(f, " %s", ir_attr_words(AI_PAD_MODE)[a->pad_mode]);
 	}
 	if (mask & A_ALPHA) {
 		SEP();

@@ -7,9 +7,10 @@
  * The definitions, per output element (targets/fam_shape.c computes the
  * same bits):
  *   flatten, reshape   the bytes, unchanged (OPF_VIEW).
- *   pad        every element the value (int: quantized with the input's
- *              parameters, saturating: ir_quantize_value), then x copied to
- *              offset begin.
+ *   pad        constant mode: every element the value (int: quantized with
+ *              the input's parameters, saturating: ir_quantize_value), then
+ *              x copied to offset begin; the other modes: out[o] =
+ *              x[ir_pad_source(o - begin)] per axis.
  *   transpose  out[i0..ik] = x[j] with j's axis perm[k] index = ik.
  *   slice      out[i0..ik] = x[first0 + i0*step0, ..., firstk + ik*stepk]
  *              (ir_slice_geo).
@@ -54,6 +55,29 @@ static void pad_element(const Value *x, float value, unsigned char *e)
 	}
 }
 
+/* pad's modes other than constant: idx walks out in C order, each axis's
+ * index mapped into x by ir_pad_source. */
+static void run_pad_from_x(const Graph *g, const Node *n, const void *x, void *out,
+                           const int64_t *begin)
+{
+	const Value *xv = &g->vals[n->in[0]], *ov = &g->vals[n->out];
+	const int rank = xv->shape.rank;
+	const size_t es = (size_t)ir_dtype_size(xv->dt);
+	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+
+	strides(&xv->shape, xst);
+	for (int64_t i = 0, cnt = ir_shape_numel(&ov->shape); i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < rank; k++)
+			j += ir_pad_source(n->a.pad_mode, idx[k] - begin[k], xv->shape.d[k]) *
+			     xst[k];
+		memcpy((unsigned char *)out + (size_t)i * es,
+		       (const unsigned char *)x + (size_t)j * es, es);
+		for (int k = rank - 1; k >= 0 && ++idx[k] == ov->shape.d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
 static void run_pad(const Graph *g, const Node *n, const void *x, void *out)
 {
 	const Value *xv = &g->vals[n->in[0]], *ov = &g->vals[n->out];
@@ -64,6 +88,10 @@ static void run_pad(const Graph *g, const Node *n, const void *x, void *out)
 	unsigned char e[4];
 
 	ir_pad_amounts(&n->a, rank, begin, end);
+	if (n->a.pad_mode != IR_PAD_CONSTANT) {
+		run_pad_from_x(g, n, x, out, begin);
+		return;
+	}
 	strides(&ov->shape, ost);
 	pad_element(xv, n->a.value, e);
 	for (int64_t i = 0; i < ocnt; i++)
@@ -307,6 +335,8 @@ static int check_shape(const Graph *g, const Node *n, Diag *d)
 	const Shape *x = &g->vals[n->in[0]].shape, *o = &g->vals[n->out].shape;
 	int64_t begin[IR_MAX_RANK], end[IR_MAX_RANK];
 	int perm[IR_MAX_RANK];
+	const char *why;
+	char buf[160];
 	Shape s;
 
 	switch (n->op) {
@@ -321,6 +351,8 @@ static int check_shape(const Graph *g, const Node *n, Diag *d)
 		for (int k = 0; k < x->rank; k++)
 			if (o->d[k] != x->d[k] + begin[k] + end[k])
 				return BAD("pad: result shape does not match the operand");
+		if ((why = ir_pad_mode_bad(&n->a, x, begin, end, buf, sizeof buf)))
+			return BAD("pad: %s", why);
 		return 0;
 	case OP_TRANSPOSE:
 		if (o->rank != x->rank || ir_transpose_perm(&n->a, x->rank, perm))
@@ -371,10 +403,14 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	return 1;
 }
 
-/* slice's optional lists print only when given. */
+/* slice's optional lists print only when given; pad's mode only when not
+ * constant, and then without the value it does not use. */
 static int print_attr(const Node *n, int ai)
 {
-	return !(ai == AI_AXES && !n->a.naxes) && !(ai == AI_STEPS && !n->a.nsteps);
+	const int constant = n->a.pad_mode == IR_PAD_CONSTANT;
+
+	return !(ai == AI_AXES && !n->a.naxes) && !(ai == AI_STEPS && !n->a.nsteps) &&
+	       !(ai == AI_PAD_MODE && constant) && !(ai == AI_VALUE && !constant);
 }
 
 const IrRules ir_rules_shape = {

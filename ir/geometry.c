@@ -6,6 +6,7 @@
  * that they agree on every shape by construction.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ir.h"
@@ -54,6 +55,64 @@ int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end)
 		    end[k] > IR_MAX_TENSOR_BYTES)
 			return -1;
 	return 0;
+}
+
+const char *ir_pad_mode_bad(const Attrs *a, const Shape *x, const int64_t *begin,
+                            const int64_t *end, char *buf, size_t n)
+{
+	const char *const *w = ir_attr_words(AI_PAD_MODE);
+
+	if (a->pad_mode < IR_PAD_CONSTANT || a->pad_mode > IR_PAD_SYMMETRIC) {
+		snprintf(buf, n, "pad_mode %lld is not one of its words", (long long)a->pad_mode);
+		return buf;
+	}
+	if (a->pad_mode == IR_PAD_CONSTANT)
+		return NULL;
+	if (a->value != 0) {
+		snprintf(buf, n, "'value' is for pad_mode constant only, not %s", w[a->pad_mode]);
+		return buf;
+	}
+	for (int k = 0; k < x->rank; k++) {
+		/* the most each mode defines: one reflection or one period */
+		int64_t d = x->d[k], most = a->pad_mode == IR_PAD_REFLECT ? d - 1
+		                            : a->pad_mode == IR_PAD_EDGE  ? (d > 0 ? INT64_MAX : 0)
+		                                                          : d;
+		int64_t p = begin[k] > end[k] ? begin[k] : end[k];
+		if (p > most) {
+			snprintf(buf, n,
+			         "pad_mode %s pads axis %d (of size %lld) by %lld: at most %lld "
+			         "(%s)",
+			         w[a->pad_mode], k, (long long)d, (long long)p, (long long)most,
+			         a->pad_mode == IR_PAD_REFLECT ? "the axis's size - 1"
+			         : a->pad_mode == IR_PAD_EDGE  ? "an empty axis has no edge"
+			                                       : "the axis's size");
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* Within ir_pad_mode_bad's bounds these agree with numpy.pad's modes
+ * (whose repeated reflections beyond them are not a period). */
+int64_t ir_pad_source(int64_t mode, int64_t i, int64_t n)
+{
+	int64_t p, j;
+
+	switch (mode) {
+	case IR_PAD_EDGE: return i < 0 ? 0 : i >= n ? n - 1 : i;
+	case IR_PAD_WRAP: return ((i % n) + n) % n;
+	case IR_PAD_REFLECT: /* period 2(n - 1): 0 1 .. n-1 n-2 .. 1 */
+		if (n == 1)
+			return 0;
+		p = 2 * (n - 1);
+		j = ((i % p) + p) % p;
+		return j < n ? j : p - j;
+	case IR_PAD_SYMMETRIC: /* period 2n: 0 1 .. n-1 n-1 .. 0 */
+		p = 2 * n;
+		j = ((i % p) + p) % p;
+		return j < n ? j : p - 1 - j;
+	default: return i >= 0 && i < n ? i : -1; /* constant */
+	}
 }
 
 int ir_transpose_perm(const Attrs *a, int rank, int *perm)

@@ -153,7 +153,8 @@ typedef enum {
 	AT(STEPS, "steps", -1)                                                \
 	AT(MODE, "mode", IR_ATTR_WORD) /* resize */                           \
 	AT(COORD, "coord", IR_ATTR_WORD)                                      \
-	AT(KEEPDIMS, "keepdims", 1) /* reduce_* */
+	AT(KEEPDIMS, "keepdims", 1) /* reduce_* */                            \
+	AT(PAD_MODE, "pad_mode", IR_ATTR_WORD) /* pad: IR_PAD_* */
 
 enum {
 #define AT(id, name, n) AI_##id,
@@ -266,6 +267,9 @@ typedef struct {
 	/* reduce_*: whether the result keeps the reduced axes (axes above)
 	 * as extent 1; default 1 */
 	int64_t keepdims;
+	/* pad: where the padding's elements come from (IR_PAD_*); default
+	 * constant (the value) */
+	int64_t pad_mode;
 } Attrs;
 
 /* resize's mode: linear, or nearest with ONNX's rounding of the source
@@ -285,6 +289,8 @@ enum {
 	IR_COORD_PYTORCH_HALF_PIXEL,
 	IR_COORD_TF_HALF_PIXEL_FOR_NN
 };
+/* pad's modes: the value (constant), or an element of x (ir_pad_source) */
+enum { IR_PAD_CONSTANT, IR_PAD_REFLECT, IR_PAD_EDGE, IR_PAD_WRAP, IR_PAD_SYMMETRIC };
 /* The words of an IR_ATTR_WORD attribute, NULL-terminated, in the order of
  * their values. */
 const char *const *ir_attr_words(int ai);
@@ -490,6 +496,16 @@ const void *ir_interp_value(Interp *in, int v);
  * values, begin then end; or 4: the last two axes, top, left, bottom,
  * right).  Returns -1 if they do not fit the rank or one is negative. */
 int ir_pad_amounts(const Attrs *a, int rank, int64_t *begin, int64_t *end);
+/* Why pad's mode cannot pad an operand of shape x by begin / end (NULL: it
+ * can; else the reason, written into buf): a mode outside IR_PAD_*, a value
+ * other than 0 outside constant mode, or a pad beyond what the mode defines
+ * (reflect: n - 1, wrap and symmetric: n, edge: any on a non-empty axis). */
+const char *ir_pad_mode_bad(const Attrs *a, const Shape *x, const int64_t *begin,
+                            const int64_t *end, char *buf, size_t n);
+/* The index along an axis of size n that pad's mode copies to the place i
+ * (the result's index minus begin; in [-pad, n + pad) within the bounds
+ * above); -1 for constant mode's padding. */
+int64_t ir_pad_source(int64_t mode, int64_t i, int64_t n);
 /* transpose's permutation (an empty 'perm': the axes reversed).  Returns -1
  * unless it is a permutation of 0 .. rank-1. */
 int ir_transpose_perm(const Attrs *a, int rank, int *perm);

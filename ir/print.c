@@ -233,6 +233,7 @@ static void pattrs(FILE *f, const Node *n)
 		case AI_MODE: fputs(ir_attr_words(ai)[a->mode], f); break;
 		case AI_COORD: fputs(ir_attr_words(ai)[a->coord], f); break;
 		case AI_KEEPDIMS: pints(f, &a->keepdims, 1, 0); break;
+		case AI_PAD_MODE: fputs(ir_attr_words(ai)[a->pad_mode], f); break;
 		default: ICE("attribute %d has no printer", ai);
 		}
 	}

@@ -95,9 +95,12 @@ const char *const *ir_attr_words(int ai)
 	static const char *const coord[] = {"half_pixel",           "asymmetric",
 	                                    "align_corners",        "pytorch_half_pixel",
 	                                    "tf_half_pixel_for_nn", NULL};
+	static const char *const pad_mode[] = {"constant", "reflect",   "edge",
+	                                       "wrap",     "symmetric", NULL};
 	switch (ai) {
 	case AI_MODE: return mode;
 	case AI_COORD: return coord;
+	case AI_PAD_MODE: return pad_mode;
 	default: ICE("attribute %d takes no word", ai);
 	}
 }

@@ -6,9 +6,9 @@
  *   shapes      flatten, reshape: the same elements; the others: their
  *               attributes as ir/geometry.c reads them
  *   ranges      the same intervals where the elements go (pad: its value
- *               outside; linear resize: the hull of its four inputs,
+ *               outside in constant mode; linear resize: the hull of its four inputs,
  *               widened by the f32 rounding)
- *   overflow    the input's integers (pad: and its quantized value)
+ *   overflow    the input's integers (constant pad: and its quantized value)
  *   quantize    OPF_KEEPQ: the input's parameters; pad warns when its
  *               value saturates in them */
 #include <math.h>
@@ -82,6 +82,10 @@ static int pad(Graph *g, Node *n, Diag *d, Shape *out)
 		           x->shape.rank >= 2 ? "; or 4: top, left, bottom, "
 		                                "right of the last two axes"
 		                              : "");
+	const char *why;
+	char buf[160];
+	if ((why = ir_pad_mode_bad(&n->a, &x->shape, begin, end, buf, sizeof buf)))
+		return ERR("pad: %s", why);
 	*out = x->shape;
 	for (int k = 0; k < x->shape.rank; k++)
 		out->d[k] += begin[k] + end[k];
@@ -199,6 +203,34 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 
 /* ---- propagate-ranges --------------------------------------------------------- */
 
+/* pad's other modes: each element's interval is that of the element of x
+ * it copies (ir_pad_source per axis). */
+static void pad_range_from_x(RangeCtx *c, const Node *n, const int64_t *begin)
+{
+	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
+	const Box *x = &c->box[n->in[0]];
+	Box *y = pass_box_new(c, n->out);
+	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, m = 1;
+
+	if (y->coarse) { /* the hull of x's: every element of x is copied */
+		for (int64_t j = 0, cnt = ir_shape_numel(xs); j < cnt; j++)
+			box_put(y, 0, box_lo(x, j), box_hi(x, j));
+		return;
+	}
+	for (int k = xs->rank - 1; k >= 0; k--) {
+		xst[k] = m;
+		m *= xs->d[k];
+	}
+	for (int64_t i = 0, cnt = ir_shape_numel(ys); i < cnt; i++) {
+		int64_t j = 0;
+		for (int k = 0; k < xs->rank; k++)
+			j += ir_pad_source(n->a.pad_mode, idx[k] - begin[k], xs->d[k]) * xst[k];
+		box_put(y, i, box_lo(x, j), box_hi(x, j));
+		for (int k = xs->rank - 1; k >= 0 && ++idx[k] == ys->d[k]; k--)
+			idx[k] = 0;
+	}
+}
+
 /* pad: the value where padding goes (NaN: anything), x's bounds inside. */
 static void pad_range(RangeCtx *c, const Node *n)
 {
@@ -210,6 +242,10 @@ static void pad_range(RangeCtx *c, const Node *n)
 	double v = n->a.value;
 
 	ir_pad_amounts(&n->a, xs->rank, begin, end);
+	if (n->a.pad_mode != IR_PAD_CONSTANT) {
+		pad_range_from_x(c, n, begin);
+		return;
+	}
 	for (int k = ys->rank - 1; k >= 0; k--) {
 		ost[k] = m;
 		m *= ys->d[k];
@@ -409,6 +445,10 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_EXPAND:
 	case OP_RESIZE: r[n->out] = xr; return 0; /* linear: within its inputs */
 	case OP_PAD: { /* x's integers and the quantized pad value */
+		if (n->a.pad_mode != IR_PAD_CONSTANT) {
+			r[n->out] = xr; /* x's elements only */
+			return 0;
+		}
 		int32_t v = ir_quantize_value(n->a.value, x->q.scale[0], x->q.zp, x->dt);
 		r[n->out] = (QRange){xr.lo < v ? xr.lo : v, xr.hi > v ? xr.hi : v};
 		return 0;
@@ -441,7 +481,7 @@ static void warn_pad_value(QuantCtx *q, const Node *n)
 static int quantize(QuantCtx *q, Node *n, DType dt)
 {
 	(void)dt;
-	if (n->op == OP_PAD)
+	if (n->op == OP_PAD && n->a.pad_mode == IR_PAD_CONSTANT)
 		warn_pad_value(q, n);
 	return 0;
 }

@@ -5,7 +5,7 @@
  * integers of the element's size, so a float's bits (NaN payloads too) are
  * copied as they are; ir/fam_shape.c's definitions.  Index maps known at
  * compile time (gather's constant indices, resize's source coordinates and
- * weights, computed by the same ir/geometry.c functions as the interpreter
+ * weights, pad's source indices outside constant mode, computed by the same ir/geometry.c functions as the interpreter
  * uses) become constant tables the loops read.
  */
 #include <stdlib.h>
@@ -75,6 +75,46 @@ static LLVMValueRef pad_element(Cg *c, const Value *xv, float value)
 	return LLVMConstInt(elem_type(c, xv->dt), (unsigned long long)(int64_t)q, 1);
 }
 
+/* pad's other modes: per axis of the result a table of x's offsets along it
+ * (ir_pad_source times the stride), one loop per axis, as resize nearest. */
+static void lower_pad_from_x(Cg *c, int n, LLVMValueRef x, LLVMValueRef y, const int64_t *begin)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]], *yv = &g->vals[nd->out];
+	const int rank = xv->shape.rank;
+	LLVMTypeRef te = elem_type(c, xv->dt);
+	int64_t xst[IR_MAX_RANK], m = 1;
+	Loop l[IR_MAX_RANK];
+	LLVMValueRef in = tgt_cidx(c, 0), out = tgt_cidx(c, 0), tab[IR_MAX_RANK];
+
+	for (int k = rank - 1; k >= 0; k--) {
+		xst[k] = m;
+		m *= xv->shape.d[k];
+	}
+	for (int k = 0; k < rank; k++) {
+		const int64_t len = yv->shape.d[k];
+		int64_t *off = ir_xmalloc((size_t)len * sizeof *off);
+		for (int64_t i = 0; i < len; i++)
+			off[i] = ir_pad_source(nd->a.pad_mode, i - begin[k], xv->shape.d[k]) *
+			         xst[k];
+		char tag[16];
+		snprintf(tag, sizeof tag, "axis%d", k);
+		/* an axis not padded is walked as it is */
+		tab[k] = len == xv->shape.d[k] ? NULL : index_table(c, n, tag, off, len);
+		free(off);
+	}
+	for (int k = 0; k < rank; k++) {
+		LLVMValueRef ik = tgt_upto(c, &l[k], yv->shape.d[k]);
+		in = tab[k] ? LLVMBuildNSWAdd(c->b, in, tgt_load(c, c->tidx, tab[k], ik), "")
+		            : tgt_mad(c, ik, xst[k], in);
+		out = tgt_mad(c, out, yv->shape.d[k], ik);
+	}
+	tgt_store(c, tgt_load(c, te, x, in), y, out);
+	for (int k = rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
 static void lower_pad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Graph *g = c->g;
@@ -87,6 +127,10 @@ static void lower_pad(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	LLVMValueRef in = tgt_cidx(c, 0), out = tgt_cidx(c, 0);
 
 	ir_pad_amounts(&nd->a, rank, begin, end);
+	if (nd->a.pad_mode != IR_PAD_CONSTANT) {
+		lower_pad_from_x(c, n, x, y, begin);
+		return;
+	}
 	LLVMValueRef i = tgt_upto(c, &lf, ir_shape_numel(&yv->shape));
 	tgt_store(c, pad_element(c, xv, nd->a.value), y, i);
 	tgt_loop_close(c, &lf);
@@ -417,6 +461,10 @@ static int check_moves(Cg *c, const Node *nd)
 		ok = ok && !ir_pad_amounts(&nd->a, xs->rank, begin, end);
 		for (int k = 0; ok && k < xs->rank; k++)
 			ok = ys->d[k] == xs->d[k] + begin[k] + end[k];
+		{
+			char buf[160];
+			ok = ok && !ir_pad_mode_bad(&nd->a, xs, begin, end, buf, sizeof buf);
+		}
 		break;
 	case OP_TRANSPOSE:
 		ok = ok && !ir_transpose_perm(&nd->a, xs->rank, perm);
