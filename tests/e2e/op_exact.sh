@@ -130,12 +130,12 @@ while read -r op precs; do
 	if [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; then wait -n; fi
 done < "$work/rows"
 wait
-for ((k = 1; k <= i; k++)); do cat "$work/log.$k"; done > "$work/log"
-grep -v '^cmp	' "$work/log"
-checks=$((checks + $(grep -c '^FAIL: ' "$work/log")))
-fails=$((fails + $(grep -c '^FAIL: ' "$work/log")))
+for ((k = 1; k <= i; k++)); do cat "$work/log.$k"; done > "$work/all.log"
+grep -v '^cmp	' "$work/all.log"
+checks=$((checks + $(grep -c '^FAIL: ' "$work/all.log")))
+fails=$((fails + $(grep -c '^FAIL: ' "$work/all.log")))
 # every object's outputs against the interpreter's, in one python
-grep '^cmp	' "$work/log" | "$py" -c '
+grep '^cmp	' "$work/all.log" | "$py" -c '
 import sys
 import numpy as np
 for line in sys.stdin:
