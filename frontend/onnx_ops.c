@@ -2252,7 +2252,7 @@ const OnnxOp oi_ops[] = {
         {"Mul", oi_fold_binary, lower_mul_pattern, "mul, hard_swish"},
         {"Neg", NULL, lower_neg, "neg"},
         {"PRelu", NULL, lower_prelu, "prelu"},
-        {"Pad", NULL, lower_pad, "pad"},
+        {"Pad", NULL, lower_pad, "slice, pad"},
         {"Pow", NULL, lower_pow, "pow"},
         {"QuantizeLinear", oi_fold_quantize, oi_lower_quantize, ""},
         {"RNN", NULL, oi_lower_rnn, "dense, slice, add, tanh, concat, reshape, transpose"},
