@@ -17,7 +17,11 @@
  * interpolation (ir_act_lut16).  The unary math ops compute f32 by the
  * runtime's qrt_unaryf, which the generated code calls too.  clip keeps its input's parameters and clamps in the quantized
  * domain.  int8 softmax (one table of exp in fixed point, an int64 sum, one
- * rounded division per element) is spelled out in ops.def. */
+ * rounded division per element) is spelled out in ops.def.  int16 sigmoid,
+ * tanh and softmax are TFLite's int16 LOGISTIC, TANH and SoftmaxInt16
+ * instead (ir_act_tflite16): no table operand, the check computes TFLite's
+ * input multiplier (and softmax's two fixed tables), sigmoid and tanh run
+ * the runtime's qrt_logistic_s16 / qrt_tanh_s16 per element. */
 #include <float.h>
 #include <math.h>
 #include <string.h>

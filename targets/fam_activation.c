@@ -7,7 +7,9 @@
  * qrt_tanhf, qrt_expf, which the interpreter calls too; the unary math ops
  * one call of qrt_unaryf per element), and in int8 index the table operand
  * the quantize pass built (int16: TFLite's interpolated lookup, as
- * ir_act_lut16), so interpreter and object agree bit for bit. */
+ * ir_act_lut16), so interpreter and object agree bit for bit.  int16
+ * sigmoid, tanh and softmax are TFLite's algorithms (elem_act16,
+ * softmax_row_s16), their fixed tables emitted as constants of the module. */
 #include <stdio.h>
 #include <stdlib.h>
 
