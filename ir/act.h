@@ -19,6 +19,23 @@ enum {
 
 /* softmax or log_softmax */
 int ir_act_is_softmax(Op op);
+/* TFLite's int16 LOGISTIC, TANH and SOFTMAX (ops.def's rows): sigmoid, tanh
+ * and softmax with an int16 input, which take no table operand (their
+ * tables are fixed) and give a result at 1/32768, zero point 0. */
+int ir_act_tflite16(Op op, DType dt);
+enum { IR_SOFTMAX16_MAX_LEN = 65536 }; /* TFLite's row sum of exps is int32 */
+/* int16 sigmoid and tanh: TFLite's input_multiplier and input_left_shift
+ * for an input scale s_x (its Prepare: a power-of-two scale 2^-12, tanh
+ * also 2^-11, within TFLite's CheckedLog2, gives 3 << shift and 0; any
+ * other s_x 12288 s_x doubled up to above 16383.5, at most 31 times). */
+void ir_act16_input_scaling(Op op, float sx, int32_t *mult, int *shift);
+/* int16 softmax: TFLite's input_multiplier and input_left_shift,
+ * QuantizeMultiplier(s_x / (10 / 65535)). */
+void ir_softmax16_scaling(float sx, int32_t *mult, int *shift);
+/* int16 softmax: TFLite's exp_lut (exp on [-10, 0]) and
+ * one_over_one_plus_x_lut (1 / (1 + x) on [0, 1]), 513 entries each
+ * (IR_ACT_LUT16_N), built as TFLite's LUTPopulate in double. */
+void ir_softmax16_luts(int16_t *exp_lut, int16_t *recip_lut);
 /* The length of the i32 table of an int8 / int16 softmax or log_softmax:
  * the exp part (int8 256, int16 512), then log_softmax's ln part, k ln 2
  * part and the multiplier s_x / s_o 2^24 (ops.def). */
@@ -54,6 +71,24 @@ static inline int32_t ir_act_lut16(const int16_t *t, int32_t x)
 	int32_t u = x + 32768, base = t[u >> 7], slope = t[(u >> 7) + 1] - base;
 	/* |slope * offset| < 2^23: the bias makes the floor shift unsigned */
 	return base + (int32_t)((uint32_t)(slope * (u & 127) + 64 + (1 << 23)) >> 7) - (1 << 16);
+}
+/* int16 softmax: TFLite's exp of one d = x - max <= 0 from its exp table:
+ * d rescaled by mult, shift (MultiplyByQuantizedMultiplier) to steps of
+ * 10/65535, + 32767 clamped to int16, looked up as ir_act_lut16. */
+static inline int32_t ir_softmax16_exp(const int16_t *exp_lut, int32_t d, int32_t mult, int shift)
+{
+	int32_t v = ir_mbqm(d, mult, shift) + 32767;
+	return ir_act_lut16(exp_lut, v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+/* Leading zeros of a non-zero 32-bit number. */
+static inline int ir_clz32(uint32_t v)
+{
+	int n = 0;
+	while (!(v & 0x80000000u)) {
+		v <<= 1;
+		n++;
+	}
+	return n;
 }
 /* The element function of an element-wise op in f32, as the interpreter and
  * the compiled code compute it (sigmoid and tanh by the runtime's

@@ -17,7 +17,11 @@
  * interpolation (ir_act_lut16).  The unary math ops compute f32 by the
  * runtime's qrt_unaryf, which the generated code calls too.  clip keeps its input's parameters and clamps in the quantized
  * domain.  int8 softmax (one table of exp in fixed point, an int64 sum, one
- * rounded division per element) is spelled out in ops.def. */
+ * rounded division per element) is spelled out in ops.def.  int16 sigmoid,
+ * tanh and softmax are TFLite's int16 LOGISTIC, TANH and SoftmaxInt16
+ * instead (ir_act_tflite16): no table operand, the check computes TFLite's
+ * input multiplier (and softmax's two fixed tables), sigmoid and tanh run
+ * the runtime's qrt_logistic_s16 / qrt_tanh_s16 per element. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -56,6 +60,83 @@ int ir_act_unary_fn(Op op)
 int ir_act_is_softmax(Op op)
 {
 	return op == OP_SOFTMAX || op == OP_LOG_SOFTMAX;
+}
+
+int ir_act_tflite16(Op op, DType dt)
+{
+	return dt == DT_I16 && (op == OP_SIGMOID || op == OP_TANH || op == OP_SOFTMAX);
+}
+
+void ir_act16_input_scaling(Op op, float sx, int32_t *mult, int *shift)
+{
+	/* TFLite's CheckedLog2, in float: log2 within 1e-3 of an integer */
+	float l2 = logf(sx) * (1.0f / logf(2.0f)), r = roundf(l2);
+	int ls = 12 + (int)r;
+	double m;
+
+	if ((double)fabsf(l2 - r) < 1e-3 && (ls == 0 || (op == OP_TANH && ls == 1))) {
+		*mult = 3 << ls;
+		*shift = 0;
+		return;
+	}
+	/* the input in steps of 1/(3 * 4096), the multiplier above 2^14 */
+	m = (double)sx * 4096.0 * 3.0;
+	ls = 0;
+	while (m <= 32767.0 / 2.0 && ls <= 30) {
+		ls++;
+		m = m * 2.0;
+	}
+	/* TFLite's cast is undefined past int32 (s_x above 174762) */
+	*mult = m < 2147483647.0 ? (int32_t)m : INT32_MAX;
+	*shift = ls;
+}
+
+void ir_softmax16_scaling(float sx, int32_t *mult, int *shift)
+{
+	/* d = x - max in [-65535, 0] to steps of 10/65535: the exp table's */
+	ir_quantize_multiplier((double)sx / (10.0 / 65535.0), mult, shift);
+}
+
+static double lut_exp(double v)
+{
+	return exp(v);
+}
+
+static double lut_recip(double v)
+{
+	return 1.0 / (1.0 + v);
+}
+
+/* TFLite's LUTPopulate<int16_t> in double: f at 512 steps over the input
+ * range [s_in (-32768 - z_in), s_in (32767 - z_in)], each entry less half
+ * the rounded error of interpolating its midpoint, then f at the top, in
+ * units of the output range [-32768 s_out, 32767 s_out] / 65536. */
+static void lut16_populate(double (*f)(double), double s_in, int32_t z_in, double s_out, int16_t *t)
+{
+	const double in_min = s_in * (double)(-32768 - z_in),
+	             in_max = s_in * (double)(32767 - z_in);
+	const double out_min = s_out * -32768.0, out_max = s_out * 32767.0;
+	const double step = (in_max - in_min) / 512, half = step / 2;
+	const double inv = 65536.0 / (out_max - out_min);
+	double v;
+
+	for (int i = 0; i < IR_ACT_LUT16_N - 1; i++) {
+		double val = f(in_min + i * step), mid = f(in_min + i * step + half);
+		double next = f(in_min + (i + 1) * step);
+		double interp = round((next * inv + round(val * inv)) / 2);
+		v = round(val * inv) - round((interp - round(mid * inv)) / 2);
+		t[i] = (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+	}
+	v = round(f(in_max) * inv);
+	t[IR_ACT_LUT16_N - 1] = (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+
+void ir_softmax16_luts(int16_t *exp_lut, int16_t *recip_lut)
+{
+	/* TFLite's SoftmaxPrepare: exp on [-10, 0], 1 / (1 + x) on [0, 1],
+	 * both at an output scale of 2 / 65535 */
+	lut16_populate(lut_exp, 10.0 / 65535, 32767, 2.0 / 65535, exp_lut);
+	lut16_populate(lut_recip, 1.0 / 65535, -32768, 2.0 / 65535, recip_lut);
 }
 
 int ir_act_is_table_op(Op op)
@@ -320,6 +401,37 @@ static int check_table(const Graph *g, const Node *n, Diag *d)
 	return 0;
 }
 
+/* TFLite's int16 sigmoid, tanh and softmax: no table, the result at its
+ * fixed 1/32768, zp 0; a softmax row's int32 sum of at most 32767 per
+ * element holds 65536 of them */
+static int check_tflite16(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
+	const char *op = ir_ops[n->op].name;
+	int64_t outer, len, inner;
+
+	if (n->nin != 1)
+		return BAD("%s: an int16 %s takes one operand (TFLite's algorithm: its tables are "
+		           "fixed)",
+		           op, op);
+	if (o->q.scale[0] != 1.0f / 32768 || o->q.zp != 0)
+		return BAD(
+		        "%s: result '%s' must have scale 1/32768 and zero point 0 (TFLite's int16 "
+		        "%s), not %.9g and %d",
+		        op, o->name, op, (double)o->q.scale[0], (int)o->q.zp);
+	if (!(x->q.scale[0] > 0) || isinf(x->q.scale[0]))
+		return BAD("%s: input '%s' has scale %.9g", op, x->name, (double)x->q.scale[0]);
+	if (n->op == OP_SOFTMAX) {
+		ir_softmax_dims(&x->shape, n->a.axis, &outer, &len, &inner);
+		if (len > IR_SOFTMAX16_MAX_LEN)
+			return BAD(
+			        "softmax: an int16 row of %lld elements is over %d (TFLite's sum "
+			        "of exps is int32)",
+			        (long long)len, IR_SOFTMAX16_MAX_LEN);
+	}
+	return 0;
+}
+
 int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 {
 	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
@@ -343,6 +455,8 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 		return BAD("%s: no kernel for %s input", op, ir_dtype_name(x->dt));
 	if (!ir_per_tensor_q(x) || !ir_per_tensor_q(o))
 		return BAD("%s: quantized operands need per-tensor parameters", op);
+	if (ir_act_tflite16(n->op, x->dt))
+		return check_tflite16(g, n, d);
 	return check_table(g, n, d);
 }
 
@@ -415,6 +529,42 @@ static void softmax_int(const Node *n, const Value *x, const Value *o, const voi
 				}
 				q = q < qmin ? qmin : q > qmax ? qmax : q;
 				ir_store_q(o->dt, yb, base + k * inner, (int32_t)q);
+			}
+		}
+}
+
+/* TFLite's SoftmaxInt16 (ops.def) along any axis: rt holds the input
+ * multiplier and shift, rt->wt the exp and 1 / (1 + x) tables. */
+static void softmax_s16(const Node *n, const Value *x, const NodeRt *rt, const int16_t *xb,
+                        int16_t *yb)
+{
+	const int16_t *el = rt->wt, *rl = el + IR_ACT_LUT16_N;
+	int64_t outer, len, inner;
+
+	ir_softmax_dims(&x->shape, n->a.axis, &outer, &len, &inner);
+	for (int64_t r = 0; r < outer; r++)
+		for (int64_t i = 0; i < inner; i++) {
+			const int16_t *xr = xb + r * len * inner + i;
+			int16_t *yr = yb + r * len * inner + i;
+			int32_t m = xr[0], sum = 0; /* sum <= 65536 * 32767 */
+			for (int64_t k = 1; k < len; k++)
+				m = xr[k * inner] > m ? xr[k * inner] : m;
+			for (int64_t k = 0; k < len; k++) {
+				int32_t e = ir_softmax16_exp(el, xr[k * inner] - m, rt->mult[0],
+				                             rt->shift[0]);
+				yr[k * inner] = (int16_t)e; /* kept for the second pass */
+				sum += e;
+			}
+			/* 1 / sum: sum's leading one moved to bit 30, then to 1 + x in
+			 * Q16 (x in [0, 1)), x recentred to the table's input */
+			int hp1 = ir_clz32((uint32_t)sum);
+			int32_t sh = (int32_t)((((int64_t)sum << (hp1 - 1)) + (1 << 13)) >> 14);
+			sh -= (1 << 15) + (1 << 16);
+			sh = sh < -32768 ? -32768 : sh > 32767 ? 32767 : sh;
+			int64_t rcp = ir_act_lut16(rl, sh), rs = 31 - hp1;
+			for (int64_t k = 0; k < len; k++) {
+				int64_t q = (yr[k * inner] * rcp + ((int64_t)1 << (rs - 1))) >> rs;
+				yr[k * inner] = (int16_t)(q < 0 ? 0 : q > 32767 ? 32767 : q);
 			}
 		}
 }
@@ -503,6 +653,8 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_LOG_SOFTMAX:
 		if (x->dt == DT_F32)
 			softmax_f32(&x->shape, n->a.axis, n->op == OP_LOG_SOFTMAX, xb, yb);
+		else if (ir_act_tflite16(n->op, x->dt))
+			softmax_s16(n, x, rt, xb, yb);
 		else
 			softmax_int(n, x, &g->vals[n->out], xb, buf[n->in[1]], yb);
 		return;
@@ -523,6 +675,16 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	}
 	if (n->op == OP_CLIP) {
 		clip_int(n, x, xb, yb);
+		return;
+	}
+	if (ir_act_tflite16(n->op, x->dt)) { /* TFLite's LOGISTIC, TANH */
+		for (int64_t i = 0; i < cnt; i++) {
+			int32_t v = ((const int16_t *)xb)[i] - x->q.zp;
+			((int16_t *)yb)[i] = n->op == OP_SIGMOID
+			                             ? qrt_logistic_s16(v, rt->mult[0],
+			                                                rt->shift[0])
+			                             : qrt_tanh_s16(v, rt->mult[0], rt->shift[0]);
+		}
 		return;
 	}
 	if (x->dt == DT_I16) {
@@ -562,8 +724,24 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 
 	if (n->op == OP_ABS)
 		return check_abs(g, n, rt, d);
-	if (n->op != OP_RELU)
-		return ir_interp_check_act(g, n, d);
+	if (n->op != OP_RELU) {
+		if (ir_interp_check_act(g, n, d))
+			return -1;
+		if (!ir_act_tflite16(n->op, x->dt))
+			return 0;
+		/* TFLite's int16 ops: the input's multiplier and shift; softmax's
+		 * two tables */
+		rt->mult = ir_xcalloc(1, sizeof *rt->mult);
+		rt->shift = ir_xcalloc(1, sizeof *rt->shift);
+		if (n->op != OP_SOFTMAX) {
+			ir_act16_input_scaling(n->op, x->q.scale[0], rt->mult, rt->shift);
+			return 0;
+		}
+		ir_softmax16_scaling(x->q.scale[0], rt->mult, rt->shift);
+		rt->wt = ir_xcalloc(2 * IR_ACT_LUT16_N, sizeof(int16_t));
+		ir_softmax16_luts(rt->wt, (int16_t *)rt->wt + IR_ACT_LUT16_N);
+		return 0;
+	}
 	if (ir_shape_numel(&o->shape) != ir_shape_numel(&x->shape))
 		return IR_BAD("relu: result and input differ in size");
 	return ir_interp_check_keepq(g, n, rt, d);

@@ -17,8 +17,9 @@
  *   quantize    relu and clip are OPF_KEEPQ; sigmoid, tanh and softmax take
  *               TFLite's fixed int8 parameters, the others their result's range;
  *               each but relu and clip gets its table as a second operand
- *               (int16: the i16[513] interpolated table; int16 sigmoid,
- *               tanh and softmax at TFLite's 1/32768, 0); softmax and
+ *               (int16: the i16[513] interpolated table); int16 sigmoid,
+ *               tanh and softmax at TFLite's 1/32768, 0 and no table
+ *               (TFLite's int16 algorithms, fixed tables); softmax and
  *               log_softmax an i32 table of exp (and ln) in fixed point,
  *               log_softmax at TFLite's 16/256, 127 (int16 2^-11, 0) */
 #include <float.h>
@@ -64,6 +65,13 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	if (x->dt != DT_I8 && x->dt != DT_I16)
 		return ERR("%s: input '%s' is %s: %s computes in f32, i8 or i16", op, x->name,
 		           ir_dtype_name(x->dt), op);
+	if (ir_act_tflite16(n->op, x->dt)) {
+		if (n->nin > 1)
+			return ERR("%s: an int16 %s takes one operand (TFLite's algorithm: its "
+			           "tables are fixed)",
+			           op, op);
+		return 0;
+	}
 	DType want = ir_act_is_softmax(n->op) ? DT_I32 : x->dt;
 	int64_t len = ir_act_is_softmax(n->op) ? ir_softmax_table_len(n->op, x->dt)
 	                                       : ir_act_table_len(x->dt);
@@ -362,8 +370,8 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 		ir_choose_qparams(lo, hi, dt, &s, &zp);
 	}
 	ir_set_qparams(g, n->out, s, zp);
-	if (n->op == OP_ABS)
-		return 0; /* requantizes |x - zp_x|: no table */
+	if (n->op == OP_ABS || ir_act_tflite16(n->op, dt))
+		return 0; /* requantizes |x - zp_x|; TFLite's fixed tables: no table */
 	x = &g->vals[n->in[0]];
 	if (ir_act_is_softmax(n->op)) {
 		int32_t t[4 * IR_ACT_TABLE_N];

@@ -7,8 +7,14 @@
  * qrt_tanhf, qrt_expf, which the interpreter calls too; the unary math ops
  * one call of qrt_unaryf per element), and in int8 index the table operand
  * the quantize pass built (int16: TFLite's interpolated lookup, as
- * ir_act_lut16), so interpreter and object agree bit for bit. */
+ * ir_act_lut16), so interpreter and object agree bit for bit.  int16
+ * sigmoid, tanh and softmax are TFLite's algorithms (elem_act16,
+ * softmax_row_s16), their fixed tables emitted as constants of the module. */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "act.h"
+#include "qrt.h"
 #include "tgt_rules.h"
 
 static LLVMValueRef f32c(Cg *c, float v)
@@ -121,19 +127,99 @@ static LLVMValueRef elem_lut16(Cg *c, LLVMValueRef table, LLVMValueRef x)
 	return LLVMBuildTrunc(b, LLVMBuildAdd(b, t0, d, ""), c->ti16, "");
 }
 
+/* cnt int16 values as a private constant of the module, little-endian as
+ * every target is */
+static LLVMValueRef const_i16(Cg *c, const char *tag, int n, const void *vals, int cnt)
+{
+	unsigned char *buf = ir_xmalloc((size_t)cnt * 2);
+	char name[320];
+
+	for (int i = 0; i < cnt; i++)
+		tgt_put_le(buf + 2 * i, ((const uint16_t *)vals)[i], 2);
+	snprintf(name, sizeof name, "%s.%s%d", c->name, tag, n);
+	LLVMValueRef gv = tgt_const_bytes(c, name, buf, (size_t)cnt * 2);
+	free(buf);
+	return gv;
+}
+
+static LLVMValueRef c64(Cg *c, int64_t v)
+{
+	return LLVMConstInt(c->ti64, (unsigned long long)v, 1);
+}
+
+static LLVMValueRef sel(Cg *c, LLVMIntPredicate p, LLVMValueRef a, LLVMValueRef b, LLVMValueRef t,
+                        LLVMValueRef f)
+{
+	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, p, a, b, ""), t, f, "");
+}
+
+/* TFLite's int16 LOGISTIC and TANH of one element, as the runtime's
+ * qrt_logistic_s16 / qrt_tanh_s16 (the interpreter's): v = (x - zp) * mult
+ * + round >> shift in i64, |v| indexes the sigmoid table in steps of 2^9
+ * (tanh 2^8), interpolated on the bits below, saturated from 255 steps. */
+static LLVMValueRef elem_act16(Cg *c, const Node *nd, const Value *xv, LLVMValueRef table,
+                               LLVMValueRef x)
+{
+	LLVMBuilderRef b = c->b;
+	const int sig = nd->op == OP_SIGMOID, k = sig ? 9 : 8;
+	int32_t mult;
+	int shift;
+
+	ir_act16_input_scaling(nd->op, xv->q.scale[0], &mult, &shift);
+	LLVMValueRef d = LLVMBuildSub(b, LLVMBuildSExt(b, x, c->ti32, ""), tgt_c32(c, xv->q.zp),
+	                              "");
+	LLVMValueRef p = LLVMBuildMul(b, LLVMBuildSExt(b, d, c->ti64, ""), c64(c, mult), "");
+	p = LLVMBuildAdd(b, p, c64(c, shift > 0 ? (int64_t)1 << (shift - 1) : 0), "");
+	LLVMValueRef v = LLVMBuildAShr(b, p, c64(c, shift), "");
+	LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, v, c64(c, 0), "");
+	LLVMValueRef a = LLVMBuildSelect(b, neg, LLVMBuildNeg(b, v, ""), v, "");
+	LLVMValueRef sat = LLVMBuildICmp(b, LLVMIntUGE, a, c64(c, 255 << k), "");
+	/* a saturated |v| reads entry 0: the select below drops it */
+	LLVMValueRef a32 = LLVMBuildTrunc(b, LLVMBuildSelect(b, sat, c64(c, 0), a, ""), c->ti32,
+	                                  "");
+	LLVMValueRef uh = LLVMBuildLShr(b, a32, tgt_c32(c, k), "");
+	LLVMValueRef j = LLVMBuildZExt(b, uh, c->tidx, "");
+	LLVMValueRef ua = LLVMBuildZExt(b, tgt_load(c, c->ti16, table, j), c->ti32, "");
+	LLVMValueRef ub = LLVMBuildZExt(
+	        b, tgt_load(c, c->ti16, table, LLVMBuildAdd(b, j, tgt_cidx(c, 1), "")), c->ti32,
+	        "");
+	LLVMValueRef ut = LLVMBuildAnd(b, a32, tgt_c32(c, (1 << k) - 1), "");
+	LLVMValueRef r = LLVMBuildAdd(b, LLVMBuildShl(b, ua, tgt_c32(c, k), ""),
+	                              LLVMBuildMul(b, ut, LLVMBuildSub(b, ub, ua, ""), ""), "");
+	if (sig) { /* r + 2^9, or 2^25 - r + 2^9 - 1; >> 10 unsigned */
+		r = LLVMBuildSelect(b, sat, tgt_c32(c, 0x7fff << 10), r, "");
+		r = LLVMBuildSelect(b, neg,
+		                    LLVMBuildSub(b, tgt_c32(c, (1 << 25) + (1 << 9) - 1), r, ""),
+		                    LLVMBuildAdd(b, r, tgt_c32(c, 1 << 9), ""), "");
+		r = LLVMBuildLShr(b, r, tgt_c32(c, 10), "");
+	} else { /* r - 2^23 + 2^7, or -r + 2^23 + 2^7 - 1; >> 8 arithmetic */
+		r = LLVMBuildSelect(b, sat, tgt_c32(c, 0xffff << 8), r, "");
+		r = LLVMBuildSelect(b, neg,
+		                    LLVMBuildSub(b, tgt_c32(c, (1 << 23) + (1 << 7) - 1), r, ""),
+		                    LLVMBuildAdd(b, r, tgt_c32(c, (1 << 7) - (1 << 23)), ""), "");
+		r = LLVMBuildAShr(b, r, tgt_c32(c, 8), "");
+	}
+	return LLVMBuildTrunc(b, r, c->ti16, "");
+}
+
 static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Node *nd = &c->g->nodes[n];
 	const Value *xv = &c->g->vals[nd->in[0]];
 	LLVMTypeRef t = tgt_type(c, xv->dt);
 	LLVMValueRef table = NULL;
+	const int t16 = ir_act_tflite16(nd->op, xv->dt);
 	Loop l;
 
-	if ((xv->dt == DT_I8 || xv->dt == DT_I16) && nd->op != OP_CLIP)
+	if (t16) /* TFLite's table, from the runtime's */
+		table = const_i16(c, "sig", n, qrt_sigmoid_u16, 256);
+	else if ((xv->dt == DT_I8 || xv->dt == DT_I16) && nd->op != OP_CLIP)
 		table = tgt_const_value(c, nd->in[1], NULL, "t", n);
 	LLVMValueRef i = tgt_upto(c, &l, ir_shape_numel(&xv->shape));
 	LLVMValueRef v = tgt_load(c, t, x, i);
-	if (xv->dt == DT_F32)
+	if (t16)
+		v = elem_act16(c, nd, xv, table, v);
+	else if (xv->dt == DT_F32)
 		v = elem_f32(c, nd, v);
 	else if (nd->op == OP_CLIP)
 		v = elem_clip_int(c, nd, xv, v);
@@ -208,11 +294,6 @@ static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef 
 	at = tgt_mad(c, k, inner, base);
 	tgt_store(c, LLVMBuildFDiv(b, tgt_load(c, c->tf32, y, at), s, ""), y, at);
 	tgt_loop_close(c, &l2);
-}
-
-static LLVMValueRef c64(Cg *c, int64_t v)
-{
-	return LLVMConstInt(c->ti64, (unsigned long long)v, 1);
 }
 
 /* ir_softmax_exp(m - x) as an unsigned 64-bit number */
@@ -315,6 +396,72 @@ static void softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef 
 	tgt_loop_close(c, &l2);
 }
 
+/* ir_softmax16_exp of one element: an i16 (as i32) */
+static LLVMValueRef exp16_at(Cg *c, LLVMValueRef el, LLVMValueRef m, LLVMValueRef xq, int32_t mult,
+                             int shift)
+{
+	LLVMBuilderRef b = c->b;
+	Requant rq = {.has_left = shift > 0, .zp = 32767, .lo = -32768, .hi = 32767};
+	LLVMValueRef d = LLVMBuildSub(b, LLVMBuildSExt(b, xq, c->ti32, ""), m, "");
+	LLVMValueRef v = tgt_requant(c, d, tgt_c32(c, mult), tgt_c32(c, shift), &rq);
+	v = elem_lut16(c, el, LLVMBuildTrunc(b, v, c->ti16, ""));
+	return LLVMBuildSExt(b, v, c->ti32, "");
+}
+
+/* TFLite's SoftmaxInt16 of one row, as the interpreter's softmax_s16 */
+static void softmax_row_s16(Cg *c, int n, LLVMValueRef x, LLVMValueRef y, LLVMValueRef base,
+                            int64_t len, int64_t inner)
+{
+	LLVMBuilderRef b = c->b;
+	const Value *xv = &c->g->vals[c->g->nodes[n].in[0]];
+	int16_t luts[2 * IR_ACT_LUT16_N];
+	int32_t mult;
+	int shift;
+	Loop l1, l2;
+
+	ir_softmax16_scaling(xv->q.scale[0], &mult, &shift);
+	ir_softmax16_luts(luts, luts + IR_ACT_LUT16_N);
+	LLVMValueRef el = const_i16(c, "exp", n, luts, IR_ACT_LUT16_N);
+	LLVMValueRef rl = const_i16(c, "rcp", n, luts + IR_ACT_LUT16_N, IR_ACT_LUT16_N);
+	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, c->ti16, x, base, len, inner, 0), c->ti32, "");
+	LLVMValueRef sum = tgt_alloca(c, c->ti32, 1);
+	LLVMBuildStore(b, tgt_c32(c, 0), sum);
+	LLVMValueRef k = tgt_upto(c, &l1, len);
+	LLVMValueRef e = exp16_at(c, el, m, tgt_load(c, c->ti16, x, tgt_mad(c, k, inner, base)),
+	                          mult, shift);
+	LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti32, sum, ""), e, ""), sum);
+	tgt_loop_close(c, &l1);
+	LLVMValueRef s = LLVMBuildLoad2(b, c->ti32, sum, "");
+	/* hp1 = clz(sum) >= 1; ((sum << (hp1 - 1)) + 2^13) >> 14, recentred */
+	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
+	LLVMTypeRef ty = c->ti32;
+	LLVMValueRef args[2] = {s, LLVMConstInt(c->ti1, 0, 0)};
+	LLVMValueRef hp1 = LLVMBuildCall2(b, LLVMIntrinsicGetType(c->ctx, id, &ty, 1),
+	                                  LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1), args, 2,
+	                                  "");
+	LLVMValueRef h64 = LLVMBuildZExt(b, hp1, c->ti64, "");
+	LLVMValueRef sh = LLVMBuildShl(b, LLVMBuildSExt(b, s, c->ti64, ""),
+	                               LLVMBuildSub(b, h64, c64(c, 1), ""), "");
+	sh = LLVMBuildAShr(b, LLVMBuildAdd(b, sh, c64(c, 1 << 13), ""), c64(c, 14), "");
+	sh = LLVMBuildSub(b, LLVMBuildTrunc(b, sh, c->ti32, ""), tgt_c32(c, (1 << 15) + (1 << 16)),
+	                  "");
+	sh = sel(c, LLVMIntSLT, sh, tgt_c32(c, -32768), tgt_c32(c, -32768), sh);
+	sh = sel(c, LLVMIntSGT, sh, tgt_c32(c, 32767), tgt_c32(c, 32767), sh);
+	LLVMValueRef rcp = LLVMBuildSExt(b, elem_lut16(c, rl, LLVMBuildTrunc(b, sh, c->ti16, "")),
+	                                 c->ti64, "");
+	LLVMValueRef rs = LLVMBuildSub(b, c64(c, 31), h64, "");
+	LLVMValueRef rnd = LLVMBuildShl(b, c64(c, 1), LLVMBuildSub(b, rs, c64(c, 1), ""), "");
+	k = tgt_upto(c, &l2, len);
+	LLVMValueRef at = tgt_mad(c, k, inner, base);
+	e = exp16_at(c, el, m, tgt_load(c, c->ti16, x, at), mult, shift);
+	LLVMValueRef q = LLVMBuildMul(b, LLVMBuildSExt(b, e, c->ti64, ""), rcp, "");
+	q = LLVMBuildAShr(b, LLVMBuildAdd(b, q, rnd, ""), rs, "");
+	q = sel(c, LLVMIntSLT, q, c64(c, 0), c64(c, 0), q);
+	q = sel(c, LLVMIntSGT, q, c64(c, 32767), c64(c, 32767), q);
+	tgt_store(c, LLVMBuildTrunc(b, q, c->ti16, ""), y, at);
+	tgt_loop_close(c, &l2);
+}
+
 static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Node *nd = &c->g->nodes[n];
@@ -323,12 +470,16 @@ static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	Loop lo, li;
 
 	ir_softmax_dims(&xv->shape, nd->a.axis, &outer, &len, &inner);
-	LLVMValueRef table = xv->dt != DT_F32 ? tgt_const_value(c, nd->in[1], NULL, "t", n) : NULL;
+	const int t16 = ir_act_tflite16(nd->op, xv->dt);
+	LLVMValueRef table = xv->dt != DT_F32 && !t16 ? tgt_const_value(c, nd->in[1], NULL, "t", n)
+	                                              : NULL;
 	LLVMValueRef o = tgt_upto(c, &lo, outer);
 	LLVMValueRef i = tgt_upto(c, &li, inner);
 	LLVMValueRef base = tgt_mad(c, o, len * inner, i);
 	if (xv->dt == DT_F32)
 		softmax_row_f32(c, x, y, base, len, inner, nd->op == OP_LOG_SOFTMAX);
+	else if (t16)
+		softmax_row_s16(c, n, x, y, base, len, inner);
 	else
 		softmax_row_int(c, nd, x, y, table, base, len, inner);
 	tgt_loop_close(c, &li);

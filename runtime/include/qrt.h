@@ -74,6 +74,17 @@ float qrt_expf(float x);
 float qrt_sigmoidf(float x);
 float qrt_tanhf(float x);
 
+/* TFLite's int16 LOGISTIC and TANH of one element (reference_integer_ops,
+ * act.c): x = q - zero_point of the input, mult and shift TFLite's
+ * input_multiplier and input_left_shift (the input rescaled to steps of
+ * 1/(3 * 4096): (x * mult + 2^(shift-1)) >> shift), shift in [0, 31],
+ * mult >= 0; the result at scale 1/32768, zero point 0.  The interpreter
+ * calls them, generated code does the same inline; qrt_sigmoid_u16 is the
+ * table both interpolate, sigmoid(i / 24) in 0.16 fixed point. */
+extern const uint16_t qrt_sigmoid_u16[256];
+int16_t qrt_logistic_s16(int32_t x, int32_t mult, int32_t shift);
+int16_t qrt_tanh_s16(int32_t x, int32_t mult, int32_t shift);
+
 /* The unary math functions (unary.c) by number: QRT_U_* is part of the
  * ABI, generated code passes it.  qrt_unaryf(fn, x, a, b) is the f32
  * kernel of each (a, b: the op's alpha and beta: elu, celu alpha; selu

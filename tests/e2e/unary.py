@@ -163,18 +163,21 @@ def check_int(d, prec):
         xq = np.clip(np.sign(t) * np.floor(np.abs(t) + 0.5) + zx, qmin, qmax)
         r = np.clip(ref(op, (xq - zx) * sx), sy * (qmin - zy), sy * (qmax - zy))
         # half a step for the rounding, the rest for exp's 2^-20 fixed point
-        # and (log_softmax) the interpolated ln: one step
+        # and (log_softmax) the interpolated ln: one step.  int16 softmax is
+        # TFLite's: each exp is rounded to Q15 (and below exp(-10) reads as 2
+        # steps) before the sum, so 1 + 2 W steps over a row of W
+        steps = 1 + 2 * x.shape[-1] if prec == "int16" and op == "softmax" else 1
         err = np.abs(y - r).max()
-        ok = err <= sy * 1.0001
+        ok = err <= sy * 1.0001 * steps
         bad += not ok
         print(f"{prec} {op}: max |q - f(x_q)| = {err:.3g} = {err / sy:.2f} output steps, "
-              f"bound 1.00{'' if ok else '  FAIL'}")
+              f"bound {steps:.2f}{'' if ok else '  FAIL'}")
         # against f32 on the raw input: plus half an input step times the
         # sum over a row of |d out / d x| (softmax 1/2, log_softmax 2)
         fr = np.clip(np.load(f"{d}/{op}.y.f32.npy").reshape(x.shape).astype(np.float64),
                      sy * (qmin - zy), sy * (qmax - zy))
         e2 = np.abs(y - fr).max()
-        b2 = sy * 1.0001 + 0.5 * sx * (0.5 if op == "softmax" else 2) + 2e-6
+        b2 = sy * 1.0001 * steps + 0.5 * sx * (0.5 if op == "softmax" else 2) + 2e-6
         ok = e2 <= b2
         bad += not ok
         print(f"{prec} {op}: max |q - f32| = {e2:.3g}, bound {b2:.3g}{'' if ok else '  FAIL'}")

@@ -12,8 +12,9 @@
 #      the jumps of sign, floor, ceil, round, shrink, thresholded_relu, which
 #      the table interpolates across); and against f32 on the raw input,
 #      that bound plus half an input step times max|f'|;
-#      softmax and log_softmax within one output step of f(x_q) (f32 within
-#      2e-6);
+#      softmax and log_softmax within one output step of f(x_q) (int16
+#      softmax, TFLite's algorithm, 1 + 2 W steps over a row of W: it rounds
+#      each exp to Q15 before the sum; f32 within 2e-6);
 #   3. one model holding every op compiles in f32, int8 and int16, and the
 #      host object computes what the interpreter does, bit for bit (every
 #      op compiles for four targets in each precision in op_stages.sh);
