@@ -149,4 +149,10 @@ cat "$work/cmp"
 checks=$((checks + $(grep -c '' "$work/cmp")))
 fails=$((fails + $(grep -c '^FAIL: ' "$work/cmp")))
 echo "$nrows ops: $(grep -c '^ok: ' "$work/cmp") (op, precision, target) objects equal quantc run bit for bit"
+# every op compared at least one object per precision it has (a test that
+# compares nothing must fail, not pass)
+for op in $(cut -f1 "$work/rows"); do
+	checks=$((checks + 1))
+	grep -q "^ok: $op " "$work/cmp" || { echo "FAIL: op $op: no object was compared"; fails=$((fails + 1)); }
+done
 finish
