@@ -2167,7 +2167,7 @@ static int lower_mask_to_float(Imp *im, int m)
 	return oi_emit(im, OP_WHERE, in, 3, NULL) < 0 ? -1 : 0;
 }
 
-/* Cast to BOOL: a mask stays itself; a float tensor becomes nonzero(x)
+/* Cast to BOOL: a mask stays itself; a float tensor becomes to_bool(x)
  * (x != 0, exact in int8 too: q != zp). */
 static int lower_cast_to_bool(Imp *im, OTensor *x)
 {
@@ -2179,7 +2179,7 @@ static int lower_cast_to_bool(Imp *im, OTensor *x)
 		return oi_err(im,
 		              "casting a %s tensor to BOOL is not supported (only FLOAT and BOOL)",
 		              ir_dtype_name(dt));
-	return oi_emit(im, OP_NONZERO, &x->v, 1, NULL) < 0 ? -1 : 0;
+	return oi_emit(im, OP_TO_BOOL, &x->v, 1, NULL) < 0 ? -1 : 0;
 }
 
 /* Not, And, Or, Xor: u8 masks (a comparison's result or a BOOL input) in
@@ -2227,7 +2227,7 @@ const OnnxOp oi_ops[] = {
         {"And", NULL, lower_and, "and"},
         {"AveragePool", NULL, lower_avgpool, "avgpool2d, reshape"},
         {"BatchNormalization", NULL, lower_batchnorm, "mul, add"},
-        {"Cast", oi_fold_cast, lower_cast, "where, nonzero"},
+        {"Cast", oi_fold_cast, lower_cast, "where, to_bool"},
         {"Ceil", NULL, lower_ceil, "ceil"},
         {"Celu", NULL, lower_celu, "celu"},
         {"Clip", NULL, lower_clip, "relu, clip"},

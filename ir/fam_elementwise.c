@@ -21,11 +21,12 @@
  *              the elements unchanged; otherwise requantized as the quantize
  *              op does: clamp(mbqm(x - zp_x, M) + zp_o), M = s_x / s_o.
  *   equal, less, greater, less_equal, greater_equal   a u8 mask (0 or 1):
- *              f32 compares the floats; int compares add's a' and b'.
+ *              f32 compares the floats; i8 TFLite's scaled a' and b'
+ *              (compare_params), i16 of one scale the stored values.
  *   where      cond != 0 ? a : b, the three broadcast; int: the chosen
  *              operand requantized to the result's parameters.
  *   not, and, or, xor   u8 masks in and out, the same in every precision.
- *   nonzero    x != 0 as a u8 mask (ONNX Cast to BOOL); int: q != zp.
+ *   to_bool    x != 0 as a u8 mask (ONNX Cast to BOOL); int: q != zp.
  */
 #include <float.h>
 #include <string.h>
@@ -167,7 +168,7 @@ int ir_is_mask_logic(Op op)
 	case OP_AND:
 	case OP_OR:
 	case OP_XOR:
-	case OP_NONZERO: return 1;
+	case OP_TO_BOOL: return 1;
 	default: return 0;
 	}
 }
@@ -227,14 +228,14 @@ static int where_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 	return 0;
 }
 
-/* not, and, or, xor: u8 masks (and, or, xor broadcast); nonzero: x's
+/* not, and, or, xor: u8 masks (and, or, xor broadcast); to_bool: x's
  * shape. */
 static int logic_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 {
 	const char *op = ir_ops[n->op].name;
 	char b0[96], b1[96];
 
-	for (int i = 0; i < n->nin && n->op != OP_NONZERO; i++)
+	for (int i = 0; i < n->nin && n->op != OP_TO_BOOL; i++)
 		if (g->vals[n->in[i]].dt != DT_U8)
 			return BAD("%s: operand '%s' is %s, not a u8 mask", op,
 			           g->vals[n->in[i]].name, ir_dtype_name(g->vals[n->in[i]].dt));
@@ -283,7 +284,7 @@ int ir_eltwise_ok(const Graph *g, const Node *n)
 
 	if (n->op == OP_WHERE)
 		return !ir_where_shape(g, n, &s) && ir_shape_eq(&s, ys);
-	if (n->nin == 1 && ir_is_mask_logic(n->op)) /* not, nonzero */
+	if (n->nin == 1 && ir_is_mask_logic(n->op)) /* not, to_bool */
 		return ir_shape_eq(&g->vals[n->in[0]].shape, ys);
 	if (n->op != OP_CONCAT)
 		return n->nin == 2 &&
@@ -466,11 +467,11 @@ static void run_where(const Graph *g, const Node *n, void *const *buf)
 	}
 }
 
-/* ---- not, and, or, xor, nonzero ------------------------------------------------ */
+/* ---- not, and, or, xor, to_bool ------------------------------------------------ */
 
-/* x != 0 for one element of nonzero's operand: f32 compares the float (NaN
+/* x != 0 for one element of to_bool's operand: f32 compares the float (NaN
  * is not 0), i8 and i16 the stored integer with the zero point. */
-static int nonzero_at(const Value *x, const void *p, int64_t i)
+static int to_bool_at(const Value *x, const void *p, int64_t i)
 {
 	if (x->dt == DT_F32)
 		return ((const float *)p)[i] != 0.0f;
@@ -488,7 +489,7 @@ static void run_logic(const Graph *g, const Node *n, void *const *buf)
 
 	if (n->nin == 1) {
 		for (int64_t i = 0; i < total; i++)
-			py[i] = (uint8_t)(n->op == OP_NOT ? pa[i] == 0 : nonzero_at(a, pa, i));
+			py[i] = (uint8_t)(n->op == OP_NOT ? pa[i] == 0 : to_bool_at(a, pa, i));
 		return;
 	}
 	ir_broadcast_strides(&a->shape, ys, sa);
@@ -584,7 +585,7 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_AND:
 	case OP_OR:
 	case OP_XOR:
-	case OP_NONZERO: run_logic(g, n, buf); return;
+	case OP_TO_BOOL: run_logic(g, n, buf); return;
 	case OP_CONCAT: run_concat(g, n, buf); return;
 	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
 	}
@@ -594,7 +595,7 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 
 #define BAD IR_BAD
 
-/* not, and, or, xor: u8 masks in and out; nonzero: an f32 operand, or an
+/* not, and, or, xor: u8 masks in and out; to_bool: an f32 operand, or an
  * i8 / i16 one quantized per tensor, and a u8 mask. */
 static int check_logic_types(const Graph *g, const Node *n, Diag *d)
 {
@@ -603,7 +604,7 @@ static int check_logic_types(const Graph *g, const Node *n, Diag *d)
 
 	if (y->dt != DT_U8)
 		return BAD("%s: the result '%s' must be a u8 mask", op, y->name);
-	if (n->op != OP_NONZERO) {
+	if (n->op != OP_TO_BOOL) {
 		for (int i = 0; i < n->nin; i++)
 			if (g->vals[n->in[i]].dt != DT_U8)
 				return BAD("%s: operand '%s' must be a u8 mask", op,
@@ -611,10 +612,10 @@ static int check_logic_types(const Graph *g, const Node *n, Diag *d)
 		return 0;
 	}
 	if (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16)
-		return BAD("nonzero: operand '%s' is %s (expected f32, i8 or i16)", x->name,
+		return BAD("to_bool: operand '%s' is %s (expected f32, i8 or i16)", x->name,
 		           ir_dtype_name(x->dt));
 	if (x->dt != DT_F32 && !ir_per_tensor_q(x))
-		return BAD("nonzero: operand '%s' needs per-tensor quantization parameters",
+		return BAD("to_bool: operand '%s' needs per-tensor quantization parameters",
 		           x->name);
 	return 0;
 }
@@ -737,7 +738,7 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	case OP_AND:
 	case OP_OR:
 	case OP_XOR:
-	case OP_NONZERO: return 1; /* no requantization */
+	case OP_TO_BOOL: return 1; /* no requantization */
 	case OP_CONCAT:
 		for (int k = 0; k < n->nin; k++)
 			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))

@@ -18,7 +18,7 @@
  *   quantize    every operand in the layer's type (a u8 mask stays u8);
  *               the result from its range or pin (a comparison's mask:
  *               none)
- *   not, and, or, xor, nonzero   a u8 mask [0, 1], nothing to prove
+ *   not, and, or, xor, to_bool   a u8 mask [0, 1], nothing to prove
  *   masks       a comparison's result is [0, 1] (no calibration), where's
  *               the hull of its two operands'; its overflow: add's shifted
  *               operands */
@@ -319,7 +319,7 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_AND:
 	case OP_OR:
 	case OP_XOR:
-	case OP_NONZERO: /* q != zp and logic on 0 / 1: no arithmetic */
+	case OP_TO_BOOL: /* q != zp and logic on 0 / 1: no arithmetic */
 		r[n->out] = (QRange){0, 1};
 		return 0;
 	case OP_WHERE:

@@ -1,5 +1,5 @@
 /* targets/fam_elementwise.c — the elementwise family (add, sub, mul, div,
- * max, min, prelu, the comparisons, where, not, and, or, xor, nonzero,
+ * max, min, prelu, the comparisons, where, not, and, or, xor, to_bool,
  * concat) in the targets layer: their checks and kernels.
  * Unlike the other kernels they read several tensors: their function is
  * void(ptr a, ptr y, ptr b, ...), operand 0 first, then the result, then
@@ -249,7 +249,7 @@ static void lower_mask(Cg *c, int n, LLVMValueRef fn)
 		tgt_loop_close(c, &l[k]);
 }
 
-/* not, and, or, xor (u8 masks) and nonzero: one loop per result axis as
+/* not, and, or, xor (u8 masks) and to_bool: one loop per result axis as
  * lower_mask, each operand at its broadcast stride; the same arithmetic as
  * ir/fam_elementwise.c's run_logic (every mask byte other than 0 is true). */
 static void lower_logic(Cg *c, int n, LLVMValueRef fn)
@@ -276,7 +276,7 @@ static void lower_logic(Cg *c, int n, LLVMValueRef fn)
 	for (int j = 0; j < nd->nin; j++) {
 		LLVMTypeRef t = tgt_type(c, g->vals[nd->in[j]].dt);
 		x[j] = tgt_load(c, t, opnd_ptr(fn, j), xi[j] ? xi[j] : tgt_cidx(c, 0));
-		if (nd->op == OP_NONZERO)
+		if (nd->op == OP_TO_BOOL)
 			x[j] = xv->dt == DT_F32 /* unordered: NaN is not 0 */
 			               ? LLVMBuildFCmp(bd, LLVMRealUNE, x[j],
 			                               LLVMConstReal(c->tf32, 0.0), "")
@@ -286,7 +286,7 @@ static void lower_logic(Cg *c, int n, LLVMValueRef fn)
 			x[j] = LLVMBuildICmp(bd, LLVMIntNE, x[j], LLVMConstInt(t, 0, 0), "");
 	}
 	switch (nd->op) {
-	case OP_NONZERO: r = x[0]; break;
+	case OP_TO_BOOL: r = x[0]; break;
 	case OP_NOT: r = LLVMBuildNot(bd, x[0], ""); break;
 	case OP_AND: r = LLVMBuildAnd(bd, x[0], x[1], ""); break;
 	case OP_OR: r = LLVMBuildOr(bd, x[0], x[1], ""); break;
@@ -372,7 +372,7 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_AND:
 	case OP_OR:
 	case OP_XOR:
-	case OP_NONZERO: lower_logic(c, n, fn); break;
+	case OP_TO_BOOL: lower_logic(c, n, fn); break;
 	case OP_CONCAT: lower_concat(c, n, fn); break;
 	default: ICE("elementwise rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
@@ -453,7 +453,7 @@ static int check_mask(Cg *c, const Node *nd)
 	return 0;
 }
 
-/* not, and, or, xor: u8 masks that broadcast to the result; nonzero: an
+/* not, and, or, xor: u8 masks that broadcast to the result; to_bool: an
  * f32 operand or a per-tensor i8 / i16 one of the result's shape; a u8
  * mask result. */
 static int check_logic(Cg *c, const Node *nd)
@@ -470,9 +470,9 @@ static int check_logic(Cg *c, const Node *nd)
 		return bad(c, nd, "a result that is not a u8 mask");
 	for (int i = 0; i < nd->nin; i++) {
 		const Value *x = &g->vals[nd->in[i]];
-		if (nd->op != OP_NONZERO && x->dt != DT_U8)
+		if (nd->op != OP_TO_BOOL && x->dt != DT_U8)
 			return bad(c, nd, "an operand that is not a u8 mask");
-		if (nd->op == OP_NONZERO && x->dt != DT_F32 &&
+		if (nd->op == OP_TO_BOOL && x->dt != DT_F32 &&
 		    ((x->dt != DT_I8 && x->dt != DT_I16) || !per_tensor(x)))
 			return bad(c, nd, "an operand that is not f32 or per-tensor i8 / i16");
 		if (x->kind == VK_CONST && !x->data)
