@@ -1,5 +1,6 @@
 /* cmd_run.c — `quantc run MODEL --input X.npy -o Y.npy`: the reference
- * interpreter over N samples; outputs are float32 (dequantized).
+ * interpreter over N samples; outputs are float32 (dequantized), a mask
+ * output numpy bool; a mask input takes bool (or uint8) samples.
  *
  * A model with several inputs or outputs takes one --input per input and
  * one -o per output: in the model's order, or NAME=FILE for the input or
@@ -18,7 +19,7 @@ static int read_input(const char *path, const Value *in, NpyArray *x, int64_t *n
                       Diag *d)
 {
 	char b1[96], b2[96];
-	DType want = in->dt == DT_I64 || in->dt == DT_I32 ? in->dt : DT_F32;
+	DType want = in->dt == DT_I64 || in->dt == DT_I32 || in->dt == DT_U8 ? in->dt : DT_F32;
 
 	if (ir_npy_read(path, x, d, loc_file(path)))
 		return -1;
@@ -26,6 +27,7 @@ static int read_input(const char *path, const Value *in, NpyArray *x, int64_t *n
 		diag_error(d, loc_file(path), "run: input samples must be %s [N, ...]%s",
 		           want == DT_F32   ? "float32"
 		           : want == DT_I64 ? "int64"
+		           : want == DT_U8  ? "bool"
 		                            : "int32",
 		           x->dt != want ? "" : "; this file is a scalar");
 		if (x->dt != want)
@@ -68,8 +70,10 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, int stacked, const char **o
 			ins[k] = (const float *)((const char *)x[k].data +
 			                         i * ir_shape_numel(&g->vals[g->inputs[k]].shape) *
 			                                 ir_dtype_size(x[k].dt));
-		for (int k = 0; k < g->noutput; k++)
-			outs[k] = y[k] + i * ir_shape_numel(&g->vals[g->outputs[k]].shape);
+		for (int k = 0; k < g->noutput; k++) /* a mask output is bytes */
+			outs[k] = (float *)((char *)y[k] +
+			                    i * ir_shape_numel(&g->vals[g->outputs[k]].shape) *
+			                            (g->vals[g->outputs[k]].dt == DT_U8 ? 1 : 4));
 		progress_step(&pr, i);
 		if (ir_interp_run_f32(it, ins, outs)) {
 			progress_end(&pr);
@@ -88,7 +92,9 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, int stacked, const char **o
 			if (ys.rank == 0)
 				ys = (Shape){1, {n}};
 		}
-		if (ir_npy_write(ofiles[k], DT_F32, &ys, y[k], d))
+		if (g->vals[g->outputs[k]].dt == DT_U8
+		            ? ir_npy_write_bool(ofiles[k], &ys, (const uint8_t *)y[k], d)
+		            : ir_npy_write(ofiles[k], DT_F32, &ys, y[k], d))
 			goto out;
 	}
 	rc = 0;

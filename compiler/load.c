@@ -79,9 +79,10 @@ static int load_calib(const char *path, NpyArray *a, Diag *d)
 {
 	if (ir_npy_read(path, a, d, loc_file(path)))
 		return -1;
-	if (a->dt != DT_F32 && a->dt != DT_I64) {
+	if (a->dt != DT_F32 && a->dt != DT_I64 && a->dt != DT_U8) {
 		diag_error(d, loc_file(path),
-		           "calibration data must be float32 (int64 for an index input), not %s",
+		           "calibration data must be float32 (int64 for an index input, bool for a "
+		           "mask input), not %s",
 		           ir_dtype_name(a->dt));
 		return -1;
 	}
@@ -112,7 +113,7 @@ static int calib_type_ok(const char *path, const NpyArray *a, const Value *in, D
 	/* an index input takes its own integer type; any other input float32
 	 * samples, also one a quantized dump holds (calibrate then warns that
 	 * it has nothing to do) */
-	int index = in->dt == DT_I64 || in->dt == DT_I32;
+	int index = in->dt == DT_I64 || in->dt == DT_I32 || in->dt == DT_U8; /* or a mask */
 	DType want = index ? in->dt : DT_F32;
 
 	if (!in->has_type || a->dt == want)
@@ -121,6 +122,7 @@ static int calib_type_ok(const char *path, const NpyArray *a, const Value *in, D
 	           in->name, ir_dtype_name(in->dt),
 	           !index             ? "float32"
 	           : in->dt == DT_I64 ? "int64"
+	           : in->dt == DT_U8  ? "bool"
 	                              : "int32",
 	           ir_dtype_name(a->dt));
 	return -1;

@@ -738,11 +738,11 @@ static int input_shape(Imp *im, const Onnx__ValueInfoProto *vi, ShapeOpt *so, Sh
 
 	if (!tt)
 		return oi_err(im, "input '%s' is not a tensor", name);
-	if (!tt->has_elem_type ||
-	    (tt->elem_type != OT_FLOAT && tt->elem_type != OT_INT64 && tt->elem_type != OT_INT32))
+	if (!tt->has_elem_type || (tt->elem_type != OT_FLOAT && tt->elem_type != OT_INT64 &&
+	                           tt->elem_type != OT_INT32 && tt->elem_type != OT_BOOL))
 		return oi_err(im,
-		              "input '%s' is %s; quantc's models take float inputs, or int64/int32 "
-		              "indices",
+		              "input '%s' is %s; quantc's models take float inputs, int64/int32 "
+		              "indices or bool masks",
 		              name, otype_name(tt->elem_type));
 	if (ts && ts->n_dim > IR_MAX_RANK)
 		return oi_err(im, "input '%s' has rank %zu (at most %d)", name, ts->n_dim,
@@ -848,7 +848,10 @@ static int graph_inputs(Imp *im, const Onnx__GraphProto *gp, const char *spec)
 			int et = vi->type->tensor_type->elem_type;
 			val->has_type = 1;
 			/* indices (Gather, embedding ids) stay integers: never quantized */
-			val->dt = et == OT_INT64 ? DT_I64 : et == OT_INT32 ? DT_I32 : DT_F32;
+			val->dt = et == OT_INT64   ? DT_I64
+			          : et == OT_INT32 ? DT_I32
+			          : et == OT_BOOL  ? DT_U8 /* a mask, 0 or 1 */
+			                           : DT_F32;
 			val->shape = s;
 			ir_add_input(im->g, v);
 			t->defined = 1;

@@ -1197,6 +1197,7 @@ static int lower_dropout(Imp *im)
 }
 
 static int lower_mask_to_float(Imp *im, int m); /* comparisons and masks, below */
+static int lower_cast_to_bool(Imp *im, OTensor *x);
 
 static int lower_cast(Imp *im)
 {
@@ -1206,6 +1207,13 @@ static int lower_cast(Imp *im)
 		return -1;
 	if (to == OT_FLOAT && im->g->vals[x->v].dt == DT_U8)
 		return lower_mask_to_float(im, x->v); /* a comparison's mask */
+	if (to == OT_BOOL)
+		return lower_cast_to_bool(im, x);
+	if (im->g->vals[x->v].dt == DT_U8)
+		return oi_err(im,
+		              "casting a bool mask to data type %lld is not supported (only to "
+		              "FLOAT and BOOL)",
+		              (long long)to);
 	if (to != OT_FLOAT)
 		return oi_err(im,
 		              "casting a run-time tensor to data type %lld is not supported "
@@ -2189,6 +2197,56 @@ static int lower_mask_to_float(Imp *im, int m)
 	return oi_emit(im, OP_WHERE, in, 3, NULL) < 0 ? -1 : 0;
 }
 
+/* Cast to BOOL: a mask stays itself; a float tensor becomes to_bool(x)
+ * (x != 0, exact in int8 too: q != zp). */
+static int lower_cast_to_bool(Imp *im, OTensor *x)
+{
+	DType dt = im->g->vals[x->v].dt;
+
+	if (dt == DT_U8)
+		return lower_identity(im);
+	if (dt != DT_F32)
+		return oi_err(im,
+		              "casting a %s tensor to BOOL is not supported (only FLOAT and BOOL)",
+		              ir_dtype_name(dt));
+	return oi_emit(im, OP_TO_BOOL, &x->v, 1, NULL) < 0 ? -1 : 0;
+}
+
+/* Not, And, Or, Xor: u8 masks (a comparison's result or a BOOL input) in
+ * and out; And, Or, Xor broadcast. */
+static int lower_logic(Imp *im, Op op, int nin)
+{
+	int in[2];
+
+	for (int k = 0; k < nin; k++) {
+		OTensor *t;
+		if ((in[k] = oi_runtime(im, k, &t)) < 0)
+			return -1;
+		if (im->g->vals[in[k]].dt != DT_U8)
+			return oi_err(im,
+			              "input %d must be a bool mask computed at run time (a "
+			              "comparison's result or a BOOL input), not %s",
+			              k, ir_dtype_name(im->g->vals[in[k]].dt));
+	}
+	return oi_emit(im, op, in, nin, NULL) < 0 ? -1 : 0;
+}
+static int lower_not(Imp *im)
+{
+	return lower_logic(im, OP_NOT, 1);
+}
+static int lower_and(Imp *im)
+{
+	return lower_logic(im, OP_AND, 2);
+}
+static int lower_or(Imp *im)
+{
+	return lower_logic(im, OP_OR, 2);
+}
+static int lower_xor(Imp *im)
+{
+	return lower_logic(im, OP_XOR, 2);
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 /* Sorted by op type; docs/onnx.md lists the same operators. */
@@ -2196,9 +2254,10 @@ const OnnxOp oi_ops[] = {
         /* op type              fold (constant inputs)      lower (run-time inputs) */
         {"Abs", NULL, lower_abs, "abs"},
         {"Add", oi_fold_binary, lower_add, "add"},
+        {"And", NULL, lower_and, "and"},
         {"AveragePool", NULL, lower_avgpool, "avgpool2d, reshape"},
         {"BatchNormalization", NULL, lower_batchnorm, "mul, add"},
-        {"Cast", oi_fold_cast, lower_cast, "where"},
+        {"Cast", oi_fold_cast, lower_cast, "where, to_bool"},
         {"Ceil", NULL, lower_ceil, "ceil"},
         {"Celu", NULL, lower_celu, "celu"},
         {"Clip", NULL, lower_clip, "relu, clip"},
@@ -2251,6 +2310,8 @@ const OnnxOp oi_ops[] = {
         {"Mish", NULL, lower_mish, "mish"},
         {"Mul", oi_fold_binary, lower_mul_pattern, "mul, hard_swish"},
         {"Neg", NULL, lower_neg, "neg"},
+        {"Not", NULL, lower_not, "not"},
+        {"Or", NULL, lower_or, "or"},
         {"PRelu", NULL, lower_prelu, "prelu"},
         {"Pad", NULL, lower_pad, "slice, pad"},
         {"Pow", NULL, lower_pow, "pow"},
@@ -2290,5 +2351,6 @@ const OnnxOp oi_ops[] = {
         {"Transpose", oi_fold_transpose, lower_transpose, "transpose"},
         {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze, "reshape"},
         {"Where", NULL, lower_where, "where"},
+        {"Xor", NULL, lower_xor, "xor"},
 };
 const int oi_nops = sizeof oi_ops / sizeof oi_ops[0];

@@ -19,6 +19,10 @@ int ir_broadcast_shape(const Shape *a, const Shape *b, Shape *out);
 void ir_broadcast_strides(const Shape *in, const Shape *out, int64_t st[IR_MAX_RANK]);
 /* equal, less, greater, less_equal, greater_equal: a u8 mask result. */
 int ir_is_compare(Op op);
+/* not, and, or, xor (u8 masks in, a u8 mask out) and to_bool (any operand
+ * in, a u8 mask out): ops whose result is a mask but that are no
+ * comparison. */
+int ir_is_mask_logic(Op op);
 /* where's result shape: its three operands broadcast; -1 if they do not. */
 int ir_where_shape(const Graph *g, const Node *n, Shape *out);
 /* concat's axis in [0, rank): a negative axis counts from the end.  -1 if

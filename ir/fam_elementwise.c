@@ -21,9 +21,12 @@
  *              the elements unchanged; otherwise requantized as the quantize
  *              op does: clamp(mbqm(x - zp_x, M) + zp_o), M = s_x / s_o.
  *   equal, less, greater, less_equal, greater_equal   a u8 mask (0 or 1):
- *              f32 compares the floats; int compares add's a' and b'.
+ *              f32 compares the floats; i8 TFLite's scaled a' and b'
+ *              (compare_params), i16 of one scale the stored values.
  *   where      cond != 0 ? a : b, the three broadcast; int: the chosen
  *              operand requantized to the result's parameters.
+ *   not, and, or, xor   u8 masks in and out, the same in every precision.
+ *   to_bool    x != 0 as a u8 mask (ONNX Cast to BOOL); int: q != zp.
  */
 #include <float.h>
 #include <string.h>
@@ -72,6 +75,25 @@ int ir_concat_axis(int64_t axis, int rank)
 	return axis >= 0 && axis < rank ? (int)axis : -1;
 }
 
+/* TFLite's quantized comparison (ops.def's equal): i8 scales each operand
+ * by its own scale after a left shift of 8; i16 operands of one scale are
+ * compared as they are (a multiplier of exactly 1).  Returns 0 for i16
+ * operands of two scales, which go on add's common scale. */
+static int compare_params(const Value *a, const Value *b, IrBinParams *p)
+{
+	if (a->dt == DT_I8) {
+		p->left = 8;
+		ir_quantize_multiplier(a->q.scale[0], &p->mult[0], &p->shift[0]);
+		ir_quantize_multiplier(b->q.scale[0], &p->mult[1], &p->shift[1]);
+		return 1;
+	}
+	if (a->q.scale[0] != b->q.scale[0])
+		return 0;
+	ir_quantize_multiplier(1.0, &p->mult[0], &p->shift[0]);
+	ir_quantize_multiplier(1.0, &p->mult[1], &p->shift[1]);
+	return 1;
+}
+
 void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p)
 {
 	/* where's operands 1 and 2 take the places of a and b */
@@ -91,6 +113,8 @@ void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p)
 	p->left = 0;
 	p->mult[0] = p->mult[1] = p->out_mult = 0;
 	p->shift[0] = p->shift[1] = p->out_shift = 0;
+	if (ir_is_compare(n->op) && compare_params(a, b, p))
+		return;
 	switch (n->op) {
 	case OP_DIV:
 		p->left = a->dt == DT_I16 ? 15 : 16;
@@ -133,6 +157,18 @@ int ir_is_compare(Op op)
 	case OP_GREATER:
 	case OP_LESS_EQUAL:
 	case OP_GREATER_EQUAL: return 1;
+	default: return 0;
+	}
+}
+
+int ir_is_mask_logic(Op op)
+{
+	switch (op) {
+	case OP_NOT:
+	case OP_AND:
+	case OP_OR:
+	case OP_XOR:
+	case OP_TO_BOOL: return 1;
 	default: return 0;
 	}
 }
@@ -192,6 +228,28 @@ static int where_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 	return 0;
 }
 
+/* not, and, or, xor: u8 masks (and, or, xor broadcast); to_bool: x's
+ * shape. */
+static int logic_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
+{
+	const char *op = ir_ops[n->op].name;
+	char b0[96], b1[96];
+
+	for (int i = 0; i < n->nin && n->op != OP_TO_BOOL; i++)
+		if (g->vals[n->in[i]].dt != DT_U8)
+			return BAD("%s: operand '%s' is %s, not a u8 mask", op,
+			           g->vals[n->in[i]].name, ir_dtype_name(g->vals[n->in[i]].dt));
+	if (n->nin == 1) {
+		*out = g->vals[n->in[0]].shape;
+		return 0;
+	}
+	const Shape *a = &g->vals[n->in[0]].shape, *b = &g->vals[n->in[1]].shape;
+	if (ir_broadcast_shape(a, b, out))
+		return BAD("%s: shapes %s and %s do not broadcast", op,
+		           ir_shape_str(a, b0, sizeof b0), ir_shape_str(b, b1, sizeof b1));
+	return 0;
+}
+
 int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 {
 	const char *op = ir_ops[n->op].name;
@@ -199,6 +257,8 @@ int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 
 	if (n->op == OP_WHERE)
 		return where_shape(g, n, out, d);
+	if (ir_is_mask_logic(n->op))
+		return logic_shape(g, n, out, d);
 	for (int i = 1; i < n->nin; i++) {
 		const Value *x = &g->vals[n->in[i]], *x0 = &g->vals[n->in[0]];
 		if (x->dt != x0->dt)
@@ -224,6 +284,8 @@ int ir_eltwise_ok(const Graph *g, const Node *n)
 
 	if (n->op == OP_WHERE)
 		return !ir_where_shape(g, n, &s) && ir_shape_eq(&s, ys);
+	if (n->nin == 1 && ir_is_mask_logic(n->op)) /* not, to_bool */
+		return ir_shape_eq(&g->vals[n->in[0]].shape, ys);
 	if (n->op != OP_CONCAT)
 		return n->nin == 2 &&
 		       !ir_broadcast_shape(&g->vals[n->in[0]].shape, &g->vals[n->in[1]].shape,
@@ -405,6 +467,53 @@ static void run_where(const Graph *g, const Node *n, void *const *buf)
 	}
 }
 
+/* ---- not, and, or, xor, to_bool ------------------------------------------------ */
+
+/* x != 0 for one element of to_bool's operand: f32 compares the float (NaN
+ * is not 0), i8 and i16 the stored integer with the zero point. */
+static int to_bool_at(const Value *x, const void *p, int64_t i)
+{
+	if (x->dt == DT_F32)
+		return ((const float *)p)[i] != 0.0f;
+	return ir_load_q(x->dt, p, i) != x->q.zp;
+}
+
+static void run_logic(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *y = &g->vals[n->out], *a = &g->vals[n->in[0]];
+	const Shape *ys = &y->shape;
+	const uint8_t *pa = buf[n->in[0]], *pb = n->nin > 1 ? buf[n->in[1]] : NULL;
+	uint8_t *py = buf[n->out];
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK] = {0}, idx[IR_MAX_RANK] = {0}, ia = 0, ib = 0;
+	int64_t total = ir_shape_numel(ys);
+
+	if (n->nin == 1) {
+		for (int64_t i = 0; i < total; i++)
+			py[i] = (uint8_t)(n->op == OP_NOT ? pa[i] == 0 : to_bool_at(a, pa, i));
+		return;
+	}
+	ir_broadcast_strides(&a->shape, ys, sa);
+	ir_broadcast_strides(&g->vals[n->in[1]].shape, ys, sb);
+	for (int64_t i = 0; i < total; i++) {
+		int x = pa[ia] != 0, z = pb[ib] != 0;
+		switch (n->op) {
+		case OP_AND: py[i] = (uint8_t)(x && z); break;
+		case OP_OR: py[i] = (uint8_t)(x || z); break;
+		case OP_XOR: py[i] = (uint8_t)(x != z); break;
+		default: ICE("elementwise rules: %s", ir_ops[n->op].name);
+		}
+		for (int r = ys->rank - 1; r >= 0; r--) {
+			ia += sa[r];
+			ib += sb[r];
+			if (++idx[r] < ys->d[r])
+				break;
+			ia -= sa[r] * idx[r];
+			ib -= sb[r] * idx[r];
+			idx[r] = 0;
+		}
+	}
+}
+
 /* ---- concat ------------------------------------------------------------------ */
 
 static int same_params(const Value *x, const Value *y)
@@ -472,6 +581,11 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_LESS_EQUAL:
 	case OP_GREATER_EQUAL: run_binary(g, n, buf); return;
 	case OP_WHERE: run_where(g, n, buf); return;
+	case OP_NOT:
+	case OP_AND:
+	case OP_OR:
+	case OP_XOR:
+	case OP_TO_BOOL: run_logic(g, n, buf); return;
 	case OP_CONCAT: run_concat(g, n, buf); return;
 	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
 	}
@@ -480,6 +594,31 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 /* ---- checks ------------------------------------------------------------------ */
 
 #define BAD IR_BAD
+
+/* not, and, or, xor: u8 masks in and out; to_bool: an f32 operand, or an
+ * i8 / i16 one quantized per tensor, and a u8 mask. */
+static int check_logic_types(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *y = &g->vals[n->out], *x = &g->vals[n->in[0]];
+	const char *op = ir_ops[n->op].name;
+
+	if (y->dt != DT_U8)
+		return BAD("%s: the result '%s' must be a u8 mask", op, y->name);
+	if (n->op != OP_TO_BOOL) {
+		for (int i = 0; i < n->nin; i++)
+			if (g->vals[n->in[i]].dt != DT_U8)
+				return BAD("%s: operand '%s' must be a u8 mask", op,
+				           g->vals[n->in[i]].name);
+		return 0;
+	}
+	if (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16)
+		return BAD("to_bool: operand '%s' is %s (expected f32, i8 or i16)", x->name,
+		           ir_dtype_name(x->dt));
+	if (x->dt != DT_F32 && !ir_per_tensor_q(x))
+		return BAD("to_bool: operand '%s' needs per-tensor quantization parameters",
+		           x->name);
+	return 0;
+}
 
 /* Every operand and the result: all f32, or all of one integer type with
  * per-tensor parameters. */
@@ -500,6 +639,8 @@ static int check_types(const Graph *g, const Node *n, Diag *d)
 			return BAD("%s: its operands need per-tensor quantization parameters", op);
 		return 0;
 	}
+	if (ir_is_mask_logic(n->op))
+		return check_logic_types(g, n, d);
 	if (n->op == OP_WHERE && g->vals[n->in[0]].dt != DT_U8)
 		return BAD("where: the condition '%s' must be a u8 mask", g->vals[n->in[0]].name);
 
@@ -549,6 +690,10 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 	if (n->op == OP_CONCAT) {
 		if (check_concat_shapes(g, n, d))
 			return -1;
+	} else if (n->nin == 1 && ir_is_mask_logic(n->op)) {
+		if (!ir_shape_eq(&g->vals[n->in[0]].shape, &g->vals[n->out].shape))
+			return BAD("%s: the result's shape is not the operand's",
+			           ir_ops[n->op].name);
 	} else if (n->op == OP_WHERE) {
 		Shape s;
 		if (ir_where_shape(g, n, &s) || !ir_shape_eq(&s, &g->vals[n->out].shape))
@@ -589,6 +734,11 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	case OP_LESS_EQUAL:
 	case OP_GREATER_EQUAL:
 	case OP_WHERE: return 0;
+	case OP_NOT:
+	case OP_AND:
+	case OP_OR:
+	case OP_XOR:
+	case OP_TO_BOOL: return 1; /* no requantization */
 	case OP_CONCAT:
 		for (int k = 0; k < n->nin; k++)
 			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))

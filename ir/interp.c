@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "qrt.h"
+#include "eltwise.h"
 #include "ir_rules.h"
 
 struct Interp {
@@ -59,6 +60,12 @@ static int check_node(Interp *in, int ni, Diag *d)
 	case DT_F32: rt->prec = P_F32; break;
 	case DT_I8: rt->prec = P_S8; break;
 	case DT_I16: rt->prec = P_S16; break;
+	case DT_U8: /* not, and, or, xor: masks only, one kernel for every precision */
+		if (ir_is_mask_logic(n->op)) {
+			rt->prec = P_F32;
+			break;
+		}
+		/* fall through */
 	default:
 		return IR_BAD("%s: the interpreter has no kernel for %s input", ir_ops[n->op].name,
 		              ir_dtype_name(x->dt));
@@ -200,8 +207,9 @@ int ir_interp_run(Interp *in, const void *const *inputs, void *const *outputs)
 }
 
 /* Returns -1 if an input or output has a storage type the float edge does not
- * convert (anything but f32, i8, i16; an i32 or i64 index input is copied as
- * it is, so inputs[i] then points at that type's elements). */
+ * convert (anything but f32, i8, i16; an i32 or i64 index input and a u8
+ * mask input or output are copied as they are, so inputs[i] / outputs[i]
+ * then point at that type's elements). */
 int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outputs)
 {
 	const Graph *g = in->g;
@@ -218,14 +226,15 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 			qrt_quantize_s8(inputs[i], b, cnt, v->q.scale[0], v->q.zp);
 		else if (v->dt == DT_I16 && ir_per_tensor_q(v))
 			qrt_quantize_s16(inputs[i], b, cnt, v->q.scale[0], v->q.zp);
-		else if (v->dt == DT_I64 || v->dt == DT_I32) /* indices: as given */
-			memcpy(b, inputs[i], (size_t)ir_value_bytes(v));
+		else if (v->dt == DT_I64 || v->dt == DT_I32 || v->dt == DT_U8)
+			memcpy(b, inputs[i],
+			       (size_t)ir_value_bytes(v)); /* indices, masks: as given */
 		else
 			return -1;
 	}
 	for (int i = 0; i < g->noutput; i++) {
 		const Value *v = &g->vals[g->outputs[i]];
-		if (!(v->dt == DT_F32 ||
+		if (!(v->dt == DT_F32 || v->dt == DT_U8 ||
 		      ((v->dt == DT_I8 || v->dt == DT_I16) && ir_per_tensor_q(v))))
 			return -1;
 	}
@@ -236,6 +245,8 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 		uint32_t cnt = (uint32_t)ir_shape_numel(&v->shape);
 		if (v->dt == DT_F32)
 			memcpy(outputs[i], b, (size_t)cnt * sizeof(float));
+		else if (v->dt == DT_U8) /* a mask: its bytes */
+			memcpy(outputs[i], b, (size_t)cnt);
 		else if (v->dt == DT_I8)
 			qrt_dequantize_s8(b, outputs[i], cnt, v->q.scale[0], v->q.zp);
 		else

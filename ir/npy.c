@@ -25,11 +25,11 @@ static const struct {
 	const char *descr;
 	DType dt;
 } descrs[] = {
-        {"<f4", DT_F32}, {"|i1", DT_I8},  {"<i1", DT_I8}, {"<i2", DT_I16},
-        {"<i4", DT_I32}, {"<i8", DT_I64}, {"|u1", DT_U8}, {"<u1", DT_U8},
+        {"<f4", DT_F32}, {"|i1", DT_I8}, {"<i1", DT_I8}, {"<i2", DT_I16}, {"<i4", DT_I32},
+        {"<i8", DT_I64}, {"|u1", DT_U8}, {"<u1", DT_U8}, {"|b1", DT_U8}, /* numpy bool: a mask's bytes */
 };
 
-static const char supported[] = "supported: <f4, |i1, <i2, <i4, <i8, |u1";
+static const char supported[] = "supported: <f4, |i1, <i2, <i4, <i8, |u1, |b1";
 
 static const char *descr_of(DType dt)
 {
@@ -396,9 +396,22 @@ void ir_npy_free(NpyArray *a)
 
 /* ---- writing ------------------------------------------------------------- */
 
+static int write_descr(const char *path, const char *descr, DType dt, const Shape *s,
+                       const void *data, Diag *d);
+
 int ir_npy_write(const char *path, DType dt, const Shape *s, const void *data, Diag *d)
 {
-	const char *descr = descr_of(dt);
+	return write_descr(path, descr_of(dt), dt, s, data, d);
+}
+
+int ir_npy_write_bool(const char *path, const Shape *s, const uint8_t *data, Diag *d)
+{
+	return write_descr(path, "|b1", DT_U8, s, data, d);
+}
+
+static int write_descr(const char *path, const char *descr, DType dt, const Shape *s,
+                       const void *data, Diag *d)
+{
 	char hdr[256];
 	int n, size = ir_dtype_size(dt);
 	int64_t numel = ir_shape_numel(s);

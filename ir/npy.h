@@ -18,6 +18,8 @@ typedef struct {
  * reported at loc (or at the file when loc.line == 0). Returns 0 on success. */
 int ir_npy_read(const char *path, NpyArray *out, Diag *d, Loc loc);
 int ir_npy_write(const char *path, DType dt, const Shape *s, const void *data, Diag *d);
+/* As ir_npy_write, a u8 mask (bytes 0 or 1) as numpy bool ('|b1'). */
+int ir_npy_write_bool(const char *path, const Shape *s, const uint8_t *data, Diag *d);
 void ir_npy_free(NpyArray *a);
 
 /* Samples for a model input: how many samples an array shaped `data` holds

@@ -78,7 +78,7 @@ int pass_calib_run(Graph *g, const PassOptions *o, const char *pass, InterpHook 
 	}
 	for (int k = 0; k < g->ninput; k++) {
 		const Value *in = &g->vals[g->inputs[k]];
-		if (in->dt != DT_F32 && in->dt != DT_I64) {
+		if (in->dt != DT_F32 && in->dt != DT_I64 && in->dt != DT_U8) { /* u8: a mask */
 			diag_error(d, in->loc, "%s: input '%s' is already %s", pass, in->name,
 			           ir_dtype_name(in->dt));
 			return -1;

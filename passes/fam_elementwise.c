@@ -18,6 +18,7 @@
  *   quantize    every operand in the layer's type (a u8 mask stays u8);
  *               the result from its range or pin (a comparison's mask:
  *               none)
+ *   not, and, or, xor, to_bool   a u8 mask [0, 1], nothing to prove
  *   masks       a comparison's result is [0, 1] (no calibration), where's
  *               the hull of its two operands'; its overflow: add's shifted
  *               operands */
@@ -30,7 +31,7 @@
 
 static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 {
-	if (ir_is_compare(n->op))
+	if (ir_is_compare(n->op) || ir_is_mask_logic(n->op))
 		*dt = DT_U8; /* a mask */
 	else if (n->op == OP_WHERE)
 		*dt = g->vals[n->in[1]].dt; /* the operands' (operand 0 is the mask) */
@@ -210,7 +211,7 @@ static void range(RangeCtx *c, const Node *n)
 {
 	if (!ir_eltwise_ok(c->g, n))
 		unbounded(c, n); /* shapes infer-shapes would refuse */
-	else if (ir_is_compare(n->op))
+	else if (ir_is_compare(n->op) || ir_is_mask_logic(n->op))
 		mask_range(c, n);
 	else if (n->op == OP_WHERE)
 		where_range(c, n);
@@ -314,6 +315,13 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 		rc = check_binary(g, n, r, d);
 		r[n->out] = (QRange){0, 1};
 		return rc;
+	case OP_NOT:
+	case OP_AND:
+	case OP_OR:
+	case OP_XOR:
+	case OP_TO_BOOL: /* q != zp and logic on 0 / 1: no arithmetic */
+		r[n->out] = (QRange){0, 1};
+		return 0;
 	case OP_WHERE:
 	case OP_MAX:
 	case OP_MIN:
@@ -330,7 +338,7 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
  * from its pin or range. */
 static int quantize(QuantCtx *q, Node *n, DType dt)
 {
-	if (ir_is_compare(n->op)) { /* a mask stays u8, unquantized */
+	if (ir_is_compare(n->op) || ir_is_mask_logic(n->op)) { /* a mask stays u8 */
 		q->g->vals[n->out].dt = DT_U8;
 		q->g->vals[n->out].q.present = 0;
 		return 0;

@@ -440,8 +440,8 @@ static int quantize_inputs(QuantCtx *q, const Precision *prec, Precision global)
 		float lo, hi, s;
 		int32_t zp;
 
-		if (val->dt == DT_I64)
-			continue; /* an index input (gather's): never quantized */
+		if (val->dt == DT_I64 || val->dt == DT_U8)
+			continue; /* an index input (gather's), a mask: never quantized */
 		while (k < g->nnode && g->nodes[k].in[0] != v)
 			k++;
 		DType dt = prec_dtype(k < g->nnode ? prec[k] : global);

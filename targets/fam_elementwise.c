@@ -1,5 +1,6 @@
 /* targets/fam_elementwise.c — the elementwise family (add, sub, mul, div,
- * max, min, prelu, the comparisons, where, concat) in the targets layer: their checks and kernels.
+ * max, min, prelu, the comparisons, where, not, and, or, xor, to_bool,
+ * concat) in the targets layer: their checks and kernels.
  * Unlike the other kernels they read several tensors: their function is
  * void(ptr a, ptr y, ptr b, ...), operand 0 first, then the result, then
  * operands 1.. in order (TgtRules.nary; module.c passes one pointer per
@@ -248,6 +249,55 @@ static void lower_mask(Cg *c, int n, LLVMValueRef fn)
 		tgt_loop_close(c, &l[k]);
 }
 
+/* not, and, or, xor (u8 masks) and to_bool: one loop per result axis as
+ * lower_mask, each operand at its broadcast stride; the same arithmetic as
+ * ir/fam_elementwise.c's run_logic (every mask byte other than 0 is true). */
+static void lower_logic(Cg *c, int n, LLVMValueRef fn)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *xv = &g->vals[nd->in[0]];
+	const Shape *ys = &g->vals[nd->out].shape;
+	int64_t st[2][IR_MAX_RANK];
+	LLVMValueRef oi = NULL, xi[2] = {NULL, NULL}, x[2], r;
+	LLVMBuilderRef bd = c->b;
+	Loop l[IR_MAX_RANK];
+
+	for (int j = 0; j < nd->nin; j++)
+		ir_broadcast_strides(&g->vals[nd->in[j]].shape, ys, st[j]);
+	for (int k = 0; k < ys->rank; k++) {
+		LLVMValueRef i = tgt_upto(c, &l[k], ys->d[k]);
+		oi = oi ? tgt_mad(c, oi, ys->d[k], i) : i;
+		for (int j = 0; j < nd->nin; j++)
+			if (st[j][k])
+				xi[j] = tgt_mad(c, i, st[j][k], xi[j]);
+	}
+	oi = oi ? oi : tgt_cidx(c, 0);
+	for (int j = 0; j < nd->nin; j++) {
+		LLVMTypeRef t = tgt_type(c, g->vals[nd->in[j]].dt);
+		x[j] = tgt_load(c, t, opnd_ptr(fn, j), xi[j] ? xi[j] : tgt_cidx(c, 0));
+		if (nd->op == OP_TO_BOOL)
+			x[j] = xv->dt == DT_F32 /* unordered: NaN is not 0 */
+			               ? LLVMBuildFCmp(bd, LLVMRealUNE, x[j],
+			                               LLVMConstReal(c->tf32, 0.0), "")
+			               : LLVMBuildICmp(bd, LLVMIntNE, x[j],
+			                               LLVMConstInt(t, (uint64_t)xv->q.zp, 1), "");
+		else
+			x[j] = LLVMBuildICmp(bd, LLVMIntNE, x[j], LLVMConstInt(t, 0, 0), "");
+	}
+	switch (nd->op) {
+	case OP_TO_BOOL: r = x[0]; break;
+	case OP_NOT: r = LLVMBuildNot(bd, x[0], ""); break;
+	case OP_AND: r = LLVMBuildAnd(bd, x[0], x[1], ""); break;
+	case OP_OR: r = LLVMBuildOr(bd, x[0], x[1], ""); break;
+	case OP_XOR: r = LLVMBuildXor(bd, x[0], x[1], ""); break;
+	default: ICE("elementwise rules: %s", ir_ops[nd->op].name);
+	}
+	tgt_store(c, LLVMBuildZExt(bd, r, c->ti8, ""), LLVMGetParam(fn, 1), oi);
+	for (int k = ys->rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
 static int same_params(const Value *x, const Value *y)
 {
 	return x->dt == y->dt &&
@@ -318,6 +368,11 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_LESS_EQUAL:
 	case OP_GREATER_EQUAL:
 	case OP_WHERE: lower_mask(c, n, fn); break;
+	case OP_NOT:
+	case OP_AND:
+	case OP_OR:
+	case OP_XOR:
+	case OP_TO_BOOL: lower_logic(c, n, fn); break;
 	case OP_CONCAT: lower_concat(c, n, fn); break;
 	default: ICE("elementwise rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
@@ -398,6 +453,36 @@ static int check_mask(Cg *c, const Node *nd)
 	return 0;
 }
 
+/* not, and, or, xor: u8 masks that broadcast to the result; to_bool: an
+ * f32 operand or a per-tensor i8 / i16 one of the result's shape; a u8
+ * mask result. */
+static int check_logic(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	const Value *y = &g->vals[nd->out], *a = &g->vals[nd->in[0]];
+	Shape s = a->shape;
+
+	if (nd->nin == 2 && ir_broadcast_shape(&a->shape, &g->vals[nd->in[1]].shape, &s))
+		return bad(c, nd, "operands that do not broadcast");
+	if (!ir_shape_eq(&s, &y->shape))
+		return bad(c, nd, "a result that is not the operands' broadcast shape");
+	if (y->dt != DT_U8)
+		return bad(c, nd, "a result that is not a u8 mask");
+	for (int i = 0; i < nd->nin; i++) {
+		const Value *x = &g->vals[nd->in[i]];
+		if (nd->op != OP_TO_BOOL && x->dt != DT_U8)
+			return bad(c, nd, "an operand that is not a u8 mask");
+		if (nd->op == OP_TO_BOOL && x->dt != DT_F32 &&
+		    ((x->dt != DT_I8 && x->dt != DT_I16) || !per_tensor(x)))
+			return bad(c, nd, "an operand that is not f32 or per-tensor i8 / i16");
+		if (x->kind == VK_CONST && !x->data)
+			return bad(c, nd, "a constant without data");
+		if (overlap(x, y))
+			return bad(c, nd, "an operand that shares arena bytes with the result");
+	}
+	return 0;
+}
+
 static int check(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
@@ -408,6 +493,8 @@ static int check(Cg *c, const Node *nd)
 			return 1;
 	} else if (nd->op == OP_WHERE || ir_is_compare(nd->op))
 		return check_mask(c, nd);
+	else if (ir_is_mask_logic(nd->op))
+		return check_logic(c, nd);
 	else {
 		Shape s;
 		if (nd->nin != 2 ||

@@ -35,9 +35,16 @@ static int index_input(const Value *v)
 	return v->kind == VK_INPUT && (v->dt == DT_I64 || v->dt == DT_I32);
 }
 
+/* A u8 mask input or output (ONNX bool, 0 or 1) is never quantized either:
+ * uint8_t in both entry points. */
+static int raw_io(const Value *v)
+{
+	return index_input(v) || v->dt == DT_U8;
+}
+
 static int io_dtype_ok(const Value *v)
 {
-	if (v->dt == DT_F32 || index_input(v))
+	if (v->dt == DT_F32 || raw_io(v))
 		return 1;
 	return (v->dt == DT_I8 || v->dt == DT_I16) && v->q.present && v->q.n == 1 && v->q.scale;
 }
@@ -52,7 +59,8 @@ static int check_io(const Graph *g, int v, const char *what, Diag *d)
 		           "quantized per tensor%s",
 		           what, val->name, ir_dtype_name(val->dt),
 		           val->dt == DT_F32 || val->q.present ? "" : " without quantization",
-		           val->kind == VK_INPUT ? " (or i32/i64 indices)" : "");
+		           val->kind == VK_INPUT ? " (or i32/i64 indices, u8 masks)"
+		                                 : " (or u8 masks)");
 		return 1;
 	}
 	if (val->shape.rank > IR_MAX_RANK || ir_shape_numel(&val->shape) > UINT32_MAX) {
@@ -380,7 +388,7 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		const Value *v = &g->vals[g->inputs[i]];
 		LLVMValueRef user = LLVMGetParam(fn, (unsigned)i);
 
-		if (storage || v->dt == DT_F32 || index_input(v))
+		if (storage || v->dt == DT_F32 || raw_io(v))
 			copy_in_out(c, arena, g->inputs[i], user, 1);
 		else
 			tgt_call_edge(c,
@@ -394,7 +402,7 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		const Value *v = &g->vals[g->outputs[i]];
 		LLVMValueRef user = LLVMGetParam(fn, (unsigned)(g->ninput + i));
 
-		if (storage || v->dt == DT_F32)
+		if (storage || v->dt == DT_F32 || raw_io(v))
 			copy_in_out(c, arena, g->outputs[i], user, 0);
 		else
 			tgt_call_edge(c,
@@ -430,6 +438,7 @@ static int qrt_dtype_of(DType dt)
 	case DT_I16: return 2;
 	case DT_I32: return 3;
 	case DT_I64: return 4;
+	case DT_U8: return 5;
 	default: ICE("no qrt_dtype for %s", ir_dtype_name(dt));
 	}
 }
@@ -446,7 +455,7 @@ static LLVMValueRef tensor_infos(Cg *c, LLVMTypeRef tinfo, const int *vs, int n,
 	for (int i = 0; i < n; i++) {
 		const Value *v = &c->g->vals[vs[i]];
 		LLVMValueRef dims[IR_MAX_RANK], f[7], shape;
-		int quant = v->dt != DT_F32 && !index_input(v);
+		int quant = v->dt != DT_F32 && !raw_io(v);
 
 		for (int k = 0; k < v->shape.rank; k++)
 			dims[k] = tgt_c32(c, v->shape.d[k]);
@@ -669,10 +678,9 @@ int tgt_build_module(Cg *c)
 		return 1;
 	}
 	for (int i = 0; i < g->ninput; i++) /* an index input is the same in both */
-		storage |= g->vals[g->inputs[i]].dt != DT_F32 &&
-		           !index_input(&g->vals[g->inputs[i]]);
-	for (int i = 0; i < g->noutput; i++)
-		storage |= g->vals[g->outputs[i]].dt != DT_F32;
+		storage |= g->vals[g->inputs[i]].dt != DT_F32 && !raw_io(&g->vals[g->inputs[i]]);
+	for (int i = 0; i < g->noutput; i++) /* a mask output is the same in both */
+		storage |= g->vals[g->outputs[i]].dt != DT_F32 && !raw_io(&g->vals[g->outputs[i]]);
 	build_run(c, body, 0);
 	if (storage)
 		build_run(c, body, 1);

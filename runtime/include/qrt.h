@@ -28,6 +28,7 @@ typedef enum {
 	QRT_I16 = 2,
 	QRT_I32 = 3,
 	QRT_I64 = 4, /* an index input (embedding ids, Gather indices): as given */
+	QRT_U8 = 5,  /* a bool mask input or output (bytes 0 or 1): as given */
 } qrt_dtype;
 
 /* One model input or output as the generated entry points see it. */

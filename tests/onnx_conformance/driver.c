@@ -1,6 +1,7 @@
 /* driver.c — the generic host program of the ONNX conformance runner: links
  * with any object `quantc compile --name model --precision f32` produced,
- * reads one raw float32 file per model input and writes one per output.
+ * reads one raw file per model input and writes one per output (float32;
+ * int64 / int32 indices and uint8_t bool masks as they are).
  *   usage: driver IN_0.raw .. IN_n-1.raw OUT_0.raw .. OUT_m-1.raw
  * The sizes come from model_model (qrt_model), so no generated header is
  * needed; the entry point's arity is chosen at run time. */
@@ -43,14 +44,21 @@ static int read_raw(const char *path, void *buf, uint32_t n, uint32_t esz)
 	return 0;
 }
 
-static int write_raw(const char *path, const float *buf, uint32_t n)
+/* The bytes of one element of a model input or output: index inputs are
+ * int64 (or int32), bool masks uint8_t, the others float32. */
+static uint32_t elem_size(qrt_dtype dt)
+{
+	return dt == QRT_I64 ? 8 : dt == QRT_U8 ? 1 : 4;
+}
+
+static int write_raw(const char *path, const void *buf, uint32_t n, uint32_t esz)
 {
 	FILE *f = fopen(path, "wb");
 	int bad;
 
 	if (!f)
 		return -1;
-	bad = fwrite(buf, 4, n, f) != n;
+	bad = fwrite(buf, esz, n, f) != n;
 	return (fclose(f) || bad) ? -1 : 0;
 }
 
@@ -112,7 +120,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int k = 0; k < ni; k++) {
-		uint32_t esz = m->inputs[k].dtype == QRT_I64 ? 8 : 4;
+		uint32_t esz = elem_size(m->inputs[k].dtype);
 		if (!(x[k] = malloc(m->inputs[k].size * esz + 8)) ||
 		    read_raw(argv[1 + k], x[k], m->inputs[k].size, esz))
 			goto out;
@@ -131,7 +139,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (int k = 0; k < no; k++)
-		if (write_raw(argv[1 + ni + k], y[k], m->outputs[k].size))
+		if (write_raw(argv[1 + ni + k], y[k], m->outputs[k].size,
+		              elem_size(m->outputs[k].dtype)))
 			goto out;
 	rc = 0;
 out:

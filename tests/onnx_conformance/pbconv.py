@@ -145,8 +145,9 @@ def prepare(nodedir, work, ops):
                 a = load_pb(os.path.join(data, "input_%d.pb" % k))
                 np.save(os.path.join(out, "in_%d.npy" % j), a)
                 # index inputs keep their integer type (the object takes
-                # int64_t / int32_t for them), the others are float32
-                raw = a if a.dtype in (np.int64, np.int32) else a.astype(np.float32)
+                # int64_t / int32_t for them), bool masks their bytes
+                # (uint8_t), the others are float32
+                raw = a if a.dtype in (np.int64, np.int32, np.bool_) else a.astype(np.float32)
                 raw.tofile(os.path.join(out, "in_%d.raw" % j))
             for k in range(len(outs)):
                 a = load_pb(os.path.join(data, "output_%d.pb" % k))
@@ -197,7 +198,9 @@ def verdict(d, nout):
         why = mismatch(np.load(os.path.join(d, "run_%d.npy" % k)), exp)
         if why:
             return "FAIL", "interpreter output %d: %s" % (k, why)
-        got = np.fromfile(os.path.join(d, "c_%d.raw" % k), dtype=np.float32)
+        # a bool output is the object's uint8_t mask
+        got = np.fromfile(os.path.join(d, "c_%d.raw" % k),
+                          dtype=np.uint8 if exp.dtype == np.bool_ else np.float32)
         why = mismatch(got, exp)
         if why:
             return "FAIL", "compiled output %d: %s" % (k, why)
