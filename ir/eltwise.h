@@ -66,6 +66,12 @@ void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p);
  * computes it (the backend emits the same steps). */
 int32_t ir_binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b);
 
+/* powv's int8 table (ops.def): t[(qx + 128) * 256 + (qy + 128)] =
+ * quantize((float)pow(s_x (qx - zp_x), s_y (qy - zp_y))) at (so, zo), pow
+ * the runtime's in double (qrt_unary). */
+enum { IR_POWV_TABLE_N = 65536 };
+void ir_powv_table(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t zo, int8_t *t);
+
 /* ---- the reduce family (ir/fam_reduce.c) ---- */
 
 /* A reduction of an input of shape x over the axes of attributes a: the

@@ -24,12 +24,16 @@
  *              f32 compares the floats; int compares add's a' and b'.
  *   where      cond != 0 ? a : b, the three broadcast; int: the chosen
  *              operand requantized to the result's parameters.
+ *   powv       x ^ y broadcast as add: f32 qrt_powf (the runtime's, which
+ *              the objects call too); int8 a lookup in its i8[65536]
+ *              table (operand 2, built by ir_powv_table).
  */
 #include <float.h>
 #include <string.h>
 
 #include "eltwise.h"
 #include "ir_rules.h"
+#include "qrt.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
@@ -199,7 +203,8 @@ int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 
 	if (n->op == OP_WHERE)
 		return where_shape(g, n, out, d);
-	for (int i = 1; i < n->nin; i++) {
+	/* powv's table (operand 2) is checked by the interpreter's check */
+	for (int i = 1; i < (n->op == OP_POWV ? 2 : n->nin); i++) {
 		const Value *x = &g->vals[n->in[i]], *x0 = &g->vals[n->in[0]];
 		if (x->dt != x0->dt)
 			return BAD("%s: operand '%s' is %s, '%s' is %s", op, x->name,
@@ -225,7 +230,7 @@ int ir_eltwise_ok(const Graph *g, const Node *n)
 	if (n->op == OP_WHERE)
 		return !ir_where_shape(g, n, &s) && ir_shape_eq(&s, ys);
 	if (n->op != OP_CONCAT)
-		return n->nin == 2 &&
+		return (n->nin == 2 || n->op == OP_POWV) &&
 		       !ir_broadcast_shape(&g->vals[n->in[0]].shape, &g->vals[n->in[1]].shape,
 		                           &s) &&
 		       ir_shape_eq(&s, ys);
@@ -405,6 +410,51 @@ static void run_where(const Graph *g, const Node *n, void *const *buf)
 	}
 }
 
+/* ---- powv ------------------------------------------------------------------- */
+
+void ir_powv_table(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t zo, int8_t *t)
+{
+	for (int i = 0; i < 256; i++)
+		for (int j = 0; j < 256; j++) {
+			double x = (double)sx * (double)(i - 128 - zx);
+			double y = (double)sy * (double)(j - 128 - zy);
+			float v = (float)qrt_unary(QRT_U_POW, x, y, 0.0);
+			t[i * 256 + j] = (int8_t)ir_quantize_value(v, so, zo, DT_I8);
+		}
+}
+
+/* add's broadcasting loop; f32 by qrt_powf, int8 by the table */
+static void run_powv(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	const Shape *ys = &y->shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int64_t total = ir_shape_numel(ys), ia = 0, ib = 0;
+
+	ir_broadcast_strides(&a->shape, ys, sa);
+	ir_broadcast_strides(&b->shape, ys, sb);
+	for (int64_t i = 0; i < total; i++) {
+		if (y->dt == DT_F32)
+			((float *)buf[n->out])[i] = qrt_powf(((const float *)buf[n->in[0]])[ia],
+			                                     ((const float *)buf[n->in[1]])[ib]);
+		else {
+			int32_t qx = ((const int8_t *)buf[n->in[0]])[ia];
+			int32_t qy = ((const int8_t *)buf[n->in[1]])[ib];
+			((int8_t *)buf[n->out])[i] = ((
+			        const int8_t *)buf[n->in[2]])[(qx + 128) * 256 + qy + 128];
+		}
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += sa[k];
+			ib += sb[k];
+			if (++idx[k] < ys->d[k])
+				break;
+			ia -= sa[k] * idx[k];
+			ib -= sb[k] * idx[k];
+			idx[k] = 0;
+		}
+	}
+}
+
 /* ---- concat ------------------------------------------------------------------ */
 
 static int same_params(const Value *x, const Value *y)
@@ -472,6 +522,7 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_LESS_EQUAL:
 	case OP_GREATER_EQUAL: run_binary(g, n, buf); return;
 	case OP_WHERE: run_where(g, n, buf); return;
+	case OP_POWV: run_powv(g, n, buf); return;
 	case OP_CONCAT: run_concat(g, n, buf); return;
 	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
 	}
@@ -543,9 +594,42 @@ static int check_concat_shapes(const Graph *g, const Node *n, Diag *d)
 	return 0;
 }
 
+/* powv: f32 x, y and result, or i8 ones (per-tensor parameters) with the
+ * i8[65536] table as operand 2. */
+static int check_powv(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	Shape s;
+
+	if (ir_broadcast_shape(&a->shape, &b->shape, &s) || !ir_shape_eq(&s, &y->shape))
+		return BAD("powv: the result's shape is not the operands' broadcast shape");
+	if (y->dt == DT_F32) {
+		if (a->dt != DT_F32 || b->dt != DT_F32 || n->nin != 2)
+			return BAD("powv: a float powv takes two f32 operands (the table is for "
+			           "int8)");
+		return 0;
+	}
+	if (y->dt != DT_I8)
+		return BAD("powv: the interpreter has no kernel for a %s result (f32 or i8)",
+		           ir_dtype_name(y->dt));
+	if (a->dt != DT_I8 || b->dt != DT_I8 || !ir_per_tensor_q(a) || !ir_per_tensor_q(b) ||
+	    !ir_per_tensor_q(y))
+		return BAD("powv: an i8 powv needs i8 operands and result with per-tensor "
+		           "quantization parameters");
+	const Value *t = n->nin == 3 ? &g->vals[n->in[2]] : NULL;
+	if (!t || t->kind != VK_CONST || t->dt != DT_I8 || t->shape.rank != 1 ||
+	    t->shape.d[0] != IR_POWV_TABLE_N || !t->data)
+		return BAD("powv: a quantized powv needs a constant i8[%d] table as its third "
+		           "operand",
+		           IR_POWV_TABLE_N);
+	return 0;
+}
+
 static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 {
 	(void)rt;
+	if (n->op == OP_POWV)
+		return check_powv(g, n, d);
 	if (n->op == OP_CONCAT) {
 		if (check_concat_shapes(g, n, d))
 			return -1;
@@ -589,6 +673,7 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	case OP_LESS_EQUAL:
 	case OP_GREATER_EQUAL:
 	case OP_WHERE: return 0;
+	case OP_POWV: return 1; /* a table lookup: no requantization */
 	case OP_CONCAT:
 		for (int k = 0; k < n->nin; k++)
 			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))

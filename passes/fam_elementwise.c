@@ -20,11 +20,18 @@
  *               none)
  *   masks       a comparison's result is [0, 1] (no calibration), where's
  *               the hull of its two operands'; its overflow: add's shifted
- *               operands */
+ *               operands
+ *   powv        x ^ y over the box of the two intervals (powv_interval);
+ *               int8 is a table lookup: nothing to prove; quantize builds
+ *               the table from the operands' and the result's parameters */
+#include <stdlib.h>
+#include <string.h>
+
 #include <math.h>
 
 #include "eltwise.h"
 #include "pass_rules.h"
+#include "qrt.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 
@@ -146,6 +153,60 @@ static void binary(RangeCtx *c, const Node *n)
 	}
 }
 
+/* x ^ y over x in [al, ah], y in [bl, bh], as qrt_powf: for x > 0 it is
+ * exp(y ln x), y ln x bilinear in (y, ln x), so its extremes are at the
+ * corners, and so are their limits at x = 0 unless y < 0 there (a pole).
+ * x < 0 takes |x|'s magnitudes with either sign (odd integer exponents
+ * negate, the others are NaN).  NaN: unbounded. */
+static void powv_interval(double al, double ah, double bl, double bh, double *lo, double *hi)
+{
+	double ml = al <= 0 && ah >= 0 ? 0 : fmin(fabs(al), fabs(ah)),
+	       mh = fmax(fabs(al), fabs(ah));
+	double p[4];
+
+	if (isnan(al) || isnan(ah) || isnan(bl) || isnan(bh) || (ml == 0 && bl < 0)) {
+		*lo = *hi = NAN;
+		return;
+	}
+	p[0] = qrt_unary(QRT_U_POW, ml, bl, 0);
+	p[1] = qrt_unary(QRT_U_POW, ml, bh, 0);
+	p[2] = qrt_unary(QRT_U_POW, mh, bl, 0);
+	p[3] = qrt_unary(QRT_U_POW, mh, bh, 0);
+	corners(p, lo, hi);
+	if (al < 0 && !isnan(*hi)) /* an odd exponent may negate any magnitude */
+		*lo = -*hi;
+}
+
+static void powv_range(RangeCtx *c, const Node *n)
+{
+	const Shape *ys = &c->g->vals[n->out].shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], len = ir_shape_numel(ys);
+	Box *y = pass_box_new(c, n->out);
+
+	ir_broadcast_strides(&c->g->vals[n->in[0]].shape, ys, sa);
+	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sb);
+	for (int64_t i = 0; i < len; i++) {
+		int64_t ia = 0, ib = 0, r = i;
+		double al, ah, bl, bh, lo, hi;
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += r % ys->d[k] * sa[k];
+			ib += r % ys->d[k] * sb[k];
+			r /= ys->d[k];
+		}
+		pass_range_opnd(c, n, 0, ia, &al, &ah);
+		pass_range_opnd(c, n, 1, ib, &bl, &bh);
+		powv_interval(al, ah, bl, bh, &lo, &hi);
+		if (isnan(lo) || isnan(hi)) {
+			box_put(y, i, -INFINITY, INFINITY);
+			continue;
+		}
+		/* qrt_powf: within about an ulp, once rounded to float */
+		lo -= pass_float_error(2, fabs(lo));
+		hi += pass_float_error(2, fabs(hi));
+		box_put(y, i, lo, hi);
+	}
+}
+
 /* The operands' intervals, placed where concat puts their elements (so the
  * result's hull is the hull of the operands'). */
 static void concat_range(RangeCtx *c, const Node *n)
@@ -216,6 +277,8 @@ static void range(RangeCtx *c, const Node *n)
 		where_range(c, n);
 	else if (n->op == OP_CONCAT)
 		concat_range(c, n);
+	else if (n->op == OP_POWV)
+		powv_range(c, n);
 	else
 		binary(c, n);
 }
@@ -317,6 +380,7 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_WHERE:
 	case OP_MAX:
 	case OP_MIN:
+	case OP_POWV: /* a table lookup */
 	case OP_CONCAT: /* copies and clamped requantizations */
 		r[n->out] = (QRange){ir_qmin(y->dt), ir_qmax(y->dt)};
 		return 0;
@@ -325,6 +389,29 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 }
 
 /* ---- quantize ------------------------------------------------------------------ */
+
+/* powv's i8[65536] table (ir_powv_table), operand 2. */
+static int powv_table(Graph *g, Node *n)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	int8_t *t = ir_xmalloc(IR_POWV_TABLE_N);
+	char base[256];
+
+	ir_powv_table(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp, y->q.scale[0], y->q.zp, t);
+	snprintf(base, sizeof base, "%s.table", y->name);
+	int v = ir_value_new_unique(g, base, VK_CONST, n->loc);
+	Value *tv = &g->vals[v];
+	tv->has_type = 1;
+	tv->dt = DT_I8;
+	tv->shape.rank = 1;
+	tv->shape.d[0] = IR_POWV_TABLE_N;
+	tv->data = ir_alloc(g, IR_POWV_TABLE_N);
+	memcpy(tv->data, t, IR_POWV_TABLE_N);
+	free(t);
+	n->in[2] = v;
+	n->nin = 3;
+	return 0;
+}
 
 /* The operands are in dt already (convert_all); the result's parameters
  * from its pin or range. */
@@ -335,7 +422,9 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 		q->g->vals[n->out].q.present = 0;
 		return 0;
 	}
-	return pass_result_qparams(q, n, dt);
+	if (pass_result_qparams(q, n, dt))
+		return -1;
+	return n->op == OP_POWV ? powv_table(q->g, n) : 0;
 }
 
 /* A div's result has no propagated range when its divisor's interval holds

@@ -1,5 +1,5 @@
 /* targets/fam_elementwise.c — the elementwise family (add, sub, mul, div,
- * max, min, prelu, the comparisons, where, concat) in the targets layer: their checks and kernels.
+ * max, min, prelu, the comparisons, where, powv, concat) in the targets layer: their checks and kernels.
  * Unlike the other kernels they read several tensors: their function is
  * void(ptr a, ptr y, ptr b, ...), operand 0 first, then the result, then
  * operands 1.. in order (TgtRules.nary; module.c passes one pointer per
@@ -248,6 +248,55 @@ static void lower_mask(Cg *c, int n, LLVMValueRef fn)
 		tgt_loop_close(c, &l[k]);
 }
 
+/* powv: add's loops; f32 calls the runtime's qrt_powf (as the
+ * interpreter), int8 loads T[(x + 128) * 256 + (y + 128)] from the table,
+ * operand 2. */
+static void lower_powv(Cg *c, int n, LLVMValueRef fn)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *av = &g->vals[nd->in[0]], *bv = &g->vals[nd->in[1]], *yv = &g->vals[nd->out];
+	const Shape *ys = &yv->shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK];
+	LLVMValueRef oi = NULL, ai = NULL, bi = NULL, r;
+	LLVMBuilderRef bd = c->b;
+	Loop l[IR_MAX_RANK];
+
+	ir_broadcast_strides(&av->shape, ys, sa);
+	ir_broadcast_strides(&bv->shape, ys, sb);
+	for (int k = 0; k < ys->rank; k++) {
+		LLVMValueRef i = tgt_upto(c, &l[k], ys->d[k]);
+		oi = oi ? tgt_mad(c, oi, ys->d[k], i) : i;
+		if (sa[k])
+			ai = tgt_mad(c, i, sa[k], ai);
+		if (sb[k])
+			bi = tgt_mad(c, i, sb[k], bi);
+	}
+	oi = oi ? oi : tgt_cidx(c, 0);
+	LLVMTypeRef t = tgt_type(c, yv->dt);
+	LLVMValueRef a = tgt_load(c, t, opnd_ptr(fn, 0), ai ? ai : tgt_cidx(c, 0));
+	LLVMValueRef b = tgt_load(c, t, opnd_ptr(fn, 1), bi ? bi : tgt_cidx(c, 0));
+	if (yv->dt == DT_F32) {
+		LLVMTypeRef ps[2] = {c->tf32, c->tf32};
+		LLVMTypeRef ft = LLVMFunctionType(c->tf32, ps, 2, 0);
+		LLVMValueRef f = LLVMGetNamedFunction(c->mod, "qrt_powf"), args[2] = {a, b};
+		if (!f) {
+			f = LLVMAddFunction(c->mod, "qrt_powf", ft);
+			tgt_add_attr(c, f, LLVMAttributeFunctionIndex, "nounwind", 0);
+		}
+		r = LLVMBuildCall2(bd, ft, f, args, 2, "");
+	} else {
+		LLVMValueRef k128 = tgt_c32(c, 128);
+		LLVMValueRef ia = LLVMBuildAdd(bd, LLVMBuildSExt(bd, a, c->ti32, ""), k128, "");
+		LLVMValueRef ib = LLVMBuildAdd(bd, LLVMBuildSExt(bd, b, c->ti32, ""), k128, "");
+		LLVMValueRef k = LLVMBuildAdd(bd, LLVMBuildShl(bd, ia, tgt_c32(c, 8), ""), ib, "");
+		r = tgt_load(c, c->ti8, opnd_ptr(fn, 2), LLVMBuildZExt(bd, k, c->tidx, ""));
+	}
+	tgt_store(c, r, LLVMGetParam(fn, 1), oi);
+	for (int k = ys->rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
 static int same_params(const Value *x, const Value *y)
 {
 	return x->dt == y->dt &&
@@ -318,6 +367,7 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_LESS_EQUAL:
 	case OP_GREATER_EQUAL:
 	case OP_WHERE: lower_mask(c, n, fn); break;
+	case OP_POWV: lower_powv(c, n, fn); break;
 	case OP_CONCAT: lower_concat(c, n, fn); break;
 	default: ICE("elementwise rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
@@ -398,11 +448,45 @@ static int check_mask(Cg *c, const Node *nd)
 	return 0;
 }
 
+/* powv: f32 x, y and result, or i8 ones per tensor and the i8[65536]
+ * table. */
+static int check_powv(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	const Value *y = &g->vals[nd->out];
+	Shape s;
+
+	if (ir_broadcast_shape(&g->vals[nd->in[0]].shape, &g->vals[nd->in[1]].shape, &s) ||
+	    !ir_shape_eq(&s, &y->shape))
+		return bad(c, nd, "a result that is not the operands' broadcast shape");
+	if (y->dt != DT_F32 && y->dt != DT_I8)
+		return bad(c, nd, "this result type (expected f32 or i8)");
+	if (nd->nin != (y->dt == DT_F32 ? 2 : 3))
+		return bad(c, nd, "without its i8 table (int8) or with one (f32)");
+	for (int i = 0; i < nd->nin; i++) {
+		const Value *x = &g->vals[nd->in[i]];
+		if (x->dt != y->dt || (i < 2 && y->dt != DT_F32 && !per_tensor(x)))
+			return bad(c, nd,
+			           "operands of another type than the result, or unquantized");
+		if (x->kind == VK_CONST && !x->data)
+			return bad(c, nd, "a constant without data");
+		if (overlap(x, y))
+			return bad(c, nd, "an operand that shares arena bytes with the result");
+	}
+	if (y->dt != DT_F32 && (!per_tensor(y) || g->vals[nd->in[2]].kind != VK_CONST ||
+	                        ir_shape_numel(&g->vals[nd->in[2]].shape) != IR_POWV_TABLE_N))
+		return bad(c, nd,
+		           "an unquantized result or a table that is not a constant i8[65536]");
+	return 0;
+}
+
 static int check(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
 	const Value *y = &g->vals[nd->out];
 
+	if (nd->op == OP_POWV)
+		return check_powv(c, nd);
 	if (nd->op == OP_CONCAT) {
 		if (check_concat(c, nd))
 			return 1;
