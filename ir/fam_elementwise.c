@@ -29,6 +29,7 @@
  *              table (operand 2, built by ir_powv_table).
  */
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "eltwise.h"
@@ -417,13 +418,89 @@ void ir_powv_table(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t
 	for (int i = 0; i < 256; i++)
 		for (int j = 0; j < 256; j++) {
 			double x = (double)sx * (double)(i - 128 - zx);
-			double y = (double)sy * (double)(j - 128 - zy);
-			float v = (float)qrt_unary(QRT_U_POW, x, y, 0.0);
+			double y = (double)sy * (double)(j - 128 - zy), n = nearbyint(y);
+			double p = qrt_unary(QRT_U_POW, x < 0 ? -x : x, y, 0.0);
+			/* below 0, y within half a step of an integer n is n: a
+			 * grid that misses the integers still gets their signs */
+			if (x < 0)
+				p = fabs(y - n) > 0.5 * (double)sy ? NAN
+				    : fmod(n, 2.0) != 0            ? -p
+				                                   : p;
+			float v = (float)p;
 			t[i * 256 + j] = (int8_t)ir_quantize_value(v, so, zo, DT_I8);
 		}
 }
 
-/* add's broadcasting loop; f32 by qrt_powf, int8 by the table */
+void ir_powv_lut16(int32_t *t)
+{
+	for (int i = 0; i <= 256; i++) {
+		t[i] = (int32_t)lround(65536.0 * log2(1.0 + i / 256.0));
+		t[257 + i] = (int32_t)lround(32768.0 * exp2(i / 256.0));
+	}
+}
+
+int ir_powv_params(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t zo,
+                   IrPowvParams *p)
+{
+	int e;
+	double f = frexp((double)sy, &e); /* s_y = f 2^e, f in [0.5, 1) */
+
+	p->zp_x = zx;
+	p->zp_y = zy;
+	p->zp_o = zo;
+	p->one = ir_quantize_value(1.0f, so, zo, DT_I16);
+	p->cx = (int32_t)lround(65536.0 * log2((double)sx));
+	p->co = (int32_t)lround(65536.0 * log2((double)so));
+	p->sy = llround(ldexp(f, 31)); /* 2^31 at most: sy 2^-ysh is s_y within 2^-32 */
+	p->ysh = 31 - e;
+	p->half = llround(32768.0 * (double)sy);
+	return p->ysh - 16 >= 1 && p->ysh - 16 <= 62 ? 0 : -1;
+}
+
+int32_t ir_powv_s16(const IrPowvParams *p, const int32_t *t, int32_t x, int32_t y)
+{
+	const int32_t dx = x - p->zp_x, dy = y - p->zp_y;
+	const int32_t zo = ir_clamp32(p->zp_o, -32768, 32767);
+	const int sh = p->ysh - 16;
+	int32_t mag;
+	int k = 0;
+
+	if (dx == 0) /* 0^y: 0, 1 (y = 0) or inf */
+		return dy > 0 ? zo : dy == 0 ? p->one : 32767;
+	/* L = 2^16 log2 |dx|: the leading one's place k, then the 16 bits after
+	 * it, 8 indexing LG and 8 interpolating */
+	uint32_t m = (uint32_t)(dx < 0 ? -dx : dx);
+	while (m >> (k + 1))
+		k++;
+	int32_t f = (int32_t)((m << (16 - k)) - 65536), i = f >> 8, r = f & 255;
+	int32_t l = k * 65536 + t[i] + (((t[i + 1] - t[i]) * r + 128) >> 8);
+	/* yq = 2^16 y, rounded half up; |dy * sy| < 2^47 */
+	int64_t yq = ((int64_t)dy * p->sy + ((int64_t)1 << (sh - 1))) >> sh;
+	yq = yq<-((int64_t)1 << 31) ? -((int64_t)1 << 31) : yq>((int64_t)1 << 31)
+	             ? ((int64_t)1 << 31)
+	             : yq;
+	/* T = 2^16 log2(|x^y| / s_o); |yq (l + cx)| < 2^31 2^25 */
+	int64_t tt = ((yq * (int64_t)(l + p->cx) + 32768) >> 16) - p->co;
+	if (tt >= 16 * 65536)
+		mag = 65536; /* beyond the storage range: the clamp */
+	else if (tt < -65536)
+		mag = 0; /* below half a step */
+	else {
+		int32_t e = (int32_t)(tt >> 16), g = (int32_t)(tt & 65535), j = 257 + (g >> 8);
+		int32_t ex = t[j] + (((t[j + 1] - t[j]) * (g & 255) + 128) >> 8);
+		mag = ((ex << 1) + (1 << (15 - e))) >> (16 - e);
+	}
+	if (dx < 0) { /* an integer y: the sign of (-1)^n; any other: NaN */
+		int64_t n = (yq + 32768) >> 16, d = yq - n * 65536;
+		if (d < -p->half || d > p->half)
+			return zo;
+		if (n & 1)
+			mag = -mag;
+	}
+	return ir_clamp32(zo + mag, -32768, 32767);
+}
+
+/* add's broadcasting loop; f32 by qrt_powf, int8 and int16 by the tables */
 static void run_powv(const Graph *g, const Node *n, void *const *buf)
 {
 	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
@@ -431,12 +508,21 @@ static void run_powv(const Graph *g, const Node *n, void *const *buf)
 	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
 	int64_t total = ir_shape_numel(ys), ia = 0, ib = 0;
 
+	IrPowvParams p;
+
 	ir_broadcast_strides(&a->shape, ys, sa);
 	ir_broadcast_strides(&b->shape, ys, sb);
+	if (y->dt == DT_I16)
+		ir_powv_params(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp, y->q.scale[0],
+		               y->q.zp, &p);
 	for (int64_t i = 0; i < total; i++) {
 		if (y->dt == DT_F32)
 			((float *)buf[n->out])[i] = qrt_powf(((const float *)buf[n->in[0]])[ia],
 			                                     ((const float *)buf[n->in[1]])[ib]);
+		else if (y->dt == DT_I16)
+			((int16_t *)buf[n->out])[i] = (int16_t)ir_powv_s16(
+			        &p, buf[n->in[2]], ((const int16_t *)buf[n->in[0]])[ia],
+			        ((const int16_t *)buf[n->in[1]])[ib]);
 		else {
 			int32_t qx = ((const int8_t *)buf[n->in[0]])[ia];
 			int32_t qy = ((const int8_t *)buf[n->in[1]])[ib];
@@ -594,8 +680,8 @@ static int check_concat_shapes(const Graph *g, const Node *n, Diag *d)
 	return 0;
 }
 
-/* powv: f32 x, y and result, or i8 ones (per-tensor parameters) with the
- * i8[65536] table as operand 2. */
+/* powv: f32 x, y and result, or i8 / i16 ones (per-tensor parameters)
+ * with the i8[65536] / i32[514] table as operand 2. */
 static int check_powv(const Graph *g, const Node *n, Diag *d)
 {
 	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
@@ -609,19 +695,26 @@ static int check_powv(const Graph *g, const Node *n, Diag *d)
 			           "int8)");
 		return 0;
 	}
-	if (y->dt != DT_I8)
-		return BAD("powv: the interpreter has no kernel for a %s result (f32 or i8)",
+	if (y->dt != DT_I8 && y->dt != DT_I16)
+		return BAD("powv: the interpreter has no kernel for a %s result (f32, i8, i16)",
 		           ir_dtype_name(y->dt));
-	if (a->dt != DT_I8 || b->dt != DT_I8 || !ir_per_tensor_q(a) || !ir_per_tensor_q(b) ||
+	if (a->dt != y->dt || b->dt != y->dt || !ir_per_tensor_q(a) || !ir_per_tensor_q(b) ||
 	    !ir_per_tensor_q(y))
-		return BAD("powv: an i8 powv needs i8 operands and result with per-tensor "
-		           "quantization parameters");
+		return BAD("powv: a quantized powv needs operands of its result's type, all with "
+		           "per-tensor quantization parameters");
 	const Value *t = n->nin == 3 ? &g->vals[n->in[2]] : NULL;
-	if (!t || t->kind != VK_CONST || t->dt != DT_I8 || t->shape.rank != 1 ||
-	    t->shape.d[0] != IR_POWV_TABLE_N || !t->data)
-		return BAD("powv: a quantized powv needs a constant i8[%d] table as its third "
+	const DType tdt = y->dt == DT_I8 ? DT_I8 : DT_I32;
+	const int64_t tn = y->dt == DT_I8 ? IR_POWV_TABLE_N : IR_POWV_LUT16_N;
+	if (!t || t->kind != VK_CONST || t->dt != tdt || t->shape.rank != 1 ||
+	    t->shape.d[0] != tn || !t->data)
+		return BAD("powv: a quantized powv needs a constant %s[%lld] table as its third "
 		           "operand",
-		           IR_POWV_TABLE_N);
+		           ir_dtype_name(tdt), (long long)tn);
+	IrPowvParams p;
+	if (y->dt == DT_I16 && ir_powv_params(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp,
+	                                      y->q.scale[0], y->q.zp, &p))
+		return BAD("powv: the exponent's scale %.9g is outside [2^-46, 2^14)",
+		           (double)b->q.scale[0]);
 	return 0;
 }
 

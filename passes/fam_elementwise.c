@@ -22,8 +22,9 @@
  *               the hull of its two operands'; its overflow: add's shifted
  *               operands
  *   powv        x ^ y over the box of the two intervals (powv_interval);
- *               int8 is a table lookup: nothing to prove; quantize builds
- *               the table from the operands' and the result's parameters */
+ *               int8 is a table lookup, int16's steps are bounded by
+ *               construction (ops.def): nothing to prove; quantize builds
+ *               the table */
 #include <stdlib.h>
 #include <string.h>
 
@@ -380,7 +381,7 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_WHERE:
 	case OP_MAX:
 	case OP_MIN:
-	case OP_POWV: /* a table lookup */
+	case OP_POWV: /* int8 a table; int16 bounded by construction (ops.def) */
 	case OP_CONCAT: /* copies and clamped requantizations */
 		r[n->out] = (QRange){ir_qmin(y->dt), ir_qmax(y->dt)};
 		return 0;
@@ -390,23 +391,41 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 
 /* ---- quantize ------------------------------------------------------------------ */
 
-/* powv's i8[65536] table (ir_powv_table), operand 2. */
-static int powv_table(Graph *g, Node *n)
+/* powv's table, operand 2: int8 the i8[65536] of ir_powv_table, int16 the
+ * i32[514] of ir_powv_lut16 (refused when the exponent's scale is outside
+ * the range ir_powv_params computes in). */
+static int powv_table(QuantCtx *q, Node *n, DType dt)
 {
+	Graph *g = q->g;
 	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
-	int8_t *t = ir_xmalloc(IR_POWV_TABLE_N);
+	const int64_t len = dt == DT_I8 ? IR_POWV_TABLE_N : IR_POWV_LUT16_N;
+	const size_t bytes = (size_t)len * (size_t)ir_dtype_size(dt == DT_I8 ? DT_I8 : DT_I32);
+	void *t = ir_xmalloc(bytes);
 	char base[256];
+	IrPowvParams p;
 
-	ir_powv_table(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp, y->q.scale[0], y->q.zp, t);
+	if (dt == DT_I8)
+		ir_powv_table(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp, y->q.scale[0],
+		              y->q.zp, t);
+	else if (ir_powv_params(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp, y->q.scale[0],
+	                        y->q.zp, &p)) {
+		diag_error(q->d, n->loc,
+		           "quantize: powv '%s': the exponent '%s' has the int16 scale %.9g, "
+		           "outside [2^-46, 2^14): compute it in int8 or f32",
+		           y->name, b->name, (double)b->q.scale[0]);
+		free(t);
+		return -1;
+	} else
+		ir_powv_lut16(t);
 	snprintf(base, sizeof base, "%s.table", y->name);
 	int v = ir_value_new_unique(g, base, VK_CONST, n->loc);
 	Value *tv = &g->vals[v];
 	tv->has_type = 1;
-	tv->dt = DT_I8;
+	tv->dt = dt == DT_I8 ? DT_I8 : DT_I32;
 	tv->shape.rank = 1;
-	tv->shape.d[0] = IR_POWV_TABLE_N;
-	tv->data = ir_alloc(g, IR_POWV_TABLE_N);
-	memcpy(tv->data, t, IR_POWV_TABLE_N);
+	tv->shape.d[0] = len;
+	tv->data = ir_alloc(g, bytes);
+	memcpy(tv->data, t, bytes);
 	free(t);
 	n->in[2] = v;
 	n->nin = 3;
@@ -424,7 +443,7 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 	}
 	if (pass_result_qparams(q, n, dt))
 		return -1;
-	return n->op == OP_POWV ? powv_table(q->g, n) : 0;
+	return n->op == OP_POWV ? powv_table(q, n, dt) : 0;
 }
 
 /* A div's result has no propagated range when its divisor's interval holds
