@@ -12,8 +12,9 @@
 #      host objects equal quantc run bit for bit in both;
 #   3. propagate-ranges: x in [0.5, 2], y in [-2, 2] gives [0.25, 4];
 #   4. ONNX Pow with a run-time exponent imports as powv, with a constant
-#      scalar exponent as pow.
-# Cost: about 4 s of CPU.
+#      scalar exponent as pow; onnxruntime's Pow on the operands of 1. gives
+#      quantc's f32 results to 1e-6 relative (NaN where it is NaN).
+# Cost: about 5 s of CPU (node and onnxruntime start once per operand set).
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 
@@ -176,6 +177,50 @@ check "ONNX Pow with a run-time exponent imports as powv" grep -q "= powv(x, y)"
 "$QUANTC" opt "$work/pow.onnx" > "$work/onnx1.qg" 2>&1
 check "ONNX Pow with a constant scalar exponent imports as pow" grep -q "= pow(x) { alpha = 3 }" "$work/onnx1.qg"
 "$QUANTC" run "$work/powv.onnx" --precision f32 --input "$work/rx.npy" --input "$work/ry.npy" -o "$work/o.npy" > "$work/o.log" 2>&1
+# onnxruntime (onnxruntime-node) on the same operands: quantc's f32 within
+# 1e-6 relative, NaN where it gives NaN
+: "${QC_NODE_PREFIX:=/opt/quantc-node}"
+if command -v node > /dev/null && [ -d "$QC_NODE_PREFIX/node_modules/onnxruntime-node" ]; then
+	"$py" - "$work" <<'EOF'
+import sys
+import numpy as np
+from onnx import helper, TensorProto, save
+d = sys.argv[1]
+f = TensorProto.FLOAT
+for name, n in (("s", 1), ("r", 64)):
+    g = helper.make_graph([helper.make_node("Pow", ["x", "y"], ["z"])], "p",
+                          [helper.make_tensor_value_info(v, f, [n, 24]) for v in "xy"],
+                          [helper.make_tensor_value_info("z", f, [n, 24])])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), "%s/ort_%s.onnx" % (d, name))
+    for v in "xy":
+        np.load("%s/%s%s.npy" % (d, name, v)).astype(np.float32).tofile("%s/ort_%s%s.raw" % (d, name, v))
+EOF
+	for s in s r; do
+		n=$([ $s = s ] && echo 1 || echo 64)
+		NODE_PATH=$QC_NODE_PREFIX/node_modules node -e "
+const ort = require('onnxruntime-node'), fs = require('fs');
+const [m, x, y, out, n] = process.argv.slice(1);
+const rd = f => { const b = fs.readFileSync(f); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
+(async () => {
+	const ses = await ort.InferenceSession.create(m, {intraOpNumThreads: 1});
+	const r = await ses.run({x: new ort.Tensor('float32', rd(x), [+n, 24]), y: new ort.Tensor('float32', rd(y), [+n, 24])});
+	fs.writeFileSync(out, Buffer.from(r.z.data.buffer));
+})().catch(e => { console.error(e); process.exit(1); });" \
+			"$work/ort_$s.onnx" "$work/ort_${s}x.raw" "$work/ort_${s}y.raw" "$work/ort_$s.out.raw" $n
+		check "f32 ($([ $s = s ] && echo "special cases" || echo "random operands")): onnxruntime's Pow to 1e-6 relative, NaN where it is NaN" "$py" -c "
+import numpy as np, sys
+z = np.load(sys.argv[1]).reshape(-1).astype(np.float64)
+o = np.fromfile(sys.argv[2], np.float32).astype(np.float64)
+nan = np.isnan(o)
+fin = ~nan & np.isfinite(o)
+rel = np.abs(z[fin] - o[fin]) / np.maximum(np.abs(o[fin]), 1e-38)
+print('  %d elements, %d NaN; max rel err %.3g' % (o.size, nan.sum(), rel.max(initial=0)))
+sys.exit(0 if o.size == z.size and np.array_equal(nan, np.isnan(z)) and np.array_equal(z[~nan & ~fin], o[~nan & ~fin]) and rel.max(initial=0) <= 1e-6 else 1)" \
+			"$work/$s.out.npy" "$work/ort_$s.out.raw"
+	done
+else
+	fail "onnxruntime-node is installed ($QC_NODE_PREFIX/node_modules)"
+fi
 check "ONNX Pow (run-time exponent): the interpreter's result equals the .qg model's bit for bit" \
 	cmp -s <("$py" -c "import numpy as np, sys; sys.stdout.buffer.write(np.load(sys.argv[1]).tobytes())" "$work/o.npy") \
 	<("$py" -c "import numpy as np, sys; sys.stdout.buffer.write(np.load(sys.argv[1]).tobytes())" "$work/r.out.npy")
