@@ -25,10 +25,9 @@
  *               int8 is a table lookup, int16's steps are bounded by
  *               construction (ops.def): nothing to prove; quantize builds
  *               the table */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <math.h>
 
 #include "eltwise.h"
 #include "pass_rules.h"
