@@ -1572,18 +1572,20 @@ UNARY(lower_ceil, OP_CEIL)
 UNARY(lower_round, OP_ROUND)
 #undef UNARY
 
-/* Pow with a constant scalar exponent: pow { alpha = exponent }. */
+/* Pow with a constant scalar exponent: pow { alpha = exponent }; with a
+ * run-time or per-element one (or a constant base): powv(x, y). */
 static int lower_pow(Imp *im)
 {
-	OTensor *x, *e = oi_in(im, 1);
+	OTensor *x = oi_in(im, 0), *e = oi_in(im, 1);
 	Attrs a;
 	int in[1];
 
+	if (!x || !e)
+		return oi_err(im, "needs two inputs");
+	if (x->isconst || !e->isconst || oi_numel(e) != 1)
+		return lower_binary(im, OP_POWV);
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
 		return -1;
-	if (!e || !e->isconst || oi_numel(e) != 1)
-		return oi_err(im, "the exponent must be a constant scalar (a run-time or "
-		                  "per-element exponent is not supported)");
 	ir_attrs_default_op(&a, OP_POW);
 	a.alpha = (float)oi_getf(e, 0);
 	if ((double)a.alpha != oi_getf(e, 0))
@@ -2314,7 +2316,7 @@ const OnnxOp oi_ops[] = {
         {"Or", NULL, lower_or, "or"},
         {"PRelu", NULL, lower_prelu, "prelu"},
         {"Pad", NULL, lower_pad, "slice, pad"},
-        {"Pow", NULL, lower_pow, "pow"},
+        {"Pow", NULL, lower_pow, "pow, powv"},
         {"QuantizeLinear", oi_fold_quantize, oi_lower_quantize, ""},
         {"RNN", NULL, oi_lower_rnn, "dense, slice, add, tanh, concat, reshape, transpose"},
         {"Reciprocal", NULL, lower_reciprocal, "reciprocal"},

@@ -70,6 +70,31 @@ void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p);
  * computes it (the backend emits the same steps). */
 int32_t ir_binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b);
 
+/* powv's int8 table (ops.def): t[(qx + 128) * 256 + (qy + 128)] =
+ * quantize((float)pow(s_x (qx - zp_x), s_y (qy - zp_y))) at (so, zo), pow
+ * the runtime's in double (qrt_unary). */
+enum { IR_POWV_TABLE_N = 65536 };
+void ir_powv_table(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t zo, int8_t *t);
+/* powv's int16 table (ops.def), i32[514]: LG[i] = round(2^16 log2(1 +
+ * i/256)), i = 0..256, then EX[j] = round(2^15 2^(j/256)), j = 0..256. */
+enum { IR_POWV_LUT16_N = 514 };
+void ir_powv_lut16(int32_t *t);
+/* The constants of an int16 powv node (ops.def): cx = round(2^16 log2
+ * s_x), co = round(2^16 log2 s_o), s_y = sy 2^-ysh (sy in [2^30, 2^31]),
+ * half = round(2^15 s_y), one = quantize(1) at the result's parameters.
+ * Returns -1 when s_y is outside [2^-46, 2^14) (ysh - 16 outside [1, 62]). */
+typedef struct {
+	int32_t zp_x, zp_y, zp_o, one;
+	int32_t cx, co;
+	int64_t sy, half;
+	int ysh;
+} IrPowvParams;
+int ir_powv_params(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t zo,
+                   IrPowvParams *p);
+/* One int16 powv element from the operand integers x and y, as ops.def
+ * says (the backend emits the same steps); t the i32[514] table. */
+int32_t ir_powv_s16(const IrPowvParams *p, const int32_t *t, int32_t x, int32_t y);
+
 /* ---- the reduce family (ir/fam_reduce.c) ---- */
 
 /* A reduction of an input of shape x over the axes of attributes a: the

@@ -27,12 +27,17 @@
  *              operand requantized to the result's parameters.
  *   not, and, or, xor   u8 masks in and out, the same in every precision.
  *   to_bool    x != 0 as a u8 mask (ONNX Cast to BOOL); int: q != zp.
+ *   powv       x ^ y broadcast as add: f32 qrt_powf (the runtime's, which
+ *              the objects call too); int8 a lookup in its i8[65536]
+ *              table (operand 2, built by ir_powv_table).
  */
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "eltwise.h"
 #include "ir_rules.h"
+#include "qrt.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
@@ -259,7 +264,8 @@ int ir_eltwise_shape(const Graph *g, const Node *n, Shape *out, Diag *d)
 		return where_shape(g, n, out, d);
 	if (ir_is_mask_logic(n->op))
 		return logic_shape(g, n, out, d);
-	for (int i = 1; i < n->nin; i++) {
+	/* powv's table (operand 2) is checked by the interpreter's check */
+	for (int i = 1; i < (n->op == OP_POWV ? 2 : n->nin); i++) {
 		const Value *x = &g->vals[n->in[i]], *x0 = &g->vals[n->in[0]];
 		if (x->dt != x0->dt)
 			return BAD("%s: operand '%s' is %s, '%s' is %s", op, x->name,
@@ -287,7 +293,7 @@ int ir_eltwise_ok(const Graph *g, const Node *n)
 	if (n->nin == 1 && ir_is_mask_logic(n->op)) /* not, to_bool */
 		return ir_shape_eq(&g->vals[n->in[0]].shape, ys);
 	if (n->op != OP_CONCAT)
-		return n->nin == 2 &&
+		return (n->nin == 2 || n->op == OP_POWV) &&
 		       !ir_broadcast_shape(&g->vals[n->in[0]].shape, &g->vals[n->in[1]].shape,
 		                           &s) &&
 		       ir_shape_eq(&s, ys);
@@ -514,6 +520,136 @@ static void run_logic(const Graph *g, const Node *n, void *const *buf)
 	}
 }
 
+/* ---- powv ------------------------------------------------------------------- */
+
+void ir_powv_table(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t zo, int8_t *t)
+{
+	for (int i = 0; i < 256; i++)
+		for (int j = 0; j < 256; j++) {
+			double x = (double)sx * (double)(i - 128 - zx);
+			double y = (double)sy * (double)(j - 128 - zy), n = nearbyint(y);
+			double p = qrt_unary(QRT_U_POW, x < 0 ? -x : x, y, 0.0);
+			/* below 0, y within half a step of an integer n is n: a
+			 * grid that misses the integers still gets their signs */
+			if (x < 0)
+				p = fabs(y - n) > 0.5 * (double)sy ? NAN
+				    : fmod(n, 2.0) != 0            ? -p
+				                                   : p;
+			float v = (float)p;
+			t[i * 256 + j] = (int8_t)ir_quantize_value(v, so, zo, DT_I8);
+		}
+}
+
+void ir_powv_lut16(int32_t *t)
+{
+	for (int i = 0; i <= 256; i++) {
+		t[i] = (int32_t)lround(65536.0 * log2(1.0 + i / 256.0));
+		t[257 + i] = (int32_t)lround(32768.0 * exp2(i / 256.0));
+	}
+}
+
+int ir_powv_params(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t zo,
+                   IrPowvParams *p)
+{
+	int e;
+	double f = frexp((double)sy, &e); /* s_y = f 2^e, f in [0.5, 1) */
+
+	p->zp_x = zx;
+	p->zp_y = zy;
+	p->zp_o = zo;
+	p->one = ir_quantize_value(1.0f, so, zo, DT_I16);
+	p->cx = (int32_t)lround(65536.0 * log2((double)sx));
+	p->co = (int32_t)lround(65536.0 * log2((double)so));
+	p->sy = llround(ldexp(f, 31)); /* 2^31 at most: sy 2^-ysh is s_y within 2^-32 */
+	p->ysh = 31 - e;
+	p->half = llround(32768.0 * (double)sy);
+	return p->ysh - 16 >= 1 && p->ysh - 16 <= 62 ? 0 : -1;
+}
+
+int32_t ir_powv_s16(const IrPowvParams *p, const int32_t *t, int32_t x, int32_t y)
+{
+	const int32_t dx = x - p->zp_x, dy = y - p->zp_y;
+	const int32_t zo = ir_clamp32(p->zp_o, -32768, 32767);
+	const int sh = p->ysh - 16;
+	int32_t mag;
+	int k = 0;
+
+	if (dx == 0) /* 0^y: 0, 1 (y = 0) or inf */
+		return dy > 0 ? zo : dy == 0 ? p->one : 32767;
+	/* L = 2^16 log2 |dx|: the leading one's place k, then the 16 bits after
+	 * it, 8 indexing LG and 8 interpolating */
+	uint32_t m = (uint32_t)(dx < 0 ? -dx : dx);
+	while (m >> (k + 1))
+		k++;
+	int32_t f = (int32_t)((m << (16 - k)) - 65536), i = f >> 8, r = f & 255;
+	int32_t l = k * 65536 + t[i] + (((t[i + 1] - t[i]) * r + 128) >> 8);
+	/* yq = 2^16 y, rounded half up; |dy * sy| < 2^47 */
+	int64_t yq = ((int64_t)dy * p->sy + ((int64_t)1 << (sh - 1))) >> sh;
+	yq = yq<-((int64_t)1 << 31) ? -((int64_t)1 << 31) : yq>((int64_t)1 << 31)
+	             ? ((int64_t)1 << 31)
+	             : yq;
+	/* T = 2^16 log2(|x^y| / s_o); |yq (l + cx)| < 2^31 2^25 */
+	int64_t tt = ((yq * (int64_t)(l + p->cx) + 32768) >> 16) - p->co;
+	if (tt >= 16 * 65536)
+		mag = 65536; /* beyond the storage range: the clamp */
+	else if (tt < -65536)
+		mag = 0; /* below half a step */
+	else {
+		int32_t e = (int32_t)(tt >> 16), g = (int32_t)(tt & 65535), j = 257 + (g >> 8);
+		int32_t ex = t[j] + (((t[j + 1] - t[j]) * (g & 255) + 128) >> 8);
+		mag = ((ex << 1) + (1 << (15 - e))) >> (16 - e);
+	}
+	if (dx < 0) { /* an integer y: the sign of (-1)^n; any other: NaN */
+		int64_t n = (yq + 32768) >> 16, d = yq - n * 65536;
+		if (d < -p->half || d > p->half)
+			return zo;
+		if (n & 1)
+			mag = -mag;
+	}
+	return ir_clamp32(zo + mag, -32768, 32767);
+}
+
+/* add's broadcasting loop; f32 by qrt_powf, int8 and int16 by the tables */
+static void run_powv(const Graph *g, const Node *n, void *const *buf)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	const Shape *ys = &y->shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int64_t total = ir_shape_numel(ys), ia = 0, ib = 0;
+
+	IrPowvParams p;
+
+	ir_broadcast_strides(&a->shape, ys, sa);
+	ir_broadcast_strides(&b->shape, ys, sb);
+	if (y->dt == DT_I16)
+		ir_powv_params(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp, y->q.scale[0],
+		               y->q.zp, &p);
+	for (int64_t i = 0; i < total; i++) {
+		if (y->dt == DT_F32)
+			((float *)buf[n->out])[i] = qrt_powf(((const float *)buf[n->in[0]])[ia],
+			                                     ((const float *)buf[n->in[1]])[ib]);
+		else if (y->dt == DT_I16)
+			((int16_t *)buf[n->out])[i] = (int16_t)ir_powv_s16(
+			        &p, buf[n->in[2]], ((const int16_t *)buf[n->in[0]])[ia],
+			        ((const int16_t *)buf[n->in[1]])[ib]);
+		else {
+			int32_t qx = ((const int8_t *)buf[n->in[0]])[ia];
+			int32_t qy = ((const int8_t *)buf[n->in[1]])[ib];
+			((int8_t *)buf[n->out])[i] = ((
+			        const int8_t *)buf[n->in[2]])[(qx + 128) * 256 + qy + 128];
+		}
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += sa[k];
+			ib += sb[k];
+			if (++idx[k] < ys->d[k])
+				break;
+			ia -= sa[k] * idx[k];
+			ib -= sb[k] * idx[k];
+			idx[k] = 0;
+		}
+	}
+}
+
 /* ---- concat ------------------------------------------------------------------ */
 
 static int same_params(const Value *x, const Value *y)
@@ -586,6 +722,7 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_OR:
 	case OP_XOR:
 	case OP_TO_BOOL: run_logic(g, n, buf); return;
+	case OP_POWV: run_powv(g, n, buf); return;
 	case OP_CONCAT: run_concat(g, n, buf); return;
 	default: ICE("elementwise rules: %s", ir_ops[n->op].name);
 	}
@@ -684,9 +821,49 @@ static int check_concat_shapes(const Graph *g, const Node *n, Diag *d)
 	return 0;
 }
 
+/* powv: f32 x, y and result, or i8 / i16 ones (per-tensor parameters)
+ * with the i8[65536] / i32[514] table as operand 2. */
+static int check_powv(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	Shape s;
+
+	if (ir_broadcast_shape(&a->shape, &b->shape, &s) || !ir_shape_eq(&s, &y->shape))
+		return BAD("powv: the result's shape is not the operands' broadcast shape");
+	if (y->dt == DT_F32) {
+		if (a->dt != DT_F32 || b->dt != DT_F32 || n->nin != 2)
+			return BAD("powv: a float powv takes two f32 operands (the table is for "
+			           "int8)");
+		return 0;
+	}
+	if (y->dt != DT_I8 && y->dt != DT_I16)
+		return BAD("powv: the interpreter has no kernel for a %s result (f32, i8, i16)",
+		           ir_dtype_name(y->dt));
+	if (a->dt != y->dt || b->dt != y->dt || !ir_per_tensor_q(a) || !ir_per_tensor_q(b) ||
+	    !ir_per_tensor_q(y))
+		return BAD("powv: a quantized powv needs operands of its result's type, all with "
+		           "per-tensor quantization parameters");
+	const Value *t = n->nin == 3 ? &g->vals[n->in[2]] : NULL;
+	const DType tdt = y->dt == DT_I8 ? DT_I8 : DT_I32;
+	const int64_t tn = y->dt == DT_I8 ? IR_POWV_TABLE_N : IR_POWV_LUT16_N;
+	if (!t || t->kind != VK_CONST || t->dt != tdt || t->shape.rank != 1 ||
+	    t->shape.d[0] != tn || !t->data)
+		return BAD("powv: a quantized powv needs a constant %s[%lld] table as its third "
+		           "operand",
+		           ir_dtype_name(tdt), (long long)tn);
+	IrPowvParams p;
+	if (y->dt == DT_I16 && ir_powv_params(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp,
+	                                      y->q.scale[0], y->q.zp, &p))
+		return BAD("powv: the exponent's scale %.9g is outside [2^-46, 2^14)",
+		           (double)b->q.scale[0]);
+	return 0;
+}
+
 static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 {
 	(void)rt;
+	if (n->op == OP_POWV)
+		return check_powv(g, n, d);
 	if (n->op == OP_CONCAT) {
 		if (check_concat_shapes(g, n, d))
 			return -1;
@@ -739,6 +916,7 @@ static int requant_float_ok(const Graph *g, const Node *n)
 	case OP_OR:
 	case OP_XOR:
 	case OP_TO_BOOL: return 1; /* no requantization */
+	case OP_POWV: return 1; /* a table lookup: no requantization */
 	case OP_CONCAT:
 		for (int k = 0; k < n->nin; k++)
 			if (!ir_same_q(&g->vals[n->in[k]].q, &o->q))

@@ -21,11 +21,18 @@
  *   not, and, or, xor, to_bool   a u8 mask [0, 1], nothing to prove
  *   masks       a comparison's result is [0, 1] (no calibration), where's
  *               the hull of its two operands'; its overflow: add's shifted
- *               operands */
+ *               operands
+ *   powv        x ^ y over the box of the two intervals (powv_interval);
+ *               int8 is a table lookup, int16's steps are bounded by
+ *               construction (ops.def): nothing to prove; quantize builds
+ *               the table */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "eltwise.h"
 #include "pass_rules.h"
+#include "qrt.h"
 
 /* ---- infer-shapes ------------------------------------------------------------- */
 
@@ -147,6 +154,60 @@ static void binary(RangeCtx *c, const Node *n)
 	}
 }
 
+/* x ^ y over x in [al, ah], y in [bl, bh], as qrt_powf: for x > 0 it is
+ * exp(y ln x), y ln x bilinear in (y, ln x), so its extremes are at the
+ * corners, and so are their limits at x = 0 unless y < 0 there (a pole).
+ * x < 0 takes |x|'s magnitudes with either sign (odd integer exponents
+ * negate, the others are NaN).  NaN: unbounded. */
+static void powv_interval(double al, double ah, double bl, double bh, double *lo, double *hi)
+{
+	double ml = al <= 0 && ah >= 0 ? 0 : fmin(fabs(al), fabs(ah)),
+	       mh = fmax(fabs(al), fabs(ah));
+	double p[4];
+
+	if (isnan(al) || isnan(ah) || isnan(bl) || isnan(bh) || (ml == 0 && bl < 0)) {
+		*lo = *hi = NAN;
+		return;
+	}
+	p[0] = qrt_unary(QRT_U_POW, ml, bl, 0);
+	p[1] = qrt_unary(QRT_U_POW, ml, bh, 0);
+	p[2] = qrt_unary(QRT_U_POW, mh, bl, 0);
+	p[3] = qrt_unary(QRT_U_POW, mh, bh, 0);
+	corners(p, lo, hi);
+	if (al < 0 && !isnan(*hi)) /* an odd exponent may negate any magnitude */
+		*lo = -*hi;
+}
+
+static void powv_range(RangeCtx *c, const Node *n)
+{
+	const Shape *ys = &c->g->vals[n->out].shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], len = ir_shape_numel(ys);
+	Box *y = pass_box_new(c, n->out);
+
+	ir_broadcast_strides(&c->g->vals[n->in[0]].shape, ys, sa);
+	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sb);
+	for (int64_t i = 0; i < len; i++) {
+		int64_t ia = 0, ib = 0, r = i;
+		double al, ah, bl, bh, lo, hi;
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += r % ys->d[k] * sa[k];
+			ib += r % ys->d[k] * sb[k];
+			r /= ys->d[k];
+		}
+		pass_range_opnd(c, n, 0, ia, &al, &ah);
+		pass_range_opnd(c, n, 1, ib, &bl, &bh);
+		powv_interval(al, ah, bl, bh, &lo, &hi);
+		if (isnan(lo) || isnan(hi)) {
+			box_put(y, i, -INFINITY, INFINITY);
+			continue;
+		}
+		/* qrt_powf: within about an ulp, once rounded to float */
+		lo -= pass_float_error(2, fabs(lo));
+		hi += pass_float_error(2, fabs(hi));
+		box_put(y, i, lo, hi);
+	}
+}
+
 /* The operands' intervals, placed where concat puts their elements (so the
  * result's hull is the hull of the operands'). */
 static void concat_range(RangeCtx *c, const Node *n)
@@ -217,6 +278,8 @@ static void range(RangeCtx *c, const Node *n)
 		where_range(c, n);
 	else if (n->op == OP_CONCAT)
 		concat_range(c, n);
+	else if (n->op == OP_POWV)
+		powv_range(c, n);
 	else
 		binary(c, n);
 }
@@ -325,6 +388,7 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	case OP_WHERE:
 	case OP_MAX:
 	case OP_MIN:
+	case OP_POWV: /* int8 a table; int16 bounded by construction (ops.def) */
 	case OP_CONCAT: /* copies and clamped requantizations */
 		r[n->out] = (QRange){ir_qmin(y->dt), ir_qmax(y->dt)};
 		return 0;
@@ -333,6 +397,47 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 }
 
 /* ---- quantize ------------------------------------------------------------------ */
+
+/* powv's table, operand 2: int8 the i8[65536] of ir_powv_table, int16 the
+ * i32[514] of ir_powv_lut16 (refused when the exponent's scale is outside
+ * the range ir_powv_params computes in). */
+static int powv_table(QuantCtx *q, Node *n, DType dt)
+{
+	Graph *g = q->g;
+	const Value *a = &g->vals[n->in[0]], *b = &g->vals[n->in[1]], *y = &g->vals[n->out];
+	const int64_t len = dt == DT_I8 ? IR_POWV_TABLE_N : IR_POWV_LUT16_N;
+	const size_t bytes = (size_t)len * (size_t)ir_dtype_size(dt == DT_I8 ? DT_I8 : DT_I32);
+	void *t = ir_xmalloc(bytes);
+	char base[256];
+	IrPowvParams p;
+
+	if (dt == DT_I8)
+		ir_powv_table(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp, y->q.scale[0],
+		              y->q.zp, t);
+	else if (ir_powv_params(a->q.scale[0], a->q.zp, b->q.scale[0], b->q.zp, y->q.scale[0],
+	                        y->q.zp, &p)) {
+		diag_error(q->d, n->loc,
+		           "quantize: powv '%s': the exponent '%s' has the int16 scale %.9g, "
+		           "outside [2^-46, 2^14): compute it in int8 or f32",
+		           y->name, b->name, (double)b->q.scale[0]);
+		free(t);
+		return -1;
+	} else
+		ir_powv_lut16(t);
+	snprintf(base, sizeof base, "%s.table", y->name);
+	int v = ir_value_new_unique(g, base, VK_CONST, n->loc);
+	Value *tv = &g->vals[v];
+	tv->has_type = 1;
+	tv->dt = dt == DT_I8 ? DT_I8 : DT_I32;
+	tv->shape.rank = 1;
+	tv->shape.d[0] = len;
+	tv->data = ir_alloc(g, bytes);
+	memcpy(tv->data, t, bytes);
+	free(t);
+	n->in[2] = v;
+	n->nin = 3;
+	return 0;
+}
 
 /* The operands are in dt already (convert_all); the result's parameters
  * from its pin or range. */
@@ -343,7 +448,9 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 		q->g->vals[n->out].q.present = 0;
 		return 0;
 	}
-	return pass_result_qparams(q, n, dt);
+	if (pass_result_qparams(q, n, dt))
+		return -1;
+	return n->op == OP_POWV ? powv_table(q, n, dt) : 0;
 }
 
 /* A div's result has no propagated range when its divisor's interval holds

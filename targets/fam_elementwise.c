@@ -1,6 +1,6 @@
 /* targets/fam_elementwise.c — the elementwise family (add, sub, mul, div,
  * max, min, prelu, the comparisons, where, not, and, or, xor, to_bool,
- * concat) in the targets layer: their checks and kernels.
+ * powv, concat) in the targets layer: their checks and kernels.
  * Unlike the other kernels they read several tensors: their function is
  * void(ptr a, ptr y, ptr b, ...), operand 0 first, then the result, then
  * operands 1.. in order (TgtRules.nary; module.c passes one pointer per
@@ -298,6 +298,160 @@ static void lower_logic(Cg *c, int n, LLVMValueRef fn)
 		tgt_loop_close(c, &l[k]);
 }
 
+/* ---- powv ------------------------------------------------------------------- */
+
+static LLVMValueRef c64(Cg *c, int64_t v)
+{
+	return LLVMConstInt(c->ti64, (uint64_t)v, 1);
+}
+
+/* v clamped to [lo, hi] (signed, v's type) */
+static LLVMValueRef clamp_s(Cg *c, LLVMValueRef v, LLVMValueRef lo, LLVMValueRef hi)
+{
+	v = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, v, lo, ""), lo, v, "");
+	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, v, hi, ""), hi, v, "");
+}
+
+/* table[i] + ((table[i + 1] - table[i]) * r + 128) >> 8, i32 */
+static LLVMValueRef lerp256(Cg *c, LLVMValueRef table, LLVMValueRef i, LLVMValueRef r)
+{
+	LLVMBuilderRef bd = c->b;
+	LLVMValueRef t0 = tgt_load(c, c->ti32, table, LLVMBuildZExt(bd, i, c->tidx, ""));
+	LLVMValueRef i1 = LLVMBuildAdd(bd, i, tgt_c32(c, 1), "");
+	LLVMValueRef t1 = tgt_load(c, c->ti32, table, LLVMBuildZExt(bd, i1, c->tidx, ""));
+	LLVMValueRef d = LLVMBuildMul(bd, LLVMBuildSub(bd, t1, t0, ""), r, "");
+	d = LLVMBuildAShr(bd, LLVMBuildAdd(bd, d, tgt_c32(c, 128), ""), tgt_c32(c, 8), "");
+	return LLVMBuildAdd(bd, t0, d, "");
+}
+
+/* ir_powv_s16 step for step, without branches: every path computed on
+ * operands kept in range, the result selected */
+static LLVMValueRef powv_s16(Cg *c, const IrPowvParams *p, LLVMValueRef table, LLVMValueRef x,
+                             LLVMValueRef y)
+{
+	LLVMBuilderRef bd = c->b;
+	const int sh = p->ysh - 16;
+	const int32_t zo = p->zp_o < -32768 ? -32768 : p->zp_o > 32767 ? 32767 : p->zp_o;
+	LLVMValueRef dx = centered(c, x, p->zp_x), dy = centered(c, y, p->zp_y);
+	LLVMValueRef dxz = LLVMBuildICmp(bd, LLVMIntEQ, dx, tgt_c32(c, 0), "");
+	LLVMValueRef dxn = LLVMBuildICmp(bd, LLVMIntSLT, dx, tgt_c32(c, 0), "");
+	LLVMValueRef m = LLVMBuildSelect(bd, dxn, LLVMBuildNeg(bd, dx, ""), dx, "");
+	m = LLVMBuildSelect(bd, dxz, tgt_c32(c, 1), m, ""); /* log2 of 0 is not used */
+
+	/* l = 2^16 log2 m: k = 31 - ctlz(m), f the 16 bits after the leading one */
+	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
+	LLVMTypeRef ty = c->ti32;
+	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1);
+	LLVMValueRef args[2] = {m, LLVMConstInt(c->ti1, 0, 0)};
+	LLVMValueRef z = LLVMBuildCall2(bd, LLVMIntrinsicGetType(c->ctx, id, &ty, 1), ctlz, args, 2,
+	                                "");
+	LLVMValueRef k = LLVMBuildSub(bd, tgt_c32(c, 31), z, "");
+	LLVMValueRef f = LLVMBuildShl(bd, m, LLVMBuildSub(bd, z, tgt_c32(c, 15), ""), "");
+	f = LLVMBuildSub(bd, f, tgt_c32(c, 65536), "");
+	LLVMValueRef l = lerp256(c, table, LLVMBuildLShr(bd, f, tgt_c32(c, 8), ""),
+	                         LLVMBuildAnd(bd, f, tgt_c32(c, 255), ""));
+	l = LLVMBuildAdd(bd, LLVMBuildShl(bd, k, tgt_c32(c, 16), ""), l, "");
+
+	/* yq = 2^16 y, clamped to +-2^31 */
+	LLVMValueRef yq = LLVMBuildMul(bd, LLVMBuildSExt(bd, dy, c->ti64, ""), c64(c, p->sy), "");
+	yq = LLVMBuildAShr(bd, LLVMBuildAdd(bd, yq, c64(c, (int64_t)1 << (sh - 1)), ""), c64(c, sh),
+	                   "");
+	yq = clamp_s(c, yq, c64(c, -((int64_t)1 << 31)), c64(c, (int64_t)1 << 31));
+
+	/* tt = 2^16 log2(|x^y| / s_o) */
+	LLVMValueRef a = LLVMBuildSExt(bd, LLVMBuildAdd(bd, l, tgt_c32(c, p->cx), ""), c->ti64, "");
+	LLVMValueRef tt = LLVMBuildAdd(bd, LLVMBuildMul(bd, yq, a, ""), c64(c, 32768), "");
+	tt = LLVMBuildSub(bd, LLVMBuildAShr(bd, tt, c64(c, 16), ""), c64(c, p->co), "");
+	LLVMValueRef tc = clamp_s(c, tt, c64(c, -65536), c64(c, 16 * 65536 - 1));
+	tc = LLVMBuildTrunc(bd, tc, c->ti32, "");
+	LLVMValueRef e = LLVMBuildAShr(bd, tc, tgt_c32(c, 16), "");
+	LLVMValueRef g = LLVMBuildAnd(bd, tc, tgt_c32(c, 65535), "");
+	LLVMValueRef j = LLVMBuildAdd(bd, tgt_c32(c, 257), LLVMBuildLShr(bd, g, tgt_c32(c, 8), ""),
+	                              "");
+	LLVMValueRef ex = lerp256(c, table, j, LLVMBuildAnd(bd, g, tgt_c32(c, 255), ""));
+	LLVMValueRef half = LLVMBuildShl(bd, tgt_c32(c, 1), LLVMBuildSub(bd, tgt_c32(c, 15), e, ""),
+	                                 "");
+	LLVMValueRef mag = LLVMBuildAdd(bd, LLVMBuildShl(bd, ex, tgt_c32(c, 1), ""), half, "");
+	mag = LLVMBuildAShr(bd, mag, LLVMBuildSub(bd, tgt_c32(c, 16), e, ""), "");
+	mag = LLVMBuildSelect(bd, LLVMBuildICmp(bd, LLVMIntSLT, tt, c64(c, -65536), ""),
+	                      tgt_c32(c, 0), mag, "");
+	mag = LLVMBuildSelect(bd, LLVMBuildICmp(bd, LLVMIntSGE, tt, c64(c, 16 * 65536), ""),
+	                      tgt_c32(c, 65536), mag, "");
+
+	/* x < 0: y's nearest integer n, and whether y is within half a step */
+	LLVMValueRef n = LLVMBuildAdd(bd, yq, c64(c, 32768), "");
+	n = LLVMBuildAShr(bd, n, c64(c, 16), "");
+	LLVMValueRef d = LLVMBuildSub(bd, yq, LLVMBuildShl(bd, n, c64(c, 16), ""), "");
+	LLVMValueRef nonint = LLVMBuildOr(
+	        bd, LLVMBuildICmp(bd, LLVMIntSLT, d, c64(c, -p->half), ""),
+	        LLVMBuildICmp(bd, LLVMIntSGT, d, c64(c, p->half), ""), "");
+	LLVMValueRef odd = LLVMBuildAnd(bd, dxn, LLVMBuildTrunc(bd, n, c->ti1, ""), "");
+	mag = LLVMBuildSelect(bd, odd, LLVMBuildNeg(bd, mag, ""), mag, "");
+	LLVMValueRef r = clamp_s(c, LLVMBuildAdd(bd, tgt_c32(c, zo), mag, ""), tgt_c32(c, -32768),
+	                         tgt_c32(c, 32767));
+	r = LLVMBuildSelect(bd, LLVMBuildAnd(bd, dxn, nonint, ""), tgt_c32(c, zo), r, "");
+	/* 0^y: 0, 1 (y = 0) or inf */
+	LLVMValueRef r0 = LLVMBuildSelect(bd, LLVMBuildICmp(bd, LLVMIntEQ, dy, tgt_c32(c, 0), ""),
+	                                  tgt_c32(c, p->one), tgt_c32(c, 32767), "");
+	r0 = LLVMBuildSelect(bd, LLVMBuildICmp(bd, LLVMIntSGT, dy, tgt_c32(c, 0), ""),
+	                     tgt_c32(c, zo), r0, "");
+	return LLVMBuildSelect(bd, dxz, r0, r, "");
+}
+
+/* powv: add's loops; f32 calls the runtime's qrt_powf (as the
+ * interpreter), int8 loads T[(x + 128) * 256 + (y + 128)] from the table,
+ * operand 2, int16 is powv_s16 with the i32[514] table. */
+static void lower_powv(Cg *c, int n, LLVMValueRef fn)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Value *av = &g->vals[nd->in[0]], *bv = &g->vals[nd->in[1]], *yv = &g->vals[nd->out];
+	const Shape *ys = &yv->shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK];
+	LLVMValueRef oi = NULL, ai = NULL, bi = NULL, r;
+	LLVMBuilderRef bd = c->b;
+	Loop l[IR_MAX_RANK];
+
+	ir_broadcast_strides(&av->shape, ys, sa);
+	ir_broadcast_strides(&bv->shape, ys, sb);
+	for (int k = 0; k < ys->rank; k++) {
+		LLVMValueRef i = tgt_upto(c, &l[k], ys->d[k]);
+		oi = oi ? tgt_mad(c, oi, ys->d[k], i) : i;
+		if (sa[k])
+			ai = tgt_mad(c, i, sa[k], ai);
+		if (sb[k])
+			bi = tgt_mad(c, i, sb[k], bi);
+	}
+	oi = oi ? oi : tgt_cidx(c, 0);
+	LLVMTypeRef t = tgt_type(c, yv->dt);
+	LLVMValueRef a = tgt_load(c, t, opnd_ptr(fn, 0), ai ? ai : tgt_cidx(c, 0));
+	LLVMValueRef b = tgt_load(c, t, opnd_ptr(fn, 1), bi ? bi : tgt_cidx(c, 0));
+	if (yv->dt == DT_F32) {
+		LLVMTypeRef ps[2] = {c->tf32, c->tf32};
+		LLVMTypeRef ft = LLVMFunctionType(c->tf32, ps, 2, 0);
+		LLVMValueRef f = LLVMGetNamedFunction(c->mod, "qrt_powf"), args[2] = {a, b};
+		if (!f) {
+			f = LLVMAddFunction(c->mod, "qrt_powf", ft);
+			tgt_add_attr(c, f, LLVMAttributeFunctionIndex, "nounwind", 0);
+		}
+		r = LLVMBuildCall2(bd, ft, f, args, 2, "");
+	} else if (yv->dt == DT_I16) {
+		IrPowvParams p;
+		ir_powv_params(av->q.scale[0], av->q.zp, bv->q.scale[0], bv->q.zp, yv->q.scale[0],
+		               yv->q.zp, &p);
+		r = LLVMBuildTrunc(bd, powv_s16(c, &p, opnd_ptr(fn, 2), a, b), t, "");
+	} else {
+		LLVMValueRef k128 = tgt_c32(c, 128);
+		LLVMValueRef ia = LLVMBuildAdd(bd, LLVMBuildSExt(bd, a, c->ti32, ""), k128, "");
+		LLVMValueRef ib = LLVMBuildAdd(bd, LLVMBuildSExt(bd, b, c->ti32, ""), k128, "");
+		LLVMValueRef k = LLVMBuildAdd(bd, LLVMBuildShl(bd, ia, tgt_c32(c, 8), ""), ib, "");
+		r = tgt_load(c, c->ti8, opnd_ptr(fn, 2), LLVMBuildZExt(bd, k, c->tidx, ""));
+	}
+	tgt_store(c, r, LLVMGetParam(fn, 1), oi);
+	for (int k = ys->rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
 static int same_params(const Value *x, const Value *y)
 {
 	return x->dt == y->dt &&
@@ -373,6 +527,7 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 	case OP_OR:
 	case OP_XOR:
 	case OP_TO_BOOL: lower_logic(c, n, fn); break;
+	case OP_POWV: lower_powv(c, n, fn); break;
 	case OP_CONCAT: lower_concat(c, n, fn); break;
 	default: ICE("elementwise rules: %s", ir_ops[c->g->nodes[n].op].name);
 	}
@@ -483,11 +638,52 @@ static int check_logic(Cg *c, const Node *nd)
 	return 0;
 }
 
+/* powv: f32 x, y and result, or i8 / i16 ones per tensor and the
+ * i8[65536] / i32[514] table. */
+static int check_powv(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	const Value *y = &g->vals[nd->out];
+	Shape s;
+
+	if (ir_broadcast_shape(&g->vals[nd->in[0]].shape, &g->vals[nd->in[1]].shape, &s) ||
+	    !ir_shape_eq(&s, &y->shape))
+		return bad(c, nd, "a result that is not the operands' broadcast shape");
+	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
+		return bad(c, nd, "this result type (expected f32, i8 or i16)");
+	if (nd->nin != (y->dt == DT_F32 ? 2 : 3))
+		return bad(c, nd, "without its table (int8, int16) or with one (f32)");
+	const DType tdt = y->dt == DT_I16 ? DT_I32 : y->dt;
+	const int64_t tn = y->dt == DT_I16 ? IR_POWV_LUT16_N : IR_POWV_TABLE_N;
+	IrPowvParams p;
+	for (int i = 0; i < nd->nin; i++) {
+		const Value *x = &g->vals[nd->in[i]];
+		if (x->dt != (i < 2 ? y->dt : tdt) || (i < 2 && y->dt != DT_F32 && !per_tensor(x)))
+			return bad(c, nd,
+			           "operands of another type than the result, or unquantized");
+		if (x->kind == VK_CONST && !x->data)
+			return bad(c, nd, "a constant without data");
+		if (overlap(x, y))
+			return bad(c, nd, "an operand that shares arena bytes with the result");
+	}
+	if (y->dt != DT_F32 && (!per_tensor(y) || g->vals[nd->in[2]].kind != VK_CONST ||
+	                        ir_shape_numel(&g->vals[nd->in[2]].shape) != tn))
+		return bad(c, nd, "an unquantized result or a table of another size");
+	if (y->dt == DT_I16 &&
+	    ir_powv_params(g->vals[nd->in[0]].q.scale[0], g->vals[nd->in[0]].q.zp,
+	                   g->vals[nd->in[1]].q.scale[0], g->vals[nd->in[1]].q.zp, y->q.scale[0],
+	                   y->q.zp, &p))
+		return bad(c, nd, "an exponent scale outside [2^-46, 2^14)");
+	return 0;
+}
+
 static int check(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
 	const Value *y = &g->vals[nd->out];
 
+	if (nd->op == OP_POWV)
+		return check_powv(c, nd);
 	if (nd->op == OP_CONCAT) {
 		if (check_concat(c, nd))
 			return 1;

@@ -116,6 +116,9 @@ enum {
 };
 float qrt_unaryf(int32_t fn, float x, float a, float b);
 double qrt_unary(int32_t fn, double x, double a, double b);
+/* x^y for two run-time operands (powv's f32 element): pow's function,
+ * qrt_unaryf(QRT_U_POW, x, y, 0), as C's powf. */
+float qrt_powf(float x, float y);
 
 /* TFLite MultiplyByQuantizedMultiplier: acc * mult * 2^(shift - 31) with
  * gemmlowp's SaturatingRoundingDoublingHighMul then RoundingDivideByPOT.

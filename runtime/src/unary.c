@@ -200,17 +200,23 @@ static double softplus_d(double x)
 	return x > 0.0 ? x + log1p_d(exp_d(-x)) : log1p_d(exp_d(x));
 }
 
-/* x^p: integer exponents by repeated squaring (any sign of x), others by
- * exp(p log x) (NaN for x < 0), as C's pow */
+/* x^p as C's pow (C99 F.9.4.4): exponents that fit int32 by repeated
+ * squaring (any sign of x), others by exp(p log |x|); below 0 a
+ * non-integer exponent gives NaN, an odd integer one the sign of x;
+ * pow(1, p) and pow(x, 0) are 1 even for NaN, pow(-1, +-inf) is 1. */
 static double pow_d(double x, double p)
 {
-	if (p == 0.0)
+	double ax = x < 0.0 ? -x : x, ap = p < 0.0 ? -p : p, r;
+	int integral, odd = 0;
+
+	if (p == 0.0 || x == 1.0)
 		return 1.0;
 	if (x != x || p != p)
 		return nan_d();
 	if (p >= -2147483647.0 && p <= 2147483647.0 && p == (double)(int32_t)p) {
 		uint32_t n = (uint32_t)(p < 0.0 ? -p : p);
-		double r = 1.0, b = x;
+		double b = x;
+		r = 1.0;
 		while (n) {
 			if (n & 1)
 				r *= b;
@@ -219,13 +225,21 @@ static double pow_d(double x, double p)
 		}
 		return p < 0.0 ? 1.0 / r : r;
 	}
-	if (x < 0.0)
+	if (ap > 1.7976931348623157e308) /* +-inf: 0, 1 or inf by |x| */
+		return ax == 1.0 ? 1.0 : (ax < 1.0) != (p < 0.0) ? 0.0 : inf_d();
+	/* |p| >= 2^52 is an integer, and even from 2^53 */
+	integral = ap >= 4503599627370496.0 || p == (double)(int64_t)p;
+	if (integral && ap < 9007199254740992.0)
+		odd = (int)((uint64_t)(int64_t)ap & 1);
+	if (ax > 1.7976931348623157e308) /* +-inf: no NaN, the sign if odd */
+		r = p > 0.0 ? ax : 0.0;
+	else if (x < 0.0 && !integral)
 		return nan_d();
-	if (x == 0.0)
-		return p > 0.0 ? 0.0 : inf_d();
-	if (x > 1.7976931348623157e308)
-		return p > 0.0 ? x : 0.0;
-	return exp_d(p * log_d(x));
+	else if (ax == 0.0)
+		r = p > 0.0 ? 0.0 : inf_d();
+	else
+		r = exp_d(p * log_d(ax));
+	return x < 0.0 && odd ? -r : r;
 }
 
 double qrt_unary(int32_t fn, double x, double a, double b)
@@ -345,9 +359,14 @@ float qrt_unaryf(int32_t fn, float x, float a, float b)
 	case QRT_U_CEIL: return to_int_f(x, 1);
 	case QRT_U_ROUND: return to_int_f(x, 2);
 	case QRT_U_POW:
-		if (a == 0.5f)
+		if (a == 0.5f && x >= -3.40282347e38f) /* pow(-inf, 0.5) is +inf */
 			return x == 0.0f ? 0.0f : sqrt_f(x); /* pow(-0, 0.5) is +0 */
 		return (float)qrt_unary(fn, x, a, b);
 	default: return (float)qrt_unary(fn, x, a, b);
 	}
+}
+
+float qrt_powf(float x, float y)
+{
+	return qrt_unaryf(QRT_U_POW, x, y, 0.0f);
 }

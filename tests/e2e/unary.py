@@ -283,7 +283,7 @@ def onnx_models(d):
                               inits)
         save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]),
              f"{d}/o_{op}.onnx")
-    # Pow with a run-time exponent: refused
+    # Pow with a run-time exponent: powv
     g = helper.make_graph([helper.make_node("Pow", ["x", "x"], ["y"])], "p", [X()], [Y()])
     save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), f"{d}/pow_rt.onnx")
     # x * relu6(x + 3) / 6 after a Conv, in both operand orders, and Div by

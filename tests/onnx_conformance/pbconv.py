@@ -143,7 +143,8 @@ def prepare(nodedir, work, ops):
         try:
             for j, k in enumerate(ins):
                 a = load_pb(os.path.join(data, "input_%d.pb" % k))
-                np.save(os.path.join(out, "in_%d.npy" % j), a)
+                # quantc run reads samples [S, ...shape]: a scalar as one
+                np.save(os.path.join(out, "in_%d.npy" % j), a[None] if a.ndim == 0 else a)
                 # index inputs keep their integer type (the object takes
                 # int64_t / int32_t for them), bool masks their bytes
                 # (uint8_t), the others are float32
