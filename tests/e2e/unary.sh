@@ -1,6 +1,7 @@
 # unary.sh — the unary math ops (neg, sqrt, exp, log, reciprocal, sign, elu,
 # selu, softplus, softsign, mish, gelu, erf, pow, shrink, celu,
-# thresholded_relu, floor, ceil, round), the table activations
+# thresholded_relu, floor, ceil, round, sin, cos, tan, asin, acos, atan,
+# sinh, cosh, asinh, acosh, atanh), the table activations
 # (leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish), softmax and
 # log_softmax, end to end
 # (tests/e2e/unary.py holds the models and the references):
@@ -17,12 +18,14 @@
 #   3. one model holding every op compiles in f32, int8 and int16, and the
 #      host object computes what the interpreter does, bit for bit (every
 #      op compiles for four targets in each precision in op_stages.sh);
+#      sin, cos and tan of floats up to 2^127 (and -0, +-inf, NaN) within half
+#      an ulp of the double result (exact reduction modulo pi/2);
 #   4. ONNX: each operator imports and computes the reference; Pow with a
 #      run-time exponent is refused by name; x * relu6(x + 3) / 6 (both
 #      operand orders) and PyTorch's nn.Hardswish at opsets 11, 13 and 14
 #      import as one hard_swish node; Div by 4 is a mul by 0.25, Div by 3
 #      stays a div.
-# Cost: about 8 s of CPU on this machine (81 interpreter runs, 3 compiles
+# Cost: about 10 s of CPU on this machine (114 interpreter runs, 3 compiles
 # and links, the ONNX models and a PyTorch export).
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
@@ -55,6 +58,11 @@ print(f'{b.size} values compared')
 sys.exit(0 if a.size == b.size and np.array_equal(a.reshape(b.shape).view(np.uint32), b.view(np.uint32)) else 1)" \
 		"$work/obj.$p.npy" "$work/all.$p.npy"
 done
+
+check "the whole-range trig model" $u wide "$work"
+"$QUANTC" run "$work/wide.qg" --precision f32 --input "$work/wide.x.npy" -o "$work/wide.y.npy" ||
+	fail "wide: quantc run"
+check "f32: sin, cos, tan correctly rounded over the whole float range" $u wide-check "$work"
 
 check "the ONNX models" $u onnx "$work"
 for f in "$work"/o_*.onnx; do
