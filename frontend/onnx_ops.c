@@ -1377,38 +1377,49 @@ static int lower_prelu(Imp *im)
 /* Reduce*: axes from the attribute (older opsets) or the constant input 1
  * (ReduceSum from opset 13, the others from 18); keepdims (default 1); no
  * axes reduce every axis, unless noop_with_empty_axes = 1: then the input
- * itself.  pre: an op applied to x first (ReduceSumSquare: x * x,
- * ReduceL1: |x|), OP_NONE for none. */
-static int lower_reduce(Imp *im, Op op, Op pre)
+ * itself (*noop set).  Returns x's value with the attributes in *a, or -1. */
+static int reduce_attrs(Imp *im, Attrs *a, int *noop)
 {
 	OTensor *x;
-	int in[2], n = -1, got;
-	int64_t noop = 0;
-	Attrs a;
+	int v, n = -1, got;
+	int64_t nop = 0;
 
-	ir_attrs_default(&a);
-	if ((in[0] = oi_runtime(im, 0, &x)) < 0 ||
-	    (got = oi_attr_ints(im, "axes", a.axes, IR_MAX_RANK, &n)) < 0 ||
-	    oi_attr_int(im, "keepdims", &a.keepdims) < 0 ||
-	    oi_attr_int(im, "noop_with_empty_axes", &noop) < 0)
+	ir_attrs_default(a);
+	if ((v = oi_runtime(im, 0, &x)) < 0 ||
+	    (got = oi_attr_ints(im, "axes", a->axes, IR_MAX_RANK, &n)) < 0 ||
+	    oi_attr_int(im, "keepdims", &a->keepdims) < 0 ||
+	    oi_attr_int(im, "noop_with_empty_axes", &nop) < 0)
 		return -1;
 	if (!got && oi_in(im, 1)) {
 		if (!oi_in(im, 1)->isconst)
 			return oi_err(im, "axes computed at run time are not supported (only a "
 			                  "constant)");
-		if (oi_const_ints(im, oi_in(im, 1), "axes", a.axes, IR_MAX_RANK, &n) < 0)
+		if (oi_const_ints(im, oi_in(im, 1), "axes", a->axes, IR_MAX_RANK, &n) < 0)
 			return -1;
 	}
-	a.naxes = n < 0 ? 0 : n;
-	if (a.keepdims != 0 && a.keepdims != 1)
-		return oi_err(im, "keepdims is %lld; it must be 0 or 1", (long long)a.keepdims);
+	a->naxes = n < 0 ? 0 : n;
+	if (a->keepdims != 0 && a->keepdims != 1)
+		return oi_err(im, "keepdims is %lld; it must be 0 or 1", (long long)a->keepdims);
 	int rank = oi_shape(im, x)->rank;
-	for (int k = 0; k < a.naxes; k++)
-		if (a.axes[k] < -rank || a.axes[k] >= rank)
+	for (int k = 0; k < a->naxes; k++)
+		if (a->axes[k] < -rank || a->axes[k] >= rank)
 			return oi_err(im, "axis %lld is out of range for rank %d",
-			              (long long)a.axes[k], rank);
-	if (a.naxes == 0 && noop)
-		return oi_def_alias(im, 0, x);
+			              (long long)a->axes[k], rank);
+	*noop = a->naxes == 0 && nop;
+	return v;
+}
+
+/* A Reduce*: pre is an op applied to x first (ReduceSumSquare: x * x,
+ * ReduceL1: |x|), OP_NONE for none. */
+static int lower_reduce(Imp *im, Op op, Op pre)
+{
+	int in[2], noop;
+	Attrs a;
+
+	if ((in[0] = reduce_attrs(im, &a, &noop)) < 0)
+		return -1;
+	if (noop)
+		return oi_def_alias(im, 0, oi_in(im, 0));
 	if (pre == OP_MUL) {
 		int sq[2] = {in[0], in[0]};
 		if ((in[0] = oi_emit_tmp(im, OP_MUL, sq, 2, NULL)) < 0)
@@ -1416,6 +1427,52 @@ static int lower_reduce(Imp *im, Op op, Op pre)
 	} else if (pre != OP_NONE && (in[0] = oi_emit_tmp(im, pre, in, 1, NULL)) < 0)
 		return -1;
 	return oi_emit(im, op, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* ReduceLogSum: log(reduce_sum(x)).  ReduceLogSumExp, kept finite for
+ * large x: m = reduce_max(x) (axes kept), log(reduce_sum(exp(x - m))) + m
+ * (m of the result's shape, a second reduce_max, when keepdims is 0). */
+static int lower_reduce_log(Imp *im, int exp)
+{
+	int in[2], noop, m = -1, v, x;
+	Attrs a, k;
+
+	if ((x = v = reduce_attrs(im, &a, &noop)) < 0)
+		return -1;
+	if (noop)
+		return oi_def_alias(im, 0, oi_in(im, 0));
+	if (exp) {
+		k = a;
+		k.keepdims = 1;
+		in[0] = v;
+		if ((m = oi_emit_tmp(im, OP_REDUCE_MAX, in, 1, &k)) < 0)
+			return -1;
+		in[1] = m;
+		if ((in[0] = oi_emit_tmp(im, OP_SUB, in, 2, NULL)) < 0 ||
+		    (v = oi_emit_tmp(im, OP_EXP, in, 1, NULL)) < 0)
+			return -1;
+	}
+	in[0] = v;
+	if ((v = oi_emit_tmp(im, OP_REDUCE_SUM, in, 1, &a)) < 0)
+		return -1;
+	in[0] = v;
+	if (!exp)
+		return oi_emit(im, OP_LOG, in, 1, NULL) < 0 ? -1 : 0;
+	if ((in[0] = oi_emit_tmp(im, OP_LOG, in, 1, NULL)) < 0)
+		return -1;
+	in[1] = m;
+	if (!a.keepdims && (in[1] = oi_emit_tmp(im, OP_REDUCE_MAX, &x, 1, &a)) < 0)
+		return -1;
+	return oi_emit(im, OP_ADD, in, 2, NULL) < 0 ? -1 : 0;
+}
+
+static int lower_reduce_log_sum(Imp *im)
+{
+	return lower_reduce_log(im, 0);
+}
+static int lower_reduce_log_sum_exp(Imp *im)
+{
+	return lower_reduce_log(im, 1);
 }
 
 static int lower_reduce_mean(Imp *im)
@@ -1532,6 +1589,17 @@ UNARY(lower_thresholded_relu, OP_THRESHOLDED_RELU)
 UNARY(lower_floor, OP_FLOOR)
 UNARY(lower_ceil, OP_CEIL)
 UNARY(lower_round, OP_ROUND)
+UNARY(lower_sin, OP_SIN)
+UNARY(lower_cos, OP_COS)
+UNARY(lower_tan, OP_TAN)
+UNARY(lower_asin, OP_ASIN)
+UNARY(lower_acos, OP_ACOS)
+UNARY(lower_atan, OP_ATAN)
+UNARY(lower_sinh, OP_SINH)
+UNARY(lower_cosh, OP_COSH)
+UNARY(lower_asinh, OP_ASINH)
+UNARY(lower_acosh, OP_ACOSH)
+UNARY(lower_atanh, OP_ATANH)
 #undef UNARY
 
 /* Pow with a constant scalar exponent: pow { alpha = exponent }. */
@@ -2260,5 +2328,21 @@ const OnnxOp oi_ops[] = {
         {"Transpose", oi_fold_transpose, lower_transpose, "transpose"},
         {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze, "reshape"},
         {"Where", NULL, lower_where, "where"},
+        /* ---- trig (issue 18) ---- */
+        {"Sin", NULL, lower_sin, "sin"},
+        {"Cos", NULL, lower_cos, "cos"},
+        {"Tan", NULL, lower_tan, "tan"},
+        {"Asin", NULL, lower_asin, "asin"},
+        {"Acos", NULL, lower_acos, "acos"},
+        {"Atan", NULL, lower_atan, "atan"},
+        {"Sinh", NULL, lower_sinh, "sinh"},
+        {"Cosh", NULL, lower_cosh, "cosh"},
+        {"Asinh", NULL, lower_asinh, "asinh"},
+        {"Acosh", NULL, lower_acosh, "acosh"},
+        {"Atanh", NULL, lower_atanh, "atanh"},
+        /* ---- log-sum reductions (issue 18) ---- */
+        {"ReduceLogSum", NULL, lower_reduce_log_sum, "reduce_sum, log"},
+        {"ReduceLogSumExp", NULL, lower_reduce_log_sum_exp,
+         "reduce_max, sub, exp, reduce_sum, log, add"},
 };
 const int oi_nops = sizeof oi_ops / sizeof oi_ops[0];

@@ -8,6 +8,8 @@
 #   unary.py int DIR PREC        each op's int8/int16 result within its bound
 #   unary.py onnx DIR            the ONNX models of the operators and patterns
 #   unary.py onnx-check DIR      their f32 results against the references
+#   unary.py lse DIR             ReduceLogSumExp and ReduceLogSum models
+#   unary.py lse-check DIR       their f32 results against numpy
 #   unary.py wide DIR            sin, cos, tan on floats of every magnitude
 #   unary.py wide-check DIR      their f32 results within half an ulp of double
 import math
@@ -383,6 +385,47 @@ def wide_check(d):
     return bad
 
 
+def lse_models(d):
+    # ReduceLogSumExp (keepdims 1 on axis 1; keepdims 0 over every axis) and
+    # ReduceLogSum, on values up to 80 in magnitude: exp(80) is beyond f32,
+    # so only the form with the maximum subtracted stays finite
+    from onnx import TensorProto, helper, numpy_helper, save
+    rng = np.random.default_rng(20)
+    for name, op, kw, lo in (("rlse1", "ReduceLogSumExp", {"axes": [1], "keepdims": 1}, -80),
+                             ("rlse0", "ReduceLogSumExp", {"keepdims": 0}, -80),
+                             ("rls", "ReduceLogSum", {"axes": [2]}, 0.5)):
+        g = helper.make_graph([helper.make_node(op, ["x"], ["y"], **kw)], name,
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), f"{d}/{name}.onnx")
+        x = rng.uniform(lo, 80, (8, 3, 4)).astype(np.float32)
+        np.save(f"{d}/{name}.x.npy", x)
+        for i in range(3):
+            x[i].tofile(f"{d}/{name}.x{i}.raw")
+    print("ReduceLogSumExp (axis 1 kept; every axis, not kept) and ReduceLogSum models")
+
+
+def lse_check(d):
+    bad = 0
+    for name in ("rlse1", "rlse0", "rls"):
+        x = np.load(f"{d}/{name}.x.npy").astype(np.float64)
+        if name == "rls":
+            r = np.log(x.sum(2, keepdims=True))
+        else:
+            ax = (1,) if name == "rlse1" else (1, 2)
+            m = x.max(ax, keepdims=True)
+            r = np.log(np.exp(x - m).sum(ax, keepdims=True)) + m
+            if name == "rlse0":
+                r = r.reshape(x.shape[0])
+        y = np.load(f"{d}/{name}.f32.npy").astype(np.float64)
+        err = np.abs(y.reshape(r.shape) - r).max() / np.abs(r).max()
+        ok = y.size == r.size and np.all(np.isfinite(y)) and err <= 2e-6
+        bad += not ok
+        print(f"{name} f32: shape {list(y.shape)}, finite, max error {err:.3g} of max |y| "
+              f"(bound 2e-6){'' if ok else '  FAIL'}")
+    return bad
+
+
 if __name__ == "__main__":
     step, d = sys.argv[1], sys.argv[2]
     if step == "models":
@@ -393,6 +436,10 @@ if __name__ == "__main__":
         sys.exit(1 if check_int(d, sys.argv[3]) else 0)
     elif step == "onnx":
         onnx_models(d)
+    elif step == "lse":
+        lse_models(d)
+    elif step == "lse-check":
+        sys.exit(1 if lse_check(d) else 0)
     elif step == "wide":
         wide_model(d)
     elif step == "wide-check":

@@ -20,12 +20,14 @@
 #      op compiles for four targets in each precision in op_stages.sh);
 #      sin, cos and tan of floats up to 2^127 (and -0, +-inf, NaN) within half
 #      an ulp of the double result (exact reduction modulo pi/2);
-#   4. ONNX: each operator imports and computes the reference; Pow with a
+#   4. ONNX: each operator imports and computes the reference;
+#      ReduceLogSumExp (with inputs up to 80: exp overflows f32) and
+#      ReduceLogSum against numpy, each precision's object bit for bit; Pow with a
 #      run-time exponent is refused by name; x * relu6(x + 3) / 6 (both
 #      operand orders) and PyTorch's nn.Hardswish at opsets 11, 13 and 14
 #      import as one hard_swish node; Div by 4 is a mul by 0.25, Div by 3
 #      stays a div.
-# Cost: about 10 s of CPU on this machine (114 interpreter runs, 3 compiles
+# Cost: about 12 s of CPU on this machine (123 interpreter runs, 12 compiles
 # and links, the ONNX models and a PyTorch export).
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
@@ -71,6 +73,37 @@ for f in "$work"/o_*.onnx; do
 		fail "$op: quantc run"
 done
 check "ONNX: every operator computes the reference" $u onnx-check "$work"
+# ReduceLogSumExp, ReduceLogSum: imported as reduce_max, sub, exp,
+# reduce_sum, log, add; each precision's host object (the ONNX conformance
+# driver) computes what quantc run does, bit for bit, on 3 samples
+check "the log-sum reductions" $u lse "$work"
+# shellcheck disable=SC2086
+"$CC" -std=c11 -O1 ${QC_CFLAGS:-} -I"$QRT_INCLUDE" -c "$QC_SRC/tests/onnx_conformance/driver.c" -o "$work/driver.o"
+for m in rlse1 rlse0 rls; do
+	for p in f32 int8 int16; do
+		calib="--calib $work/$m.x.npy"
+		[ $p = f32 ] && calib=
+		# shellcheck disable=SC2086
+		"$QUANTC" run "$work/$m.onnx" --precision $p $calib --input "$work/$m.x.npy" -o "$work/$m.$p.npy" ||
+			fail "$m $p: quantc run"
+		# shellcheck disable=SC2086
+		"$QUANTC" compile "$work/$m.onnx" --precision $p $calib --name model -o "$work/$m.$p.o" &&
+			# shellcheck disable=SC2086
+			"$CC" ${QC_CFLAGS:-} "$work/$m.$p.o" "$work/driver.o" "$QRT_LIB" -lm -o "$work/$m.$p.exe"
+		same=yes
+		for i in 0 1 2; do
+			"$work/$m.$p.exe" "$work/$m.x$i.raw" "$work/o" || same=no
+			"$py" -c "
+import numpy as np, sys
+a = np.fromfile(sys.argv[1], np.float32)
+b = np.load(sys.argv[2])[int(sys.argv[3])].reshape(-1)
+sys.exit(0 if a.size == b.size and np.array_equal(a.view(np.uint32), b.view(np.uint32)) else 1)" \
+				"$work/o" "$work/$m.$p.npy" $i || same=no
+		done
+		check "$m $p: the host object equals quantc run bit for bit (3 samples)" test $same = yes
+	done
+done
+check "the log-sum reductions in f32 equal numpy's (finite where exp overflows)" $u lse-check "$work"
 "$QUANTC" opt "$work/pow_rt.onnx" > /dev/null 2> "$work/pow_rt.err"
 check "ONNX Pow with a run-time exponent is refused with a reason" \
 	grep -q "error: node .*(Pow): the exponent must be a constant scalar" "$work/pow_rt.err"
