@@ -208,7 +208,9 @@ static int lower_conv(Imp *im)
  * transposed convolution would (the inserted zeros are the input's zero
  * point: they add nothing).  The zeros come from a pad of the input viewed
  * as [N, C, H, 1, W, 1]: `a` before each element and s - 1 - a after it,
- * `a` chosen so that the convolution's own padding is not negative. */
+ * `a` chosen so that the convolution's own padding is not negative where it
+ * can be; pads beyond d * (k - 1) (and output_padding or output_shape that
+ * end before the last tap) crop: a slice of the convolution's result. */
 typedef struct {
 	int64_t in, k, s, d, op, pb, pe, out; /* per spatial axis */
 } TAxis;
@@ -262,7 +264,7 @@ static int tconv_attrs(Imp *im, int r, const Shape *xs, const Shape *ws, TAxis *
 			              n[i], r);
 	}
 	for (int i = 0; i < 2; i++)
-		ax[i] = (TAxis){1, 1, 1, 1, 0, 0, 0, 0};
+		ax[i] = (TAxis){1, 1, 1, 1, 0, 0, 0, 1}; /* a window of 1: out 1 */
 	for (int i = 0; i < r; i++) {
 		TAxis *t = &ax[2 - r + i];
 		t->in = xs->d[2 + i];
@@ -364,7 +366,8 @@ static int lower_conv_transpose(Imp *im)
 	memcpy(r.shape, (int64_t[4]){xs->d[0], xs->d[1], H, W}, sizeof(int64_t[4]));
 	if (rk == 1 && (in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0)
 		return -1;
-	int64_t lead[2];
+	int64_t lead[2], crop[2];
+	int cropped = 0;
 	for (int i = 0; i < 2; i++) {
 		TAxis *t = &ax[i];
 		int64_t reach = (t->k - 1) * t->d;
@@ -372,13 +375,12 @@ static int lower_conv_transpose(Imp *im)
 		lead[i] = lead[i] > 0 ? lead[i] : 0;
 		a.pad[i] = reach - t->pb - lead[i];
 		a.pad[i + 2] = reach - t->pe + t->op - (t->s - 1 - lead[i]);
-		if (a.pad[i] < 0 || a.pad[i + 2] < 0)
-			return oi_err(
-			        im,
-			        "pads [%lld, %lld] reach past the window (%lld taps, dilation "
-			        "%lld, stride %lld): not supported",
-			        (long long)t->pb, (long long)t->pe, (long long)t->k,
-			        (long long)t->d, (long long)t->s);
+		/* pads beyond the window: the convolution pads nothing there and a
+		 * slice crops its result to the outputs that remain */
+		crop[i] = a.pad[i] < 0 ? -a.pad[i] : 0;
+		cropped |= a.pad[i] < 0 || a.pad[i + 2] < 0;
+		a.pad[i] += crop[i];
+		a.pad[i + 2] = a.pad[i + 2] > 0 ? a.pad[i + 2] : 0;
 		a.dilation[i] = t->d;
 	}
 	if (ax[0].s > 1 || ax[1].s > 1) {
@@ -404,10 +406,24 @@ static int lower_conv_transpose(Imp *im)
 	if ((in[1] = tconv_weight(im, w, group, ws.d[2], ws.d[3])) < 0 ||
 	    (b && (in[nin++] = oi_weight(im, b, "bias")) < 0))
 		return -1;
-	if (rk == 2)
+	if (rk == 2 && !cropped)
 		return oi_emit(im, OP_CONV2D, in, nin, &a) < 0 ? -1 : 0;
 	if ((in[0] = oi_emit_tmp(im, OP_CONV2D, in, nin, &a)) < 0)
 		return -1;
+	if (cropped) {
+		Attrs c;
+		ir_attrs_default(&c);
+		c.nstarts = c.nends = c.naxes = 2;
+		for (int i = 0; i < 2; i++) {
+			c.axes[i] = 2 + i;
+			c.starts[i] = crop[i];
+			c.ends[i] = crop[i] + ax[i].out;
+		}
+		if (rk == 2)
+			return oi_emit(im, OP_SLICE, in, 1, &c) < 0 ? -1 : 0;
+		if ((in[0] = oi_emit_tmp(im, OP_SLICE, in, 1, &c)) < 0)
+			return -1;
+	}
 	r.nshape = 3;
 	memcpy(r.shape, (int64_t[3]){xs->d[0], ws.d[1] * group, ax[1].out}, sizeof(int64_t[3]));
 	return oi_emit(im, OP_RESHAPE, in, 1, &r) < 0 ? -1 : 0;
@@ -2244,7 +2260,7 @@ const OnnxOp oi_ops[] = {
         {"Constant", oi_fold_constant, NULL, ""},
         {"ConstantOfShape", oi_fold_constant_of_shape, NULL, ""},
         {"Conv", NULL, lower_conv, "conv2d, reshape"},
-        {"ConvTranspose", NULL, lower_conv_transpose, "reshape, pad, conv2d"},
+        {"ConvTranspose", NULL, lower_conv_transpose, "reshape, pad, conv2d, slice"},
         {"DepthToSpace", NULL, lower_depth_to_space, "reshape, transpose"},
         {"DequantizeLinear", oi_fold_dequantize, oi_lower_dequantize, ""},
         {"Div", oi_fold_binary, lower_div_pattern, "div, mul, hard_swish"},
