@@ -96,9 +96,8 @@ static double clamp_d(double v, double lo, double hi)
 
 static const double PI_D = 3.14159265358979323846;
 
-/* sin and cos: their extremes +-1 at off + k pi (k even: 1 for sin, which
- * is cos shifted by pi/2) that lie inside (l, h); beyond four of them both
- * are there */
+/* sin and cos: the extremes inside [l, h] at off + k pi (sin: off = pi/2,
+ * cos: 0), 1 for even k and -1 for odd k; with three or more inside, both */
 static void periodic_extremes(double off, double l, double h, double *cand, int *nc)
 {
 	double k0 = ceil((l - off) / PI_D), k1 = floor((h - off) / PI_D);
