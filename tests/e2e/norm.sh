@@ -1,7 +1,7 @@
 # norm.sh — ONNX InstanceNormalization, LayerNormalization (axis -1 and -2),
 # GroupNormalization (opset 18: scale and bias per group; 21: per channel),
 # each lowered at import to reduce_mean, sub, mul, add, sqrt, reciprocal
-# (and reshape), and a Concat of 20 inputs (about 12 s of CPU):
+# (and reshape), and a Concat of 20 inputs (about 17 s of CPU):
 #   1. f32 `quantc run` equals numpy's float64 result within 1e-5 relative
 #      (1e-5 absolute near 0) on 6 samples;
 #   2. int8 and int16, calibrated on the same 6 samples, reach the stated

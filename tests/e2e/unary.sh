@@ -27,7 +27,7 @@
 #      operand orders) and PyTorch's nn.Hardswish at opsets 11, 13 and 14
 #      import as one hard_swish node; Div by 4 is a mul by 0.25, Div by 3
 #      stays a div.
-# Cost: about 12 s of CPU on this machine (123 interpreter runs, 12 compiles
+# Cost: about 15 s of CPU on this machine (123 interpreter runs, 12 compiles
 # and links, the ONNX models and a PyTorch export).
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
