@@ -7,7 +7,8 @@
  *   y = mul(d, reciprocal(sqrt(add(v, epsilon))))
  *
  * then mul by the scale constant and add the bias constant, each skipped
- * when it is all ones / all zeros.  GroupNormalization normalizes x
+ * when it is all ones / all zeros.  LayerNormalization's optional outputs
+ * Mean and InvStdDev are m and the reciprocal.  GroupNormalization normalizes x
  * reshaped to [N, G, -1] and reshapes back before its per-channel scale. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +41,25 @@ static int reshape_to(Imp *im, int v, const Shape *s)
 	return emit1(im, OP_RESHAPE, v, &a);
 }
 
-/* (x - mean) / sqrt(var + eps) over axes first..rank-1 of x */
-static int normalize(Imp *im, int x, int first, int rank, float eps)
+/* op on x, as output k of the node (named after it) when a later node or
+ * the graph reads output k, else as an intermediate value */
+static int emit_as(Imp *im, int k, Op op, int x, const Attrs *a)
+{
+	if (x < 0 || !oi_out_used(im, k))
+		return emit1(im, op, x, a);
+	Attrs d;
+	if (!a) {
+		ir_attrs_default_op(&d, op);
+		a = &d;
+	}
+	int n = oi_emit_out(im, k, op, &x, 1, a);
+	return n < 0 ? -1 : im->g->nodes[n].out;
+}
+
+/* (x - mean) / sqrt(var + eps) over axes first..rank-1 of x.  With outs,
+ * mean and 1 / sqrt(var + eps) (reduced axes kept as 1) also define the
+ * node's outputs 1 and 2 (LayerNormalization's Mean and InvStdDev). */
+static int normalize(Imp *im, int x, int first, int rank, float eps, int outs)
 {
 	Attrs r;
 	ir_attrs_default_op(&r, OP_REDUCE_MEAN);
@@ -49,11 +67,12 @@ static int normalize(Imp *im, int x, int first, int rank, float eps)
 	r.naxes = rank - first;
 	for (int k = first; k < rank; k++)
 		r.axes[k - first] = k;
-	int m = emit1(im, OP_REDUCE_MEAN, x, &r);
+	int m = outs ? emit_as(im, 1, OP_REDUCE_MEAN, x, &r) : emit1(im, OP_REDUCE_MEAN, x, &r);
 	int d = emit2(im, OP_SUB, x, m);
 	int v = emit1(im, OP_REDUCE_MEAN, emit2(im, OP_MUL, d, d), &r);
 	int e = oi_new_const(im, "epsilon", &(Shape){1, {1}}, &eps);
-	int s = emit1(im, OP_RECIPROCAL, emit1(im, OP_SQRT, emit2(im, OP_ADD, v, e), NULL), NULL);
+	int q = emit1(im, OP_SQRT, emit2(im, OP_ADD, v, e), NULL);
+	int s = outs ? emit_as(im, 2, OP_RECIPROCAL, q, NULL) : emit1(im, OP_RECIPROCAL, q, NULL);
 	return emit2(im, OP_MUL, d, s);
 }
 
@@ -146,7 +165,7 @@ int oi_lower_instance_norm(Imp *im)
 		                    (long long)xs.d[1]);
 	}
 	Shape cs = channel_shape(xs.d[1], xs.rank);
-	return affine(im, normalize(im, v, 2, xs.rank, eps), &cs, scale, bias);
+	return affine(im, normalize(im, v, 2, xs.rank, eps, 0), &cs, scale, bias);
 }
 
 int oi_lower_layer_norm(Imp *im)
@@ -166,8 +185,6 @@ int oi_lower_layer_norm(Imp *im)
 	if (stash != 1)
 		return oi_err(im, "stash_type %lld is not supported (only 1: float)",
 		              (long long)stash);
-	if (oi_out_used(im, 1) || oi_out_used(im, 2))
-		return oi_err(im, "its outputs Mean and InvStdDev are read; only Y is supported");
 	int first = (int)(axis < 0 ? axis + xs.rank : axis);
 	Shape cs = {xs.rank - first, {0}};
 	memcpy(cs.d, xs.d + first, (size_t)cs.rank * sizeof *cs.d);
@@ -185,7 +202,7 @@ int oi_lower_layer_norm(Imp *im)
 		                    "shape, %lld values",
 		                    (long long)n);
 	}
-	return affine(im, normalize(im, v, first, xs.rank, eps), &cs, scale, bias);
+	return affine(im, normalize(im, v, first, xs.rank, eps, 1), &cs, scale, bias);
 }
 
 /* GroupNormalization: opset 18 gives scale and bias per group, 21 per
@@ -238,7 +255,7 @@ int oi_lower_group_norm(Imp *im)
 		bias = b;
 	}
 	Shape gs = {3, {xs.d[0], G, ir_shape_numel(&xs) / xs.d[0] / G}};
-	int y = normalize(im, reshape_to(im, v, &gs), 2, 3, eps);
+	int y = normalize(im, reshape_to(im, v, &gs), 2, 3, eps, 0);
 	Shape cs = channel_shape(C, xs.rank);
 	return affine(im, y < 0 ? -1 : reshape_to(im, y, &xs), &cs, scale, bias);
 }

@@ -208,7 +208,9 @@ static int lower_conv(Imp *im)
  * transposed convolution would (the inserted zeros are the input's zero
  * point: they add nothing).  The zeros come from a pad of the input viewed
  * as [N, C, H, 1, W, 1]: `a` before each element and s - 1 - a after it,
- * `a` chosen so that the convolution's own padding is not negative. */
+ * `a` chosen so that the convolution's own padding is not negative where it
+ * can be; pads beyond d * (k - 1) (and output_padding or output_shape that
+ * end before the last tap) crop: a slice of the convolution's result. */
 typedef struct {
 	int64_t in, k, s, d, op, pb, pe, out; /* per spatial axis */
 } TAxis;
@@ -262,7 +264,7 @@ static int tconv_attrs(Imp *im, int r, const Shape *xs, const Shape *ws, TAxis *
 			              n[i], r);
 	}
 	for (int i = 0; i < 2; i++)
-		ax[i] = (TAxis){1, 1, 1, 1, 0, 0, 0, 0};
+		ax[i] = (TAxis){1, 1, 1, 1, 0, 0, 0, 1}; /* a window of 1: out 1 */
 	for (int i = 0; i < r; i++) {
 		TAxis *t = &ax[2 - r + i];
 		t->in = xs->d[2 + i];
@@ -364,7 +366,8 @@ static int lower_conv_transpose(Imp *im)
 	memcpy(r.shape, (int64_t[4]){xs->d[0], xs->d[1], H, W}, sizeof(int64_t[4]));
 	if (rk == 1 && (in[0] = oi_emit_tmp(im, OP_RESHAPE, in, 1, &r)) < 0)
 		return -1;
-	int64_t lead[2];
+	int64_t lead[2], crop[2];
+	int cropped = 0;
 	for (int i = 0; i < 2; i++) {
 		TAxis *t = &ax[i];
 		int64_t reach = (t->k - 1) * t->d;
@@ -372,13 +375,12 @@ static int lower_conv_transpose(Imp *im)
 		lead[i] = lead[i] > 0 ? lead[i] : 0;
 		a.pad[i] = reach - t->pb - lead[i];
 		a.pad[i + 2] = reach - t->pe + t->op - (t->s - 1 - lead[i]);
-		if (a.pad[i] < 0 || a.pad[i + 2] < 0)
-			return oi_err(
-			        im,
-			        "pads [%lld, %lld] reach past the window (%lld taps, dilation "
-			        "%lld, stride %lld): not supported",
-			        (long long)t->pb, (long long)t->pe, (long long)t->k,
-			        (long long)t->d, (long long)t->s);
+		/* pads beyond the window: the convolution pads nothing there and a
+		 * slice crops its result to the outputs that remain */
+		crop[i] = a.pad[i] < 0 ? -a.pad[i] : 0;
+		cropped |= a.pad[i] < 0 || a.pad[i + 2] < 0;
+		a.pad[i] += crop[i];
+		a.pad[i + 2] = a.pad[i + 2] > 0 ? a.pad[i + 2] : 0;
 		a.dilation[i] = t->d;
 	}
 	if (ax[0].s > 1 || ax[1].s > 1) {
@@ -404,10 +406,24 @@ static int lower_conv_transpose(Imp *im)
 	if ((in[1] = tconv_weight(im, w, group, ws.d[2], ws.d[3])) < 0 ||
 	    (b && (in[nin++] = oi_weight(im, b, "bias")) < 0))
 		return -1;
-	if (rk == 2)
+	if (rk == 2 && !cropped)
 		return oi_emit(im, OP_CONV2D, in, nin, &a) < 0 ? -1 : 0;
 	if ((in[0] = oi_emit_tmp(im, OP_CONV2D, in, nin, &a)) < 0)
 		return -1;
+	if (cropped) {
+		Attrs c;
+		ir_attrs_default(&c);
+		c.nstarts = c.nends = c.naxes = 2;
+		for (int i = 0; i < 2; i++) {
+			c.axes[i] = 2 + i;
+			c.starts[i] = crop[i];
+			c.ends[i] = crop[i] + ax[i].out;
+		}
+		if (rk == 2)
+			return oi_emit(im, OP_SLICE, in, 1, &c) < 0 ? -1 : 0;
+		if ((in[0] = oi_emit_tmp(im, OP_SLICE, in, 1, &c)) < 0)
+			return -1;
+	}
 	r.nshape = 3;
 	memcpy(r.shape, (int64_t[3]){xs->d[0], ws.d[1] * group, ax[1].out}, sizeof(int64_t[3]));
 	return oi_emit(im, OP_RESHAPE, in, 1, &r) < 0 ? -1 : 0;
@@ -1415,38 +1431,49 @@ static int lower_prelu(Imp *im)
 /* Reduce*: axes from the attribute (older opsets) or the constant input 1
  * (ReduceSum from opset 13, the others from 18); keepdims (default 1); no
  * axes reduce every axis, unless noop_with_empty_axes = 1: then the input
- * itself.  pre: an op applied to x first (ReduceSumSquare: x * x,
- * ReduceL1: |x|), OP_NONE for none. */
-static int lower_reduce(Imp *im, Op op, Op pre)
+ * itself (*noop set).  Returns x's value with the attributes in *a, or -1. */
+static int reduce_attrs(Imp *im, Attrs *a, int *noop)
 {
 	OTensor *x;
-	int in[2], n = -1, got;
-	int64_t noop = 0;
-	Attrs a;
+	int v, n = -1, got;
+	int64_t nop = 0;
 
-	ir_attrs_default(&a);
-	if ((in[0] = oi_runtime(im, 0, &x)) < 0 ||
-	    (got = oi_attr_ints(im, "axes", a.axes, IR_MAX_RANK, &n)) < 0 ||
-	    oi_attr_int(im, "keepdims", &a.keepdims) < 0 ||
-	    oi_attr_int(im, "noop_with_empty_axes", &noop) < 0)
+	ir_attrs_default(a);
+	if ((v = oi_runtime(im, 0, &x)) < 0 ||
+	    (got = oi_attr_ints(im, "axes", a->axes, IR_MAX_RANK, &n)) < 0 ||
+	    oi_attr_int(im, "keepdims", &a->keepdims) < 0 ||
+	    oi_attr_int(im, "noop_with_empty_axes", &nop) < 0)
 		return -1;
 	if (!got && oi_in(im, 1)) {
 		if (!oi_in(im, 1)->isconst)
 			return oi_err(im, "axes computed at run time are not supported (only a "
 			                  "constant)");
-		if (oi_const_ints(im, oi_in(im, 1), "axes", a.axes, IR_MAX_RANK, &n) < 0)
+		if (oi_const_ints(im, oi_in(im, 1), "axes", a->axes, IR_MAX_RANK, &n) < 0)
 			return -1;
 	}
-	a.naxes = n < 0 ? 0 : n;
-	if (a.keepdims != 0 && a.keepdims != 1)
-		return oi_err(im, "keepdims is %lld; it must be 0 or 1", (long long)a.keepdims);
+	a->naxes = n < 0 ? 0 : n;
+	if (a->keepdims != 0 && a->keepdims != 1)
+		return oi_err(im, "keepdims is %lld; it must be 0 or 1", (long long)a->keepdims);
 	int rank = oi_shape(im, x)->rank;
-	for (int k = 0; k < a.naxes; k++)
-		if (a.axes[k] < -rank || a.axes[k] >= rank)
+	for (int k = 0; k < a->naxes; k++)
+		if (a->axes[k] < -rank || a->axes[k] >= rank)
 			return oi_err(im, "axis %lld is out of range for rank %d",
-			              (long long)a.axes[k], rank);
-	if (a.naxes == 0 && noop)
-		return oi_def_alias(im, 0, x);
+			              (long long)a->axes[k], rank);
+	*noop = a->naxes == 0 && nop;
+	return v;
+}
+
+/* A Reduce*: pre is an op applied to x first (ReduceSumSquare: x * x,
+ * ReduceL1: |x|), OP_NONE for none. */
+static int lower_reduce(Imp *im, Op op, Op pre)
+{
+	int in[2], noop;
+	Attrs a;
+
+	if ((in[0] = reduce_attrs(im, &a, &noop)) < 0)
+		return -1;
+	if (noop)
+		return oi_def_alias(im, 0, oi_in(im, 0));
 	if (pre == OP_MUL) {
 		int sq[2] = {in[0], in[0]};
 		if ((in[0] = oi_emit_tmp(im, OP_MUL, sq, 2, NULL)) < 0)
@@ -1454,6 +1481,52 @@ static int lower_reduce(Imp *im, Op op, Op pre)
 	} else if (pre != OP_NONE && (in[0] = oi_emit_tmp(im, pre, in, 1, NULL)) < 0)
 		return -1;
 	return oi_emit(im, op, in, 1, &a) < 0 ? -1 : 0;
+}
+
+/* ReduceLogSum: log(reduce_sum(x)).  ReduceLogSumExp, kept finite for
+ * large x: m = reduce_max(x) (axes kept), log(reduce_sum(exp(x - m))) + m
+ * (m of the result's shape, a second reduce_max, when keepdims is 0). */
+static int lower_reduce_log(Imp *im, int exp)
+{
+	int in[2], noop, m = -1, v, x;
+	Attrs a, k;
+
+	if ((x = v = reduce_attrs(im, &a, &noop)) < 0)
+		return -1;
+	if (noop)
+		return oi_def_alias(im, 0, oi_in(im, 0));
+	if (exp) {
+		k = a;
+		k.keepdims = 1;
+		in[0] = v;
+		if ((m = oi_emit_tmp(im, OP_REDUCE_MAX, in, 1, &k)) < 0)
+			return -1;
+		in[1] = m;
+		if ((in[0] = oi_emit_tmp(im, OP_SUB, in, 2, NULL)) < 0 ||
+		    (v = oi_emit_tmp(im, OP_EXP, in, 1, NULL)) < 0)
+			return -1;
+	}
+	in[0] = v;
+	if ((v = oi_emit_tmp(im, OP_REDUCE_SUM, in, 1, &a)) < 0)
+		return -1;
+	in[0] = v;
+	if (!exp)
+		return oi_emit(im, OP_LOG, in, 1, NULL) < 0 ? -1 : 0;
+	if ((in[0] = oi_emit_tmp(im, OP_LOG, in, 1, NULL)) < 0)
+		return -1;
+	in[1] = m;
+	if (!a.keepdims && (in[1] = oi_emit_tmp(im, OP_REDUCE_MAX, &x, 1, &a)) < 0)
+		return -1;
+	return oi_emit(im, OP_ADD, in, 2, NULL) < 0 ? -1 : 0;
+}
+
+static int lower_reduce_log_sum(Imp *im)
+{
+	return lower_reduce_log(im, 0);
+}
+static int lower_reduce_log_sum_exp(Imp *im)
+{
+	return lower_reduce_log(im, 1);
 }
 
 static int lower_reduce_mean(Imp *im)
@@ -1570,6 +1643,17 @@ UNARY(lower_thresholded_relu, OP_THRESHOLDED_RELU)
 UNARY(lower_floor, OP_FLOOR)
 UNARY(lower_ceil, OP_CEIL)
 UNARY(lower_round, OP_ROUND)
+UNARY(lower_sin, OP_SIN)
+UNARY(lower_cos, OP_COS)
+UNARY(lower_tan, OP_TAN)
+UNARY(lower_asin, OP_ASIN)
+UNARY(lower_acos, OP_ACOS)
+UNARY(lower_atan, OP_ATAN)
+UNARY(lower_sinh, OP_SINH)
+UNARY(lower_cosh, OP_COSH)
+UNARY(lower_asinh, OP_ASINH)
+UNARY(lower_acosh, OP_ACOSH)
+UNARY(lower_atanh, OP_ATANH)
 #undef UNARY
 
 /* Pow with a constant scalar exponent: pow { alpha = exponent }; with a
@@ -2267,7 +2351,7 @@ const OnnxOp oi_ops[] = {
         {"Constant", oi_fold_constant, NULL, ""},
         {"ConstantOfShape", oi_fold_constant_of_shape, NULL, ""},
         {"Conv", NULL, lower_conv, "conv2d, reshape"},
-        {"ConvTranspose", NULL, lower_conv_transpose, "reshape, pad, conv2d"},
+        {"ConvTranspose", NULL, lower_conv_transpose, "reshape, pad, conv2d, slice"},
         {"DepthToSpace", NULL, lower_depth_to_space, "reshape, transpose"},
         {"DequantizeLinear", oi_fold_dequantize, oi_lower_dequantize, ""},
         {"Div", oi_fold_binary, lower_div_pattern, "div, mul, hard_swish"},
@@ -2354,5 +2438,21 @@ const OnnxOp oi_ops[] = {
         {"Unsqueeze", oi_fold_unsqueeze, lower_unsqueeze, "reshape"},
         {"Where", NULL, lower_where, "where"},
         {"Xor", NULL, lower_xor, "xor"},
+        /* ---- trig (issue 18) ---- */
+        {"Sin", NULL, lower_sin, "sin"},
+        {"Cos", NULL, lower_cos, "cos"},
+        {"Tan", NULL, lower_tan, "tan"},
+        {"Asin", NULL, lower_asin, "asin"},
+        {"Acos", NULL, lower_acos, "acos"},
+        {"Atan", NULL, lower_atan, "atan"},
+        {"Sinh", NULL, lower_sinh, "sinh"},
+        {"Cosh", NULL, lower_cosh, "cosh"},
+        {"Asinh", NULL, lower_asinh, "asinh"},
+        {"Acosh", NULL, lower_acosh, "acosh"},
+        {"Atanh", NULL, lower_atanh, "atanh"},
+        /* ---- log-sum reductions (issue 18) ---- */
+        {"ReduceLogSum", NULL, lower_reduce_log_sum, "reduce_sum, log"},
+        {"ReduceLogSumExp", NULL, lower_reduce_log_sum_exp,
+         "reduce_max, sub, exp, reduce_sum, log, add"},
 };
 const int oi_nops = sizeof oi_ops / sizeof oi_ops[0];

@@ -1,6 +1,6 @@
 /* ir/fam_activation.c — the activation family (relu, clip, leaky_relu,
  * sigmoid, tanh, hard_sigmoid, hard_swish, softmax, abs and the unary math
- * ops neg ... round of ops.def's last section) in the ir layer: the float
+ * ops neg ... round and sin ... atanh of ops.def) in the ir layer: the float
  * arithmetic and the compile-time int8 and int16 tables of all but relu,
  * clip, abs and softmax (ir/act.h: the quantize pass and the backend use
  * them too), and the reference interpreter's checks and kernels, every
@@ -53,6 +53,17 @@ int ir_act_unary_fn(Op op)
 	case OP_FLOOR: return QRT_U_FLOOR;
 	case OP_CEIL: return QRT_U_CEIL;
 	case OP_ROUND: return QRT_U_ROUND;
+	case OP_SIN: return QRT_U_SIN;
+	case OP_COS: return QRT_U_COS;
+	case OP_TAN: return QRT_U_TAN;
+	case OP_ASIN: return QRT_U_ASIN;
+	case OP_ACOS: return QRT_U_ACOS;
+	case OP_ATAN: return QRT_U_ATAN;
+	case OP_SINH: return QRT_U_SINH;
+	case OP_COSH: return QRT_U_COSH;
+	case OP_ASINH: return QRT_U_ASINH;
+	case OP_ACOSH: return QRT_U_ACOSH;
+	case OP_ATANH: return QRT_U_ATANH;
 	default: return -1;
 	}
 }

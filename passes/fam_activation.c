@@ -102,6 +102,23 @@ static double clamp_d(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+static const double PI_D = 3.14159265358979323846;
+
+/* sin and cos: the extremes inside [l, h] at off + k pi (sin: off = pi/2,
+ * cos: 0), 1 for even k and -1 for odd k; with three or more inside, both */
+static void periodic_extremes(double off, double l, double h, double *cand, int *nc)
+{
+	double k0 = ceil((l - off) / PI_D), k1 = floor((h - off) / PI_D);
+
+	if (k1 - k0 >= 2) {
+		cand[(*nc)++] = -1;
+		cand[(*nc)++] = 1;
+		return;
+	}
+	for (double k = k0; k <= k1; k++)
+		cand[(*nc)++] = fmod(k, 2.0) == 0 ? 1 : -1;
+}
+
 /* A unary math op's interval: f at both ends and at the points inside
  * where it has an extreme or a jump (the value on either side); NaN
  * results (log, sqrt below 0) are left out, a pole (reciprocal, log,
@@ -155,6 +172,25 @@ static void unary_interval(const Node *n, double *lo, double *hi)
 	case OP_THRESHOLDED_RELU: /* a jump at alpha */
 		if (l <= a->alpha && h > a->alpha)
 			cand[nc++] = a->alpha, cand[nc++] = 0;
+		break;
+	case OP_SIN: /* extremes at pi/2 + k pi */
+	case OP_COS: /* at k pi */
+		periodic_extremes(n->op == OP_SIN ? PI_D / 2 : 0.0, l, h, cand, &nc);
+		break;
+	case OP_TAN: /* poles at pi/2 + k pi */
+		if (floor((l - PI_D / 2) / PI_D) != floor((h - PI_D / 2) / PI_D))
+			cand[nc++] = -INFINITY, cand[nc++] = INFINITY;
+		break;
+	case OP_ASIN: /* monotone on their domains: NaN outside */
+	case OP_ACOS:
+	case OP_ATANH:
+		cand[0] = F(fmax(l, -1.0));
+		cand[1] = F(fmin(h, 1.0));
+		break;
+	case OP_ACOSH: cand[0] = F(fmax(l, 1.0)); break;
+	case OP_COSH: /* minimum 1 at 0 */
+		if (INSIDE(0.0))
+			cand[nc++] = 1;
 		break;
 	case OP_ELU: /* monotone for alpha >= 0; else a maximum at 0 */
 	case OP_CELU:

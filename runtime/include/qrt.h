@@ -113,6 +113,17 @@ enum {
 	QRT_U_FLOOR = 17,
 	QRT_U_CEIL = 18,
 	QRT_U_ROUND = 19,
+	QRT_U_SIN = 20,
+	QRT_U_COS = 21,
+	QRT_U_TAN = 22,
+	QRT_U_ASIN = 23,
+	QRT_U_ACOS = 24,
+	QRT_U_ATAN = 25,
+	QRT_U_SINH = 26,
+	QRT_U_COSH = 27,
+	QRT_U_ASINH = 28,
+	QRT_U_ACOSH = 29,
+	QRT_U_ATANH = 30,
 };
 float qrt_unaryf(int32_t fn, float x, float a, float b);
 double qrt_unary(int32_t fn, double x, double a, double b);

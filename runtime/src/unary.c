@@ -1,15 +1,18 @@
 /* unary.c — the unary math functions of the activation family (neg, sqrt,
  * exp, log, reciprocal, sign, elu, selu, softplus, softsign, mish, gelu,
- * erf, pow, shrink, celu, thresholded_relu, floor, ceil, round) without
- * libm.  qrt_unaryf is the f32 kernel of every one of them: the generated
+ * erf, pow, shrink, celu, thresholded_relu, floor, ceil, round, and the
+ * trigonometric sin ... atanh) without libm.  qrt_unaryf is the f32 kernel of every one of them: the generated
  * code calls it per element and the interpreter calls it too, so the two
  * agree bit for bit.  qrt_unary is the same function in double, which the
  * quantize pass samples for the int8 and int16 lookup tables.
  *
  * The transcendental parts are computed in double (exp and log by range
  * reduction and a polynomial, erf by its Taylor series below 2 and by the
- * continued fraction of erfc above) and rounded to float once, so each
- * f32 result is within about an ulp of the exact one. */
+ * continued fraction of erfc above; sin, cos, tan by reduction modulo
+ * pi/2, exact for every float, and their Taylor series; atan by its series
+ * after reduction to |t| <= tan(pi/8); the others from these, exp and log)
+ * and rounded to float once, so each f32 result is within about an ulp of
+ * the exact one. */
 #include "qrt.h"
 
 typedef union {
@@ -242,6 +245,221 @@ static double pow_d(double x, double p)
 	return x < 0.0 && odd ? -r : r;
 }
 
+/* ---- trigonometric and hyperbolic functions (issue 18) ---- */
+
+/* pi/2 in four parts: three of 24 bits (k * part is exact for |k| < 2^29)
+ * and the rest */
+static const double pio2_1 = 0x1.921fb4p+0, pio2_2 = 0x1.4442dp-24, pio2_3 = 0x1.846988p-48,
+                    pio2_4 = 0x1.8cc51701b839ap-72;
+static const double pio2_d = 1.5707963267948966, pi_d = 3.141592653589793;
+
+/* 2/pi in binary, 32 bits a word: 2/pi = sum w[j] 2^(-32 (j + 1)) */
+static const uint32_t two_over_pi[7] = {0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
+                                        0xdb629599, 0x3c439041, 0xfe5163ab};
+
+/* x = n pi/2 + r, |r| <= pi/4 (about), for |x| >= 2^25 a float: x = m 2^e
+ * (m of 24 bits, e >= 2) times 2/pi from the words of 2/pi that do not
+ * give a multiple of 4 (Payne and Hanek's reduction), 128 bits of the
+ * product: bits s and s + 1 are n mod 4, the s below them the fraction. */
+static int32_t rem_pio2_large(float x, double *r)
+{
+	fbits v;
+	v.f = x;
+	uint64_t m = (v.u & 0x7fffff) | 0x800000, c = 0, hi, lo, fh, fl;
+	int32_t e = (int32_t)((v.u >> 23) & 0xff) - 150, j0 = (e - 2) / 32, s, n;
+	uint32_t limb[4];
+
+	for (int32_t j = 3; j >= 0; j--) { /* m * w[j0 .. j0+3], mod 2^128 */
+		c += m * two_over_pi[j0 + j];
+		limb[j] = (uint32_t)c;
+		c >>= 32;
+	}
+	hi = (uint64_t)limb[0] << 32 | limb[1];
+	lo = (uint64_t)limb[2] << 32 | limb[3];
+	s = 32 * (j0 + 4) - e; /* in [95, 126] */
+	n = (int32_t)(hi >> (s - 64)) & 3;
+	fh = hi << (128 - s) | lo >> (s - 64); /* the fraction, from its top bit */
+	fl = lo << (128 - s);
+	if (fh >> 63) { /* fraction >= 1/2: 1 - fraction, n + 1 */
+		fh = ~fh;
+		fl = ~fl + 1;
+		if (!fl)
+			fh++;
+		n++;
+		*r = -((double)fh * 0x1p-64 + (double)fl * 0x1p-128) * pio2_d;
+	} else {
+		*r = ((double)fh * 0x1p-64 + (double)fl * 0x1p-128) * pio2_d;
+	}
+	if (x < 0.0f) { /* the product was of |x| */
+		*r = -*r;
+		n = -n;
+	}
+	return n;
+}
+
+/* x = n pi/2 + r; returns n (only n mod 4 matters).  Below 2^25 by
+ * Cody and Waite's subtraction of k times pi/2's parts; above, x is
+ * reduced as the float it rounds to (every f32 input is one). */
+static int32_t rem_pio2(double x, double *r)
+{
+	double a = x < 0.0 ? -x : x, kf;
+	int32_t k;
+
+	if (a >= 33554432.0)
+		return rem_pio2_large((float)x, r);
+	kf = x * 0.63661977236758134;
+	k = (int32_t)(kf < 0.0 ? kf - 0.5 : kf + 0.5);
+	*r = (((x - (double)k * pio2_1) - (double)k * pio2_2) - (double)k * pio2_3) -
+	     (double)k * pio2_4;
+	return k;
+}
+
+/* sin(r) = r (1 - z/(2 3) (1 - z/(4 5) (1 - ...))), z = r^2, |r| <= pi/4:
+ * to r^23 (the next term below 2^-60 relative) */
+static double sin_k(double r)
+{
+	double z = r * r, t = 0.0;
+
+	for (int32_t n = 11; n >= 1; n--)
+		t = z / (double)(2 * n * (2 * n + 1)) * (1.0 - t);
+	return r * (1.0 - t);
+}
+
+/* cos(r) = 1 - z/(1 2) (1 - z/(3 4) (1 - ...)) */
+static double cos_k(double r)
+{
+	double z = r * r, t = 0.0;
+
+	for (int32_t n = 11; n >= 1; n--)
+		t = z / (double)((2 * n - 1) * 2 * n) * (1.0 - t);
+	return 1.0 - t;
+}
+
+/* fn QRT_U_SIN, QRT_U_COS or QRT_U_TAN of x */
+static double trig_d(int32_t fn, double x)
+{
+	double r, s, c;
+	int32_t n;
+
+	if (x != x || x - x != 0.0) /* NaN, +-inf */
+		return nan_d();
+	if (x == 0.0 && fn != QRT_U_COS)
+		return x; /* keeps -0 */
+	n = rem_pio2(x, &r) & 3;
+	s = sin_k(r);
+	c = cos_k(r);
+	if (fn == QRT_U_TAN)
+		return n & 1 ? -c / s : s / c;
+	if (fn == QRT_U_COS)
+		n++; /* cos x = sin(x + pi/2) */
+	switch (n & 3) {
+	case 0: return s;
+	case 1: return c;
+	case 2: return -s;
+	default: return -c;
+	}
+}
+
+/* atan(x): |x| > 1 by pi/2 - atan(1/|x|), then above tan(pi/8) by
+ * pi/4 + atan((a - 1) / (a + 1)), then the series t - t^3/3 + ... to
+ * t^49 (|t| <= 0.4143: the rest below 2^-60) */
+static double atan_d(double x)
+{
+	double a = x < 0.0 ? -x : x, t, z, p = 0.0, base = 0.0, sg = 1.0;
+
+	if (x != x || x == 0.0)
+		return x;
+	if (a > 1.0) {
+		a = 1.0 / a; /* inf gives 0 */
+		base = pio2_d;
+		sg = -1.0;
+	}
+	t = a;
+	if (a > 0.41421356237309503) {
+		t = (a - 1.0) / (a + 1.0);
+		base += sg * 0.78539816339744831;
+	}
+	z = t * t;
+	for (int32_t n = 24; n >= 0; n--)
+		p = p * -z + 1.0 / (double)(2 * n + 1);
+	a = base + sg * t * p;
+	return x < 0.0 ? -a : a;
+}
+
+/* sqrt in double: exp(log(x) / 2) refined by one Newton step */
+static double sqrt_d(double x)
+{
+	double y;
+
+	if (x != x || x < 0.0)
+		return nan_d();
+	if (x == 0.0 || x > 1.7976931348623157e308)
+		return x;
+	y = exp_d(0.5 * log_d(x));
+	return 0.5 * (y + x / y);
+}
+
+/* asin(x) = atan(x / sqrt(1 - x^2)), |x| <= 1/2 */
+static double asin_small(double x)
+{
+	return atan_d(x / sqrt_d((1.0 - x) * (1.0 + x)));
+}
+
+/* asin, and acos(x) = pi/2 - asin(x); beyond 1/2 from 2 asin(sqrt((1 - |x|)
+ * / 2)), which does not lose the bits of x near 1 */
+static double asin_acos_d(int32_t acos, double x)
+{
+	double a = x < 0.0 ? -x : x, h;
+
+	if (x != x || a > 1.0)
+		return nan_d();
+	if (a <= 0.5)
+		return acos ? pio2_d - asin_small(x) : asin_small(x);
+	h = 2.0 * asin_small(sqrt_d((1.0 - a) * 0.5)); /* = pi/2 - asin(|x|) */
+	if (acos)
+		return x > 0.0 ? h : pi_d - h;
+	return x > 0.0 ? pio2_d - h : h - pio2_d;
+}
+
+/* sinh, cosh, asinh, acosh, atanh of x */
+static double hyp_d(int32_t fn, double x)
+{
+	double a = x < 0.0 ? -x : x, e, r;
+
+	if (x != x)
+		return x;
+	switch (fn) {
+	case QRT_U_SINH: /* (E + E / (E + 1)) / 2, E = exp(|x|) - 1 */
+		if (x == 0.0)
+			return x;
+		e = expm1_d(a);
+		r = e > 1e300 ? 0.5 * e : 0.5 * (e + e / (e + 1.0)); /* inf / inf */
+		return x < 0.0 ? -r : r;
+	case QRT_U_COSH: e = exp_d(a); return 0.5 * (e + 1.0 / e);
+	case QRT_U_ASINH: /* log1p(a + a^2 / (1 + sqrt(1 + a^2))) */
+		if (x == 0.0)
+			return x;
+		r = a > 268435456.0 ? log_d(a) + ln2_hi + ln2_lo
+		                    : log1p_d(a + a * a / (1.0 + sqrt_d(1.0 + a * a)));
+		return x < 0.0 ? -r : r;
+	case QRT_U_ACOSH: /* log1p(t + sqrt(2t + t^2)), t = x - 1 */
+		if (x < 1.0)
+			return nan_d();
+		if (x > 268435456.0)
+			return log_d(x) + ln2_hi + ln2_lo;
+		e = x - 1.0;
+		return log1p_d(e + sqrt_d(2.0 * e + e * e));
+	case QRT_U_ATANH: /* log1p(2a / (1 - a)) / 2 */
+		if (a > 1.0)
+			return nan_d();
+		if (x == 0.0)
+			return x;
+		r = a == 1.0 ? inf_d() : 0.5 * log1p_d(2.0 * a / (1.0 - a));
+		return x < 0.0 ? -r : r;
+	default: return nan_d();
+	}
+}
+
 double qrt_unary(int32_t fn, double x, double a, double b)
 {
 	switch (fn) {
@@ -268,6 +486,17 @@ double qrt_unary(int32_t fn, double x, double a, double b)
 	case QRT_U_FLOOR:
 	case QRT_U_CEIL:
 	case QRT_U_ROUND: return (double)qrt_unaryf(fn, (float)x, (float)a, (float)b);
+	case QRT_U_SIN:
+	case QRT_U_COS:
+	case QRT_U_TAN: return trig_d(fn, x);
+	case QRT_U_ASIN: return asin_acos_d(0, x);
+	case QRT_U_ACOS: return asin_acos_d(1, x);
+	case QRT_U_ATAN: return atan_d(x);
+	case QRT_U_SINH:
+	case QRT_U_COSH:
+	case QRT_U_ASINH:
+	case QRT_U_ACOSH:
+	case QRT_U_ATANH: return hyp_d(fn, x);
 	default: return nan_d();
 	}
 }

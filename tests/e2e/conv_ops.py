@@ -2,10 +2,12 @@
 calibration samples, and the outputs PyTorch / numpy compute for them:
   conv1d.onnx   Conv1d layers exported from PyTorch (stride, dilation,
                 groups, padding, a bias-free one), then ConvTranspose1d ones
-                (stride, padding, output_padding, dilation, groups)
+                (stride, padding, output_padding, dilation, groups, a
+                padding beyond the window: cropped)
   convt2d.onnx  ConvTranspose2d layers (stride 2 with padding and
                 output_padding, kernel 4 stride 2, groups and dilation,
-                unequal strides, no bias)
+                unequal strides, no bias, padding beyond the window with
+                output_padding: cropped)
   attn.onnx     MatMul of two run-time tensors from one input: softmax-free
                 attention scores x @ x^T (batched, rank 4), then times x
   mm2.onnx      MatMul with two inputs: a [1, 2, 3, 4] x b [4, 5] (batch
@@ -57,9 +59,11 @@ class Conv1dNet(nn.Module):
         self.t = nn.ConvTranspose1d(8, 6, 4, stride=2, padding=1)
         self.u = nn.ConvTranspose1d(6, 4, 3, stride=3, padding=1, output_padding=2,
                                     dilation=2, groups=2)
+        # padding 2 beyond the window's reach 1: the result is cropped
+        self.v = nn.ConvTranspose1d(4, 3, 2, stride=2, padding=2)
 
     def forward(self, x):
-        return self.u(torch.relu(self.t(self.c(torch.relu(self.b(self.a(x)))))))
+        return self.v(self.u(torch.relu(self.t(self.c(torch.relu(self.b(self.a(x))))))))
 
 
 def conv1d_ref(m):
@@ -68,8 +72,9 @@ def conv1d_ref(m):
         y = torch.relu(F.conv1d(y, m.b.weight, m.b.bias, padding=2, groups=3))
         y = F.conv1d(y, m.c.weight)
         y = torch.relu(F.conv_transpose1d(y, m.t.weight, m.t.bias, stride=2, padding=1))
-        return F.conv_transpose1d(y, m.u.weight, m.u.bias, stride=3, padding=1,
-                                  output_padding=2, dilation=2, groups=2)
+        y = F.conv_transpose1d(y, m.u.weight, m.u.bias, stride=3, padding=1,
+                               output_padding=2, dilation=2, groups=2)
+        return F.conv_transpose1d(y, m.v.weight, m.v.bias, stride=2, padding=2)
     return fn
 
 
@@ -81,9 +86,12 @@ class ConvT2dNet(nn.Module):
         self.c = nn.ConvTranspose2d(6, 4, (3, 2), stride=(1, 2), padding=(2, 0), groups=2,
                                     dilation=(2, 1))
         self.d = nn.ConvTranspose2d(4, 2, 2, stride=(3, 1), bias=False)
+        # padding 3 beyond the reach 2 of a 3-tap window (cropped at both
+        # ends of the rows, with output_padding), 2 on the columns
+        self.e = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=(3, 2), output_padding=1)
 
     def forward(self, x):
-        return self.d(self.c(torch.relu(self.b(torch.relu(self.a(x))))))
+        return self.e(self.d(self.c(torch.relu(self.b(torch.relu(self.a(x)))))))
 
 
 def convt2d_ref(m):
@@ -93,7 +101,9 @@ def convt2d_ref(m):
         y = torch.relu(F.conv_transpose2d(y, m.b.weight, m.b.bias, stride=2, padding=1))
         y = F.conv_transpose2d(y, m.c.weight, m.c.bias, stride=(1, 2), padding=(2, 0),
                                groups=2, dilation=(2, 1))
-        return F.conv_transpose2d(y, m.d.weight, stride=(3, 1))
+        y = F.conv_transpose2d(y, m.d.weight, stride=(3, 1))
+        return F.conv_transpose2d(y, m.e.weight, m.e.bias, stride=2, padding=(3, 2),
+                                  output_padding=1)
     return fn
 
 

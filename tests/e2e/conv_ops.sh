@@ -4,7 +4,7 @@
 # CPU (PyTorch's import and export, nine compiles).
 #   1. f32: Conv1d (stride, dilation, groups, padding, no bias) and
 #      ConvTranspose1d / 2d (stride, padding, output_padding, groups,
-#      dilation, no bias) exported from PyTorch equal
+#      dilation, no bias, padding beyond the window: a cropped result) exported from PyTorch equal
 #      torch.nn.functional.conv1d / conv_transpose1d / conv_transpose2d
 #      (within 1e-5); batched MatMul of run-time tensors (rank 4, batch
 #      broadcast, a 1-D operand) and Gemm with a run-time B (transA, transB,

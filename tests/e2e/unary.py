@@ -8,6 +8,10 @@
 #   unary.py int DIR PREC        each op's int8/int16 result within its bound
 #   unary.py onnx DIR            the ONNX models of the operators and patterns
 #   unary.py onnx-check DIR      their f32 results against the references
+#   unary.py lse DIR             ReduceLogSumExp and ReduceLogSum models
+#   unary.py lse-check DIR       their f32 results against numpy
+#   unary.py wide DIR            sin, cos, tan on floats of every magnitude
+#   unary.py wide-check DIR      their f32 results within half an ulp of double
 import math
 import re
 import sys
@@ -49,6 +53,17 @@ OPS = {
     "floor": ("", (-4, 4), math.floor, list(range(-4, 5))),
     "ceil": ("", (-4, 4), math.ceil, list(range(-4, 5))),
     "round": ("", (-4, 4), round, [k + 0.5 for k in range(-5, 5)]),
+    "sin": ("", (-4, 4), math.sin, []),
+    "cos": ("", (-4, 4), math.cos, []),
+    "tan": ("", (-1.4, 1.4), math.tan, []),
+    "asin": ("", (-0.98, 0.98), math.asin, []),
+    "acos": ("", (-0.98, 0.98), math.acos, []),
+    "atan": ("", (-6, 6), math.atan, []),
+    "sinh": ("", (-4, 4), math.sinh, []),
+    "cosh": ("", (-4, 4), math.cosh, []),
+    "asinh": ("", (-6, 6), math.asinh, []),
+    "acosh": ("", (1.05, 6), math.acosh, []),
+    "atanh": ("", (-0.95, 0.95), math.atanh, []),
     "leaky_relu": ("alpha = 0.125", (-4, 4), lambda x: x if x >= 0 else 0.125 * x, []),
     "sigmoid": ("", (-6, 6), lambda x: 1 / (1 + math.exp(-x)), []),
     "tanh": ("", (-4, 4), math.tanh, []),
@@ -97,12 +112,15 @@ def models(d):
             f"model u_{op}\ninput x : f32[1,{W}] range [{lo}, {hi}]\ny = {op}(x)\noutput y\n")
         np.save(f"{d}/{op}.x.npy", rng.uniform(lo, hi, (N, W)).astype(np.float32))
     # every op in one model, for the compiled objects: the ops that need
-    # x > 0 read |x| + 0.25; the results joined, 8 per concat
+    # x > 0 read |x| + 0.25, x >= 1 |x| + 1, |x| < 1 (and tan) tanh(x); the
+    # results joined, 8 per concat
     lines = ["model all", f"input x : f32[1,{W}] range [-4, 4]", "const c : f32[1] = [0.25]",
-             "ax = abs(x)", "p = add(ax, c)"]
+             "const one : f32[1] = [1]", "ax = abs(x)", "p = add(ax, c)", "p1 = add(ax, one)",
+             "th = tanh(x)"]
     names = []
     for op, (attrs, (lo, hi), _, _) in OPS.items():
-        src = "p" if lo > 0 else "x"
+        src = ("p1" if lo >= 1 else "p" if lo > 0 else
+               "th" if (lo >= -1 and hi <= 1) or op == "tan" else "x")
         lines.append(f"r_{op} = {op}({src})" + (f" {{ {attrs} }}" if attrs else ""))
         names.append(f"r_{op}")
     for op in ROW:
@@ -262,7 +280,10 @@ ONNX = [("Neg", {}, "neg"), ("Sqrt", {}, "sqrt"), ("Exp", {}, "exp"), ("Log", {}
         ("Shrink", {"lambd": 1.0, "bias": 0.25}, "shrink"), ("Celu", {"alpha": 2.0}, "celu"),
         ("ThresholdedRelu", {"alpha": 0.5}, "thresholded_relu"), ("Floor", {}, "floor"),
         ("Ceil", {}, "ceil"), ("Round", {}, "round"), ("Pow", {}, "pow"),
-        ("LogSoftmax", {}, "log_softmax")]
+        ("LogSoftmax", {}, "log_softmax"), ("Sin", {}, "sin"), ("Cos", {}, "cos"),
+        ("Tan", {}, "tan"), ("Asin", {}, "asin"), ("Acos", {}, "acos"), ("Atan", {}, "atan"),
+        ("Sinh", {}, "sinh"), ("Cosh", {}, "cosh"), ("Asinh", {}, "asinh"),
+        ("Acosh", {}, "acosh"), ("Atanh", {}, "atanh")]
 
 
 def onnx_models(d):
@@ -335,6 +356,79 @@ def onnx_check(d):
     return bad
 
 
+def wide_model(d):
+    # sin, cos, tan of floats of every magnitude up to 2^127 (the reduction
+    # modulo pi/2 must be exact for each), and -0, +-inf, NaN
+    rng = np.random.default_rng(19)
+    bits = rng.integers(0, 0x7f000000, (N, W), dtype=np.int64).astype(np.uint32)
+    x = bits.view(np.float32) * rng.choice(np.float32([-1, 1]), (N, W))
+    x[0, :4] = np.float32([-0.0, np.inf, -np.inf, np.nan])
+    np.save(f"{d}/wide.x.npy", x)
+    open(f"{d}/wide.qg", "w").write(
+        f"model wide\ninput x : f32[1,{W}]\ns = sin(x)\nc = cos(x)\nt = tan(x)\n"
+        "y = concat(s, c, t) { axis = 1 }\noutput y\n")
+    a = np.abs(x[np.isfinite(x) & (x != 0)])
+    print(f"{x.size} floats, |x| from {a.min():.3g} to {a.max():.3g}, and -0, +-inf, NaN")
+
+
+def wide_check(d):
+    x = np.load(f"{d}/wide.x.npy").astype(np.float64)
+    y = np.load(f"{d}/wide.y.npy").reshape(N, 3 * W).astype(np.float64)
+    bad = 0
+    for i, (name, f) in enumerate((("sin", np.sin), ("cos", np.cos), ("tan", np.tan))):
+        r, g = f(x), y[:, i * W:(i + 1) * W]
+        nan = np.isnan(r)
+        ulp = np.spacing(np.abs(r.astype(np.float32))).astype(np.float64)
+        err = np.abs(g - r)[~nan] / ulp[~nan]
+        ok = np.array_equal(np.isnan(g), nan) and err.max() <= 0.5 + 2 ** -20
+        bad += not ok
+        print(f"f32 {name} over the whole float range: max error {err.max():.3f} ulp "
+              f"(bound: correctly rounded from double, 0.5 ulp); NaN for +-inf and NaN"
+              f"{'' if ok else '  FAIL'}")
+    return bad
+
+
+def lse_models(d):
+    # ReduceLogSumExp (keepdims 1 on axis 1; keepdims 0 over every axis) and
+    # ReduceLogSum, on values up to 80 in magnitude: exp(80) is beyond f32,
+    # so only the form with the maximum subtracted stays finite
+    from onnx import TensorProto, helper, numpy_helper, save
+    rng = np.random.default_rng(20)
+    for name, op, kw, lo in (("rlse1", "ReduceLogSumExp", {"axes": [1], "keepdims": 1}, -80),
+                             ("rlse0", "ReduceLogSumExp", {"keepdims": 0}, -80),
+                             ("rls", "ReduceLogSum", {"axes": [2]}, 0.5)):
+        g = helper.make_graph([helper.make_node(op, ["x"], ["y"], **kw)], name,
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), f"{d}/{name}.onnx")
+        x = rng.uniform(lo, 80, (8, 3, 4)).astype(np.float32)
+        np.save(f"{d}/{name}.x.npy", x)
+        for i in range(3):
+            x[i].tofile(f"{d}/{name}.x{i}.raw")
+    print("ReduceLogSumExp (axis 1 kept; every axis, not kept) and ReduceLogSum models")
+
+
+def lse_check(d):
+    bad = 0
+    for name in ("rlse1", "rlse0", "rls"):
+        x = np.load(f"{d}/{name}.x.npy").astype(np.float64)
+        if name == "rls":
+            r = np.log(x.sum(2, keepdims=True))
+        else:
+            ax = (1,) if name == "rlse1" else (1, 2)
+            m = x.max(ax, keepdims=True)
+            r = np.log(np.exp(x - m).sum(ax, keepdims=True)) + m
+            if name == "rlse0":
+                r = r.reshape(x.shape[0])
+        y = np.load(f"{d}/{name}.f32.npy").astype(np.float64)
+        err = np.abs(y.reshape(r.shape) - r).max() / np.abs(r).max()
+        ok = y.size == r.size and np.all(np.isfinite(y)) and err <= 2e-6
+        bad += not ok
+        print(f"{name} f32: shape {list(y.shape)}, finite, max error {err:.3g} of max |y| "
+              f"(bound 2e-6){'' if ok else '  FAIL'}")
+    return bad
+
+
 if __name__ == "__main__":
     step, d = sys.argv[1], sys.argv[2]
     if step == "models":
@@ -345,5 +439,13 @@ if __name__ == "__main__":
         sys.exit(1 if check_int(d, sys.argv[3]) else 0)
     elif step == "onnx":
         onnx_models(d)
+    elif step == "lse":
+        lse_models(d)
+    elif step == "lse-check":
+        sys.exit(1 if lse_check(d) else 0)
+    elif step == "wide":
+        wide_model(d)
+    elif step == "wide-check":
+        sys.exit(1 if wide_check(d) else 0)
     elif step == "onnx-check":
         sys.exit(1 if onnx_check(d) else 0)

@@ -1,6 +1,7 @@
 # unary.sh — the unary math ops (neg, sqrt, exp, log, reciprocal, sign, elu,
 # selu, softplus, softsign, mish, gelu, erf, pow, shrink, celu,
-# thresholded_relu, floor, ceil, round), the table activations
+# thresholded_relu, floor, ceil, round, sin, cos, tan, asin, acos, atan,
+# sinh, cosh, asinh, acosh, atanh), the table activations
 # (leaky_relu, sigmoid, tanh, hard_sigmoid, hard_swish), softmax and
 # log_softmax, end to end
 # (tests/e2e/unary.py holds the models and the references):
@@ -18,12 +19,16 @@
 #   3. one model holding every op compiles in f32, int8 and int16, and the
 #      host object computes what the interpreter does, bit for bit (every
 #      op compiles for four targets in each precision in op_stages.sh);
-#   4. ONNX: each operator imports and computes the reference; Pow with a
+#      sin, cos and tan of floats up to 2^127 (and -0, +-inf, NaN) within half
+#      an ulp of the double result (exact reduction modulo pi/2);
+#   4. ONNX: each operator imports and computes the reference;
+#      ReduceLogSumExp (with inputs up to 80: exp overflows f32) and
+#      ReduceLogSum against numpy, each precision's object bit for bit; Pow with a
 #      run-time exponent imports as powv; x * relu6(x + 3) / 6 (both
 #      operand orders) and PyTorch's nn.Hardswish at opsets 11, 13 and 14
 #      import as one hard_swish node; Div by 4 is a mul by 0.25, Div by 3
 #      stays a div.
-# Cost: about 8 s of CPU on this machine (81 interpreter runs, 3 compiles
+# Cost: about 15 s of CPU on this machine (123 interpreter runs, 12 compiles
 # and links, the ONNX models and a PyTorch export).
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
@@ -57,6 +62,11 @@ sys.exit(0 if a.size == b.size and np.array_equal(a.reshape(b.shape).view(np.uin
 		"$work/obj.$p.npy" "$work/all.$p.npy"
 done
 
+check "the whole-range trig model" $u wide "$work"
+"$QUANTC" run "$work/wide.qg" --precision f32 --input "$work/wide.x.npy" -o "$work/wide.y.npy" ||
+	fail "wide: quantc run"
+check "f32: sin, cos, tan correctly rounded over the whole float range" $u wide-check "$work"
+
 check "the ONNX models" $u onnx "$work"
 for f in "$work"/o_*.onnx; do
 	op=$(basename "$f" .onnx)
@@ -64,6 +74,37 @@ for f in "$work"/o_*.onnx; do
 		fail "$op: quantc run"
 done
 check "ONNX: every operator computes the reference" $u onnx-check "$work"
+# ReduceLogSumExp, ReduceLogSum: imported as reduce_max, sub, exp,
+# reduce_sum, log, add; each precision's host object (the ONNX conformance
+# driver) computes what quantc run does, bit for bit, on 3 samples
+check "the log-sum reductions" $u lse "$work"
+# shellcheck disable=SC2086
+"$CC" -std=c11 -O1 ${QC_CFLAGS:-} -I"$QRT_INCLUDE" -c "$QC_SRC/tests/onnx_conformance/driver.c" -o "$work/driver.o"
+for m in rlse1 rlse0 rls; do
+	for p in f32 int8 int16; do
+		calib="--calib $work/$m.x.npy"
+		[ $p = f32 ] && calib=
+		# shellcheck disable=SC2086
+		"$QUANTC" run "$work/$m.onnx" --precision $p $calib --input "$work/$m.x.npy" -o "$work/$m.$p.npy" ||
+			fail "$m $p: quantc run"
+		# shellcheck disable=SC2086
+		"$QUANTC" compile "$work/$m.onnx" --precision $p $calib --name model -o "$work/$m.$p.o" &&
+			# shellcheck disable=SC2086
+			"$CC" ${QC_CFLAGS:-} "$work/$m.$p.o" "$work/driver.o" "$QRT_LIB" -lm -o "$work/$m.$p.exe"
+		same=yes
+		for i in 0 1 2; do
+			"$work/$m.$p.exe" "$work/$m.x$i.raw" "$work/o" || same=no
+			"$py" -c "
+import numpy as np, sys
+a = np.fromfile(sys.argv[1], np.float32)
+b = np.load(sys.argv[2])[int(sys.argv[3])].reshape(-1)
+sys.exit(0 if a.size == b.size and np.array_equal(a.view(np.uint32), b.view(np.uint32)) else 1)" \
+				"$work/o" "$work/$m.$p.npy" $i || same=no
+		done
+		check "$m $p: the host object equals quantc run bit for bit (3 samples)" test $same = yes
+	done
+done
+check "the log-sum reductions in f32 equal numpy's (finite where exp overflows)" $u lse-check "$work"
 "$QUANTC" opt "$work/pow_rt.onnx" > "$work/pow_rt.qg" 2>&1
 check "ONNX Pow with a run-time exponent imports as powv (tests/e2e/pow.sh tests it)" \
 	grep -q "= powv(x, x)" "$work/pow_rt.qg"
