@@ -45,6 +45,13 @@ static int read_input(const char *path, const Value *in, NpyArray *x, int64_t *n
 	return 0;
 }
 
+/* The type an output's file holds: int64 for an int64 output, else float32
+ * (dequantized). */
+static DType out_dtype(const Value *v)
+{
+	return v->dt == DT_I64 ? DT_I64 : DT_F32;
+}
+
 /* Runs the interpreter over the n samples of x, writing every output:
  * [S, ...output] when the inputs came so (stacked), else along the first
  * axis as before. */
@@ -58,9 +65,10 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, int stacked, const char **o
 
 	if (!it)
 		return EXIT_INPUT;
+	/* an int64 output is written as int64, every other one as float32 */
 	for (int k = 0; k < g->noutput; k++)
 		y[k] = ir_xmalloc((size_t)(n * ir_shape_numel(&g->vals[g->outputs[k]].shape)) *
-		                  sizeof **y);
+		                  (size_t)ir_dtype_size(out_dtype(&g->vals[g->outputs[k]])));
 	progress_begin(&pr, d, "run", n);
 	for (int64_t i = 0; i < n; i++) {
 		/* an index input's samples are its own type, not float */
@@ -69,7 +77,10 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, int stacked, const char **o
 			                         i * ir_shape_numel(&g->vals[g->inputs[k]].shape) *
 			                                 ir_dtype_size(x[k].dt));
 		for (int k = 0; k < g->noutput; k++)
-			outs[k] = y[k] + i * ir_shape_numel(&g->vals[g->outputs[k]].shape);
+			outs[k] = (float *)((char *)y[k] +
+			                    i * ir_shape_numel(&g->vals[g->outputs[k]].shape) *
+			                            ir_dtype_size(
+			                                    out_dtype(&g->vals[g->outputs[k]])));
 		progress_step(&pr, i);
 		if (ir_interp_run_f32(it, ins, outs)) {
 			progress_end(&pr);
@@ -88,7 +99,7 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, int stacked, const char **o
 			if (ys.rank == 0)
 				ys = (Shape){1, {n}};
 		}
-		if (ir_npy_write(ofiles[k], DT_F32, &ys, y[k], d))
+		if (ir_npy_write(ofiles[k], out_dtype(&g->vals[g->outputs[k]]), &ys, y[k], d))
 			goto out;
 	}
 	rc = 0;

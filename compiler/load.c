@@ -292,7 +292,7 @@ static int infer_shapes(Graph *g, Diag *d)
 
 Graph *drv_read_model(const Options *o, Diag *d)
 {
-	FeReadOptions ro = {o->input_shape, infer_shapes};
+	FeReadOptions ro = {o->input_shape, infer_shapes, o->binds, o->nbinds};
 
 	return fe_read_model(o->model, &ro, d);
 }

@@ -66,6 +66,13 @@ void ir_binary_params(const Graph *g, const Node *n, IrBinParams *p);
  * computes it (the backend emits the same steps). */
 int32_t ir_binary_int(const Node *n, const IrBinParams *p, int32_t a, int32_t b);
 
+/* int64 (integer tensors, never quantized): whether op has an int64 form
+ * (add, sub, mul, div, max, min), and one element of it: wrapping two's
+ * complement; div truncates toward zero, x / 0 = 0, INT64_MIN / -1 =
+ * INT64_MIN. */
+int ir_is_i64_op(Op op);
+int64_t ir_binary_i64(Op op, int64_t a, int64_t b);
+
 /* ---- the reduce family (ir/fam_reduce.c) ---- */
 
 /* A reduction of an input of shape x over the axes of attributes a: the

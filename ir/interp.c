@@ -59,6 +59,14 @@ static int check_node(Interp *in, int ni, Diag *d)
 	case DT_F32: rt->prec = P_F32; break;
 	case DT_I8: rt->prec = P_S8; break;
 	case DT_I16: rt->prec = P_S16; break;
+	case DT_I64:
+		/* int64 arithmetic (never quantized): the elementwise family's
+		 * check and kernel go by the values' type */
+		if (ir_ops[n->op].family == FAM_ELEMENTWISE) {
+			rt->prec = P_F32;
+			break;
+		}
+		/* fall through */
 	default:
 		return IR_BAD("%s: the interpreter has no kernel for %s input", ir_ops[n->op].name,
 		              ir_dtype_name(x->dt));
@@ -201,7 +209,8 @@ int ir_interp_run(Interp *in, const void *const *inputs, void *const *outputs)
 
 /* Returns -1 if an input or output has a storage type the float edge does not
  * convert (anything but f32, i8, i16; an i32 or i64 index input is copied as
- * it is, so inputs[i] then points at that type's elements). */
+ * it is, so inputs[i] then points at that type's elements, and so is an i64
+ * output: outputs[i] then points at int64_t elements). */
 int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outputs)
 {
 	const Graph *g = in->g;
@@ -225,7 +234,7 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 	}
 	for (int i = 0; i < g->noutput; i++) {
 		const Value *v = &g->vals[g->outputs[i]];
-		if (!(v->dt == DT_F32 ||
+		if (!(v->dt == DT_F32 || v->dt == DT_I64 ||
 		      ((v->dt == DT_I8 || v->dt == DT_I16) && ir_per_tensor_q(v))))
 			return -1;
 	}
@@ -236,6 +245,8 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 		uint32_t cnt = (uint32_t)ir_shape_numel(&v->shape);
 		if (v->dt == DT_F32)
 			memcpy(outputs[i], b, (size_t)cnt * sizeof(float));
+		else if (v->dt == DT_I64) /* an integer output: as computed */
+			memcpy(outputs[i], b, (size_t)ir_value_bytes(v));
 		else if (v->dt == DT_I8)
 			qrt_dequantize_s8(b, outputs[i], cnt, v->q.scale[0], v->q.zp);
 		else

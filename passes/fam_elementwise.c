@@ -20,7 +20,10 @@
  *               none)
  *   masks       a comparison's result is [0, 1] (no calibration), where's
  *               the hull of its two operands'; its overflow: add's shifted
- *               operands */
+ *               operands
+ *   int64       i64 operands (add, sub, mul, div, max, min): an i64 result,
+ *               no range (unbounded), nothing to prove (it wraps), never
+ *               quantized (quantize keeps the node as it is) */
 #include <math.h>
 
 #include "eltwise.h"
@@ -208,7 +211,7 @@ static void where_range(RangeCtx *c, const Node *n)
 
 static void range(RangeCtx *c, const Node *n)
 {
-	if (!ir_eltwise_ok(c->g, n))
+	if (!ir_eltwise_ok(c->g, n) || c->g->vals[n->out].dt == DT_I64)
 		unbounded(c, n); /* shapes infer-shapes would refuse */
 	else if (ir_is_compare(n->op))
 		mask_range(c, n);
@@ -296,6 +299,8 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	const Value *y = &g->vals[n->out];
 	int rc = 0;
 
+	if (y->dt == DT_I64)
+		return 0; /* int64 wraps by definition: nothing to prove */
 	switch (n->op) {
 	case OP_ADD:
 	case OP_SUB:

@@ -29,15 +29,21 @@ int tgt_is_identifier(const char *s)
 }
 
 /* An index input (i32, i64: embedding ids, Gather indices) is never
- * quantized: both entry points take it as it is (docs/abi.md). */
+ * quantized: both entry points take it as it is (docs/abi.md); so is an
+ * int64 output (integer arithmetic of the model). */
 static int index_input(const Value *v)
 {
 	return v->kind == VK_INPUT && (v->dt == DT_I64 || v->dt == DT_I32);
 }
 
+static int int_io(const Value *v)
+{
+	return index_input(v) || v->dt == DT_I64;
+}
+
 static int io_dtype_ok(const Value *v)
 {
-	if (v->dt == DT_F32 || index_input(v))
+	if (v->dt == DT_F32 || int_io(v))
 		return 1;
 	return (v->dt == DT_I8 || v->dt == DT_I16) && v->q.present && v->q.n == 1 && v->q.scale;
 }
@@ -52,7 +58,7 @@ static int check_io(const Graph *g, int v, const char *what, Diag *d)
 		           "quantized per tensor%s",
 		           what, val->name, ir_dtype_name(val->dt),
 		           val->dt == DT_F32 || val->q.present ? "" : " without quantization",
-		           val->kind == VK_INPUT ? " (or i32/i64 indices)" : "");
+		           val->kind == VK_INPUT ? " (or i32/i64 indices)" : " (or i64)");
 		return 1;
 	}
 	if (val->shape.rank > IR_MAX_RANK || ir_shape_numel(&val->shape) > UINT32_MAX) {
@@ -394,7 +400,7 @@ static void build_run(Cg *c, LLVMValueRef body, int storage)
 		const Value *v = &g->vals[g->outputs[i]];
 		LLVMValueRef user = LLVMGetParam(fn, (unsigned)(g->ninput + i));
 
-		if (storage || v->dt == DT_F32)
+		if (storage || v->dt == DT_F32 || int_io(v))
 			copy_in_out(c, arena, g->outputs[i], user, 0);
 		else
 			tgt_call_edge(c,
@@ -446,7 +452,7 @@ static LLVMValueRef tensor_infos(Cg *c, LLVMTypeRef tinfo, const int *vs, int n,
 	for (int i = 0; i < n; i++) {
 		const Value *v = &c->g->vals[vs[i]];
 		LLVMValueRef dims[IR_MAX_RANK], f[7], shape;
-		int quant = v->dt != DT_F32 && !index_input(v);
+		int quant = v->dt != DT_F32 && !int_io(v);
 
 		for (int k = 0; k < v->shape.rank; k++)
 			dims[k] = tgt_c32(c, v->shape.d[k]);
@@ -672,7 +678,7 @@ int tgt_build_module(Cg *c)
 		storage |= g->vals[g->inputs[i]].dt != DT_F32 &&
 		           !index_input(&g->vals[g->inputs[i]]);
 	for (int i = 0; i < g->noutput; i++)
-		storage |= g->vals[g->outputs[i]].dt != DT_F32;
+		storage |= g->vals[g->outputs[i]].dt != DT_F32 && !int_io(&g->vals[g->outputs[i]]);
 	build_run(c, body, 0);
 	if (storage)
 		build_run(c, body, 1);

@@ -1,6 +1,7 @@
 /* driver.c — the generic host program of the ONNX conformance runner: links
  * with any object `quantc compile --name model --precision f32` produced,
- * reads one raw float32 file per model input and writes one per output.
+ * reads one raw file per model input and writes one per output: float32,
+ * or int64 for an int64 input or output (int32 for an int32 index input).
  *   usage: driver IN_0.raw .. IN_n-1.raw OUT_0.raw .. OUT_m-1.raw
  * The sizes come from model_model (qrt_model), so no generated header is
  * needed; the entry point's arity is chosen at run time. */
@@ -43,14 +44,16 @@ static int read_raw(const char *path, void *buf, uint32_t n, uint32_t esz)
 	return 0;
 }
 
-static int write_raw(const char *path, const float *buf, uint32_t n)
+/* Writes n elements of esz bytes (an int64 output is int64, the others
+ * float32). */
+static int write_raw(const char *path, const void *buf, uint32_t n, uint32_t esz)
 {
 	FILE *f = fopen(path, "wb");
 	int bad;
 
 	if (!f)
 		return -1;
-	bad = fwrite(buf, 4, n, f) != n;
+	bad = fwrite(buf, esz, n, f) != n;
 	return (fclose(f) || bad) ? -1 : 0;
 }
 
@@ -118,7 +121,8 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	for (int k = 0; k < no; k++)
-		if (!(y[k] = calloc(m->outputs[k].size + 1, 4)))
+		if (!(y[k] = calloc(m->outputs[k].size + 1,
+		                    m->outputs[k].dtype == QRT_I64 ? 8 : 4)))
 			goto out;
 	/* aligned_alloc wants a size that is a multiple of the alignment */
 	size_t align = m->arena_align ? m->arena_align : 16;
@@ -131,7 +135,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (int k = 0; k < no; k++)
-		if (write_raw(argv[1 + ni + k], y[k], m->outputs[k].size))
+		if (write_raw(argv[1 + ni + k], y[k], m->outputs[k].size,
+		              m->outputs[k].dtype == QRT_I64 ? 8 : 4))
 			goto out;
 	rc = 0;
 out:
