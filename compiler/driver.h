@@ -20,6 +20,7 @@ enum { DRV_MAX_IO = 32 }; /* run: the most --input / -o arguments */
 typedef struct {
 	char *name;
 	float range[2];
+	char *bind; /* bind: FILE.npy as "NAME=PATH" (--bind's form), or NULL (a range) */
 	Loc loc;
 } DrvConfigInput;
 

@@ -15,7 +15,8 @@
 #      bit in int8, and it compiles for Cortex-M4 (i64 division on a 32-bit
 #      target);
 #   3. --bind: an ONNX Expand whose shape is an INT64 graph input, bound to
-#      a file, equals numpy (and the model has one input fewer); a .qg
+#      a file, equals numpy (and the model has one input fewer), and so
+#      does --config's inputs.shape.bind; a .qg
 #      input bound likewise folds away; a bind file of the wrong shape or
 #      type, or an unknown input name, is a clear error, exit 1, and no
 #      output file is written.
@@ -224,6 +225,11 @@ check "--bind on a .qg input: the model's outputs equal the unbound model's for 
 	'$QUANTC' run '$work/ints.qg' --precision f32 --bind n='$work/n1.npy' --input '$work/x.npy' \
 		-o '$work/b0.npy' -o '$work/b1.npy' -o '$work/b2.npy' &&
 	'$py' -c \"import numpy as np; a, b = np.load('$work/b0.npy'), np.load('$work/k.f32.npy'); print('  ', a.shape, a.dtype); exit(0 if np.array_equal(a[0], b[1]) else 1)\""
+mkdir -p "$work/cfg" && cp "$work/shape.npy" "$work/cfg/s.npy"
+printf 'inputs:\n  shape: {bind: s.npy}\n' > "$work/cfg/b.yaml"
+Q run "$work/ex.onnx" --precision f32 --config "$work/cfg/b.yaml" --input "$work/X.npy" -o "$work/exc.npy"
+check "--config's inputs.shape.bind (a path relative to the file): the same result as --bind" \
+	cmp "$work/exc.npy" "$work/ex.npy"
 bad() { # bad WHAT PATTERN ARGS...: exit 1, the message, no output file
 	local what=$1 pat=$2
 	shift 2
