@@ -12,8 +12,9 @@
 #      the int8 header takes `const int64_t *` and gives `int64_t *` in
 #      both entry points;
 #   2. the .qg model for AArch64 (qemu-aarch64) equals `quantc run` bit for
-#      bit in int8, and it compiles for Cortex-M4 (i64 division on a 32-bit
-#      target);
+#      bit in int8, it compiles for Cortex-M4 (i64 division on a 32-bit
+#      target), and --precision auto chooses for it (measuring the float
+#      output; the int64 ones are exact in every precision);
 #   3. --bind: an ONNX Expand whose shape is an INT64 graph input, bound to
 #      a file, equals numpy (and the model has one input fewer), and so
 #      does --config's inputs.shape.bind; a .qg
@@ -207,6 +208,9 @@ else
 	check "ints int8: the AArch64 object equals quantc run bit for bit" \
 		same "$d/out.raw" "$work/k.int8.npy" "$work/q.int8.npy" "$work/y.int8.npy"
 fi
+check "ints: --precision auto measures the float output only (int64 ones are exact) and chooses" \
+	sh -c "'$QUANTC' compile '$work/ints.qg' --precision auto --min-sqnr 20 --calib n='$work/n.npy' \
+		--calib x='$work/x.npy' -o '$work/auto.o' 2>&1 | grep 'chosen:'"
 check "ints int8: compiles for Cortex-M4 (int64 division on a 32-bit target)" \
 	Q compile "$work/ints.qg" --precision int8 -q --target thumbv7em-none-eabihf --mcpu cortex-m4 -o "$work/m4.o"
 
