@@ -35,6 +35,15 @@ static Graph *float_graph(const Options *o, Diag *d)
 			ir_graph_free(g);
 			return NULL;
 		}
+	for (int i = 0; i < g->noutput; i++)
+		if (g->vals[g->outputs[i]].dt != DT_F32) {
+			diag_error(d, loc_file(o->model),
+			           "report: output '%s' is %s; report compares float outputs",
+			           g->vals[g->outputs[i]].name,
+			           ir_dtype_name(g->vals[g->outputs[i]].dt));
+			ir_graph_free(g);
+			return NULL;
+		}
 	return g;
 }
 

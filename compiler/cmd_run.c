@@ -47,6 +47,13 @@ static int read_input(const char *path, const Value *in, NpyArray *x, int64_t *n
 	return 0;
 }
 
+/* The type an output's file holds: int64 for an int64 output, else float32
+ * (dequantized). */
+static DType out_dtype(const Value *v)
+{
+	return v->dt == DT_I64 || v->dt == DT_U8 ? v->dt : DT_F32;
+}
+
 /* Runs the interpreter over the n samples of x, writing every output:
  * [S, ...output] when the inputs came so (stacked), else along the first
  * axis as before. */
@@ -60,9 +67,10 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, int stacked, const char **o
 
 	if (!it)
 		return EXIT_INPUT;
+	/* an int64 output is written as int64, every other one as float32 */
 	for (int k = 0; k < g->noutput; k++)
 		y[k] = ir_xmalloc((size_t)(n * ir_shape_numel(&g->vals[g->outputs[k]].shape)) *
-		                  sizeof **y);
+		                  (size_t)ir_dtype_size(out_dtype(&g->vals[g->outputs[k]])));
 	progress_begin(&pr, d, "run", n);
 	for (int64_t i = 0; i < n; i++) {
 		/* an index input's samples are its own type, not float */
@@ -70,10 +78,11 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, int stacked, const char **o
 			ins[k] = (const float *)((const char *)x[k].data +
 			                         i * ir_shape_numel(&g->vals[g->inputs[k]].shape) *
 			                                 ir_dtype_size(x[k].dt));
-		for (int k = 0; k < g->noutput; k++) /* a mask output is bytes */
+		for (int k = 0; k < g->noutput; k++)
 			outs[k] = (float *)((char *)y[k] +
 			                    i * ir_shape_numel(&g->vals[g->outputs[k]].shape) *
-			                            (g->vals[g->outputs[k]].dt == DT_U8 ? 1 : 4));
+			                            ir_dtype_size(
+			                                    out_dtype(&g->vals[g->outputs[k]])));
 		progress_step(&pr, i);
 		if (ir_interp_run_f32(it, ins, outs)) {
 			progress_end(&pr);
@@ -94,7 +103,8 @@ static int run_all(Graph *g, NpyArray *x, int64_t n, int stacked, const char **o
 		}
 		if (g->vals[g->outputs[k]].dt == DT_U8
 		            ? ir_npy_write_bool(ofiles[k], &ys, (const uint8_t *)y[k], d)
-		            : ir_npy_write(ofiles[k], DT_F32, &ys, y[k], d))
+		            : ir_npy_write(ofiles[k], out_dtype(&g->vals[g->outputs[k]]), &ys, y[k],
+		                           d))
 			goto out;
 	}
 	rc = 0;

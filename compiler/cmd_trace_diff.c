@@ -259,9 +259,9 @@ static int run_sample(TraceDiff *t, int64_t k)
 	float **out = ir_xcalloc((size_t)g->noutput, sizeof *out);
 	int rc;
 
-	for (int i = 0; i < g->noutput; i++)
+	for (int i = 0; i < g->noutput; i++) /* 8 bytes an element: an int64 output too */
 		out[i] = ir_xmalloc((size_t)ir_shape_numel(&g->vals[g->outputs[i]].shape) *
-		                    sizeof **out);
+		                    sizeof(int64_t));
 	rc = ir_interp_run_f32(t->it, in, out);
 	for (int i = 0; i < g->noutput; i++)
 		free(out[i]);

@@ -379,7 +379,26 @@ static int read_calib(const Reader *r, const yaml_node_t *m, CalibParams *p, uns
 	return 0;
 }
 
-/* inputs: {NAME: {range: [lo, hi]}, ...} */
+/* An input's bind: FILE.npy (as --bind; a relative path is relative to the
+ * configuration file's folder), stored as "NAME=PATH", --bind's form. */
+static int read_bind(const Reader *r, const yaml_node_t *s, const char *name, char **out)
+{
+	const char *f = text(s), *slash = strrchr(r->path, '/');
+	int dir = f[0] != '/' && slash ? (int)(slash - r->path) + 1 : 0;
+	size_t n;
+
+	if (want(r, s, YAML_SCALAR_NODE, "bind") || !*f) {
+		if (!*f)
+			diag_error(r->d, at(r, s), "bind must name a .npy file");
+		return -1;
+	}
+	n = strlen(name) + (size_t)dir + strlen(f) + 2;
+	*out = ir_xmalloc(n);
+	snprintf(*out, n, "%s=%.*s%s", name, dir, r->path, f);
+	return 0;
+}
+
+/* inputs: {NAME: {range: [lo, hi]} or {bind: FILE.npy}, ...} */
 static int read_inputs(const Reader *r, const yaml_node_t *m)
 {
 	DrvConfig *c = r->c;
@@ -389,9 +408,10 @@ static int read_inputs(const Reader *r, const yaml_node_t *m)
 	FOR_PAIRS(pr, m)
 	{
 		const yaml_node_t *k = node(r, pr->key), *v = node(r, pr->value);
-		static const char *const names[] = {"range"};
+		static const char *const names[] = {"range", "bind"};
 		unsigned seen = 0;
 		double lo = 0, hi = 0;
+		char *bind = NULL;
 
 		if (want(r, k, YAML_SCALAR_NODE, "an input name"))
 			return -1;
@@ -403,14 +423,19 @@ static int read_inputs(const Reader *r, const yaml_node_t *m)
 		if (want(r, v, YAML_MAPPING_NODE, "an input's settings"))
 			return -1;
 		if (v->data.mapping.pairs.start == v->data.mapping.pairs.top) {
-			diag_error(r->d, at(r, v), "input '%s' needs a range", text(k));
+			diag_error(r->d, at(r, v), "input '%s' needs a range (or a bind)", text(k));
 			return -1;
 		}
 		FOR_PAIRS(q, v)
 		{
 			const yaml_node_t *s = node(r, q->value);
-			if (key_of(r, node(r, q->key), names, 1, "an input", &seen) < 0 ||
-			    want(r, s, YAML_SEQUENCE_NODE, "range"))
+			int key = key_of(r, node(r, q->key), names, 2, "an input", &seen);
+			if (key == 1) {
+				if (read_bind(r, s, text(k), &bind))
+					return -1;
+				continue;
+			}
+			if (key < 0 || want(r, s, YAML_SEQUENCE_NODE, "range"))
 				return -1;
 			yaml_node_item_t *it = s->data.sequence.items.start;
 			if (s->data.sequence.items.top - it != 2) {
@@ -432,7 +457,15 @@ static int read_inputs(const Reader *r, const yaml_node_t *m)
 				return -1;
 			}
 		}
+		if (seen == 3) {
+			free(bind);
+			diag_error(r->d, at(r, k),
+			           "input '%s': a bound input is a constant, it takes no range",
+			           text(k));
+			return -1;
+		}
 		c->inputs = ir_xrealloc(c->inputs, (size_t)(c->ninput + 1) * sizeof *c->inputs);
+		c->inputs[c->ninput].bind = bind;
 		c->inputs[c->ninput].name = ir_xstrdup(text(k));
 		c->inputs[c->ninput].range[0] = (float)lo;
 		c->inputs[c->ninput].range[1] = (float)hi;
@@ -802,6 +835,8 @@ int drv_config_apply(DrvConfig *c, Graph *g, Diag *d)
 	for (int i = 0; i < c->ninput; i++) {
 		const DrvConfigInput *in = &c->inputs[i];
 		int found = 0;
+		if (in->bind)
+			continue; /* bound at import (drv_read_config): no input any more */
 		for (int k = 0; k < g->ninput; k++) {
 			Value *v = &g->vals[g->inputs[k]];
 			if (!fe_onnx_name_is(v->name, in->name))
@@ -835,8 +870,10 @@ void drv_config_free(DrvConfig *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < c->ninput; i++)
+	for (int i = 0; i < c->ninput; i++) {
 		free(c->inputs[i].name);
+		free(c->inputs[i].bind);
+	}
 	for (int i = 0; i < c->nlayer; i++)
 		free((char *)c->layers[i].match);
 	for (int i = 0; i < c->nlayer_prec; i++)

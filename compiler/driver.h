@@ -20,6 +20,7 @@ enum { DRV_MAX_IO = 32 }; /* run: the most --input / -o arguments */
 typedef struct {
 	char *name;
 	float range[2];
+	char *bind; /* bind: FILE.npy as "NAME=PATH" (--bind's form), or NULL (a range) */
 	Loc loc;
 } DrvConfigInput;
 
@@ -74,6 +75,8 @@ typedef struct {
 	const char *name;
 	const char *dot;       /* inspect: --dot OUT.dot */
 	const char *input_shape; /* --input-shape NAME=DxD..[,...] (ONNX models) */
+	const char *binds[DRV_MAX_IO]; /* --bind NAME=FILE.npy: inputs bound at compile time */
+	int nbinds;
 	const char *format;    /* report: --format text|json (NULL: text) */
 	const char *svg;       /* report: --svg OUT.svg */
 	const char *quantized; /* report: --quantized DUMP.qg */

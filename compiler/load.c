@@ -294,7 +294,7 @@ static int infer_shapes(Graph *g, Diag *d)
 
 Graph *drv_read_model(const Options *o, Diag *d)
 {
-	FeReadOptions ro = {o->input_shape, infer_shapes};
+	FeReadOptions ro = {o->input_shape, infer_shapes, o->binds, o->nbinds};
 
 	return fe_read_model(o->model, &ro, d);
 }
@@ -330,6 +330,22 @@ int drv_read_config(Options *o, Diag *d)
 		o->calib_params.bins = config->calib.bins;
 	if (config->has_bias_correction && !o->bias_correction)
 		o->bias_correction = config->bias_correction;
+	/* an input's bind: as --bind, unless the command line binds it */
+	for (int i = 0; i < config->ninput; i++) {
+		const char *b = config->inputs[i].bind;
+		size_t n = b ? strlen(config->inputs[i].name) + 1 : 0;
+		int given = 0;
+		for (int k = 0; b && k < o->nbinds; k++)
+			given |= strncmp(o->binds[k], b, n) == 0;
+		if (b && !given) {
+			if (o->nbinds >= DRV_MAX_IO) {
+				diag_error(d, config->inputs[i].loc, "more than %d bound inputs",
+				           DRV_MAX_IO);
+				return -1;
+			}
+			o->binds[o->nbinds++] = b;
+		}
+	}
 	if (config->has_images && o->calib_path && !fe_is_dir(o->calib_path) &&
 	    access(o->calib_path, F_OK) == 0)
 		diag_warning(d, config->images.where,

@@ -240,6 +240,27 @@ static int opt_out(Options *o, const char *v, Diag *d)
 	return add_io(o->outs, &o->nouts, "-o", v, d);
 }
 
+/* --bind NAME=FILE.npy: input NAME is a constant with the file's value
+ * (frontend/bind.c reads and checks it with the model). */
+static int opt_bind(Options *o, const char *v, Diag *d)
+{
+	const char *eq = strchr(v, '=');
+
+	if (!eq || eq == v || !eq[1]) {
+		diag_error(d, loc_none(),
+		           "--bind %s: give NAME=FILE.npy (the input NAME bound to "
+		           "the file's value)",
+		           v);
+		return -1;
+	}
+	for (int i = 0; i < o->nbinds; i++)
+		if (strncmp(o->binds[i], v, (size_t)(eq - v + 1)) == 0) {
+			diag_error(d, loc_none(), "--bind %.*s is given twice", (int)(eq - v), v);
+			return -1;
+		}
+	return add_io(o->binds, &o->nbinds, "--bind", v, d);
+}
+
 static int opt_input(Options *o, const char *v, Diag *d)
 {
 	o->input = v;

@@ -27,6 +27,10 @@ typedef struct {
 	 * the caller gives the passes' infer-shapes, which the frontend, a layer
 	 * beside the passes, cannot call itself. */
 	int (*infer_shapes)(Graph *g, Diag *d);
+	/* --bind NAME=FILE.npy, nbinds of them: inputs bound at compile time
+	 * (bind.c) */
+	const char *const *binds;
+	int nbinds;
 } FeReadOptions;
 
 /* Reads an ONNX model (opsets 1-21) into a new float graph: shape
@@ -43,6 +47,23 @@ int fe_onnx_name_is(const char *name, const char *given);
 /* A model file: ONNX for a .onnx name, else .qg (fe_parse_file).  o may be
  * NULL for a .qg file. */
 Graph *fe_read_model(const char *path, const FeReadOptions *o, Diag *d);
+
+/* ---- bind.c: inputs bound at compile time (--bind NAME=FILE.npy) ---------- */
+
+/* The file bound to the input called name, or NULL. */
+const char *fe_bind_file(const FeReadOptions *o, const char *name);
+/* Every --bind must name an input: has(ctx, NAME) says whether the model has
+ * one so called.  Returns 0, or -1 (diagnosed). */
+int fe_bind_unknown(const FeReadOptions *o, int (*has)(const void *ctx, const char *name),
+                    const void *ctx, Diag *d);
+/* Reads the file bound to input name into *a: its element type must be dt
+ * and its shape decl (a dimension < 0 in decl: any extent).  Returns 0, or
+ * -1 ("FILE.npy: error: ..."; nothing to free). */
+int fe_bind_read(const char *path, const char *name, DType dt, const Shape *decl, NpyArray *a,
+                 Diag *d);
+/* A .qg model's bound inputs made constants with their files' values (the
+ * model loses those inputs).  Returns 0, or -1 (diagnosed). */
+int fe_bind_qg(Graph *g, const FeReadOptions *o, Diag *d);
 
 /* ---- paths.c: the files a model may name (docs/limits.md) ---------------- */
 

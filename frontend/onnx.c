@@ -818,8 +818,70 @@ static ShapeOpt *find_shape_opt(ShapeOpt *so, int n, const char *name)
 	return NULL;
 }
 
+/* ---- inputs bound at compile time (--bind, bind.c) ---- */
+
+static int onnx_has_input(const void *ctx, const char *name)
+{
+	const Onnx__GraphProto *gp = ctx;
+
+	for (size_t i = 0; i < gp->n_input; i++)
+		if (strcmp(str(gp->input[i]->name), name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Graph input vi bound to a file: t becomes a constant holding the file's
+ * value, as if the model had it as an initializer.  The file's type is the
+ * input's (float32, int64 or int32), its shape the declared one (a symbolic
+ * dimension takes the file's extent). */
+static int bind_input(Imp *im, const Onnx__ValueInfoProto *vi, OTensor *t)
+{
+	const char *name = str(vi->name), *path = fe_bind_file(im->ro, name);
+	const Onnx__TypeProto__Tensor *tt = vi->type ? vi->type->tensor_type : NULL;
+	const Onnx__TensorShapeProto *ts = tt ? tt->shape : NULL;
+	int et = tt && tt->has_elem_type ? tt->elem_type : 0;
+	Shape decl = {0, {0}};
+	NpyArray a;
+
+	if (et != OT_FLOAT && et != OT_INT64 && et != OT_INT32)
+		return oi_err(im,
+		              "--bind: input '%s' is %s; a bound input is float, int64 or int32",
+		              name, otype_name(et));
+	if (!ts || ts->n_dim > IR_MAX_RANK)
+		return oi_err(im, "--bind: input '%s' has no shape (or rank above %d) in the model",
+		              name, IR_MAX_RANK);
+	decl.rank = (int)ts->n_dim;
+	for (size_t k = 0; k < ts->n_dim; k++)
+		decl.d[k] = ts->dim[k]->value_case ==
+		                            ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
+		                    ? ts->dim[k]->dim_value
+		                    : -1;
+	if (fe_bind_read(path, name,
+	                 et == OT_FLOAT   ? DT_F32
+	                 : et == OT_INT64 ? DT_I64
+	                                  : DT_I32,
+	                 &decl, &a, im->d))
+		return -1;
+	int64_t n = ir_shape_numel(&a.shape);
+	t->isconst = 1;
+	t->defined = 1;
+	t->otype = et;
+	t->shape = a.shape;
+	t->dt = et == OT_FLOAT ? DT_F32 : DT_I64; /* OTensor: every integer type as int64 */
+	if (et == OT_INT32) {
+		t->data = ir_xmalloc((size_t)n * sizeof(int64_t));
+		for (int64_t i = 0; i < n; i++)
+			((int64_t *)t->data)[i] = ((const int32_t *)a.data)[i];
+		ir_npy_free(&a);
+	} else
+		t->data = a.data; /* taken over */
+	return 0;
+}
+
 static int graph_inputs(Imp *im, const Onnx__GraphProto *gp, const char *spec)
 {
+	if (fe_bind_unknown(im->ro, onnx_has_input, gp, im->d))
+		return -1;
 	ShapeOpt *so = NULL;
 	int nso = 0, rc = 0;
 
@@ -842,6 +904,8 @@ static int graph_inputs(Imp *im, const Onnx__GraphProto *gp, const char *spec)
 			continue; /* an initializer listed as an input too (IR version < 4) */
 		if (!*str(vi->name) || t->defined)
 			rc = oi_err(im, "graph input '%s' is unnamed or repeated", str(vi->name));
+		else if (fe_bind_file(im->ro, str(vi->name)))
+			rc = bind_input(im, vi, t);
 		else if (!(rc = input_shape(im, vi, find_shape_opt(so, nso, vi->name), &s))) {
 			int v = new_value(im, vi->name, VK_INPUT);
 			Value *val = &im->g->vals[v];
@@ -1248,6 +1312,7 @@ Graph *fe_onnx_read(const char *path, const FeReadOptions *o, Diag *d)
 	im.file = path;
 	im.d = d;
 	im.infer_shapes = o->infer_shapes;
+	im.ro = o;
 	im.g = ir_graph_new(name);
 	im.g->file = ir_strdup(im.g, path);
 	free(name);
@@ -1284,5 +1349,10 @@ Graph *fe_read_model(const char *path, const FeReadOptions *o, Diag *d)
 		           path);
 		return NULL;
 	}
-	return fe_parse_file(path, d);
+	Graph *g = fe_parse_file(path, d);
+	if (g && fe_bind_qg(g, o, d)) {
+		ir_graph_free(g);
+		return NULL;
+	}
+	return g;
 }

@@ -71,6 +71,7 @@ typedef struct {
 	const Onnx__NodeProto *node; /* the node being imported */
 	int node_index;
 	int (*infer_shapes)(Graph *g, Diag *d); /* FeReadOptions' */
+	const FeReadOptions *ro;    /* the options (--bind: bind.c) */
 } Imp;
 
 /* One row of the op table (onnx_ops.c): fold runs when every input present

@@ -910,11 +910,53 @@ static int operand_value(Imp *im, int k)
 	return t->isconst ? oi_weight(im, t, "constant operand") : t->v;
 }
 
-/* IR add / mul with NumPy broadcasting (ONNX's multidirectional one). */
+/* ---- int64 arithmetic ---- */
+
+/* Whether a run-time operand of the node is int64: the node is then integer
+ * arithmetic (an int64 input and what is computed from it), never
+ * quantized. */
+static int int64_node(Imp *im)
+{
+	for (int k = 0; k < oi_nin(im); k++) {
+		OTensor *t = oi_in(im, k);
+		if (t && !t->isconst && t->v >= 0 && im->g->vals[t->v].dt == DT_I64)
+			return 1;
+	}
+	return 0;
+}
+
+/* Operand k of int64 arithmetic: a run-time int64 value, or an integer
+ * constant made an i64 IR constant (made anew for each reader: a constant
+ * also read as a float weight keeps its float value). */
+static int i64_operand(Imp *im, int k)
+{
+	OTensor *t = oi_in(im, k);
+
+	if (!t)
+		return oi_err(im, "input %d is missing", k);
+	if (!t->isconst) {
+		if (im->g->vals[t->v].dt != DT_I64)
+			return oi_err(im, "input '%s' is %s while another input is int64", t->name,
+			              ir_dtype_name(im->g->vals[t->v].dt));
+		return t->v;
+	}
+	if (t->dt != DT_I64)
+		return oi_err(im, "the constant '%s' is float while another input is int64",
+		              t->name);
+	return oi_new_const_i64(im, t->name, &t->shape, t->data);
+}
+
+/* IR add / mul with NumPy broadcasting (ONNX's multidirectional one); on
+ * int64 operands the integer op (wrapping; div truncates). */
 static int lower_binary(Imp *im, Op op)
 {
-	int in[2];
+	int in[2], i64 = int64_node(im);
 
+	for (int k = 0; k < 2 && i64; k++)
+		if ((in[k] = i64_operand(im, k)) < 0)
+			return -1;
+	if (i64)
+		return oi_emit(im, op, in, 2, NULL) < 0 ? -1 : 0;
 	for (int k = 0; k < 2; k++)
 		if ((in[k] = operand_value(im, k)) < 0)
 			return -1;
@@ -1375,17 +1417,19 @@ static int lower_transpose(Imp *im)
  * One input is that input. */
 static int lower_variadic(Imp *im, Op op, int mean)
 {
-	int n = oi_nin(im), acc, in[2];
+	int n = oi_nin(im), acc, in[2], i64 = int64_node(im);
 
 	if (n < 1)
 		return oi_err(im, "needs at least one input");
-	if ((acc = operand_value(im, 0)) < 0)
+	if (i64 && mean)
+		return oi_err(im, "Mean of int64 tensors is not supported");
+	if ((acc = i64 ? i64_operand(im, 0) : operand_value(im, 0)) < 0)
 		return -1;
 	if (n == 1)
 		return oi_def_alias(im, 0, oi_in(im, 0));
 	for (int k = 1; k < n; k++) {
 		in[0] = acc;
-		if ((in[1] = operand_value(im, k)) < 0)
+		if ((in[1] = i64 ? i64_operand(im, k) : operand_value(im, k)) < 0)
 			return -1;
 		if (k == n - 1 && !mean)
 			return oi_emit(im, op, in, 2, NULL) < 0 ? -1 : 0;
@@ -1804,8 +1848,8 @@ static int lower_div_pattern(Imp *im)
 	OTensor *num = oi_in(im, 0), *den = oi_in(im, 1);
 	const Graph *g = im->g;
 
-	if (!num || !den || num->isconst || !den->isconst || oi_numel(den) != 1)
-		return lower_div(im);
+	if (!num || !den || num->isconst || !den->isconst || oi_numel(den) != 1 || int64_node(im))
+		return lower_div(im); /* int64: an integer division, never a mul */
 	double c = oi_getf(den, 0);
 	int m = c == 6 ? made_by(im, num->v, OP_MUL) : -1;
 	for (int k = 0; m >= 0 && k < 2; k++) {

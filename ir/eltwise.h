@@ -95,6 +95,13 @@ int ir_powv_params(float sx, int32_t zx, float sy, int32_t zy, float so, int32_t
  * says (the backend emits the same steps); t the i32[514] table. */
 int32_t ir_powv_s16(const IrPowvParams *p, const int32_t *t, int32_t x, int32_t y);
 
+/* int64 (integer tensors, never quantized): whether op has an int64 form
+ * (add, sub, mul, div, max, min), and one element of it: wrapping two's
+ * complement; div truncates toward zero, x / 0 = 0, INT64_MIN / -1 =
+ * INT64_MIN. */
+int ir_is_i64_op(Op op);
+int64_t ir_binary_i64(Op op, int64_t a, int64_t b);
+
 /* ---- the reduce family (ir/fam_reduce.c) ---- */
 
 /* A reduction of an input of shape x over the axes of attributes a: the

@@ -30,6 +30,8 @@
  *   powv       x ^ y broadcast as add: f32 qrt_powf (the runtime's, which
  *              the objects call too); int8 a lookup in its i8[65536]
  *              table (operand 2, built by ir_powv_table).
+ *   int64      add, sub, mul, div, max, min of i64 operands (integer
+ *              tensors of the model, never quantized): ir_binary_i64.
  */
 #include <float.h>
 #include <math.h>
@@ -699,8 +701,74 @@ static void run_concat(const Graph *g, const Node *n, void *const *buf)
 	}
 }
 
+/* ---- int64 ------------------------------------------------------------------- */
+
+int64_t ir_binary_i64(Op op, int64_t a, int64_t b)
+{
+	/* two's complement, wrapping: the arithmetic runs on uint64_t */
+	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+
+	switch (op) {
+	case OP_ADD: return (int64_t)(ua + ub);
+	case OP_SUB: return (int64_t)(ua - ub);
+	case OP_MUL: return (int64_t)(ua * ub);
+	case OP_MAX: return a > b ? a : b;
+	case OP_MIN: return a < b ? a : b;
+	case OP_DIV:
+		/* truncation toward zero (ONNX, C); x / 0 is 0, INT64_MIN / -1
+		 * wraps to INT64_MIN (both undefined in C) */
+		if (b == 0)
+			return 0;
+		if (b == -1)
+			return (int64_t)(0 - ua);
+		return a / b;
+	default: ICE("elementwise rules: %s has no int64 form", ir_ops[op].name);
+	}
+}
+
+int ir_is_i64_op(Op op)
+{
+	switch (op) {
+	case OP_ADD:
+	case OP_SUB:
+	case OP_MUL:
+	case OP_DIV:
+	case OP_MAX:
+	case OP_MIN: return 1;
+	default: return 0;
+	}
+}
+
+static void run_i64(const Graph *g, const Node *n, void *const *buf)
+{
+	const Shape *ys = &g->vals[n->out].shape;
+	const int64_t *pa = buf[n->in[0]], *pb = buf[n->in[1]];
+	int64_t *py = buf[n->out];
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], idx[IR_MAX_RANK] = {0};
+	int64_t total = ir_shape_numel(ys), ia = 0, ib = 0;
+
+	ir_broadcast_strides(&g->vals[n->in[0]].shape, ys, sa);
+	ir_broadcast_strides(&g->vals[n->in[1]].shape, ys, sb);
+	for (int64_t i = 0; i < total; i++) {
+		py[i] = ir_binary_i64(n->op, pa[ia], pb[ib]);
+		for (int k = ys->rank - 1; k >= 0; k--) {
+			ia += sa[k];
+			ib += sb[k];
+			if (++idx[k] < ys->d[k])
+				break;
+			ia -= sa[k] * idx[k];
+			ib -= sb[k] * idx[k];
+			idx[k] = 0;
+		}
+	}
+}
+
 static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *buf, void *acc)
 {
+	if (g->vals[n->out].dt == DT_I64) {
+		run_i64(g, n, buf);
+		return;
+	}
 	(void)rt;
 	(void)acc;
 	switch (n->op) {
@@ -757,6 +825,25 @@ static int check_logic_types(const Graph *g, const Node *n, Diag *d)
 	return 0;
 }
 
+/* int64: add, sub, mul, div, max, min of i64 operands, an i64 result, no
+ * fused activation. */
+static int check_i64(const Graph *g, const Node *n, Diag *d)
+{
+	const char *op = ir_ops[n->op].name;
+
+	if (!ir_is_i64_op(n->op))
+		return BAD("%s: the interpreter has no int64 kernel for it", op);
+	if (n->a.act != ACT_NONE)
+		return BAD("%s: an int64 result takes no fused activation", op);
+	for (int i = -1; i < n->nin; i++) {
+		const Value *x = &g->vals[i < 0 ? n->out : n->in[i]];
+		if (x->dt != DT_I64)
+			return BAD("%s: '%s' is %s, not i64 like its other operands", op, x->name,
+			           ir_dtype_name(x->dt));
+	}
+	return 0;
+}
+
 /* Every operand and the result: all f32, or all of one integer type with
  * per-tensor parameters. */
 static int check_types(const Graph *g, const Node *n, Diag *d)
@@ -780,6 +867,8 @@ static int check_types(const Graph *g, const Node *n, Diag *d)
 		return check_logic_types(g, n, d);
 	if (n->op == OP_WHERE && g->vals[n->in[0]].dt != DT_U8)
 		return BAD("where: the condition '%s' must be a u8 mask", g->vals[n->in[0]].name);
+	if (y->dt == DT_I64 || g->vals[n->in[0]].dt == DT_I64)
+		return check_i64(g, n, d);
 
 	if (y->dt != DT_F32 && y->dt != DT_I8 && y->dt != DT_I16)
 		return BAD("%s: the interpreter has no kernel for a %s result", op,
@@ -895,8 +984,8 @@ static int requant_float_ok(const Graph *g, const Node *n)
 {
 	const Value *o = &g->vals[n->out];
 
-	if (g->vals[n->in[n->op == OP_WHERE]].dt == DT_F32)
-		return 1;
+	if (g->vals[n->in[n->op == OP_WHERE]].dt == DT_F32 || o->dt == DT_I64)
+		return 1; /* float, or int64 (never quantized) */
 	switch (n->op) {
 	case OP_ADD:
 	case OP_SUB:

@@ -60,6 +60,14 @@ static int check_node(Interp *in, int ni, Diag *d)
 	case DT_F32: rt->prec = P_F32; break;
 	case DT_I8: rt->prec = P_S8; break;
 	case DT_I16: rt->prec = P_S16; break;
+	case DT_I64:
+		/* int64 arithmetic (never quantized): the elementwise family's
+		 * check and kernel go by the values' type */
+		if (ir_ops[n->op].family == FAM_ELEMENTWISE) {
+			rt->prec = P_F32;
+			break;
+		}
+		/* fall through */
 	case DT_U8: /* not, and, or, xor: masks only, one kernel for every precision */
 		if (ir_is_mask_logic(n->op)) {
 			rt->prec = P_F32;
@@ -209,7 +217,8 @@ int ir_interp_run(Interp *in, const void *const *inputs, void *const *outputs)
 /* Returns -1 if an input or output has a storage type the float edge does not
  * convert (anything but f32, i8, i16; an i32 or i64 index input and a u8
  * mask input or output are copied as they are, so inputs[i] / outputs[i]
- * then point at that type's elements). */
+ * then point at that type's elements, and so is an i64 output: outputs[i]
+ * then points at int64_t elements). */
 int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outputs)
 {
 	const Graph *g = in->g;
@@ -234,7 +243,7 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 	}
 	for (int i = 0; i < g->noutput; i++) {
 		const Value *v = &g->vals[g->outputs[i]];
-		if (!(v->dt == DT_F32 || v->dt == DT_U8 ||
+		if (!(v->dt == DT_F32 || v->dt == DT_U8 || v->dt == DT_I64 ||
 		      ((v->dt == DT_I8 || v->dt == DT_I16) && ir_per_tensor_q(v))))
 			return -1;
 	}
@@ -247,6 +256,8 @@ int ir_interp_run_f32(Interp *in, const float *const *inputs, float *const *outp
 			memcpy(outputs[i], b, (size_t)cnt * sizeof(float));
 		else if (v->dt == DT_U8) /* a mask: its bytes */
 			memcpy(outputs[i], b, (size_t)cnt);
+		else if (v->dt == DT_I64) /* an integer output: as computed */
+			memcpy(outputs[i], b, (size_t)ir_value_bytes(v));
 		else if (v->dt == DT_I8)
 			qrt_dequantize_s8(b, outputs[i], cnt, v->q.scale[0], v->q.zp);
 		else

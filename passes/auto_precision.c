@@ -170,21 +170,36 @@ static int run_samples(Search *S, Graph *g, float *dst)
 {
 	Interp *it = ir_interp_new(g, S->d);
 	float **outs = ir_xmalloc((size_t)(g->noutput + 1) * sizeof *outs);
+	void *scratch = NULL;
+	int64_t ints = 0;
 	int rc = 0;
 
 	if (!it) {
 		free(outs);
 		return -1;
 	}
+	/* an int64 output (integer arithmetic, the same in every precision)
+	 * is not measured: it goes to scratch */
+	for (int k = 0; k < g->noutput; k++)
+		if (g->vals[g->outputs[k]].dt == DT_I64)
+			ints += ir_shape_numel(&g->vals[g->outputs[k]].shape);
+	scratch = ir_xmalloc((size_t)(ints + 1) * sizeof(int64_t));
 	for (int64_t s = 0; s < S->ns && !rc; s++) {
 		const float *ins[IR_MAX_IN];
 		for (int k = 0; k < S->ctx->calib->nin; k++)
 			ins[k] = S->ctx->calib->data[k] +
 			         s * ir_shape_numel(&S->ctx->calib->sample[k]);
 		float *o = dst + s * S->out_numel;
+		int64_t *io = scratch;
 		for (int k = 0; k < g->noutput; k++) {
+			int64_t n = ir_shape_numel(&g->vals[g->outputs[k]].shape);
+			if (g->vals[g->outputs[k]].dt == DT_I64) {
+				outs[k] = (float *)io;
+				io += n;
+				continue;
+			}
 			outs[k] = o;
-			o += ir_shape_numel(&g->vals[g->outputs[k]].shape);
+			o += n;
 		}
 		if ((rc = ir_interp_run_f32(it, ins, (float *const *)outs)))
 			diag_error(S->d, loc_file(g->file),
@@ -194,6 +209,7 @@ static int run_samples(Search *S, Graph *g, float *dst)
 	}
 	ir_interp_free(it);
 	free(outs);
+	free(scratch);
 	return rc ? -1 : 0;
 }
 
@@ -541,8 +557,9 @@ static int prepare(Search *S, const PipelineOptions *po, Diag *d)
 	for (int v = 0; v < g->nval; v++)
 		S->recal |= g->vals[v].has_clip;
 	S->ns = cd->n < AP_SAMPLES ? cd->n : AP_SAMPLES;
-	for (int k = 0; k < g->noutput; k++)
-		S->out_numel += ir_shape_numel(&g->vals[g->outputs[k]].shape);
+	for (int k = 0; k < g->noutput; k++) /* the float outputs (run_samples) */
+		if (g->vals[g->outputs[k]].dt != DT_I64)
+			S->out_numel += ir_shape_numel(&g->vals[g->outputs[k]].shape);
 	S->ref = ir_xmalloc((size_t)(S->ns * S->out_numel + 1) * sizeof *S->ref);
 	S->y = ir_xmalloc((size_t)(S->ns * S->out_numel + 1) * sizeof *S->y);
 	if (run_samples(S, S->pre, S->ref))

@@ -25,7 +25,10 @@
  *   powv        x ^ y over the box of the two intervals (powv_interval);
  *               int8 is a table lookup, int16's steps are bounded by
  *               construction (ops.def): nothing to prove; quantize builds
- *               the table */
+ *               the table
+ *   int64       i64 operands (add, sub, mul, div, max, min): an i64 result,
+ *               no range (unbounded), nothing to prove (it wraps), never
+ *               quantized (quantize keeps the node as it is) */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +273,7 @@ static void where_range(RangeCtx *c, const Node *n)
 
 static void range(RangeCtx *c, const Node *n)
 {
-	if (!ir_eltwise_ok(c->g, n))
+	if (!ir_eltwise_ok(c->g, n) || c->g->vals[n->out].dt == DT_I64)
 		unbounded(c, n); /* shapes infer-shapes would refuse */
 	else if (ir_is_compare(n->op) || ir_is_mask_logic(n->op))
 		mask_range(c, n);
@@ -360,6 +363,8 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 	const Value *y = &g->vals[n->out];
 	int rc = 0;
 
+	if (y->dt == DT_I64)
+		return 0; /* int64 wraps by definition: nothing to prove */
 	switch (n->op) {
 	case OP_ADD:
 	case OP_SUB:

@@ -101,7 +101,9 @@ void pass_node_precisions(const Graph *g, const PassContext *ctx, Precision *pre
 		const LayerPrecision *l = find_layer(ctx, g->vals[n->out].name);
 		int def = g->vals[n->in[0]].def;
 
-		if (l)
+		if (g->vals[n->out].dt == DT_I64)
+			prec[i] = PREC_F32; /* integer arithmetic: never quantized */
+		else if (l)
 			prec[i] = l->precision;
 		else if ((ir_ops[n->op].flags & OPF_KEEPQ) && def >= 0 && def < i)
 			prec[i] = prec[def];
@@ -177,8 +179,8 @@ static int convert(QuantCtx *q, int v, DType dt, Loc at)
 	int32_t zp;
 	char base[256];
 
-	if (g->vals[v].dt == dt || g->vals[v].dt == DT_U8)
-		return v; /* a u8 mask is never quantized */
+	if (g->vals[v].dt == dt || g->vals[v].dt == DT_U8 || g->vals[v].dt == DT_I64)
+		return v; /* a u8 mask, an int64 tensor are never quantized */
 	if (v >= q->nval0)
 		ICE("quantize: converting '%s', a value the pass made", g->vals[v].name);
 	c = &q->conv[v * 3 + slot(dt)];
@@ -332,6 +334,8 @@ static int quantize_result(QuantCtx *q, Node *n, DType dt)
 	const PassRules *r = pass_rules[ir_ops[n->op].family];
 
 	const QParams pin = y->q;
+	if (y->dt == DT_I64)
+		return 0; /* int64 arithmetic: no parameters */
 	y->dt = dt;
 	if (dt == DT_F32)
 		return 0; /* float weights and bias stay as they are */

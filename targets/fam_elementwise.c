@@ -6,7 +6,8 @@
  * operands 1.. in order (TgtRules.nary; module.c passes one pointer per
  * parameter).  The arithmetic is that of ir/fam_elementwise.c, step for
  * step, with the fixed-point parameters of ir/fam_elementwise.c: the same function
- * computes them for both. */
+ * computes them for both.  i64 operands (integer tensors, never quantized)
+ * take lower_i64: plain LLVM i64 arithmetic. */
 #include <string.h>
 
 #include "eltwise.h"
@@ -506,8 +507,72 @@ static void lower_concat(Cg *c, int n, LLVMValueRef fn)
 	}
 }
 
+/* ---- int64 ---------------------------------------------------------------- */
+
+/* ir_binary_i64: wrapping i64 arithmetic (no nsw), div truncating with
+ * x / 0 = 0 and INT64_MIN / -1 = INT64_MIN (a select keeps sdiv from
+ * those two, where LLVM's result is undefined). */
+static LLVMValueRef binary_i64(Cg *c, Op op, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMBuilderRef bd = c->b;
+	LLVMTypeRef t = c->ti64;
+
+	switch (op) {
+	case OP_ADD: return LLVMBuildAdd(bd, a, b, "");
+	case OP_SUB: return LLVMBuildSub(bd, a, b, "");
+	case OP_MUL: return LLVMBuildMul(bd, a, b, "");
+	case OP_MAX:
+	case OP_MIN:
+		return LLVMBuildSelect(
+		        bd, LLVMBuildICmp(bd, op == OP_MAX ? LLVMIntSGT : LLVMIntSLT, a, b, ""), a,
+		        b, "");
+	case OP_DIV: {
+		LLVMValueRef zero = LLVMConstInt(t, 0, 0), one = LLVMConstInt(t, 1, 0);
+		LLVMValueRef m1 = LLVMConstInt(t, (unsigned long long)-1, 1);
+		LLVMValueRef bz = LLVMBuildICmp(bd, LLVMIntEQ, b, zero, "");
+		LLVMValueRef bm1 = LLVMBuildICmp(bd, LLVMIntEQ, b, m1, "");
+		LLVMValueRef safe = LLVMBuildSelect(bd, LLVMBuildOr(bd, bz, bm1, ""), one, b, "");
+		LLVMValueRef q = LLVMBuildSDiv(bd, a, safe, "");
+		q = LLVMBuildSelect(bd, bm1, LLVMBuildSub(bd, zero, a, ""), q, "");
+		return LLVMBuildSelect(bd, bz, zero, q, "");
+	}
+	default: ICE("elementwise rules: %s has no int64 form", ir_ops[op].name);
+	}
+}
+
+/* lower_binary's loops over i64 operands. */
+static void lower_i64(Cg *c, int n, LLVMValueRef fn)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	const Shape *ys = &g->vals[nd->out].shape;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK];
+	LLVMValueRef oi = NULL, ai = NULL, bi = NULL;
+	Loop l[IR_MAX_RANK];
+
+	ir_broadcast_strides(&g->vals[nd->in[0]].shape, ys, sa);
+	ir_broadcast_strides(&g->vals[nd->in[1]].shape, ys, sb);
+	for (int k = 0; k < ys->rank; k++) {
+		LLVMValueRef i = tgt_upto(c, &l[k], ys->d[k]);
+		oi = oi ? tgt_mad(c, oi, ys->d[k], i) : i;
+		if (sa[k])
+			ai = tgt_mad(c, i, sa[k], ai);
+		if (sb[k])
+			bi = tgt_mad(c, i, sb[k], bi);
+	}
+	LLVMValueRef a = tgt_load(c, c->ti64, opnd_ptr(fn, 0), ai ? ai : tgt_cidx(c, 0));
+	LLVMValueRef b = tgt_load(c, c->ti64, opnd_ptr(fn, 1), bi ? bi : tgt_cidx(c, 0));
+	tgt_store(c, binary_i64(c, nd->op, a, b), LLVMGetParam(fn, 1), oi ? oi : tgt_cidx(c, 0));
+	for (int k = ys->rank - 1; k >= 0; k--)
+		tgt_loop_close(c, &l[k]);
+}
+
 static void lower(Cg *c, int n, LLVMValueRef fn)
 {
+	if (c->g->vals[c->g->nodes[n].out].dt == DT_I64) {
+		lower_i64(c, n, fn);
+		return;
+	}
 	switch (c->g->nodes[n].op) {
 	case OP_ADD:
 	case OP_SUB:
@@ -677,6 +742,30 @@ static int check_powv(Cg *c, const Node *nd)
 	return 0;
 }
 
+/* int64: add, sub, mul, div, max, min of i64 operands into an i64 result. */
+static int check_i64(Cg *c, const Node *nd)
+{
+	const Graph *g = c->g;
+	Shape s;
+
+	if (!ir_is_i64_op(nd->op) || nd->a.act != ACT_NONE)
+		return bad(c, nd, "int64 operands (only add, sub, mul, div, max, min, no act)");
+	if (nd->nin != 2 ||
+	    ir_broadcast_shape(&g->vals[nd->in[0]].shape, &g->vals[nd->in[1]].shape, &s) ||
+	    !ir_shape_eq(&s, &g->vals[nd->out].shape))
+		return bad(c, nd, "a result that is not the operands' broadcast shape");
+	for (int i = -1; i < nd->nin; i++) {
+		const Value *x = &g->vals[i < 0 ? nd->out : nd->in[i]];
+		if (x->dt != DT_I64)
+			return bad(c, nd, "int64 mixed with another type");
+		if (x->kind == VK_CONST && !x->data)
+			return bad(c, nd, "a constant without data");
+		if (i >= 0 && overlap(x, &g->vals[nd->out]))
+			return bad(c, nd, "an operand that shares arena bytes with the result");
+	}
+	return 0;
+}
+
 static int check(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
@@ -684,6 +773,9 @@ static int check(Cg *c, const Node *nd)
 
 	if (nd->op == OP_POWV)
 		return check_powv(c, nd);
+	if (y->dt == DT_I64 || g->vals[nd->in[0]].dt == DT_I64)
+		return check_i64(c, nd);
+
 	if (nd->op == OP_CONCAT) {
 		if (check_concat(c, nd))
 			return 1;

@@ -29,19 +29,19 @@ int tgt_is_identifier(const char *s)
 }
 
 /* An index input (i32, i64: embedding ids, Gather indices) is never
- * quantized: both entry points take it as it is (docs/abi.md). */
+ * quantized: both entry points take it as it is (docs/abi.md); so is an
+ * int64 output (integer arithmetic of the model). */
 static int index_input(const Value *v)
 {
 	return v->kind == VK_INPUT && (v->dt == DT_I64 || v->dt == DT_I32);
 }
 
-/* A u8 mask input or output (ONNX bool, 0 or 1) is never quantized either:
- * uint8_t in both entry points. */
+/* A u8 mask input or output (ONNX bool, 0 or 1) and an int64 output are
+ * never quantized either: uint8_t / int64_t in both entry points. */
 static int raw_io(const Value *v)
 {
-	return index_input(v) || v->dt == DT_U8;
+	return index_input(v) || v->dt == DT_U8 || v->dt == DT_I64;
 }
-
 static int io_dtype_ok(const Value *v)
 {
 	if (v->dt == DT_F32 || raw_io(v))
@@ -60,7 +60,7 @@ static int check_io(const Graph *g, int v, const char *what, Diag *d)
 		           what, val->name, ir_dtype_name(val->dt),
 		           val->dt == DT_F32 || val->q.present ? "" : " without quantization",
 		           val->kind == VK_INPUT ? " (or i32/i64 indices, u8 masks)"
-		                                 : " (or u8 masks)");
+		                                 : " (or i64, u8 masks)");
 		return 1;
 	}
 	if (val->shape.rank > IR_MAX_RANK || ir_shape_numel(&val->shape) > UINT32_MAX) {

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_path(in_path, sizeof in_path, dir, "model.onnx");
 	}
 	fz_write(in_path, data, size);
-	Graph *g = fe_onnx_read(in_path, &(FeReadOptions){NULL, fz_infer_hook}, &d);
+	Graph *g = fe_onnx_read(in_path, &(FeReadOptions){.infer_shapes = fz_infer_hook}, &d);
 	if (!g) {
 		if (d.nerrors == 0)
 			fz_fail("fe_onnx_read failed without a diagnostic");

@@ -1,7 +1,8 @@
 /* driver.c — the generic host program of the ONNX conformance runner: links
  * with any object `quantc compile --name model --precision f32` produced,
- * reads one raw file per model input and writes one per output (float32;
- * int64 / int32 indices and uint8_t bool masks as they are).
+ * reads one raw file per model input and writes one per output: float32,
+ * or int64 for an int64 input or output (int32 for an int32 index input),
+ * uint8_t for a bool mask.
  *   usage: driver IN_0.raw .. IN_n-1.raw OUT_0.raw .. OUT_m-1.raw
  * The sizes come from model_model (qrt_model), so no generated header is
  * needed; the entry point's arity is chosen at run time. */
@@ -126,7 +127,8 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	for (int k = 0; k < no; k++)
-		if (!(y[k] = calloc(m->outputs[k].size + 1, 4)))
+		if (!(y[k] = calloc(m->outputs[k].size + 1,
+		                    m->outputs[k].dtype == QRT_I64 ? 8 : 4)))
 			goto out;
 	/* aligned_alloc wants a size that is a multiple of the alignment */
 	size_t align = m->arena_align ? m->arena_align : 16;

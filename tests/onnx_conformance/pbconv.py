@@ -162,10 +162,23 @@ def prepare(nodedir, work, ops):
 
 
 def mismatch(got, exp):
-    """None if got matches exp within the tolerance, else why not."""
+    """None if got matches exp within the tolerance (an int64 output: exactly,
+    and as int64), else why not."""
     exp = np.asarray(exp)
     if exp.dtype.kind not in "fiub":
         return "expected output of type %s" % exp.dtype
+    if exp.dtype == np.int64:
+        got = np.asarray(got)
+        if got.dtype != np.int64:
+            return "output of type %s, expected int64" % got.dtype
+        if got.size != exp.size:
+            return "%d output values, expected %d" % (got.size, exp.size)
+        bad = got.ravel() != exp.ravel()
+        if not bad.any():
+            return None
+        i = int(np.argmax(bad))
+        return "%d of %d int64 values differ, first at flat index %d: got %d expected %d" % (
+            int(bad.sum()), exp.size, i, got.ravel()[i], exp.ravel()[i])
     exp = exp.astype(np.float64).ravel()
     got = np.asarray(got, dtype=np.float64).ravel()
     if got.size != exp.size:
@@ -199,9 +212,10 @@ def verdict(d, nout):
         why = mismatch(np.load(os.path.join(d, "run_%d.npy" % k)), exp)
         if why:
             return "FAIL", "interpreter output %d: %s" % (k, why)
-        # a bool output is the object's uint8_t mask
+        # a bool output is the object's uint8_t mask, an int64 one int64
         got = np.fromfile(os.path.join(d, "c_%d.raw" % k),
-                          dtype=np.uint8 if exp.dtype == np.bool_ else np.float32)
+                          dtype=np.uint8 if exp.dtype == np.bool_ else
+                          np.int64 if exp.dtype == np.int64 else np.float32)
         why = mismatch(got, exp)
         if why:
             return "FAIL", "compiled output %d: %s" % (k, why)

@@ -14,6 +14,9 @@
 #     input made an initializer); refusals are listed in
 #     unsupported-SET.txt.  A reason starting "pending:" marks a case that
 #     waits for an operator or input type being added on another branch.
+#     A case listed in bind.txt has an input that quantc takes at compile
+#     time (an Expand's shape): its test data goes to `--bind NAME=FILE`
+#     of compile and run, the other inputs are fed at run time.
 # Prints PASS / FAIL / UNSUPPORTED per test and per set a total and the
 # counts "accepted and matching / refused by name / total"; exits 1 if any
 # test computed wrong numbers (or crashed), if quantc refused a test that
@@ -54,14 +57,32 @@ first_error() { grep -m1 'error:' "$1" | sed 's/^.*error: //'; }
 # verdict KIND MESSAGE: what pbconv.py report prints for this test
 verdict() { echo "$1 $2" >"$d/status"; }
 
+# bind_index MODEL NAME: the position of graph input NAME among the inputs
+# that are not initializers (test_data_set_0's input_K.pb numbering)
+bind_index() {
+	"$py" -c "
+import onnx, sys
+g = onnx.load(sys.argv[1]).graph
+inits = {t.name for t in g.initializer}
+print([i.name for i in g.input if i.name not in inits].index(sys.argv[2]))" "$1" "$2"
+}
+
 # one_test DIR NAME INPUTS OUTPUTS: leaves run_K.npy and c_K.raw (or status) in $d
 one_test() {
 	local name=$2 nin=$3 nout=$4 model=$1/$2/model.onnx rc k
-	local ins=() outs=() rins=() routs=()
+	local ins=() outs=() rins=() routs=() binds=() skip=()
 	# pbconv.py's copy with compile-time inputs made initializers
 	[ -e "$d/model.onnx" ] && model=$d/model.onnx
+	# bind.txt: inputs bound at compile time (their test data, by --bind)
+	while IFS=$'\t' read -r bcase bname _; do
+		[ "$bcase" = "$name" ] || continue
+		k=$(bind_index "$model" "$bname") || { verdict FAIL "bind.txt: no input '$bname'"; return; }
+		binds+=(--bind "$bname=$d/in_$k.npy")
+		skip[k]=1
+	done < <(grep -v '^#' "$here/bind.txt")
 	# one x86-64 level (not the multi-level default): the numbers are under test here
-	"$QUANTC" compile "$model" --precision f32 --mcpu x86-64 --name model -o "$d/m.o" 2>"$d/err"
+	"$QUANTC" compile "$model" --precision f32 --mcpu x86-64 --name model "${binds[@]}" \
+		-o "$d/m.o" 2>"$d/err"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		if [ $rc -ge 128 ] || ! grep -q 'error:' "$d/err"; then
@@ -80,13 +101,16 @@ one_test() {
 		verdict FAIL "link: $(head -c 300 "$d/err" | tr '\n' ' ')"
 		return
 	fi
-	for ((k = 0; k < nin; k++)); do ins+=("$d/in_$k.raw") rins+=(--input "$d/in_$k.npy"); done
+	for ((k = 0; k < nin; k++)); do
+		[ -n "${skip[k]:-}" ] && continue
+		ins+=("$d/in_$k.raw") rins+=(--input "$d/in_$k.npy")
+	done
 	for ((k = 0; k < nout; k++)); do outs+=("$d/c_$k.raw") routs+=(-o "$d/run_$k.npy"); done
 	if ! "$d/exe" "${ins[@]}" "${outs[@]}" 2>"$d/err"; then
 		verdict FAIL "compiled model: $(head -c 300 "$d/err" | tr '\n' ' ')"
 		return
 	fi
-	"$QUANTC" run "$model" --precision f32 "${rins[@]}" "${routs[@]}" 2>"$d/err"
+	"$QUANTC" run "$model" --precision f32 "${binds[@]}" "${rins[@]}" "${routs[@]}" 2>"$d/err"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		verdict FAIL "quantc run exited $rc: $(head -c 300 "$d/err" | tr '\n' ' ')"
