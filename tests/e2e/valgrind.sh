@@ -7,11 +7,14 @@
 #     `valgrind --tool=memcheck --error-exitcode=99 --leak-check=full`: no
 #     error may be reported (no access outside the blocks, no use of a byte
 #     the model never wrote, no leak), and the outputs equal the interpreter's.
-#  2. quantc itself compiling the CNN (int8, the first 50 calibration
-#     samples) and the MLP (f32, with every --emit kind and --dump-dir), both
-#     for one ISA level (x86-64-v3), and
-#     reporting on the MLP (int8): no definite or indirect leak, no memory
-#     error.  LLVM keeps some blocks reachable until exit; those are fine.
+#  2. quantc itself compiling the MLP in two precisions (its first dense
+#     layer int8, calibrated on the first 50 calibration samples, the second
+#     f32; with every --emit kind and --dump-dir) for one ISA level
+#     (x86-64-v3), and reporting on the MLP (int8): no definite or indirect
+#     leak, no memory error.  LLVM keeps some blocks reachable until exit;
+#     those are fine.  One small model: every quantc process under memcheck
+#     costs 10 s of CPU before it does any work, and the CNN's code 15 s more
+#     (the sanitizer build runs every test's quantc under ASan and LSan).
 #     Not run when quantc is built with the sanitizers (LeakSanitizer checks
 #     it there, and valgrind cannot run ASan programs).
 #   QC_VALGRIND_IMAGES  K (default 3)
@@ -117,9 +120,12 @@ vg_quantc() {
 # one ISA level (--mcpu): the default x86-64 object is the same code three
 # times over, which triples LLVM's time under memcheck and nothing else; the
 # sanitizer build (LeakSanitizer, ASan) runs the default everywhere
-vg_quantc "compile cnn int8" compile "$ex/cnn.qg" --calib "$work/calib50.npy" --mcpu x86-64-v3 -o "$work/q-cnn.o"
-vg_quantc "compile mlp f32 (all --emit kinds, --dump-dir)" compile "$ex/mlp.qg" --precision f32 \
-	--mcpu x86-64-v3 --emit obj,header,llvm,asm --dump-dir "$work/q-dumps" -o "$work/q-mlp.o"
+printf 'precision: int8\nlayers:\n  - match: y\n    precision: f32\n' > "$work/mixed.yaml"
+vg_quantc "compile mlp int8 and f32 layers (all --emit kinds, --dump-dir)" compile "$ex/mlp.qg" \
+	--config "$work/mixed.yaml" --calib "$work/calib50.npy" --mcpu x86-64-v3 \
+	--emit obj,header,llvm,asm --dump-dir "$work/q-dumps" -o "$work/q-mlp.o"
+check "the MLP compiled under memcheck has an int8 and an f32 dense layer" \
+	test "$(grep -cE '^(t3 : i8|y : f32)\[.* = dense\(' "$work"/q-dumps/*-plan-memory.qg)" = 2
 vg_quantc "report mlp int8 (JSON, SVG)" report "$ex/mlp.qg" --calib "$work/calib50.npy" --input "$work/x.npy" \
 	--format json --svg "$work/q-mlp.svg" -o "$work/q-mlp.json"
 finish
