@@ -17,6 +17,15 @@ int ir_broadcast_shape(const Shape *a, const Shape *b, Shape *out);
 /* The element strides of operand shape in, aligned to the result shape out
  * (rank out->rank): 0 along the axes in broadcasts (extent 1 or missing). */
 void ir_broadcast_strides(const Shape *in, const Shape *out, int64_t st[IR_MAX_RANK]);
+/* Walking the result of shape out element by element: the next index idx
+ * (odometer style, the last axis fastest), the offsets *ia and *ib of two
+ * operands of strides sa and sb following it. */
+void ir_broadcast_next(const Shape *out, int64_t idx[IR_MAX_RANK], const int64_t *sa,
+                       const int64_t *sb, int64_t *ia, int64_t *ib);
+/* The offsets *ia and *ib of result element i in two operands of strides sa
+ * and sb. */
+void ir_broadcast_at(const Shape *out, int64_t i, const int64_t *sa, const int64_t *sb, int64_t *ia,
+                     int64_t *ib);
 /* equal, less, greater, less_equal, greater_equal: a u8 mask result. */
 int ir_is_compare(Op op);
 /* not, and, or, xor (u8 masks in, a u8 mask out) and to_bool (any operand

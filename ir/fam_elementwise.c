@@ -75,6 +75,31 @@ void ir_broadcast_strides(const Shape *in, const Shape *out, int64_t st[IR_MAX_R
 	}
 }
 
+void ir_broadcast_next(const Shape *out, int64_t idx[IR_MAX_RANK], const int64_t *sa,
+                       const int64_t *sb, int64_t *ia, int64_t *ib)
+{
+	for (int k = out->rank - 1; k >= 0; k--) {
+		*ia += sa[k];
+		*ib += sb[k];
+		if (++idx[k] < out->d[k])
+			return;
+		*ia -= sa[k] * idx[k];
+		*ib -= sb[k] * idx[k];
+		idx[k] = 0;
+	}
+}
+
+void ir_broadcast_at(const Shape *out, int64_t i, const int64_t *sa, const int64_t *sb, int64_t *ia,
+                     int64_t *ib)
+{
+	*ia = *ib = 0;
+	for (int k = out->rank - 1; k >= 0; k--) {
+		*ia += i % out->d[k] * sa[k];
+		*ib += i % out->d[k] * sb[k];
+		i /= out->d[k];
+	}
+}
+
 int ir_concat_axis(int64_t axis, int rank)
 {
 	if (axis < 0)
@@ -424,16 +449,7 @@ static void run_binary(const Graph *g, const Node *n, void *const *buf)
 			ir_store_q(y->dt, py, i,
 			           ir_binary_int(n, &p, ir_load_q(a->dt, pa, ia),
 			                         ir_load_q(b->dt, pb, ib)));
-		/* the next output index, odometer style; operand offsets follow */
-		for (int k = ys->rank - 1; k >= 0; k--) {
-			ia += sa[k];
-			ib += sb[k];
-			if (++idx[k] < ys->d[k])
-				break;
-			ia -= sa[k] * idx[k];
-			ib -= sb[k] * idx[k];
-			idx[k] = 0;
-		}
+		ir_broadcast_next(ys, idx, sa, sb, &ia, &ib);
 	}
 }
 
@@ -510,15 +526,7 @@ static void run_logic(const Graph *g, const Node *n, void *const *buf)
 		case OP_XOR: py[i] = (uint8_t)(x != z); break;
 		default: ICE("elementwise rules: %s", ir_ops[n->op].name);
 		}
-		for (int r = ys->rank - 1; r >= 0; r--) {
-			ia += sa[r];
-			ib += sb[r];
-			if (++idx[r] < ys->d[r])
-				break;
-			ia -= sa[r] * idx[r];
-			ib -= sb[r] * idx[r];
-			idx[r] = 0;
-		}
+		ir_broadcast_next(ys, idx, sa, sb, &ia, &ib);
 	}
 }
 
@@ -640,15 +648,7 @@ static void run_powv(const Graph *g, const Node *n, void *const *buf)
 			((int8_t *)buf[n->out])[i] = ((
 			        const int8_t *)buf[n->in[2]])[(qx + 128) * 256 + qy + 128];
 		}
-		for (int k = ys->rank - 1; k >= 0; k--) {
-			ia += sa[k];
-			ib += sb[k];
-			if (++idx[k] < ys->d[k])
-				break;
-			ia -= sa[k] * idx[k];
-			ib -= sb[k] * idx[k];
-			idx[k] = 0;
-		}
+		ir_broadcast_next(ys, idx, sa, sb, &ia, &ib);
 	}
 }
 
@@ -751,15 +751,7 @@ static void run_i64(const Graph *g, const Node *n, void *const *buf)
 	ir_broadcast_strides(&g->vals[n->in[1]].shape, ys, sb);
 	for (int64_t i = 0; i < total; i++) {
 		py[i] = ir_binary_i64(n->op, pa[ia], pb[ib]);
-		for (int k = ys->rank - 1; k >= 0; k--) {
-			ia += sa[k];
-			ib += sb[k];
-			if (++idx[k] < ys->d[k])
-				break;
-			ia -= sa[k] * idx[k];
-			ib -= sb[k] * idx[k];
-			idx[k] = 0;
-		}
+		ir_broadcast_next(ys, idx, sa, sb, &ia, &ib);
 	}
 }
 

@@ -136,13 +136,9 @@ static void binary(RangeCtx *c, const Node *n)
 	ir_broadcast_strides(&c->g->vals[n->in[0]].shape, ys, sa);
 	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sb);
 	for (int64_t i = 0; i < len; i++) {
-		int64_t ia = 0, ib = 0, r = i;
+		int64_t ia, ib;
 		double al, ah, bl, bh, lo, hi;
-		for (int k = ys->rank - 1; k >= 0; k--) {
-			ia += r % ys->d[k] * sa[k];
-			ib += r % ys->d[k] * sb[k];
-			r /= ys->d[k];
-		}
+		ir_broadcast_at(ys, i, sa, sb, &ia, &ib);
 		pass_range_opnd(c, n, 0, ia, &al, &ah);
 		pass_range_opnd(c, n, 1, ib, &bl, &bh);
 		interval(n->op, al, ah, bl, bh, &lo, &hi);
@@ -190,13 +186,9 @@ static void powv_range(RangeCtx *c, const Node *n)
 	ir_broadcast_strides(&c->g->vals[n->in[0]].shape, ys, sa);
 	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sb);
 	for (int64_t i = 0; i < len; i++) {
-		int64_t ia = 0, ib = 0, r = i;
+		int64_t ia, ib;
 		double al, ah, bl, bh, lo, hi;
-		for (int k = ys->rank - 1; k >= 0; k--) {
-			ia += r % ys->d[k] * sa[k];
-			ib += r % ys->d[k] * sb[k];
-			r /= ys->d[k];
-		}
+		ir_broadcast_at(ys, i, sa, sb, &ia, &ib);
 		pass_range_opnd(c, n, 0, ia, &al, &ah);
 		pass_range_opnd(c, n, 1, ib, &bl, &bh);
 		powv_interval(al, ah, bl, bh, &lo, &hi);
@@ -258,13 +250,9 @@ static void where_range(RangeCtx *c, const Node *n)
 	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sa);
 	ir_broadcast_strides(&c->g->vals[n->in[2]].shape, ys, sb);
 	for (int64_t i = 0; i < len; i++) {
-		int64_t ia = 0, ib = 0, r = i;
+		int64_t ia, ib;
 		double al, ah, bl, bh;
-		for (int k = ys->rank - 1; k >= 0; k--) {
-			ia += r % ys->d[k] * sa[k];
-			ib += r % ys->d[k] * sb[k];
-			r /= ys->d[k];
-		}
+		ir_broadcast_at(ys, i, sa, sb, &ia, &ib);
 		pass_range_opnd(c, n, 1, ia, &al, &ah);
 		pass_range_opnd(c, n, 2, ib, &bl, &bh);
 		box_put(y, i, fmin(al, bl), fmax(ah, bh));
