@@ -612,27 +612,68 @@ static int lower_global_avgpool(Imp *im)
 	return oi_emit(im, OP_GLOBAL_AVGPOOL, in, 1, NULL) < 0 ? -1 : 0;
 }
 
+/* The channel axis of x, the result of reshape r of weighted node w's
+ * result, when the reshape keeps the channels whole: conv2d's [N, C, ...]
+ * as [N, C, ...] (Conv1d's import), dense's [M, O] as [..., O] (MatMul
+ * of rank > 2); else -1. */
+static int reshaped_channels(const Graph *g, const Node *w, const Node *r)
+{
+	const Shape *ws = &g->vals[w->out].shape, *xs = &g->vals[r->out].shape;
+
+	if (w->op == OP_CONV2D && xs->rank >= 2 && xs->d[0] == ws->d[0] && xs->d[1] == ws->d[1])
+		return 1;
+	if (w->op == OP_DENSE && xs->rank >= 2 && xs->d[xs->rank - 1] == ws->d[1])
+		return xs->rank - 1;
+	return -1;
+}
+
+/* The IR nodes reading value v. */
+static int readers(const Graph *g, int v)
+{
+	int k = 0;
+
+	for (int i = 0; i < g->nnode; i++)
+		for (int j = 0; j < g->nodes[i].nin; j++)
+			k += g->nodes[i].op != OP_NONE && g->nodes[i].in[j] == v;
+	return k;
+}
+
 /* The conv2d or dense node computing x that the current node can fold
  * into (x read by nothing else, no activation fused yet); else -1, and why
- * not in why (n bytes). */
-static int foldable(Imp *im, const OTensor *x, char *why, size_t n)
+ * not in why (n bytes).  x may also be a reshape of its result that keeps
+ * the channels whole (the reshapes around a Conv1d or a MatMul of rank >
+ * 2): *top is then the reshape, else the node itself, whose result the
+ * current node's output becomes (oi_retarget); *axis x's channel axis. */
+static int foldable(Imp *im, const OTensor *x, char *why, size_t n, int *top, int *axis)
 {
 	const Graph *g = im->g;
-	int p = x->isconst ? -1 : g->vals[x->v].def;
+	int p = x->isconst ? -1 : g->vals[x->v].def, q = p;
 
+	*top = p;
+	*axis = 1;
+	if (p >= 0 && g->nodes[p].op == OP_RESHAPE && g->vals[g->nodes[p].in[0]].def >= 0) {
+		const Node *r = &g->nodes[p];
+		int t = r->in[0], w = g->vals[t].def;
+		if ((g->nodes[w].op == OP_CONV2D || g->nodes[w].op == OP_DENSE) &&
+		    !g->vals[t].is_output && readers(g, t) == 1 &&
+		    (*axis = reshaped_channels(g, &g->nodes[w], r)) >= 0)
+			q = w;
+		else
+			*axis = 1;
+	}
 	if (x->isconst)
 		snprintf(why, n, "'%s' is a constant", x->name);
 	else if (p < 0)
 		snprintf(why, n, "'%s' is a graph input", x->name);
-	else if (g->nodes[p].op != OP_CONV2D && g->nodes[p].op != OP_DENSE)
+	else if (g->nodes[q].op != OP_CONV2D && g->nodes[q].op != OP_DENSE)
 		snprintf(why, n, "'%s' is computed by a %s", x->name, ir_ops[g->nodes[p].op].name);
 	else if (oi_producer(im, x) < 0)
 		snprintf(why, n, "other nodes read '%s' too", x->name);
-	else if (g->nodes[p].a.act != ACT_NONE)
+	else if (g->nodes[q].a.act != ACT_NONE)
 		snprintf(why, n, "'%s' already has a %s fused", x->name,
-		         ir_act_name(g->nodes[p].a.act));
+		         ir_act_name(g->nodes[q].a.act));
 	else
-		return p;
+		return q;
 	return -1;
 }
 
@@ -1007,14 +1048,15 @@ static int lower_add(Imp *im)
 		return oi_err(im, "needs two inputs");
 	OTensor *x = a->isconst ? b : a, *c = a->isconst ? a : b;
 	char why[300] = "both inputs are computed at run time";
-	int n = c->isconst ? foldable(im, x, why, sizeof why) : -1;
+	int top, axis;
+	int n = c->isconst ? foldable(im, x, why, sizeof why, &top, &axis) : -1;
 	Graph *g = im->g;
 
 	if (n < 0)
 		return lower_binary(im, OP_ADD);
 	const Value *w = &g->vals[g->nodes[n].in[1]];
 	int64_t oc = w->shape.d[0];
-	float *bias = bias_values(c, oc, g->vals[g->nodes[n].out].shape.rank, 1);
+	float *bias = bias_values(c, oc, g->vals[g->nodes[top].out].shape.rank, axis);
 	if (!bias) /* not a per-channel bias: an elementwise add */
 		return lower_binary(im, OP_ADD);
 	if (g->nodes[n].nin > 2)
@@ -1025,7 +1067,7 @@ static int lower_add(Imp *im)
 	free(bias);
 	g->nodes[n].in[2] = bv;
 	g->nodes[n].nin = 3;
-	return oi_retarget(im, n);
+	return oi_retarget(im, top);
 }
 
 /* ---- BatchNormalization ------------------------------------------------------ */
@@ -1084,8 +1126,9 @@ static int lower_batchnorm(Imp *im)
 		return oi_err(im,
 		              "training_mode = 1 is not supported (export the model in eval mode)");
 	char why[300];
-	int n = foldable(im, x, why, sizeof why);
-	if (n < 0)
+	int top, axis;
+	int n = foldable(im, x, why, sizeof why, &top, &axis);
+	if (n < 0 || axis != 1) /* BatchNormalization's channels are axis 1 */
 		return batchnorm_affine(im, x, eps);
 	Node *nd = &g->nodes[n];
 	const Value *w = &g->vals[nd->in[1]];
@@ -1122,7 +1165,7 @@ static int lower_batchnorm(Imp *im)
 	nd->in[1] = wv;
 	nd->in[2] = bv;
 	nd->nin = 3;
-	return oi_retarget(im, n);
+	return oi_retarget(im, top);
 }
 
 /* ---- activations and data movement --------------------------------------------- */
@@ -1157,10 +1200,11 @@ static int lower_clip(Imp *im)
 	if (min == 0 && max == INFINITY)
 		return oi_emit(im, OP_RELU, in, 1, NULL) < 0 ? -1 : 0;
 	char why[300];
-	int n = min == 0 && max == 6 ? foldable(im, x, why, sizeof why) : -1;
+	int top, axis;
+	int n = min == 0 && max == 6 ? foldable(im, x, why, sizeof why, &top, &axis) : -1;
 	if (n >= 0) {
 		im->g->nodes[n].a.act = ACT_RELU6;
-		return oi_retarget(im, n);
+		return oi_retarget(im, top);
 	}
 	/* any other bounds: a clip node (an infinite bound is the largest float) */
 	Attrs a;

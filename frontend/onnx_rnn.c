@@ -7,8 +7,8 @@
  * step at once (X as [T*B, I] times the direction's W, with the biases that
  * sit outside the gates' products); each step then slices its [B, H] block
  * of each gate out of that and adds h R_g^T (one dense per gate, so that
- * each gate's result gets its own quantization; each step has its own copy
- * of R, as the quantize pass quantizes a weight for the one layer using it).
+ * each gate's result gets its own quantization; every step reads the same
+ * constants of R, so the weights do not grow with T).
  * The first step of a direction without an initial state skips the products
  * with the zero state.  The per-step hidden states are then put together as
  * Y, Y_h and Y_c. */
@@ -360,43 +360,33 @@ static int initial_state(Rnn *r, OTensor *t, int dir, int *err)
 
 /* The per-direction constants: W_d [G*H, I] and its bias (the biases outside
  * the gate products) go into one dense over all steps; R_d's gates [H, H]
- * and GRU's Rb_h (linear_before_reset: it multiplies with r) are used once
- * per step.  Each step gets its own IR constants of them: the quantize pass
- * takes a weight that one layer alone uses. */
+ * and GRU's Rb_h (linear_before_reset: it multiplies with r) are IR
+ * constants made once and read by every step (the quantize pass quantizes
+ * a weight that several layers share once; each layer gets its own bias). */
 typedef struct {
-	int xw;           /* dense(X, W_d, bias): [T*B, G*H] */
-	const float *rg;  /* R_d: gate g at rg + g*H*H */
-	const float *rbh; /* Rb_h, or NULL (no bias, or all zero) */
-	const char *rname, *bname, *base;
+	int xw;    /* dense(X, W_d, bias): [T*B, G*H] */
+	int rg[4]; /* R_d's gate g: an IR constant [H, H] */
+	int rbh;   /* Rb_h [H], or -1 (no bias, or all zero) */
 } Dir;
 
-/* A step's copy of R_d's gate g, or of Rb_h (g = -1; -1 if it is zero) */
-static int rconst(Rnn *r, const Dir *o, int g)
+/* R_d's gate g, or Rb_h (g = -1; -1 if it is zero) */
+static int rconst(const Dir *o, int g)
 {
-	int64_t d[2] = {r->H, r->H};
-	char what[64];
-
-	if (g < 0 && !o->rbh)
-		return -1;
-	snprintf(what, sizeof what, "%s_%s", o->base, g < 0 ? "rbh" : "0");
-	if (g >= 0)
-		what[strlen(what) - 1] = (char)('0' + g);
-	return g < 0 ? const_of(r->im, o->bname, what, 1, d, o->rbh)
-	             : const_of(r->im, o->rname, what, 2, d, o->rg + g * r->H * r->H);
+	return g < 0 ? o->rbh : o->rg[g];
 }
 
-static int direction_consts(Rnn *r, int dir, Dir *o, float *rbh)
+static int direction_consts(Rnn *r, int dir, Dir *o)
 {
 	Imp *im = r->im;
 	int64_t GH = r->G * r->H, H = r->H;
 	const float *w = (const float *)r->W->data + dir * GH * r->I;
+	const float *rd = (const float *)r->R->data + dir * GH * H;
 	float *bias = ir_xcalloc((size_t)GH, sizeof *bias);
-	int has_rbh = 0;
+	float *rbh = ir_xcalloc((size_t)H, sizeof *rbh);
+	const char *base = dir ? "reverse" : "forward";
+	int has_rbh = 0, rc = -1;
+	char what[64];
 
-	o->base = dir ? "reverse" : "forward";
-	o->rname = r->R->name;
-	o->bname = r->Bi ? r->Bi->name : "";
-	o->rg = (const float *)r->R->data + dir * GH * H;
 	if (r->Bi) {
 		const float *wb = (const float *)r->Bi->data + dir * 2 * GH, *rb = wb + GH;
 		for (int64_t i = 0; i < GH; i++) {
@@ -409,22 +399,32 @@ static int direction_consts(Rnn *r, int dir, Dir *o, float *rbh)
 				bias[i] = wb[i] + rb[i];
 		}
 	}
-	o->rbh = has_rbh ? rbh : NULL;
-	char what[64];
-	int64_t dw[2] = {GH, r->I}, db[1] = {GH};
-	snprintf(what, sizeof what, "%s_bias", o->base);
-	int wv = const_of(im, r->W->name, o->base, 2, dw, w);
+	int64_t dw[2] = {GH, r->I}, db[1] = {GH}, dr[2] = {H, H}, dh[1] = {H};
+	o->rbh = -1;
+	for (int g = 0; g < r->G; g++) {
+		snprintf(what, sizeof what, "%s_%d", base, g);
+		if ((o->rg[g] = const_of(im, r->R->name, what, 2, dr, rd + g * H * H)) < 0)
+			goto out;
+	}
+	snprintf(what, sizeof what, "%s_rbh", base);
+	if (has_rbh && (o->rbh = const_of(im, r->Bi->name, what, 1, dh, rbh)) < 0)
+		goto out;
+	snprintf(what, sizeof what, "%s_bias", base);
+	int wv = const_of(im, r->W->name, base, 2, dw, w);
 	int bv = r->Bi ? const_of(im, r->Bi->name, what, 1, db, bias) : -1;
-	free(bias);
 	o->xw = dense(im, r->xs, wv, bv);
-	return o->xw < 0 ? -1 : 0;
+	rc = o->xw < 0 ? -1 : 0;
+out:
+	free(bias);
+	free(rbh);
+	return rc;
 }
 
 /* gate g's pre-activation at step t: x_t W_g^T (+ biases) + h R_g^T */
 static int gate(Rnn *r, const Dir *o, int g, int64_t t, int h)
 {
 	int x = slice2(r->im, o->xw, t * r->B, (t + 1) * r->B, g * r->H, (g + 1) * r->H);
-	return h < 0 ? x : binary(r->im, OP_ADD, x, dense(r->im, h, rconst(r, o, g), -1));
+	return h < 0 ? x : binary(r->im, OP_ADD, x, dense(r->im, h, rconst(o, g), -1));
 }
 
 /* One GRU step: z = σ(.), r = σ(.), n = tanh(x_h + r * (h R_h^T + Rb_h))
@@ -437,13 +437,12 @@ static int gru_step(Rnn *r, const Dir *o, int64_t t, int h)
 	int rs = unary(im, OP_SIGMOID, gate(r, o, 1, t, h));
 	int xh = slice2(im, o->xw, t * r->B, (t + 1) * r->B, 2 * r->H, 3 * r->H);
 	int inner = -1;
-	if (r->lbr && (h >= 0 || o->rbh)) {
-		int hr = h >= 0 ? dense(im, h, rconst(r, o, 2), rconst(r, o, -1))
-		                : rconst(r, o, -1);
+	if (r->lbr && (h >= 0 || o->rbh >= 0)) {
+		int hr = h >= 0 ? dense(im, h, rconst(o, 2), rconst(o, -1)) : rconst(o, -1);
 		if ((inner = binary(im, OP_MUL, rs, hr)) < 0)
 			return -1;
 	} else if (!r->lbr && h >= 0) {
-		if ((inner = dense(im, binary(im, OP_MUL, rs, h), rconst(r, o, 2), -1)) < 0)
+		if ((inner = dense(im, binary(im, OP_MUL, rs, h), rconst(o, 2), -1)) < 0)
 			return -1;
 	}
 	int n = unary(im, OP_TANH, inner >= 0 ? binary(im, OP_ADD, xh, inner) : xh);
@@ -474,11 +473,10 @@ static int run_direction(Rnn *r, int dir, int *hs, int *hl, int *cl)
 	int err = 0;
 	int h = initial_state(r, r->h0, dir, &err);
 	int c = initial_state(r, r->c0, dir, &err);
-	int back = r->reverse || dir == 1, rc = -1;
-	float *rbh = ir_xcalloc((size_t)r->H, sizeof *rbh);
+	int back = r->reverse || dir == 1;
 
-	if (err || direction_consts(r, dir, &o, rbh))
-		goto out;
+	if (err || direction_consts(r, dir, &o))
+		return -1;
 	for (int64_t s = 0; s < r->T; s++) {
 		int64_t t = back ? r->T - 1 - s : s;
 		if (r->cell == CELL_GRU)
@@ -488,15 +486,12 @@ static int run_direction(Rnn *r, int dir, int *hs, int *hl, int *cl)
 		else
 			h = unary(r->im, OP_TANH, gate(r, &o, 0, t, h));
 		if (h < 0)
-			goto out;
+			return -1;
 		hs[t] = h;
 	}
 	*hl = h;
 	*cl = c;
-	rc = 0;
-out:
-	free(rbh);
-	return rc;
+	return 0;
 }
 
 /* ---- outputs ------------------------------------------------------------- */

@@ -70,16 +70,17 @@ static void correct(Graph *g, const Node *n, const double *mean, Diag *d)
 	free(dw);
 }
 
-/* A layer the pass corrects: weights and bias still float, used only here
- * (quantize rejects shared constants anyway), and to be quantized (prec: its
- * precision; an f32 layer keeps its weights exact). */
+/* A layer the pass corrects: weights and bias still float, the bias its own
+ * (the weight may be shared: the correction changes only the bias), and to
+ * be quantized (prec: its precision; an f32 layer keeps its weights exact). */
 static int eligible(const Graph *g, const Node *n, const int *uses, Precision prec)
 {
 	if (!(ir_ops[n->op].flags & OPF_WEIGHTS) || n->nin < 3 || prec == PREC_F32)
 		return 0;
 	for (int k = 1; k < 3; k++) {
 		const Value *c = &g->vals[n->in[k]];
-		if (c->kind != VK_CONST || c->dt != DT_F32 || !c->data || uses[n->in[k]] != 1)
+		if (c->kind != VK_CONST || c->dt != DT_F32 || !c->data ||
+		    (k == 2 && uses[n->in[k]] != 1))
 			return 0;
 	}
 	return 1;

@@ -10,12 +10,14 @@
  *   overflow    the accumulator bound |bias| + max |x - zp| * sum |w|
  *               (check_overflow.c says why it suffices)
  *   quantize    the result from its range or pin; weights int8 per output
- *               channel, the bias int32 (int64 for int16 layers)
+ *               channel (once for the layers sharing them), the bias int32
+ *               (int64 for int16 layers), each layer its own
  *   bias        the mean output change the weights' quantization causes */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pass_rules.h"
 
@@ -554,27 +556,66 @@ static int quantize_bias(Graph *g, int bv, int wv, float s_in, const float *s_w,
 	return 0;
 }
 
-/* The result's parameters from its pin or range; the weights (used by this
- * layer alone) int8 per output channel, the bias at input scale x weight
- * scale in int32, or int64 for an int16 layer. */
+/* A new constant holding what constant v holds (its float data, its pin),
+ * named after it: a shared constant's own copy for one layer. */
+static int copy_const(Graph *g, int v, Loc at)
+{
+	char base[256];
+
+	snprintf(base, sizeof base, "%s", g->vals[v].name);
+	int t = ir_value_new_unique(g, base, VK_CONST, at);
+	Value *src = &g->vals[v], *dst = &g->vals[t]; /* after the value array grew */
+	dst->has_type = 1;
+	dst->dt = src->dt;
+	dst->shape = src->shape;
+	dst->data = src->data;
+	dst->q = src->q;
+	return t;
+}
+
+/* n's weight in int8 per output channel, and its scales (*sw, malloc'd).
+ * Several layers may share one weight (an unrolled RNN's recurrent weight):
+ * it depends on nothing but the weight, so it is quantized once, by the
+ * first reader, and the others read that value.  In place when integer
+ * layers alone read it; else a copy, and the float constant stays for
+ * its other readers. */
+static int layer_weight(QuantCtx *q, Node *n, float **sw)
+{
+	Graph *g = q->g;
+	int v = n->in[1], t = q->wq[v];
+
+	if (t < 0) {
+		t = q->uses[v] == q->wint[v] ? v : copy_const(g, v, n->loc);
+		if ((g->vals[t].q.present ? quantize_pinned_weights : quantize_weights)(g, t, sw,
+		                                                                        q->d))
+			return -1;
+		q->wq[v] = t;
+	} else {
+		const Value *w = &g->vals[t];
+		*sw = ir_xmalloc((size_t)w->q.n * sizeof **sw);
+		memcpy(*sw, w->q.scale, (size_t)w->q.n * sizeof **sw);
+	}
+	n->in[1] = t;
+	return 0;
+}
+
+/* The result's parameters from its pin or range; the weights int8 per
+ * output channel (layer_weight), the bias at input scale x weight scale in
+ * int32, or int64 for an int16 layer.  The bias is the layer's own: a bias
+ * several layers read is copied for each but the last (its scale depends
+ * on the layer's input scale). */
 static int quantize(QuantCtx *q, Node *n, DType dt)
 {
 	Graph *g = q->g;
-
-	if (pass_result_qparams(q, n, dt))
-		return -1;
-	for (int k = 1; k < n->nin; k++)
-		if (q->uses[n->in[k]] != 1) {
-			diag_error(q->d, n->loc,
-			           "quantize: constant '%s' is shared by several layers "
-			           "(not supported yet)",
-			           g->vals[n->in[k]].name);
-			return -1;
-		}
 	float *sw;
-	if ((g->vals[n->in[1]].q.present ? quantize_pinned_weights : quantize_weights)(g, n->in[1],
-	                                                                               &sw, q->d))
+
+	if (pass_result_qparams(q, n, dt) || layer_weight(q, n, &sw))
 		return -1;
+	if (n->nin > 2) {
+		int b = n->in[2];
+		if (--q->bleft[b] > 0 || q->uses[b] != q->bint[b])
+			n->in[2] = copy_const(g, b, n->loc);
+	}
 	int brc = n->nin > 2 ? quantize_bias(g, n->in[2], n->in[1], g->vals[n->in[0]].q.scale[0],
 	                                     sw, dt == DT_I16 ? DT_I64 : DT_I32, q->d)
 	                     : 0;

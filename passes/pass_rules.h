@@ -106,6 +106,12 @@ typedef struct {
 	int nval0;   /* values before the pass: the ones that may be converted */
 	int *conv;   /* [nval0][3]: the value holding v as f32 / i8 / i16, or -1 */
 	int *uses;
+	/* [nval0]: constants several conv2d/dense layers share (fam_weighted.c).
+	 * wq: the int8 weight made of v, or -1; wint: the integer layers reading
+	 * v as their weight; bint, bleft: as their bias, and those not quantized
+	 * yet.  A constant only such layers read is quantized in place (the
+	 * weight by its first reader, a bias by its last), else copied. */
+	int *wq, *wint, *bint, *bleft;
 } QuantCtx;
 
 /* The real interval of an activation: its clipping, observed or declared

@@ -8,7 +8,8 @@
  *                ops flagged OPF_KEEPQ reuse their input's parameters;
  *                f32 layers keep float results
  *   weights:     int8, symmetric, one scale per output channel (f32 layers
- *                keep float weights and bias)
+ *                keep float weights and bias); a weight several layers
+ *                share is quantized once, each layer has its own bias
  *   bias:        int32 at scale input_scale * weight_scale[c], zero point 0
  *                (int64 for int16 layers: TFLite's 16x8 scheme)
  *   boundaries:  where a layer reads a value of another storage type than
@@ -433,6 +434,31 @@ static int check_finite_consts(const Graph *g, const Precision *prec, Diag *d)
 	return bad ? -1 : 0;
 }
 
+/* Who reads each constant as the weight or the bias of a layer computing in
+ * integers (QuantCtx.wq...): what lets several layers share one weight. */
+static void count_layer_uses(QuantCtx *q, const Precision *prec)
+{
+	const Graph *g = q->g;
+	size_t nv = (size_t)(g->nval ? g->nval : 1);
+
+	q->wq = ir_xmalloc(nv * sizeof *q->wq);
+	q->wint = ir_xcalloc(nv, sizeof *q->wint);
+	q->bint = ir_xcalloc(nv, sizeof *q->bint);
+	q->bleft = ir_xcalloc(nv, sizeof *q->bleft);
+	for (int v = 0; v < g->nval; v++)
+		q->wq[v] = -1;
+	for (int i = 0; i < g->nnode; i++) {
+		const Node *n = &g->nodes[i];
+		if (n->op == OP_NONE || prec[i] == PREC_F32 || !(ir_ops[n->op].flags & OPF_WEIGHTS))
+			continue;
+		q->wint[n->in[1]]++;
+		if (n->nin > 2) {
+			q->bint[n->in[2]]++;
+			q->bleft[n->in[2]]++;
+		}
+	}
+}
+
 /* A graph input's type: that of the first layer reading it. */
 static int quantize_inputs(QuantCtx *q, const Precision *prec, Precision global)
 {
@@ -538,7 +564,7 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	Precision global = ctx ? ctx->precision : PREC_INT8;
 	Precision *prec = ir_xmalloc((size_t)(g->nnode ? g->nnode : 1) * sizeof *prec);
 	int any = 0, rc = -1;
-	QuantCtx q = {g, d, g->nval, NULL, NULL};
+	QuantCtx q = {g, d, g->nval, NULL, NULL, NULL, NULL, NULL, NULL};
 
 	pass_node_precisions(g, ctx, prec);
 	for (int i = 0; i < g->nnode; i++)
@@ -582,6 +608,7 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 	for (int i = 0; i < g->nval * 3; i++)
 		q.conv[i] = -1;
 	ir_count_uses(g, q.uses);
+	count_layer_uses(&q, prec);
 	if (check_finite_consts(g, prec, d) || quantize_inputs(&q, prec, global) ||
 	    rebuild(&q, prec))
 		goto out;
@@ -590,6 +617,10 @@ int pass_quantize(Graph *g, const PassOptions *o, Diag *d)
 out:
 	free(q.uses);
 	free(q.conv);
+	free(q.wq);
+	free(q.wint);
+	free(q.bint);
+	free(q.bleft);
 	free(prec);
 	return rc;
 }

@@ -254,6 +254,19 @@ LLVMValueRef tgt_const_bytes(Cg *c, const char *name, const void *bytes, size_t 
 	return gv;
 }
 
+LLVMValueRef tgt_const_of(Cg *c, int v, const char *name, const void *bytes, size_t n)
+{
+	int share = c->share_consts;
+
+	/* the table shares by contents: only what shared values make goes in
+	 * (or everything, in a multi-ISA object), so no other global merges */
+	if (c->readers && c->readers[v] > 1)
+		c->share_consts = 1;
+	LLVMValueRef gv = tgt_const_bytes(c, name, bytes, n);
+	c->share_consts = share;
+	return gv;
+}
+
 void tgt_copy(Cg *c, LLVMValueRef dst, unsigned dalign, LLVMValueRef src, unsigned salign,
               int64_t n, int move)
 {
@@ -389,7 +402,7 @@ LLVMValueRef tgt_const_value(Cg *c, int v, const int64_t *perm, const char *tag,
 	} else
 		put_le(buf, val->data, val->dt, cnt);
 	snprintf(name, sizeof name, "%s.%s%d", c->name, tag, n);
-	gv = tgt_const_bytes(c, name, buf, (size_t)(cnt * sz));
+	gv = tgt_const_of(c, v, name, buf, (size_t)(cnt * sz));
 	free(buf);
 	return gv;
 }

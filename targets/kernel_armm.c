@@ -422,7 +422,11 @@ static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t I4, int id)
 	for (int64_t o = 0; o < O; o++)
 		for (int64_t i = 0; i < I; i++)
 			buf[o * I4 * 4 + i] = (unsigned char)w[o * I + i];
-	return tgt_const_packed(c, "wsmlad", id, buf, (size_t)(O * I4 * 4));
+	char name[320];
+	snprintf(name, sizeof name, "%s.wsmlad%d", c->name, id);
+	LLVMValueRef gv = tgt_const_of(c, nd->in[1], name, buf, (size_t)(O * I4 * 4));
+	free(buf);
+	return gv;
 }
 
 int tgt_dense_smlad_applies(Cg *c, const Node *nd, const char **why)

@@ -72,7 +72,7 @@ static void pack(Cg *c, const Node *nd, Dense *k, int n)
 			        w[o * k->I + i]);
 	}
 	snprintf(name, sizeof name, "%s.wdf32_%d", c->name, n);
-	k->w = tgt_const_bytes(c, name, wb, len ? len : 1);
+	k->w = tgt_const_of(c, nd->in[1], name, wb, len ? len : 1);
 	LLVMSetAlignment(k->w, 64); /* rows of 64 bytes: aligned vector loads */
 	free(wb);
 }

@@ -668,7 +668,13 @@ int tgt_build_module(Cg *c)
 		return 1;
 	}
 	c->cglob = ir_xcalloc((size_t)g->nval + 1, sizeof *c->cglob);
+	c->readers = ir_xcalloc((size_t)g->nval + 1, sizeof *c->readers);
+	for (int i = 0; i < g->nnode; i++)
+		for (int k = 0; k < g->nodes[i].nin; k++)
+			c->readers[g->nodes[i].in[k]]++;
 	bad = c->tm->nlevels ? build_levels(c, &body) : build_kernels(c, &body);
+	free(c->readers);
+	c->readers = NULL;
 	free(c->consts); /* the levels' shared constants: the entry points share none */
 	c->consts = NULL;
 	c->nconst = c->capconst = 0;

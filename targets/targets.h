@@ -121,6 +121,7 @@ typedef struct {
 	int share_consts;
 	struct TgtConst *consts;
 	size_t nconst, capconst;
+	int *readers; /* per value: the nodes reading it (tgt_const_of) */
 	int instrument; /* TgtOptions.instrument */
 } Cg;
 
@@ -209,6 +210,10 @@ void tgt_requant_tables(Cg *c, int n, int64_t oc, int64_t len, const char *tag, 
 int tgt_tile_pixels(int64_t P, int max);
 /* A private constant global holding n bytes (little-endian data), align 16. */
 LLVMValueRef tgt_const_bytes(Cg *c, const char *name, const void *bytes, size_t n);
+/* tgt_const_bytes of bytes made from constant value v alone (v's data,
+ * permuted or packed): when several nodes read v (a weight that layers
+ * share), one global per distinct contents serves them all. */
+LLVMValueRef tgt_const_of(Cg *c, int v, const char *name, const void *bytes, size_t n);
 /* A global holding constant value v named NAME.<tag><n>, elements permuted:
  * element i of the global is element perm[i] of v (perm NULL: identity). */
 LLVMValueRef tgt_const_value(Cg *c, int v, const int64_t *perm, const char *tag, int n);

@@ -7,7 +7,13 @@
 #      onnxruntime refuses, against the same node in layout 0 between
 #      transposes); unsupported attributes are refused with the node's name,
 #      exit status 1 and no output file;
-#   2. kws_gru (bidirectional GRU), kws_lstm (LSTM) on MFCC-like [1, T, 10]
+#   2. the steps of kws_gru share its recurrent weights: at T and T + 4
+#      its dense layers read the same constants, and in f32 the constants
+#      and the read-only data of the object do not grow with T;
+#   3. Conv1d / MatMul of rank 3 then BatchNormalization or a bias Add then
+#      Relu / Clip(0, 6) import as one layer with its activation (between
+#      the reshapes), f32 equal to onnxruntime; m5's IR has no relu left;
+#   4. kws_gru (bidirectional GRU), kws_lstm (LSTM) on MFCC-like [1, T, 10]
 #      input and m5 (Conv1d, BatchNorm1d, ReLU, MaxPool1d, AveragePool, Linear) on a
 #      raw waveform [1, 1, 2000], exported at opsets 11 and 13, random
 #      weights: f32 equals onnxruntime within relative error 1e-4; int8 after
@@ -17,7 +23,7 @@
 #      (int8) equals `quantc run` bit for bit on 20 samples; `--precision
 #      auto` compiles for aarch64-linux-gnu and the object, run under
 #      qemu-aarch64, equals `quantc run --precision auto` bit for bit.
-# Cost: about 15 s of CPU (the unrolled steps make a few hundred nodes per
+# Cost: about 17 s of CPU (the unrolled steps make a few hundred nodes per
 # recurrent model, and the int8 compiles dominate). QC_AUDIO_T=25 gives
 # longer sequences (slower; not in ctest).
 . "$(dirname "$0")/lib.sh"
@@ -32,8 +38,9 @@ if ! command -v node > /dev/null || [ ! -d "$NODE_PATH/onnxruntime-node" ]; then
 	exit
 fi
 
-check "audio_models.py exports the models (T = $QC_AUDIO_T) and builds the node cases" \
-	"$py" "$QC_SRC/tests/e2e/audio_models.py" "$work" --m5 --T "$QC_AUDIO_T"
+T2=$((QC_AUDIO_T + 4))
+check "audio_models.py exports the models (T = $QC_AUDIO_T, kws_gru also at $T2) and builds the node cases" \
+	"$py" "$QC_SRC/tests/e2e/audio_models.py" "$work" --m5 --T "$QC_AUDIO_T" --T2 "$T2"
 
 # ort_all.js LIST: each line "MODEL X.npy OUT": runs MODEL on every sample
 # of X.npy (float32 [N, ...], fed as [1, ...]) and writes output k of all
@@ -114,6 +121,9 @@ for m in kws_gru kws_lstm m5; do
 		echo "$work/${m}_op$o.onnx $work/$m.x.npy $work/$m.ort$o" >> "$work/ort.list"
 	done
 done
+for m in "$work"/fold/*.onnx; do
+	echo "$m ${m%.onnx}.x.npy ${m%.onnx}.ort" >> "$work/ort.list"
+done
 check "onnxruntime runs the node cases and the models" node "$work/ort_all.js" "$work/ort.list"
 ncase=0
 for m in "$work"/cases/*.onnx; do
@@ -143,7 +153,51 @@ for e in "$work"/bad/*.err; do
 	check "$name: no output file" test ! -e "$b.y.npy"
 done
 
-# ---- 2. the audio models ----
+# ---- 2. one recurrent weight for all the steps ----
+# kws_gru at T and T + 4: the dense layers of the steps read the same
+# quantized constants of R (per direction and gate: 2 x 3), and in f32
+# (no per-step lookup tables or multipliers) the constants and the object's
+# read-only data do not grow with T, where a copy of R per step would add
+# 4 steps x 2 directions x 3 gates x 16 x 16 floats = 24576 bytes.
+gru_weights() { # MODEL CALIB: "dense nodes, distinct weights" of the int8 graph
+	"$QUANTC" opt "$1" --precision int8 --calib "$2" \
+		--passes infer-shapes,fold-constants,fuse-activation,calibrate,quantize 2> /dev/null |
+		sed -nE 's/.*= dense\([^,]*, ([^,)]*).*/\1/p' | sort | uniq -c | awk '{n += $1; d++} END {print n, d}'
+}
+read -r n1 d1 <<< "$(gru_weights "$work/kws_gru_op13.onnx" "$work/kws_gru.calib.npy")"
+read -r n2 d2 <<< "$(gru_weights "$work/kws_gru_t2.onnx" "$work/kws_gru_t2.calib.npy")"
+echo "kws_gru int8: T = $QC_AUDIO_T: $n1 dense layers read $d1 weights; T = $T2: $n2 read $d2"
+check "kws_gru int8: the steps share the weights (the same $d1 at both lengths, more layers at $T2)" \
+	test "$d1" = "$d2" -a "$n2" -gt "$n1"
+footprint() { # MODEL: "rodata weights" of the f32 object
+	"$QUANTC" inspect "$1" --precision f32 --mcpu x86-64 2> /dev/null |
+		sed -nE 's/.*read-only data ([0-9]+) bytes \(weights ([0-9]+)\).*/\1 \2/p'
+}
+read -r r1 w1 <<< "$(footprint "$work/kws_gru_op13.onnx")"
+read -r r2 w2 <<< "$(footprint "$work/kws_gru_t2.onnx")"
+echo "kws_gru f32: T = $QC_AUDIO_T: read-only data $r1 bytes (constants $w1); T = $T2: $r2 (constants $w2); copies of R would add 24576"
+check "kws_gru f32: the constants do not grow with T" test -n "$w1" -a "$w1" = "$w2"
+check "kws_gru f32: read-only data grows by less than the copies would add" \
+	test -n "$r1" -a $((r2 - r1)) -lt 24576
+
+# ---- 3. fusion through the reshapes of Conv1d and MatMul ----
+# Conv1d imports as reshape, conv2d, reshape and MatMul of rank 3 as
+# reshape, dense, reshape: a BatchNormalization or bias Add after them joins
+# the weights and bias, a Relu or Clip(0, 6) the layer's activation.
+for m in "$work"/fold/*.onnx; do
+	c=${m%.onnx} name=fold/$(basename "$m" .onnx)
+	ir=$("$QUANTC" opt "$m" --passes infer-shapes,fold-constants,fuse-activation 2>&1)
+	check "$name: one layer with its activation, no add, mul, relu or clip left" \
+		eval 'echo "$ir" | grep -qE "= (conv2d|dense)\(.*act = relu" && ! echo "$ir" | grep -qE "= (add|mul|relu|clip)\("'
+	check "$name: f32 quantc run" "$QUANTC" run "$m" --precision f32 --input "$c.x.npy" -o "$c.q.npy"
+	check "$name: f32 equals onnxruntime" close "$c.q.npy" "$c.ort.0.npy"
+done
+ir=$("$QUANTC" opt "$work/m5_op13.onnx" --passes infer-shapes,fold-constants,fuse-activation 2>&1)
+echo "m5: $(echo "$ir" | grep -cE '= conv2d\(.*act = relu') of $(echo "$ir" | grep -cE '= conv2d\(') conv2d layers have the relu fused"
+check "m5: no separate relu after its conv2d layers" \
+	eval 'echo "$ir" | grep -qE "= conv2d\(" && ! echo "$ir" | grep -qE "= relu\(" && [ "$(echo "$ir" | grep -cE "= conv2d\(.*act = relu")" = 3 ]'
+
+# ---- 4. the audio models ----
 . "$QC_SRC/tests/cross/boards.sh"
 have_cross=0
 if cross_target aarch64-linux-gnu "" "" && cross_tools_present; then

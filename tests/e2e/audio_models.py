@@ -19,6 +19,13 @@
 #                       OUT/cases/C.ref.onnx, the same node in layout 0
 #                       between transposes: the reference
 #   OUT/bad/C.onnx      nodes the importer must refuse, C.err the message part
+#   OUT/kws_gru_t2.onnx with --T2 N: kws_gru at T = N (opset 13), and
+#                       OUT/kws_gru_t2.calib.npy: the recurrent weights are
+#                       shared by the steps, so its constants match T's
+#   OUT/fold/C.onnx     a Conv1d or a MatMul of rank 3 followed by a
+#                       BatchNormalization or a bias Add, then Relu or
+#                       Clip(0, 6), built with onnx.helper (the exporter
+#                       folds BatchNorm itself); OUT/fold/C.x.npy 4 inputs
 import os
 import warnings
 import sys
@@ -33,6 +40,7 @@ warnings.filterwarnings("ignore")  # the exporter's advice on batch sizes
 out = sys.argv[1]
 with_m5 = "--m5" in sys.argv
 T = int(sys.argv[sys.argv.index("--T") + 1]) if "--T" in sys.argv else 8
+T2 = int(sys.argv[sys.argv.index("--T2") + 1]) if "--T2" in sys.argv else 0
 os.makedirs(out + "/cases", exist_ok=True)
 os.makedirs(out + "/bad", exist_ok=True)
 torch.manual_seed(0)
@@ -109,6 +117,45 @@ for name, m, shape in models:
     for opset in (11, 13):
         torch.onnx.export(m, torch.zeros(shape), f"{out}/{name}_op{opset}.onnx",
                           input_names=["x"], output_names=["y"], opset_version=opset)
+
+rng2 = np.random.default_rng(1)  # its own: the node cases' weights stay as they were
+if T2:
+    m = models[0][1]
+    torch.onnx.export(m, torch.zeros((1, T2, F)), f"{out}/kws_gru_t2.onnx",
+                      input_names=["x"], output_names=["y"], opset_version=13)
+    np.save(f"{out}/kws_gru_t2.calib.npy", rng2.standard_normal((50, T2, F)).astype(np.float32))
+
+# ---- fusion through the reshapes of Conv1d and MatMul ----------------------
+
+os.makedirs(out + "/fold", exist_ok=True)
+
+
+def fold_model(name, nodes, inits, xs, ys):
+    def u(*s, lo=-0.5, hi=0.5):
+        return rng2.uniform(lo, hi, s).astype(np.float32)
+    arrays = {k: (u(*v) if isinstance(v, tuple) else v) for k, v in inits.items()}
+    gr = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, xs)],
+                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, ys)],
+                           [numpy_helper.from_array(a, k) for k, a in arrays.items()])
+    mdl = helper.make_model(gr, opset_imports=[helper.make_opsetid("", 13)])
+    mdl.ir_version = 7
+    onnx.save(mdl, f"{out}/fold/{name}.onnx")
+    np.save(f"{out}/fold/{name}.x.npy", rng2.standard_normal([4] + xs[1:]).astype(np.float32))
+
+
+mk = helper.make_node
+fold_model("conv1d_bn_relu", [mk("Conv", ["x", "w"], ["c"], kernel_shape=[3]),
+                              mk("BatchNormalization", ["c", "s", "b", "m", "v"], ["n"]),
+                              mk("Relu", ["n"], ["y"])],
+           dict(w=(8, 4, 3), s=rng2.uniform(0.5, 1.5, 8).astype(np.float32), b=(8,), m=(8,),
+                v=rng2.uniform(0.5, 1.5, 8).astype(np.float32)), [1, 4, 20], [1, 8, 18])
+fold_model("conv1d_add_relu6", [mk("Conv", ["x", "w"], ["c"], kernel_shape=[3]),
+                                mk("Add", ["c", "b"], ["n"]), mk("Clip", ["n", "lo", "hi"], ["y"])],
+           dict(w=(8, 4, 3), b=(1, 8, 1), lo=np.array(0, np.float32), hi=np.array(6, np.float32)),
+           [1, 4, 20], [1, 8, 18])
+fold_model("matmul3_add_relu", [mk("MatMul", ["x", "w"], ["c"]), mk("Add", ["c", "b"], ["n"]),
+                                mk("Relu", ["n"], ["y"])],
+           dict(w=(6, 5), b=(5,)), [1, 7, 6], [1, 7, 5])
 
 # ---- single nodes ------------------------------------------------------------
 
@@ -234,6 +281,7 @@ cases = {
     "lstm_layout1_rt": dict(op="LSTM", layout=1, b=2, init_h="rt", init_c="rt",
                             direction="bidirectional"),
     "rnn_layout1_b2": dict(op="RNN", layout=1, b=2, direction="reverse"),
+    "gru_lbr_nobias": dict(op="GRU", bias=False, attrs=dict(linear_before_reset=1)),
 }
 for c, kw in cases.items():
     node_model(f"{out}/cases/{c}.onnx", **kw)
