@@ -151,8 +151,8 @@ fails=$((fails + $(grep -c '^FAIL: ' "$work/cmp")))
 echo "$nrows ops: $(grep -c '^ok: ' "$work/cmp") (op, precision, target) objects equal quantc run bit for bit"
 # every op compared at least one object per precision it has (a test that
 # compares nothing must fail, not pass)
-for op in $(cut -f1 "$work/rows"); do
+while read -r op _; do
 	checks=$((checks + 1))
 	grep -q "^ok: $op " "$work/cmp" || { echo "FAIL: op $op: no object was compared"; fails=$((fails + 1)); }
-done
+done < "$work/rows"
 finish
