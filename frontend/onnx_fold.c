@@ -123,7 +123,7 @@ int oi_fold_shape(Imp *im)
 	OTensor *x = oi_in(im, 0);
 	if (!x)
 		return oi_err(im, "input 0 is missing");
-	const Shape *s = oi_shape(im, x);
+	const Shape sv = *oi_shape(im, x), *s = &sv;
 	int64_t start = 0, end = s->rank;
 	if (oi_attr_int(im, "start", &start) < 0 || oi_attr_int(im, "end", &end) < 0)
 		return -1;

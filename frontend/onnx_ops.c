@@ -174,7 +174,7 @@ static int lower_conv(Imp *im)
 		return oi_err(im, "the weight (input 1) is missing");
 	if (!w->isconst)
 		return oi_weight(im, w, "weight");
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	if (xs->rank == 5)
 		return oi_err(im, "3-D convolution (rank-5 input) is not supported");
 	if (xs->rank == 3 && w->shape.rank == 3)
@@ -510,7 +510,7 @@ static int lower_pool1d(Imp *im, Op op)
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "ceil_mode", &ceil_mode) < 0 ||
 	    oi_attr_int(im, "count_include_pad", &cip) < 0)
 		return -1;
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	Shape x4 = {4, {xs->d[0], xs->d[1], 1, xs->d[2]}};
 	if (pool1d_attrs(im, &x4, &a))
 		return -1;
@@ -541,7 +541,7 @@ static int lower_maxpool(Imp *im)
 	ir_attrs_default(&a);
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
 		return -1;
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	if (xs->rank == 3)
 		return lower_pool1d(im, OP_MAXPOOL2D);
 	if (xs->rank != 4)
@@ -573,7 +573,7 @@ static int lower_avgpool(Imp *im)
 	ir_attrs_default(&a);
 	if ((in[0] = oi_runtime(im, 0, &x)) < 0)
 		return -1;
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	if (xs->rank == 3)
 		return lower_pool1d(im, OP_AVGPOOL2D);
 	if (xs->rank != 4)
@@ -917,7 +917,7 @@ static int lower_matmul(Imp *im)
 		return oi_err(im, "needs two inputs");
 	if (x->isconst && w->isconst)
 		return oi_err(im, "both inputs are constants");
-	const Shape *xs = oi_shape(im, x), *ws = oi_shape(im, w);
+	const Shape xsv = *oi_shape(im, x), wsv = *oi_shape(im, w), *xs = &xsv, *ws = &wsv;
 	if (x->isconst || !w->isconst || w->shape.rank != 2 || w->dt != DT_F32 || !oi_numel(w)) {
 		if ((in[0] = mm_operand(im, x)) < 0 || (in[1] = mm_operand(im, w)) < 0)
 			return -1;
@@ -1078,7 +1078,7 @@ static int lower_add(Imp *im)
 static int batchnorm_affine(Imp *im, OTensor *x, float eps)
 {
 	static const char *what[4] = {"scale", "bias", "mean", "var"};
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	OTensor *p[4];
 
 	if (xs->rank < 2)
@@ -1410,7 +1410,7 @@ static int lower_pad(Imp *im)
 		grow |= a.pads[k] > 0;
 	}
 	if (crop) { /* the slice [-begin, d + end) of each cropped axis */
-		const Shape *xs = oi_shape(im, x);
+		const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 		for (int k = 0; k < r; k++) {
 			int64_t b = a.pads[k] < 0 ? -a.pads[k] : 0,
 			        e = a.pads[r + k] < 0 ? a.pads[r + k] : 0;
@@ -1962,7 +1962,7 @@ static int lower_split(Imp *im)
 
 	if ((v = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "axis", &axis) < 0)
 		return -1;
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	if (axis < -xs->rank || axis >= xs->rank)
 		return oi_err(im, "axis %lld is out of range for rank %d", (long long)axis,
 		              xs->rank);
@@ -2063,7 +2063,7 @@ static int lower_expand(Imp *im)
 		return -1;
 	if (n < 0)
 		return oi_err(im, "input 1 (shape) is missing");
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	a.nshape = n > xs->rank ? n : xs->rank;
 	for (int k = 0; k < a.nshape; k++) {
 		int i = k - (a.nshape - xs->rank), j = k - (a.nshape - n);
@@ -2131,7 +2131,7 @@ static int lower_tile(Imp *im)
 	if ((v = oi_runtime(im, 0, &x)) < 0 ||
 	    oi_const_ints(im, oi_in(im, 1), "repeats", rep, IR_MAX_RANK, &n))
 		return -1;
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	if (n != xs->rank)
 		return oi_err(im, "repeats has %d values for an input of rank %d", n, xs->rank);
 	Shape out = *xs;
@@ -2184,7 +2184,7 @@ static int lower_space_depth(Imp *im, int to_space)
 	if ((v = oi_runtime(im, 0, &x)) < 0 || oi_attr_int(im, "blocksize", &b) < 0 ||
 	    oi_attr_str(im, "mode", mode, sizeof mode) < 0)
 		return -1;
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	if (xs->rank != 4)
 		return oi_err(im, "the input must have rank 4 (NCHW), not %d", xs->rank);
 	int64_t N = xs->d[0], C = xs->d[1], H = xs->d[2], W = xs->d[3];
@@ -2257,7 +2257,7 @@ static int lower_resize(Imp *im)
 	    oi_attr_str(im, "coordinate_transformation_mode", coord, sizeof coord) < 0 ||
 	    oi_attr_str(im, "nearest_mode", nearest, sizeof nearest) < 0)
 		return -1;
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	if (strcmp(mode, "cubic") == 0)
 		return oi_err(im, "mode 'cubic' is not supported (only nearest and linear)");
 	if (strcmp(mode, "nearest") != 0 && strcmp(mode, "linear") != 0)

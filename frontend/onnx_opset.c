@@ -174,7 +174,7 @@ static int legacy_broadcast(Imp *im, OiEdit *e)
 	OTensor *b = oi_in(im, 1);
 	if (!bc || !has_axis || !as || !b)
 		return 0;
-	const Shape *bs = oi_shape(im, b);
+	const Shape bsv = *oi_shape(im, b), *bs = &bsv;
 	if (axis < 0)
 		axis += as->rank;
 	int ones = as->rank - (int)axis - bs->rank;

@@ -236,7 +236,7 @@ static int state_input(Rnn *r, int k, const char *what, OTensor **out)
 		d[0] = r->B;
 		d[1] = r->nd;
 	}
-	const Shape *s = oi_shape(r->im, t);
+	const Shape sv = *oi_shape(r->im, t), *s = &sv;
 	if (s->rank != 3 || s->d[0] != d[0] || s->d[1] != d[1] || s->d[2] != d[2])
 		return oi_err(r->im, "%s ('%s') must be [%lld, %lld, %lld]", what, t->name,
 		              (long long)d[0], (long long)d[1], (long long)d[2]);
@@ -255,7 +255,7 @@ static int read_inputs(Rnn *r)
 
 	if (oi_runtime(im, 0, &x) < 0)
 		return -1;
-	const Shape *xs = oi_shape(im, x);
+	const Shape xsv = *oi_shape(im, x), *xs = &xsv;
 	if (xs->rank != 3)
 		return oi_err(im, "X has rank %d; [seq_length, batch, input_size] expected",
 		              xs->rank);
