@@ -204,12 +204,11 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 /* ---- propagate-ranges --------------------------------------------------------- */
 
 /* pad's other modes: each element's interval is that of the element of x
- * it copies (ir_pad_source per axis). */
-static void pad_range_from_x(RangeCtx *c, const Node *n, const int64_t *begin)
+ * it copies (ir_pad_source per axis); y is the result's box, allocated. */
+static void pad_range_from_x(RangeCtx *c, const Node *n, const int64_t *begin, Box *y)
 {
 	const Shape *xs = &c->g->vals[n->in[0]].shape, *ys = &c->g->vals[n->out].shape;
 	const Box *x = &c->box[n->in[0]];
-	Box *y = pass_box_new(c, n->out);
 	int64_t xst[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, m = 1;
 
 	if (y->coarse) { /* the hull of x's: every element of x is copied */
@@ -243,7 +242,7 @@ static void pad_range(RangeCtx *c, const Node *n)
 
 	ir_pad_amounts(&n->a, xs->rank, begin, end);
 	if (n->a.pad_mode != IR_PAD_CONSTANT) {
-		pad_range_from_x(c, n, begin);
+		pad_range_from_x(c, n, begin, y);
 		return;
 	}
 	for (int k = ys->rank - 1; k >= 0; k--) {
