@@ -44,6 +44,16 @@ int fe_is_onnx(const char *path); /* the name ends in .onnx */
  * `x:0` for x_0, `/a/b` for a_b)?  --input-shape, --config's inputs: and
  * layers:, and run's NAME=FILE look names up through it. */
 int fe_onnx_name_is(const char *name, const char *given);
+/* ---- tflite.c: the TFLite importer (docs/tflite.md) ---------------------- */
+
+/* Reads subgraph 0 of a .tflite model (tflite_read.c decodes the file) into a
+ * new graph: NHWC at the interface, NCHW inside; an int8 model's scales and
+ * zero points become pins (docs/requant.md), so it compiles without
+ * --calib.  Diagnoses "model.tflite: error: ..." and returns NULL on any
+ * error.  The result is verified. */
+Graph *fe_tflite_read(const char *path, const FeReadOptions *o, Diag *d);
+int fe_is_tflite(const char *path); /* the name ends in .tflite */
+
 /* A model file: ONNX for a .onnx name, else .qg (fe_parse_file).  o may be
  * NULL for a .qg file. */
 Graph *fe_read_model(const char *path, const FeReadOptions *o, Diag *d);
