@@ -771,6 +771,13 @@ static int own_params(Tim *im, int v, Op op)
 		return v;
 	if (op == OP_TANH && s == 1.0f / 128 && zp == 0)
 		return v;
+	/* the others choose theirs from a range (clip: the one a calibration
+	 * would have chosen, which propagate-ranges leaves alone): the output's,
+	 * so that the concat below has (nearly) nothing to do */
+	Value *val = &im->g->vals[v];
+	val->has_clip = 1;
+	val->clip[0] = s * (float)(-128 - zp);
+	val->clip[1] = s * (float)(127 - zp);
 	ir_attrs_default(&a);
 	a.axis = 0;
 	return ti_emit(im, OP_CONCAT, &v, 1, &a);
