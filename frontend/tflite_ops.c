@@ -838,8 +838,9 @@ static int lower_softmax(Tim *im)
 	return ti_def(im, 0, v, nchw);
 }
 
-/* RELU, RELU6, RELU_N1_TO_1: keep the input's parameters, then requantize
- * to the output's (TFLite's quantized ReLU takes both). */
+/* RELU, RELU6, RELU_N1_TO_1: requantized to the output's parameters first
+ * (when they differ), then clamped there, as TFLite's quantized ReluX does:
+ * clamp(zp_o + mbqm(x - zp_x, s_x / s_o), act_min, act_max). */
 static int lower_relu_family(Tim *im, int kind)
 {
 	int x = runtime_in(im, 0), nchw;
@@ -853,9 +854,8 @@ static int lower_relu_family(Tim *im, int kind)
 	ir_attrs_default(&a);
 	a.min = kind == TFL_ACT_RELU6 ? 0.0f : -1.0f;
 	a.max = kind == TFL_ACT_RELU6 ? 6.0f : 1.0f;
-	if (v < 0 ||
-	    (v = ti_emit_as(im, kind == TFL_ACT_RELU ? OP_RELU : OP_CLIP, &v, 1, &a, x)) < 0 ||
-	    (v = ti_requant_out(im, v, x)) < 0)
+	if (v < 0 || (v = ti_requant_out(im, v, x)) < 0 ||
+	    (v = ti_emit(im, kind == TFL_ACT_RELU ? OP_RELU : OP_CLIP, &v, 1, &a)) < 0)
 		return -1;
 	return ti_def(im, 0, v, nchw);
 }
