@@ -7,6 +7,7 @@
 #ifndef QUANTC_ACT_H
 #define QUANTC_ACT_H
 
+#include "gemmlowp.h"
 #include "ir.h"
 
 enum {
@@ -30,8 +31,22 @@ enum { IR_SOFTMAX16_MAX_LEN = 65536 }; /* TFLite's row sum of exps is int32 */
  * other s_x 12288 s_x doubled up to above 16383.5, at most 31 times). */
 void ir_act16_input_scaling(Op op, float sx, int32_t *mult, int *shift);
 /* int16 softmax: TFLite's input_multiplier and input_left_shift,
- * QuantizeMultiplier(s_x / (10 / 65535)). */
-void ir_softmax16_scaling(float sx, int32_t *mult, int *shift);
+ * QuantizeMultiplier(s_x beta / (10 / 65535)) (in double). */
+void ir_softmax16_scaling(float beta, float sx, int32_t *mult, int *shift);
+/* int8 softmax: TFLite's PreprocessSoftmaxScaling(beta, s_x, 5), its
+ * input_beta_multiplier and input_beta_left_shift of min(beta s_x 2^26,
+ * 2^31 - 1) (in double; QuantizeMultiplierGreaterThanOne, shift 1..31), and
+ * diff_min = -CalculateInputRadius(5, shift) = -floor(31 * 2^26 / 2^shift).
+ * Returns -1 when beta s_x 2^26 is not above 1 (TFLite's check fails). */
+int ir_softmax8_scaling(float beta, float sx, int32_t *mult, int *shift, int32_t *diff_min);
+/* int8 softmax: exp(beta s_x d) in Q0.31 of one d = x - max in [diff_min,
+ * 0]: MultiplyByQuantizedMultiplierGreaterThanOne(d, mult, shift), a Q5.26,
+ * through exp_on_negative_values (|d| 2^shift <= 31 * 2^26: no overflow). */
+static inline int32_t ir_softmax8_exp(int32_t d, int32_t mult, int shift)
+{
+	int32_t v = (int32_t)((int64_t)d * ((int64_t)1 << shift));
+	return ir_gl_exp_neg(ir_srdhm(v, mult), IR_GL_DIFF_BITS);
+}
 /* int16 softmax: TFLite's exp_lut (exp on [-10, 0]) and
  * one_over_one_plus_x_lut (1 / (1 + x) on [0, 1]), 513 entries each
  * (IR_ACT_LUT16_N), built as TFLite's LUTPopulate in double. */
