@@ -561,13 +561,12 @@ static void softmax_f32(const Shape *s, int64_t axis, int lg, float beta, const 
 }
 
 /* int8 and int16 log_softmax (ops.def) */
-static void softmax_int(const Node *n, const Value *x, const Value *o, const void *xb,
-                        const int32_t *t, void *yb)
+static void log_softmax_int(const Node *n, const Value *x, const Value *o, const void *xb,
+                            const int32_t *t, void *yb)
 {
 	int64_t outer, len, inner;
-	const int lg = n->op == OP_LOG_SOFTMAX;
 	const int64_t ne = x->dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
-	const int64_t p = lg ? t[ne + IR_LSM_LN_N + IR_LSM_K_N] : 0; /* s_x / s_o 2^24 */
+	const int64_t p = t[ne + IR_LSM_LN_N + IR_LSM_K_N]; /* s_x / s_o 2^24 */
 	const int32_t qmin = ir_qmin(o->dt), qmax = ir_qmax(o->dt);
 
 	ir_softmax_dims(&x->shape, n->a.axis, &outer, &len, &inner);
@@ -583,19 +582,11 @@ static void softmax_int(const Node *n, const Value *x, const Value *o, const voi
 			for (int64_t k = 0; k < len; k++)
 				sum += ir_softmax_exp(x->dt, t,
 				                      m - ir_load_q(x->dt, xb, base + k * inner));
-			int64_t l = lg ? ir_log_softmax_sum(t + ne, sum) : 0;
+			int64_t l = ir_log_softmax_sum(t + ne, sum);
 			for (int64_t k = 0; k < len; k++) {
 				int32_t dd = m - ir_load_q(x->dt, xb, base + k * inner);
-				int64_t q;
-				if (lg) {
-					int64_t v = (((int64_t)dd * p) >> 16) + l;
-					q = o->q.zp - ((v + 128) >> 8);
-				} else {
-					uint64_t e = ir_softmax_exp(x->dt, t, dd);
-					int64_t one = x->dt == DT_I16 ? 32768 : 256;
-					q = (int64_t)((e * (uint64_t)one + sum / 2) / sum) +
-					    o->q.zp;
-				}
+				int64_t v = (((int64_t)dd * p) >> 16) + l;
+				int64_t q = o->q.zp - ((v + 128) >> 8);
 				q = q < qmin ? qmin : q > qmax ? qmax : q;
 				ir_store_q(o->dt, yb, base + k * inner, (int32_t)q);
 			}
@@ -776,7 +767,7 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 		else if (n->op == OP_SOFTMAX)
 			softmax_s8(n, x, rt, xb, yb);
 		else
-			softmax_int(n, x, &g->vals[n->out], xb, buf[n->in[1]], yb);
+			log_softmax_int(n, x, &g->vals[n->out], xb, buf[n->in[1]], yb);
 		return;
 	case OP_CLIP:
 	case OP_LEAKY_RELU:

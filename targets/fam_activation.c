@@ -349,15 +349,13 @@ static LLVMValueRef log_sum(Cg *c, LLVMValueRef ln, LLVMValueRef s)
 	return LLVMBuildAdd(b, LLVMBuildAdd(b, t64(c, ln, ki), lo, ""), d, "");
 }
 
-/* int8 / int16 log_softmax of one row, as the interpreter's softmax_int
- * (its softmax branch is no longer reached: int8 softmax is
- * softmax_row_s8) */
-static void softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef y,
-                            LLVMValueRef table, LLVMValueRef base, int64_t len, int64_t inner)
+/* int8 / int16 log_softmax of one row, as the interpreter's
+ * log_softmax_int */
+static void log_softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef y,
+                                LLVMValueRef table, LLVMValueRef base, int64_t len, int64_t inner)
 {
 	LLVMBuilderRef b = c->b;
 	const Value *xv = &c->g->vals[nd->in[0]], *yv = &c->g->vals[nd->out];
-	const int lg = nd->op == OP_LOG_SOFTMAX;
 	const int64_t ne = xv->dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
 	LLVMTypeRef tx = tgt_type(c, xv->dt);
 	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, tx, x, base, len, inner, 0), c->ti32, "");
@@ -371,31 +369,21 @@ static void softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef 
 	LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti64, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);
 	LLVMValueRef s = LLVMBuildLoad2(b, c->ti64, sum, "");
-	LLVMValueRef half = LLVMBuildLShr(b, s, c64(c, 1), ""), lsum = NULL, p = NULL;
-	if (lg) {
-		LLVMValueRef ln = LLVMBuildGEP2(b, c->ti32, table,
-		                                (LLVMValueRef[]){tgt_cidx(c, ne)}, 1, "");
-		lsum = log_sum(c, ln, s);
-		p = t64(c, table, tgt_cidx(c, ne + IR_LSM_LN_N + IR_LSM_K_N));
-	}
+	LLVMValueRef ln = LLVMBuildGEP2(b, c->ti32, table, (LLVMValueRef[]){tgt_cidx(c, ne)}, 1,
+	                                "");
+	LLVMValueRef lsum = log_sum(c, ln, s);
+	LLVMValueRef p = t64(c, table, tgt_cidx(c, ne + IR_LSM_LN_N + IR_LSM_K_N));
 	k = tgt_upto(c, &l2, len);
 	LLVMValueRef at = tgt_mad(c, k, inner, base);
-	LLVMValueRef xq = tgt_load(c, tx, x, at), q;
-	if (lg) { /* zp - ((((d * P) >> 16) + L + 128) >> 8) */
-		LLVMValueRef d = LLVMBuildSub(b, m, LLVMBuildSExt(b, xq, c->ti32, ""), "");
-		LLVMValueRef v = LLVMBuildMul(b, LLVMBuildSExt(b, d, c->ti64, ""), p, "");
-		v = LLVMBuildAdd(b, LLVMBuildAShr(b, v, c64(c, 16), ""), lsum, "");
-		v = LLVMBuildAShr(b, LLVMBuildAdd(b, v, c64(c, 128), ""), c64(c, 8), "");
-		q = LLVMBuildSub(b, c64(c, yv->q.zp), v, "");
-	} else { /* (E * one + S / 2) / S + zp */
-		e = exp_at(c, xv->dt, table, m, xq);
-		q = LLVMBuildMul(b, e, c64(c, xv->dt == DT_I16 ? 32768 : 256), "");
-		q = LLVMBuildUDiv(b, LLVMBuildAdd(b, q, half, ""), s, "");
-		q = LLVMBuildSub(b, q, c64(c, -yv->q.zp), "");
-	}
+	LLVMValueRef xq = tgt_load(c, tx, x, at);
+	/* zp - ((((d * P) >> 16) + L + 128) >> 8) */
+	LLVMValueRef d = LLVMBuildSub(b, m, LLVMBuildSExt(b, xq, c->ti32, ""), "");
+	LLVMValueRef v = LLVMBuildMul(b, LLVMBuildSExt(b, d, c->ti64, ""), p, "");
+	v = LLVMBuildAdd(b, LLVMBuildAShr(b, v, c64(c, 16), ""), lsum, "");
+	v = LLVMBuildAShr(b, LLVMBuildAdd(b, v, c64(c, 128), ""), c64(c, 8), "");
+	LLVMValueRef q = LLVMBuildSub(b, c64(c, yv->q.zp), v, "");
 	LLVMValueRef lo = c64(c, ir_qmin(yv->dt)), hi = c64(c, ir_qmax(yv->dt));
-	if (lg) /* softmax's quotient is at least 0: no lower bound to clamp */
-		q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, lo, ""), lo, q, "");
+	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, lo, ""), lo, q, "");
 	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, q, hi, ""), hi, q, "");
 	tgt_store(c, LLVMBuildTrunc(b, q, tgt_type(c, yv->dt), ""), y, at);
 	tgt_loop_close(c, &l2);
@@ -674,7 +662,7 @@ static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	else if (s8)
 		softmax_row_s8(c, n, x, y, base, len, inner);
 	else
-		softmax_row_int(c, nd, x, y, table, base, len, inner);
+		log_softmax_row_int(c, nd, x, y, table, base, len, inner);
 	tgt_loop_close(c, &li);
 	tgt_loop_close(c, &lo);
 }
