@@ -9,7 +9,9 @@
  * the quantize pass built (int16: TFLite's interpolated lookup, as
  * ir_act_lut16), so interpreter and object agree bit for bit.  int16
  * sigmoid, tanh and softmax are TFLite's algorithms (elem_act16,
- * softmax_row_s16), their fixed tables emitted as constants of the module. */
+ * softmax_row_s16), their fixed tables emitted as constants of the module;
+ * int8 softmax is TFLite's reference kernel (softmax_row_s8), gemmlowp's
+ * exp and reciprocal two straight-line functions of the module. */
 #include <stdio.h>
 #include <stdlib.h>
 
