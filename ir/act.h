@@ -15,7 +15,7 @@ enum {
 	IR_ACT_LUT16_N = 513,      /* int16: every 128th input, and the end */
 	IR_LSM_LN_N = 257,         /* log_softmax: ln(1 + i/256), i = 0..256 */
 	IR_LSM_K_N = 44,           /* log_softmax: k ln 2, k = 0..43 */
-	IR_SOFTMAX_ONE = 1 << 20,  /* softmax table: exp(0) in fixed point */
+	IR_SOFTMAX_ONE = 1 << 20,  /* log_softmax's exp table: exp(0) in fixed point */
 };
 
 /* softmax or log_softmax */
@@ -51,8 +51,8 @@ static inline int32_t ir_softmax8_exp(int32_t d, int32_t mult, int shift)
  * one_over_one_plus_x_lut (1 / (1 + x) on [0, 1]), 513 entries each
  * (IR_ACT_LUT16_N), built as TFLite's LUTPopulate in double. */
 void ir_softmax16_luts(int16_t *exp_lut, int16_t *recip_lut);
-/* The length of the i32 table of an int8 / int16 softmax or log_softmax:
- * the exp part (int8 256, int16 512), then log_softmax's ln part, k ln 2
+/* The length of the i32 table of an int8 / int16 log_softmax (softmax
+ * takes none: TFLite's kernels): the exp part (int8 256, int16 512), then log_softmax's ln part, k ln 2
  * part and the multiplier s_x / s_o 2^24 (ops.def). */
 int64_t ir_softmax_table_len(Op op, DType dt);
 /* Builds that table; -1 when a log_softmax entry would not fit in int32
@@ -120,7 +120,7 @@ void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int3
  * TFLite's gen_lut at the points -32768 + 128 i of the input). */
 void ir_act_table_s16(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy,
                       int16_t *t);
-/* The i32[256] softmax table: t[d] = round(2^20 * exp(-s_x * d)). */
+/* log_softmax's i32[256] exp table: t[d] = round(2^20 * exp(-s_x * d)). */
 void ir_softmax_table(float sx, int32_t *t);
 /* clip in the quantized domain: [quantize(min), quantize(max)] at the
  * input's parameters, within dt's range. */
