@@ -52,8 +52,9 @@ static inline int32_t ir_softmax8_exp(int32_t d, int32_t mult, int shift)
  * (IR_ACT_LUT16_N), built as TFLite's LUTPopulate in double. */
 void ir_softmax16_luts(int16_t *exp_lut, int16_t *recip_lut);
 /* The length of the i32 table of an int8 / int16 log_softmax (softmax
- * takes none: TFLite's kernels): the exp part (int8 256, int16 512), then log_softmax's ln part, k ln 2
- * part and the multiplier s_x / s_o 2^24 (ops.def). */
+ * takes none: TFLite's kernels): the exp part (int8 256, int16 512), then
+ * the ln part, the k ln 2 part and the multiplier s_x / s_o 2^24
+ * (ops.def). */
 int64_t ir_softmax_table_len(Op op, DType dt);
 /* Builds that table; -1 when a log_softmax entry would not fit in int32
  * (s_x / s_o of 128 or more). */
