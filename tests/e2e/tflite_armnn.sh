@@ -23,16 +23,21 @@
 #      not available) against the vendor's int8 model, both run by quantc,
 #      on NAG other such inputs: top-class agreement (the autoencoder: the
 #      SQNR of its reconstruction), printed, with a loose floor.
-# BUILD (default: the environment ctest gives, QUANTC etc.) is a build folder.
-# shellcheck source-path=SCRIPTDIR
+#   tflite_armnn.sh [BUILD] [LABEL...]
+# BUILD (default: the environment ctest gives, QUANTC etc.) is a build
+# folder; LABELs (kws, ic, vww, ad) check only those models.
+# shellcheck shell=bash source-path=SCRIPTDIR
 here=$(cd "$(dirname "$0")" && pwd)
 : "${QC_SRC:=$(cd "$here/../.." && pwd)}"
-if [ $# -ge 1 ]; then
+if [ $# -ge 1 ] && [ -d "$1" ]; then
 	build=$(cd "$1" && pwd) || exit 1
 	QUANTC=$build/quantc QRT_LIB=$build/libqrt.a
+	shift
 fi
+only=" $* "
 : "${QRT_INCLUDE:=$QC_SRC/runtime/include}" "${CC:=cc}"
 export QC_SRC
+# shellcheck source=lib.sh
 . "$QC_SRC/tests/e2e/lib.sh"
 py=/usr/bin/python3
 tfl=$QC_SRC/tests/tflite
@@ -50,13 +55,14 @@ link() {
 	name=$(basename "$1" .o)
 	# shellcheck disable=SC2086
 	"$CC" -std=c11 -O2 -Wall -Wextra -Werror ${QC_CFLAGS:-} -DMODEL="$name" \
-		-DMODEL_UC="$(echo "$name" | tr a-z A-Z)" "${@:3}" -I"$(dirname "$1")" -I"$QRT_INCLUDE" \
+		-DMODEL_UC="$(echo "$name" | tr '[:lower:]' '[:upper:]')" "${@:3}" -I"$(dirname "$1")" -I"$QRT_INCLUDE" \
 		"$tfl/qc_run.c" "$1" "$QRT_LIB" -lm -o "$2"
 }
 
 # model LABEL INT8 FLOAT N NCAL NAG FLOOR
 model() {
 	local l=$1 m8=$mt/$2 mf=$mt/$3 n=$4 ncal=$5 nag=$6 floor=$7 d=$work/$1
+	[ "$only" = "  " ] || [[ $only == *" $l "* ]] || return 0
 	mkdir -p "$d"
 	"$py" "$tfl/armnn_check.py" inputs "$m8" "$n" 1 "$d/x.npy" "$d/xf.npy" || { fail "$l: inputs"; return; }
 	# 1. int8

@@ -40,11 +40,23 @@ import tflite_file  # noqa: E402
 
 def ident(s):
     """the importer's IR name of a TFLite tensor name (frontend/tflite.c):
+    the first of the ';'-joined names the converter gives a fused tensor,
     leading bytes that cannot start a name dropped, every other byte but
     [A-Za-z0-9_.] made '_', a 'v' before a leading digit or an empty name"""
-    s = re.sub(r"^[^A-Za-z0-9_]+", "", s)
+    s = re.sub(r"^[^A-Za-z0-9_]+", "", s.split(";")[0])
     s = re.sub(r"[^A-Za-z0-9_.]", "_", s)
     return "v" + s if not s or s[0].isdigit() else s
+
+
+def names_match(value, tensor_name):
+    """whether the IR value `value` may stand for the TFLite tensor: its
+    name without the suffixes the import adds (".N" to make it unique,
+    "_nhwc" / "_nchw" on a layout transpose) is the tensor's ident(), or a
+    prefix of it of 32 bytes or more (a name cut short)"""
+    base = re.sub(r"(\.\d+)?(_nhwc|_nchw)?(\.\d+)?$", "", value)
+    key = ident(tensor_name)
+    full = re.sub(r"[^A-Za-z0-9_.]", "_", tensor_name)
+    return base in (key, full) or (len(base) >= 32 and key.startswith(base))
 
 
 DT = {"i8": np.int8, "i16": np.int16, "i32": np.int32, "f32": np.float32, "u8": np.uint8,
@@ -81,33 +93,39 @@ def read_trace(path, layers, S):
     return out
 
 
+def fit(a, shape):
+    """a ([S, ...]) as a value of NHWC `shape`: as it is, an NCHW value
+    transposed back, or a value of other dimensions of 1 reshaped; None when
+    it is none of these"""
+    shp = list(a.shape[1:])
+    if shp == shape:
+        return a
+    if len(shape) == 4 and shp == [shape[0], shape[3], shape[1], shape[2]]:
+        return np.ascontiguousarray(a.transpose(0, 1, 3, 4, 2))
+    if int(np.prod(shp)) == int(np.prod(shape)) and \
+            [d for d in shp if d != 1] == [d for d in shape if d != 1]:
+        return a.reshape([len(a)] + shape)
+    return None
+
+
 def quantc_tensors(model, layers, trace):
     """TFLite tensor index -> quantc's value of it ([S, ...] in the file's
-    NHWC shape), for every tensor the trace holds under its name: as is,
-    or an NCHW value transposed back, or a value of another rank with the
-    same elements (a reshape the import added)"""
-    byname = {}
-    for lid, name, op, dt, shape in layers:
-        byname.setdefault(name, []).append(lid)
+    NHWC shape): the operators' outputs in operator order matched to the
+    traced layers in layer order, each to the next layer whose name and
+    shape fit (names_match, fit); the import emits nodes in operator order"""
     res = {}
-    for t in model.tensors:
-        base = ident(t.name)
-        cands = [lid for name, lids in byname.items()
-                 if re.fullmatch(re.escape(base) + r"(_nhwc|_nchw|_\d+)?", name) for lid in lids]
-        best = None
-        for lid in cands:
-            a = trace[lid]
-            shp = list(a.shape[1:])
-            if shp == t.shape:
-                best = a
-                break
-            if len(t.shape) == 4 and shp == [t.shape[0], t.shape[3], t.shape[1], t.shape[2]]:
-                best = a.transpose(0, 1, 3, 4, 2)
-            elif best is None and int(np.prod(shp)) == int(np.prod(t.shape)) and \
-                    sorted(d for d in shp if d != 1) == sorted(d for d in t.shape if d != 1):
-                best = a.reshape([len(a)] + t.shape)
-        if best is not None:
-            res[t.index] = np.ascontiguousarray(best)
+    pos = 0
+    for o in model.operators:
+        for i in o.outputs:
+            t = model.tensors[i]
+            for k in range(pos, len(layers)):
+                lid, name = layers[k][0], layers[k][1]
+                if names_match(name, t.name):
+                    a = fit(trace[lid], t.shape)
+                    if a is not None:
+                        res[i] = a
+                        pos = k + 1
+                        break
     return res
 
 
