@@ -159,6 +159,9 @@ def main():
             json.dump(rows, f, indent=1)
     else:
         idx = [tensor_index(model, t) for t in a.tensor] if a.tensor else None
+        for i in idx or []:
+            if model.tensors[i].constant:
+                die(f"--tensor: tensor {i} ('{model.tensors[i].name}') is a constant, not computed")
         want = len(a.tensor) if a.tensor else len(model.outputs)
         if len(a.out) != want:
             die(f"{len(a.out)} -o given; {want} wanted (one per "

@@ -35,8 +35,8 @@ void qrt_trace(uint32_t layer_id, const void *data, uint32_t bytes)
 {
 	uint32_t head[2] = {layer_id, bytes};
 
-	if (trace && (fwrite(head, sizeof head, 1, trace) != 1 ||
-	              fwrite(data, 1, bytes, trace) != bytes)) {
+	if (trace &&
+	    (fwrite(head, sizeof head, 1, trace) != 1 || fwrite(data, 1, bytes, trace) != bytes)) {
 		fprintf(stderr, "qc_run: cannot write the trace\n");
 		exit(1);
 	}
@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 	}
 #ifndef FLOAT_IO
 	if (INFO.inputs[0].dtype != QRT_I8 || INFO.outputs[0].dtype != QRT_I8) {
-		fprintf(stderr, "qc_run: input 0 and output 0 must be int8 (else build with -DFLOAT_IO)\n");
+		fprintf(stderr,
+		        "qc_run: input 0 and output 0 must be int8 (else build with -DFLOAT_IO)\n");
 		return 1;
 	}
 #endif
