@@ -19,11 +19,12 @@ differences it finds and why they are ArmNN's float rounding.
   armnn_check.py same M.tflite Y.bin YR.npy
       the int8 object's outputs (Y.bin, int8) equal `quantc run`'s (YR.npy,
       dequantized with the output's scale and zero point) bit for bit
-  armnn_check.py agree INT8.tflite Y8.bin YC.bin FLOOR
+  armnn_check.py agree INT8.tflite Y8.bin YC.bin YF.bin FLOOR
       quantc's calibration of the float twin (YC, float outputs) against the
       vendor's int8 model (Y8, float outputs, both run by quantc): top-class
-      agreement in percent, or for one output of more than 16 values (the
-      autoencoder) the SQNR in dB of YC against Y8; exits 1 below FLOOR
+      agreement in percent, or for an output of more than 16 values (the
+      autoencoder) the SQNR in dB of YC against Y8; exits 1 below FLOOR.
+      Also prints both against the float twin in f32 (YF)
 """
 import json
 import os
@@ -294,25 +295,28 @@ def cmd_same(a):
 
 
 def cmd_agree(a):
-    path, y8, yc, floor = a[0], a[1], a[2], float(a[3])
+    path, y8, yc, yf, floor = a[0], a[1], a[2], a[3], float(a[4])
     m = tflite_file.Model(path)
     name = os.path.basename(path)
     shape = m.tensors[m.outputs[0]].shape
     p = np.fromfile(y8, np.float32).reshape([-1] + shape)
     c = np.fromfile(yc, np.float32).reshape(p.shape)
+    f = np.fromfile(yf, np.float32).reshape(p.shape)
     S = len(p)
-    per = int(np.prod(shape))
-    if per <= 16:
-        agree = 100 * (p.reshape(S, -1).argmax(1) == c.reshape(S, -1).argmax(1)).mean()
-        print(f"{name}: quantc's calibration vs the vendor's int8 model: top class agrees on "
-              f"{agree:.1f}% of {S} inputs (floor {floor:g}%)")
-        val = agree
+    if int(np.prod(shape)) <= 16:
+        def score(u, v):
+            return 100 * (u.reshape(S, -1).argmax(1) == v.reshape(S, -1).argmax(1)).mean()
+        what, unit = "top class agrees on", "%"
     else:
-        noise = ((c - p) ** 2).sum()
-        val = 10 * np.log10((p ** 2).sum() / noise) if noise > 0 else float("inf")
-        corr = np.corrcoef(p.ravel(), c.ravel())[0, 1]
-        print(f"{name}: quantc's calibration vs the vendor's int8 model: reconstruction SQNR "
-              f"{val:.1f} dB, correlation {corr:.4f} over {S} inputs (floor {floor:g} dB)")
+        def score(u, v):  # SQNR of u against v in dB
+            noise = ((u - v) ** 2).sum()
+            return 10 * np.log10((v ** 2).sum() / noise) if noise > 0 else float("inf")
+        what, unit = "reconstruction SQNR", " dB"
+    val = score(c, p)
+    print(f"{name}: quantc's calibration of the float twin vs the vendor's int8 model: {what} "
+          f"{val:.1f}{unit} of {S} inputs (floor {floor:g}{unit})")
+    print(f"{name}:   beside it, against the float twin in f32: quantc's calibration {score(c, f):.1f}{unit}, "
+          f"the vendor's int8 model {score(p, f):.1f}{unit}")
     if not val >= floor:
         print(f"FAIL: {name}: {val:.1f} below the floor {floor:g}")
         return 1
