@@ -512,8 +512,9 @@ static int check_model(Tim *im)
 			if (oc->custom)
 				ti_err(im, "the custom operator '%s' is not supported", oc->custom);
 			else
-				ti_err(im, "%s (builtin code %d) is not supported (docs/tflite.md lists "
-				           "the operators quantc imports)",
+				ti_err(im,
+				       "%s (builtin code %d) is not supported (docs/tflite.md lists "
+				       "the operators quantc imports)",
 				       tfl_opcode_name(im->m, im->o), oc->code);
 			bad++;
 			continue;

@@ -13,10 +13,13 @@
 #     compiles to the same object (KWS and AD);
 #   - the int8 and float KWS and ResNet-8 agree on the top class of
 #     constant and random inputs (the int8 models are sane);
-#   - every refusal of tests/e2e/tflite/*.tflite (made by
-#     make_tflite_cases.py) exits 1 with the messages of its .err file and
-#     writes no object.
-# Cost: about 10 s of CPU (most of it compiling KWS at -O2).
+#   - every operator case tests/e2e/tflite/op_*_q.tflite (int8; made by
+#     make_tflite_cases.py) imports, compiles (-O0) and its object equals
+#     `quantc run` bit for bit;
+#   - every refusal case tests/e2e/tflite/bad_*.tflite exits 1 with the
+#     messages of its .err file and writes no object.
+# Cost: about 15 s of CPU (compiling KWS at -O2 twice, the 26 operator
+# cases at -O0).
 # shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
@@ -193,9 +196,46 @@ print(" ".join(map(str, a)), "/", " ".join(map(str, b)))' "$work/$x.q.npy" "$wor
 	fi
 done
 
+# the operator cases: each int8 one's object (-O0) equals quantc run bit for
+# bit on n random inputs (make_tflite_cases.py; their float twins are
+# compared with ArmNN by tests/e2e/tflite/armnn_ops.py, outside ctest)
+nop=0
+for c in "$cases"/op_*_q.tflite; do
+	b=$(basename "$c" .tflite)
+	d=$work/$b
+	mkdir -p "$d"
+	nop=$((nop + 1))
+	# shellcheck disable=SC2086
+	if "$QUANTC" compile "$c" -O0 --name model -o "$d/m.o" 2> "$d/log" &&
+		"$CC" ${QC_CFLAGS:-} "$work/driver.o" "$d/m.o" "$QRT_LIB" -o "$d/drv" 2>> "$d/log" &&
+		"$QUANTC" opt "$c" --passes infer-shapes > "$d/dump.qg" 2>> "$d/log" &&
+		"$py" -c '
+import re, sys
+import numpy as np
+dims = re.search(r"^input \w+ : f32\[([0-9,]+)\]", open(sys.argv[1]).read(), re.M).group(1)
+x = np.random.default_rng(23).uniform(-3, 3, [int(sys.argv[3])] + [int(v) for v in dims.split(",")])
+x = x.astype(np.float32)
+np.save(sys.argv[2] + "/in.npy", x)
+x.tofile(sys.argv[2] + "/in.raw")' "$d/dump.qg" "$d" "$n" &&
+		"$QUANTC" run "$c" --input "$d/in.npy" -o "$d/run.npy" 2>> "$d/log" &&
+		"$d/drv" "$n" "$d/in.raw" "$d/out.raw" 2>> "$d/log" &&
+		"$py" -c '
+import sys
+import numpy as np
+a, b = np.fromfile(sys.argv[1], np.float32), np.load(sys.argv[2]).reshape(-1)
+sys.exit(0 if a.size == b.size and np.array_equal(a.view(np.uint32), b.view(np.uint32)) else 1)' \
+			"$d/out.raw" "$d/run.npy"; then
+		ok "$b: imports, compiles, and the object equals quantc run bit for bit on $n inputs"
+	else
+		fail "$b: imports, compiles, and the object equals quantc run bit for bit on $n inputs"
+		sed 's/^/  /' "$d/log"
+	fi
+done
+check "the operator cases are there ($nop)" test "$nop" -ge 20
+
 # the refusals: each case names every problem, exits 1, writes nothing
 ncase=0
-for c in "$cases"/*.tflite; do
+for c in "$cases"/bad_*.tflite; do
 	b=$(basename "$c" .tflite)
 	ncase=$((ncase + 1))
 	"$QUANTC" compile "$c" -o "$work/$b.o" > /dev/null 2> "$work/$b.log"

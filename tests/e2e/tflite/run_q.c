@@ -40,9 +40,8 @@ int main(int argc, char **argv)
 		    fwrite(y, 1, no, out) != no)
 			goto done;
 	}
-	printf("in %.9g %d out %.9g %d\n", (double)m->inputs[0].scale,
-	       (int)m->inputs[0].zero_point, (double)m->outputs[0].scale,
-	       (int)m->outputs[0].zero_point);
+	printf("in %.9g %d out %.9g %d\n", (double)m->inputs[0].scale, (int)m->inputs[0].zero_point,
+	       (double)m->outputs[0].scale, (int)m->outputs[0].zero_point);
 	rc = 0;
 done:
 	if (in)
