@@ -1,19 +1,21 @@
-"""tfl_ref.py — TFLite's int8 reference arithmetic for the operators that
-carry the MLPerf Tiny models' arithmetic (CONV_2D, DEPTHWISE_CONV_2D,
-FULLY_CONNECTED, AVERAGE_POOL_2D, ADD), written here in numpy from the
-formulas of TFLite's reference kernels (reference_integer_ops), to explain
-the differences between quantc and ArmNN (armnn_check.py):
+"""tfl_ref.py — TFLite's int8 reference arithmetic for the operators of the
+MLPerf Tiny models (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
+AVERAGE_POOL_2D, ADD, SOFTMAX), written here in numpy from the formulas of
+TFLite's reference kernels (reference_integer_ops, reference_ops::Softmax
+with gemmlowp's fixed point), to explain the differences between quantc and
+ArmNN (armnn_check.py):
 
   - `y`: TFLite's int8 result: an exact int32 accumulator requantized by
     MultiplyByQuantizedMultiplier (a rounding doubling high multiply by a
     31-bit multiplier, then a rounding divide by a power of two, each
     rounding half away from zero as gemmlowp does); the integer mean
     rounded half away from zero for the pool; ADD's 20-bit left shift and
-    three multipliers.  quantc implements these; the check asks quantc to
-    equal `y` element for element.
+    three multipliers; the softmax's fixed-point exp and reciprocal.  quantc
+    implements these; the check asks quantc to equal `y` element for
+    element.
   - `v`: the exact real result in units of the output's step, plus the zero
     point, before rounding (the accumulator times s_in * s_w / s_out, the
-    mean, the real sum).  ArmNN 20.08's reference backend computes this in
+    mean, the real sum, 256 * the real softmax - 128).  ArmNN 20.08's reference backend computes this in
     float32 and rounds it (std::round, half away from zero); where it and
     TFLite disagree, `v` lies at a rounding boundary: distance(v) (to the
     nearest x.5) is ~0.
@@ -223,6 +225,106 @@ def add(model, op, xs):
     return y, v
 
 
+# ---- SOFTMAX: TFLite's reference int8 Softmax (gemmlowp fixed point) -------
+# int64 arrays holding int32 values; each helper is the gemmlowp function of
+# the same name on raw values (a FixedPoint's integer bits only decide the
+# constants and shifts spelled out below).
+I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _srdhm(a, b):
+    """SaturatingRoundingDoublingHighMul"""
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    ab = a * b
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    r = _div_pow2_trunc31(ab + nudge)
+    return np.where((a == I32_MIN) & (b == I32_MIN), I32_MAX, r)
+
+
+def _rdbpot(x, e):
+    """RoundingDivideByPOT"""
+    mask = (1 << e) - 1
+    rem = x & mask
+    thr = (mask >> 1) + (x < 0)
+    return (x >> e) + (rem > thr)
+
+
+def _sat_shl(x, e):
+    """SaturatingRoundingMultiplyByPOT with a positive exponent"""
+    return np.clip(x << e, I32_MIN, I32_MAX)
+
+
+def _exp_quarter(a):
+    """exp_on_interval_between_negative_one_quarter_and_0_excl (F0 in, F0
+    out)"""
+    x = a + (1 << 28)
+    x2 = _srdhm(x, x)
+    x3 = _srdhm(x2, x)
+    x4 = _srdhm(x2, x2)
+    x4_4 = _rdbpot(x4, 2)
+    poly = _rdbpot(_srdhm(x4_4 + x3, 715827883) + x2, 1)
+    return 1895147668 + _srdhm(1895147668, x + poly)
+
+
+def _exp_neg(a):
+    """exp_on_negative_values for a FixedPoint<int32, 5> (26 fractional
+    bits), an F0 result"""
+    quarter = 1 << 24
+    mod = (a & (quarter - 1)) - quarter  # FromScalar(1): a raw 1
+    result = _exp_quarter(_sat_shl(mod, 5))
+    rem = mod - a
+    for exponent, mult in ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+                           (2, 39332535), (3, 720401), (4, 242)):
+        bit = (rem & (1 << (26 + exponent))) != 0
+        result = np.where(bit, _srdhm(result, mult), result)
+    return np.where(a == 0, I32_MAX, result)
+
+
+def _one_over_one_plus_x(a):
+    """one_over_one_plus_x_for_x_in_0_1 (F0 in, F0 out)"""
+    s = a + I32_MAX
+    half_den = np.where(s >= 0, (s + 1) // 2, -((-(s - 1)) // 2))
+    x = 1515870810 + _srdhm(half_den, -1010580540)
+    for _ in range(3):
+        hx = _srdhm(half_den, x)
+        x = x + _sat_shl(_srdhm(x, (1 << 29) - hx), 2)
+    return _sat_shl(x, 1)
+
+
+def softmax_rows(x, s_x, beta):
+    """TFLite's int8 softmax along the last axis of x, input scale s_x, the
+    result at scale 1/256, zero point -128: (y, v)"""
+    real = min(float(beta) * float(s_x) * (1 << 26), float((1 << 31) - 1))
+    mult, left = quantize_multiplier(real)
+    radius = math.floor(31.0 * (1 << 26) / (1 << left))
+    x = x.astype(np.int64)
+    diff = x - x.max(axis=-1, keepdims=True)
+    ok = diff >= -radius
+    scaled = _srdhm(diff * (1 << left), mult)
+    e = _exp_neg(scaled)
+    total = np.where(ok, _rdbpot(e, 12), 0).sum(axis=-1, keepdims=True)
+    # GetReciprocal(total, 12)
+    hr = 32 - np.floor(np.log2(total.astype(np.float64))).astype(np.int64) - 1
+    over = 12 - hr
+    shifted = ((total << hr) & 0xFFFFFFFF) - (1 << 31)
+    scale = _one_over_one_plus_x(shifted)
+    out = _rdbpot(_srdhm(scale, e), over + 31 - 8) - 128
+    y = np.where(ok, np.clip(out, -128, 127), -128).astype(np.int8)
+    # the real softmax in the output's steps
+    f = np.exp((x - x.max(axis=-1, keepdims=True)) * float(s_x) * float(beta))
+    v = f / f.sum(axis=-1, keepdims=True) * 256 - 128
+    return y, v
+
+
+def softmax(model, op, xs):
+    # SoftmaxOptions: beta 0 (float)
+    t_in, t_out = model.tensors[op.inputs[0]], model.tensors[op.outputs[0]]
+    if t_out.zero_point[0] != -128 or abs(t_out.scale[0] - 1 / 256) > 1e-9:
+        return None
+    return softmax_rows(xs[0], t_in.scale[0], op.option(0, N.Float32Flags, 1.0))
+
+
 def reference(model, op, xs):
     """(y, v) of TFLite's int8 arithmetic for op on inputs xs ([S, ...the
     tensor's shape] each), in the output's shape [S, ...], or None"""
@@ -242,6 +344,10 @@ def reference(model, op, xs):
         r = average_pool(model, op, xs)
     elif op.name == "ADD" and len(xs) == 2 and xs[0].shape == xs[1].shape:
         r = add(model, op, xs)
+    elif op.name == "SOFTMAX":
+        r = softmax(model, op, xs)
+        if r is None:
+            return None
     else:
         return None
     shape = [S] + t_out.shape
