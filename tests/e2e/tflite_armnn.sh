@@ -115,7 +115,7 @@ model() {
 
 # steps quantc cannot do yet (tests/tflite/README.md says why): such a step
 # that fails prints "known failure" and passes; one that works fails (stale)
-known=" vww:calib "
+known=" "
 
 # LABEL INT8 FLOAT N(int8 and f32 inputs) NCAL NAG FLOOR(% top class, dB for ad)
 model kws kws_ref_model.tflite kws_ref_model_float32.tflite 100 64 300 10
