@@ -21,7 +21,7 @@ required="qg npy yaml"
 failed=0
 ran=0
 
-for h in qg npy yaml onnx image; do
+for h in qg npy yaml onnx image tflite; do
 	bin=$build/tests/fuzz/fuzz_$h
 	if [ ! -x "$bin" ]; then
 		case " $required " in

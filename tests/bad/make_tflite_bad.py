@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""tests/bad/make_tflite_bad.py — writes the malformed .tflite cases
+tests/bad/tfl_*.tflite and their .err files (the lines quantc's stderr must
+hold; tests/e2e/bad_inputs.sh runs `quantc compile tfl_NAME.tflite
+--precision f32`).  Run it from anywhere; it writes beside itself.
+
+Each case is a small valid model built with tests/fuzz/make_tflite_seeds.py's
+`model()` (python3-flatbuffers), either built wrong on purpose (an index out
+of range, a scale of 0, ...) or with a few bytes patched at the positions
+`model()` reports (an offset past the end, a broken vtable, ...).  The .err
+lines are the reader's (frontend/tflite_read.c) and the importer's
+(frontend/tflite.c) own diagnostics.
+"""
+import os
+import struct
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, '..', 'fuzz'))
+from make_tflite_seeds import (ACT_RELU, FLOAT32, INT32, INT8, OPS, OPT, SAME, Op, T,  # noqa: E402
+                               field_pos, model, qi8)
+
+
+def conv(opcode_index=0, ins=(0, 1, 2), w_raw=None, in_shape=(1, 5, 5, 2), in_scale=0.05,
+         w_scales=(0.01, 0.02, 0.005), version=3, nsubgraphs=1, opcodes=None,
+         extra_tensors=(), extra_ops=()):
+    """CONV_2D int8 with per-channel weights (the shape of kws's first
+    layer, smaller), optionally broken in one way."""
+    ws = list(w_scales)
+    w = T([3, 3, 3, 2], INT8, qi8(54, 1), scale=ws, zp=[0] * len(ws), qdim=0, name='w')
+    if w_raw is not None:
+        w.raw = w_raw
+    ts = [T(list(in_shape), INT8, scale=[in_scale], zp=[-3], name='input'),
+          w,
+          T([3], INT32, [100, -50, 7], scale=[0.05 * s for s in (0.01, 0.02, 0.005)],
+            zp=[0, 0, 0], name='bias'),
+          T([1, 5, 5, 3], INT8, scale=[0.1], zp=[-128], name='output')] + list(extra_tensors)
+    ops = [Op(opcode_index, list(ins), [3], OPT['Conv2D'],
+              [(0, 'b', SAME), (1, 'i', 1), (2, 'i', 1), (3, 'b', ACT_RELU)])] + list(extra_ops)
+    return model(opcodes or [(OPS['CONV_2D'], None, 3)], ts, ops, [0], [3], version=version,
+                 nsubgraphs=nsubgraphs)
+
+
+def patched(fn):
+    """a case that patches the bytes of the valid model"""
+    m = conv()
+    data = bytearray(m.data)
+    fn(m, data)
+    return bytes(data)
+
+
+def put32(data, pos, v, fmt='<I'):
+    struct.pack_into(fmt, data, pos, v)
+
+
+def root_past_end(m, d):
+    put32(d, 0, len(d) + 64)
+
+
+def vtable_outside(m, d):
+    # the root table's soffset points its vtable 100 bytes past the end
+    r = m.at('root')
+    put32(d, r, r - (len(d) + 100), '<i')
+
+
+def vtable_short(m, d):
+    r = m.at('root')
+    vt = r - struct.unpack_from('<i', d, r)[0]
+    struct.pack_into('<H', d, vt, 2)
+
+
+def misaligned_table(m, d):
+    # the first element of subgraph 0's tensor vector points 2 bytes further
+    v = m.at('tensors')
+    put32(d, v + 4, struct.unpack_from('<I', d, v + 4)[0] + 2)
+
+
+def vector_overflow(m, d):
+    # tensor 0's shape: 2^30 + 1 elements of 4 bytes (the byte count wraps
+    # to 4 in 32 bits)
+    put32(d, m.at('shape0'), 0x40000001)
+
+
+def string_unterminated(m, d):
+    p = m.at('name0')
+    n = struct.unpack_from('<I', d, p)[0]
+    d[p + 4 + n] = ord('x')
+
+
+def buffer_index(m, d):
+    put32(d, field_pos(d, m.at('tensor1'), 2), 50)
+
+
+CASES = {
+    # the FlatBuffer itself
+    'truncated': lambda: conv().data[:300],
+    'root_past_end': lambda: patched(root_past_end),
+    'vtable_outside': lambda: patched(vtable_outside),
+    'vtable_short': lambda: patched(vtable_short),
+    'misaligned_table': lambda: patched(misaligned_table),
+    'vector_overflow': lambda: patched(vector_overflow),
+    'string_unterminated': lambda: patched(string_unterminated),
+    # the model's indices and data
+    'tensor_index': lambda: conv(ins=(0, 1, 99)).data,
+    'opcode_index': lambda: conv(opcode_index=5).data,
+    'buffer_index': lambda: patched(buffer_index),
+    'buffer_short': lambda: conv(w_raw=bytes(50)).data,
+    'rank7': lambda: conv(in_shape=(1, 1, 1, 1, 5, 5, 2)).data,
+    'negative_dim': lambda: conv(in_shape=(1, -5, 5, 2)).data,
+    'scale_zero': lambda: conv(in_scale=0.0).data,
+    'scale_nan': lambda: conv(in_scale=float('nan')).data,
+    'perchannel_count': lambda: conv(w_scales=(0.01, 0.02)).data,
+    'version2': lambda: conv(version=2).data,
+    # what the importer refuses
+    'two_subgraphs': lambda: conv(nsubgraphs=2).data,
+    'variable': lambda: conv(extra_tensors=[T([1, 5, 5, 3], INT8, scale=[0.1], zp=[0],
+                                              name='state', variable=True)]).data,
+    'sparse': lambda: conv(extra_tensors=[T([4, 4], FLOAT32, [0.0] * 16, name='sparse_w',
+                                            sparse=True)],
+                           extra_ops=[]).data,
+    'unknown_op': lambda: conv(
+        opcodes=[(OPS['CONV_2D'], None, 3), OPS['SIN']],
+        extra_tensors=[T([1, 5, 5, 3], INT8, scale=[0.1], zp=[-128], name='sin_out')],
+        extra_ops=[Op(1, [3], [4])]).data,
+    'two_unsupported': lambda: conv(
+        opcodes=[(OPS['CONV_2D'], None, 3), OPS['SIN'], (OPS['CUSTOM'], 'MyFancyOp', 1)],
+        extra_tensors=[T([1, 5, 5, 3], INT8, scale=[0.1], zp=[-128], name='sin_out'),
+                       T([1, 5, 5, 3], INT8, scale=[0.1], zp=[-128], name='fancy_out')],
+        extra_ops=[Op(1, [3], [4]), Op(2, [4], [5], custom_options=b'\x01')]).data,
+}
+
+# the lines stderr must hold (tfl_NAME.tflite: error: ...)
+ERR = {}
+
+
+def main():
+    for name, make in CASES.items():
+        data = make()
+        assert len(data) < 4096, (name, len(data))
+        with open(os.path.join(here, 'tfl_%s.tflite' % name), 'wb') as f:
+            f.write(data)
+        with open(os.path.join(here, 'tfl_%s.err' % name), 'w') as f:
+            for line in ERR.get(name, ['tfl_%s.tflite: error: ' % name]):
+                f.write(line + '\n')
+
+
+if __name__ == '__main__':
+    main()
