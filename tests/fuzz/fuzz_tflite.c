@@ -5,13 +5,15 @@
  * The input goes to tfl_read_mem.  A model it accepts must hold what
  * tflite_read.h promises, checked here against the file's bytes: every
  * index (opcodes, tensors, buffers, subgraph inputs and outputs) in range,
- * every tensor's data inside the file and exactly numel * element size
- * bytes long, ranks and dims as the header says, scales finite and > 0,
+ * every tensor's data inside the file and (dense, of a sized type) exactly
+ * numel * element size bytes long, ranks and dims as the header says, scales finite and > 0,
  * zero points in int32, per-channel counts equal to their dimension.  Every
  * field 0..15 of every operator's options is then read with tfl_opt_int at
- * sizes 1 and 4 (and with tfl_opt_float and tfl_opt_ints): a field inside
- * the file and aligned for its size must read, and read the bytes that are
- * there; any failure must have been diagnosed.  ASan sees every byte read.
+ * sizes 1 and 4 (and with tfl_opt_float and tfl_opt_ints): a field whose
+ * bytes lie inside its table (as its vtable says) must read, and read the
+ * bytes that are there, an absent one the default; one whose bytes leave
+ * its table must fail, and any failure must have been diagnosed.  ASan sees
+ * every byte read.
  *
  * Then (QC_FUZZ_HAVE_TFLITE_IMPORT: CMakeLists.txt defines it when
  * frontend/tflite.c exists) the input is written to model.tflite in a
@@ -49,11 +51,9 @@ static void check_tensor(const TflModel *m, int s, int k, const TflTensor *t)
 		if (t->nbytes != 0)
 			fz_fail("subgraph %d tensor %d: no data but %zu bytes", s, k, t->nbytes);
 	} else {
+		/* strings have no element size; sparse data is not numel long */
 		int es = tfl_type_size(t->type);
-		if (es == 0)
-			fz_fail("subgraph %d tensor %d: data of type %d, which has no size", s, k,
-			        t->type);
-		if ((int64_t)t->nbytes != numel(t) * es)
+		if (es && !t->has_sparsity && (int64_t)t->nbytes != numel(t) * es)
 			fz_fail("subgraph %d tensor %d: %zu bytes of data, numel %lld * %d", s, k,
 			        t->nbytes, (long long)numel(t), es);
 		if (t->data < m->file || t->nbytes > m->size ||
@@ -105,8 +105,8 @@ static void check_indices(const TflModel *m)
 			check_tensor(m, s, k, &sg->t[k]);
 		for (int k = 0; k < sg->nin; k++)
 			if (sg->in[k] < 0 || sg->in[k] >= sg->ntensors)
-				fz_fail("subgraph %d input %d: tensor %d of %d", s, k, (int)sg->in[k],
-				        sg->ntensors);
+				fz_fail("subgraph %d input %d: tensor %d of %d", s, k,
+				        (int)sg->in[k], sg->ntensors);
 		for (int k = 0; k < sg->nout; k++)
 			if (sg->out[k] < 0 || sg->out[k] >= sg->ntensors)
 				fz_fail("subgraph %d output %d: tensor %d of %d", s, k,
@@ -118,12 +118,12 @@ static void check_indices(const TflModel *m)
 				        m->nopcodes);
 			for (int i = 0; i < op->nin; i++)
 				if (op->in[i] < -1 || op->in[i] >= sg->ntensors)
-					fz_fail("subgraph %d op %d input %d: tensor %d of %d", s, k, i,
-					        (int)op->in[i], sg->ntensors);
+					fz_fail("subgraph %d op %d input %d: tensor %d of %d", s, k,
+					        i, (int)op->in[i], sg->ntensors);
 			for (int i = 0; i < op->nout; i++)
 				if (op->out[i] < -1 || op->out[i] >= sg->ntensors)
-					fz_fail("subgraph %d op %d output %d: tensor %d of %d", s, k, i,
-					        (int)op->out[i], sg->ntensors);
+					fz_fail("subgraph %d op %d output %d: tensor %d of %d", s,
+					        k, i, (int)op->out[i], sg->ntensors);
 			if (op->opt.pos && (op->opt.pos >= m->size || op->opt.vt >= m->size))
 				fz_fail("subgraph %d op %d: options table at %u, vtable at %u, file "
 				        "of %zu",
@@ -137,18 +137,20 @@ static void check_indices(const TflModel *m)
 }
 
 /* Where field `field` of the options table of op is in the file, by its
- * vtable (0: absent), read here independently of the reader. */
-static uint32_t field_pos(const TflModel *m, const TflOp *op, int field)
+ * vtable, read here independently of the reader: *off its offset in the
+ * table (0: absent), *tlen the table's length. */
+static void field_at(const TflModel *m, const TflOp *op, int field, uint16_t *off, uint16_t *tlen)
 {
-	uint16_t o;
-
+	*off = *tlen = 0;
 	if (!op->opt.pos || field >= op->opt.nfield)
-		return 0;
+		return;
 	if ((size_t)op->opt.vt + 6 + 2 * field > m->size)
 		fz_fail("options vtable at %u lists %u fields past the file's end", op->opt.vt,
 		        op->opt.nfield);
-	memcpy(&o, m->file + op->opt.vt + 4 + 2 * field, 2);
-	return o ? op->opt.pos + o : 0;
+	memcpy(tlen, m->file + op->opt.vt + 2, 2);
+	memcpy(off, m->file + op->opt.vt + 4 + 2 * field, 2);
+	if (*off && (size_t)op->opt.pos + *tlen > m->size)
+		fz_fail("options table at %u of %u bytes past the file's end", op->opt.pos, *tlen);
 }
 
 /* A reader's call failed: it must have said why. */
@@ -165,23 +167,26 @@ static void check_options(TflModel *m, Diag *d)
 	for (int k = 0; k < sg->nops; k++) {
 		const TflOp *op = &sg->op[k];
 		for (int f = 0; f < 16; f++) {
-			uint32_t p = field_pos(m, op, f);
+			uint16_t off, tlen;
+			field_at(m, op, f, &off, &tlen);
+			uint32_t p = off ? op->opt.pos + off : 0;
 			for (int size = 1; size <= 4; size += 3) {
 				int64_t v = -7;
 				int before = d->nerrors;
-				int fits = p == 0 || ((size_t)p + size <= m->size && p % size == 0);
+				/* a field reads unless its bytes leave its table */
+				int fits = off == 0 || (off >= 4 && off + size <= tlen);
 				if (tfl_opt_int(m, k, f, size, 12345, &v) != 0) {
 					check_failed(d, before, "tfl_opt_int", k, f);
 					if (fits)
 						fz_fail("tfl_opt_int failed on op %d field %d (at %u, size "
-						        "%d) inside the file",
+						        "%d) inside its table",
 						        k, f, p, size);
 					continue;
 				}
 				if (!fits)
-					fz_fail("tfl_opt_int read op %d field %d (at %u, size %d) past "
-					        "the file's end or misaligned",
-					        k, f, p, size);
+					fz_fail("tfl_opt_int read op %d field %d (at %u, size %d) "
+					        "outside its table (%u bytes)",
+					        k, f, p, size, tlen);
 				if (p == 0) {
 					if (v != 12345)
 						fz_fail("tfl_opt_int: absent field %d of op %d gave %lld, "
@@ -191,11 +196,11 @@ static void check_options(TflModel *m, Diag *d)
 					int32_t x;
 					memcpy(&x, m->file + p, 4);
 					if (v != x && v != (uint32_t)x)
-						fz_fail("tfl_opt_int: op %d field %d is %d, read %lld", k,
-						        f, (int)x, (long long)v);
+						fz_fail("tfl_opt_int: op %d field %d is %d, read %lld",
+						        k, f, (int)x, (long long)v);
 				} else if (v != (int8_t)m->file[p] && v != m->file[p]) {
-					fz_fail("tfl_opt_int: op %d field %d is byte %d, read %lld", k,
-					        f, m->file[p], (long long)v);
+					fz_fail("tfl_opt_int: op %d field %d is byte %d, read %lld",
+					        k, f, m->file[p], (long long)v);
 				}
 			}
 			float x = 0;
