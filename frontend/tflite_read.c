@@ -58,10 +58,13 @@ typedef struct {
 static int fail(TflModel *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(TflModel *m, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	diag_verror(m->d, loc_file(m->path), "error", fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* diag_error counts the error (diag_verror only prints it) */
+	diag_error(m->d, loc_file(m->path), "%s", msg);
 	return -1;
 }
 
