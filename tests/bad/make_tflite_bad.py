@@ -22,15 +22,15 @@ from make_tflite_seeds import (ACT_RELU, FLOAT32, INT32, INT8, OPS, OPT, SAME, O
 
 
 def conv(opcode_index=0, ins=(0, 1, 2), w_raw=None, in_shape=(1, 5, 5, 2), in_scale=0.05,
-         w_scales=(0.01, 0.02, 0.005), version=3, nsubgraphs=1, opcodes=None,
-         extra_tensors=(), extra_ops=()):
+         in_zp=-3, w_scales=(0.01, 0.02, 0.005), version=3, nsubgraphs=1, opcodes=None,
+         extra_tensors=(), extra_ops=(), external_buffers=False):
     """CONV_2D int8 with per-channel weights (the shape of kws's first
     layer, smaller), optionally broken in one way."""
     ws = list(w_scales)
     w = T([3, 3, 3, 2], INT8, qi8(54, 1), scale=ws, zp=[0] * len(ws), qdim=0, name='w')
     if w_raw is not None:
         w.raw = w_raw
-    ts = [T(list(in_shape), INT8, scale=[in_scale], zp=[-3], name='input'),
+    ts = [T(list(in_shape), INT8, scale=[in_scale], zp=[in_zp], name='input'),
           w,
           T([3], INT32, [100, -50, 7], scale=[0.05 * s for s in (0.01, 0.02, 0.005)],
             zp=[0, 0, 0], name='bias'),
@@ -38,12 +38,12 @@ def conv(opcode_index=0, ins=(0, 1, 2), w_raw=None, in_shape=(1, 5, 5, 2), in_sc
     ops = [Op(opcode_index, list(ins), [3], OPT['Conv2D'],
               [(0, 'b', SAME), (1, 'i', 1), (2, 'i', 1), (3, 'b', ACT_RELU)])] + list(extra_ops)
     return model(opcodes or [(OPS['CONV_2D'], None, 3)], ts, ops, [0], [3], version=version,
-                 nsubgraphs=nsubgraphs)
+                 nsubgraphs=nsubgraphs, external_buffers=external_buffers)
 
 
-def patched(fn):
+def patched(fn, **kw):
     """a case that patches the bytes of the valid model"""
-    m = conv()
+    m = conv(**kw)
     data = bytearray(m.data)
     fn(m, data)
     return bytes(data)
@@ -91,6 +91,11 @@ def buffer_index(m, d):
     put32(d, field_pos(d, m.at('tensor1'), 2), 50)
 
 
+def external_past_end(m, d):
+    # the weights' Buffer.size (data after the FlatBuffer) is 1 MB
+    struct.pack_into('<Q', d, field_pos(d, m.at('buffer1'), 2), 1 << 20)
+
+
 CASES = {
     # the FlatBuffer itself
     'truncated': lambda: conv().data[:300],
@@ -109,6 +114,8 @@ CASES = {
     'negative_dim': lambda: conv(in_shape=(1, -5, 5, 2)).data,
     'scale_zero': lambda: conv(in_scale=0.0).data,
     'scale_nan': lambda: conv(in_scale=float('nan')).data,
+    'zero_point_big': lambda: conv(in_zp=1 << 40).data,
+    'external_past_end': lambda: patched(external_past_end, external_buffers=True),
     'perchannel_count': lambda: conv(w_scales=(0.01, 0.02)).data,
     'version2': lambda: conv(version=2).data,
     # what the importer refuses
@@ -129,8 +136,29 @@ CASES = {
         extra_ops=[Op(1, [3], [4]), Op(2, [4], [5], custom_options=b'\x01')]).data,
 }
 
-# the lines stderr must hold (tfl_NAME.tflite: error: ...)
-ERR = {}
+# the lines stderr must hold: the reader's and the importer's messages
+ERR = {
+    'truncated': ["buffer 0: table at byte 828 is outside the file"],
+    'root_past_end': ["the model: table at byte 896 is outside the file"],
+    'vtable_outside': ["the model: the vtable of the table at byte 16 is outside the file"],
+    'vtable_short': ["the model: the vtable at byte 126 has a bad length 2"],
+    'misaligned_table': ["subgraph 0: table at byte 626 is misaligned"],
+    'vector_overflow': ["tensor 0 ('input'): vector of 1073741825 elements at byte 692 runs "
+                        "past the end of the file"],
+    'string_unterminated': ["subgraph 0: tensor 0: string at byte 712 has no terminating 0"],
+    'tensor_index': ["operator 0: tensor index 99 is not one of the subgraph's 4 tensors"],
+    'opcode_index': ["operator 0: opcode index 5 is past the model's 1 operator codes"],
+    'buffer_index': ["tensor 1 ('w'): buffer 50 is past the model's 3 buffers"],
+    'buffer_short': ["tensor 1 ('w'): its int8[54 elements] needs 54 bytes but buffer 1 has 50"],
+    'rank7': ["tensor 0 ('input'): rank 7 is more than quantc's 6"],
+    'negative_dim': ["tensor 0 ('input'): dimension 1 is -5"],
+    'scale_zero': ["tensor 0 ('input'): scale 0 is 0 (a scale must be finite and > 0)"],
+    'scale_nan': ["tensor 0 ('input'): scale 0 is nan (a scale must be finite and > 0)"],
+    'zero_point_big': ["tensor 0 ('input'): zero point 0 (1099511627776) does not fit int32"],
+    'external_past_end': ["buffer 1: 1048576 bytes at offset 784 run past the end of the file"],
+    'perchannel_count': ["tensor 1 ('w'): 2 scales for the 3 entries of axis 0"],
+    'version2': ["schema version 2: quantc reads TFLite's version 3"],
+}
 
 
 def main():
@@ -140,8 +168,8 @@ def main():
         with open(os.path.join(here, 'tfl_%s.tflite' % name), 'wb') as f:
             f.write(data)
         with open(os.path.join(here, 'tfl_%s.err' % name), 'w') as f:
-            for line in ERR.get(name, ['tfl_%s.tflite: error: ' % name]):
-                f.write(line + '\n')
+            for line in ERR.get(name, ['']):
+                f.write('tfl_%s.tflite: error: %s\n' % (name, line))
 
 
 if __name__ == '__main__':
