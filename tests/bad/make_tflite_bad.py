@@ -96,6 +96,16 @@ def external_past_end(m, d):
     struct.pack_into('<Q', d, field_pos(d, m.at('buffer1'), 2), 1 << 20)
 
 
+def options_outside(m, d):
+    # Conv2DOptions' stride_w (field 1, int32) said to start 2 bytes before
+    # the end of its table: the reader accepts the file (options are read
+    # when the importer asks), tfl_opt_int refuses the field
+    t = m.at('opt0')
+    vt = t - struct.unpack_from('<i', d, t)[0]
+    tlen = struct.unpack_from('<H', d, vt + 2)[0]
+    struct.pack_into('<H', d, vt + 4 + 2 * 1, tlen - 2)
+
+
 CASES = {
     # the FlatBuffer itself
     'truncated': lambda: conv().data[:300],
@@ -118,6 +128,7 @@ CASES = {
     'external_past_end': lambda: patched(external_past_end, external_buffers=True),
     'perchannel_count': lambda: conv(w_scales=(0.01, 0.02)).data,
     'version2': lambda: conv(version=2).data,
+    'options_outside': lambda: patched(options_outside),
     # what the importer refuses
     'two_subgraphs': lambda: conv(nsubgraphs=2).data,
     'variable': lambda: conv(extra_tensors=[T([1, 5, 5, 3], INT8, scale=[0.1], zp=[0],

@@ -17,7 +17,7 @@ tmp=${TMPDIR:-/tmp}
 work=$(mktemp -d "$tmp/qc-fuzz-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 findings=$build/fuzz-findings
-required="qg npy yaml"
+required="qg npy yaml tflite"
 failed=0
 ran=0
 
