@@ -169,6 +169,16 @@ ERR = {
     'external_past_end': ["buffer 1: 1048576 bytes at offset 784 run past the end of the file"],
     'perchannel_count': ["tensor 1 ('w'): 2 scales for the 3 entries of axis 0"],
     'version2': ["schema version 2: quantc reads TFLite's version 3"],
+    'options_outside': ["operator 0 (CONV_2D): field 1 lies outside its table"],
+    # the importer's
+    'two_subgraphs': ["the model has 2 subgraphs; quantc compiles models of one subgraph"],
+    'variable': ["tensor 4 ('state') is a variable tensor (state kept between runs); "
+                 "quantc compiles stateless models"],
+    'sparse': ["tensor 4 ('sparse_w') is sparse; quantc takes dense tensors"],
+    'unknown_op': ["operator 1 (SIN, output 'sin_out'): operator 66 (SIN) is not supported"],
+    'two_unsupported': ["operator 1 (SIN, output 'sin_out'): operator 66 (SIN) is not supported",
+                        "operator 2 (MyFancyOp, output 'fancy_out'): operator 32 (MyFancyOp) "
+                        "is not supported"],
 }
 
 
