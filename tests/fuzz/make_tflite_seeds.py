@@ -29,7 +29,7 @@ OPS = dict(ADD=0, AVERAGE_POOL_2D=1, CONCATENATION=2, CONV_2D=3, DEPTHWISE_CONV_
 # BuiltinOptions union tags
 OPT = dict(Conv2D=1, DepthwiseConv2D=2, Pool2D=5, FullyConnected=8, Softmax=9,
            Concatenation=10, Add=11, Reshape=17, Mul=21, Pad=22, Reducer=27, Sub=28,
-           Squeeze=30, LeakyRelu=61, HardSwish=62, Quantize=32, Dequantize=36)
+           Squeeze=30, LeakyRelu=75)
 SAME, VALID = 0, 1
 ACT_NONE, ACT_RELU, ACT_RELU6 = 0, 1, 3
 ESIZE = {FLOAT32: 4, INT32: 4, INT64: 8, INT16: 2, INT8: 1}
