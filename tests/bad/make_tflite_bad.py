@@ -22,7 +22,7 @@ from make_tflite_seeds import (ACT_RELU, FLOAT32, INT32, INT8, OPS, OPT, SAME, O
 
 
 def conv(opcode_index=0, ins=(0, 1, 2), w_raw=None, in_shape=(1, 5, 5, 2), in_scale=0.05,
-         in_zp=-3, w_scales=(0.01, 0.02, 0.005), version=3, nsubgraphs=1, opcodes=None,
+         in_zp=-3, out_zp=-128, w_scales=(0.01, 0.02, 0.005), version=3, nsubgraphs=1, opcodes=None,
          extra_tensors=(), extra_ops=(), external_buffers=False):
     """CONV_2D int8 with per-channel weights (the shape of kws's first
     layer, smaller), optionally broken in one way."""
@@ -34,7 +34,7 @@ def conv(opcode_index=0, ins=(0, 1, 2), w_raw=None, in_shape=(1, 5, 5, 2), in_sc
           w,
           T([3], INT32, [100, -50, 7], scale=[0.05 * s for s in (0.01, 0.02, 0.005)],
             zp=[0, 0, 0], name='bias'),
-          T([1, 5, 5, 3], INT8, scale=[0.1], zp=[-128], name='output')] + list(extra_tensors)
+          T([1, 5, 5, 3], INT8, scale=[0.1], zp=[out_zp], name='output')] + list(extra_tensors)
     ops = [Op(opcode_index, list(ins), [3], OPT['Conv2D'],
               [(0, 'b', SAME), (1, 'i', 1), (2, 'i', 1), (3, 'b', ACT_RELU)])] + list(extra_ops)
     return model(opcodes or [(OPS['CONV_2D'], None, 3)], ts, ops, [0], [3], version=version,
@@ -125,6 +125,8 @@ CASES = {
     'scale_zero': lambda: conv(in_scale=0.0).data,
     'scale_nan': lambda: conv(in_scale=float('nan')).data,
     'zero_point_big': lambda: conv(in_zp=1 << 40).data,
+    # fuzz_tflite's: the importer pinned it, infer-shapes' verifier refused it
+    'zero_point_int8': lambda: conv(out_zp=-249).data,
     'external_past_end': lambda: patched(external_past_end, external_buffers=True),
     'perchannel_count': lambda: conv(w_scales=(0.01, 0.02)).data,
     'version2': lambda: conv(version=2).data,
@@ -166,6 +168,7 @@ ERR = {
     'scale_zero': ["tensor 0 ('input'): scale 0 is 0 (a scale must be finite and > 0)"],
     'scale_nan': ["tensor 0 ('input'): scale 0 is nan (a scale must be finite and > 0)"],
     'zero_point_big': ["tensor 0 ('input'): zero point 0 (1099511627776) does not fit int32"],
+    'zero_point_int8': ["tensor 3 ('output'): zero point 0 (-249) is outside int8"],
     'external_past_end': ["buffer 1: 1048576 bytes at offset 784 run past the end of the file"],
     'perchannel_count': ["tensor 1 ('w'): 2 scales for the 3 entries of axis 0"],
     'version2': ["schema version 2: quantc reads TFLite's version 3"],
