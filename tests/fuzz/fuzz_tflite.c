@@ -6,14 +6,15 @@
  * tflite_read.h promises, checked here against the file's bytes: every
  * index (opcodes, tensors, buffers, subgraph inputs and outputs) in range,
  * every tensor's data inside the file and (dense, of a sized type) exactly
- * numel * element size bytes long, ranks and dims as the header says, scales finite and > 0,
- * zero points in int32, per-channel counts equal to their dimension.  Every
- * field 0..15 of every operator's options is then read with tfl_opt_int at
- * sizes 1 and 4 (and with tfl_opt_float and tfl_opt_ints): a field whose
- * bytes lie inside its table (as its vtable says) must read, and read the
- * bytes that are there, an absent one the default; one whose bytes leave
- * its table must fail, and any failure must have been diagnosed.  ASan sees
- * every byte read.
+ * numel * element size bytes long, ranks and dims as the header says,
+ * scales finite and > 0, zero points in int32 (in their type for int8 and
+ * uint8), per-channel counts equal to their dimension.  Every field 0..15
+ * of every operator's options is then read with tfl_opt_int at sizes 1 and
+ * 4 (and with tfl_opt_float and tfl_opt_ints): a field whose bytes lie
+ * inside its table (as its vtable says) must read, and read the bytes that
+ * are there, an absent one the default; one whose bytes leave its table
+ * must fail, and any failure must have been diagnosed.  ASan sees every
+ * byte read.
  *
  * Then (QC_FUZZ_HAVE_TFLITE_IMPORT: CMakeLists.txt defines it when
  * frontend/tflite.c exists) the input is written to model.tflite in a
@@ -74,9 +75,11 @@ static void check_tensor(const TflModel *m, int s, int k, const TflTensor *t)
 			if (!isfinite(t->scale[i]) || !(t->scale[i] > 0))
 				fz_fail("subgraph %d tensor %d: scale %d is %g", s, k, i,
 				        (double)t->scale[i]);
-			if (t->zp[i] < INT32_MIN || t->zp[i] > INT32_MAX)
-				fz_fail("subgraph %d tensor %d: zero point %lld", s, k,
-				        (long long)t->zp[i]);
+			if (t->zp[i] < INT32_MIN || t->zp[i] > INT32_MAX ||
+			    (t->type == TFL_INT8 && (t->zp[i] < -128 || t->zp[i] > 127)) ||
+			    (t->type == TFL_UINT8 && (t->zp[i] < 0 || t->zp[i] > 255)))
+				fz_fail("subgraph %d tensor %d: zero point %lld of %s", s, k,
+				        (long long)t->zp[i], tfl_type_name(t->type));
 		}
 		if (t->nscale > 1 &&
 		    (t->qdim < 0 || t->qdim >= t->rank || t->dims[t->qdim] != t->nscale))
