@@ -488,7 +488,14 @@ static int check_model(Tim *im)
 			           x->name);
 			bad++;
 		}
-		if (!type_ok(x->type)) {
+		if (x->type == TFL_INT16) {
+			diag_error(
+			        im->d, loc_file(im->file),
+			        "tensor %d ('%s') is int16: 16x8 quantized models are not supported "
+			        "(quantc keeps int8 parameters only)",
+			        t, x->name);
+			bad++;
+		} else if (!type_ok(x->type)) {
 			diag_error(im->d, loc_file(im->file),
 			           "tensor %d ('%s') is %s, a type quantc does not have (float32, "
 			           "int8, uint8, and int32 / int64 constants)",
@@ -509,8 +516,13 @@ static int check_model(Tim *im)
 		const TflOpcode *oc = &im->m->opcode[im->o->opcode];
 		const TflOpRow *row = oc->custom ? NULL : ti_find_op(oc->code);
 		if (!row) {
-			ti_err(im, "operator %d (%s) is not supported", oc->code,
-			       tfl_opcode_name(im->m, im->o));
+			if (oc->custom)
+				ti_err(im, "the custom operator '%s' is not supported", oc->custom);
+			else
+				ti_err(im,
+				       "%s (builtin code %d) is not supported (docs/tflite.md lists "
+				       "the operators quantc imports)",
+				       tfl_opcode_name(im->m, im->o), oc->code);
 			bad++;
 			continue;
 		}
