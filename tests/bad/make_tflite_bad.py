@@ -178,10 +178,12 @@ ERR = {
     'variable': ["tensor 4 ('state') is a variable tensor (state kept between runs); "
                  "quantc compiles stateless models"],
     'sparse': ["tensor 4 ('sparse_w') is sparse; quantc takes dense tensors"],
-    'unknown_op': ["operator 1 (SIN, output 'sin_out'): operator 66 (SIN) is not supported"],
-    'two_unsupported': ["operator 1 (SIN, output 'sin_out'): operator 66 (SIN) is not supported",
-                        "operator 2 (MyFancyOp, output 'fancy_out'): operator 32 (MyFancyOp) "
-                        "is not supported"],
+    'unknown_op': ["operator 1 (SIN, output 'sin_out'): SIN (builtin code 66) is not "
+                   "supported"],
+    'two_unsupported': ["operator 1 (SIN, output 'sin_out'): SIN (builtin code 66) is not "
+                        "supported",
+                        "operator 2 (MyFancyOp, output 'fancy_out'): the custom operator "
+                        "'MyFancyOp' is not supported"],
 }
 
 
