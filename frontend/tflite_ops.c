@@ -663,8 +663,8 @@ static int lower_reshape(Tim *im)
 			else if (dims[k] < 1)
 				return ti_err(im, "the new shape's dimension %d is %lld", k,
 				              (long long)dims[k]);
-			else
-				known *= dims[k];
+			else if (!ir_mul_ok(known, dims[k], &known) || known > ((int64_t)1 << 40))
+				return ti_err(im, "the new shape has more than 2^40 elements");
 			out.d[k] = dims[k];
 		}
 		if (neg >= 0)

@@ -10,6 +10,11 @@ of range, a scale of 0, ...) or with a few bytes patched at the positions
 `model()` reports (an offset past the end, a broken vtable, ...).  The .err
 lines are the reader's (frontend/tflite_read.c) and the importer's
 (frontend/tflite.c) own diagnostics.
+
+Two cases are fuzz_tflite's findings kept as the fuzzer wrote them, not
+written here: tfl_reshape_overflow.tflite and tfl_reshape_overflow2.tflite
+(a RESHAPE whose new shape, as a constant input or as the option, multiplies
+past int64: the importer overflowed computing its element count).
 """
 import os
 import struct
