@@ -233,13 +233,14 @@ static int check_type(ParseCtx *pc, const char *vname, const TypeAst *t, DType *
 }
 
 /* qparams : 'q' '(' qitem (',' qitem)* ')'
- * qitem   : scale = NUM | scale = '[' NUM, ... ']' | zp = INT | axis = INT */
+ * qitem   : scale = NUM | scale = '[' NUM, ... ']' | zp = INT | axis = INT
+ *         | bits = 16 (an int16 pin on an f32 value: TFLite's 16x8 scheme) */
 static int check_q(ParseCtx *pc, int v, const QAst *q)
 {
 	Value *val = &pc->g->vals[v];
 	const char *vname = val->name;
-	const QItem *scale = NULL, *zp = NULL, *axis = NULL;
-	int64_t z = 0, ax = -1, lo, hi;
+	const QItem *scale = NULL, *zp = NULL, *axis = NULL, *bits = NULL;
+	int64_t z = 0, ax = -1, lo, hi, nb = 8;
 	int ok = 1;
 
 	for (int i = 0; i < q->n; i++) {
@@ -247,11 +248,12 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 		const QItem **slot = strcmp(it->key.s, "scale") == 0  ? &scale
 		                     : strcmp(it->key.s, "zp") == 0   ? &zp
 		                     : strcmp(it->key.s, "axis") == 0 ? &axis
+		                     : strcmp(it->key.s, "bits") == 0 ? &bits
 		                                                      : NULL;
 		if (!slot) {
 			pu_error(pc, it->key.loc,
-			         "%s: unknown q parameter '%s' (expected scale, zp or axis)", vname,
-			         it->key.s);
+			         "%s: unknown q parameter '%s' (expected scale, zp, axis or bits)",
+			         vname, it->key.s);
 			ok = 0;
 		} else if (*slot) {
 			pu_error(pc, it->key.loc, "%s: q parameter '%s' given twice", vname,
@@ -277,6 +279,18 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 		ok = 0;
 	if (axis && !want_int(pc, &axis->num, 0, val->shape.rank - 1, vname, "q axis", &ax))
 		return 0;
+	if (bits && !want_int(pc, &bits->num, 8, 16, vname, "q bits", &nb))
+		return 0;
+	if (bits && nb != 8 && nb != 16) {
+		pu_error(pc, bits->num.loc, "%s: q bits is 8 or 16, not %lld", vname,
+		         (long long)nb);
+		return 0;
+	}
+	if (nb == 16 && (val->dt != DT_F32 || axis || z != 0)) {
+		pu_error(pc, bits->num.loc,
+		         "%s: bits=16 pins an f32 value per tensor with zero point 0", vname);
+		return 0;
+	}
 	if (!axis && scale->list) {
 		pu_error(pc, scale->list->loc,
 		         "%s: a list of scales needs an axis (per-channel "
@@ -318,6 +332,7 @@ static int check_q(ParseCtx *pc, int v, const QAst *q)
 		ir_set_qparams_axis(pc->g, v, (int)ax, n, s);
 	else
 		ir_set_qparams(pc->g, v, s[0], (int32_t)z);
+	val->q.i16 = nb == 16;
 	return 1;
 }
 

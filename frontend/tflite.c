@@ -101,7 +101,18 @@ int ti_is_const(const Tim *im, int t)
 int ti_is_quant(const Tim *im, int t)
 {
 	const TflTensor *x = &im->sg->t[t];
-	return (x->type == TFL_INT8 || x->type == TFL_UINT8) && x->nscale > 0;
+	return (x->type == TFL_INT8 || x->type == TFL_UINT8 || x->type == TFL_INT16) &&
+	       x->nscale > 0;
+}
+
+void ti_pin_value(Tim *im, int v, int t)
+{
+	float s;
+	int32_t zp;
+
+	ti_qparams(im, t, &s, &zp);
+	ir_set_qparams(im->g, v, s, zp);
+	im->g->vals[v].q.i16 = im->sg->t[t].type == TFL_INT16;
 }
 
 void ti_qparams(const Tim *im, int t, float *scale, int32_t *zp)
@@ -172,11 +183,12 @@ float *ti_const_floats(Tim *im, int t, const char *what)
 			memcpy(&f[i], x->data + 4 * i, 4);
 			continue;
 		}
-		if (x->type != TFL_INT8 && x->type != TFL_UINT8 && x->type != TFL_INT32) {
+		if (x->type != TFL_INT8 && x->type != TFL_UINT8 && x->type != TFL_INT32 &&
+		    x->type != TFL_INT64) {
 			free(f);
 			ti_err(im,
-			       "the %s ('%s') is %s; quantc takes float32, int8, uint8 or int32 "
-			       "constants here",
+			       "the %s ('%s') is %s; quantc takes float32, int8, uint8, int32 or "
+			       "int64 constants here",
 			       what, x->name, tfl_type_name(x->type));
 			return NULL;
 		}
@@ -301,12 +313,8 @@ static int emit_named(Tim *im, const char *base, Op op, const int *in, int nin, 
 		im->g->nodes[n].a = *a;
 	if (infer(im))
 		return -1;
-	if (pin >= 0 && ti_is_quant(im, pin)) {
-		float s;
-		int32_t zp;
-		ti_qparams(im, pin, &s, &zp);
-		ir_set_qparams(im->g, v, s, zp);
-	}
+	if (pin >= 0 && ti_is_quant(im, pin))
+		ti_pin_value(im, v, pin);
 	return v;
 }
 
@@ -428,7 +436,7 @@ void ti_pin_const(Tim *im, int v, int t)
 		return;
 	}
 	ti_qparams(im, t, &s, &zp);
-	ir_set_qparams(im->g, v, s, x->type == TFL_INT32 ? 0 : zp);
+	ir_set_qparams(im->g, v, s, x->type == TFL_INT32 || x->type == TFL_INT64 ? 0 : zp);
 }
 
 int ti_requant_out(Tim *im, int v, int tin)
@@ -488,14 +496,19 @@ static int check_model(Tim *im)
 			           x->name);
 			bad++;
 		}
-		if (x->type == TFL_INT16) {
-			diag_error(
-			        im->d, loc_file(im->file),
-			        "tensor %d ('%s') is int16: 16x8 quantized models are not supported "
-			        "(quantc keeps int8 parameters only)",
-			        t, x->name);
+		if (x->type == TFL_INT16 && (x->data || x->nscale != 1 || x->zp[0] != 0)) {
+			/* a 16x8 model's activations: symmetric per tensor (its
+			 * weights are int8, its biases int64) */
+			diag_error(im->d, loc_file(im->file),
+			           "tensor %d ('%s') is int16 %s; quantc takes int16 run-time "
+			           "tensors quantized per tensor with zero point 0 (16x8 models)",
+			           t, x->name,
+			           x->data          ? "constant"
+			           : x->nscale == 0 ? "without quantization parameters"
+			           : x->nscale > 1  ? "quantized per channel"
+			                            : "with a nonzero zero point");
 			bad++;
-		} else if (!type_ok(x->type)) {
+		} else if (x->type != TFL_INT16 && !type_ok(x->type)) {
 			diag_error(im->d, loc_file(im->file),
 			           "tensor %d ('%s') is %s, a type quantc does not have (float32, "
 			           "int8, uint8, and int32 / int64 constants)",
@@ -571,12 +584,8 @@ static int graph_inputs(Tim *im)
 			if (val->shape.d[k] < 1)
 				return ti_err(im, "input '%s' has a dimension of %lld", x->name,
 				              (long long)val->shape.d[k]);
-		if (ti_is_quant(im, t)) {
-			float s;
-			int32_t zp;
-			ti_qparams(im, t, &s, &zp);
-			ir_set_qparams(im->g, v, s, zp);
-		}
+		if (ti_is_quant(im, t))
+			ti_pin_value(im, v, t);
 		ir_add_input(im->g, v);
 		im->t[t].nhwc = v;
 	}

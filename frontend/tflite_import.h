@@ -100,10 +100,14 @@ int ti_out(const Tim *im, int k);
 const TflTensor *ti_tensor(const Tim *im, int t);
 int ti_is_const(const Tim *im, int t);
 /* Whether a tensor holds int8 numbers with parameters (int8, or uint8 read
- * as int8 with zero point - 128): an activation the IR pins. */
+ * as int8 with zero point - 128; or int16, a 16x8 model's, zero point 0):
+ * an activation the IR pins. */
 int ti_is_quant(const Tim *im, int t);
 /* The per-tensor parameters of tensor t (uint8: zero point - 128). */
 void ti_qparams(const Tim *im, int t, float *scale, int32_t *zp);
+/* Pins run-time IR value v with tensor t's per-tensor parameters (int16
+ * tensors: an int16 pin, q(..., bits=16)). */
+void ti_pin_value(Tim *im, int v, int t);
 /* A constant as floats ((q - zp) * s for integer types; per channel along
  * quantized_dimension), malloc'd, numel elements in the file's order; NULL
  * after ti_err.  what names it in messages. */

@@ -128,12 +128,13 @@ static int check_weights(Tim *im, int q, int w, int b, int qdim)
 	}
 	if (b >= 0) {
 		const TflTensor *bt = ti_tensor(im, b);
-		if (bt->type != TFL_INT32 || !bt->nscale)
-			return ti_err(
-			        im,
-			        "the bias ('%s') of a quantized operator must be int32 with a "
-			        "scale",
-			        bt->name);
+		/* int64 in a 16x8 model (int16 input) */
+		int i16 = ti_tensor(im, ti_in(im, 0))->type == TFL_INT16;
+		if (bt->type != (i16 ? TFL_INT64 : TFL_INT32) || !bt->nscale)
+			return ti_err(im,
+			              "the bias ('%s') of a quantized operator must be %s with a "
+			              "scale",
+			              bt->name, i16 ? "int64 (int16 input)" : "int32 (int8 input)");
 	}
 	return 0;
 }
@@ -225,8 +226,22 @@ static int bias_value(Tim *im, int b, int64_t o, int q, const float *w, int64_t 
 	float *sc = ir_xmalloc((size_t)o * sizeof *sc);
 	for (int64_t c = 0; q && c < o; c++) {
 		int32_t v;
-		memcpy(&v, bt->data + 4 * c, 4);
 		sc[c] = bt->scale[bt->nscale == 1 ? 0 : c];
+		if (bt->type == TFL_INT64) {
+			/* a 16x8 model's bias: carried exactly for |q| < 2^23 */
+			int64_t v64;
+			memcpy(&v64, bt->data + 8 * c, 8);
+			if (v64 > -(1 << 23) && v64 < (1 << 23))
+				continue;
+			ti_err(im,
+			       "element %lld of the int64 bias ('%s') is %lld: quantc carries a "
+			       "16x8 model's bias exactly only for |q| < 2^23",
+			       (long long)c, bt->name, (long long)v64);
+			free(sc);
+			free(f);
+			return -1;
+		}
+		memcpy(&v, bt->data + 4 * c, 4);
 		if (round((double)f[c] / (double)sc[c]) == (double)v || bias_fit(v, &f[c], &sc[c]))
 			continue;
 		if (bias_exact(im, b, c, f[c], w + c * k, k, ti_in(im, 0))) {
@@ -759,7 +774,8 @@ static int any_layout(Tim *im, int x, int *nchw)
 /* An op of the IR that chooses its own result parameters (the activation
  * family: the quantize pass takes no pin on it) computing the current
  * operator's output: v, unpinned, when those are the output's (softmax and
- * sigmoid at 1/256, -128, tanh at 1/128, 0: TFLite's int8 outputs); else a
+ * sigmoid at 1/256, -128, tanh at 1/128, 0: TFLite's int8 outputs; the three
+ * at 1/32768, 0 in int16); else a
  * requantizing concat after it, pinned with the output's parameters. */
 static int own_params(Tim *im, int v, Op op)
 {
@@ -771,17 +787,21 @@ static int own_params(Tim *im, int v, Op op)
 	if (!ti_is_quant(im, out))
 		return v;
 	ti_qparams(im, out, &s, &zp);
-	if ((op == OP_SOFTMAX || op == OP_SIGMOID) && s == 1.0f / 256 && zp == -128)
+	int i16 = ti_tensor(im, out)->type == TFL_INT16;
+	if (!i16 && (op == OP_SOFTMAX || op == OP_SIGMOID) && s == 1.0f / 256 && zp == -128)
 		return v;
-	if (op == OP_TANH && s == 1.0f / 128 && zp == 0)
+	if (!i16 && op == OP_TANH && s == 1.0f / 128 && zp == 0)
 		return v;
+	if (i16 && (op == OP_SOFTMAX || op == OP_SIGMOID || op == OP_TANH) && s == 1.0f / 32768 &&
+	    zp == 0)
+		return v; /* TFLite's int16 outputs, which quantc's int16 kernels give */
 	/* the others choose theirs from a range (clip: the one a calibration
 	 * would have chosen, which propagate-ranges leaves alone): the output's,
 	 * so that the concat below has (nearly) nothing to do */
 	Value *val = &im->g->vals[v];
 	val->has_clip = 1;
-	val->clip[0] = s * (float)(-128 - zp);
-	val->clip[1] = s * (float)(127 - zp);
+	val->clip[0] = s * (float)((i16 ? -32768 : -128) - zp);
+	val->clip[1] = s * (float)((i16 ? 32767 : 127) - zp);
 	ir_attrs_default(&a);
 	a.axis = 0;
 	return ti_emit(im, OP_CONCAT, &v, 1, &a);
@@ -1050,9 +1070,9 @@ static int lower_quantize(Tim *im)
 	TTensor *xt = &im->t[x];
 	if (xt->readers == 1 && !im->g->vals[v].q.present) {
 		if (xt->nhwc >= 0)
-			ir_set_qparams(im->g, xt->nhwc, s, zp);
+			ti_pin_value(im, xt->nhwc, out);
 		if (xt->nchw >= 0)
-			ir_set_qparams(im->g, xt->nchw, s, zp);
+			ti_pin_value(im, xt->nchw, out);
 		im->t[out].nhwc = xt->nhwc;
 		im->t[out].nchw = xt->nchw;
 		return 0;

@@ -270,6 +270,7 @@ void ir_set_qparams(Graph *g, int v, float scale, int32_t zp)
 	q->scale = ir_alloc(g, sizeof(float));
 	q->scale[0] = scale;
 	q->zp = zp;
+	q->i16 = 0;
 }
 
 void ir_set_qparams_axis(Graph *g, int v, int axis, int n, const float *scale)
@@ -281,6 +282,7 @@ void ir_set_qparams_axis(Graph *g, int v, int axis, int n, const float *scale)
 	q->scale = ir_alloc(g, (size_t)n * sizeof(float));
 	memcpy(q->scale, scale, (size_t)n * sizeof(float));
 	q->zp = 0;
+	q->i16 = 0;
 }
 
 void ir_count_uses(const Graph *g, int *uses)

@@ -310,6 +310,7 @@ typedef struct {
 	int n;
 	float *scale;
 	int32_t zp;
+	int i16; /* a pin (on an f32 value) asking for int16, zp 0: q(..., bits=16) */
 } QParams;
 
 typedef enum { VK_TEMP, VK_INPUT, VK_CONST } ValueKind;

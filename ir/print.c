@@ -53,7 +53,7 @@ static void ptype(FILE *f, const Value *v, const PrintOptions *po)
 	if (q->axis < 0) {
 		fputs(" q(scale=", f);
 		pfloat(f, q->n > 0 ? q->scale[0] : 0);
-		fprintf(f, ", zp=%d)", (int)q->zp);
+		fprintf(f, ", zp=%d%s)", (int)q->zp, q->i16 ? ", bits=16" : "");
 		return;
 	}
 	fprintf(f, " q(axis=%d, scale=[", q->axis);

@@ -25,7 +25,10 @@
  *                are quantized with their pinned per-channel scales and
  *                must give back integers exactly; a bias keeps the integers
  *                its pinned scale gives.  An OPF_KEEPQ op's pin must equal
- *                its input's parameters.  int16 layers refuse pins; a
+ *                its input's parameters.  A pin is int8 or int16
+ *                (q(..., bits=16): a TFLite 16x8 model's); a layer whose
+ *                result is pinned int16 computes in int16 unless the config
+ *                names it, and a layer's pin must be of its precision; a
  *                layer left in f32 drops them (docs/requant.md). */
 #include <float.h>
 #include <fnmatch.h>
@@ -106,6 +109,13 @@ void pass_node_precisions(const Graph *g, const PassContext *ctx, Precision *pre
 			prec[i] = PREC_F32; /* integer arithmetic: never quantized */
 		else if (l)
 			prec[i] = l->precision;
+		else if (g->vals[n->out].dt == DT_F32 && g->vals[n->out].q.present &&
+		         g->vals[n->out].q.i16)
+			prec[i] = PREC_INT16; /* pinned int16: a 16x8 model's layer */
+		else if (!g->vals[n->out].q.present && g->vals[n->in[0]].dt == DT_F32 &&
+		         g->vals[n->in[0]].q.present && g->vals[n->in[0]].q.i16)
+			prec[i] = PREC_INT16; /* unpinned (an op choosing its own
+			                         parameters) on an int16 pinned value */
 		else if ((ir_ops[n->op].flags & OPF_KEEPQ) && def >= 0 && def < i)
 			prec[i] = prec[def];
 		else
@@ -133,6 +143,12 @@ Precision pass_pipeline_precision(const PassContext *ctx)
 static DType prec_dtype(Precision p)
 {
 	return p == PREC_F32 ? DT_F32 : p == PREC_INT16 ? DT_I16 : DT_I8;
+}
+
+/* The storage type a pin asks for: int16 (bits=16) or int8. */
+static DType pin_dtype(const QParams *pin)
+{
+	return pin->i16 ? DT_I16 : DT_I8;
 }
 
 /* ---- the pass ----------------------------------------------------------- */
@@ -188,11 +204,11 @@ static int convert(QuantCtx *q, int v, DType dt, Loc at)
 	if (*c >= 0)
 		return *c;
 	const QParams pin = g->vals[v].dt == DT_F32 ? g->vals[v].q : (QParams){0};
-	if (pin.present && dt != DT_I8 && dt != DT_F32) {
+	if (pin.present && dt != pin_dtype(&pin) && dt != DT_F32) {
 		diag_error(q->d, g->vals[v].loc,
-		           "quantize: '%s' is pinned to int8 parameters but "
+		           "quantize: '%s' is pinned to %s parameters but "
 		           "read by a layer computing in %s",
-		           g->vals[v].name, ir_dtype_name(dt));
+		           g->vals[v].name, ir_dtype_name(pin_dtype(&pin)), ir_dtype_name(dt));
 		return -1;
 	}
 	if (dt != DT_F32 && !pin.present && value_range(&g->vals[v], &lo, &hi)) {
@@ -213,7 +229,7 @@ static int convert(QuantCtx *q, int v, DType dt, Loc at)
 	memcpy(dst->range, src->range, sizeof dst->range);
 	dst->has_calib = src->has_calib;
 	memcpy(dst->calib, src->calib, sizeof dst->calib);
-	if (pin.present && dt == DT_I8)
+	if (pin.present && dt != DT_F32)
 		ir_set_qparams(g, t, pin.scale[0], pin.zp);
 	else if (dt != DT_F32) {
 		ir_choose_qparams(lo, hi, dt, &s, &zp);
@@ -340,11 +356,11 @@ static int quantize_result(QuantCtx *q, Node *n, DType dt)
 	y->dt = dt;
 	if (dt == DT_F32)
 		return 0; /* float weights and bias stay as they are */
-	if (pin.present && (dt != DT_I8 || pin.n != 1)) {
+	if (pin.present && (dt != pin_dtype(&pin) || pin.n != 1)) {
 		diag_error(q->d, y->loc,
-		           "quantize: '%s' is pinned to int8 per-tensor parameters but "
+		           "quantize: '%s' is pinned to %s per-tensor parameters but "
 		           "computes in %s",
-		           y->name, ir_dtype_name(dt));
+		           y->name, ir_dtype_name(pin_dtype(&pin)), ir_dtype_name(dt));
 		return -1;
 	}
 	if (ir_ops[n->op].flags & OPF_KEEPQ) {
@@ -478,15 +494,17 @@ static int quantize_inputs(QuantCtx *q, const Precision *prec, Precision global)
 		if (dt == DT_F32)
 			continue;
 		if (val->q.present) {
-			if (dt != DT_I8 || val->q.n != 1) {
+			if (dt != pin_dtype(&val->q) || val->q.n != 1) {
 				diag_error(
 				        q->d, val->loc,
-				        "quantize: input '%s' is pinned to int8 "
+				        "quantize: input '%s' is pinned to %s "
 				        "per-tensor parameters but read by a layer computing in %s",
-				        val->name, ir_dtype_name(dt));
+				        val->name, ir_dtype_name(pin_dtype(&val->q)),
+				        ir_dtype_name(dt));
 				return -1;
 			}
 			val->dt = dt;
+			val->q.i16 = 0; /* an int16 value now, no longer a pin */
 			continue;
 		}
 		if (pass_act_range(val, &lo, &hi)) {

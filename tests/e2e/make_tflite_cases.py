@@ -8,7 +8,9 @@
 #   op_NAME.tflite   one or two operators, int8 (op_NAME_q) and float
 #                    (op_NAME_f), for every operator the importer maps that
 #                    the MLPerf Tiny models do not use, and the layout paths
-#                    (an operator after a convolution works in NCHW).
+#                    (an operator after a convolution works in NCHW); a few
+#                    also 16x8 (op_NAME_i16: int16 activations with zero
+#                    point 0, int8 weights, int64 biases).
 # The weights and quantization parameters are drawn from a fixed seed.
 #   usage: make_tflite_cases.py [DIR]   (default: the tflite/ folder beside it)
 import os
@@ -17,7 +19,7 @@ import sys
 import flatbuffers
 import numpy as np
 
-FLOAT32, FLOAT16, INT32, INT16, INT8 = 0, 1, 2, 7, 9
+FLOAT32, FLOAT16, INT32, INT64, INT16, INT8 = 0, 1, 2, 4, 7, 9
 # BuiltinOperator
 ADD, AVG, CONCAT, CONV, DW, DEQ, FC, LOGISTIC, MAXP, MUL = 0, 1, 2, 3, 4, 6, 9, 14, 17, 18
 RELU, RELU_N1, RELU6, RESHAPE, SOFTMAX, TANH, PAD, MEAN, SUB, SQUEEZE = 19, 20, 21, 22, 25, 28, 34, 40, 41, 43
@@ -178,7 +180,7 @@ def model(graphs):
 def unary(code=RELU, xflags=None, yflags=None, ttype=FLOAT32, opt=(0, None)):
     g = Graph()
     x = g.t("x", [1, 4], ttype, **(xflags or {}))
-    y = g.t("y", [1, 4], ttype, **(yflags or {}))
+    y = g.t("y", [1, 4], ttype, **(yflags or {}))  # a flag q: quantization
     g.op(code, [x], [y], *opt)
     g.inputs, g.outputs = [x], [y]
     return g
@@ -209,8 +211,9 @@ BAD = {
     "sparse_tensor": ([unary(yflags={"sparse": True})], ["tensor 1 ('y') is sparse"]),
     "float16_tensor": ([unary(ttype=FLOAT16)],
                        ["tensor 0 ('x') is float16", "tensor 1 ('y') is float16"]),
-    "int16_tensor": ([unary(ttype=INT16)],
-                     ["tensor 0 ('x') is int16: 16x8 quantized models are not supported"]),
+    "int16_tensor": ([unary(ttype=INT16, yflags={"q": ([0.01], [3], 0)})],
+                     ["tensor 0 ('x') is int16 without quantization parameters",
+                      "tensor 1 ('y') is int16 with a nonzero zero point"]),
     "lstm_operator": ([unary(LSTM)],
                       ["operator 0 (LSTM, output 'y'): LSTM (builtin code 16) is not supported"]),
     "add_tanh": ([binary_tanh()],
@@ -227,16 +230,24 @@ BAD = {
 
 
 class Case:
-    """Builds one model twice: float (q False) and int8 (q True).  Activation
-    tensors get a scale and zero point each (drawn), weights per channel."""
+    """Builds one model: float (q False), int8 (q True) or 16x8 (q "i16").
+    Activation tensors get a scale and zero point each (drawn; int16: a
+    scale 256 times smaller, zero point 0), weights per channel."""
 
     def __init__(self, q, seed):
-        self.g, self.q = Graph(), q
+        self.g, self.q, self.i16 = Graph(), bool(q), q == "i16"
         self.rng = np.random.default_rng(seed)
 
     def act(self, name, shape, s=None, z=None):
         if not self.q:
             return self.g.t(name, shape)
+        if self.i16:
+            # TFLite's fixed int8 outputs (softmax, logistic: 1/256, -128;
+            # tanh: 1/128, 0) are 1/32768, 0 in int16
+            if (s, z) in ((1.0 / 256, -128), (1.0 / 128, 0)):
+                s = 1.0 / 32768
+            s = s if s is not None else float(self.rng.uniform(0.02, 0.08)) / 256
+            return self.g.t(name, shape, INT16, q=([s], [0], 0))
         s = s if s is not None else float(self.rng.uniform(0.02, 0.08))
         z = z if z is not None else int(self.rng.integers(-20, 20))
         return self.g.t(name, shape, INT8, q=([s], [z], 0))
@@ -262,10 +273,11 @@ class Case:
         wq = np.clip(np.round(w / sw.reshape(bshape)), -127, 127).astype(np.int8)
         sx, _ = self.params(xt)
         sb = (sx * sw).astype(np.float32)
-        bq = np.round(bias / sb).astype(np.int32)
+        bt = INT64 if self.i16 else INT32
+        bq = np.round(bias / sb).astype(np.int64 if self.i16 else np.int32)
         wqp = ([sw[0]], [0], 0) if per_tensor else (sw, [0] * n, qdim)
         return (self.g.t(name + "/w", shape, INT8, wq, wqp),
-                self.g.t(name + "/b", [n], INT32, bq, (sb, [0] * n, 0)))
+                self.g.t(name + "/b", [n], bt, bq, (sb, [0] * n, 0)))
 
     def const(self, name, shape):
         v = self.rng.normal(0, 0.5, shape).astype(np.float32)
@@ -466,6 +478,20 @@ def op_cases():
     return cases
 
 
+def add_pair(c):
+    """16x8 only (the int8 ADD cases add a constant, which 16x8 would
+    make an int16 constant: refused)."""
+    x = c.act("x", [1, 3, 4, 2])
+    h = c.conv1x1(x, 2, 2, [1, 3, 4])
+    y = c.act("y", [1, 3, 4, 2])
+    c.g.op(ADD, [h, x], [y], O_ADD, [(0, "b", A_NONE)])
+    return [x], [y]
+
+
+# the op cases made 16x8 as well (op_NAME_i16)
+I16_CASES = ("conv_same_s2", "depthwise_mult2", "fc_keep_dims", "add_pair", "avgpool_same",
+             "softmax_beta", "logistic", "tanh")
+
 
 def quantize_cases():
     """int8 only: a requantizing QUANTIZE; float in, QUANTIZE, RELU, DEQUANTIZE."""
@@ -504,6 +530,11 @@ def main():
             c = Case(q, seed)
             c.g.inputs, c.g.outputs = fn(c)
             models["%s_%s" % (name, "q" if q else "f")] = c.g
+    for name in I16_CASES:  # after the others: their seeds stay
+        seed += 1
+        c = Case("i16", seed)
+        c.g.inputs, c.g.outputs = dict(op_cases(), add_pair=add_pair)[name](c)
+        models["%s_i16" % name] = c.g
     for name, g in sorted(models.items()):
         with open(os.path.join(out, "op_%s.tflite" % name), "wb") as f:
             f.write(model([g]))

@@ -15,11 +15,13 @@
 #     constant and random inputs (the int8 models are sane);
 #   - every operator case tests/e2e/tflite/op_*_q.tflite (int8; made by
 #     make_tflite_cases.py) imports, compiles (-O0) and its object equals
-#     `quantc run` bit for bit;
+#     `quantc run` bit for bit; so does every 16x8 case op_*_i16.tflite
+#     (int16 activations), compiled with no option, whose model_run_q
+#     takes and returns int16_t;
 #   - every refusal case tests/e2e/tflite/bad_*.tflite exits 1 with the
 #     messages of its .err file and writes no object.
-# Cost: about 15 s of CPU (compiling KWS at -O2 twice, the 26 operator
-# cases at -O0).
+# Cost: about 17 s of CPU (compiling KWS at -O2 twice, the 26 int8 operator
+# cases at -O0, the 8 16x8 ones at -O2: about 2 s).
 # shellcheck shell=bash source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
@@ -200,13 +202,22 @@ done
 # bit on n random inputs (make_tflite_cases.py; their float twins are
 # compared with ArmNN by tests/e2e/tflite/armnn_ops.py, outside ctest)
 nop=0
-for c in "$cases"/op_*_q.tflite; do
+ni16=0
+for c in "$cases"/op_*_q.tflite "$cases"/op_*_i16.tflite; do
 	b=$(basename "$c" .tflite)
 	d=$work/$b
 	mkdir -p "$d"
 	nop=$((nop + 1))
+	opt=-O0
+	case $b in
+	*_i16)
+		opt=
+		ni16=$((ni16 + 1))
+		;;
+	esac
 	# shellcheck disable=SC2086
-	if "$QUANTC" compile "$c" -O0 --name model -o "$d/m.o" 2> "$d/log" &&
+	if "$QUANTC" compile "$c" $opt --name model -o "$d/m.o" 2> "$d/log" &&
+		{ [ -n "$opt" ] || grep -q 'model_run_q(const int16_t \*x, int16_t \*' "$d/m.h"; } &&
 		"$CC" ${QC_CFLAGS:-} "$work/driver.o" "$d/m.o" "$QRT_LIB" -o "$d/drv" 2>> "$d/log" &&
 		"$QUANTC" opt "$c" --passes infer-shapes > "$d/dump.qg" 2>> "$d/log" &&
 		"$py" -c '
@@ -232,6 +243,7 @@ sys.exit(0 if a.size == b.size and np.array_equal(a.view(np.uint32), b.view(np.u
 	fi
 done
 check "the operator cases are there ($nop)" test "$nop" -ge 20
+check "the 16x8 operator cases are there ($ni16; model_run_q takes int16_t)" test "$ni16" -ge 8
 
 # the refusals: each case names every problem, exits 1, writes nothing
 ncase=0
