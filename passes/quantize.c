@@ -151,6 +151,11 @@ static DType pin_dtype(const QParams *pin)
 	return pin->i16 ? DT_I16 : DT_I8;
 }
 
+static const char *pin_name(const QParams *pin)
+{
+	return pin->i16 ? "int16" : "int8";
+}
+
 /* ---- the pass ----------------------------------------------------------- */
 
 /* QuantCtx (pass_rules.h): the graph, the conversions made so far, the uses. */
@@ -208,7 +213,7 @@ static int convert(QuantCtx *q, int v, DType dt, Loc at)
 		diag_error(q->d, g->vals[v].loc,
 		           "quantize: '%s' is pinned to %s parameters but "
 		           "read by a layer computing in %s",
-		           g->vals[v].name, ir_dtype_name(pin_dtype(&pin)), ir_dtype_name(dt));
+		           g->vals[v].name, pin_name(&pin), ir_dtype_name(dt));
 		return -1;
 	}
 	if (dt != DT_F32 && !pin.present && value_range(&g->vals[v], &lo, &hi)) {
@@ -360,7 +365,7 @@ static int quantize_result(QuantCtx *q, Node *n, DType dt)
 		diag_error(q->d, y->loc,
 		           "quantize: '%s' is pinned to %s per-tensor parameters but "
 		           "computes in %s",
-		           y->name, ir_dtype_name(pin_dtype(&pin)), ir_dtype_name(dt));
+		           y->name, pin_name(&pin), ir_dtype_name(dt));
 		return -1;
 	}
 	if (ir_ops[n->op].flags & OPF_KEEPQ) {
@@ -494,13 +499,18 @@ static int quantize_inputs(QuantCtx *q, const Precision *prec, Precision global)
 		if (dt == DT_F32)
 			continue;
 		if (val->q.present) {
+			/* int8 and int16 pins mixed: the input keeps its own, its
+			 * reader (pinned to the other) requantizes it */
+			const Value *r = k < g->nnode ? &g->vals[g->nodes[k].out] : NULL;
+			if (dt != DT_F32 && r && r->dt == DT_F32 && r->q.present &&
+			    pin_dtype(&r->q) == dt)
+				dt = pin_dtype(&val->q);
 			if (dt != pin_dtype(&val->q) || val->q.n != 1) {
 				diag_error(
 				        q->d, val->loc,
 				        "quantize: input '%s' is pinned to %s "
 				        "per-tensor parameters but read by a layer computing in %s",
-				        val->name, ir_dtype_name(pin_dtype(&val->q)),
-				        ir_dtype_name(dt));
+				        val->name, pin_name(&val->q), ir_dtype_name(dt));
 				return -1;
 			}
 			val->dt = dt;

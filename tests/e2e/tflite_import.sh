@@ -17,7 +17,9 @@
 #     make_tflite_cases.py) imports, compiles (-O0) and its object equals
 #     `quantc run` bit for bit; so does every 16x8 case op_*_i16.tflite
 #     (int16 activations), compiled with no option, whose model_run_q
-#     takes and returns int16_t;
+#     takes and returns int16_t; so does tests/e2e/tflite/pins_mixed.qg
+#     (int8 and int16 pins mixed: int8 in and out, an int16 dense and
+#     sigmoid between);
 #   - every refusal case tests/e2e/tflite/bad_*.tflite exits 1 with the
 #     messages of its .err file and writes no object.
 # Cost: about 17 s of CPU (compiling KWS at -O2 twice, the 26 int8 operator
@@ -203,21 +205,27 @@ done
 # compared with ArmNN by tests/e2e/tflite/armnn_ops.py, outside ctest)
 nop=0
 ni16=0
-for c in "$cases"/op_*_q.tflite "$cases"/op_*_i16.tflite; do
+for c in "$cases"/op_*_q.tflite "$cases"/op_*_i16.tflite "$cases"/pins_mixed.qg; do
 	b=$(basename "$c" .tflite)
 	d=$work/$b
 	mkdir -p "$d"
 	nop=$((nop + 1))
 	opt=-O0
+	want=model_run_q
 	case $b in
 	*_i16)
 		opt=
+		want='model_run_q(const int16_t \*x, int16_t \*'
 		ni16=$((ni16 + 1))
+		;;
+	pins_mixed.qg)
+		opt=
+		want='model_run_q(const int8_t \*x, int8_t \*z'
 		;;
 	esac
 	# shellcheck disable=SC2086
 	if "$QUANTC" compile "$c" $opt --name model -o "$d/m.o" 2> "$d/log" &&
-		{ [ -n "$opt" ] || grep -q 'model_run_q(const int16_t \*x, int16_t \*' "$d/m.h"; } &&
+		grep -q "$want" "$d/m.h" &&
 		"$CC" ${QC_CFLAGS:-} "$work/driver.o" "$d/m.o" "$QRT_LIB" -o "$d/drv" 2>> "$d/log" &&
 		"$QUANTC" opt "$c" --passes infer-shapes > "$d/dump.qg" 2>> "$d/log" &&
 		"$py" -c '
@@ -244,6 +252,10 @@ sys.exit(0 if a.size == b.size and np.array_equal(a.view(np.uint32), b.view(np.u
 done
 check "the operator cases are there ($nop)" test "$nop" -ge 20
 check "the 16x8 operator cases are there ($ni16; model_run_q takes int16_t)" test "$ni16" -ge 8
+check "pins_mixed.qg: the int16-pinned dense and the sigmoid after it compute in int16, the add in int8" \
+	sh -c '"$1" opt "$2" --passes infer-shapes,propagate-ranges,quantize > "$3" &&
+		grep -q "^h : i16.*dense(x.i16" "$3" && grep -q "^y : i16.*sigmoid(h)" "$3" &&
+		grep -q "^z : i8.*add(y.i8, y.i8)" "$3"' sh "$QUANTC" "$cases/pins_mixed.qg" "$work/pins_mixed.dump"
 
 # the refusals: each case names every problem, exits 1, writes nothing
 ncase=0
