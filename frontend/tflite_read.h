@@ -110,7 +110,7 @@ typedef struct {
  * when the tensor has data; shapes have rank <= TFL_MAX_RANK and dims >= 0;
  * quantization scales are finite and > 0, zero points fit int32, and a
  * per-channel count equals the tensor's dimension along qdim; the schema
- * version is 3; the file identifier "TFL3" (bytes 4..7), when present. */
+ * version is 3. */
 int tfl_read(const char *path, TflModel *m, Diag *d);
 /* Same from memory (copied); name is used in diagnostics. */
 int tfl_read_mem(const void *buf, size_t len, const char *name, TflModel *m, Diag *d);
