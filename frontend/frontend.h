@@ -54,8 +54,8 @@ int fe_onnx_name_is(const char *name, const char *given);
 Graph *fe_tflite_read(const char *path, const FeReadOptions *o, Diag *d);
 int fe_is_tflite(const char *path); /* the name ends in .tflite */
 
-/* A model file: ONNX for a .onnx name, else .qg (fe_parse_file).  o may be
- * NULL for a .qg file. */
+/* A model file: ONNX for a .onnx name, TFLite for .tflite, else .qg
+ * (fe_parse_file).  o may be NULL for a .qg file. */
 Graph *fe_read_model(const char *path, const FeReadOptions *o, Diag *d);
 
 /* ---- bind.c: inputs bound at compile time (--bind NAME=FILE.npy) ---------- */

@@ -11,7 +11,8 @@
  * first error ends the import (later nodes would only report its echoes),
  * except that every unsupported operator is reported before anything runs.
  *
- * fe_read_model at the end picks the reader from the file name. */
+ * fe_read_model at the end picks the reader from the file name (.onnx,
+ * .tflite: tflite.c, else .qg). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1342,6 +1343,8 @@ Graph *fe_read_model(const char *path, const FeReadOptions *o, Diag *d)
 {
 	if (fe_is_onnx(path))
 		return fe_onnx_read(path, o, d);
+	if (fe_is_tflite(path))
+		return fe_tflite_read(path, o, d);
 	if (o && o->input_shapes) {
 		diag_error(d, loc_none(),
 		           "--input-shape applies to ONNX models only (%s is read as .qg, "

@@ -41,8 +41,12 @@ typedef struct {
 	ino_t ino;
 	char *base;       /* ... and its name there */
 	int fd;           /* the temporary, open until ir_atomic_commit */
-	char *buf;        /* what was written to the FILE (a memory stream) */
-	size_t len;
+	/* what was written to the FILE (a memory stream): in a cell of its
+	 * own, since the stream keeps these addresses while outs.v may grow */
+	struct {
+		char *buf;
+		size_t len;
+	} *mem;
 	int state;
 } Out;
 
@@ -157,7 +161,10 @@ static void truncate_to(int mark)
 		outs.n--; /* first, so that the handler no longer looks at it */
 		if (o->fd >= 0)
 			close(o->fd);
-		free(o->buf);
+		if (o->mem)
+			free(o->mem->buf);
+		free(o->mem);
+		o->mem = NULL;
 		free(p);
 		free(t);
 		free(b);
@@ -374,7 +381,8 @@ int ir_atomic_open(AtomicFile *af, const char *path, Diag *d)
 	hook();
 	/* the FILE writes to memory; ir_atomic_commit writes that to the file
 	 * with every error (ENOSPC, EFBIG, EIO) reported as it is */
-	af->f = open_memstream(&o->buf, &o->len);
+	o->mem = ir_xcalloc(1, sizeof *o->mem);
+	af->f = open_memstream(&o->mem->buf, &o->mem->len);
 	if (!af->f) {
 		int e = errno;
 		ir_atomic_abort(af);
@@ -414,15 +422,16 @@ int ir_atomic_commit(AtomicFile *af, Diag *d)
 	if (ferror(af->f) || fclose(af->f) != 0)
 		err = ENOMEM;
 	af->f = NULL;
-	if (!err && write_all(o->fd, o->buf, o->len) != 0)
+	if (!err && write_all(o->fd, o->mem->buf, o->mem->len) != 0)
 		err = errno;
 	if (!err && fsync(o->fd) != 0 && errno != EINVAL)
 		err = errno;
 	if (close(o->fd) != 0 && !err)
 		err = errno;
 	o->fd = -1;
-	free(o->buf);
-	o->buf = NULL;
+	free(o->mem->buf);
+	free(o->mem);
+	o->mem = NULL;
 	if (err) {
 		diag_error(d, loc_none(), "cannot write '%s': %s", o->path, strerror(err));
 		unlink(o->tmp);
@@ -451,8 +460,10 @@ void ir_atomic_abort(AtomicFile *af)
 		Out *o = &outs.v[af->slot];
 		if (af->f)
 			fclose(af->f);
-		free(o->buf);
-		o->buf = NULL;
+		if (o->mem)
+			free(o->mem->buf);
+		free(o->mem);
+		o->mem = NULL;
 		if (o->fd >= 0)
 			close(o->fd);
 		o->fd = -1;
