@@ -137,7 +137,7 @@ int main(void)
 			printf(" %d", y[i]);
 		printf("\n");
 	}
-	printf("peak stack of kws_run_q: %lu bytes (of %u measured)\n", (unsigned long)stack,
+	printf("peak stack of kws_run_q: %lu bytes (of %u bytes measured)\n", (unsigned long)stack,
 	       STACK_PROBE);
 	printf("RAM of the model: %lu bytes of arena + %lu bytes of stack = %lu bytes\n",
 	       (unsigned long)KWS_ARENA_SIZE, (unsigned long)stack,

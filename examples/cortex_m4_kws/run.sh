@@ -79,7 +79,7 @@ done
 # the firmware's flash and static RAM as arm-none-eabi-size does
 llvm-size-19 -A "$out/kws.o" | awk '$1 ~ /^\.text/ { t += $2 }
 	$1 ~ /^\.rodata/ || $1 ~ /^\.data\.rel\.ro/ { r += $2 } $1 ~ /^\.(data|bss)/ { d += $2 }
-	END { printf "kws.o: %d bytes of flash: %d of code, %d of weights and tables (.rodata); %d bytes of other data\n",
+	END { printf "kws.o: %d bytes of flash: %d bytes of code, %d bytes of weights and tables (.rodata); %d bytes of other data\n",
 	      t + r, t, r, d }' | tee -a "$log"
 arm-none-eabi-size "$out/firmware.elf" | awk 'NR == 2 {
 	printf "firmware.elf: %d bytes of flash (model, runtime, main.c, test vectors, C library), %d bytes of static RAM\n",
