@@ -20,7 +20,8 @@ static const char *usage =
         "       quantc trace-diff MODEL TRACE --input X.npy [options]\n"
         "                                                  compare an --instrument trace with\n"
         "                                                  the reference interpreter\n"
-        "       quantc --version | --help | COMMAND --help\n";
+        "       quantc --version | --help | COMMAND --help\n"
+        "MODEL is a .qg file, an ONNX model (.onnx) or a TFLite model (.tflite)\n";
 
 /* compile -o OUT: the header, .ll and .s take OUT's name with their own
  * suffix, so OUT must not end in one of theirs (one file would replace the

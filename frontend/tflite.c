@@ -509,8 +509,13 @@ static int check_model(Tim *im)
 		const TflOpcode *oc = &im->m->opcode[im->o->opcode];
 		const TflOpRow *row = oc->custom ? NULL : ti_find_op(oc->code);
 		if (!row) {
-			ti_err(im, "operator %d (%s) is not supported", oc->code,
-			       tfl_opcode_name(im->m, im->o));
+			if (oc->custom)
+				ti_err(im, "the custom operator '%s' is not supported", oc->custom);
+			else
+				ti_err(im,
+				       "%s (builtin code %d) is not supported (docs/tflite.md lists "
+				       "the operators quantc imports)",
+				       tfl_opcode_name(im->m, im->o), oc->code);
 			bad++;
 			continue;
 		}

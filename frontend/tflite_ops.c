@@ -771,6 +771,13 @@ static int own_params(Tim *im, int v, Op op)
 		return v;
 	if (op == OP_TANH && s == 1.0f / 128 && zp == 0)
 		return v;
+	/* the others choose theirs from a range (clip: the one a calibration
+	 * would have chosen, which propagate-ranges leaves alone): the output's,
+	 * so that the concat below has (nearly) nothing to do */
+	Value *val = &im->g->vals[v];
+	val->has_clip = 1;
+	val->clip[0] = s * (float)(-128 - zp);
+	val->clip[1] = s * (float)(127 - zp);
 	ir_attrs_default(&a);
 	a.axis = 0;
 	return ti_emit(im, OP_CONCAT, &v, 1, &a);
@@ -831,8 +838,9 @@ static int lower_softmax(Tim *im)
 	return ti_def(im, 0, v, nchw);
 }
 
-/* RELU, RELU6, RELU_N1_TO_1: keep the input's parameters, then requantize
- * to the output's (TFLite's quantized ReLU takes both). */
+/* RELU, RELU6, RELU_N1_TO_1: requantized to the output's parameters first
+ * (when they differ), then clamped there, as TFLite's quantized ReluX does:
+ * clamp(zp_o + mbqm(x - zp_x, s_x / s_o), act_min, act_max). */
 static int lower_relu_family(Tim *im, int kind)
 {
 	int x = runtime_in(im, 0), nchw;
@@ -846,9 +854,8 @@ static int lower_relu_family(Tim *im, int kind)
 	ir_attrs_default(&a);
 	a.min = kind == TFL_ACT_RELU6 ? 0.0f : -1.0f;
 	a.max = kind == TFL_ACT_RELU6 ? 6.0f : 1.0f;
-	if (v < 0 ||
-	    (v = ti_emit_as(im, kind == TFL_ACT_RELU ? OP_RELU : OP_CLIP, &v, 1, &a, x)) < 0 ||
-	    (v = ti_requant_out(im, v, x)) < 0)
+	if (v < 0 || (v = ti_requant_out(im, v, x)) < 0 ||
+	    (v = ti_emit(im, kind == TFL_ACT_RELU ? OP_RELU : OP_CLIP, &v, 1, &a)) < 0)
 		return -1;
 	return ti_def(im, 0, v, nchw);
 }
