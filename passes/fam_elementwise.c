@@ -122,37 +122,6 @@ static void interval(Op op, double al, double ah, double bl, double bh, double *
 	}
 }
 
-/* add, sub, mul, div: the interval of interval(), widened by one float
- * rounding, then the fused activation; broadcast operands are read at the
- * output's index.  NaN bounds (inf - inf, 0 * inf, inf / inf, a divisor
- * that may be 0) mean the float result may be NaN or infinite: unbounded,
- * no act (it lets NaN through). */
-static void binary(RangeCtx *c, const Node *n)
-{
-	const Shape *ys = &c->g->vals[n->out].shape;
-	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], len = ir_shape_numel(ys);
-	Box *y = pass_box_new(c, n->out);
-
-	ir_broadcast_strides(&c->g->vals[n->in[0]].shape, ys, sa);
-	ir_broadcast_strides(&c->g->vals[n->in[1]].shape, ys, sb);
-	for (int64_t i = 0; i < len; i++) {
-		int64_t ia, ib;
-		double al, ah, bl, bh, lo, hi;
-		ir_broadcast_at(ys, i, sa, sb, &ia, &ib);
-		pass_range_opnd(c, n, 0, ia, &al, &ah);
-		pass_range_opnd(c, n, 1, ib, &bl, &bh);
-		interval(n->op, al, ah, bl, bh, &lo, &hi);
-		if (isnan(lo) || isnan(hi)) {
-			box_put(y, i, -INFINITY, INFINITY);
-			continue;
-		}
-		lo -= pass_float_error(1, fabs(lo));
-		hi += pass_float_error(1, fabs(hi));
-		pass_range_act(n->a.act, &lo, &hi);
-		box_put(y, i, lo, hi);
-	}
-}
-
 /* x ^ y over x in [al, ah], y in [bl, bh], as qrt_powf: for x > 0 it is
  * exp(y ln x), y ln x bilinear in (y, ln x), so its extremes are at the
  * corners, and so are their limits at x = 0 unless y < 0 there (a pole).
@@ -177,10 +146,18 @@ static void powv_interval(double al, double ah, double bl, double bh, double *lo
 		*lo = -*hi;
 }
 
-static void powv_range(RangeCtx *c, const Node *n)
+/* add, sub, mul, div, powv: the interval of interval() (powv_interval),
+ * widened by the float roundings of the result (one; qrt_powf is within
+ * about an ulp once rounded to float: two), then the fused activation (powv
+ * has none); broadcast operands are read at the output's index.  NaN bounds
+ * (inf - inf, 0 * inf, inf / inf, a divisor that may be 0, a pole of pow)
+ * mean the float result may be NaN or infinite: unbounded, no act (it lets
+ * NaN through). */
+static void binary(RangeCtx *c, const Node *n)
 {
 	const Shape *ys = &c->g->vals[n->out].shape;
 	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], len = ir_shape_numel(ys);
+	const int pow = n->op == OP_POWV;
 	Box *y = pass_box_new(c, n->out);
 
 	ir_broadcast_strides(&c->g->vals[n->in[0]].shape, ys, sa);
@@ -191,14 +168,17 @@ static void powv_range(RangeCtx *c, const Node *n)
 		ir_broadcast_at(ys, i, sa, sb, &ia, &ib);
 		pass_range_opnd(c, n, 0, ia, &al, &ah);
 		pass_range_opnd(c, n, 1, ib, &bl, &bh);
-		powv_interval(al, ah, bl, bh, &lo, &hi);
+		if (pow)
+			powv_interval(al, ah, bl, bh, &lo, &hi);
+		else
+			interval(n->op, al, ah, bl, bh, &lo, &hi);
 		if (isnan(lo) || isnan(hi)) {
 			box_put(y, i, -INFINITY, INFINITY);
 			continue;
 		}
-		/* qrt_powf: within about an ulp, once rounded to float */
-		lo -= pass_float_error(2, fabs(lo));
-		hi += pass_float_error(2, fabs(hi));
+		lo -= pass_float_error(1 + pow, fabs(lo));
+		hi += pass_float_error(1 + pow, fabs(hi));
+		pass_range_act(n->a.act, &lo, &hi);
 		box_put(y, i, lo, hi);
 	}
 }
@@ -269,8 +249,6 @@ static void range(RangeCtx *c, const Node *n)
 		where_range(c, n);
 	else if (n->op == OP_CONCAT)
 		concat_range(c, n);
-	else if (n->op == OP_POWV)
-		powv_range(c, n);
 	else
 		binary(c, n);
 }

@@ -665,10 +665,6 @@ static int check_mask(Cg *c, const Node *nd)
 		const Value *x = &g->vals[nd->in[i]];
 		if (i >= w && (x->dt != a->dt || (a->dt != DT_F32 && !per_tensor(x))))
 			return bad(c, nd, "operands of two types, or unquantized");
-		if (x->kind == VK_CONST && !x->data)
-			return bad(c, nd, "a constant without data");
-		if (overlap(x, y))
-			return bad(c, nd, "an operand that shares arena bytes with the result");
 	}
 	return 0;
 }
@@ -695,10 +691,6 @@ static int check_logic(Cg *c, const Node *nd)
 		if (nd->op == OP_TO_BOOL && x->dt != DT_F32 &&
 		    ((x->dt != DT_I8 && x->dt != DT_I16) || !per_tensor(x)))
 			return bad(c, nd, "an operand that is not f32 or per-tensor i8 / i16");
-		if (x->kind == VK_CONST && !x->data)
-			return bad(c, nd, "a constant without data");
-		if (overlap(x, y))
-			return bad(c, nd, "an operand that shares arena bytes with the result");
 	}
 	return 0;
 }
@@ -726,10 +718,6 @@ static int check_powv(Cg *c, const Node *nd)
 		if (x->dt != (i < 2 ? y->dt : tdt) || (i < 2 && y->dt != DT_F32 && !per_tensor(x)))
 			return bad(c, nd,
 			           "operands of another type than the result, or unquantized");
-		if (x->kind == VK_CONST && !x->data)
-			return bad(c, nd, "a constant without data");
-		if (overlap(x, y))
-			return bad(c, nd, "an operand that shares arena bytes with the result");
 	}
 	if (y->dt != DT_F32 && (!per_tensor(y) || g->vals[nd->in[2]].kind != VK_CONST ||
 	                        ir_shape_numel(&g->vals[nd->in[2]].shape) != tn))
@@ -758,15 +746,27 @@ static int check_i64(Cg *c, const Node *nd)
 		const Value *x = &g->vals[i < 0 ? nd->out : nd->in[i]];
 		if (x->dt != DT_I64)
 			return bad(c, nd, "int64 mixed with another type");
+	}
+	return 0;
+}
+
+/* Every operand: a constant has its data, and none shares arena bytes
+ * with the result (the kernels read operands after writing results). */
+static int check_stored(Cg *c, const Node *nd)
+{
+	const Value *y = &c->g->vals[nd->out];
+
+	for (int i = 0; i < nd->nin; i++) {
+		const Value *x = &c->g->vals[nd->in[i]];
 		if (x->kind == VK_CONST && !x->data)
 			return bad(c, nd, "a constant without data");
-		if (i >= 0 && overlap(x, &g->vals[nd->out]))
+		if (overlap(x, y))
 			return bad(c, nd, "an operand that shares arena bytes with the result");
 	}
 	return 0;
 }
 
-static int check(Cg *c, const Node *nd)
+static int check_types(Cg *c, const Node *nd)
 {
 	const Graph *g = c->g;
 	const Value *y = &g->vals[nd->out];
@@ -800,12 +800,13 @@ static int check(Cg *c, const Node *nd)
 			return bad(c, nd, "operands of another type than the result");
 		if (y->dt != DT_F32 && !per_tensor(x))
 			return bad(c, nd, "an operand without per-tensor quantization");
-		if (x->kind == VK_CONST && !x->data)
-			return bad(c, nd, "a constant without data");
-		if (overlap(x, y))
-			return bad(c, nd, "an operand that shares arena bytes with the result");
 	}
 	return 0;
+}
+
+static int check(Cg *c, const Node *nd)
+{
+	return check_types(c, nd) || check_stored(c, nd);
 }
 
 const TgtRules tgt_rules_elementwise = {
