@@ -488,7 +488,14 @@ static int check_model(Tim *im)
 			           x->name);
 			bad++;
 		}
-		if (!type_ok(x->type)) {
+		if (x->type == TFL_INT16) {
+			diag_error(
+			        im->d, loc_file(im->file),
+			        "tensor %d ('%s') is int16: 16x8 quantized models are not supported "
+			        "(quantc keeps int8 parameters only)",
+			        t, x->name);
+			bad++;
+		} else if (!type_ok(x->type)) {
 			diag_error(im->d, loc_file(im->file),
 			           "tensor %d ('%s') is %s, a type quantc does not have (float32, "
 			           "int8, uint8, and int32 / int64 constants)",

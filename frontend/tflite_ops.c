@@ -112,6 +112,11 @@ static int check_weights(Tim *im, int q, int w, int b, int qdim)
 		              tfl_type_name(wt->type));
 	if (!ti_is_quant(im, ti_out(im, 0)))
 		return ti_err(im, "the input is quantized, the output is not");
+	if (wt->nscale == 1 && wt->zp[0] != (wt->type == TFL_UINT8 ? 128 : 0))
+		return ti_err(im,
+		              "the filter's zero point is %lld; quantc's weights are symmetric "
+		              "(zero point 0, or 128 for uint8)",
+		              (long long)wt->zp[0]);
 	if (wt->nscale > 1) {
 		if (wt->qdim != qdim)
 			return ti_err(im,

@@ -7,6 +7,7 @@
 #ifndef QUANTC_ACT_H
 #define QUANTC_ACT_H
 
+#include "gemmlowp.h"
 #include "ir.h"
 
 enum {
@@ -14,7 +15,7 @@ enum {
 	IR_ACT_LUT16_N = 513,      /* int16: every 128th input, and the end */
 	IR_LSM_LN_N = 257,         /* log_softmax: ln(1 + i/256), i = 0..256 */
 	IR_LSM_K_N = 44,           /* log_softmax: k ln 2, k = 0..43 */
-	IR_SOFTMAX_ONE = 1 << 20,  /* softmax table: exp(0) in fixed point */
+	IR_SOFTMAX_ONE = 1 << 20,  /* log_softmax's exp table: exp(0) in fixed point */
 };
 
 /* softmax or log_softmax */
@@ -30,15 +31,30 @@ enum { IR_SOFTMAX16_MAX_LEN = 65536 }; /* TFLite's row sum of exps is int32 */
  * other s_x 12288 s_x doubled up to above 16383.5, at most 31 times). */
 void ir_act16_input_scaling(Op op, float sx, int32_t *mult, int *shift);
 /* int16 softmax: TFLite's input_multiplier and input_left_shift,
- * QuantizeMultiplier(s_x / (10 / 65535)). */
-void ir_softmax16_scaling(float sx, int32_t *mult, int *shift);
+ * QuantizeMultiplier(s_x beta / (10 / 65535)) (in double). */
+void ir_softmax16_scaling(float beta, float sx, int32_t *mult, int *shift);
+/* int8 softmax: TFLite's PreprocessSoftmaxScaling(beta, s_x, 5), its
+ * input_beta_multiplier and input_beta_left_shift of min(beta s_x 2^26,
+ * 2^31 - 1) (in double; QuantizeMultiplierGreaterThanOne, shift 1..31), and
+ * diff_min = -CalculateInputRadius(5, shift) = -floor(31 * 2^26 / 2^shift).
+ * Returns -1 when beta s_x 2^26 is not above 1 (TFLite's check fails). */
+int ir_softmax8_scaling(float beta, float sx, int32_t *mult, int *shift, int32_t *diff_min);
+/* int8 softmax: exp(beta s_x d) in Q0.31 of one d = x - max in [diff_min,
+ * 0]: MultiplyByQuantizedMultiplierGreaterThanOne(d, mult, shift), a Q5.26,
+ * through exp_on_negative_values (|d| 2^shift <= 31 * 2^26: no overflow). */
+static inline int32_t ir_softmax8_exp(int32_t d, int32_t mult, int shift)
+{
+	int32_t v = (int32_t)((int64_t)d * ((int64_t)1 << shift));
+	return ir_gl_exp_neg(ir_srdhm(v, mult), IR_GL_DIFF_BITS);
+}
 /* int16 softmax: TFLite's exp_lut (exp on [-10, 0]) and
  * one_over_one_plus_x_lut (1 / (1 + x) on [0, 1]), 513 entries each
  * (IR_ACT_LUT16_N), built as TFLite's LUTPopulate in double. */
 void ir_softmax16_luts(int16_t *exp_lut, int16_t *recip_lut);
-/* The length of the i32 table of an int8 / int16 softmax or log_softmax:
- * the exp part (int8 256, int16 512), then log_softmax's ln part, k ln 2
- * part and the multiplier s_x / s_o 2^24 (ops.def). */
+/* The length of the i32 table of an int8 / int16 log_softmax (softmax
+ * takes none: TFLite's kernels): the exp part (int8 256, int16 512), then
+ * the ln part, the k ln 2 part and the multiplier s_x / s_o 2^24
+ * (ops.def). */
 int64_t ir_softmax_table_len(Op op, DType dt);
 /* Builds that table; -1 when a log_softmax entry would not fit in int32
  * (s_x / s_o of 128 or more). */
@@ -105,7 +121,7 @@ void ir_act_table_s8(Op op, const Attrs *a, float sx, int32_t zx, float sy, int3
  * TFLite's gen_lut at the points -32768 + 128 i of the input). */
 void ir_act_table_s16(Op op, const Attrs *a, float sx, int32_t zx, float sy, int32_t zy,
                       int16_t *t);
-/* The i32[256] softmax table: t[d] = round(2^20 * exp(-s_x * d)). */
+/* log_softmax's i32[256] exp table: t[d] = round(2^20 * exp(-s_x * d)). */
 void ir_softmax_table(float sx, int32_t *t);
 /* clip in the quantized domain: [quantize(min), quantize(max)] at the
  * input's parameters, within dt's range. */

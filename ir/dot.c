@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ir.h"
+#include "ir_rules.h"
 
 /* Fill colours by storage type: float cool, integer warm, wider integers
  * darker.  Values without a type yet (dumps before infer-shapes) are grey. */
@@ -146,7 +147,9 @@ static void attrs_line(FILE *f, const Node *n)
 		SEP();
 		fprintf(f, "alpha %g", (double)a->alpha);
 	}
-	if (mask & A_BETA) {
+	/* softmax's beta only when it is not its default 1 (the printer's rule) */
+	if ((mask & A_BETA) &&
+	    (!ir_rules_of(n->op)->print_attr || ir_rules_of(n->op)->print_attr(n, AI_BETA))) {
 		SEP();
 		fprintf(f, "beta %g", (double)a->beta);
 	}

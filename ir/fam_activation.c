@@ -16,12 +16,15 @@
  * bytes); int16 ones a 513-entry table, looked up with TFLite's linear
  * interpolation (ir_act_lut16).  The unary math ops compute f32 by the
  * runtime's qrt_unaryf, which the generated code calls too.  clip keeps its input's parameters and clamps in the quantized
- * domain.  int8 softmax (one table of exp in fixed point, an int64 sum, one
- * rounded division per element) is spelled out in ops.def.  int16 sigmoid,
- * tanh and softmax are TFLite's int16 LOGISTIC, TANH and SoftmaxInt16
- * instead (ir_act_tflite16): no table operand, the check computes TFLite's
- * input multiplier (and softmax's two fixed tables), sigmoid and tanh run
- * the runtime's qrt_logistic_s16 / qrt_tanh_s16 per element. */
+ * domain.  int8 softmax is TFLite's reference kernel (gemmlowp fixed point,
+ * ir/gemmlowp.h): no table operand, the check computes its multiplier,
+ * shift and diff_min from beta and s_x.  int8 log_softmax (one table of exp
+ * in fixed point, an int64 sum, a table of ln) is quantc's own, spelled out
+ * in ops.def.  int16 sigmoid, tanh and softmax are TFLite's int16 LOGISTIC,
+ * TANH and SoftmaxInt16 instead (ir_act_tflite16): no table operand, the
+ * check computes TFLite's input multiplier (and softmax's two fixed
+ * tables), sigmoid and tanh run the runtime's qrt_logistic_s16 /
+ * qrt_tanh_s16 per element. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -102,10 +105,37 @@ void ir_act16_input_scaling(Op op, float sx, int32_t *mult, int *shift)
 	*shift = ls;
 }
 
-void ir_softmax16_scaling(float sx, int32_t *mult, int *shift)
+void ir_softmax16_scaling(float beta, float sx, int32_t *mult, int *shift)
 {
 	/* d = x - max in [-65535, 0] to steps of 10/65535: the exp table's */
-	ir_quantize_multiplier((double)sx / (10.0 / 65535.0), mult, shift);
+	ir_quantize_multiplier((double)sx * (double)beta / (10.0 / 65535.0), mult, shift);
+}
+
+int ir_softmax8_scaling(float beta, float sx, int32_t *mult, int *shift, int32_t *diff_min)
+{
+	/* beta s_x as a Q5.26 multiplier: d = x - max to Q5.26 by one
+	 * multiplication (exact in double: two floats' product) */
+	double m = (double)beta * (double)sx * 67108864.0, q;
+	long long qf;
+	int e;
+
+	if (!(m > 1.0))
+		return -1;
+	if (m > 2147483647.0) /* exp(-beta s_x) rounds to 0 anyway */
+		m = 2147483647.0;
+	/* QuantizeMultiplier, without ir_quantize_multiplier's cap of the
+	 * shift at 30 (TFLite's double-rounding build: 31 here) */
+	q = frexp(m, &e);
+	qf = llround(q * 2147483648.0);
+	if (qf == 2147483648LL) {
+		qf /= 2;
+		e++;
+	}
+	*mult = (int32_t)qf;
+	*shift = e;
+	/* the largest |d| whose d 2^shift stays within 31 in Q5.26 */
+	*diff_min = -(int32_t)floor(31.0 * 67108864.0 / ldexp(1.0, e));
+	return 0;
 }
 
 static double lut_exp(double v)
@@ -443,6 +473,28 @@ static int check_tflite16(const Graph *g, const Node *n, Diag *d)
 	return 0;
 }
 
+/* TFLite's int8 softmax: no table, the result at its fixed 1/256, zp -128,
+ * beta s_x above 2^-26 (QuantizeMultiplierGreaterThanOne) */
+static int check_softmax8(const Graph *g, const Node *n, Diag *d)
+{
+	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
+	int32_t mult, diff_min;
+	int shift;
+
+	if (n->nin != 1)
+		return BAD("softmax: an int8 softmax takes one operand (TFLite's algorithm: no "
+		           "table)");
+	if (o->q.scale[0] != 1.0f / 256 || o->q.zp != -128)
+		return BAD("softmax: result '%s' must have scale 1/256 and zero point -128 "
+		           "(TFLite's int8 softmax), not %.9g and %d",
+		           o->name, (double)o->q.scale[0], (int)o->q.zp);
+	if (ir_softmax8_scaling(n->a.beta, x->q.scale[0], &mult, &shift, &diff_min))
+		return BAD("softmax: beta %.9g times the scale %.9g of input '%s' is not above "
+		           "2^-26 (TFLite's int8 softmax multiplier)",
+		           (double)n->a.beta, (double)x->q.scale[0], x->name);
+	return 0;
+}
+
 int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 {
 	const Value *x = &g->vals[n->in[0]], *o = &g->vals[n->out];
@@ -453,6 +505,8 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 	if (ir_act_is_softmax(n->op) &&
 	    (n->a.axis < -x->shape.rank || n->a.axis >= x->shape.rank || x->shape.rank == 0))
 		return BAD("%s: axis %lld is out of range", op, (long long)n->a.axis);
+	if (n->op == OP_SOFTMAX && !(n->a.beta > 0 && n->a.beta <= FLT_MAX))
+		return BAD("softmax: beta %.9g is not a positive finite number", (double)n->a.beta);
 	if (x->dt == DT_F32)
 		return n->nin == 1 ? 0 : BAD("%s: a float %s takes one operand", op, op);
 	if (n->op == OP_CLIP && (x->dt == DT_I8 || x->dt == DT_I16)) {
@@ -468,6 +522,8 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 		return BAD("%s: quantized operands need per-tensor parameters", op);
 	if (ir_act_tflite16(n->op, x->dt))
 		return check_tflite16(g, n, d);
+	if (n->op == OP_SOFTMAX)
+		return check_softmax8(g, n, d);
 	return check_table(g, n, d);
 }
 
@@ -475,7 +531,8 @@ int ir_interp_check_act(const Graph *g, const Node *n, Diag *d)
 
 /* ---- kernels ------------------------------------------------------------------- */
 
-static void softmax_f32(const Shape *s, int64_t axis, int lg, const float *x, float *y)
+/* beta (softmax's; log_softmax has none: 1) scales x - m when it is not 1 */
+static void softmax_f32(const Shape *s, int64_t axis, int lg, float beta, const float *x, float *y)
 {
 	int64_t outer, len, inner;
 
@@ -488,7 +545,8 @@ static void softmax_f32(const Shape *s, int64_t axis, int lg, const float *x, fl
 			for (int64_t k = 1; k < len; k++)
 				m = xr[k * inner] > m ? xr[k * inner] : m;
 			for (int64_t k = 0; k < len; k++) {
-				yr[k * inner] = qrt_expf(xr[k * inner] - m);
+				float v = xr[k * inner] - m;
+				yr[k * inner] = qrt_expf(beta != 1.0f ? v * beta : v);
 				sum += yr[k * inner];
 			}
 			if (lg) { /* (x - m) - log(sum) */
@@ -502,14 +560,13 @@ static void softmax_f32(const Shape *s, int64_t axis, int lg, const float *x, fl
 		}
 }
 
-/* int8 and int16 softmax and log_softmax (ops.def) */
-static void softmax_int(const Node *n, const Value *x, const Value *o, const void *xb,
-                        const int32_t *t, void *yb)
+/* int8 and int16 log_softmax (ops.def) */
+static void log_softmax_int(const Node *n, const Value *x, const Value *o, const void *xb,
+                            const int32_t *t, void *yb)
 {
 	int64_t outer, len, inner;
-	const int lg = n->op == OP_LOG_SOFTMAX;
 	const int64_t ne = x->dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
-	const int64_t p = lg ? t[ne + IR_LSM_LN_N + IR_LSM_K_N] : 0; /* s_x / s_o 2^24 */
+	const int64_t p = t[ne + IR_LSM_LN_N + IR_LSM_K_N]; /* s_x / s_o 2^24 */
 	const int32_t qmin = ir_qmin(o->dt), qmax = ir_qmax(o->dt);
 
 	ir_softmax_dims(&x->shape, n->a.axis, &outer, &len, &inner);
@@ -525,21 +582,61 @@ static void softmax_int(const Node *n, const Value *x, const Value *o, const voi
 			for (int64_t k = 0; k < len; k++)
 				sum += ir_softmax_exp(x->dt, t,
 				                      m - ir_load_q(x->dt, xb, base + k * inner));
-			int64_t l = lg ? ir_log_softmax_sum(t + ne, sum) : 0;
+			int64_t l = ir_log_softmax_sum(t + ne, sum);
 			for (int64_t k = 0; k < len; k++) {
 				int32_t dd = m - ir_load_q(x->dt, xb, base + k * inner);
-				int64_t q;
-				if (lg) {
-					int64_t v = (((int64_t)dd * p) >> 16) + l;
-					q = o->q.zp - ((v + 128) >> 8);
-				} else {
-					uint64_t e = ir_softmax_exp(x->dt, t, dd);
-					int64_t one = x->dt == DT_I16 ? 32768 : 256;
-					q = (int64_t)((e * (uint64_t)one + sum / 2) / sum) +
-					    o->q.zp;
-				}
+				int64_t v = (((int64_t)dd * p) >> 16) + l;
+				int64_t q = o->q.zp - ((v + 128) >> 8);
 				q = q < qmin ? qmin : q > qmax ? qmax : q;
 				ir_store_q(o->dt, yb, base + k * inner, (int32_t)q);
+			}
+		}
+}
+
+/* TFLite's int8 Softmax (reference_ops, ops.def) along any axis: rt holds
+ * the input_beta_multiplier, input_beta_left_shift and diff_min (lo).  The
+ * row's sum of exps in Q12.19 saturates (TFLite's int32 wraps past 4095
+ * elements at the max), and the final shift, above 31 when the sum is 2^28
+ * or more (TFLite's kernel stops on a check there), is the same rounding in
+ * int64. */
+static void softmax_s8(const Node *n, const Value *x, const NodeRt *rt, const int8_t *xb,
+                       int8_t *yb)
+{
+	const int32_t mult = rt->mult[0], diff_min = rt->lo;
+	const int shift = rt->shift[0];
+	int64_t outer, len, inner;
+
+	ir_softmax_dims(&x->shape, n->a.axis, &outer, &len, &inner);
+	for (int64_t r = 0; r < outer; r++)
+		for (int64_t i = 0; i < inner; i++) {
+			const int8_t *xr = xb + r * len * inner + i;
+			int8_t *yr = yb + r * len * inner + i;
+			int32_t m = xr[0], sum = 0;
+			for (int64_t k = 1; k < len; k++)
+				m = xr[k * inner] > m ? xr[k * inner] : m;
+			for (int64_t k = 0; k < len; k++) {
+				int32_t dd = xr[k * inner] - m;
+				if (dd < diff_min)
+					continue;
+				int64_t s = (int64_t)sum +
+				            ir_gl_mul_pot(ir_softmax8_exp(dd, mult, shift),
+				                          -IR_GL_ACCUM_BITS);
+				sum = s > INT32_MAX ? INT32_MAX : (int32_t)s;
+			}
+			/* the max's exp is 2^19 in Q12.19: sum > 0 */
+			int bits;
+			int32_t scale = ir_gl_reciprocal(sum, IR_GL_ACCUM_BITS, &bits);
+			int e = bits + 31 - 8; /* 23 .. 34 */
+			for (int64_t k = 0; k < len; k++) {
+				int32_t dd = xr[k * inner] - m;
+				if (dd < diff_min) {
+					yr[k * inner] = -128;
+					continue;
+				}
+				/* scale * exp >= 0: the rounding divide is half up */
+				int64_t p = ir_srdhm(scale, ir_softmax8_exp(dd, mult, shift));
+				int64_t q = ((p + ((int64_t)1 << (e - 1))) >> e) - 128;
+				yr[k * inner] = (int8_t)(q > 127 ? 127 : q);
 			}
 		}
 }
@@ -663,11 +760,14 @@ static void run(const Graph *g, const Node *n, const NodeRt *rt, void *const *bu
 	case OP_SOFTMAX:
 	case OP_LOG_SOFTMAX:
 		if (x->dt == DT_F32)
-			softmax_f32(&x->shape, n->a.axis, n->op == OP_LOG_SOFTMAX, xb, yb);
+			softmax_f32(&x->shape, n->a.axis, n->op == OP_LOG_SOFTMAX,
+			            n->op == OP_SOFTMAX ? n->a.beta : 1.0f, xb, yb);
 		else if (ir_act_tflite16(n->op, x->dt))
 			softmax_s16(n, x, rt, xb, yb);
+		else if (n->op == OP_SOFTMAX)
+			softmax_s8(n, x, rt, xb, yb);
 		else
-			softmax_int(n, x, &g->vals[n->out], xb, buf[n->in[1]], yb);
+			log_softmax_int(n, x, &g->vals[n->out], xb, buf[n->in[1]], yb);
 		return;
 	case OP_CLIP:
 	case OP_LEAKY_RELU:
@@ -738,6 +838,12 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 	if (n->op != OP_RELU) {
 		if (ir_interp_check_act(g, n, d))
 			return -1;
+		if (n->op == OP_SOFTMAX && x->dt == DT_I8) { /* TFLite's int8 parameters */
+			rt->mult = ir_xcalloc(1, sizeof *rt->mult);
+			rt->shift = ir_xcalloc(1, sizeof *rt->shift);
+			ir_softmax8_scaling(n->a.beta, x->q.scale[0], rt->mult, rt->shift, &rt->lo);
+			return 0;
+		}
 		if (!ir_act_tflite16(n->op, x->dt))
 			return 0;
 		/* TFLite's int16 ops: the input's multiplier and shift; softmax's
@@ -748,7 +854,7 @@ static int check(Graph *g, const Node *n, NodeRt *rt, Diag *d)
 			ir_act16_input_scaling(n->op, x->q.scale[0], rt->mult, rt->shift);
 			return 0;
 		}
-		ir_softmax16_scaling(x->q.scale[0], rt->mult, rt->shift);
+		ir_softmax16_scaling(n->a.beta, x->q.scale[0], rt->mult, rt->shift);
 		rt->wt = ir_xcalloc(2 * IR_ACT_LUT16_N, sizeof(int16_t));
 		ir_softmax16_luts(rt->wt, (int16_t *)rt->wt + IR_ACT_LUT16_N);
 		return 0;
@@ -774,11 +880,21 @@ static void verify(const Graph *g, const Node *n, Diag *d)
 		           (double)n->a.max);
 	if (n->op == OP_CELU && n->a.alpha == 0)
 		diag_error(d, n->loc, "celu: alpha is 0 (celu divides by it)");
+	if (n->op == OP_SOFTMAX && !(n->a.beta > 0 && n->a.beta <= FLT_MAX))
+		diag_error(d, n->loc, "softmax: beta %.9g is not a positive finite number",
+		           (double)n->a.beta);
+}
+
+/* softmax's beta came later: 1, TFLite's default, prints nothing. */
+static int print_attr(const Node *n, int ai)
+{
+	return !(ai == AI_BETA && n->op == OP_SOFTMAX && n->a.beta == 1.0f);
 }
 
 const IrRules ir_rules_activation = {
         .check = check,
         .run = run,
         .requant_float_ok = requant_float_ok,
+        .print_attr = print_attr,
         .verify = verify,
 };

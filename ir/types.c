@@ -143,6 +143,8 @@ void ir_attrs_default_op(Attrs *a, Op op)
 		a->alpha = 0.01f; /* ONNX LeakyRelu */
 	if (op == OP_SOFTMAX || op == OP_LOG_SOFTMAX)
 		a->axis = -1;
+	if (op == OP_SOFTMAX)
+		a->beta = 1.0f; /* TFLite's SoftmaxOptions.beta */
 	/* the unary math ops: ONNX's defaults (selu's gamma in beta, shrink's
 	 * lambd and bias in alpha and beta, pow's exponent in alpha) */
 	if (op == OP_ELU || op == OP_CELU || op == OP_THRESHOLDED_RELU || op == OP_POW)

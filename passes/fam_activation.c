@@ -10,7 +10,8 @@
  *               is in [0, 1], log_softmax in [lo - hi - log(len), 0]; the unary math ops: f at the ends and at
  *               the interior extremes and jumps (unary_interval); all
  *               widened by float rounding
- *   overflow    (the softmax sums: ir/fam_activation.c's check_table)
+ *   overflow    (the log_softmax sums: ir/fam_activation.c's check_table;
+ *               int8 softmax's Q12.19 sum saturates, ops.def)
  *               no accumulator: relu raises the floor to the zero point,
  *               clip clamps, the tables give any int8; the int16 lookup's
  *               slope * offset is below 65535 * 127 < 2^23 in int32
@@ -19,9 +20,10 @@
  *               each but relu and clip gets its table as a second operand
  *               (int16: the i16[513] interpolated table); int16 sigmoid,
  *               tanh and softmax at TFLite's 1/32768, 0 and no table
- *               (TFLite's int16 algorithms, fixed tables); softmax and
- *               log_softmax an i32 table of exp (and ln) in fixed point,
- *               log_softmax at TFLite's 16/256, 127 (int16 2^-11, 0) */
+ *               (TFLite's int16 algorithms, fixed tables); int8 softmax
+ *               TFLite's gemmlowp kernel, no table either; log_softmax an
+ *               i32 table of exp and ln in fixed point, at TFLite's 16/256,
+ *               127 (int16 2^-11, 0) */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -65,6 +67,8 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	if (x->dt != DT_I8 && x->dt != DT_I16)
 		return ERR("%s: input '%s' is %s: %s computes in f32, i8 or i16", op, x->name,
 		           ir_dtype_name(x->dt), op);
+	if (n->op == OP_SOFTMAX)
+		return 0; /* int8 and int16: TFLite's algorithms, no table operand */
 	if (ir_act_tflite16(n->op, x->dt)) {
 		if (n->nin > 1)
 			return ERR("%s: an int16 %s takes one operand (TFLite's algorithm: its "
@@ -357,8 +361,9 @@ static int overflow(const Graph *g, const Node *n, QRange *r, Diag *d)
 		out->lo = xr.lo > cl ? (xr.lo < ch ? xr.lo : ch) : cl;
 		out->hi = xr.hi < ch ? (xr.hi > cl ? xr.hi : cl) : ch;
 	}
-	/* the tables and the softmax division produce any int8; the softmax
-	 * sum is at most 2^20 per element in int64: no accumulator to prove */
+	/* the tables and the softmaxes produce any int8; the log_softmax sum
+	 * is at most 2^20 per element in int64, int8 softmax's saturates: no
+	 * accumulator to prove */
 	return 0;
 }
 
@@ -385,7 +390,7 @@ static int add_table(Graph *g, Node *n, DType dt, int64_t len, const void *data)
 
 /* relu and clip keep their input's parameters (OPF_KEEPQ, set by the
  * caller); abs takes its own from its range; the others their own
- * parameters and table (softmax int8 only: precs). */
+ * parameters and, but softmax and TFLite's int16 ops, a table. */
 static int quantize(QuantCtx *q, Node *n, DType dt)
 {
 	Graph *g = q->g;
@@ -406,8 +411,9 @@ static int quantize(QuantCtx *q, Node *n, DType dt)
 		ir_choose_qparams(lo, hi, dt, &s, &zp);
 	}
 	ir_set_qparams(g, n->out, s, zp);
-	if (n->op == OP_ABS || ir_act_tflite16(n->op, dt))
-		return 0; /* requantizes |x - zp_x|; TFLite's fixed tables: no table */
+	if (n->op == OP_ABS || n->op == OP_SOFTMAX || ir_act_tflite16(n->op, dt))
+		return 0; /* requantizes |x - zp_x|; TFLite's softmax (gemmlowp fixed
+		             point) and fixed tables: no table */
 	x = &g->vals[n->in[0]];
 	if (ir_act_is_softmax(n->op)) {
 		int32_t t[4 * IR_ACT_TABLE_N];

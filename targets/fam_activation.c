@@ -9,7 +9,9 @@
  * the quantize pass built (int16: TFLite's interpolated lookup, as
  * ir_act_lut16), so interpreter and object agree bit for bit.  int16
  * sigmoid, tanh and softmax are TFLite's algorithms (elem_act16,
- * softmax_row_s16), their fixed tables emitted as constants of the module. */
+ * softmax_row_s16), their fixed tables emitted as constants of the module;
+ * int8 softmax is TFLite's reference kernel (softmax_row_s8), gemmlowp's
+ * exp and reciprocal two straight-line functions of the module. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -255,8 +257,10 @@ static LLVMValueRef row_max(Cg *c, LLVMTypeRef t, LLVMValueRef x, LLVMValueRef b
 	return LLVMBuildLoad2(c->b, t, slot, "");
 }
 
+/* beta: softmax's, multiplied in only when it is not 1 (as the
+ * interpreter's softmax_f32) */
 static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef base, int64_t len,
-                            int64_t inner, int lg)
+                            int64_t inner, int lg, float beta)
 {
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef m = row_max(c, c->tf32, x, base, len, inner, 1);
@@ -266,8 +270,10 @@ static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef 
 	LLVMBuildStore(b, f32c(c, 0.0f), sum);
 	LLVMValueRef k = tgt_upto(c, &l1, len);
 	LLVMValueRef at = tgt_mad(c, k, inner, base);
-	LLVMValueRef e = call_f32(c, "qrt_expf",
-	                          LLVMBuildFSub(b, tgt_load(c, c->tf32, x, at), m, ""));
+	LLVMValueRef v = LLVMBuildFSub(b, tgt_load(c, c->tf32, x, at), m, "");
+	if (beta != 1.0f)
+		v = LLVMBuildFMul(b, v, f32c(c, beta), "");
+	LLVMValueRef e = call_f32(c, "qrt_expf", v);
 	tgt_store(c, e, y, at);
 	LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, c->tf32, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);
@@ -345,14 +351,13 @@ static LLVMValueRef log_sum(Cg *c, LLVMValueRef ln, LLVMValueRef s)
 	return LLVMBuildAdd(b, LLVMBuildAdd(b, t64(c, ln, ki), lo, ""), d, "");
 }
 
-/* int8 / int16 softmax and log_softmax of one row, as the interpreter's
- * softmax_int */
-static void softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef y,
-                            LLVMValueRef table, LLVMValueRef base, int64_t len, int64_t inner)
+/* int8 / int16 log_softmax of one row, as the interpreter's
+ * log_softmax_int */
+static void log_softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef y,
+                                LLVMValueRef table, LLVMValueRef base, int64_t len, int64_t inner)
 {
 	LLVMBuilderRef b = c->b;
 	const Value *xv = &c->g->vals[nd->in[0]], *yv = &c->g->vals[nd->out];
-	const int lg = nd->op == OP_LOG_SOFTMAX;
 	const int64_t ne = xv->dt == DT_I16 ? 2 * IR_ACT_TABLE_N : IR_ACT_TABLE_N;
 	LLVMTypeRef tx = tgt_type(c, xv->dt);
 	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, tx, x, base, len, inner, 0), c->ti32, "");
@@ -366,31 +371,21 @@ static void softmax_row_int(Cg *c, const Node *nd, LLVMValueRef x, LLVMValueRef 
 	LLVMBuildStore(b, LLVMBuildAdd(b, LLVMBuildLoad2(b, c->ti64, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);
 	LLVMValueRef s = LLVMBuildLoad2(b, c->ti64, sum, "");
-	LLVMValueRef half = LLVMBuildLShr(b, s, c64(c, 1), ""), lsum = NULL, p = NULL;
-	if (lg) {
-		LLVMValueRef ln = LLVMBuildGEP2(b, c->ti32, table,
-		                                (LLVMValueRef[]){tgt_cidx(c, ne)}, 1, "");
-		lsum = log_sum(c, ln, s);
-		p = t64(c, table, tgt_cidx(c, ne + IR_LSM_LN_N + IR_LSM_K_N));
-	}
+	LLVMValueRef ln = LLVMBuildGEP2(b, c->ti32, table, (LLVMValueRef[]){tgt_cidx(c, ne)}, 1,
+	                                "");
+	LLVMValueRef lsum = log_sum(c, ln, s);
+	LLVMValueRef p = t64(c, table, tgt_cidx(c, ne + IR_LSM_LN_N + IR_LSM_K_N));
 	k = tgt_upto(c, &l2, len);
 	LLVMValueRef at = tgt_mad(c, k, inner, base);
-	LLVMValueRef xq = tgt_load(c, tx, x, at), q;
-	if (lg) { /* zp - ((((d * P) >> 16) + L + 128) >> 8) */
-		LLVMValueRef d = LLVMBuildSub(b, m, LLVMBuildSExt(b, xq, c->ti32, ""), "");
-		LLVMValueRef v = LLVMBuildMul(b, LLVMBuildSExt(b, d, c->ti64, ""), p, "");
-		v = LLVMBuildAdd(b, LLVMBuildAShr(b, v, c64(c, 16), ""), lsum, "");
-		v = LLVMBuildAShr(b, LLVMBuildAdd(b, v, c64(c, 128), ""), c64(c, 8), "");
-		q = LLVMBuildSub(b, c64(c, yv->q.zp), v, "");
-	} else { /* (E * one + S / 2) / S + zp */
-		e = exp_at(c, xv->dt, table, m, xq);
-		q = LLVMBuildMul(b, e, c64(c, xv->dt == DT_I16 ? 32768 : 256), "");
-		q = LLVMBuildUDiv(b, LLVMBuildAdd(b, q, half, ""), s, "");
-		q = LLVMBuildSub(b, q, c64(c, -yv->q.zp), "");
-	}
+	LLVMValueRef xq = tgt_load(c, tx, x, at);
+	/* zp - ((((d * P) >> 16) + L + 128) >> 8) */
+	LLVMValueRef d = LLVMBuildSub(b, m, LLVMBuildSExt(b, xq, c->ti32, ""), "");
+	LLVMValueRef v = LLVMBuildMul(b, LLVMBuildSExt(b, d, c->ti64, ""), p, "");
+	v = LLVMBuildAdd(b, LLVMBuildAShr(b, v, c64(c, 16), ""), lsum, "");
+	v = LLVMBuildAShr(b, LLVMBuildAdd(b, v, c64(c, 128), ""), c64(c, 8), "");
+	LLVMValueRef q = LLVMBuildSub(b, c64(c, yv->q.zp), v, "");
 	LLVMValueRef lo = c64(c, ir_qmin(yv->dt)), hi = c64(c, ir_qmax(yv->dt));
-	if (lg) /* softmax's quotient is at least 0: no lower bound to clamp */
-		q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, lo, ""), lo, q, "");
+	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, lo, ""), lo, q, "");
 	q = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, q, hi, ""), hi, q, "");
 	tgt_store(c, LLVMBuildTrunc(b, q, tgt_type(c, yv->dt), ""), y, at);
 	tgt_loop_close(c, &l2);
@@ -419,7 +414,7 @@ static void softmax_row_s16(Cg *c, int n, LLVMValueRef x, LLVMValueRef y, LLVMVa
 	int shift;
 	Loop l1, l2;
 
-	ir_softmax16_scaling(xv->q.scale[0], &mult, &shift);
+	ir_softmax16_scaling(c->g->nodes[n].a.beta, xv->q.scale[0], &mult, &shift);
 	ir_softmax16_luts(luts, luts + IR_ACT_LUT16_N);
 	LLVMValueRef el = const_i16(c, "exp", n, luts, IR_ACT_LUT16_N);
 	LLVMValueRef rl = const_i16(c, "rcp", n, luts + IR_ACT_LUT16_N, IR_ACT_LUT16_N);
@@ -462,6 +457,189 @@ static void softmax_row_s16(Cg *c, int n, LLVMValueRef x, LLVMValueRef y, LLVMVa
 	tgt_loop_close(c, &l2);
 }
 
+/* ---- int8 softmax: TFLite's reference kernel (ir/gemmlowp.h) ------------------------- */
+
+/* ir_srdhm: floor((a b + 2^30) / 2^31) in i64 (gemmlowp's nudge and
+ * truncating division give the same for either sign), 2^31 - 1 for the
+ * one product that does not fit (it folds away when an operand is a
+ * constant) */
+static LLVMValueRef gl_srdhm(Cg *c, LLVMValueRef a, LLVMValueRef bv)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef ab = LLVMBuildMul(b, LLVMBuildSExt(b, a, c->ti64, ""),
+	                               LLVMBuildSExt(b, bv, c->ti64, ""), "");
+	LLVMValueRef q = LLVMBuildAShr(b, LLVMBuildAdd(b, ab, c64(c, 1 << 30), ""), c64(c, 31), "");
+	q = LLVMBuildTrunc(b, q, c->ti32, "");
+	LLVMValueRef ov = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntEQ, a, tgt_c32(c, INT32_MIN), ""),
+	                               LLVMBuildICmp(b, LLVMIntEQ, bv, tgt_c32(c, INT32_MIN), ""),
+	                               "");
+	return LLVMBuildSelect(b, ov, tgt_c32(c, INT32_MAX), q, "");
+}
+
+/* ir_gl_mul_pot(x, e), e a constant: a left shift saturating to int32, or
+ * ir_rdbpot(x, -e): (x >> e) + (x & mask > mask / 2 + (x < 0)) */
+static LLVMValueRef gl_mul_pot(Cg *c, LLVMValueRef x, int e)
+{
+	LLVMBuilderRef b = c->b;
+
+	if (e > 0) {
+		int32_t lim = (int32_t)(((int64_t)1 << (31 - e)) - 1);
+		LLVMValueRef r = LLVMBuildShl(b, x, tgt_c32(c, e), "");
+		r = sel(c, LLVMIntSGT, x, tgt_c32(c, lim), tgt_c32(c, INT32_MAX), r);
+		return sel(c, LLVMIntSLT, x, tgt_c32(c, -lim), tgt_c32(c, INT32_MIN), r);
+	}
+	if (e == 0)
+		return x;
+	int32_t mask = (int32_t)(((int64_t)1 << -e) - 1);
+	LLVMValueRef rem = LLVMBuildAnd(b, x, tgt_c32(c, mask), "");
+	LLVMValueRef thr = LLVMBuildAdd(
+	        b, tgt_c32(c, mask >> 1),
+	        LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLT, x, tgt_c32(c, 0), ""), c->ti32, ""),
+	        "");
+	LLVMValueRef up = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSGT, rem, thr, ""), c->ti32, "");
+	return LLVMBuildAdd(b, LLVMBuildAShr(b, x, tgt_c32(c, -e), ""), up, "");
+}
+
+/* A private i32(i32) function of the module, NAME.<tag> (one per ISA level
+ * of a multi-ISA object), built once by body(c, argument) with the
+ * builder, which is then back where it was. */
+static LLVMValueRef gl_function(Cg *c, const char *tag, LLVMValueRef (*body)(Cg *c, LLVMValueRef a))
+{
+	char name[320];
+	LLVMTypeRef ft = LLVMFunctionType(c->ti32, &c->ti32, 1, 0);
+
+	snprintf(name, sizeof name, "%s.%s", c->name, tag);
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
+	if (fn)
+		return fn;
+	fn = LLVMAddFunction(c->mod, name, ft);
+	LLVMSetLinkage(fn, LLVMPrivateLinkage);
+	tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
+	LLVMBasicBlockRef back = LLVMGetInsertBlock(c->b);
+	LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, fn, "entry"));
+	LLVMBuildRet(c->b, body(c, LLVMGetParam(fn, 0)));
+	LLVMPositionBuilderAtEnd(c->b, back);
+	return fn;
+}
+
+/* ir_gl_exp_neg(a, 5), straight-line: exp of a's residue in [-1/4, 0)
+ * (ir_gl_exp_quarter), then a select per bit of the rest */
+static LLVMValueRef gl_exp5_body(Cg *c, LLVMValueRef a)
+{
+	static const int32_t mul[7] = {1672461947, 1302514674, 790015084, 290630308,
+	                               39332535,   720401,     242};
+	const int32_t e18 = 1895147668, third = 715827883, quarter = 1 << 24;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef r = LLVMBuildSub(b, LLVMBuildAnd(b, a, tgt_c32(c, quarter - 1), ""),
+	                              tgt_c32(c, quarter), "");
+	LLVMValueRef x = LLVMBuildAdd(b, gl_mul_pot(c, r, IR_GL_DIFF_BITS), tgt_c32(c, 1 << 28),
+	                              "");
+	LLVMValueRef x2 = gl_srdhm(c, x, x), x3 = gl_srdhm(c, x2, x), x4 = gl_srdhm(c, x2, x2);
+	LLVMValueRef t = LLVMBuildAdd(b, gl_mul_pot(c, x4, -2), x3, "");
+	t = LLVMBuildAdd(b, gl_srdhm(c, t, tgt_c32(c, third)), x2, "");
+	t = gl_mul_pot(c, t, -1);
+	LLVMValueRef res = LLVMBuildAdd(
+	        b, tgt_c32(c, e18), gl_srdhm(c, tgt_c32(c, e18), LLVMBuildAdd(b, x, t, "")), "");
+	LLVMValueRef rest = LLVMBuildSub(b, r, a, "");
+	for (int k = -2; k <= 4; k++) {
+		LLVMValueRef bit = LLVMBuildAnd(b, rest, tgt_c32(c, 1 << (26 + k)), "");
+		res = sel(c, LLVMIntNE, bit, tgt_c32(c, 0),
+		          gl_srdhm(c, res, tgt_c32(c, mul[k + 2])), res);
+	}
+	return sel(c, LLVMIntEQ, a, tgt_c32(c, 0), tgt_c32(c, INT32_MAX), res);
+}
+
+/* ir_gl_one_over_one_plus_x, straight-line (three Newton-Raphson steps) */
+static LLVMValueRef gl_recip_body(Cg *c, LLVMValueRef a)
+{
+	LLVMBuilderRef b = c->b;
+	/* RoundingHalfSum(a, 2^31 - 1): (s + sign(s)) / 2 truncating */
+	LLVMValueRef s = LLVMBuildAdd(b, LLVMBuildSExt(b, a, c->ti64, ""), c64(c, INT32_MAX), "");
+	LLVMValueRef sg = sel(c, LLVMIntSGE, s, c64(c, 0), c64(c, 1), c64(c, -1));
+	LLVMValueRef d = LLVMBuildTrunc(
+	        b, LLVMBuildSDiv(b, LLVMBuildAdd(b, s, sg, ""), c64(c, 2), ""), c->ti32, "");
+	LLVMValueRef x = LLVMBuildAdd(b, tgt_c32(c, 1515870810),
+	                              gl_srdhm(c, d, tgt_c32(c, -1010580540)), "");
+	for (int i = 0; i < 3; i++) {
+		LLVMValueRef om = LLVMBuildSub(b, tgt_c32(c, 1 << 29), gl_srdhm(c, d, x), "");
+		x = LLVMBuildAdd(b, x, gl_mul_pot(c, gl_srdhm(c, x, om), 2), "");
+	}
+	return gl_mul_pot(c, x, 1);
+}
+
+static LLVMValueRef call1(Cg *c, LLVMValueRef fn, LLVMValueRef a)
+{
+	return LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, &a, 1, "");
+}
+
+/* ir_softmax8_exp of x - m (i32), and whether x - m >= diff_min */
+static LLVMValueRef exp8_at(Cg *c, LLVMValueRef fexp, LLVMValueRef m, LLVMValueRef xq, int32_t mult,
+                            int shift, int32_t diff_min, LLVMValueRef *in)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef d = LLVMBuildSub(b, LLVMBuildSExt(b, xq, c->ti32, ""), m, "");
+	*in = LLVMBuildICmp(b, LLVMIntSGE, d, tgt_c32(c, diff_min), "");
+	/* wraps only for the d below diff_min, whose exp is not used */
+	LLVMValueRef v = LLVMBuildShl(b, d, tgt_c32(c, shift), "");
+	return call1(c, fexp, gl_srdhm(c, v, tgt_c32(c, mult)));
+}
+
+/* TFLite's int8 Softmax of one row, as the interpreter's softmax_s8 */
+static void softmax_row_s8(Cg *c, int n, LLVMValueRef x, LLVMValueRef y, LLVMValueRef base,
+                           int64_t len, int64_t inner)
+{
+	LLVMBuilderRef b = c->b;
+	const Node *nd = &c->g->nodes[n];
+	int32_t mult, diff_min;
+	int shift;
+	Loop l1, l2;
+
+	if (ir_softmax8_scaling(nd->a.beta, c->g->vals[nd->in[0]].q.scale[0], &mult, &shift,
+	                        &diff_min))
+		ICE("softmax: the check let a bad beta through");
+	LLVMValueRef fexp = gl_function(c, "gl_exp5", gl_exp5_body);
+	LLVMValueRef frcp = gl_function(c, "gl_recip", gl_recip_body);
+	LLVMValueRef m = LLVMBuildSExt(b, row_max(c, c->ti8, x, base, len, inner, 0), c->ti32, "");
+	LLVMValueRef sum = tgt_alloca(c, c->ti32, 1), in;
+	LLVMBuildStore(b, tgt_c32(c, 0), sum);
+	LLVMValueRef k = tgt_upto(c, &l1, len);
+	LLVMValueRef e = exp8_at(c, fexp, m, tgt_load(c, c->ti8, x, tgt_mad(c, k, inner, base)),
+	                         mult, shift, diff_min, &in);
+	/* + exp in Q12.19, saturating at 2^31 - 1 */
+	e = LLVMBuildSelect(b, in, gl_mul_pot(c, e, -IR_GL_ACCUM_BITS), tgt_c32(c, 0), "");
+	LLVMValueRef s = LLVMBuildAdd(
+	        b, LLVMBuildSExt(b, LLVMBuildLoad2(b, c->ti32, sum, ""), c->ti64, ""),
+	        LLVMBuildSExt(b, e, c->ti64, ""), "");
+	s = sel(c, LLVMIntSGT, s, c64(c, INT32_MAX), c64(c, INT32_MAX), s);
+	LLVMBuildStore(b, LLVMBuildTrunc(b, s, c->ti32, ""), sum);
+	tgt_loop_close(c, &l1);
+	/* ir_gl_reciprocal: h = clz(sum) (sum >= 2^19), the scale of sum 2^h
+	 * less 1.0, the final shift 12 - h + 31 - 8 */
+	s = LLVMBuildLoad2(b, c->ti32, sum, "");
+	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
+	LLVMTypeRef ty = c->ti32;
+	LLVMValueRef args[2] = {s, LLVMConstInt(c->ti1, 0, 0)};
+	LLVMValueRef h = LLVMBuildCall2(b, LLVMIntrinsicGetType(c->ctx, id, &ty, 1),
+	                                LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1), args, 2,
+	                                "");
+	LLVMValueRef scale = call1(
+	        c, frcp, LLVMBuildSub(b, LLVMBuildShl(b, s, h, ""), tgt_c32(c, INT32_MIN), ""));
+	LLVMValueRef sh = LLVMBuildSub(b, c64(c, IR_GL_ACCUM_BITS + 31 - 8),
+	                               LLVMBuildZExt(b, h, c->ti64, ""), "");
+	LLVMValueRef rnd = LLVMBuildShl(b, c64(c, 1), LLVMBuildSub(b, sh, c64(c, 1), ""), "");
+	k = tgt_upto(c, &l2, len);
+	LLVMValueRef at = tgt_mad(c, k, inner, base);
+	e = exp8_at(c, fexp, m, tgt_load(c, c->ti8, x, at), mult, shift, diff_min, &in);
+	/* scale * exp >= 0: the rounding divide by 2^sh is half up */
+	LLVMValueRef q = LLVMBuildSExt(b, gl_srdhm(c, scale, e), c->ti64, "");
+	q = LLVMBuildAShr(b, LLVMBuildAdd(b, q, rnd, ""), sh, "");
+	q = LLVMBuildSub(b, q, c64(c, 128), "");
+	q = sel(c, LLVMIntSGT, q, c64(c, 127), c64(c, 127), q);
+	q = LLVMBuildSelect(b, in, q, c64(c, -128), "");
+	tgt_store(c, LLVMBuildTrunc(b, q, c->ti8, ""), y, at);
+	tgt_loop_close(c, &l2);
+}
+
 static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Node *nd = &c->g->nodes[n];
@@ -470,18 +648,23 @@ static void lower_softmax(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	Loop lo, li;
 
 	ir_softmax_dims(&xv->shape, nd->a.axis, &outer, &len, &inner);
-	const int t16 = ir_act_tflite16(nd->op, xv->dt);
-	LLVMValueRef table = xv->dt != DT_F32 && !t16 ? tgt_const_value(c, nd->in[1], NULL, "t", n)
-	                                              : NULL;
+	const int t16 = ir_act_tflite16(nd->op, xv->dt),
+	          s8 = nd->op == OP_SOFTMAX && xv->dt == DT_I8;
+	LLVMValueRef table = xv->dt != DT_F32 && !t16 && !s8
+	                             ? tgt_const_value(c, nd->in[1], NULL, "t", n)
+	                             : NULL;
 	LLVMValueRef o = tgt_upto(c, &lo, outer);
 	LLVMValueRef i = tgt_upto(c, &li, inner);
 	LLVMValueRef base = tgt_mad(c, o, len * inner, i);
 	if (xv->dt == DT_F32)
-		softmax_row_f32(c, x, y, base, len, inner, nd->op == OP_LOG_SOFTMAX);
+		softmax_row_f32(c, x, y, base, len, inner, nd->op == OP_LOG_SOFTMAX,
+		                nd->op == OP_SOFTMAX ? nd->a.beta : 1.0f);
 	else if (t16)
 		softmax_row_s16(c, n, x, y, base, len, inner);
+	else if (s8)
+		softmax_row_s8(c, n, x, y, base, len, inner);
 	else
-		softmax_row_int(c, nd, x, y, table, base, len, inner);
+		log_softmax_row_int(c, nd, x, y, table, base, len, inner);
 	tgt_loop_close(c, &li);
 	tgt_loop_close(c, &lo);
 }

@@ -17,7 +17,7 @@ import sys
 import flatbuffers
 import numpy as np
 
-FLOAT32, FLOAT16, INT32, INT8 = 0, 1, 2, 9
+FLOAT32, FLOAT16, INT32, INT16, INT8 = 0, 1, 2, 7, 9
 # BuiltinOperator
 ADD, AVG, CONCAT, CONV, DW, DEQ, FC, LOGISTIC, MAXP, MUL = 0, 1, 2, 3, 4, 6, 9, 14, 17, 18
 RELU, RELU_N1, RELU6, RESHAPE, SOFTMAX, TANH, PAD, MEAN, SUB, SQUEEZE = 19, 20, 21, 22, 25, 28, 34, 40, 41, 43
@@ -209,6 +209,8 @@ BAD = {
     "sparse_tensor": ([unary(yflags={"sparse": True})], ["tensor 1 ('y') is sparse"]),
     "float16_tensor": ([unary(ttype=FLOAT16)],
                        ["tensor 0 ('x') is float16", "tensor 1 ('y') is float16"]),
+    "int16_tensor": ([unary(ttype=INT16)],
+                     ["tensor 0 ('x') is int16: 16x8 quantized models are not supported"]),
     "lstm_operator": ([unary(LSTM)],
                       ["operator 0 (LSTM, output 'y'): LSTM (builtin code 16) is not supported"]),
     "add_tanh": ([binary_tanh()],

@@ -6,6 +6,7 @@
 # dump_NAME_run.args (`quantc run DUMP --passes ''`) and dump_NAME_compile.args
 # (`quantc compile DUMP --passes ''`): both must reject it with the same
 # diagnostic.  Run from tests/bad/data; the outputs are committed.
+import math
 import re
 
 S_TABLE = "-59, -59, -58, -58, -57, -57, -57, -56, -56, -55, -55, -55, -54, -54, -53, -53, -52, -52, -52, -51, -51, -50, -50, -49, -49, -49, -48, -48, -47, -47, -46, -46, -46, -45, -45, -44, -44, -43, -43, -42, -42, -42, -41, -41, -40, -40, -39, -39, -38, -38, -38, -37, -37, -36, -36, -35, -35, -34, -34, -33, -33, -32, -32, -31, -31, -31, -30, -30, -29, -29, -28, -28, -27, -27, -26, -26, -25, -25, -24, -24, -23, -23, -22, -22, -21, -21, -20, -20, -19, -19, -18, -18, -17, -17, -16, -16, -15, -15, -14, -14, -14, -13, -13, -12, -12, -11, -11, -10, -10, -9, -9, -8, -8, -7, -7, -6, -6, -5, -5, -4, -4, -3, -3, -2, -2, -1, -1, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21, 22, 22, 23, 23, 24, 24, 25, 25, 26, 26, 27, 27, 28, 28, 29, 29, 30, 30, 31, 31, 31, 32, 32, 33, 33, 34, 34, 35, 35, 36, 36, 37, 37, 38, 38, 38, 39, 39, 40, 40, 41, 41, 42, 42, 42, 43, 43, 44, 44, 45, 45, 46, 46, 46, 47, 47, 48, 48, 49, 49, 49, 50, 50, 51, 51, 52, 52, 52, 53, 53, 54, 54, 55, 55, 55, 56, 56, 57, 57, 57, 58, 58, 59, 59, 59"
@@ -18,17 +19,35 @@ input x : i8[1,1,4,4] q(scale=0.00784313772, zp=-1) range [-1, 1] @32
 
 const w : i8[2,1,1,1] q(axis=0, scale=[0.00393700786, 0.00787401572]) = [127, -127]
 const s.table : i8[256] = [{S_TABLE}]
-const y.table : i32[256] = [{Y_TABLE}]
 
 c : i8[1,2,4,4] q(scale=0.00784313958, zp=-1) range [-1.00000024, 1.00000024] @0 = conv2d(x, w) {{ stride = [1,1], pad = [0,0,0,0], dilation = [1,1], groups = 1, act = none }}
 s : i8[1,2,4,4] q(scale=0.00390625, zp=-128) range [0.268940896, 0.731059551] @0 = sigmoid(c, s.table)
 k : i8[1,2,4,4] q(scale=0.00390625, zp=-128) range [0.268940896, 0.731059551] @0 = clip(s) {{ min = 0.25, max = 0.75 }}
 p : i8[1,2,2,2] q(scale=0.00390625, zp=-128) range [0.268940687, 0.731059849] @32 = avgpool2d(k) {{ stride = [2,2], pad = [0,0,0,0], kernel = [2,2], count_pad = 0 }}
 f : i8[1,8] q(scale=0.00390625, zp=-128) range [0.268940687, 0.731059849] @32 = flatten(p) {{ axis = 1 }}
-y : i8[1,8] q(scale=0.00390625, zp=-128) range [0, 1] @0 = softmax(f, y.table) {{ axis = 1 }}
+y : i8[1,8] q(scale=0.00390625, zp=-128) range [0, 1] @0 = softmax(f) {{ axis = 1 }}
 
 output y
 """
+
+
+def lround(v):  # C's lround of a non-negative double
+    return int(math.floor(v + 0.5))
+
+
+# the same model ending in log_softmax (int8: TFLite's 16/256, 127), with
+# its i32 table (ops.def): the exp part, ln(1 + i/256) and k ln 2 in units of
+# s_o / 256, s_x / s_o 2^24; s_x = 1/256, s_o = 1/16
+LSM_TABLE = ", ".join(
+    [Y_TABLE] + [str(lround(math.log1p(i / 256.0) / 0.0625 * 256.0)) for i in range(257)] +
+    [str(lround(k * 0.69314718055994531 / 0.0625 * 256.0)) for k in range(44)] +
+    [str(lround(0.00390625 / 0.0625 * 16777216.0))])
+BASE_LSM = BASE.replace(
+    "\nc : i8", f"const y.table : i32[558] = [{LSM_TABLE}]\n\nc : i8", 1).replace(
+    "y : i8[1,8] q(scale=0.00390625, zp=-128) range [0, 1] @0 = softmax(f) { axis = 1 }",
+    "y : i8[1,8] q(scale=0.0625, zp=127) range [-2.54160976, 0] @0 = "
+    "log_softmax(f, y.table) { axis = 1 }").replace("-> softmax", "-> log_softmax")
+assert BASE_LSM.count("log_softmax(f, y.table)") == 1 and "i32[558]" in BASE_LSM
 
 
 def table(values):
@@ -38,12 +57,12 @@ def table(values):
 y = [int(v) for v in Y_TABLE.split(", ")]
 CASES = {
     # (what the comment says, (pattern, replacement), ...)
-    "softmax_zero": ("a softmax table of zeros (every row's divisor 0)",
-                     (re.escape(Y_TABLE), table([0] * 256))),
-    "softmax_first_zero": ("a softmax table whose entry 0 is 0 (a row of equal values divides by 0)",
-                           (re.escape(Y_TABLE), table([0] + y[1:]))),
-    "softmax_negative": ("a softmax table with a negative entry",
-                         (re.escape(Y_TABLE), table(y[:5] + [-7] + y[6:]))),
+    "softmax_table": ("an int8 softmax with a table operand (TFLite's kernel has none)",
+                      (r"= softmax\(f\)", "= softmax(f, s.table)")),
+    "softmax_scale": ("an int8 softmax result at 1/128, not TFLite's 1/256",
+                      (r"(\ny : i8\[1,8\] q\(scale=)0.00390625", r"\g<1>0.0078125")),
+    "softmax_beta": ("a softmax with beta 0", (r"softmax\(f\) \{ axis = 1 \}",
+                                              "softmax(f) { axis = 1, beta = 0 }")),
     "scale_zero": ("a zero scale", (r"(\nc : i8\[1,2,4,4\] q\(scale=)[0-9.e-]+", r"\g<1>0")),
     "scale_negative": ("a negative scale in a per-channel weight",
                        (r"scale=\[0.00393700786, ", "scale=[0.00393700786, -")),
@@ -80,6 +99,16 @@ y : f32[1,8] @0 = softmax(f) { axis = 1 }
 
 output y
 """
+# log_softmax keeps quantc's table: its checks
+LSM_CASES = {
+    "log_softmax_zero": ("a log_softmax table whose exp part is zeros (every row's sum 0)",
+                         (re.escape(Y_TABLE), table([0] * 256))),
+    "log_softmax_first_zero": ("a log_softmax table whose exp(0) is 0",
+                               (re.escape(Y_TABLE), table([0] + y[1:]))),
+    "log_softmax_negative": ("a log_softmax table with a negative entry",
+                             (re.escape(Y_TABLE), table(y[:5] + [-7] + y[6:]))),
+}
+
 F32_CASES = {
     "f32_shape": ("an f32 avgpool2d result of the wrong shape",
                   (r"p : f32\[1,2,2,2\] @128", "p : f32[1,2,3,3] @128"),
@@ -87,8 +116,9 @@ F32_CASES = {
                   (r"y : f32\[1,8\]", "y : f32[1,18]")),
 }
 
-for name, (what, *subs) in list(CASES.items()) + list(F32_CASES.items()):
-    base = BASE_F32 if name in F32_CASES else BASE
+for name, (what, *subs) in (list(CASES.items()) + list(LSM_CASES.items()) +
+                            list(F32_CASES.items())):
+    base = BASE_F32 if name in F32_CASES else BASE_LSM if name in LSM_CASES else BASE
     text = base.replace("{what}", f"dump_{name}.qg: {what} (make_dumps.py)")
     for pat, rep in subs:
         new = re.sub(pat, rep, text, count=1)
