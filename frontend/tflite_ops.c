@@ -732,9 +732,8 @@ static int check_softmax(Tim *im)
 
 	if (io(im, 1, 1) || tfl_opt_float(im->m, im->op, 0, 0.0f, &beta))
 		return -1;
-	if (beta != 1.0f)
-		return ti_err(im, "beta %g is not supported (quantc's softmax has beta 1)",
-		              (double)beta);
+	if (!(beta > 0) || !isfinite(beta))
+		return ti_err(im, "beta %g is not a positive finite number", (double)beta);
 	return 0;
 }
 
@@ -831,6 +830,8 @@ static int lower_softmax(Tim *im)
 	if (x < 0)
 		return -1;
 	ir_attrs_default_op(&a, OP_SOFTMAX);
+	if (tfl_opt_float(im->m, im->op, 0, 1.0f, &a.beta))
+		return -1;
 	/* along the channels: NCHW's axis 1 when only that form exists */
 	int nchw = ti_has_nchw(im, x) && im->t[x].nhwc < 0;
 	a.axis = nchw ? 1 : -1;

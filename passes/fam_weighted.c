@@ -604,13 +604,49 @@ static int layer_weight(QuantCtx *q, Node *n, float **sw)
  * int32, or int64 for an int16 layer.  The bias is the layer's own: a bias
  * several layers read is copied for each but the last (its scale depends
  * on the layer's input scale). */
+/* A float bias too large for int32 at input scale x weight scale (a channel
+ * whose weights are all but zero beside a sizable bias, as training can
+ * leave a dead filter): the channel's weight scale is raised until the bias
+ * fits with room to spare (|b| / (s_in s_w) <= 2^30), its int8 weights
+ * requantized to the new scale (round half away from zero of q s_old /
+ * s_new; they were tiny, so they mostly become 0).  As TFLite's converter
+ * does.  Only for a weight this layer alone reads, not pinned: a shared
+ * weight's scales are fixed by its first reader, a pinned one by the
+ * model. */
+static void fit_bias_scales(QuantCtx *q, Node *n, int wsrc, float *sw)
+{
+	Graph *g = q->g;
+	Value *w = &g->vals[n->in[1]];
+	const Value *b = &g->vals[n->in[2]];
+	double s_in = g->vals[n->in[0]].q.scale[0];
+	int64_t oc = w->shape.d[0], per = ir_shape_numel(&w->shape) / oc;
+
+	if (b->q.present || b->dt != DT_F32 || q->uses[wsrc] != 1 || w->q.n != oc)
+		return;
+	for (int64_t c = 0; c < oc; c++) {
+		double need = fabs((double)((const float *)b->data)[c]) / (s_in * 1073741824.0);
+		if (!(need > sw[c]) || !isfinite(need) || need > FLT_MAX)
+			continue;
+		float ns = (float)need;
+		int8_t *qw = (int8_t *)w->data + c * per;
+		for (int64_t i = 0; i < per; i++)
+			qw[i] = (int8_t)ir_quantize_value((float)((double)qw[i] * sw[c] / ns), 1.0f, 0,
+			                                  DT_I8);
+		sw[c] = ns;
+		w->q.scale[c] = ns;
+	}
+}
+
 static int quantize(QuantCtx *q, Node *n, DType dt)
 {
 	Graph *g = q->g;
+	const int wsrc = n->in[1];
 	float *sw;
 
 	if (pass_result_qparams(q, n, dt) || layer_weight(q, n, &sw))
 		return -1;
+	if (n->nin > 2 && dt == DT_I8)
+		fit_bias_scales(q, n, wsrc, sw);
 	if (n->nin > 2) {
 		int b = n->in[2];
 		if (--q->bleft[b] > 0 || q->uses[b] != q->bint[b])

@@ -197,7 +197,7 @@ def all_at_once():
     x, h, a, y = g.t("x", [1, 4]), g.t("h", [1, 4]), g.t("a", [1, 4]), g.t("y", [1, 4])
     g.op(LSTM, [x], [h])
     g.op(ADD, [h, h], [a], O_ADD, [(0, "b", A_TANH)])
-    g.op(SOFTMAX, [a], [y], O_SOFTMAX, [(0, "f", 2.0)])
+    g.op(SOFTMAX, [a], [y], O_SOFTMAX, [(0, "f", 0.0)])
     g.inputs, g.outputs = [x], [y]
     return g
 
@@ -215,12 +215,12 @@ BAD = {
                       ["operator 0 (LSTM, output 'y'): LSTM (builtin code 16) is not supported"]),
     "add_tanh": ([binary_tanh()],
                  ["operator 0 (ADD, output 'y'): the fused activation TANH is not supported"]),
-    "softmax_beta": ([unary(SOFTMAX, opt=(O_SOFTMAX, [(0, "f", 0.5)]))],
-                     ["operator 0 (SOFTMAX, output 'y'): beta 0.5 is not supported"]),
+    "softmax_beta": ([unary(SOFTMAX, opt=(O_SOFTMAX, [(0, "f", -0.5)]))],
+                     ["operator 0 (SOFTMAX, output 'y'): beta -0.5 is not a positive finite number"]),
     "all_at_once": ([all_at_once()],
                     ["operator 0 (LSTM, output 'h'): LSTM (builtin code 16) is not supported",
                      "operator 1 (ADD, output 'a'): the fused activation TANH is not supported",
-                     "operator 2 (SOFTMAX, output 'y'): beta 2 is not supported"]),
+                     "operator 2 (SOFTMAX, output 'y'): beta 0 is not a positive finite number"]),
 }
 
 # ---- operators ----------------------------------------------------------------
@@ -400,6 +400,13 @@ def op_cases():
         h = c.conv1x1(x, 4, 5, [1, 2, 3])
         y = c.act("y", [1, 2, 3, 5], 1.0 / 256, -128)
         c.g.op(SOFTMAX, [h], [y], O_SOFTMAX, [(0, "f", 1.0)])
+        return [x], [y]
+
+    @case
+    def softmax_beta(c):
+        x = c.act("x", [1, 10])
+        y = c.act("y", [1, 10], 1.0 / 256, -128)
+        c.g.op(SOFTMAX, [x], [y], O_SOFTMAX, [(0, "f", 0.5)])
         return [x], [y]
 
     def unary_case(code, s=None, z=None, opt=(0, None)):
