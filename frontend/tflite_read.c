@@ -58,10 +58,13 @@ typedef struct {
 static int fail(TflModel *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(TflModel *m, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	diag_verror(m->d, loc_file(m->path), "error", fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* diag_error counts the error (diag_verror only prints it) */
+	diag_error(m->d, loc_file(m->path), "%s", msg);
 	return -1;
 }
 
@@ -557,6 +560,11 @@ static int read_quant(TflModel *m, const TflTable *q, TflTensor *t, const char *
 		if (t->zp[i] < INT32_MIN || t->zp[i] > INT32_MAX)
 			return fail(m, "%s: zero point %u (%lld) does not fit int32", what, i,
 			            (long long)t->zp[i]);
+		/* an 8-bit tensor's zero point is one of its values */
+		if ((t->type == TFL_INT8 && (t->zp[i] < -128 || t->zp[i] > 127)) ||
+		    (t->type == TFL_UINT8 && (t->zp[i] < 0 || t->zp[i] > 255)))
+			return fail(m, "%s: zero point %u (%lld) is outside %s", what, i,
+			            (long long)t->zp[i], tfl_type_name(t->type));
 	}
 	return 0;
 }

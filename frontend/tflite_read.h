@@ -108,9 +108,9 @@ typedef struct {
  * in range; a tensor's data (a buffer's `data` vector, or its offset/size
  * pair) lies inside the file and has exactly numel * element size bytes
  * when the tensor has data; shapes have rank <= TFL_MAX_RANK and dims >= 0;
- * quantization scales are finite and > 0, zero points fit int32, and a
- * per-channel count equals the tensor's dimension along qdim; the schema
- * version is 3. */
+ * quantization scales are finite and > 0, zero points fit int32 (an int8
+ * or uint8 tensor's fit its type), and a per-channel count equals the
+ * tensor's dimension along qdim; the schema version is 3. */
 int tfl_read(const char *path, TflModel *m, Diag *d);
 /* Same from memory (copied); name is used in diagnostics. */
 int tfl_read_mem(const void *buf, size_t len, const char *name, TflModel *m, Diag *d);

@@ -3,7 +3,9 @@
 # the expected diagnostics, and leaves an existing output file byte for byte
 # as it was and no other file behind.  One case per NAME.err (lines that
 # must each appear in stderr):
-#   NAME.qg / NAME.onnx   a malformed model: quantc compile NAME.* --precision f32
+#   NAME.qg / NAME.onnx / NAME.tflite
+#                         a malformed model: quantc compile NAME.* --precision f32
+#                         (tfl_*.tflite are tests/bad/make_tflite_bad.py's)
 #   NAME.args             a command line, one argument per line, for anything
 #                         else (configurations, calibration data, options);
 #                         @OUT@ is the output file, @OUTDIR@ its folder
@@ -37,8 +39,10 @@ for err in "$src"/*.err; do
 		args=(compile "$name.qg" --precision f32 -o "$out/m.o")
 	elif [ -f "$src/$name.onnx" ]; then
 		args=(compile "$name.onnx" --precision f32 -o "$out/m.o")
+	elif [ -f "$src/$name.tflite" ]; then
+		args=(compile "$name.tflite" --precision f32 -o "$out/m.o")
 	else
-		fail "$name: no $name.qg, .onnx or .args beside $name.err"
+		fail "$name: no $name.qg, .onnx, .tflite or .args beside $name.err"
 		continue
 	fi
 	(cd "$bad" && timeout 60 "$QUANTC" "${args[@]}") > /dev/null 2> "$work/err.txt"

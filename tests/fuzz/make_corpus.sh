@@ -11,11 +11,14 @@
 #          tests/e2e/qdq_models.py's QDQ models, and libonnx-testdata's
 #          models of the operators the importer knows
 #   image/ PNG (colour types and depths), PGM and PPM made here
+#   tflite/ tiny models of make_tflite_seeds.py (each op kind the importer
+#          knows, int8, int16x8 and float, the schema's rarer corners),
+#          tests/bad/tfl_*.tflite and the MLPerf Tiny KWS model (54 KB)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/tests/fuzz/corpus
 rm -rf "$out"
-mkdir -p "$out/qg" "$out/npy" "$out/yaml" "$out/onnx" "$out/image"
+mkdir -p "$out/qg" "$out/npy" "$out/yaml" "$out/onnx" "$out/image" "$out/tflite"
 
 # ---- qg
 for f in "$root"/tests/golden/*.qg "$root"/tests/bad/*.qg; do
@@ -216,5 +219,11 @@ open(f"{d}/p2.pgm", "w").write("P2\n# a comment\n8 8\n255\n" +
 a = img(8, 8, 3, 100)
 open(f"{d}/p3.ppm", "w").write("P3 8 8 99\n" + " ".join(str(v) for v in a.ravel()) + "\n")
 PY
+
+# ---- tflite (the four int8 models are 50-330 KB, too slow to mutate: only
+# the smallest, with tiny generated models beside it)
+/usr/bin/python3 "$root/tests/fuzz/make_tflite_seeds.py" "$out/tflite"
+cp "$root"/tests/bad/tfl_*.tflite "$out/tflite/"
+cp "$root/tests/models/mlperf-tiny/kws_ref_model.tflite" "$out/tflite/"
 find "$out" -type f -size +64k -print -delete
 du -sh "$out"/*

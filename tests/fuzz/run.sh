@@ -17,11 +17,11 @@ tmp=${TMPDIR:-/tmp}
 work=$(mktemp -d "$tmp/qc-fuzz-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 findings=$build/fuzz-findings
-required="qg npy yaml"
+required="qg npy yaml tflite"
 failed=0
 ran=0
 
-for h in qg npy yaml onnx image; do
+for h in qg npy yaml onnx image tflite; do
 	bin=$build/tests/fuzz/fuzz_$h
 	if [ ! -x "$bin" ]; then
 		case " $required " in
