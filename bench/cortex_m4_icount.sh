@@ -1,24 +1,32 @@
 #!/bin/bash
 # bench/cortex_m4_icount.sh — Cortex-M evidence without a board (issue 9
-# item 4): the deterministic instruction count of one int8 inference of each
-# example model on a Cortex-M4, under QEMU (mps2-an386, -icount shift=0, the
-# board's timer read around the call; bench/m4_icount.c says how), and the
-# code bytes beside the weight bytes of the model's object, for the
-# Cortex-M4 and for the host.
+# item 4, issue 19 item 7): the deterministic instruction count of one int8
+# inference of each model on a Cortex-M4, under QEMU (mps2-an386, -icount
+# shift=0, the board's timer read around the call; bench/m4_icount.c says
+# how), the stack the call used, and the code bytes beside the weight bytes
+# of the model's object, for the Cortex-M4 and for the host.
 #
 #   bash bench/cortex_m4_icount.sh [BUILD]
 #
 # BUILD is a quantc build directory (default build-bench in the checkout,
 # configured and built if needed).  BENCH_MODELS picks the models (default
-# "cnn mlp dscnn"; one without a .qg or an ONNX export is skipped with a
-# line saying so).  Each firmware runs twice, on the first 3 test images;
-# the two runs must print the same counts (the script says whether they
-# do).  Nothing here asserts on the counts themselves.
+# "cnn mlp dscnn kws ic vww ad").  cnn, mlp and dscnn are the Fashion-MNIST
+# examples, calibrated on calib.npy, run through NAME_run (float in, float
+# out) on the first 3 test images (one without a .qg or an ONNX export is
+# skipped with a line saying so).  kws, ic, vww and ad are the four int8
+# MLPerf Tiny models of tests/models/mlperf-tiny (keyword spotting, image
+# classification, visual wake words, anomaly detection), compiled from the
+# .tflite with no option but the target and run through NAME_run_q (int8 in,
+# int8 out, as TFLite Micro runs them) on 3 pseudo-random int8 inputs.  Each
+# firmware runs twice; the two runs must print the same counts (the script
+# says whether they do).  Nothing here asserts on the counts themselves.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 ex=$root/examples/fashion_mnist
 build=${1:-$root/build-bench}
-models=${BENCH_MODELS:-cnn mlp dscnn}
+models=${BENCH_MODELS:-cnn mlp dscnn kws ic vww ad}
+# the int8 MLPerf Tiny models, by the C prefix the bench gives them
+declare -A tflite=([kws]=kws_ref_model [ic]=pretrainedResnet_quant [vww]=vww_96_int8 [ad]=ad01_int8)
 py=/usr/bin/python3
 images=3
 work=$(mktemp -d)
@@ -35,15 +43,19 @@ fi
 build=$(cd "$build" && pwd)
 quantc=$build/quantc
 data=$build/data
-if [ ! -s "$data/calib.npy" ] || [ ! -s "$data/test_x.npy" ]; then
+fmnist=0   # a Fashion-MNIST model is asked for: it needs the data set
+for m in $models; do [ -n "${tflite[$m]:-}" ] || fmnist=1; done
+if [ "$fmnist" = 1 ] && { [ ! -s "$data/calib.npy" ] || [ ! -s "$data/test_x.npy" ]; }; then
 	$py "$ex/make_data.py" "$data" > /dev/null
 fi
 cross_target thumbv7em-none-eabihf cortex-m4
 cross_tools_present || exit 1
 xcc() { "$x_cc" "${x_cflags[@]}" "$@"; }
 
-cc -std=c11 -O2 "$root/tests/cross/xtool.c" -o "$work/xtool"
-"$work/xtool" images "$data/test_x.npy" "$images" "$work/images.h" "$data/test_y.npy"
+if [ "$fmnist" = 1 ]; then
+	cc -std=c11 -O2 "$root/tests/cross/xtool.c" -o "$work/xtool"
+	"$work/xtool" images "$data/test_x.npy" "$images" "$work/images.h" "$data/test_y.npy"
+fi
 for s in "$root"/runtime/src/*.c; do
 	xcc -std=c99 -ffreestanding -O2 -I"$root/runtime/include" -c "$s" \
 		-o "$work/rt_$(basename "$s" .c).o"
@@ -61,9 +73,16 @@ sizes() {
 
 rows=()
 for m in $models; do
-	# the .qg twin, else the ONNX export of the committed weights
+	# an MLPerf Tiny .tflite; else the .qg twin, else the ONNX export of the
+	# committed weights
 	src=$ex/$m.qg
-	if [ ! -e "$src" ]; then
+	qopts=(--calib "$data/calib.npy")
+	fwopts=()
+	if [ -n "${tflite[$m]:-}" ]; then
+		src=$root/tests/models/mlperf-tiny/${tflite[$m]}.tflite
+		qopts=()
+		fwopts=(-DMODEL_UC="${m^^}" -DQINPUT="$images")
+	elif [ ! -e "$src" ]; then
 		src=$work/$m.onnx
 		$py "$ex/export_onnx.py" "$work" "$m" > /dev/null 2>&1 || rm -f "$src"
 	fi
@@ -72,15 +91,15 @@ for m in $models; do
 		continue
 	fi
 	mkdir -p "$work/$m"
-	if ! "$quantc" compile -q "$src" --calib "$data/calib.npy" --name "$m" \
+	if ! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
 		--target thumbv7em-none-eabihf --mcpu cortex-m4 -o "$work/$m/$m.o" ||
-		! "$quantc" compile -q "$src" --calib "$data/calib.npy" --name "$m" \
+		! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
 			-o "$work/$m/host.o"; then
 		echo "skipped $m: quantc compile failed"
 		continue
 	fi
-	xcc -std=c11 -O2 -Wall -Wextra -DMODEL="$m" -I"$work/$m" -I"$work" -I"$root/runtime/include" \
-		-c "$root/bench/m4_icount.c" -o "$work/$m/main.o"
+	xcc -std=c11 -O2 -Wall -Wextra -DMODEL="$m" "${fwopts[@]}" -I"$work/$m" -I"$work" \
+		-I"$root/runtime/include" -c "$root/bench/m4_icount.c" -o "$work/$m/main.o"
 	xcc "$work/$m/main.o" "$work/$m/$m.o" "$work"/rt_*.o "${x_ldflags[@]}" -o "$work/$m/fw.elf"
 	for r in 1 2; do
 		timeout 600 "${qemu[@]}" "$work/$m/fw.elf" > "$work/$m/run$r.txt" 2>&1 ||
@@ -88,7 +107,7 @@ for m in $models; do
 	done
 	same=no
 	cmp -s "$work/$m/run1.txt" "$work/$m/run2.txt" && same=yes
-	macs=$("$quantc" inspect -q "$src" --calib "$data/calib.npy" | sed -n 's/^total: \([0-9]*\) MACs, \([0-9]*\) parameter bytes.*/\1 \2/p')
+	macs=$("$quantc" inspect -q "$src" "${qopts[@]}" | sed -n 's/^total: \([0-9]*\) MACs, \([0-9]*\) parameter bytes.*/\1 \2/p')
 	read -r mtext mro <<< "$(sizes "$work/$m/$m.o")"
 	read -r htext hro <<< "$(sizes "$work/$m/host.o")"
 	echo "$m:"
@@ -97,19 +116,22 @@ for m in $models; do
 		-v mt="$mtext" -v mr="$mro" -v ht="$htext" -v hr="$hro" '
 		/^calib/ { ipt = 2 * ($4 - $2) / ($5 - $3) }
 		/^empty/ { e = $2 }
-		/^image/ { n++; t = $4 - e; if (n == 1) t0 = lo = hi = t; lo = t < lo ? t : lo; hi = t > hi ? t : hi }
+		/^arena/ { ar = $2 }
+		/^image/ { n++; t = $4 - e; if (n == 1) t0 = lo = hi = t; lo = t < lo ? t : lo; hi = t > hi ? t : hi
+			st = $8 > st ? $8 : st }
 		END {
 			ins = t0 * ipt
-			printf "| %s | %.0f | ±%.0f | %.0f | %s | %.2f | %d | %d | %d | %d | %d | %d |", m, ins, ipt,
-			       (hi - lo) * ipt, same, ins / macs, macs, mt, mr, ht, hr, wb
+			printf "| %s | %.0f | ±%.0f | %.0f | %s | %.2f | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d |", m, ins, ipt,
+			       (hi - lo) * ipt, same, ins / macs, macs, mt, mr, ht, hr, wb, mt + mr, ar, st, ar + st
 		}' "$work/$m/run1.txt")")
 done
 
 echo
 echo "Cortex-M4 (thumbv7em-none-eabihf, cortex-m4), QEMU $(qemu-system-arm --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') -M mps2-an386 -icount shift=0; quantc $("$quantc" --version | sed 's/^quantc //'); $(date -u '+%Y-%m-%d')"
-echo "instructions: of NAME_run (float in, float out) on test image 0 = ticks of the CMSDK timer around the call x instructions per tick (measured by the firmware);"
-echo "spread: largest minus smallest count over test images 0..$((images - 1)); same in 2 runs: QEMU run twice, identical output"
+echo "instructions: of NAME_run (float in, float out; cnn, mlp, dscnn) or NAME_run_q (int8 in, int8 out; kws, ic, vww, ad) on input 0 = ticks of the CMSDK timer around the call x instructions per tick (measured by the firmware);"
+echo "spread: largest minus smallest count over inputs 0..$((images - 1)); same in 2 runs: QEMU run twice, identical output; weights B: quantc inspect's parameter bytes;"
+echo "flash B: the Cortex-M4 object's .text + .rodata (code, weights, tables); arena B: NAME_ARENA_SIZE; stack B: the most the call used over the inputs (painted stack)"
 echo
-echo "| model | instructions per inference | resolution | spread over $images images | same in 2 runs | instructions per MAC | MACs | M4 .text B | M4 .rodata B | host .text B | host .rodata B | weights B |"
-echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| model | instructions per inference | resolution | spread over $images inputs | same in 2 runs | instructions per MAC | MACs | M4 .text B | M4 .rodata B | host .text B | host .rodata B | weights B | flash B | arena B | stack B | RAM B (arena + stack) |"
+echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for r in "${rows[@]}"; do echo "$r"; done

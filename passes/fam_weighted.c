@@ -630,8 +630,8 @@ static void fit_bias_scales(QuantCtx *q, Node *n, int wsrc, float *sw)
 		float ns = (float)need;
 		int8_t *qw = (int8_t *)w->data + c * per;
 		for (int64_t i = 0; i < per; i++)
-			qw[i] = (int8_t)ir_quantize_value((float)((double)qw[i] * sw[c] / ns), 1.0f, 0,
-			                                  DT_I8);
+			qw[i] = (int8_t)ir_quantize_value((float)((double)qw[i] * sw[c] / ns), 1.0f,
+			                                  0, DT_I8);
 		sw[c] = ns;
 		w->q.scale[c] = ns;
 	}

@@ -18,11 +18,10 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-try:  # not needed by close, ops and mutate
-    import torch
-    import torch.nn.functional as F
-except ImportError:
-    torch = None
+# torch and torch.nn.functional: imported by main for bn, mix and view only
+# (importing torch costs a second of CPU, and onnx.sh and onnx_extras.sh call
+# close, ops and mutate often)
+torch = F = None
 
 rng = np.random.RandomState(7)
 
@@ -150,9 +149,13 @@ def mutate(src, out, n):
 
 
 def main():
+    global torch, F
     cmd = sys.argv[1] if len(sys.argv) > 1 else ''
     if cmd in ('bn', 'mix', 'view', 'bad') and len(sys.argv) == 3:
         os.makedirs(sys.argv[2], exist_ok=True)
+        if cmd != 'bad':
+            import torch
+            import torch.nn.functional as F
         globals()[cmd](sys.argv[2])
     elif cmd == 'close' and len(sys.argv) == 4:
         got, want = np.load(sys.argv[2]), np.load(sys.argv[3])
