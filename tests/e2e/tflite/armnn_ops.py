@@ -91,6 +91,9 @@ def main():
         return
     quantc, work, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
     for c in cases:
+        if c.endswith("_i16.tflite"):  # 16x8: only int8 and float compared here
+            print("%s skipped: a 16x8 case" % os.path.basename(c)[3:-7])
+            continue
         # one process per case: ArmNN asserts (aborts) on some inputs
         r = subprocess.run([sys.executable, __file__, "--one", quantc, work, c],
                            capture_output=True, text=True)
