@@ -28,7 +28,7 @@
  *                its input's parameters.  A pin is int8 or int16
  *                (q(..., bits=16): a TFLite 16x8 model's); a layer whose
  *                result is pinned int16 computes in int16 unless the config
- *                names it, and a layer's pin must be of its precision; a
+ *                names it or the precision is f32, and a layer's pin must be of its precision; a
  *                layer left in f32 drops them (docs/requant.md). */
 #include <float.h>
 #include <fnmatch.h>
@@ -109,11 +109,12 @@ void pass_node_precisions(const Graph *g, const PassContext *ctx, Precision *pre
 			prec[i] = PREC_F32; /* integer arithmetic: never quantized */
 		else if (l)
 			prec[i] = l->precision;
-		else if (g->vals[n->out].dt == DT_F32 && g->vals[n->out].q.present &&
-		         g->vals[n->out].q.i16)
+		else if (global != PREC_F32 && g->vals[n->out].dt == DT_F32 &&
+		         g->vals[n->out].q.present && g->vals[n->out].q.i16)
 			prec[i] = PREC_INT16; /* pinned int16: a 16x8 model's layer */
-		else if (!g->vals[n->out].q.present && g->vals[n->in[0]].dt == DT_F32 &&
-		         g->vals[n->in[0]].q.present && g->vals[n->in[0]].q.i16)
+		else if (global != PREC_F32 && !g->vals[n->out].q.present &&
+		         g->vals[n->in[0]].dt == DT_F32 && g->vals[n->in[0]].q.present &&
+		         g->vals[n->in[0]].q.i16)
 			prec[i] = PREC_INT16; /* unpinned (an op choosing its own
 			                         parameters) on an int16 pinned value */
 		else if ((ir_ops[n->op].flags & OPF_KEEPQ) && def >= 0 && def < i)
