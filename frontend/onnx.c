@@ -1179,27 +1179,6 @@ static int check_opset(Imp *im, const Onnx__ModelProto *m)
 	return 0;
 }
 
-/* Nodes whose results reach no graph output (an unused branch of an
- * export) would only cost time and arena: they go, as compaction drops
- * OP_NONE nodes. */
-static void drop_dead(Graph *g)
-{
-	char *live = ir_xcalloc((size_t)g->nval + 1, 1);
-
-	for (int i = 0; i < g->noutput; i++)
-		live[g->outputs[i]] = 1;
-	for (int n = g->nnode - 1; n >= 0; n--) {
-		Node *nd = &g->nodes[n];
-		if (!live[nd->out]) {
-			nd->op = OP_NONE;
-			continue;
-		}
-		for (int k = 0; k < nd->nin; k++)
-			live[nd->in[k]] = 1;
-	}
-	free(live);
-}
-
 static void clear_types(Graph *g)
 {
 	/* as the .qg parser leaves them: infer-shapes, the first pass, types them */
@@ -1232,7 +1211,7 @@ static int import_graph(Imp *im, const Onnx__ModelProto *m, const FeReadOptions 
 	im->node = NULL;
 	if (graph_outputs(im, gp))
 		return -1;
-	drop_dead(im->g);
+	ir_drop_dead(im->g);
 	ir_graph_compact(im->g);
 	clear_types(im->g);
 	return 0;

@@ -622,24 +622,6 @@ static int graph_outputs(Tim *im)
 
 /* ---- the walk --------------------------------------------------------------------- */
 
-static void drop_dead(Graph *g)
-{
-	char *live = ir_xcalloc((size_t)g->nval + 1, 1);
-
-	for (int i = 0; i < g->noutput; i++)
-		live[g->outputs[i]] = 1;
-	for (int n = g->nnode - 1; n >= 0; n--) {
-		Node *nd = &g->nodes[n];
-		if (!live[nd->out]) {
-			nd->op = OP_NONE;
-			continue;
-		}
-		for (int k = 0; k < nd->nin; k++)
-			live[nd->in[k]] = 1;
-	}
-	free(live);
-}
-
 static int import(Tim *im)
 {
 	im->sg = im->m->nsubgraphs > 0 ? &im->m->sg[0] : NULL;
@@ -668,7 +650,7 @@ static int import(Tim *im)
 	im->o = NULL;
 	if (graph_outputs(im))
 		return -1;
-	drop_dead(im->g);
+	ir_drop_dead(im->g);
 	ir_graph_compact(im->g);
 	/* as the .qg parser leaves them: infer-shapes, the first pass, types them */
 	for (int v = 0; v < im->g->nval; v++)

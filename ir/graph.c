@@ -296,6 +296,24 @@ void ir_count_uses(const Graph *g, int *uses)
 		uses[g->outputs[i]]++;
 }
 
+void ir_drop_dead(Graph *g)
+{
+	char *live = ir_xcalloc((size_t)g->nval + 1, 1);
+
+	for (int i = 0; i < g->noutput; i++)
+		live[g->outputs[i]] = 1;
+	for (int n = g->nnode - 1; n >= 0; n--) {
+		Node *nd = &g->nodes[n];
+		if (!live[nd->out]) {
+			nd->op = OP_NONE;
+			continue;
+		}
+		for (int k = 0; k < nd->nin; k++)
+			live[nd->in[k]] = 1;
+	}
+	free(live);
+}
+
 void ir_graph_compact(Graph *g)
 {
 	int *uses = ir_xmalloc((size_t)(g->nval ? g->nval : 1) * sizeof *uses);

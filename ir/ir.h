@@ -393,6 +393,10 @@ void ir_set_qparams(Graph *g, int v, float scale, int32_t zp);
 void ir_set_qparams_axis(Graph *g, int v, int axis, int n, const float *scale);
 /* Removes OP_NONE nodes and values that nothing refers to; renumbers. */
 void ir_graph_compact(Graph *g);
+/* Makes OP_NONE every node whose result reaches no graph output (an unused
+ * branch of an imported model: it would cost time and arena); compaction
+ * then drops them.  Nodes must be in topological order. */
+void ir_drop_dead(Graph *g);
 /* Recomputes use counts: uses[v] = number of node operands reading v
  * (+1 if v is an output).  uses must hold g->nval ints. */
 void ir_count_uses(const Graph *g, int *uses);
