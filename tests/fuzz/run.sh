@@ -32,6 +32,9 @@ for h in qg npy yaml onnx image tflite; do
 	w=$work/$h
 	mkdir -p "$w/corpus" "$w/artifacts" "$w/tmp"
 	[ -d "$root/tests/fuzz/corpus/$h" ] && cp -R "$root/tests/fuzz/corpus/$h/." "$w/corpus/"
+	# the four MLPerf Tiny int8 models seed the .tflite reader too (read
+	# from tests/models, not copied into the corpus folder)
+	[ "$h" = tflite ] && cp "$root"/tests/models/mlperf-tiny/{kws_ref_model,pretrainedResnet_quant,vww_96_int8,ad01_int8}.tflite "$w/corpus/"
 	seeds=$(find "$w/corpus" -type f | wc -l)
 	dict=()
 	[ -f "$root/tests/fuzz/$h.dict" ] && dict=("-dict=$root/tests/fuzz/$h.dict")
