@@ -567,21 +567,11 @@ int oi_runtime(Imp *im, int k, OTensor **t)
  * against the ONNX node rather than a line the file does not have. */
 static int infer(Imp *im)
 {
-	Diag cap = {0};
-	char *buf = NULL;
-	size_t len = 0;
+	char msg[512];
 
-	cap.out = open_memstream(&buf, &len);
-	im->infer_shapes(im->g, &cap);
-	if (cap.out)
-		fclose(cap.out);
-	if (cap.nerrors) {
-		const char *m = buf ? strstr(buf, "error: ") : NULL;
-		m = m ? m + 7 : "cannot infer the result's shape";
-		oi_err(im, "%.*s", (int)strcspn(m, "\n"), m);
-	}
-	free(buf);
-	return cap.nerrors ? -1 : 0;
+	if (ir_run_captured(im->infer_shapes, im->g, msg, sizeof msg) == 0)
+		return 0;
+	return oi_err(im, "%s", msg);
 }
 
 /* A new IR node of op; its result is named base (made unique). */

@@ -282,21 +282,11 @@ int ti_const_value(Tim *im, int t, int nchw)
  * against the operator. */
 static int infer(Tim *im)
 {
-	Diag cap = {0};
-	char *buf = NULL;
-	size_t len = 0;
+	char msg[512];
 
-	cap.out = open_memstream(&buf, &len);
-	im->infer_shapes(im->g, &cap);
-	if (cap.out)
-		fclose(cap.out);
-	if (cap.nerrors) {
-		const char *m = buf ? strstr(buf, "error: ") : NULL;
-		m = m ? m + 7 : "cannot infer the result's shape";
-		ti_err(im, "%.*s", (int)strcspn(m, "\n"), m);
-	}
-	free(buf);
-	return cap.nerrors ? -1 : 0;
+	if (ir_run_captured(im->infer_shapes, im->g, msg, sizeof msg) == 0)
+		return 0;
+	return ti_err(im, "%s", msg);
 }
 
 /* A new node of op whose result is named base; pinned as tensor pin when

@@ -271,3 +271,22 @@ _Noreturn void ir_ice(const char *file, int line, const char *fmt, ...)
 	fputc('\n', stderr);
 	exit(70);
 }
+
+int ir_run_captured(int (*fn)(Graph *g, Diag *d), Graph *g, char *msg, size_t n)
+{
+	Diag cap = {0};
+	char *buf = NULL;
+	size_t len = 0;
+
+	cap.out = open_memstream(&buf, &len);
+	fn(g, &cap);
+	if (cap.out)
+		fclose(cap.out);
+	if (cap.nerrors) {
+		const char *m = buf ? strstr(buf, "error: ") : NULL;
+		m = m ? m + 7 : "cannot infer the result's shape";
+		snprintf(msg, n, "%.*s", (int)strcspn(m, "\n"), m);
+	}
+	free(buf);
+	return cap.nerrors ? -1 : 0;
+}

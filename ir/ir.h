@@ -368,6 +368,11 @@ typedef struct {
 } Graph;
 
 Graph *ir_graph_new(const char *name);
+/* Runs fn(g, d) with its diagnostics captured rather than printed; when it
+ * reports an error, the first error's message (after "error: ", to the end
+ * of its line) goes to msg, for an importer to report against its own node.
+ * Returns 0, or -1 on an error. */
+int ir_run_captured(int (*fn)(Graph *g, Diag *d), Graph *g, char *msg, size_t n);
 void ir_graph_free(Graph *g);
 /* A deep copy of g (values, nodes, constant data, quantization parameters,
  * names, memory plan) that lives and dies on its own. */
