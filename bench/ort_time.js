@@ -7,7 +7,9 @@
 // input is fed with shape [1, 1, 28, 28] (the Fashion-MNIST models'), or
 // ORT_SHAPE="d0,d1,..." when set.  The session: CPU execution provider, one
 // intra-op and one inter-op thread, sequential execution, all graph
-// optimizations.  Warm-up for a quarter of SECONDS (default 1; at least 20
+// optimizations; ORT_OPTIMIZED=PATH also saves the optimized graph there
+// (session option optimizedModelFilePath: bench/zoo.sh lists its op types,
+// to show which integer kernels onnxruntime chose).  Warm-up for a quarter of SECONDS (default 1; at least 20
 // runs), then timed runs, each with process.hrtime.bigint() around one
 // awaited session.run (so the figure includes onnxruntime-node's own call
 // overhead, as an application sees it), for about SECONDS (at least 50 runs,
@@ -37,13 +39,15 @@ async function main() {
 	const shape = (process.env.ORT_SHAPE || '1,1,28,28').split(',').map(Number);
 	const buf = fs.readFileSync(input);
 	const x = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
-	const session = await ort.InferenceSession.create(model, {
+	const opts = {
 		executionProviders: ['cpu'],
 		intraOpNumThreads: 1,
 		interOpNumThreads: 1,
 		executionMode: 'sequential',
 		graphOptimizationLevel: 'all',
-	});
+	};
+	if (process.env.ORT_OPTIMIZED) opts.optimizedModelFilePath = process.env.ORT_OPTIMIZED;
+	const session = await ort.InferenceSession.create(model, opts);
 	const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, shape) };
 	const outName = session.outputNames[0];
 	let out;
