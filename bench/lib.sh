@@ -5,7 +5,7 @@
 # The caller sets root (the checkout), bench ($root/bench), work (a scratch
 # folder), build (the build folder), secs and rounds (BENCH_SECONDS,
 # BENCH_ROUNDS) and node_prefix before calling these.
-# shellcheck disable=SC2034  # the variables set here are read by the callers
+# shellcheck disable=SC2034,SC2154  # variables set here are read by the callers, and theirs read here
 
 say() { echo "== $*" >&2; }
 
