@@ -255,19 +255,21 @@ def build(name, layers, calib):
 # and one DequantizeLinear per consumer, with
 #   scale = (max - min) / 255, zero point = round(-min / scale) in [0, 255]
 # from the min/max over CALIB (widened to include 0), except
-#   - a Conv/Gemm/Add/Relu/Clip output read only by one Relu or Clip: the last one's
-#     output is quantized instead (onnxruntime folds the Relu/Clip into Q);
+#   - a Conv/Gemm/Add/Relu/Clip output read only by one Relu or Clip: the
+#     chain's last output is quantized instead (onnxruntime folds the
+#     Relu/Clip into the Q; ReLU6 may come as Relu, Clip);
 #   - outputs of data-movement ops (PASS) take their input's parameters, so
 #     onnxruntime drops the pair around them.
 # Conv and Gemm weights: int8 symmetric per output channel, zero point 0,
-# values in [-127, 127]; biases int32 at scale s_in * s_w[c].  The float
-# model is evaluated here (numpy and torch) for the calibration, image by
-# image, over every op of EVAL.
+# values in [-127, 127]; biases int32 at scale s_in * s_w[c]; a
+# BatchNormalization after a Conv is folded into it first.  The float model
+# is evaluated here (numpy and torch, eval_node: the ops of torchvision's and
+# the examples' exports) for the calibration, image by image.
 
 PASS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Slice", "Split",
         "Squeeze", "Unsqueeze", "Dropout"}
 FUSE_ACT = {"Relu", "Clip"}
-FUSE_INTO = {"Conv", "Gemm", "Add", "MatMul", "Relu", "Clip"}  # Relu, Clip: ReLU6 as Relu, Clip
+FUSE_INTO = {"Conv", "Gemm", "Add", "MatMul", "Relu", "Clip"}
 
 
 def pad4(x, pads, value=0.0):
@@ -453,7 +455,6 @@ def twin(model, calib):
     g = fold_conv_bn(model).graph
     inp, lo, hi = twin_ranges(model, calib)
     inits = {i.name: i for i in g.initializer}
-    prod = {o: n for n in g.node for o in n.output}
     users = {}
     for n in g.node:
         for i in n.input:
