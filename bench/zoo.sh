@@ -246,7 +246,11 @@ if [ "$layers" = 1 ]; then
 		sed -n 's/^ \* *\([0-9][0-9]*\)  *\([^ ]*\)  *\([^ ]*\)  *\([^ ]*\) .*/\1 \2 \3 \4/p' "$d/tr/$key.h" > "$d/ids"
 		awk '$1 ~ /^[0-9]+$/ { for (i = 3; i < NF; i++) if ($i ~ /^zp=/) { print $2, $(i + 1); break } }' \
 			"$d/inspect" > "$d/lmacs"
-		awk '/^kernels on/ { k = 1; next } k && /^$/ { exit } k && $1 ~ /^[0-9]+$/ { print $2, $NF }' \
+		# value -> kernel, and when it is the generic loop, why the first
+		# kernel of the target's list declined (inspect's next line)
+		awk '/^kernels on/ { k = 1; next } k && /^$/ { exit }
+			k && $1 ~ /^[0-9]+$/ { v = $2; kern = $NF; print v, kern; next }
+			k && v != "" && kern ~ /^generic/ { sub(/^ +/, ""); print v, kern " (" $0 ")"; v = "" }' \
 			"$d/inspect" > "$d/kernels"
 		echo "quantc int8 $m ${s}x$s per layer (--mcpu native --instrument; the 15 slowest, by median µs):"
 		echo
@@ -256,7 +260,7 @@ if [ "$layers" = 1 ]; then
 			BEGIN {
 				while ((getline l < ids) > 0) { split(l, a, " "); val[a[1]] = a[2]; op[a[1]] = a[3]; ty[a[1]] = a[4] }
 				while ((getline l < macsf) > 0) { split(l, a, " "); macs[a[1]] = a[2] }
-				while ((getline l < kf) > 0) { split(l, a, " "); kern[a[1]] = a[2] }
+				while ((getline l < kf) > 0) { v = l; sub(/ .*/, "", v); k = l; sub(/^[^ ]* /, "", k); kern[v] = k }
 			}
 			/^median_us/ { total = $2 }
 			/^layer/ { n++; id[n] = $2; us[n] = $4; sum += $4 }
