@@ -1,6 +1,7 @@
-/* kernel_x86_dw.c — the int8 depthwise conv2d kernel for x86-64 with
- * AVX-512 VNNI (groups = C = OC, dilation 1, any kernel size, stride and
- * padding, a fused activation; no fused max-pool: kernel_x86.c takes that).
+/* kernel_x86_dw.c — the int8 depthwise conv2d kernels for x86-64, one for
+ * AVX-512 VNNI and one for AVX2 (groups = C = OC, dilation 1, kernels up to
+ * 16 x 16, strides up to 4 along x, any padding, a fused activation; no
+ * fused max-pool: kernel_x86.c and kernel_avx2.c take that).
  *
  * kernel_x86.c's depthwise path multiplies one tap at a time (zext bytes,
  * vpmulld: 16 MACs an instruction).  Here vpdpbusd sums 4 horizontally
@@ -8,11 +9,12 @@
  * instruction, with channels in lanes (16 a vector) and output pixels in
  * separate accumulators.
  *
- * The scratch holds one block of 16 channels at a time, padded, in quads:
- * [Hp][Wq][16][4] bytes, byte q of quad m of channel l in row y being
+ * The scratch holds one block of L channels at a time (16 with VNNI, 8
+ * with AVX2), padded, in quads: [Hp][Wq][L][4] bytes, byte q of quad m of
+ * channel l in row y being
  * u(y, 4m + q) = x + 128 (x xor 0x80; borders and the channels past C hold
  * zx + 128, whose products the folded bias cancels, as in kernel_x86.c).
- * So one aligned 64-byte load gives 16 channels x 4 neighbouring columns.
+ * So one aligned load gives L channels x 4 neighbouring columns.
  *
  * Output pixel ox starts its taps at column x0 = sw * ox, that is at byte
  * r = x0 % 4 of quad x0 / 4; its KW taps of one row span quads x0 / 4 ..
@@ -20,18 +22,25 @@
  * each residue r and quad o of a row, a weight vector holds w[ky][4o + q -
  * r] in byte q of each channel's lane (0 outside the kernel), so a pixel's
  * row of taps is (r + KW - 1) / 4 + 1 vpdpbusd of aligned quads (2 for 3x3
- * and 5x5).  Weights are [CB][KH][4 residues][NQ][16][4] bytes.
+ * and 5x5).  Weights are [CB][KH][4 residues][NQ][L][4] bytes.
  *
- * A tile is R output rows x T columns (T in 4, 8, 16; R * T = 16
- * accumulators, the shape wasting fewest pixel slots on the layer); its
+ * AVX2 has no vpdpbusd, and vpmaddubsw's i16 pair sums saturate for u up to
+ * 255; so there the quad's bytes are widened to i16 (once per quad and tile
+ * row) and multiplied by i16 weights with vpmaddwd (exact: |u w| < 2^15,
+ * a pair < 2^16), each i32 lane adding 2 taps; the accumulator keeps the
+ * [L][2] pair sums and adds the pairs once, after the taps.
+ *
+ * A tile is R output rows x T columns (VNNI: T in 4, 8, 16 and R * T = 16
+ * accumulators, the shape wasting fewest pixel slots on the layer; AVX2,
+ * with 16 ymm registers: 1 x 4, 8 ymm of accumulators); its
  * first column is a multiple of 4, so each pixel's residue is known when
  * the code is built, and the quads and weight vectors a row of the tile
  * needs are loaded once for all its pixels.  Rows past OH are clamped to
  * OH - 1 (computed, never stored), columns past OW read scratch quads that
- * exist (Wq covers them) and are masked off at the store.  The 16
- * accumulators are requantized (tgt_requant, tgt_requant_float) to 16 x 16
- * bytes [pixel][channel], transposed in registers (tgt_transpose16) and
- * stored as one masked T-byte row per channel and tile row of the NCHW
+ * exist (Wq covers them) and are masked off at the store.  The
+ * accumulators are requantized (tgt_requant, tgt_requant_float) to bytes
+ * [pixel][channel], transposed in registers (tgt_transpose16 for 16 x 16)
+ * and stored as one masked T-byte row per channel and tile row of the NCHW
  * output.
  *
  * The scratch copy moves 4 input bytes at a time (one unaligned i32 load,
@@ -45,14 +54,17 @@
 #include "targets.h"
 
 enum {
-	DW8_ACC = 16,               /* accumulators a tile: R rows x T columns */
+	DW8_ACC = 16,              /* most accumulators a tile: R rows x T columns */
 	DW8_SCRATCH_MAX = 1 << 16, /* largest scratch on the stack (bytes) */
 };
 
 typedef struct {
 	ConvGeo cg;
-	int64_t CB;     /* blocks of 16 channels */
-	int64_t T, R;   /* the tile: R rows x T columns */
+	int avx2;       /* the AVX2 kernel (else VNNI) */
+	int64_t L;      /* channels a block: 16 (VNNI) or 8 (AVX2) */
+	int64_t CB;     /* blocks of L channels */
+	int64_t A;      /* accumulators a tile: 16 (VNNI) or 4 (AVX2) */
+	int64_t T, R;   /* the tile: R rows x T columns, R * T = A */
 	int64_t TX, TY; /* tiles along x and y */
 	int64_t NQ;     /* weight quads per residue and row: the most a pixel needs */
 	int64_t Hp, Wq; /* scratch rows, quads a row */
@@ -64,20 +76,20 @@ static int64_t quads(const Geo *d, int64_t r)
 	return (r + d->cg.KW - 1) / 4 + 1;
 }
 
-/* The stack scratch of one block of 16 channels (bytes). */
+/* The stack scratch of one block of L channels (bytes). */
 static int64_t dw8_scratch_bytes(const Geo *d)
 {
-	return d->Hp * d->Wq * 64;
+	return d->Hp * d->Wq * d->L * 4;
 }
 
-/* T (and R = 16 / T) with the fewest computed pixel slots, the wider tile
+/* T (and R = A / T) with the fewest computed pixel slots, the wider tile
  * on a tie (its row shares more quads). */
 static void tile_shape(Geo *d)
 {
 	int64_t best = -1;
 
-	for (int64_t t = 16; t >= 4; t /= 2) {
-		int64_t r = DW8_ACC / t;
+	for (int64_t t = d->A; t >= 4; t /= 2) {
+		int64_t r = d->A / t;
 		int64_t slots = (d->cg.OW + t - 1) / t * t * ((d->cg.OH + r - 1) / r * r);
 		if (best < 0 || slots < best)
 			best = slots, d->T = t, d->R = r;
@@ -85,7 +97,7 @@ static void tile_shape(Geo *d)
 	d->TX = (d->cg.OW + d->T - 1) / d->T, d->TY = (d->cg.OH + d->R - 1) / d->R;
 }
 
-static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
+static int applies(Cg *c, const Node *nd, Geo *d, int avx2, const char **why)
 {
 	int64_t Wp;
 
@@ -98,7 +110,8 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	/* the tile's quads and weight vectors are named when the code is built */
 	if (d->cg.sw > 4 || d->cg.KW > 16 || d->cg.KH > 16)
 		return tgt_decline(why, "stride over 4 or kernel over 16");
-	d->CB = (d->cg.C + 15) / 16;
+	d->avx2 = avx2, d->L = avx2 ? 8 : 16, d->A = avx2 ? 4 : 16;
+	d->CB = (d->cg.C + d->L - 1) / d->L;
 	d->NQ = quads(d, 3);
 	tile_shape(d);
 	tgt_conv_padded(&d->cg, &d->Hp, &Wp);
@@ -110,27 +123,42 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	       tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
-/* [CB][KH][4][NQ][16][4]: byte q of quad o of residue r holds tap kx =
- * 4o + q - r of row ky (0 outside the kernel and past C). */
+static int applies_vnni(Cg *c, const Node *nd, Geo *d, const char **why)
+{
+	return applies(c, nd, d, 0, why);
+}
+
+static int applies_avx2(Cg *c, const Node *nd, Geo *d, const char **why)
+{
+	return applies(c, nd, d, 1, why);
+}
+
+/* [CB][KH][4][NQ][L][4]: element q of quad o of residue r holds tap kx =
+ * 4o + q - r of row ky (0 outside the kernel and past C); bytes, or i16
+ * for AVX2's vpmaddwd. */
 static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
 	const ConvGeo *g = &d->cg;
-	size_t len = (size_t)(d->CB * g->KH * 4 * d->NQ * 64);
+	int es = d->avx2 ? 2 : 1;
+	size_t len = (size_t)(d->CB * g->KH * 4 * d->NQ * d->L * 4 * es);
 	unsigned char *buf = ir_xcalloc(len, 1), *p = buf;
 
 	for (int64_t cb = 0; cb < d->CB; cb++)
 		for (int64_t ky = 0; ky < g->KH; ky++)
 			for (int64_t r = 0; r < 4; r++)
 				for (int64_t o = 0; o < d->NQ; o++)
-					for (int64_t l = 0; l < 16; l++)
-						for (int64_t q = 0; q < 4; q++, p++) {
-							int64_t ch = cb * 16 + l,
+					for (int64_t l = 0; l < d->L; l++)
+						for (int64_t q = 0; q < 4; q++, p += es) {
+							int64_t ch = cb * d->L + l,
 							        kx = 4 * o + q - r;
 							if (ch < g->C && kx >= 0 && kx < g->KW)
-								*p = (unsigned char)
-								        w[(ch * g->KH + ky) * g->KW +
-								          kx];
+								tgt_put_le(p,
+								           (uint32_t)(int32_t)
+								                   w[(ch * g->KH +
+								                      ky) * g->KW +
+								                     kx],
+								           es);
 						}
 	return tgt_const_packed(c, "wdw8", n, buf, len);
 }
@@ -138,9 +166,12 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 typedef struct {
 	const Geo *d;
 	Epilogue e;
-	LLVMTypeRef tv, tb; /* <16 x i32>, <16 x i8> */
-	LLVMValueRef dpbusd;
-	LLVMTypeRef tdp;
+	LLVMTypeRef tv, tb; /* <L x i32>, <L x i8> */
+	LLVMTypeRef tq;     /* a quad vector: <16 x i32> (VNNI), <32 x i8> (AVX2) */
+	LLVMTypeRef tw;     /* a weight vector: <16 x i32>, <32 x i16> */
+	LLVMTypeRef ta;     /* an accumulator: <16 x i32>, <16 x i32> ([8][2] pair sums) */
+	LLVMValueRef dot;   /* vpdpbusd or vpmaddwd */
+	LLVMTypeRef tdot;
 	LLVMValueRef mstore; /* llvm.masked.store of T bytes */
 	LLVMTypeRef tms;
 	Int8Consts q;
@@ -153,12 +184,18 @@ static void prepare(Cg *c, void *kv, int n)
 	Kern *k = kv;
 	char name[64];
 	unsigned T = (unsigned)k->d->T;
-	LLVMTypeRef ps[3] = {k->tv, k->tv, k->tv};
 	LLVMTypeRef ms[4] = {LLVMVectorType(c->ti8, T), c->tptr, c->ti32,
 	                     LLVMVectorType(c->ti1, T)};
 
-	k->tdp = LLVMFunctionType(k->tv, ps, 3, 0);
-	k->dpbusd = tgt_intrinsic(c, "llvm.x86.avx512.vpdpbusd.512", k->tdp);
+	if (k->d->avx2) {
+		LLVMTypeRef th = LLVMVectorType(c->ti16, 16), ps[2] = {th, th};
+		k->tdot = LLVMFunctionType(LLVMVectorType(c->ti32, 8), ps, 2, 0);
+		k->dot = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->tdot);
+	} else {
+		LLVMTypeRef ps[3] = {k->ta, k->ta, k->ta};
+		k->tdot = LLVMFunctionType(k->ta, ps, 3, 0);
+		k->dot = tgt_intrinsic(c, "llvm.x86.avx512.vpdpbusd.512", k->tdot);
+	}
 	snprintf(name, sizeof name, "llvm.masked.store.v%ui8.p0", T);
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
 	k->mstore = tgt_intrinsic(c, name, k->tms);
@@ -181,15 +218,16 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
 	                tgt_cidx(c, dw8_scratch_bytes(d)), 64);
-	LLVMValueRef l = tgt_upto(c, &ll, 16);
-	LLVMValueRef ch = tgt_mad(c, cb, 16, l);
+	LLVMValueRef l = tgt_upto(c, &ll, d->L);
+	LLVMValueRef ch = tgt_mad(c, cb, d->L, l);
 	tgt_if_open(c, &has, LLVMBuildICmp(b, LLVMIntSLT, ch, tgt_cidx(c, g->C), ""));
 	LLVMValueRef y = tgt_upto(c, &ly, g->H);
 	LLVMValueRef src = tgt_mad(
 	        c, LLVMBuildNSWAdd(b, tgt_mad(c, tgt_mad(c, in, g->C, ch), g->H, NULL), y, ""),
 	        g->W, NULL);
 	/* the i32 index of quad 0's lane l in scratch row y + pt */
-	LLVMValueRef dst = tgt_mad(c, LLVMBuildNSWAdd(b, y, tgt_cidx(c, g->pt), ""), d->Wq * 16, l);
+	LLVMValueRef dst = tgt_mad(c, LLVMBuildNSWAdd(b, y, tgt_cidx(c, g->pt), ""), d->Wq * d->L,
+	                           l);
 	/* single bytes: the columns [0, xa) and [xb, W) */
 	for (int side = 0; side < 2; side++) {
 		int64_t lo = side ? xb : 0, hi = side ? g->W : xa;
@@ -198,7 +236,7 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 		LLVMValueRef xi = tgt_loop_open(c, &lx, tgt_cidx(c, lo), tgt_cidx(c, hi));
 		LLVMValueRef col = LLVMBuildNSWAdd(b, xi, tgt_cidx(c, g->pl), "");
 		LLVMValueRef q = LLVMBuildLShr(b, col, tgt_cidx(c, 2), "");
-		LLVMValueRef at = LLVMBuildNSWAdd(b, tgt_mad(c, tgt_mad(c, q, 16, dst), 4, NULL),
+		LLVMValueRef at = LLVMBuildNSWAdd(b, tgt_mad(c, tgt_mad(c, q, d->L, dst), 4, NULL),
 		                                  LLVMBuildAnd(b, col, tgt_cidx(c, 3), ""), "");
 		LLVMValueRef v = tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, src, xi, ""));
 		tgt_store(c, LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), ""), k->s, at);
@@ -211,7 +249,7 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 		                                    "");
 		LLVMValueRef v = tgt_load_al(c, c->ti32, tgt_gep(c, c->ti8, x, from), 1);
 		v = LLVMBuildXor(b, v, LLVMConstInt(c->ti32, 0x80808080u, 0), "");
-		LLVMBuildStore(b, v, tgt_gep(c, c->ti32, k->s, tgt_mad(c, m, 16, dst)));
+		LLVMBuildStore(b, v, tgt_gep(c, c->ti32, k->s, tgt_mad(c, m, d->L, dst)));
 		tgt_loop_close(c, &lx);
 	}
 	tgt_loop_close(c, &ly);
@@ -219,10 +257,10 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 	tgt_loop_close(c, &ll);
 }
 
-/* The requantized bytes of the 16 channels of block cb from accumulator a. */
-static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef cb)
+/* The requantized bytes of the L channels of block cb from accumulator a. */
+static LLVMValueRef requant(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef cb)
 {
-	LLVMTypeRef tf = LLVMVectorType(c->tf32, 16);
+	LLVMTypeRef tf = LLVMVectorType(c->tf32, (unsigned)k->d->L);
 	LLVMValueRef r;
 
 	if (k->q.fm)
@@ -233,6 +271,45 @@ static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef cb)
 		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, cb), 16),
 		                &k->e.rq);
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
+}
+
+/* Lanes lo .. lo + n - 1 of v (n of them; a concatenation when v2). */
+static LLVMValueRef lanes(Cg *c, LLVMValueRef v, LLVMValueRef v2, int lo, int n, int step)
+{
+	LLVMValueRef idx[64];
+
+	for (int i = 0; i < n; i++)
+		idx[i] = tgt_c32(c, lo + i * step);
+	return LLVMBuildShuffleVector(c->b, v, v2 ? v2 : LLVMGetUndef(LLVMTypeOf(v)),
+	                              LLVMConstVector(idx, (unsigned)n), "");
+}
+
+/* A quad as the dot product's unsigned operand: VNNI, as loaded; AVX2,
+ * its 32 bytes widened to 2 x 16 i16 (the halves in one <32 x i16>). */
+static LLVMValueRef quad(Cg *c, Kern *k, LLVMValueRef at)
+{
+	LLVMValueRef v = tgt_load_al(c, k->tq, tgt_gep(c, k->tq, k->s, at), 32);
+
+	if (!k->d->avx2)
+		return v;
+	return LLVMBuildZExt(c->b, v, LLVMVectorType(c->ti16, 32), "");
+}
+
+/* acc + the 4-tap dot products of quad u and weight vector w, lane by lane. */
+static LLVMValueRef dot(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef u, LLVMValueRef w)
+{
+	if (!k->d->avx2) {
+		LLVMValueRef args[3] = {acc, u, w};
+		return LLVMBuildCall2(c->b, k->tdot, k->dot, args, 3, "");
+	}
+	LLVMValueRef h[2];
+	for (int i = 0; i < 2; i++) {
+		LLVMValueRef args[2] = {lanes(c, u, NULL, 16 * i, 16, 1),
+		                        lanes(c, w, NULL, 16 * i, 16, 1)};
+		h[i] = LLVMBuildCall2(c->b, k->tdot, k->dot, args, 2, "");
+	}
+	/* no nsw: the accumulation wraps, as the interpreter's */
+	return LLVMBuildAdd(c->b, acc, lanes(c, h[0], h[1], 0, 16, 1), "");
 }
 
 /* One row ky of taps for the tile's pixels: each loaded quad and weight
@@ -255,24 +332,42 @@ static void tile_row(Cg *c, Kern *k, LLVMValueRef cb, int64_t ky, LLVMValueRef r
 					ICE("dw8: quad %lld out of the tile's %lld", (long long)e,
 					    (long long)nu);
 				if (!u[i][e])
-					u[i][e] = tgt_load_al(
-					        c, k->tv,
-					        tgt_gep(c, k->tv, k->s,
-					                LLVMBuildNSWAdd(b, rowq[i], tgt_cidx(c, e),
-					                                "")),
-					        64);
+					u[i][e] = quad(
+					        c, k,
+					        LLVMBuildNSWAdd(b, rowq[i], tgt_cidx(c, e), ""));
 				if (!wv[r][o]) {
 					LLVMValueRef wi = tgt_mad(
 					        c, cb, g->KH * 4 * d->NQ,
 					        tgt_cidx(c, (ky * 4 + r) * d->NQ + o));
-					wv[r][o] = tgt_load_al(c, k->tv,
-					                       tgt_gep(c, k->tv, k->w, wi), 16);
+					wv[r][o] = tgt_load_al(c, k->tw,
+					                       tgt_gep(c, k->tw, k->w, wi), 16);
 				}
 				LLVMValueRef *a = &k->acc[i * d->T + j];
-				LLVMValueRef args[3] = {*a, u[i][e], wv[r][o]};
-				*a = LLVMBuildCall2(b, k->tdp, k->dpbusd, args, 3, "");
+				*a = dot(c, k, *a, u[i][e], wv[r][o]);
 			}
 		}
+}
+
+/* The transposed bytes: v[p] (A pixels of L channels) to L vectors of the
+ * A pixels of one channel each, in t. */
+static void transpose(Cg *c, Kern *k, LLVMValueRef v[], LLVMValueRef t[])
+{
+	const Geo *d = k->d;
+	LLVMValueRef cat[DW8_ACC];
+	int n = (int)d->A;
+
+	if (d->A == 16 && d->L == 16) {
+		memcpy(t, v, 16 * sizeof *v);
+		tgt_transpose16(c, t);
+		return;
+	}
+	/* concatenate the rows, then pick lane p * L + l for each channel l */
+	memcpy(cat, v, (size_t)n * sizeof *v);
+	for (int w = (int)d->L; n > 1; n /= 2, w *= 2)
+		for (int i = 0; i < n / 2; i++)
+			cat[i] = lanes(c, cat[2 * i], cat[2 * i + 1], 0, 2 * w, 1);
+	for (int l = 0; l < d->L; l++)
+		t[l] = lanes(c, cat[0], NULL, l, (int)d->A, (int)d->L);
 }
 
 /* Tile (ty, tx) of channel block cb: compute, requantize, transpose, store. */
@@ -282,14 +377,15 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 	const Geo *d = k->d;
 	const ConvGeo *g = &d->cg;
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef oy[DW8_ACC], rowq[DW8_ACC], v[16], jidx[16];
+	LLVMValueRef oy[DW8_ACC], rowq[DW8_ACC], v[DW8_ACC], t[16], jidx[16];
 	LLVMValueRef last = tgt_cidx(c, g->OH - 1);
 	LLVMValueRef bias = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias, cb), 16);
 	/* the first quad of the tile's first column: sw * tx * T / 4 */
 	LLVMValueRef q0 = tgt_mad(c, tx, g->sw * d->T / 4, NULL);
 
-	for (int i = 0; i < DW8_ACC; i++)
-		k->acc[i] = bias;
+	/* AVX2's pair sums start at 0, the bias is added with the pairs */
+	for (int i = 0; i < d->A; i++)
+		k->acc[i] = d->avx2 ? LLVMConstNull(k->ta) : bias;
 	for (int64_t i = 0; i < d->R; i++) {
 		LLVMValueRef row = tgt_mad(c, ty, d->R, tgt_cidx(c, i));
 		oy[i] = row;
@@ -303,9 +399,16 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 			rq[i] = LLVMBuildNSWAdd(b, rowq[i], tgt_cidx(c, ky * d->Wq), "");
 		tile_row(c, k, cb, ky, rq);
 	}
-	for (int i = 0; i < 16; i++)
-		v[i] = requant16(c, k, k->acc[i], cb);
-	tgt_transpose16(c, v); /* v[channel] lanes i * T + j */
+	for (int i = 0; i < d->A; i++) {
+		LLVMValueRef a = k->acc[i];
+		if (d->avx2) /* no nsw: wraps */
+			a = LLVMBuildAdd(b,
+			                 LLVMBuildAdd(b, lanes(c, a, NULL, 0, 8, 2),
+			                              lanes(c, a, NULL, 1, 8, 2), ""),
+			                 bias, "");
+		v[i] = requant(c, k, a, cb);
+	}
+	transpose(c, k, v, t); /* t[channel] lanes i * T + j */
 	for (int64_t j = 0; j < d->T; j++)
 		jidx[j] = tgt_c32(c, j);
 	LLVMTypeRef tm = LLVMVectorType(c->ti32, (unsigned)d->T);
@@ -319,14 +422,10 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 	                                  splat, "");
 	for (int64_t i = 0; i < d->R; i++) {
 		If live;
-		LLVMValueRef lanes[16];
 		tgt_if_open(c, &live, LLVMBuildICmp(b, LLVMIntSLT, oy[i], tgt_cidx(c, g->OH), ""));
-		for (int64_t j = 0; j < d->T; j++)
-			lanes[j] = tgt_c32(c, i * d->T + j);
-		LLVMValueRef sel = LLVMConstVector(lanes, (unsigned)d->T);
-		for (int l = 0; l < 16; l++) {
-			LLVMValueRef ch = tgt_mad(c, cb, 16, tgt_cidx(c, l)), m = mask;
-			if (g->C % 16) { /* the last block's channels past C */
+		for (int l = 0; l < d->L; l++) {
+			LLVMValueRef ch = tgt_mad(c, cb, d->L, tgt_cidx(c, l)), m = mask;
+			if (g->C % d->L) { /* the last block's channels past C */
 				LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, ch,
 				                                tgt_cidx(c, g->C), "");
 				m = LLVMBuildSelect(b, ok, mask, LLVMConstNull(LLVMTypeOf(mask)),
@@ -339,27 +438,34 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 			                        tgt_mad(c, tgt_mad(c, in, g->C, ch), g->OH, NULL),
 			                        oy[i], ""),
 			        g->OW, ox0);
-			LLVMValueRef args[4] = {
-			        LLVMBuildShuffleVector(b, v[l], LLVMGetUndef(k->tb), sel, ""),
-			        tgt_gep(c, c->ti8, y, at), tgt_c32(c, 1), m};
+			LLVMValueRef row = d->R == 1 ? t[l]
+			                             : lanes(c, t[l], NULL, (int)(i * d->T),
+			                                     (int)d->T, 1);
+			LLVMValueRef args[4] = {row, tgt_gep(c, c->ti8, y, at), tgt_c32(c, 1), m};
 			LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
 		}
 		tgt_if_close(c, &live);
 	}
 }
 
-void tgt_conv2d_dw8(Cg *c, int n, LLVMValueRef fn)
+static void emit(Cg *c, int n, LLVMValueRef fn, int avx2)
 {
 	Geo d;
-	Kern k = {.d = &d, .tv = LLVMVectorType(c->ti32, 16), .tb = LLVMVectorType(c->ti8, 16)};
+	Kern k = {.d = &d};
 	Loop ln, lb, lty, ltx;
 
-	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
-	LLVMAddAttributeAtIndex(
-	        fn, LLVMAttributeFunctionIndex,
-	        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
+	applies(c, &c->g->nodes[n], &d, avx2, NULL); /* the chooser took the node */
+	k.tv = LLVMVectorType(c->ti32, (unsigned)d.L), k.tb = LLVMVectorType(c->ti8, (unsigned)d.L);
+	k.ta = LLVMVectorType(c->ti32, 16);
+	k.tq = avx2 ? LLVMVectorType(c->ti8, 32) : k.ta;
+	k.tw = avx2 ? LLVMVectorType(c->ti16, 32) : k.ta;
+	if (!avx2) /* 512-bit vectors stay legal where the CPU prefers 256-bit ones */
+		LLVMAddAttributeAtIndex(
+		        fn, LLVMAttributeFunctionIndex,
+		        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	/* u = x xor 0x80 = x + 128: the bias folds zx + 128 */
-	Int8Open o = {"dw8", d.CB * 16, 1, 128, prepare, c->ti8, dw8_scratch_bytes(&d), 64};
+	Int8Open o = {avx2 ? "dw8a" : "dw8", d.CB * d.L, 1, 128, prepare, c->ti8,
+	              dw8_scratch_bytes(&d), 64};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	LLVMValueRef cb = tgt_upto(c, &lb, d.CB);
@@ -373,4 +479,15 @@ void tgt_conv2d_dw8(Cg *c, int n, LLVMValueRef fn)
 	tgt_loop_close(c, &ln);
 }
 
-TGT_APPLIES(tgt_conv2d_dw8_applies, Geo, applies)
+void tgt_conv2d_dw8(Cg *c, int n, LLVMValueRef fn)
+{
+	emit(c, n, fn, 0);
+}
+
+void tgt_conv2d_dw8_avx2(Cg *c, int n, LLVMValueRef fn)
+{
+	emit(c, n, fn, 1);
+}
+
+TGT_APPLIES(tgt_conv2d_dw8_applies, Geo, applies_vnni)
+TGT_APPLIES(tgt_conv2d_dw8_avx2_applies, Geo, applies_avx2)
