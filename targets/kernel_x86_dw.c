@@ -213,8 +213,6 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 	If has;
 	/* quads m_lo .. m_hi - 1 lie wholly inside the row: x = 4m - pl .. + 3 */
 	int64_t m_lo = (g->pl + 3) / 4, m_hi = (g->pl + g->W) / 4;
-	int64_t xa = m_hi > m_lo ? 4 * m_lo - g->pl : g->W;
-	int64_t xb = m_hi > m_lo ? 4 * m_hi - g->pl : g->W;
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
 	                tgt_cidx(c, dw8_scratch_bytes(d)), 64);
@@ -228,12 +226,38 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 	/* the i32 index of quad 0's lane l in scratch row y + pt */
 	LLVMValueRef dst = tgt_mad(c, LLVMBuildNSWAdd(b, y, tgt_cidx(c, g->pt), ""), d->Wq * d->L,
 	                           l);
-	/* single bytes: the columns [0, xa) and [xb, W) */
-	for (int side = 0; side < 2; side++) {
-		int64_t lo = side ? xb : 0, hi = side ? g->W : xa;
-		if (lo >= hi)
+	/* the quads at the row's edges, part input, part padding: one i32
+	 * load inside the row, shifted into place, the padding bytes set */
+	for (int64_t m = g->pl / 4; g->W >= 4 && m <= (g->pl + g->W - 1) / 4; m++) {
+		int64_t a0 = 4 * m - g->pl, p = a0 < 0 ? 0 : a0 > g->W - 4 ? g->W - 4 : a0;
+		uint32_t keep = 0, pad = 0;
+		if (m >= m_lo && m < m_hi)
 			continue;
-		LLVMValueRef xi = tgt_loop_open(c, &lx, tgt_cidx(c, lo), tgt_cidx(c, hi));
+		for (int64_t q = 0; q < 4; q++)
+			if (a0 + q >= 0 && a0 + q < g->W)
+				keep |= 0xffu << (8 * q);
+			else
+				pad |= (uint32_t)(uint8_t)(k->e.in_zp + 128) << (8 * q);
+		LLVMValueRef v = tgt_load_al(
+		        c, c->ti32,
+		        tgt_gep(c, c->ti8, x, LLVMBuildNSWAdd(b, src, tgt_cidx(c, p), "")), 1);
+		v = LLVMBuildXor(b, v, LLVMConstInt(c->ti32, 0x80808080u, 0), "");
+		if (p > a0) /* byte j is column p + j, wanted at q = j + p - a0 */
+			v = LLVMBuildShl(
+			        b, v, LLVMConstInt(c->ti32, (unsigned long long)(8 * (p - a0)), 0),
+			        "");
+		else if (p < a0)
+			v = LLVMBuildLShr(
+			        b, v, LLVMConstInt(c->ti32, (unsigned long long)(8 * (a0 - p)), 0),
+			        "");
+		v = LLVMBuildOr(b, LLVMBuildAnd(b, v, LLVMConstInt(c->ti32, keep, 0), ""),
+		                LLVMConstInt(c->ti32, pad, 0), "");
+		LLVMBuildStore(b, v,
+		               tgt_gep(c, c->ti32, k->s, tgt_mad(c, tgt_cidx(c, m), d->L, dst)));
+	}
+	/* rows narrower than a quad: single bytes */
+	if (g->W < 4) {
+		LLVMValueRef xi = tgt_upto(c, &lx, g->W);
 		LLVMValueRef col = LLVMBuildNSWAdd(b, xi, tgt_cidx(c, g->pl), "");
 		LLVMValueRef q = LLVMBuildLShr(b, col, tgt_cidx(c, 2), "");
 		LLVMValueRef at = LLVMBuildNSWAdd(b, tgt_mad(c, tgt_mad(c, q, d->L, dst), 4, NULL),
@@ -370,6 +394,54 @@ static void transpose(Cg *c, Kern *k, LLVMValueRef v[], LLVMValueRef t[])
 		t[l] = lanes(c, cat[0], NULL, l, (int)d->A, (int)d->L);
 }
 
+/* Row i of the tile, t[channel] lanes i * T .. + T - 1, to output row oy
+ * from column ox0: a plain store per channel, or (left: the columns
+ * left, fewer than T) a masked one. */
+static void store_row(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef cb,
+                      LLVMValueRef oy, LLVMValueRef ox0, LLVMValueRef t[], int64_t i,
+                      LLVMValueRef left)
+{
+	const Geo *d = k->d;
+	const ConvGeo *g = &d->cg;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef mask = NULL, jidx[16];
+
+	if (left) {
+		LLVMTypeRef tm = LLVMVectorType(c->ti32, (unsigned)d->T);
+		for (int64_t j = 0; j < d->T; j++)
+			jidx[j] = tgt_c32(c, j);
+		LLVMValueRef splat = LLVMBuildShuffleVector(
+		        b, LLVMBuildInsertElement(b, LLVMGetUndef(tm), left, tgt_c32(c, 0), ""),
+		        LLVMGetUndef(tm), LLVMConstNull(tm), "");
+		mask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(jidx, (unsigned)d->T), splat,
+		                     "");
+	}
+	for (int l = 0; l < d->L; l++) {
+		LLVMValueRef ch = tgt_mad(c, cb, d->L, tgt_cidx(c, l));
+		If in_c;
+		if (g->C % d->L) /* the last block's channels past C */
+			tgt_if_open(c, &in_c,
+			            LLVMBuildICmp(b, LLVMIntSLT, ch, tgt_cidx(c, g->C), ""));
+		LLVMValueRef at = tgt_mad(
+		        c,
+		        LLVMBuildNSWAdd(b, tgt_mad(c, tgt_mad(c, in, g->C, ch), g->OH, NULL), oy,
+		                        ""),
+		        g->OW, ox0);
+		LLVMValueRef row = d->R == 1 ? t[l]
+		                             : lanes(c, t[l], NULL, (int)(i * d->T), (int)d->T, 1);
+		LLVMValueRef p = tgt_gep(c, c->ti8, y, at);
+		if (mask) {
+			LLVMValueRef args[4] = {row, p, tgt_c32(c, 1), mask};
+			LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
+		} else {
+			LLVMValueRef st = LLVMBuildStore(b, row, p);
+			LLVMSetAlignment(st, 1);
+		}
+		if (g->C % d->L)
+			tgt_if_close(c, &in_c);
+	}
+}
+
 /* Tile (ty, tx) of channel block cb: compute, requantize, transpose, store. */
 static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef cb, LLVMValueRef ty,
                  LLVMValueRef tx)
@@ -377,7 +449,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 	const Geo *d = k->d;
 	const ConvGeo *g = &d->cg;
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef oy[DW8_ACC], rowq[DW8_ACC], v[DW8_ACC], t[16], jidx[16];
+	LLVMValueRef oy[DW8_ACC], rowq[DW8_ACC], v[DW8_ACC], t[16];
 	LLVMValueRef last = tgt_cidx(c, g->OH - 1);
 	LLVMValueRef bias = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias, cb), 16);
 	/* the first quad of the tile's first column: sw * tx * T / 4 */
@@ -409,40 +481,21 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 		v[i] = requant(c, k, a, cb);
 	}
 	transpose(c, k, v, t); /* t[channel] lanes i * T + j */
-	for (int64_t j = 0; j < d->T; j++)
-		jidx[j] = tgt_c32(c, j);
-	LLVMTypeRef tm = LLVMVectorType(c->ti32, (unsigned)d->T);
 	LLVMValueRef ox0 = tgt_mad(c, tx, d->T, NULL);
 	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, g->OW), ox0, ""),
 	                                   c->ti32, "");
-	LLVMValueRef splat = LLVMBuildShuffleVector(
-	        b, LLVMBuildInsertElement(b, LLVMGetUndef(tm), left, tgt_c32(c, 0), ""),
-	        LLVMGetUndef(tm), LLVMConstNull(tm), "");
-	LLVMValueRef mask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(jidx, (unsigned)d->T),
-	                                  splat, "");
+	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSGE, left, tgt_c32(c, d->T), "");
 	for (int64_t i = 0; i < d->R; i++) {
-		If live;
+		If live, fl, part;
 		tgt_if_open(c, &live, LLVMBuildICmp(b, LLVMIntSLT, oy[i], tgt_cidx(c, g->OH), ""));
-		for (int l = 0; l < d->L; l++) {
-			LLVMValueRef ch = tgt_mad(c, cb, d->L, tgt_cidx(c, l)), m = mask;
-			if (g->C % d->L) { /* the last block's channels past C */
-				LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, ch,
-				                                tgt_cidx(c, g->C), "");
-				m = LLVMBuildSelect(b, ok, mask, LLVMConstNull(LLVMTypeOf(mask)),
-				                    "");
-				ch = LLVMBuildSelect(b, ok, ch, tgt_cidx(c, 0), "");
-			}
-			LLVMValueRef at = tgt_mad(
-			        c,
-			        LLVMBuildNSWAdd(b,
-			                        tgt_mad(c, tgt_mad(c, in, g->C, ch), g->OH, NULL),
-			                        oy[i], ""),
-			        g->OW, ox0);
-			LLVMValueRef row = d->R == 1 ? t[l]
-			                             : lanes(c, t[l], NULL, (int)(i * d->T),
-			                                     (int)d->T, 1);
-			LLVMValueRef args[4] = {row, tgt_gep(c, c->ti8, y, at), tgt_c32(c, 1), m};
-			LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
+		/* a whole tile row: plain stores (AVX2 has no byte-masked store) */
+		tgt_if_open(c, &fl, full);
+		store_row(c, k, y, in, cb, oy[i], ox0, t, i, NULL);
+		tgt_if_close(c, &fl);
+		if (g->OW % d->T) {
+			tgt_if_open(c, &part, LLVMBuildNot(b, full, ""));
+			store_row(c, k, y, in, cb, oy[i], ox0, t, i, left);
+			tgt_if_close(c, &part);
 		}
 		tgt_if_close(c, &live);
 	}
