@@ -51,6 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <llvm-c/DebugInfo.h>
+
 #include "targets.h"
 
 enum {
@@ -202,6 +204,23 @@ static void prepare(Cg *c, void *kv, int n)
 	k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
 }
 
+/* Marks the back branch br llvm.loop.vectorize.enable false: the scratch
+ * copy's strided stores vectorize into gathers and scatters, slower on
+ * every x86 core than the scalar copies. */
+static void no_vectorize(Cg *c, LLVMValueRef br)
+{
+	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+	LLVMMetadataRef opt[2] = {LLVMMDStringInContext2(c->ctx, "llvm.loop.vectorize.enable", 26),
+	                          LLVMValueAsMetadata(LLVMConstInt(c->ti1, 0, 0))};
+	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, opt, 2)};
+	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
+
+	/* the loop id names itself (operand 0), as LoopInfo expects */
+	LLVMMetadataReplaceAllUsesWith(tmp, id);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+	                LLVMMetadataAsValue(c->ctx, id));
+}
+
 /* The padded scratch of channel block cb of batch element in: zx + 128
  * everywhere, then u = x xor 0x80 of the block's channels. */
 static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef cb)
@@ -266,17 +285,17 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 		tgt_store(c, LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), ""), k->s, at);
 		tgt_loop_close(c, &lx);
 	}
-	/* whole quads: 4 bytes at once */
-	if (m_hi > m_lo) {
-		LLVMValueRef m = tgt_loop_open(c, &lx, tgt_cidx(c, m_lo), tgt_cidx(c, m_hi));
-		LLVMValueRef from = LLVMBuildNSWAdd(b, src, tgt_mad(c, m, 4, tgt_cidx(c, -g->pl)),
-		                                    "");
+	/* whole quads: 4 bytes at once, unrolled when the code is built */
+	for (int64_t m = m_lo; m < m_hi; m++) {
+		LLVMValueRef from = LLVMBuildNSWAdd(b, src, tgt_cidx(c, 4 * m - g->pl), "");
 		LLVMValueRef v = tgt_load_al(c, c->ti32, tgt_gep(c, c->ti8, x, from), 1);
 		v = LLVMBuildXor(b, v, LLVMConstInt(c->ti32, 0x80808080u, 0), "");
-		LLVMBuildStore(b, v, tgt_gep(c, c->ti32, k->s, tgt_mad(c, m, d->L, dst)));
-		tgt_loop_close(c, &lx);
+		LLVMBuildStore(b, v,
+		               tgt_gep(c, c->ti32, k->s, tgt_mad(c, tgt_cidx(c, m), d->L, dst)));
 	}
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 	tgt_loop_close(c, &ly);
+	no_vectorize(c, LLVMGetBasicBlockTerminator(latch));
 	tgt_if_close(c, &has);
 	tgt_loop_close(c, &ll);
 }
