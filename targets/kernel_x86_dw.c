@@ -10,8 +10,10 @@
  * separate accumulators.
  *
  * The scratch holds one block of L channels at a time (16 with VNNI, 8
- * with AVX2), padded, in quads: [Hp][Wq][L][4] bytes, byte q of quad m of
- * channel l in row y being
+ * with AVX2) and one band of rows (the input rows of as many rows of tiles
+ * as fit 64 KiB; the next band copies its own, the overlap twice), padded,
+ * in quads: [Hs][Wq][L][4] bytes, byte q of quad m of channel l in row y
+ * being
  * u(y, 4m + q) = x + 128 (x xor 0x80; borders and the channels past C hold
  * zx + 128, whose products the folded bias cancels, as in kernel_x86.c).
  * So one aligned load gives L channels x 4 neighbouring columns.
@@ -69,7 +71,8 @@ typedef struct {
 	int64_t T, R;   /* the tile: R rows x T columns, R * T = A */
 	int64_t TX, TY; /* tiles along x and y */
 	int64_t NQ;     /* weight quads per residue and row: the most a pixel needs */
-	int64_t Hp, Wq; /* scratch rows, quads a row */
+	int64_t TYB, NB; /* a band: TYB rows of tiles; NB bands */
+	int64_t Hs, Wq;  /* scratch rows (a band's), quads a row */
 } Geo;
 
 /* The quads a row of taps at residue r spans. */
@@ -81,7 +84,7 @@ static int64_t quads(const Geo *d, int64_t r)
 /* The stack scratch of one block of L channels (bytes). */
 static int64_t dw8_scratch_bytes(const Geo *d)
 {
-	return d->Hp * d->Wq * d->L * 4;
+	return d->Hs * d->Wq * d->L * 4;
 }
 
 /* T (and R = A / T) with the fewest computed pixel slots, the wider tile
@@ -101,8 +104,6 @@ static void tile_shape(Geo *d)
 
 static int applies(Cg *c, const Node *nd, Geo *d, int avx2, const char **why)
 {
-	int64_t Wp;
-
 	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
 	if (d->cg.dh != 1 || d->cg.dw != 1)
@@ -116,13 +117,18 @@ static int applies(Cg *c, const Node *nd, Geo *d, int avx2, const char **why)
 	d->CB = (d->cg.C + d->L - 1) / d->L;
 	d->NQ = quads(d, 3);
 	tile_shape(d);
-	tgt_conv_padded(&d->cg, &d->Hp, &Wp);
 	/* every quad the last tile's last pixel reads, and the input's */
 	d->Wq = (d->cg.sw * (d->TX * d->T - 1) + d->cg.KW - 1) / 4 + 1;
 	if (d->Wq < (d->cg.pl + d->cg.W + 3) / 4)
 		d->Wq = (d->cg.pl + d->cg.W + 3) / 4;
-	return dw8_scratch_bytes(d) <= DW8_SCRATCH_MAX ||
-	       tgt_decline(why, "scratch exceeds 64 KiB");
+	/* the most rows of tiles whose input rows fit the scratch */
+	for (d->TYB = d->TY; d->TYB > 0; d->TYB--) {
+		d->Hs = (d->TYB * d->R - 1) * d->cg.sh + d->cg.KH;
+		if (dw8_scratch_bytes(d) <= DW8_SCRATCH_MAX)
+			break;
+	}
+	d->NB = d->TYB ? (d->TY + d->TYB - 1) / d->TYB : 0;
+	return d->TYB > 0 || tgt_decline(why, "scratch of one row of tiles exceeds 64 KiB");
 }
 
 static int applies_vnni(Cg *c, const Node *nd, Geo *d, const char **why)
@@ -221,9 +227,10 @@ static void no_vectorize(Cg *c, LLVMValueRef br)
 	                LLVMMetadataAsValue(c->ctx, id));
 }
 
-/* The padded scratch of channel block cb of batch element in: zx + 128
+/* The padded scratch of channel block cb of batch element in, the band
+ * whose scratch row 0 is input row y0 (negative: padding): zx + 128
  * everywhere, then u = x xor 0x80 of the block's channels. */
-static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef cb)
+static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef cb, LLVMValueRef y0)
 {
 	const Geo *d = k->d;
 	const ConvGeo *g = &d->cg;
@@ -238,13 +245,18 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 	LLVMValueRef l = tgt_upto(c, &ll, d->L);
 	LLVMValueRef ch = tgt_mad(c, cb, d->L, l);
 	tgt_if_open(c, &has, LLVMBuildICmp(b, LLVMIntSLT, ch, tgt_cidx(c, g->C), ""));
-	LLVMValueRef y = tgt_upto(c, &ly, g->H);
+	/* the input rows in the band: max(y0, 0) .. min(y0 + Hs, H) - 1 */
+	LLVMValueRef zero = tgt_cidx(c, 0), H = tgt_cidx(c, g->H);
+	LLVMValueRef yend = LLVMBuildNSWAdd(b, y0, tgt_cidx(c, d->Hs), "");
+	LLVMValueRef y = tgt_loop_open(
+	        c, &ly,
+	        LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, y0, zero, ""), zero, y0, ""),
+	        LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, yend, H, ""), yend, H, ""));
 	LLVMValueRef src = tgt_mad(
 	        c, LLVMBuildNSWAdd(b, tgt_mad(c, tgt_mad(c, in, g->C, ch), g->H, NULL), y, ""),
 	        g->W, NULL);
-	/* the i32 index of quad 0's lane l in scratch row y + pt */
-	LLVMValueRef dst = tgt_mad(c, LLVMBuildNSWAdd(b, y, tgt_cidx(c, g->pt), ""), d->Wq * d->L,
-	                           l);
+	/* the i32 index of quad 0's lane l in scratch row y - y0 */
+	LLVMValueRef dst = tgt_mad(c, LLVMBuildNSWSub(b, y, y0, ""), d->Wq * d->L, l);
 	/* the quads at the row's edges, part input, part padding: one i32
 	 * load inside the row, shifted into place, the padding bytes set */
 	for (int64_t m = g->pl / 4; g->W >= 4 && m <= (g->pl + g->W - 1) / 4; m++) {
@@ -461,9 +473,10 @@ static void store_row(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValue
 	}
 }
 
-/* Tile (ty, tx) of channel block cb: compute, requantize, transpose, store. */
-static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef cb, LLVMValueRef ty,
-                 LLVMValueRef tx)
+/* Tile (ty, tx) of channel block cb, in the band whose first output row is
+ * oyb: compute, requantize, transpose, store. */
+static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef cb, LLVMValueRef oyb,
+                 LLVMValueRef ty, LLVMValueRef tx)
 {
 	const Geo *d = k->d;
 	const ConvGeo *g = &d->cg;
@@ -482,7 +495,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 		oy[i] = row;
 		row = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, row, last, ""), row, last,
 		                      "");
-		rowq[i] = tgt_mad(c, row, g->sh * d->Wq, q0);
+		rowq[i] = tgt_mad(c, LLVMBuildNSWSub(b, row, oyb, ""), g->sh * d->Wq, q0);
 	}
 	for (int64_t ky = 0; ky < g->KH; ky++) {
 		LLVMValueRef rq[DW8_ACC];
@@ -524,7 +537,7 @@ static void emit(Cg *c, int n, LLVMValueRef fn, int avx2)
 {
 	Geo d;
 	Kern k = {.d = &d};
-	Loop ln, lb, lty, ltx;
+	Loop ln, lb, lband, lty, ltx;
 
 	applies(c, &c->g->nodes[n], &d, avx2, NULL); /* the chooser took the node */
 	k.tv = LLVMVectorType(c->ti32, (unsigned)d.L), k.tb = LLVMVectorType(c->ti8, (unsigned)d.L);
@@ -541,12 +554,21 @@ static void emit(Cg *c, int n, LLVMValueRef fn, int avx2)
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	LLVMValueRef cb = tgt_upto(c, &lb, d.CB);
-	fill(c, &k, LLVMGetParam(fn, 0), in, cb);
-	LLVMValueRef ty = tgt_upto(c, &lty, d.TY);
+	/* bands of TYB rows of tiles, each with its scratch rows */
+	LLVMValueRef band = tgt_upto(c, &lband, d.NB);
+	LLVMValueRef ty0 = tgt_mad(c, band, d.TYB, NULL), oyb = tgt_mad(c, ty0, d.R, NULL);
+	fill(c, &k, LLVMGetParam(fn, 0), in, cb, tgt_mad(c, oyb, d.cg.sh, tgt_cidx(c, -d.cg.pt)));
+	LLVMValueRef tyend = LLVMBuildNSWAdd(c->b, ty0, tgt_cidx(c, d.TYB), ""),
+	             TY = tgt_cidx(c, d.TY);
+	LLVMValueRef ty = tgt_loop_open(
+	        c, &lty, ty0,
+	        LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, tyend, TY, ""), tyend, TY,
+	                        ""));
 	LLVMValueRef tx = tgt_upto(c, &ltx, d.TX);
-	tile(c, &k, LLVMGetParam(fn, 1), in, cb, ty, tx);
+	tile(c, &k, LLVMGetParam(fn, 1), in, cb, oyb, ty, tx);
 	tgt_loop_close(c, &ltx);
 	tgt_loop_close(c, &lty);
+	tgt_loop_close(c, &lband);
 	tgt_loop_close(c, &lb);
 	tgt_loop_close(c, &ln);
 }
