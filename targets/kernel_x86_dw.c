@@ -113,6 +113,10 @@ static int applies(Cg *c, const Node *nd, Geo *d, int avx2, const char **why)
 	/* the tile's quads and weight vectors are named when the code is built */
 	if (d->cg.sw > 4 || d->cg.KW > 16 || d->cg.KH > 16)
 		return tgt_decline(why, "stride over 4 or kernel over 16");
+	/* rows narrower than a quad copy single bytes: kernel_avx2.c's 4 x 4
+	 * tiles measured faster there (mobilenet_v2's 3x3 layers) */
+	if (avx2 && d->cg.W < 4)
+		return tgt_decline(why, "input narrower than 4 columns");
 	d->avx2 = avx2, d->L = avx2 ? 8 : 16, d->A = avx2 ? 4 : 16;
 	d->CB = (d->cg.C + d->L - 1) / d->L;
 	d->NQ = quads(d, 3);
