@@ -13,8 +13,7 @@
  * with AVX2) and one band of rows (the input rows of as many rows of tiles
  * as fit 64 KiB; the next band copies its own, the overlap twice), padded,
  * in quads: [Hs][Wq][L][4] bytes, byte q of quad m of channel l in row y
- * being
- * u(y, 4m + q) = x + 128 (x xor 0x80; borders and the channels past C hold
+ * being u(y, 4m + q) = x + 128 (x xor 0x80; borders and the channels past C hold
  * zx + 128, whose products the folded bias cancels, as in kernel_x86.c).
  * So one aligned load gives L channels x 4 neighbouring columns.
  *
@@ -40,15 +39,17 @@
  * needs are loaded once for all its pixels.  Rows past OH are clamped to
  * OH - 1 (computed, never stored), columns past OW read scratch quads that
  * exist (Wq covers them) and are masked off at the store.  The
- * accumulators are requantized (tgt_requant, tgt_requant_float) to bytes
- * [pixel][channel], transposed in registers (tgt_transpose16 for 16 x 16)
- * and stored as one masked T-byte row per channel and tile row of the NCHW
- * output.
+ * accumulators are requantized (tgt_requant's steps with its high multiply
+ * on i64 lanes in place, or tgt_requant_float) to bytes [pixel][channel],
+ * transposed in registers (tgt_transpose16 for 16 x 16) and stored as one
+ * T-byte row per channel and tile row of the NCHW output (a masked store
+ * for the last tile of a row that OW does not fill).
  *
  * The scratch copy moves 4 input bytes at a time (one unaligned i32 load,
  * xor 0x80808080, one store into the channel's lane of the quad) where a
- * quad lies wholly inside the input row, and single bytes at the row's
- * edges.
+ * quad lies wholly inside the input row, one load shifted into place at
+ * the row's edges, single bytes for rows narrower than 4; the copy's row
+ * loop is kept from the vectorizer, whose gathers and scatters are slower.
  */
 #include <stdlib.h>
 #include <string.h>
