@@ -27,6 +27,30 @@ const TgtKernel tgt_k_vnni_conv2d = {
         tgt_conv2d_vnni_applies,
         tgt_conv2d_vnni,
 };
+const TgtKernel tgt_k_vnni_dw8_conv2d = {
+        "x86.vnni_dw8.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_DEPTHWISE | TK_CONST,
+        "avx512vnni",
+        tgt_conv2d_dw8_applies,
+        tgt_conv2d_dw8,
+};
+const TgtKernel tgt_k_avx2_dw8_conv2d = {
+        "x86.avx2_dw8.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_DEPTHWISE | TK_CONST,
+        "avx2",
+        tgt_conv2d_dw8_avx2_applies,
+        tgt_conv2d_dw8_avx2,
+};
 const TgtKernel tgt_k_avx2_conv2d = {
         "x86.avx2.conv2d",
         OP_CONV2D,

@@ -32,6 +32,18 @@ FIXED = [
     (64, 130, 1, 3, 1, [1, 1, 1, 1], 1, 6, 6, "relu", (2, 2)),
     (4, 7, 1, 5, 1, [2, 2, 2, 2], 1, 7, 7, None, (3, 2)),
 ]
+# Depthwise layers for targets/kernel_x86_dw.c, always int8 (fixed and
+# float requantization): 3x3 and 5x5, strides 1 and 2, channel counts on
+# and off 16 and 64, its tile shapes (16, 8 and 4 columns), asymmetric pads,
+# an input too large for one scratch (70x130: bands of rows), a 3x3 input.
+FIXED_DW = [
+    (144, 144, 144, 3, 1, [1, 1, 1, 1], 1, 6, 6, "relu6", None),
+    (40, 40, 40, 5, 2, [2, 2, 2, 2], 1, 13, 11, None, None),
+    (96, 96, 96, 3, 2, [0, 1, 1, 0], 1, 10, 9, "relu", None),
+    (32, 32, 32, 5, 1, [2, 1, 2, 3], 1, 9, 14, None, None),
+    (16, 16, 16, 3, 1, [1, 1, 1, 1], 1, 70, 130, "relu6", None),
+    (72, 72, 72, 3, 1, [1, 1, 1, 1], 1, 3, 3, None, None),
+]
 
 
 def pick(rng):
@@ -150,15 +162,18 @@ def main():
     rng = np.random.default_rng(seed)
     rows = []
     i = 0
+    fixed = FIXED + FIXED_DW
     while len(rows) < count:
-        spec = FIXED[i] if i < len(FIXED) else pick(rng)
+        spec = fixed[i] if i < len(fixed) else pick(rng)
         i += 1
         name = "case%02d" % len(rows)
         # most cases int8 fixed point; every fourth float requantization,
         # every seventh int16 and every fifth f32 (the generic and f32 paths;
-        # an f32 case ends in a dense)
+        # an f32 case ends in a dense); the depthwise list is all int8
         n = len(rows)
         prec = "f32" if n % 5 == 4 else "int16" if n % 7 == 6 else "int8"
+        if len(FIXED) <= i - 1 < len(fixed):
+            prec = "int8"
         what = write_case(os.path.join(out, name), spec, rng,
                           seed * 100 + n if prec == "f32" else None)
         if what is None:
