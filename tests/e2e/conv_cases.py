@@ -33,6 +33,16 @@ FIXED = [
     (4, 7, 1, 5, 1, [2, 2, 2, 2], 1, 7, 7, None, (3, 2)),
 ]
 
+# After FIXED: 1x1 convolutions as kernel_x86_gemm.c's GEMM takes them
+# (several 64-pixel panels and a partial one, C and OC off 4 and off the
+# tile), each ending in a dense (int8 in an int8 case: the GEMV kernel).
+# The first falls on an f32 case, the next two on int8 fixed and float.
+GEMM_FIXED = [
+    (24, 9, 1, 1, 1, [0, 0, 0, 0], 1, 7, 9, "relu", None),
+    (64, 40, 1, 1, 1, [0, 0, 0, 0], 1, 20, 20, "relu6", None),
+    (130, 13, 1, 1, 1, [0, 0, 0, 0], 1, 9, 11, None, None),
+]
+
 
 def pick(rng):
     g_kind = rng.choice(["one", "one", "one", "dw", "grouped"])
@@ -151,7 +161,9 @@ def main():
     rows = []
     i = 0
     while len(rows) < count:
-        spec = FIXED[i] if i < len(FIXED) else pick(rng)
+        gemm = len(FIXED) <= i < len(FIXED) + len(GEMM_FIXED)
+        spec = (FIXED[i] if i < len(FIXED) else
+                GEMM_FIXED[i - len(FIXED)] if gemm else pick(rng))
         i += 1
         name = "case%02d" % len(rows)
         # most cases int8 fixed point; every fourth float requantization,
@@ -160,7 +172,7 @@ def main():
         n = len(rows)
         prec = "f32" if n % 5 == 4 else "int16" if n % 7 == 6 else "int8"
         what = write_case(os.path.join(out, name), spec, rng,
-                          seed * 100 + n if prec == "f32" else None)
+                          seed * 100 + n if prec == "f32" or gemm else None)
         if what is None:
             continue
         req = "float" if prec == "int8" and n % 4 == 3 else "fixed"
