@@ -47,22 +47,25 @@ enum {
 typedef struct {
 	int dense;
 	int64_t N, C, C4, OC, OCB, P; /* dense: C inputs, OC outputs, P = 1 */
+	int64_t HW, W, OW, sh, sw;    /* 1x1: the input plane, output row, stride */
+	int strided;                  /* 1x1: a stride > 1 (the pack gathers) */
 	int np, nt;                   /* 1x1: pixel vectors and channels of a tile */
-	int nb;	        /* dense: blocks of a tile */
+	int nb;         /* dense: blocks of a tile */
 } Geo;
 
 /* The scratch a layer needs: dense, one row of u (inputs rounded up to 4);
  * a 1x1 convolution, one panel of np*16 pixels x C4 groups of 4 bytes. */
 static int64_t gemm8_scratch_bytes(const Geo *d)
 {
-	return d->dense ? d->C4 * 4 : d->C4 * d->np * 64;
+	/* strided: then the panel's np*16 source offsets (i32) */
+	return d->dense ? d->C4 * 4 : d->C4 * d->np * 64 + (d->strided ? d->np * 64 : 0);
 }
 
 /* The 1x1 tile: np pixel vectors (no more than P needs, and a panel in
  * the scratch cap), and as many channels as keep np * nt <= 24. */
 static void conv_tile(Geo *d)
 {
-	int64_t need = (d->P + 15) / 16, fit = SCRATCH_MAX / (d->C4 * 64);
+	int64_t need = (d->P + 15) / 16, fit = SCRATCH_MAX / (d->C4 * 64 + 64);
 
 	d->np = (int)(need < PV_MAX ? need : PV_MAX);
 	if (d->np > fit)
@@ -93,15 +96,20 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 		return 0;
 	if (cg.KH != 1 || cg.KW != 1)
 		return tgt_decline(why, "kernel not 1x1");
-	if (cg.sh != 1 || cg.sw != 1)
-		return tgt_decline(why, "stride not 1");
 	if (cg.pt || cg.pl || cg.pb || cg.pr)
 		return tgt_decline(why, "padded");
 	if (ir_has_pool(nd))
 		return tgt_decline(why, "a fused pool");
-	d->N = cg.N, d->C = cg.C, d->OC = cg.OC, d->P = cg.H * cg.W;
+	d->N = cg.N, d->C = cg.C, d->OC = cg.OC, d->P = cg.OH * cg.OW;
+	d->HW = cg.H * cg.W, d->W = cg.W, d->OW = cg.OW, d->sh = cg.sh, d->sw = cg.sw;
+	d->strided = cg.sh != 1 || cg.sw != 1;
 	d->C4 = (d->C + 3) / 4, d->OCB = d->OC;
-	if (d->C4 * 64 > SCRATCH_MAX)
+	/* Lanes are pixels: a few pixels leave lanes idle, and few pixels with
+	 * more output than input channels are faster in kernel_x86.c (measured
+	 * on MobileNetV2's 12x12 and 6x6 expansions): that one takes them. */
+	if (d->P < 64 || (d->P < 256 && d->OC > d->C))
+		return tgt_decline(why, "few pixels (lanes over channels fit better)");
+	if (d->C4 * 64 + 64 > SCRATCH_MAX)
 		return tgt_decline(why, "scratch exceeds 64 KiB");
 	conv_tile(d);
 	return 1;
@@ -115,6 +123,7 @@ typedef struct {
 	LLVMValueRef dpbusd, mstore, mload;
 	LLVMValueRef w, s, x, y;
 	LLVMValueRef in, p0; /* the batch element; a 1x1 panel's first pixel */
+	LLVMValueRef offs;   /* strided: the panel's source offsets */
 	LLVMValueRef acc[PV_MAX * OCT_MAX];
 } Kern;
 
@@ -328,6 +337,46 @@ void tgt_dense_vnni(Cg *c, int n, LLVMValueRef fn)
 
 /* ---- 1x1 convolution ------------------------------------------------------- */
 
+/* The offsets of the panel's input pixels (stride > 1) after the panel in
+ * the scratch, one i32 per pixel (a pixel past P repeats the last). */
+static LLVMValueRef panel_offsets(Cg *c, Kern *k)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef offs = tgt_gep(c, c->ti8, k->s, tgt_cidx(c, d->C4 * d->np * 64));
+	LLVMValueRef last = tgt_cidx(c, d->P - 1);
+	Loop ll;
+
+	LLVMValueRef l = tgt_upto(c, &ll, d->np * 16);
+	LLVMValueRef p = LLVMBuildNSWAdd(b, k->p0, l, "");
+	p = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, p, last, ""), p, last, "");
+	LLVMValueRef oy = LLVMBuildUDiv(b, p, tgt_cidx(c, d->OW), "");
+	LLVMValueRef ox = LLVMBuildURem(b, p, tgt_cidx(c, d->OW), "");
+	LLVMValueRef src = tgt_mad(c, oy, d->sh * d->W, tgt_mad(c, ox, d->sw, NULL));
+	tgt_store(c, LLVMBuildTrunc(b, src, c->ti32, ""), offs, l);
+	tgt_loop_close(c, &ll);
+	return offs;
+}
+
+/* The strided pack of group c4 (rows: its 4 channels' planes): byte by
+ * byte from the panel's offsets. */
+static void pack_strided(Cg *c, Kern *k, LLVMValueRef c4, LLVMValueRef row[4])
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop ll;
+
+	LLVMValueRef l = tgt_upto(c, &ll, d->np * 16);
+	LLVMValueRef src = LLVMBuildSExt(b, tgt_load(c, c->ti32, k->offs, l), c->tidx, "");
+	LLVMValueRef at = tgt_mad(c, tgt_mad(c, c4, d->np * 16, l), 4, NULL);
+	for (int r = 0; r < 4; r++) {
+		LLVMValueRef v = tgt_load(c, c->ti8, k->x, LLVMBuildNSWAdd(b, row[r], src, ""));
+		v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
+		tgt_store(c, v, k->s, LLVMBuildNSWAdd(b, at, tgt_cidx(c, r), ""));
+	}
+	tgt_loop_close(c, &ll);
+}
+
 /* Packs the panel of pixels p0 .. p0 + np*16 - 1 of batch element in into
  * the scratch: [C4][np][16 pixels][4 channels] bytes of u (a channel past C
  * reads channel C - 1, whose weight is 0; a pixel past P reads 0). */
@@ -343,7 +392,7 @@ static void conv_pack(Cg *c, Kern *k)
 	for (int i = 0; i < 64; i++) /* byte 4p + r: channel r's pixel p */
 		mix[i] = tgt_c32(c, (i % 4) * 16 + i / 4), x80[i] = LLVMConstInt(c->ti8, 0x80, 0);
 	LLVMTypeRef t64 = LLVMVectorType(c->ti8, 64);
-	LLVMValueRef xbase = tgt_mad(c, k->in, d->C * d->P, NULL);
+	LLVMValueRef xbase = tgt_mad(c, k->in, d->C * d->HW, NULL);
 	LLVMValueRef c4 = tgt_upto(c, &lc, d->C4);
 	LLVMValueRef row[4];
 	for (int r = 0; r < 4; r++) {
@@ -352,13 +401,18 @@ static void conv_pack(Cg *c, Kern *k)
 			ch = LLVMBuildSelect(
 			        b, LLVMBuildICmp(b, LLVMIntSLT, ch, tgt_cidx(c, d->C), ""), ch,
 			        tgt_cidx(c, d->C - 1), "");
-		row[r] = tgt_mad(c, ch, d->P, xbase);
+		row[r] = tgt_mad(c, ch, d->HW, xbase);
+	}
+	if (d->strided) {
+		pack_strided(c, k, c4, row);
+		tgt_loop_close(c, &lc);
+		return;
 	}
 	for (int v = 0; v < d->np; v++) {
 		LLVMValueRef px = LLVMBuildNSWAdd(b, k->p0, tgt_cidx(c, 16 * v), ""), u[4];
 		for (int r = 0; r < 4; r++)
 			u[r] = masked(c, k, k->x, LLVMBuildNSWAdd(b, row[r], px, ""),
-			              tgt_mad(c, tgt_cidx(c, 1), d->P, row[r]), NULL);
+			              LLVMBuildNSWAdd(b, row[r], tgt_cidx(c, d->HW), ""), NULL);
 		LLVMValueRef a = LLVMBuildShuffleVector(b, u[0], u[1], LLVMConstVector(lo, 32), "");
 		LLVMValueRef e = LLVMBuildShuffleVector(b, u[2], u[3], LLVMConstVector(lo, 32), "");
 		LLVMValueRef m = LLVMBuildShuffleVector(b, a, e, LLVMConstVector(mix, 64), "");
@@ -421,6 +475,8 @@ void tgt_conv1x1_vnni(Cg *c, int n, LLVMValueRef fn)
 	k.in = tgt_upto(c, &ln, d.N);
 	LLVMValueRef q = tgt_upto(c, &lq, (d.P + d.np * 16 - 1) / (d.np * 16));
 	k.p0 = tgt_mad(c, q, d.np * 16, NULL);
+	if (d.strided)
+		k.offs = panel_offsets(c, &k);
 	conv_pack(c, &k);
 	tgt_block_groups(c, d.OC, d.nt, conv_group, &k);
 	tgt_loop_close(c, &lq);

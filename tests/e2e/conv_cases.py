@@ -35,12 +35,14 @@ FIXED = [
 
 # After FIXED: 1x1 convolutions as kernel_x86_gemm.c's GEMM takes them
 # (several 64-pixel panels and a partial one, C and OC off 4 and off the
-# tile), each ending in a dense (int8 in an int8 case: the GEMV kernel).
-# The first falls on an f32 case, the next two on int8 fixed and float.
+# tile, stride 2), each ending in a dense (int8 in an int8 case: the GEMV kernel).
+# The first falls on an f32 case, the next three on int8 (fixed, float,
+# fixed).
 GEMM_FIXED = [
     (24, 9, 1, 1, 1, [0, 0, 0, 0], 1, 7, 9, "relu", None),
     (64, 40, 1, 1, 1, [0, 0, 0, 0], 1, 20, 20, "relu6", None),
     (130, 13, 1, 1, 1, [0, 0, 0, 0], 1, 9, 11, None, None),
+    (40, 24, 1, 1, 2, [0, 0, 0, 0], 1, 23, 19, "relu", None),
 ]
 
 
