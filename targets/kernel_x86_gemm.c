@@ -1,6 +1,6 @@
 /* kernel_x86_gemm.c — the int8 GEMM-class kernels for x86-64 with AVX-512
- * VNNI: dense (a GEMV at batch 1) and 1x1 convolutions (stride 1, no
- * padding), which are a plain GEMM [OC x C] * [C x H*W] on the NCHW input.
+ * VNNI: dense (a GEMV at batch 1) and 1x1 convolutions without padding,
+ * which are a plain GEMM [OC x C] * [C x OH*OW] on the NCHW input.
  *
  * Both use vpdpbusd as kernel_x86.c does (16 i32 lanes, each adding the
  * products of 4 unsigned bytes with 4 signed bytes, wrapping like the
@@ -29,7 +29,11 @@
  * output channel reuses the panel (at most 64 KiB, so it stays in L1/L2
  * while the weights stream): a tile is np pixel vectors x up to 12 output
  * channels (np * nt <= 24 accumulators), each loaded pixel vector feeding
- * nt vpdpbusd and each broadcast weight np.
+ * nt vpdpbusd and each broadcast weight np.  With a stride > 1 the
+ * panel's pixels are not contiguous in the input: their offsets are
+ * computed once per panel (after the panel in the scratch) and the pack
+ * gathers byte by byte.  Few pixels leave lanes idle: such layers are left
+ * to kernel_x86.c (applies).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +111,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	/* Lanes are pixels: a few pixels leave lanes idle, and few pixels with
 	 * more output than input channels are faster in kernel_x86.c (measured
 	 * on MobileNetV2's 12x12 and 6x6 expansions): that one takes them. */
-	if (d->P < 64 || (d->P < 256 && d->OC > d->C))
+	if (d->P < (d->strided ? 32 : 64) || (!d->strided && d->P < 256 && d->OC > d->C))
 		return tgt_decline(why, "few pixels (lanes over channels fit better)");
 	if (d->C4 * 64 + 64 > SCRATCH_MAX)
 		return tgt_decline(why, "scratch exceeds 64 KiB");
