@@ -266,7 +266,7 @@ static void dense_group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef vi = tgt_mad(c, ob[j], d->C4, c4);
 			dot(c, k, k->acc[j * na + a], u,
-			    tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 64));
+			    tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16));
 		}
 	}
 	tgt_loop_close(c, &lq);
@@ -278,7 +278,7 @@ static void dense_group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef vi = tgt_mad(c, ob[j], d->C4, c4);
 			dot(c, k, k->acc[j * na], u,
-			    tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 64));
+			    tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16));
 		}
 		tgt_loop_close(c, &lr);
 	}
