@@ -55,6 +55,7 @@ typedef struct {
 	int strided;                  /* 1x1: a stride > 1 (the pack gathers) */
 	int np, nt;                   /* 1x1: pixel vectors and channels of a tile */
 	int nb;         /* dense: blocks of a tile */
+	int L;          /* lanes: 16 (VNNI), 8 (the AVX2 dense) */
 } Geo;
 
 /* The scratch a layer needs: dense, one row of u (inputs rounded up to 4);
@@ -79,19 +80,21 @@ static void conv_tile(Geo *d)
 		d->nt = (int)d->OC;
 }
 
-static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
+static int applies_lanes(Cg *c, const Node *nd, Geo *d, const char **why, int L)
 {
 	const Graph *g = c->g;
 	ConvGeo cg;
 
 	memset(d, 0, sizeof *d);
+	d->L = L;
 	if (nd->op == OP_DENSE) {
 		const Value *x = &g->vals[nd->in[0]], *w = &g->vals[nd->in[1]];
 		if (x->shape.rank != 2 || w->shape.rank != 2)
 			return tgt_decline(why, "operands not of rank 2");
 		d->dense = 1, d->N = x->shape.d[0], d->C = x->shape.d[1];
 		d->OC = w->shape.d[0], d->P = 1;
-		d->C4 = (d->C + 3) / 4, d->OCB = (d->OC + 15) / 16;
+		/* a group: 4 bytes of u (VNNI), 2 i16 of x (AVX2) */
+		d->C4 = L == 16 ? (d->C + 3) / 4 : (d->C + 1) / 2, d->OCB = (d->OC + L - 1) / L;
 		d->nb = (int)(d->OCB < DB_MAX ? d->OCB : DB_MAX);
 		return gemm8_scratch_bytes(d) <= SCRATCH_MAX ||
 		       tgt_decline(why, "scratch exceeds 64 KiB");
@@ -119,6 +122,16 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	return 1;
 }
 
+static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
+{
+	return applies_lanes(c, nd, d, why, 16);
+}
+
+static int applies_avx2(Cg *c, const Node *nd, Geo *d, const char **why)
+{
+	return applies_lanes(c, nd, d, why, 8);
+}
+
 typedef struct {
 	const Geo *d;
 	Epilogue e;
@@ -135,8 +148,17 @@ typedef struct {
 static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
-	size_t len = (size_t)(d->dense ? d->OCB * 16 * d->C4 * 4 : d->OC * d->C4 * 4);
+	size_t len = (size_t)(d->dense ? d->OCB * d->L * d->C4 * 4 : d->OC * d->C4 * 4);
 	unsigned char *buf = ir_xcalloc(len, 1);
+
+	if (d->L == 8) { /* AVX2: [OCB][C2][8][2] i16 */
+		for (int64_t o = 0; o < d->OC; o++)
+			for (int64_t i = 0; i < d->C; i++)
+				tgt_put_le(buf + (((o / 8) * d->C4 + i / 2) * 8 + o % 8) * 4 +
+				                   i % 2 * 2,
+				           (uint32_t)(int32_t)w[o * d->C + i], 2);
+		return tgt_const_packed(c, "wgemm2_", n, buf, len);
+	}
 
 	for (int64_t o = 0; o < d->OC; o++)
 		for (int64_t i = 0; i < d->C; i++) {
@@ -153,39 +175,53 @@ static void prepare(Cg *c, void *kv, int n)
 {
 	Kern *k = kv;
 	LLVMTypeRef ps[3] = {k->tv, k->tv, k->tv};
-	LLVMTypeRef tm = LLVMVectorType(c->ti1, 16);
+	LLVMTypeRef tm = LLVMVectorType(c->ti1, (unsigned)k->d->L);
 	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, tm};
 	LLVMTypeRef ls[4] = {c->tptr, c->ti32, tm, k->tb};
 
+	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
+	if (k->d->L == 8) {
+		LLVMTypeRef th = LLVMVectorType(c->ti16, 16), pw[2] = {th, th};
+		k->tdp = LLVMFunctionType(k->tv, pw, 2, 0);
+		k->dpbusd = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->tdp);
+		k->mstore = tgt_intrinsic(c, "llvm.masked.store.v8i8.p0", k->tms);
+		k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
+		return;
+	}
 	k->tdp = LLVMFunctionType(k->tv, ps, 3, 0);
 	k->dpbusd = tgt_intrinsic(c, "llvm.x86.avx512.vpdpbusd.512", k->tdp);
-	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
 	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
 	k->tml = LLVMFunctionType(k->tb, ls, 4, 0);
 	k->mload = tgt_intrinsic(c, "llvm.masked.load.v16i8.p0", k->tml);
 	k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
 }
 
-/* v (a scalar of i32 or f32) in all 16 lanes. */
-static LLVMValueRef splat(Cg *c, LLVMValueRef v)
+/* v (a scalar of i32 or f32) in all L lanes. */
+static LLVMValueRef splat_n(Cg *c, LLVMValueRef v, int L)
 {
-	LLVMTypeRef t = LLVMVectorType(LLVMTypeOf(v), 16);
+	LLVMTypeRef t = LLVMVectorType(LLVMTypeOf(v), (unsigned)L);
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(t), v, tgt_c32(c, 0), "");
 	return LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(t),
-	                              LLVMConstNull(LLVMVectorType(c->ti32, 16)), "");
+	                              LLVMConstNull(LLVMVectorType(c->ti32, (unsigned)L)), "");
 }
 
-/* The lanes l < left (an index value; <= 0: none) as a <16 x i1> mask. */
-static LLVMValueRef lanes_below(Cg *c, LLVMValueRef left)
+static LLVMValueRef splat(Cg *c, LLVMValueRef v)
+{
+	return splat_n(c, v, 16);
+}
+
+/* The lanes l < left (an index value; <= 0: none) of L as an <L x i1> mask. */
+static LLVMValueRef lanes_below(Cg *c, LLVMValueRef left, int L)
 {
 	LLVMValueRef idx[16];
 
-	for (int l = 0; l < 16; l++)
+	for (int l = 0; l < L; l++)
 		idx[l] = tgt_c32(c, l);
 	LLVMValueRef l32 = LLVMBuildTrunc(c->b, left, c->ti32, "");
-	l32 = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l32, tgt_c32(c, 16), ""), l32,
-	                      tgt_c32(c, 16), "");
-	return LLVMBuildICmp(c->b, LLVMIntSLT, LLVMConstVector(idx, 16), splat(c, l32), "");
+	l32 = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l32, tgt_c32(c, L), ""), l32,
+	                      tgt_c32(c, L), "");
+	return LLVMBuildICmp(c->b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)L),
+	                     splat_n(c, l32, L), "");
 }
 
 /* The lanes of elements off .. off + 15 of base below end: a masked load
@@ -196,7 +232,7 @@ static LLVMValueRef masked(Cg *c, Kern *k, LLVMValueRef base, LLVMValueRef off, 
 {
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef left = LLVMBuildNSWSub(b, end, off, "");
-	LLVMValueRef m = lanes_below(c, left);
+	LLVMValueRef m = lanes_below(c, left, k->d->L);
 	LLVMValueRef live = LLVMBuildICmp(b, LLVMIntSGT, left, tgt_cidx(c, 0), "");
 	LLVMValueRef p = tgt_gep(c, c->ti8, base,
 	                         LLVMBuildSelect(b, live, off, tgt_cidx(c, 0), ""));
@@ -214,6 +250,15 @@ static void dot(Cg *c, Kern *k, LLVMValueRef slot, LLVMValueRef u, LLVMValueRef 
 {
 	LLVMValueRef args[3] = {LLVMBuildLoad2(c->b, k->tv, slot, ""), u, w};
 
+	if (k->d->L == 8) { /* AVX2: acc + pmaddwd(x pair, w pair), exact in i32 */
+		LLVMTypeRef th = LLVMVectorType(c->ti16, 16);
+		LLVMValueRef pw[2] = {LLVMBuildBitCast(c->b, u, th, ""),
+		                      LLVMBuildBitCast(c->b, w, th, "")};
+		LLVMValueRef p = LLVMBuildCall2(c->b, k->tdp, k->dpbusd, pw, 2, "");
+		LLVMBuildStore(c->b, LLVMBuildAdd(c->b, args[0], p, ""), slot); /* wraps */
+		return;
+	}
+
 	LLVMBuildStore(c->b, LLVMBuildCall2(c->b, k->tdp, k->dpbusd, args, 3, ""), slot);
 }
 
@@ -221,7 +266,7 @@ static void dot(Cg *c, Kern *k, LLVMValueRef slot, LLVMValueRef u, LLVMValueRef 
  * broadcast: 1x1) or of the 16 channels of block oc (vectors: dense). */
 static LLVMValueRef requant(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef oc, int vec)
 {
-	LLVMTypeRef tf = vec ? LLVMVectorType(c->tf32, 16) : c->tf32;
+	LLVMTypeRef tf = vec ? LLVMVectorType(c->tf32, (unsigned)k->d->L) : c->tf32;
 	LLVMTypeRef ti = vec ? k->tv : c->ti32;
 	LLVMValueRef r;
 
@@ -261,8 +306,8 @@ static void dense_group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 	LLVMValueRef q = tgt_upto(c, &lq, whole);
 	for (int a = 0; a < na; a++) {
 		LLVMValueRef c4 = tgt_mad(c, q, na, tgt_cidx(c, a));
-		LLVMValueRef u = splat(c,
-		                       tgt_load_al(c, c->ti32, tgt_gep(c, c->ti32, k->s, c4), 4));
+		LLVMValueRef u = splat_n(
+		        c, tgt_load_al(c, c->ti32, tgt_gep(c, c->ti32, k->s, c4), 4), d->L);
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef vi = tgt_mad(c, ob[j], d->C4, c4);
 			dot(c, k, k->acc[j * na + a], u,
@@ -273,8 +318,8 @@ static void dense_group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 	if (d->C4 % na) {
 		LLVMValueRef r = tgt_upto(c, &lr, d->C4 % na);
 		LLVMValueRef c4 = LLVMBuildNSWAdd(b, r, tgt_cidx(c, whole * na), "");
-		LLVMValueRef u = splat(c,
-		                       tgt_load_al(c, c->ti32, tgt_gep(c, c->ti32, k->s, c4), 4));
+		LLVMValueRef u = splat_n(
+		        c, tgt_load_al(c, c->ti32, tgt_gep(c, c->ti32, k->s, c4), 4), d->L);
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef vi = tgt_mad(c, ob[j], d->C4, c4);
 			dot(c, k, k->acc[j * na], u,
@@ -288,7 +333,7 @@ static void dense_group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 			a = LLVMBuildAdd(b, a, LLVMBuildLoad2(b, k->tv, k->acc[j * na + i], ""),
 			                 "");
 		LLVMValueRef row = tgt_mad(c, k->in, d->OC, NULL);
-		masked(c, k, k->y, LLVMBuildNSWAdd(b, row, tgt_mad(c, ob[j], 16, NULL), ""),
+		masked(c, k, k->y, LLVMBuildNSWAdd(b, row, tgt_mad(c, ob[j], d->L, NULL), ""),
 		       LLVMBuildNSWAdd(b, row, tgt_cidx(c, d->OC), ""), requant(c, k, a, ob[j], 1));
 	}
 }
@@ -301,31 +346,36 @@ static void wide(Cg *c, LLVMValueRef fn)
 	        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 }
 
-/* The opening both kernels share: the constants (bias with zx + 128
- * folded, requant tables of lanes entries), the one scratch buffer, the
- * accumulators. */
+/* The opening the kernels share: the constants (bias with zx + 128
+ * folded, or zx for the AVX2 dense's x as it is; requant tables of lanes
+ * entries), the one scratch buffer, the accumulators. */
 static void open_kernel(Cg *c, int n, LLVMValueRef fn, Kern *k, int64_t lanes, int nacc)
 {
 	const Geo *d = k->d;
+	int vnni = d->L == 16;
 
-	wide(c, fn);
-	k->tv = LLVMVectorType(c->ti32, 16), k->tb = LLVMVectorType(c->ti8, 16);
-	Int8Open o = {"gemm", lanes, 1, 128, prepare, c->ti8, gemm8_scratch_bytes(d), 64};
+	if (vnni)
+		wide(c, fn);
+	k->tv = LLVMVectorType(c->ti32, (unsigned)d->L),
+	k->tb = LLVMVectorType(c->ti8, (unsigned)d->L);
+	Int8Open o = {vnni ? "gemm" : "gemm2_", lanes, 1, vnni ? 128 : 0, prepare, c->ti8,
+	              gemm8_scratch_bytes(d),   64};
 	k->s = tgt_int8_open(c, n, &o, &k->e, &k->q, k);
 	k->x = LLVMGetParam(fn, 0), k->y = LLVMGetParam(fn, 1);
 	for (int i = 0; i < nacc; i++)
 		k->acc[i] = tgt_alloca(c, k->tv, 1);
 }
 
-void tgt_dense_vnni(Cg *c, int n, LLVMValueRef fn)
+/* Both dense kernels: VNNI (lanes 16) and AVX2 (8). */
+static void dense(Cg *c, int n, LLVMValueRef fn, int L)
 {
 	LLVMBuilderRef b = c->b;
 	Geo d;
 	Kern k = {.d = &d};
 	Loop ln, li;
 
-	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
-	open_kernel(c, n, fn, &k, d.OCB * 16, DCHAINS);
+	applies_lanes(c, &c->g->nodes[n], &d, NULL, L); /* the chooser took the node */
+	open_kernel(c, n, fn, &k, d.OCB * L, DCHAINS);
 	/* the bytes past the inputs stay 0 (their weights are 0 too) */
 	LLVMBuildMemSet(b, k.s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, gemm8_scratch_bytes(&d)),
 	                64);
@@ -333,10 +383,23 @@ void tgt_dense_vnni(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef xrow = tgt_mad(c, k.in, d.C, NULL);
 	LLVMValueRef i = tgt_upto(c, &li, d.C);
 	LLVMValueRef v = tgt_load(c, c->ti8, k.x, LLVMBuildNSWAdd(b, xrow, i, ""));
-	tgt_store(c, LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), ""), k.s, i);
+	if (L == 8) /* AVX2: x as i16, pairs for vpmaddwd */
+		tgt_store(c, LLVMBuildSExt(b, v, c->ti16, ""), k.s, i);
+	else
+		tgt_store(c, LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), ""), k.s, i);
 	tgt_loop_close(c, &li);
 	tgt_block_groups(c, d.OCB, d.nb, dense_group, &k);
 	tgt_loop_close(c, &ln);
+}
+
+void tgt_dense_vnni(Cg *c, int n, LLVMValueRef fn)
+{
+	dense(c, n, fn, 16);
+}
+
+void tgt_dense_avx2(Cg *c, int n, LLVMValueRef fn)
+{
+	dense(c, n, fn, 8);
 }
 
 /* ---- 1x1 convolution ------------------------------------------------------- */
@@ -488,3 +551,4 @@ void tgt_conv1x1_vnni(Cg *c, int n, LLVMValueRef fn)
 }
 
 TGT_APPLIES(tgt_gemm8_vnni_applies, Geo, applies)
+TGT_APPLIES(tgt_dense_avx2_applies, Geo, applies_avx2)
