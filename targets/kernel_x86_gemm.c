@@ -34,6 +34,11 @@
  * computed once per panel (after the panel in the scratch) and the pack
  * gathers byte by byte.  Few pixels leave lanes idle: such layers are left
  * to kernel_x86.c (applies).
+ *
+ * Without VNNI, with AVX2 (x86.avx2.dense), the dense GEMV runs on 8 lanes:
+ * the row holds x as i16, a group is 2 inputs (4 bytes, broadcast), the
+ * weights are [O/8][I/2][8][2] i16, and vpmaddwd adds the two products of
+ * a lane exactly in i32 (vpmaddubsw could saturate); the bias folds zx.
  */
 #include <stdlib.h>
 #include <string.h>
