@@ -127,6 +127,27 @@ const TgtKernel tgt_k_smlad_dense = {
         "armm.smlad.dense",      OP_DENSE,        DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "dsp",
         tgt_dense_smlad_applies, tgt_dense_smlad,
 };
+/* kernel_x86_gemm.c: 1x1 stride-1 unpadded convolutions as a GEMM, and dense */
+const TgtKernel tgt_k_vnni_conv1x1 = {
+        "x86.vnni.conv1x1",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_DIL_X | TK_CONST,
+        "avx512vnni",
+        tgt_gemm8_vnni_applies,
+        tgt_conv1x1_vnni,
+};
+const TgtKernel tgt_k_vnni_dense = {
+        "x86.vnni.dense",       OP_DENSE,       DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "avx512vnni",
+        tgt_gemm8_vnni_applies, tgt_dense_vnni,
+};
+const TgtKernel tgt_k_avx2_dense = {
+        "x86.avx2.dense",       OP_DENSE,       DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "avx2",
+        tgt_dense_avx2_applies, tgt_dense_avx2,
+};
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
         "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL, tgt_dense_f32,

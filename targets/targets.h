@@ -323,6 +323,7 @@ extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, t
         tgt_k_rvv_conv2d, tgt_k_smlad_conv2d, tgt_k_smlad_dw_conv2d, tgt_k_smlad_dense,
         tgt_k_f32_dense;
 extern const TgtKernel tgt_k_vnni_dw8_conv2d, tgt_k_avx2_dw8_conv2d;
+extern const TgtKernel tgt_k_vnni_conv1x1, tgt_k_vnni_dense, tgt_k_avx2_dense;
 
 /* Whether m has the CPU feature name: "avx512vnni", "avx2", "avx2|avx512f"
  * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
@@ -358,6 +359,12 @@ int tgt_conv2d_dw8_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_dw8(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_dw8_avx2_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_dw8_avx2(Cg *c, int n, LLVMValueRef fn);
+/* kernel_x86_gemm.c: one applies_more for both (it tells them apart by op) */
+int tgt_gemm8_vnni_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv1x1_vnni(Cg *c, int n, LLVMValueRef fn);
+void tgt_dense_vnni(Cg *c, int n, LLVMValueRef fn);
+int tgt_dense_avx2_applies(Cg *c, const Node *nd, const char **why);
+void tgt_dense_avx2(Cg *c, int n, LLVMValueRef fn);
 
 /* ---- conv_common.c: what the conv2d kernels share ------------------------ */
 

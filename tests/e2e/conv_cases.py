@@ -45,6 +45,18 @@ FIXED_DW = [
     (72, 72, 72, 3, 1, [1, 1, 1, 1], 1, 3, 3, None, None),
 ]
 
+# After FIXED: 1x1 convolutions as kernel_x86_gemm.c's GEMM takes them
+# (several 64-pixel panels and a partial one, C and OC off 4 and off the
+# tile, stride 2), each ending in a dense (int8 in an int8 case: the GEMV kernel).
+# The first falls on an f32 case, the next three on int8 (fixed, float,
+# fixed).
+GEMM_FIXED = [
+    (24, 9, 1, 1, 1, [0, 0, 0, 0], 1, 7, 9, "relu", None),
+    (64, 40, 1, 1, 1, [0, 0, 0, 0], 1, 20, 20, "relu6", None),
+    (130, 13, 1, 1, 1, [0, 0, 0, 0], 1, 9, 11, None, None),
+    (40, 24, 1, 1, 2, [0, 0, 0, 0], 1, 23, 19, "relu", None),
+]
+
 
 def pick(rng):
     g_kind = rng.choice(["one", "one", "one", "dw", "grouped"])
@@ -162,9 +174,12 @@ def main():
     rng = np.random.default_rng(seed)
     rows = []
     i = 0
-    fixed = FIXED + FIXED_DW
+    # the fixed lists in turn (FIXED, then GEMM_FIXED, then FIXED_DW), then
+    # random layers
+    fixed = ([(f, "one") for f in FIXED] + [(f, "gemm") for f in GEMM_FIXED] +
+             [(f, "dw") for f in FIXED_DW])
     while len(rows) < count:
-        spec = fixed[i] if i < len(fixed) else pick(rng)
+        spec, kind = fixed[i] if i < len(fixed) else (pick(rng), "random")
         i += 1
         name = "case%02d" % len(rows)
         # most cases int8 fixed point; every fourth float requantization,
@@ -172,10 +187,10 @@ def main():
         # an f32 case ends in a dense); the depthwise list is all int8
         n = len(rows)
         prec = "f32" if n % 5 == 4 else "int16" if n % 7 == 6 else "int8"
-        if len(FIXED) <= i - 1 < len(fixed):
+        if kind == "dw":
             prec = "int8"
         what = write_case(os.path.join(out, name), spec, rng,
-                          seed * 100 + n if prec == "f32" else None)
+                          seed * 100 + n if prec == "f32" or kind == "gemm" else None)
         if what is None:
             continue
         req = "float" if prec == "int8" and n % 4 == 3 else "fixed"
