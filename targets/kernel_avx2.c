@@ -1,5 +1,9 @@
-/* kernel_avx2.c — the int8 conv2d kernel for x86-64 with AVX2 and without
- * AVX-512 VNNI (kernel_x86.c is tried first and takes the node when it can).
+/* kernel_avx2.c — the int8 conv2d kernel for x86-64 without AVX-512 VNNI
+ * (kernel_x86.c is tried first and takes the node when it can), in two
+ * vector widths: 256 bits for AVX2 (tgt_conv2d_avx2) and 128 bits for the
+ * x86-64 baseline, SSE2 (tgt_conv2d_sse2; pmaddubsw where the machine has
+ * SSSE3).  The code is the same but for the width: a block of 16 output
+ * channels is nh = 2 parts of 8 i32 lanes (AVX2) or nh = 4 parts of 4.
  *
  * The scheme is kernel_x86.c's: the activation shifted to unsigned,
  * u = x + 128, with (128 + zx) * sum w folded into the bias at compile time
@@ -8,8 +12,7 @@
  * weights repacked at compile time; register tiles of output pixels x
  * output channels; a vector requantization (tgt_requant / tgt_requant_float
  * on 16 lanes) into chunks of 16 pixels x 16 channels, transposed in
- * registers and stored as 16-byte rows of the NCHW output.  Vectors are
- * 256 bits: a block of 16 output channels is two halves of 8 i32 lanes.
+ * registers and stored as 16-byte rows of the NCHW output.
  *
  * AVX2 has no vpdpbusd.  Its byte dot product, vpmaddubsw
  * (llvm.x86.avx2.pmadd.ub.sw: unsigned bytes of the first operand times
@@ -17,7 +20,7 @@
  * and the interpreter's accumulator wraps, never saturates.  So the layer
  * picks one of two paths at compile time from its actual weights:
  *
- *  (a) pmadd.ub.sw, when every pair of weights sharing an i16 lane (input
+ *  (a) pmadd.ub.sw, when the machine has SSSE3 (AVX2 has it) and every pair of weights sharing an i16 lane (input
  *      channels 2k, 2k+1 of one output channel and tap; a padding channel
  *      weighs 0) has |w_a| + |w_b| <= 128.  Then, as 0 <= u <= 255,
  *      |u_a w_a + u_b w_b| <= 255 (|w_a| + |w_b|) <= 255 * 128 = 32640
@@ -36,7 +39,9 @@
  * (b): per-channel scales put some weight of every output channel at +-127.
  *
  * Depthwise convolutions (groups = C = OC) keep channels in lanes, as in
- * kernel_x86.c: acc += zext(8 bytes of u) * w, vpmulld, exact mod 2^32.
+ * kernel_x86.c: acc += zext(8 or 4 bytes of u) * w, exact mod 2^32 (a
+ * vpmulld on AVX2; SSE2 has no pmulld, and LLVM builds the product from
+ * pmuludq).
  *
  * AVX2 has no byte-masked store (llvm.masked.store of bytes is scalarized),
  * so a row of a chunk whose 16 pixels all exist is a plain 16-byte store;
@@ -94,6 +99,12 @@ static int pairs_fit(const int8_t *w, const Geo *d)
 	return 1;
 }
 
+/* The padded NHWC scratch of one batch element, in bytes (either width). */
+static int64_t sse_scratch_bytes(const Geo *d)
+{
+	return d->Hp * d->Wp * d->Cp * d->es;
+}
+
 /* The shapes this kernel takes beyond its registry row (kernels.c); fills d. */
 static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
@@ -103,20 +114,19 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->pooled = ir_has_pool(nd);
 	if (d->cg.G > 1) /* depthwise */
 		d->path = PATH_DW, d->Cp = d->OCB * 16, d->cs = 1, d->es = 1;
-	else if (pairs_fit(c->g->vals[nd->in[1]].data, d))
+	else if (tgt_x86_ssse3(c->tm) && pairs_fit(c->g->vals[nd->in[1]].data, d))
 		d->path = PATH_UBSW, d->Cp = (d->cg.C + 3) / 4 * 4, d->cs = 4, d->es = 1;
 	else
 		d->path = PATH_WD, d->Cp = (d->cg.C + 1) / 2 * 2, d->cs = 2, d->es = 2;
 	d->steps = d->Cp / d->cs;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
-	return d->Hp * d->Wp * d->Cp * d->es <= SCRATCH_MAX ||
-	       tgt_decline(why, "scratch exceeds 64 KiB");
+	return sse_scratch_bytes(d) <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
 /* The repacked weights: [OCB][KH][KW][steps][16][cs] elements of es bytes
  * (depthwise: [OCB][KH][KW][16] i32), zero for padding channels, so that
- * each half block of 8 output channels is one 32-byte vector. */
-static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
+ * each part of a block (8 or 4 output channels) is one vector. */
+static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n, const char *tag)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
 	int64_t taps = d->cg.KH * d->cg.KW, es = d->path == PATH_DW ? 4 : d->es;
@@ -135,22 +145,24 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 				        w[(oc * (d->path == PATH_DW ? 1 : d->cg.C) + ci) * taps + t];
 				tgt_put_le(buf + e * es, (uint32_t)v, (int)es);
 			}
-	return tgt_const_packed(c, "wavx2", n, buf, len);
+	return tgt_const_packed(c, tag, n, buf, len);
 }
 
 typedef struct {
 	const Geo *d;
+	int lanes, nh;                /* i32 lanes of a vector (8 or 4), 16 / lanes */
 	Epilogue e;
-	LLVMTypeRef tv, tv16, tb, th; /* <8 x i32>, <16 x i32>, <16 x i8>, <8 x i8> */
-	LLVMTypeRef tu, tw;           /* the operands of the dot product: <32 x i8>
-	                                 (a) or <16 x i16> (b) */
+	LLVMTypeRef tv, tv16, tb, th; /* <lanes x i32>, <16 x i32>, <16 x i8>,
+	                                 <lanes x i8> */
+	LLVMTypeRef tu, tw;           /* the operands of the dot product: <4 lanes x
+	                                 i8> (a) or <2 lanes x i16> (b) */
 	LLVMValueRef ubsw, wd, mstore; /* the intrinsics and their types */
 	LLVMTypeRef tubsw, twd, tms;
 	LLVMValueRef ones;             /* <16 x i16> of 1 */
 	LLVMValueRef lowest;           /* <16 x i8> of -128 */
 	Int8Consts q;
 	LLVMValueRef w, s, y, st, nbase;
-	LLVMValueRef acc[NPIX][NBLK][2];
+	LLVMValueRef acc[NPIX][NBLK][4];
 } Kern;
 
 /* tgt_int8_open's weights: the kernel's intrinsics, then its packed
@@ -159,28 +171,32 @@ static void prepare(Cg *c, void *kv, int n)
 {
 	Kern *k = kv;
 
-	LLVMTypeRef tb32 = LLVMVectorType(c->ti8, 32), th16 = LLVMVectorType(c->ti16, 16);
+	unsigned l = (unsigned)k->lanes;
+	LLVMTypeRef tb32 = LLVMVectorType(c->ti8, 4 * l), th16 = LLVMVectorType(c->ti16, 2 * l);
 	LLVMTypeRef pb[2] = {tb32, tb32}, ph[2] = {th16, th16};
 	LLVMTypeRef ms[4] = {k->tb, c->tptr, c->ti32, LLVMVectorType(c->ti1, 16)};
 	LLVMValueRef one[16];
+	int avx2 = k->lanes == 8;
 
 	k->tubsw = LLVMFunctionType(th16, pb, 2, 0);
-	k->ubsw = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.ub.sw", k->tubsw);
+	k->ubsw = tgt_intrinsic(
+	        c, avx2 ? "llvm.x86.avx2.pmadd.ub.sw" : "llvm.x86.ssse3.pmadd.ub.sw.128", k->tubsw);
 	k->twd = LLVMFunctionType(k->tv, ph, 2, 0);
-	k->wd = tgt_intrinsic(c, "llvm.x86.avx2.pmadd.wd", k->twd);
+	k->wd = tgt_intrinsic(c, avx2 ? "llvm.x86.avx2.pmadd.wd" : "llvm.x86.sse2.pmadd.wd",
+	                      k->twd);
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
 	k->mstore = tgt_intrinsic(c, "llvm.masked.store.v16i8.p0", k->tms);
 	for (int i = 0; i < 16; i++)
 		one[i] = LLVMConstInt(c->ti16, 1, 0);
-	k->ones = LLVMConstVector(one, 16);
+	k->ones = LLVMConstVector(one, 2 * l);
 	for (int i = 0; i < 16; i++)
 		one[i] = LLVMConstInt(c->ti8, 0x80, 0);
 	k->lowest = LLVMConstVector(one, 16);
 	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
-	k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
+	k->w = pack_weights(c, &c->g->nodes[n], k->d, n, avx2 ? "wavx2" : "wsse2");
 }
 
-/* The 4 bytes at element off of the scratch, broadcast to 8 lanes, as the
+/* The 4 bytes at element off of the scratch, broadcast to every lane, as the
  * dot product's unsigned operand. */
 static LLVMValueRef bcast(Cg *c, Kern *k, LLVMValueRef off)
 {
@@ -211,7 +227,8 @@ static void accumulate(Cg *c, Kern *k, int i, int j, int h, LLVMValueRef v)
 	LLVMBuildStore(c->b, LLVMBuildAdd(c->b, LLVMBuildLoad2(c->b, k->tv, p, ""), v, ""), p);
 }
 
-/* Depthwise taps: for ky, kx, acc += u * w lane by lane (8 channels a half). */
+/* Depthwise taps: for ky, kx, acc += u * w lane by lane (lanes channels a
+ * part). */
 static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
 {
 	const Geo *d = k->d;
@@ -222,13 +239,13 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 	LLVMValueRef tap = tgt_mad(c, ky, d->cg.KW, kx);
 
 	for (int j = 0; j < nb; j++)
-		for (int h = 0; h < 2; h++) {
+		for (int h = 0; h < k->nh; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap), 2,
-			                          tgt_cidx(c, h));
+			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap),
+			                          k->nh, tgt_cidx(c, h));
 			LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
 			LLVMValueRef coff = tgt_mad(
-			        c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, 8 * h), ""));
+			        c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, k->lanes * h), ""));
 			for (int i = 0; i < NPIX; i++) {
 				LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
 				LLVMValueRef u = tgt_load_al(c, k->th,
@@ -258,14 +275,14 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	for (int i = 0; i < NPIX; i++)
 		u[i] = bcast(c, k, LLVMBuildNSWAdd(b, base[i], coff, ""));
 	for (int j = 0; j < nb; j++)
-		for (int h = 0; h < 2; h++) {
-			/* vector index (((ob0 + j) * KH*KW + tap) * steps + s) * 2 + h */
+		for (int h = 0; h < k->nh; h++) {
+			/* vector index (((ob0 + j) * KH*KW + tap) * steps + s) * nh + h */
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap),
 			                          d->steps, s);
 			LLVMValueRef wv = tgt_load_al(
 			        c, k->tw,
-			        tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, 2, tgt_cidx(c, h))), 16);
+			        tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, k->nh, tgt_cidx(c, h))), 16);
 			for (int i = 0; i < NPIX; i++)
 				accumulate(c, k, i, j, h, dot(c, k, u[i], wv));
 		}
@@ -273,16 +290,26 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	tgt_taps_close(c, &tp);
 }
 
-/* The requantized bytes of the 16 channels of block ob from the halves lo
- * and hi. */
-static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef lo, LLVMValueRef hi, LLVMValueRef ob)
+/* The n parts v of l lanes each, concatenated (n a power of 2). */
+static LLVMValueRef concat(Cg *c, const LLVMValueRef *v, int n, int l)
 {
-	LLVMValueRef lanes[16], a, r;
+	LLVMValueRef lanes[16];
+
+	if (n == 1)
+		return v[0];
+	for (int i = 0; i < n * l; i++)
+		lanes[i] = tgt_c32(c, i);
+	LLVMValueRef lo = concat(c, v, n / 2, l), hi = concat(c, v + n / 2, n / 2, l);
+	return LLVMBuildShuffleVector(c->b, lo, hi, LLVMConstVector(lanes, (unsigned)(n * l)), "");
+}
+
+/* The requantized bytes of the 16 channels of block ob from its nh parts. */
+static LLVMValueRef requant16(Cg *c, Kern *k, const LLVMValueRef *part, LLVMValueRef ob)
+{
+	LLVMValueRef a, r;
 	LLVMTypeRef tf = LLVMVectorType(c->tf32, 16);
 
-	for (int l = 0; l < 16; l++)
-		lanes[l] = tgt_c32(c, l);
-	a = LLVMBuildShuffleVector(c->b, lo, hi, LLVMConstVector(lanes, 16), "");
+	a = concat(c, part, k->nh, k->lanes);
 	if (k->q.fm)
 		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
 		                      &k->e.rq);
@@ -303,11 +330,11 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	LLVMBuilderRef b = c->b;
 
 	for (int j = 0; j < nb; j++)
-		for (int h = 0; h < 2; h++) {
+		for (int h = 0; h < k->nh; h++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 			LLVMValueRef bv = tgt_load_al(
 			        c, k->tv,
-			        tgt_gep(c, k->tv, k->q.bias, tgt_mad(c, ob, 2, tgt_cidx(c, h))),
+			        tgt_gep(c, k->tv, k->q.bias, tgt_mad(c, ob, k->nh, tgt_cidx(c, h))),
 			        16);
 			for (int i = 0; i < NPIX; i++)
 				LLVMBuildStore(b, bv, k->acc[i][j][h]);
@@ -319,9 +346,10 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef r = requant16(
-			        c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j][0], ""),
-			        LLVMBuildLoad2(b, k->tv, k->acc[i][j][1], ""), ob);
+			LLVMValueRef part[4];
+			for (int h = 0; h < k->nh; h++)
+				part[h] = LLVMBuildLoad2(b, k->tv, k->acc[i][j][h], "");
+			LLVMValueRef r = requant16(c, k, part, ob);
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
 			LLVMValueRef dst = tgt_gep(c, k->tb, k->st,
 			                           tgt_mad(c, row, NBLK, tgt_cidx(c, j)));
@@ -464,26 +492,40 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	tgt_scratch_close(c, &sc);
 }
 
-void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
+/* The kernel with vectors of `lanes` i32 (8: AVX2, 4: SSE2). */
+static void emit(Cg *c, int n, LLVMValueRef fn, int lanes, const char *tag)
 {
 	Geo d;
 	Kern k = {.d = &d,
-	          .tv = LLVMVectorType(c->ti32, 8),
+	          .lanes = lanes,
+	          .nh = 16 / lanes,
+	          .tv = LLVMVectorType(c->ti32, (unsigned)lanes),
 	          .tv16 = LLVMVectorType(c->ti32, 16),
 	          .tb = LLVMVectorType(c->ti8, 16),
-	          .th = LLVMVectorType(c->ti8, 8)};
+	          .th = LLVMVectorType(c->ti8, (unsigned)lanes)};
 
 	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
 	/* x xor 0x80 is x + 128 unsigned: the bias folds zx + 128 */
-	Int8Open o = {"avx2", d.OCB * 16, 1, 128, prepare, c->ti8, d.Hp * d.Wp * d.Cp * d.es, 32};
+	Int8Open o = {tag, d.OCB * 16, 1, 128, prepare, c->ti8, sse_scratch_bytes(&d), 32};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 32);
 	for (int i = 0; i < NPIX; i++)
 		for (int j = 0; j < NBLK; j++)
-			for (int h = 0; h < 2; h++)
+			for (int h = 0; h < k.nh; h++)
 				k.acc[i][j][h] = tgt_alloca(c, k.tv, 1);
 	k.y = LLVMGetParam(fn, 1);
 	tgt_conv_batches(c, fn, &d.cg, &k.nbase, fill_scratch, d.OCB, NBLK, tiles, &k);
 }
 
+void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
+{
+	emit(c, n, fn, 8, "avx2");
+}
+
+void tgt_conv2d_sse2(Cg *c, int n, LLVMValueRef fn)
+{
+	emit(c, n, fn, 4, "sse2");
+}
+
 TGT_APPLIES(tgt_conv2d_avx2_applies, Geo, applies)
+TGT_APPLIES(tgt_conv2d_sse2_applies, Geo, applies)

@@ -322,8 +322,9 @@ static inline int tgt_decline(const char **why, const char *r)
 extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, tgt_k_neon_conv2d,
         tgt_k_rvv_conv2d, tgt_k_smlad_conv2d, tgt_k_smlad_dw_conv2d, tgt_k_smlad_dense,
         tgt_k_f32_dense;
+extern const TgtKernel tgt_k_sse2_conv2d;
 
-/* Whether m has the CPU feature name: "avx512vnni", "avx2", "avx2|avx512f"
+/* Whether m has the CPU feature name: "avx512vnni", "avx2", "sse2", "avx2|avx512f"
  * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
 int tgt_has_feature(const TgtMachine *m, const char *name);
 /* The kernel node n of g gets on m (a machine of one ISA: a level of a
@@ -340,6 +341,8 @@ int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_sse2_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_sse2(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why);
@@ -515,6 +518,10 @@ int tgt_cpu_in(const char *cpu, const char *const *list);
 /* Whether m is x86-64 with AVX-512 VNNI / with AVX2. */
 int tgt_x86_vnni(const TgtMachine *m);
 int tgt_x86_avx2(const TgtMachine *m);
+/* Whether m is x86-64 with SSE2 (every x86-64 unless "-sse2") / with
+ * SSSE3 (pmaddubsw). */
+int tgt_x86_sse2(const TgtMachine *m);
+int tgt_x86_ssse3(const TgtMachine *m);
 /* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
  * AVX2, 0 otherwise (not x86-64: the generic loops). */
 int tgt_x86_f32_lanes(const TgtMachine *m);
