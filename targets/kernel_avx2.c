@@ -65,7 +65,7 @@
 #include "targets.h"
 
 enum {
-	NPIX = 4,              /* output pixels per tile */
+	NPIX = 4,              /* output pixels per tile, at most (Kern.npix) */
 	NBLK = 1,              /* blocks of 16 output channels per tile */
 	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
@@ -151,6 +151,8 @@ static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n, con
 typedef struct {
 	const Geo *d;
 	int lanes, nh;                /* i32 lanes of a vector (8 or 4), 16 / lanes */
+	int npix;              /* output pixels per tile: npix * nh accumulators
+	                                 fit the 16 vector registers */
 	Epilogue e;
 	LLVMTypeRef tv, tv16, tb, th; /* <lanes x i32>, <16 x i32>, <16 x i8>,
 	                                 <lanes x i8> */
@@ -246,7 +248,7 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 			LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
 			LLVMValueRef coff = tgt_mad(
 			        c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, k->lanes * h), ""));
-			for (int i = 0; i < NPIX; i++) {
+			for (int i = 0; i < k->npix; i++) {
 				LLVMValueRef off = LLVMBuildNSWAdd(b, base[i], coff, "");
 				LLVMValueRef u = tgt_load_al(c, k->th,
 				                             tgt_gep(c, c->ti8, k->s, off), 1);
@@ -272,7 +274,7 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	LLVMValueRef coff = LLVMBuildNSWAdd(b, toff, tgt_mad(c, s, d->cs, NULL), "");
 	LLVMValueRef u[NPIX];
 
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < k->npix; i++)
 		u[i] = bcast(c, k, LLVMBuildNSWAdd(b, base[i], coff, ""));
 	for (int j = 0; j < nb; j++)
 		for (int h = 0; h < k->nh; h++) {
@@ -283,7 +285,7 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 			LLVMValueRef wv = tgt_load_al(
 			        c, k->tw,
 			        tgt_gep(c, k->tw, k->w, tgt_mad(c, vi, k->nh, tgt_cidx(c, h))), 16);
-			for (int i = 0; i < NPIX; i++)
+			for (int i = 0; i < k->npix; i++)
 				accumulate(c, k, i, j, h, dot(c, k, u[i], wv));
 		}
 	tgt_loop_close(c, &ls);
@@ -336,14 +338,14 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 			        c, k->tv,
 			        tgt_gep(c, k->tv, k->q.bias, tgt_mad(c, ob, k->nh, tgt_cidx(c, h))),
 			        16);
-			for (int i = 0; i < NPIX; i++)
+			for (int i = 0; i < k->npix; i++)
 				LLVMBuildStore(b, bv, k->acc[i][j][h]);
 		}
 	if (d->path == PATH_DW)
 		tile_taps_dw(c, k, nb, ob0, base);
 	else
 		tile_taps(c, k, nb, ob0, base);
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < k->npix; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 			LLVMValueRef part[4];
@@ -362,8 +364,8 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 		}
 }
 
-/* One tile: pixels p0 + t*NPIX + i (clamped to P - 1: the duplicates are
- * never stored), blocks ob0 .. ob0 + nb - 1, into rows t*NPIX + i of the
+/* One tile: pixels p0 + t*npix + i (clamped to P - 1: the duplicates are
+ * never stored), blocks ob0 .. ob0 + nb - 1, into rows t*npix + i of the
  * chunk; with a fused pool, every tap of their windows, max-ed (header
  * comment). */
 static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
@@ -372,22 +374,22 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
-	LLVMValueRef row0 = tgt_mad(c, t, NPIX, NULL);
+	LLVMValueRef row0 = tgt_mad(c, t, k->npix, NULL);
 	Loop lky, lkx;
 
-	for (int i = 0; i < NPIX; i++) {
+	for (int i = 0; i < k->npix; i++) {
 		LLVMValueRef q = LLVMBuildNSWAdd(b, p0,
 		                                 LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), ""), "");
 		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
 	}
 	if (!d->pooled) {
-		for (int i = 0; i < NPIX; i++)
+		for (int i = 0; i < k->npix; i++)
 			base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cp, p[i]);
 		tile_pixels(c, k, nb, ob0, base, row0);
 		return;
 	}
 	/* the rows start at -128: max(-128, r) = r */
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < k->npix; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
 			LLVMBuildStore(
@@ -396,7 +398,7 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 		}
 	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.pool.kh);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.pool.kw);
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < k->npix; i++)
 		base[i] = tgt_scratch_pool_pixel(c, &d->cg, d->Wp, d->Cp, p[i], ky, kx);
 	tile_pixels(c, k, nb, ob0, base, row0);
 	tgt_loop_close(c, &lkx);
@@ -462,7 +464,7 @@ static void tiles(Cg *c, void *k, int nb, LLVMValueRef ob0)
 {
 	const Geo *d = ((Kern *)k)->d;
 
-	tgt_chunks(c, k, nb, ob0, d->P, 16, NPIX, tile, store_block, NULL);
+	tgt_chunks(c, k, nb, ob0, d->P, 16, ((Kern *)k)->npix, tile, store_block, NULL);
 }
 
 /* The padded NHWC scratch copy of batch element in: zx + 128 everywhere,
@@ -499,6 +501,7 @@ static void emit(Cg *c, int n, LLVMValueRef fn, int lanes, const char *tag)
 	Kern k = {.d = &d,
 	          .lanes = lanes,
 	          .nh = 16 / lanes,
+	          .npix = lanes == 8 ? 4 : 2,
 	          .tv = LLVMVectorType(c->ti32, (unsigned)lanes),
 	          .tv16 = LLVMVectorType(c->ti32, 16),
 	          .tb = LLVMVectorType(c->ti8, 16),
@@ -509,7 +512,7 @@ static void emit(Cg *c, int n, LLVMValueRef fn, int lanes, const char *tag)
 	Int8Open o = {tag, d.OCB * 16, 1, 128, prepare, c->ti8, sse_scratch_bytes(&d), 32};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 32);
-	for (int i = 0; i < NPIX; i++)
+	for (int i = 0; i < k.npix; i++)
 		for (int j = 0; j < NBLK; j++)
 			for (int h = 0; h < k.nh; h++)
 				k.acc[i][j][h] = tgt_alloca(c, k.tv, 1);

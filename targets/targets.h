@@ -145,8 +145,14 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d);
  * 1 after a diagnostic. */
 int tgt_build_module(Cg *c);
 /* A call of the runtime's edge helper qrt_{quantize,dequantize}_s{8,16}
- * (from, to, elements of v, v's scale and zero point). */
+ * (from, to, elements of v, v's scale and zero point); on x86-64 the
+ * quantizes are inline vector code instead (tgt_quantize_inline). */
 void tgt_call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, const Value *v);
+/* quantize_vec.c: the quantize edge helper `name` (qrt_quantize_s8, _s8_even,
+ * _s16) as inline vector code computing the same bytes; 0 (nothing built)
+ * for another name or a target other than x86-64. */
+int tgt_quantize_inline(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to,
+                        const Value *v);
 /* The layers an instrumented object traces, by layer id: the graph's inputs
  * (ids 0 .. ninput-1), then every node's output in node order.  Fills
  * vals[id] with the value index when vals is not NULL (it must hold
