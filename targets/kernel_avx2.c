@@ -124,12 +124,13 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 }
 
 /* The repacked weights: [OCB][KH][KW][steps][16][cs] elements of es bytes
- * (depthwise: [OCB][KH][KW][16] i32), zero for padding channels, so that
+ * (depthwise: [OCB][KH][KW][16] of es_dw bytes, i32 or SSE2's i16), zero for padding channels, so that
  * each part of a block (8 or 4 output channels) is one vector. */
-static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n, const char *tag)
+static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n, const char *tag,
+                                 int64_t es_dw)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
-	int64_t taps = d->cg.KH * d->cg.KW, es = d->path == PATH_DW ? 4 : d->es;
+	int64_t taps = d->cg.KH * d->cg.KW, es = d->path == PATH_DW ? es_dw : d->es;
 	int64_t cs = d->path == PATH_DW ? 1 : d->cs, steps = d->path == PATH_DW ? 1 : d->steps;
 	size_t len = (size_t)(d->OCB * taps * steps * 16 * cs * es);
 	unsigned char *buf = ir_xcalloc(len, 1);
@@ -164,6 +165,7 @@ typedef struct {
 	LLVMValueRef lowest;           /* <16 x i8> of -128 */
 	Int8Consts q;
 	LLVMValueRef w, s, y, st, nbase;
+	LLVMValueRef msk, pw; /* requant_sse2's tables, or NULL */
 	LLVMValueRef acc[NPIX][NBLK][4];
 } Kern;
 
@@ -195,7 +197,7 @@ static void prepare(Cg *c, void *kv, int n)
 		one[i] = LLVMConstInt(c->ti8, 0x80, 0);
 	k->lowest = LLVMConstVector(one, 16);
 	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
-	k->w = pack_weights(c, &c->g->nodes[n], k->d, n, avx2 ? "wavx2" : "wsse2");
+	k->w = pack_weights(c, &c->g->nodes[n], k->d, n, avx2 ? "wavx2" : "wsse2", avx2 ? 4 : 2);
 }
 
 /* The 4 bytes at element off of the scratch, broadcast to every lane, as the
@@ -245,7 +247,14 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 			LLVMValueRef vi = tgt_mad(c, tgt_mad(c, ob, d->cg.KH * d->cg.KW, tap),
 			                          k->nh, tgt_cidx(c, h));
-			LLVMValueRef wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
+			LLVMValueRef wv;
+			if (k->lanes == 8)
+				wv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->w, vi), 16);
+			else { /* i16 weights: LLVM makes the i32 product a pmaddwd */
+				LLVMTypeRef tw = LLVMVectorType(c->ti16, (unsigned)k->lanes);
+				wv = tgt_load_al(c, tw, tgt_gep(c, tw, k->w, vi), 8);
+				wv = LLVMBuildSExt(b, wv, k->tv, "");
+			}
 			LLVMValueRef coff = tgt_mad(
 			        c, ob, 16, LLVMBuildNSWAdd(b, toff, tgt_cidx(c, k->lanes * h), ""));
 			for (int i = 0; i < k->npix; i++) {
@@ -305,6 +314,103 @@ static LLVMValueRef concat(Cg *c, const LLVMValueRef *v, int n, int l)
 	return LLVMBuildShuffleVector(c->b, lo, hi, LLVMConstVector(lanes, (unsigned)(n * l)), "");
 }
 
+/* Lane by lane, zext(a) * zext(b) + add, then >> 31 (logical) and
+ * truncated: i64 products of unsigned i32s, which SSE2's pmuludq makes. */
+static LLVMValueRef mulhi31(Cg *c, LLVMValueRef a, LLVMValueRef b, long long add)
+{
+	LLVMBuilderRef bl = c->b;
+	LLVMTypeRef t64 = LLVMVectorType(c->ti64, 16), t32 = LLVMVectorType(c->ti32, 16);
+	LLVMValueRef e[16], k31[16];
+
+	for (int i = 0; i < 16; i++)
+		e[i] = LLVMConstInt(c->ti64, (unsigned long long)add, 0),
+		k31[i] = LLVMConstInt(c->ti64, 31, 0);
+	LLVMValueRef p = LLVMBuildMul(bl, LLVMBuildZExt(bl, a, t64, ""),
+	                              LLVMBuildZExt(bl, b, t64, ""), "");
+	p = LLVMBuildLShr(bl, LLVMBuildAdd(bl, p, LLVMConstVector(e, 16), ""),
+	                  LLVMConstVector(k31, 16), "");
+	return LLVMBuildTrunc(bl, p, t32, "");
+}
+
+/* tgt_requant's result (MultiplyByQuantizedMultiplier without a left
+ * shift, + zp, clamped) for SSE2, which has no signed 32 x 32 -> 64
+ * multiply, no 64-bit arithmetic shift and no per-lane shift, all of which
+ * tgt_requant's i64 form needs (LLVM expands them into long sequences).
+ * Exact mod 2^32, with m >= 0 and r = right in [0, 31]:
+ *   SaturatingRoundingDoublingHighMul: with xu = x as unsigned,
+ *     xu m = x m + 2^32 m [x < 0], so
+ *     q = ((xu m + 2^30) >> 31) - 2m [x < 0]   (xu m + 2^30 < 2^64);
+ *   RoundingDivideByPOT: q >> r (arithmetic) = ((qu 2^(31-r)) >> 31)
+ *     - 2^(32-r) [q < 0], the same identity with pw = 2^(31-r) from a
+ *     table (2 pw wraps to 0 for r = 0: then it is q itself), and the
+ *     mask 2^r - 1 from a table too;
+ * so every product is a pmuludq and every shift a constant one. */
+static LLVMValueRef requant_sse2(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef ob)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef t = k->tv16;
+	LLVMValueRef m = tgt_load_al(c, t, tgt_gep(c, t, k->q.mult, ob), 16);
+	LLVMValueRef msk = tgt_load_al(c, t, tgt_gep(c, t, k->msk, ob), 16);
+	LLVMValueRef pw = tgt_load_al(c, t, tgt_gep(c, t, k->pw, ob), 16);
+	LLVMValueRef zero = LLVMConstNull(t), e[16], one, q, rem, thr, r;
+
+	for (int i = 0; i < 16; i++)
+		e[i] = tgt_c32(c, 1);
+	one = LLVMConstVector(e, 16);
+	/* twice v where cond, else 0 */
+	LLVMValueRef x_neg = LLVMBuildICmp(b, LLVMIntSLT, x, zero, "");
+	q = LLVMBuildSub(b, mulhi31(c, x, m, 1 << 30),
+	                 LLVMBuildSelect(b, x_neg, LLVMBuildShl(b, m, one, ""), zero, ""), "");
+	LLVMValueRef q_neg = LLVMBuildICmp(b, LLVMIntSLT, q, zero, "");
+	rem = LLVMBuildAnd(b, q, msk, "");
+	thr = LLVMBuildAdd(b, LLVMBuildLShr(b, msk, one, ""), LLVMBuildZExt(b, q_neg, t, ""), "");
+	r = LLVMBuildSub(b, mulhi31(c, q, pw, 0),
+	                 LLVMBuildSelect(b, q_neg, LLVMBuildShl(b, pw, one, ""), zero, ""), "");
+	r = LLVMBuildAdd(b, r, LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSGT, rem, thr, ""), t, ""),
+	                 "");
+	for (int i = 0; i < 16; i++)
+		e[i] = tgt_c32(c, k->e.rq.zp);
+	r = LLVMBuildAdd(b, r, LLVMConstVector(e, 16), "");
+	for (int i = 0; i < 16; i++)
+		e[i] = tgt_c32(c, k->e.rq.lo);
+	LLVMValueRef lo = LLVMConstVector(e, 16);
+	r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, lo, ""), r, lo, "");
+	for (int i = 0; i < 16; i++)
+		e[i] = tgt_c32(c, k->e.rq.hi);
+	LLVMValueRef hi = LLVMConstVector(e, 16);
+	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, r, hi, ""), r, hi, "");
+}
+
+/* requant_sse2's tables for node n: per output channel (padded to OCB
+ * blocks), the mask 2^right - 1 and 2^(31 - right), right = max(-shift, 0);
+ * left NULL (tgt_requant then) with --requant float or a left shift. */
+static void sse2_tables(Cg *c, Kern *k, int n)
+{
+	const Node *nd = &c->g->nodes[n];
+	int64_t len = k->d->OCB * 16;
+	int32_t *m = ir_xcalloc((size_t)len, sizeof *m);
+	int *sh = ir_xcalloc((size_t)len, sizeof *sh);
+	unsigned char *bm = ir_xcalloc((size_t)len, 4), *bp = ir_xcalloc((size_t)len, 4);
+
+	if (k->lanes == 4 && !c->g->requant_float && !k->e.rq.has_left) {
+		ir_node_requant(c->g, nd, m, sh);
+		for (int64_t i = 0; i < k->d->cg.OC; i++)
+			if (sh[i] < -31) /* beyond tgt_requant's range too; keep its code */
+				goto out;
+		for (int64_t i = 0; i < len; i++) {
+			int right = i < k->d->cg.OC && sh[i] < 0 ? -sh[i] : 0;
+			tgt_put_le(bm + 4 * i, (uint32_t)((1ull << right) - 1), 4);
+			tgt_put_le(bp + 4 * i, (uint32_t)(1ull << (31 - right)), 4);
+		}
+		k->msk = tgt_const_packed(c, "msse2", n, bm, (size_t)len * 4);
+		k->pw = tgt_const_packed(c, "psse2", n, bp, (size_t)len * 4);
+		bm = bp = NULL; /* tgt_const_packed freed them */
+	}
+out:
+	free(bm), free(bp);
+	free(m), free(sh);
+}
+
 /* The requantized bytes of the 16 channels of block ob from its nh parts. */
 static LLVMValueRef requant16(Cg *c, Kern *k, const LLVMValueRef *part, LLVMValueRef ob)
 {
@@ -312,7 +418,9 @@ static LLVMValueRef requant16(Cg *c, Kern *k, const LLVMValueRef *part, LLVMValu
 	LLVMTypeRef tf = LLVMVectorType(c->tf32, 16);
 
 	a = concat(c, part, k->nh, k->lanes);
-	if (k->q.fm)
+	if (k->msk)
+		r = requant_sse2(c, k, a, ob);
+	else if (k->q.fm)
 		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
 		                      &k->e.rq);
 	else
@@ -511,6 +619,7 @@ static void emit(Cg *c, int n, LLVMValueRef fn, int lanes, const char *tag)
 	/* x xor 0x80 is x + 128 unsigned: the bias folds zx + 128 */
 	Int8Open o = {tag, d.OCB * 16, 1, 128, prepare, c->ti8, sse_scratch_bytes(&d), 32};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
+	sse2_tables(c, &k, n);
 	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 32);
 	for (int i = 0; i < k.npix; i++)
 		for (int j = 0; j < NBLK; j++)
