@@ -51,6 +51,10 @@ const TgtKernel tgt_k_sse2_conv2d = {
         tgt_conv2d_sse2_applies,
         tgt_conv2d_sse2,
 };
+const TgtKernel tgt_k_sse2_dense = {
+        "x86.sse2.dense",       OP_DENSE,       DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "sse2",
+        tgt_dense_sse2_applies, tgt_dense_sse2,
+};
 const TgtKernel tgt_k_f32_conv2d = {
         "x86.f32.conv2d",
         OP_CONV2D,

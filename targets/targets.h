@@ -328,7 +328,7 @@ static inline int tgt_decline(const char **why, const char *r)
 extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, tgt_k_neon_conv2d,
         tgt_k_rvv_conv2d, tgt_k_smlad_conv2d, tgt_k_smlad_dw_conv2d, tgt_k_smlad_dense,
         tgt_k_f32_dense;
-extern const TgtKernel tgt_k_sse2_conv2d;
+extern const TgtKernel tgt_k_sse2_conv2d, tgt_k_sse2_dense;
 
 /* Whether m has the CPU feature name: "avx512vnni", "avx2", "sse2", "avx2|avx512f"
  * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
@@ -349,6 +349,8 @@ int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_sse2_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_sse2(Cg *c, int n, LLVMValueRef fn);
+int tgt_dense_sse2_applies(Cg *c, const Node *nd, const char **why);
+void tgt_dense_sse2(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why);
