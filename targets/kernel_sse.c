@@ -1,4 +1,4 @@
-/* kernel_sse.c — the int8 dense of the x86-64 baseline (SSE2, no AVX2):
+/* kernel_sse.c — the int8 dense of x86-64 in SSE2 (every x86-64 has it):
  * x86.sse2.dense.  (The baseline's int8 conv2d is kernel_avx2.c at 128
  * bits.)
  *
@@ -37,11 +37,10 @@ static int64_t sse_scratch_bytes(const Node *nd, const Graph *g)
 	return padded_inputs(nd, g) * 2;
 }
 
+/* Every x86-64 level: on this Zen 4 the kernel at 128 bits beats the
+ * generic loop that LLVM vectorizes at 512 (the MLP: 4.5 -> 3.7 us). */
 int tgt_dense_sse2_applies(Cg *c, const Node *nd, const char **why)
 {
-	/* AVX2 and AVX-512 levels vectorize the generic loop wider */
-	if (tgt_x86_avx2(c->tm))
-		return tgt_decline(why, "has avx2 (the generic loop is wider)");
 	return sse_scratch_bytes(nd, c->g) <= SCRATCH_MAX ||
 	       tgt_decline(why, "scratch exceeds 64 KiB");
 }

@@ -5,8 +5,9 @@
 # off its 4-row blocks (37 -> 13 with bias and relu, 8 -> 4 without bias,
 # 300 -> 30 with relu6, a batch of 2 rows), the input's zero point not 0
 # (it is folded into the bias), int8 with fixed-point and --requant float
-# requantization, compiled with --mcpu x86-64; inspect shows the kernel
-# took each layer.  Cost: about 3 s of CPU.
+# requantization, compiled with --mcpu x86-64 and as the default
+# multi-ISA object (every level takes the kernel); inspect shows the kernel
+# took each layer.  Cost: about 4 s of CPU.
 . "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 
@@ -43,14 +44,19 @@ for p in "fixed" "float"; do
 		test "$(grep -c 'dense  *x86\.sse2\.dense$' "$d/inspect.txt")" = 3
 	"$QUANTC" run "$work/sd.qg" --requant $p --input "$work/x.npy" -o "$d/ref.npy" 2> /dev/null
 	check "requant $p: quantc run" test -s "$d/ref.npy"
-	check "requant $p: compiles for x86-64" \
-		"$QUANTC" compile "$work/sd.qg" --requant $p --mcpu x86-64 -o "$d/sd.o"
-	link_demo sd "$d/sd.o" "$d/demo" &&
-		"$d/demo" "$work/x.npy" "$work/lab.npy" "$d/y.npy" > /dev/null
-	check "requant $p: the object equals the interpreter bit for bit (24 inputs of 2 x 37)" "$py" -c "
+	for cpu in x86-64 default; do
+		opts=()
+		[ $cpu = default ] || opts=(--mcpu $cpu)
+		check "requant $p: compiles ($cpu)" \
+			"$QUANTC" compile "$work/sd.qg" --requant $p "${opts[@]}" -o "$d/sd.o"
+		link_demo sd "$d/sd.o" "$d/demo" &&
+			"$d/demo" "$work/x.npy" "$work/lab.npy" "$d/y.npy" > /dev/null
+		check "requant $p, $cpu: the object equals the interpreter bit for bit (24 inputs of 2 x 37)" "$py" -c "
 import numpy as np, sys
 a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
 sys.exit(0 if a.size == b.size and np.array_equal(a.reshape(b.shape).view(np.uint32), b.view(np.uint32)) else 1)" \
-		"$d/y.npy" "$d/ref.npy"
+			"$d/y.npy" "$d/ref.npy"
+		rm -f "$d/y.npy"
+	done
 done
 finish
