@@ -49,9 +49,11 @@
  *
  * A fused max-pool (pool = [kh,kw], fuse-pool) is taken as in kernel_x86.c:
  * the chunks run over pooled output pixels; a tile loops over the window's
- * taps, computes the conv pixels at that tap, requantizes them and takes
- * the signed byte max (vpmaxsb, an AVX2 instruction on 16 bytes too) into
- * the chunk's rows, which start at -128 (the identity of a max of int8s).
+ * taps, computes the conv pixels at that tap and keeps the max of their
+ * accumulators (vpmaxsd; SSE2 compares and selects), which start at
+ * INT32_MIN, then requantizes the max once: the epilogue is non-decreasing
+ * in the accumulator (positive multipliers), so that is the max of the
+ * requantized pixels, at a quarter of the requantizations of a 2x2 pool.
  * A tap in the pool's padding is clamped to the nearest conv row or column;
  * with pool dilation 1 that is another tap of the same window (every
  * window's span holds a conv pixel: pads < span), and max(a, a) = a, so no
@@ -162,11 +164,12 @@ typedef struct {
 	LLVMValueRef ubsw, wd, mstore; /* the intrinsics and their types */
 	LLVMTypeRef tubsw, twd, tms;
 	LLVMValueRef ones;             /* <16 x i16> of 1 */
-	LLVMValueRef lowest;           /* <16 x i8> of -128 */
+	LLVMValueRef lowest;           /* <lanes x i32> of INT32_MIN */
 	Int8Consts q;
 	LLVMValueRef w, s, y, st, nbase;
 	LLVMValueRef msk, pw; /* requant_sse2's tables, or NULL */
 	LLVMValueRef acc[NPIX][NBLK][4];
+	LLVMValueRef mx[NPIX][NBLK][4]; /* a fused pool's maxima of acc */
 } Kern;
 
 /* tgt_int8_open's weights: the kernel's intrinsics, then its packed
@@ -193,9 +196,9 @@ static void prepare(Cg *c, void *kv, int n)
 	for (int i = 0; i < 16; i++)
 		one[i] = LLVMConstInt(c->ti16, 1, 0);
 	k->ones = LLVMConstVector(one, 2 * l);
-	for (int i = 0; i < 16; i++)
-		one[i] = LLVMConstInt(c->ti8, 0x80, 0);
-	k->lowest = LLVMConstVector(one, 16);
+	for (int i = 0; i < k->lanes; i++)
+		one[i] = LLVMConstInt(c->ti32, 0x80000000u, 0);
+	k->lowest = LLVMConstVector(one, (unsigned)k->lanes);
 	k->tu = k->tw = k->d->path == PATH_WD ? th16 : tb32;
 	k->w = pack_weights(c, &c->g->nodes[n], k->d, n, avx2 ? "wavx2" : "wsse2", avx2 ? 4 : 2);
 }
@@ -430,13 +433,10 @@ static LLVMValueRef requant16(Cg *c, Kern *k, const LLVMValueRef *part, LLVMValu
 	return LLVMBuildTrunc(c->b, r, k->tb, "");
 }
 
-/* The conv pixels at base[i] for blocks ob0 .. ob0 + nb - 1, requantized
- * into rows row0 + i of the chunk's [16 pixels][NBLK blocks] byte vectors,
- * or max-ed into them (a fused pool). */
-static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX],
-                        LLVMValueRef row0)
+/* The accumulators of the pixels at base[i] for blocks ob0 .. ob0 + nb - 1:
+ * the bias, then every tap. */
+static void tile_acc(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
 {
-	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
 
 	for (int j = 0; j < nb; j++)
@@ -449,33 +449,36 @@ static void tile_pixels(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef b
 			for (int i = 0; i < k->npix; i++)
 				LLVMBuildStore(b, bv, k->acc[i][j][h]);
 		}
-	if (d->path == PATH_DW)
+	if (k->d->path == PATH_DW)
 		tile_taps_dw(c, k, nb, ob0, base);
 	else
 		tile_taps(c, k, nb, ob0, base);
+}
+
+/* The sums in v (k->acc or k->mx) requantized into rows row0 + i of the
+ * chunk's [16 pixels][NBLK blocks] byte vectors. */
+static void tile_store(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef row0,
+                       LLVMValueRef v[NPIX][NBLK][4])
+{
+	LLVMBuilderRef b = c->b;
+
 	for (int i = 0; i < k->npix; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 			LLVMValueRef part[4];
 			for (int h = 0; h < k->nh; h++)
-				part[h] = LLVMBuildLoad2(b, k->tv, k->acc[i][j][h], "");
-			LLVMValueRef r = requant16(c, k, part, ob);
+				part[h] = LLVMBuildLoad2(b, k->tv, v[i][j][h], "");
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
-			LLVMValueRef dst = tgt_gep(c, k->tb, k->st,
-			                           tgt_mad(c, row, NBLK, tgt_cidx(c, j)));
-			if (d->pooled) { /* vpmaxsb */
-				LLVMValueRef cur = LLVMBuildLoad2(b, k->tb, dst, "");
-				r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, cur, ""), r,
-				                    cur, "");
-			}
-			LLVMBuildStore(b, r, dst);
+			LLVMBuildStore(
+			        b, requant16(c, k, part, ob),
+			        tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
 		}
 }
 
 /* One tile: pixels p0 + t*npix + i (clamped to P - 1: the duplicates are
  * never stored), blocks ob0 .. ob0 + nb - 1, into rows t*npix + i of the
- * chunk; with a fused pool, every tap of their windows, max-ed (header
- * comment). */
+ * chunk; with a fused pool, the max of the accumulators over every tap of
+ * their windows, requantized once (header comment). */
 static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLVMValueRef t)
 {
 	Kern *k = kv;
@@ -493,24 +496,34 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	if (!d->pooled) {
 		for (int i = 0; i < k->npix; i++)
 			base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cp, p[i]);
-		tile_pixels(c, k, nb, ob0, base, row0);
+		tile_acc(c, k, nb, ob0, base);
+		tile_store(c, k, nb, ob0, row0, k->acc);
 		return;
 	}
-	/* the rows start at -128: max(-128, r) = r */
+	/* the maxima start at INT32_MIN, the identity of a max of i32s */
 	for (int i = 0; i < k->npix; i++)
-		for (int j = 0; j < nb; j++) {
-			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
-			LLVMBuildStore(
-			        b, k->lowest,
-			        tgt_gep(c, k->tb, k->st, tgt_mad(c, row, NBLK, tgt_cidx(c, j))));
-		}
+		for (int j = 0; j < nb; j++)
+			for (int h = 0; h < k->nh; h++)
+				LLVMBuildStore(b, k->lowest, k->mx[i][j][h]);
 	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.pool.kh);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.pool.kw);
 	for (int i = 0; i < k->npix; i++)
 		base[i] = tgt_scratch_pool_pixel(c, &d->cg, d->Wp, d->Cp, p[i], ky, kx);
-	tile_pixels(c, k, nb, ob0, base, row0);
+	tile_acc(c, k, nb, ob0, base);
+	for (int i = 0; i < k->npix; i++)
+		for (int j = 0; j < nb; j++)
+			for (int h = 0; h < k->nh; h++) {
+				LLVMValueRef a = LLVMBuildLoad2(b, k->tv, k->acc[i][j][h], "");
+				LLVMValueRef m = LLVMBuildLoad2(b, k->tv, k->mx[i][j][h], "");
+				LLVMBuildStore(
+				        b,
+				        LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, a, m, ""),
+				                        a, m, ""),
+				        k->mx[i][j][h]);
+			}
 	tgt_loop_close(c, &lkx);
 	tgt_loop_close(c, &lky);
+	tile_store(c, k, nb, ob0, row0, k->mx);
 }
 
 /* The mask of the first `left` of 16 lanes. */
@@ -623,8 +636,10 @@ static void emit(Cg *c, int n, LLVMValueRef fn, int lanes, const char *tag)
 	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 32);
 	for (int i = 0; i < k.npix; i++)
 		for (int j = 0; j < NBLK; j++)
-			for (int h = 0; h < k.nh; h++)
+			for (int h = 0; h < k.nh; h++) {
 				k.acc[i][j][h] = tgt_alloca(c, k.tv, 1);
+				k.mx[i][j][h] = d.pooled ? tgt_alloca(c, k.tv, 1) : NULL;
+			}
 	k.y = LLVMGetParam(fn, 1);
 	tgt_conv_batches(c, fn, &d.cg, &k.nbase, fill_scratch, d.OCB, NBLK, tiles, &k);
 }
