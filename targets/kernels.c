@@ -63,6 +63,22 @@ const TgtKernel tgt_k_avx2_conv2d = {
         tgt_conv2d_avx2_applies,
         tgt_conv2d_avx2,
 };
+const TgtKernel tgt_k_sse2_conv2d = {
+        "x86.sse2.conv2d",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_DEPTHWISE | TK_DIL_X | TK_CONST,
+        "sse2",
+        tgt_conv2d_sse2_applies,
+        tgt_conv2d_sse2,
+};
+const TgtKernel tgt_k_sse2_dense = {
+        "x86.sse2.dense",       OP_DENSE,       DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "sse2",
+        tgt_dense_sse2_applies, tgt_dense_sse2,
+};
 const TgtKernel tgt_k_f32_conv2d = {
         "x86.f32.conv2d",
         OP_CONV2D,
@@ -159,6 +175,8 @@ int tgt_has_feature(const TgtMachine *m, const char *name)
 		return tgt_x86_vnni(m);
 	if (strcmp(name, "avx2") == 0)
 		return tgt_x86_avx2(m);
+	if (strcmp(name, "sse2") == 0)
+		return tgt_x86_sse2(m);
 	if (strcmp(name, "avx2|avx512f") == 0)
 		return tgt_x86_f32_lanes(m) > 0;
 	if (strcmp(name, "neon") == 0)

@@ -313,6 +313,8 @@ static LLVMValueRef edge_fn(Cg *c, const char *name)
 
 void tgt_call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, const Value *v)
 {
+	if (tgt_quantize_inline(c, name, from, to, v)) /* vector code, same bytes */
+		return;
 	LLVMValueRef fn = edge_fn(c, name);
 	LLVMValueRef args[5] = {
 	        from,

@@ -128,9 +128,11 @@ static const TgtKernel *const x86_kernels[] = {&tgt_k_vnni_dw8_conv2d,
                                                &tgt_k_vnni_conv1x1, /* before the general conv */
                                                &tgt_k_vnni_conv2d,
                                                &tgt_k_avx2_conv2d,
+                                               &tgt_k_sse2_conv2d,
                                                &tgt_k_f32_conv2d,
                                                &tgt_k_vnni_dense,
                                                &tgt_k_avx2_dense,
+                                               &tgt_k_sse2_dense,
                                                &tgt_k_f32_dense,
                                                NULL};
 static const TgtKernel *const a64_kernels[] = {&tgt_k_neon_conv2d, &tgt_k_f32_dense, NULL};

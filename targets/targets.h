@@ -145,8 +145,14 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d);
  * 1 after a diagnostic. */
 int tgt_build_module(Cg *c);
 /* A call of the runtime's edge helper qrt_{quantize,dequantize}_s{8,16}
- * (from, to, elements of v, v's scale and zero point). */
+ * (from, to, elements of v, v's scale and zero point); on x86-64 the
+ * quantizes are inline vector code instead (tgt_quantize_inline). */
 void tgt_call_edge(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to, const Value *v);
+/* quantize_vec.c: the quantize edge helper `name` (qrt_quantize_s8, _s8_even,
+ * _s16) as inline vector code computing the same bytes; 0 (nothing built)
+ * for another name or a target other than x86-64. */
+int tgt_quantize_inline(Cg *c, const char *name, LLVMValueRef from, LLVMValueRef to,
+                        const Value *v);
 /* The layers an instrumented object traces, by layer id: the graph's inputs
  * (ids 0 .. ninput-1), then every node's output in node order.  Fills
  * vals[id] with the value index when vals is not NULL (it must hold
@@ -324,8 +330,9 @@ extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, t
         tgt_k_f32_dense;
 extern const TgtKernel tgt_k_vnni_dw8_conv2d, tgt_k_avx2_dw8_conv2d;
 extern const TgtKernel tgt_k_vnni_conv1x1, tgt_k_vnni_dense, tgt_k_avx2_dense;
+extern const TgtKernel tgt_k_sse2_conv2d, tgt_k_sse2_dense;
 
-/* Whether m has the CPU feature name: "avx512vnni", "avx2", "avx2|avx512f"
+/* Whether m has the CPU feature name: "avx512vnni", "avx2", "sse2", "avx2|avx512f"
  * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
 int tgt_has_feature(const TgtMachine *m, const char *name);
 /* The kernel node n of g gets on m (a machine of one ISA: a level of a
@@ -342,6 +349,10 @@ int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_sse2_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_sse2(Cg *c, int n, LLVMValueRef fn);
+int tgt_dense_sse2_applies(Cg *c, const Node *nd, const char **why);
+void tgt_dense_sse2(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why);
@@ -527,6 +538,10 @@ int tgt_cpu_in(const char *cpu, const char *const *list);
 /* Whether m is x86-64 with AVX-512 VNNI / with AVX2. */
 int tgt_x86_vnni(const TgtMachine *m);
 int tgt_x86_avx2(const TgtMachine *m);
+/* Whether m is x86-64 with SSE2 (every x86-64 unless "-sse2") / with
+ * SSSE3 (pmaddubsw). */
+int tgt_x86_sse2(const TgtMachine *m);
+int tgt_x86_ssse3(const TgtMachine *m);
 /* The vector lanes m's CPU gives the f32 kernels: 16 with AVX-512F, 8 with
  * AVX2, 0 otherwise (not x86-64: the generic loops). */
 int tgt_x86_f32_lanes(const TgtMachine *m);

@@ -92,6 +92,29 @@ int tgt_x86_avx2(const TgtMachine *m)
 	return s >= 0 ? s : tgt_cpu_in(m->cpu, avx2_cpus);
 }
 
+/* The CPUs LLVM 19 gives ssse3 by default beyond the AVX2 ones: the
+ * x86-64-v2 level and the pre-AVX2 cores from Core 2 on. */
+static const char *const ssse3_cpus[] = {
+        "x86-64-v2", "core2",  "penryn",     "nehalem", "westmere", "sandybridge",   "ivybridge",
+        "bonnell",   "atom",   "silvermont", "slm",     "goldmont", "goldmont-plus", "tremont",
+        "btver2",    "bdver1", "bdver2",     "bdver3",  NULL,
+};
+
+int tgt_x86_sse2(const TgtMachine *m)
+{
+	return is_x86_64(m) && tgt_feature_sign(m->features, "sse2") != 0;
+}
+
+int tgt_x86_ssse3(const TgtMachine *m)
+{
+	int s;
+
+	if (!tgt_x86_sse2(m))
+		return 0;
+	s = tgt_feature_sign(m->features, "ssse3");
+	return s >= 0 ? s : tgt_cpu_in(m->cpu, ssse3_cpus) || tgt_x86_avx2(m);
+}
+
 /* The default x86-64 object's levels, ascending.  Each is a psABI level
  * (the VNNI one x86-64-v4 plus AVX512_VNNI, the feature its int8 kernel
  * needs, which Cascade Lake, Ice Lake, Sapphire Rapids and Zen 4 have);

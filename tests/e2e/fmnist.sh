@@ -20,12 +20,12 @@ calib=$QC_DATA/calib.npy
 check "$model $prec: compile" "$QUANTC" compile "$ex/$model.qg" --precision "$prec" --calib "$calib" "$@" -o "$work/$model.o"
 if [ "$model $prec $*" = "cnn int8 --mcpu haswell" ]; then
 	# both convs carry a fused max-pool: the AVX2 kernel takes them (its
-	# weight tables, .wavx2N) and pools with vpmaxsb
+	# weight tables, .wavx2N) and pools with vpmaxsd (the max of the accumulators)
 	"$QUANTC" compile "$ex/$model.qg" --precision "$prec" --calib "$calib" "$@" --emit llvm -o "$work/k.o"
 	check "cnn int8 haswell: the AVX2 kernel takes both fused conv+pool layers" \
 		test "$(grep -c '^@.*\.wavx2' "$work/k.ll")" = 2
-	check "cnn int8 haswell: the object has vpmaxsb" \
-		sh -c "llvm-objdump-19 -d '$work/$model.o' | grep -q vpmaxsb"
+	check "cnn int8 haswell: the object has vpmaxsd" \
+		sh -c "llvm-objdump-19 -d '$work/$model.o' | grep -q vpmaxsd"
 fi
 check "$model $prec: demo links against $model.o and the runtime" link_demo "$model" "$work/$model.o" "$work/demo"
 "$work/demo" "$tx" "$ty" "$work/obj.npy" | tee "$work/demo.txt"

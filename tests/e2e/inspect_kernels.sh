@@ -1,7 +1,8 @@
 # inspect_kernels.sh — `quantc inspect` names the kernel each conv2d and
 # dense layer gets on the target (targets/kernels.c's chooser) and why the
 # other kernels of the target's list declined: the int8 CNN on x86-64 with
-# AVX-512 VNNI, with AVX2 only, on Cortex-M4 and AArch64, the f32 CNN on
+# AVX-512 VNNI, with AVX2 only, with SSE2 only, on Cortex-M4 and AArch64,
+# the f32 CNN on
 # x86-64-v3, and the default multi-ISA x86-64 object's three levels.
 . "$(dirname "$0")/lib.sh"
 # 64 calibration samples: the kernels depend on the types, not on the ranges
@@ -36,7 +37,11 @@ check "x86-64-v3: VNNI declined, needing avx512vnni" \
 	test "$(declined "$work/v3.txt" t6 x86.vnni.conv2d)" = "needs avx512vnni"
 
 kernels "$work/v1.txt" "${int8[@]}" --mcpu x86-64
-check "x86-64: conv2 gets the generic loop" test "$(kernel_of "$work/v1.txt" t6)" = generic.conv2d
+check "x86-64: conv2 gets the SSE2 kernel" test "$(kernel_of "$work/v1.txt" t6)" = x86.sse2.conv2d
+check "x86-64: the dense layer gets the SSE2 dense kernel" \
+	test "$(kernel_of "$work/v1.txt" y)" = x86.sse2.dense
+check "x86-64-v3: the SSE2 dense kernel declines (avx2)" \
+	test "$(declined "$work/v3.txt" y x86.sse2.dense)" = "has avx2 (wider kernels and loops)"
 check "x86-64: AVX2 declined, needing avx2" \
 	test "$(declined "$work/v1.txt" t6 x86.avx2.conv2d)" = "needs avx2"
 

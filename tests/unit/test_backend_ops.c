@@ -1159,8 +1159,8 @@ static void test_conv_pool_avx2(void)
 	Prec p8 = {DT_I8, 0, SCALE_SPAN};
 	test_conv_pool(&p8, 2, 0, &cnn2);
 	check(sh("llvm-objdump-19 -d %s | grep -q vpmaddwd", path("m.o")) == 0 &&
-	              sh("llvm-objdump-19 -d %s | grep -q vpmaxsb", path("m.o")) == 0,
-	      "the haswell fused conv+pool object uses vpmaddwd and vpmaxsb");
+	              sh("llvm-objdump-19 -d %s | grep -q vpmaxsd", path("m.o")) == 0,
+	      "the haswell fused conv+pool object uses vpmaddwd and vpmaxsd (the max of the accumulators)");
 }
 
 static void test_dense(int64_t n, int64_t i, int64_t o, int bias, Act act, const Prec *p)
