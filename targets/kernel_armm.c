@@ -222,58 +222,106 @@ static LLVMValueRef step(Cg *c, LLVMValueRef p, int64_t by)
 	return LLVMBuildInBoundsGEP2(c->b, c->ti8, p, &off, 1, "");
 }
 
+/* One step of the 2x2 tile, 16 MACs in 16 instructions, as Thumb-2
+ * assembly: loop strength reduction rewrites the two pointers of an IR loop
+ * into a frame offset plus an index, re-adds sp in every iteration and
+ * splits the 64-bit loads, 23 instructions where 16 do.  Operands: $0-$3
+ * the accumulators [pixel][channel] (00, 01, 10, 11), $4 the column pointer
+ * (16 bytes a step: pixel 0's two words, then pixel 1's), $5 the weight
+ * pointer (8 bytes: the two channels' words), $6-$11 temporaries.  sxtb16
+ * of a weight word pairs with the column word of halves (k, k+1), of the
+ * word rotated by 8 with that of (k+2, k+3) (conv_weights' byte order).
+ * 12 registers, so that the loop's end pointer fits beside them in the 13
+ * a Thumb function has free. */
+static const char tile_step[] = "ldrd $6, $7, [$5], #8\n\t"
+                                "ldrd $8, $9, [$4], #16\n\t"
+                                "sxtb16 $10, $6\n\t"
+                                "sxtb16 $11, $7\n\t"
+                                "smlad $0, $8, $10, $0\n\t"
+                                "smlad $1, $8, $11, $1\n\t"
+                                "ldr $8, [$4, #-8]\n\t"
+                                "smlad $2, $8, $10, $2\n\t"
+                                "smlad $3, $8, $11, $3\n\t"
+                                "sxtb16 $10, $6, ror #8\n\t"
+                                "sxtb16 $11, $7, ror #8\n\t"
+                                "smlad $0, $9, $10, $0\n\t"
+                                "smlad $1, $9, $11, $1\n\t"
+                                "ldr $9, [$4, #-4]\n\t"
+                                "smlad $2, $9, $10, $2\n\t"
+                                "smlad $3, $9, $11, $3\n\t";
+
+enum { TU = 4 }; /* tile steps per loop iteration */
+
+/* steps tile steps on v = {acc 00, 01, 10, 11, column, weights}, in place. */
+static void tile_steps(Cg *c, LLVMValueRef v[6], int steps)
+{
+	char text[TU * sizeof tile_step];
+	LLVMTypeRef el[12], ins[6];
+
+	text[0] = 0;
+	for (int i = 0; i < steps; i++)
+		strcat(text, tile_step);
+	for (int i = 0; i < 12; i++)
+		el[i] = i == 4 || i == 5 ? c->tptr : c->ti32;
+	for (int i = 0; i < 6; i++)
+		ins[i] = el[i];
+	/* ~{memory}: the step reads the columns, stored just before */
+	static const char cons[] = "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}";
+	LLVMTypeRef rt = LLVMStructTypeInContext(c->ctx, el, 12, 0);
+	LLVMTypeRef ft = LLVMFunctionType(rt, ins, 6, 0);
+	LLVMValueRef asm_ = LLVMGetInlineAsm(ft, text, strlen(text), (char *)cons, sizeof cons - 1,
+	                                     0, 0, LLVMInlineAsmDialectATT, 0);
+	LLVMValueRef r = LLVMBuildCall2(c->b, ft, asm_, v, 6, "");
+	for (int i = 0; i < 6; i++)
+		v[i] = LLVMBuildExtractValue(c->b, r, (unsigned)i, "");
+}
+
 /* The 2x2 tile of channel pair q over the two columns: acc[pixel][channel]
- * = bias + the SMLADs of every word of the column and the weights.  The
- * loop walks two pointers, by 16 bytes over the columns' 4 words and by 8
- * over the channel pair's 2 weight words, and counts down, K4 >= 1 times,
- * not unrolled (unrolled, it needs more than the 13 registers and spills). */
+ * = bias + the SMLADs of every word of the column and the weights: the
+ * K4 % TU first steps one by one, then a loop of TU steps while the weight
+ * pointer has not reached the pair's end. */
 static void tile(Cg *c, Kern *k, LLVMValueRef q)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
-	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad.done");
-	LLVMValueRef p0[3], ph[3], nx[3];
+	LLVMValueRef v[6];
 
 	for (int j = 0; j < 2; j++) {
 		LLVMValueRef bv = load_at(c, c->ti32, k->bias, tgt_mad(c, q, 2, tgt_cidx(c, j)), 4);
-		for (int i = 0; i < 2; i++)
-			LLVMBuildStore(b, bv, k->acc[i][j]);
+		v[j] = v[2 + j] = bv;
 	}
-	p0[0] = k->col;
-	p0[1] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * 8, NULL));
-	p0[2] = tgt_cidx(c, d->K4);
-	LLVMBuildBr(b, body);
-	LLVMPositionBuilderAtEnd(b, body);
-	for (int i = 0; i < 3; i++) {
-		ph[i] = LLVMBuildPhi(b, i < 2 ? c->tptr : c->tidx, "");
-		LLVMAddIncoming(ph[i], &p0[i], &pre, 1);
+	v[4] = k->col;
+	v[5] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * 8, NULL));
+	LLVMValueRef wend = step(c, v[5], d->K4 * 8);
+	for (int64_t i = 0; i < d->K4 % TU; i++)
+		tile_steps(c, v, 1);
+	if (d->K4 >= TU) {
+		LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
+		LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad");
+		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad.done");
+		LLVMValueRef ph[6];
+		LLVMBuildBr(b, body);
+		LLVMPositionBuilderAtEnd(b, body);
+		for (int i = 0; i < 6; i++) {
+			ph[i] = LLVMBuildPhi(b, LLVMTypeOf(v[i]), "");
+			LLVMAddIncoming(ph[i], &v[i], &pre, 1);
+		}
+		LLVMValueRef nx[6];
+		memcpy(nx, ph, sizeof nx);
+		tile_steps(c, nx, TU);
+		LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+		for (int i = 0; i < 6; i++)
+			LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
+		LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, nx[5], wend, ""), body, done);
+		LLVMPositionBuilderAtEnd(b, done);
+		for (int i = 0; i < 4; i++) {
+			v[i] = LLVMBuildPhi(b, c->ti32, "");
+			LLVMAddIncoming(v[i], &nx[i], &latch, 1);
+		}
 	}
-	/* halves h = 0, 1 of the words in turn, so that fewer values are live */
-	for (int h = 0; h < 2; h++) {
-		LLVMValueRef wp[2], xp[2];
+	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++)
-			wp[j] = sxtb16(c, &k->dsp, load_at(c, c->ti32, ph[1], tgt_cidx(c, j), 4),
-			               h);
-		for (int i = 0; i < 2; i++)
-			xp[i] = load_at(c, c->ti32, ph[0], tgt_cidx(c, 2 * i + h), 4);
-		for (int i = 0; i < 2; i++)
-			for (int j = 0; j < 2; j++) {
-				LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
-				LLVMBuildStore(b, smlad(c, &k->dsp, xp[i], wp[j], a), k->acc[i][j]);
-			}
-	}
-	nx[0] = step(c, ph[0], 16);
-	nx[1] = step(c, ph[1], 8);
-	nx[2] = LLVMBuildNSWSub(b, ph[2], tgt_cidx(c, 1), "");
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
-	for (int i = 0; i < 3; i++)
-		LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
-	LLVMValueRef br = LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, nx[2], tgt_cidx(c, 0), ""),
-	                                  body, done);
-	no_unroll(c, br);
-	LLVMPositionBuilderAtEnd(b, done);
+			LLVMBuildStore(b, v[2 * i + j], k->acc[i][j]);
 }
 
 /* y[n, oc, p] = epilogue(acc) for the tile's channels below OC; pooled,
