@@ -175,7 +175,7 @@ typedef struct {
 	LLVMValueRef have[2]; /* pooled: i1, a tap of pixel i was stored */
 	LLVMValueRef valid[2], first[2]; /* pooled: this tap is in the conv output; none before */
 	LLVMValueRef zp;      /* the output zero point, i8 */
-	LLVMValueRef rq;      /* fast_requant's table, or NULL: tgt_epilogue */
+	LLVMValueRef rq;      /* tgt_armm_requant's table, or NULL: tgt_epilogue */
 } Kern;
 
 /* Column pix (0, 1) of conv output pixel (oy, ox), which may lie outside
@@ -200,6 +200,9 @@ static void build_col(Cg *c, Kern *k, int pix, LLVMValueRef oy, LLVMValueRef ox)
 	                          tgt_mad(c, kx, d->cg.dw, tgt_cidx(c, -d->cg.pl)));
 	LLVMValueRef ok = LLVMBuildAnd(
 	        b, oky, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d->cg.W), ""), "");
+	/* without padding or a pool every tap of an output pixel is inside */
+	if (!d->pooled && !d->cg.pt && !d->cg.pl && !d->cg.pb && !d->cg.pr)
+		ok = LLVMConstInt(c->ti1, 1, 0);
 	LLVMValueRef at = LLVMBuildSelect(b, ok, LLVMBuildAdd(b, row, ix, ""), tgt_cidx(c, 0), "");
 	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->x, at), c->ti16, "");
 	v = LLVMBuildSub(b, v, LLVMConstInt(c->ti16, (unsigned long long)(int64_t)k->e.in_zp, 1),
@@ -327,11 +330,11 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 
 /* ---- the requantization, shortened --------------------------------------- */
 
-/* The table of fast_requant for a conv2d node of OC output channels (padded
+/* The table of tgt_armm_requant for a conv2d node of OC output channels (padded
  * to OCP), or NULL when the node needs tgt_epilogue: the float or int64
  * forms, a left shift, or a right shift below 2.  Per channel three words:
  * the multiplier m, 2^(e-2) and e-1, e the right shift. */
-static LLVMValueRef requant_table(Cg *c, int n, const Epilogue *e, int64_t OCP)
+LLVMValueRef tgt_armm_rq_table(Cg *c, int n, const Epilogue *e, int64_t OCP)
 {
 	const Node *nd = &c->g->nodes[n];
 	int64_t OC = c->g->vals[nd->in[1]].shape.d[0];
@@ -370,7 +373,7 @@ static LLVMValueRef requant_table(Cg *c, int n, const Epilogue *e, int64_t OCP)
  * word takes it, and the result is that word shifted right by e - 1.  (A
  * brute-force check against the two-step form: 300,000 random and tie
  * cases, none differ.)  ch: the channel's {m, 2^(e-2), e-1}. */
-static LLVMValueRef fast_requant(Cg *c, const Kern *k, LLVMValueRef acc, LLVMValueRef ch[3])
+LLVMValueRef tgt_armm_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMValueRef ch[3])
 {
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef y = LLVMBuildAdd(b,
@@ -382,7 +385,6 @@ static LLVMValueRef fast_requant(Cg *c, const Kern *k, LLVMValueRef acc, LLVMVal
 	LLVMValueRef hi = LLVMBuildTrunc(b, LLVMBuildLShr(b, y, LLVMConstInt(c->ti64, 32, 0), ""),
 	                                 c->ti32, "");
 	LLVMValueRef r = LLVMBuildAShr(b, LLVMBuildAdd(b, hi, ch[1], ""), ch[2], "");
-	const Requant *rq = &k->e.rq;
 	r = LLVMBuildAdd(b, r, LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->zp, 1), "");
 	LLVMValueRef lo = LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->lo, 1);
 	LLVMValueRef up = LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->hi, 1);
@@ -412,7 +414,7 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 			ch[t] = load_at(c, c->ti32, k->rq, tgt_mad(c, oc, 3, tgt_cidx(c, t)), 4);
 		for (int i = 0; i < 2; i++) {
 			LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
-			LLVMValueRef r = k->rq ? fast_requant(c, k, a, ch)
+			LLVMValueRef r = k->rq ? tgt_armm_requant(c, &k->e.rq, a, ch)
 			                       : tgt_epilogue(c, &k->e, a, oc);
 			LLVMValueRef at = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]);
 			if (d->pooled) {
@@ -492,7 +494,7 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	conv_applies(c, nd, &d, NULL); /* the chooser took the node */
 	tgt_epilogue_init(c, n, &k.e);
 	dsp_init(c, &k.dsp);
-	k.rq = requant_table(c, n, &k.e, d.OC2 * 2);
+	k.rq = tgt_armm_rq_table(c, n, &k.e, d.OC2 * 2);
 	k.w = conv_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.OC2 * 2, 0, "bsmlad", n);
 	k.col = tgt_alloca(c, c->ti16, d.K4 * 8);
