@@ -254,7 +254,10 @@ static const char tile_step[] = "ldrd $6, $7, [$5], #8\n\t"
                                 "smlad $2, $9, $10, $2\n\t"
                                 "smlad $3, $9, $11, $3\n\t";
 
-enum { TU = 4 }; /* tile steps per loop iteration */
+enum {
+	TU = 4,          /* tile steps per loop iteration (and per asm block) */
+	UNROLL_MAX = 16, /* K4 up to this: no loop (1 KiB of code at most) */
+};
 
 /* steps tile steps on v = {acc 00, 01, 10, 11, column, weights}, in place. */
 static void tile_steps(Cg *c, LLVMValueRef v[6], int steps)
@@ -282,8 +285,9 @@ static void tile_steps(Cg *c, LLVMValueRef v[6], int steps)
 
 /* The 2x2 tile of channel pair q over the two columns: acc[pixel][channel]
  * = bias + the SMLADs of every word of the column and the weights: the
- * K4 % TU first steps one by one, then a loop of TU steps while the weight
- * pointer has not reached the pair's end. */
+ * first K4 % TU steps (all K4, when at most UNROLL_MAX) run straight, then
+ * a loop of TU steps while the weight pointer has not reached the pair's
+ * end. */
 static void tile(Cg *c, Kern *k, LLVMValueRef q)
 {
 	const Geo *d = k->d;
@@ -297,9 +301,12 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 	v[4] = k->col;
 	v[5] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * 8, NULL));
 	LLVMValueRef wend = step(c, v[5], d->K4 * 8);
-	for (int64_t i = 0; i < d->K4 % TU; i++)
-		tile_steps(c, v, 1);
-	if (d->K4 >= TU) {
+	/* up to UNROLL_MAX steps run straight, without the loop's compare and
+	 * branch */
+	int64_t straight = d->K4 <= UNROLL_MAX ? d->K4 : d->K4 % TU;
+	for (int64_t i = 0; i < straight; i += TU)
+		tile_steps(c, v, straight - i < TU ? (int)(straight - i) : TU);
+	if (d->K4 > straight) {
 		LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
 		LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad");
 		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad.done");
