@@ -21,7 +21,9 @@
  * k .. k+3 stored as w[k], w[k+2], w[k+1], w[k+3]: sxtb16 of the word gives
  * (w[k], w[k+1]), matching the column word (c[k], c[k+1]), and sxtb16 of it
  * rotated gives (w[k+2], w[k+3]).  The inner loop is a 2 channels x 2
- * pixels register tile: 4 loads, 4 sxtb16, 8 SMLAD per 16 MACs.  An odd OC
+ * pixels register tile: 4 loads, 4 sxtb16, 8 SMLAD per 16 MACs, written as
+ * inline assembly (tile_step says why).  The requantization is
+ * tgt_armm_requant's where the layer allows (below).  An odd OC
  * gets a zero weight row whose result is not stored; an odd pixel count
  * computes the last pixel twice.  The columns take 4 * roundup(K, 4) bytes
  * of stack; the kernel only runs when that is at most COL_MAX.
