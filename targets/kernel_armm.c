@@ -39,9 +39,12 @@
  * +strict-align LLVM splits the load), gives (x0, x2) and (x1, x3) through
  * sxtb16; the weight rows, stored in order and padded to a multiple of 4
  * bytes, give (w0, w2) and (w1, w3) the same way.  DR = 4 output rows per
- * loop share the x word (its two sxtb16); in the last group the rows past O
- * read row O - 1 again and are not stored.  The I % 4 last inputs are a
- * scalar tail.  Every product is at most 2^14 in magnitude.
+ * loop share the x word (its two sxtb16), in inline assembly (dense_steps)
+ * when O >= 4 and the rows' offsets fit an ldr immediate: then the last
+ * group is rows O - 4 .. O - 1 (some computed and stored twice, the same
+ * bytes); else, in the last group the rows past O read row O - 1 again and
+ * are not stored.  The I % 4 last inputs are a scalar tail.  Every product
+ * is at most 2^14 in magnitude.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -542,8 +545,7 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 
 /* ---- dense ----------------------------------------------------------------- */
 
-/* Rows [rows >= O][I rounded up to 4] bytes, zero-padded (the rows past O
- * too: dense_steps reads them in the last group). */
+/* Rows [rows][I rounded up to 4] bytes, zero-padded. */
 static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t I4, int64_t rows, int id)
 {
 	const Value *wv = &c->g->vals[nd->in[1]];
@@ -658,7 +660,10 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 	int64_t OR = (O + DR - 1) / DR, I4 = (I + 3) / 4, stride = I4 * 4;
 	tgt_epilogue_init(c, n, &e);
 	dsp_init(c, &dsp);
-	LLVMValueRef w = dense_weights(c, nd, I4, OR * DR, n);
+	/* the assembly step reads 4 rows at one stride: the last group starts
+	 * at row O - DR instead (recomputing rows of the group before it) */
+	int fast = I / 4 >= 1 && 3 * stride - 4 <= 4095 && O >= DR;
+	LLVMValueRef w = dense_weights(c, nd, I4, O, n);
 	LLVMValueRef bias = tgt_fold_bias(c, nd, OR * DR, xv->q.zp, "bsmlad", n);
 	for (int j = 0; j < DR; j++)
 		acc[j] = tgt_alloca(c, c->ti32, 1);
@@ -666,24 +671,28 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, N);
 	LLVMValueRef xrow = tgt_mad(c, in, I, NULL);
 	LLVMValueRef q = tgt_upto(c, &lo, OR);
-	LLVMValueRef wrow[DR];
+	LLVMValueRef wrow[DR], base = tgt_mad(c, q, DR, NULL);
+	if (fast && O % DR)
+		base = LLVMBuildSelect(b,
+		                       LLVMBuildICmp(b, LLVMIntULT, base, tgt_cidx(c, O - DR), ""),
+		                       base, tgt_cidx(c, O - DR), "");
 	for (int j = 0; j < DR; j++) {
-		LLVMValueRef o = tgt_mad(c, q, DR, tgt_cidx(c, j));
+		LLVMValueRef o = LLVMBuildAdd(b, base, tgt_cidx(c, j), "");
 		/* a padding row (o >= O) reuses row O - 1: its sums are not stored */
 		LLVMValueRef ow = o;
-		if (j >= O % DR && O % DR)
+		if (!fast && j >= O % DR && O % DR)
 			ow = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""),
 			                     o, tgt_cidx(c, O - 1), "");
 		wrow[j] = tgt_mad(c, ow, stride, NULL);
 		LLVMBuildStore(b, load_at(c, c->ti32, bias, o, 4), acc[j]);
 	}
-	if (I / 4 >= 1 && 3 * stride - 4 <= 4095) {
+	if (fast) {
 		/* the rows' word offsets fit ldr's 12-bit immediate */
 		LLVMValueRef v[6];
 		for (int j = 0; j < DR; j++)
 			v[j] = LLVMBuildLoad2(b, c->ti32, acc[j], "");
 		v[4] = tgt_gep(c, c->ti8, x, xrow);
-		v[5] = tgt_gep(c, c->ti8, w, tgt_mad(c, q, DR * stride, NULL));
+		v[5] = tgt_gep(c, c->ti8, w, tgt_mad(c, base, stride, NULL));
 		dense_run(c, v, I / 4, stride);
 		for (int j = 0; j < DR; j++)
 			LLVMBuildStore(b, v[j], acc[j]);
@@ -720,13 +729,14 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 		tgt_loop_close(c, &lt);
 	}
 	for (int j = 0; j < DR; j++) {
-		LLVMValueRef o = tgt_mad(c, q, DR, tgt_cidx(c, j));
+		LLVMValueRef o = LLVMBuildAdd(b, base, tgt_cidx(c, j), "");
+		int pad = !fast && j >= O % DR && O % DR;
 		If f;
-		if (j >= O % DR && O % DR)
+		if (pad)
 			tgt_if_open(c, &f, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""));
 		LLVMValueRef r = tgt_epilogue(c, &e, LLVMBuildLoad2(b, c->ti32, acc[j], ""), o);
 		tgt_store(c, r, y, tgt_mad(c, in, O, o));
-		if (j >= O % DR && O % DR)
+		if (pad)
 			tgt_if_close(c, &f);
 	}
 	tgt_loop_close(c, &lo);
