@@ -661,8 +661,11 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 	tgt_epilogue_init(c, n, &e);
 	dsp_init(c, &dsp);
 	/* the assembly step reads 4 rows at one stride: the last group starts
-	 * at row O - DR instead (recomputing rows of the group before it) */
-	int fast = I / 4 >= 1 && 3 * stride - 4 <= 4095 && O >= DR;
+	 * at row O - DR instead (recomputing rows of the group before it).  Not
+	 * on small layers (under 4096 MACs): there it saves little, and on the
+	 * KWS DS-CNN its block cost 5% more instructions in the other layers
+	 * of the inlined body (register allocation) */
+	int fast = I / 4 >= 1 && 3 * stride - 4 <= 4095 && O >= DR && I * O >= 4096;
 	LLVMValueRef w = dense_weights(c, nd, I4, O, n);
 	LLVMValueRef bias = tgt_fold_bias(c, nd, OR * DR, xv->q.zp, "bsmlad", n);
 	for (int j = 0; j < DR; j++)
