@@ -20,6 +20,11 @@
 # int8 out, as TFLite Micro runs them) on 3 pseudo-random int8 inputs.  Each
 # firmware runs twice; the two runs must print the same counts (the script
 # says whether they do).  Nothing here asserts on the counts themselves.
+# BENCH_LAYERS=1: the models are compiled with --instrument and the firmware
+# prints each layer's instructions (the timer read in qrt_trace after every
+# layer; a layer's count includes the few instructions of that call), listed
+# after the model's lines by quantc inspect's layer number (-1: the input's
+# quantization or copy; the trace ids are inspect's numbers + 1).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 ex=$root/examples/fashion_mnist
@@ -91,6 +96,10 @@ for m in $models; do
 		continue
 	fi
 	mkdir -p "$work/$m"
+	if [ "${BENCH_LAYERS:-0}" = 1 ]; then
+		qopts+=(--instrument)
+		fwopts+=(-DPER_LAYER)
+	fi
 	if ! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
 		--target thumbv7em-none-eabihf --mcpu cortex-m4 -o "$work/$m/$m.o" ||
 		! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
@@ -107,11 +116,25 @@ for m in $models; do
 	done
 	same=no
 	cmp -s "$work/$m/run1.txt" "$work/$m/run2.txt" && same=yes
-	macs=$("$quantc" inspect -q "$src" "${qopts[@]}" | sed -n 's/^total: \([0-9]*\) MACs, \([0-9]*\) parameter bytes.*/\1 \2/p')
+	iopts=("${qopts[@]}")
+	[ "${BENCH_LAYERS:-0}" = 1 ] && unset 'iopts[${#iopts[@]}-1]'
+	macs=$("$quantc" inspect -q "$src" "${iopts[@]}" | sed -n 's/^total: \([0-9]*\) MACs, \([0-9]*\) parameter bytes.*/\1 \2/p')
 	read -r mtext mro <<< "$(sizes "$work/$m/$m.o")"
 	read -r htext hro <<< "$(sizes "$work/$m/host.o")"
 	echo "$m:"
-	sed 's/^/  /' "$work/$m/run1.txt"
+	sed 's/^/  /' "$work/$m/run1.txt" | grep -v '^  layer '
+	if [ "${BENCH_LAYERS:-0}" = 1 ]; then
+		# layer ID -> instructions, beside inspect's row of layer ID (its MACs:
+		# the column before the parameter bytes)
+		"$quantc" inspect -q "$src" "${iopts[@]}" > "$work/$m/inspect.txt"
+		awk 'NR == FNR { if ($1 ~ /^[0-9]+$/ && $3 != "" && !($1 in op)) { op[$1] = $2 " " $3; mac[$1] = $(NF - 3) } next }
+			/^calib/ { ipt = 2 * ($4 - $2) / ($5 - $3) }
+			/^layer/ { i = $2 - 1; n = $3 * ipt
+				printf "  layer %d: %s, %d instructions", i, ($2 ? op[i] : "(the input)"), n
+				if (mac[i] > 0) printf ", %d MACs, %.2f per MAC", mac[i], n / mac[i]
+				printf "\n" }' \
+			"$work/$m/inspect.txt" "$work/$m/run1.txt"
+	fi
 	rows+=("$(awk -v m="$m" -v same="$same" -v macs="${macs% *}" -v wb="${macs#* }" \
 		-v mt="$mtext" -v mr="$mro" -v ht="$htext" -v hr="$hro" '
 		/^calib/ { ipt = 2 * ($4 - $2) / ($5 - $3) }

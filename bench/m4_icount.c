@@ -28,6 +28,9 @@
  *                                         bytes of stack the call used (the
  *                                         stack painted before it, outside
  *                                         the timed part)
+ *   layer ID TICKS                        with -DPER_LAYER (an object compiled
+ *                                         with --instrument), after image 0:
+ *                                         the ticks of each layer
  *   DONE
  * Instructions per tick = 2 (ITERS2 - ITERS1) / (TICKS2 - TICKS1); an
  * inference's count is known to within one tick. */
@@ -78,6 +81,21 @@ static uint32_t ticks_of_spin(uint32_t n)
 	spin(n);
 	return a - timer_now(); /* the timer counts down */
 }
+
+#ifdef PER_LAYER
+/* -DPER_LAYER, with an object compiled with --instrument: the timer at
+ * every layer's end (qrt_trace), printed after image 0 as "layer ID TICKS"
+ * (the ticks since the previous layer's end, or the call's start) */
+#define LAYERS_MAX 1024u
+static uint32_t layer_t[LAYERS_MAX], layer_id[LAYERS_MAX], layers;
+
+void qrt_trace(uint32_t id, const void *data, uint32_t bytes)
+{
+	(void)data, (void)bytes;
+	if (layers < LAYERS_MAX)
+		layer_t[layers] = TIMER0[T_VALUE], layer_id[layers++] = id;
+}
+#endif
 
 #define ARENA_MAX (1024u * 1024u) /* of the board's 4 MiB of RAM */
 static _Alignas(64) unsigned char arena[ARENA_MAX];
@@ -160,6 +178,9 @@ int main(void)
 #endif
 		sp = stack_pointer();
 		paint_stack(sp);
+#ifdef PER_LAYER
+		layers = 0;
+#endif
 		a = timer_now();
 #ifdef QINPUT
 		int rc = RUN_Q(x, y, arena);
@@ -180,6 +201,11 @@ int main(void)
 #endif
 		printf("image %lu ticks %lu class %lu stack %lu\n", (unsigned long)k,
 		       (unsigned long)(a - b), (unsigned long)c, (unsigned long)stack_used(sp));
+#ifdef PER_LAYER
+		for (i = 0; k == 0 && i < layers; i++)
+			printf("layer %lu %lu\n", (unsigned long)layer_id[i],
+			       (unsigned long)((i ? layer_t[i - 1] : a) - layer_t[i]));
+#endif
 	}
 	printf("DONE\n");
 	return 0;

@@ -21,7 +21,9 @@
  * k .. k+3 stored as w[k], w[k+2], w[k+1], w[k+3]: sxtb16 of the word gives
  * (w[k], w[k+1]), matching the column word (c[k], c[k+1]), and sxtb16 of it
  * rotated gives (w[k+2], w[k+3]).  The inner loop is a 2 channels x 2
- * pixels register tile: 4 loads, 4 sxtb16, 8 SMLAD per 16 MACs.  An odd OC
+ * pixels register tile: 4 loads, 4 sxtb16, 8 SMLAD per 16 MACs, written as
+ * inline assembly (tile_step says why).  The requantization is
+ * tgt_armm_requant's where the layer allows (below).  An odd OC
  * gets a zero weight row whose result is not stored; an odd pixel count
  * computes the last pixel twice.  The columns take 4 * roundup(K, 4) bytes
  * of stack; the kernel only runs when that is at most COL_MAX.
@@ -37,9 +39,12 @@
  * +strict-align LLVM splits the load), gives (x0, x2) and (x1, x3) through
  * sxtb16; the weight rows, stored in order and padded to a multiple of 4
  * bytes, give (w0, w2) and (w1, w3) the same way.  DR = 4 output rows per
- * loop share the x word (its two sxtb16); in the last group the rows past O
- * read row O - 1 again and are not stored.  The I % 4 last inputs are a
- * scalar tail.  Every product is at most 2^14 in magnitude.
+ * loop share the x word (its two sxtb16), in inline assembly (dense_steps)
+ * when O >= 4 and the rows' offsets fit an ldr immediate: then the last
+ * group is rows O - 4 .. O - 1 (some computed and stored twice, the same
+ * bytes); else, in the last group the rows past O read row O - 1 again and
+ * are not stored.  The I % 4 last inputs are a scalar tail.  Every product
+ * is at most 2^14 in magnitude.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +180,7 @@ typedef struct {
 	LLVMValueRef have[2]; /* pooled: i1, a tap of pixel i was stored */
 	LLVMValueRef valid[2], first[2]; /* pooled: this tap is in the conv output; none before */
 	LLVMValueRef zp;      /* the output zero point, i8 */
+	LLVMValueRef rq;      /* tgt_armm_requant's table, or NULL: tgt_epilogue */
 } Kern;
 
 /* Column pix (0, 1) of conv output pixel (oy, ox), which may lie outside
@@ -199,6 +205,9 @@ static void build_col(Cg *c, Kern *k, int pix, LLVMValueRef oy, LLVMValueRef ox)
 	                          tgt_mad(c, kx, d->cg.dw, tgt_cidx(c, -d->cg.pl)));
 	LLVMValueRef ok = LLVMBuildAnd(
 	        b, oky, LLVMBuildICmp(b, LLVMIntULT, ix, tgt_cidx(c, d->cg.W), ""), "");
+	/* without padding or a pool every tap of an output pixel is inside */
+	if (!d->pooled && !d->cg.pt && !d->cg.pl && !d->cg.pb && !d->cg.pr)
+		ok = LLVMConstInt(c->ti1, 1, 0);
 	LLVMValueRef at = LLVMBuildSelect(b, ok, LLVMBuildAdd(b, row, ix, ""), tgt_cidx(c, 0), "");
 	LLVMValueRef v = LLVMBuildSExt(b, tgt_load(c, c->ti8, k->x, at), c->ti16, "");
 	v = LLVMBuildSub(b, v, LLVMConstInt(c->ti16, (unsigned long long)(int64_t)k->e.in_zp, 1),
@@ -222,58 +231,178 @@ static LLVMValueRef step(Cg *c, LLVMValueRef p, int64_t by)
 	return LLVMBuildInBoundsGEP2(c->b, c->ti8, p, &off, 1, "");
 }
 
+/* One step of the 2x2 tile, 16 MACs in 16 instructions, as Thumb-2
+ * assembly: loop strength reduction rewrites the two pointers of an IR loop
+ * into a frame offset plus an index, re-adds sp in every iteration and
+ * splits the 64-bit loads, 23 instructions where 16 do.  Operands: $0-$3
+ * the accumulators [pixel][channel] (00, 01, 10, 11), $4 the column pointer
+ * (16 bytes a step: pixel 0's two words, then pixel 1's), $5 the weight
+ * pointer (8 bytes: the two channels' words), $6-$11 temporaries.  sxtb16
+ * of a weight word pairs with the column word of halves (k, k+1), of the
+ * word rotated by 8 with that of (k+2, k+3) (conv_weights' byte order).
+ * 12 registers, so that the loop's end pointer fits beside them in the 13
+ * a Thumb function has free. */
+static const char tile_step[] = "ldrd $6, $7, [$5], #8\n\t"
+                                "ldrd $8, $9, [$4], #16\n\t"
+                                "sxtb16 $10, $6\n\t"
+                                "sxtb16 $11, $7\n\t"
+                                "smlad $0, $8, $10, $0\n\t"
+                                "smlad $1, $8, $11, $1\n\t"
+                                "ldr $8, [$4, #-8]\n\t"
+                                "smlad $2, $8, $10, $2\n\t"
+                                "smlad $3, $8, $11, $3\n\t"
+                                "sxtb16 $10, $6, ror #8\n\t"
+                                "sxtb16 $11, $7, ror #8\n\t"
+                                "smlad $0, $9, $10, $0\n\t"
+                                "smlad $1, $9, $11, $1\n\t"
+                                "ldr $9, [$4, #-4]\n\t"
+                                "smlad $2, $9, $10, $2\n\t"
+                                "smlad $3, $9, $11, $3\n\t";
+
+enum {
+	TU = 4,          /* tile steps per loop iteration (and per asm block) */
+	UNROLL_MAX = 16, /* K4 up to this: no loop (1 KiB of code at most) */
+};
+
+/* steps tile steps on v = {acc 00, 01, 10, 11, column, weights}, in place. */
+static void tile_steps(Cg *c, LLVMValueRef v[6], int steps)
+{
+	char text[TU * sizeof tile_step];
+	LLVMTypeRef el[12], ins[6];
+
+	text[0] = 0;
+	for (int i = 0; i < steps; i++)
+		strcat(text, tile_step);
+	for (int i = 0; i < 12; i++)
+		el[i] = i == 4 || i == 5 ? c->tptr : c->ti32;
+	for (int i = 0; i < 6; i++)
+		ins[i] = el[i];
+	/* ~{memory}: the step reads the columns, stored just before */
+	static const char cons[] = "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}";
+	LLVMTypeRef rt = LLVMStructTypeInContext(c->ctx, el, 12, 0);
+	LLVMTypeRef ft = LLVMFunctionType(rt, ins, 6, 0);
+	LLVMValueRef asm_ = LLVMGetInlineAsm(ft, text, strlen(text), (char *)cons, sizeof cons - 1,
+	                                     0, 0, LLVMInlineAsmDialectATT, 0);
+	LLVMValueRef r = LLVMBuildCall2(c->b, ft, asm_, v, 6, "");
+	for (int i = 0; i < 6; i++)
+		v[i] = LLVMBuildExtractValue(c->b, r, (unsigned)i, "");
+}
+
 /* The 2x2 tile of channel pair q over the two columns: acc[pixel][channel]
- * = bias + the SMLADs of every word of the column and the weights.  The
- * loop walks two pointers, by 16 bytes over the columns' 4 words and by 8
- * over the channel pair's 2 weight words, and counts down, K4 >= 1 times,
- * not unrolled (unrolled, it needs more than the 13 registers and spills). */
+ * = bias + the SMLADs of every word of the column and the weights: the
+ * first K4 % TU steps (all K4, when at most UNROLL_MAX) run straight, then
+ * a loop of TU steps while the weight pointer has not reached the pair's
+ * end. */
 static void tile(Cg *c, Kern *k, LLVMValueRef q)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
-	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad.done");
-	LLVMValueRef p0[3], ph[3], nx[3];
+	LLVMValueRef v[6];
 
 	for (int j = 0; j < 2; j++) {
 		LLVMValueRef bv = load_at(c, c->ti32, k->bias, tgt_mad(c, q, 2, tgt_cidx(c, j)), 4);
-		for (int i = 0; i < 2; i++)
-			LLVMBuildStore(b, bv, k->acc[i][j]);
+		v[j] = v[2 + j] = bv;
 	}
-	p0[0] = k->col;
-	p0[1] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * 8, NULL));
-	p0[2] = tgt_cidx(c, d->K4);
-	LLVMBuildBr(b, body);
-	LLVMPositionBuilderAtEnd(b, body);
-	for (int i = 0; i < 3; i++) {
-		ph[i] = LLVMBuildPhi(b, i < 2 ? c->tptr : c->tidx, "");
-		LLVMAddIncoming(ph[i], &p0[i], &pre, 1);
+	v[4] = k->col;
+	v[5] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * 8, NULL));
+	LLVMValueRef wend = step(c, v[5], d->K4 * 8);
+	/* up to UNROLL_MAX steps run straight, without the loop's compare and
+	 * branch */
+	int64_t straight = d->K4 <= UNROLL_MAX ? d->K4 : d->K4 % TU;
+	for (int64_t i = 0; i < straight; i += TU)
+		tile_steps(c, v, straight - i < TU ? (int)(straight - i) : TU);
+	if (d->K4 > straight) {
+		LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
+		LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad");
+		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad.done");
+		LLVMValueRef ph[6];
+		LLVMBuildBr(b, body);
+		LLVMPositionBuilderAtEnd(b, body);
+		for (int i = 0; i < 6; i++) {
+			ph[i] = LLVMBuildPhi(b, LLVMTypeOf(v[i]), "");
+			LLVMAddIncoming(ph[i], &v[i], &pre, 1);
+		}
+		LLVMValueRef nx[6];
+		memcpy(nx, ph, sizeof nx);
+		tile_steps(c, nx, TU);
+		LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+		for (int i = 0; i < 6; i++)
+			LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
+		LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, nx[5], wend, ""), body, done);
+		LLVMPositionBuilderAtEnd(b, done);
+		for (int i = 0; i < 4; i++) {
+			v[i] = LLVMBuildPhi(b, c->ti32, "");
+			LLVMAddIncoming(v[i], &nx[i], &latch, 1);
+		}
 	}
-	/* halves h = 0, 1 of the words in turn, so that fewer values are live */
-	for (int h = 0; h < 2; h++) {
-		LLVMValueRef wp[2], xp[2];
+	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++)
-			wp[j] = sxtb16(c, &k->dsp, load_at(c, c->ti32, ph[1], tgt_cidx(c, j), 4),
-			               h);
-		for (int i = 0; i < 2; i++)
-			xp[i] = load_at(c, c->ti32, ph[0], tgt_cidx(c, 2 * i + h), 4);
-		for (int i = 0; i < 2; i++)
-			for (int j = 0; j < 2; j++) {
-				LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
-				LLVMBuildStore(b, smlad(c, &k->dsp, xp[i], wp[j], a), k->acc[i][j]);
-			}
+			LLVMBuildStore(b, v[2 * i + j], k->acc[i][j]);
+}
+
+/* ---- the requantization, shortened --------------------------------------- */
+
+/* The table of tgt_armm_requant for a conv2d node of OC output channels (padded
+ * to OCP), or NULL when the node needs tgt_epilogue: the float or int64
+ * forms, a left shift, or a right shift below 2.  Per channel three words:
+ * the multiplier m, 2^(e-2) and e-1, e the right shift. */
+LLVMValueRef tgt_armm_rq_table(Cg *c, int n, const Epilogue *e, int64_t OCP)
+{
+	const Node *nd = &c->g->nodes[n];
+	int64_t OC = c->g->vals[nd->in[1]].shape.d[0];
+
+	if (!e->quant || e->fm || e->acc64 || e->rq.has_left || e->tout != c->ti8)
+		return NULL;
+	int32_t *mult = ir_xmalloc((size_t)OC * sizeof *mult);
+	int *shift = ir_xmalloc((size_t)OC * sizeof *shift);
+	unsigned char *buf = ir_xcalloc((size_t)OCP * 12, 1);
+	int ok = 1;
+	ir_node_requant(c->g, nd, mult, shift);
+	for (int64_t o = 0; o < OCP; o++) {
+		int32_t m = o < OC ? mult[o] : 0;
+		int r = o < OC ? -shift[o] : 2;
+		ok &= r >= 2 && r <= 31;
+		tgt_put_le(buf + o * 12, (uint32_t)m, 4);
+		tgt_put_le(buf + o * 12 + 4, ok ? 1u << (r - 2) : 0, 4);
+		tgt_put_le(buf + o * 12 + 8, (uint32_t)(r - 1), 4);
 	}
-	nx[0] = step(c, ph[0], 16);
-	nx[1] = step(c, ph[1], 8);
-	nx[2] = LLVMBuildNSWSub(b, ph[2], tgt_cidx(c, 1), "");
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
-	for (int i = 0; i < 3; i++)
-		LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
-	LLVMValueRef br = LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, nx[2], tgt_cidx(c, 0), ""),
-	                                  body, done);
-	no_unroll(c, br);
-	LLVMPositionBuilderAtEnd(b, done);
+	free(mult);
+	free(shift);
+	if (!ok) {
+		free(buf);
+		return NULL;
+	}
+	return tgt_const_packed(c, "rqsmlad", n, buf, (size_t)OCP * 12);
+}
+
+/* MultiplyByQuantizedMultiplier(acc, m, -e) + zp, clamped, for 2 <= e <=
+ * 31, in fewer steps than tgt_requant's.  With P = acc * m, y = P + 2^30
+ * and q = floor(y / 2^31) (SaturatingRoundingDoublingHighMul, as
+ * tgt_requant computes it), RoundingDivideByPOT(q, e) = floor((q + 2^(e-1)
+ * - [q < 0]) / 2^e), and nested floors of integers merge: it is floor((y +
+ * 2^(30+e) - [y < 0] 2^31) / 2^(31+e)), all in 64 bits (|P| < 2^62), and
+ * [q < 0] = [y < 0].  As 2^(30+e) is a multiple of 2^32, only the high
+ * word takes it, and the result is that word shifted right by e - 1.  (A
+ * brute-force check against the two-step form: 300,000 random and tie
+ * cases, none differ.)  ch: the channel's {m, 2^(e-2), e-1}. */
+LLVMValueRef tgt_armm_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMValueRef ch[3])
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef y = LLVMBuildAdd(b,
+	                              LLVMBuildMul(b, LLVMBuildSExt(b, acc, c->ti64, ""),
+	                                           LLVMBuildSExt(b, ch[0], c->ti64, ""), ""),
+	                              LLVMConstInt(c->ti64, 1u << 30, 0), "");
+	LLVMValueRef neg = LLVMBuildAShr(b, y, LLVMConstInt(c->ti64, 63, 0), "");
+	y = LLVMBuildAdd(b, y, LLVMBuildShl(b, neg, LLVMConstInt(c->ti64, 31, 0), ""), "");
+	LLVMValueRef hi = LLVMBuildTrunc(b, LLVMBuildLShr(b, y, LLVMConstInt(c->ti64, 32, 0), ""),
+	                                 c->ti32, "");
+	LLVMValueRef r = LLVMBuildAShr(b, LLVMBuildAdd(b, hi, ch[1], ""), ch[2], "");
+	r = LLVMBuildAdd(b, r, LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->zp, 1), "");
+	LLVMValueRef lo = LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->lo, 1);
+	LLVMValueRef up = LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->hi, 1);
+	r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, lo, ""), r, lo, "");
+	r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, r, up, ""), r, up, "");
+	return LLVMBuildTrunc(b, r, c->ti8, "");
 }
 
 /* y[n, oc, p] = epilogue(acc) for the tile's channels below OC; pooled,
@@ -292,9 +421,13 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 		if (j == 1 && d->cg.OC % 2)
 			tgt_if_open(c, &f,
 			            LLVMBuildICmp(b, LLVMIntULT, oc, tgt_cidx(c, d->cg.OC), ""));
+		LLVMValueRef ch[3];
+		for (int t = 0; k->rq && t < 3; t++)
+			ch[t] = load_at(c, c->ti32, k->rq, tgt_mad(c, oc, 3, tgt_cidx(c, t)), 4);
 		for (int i = 0; i < 2; i++) {
-			LLVMValueRef r = tgt_epilogue(
-			        c, &k->e, LLVMBuildLoad2(b, c->ti32, k->acc[i][j], ""), oc);
+			LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
+			LLVMValueRef r = k->rq ? tgt_armm_requant(c, &k->e.rq, a, ch)
+			                       : tgt_epilogue(c, &k->e, a, oc);
 			LLVMValueRef at = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]);
 			if (d->pooled) {
 				LLVMValueRef old = tgt_load(c, c->ti8, k->y, at);
@@ -373,6 +506,7 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	conv_applies(c, nd, &d, NULL); /* the chooser took the node */
 	tgt_epilogue_init(c, n, &k.e);
 	dsp_init(c, &k.dsp);
+	k.rq = tgt_armm_rq_table(c, n, &k.e, d.OC2 * 2);
 	k.w = conv_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.OC2 * 2, 0, "bsmlad", n);
 	k.col = tgt_alloca(c, c->ti16, d.K4 * 8);
@@ -411,22 +545,99 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 
 /* ---- dense ----------------------------------------------------------------- */
 
-/* Rows [O][I rounded up to 4] bytes, zero-padded. */
-static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t I4, int id)
+/* Rows [rows][I rounded up to 4] bytes, zero-padded. */
+static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t I4, int64_t rows, int id)
 {
 	const Value *wv = &c->g->vals[nd->in[1]];
 	const int8_t *w = wv->data;
 	int64_t O = wv->shape.d[0], I = wv->shape.d[1];
-	unsigned char *buf = ir_xcalloc((size_t)(O * I4 * 4), 1);
+	unsigned char *buf = ir_xcalloc((size_t)(rows * I4 * 4), 1);
 
 	for (int64_t o = 0; o < O; o++)
 		for (int64_t i = 0; i < I; i++)
 			buf[o * I4 * 4 + i] = (unsigned char)w[o * I + i];
 	char name[320];
 	snprintf(name, sizeof name, "%s.wsmlad%d", c->name, id);
-	LLVMValueRef gv = tgt_const_of(c, nd->in[1], name, buf, (size_t)(O * I4 * 4));
+	LLVMValueRef gv = tgt_const_of(c, nd->in[1], name, buf, (size_t)(rows * I4 * 4));
 	free(buf);
 	return gv;
+}
+
+/* dense's step as Thumb-2 assembly, for the same reason as tile_step: one
+ * word of x (4 inputs, unaligned) against the word at the same place of 4
+ * weight rows, stride bytes apart: 23 instructions for 16 MACs (LLVM's
+ * loop took 27).  Operands: $0-$3 the rows' accumulators, $4 the x
+ * pointer, $5 row 0's weight pointer (each 4 bytes a step), $6-$9
+ * temporaries; the rows below are at offsets stride - 4 etc. of the
+ * stepped pointer. */
+static void dense_steps(Cg *c, LLVMValueRef v[6], int steps, int64_t stride)
+{
+	char one[640], text[TU * sizeof one];
+	LLVMTypeRef el[10];
+	int len = snprintf(one, sizeof one,
+	                   "ldr $6, [$4], #4\n\t"
+	                   "ldr $8, [$5], #4\n\t"
+	                   "sxtb16 $7, $6, ror #8\n\t"
+	                   "sxtb16 $6, $6\n\t"
+	                   "sxtb16 $9, $8\n\t"
+	                   "sxtb16 $8, $8, ror #8\n\t"
+	                   "smlad $0, $6, $9, $0\n\t"
+	                   "smlad $0, $7, $8, $0\n\t");
+	for (int j = 1; j < DR; j++)
+		len += snprintf(one + len, sizeof one - (size_t)len,
+		                "ldr $8, [$5, #%lld]\n\t"
+		                "sxtb16 $9, $8\n\t"
+		                "sxtb16 $8, $8, ror #8\n\t"
+		                "smlad $%d, $6, $9, $%d\n\t"
+		                "smlad $%d, $7, $8, $%d\n\t",
+		                (long long)(j * stride - 4), j, j, j, j);
+	text[0] = 0;
+	for (int i = 0; i < steps; i++)
+		strcat(text, one);
+	for (int i = 0; i < 10; i++)
+		el[i] = i == 4 || i == 5 ? c->tptr : c->ti32;
+	static const char cons[] = "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}";
+	LLVMTypeRef rt = LLVMStructTypeInContext(c->ctx, el, 10, 0);
+	LLVMTypeRef ft = LLVMFunctionType(rt, el, 6, 0);
+	LLVMValueRef asm_ = LLVMGetInlineAsm(ft, text, strlen(text), (char *)cons, sizeof cons - 1,
+	                                     0, 0, LLVMInlineAsmDialectATT, 0);
+	LLVMValueRef r = LLVMBuildCall2(c->b, ft, asm_, v, 6, "");
+	for (int i = 0; i < 6; i++)
+		v[i] = LLVMBuildExtractValue(c->b, r, (unsigned)i, "");
+}
+
+/* n >= 1 dense steps on v: the first n % TU straight, then a loop of TU
+ * steps while the x pointer has not reached its end. */
+static void dense_run(Cg *c, LLVMValueRef v[6], int64_t n, int64_t stride)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef xend = step(c, v[4], n * 4);
+
+	if (n % TU)
+		dense_steps(c, v, (int)(n % TU), stride);
+	if (n < TU)
+		return;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "dsmlad");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "dsmlad.done");
+	LLVMValueRef ph[6], nx[6];
+	LLVMBuildBr(b, body);
+	LLVMPositionBuilderAtEnd(b, body);
+	for (int i = 0; i < 6; i++) {
+		ph[i] = LLVMBuildPhi(b, LLVMTypeOf(v[i]), "");
+		LLVMAddIncoming(ph[i], &v[i], &pre, 1);
+	}
+	memcpy(nx, ph, sizeof nx);
+	dense_steps(c, nx, TU, stride);
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+	for (int i = 0; i < 6; i++)
+		LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
+	LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, nx[4], xend, ""), body, done);
+	LLVMPositionBuilderAtEnd(b, done);
+	for (int i = 0; i < 4; i++) {
+		v[i] = LLVMBuildPhi(b, c->ti32, "");
+		LLVMAddIncoming(v[i], &nx[i], &latch, 1);
+	}
 }
 
 int tgt_dense_smlad_applies(Cg *c, const Node *nd, const char **why)
@@ -449,7 +660,13 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 	int64_t OR = (O + DR - 1) / DR, I4 = (I + 3) / 4, stride = I4 * 4;
 	tgt_epilogue_init(c, n, &e);
 	dsp_init(c, &dsp);
-	LLVMValueRef w = dense_weights(c, nd, I4, n);
+	/* the assembly step reads 4 rows at one stride: the last group starts
+	 * at row O - DR instead (recomputing rows of the group before it).  Not
+	 * on small layers (under 4096 MACs): there it saves little, and on the
+	 * KWS DS-CNN its block cost 5% more instructions in the other layers
+	 * of the inlined body (register allocation) */
+	int fast = I / 4 >= 1 && 3 * stride - 4 <= 4095 && O >= DR && I * O >= 4096;
+	LLVMValueRef w = dense_weights(c, nd, I4, O, n);
 	LLVMValueRef bias = tgt_fold_bias(c, nd, OR * DR, xv->q.zp, "bsmlad", n);
 	for (int j = 0; j < DR; j++)
 		acc[j] = tgt_alloca(c, c->ti32, 1);
@@ -457,31 +674,48 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, N);
 	LLVMValueRef xrow = tgt_mad(c, in, I, NULL);
 	LLVMValueRef q = tgt_upto(c, &lo, OR);
-	LLVMValueRef wrow[DR];
+	LLVMValueRef wrow[DR], base = tgt_mad(c, q, DR, NULL);
+	if (fast && O % DR)
+		base = LLVMBuildSelect(b,
+		                       LLVMBuildICmp(b, LLVMIntULT, base, tgt_cidx(c, O - DR), ""),
+		                       base, tgt_cidx(c, O - DR), "");
 	for (int j = 0; j < DR; j++) {
-		LLVMValueRef o = tgt_mad(c, q, DR, tgt_cidx(c, j));
+		LLVMValueRef o = LLVMBuildAdd(b, base, tgt_cidx(c, j), "");
 		/* a padding row (o >= O) reuses row O - 1: its sums are not stored */
 		LLVMValueRef ow = o;
-		if (j >= O % DR && O % DR)
+		if (!fast && j >= O % DR && O % DR)
 			ow = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""),
 			                     o, tgt_cidx(c, O - 1), "");
 		wrow[j] = tgt_mad(c, ow, stride, NULL);
 		LLVMBuildStore(b, load_at(c, c->ti32, bias, o, 4), acc[j]);
 	}
-	/* whole words of x: (x0, x2) and (x1, x3) against the same of w */
-	LLVMValueRef i4 = tgt_upto(c, &li, I / 4);
-	LLVMValueRef xw = load_at(c, c->ti32, tgt_gep(c, c->ti8, x, xrow), i4, 1);
-	LLVMValueRef xe = sxtb16(c, &dsp, xw, 0), xo = sxtb16(c, &dsp, xw, 1);
-	for (int j = 0; j < DR; j++) {
-		LLVMValueRef ww = load_at(c, c->ti32, tgt_gep(c, c->ti8, w, wrow[j]), i4, 4);
-		LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, acc[j], "");
-		a = smlad(c, &dsp, xe, sxtb16(c, &dsp, ww, 0), a);
-		a = smlad(c, &dsp, xo, sxtb16(c, &dsp, ww, 1), a);
-		LLVMBuildStore(b, a, acc[j]);
+	if (fast) {
+		/* the rows' word offsets fit ldr's 12-bit immediate */
+		LLVMValueRef v[6];
+		for (int j = 0; j < DR; j++)
+			v[j] = LLVMBuildLoad2(b, c->ti32, acc[j], "");
+		v[4] = tgt_gep(c, c->ti8, x, xrow);
+		v[5] = tgt_gep(c, c->ti8, w, tgt_mad(c, base, stride, NULL));
+		dense_run(c, v, I / 4, stride);
+		for (int j = 0; j < DR; j++)
+			LLVMBuildStore(b, v[j], acc[j]);
+	} else {
+		/* whole words of x: (x0, x2) and (x1, x3) against the same of w */
+		LLVMValueRef i4 = tgt_upto(c, &li, I / 4);
+		LLVMValueRef xw = load_at(c, c->ti32, tgt_gep(c, c->ti8, x, xrow), i4, 1);
+		LLVMValueRef xe = sxtb16(c, &dsp, xw, 0), xo = sxtb16(c, &dsp, xw, 1);
+		for (int j = 0; j < DR; j++) {
+			LLVMValueRef ww = load_at(c, c->ti32, tgt_gep(c, c->ti8, w, wrow[j]), i4,
+			                          4);
+			LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, acc[j], "");
+			a = smlad(c, &dsp, xe, sxtb16(c, &dsp, ww, 0), a);
+			a = smlad(c, &dsp, xo, sxtb16(c, &dsp, ww, 1), a);
+			LLVMBuildStore(b, a, acc[j]);
+		}
+		LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+		tgt_loop_close(c, &li);
+		no_unroll(c, LLVMGetBasicBlockTerminator(latch));
 	}
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
-	tgt_loop_close(c, &li);
-	no_unroll(c, LLVMGetBasicBlockTerminator(latch));
 	if (I % 4) {
 		/* the last I % 4 inputs, one by one */
 		LLVMValueRef t = tgt_upto(c, &lt, I % 4);
@@ -498,13 +732,14 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 		tgt_loop_close(c, &lt);
 	}
 	for (int j = 0; j < DR; j++) {
-		LLVMValueRef o = tgt_mad(c, q, DR, tgt_cidx(c, j));
+		LLVMValueRef o = LLVMBuildAdd(b, base, tgt_cidx(c, j), "");
+		int pad = !fast && j >= O % DR && O % DR;
 		If f;
-		if (j >= O % DR && O % DR)
+		if (pad)
 			tgt_if_open(c, &f, LLVMBuildICmp(b, LLVMIntULT, o, tgt_cidx(c, O), ""));
 		LLVMValueRef r = tgt_epilogue(c, &e, LLVMBuildLoad2(b, c->ti32, acc[j], ""), o);
 		tgt_store(c, r, y, tgt_mad(c, in, O, o));
-		if (j >= O % DR && O % DR)
+		if (pad)
 			tgt_if_close(c, &f);
 	}
 	tgt_loop_close(c, &lo);

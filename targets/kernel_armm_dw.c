@@ -142,6 +142,8 @@ typedef struct {
 	LLVMValueRef oc;    /* this output channel */
 	LLVMValueRef ybase; /* its first output element */
 	LLVMValueRef zp;    /* the output zero point, i8 */
+	LLVMValueRef rq;    /* tgt_armm_requant's table, or NULL: tgt_epilogue */
+	LLVMValueRef ch[3]; /* this channel's row of it */
 } Kern;
 
 /* An unaligned word of the scratch at byte base + off. */
@@ -220,10 +222,16 @@ static LLVMValueRef at(Cg *c, const Dw *d, LLVMValueRef oy, LLVMValueRef ox)
 	return tgt_mad(c, oy, d->cg.sh * d->SW, tgt_mad(c, ox, d->cg.sw, NULL));
 }
 
+/* The epilogue of acc for this channel. */
+static LLVMValueRef epi(Cg *c, Kern *k, LLVMValueRef acc)
+{
+	return k->rq ? tgt_armm_requant(c, &k->e.rq, acc, k->ch)
+	             : tgt_epilogue(c, &k->e, acc, k->oc);
+}
+
 static void put(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef pos)
 {
-	tgt_store(c, tgt_epilogue(c, &k->e, acc, k->oc), k->y,
-	          LLVMBuildAdd(c->b, k->ybase, pos, ""));
+	tgt_store(c, epi(c, k, acc), k->y, LLVMBuildAdd(c->b, k->ybase, pos, ""));
 }
 
 /* The band's nrows conv output rows from oy0 of this channel: pairs of
@@ -284,7 +292,7 @@ static void pooled(Cg *c, Kern *k)
 	        b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
 	        LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
 	tgt_if_open(c, &f, ok);
-	LLVMValueRef r = tgt_epilogue(c, &k->e, pixel(c, k, at(c, d, cy, cx)), k->oc);
+	LLVMValueRef r = epi(c, k, pixel(c, k, at(c, d, cy, cx)));
 	LLVMValueRef old = LLVMBuildLoad2(b, c->ti8, best, "");
 	LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, have, "");
 	LLVMValueRef take = LLVMBuildOr(b, LLVMBuildNot(b, h, ""),
@@ -386,6 +394,7 @@ void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 
 	dw_applies(c, nd, &d, NULL); /* the chooser took the node */
 	tgt_epilogue_init(c, n, &k.e);
+	k.rq = tgt_armm_rq_table(c, n, &k.e, d.cg.OC);
 	k.wg = dw_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.cg.OC, c->g->vals[nd->in[0]].q.zp, "bdw", n);
 	int64_t bytes = d.cg.Cg * d.HP * d.SW;
@@ -408,6 +417,8 @@ void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	k.oc = tgt_mad(c, ig, d.cg.OCg, m);
 	k.ybase = tgt_mad(c, tgt_mad(c, in, d.cg.OC, k.oc), d.cg.pool.oh * d.cg.pool.ow, NULL);
 	k.b0 = tgt_load(c, c->ti32, k.bias, k.oc);
+	for (int t = 0; k.rq && t < 3; t++)
+		k.ch[t] = tgt_load(c, c->ti32, k.rq, tgt_mad(c, k.oc, 3, tgt_cidx(c, t)));
 	LLVMValueRef wrow = tgt_mad(c, k.oc, d.R * d.J * 2, NULL);
 	for (int64_t i = 0; i < d.R * d.J * 2; i++)
 		k.wv[i] = tgt_load(c, c->ti32, k.wg, LLVMBuildAdd(b, wrow, tgt_cidx(c, i), ""));

@@ -175,6 +175,7 @@ static void init_llvm(void)
 	LLVMInitializeARMTarget();
 	LLVMInitializeARMTargetMC();
 	LLVMInitializeARMAsmPrinter();
+	LLVMInitializeARMAsmParser(); /* kernel_armm.c's inline assembly */
 	LLVMInitializeRISCVTargetInfo();
 	LLVMInitializeRISCVTarget();
 	LLVMInitializeRISCVTargetMC();

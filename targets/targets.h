@@ -562,6 +562,13 @@ int tgt_armm_zx_ok(Cg *c, const Node *nd, const char **why);
 /* The same, then fills g (ir_conv_geo) for conv2d node nd: 1, or 0 with
  * *why for an invalid geometry. */
 int tgt_armm_conv_geo(Cg *c, const Node *nd, ConvGeo *g, const char **why);
+/* kernel_armm.c: the shortened exact requantization of the DSP kernels.
+ * tgt_armm_rq_table: a conv2d node's per-channel table ({m, 2^(e-2), e-1}
+ * for OCP >= OC channels), or NULL when the node needs tgt_epilogue;
+ * tgt_armm_requant: the int8 result of acc with the three words ch of its
+ * channel's row. */
+LLVMValueRef tgt_armm_rq_table(Cg *c, int n, const Epilogue *e, int64_t OCP);
+LLVMValueRef tgt_armm_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMValueRef ch[3]);
 /* ---- header.c ------------------------------------------------------------ */
 
 /* The C header of docs/abi.md, malloc'd, NUL-terminated; instrumented,
