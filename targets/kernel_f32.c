@@ -73,7 +73,7 @@ static int short_taps(const Geo *d)
 }
 
 /* The constants keep acc off -0 (header comment). */
-static int constants_ok(const Graph *g, const Node *nd)
+int tgt_f32_constants_ok(const Graph *g, const Node *nd)
 {
 	const Value *w = &g->vals[nd->in[1]];
 	int64_t nw = ir_shape_numel(&w->shape);
@@ -98,7 +98,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->L = tgt_x86_f32_lanes(c->tm);
 	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
-	if (!constants_ok(c->g, nd))
+	if (!tgt_f32_constants_ok(c->g, nd))
 		return tgt_decline(why, "weights not finite or bias -0 or NaN");
 	/* P counts the result's (pooled) pixels */
 	d->OCB = (d->cg.OC + d->L - 1) / d->L, d->P = d->cg.pool.oh * d->cg.pool.ow;

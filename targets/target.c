@@ -123,8 +123,9 @@ static const char *const rv_feats[] = {
         "zmmul",  "zca",    "zcb",     "relax",   NULL};
 
 /* The kernels each row offers; a kernel checks the CPU features it needs. */
-static const TgtKernel *const x86_kernels[] = {&tgt_k_vnni_conv2d, &tgt_k_avx2_conv2d,
-                                               &tgt_k_f32_conv2d, &tgt_k_f32_dense, NULL};
+static const TgtKernel *const x86_kernels[] = {&tgt_k_vnni_conv2d,   &tgt_k_avx2_conv2d,
+                                               &tgt_k_f32_conv2d,    &tgt_k_f32_dense,
+                                               &tgt_k_f32_dw_conv2d, NULL};
 static const TgtKernel *const a64_kernels[] = {&tgt_k_neon_conv2d, &tgt_k_f32_dense, NULL};
 static const TgtKernel *const armm_kernels[] = {&tgt_k_smlad_conv2d, &tgt_k_smlad_dw_conv2d,
                                                 &tgt_k_smlad_dense, &tgt_k_f32_dense, NULL};

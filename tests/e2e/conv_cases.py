@@ -13,7 +13,8 @@ under test with random geometry: one group with channel counts that are and
 are not multiples of 4 and 16, depthwise, grouped, kernels 1..5, strides,
 asymmetric pads, dilations; sometimes a fused activation, sometimes a
 following max-pool.  The first cases walk a fixed list that covers each
-shape class on every seed; the rest are drawn at random.
+shape class on every seed; the rest are drawn at random.  Then the f32
+depthwise cases of F32_DW (named dwfNN).
 """
 import os
 import sys
@@ -31,6 +32,19 @@ FIXED = [
     (8, 12, 2, 3, 1, [1, 0, 1, 0], 2, 9, 9, None, None),
     (64, 130, 1, 3, 1, [1, 1, 1, 1], 1, 6, 6, "relu", (2, 2)),
     (4, 7, 1, 5, 1, [2, 2, 2, 2], 1, 7, 7, None, (3, 2)),
+]
+
+# f32 depthwise layers (targets/kernel_f32_dw.c), after the cases above on
+# every seed, each from its own generator: 3x3 and 5x5, strides 1, 2 and 3,
+# asymmetric pads, dilation, rows of 3 to 70 pixels (4, 8 and 16 lanes; a
+# row wider than one tile), fused relu and relu6.
+F32_DW = [
+    (20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 20, 20, "relu6", None),
+    (13, 13, 13, 3, 2, [0, 1, 1, 0], 1, 13, 11, None, None),
+    (5, 5, 5, 5, 2, [2, 2, 2, 2], 1, 7, 7, "relu", None),
+    (17, 17, 17, 3, 1, [2, 1, 0, 2], 2, 9, 70, None, None),
+    (6, 6, 6, 5, 1, [2, 2, 2, 2], 1, 12, 12, "relu6", None),
+    (9, 9, 9, 3, 3, [1, 0, 1, 1], 1, 11, 17, "relu", None),
 ]
 
 
@@ -165,6 +179,11 @@ def main():
             continue
         req = "float" if prec == "int8" and n % 4 == 3 else "fixed"
         rows.append(f"{name} {prec} {req} {what}")
+    for j, spec in enumerate(F32_DW):
+        name = "dwf%02d" % j
+        what = write_case(os.path.join(out, name), spec, np.random.default_rng(7919 * seed + j),
+                          seed * 100 + 50 + j)
+        rows.append(f"{name} f32 fixed {what}")
     with open(os.path.join(out, "cases.txt"), "w") as f:
         f.write("\n".join(rows) + "\n")
 
