@@ -21,10 +21,12 @@
  * (kernel_f32.c's header says why), so tgt_f32_constants_ok guards it.
  *
  * A tile is R output rows x XT vectors of one channel (R * XT accumulator
- * chains, enough to hide the fadd latency); the taps are unrolled, each a
- * broadcast weight times a loaded vector, fmul then fadd (no FMA: the
- * interpreter rounds twice).  Rows and vectors past the end are clamped to
- * the last one (recomputed and stored again with the same bits).  The fused
+ * chains, enough to hide the fadd latency); per tap (a loop) a broadcast
+ * weight times a loaded vector, fmul then fadd (no FMA: the interpreter
+ * rounds twice).  The last tile of the rows or of the vectors is moved
+ * back to end at the last one (it recomputes some of the tile before and
+ * stores the same bits again), so that a tile's loads are one base address
+ * plus constants.  The fused
  * activation is applied on the vectors; lanes past OW are masked off the
  * store.  Layers with a fused max-pool go to the generic loop.
  */
@@ -34,7 +36,6 @@
 
 enum {
 	SCRATCH_MAX = 1 << 16, /* largest scratch plane on the stack (bytes) */
-	TAPS_MAX = 64,         /* unrolled taps per tile */
 	XT_MAX = 4,            /* vectors along a row per tile */
 	R_MAX = 12,            /* rows per tile */
 };
@@ -67,8 +68,6 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 		return 0;
 	if (ir_has_pool(nd))
 		return tgt_decline(why, "fused max-pool");
-	if (d->cg.KH * d->cg.KW > TAPS_MAX)
-		return tgt_decline(why, "window over 64 taps");
 	if (!tgt_f32_constants_ok(c->g, nd))
 		return tgt_decline(why, "weights not finite or bias -0 or NaN");
 	d->V = d->L;
@@ -81,14 +80,13 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	              d->XV * d->V + (d->cg.KW - 1) * d->cg.dw / d->cg.sw);
 	d->RS = d->cg.sw * d->PW;
 	/* 8 chains (AVX2's 16 registers), 12 with AVX-512's 32 */
-	d->XT = (int)(d->XV < XT_MAX ? d->XV : XT_MAX);
-	d->R = (d->L == 16 ? 12 : 8) / d->XT;
-	if (d->R > d->cg.OH)
-		d->R = (int)d->cg.OH;
-	if (d->R > R_MAX)
-		d->R = R_MAX;
-	if (d->R < 1)
-		d->R = 1;
+	/* 8 chains (AVX2's 16 registers), 12 with AVX-512's 32; tiles that
+	 * cover the rows and the vectors with little overlap */
+	d->XT = d->XV < XT_MAX ? (int)d->XV : tgt_tile_pixels(d->XV, XT_MAX);
+	int rmax = (d->L == 16 ? 12 : 8) / d->XT;
+	if (rmax > d->cg.OH)
+		rmax = (int)d->cg.OH;
+	d->R = tgt_tile_pixels(d->cg.OH, rmax < 1 ? 1 : rmax);
 	return f32dw_scratch_bytes(d) <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
@@ -101,7 +99,7 @@ static LLVMValueRef splat(Cg *c, LLVMTypeRef tv, LLVMValueRef v)
 	                              LLVMConstNull(LLVMVectorType(c->ti32, n)), "");
 }
 
-/* min(v, hi) for indices. */
+/* min(v, hi) for indices: the last tile overlaps the one before. */
 static LLVMValueRef clamp_hi(Cg *c, LLVMValueRef v, int64_t hi)
 {
 	LLVMValueRef h = tgt_cidx(c, hi);
@@ -153,7 +151,7 @@ void tgt_conv2d_f32_dw(Cg *c, int n, LLVMValueRef fn)
 	const ConvGeo *g;
 	LLVMBuilderRef b = c->b;
 	Geo d;
-	Loop ln, lc, lr, lx;
+	Loop ln, lc, lr, lx, lt;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
 	g = &d.cg;
@@ -179,6 +177,10 @@ void tgt_conv2d_f32_dw(Cg *c, int n, LLVMValueRef fn)
 	for (int i = 0; i < d.V; i++)
 		lane[i] = tgt_c32(c, i);
 	LLVMValueRef iota = LLVMConstVector(lane, (unsigned)d.V);
+	LLVMValueRef acc[R_MAX][XT_MAX];
+	for (int i = 0; i < d.R; i++)
+		for (int j = 0; j < d.XT; j++)
+			acc[i][j] = tgt_alloca(c, tv, 1);
 	LLVMBuildMemSet(b, s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, f32dw_scratch_bytes(&d)), 64);
 
 	LLVMValueRef in = tgt_upto(c, &ln, g->N);
@@ -187,38 +189,43 @@ void tgt_conv2d_f32_dw(Cg *c, int n, LLVMValueRef fn)
 	fill_plane(c, &d, s, x, plane);
 	LLVMValueRef bv = splat(c, tv,
 	                        bias ? tgt_load(c, c->tf32, bias, ch) : LLVMConstReal(c->tf32, 0));
-	LLVMValueRef wv[TAPS_MAX];
-	for (int64_t t = 0; t < taps; t++)
-		wv[t] = splat(c, tv, tgt_load(c, c->tf32, w, tgt_mad(c, ch, taps, tgt_cidx(c, t))));
-
+	LLVMValueRef wch = tgt_mad(c, ch, taps, NULL);
 	LLVMValueRef rt = tgt_upto(c, &lr, (g->OH + d.R - 1) / d.R);
 	LLVMValueRef xt = tgt_upto(c, &lx, (d.XV + d.XT - 1) / d.XT);
-	LLVMValueRef oy[R_MAX], xv[XT_MAX], acc[R_MAX][XT_MAX];
+	LLVMValueRef oy[R_MAX], xv[XT_MAX];
+	LLVMValueRef r0 = clamp_hi(c, tgt_mad(c, rt, d.R, NULL), g->OH - d.R);
+	LLVMValueRef v0 = clamp_hi(c, tgt_mad(c, xt, d.XT, NULL), d.XV - d.XT);
 	for (int i = 0; i < d.R; i++)
-		oy[i] = clamp_hi(c, tgt_mad(c, rt, d.R, tgt_cidx(c, i)), g->OH - 1);
+		oy[i] = LLVMBuildNSWAdd(b, r0, tgt_cidx(c, i), "");
 	for (int j = 0; j < d.XT; j++) {
-		xv[j] = clamp_hi(c, tgt_mad(c, xt, d.XT, tgt_cidx(c, j)), d.XV - 1);
+		xv[j] = LLVMBuildNSWAdd(b, v0, tgt_cidx(c, j), "");
 		for (int i = 0; i < d.R; i++)
-			acc[i][j] = bv;
+			LLVMBuildStore(b, bv, acc[i][j]);
 	}
-	for (int64_t ky = 0; ky < g->KH; ky++)
-		for (int64_t kx = 0; kx < g->KW; kx++) {
-			int64_t col = kx * g->dw, off = (col % g->sw) * d.PW + col / g->sw;
-			for (int i = 0; i < d.R; i++) {
-				/* scratch row oy*sh + ky*dh */
-				LLVMValueRef row = tgt_mad(c, oy[i], g->sh * d.RS,
-				                           tgt_cidx(c, ky * g->dh * d.RS + off));
-				for (int j = 0; j < d.XT; j++) {
-					LLVMValueRef p = tgt_gep(c, c->tf32, s,
-					                         tgt_mad(c, xv[j], d.V, row));
-					LLVMValueRef xs = tgt_load_al(c, tv, p, 4);
-					/* acc = acc + x * w: separate fmul and fadd, acc first */
-					acc[i][j] = LLVMBuildFAdd(
-					        b, acc[i][j],
-					        LLVMBuildFMul(b, xs, wv[ky * g->KW + kx], ""), "");
-				}
-			}
+	/* tap t = (ky, kx), ascending: a loop, so that the products of one tap
+	 * are scheduled with their additions (unrolled, LLVM hoists them all
+	 * and spills) */
+	LLVMValueRef t = tgt_upto(c, &lt, taps);
+	LLVMValueRef ky = LLVMBuildUDiv(b, t, tgt_cidx(c, g->KW), "");
+	LLVMValueRef col = tgt_mad(c, LLVMBuildURem(b, t, tgt_cidx(c, g->KW), ""), g->dw, NULL);
+	LLVMValueRef off = tgt_mad(
+	        c, LLVMBuildURem(b, col, tgt_cidx(c, g->sw), ""), d.PW,
+	        tgt_mad(c, ky, g->dh * d.RS, LLVMBuildUDiv(b, col, tgt_cidx(c, g->sw), "")));
+	LLVMValueRef wt = splat(c, tv, tgt_load(c, c->tf32, w, LLVMBuildNSWAdd(b, wch, t, "")));
+	for (int i = 0; i < d.R; i++) {
+		/* scratch row oy*sh + ky*dh */
+		LLVMValueRef row = tgt_mad(c, oy[i], g->sh * d.RS, off);
+		for (int j = 0; j < d.XT; j++) {
+			LLVMValueRef p = tgt_gep(c, c->tf32, s, tgt_mad(c, xv[j], d.V, row));
+			LLVMValueRef xs = tgt_load_al(c, tv, p, 4);
+			/* acc = acc + x * w: separate fmul and fadd, acc first */
+			LLVMBuildStore(b,
+			               LLVMBuildFAdd(b, LLVMBuildLoad2(b, tv, acc[i][j], ""),
+			                             LLVMBuildFMul(b, xs, wt, ""), ""),
+			               acc[i][j]);
 		}
+	}
+	tgt_loop_close(c, &lt);
 	for (int i = 0; i < d.R; i++) {
 		LLVMValueRef yrow = tgt_mad(
 		        c, LLVMBuildNSWAdd(b, tgt_mad(c, plane, g->OH, NULL), oy[i], ""), g->OW,
@@ -231,7 +238,7 @@ void tgt_conv2d_f32_dw(Cg *c, int n, LLVMValueRef fn)
 			LLVMValueRef mask = LLVMBuildICmp(b, LLVMIntSLT, iota, splat(c, tvi, left),
 			                                  "");
 			LLVMValueRef args[4] = {
-			        tgt_act_f32(c, acc[i][j], nd->a.act),
+			        tgt_act_f32(c, LLVMBuildLoad2(b, tv, acc[i][j], ""), nd->a.act),
 			        tgt_gep(c, c->tf32, y, LLVMBuildNSWAdd(b, yrow, x0, "")),
 			        tgt_c32(c, 4), mask};
 			LLVMBuildCall2(b, tms, mstore, args, 4, "");
