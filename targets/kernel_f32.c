@@ -19,7 +19,9 @@
  * the accumulators for registers over a short tap loop.
  *
  * Skipped taps.  The input is copied into a zero-padded [C][Hp][Wp] scratch
- * buffer on the stack, so that every tap is uniform; a tap outside the image
+ * buffer on the stack, so that every tap is uniform (a layer with nothing
+ * to pad, a 1x1 convolution without padding for one, reads x itself: no
+ * copy and no stack); a tap outside the image
  * then adds the product +0 * w = +-0 instead of nothing.  That changes
  * nothing provided acc is never -0: x + (+-0) = x for every other x
  * (nonzero, +0, infinities, a NaN stays that NaN).  And acc is never -0 if
@@ -61,6 +63,7 @@ typedef struct {
 	int L, np, nb; /* lanes, tile pixels, tile blocks */
 	int ch;        /* pixels per chunk: the most whole tiles within L */
 	int inside;    /* every pool tap of every result pixel is in bound */
+	int direct;    /* no padding to add: the taps read x itself, no scratch */
 } Geo;
 
 /* Whether a pooled tile's maxima would crowd its accumulators out of the
@@ -92,6 +95,13 @@ int tgt_f32_constants_ok(const Graph *g, const Node *nd)
 	return 1;
 }
 
+/* The padded input copy's bytes (none when the taps read x directly): the
+ * one place the scratch is sized (the arena move). */
+static int64_t f32_scratch_bytes(const Geo *d)
+{
+	return d->direct ? 0 : d->cg.C * d->Hp * d->Wp * 4;
+}
+
 /* The layers this kernel takes beyond its registry row (kernels.c); fills d. */
 static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
@@ -114,8 +124,8 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	                    d->cg.OH &&
 	            (d->cg.pool.ow - 1) * d->cg.pool.sw + (d->cg.pool.kw - 1) * d->cg.pool.dw <
 	                    d->cg.OW;
-	return d->cg.C * d->Hp * d->Wp * 4 <= SCRATCH_MAX ||
-	       tgt_decline(why, "scratch exceeds 64 KiB");
+	d->direct = d->cg.pt == 0 && d->cg.pl == 0 && d->Hp == d->cg.H && d->Wp == d->cg.W;
+	return f32_scratch_bytes(d) <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
 static void put_f32(unsigned char *p, float v)
@@ -365,6 +375,10 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	LLVMBuilderRef b = c->b;
 	Loop lc, lh;
 
+	if (d->direct) { /* the image is its own padded copy */
+		k->s = tgt_gep(c, c->tf32, x, tgt_mad(c, in, d->cg.C * d->cg.H * d->cg.W, NULL));
+		return;
+	}
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0),
 	                tgt_cidx(c, d->cg.C * d->Hp * d->Wp * 4), 64);
 	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
@@ -405,7 +419,8 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 		        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = pack_bias(c, nd, &d, n);
-	k.s = tgt_alloca_al(c, c->tf32, d.cg.C * d.Hp * d.Wp, 64);
+	if (!d.direct)
+		k.s = tgt_alloca_al(c, c->ti8, f32_scratch_bytes(&d), 64);
 	k.st = tgt_alloca_al(c, k.tv, d.L * NBLK_MAX, 64);
 	if (d.ch < d.L) /* rows ch .. L-1 are transposed, never stored: defined */
 		LLVMBuildMemSet(c->b, k.st, LLVMConstInt(c->ti8, 0, 0),

@@ -14,7 +14,7 @@ are not multiples of 4 and 16, depthwise, grouped, kernels 1..5, strides,
 asymmetric pads, dilations; sometimes a fused activation, sometimes a
 following max-pool.  The first cases walk a fixed list that covers each
 shape class on every seed; the rest are drawn at random.  Then the f32
-depthwise cases of F32_DW (named dwfNN).
+layers of F32_CASES (named f32cNN).
 """
 import os
 import sys
@@ -34,17 +34,23 @@ FIXED = [
     (4, 7, 1, 5, 1, [2, 2, 2, 2], 1, 7, 7, None, (3, 2)),
 ]
 
-# f32 depthwise layers (targets/kernel_f32_dw.c), after the cases above on
-# every seed, each from its own generator: 3x3 and 5x5, strides 1, 2 and 3,
-# asymmetric pads, dilation, rows of 3 to 70 pixels (4, 8 and 16 lanes; a
-# row wider than one tile), fused relu and relu6.
-F32_DW = [
+# f32 layers after the cases above on every seed, each from its own
+# generator.  Depthwise (targets/kernel_f32_dw.c): 3x3 and 5x5, strides 1, 2
+# and 3, asymmetric pads, dilation, rows of 3 to 70 pixels (4, 8 and 16
+# lanes; a row wider than one tile), fused relu and relu6.  Then groups 1
+# without padding, which kernel_f32.c reads in place (1x1, with a max-pool,
+# a valid 3x3 of stride 2), and one padded only at the bottom and right.
+F32_CASES = [
     (20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 20, 20, "relu6", None),
     (13, 13, 13, 3, 2, [0, 1, 1, 0], 1, 13, 11, None, None),
     (5, 5, 5, 5, 2, [2, 2, 2, 2], 1, 7, 7, "relu", None),
     (17, 17, 17, 3, 1, [2, 1, 0, 2], 2, 9, 70, None, None),
     (6, 6, 6, 5, 1, [2, 2, 2, 2], 1, 12, 12, "relu6", None),
     (9, 9, 9, 3, 3, [1, 0, 1, 1], 1, 11, 17, "relu", None),
+    (17, 20, 1, 1, 1, [0, 0, 0, 0], 1, 5, 6, "relu", None),
+    (16, 20, 1, 1, 1, [0, 0, 0, 0], 1, 8, 8, None, (2, 2)),
+    (8, 33, 1, 3, 2, [0, 0, 0, 0], 1, 9, 11, None, None),
+    (5, 7, 1, 3, 1, [0, 0, 1, 1], 1, 6, 6, "relu6", None),
 ]
 
 
@@ -179,8 +185,8 @@ def main():
             continue
         req = "float" if prec == "int8" and n % 4 == 3 else "fixed"
         rows.append(f"{name} {prec} {req} {what}")
-    for j, spec in enumerate(F32_DW):
-        name = "dwf%02d" % j
+    for j, spec in enumerate(F32_CASES):
+        name = "f32c%02d" % j
         what = write_case(os.path.join(out, name), spec, np.random.default_rng(7919 * seed + j),
                           seed * 100 + 50 + j)
         rows.append(f"{name} f32 fixed {what}")
