@@ -39,7 +39,8 @@ FIXED = [
 # and 3, asymmetric pads, dilation, rows of 3 to 70 pixels (4, 8 and 16
 # lanes; a row wider than one tile), fused relu and relu6.  Then groups 1
 # without padding, which kernel_f32.c reads in place (1x1, with a max-pool,
-# a valid 3x3 of stride 2), and one padded only at the bottom and right.
+# a valid 3x3 of stride 2), one padded only at the bottom and right, and
+# two of 64 and more output channels (kernel_f32.c's 6 x 4 tiles).
 F32_CASES = [
     (20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 20, 20, "relu6", None),
     (13, 13, 13, 3, 2, [0, 1, 1, 0], 1, 13, 11, None, None),
@@ -51,6 +52,8 @@ F32_CASES = [
     (16, 20, 1, 1, 1, [0, 0, 0, 0], 1, 8, 8, None, (2, 2)),
     (8, 33, 1, 3, 2, [0, 0, 0, 0], 1, 9, 11, None, None),
     (5, 7, 1, 3, 1, [0, 0, 1, 1], 1, 6, 6, "relu6", None),
+    (24, 70, 1, 1, 1, [0, 0, 0, 0], 1, 7, 9, "relu", None),
+    (16, 64, 1, 3, 1, [1, 1, 1, 1], 1, 6, 6, None, None),
 ]
 
 
