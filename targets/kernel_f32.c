@@ -64,6 +64,9 @@ typedef struct {
 	int ch;        /* pixels per chunk: the most whole tiles within L */
 	int inside;    /* every pool tap of every result pixel is in bound */
 	int direct;    /* no padding to add: the taps read x itself, no scratch */
+	int64_t BR;    /* banded (whole copy over the cap, no pool): output rows a band */
+	int64_t SR;    /* banded: scratch rows a band */
+	int64_t PB;    /* pixels a tile loop covers: P, or BR * OW when banded */
 } Geo;
 
 /* Whether a pooled tile's maxima would crowd its accumulators out of the
@@ -99,7 +102,35 @@ int tgt_f32_constants_ok(const Graph *g, const Node *nd)
  * one place the scratch is sized (the arena move). */
 static int64_t f32_scratch_bytes(const Geo *d)
 {
-	return d->direct ? 0 : d->cg.C * d->Hp * d->Wp * 4;
+	return d->direct ? 0 : d->cg.C * (d->BR ? d->SR : d->Hp) * d->Wp * 4;
+}
+
+/* Rows of the band scratch for br output rows. */
+static int64_t band_rows(const ConvGeo *g, int64_t br)
+{
+	return (br - 1) * g->sh + (g->KH - 1) * g->dh + 1;
+}
+
+/* A layer whose whole padded copy exceeds the cap and has no pool is
+ * computed in bands of BR output rows, each with its own copy of the input
+ * rows it reads: the most rows that fit, spread evenly over the bands (the
+ * last band ends at the last row and overlaps the one before, recomputing
+ * and storing the same bits). */
+static void pick_band(Geo *d)
+{
+	const ConvGeo *g = &d->cg;
+	int64_t br = g->OH;
+
+	d->BR = 0, d->PB = d->P;
+	if (d->direct || g->C * d->Hp * d->Wp * 4 <= SCRATCH_MAX || g->pool.kh * g->pool.kw > 1)
+		return;
+	while (br > 0 && g->C * band_rows(g, br) * d->Wp * 4 > SCRATCH_MAX)
+		br--;
+	if (br == 0)
+		return;
+	int64_t nband = (g->OH + br - 1) / br;
+	d->BR = (g->OH + nband - 1) / nband;
+	d->SR = band_rows(g, d->BR), d->PB = d->BR * g->OW;
 }
 
 /* The layers this kernel takes beyond its registry row (kernels.c); fills d. */
@@ -130,6 +161,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	            (d->cg.pool.ow - 1) * d->cg.pool.sw + (d->cg.pool.kw - 1) * d->cg.pool.dw <
 	                    d->cg.OW;
 	d->direct = d->cg.pt == 0 && d->cg.pl == 0 && d->Hp == d->cg.H && d->Wp == d->cg.W;
+	pick_band(d);
 	return f32_scratch_bytes(d) <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
 }
 
@@ -176,6 +208,7 @@ typedef struct {
 	LLVMValueRef mstore; /* llvm.masked.store of tv */
 	LLVMTypeRef tms;
 	LLVMValueRef w, bias, s, st;
+	LLVMValueRef x, y, nbase, r0; /* banded: the image, the output, the band's first row */
 	LLVMValueRef acc[NPIX_MAX][NBLK_MAX];
 	LLVMValueRef m[NPIX_MAX][NBLK_MAX], seen[NPIX_MAX]; /* the pool's maxima */
 } Kern;
@@ -223,7 +256,7 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	LLVMValueRef ky = tgt_upto(c, &lky, d->cg.KH);
 	LLVMValueRef kx = tgt_upto(c, &lkx, d->cg.KW);
 	LLVMValueRef toff = tgt_mad(
-	        c, ic, d->Hp * d->Wp,
+	        c, ic, (d->BR ? d->SR : d->Hp) * d->Wp,
 	        tgt_mad(c, ky, d->cg.dh * d->Wp, tgt_mad(c, kx, d->cg.dw, NULL)));
 	LLVMValueRef tap = tgt_mad(c, tgt_mad(c, ic, d->cg.KH, ky), d->cg.KW, kx);
 	LLVMValueRef xs[NPIX_MAX], wv[NBLK_MAX];
@@ -316,7 +349,7 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0, LLVMValueRef p0, LLV
 	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef q[NPIX_MAX], last = tgt_cidx(c, d->P - 1);
+	LLVMValueRef q[NPIX_MAX], last = tgt_cidx(c, d->PB - 1);
 	LLVMValueRef row0 = tgt_mad(c, t, d->np, NULL);
 	int64_t taps = d->cg.pool.kh * d->cg.pool.kw, from = d->inside;
 	Loop lt;
@@ -398,6 +431,102 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	tgt_loop_close(c, &lc);
 }
 
+/* Banded: the zero-padded [C][SR][Wp] copy of the input rows that output
+ * rows r0 .. r0 + BR - 1 read, of batch element in. */
+static void fill_band(Cg *c, Kern *k, LLVMValueRef in)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lc, lr;
+	If fy;
+
+	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, f32_scratch_bytes(d)), 64);
+	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
+	LLVMValueRef sr = tgt_upto(c, &lr, d->SR);
+	LLVMValueRef iy = tgt_mad(c, k->r0, d->cg.sh,
+	                          LLVMBuildNSWAdd(b, sr, tgt_cidx(c, -d->cg.pt), ""));
+	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->cg.H), ""));
+	LLVMValueRef src = tgt_gep(
+	        c, c->tf32, k->x,
+	        tgt_mad(c,
+	                LLVMBuildNSWAdd(b, tgt_mad(c, tgt_mad(c, in, d->cg.C, ci), d->cg.H, NULL),
+	                                iy, ""),
+	                d->cg.W, NULL));
+	LLVMValueRef dst = tgt_mad(c, ci, d->SR * d->Wp,
+	                           tgt_mad(c, sr, d->Wp, tgt_cidx(c, d->cg.pl)));
+	tgt_copy(c, tgt_gep(c, c->tf32, k->s, dst), 4, src, 4, d->cg.W * 4, 0);
+	tgt_if_close(c, &fy);
+	tgt_loop_close(c, &lr);
+	tgt_loop_close(c, &lc);
+}
+
+/* Banded: block j's L rows of the chunk from band pixel p0, transposed and
+ * stored to the output rows of channels ob0*L.. from pixel r0*OW + p0
+ * (rows of P pixels; lanes past the band's PB pixels or the chunk's ch and
+ * channels past OC masked off). */
+static void band_store(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
+{
+	Kern *k = kv;
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef v[16], idx[16];
+	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)d->L);
+
+	for (int r = 0; r < d->L; r++)
+		v[r] = LLVMBuildLoad2(
+		        b, k->tv, tgt_gep(c, k->tv, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK_MAX, j)),
+		        "");
+	transpose(c, v, d->L);
+	for (int l = 0; l < d->L; l++)
+		idx[l] = tgt_c32(c, l);
+	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, d->PB), p0, ""),
+	                                   c->ti32, "");
+	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, d->ch), ""), left,
+	                       tgt_c32(c, d->ch), "");
+	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)d->L),
+	                                   splat(c, ti, left), "");
+	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), d->L, NULL);
+	LLVMValueRef px = tgt_mad(c, k->r0, d->cg.OW, p0);
+	for (int r = 0; r < d->L; r++) {
+		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
+		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), "");
+		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)),
+		                                 "");
+		/* a channel past OC points nowhere useful: address channel 0 */
+		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
+		LLVMValueRef dst = tgt_gep(
+		        c, c->tf32, k->y,
+		        tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, row, ""), d->P, px));
+		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, 4), m};
+		LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
+	}
+}
+
+static void band_group(Cg *c, void *kv, int nb, LLVMValueRef ob0)
+{
+	Kern *k = kv;
+
+	tgt_chunks(c, k, nb, ob0, k->d->PB, k->d->ch, k->d->np, tile, band_store, NULL);
+}
+
+/* Banded: per batch element and band, the band's copy, then its tiles. */
+static void bands(Cg *c, Kern *k)
+{
+	const Geo *d = k->d;
+	Loop ln, lb;
+	LLVMValueRef in = tgt_upto(c, &ln, d->cg.N);
+	int64_t nband = (d->cg.OH + d->BR - 1) / d->BR;
+
+	k->nbase = tgt_mad(c, in, d->cg.OC, NULL);
+	LLVMValueRef band = tgt_upto(c, &lb, nband);
+	LLVMValueRef r0 = tgt_mad(c, band, d->BR, NULL), rl = tgt_cidx(c, d->cg.OH - d->BR);
+	k->r0 = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, r0, rl, ""), r0, rl, "");
+	fill_band(c, k, in);
+	tgt_block_groups(c, d->OCB, d->nb, band_group, k);
+	tgt_loop_close(c, &lb);
+	tgt_loop_close(c, &ln);
+}
+
 /* The kernel's vector type and its masked store. */
 static void declare_mstore(Cg *c, Kern *k)
 {
@@ -435,6 +564,11 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.m[i][j] = tgt_alloca(c, k.tv, 1);
 	for (int i = 0; i < d.np; i++)
 		k.seen[i] = tgt_alloca(c, c->ti1, 1);
+	if (d.BR) {
+		k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
+		bands(c, &k);
+		return;
+	}
 	/* the chunks of ch pixels: their L rows stored from registers */
 	RowStore rs = {
 	        d.L,  d.P,  d.ch, d.cg.OC,  c->tf32,  k.tms, k.tv, k.mstore, LLVMGetParam(fn, 1),

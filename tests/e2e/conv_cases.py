@@ -40,7 +40,8 @@ FIXED = [
 # lanes; a row wider than one tile), fused relu and relu6.  Then groups 1
 # without padding, which kernel_f32.c reads in place (1x1, with a max-pool,
 # a valid 3x3 of stride 2), one padded only at the bottom and right, and
-# two of 64 and more output channels (kernel_f32.c's 6 x 4 tiles).
+# two of 64 and more output channels (kernel_f32.c's 6 x 4 tiles), and
+# three whose padded copy exceeds 64 KiB (kernel_f32.c's bands of rows).
 F32_CASES = [
     (20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 20, 20, "relu6", None),
     (13, 13, 13, 3, 2, [0, 1, 1, 0], 1, 13, 11, None, None),
@@ -54,6 +55,9 @@ F32_CASES = [
     (5, 7, 1, 3, 1, [0, 0, 1, 1], 1, 6, 6, "relu6", None),
     (24, 70, 1, 1, 1, [0, 0, 0, 0], 1, 7, 9, "relu", None),
     (16, 64, 1, 3, 1, [1, 1, 1, 1], 1, 6, 6, None, None),
+    (64, 40, 1, 3, 1, [1, 1, 1, 1], 1, 24, 24, "relu", None),
+    (48, 70, 1, 3, 2, [1, 0, 2, 1], 1, 23, 21, None, None),
+    (40, 20, 1, 3, 1, [2, 2, 2, 2], 2, 22, 22, "relu6", None),
 ]
 
 
