@@ -64,7 +64,7 @@ typedef struct {
 	int ch;        /* pixels per chunk: the most whole tiles within L */
 	int inside;    /* every pool tap of every result pixel is in bound */
 	int direct;    /* no padding to add: the taps read x itself, no scratch */
-	int64_t BR;    /* banded (whole copy over the cap, no pool): output rows a band */
+	int64_t BR;    /* banded (whole copy over the cap): result rows a band */
 	int64_t SR;    /* banded: scratch rows a band */
 	int64_t PB;    /* pixels a tile loop covers: P, or BR * OW when banded */
 } Geo;
@@ -105,32 +105,35 @@ static int64_t f32_scratch_bytes(const Geo *d)
 	return d->direct ? 0 : d->cg.C * (d->BR ? d->SR : d->Hp) * d->Wp * 4;
 }
 
-/* Rows of the band scratch for br output rows. */
+/* Rows of the band scratch for br result rows (pooled, with a pool): the
+ * convolution rows their pool windows read, and the input rows those read. */
 static int64_t band_rows(const ConvGeo *g, int64_t br)
 {
-	return (br - 1) * g->sh + (g->KH - 1) * g->dh + 1;
+	int64_t cr = (br - 1) * g->pool.sh + (g->pool.kh - 1) * g->pool.dh + 1;
+
+	return (cr - 1) * g->sh + (g->KH - 1) * g->dh + 1;
 }
 
-/* A layer whose whole padded copy exceeds the cap and has no pool is
- * computed in bands of BR output rows, each with its own copy of the input
+/* A layer whose whole padded copy exceeds the cap is computed in bands of
+ * BR result rows (pooled with a pool), each with its own copy of the input
  * rows it reads: the most rows that fit, spread evenly over the bands (the
  * last band ends at the last row and overlaps the one before, recomputing
  * and storing the same bits). */
 static void pick_band(Geo *d)
 {
 	const ConvGeo *g = &d->cg;
-	int64_t br = g->OH;
+	int64_t br = g->pool.oh;
 
 	d->BR = 0, d->PB = d->P;
-	if (d->direct || g->C * d->Hp * d->Wp * 4 <= SCRATCH_MAX || g->pool.kh * g->pool.kw > 1)
+	if (d->direct || g->C * d->Hp * d->Wp * 4 <= SCRATCH_MAX)
 		return;
 	while (br > 0 && g->C * band_rows(g, br) * d->Wp * 4 > SCRATCH_MAX)
 		br--;
 	if (br == 0)
 		return;
-	int64_t nband = (g->OH + br - 1) / br;
-	d->BR = (g->OH + nband - 1) / nband;
-	d->SR = band_rows(g, d->BR), d->PB = d->BR * g->OW;
+	int64_t nband = (g->pool.oh + br - 1) / br;
+	d->BR = (g->pool.oh + nband - 1) / nband;
+	d->SR = band_rows(g, d->BR), d->PB = d->BR * g->pool.ow;
 }
 
 /* The layers this kernel takes beyond its registry row (kernels.c); fills d. */
@@ -208,7 +211,9 @@ typedef struct {
 	LLVMValueRef mstore; /* llvm.masked.store of tv */
 	LLVMTypeRef tms;
 	LLVMValueRef w, bias, s, st;
-	LLVMValueRef x, y, nbase, r0; /* banded: the image, the output, the band's first row */
+	/* banded: the image, the output, the band's first result row and the
+	 * convolution row of its scratch's first row */
+	LLVMValueRef x, y, nbase, r0, cb;
 	LLVMValueRef acc[NPIX_MAX][NBLK_MAX];
 	LLVMValueRef m[NPIX_MAX][NBLK_MAX], seen[NPIX_MAX]; /* the pool's maxima */
 } Kern;
@@ -224,14 +229,32 @@ static LLVMValueRef splat(Cg *c, LLVMTypeRef tv, LLVMValueRef v)
 
 /* For result pixel q and pool tap (py, px): whether the convolution pixel
  * it reads is inside the convolution's output (*inb), and the float index
- * into a scratch plane of that pixel's first tap (of pixel 0 when not). */
+ * into a scratch plane of that pixel's first tap (of pixel 0 when not).
+ * Banded (cb not NULL: the convolution row of the band scratch's first
+ * row), q counts from the band's first pixel, and the scratch row of the
+ * pixel stays inside the band even when the tap is out of bound. */
 static LLVMValueRef pixel_base(Cg *c, const Geo *d, LLVMValueRef q, LLVMValueRef py,
-                               LLVMValueRef px, LLVMValueRef *inb)
+                               LLVMValueRef px, LLVMValueRef *inb, LLVMValueRef cb)
 {
 	LLVMBuilderRef b = c->b;
 	const ConvPool *p = &d->cg.pool;
 	LLVMValueRef oy = LLVMBuildUDiv(b, q, tgt_cidx(c, p->ow), "");
 	LLVMValueRef ox = LLVMBuildURem(b, q, tgt_cidx(c, p->ow), "");
+
+	if (cb) {
+		LLVMValueRef crow = tgt_mad(c, oy, p->sh, tgt_mad(c, py, p->dh, NULL));
+		LLVMValueRef cx = tgt_mad(c, ox, p->sw, tgt_mad(c, px, p->dw, tgt_cidx(c, -p->pl)));
+		if (d->inside) {
+			*inb = LLVMConstInt(c->ti1, 1, 0);
+		} else {
+			LLVMValueRef cy = LLVMBuildNSWAdd(b, crow, cb, "");
+			*inb = LLVMBuildAnd(
+			        b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
+			        LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
+			cx = LLVMBuildSelect(b, *inb, cx, tgt_cidx(c, 0), "");
+		}
+		return tgt_mad(c, crow, d->cg.sh * d->Wp, tgt_mad(c, cx, d->cg.sw, NULL));
+	}
 	LLVMValueRef cy = tgt_mad(c, oy, p->sh, tgt_mad(c, py, p->dh, tgt_cidx(c, -p->pt)));
 	LLVMValueRef cx = tgt_mad(c, ox, p->sw, tgt_mad(c, px, p->dw, tgt_cidx(c, -p->pl)));
 
@@ -300,7 +323,7 @@ static void conv_pool_tap(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef
 	LLVMValueRef base[NPIX_MAX], inb[NPIX_MAX];
 
 	for (int i = 0; i < d->np; i++)
-		base[i] = pixel_base(c, d, q[i], py, px, &inb[i]);
+		base[i] = pixel_base(c, d, q[i], py, px, &inb[i], d->BR ? k->cb : NULL);
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->bias, ob), 16);
@@ -431,8 +454,9 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	tgt_loop_close(c, &lc);
 }
 
-/* Banded: the zero-padded [C][SR][Wp] copy of the input rows that output
- * rows r0 .. r0 + BR - 1 read, of batch element in. */
+/* Banded: the zero-padded [C][SR][Wp] copy of the input rows that result
+ * rows r0 .. r0 + BR - 1 read (from convolution row cb), of batch element
+ * in. */
 static void fill_band(Cg *c, Kern *k, LLVMValueRef in)
 {
 	const Geo *d = k->d;
@@ -443,7 +467,7 @@ static void fill_band(Cg *c, Kern *k, LLVMValueRef in)
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, f32_scratch_bytes(d)), 64);
 	LLVMValueRef ci = tgt_upto(c, &lc, d->cg.C);
 	LLVMValueRef sr = tgt_upto(c, &lr, d->SR);
-	LLVMValueRef iy = tgt_mad(c, k->r0, d->cg.sh,
+	LLVMValueRef iy = tgt_mad(c, k->cb, d->cg.sh,
 	                          LLVMBuildNSWAdd(b, sr, tgt_cidx(c, -d->cg.pt), ""));
 	tgt_if_open(c, &fy, LLVMBuildICmp(b, LLVMIntULT, iy, tgt_cidx(c, d->cg.H), ""));
 	LLVMValueRef src = tgt_gep(
@@ -486,7 +510,7 @@ static void band_store(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMVa
 	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)d->L),
 	                                   splat(c, ti, left), "");
 	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), d->L, NULL);
-	LLVMValueRef px = tgt_mad(c, k->r0, d->cg.OW, p0);
+	LLVMValueRef px = tgt_mad(c, k->r0, d->cg.pool.ow, p0);
 	for (int r = 0; r < d->L; r++) {
 		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
 		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), "");
@@ -515,12 +539,13 @@ static void bands(Cg *c, Kern *k)
 	const Geo *d = k->d;
 	Loop ln, lb;
 	LLVMValueRef in = tgt_upto(c, &ln, d->cg.N);
-	int64_t nband = (d->cg.OH + d->BR - 1) / d->BR;
+	int64_t nband = (d->cg.pool.oh + d->BR - 1) / d->BR;
 
 	k->nbase = tgt_mad(c, in, d->cg.OC, NULL);
 	LLVMValueRef band = tgt_upto(c, &lb, nband);
-	LLVMValueRef r0 = tgt_mad(c, band, d->BR, NULL), rl = tgt_cidx(c, d->cg.OH - d->BR);
+	LLVMValueRef r0 = tgt_mad(c, band, d->BR, NULL), rl = tgt_cidx(c, d->cg.pool.oh - d->BR);
 	k->r0 = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, r0, rl, ""), r0, rl, "");
+	k->cb = tgt_mad(c, k->r0, d->cg.pool.sh, tgt_cidx(c, -d->cg.pool.pt));
 	fill_band(c, k, in);
 	tgt_block_groups(c, d->OCB, d->nb, band_group, k);
 	tgt_loop_close(c, &lb);

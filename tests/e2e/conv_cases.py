@@ -41,7 +41,9 @@ FIXED = [
 # without padding, which kernel_f32.c reads in place (1x1, with a max-pool,
 # a valid 3x3 of stride 2), one padded only at the bottom and right, and
 # two of 64 and more output channels (kernel_f32.c's 6 x 4 tiles), and
-# three whose padded copy exceeds 64 KiB (kernel_f32.c's bands of rows).
+# five whose padded copy exceeds 64 KiB (kernel_f32.c's bands of rows), two
+# of them with a following max-pool (the last ResNet's stem: a 7x7 of
+# stride 2, then a padded 3x3 pool; a pool of (kernel, stride, pad)).
 F32_CASES = [
     (20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 20, 20, "relu6", None),
     (13, 13, 13, 3, 2, [0, 1, 1, 0], 1, 13, 11, None, None),
@@ -58,6 +60,8 @@ F32_CASES = [
     (64, 40, 1, 3, 1, [1, 1, 1, 1], 1, 24, 24, "relu", None),
     (48, 70, 1, 3, 2, [1, 0, 2, 1], 1, 23, 21, None, None),
     (40, 20, 1, 3, 1, [2, 2, 2, 2], 2, 22, 22, "relu6", None),
+    (24, 20, 1, 3, 1, [1, 1, 1, 1], 1, 30, 30, None, (2, 2)),
+    (3, 16, 1, 7, 2, [3, 3, 3, 3], 1, 96, 96, "relu", (3, 2, 1)),
 ]
 
 
@@ -150,15 +154,18 @@ def write_case(d, spec, rng, dense=None):
         lines.append("y1 = relu(y0)" if act == "relu" else "y1 = clip(y0) { min = 0, max = 6 }")
         y = "y1"
     if pool:
+        pp = pool[2] if len(pool) > 2 else 0
         lines.append(f"y2 = maxpool2d({y}) {{ kernel = [{pool[0]},{pool[0]}], "
-                     f"stride = [{pool[1]},{pool[1]}] }}")
+                     f"stride = [{pool[1]},{pool[1]}]"
+                     + (f", pad = [{pp},{pp},{pp},{pp}]" if pp else "") + " }")
         y = "y2"
     tail = ""
     if dense is not None:
         ph, pw = oh, ow
         if pool:
-            ph = (oh - pool[0]) // pool[1] + 1
-            pw = (ow - pool[0]) // pool[1] + 1
+            pp = pool[2] if len(pool) > 2 else 0
+            ph = (oh + 2 * pp - pool[0]) // pool[1] + 1
+            pw = (ow + 2 * pp - pool[0]) // pool[1] + 1
         y, tail = dense_tail(d, lines, y, oc * ph * pw, dense)
     lines.append(f"output {y}")
     with open(os.path.join(d, "model.qg"), "w") as f:
@@ -168,7 +175,8 @@ def write_case(d, spec, rng, dense=None):
     np.save(os.path.join(d, "x.npy"), pix(3).astype(np.float32))
     what = (f"C={c} OC={oc} G={g} K={k} stride={stride} pad={pad} dil={dil} "
             f"in={h}x{w}{' pre-relu' if pre_relu else ''}{' ' + act if act else ''}"
-            f"{' maxpool%dx%d/%d' % (pool[0], pool[0], pool[1]) if pool else ''}{tail}")
+            f"{' maxpool%dx%d/%d' % (pool[0], pool[0], pool[1]) if pool else ''}"
+            f"{' pad %d' % pool[2] if pool and len(pool) > 2 else ''}{tail}")
     return what
 
 
