@@ -14,7 +14,9 @@
  * stride phase: padded column j goes to phase j % sw, index j / sw.  Tap
  * (ky, kx) of output pixels ox .. ox+V-1 then reads V consecutive floats,
  * phase (kx*dw) % sw from index ox + (kx*dw) / sw, for any stride: one
- * unaligned vector load a tap and vector, no gather.  The pad cells are
+ * unaligned vector load a tap and vector, no gather.  The stride-2 split
+ * is vector code too (split2: masked loads of 2V columns, two shuffles,
+ * masked stores); other strides copy element by element.  The pad cells are
  * zeroed once a call and never written, so a tap outside the image adds
  * +0 * w = +-0, which changes nothing as long as acc is never -0; that
  * holds when the bias is not -0 or NaN and every weight is finite
@@ -107,6 +109,70 @@ static LLVMValueRef clamp_hi(Cg *c, LLVMValueRef v, int64_t hi)
 	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, v, h, ""), v, h, "");
 }
 
+/* A V-lane mask: lanes l < n (an index value). */
+static LLVMValueRef lanes_below(Cg *c, const Geo *d, LLVMValueRef n)
+{
+	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)d->V);
+	LLVMValueRef idx[16];
+
+	for (int l = 0; l < d->V; l++)
+		idx[l] = tgt_c32(c, l);
+	return LLVMBuildICmp(c->b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)d->V),
+	                     splat(c, ti, LLVMBuildTrunc(c->b, n, c->ti32, "")), "");
+}
+
+/* Stride 2: one input row (src) split into its even and odd columns with
+ * vector shuffles, 2V columns at a time: column ix goes to phase
+ * (pl + ix) % 2, index (pl + ix) / 2 of scratch row drow.  Masked loads
+ * and stores: nothing past the row is read, no pad cell is written. */
+static void split2(Cg *c, const Geo *d, LLVMValueRef s, LLVMValueRef src, LLVMValueRef drow)
+{
+	const ConvGeo *g = &d->cg;
+	LLVMBuilderRef b = c->b;
+	int V = d->V;
+	LLVMTypeRef tv = LLVMVectorType(c->tf32, (unsigned)V);
+	LLVMTypeRef tm = LLVMVectorType(c->ti1, (unsigned)V);
+	LLVMTypeRef lt[4] = {c->tptr, c->ti32, tm, tv}, st[4] = {tv, c->tptr, c->ti32, tm};
+	LLVMTypeRef tml = LLVMFunctionType(tv, lt, 4, 0),
+	            tms = LLVMFunctionType(c->tvoid, st, 4, 0);
+	char nl[40], ns[40];
+	snprintf(nl, sizeof nl, "llvm.masked.load.v%df32.p0", V);
+	snprintf(ns, sizeof ns, "llvm.masked.store.v%df32.p0", V);
+	LLVMValueRef fl = tgt_intrinsic(c, nl, tml), fs = tgt_intrinsic(c, ns, tms);
+	LLVMValueRef ev[16], od[16];
+	Loop lq;
+
+	for (int l = 0; l < V; l++)
+		ev[l] = tgt_c32(c, 2 * l), od[l] = tgt_c32(c, 2 * l + 1);
+	LLVMValueRef q = tgt_upto(c, &lq, (g->W + 2 * V - 1) / (2 * V));
+	LLVMValueRef ix = tgt_mad(c, q, 2 * V, NULL);
+	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, g->W), ix, ""); /* > 0 */
+	LLVMValueRef half[2];
+	for (int i = 0; i < 2; i++) {
+		LLVMValueRef at = LLVMBuildNSWAdd(b, ix, tgt_cidx(c, i * V), "");
+		LLVMValueRef args[4] = {
+		        tgt_gep(c, c->tf32, src, at), tgt_c32(c, 4),
+		        lanes_below(c, d, LLVMBuildNSWSub(b, left, tgt_cidx(c, i * V), "")),
+		        LLVMConstNull(tv)};
+		half[i] = LLVMBuildCall2(b, tml, fl, args, 4, "");
+	}
+	/* even columns: (left + 1) / 2 of them here, odd: left / 2 (at most V) */
+	for (int o = 0; o < 2; o++) {
+		LLVMValueRef v = LLVMBuildShuffleVector(
+		        b, half[0], half[1], LLVMConstVector(o ? od : ev, (unsigned)V), "");
+		LLVMValueRef n = LLVMBuildSDiv(b, LLVMBuildNSWAdd(b, left, tgt_cidx(c, 1 - o), ""),
+		                               tgt_cidx(c, 2), "");
+		LLVMValueRef at = LLVMBuildNSWAdd(
+		        b, drow,
+		        tgt_mad(c, q, V, tgt_cidx(c, ((g->pl + o) % 2) * d->PW + (g->pl + o) / 2)),
+		        "");
+		LLVMValueRef args[4] = {v, tgt_gep(c, c->tf32, s, at), tgt_c32(c, 4),
+		                        lanes_below(c, d, n)};
+		LLVMBuildCall2(b, tms, fs, args, 4, "");
+	}
+	tgt_loop_close(c, &lq);
+}
+
 /* Copies plane (x + plane * H * W) into the scratch's interior, by phase. */
 static void fill_plane(Cg *c, const Geo *d, LLVMValueRef s, LLVMValueRef x, LLVMValueRef plane)
 {
@@ -117,7 +183,9 @@ static void fill_plane(Cg *c, const Geo *d, LLVMValueRef s, LLVMValueRef x, LLVM
 	LLVMValueRef src = tgt_mad(c, tgt_mad(c, plane, g->H, h), g->W, NULL);
 	LLVMValueRef drow = tgt_mad(c, h, d->RS, tgt_cidx(c, g->pt * d->RS));
 
-	if (g->sw == 1) {
+	if (g->sw == 2) {
+		split2(c, d, s, tgt_gep(c, c->tf32, x, src), drow);
+	} else if (g->sw == 1) {
 		tgt_copy(c,
 		         tgt_gep(c, c->tf32, s, LLVMBuildNSWAdd(b, drow, tgt_cidx(c, g->pl), "")),
 		         4, tgt_gep(c, c->tf32, x, src), 4, g->W * 4, 0);
