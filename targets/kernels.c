@@ -91,6 +91,18 @@ const TgtKernel tgt_k_f32_conv2d = {
         tgt_conv2d_f32_applies,
         tgt_conv2d_f32,
 };
+const TgtKernel tgt_k_f32_dw_conv2d = {
+        "x86.f32dw.conv2d",
+        OP_CONV2D,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        TK_DEPTHWISE | TK_DIL_X | TK_CONST,
+        "avx2|avx512f",
+        tgt_conv2d_f32_dw_applies,
+        tgt_conv2d_f32_dw,
+};
 const TgtKernel tgt_k_neon_conv2d = {
         "arm64.neon.conv2d",
         OP_CONV2D,

@@ -331,6 +331,7 @@ extern const TgtKernel tgt_k_vnni_conv2d, tgt_k_avx2_conv2d, tgt_k_f32_conv2d, t
 extern const TgtKernel tgt_k_vnni_dw8_conv2d, tgt_k_avx2_dw8_conv2d;
 extern const TgtKernel tgt_k_vnni_conv1x1, tgt_k_vnni_dense, tgt_k_avx2_dense;
 extern const TgtKernel tgt_k_sse2_conv2d, tgt_k_sse2_dense;
+extern const TgtKernel tgt_k_f32_dw_conv2d;
 
 /* Whether m has the CPU feature name: "avx512vnni", "avx2", "sse2", "avx2|avx512f"
  * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
@@ -355,6 +356,12 @@ int tgt_dense_sse2_applies(Cg *c, const Node *nd, const char **why);
 void tgt_dense_sse2(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_f32_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn);
+int tgt_conv2d_f32_dw_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_f32_dw(Cg *c, int n, LLVMValueRef fn);
+/* kernel_f32.c: whether an f32 conv2d's constants keep every accumulator
+ * off -0 (finite weights, a bias neither -0 nor NaN), so that a padded tap
+ * adding +0 * w changes nothing. */
+int tgt_f32_constants_ok(const Graph *g, const Node *nd);
 int tgt_conv2d_neon_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_rvv_applies(Cg *c, const Node *nd, const char **why);

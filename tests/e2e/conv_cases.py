@@ -13,7 +13,8 @@ under test with random geometry: one group with channel counts that are and
 are not multiples of 4 and 16, depthwise, grouped, kernels 1..5, strides,
 asymmetric pads, dilations; sometimes a fused activation, sometimes a
 following max-pool.  The first cases walk a fixed list that covers each
-shape class on every seed; the rest are drawn at random.
+shape class on every seed; the rest are drawn at random.  Then the f32
+layers of F32_CASES (named f32cNN).
 """
 import os
 import sys
@@ -55,6 +56,31 @@ GEMM_FIXED = [
     (64, 40, 1, 1, 1, [0, 0, 0, 0], 1, 20, 20, "relu6", None),
     (130, 13, 1, 1, 1, [0, 0, 0, 0], 1, 9, 11, None, None),
     (40, 24, 1, 1, 2, [0, 0, 0, 0], 1, 23, 19, "relu", None),
+]
+
+# f32 layers after the cases above on every seed, each from its own
+# generator (11 cases, about 4 s of CPU a target).  Depthwise
+# (targets/kernel_f32_dw.c): 3x3 and 5x5, strides 1 and 2, asymmetric
+# pads, dilation, rows of 3 to 70 pixels (4, 8 and 16 lanes; a row wider
+# than one tile), fused relu and relu6.  Groups 1 without padding, which
+# kernel_f32.c reads in place (a 1x1 with a max-pool, a valid 3x3 of
+# stride 2; every f32 case's 1x1 "pre" layer too), 70 output channels
+# (its 6 x 4 tiles and a remainder), and four whose padded copy exceeds
+# 64 KiB (its bands of rows), two of them with a following max-pool
+# (ResNet's stem: a 7x7 of stride 2, then a padded 3x3 pool; a pool is
+# (kernel, stride[, pad])).
+F32_CASES = [
+    (20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 20, 20, "relu6", None),
+    (13, 13, 13, 3, 2, [0, 1, 1, 0], 1, 13, 11, None, None),
+    (5, 5, 5, 5, 2, [2, 2, 2, 2], 1, 7, 7, "relu", None),
+    (17, 17, 17, 3, 1, [2, 1, 0, 2], 2, 9, 70, None, None),
+    (16, 20, 1, 1, 1, [0, 0, 0, 0], 1, 8, 8, None, (2, 2)),
+    (8, 33, 1, 3, 2, [0, 0, 0, 0], 1, 9, 11, None, None),
+    (24, 70, 1, 1, 1, [0, 0, 0, 0], 1, 7, 9, "relu", None),
+    (64, 20, 1, 3, 1, [1, 1, 1, 1], 1, 24, 24, "relu", None),
+    (48, 70, 1, 3, 2, [1, 0, 2, 1], 1, 23, 21, None, None),
+    (24, 20, 1, 3, 1, [1, 1, 1, 1], 1, 30, 30, None, (2, 2)),
+    (3, 16, 1, 7, 2, [3, 3, 3, 3], 1, 80, 80, "relu", (3, 2, 1)),
 ]
 
 
@@ -147,15 +173,18 @@ def write_case(d, spec, rng, dense=None):
         lines.append("y1 = relu(y0)" if act == "relu" else "y1 = clip(y0) { min = 0, max = 6 }")
         y = "y1"
     if pool:
+        pp = pool[2] if len(pool) > 2 else 0
         lines.append(f"y2 = maxpool2d({y}) {{ kernel = [{pool[0]},{pool[0]}], "
-                     f"stride = [{pool[1]},{pool[1]}] }}")
+                     f"stride = [{pool[1]},{pool[1]}]"
+                     + (f", pad = [{pp},{pp},{pp},{pp}]" if pp else "") + " }")
         y = "y2"
     tail = ""
     if dense is not None:
         ph, pw = oh, ow
         if pool:
-            ph = (oh - pool[0]) // pool[1] + 1
-            pw = (ow - pool[0]) // pool[1] + 1
+            pp = pool[2] if len(pool) > 2 else 0
+            ph = (oh + 2 * pp - pool[0]) // pool[1] + 1
+            pw = (ow + 2 * pp - pool[0]) // pool[1] + 1
         y, tail = dense_tail(d, lines, y, oc * ph * pw, dense)
     lines.append(f"output {y}")
     with open(os.path.join(d, "model.qg"), "w") as f:
@@ -165,7 +194,8 @@ def write_case(d, spec, rng, dense=None):
     np.save(os.path.join(d, "x.npy"), pix(3).astype(np.float32))
     what = (f"C={c} OC={oc} G={g} K={k} stride={stride} pad={pad} dil={dil} "
             f"in={h}x{w}{' pre-relu' if pre_relu else ''}{' ' + act if act else ''}"
-            f"{' maxpool%dx%d/%d' % (pool[0], pool[0], pool[1]) if pool else ''}{tail}")
+            f"{' maxpool%dx%d/%d' % (pool[0], pool[0], pool[1]) if pool else ''}"
+            f"{' pad %d' % pool[2] if pool and len(pool) > 2 else ''}{tail}")
     return what
 
 
@@ -195,6 +225,11 @@ def main():
             continue
         req = "float" if prec == "int8" and n % 4 == 3 else "fixed"
         rows.append(f"{name} {prec} {req} {what}")
+    for j, spec in enumerate(F32_CASES):
+        name = "f32c%02d" % j
+        what = write_case(os.path.join(out, name), spec, np.random.default_rng(7919 * seed + j),
+                          seed * 100 + 50 + j)
+        rows.append(f"{name} f32 fixed {what}")
     with open(os.path.join(out, "cases.txt"), "w") as f:
         f.write("\n".join(rows) + "\n")
 
