@@ -123,19 +123,13 @@ static const char *const rv_feats[] = {
         "zmmul",  "zca",    "zcb",     "relax",   NULL};
 
 /* The kernels each row offers; a kernel checks the CPU features it needs. */
-static const TgtKernel *const x86_kernels[] = {&tgt_k_vnni_dw8_conv2d,
-                                               &tgt_k_avx2_dw8_conv2d,
+static const TgtKernel *const x86_kernels[] = {&tgt_k_vnni_dw8_conv2d, &tgt_k_avx2_dw8_conv2d,
                                                &tgt_k_vnni_conv1x1, /* before the general conv */
-                                               &tgt_k_vnni_conv2d,
-                                               &tgt_k_avx2_conv2d,
-                                               &tgt_k_sse2_conv2d,
-                                               &tgt_k_f32_conv2d,
-                                               &tgt_k_f32_dw_conv2d,
-                                               &tgt_k_vnni_dense,
-                                               &tgt_k_avx2_dense,
-                                               &tgt_k_sse2_dense,
-                                               &tgt_k_f32_dense,
-                                               NULL};
+                                               &tgt_k_vnni_conv2d,     &tgt_k_avx2_conv2d,
+                                               &tgt_k_sse2_conv2d,     &tgt_k_f32_conv2d,
+                                               &tgt_k_f32_dw_conv2d,   &tgt_k_vnni_dense,
+                                               &tgt_k_avx2_dense,      &tgt_k_sse2_dense,
+                                               &tgt_k_f32_dense,       NULL};
 static const TgtKernel *const a64_kernels[] = {&tgt_k_neon_conv2d, &tgt_k_f32_dense, NULL};
 static const TgtKernel *const armm_kernels[] = {&tgt_k_smlad_conv2d, &tgt_k_smlad_dw_conv2d,
                                                 &tgt_k_smlad_dense, &tgt_k_f32_dense, NULL};

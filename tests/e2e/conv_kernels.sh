@@ -8,13 +8,14 @@
 # interpreter bit for bit.  These are the layers the target kernels in
 # targets/kernel_*.c take or decline; the whole-model tests (cross.sh) only
 # see the example models' shapes.
-#   QC_KERNEL_CASES  number of cases (default 16; the first 9 are fixed shapes)
+#   QC_KERNEL_CASES  number of cases (default 24; the first 19 are fixed shapes:
+#                    conv_cases.py's FIXED, GEMM_FIXED and FIXED_DW)
 #   QC_KERNEL_SEED   the generator's seed (default 1)
 #   QC_KERNEL_FLOAT  0: skip --requant float cases (integer-only targets)
 . "$(dirname "$0")/lib.sh"
 . "$QC_SRC/tests/cross/boards.sh"
 triple=$1 mcpu=${2:-} mattr=${3:-}
-count=${QC_KERNEL_CASES:-16} seed=${QC_KERNEL_SEED:-1}
+count=${QC_KERNEL_CASES:-24} seed=${QC_KERNEL_SEED:-1}
 cross=$QC_SRC/tests/cross
 t0=$SECONDS
 
