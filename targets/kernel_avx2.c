@@ -62,7 +62,6 @@
 enum {
 	NPIX = 4,              /* output pixels per tile */
 	NBLK = 1,              /* blocks of 16 output channels per tile */
-	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
 typedef enum { PATH_UBSW, PATH_WD, PATH_DW } Path;
@@ -109,8 +108,13 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 		d->path = PATH_WD, d->Cp = (d->cg.C + 1) / 2 * 2, d->cs = 2, d->es = 2;
 	d->steps = d->Cp / d->cs;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
-	return d->Hp * d->Wp * d->Cp * d->es <= SCRATCH_MAX ||
-	       tgt_decline(why, "scratch exceeds 64 KiB");
+	return 1;
+}
+
+/* The arena scratch: the padded input. */
+static int64_t avx2_scratch_bytes(const Geo *d)
+{
+	return d->Hp * d->Wp * d->Cp * d->es;
 }
 
 /* The repacked weights: [OCB][KH][KW][steps][16][cs] elements of es bytes
@@ -475,7 +479,7 @@ void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 
 	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
 	/* x xor 0x80 is x + 128 unsigned: the bias folds zx + 128 */
-	Int8Open o = {"avx2", d.OCB * 16, 1, 128, prepare, c->ti8, d.Hp * d.Wp * d.Cp * d.es, 32};
+	Int8Open o = {"avx2", d.OCB * 16, 1, 128, prepare, c->ti8, avx2_scratch_bytes(&d), 32};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 32);
 	for (int i = 0; i < NPIX; i++)
@@ -487,3 +491,4 @@ void tgt_conv2d_avx2(Cg *c, int n, LLVMValueRef fn)
 }
 
 TGT_APPLIES(tgt_conv2d_avx2_applies, Geo, applies)
+TGT_SCRATCH(tgt_conv2d_avx2_scratch, Geo, applies, avx2_scratch_bytes)

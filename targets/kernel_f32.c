@@ -52,7 +52,6 @@
 enum {
 	NPIX_MAX = 8,           /* output pixels per tile */
 	NBLK_MAX = 2,           /* blocks of L output channels per tile */
-	SCRATCH_MAX = 1 << 16,  /* largest padded input copied to the stack (bytes) */
 };
 
 typedef struct {
@@ -114,8 +113,14 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	                    d->cg.OH &&
 	            (d->cg.pool.ow - 1) * d->cg.pool.sw + (d->cg.pool.kw - 1) * d->cg.pool.dw <
 	                    d->cg.OW;
-	return d->cg.C * d->Hp * d->Wp * 4 <= SCRATCH_MAX ||
-	       tgt_decline(why, "scratch exceeds 64 KiB");
+	(void)why;
+	return 1;
+}
+
+/* The arena scratch: the padded input. */
+static int64_t f32_scratch_bytes(const Geo *d)
+{
+	return d->cg.C * d->Hp * d->Wp * 4;
 }
 
 static void put_f32(unsigned char *p, float v)
@@ -405,7 +410,7 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 		        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = pack_bias(c, nd, &d, n);
-	k.s = tgt_alloca_al(c, c->tf32, d.cg.C * d.Hp * d.Wp, 64);
+	k.s = tgt_arena_scratch(c, 0); /* f32_scratch_bytes */
 	k.st = tgt_alloca_al(c, k.tv, d.L * NBLK_MAX, 64);
 	if (d.ch < d.L) /* rows ch .. L-1 are transposed, never stored: defined */
 		LLVMBuildMemSet(c->b, k.st, LLVMConstInt(c->ti8, 0, 0),
@@ -423,3 +428,4 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 }
 
 TGT_APPLIES(tgt_conv2d_f32_applies, Geo, applies)
+TGT_SCRATCH(tgt_conv2d_f32_scratch, Geo, applies, f32_scratch_bytes)
