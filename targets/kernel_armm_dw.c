@@ -86,17 +86,11 @@ static int dw_applies(Cg *c, const Node *nd, Dw *d, const char **why)
 		cols = d->cg.OW - 2 + 4 * d->JP;
 	d->SW = cols > d->cg.pl + d->cg.W ? cols : d->cg.pl + d->cg.W;
 	d->SW = (d->SW + 3) / 4 * 4;
-	/* the most rows a band may read, and the conv rows they give */
-	int64_t span = (d->cg.KH - 1) * d->cg.dh + 1, fit = (d->cg.OH - 1) * d->cg.sh + span;
+	/* one band: every conv row, and the input rows they read */
+	int64_t span = (d->cg.KH - 1) * d->cg.dh + 1;
 	if (d->R * d->JP > ROWW_MAX)
 		return tgt_decline(why, "kernel rows exceed 32 words");
-	if (fit < span)
-		return tgt_decline(why, "a band's rows exceed the scratch");
-	d->RB = (fit - span) / d->cg.sh + 1;
-	if (d->RB >= d->cg.OH)
-		d->RB = d->cg.OH;
-	else if (d->pooled)
-		return tgt_decline(why, "pooled planes exceed the scratch");
+	d->RB = d->cg.OH;
 	d->HP = (d->RB - 1) * d->cg.sh + span;
 	d->NB = (d->cg.OH + d->RB - 1) / d->RB;
 	return 1;

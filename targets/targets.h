@@ -297,7 +297,7 @@ typedef struct TgtKernel {
 	unsigned shapes; /* TK_* (conv2d); a fused pool of dilation 1 is always fine */
 	const char *feature; /* what the CPU needs (tgt_has_feature), NULL: nothing */
 	/* 1 when the node fits; else 0 and *why (when why is not NULL) a
-	 * short reason, e.g. "scratch exceeds 64 KiB" */
+	 * short reason, e.g. "fewer than 4 pixels" */
 	int (*applies_more)(Cg *c, const Node *nd, const char **why);
 	void (*emit)(Cg *c, int n, LLVMValueRef fn);
 	/* the bytes of arena scratch emit uses (tgt_arena_scratch), given that
