@@ -313,3 +313,22 @@ int64_t tgt_node_scratch(const void *tgt, const Graph *g, int n)
 	}
 	return most;
 }
+
+int tgt_append_scratch(Graph *g, const TgtOptions *o, Diag *d)
+{
+	TgtMachine m;
+
+	if (tgt_machine_new(&m, o, d))
+		return 1;
+	for (int n = 0; n < g->nnode; n++) {
+		int64_t b = tgt_node_scratch(&m, g, n);
+		if (b <= g->nodes[n].a.scratch[1])
+			continue;
+		g->arena_size = (g->arena_size + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN;
+		g->nodes[n].a.scratch[0] = g->arena_size;
+		g->nodes[n].a.scratch[1] = b;
+		g->arena_size += (b + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN;
+	}
+	tgt_machine_free(&m);
+	return 0;
+}

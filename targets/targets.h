@@ -353,6 +353,10 @@ const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *
  * levels'), 0 when its kernel needs none.  The chooser at emission takes a
  * kernel only when the node's planned scratch holds what it needs. */
 int64_t tgt_node_scratch(const void *m, const Graph *g, int n);
+/* For a caller that placed g's tensors itself (not plan-memory): every node
+ * whose kernel on o's target needs more scratch than it holds gets a block
+ * of its own at the arena's end.  Returns 0, or 1 after a diagnostic. */
+int tgt_append_scratch(Graph *g, const TgtOptions *o, Diag *d);
 /* Scratch is aligned to this at run time (the arena is aligned to IR_ALIGN). */
 enum { TGT_SCRATCH_ALIGN = 64 };
 
