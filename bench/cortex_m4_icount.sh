@@ -20,8 +20,10 @@
 # int8 out, as TFLite Micro runs them) on 3 pseudo-random int8 inputs.  Each
 # firmware runs twice; the two runs must print the same counts (the script
 # says whether they do).  Nothing here asserts on the counts themselves.
-# BENCH_IMAGES (default 3) and BENCH_RUNS (default 2) shorten it: the
-# stack test (tests/e2e/scratch_stack_m4.sh) runs one image once.
+# BENCH_IMAGES (default 3) and BENCH_RUNS (default 2) shorten it, and
+# BENCH_QUICK=1 leaves out the host object and the table (the models' runs
+# only; BENCH_CALIB replaces calib.npy): the stack test
+# (tests/e2e/scratch_stack_m4.sh) runs one image once that way.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 ex=$root/examples/fashion_mnist
@@ -32,6 +34,7 @@ declare -A tflite=([kws]=kws_ref_model [ic]=pretrainedResnet_quant [vww]=vww_96_
 py=/usr/bin/python3
 images=${BENCH_IMAGES:-3}
 runs=${BENCH_RUNS:-2}
+quick=${BENCH_QUICK:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 . "$root/tests/cross/boards.sh"
@@ -79,7 +82,7 @@ for m in $models; do
 	# an MLPerf Tiny .tflite; else the .qg twin, else the ONNX export of the
 	# committed weights
 	src=$ex/$m.qg
-	qopts=(--calib "$data/calib.npy")
+	qopts=(--calib "${BENCH_CALIB:-$data/calib.npy}")
 	fwopts=()
 	if [ -n "${tflite[$m]:-}" ]; then
 		src=$root/tests/models/mlperf-tiny/${tflite[$m]}.tflite
@@ -96,8 +99,8 @@ for m in $models; do
 	mkdir -p "$work/$m"
 	if ! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
 		--target thumbv7em-none-eabihf --mcpu cortex-m4 -o "$work/$m/$m.o" ||
-		! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
-			-o "$work/$m/host.o"; then
+		{ [ "$quick" != 1 ] && ! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
+			-o "$work/$m/host.o"; }; then
 		echo "skipped $m: quantc compile failed"
 		continue
 	fi
@@ -108,6 +111,11 @@ for m in $models; do
 		timeout 600 "${qemu[@]}" "$work/$m/fw.elf" > "$work/$m/run$r.txt" 2>&1 ||
 			{ echo "$m: QEMU run $r failed:"; cat "$work/$m/run$r.txt"; exit 1; }
 	done
+	if [ "$quick" = 1 ]; then
+		echo "$m:"
+		sed 's/^/  /' "$work/$m/run1.txt"
+		continue
+	fi
 	same=no
 	[ "$runs" -lt 2 ] && same=n/a
 	[ "$runs" -ge 2 ] && cmp -s "$work/$m/run1.txt" "$work/$m/run2.txt" && same=yes
@@ -129,6 +137,7 @@ for m in $models; do
 			       (hi - lo) * ipt, same, ins / macs, macs, mt, mr, ht, hr, wb, mt + mr, ar, st, ar + st
 		}' "$work/$m/run1.txt")")
 done
+[ "$quick" = 1 ] && exit 0
 
 echo
 echo "Cortex-M4 (thumbv7em-none-eabihf, cortex-m4), QEMU $(qemu-system-arm --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') -M mps2-an386 -icount shift=0; quantc $("$quantc" --version | sed 's/^quantc //'); $(date -u '+%Y-%m-%d')"

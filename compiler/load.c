@@ -358,13 +358,9 @@ int drv_read_config(Options *o, Diag *d)
 const char *drv_pipeline(const Options *o)
 {
 	/* an f32 model with integer layers (--config) still needs quantize */
-	PassContext ctx = {o->precision,
-	                   NULL,
-	                   o->cfg ? o->cfg->layer_prec : NULL,
-	                   o->cfg ? o->cfg->nlayer_prec : 0,
-	                   0,
-	                   NULL,
-	                   NULL};
+	PassContext ctx = {.precision = o->precision,
+	                   .layer_prec = o->cfg ? o->cfg->layer_prec : NULL,
+	                   .nlayer_prec = o->cfg ? o->cfg->nlayer_prec : 0};
 	Precision p = pass_pipeline_precision(&ctx);
 
 	if (o->passes)
@@ -453,13 +449,10 @@ static int load_and_run(const Options *o, Graph **out, NpyArray *calib, PassCont
 
 int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 {
-	PassContext ctx = {o->precision,
-	                   NULL,
-	                   o->cfg ? o->cfg->layer_prec : NULL,
-	                   o->cfg ? o->cfg->nlayer_prec : 0,
-	                   o->max_memory,
-	                   NULL,
-	                   NULL};
+	PassContext ctx = {.precision = o->precision,
+	                   .layer_prec = o->cfg ? o->cfg->layer_prec : NULL,
+	                   .nlayer_prec = o->cfg ? o->cfg->nlayer_prec : 0,
+	                   .max_memory = o->max_memory};
 	TgtMachine m;
 	int have = scratch_machine(o, &m);
 

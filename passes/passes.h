@@ -196,6 +196,7 @@ typedef struct {
 	int64_t *live;        /* bytes live at each step (g->nnode + 2), malloc'd */
 	int top;              /* arena > bound: the value ending at the arena's top */
 	int top_step;         /* ... and the step in its life with the most bytes live */
+	int top_scratch;      /* 1: it is the scratch of top's node (its kernel's) */
 } PassArenaStats;
 void pass_arena_stats(const Graph *g, PassArenaStats *st);
 /* The most scratch bytes one node of g uses (its scratch attribute). */

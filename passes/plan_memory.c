@@ -178,6 +178,7 @@ static void find_top(const Graph *g, const ArenaSlots *s, PassArenaStats *st)
 	int64_t end = -1;
 
 	st->top = st->top_step = -1;
+	st->top_scratch = 0;
 	if (st->arena <= st->bound)
 		return;
 	for (int v = 0; v < g->nval; v++) {
@@ -187,7 +188,16 @@ static void find_top(const Graph *g, const ArenaSlots *s, PassArenaStats *st)
 			st->top = v;
 		}
 	}
-	if (st->top < 0)
+	/* or a kernel's scratch (slots_with_scratch's, after the values') */
+	for (int k = 0; k < s->nslot; k++) {
+		const ArenaSlot *sl = &s->slot[k];
+		const Node *nd = sl->head < 0 ? &g->nodes[-1 - sl->head] : NULL;
+		if (nd && nd->a.scratch[0] + sl->size > end) {
+			end = nd->a.scratch[0] + sl->size;
+			st->top = nd->out, st->top_scratch = 1, st->top_step = sl->first;
+		}
+	}
+	if (st->top < 0 || st->top_scratch)
 		return;
 	const ArenaSlot *sl = &s->slot[s->of[st->top]];
 	for (int t = sl->first; t <= sl->last; t++)

@@ -293,7 +293,9 @@ static int64_t scratch_on(const TgtMachine *m, const Graph *g, const Node *nd)
 	c.tm = m;
 	c.planning = 1;
 	const TgtKernel *k = choose(&c, nd, NULL, 0);
-	int64_t need = k && k->scratch ? k->scratch(&c, nd) : 0;
+	int64_t need = k && k->scratch             ? k->scratch(&c, nd)
+	               : !k && nd->op == OP_CONV2D ? tgt_conv2d_generic_scratch(&c, nd)
+	                                           : 0;
 	return need > 0 ? need + TGT_SCRATCH_ALIGN - IR_ALIGN : 0;
 }
 

@@ -167,6 +167,9 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel);
 int tgt_lower_weighted(Cg *c, int n, LLVMValueRef fn);
 /* lower_conv.c, lower_dense.c: the generic loops, for any type and target. */
 void tgt_conv2d_generic(Cg *c, int n, LLVMValueRef fn);
+/* The arena scratch the generic conv2d loop uses when it is planned (its
+ * accumulator rows; without it they go on the stack). */
+int64_t tgt_conv2d_generic_scratch(Cg *c, const Node *nd);
 void tgt_dense_generic(Cg *c, int n, LLVMValueRef fn);
 
 /* The other ops' checks and kernels: their families' rules (tgt_rules.h,

@@ -5,10 +5,12 @@
 # and run once on one input under QEMU by bench/cortex_m4_icount.sh, whose
 # firmware (bench/m4_icount.c) paints the stack before the call and counts
 # the bytes the call wrote.  Prints each model's stack and arena bytes.
-# Cost: about 5 s of CPU (three M4 and three host compiles, three QEMU runs).
+# Cost: about 5 s of CPU (three Cortex-M4 compiles, three QEMU runs).
 . "$(dirname "$0")/lib.sh"
 build=$(dirname "$QUANTC")
-BENCH_MODELS="cnn dscnn kws" BENCH_IMAGES=1 BENCH_RUNS=1 \
+# 50 calibration samples: the stack does not depend on the ranges
+"$NPYTOOL" head 50 "$QC_DATA/calib.npy" "$work/calib50.npy"
+BENCH_MODELS="cnn dscnn kws" BENCH_IMAGES=1 BENCH_RUNS=1 BENCH_QUICK=1 BENCH_CALIB=$work/calib50.npy \
 	bash "$QC_SRC/bench/cortex_m4_icount.sh" "$build" > "$work/bench.txt" 2>&1
 for m in cnn dscnn kws; do
 	s=$(awk -v m="$m:" '$1 == m { on = 1; next } /^[a-z]+:$/ { on = 0 }
