@@ -237,8 +237,10 @@ static const TgtKernel *choose(Cg *c, const Node *nd, char *why, size_t whylen)
 		if (k->op != nd->op)
 			continue;
 		r = data_declines(k, c->tm, c->g, nd, buf, sizeof buf);
+		/* the scratch is planned for the kernel picked: the ones after
+		 * it "also fit" without theirs */
 		if (!r && (!k->applies_more || k->applies_more(c, nd, &r)) &&
-		    !(r = scratch_declines(c, k, nd, buf, sizeof buf))) {
+		    (pick || !(r = scratch_declines(c, k, nd, buf, sizeof buf)))) {
 			if (!pick)
 				pick = k;
 			else
