@@ -5,7 +5,7 @@
 # and run once on one input under QEMU by bench/cortex_m4_icount.sh, whose
 # firmware (bench/m4_icount.c) paints the stack before the call and counts
 # the bytes the call wrote.  Prints each model's stack and arena bytes.
-# Cost: about 5 s of CPU (three Cortex-M4 compiles, three QEMU runs).
+# Cost: about 4 s of CPU (three Cortex-M4 compiles, three QEMU runs).
 . "$(dirname "$0")/lib.sh"
 build=$(dirname "$QUANTC")
 # 50 calibration samples: the stack does not depend on the ranges
