@@ -25,6 +25,10 @@
 # layer; a layer's count includes the few instructions of that call), listed
 # after the model's lines by quantc inspect's layer number (-1: the input's
 # quantization or copy; the trace ids are inspect's numbers + 1).
+# BENCH_IMAGES (default 3) and BENCH_RUNS (default 2) shorten it, and
+# BENCH_QUICK=1 leaves out the host object and the table (the models' runs
+# only; BENCH_CALIB replaces calib.npy): the stack test
+# (tests/e2e/scratch_stack_m4.sh) runs one image once that way.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 ex=$root/examples/fashion_mnist
@@ -33,7 +37,9 @@ models=${BENCH_MODELS:-cnn mlp dscnn kws ic vww ad}
 # the int8 MLPerf Tiny models, by the C prefix the bench gives them
 declare -A tflite=([kws]=kws_ref_model [ic]=pretrainedResnet_quant [vww]=vww_96_int8 [ad]=ad01_int8)
 py=/usr/bin/python3
-images=3
+images=${BENCH_IMAGES:-3}
+runs=${BENCH_RUNS:-2}
+quick=${BENCH_QUICK:-0}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 . "$root/tests/cross/boards.sh"
@@ -81,7 +87,7 @@ for m in $models; do
 	# an MLPerf Tiny .tflite; else the .qg twin, else the ONNX export of the
 	# committed weights
 	src=$ex/$m.qg
-	qopts=(--calib "$data/calib.npy")
+	qopts=(--calib "${BENCH_CALIB:-$data/calib.npy}")
 	fwopts=()
 	if [ -n "${tflite[$m]:-}" ]; then
 		src=$root/tests/models/mlperf-tiny/${tflite[$m]}.tflite
@@ -102,20 +108,26 @@ for m in $models; do
 	fi
 	if ! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
 		--target thumbv7em-none-eabihf --mcpu cortex-m4 -o "$work/$m/$m.o" ||
-		! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
-			-o "$work/$m/host.o"; then
+		{ [ "$quick" != 1 ] && ! "$quantc" compile -q "$src" "${qopts[@]}" --name "$m" \
+			-o "$work/$m/host.o"; }; then
 		echo "skipped $m: quantc compile failed"
 		continue
 	fi
 	xcc -std=c11 -O2 -Wall -Wextra -DMODEL="$m" "${fwopts[@]}" -I"$work/$m" -I"$work" \
 		-I"$root/runtime/include" -c "$root/bench/m4_icount.c" -o "$work/$m/main.o"
 	xcc "$work/$m/main.o" "$work/$m/$m.o" "$work"/rt_*.o "${x_ldflags[@]}" -o "$work/$m/fw.elf"
-	for r in 1 2; do
+	for r in $(seq 1 "$runs"); do
 		timeout 600 "${qemu[@]}" "$work/$m/fw.elf" > "$work/$m/run$r.txt" 2>&1 ||
 			{ echo "$m: QEMU run $r failed:"; cat "$work/$m/run$r.txt"; exit 1; }
 	done
+	if [ "$quick" = 1 ]; then
+		echo "$m:"
+		sed 's/^/  /' "$work/$m/run1.txt"
+		continue
+	fi
 	same=no
-	cmp -s "$work/$m/run1.txt" "$work/$m/run2.txt" && same=yes
+	[ "$runs" -lt 2 ] && same=n/a
+	[ "$runs" -ge 2 ] && cmp -s "$work/$m/run1.txt" "$work/$m/run2.txt" && same=yes
 	iopts=("${qopts[@]}")
 	[ "${BENCH_LAYERS:-0}" = 1 ] && unset 'iopts[${#iopts[@]}-1]'
 	macs=$("$quantc" inspect -q "$src" "${iopts[@]}" | sed -n 's/^total: \([0-9]*\) MACs, \([0-9]*\) parameter bytes.*/\1 \2/p')
@@ -148,6 +160,7 @@ for m in $models; do
 			       (hi - lo) * ipt, same, ins / macs, macs, mt, mr, ht, hr, wb, mt + mr, ar, st, ar + st
 		}' "$work/$m/run1.txt")")
 done
+[ "$quick" = 1 ] && exit 0
 
 echo
 echo "Cortex-M4 (thumbv7em-none-eabihf, cortex-m4), QEMU $(qemu-system-arm --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') -M mps2-an386 -icount shift=0; quantc $("$quantc" --version | sed 's/^quantc //'); $(date -u '+%Y-%m-%d')"

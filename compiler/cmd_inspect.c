@@ -109,9 +109,10 @@ static void print_arena(const Graph *g, const PassArenaStats *st)
 	const char *at = st->top_step == 0         ? "the inputs"
 	                 : st->top_step > g->nnode ? "the end"
 	                                           : g->vals[g->nodes[st->top_step - 1].out].name;
-	printf("arena above the bound: fragmentation; '%s' ends at byte %lld, but while it is live "
-	       "at most %lld bytes are (step %d, %s): the rest are gaps\n",
-	       v->name, (long long)st->arena, (long long)st->live[st->top_step], st->top_step, at);
+	printf("arena above the bound: fragmentation; %s'%s' ends at byte %lld, but while it is "
+	       "live at most %lld bytes are (step %d, %s): the rest are gaps\n",
+	       st->top_scratch ? "the kernel scratch of " : "", v->name, (long long)st->arena,
+	       (long long)st->live[st->top_step], st->top_step, at);
 }
 
 /* The kernels of one machine (one ISA level). */

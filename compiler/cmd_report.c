@@ -16,7 +16,7 @@
 /* The float reference: the float pipeline up to where it would plan memory. */
 static Graph *float_graph(const Options *o, Diag *d)
 {
-	PassContext ctx = {PREC_F32, NULL, NULL, 0, 0};
+	PassContext ctx = {.precision = PREC_F32};
 	PipelineOptions po = {0};
 	Graph *g = drv_read_model(o, d);
 

@@ -358,8 +358,9 @@ int drv_read_config(Options *o, Diag *d)
 const char *drv_pipeline(const Options *o)
 {
 	/* an f32 model with integer layers (--config) still needs quantize */
-	PassContext ctx = {o->precision, NULL, o->cfg ? o->cfg->layer_prec : NULL,
-	                   o->cfg ? o->cfg->nlayer_prec : 0, 0};
+	PassContext ctx = {.precision = o->precision,
+	                   .layer_prec = o->cfg ? o->cfg->layer_prec : NULL,
+	                   .nlayer_prec = o->cfg ? o->cfg->nlayer_prec : 0};
 	Precision p = pass_pipeline_precision(&ctx);
 
 	if (o->passes)
@@ -409,11 +410,71 @@ static int run_passes(const Options *o, Graph **g, const char *p, const PassCont
 	return pass_run_pipeline(*g, p, ctx, &o->pipe, d);
 }
 
+/* compile and inspect plan the target's kernel scratch into the arena
+ * (PassContext.scratch): the target machine of --target/--mcpu, made
+ * quietly (an invalid target is diagnosed where it was before, by the
+ * backend), or 0 without one. */
+static int scratch_machine(const Options *o, TgtMachine *m)
+{
+	if (strcmp(o->cmd, "compile") != 0 && strcmp(o->cmd, "inspect") != 0)
+		return 0;
+	Diag quiet;
+	memset(&quiet, 0, sizeof quiet);
+	quiet.out = fopen("/dev/null", "w");
+	if (!quiet.out)
+		return 0;
+	int bad = tgt_machine_new(m, &o->tgt, &quiet);
+	fclose(quiet.out);
+	return !bad;
+}
+
+/* A dump planned without this target's scratch (quantc opt's, or another
+ * target's) is planned again when a kernel needs more than it holds. */
+static int replan_scratch(Graph *g, const PassContext *ctx, Diag *d)
+{
+	int short_of = 0;
+
+	if (!ctx->scratch || g->arena_size <= 0)
+		return 0;
+	for (int n = 0; n < g->nnode && !short_of; n++)
+		short_of = g->nodes[n].op != OP_NONE &&
+		           ctx->scratch(ctx->scratch_tgt, g, n) > g->nodes[n].a.scratch[1];
+	if (!short_of)
+		return 0;
+	PassOptions po = {ctx, NULL};
+	return pass_plan_memory(g, &po, d);
+}
+
+static int load_and_run(const Options *o, Graph **out, NpyArray *calib, PassContext *ctx, Diag *d);
+
 int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 {
+	PassContext ctx = {.precision = o->precision,
+	                   .layer_prec = o->cfg ? o->cfg->layer_prec : NULL,
+	                   .nlayer_prec = o->cfg ? o->cfg->nlayer_prec : 0,
+	                   .max_memory = o->max_memory};
+	TgtMachine m;
+	int have = scratch_machine(o, &m);
+
+	if (have) {
+		ctx.scratch = tgt_node_scratch;
+		ctx.scratch_tgt = &m;
+	}
+	int rc = load_and_run(o, out, calib, &ctx, d);
+	if (!rc && *out && !o->passes && replan_scratch(*out, &ctx, d)) {
+		ir_graph_free(*out);
+		*out = NULL;
+		rc = EXIT_INPUT;
+	}
+	if (have)
+		tgt_machine_free(&m);
+	return rc;
+}
+
+static int load_and_run(const Options *o, Graph **out, NpyArray *calib, PassContext *pctx, Diag *d)
+{
 	CalibData cd;
-	PassContext ctx = {o->precision, NULL, o->cfg ? o->cfg->layer_prec : NULL,
-	                   o->cfg ? o->cfg->nlayer_prec : 0, o->max_memory};
+	PassContext ctx = *pctx;
 	const char *pipeline = drv_pipeline(o);
 
 	memset(calib, 0, sizeof *calib);

@@ -601,6 +601,26 @@ static int apply_f32_attr(ParseCtx *pc, const char *vname, Attrs *a, int ai, con
 	return want_f32(pc, &at->num, vname, at->key.s, attr_f32(a, ai));
 }
 
+/* scratch = [OFF,BYTES] (any op): the kernel's arena scratch that a planned
+ * dump records (plan-memory) */
+static int apply_scratch(ParseCtx *pc, const char *vname, Attrs *a, const AttrAst *at)
+{
+	if (at->kind != AV_LIST || !at->list || at->list->n != 2) {
+		pu_error(pc, at->key.loc, "%s: scratch takes [offset,bytes]", vname);
+		return 0;
+	}
+	if (!want_int(pc, &at->list->v[0], 0, MAX_OFFSET, vname, "scratch offset",
+	              &a->scratch[0]) ||
+	    !want_int(pc, &at->list->v[1], 0, MAX_OFFSET, vname, "scratch bytes", &a->scratch[1]))
+		return 0;
+	if (a->scratch[0] % IR_ALIGN) {
+		pu_error(pc, at->list->v[0].loc, "%s: scratch offset %lld is not a multiple of %d",
+		         vname, (long long)a->scratch[0], IR_ALIGN);
+		return 0;
+	}
+	return 1;
+}
+
 /* attrs : '{' IDENT '=' aval (',' IDENT '=' aval)* '}'
  * aval  : INT | '[' INT (',' INT)* ']' | IDENT */
 static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const AttrList *l)
@@ -611,6 +631,10 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 
 	for (int i = 0; i < l->n; i++) {
 		const AttrAst *at = &l->v[i];
+		if (strcmp(at->key.s, "scratch") == 0) {
+			ok &= apply_scratch(pc, vname, a, at);
+			continue;
+		}
 		int ai = attr_index(at->key.s);
 		if (ai < 0 || !(oi->attrs & (1u << ai))) {
 			/* the nearest attribute this op has */
@@ -825,6 +849,11 @@ int pu_finish(ParseCtx *pc)
 		int64_t bytes = (ir_value_bytes(val) + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN;
 		if (val->offset + bytes > end)
 			end = val->offset + bytes;
+	}
+	for (int n = 0; n < g->nnode; n++) {
+		const int64_t *s = g->nodes[n].a.scratch;
+		if (s[1] > 0 && s[0] + (s[1] + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN > end)
+			end = s[0] + (s[1] + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN;
 	}
 	if (end > 0)
 		g->arena_size = end;

@@ -270,6 +270,11 @@ typedef struct {
 	/* pad: where the padding's elements come from (IR_PAD_*); default
 	 * constant (the value) */
 	int64_t pad_mode;
+	/* any op: the arena bytes its target kernel uses as scratch while it
+	 * runs, at arena offset scratch[0], scratch[1] bytes (plan-memory with
+	 * the target's hook sets them; 0 bytes: none).  Printed
+	 * "scratch = [OFF,BYTES]" when set; the interpreter ignores it. */
+	int64_t scratch[2];
 } Attrs;
 
 /* resize's mode: linear, or nearest with ONNX's rounding of the source

@@ -237,6 +237,11 @@ static void pattrs(FILE *f, const Node *n)
 		default: ICE("attribute %d has no printer", ai);
 		}
 	}
+	if (a->scratch[1] > 0) {
+		fprintf(f, "%sscratch = ", first ? " { " : ", ");
+		first = 0;
+		pints(f, a->scratch, 2, 1);
+	}
 	if (!first)
 		fputs(" }", f);
 }

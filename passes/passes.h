@@ -67,6 +67,10 @@ typedef struct {
 	int nlayer_prec;
 	int64_t max_memory;     /* --max-memory: arena bytes plan-memory may use
 	                           (0: IR_MAX_ARENA_BYTES; docs/limits.md) */
+	/* plan-memory's target hook: the arena scratch bytes node n's kernel
+	 * needs on target tgt (tgt_node_scratch); NULL: no target, none */
+	int64_t (*scratch)(const void *tgt, const Graph *g, int n);
+	const void *scratch_tgt;
 } PassContext;
 
 /* What one pass sees: the run's context, and its own "k=v;k=v" options from
@@ -192,8 +196,11 @@ typedef struct {
 	int64_t *live;        /* bytes live at each step (g->nnode + 2), malloc'd */
 	int top;              /* arena > bound: the value ending at the arena's top */
 	int top_step;         /* ... and the step in its life with the most bytes live */
+	int top_scratch;      /* 1: it is the scratch of top's node (its kernel's) */
 } PassArenaStats;
 void pass_arena_stats(const Graph *g, PassArenaStats *st);
+/* The most scratch bytes one node of g uses (its scratch attribute). */
+int64_t pass_arena_scratch_max(const Graph *g);
 void pass_arena_stats_free(PassArenaStats *st);
 
 /* ---- infer_shapes.c ------------------------------------------------------ */

@@ -6,6 +6,10 @@
  * tie; above the lower bound (the most bytes live at one step), a local
  * search over the order with a fixed seed follows, so the plan is
  * deterministic.  Planning stops at the bound: nothing can beat it.
+ * A node whose target kernel needs scratch (the target's hook in
+ * PassContext) gets one more slot, live at its own step only: the kernel's
+ * scratch shares bytes with tensors dead then, and the arena is the
+ * model's whole RAM besides a small stack (docs/abi.md).
  * Also what `quantc inspect` reports of a plan (pass_arena_stats). */
 #include <stdlib.h>
 
@@ -19,6 +23,31 @@ static int64_t arena_limit(const PassOptions *o)
 	return m > 0 && m < IR_MAX_ARENA_BYTES ? m : IR_MAX_ARENA_BYTES;
 }
 
+/* The slots of g, then one per node with scratch (head -1 - n), live only
+ * at the node's step. */
+static void slots_with_scratch(const Graph *g, int share, ArenaSlots *s)
+{
+	pass_arena_slots(g, share, s);
+	for (int n = 0; n < g->nnode; n++) {
+		int64_t b = g->nodes[n].a.scratch[1];
+		if (b <= 0 || g->nodes[n].op == OP_NONE)
+			continue;
+		ir_vgrow((void **)&s->slot, &s->cap, s->nslot, sizeof *s->slot);
+		s->slot[s->nslot++] = (ArenaSlot){(b + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN, n + 1,
+		                                  n + 1, -1 - n};
+	}
+}
+
+int64_t pass_arena_scratch_max(const Graph *g)
+{
+	int64_t m = 0;
+
+	for (int n = 0; n < g->nnode; n++)
+		if (g->nodes[n].op != OP_NONE && g->nodes[n].a.scratch[1] > m)
+			m = g->nodes[n].a.scratch[1];
+	return m;
+}
+
 static void too_large(const Graph *g, const PassOptions *o, int v, int64_t off, int64_t size,
                       int64_t bound, Diag *d)
 {
@@ -27,6 +56,20 @@ static void too_large(const Graph *g, const PassOptions *o, int v, int64_t off, 
 	                      o->ctx->max_memory < IR_MAX_ARENA_BYTES;
 	char b[96];
 
+	if (v < 0) {
+		const Node *nd = &g->nodes[-1 - v];
+		diag_error(d, nd->loc,
+		           "plan-memory: the scratch of '%s' (%s, %lld bytes) does not fit in "
+		           "%s of %lld bytes: it would end at byte %lld of the arena "
+		           "(docs/limits.md)",
+		           g->vals[nd->out].name, ir_ops[nd->op].name, (long long)size,
+		           by_option ? "--max-memory" : "the largest arena", (long long)limit,
+		           (long long)(off + size));
+		diag_note(d, loc_file(g->file),
+		          "at least %lld bytes of tensors and scratch are live at the same time",
+		          (long long)bound);
+		return;
+	}
 	diag_error(d, g->vals[v].loc,
 	           "plan-memory: '%s' (%s%s, %lld bytes) does not fit in "
 	           "%s of %lld bytes: it would end at byte %lld of the arena (docs/limits.md)",
@@ -83,7 +126,16 @@ int pass_plan_memory(Graph *g, const PassOptions *o, Diag *d)
 			           g->vals[v].name);
 			return -1;
 		}
-	pass_arena_slots(g, 1, &s);
+	/* the target's scratch (none without a target) */
+	for (int n = 0; n < g->nnode; n++) {
+		const PassContext *ctx = o ? o->ctx : NULL;
+		int64_t b = ctx && ctx->scratch && g->nodes[n].op != OP_NONE
+		                    ? ctx->scratch(ctx->scratch_tgt, g, n)
+		                    : 0;
+		g->nodes[n].a.scratch[0] = 0;
+		g->nodes[n].a.scratch[1] = b;
+	}
+	slots_with_scratch(g, 1, &s);
 	off = ir_xcalloc((size_t)s.nslot + 1, sizeof *off);
 	int64_t arena = plan(&s, arena_limit(o), off);
 	if (arena > arena_limit(o))
@@ -91,6 +143,9 @@ int pass_plan_memory(Graph *g, const PassOptions *o, Diag *d)
 	else {
 		for (int v = 0; v < g->nval; v++)
 			g->vals[v].offset = s.of[v] >= 0 ? off[s.of[v]] : -1;
+		for (int k = 0; k < s.nslot; k++)
+			if (s.slot[k].head < 0)
+				g->nodes[-1 - s.slot[k].head].a.scratch[0] = off[k];
 		/* a graph whose values are all constants (folded) still gets
 		 * an arena: 0 would read as "not planned" */
 		g->arena_size = arena > 0 ? arena : IR_ALIGN;
@@ -106,7 +161,7 @@ static int64_t greedy_by_size(const Graph *g, int share, int64_t *bound)
 {
 	ArenaSlots s;
 
-	pass_arena_slots(g, share, &s);
+	slots_with_scratch(g, share, &s);
 	int64_t *off = ir_xcalloc((size_t)s.nslot + 1, sizeof *off);
 	int64_t a = pass_arena_place(&s, 0, off);
 	*bound = pass_arena_bound(&s);
@@ -123,6 +178,7 @@ static void find_top(const Graph *g, const ArenaSlots *s, PassArenaStats *st)
 	int64_t end = -1;
 
 	st->top = st->top_step = -1;
+	st->top_scratch = 0;
 	if (st->arena <= st->bound)
 		return;
 	for (int v = 0; v < g->nval; v++) {
@@ -132,7 +188,16 @@ static void find_top(const Graph *g, const ArenaSlots *s, PassArenaStats *st)
 			st->top = v;
 		}
 	}
-	if (st->top < 0)
+	/* or a kernel's scratch (slots_with_scratch's, after the values') */
+	for (int k = 0; k < s->nslot; k++) {
+		const ArenaSlot *sl = &s->slot[k];
+		const Node *nd = sl->head < 0 ? &g->nodes[-1 - sl->head] : NULL;
+		if (nd && nd->a.scratch[0] + sl->size > end) {
+			end = nd->a.scratch[0] + sl->size;
+			st->top = nd->out, st->top_scratch = 1, st->top_step = sl->first;
+		}
+	}
+	if (st->top < 0 || st->top_scratch)
 		return;
 	const ArenaSlot *sl = &s->slot[s->of[st->top]];
 	for (int t = sl->first; t <= sl->last; t++)
@@ -147,7 +212,7 @@ void pass_arena_stats(const Graph *g, PassArenaStats *st)
 	st->arena = g->arena_size;
 	st->greedy = greedy_by_size(g, 1, &st->bound);
 	st->plain_greedy = greedy_by_size(g, 0, &st->plain_bound);
-	pass_arena_slots(g, 1, &s);
+	slots_with_scratch(g, 1, &s);
 	st->live = pass_arena_live(&s);
 	find_top(g, &s, st);
 	pass_arena_slots_free(&s);

@@ -326,7 +326,7 @@ LLVMValueRef tgt_kernel_begin(Cg *c, const char *name, int noalias)
  * only reads them, and it writes y, which overlaps none of them. */
 LLVMValueRef tgt_kernel_begin_n(Cg *c, const char *name, int noalias, int nptr)
 {
-	LLVMTypeRef params[1 + IR_MAX_IN];
+	LLVMTypeRef params[2 + IR_MAX_IN];
 	LLVMValueRef fn;
 
 	for (int i = 0; i < nptr; i++)

@@ -304,7 +304,33 @@ LLVMValueRef tgt_int8_open(Cg *c, int n, const Int8Open *o, Epilogue *e, Int8Con
 	                        n);
 	tgt_requant_tables(c, n, c->g->vals[nd->in[1]].shape.d[0], o->lanes, o->tag, &q->mult,
 	                   &q->shift, &q->fm);
-	return tgt_alloca_al(c, o->scratch_t, o->scratch_n, o->scratch_align);
+	if (o->scratch_align > TGT_SCRATCH_ALIGN ||
+	    (int64_t)LLVMABISizeOfType(c->td, o->scratch_t) * o->scratch_n + TGT_SCRATCH_ALIGN -
+	                    IR_ALIGN >
+	            nd->a.scratch[1])
+		ICE("%s: the padded input needs more than the planned scratch", o->tag);
+	return tgt_arena_scratch(c, 0);
+}
+
+LLVMValueRef tgt_arena_scratch(Cg *c, int64_t off)
+{
+	LLVMBuilderRef ab = LLVMCreateBuilderInContext(c->ctx);
+	LLVMValueRef p = LLVMGetParam(c->fn, LLVMCountParams(c->fn) - 1);
+
+	/* in the entry block, computed once per use; the arena is aligned to
+	 * IR_ALIGN only, so the start is rounded up at run time (plan-memory
+	 * planned the bytes for it) */
+	LLVMPositionBuilderAtEnd(ab, c->entry);
+	LLVMValueRef a = LLVMBuildPtrToInt(ab, p, c->tidx, "");
+	LLVMValueRef pad = LLVMBuildAnd(ab, LLVMBuildNeg(ab, a, ""),
+	                                LLVMConstInt(c->tidx, TGT_SCRATCH_ALIGN - 1, 0), "");
+	p = LLVMBuildGEP2(ab, c->ti8, p, &pad, 1, "scratch");
+	if (off) {
+		LLVMValueRef o = LLVMConstInt(c->tidx, (unsigned long long)off, 0);
+		p = LLVMBuildGEP2(ab, c->ti8, p, &o, 1, "");
+	}
+	LLVMDisposeBuilder(ab);
+	return p;
 }
 
 LLVMValueRef tgt_alloca_al(Cg *c, LLVMTypeRef t, int64_t n, unsigned align)

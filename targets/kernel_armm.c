@@ -26,7 +26,7 @@
  * tgt_armm_requant's where the layer allows (below).  An odd OC
  * gets a zero weight row whose result is not stored; an odd pixel count
  * computes the last pixel twice.  The columns take 4 * roundup(K, 4) bytes
- * of stack; the kernel only runs when that is at most COL_MAX.
+ * of the node's arena scratch (plan-memory's; the stack stays small).
  *
  * A fused max-pool (ir_conv_pool) wraps the same steps: the pair of pooled
  * pixels walks its window taps, each tap builds the columns of the two conv
@@ -54,7 +54,6 @@
 #include "targets.h"
 
 enum {
-	COL_MAX = 4096, /* bytes of stack the two im2col columns may take */
 	DR = 4,         /* dense: output rows per loop, sharing each x word */
 };
 
@@ -151,10 +150,17 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->OC2 = (d->cg.OC + 1) / 2, d->P = d->cg.pool.oh * d->cg.pool.ow;
 	if (d->P < 1)
 		return tgt_decline(why, "no pixels");
-	return d->K4 * 16 <= COL_MAX || tgt_decline(why, "im2col columns exceed 4 KiB");
+	return 1;
+}
+
+/* The arena scratch: the two im2col columns, K4 words of 2 i16 each. */
+static int64_t smlad_scratch_bytes(const Geo *d)
+{
+	return d->K4 * 16;
 }
 
 TGT_APPLIES(tgt_conv2d_smlad_applies, Geo, conv_applies)
+TGT_SCRATCH(tgt_conv2d_smlad_scratch, Geo, conv_applies, smlad_scratch_bytes)
 
 /* [OC2][K4][2][4] bytes, each word's bytes in the order k, k+2, k+1, k+3. */
 static LLVMValueRef conv_weights(Cg *c, const Node *nd, const Geo *d, int id)
@@ -509,8 +515,7 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	k.rq = tgt_armm_rq_table(c, n, &k.e, d.OC2 * 2);
 	k.w = conv_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.OC2 * 2, 0, "bsmlad", n);
-	k.col = tgt_alloca(c, c->ti16, d.K4 * 8);
-	LLVMSetAlignment(k.col, 8);
+	k.col = tgt_arena_scratch(c, 0); /* smlad_scratch_bytes */
 	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++)
 			k.acc[i][j] = tgt_alloca(c, c->ti32, 1);

@@ -27,10 +27,9 @@
  * SMLAxy write the low 32 bits of the exact sum (an overflow only sets the
  * sticky Q flag, which nothing reads), so the i32 accumulator wraps exactly
  * as the interpreter's, whatever the order of the additions.  The scratch
- * holds, per plane, the input rows of a band of RB conv output rows, as
- * many as SCR_MAX bytes allow (all of them when the planes fit; a band
- * copies again the input rows it shares with the previous one); a fused
- * pool needs the whole plane, and the kernel declines what does not fit.
+ * holds, per plane, the input rows of a band of RB conv output rows: the
+ * whole plane, in the node's arena scratch (plan-memory's; the stack stays
+ * small), so there is one band (the band loop stays general).
  *
  * Depthwise with a multiplier (OC = M*C) and grouped layers (Cg input
  * channels per group) fall out: each of the group's OC/G output channels
@@ -44,7 +43,6 @@
 #include "targets.h"
 
 enum {
-	SCR_MAX = 4096, /* bytes of stack the padded input planes may take */
 	ROWW_MAX = 32,  /* kernel-row words per output channel (unrolled) */
 };
 
@@ -88,20 +86,20 @@ static int dw_applies(Cg *c, const Node *nd, Dw *d, const char **why)
 		cols = d->cg.OW - 2 + 4 * d->JP;
 	d->SW = cols > d->cg.pl + d->cg.W ? cols : d->cg.pl + d->cg.W;
 	d->SW = (d->SW + 3) / 4 * 4;
-	/* the most rows a band may read, and the conv rows they give */
-	int64_t fit = SCR_MAX / (d->cg.Cg * d->SW), span = (d->cg.KH - 1) * d->cg.dh + 1;
+	/* one band: every conv row, and the input rows they read */
+	int64_t span = (d->cg.KH - 1) * d->cg.dh + 1;
 	if (d->R * d->JP > ROWW_MAX)
 		return tgt_decline(why, "kernel rows exceed 32 words");
-	if (fit < span)
-		return tgt_decline(why, "a band's rows exceed the scratch");
-	d->RB = (fit - span) / d->cg.sh + 1;
-	if (d->RB >= d->cg.OH)
-		d->RB = d->cg.OH;
-	else if (d->pooled)
-		return tgt_decline(why, "pooled planes exceed the scratch");
+	d->RB = d->cg.OH;
 	d->HP = (d->RB - 1) * d->cg.sh + span;
 	d->NB = (d->cg.OH + d->RB - 1) / d->RB;
 	return 1;
+}
+
+/* The arena scratch: the group's padded input planes (a band's rows). */
+static int64_t dw_scratch_bytes(const Dw *d)
+{
+	return d->cg.Cg * d->HP * d->SW;
 }
 
 /* int16 halves lo, hi as one i32 word. */
@@ -397,8 +395,8 @@ void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 	k.rq = tgt_armm_rq_table(c, n, &k.e, d.cg.OC);
 	k.wg = dw_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.cg.OC, c->g->vals[nd->in[0]].q.zp, "bdw", n);
-	int64_t bytes = d.cg.Cg * d.HP * d.SW;
-	k.scr = tgt_alloca(c, c->ti32, bytes / 4);
+	int64_t bytes = dw_scratch_bytes(&d);
+	k.scr = tgt_arena_scratch(c, 0);
 	k.zp = LLVMConstInt(c->ti8, (unsigned long long)(int64_t)k.e.rq.zp, 1);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 	k.wv = ir_xmalloc((size_t)(d.R * d.J * 2) * sizeof *k.wv);
@@ -434,3 +432,4 @@ void tgt_conv2d_smlad_dw(Cg *c, int n, LLVMValueRef fn)
 }
 
 TGT_APPLIES(tgt_conv2d_smlad_dw_applies, Dw, dw_applies)
+TGT_SCRATCH(tgt_conv2d_smlad_dw_scratch, Dw, dw_applies, dw_scratch_bytes)

@@ -69,7 +69,6 @@
 enum {
 	NPIX = 4,              /* output pixels per tile, at most (Kern.npix) */
 	NBLK = 1,              /* blocks of 16 output channels per tile */
-	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
 typedef enum { PATH_UBSW, PATH_WD, PATH_DW } Path;
@@ -122,7 +121,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 		d->path = PATH_WD, d->Cp = (d->cg.C + 1) / 2 * 2, d->cs = 2, d->es = 2;
 	d->steps = d->Cp / d->cs;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
-	return sse_scratch_bytes(d) <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
+	return 1;
 }
 
 /* The repacked weights: [OCB][KH][KW][steps][16][cs] elements of es bytes
@@ -656,3 +655,5 @@ void tgt_conv2d_sse2(Cg *c, int n, LLVMValueRef fn)
 
 TGT_APPLIES(tgt_conv2d_avx2_applies, Geo, applies)
 TGT_APPLIES(tgt_conv2d_sse2_applies, Geo, applies)
+TGT_SCRATCH(tgt_conv2d_avx2_scratch, Geo, applies, sse_scratch_bytes)
+TGT_SCRATCH(tgt_conv2d_sse2_scratch, Geo, applies, sse_scratch_bytes)

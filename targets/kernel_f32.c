@@ -54,19 +54,19 @@
 enum {
 	NPIX_MAX = 8,           /* output pixels per tile */
 	NBLK_MAX = 4,           /* blocks of L output channels per tile */
-	SCRATCH_MAX = 1 << 16,  /* largest padded input copied to the stack (bytes) */
+	BAND_MAX = 1 << 16, /* largest band of the padded input copy (bytes): it stays in L2 */
 };
 
 typedef struct {
-	ConvGeo cg;    /* with the fused max-pool; without one the 1x1 identity */
+	ConvGeo cg; /* with the fused max-pool; without one the 1x1 identity */
 	int64_t Hp, Wp, OCB, P;
 	int L, np, nb; /* lanes, tile pixels, tile blocks */
-	int ch;        /* pixels per chunk: the most whole tiles within L */
-	int inside;    /* every pool tap of every result pixel is in bound */
-	int direct;    /* no padding to add: the taps read x itself, no scratch */
-	int64_t BR;    /* banded (whole copy over the cap): result rows a band */
-	int64_t SR;    /* banded: scratch rows a band */
-	int64_t PB;    /* pixels a tile loop covers: P, or BR * OW when banded */
+	int ch; /* pixels per chunk: the most whole tiles within L */
+	int inside; /* every pool tap of every result pixel is in bound */
+	int direct; /* no padding to add: the taps read x itself, no scratch */
+	int64_t BR; /* banded (whole copy over the cap): result rows a band */
+	int64_t SR; /* banded: scratch rows a band */
+	int64_t PB; /* pixels a tile loop covers: P, or BR * OW when banded */
 } Geo;
 
 /* Whether a pooled tile's maxima would crowd its accumulators out of the
@@ -125,9 +125,9 @@ static void pick_band(Geo *d)
 	int64_t br = g->pool.oh;
 
 	d->BR = 0, d->PB = d->P;
-	if (d->direct || g->C * d->Hp * d->Wp * 4 <= SCRATCH_MAX)
+	if (d->direct || g->C * d->Hp * d->Wp * 4 <= BAND_MAX)
 		return;
-	while (br > 0 && g->C * band_rows(g, br) * d->Wp * 4 > SCRATCH_MAX)
+	while (br > 0 && g->C * band_rows(g, br) * d->Wp * 4 > BAND_MAX)
 		br--;
 	if (br == 0)
 		return;
@@ -165,7 +165,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	                    d->cg.OW;
 	d->direct = d->cg.pt == 0 && d->cg.pl == 0 && d->Hp == d->cg.H && d->Wp == d->cg.W;
 	pick_band(d);
-	return f32_scratch_bytes(d) <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
+	return 1;
 }
 
 static void put_f32(unsigned char *p, float v)
@@ -207,7 +207,7 @@ static LLVMValueRef pack_bias(Cg *c, const Node *nd, const Geo *d, int n)
 typedef struct {
 	const Geo *d;
 	Act act;
-	LLVMTypeRef tv;     /* <L x float> */
+	LLVMTypeRef tv; /* <L x float> */
 	LLVMValueRef mstore; /* llvm.masked.store of tv */
 	LLVMTypeRef tms;
 	LLVMValueRef w, bias, s, st;
@@ -579,7 +579,7 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 	k.w = pack_weights(c, nd, &d, n);
 	k.bias = pack_bias(c, nd, &d, n);
 	if (!d.direct)
-		k.s = tgt_alloca_al(c, c->ti8, f32_scratch_bytes(&d), 64);
+		k.s = tgt_arena_scratch(c, 0); /* f32_scratch_bytes */
 	k.st = tgt_alloca_al(c, k.tv, d.L * NBLK_MAX, 64);
 	if (d.ch < d.L) /* rows ch .. L-1 are transposed, never stored: defined */
 		LLVMBuildMemSet(c->b, k.st, LLVMConstInt(c->ti8, 0, 0),
@@ -602,3 +602,4 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 }
 
 TGT_APPLIES(tgt_conv2d_f32_applies, Geo, applies)
+TGT_SCRATCH(tgt_conv2d_f32_scratch, Geo, applies, f32_scratch_bytes)

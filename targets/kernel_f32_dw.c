@@ -10,7 +10,7 @@
  * 3-pixel rows of a small feature map waste fewer lanes.
  *
  * Per channel the input plane is copied into a zero-padded scratch plane
- * (on the stack, its size from f32dw_scratch_bytes), its columns split by
+ * (arena scratch, its size from f32dw_scratch_bytes), its columns split by
  * stride phase: padded column j goes to phase j % sw, index j / sw.  Tap
  * (ky, kx) of output pixels ox .. ox+V-1 then reads V consecutive floats,
  * phase (kx*dw) % sw from index ox + (kx*dw) / sw, for any stride: one
@@ -37,7 +37,6 @@
 #include "targets.h"
 
 enum {
-	SCRATCH_MAX = 1 << 16, /* largest scratch plane on the stack (bytes) */
 	XT_MAX = 4,            /* vectors along a row per tile */
 	R_MAX = 12,            /* rows per tile */
 };
@@ -89,7 +88,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	if (rmax > d->cg.OH)
 		rmax = (int)d->cg.OH;
 	d->R = tgt_tile_pixels(d->cg.OH, rmax < 1 ? 1 : rmax);
-	return f32dw_scratch_bytes(d) <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
+	return 1;
 }
 
 static LLVMValueRef splat(Cg *c, LLVMTypeRef tv, LLVMValueRef v)
@@ -238,7 +237,7 @@ void tgt_conv2d_f32_dw(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
 	LLVMValueRef w = tgt_const_value(c, nd->in[1], NULL, "wdw", n);
 	LLVMValueRef bias = nd->nin > 2 ? tgt_const_value(c, nd->in[2], NULL, "bdw", n) : NULL;
-	LLVMValueRef s = tgt_alloca_al(c, c->ti8, f32dw_scratch_bytes(&d), 64);
+	LLVMValueRef s = tgt_arena_scratch(c, 0); /* f32dw_scratch_bytes */
 	int64_t taps = g->KH * g->KW;
 	LLVMValueRef lane[16];
 
@@ -319,3 +318,4 @@ void tgt_conv2d_f32_dw(Cg *c, int n, LLVMValueRef fn)
 }
 
 TGT_APPLIES(tgt_conv2d_f32_dw_applies, Geo, applies)
+TGT_SCRATCH(tgt_conv2d_f32_dw_scratch, Geo, applies, f32dw_scratch_bytes)

@@ -7,8 +7,8 @@
  * and an i32 bias (or none); the chooser (kernels.c) falls back
  * to the generic loops for the rest.
  * Both variants share the structure of kernel_x86.c: a padded NHWC copy of
- * one batch element's input on the stack (at most SCRATCH_MAX bytes, larger
- * inputs are declined), weights repacked at compile time, register tiles of
+ * one batch element's input in the node's arena scratch (plan-memory's),
+ * weights repacked at compile time, register tiles of
  * NPIX output pixels x 16 output channels (NPIX*4 accumulators of 4 i32
  * lanes), and a vector epilogue (tgt_requant / tgt_requant_float on the 4
  * lanes) whose bytes are transposed in registers to 4 consecutive pixels of
@@ -43,9 +43,9 @@
  * pixel (smlal by vector); the tiles and the epilogue are shared.
  *
  * A fused max-pool (conv2d's pool attributes) sends the tiles' stores to
- * a second stack buffer holding one batch element's whole convolution
+ * a second buffer holding one batch element's whole convolution
  * output [OC][OH][OW], which a scalar loop then pools into y exactly as
- * maxpool2d (both buffers together within SCRATCH_MAX): the convolution,
+ * maxpool2d (both buffers in the node's arena scratch): the convolution,
  * not the pool, is where the time goes.
  *
  * Tiles whose pixels would run past P = OH*OW are moved back to end at P
@@ -63,7 +63,6 @@ enum {
 	NPIX = 4,              /* output pixels per tile (one 32-bit store) */
 	NBLK = 4,              /* blocks of 4 output channels per tile */
 	OCG = NBLK * 4,        /* output channels per tile */
-	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
 typedef struct {
@@ -89,10 +88,21 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->OG = (d->cg.OC + OCG - 1) / OCG;
 	d->Cp = d->depthwise ? d->OG * OCG : d->dot ? (d->cg.C + 3) / 4 * 4 : d->cg.C;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
-	/* both stack buffers within the cap */
-	return d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) + (d->pool ? d->cg.OC * d->P : 0) <=
-	               SCRATCH_MAX ||
-	       tgt_decline(why, "scratch exceeds 64 KiB");
+	return 1;
+}
+
+/* The padded input's bytes in the arena scratch, 16-aligned: the pooled
+ * convolution's buffer follows. */
+static int64_t padded_bytes(const Geo *d)
+{
+	return (d->Hp * d->Wp * d->Cp * (d->dot ? 1 : 2) + 15) / 16 * 16;
+}
+
+/* The arena scratch: the padded input, then with a fused max-pool the
+ * convolution's output [OC][OH][OW]. */
+static int64_t neon_scratch_bytes(const Geo *d)
+{
+	return padded_bytes(d) + (d->pool ? d->cg.OC * d->P : 0);
 }
 
 /* The repacked weights (see the header comment): element (og, ky, kx, ci,
@@ -565,7 +575,7 @@ void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
 	k.y = LLVMGetParam(fn, 1);
 	if (d.pool)
-		k.y = tgt_alloca_al(c, c->ti8, d.cg.OC * d.P, 16);
+		k.y = tgt_arena_scratch(c, padded_bytes(&d));
 
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	k.nbase = d.pool ? tgt_cidx(c, 0) : tgt_mad(c, in, d.cg.OC, NULL);
@@ -577,3 +587,4 @@ void tgt_conv2d_neon(Cg *c, int n, LLVMValueRef fn)
 }
 
 TGT_APPLIES(tgt_conv2d_neon_applies, Geo, applies)
+TGT_SCRATCH(tgt_conv2d_neon_scratch, Geo, applies, neon_scratch_bytes)

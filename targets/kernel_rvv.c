@@ -45,7 +45,6 @@ enum {
 	LANES = 16,            /* output channels per vector */
 	NPIX = 3,              /* output pixels per tile */
 	NBLK = 2,              /* blocks of LANES output channels per tile */
-	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
 typedef struct {
@@ -71,10 +70,21 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->nkx = d->depthwise || d->cg.dw != 1 ? d->cg.KW : 1;
 	d->nq = d->depthwise ? 1 : d->cg.dw != 1 ? d->cg.C : d->cg.KW * d->cg.C;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
-	/* pooled: a block group's conv output is a stack buffer too */
-	return (d->Hp * d->Wp * d->Cp <= SCRATCH_MAX &&
-	        (!d->pooled || NBLK * LANES * d->P <= SCRATCH_MAX)) ||
-	       tgt_decline(why, "scratch exceeds 64 KiB");
+	(void)why;
+	return 1;
+}
+
+/* The padded input's bytes in the arena scratch, 16-aligned. */
+static int64_t padded_bytes(const Geo *d)
+{
+	return (d->Hp * d->Wp * d->Cp + 15) / 16 * 16;
+}
+
+/* The arena scratch: the padded input, then (pooled) a block group's
+ * convolution output. */
+static int64_t rvv_scratch_bytes(const Geo *d)
+{
+	return padded_bytes(d) + (d->pooled ? NBLK * LANES * d->P : 0);
 }
 
 /* The weights as i16 (see the header comment), zero in padding lanes. */
@@ -367,10 +377,11 @@ void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
 	k.out = LLVMGetParam(fn, 1);
 	if (d.pooled) {
-		k.cbuf = tgt_alloca(c, c->ti8, NBLK * LANES * d.P);
+		k.cbuf = tgt_arena_scratch(c, padded_bytes(&d));
 		k.best = tgt_alloca(c, c->ti32, 1);
 	}
 	tgt_conv_batches(c, fn, &d.cg, NULL, fill_scratch, d.OCB, NBLK, group, &k);
 }
 
 TGT_APPLIES(tgt_conv2d_rvv_applies, Geo, applies)
+TGT_SCRATCH(tgt_conv2d_rvv_scratch, Geo, applies, rvv_scratch_bytes)

@@ -22,7 +22,6 @@
 enum {
 	ROWS = 4,              /* output rows per block */
 	STEP = 8,              /* inputs per pmaddwd */
-	SCRATCH_MAX = 1 << 16, /* largest widened input row on the stack (bytes) */
 };
 
 /* The inputs of a row rounded up to whole steps. */
@@ -43,10 +42,16 @@ static int64_t sse_scratch_bytes(const Node *nd, const Graph *g)
  * us); the wider levels are left to kernels of their width. */
 int tgt_dense_sse2_applies(Cg *c, const Node *nd, const char **why)
 {
+	(void)nd; /* the kernel registry's row says the rest */
 	if (tgt_x86_avx2(c->tm))
 		return tgt_decline(why, "has avx2 (wider kernels and loops)");
-	return sse_scratch_bytes(nd, c->g) <= SCRATCH_MAX ||
-	       tgt_decline(why, "scratch exceeds 64 KiB");
+	return 1;
+}
+
+/* TgtKernel.scratch: the widened input row, arena scratch. */
+int64_t tgt_dense_sse2_scratch(Cg *c, const Node *nd)
+{
+	return tgt_dense_sse2_applies(c, nd, NULL) ? sse_scratch_bytes(nd, c->g) : 0;
 }
 
 /* The weights as [O rounded to ROWS][Ip] bytes, zero-padded. */
@@ -82,7 +87,7 @@ void tgt_dense_sse2(Cg *c, int n, LLVMValueRef fn)
 	tgt_int8_epilogue(c, n, &e);
 	LLVMValueRef w = pack(c, nd, n, Op, Ip);
 	LLVMValueRef bias = tgt_fold_bias(c, nd, Op, xv->q.zp, "bsse2d", n);
-	LLVMValueRef xs = tgt_alloca_al(c, c->ti8, sse_scratch_bytes(nd, c->g), 16);
+	LLVMValueRef xs = tgt_arena_scratch(c, 0); /* sse_scratch_bytes */
 	for (int r = 0; r < ROWS; r++)
 		acc[r] = tgt_alloca(c, tv, 1);
 

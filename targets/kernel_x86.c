@@ -77,7 +77,6 @@
 enum {
 	NPIX = 8,              /* most output pixels per tile */
 	NBLK = 4,              /* most blocks of 16 output channels per tile */
-	SCRATCH_MAX = 1 << 16, /* largest padded input copied to the stack (bytes) */
 };
 
 typedef struct {
@@ -123,7 +122,15 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 		d->Cp = 1, d->C4 = 1, d->KWt = (d->cg.KW + 3) / 4, d->xstep = 4;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
 	tile_shape(d);
-	return d->Hp * d->Wp * d->Cp <= SCRATCH_MAX || tgt_decline(why, "scratch exceeds 64 KiB");
+	(void)why;
+	return 1;
+}
+
+/* The arena scratch: the padded input, + 4: a row-taps group may read up
+ * to 3 bytes past the last row. */
+static int64_t vnni_scratch_bytes(const Geo *d)
+{
+	return d->Hp * d->Wp * d->Cp + 4;
 }
 
 /* The depthwise weights, [OCB][KH][KW][16] as i32: one vector per block of
@@ -426,7 +433,7 @@ void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 	        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
 	/* x xor 0x80 is x + 128 unsigned: the bias folds zx + 128; + 4 in the
 	 * scratch: a row-taps group may read up to 3 bytes past the last row */
-	Int8Open o = {"vnni", d.OCB * 16, 1, 128, prepare, c->ti8, d.Hp * d.Wp * d.Cp + 4, 64};
+	Int8Open o = {"vnni", d.OCB * 16, 1, 128, prepare, c->ti8, vnni_scratch_bytes(&d), 64};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	k.st = tgt_alloca_al(c, k.tb, 16 * NBLK, 64);
 	if (d.ch < 16) /* rows ch .. 15 are transposed, never stored: defined */
@@ -443,3 +450,4 @@ void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 }
 
 TGT_APPLIES(tgt_conv2d_vnni_applies, Geo, applies)
+TGT_SCRATCH(tgt_conv2d_vnni_scratch, Geo, applies, vnni_scratch_bytes)

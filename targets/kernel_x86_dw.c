@@ -60,7 +60,7 @@
 
 enum {
 	DW8_ACC = 16,              /* most accumulators a tile: R rows x T columns */
-	DW8_SCRATCH_MAX = 1 << 16, /* largest scratch on the stack (bytes) */
+	DW8_SCRATCH_MAX = 1 << 16, /* largest band of the scratch (bytes): it stays in L2 */
 };
 
 typedef struct {
@@ -655,3 +655,5 @@ void tgt_conv2d_dw8_avx2(Cg *c, int n, LLVMValueRef fn)
 
 TGT_APPLIES(tgt_conv2d_dw8_applies, Geo, applies_vnni)
 TGT_APPLIES(tgt_conv2d_dw8_avx2_applies, Geo, applies_avx2)
+TGT_SCRATCH(tgt_conv2d_dw8_scratch, Geo, applies_vnni, dw8_scratch_bytes)
+TGT_SCRATCH(tgt_conv2d_dw8_avx2_scratch, Geo, applies_avx2, dw8_scratch_bytes)

@@ -50,7 +50,7 @@ enum {
 	OCT_MAX = 12,           /* most output channels of a 1x1 tile */
 	DB_MAX = 4,             /* most blocks of 16 outputs of a dense tile */
 	DCHAINS = 8,            /* accumulator chains of a dense tile */
-	SCRATCH_MAX = 1 << 16, /* largest scratch on the stack (bytes) */
+	SCRATCH_MAX = 1 << 16,  /* largest panel of the scratch (bytes): it stays in L2 */
 };
 
 typedef struct {
@@ -557,3 +557,5 @@ void tgt_conv1x1_vnni(Cg *c, int n, LLVMValueRef fn)
 
 TGT_APPLIES(tgt_gemm8_vnni_applies, Geo, applies)
 TGT_APPLIES(tgt_dense_avx2_applies, Geo, applies_avx2)
+TGT_SCRATCH(tgt_gemm8_vnni_scratch, Geo, applies, gemm8_scratch_bytes)
+TGT_SCRATCH(tgt_dense_avx2_scratch, Geo, applies_avx2, gemm8_scratch_bytes)

@@ -3,9 +3,10 @@
  * A kernel is a row of data (TgtKernel): the op it takes, the dtypes of x,
  * w, y and the bias, the conv2d shape classes (groups = 1, depthwise,
  * grouped; a pool dilation, a dilation along x), whether the constants
- * need data, the CPU feature it needs, and two functions: applies_more for
- * what data cannot say (a scratch buffer that must fit the stack, ...) and
- * emit.  Each row of target.c lists its kernels in order of preference; the
+ * need data, the CPU feature it needs, and three functions: applies_more
+ * for what data cannot say, emit, and scratch: the arena bytes emit uses,
+ * which plan-memory plans (tgt_node_scratch) and the chooser then checks.
+ * Each row of target.c lists its kernels in order of preference; the
  * chooser takes the first whose data and applies_more accept the node, else
  * the generic loop (lower_conv.c, lower_dense.c), and can say why each
  * kernel before it declined (quantc inspect).
@@ -26,6 +27,7 @@ const TgtKernel tgt_k_vnni_conv2d = {
         "avx512vnni",
         tgt_conv2d_vnni_applies,
         tgt_conv2d_vnni,
+        tgt_conv2d_vnni_scratch,
 };
 const TgtKernel tgt_k_vnni_dw8_conv2d = {
         "x86.vnni_dw8.conv2d",
@@ -38,6 +40,7 @@ const TgtKernel tgt_k_vnni_dw8_conv2d = {
         "avx512vnni",
         tgt_conv2d_dw8_applies,
         tgt_conv2d_dw8,
+        tgt_conv2d_dw8_scratch,
 };
 const TgtKernel tgt_k_avx2_dw8_conv2d = {
         "x86.avx2_dw8.conv2d",
@@ -50,6 +53,7 @@ const TgtKernel tgt_k_avx2_dw8_conv2d = {
         "avx2",
         tgt_conv2d_dw8_avx2_applies,
         tgt_conv2d_dw8_avx2,
+        tgt_conv2d_dw8_avx2_scratch,
 };
 const TgtKernel tgt_k_avx2_conv2d = {
         "x86.avx2.conv2d",
@@ -62,6 +66,7 @@ const TgtKernel tgt_k_avx2_conv2d = {
         "avx2",
         tgt_conv2d_avx2_applies,
         tgt_conv2d_avx2,
+        tgt_conv2d_avx2_scratch,
 };
 const TgtKernel tgt_k_sse2_conv2d = {
         "x86.sse2.conv2d",
@@ -74,10 +79,20 @@ const TgtKernel tgt_k_sse2_conv2d = {
         "sse2",
         tgt_conv2d_sse2_applies,
         tgt_conv2d_sse2,
+        tgt_conv2d_sse2_scratch,
 };
 const TgtKernel tgt_k_sse2_dense = {
-        "x86.sse2.dense",       OP_DENSE,       DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "sse2",
-        tgt_dense_sse2_applies, tgt_dense_sse2,
+        "x86.sse2.dense",
+        OP_DENSE,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_CONST,
+        "sse2",
+        tgt_dense_sse2_applies,
+        tgt_dense_sse2,
+        tgt_dense_sse2_scratch,
 };
 const TgtKernel tgt_k_f32_conv2d = {
         "x86.f32.conv2d",
@@ -90,6 +105,7 @@ const TgtKernel tgt_k_f32_conv2d = {
         "avx2|avx512f",
         tgt_conv2d_f32_applies,
         tgt_conv2d_f32,
+        tgt_conv2d_f32_scratch,
 };
 const TgtKernel tgt_k_f32_dw_conv2d = {
         "x86.f32dw.conv2d",
@@ -102,6 +118,7 @@ const TgtKernel tgt_k_f32_dw_conv2d = {
         "avx2|avx512f",
         tgt_conv2d_f32_dw_applies,
         tgt_conv2d_f32_dw,
+        tgt_conv2d_f32_dw_scratch,
 };
 const TgtKernel tgt_k_neon_conv2d = {
         "arm64.neon.conv2d",
@@ -114,6 +131,7 @@ const TgtKernel tgt_k_neon_conv2d = {
         "neon",
         tgt_conv2d_neon_applies,
         tgt_conv2d_neon,
+        tgt_conv2d_neon_scratch,
 };
 const TgtKernel tgt_k_rvv_conv2d = {
         "riscv.rvv.conv2d",
@@ -126,6 +144,7 @@ const TgtKernel tgt_k_rvv_conv2d = {
         "v",
         tgt_conv2d_rvv_applies,
         tgt_conv2d_rvv,
+        tgt_conv2d_rvv_scratch,
 };
 const TgtKernel tgt_k_smlad_conv2d = {
         "armm.smlad.conv2d",
@@ -138,6 +157,7 @@ const TgtKernel tgt_k_smlad_conv2d = {
         "dsp",
         tgt_conv2d_smlad_applies,
         tgt_conv2d_smlad,
+        tgt_conv2d_smlad_scratch,
 };
 const TgtKernel tgt_k_smlad_dw_conv2d = {
         "armm.smlad_dw.conv2d",
@@ -150,10 +170,11 @@ const TgtKernel tgt_k_smlad_dw_conv2d = {
         "dsp",
         tgt_conv2d_smlad_dw_applies,
         tgt_conv2d_smlad_dw,
+        tgt_conv2d_smlad_dw_scratch,
 };
 const TgtKernel tgt_k_smlad_dense = {
         "armm.smlad.dense",      OP_DENSE,        DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "dsp",
-        tgt_dense_smlad_applies, tgt_dense_smlad,
+        tgt_dense_smlad_applies, tgt_dense_smlad, NULL,
 };
 /* kernel_x86_gemm.c: 1x1 stride-1 unpadded convolutions as a GEMM, and dense */
 const TgtKernel tgt_k_vnni_conv1x1 = {
@@ -167,18 +188,38 @@ const TgtKernel tgt_k_vnni_conv1x1 = {
         "avx512vnni",
         tgt_gemm8_vnni_applies,
         tgt_conv1x1_vnni,
+        tgt_gemm8_vnni_scratch,
 };
 const TgtKernel tgt_k_vnni_dense = {
-        "x86.vnni.dense",       OP_DENSE,       DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "avx512vnni",
-        tgt_gemm8_vnni_applies, tgt_dense_vnni,
+        "x86.vnni.dense",
+        OP_DENSE,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_CONST,
+        "avx512vnni",
+        tgt_gemm8_vnni_applies,
+        tgt_dense_vnni,
+        tgt_gemm8_vnni_scratch,
 };
 const TgtKernel tgt_k_avx2_dense = {
-        "x86.avx2.dense",       OP_DENSE,       DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "avx2",
-        tgt_dense_avx2_applies, tgt_dense_avx2,
+        "x86.avx2.dense",
+        OP_DENSE,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_CONST,
+        "avx2",
+        tgt_dense_avx2_applies,
+        tgt_dense_avx2,
+        tgt_dense_avx2_scratch,
 };
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
-        "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL, tgt_dense_f32,
+        "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL,
+        tgt_dense_f32,   NULL,
 };
 
 int tgt_has_feature(const TgtMachine *m, const char *name)
@@ -264,6 +305,18 @@ static const char *data_declines(const TgtKernel *k, const TgtMachine *m, const 
 	return NULL;
 }
 
+/* Whether the arena scratch plan-memory gave nd holds what k needs: NULL,
+ * or the reason (planning, the chooser ignores the plan). */
+static const char *scratch_declines(Cg *c, const TgtKernel *k, const Node *nd, char *buf, size_t n)
+{
+	int64_t need = k->scratch ? k->scratch(c, nd) : 0;
+
+	if (need <= 0 || c->planning || need + TGT_SCRATCH_ALIGN - IR_ALIGN <= nd->a.scratch[1])
+		return NULL;
+	return say(buf, n, "needs %lld bytes of arena scratch, %lld planned", (long long)need,
+	           (long long)nd->a.scratch[1]);
+}
+
 /* Appends "name: reason" to why (whylen bytes; "; " between entries). */
 static void note(char *why, size_t whylen, size_t *used, const char *name, const char *r)
 {
@@ -291,7 +344,10 @@ static const TgtKernel *choose(Cg *c, const Node *nd, char *why, size_t whylen)
 		if (k->op != nd->op)
 			continue;
 		r = data_declines(k, c->tm, c->g, nd, buf, sizeof buf);
-		if (!r && (!k->applies_more || k->applies_more(c, nd, &r))) {
+		/* the scratch is planned for the kernel picked: the ones after
+		 * it "also fit" without theirs */
+		if (!r && (!k->applies_more || k->applies_more(c, nd, &r)) &&
+		    (pick || !(r = scratch_declines(c, k, nd, buf, sizeof buf)))) {
 			if (!pick)
 				pick = k;
 			else
@@ -334,4 +390,56 @@ const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *
 	c.tm = m;
 	const TgtKernel *k = choose(&c, nd, why, whylen);
 	return k ? k->name : nd->op == OP_CONV2D ? "generic.conv2d" : "generic.dense";
+}
+
+/* The scratch of the kernel machine m (one ISA) picks for nd. */
+static int64_t scratch_on(const TgtMachine *m, const Graph *g, const Node *nd)
+{
+	Cg c;
+
+	memset(&c, 0, sizeof c);
+	c.g = (Graph *)g;
+	c.tm = m;
+	c.planning = 1;
+	const TgtKernel *k = choose(&c, nd, NULL, 0);
+	int64_t need = k && k->scratch             ? k->scratch(&c, nd)
+	               : !k && nd->op == OP_CONV2D ? tgt_conv2d_generic_scratch(&c, nd)
+	                                           : 0;
+	return need > 0 ? need + TGT_SCRATCH_ALIGN - IR_ALIGN : 0;
+}
+
+int64_t tgt_node_scratch(const void *tgt, const Graph *g, int n)
+{
+	const TgtMachine *m = tgt;
+	const Node *nd = &g->nodes[n];
+	int64_t most = 0;
+
+	if (nd->op != OP_CONV2D && nd->op != OP_DENSE)
+		return 0;
+	if (!m->nlevels)
+		return scratch_on(m, g, nd);
+	for (int i = 0; i < m->nlevels; i++) {
+		int64_t b = scratch_on(&m->levels[i], g, nd);
+		most = b > most ? b : most;
+	}
+	return most;
+}
+
+int tgt_append_scratch(Graph *g, const TgtOptions *o, Diag *d)
+{
+	TgtMachine m;
+
+	if (tgt_machine_new(&m, o, d))
+		return 1;
+	for (int n = 0; n < g->nnode; n++) {
+		int64_t b = tgt_node_scratch(&m, g, n);
+		if (b <= g->nodes[n].a.scratch[1])
+			continue;
+		g->arena_size = (g->arena_size + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN;
+		g->nodes[n].a.scratch[0] = g->arena_size;
+		g->nodes[n].a.scratch[1] = b;
+		g->arena_size += (b + IR_ALIGN - 1) / IR_ALIGN * IR_ALIGN;
+	}
+	tgt_machine_free(&m);
+	return 0;
 }

@@ -133,8 +133,10 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	int nary = r->nary;
 	for (int i = 1; i < nd->nin && r->nary_runtime; i++)
 		nary |= g->vals[nd->in[i]].kind != VK_CONST;
-	if (nary)
-		fn = tgt_kernel_begin_n(c, name, apart, nd->nin + 1);
+	/* a kernel with arena scratch (plan-memory's) takes it last */
+	int scr = nd->a.scratch[1] > 0;
+	if (nary || scr)
+		fn = tgt_kernel_begin_n(c, name, apart, (nary ? nd->nin + 1 : 2) + scr);
 	else
 		fn = tgt_kernel_begin(c, name, apart);
 	r->lower(c, n, fn);

@@ -34,6 +34,34 @@ typedef struct {
 	Epilogue e;
 } Conv;
 
+/* The accumulator row (8 bytes an output channel of a group: the widest
+ * accumulator) and, with a fused pool, the row of maxima (4 bytes each):
+ * in the node's arena scratch when plan-memory planned it (kernels.c asks
+ * this for a conv2d no kernel takes), else on the stack. */
+static int64_t acc_row_bytes(const ConvGeo *d)
+{
+	return (d->OCg * 8 + 15) / 16 * 16;
+}
+
+int64_t tgt_conv2d_generic_scratch(Cg *c, const Node *nd)
+{
+	ConvGeo d;
+
+	if (ir_conv_geo(c->g, nd, &d) < 0)
+		return 0;
+	return acc_row_bytes(&d) + (ir_has_pool(nd) ? d.OCg * 4 : 0);
+}
+
+/* n elements of t at byte off of the arena scratch, or on the stack. */
+static LLVMValueRef row(Cg *c, const Node *nd, LLVMTypeRef t, int64_t n, int64_t off)
+{
+	int64_t need = tgt_conv2d_generic_scratch(c, nd);
+
+	if (need + TGT_SCRATCH_ALIGN - IR_ALIGN <= nd->a.scratch[1])
+		return tgt_arena_scratch(c, off);
+	return tgt_alloca(c, t, n);
+}
+
 /* perm[i]: source index in [OC][Cg][KH][KW] of element i of the transposed
  * [G][Cg][KH][KW][OCg] weights. */
 static int64_t *weight_perm(const ConvGeo *d)
@@ -129,7 +157,8 @@ static void conv_pooled(Cg *c, const Conv *cv, LLVMValueRef in, LLVMValueRef ig,
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef t = tgt_type(c, yv->dt);
 	int f32 = !cv->e.quant;
-	LLVMValueRef best = tgt_alloca(c, t, d->OCg), have = tgt_alloca(c, c->ti1, 1);
+	LLVMValueRef best = row(c, cv->nd, t, d->OCg, acc_row_bytes(d));
+	LLVMValueRef have = tgt_alloca(c, c->ti1, 1);
 	LLVMValueRef empty = f32 ? LLVMConstReal(c->tf32, 0.0)
 	                         : LLVMConstInt(t, (unsigned long long)yv->q.zp, 1);
 	Loop lpy, lpx, lb, lky, lkx, lm, ls;
@@ -193,7 +222,7 @@ void tgt_conv2d_generic(Cg *c, int n, LLVMValueRef fn)
 	if (nd->nin > 2)
 		cv.bias = tgt_const_value(c, nd->in[2], NULL, "b", n);
 	tgt_epilogue_init(c, n, &cv.e);
-	cv.acc = tgt_alloca(c, cv.e.tacc, d->OCg);
+	cv.acc = row(c, nd, cv.e.tacc, d->OCg, 0);
 	cv.x = LLVMGetParam(fn, 0);
 	cv.y = LLVMGetParam(fn, 1);
 

@@ -127,6 +127,15 @@ int tgt_check_graph(const Graph *g, int ptr_bits, Diag *d)
 			           val->name, (long long)val->offset, (long long)bytes,
 			           (long long)g->arena_size);
 	}
+	for (int n = 0; n < g->nnode; n++) {
+		const int64_t *s = g->nodes[n].a.scratch;
+		if (s[1] > 0 && (s[0] % IR_ALIGN || s[0] + s[1] > g->arena_size))
+			diag_error(d, g->nodes[n].loc,
+			           "'%s': its scratch is no valid arena place (offset %lld, "
+			           "%lld bytes, arena %lld)",
+			           g->vals[g->nodes[n].out].name, (long long)s[0], (long long)s[1],
+			           (long long)g->arena_size);
+	}
 	if (d->nerrors != before)
 		return d->nerrors - before;
 	for (int i = 0; i < g->ninput; i++)
@@ -249,7 +258,7 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 	}
 	for (int n = 0; n < c->g->nnode; n++) {
 		const Node *nd = &c->g->nodes[n];
-		LLVMValueRef args[1 + IR_MAX_IN];
+		LLVMValueRef args[2 + IR_MAX_IN];
 
 		if (split && n % BODY_PART == 0) {
 			/* the previous part is complete; the body calls the next */
@@ -273,11 +282,15 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 				             0);
 			/* operand 0, the result, then operands 1.. for a kernel that
 			 * takes them (add, mul, concat: fam_elementwise.c) */
-			unsigned np = LLVMCountParams(kernels[n]);
+			unsigned np = LLVMCountParams(kernels[n]), scr = nd->a.scratch[1] > 0;
 			args[0] = arena_ptr(c, arena, nd->in[0]);
 			args[1] = arena_ptr(c, arena, nd->out);
-			for (unsigned k = 2; k < np; k++)
+			for (unsigned k = 2; k < np - scr; k++)
 				args[k] = arena_ptr(c, arena, nd->in[k - 1]);
+			/* then its scratch (plan-memory's, tgt_scratch_at) */
+			if (scr)
+				args[np - 1] = tgt_gep(c, c->ti8, arena,
+				                       tgt_cidx(c, nd->a.scratch[0]));
 			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args,
 			               np, "");
 		}

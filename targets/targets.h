@@ -123,6 +123,7 @@ typedef struct {
 	size_t nconst, capconst;
 	int *readers; /* per value: the nodes reading it (tgt_const_of) */
 	int instrument; /* TgtOptions.instrument */
+	int planning; /* tgt_node_scratch: the chooser ignores the planned scratch */
 } Cg;
 
 /* True when name is a C identifier ([A-Za-z_][A-Za-z0-9_]*). */
@@ -172,6 +173,9 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel);
 int tgt_lower_weighted(Cg *c, int n, LLVMValueRef fn);
 /* lower_conv.c, lower_dense.c: the generic loops, for any type and target. */
 void tgt_conv2d_generic(Cg *c, int n, LLVMValueRef fn);
+/* The arena scratch the generic conv2d loop uses when it is planned (its
+ * accumulator rows; without it they go on the stack). */
+int64_t tgt_conv2d_generic_scratch(Cg *c, const Node *nd);
 void tgt_dense_generic(Cg *c, int n, LLVMValueRef fn);
 
 /* The other ops' checks and kernels: their families' rules (tgt_rules.h,
@@ -302,9 +306,13 @@ typedef struct TgtKernel {
 	unsigned shapes; /* TK_* (conv2d); a fused pool of dilation 1 is always fine */
 	const char *feature; /* what the CPU needs (tgt_has_feature), NULL: nothing */
 	/* 1 when the node fits; else 0 and *why (when why is not NULL) a
-	 * short reason, e.g. "scratch exceeds 64 KiB" */
+	 * short reason, e.g. "fewer than 4 pixels" */
 	int (*applies_more)(Cg *c, const Node *nd, const char **why);
 	void (*emit)(Cg *c, int n, LLVMValueRef fn);
+	/* the bytes of arena scratch emit uses (tgt_arena_scratch), given that
+	 * the kernel applies; NULL: none.  plan-memory plans them (with
+	 * TGT_SCRATCH_ALIGN - IR_ALIGN bytes more for the alignment) */
+	int64_t (*scratch)(Cg *c, const Node *nd);
 } TgtKernel;
 
 /* A kernel's exported applies_more, name, from its static applies(c, nd,
@@ -314,6 +322,15 @@ typedef struct TgtKernel {
 	{                                                 \
 		Geo d;                                    \
 		return applies(c, nd, &d, why);           \
+	}
+
+/* A kernel's exported scratch function, name: bytes(&geo) of the Geo its
+ * applies fills (0 when it declines). */
+#define TGT_SCRATCH(name, Geo, applies, bytes)                   \
+	int64_t name(Cg *c, const Node *nd)                      \
+	{                                                        \
+		Geo d;                                           \
+		return applies(c, nd, &d, NULL) ? bytes(&d) : 0; \
 	}
 
 /* For applies_more: declines with reason r. */
@@ -344,8 +361,34 @@ int tgt_has_feature(const TgtMachine *m, const char *name);
  * i8 not f32", or "also fits, ranked lower" after the chosen one; "" when
  * there is none. */
 const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *why, size_t whylen);
+/* plan-memory's target hook (PassContext.scratch): the arena scratch
+ * bytes node n of g needs on machine m (a TgtMachine; the most of its
+ * levels'), 0 when its kernel needs none.  The chooser at emission takes a
+ * kernel only when the node's planned scratch holds what it needs. */
+int64_t tgt_node_scratch(const void *m, const Graph *g, int n);
+/* For a caller that placed g's tensors itself (not plan-memory): every node
+ * whose kernel on o's target needs more scratch than it holds gets a block
+ * of its own at the arena's end.  Returns 0, or 1 after a diagnostic. */
+int tgt_append_scratch(Graph *g, const TgtOptions *o, Diag *d);
+/* Scratch is aligned to this at run time (the arena is aligned to IR_ALIGN). */
+enum { TGT_SCRATCH_ALIGN = 64 };
 
 /* The kernels (kernel_*.c, lower_dense_f32.c): applies and emit of each. */
+/* The kernels' scratch functions (TgtKernel.scratch). */
+int64_t tgt_conv2d_vnni_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_sse2_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_dw8_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_dw8_avx2_scratch(Cg *c, const Node *nd);
+int64_t tgt_gemm8_vnni_scratch(Cg *c, const Node *nd);
+int64_t tgt_dense_avx2_scratch(Cg *c, const Node *nd);
+int64_t tgt_dense_sse2_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_f32_dw_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_avx2_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_f32_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_neon_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_rvv_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_smlad_scratch(Cg *c, const Node *nd);
+int64_t tgt_conv2d_smlad_dw_scratch(Cg *c, const Node *nd);
 int tgt_conv2d_vnni_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_avx2_applies(Cg *c, const Node *nd, const char **why);
@@ -527,7 +570,11 @@ typedef struct {
 	unsigned scratch_align;
 } Int8Open;
 LLVMValueRef tgt_int8_open(Cg *c, int n, const Int8Open *o, Epilogue *e, Int8Consts *q, void *k);
-/* tgt_alloca aligned to align (a scratch buffer). */
+/* The kernel's arena scratch (its function's last parameter, the arena
+ * bytes plan-memory gave the node) rounded up to TGT_SCRATCH_ALIGN, plus
+ * off bytes; the kernel's scratch function said how many it uses. */
+LLVMValueRef tgt_arena_scratch(Cg *c, int64_t off);
+/* tgt_alloca aligned to align (a small buffer on the stack). */
 LLVMValueRef tgt_alloca_al(Cg *c, LLVMTypeRef t, int64_t n, unsigned align);
 /* The function name of type t in the module, declared if not yet (an
  * intrinsic). */

@@ -425,7 +425,8 @@ static int compile_graph(Graph *g, const char *name, const char *cpu, int opt, D
 	                .name = name,
 	                .out_obj = path("m.o"),
 	                .emit = TGT_EMIT_OBJ | TGT_EMIT_HEADER};
-	return tgt_compile(g, &o, d);
+	/* the kernels' scratch, as plan-memory gives it with the target */
+	return tgt_append_scratch(g, &o, d) || tgt_compile(g, &o, d);
 }
 
 /* Copies file a to b (a missing a leaves b missing: the link fails). */
