@@ -40,6 +40,16 @@ bench_pin() {
 	fi
 }
 
+# bench_fmnist_data: data=$build/data, with the Fashion-MNIST arrays made
+# there (examples/fashion_mnist/make_data.py) unless they exist
+bench_fmnist_data() {
+	data=$build/data
+	if [ ! -s "$data/calib.npy" ] || [ ! -s "$data/test_x.npy" ]; then
+		say "making the Fashion-MNIST arrays in $data"
+		$py "$root/examples/fashion_mnist/make_data.py" "$data" > /dev/null
+	fi
+}
+
 # bench_node: have_node (1 when onnxruntime-node is in $node_prefix) and
 # ort_version
 bench_node() {

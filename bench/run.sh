@@ -44,11 +44,7 @@ trap 'rm -rf "$work"' EXIT
 # --- build and data ------------------------------------------------------------
 # (re)builds quantc and the runtime: nothing to do when they are up to date
 bench_build
-data=$build/data
-if [ ! -s "$data/calib.npy" ] || [ ! -s "$data/test_x.npy" ]; then
-	say "making the Fashion-MNIST arrays in $data"
-	$py "$ex/make_data.py" "$data" > /dev/null
-fi
+bench_fmnist_data
 # the ONNX models, made afresh from the committed weights (a model without
 # weights gets none, and its rows are skipped)
 onnx=$work/onnx

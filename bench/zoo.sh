@@ -60,11 +60,7 @@ trap 'rm -rf "$work"' EXIT
 . "$bench/lib.sh"
 
 bench_build
-data=$build/data
-if [ ! -s "$data/calib.npy" ] || [ ! -s "$data/test_x.npy" ]; then
-	say "making the Fashion-MNIST arrays in $data"
-	$py "$ex/make_data.py" "$data" > /dev/null
-fi
+bench_fmnist_data
 bench_pin
 bench_node
 [ "$have_node" = 1 ] || [ $layers_only = 1 ] || exit 1

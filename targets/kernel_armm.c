@@ -270,28 +270,35 @@ enum {
 	UNROLL_MAX = 16, /* K4 up to this: no loop (1 KiB of code at most) */
 };
 
+/* The inline assembly text on v = 4 i32 accumulators and 2 pointers, in
+ * place: its first 6 outputs are tied to them (cons "...,0,1,2,3,4,5"),
+ * the other nout - 6 are temporaries. */
+static void asm_in_place(Cg *c, const char *text, const char *cons, int nout, LLVMValueRef v[6])
+{
+	LLVMTypeRef el[12];
+
+	for (int i = 0; i < nout; i++)
+		el[i] = i == 4 || i == 5 ? c->tptr : c->ti32;
+	LLVMTypeRef rt = LLVMStructTypeInContext(c->ctx, el, (unsigned)nout, 0);
+	LLVMTypeRef ft = LLVMFunctionType(rt, el, 6, 0);
+	LLVMValueRef asm_ = LLVMGetInlineAsm(ft, text, strlen(text), (char *)cons, strlen(cons), 0,
+	                                     0, LLVMInlineAsmDialectATT, 0);
+	LLVMValueRef r = LLVMBuildCall2(c->b, ft, asm_, v, 6, "");
+	for (int i = 0; i < 6; i++)
+		v[i] = LLVMBuildExtractValue(c->b, r, (unsigned)i, "");
+}
+
 /* steps tile steps on v = {acc 00, 01, 10, 11, column, weights}, in place. */
 static void tile_steps(Cg *c, LLVMValueRef v[6], int steps)
 {
 	char text[TU * sizeof tile_step];
-	LLVMTypeRef el[12], ins[6];
 
 	text[0] = 0;
 	for (int i = 0; i < steps; i++)
 		strcat(text, tile_step);
-	for (int i = 0; i < 12; i++)
-		el[i] = i == 4 || i == 5 ? c->tptr : c->ti32;
-	for (int i = 0; i < 6; i++)
-		ins[i] = el[i];
 	/* ~{memory}: the step reads the columns, stored just before */
-	static const char cons[] = "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}";
-	LLVMTypeRef rt = LLVMStructTypeInContext(c->ctx, el, 12, 0);
-	LLVMTypeRef ft = LLVMFunctionType(rt, ins, 6, 0);
-	LLVMValueRef asm_ = LLVMGetInlineAsm(ft, text, strlen(text), (char *)cons, sizeof cons - 1,
-	                                     0, 0, LLVMInlineAsmDialectATT, 0);
-	LLVMValueRef r = LLVMBuildCall2(c->b, ft, asm_, v, 6, "");
-	for (int i = 0; i < 6; i++)
-		v[i] = LLVMBuildExtractValue(c->b, r, (unsigned)i, "");
+	asm_in_place(c, text, "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}", 12,
+	             v);
 }
 
 /* The 2x2 tile of channel pair q over the two columns: acc[pixel][channel]
@@ -578,7 +585,6 @@ static LLVMValueRef dense_weights(Cg *c, const Node *nd, int64_t I4, int64_t row
 static void dense_steps(Cg *c, LLVMValueRef v[6], int steps, int64_t stride)
 {
 	char one[640], text[TU * sizeof one];
-	LLVMTypeRef el[10];
 	int len = snprintf(one, sizeof one,
 	                   "ldr $6, [$4], #4\n\t"
 	                   "ldr $8, [$5], #4\n\t"
@@ -599,16 +605,7 @@ static void dense_steps(Cg *c, LLVMValueRef v[6], int steps, int64_t stride)
 	text[0] = 0;
 	for (int i = 0; i < steps; i++)
 		strcat(text, one);
-	for (int i = 0; i < 10; i++)
-		el[i] = i == 4 || i == 5 ? c->tptr : c->ti32;
-	static const char cons[] = "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}";
-	LLVMTypeRef rt = LLVMStructTypeInContext(c->ctx, el, 10, 0);
-	LLVMTypeRef ft = LLVMFunctionType(rt, el, 6, 0);
-	LLVMValueRef asm_ = LLVMGetInlineAsm(ft, text, strlen(text), (char *)cons, sizeof cons - 1,
-	                                     0, 0, LLVMInlineAsmDialectATT, 0);
-	LLVMValueRef r = LLVMBuildCall2(c->b, ft, asm_, v, 6, "");
-	for (int i = 0; i < 6; i++)
-		v[i] = LLVMBuildExtractValue(c->b, r, (unsigned)i, "");
+	asm_in_place(c, text, "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}", 10, v);
 }
 
 /* n >= 1 dense steps on v: the first n % TU straight, then a loop of TU
