@@ -17,7 +17,10 @@
 # MLPerf Tiny models of tests/models/mlperf-tiny (keyword spotting, image
 # classification, visual wake words, anomaly detection), compiled from the
 # .tflite with no option but the target and run through NAME_run_q (int8 in,
-# int8 out, as TFLite Micro runs them) on 3 pseudo-random int8 inputs.  Each
+# int8 out, as TFLite Micro runs them) on 3 pseudo-random int8 inputs.  squeezenet and
+# shufflenet (not in the default list) are torchvision's squeezenet1_1 and
+# shufflenet_v2_x0_5 at 96x96 (random weights, tests/zoo/export.py), the
+# zoo models of bench/zoo.sh that fit a 2 MiB flash, run as kws is.  Each
 # firmware runs twice; the two runs must print the same counts (the script
 # says whether they do).  Nothing here asserts on the counts themselves.
 # BENCH_LAYERS=1: the models are compiled with --instrument and the firmware
@@ -36,6 +39,10 @@ build=${1:-$root/build-bench}
 models=${BENCH_MODELS:-cnn mlp dscnn kws ic vww ad}
 # the int8 MLPerf Tiny models, by the C prefix the bench gives them
 declare -A tflite=([kws]=kws_ref_model [ic]=pretrainedResnet_quant [vww]=vww_96_int8 [ad]=ad01_int8)
+# the zoo models small enough for a 2 MiB flash, by that prefix: torchvision
+# (weights=None) at 96x96, exported by tests/zoo/export.py, calibrated on 8
+# of its synthetic images; not in the default list (each takes a minute)
+declare -A zoo=([squeezenet]=squeezenet1_1 [shufflenet]=shufflenet_v2_x0_5)
 py=/usr/bin/python3
 images=${BENCH_IMAGES:-3}
 runs=${BENCH_RUNS:-2}
@@ -55,7 +62,7 @@ build=$(cd "$build" && pwd)
 quantc=$build/quantc
 data=$build/data
 fmnist=0   # a Fashion-MNIST model is asked for: it needs the data set
-for m in $models; do [ -n "${tflite[$m]:-}" ] || fmnist=1; done
+for m in $models; do [ -n "${tflite[$m]:-}${zoo[$m]:-}" ] || fmnist=1; done
 if [ "$fmnist" = 1 ] && { [ ! -s "$data/calib.npy" ] || [ ! -s "$data/test_x.npy" ]; }; then
 	$py "$ex/make_data.py" "$data" > /dev/null
 fi
@@ -92,6 +99,12 @@ for m in $models; do
 	if [ -n "${tflite[$m]:-}" ]; then
 		src=$root/tests/models/mlperf-tiny/${tflite[$m]}.tflite
 		qopts=()
+		fwopts=(-DMODEL_UC="${m^^}" -DQINPUT="$images")
+	elif [ -n "${zoo[$m]:-}" ]; then
+		src=$work/$m.13.onnx
+		$py "$root/tests/zoo/export.py" model "${zoo[$m]}" 96 "$work/$m" 13 > /dev/null 2>&1 || rm -f "$src"
+		$py "$root/tests/zoo/export.py" images 96 8 1 "$work/calib-$m.npy"
+		qopts=(--calib "$work/calib-$m.npy")
 		fwopts=(-DMODEL_UC="${m^^}" -DQINPUT="$images")
 	elif [ ! -e "$src" ]; then
 		src=$work/$m.onnx
@@ -164,7 +177,7 @@ done
 
 echo
 echo "Cortex-M4 (thumbv7em-none-eabihf, cortex-m4), QEMU $(qemu-system-arm --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') -M mps2-an386 -icount shift=0; quantc $("$quantc" --version | sed 's/^quantc //'); $(date -u '+%Y-%m-%d')"
-echo "instructions: of NAME_run (float in, float out; cnn, mlp, dscnn) or NAME_run_q (int8 in, int8 out; kws, ic, vww, ad) on input 0 = ticks of the CMSDK timer around the call x instructions per tick (measured by the firmware);"
+echo "instructions: of NAME_run (float in, float out; cnn, mlp, dscnn) or NAME_run_q (int8 in, int8 out; kws, ic, vww, ad, squeezenet, shufflenet) on input 0 = ticks of the CMSDK timer around the call x instructions per tick (measured by the firmware);"
 echo "spread: largest minus smallest count over inputs 0..$((images - 1)); same in 2 runs: QEMU run twice, identical output; weights B: quantc inspect's parameter bytes;"
 echo "flash B: the Cortex-M4 object's .text + .rodata (code, weights, tables); arena B: NAME_ARENA_SIZE; stack B: the most the call used over the inputs (painted stack)"
 echo
