@@ -141,8 +141,8 @@ LLVMValueRef tgt_scratch_pool_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t
 
 /* ---- chunks of pixels ----------------------------------------------------- */
 
-/* The chunk's rows of block j (RowStore) transposed and stored. */
-static void store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0)
+void tgt_store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0,
+                    int64_t np, LLVMValueRef pofs)
 {
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)s->L);
@@ -158,8 +158,8 @@ static void store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef 
 		tgt_transpose16(c, v);
 	for (int l = 0; l < s->L; l++)
 		idx[l] = tgt_c32(c, l);
-	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, s->P), p0, ""),
-	                                   c->ti32, "");
+	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, np), p0, ""), c->ti32,
+	                                   "");
 	/* the chunk's pixels: ch <= L of the transposed lanes */
 	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, s->ch), ""), left,
 	                       tgt_c32(c, s->ch), "");
@@ -169,6 +169,7 @@ static void store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef 
 	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)s->L),
 	                                   splat, "");
 	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), s->L, NULL);
+	LLVMValueRef px = pofs ? LLVMBuildNSWAdd(b, pofs, p0, "") : p0;
 	for (int r = 0; r < s->L; r++) {
 		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
 		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, s->OC), "");
@@ -178,7 +179,7 @@ static void store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef 
 		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
 		LLVMValueRef dst = tgt_gep(
 		        c, s->te, s->y,
-		        tgt_mad(c, LLVMBuildNSWAdd(b, s->nbase, row, ""), s->P, p0));
+		        tgt_mad(c, LLVMBuildNSWAdd(b, s->nbase, row, ""), s->P, px));
 		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, (int64_t)s->align), m};
 		LLVMBuildCall2(b, s->tms, s->mstore, args, 4, "");
 	}
@@ -205,7 +206,7 @@ void tgt_chunks(Cg *c, void *k, int nb, LLVMValueRef ob0, int64_t P, int64_t ch,
 	if (store)
 		store(c, k, ob0, j, p0);
 	else
-		store_rows(c, rs, ob0, j, p0);
+		tgt_store_rows(c, rs, ob0, j, p0, rs->P, NULL);
 	tgt_loop_close(c, &lj);
 	tgt_loop_close(c, &lp);
 }

@@ -492,38 +492,10 @@ static void band_store(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMVa
 {
 	Kern *k = kv;
 	const Geo *d = k->d;
-	LLVMBuilderRef b = c->b;
-	LLVMValueRef v[16], idx[16];
-	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)d->L);
+	RowStore rs = {d->L,      d->P, d->ch,    d->cg.OC, c->tf32, k->tms,   k->tv,
+	               k->mstore, k->y, k->nbase, k->st,    4,       NBLK_MAX, transpose};
 
-	for (int r = 0; r < d->L; r++)
-		v[r] = LLVMBuildLoad2(
-		        b, k->tv, tgt_gep(c, k->tv, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK_MAX, j)),
-		        "");
-	transpose(c, v, d->L);
-	for (int l = 0; l < d->L; l++)
-		idx[l] = tgt_c32(c, l);
-	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, d->PB), p0, ""),
-	                                   c->ti32, "");
-	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, d->ch), ""), left,
-	                       tgt_c32(c, d->ch), "");
-	LLVMValueRef pmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)d->L),
-	                                   splat(c, ti, left), "");
-	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), d->L, NULL);
-	LLVMValueRef px = tgt_mad(c, k->r0, d->cg.pool.ow, p0);
-	for (int r = 0; r < d->L; r++) {
-		LLVMValueRef oc = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, r), "");
-		LLVMValueRef ok = LLVMBuildICmp(b, LLVMIntSLT, oc, tgt_cidx(c, d->cg.OC), "");
-		LLVMValueRef m = LLVMBuildSelect(b, ok, pmask, LLVMConstNull(LLVMTypeOf(pmask)),
-		                                 "");
-		/* a channel past OC points nowhere useful: address channel 0 */
-		LLVMValueRef row = LLVMBuildSelect(b, ok, oc, tgt_cidx(c, 0), "");
-		LLVMValueRef dst = tgt_gep(
-		        c, c->tf32, k->y,
-		        tgt_mad(c, LLVMBuildNSWAdd(b, k->nbase, row, ""), d->P, px));
-		LLVMValueRef args[4] = {v[r], dst, tgt_c32(c, 4), m};
-		LLVMBuildCall2(b, k->tms, k->mstore, args, 4, "");
-	}
+	tgt_store_rows(c, &rs, ob0, j, p0, d->PB, tgt_mad(c, k->r0, d->cg.pool.ow, NULL));
 }
 
 static void band_group(Cg *c, void *kv, int nb, LLVMValueRef ob0)

@@ -483,6 +483,11 @@ typedef struct {
 	int nblk;
 	void (*transpose)(Cg *c, LLVMValueRef *v, int L);
 } RowStore;
+/* The chunk's rows of block j (RowStore s) from pixel p0 of a region of np
+ * pixels (lanes past np masked off) that starts at output pixel pofs of
+ * each row (NULL: 0; tgt_chunks passes P and NULL), transposed and stored. */
+void tgt_store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0,
+                    int64_t np, LLVMValueRef pofs);
 /* The chunks of ch pixels (whole tiles of np) of P for the nb blocks from
  * ob0: for q, p0 = q*ch: tile(c, k, nb, ob0, p0, t) for each tile t of the
  * chunk that starts before P, then for each block j < nb store(c, k, ob0,
