@@ -459,6 +459,9 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 	if (have) {
 		ctx.scratch = tgt_node_scratch;
 		ctx.scratch_tgt = &m;
+		/* the debug twin traces every layer in the interface layout */
+		if (!o->tgt.instrument)
+			ctx.nhwc = tgt_node_nhwc;
 	}
 	int rc = load_and_run(o, out, calib, &ctx, d);
 	if (!rc && *out && !o->passes && replan_scratch(*out, &ctx, d)) {

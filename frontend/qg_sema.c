@@ -621,6 +621,21 @@ static int apply_scratch(ParseCtx *pc, const char *vname, Attrs *a, const AttrAs
 	return 1;
 }
 
+/* layout = nchw | nhwc (any op of a rank-4 result): how the target stores
+ * it (choose-layout) */
+static int apply_layout(ParseCtx *pc, const char *vname, Attrs *a, const AttrAst *at)
+{
+	if (at->kind == AV_IDENT && strcmp(at->ident.s, "nchw") == 0)
+		a->layout = IR_LAYOUT_NCHW;
+	else if (at->kind == AV_IDENT && strcmp(at->ident.s, "nhwc") == 0)
+		a->layout = IR_LAYOUT_NHWC;
+	else {
+		pu_error(pc, at->key.loc, "%s: layout takes nchw or nhwc", vname);
+		return 0;
+	}
+	return 1;
+}
+
 /* attrs : '{' IDENT '=' aval (',' IDENT '=' aval)* '}'
  * aval  : INT | '[' INT (',' INT)* ']' | IDENT */
 static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const AttrList *l)
@@ -633,6 +648,10 @@ static int apply_attrs(ParseCtx *pc, const char *vname, Op op, Attrs *a, const A
 		const AttrAst *at = &l->v[i];
 		if (strcmp(at->key.s, "scratch") == 0) {
 			ok &= apply_scratch(pc, vname, a, at);
+			continue;
+		}
+		if (strcmp(at->key.s, "layout") == 0) {
+			ok &= apply_layout(pc, vname, a, at);
 			continue;
 		}
 		int ai = attr_index(at->key.s);

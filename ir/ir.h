@@ -275,7 +275,15 @@ typedef struct {
 	 * the target's hook sets them; 0 bytes: none).  Printed
 	 * "scratch = [OFF,BYTES]" when set; the interpreter ignores it. */
 	int64_t scratch[2];
+	/* any op whose result has rank 4: how its result is stored (IR_LAYOUT_*;
+	 * the choose-layout pass sets it for the target's kernels).  The
+	 * shape stays NCHW, the interface; the interpreter computes on NCHW,
+	 * the target stores the tensor NHWC.  Printed "layout = nhwc" when
+	 * set. */
+	int64_t layout;
 } Attrs;
+
+enum { IR_LAYOUT_NCHW, IR_LAYOUT_NHWC };
 
 /* resize's mode: linear, or nearest with ONNX's rounding of the source
  * coordinate (round_prefer_floor, round_prefer_ceil, floor, ceil) */
@@ -397,6 +405,18 @@ int ir_node_new(Graph *g, Op op, int out, const int *in, int nin, Loc loc);
 void ir_add_input(Graph *g, int v);
 void ir_add_output(Graph *g, int v);
 int64_t ir_value_bytes(const Value *v); /* numel * dtype size; INT64_MAX on overflow */
+
+/* ---- layout.c: how a tensor is stored --------------------------------------- */
+
+/* IR_LAYOUT_* of value v: its defining node's layout; inputs and constants
+ * are NCHW. */
+int ir_value_layout(const Graph *g, int v);
+/* 1 when node n is element-wise over operands of its result's shape (and
+ * constants of one element, a unary op's lookup table), all per tensor:
+ * it computes the same whatever the layout, if every operand shares it. */
+int ir_layout_free(const Graph *g, int n);
+/* 1 when every non-constant operand of n is stored in n's own layout. */
+int ir_layout_free_ok(const Graph *g, int n);
 /* Sets v's quantization to per-tensor (scale, zp). */
 void ir_set_qparams(Graph *g, int v, float scale, int32_t zp);
 /* Sets v's quantization to per-channel along axis (n scales, zp 0). */

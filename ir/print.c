@@ -242,6 +242,10 @@ static void pattrs(FILE *f, const Node *n)
 		first = 0;
 		pints(f, a->scratch, 2, 1);
 	}
+	if (a->layout == IR_LAYOUT_NHWC) {
+		fprintf(f, "%slayout = nhwc", first ? " { " : ", ");
+		first = 0;
+	}
 	if (!first)
 		fputs(" }", f);
 }

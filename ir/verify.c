@@ -152,6 +152,15 @@ int ir_verify(Graph *g, Diag *d)
 				diag_error(d, nd->loc, "'%s' is used before it is defined",
 				           g->vals[v].name);
 		}
+		if (nd->a.layout == IR_LAYOUT_NHWC) {
+			const Value *y = &g->vals[nd->out];
+			if (y->is_output || !y->has_type || y->shape.rank != 4)
+				diag_error(
+				        d, nd->loc,
+				        "%s '%s': layout nhwc needs a rank-4 result that is not a "
+				        "model output",
+				        oi->name, y->name);
+		}
 		if (nd->a.act != ACT_NONE && !(oi->flags & OPF_ACT))
 			diag_error(d, nd->loc, "%s cannot carry a fused activation", oi->name);
 		if (ir_rules_of(nd->op)->verify)

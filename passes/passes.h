@@ -70,7 +70,11 @@ typedef struct {
 	/* plan-memory's target hook: the arena scratch bytes node n's kernel
 	 * needs on target tgt (tgt_node_scratch); NULL: no target, none */
 	int64_t (*scratch)(const void *tgt, const Graph *g, int n);
-	const void *scratch_tgt;
+	const void *scratch_tgt; /* the target of both hooks */
+	/* choose-layout's target hook: 1 when weighted node n has a kernel on
+	 * scratch_tgt that reads and writes NHWC (tgt_node_nhwc); NULL: no
+	 * target, every tensor stays NCHW */
+	int (*nhwc)(const void *tgt, const Graph *g, int n);
 } PassContext;
 
 /* What one pass sees: the run's context, and its own "k=v;k=v" options from

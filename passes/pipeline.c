@@ -11,8 +11,8 @@
 const char *pass_default_pipeline(Precision p)
 {
 	if (p == PREC_F32)
-		return "infer-shapes,fold-constants,fuse-activation,fuse-pool,plan-memory";
-	return "infer-shapes,fold-constants,fuse-activation,propagate-ranges,calibrate,quantize,check-overflow,fuse-pool,plan-memory";
+		return "infer-shapes,fold-constants,fuse-activation,fuse-pool,choose-layout,plan-memory";
+	return "infer-shapes,fold-constants,fuse-activation,propagate-ranges,calibrate,quantize,check-overflow,fuse-pool,choose-layout,plan-memory";
 }
 
 /* Without calibration data quantize takes every range from propagate-ranges
@@ -21,7 +21,7 @@ const char *pass_static_pipeline(Precision p)
 {
 	if (p == PREC_F32)
 		return pass_default_pipeline(p);
-	return "infer-shapes,fold-constants,fuse-activation,propagate-ranges,quantize,check-overflow,fuse-pool,plan-memory";
+	return "infer-shapes,fold-constants,fuse-activation,propagate-ranges,quantize,check-overflow,fuse-pool,choose-layout,plan-memory";
 }
 
 /* What g already shows of the default pipeline's work: observed ranges

@@ -83,14 +83,26 @@ LLVMValueRef tgt_scratch_open(Cg *c, ScratchCopy *s, const ConvGeo *g, int64_t W
                               LLVMValueRef in)
 {
 	LLVMBuilderRef b = c->b;
+	LLVMValueRef xi;
 
-	s->ci = tgt_upto(c, &s->lc, g->C);
-	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, g->C, s->ci), g->H, NULL);
-	LLVMValueRef h = tgt_upto(c, &s->lh, g->H);
-	LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), g->W, NULL);
-	s->srow = tgt_mad(c, h, Wp, tgt_cidx(c, g->pt * Wp + g->pl));
-	s->w = tgt_upto(c, &s->lw, g->W);
-	return tgt_load(c, c->ti8, x, LLVMBuildNSWAdd(b, xrow, s->w, ""));
+	if (s->nhwc) {
+		/* x[((in * H + h) * W + w) * C + ci]: the channels innermost */
+		LLVMValueRef h = tgt_upto(c, &s->lh, g->H);
+		s->srow = tgt_mad(c, h, Wp, tgt_cidx(c, g->pt * Wp + g->pl));
+		s->w = tgt_upto(c, &s->lw, g->W);
+		s->ci = tgt_upto(c, &s->lc, g->C);
+		LLVMValueRef pix = tgt_mad(c, tgt_mad(c, in, g->H, h), g->W, s->w);
+		xi = tgt_mad(c, pix, g->C, s->ci);
+	} else {
+		s->ci = tgt_upto(c, &s->lc, g->C);
+		LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, g->C, s->ci), g->H, NULL);
+		LLVMValueRef h = tgt_upto(c, &s->lh, g->H);
+		LLVMValueRef xrow = tgt_mad(c, LLVMBuildNSWAdd(b, plane, h, ""), g->W, NULL);
+		s->srow = tgt_mad(c, h, Wp, tgt_cidx(c, g->pt * Wp + g->pl));
+		s->w = tgt_upto(c, &s->lw, g->W);
+		xi = LLVMBuildNSWAdd(b, xrow, s->w, "");
+	}
+	return tgt_load(c, c->ti8, x, xi);
 }
 
 LLVMValueRef tgt_scratch_at(Cg *c, const ScratchCopy *s, int64_t Cp)
@@ -100,6 +112,12 @@ LLVMValueRef tgt_scratch_at(Cg *c, const ScratchCopy *s, int64_t Cp)
 
 void tgt_scratch_close(Cg *c, ScratchCopy *s)
 {
+	if (s->nhwc) {
+		tgt_loop_close(c, &s->lc);
+		tgt_loop_close(c, &s->lw);
+		tgt_loop_close(c, &s->lh);
+		return;
+	}
 	tgt_loop_close(c, &s->lw);
 	tgt_loop_close(c, &s->lh);
 	tgt_loop_close(c, &s->lc);
@@ -141,6 +159,45 @@ LLVMValueRef tgt_scratch_pool_pixel(Cg *c, const ConvGeo *g, int64_t Wp, int64_t
 
 /* ---- chunks of pixels ----------------------------------------------------- */
 
+/* RowStore s with an NHWC y: each pixel of the chunk that exists stores
+ * its L channels of block j, the channels past OC masked off. */
+static void store_pixels(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef j,
+                         LLVMValueRef p0, int64_t np, LLVMValueRef pofs)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)s->L);
+	LLVMValueRef idx[16];
+
+	for (int l = 0; l < s->L; l++)
+		idx[l] = tgt_c32(c, l);
+	LLVMValueRef oc0 = tgt_mad(c, LLVMBuildNSWAdd(b, ob0, j, ""), s->L, NULL);
+	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, s->OC), oc0, ""),
+	                                   c->ti32, "");
+	LLVMValueRef splat = LLVMBuildShuffleVector(
+	        b, LLVMBuildInsertElement(b, LLVMGetUndef(ti), left, tgt_c32(c, 0), ""),
+	        LLVMGetUndef(ti), LLVMConstNull(ti), "");
+	LLVMValueRef cmask = LLVMBuildICmp(b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)s->L),
+	                                   splat, "");
+	/* the batch element's first pixel: nbase = in * OC */
+	LLVMValueRef base = LLVMBuildNSWMul(b, s->nbase, tgt_cidx(c, s->P), "");
+	LLVMValueRef px0 = pofs ? LLVMBuildNSWAdd(b, pofs, p0, "") : p0;
+
+	for (int r = 0; r < s->ch; r++) {
+		If live;
+		LLVMValueRef p = LLVMBuildNSWAdd(b, p0, tgt_cidx(c, r), "");
+		tgt_if_open(c, &live, LLVMBuildICmp(b, LLVMIntSLT, p, tgt_cidx(c, np), ""));
+		LLVMValueRef v = LLVMBuildLoad2(
+		        b, s->tv, tgt_gep(c, s->tv, s->st, tgt_mad(c, tgt_cidx(c, r), s->nblk, j)),
+		        "");
+		LLVMValueRef px = LLVMBuildNSWAdd(b, px0, tgt_cidx(c, r), "");
+		LLVMValueRef dst = tgt_gep(
+		        c, s->te, s->y, LLVMBuildNSWAdd(b, base, tgt_mad(c, px, s->OC, oc0), ""));
+		LLVMValueRef args[4] = {v, dst, tgt_c32(c, (int64_t)s->align), cmask};
+		LLVMBuildCall2(b, s->tms, s->mstore, args, 4, "");
+		tgt_if_close(c, &live);
+	}
+}
+
 void tgt_store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef j, LLVMValueRef p0,
                     int64_t np, LLVMValueRef pofs)
 {
@@ -148,6 +205,10 @@ void tgt_store_rows(Cg *c, const RowStore *s, LLVMValueRef ob0, LLVMValueRef j, 
 	LLVMTypeRef ti = LLVMVectorType(c->ti32, (unsigned)s->L);
 	LLVMValueRef v[16], idx[16];
 
+	if (s->nhwc) {
+		store_pixels(c, s, ob0, j, p0, np, pofs);
+		return;
+	}
 	for (int r = 0; r < s->L; r++)
 		v[r] = LLVMBuildLoad2(
 		        b, s->tv, tgt_gep(c, s->tv, s->st, tgt_mad(c, tgt_cidx(c, r), s->nblk, j)),

@@ -80,6 +80,7 @@ typedef struct {
 	int64_t es;        /* bytes per scratch element: 2 for (b), else 1 */
 	Path path;
 	int pooled;        /* a fused max-pool: P counts pooled pixels */
+	int in_nhwc, out_nhwc; /* the input, the result stored NHWC (choose-layout) */
 } Geo;
 
 /* Path (a)'s condition (header comment): every i16 pair of weights has
@@ -121,6 +122,8 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 		d->path = PATH_WD, d->Cp = (d->cg.C + 1) / 2 * 2, d->cs = 2, d->es = 2;
 	d->steps = d->Cp / d->cs;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
+	d->in_nhwc = ir_value_layout(c->g, nd->in[0]) == IR_LAYOUT_NHWC;
+	d->out_nhwc = nd->a.layout == IR_LAYOUT_NHWC;
 	return 1;
 }
 
@@ -551,6 +554,12 @@ static void store_block(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMV
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef v[16];
 
+	if (d->out_nhwc) {
+		RowStore rs = {16,   d->P,     16,    d->cg.OC, c->ti8, k->tms, k->tb, k->mstore,
+		               k->y, k->nbase, k->st, 1,        NBLK,   NULL,   1};
+		tgt_store_rows(c, &rs, ob0, j, p0, d->P, NULL);
+		return;
+	}
 	for (int r = 0; r < 16; r++)
 		v[r] = LLVMBuildLoad2(b, k->tb,
 		                      tgt_gep(c, k->tb, k->st, tgt_mad(c, tgt_cidx(c, r), NBLK, j)),
@@ -596,7 +605,7 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef te = d->es == 2 ? c->ti16 : c->ti8;
 	Loop lf;
-	ScratchCopy sc;
+	ScratchCopy sc = {.nhwc = d->in_nhwc};
 	int64_t n = d->Hp * d->Wp * d->Cp;
 
 	if (d->es == 1)

@@ -492,8 +492,8 @@ static void band_store(Cg *c, void *kv, LLVMValueRef ob0, LLVMValueRef j, LLVMVa
 {
 	Kern *k = kv;
 	const Geo *d = k->d;
-	RowStore rs = {d->L,      d->P, d->ch,    d->cg.OC, c->tf32, k->tms,   k->tv,
-	               k->mstore, k->y, k->nbase, k->st,    4,       NBLK_MAX, transpose};
+	RowStore rs = {d->L, d->P,     d->ch, d->cg.OC, c->tf32,  k->tms,    k->tv, k->mstore,
+	               k->y, k->nbase, k->st, 4,        NBLK_MAX, transpose, 0};
 
 	tgt_store_rows(c, &rs, ob0, j, p0, d->PB, tgt_mad(c, k->r0, d->cg.pool.ow, NULL));
 }
@@ -568,8 +568,8 @@ void tgt_conv2d_f32(Cg *c, int n, LLVMValueRef fn)
 	}
 	/* the chunks of ch pixels: their L rows stored from registers */
 	RowStore rs = {
-	        d.L,  d.P,  d.ch, d.cg.OC,  c->tf32,  k.tms, k.tv, k.mstore, LLVMGetParam(fn, 1),
-	        NULL, k.st, 4,    NBLK_MAX, transpose};
+	        d.L,  d.P,  d.ch, d.cg.OC,  c->tf32,   k.tms, k.tv, k.mstore, LLVMGetParam(fn, 1),
+	        NULL, k.st, 4,    NBLK_MAX, transpose, 0};
 	tgt_conv_rows(c, fn, &d.cg, fill_scratch, d.OCB, d.nb, d.np, tile, &rs, &k);
 }
 

@@ -87,6 +87,7 @@ typedef struct {
 	int depthwise; /* groups = C = OC: channels in lanes, no VNNI */
 	int pooled;    /* a fused max-pool: P counts pooled pixels */
 	int np, nb, ch; /* tile pixels and blocks; pixels per chunk (whole tiles) */
+	int in_nhwc, out_nhwc; /* the input, the result stored NHWC (choose-layout) */
 } Geo;
 
 /* The tile: np pixels x nb blocks, and ch = the pixels of a chunk (whole
@@ -122,6 +123,8 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 		d->Cp = 1, d->C4 = 1, d->KWt = (d->cg.KW + 3) / 4, d->xstep = 4;
 	tgt_conv_padded(&d->cg, &d->Hp, &d->Wp);
 	tile_shape(d);
+	d->in_nhwc = ir_value_layout(c->g, nd->in[0]) == IR_LAYOUT_NHWC;
+	d->out_nhwc = nd->a.layout == IR_LAYOUT_NHWC;
 	(void)why;
 	return 1;
 }
@@ -411,7 +414,7 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	ScratchCopy sc;
+	ScratchCopy sc = {.nhwc = d->in_nhwc};
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
 	                tgt_cidx(c, d->Hp * d->Wp * d->Cp + 4), 64);
@@ -444,8 +447,8 @@ void tgt_conv2d_vnni(Cg *c, int n, LLVMValueRef fn)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1), k.mx[i][j] = tgt_alloca(c, k.tv, 1);
 	/* the chunks of ch pixels: their 16 rows stored from registers */
 	RowStore rs = {
-	        16,   d.P,  d.ch, d.cg.OC, c->ti8, k.tms, k.tb, k.mstore, LLVMGetParam(fn, 1),
-	        NULL, k.st, 1,    NBLK,    NULL};
+	        16,   d.P,  d.ch, d.cg.OC, c->ti8, k.tms,     k.tb, k.mstore, LLVMGetParam(fn, 1),
+	        NULL, k.st, 1,    NBLK,    NULL,   d.out_nhwc};
 	tgt_conv_rows(c, fn, &d.cg, fill_scratch, d.OCB, d.nb, d.np, tile, &rs, &k);
 }
 

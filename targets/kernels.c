@@ -28,6 +28,7 @@ const TgtKernel tgt_k_vnni_conv2d = {
         tgt_conv2d_vnni_applies,
         tgt_conv2d_vnni,
         tgt_conv2d_vnni_scratch,
+        TL_NHWC,
 };
 const TgtKernel tgt_k_vnni_dw8_conv2d = {
         "x86.vnni_dw8.conv2d",
@@ -41,6 +42,7 @@ const TgtKernel tgt_k_vnni_dw8_conv2d = {
         tgt_conv2d_dw8_applies,
         tgt_conv2d_dw8,
         tgt_conv2d_dw8_scratch,
+        0,
 };
 const TgtKernel tgt_k_avx2_dw8_conv2d = {
         "x86.avx2_dw8.conv2d",
@@ -54,6 +56,7 @@ const TgtKernel tgt_k_avx2_dw8_conv2d = {
         tgt_conv2d_dw8_avx2_applies,
         tgt_conv2d_dw8_avx2,
         tgt_conv2d_dw8_avx2_scratch,
+        0,
 };
 const TgtKernel tgt_k_avx2_conv2d = {
         "x86.avx2.conv2d",
@@ -67,6 +70,7 @@ const TgtKernel tgt_k_avx2_conv2d = {
         tgt_conv2d_avx2_applies,
         tgt_conv2d_avx2,
         tgt_conv2d_avx2_scratch,
+        TL_NHWC,
 };
 const TgtKernel tgt_k_sse2_conv2d = {
         "x86.sse2.conv2d",
@@ -80,6 +84,7 @@ const TgtKernel tgt_k_sse2_conv2d = {
         tgt_conv2d_sse2_applies,
         tgt_conv2d_sse2,
         tgt_conv2d_sse2_scratch,
+        TL_NHWC,
 };
 const TgtKernel tgt_k_sse2_dense = {
         "x86.sse2.dense",
@@ -93,6 +98,7 @@ const TgtKernel tgt_k_sse2_dense = {
         tgt_dense_sse2_applies,
         tgt_dense_sse2,
         tgt_dense_sse2_scratch,
+        0,
 };
 const TgtKernel tgt_k_f32_conv2d = {
         "x86.f32.conv2d",
@@ -106,6 +112,7 @@ const TgtKernel tgt_k_f32_conv2d = {
         tgt_conv2d_f32_applies,
         tgt_conv2d_f32,
         tgt_conv2d_f32_scratch,
+        0,
 };
 const TgtKernel tgt_k_f32_dw_conv2d = {
         "x86.f32dw.conv2d",
@@ -119,6 +126,7 @@ const TgtKernel tgt_k_f32_dw_conv2d = {
         tgt_conv2d_f32_dw_applies,
         tgt_conv2d_f32_dw,
         tgt_conv2d_f32_dw_scratch,
+        0,
 };
 const TgtKernel tgt_k_neon_conv2d = {
         "arm64.neon.conv2d",
@@ -132,6 +140,7 @@ const TgtKernel tgt_k_neon_conv2d = {
         tgt_conv2d_neon_applies,
         tgt_conv2d_neon,
         tgt_conv2d_neon_scratch,
+        0,
 };
 const TgtKernel tgt_k_rvv_conv2d = {
         "riscv.rvv.conv2d",
@@ -145,6 +154,7 @@ const TgtKernel tgt_k_rvv_conv2d = {
         tgt_conv2d_rvv_applies,
         tgt_conv2d_rvv,
         tgt_conv2d_rvv_scratch,
+        0,
 };
 const TgtKernel tgt_k_smlad_conv2d = {
         "armm.smlad.conv2d",
@@ -158,6 +168,7 @@ const TgtKernel tgt_k_smlad_conv2d = {
         tgt_conv2d_smlad_applies,
         tgt_conv2d_smlad,
         tgt_conv2d_smlad_scratch,
+        0,
 };
 const TgtKernel tgt_k_smlad_dw_conv2d = {
         "armm.smlad_dw.conv2d",
@@ -171,10 +182,11 @@ const TgtKernel tgt_k_smlad_dw_conv2d = {
         tgt_conv2d_smlad_dw_applies,
         tgt_conv2d_smlad_dw,
         tgt_conv2d_smlad_dw_scratch,
+        0,
 };
 const TgtKernel tgt_k_smlad_dense = {
         "armm.smlad.dense",      OP_DENSE,        DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "dsp",
-        tgt_dense_smlad_applies, tgt_dense_smlad, NULL,
+        tgt_dense_smlad_applies, tgt_dense_smlad, NULL,  0,
 };
 /* kernel_x86_gemm.c: 1x1 stride-1 unpadded convolutions as a GEMM, and dense */
 const TgtKernel tgt_k_vnni_conv1x1 = {
@@ -189,6 +201,7 @@ const TgtKernel tgt_k_vnni_conv1x1 = {
         tgt_gemm8_vnni_applies,
         tgt_conv1x1_vnni,
         tgt_gemm8_vnni_scratch,
+        0,
 };
 const TgtKernel tgt_k_vnni_dense = {
         "x86.vnni.dense",
@@ -202,6 +215,7 @@ const TgtKernel tgt_k_vnni_dense = {
         tgt_gemm8_vnni_applies,
         tgt_dense_vnni,
         tgt_gemm8_vnni_scratch,
+        0,
 };
 const TgtKernel tgt_k_avx2_dense = {
         "x86.avx2.dense",
@@ -215,11 +229,12 @@ const TgtKernel tgt_k_avx2_dense = {
         tgt_dense_avx2_applies,
         tgt_dense_avx2,
         tgt_dense_avx2_scratch,
+        0,
 };
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
         "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL,
-        tgt_dense_f32,   NULL,
+        tgt_dense_f32,   NULL,     0,
 };
 
 int tgt_has_feature(const TgtMachine *m, const char *name)
@@ -305,6 +320,13 @@ static const char *data_declines(const TgtKernel *k, const TgtMachine *m, const 
 	return NULL;
 }
 
+/* 1 when nd's result or its input is stored NHWC (or c asks for it). */
+static int touches_nhwc(const Cg *c, const Node *nd)
+{
+	return c->want_nhwc || nd->a.layout == IR_LAYOUT_NHWC ||
+	       ir_value_layout(c->g, nd->in[0]) == IR_LAYOUT_NHWC;
+}
+
 /* Whether the arena scratch plan-memory gave nd holds what k needs: NULL,
  * or the reason (planning, the chooser ignores the plan). */
 static const char *scratch_declines(Cg *c, const TgtKernel *k, const Node *nd, char *buf, size_t n)
@@ -344,6 +366,8 @@ static const TgtKernel *choose(Cg *c, const Node *nd, char *why, size_t whylen)
 		if (k->op != nd->op)
 			continue;
 		r = data_declines(k, c->tm, c->g, nd, buf, sizeof buf);
+		if (!r && touches_nhwc(c, nd) && !(k->layouts & TL_NHWC))
+			r = "reads and writes NCHW only (the tensors are NHWC)";
 		/* the scratch is planned for the kernel picked: the ones after
 		 * it "also fit" without theirs */
 		if (!r && (!k->applies_more || k->applies_more(c, nd, &r)) &&
@@ -423,6 +447,53 @@ int64_t tgt_node_scratch(const void *tgt, const Graph *g, int n)
 		most = b > most ? b : most;
 	}
 	return most;
+}
+
+int tgt_node_nhwc(const void *tgt, const Graph *g, int n)
+{
+	const TgtMachine *m = tgt;
+	const Node *nd = &g->nodes[n];
+	int nl = m->nlevels ? m->nlevels : 1;
+
+	if (nd->op != OP_CONV2D)
+		return 0;
+	for (int i = 0; i < nl; i++) {
+		Cg c;
+		memset(&c, 0, sizeof c);
+		c.g = (Graph *)g;
+		c.tm = m->nlevels ? &m->levels[i] : m;
+		c.planning = 1;
+		c.want_nhwc = 1;
+		if (!choose(&c, nd, NULL, 0))
+			return 0;
+	}
+	return 1;
+}
+
+int tgt_layout_declines(Cg *c, int n)
+{
+	const Graph *g = c->g;
+	const Node *nd = &g->nodes[n];
+	int nhwc = nd->a.layout == IR_LAYOUT_NHWC;
+
+	for (int i = 0; i < nd->nin; i++)
+		nhwc |= ir_value_layout(g, nd->in[i]) == IR_LAYOUT_NHWC;
+	if (!nhwc)
+		return 0;
+	if (nd->op == OP_CONV2D) {
+		const TgtKernel *k = choose(c, nd, NULL, 0);
+		int in_ok = 1;
+		for (int i = 1; i < nd->nin; i++)
+			in_ok &= ir_value_layout(g, nd->in[i]) == IR_LAYOUT_NCHW;
+		if (k && (k->layouts & TL_NHWC) && in_ok)
+			return 0;
+	} else if (ir_layout_free(g, n) && ir_layout_free_ok(g, n))
+		return 0;
+	diag_error(c->d, nd->loc,
+	           "%s '%s': no kernel of this target takes its layout (an NHWC tensor "
+	           "where it reads or writes NCHW only)",
+	           ir_ops[nd->op].name, g->vals[nd->out].name);
+	return 1;
 }
 
 int tgt_append_scratch(Graph *g, const TgtOptions *o, Diag *d)

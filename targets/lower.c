@@ -115,7 +115,7 @@ int tgt_lower_node(Cg *c, int n, LLVMValueRef *kernel)
 	int apart = x->kind == VK_CONST || !overlap(x, y); /* a constant is a global */
 
 	*kernel = NULL;
-	if (r->check(c, nd))
+	if (r->check(c, nd) || tgt_layout_declines(c, n))
 		return 1;
 	if ((flags & OPF_VIEW) && x->kind != VK_CONST && x->offset == y->offset)
 		return 0; /* already in place */

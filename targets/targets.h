@@ -124,6 +124,7 @@ typedef struct {
 	int *readers; /* per value: the nodes reading it (tgt_const_of) */
 	int instrument; /* TgtOptions.instrument */
 	int planning; /* tgt_node_scratch: the chooser ignores the planned scratch */
+	int want_nhwc; /* tgt_node_nhwc: the chooser takes TL_NHWC kernels only */
 } Cg;
 
 /* True when name is a C identifier ([A-Za-z_][A-Za-z0-9_]*). */
@@ -313,7 +314,12 @@ typedef struct TgtKernel {
 	 * the kernel applies; NULL: none.  plan-memory plans them (with
 	 * TGT_SCRATCH_ALIGN - IR_ALIGN bytes more for the alignment) */
 	int64_t (*scratch)(Cg *c, const Node *nd);
+	/* TL_NHWC: emit reads an NHWC input and writes an NHWC result, each
+	 * when its value is stored so (choose-layout); 0: NCHW only */
+	unsigned layouts;
 } TgtKernel;
+
+enum { TL_NHWC = 1 };
 
 /* A kernel's exported applies_more, name, from its static applies(c, nd,
  * &geo, why) that fills a Geo (its own geometry type) the chooser drops. */
@@ -366,6 +372,12 @@ const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *
  * levels'), 0 when its kernel needs none.  The chooser at emission takes a
  * kernel only when the node's planned scratch holds what it needs. */
 int64_t tgt_node_scratch(const void *m, const Graph *g, int n);
+/* choose-layout's target hook: 1 when, on every ISA level of machine m, a
+ * kernel takes weighted node n reading and writing NHWC (TL_NHWC). */
+int tgt_node_nhwc(const void *m, const Graph *g, int n);
+/* 1 when node n of c's graph touches an NHWC tensor (its result or an
+ * operand) that its lowering cannot take, after a diagnostic. */
+int tgt_layout_declines(Cg *c, int n);
 /* For a caller that placed g's tensors itself (not plan-memory): every node
  * whose kernel on o's target needs more scratch than it holds gets a block
  * of its own at the arena's end.  Returns 0, or 1 after a diagnostic. */
@@ -449,13 +461,15 @@ LLVMValueRef tgt_fold_bias(Cg *c, const Node *nd, int64_t lanes, int64_t k, cons
 /* A load of t at p with the given alignment. */
 LLVMValueRef tgt_load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align);
 
-/* The copy of batch element in of x (int8 NCHW) into a padded NHWC scratch
+/* The copy of batch element in of x (int8 NCHW, or NHWC: s->nhwc) into a padded NHWC scratch
  * of Wp columns: tgt_scratch_open opens the loops over channel ci, row h
  * and column w and returns x[in, ci, h, w] (i8); the kernel converts it and
  * stores it at tgt_scratch_at (Cp elements a pixel); tgt_scratch_close. */
 typedef struct {
 	Loop lc, lh, lw;
 	LLVMValueRef ci, srow, w;
+	int nhwc; /* set before tgt_scratch_open: x is stored NHWC (the loops
+	             then run over h, w, ci: the reads are contiguous) */
 } ScratchCopy;
 LLVMValueRef tgt_scratch_open(Cg *c, ScratchCopy *s, const ConvGeo *g, int64_t Wp, LLVMValueRef x,
                               LLVMValueRef in);
@@ -482,6 +496,10 @@ typedef struct {
 	unsigned align;
 	int nblk;
 	void (*transpose)(Cg *c, LLVMValueRef *v, int L);
+	/* y is stored NHWC: no transpose; each of the chunk's pixels stores
+	 * its L channels of block j at y[(nbase * P + pixel) ... ]: element
+	 * (nbase / OC * P + pixel) * OC + channel, lanes past OC masked off */
+	int nhwc;
 } RowStore;
 /* The chunk's rows of block j (RowStore s) from pixel p0 of a region of np
  * pixels (lanes past np masked off) that starts at output pixel pofs of
