@@ -126,6 +126,11 @@ static void print_kernels_of(const TgtMachine *m, const Graph *g)
 			continue;
 		printf("%-3d %-10s %-10s %s\n", n, g->vals[g->nodes[n].out].name,
 		       ir_ops[g->nodes[n].op].name, k);
+		/* choose-layout's choice, where it is not the interface's NCHW */
+		int lin = ir_value_layout(g, g->nodes[n].in[0]), lout = (int)g->nodes[n].a.layout;
+		if (lin == IR_LAYOUT_NHWC || lout == IR_LAYOUT_NHWC)
+			printf("      layout: reads %s, writes %s\n", lin ? "NHWC" : "NCHW",
+			       lout ? "NHWC" : "NCHW");
 		for (char *p = why, *e; *p; p = e) {
 			e = strstr(p, "; ");
 			int len = e ? (int)(e - p) : (int)strlen(p);

@@ -447,6 +447,19 @@ static int replan_scratch(Graph *g, const PassContext *ctx, Diag *d)
 
 static int load_and_run(const Options *o, Graph **out, NpyArray *calib, PassContext *ctx, Diag *d);
 
+/* An instrumented object's scratch: the kernel's, and at least a node's
+ * whole result when choose-layout stored it NHWC (module.c traces it as
+ * NCHW through that scratch). */
+static int64_t scratch_traced(const void *tgt, const Graph *g, int n)
+{
+	int64_t k = tgt_node_scratch(tgt, g, n);
+	const Node *nd = &g->nodes[n];
+
+	if (nd->a.layout == IR_LAYOUT_NHWC && ir_value_bytes(&g->vals[nd->out]) > k)
+		k = ir_value_bytes(&g->vals[nd->out]);
+	return k;
+}
+
 int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 {
 	PassContext ctx = {.precision = o->precision,
@@ -459,9 +472,11 @@ int drv_load_and_run(const Options *o, Graph **out, NpyArray *calib, Diag *d)
 	if (have) {
 		ctx.scratch = tgt_node_scratch;
 		ctx.scratch_tgt = &m;
-		/* the debug twin traces every layer in the interface layout */
-		if (!o->tgt.instrument)
-			ctx.nhwc = tgt_node_nhwc;
+		ctx.nhwc = tgt_node_nhwc;
+		/* the debug twin traces an NHWC tensor as the model's NCHW,
+		 * transposed in its node's scratch */
+		if (o->tgt.instrument)
+			ctx.scratch = scratch_traced;
 	}
 	int rc = load_and_run(o, out, calib, &ctx, d);
 	if (!rc && *out && !o->passes && replan_scratch(*out, &ctx, d)) {

@@ -197,6 +197,39 @@ static LLVMValueRef trace_fn(Cg *c)
 	return fn;
 }
 
+/* qrt_trace_nhwc(id, v's bytes, its node's scratch, C, H*W, element
+ * bytes): v stored NHWC, traced as the model's NCHW (plan-memory gave the
+ * node scratch for it: load.c). */
+static void call_trace_nhwc(Cg *c, LLVMValueRef arena, int id, int v)
+{
+	const Value *val = &c->g->vals[v];
+	const Node *nd = &c->g->nodes[val->def];
+	LLVMTypeRef p[7] = {c->ti32, c->tptr, c->ti32, c->tptr, c->ti32, c->ti32, c->ti32};
+	LLVMTypeRef ft = LLVMFunctionType(c->tvoid, p, 7, 0);
+	LLVMValueRef fn = tgt_intrinsic(c, "qrt_trace_nhwc", ft);
+	int64_t bytes = ir_value_bytes(val);
+
+	if (nd->a.scratch[1] < bytes)
+		ICE("'%s': no scratch to trace its NHWC bytes in", val->name);
+	LLVMValueRef args[7] = {
+	        tgt_c32(c, id),
+	        arena_ptr(c, arena, v),
+	        tgt_c32(c, bytes),
+	        tgt_gep(c, c->ti8, arena, tgt_cidx(c, nd->a.scratch[0])),
+	        tgt_c32(c, val->shape.d[1]),
+	        tgt_c32(c, val->shape.d[2] * val->shape.d[3]),
+	        tgt_c32(c, bytes / ir_shape_numel(&val->shape)),
+	};
+	LLVMValueRef call = LLVMBuildCall2(c->b, ft, fn, args, 7, "");
+	if (c->tm->riscv && c->tm->ptr_bits == 64) {
+		unsigned k = LLVMGetEnumAttributeKindForName("signext", 7);
+		for (unsigned i = 1; i <= 7; i++)
+			if (i != 2 && i != 4)
+				LLVMAddCallSiteAttribute(call, i,
+				                         LLVMCreateEnumAttribute(c->ctx, k, 0));
+	}
+}
+
 /* qrt_trace(id, v's bytes in the arena): the instrumented object's report
  * that layer id, value v, is complete. */
 static void call_trace(Cg *c, LLVMValueRef fn, LLVMValueRef arena, int id, int v)
@@ -294,7 +327,9 @@ static LLVMValueRef build_body(Cg *c, LLVMValueRef *kernels)
 			LLVMBuildCall2(c->b, LLVMGlobalGetValueType(kernels[n]), kernels[n], args,
 			               np, "");
 		}
-		if (trace && nd->op != OP_NONE)
+		if (trace && nd->op != OP_NONE && nd->a.layout == IR_LAYOUT_NHWC)
+			call_trace_nhwc(c, arena, id++, nd->out);
+		else if (trace && nd->op != OP_NONE)
 			call_trace(c, trace, arena, id++, nd->out);
 	}
 	if (part)

@@ -17,8 +17,8 @@ cpu=(--mcpu x86-64-v3)
 
 for prec in int8 f32; do
 	d=$work/$prec
-	if [ $prec = f32 ]; then passes=infer-shapes,fold-constants,fuse-activation,fuse-pool,plan-memory
-	else passes=infer-shapes,fold-constants,fuse-activation,propagate-ranges,calibrate,quantize,check-overflow,fuse-pool,plan-memory; fi
+	if [ $prec = f32 ]; then passes=infer-shapes,fold-constants,fuse-activation,fuse-pool,choose-layout,plan-memory
+	else passes=infer-shapes,fold-constants,fuse-activation,propagate-ranges,calibrate,quantize,check-overflow,fuse-pool,choose-layout,plan-memory; fi
 	check "$model $prec: compile with --dump-dir and --print-after-all" \
 		"$QUANTC" compile "$ex/$model.qg" --precision $prec --calib "$calib" "${cpu[@]}" \
 		--dump-dir "$d" --print-after-all --print-constants --verify-each -o "$work/full.o" 2> "$work/after-all.txt"
