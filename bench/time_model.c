@@ -19,7 +19,8 @@
  * (C: the index of the largest output, a check that every engine ran the same
  * model on the same image).  With -l, for an object compiled with
  * --instrument, this program's qrt_trace() (which replaces the runtime's
- * weak one) timestamps every trace call, and one more line per trace id
+ * weak one; its qrt_trace_nhwc() replaces the runtime's transposing one)
+ * timestamps every trace call, and one more line per trace id
  * gives the median time from the previous call (or from the start of the
  * run, for id 0) to this one: that layer's time:
  *   layer ID median_us M
@@ -80,6 +81,19 @@ void qrt_trace(uint32_t layer_id, const void *data, uint32_t bytes)
 	stamp[layer_id] = now_s();
 	if (layer_id + 1 > max_id_seen)
 		max_id_seen = layer_id + 1;
+}
+
+/* An NHWC layer (quantc's layout = nhwc): the runtime's version transposes
+ * it to NCHW for the trace; timing needs no bytes, so this one replaces it
+ * and the layer's time is its kernel's alone. */
+void qrt_trace_nhwc(uint32_t layer_id, const void *data, uint32_t bytes, void *buf,
+                    uint32_t channels, uint32_t pixels, uint32_t elem_bytes)
+{
+	(void)buf;
+	(void)channels;
+	(void)pixels;
+	(void)elem_bytes;
+	qrt_trace(layer_id, data, bytes);
 }
 
 static int cmp_double(const void *a, const void *b)

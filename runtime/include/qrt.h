@@ -191,7 +191,9 @@ void qrt_trace(uint32_t layer_id, const void *data, uint32_t bytes);
 /* What an instrumented object calls for a tensor it stores NHWC (quantc's
  * layout = nhwc): data, [N][pixels][channels] elements of elem_bytes, is
  * transposed into buf (bytes, the layer's arena scratch) to the model's
- * NCHW layout, then passed to qrt_trace(layer_id, buf, bytes). */
+ * NCHW layout, then passed to qrt_trace(layer_id, buf, bytes).  The
+ * runtime's definition is weak too: a program may replace it (one that
+ * only times layers need not transpose). */
 void qrt_trace_nhwc(uint32_t layer_id, const void *data, uint32_t bytes, void *buf,
                     uint32_t channels, uint32_t pixels, uint32_t elem_bytes);
 

@@ -15,8 +15,10 @@ __attribute__((weak)) void qrt_trace(uint32_t layer_id, const void *data, uint32
 
 /* An NHWC tensor (layout = nhwc: [N][pixels][channels] elements of
  * elem_bytes) transposed into buf as the model's NCHW, [N][channels][pixels],
- * then traced: the trace always holds the model's layout. */
-void qrt_trace_nhwc(uint32_t layer_id, const void *data, uint32_t bytes, void *buf,
+ * then traced: the trace always holds the model's layout.  Weak as well: a
+ * program that only times the layers (bench/time_model.c) skips the
+ * transpose. */
+__attribute__((weak)) void qrt_trace_nhwc(uint32_t layer_id, const void *data, uint32_t bytes, void *buf,
                     uint32_t channels, uint32_t pixels, uint32_t elem_bytes)
 {
 	const unsigned char *src = data;
