@@ -27,6 +27,8 @@
 #                     Fashion-MNIST models are 28x28)
 #   BENCH_ZOO_NCALIB  calibration images of the torchvision models (default 8)
 #   BENCH_ZOO_LAYERS  1: the per-layer view of every model after the table
+#   BENCH_ZOO_NCHW    1: also quantc int8 without choose-layout (every tensor
+#                     NCHW), and a table of what the layout pass gains
 # Nothing here asserts on time; a model quantc refuses gets a row saying why.
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -64,6 +66,8 @@ bench_fmnist_data
 bench_pin
 bench_node
 [ "$have_node" = 1 ] || [ $layers_only = 1 ] || exit 1
+
+nchw_passes=infer-shapes,fold-constants,fuse-activation,propagate-ranges,calibrate,quantize,check-overflow,fuse-pool,plan-memory
 
 # the clock and the peak, from a time_model binary of the seed CNN
 qc_compile "$ex/cnn.qg" "$data/calib.npy" "$work/clockprobe" cnn --precision f32
@@ -154,6 +158,11 @@ for c in "${cases[@]}"; do
 				echo "quantc compile --precision $p failed: $(grep -m1 'error:' "$d/qlog")" > "$d/why.$p"
 			fi
 		done
+		# the default int8 pipeline without choose-layout
+		if [ "${BENCH_ZOO_NCHW:-0}" = 1 ] &&
+			qc_compile "$src" "$calib" "$d/nchw" "$key" --mcpu native --passes "$nchw_passes" 2> "$d/qlog"; then
+			timed "$key" quantc int8nchw "${pin[@]}" "$d/nchw/time" -t "$secs" "$d/x.f32"
+		fi
 	fi
 	ort_row "$key" fp32 "$d/$key.onnx"
 	if [ -s "$d/qdq.onnx" ]; then
@@ -220,6 +229,24 @@ if [ $layers_only = 0 ]; then
 					macs == "" ? "-" : sprintf("%.1f M", macs / 1e6), fmt(q8), fmt(o8), fmt(qf), fmt(of),
 					ratio(q8, o8), ratio(qf, of), ratio(q8, qf), mpc(q8, peak), mpc(qf, fpeak)
 				if (why != "") printf "| ↳ %s %sx%s | %s |||||||||||\n", m, s, s, why
+			}' "$work/results"
+	done
+fi
+
+if [ $layers_only = 0 ] && [ "${BENCH_ZOO_NCHW:-0}" = 1 ]; then
+	echo
+	echo "choose-layout (the trunk NHWC between the kernels) against every tensor NCHW (--passes without it), quantc int8, the same rounds:"
+	echo
+	echo "| model | input | int8, layouts chosen | int8, all NCHW | chosen / NCHW |"
+	echo "|---|---|---:|---:|---:|"
+	for c in "${cases[@]}"; do
+		read -r m s <<< "$c"
+		awk -F'|' -v key="${m}_$s" -v m="$m" -v s="$s" '
+			function fmt(us) { return us == "" ? "-" : us < 1000 ? sprintf("%.1f µs", us) : sprintf("%.2f ms", us / 1000) }
+			$1 == key { split($4, f, " "); t[$3] = f[2] }
+			END {
+				if (t["int8"] == "" || t["int8nchw"] == "") exit
+				printf "| %s | %sx%s | %s | %s | %.2fx |\n", m, s, s, fmt(t["int8"]), fmt(t["int8nchw"]), t["int8"] / t["int8nchw"]
 			}' "$work/results"
 	done
 fi
