@@ -80,11 +80,12 @@ LLVMValueRef tgt_load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align)
 /* ---- the padded NHWC scratch --------------------------------------------- */
 
 LLVMValueRef tgt_scratch_open(Cg *c, ScratchCopy *s, const ConvGeo *g, int64_t Wp, LLVMValueRef x,
-                              LLVMValueRef in)
+                              LLVMValueRef in, int nhwc)
 {
 	LLVMBuilderRef b = c->b;
 	LLVMValueRef xi;
 
+	s->nhwc = nhwc;
 	if (s->nhwc) {
 		/* x[((in * H + h) * W + w) * C + ci]: the channels innermost */
 		LLVMValueRef h = tgt_upto(c, &s->lh, g->H);

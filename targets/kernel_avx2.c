@@ -605,7 +605,7 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef te = d->es == 2 ? c->ti16 : c->ti8;
 	Loop lf;
-	ScratchCopy sc = {.nhwc = d->in_nhwc};
+	ScratchCopy sc;
 	int64_t n = d->Hp * d->Wp * d->Cp;
 
 	if (d->es == 1)
@@ -617,7 +617,7 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 		tgt_store(c, LLVMConstInt(te, (unsigned long long)(k->e.in_zp + 128), 0), k->s, i);
 		tgt_loop_close(c, &lf);
 	}
-	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in, d->in_nhwc);
 	v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
 	tgt_store(c, LLVMBuildZExt(b, v, te, ""), k->s, tgt_scratch_at(c, &sc, d->Cp));
 	tgt_scratch_close(c, &sc);

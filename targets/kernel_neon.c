@@ -488,7 +488,7 @@ static void fill_scratch(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in)
 		                tgt_cidx(c, n), 16);
 	else
 		LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, 2 * n), 16);
-	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in, 0);
 	if (!d->dot) /* x - zx lies in [-255, 255]: exact in i16 */
 		v = LLVMBuildNSWSub(b, LLVMBuildSExt(b, v, c->ti16, ""),
 		                    LLVMConstInt(c->ti16, (unsigned long long)k->e.in_zp, 1), "");

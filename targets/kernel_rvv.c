@@ -355,7 +355,7 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)k->e.in_zp, 1),
 	                tgt_cidx(c, d->Hp * d->Wp * d->Cp), 16);
-	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in, 0);
 	tgt_store(c, v, k->s, tgt_scratch_at(c, &sc, d->Cp));
 	tgt_scratch_close(c, &sc);
 }

@@ -414,11 +414,11 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	Kern *k = kv;
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	ScratchCopy sc = {.nhwc = d->in_nhwc};
+	ScratchCopy sc;
 
 	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
 	                tgt_cidx(c, d->Hp * d->Wp * d->Cp + 4), 64);
-	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in);
+	LLVMValueRef v = tgt_scratch_open(c, &sc, &d->cg, d->Wp, x, in, d->in_nhwc);
 	v = LLVMBuildXor(b, v, LLVMConstInt(c->ti8, 0x80, 0), "");
 	tgt_store(c, v, k->s, tgt_scratch_at(c, &sc, d->Cp));
 	tgt_scratch_close(c, &sc);

@@ -468,11 +468,11 @@ LLVMValueRef tgt_load_al(Cg *c, LLVMTypeRef t, LLVMValueRef p, unsigned align);
 typedef struct {
 	Loop lc, lh, lw;
 	LLVMValueRef ci, srow, w;
-	int nhwc; /* set before tgt_scratch_open: x is stored NHWC (the loops
-	             then run over h, w, ci: the reads are contiguous) */
+	int nhwc; /* x is stored NHWC: the loops run over h, w, ci (the reads
+	             are contiguous) */
 } ScratchCopy;
 LLVMValueRef tgt_scratch_open(Cg *c, ScratchCopy *s, const ConvGeo *g, int64_t Wp, LLVMValueRef x,
-                              LLVMValueRef in);
+                              LLVMValueRef in, int nhwc);
 LLVMValueRef tgt_scratch_at(Cg *c, const ScratchCopy *s, int64_t Cp);
 void tgt_scratch_close(Cg *c, ScratchCopy *s);
 /* The scratch element offset of the first tap of conv output pixel p. */
