@@ -243,7 +243,7 @@ if [ $layers_only = 0 ] && [ "${BENCH_ZOO_NCHW:-0}" = 1 ]; then
 		read -r m s <<< "$c"
 		awk -F'|' -v key="${m}_$s" -v m="$m" -v s="$s" '
 			function fmt(us) { return us == "" ? "-" : us < 1000 ? sprintf("%.1f µs", us) : sprintf("%.2f ms", us / 1000) }
-			$1 == key { split($4, f, " "); t[$3] = f[2] }
+			$1 == key && $2 == "quantc" { split($4, f, " "); t[$3] = f[2] }
 			END {
 				if (t["int8"] == "" || t["int8nchw"] == "") exit
 				printf "| %s | %sx%s | %s | %s | %.2fx |\n", m, s, s, fmt(t["int8"]), fmt(t["int8nchw"]), t["int8"] / t["int8nchw"]
