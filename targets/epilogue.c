@@ -50,6 +50,52 @@ static LLVMValueRef kof(LLVMValueRef v, LLVMTypeRef t, long long k)
 	return s;
 }
 
+/* floor((x * mult + 2^30) / 2^31) as an i32 (it fits: |mult| < 2^31).
+ * (ab + nudge) / 2^31 truncating, nudge = ab >= 0 ? 2^30 : 1 - 2^30, is
+ * floor((ab + 2^30) / 2^31) for either sign: for ab < 0 the numerator
+ * n = ab + 1 - 2^30 is negative, so it rounds up, and ceil(n / 2^31) =
+ * floor((n + 2^31 - 1) / 2^31) = floor((ab + 2^30) / 2^31).  One add
+ * and an arithmetic shift, no compare, select or division fix-up.
+ *
+ * A vector of 8 or 16 lanes on x86-64 with AVX2 takes the even lanes and
+ * the odd lanes as two vectors of i64 (vpmuldq multiplies the low 32 bits
+ * of each 64-bit lane, signed): the even products shifted right by 31
+ * leave the result in their low half, the odd ones shifted left by 1 in
+ * their high half, and one blend interleaves them.  Widening every lane to
+ * i64 and narrowing back cost twice the instructions. */
+static LLVMValueRef high_mul(Cg *c, LLVMValueRef x, LLVMValueRef mult)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef vt = LLVMTypeOf(x);
+	unsigned n = LLVMGetTypeKind(vt) == LLVMVectorTypeKind ? LLVMGetVectorSize(vt) : 1;
+
+	if ((n == 8 || n == 16) && tgt_has_feature(c->tm, "avx2")) {
+		LLVMTypeRef t64 = LLVMVectorType(c->ti64, n / 2);
+		LLVMValueRef k32 = kof(LLVMGetUndef(t64), c->ti64, 32);
+		LLVMValueRef nudge = kof(LLVMGetUndef(t64), c->ti64, 1 << 30);
+		LLVMValueRef xq = LLVMBuildBitCast(b, x, t64, ""),
+		             mq = LLVMBuildBitCast(b, mult, t64, "");
+		/* the low halves sign-extended (vpmuldq's operands), and the high */
+		LLVMValueRef xe = LLVMBuildAShr(b, LLVMBuildShl(b, xq, k32, ""), k32, "");
+		LLVMValueRef me = LLVMBuildAShr(b, LLVMBuildShl(b, mq, k32, ""), k32, "");
+		LLVMValueRef xo = LLVMBuildAShr(b, xq, k32, ""), mo = LLVMBuildAShr(b, mq, k32, "");
+		LLVMValueRef pe = LLVMBuildAdd(b, LLVMBuildMul(b, xe, me, ""), nudge, "");
+		LLVMValueRef po = LLVMBuildAdd(b, LLVMBuildMul(b, xo, mo, ""), nudge, "");
+		pe = LLVMBuildBitCast(b, LLVMBuildLShr(b, pe, kof(pe, c->ti64, 31), ""), vt, "");
+		po = LLVMBuildBitCast(b, LLVMBuildShl(b, po, kof(po, c->ti64, 1), ""), vt, "");
+		LLVMValueRef idx[16];
+		for (unsigned i = 0; i < n; i++)
+			idx[i] = tgt_c32(c, i % 2 ? n + i : i);
+		return LLVMBuildShuffleVector(b, pe, po, LLVMConstVector(idx, n), "");
+	}
+	LLVMTypeRef t64 = like(x, c->ti64);
+	LLVMValueRef ab = LLVMBuildMul(b, LLVMBuildSExt(b, x, t64, ""),
+	                               LLVMBuildSExt(b, mult, t64, ""), "");
+	LLVMValueRef q = LLVMBuildAShr(b, LLVMBuildAdd(b, ab, kof(x, c->ti64, 1 << 30), ""),
+	                               kof(x, c->ti64, 31), "");
+	return LLVMBuildTrunc(b, q, like(x, c->ti32), "");
+}
+
 /* MultiplyByQuantizedMultiplier as runtime/src/requantize.c, then + zp and
  * the clamp.  i64 intermediates keep every step exact on 32-bit targets too
  * (LLVM expands them inline; the division by 2^31 becomes shifts).  acc,
@@ -59,7 +105,7 @@ LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRe
 {
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef t64 = like(acc, c->ti64), t32 = like(acc, c->ti32);
-	LLVMValueRef zero = kof(acc, c->ti32, 0), x, right, ab, q, mask, rem, thr, r;
+	LLVMValueRef zero = kof(acc, c->ti32, 0), x, right, q, mask, rem, thr, r;
 
 	x = acc;
 	if (rq->has_left) {
@@ -74,25 +120,16 @@ LLVMValueRef tgt_requant(Cg *c, LLVMValueRef acc, LLVMValueRef mult, LLVMValueRe
 
 	/* SaturatingRoundingDoublingHighMul; mult is never INT32_MIN (it lies in
 	 * [2^30, 2^31) or is 0), so the one saturating case cannot occur */
-	ab = LLVMBuildMul(b, LLVMBuildSExt(b, x, t64, ""), LLVMBuildSExt(b, mult, t64, ""), "");
-	/* (ab + nudge) / 2^31 truncating, nudge = ab >= 0 ? 2^30 : 1 - 2^30, is
-	 * floor((ab + 2^30) / 2^31) for either sign: for ab < 0 the numerator
-	 * n = ab + 1 - 2^30 is negative, so it rounds up, and ceil(n / 2^31) =
-	 * floor((n + 2^31 - 1) / 2^31) = floor((ab + 2^30) / 2^31).  One add
-	 * and an arithmetic shift, no compare, select or division fix-up. */
-	q = LLVMBuildAShr(b, LLVMBuildAdd(b, ab, kof(acc, c->ti64, 1 << 30), ""),
-	                  kof(acc, c->ti64, 31), "");
-	q = LLVMBuildTrunc(b, q, t32, "");
+	q = high_mul(c, x, mult);
 
-	/* RoundingDivideByPOT; the mask is built in i64 because right may be 31 */
-	mask = LLVMBuildSub(
-	        b, LLVMBuildShl(b, kof(acc, c->ti64, 1), LLVMBuildZExt(b, right, t64, ""), ""),
-	        kof(acc, c->ti64, 1), "");
-	mask = LLVMBuildTrunc(b, mask, t32, "");
+	/* RoundingDivideByPOT.  right <= 31, so the mask fits the i32 bit
+	 * pattern: 1 << 31 is 0x80000000, and minus 1 is 0x7fffffff */
+	mask = LLVMBuildSub(b, LLVMBuildShl(b, kof(acc, c->ti32, 1), right, ""),
+	                    kof(acc, c->ti32, 1), "");
 	rem = LLVMBuildAnd(b, q, mask, "");
+	/* (q < 0) as 0 or 1: q's sign bit */
 	thr = LLVMBuildAdd(b, LLVMBuildAShr(b, mask, kof(acc, c->ti32, 1), ""),
-	                   LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLT, q, zero, ""), t32, ""),
-	                   "");
+	                   LLVMBuildLShr(b, q, kof(acc, c->ti32, 31), ""), "");
 	r = LLVMBuildAdd(b, LLVMBuildAShr(b, q, right, ""),
 	                 LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSGT, rem, thr, ""), t32, ""), "");
 
