@@ -216,6 +216,11 @@ const TgtKernel tgt_k_avx2_dense = {
         tgt_dense_avx2,
         tgt_dense_avx2_scratch,
 };
+/* kernel_rvv_gemm.c: the int8 dense as a register-blocked GEMV on RISC-V V */
+const TgtKernel tgt_k_rvv_dense = {
+        "riscv.rvv.dense",     OP_DENSE,      DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "v",
+        tgt_dense_rvv_applies, tgt_dense_rvv, NULL,
+};
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
         "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL,
