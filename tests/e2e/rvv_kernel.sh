@@ -47,4 +47,54 @@ sed -e 's/groups = 24, act = relu/groups = 1, act = relu, pool = [2,2], pool_str
 	"$work/dw.qg" > "$work/pool.qg"
 check "$t +v: quantc compiles a conv with a fused max-pool" "$QUANTC" compile "$work/pool.qg" --target "$t" --mattr +v -o "$work/pool.o"
 check "$t +v: the fused-pool conv uses vwmacc.vx (>= 6)" at_least 6 "$work/pool.o" 'vwmacc\.vx'
+# ---- the int8 dense (kernel_rvv_gemm.c) ----
+check "$t +v: quantc compiles mlp" "$QUANTC" compile "$ex/mlp.qg" "${qopts[@]}" --mattr +v -o "$work/mlp_v.o"
+"$QUANTC" inspect "$ex/mlp.qg" "${qopts[@]}" --mattr +v > "$work/mlp_inspect.txt" 2>&1
+echo "  inspect: $(grep -cE 'dense +riscv\.rvv\.dense' "$work/mlp_inspect.txt") dense layers on riscv.rvv.dense"
+check "$t +v: both mlp dense layers get riscv.rvv.dense" \
+	test "$(grep -cE 'dense +riscv\.rvv\.dense' "$work/mlp_inspect.txt")" -eq 2
+# 784 inputs x 8 blocks (two tiles of 4) unrolled by 4, and 128 x 1 block
+check "$t +v: mlp's dense layers use vwmacc.vx (>= 20)" at_least 20 "$work/mlp_v.o" 'vwmacc\.vx'
+check "$t +v: mlp stores each block with one vse8 (>= 2)" at_least 2 "$work/mlp_v.o" 'vse8\.v'
+
+# dense_case REQUANT: the two-layer dense model under QEMU against quantc run
+. "$QC_SRC/tests/cross/boards.sh"
+dense_case() {
+	local d=$work/dense opts=(--precision int8 --calib "$work/dense/calib.npy" --requant "$1")
+	"$QUANTC" compile "$d/dn.qg" "${opts[@]}" --target "$t" --mcpu generic-rv64 --mattr +v -o "$d/dn.o" &&
+		x_link_driver dn "$d" "$work/rt" &&
+		timeout 300 "${x_run[@]}" "$d/fw.elf" > "$d/out.txt" 2>&1 &&
+		"$QUANTC" run "$d/dn.qg" "${opts[@]}" --input "$d/x.npy" -o "$d/ref.npy" &&
+		"$work/xtool" compare "$d/out.txt" "$d/ref.npy"
+}
+mkdir -p "$work/dense" "$work/rt"
+if cross_target "$t" generic-rv64 +v && cross_tools_present > /dev/null; then
+	"${QC_PYTHON:-/usr/bin/python3}" - "$work/dense" << 'PY'
+import sys, numpy as np
+d, r = sys.argv[1], np.random.default_rng(5)
+np.save(d + "/w1.npy", r.normal(0, 0.15, size=(112, 99)).astype(np.float32))
+np.save(d + "/b1.npy", r.normal(0, 0.3, size=(112,)).astype(np.float32))
+np.save(d + "/w2.npy", r.normal(0, 0.15, size=(7, 112)).astype(np.float32))
+np.save(d + "/calib.npy", (r.integers(0, 256, size=(16, 1, 9, 11)) / 255).astype(np.float32))
+np.save(d + "/x.npy", (r.integers(0, 256, size=(3, 1, 9, 11)) / 255).astype(np.float32))
+open(d + "/dn.qg", "w").write("""model dn
+input x : f32[1,1,9,11] range [0, 1]
+const w1 : f32[112,99] = npy("w1.npy")
+const b1 : f32[112] = npy("b1.npy")
+const w2 : f32[7,112] = npy("w2.npy")
+t = flatten(x) { axis = 1 }
+h = dense(t, w1, b1)
+a = relu(h)
+y = dense(a, w2)
+output y
+""")
+PY
+	check "$t +v: host tool xtool builds" "$CC" -std=c11 -O2 -Wall -Wextra -Werror "$QC_SRC/tests/cross/xtool.c" -o "$work/xtool"
+	check "$t +v: runtime builds" x_build_runtime "$work/rt"
+	"$work/xtool" images "$work/dense/x.npy" 3 "$work/dense/images.h" > /dev/null
+	check "$t +v: dense 99->112->7 (fixed requant) equals the interpreter bit for bit" dense_case fixed
+	check "$t +v: dense 99->112->7 (float requant) equals the interpreter bit for bit" dense_case float
+else
+	fail "$t: cross compiler and QEMU installed"
+fi
 finish
