@@ -40,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <llvm-c/DebugInfo.h>
+
 #include "targets.h"
 
 enum {
@@ -74,7 +76,8 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->Cb = d->depthwise ? 2 * d->Cp : d->Cp;
 	/* depthwise: one block, so that 5 pixels share each weight vector and
 	 * the accumulators (20 registers) leave room for the i16 taps */
-	d->np = d->depthwise ? NPIX_DW : NPIX, d->nb = d->depthwise ? 1 : NBLK;
+	d->np = d->depthwise ? tgt_tile_pixels(d->P, NPIX_DW) : NPIX;
+	d->nb = d->depthwise ? 1 : NBLK;
 	/* one loop over a kernel row's KW*C contiguous taps where dw = 1 */
 	d->nkx = d->depthwise || d->cg.dw != 1 ? d->cg.KW : 1;
 	d->nq = d->depthwise ? 1 : d->cg.dw != 1 ? d->cg.C : d->cg.KW * d->cg.C;
@@ -126,6 +129,7 @@ typedef struct {
 	LLVMValueRef out, cbuf, best; /* pooled: y, the conv output buffer, a max */
 	LLVMValueRef in;               /* the batch element */
 	LLVMValueRef acc[NPMAX][NBLK];
+	LLVMValueRef abuf; /* depthwise: the tile's accumulators, for the stores */
 } Kern;
 
 /* tgt_int8_open's weights: the kernel's intrinsics, then its packed
@@ -248,6 +252,42 @@ static void store_column(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob, LLVMVa
 	LLVMBuildCall2(b, k->tss, k->sstore, args, 5, "");
 }
 
+/* Marks the back branch br llvm.loop.unroll.disable. */
+static void no_unroll(Cg *c, LLVMValueRef br)
+{
+	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+	LLVMMetadataRef dis = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
+	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &dis, 1)};
+	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
+
+	/* the loop id names itself (operand 0), as LoopInfo expects */
+	LLVMMetadataReplaceAllUsesWith(tmp, id);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+	                LLVMMetadataAsValue(c->ctx, id));
+}
+
+/* The depthwise tile's stores: its np accumulators (one block, ob0) go to
+ * a stack buffer, and a loop that is not unrolled requantizes and stores
+ * one at a time.  Straight-line code would let LLVM interleave the five
+ * requantizations (each with i64 intermediates of 8 registers) and spill
+ * most of them: this way one is live at a time. */
+static void tile_store_dw(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef p0)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lr;
+
+	for (int i = 0; i < d->np; i++)
+		tgt_store(c, LLVMBuildLoad2(b, k->tv, k->acc[i][0], ""), k->abuf, tgt_cidx(c, i));
+	LLVMValueRef r = tgt_upto(c, &lr, d->np);
+	LLVMValueRef q = LLVMBuildNSWAdd(b, p0, r, ""), last = tgt_cidx(c, d->P - 1);
+	LLVMValueRef p = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
+	store_column(c, k, requant16(c, k, tgt_load(c, k->tv, k->abuf, r), ob0), ob0, p);
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+	tgt_loop_close(c, &lr);
+	no_unroll(c, LLVMGetBasicBlockTerminator(latch));
+}
+
 /* One tile: pixels p0 + i (clamped to P - 1: a duplicate stores the same
  * bytes again), blocks ob0 .. ob0 + nb - 1. */
 static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
@@ -271,6 +311,10 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 		tile_taps_dw(c, k, nb, ob0, base);
 	else
 		tile_taps(c, k, nb, ob0, base);
+	if (d->depthwise) {
+		tile_store_dw(c, k, ob0, p0);
+		return;
+	}
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 		for (int i = 0; i < d->np; i++)
@@ -451,6 +495,8 @@ void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 		for (int j = 0; j < d.nb; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
 	k.out = LLVMGetParam(fn, 1);
+	if (d.depthwise)
+		k.abuf = tgt_alloca_al(c, k.tv, NPMAX, 16);
 	if (d.pooled) {
 		k.cbuf = tgt_arena_scratch(c, padded_bytes(&d));
 		k.best = tgt_alloca(c, c->ti32, 1);
