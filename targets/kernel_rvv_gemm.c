@@ -22,11 +22,13 @@
  * registers (DB groups of LMUL 4 at L = 16 on VLEN 128, plus the weights,
  * fit the 32 registers).  The input loop is unrolled by UNROLL.  Each
  * accumulator is then requantized as a vector (tgt_requant /
- * tgt_requant_float) and its bytes stored with one vp.store (vse8) whose
- * length is the block's outputs that exist.
+ * tgt_requant_float), one at a time, and its bytes stored with one
+ * vp.store (vse8) whose length is the block's outputs that exist.
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <llvm-c/DebugInfo.h>
 
 #include "targets.h"
 
@@ -67,6 +69,7 @@ typedef struct {
 	LLVMValueRef store;          /* llvm.vp.store */
 	LLVMValueRef w, x, y, in;
 	LLVMValueRef acc[DB];
+	LLVMValueRef abuf; /* the tile's accumulators, for the stores */
 } Kern;
 
 /* The weights as i16, [O/L][I][L], zero past O. */
@@ -149,6 +152,20 @@ static void store_block(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob)
 	LLVMBuildCall2(b, k->tst, k->store, args, 4, "");
 }
 
+/* Marks the back branch br llvm.loop.unroll.disable. */
+static void no_unroll(Cg *c, LLVMValueRef br)
+{
+	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+	LLVMMetadataRef dis = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
+	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &dis, 1)};
+	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
+
+	/* the loop id names itself (operand 0), as LoopInfo expects */
+	LLVMMetadataReplaceAllUsesWith(tmp, id);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+	                LLVMMetadataAsValue(c->ctx, id));
+}
+
 /* One tile: blocks ob0 .. ob0 + nb - 1 of the batch row k->in. */
 static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 {
@@ -174,9 +191,18 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 		inputs(c, k, nb, ob, LLVMBuildNSWAdd(b, r, tgt_cidx(c, whole * UNROLL), ""), 1);
 		tgt_loop_close(c, &lr);
 	}
+	/* the requantizations one at a time: the accumulators to a stack
+	 * buffer, then a loop that is not unrolled (straight-line code lets
+	 * LLVM interleave them, and their i64 intermediates of 8 registers
+	 * each spill) */
 	for (int j = 0; j < nb; j++)
-		store_block(c, k, requant(c, k, LLVMBuildLoad2(b, k->tv, k->acc[j], ""), ob[j]),
-		            ob[j]);
+		tgt_store(c, LLVMBuildLoad2(b, k->tv, k->acc[j], ""), k->abuf, tgt_cidx(c, j));
+	LLVMValueRef r = tgt_upto(c, &lr, nb);
+	LLVMValueRef obr = LLVMBuildNSWAdd(b, ob0, r, "");
+	store_block(c, k, requant(c, k, tgt_load(c, k->tv, k->abuf, r), obr), obr);
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+	tgt_loop_close(c, &lr);
+	no_unroll(c, LLVMGetBasicBlockTerminator(latch));
 }
 
 void tgt_dense_rvv(Cg *c, int n, LLVMValueRef fn)
@@ -200,6 +226,7 @@ void tgt_dense_rvv(Cg *c, int n, LLVMValueRef fn)
 	k.store = tgt_intrinsic(c, "llvm.vp.store.v16i8.p0", k.tst);
 	for (int j = 0; j < DB; j++)
 		k.acc[j] = tgt_alloca(c, k.tv, 1);
+	k.abuf = tgt_alloca_al(c, k.tv, DB, 16);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 
 	k.in = tgt_upto(c, &ln, d.N);
