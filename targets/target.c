@@ -134,7 +134,7 @@ static const TgtKernel *const a64_kernels[] = {&tgt_k_neon_conv2d, &tgt_k_f32_de
 static const TgtKernel *const armm_kernels[] = {&tgt_k_smlad_conv2d, &tgt_k_smlad_dw_conv2d,
                                                 &tgt_k_smlad_dense, &tgt_k_f32_dense, NULL};
 static const TgtKernel *const rv_kernels[] = {&tgt_k_rvv_conv2d, &tgt_k_f32_dense, &tgt_k_rvv_dense,
-                                              NULL};
+                                              &tgt_k_rvv_f32dw_conv2d, NULL};
 static const TgtKernel *const plain_kernels[] = {&tgt_k_f32_dense, NULL};
 
 static const Row rows[] = {
