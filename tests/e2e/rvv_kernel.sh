@@ -3,8 +3,17 @@
 # the code that runs: compiled for riscv64-linux-gnu with +v, the CNN's two
 # convolutions and a depthwise one disassemble to vwmacc (widening
 # multiply-accumulate into i32) and strided byte stores of the requantized
-# channels; without +v no vector instruction appears.  Bit-exactness under
-# QEMU is cross_*_riscv64_v's and conv_kernels_riscv64_v's job.
+# channels; without +v no vector instruction appears.  The depthwise conv
+# uses vwmacc.vv.  The f32 depthwise kernel (targets/kernel_rvv_f32.c) is
+# chosen, multiplies then adds (no FMA) and stores with vsse32.  The int8
+# dense kernel (targets/kernel_rvv_gemm.c, riscv.rvv.dense) is the one
+# quantc inspect names for the MLP's layers and its code is vwmacc.vx; a
+# model of two dense layers shaped for its corners (99 inputs: the unrolled
+# input loop's remainder; 112 outputs: a tile of 4 blocks of 16 and one of
+# 3; 7 outputs: a partial block) equals the interpreter bit for bit under
+# QEMU (fixed and float requantization).  The convolutions' bit-exactness
+# under QEMU is cross_*_riscv64_v's and conv_kernels_riscv64_v's job.
+# Cost: about 4 s of CPU.
 . "$(dirname "$0")/lib.sh"
 t=riscv64-linux-gnu
 objdump=$(command -v llvm-objdump-19 || command -v llvm-objdump || true)
@@ -47,6 +56,16 @@ sed -e 's/groups = 24, act = relu/groups = 1, act = relu, pool = [2,2], pool_str
 	"$work/dw.qg" > "$work/pool.qg"
 check "$t +v: quantc compiles a conv with a fused max-pool" "$QUANTC" compile "$work/pool.qg" --target "$t" --mattr +v -o "$work/pool.o"
 check "$t +v: the fused-pool conv uses vwmacc.vx (>= 6)" at_least 6 "$work/pool.o" 'vwmacc\.vx'
+# the f32 depthwise kernel (kernel_rvv_f32.c): chosen, fmul then fadd (no
+# FMA, the interpreter rounds twice), strided stores; its bit-exactness
+# under QEMU is conv_kernels_riscv64_v's (f32c00 .. f32c03)
+check "$t +v: quantc compiles an f32 depthwise conv" "$QUANTC" compile "$work/dw.qg" --precision f32 --target "$t" --mattr +v -o "$work/dwf.o"
+"$QUANTC" inspect "$work/dw.qg" --precision f32 --target "$t" --mattr +v > "$work/dwf_inspect.txt" 2>&1
+check "$t +v: the f32 depthwise conv gets riscv.rvv_f32dw.conv2d" grep -qE 'conv2d +riscv\.rvv_f32dw\.conv2d' "$work/dwf_inspect.txt"
+check "$t +v: the f32 depthwise conv uses vfmul.vv (>= 9)" at_least 9 "$work/dwf.o" 'vfmul\.vv'
+check "$t +v: the f32 depthwise conv has no fused multiply-add" test "$(count "$work/dwf.o" 'vf(n)?m(acc|add|sac|sub)')" -eq 0
+check "$t +v: the f32 depthwise conv stores with vsse32 (>= 1)" at_least 1 "$work/dwf.o" 'vsse32\.v'
+
 # ---- the int8 dense (kernel_rvv_gemm.c) ----
 check "$t +v: quantc compiles mlp" "$QUANTC" compile "$ex/mlp.qg" "${qopts[@]}" --mattr +v -o "$work/mlp_v.o"
 "$QUANTC" inspect "$ex/mlp.qg" "${qopts[@]}" --mattr +v > "$work/mlp_inspect.txt" 2>&1
