@@ -3,8 +3,9 @@
  * time.
  *
  * Like kernel_rvv.c it is plain fixed-length LLVM vectors, correct on every
- * VLEN (V guarantees VLEN >= 128): lanes are L consecutive outputs, an
- * accumulator <L x i32>, and LLVM lowers
+ * VLEN (V guarantees VLEN >= 128): lanes are L consecutive outputs (32,
+ * or 16 for a layer of at most 16), an accumulator <L x i32> (LMUL 8 or
+ * 4 at VLEN 128), and LLVM lowers
  *     acc + sext(<L x i16> w) * sext(splat(i16 x))
  * to one vwmacc.vx (16-bit operands, 32-bit accumulator).  x and w are
  * int8, so each product lies in [-16256, 16384] and is exact; the i32 sum
@@ -19,8 +20,8 @@
  *
  * A tile is nb blocks of L outputs (at most DB): each input byte is loaded
  * once per tile and feeds nb vwmacc.vx, the accumulators staying in vector
- * registers (DB groups of LMUL 4 at L = 16 on VLEN 128, plus the weights,
- * fit the 32 registers).  The input loop is unrolled by UNROLL.  Each
+ * registers (DB groups of LMUL 8 at VLEN 128, plus the weights, fit the 32
+ * registers).  The input loop is unrolled by UNROLL.  Each
  * accumulator is then requantized as a vector (tgt_requant /
  * tgt_requant_float), one at a time, and its bytes stored with one
  * vp.store (vse8) whose length is the block's outputs that exist.
@@ -33,13 +34,13 @@
 #include "targets.h"
 
 enum {
-	L = 16,     /* outputs per vector */
-	DB = 6,     /* most blocks of L outputs of a tile */
+	DB = 3,     /* most blocks of a tile */
 	UNROLL = 4, /* inputs per pass of the input loop */
 };
 
 typedef struct {
 	int64_t N, I, O, OCB;
+	int L;  /* outputs per vector: 16, or 32 */
 	int nb; /* blocks of a tile */
 } Geo;
 
@@ -54,7 +55,12 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->N = x->shape.d[0], d->I = x->shape.d[1], d->O = w->shape.d[0];
 	if (d->I < 1 || d->O < 1)
 		return tgt_decline(why, "no inputs or outputs");
-	d->OCB = (d->O + L - 1) / L;
+	/* 32 lanes (LMUL 8 at VLEN 128) where there are more than 16 outputs:
+	 * one vle16 and one vwmacc.vx cover twice the outputs, so the scalar
+	 * work per input (its load, the addresses, the loop) halves, and a
+	 * machine with VLEN >= 256 fills its registers */
+	d->L = d->O > 16 ? 32 : 16;
+	d->OCB = (d->O + d->L - 1) / d->L;
 	/* the blocks split into tiles of at most DB, as evenly as they go */
 	int64_t tiles = (d->OCB + DB - 1) / DB;
 	d->nb = (int)((d->OCB + tiles - 1) / tiles);
@@ -76,6 +82,7 @@ typedef struct {
 static LLVMValueRef pack_weights(Cg *c, const Node *nd, const Geo *d, int n)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
+	int64_t L = d->L;
 	size_t len = (size_t)(d->OCB * d->I * L * 2);
 	unsigned char *buf = ir_xcalloc(len, 1);
 
@@ -93,8 +100,9 @@ static LLVMValueRef splat_x(Cg *c, Kern *k, LLVMValueRef i)
 	LLVMValueRef at = tgt_mad(c, k->in, k->d->I, i);
 	LLVMValueRef x = LLVMBuildSExt(c->b, tgt_load(c, c->ti8, k->x, at), c->ti16, "");
 	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(k->th), x, tgt_c32(c, 0), "");
-	LLVMValueRef v = LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(k->th),
-	                                        LLVMConstNull(LLVMVectorType(c->ti32, L)), "");
+	LLVMValueRef v = LLVMBuildShuffleVector(
+	        c->b, one, LLVMGetUndef(k->th),
+	        LLVMConstNull(LLVMVectorType(c->ti32, (unsigned)k->d->L)), "");
 	return LLVMBuildSExt(c->b, v, k->tv, "");
 }
 
@@ -109,7 +117,7 @@ static void inputs(Cg *c, Kern *k, int nb, const LLVMValueRef *ob, LLVMValueRef 
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef vi = tgt_mad(c, ob[j], k->d->I, i);
 			LLVMValueRef we = LLVMBuildSExt(
-			        b, tgt_load_al(c, k->th, tgt_gep(c, k->th, k->w, vi), 32), k->tv,
+			        b, tgt_load_al(c, k->th, tgt_gep(c, k->th, k->w, vi), 16), k->tv,
 			        "");
 			/* wrapping: no nsw */
 			LLVMValueRef a = LLVMBuildAdd(b, LLVMBuildLoad2(b, k->tv, k->acc[j], ""),
@@ -125,7 +133,7 @@ static LLVMValueRef requant(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 	LLVMValueRef r;
 
 	if (k->q.fm) {
-		LLVMTypeRef tf = LLVMVectorType(c->tf32, L);
+		LLVMTypeRef tf = LLVMVectorType(c->tf32, (unsigned)k->d->L);
 		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
 		                      &k->e.rq);
 	} else
@@ -141,13 +149,14 @@ static void store_block(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
+	int L = d->L;
 	LLVMValueRef o0 = tgt_mad(c, ob, L, NULL);
 	LLVMValueRef left = LLVMBuildNSWSub(b, tgt_cidx(c, d->O), o0, "");
 	LLVMValueRef full = LLVMBuildICmp(b, LLVMIntSLT, left, tgt_cidx(c, L), "");
 	LLVMValueRef evl = LLVMBuildTrunc(b, LLVMBuildSelect(b, full, left, tgt_cidx(c, L), ""),
 	                                  c->ti32, "");
 	LLVMValueRef dst = tgt_gep(c, c->ti8, k->y, tgt_mad(c, k->in, d->O, o0));
-	LLVMValueRef args[4] = {r, dst, LLVMConstAllOnes(LLVMVectorType(c->ti1, L)), evl};
+	LLVMValueRef args[4] = {r, dst, LLVMConstAllOnes(LLVMVectorType(c->ti1, (unsigned)L)), evl};
 
 	LLVMBuildCall2(b, k->tst, k->store, args, 4, "");
 }
@@ -209,21 +218,22 @@ void tgt_dense_rvv(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
-	Kern k = {.d = &d,
-	          .tv = LLVMVectorType(c->ti32, L),
-	          .th = LLVMVectorType(c->ti16, L),
-	          .tb = LLVMVectorType(c->ti8, L)};
+	Kern k = {.d = &d};
 	Loop ln;
 
 	applies(c, nd, &d, NULL); /* the chooser took the node */
+	int L = d.L;
+	k.tv = LLVMVectorType(c->ti32, (unsigned)L), k.th = LLVMVectorType(c->ti16, (unsigned)L);
+	k.tb = LLVMVectorType(c->ti8, (unsigned)L);
 	tgt_int8_epilogue(c, n, &k.e);
 	k.w = pack_weights(c, nd, &d, n);
 	/* the kernel multiplies x itself: the bias folds zx */
 	k.q.bias = tgt_fold_bias(c, nd, d.OCB * L, k.e.in_zp, "brvvd", n);
 	tgt_requant_tables(c, n, d.O, d.OCB * L, "rvvd", &k.q.mult, &k.q.shift, &k.q.fm);
-	LLVMTypeRef ps[4] = {k.tb, c->tptr, LLVMVectorType(c->ti1, L), c->ti32};
+	LLVMTypeRef ps[4] = {k.tb, c->tptr, LLVMVectorType(c->ti1, (unsigned)L), c->ti32};
 	k.tst = LLVMFunctionType(c->tvoid, ps, 4, 0);
-	k.store = tgt_intrinsic(c, "llvm.vp.store.v16i8.p0", k.tst);
+	k.store = tgt_intrinsic(c, L == 32 ? "llvm.vp.store.v32i8.p0" : "llvm.vp.store.v16i8.p0",
+	                        k.tst);
 	for (int j = 0; j < DB; j++)
 		k.acc[j] = tgt_alloca(c, k.tv, 1);
 	k.abuf = tgt_alloca_al(c, k.tv, DB, 16);
