@@ -496,7 +496,7 @@ void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
 	k.out = LLVMGetParam(fn, 1);
 	if (d.depthwise)
-		k.abuf = tgt_alloca_al(c, k.tv, NPMAX, 16);
+		k.abuf = tgt_alloca(c, k.tv, NPMAX);
 	if (d.pooled) {
 		k.cbuf = tgt_arena_scratch(c, padded_bytes(&d));
 		k.best = tgt_alloca(c, c->ti32, 1);

@@ -236,7 +236,7 @@ void tgt_dense_rvv(Cg *c, int n, LLVMValueRef fn)
 	                        k.tst);
 	for (int j = 0; j < DB; j++)
 		k.acc[j] = tgt_alloca(c, k.tv, 1);
-	k.abuf = tgt_alloca_al(c, k.tv, DB, 16);
+	k.abuf = tgt_alloca(c, k.tv, DB);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 
 	k.in = tgt_upto(c, &ln, d.N);

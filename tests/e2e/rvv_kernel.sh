@@ -11,7 +11,8 @@
 # model of two dense layers shaped for its corners (99 inputs: the unrolled
 # input loop's remainder; 157 outputs: a tile of 3 blocks of 32 and one of
 # 2, the last partial; 7 outputs: a partial block of 16) equals the interpreter bit for bit under
-# QEMU (fixed and float requantization).  The convolutions' bit-exactness
+# QEMU (fixed and float requantization), and so does a dense of 3 rows at
+# once (the batch loop).  The convolutions' bit-exactness
 # under QEMU is cross_*_riscv64_v's and conv_kernels_riscv64_v's job.
 # Cost: about 4 s of CPU.
 . "$(dirname "$0")/lib.sh"
@@ -77,21 +78,23 @@ check "$t +v: both mlp dense layers get riscv.rvv.dense" \
 check "$t +v: mlp's dense layers use vwmacc.vx (>= 12)" at_least 12 "$work/mlp_v.o" 'vwmacc\.vx'
 check "$t +v: mlp stores each block with one vse8 (>= 2)" at_least 2 "$work/mlp_v.o" 'vse8\.v'
 
-# dense_case REQUANT: the two-layer dense model under QEMU against quantc run
+# dense_case MODEL REQUANT: a dense model of $work/dense under QEMU against
+# quantc run
 . "$QC_SRC/tests/cross/boards.sh"
 dense_case() {
-	local d=$work/dense opts=(--precision int8 --calib "$work/dense/calib.npy" --requant "$1")
-	"$QUANTC" compile "$d/dn.qg" "${opts[@]}" --target "$t" --mcpu generic-rv64 --mattr +v -o "$d/dn.o" &&
-		x_link_driver dn "$d" "$work/rt" &&
+	local d=$work/dense/$1 opts=(--precision int8 --calib "$work/dense/$1/calib.npy" --requant "$2")
+	"$QUANTC" compile "$d/$1.qg" "${opts[@]}" --target "$t" --mcpu generic-rv64 --mattr +v -o "$d/$1.o" &&
+		"$work/xtool" images "$d/x.npy" 3 "$d/images.h" > /dev/null &&
+		x_link_driver "$1" "$d" "$work/rt" &&
 		timeout 300 "${x_run[@]}" "$d/fw.elf" > "$d/out.txt" 2>&1 &&
-		"$QUANTC" run "$d/dn.qg" "${opts[@]}" --input "$d/x.npy" -o "$d/ref.npy" &&
+		"$QUANTC" run "$d/$1.qg" "${opts[@]}" --input "$d/x.npy" -o "$d/ref.npy" &&
 		"$work/xtool" compare "$d/out.txt" "$d/ref.npy"
 }
-mkdir -p "$work/dense" "$work/rt"
+mkdir -p "$work/dense/dn" "$work/dense/bt" "$work/rt"
 if cross_target "$t" generic-rv64 +v && cross_tools_present > /dev/null; then
 	"${QC_PYTHON:-/usr/bin/python3}" - "$work/dense" << 'PY'
 import sys, numpy as np
-d, r = sys.argv[1], np.random.default_rng(5)
+d, r = sys.argv[1] + "/dn", np.random.default_rng(5)
 np.save(d + "/w1.npy", r.normal(0, 0.15, size=(157, 99)).astype(np.float32))
 np.save(d + "/b1.npy", r.normal(0, 0.3, size=(157,)).astype(np.float32))
 np.save(d + "/w2.npy", r.normal(0, 0.15, size=(7, 157)).astype(np.float32))
@@ -108,12 +111,25 @@ a = relu(h)
 y = dense(a, w2)
 output y
 """)
+# three rows at once (the batch loop), 33 inputs, 40 outputs: 2 blocks of 32
+d = sys.argv[1] + "/bt"
+np.save(d + "/w1.npy", r.normal(0, 0.15, size=(40, 33)).astype(np.float32))
+np.save(d + "/b1.npy", r.normal(0, 0.3, size=(40,)).astype(np.float32))
+np.save(d + "/calib.npy", (r.integers(0, 256, size=(16, 3, 33)) / 255).astype(np.float32))
+np.save(d + "/x.npy", (r.integers(0, 256, size=(3, 3, 33)) / 255).astype(np.float32))
+open(d + "/bt.qg", "w").write("""model bt
+input x : f32[3,33] range [0, 1]
+const w1 : f32[40,33] = npy("w1.npy")
+const b1 : f32[40] = npy("b1.npy")
+y = dense(x, w1, b1)
+output y
+""")
 PY
 	check "$t +v: host tool xtool builds" "$CC" -std=c11 -O2 -Wall -Wextra -Werror "$QC_SRC/tests/cross/xtool.c" -o "$work/xtool"
 	check "$t +v: runtime builds" x_build_runtime "$work/rt"
-	"$work/xtool" images "$work/dense/x.npy" 3 "$work/dense/images.h" > /dev/null
-	check "$t +v: dense 99->157->7 (fixed requant) equals the interpreter bit for bit" dense_case fixed
-	check "$t +v: dense 99->157->7 (float requant) equals the interpreter bit for bit" dense_case float
+	check "$t +v: dense 99->157->7 (fixed requant) equals the interpreter bit for bit" dense_case dn fixed
+	check "$t +v: dense 99->157->7 (float requant) equals the interpreter bit for bit" dense_case dn float
+	check "$t +v: dense of 3 rows 33->40 equals the interpreter bit for bit" dense_case bt fixed
 else
 	fail "$t: cross compiler and QEMU installed"
 fi
