@@ -14,7 +14,7 @@
 # QEMU (fixed and float requantization), and so does a dense of 3 rows at
 # once (the batch loop).  The convolutions' bit-exactness
 # under QEMU is cross_*_riscv64_v's and conv_kernels_riscv64_v's job.
-# Cost: about 4 s of CPU.
+# Cost: about 2.5 s of CPU (0.7 s before the dense and f32 checks).
 . "$(dirname "$0")/lib.sh"
 t=riscv64-linux-gnu
 objdump=$(command -v llvm-objdump-19 || command -v llvm-objdump || true)
