@@ -31,13 +31,16 @@
  * tgt_requant_float) and stored with one strided byte store (vsse8) down
  * the NCHW output's channel column, its length the channels that exist.
  *
- * Depthwise convolutions share the scratch (C rounded up to 16), the folded
- * bias, the tiles and the epilogue with channels in lanes: weights
- * [OC/16][KH][KW][16] i16, and a tap is acc += sext(16 bytes of x) * w
- * (vector-vector widening).
+ * Depthwise convolutions share the folded bias, the tiles and the epilogue
+ * with channels in lanes: weights [OC/16][KH][KW][16] i16, and a scratch of
+ * i16 (C rounded up to 16; x sign-extended once when it is filled, 16
+ * channels of a pixel per strided vector load), so that a tap is one vle16
+ * and one vwmacc.vv per pixel and block (acc += x * w lane by lane).
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <llvm-c/DebugInfo.h>
 
 #include "targets.h"
 
@@ -45,14 +48,18 @@ enum {
 	LANES = 16,            /* output channels per vector */
 	NPIX = 3,              /* output pixels per tile */
 	NBLK = 2,              /* blocks of LANES output channels per tile */
+	NPIX_DW = 5,           /* depthwise: output pixels per tile, of one block */
+	NPMAX = 5,             /* the most pixels of a tile */
 };
 
 typedef struct {
 	ConvGeo cg;
 	int64_t Cp, Hp, Wp, OCB, P;
+	int64_t Cb;      /* bytes of a scratch pixel: Cp, or 2 Cp (depthwise: i16) */
 	int64_t nkx, nq; /* kernel columns looped over, and taps per column */
 	int depthwise;   /* groups = C = OC: channels in lanes */
 	int pooled;      /* a fused max-pool: cg.pool is its geometry */
+	int np, nb;      /* a tile's pixels and (most) blocks */
 } Geo;
 
 /* The shapes this kernel takes beyond its registry row (kernels.c); fills d. */
@@ -66,6 +73,11 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->OCB = (d->cg.OC + LANES - 1) / LANES, d->P = d->cg.OH * d->cg.OW;
 	/* depthwise: a pixel's channels are whole blocks of LANES bytes */
 	d->Cp = d->depthwise ? d->OCB * LANES : d->cg.C;
+	d->Cb = d->depthwise ? 2 * d->Cp : d->Cp;
+	/* depthwise: one block, so that 5 pixels share each weight vector and
+	 * the accumulators (20 registers) leave room for the i16 taps */
+	d->np = d->depthwise ? tgt_tile_pixels(d->P, NPIX_DW) : NPIX;
+	d->nb = d->depthwise ? 1 : NBLK;
 	/* one loop over a kernel row's KW*C contiguous taps where dw = 1 */
 	d->nkx = d->depthwise || d->cg.dw != 1 ? d->cg.KW : 1;
 	d->nq = d->depthwise ? 1 : d->cg.dw != 1 ? d->cg.C : d->cg.KW * d->cg.C;
@@ -77,7 +89,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 /* The padded input's bytes in the arena scratch, 16-aligned. */
 static int64_t padded_bytes(const Geo *d)
 {
-	return (d->Hp * d->Wp * d->Cp + 15) / 16 * 16;
+	return (d->Hp * d->Wp * d->Cb + 15) / 16 * 16;
 }
 
 /* The arena scratch: the padded input, then (pooled) a block group's
@@ -116,7 +128,8 @@ typedef struct {
 	LLVMValueRef w, s, y, nbase;
 	LLVMValueRef out, cbuf, best; /* pooled: y, the conv output buffer, a max */
 	LLVMValueRef in;               /* the batch element */
-	LLVMValueRef acc[NPIX][NBLK];
+	LLVMValueRef acc[NPMAX][NBLK];
+	LLVMValueRef abuf; /* depthwise: the tile's accumulators, for the stores */
 } Kern;
 
 /* tgt_int8_open's weights: the kernel's intrinsics, then its packed
@@ -157,7 +170,7 @@ static void mac(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef xe, LLVMValueRef 
 }
 
 /* The taps of one tile: for ky, kx, q, the vwmacc.vx of every accumulator. */
-static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
+static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPMAX])
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
@@ -185,7 +198,8 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	tgt_taps_close(c, &tp);
 }
 
-/* A depthwise tap of pixel i, block j: acc += x * w lane by lane. */
+/* A depthwise tap of pixel i, block j: acc += x * w lane by lane (x i16:
+ * one vwmacc.vv). */
 static void mac_dw(Cg *c, void *kv, int i, int j, LLVMValueRef x, LLVMValueRef wv)
 {
 	Kern *k = kv;
@@ -194,12 +208,13 @@ static void mac_dw(Cg *c, void *kv, int i, int j, LLVMValueRef x, LLVMValueRef w
 }
 
 /* Depthwise taps: for ky, kx, acc += x * w lane by lane (16 channels). */
-static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPIX])
+static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef base[NPMAX])
 {
 	const Geo *d = k->d;
-	DwTaps t = {&d->cg, d->Wp, d->Cp, LANES, k->th, k->tb, 2, k->w, k->s};
+	/* offsets in bytes: a pixel is Cb, a block 2 * LANES */
+	DwTaps t = {&d->cg, d->Wp, d->Cb, 2 * LANES, k->th, k->th, 2, k->w, k->s};
 
-	tgt_taps_dw(c, &t, nb, ob0, base, NPIX, mac_dw, k);
+	tgt_taps_dw(c, &t, nb, ob0, base, d->np, mac_dw, k);
 }
 
 /* The requantized bytes of the 16 channels of block ob from accumulator a. */
@@ -237,32 +252,72 @@ static void store_column(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob, LLVMVa
 	LLVMBuildCall2(b, k->tss, k->sstore, args, 5, "");
 }
 
+/* Marks the back branch br llvm.loop.unroll.disable. */
+static void no_unroll(Cg *c, LLVMValueRef br)
+{
+	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
+	LLVMMetadataRef dis = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
+	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &dis, 1)};
+	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
+
+	/* the loop id names itself (operand 0), as LoopInfo expects */
+	LLVMMetadataReplaceAllUsesWith(tmp, id);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
+	                LLVMMetadataAsValue(c->ctx, id));
+}
+
+/* The depthwise tile's stores: its np accumulators (one block, ob0) go to
+ * a stack buffer, and a loop that is not unrolled requantizes and stores
+ * one at a time.  Straight-line code would let LLVM interleave the five
+ * requantizations (each with i64 intermediates of 8 registers) and spill
+ * most of them: this way one is live at a time. */
+static void tile_store_dw(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef p0)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	Loop lr;
+
+	for (int i = 0; i < d->np; i++)
+		tgt_store(c, LLVMBuildLoad2(b, k->tv, k->acc[i][0], ""), k->abuf, tgt_cidx(c, i));
+	LLVMValueRef r = tgt_upto(c, &lr, d->np);
+	LLVMValueRef q = LLVMBuildNSWAdd(b, p0, r, ""), last = tgt_cidx(c, d->P - 1);
+	LLVMValueRef p = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
+	store_column(c, k, requant16(c, k, tgt_load(c, k->tv, k->abuf, r), ob0), ob0, p);
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+	tgt_loop_close(c, &lr);
+	no_unroll(c, LLVMGetBasicBlockTerminator(latch));
+}
+
 /* One tile: pixels p0 + i (clamped to P - 1: a duplicate stores the same
  * bytes again), blocks ob0 .. ob0 + nb - 1. */
 static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 {
 	const Geo *d = k->d;
 	LLVMBuilderRef b = c->b;
-	LLVMValueRef p[NPIX], base[NPIX], last = tgt_cidx(c, d->P - 1);
+	LLVMValueRef p[NPMAX], base[NPMAX], last = tgt_cidx(c, d->P - 1);
 
-	for (int i = 0; i < NPIX; i++) {
+	for (int i = 0; i < d->np; i++) {
 		LLVMValueRef q = LLVMBuildNSWAdd(b, p0, tgt_cidx(c, i), "");
 		p[i] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
-		base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cp, p[i]);
+		base[i] = tgt_scratch_pixel(c, &d->cg, d->Wp, d->Cb, p[i]);
 	}
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 		LLVMValueRef bv = tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.bias, ob), 16);
-		for (int i = 0; i < NPIX; i++)
+		for (int i = 0; i < d->np; i++)
 			LLVMBuildStore(b, bv, k->acc[i][j]);
 	}
 	if (d->depthwise)
 		tile_taps_dw(c, k, nb, ob0, base);
 	else
 		tile_taps(c, k, nb, ob0, base);
+	if (d->depthwise) {
+		tile_store_dw(c, k, ob0, p0);
+		return;
+	}
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-		for (int i = 0; i < NPIX; i++)
+		for (int i = 0; i < d->np; i++)
 			store_column(
 			        c, k,
 			        requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob), ob,
@@ -274,9 +329,9 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 static void tiles(Cg *c, Kern *k, int nb, LLVMValueRef ob0)
 {
 	Loop lt;
-	LLVMValueRef t = tgt_upto(c, &lt, (k->d->P + NPIX - 1) / NPIX);
+	LLVMValueRef t = tgt_upto(c, &lt, (k->d->P + k->d->np - 1) / k->d->np);
 
-	tile(c, k, nb, ob0, tgt_mad(c, t, NPIX, NULL));
+	tile(c, k, nb, ob0, tgt_mad(c, t, k->d->np, NULL));
 	tgt_loop_close(c, &lt);
 }
 
@@ -360,6 +415,70 @@ static void fill_scratch(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
 	tgt_scratch_close(c, &sc);
 }
 
+/* The depthwise scratch of batch element in: [Hp][Wp][Cp] i16 (x
+ * sign-extended once here, so that a tap is one vle16 and one vwmacc.vv),
+ * zx everywhere, then x at the input's positions, 16 channels of a pixel
+ * at a time: one strided byte load down the NCHW channel column (vlse8),
+ * its length the block's channels that exist (the lanes past them keep
+ * zx; their weights are zero). */
+static void fill_dw(Cg *c, void *kv, LLVMValueRef x, LLVMValueRef in)
+{
+	Kern *k = kv;
+	const Geo *d = k->d;
+	const ConvGeo *g = &d->cg;
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef tm = LLVMVectorType(c->ti1, LANES);
+	LLVMValueRef zv[LANES], idx[LANES];
+	Loop lz, lc, lh, lw;
+
+	k->in = in; /* for group */
+	for (int l = 0; l < LANES; l++)
+		zv[l] = LLVMConstInt(c->ti16, (unsigned long long)k->e.in_zp, 1),
+		idx[l] = tgt_c32(c, l);
+	LLVMValueRef zx = LLVMConstVector(zv, LANES);
+	LLVMValueRef z = tgt_upto(c, &lz, d->Hp * d->Wp * d->OCB);
+	LLVMSetAlignment(LLVMBuildStore(b, zx, tgt_gep(c, k->th, k->s, z)), 2);
+	tgt_loop_close(c, &lz);
+
+	LLVMTypeRef ps[4] = {c->tptr, c->tidx, tm, c->ti32};
+	LLVMTypeRef tl = LLVMFunctionType(k->tb, ps, 4, 0);
+	LLVMValueRef sload = tgt_intrinsic(
+	        c,
+	        LLVMGetIntTypeWidth(c->tidx) == 64
+	                ? "llvm.experimental.vp.strided.load.v16i8.p0.i64"
+	                : "llvm.experimental.vp.strided.load.v16i8.p0.i32",
+	        tl);
+	LLVMValueRef cb = tgt_upto(c, &lc, d->OCB);
+	LLVMValueRef c0 = tgt_mad(c, cb, LANES, NULL);
+	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, g->C), c0, ""),
+	                                   c->ti32, "");
+	left = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, left, tgt_c32(c, LANES), ""), left,
+	                       tgt_c32(c, LANES), "");
+	LLVMValueRef one = LLVMBuildInsertElement(b, LLVMGetUndef(LLVMVectorType(c->ti32, LANES)),
+	                                          left, tgt_c32(c, 0), "");
+	LLVMValueRef live = LLVMBuildICmp(
+	        b, LLVMIntSLT, LLVMConstVector(idx, LANES),
+	        LLVMBuildShuffleVector(b, one, one, LLVMConstNull(LLVMVectorType(c->ti32, LANES)),
+	                               ""),
+	        "");
+	LLVMValueRef plane = tgt_mad(c, tgt_mad(c, in, g->C, c0), g->H * g->W, NULL);
+	LLVMValueRef h = tgt_upto(c, &lh, g->H);
+	LLVMValueRef src = tgt_mad(c, h, g->W, plane);
+	LLVMValueRef dst = tgt_mad(c, LLVMBuildNSWAdd(b, h, tgt_cidx(c, g->pt), ""), d->Wp,
+	                           tgt_cidx(c, g->pl));
+	LLVMValueRef w = tgt_upto(c, &lw, g->W);
+	LLVMValueRef args[4] = {tgt_gep(c, c->ti8, x, LLVMBuildNSWAdd(b, src, w, "")),
+	                        tgt_cidx(c, g->H * g->W), LLVMConstAllOnes(tm), left};
+	LLVMValueRef v = LLVMBuildSExt(b, LLVMBuildCall2(b, tl, sload, args, 4, ""), k->th, "");
+	v = LLVMBuildSelect(b, live, v, zx, "");
+	LLVMValueRef at = tgt_mad(c, LLVMBuildNSWAdd(b, dst, w, ""), d->Cb,
+	                          tgt_mad(c, c0, 2, NULL));
+	LLVMSetAlignment(LLVMBuildStore(b, v, tgt_gep(c, c->ti8, k->s, at)), 2);
+	tgt_loop_close(c, &lw);
+	tgt_loop_close(c, &lh);
+	tgt_loop_close(c, &lc);
+}
+
 void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 {
 	Geo d;
@@ -370,17 +489,20 @@ void tgt_conv2d_rvv(Cg *c, int n, LLVMValueRef fn)
 
 	applies(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
 	/* the kernel multiplies x itself: the bias folds zx */
-	Int8Open o = {"rvv", d.OCB * LANES, 1, 0, prepare, c->ti8, d.Hp * d.Wp * d.Cp, 16};
+	Int8Open o = {"rvv", d.OCB * LANES, 1, 0, prepare, c->ti8, d.Hp * d.Wp * d.Cb, 16};
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
-	for (int i = 0; i < NPIX; i++)
-		for (int j = 0; j < NBLK; j++)
+	for (int i = 0; i < d.np; i++)
+		for (int j = 0; j < d.nb; j++)
 			k.acc[i][j] = tgt_alloca(c, k.tv, 1);
 	k.out = LLVMGetParam(fn, 1);
+	if (d.depthwise)
+		k.abuf = tgt_alloca(c, k.tv, NPMAX);
 	if (d.pooled) {
 		k.cbuf = tgt_arena_scratch(c, padded_bytes(&d));
 		k.best = tgt_alloca(c, c->ti32, 1);
 	}
-	tgt_conv_batches(c, fn, &d.cg, NULL, fill_scratch, d.OCB, NBLK, group, &k);
+	tgt_conv_batches(c, fn, &d.cg, NULL, d.depthwise ? fill_dw : fill_scratch, d.OCB, d.nb,
+	                 group, &k);
 }
 
 TGT_APPLIES(tgt_conv2d_rvv_applies, Geo, applies)

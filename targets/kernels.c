@@ -231,6 +231,25 @@ const TgtKernel tgt_k_avx2_dense = {
         tgt_dense_avx2_scratch,
         0,
 };
+/* kernel_rvv_gemm.c: the int8 dense as a register-blocked GEMV on RISC-V V */
+const TgtKernel tgt_k_rvv_dense = {
+        "riscv.rvv.dense",     OP_DENSE,      DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "v",
+        tgt_dense_rvv_applies, tgt_dense_rvv, NULL,
+};
+/* kernel_rvv_f32.c: the f32 depthwise conv2d on RISC-V V */
+const TgtKernel tgt_k_rvv_f32dw_conv2d = {
+        "riscv.rvv_f32dw.conv2d",
+        OP_CONV2D,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        TK_DEPTHWISE | TK_DIL_X | TK_CONST,
+        "v",
+        tgt_conv2d_rvv_f32dw_applies,
+        tgt_conv2d_rvv_f32dw,
+        tgt_conv2d_rvv_f32dw_scratch,
+};
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
         "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL,

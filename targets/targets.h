@@ -355,6 +355,8 @@ extern const TgtKernel tgt_k_vnni_dw8_conv2d, tgt_k_avx2_dw8_conv2d;
 extern const TgtKernel tgt_k_vnni_conv1x1, tgt_k_vnni_dense, tgt_k_avx2_dense;
 extern const TgtKernel tgt_k_sse2_conv2d, tgt_k_sse2_dense;
 extern const TgtKernel tgt_k_f32_dw_conv2d;
+extern const TgtKernel tgt_k_rvv_dense;
+extern const TgtKernel tgt_k_rvv_f32dw_conv2d;
 
 /* Whether m has the CPU feature name: "avx512vnni", "avx2", "sse2", "avx2|avx512f"
  * (vector f32), "neon", "v" (RISC-V V), "dsp" (Armv7E-M DSP). */
@@ -438,6 +440,13 @@ void tgt_conv1x1_vnni(Cg *c, int n, LLVMValueRef fn);
 void tgt_dense_vnni(Cg *c, int n, LLVMValueRef fn);
 int tgt_dense_avx2_applies(Cg *c, const Node *nd, const char **why);
 void tgt_dense_avx2(Cg *c, int n, LLVMValueRef fn);
+/* kernel_rvv_gemm.c: the int8 dense on RISC-V V */
+int tgt_dense_rvv_applies(Cg *c, const Node *nd, const char **why);
+void tgt_dense_rvv(Cg *c, int n, LLVMValueRef fn);
+/* kernel_rvv_f32.c: the f32 depthwise conv2d on RISC-V V */
+int tgt_conv2d_rvv_f32dw_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv2d_rvv_f32dw(Cg *c, int n, LLVMValueRef fn);
+int64_t tgt_conv2d_rvv_f32dw_scratch(Cg *c, const Node *nd);
 
 /* ---- conv_common.c: what the conv2d kernels share ------------------------ */
 
