@@ -55,6 +55,7 @@
 
 enum {
 	DR = 4,         /* dense: output rows per loop, sharing each x word */
+	WIDE_MAX = 16384, /* conv2d: int8 weight bytes up to this stored as int16 */
 };
 
 int tgt_armm_zx_ok(Cg *c, const Node *nd, const char **why)
@@ -135,6 +136,7 @@ static void no_unroll(Cg *c, LLVMValueRef br)
 typedef struct {
 	ConvGeo cg;         /* with the fused max-pool, or the identity (1x1) */
 	int64_t K, K4, OC2; /* K = C*KH*KW; K4 words of 4; OC2 channel pairs */
+	int wide;           /* the weights stored as int16 (WIDE_MAX) */
 	int pooled;
 	int64_t P;          /* result pixels: pool.oh * pool.ow */
 } Geo;
@@ -148,6 +150,7 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->pooled = ir_has_pool(nd);
 	d->K = d->cg.C * d->cg.KH * d->cg.KW, d->K4 = (d->K + 3) / 4;
 	d->OC2 = (d->cg.OC + 1) / 2, d->P = d->cg.pool.oh * d->cg.pool.ow;
+	d->wide = d->OC2 * 2 * d->K4 * 4 <= WIDE_MAX;
 	if (d->P < 1)
 		return tgt_decline(why, "no pixels");
 	return 1;
@@ -162,18 +165,24 @@ static int64_t smlad_scratch_bytes(const Geo *d)
 TGT_APPLIES(tgt_conv2d_smlad_applies, Geo, conv_applies)
 TGT_SCRATCH(tgt_conv2d_smlad_scratch, Geo, conv_applies, smlad_scratch_bytes)
 
-/* [OC2][K4][2][4] bytes, each word's bytes in the order k, k+2, k+1, k+3. */
+/* [OC2][K4][2][4] bytes, each word's bytes in the order k, k+2, k+1, k+3;
+ * wide, [OC2][K4][2][4] int16 halves in the order k .. k+3. */
 static LLVMValueRef conv_weights(Cg *c, const Node *nd, const Geo *d, int id)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
-	size_t len = (size_t)(d->OC2 * d->K4 * 8);
+	int hw = d->wide ? 2 : 1; /* bytes per weight */
+	size_t len = (size_t)(d->OC2 * d->K4 * 8 * hw);
 	unsigned char *buf = ir_xcalloc(len, 1);
 	static const int slot[4] = {0, 2, 1, 3};
 
 	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t k = 0; k < d->K; k++) {
 			int64_t word = ((oc / 2) * d->K4 + k / 4) * 2 + oc % 2;
-			buf[word * 4 + slot[k % 4]] = (unsigned char)w[oc * d->K + k];
+			if (d->wide)
+				tgt_put_le(buf + word * 8 + k % 4 * 2,
+				           (uint16_t)(int16_t)w[oc * d->K + k], 2);
+			else
+				buf[word * 4 + slot[k % 4]] = (unsigned char)w[oc * d->K + k];
 		}
 	return tgt_const_packed(c, "wsmlad", id, buf, len);
 }
@@ -265,6 +274,22 @@ static const char tile_step[] = "ldrd $6, $7, [$5], #8\n\t"
                                 "smlad $2, $9, $10, $2\n\t"
                                 "smlad $3, $9, $11, $3\n\t";
 
+/* The step with int16 weights (wide), 16 MACs in 12 instructions: $5
+ * walks 16 bytes a step, the two channels' 4 halves each, which pair with
+ * the column words as they are. */
+static const char tile_step_wide[] = "ldrd $6, $7, [$4], #16\n\t"
+                                     "ldrd $8, $9, [$5], #16\n\t"
+                                     "ldrd $10, $11, [$5, #-8]\n\t"
+                                     "smlad $0, $6, $8, $0\n\t"
+                                     "smlad $0, $7, $9, $0\n\t"
+                                     "smlad $1, $6, $10, $1\n\t"
+                                     "smlad $1, $7, $11, $1\n\t"
+                                     "ldrd $6, $7, [$4, #-8]\n\t"
+                                     "smlad $2, $6, $8, $2\n\t"
+                                     "smlad $2, $7, $9, $2\n\t"
+                                     "smlad $3, $6, $10, $3\n\t"
+                                     "smlad $3, $7, $11, $3\n\t";
+
 enum {
 	TU = 4,          /* tile steps per loop iteration (and per asm block) */
 	UNROLL_MAX = 16, /* K4 up to this: no loop (1 KiB of code at most) */
@@ -289,13 +314,13 @@ static void asm_in_place(Cg *c, const char *text, const char *cons, int nout, LL
 }
 
 /* steps tile steps on v = {acc 00, 01, 10, 11, column, weights}, in place. */
-static void tile_steps(Cg *c, LLVMValueRef v[6], int steps)
+static void tile_steps(Cg *c, LLVMValueRef v[6], int steps, int wide)
 {
 	char text[TU * sizeof tile_step];
 
 	text[0] = 0;
 	for (int i = 0; i < steps; i++)
-		strcat(text, tile_step);
+		strcat(text, wide ? tile_step_wide : tile_step);
 	/* ~{memory}: the step reads the columns, stored just before */
 	asm_in_place(c, text, "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}", 12,
 	             v);
@@ -317,13 +342,14 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 		v[j] = v[2 + j] = bv;
 	}
 	v[4] = k->col;
-	v[5] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * 8, NULL));
-	LLVMValueRef wend = step(c, v[5], d->K4 * 8);
+	int64_t wstep = d->wide ? 16 : 8; /* weight bytes a step */
+	v[5] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * wstep, NULL));
+	LLVMValueRef wend = step(c, v[5], d->K4 * wstep);
 	/* up to UNROLL_MAX steps run straight, without the loop's compare and
 	 * branch */
 	int64_t straight = d->K4 <= UNROLL_MAX ? d->K4 : d->K4 % TU;
 	for (int64_t i = 0; i < straight; i += TU)
-		tile_steps(c, v, straight - i < TU ? (int)(straight - i) : TU);
+		tile_steps(c, v, straight - i < TU ? (int)(straight - i) : TU, d->wide);
 	if (d->K4 > straight) {
 		LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
 		LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad");
@@ -337,7 +363,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 		}
 		LLVMValueRef nx[6];
 		memcpy(nx, ph, sizeof nx);
-		tile_steps(c, nx, TU);
+		tile_steps(c, nx, TU, d->wide);
 		LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 		for (int i = 0; i < 6; i++)
 			LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
