@@ -28,10 +28,10 @@
  * computes the last pixel twice.  The columns take 4 * roundup(K, 4) bytes
  * of the node's arena scratch (plan-memory's; the stack stays small).
  *
- * A fused max-pool (ir_conv_pool) wraps the same steps: the pair of pooled
- * pixels walks its window taps, each tap builds the columns of the two conv
- * pixels and runs the tiles, and the pooled output itself holds the running
- * max of the epilogues (without a pool, the window is 1x1).
+ * A fused max-pool (ir_conv_pool) computes each conv row once, into
+ * arena scratch, and pools from a ring of the rows' horizontal maxima
+ * (pool_rows), so overlapping windows (3x3, stride 2) cost no conv pixel
+ * twice.
  *
  * dense (int8): the activations are used as they are, x*w with x and w both
  * int8, and -zx * sum of w[o] is folded into the bias at compile time
@@ -139,6 +139,8 @@ typedef struct {
 	int wide;           /* the weights stored as int16 (WIDE_MAX) */
 	int pooled;
 	int64_t P;          /* result pixels: pool.oh * pool.ow */
+	int64_t RS;         /* pooled: conv rows in the ring, (kh - 1) * dh + 1 */
+	int64_t ROW, RING;  /* pooled: scratch offsets of the conv row and ring */
 } Geo;
 
 /* The shapes the im2col kernel takes beyond its registry row (kernels.c);
@@ -151,15 +153,22 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->K = d->cg.C * d->cg.KH * d->cg.KW, d->K4 = (d->K + 3) / 4;
 	d->OC2 = (d->cg.OC + 1) / 2, d->P = d->cg.pool.oh * d->cg.pool.ow;
 	d->wide = d->OC2 * 2 * d->K4 * 4 <= WIDE_MAX;
+	d->RS = (d->cg.pool.kh - 1) * d->cg.pool.dh + 1;
+	d->ROW = d->K4 * 16;
+	d->RING = d->ROW + (d->cg.OC * d->cg.OW + 3) / 4 * 4;
 	if (d->P < 1)
 		return tgt_decline(why, "no pixels");
 	return 1;
 }
 
-/* The arena scratch: the two im2col columns, K4 words of 2 i16 each. */
+/* The arena scratch: the two im2col columns, K4 words of 2 i16 each;
+ * pooled, then one conv output row [OC][OW] and the ring of RS rows of
+ * its horizontal maxima [RS][OC][pool.ow]. */
 static int64_t smlad_scratch_bytes(const Geo *d)
 {
-	return d->K4 * 16;
+	if (!d->pooled)
+		return d->K4 * 16;
+	return d->RING + d->RS * d->cg.OC * d->cg.pool.ow;
 }
 
 TGT_APPLIES(tgt_conv2d_smlad_applies, Geo, conv_applies)
@@ -192,8 +201,7 @@ typedef struct {
 	Dsp dsp;
 	Epilogue e;
 	LLVMValueRef x, y, w, bias, col, acc[2][2], xbase, ybase;
-	LLVMValueRef have[2]; /* pooled: i1, a tap of pixel i was stored */
-	LLVMValueRef valid[2], first[2]; /* pooled: this tap is in the conv output; none before */
+	LLVMValueRef row, ring; /* pooled: the conv row and the ring (scratch) */
 	LLVMValueRef zp;      /* the output zero point, i8 */
 	LLVMValueRef rq;      /* tgt_armm_requant's table, or NULL: tgt_epilogue */
 } Kern;
@@ -453,10 +461,8 @@ LLVMValueRef tgt_armm_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMVa
 	return LLVMBuildTrunc(b, r, c->ti8, "");
 }
 
-/* y[n, oc, p] = epilogue(acc) for the tile's channels below OC; pooled,
- * y[n, oc, p] takes the max with it when the tap is in the output (the
- * first such tap stores it as is): the pooled output is its own running
- * max, the order of the taps does not matter for an integer max. */
+/* y[n, oc, p] = epilogue(acc) for the tile's channels below OC; pooled
+ * (k->row set), row[oc][p] of the conv row being computed. */
 static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 {
 	const Geo *d = k->d;
@@ -476,72 +482,132 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 			LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
 			LLVMValueRef r = k->rq ? tgt_armm_requant(c, &k->e.rq, a, ch)
 			                       : tgt_epilogue(c, &k->e, a, oc);
-			LLVMValueRef at = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]);
-			if (d->pooled) {
-				LLVMValueRef old = tgt_load(c, c->ti8, k->y, at);
-				LLVMValueRef gt = LLVMBuildOr(
-				        b, k->first[i], LLVMBuildICmp(b, LLVMIntSGT, r, old, ""),
-				        "");
-				r = LLVMBuildSelect(b, LLVMBuildAnd(b, k->valid[i], gt, ""), r, old,
-				                    "");
-			}
-			tgt_store(c, r, k->y, at);
+			if (k->row)
+				tgt_store(c, r, k->row, tgt_mad(c, oc, d->cg.OW, p[i]));
+			else
+				tgt_store(
+				        c, r, k->y,
+				        tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]));
 		}
 		if (j == 1 && d->cg.OC % 2)
 			tgt_if_close(c, &f);
 	}
 }
 
-/* The columns of the two conv pixels at window tap (ky, kx) of result
- * pixels p (the identity pool: the pixels themselves), and every channel
- * pair's tile and epilogue. */
-static void window_tap(Cg *c, Kern *k, LLVMValueRef p[2], LLVMValueRef ky, LLVMValueRef kx)
+/* The columns of conv pixels (oy[i], ox[i]), and every channel pair's tile
+ * and epilogue, stored at pixel p[i] (store_tile). */
+static void pixel_pair(Cg *c, Kern *k, LLVMValueRef oy[2], LLVMValueRef ox[2], LLVMValueRef p[2])
 {
-	const Geo *d = k->d;
-	const ConvPool *pl = &d->cg.pool;
-	LLVMBuilderRef b = c->b;
 	Loop lq;
 
-	for (int i = 0; i < 2; i++) {
-		LLVMValueRef py = LLVMBuildUDiv(b, p[i], tgt_cidx(c, pl->ow), "");
-		LLVMValueRef px = LLVMBuildURem(b, p[i], tgt_cidx(c, pl->ow), "");
-		LLVMValueRef cy = tgt_mad(c, py, pl->sh,
-		                          tgt_mad(c, ky, pl->dh, tgt_cidx(c, -pl->pt)));
-		LLVMValueRef cx = tgt_mad(c, px, pl->sw,
-		                          tgt_mad(c, kx, pl->dw, tgt_cidx(c, -pl->pl)));
-		if (d->pooled) {
-			LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, k->have[i], "");
-			k->valid[i] = LLVMBuildAnd(
-			        b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
-			        LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
-			k->first[i] = LLVMBuildNot(b, h, "");
-			LLVMBuildStore(b, LLVMBuildOr(b, h, k->valid[i], ""), k->have[i]);
-		}
-		build_col(c, k, i, cy, cx);
-	}
-	LLVMValueRef q = tgt_upto(c, &lq, d->OC2);
+	for (int i = 0; i < 2; i++)
+		build_col(c, k, i, oy[i], ox[i]);
+	LLVMValueRef q = tgt_upto(c, &lq, k->d->OC2);
 	tile(c, k, q);
 	store_tile(c, k, q, p);
 	tgt_loop_close(c, &lq);
 }
 
-/* Pooled: a result pixel whose window held no conv pixel is the zero point
- * (maxpool2d's empty window). */
-static void empty_windows(Cg *c, Kern *k, LLVMValueRef p[2])
+/* ---- the fused max-pool ---------------------------------------------------- */
+
+/* Each conv row is computed once, into the scratch row [OC][OW]; its
+ * horizontal window maxima go to slot cy % RS of a ring of RS rows
+ * [OC][pool.ow]; a pooled row takes the max of its window's ring rows.  A
+ * window with no conv pixel in it gives the zero point (maxpool2d's empty
+ * window): a row's horizontal maximum is zp where no column is inside, a
+ * pooled pixel is zp where no row is. */
+
+/* max(a, b) of i8 values. */
+static LLVMValueRef max8(Cg *c, LLVMValueRef a, LLVMValueRef b)
+{
+	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, a, b, ""), a, b, "");
+}
+
+/* Conv row cy into the scratch row, a pair of pixels at a time (an odd
+ * last one twice), then its horizontal maxima into the ring. */
+static void conv_row(Cg *c, Kern *k, LLVMValueRef cy)
 {
 	const Geo *d = k->d;
+	const ConvPool *pl = &d->cg.pool;
+	LLVMBuilderRef b = c->b;
+	Loop lx, lo, lp;
 
-	for (int i = 0; i < 2; i++) {
+	LLVMValueRef j = tgt_upto(c, &lx, (d->cg.OW + 1) / 2);
+	LLVMValueRef ox[2], oy[2] = {cy, cy};
+	ox[0] = tgt_mad(c, j, 2, NULL);
+	ox[1] = LLVMBuildAdd(b, ox[0], tgt_cidx(c, 1), "");
+	LLVMValueRef last = tgt_cidx(c, d->cg.OW - 1);
+	ox[1] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, ox[1], last, ""), ox[1], last, "");
+	pixel_pair(c, k, oy, ox, ox);
+	tgt_loop_close(c, &lx);
+
+	LLVMValueRef slot = LLVMBuildURem(b, cy, tgt_cidx(c, d->RS), "");
+	LLVMValueRef ring = tgt_mad(c, slot, d->cg.OC * pl->ow, NULL);
+	LLVMValueRef oc = tgt_upto(c, &lo, d->cg.OC);
+	LLVMValueRef src = tgt_mad(c, oc, d->cg.OW, NULL);
+	LLVMValueRef dst = tgt_mad(c, oc, pl->ow, ring);
+	LLVMValueRef px = tgt_upto(c, &lp, pl->ow);
+	LLVMValueRef m = LLVMConstInt(c->ti8, (unsigned long long)-128, 1);
+	LLVMValueRef any = LLVMConstInt(c->ti1, 0, 0);
+	for (int64_t kx = 0; kx < pl->kw; kx++) {
+		LLVMValueRef cx = tgt_mad(c, px, pl->sw, tgt_cidx(c, kx * pl->dw - pl->pl));
+		LLVMValueRef in = LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), "");
+		LLVMValueRef at = LLVMBuildSelect(b, in, cx, tgt_cidx(c, 0), "");
+		LLVMValueRef v = tgt_load(c, c->ti8, k->row, LLVMBuildAdd(b, src, at, ""));
+		m = LLVMBuildSelect(b, in, max8(c, m, v), m, "");
+		any = LLVMBuildOr(b, any, in, "");
+	}
+	tgt_store(c, LLVMBuildSelect(b, any, m, k->zp, ""), k->ring, LLVMBuildAdd(b, dst, px, ""));
+	tgt_loop_close(c, &lp);
+	tgt_loop_close(c, &lo);
+}
+
+/* The pooled rows of image n: per pooled row py, the conv rows of its
+ * window not computed yet (done: the last one computed; windows move down),
+ * then the max of the window's ring rows. */
+static void pool_rows(Cg *c, Kern *k, LLVMValueRef done)
+{
+	const Geo *d = k->d;
+	const ConvPool *pl = &d->cg.pool;
+	LLVMBuilderRef b = c->b;
+	Loop ly, lo, lp;
+	LLVMValueRef *cy = ir_xmalloc((size_t)pl->kh * sizeof *cy);
+	LLVMValueRef *in = ir_xmalloc((size_t)pl->kh * sizeof *in);
+
+	LLVMBuildStore(b, tgt_cidx(c, -1), done);
+	LLVMValueRef py = tgt_upto(c, &ly, pl->oh);
+	for (int64_t ky = 0; ky < pl->kh; ky++) {
 		If f;
-		Loop lo;
-		tgt_if_open(c, &f,
-		            LLVMBuildNot(c->b, LLVMBuildLoad2(c->b, c->ti1, k->have[i], ""), ""));
-		LLVMValueRef oc = tgt_upto(c, &lo, d->cg.OC);
-		tgt_store(c, k->zp, k->y,
-		          tgt_mad(c, LLVMBuildAdd(c->b, k->ybase, oc, ""), d->P, p[i]));
-		tgt_loop_close(c, &lo);
+		cy[ky] = tgt_mad(c, py, pl->sh, tgt_cidx(c, ky * pl->dh - pl->pt));
+		in[ky] = LLVMBuildICmp(b, LLVMIntULT, cy[ky], tgt_cidx(c, d->cg.OH), "");
+		LLVMValueRef fresh = LLVMBuildICmp(b, LLVMIntSGT, cy[ky],
+		                                   LLVMBuildLoad2(b, c->tidx, done, ""), "");
+		tgt_if_open(c, &f, LLVMBuildAnd(b, in[ky], fresh, ""));
+		conv_row(c, k, cy[ky]);
+		LLVMBuildStore(b, cy[ky], done);
 		tgt_if_close(c, &f);
 	}
+	LLVMValueRef oc = tgt_upto(c, &lo, d->cg.OC);
+	LLVMValueRef yrow = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P,
+	                            tgt_mad(c, py, pl->ow, NULL));
+	LLVMValueRef px = tgt_upto(c, &lp, pl->ow);
+	LLVMValueRef m = LLVMConstInt(c->ti8, (unsigned long long)-128, 1);
+	LLVMValueRef any = LLVMConstInt(c->ti1, 0, 0);
+	for (int64_t ky = 0; ky < pl->kh; ky++) {
+		LLVMValueRef at = LLVMBuildSelect(b, in[ky], cy[ky], tgt_cidx(c, 0), "");
+		LLVMValueRef slot = LLVMBuildURem(b, at, tgt_cidx(c, d->RS), "");
+		LLVMValueRef v = tgt_load(
+		        c, c->ti8, k->ring,
+		        tgt_mad(c, slot, d->cg.OC * pl->ow, tgt_mad(c, oc, pl->ow, px)));
+		m = LLVMBuildSelect(b, in[ky], max8(c, m, v), m, "");
+		any = LLVMBuildOr(b, any, in[ky], "");
+	}
+	tgt_store(c, LLVMBuildSelect(b, any, m, k->zp, ""), k->y, LLVMBuildAdd(b, yrow, px, ""));
+	tgt_loop_close(c, &lp);
+	tgt_loop_close(c, &lo);
+	tgt_loop_close(c, &ly);
+	free(cy);
+	free(in);
 }
 
 void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
@@ -549,7 +615,7 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
 	Kern k = {.d = &d};
-	Loop ln, lp, lky, lkx;
+	Loop ln, lp;
 
 	conv_applies(c, nd, &d, NULL); /* the chooser took the node */
 	tgt_epilogue_init(c, n, &k.e);
@@ -558,11 +624,14 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	k.w = conv_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.OC2 * 2, 0, "bsmlad", n);
 	k.col = tgt_arena_scratch(c, 0); /* smlad_scratch_bytes */
+	if (d.pooled) {
+		k.row = tgt_arena_scratch(c, d.ROW);
+		k.ring = tgt_arena_scratch(c, d.RING);
+	}
 	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++)
 			k.acc[i][j] = tgt_alloca(c, c->ti32, 1);
-	for (int i = 0; d.pooled && i < 2; i++)
-		k.have[i] = tgt_alloca(c, c->ti1, 1);
+	LLVMValueRef done = tgt_alloca(c, c->tidx, 1);
 	k.zp = LLVMConstInt(c->ti8, (unsigned long long)(int64_t)k.e.rq.zp, 1);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 	/* the columns' padding words stay 0 */
@@ -571,21 +640,22 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	k.xbase = tgt_mad(c, in, d.cg.C * d.cg.H, NULL);
 	k.ybase = tgt_mad(c, in, d.cg.OC, NULL);
+	if (d.pooled) {
+		pool_rows(c, &k, done);
+		tgt_loop_close(c, &ln);
+		return;
+	}
 	LLVMValueRef pp = tgt_upto(c, &lp, (d.P + 1) / 2);
-	LLVMValueRef p[2], last = tgt_cidx(c, d.P - 1);
+	LLVMValueRef p[2], oy[2], ox[2], last = tgt_cidx(c, d.P - 1);
 	p[0] = tgt_mad(c, pp, 2, NULL);
 	p[1] = LLVMBuildAdd(c->b, p[0], tgt_cidx(c, 1), "");
 	p[1] = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, p[1], last, ""), p[1], last,
 	                       "");
-	for (int i = 0; d.pooled && i < 2; i++)
-		LLVMBuildStore(c->b, LLVMConstInt(c->ti1, 0, 0), k.have[i]);
-	LLVMValueRef ky = tgt_upto(c, &lky, d.cg.pool.kh);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d.cg.pool.kw);
-	window_tap(c, &k, p, ky, kx);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
-	if (d.pooled)
-		empty_windows(c, &k, p);
+	for (int i = 0; i < 2; i++) {
+		oy[i] = LLVMBuildUDiv(c->b, p[i], tgt_cidx(c, d.cg.OW), "");
+		ox[i] = LLVMBuildURem(c->b, p[i], tgt_cidx(c, d.cg.OW), "");
+	}
+	pixel_pair(c, &k, oy, ox, p);
 	tgt_loop_close(c, &lp);
 	tgt_loop_close(c, &ln);
 }
