@@ -158,6 +158,11 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->RING = d->ROW + (d->cg.OC * d->cg.OW + 3) / 4 * 4;
 	if (d->P < 1)
 		return tgt_decline(why, "no pixels");
+	/* one input channel, unpooled, no dilation along x: kernel_armm_dw.c's
+	 * taps in pairs beat an im2col column of KH*KW taps padded to a
+	 * multiple of 4 */
+	if (d->cg.C == 1 && !d->pooled && d->cg.dw == 1 && tgt_conv2d_smlad_dw_applies(c, nd, NULL))
+		return tgt_decline(why, "one input channel (armm.smlad_dw takes it)");
 	return 1;
 }
 

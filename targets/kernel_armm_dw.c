@@ -79,6 +79,10 @@ static int dw_applies(Cg *c, const Node *nd, Dw *d, const char **why)
 	if (!tgt_armm_conv_geo(c, nd, &d->cg, why))
 		return 0;
 	d->pooled = ir_has_pool(nd);
+	/* one group: only a plain layer of one input channel (a depthwise
+	 * layer with a multiplier), which kernel_armm.c leaves to this one */
+	if (d->cg.G == 1 && (d->cg.C != 1 || d->pooled))
+		return tgt_decline(why, "groups 1 (takes one input channel, unpooled, only)");
 	d->R = d->cg.Cg * d->cg.KH, d->J = (d->cg.KW + 3) / 4, d->JP = d->cg.KW / 4 + 1;
 	/* the columns any pixel reads, and the copied rows */
 	int64_t cols = (d->cg.OW - 1) * d->cg.sw + 4 * d->J;
