@@ -28,10 +28,12 @@
  * computes the last pixel twice.  The columns take 4 * roundup(K, 4) bytes
  * of the node's arena scratch (plan-memory's; the stack stays small).
  *
- * A fused max-pool (ir_conv_pool) computes each conv row once, into
- * arena scratch, and pools from a ring of the rows' horizontal maxima
- * (pool_rows), so overlapping windows (3x3, stride 2) cost no conv pixel
- * twice.
+ * A fused max-pool (ir_conv_pool) with windows that do not overlap (2x2
+ * stride 2) walks the window taps of each pair of pooled pixels, and the
+ * pooled output holds the running max of the epilogues; overlapping
+ * windows (3x3 stride 2) would compute conv pixels twice that way, so
+ * there each conv row is computed once, into arena scratch, and pooled
+ * from a ring of the rows' horizontal maxima (pool_rows).
  *
  * dense (int8): the activations are used as they are, x*w with x and w both
  * int8, and -zx * sum of w[o] is folded into the bias at compile time
@@ -138,6 +140,7 @@ typedef struct {
 	int64_t K, K4, OC2; /* K = C*KH*KW; K4 words of 4; OC2 channel pairs */
 	int wide;           /* the weights stored as int16 (WIDE_MAX) */
 	int pooled;
+	int ring;           /* pooled with overlapping windows: conv rows once */
 	int64_t P;          /* result pixels: pool.oh * pool.ow */
 	int64_t RS;         /* pooled: conv rows in the ring, (kh - 1) * dh + 1 */
 	int64_t ROW, RING;  /* pooled: scratch offsets of the conv row and ring */
@@ -154,6 +157,8 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->OC2 = (d->cg.OC + 1) / 2, d->P = d->cg.pool.oh * d->cg.pool.ow;
 	d->wide = d->OC2 * 2 * d->K4 * 4 <= WIDE_MAX;
 	d->RS = (d->cg.pool.kh - 1) * d->cg.pool.dh + 1;
+	d->ring = d->pooled && (d->RS > d->cg.pool.sh ||
+	                        (d->cg.pool.kw - 1) * d->cg.pool.dw + 1 > d->cg.pool.sw);
 	d->ROW = d->K4 * 16;
 	d->RING = d->ROW + (d->cg.OC * d->cg.OW + 3) / 4 * 4;
 	if (d->P < 1)
@@ -171,7 +176,7 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
  * its horizontal maxima [RS][OC][pool.ow]. */
 static int64_t smlad_scratch_bytes(const Geo *d)
 {
-	if (!d->pooled)
+	if (!d->ring)
 		return d->K4 * 16;
 	return d->RING + d->RS * d->cg.OC * d->cg.pool.ow;
 }
@@ -206,7 +211,9 @@ typedef struct {
 	Dsp dsp;
 	Epilogue e;
 	LLVMValueRef x, y, w, bias, col, acc[2][2], xbase, ybase;
-	LLVMValueRef row, ring; /* pooled: the conv row and the ring (scratch) */
+	LLVMValueRef row, ring; /* ring: the conv row and the ring (scratch) */
+	LLVMValueRef have[2]; /* pooled, no ring: i1, a tap of pixel i was stored */
+	LLVMValueRef valid[2], first[2]; /* this tap is in the conv output; none before */
 	LLVMValueRef zp;      /* the output zero point, i8 */
 	LLVMValueRef rq;      /* tgt_armm_requant's table, or NULL: tgt_epilogue */
 } Kern;
@@ -467,7 +474,11 @@ LLVMValueRef tgt_armm_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMVa
 }
 
 /* y[n, oc, p] = epilogue(acc) for the tile's channels below OC; pooled
- * (k->row set), row[oc][p] of the conv row being computed. */
+ * without the ring, y[n, oc, p] takes the max with it when the tap is in
+ * the output (the first such tap stores it as is): the pooled output is
+ * its own running max, the order of the taps does not matter for an
+ * integer max; with the ring (k->row set), row[oc][p] of the conv row
+ * being computed. */
 static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 {
 	const Geo *d = k->d;
@@ -487,12 +498,20 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 			LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
 			LLVMValueRef r = k->rq ? tgt_armm_requant(c, &k->e.rq, a, ch)
 			                       : tgt_epilogue(c, &k->e, a, oc);
-			if (k->row)
+			if (k->row) {
 				tgt_store(c, r, k->row, tgt_mad(c, oc, d->cg.OW, p[i]));
-			else
-				tgt_store(
-				        c, r, k->y,
-				        tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]));
+				continue;
+			}
+			LLVMValueRef at = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]);
+			if (d->pooled) {
+				LLVMValueRef old = tgt_load(c, c->ti8, k->y, at);
+				LLVMValueRef gt = LLVMBuildOr(
+				        b, k->first[i], LLVMBuildICmp(b, LLVMIntSGT, r, old, ""),
+				        "");
+				r = LLVMBuildSelect(b, LLVMBuildAnd(b, k->valid[i], gt, ""), r, old,
+				                    "");
+			}
+			tgt_store(c, r, k->y, at);
 		}
 		if (j == 1 && d->cg.OC % 2)
 			tgt_if_close(c, &f);
@@ -515,8 +534,50 @@ static void pixel_pair(Cg *c, Kern *k, LLVMValueRef oy[2], LLVMValueRef ox[2], L
 
 /* ---- the fused max-pool ---------------------------------------------------- */
 
-/* Each conv row is computed once, into the scratch row [OC][OW]; its
- * horizontal window maxima go to slot cy % RS of a ring of RS rows
+/* Windows that do not overlap (2x2 stride 2): each result pixel pair walks
+ * its window taps, the conv pixels of each tap computed once, and the
+ * pooled output holds the running max (store_tile); a window with no conv
+ * pixel in it gives the zero point (maxpool2d's empty window). */
+static void window_tap(Cg *c, Kern *k, LLVMValueRef p[2], LLVMValueRef ky, LLVMValueRef kx)
+{
+	const ConvPool *pl = &k->d->cg.pool;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef oy[2], ox[2];
+
+	for (int i = 0; i < 2; i++) {
+		LLVMValueRef py = LLVMBuildUDiv(b, p[i], tgt_cidx(c, pl->ow), "");
+		LLVMValueRef px = LLVMBuildURem(b, p[i], tgt_cidx(c, pl->ow), "");
+		oy[i] = tgt_mad(c, py, pl->sh, tgt_mad(c, ky, pl->dh, tgt_cidx(c, -pl->pt)));
+		ox[i] = tgt_mad(c, px, pl->sw, tgt_mad(c, kx, pl->dw, tgt_cidx(c, -pl->pl)));
+		LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, k->have[i], "");
+		k->valid[i] = LLVMBuildAnd(
+		        b, LLVMBuildICmp(b, LLVMIntULT, oy[i], tgt_cidx(c, k->d->cg.OH), ""),
+		        LLVMBuildICmp(b, LLVMIntULT, ox[i], tgt_cidx(c, k->d->cg.OW), ""), "");
+		k->first[i] = LLVMBuildNot(b, h, "");
+		LLVMBuildStore(b, LLVMBuildOr(b, h, k->valid[i], ""), k->have[i]);
+	}
+	pixel_pair(c, k, oy, ox, p);
+}
+
+static void empty_windows(Cg *c, Kern *k, LLVMValueRef p[2])
+{
+	const Geo *d = k->d;
+
+	for (int i = 0; i < 2; i++) {
+		If f;
+		Loop lo;
+		tgt_if_open(c, &f,
+		            LLVMBuildNot(c->b, LLVMBuildLoad2(c->b, c->ti1, k->have[i], ""), ""));
+		LLVMValueRef oc = tgt_upto(c, &lo, d->cg.OC);
+		tgt_store(c, k->zp, k->y,
+		          tgt_mad(c, LLVMBuildAdd(c->b, k->ybase, oc, ""), d->P, p[i]));
+		tgt_loop_close(c, &lo);
+		tgt_if_close(c, &f);
+	}
+}
+
+/* Overlapping windows (3x3 stride 2): each conv row is computed once, into
+ * the scratch row [OC][OW]; its horizontal window maxima go to slot cy % RS of a ring of RS rows
  * [OC][pool.ow]; a pooled row takes the max of its window's ring rows.  A
  * window with no conv pixel in it gives the zero point (maxpool2d's empty
  * window): a row's horizontal maximum is zp where no column is inside, a
@@ -629,7 +690,7 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	k.w = conv_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.OC2 * 2, 0, "bsmlad", n);
 	k.col = tgt_arena_scratch(c, 0); /* smlad_scratch_bytes */
-	if (d.pooled) {
+	if (d.ring) {
 		k.row = tgt_arena_scratch(c, d.ROW);
 		k.ring = tgt_arena_scratch(c, d.RING);
 	}
@@ -637,6 +698,8 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 		for (int j = 0; j < 2; j++)
 			k.acc[i][j] = tgt_alloca(c, c->ti32, 1);
 	LLVMValueRef done = tgt_alloca(c, c->tidx, 1);
+	for (int i = 0; d.pooled && !d.ring && i < 2; i++)
+		k.have[i] = tgt_alloca(c, c->ti1, 1);
 	k.zp = LLVMConstInt(c->ti8, (unsigned long long)(int64_t)k.e.rq.zp, 1);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
 	/* the columns' padding words stay 0 */
@@ -645,7 +708,7 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	k.xbase = tgt_mad(c, in, d.cg.C * d.cg.H, NULL);
 	k.ybase = tgt_mad(c, in, d.cg.OC, NULL);
-	if (d.pooled) {
+	if (d.ring) {
 		pool_rows(c, &k, done);
 		tgt_loop_close(c, &ln);
 		return;
@@ -656,11 +719,23 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	p[1] = LLVMBuildAdd(c->b, p[0], tgt_cidx(c, 1), "");
 	p[1] = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, p[1], last, ""), p[1], last,
 	                       "");
-	for (int i = 0; i < 2; i++) {
-		oy[i] = LLVMBuildUDiv(c->b, p[i], tgt_cidx(c, d.cg.OW), "");
-		ox[i] = LLVMBuildURem(c->b, p[i], tgt_cidx(c, d.cg.OW), "");
+	if (d.pooled) {
+		Loop lky, lkx;
+		for (int i = 0; i < 2; i++)
+			LLVMBuildStore(c->b, LLVMConstInt(c->ti1, 0, 0), k.have[i]);
+		LLVMValueRef ky = tgt_upto(c, &lky, d.cg.pool.kh);
+		LLVMValueRef kx = tgt_upto(c, &lkx, d.cg.pool.kw);
+		window_tap(c, &k, p, ky, kx);
+		tgt_loop_close(c, &lkx);
+		tgt_loop_close(c, &lky);
+		empty_windows(c, &k, p);
+	} else {
+		for (int i = 0; i < 2; i++) {
+			oy[i] = LLVMBuildUDiv(c->b, p[i], tgt_cidx(c, d.cg.OW), "");
+			ox[i] = LLVMBuildURem(c->b, p[i], tgt_cidx(c, d.cg.OW), "");
+		}
+		pixel_pair(c, &k, oy, ox, p);
 	}
-	pixel_pair(c, &k, oy, ox, p);
 	tgt_loop_close(c, &lp);
 	tgt_loop_close(c, &ln);
 }
