@@ -22,7 +22,10 @@
  * (w[k], w[k+1]), matching the column word (c[k], c[k+1]), and sxtb16 of it
  * rotated gives (w[k+2], w[k+3]).  The inner loop is a 2 channels x 2
  * pixels register tile: 4 loads, 4 sxtb16, 8 SMLAD per 16 MACs, written as
- * inline assembly (tile_step says why).  The requantization is
+ * inline assembly (tile_step says why).  A layer of at most WIDE_MAX int8
+ * weights stores them as int16 instead, [OC2][K4][2 channels][4 halves],
+ * which pair with the column words as they are: 3 ldrd and 8 SMLAD per 16
+ * MACs (tile_step_wide), for twice the weight bytes in flash.  The requantization is
  * tgt_armm_requant's where the layer allows (below).  An odd OC
  * gets a zero weight row whose result is not stored; an odd pixel count
  * computes the last pixel twice.  The columns take 4 * roundup(K, 4) bytes

@@ -31,11 +31,14 @@
  * whole plane, in the node's arena scratch (plan-memory's; the stack stays
  * small), so there is one band (the band loop stays general).
  *
- * Depthwise with a multiplier (OC = M*C) and grouped layers (Cg input
- * channels per group) fall out: each of the group's OC/G output channels
+ * Depthwise with a multiplier (OC = M*C), grouped layers (Cg input
+ * channels per group) and a one-group layer of one input channel, unpooled
+ * (kernel_armm.c leaves it here: a depthwise layer of multiplier OC) fall
+ * out: each of the group's OC/G output channels
  * sums its Cg*KH kernel rows over the group's planes.  A fused max-pool
  * (ir_conv_pool) computes each window tap's conv pixel alone and keeps the
- * max of the epilogues, as kernel_armm.c does.
+ * max of the epilogues, as kernel_armm.c does where windows do not
+ * overlap.
  */
 #include <stdlib.h>
 #include <string.h>
