@@ -22,16 +22,21 @@
  * (w[k], w[k+1]), matching the column word (c[k], c[k+1]), and sxtb16 of it
  * rotated gives (w[k+2], w[k+3]).  The inner loop is a 2 channels x 2
  * pixels register tile: 4 loads, 4 sxtb16, 8 SMLAD per 16 MACs, written as
- * inline assembly (tile_step says why).  The requantization is
+ * inline assembly (tile_step says why).  A layer of at most WIDE_MAX int8
+ * weights stores them as int16 instead, [OC2][K4][2 channels][4 halves],
+ * which pair with the column words as they are: 3 ldrd and 8 SMLAD per 16
+ * MACs (tile_step_wide), for twice the weight bytes in flash.  The requantization is
  * tgt_armm_requant's where the layer allows (below).  An odd OC
  * gets a zero weight row whose result is not stored; an odd pixel count
  * computes the last pixel twice.  The columns take 4 * roundup(K, 4) bytes
  * of the node's arena scratch (plan-memory's; the stack stays small).
  *
- * A fused max-pool (ir_conv_pool) wraps the same steps: the pair of pooled
- * pixels walks its window taps, each tap builds the columns of the two conv
- * pixels and runs the tiles, and the pooled output itself holds the running
- * max of the epilogues (without a pool, the window is 1x1).
+ * A fused max-pool (ir_conv_pool) with windows that do not overlap (2x2
+ * stride 2) walks the window taps of each pair of pooled pixels, and the
+ * pooled output holds the running max of the epilogues; overlapping
+ * windows (3x3 stride 2) would compute conv pixels twice that way, so
+ * there each conv row is computed once, into arena scratch, and pooled
+ * from a ring of the rows' horizontal maxima (pool_rows).
  *
  * dense (int8): the activations are used as they are, x*w with x and w both
  * int8, and -zx * sum of w[o] is folded into the bias at compile time
@@ -55,6 +60,7 @@
 
 enum {
 	DR = 4,         /* dense: output rows per loop, sharing each x word */
+	WIDE_MAX = 16384, /* conv2d: int8 weight bytes up to this stored as int16 */
 };
 
 int tgt_armm_zx_ok(Cg *c, const Node *nd, const char **why)
@@ -135,8 +141,12 @@ static void no_unroll(Cg *c, LLVMValueRef br)
 typedef struct {
 	ConvGeo cg;         /* with the fused max-pool, or the identity (1x1) */
 	int64_t K, K4, OC2; /* K = C*KH*KW; K4 words of 4; OC2 channel pairs */
+	int wide;           /* the weights stored as int16 (WIDE_MAX) */
 	int pooled;
+	int ring;           /* pooled with overlapping windows: conv rows once */
 	int64_t P;          /* result pixels: pool.oh * pool.ow */
+	int64_t RS;         /* pooled: conv rows in the ring, (kh - 1) * dh + 1 */
+	int64_t ROW, RING;  /* pooled: scratch offsets of the conv row and ring */
 } Geo;
 
 /* The shapes the im2col kernel takes beyond its registry row (kernels.c);
@@ -148,32 +158,53 @@ static int conv_applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	d->pooled = ir_has_pool(nd);
 	d->K = d->cg.C * d->cg.KH * d->cg.KW, d->K4 = (d->K + 3) / 4;
 	d->OC2 = (d->cg.OC + 1) / 2, d->P = d->cg.pool.oh * d->cg.pool.ow;
+	d->wide = d->OC2 * 2 * d->K4 * 4 <= WIDE_MAX;
+	d->RS = (d->cg.pool.kh - 1) * d->cg.pool.dh + 1;
+	d->ring = d->pooled && (d->RS > d->cg.pool.sh ||
+	                        (d->cg.pool.kw - 1) * d->cg.pool.dw + 1 > d->cg.pool.sw);
+	d->ROW = d->K4 * 16;
+	d->RING = d->ROW + (d->cg.OC * d->cg.OW + 3) / 4 * 4;
 	if (d->P < 1)
 		return tgt_decline(why, "no pixels");
+	/* one input channel, unpooled, no dilation along x: kernel_armm_dw.c's
+	 * taps in pairs beat an im2col column of KH*KW taps padded to a
+	 * multiple of 4 */
+	if (d->cg.C == 1 && !d->pooled && d->cg.dw == 1 && tgt_conv2d_smlad_dw_applies(c, nd, NULL))
+		return tgt_decline(why, "one input channel (armm.smlad_dw takes it)");
 	return 1;
 }
 
-/* The arena scratch: the two im2col columns, K4 words of 2 i16 each. */
+/* The arena scratch: the two im2col columns, K4 words of 2 i16 each;
+ * pooled, then one conv output row [OC][OW] and the ring of RS rows of
+ * its horizontal maxima [RS][OC][pool.ow]. */
 static int64_t smlad_scratch_bytes(const Geo *d)
 {
-	return d->K4 * 16;
+	if (!d->ring)
+		return d->K4 * 16;
+	return d->RING + d->RS * d->cg.OC * d->cg.pool.ow;
 }
 
 TGT_APPLIES(tgt_conv2d_smlad_applies, Geo, conv_applies)
 TGT_SCRATCH(tgt_conv2d_smlad_scratch, Geo, conv_applies, smlad_scratch_bytes)
 
-/* [OC2][K4][2][4] bytes, each word's bytes in the order k, k+2, k+1, k+3. */
+/* [OC2][K4][2][4] bytes, each word's bytes in the order k, k+2, k+1, k+3;
+ * wide, [OC2][K4][2][4] int16 halves in the order k .. k+3. */
 static LLVMValueRef conv_weights(Cg *c, const Node *nd, const Geo *d, int id)
 {
 	const int8_t *w = c->g->vals[nd->in[1]].data;
-	size_t len = (size_t)(d->OC2 * d->K4 * 8);
+	int hw = d->wide ? 2 : 1; /* bytes per weight */
+	size_t len = (size_t)(d->OC2 * d->K4 * 8 * hw);
 	unsigned char *buf = ir_xcalloc(len, 1);
 	static const int slot[4] = {0, 2, 1, 3};
 
 	for (int64_t oc = 0; oc < d->cg.OC; oc++)
 		for (int64_t k = 0; k < d->K; k++) {
 			int64_t word = ((oc / 2) * d->K4 + k / 4) * 2 + oc % 2;
-			buf[word * 4 + slot[k % 4]] = (unsigned char)w[oc * d->K + k];
+			if (d->wide)
+				tgt_put_le(buf + word * 8 + k % 4 * 2,
+				           (uint16_t)(int16_t)w[oc * d->K + k], 2);
+			else
+				buf[word * 4 + slot[k % 4]] = (unsigned char)w[oc * d->K + k];
 		}
 	return tgt_const_packed(c, "wsmlad", id, buf, len);
 }
@@ -183,8 +214,9 @@ typedef struct {
 	Dsp dsp;
 	Epilogue e;
 	LLVMValueRef x, y, w, bias, col, acc[2][2], xbase, ybase;
-	LLVMValueRef have[2]; /* pooled: i1, a tap of pixel i was stored */
-	LLVMValueRef valid[2], first[2]; /* pooled: this tap is in the conv output; none before */
+	LLVMValueRef row, ring; /* ring: the conv row and the ring (scratch) */
+	LLVMValueRef have[2]; /* pooled, no ring: i1, a tap of pixel i was stored */
+	LLVMValueRef valid[2], first[2]; /* this tap is in the conv output; none before */
 	LLVMValueRef zp;      /* the output zero point, i8 */
 	LLVMValueRef rq;      /* tgt_armm_requant's table, or NULL: tgt_epilogue */
 } Kern;
@@ -265,6 +297,22 @@ static const char tile_step[] = "ldrd $6, $7, [$5], #8\n\t"
                                 "smlad $2, $9, $10, $2\n\t"
                                 "smlad $3, $9, $11, $3\n\t";
 
+/* The step with int16 weights (wide), 16 MACs in 12 instructions: $5
+ * walks 16 bytes a step, the two channels' 4 halves each, which pair with
+ * the column words as they are. */
+static const char tile_step_wide[] = "ldrd $6, $7, [$4], #16\n\t"
+                                     "ldrd $8, $9, [$5], #16\n\t"
+                                     "ldrd $10, $11, [$5, #-8]\n\t"
+                                     "smlad $0, $6, $8, $0\n\t"
+                                     "smlad $0, $7, $9, $0\n\t"
+                                     "smlad $1, $6, $10, $1\n\t"
+                                     "smlad $1, $7, $11, $1\n\t"
+                                     "ldrd $6, $7, [$4, #-8]\n\t"
+                                     "smlad $2, $6, $8, $2\n\t"
+                                     "smlad $2, $7, $9, $2\n\t"
+                                     "smlad $3, $6, $10, $3\n\t"
+                                     "smlad $3, $7, $11, $3\n\t";
+
 enum {
 	TU = 4,          /* tile steps per loop iteration (and per asm block) */
 	UNROLL_MAX = 16, /* K4 up to this: no loop (1 KiB of code at most) */
@@ -289,13 +337,13 @@ static void asm_in_place(Cg *c, const char *text, const char *cons, int nout, LL
 }
 
 /* steps tile steps on v = {acc 00, 01, 10, 11, column, weights}, in place. */
-static void tile_steps(Cg *c, LLVMValueRef v[6], int steps)
+static void tile_steps(Cg *c, LLVMValueRef v[6], int steps, int wide)
 {
 	char text[TU * sizeof tile_step];
 
 	text[0] = 0;
 	for (int i = 0; i < steps; i++)
-		strcat(text, tile_step);
+		strcat(text, wide ? tile_step_wide : tile_step);
 	/* ~{memory}: the step reads the columns, stored just before */
 	asm_in_place(c, text, "=r,=r,=r,=r,=r,=r,=&r,=&r,=&r,=&r,=&r,=&r,0,1,2,3,4,5,~{memory}", 12,
 	             v);
@@ -317,13 +365,14 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 		v[j] = v[2 + j] = bv;
 	}
 	v[4] = k->col;
-	v[5] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * 8, NULL));
-	LLVMValueRef wend = step(c, v[5], d->K4 * 8);
+	int64_t wstep = d->wide ? 16 : 8; /* weight bytes a step */
+	v[5] = tgt_gep(c, c->ti8, k->w, tgt_mad(c, q, d->K4 * wstep, NULL));
+	LLVMValueRef wend = step(c, v[5], d->K4 * wstep);
 	/* up to UNROLL_MAX steps run straight, without the loop's compare and
 	 * branch */
 	int64_t straight = d->K4 <= UNROLL_MAX ? d->K4 : d->K4 % TU;
 	for (int64_t i = 0; i < straight; i += TU)
-		tile_steps(c, v, straight - i < TU ? (int)(straight - i) : TU);
+		tile_steps(c, v, straight - i < TU ? (int)(straight - i) : TU, d->wide);
 	if (d->K4 > straight) {
 		LLVMBasicBlockRef pre = LLVMGetInsertBlock(b);
 		LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "smlad");
@@ -337,7 +386,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef q)
 		}
 		LLVMValueRef nx[6];
 		memcpy(nx, ph, sizeof nx);
-		tile_steps(c, nx, TU);
+		tile_steps(c, nx, TU, d->wide);
 		LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 		for (int i = 0; i < 6; i++)
 			LLVMAddIncoming(ph[i], &nx[i], &latch, 1);
@@ -394,22 +443,31 @@ LLVMValueRef tgt_armm_rq_table(Cg *c, int n, const Epilogue *e, int64_t OCP)
  * tgt_requant computes it), RoundingDivideByPOT(q, e) = floor((q + 2^(e-1)
  * - [q < 0]) / 2^e), and nested floors of integers merge: it is floor((y +
  * 2^(30+e) - [y < 0] 2^31) / 2^(31+e)), all in 64 bits (|P| < 2^62), and
- * [q < 0] = [y < 0].  As 2^(30+e) is a multiple of 2^32, only the high
- * word takes it, and the result is that word shifted right by e - 1.  (A
- * brute-force check against the two-step form: 300,000 random and tie
- * cases, none differ.)  ch: the channel's {m, 2^(e-2), e-1}. */
+ * [q < 0] = [y < 0].  m is 0 or at least 2^30, so [y < 0] = [acc < 0]
+ * except for acc = -1, m = 2^30 (y = 0), where both corrections give 0.
+ * So, with t = acc >> 31 (0 or -1), the addend of P is one 64-bit word,
+ * low half (t << 31) | 2^30, high half 2^(e-2) + t (2^(30+e) is a multiple
+ * of 2^32), one SMLAL; the result is the high word shifted right by e - 1.
+ * (A brute-force check against qrt_requantize: 20 million random, edge and
+ * tie cases, none differ.)  ch: the channel's {m, 2^(e-2), e-1}. */
 LLVMValueRef tgt_armm_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMValueRef ch[3])
 {
 	LLVMBuilderRef b = c->b;
+	LLVMValueRef t = LLVMBuildAShr(b, acc, tgt_c32(c, 31), "");
+	LLVMValueRef low = LLVMBuildOr(b, LLVMBuildShl(b, t, tgt_c32(c, 31), ""),
+	                               tgt_c32(c, 1u << 30), "");
+	LLVMValueRef hi = LLVMBuildAdd(b, t, ch[1], "");
+	LLVMValueRef add = LLVMBuildOr(b,
+	                               LLVMBuildShl(b, LLVMBuildZExt(b, hi, c->ti64, ""),
+	                                            LLVMConstInt(c->ti64, 32, 0), ""),
+	                               LLVMBuildZExt(b, low, c->ti64, ""), "");
 	LLVMValueRef y = LLVMBuildAdd(b,
 	                              LLVMBuildMul(b, LLVMBuildSExt(b, acc, c->ti64, ""),
 	                                           LLVMBuildSExt(b, ch[0], c->ti64, ""), ""),
-	                              LLVMConstInt(c->ti64, 1u << 30, 0), "");
-	LLVMValueRef neg = LLVMBuildAShr(b, y, LLVMConstInt(c->ti64, 63, 0), "");
-	y = LLVMBuildAdd(b, y, LLVMBuildShl(b, neg, LLVMConstInt(c->ti64, 31, 0), ""), "");
-	LLVMValueRef hi = LLVMBuildTrunc(b, LLVMBuildLShr(b, y, LLVMConstInt(c->ti64, 32, 0), ""),
-	                                 c->ti32, "");
-	LLVMValueRef r = LLVMBuildAShr(b, LLVMBuildAdd(b, hi, ch[1], ""), ch[2], "");
+	                              add, "");
+	LLVMValueRef top = LLVMBuildTrunc(b, LLVMBuildLShr(b, y, LLVMConstInt(c->ti64, 32, 0), ""),
+	                                  c->ti32, "");
+	LLVMValueRef r = LLVMBuildAShr(b, top, ch[2], "");
 	r = LLVMBuildAdd(b, r, LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->zp, 1), "");
 	LLVMValueRef lo = LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->lo, 1);
 	LLVMValueRef up = LLVMConstInt(c->ti32, (unsigned long long)(int64_t)rq->hi, 1);
@@ -418,10 +476,12 @@ LLVMValueRef tgt_armm_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMVa
 	return LLVMBuildTrunc(b, r, c->ti8, "");
 }
 
-/* y[n, oc, p] = epilogue(acc) for the tile's channels below OC; pooled,
- * y[n, oc, p] takes the max with it when the tap is in the output (the
- * first such tap stores it as is): the pooled output is its own running
- * max, the order of the taps does not matter for an integer max. */
+/* y[n, oc, p] = epilogue(acc) for the tile's channels below OC; pooled
+ * without the ring, y[n, oc, p] takes the max with it when the tap is in
+ * the output (the first such tap stores it as is): the pooled output is
+ * its own running max, the order of the taps does not matter for an
+ * integer max; with the ring (k->row set), row[oc][p] of the conv row
+ * being computed. */
 static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 {
 	const Geo *d = k->d;
@@ -441,6 +501,10 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 			LLVMValueRef a = LLVMBuildLoad2(b, c->ti32, k->acc[i][j], "");
 			LLVMValueRef r = k->rq ? tgt_armm_requant(c, &k->e.rq, a, ch)
 			                       : tgt_epilogue(c, &k->e, a, oc);
+			if (k->row) {
+				tgt_store(c, r, k->row, tgt_mad(c, oc, d->cg.OW, p[i]));
+				continue;
+			}
 			LLVMValueRef at = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P, p[i]);
 			if (d->pooled) {
 				LLVMValueRef old = tgt_load(c, c->ti8, k->y, at);
@@ -457,41 +521,47 @@ static void store_tile(Cg *c, Kern *k, LLVMValueRef q, LLVMValueRef p[2])
 	}
 }
 
-/* The columns of the two conv pixels at window tap (ky, kx) of result
- * pixels p (the identity pool: the pixels themselves), and every channel
- * pair's tile and epilogue. */
-static void window_tap(Cg *c, Kern *k, LLVMValueRef p[2], LLVMValueRef ky, LLVMValueRef kx)
+/* The columns of conv pixels (oy[i], ox[i]), and every channel pair's tile
+ * and epilogue, stored at pixel p[i] (store_tile). */
+static void pixel_pair(Cg *c, Kern *k, LLVMValueRef oy[2], LLVMValueRef ox[2], LLVMValueRef p[2])
 {
-	const Geo *d = k->d;
-	const ConvPool *pl = &d->cg.pool;
-	LLVMBuilderRef b = c->b;
 	Loop lq;
 
-	for (int i = 0; i < 2; i++) {
-		LLVMValueRef py = LLVMBuildUDiv(b, p[i], tgt_cidx(c, pl->ow), "");
-		LLVMValueRef px = LLVMBuildURem(b, p[i], tgt_cidx(c, pl->ow), "");
-		LLVMValueRef cy = tgt_mad(c, py, pl->sh,
-		                          tgt_mad(c, ky, pl->dh, tgt_cidx(c, -pl->pt)));
-		LLVMValueRef cx = tgt_mad(c, px, pl->sw,
-		                          tgt_mad(c, kx, pl->dw, tgt_cidx(c, -pl->pl)));
-		if (d->pooled) {
-			LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, k->have[i], "");
-			k->valid[i] = LLVMBuildAnd(
-			        b, LLVMBuildICmp(b, LLVMIntULT, cy, tgt_cidx(c, d->cg.OH), ""),
-			        LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), ""), "");
-			k->first[i] = LLVMBuildNot(b, h, "");
-			LLVMBuildStore(b, LLVMBuildOr(b, h, k->valid[i], ""), k->have[i]);
-		}
-		build_col(c, k, i, cy, cx);
-	}
-	LLVMValueRef q = tgt_upto(c, &lq, d->OC2);
+	for (int i = 0; i < 2; i++)
+		build_col(c, k, i, oy[i], ox[i]);
+	LLVMValueRef q = tgt_upto(c, &lq, k->d->OC2);
 	tile(c, k, q);
 	store_tile(c, k, q, p);
 	tgt_loop_close(c, &lq);
 }
 
-/* Pooled: a result pixel whose window held no conv pixel is the zero point
- * (maxpool2d's empty window). */
+/* ---- the fused max-pool ---------------------------------------------------- */
+
+/* Windows that do not overlap (2x2 stride 2): each result pixel pair walks
+ * its window taps, the conv pixels of each tap computed once, and the
+ * pooled output holds the running max (store_tile); a window with no conv
+ * pixel in it gives the zero point (maxpool2d's empty window). */
+static void window_tap(Cg *c, Kern *k, LLVMValueRef p[2], LLVMValueRef ky, LLVMValueRef kx)
+{
+	const ConvPool *pl = &k->d->cg.pool;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef oy[2], ox[2];
+
+	for (int i = 0; i < 2; i++) {
+		LLVMValueRef py = LLVMBuildUDiv(b, p[i], tgt_cidx(c, pl->ow), "");
+		LLVMValueRef px = LLVMBuildURem(b, p[i], tgt_cidx(c, pl->ow), "");
+		oy[i] = tgt_mad(c, py, pl->sh, tgt_mad(c, ky, pl->dh, tgt_cidx(c, -pl->pt)));
+		ox[i] = tgt_mad(c, px, pl->sw, tgt_mad(c, kx, pl->dw, tgt_cidx(c, -pl->pl)));
+		LLVMValueRef h = LLVMBuildLoad2(b, c->ti1, k->have[i], "");
+		k->valid[i] = LLVMBuildAnd(
+		        b, LLVMBuildICmp(b, LLVMIntULT, oy[i], tgt_cidx(c, k->d->cg.OH), ""),
+		        LLVMBuildICmp(b, LLVMIntULT, ox[i], tgt_cidx(c, k->d->cg.OW), ""), "");
+		k->first[i] = LLVMBuildNot(b, h, "");
+		LLVMBuildStore(b, LLVMBuildOr(b, h, k->valid[i], ""), k->have[i]);
+	}
+	pixel_pair(c, k, oy, ox, p);
+}
+
 static void empty_windows(Cg *c, Kern *k, LLVMValueRef p[2])
 {
 	const Geo *d = k->d;
@@ -509,12 +579,112 @@ static void empty_windows(Cg *c, Kern *k, LLVMValueRef p[2])
 	}
 }
 
+/* Overlapping windows (3x3 stride 2): each conv row is computed once, into
+ * the scratch row [OC][OW]; its horizontal window maxima go to slot cy % RS of a ring of RS rows
+ * [OC][pool.ow]; a pooled row takes the max of its window's ring rows.  A
+ * window with no conv pixel in it gives the zero point (maxpool2d's empty
+ * window): a row's horizontal maximum is zp where no column is inside, a
+ * pooled pixel is zp where no row is. */
+
+/* max(a, b) of i8 values. */
+static LLVMValueRef max8(Cg *c, LLVMValueRef a, LLVMValueRef b)
+{
+	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSGT, a, b, ""), a, b, "");
+}
+
+/* Conv row cy into the scratch row, a pair of pixels at a time (an odd
+ * last one twice), then its horizontal maxima into the ring. */
+static void conv_row(Cg *c, Kern *k, LLVMValueRef cy)
+{
+	const Geo *d = k->d;
+	const ConvPool *pl = &d->cg.pool;
+	LLVMBuilderRef b = c->b;
+	Loop lx, lo, lp;
+
+	LLVMValueRef j = tgt_upto(c, &lx, (d->cg.OW + 1) / 2);
+	LLVMValueRef ox[2], oy[2] = {cy, cy};
+	ox[0] = tgt_mad(c, j, 2, NULL);
+	ox[1] = LLVMBuildAdd(b, ox[0], tgt_cidx(c, 1), "");
+	LLVMValueRef last = tgt_cidx(c, d->cg.OW - 1);
+	ox[1] = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, ox[1], last, ""), ox[1], last, "");
+	pixel_pair(c, k, oy, ox, ox);
+	tgt_loop_close(c, &lx);
+
+	LLVMValueRef slot = LLVMBuildURem(b, cy, tgt_cidx(c, d->RS), "");
+	LLVMValueRef ring = tgt_mad(c, slot, d->cg.OC * pl->ow, NULL);
+	LLVMValueRef oc = tgt_upto(c, &lo, d->cg.OC);
+	LLVMValueRef src = tgt_mad(c, oc, d->cg.OW, NULL);
+	LLVMValueRef dst = tgt_mad(c, oc, pl->ow, ring);
+	LLVMValueRef px = tgt_upto(c, &lp, pl->ow);
+	LLVMValueRef m = LLVMConstInt(c->ti8, (unsigned long long)-128, 1);
+	LLVMValueRef any = LLVMConstInt(c->ti1, 0, 0);
+	for (int64_t kx = 0; kx < pl->kw; kx++) {
+		LLVMValueRef cx = tgt_mad(c, px, pl->sw, tgt_cidx(c, kx * pl->dw - pl->pl));
+		LLVMValueRef in = LLVMBuildICmp(b, LLVMIntULT, cx, tgt_cidx(c, d->cg.OW), "");
+		LLVMValueRef at = LLVMBuildSelect(b, in, cx, tgt_cidx(c, 0), "");
+		LLVMValueRef v = tgt_load(c, c->ti8, k->row, LLVMBuildAdd(b, src, at, ""));
+		m = LLVMBuildSelect(b, in, max8(c, m, v), m, "");
+		any = LLVMBuildOr(b, any, in, "");
+	}
+	tgt_store(c, LLVMBuildSelect(b, any, m, k->zp, ""), k->ring, LLVMBuildAdd(b, dst, px, ""));
+	tgt_loop_close(c, &lp);
+	tgt_loop_close(c, &lo);
+}
+
+/* The pooled rows of image n: per pooled row py, the conv rows of its
+ * window not computed yet (done: the last one computed; windows move down),
+ * then the max of the window's ring rows. */
+static void pool_rows(Cg *c, Kern *k, LLVMValueRef done)
+{
+	const Geo *d = k->d;
+	const ConvPool *pl = &d->cg.pool;
+	LLVMBuilderRef b = c->b;
+	Loop ly, lo, lp;
+	LLVMValueRef *cy = ir_xmalloc((size_t)pl->kh * sizeof *cy);
+	LLVMValueRef *in = ir_xmalloc((size_t)pl->kh * sizeof *in);
+
+	LLVMBuildStore(b, tgt_cidx(c, -1), done);
+	LLVMValueRef py = tgt_upto(c, &ly, pl->oh);
+	for (int64_t ky = 0; ky < pl->kh; ky++) {
+		If f;
+		cy[ky] = tgt_mad(c, py, pl->sh, tgt_cidx(c, ky * pl->dh - pl->pt));
+		in[ky] = LLVMBuildICmp(b, LLVMIntULT, cy[ky], tgt_cidx(c, d->cg.OH), "");
+		LLVMValueRef fresh = LLVMBuildICmp(b, LLVMIntSGT, cy[ky],
+		                                   LLVMBuildLoad2(b, c->tidx, done, ""), "");
+		tgt_if_open(c, &f, LLVMBuildAnd(b, in[ky], fresh, ""));
+		conv_row(c, k, cy[ky]);
+		LLVMBuildStore(b, cy[ky], done);
+		tgt_if_close(c, &f);
+	}
+	LLVMValueRef oc = tgt_upto(c, &lo, d->cg.OC);
+	LLVMValueRef yrow = tgt_mad(c, LLVMBuildAdd(b, k->ybase, oc, ""), d->P,
+	                            tgt_mad(c, py, pl->ow, NULL));
+	LLVMValueRef px = tgt_upto(c, &lp, pl->ow);
+	LLVMValueRef m = LLVMConstInt(c->ti8, (unsigned long long)-128, 1);
+	LLVMValueRef any = LLVMConstInt(c->ti1, 0, 0);
+	for (int64_t ky = 0; ky < pl->kh; ky++) {
+		LLVMValueRef at = LLVMBuildSelect(b, in[ky], cy[ky], tgt_cidx(c, 0), "");
+		LLVMValueRef slot = LLVMBuildURem(b, at, tgt_cidx(c, d->RS), "");
+		LLVMValueRef v = tgt_load(
+		        c, c->ti8, k->ring,
+		        tgt_mad(c, slot, d->cg.OC * pl->ow, tgt_mad(c, oc, pl->ow, px)));
+		m = LLVMBuildSelect(b, in[ky], max8(c, m, v), m, "");
+		any = LLVMBuildOr(b, any, in[ky], "");
+	}
+	tgt_store(c, LLVMBuildSelect(b, any, m, k->zp, ""), k->y, LLVMBuildAdd(b, yrow, px, ""));
+	tgt_loop_close(c, &lp);
+	tgt_loop_close(c, &lo);
+	tgt_loop_close(c, &ly);
+	free(cy);
+	free(in);
+}
+
 void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 {
 	const Node *nd = &c->g->nodes[n];
 	Geo d;
 	Kern k = {.d = &d};
-	Loop ln, lp, lky, lkx;
+	Loop ln, lp;
 
 	conv_applies(c, nd, &d, NULL); /* the chooser took the node */
 	tgt_epilogue_init(c, n, &k.e);
@@ -523,10 +693,15 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	k.w = conv_weights(c, nd, &d, n);
 	k.bias = tgt_fold_bias(c, nd, d.OC2 * 2, 0, "bsmlad", n);
 	k.col = tgt_arena_scratch(c, 0); /* smlad_scratch_bytes */
+	if (d.ring) {
+		k.row = tgt_arena_scratch(c, d.ROW);
+		k.ring = tgt_arena_scratch(c, d.RING);
+	}
 	for (int i = 0; i < 2; i++)
 		for (int j = 0; j < 2; j++)
 			k.acc[i][j] = tgt_alloca(c, c->ti32, 1);
-	for (int i = 0; d.pooled && i < 2; i++)
+	LLVMValueRef done = tgt_alloca(c, c->tidx, 1);
+	for (int i = 0; d.pooled && !d.ring && i < 2; i++)
 		k.have[i] = tgt_alloca(c, c->ti1, 1);
 	k.zp = LLVMConstInt(c->ti8, (unsigned long long)(int64_t)k.e.rq.zp, 1);
 	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
@@ -536,21 +711,34 @@ void tgt_conv2d_smlad(Cg *c, int n, LLVMValueRef fn)
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	k.xbase = tgt_mad(c, in, d.cg.C * d.cg.H, NULL);
 	k.ybase = tgt_mad(c, in, d.cg.OC, NULL);
+	if (d.ring) {
+		pool_rows(c, &k, done);
+		tgt_loop_close(c, &ln);
+		return;
+	}
 	LLVMValueRef pp = tgt_upto(c, &lp, (d.P + 1) / 2);
-	LLVMValueRef p[2], last = tgt_cidx(c, d.P - 1);
+	LLVMValueRef p[2], oy[2], ox[2], last = tgt_cidx(c, d.P - 1);
 	p[0] = tgt_mad(c, pp, 2, NULL);
 	p[1] = LLVMBuildAdd(c->b, p[0], tgt_cidx(c, 1), "");
 	p[1] = LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntULT, p[1], last, ""), p[1], last,
 	                       "");
-	for (int i = 0; d.pooled && i < 2; i++)
-		LLVMBuildStore(c->b, LLVMConstInt(c->ti1, 0, 0), k.have[i]);
-	LLVMValueRef ky = tgt_upto(c, &lky, d.cg.pool.kh);
-	LLVMValueRef kx = tgt_upto(c, &lkx, d.cg.pool.kw);
-	window_tap(c, &k, p, ky, kx);
-	tgt_loop_close(c, &lkx);
-	tgt_loop_close(c, &lky);
-	if (d.pooled)
+	if (d.pooled) {
+		Loop lky, lkx;
+		for (int i = 0; i < 2; i++)
+			LLVMBuildStore(c->b, LLVMConstInt(c->ti1, 0, 0), k.have[i]);
+		LLVMValueRef ky = tgt_upto(c, &lky, d.cg.pool.kh);
+		LLVMValueRef kx = tgt_upto(c, &lkx, d.cg.pool.kw);
+		window_tap(c, &k, p, ky, kx);
+		tgt_loop_close(c, &lkx);
+		tgt_loop_close(c, &lky);
 		empty_windows(c, &k, p);
+	} else {
+		for (int i = 0; i < 2; i++) {
+			oy[i] = LLVMBuildUDiv(c->b, p[i], tgt_cidx(c, d.cg.OW), "");
+			ox[i] = LLVMBuildURem(c->b, p[i], tgt_cidx(c, d.cg.OW), "");
+		}
+		pixel_pair(c, &k, oy, ox, p);
+	}
 	tgt_loop_close(c, &lp);
 	tgt_loop_close(c, &ln);
 }

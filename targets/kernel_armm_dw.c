@@ -31,11 +31,14 @@
  * whole plane, in the node's arena scratch (plan-memory's; the stack stays
  * small), so there is one band (the band loop stays general).
  *
- * Depthwise with a multiplier (OC = M*C) and grouped layers (Cg input
- * channels per group) fall out: each of the group's OC/G output channels
+ * Depthwise with a multiplier (OC = M*C), grouped layers (Cg input
+ * channels per group) and a one-group layer of one input channel, unpooled
+ * (kernel_armm.c leaves it here: a depthwise layer of multiplier OC) fall
+ * out: each of the group's OC/G output channels
  * sums its Cg*KH kernel rows over the group's planes.  A fused max-pool
  * (ir_conv_pool) computes each window tap's conv pixel alone and keeps the
- * max of the epilogues, as kernel_armm.c does.
+ * max of the epilogues, as kernel_armm.c does where windows do not
+ * overlap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +82,10 @@ static int dw_applies(Cg *c, const Node *nd, Dw *d, const char **why)
 	if (!tgt_armm_conv_geo(c, nd, &d->cg, why))
 		return 0;
 	d->pooled = ir_has_pool(nd);
+	/* one group: only a plain layer of one input channel (a depthwise
+	 * layer with a multiplier), which kernel_armm.c leaves to this one */
+	if (d->cg.G == 1 && (d->cg.C != 1 || d->pooled))
+		return tgt_decline(why, "groups 1 (takes one input channel, unpooled, only)");
 	d->R = d->cg.Cg * d->cg.KH, d->J = (d->cg.KW + 3) / 4, d->JP = d->cg.KW / 4 + 1;
 	/* the columns any pixel reads, and the copied rows */
 	int64_t cols = (d->cg.OW - 1) * d->cg.sw + 4 * d->J;

@@ -177,7 +177,7 @@ const TgtKernel tgt_k_smlad_dw_conv2d = {
         DT_I8,
         DT_I8,
         DT_I32,
-        TK_DEPTHWISE | TK_GROUPED | TK_POOL_DIL | TK_CONST,
+        TK_PLAIN | TK_DEPTHWISE | TK_GROUPED | TK_POOL_DIL | TK_CONST,
         "dsp",
         tgt_conv2d_smlad_dw_applies,
         tgt_conv2d_smlad_dw,
