@@ -234,7 +234,7 @@ const TgtKernel tgt_k_avx2_dense = {
 /* kernel_rvv_gemm.c: the int8 dense as a register-blocked GEMV on RISC-V V */
 const TgtKernel tgt_k_rvv_dense = {
         "riscv.rvv.dense",     OP_DENSE,      DT_I8, DT_I8, DT_I8, DT_I32, TK_CONST, "v",
-        tgt_dense_rvv_applies, tgt_dense_rvv, NULL,
+        tgt_dense_rvv_applies, tgt_dense_rvv, NULL,  0,
 };
 /* kernel_rvv_f32.c: the f32 depthwise conv2d on RISC-V V */
 const TgtKernel tgt_k_rvv_f32dw_conv2d = {
@@ -249,6 +249,7 @@ const TgtKernel tgt_k_rvv_f32dw_conv2d = {
         tgt_conv2d_rvv_f32dw_applies,
         tgt_conv2d_rvv_f32dw,
         tgt_conv2d_rvv_f32dw_scratch,
+        0,
 };
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
