@@ -216,6 +216,20 @@ const TgtKernel tgt_k_avx2_dense = {
         tgt_dense_avx2,
         tgt_dense_avx2_scratch,
 };
+/* kernel_neon_gemm.c: dense on AArch64, sdot or smull/smlal */
+const TgtKernel tgt_k_neon_dense = {
+        "arm64.neon.dense",
+        OP_DENSE,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_CONST,
+        "neon",
+        tgt_dense_neon_applies,
+        tgt_dense_neon,
+        tgt_dense_neon_scratch,
+};
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
         "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL,

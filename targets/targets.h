@@ -426,6 +426,11 @@ void tgt_conv1x1_vnni(Cg *c, int n, LLVMValueRef fn);
 void tgt_dense_vnni(Cg *c, int n, LLVMValueRef fn);
 int tgt_dense_avx2_applies(Cg *c, const Node *nd, const char **why);
 void tgt_dense_avx2(Cg *c, int n, LLVMValueRef fn);
+/* kernel_neon_gemm.c: int8 dense on AArch64 */
+extern const TgtKernel tgt_k_neon_dense;
+int tgt_dense_neon_applies(Cg *c, const Node *nd, const char **why);
+void tgt_dense_neon(Cg *c, int n, LLVMValueRef fn);
+int64_t tgt_dense_neon_scratch(Cg *c, const Node *nd);
 
 /* ---- conv_common.c: what the conv2d kernels share ------------------------ */
 
