@@ -9,6 +9,7 @@
 # instructions, the model's MACs (quantc inspect) and their ratio.
 #   bench/neon_icount.sh examples/fashion_mnist/mlp.qg build/data/calib.npy
 # QUANTC defaults to build/quantc; pass another build's quantc to compare.
+# NEON_ICOUNT_OPTS: more quantc options (e.g. "--precision f32").
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 qc=${3:-$src/build/quantc}
@@ -21,12 +22,14 @@ cc=aarch64-linux-gnu-gcc
 for s in "$src"/runtime/src/*.c; do
 	$cc -std=c99 -O2 -I"$src/runtime/include" -c "$s" -o "$work/rt_$(basename "$s" .c).o"
 done
-macs=$("$qc" inspect "$model" --calib "$calib" --target aarch64-linux-gnu |
+extra=${NEON_ICOUNT_OPTS:-}
+# shellcheck disable=SC2086
+macs=$("$qc" inspect "$model" --calib "$calib" --target aarch64-linux-gnu $extra |
 	awk '$1 ~ /^[0-9]+$/ && $NF ~ /^[0-9]+$/ && NF >= 10 { m += $(NF - 3) } END { print m }')
 for v in "cortex-a72 (smlal):" "+dotprod (sdot):--mattr +dotprod"; do
 	label=${v%%:*} opts=${v#*:}
 	# shellcheck disable=SC2086
-	"$qc" compile "$model" --calib "$calib" --target aarch64-linux-gnu $opts -o "$work/$name.o"
+	"$qc" compile "$model" --calib "$calib" --target aarch64-linux-gnu $opts $extra -o "$work/$name.o"
 	$cc -std=c11 -O2 -DMODEL="$name" -DMODEL_UC="${name^^}" -I"$work" -I"$src/runtime/include" \
 		"$src/bench/neon_icount.c" "$work/$name.o" "$work"/rt_*.o -static -o "$work/run"
 	# the model object's .text: from its first function to its end

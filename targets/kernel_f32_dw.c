@@ -64,7 +64,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
 	int64_t Hp, Wp;
 
-	d->L = tgt_x86_f32_lanes(c->tm);
+	d->L = tgt_f32_lanes(c->tm); /* 4 on AArch64 (kernel_neon_f32.c) */
 	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
 	if (ir_has_pool(nd))
