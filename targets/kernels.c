@@ -244,6 +244,20 @@ const TgtKernel tgt_k_neon_f32_dw_conv2d = {
         tgt_conv2d_f32_dw,
         tgt_conv2d_f32_dw_scratch,
 };
+/* kernel_f32.c's f32 conv2d kernel on NEON's 4 lanes (kernel_neon_f32.c) */
+const TgtKernel tgt_k_neon_f32_conv2d = {
+        "arm64.neon.f32.conv2d",
+        OP_CONV2D,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        TK_PLAIN | TK_POOL_DIL | TK_DIL_X | TK_CONST,
+        "neon",
+        tgt_conv2d_f32_applies,
+        tgt_conv2d_f32,
+        tgt_conv2d_f32_scratch,
+};
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
         "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL,

@@ -434,7 +434,7 @@ int64_t tgt_dense_neon_scratch(Cg *c, const Node *nd);
 /* kernel_neon_f32.c: the f32 vector lanes of m (kernel_f32_dw.c): 16 or 8
  * on x86-64 (tgt_x86_f32_lanes), 4 on AArch64 with NEON, else 0 */
 int tgt_f32_lanes(const TgtMachine *m);
-extern const TgtKernel tgt_k_neon_f32_dw_conv2d;
+extern const TgtKernel tgt_k_neon_f32_dw_conv2d, tgt_k_neon_f32_conv2d;
 
 /* ---- conv_common.c: what the conv2d kernels share ------------------------ */
 
