@@ -36,15 +36,34 @@
  * accumulators of a block into one vector of its 4 outputs, and the folded
  * bias is added.
  *
- * The epilogue requantizes each block of 4 outputs (tgt_requant /
- * tgt_requant_float on 4 lanes) and stores its 4 bytes as one word: to
- * the output row when O is a multiple of 4, else to a row in the scratch
- * (after the input copy) that is copied to y afterwards.
+ * The epilogue requantizes each block of 4 outputs (kernel_neon.c's
+ * tgt_neon_requant, or tgt_requant_float, on 4 lanes) and stores its 4
+ * bytes as one word: to the output row when O is a multiple of 4, else to
+ * a row in the scratch (after the input copy) that is copied to y
+ * afterwards.
+ *
+ * 1x1 convolutions of stride 1 without padding ("arm64.neon.conv1x1",
+ * with dotprod) are a GEMM [OC x C] * [C x P] on the NCHW input: lanes are
+ * pixels, so an accumulator is 4 consecutive pixels of one output channel
+ * and its requantized bytes go straight to the NCHW output, with no
+ * transpose and no padded NHWC copy.  Per block of 16 pixels (the last one
+ * moved back to end at P: it recomputes pixels with the same bytes, so
+ * P >= 16), the input is packed into the scratch as [C16/4 groups][16
+ * pixels][4 channels] bytes: per group 4 loads of 16 bytes (one per
+ * channel row; a channel past C reads channel C - 1, whose weights are
+ * zero; the groups past C stay zero) interleaved by shuffles.  Then every
+ * tile of 4 output channels reads the block: per 16 input channels, one
+ * 16-byte weight vector per channel ([OC][C16] bytes, zero past C), one
+ * ld1 of 4 registers per group (16 pixels x 4 channels), and 16 lane-
+ * indexed sdot (pixels x channels), 16 accumulators in all.  The bias is
+ * folded as the dense one's; the requantization is per channel.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "targets.h"
+
+/* ---- dense ------------------------------------------------------------------ */
 
 enum {
 	DOT_NB = 8,  /* blocks of 4 outputs of an sdot tile */
@@ -159,6 +178,26 @@ static LLVMValueRef pick(Cg *c, LLVMValueRef v, const int *idx, unsigned n)
 	                              "");
 }
 
+/* A shuffle of u and v by the constant lanes idx (n lanes). */
+static LLVMValueRef pick2(Cg *c, LLVMValueRef u, LLVMValueRef v, const int *idx, unsigned n)
+{
+	LLVMValueRef m[16];
+
+	for (unsigned i = 0; i < n; i++)
+		m[i] = tgt_c32(c, idx[i]);
+	return LLVMBuildShuffleVector(c->b, u, v, LLVMConstVector(m, n), "");
+}
+
+/* The scalar v (i32 or f32) in 4 lanes. */
+static LLVMValueRef splat4(Cg *c, LLVMValueRef v)
+{
+	LLVMTypeRef t = LLVMVectorType(LLVMTypeOf(v), 4);
+	LLVMValueRef one = LLVMBuildInsertElement(c->b, LLVMGetUndef(t), v, tgt_c32(c, 0), "");
+
+	return LLVMBuildShuffleVector(c->b, one, LLVMGetUndef(t),
+	                              LLVMConstNull(LLVMVectorType(c->ti32, 4)), "");
+}
+
 /* The 16-byte weight vector vi. */
 static LLVMValueRef wvec(Cg *c, Kern *k, LLVMValueRef vi)
 {
@@ -233,9 +272,9 @@ static LLVMValueRef requant4(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
 		                      &k->e.rq);
 	else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16),
-		                &k->e.rq);
+		r = tgt_neon_requant(c, &k->e.rq, a,
+		                     tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
+		                     tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16));
 	return LLVMBuildTrunc(c->b, r, LLVMVectorType(c->ti8, 4), "");
 }
 
@@ -322,5 +361,204 @@ void tgt_dense_neon(Cg *c, int n, LLVMValueRef fn)
 	tgt_loop_close(c, &ln);
 }
 
+/* ---- 1x1 convolution ------------------------------------------------------- */
+
+enum {
+	PB = 16, /* pixels of a block: 4 vectors of 4 */
+	NT = 4,  /* output channels of a tile */
+};
+
+typedef struct {
+	int64_t N, C, OC, C16, P;
+} Geo1;
+
+/* The packed block: C16/4 groups of 64 bytes. */
+static int64_t conv1x1_scratch_bytes(const Geo1 *d)
+{
+	return d->C16 * PB;
+}
+
+static int applies1(Cg *c, const Node *nd, Geo1 *d, const char **why)
+{
+	ConvGeo cg;
+
+	memset(d, 0, sizeof *d);
+	if (tgt_neon_variant(c->tm) != 1)
+		return tgt_decline(why, "no dotprod (arm64.neon.conv2d's smlal takes it)");
+	if (tgt_conv_geo(c, nd, &cg, why))
+		return 0;
+	if (cg.KH != 1 || cg.KW != 1)
+		return tgt_decline(why, "kernel not 1x1");
+	if (cg.pt || cg.pl || cg.pb || cg.pr)
+		return tgt_decline(why, "padded");
+	if (cg.sh != 1 || cg.sw != 1)
+		return tgt_decline(why, "strided");
+	if (ir_has_pool(nd))
+		return tgt_decline(why, "a fused pool");
+	d->N = cg.N, d->C = cg.C, d->OC = cg.OC, d->P = cg.OH * cg.OW;
+	d->C16 = (d->C + 15) / 16 * 16;
+	if (d->P < PB)
+		return tgt_decline(why, "fewer than 16 pixels");
+	return 1;
+}
+
+typedef struct {
+	const Geo1 *d;
+	Epilogue e;
+	Int8Consts q;
+	LLVMTypeRef tv, tb, tmac, tld4;
+	LLVMValueRef mac, ld4, w, s, x, y;
+	LLVMValueRef in, p0; /* the batch element, the block's first pixel */
+	LLVMValueRef acc[4][NT];
+} Kern1;
+
+static void prepare1(Cg *c, void *kv, int n)
+{
+	Kern1 *k = kv;
+	const Geo1 *d = k->d;
+	const int8_t *w = c->g->vals[c->g->nodes[n].in[1]].data;
+	size_t len = (size_t)(d->OC * d->C16);
+	unsigned char *buf = ir_xcalloc(len, 1);
+	LLVMTypeRef ps[3] = {k->tv, k->tb, k->tb}, t4[4] = {k->tb, k->tb, k->tb, k->tb};
+
+	k->tmac = LLVMFunctionType(k->tv, ps, 3, 0);
+	k->mac = tgt_intrinsic(c, "llvm.aarch64.neon.sdot.v4i32.v16i8", k->tmac);
+	k->tld4 = LLVMFunctionType(LLVMStructTypeInContext(c->ctx, t4, 4, 0), &c->tptr, 1, 0);
+	k->ld4 = tgt_intrinsic(c, "llvm.aarch64.neon.ld1x4.v16i8.p0", k->tld4);
+	for (int64_t o = 0; o < d->OC; o++)
+		for (int64_t i = 0; i < d->C; i++)
+			buf[o * d->C16 + i] = (unsigned char)w[o * d->C + i];
+	k->w = tgt_const_packed(c, "wneon1x1_", n, buf, len);
+}
+
+/* Packs the 16 pixels from k->p0 of batch element k->in (header comment). */
+static void pack_block(Cg *c, Kern1 *k)
+{
+	const Geo1 *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef lo[32], mix[64], row[4], u[4];
+	Loop lg;
+
+	for (int i = 0; i < 32; i++)
+		lo[i] = tgt_c32(c, i);
+	for (int i = 0; i < 64; i++) /* byte 4p + r: channel r's pixel p */
+		mix[i] = tgt_c32(c, (i % 4) * 16 + i / 4);
+	LLVMValueRef grp = tgt_upto(c, &lg, (d->C + 3) / 4);
+	for (int r = 0; r < 4; r++) {
+		LLVMValueRef ch = tgt_mad(c, grp, 4, tgt_cidx(c, r));
+		if (d->C % 4 && r >= d->C % 4)
+			ch = LLVMBuildSelect(
+			        b, LLVMBuildICmp(b, LLVMIntSLT, ch, tgt_cidx(c, d->C), ""), ch,
+			        tgt_cidx(c, d->C - 1), "");
+		row[r] = tgt_mad(c, LLVMBuildNSWAdd(b, tgt_mad(c, k->in, d->C, NULL), ch, ""), d->P,
+		                 k->p0);
+		u[r] = tgt_load_al(c, k->tb, tgt_gep(c, c->ti8, k->x, row[r]), 1);
+	}
+	LLVMValueRef a = LLVMBuildShuffleVector(b, u[0], u[1], LLVMConstVector(lo, 32), "");
+	LLVMValueRef e = LLVMBuildShuffleVector(b, u[2], u[3], LLVMConstVector(lo, 32), "");
+	LLVMValueRef m = LLVMBuildShuffleVector(b, a, e, LLVMConstVector(mix, 64), "");
+	LLVMTypeRef t64 = LLVMVectorType(c->ti8, 64);
+	LLVMSetAlignment(LLVMBuildStore(b, m, tgt_gep(c, t64, k->s, grp)), 16);
+	tgt_loop_close(c, &lg);
+}
+
+/* Output channels oc0 .. oc0 + nt - 1 at the block's 16 pixels. */
+static void conv_group(Cg *c, void *kv, int nt, LLVMValueRef oc0)
+{
+	Kern1 *k = kv;
+	const Geo1 *d = k->d;
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef oc[NT], wv[NT];
+	Loop lg;
+
+	for (int t = 0; t < nt; t++) {
+		oc[t] = LLVMBuildNSWAdd(b, oc0, tgt_cidx(c, t), "");
+		LLVMValueRef bv = splat4(c, tgt_load(c, c->ti32, k->q.bias, oc[t]));
+		for (int i = 0; i < 4; i++)
+			LLVMBuildStore(b, bv, k->acc[i][t]);
+	}
+	LLVMValueRef g = tgt_upto(c, &lg, d->C16 / 16);
+	for (int t = 0; t < nt; t++)
+		wv[t] = LLVMBuildBitCast(
+		        b,
+		        tgt_load_al(c, k->tb,
+		                    tgt_gep(c, k->tb, k->w, tgt_mad(c, oc[t], d->C16 / 16, g)), 16),
+		        k->tv, "");
+	for (int q = 0; q < 4; q++) {
+		LLVMValueRef p = tgt_gep(c, LLVMVectorType(c->ti8, 64), k->s,
+		                         tgt_mad(c, g, 4, tgt_cidx(c, q)));
+		LLVMValueRef x4 = LLVMBuildCall2(b, k->tld4, k->ld4, &p, 1, "");
+		int lane[4] = {q, q, q, q};
+		for (int t = 0; t < nt; t++) {
+			LLVMValueRef u = LLVMBuildBitCast(b, pick(c, wv[t], lane, 4), k->tb, "");
+			for (int i = 0; i < 4; i++) {
+				LLVMValueRef args[3] = {
+				        LLVMBuildLoad2(b, k->tv, k->acc[i][t], ""),
+				        LLVMBuildExtractValue(b, x4, (unsigned)i, ""), u};
+				LLVMBuildStore(b, LLVMBuildCall2(b, k->tmac, k->mac, args, 3, ""),
+				               k->acc[i][t]);
+			}
+		}
+	}
+	tgt_loop_close(c, &lg);
+	for (int t = 0; t < nt; t++) {
+		LLVMValueRef r[4];
+		for (int i = 0; i < 4; i++) {
+			LLVMValueRef a = LLVMBuildLoad2(b, k->tv, k->acc[i][t], "");
+			if (k->q.fm)
+				a = tgt_requant_float(
+				        c, a, splat4(c, tgt_load(c, c->tf32, k->q.fm, oc[t])),
+				        &k->e.rq);
+			else
+				a = tgt_neon_requant(
+				        c, &k->e.rq, a,
+				        splat4(c, tgt_load(c, c->ti32, k->q.mult, oc[t])),
+				        splat4(c, tgt_load(c, c->ti32, k->q.shift, oc[t])));
+			r[i] = LLVMBuildTrunc(b, a, LLVMVectorType(c->ti8, 4), "");
+		}
+		/* the 16 bytes of pixels p0 .. p0 + 15 of channel oc[t] */
+		int c8[8] = {0, 1, 2, 3, 4, 5, 6, 7}, c16[16];
+		for (int i = 0; i < 16; i++)
+			c16[i] = i;
+		LLVMValueRef lo8 = pick2(c, r[0], r[1], c8, 8), hi8 = pick2(c, r[2], r[3], c8, 8);
+		LLVMValueRef at = tgt_mad(
+		        c, LLVMBuildNSWAdd(b, tgt_mad(c, k->in, d->OC, NULL), oc[t], ""), d->P,
+		        k->p0);
+		LLVMSetAlignment(LLVMBuildStore(b, pick2(c, lo8, hi8, c16, 16),
+		                                tgt_gep(c, c->ti8, k->y, at)),
+		                 1);
+	}
+}
+
+void tgt_conv1x1_neon(Cg *c, int n, LLVMValueRef fn)
+{
+	LLVMBuilderRef b = c->b;
+	Geo1 d;
+	Kern1 k = {.d = &d, .tv = LLVMVectorType(c->ti32, 4), .tb = LLVMVectorType(c->ti8, 16)};
+	Loop ln, lb;
+
+	applies1(c, &c->g->nodes[n], &d, NULL); /* the chooser took the node */
+	Int8Open o = {"neon1x1_", d.OC, 1, 0, prepare1, c->ti8, conv1x1_scratch_bytes(&d), 16};
+	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
+	k.x = LLVMGetParam(fn, 0), k.y = LLVMGetParam(fn, 1);
+	for (int i = 0; i < 4; i++)
+		for (int t = 0; t < NT; t++)
+			k.acc[i][t] = tgt_alloca(c, k.tv, 1);
+	/* the groups past C stay 0 (their weights are 0 too) */
+	LLVMBuildMemSet(b, k.s, LLVMConstInt(c->ti8, 0, 0), tgt_cidx(c, conv1x1_scratch_bytes(&d)),
+	                16);
+	k.in = tgt_upto(c, &ln, d.N);
+	LLVMValueRef blk = tgt_upto(c, &lb, (d.P + PB - 1) / PB);
+	LLVMValueRef p0 = tgt_mad(c, blk, PB, NULL), last = tgt_cidx(c, d.P - PB);
+	/* the last block ends at P: it may redo pixels of the one before */
+	k.p0 = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, p0, last, ""), p0, last, "");
+	pack_block(c, &k);
+	tgt_block_groups(c, d.OC, NT, conv_group, &k);
+	tgt_loop_close(c, &lb);
+	tgt_loop_close(c, &ln);
+}
+
 TGT_APPLIES(tgt_dense_neon_applies, Geo, applies)
 TGT_SCRATCH(tgt_dense_neon_scratch, Geo, applies, dense_scratch_bytes)
+TGT_APPLIES(tgt_conv1x1_neon_applies, Geo1, applies1)
+TGT_SCRATCH(tgt_conv1x1_neon_scratch, Geo1, applies1, conv1x1_scratch_bytes)

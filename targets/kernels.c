@@ -230,6 +230,19 @@ const TgtKernel tgt_k_neon_dense = {
         tgt_dense_neon,
         tgt_dense_neon_scratch,
 };
+const TgtKernel tgt_k_neon_conv1x1 = {
+        "arm64.neon.conv1x1",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_CONST,
+        "neon",
+        tgt_conv1x1_neon_applies,
+        tgt_conv1x1_neon,
+        tgt_conv1x1_neon_scratch,
+};
 /* kernel_f32_dw.c's f32 depthwise kernel on NEON's 4 lanes (kernel_neon_f32.c) */
 const TgtKernel tgt_k_neon_f32_dw_conv2d = {
         "arm64.neon.f32dw.conv2d",
