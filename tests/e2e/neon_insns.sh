@@ -11,8 +11,10 @@
 # conv_kernels.sh's job.  The same for the int8 dense kernel
 # (targets/kernel_neon_gemm.c) on the example MLP: lane-indexed sdot with
 # the weights loaded 4 registers at a time (ld1) with +dotprod, and
-# smull/smlal2/sadalp (i16 products summed into i32 lanes) without.
-# Cost: about 3 s of CPU (six compiles, no model run).
+# smull/smlal2/sadalp (i16 products summed into i32 lanes) without.  And
+# a 1x1 convolution (20 -> 24 channels, 8x8) takes the dotprod GEMM
+# (arm64.neon.conv1x1, quantc inspect), lane-indexed sdot fed by ld1 x4.
+# Cost: about 4 s of CPU (eight compiles, no model run).
 . "$(dirname "$0")/lib.sh"
 objdump=${QC_OBJDUMP:-llvm-objdump-19}
 
@@ -96,7 +98,22 @@ if command -v aarch64-linux-gnu-gcc > /dev/null && command -v qemu-aarch64 > /de
 else
 	echo "skip: no aarch64 cross compiler or qemu-aarch64: the requantization identity is not checked"
 fi
-for v in dot:sdot plain:smlal mlpdot:sdot mlpplain:sadalp; do
+# the 1x1 GEMM: a model written here, weights inline, ranges proven
+{
+	echo "model pw"
+	echo "input x : f32[1,20,8,8] range [0, 1]"
+	printf 'const w : f32[24,20,1,1] = ['
+	awk 'BEGIN { for (i = 0; i < 480; i++) printf "%s%.3f", (i ? "," : ""), ((i * 37) % 41 - 20) / 40.0 }'
+	echo ']'
+	echo 'y = conv2d(x, w)'
+	echo 'output y'
+} > "$work/pw.qg"
+check "a 1x1 convolution with +dotprod takes arm64.neon.conv1x1" eval \
+	"'$QUANTC' inspect '$work/pw.qg' --target aarch64-linux-gnu --mattr +dotprod 2> /dev/null | grep -qE '^0 +y +conv2d +arm64\.neon\.conv1x1'"
+check "the 1x1 GEMM: lane-indexed sdot fed by ld1 x4" eval \
+	"'$QUANTC' compile '$work/pw.qg' --target aarch64-linux-gnu --mattr +dotprod -o '$work/pw.o' 2> /dev/null && \
+	'$objdump' -d --no-show-raw-insn '$work/pw.o' > '$work/pw.txt' && has pw '$sdot' && has pw 'ld1[[:space:]]+\{ v[0-9]+\.16b, v[0-9]+\.16b, v[0-9]+\.16b, v[0-9]+\.16b \}'"
+for v in dot:sdot plain:smlal mlpdot:sdot mlpplain:sadalp pw:sdot; do
 	f=$work/${v%%:*}.o
 	[ -s "$f" ] && echo "${v%%:*}: densest inner loop: $(inner_loop "$f" "${v#*:}")"
 done
