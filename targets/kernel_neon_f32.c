@@ -15,8 +15,6 @@
  * be bit-exact (LLVM does not fuse the separate fmul and fadd: no contract
  * flags).
  */
-#include <string.h>
-
 #include "targets.h"
 
 int tgt_f32_lanes(const TgtMachine *m)

@@ -14,7 +14,8 @@ are not multiples of 4 and 16, depthwise, grouped, kernels 1..5, strides,
 asymmetric pads, dilations; sometimes a fused activation, sometimes a
 following max-pool.  The first cases walk a fixed list that covers each
 shape class on every seed; the rest are drawn at random.  Then the f32
-layers of F32_CASES (named f32cNN).
+layers of F32_CASES (named f32cNN) and the int8 dense layers of
+DENSE_CASES (d8cNN).
 """
 import os
 import sys
