@@ -9,8 +9,9 @@
  * fadd, shuffles, selects, and llvm.masked.store for the lanes past a
  * row's end.  On AArch64 they run on NEON's 4 f32 lanes (rows
  * "arm64.neon.f32.conv2d" and "arm64.neon.f32dw.conv2d"; kernel_f32.c
- * tiles 4 pixels x 4 blocks there, 16 chains of the 32 registers), so this
- * file only says how wide the vectors are.  No fmla: a fused multiply-add
+ * tiles 4 pixels x 4 blocks there, 16 chains of the 32 registers;
+ * kernel_f32_dw.c up to 12 chains, as with AVX-512), so this file only
+ * says how wide the vectors are.  No fmla: a fused multiply-add
  * rounds once where the interpreter rounds twice, so the results would not
  * be bit-exact (LLVM does not fuse the separate fmul and fadd: no contract
  * flags).
