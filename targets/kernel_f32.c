@@ -46,6 +46,7 @@
  * of the NCHW output.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,7 +140,7 @@ static void pick_band(Geo *d)
 /* The layers this kernel takes beyond its registry row (kernels.c); fills d. */
 static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
-	d->L = tgt_x86_f32_lanes(c->tm);
+	d->L = tgt_f32_lanes(c->tm); /* 4 on AArch64 (kernel_neon_f32.c) */
 	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
 	if (!tgt_f32_constants_ok(c->g, nd))
@@ -157,6 +158,9 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	 * faster on the DSCNN's 64->64 1x1 layers on a Zen 4) */
 	if (d->L == 16 && d->cg.pool.kh * d->cg.pool.kw == 1 && d->OCB >= 4)
 		d->np = tgt_tile_pixels(d->P, 6), d->nb = 4;
+	/* AArch64's 4 lanes (32 registers): 4 x 4, 16 chains */
+	if (d->L == 4 && d->OCB >= 4)
+		d->nb = 4;
 	d->ch = d->np * (d->L / d->np);
 	d->inside = d->cg.pool.pt == 0 && d->cg.pool.pl == 0 &&
 	            (d->cg.pool.oh - 1) * d->cg.pool.sh + (d->cg.pool.kh - 1) * d->cg.pool.dh <
@@ -529,8 +533,9 @@ static void declare_mstore(Cg *c, Kern *k)
 {
 	k->tv = LLVMVectorType(c->tf32, (unsigned)k->d->L);
 	LLVMTypeRef ms[4] = {k->tv, c->tptr, c->ti32, LLVMVectorType(c->ti1, (unsigned)k->d->L)};
-	const char *name = k->d->L == 16 ? "llvm.masked.store.v16f32.p0"
-	                                 : "llvm.masked.store.v8f32.p0";
+	char name[40];
+
+	snprintf(name, sizeof name, "llvm.masked.store.v%df32.p0", k->d->L);
 
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
 	k->mstore = tgt_intrinsic(c, name, k->tms);

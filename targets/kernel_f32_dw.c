@@ -64,7 +64,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 {
 	int64_t Hp, Wp;
 
-	d->L = tgt_x86_f32_lanes(c->tm);
+	d->L = tgt_f32_lanes(c->tm); /* 4 on AArch64 (kernel_neon_f32.c) */
 	if (tgt_conv_geo(c, nd, &d->cg, why))
 		return 0;
 	if (ir_has_pool(nd))
@@ -84,7 +84,7 @@ static int applies(Cg *c, const Node *nd, Geo *d, const char **why)
 	/* 8 chains (AVX2's 16 registers), 12 with AVX-512's 32; tiles that
 	 * cover the rows and the vectors with little overlap */
 	d->XT = d->XV < XT_MAX ? (int)d->XV : tgt_tile_pixels(d->XV, XT_MAX);
-	int rmax = (d->L == 16 ? 12 : 8) / d->XT;
+	int rmax = (d->L == 8 ? 8 : 12) / d->XT; /* 32 registers but AVX2 */
 	if (rmax > d->cg.OH)
 		rmax = (int)d->cg.OH;
 	d->R = tgt_tile_pixels(d->cg.OH, rmax < 1 ? 1 : rmax);

@@ -360,6 +360,16 @@ static LLVMValueRef requant_fixed(Cg *c, Kern *k, LLVMValueRef acc, LLVMValueRef
 	                       splat32(c, k, rq->hi), "");
 }
 
+/* requant_fixed for the other AArch64 kernels (kernel_neon_gemm.c). */
+LLVMValueRef tgt_neon_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMValueRef mult,
+                              LLVMValueRef shift)
+{
+	Kern k = {.tv = LLVMVectorType(c->ti32, 4)};
+
+	k.e.rq = *rq;
+	return requant_fixed(c, &k, acc, mult, shift);
+}
+
 /* The requantized 4 channels of block ob from accumulator a, as i32. */
 static LLVMValueRef requant4(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
 {

@@ -251,6 +251,65 @@ const TgtKernel tgt_k_rvv_f32dw_conv2d = {
         tgt_conv2d_rvv_f32dw_scratch,
         0,
 };
+/* kernel_neon_gemm.c: dense on AArch64, sdot or smull/smlal */
+const TgtKernel tgt_k_neon_dense = {
+        "arm64.neon.dense",
+        OP_DENSE,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_CONST,
+        "neon",
+        tgt_dense_neon_applies,
+        tgt_dense_neon,
+        tgt_dense_neon_scratch,
+        0,
+};
+const TgtKernel tgt_k_neon_conv1x1 = {
+        "arm64.neon.conv1x1",
+        OP_CONV2D,
+        DT_I8,
+        DT_I8,
+        DT_I8,
+        DT_I32,
+        TK_PLAIN | TK_CONST,
+        "neon",
+        tgt_conv1x1_neon_applies,
+        tgt_conv1x1_neon,
+        tgt_conv1x1_neon_scratch,
+        0,
+};
+/* kernel_f32_dw.c's f32 depthwise kernel on NEON's 4 lanes (kernel_neon_f32.c) */
+const TgtKernel tgt_k_neon_f32_dw_conv2d = {
+        "arm64.neon.f32dw.conv2d",
+        OP_CONV2D,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        TK_DEPTHWISE | TK_DIL_X | TK_CONST,
+        "neon",
+        tgt_conv2d_f32_dw_applies,
+        tgt_conv2d_f32_dw,
+        tgt_conv2d_f32_dw_scratch,
+        0,
+};
+/* kernel_f32.c's f32 conv2d kernel on NEON's 4 lanes (kernel_neon_f32.c) */
+const TgtKernel tgt_k_neon_f32_conv2d = {
+        "arm64.neon.f32.conv2d",
+        OP_CONV2D,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        DT_F32,
+        TK_PLAIN | TK_POOL_DIL | TK_DIL_X | TK_CONST,
+        "neon",
+        tgt_conv2d_f32_applies,
+        tgt_conv2d_f32,
+        tgt_conv2d_f32_scratch,
+        0,
+};
 /* every target's: the interpreter's order of f32 additions, vectorized */
 const TgtKernel tgt_k_f32_dense = {
         "any.f32.dense", OP_DENSE, DT_F32, DT_NONE, DT_NONE, DT_NONE, 0, NULL, NULL,

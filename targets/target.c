@@ -130,7 +130,10 @@ static const TgtKernel *const x86_kernels[] = {&tgt_k_vnni_dw8_conv2d, &tgt_k_av
                                                &tgt_k_f32_dw_conv2d,   &tgt_k_vnni_dense,
                                                &tgt_k_avx2_dense,      &tgt_k_sse2_dense,
                                                &tgt_k_f32_dense,       NULL};
-static const TgtKernel *const a64_kernels[] = {&tgt_k_neon_conv2d, &tgt_k_f32_dense, NULL};
+static const TgtKernel *const a64_kernels[] = {&tgt_k_neon_conv1x1, /* before the general conv */
+                                               &tgt_k_neon_conv2d,        &tgt_k_neon_dense,
+                                               &tgt_k_neon_f32_dw_conv2d, &tgt_k_neon_f32_conv2d,
+                                               &tgt_k_f32_dense,          NULL};
 static const TgtKernel *const armm_kernels[] = {&tgt_k_smlad_conv2d, &tgt_k_smlad_dw_conv2d,
                                                 &tgt_k_smlad_dense, &tgt_k_f32_dense, NULL};
 static const TgtKernel *const rv_kernels[] = {&tgt_k_rvv_conv2d, &tgt_k_f32_dense, &tgt_k_rvv_dense,

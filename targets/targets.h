@@ -447,6 +447,24 @@ void tgt_dense_rvv(Cg *c, int n, LLVMValueRef fn);
 int tgt_conv2d_rvv_f32dw_applies(Cg *c, const Node *nd, const char **why);
 void tgt_conv2d_rvv_f32dw(Cg *c, int n, LLVMValueRef fn);
 int64_t tgt_conv2d_rvv_f32dw_scratch(Cg *c, const Node *nd);
+/* kernel_neon_gemm.c: int8 dense on AArch64 */
+extern const TgtKernel tgt_k_neon_dense;
+int tgt_dense_neon_applies(Cg *c, const Node *nd, const char **why);
+void tgt_dense_neon(Cg *c, int n, LLVMValueRef fn);
+int64_t tgt_dense_neon_scratch(Cg *c, const Node *nd);
+/* kernel_neon_gemm.c: int8 1x1 stride-1 unpadded conv2d with dotprod */
+extern const TgtKernel tgt_k_neon_conv1x1;
+int tgt_conv1x1_neon_applies(Cg *c, const Node *nd, const char **why);
+void tgt_conv1x1_neon(Cg *c, int n, LLVMValueRef fn);
+int64_t tgt_conv1x1_neon_scratch(Cg *c, const Node *nd);
+/* kernel_neon_f32.c: the f32 vector lanes of m (kernel_f32_dw.c): 16 or 8
+ * on x86-64 (tgt_x86_f32_lanes), 4 on AArch64 with NEON, else 0 */
+int tgt_f32_lanes(const TgtMachine *m);
+/* kernel_neon.c: MultiplyByQuantizedMultiplier + zp, clamped, of 4 i32
+ * lanes in sqshl/sqrdmulh/sqadd/srshl (bit-exact: its comment says why) */
+LLVMValueRef tgt_neon_requant(Cg *c, const Requant *rq, LLVMValueRef acc, LLVMValueRef mult,
+                              LLVMValueRef shift);
+extern const TgtKernel tgt_k_neon_f32_dw_conv2d, tgt_k_neon_f32_conv2d;
 
 /* ---- conv_common.c: what the conv2d kernels share ------------------------ */
 

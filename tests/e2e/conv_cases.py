@@ -14,7 +14,8 @@ are not multiples of 4 and 16, depthwise, grouped, kernels 1..5, strides,
 asymmetric pads, dilations; sometimes a fused activation, sometimes a
 following max-pool.  The first cases walk a fixed list that covers each
 shape class on every seed; the rest are drawn at random.  Then the f32
-layers of F32_CASES (named f32cNN).
+layers of F32_CASES (named f32cNN) and the int8 dense layers of
+DENSE_CASES (d8cNN).
 """
 import os
 import sys
@@ -83,6 +84,15 @@ F32_CASES = [
     (3, 16, 1, 7, 2, [3, 3, 3, 3], 1, 80, 80, "relu", (3, 2, 1)),
 ]
 
+# int8 dense layers after the f32 ones (named d8cNN), each a conv spec and
+# the dense's output count: 175 inputs (not a multiple of 16) to 41
+# outputs (not a multiple of 4; 11 blocks of 4: a whole tile of 8 blocks
+# and a rest of 3 for kernel_neon_gemm.c's sdot, 5 tiles of 2 and a rest
+# of 1 for its smlal).  About 1 s of CPU a target.
+DENSE_CASES = [
+    ((3, 7, 1, 1, 1, [0, 0, 0, 0], 1, 5, 5, None, None), 41),
+]
+
 
 def pick(rng):
     g_kind = rng.choice(["one", "one", "one", "dw", "grouped"])
@@ -114,12 +124,12 @@ def out_size(n, k, s, d, p0, p1):
     return (n + p0 + p1 - d * (k - 1) - 1) // s + 1
 
 
-def dense_tail(d, lines, y, n, seed):
+def dense_tail(d, lines, y, n, seed, o=None):
     """An f32 case ends in flatten and a dense of I = OC*OH*OW inputs (rarely
     a multiple of 16: the last partial block of lower_dense_f32.c) to 1..20
     outputs, from its own generator so the other cases stay as they were."""
     r = np.random.default_rng(1000 * seed + 17 * n + 1)
-    o = int(r.integers(1, 21))
+    o = o or int(r.integers(1, 21))
     lines.append(f"yf = flatten({y}) {{ axis = 1 }}")
     np.save(os.path.join(d, "wd.npy"), r.normal(0, 0.1, size=(o, n)).astype(np.float32))
     np.save(os.path.join(d, "bd.npy"), r.normal(0, 0.3, size=(o,)).astype(np.float32))
@@ -132,7 +142,7 @@ def dense_tail(d, lines, y, n, seed):
     return "yd", f" dense {n}->{o}"
 
 
-def write_case(d, spec, rng, dense=None):
+def write_case(d, spec, rng, dense=None, dense_o=None):
     c, oc, g, k, stride, pad, dil, h, w, act, pool = spec
     oh = out_size(h, k, stride, dil, pad[0], pad[2])
     ow = out_size(w, k, stride, dil, pad[1], pad[3])
@@ -185,7 +195,7 @@ def write_case(d, spec, rng, dense=None):
             pp = pool[2] if len(pool) > 2 else 0
             ph = (oh + 2 * pp - pool[0]) // pool[1] + 1
             pw = (ow + 2 * pp - pool[0]) // pool[1] + 1
-        y, tail = dense_tail(d, lines, y, oc * ph * pw, dense)
+        y, tail = dense_tail(d, lines, y, oc * ph * pw, dense, dense_o)
     lines.append(f"output {y}")
     with open(os.path.join(d, "model.qg"), "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -230,6 +240,11 @@ def main():
         what = write_case(os.path.join(out, name), spec, np.random.default_rng(7919 * seed + j),
                           seed * 100 + 50 + j)
         rows.append(f"{name} f32 fixed {what}")
+    for j, (spec, o) in enumerate(DENSE_CASES):
+        name = "d8c%02d" % j
+        what = write_case(os.path.join(out, name), spec, np.random.default_rng(7907 * seed + j),
+                          seed * 100 + 80 + j, o)
+        rows.append(f"{name} int8 fixed {what}")
     with open(os.path.join(out, "cases.txt"), "w") as f:
         f.write("\n".join(rows) + "\n")
 

@@ -8,7 +8,14 @@
 # densest inner loop of each object: its instructions and multiply-
 # accumulates, the figures docs/targets.md quotes (no AArch64 hardware
 # here to time).  That the results are right is cross.sh's and
-# conv_kernels.sh's job.
+# conv_kernels.sh's job.  The same for the int8 dense kernel
+# (targets/kernel_neon_gemm.c) on the example MLP: lane-indexed sdot with
+# the weights loaded 4 registers at a time (ld1) with +dotprod, and
+# smull/smlal2/sadalp (i16 products summed into i32 lanes) without.  And
+# a 1x1 convolution (20 -> 24 channels, 8x8) takes the dotprod GEMM
+# (arm64.neon.conv1x1, quantc inspect), lane-indexed sdot fed by ld1 x4.
+# Cost: these dense and 1x1 checks add under 0.5 s of CPU (three compiles
+# and an inspect); the whole test takes about 9 s.
 . "$(dirname "$0")/lib.sh"
 objdump=${QC_OBJDUMP:-llvm-objdump-19}
 
@@ -70,6 +77,19 @@ check "cortex-a72 (no dotprod): lane-indexed smlal" has plain "$smlal"
 check "cortex-a72: no sdot" lacks plain 'sdot'
 check "the requantization is sqrdmulh and srshl" eval "has dot sqrdmulh && has plain srshl"
 check "cortex-a76 -dotprod: smlal and no sdot" eval "has a76nodot '$smlal' && lacks a76nodot sdot"
+# the dense kernel on the MLP (both of its layers are int8 dense)
+mlp() {
+	local name=$1
+	shift
+	"$QUANTC" compile "$ex/mlp.qg" --calib "$QC_DATA/calib.npy" --target aarch64-linux-gnu "$@" \
+		-o "$work/$name.o" && "$objdump" -d --no-show-raw-insn "$work/$name.o" > "$work/$name.txt"
+}
+check "quantc compiles the MLP for aarch64 +dotprod" mlp mlpdot --mattr +dotprod
+check "quantc compiles the MLP for aarch64 (cortex-a72)" mlp mlpplain
+check "MLP +dotprod: lane-indexed sdot fed by ld1 of 4 registers" \
+	eval "has mlpdot '$sdot' && has mlpdot 'ld1[[:space:]]+\{ v[0-9]+\.16b, v[0-9]+\.16b, v[0-9]+\.16b, v[0-9]+\.16b \}'"
+check "MLP cortex-a72: smull, smlal2 (i16 products), sadalp, no sdot" \
+	eval "has mlpplain 'smlal2[[:space:]]+v[0-9]+\.8h, v[0-9]+\.16b, v[0-9]+\.16b' && has mlpplain 'sadalp[[:space:]]+v[0-9]+\.4s, v[0-9]+\.8h' && lacks mlpplain sdot"
 # the requantization identity the kernel's epilogue uses (sqrdmulh & co.)
 if command -v aarch64-linux-gnu-gcc > /dev/null && command -v qemu-aarch64 > /dev/null; then
 	check "neon_requant.c builds for aarch64" aarch64-linux-gnu-gcc -std=c11 -O2 -Wall -Wextra -Werror -static \
@@ -79,7 +99,22 @@ if command -v aarch64-linux-gnu-gcc > /dev/null && command -v qemu-aarch64 > /de
 else
 	echo "skip: no aarch64 cross compiler or qemu-aarch64: the requantization identity is not checked"
 fi
-for v in dot:sdot plain:smlal; do
+# the 1x1 GEMM: a model written here, weights inline, ranges proven
+{
+	echo "model pw"
+	echo "input x : f32[1,20,8,8] range [0, 1]"
+	printf 'const w : f32[24,20,1,1] = ['
+	awk 'BEGIN { for (i = 0; i < 480; i++) printf "%s%.3f", (i ? "," : ""), ((i * 37) % 41 - 20) / 40.0 }'
+	echo ']'
+	echo 'y = conv2d(x, w)'
+	echo 'output y'
+} > "$work/pw.qg"
+check "a 1x1 convolution with +dotprod takes arm64.neon.conv1x1" eval \
+	"'$QUANTC' inspect '$work/pw.qg' --target aarch64-linux-gnu --mattr +dotprod 2> /dev/null | grep -qE '^0 +y +conv2d +arm64\.neon\.conv1x1'"
+check "the 1x1 GEMM: lane-indexed sdot fed by ld1 x4" eval \
+	"'$QUANTC' compile '$work/pw.qg' --target aarch64-linux-gnu --mattr +dotprod -o '$work/pw.o' 2> /dev/null && \
+	'$objdump' -d --no-show-raw-insn '$work/pw.o' > '$work/pw.txt' && has pw '$sdot' && has pw 'ld1[[:space:]]+\{ v[0-9]+\.16b, v[0-9]+\.16b, v[0-9]+\.16b, v[0-9]+\.16b \}'"
+for v in dot:sdot plain:smlal mlpdot:sdot mlpplain:sadalp pw:sdot; do
 	f=$work/${v%%:*}.o
 	[ -s "$f" ] && echo "${v%%:*}: densest inner loop: $(inner_loop "$f" "${v#*:}")"
 done
