@@ -20,27 +20,15 @@ int ir_value_layout(const Graph *g, int v)
 }
 
 /* The element-wise ops: each result element is a function of the operand
- * elements at the same index (and of constants). */
+ * elements at the same index (and of constants): the unary ops that may run
+ * in place, and the element-wise and conversion families (whose operands
+ * ir_layout_free then requires to have the result's shape: that leaves out
+ * a concat and any broadcast). */
 static int elementwise(Op op)
 {
-	switch (op) {
-	case OP_RELU:
-	case OP_CLIP:
-	case OP_LEAKY_RELU:
-	case OP_SIGMOID:
-	case OP_TANH:
-	case OP_HARD_SIGMOID:
-	case OP_HARD_SWISH:
-	case OP_ABS:
-	case OP_ADD:
-	case OP_SUB:
-	case OP_MUL:
-	case OP_MAX:
-	case OP_MIN:
-	case OP_QUANTIZE:
-	case OP_DEQUANTIZE: return 1;
-	default: return 0;
-	}
+	Family f = ir_ops[op].family;
+
+	return (ir_ops[op].flags & OPF_INPLACE) || f == FAM_ELEMENTWISE || f == FAM_CONVERT;
 }
 
 /* Per tensor, or none: a per-channel scale is indexed by the NCHW channel. */
