@@ -83,6 +83,36 @@ F32_CASES = [
     (3, 16, 1, 7, 2, [3, 3, 3, 3], 1, 80, 80, "relu", (3, 2, 1)),
 ]
 
+# Depthwise layers whose result feeds a 1x1 "post" convolution (to POST_OC
+# channels, from its own generator), after F32_CASES on every seed and
+# named dwpNN, int8: on x86 the layout pass then stores the depthwise
+# layer's input and result NHWC, so targets/kernel_x86_dw.c reads and
+# writes NHWC (channel counts off 16 and 8: masked pixel loads and
+# stores; a partial last tile of a row; stride 2 and asymmetric pads).
+# About 1 s of CPU a target.
+DW_POST_CASES = [
+    ((20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 11, 13, "relu6", None), 24, "fixed"),
+    ((48, 48, 48, 5, 2, [2, 1, 2, 2], 1, 10, 9, None, None), 16, "float"),
+]
+
+
+def write_post_case(d, spec, rng, post_oc):
+    """write_case, then a 1x1 convolution of its result to post_oc channels."""
+    what = write_case(d, spec, rng)
+    path = os.path.join(d, "model.qg")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    y = lines.pop().split()[1]
+    np.save(os.path.join(d, "wp.npy"),
+            rng.normal(0, 1.0 / np.sqrt(spec[1]), size=(post_oc, spec[1], 1, 1)).astype(np.float32))
+    np.save(os.path.join(d, "bp.npy"), rng.normal(0, 0.3, size=(post_oc,)).astype(np.float32))
+    lines.insert(7, f"const wp : f32[{post_oc},{spec[1]},1,1] = npy(\"wp.npy\")")
+    lines.insert(8, f"const bp : f32[{post_oc}] = npy(\"bp.npy\")")
+    lines += [f"z0 = conv2d({y}, wp, bp)", "output z0"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return what + f" post 1x1 ->{post_oc}"
+
 
 def pick(rng):
     g_kind = rng.choice(["one", "one", "one", "dw", "grouped"])
@@ -230,6 +260,11 @@ def main():
         what = write_case(os.path.join(out, name), spec, np.random.default_rng(7919 * seed + j),
                           seed * 100 + 50 + j)
         rows.append(f"{name} f32 fixed {what}")
+    for j, (spec, post_oc, req) in enumerate(DW_POST_CASES):
+        name = "dwp%02d" % j
+        what = write_post_case(os.path.join(out, name), spec,
+                               np.random.default_rng(7907 * seed + j), post_oc)
+        rows.append(f"{name} int8 {req} {what}")
     with open(os.path.join(out, "cases.txt"), "w") as f:
         f.write("\n".join(rows) + "\n")
 
