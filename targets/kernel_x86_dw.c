@@ -50,6 +50,14 @@
  * quad lies wholly inside the input row, one load shifted into place at
  * the row's edges, single bytes for rows narrower than 4; the copy's row
  * loop is kept from the vectorizer, whose gathers and scatters are slower.
+ *
+ * NHWC (TL_NHWC: the choose-layout pass stores the input or the result so;
+ * Geo.in_nhwc, out_nhwc): a pixel's L channels of a block are contiguous,
+ * so the copy loads 4 columns' L bytes (one vector each; past C masked)
+ * and two shuffles interleave them into the quad's [L][4] bytes, one
+ * store; and the result needs no transpose: the tile's requantized
+ * vectors are already pixels of L channels, one (masked past OC) store a
+ * pixel.  The NCHW code is unchanged.
  */
 #include <stdlib.h>
 #include <string.h>
