@@ -83,12 +83,14 @@ F32_CASES = [
     (3, 16, 1, 7, 2, [3, 3, 3, 3], 1, 80, 80, "relu", (3, 2, 1)),
 ]
 
-# Depthwise layers whose result feeds a 1x1 "post" convolution (to POST_OC
-# channels, from its own generator), after F32_CASES on every seed and
-# named dwpNN, int8: on x86 the layout pass then stores the depthwise
-# layer's input and result NHWC, so targets/kernel_x86_dw.c reads and
-# writes NHWC (channel counts off 16 and 8: masked pixel loads and
-# stores; a partial last tile of a row; stride 2 and asymmetric pads).
+# Depthwise layers whose result feeds two 1x1 "post" convolutions (to
+# POST_OC channels, then to 8, from its own generator), after F32_CASES
+# on every seed and named dwpNN, int8: on x86 the layout pass then stores
+# the depthwise layer's input and result and the first post layer's
+# result NHWC, so targets/kernel_x86_dw.c reads and writes NHWC (channel
+# counts off 16 and 8: masked pixel loads and stores; a partial last tile
+# of a row; stride 2 and asymmetric pads), and the first post layer is
+# a 1x1 reading and writing NHWC (on x86 kernel_x86.c's conv2d).
 # About 1 s of CPU a target.
 DW_POST_CASES = [
     ((20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 11, 13, "relu6", None), 24, "fixed"),
@@ -97,7 +99,7 @@ DW_POST_CASES = [
 
 
 def write_post_case(d, spec, rng, post_oc):
-    """write_case, then a 1x1 convolution of its result to post_oc channels."""
+    """write_case, then 1x1 convolutions of its result to post_oc, then 8 channels."""
     what = write_case(d, spec, rng)
     path = os.path.join(d, "model.qg")
     with open(path) as f:
@@ -108,10 +110,13 @@ def write_post_case(d, spec, rng, post_oc):
     np.save(os.path.join(d, "bp.npy"), rng.normal(0, 0.3, size=(post_oc,)).astype(np.float32))
     lines.insert(7, f"const wp : f32[{post_oc},{spec[1]},1,1] = npy(\"wp.npy\")")
     lines.insert(8, f"const bp : f32[{post_oc}] = npy(\"bp.npy\")")
-    lines += [f"z0 = conv2d({y}, wp, bp)", "output z0"]
+    np.save(os.path.join(d, "wq.npy"),
+            rng.normal(0, 1.0 / np.sqrt(post_oc), size=(8, post_oc, 1, 1)).astype(np.float32))
+    lines.insert(9, f"const wq : f32[8,{post_oc},1,1] = npy(\"wq.npy\")")
+    lines += [f"z0 = conv2d({y}, wp, bp)", "z1 = conv2d(z0, wq)", "output z1"]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
-    return what + f" post 1x1 ->{post_oc}"
+    return what + f" post 1x1 ->{post_oc} ->8"
 
 
 def pick(rng):
