@@ -50,6 +50,14 @@
  * quad lies wholly inside the input row, one load shifted into place at
  * the row's edges, single bytes for rows narrower than 4; the copy's row
  * loop is kept from the vectorizer, whose gathers and scatters are slower.
+ *
+ * NHWC (TL_NHWC: the choose-layout pass stores the input or the result so;
+ * Geo.in_nhwc, out_nhwc): a pixel's L channels of a block are contiguous,
+ * so the copy loads 4 columns' L bytes (one vector each; past C masked)
+ * and two shuffles interleave them into the quad's [L][4] bytes, one
+ * store; and the result needs no transpose: the tile's requantized
+ * vectors are already pixels of L channels, one (masked past OC) store a
+ * pixel.  The NCHW code is unchanged.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +82,7 @@ typedef struct {
 	int64_t NQ;     /* weight quads per residue and row: the most a pixel needs */
 	int64_t TYB, NB; /* a band: TYB rows of tiles; NB bands */
 	int64_t Hs, Wq;  /* scratch rows (a band's), quads a row */
+	int in_nhwc, out_nhwc; /* the input, the result stored NHWC (choose-layout) */
 } Geo;
 
 /* The quads a row of taps at residue r spans. */
@@ -133,6 +142,8 @@ static int applies(Cg *c, const Node *nd, Geo *d, int avx2, const char **why)
 			break;
 	}
 	d->NB = d->TYB ? (d->TY + d->TYB - 1) / d->TYB : 0;
+	d->in_nhwc = ir_value_layout(c->g, nd->in[0]) == IR_LAYOUT_NHWC;
+	d->out_nhwc = nd->a.layout == IR_LAYOUT_NHWC;
 	return d->TYB > 0 || tgt_decline(why, "scratch of one row of tiles exceeds 64 KiB");
 }
 
@@ -187,6 +198,10 @@ typedef struct {
 	LLVMTypeRef tdot;
 	LLVMValueRef mstore; /* llvm.masked.store of T bytes */
 	LLVMTypeRef tms;
+	/* NHWC with C % L: llvm.masked.load and .store of a pixel's L bytes,
+	 * and the lanes of block cb below C (else NULL: every lane is) */
+	LLVMValueRef cload, cstore, cmask;
+	LLVMTypeRef tcl, tcs;
 	Int8Consts q;
 	LLVMValueRef w, s;
 	LLVMValueRef acc[DW8_ACC];
@@ -212,6 +227,17 @@ static void prepare(Cg *c, void *kv, int n)
 	snprintf(name, sizeof name, "llvm.masked.store.v%ui8.p0", T);
 	k->tms = LLVMFunctionType(c->tvoid, ms, 4, 0);
 	k->mstore = tgt_intrinsic(c, name, k->tms);
+	if (k->d->cg.C % k->d->L && (k->d->in_nhwc || k->d->out_nhwc)) {
+		LLVMTypeRef tm = LLVMVectorType(c->ti1, (unsigned)k->d->L);
+		LLVMTypeRef ls[4] = {c->tptr, c->ti32, tm, k->tb},
+		            ss[4] = {k->tb, c->tptr, c->ti32, tm};
+		k->tcl = LLVMFunctionType(k->tb, ls, 4, 0);
+		k->tcs = LLVMFunctionType(c->tvoid, ss, 4, 0);
+		snprintf(name, sizeof name, "llvm.masked.load.v%di8.p0", (int)k->d->L);
+		k->cload = tgt_intrinsic(c, name, k->tcl);
+		snprintf(name, sizeof name, "llvm.masked.store.v%di8.p0", (int)k->d->L);
+		k->cstore = tgt_intrinsic(c, name, k->tcs);
+	}
 	k->w = pack_weights(c, &c->g->nodes[n], k->d, n);
 }
 
@@ -409,6 +435,102 @@ static LLVMValueRef lanes(Cg *c, LLVMValueRef v, LLVMValueRef v2, int lo, int n,
 	                              LLVMConstVector(idx, (unsigned)n), "");
 }
 
+/* The byte v in n lanes, a constant. */
+static LLVMValueRef splat8(Cg *c, unsigned n, int64_t v)
+{
+	LLVMValueRef e[16];
+
+	for (unsigned i = 0; i < n; i++)
+		e[i] = LLVMConstInt(c->ti8, (unsigned long long)(uint8_t)v, 0);
+	return LLVMConstVector(e, n);
+}
+
+/* The L bytes of one pixel of block cb (NHWC: channels contiguous) at
+ * element at of x, as u = x xor 0x80; lanes past C masked off. */
+static LLVMValueRef nhwc_pixel(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef at)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef p = tgt_gep(c, c->ti8, x, at), v;
+
+	if (k->cmask) {
+		LLVMValueRef args[4] = {p, tgt_c32(c, 1), k->cmask, LLVMConstNull(k->tb)};
+		v = LLVMBuildCall2(b, k->tcl, k->cload, args, 4, "");
+	} else
+		v = tgt_load_al(c, k->tb, p, 1);
+	return LLVMBuildXor(b, v, splat8(c, (unsigned)k->d->L, 0x80), "");
+}
+
+/* Quad m of a scratch row from an NHWC row (src: its pixel 0, channel
+ * cb * L; dst: the row's first i32 in the scratch): the 4 columns' L bytes
+ * interleaved to [L][4] by two shuffles, one store.  col0 is the quad's
+ * first input column; edge: a0 is it too, known when the code is built,
+ * and the columns outside the row are the padding zx + 128. */
+static void nhwc_quad(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef src, LLVMValueRef dst,
+                      LLVMValueRef m, LLVMValueRef col0, int edge, int64_t a0)
+{
+	const Geo *d = k->d;
+	LLVMBuilderRef b = c->b;
+	unsigned L = (unsigned)d->L;
+	LLVMValueRef v[4], idx[64];
+
+	for (int64_t q = 0; q < 4; q++) {
+		if (edge && (a0 + q < 0 || a0 + q >= d->cg.W)) {
+			v[q] = splat8(c, L, k->e.in_zp + 128);
+			continue;
+		}
+		LLVMValueRef col = LLVMBuildNSWAdd(b, col0, tgt_cidx(c, q), "");
+		v[q] = nhwc_pixel(c, k, x, tgt_mad(c, col, d->cg.C, src));
+	}
+	LLVMValueRef lo = lanes(c, v[0], v[1], 0, 2 * (int)L, 1);
+	LLVMValueRef hi = lanes(c, v[2], v[3], 0, 2 * (int)L, 1);
+	/* byte 4l + q is column q's channel l: lane qL + l of lo:hi */
+	for (unsigned l = 0; l < L; l++)
+		for (unsigned q = 0; q < 4; q++)
+			idx[4 * l + q] = tgt_c32(c, q * L + l);
+	LLVMValueRef u = LLVMBuildShuffleVector(b, lo, hi, LLVMConstVector(idx, 4 * L), "");
+	LLVMValueRef st = LLVMBuildStore(b, u, tgt_gep(c, c->ti32, k->s, tgt_mad(c, m, d->L, dst)));
+	LLVMSetAlignment(st, 4 * L);
+}
+
+/* fill for an NHWC input: the band's rows, each quad wholly inside the row
+ * in a loop, the quads at its edges (part padding) unrolled. */
+static void fill_nhwc(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef cb,
+                      LLVMValueRef y0)
+{
+	const Geo *d = k->d;
+	const ConvGeo *g = &d->cg;
+	LLVMBuilderRef b = c->b;
+	Loop ly, lm;
+	int64_t m_lo = (g->pl + 3) / 4, m_hi = (g->pl + g->W) / 4;
+
+	LLVMBuildMemSet(b, k->s, LLVMConstInt(c->ti8, (unsigned long long)(k->e.in_zp + 128), 0),
+	                tgt_cidx(c, dw8_scratch_bytes(d)), 64);
+	LLVMValueRef zero = tgt_cidx(c, 0), H = tgt_cidx(c, g->H);
+	LLVMValueRef yend = LLVMBuildNSWAdd(b, y0, tgt_cidx(c, d->Hs), "");
+	LLVMValueRef y = tgt_loop_open(
+	        c, &ly,
+	        LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, y0, zero, ""), zero, y0, ""),
+	        LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, yend, H, ""), yend, H, ""));
+	/* x[((in * H + y) * W + 0) * C + cb * L] */
+	LLVMValueRef src = tgt_mad(c, tgt_mad(c, tgt_mad(c, in, g->H, y), g->W, NULL), g->C,
+	                           tgt_mad(c, cb, d->L, NULL));
+	LLVMValueRef dst = tgt_mad(c, LLVMBuildNSWSub(b, y, y0, ""), d->Wq * d->L, NULL);
+	for (int64_t m = g->pl / 4; m <= (g->pl + g->W - 1) / 4; m++)
+		if (m < m_lo || m >= m_hi)
+			nhwc_quad(c, k, x, src, dst, tgt_cidx(c, m), tgt_cidx(c, 4 * m - g->pl), 1,
+			          4 * m - g->pl);
+	if (m_hi > m_lo) {
+		LLVMValueRef m = tgt_loop_open(c, &lm, tgt_cidx(c, m_lo), tgt_cidx(c, m_hi));
+		nhwc_quad(c, k, x, src, dst, m, tgt_mad(c, m, 4, tgt_cidx(c, -g->pl)), 0, 0);
+		LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+		tgt_loop_close(c, &lm);
+		no_vectorize(c, LLVMGetBasicBlockTerminator(latch));
+	}
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
+	tgt_loop_close(c, &ly);
+	no_vectorize(c, LLVMGetBasicBlockTerminator(latch));
+}
+
 /* A quad as the dot product's unsigned operand: VNNI, as loaded; AVX2,
  * its 32 bytes widened to 2 x 16 i16 (the halves in one <32 x i16>). */
 static LLVMValueRef quad(Cg *c, Kern *k, LLVMValueRef at)
@@ -543,6 +665,46 @@ static void store_row(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValue
 	}
 }
 
+/* Pixel (oy, ox) of the tile, v (its L channels of block cb), to the NHWC
+ * output at y[((in * OH + oy) * OW + ox) * OC + cb * L]: no transpose;
+ * lanes past OC masked off. */
+static void store_pixel(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef cb,
+                        LLVMValueRef oy, LLVMValueRef ox, LLVMValueRef v)
+{
+	const Geo *d = k->d;
+	const ConvGeo *g = &d->cg;
+	LLVMValueRef at = tgt_mad(c, tgt_mad(c, tgt_mad(c, in, g->OH, oy), g->OW, ox), g->OC,
+	                          tgt_mad(c, cb, d->L, NULL));
+	LLVMValueRef p = tgt_gep(c, c->ti8, y, at);
+
+	if (k->cmask) {
+		LLVMValueRef args[4] = {v, p, tgt_c32(c, 1), k->cmask};
+		LLVMBuildCall2(c->b, k->tcs, k->cstore, args, 4, "");
+	} else
+		LLVMSetAlignment(LLVMBuildStore(c->b, v, p), 1);
+}
+
+/* Row i of the tile (v[i * T + j]: pixel j's L channels) to NHWC output row
+ * oy from column ox0: every pixel, or (left: the columns left, fewer
+ * than T) those below left. */
+static void store_pixels(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef cb,
+                         LLVMValueRef oy, LLVMValueRef ox0, LLVMValueRef v[], int64_t i,
+                         LLVMValueRef left)
+{
+	LLVMBuilderRef b = c->b;
+
+	for (int64_t j = 0; j < k->d->T; j++) {
+		If in_w;
+		LLVMValueRef ox = LLVMBuildNSWAdd(b, ox0, tgt_cidx(c, j), "");
+		if (left && j)
+			tgt_if_open(c, &in_w,
+			            LLVMBuildICmp(b, LLVMIntSLT, tgt_c32(c, j), left, ""));
+		store_pixel(c, k, y, in, cb, oy, ox, v[i * k->d->T + j]);
+		if (left && j)
+			tgt_if_close(c, &in_w);
+	}
+}
+
 /* Tile (ty, tx) of channel block cb, in the band whose first output row is
  * oyb: compute, requantize, transpose, store. */
 static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef cb, LLVMValueRef oyb,
@@ -582,7 +744,8 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 			                 bias, "");
 		v[i] = requant(c, k, a, cb);
 	}
-	transpose(c, k, v, t); /* t[channel] lanes i * T + j */
+	if (!d->out_nhwc)
+		transpose(c, k, v, t); /* t[channel] lanes i * T + j */
 	LLVMValueRef ox0 = tgt_mad(c, tx, d->T, NULL);
 	LLVMValueRef left = LLVMBuildTrunc(b, LLVMBuildNSWSub(b, tgt_cidx(c, g->OW), ox0, ""),
 	                                   c->ti32, "");
@@ -592,11 +755,17 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 		tgt_if_open(c, &live, LLVMBuildICmp(b, LLVMIntSLT, oy[i], tgt_cidx(c, g->OH), ""));
 		/* a whole tile row: plain stores (AVX2 has no byte-masked store) */
 		tgt_if_open(c, &fl, full);
-		store_row(c, k, y, in, cb, oy[i], ox0, t, i, NULL);
+		if (d->out_nhwc)
+			store_pixels(c, k, y, in, cb, oy[i], ox0, v, i, NULL);
+		else
+			store_row(c, k, y, in, cb, oy[i], ox0, t, i, NULL);
 		tgt_if_close(c, &fl);
 		if (g->OW % d->T) {
 			tgt_if_open(c, &part, LLVMBuildNot(b, full, ""));
-			store_row(c, k, y, in, cb, oy[i], ox0, t, i, left);
+			if (d->out_nhwc)
+				store_pixels(c, k, y, in, cb, oy[i], ox0, v, i, left);
+			else
+				store_row(c, k, y, in, cb, oy[i], ox0, t, i, left);
 			tgt_if_close(c, &part);
 		}
 		tgt_if_close(c, &live);
@@ -624,10 +793,29 @@ static void emit(Cg *c, int n, LLVMValueRef fn, int avx2)
 	k.s = tgt_int8_open(c, n, &o, &k.e, &k.q, &k);
 	LLVMValueRef in = tgt_upto(c, &ln, d.cg.N);
 	LLVMValueRef cb = tgt_upto(c, &lb, d.CB);
+	if (k.cload) { /* NHWC: the block's lanes below C */
+		LLVMValueRef idx[16],
+		        left = LLVMBuildTrunc(c->b,
+		                              LLVMBuildNSWSub(c->b, tgt_cidx(c, d.cg.C),
+		                                              tgt_mad(c, cb, d.L, NULL), ""),
+		                              c->ti32, "");
+		for (int l = 0; l < d.L; l++)
+			idx[l] = tgt_c32(c, l);
+		LLVMValueRef sp = LLVMBuildShuffleVector(
+		        c->b,
+		        LLVMBuildInsertElement(c->b, LLVMGetUndef(k.tv), left, tgt_c32(c, 0), ""),
+		        LLVMGetUndef(k.tv), LLVMConstNull(k.tv), "");
+		k.cmask = LLVMBuildICmp(c->b, LLVMIntSLT, LLVMConstVector(idx, (unsigned)d.L), sp,
+		                        "");
+	}
 	/* bands of TYB rows of tiles, each with its scratch rows */
 	LLVMValueRef band = tgt_upto(c, &lband, d.NB);
 	LLVMValueRef ty0 = tgt_mad(c, band, d.TYB, NULL), oyb = tgt_mad(c, ty0, d.R, NULL);
-	fill(c, &k, LLVMGetParam(fn, 0), in, cb, tgt_mad(c, oyb, d.cg.sh, tgt_cidx(c, -d.cg.pt)));
+	LLVMValueRef y0 = tgt_mad(c, oyb, d.cg.sh, tgt_cidx(c, -d.cg.pt));
+	if (d.in_nhwc)
+		fill_nhwc(c, &k, LLVMGetParam(fn, 0), in, cb, y0);
+	else
+		fill(c, &k, LLVMGetParam(fn, 0), in, cb, y0);
 	LLVMValueRef tyend = LLVMBuildNSWAdd(c->b, ty0, tgt_cidx(c, d.TYB), ""),
 	             TY = tgt_cidx(c, d.TY);
 	LLVMValueRef ty = tgt_loop_open(

@@ -42,7 +42,7 @@ const TgtKernel tgt_k_vnni_dw8_conv2d = {
         tgt_conv2d_dw8_applies,
         tgt_conv2d_dw8,
         tgt_conv2d_dw8_scratch,
-        0,
+        TL_NHWC,
 };
 const TgtKernel tgt_k_avx2_dw8_conv2d = {
         "x86.avx2_dw8.conv2d",
@@ -56,7 +56,7 @@ const TgtKernel tgt_k_avx2_dw8_conv2d = {
         tgt_conv2d_dw8_avx2_applies,
         tgt_conv2d_dw8_avx2,
         tgt_conv2d_dw8_avx2_scratch,
-        0,
+        TL_NHWC,
 };
 const TgtKernel tgt_k_avx2_conv2d = {
         "x86.avx2.conv2d",

@@ -93,6 +93,49 @@ DENSE_CASES = [
     ((3, 7, 1, 1, 1, [0, 0, 0, 0], 1, 5, 5, None, None), 41),
 ]
 
+# Depthwise layers whose result feeds two 1x1 "post" convolutions (to
+# POST_OC channels, then to 8, from its own generator), after F32_CASES
+# on every seed and named dwpNN, int8: on x86 the layout pass then stores
+# the depthwise layer's input and result and the first post layer's
+# result NHWC, so targets/kernel_x86_dw.c reads and writes NHWC (channel
+# counts off 16 and 8: masked pixel loads and stores; a partial last tile
+# of a row; stride 2 and asymmetric pads), and the first post layer is
+# a 1x1 reading and writing NHWC (on x86 kernel_x86.c's conv2d).
+# About 1 s of CPU a target.
+DW_POST_CASES = [
+    ((20, 20, 20, 3, 1, [1, 1, 1, 1], 1, 11, 13, "relu6", None), 24, "fixed"),
+    ((48, 48, 48, 5, 2, [2, 1, 2, 2], 1, 10, 9, None, None), 16, "float"),
+]
+
+# int8 layers with a fused max-pool whose windows overlap and are padded
+# (3x3 stride 2 pad 1, the stem of ResNet and ShuffleNet), named p8cNN after
+# the others: kernel_armm.c computes each conv row once and pools from a
+# ring of rows; the x86 kernels recompute the shared pixels.
+POOL_CASES = [
+    (3, 24, 1, 3, 2, [1, 1, 1, 1], 1, 19, 17, "relu", (3, 2, 1)),
+]
+
+
+def write_post_case(d, spec, rng, post_oc):
+    """write_case, then 1x1 convolutions of its result to post_oc, then 8 channels."""
+    what = write_case(d, spec, rng)
+    path = os.path.join(d, "model.qg")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    y = lines.pop().split()[1]
+    np.save(os.path.join(d, "wp.npy"),
+            rng.normal(0, 1.0 / np.sqrt(spec[1]), size=(post_oc, spec[1], 1, 1)).astype(np.float32))
+    np.save(os.path.join(d, "bp.npy"), rng.normal(0, 0.3, size=(post_oc,)).astype(np.float32))
+    lines.insert(7, f"const wp : f32[{post_oc},{spec[1]},1,1] = npy(\"wp.npy\")")
+    lines.insert(8, f"const bp : f32[{post_oc}] = npy(\"bp.npy\")")
+    np.save(os.path.join(d, "wq.npy"),
+            rng.normal(0, 1.0 / np.sqrt(post_oc), size=(8, post_oc, 1, 1)).astype(np.float32))
+    lines.insert(9, f"const wq : f32[8,{post_oc},1,1] = npy(\"wq.npy\")")
+    lines += [f"z0 = conv2d({y}, wp, bp)", "z1 = conv2d(z0, wq)", "output z1"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return what + f" post 1x1 ->{post_oc} ->8"
+
 
 def pick(rng):
     g_kind = rng.choice(["one", "one", "one", "dw", "grouped"])
@@ -244,6 +287,15 @@ def main():
         name = "d8c%02d" % j
         what = write_case(os.path.join(out, name), spec, np.random.default_rng(7907 * seed + j),
                           seed * 100 + 80 + j, o)
+        rows.append(f"{name} int8 fixed {what}")
+    for j, (spec, post_oc, req) in enumerate(DW_POST_CASES):
+        name = "dwp%02d" % j
+        what = write_post_case(os.path.join(out, name), spec,
+                               np.random.default_rng(7907 * seed + j), post_oc)
+        rows.append(f"{name} int8 {req} {what}")
+    for j, spec in enumerate(POOL_CASES):
+        name = "p8c%02d" % j
+        what = write_case(os.path.join(out, name), spec, np.random.default_rng(7927 * seed + j))
         rows.append(f"{name} int8 fixed {what}")
     with open(os.path.join(out, "cases.txt"), "w") as f:
         f.write("\n".join(rows) + "\n")
