@@ -39,7 +39,7 @@
  * needs are loaded once for all its pixels.  Rows past OH are clamped to
  * OH - 1 (computed, never stored), columns past OW read scratch quads that
  * exist (Wq covers them) and are masked off at the store.  The
- * accumulators are requantized (tgt_requant's steps with its high multiply
+ * accumulators are requantized (tgt_requant, whose high multiply runs
  * on i64 lanes in place, or tgt_requant_float) to bytes [pixel][channel],
  * transposed in registers (tgt_transpose16 for 16 x 16) and stored as one
  * T-byte row per channel and tile row of the NCHW output (a masked store
@@ -343,67 +343,6 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 	tgt_loop_close(c, &ll);
 }
 
-/* Splat of the i64 / i32 constant v over n lanes. */
-static LLVMValueRef splat_k(LLVMTypeRef t, unsigned n, long long v)
-{
-	LLVMValueRef e[16];
-
-	for (unsigned i = 0; i < n; i++)
-		e[i] = LLVMConstInt(t, (unsigned long long)v, 1);
-	return LLVMConstVector(e, n);
-}
-
-/* tgt_requant without a left shift (every shift <= 0), the same steps, its
- * high multiply on even and odd lanes as i64 in place: x * mult + 2^30 of
- * the even lanes (the low halves, sign-extended: vpmuldq), shifted right by
- * 31, and of the odd lanes (the high halves), shifted left by 1, so that
- * bits 31..62 of each product land in its own lane; one blend joins them
- * (tgt_requant widens the 16 lanes to 2 x 8 i64 and narrows them back). */
-static LLVMValueRef requant_fixed(Cg *c, LLVMValueRef x, LLVMValueRef mult, LLVMValueRef shift,
-                                  const Requant *rq)
-{
-	LLVMBuilderRef b = c->b;
-	unsigned n = LLVMGetVectorSize(LLVMTypeOf(x)), h = n / 2;
-	LLVMTypeRef t64 = LLVMVectorType(c->ti64, h), t32 = LLVMTypeOf(x);
-	LLVMValueRef k32 = splat_k(c->ti64, h, 32), half = splat_k(c->ti64, h, 1 << 30);
-	LLVMValueRef xv = LLVMBuildBitCast(b, x, t64, ""), mv = LLVMBuildBitCast(b, mult, t64, "");
-	/* sign-extended low halves (even lanes) and high halves (odd lanes) */
-	LLVMValueRef xe = LLVMBuildAShr(b, LLVMBuildShl(b, xv, k32, ""), k32, "");
-	LLVMValueRef me = LLVMBuildAShr(b, LLVMBuildShl(b, mv, k32, ""), k32, "");
-	LLVMValueRef xo = LLVMBuildAShr(b, xv, k32, ""), mo = LLVMBuildAShr(b, mv, k32, "");
-	LLVMValueRef pe = LLVMBuildAdd(b, LLVMBuildMul(b, xe, me, ""), half, "");
-	LLVMValueRef po = LLVMBuildAdd(b, LLVMBuildMul(b, xo, mo, ""), half, "");
-	pe = LLVMBuildBitCast(b, LLVMBuildLShr(b, pe, splat_k(c->ti64, h, 31), ""), t32, "");
-	po = LLVMBuildBitCast(b, LLVMBuildShl(b, po, splat_k(c->ti64, h, 1), ""), t32, "");
-	LLVMValueRef idx[16];
-	for (unsigned i = 0; i < n; i++)
-		idx[i] = tgt_c32(c, i % 2 ? n + i : i);
-	LLVMValueRef q = LLVMBuildShuffleVector(b, pe, po, LLVMConstVector(idx, n), "");
-	/* RoundingDivideByPOT by right = -shift, as tgt_requant */
-	LLVMValueRef zero = splat_k(c->ti32, n, 0), one = splat_k(c->ti32, n, 1);
-	LLVMValueRef right = LLVMBuildNeg(b, shift, "");
-	right = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, right, zero, ""), right, zero, "");
-	LLVMValueRef mask = LLVMBuildTrunc(
-	        b,
-	        LLVMBuildSub(b,
-	                     LLVMBuildShl(b, splat_k(c->ti64, n, 1),
-	                                  LLVMBuildZExt(b, right, LLVMVectorType(c->ti64, n), ""),
-	                                  ""),
-	                     splat_k(c->ti64, n, 1), ""),
-	        t32, "");
-	LLVMValueRef rem = LLVMBuildAnd(b, q, mask, "");
-	LLVMValueRef thr = LLVMBuildAdd(
-	        b, LLVMBuildAShr(b, mask, one, ""),
-	        LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSLT, q, zero, ""), t32, ""), "");
-	LLVMValueRef r = LLVMBuildAdd(
-	        b, LLVMBuildAShr(b, q, right, ""),
-	        LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntSGT, rem, thr, ""), t32, ""), "");
-	r = LLVMBuildAdd(b, r, splat_k(c->ti32, n, rq->zp), "");
-	LLVMValueRef lo = splat_k(c->ti32, n, rq->lo), hi = splat_k(c->ti32, n, rq->hi);
-	r = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGT, r, lo, ""), r, lo, "");
-	return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, r, hi, ""), r, hi, "");
-}
-
 /* The requantized bytes of the L channels of block cb from accumulator a. */
 static LLVMValueRef requant(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef cb)
 {
@@ -413,10 +352,6 @@ static LLVMValueRef requant(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef cb)
 	if (k->q.fm)
 		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, cb), 16),
 		                      &k->e.rq);
-	else if (!k->e.rq.has_left)
-		r = requant_fixed(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, cb), 16),
-		                  tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, cb), 16),
-		                  &k->e.rq);
 	else
 		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, cb), 16),
 		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, cb), 16),
