@@ -54,8 +54,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <llvm-c/DebugInfo.h>
-
 #include "targets.h"
 
 enum {
@@ -120,20 +118,6 @@ static LLVMValueRef sxtb16(Cg *c, const Dsp *p, LLVMValueRef v, int odd)
 static LLVMValueRef load_at(Cg *c, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i, unsigned al)
 {
 	return tgt_load_al(c, t, tgt_gep(c, t, base, i), al);
-}
-
-/* Marks the back branch br llvm.loop.unroll.disable. */
-static void no_unroll(Cg *c, LLVMValueRef br)
-{
-	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
-	LLVMMetadataRef dis = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
-	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &dis, 1)};
-	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
-
-	/* the loop id names itself (operand 0), as LoopInfo expects */
-	LLVMMetadataReplaceAllUsesWith(tmp, id);
-	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
-	                LLVMMetadataAsValue(c->ctx, id));
 }
 
 /* ---- conv2d ---------------------------------------------------------------- */
@@ -904,7 +888,7 @@ void tgt_dense_smlad(Cg *c, int n, LLVMValueRef fn)
 		}
 		LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 		tgt_loop_close(c, &li);
-		no_unroll(c, LLVMGetBasicBlockTerminator(latch));
+		tgt_loop_no_unroll(c, LLVMGetBasicBlockTerminator(latch));
 	}
 	if (I % 4) {
 		/* the last I % 4 inputs, one by one */

@@ -40,8 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <llvm-c/DebugInfo.h>
-
 #include "targets.h"
 
 enum {
@@ -252,20 +250,6 @@ static void store_column(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob, LLVMVa
 	LLVMBuildCall2(b, k->tss, k->sstore, args, 5, "");
 }
 
-/* Marks the back branch br llvm.loop.unroll.disable. */
-static void no_unroll(Cg *c, LLVMValueRef br)
-{
-	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
-	LLVMMetadataRef dis = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
-	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &dis, 1)};
-	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
-
-	/* the loop id names itself (operand 0), as LoopInfo expects */
-	LLVMMetadataReplaceAllUsesWith(tmp, id);
-	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
-	                LLVMMetadataAsValue(c->ctx, id));
-}
-
 /* The depthwise tile's stores: its np accumulators (one block, ob0) go to
  * a stack buffer, and a loop that is not unrolled requantizes and stores
  * one at a time.  Straight-line code would let LLVM interleave the five
@@ -285,7 +269,7 @@ static void tile_store_dw(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef p0)
 	store_column(c, k, requant16(c, k, tgt_load(c, k->tv, k->abuf, r), ob0), ob0, p);
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 	tgt_loop_close(c, &lr);
-	no_unroll(c, LLVMGetBasicBlockTerminator(latch));
+	tgt_loop_no_unroll(c, LLVMGetBasicBlockTerminator(latch));
 }
 
 /* One tile: pixels p0 + i (clamped to P - 1: a duplicate stores the same

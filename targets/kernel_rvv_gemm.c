@@ -29,8 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <llvm-c/DebugInfo.h>
-
 #include "targets.h"
 
 enum {
@@ -161,20 +159,6 @@ static void store_block(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob)
 	LLVMBuildCall2(b, k->tst, k->store, args, 4, "");
 }
 
-/* Marks the back branch br llvm.loop.unroll.disable. */
-static void no_unroll(Cg *c, LLVMValueRef br)
-{
-	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
-	LLVMMetadataRef dis = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
-	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &dis, 1)};
-	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
-
-	/* the loop id names itself (operand 0), as LoopInfo expects */
-	LLVMMetadataReplaceAllUsesWith(tmp, id);
-	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
-	                LLVMMetadataAsValue(c->ctx, id));
-}
-
 /* One tile: blocks ob0 .. ob0 + nb - 1 of the batch row k->in. */
 static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 {
@@ -211,7 +195,7 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 	store_block(c, k, requant(c, k, tgt_load(c, k->tv, k->abuf, r), obr), obr);
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 	tgt_loop_close(c, &lr);
-	no_unroll(c, LLVMGetBasicBlockTerminator(latch));
+	tgt_loop_no_unroll(c, LLVMGetBasicBlockTerminator(latch));
 }
 
 void tgt_dense_rvv(Cg *c, int n, LLVMValueRef fn)

@@ -629,6 +629,9 @@ LLVMValueRef tgt_alloca_al(Cg *c, LLVMTypeRef t, int64_t n, unsigned align);
 /* The function name of type t in the module, declared if not yet (an
  * intrinsic). */
 LLVMValueRef tgt_intrinsic(Cg *c, const char *name, LLVMTypeRef t);
+/* Marks the loop whose back branch is br llvm.loop.unroll.disable (one
+ * requantization live at a time, where unrolling would spill them). */
+void tgt_loop_no_unroll(Cg *c, LLVMValueRef br);
 /* Transposes 16 vectors of 16 elements in place (shuffles). */
 void tgt_transpose16(Cg *c, LLVMValueRef v[16]);
 
