@@ -18,8 +18,9 @@ __attribute__((weak)) void qrt_trace(uint32_t layer_id, const void *data, uint32
  * then traced: the trace always holds the model's layout.  Weak as well: a
  * program that only times the layers (bench/time_model.c) skips the
  * transpose. */
-__attribute__((weak)) void qrt_trace_nhwc(uint32_t layer_id, const void *data, uint32_t bytes, void *buf,
-                    uint32_t channels, uint32_t pixels, uint32_t elem_bytes)
+__attribute__((weak)) void qrt_trace_nhwc(uint32_t layer_id, const void *data, uint32_t bytes,
+                                          void *buf, uint32_t channels, uint32_t pixels,
+                                          uint32_t elem_bytes)
 {
 	const unsigned char *src = data;
 	unsigned char *dst = buf;

@@ -44,8 +44,10 @@ done
 mkdir -p "$work/inst"
 check "cnn int8 --instrument: compiles" \
 	"$QUANTC" compile "$model" --calib "$calib" --instrument -o "$work/inst/cnn.o"
-check "cnn int8 --instrument: one undefined qrt_trace (have: $(nm -u "$work/inst/cnn.o" | grep -c qrt_trace))" \
-	test "$(nm -u "$work/inst/cnn.o" | awk '{print $2}' | grep -c '^qrt_trace')" = 1
+# (and one qrt_trace_nhwc: the first convolution's result is NHWC, traced
+# transposed to NCHW)
+check "cnn int8 --instrument: one undefined qrt_trace and one qrt_trace_nhwc (have: $(nm -u "$work/inst/cnn.o" | awk '{print $2}' | grep '^qrt_trace' | tr '\n' ' '))" \
+	test "$(nm -u "$work/inst/cnn.o" | awk '{print $2}' | grep '^qrt_trace' | tr '\n' ' ')" = "qrt_trace qrt_trace_nhwc "
 llvm-objdump-19 -d --no-show-raw-insn "$work/int8/cnn.o" > "$work/int8.dis"
 check "cnn int8: the object has the AVX-512 VNNI kernel (vpdpbusd on zmm)" grep -qE 'vpdpbusd.*zmm' "$work/int8.dis"
 check "cnn int8: the object has the AVX2 kernel (vpmaddwd or vpmaddubsw on ymm)" \
