@@ -17,7 +17,11 @@
  * The sets are found by elimination: every candidate starts NHWC, and a
  * tensor read by a node that cannot take it, or an element-wise result
  * with an NCHW operand, drops to NCHW, until nothing changes (each round
- * only removes, so it ends).  Without a target hook (quantc opt) nothing
+ * only removes, so it ends).  A convolution whose own kernel is NCHW only
+ * (the x86 1x1 GEMM) but that a lower-ranked kernel could run NHWC takes
+ * NHWC only on both sides: reading NHWC just to write NCHW would trade the
+ * better kernel for a cheaper copy (SqueezeNet's expand layers, which feed
+ * a concat, ran 1.16x slower that way).  Without a target hook (quantc opt) nothing
  * changes.  The interpreter ignores the layout; compiled objects stay bit
  * for bit equal to it (tests/e2e/layout.sh).
  */
@@ -32,7 +36,7 @@ int pass_choose_layout(Graph *g, const PassOptions *po, Diag *d)
 
 	if (!ctx || !ctx->nhwc)
 		return 0;
-	char *kern = ir_xcalloc((size_t)g->nnode + 1, 1); /* a conv taking NHWC */
+	char *kern = ir_xcalloc((size_t)g->nnode + 1, 1); /* the nhwc hook's 0, 1, 2 */
 	char *free_ = ir_xcalloc((size_t)g->nnode + 1, 1); /* layout-free */
 	char *want = ir_xcalloc((size_t)g->nval + 1, 1);
 
@@ -40,7 +44,7 @@ int pass_choose_layout(Graph *g, const PassOptions *po, Diag *d)
 		if (g->nodes[n].op == OP_NONE)
 			continue;
 		free_[n] = (char)ir_layout_free(g, n);
-		kern[n] = !free_[n] && ctx->nhwc(ctx->scratch_tgt, g, n);
+		kern[n] = free_[n] ? 0 : (char)ctx->nhwc(ctx->scratch_tgt, g, n);
 		const Value *y = &g->vals[g->nodes[n].out];
 		want[g->nodes[n].out] = (kern[n] || free_[n]) && y->kind == VK_TEMP &&
 		                        !y->is_output && y->has_type && y->shape.rank == 4;
@@ -51,10 +55,17 @@ int pass_choose_layout(Graph *g, const PassOptions *po, Diag *d)
 			const Node *nd = &g->nodes[n];
 			if (nd->op == OP_NONE)
 				continue;
+			/* a convolution that takes NHWC only through a kernel ranked
+			 * lower than its own (a 1x1 GEMM reads NCHW) gives that
+			 * kernel up only for NHWC on both sides */
+			if (kern[n] == 1 && want[nd->out] && !want[nd->in[0]])
+				want[nd->out] = 0, changed = 1;
 			for (int i = 0; i < nd->nin; i++) {
 				int v = nd->in[i];
 				const Value *x = &g->vals[v];
-				int ok = (kern[n] && i == 0) || (free_[n] && want[nd->out]);
+				int ok = (kern[n] == 2 && i == 0) ||
+				         (kern[n] == 1 && i == 0 && want[nd->out]) ||
+				         (free_[n] && want[nd->out]);
 				if (want[v] && !ok)
 					want[v] = 0, changed = 1;
 				/* an element-wise result goes as its operands go */

@@ -71,9 +71,10 @@ typedef struct {
 	 * needs on target tgt (tgt_node_scratch); NULL: no target, none */
 	int64_t (*scratch)(const void *tgt, const Graph *g, int n);
 	const void *scratch_tgt; /* the target of both hooks */
-	/* choose-layout's target hook: 1 when weighted node n has a kernel on
-	 * scratch_tgt that reads and writes NHWC (tgt_node_nhwc); NULL: no
-	 * target, every tensor stays NCHW */
+	/* choose-layout's target hook (tgt_node_nhwc): 2 when weighted node n's
+	 * kernel on scratch_tgt reads and writes NHWC, 1 when only a kernel
+	 * ranked lower does, 0 when none; NULL: no target, every tensor stays
+	 * NCHW */
 	int (*nhwc)(const void *tgt, const Graph *g, int n);
 } PassContext;
 

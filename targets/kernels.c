@@ -532,7 +532,7 @@ int tgt_node_nhwc(const void *tgt, const Graph *g, int n)
 {
 	const TgtMachine *m = tgt;
 	const Node *nd = &g->nodes[n];
-	int nl = m->nlevels ? m->nlevels : 1;
+	int nl = m->nlevels ? m->nlevels : 1, best = 2;
 
 	if (nd->op != OP_CONV2D)
 		return 0;
@@ -542,11 +542,15 @@ int tgt_node_nhwc(const void *tgt, const Graph *g, int n)
 		c.g = (Graph *)g;
 		c.tm = m->nlevels ? &m->levels[i] : m;
 		c.planning = 1;
+		const TgtKernel *pref = choose(&c, nd, NULL, 0);
 		c.want_nhwc = 1;
-		if (!choose(&c, nd, NULL, 0))
+		const TgtKernel *k = choose(&c, nd, NULL, 0);
+		if (!k)
 			return 0;
+		if (k != pref)
+			best = 1;
 	}
-	return 1;
+	return best;
 }
 
 int tgt_layout_declines(Cg *c, int n)

@@ -374,8 +374,10 @@ const char *tgt_choose_kernel(const TgtMachine *m, const Graph *g, int n, char *
  * levels'), 0 when its kernel needs none.  The chooser at emission takes a
  * kernel only when the node's planned scratch holds what it needs. */
 int64_t tgt_node_scratch(const void *m, const Graph *g, int n);
-/* choose-layout's target hook: 1 when, on every ISA level of machine m, a
- * kernel takes weighted node n reading and writing NHWC (TL_NHWC). */
+/* choose-layout's target hook: whether, on every ISA level of machine m,
+ * a kernel takes weighted node n reading and writing NHWC (TL_NHWC): 2 when
+ * it is the kernel the node gets anyway, 1 when only one ranked lower
+ * takes it (the 1x1 GEMM reads NCHW), 0 when none does. */
 int tgt_node_nhwc(const void *m, const Graph *g, int n);
 /* 1 when node n of c's graph touches an NHWC tensor (its result or an
  * operand) that its lowering cannot take, after a diagnostic. */
