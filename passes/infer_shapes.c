@@ -85,6 +85,18 @@ int pass_infer_shapes(Graph *g, const PassOptions *o, Diag *d)
 				           ir_shape_str(&s, b2, sizeof b2));
 			continue;
 		}
+		/* a quantized result needs its scale and zero point: from its
+		 * declaration, or from the quantize pass on a float graph */
+		if ((dt == DT_I8 || dt == DT_I16) && !out->q.present) {
+			char b[96];
+			diag_error(d, n->loc,
+			           "%s: its result '%s' is %s but has no quantization parameters: "
+			           "declare them ('%s : %s%s q(scale=S, zp=Z) = ...'), or give the "
+			           "graph float inputs and let quantize choose them",
+			           ir_ops[n->op].name, out->name, ir_dtype_name(dt), out->name,
+			           ir_dtype_name(dt), ir_shape_str(&s, b, sizeof b));
+			continue;
+		}
 		out->has_type = 1;
 		out->dt = dt;
 		out->shape = s;
