@@ -377,6 +377,21 @@ LLVMValueRef tgt_int8_open(Cg *c, int n, const Int8Open *o, Epilogue *e, Int8Con
 	return tgt_arena_scratch(c, 0);
 }
 
+LLVMValueRef tgt_int8_requant_block(Cg *c, const Int8Consts *q, const Requant *rq, LLVMValueRef a,
+                                    LLVMValueRef blk, LLVMTypeRef tb)
+{
+	unsigned lanes = LLVMGetVectorSize(LLVMTypeOf(a));
+	LLVMTypeRef tf = LLVMVectorType(c->tf32, lanes), ti = LLVMVectorType(c->ti32, lanes);
+	LLVMValueRef r;
+
+	if (q->fm)
+		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, q->fm, blk), 16), rq);
+	else
+		r = tgt_requant(c, a, tgt_load_al(c, ti, tgt_gep(c, ti, q->mult, blk), 16),
+		                tgt_load_al(c, ti, tgt_gep(c, ti, q->shift, blk), 16), rq);
+	return LLVMBuildTrunc(c->b, r, tb, "");
+}
+
 LLVMValueRef tgt_arena_scratch(Cg *c, int64_t off)
 {
 	LLVMBuilderRef ab = LLVMCreateBuilderInContext(c->ctx);

@@ -419,20 +419,11 @@ out:
 /* The requantized bytes of the 16 channels of block ob from its nh parts. */
 static LLVMValueRef requant16(Cg *c, Kern *k, const LLVMValueRef *part, LLVMValueRef ob)
 {
-	LLVMValueRef a, r;
-	LLVMTypeRef tf = LLVMVectorType(c->tf32, 16);
+	LLVMValueRef a = concat(c, part, k->nh, k->lanes);
 
-	a = concat(c, part, k->nh, k->lanes);
 	if (k->msk)
-		r = requant_sse2(c, k, a, ob);
-	else if (k->q.fm)
-		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
-		                      &k->e.rq);
-	else
-		r = tgt_requant(
-		        c, a, tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->q.mult, ob), 16),
-		        tgt_load_al(c, k->tv16, tgt_gep(c, k->tv16, k->q.shift, ob), 16), &k->e.rq);
-	return LLVMBuildTrunc(c->b, r, k->tb, "");
+		return LLVMBuildTrunc(c->b, requant_sse2(c, k, a, ob), k->tb, "");
+	return tgt_int8_requant_block(c, &k->q, &k->e.rq, a, ob, k->tb);
 }
 
 /* The accumulators of the pixels at base[i] for blocks ob0 .. ob0 + nb - 1:

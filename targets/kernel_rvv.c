@@ -215,22 +215,6 @@ static void tile_taps_dw(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef 
 	tgt_taps_dw(c, &t, nb, ob0, base, d->np, mac_dw, k);
 }
 
-/* The requantized bytes of the 16 channels of block ob from accumulator a. */
-static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
-{
-	LLVMValueRef r;
-
-	if (k->q.fm) {
-		LLVMTypeRef tf = LLVMVectorType(c->tf32, LANES);
-		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
-		                      &k->e.rq);
-	} else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16),
-		                &k->e.rq);
-	return LLVMBuildTrunc(c->b, r, k->tb, "");
-}
-
 /* Stores the bytes r of block ob at pixel p: a strided store down the
  * channel column of y, as long as the block's channels exist. */
 static void store_column(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob, LLVMValueRef p)
@@ -266,7 +250,10 @@ static void tile_store_dw(Cg *c, Kern *k, LLVMValueRef ob0, LLVMValueRef p0)
 	LLVMValueRef r = tgt_upto(c, &lr, d->np);
 	LLVMValueRef q = LLVMBuildNSWAdd(b, p0, r, ""), last = tgt_cidx(c, d->P - 1);
 	LLVMValueRef p = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, q, last, ""), q, last, "");
-	store_column(c, k, requant16(c, k, tgt_load(c, k->tv, k->abuf, r), ob0), ob0, p);
+	store_column(c, k,
+	             tgt_int8_requant_block(c, &k->q, &k->e.rq, tgt_load(c, k->tv, k->abuf, r), ob0,
+	                                    k->tb),
+	             ob0, p);
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 	tgt_loop_close(c, &lr);
 	tgt_loop_no_unroll(c, LLVMGetBasicBlockTerminator(latch));
@@ -302,10 +289,11 @@ static void tile(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef p0)
 	for (int j = 0; j < nb; j++) {
 		LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
 		for (int i = 0; i < d->np; i++)
-			store_column(
-			        c, k,
-			        requant16(c, k, LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob), ob,
-			        p[i]);
+			store_column(c, k,
+			             tgt_int8_requant_block(
+			                     c, &k->q, &k->e.rq,
+			                     LLVMBuildLoad2(b, k->tv, k->acc[i][j], ""), ob, k->tb),
+			             ob, p[i]);
 	}
 }
 

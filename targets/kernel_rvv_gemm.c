@@ -125,22 +125,6 @@ static void inputs(Cg *c, Kern *k, int nb, const LLVMValueRef *ob, LLVMValueRef 
 	}
 }
 
-/* The requantized bytes of the L outputs of block ob from accumulator a. */
-static LLVMValueRef requant(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
-{
-	LLVMValueRef r;
-
-	if (k->q.fm) {
-		LLVMTypeRef tf = LLVMVectorType(c->tf32, (unsigned)k->d->L);
-		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, ob), 16),
-		                      &k->e.rq);
-	} else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16),
-		                &k->e.rq);
-	return LLVMBuildTrunc(c->b, r, k->tb, "");
-}
-
 /* Stores the bytes r of block ob into the batch row, as many as the
  * block's outputs that exist (the vp.store's explicit length). */
 static void store_block(Cg *c, Kern *k, LLVMValueRef r, LLVMValueRef ob)
@@ -192,7 +176,10 @@ static void tile(Cg *c, void *kv, int nb, LLVMValueRef ob0)
 		tgt_store(c, LLVMBuildLoad2(b, k->tv, k->acc[j], ""), k->abuf, tgt_cidx(c, j));
 	LLVMValueRef r = tgt_upto(c, &lr, nb);
 	LLVMValueRef obr = LLVMBuildNSWAdd(b, ob0, r, "");
-	store_block(c, k, requant(c, k, tgt_load(c, k->tv, k->abuf, r), obr), obr);
+	store_block(c, k,
+	            tgt_int8_requant_block(c, &k->q, &k->e.rq, tgt_load(c, k->tv, k->abuf, r), obr,
+	                                   k->tb),
+	            obr);
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(b);
 	tgt_loop_close(c, &lr);
 	tgt_loop_no_unroll(c, LLVMGetBasicBlockTerminator(latch));

@@ -298,24 +298,6 @@ static void tile_taps(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef bas
 	tgt_loop_close(c, &lky);
 }
 
-/* The requantized bytes of 16 channels of block ob from accumulator a. */
-static LLVMValueRef requant16(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef ob)
-{
-	LLVMValueRef r;
-
-	if (k->q.fm)
-		r = tgt_requant_float(
-		        c, a,
-		        tgt_load_al(c, LLVMVectorType(c->tf32, 16),
-		                    tgt_gep(c, LLVMVectorType(c->tf32, 16), k->q.fm, ob), 16),
-		        &k->e.rq);
-	else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, ob), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, ob), 16),
-		                &k->e.rq);
-	return LLVMBuildTrunc(c->b, r, k->tb, "");
-}
-
 /* Accumulators a[i][j] requantized into rows row0 + i of the chunk's byte
  * vectors, blocks ob0 .. ob0 + nb - 1. */
 static void store_rows(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef a[NPIX][NBLK],
@@ -327,7 +309,9 @@ static void store_rows(Cg *c, Kern *k, int nb, LLVMValueRef ob0, LLVMValueRef a[
 	for (int i = 0; i < d->np; i++)
 		for (int j = 0; j < nb; j++) {
 			LLVMValueRef ob = LLVMBuildNSWAdd(b, ob0, tgt_cidx(c, j), "");
-			LLVMValueRef r = requant16(c, k, LLVMBuildLoad2(b, k->tv, a[i][j], ""), ob);
+			LLVMValueRef r = tgt_int8_requant_block(
+			        c, &k->q, &k->e.rq, LLVMBuildLoad2(b, k->tv, a[i][j], ""), ob,
+			        k->tb);
 			LLVMValueRef row = LLVMBuildNSWAdd(b, row0, tgt_cidx(c, i), "");
 			LLVMBuildStore(
 			        b, r,

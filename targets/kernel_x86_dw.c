@@ -343,22 +343,6 @@ static void fill(Cg *c, Kern *k, LLVMValueRef x, LLVMValueRef in, LLVMValueRef c
 	tgt_loop_close(c, &ll);
 }
 
-/* The requantized bytes of the L channels of block cb from accumulator a. */
-static LLVMValueRef requant(Cg *c, Kern *k, LLVMValueRef a, LLVMValueRef cb)
-{
-	LLVMTypeRef tf = LLVMVectorType(c->tf32, (unsigned)k->d->L);
-	LLVMValueRef r;
-
-	if (k->q.fm)
-		r = tgt_requant_float(c, a, tgt_load_al(c, tf, tgt_gep(c, tf, k->q.fm, cb), 16),
-		                      &k->e.rq);
-	else
-		r = tgt_requant(c, a, tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.mult, cb), 16),
-		                tgt_load_al(c, k->tv, tgt_gep(c, k->tv, k->q.shift, cb), 16),
-		                &k->e.rq);
-	return LLVMBuildTrunc(c->b, r, k->tb, "");
-}
-
 /* Lanes lo .. lo + n - 1 of v (n of them; a concatenation when v2). */
 static LLVMValueRef lanes(Cg *c, LLVMValueRef v, LLVMValueRef v2, int lo, int n, int step)
 {
@@ -677,7 +661,7 @@ static void tile(Cg *c, Kern *k, LLVMValueRef y, LLVMValueRef in, LLVMValueRef c
 			                 LLVMBuildAdd(b, lanes(c, a, NULL, 0, 8, 2),
 			                              lanes(c, a, NULL, 1, 8, 2), ""),
 			                 bias, "");
-		v[i] = requant(c, k, a, cb);
+		v[i] = tgt_int8_requant_block(c, &k->q, &k->e.rq, a, cb, k->tb);
 	}
 	if (!d->out_nhwc)
 		transpose(c, k, v, t); /* t[channel] lanes i * T + j */

@@ -622,6 +622,12 @@ typedef struct {
 	unsigned scratch_align;
 } Int8Open;
 LLVMValueRef tgt_int8_open(Cg *c, int n, const Int8Open *o, Epilogue *e, Int8Consts *q, void *k);
+/* Block blk of an int8 kernel's output: the accumulator vector a (i32,
+ * one lane per output channel of the block) requantized with q's tables
+ * at blk (tgt_requant, or tgt_requant_float under --requant float), then
+ * truncated to tb. */
+LLVMValueRef tgt_int8_requant_block(Cg *c, const Int8Consts *q, const Requant *rq, LLVMValueRef a,
+                                    LLVMValueRef blk, LLVMTypeRef tb);
 /* The kernel's arena scratch (its function's last parameter, the arena
  * bytes plan-memory gave the node) rounded up to TGT_SCRATCH_ALIGN, plus
  * off bytes; the kernel's scratch function said how many it uses. */
