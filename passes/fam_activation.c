@@ -46,8 +46,8 @@ static int infer(Graph *g, Node *n, Diag *d, Shape *s, DType *dt)
 	*s = x->shape;
 	if (n->op == OP_RELU || n->op == OP_ABS) { /* no table */
 		if (x->dt != DT_F32 && x->dt != DT_I8 && x->dt != DT_I16)
-			return ERR("%s: input '%s' is %s: %s computes in f32, i8 or i16", op, x->name,
-			           ir_dtype_name(x->dt), op);
+			return ERR("%s: input '%s' is %s: %s computes in f32, i8 or i16", op,
+			           x->name, ir_dtype_name(x->dt), op);
 		return 0;
 	}
 	if (n->op == OP_CLIP && !(n->a.min <= n->a.max))
