@@ -23,6 +23,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__PICOLIBC__) && !defined(__linux__)
+#include <semihost.h> /* bare metal: sys_semihost_write0 */
+#endif
 
 #if !defined(MODEL) || !defined(MODEL_UC)
 #error "define MODEL (the symbol prefix, e.g. cnn) and MODEL_UC (the same in upper case)"
@@ -109,6 +112,34 @@ static int arena_as_promised(void)
 	return bad;
 }
 
+/* The output lines, written a few KiB at a time: picolibc's semihosting
+ * stdout traps to QEMU once per character, and a layer's 100,000 outputs
+ * would take seconds; one SYS_WRITE0 per chunk takes microseconds. */
+static char chunk[4096 + 16];
+static size_t chunk_len;
+
+static void put_flush(void)
+{
+	chunk[chunk_len] = 0;
+#if defined(__PICOLIBC__) && !defined(__linux__)
+	sys_semihost_write0(chunk);
+#else
+	fputs(chunk, stdout);
+	fflush(stdout);
+#endif
+	chunk_len = 0;
+}
+
+/* w as 8 lower-case hex digits, then sep. */
+static void put_word(uint32_t w, char sep)
+{
+	for (int i = 7; i >= 0; i--)
+		chunk[chunk_len++] = "0123456789abcdef"[(w >> (4 * i)) & 15];
+	chunk[chunk_len++] = sep;
+	if (chunk_len >= sizeof chunk - 16)
+		put_flush();
+}
+
 /* Runs image k with the arena body filled with `fill`; the outputs' bits go
  * to out.  Returns 0, or 1 after printing what went wrong. */
 static int run_one(uint32_t k, int fill, uint32_t *out)
@@ -155,8 +186,8 @@ int main(void)
 	for (k = 0; k < IMAGES_COUNT; k++) {
 		bad |= run_one(k, FILL, y);
 		for (j = 0; j < OUT_SIZE; j++)
-			printf("%08lx%c", (unsigned long)y[j], j + 1 < OUT_SIZE ? ' ' : '\n');
-		fflush(stdout);
+			put_word(y[j], j + 1 < OUT_SIZE ? ' ' : '\n');
+		put_flush();
 		if (k == 0)
 			memcpy(first, y, sizeof first);
 	}
