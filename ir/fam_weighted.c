@@ -103,6 +103,34 @@ NO_SANITIZE LANES static void axpy_f32(float *restrict acc, float xv, const floa
 	}
 }
 
+/* axpy_f32 for NPX output pixels at once, acc + k * n holding pixel k's
+ * accumulators: each weight is loaded once for all of them (the f32
+ * convolution is bound by reading its weights, not by the arithmetic).
+ * Every accumulator still gets the same additions in the same order. */
+enum { NPX = 4 };
+
+NO_SANITIZE LANES static void axpy4_f32(float *restrict a0, float *restrict a1, float *restrict a2,
+                                        float *restrict a3, const float *xv,
+                                        const float *restrict w, int64_t n)
+{
+	const float x0 = xv[0], x1 = xv[1], x2 = xv[2], x3 = xv[3];
+	int64_t j = 0;
+
+	for (; j + BLK <= n; j += BLK)
+		for (int k = 0; k < BLK; k++) {
+			a0[j + k] = a0[j + k] + x0 * w[j + k];
+			a1[j + k] = a1[j + k] + x1 * w[j + k];
+			a2[j + k] = a2[j + k] + x2 * w[j + k];
+			a3[j + k] = a3[j + k] + x3 * w[j + k];
+		}
+	for (; j < n; j++) {
+		a0[j] = a0[j] + x0 * w[j];
+		a1[j] = a1[j] + x1 * w[j];
+		a2[j] = a2[j] + x2 * w[j];
+		a3[j] = a3[j] + x3 * w[j];
+	}
+}
+
 /* |xv| <= 255 (an int8 minus an int8 zero point) and |w| <= 128, so every
  * product fits in 16 bits, which lets the vectorizer multiply in 16-bit lanes. */
 NO_SANITIZE LANES static void axpy_s8(uint32_t *restrict acc, int16_t xv, const int8_t *restrict w,
@@ -243,6 +271,41 @@ IR_INLINE void conv_store(Prec p, void *acc, int64_t ocg, const NodeRt *rt, Act 
 	}
 }
 
+/* The f32 outputs of pixels ox .. ox + NPX - 1 of row oy, whose windows
+ * have every column in bounds and rows ky0 .. ky1 - 1: conv2d's loop, NPX
+ * pixels a tap (axpy4_f32). */
+static void conv_f32_px(const ConvGeo *cg, const NodeRt *rt, Act act, const void *x,
+                        const void *bias, void *acc, void *out, int64_t b, int64_t oy, int64_t ox,
+                        int64_t ky0, int64_t ky1)
+{
+	const int64_t C = cg->C, H = cg->H, W = cg->W, OC = cg->OC, OH = cg->OH, OW = cg->OW;
+	const int64_t KH = cg->KH, KW = cg->KW, icg = cg->Cg, ocg = cg->OCg;
+	const int64_t sh = cg->sh, sw = cg->sw, pt = cg->pt, pl = cg->pl, dh = cg->dh, dw = cg->dw;
+	const float *xf = x;
+	float *a = acc, xv[NPX];
+
+	for (int64_t g = 0; g < cg->G; g++) {
+		for (int k = 0; k < NPX; k++)
+			conv_init(P_F32, (float *)acc + k * ocg, ocg, rt, bias, g * ocg);
+		for (int64_t ic = 0; ic < icg; ic++) {
+			const int64_t xc = (b * C + g * icg + ic) * H * W;
+			for (int64_t ky = ky0; ky < ky1; ky++) {
+				const int64_t xr = xc + (oy * sh - pt + ky * dh) * W + ox * sw - pl;
+				const int64_t wr = ((g * icg + ic) * KH + ky) * KW;
+				for (int64_t kx = 0; kx < KW; kx++) {
+					for (int k = 0; k < NPX; k++)
+						xv[k] = xf[xr + kx * dw + k * sw];
+					axpy4_f32(a, a + ocg, a + 2 * ocg, a + 3 * ocg, xv,
+					          (const float *)rt->wt + (wr + kx) * ocg, ocg);
+				}
+			}
+		}
+		for (int k = 0; k < NPX; k++)
+			conv_store(P_F32, (float *)acc + k * ocg, ocg, rt, act, 0, g * ocg, out,
+			           ((b * OC + g * ocg) * OH + oy) * OW + ox + k, OH * OW);
+	}
+}
+
 IR_INLINE void conv2d(Prec p, const ConvGeo *cg, const NodeRt *rt, Act act, const void *x,
                       int32_t xzp, const void *bias, int32_t ozp, void *acc, void *out)
 {
@@ -257,6 +320,14 @@ IR_INLINE void conv2d(Prec p, const ConvGeo *cg, const NodeRt *rt, Act act, cons
 			ir_tap_range(H, KH, dh, oy * sh - pt, &ky0, &ky1); /* the in-bound taps */
 			for (int64_t ox = 0; ox < OW; ox++) {
 				int64_t kx0, kx1;
+				if (p == P_F32 && ox + NPX <= OW && ox * sw - pl >= 0 &&
+				    (ox + NPX - 1) * sw - pl + (KW - 1) * dw < W) {
+					/* NPX pixels whose windows lie inside the row */
+					conv_f32_px(cg, rt, act, x, bias, acc, out, b, oy, ox, ky0,
+					            ky1);
+					ox += NPX - 1;
+					continue;
+				}
 				ir_tap_range(W, KW, dw, ox * sw - pl, &kx0, &kx1);
 				for (int64_t g = 0; g < G; g++) {
 					int taps = 0;
@@ -521,7 +592,8 @@ static int64_t prepare(const Graph *g, const Node *n, NodeRt *rt)
 		rt->pre = ir_xmalloc((size_t)(o->shape.d[0] * o->shape.d[1] * p.ch * p.cw *
 		                              ir_dtype_size(o->dt)));
 	}
-	return g->vals[n->out].shape.d[1] * 12;
+	/* s16: 8 + 4 bytes an output channel; f32: NPX pixels of 4 */
+	return g->vals[n->out].shape.d[1] * 4 * NPX;
 }
 
 /* int8 conv2d and dense requantize in float mode (onnxruntime's). */
