@@ -286,7 +286,7 @@ static void conv_f32_px(const ConvGeo *cg, const NodeRt *rt, Act act, const void
 
 	for (int64_t g = 0; g < cg->G; g++) {
 		for (int k = 0; k < NPX; k++)
-			conv_init(P_F32, (float *)acc + k * ocg, ocg, rt, bias, g * ocg);
+			conv_init(P_F32, a + k * ocg, ocg, rt, bias, g * ocg);
 		for (int64_t ic = 0; ic < icg; ic++) {
 			const int64_t xc = (b * C + g * icg + ic) * H * W;
 			for (int64_t ky = ky0; ky < ky1; ky++) {
@@ -301,7 +301,7 @@ static void conv_f32_px(const ConvGeo *cg, const NodeRt *rt, Act act, const void
 			}
 		}
 		for (int k = 0; k < NPX; k++)
-			conv_store(P_F32, (float *)acc + k * ocg, ocg, rt, act, 0, g * ocg, out,
+			conv_store(P_F32, a + k * ocg, ocg, rt, act, 0, g * ocg, out,
 			           ((b * OC + g * ocg) * OH + oy) * OW + ox + k, OH * OW);
 	}
 }
