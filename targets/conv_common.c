@@ -488,15 +488,27 @@ void tgt_taps_dw(Cg *c, const DwTaps *t, int nb, LLVMValueRef ob0, const LLVMVal
 	tgt_taps_close(c, &tp);
 }
 
-void tgt_loop_no_unroll(Cg *c, LLVMValueRef br)
+/* br's loop id: a node naming itself (operand 0, as LoopInfo expects),
+ * then the one property given (with its i32 value when value >= 0) */
+static void loop_md(Cg *c, LLVMValueRef br, const char *key, int value)
 {
 	LLVMMetadataRef tmp = LLVMTemporaryMDNode(c->ctx, NULL, 0);
-	LLVMMetadataRef dis = LLVMMDStringInContext2(c->ctx, "llvm.loop.unroll.disable", 24);
-	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, &dis, 1)};
+	LLVMMetadataRef prop[2] = {LLVMMDStringInContext2(c->ctx, key, strlen(key)),
+	                           LLVMValueAsMetadata(tgt_c32(c, value))};
+	LLVMMetadataRef ops[2] = {tmp, LLVMMDNodeInContext2(c->ctx, prop, value >= 0 ? 2 : 1)};
 	LLVMMetadataRef id = LLVMMDNodeInContext2(c->ctx, ops, 2);
 
-	/* the loop id names itself (operand 0), as LoopInfo expects */
 	LLVMMetadataReplaceAllUsesWith(tmp, id);
 	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(c->ctx, "llvm.loop", 9),
 	                LLVMMetadataAsValue(c->ctx, id));
+}
+
+void tgt_loop_no_unroll(Cg *c, LLVMValueRef br)
+{
+	loop_md(c, br, "llvm.loop.unroll.disable", -1);
+}
+
+void tgt_loop_interleave(Cg *c, LLVMValueRef br, int n)
+{
+	loop_md(c, br, "llvm.loop.interleave.count", n);
 }

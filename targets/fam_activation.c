@@ -3,15 +3,16 @@
  * ops neg ... round) in the targets layer: their checks and kernels.  relu is max(x, 0) / max(x, zp) as a
  * select; abs is described at lower_abs.  The others emit the float
  * operations of ir_act_f32 / the interpreter's softmax in the same order
- * (sigmoid, tanh and exp are calls of the runtime's qrt_sigmoidf,
- * qrt_tanhf, qrt_expf, which the interpreter calls too; the unary math ops
- * one call of qrt_unaryf per element), and in int8 index the table operand
+ * (sigmoid, tanh and exp inline copies of the runtime's qrt_sigmoidf,
+ * qrt_tanhf, qrt_expf, which the interpreter calls, so that their loops
+ * vectorize; the unary math ops one call of qrt_unaryf per element), and in int8 index the table operand
  * the quantize pass built (int16: TFLite's interpolated lookup, as
  * ir_act_lut16), so interpreter and object agree bit for bit.  int16
  * sigmoid, tanh and softmax are TFLite's algorithms (elem_act16,
  * softmax_row_s16), their fixed tables emitted as constants of the module;
  * int8 softmax is TFLite's reference kernel (softmax_row_s8), gemmlowp's
  * exp and reciprocal two straight-line functions of the module. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,19 +23,6 @@
 static LLVMValueRef f32c(Cg *c, float v)
 {
 	return LLVMConstReal(c->tf32, (double)v);
-}
-
-/* float qrt_<name>(float), declared once per module */
-static LLVMValueRef call_f32(Cg *c, const char *name, LLVMValueRef x)
-{
-	LLVMTypeRef ft = LLVMFunctionType(c->tf32, &c->tf32, 1, 0);
-	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
-
-	if (!fn) {
-		fn = LLVMAddFunction(c->mod, name, ft);
-		tgt_add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind", 0);
-	}
-	return LLVMBuildCall2(c->b, ft, fn, &x, 1, "");
 }
 
 /* qrt_unaryf(fn, x, alpha, beta): a unary math op's f32 element */
@@ -64,6 +52,72 @@ static LLVMValueRef sel_gt(Cg *c, LLVMValueRef x, LLVMValueRef k, LLVMValueRef a
 	return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOGT, x, k, ""), a, b, "");
 }
 
+/* qrt_expf (runtime/src/act.c) inline, operation for operation, so that the
+ * loop vectorizer turns a sigmoid, tanh or softmax loop into vector code
+ * with the runtime's results bit for bit: the range tests become selects on
+ * an input clamped into [-104, 88.8] (the arm that computes never sees a
+ * NaN or a k out of range), kf + 0.5 or kf - 0.5 truncated, the two-part
+ * ln2, the degree-7 Horner chain as separate multiplies and adds (no
+ * contraction, like the runtime's ISO C), 2^k as two halves built from
+ * their bits.  The constants are the C file's float expressions, folded
+ * here in float. */
+static LLVMValueRef elem_expf(Cg *c, LLVMValueRef x)
+{
+	static const float poly[8] = {1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f,
+	                              1.0f / 6.0f,    0.5f,          1.0f,          1.0f};
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef hi = f32c(c, 88.8f), lo = f32c(c, -104.0f), half = f32c(c, 0.5f);
+	LLVMValueRef nan = LLVMBuildFCmp(b, LLVMRealUNO, x, x, "");
+	LLVMValueRef big = LLVMBuildFCmp(b, LLVMRealOGT, x, hi, "");
+	LLVMValueRef small = LLVMBuildFCmp(b, LLVMRealOLT, x, lo, "");
+	LLVMValueRef xc = LLVMBuildSelect(b, big, hi, LLVMBuildSelect(b, small, lo, x, ""), "");
+	xc = LLVMBuildSelect(b, nan, f32c(c, 0.0f), xc, "");
+
+	LLVMValueRef kf = LLVMBuildFMul(b, xc, f32c(c, 1.44269504f), "");
+	LLVMValueRef kr = sel_lt(c, kf, f32c(c, 0.0f), LLVMBuildFSub(b, kf, half, ""),
+	                         LLVMBuildFAdd(b, kf, half, ""));
+	LLVMValueRef k = LLVMBuildFPToSI(b, kr, c->ti32, "");
+	LLVMValueRef fk = LLVMBuildSIToFP(b, k, c->tf32, "");
+	LLVMValueRef r = LLVMBuildFSub(b, xc, LLVMBuildFMul(b, fk, f32c(c, 0.693145752f), ""), "");
+	r = LLVMBuildFSub(b, r, LLVMBuildFMul(b, fk, f32c(c, 1.42860677e-06f), ""), "");
+	LLVMValueRef p = f32c(c, poly[0]);
+	for (int i = 1; i < 8; i++)
+		p = LLVMBuildFAdd(b, LLVMBuildFMul(b, p, r, ""), f32c(c, poly[i]), "");
+	/* pow2i(k1) * pow2i(k - k1), k1 = k / 2 (C's truncating division) */
+	LLVMValueRef k1 = LLVMBuildSDiv(b, k, tgt_c32(c, 2), "");
+	LLVMValueRef k2 = LLVMBuildSub(b, k, k1, "");
+	LLVMValueRef e1 = LLVMBuildShl(b, LLVMBuildAdd(b, k1, tgt_c32(c, 127), ""), tgt_c32(c, 23),
+	                               "");
+	LLVMValueRef e2 = LLVMBuildShl(b, LLVMBuildAdd(b, k2, tgt_c32(c, 127), ""), tgt_c32(c, 23),
+	                               "");
+	p = LLVMBuildFMul(b, p, LLVMBuildBitCast(b, e1, c->tf32, ""), "");
+	p = LLVMBuildFMul(b, p, LLVMBuildBitCast(b, e2, c->tf32, ""), "");
+	p = LLVMBuildSelect(b, small, f32c(c, 0.0f), p, "");
+	p = LLVMBuildSelect(b, big, f32c(c, INFINITY), p, "");
+	return LLVMBuildSelect(b, nan, x, p, "");
+}
+
+/* qrt_sigmoidf: 1 / (1 + e^-x) */
+static LLVMValueRef elem_sigmoidf(Cg *c, LLVMValueRef x)
+{
+	LLVMValueRef one = f32c(c, 1.0f);
+	LLVMValueRef e = elem_expf(c, LLVMBuildFNeg(c->b, x, ""));
+	return LLVMBuildFDiv(c->b, one, LLVMBuildFAdd(c->b, one, e, ""), "");
+}
+
+/* qrt_tanhf: a = |x|, t = a > 9 ? 1 : 1 - 2 / (e^2a + 1), the sign of x */
+static LLVMValueRef elem_tanhf(Cg *c, LLVMValueRef x)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMValueRef zero = f32c(c, 0.0f), one = f32c(c, 1.0f);
+	LLVMValueRef a = sel_lt(c, x, zero, LLVMBuildFNeg(b, x, ""), x);
+	LLVMValueRef e = elem_expf(c, LLVMBuildFMul(b, f32c(c, 2.0f), a, ""));
+	LLVMValueRef t = LLVMBuildFSub(
+	        b, one, LLVMBuildFDiv(b, f32c(c, 2.0f), LLVMBuildFAdd(b, e, one, ""), ""), "");
+	t = sel_gt(c, a, f32c(c, 9.0f), one, t);
+	return sel_lt(c, x, zero, LLVMBuildFNeg(b, t, ""), t);
+}
+
 /* ir_act_f32, operation for operation */
 static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
 {
@@ -81,8 +135,8 @@ static LLVMValueRef elem_f32(Cg *c, const Node *nd, LLVMValueRef x)
 		return sel_gt(c, t, hi, hi, t);
 	case OP_LEAKY_RELU:
 		return sel_lt(c, x, zero, LLVMBuildFMul(b, f32c(c, a->alpha), x, ""), x);
-	case OP_SIGMOID: return call_f32(c, "qrt_sigmoidf", x);
-	case OP_TANH: return call_f32(c, "qrt_tanhf", x);
+	case OP_SIGMOID: return elem_sigmoidf(c, x);
+	case OP_TANH: return elem_tanhf(c, x);
 	case OP_HARD_SIGMOID:
 		t = LLVMBuildFAdd(b, LLVMBuildFMul(b, f32c(c, a->alpha), x, ""), f32c(c, a->beta),
 		                  "");
@@ -233,7 +287,18 @@ static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		v = tgt_load(c, c->ti8, table, k);
 	}
 	tgt_store(c, v, y, i);
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
 	tgt_loop_close(c, &l);
+	if (xv->dt == DT_F32 && (nd->op == OP_SIGMOID || nd->op == OP_TANH)) {
+		/* about 50 vector instructions an element: the widest vectors,
+		 * 4 of them at a time */
+		tgt_loop_interleave(c, LLVMGetBasicBlockTerminator(latch), 4);
+		if (tgt_f32_lanes(c->tm) == 16)
+			LLVMAddAttributeAtIndex(
+			        LLVMGetBasicBlockParent(latch), LLVMAttributeFunctionIndex,
+			        LLVMCreateStringAttribute(c->ctx, "prefer-vector-width", 19, "512",
+			                                  3));
+	}
 }
 
 /* ---- softmax ------------------------------------------------------------------------ */
@@ -273,7 +338,7 @@ static void softmax_row_f32(Cg *c, LLVMValueRef x, LLVMValueRef y, LLVMValueRef 
 	LLVMValueRef v = LLVMBuildFSub(b, tgt_load(c, c->tf32, x, at), m, "");
 	if (beta != 1.0f)
 		v = LLVMBuildFMul(b, v, f32c(c, beta), "");
-	LLVMValueRef e = call_f32(c, "qrt_expf", v);
+	LLVMValueRef e = elem_expf(c, v);
 	tgt_store(c, e, y, at);
 	LLVMBuildStore(b, LLVMBuildFAdd(b, LLVMBuildLoad2(b, c->tf32, sum, ""), e, ""), sum);
 	tgt_loop_close(c, &l1);

@@ -640,6 +640,10 @@ LLVMValueRef tgt_intrinsic(Cg *c, const char *name, LLVMTypeRef t);
 /* Marks the loop whose back branch is br llvm.loop.unroll.disable (one
  * requantization live at a time, where unrolling would spill them). */
 void tgt_loop_no_unroll(Cg *c, LLVMValueRef br);
+/* Asks the vectorizer to interleave the loop whose back branch is br n
+ * times (a long dependent chain per element, such as exp's polynomial,
+ * runs n vectors at once). */
+void tgt_loop_interleave(Cg *c, LLVMValueRef br, int n);
 /* Transposes 16 vectors of 16 elements in place (shuffles). */
 void tgt_transpose16(Cg *c, LLVMValueRef v[16]);
 
