@@ -406,3 +406,11 @@ LLVMValueRef tgt_const_value(Cg *c, int v, const int64_t *perm, const char *tag,
 	free(buf);
 	return gv;
 }
+
+int tgt_in_place(const Cg *c, int in, int out)
+{
+	const Value *x = &c->g->vals[in], *y = &c->g->vals[out];
+
+	return x->kind != VK_CONST && y->kind != VK_CONST && x->offset >= 0 &&
+	       x->offset == y->offset && ir_value_bytes(x) == ir_value_bytes(y);
+}

@@ -815,6 +815,10 @@ static void lower(Cg *c, int n, LLVMValueRef fn)
 {
 	LLVMValueRef x = LLVMGetParam(fn, 0), y = LLVMGetParam(fn, 1);
 
+	/* in place (the same address at run time): one pointer, so that LLVM
+	 * vectorizes without an overlap test, which would fail */
+	if (tgt_in_place(c, c->g->nodes[n].in[0], c->g->nodes[n].out))
+		y = x;
 	switch (c->g->nodes[n].op) {
 	case OP_RELU: lower_relu(c, n, x, y); break;
 	case OP_ABS: lower_abs(c, n, x, y); break;

@@ -123,26 +123,55 @@ static LLVMValueRef binary_f32(Cg *c, Op op, LLVMValueRef a, LLVMValueRef b)
 	}
 }
 
-/* One loop per result axis; each operand's index advances by its broadcast
- * stride (0 along a broadcast axis). */
+/* The loops of a broadcast: the result's axes with sizes d and the
+ * operands' broadcast strides sa, sb (0 along a broadcast axis), with the
+ * axes of size 1 dropped and each axis merged into the one before it where
+ * that is one axis for the result and both operands (the outer stride is
+ * the inner one times its size, or both are 0): same-shape operands take
+ * one loop over every element, a [1,C,H,W] * [1,C,1,1] two, C and H*W, so
+ * that the inner loop is long enough for the vectorizer.  Returns the
+ * number of loops. */
+static int merged_axes(const Shape *ys, const int64_t *sa0, const int64_t *sb0, int64_t *d,
+                       int64_t *sa, int64_t *sb)
+{
+	int n = 0;
+
+	for (int k = 0; k < ys->rank; k++) {
+		if (ys->d[k] == 1)
+			continue;
+		if (n && sa[n - 1] == sa0[k] * ys->d[k] && sb[n - 1] == sb0[k] * ys->d[k]) {
+			d[n - 1] *= ys->d[k];
+			sa[n - 1] = sa0[k], sb[n - 1] = sb0[k];
+			continue;
+		}
+		d[n] = ys->d[k], sa[n] = sa0[k], sb[n] = sb0[k];
+		n++;
+	}
+	return n;
+}
+
+/* One loop per merged axis (merged_axes); each operand's index advances by
+ * its broadcast stride. */
 static void lower_binary(Cg *c, int n, LLVMValueRef fn)
 {
 	const Graph *g = c->g;
 	const Node *nd = &g->nodes[n];
 	const Value *av = &g->vals[nd->in[0]], *bv = &g->vals[nd->in[1]], *yv = &g->vals[nd->out];
 	const Shape *ys = &yv->shape;
-	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK];
+	int64_t sa0[IR_MAX_RANK], sb0[IR_MAX_RANK], d[IR_MAX_RANK], sa[IR_MAX_RANK],
+	        sb[IR_MAX_RANK];
 	LLVMValueRef oi = NULL, ai = NULL, bi = NULL;
 	Loop l[IR_MAX_RANK];
 	IrBinParams p;
 
-	ir_broadcast_strides(&av->shape, ys, sa);
-	ir_broadcast_strides(&bv->shape, ys, sb);
+	ir_broadcast_strides(&av->shape, ys, sa0);
+	ir_broadcast_strides(&bv->shape, ys, sb0);
 	if (yv->dt != DT_F32)
 		ir_binary_params(g, nd, &p);
-	for (int k = 0; k < ys->rank; k++) {
-		LLVMValueRef i = tgt_upto(c, &l[k], ys->d[k]);
-		oi = oi ? tgt_mad(c, oi, ys->d[k], i) : i;
+	int rank = merged_axes(ys, sa0, sb0, d, sa, sb);
+	for (int k = 0; k < rank; k++) {
+		LLVMValueRef i = tgt_upto(c, &l[k], d[k]);
+		oi = oi ? tgt_mad(c, oi, d[k], i) : i;
 		if (sa[k])
 			ai = tgt_mad(c, i, sa[k], ai);
 		if (sb[k])
@@ -158,7 +187,7 @@ static void lower_binary(Cg *c, int n, LLVMValueRef fn)
 	} else
 		r = LLVMBuildTrunc(c->b, binary_int(c, nd, &p, a, b), tgt_type(c, yv->dt), "");
 	tgt_store(c, r, LLVMGetParam(fn, 1), oi);
-	for (int k = ys->rank - 1; k >= 0; k--)
+	for (int k = rank - 1; k >= 0; k--)
 		tgt_loop_close(c, &l[k]);
 }
 

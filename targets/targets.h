@@ -205,6 +205,10 @@ void tgt_if_close(Cg *c, If *f);
 /* An element pointer: base + i elements of type t. */
 LLVMValueRef tgt_gep(Cg *c, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i);
 LLVMValueRef tgt_load(Cg *c, LLVMTypeRef t, LLVMValueRef base, LLVMValueRef i);
+/* Whether plan-memory placed value out on value in's bytes (an in-place
+ * op: the same arena offset, neither a constant), so that a kernel may
+ * store out through in's pointer. */
+int tgt_in_place(const Cg *c, int in, int out);
 void tgt_store(Cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i);
 /* A stack slot of n elements of t in the current function's entry block. */
 LLVMValueRef tgt_alloca(Cg *c, LLVMTypeRef t, int64_t n);

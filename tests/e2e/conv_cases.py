@@ -130,7 +130,10 @@ def write_act_case(d):
     """act32: input image 0 holds every pixel value 0..255 once (16x16);
     channels: ACT_MAP's maps, log(x) (-inf at p = 0), neg of that (+inf),
     and sqrt of the maps (NaN where they are negative); then sigmoid, tanh
-    and softmax along the rows of all of them, concatenated."""
+    and softmax along the rows of all of them, concatenated; the sigmoid
+    times its input (SiLU: one loop over all elements) and that times its
+    channel means (a broadcast mul: C loops over H*W); log(x) is placed in
+    place by plan-memory (the kernel stores through its input's pointer)."""
     os.makedirs(d, exist_ok=True)
     n = len(ACT_MAP)
     np.save(os.path.join(d, "w.npy"), np.array([m[0] for m in ACT_MAP], np.float32).reshape(n, 1, 1, 1))
@@ -147,9 +150,12 @@ def write_act_case(d):
         "r = sqrt(t)",
         "a = concat(t, l, u, r) { axis = 1 }",
         "s = sigmoid(a)",
+        "q = mul(a, s)",
+        "g = global_avgpool(q)",
+        "v = mul(q, g)",
         "h = tanh(a)",
         "m = softmax(a)",
-        "y = concat(s, h, m) { axis = 1 }",
+        "y = concat(v, h, m) { axis = 1 }",
         "output y",
     ]
     with open(os.path.join(d, "model.qg"), "w") as f:
@@ -159,7 +165,8 @@ def write_act_case(d):
     x[0] = np.arange(256, dtype=np.float32).reshape(1, 16, 16)
     np.save(os.path.join(d, "x.npy"), x / 255.0)
     np.save(os.path.join(d, "calib.npy"), x / 255.0)
-    return "f32 sigmoid, tanh, softmax over every exp branch (NaN, +-inf, clamps, subnormals)"
+    return ("f32 sigmoid, tanh, softmax over every exp branch (NaN, +-inf, clamps, subnormals), "
+            "SiLU and broadcast muls, an in-place log")
 
 
 def write_post_case(d, spec, rng, post_oc):
