@@ -91,15 +91,34 @@ typedef struct {
 } Geo;
 
 /* The tile: np pixels x nb blocks, and ch = the pixels of a chunk (whole
- * tiles, at most 16).  4 x 4 for row taps and depthwise; else 2 blocks and
- * up to 8 pixels, as many as cover the P pixels with the fewest slots by
- * the estimate tiles * (np + 1): 7 for the CNN's pooled 7x7, exactly 49,
- * where 4 x 4 computed 64 (52 once tiles past P were skipped). */
+ * tiles, at most 16).  4 x 4 for row taps and depthwise.  Else the shape
+ * of the fewest instructions over the layer: for nb = 2..4 blocks, np
+ * pixels as many as fit the 32 zmm registers beside them (nb * np
+ * accumulators, np broadcasts, a weight vector: np <= 31 / (nb + 1), at
+ * most 8) and cover the P pixels with the fewest slots (tgt_tile_pixels),
+ * a step of a tap costs nb * np vpdpbusd, np broadcasts, nb weight loads
+ * and about 4 of the loop, per group of blocks (the last one maybe
+ * smaller) and tile.  The CNN's pooled 64 -> 128 layer (8 blocks, 49
+ * pixels) takes 5 x 4: 10% faster than 7 x 2 on a Xeon with two
+ * vpdpbusd units (bench/README.md), where 7 x 2 stayed at 65% of the
+ * peak. */
 static void tile_shape(Geo *d)
 {
 	d->np = 4, d->nb = 4;
-	if (!d->rowtaps && !d->depthwise)
-		d->nb = 2, d->np = tgt_tile_pixels(d->P, NPIX);
+	if (!d->rowtaps && !d->depthwise) {
+		int64_t best = -1;
+		for (int nb = 2; nb <= NBLK; nb++) {
+			int fit = 31 / (nb + 1) < NPIX ? 31 / (nb + 1) : NPIX;
+			int np = tgt_tile_pixels(d->P, fit);
+			int64_t tiles = (d->P + np - 1) / np, cost = 0;
+			for (int64_t ob = 0; ob < d->OCB; ob += nb) {
+				int64_t g = d->OCB - ob < nb ? d->OCB - ob : nb;
+				cost += tiles * (g * np + np + g + 4);
+			}
+			if (best < 0 || cost < best)
+				best = cost, d->nb = nb, d->np = np;
+		}
+	}
 	d->ch = d->np * (16 / d->np);
 }
 
