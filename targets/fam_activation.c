@@ -258,6 +258,41 @@ static LLVMValueRef elem_act16(Cg *c, const Node *nd, const Value *xv, LLVMValue
 	return LLVMBuildTrunc(b, r, c->ti16, "");
 }
 
+/* The int8 table's lookup y[i] = table[x[i] + 128] 64 bytes at a time with
+ * AVX-512 VBMI: vpermi2b indexes a 128-byte table by the low 7 bits of
+ * each byte, which for x < 0 are those of x + 128 (the table's first
+ * half) and for x >= 0 those of x (its second half); the sign picks the
+ * half.  Returns how many elements it did (whole vectors; 0 without
+ * VBMI), the scalar loop does the rest. */
+static int64_t lut8_vbmi(Cg *c, LLVMValueRef table, LLVMValueRef x, LLVMValueRef y, int64_t n)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef tv = LLVMVectorType(c->ti8, 64);
+	LLVMValueRef half[4];
+	Loop l;
+
+	if (n < 64 || !tgt_x86_vbmi(c->tm))
+		return 0;
+	LLVMTypeRef ps[3] = {tv, tv, tv};
+	LLVMTypeRef ft = LLVMFunctionType(tv, ps, 3, 0);
+	LLVMValueRef perm = tgt_intrinsic(c, "llvm.x86.avx512.vpermi2var.qi.512", ft);
+	LLVMAddAttributeAtIndex(
+	        LLVMGetBasicBlockParent(LLVMGetInsertBlock(b)), LLVMAttributeFunctionIndex,
+	        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
+	for (int k = 0; k < 4; k++)
+		half[k] = tgt_load_al(c, tv, tgt_gep(c, c->ti8, table, tgt_cidx(c, 64 * k)), 1);
+	LLVMValueRef i = tgt_upto(c, &l, n / 64);
+	LLVMValueRef v = tgt_load_al(c, tv, tgt_gep(c, tv, x, i), 1);
+	LLVMValueRef lo[3] = {half[0], v, half[1]}, hi[3] = {half[2], v, half[3]};
+	LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, v, LLVMConstNull(tv), "");
+	LLVMValueRef r = LLVMBuildSelect(b, neg, LLVMBuildCall2(b, ft, perm, lo, 3, ""),
+	                                 LLVMBuildCall2(b, ft, perm, hi, 3, ""), "");
+	LLVMBuildStore(b, r, tgt_gep(c, tv, y, i));
+	LLVMSetAlignment(LLVMGetLastInstruction(LLVMGetInsertBlock(b)), 1);
+	tgt_loop_close(c, &l);
+	return n / 64 * 64;
+}
+
 static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 {
 	const Node *nd = &c->g->nodes[n];
@@ -271,7 +306,10 @@ static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 		table = const_i16(c, "sig", n, qrt_sigmoid_u16, 256);
 	else if ((xv->dt == DT_I8 || xv->dt == DT_I16) && nd->op != OP_CLIP)
 		table = tgt_const_value(c, nd->in[1], NULL, "t", n);
-	LLVMValueRef i = tgt_upto(c, &l, ir_shape_numel(&xv->shape));
+	const int64_t numel = ir_shape_numel(&xv->shape);
+	const int64_t done = xv->dt == DT_I8 && table && !t16 ? lut8_vbmi(c, table, x, y, numel)
+	                                                      : 0;
+	LLVMValueRef i = tgt_loop_open(c, &l, tgt_cidx(c, done), tgt_cidx(c, numel));
 	LLVMValueRef v = tgt_load(c, t, x, i);
 	if (t16)
 		v = elem_act16(c, nd, xv, table, v);

@@ -81,6 +81,24 @@ int tgt_x86_vnni(const TgtMachine *m)
 	return s >= 0 ? s : tgt_cpu_in(m->cpu, vnni_cpus);
 }
 
+/* The CPUs LLVM 19 gives avx512vbmi by default. */
+static const char *const vbmi_cpus[] = {
+        "cannonlake",      "icelake-client", "icelake-server", "tigerlake",
+        "rocketlake",      "sapphirerapids", "emeraldrapids",  "graniterapids",
+        "graniterapids-d", "znver4",         "znver5",         NULL,
+};
+
+int tgt_x86_vbmi(const TgtMachine *m)
+{
+	int s;
+
+	if (!is_x86_64(m) || tgt_feature_sign(m->features, "avx512f") == 0 ||
+	    tgt_feature_sign(m->features, "avx512bw") == 0)
+		return 0;
+	s = tgt_feature_sign(m->features, "avx512vbmi");
+	return s >= 0 ? s : tgt_cpu_in(m->cpu, vbmi_cpus);
+}
+
 int tgt_x86_avx2(const TgtMachine *m)
 {
 	int s;

@@ -12,6 +12,9 @@
 #                    conv_cases.py's FIXED, GEMM_FIXED and FIXED_DW)
 #   QC_KERNEL_SEED   the generator's seed (default 1)
 #   QC_KERNEL_FLOAT  0: skip --requant float cases (integer-only targets)
+#   QC_KERNEL_NEED   a CPU flag of /proc/cpuinfo the host must have for a
+#                    native run with this MCPU (avx512vbmi); without it the
+#                    test says so and checks nothing
 . "$(dirname "$0")/lib.sh"
 . "$QC_SRC/tests/cross/boards.sh"
 triple=$1 mcpu=${2:-} mattr=${3:-}
@@ -19,6 +22,11 @@ count=${QC_KERNEL_CASES:-24} seed=${QC_KERNEL_SEED:-1}
 cross=$QC_SRC/tests/cross
 t0=$SECONDS
 
+if [ -n "${QC_KERNEL_NEED:-}" ] && ! grep -qw "$QC_KERNEL_NEED" /proc/cpuinfo; then
+	echo "skip: this CPU lacks $QC_KERNEL_NEED, which host/$mcpu code needs"
+	finish
+	exit
+fi
 if [ "$triple" = host ]; then
 	x_label=host${mcpu:+/$mcpu}${mattr:+/$mattr} x_cc=${CC:-cc} x_cflags=() x_ldflags=() x_run=()
 	tflags=()
