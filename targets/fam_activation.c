@@ -258,35 +258,83 @@ static LLVMValueRef elem_act16(Cg *c, const Node *nd, const Value *xv, LLVMValue
 	return LLVMBuildTrunc(b, r, c->ti16, "");
 }
 
-/* The int8 table's lookup y[i] = table[x[i] + 128] 64 bytes at a time with
- * AVX-512 VBMI: vpermi2b indexes a 128-byte table by the low 7 bits of
- * each byte, which for x < 0 are those of x + 128 (the table's first
- * half) and for x >= 0 those of x (its second half); the sign picks the
- * half.  Returns how many elements it did (whole vectors; 0 without
- * VBMI), the scalar loop does the rest. */
-static int64_t lut8_vbmi(Cg *c, LLVMValueRef table, LLVMValueRef x, LLVMValueRef y, int64_t n)
+/* AVX-512BW without VBMI: u = x + 128 (x xor 0x80) split into nibbles; for
+ * each high nibble h, vpshufb looks the low one up in the 16 entries
+ * table[16 h ...] (a constant, the same in the 4 lanes) and a byte compare
+ * keeps it where u's high nibble is h: 16 shuffles and compares per 64
+ * bytes, against a scalar load per byte. */
+static LLVMValueRef lut8_bw(Cg *c, const int8_t *tab, LLVMValueRef v)
 {
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef tv = LLVMVectorType(c->ti8, 64);
-	LLVMValueRef half[4];
+	LLVMTypeRef ps[2] = {tv, tv};
+	LLVMTypeRef ft = LLVMFunctionType(tv, ps, 2, 0);
+	LLVMValueRef shuf = tgt_intrinsic(c, "llvm.x86.avx512.pshuf.b.512", ft);
+	LLVMValueRef k[64], e[64];
+
+	for (int i = 0; i < 64; i++)
+		k[i] = LLVMConstInt(c->ti8, 0x80, 0);
+	LLVMValueRef u = LLVMBuildXor(b, v, LLVMConstVector(k, 64), "");
+	for (int i = 0; i < 64; i++)
+		k[i] = LLVMConstInt(c->ti8, 15, 0);
+	LLVMValueRef lo = LLVMBuildAnd(b, u, LLVMConstVector(k, 64), "");
+	for (int i = 0; i < 64; i++)
+		k[i] = LLVMConstInt(c->ti8, 4, 0);
+	LLVMValueRef hi = LLVMBuildLShr(b, u, LLVMConstVector(k, 64), "");
+	LLVMValueRef r = LLVMConstNull(tv);
+	for (int h = 0; h < 16; h++) {
+		for (int i = 0; i < 64; i++) {
+			e[i] = LLVMConstInt(c->ti8,
+			                    (unsigned long long)(uint8_t)tab[16 * h + i % 16], 0);
+			k[i] = LLVMConstInt(c->ti8, (unsigned long long)h, 0);
+		}
+		LLVMValueRef args[2] = {LLVMConstVector(e, 64), lo};
+		LLVMValueRef s = LLVMBuildCall2(b, ft, shuf, args, 2, "");
+		LLVMValueRef m = LLVMBuildICmp(b, LLVMIntEQ, hi, LLVMConstVector(k, 64), "");
+		r = LLVMBuildSelect(b, m, s, r, "");
+	}
+	return r;
+}
+
+/* The int8 table's lookup y[i] = table[x[i] + 128] (tab: the table's 256
+ * bytes) 64 bytes at a time with AVX-512 VBMI: vpermi2b indexes a 128-byte
+ * table by the low 7 bits of each byte, which for x < 0 are those of
+ * x + 128 (the table's first half) and for x >= 0 those of x (its second
+ * half); the sign picks the half.  With AVX-512BW alone, lut8_bw.  Returns
+ * how many elements it did (whole vectors; 0 without either), the scalar
+ * loop does the rest. */
+static int64_t lut8_vec(Cg *c, const int8_t *tab, LLVMValueRef table, LLVMValueRef x,
+                        LLVMValueRef y, int64_t n)
+{
+	LLVMBuilderRef b = c->b;
+	LLVMTypeRef tv = LLVMVectorType(c->ti8, 64);
+	LLVMValueRef half[4], r;
 	Loop l;
 
-	if (n < 64 || !tgt_x86_vbmi(c->tm))
+	if (n < 64 || !tgt_x86_avx512bw(c->tm))
 		return 0;
-	LLVMTypeRef ps[3] = {tv, tv, tv};
-	LLVMTypeRef ft = LLVMFunctionType(tv, ps, 3, 0);
-	LLVMValueRef perm = tgt_intrinsic(c, "llvm.x86.avx512.vpermi2var.qi.512", ft);
 	LLVMAddAttributeAtIndex(
 	        LLVMGetBasicBlockParent(LLVMGetInsertBlock(b)), LLVMAttributeFunctionIndex,
 	        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
+	if (!tgt_x86_vbmi(c->tm)) {
+		LLVMValueRef i = tgt_upto(c, &l, n / 64);
+		r = lut8_bw(c, tab, tgt_load_al(c, tv, tgt_gep(c, tv, x, i), 1));
+		LLVMBuildStore(b, r, tgt_gep(c, tv, y, i));
+		LLVMSetAlignment(LLVMGetLastInstruction(LLVMGetInsertBlock(b)), 1);
+		tgt_loop_close(c, &l);
+		return n / 64 * 64;
+	}
+	LLVMTypeRef ps[3] = {tv, tv, tv};
+	LLVMTypeRef ft = LLVMFunctionType(tv, ps, 3, 0);
+	LLVMValueRef perm = tgt_intrinsic(c, "llvm.x86.avx512.vpermi2var.qi.512", ft);
 	for (int k = 0; k < 4; k++)
 		half[k] = tgt_load_al(c, tv, tgt_gep(c, c->ti8, table, tgt_cidx(c, 64 * k)), 1);
 	LLVMValueRef i = tgt_upto(c, &l, n / 64);
 	LLVMValueRef v = tgt_load_al(c, tv, tgt_gep(c, tv, x, i), 1);
 	LLVMValueRef lo[3] = {half[0], v, half[1]}, hi[3] = {half[2], v, half[3]};
 	LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, v, LLVMConstNull(tv), "");
-	LLVMValueRef r = LLVMBuildSelect(b, neg, LLVMBuildCall2(b, ft, perm, lo, 3, ""),
-	                                 LLVMBuildCall2(b, ft, perm, hi, 3, ""), "");
+	r = LLVMBuildSelect(b, neg, LLVMBuildCall2(b, ft, perm, lo, 3, ""),
+	                    LLVMBuildCall2(b, ft, perm, hi, 3, ""), "");
 	LLVMBuildStore(b, r, tgt_gep(c, tv, y, i));
 	LLVMSetAlignment(LLVMGetLastInstruction(LLVMGetInsertBlock(b)), 1);
 	tgt_loop_close(c, &l);
@@ -307,8 +355,9 @@ static void lower_elementwise(Cg *c, int n, LLVMValueRef x, LLVMValueRef y)
 	else if ((xv->dt == DT_I8 || xv->dt == DT_I16) && nd->op != OP_CLIP)
 		table = tgt_const_value(c, nd->in[1], NULL, "t", n);
 	const int64_t numel = ir_shape_numel(&xv->shape);
-	const int64_t done = xv->dt == DT_I8 && table && !t16 ? lut8_vbmi(c, table, x, y, numel)
-	                                                      : 0;
+	const int64_t done = xv->dt == DT_I8 && table && !t16
+	                             ? lut8_vec(c, c->g->vals[nd->in[1]].data, table, x, y, numel)
+	                             : 0;
 	LLVMValueRef i = tgt_loop_open(c, &l, tgt_cidx(c, done), tgt_cidx(c, numel));
 	LLVMValueRef v = tgt_load(c, t, x, i);
 	if (t16)

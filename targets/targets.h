@@ -663,6 +663,8 @@ int tgt_x86_vnni(const TgtMachine *m);
 int tgt_x86_avx2(const TgtMachine *m);
 /* AVX-512 VBMI (vpermi2b: a 128-byte table lookup of 64 bytes) */
 int tgt_x86_vbmi(const TgtMachine *m);
+/* AVX-512BW (byte vectors of 64: vpshufb zmm) */
+int tgt_x86_avx512bw(const TgtMachine *m);
 /* Whether m is x86-64 with SSE2 (every x86-64 unless "-sse2") / with
  * SSSE3 (pmaddubsw). */
 int tgt_x86_sse2(const TgtMachine *m);

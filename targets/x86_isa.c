@@ -198,6 +198,12 @@ int tgt_x86_f32_lanes(const TgtMachine *m)
 	return 0;
 }
 
+int tgt_x86_avx512bw(const TgtMachine *m)
+{
+	/* every CPU of tgt_x86_f32_lanes' AVX-512 list has BW */
+	return tgt_x86_f32_lanes(m) == 16 && tgt_feature_sign(m->features, "avx512bw") != 0;
+}
+
 /* ---- AArch64, RISC-V, Armv7E-M --------------------------------------------- */
 
 /* The CPUs of target.c's list that LLVM 19 gives dotprod by default

@@ -172,8 +172,9 @@ def write_act_case(d):
 def write_lut_case(d):
     """lut8: int8 table activations (sigmoid, tanh, leaky_relu, elu) of a
     1x1 convolution's 5 x 20 x 20 = 2000 outputs, 31 whole vectors of 64
-    and 16 left over: the VBMI lookup (targets/fam_activation.c's
-    lut8_vbmi) where the CPU has it, and the scalar loop after it."""
+    and 16 left over: the 64-byte lookup of targets/fam_activation.c's
+    lut8_vec (vpermi2b with VBMI, vpshufb with AVX-512BW alone, as in the
+    default object's top level), then the scalar loop."""
     os.makedirs(d, exist_ok=True)
     rng = np.random.default_rng(4243)
     np.save(os.path.join(d, "w.npy"), rng.normal(0, 4, size=(5, 1, 1, 1)).astype(np.float32))
