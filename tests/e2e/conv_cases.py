@@ -158,8 +158,7 @@ def write_act_case(d):
         "y = concat(v, h, m) { axis = 1 }",
         "output y",
     ]
-    with open(os.path.join(d, "model.qg"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    save_model(d, lines)
     rng = np.random.default_rng(4241)
     x = rng.integers(0, 256, size=(3, 1, 16, 16)).astype(np.float32)
     x[0] = np.arange(256, dtype=np.float32).reshape(1, 16, 16)
@@ -193,8 +192,7 @@ def write_lut_case(d):
         "y = concat(s, h, l, e) { axis = 1 }",
         "output y",
     ]
-    with open(os.path.join(d, "model.qg"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    save_model(d, lines)
     pix = lambda n: rng.integers(0, 256, size=(n, 1, 20, 20)).astype(np.float32) / 255.0
     np.save(os.path.join(d, "calib.npy"), pix(16))
     np.save(os.path.join(d, "x.npy"), pix(3))
@@ -246,6 +244,11 @@ def pick(rng):
     if rng.random() < 0.3:
         pool = (int(rng.choice([2, 3])), int(rng.choice([1, 2])))
     return (c, oc, g, k, stride, pad, dil, h, w, act, pool)
+
+
+def save_model(d, lines):
+    with open(os.path.join(d, "model.qg"), "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def out_size(n, k, s, d, p0, p1):
@@ -325,8 +328,7 @@ def write_case(d, spec, rng, dense=None, dense_o=None):
             pw = (ow + 2 * pp - pool[0]) // pool[1] + 1
         y, tail = dense_tail(d, lines, y, oc * ph * pw, dense, dense_o)
     lines.append(f"output {y}")
-    with open(os.path.join(d, "model.qg"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    save_model(d, lines)
     pix = lambda n: rng.integers(0, 256, size=(n, c0, h, w)).astype(np.float32) / 255.0
     np.save(os.path.join(d, "calib.npy"), pix(16).astype(np.float32))
     np.save(os.path.join(d, "x.npy"), pix(3).astype(np.float32))
