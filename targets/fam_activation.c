@@ -258,6 +258,16 @@ static LLVMValueRef elem_act16(Cg *c, const Node *nd, const Value *xv, LLVMValue
 	return LLVMBuildTrunc(b, r, c->ti16, "");
 }
 
+/* 64 bytes of value v */
+static LLVMValueRef splat8(Cg *c, unsigned v)
+{
+	LLVMValueRef k[64];
+
+	for (int i = 0; i < 64; i++)
+		k[i] = LLVMConstInt(c->ti8, v, 0);
+	return LLVMConstVector(k, 64);
+}
+
 /* AVX-512BW without VBMI: u = x + 128 (x xor 0x80) split into nibbles; for
  * each high nibble h, vpshufb looks the low one up in the 16 entries
  * table[16 h ...] (a constant, the same in the 4 lanes) and a byte compare
@@ -270,27 +280,18 @@ static LLVMValueRef lut8_bw(Cg *c, const int8_t *tab, LLVMValueRef v)
 	LLVMTypeRef ps[2] = {tv, tv};
 	LLVMTypeRef ft = LLVMFunctionType(tv, ps, 2, 0);
 	LLVMValueRef shuf = tgt_intrinsic(c, "llvm.x86.avx512.pshuf.b.512", ft);
-	LLVMValueRef k[64], e[64];
-
-	for (int i = 0; i < 64; i++)
-		k[i] = LLVMConstInt(c->ti8, 0x80, 0);
-	LLVMValueRef u = LLVMBuildXor(b, v, LLVMConstVector(k, 64), "");
-	for (int i = 0; i < 64; i++)
-		k[i] = LLVMConstInt(c->ti8, 15, 0);
-	LLVMValueRef lo = LLVMBuildAnd(b, u, LLVMConstVector(k, 64), "");
-	for (int i = 0; i < 64; i++)
-		k[i] = LLVMConstInt(c->ti8, 4, 0);
-	LLVMValueRef hi = LLVMBuildLShr(b, u, LLVMConstVector(k, 64), "");
+	LLVMValueRef u = LLVMBuildXor(b, v, splat8(c, 0x80), ""), e[64];
+	LLVMValueRef lo = LLVMBuildAnd(b, u, splat8(c, 15), "");
+	LLVMValueRef hi = LLVMBuildLShr(b, u, splat8(c, 4), "");
 	LLVMValueRef r = LLVMConstNull(tv);
+
 	for (int h = 0; h < 16; h++) {
-		for (int i = 0; i < 64; i++) {
+		for (int i = 0; i < 64; i++)
 			e[i] = LLVMConstInt(c->ti8,
 			                    (unsigned long long)(uint8_t)tab[16 * h + i % 16], 0);
-			k[i] = LLVMConstInt(c->ti8, (unsigned long long)h, 0);
-		}
 		LLVMValueRef args[2] = {LLVMConstVector(e, 64), lo};
 		LLVMValueRef s = LLVMBuildCall2(b, ft, shuf, args, 2, "");
-		LLVMValueRef m = LLVMBuildICmp(b, LLVMIntEQ, hi, LLVMConstVector(k, 64), "");
+		LLVMValueRef m = LLVMBuildICmp(b, LLVMIntEQ, hi, splat8(c, (unsigned)h), "");
 		r = LLVMBuildSelect(b, m, s, r, "");
 	}
 	return r;
@@ -308,7 +309,9 @@ static int64_t lut8_vec(Cg *c, const int8_t *tab, LLVMValueRef table, LLVMValueR
 {
 	LLVMBuilderRef b = c->b;
 	LLVMTypeRef tv = LLVMVectorType(c->ti8, 64);
-	LLVMValueRef half[4], r;
+	LLVMTypeRef ps[3] = {tv, tv, tv};
+	LLVMTypeRef ft = LLVMFunctionType(tv, ps, 3, 0);
+	LLVMValueRef half[4], perm = NULL, r;
 	Loop l;
 
 	if (n < 64 || !tgt_x86_avx512bw(c->tm))
@@ -316,25 +319,21 @@ static int64_t lut8_vec(Cg *c, const int8_t *tab, LLVMValueRef table, LLVMValueR
 	LLVMAddAttributeAtIndex(
 	        LLVMGetBasicBlockParent(LLVMGetInsertBlock(b)), LLVMAttributeFunctionIndex,
 	        LLVMCreateStringAttribute(c->ctx, "min-legal-vector-width", 22, "512", 3));
-	if (!tgt_x86_vbmi(c->tm)) {
-		LLVMValueRef i = tgt_upto(c, &l, n / 64);
-		r = lut8_bw(c, tab, tgt_load_al(c, tv, tgt_gep(c, tv, x, i), 1));
-		LLVMBuildStore(b, r, tgt_gep(c, tv, y, i));
-		LLVMSetAlignment(LLVMGetLastInstruction(LLVMGetInsertBlock(b)), 1);
-		tgt_loop_close(c, &l);
-		return n / 64 * 64;
+	if (tgt_x86_vbmi(c->tm)) {
+		perm = tgt_intrinsic(c, "llvm.x86.avx512.vpermi2var.qi.512", ft);
+		for (int k = 0; k < 4; k++)
+			half[k] = tgt_load_al(c, tv, tgt_gep(c, c->ti8, table, tgt_cidx(c, 64 * k)),
+			                      1);
 	}
-	LLVMTypeRef ps[3] = {tv, tv, tv};
-	LLVMTypeRef ft = LLVMFunctionType(tv, ps, 3, 0);
-	LLVMValueRef perm = tgt_intrinsic(c, "llvm.x86.avx512.vpermi2var.qi.512", ft);
-	for (int k = 0; k < 4; k++)
-		half[k] = tgt_load_al(c, tv, tgt_gep(c, c->ti8, table, tgt_cidx(c, 64 * k)), 1);
 	LLVMValueRef i = tgt_upto(c, &l, n / 64);
 	LLVMValueRef v = tgt_load_al(c, tv, tgt_gep(c, tv, x, i), 1);
-	LLVMValueRef lo[3] = {half[0], v, half[1]}, hi[3] = {half[2], v, half[3]};
-	LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, v, LLVMConstNull(tv), "");
-	r = LLVMBuildSelect(b, neg, LLVMBuildCall2(b, ft, perm, lo, 3, ""),
-	                    LLVMBuildCall2(b, ft, perm, hi, 3, ""), "");
+	if (perm) {
+		LLVMValueRef lo[3] = {half[0], v, half[1]}, hi[3] = {half[2], v, half[3]};
+		LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, v, LLVMConstNull(tv), "");
+		r = LLVMBuildSelect(b, neg, LLVMBuildCall2(b, ft, perm, lo, 3, ""),
+		                    LLVMBuildCall2(b, ft, perm, hi, 3, ""), "");
+	} else
+		r = lut8_bw(c, tab, v);
 	LLVMBuildStore(b, r, tgt_gep(c, tv, y, i));
 	LLVMSetAlignment(LLVMGetLastInstruction(LLVMGetInsertBlock(b)), 1);
 	tgt_loop_close(c, &l);

@@ -92,8 +92,7 @@ int tgt_x86_vbmi(const TgtMachine *m)
 {
 	int s;
 
-	if (!is_x86_64(m) || tgt_feature_sign(m->features, "avx512f") == 0 ||
-	    tgt_feature_sign(m->features, "avx512bw") == 0)
+	if (!tgt_x86_avx512bw(m))
 		return 0;
 	s = tgt_feature_sign(m->features, "avx512vbmi");
 	return s >= 0 ? s : tgt_cpu_in(m->cpu, vbmi_cpus);
